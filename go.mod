@@ -1,0 +1,3 @@
+module github.com/rolemine/rolemine
+
+go 1.26.8

@@ -1,0 +1,113 @@
+package mining
+
+// RuleType is the type of generated single role rules (Netwrix RuleType attribute).
+type RuleType int
+
+// Rule types, with Netwrix's numeric values.
+const (
+	Required               RuleType = 0
+	RequestedAutomatically RuleType = 1
+	Suggested              RuleType = 2
+)
+
+// String returns the name used in outputs: "required", "requested_automatically", "suggested".
+func (t RuleType) String() string {
+	switch t {
+	case Required:
+		return "required"
+	case RequestedAutomatically:
+		return "requested_automatically"
+	case Suggested:
+		return "suggested"
+	}
+	return "unknown"
+}
+
+// Config is a parsed mining configuration: mining rules in document order, plus
+// criterion plugins declared in the file.
+type Config struct {
+	// Path is the file the configuration came from ("" for the implicit default).
+	Path        string
+	MiningRules []MiningRule
+	Plugins     []PluginRef
+}
+
+// PluginRef is a <CriterionPlugin Path=".." Config=".."/> element.
+type PluginRef struct {
+	Path   string
+	Config string
+	Line   int
+}
+
+// MiningRule is one <MiningRule/> element with Netwrix defaults applied (DESIGN.md section 4).
+type MiningRule struct {
+	// Index is the position in document order (0-based); Line the XML line (0 if implicit).
+	Index int
+	Line  int
+
+	Priority int
+	// EntityType is the scope as written ("*", "nhi", "human", "service_account,api_key").
+	EntityType string
+	Policy     string
+	RulePolicy string
+	// Category restricts to roles of this category; nil means all categories.
+	Category *string
+	// IncludeValidations[v] keeps roles needing v validations (0..3).
+	IncludeValidations [4]bool
+	ExcludeRole        bool
+	PrecisionMin       float64 // percent
+	FalsePositiveMax   float64 // percent
+	RuleType           RuleType
+	MinIdentities      int
+	MaxDimensions      int
+	// Dimensions restricts criteria to these attributes; nil means all.
+	Dimensions []string
+}
+
+// InScope reports whether an identity of the given kind is in the mining rule's scope.
+func (m *MiningRule) InScope(kind string) bool { return KindInScope(m.EntityType, kind) }
+
+// Name is a short label for messages and outputs, e.g. "MiningRule#2 (line 7, priority 10)".
+func (m *MiningRule) Name() string {
+	if m.Line == 0 {
+		return "implicit mining rule"
+	}
+	return "MiningRule#" + itoa(m.Index+1) + " (line " + itoa(m.Line) + ", priority " + itoa(m.Priority) + ")"
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// DefaultMiningRule is the implicit mining rule used without a configuration file.
+func DefaultMiningRule() MiningRule {
+	return MiningRule{
+		EntityType:         "*",
+		Policy:             "Default",
+		RulePolicy:         "Default",
+		IncludeValidations: [4]bool{true, true, true, true},
+		PrecisionMin:       95,
+		FalsePositiveMax:   5,
+		RuleType:           Required,
+		MinIdentities:      3,
+		MaxDimensions:      2,
+	}
+}
