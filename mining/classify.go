@@ -1,7 +1,5 @@
 package mining
 
-import "github.com/rolemine/rolemine/columnar"
-
 // Status is the status of one assignment (DESIGN.md section 5).
 type Status uint8
 
@@ -49,6 +47,3 @@ func (c *Classification) Status(k int) Status {
 	}
 	return Explained
 }
-
-// Classify is implemented in classify_impl.go.
-var _ = columnar.HumanKind

@@ -3,8 +3,17 @@ package mining
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/kernels"
 )
 
@@ -17,9 +26,486 @@ type Options struct {
 	// Progress, if set, is called now and then with roles done and roles to do in the
 	// current mining rule.
 	Progress func(miningRule, done, total int)
+	// Roles, if set, restricts mining to the roles for which it returns true (sharding).
+	Roles func(role int32) bool
 }
+
+// batchHolders bounds the holders of the roles counted in one backend call, so that the
+// per-role counts of a batch stay small in memory.
+const batchHolders = 1 << 21
 
 // Run mines snap with cfg (DESIGN.md section 5).
 func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options) (*Model, error) {
-	return nil, errors.New("mining.Run: not implemented yet")
+	if opts.Backend == nil {
+		return nil, errors.New("mining: no counting backend")
+	}
+	if cfg == nil || len(cfg.MiningRules) == 0 {
+		return nil, uerr.New("mining: the configuration has no mining rule")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	nr := snap.NumRoles()
+	m := &Model{
+		Config:      cfg,
+		Outcomes:    make([]Outcome, nr),
+		ScopeSizes:  make([]int64, len(cfg.MiningRules)),
+		SkippedDims: make([][]string, len(cfg.MiningRules)),
+		Backend:     opts.Backend.Name(),
+	}
+	for r := range m.Outcomes {
+		m.Outcomes[r] = Outcome{Role: int32(r), MiningRule: -1, ExcludedBy: -1}
+	}
+	e := &engine{snap: snap, mat: MatrixOf(snap), opts: opts, model: m}
+	lastScope := make([]int, nr) // mining rule index whose scope measures an uncovered role
+	for r := range lastScope {
+		lastScope[r] = -1
+	}
+	perRole := make([][]Rule, nr)
+	order := slices.Clone(cfg.MiningRules)
+	slices.SortStableFunc(order, func(a, b MiningRule) int { return b.Priority - a.Priority })
+	for k := range order {
+		mr := &order[k]
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		roles := e.selectRoles(mr)
+		if mr.ExcludeRole {
+			for _, r := range roles {
+				o := &m.Outcomes[r]
+				o.ExcludedBy = mr.Index
+				o.Reason = "excluded by " + mr.Name()
+				o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Reason: o.Reason})
+			}
+			continue
+		}
+		res, err := e.mineRule(ctx, mr, roles)
+		if err != nil {
+			return nil, err
+		}
+		for k, r := range roles {
+			o := &m.Outcomes[r]
+			rr := &res[k]
+			lastScope[r] = mr.Index
+			o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Covered: len(rr.rules) > 0, Reason: rr.reason})
+			o.Reason = rr.reason
+			o.N, o.TP, o.FP, o.FN, o.TN = rr.n, rr.tp, rr.fp, rr.fn, rr.tn
+			o.Candidates, o.Exact = rr.candidates, rr.exact
+			if len(rr.rules) > 0 {
+				o.MiningRule = mr.Index
+				o.Rules = len(rr.rules)
+				perRole[r] = rr.rules
+			}
+		}
+	}
+	var all int64 = int64(snap.NumIdentities())
+	for r := range m.Outcomes {
+		o := &m.Outcomes[r]
+		if opts.Roles != nil && !opts.Roles(int32(r)) {
+			continue
+		}
+		if len(o.Attempts) == 0 {
+			o.Reason = "not selected by any mining rule"
+		}
+		if lastScope[r] < 0 {
+			// Never mined: the empty rule set over every identity.
+			o.N = all
+			o.FN = int64(len(snap.Holders(r)))
+			o.TN = all - o.FN
+		}
+		if o.N > 0 {
+			o.Precision = 100 * float64(o.TP+o.TN) / float64(o.N)
+		}
+		if o.TP+o.FP > 0 {
+			o.FalsePositivePct = 100 * float64(o.FP) / float64(o.TP+o.FP)
+		}
+		m.Rules = append(m.Rules, perRole[r]...)
+	}
+	return m, nil
+}
+
+// engine holds what one run shares across mining rules.
+type engine struct {
+	snap  *columnar.Snapshot
+	mat   *kernels.Matrix
+	opts  Options
+	model *Model
+}
+
+// selectRoles returns the roles a mining rule considers: matching its Category and
+// validation filters, and neither covered nor withheld by an earlier mining rule.
+func (e *engine) selectRoles(mr *MiningRule) []int32 {
+	var out []int32
+	rs := &e.snap.Roles
+	for r := range rs.IDs {
+		o := &e.model.Outcomes[r]
+		if o.MiningRule >= 0 || o.ExcludedBy >= 0 {
+			continue
+		}
+		if e.opts.Roles != nil && !e.opts.Roles(int32(r)) {
+			continue
+		}
+		if mr.Category != nil && rs.Category[r] != *mr.Category {
+			continue
+		}
+		v := int(rs.Validations[r])
+		if v < 0 || v > 3 || !mr.IncludeValidations[v] {
+			continue
+		}
+		out = append(out, int32(r))
+	}
+	return out
+}
+
+// roleResult is one role's verdict under one mining rule.
+type roleResult struct {
+	rules             []Rule
+	reason            string
+	n, tp, fp, fn, tn int64
+	candidates        int
+	exact             bool
+}
+
+// ruleScope is what a mining rule's roles share: the scope, its size, the dimensions
+// criteria may use and an index of the scope by value.
+type ruleScope struct {
+	mr    *MiningRule
+	bits  []uint64
+	n     int64
+	dims  []int32
+	ix    *index
+	minTP int32
+}
+
+func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
+	snap := e.snap
+	nid := snap.NumIdentities()
+	sc := &ruleScope{mr: mr, bits: make([]uint64, (nid+63)/64)}
+	kd := &snap.Dims[snap.KindDim]
+	inKind := make([]bool, len(kd.Values))
+	for c, v := range kd.Values {
+		inKind[c] = mr.InScope(v)
+	}
+	for i := 0; i < nid; i++ {
+		if inKind[kd.Codes[i]] {
+			sc.bits[i>>6] |= 1 << (uint(i) & 63)
+			sc.n++
+		}
+	}
+	e.model.ScopeSizes[mr.Index] = sc.n
+	allowed := make([]bool, len(snap.Dims))
+	if mr.Dimensions == nil {
+		for d := range allowed {
+			allowed[d] = true
+		}
+	} else {
+		for _, name := range mr.Dimensions {
+			d := snap.DimIndex(name)
+			if d < 0 {
+				return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
+					mr.Name(), name, strings.Join(dimNames(snap), ", "))
+			}
+			allowed[d] = true
+		}
+	}
+	var skipped []string
+	seen := []bool{}
+	for d := range snap.Dims {
+		dim := &snap.Dims[d]
+		if !allowed[d] {
+			continue
+		}
+		if dim.Skipped {
+			skipped = append(skipped, dim.Name)
+			continue
+		}
+		if d != snap.KindDim {
+			// A dimension with more distinct in-scope values than half the scope can never
+			// make a rule worth having (e-mail, employee id): skip it for this mining rule.
+			seen = slices.Grow(seen[:0], len(dim.Values))[:len(dim.Values)]
+			clear(seen)
+			distinct := 0
+			for i := 0; i < nid; i++ {
+				if sc.bits[i>>6]&(1<<(uint(i)&63)) == 0 {
+					continue
+				}
+				mark := func(c int32) {
+					if !seen[c] {
+						seen[c] = true
+						distinct++
+					}
+				}
+				if c := dim.Codes[i]; c >= 0 {
+					mark(c)
+				}
+				if dim.MultiOff != nil {
+					for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+						mark(c)
+					}
+				}
+			}
+			if 2*int64(distinct) > sc.n {
+				skipped = append(skipped, dim.Name)
+				continue
+			}
+		}
+		sc.dims = append(sc.dims, int32(d))
+	}
+	e.model.SkippedDims[mr.Index] = skipped
+	sc.ix = buildIndex(snap, sc.bits, sc.dims)
+	// The smallest tp a useful candidate can have: support >= Min and fp <= F% of support.
+	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
+	sc.minTP = int32(max(1, minTP))
+	return sc, nil
+}
+
+func dimNames(snap *columnar.Snapshot) []string {
+	var out []string
+	for _, d := range snap.Dims {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// mineRule runs one (non-excluding) mining rule over roles, in batches: the backend counts
+// a batch's co-occurrences, supports of criteria not seen before are counted once and
+// cached, then roles are selected in parallel.
+func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
+	res := make([]roleResult, len(roles))
+	if len(roles) == 0 {
+		return res, nil
+	}
+	sc, err := e.scope(mr)
+	if err != nil {
+		return nil, err
+	}
+	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
+	supports := map[kernels.Criterion]int32{}
+	workers := make([]*selector, e.opts.Workers)
+	for w := range workers {
+		workers[w] = newSelector(e.snap, sc)
+	}
+	pos := make(map[int32]int, len(roles))
+	for k, r := range roles {
+		pos[r] = k
+	}
+	var done atomic.Int64
+	for start := 0; start < len(roles); {
+		end, vol := start, int64(0)
+		for end < len(roles) && (end == start || vol < batchHolders) {
+			r := roles[end]
+			vol += e.snap.RoleOff[r+1] - e.snap.RoleOff[r]
+			end++
+		}
+		batch := roles[start:end]
+		counts := make([][]kernels.Count, len(batch))
+		var mu sync.Mutex
+		if len(q.Dims) > 0 {
+			err := e.opts.Backend.Cooccur(ctx, e.mat, q, batch, func(r int32, cs []kernels.Count) error {
+				cp := slices.Clone(cs)
+				mu.Lock()
+				counts[pos[r]-start] = cp
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
+			}
+		}
+		var need []kernels.Criterion
+		for _, cs := range counts {
+			for k := range cs {
+				if _, ok := supports[cs[k].C]; !ok {
+					need = append(need, cs[k].C)
+				}
+			}
+		}
+		slices.SortFunc(need, kernels.Criterion.Compare)
+		need = slices.Compact(need)
+		if len(need) > 0 {
+			sup, err := e.opts.Backend.Supports(ctx, e.mat, q, need)
+			if err != nil {
+				return nil, fmt.Errorf("count supports (%s): %w", mr.Name(), err)
+			}
+			for k, c := range need {
+				supports[c] = sup[k]
+			}
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func(s *selector) {
+				defer wg.Done()
+				for {
+					k := int(next.Add(1) - 1)
+					if k >= len(batch) || ctx.Err() != nil {
+						return
+					}
+					res[start+k] = s.mine(batch[k], counts[k], supports)
+					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
+						e.opts.Progress(mr.Index, int(d), len(roles))
+					}
+				}
+			}(workers[w])
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(mr.Index, len(roles), len(roles))
+	}
+	return res, nil
+}
+
+// selector is one worker's scratch for selecting a role's rules. Invariant: mark is all
+// zero between roles.
+type selector struct {
+	snap *columnar.Snapshot
+	sc   *ruleScope
+	mark []uint64 // bitset over identities: the role's holders
+	hs   []int32
+	fpID []int32
+}
+
+func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
+	return &selector{snap: snap, sc: sc, mark: make([]uint64, (snap.NumIdentities()+63)/64)}
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Criterion]int32) roleResult {
+	snap, sc, mr := s.snap, s.sc, s.sc.mr
+	s.hs = s.hs[:0]
+	for _, i := range snap.Holders(int(r)) {
+		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+			s.hs = append(s.hs, i)
+		}
+	}
+	hn := int64(len(s.hs))
+	res := roleResult{n: sc.n, fn: hn, tn: sc.n - hn}
+	if hn == 0 {
+		res.reason = "no holders in scope"
+		return res
+	}
+	// Useful candidates, in criterion order (counts arrive sorted).
+	var cs []cand
+	var best *kernels.Count
+	var bestSup int32
+	for k := range counts {
+		c := &counts[k]
+		sup := supports[c.C]
+		fp := sup - c.TP
+		if int(sup) >= mr.MinIdentities && 100*float64(fp)/float64(sup) <= mr.FalsePositiveMax {
+			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
+			continue
+		}
+		// Best rejected criterion, for the reason: highest tp/support, then tp.
+		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
+			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
+			best, bestSup = c, sup
+		}
+	}
+	res.candidates = len(cs)
+	if len(cs) == 0 {
+		res.reason = fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
+		if best != nil {
+			res.reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(snap, best.C), best.TP, bestSup)
+		} else {
+			res.reason += fmt.Sprintf(" (no criterion matches %d or more holders)", sc.minTP)
+		}
+		return res
+	}
+	bd := &bounds{n: sc.n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
+	var ch choice
+	if len(cs) == 1 {
+		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
+		ch = choice{exact: true, bestPrec: prec}
+		if ok {
+			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
+		}
+	} else {
+		s.materialize(r, cs)
+		pr := prune(cs)
+		if len(pr) <= exactLimit {
+			ch = selectExact(pr, bd)
+		} else {
+			ch = selectGreedy(pr, bd)
+		}
+		cs = pr
+	}
+	res.exact = ch.exact
+	if ch.idx == nil {
+		res.reason = fmt.Sprintf("best set reaches precision %.2f%% < %s%%", ch.bestPrec, pct(mr.PrecisionMin))
+		return res
+	}
+	res.tp, res.fp = ch.tp, ch.fp
+	res.fn = hn - ch.tp
+	res.tn = sc.n - res.tp - res.fp - res.fn
+	roleID := snap.Roles.IDs[r]
+	for _, j := range ch.idx {
+		c := &cs[j]
+		res.rules = append(res.rules, Rule{
+			ID:         RuleID(snap, roleID, c.c),
+			Role:       r,
+			Criterion:  c.c,
+			Type:       mr.RuleType,
+			Policy:     mr.RulePolicy,
+			EntityType: mr.EntityType,
+			MiningRule: mr.Index,
+			Priority:   mr.Priority,
+			Support:    c.sup,
+			TP:         c.tp,
+			FP:         c.fp(),
+		})
+	}
+	return res
+}
+
+// materialize fills each candidate's holder bitset (over the role's in-scope holders) and
+// false-positive bitset (over the union of the candidates' false positives).
+func (s *selector) materialize(r int32, cs []cand) {
+	snap, ix := s.snap, s.sc.ix
+	words := (len(s.hs) + 63) / 64
+	for _, i := range s.hs {
+		s.mark[i>>6] |= 1 << (uint32(i) & 63)
+	}
+	// False positives of each candidate with fp > 0.
+	s.fpID = s.fpID[:0]
+	fpOff := make([]int, len(cs)+1)
+	for k := range cs {
+		c := &cs[k]
+		if c.fp() > 0 {
+			for _, i := range ix.posting(ix.rarest(&c.c)) {
+				if s.mark[i>>6]&(1<<(uint32(i)&63)) == 0 && matchesCriterion(snap, &c.c, int(i)) {
+					s.fpID = append(s.fpID, i)
+				}
+			}
+		}
+		fpOff[k+1] = len(s.fpID)
+	}
+	universe := slices.Clone(s.fpID)
+	slices.Sort(universe)
+	universe = slices.Compact(universe)
+	fwords := (len(universe) + 63) / 64
+	for k := range cs {
+		c := &cs[k]
+		c.hold = make([]uint64, words)
+		for h, i := range s.hs {
+			if matchesCriterion(snap, &c.c, int(i)) {
+				c.hold[h>>6] |= 1 << (uint(h) & 63)
+			}
+		}
+		c.fpb = make([]uint64, fwords)
+		for _, i := range s.fpID[fpOff[k]:fpOff[k+1]] {
+			u, _ := slices.BinarySearch(universe, i)
+			c.fpb[u>>6] |= 1 << (uint(u) & 63)
+		}
+	}
+	for _, i := range s.hs {
+		s.mark[i>>6] = 0
+	}
 }
