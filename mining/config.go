@@ -44,6 +44,8 @@ type MiningRule struct {
 	// Index is the position in document order (0-based); Line the XML line (0 if implicit).
 	Index int
 	Line  int
+	// Identifier is the Netwrix Identifier attribute, if given (descriptive only).
+	Identifier string
 
 	Priority int
 	// EntityType is the scope as written ("*", "nhi", "human", "service_account,api_key").
@@ -72,7 +74,11 @@ func (m *MiningRule) Name() string {
 	if m.Line == 0 {
 		return "implicit mining rule"
 	}
-	return "MiningRule#" + itoa(m.Index+1) + " (line " + itoa(m.Line) + ", priority " + itoa(m.Priority) + ")"
+	id := ""
+	if m.Identifier != "" {
+		id = " " + m.Identifier
+	}
+	return "MiningRule#" + itoa(m.Index+1) + id + " (line " + itoa(m.Line) + ", priority " + itoa(m.Priority) + ")"
 }
 
 func itoa(v int) string {

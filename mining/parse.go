@@ -49,7 +49,21 @@ const (
 	attrMinIdentities           = "MinIdentitiesCount"
 	attrMaxDimensions           = "MaxDimensions"
 	attrDimensions              = "Dimensions"
+	// Identifier and DisplayName_L1..DisplayName_L16 are carried by every Netwrix
+	// configuration element; rolemine accepts them so that files can be brought as is.
+	attrIdentifier = "Identifier"
 )
+
+// isDisplayName reports whether name is a Netwrix localized display name attribute
+// (DisplayName_L1 .. DisplayName_L16).
+func isDisplayName(name string) bool {
+	rest, ok := strings.CutPrefix(name, "DisplayName_L")
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(rest)
+	return err == nil && n >= 1 && n <= 16 && strconv.Itoa(n) == rest
+}
 
 // miningRuleAttrs lists the known attributes in the order of DESIGN.md's table (used in
 // messages).
@@ -57,7 +71,8 @@ var miningRuleAttrs = []string{
 	attrPriority, attrEntityType, attrPolicy, attrRulePolicy, attrCategory,
 	attrIncludeNoValidation, attrIncludeSimpleValidation, attrIncludeDoubleValidation,
 	attrIncludeTripleValidation, attrExcludeRole, attrPrecisionMin, attrFalsePositiveMax,
-	attrRuleType, attrMinIdentities, attrMaxDimensions, attrDimensions,
+	attrRuleType, attrMinIdentities, attrMaxDimensions, attrDimensions, attrIdentifier,
+	"DisplayName_L1..DisplayName_L16",
 }
 
 // Attribute names of <CriterionPlugin/>.
@@ -375,7 +390,12 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 			r.MaxDimensions, err = parseInt(a.value)
 		case attrDimensions:
 			r.Dimensions = splitList(a.value)
+		case attrIdentifier:
+			r.Identifier = a.value
 		default:
+			if isDisplayName(a.name) {
+				continue // descriptive only, as in every Netwrix configuration element
+			}
 			return r, p.unknownAttr(elemMiningRule, a, miningRuleAttrs)
 		}
 		if err != nil {

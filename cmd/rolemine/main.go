@@ -1,0 +1,102 @@
+// Command rolemine mines identity-governance role models: single role rules that explain
+// who holds which role and why, and an account of every assignment they do not explain.
+// This package holds flags and wiring only; see DESIGN.md section 7 for the contract.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// version is reported in summary.json and by `rolemine version`.
+const version = "0.1.0"
+
+const usage = `rolemine: mine single role rules from identities, roles and assignments.
+
+Usage:
+  rolemine gen     --out DIR [--tier S|M|L|XL] [--identities N] [--roles R] [--seed S] [--format parquet|csv]
+  rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu]
+                   [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags]
+  rolemine version
+
+Run "rolemine COMMAND -h" for a command's flags.
+Exit codes: 0 success, 1 runtime failure, 2 bad usage, configuration or input.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "gen":
+		err = cmdGen(ctx, args[1:], stdout, stderr, logger)
+	case "mine":
+		err = cmdMine(ctx, args[1:], stdout, stderr, logger)
+	case "version":
+		fmt.Fprintln(stdout, "rolemine", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "rolemine: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case uerr.Is(err):
+		fmt.Fprintln(stderr, "rolemine:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "rolemine:", err)
+		return 1
+	}
+}
+
+// newFlags returns a flag set that reports parse errors as user errors.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("rolemine "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into user errors and rejecting stray
+// positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return uerr.Wrap(err)
+	}
+	if fs.NArg() > 0 {
+		return uerr.New("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

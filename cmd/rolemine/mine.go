@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/rolemine/rolemine/bench/truth"
+	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/kernels"
+	"github.com/rolemine/rolemine/kernels/cpu"
+	"github.com/rolemine/rolemine/mining"
+	"github.com/rolemine/rolemine/report"
+)
+
+// mineFlags are the flags of `rolemine mine`.
+type mineFlags struct {
+	data, out, config, backend, truthDir string
+	workers                              int
+	exclude                              multiFlag
+	// Overrides of the implicit mining rule (no --config).
+	precision, fpMax                 float64
+	minIdentities, maxDims, ruleType int
+	entityType                       string
+}
+
+func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+	fs := newFlags("mine", stderr)
+	var f mineFlags
+	def := mining.DefaultMiningRule()
+	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
+	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
+	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule")
+	fs.StringVar(&f.backend, "backend", "auto", "counting backend: auto or cpu")
+	fs.IntVar(&f.workers, "workers", 0, "parallel workers (default: number of CPUs)")
+	fs.Var(&f.exclude, "exclude-dimension", "attribute never used in criteria (repeatable)")
+	fs.StringVar(&f.truthDir, "truth", "", "score the model against planted truth in this directory (rolemine gen's DIR/truth)")
+	fs.Float64Var(&f.precision, "precision", def.PrecisionMin, "implicit rule: PrecisionMinPercentage")
+	fs.Float64Var(&f.fpMax, "fp-max", def.FalsePositiveMax, "implicit rule: FalsePositiveMaxPercentage")
+	fs.IntVar(&f.minIdentities, "min-identities", def.MinIdentities, "implicit rule: MinIdentitiesCount")
+	fs.IntVar(&f.maxDims, "max-dimensions", def.MaxDimensions, "implicit rule: MaxDimensions (1-4)")
+	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
+	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if f.data == "" || f.out == "" {
+		return uerr.New("mine: --data and --out are required")
+	}
+	cfg, err := mineConfig(fs, &f)
+	if err != nil {
+		return err
+	}
+	backend, err := selectBackend(f.backend, f.workers)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(stderr)
+	defer prog.done()
+	var phases []report.Phase
+	phase := func(name string, start time.Time) {
+		phases = append(phases, report.Phase{Name: name, Seconds: time.Since(start).Seconds()})
+	}
+	started := time.Now()
+
+	t := time.Now()
+	prog.update(true, "loading %s ...", f.data)
+	snap, err := columnar.Load(ctx, f.data, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
+	if err != nil {
+		return err
+	}
+	phase("load", t)
+
+	t = time.Now()
+	model, err := mining.Run(ctx, snap, cfg, mining.Options{
+		Backend: backend,
+		Workers: f.workers,
+		Progress: func(mr, done, total int) {
+			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	phase("mine", t)
+
+	t = time.Now()
+	prog.update(true, "classifying assignments ...")
+	cls, err := mining.ClassifyContext(ctx, snap, model, f.workers)
+	if err != nil {
+		return err
+	}
+	phase("classify", t)
+
+	t = time.Now()
+	prog.update(true, "writing %s ...", f.out)
+	cfgName := "implicit"
+	if f.config != "" {
+		cfgName = f.config
+	}
+	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: cfgName, Started: started}
+	// summary.json records the phases before writing; the write itself is printed below.
+	info.Phases = phases
+	if err := report.WriteModel(ctx, f.out, snap, model, cls, info); err != nil {
+		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	}
+	phase("write", t)
+	prog.done()
+
+	explained, unexplained := 0, 0
+	for k := range cls.RuleOf {
+		if cls.RuleOf[k] >= 0 {
+			explained++
+		} else {
+			unexplained++
+		}
+	}
+	covered := 0
+	for _, o := range model.Outcomes {
+		if o.MiningRule >= 0 {
+			covered++
+		}
+	}
+	fmt.Fprintf(stdout, "mined %d identities, %d roles, %d assignments in %.1fs\n",
+		snap.NumIdentities(), snap.NumRoles(), len(snap.IdentIdx)+len(snap.Orphans), time.Since(started).Seconds())
+	fmt.Fprintf(stdout, "  rules: %d (roles covered: %d of %d)\n", len(model.Rules), covered, snap.NumRoles())
+	fmt.Fprintf(stdout, "  assignments: %d explained, %d unexplained, %d orphan; %d suggestions\n",
+		explained, unexplained, len(snap.Orphans), len(cls.Suggestions))
+	for _, p := range phases {
+		fmt.Fprintf(stdout, "  %-9s %6.2fs\n", p.Name, p.Seconds)
+	}
+	abs, _ := filepath.Abs(f.out)
+	fmt.Fprintf(stdout, "outputs: %s (rules.json, rules.xml, roles.json, summary.json, ...)\n", abs)
+
+	if f.truthDir != "" {
+		tr, err := truth.Load(f.truthDir)
+		if err != nil {
+			return err
+		}
+		q, err := truth.Score(snap, model, cls, tr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "quality against %s:\n%s", f.truthDir, q.String())
+	}
+	return nil
+}
+
+// mineConfig reads --config, or builds the implicit mining rule from the override flags.
+// Override flags together with --config are a usage error: the file is the configuration.
+func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, error) {
+	overrides := []string{"precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type"}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.config != "" {
+		for _, o := range overrides {
+			if set[o] {
+				return nil, uerr.New("mine: --%s applies to the implicit mining rule only; set it in %s instead", o, f.config)
+			}
+		}
+		return mining.ParseConfigFile(f.config)
+	}
+	mr := mining.DefaultMiningRule()
+	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
+	mr.MinIdentities, mr.MaxDimensions = f.minIdentities, f.maxDims
+	mr.RuleType, mr.EntityType = mining.RuleType(f.ruleType), f.entityType
+	// Validate through the parser so that flags get the same checks as a file.
+	doc := fmt.Sprintf(`<MiningRule EntityType=%q PrecisionMinPercentage="%g" FalsePositiveMaxPercentage="%g" MinIdentitiesCount="%d" MaxDimensions="%d" RuleType="%d"/>`,
+		mr.EntityType, mr.PrecisionMin, mr.FalsePositiveMax, mr.MinIdentities, mr.MaxDimensions, int(mr.RuleType))
+	cfg, err := mining.ParseConfig("implicit mining rule (command-line flags)", []byte(doc))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Path = ""
+	cfg.MiningRules[0].Line = 0
+	return cfg, nil
+}
+
+// selectBackend returns the counting backend for --backend.
+func selectBackend(name string, workers int) (kernels.Backend, error) {
+	switch name {
+	case "auto", "cpu":
+		return cpu.NewWorkers(workers), nil
+	case "cuda":
+		return nil, uerr.New("mine: --backend cuda: this build has no CUDA backend yet; use --backend cpu")
+	}
+	return nil, uerr.New("mine: --backend %q: expected auto, cpu or cuda", name)
+}
