@@ -71,8 +71,16 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 		}
 		roles := e.selectRoles(mr)
 		if mr.ExcludeRole {
+			sc, err := e.scope(mr)
+			if err != nil {
+				return nil, err
+			}
 			for _, r := range roles {
 				o := &m.Outcomes[r]
+				// Withheld roles are measured as the empty rule set over this entry's scope.
+				hn := e.inScope(sc, r)
+				o.N, o.TP, o.FP, o.FN, o.TN = sc.n, 0, 0, hn, sc.n-hn
+				lastScope[r] = mr.Index
 				o.ExcludedBy = mr.Index
 				o.Reason = "excluded by " + mr.Name()
 				o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Reason: o.Reason})
@@ -155,6 +163,17 @@ func (e *engine) selectRoles(mr *MiningRule) []int32 {
 		out = append(out, int32(r))
 	}
 	return out
+}
+
+// inScope counts the holders of role r in the scope.
+func (e *engine) inScope(sc *ruleScope, r int32) int64 {
+	var n int64
+	for _, i := range e.snap.Holders(int(r)) {
+		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // roleResult is one role's verdict under one mining rule.
@@ -252,7 +271,6 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		sc.dims = append(sc.dims, int32(d))
 	}
 	e.model.SkippedDims[mr.Index] = skipped
-	sc.ix = buildIndex(snap, sc.bits, sc.dims)
 	// The smallest tp a useful candidate can have: support >= Min and fp <= F% of support.
 	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
 	sc.minTP = int32(max(1, minTP))
@@ -272,13 +290,14 @@ func dimNames(snap *columnar.Snapshot) []string {
 // cached, then roles are selected in parallel.
 func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
 	res := make([]roleResult, len(roles))
-	if len(roles) == 0 {
-		return res, nil
-	}
 	sc, err := e.scope(mr)
 	if err != nil {
 		return nil, err
 	}
+	if len(roles) == 0 {
+		return res, nil
+	}
+	sc.ix = buildIndex(e.snap, sc.bits, sc.dims)
 	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
 	supports := map[kernels.Criterion]int32{}
 	workers := make([]*selector, e.opts.Workers)
@@ -331,6 +350,14 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 				supports[c] = sup[k]
 			}
 		}
+		// Largest roles first, so that no worker is left with a big role at the end.
+		sched := make([]int, len(batch))
+		for k := range sched {
+			sched[k] = k
+		}
+		slices.SortStableFunc(sched, func(a, b int) int {
+			return len(counts[b]) - len(counts[a])
+		})
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -338,10 +365,11 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 			go func(s *selector) {
 				defer wg.Done()
 				for {
-					k := int(next.Add(1) - 1)
-					if k >= len(batch) || ctx.Err() != nil {
+					n := int(next.Add(1) - 1)
+					if n >= len(batch) || ctx.Err() != nil {
 						return
 					}
+					k := sched[n]
 					res[start+k] = s.mine(batch[k], counts[k], supports)
 					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
 						e.opts.Progress(mr.Index, int(d), len(roles))
@@ -361,18 +389,22 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	return res, nil
 }
 
-// selector is one worker's scratch for selecting a role's rules. Invariant: mark is all
-// zero between roles.
+// selector is one worker's scratch for selecting a role's rules. Invariant: loc is -1 for
+// every identity between roles.
 type selector struct {
 	snap *columnar.Snapshot
 	sc   *ruleScope
-	mark []uint64 // bitset over identities: the role's holders
+	loc  []int32 // identity -> index among the role's in-scope holders, or -1
 	hs   []int32
 	fpID []int32
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
-	return &selector{snap: snap, sc: sc, mark: make([]uint64, (snap.NumIdentities()+63)/64)}
+	loc := make([]int32, snap.NumIdentities())
+	for i := range loc {
+		loc[i] = -1
+	}
+	return &selector{snap: snap, sc: sc, loc: loc}
 }
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -428,14 +460,14 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
 		}
 	} else {
-		s.materialize(r, cs)
-		pr := prune(cs)
-		if len(pr) <= exactLimit {
-			ch = selectExact(pr, bd)
+		cs = pruneSpecializations(cs, len(cs) > materializeLimit)
+		s.materialize(cs)
+		cs = prune(cs)
+		if len(cs) <= exactLimit {
+			ch = selectExact(cs, bd)
 		} else {
-			ch = selectGreedy(pr, bd)
+			ch = selectGreedy(cs, bd)
 		}
-		cs = pr
 	}
 	res.exact = ch.exact
 	if ch.idx == nil {
@@ -465,27 +497,82 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 	return res
 }
 
+// materializeLimit is the most candidates kept whole before selection; beyond it the
+// role is surely greedy, and specializations that explain fewer holders than one of their
+// generalizations are dropped first (see pruneSpecializations).
+const materializeLimit = 32
+
+// pruneSpecializations drops candidates using only counts. A specialization A of a useful
+// candidate B (B's terms a proper subset of A's) matches a subset of B's identities; when
+// it has B's tp and fp it matches exactly B's identities with more terms, so it is
+// dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
+// explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
+// is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
+func pruneSpecializations(cs []cand, forGreedy bool) []cand {
+	byCrit := make(map[kernels.Criterion]int, len(cs))
+	for k := range cs {
+		byCrit[cs[k].c] = k
+	}
+	keep := cs[:0:0]
+	for k := range cs {
+		a := &cs[k]
+		drop := false
+		n := int(a.c.N)
+		for mask := 1; mask < (1<<n)-1 && !drop; mask++ {
+			var g kernels.Criterion
+			for t := 0; t < n; t++ {
+				if mask&(1<<t) != 0 {
+					g.T[g.N] = a.c.T[t]
+					g.N++
+				}
+			}
+			j, ok := byCrit[g]
+			if !ok {
+				continue
+			}
+			b := &cs[j]
+			if b.tp == a.tp && b.fp() == a.fp() {
+				drop = true
+			} else if forGreedy && b.tp > a.tp {
+				drop = true
+			}
+		}
+		if !drop {
+			keep = append(keep, *a)
+		}
+	}
+	return keep
+}
+
 // materialize fills each candidate's holder bitset (over the role's in-scope holders) and
-// false-positive bitset (over the union of the candidates' false positives).
-func (s *selector) materialize(r int32, cs []cand) {
+// false-positive bitset (over the union of the candidates' false positives), with one scan
+// of the posting list of each candidate's rarest term.
+func (s *selector) materialize(cs []cand) {
 	snap, ix := s.snap, s.sc.ix
 	words := (len(s.hs) + 63) / 64
-	for _, i := range s.hs {
-		s.mark[i>>6] |= 1 << (uint32(i) & 63)
+	for h, i := range s.hs {
+		s.loc[i] = int32(h)
 	}
-	// False positives of each candidate with fp > 0.
 	s.fpID = s.fpID[:0]
 	fpOff := make([]int, len(cs)+1)
 	for k := range cs {
 		c := &cs[k]
-		if c.fp() > 0 {
-			for _, i := range ix.posting(ix.rarest(&c.c)) {
-				if s.mark[i>>6]&(1<<(uint32(i)&63)) == 0 && matchesCriterion(snap, &c.c, int(i)) {
-					s.fpID = append(s.fpID, i)
-				}
+		c.hold = make([]uint64, words)
+		needFP := c.fp() > 0
+		for _, i := range ix.posting(ix.rarest(&c.c)) {
+			if !matchesCriterion(snap, &c.c, int(i)) {
+				continue
+			}
+			if h := s.loc[i]; h >= 0 {
+				c.hold[h>>6] |= 1 << (uint32(h) & 63)
+			} else if needFP {
+				s.fpID = append(s.fpID, i)
 			}
 		}
 		fpOff[k+1] = len(s.fpID)
+	}
+	for _, i := range s.hs {
+		s.loc[i] = -1
 	}
 	universe := slices.Clone(s.fpID)
 	slices.Sort(universe)
@@ -493,19 +580,10 @@ func (s *selector) materialize(r int32, cs []cand) {
 	fwords := (len(universe) + 63) / 64
 	for k := range cs {
 		c := &cs[k]
-		c.hold = make([]uint64, words)
-		for h, i := range s.hs {
-			if matchesCriterion(snap, &c.c, int(i)) {
-				c.hold[h>>6] |= 1 << (uint(h) & 63)
-			}
-		}
 		c.fpb = make([]uint64, fwords)
 		for _, i := range s.fpID[fpOff[k]:fpOff[k+1]] {
 			u, _ := slices.BinarySearch(universe, i)
 			c.fpb[u>>6] |= 1 << (uint(u) & 63)
 		}
-	}
-	for _, i := range s.hs {
-		s.mark[i>>6] = 0
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/rolemine/rolemine/bench/truth"
@@ -27,6 +29,7 @@ type mineFlags struct {
 	precision, fpMax                 float64
 	minIdentities, maxDims, ruleType int
 	entityType                       string
+	cpuProfile                       string
 }
 
 func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
@@ -46,8 +49,20 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fs.IntVar(&f.maxDims, "max-dimensions", def.MaxDimensions, "implicit rule: MaxDimensions (1-4)")
 	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return uerr.New("mine: --cpuprofile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if f.data == "" || f.out == "" {
 		return uerr.New("mine: --data and --out are required")

@@ -1,0 +1,176 @@
+// Package truth reads the planted truth that `rolemine gen` writes (truth/rules.json and
+// truth/noise.csv) and scores a mined model against it (DESIGN.md section 14): F1 of each
+// planted rule-based role's match set, whether project roles wrongly got rules, and the
+// precision and recall of unexplained access against planted noise.
+package truth
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Format is the format tag of truth/rules.json.
+const Format = "rolemine.truth/v1"
+
+// Role types.
+const (
+	TypeRule    = "rule"
+	TypeProject = "project"
+)
+
+// Noise types.
+const (
+	NoiseExtra   = "extra"
+	NoiseStale   = "stale"
+	NoiseMissing = "missing"
+)
+
+// Truth is the planted truth of one generated data set.
+type Truth struct {
+	Format string `json:"format"`
+	Seed   uint64 `json:"seed"`
+	Tier   string `json:"tier"`
+	Roles  []Role `json:"roles"`
+	// Noise lists planted noise in file order (not part of rules.json).
+	Noise []Noise `json:"-"`
+}
+
+// Role is one role with its planted rules (none for project roles).
+type Role struct {
+	RoleID string `json:"role_id"`
+	Type   string `json:"type"`
+	Rules  []Rule `json:"rules"`
+}
+
+// Rule is a planted rule: the identities of EntityType (a mining.KindInScope scope)
+// matching every criterion get the role.
+type Rule struct {
+	EntityType string      `json:"entity_type"`
+	Criteria   []Criterion `json:"criteria"`
+}
+
+// Criterion is one attribute = value term.
+type Criterion struct {
+	Attribute string `json:"attribute"`
+	Value     string `json:"value"`
+}
+
+// Noise is one planted noise assignment: extra and stale ones are present in the
+// assignments, missing ones are planted assignments that were removed.
+type Noise struct {
+	IdentityID string
+	RoleID     string
+	Type       string
+}
+
+// Load reads dir/rules.json and dir/noise.csv (dir is a data directory's truth/ folder).
+func Load(dir string) (*Truth, error) {
+	path := filepath.Join(dir, "rules.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", path, err))
+	}
+	t := &Truth{}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(t); err != nil {
+		return nil, uerr.New("load truth %s: %w", path, err)
+	}
+	if t.Format != Format {
+		return nil, uerr.New("load truth %s: format %q: expected %q", path, t.Format, Format)
+	}
+	seen := make(map[string]bool, len(t.Roles))
+	for k, r := range t.Roles {
+		where := fmt.Sprintf("load truth %s: roles[%d] (%q)", path, k, r.RoleID)
+		if r.RoleID == "" {
+			return nil, uerr.New("%s: empty role_id", where)
+		}
+		if seen[r.RoleID] {
+			return nil, uerr.New("%s: duplicate role_id", where)
+		}
+		seen[r.RoleID] = true
+		switch r.Type {
+		case TypeRule:
+			if len(r.Rules) == 0 {
+				return nil, uerr.New("%s: rule role without rules", where)
+			}
+		case TypeProject:
+			if len(r.Rules) != 0 {
+				return nil, uerr.New("%s: project role with rules", where)
+			}
+		default:
+			return nil, uerr.New("%s: type %q: expected %q or %q", where, r.Type, TypeRule, TypeProject)
+		}
+		for j, p := range r.Rules {
+			if p.EntityType == "" {
+				return nil, uerr.New("%s: rules[%d]: empty entity_type", where, j)
+			}
+			if len(p.Criteria) == 0 {
+				return nil, uerr.New("%s: rules[%d]: no criteria", where, j)
+			}
+			for _, c := range p.Criteria {
+				if c.Attribute == "" || c.Value == "" {
+					return nil, uerr.New("%s: rules[%d]: criterion %q=%q: expected a non-empty attribute and value", where, j, c.Attribute, c.Value)
+				}
+			}
+		}
+	}
+	noise, err := loadNoise(filepath.Join(dir, "noise.csv"))
+	if err != nil {
+		return nil, err
+	}
+	t.Noise = noise
+	return t, nil
+}
+
+func loadNoise(path string) ([]Noise, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", path, err))
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = 3
+	r.ReuseRecord = true
+	head, err := r.Read()
+	if err != nil {
+		return nil, uerr.New("load truth %s: header: %w", path, err)
+	}
+	if head[0] != "identity_id" || head[1] != "role_id" || head[2] != "type" {
+		return nil, uerr.New("load truth %s: header %q: expected identity_id,role_id,type", path, strings.Join(head, ","))
+	}
+	var out []Noise
+	for row := 2; ; row++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, uerr.New("load truth %s: %w", path, err)
+		}
+		var typ string
+		switch rec[2] {
+		case NoiseExtra:
+			typ = NoiseExtra
+		case NoiseStale:
+			typ = NoiseStale
+		case NoiseMissing:
+			typ = NoiseMissing
+		default:
+			return nil, uerr.New("load truth %s: row %d, column type: %q: expected extra, stale or missing", path, row, rec[2])
+		}
+		if rec[0] == "" || rec[1] == "" {
+			return nil, uerr.New("load truth %s: row %d: empty identity_id or role_id", path, row)
+		}
+		out = append(out, Noise{IdentityID: rec[0], RoleID: rec[1], Type: typ})
+	}
+}
