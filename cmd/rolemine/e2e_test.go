@@ -232,7 +232,10 @@ func TestQualityAgainstTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
+			// Planted rules have up to three terms: mine with MaxDimensions 3.
+			mr := mining.DefaultMiningRule()
+			mr.MaxDimensions = 3
+			cfg := &mining.Config{MiningRules: []mining.MiningRule{mr}}
 			model, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New()})
 			if err != nil {
 				t.Fatal(err)
