@@ -331,16 +331,21 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
 			}
 		}
-		var need []kernels.Criterion
+		// Criteria seen for the first time get their support counted; -1 marks them
+		// until the backend answers.
+		total := 0
+		for _, cs := range counts {
+			total += len(cs)
+		}
+		need := make([]kernels.Criterion, 0, total/4)
 		for _, cs := range counts {
 			for k := range cs {
 				if _, ok := supports[cs[k].C]; !ok {
+					supports[cs[k].C] = -1
 					need = append(need, cs[k].C)
 				}
 			}
 		}
-		slices.SortFunc(need, kernels.Criterion.Compare)
-		need = slices.Compact(need)
 		if len(need) > 0 {
 			sup, err := e.opts.Backend.Supports(ctx, e.mat, q, need)
 			if err != nil {
