@@ -1,0 +1,392 @@
+package columnar
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// buildIdentities turns the decoded identities table into identity ids and dimensions:
+// dictionaries sorted with codes remapped, "kind" filled with "human" where missing,
+// dimensions sorted by name, and too-distinct or excluded dimensions marked Skipped.
+func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) error {
+	idc := t.col("identity_id")
+	if idc == nil || len(idc.vals) != t.rows || len(idc.codes) != t.rows {
+		return fmt.Errorf("%s: internal error: %d identity ids for %d rows", t.file, len(idc.vals), t.rows)
+	}
+	// With identity_id unique and non-empty, first-seen order is file order.
+	s.IdentityIDs = idc.vals
+	n := t.rows
+
+	var attrs []*column
+	for _, c := range t.cols {
+		if c != idc {
+			attrs = append(attrs, c)
+		}
+	}
+	if t.col(KindDimension) == nil {
+		kc := newColumn(KindDimension, modeValue, nil, 0)
+		kc.codes = make([]int32, n)
+		for i := range kc.codes {
+			kc.codes[i] = -1
+		}
+		attrs = append(attrs, kc)
+	}
+
+	dims := make([]Dimension, len(attrs))
+	parallel(len(attrs), func(j int) {
+		c := attrs[j]
+		if c.name == KindDimension {
+			fillMissing(c, HumanKind)
+		}
+		dims[j] = sortedDimension(c)
+	})
+	slices.SortFunc(dims, func(a, b Dimension) int { return strings.Compare(a.Name, b.Name) })
+
+	excluded := make(map[string]bool, len(opts.ExcludeDimensions))
+	for _, name := range opts.ExcludeDimensions {
+		excluded[name] = true
+	}
+	s.KindDim = -1
+	for i := range dims {
+		d := &dims[i]
+		if d.Name == KindDimension {
+			s.KindDim = i
+			if excluded[d.Name] {
+				log.Warn("the kind dimension cannot be excluded; keeping it", "dimension", d.Name)
+			}
+			delete(excluded, d.Name)
+			continue
+		}
+		distinct := len(d.Values)
+		switch {
+		case excluded[d.Name]:
+			d.Skipped, d.SkipReason = true, "excluded by user"
+			delete(excluded, d.Name)
+		case 2*distinct > n:
+			d.Skipped = true
+			d.SkipReason = fmt.Sprintf("%d distinct values > half of %d identities", distinct, n)
+		}
+		if d.Skipped {
+			s.Findings.SkippedDimensions = append(s.Findings.SkippedDimensions,
+				SkippedDimension{Name: d.Name, Distinct: distinct, Reason: d.SkipReason})
+		}
+	}
+	for name := range excluded {
+		if name != "identity_id" {
+			log.Warn("excluded dimension not found in identities", "dimension", name, "file", t.file)
+		}
+	}
+	s.Dims = dims
+	return nil
+}
+
+// fillMissing gives every row without a value the value v.
+func fillMissing(c *column, v string) {
+	code := int32(-1)
+	for i, x := range c.codes {
+		if x >= 0 {
+			continue
+		}
+		if code < 0 {
+			if existing, ok := c.ids[v]; ok {
+				code = existing
+			} else {
+				code = int32(len(c.vals))
+				c.ids[v] = code
+				c.vals = append(c.vals, v)
+			}
+		}
+		c.codes[i] = code
+	}
+}
+
+// sortedDimension sorts a column's dictionary (byte order) and remaps its codes in place.
+func sortedDimension(c *column) Dimension {
+	vals, rank := sortDict(c.vals)
+	codes := c.codes
+	for i, x := range codes {
+		if x >= 0 {
+			codes[i] = rank[x]
+		}
+	}
+	c.ids = nil // no longer needed; let the GC have it
+	return Dimension{Name: c.name, Values: vals, Codes: codes}
+}
+
+// sortDict returns vals sorted and, for each old code, its new code.
+func sortDict(vals []string) (sorted []string, rank []int32) {
+	order := make([]int32, len(vals))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(vals[a], vals[b]) })
+	sorted = make([]string, len(vals))
+	rank = make([]int32, len(vals))
+	for newCode, old := range order {
+		sorted[newCode] = vals[old]
+		rank[old] = int32(newCode)
+	}
+	return sorted, rank
+}
+
+// buildRoles makes the role table: every role of the roles file plus every role named only
+// by assignments (implicit), sorted by id. It returns, for each role code of the
+// assignments' role_id column, the role index.
+func buildRoles(s *Snapshot, rt *table, asgRoles *column) (asgRole []int32, err error) {
+	type entry struct {
+		id  string
+		row int32 // row in the roles file, -1 for implicit roles
+	}
+	var entries []entry
+	var fileIDs map[string]int32
+	if rt != nil {
+		rc := rt.col("role_id")
+		fileIDs = rc.ids
+		entries = make([]entry, 0, len(rc.vals)+16)
+		for row, id := range rc.vals {
+			entries = append(entries, entry{id, int32(row)})
+		}
+	}
+	for _, id := range asgRoles.vals {
+		if _, ok := fileIDs[id]; !ok {
+			entries = append(entries, entry{id, -1})
+		}
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.id, b.id) })
+
+	nr := len(entries)
+	r := Roles{
+		IDs:         make([]string, nr),
+		Category:    make([]string, nr),
+		Validations: make([]int8, nr),
+		Application: make([]string, nr),
+		Description: make([]string, nr),
+		Implicit:    make([]bool, nr),
+	}
+	index := make(map[string]int32, nr)
+	var validations []int8
+	var text [3]*column
+	if rt != nil {
+		if validations, err = parseValidations(rt); err != nil {
+			return nil, err
+		}
+		text = [3]*column{rt.col("category"), rt.col("application"), rt.col("description")}
+	}
+	value := func(c *column, row int32) string {
+		if c == nil || c.codes[row] < 0 {
+			return ""
+		}
+		return c.vals[c.codes[row]]
+	}
+	for i, e := range entries {
+		r.IDs[i] = e.id
+		index[e.id] = int32(i)
+		if e.row < 0 {
+			r.Implicit[i] = true
+			s.Findings.ImplicitRoles++
+			continue
+		}
+		r.Category[i] = value(text[0], e.row)
+		r.Application[i] = value(text[1], e.row)
+		r.Description[i] = value(text[2], e.row)
+		if validations != nil {
+			r.Validations[i] = validations[e.row]
+		}
+	}
+	s.Roles = r
+
+	asgRole = make([]int32, len(asgRoles.vals))
+	for code, id := range asgRoles.vals {
+		asgRole[code] = index[id]
+	}
+	return asgRole, nil
+}
+
+// parseValidations reads the roles file's validations column (empty means 0; otherwise an
+// integer 0..3), or returns nil when the file has none.
+func parseValidations(rt *table) ([]int8, error) {
+	c := rt.col("validations")
+	if c == nil {
+		return nil, nil
+	}
+	parsed := make([]int8, len(c.vals))
+	bad := make([]bool, len(c.vals))
+	anyBad := false
+	for code, v := range c.vals {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > 3 {
+			bad[code], anyBad = true, true
+			continue
+		}
+		parsed[code] = int8(n)
+	}
+	out := make([]int8, rt.rows)
+	probs := newProblems(rt.file)
+	for row, code := range c.codes {
+		switch {
+		case code < 0:
+			out[row] = 0
+		case bad[code]:
+			probs.add(rt.pos(row), c.name, fmt.Sprintf("%q is not an integer from 0 to 3 (the approvals the role's request needs); leave it empty for 0", c.vals[code]))
+		default:
+			out[row] = parsed[code]
+		}
+	}
+	if !anyBad {
+		return out, nil
+	}
+	return nil, probs.err()
+}
+
+// buildAssignments joins the assignments' identity and role codes to identity and role
+// indices and builds both CSR views with counting sorts: four linear passes, no comparison
+// sort over the assignments. Assignments to unknown identities become orphans.
+//
+// Pass 1 buckets the known assignments by identity (file order within an identity); pass 2
+// scatters them into role buckets visiting identities in ascending order, so each role's
+// holders come out ascending and duplicates adjacent; pass 3 drops the duplicates in place;
+// pass 4 buckets the deduplicated pairs by identity visiting roles in ascending order.
+func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map[string]int32, asgRole []int32) error {
+	ic, rc := asg.col("identity_id"), asg.col("role_id")
+	identOf := make([]int32, len(ic.vals)) // assignments' identity code -> identity index or -1
+	for code, id := range ic.vals {
+		if i, ok := identIdx[id]; ok {
+			identOf[code] = i
+		} else {
+			identOf[code] = -1
+		}
+	}
+	ai, ar := ic.codes, rc.codes
+	n := len(s.IdentityIDs)
+	nr := len(s.Roles.IDs)
+
+	// Pass 1: counts per identity, orphans aside.
+	identOff := make([]int64, n+1)
+	type orphanCode struct{ ident, role int32 }
+	var orphans []orphanCode
+	for k, a := range ai {
+		if i := identOf[a]; i >= 0 {
+			identOff[i+1]++
+		} else {
+			orphans = append(orphans, orphanCode{a, asgRole[ar[k]]})
+		}
+	}
+	for i := range n {
+		identOff[i+1] += identOff[i]
+	}
+	known := identOff[n]
+	byIdent := make([]int32, known)
+	fill := slices.Clone(identOff[:n])
+	for k, a := range ai {
+		if i := identOf[a]; i >= 0 {
+			byIdent[fill[i]] = asgRole[ar[k]]
+			fill[i]++
+		}
+	}
+	ic.codes, rc.codes = nil, nil // the raw codes are no longer needed
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	// Pass 2: bucket by role, identities ascending.
+	roleOff := make([]int64, nr+1)
+	for _, r := range byIdent {
+		roleOff[r+1]++
+	}
+	for r := range nr {
+		roleOff[r+1] += roleOff[r]
+	}
+	roleIdx := make([]int32, known)
+	rfill := slices.Clone(roleOff[:nr])
+	for i := range n {
+		for _, r := range byIdent[identOff[i]:identOff[i+1]] {
+			roleIdx[rfill[r]] = int32(i)
+			rfill[r]++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	// Pass 3: drop duplicates (adjacent within a role) in place.
+	w := int64(0)
+	for r := range nr {
+		start, end := roleOff[r], roleOff[r+1]
+		roleOff[r] = w
+		prev := int32(-1)
+		for _, i := range roleIdx[start:end] {
+			if i != prev {
+				roleIdx[w] = i
+				w++
+				prev = i
+			}
+		}
+	}
+	roleOff[nr] = w
+	roleIdx = roleIdx[:w:w]
+	s.Findings.DuplicateAssignments = int(known - w)
+
+	// Pass 4: bucket the deduplicated pairs by identity, roles ascending; reuse byIdent.
+	clear(identOff)
+	for _, i := range roleIdx {
+		identOff[i+1]++
+	}
+	for i := range n {
+		identOff[i+1] += identOff[i]
+	}
+	identIdxs := byIdent[:w:w]
+	copy(fill, identOff[:n])
+	for r := range nr {
+		for _, i := range roleIdx[roleOff[r]:roleOff[r+1]] {
+			identIdxs[fill[i]] = int32(r)
+			fill[i]++
+		}
+	}
+	s.RoleOff, s.RoleIdx = roleOff, roleIdx
+	s.IdentOff, s.IdentIdx = identOff, identIdxs
+
+	// Orphans: sorted by (identity id, role), deduplicated.
+	slices.SortFunc(orphans, func(a, b orphanCode) int {
+		if a.ident == b.ident {
+			return cmp.Compare(a.role, b.role)
+		}
+		return strings.Compare(ic.vals[a.ident], ic.vals[b.ident])
+	})
+	orphans = slices.Compact(orphans)
+	s.Findings.DuplicateAssignments += len(ai) - int(known) - len(orphans)
+	s.Orphans = make([]Orphan, len(orphans))
+	for j, o := range orphans {
+		id := ic.vals[o.ident]
+		s.Orphans[j] = Orphan{IdentityID: id, Role: o.role}
+		if j == 0 || orphans[j-1].ident != o.ident {
+			s.Findings.OrphanIdentities = append(s.Findings.OrphanIdentities, id)
+		}
+	}
+	s.Findings.OrphanAssignments = len(s.Orphans)
+	return nil
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	jobs := make(chan int, n)
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range jobs {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}

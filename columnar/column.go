@@ -1,0 +1,207 @@
+package columnar
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// colMode says how a column's values are validated while they are coded.
+type colMode uint8
+
+const (
+	// modeValue: an empty or null value is "no value" (code -1).
+	modeValue colMode = iota
+	// modeRequired: every row needs a non-empty value.
+	modeRequired
+	// modeUnique: every row needs a non-empty value, different from every other row's.
+	modeUnique
+)
+
+// Sentinel results of column.intern for values that get no dictionary code.
+const (
+	codeEmpty   int32 = -1 // empty or null
+	codeBadUTF8 int32 = -2 // not valid UTF-8
+)
+
+// column is one input column being dictionary coded: every row's value becomes an int32
+// code into dict (first-seen order, not yet sorted), or -1 for no value.
+//
+// Ownership: a column is written by exactly one goroutine while its file is read; errs is
+// shared by the columns of one file and has its own lock.
+type column struct {
+	name string
+	mode colMode
+
+	ids  map[string]int32 // value -> code
+	vals []string         // code -> value, first-seen order
+
+	codes []int32 // one per row read so far
+	// firstPos holds, for modeUnique, the position (row or line) where each code was first
+	// seen; 0 means not seen yet.
+	firstPos []int64
+
+	// lastCode caches the previous row's code: inputs sorted or grouped by a column repeat
+	// values, and comparing with the previous value is cheaper than a map lookup.
+	lastCode int32
+
+	errs *problems
+}
+
+func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
+	return &column{
+		name:     name,
+		mode:     mode,
+		ids:      make(map[string]int32),
+		codes:    make([]int32, 0, sizeHint),
+		lastCode: -1,
+		errs:     errs,
+	}
+}
+
+// intern returns the code of value b, adding it to the dictionary when new; codeEmpty for
+// an empty value and codeBadUTF8 for invalid UTF-8 (checked once per distinct value). It
+// does not allocate for values already in the dictionary.
+func (c *column) intern(b []byte) int32 {
+	if len(b) == 0 {
+		return codeEmpty
+	}
+	if c.lastCode >= 0 && string(b) == c.vals[c.lastCode] {
+		return c.lastCode
+	}
+	code, ok := c.ids[string(b)]
+	if !ok {
+		if !utf8.Valid(b) {
+			return codeBadUTF8
+		}
+		code = int32(len(c.vals))
+		s := string(b)
+		c.ids[s] = code
+		c.vals = append(c.vals, s)
+		if c.mode == modeUnique {
+			c.firstPos = append(c.firstPos, 0)
+		}
+	}
+	c.lastCode = code
+	return code
+}
+
+// internString is intern for a string value (CSV fields); it never allocates for values
+// already in the dictionary.
+func (c *column) internString(s string) int32 {
+	if len(s) == 0 {
+		return codeEmpty
+	}
+	if c.lastCode >= 0 && s == c.vals[c.lastCode] {
+		return c.lastCode
+	}
+	code, ok := c.ids[s]
+	if !ok {
+		if !utf8.ValidString(s) {
+			return codeBadUTF8
+		}
+		code = int32(len(c.vals))
+		s = strings.Clone(s) // s may point into a larger record buffer
+		c.ids[s] = code
+		c.vals = append(c.vals, s)
+		if c.mode == modeUnique {
+			c.firstPos = append(c.firstPos, 0)
+		}
+	}
+	c.lastCode = code
+	return code
+}
+
+// put appends the code of the row at pos (a 1-based Parquet row or a CSV line), checking
+// the column's mode. raw is the value's text, used only in messages (may be nil).
+func (c *column) put(code int32, pos int64, raw string) {
+	switch {
+	case code == codeBadUTF8:
+		c.errs.add(pos, c.name, fmt.Sprintf("value %q is not valid UTF-8", truncate(raw)))
+		code = -1
+	case code < 0:
+		if c.mode != modeValue {
+			c.errs.add(pos, c.name, "empty or null, expected a value")
+		}
+		code = -1
+	case c.mode == modeUnique:
+		if first := c.firstPos[code]; first != 0 {
+			c.errs.add(pos, c.name, fmt.Sprintf("duplicate %q (first at %s %d); %s must be unique",
+				c.vals[code], c.errs.posWord, first, c.name))
+		} else {
+			c.firstPos[code] = pos
+		}
+	}
+	c.codes = append(c.codes, code)
+}
+
+func truncate(s string) string {
+	const max = 40
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
+
+// maxListed is how many offending rows an error message lists.
+const maxListed = 5
+
+// problems collects the data errors of one input file (several goroutines may add), so that
+// one message can list the first few offenders rather than stopping at the first.
+type problems struct {
+	file    string // base name, e.g. identities.csv
+	posWord string // "row" (both formats; for CSV it is the line number)
+
+	mu    sync.Mutex
+	count int
+	list  []problem
+}
+
+type problem struct {
+	pos    int64
+	column string
+	msg    string
+}
+
+func newProblems(file string) *problems { return &problems{file: file, posWord: "row"} }
+
+func (p *problems) add(pos int64, column, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count++
+	// Keep the maxListed smallest positions so that the message lists the first offenders
+	// whatever order parallel columns report them in.
+	pr := problem{pos: pos, column: column, msg: msg}
+	if len(p.list) < maxListed {
+		p.list = append(p.list, pr)
+	} else if pos < p.list[len(p.list)-1].pos {
+		p.list[len(p.list)-1] = pr
+	} else {
+		return
+	}
+	for i := len(p.list) - 1; i > 0 && p.list[i].pos < p.list[i-1].pos; i-- {
+		p.list[i], p.list[i-1] = p.list[i-1], p.list[i]
+	}
+}
+
+// err returns nil when nothing was added, else a message listing the first offenders.
+func (p *problems) err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.count == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for i, pr := range p.list {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s %s %d, column %s: %s", p.file, p.posWord, pr.pos, pr.column, pr.msg)
+	}
+	if more := p.count - len(p.list); more > 0 {
+		fmt.Fprintf(&b, "\n%s: and %d more such problems", p.file, more)
+	}
+	return errors.New(b.String())
+}

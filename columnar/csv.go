@@ -1,0 +1,149 @@
+package columnar
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// utf8BOM is the byte order mark some spreadsheet programs put at the start of CSV files.
+const utf8BOM = "\xef\xbb\xbf"
+
+// ctxCheckRows is how many rows are read between checks of the context.
+const ctxCheckRows = 1 << 16
+
+// readCSV decodes a CSV file (UTF-8, header row, RFC 4180 quoting, optional BOM, CRLF or
+// LF line ends) into dictionary-coded columns as spec says. Data errors (empty required
+// values, duplicates, invalid UTF-8) are collected and returned together; format errors
+// (bad quoting, ragged rows) stop reading at once.
+func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+	file := filepath.Base(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot open: %w", file, err)
+	}
+	defer f.Close()
+
+	h := sha256.New()
+	cr := &countingReader{r: f}
+	br := bufio.NewReaderSize(io.TeeReader(cr, h), 1<<20)
+	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	r := csv.NewReader(br)
+	r.ReuseRecord = true
+	r.FieldsPerRecord = 0 // the header fixes the count; encoding/csv checks every row
+
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: the file is empty; expected a header row naming the columns (%s)",
+			file, joinQuoted(spec.required))
+	}
+	if err != nil {
+		return nil, csvError(file, r, err, 0)
+	}
+	names := append([]string(nil), header...)
+	if err := checkHeader(file, spec, names); err != nil {
+		return nil, err
+	}
+
+	probs := newProblems(file)
+	t := &table{file: file}
+	sinks := make([]*column, len(names)) // nil: column not read
+	for i, n := range names {
+		if mode, ok := spec.wants(n); ok {
+			c := newColumn(n, mode, probs, 1024)
+			sinks[i] = c
+			t.cols = append(t.cols, c)
+		}
+	}
+
+	rows := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvError(file, r, err, len(names))
+		}
+		line, _ := r.FieldPos(0)
+		pos := int64(line)
+		for i, c := range sinks {
+			if c != nil {
+				v := rec[i]
+				c.put(c.internString(v), pos, v)
+			}
+		}
+		if spec.keepLines {
+			t.lines = append(t.lines, pos)
+		}
+		rows++
+		if rows%ctxCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	t.rows = rows
+	t.input = Input{
+		Name:   spec.name,
+		Path:   path,
+		Bytes:  cr.n,
+		SHA256: hex.EncodeToString(h.Sum(nil)),
+		Rows:   int64(rows),
+	}
+	return t, nil
+}
+
+// csvError turns an encoding/csv error into a message naming the file, line and what was
+// expected.
+func csvError(file string, r *csv.Reader, err error, fields int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: cannot read: %w", file, err)
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount):
+		return errors.New(fmt.Sprintf("%s row %d: wrong number of fields, expected %d like the header; quote values that contain commas",
+			file, pe.StartLine, fields))
+	case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
+		return errors.New(fmt.Sprintf("%s row %d, character %d: %v; expected RFC 4180 quoting (a field with quotes is wrapped in \" and inner quotes doubled)",
+			file, pe.Line, pe.Column, pe.Err))
+	default:
+		return errors.New(fmt.Sprintf("%s row %d, character %d: %v", file, pe.Line, pe.Column, pe.Err))
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func joinQuoted(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}

@@ -1,0 +1,312 @@
+package columnar
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// nullValue in a test table cell writes a Parquet null (CSV: an empty field).
+const nullValue = "\x00null"
+
+// tbl is a test table: header cells are "name" or "name:type" where type is one of
+// str (optional plain string, the default), req (required plain string), dict (optional
+// dictionary-encoded string), int32, int64 (optional integers), double, bool.
+type tbl struct {
+	header []string
+	rows   [][]string
+}
+
+func colName(h string) string { n, _, _ := strings.Cut(h, ":"); return n }
+
+func colType(h string) string {
+	_, t, ok := strings.Cut(h, ":")
+	if !ok {
+		return "str"
+	}
+	return t
+}
+
+// writeTable writes tb as dir/name.csv or dir/name.parquet.
+func writeTable(t testing.TB, dir, name, format string, tb tbl, opts ...parquet.WriterOption) string {
+	t.Helper()
+	if format == "csv" {
+		return writeCSV(t, dir, name, tb)
+	}
+	return writeParquet(t, dir, name, tb, opts...)
+}
+
+func writeCSV(t testing.TB, dir, name string, tb tbl) string {
+	t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	hdr := make([]string, len(tb.header))
+	for i, h := range tb.header {
+		hdr[i] = colName(h)
+	}
+	_ = w.Write(hdr)
+	for _, r := range tb.rows {
+		rec := make([]string, len(r))
+		for i, v := range r {
+			if v != nullValue {
+				rec[i] = v
+			}
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	p := filepath.Join(dir, name+".csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func parquetNode(typ string) parquet.Node {
+	switch typ {
+	case "str":
+		return parquet.Optional(parquet.String())
+	case "req":
+		return parquet.String()
+	case "dict":
+		return parquet.Optional(parquet.Encoded(parquet.String(), &parquet.RLEDictionary))
+	case "reqdict":
+		return parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+	case "int32":
+		return parquet.Optional(parquet.Int(32))
+	case "int64":
+		return parquet.Optional(parquet.Int(64))
+	case "reqint64":
+		return parquet.Int(64)
+	case "dictint64":
+		return parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.RLEDictionary))
+	case "double":
+		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
+	case "bool":
+		return parquet.Optional(parquet.Leaf(parquet.BooleanType))
+	case "list":
+		return parquet.Repeated(parquet.String())
+	}
+	panic("unknown test column type " + typ)
+}
+
+func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.WriterOption) string {
+	t.Helper()
+	g := parquet.Group{}
+	for _, h := range tb.header {
+		g[colName(h)] = parquetNode(colType(h))
+	}
+	schema := parquet.NewSchema(name, g)
+	leaf := map[string]int{}
+	for i, path := range schema.Columns() {
+		leaf[path[0]] = i
+	}
+	p := filepath.Join(dir, name+".parquet")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := parquet.NewWriter(f, append([]parquet.WriterOption{schema}, opts...)...)
+	rows := make([]parquet.Row, 0, len(tb.rows))
+	for _, r := range tb.rows {
+		row := make(parquet.Row, len(tb.header))
+		for i, h := range tb.header {
+			typ, j := colType(h), leaf[colName(h)]
+			v := r[i]
+			optional := !strings.HasPrefix(typ, "req")
+			def := 0
+			if optional {
+				def = 1
+			}
+			if v == nullValue {
+				row[j] = parquet.NullValue().Level(0, 0, j)
+				continue
+			}
+			var pv parquet.Value
+			switch typ {
+			case "int32":
+				n, err := strconv.ParseInt(v, 10, 32)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pv = parquet.Int32Value(int32(n))
+			case "int64", "reqint64", "dictint64":
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pv = parquet.Int64Value(n)
+			case "double":
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pv = parquet.DoubleValue(n)
+			case "bool":
+				pv = parquet.BooleanValue(v == "true")
+			default:
+				pv = parquet.ByteArrayValue([]byte(v))
+			}
+			row[j] = pv.Level(0, def, j)
+		}
+		rows = append(rows, row)
+	}
+	// One row per call: the writer cuts pages (and falls back from dictionary to plain
+	// encoding) only between calls.
+	for i := range rows {
+		if _, err := w.WriteRows(rows[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkInvariants verifies every invariant documented on Snapshot.
+func checkInvariants(t testing.TB, s *Snapshot) {
+	t.Helper()
+	n := len(s.IdentityIDs)
+	seen := map[string]bool{}
+	for _, id := range s.IdentityIDs {
+		if id == "" || seen[id] {
+			t.Fatalf("identity id %q empty or duplicate", id)
+		}
+		seen[id] = true
+	}
+	if !slices.IsSortedFunc(s.Dims, func(a, b Dimension) int { return strings.Compare(a.Name, b.Name) }) {
+		t.Fatalf("dims not sorted")
+	}
+	if s.KindDim < 0 || s.KindDim >= len(s.Dims) || s.Dims[s.KindDim].Name != KindDimension {
+		t.Fatalf("KindDim %d wrong", s.KindDim)
+	}
+	for i, d := range s.Dims {
+		if i > 0 && s.Dims[i-1].Name == d.Name {
+			t.Fatalf("duplicate dimension %q", d.Name)
+		}
+		if len(d.Codes) != n {
+			t.Fatalf("dim %s: %d codes for %d identities", d.Name, len(d.Codes), n)
+		}
+		for j, v := range d.Values {
+			if v == "" || (j > 0 && d.Values[j-1] >= v) {
+				t.Fatalf("dim %s: values not sorted unique non-empty: %q", d.Name, d.Values)
+			}
+		}
+		for _, c := range d.Codes {
+			if c < -1 || int(c) >= len(d.Values) || (i == s.KindDim && c < 0) {
+				t.Fatalf("dim %s: bad code %d", d.Name, c)
+			}
+		}
+		if d.Skipped != (d.SkipReason != "") {
+			t.Fatalf("dim %s: Skipped %v with reason %q", d.Name, d.Skipped, d.SkipReason)
+		}
+	}
+	nr := len(s.Roles.IDs)
+	for _, col := range [][]string{s.Roles.Category, s.Roles.Application, s.Roles.Description} {
+		if len(col) != nr {
+			t.Fatalf("roles columns have different lengths")
+		}
+	}
+	if len(s.Roles.Validations) != nr || len(s.Roles.Implicit) != nr {
+		t.Fatalf("roles columns have different lengths")
+	}
+	for r := 1; r < nr; r++ {
+		if s.Roles.IDs[r-1] >= s.Roles.IDs[r] {
+			t.Fatalf("roles not sorted unique: %q", s.Roles.IDs)
+		}
+	}
+	if len(s.RoleOff) != nr+1 || len(s.IdentOff) != n+1 || s.RoleOff[0] != 0 || s.IdentOff[0] != 0 {
+		t.Fatalf("CSR offsets have wrong lengths")
+	}
+	if int(s.RoleOff[nr]) != len(s.RoleIdx) || int(s.IdentOff[n]) != len(s.IdentIdx) || len(s.RoleIdx) != len(s.IdentIdx) {
+		t.Fatalf("CSR sizes disagree")
+	}
+	pairs := map[[2]int32]bool{}
+	for r := range nr {
+		h := s.Holders(r)
+		for j, i := range h {
+			if i < 0 || int(i) >= n || (j > 0 && h[j-1] >= i) {
+				t.Fatalf("role %d holders not ascending unique: %v", r, h)
+			}
+			pairs[[2]int32{i, int32(r)}] = true
+		}
+	}
+	for i := range n {
+		rs := s.RolesOf(i)
+		for j, r := range rs {
+			if r < 0 || int(r) >= nr || (j > 0 && rs[j-1] >= r) {
+				t.Fatalf("identity %d roles not ascending unique: %v", i, rs)
+			}
+			if !pairs[[2]int32{int32(i), r}] {
+				t.Fatalf("identity view has (%d,%d) the role view lacks", i, r)
+			}
+		}
+	}
+	for j, o := range s.Orphans {
+		if seen[o.IdentityID] || o.Role < 0 || int(o.Role) >= nr {
+			t.Fatalf("bad orphan %+v", o)
+		}
+		if j > 0 {
+			p := s.Orphans[j-1]
+			if p.IdentityID > o.IdentityID || (p.IdentityID == o.IdentityID && p.Role >= o.Role) {
+				t.Fatalf("orphans not sorted unique")
+			}
+		}
+	}
+	if s.Findings.OrphanAssignments != len(s.Orphans) {
+		t.Fatalf("OrphanAssignments %d != %d orphans", s.Findings.OrphanAssignments, len(s.Orphans))
+	}
+	if !slices.IsSorted(s.Findings.OrphanIdentities) || len(slices.Compact(slices.Clone(s.Findings.OrphanIdentities))) != len(s.Findings.OrphanIdentities) {
+		t.Fatalf("orphan identities not sorted unique")
+	}
+}
+
+func load(t testing.TB, dir string, opts LoadOptions) (*Snapshot, error) {
+	t.Helper()
+	s, err := Load(context.Background(), dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	checkInvariants(t, s)
+	return s, nil
+}
+
+// holdings renders the assignments of s as "identity:role" strings, sorted.
+func holdings(s *Snapshot) []string {
+	var out []string
+	for i := range s.IdentityIDs {
+		for _, r := range s.RolesOf(i) {
+			out = append(out, s.IdentityIDs[i]+":"+s.Roles.IDs[r])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dimValues renders dimension name as one value per identity ("" for none).
+func dimValues(t testing.TB, s *Snapshot, name string) []string {
+	t.Helper()
+	d := s.DimIndex(name)
+	if d < 0 {
+		t.Fatalf("no dimension %q", name)
+	}
+	out := make([]string, len(s.IdentityIDs))
+	for i, c := range s.Dims[d].Codes {
+		if c >= 0 {
+			out[i] = s.Dims[d].Values[c]
+		}
+	}
+	return out
+}
+
+var errNoError = errors.New("no error")

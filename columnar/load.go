@@ -1,0 +1,147 @@
+package columnar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// ExcludeDimensions names attributes never used in criteria: they are loaded but marked
+	// Skipped ("excluded by user"). "kind" cannot be excluded.
+	ExcludeDimensions []string
+	// Logger receives progress and timings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Load reads the data directory dir (DESIGN.md section 3): identities and assignments, and
+// optionally roles, each as .parquet or .csv. It returns a Snapshot satisfying the
+// invariants documented on Snapshot, with the non-fatal findings of loading (orphan
+// assignments, implicit roles, duplicates, skipped dimensions) in Snapshot.Findings.
+//
+// Errors caused by the data (a missing file or column, a wrong column type, an empty or
+// duplicate id, a corrupt or ragged file, an invalid validations value) are user errors
+// (uerr) naming the file, the first few offending rows and columns, and what was
+// expected. Rows are 1-based data rows for Parquet and line numbers (header = line 1) for
+// CSV.
+//
+// The three files are read concurrently, and Parquet columns in parallel.
+func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+
+	paths, err := findInputs(dir)
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+	}
+
+	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
+	tables := make([]*table, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		if paths[i] == "" {
+			continue
+		}
+		wg.Go(func() {
+			t0 := time.Now()
+			tables[i], errs[i] = readTable(ctx, paths[i], spec)
+			if errs[i] == nil {
+				log.Debug("read table", "file", paths[i], "rows", tables[i].rows,
+					"columns", len(tables[i].cols), "elapsed", time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+	}
+	ids, roles, asg := tables[0], tables[1], tables[2]
+	tRead := time.Since(start)
+
+	s := &Snapshot{}
+	for _, t := range tables {
+		if t != nil {
+			s.Inputs = append(s.Inputs, t.input)
+		}
+	}
+	identIdx := ids.col("identity_id").ids
+	if err := buildIdentities(s, ids, opts, log); err != nil {
+		return nil, err
+	}
+	asgRole, err := buildRoles(s, roles, asg.col("role_id"))
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+	}
+	if err := buildAssignments(ctx, s, asg, identIdx, asgRole); err != nil {
+		return nil, err
+	}
+	f := &s.Findings
+	log.Info("loaded data", "dir", dir,
+		"identities", len(s.IdentityIDs), "dimensions", len(s.Dims), "roles", len(s.Roles.IDs),
+		"assignments", len(s.RoleIdx), "orphan_assignments", f.OrphanAssignments,
+		"duplicate_assignments", f.DuplicateAssignments, "implicit_roles", f.ImplicitRoles,
+		"skipped_dimensions", len(f.SkippedDimensions),
+		"read", tRead, "elapsed", time.Since(start))
+	return s, nil
+}
+
+// readTable reads one input file by its extension.
+func readTable(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+	if filepath.Ext(path) == ".csv" {
+		return readCSV(ctx, path, spec)
+	}
+	return readParquet(ctx, path, spec)
+}
+
+// findInputs returns the paths of identities, roles ("" when absent) and assignments.
+func findInputs(dir string) ([3]string, error) {
+	var paths [3]string
+	st, err := os.Stat(dir)
+	if err != nil {
+		return paths, fmt.Errorf("cannot read the data directory: %w", err)
+	}
+	if !st.IsDir() {
+		return paths, fmt.Errorf("is not a directory; expected a data directory holding identities, assignments and optionally roles (.parquet or .csv)")
+	}
+	for i, name := range []string{"identities", "roles", "assignments"} {
+		var found []string
+		for _, ext := range []string{".parquet", ".csv"} {
+			p := filepath.Join(dir, name+ext)
+			st, err := os.Stat(p)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				continue
+			case err != nil:
+				return paths, fmt.Errorf("%s%s: %w", name, ext, err)
+			case st.IsDir():
+				return paths, fmt.Errorf("%s%s is a directory; expected a file", name, ext)
+			}
+			found = append(found, p)
+		}
+		switch {
+		case len(found) > 1:
+			return paths, fmt.Errorf("both %s.parquet and %s.csv exist; keep only one", name, name)
+		case len(found) == 1:
+			paths[i] = found[0]
+		case name != "roles":
+			return paths, fmt.Errorf("missing %s: expected %s.parquet or %s.csv", name, name, name)
+		}
+	}
+	return paths, nil
+}

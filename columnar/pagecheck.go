@@ -1,0 +1,109 @@
+package columnar
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Bounds on what one page header may claim. parquet-go allocates what a page header says
+// before it reads the page, so a corrupt header could ask for gigabytes; real writers cut
+// pages at about a megabyte and tens of thousands of rows.
+const (
+	maxPageBytes  = 512 << 20
+	maxPageValues = 1 << 26
+)
+
+// checkPageHeaders walks the page headers of the column chunks about to be decoded and
+// rejects sizes and counts that cannot be right (beyond the chunk, the row group, or the
+// bounds above). It reads only the headers: a few hundred bytes per page.
+func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column) error {
+	var proto thrift.CompactProtocol
+	buf := make([]byte, 0, 64<<10)
+	for g, rg := range pf.Metadata().RowGroups {
+		for _, leaf := range leaves {
+			idx := leaf.Index()
+			if idx < 0 || idx >= len(rg.Columns) {
+				return fmt.Errorf("row group %d has no chunk for column %s", g, leaf.Name())
+			}
+			md := &rg.Columns[idx].MetaData
+			start := md.DataPageOffset
+			if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+				start = md.DictionaryPageOffset
+			}
+			end := start + md.TotalCompressedSize
+			if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
+				return fmt.Errorf("row group %d column %s: chunk [%d,%d) lies outside the file (%d bytes)", g, leaf.Name(), start, end, size)
+			}
+			for off := start; off < end; {
+				var h format.PageHeader
+				var hlen int64
+				for window := int64(1 << 10); ; window *= 16 {
+					n := min(window, end-off, int64(cap(buf)))
+					buf = buf[:n]
+					if _, err := r.ReadAt(buf, off); err != nil {
+						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, leaf.Name(), off, err)
+					}
+					br := bytes.NewReader(buf)
+					h = format.PageHeader{}
+					err := thrift.NewDecoder(proto.NewReader(br)).Decode(&h)
+					if err == nil {
+						hlen = n - int64(br.Len())
+						break
+					}
+					if n == end-off || n == int64(cap(buf)) {
+						return fmt.Errorf("row group %d column %s: corrupt page header at %d: %v", g, leaf.Name(), off, err)
+					}
+				}
+				if err := checkPageHeader(&h, end-off-hlen, rg.NumRows); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, leaf.Name(), off, err)
+				}
+				off += hlen + int64(h.CompressedPageSize)
+			}
+		}
+	}
+	return nil
+}
+
+func checkPageHeader(h *format.PageHeader, room, rows int64) error {
+	if h.CompressedPageSize < 0 || int64(h.CompressedPageSize) > room {
+		return fmt.Errorf("compressed size %d, but %d bytes remain in the chunk", h.CompressedPageSize, room)
+	}
+	if h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxPageBytes {
+		return fmt.Errorf("uncompressed size %d out of range [0, %d]", h.UncompressedPageSize, maxPageBytes)
+	}
+	values := func(what string, n int32, limit int64) error {
+		if n < 0 || int64(n) > limit || n > maxPageValues {
+			return fmt.Errorf("%s %d out of range [0, %d]", what, n, min(limit, maxPageValues))
+		}
+		return nil
+	}
+	switch {
+	case h.DataPageHeader.Valid:
+		return values("value count", h.DataPageHeader.V.NumValues, rows)
+	case h.DataPageHeaderV2.Valid:
+		v := &h.DataPageHeaderV2.V
+		if err := values("value count", v.NumValues, rows); err != nil {
+			return err
+		}
+		if err := values("row count", v.NumRows, rows); err != nil {
+			return err
+		}
+		if err := values("null count", v.NumNulls, int64(v.NumValues)); err != nil {
+			return err
+		}
+		if v.RepetitionLevelsByteLength < 0 || v.DefinitionLevelsByteLength < 0 ||
+			int64(v.RepetitionLevelsByteLength)+int64(v.DefinitionLevelsByteLength) > int64(h.CompressedPageSize) {
+			return fmt.Errorf("level lengths %d+%d exceed the page's %d bytes",
+				v.RepetitionLevelsByteLength, v.DefinitionLevelsByteLength, h.CompressedPageSize)
+		}
+	case h.DictionaryPageHeader.Valid:
+		// Every plain-encoded dictionary entry takes at least 4 bytes.
+		return values("dictionary size", h.DictionaryPageHeader.V.NumValues, int64(h.UncompressedPageSize)/4)
+	}
+	return nil
+}

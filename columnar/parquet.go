@@ -1,0 +1,435 @@
+package columnar
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// readParquet decodes the columns spec wants from a Parquet file into dictionary-coded
+// columns, one goroutine per column (at most GOMAXPROCS at a time).
+//
+// Decoding goes page by page (DESIGN.md section 13): a dictionary page's entries are each
+// mapped once to a code of the column's global dictionary, and the page's int32 indexes are
+// then translated through that small table; plain pages give byte arrays that are looked up
+// with m[string(b)], which does not allocate. No Go string is built per row.
+func readParquet(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+	file := filepath.Base(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot open: %w", file, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot stat: %w", file, err)
+	}
+	size := st.Size()
+
+	pf, err := openParquet(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
+	}
+
+	fields := pf.Root().Columns()
+	names := make([]string, len(fields))
+	for i, c := range fields {
+		names[i] = c.Name()
+	}
+	if err := checkHeader(file, spec, names); err != nil {
+		return nil, err
+	}
+
+	rows := pf.NumRows()
+	var groupRows int64
+	for _, rg := range pf.RowGroups() {
+		groupRows += rg.NumRows()
+	}
+	if rows < 0 || groupRows != rows || rows > maxRows {
+		return nil, fmt.Errorf("%s: corrupt Parquet metadata: %d rows in the footer, %d in the row groups", file, rows, groupRows)
+	}
+
+	probs := newProblems(file)
+	t := &table{file: file, rows: int(rows)}
+	var leaves []*parquet.Column
+	for _, c := range fields {
+		mode, ok := spec.wants(c.Name())
+		if !ok {
+			continue
+		}
+		if err := checkParquetColumn(file, c); err != nil {
+			return nil, err
+		}
+		// The footer's row count sizes the code slices; bound it by the file size so that
+		// a corrupt footer cannot demand gigabytes (the slices grow if the hint is low).
+		t.cols = append(t.cols, newColumn(c.Name(), mode, probs, int(min(rows, 16*size+1024))))
+		leaves = append(leaves, c)
+	}
+	if err := checkPageHeaders(f, size, pf, leaves); err != nil {
+		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Fingerprint the file while its columns decode.
+	var sum string
+	var sumErr error
+	var hashWG sync.WaitGroup
+	hashWG.Go(func() {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+			sumErr = fmt.Errorf("%s: cannot read: %w", file, err)
+			return
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
+	})
+
+	errs := make([]error, len(leaves))
+	jobs := make(chan int, len(leaves))
+	for i := range leaves {
+		jobs <- i
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(leaves)) {
+		wg.Go(func() {
+			for i := range jobs {
+				if err := decodeParquetColumn(ctx, pf, leaves[i], t.cols[i]); err != nil {
+					errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
+					cancel()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	hashWG.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	for _, e := range errs {
+		// A failing column cancels its siblings: report the failure, not the cancellations.
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return nil, e
+		}
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	if sumErr != nil {
+		return nil, sumErr
+	}
+	t.input = Input{Name: spec.name, Path: path, Bytes: size, SHA256: sum, Rows: rows}
+	return t, nil
+}
+
+// maxRows bounds the rows of one file: codes and CSR offsets are int32 row indices.
+const maxRows = 1<<31 - 1
+
+// openParquet opens a Parquet file, turning a panic of the decoder on a corrupt footer into
+// an error.
+func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
+	// Check the framing first: parquet-go allocates the footer length the file claims.
+	var head, tail [8]byte
+	if size < 12 {
+		return nil, fmt.Errorf("%d bytes is too short", size)
+	}
+	if _, err := r.ReadAt(head[:4], 0); err != nil {
+		return nil, err
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, err
+	}
+	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
+		return nil, errors.New(`missing the "PAR1" magic bytes at the start or end (encrypted Parquet is not supported)`)
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return nil, fmt.Errorf("footer length %d exceeds the file size %d (truncated file?)", n, size)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			pf, err = nil, fmt.Errorf("corrupt footer: %v", p)
+		}
+	}()
+	return parquet.OpenFile(r, size,
+		parquet.SkipPageIndex(true),
+		parquet.SkipBloomFilters(true),
+		parquet.ReadBufferSize(256<<10),
+	)
+}
+
+// checkParquetColumn accepts flat, non-repeated string (BYTE_ARRAY) and integer (INT32,
+// INT64) columns, required or optional.
+func checkParquetColumn(file string, c *parquet.Column) error {
+	if !c.Leaf() {
+		return fmt.Errorf("%s column %s: is a nested group; expected a flat string or integer column", file, c.Name())
+	}
+	if c.Repeated() {
+		return fmt.Errorf("%s column %s: is repeated (a list); expected one string or integer value per row", file, c.Name())
+	}
+	switch k := c.Type().Kind(); k {
+	case parquet.ByteArray, parquet.Int32, parquet.Int64:
+		return nil
+	default:
+		return fmt.Errorf("%s column %s: has type %s; expected a string (BYTE_ARRAY) or integer (INT32, INT64) column", file, c.Name(), k)
+	}
+}
+
+// decodeParquetColumn codes every row of leaf into c, row group by row group, page by
+// page.
+func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt data: %v", p)
+		}
+	}()
+	d := pageDecoder{c: c, kind: leaf.Type().Kind(), maxDef: byte(leaf.MaxDefinitionLevel())}
+	idx := leaf.Index()
+	for g, rg := range pf.RowGroups() {
+		start := d.pos
+		chunks := rg.ColumnChunks()
+		if idx < 0 || idx >= len(chunks) {
+			return fmt.Errorf("row group %d has no chunk for this column", g)
+		}
+		pages := chunks[idx].Pages()
+		for {
+			if err := ctx.Err(); err != nil {
+				pages.Close()
+				return err
+			}
+			p, err := pages.ReadPage()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				pages.Close()
+				return fmt.Errorf("row group %d: %w", g, err)
+			}
+			err = d.page(p)
+			parquet.Release(p)
+			if err != nil {
+				pages.Close()
+				return fmt.Errorf("row group %d: %w", g, err)
+			}
+		}
+		if err := pages.Close(); err != nil {
+			return fmt.Errorf("row group %d: %w", g, err)
+		}
+		if got, want := d.pos-start, rg.NumRows(); got != want {
+			return fmt.Errorf("row group %d: %d values, expected %d (one per row)", g, got, want)
+		}
+	}
+	return nil
+}
+
+// pageDecoder turns the pages of one column into codes. pos counts the rows decoded so far
+// (row pos+1 is the next one, 1-based in messages). remap holds, for the dictionary of the
+// current column chunk (dict), the global code of each dictionary entry.
+type pageDecoder struct {
+	c      *column
+	kind   parquet.Kind
+	maxDef byte
+	pos    int64
+
+	dict    parquet.Dictionary
+	remap   []int32
+	badUTF8 map[int32]string // dictionary entries that are not valid UTF-8, for messages
+	scratch []byte
+}
+
+func (d *pageDecoder) page(p parquet.Page) error {
+	levels := p.DefinitionLevels()
+	if d.maxDef == 0 {
+		levels = nil
+	}
+	if int64(len(levels)) != p.NumRows() && levels != nil {
+		return fmt.Errorf("page has %d definition levels for %d rows", len(levels), p.NumRows())
+	}
+	data := p.Data()
+	if dict := p.Dictionary(); dict != nil {
+		if dict != d.dict {
+			if err := d.mapDictionary(dict); err != nil {
+				return err
+			}
+		}
+		return d.indexed(data.Int32(), levels, p.NumRows())
+	}
+	switch d.kind {
+	case parquet.ByteArray:
+		vals, offs := data.ByteArray()
+		n := max(len(offs)-1, 0)
+		return d.values(n, levels, p.NumRows(), func(i int) int32 {
+			return d.c.intern(vals[offs[i]:offs[i+1]])
+		}, func(i int) string { return string(vals[offs[i]:offs[i+1]]) })
+	case parquet.Int32:
+		v := data.Int32()
+		return d.values(len(v), levels, p.NumRows(), func(i int) int32 {
+			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[i]), 10)
+			return d.c.intern(d.scratch)
+		}, nil)
+	case parquet.Int64:
+		v := data.Int64()
+		return d.values(len(v), levels, p.NumRows(), func(i int) int32 {
+			d.scratch = strconv.AppendInt(d.scratch[:0], v[i], 10)
+			return d.c.intern(d.scratch)
+		}, nil)
+	}
+	return fmt.Errorf("unsupported physical type %s", d.kind)
+}
+
+// mapDictionary maps each entry of a column chunk's dictionary to a global code once.
+func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
+	d.dict = dict
+	d.badUTF8 = nil
+	n := dict.Len()
+	d.remap = d.remap[:0]
+	note := func(j int, code int32, raw []byte) {
+		if code == codeBadUTF8 {
+			if d.badUTF8 == nil {
+				d.badUTF8 = make(map[int32]string)
+			}
+			d.badUTF8[int32(j)] = string(raw)
+		}
+		d.remap = append(d.remap, code)
+	}
+	data := dict.Page().Data()
+	switch d.kind {
+	case parquet.ByteArray:
+		vals, offs := data.ByteArray()
+		if len(offs) != n+1 {
+			return fmt.Errorf("dictionary of %d entries has %d offsets", n, len(offs))
+		}
+		for j := range n {
+			b := vals[offs[j]:offs[j+1]]
+			note(j, d.c.intern(b), b)
+		}
+	case parquet.Int32:
+		v := data.Int32()
+		if len(v) != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
+		}
+		for j := range n {
+			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[j]), 10)
+			note(j, d.c.intern(d.scratch), nil)
+		}
+	case parquet.Int64:
+		v := data.Int64()
+		if len(v) != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
+		}
+		for j := range n {
+			d.scratch = strconv.AppendInt(d.scratch[:0], v[j], 10)
+			note(j, d.c.intern(d.scratch), nil)
+		}
+	default:
+		return fmt.Errorf("unsupported dictionary type %s", d.kind)
+	}
+	// Consecutive plain pages compare with the last code; the dictionary pass moved it.
+	d.c.lastCode = -1
+	return nil
+}
+
+// indexed decodes a dictionary-encoded page: idx holds the non-null values' dictionary
+// indexes, levels (nil for a required column) says which rows are null.
+func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
+	c := d.c
+	remap := d.remap
+	nd := int32(len(remap))
+	fast := c.mode != modeUnique
+	if levels == nil {
+		if int64(len(idx)) != rows {
+			return fmt.Errorf("page has %d values for %d rows", len(idx), rows)
+		}
+		for i, x := range idx {
+			if uint32(x) >= uint32(nd) {
+				return fmt.Errorf("row %d: dictionary index %d out of range [0,%d)", d.pos+int64(i)+1, x, nd)
+			}
+			code := remap[x]
+			if fast && code >= 0 {
+				c.codes = append(c.codes, code)
+				continue
+			}
+			c.put(code, d.pos+int64(i)+1, d.badUTF8[x])
+		}
+		d.pos += rows
+		return nil
+	}
+	k := 0
+	for i, l := range levels {
+		pos := d.pos + int64(i) + 1
+		if l != d.maxDef {
+			c.put(codeEmpty, pos, "")
+			continue
+		}
+		if k >= len(idx) {
+			return fmt.Errorf("row %d: page has fewer values than non-null rows", pos)
+		}
+		x := idx[k]
+		k++
+		if uint32(x) >= uint32(nd) {
+			return fmt.Errorf("row %d: dictionary index %d out of range [0,%d)", pos, x, nd)
+		}
+		code := remap[x]
+		if fast && code >= 0 {
+			c.codes = append(c.codes, code)
+			continue
+		}
+		c.put(code, pos, d.badUTF8[x])
+	}
+	d.pos += rows
+	return nil
+}
+
+// values decodes a plain page of n non-null values: code(i) interns value i, raw(i) (may be
+// nil) gives its text for messages.
+func (d *pageDecoder) values(n int, levels []byte, rows int64, code func(int) int32, raw func(int) string) error {
+	c := d.c
+	text := func(i int) string {
+		if raw == nil {
+			return ""
+		}
+		return raw(i)
+	}
+	if levels == nil {
+		if int64(n) != rows {
+			return fmt.Errorf("page has %d values for %d rows", n, rows)
+		}
+		for i := range n {
+			x := code(i)
+			if x >= 0 && c.mode != modeUnique {
+				c.codes = append(c.codes, x)
+				continue
+			}
+			c.put(x, d.pos+int64(i)+1, text(i))
+		}
+		d.pos += rows
+		return nil
+	}
+	k := 0
+	for i, l := range levels {
+		pos := d.pos + int64(i) + 1
+		if l != d.maxDef {
+			c.put(codeEmpty, pos, "")
+			continue
+		}
+		if k >= n {
+			return fmt.Errorf("row %d: page has fewer values than non-null rows", pos)
+		}
+		c.put(code(k), pos, text(k))
+		k++
+	}
+	d.pos += rows
+	return nil
+}

@@ -1,0 +1,104 @@
+package columnar
+
+import (
+	"fmt"
+	"sort"
+)
+
+// tableSpec says which columns of an input table are read and how they are checked.
+type tableSpec struct {
+	name     string             // identities, roles, assignments
+	required []string           // columns that must exist
+	known    map[string]colMode // columns read, with their mode
+	// others: every column not in known is read too, with modeValue (identity attributes).
+	others bool
+	// keepLines: remember each CSV row's line number, for checks made after reading.
+	keepLines bool
+}
+
+var (
+	identitiesSpec = tableSpec{
+		name:     "identities",
+		required: []string{"identity_id"},
+		known:    map[string]colMode{"identity_id": modeUnique, KindDimension: modeValue},
+		others:   true,
+	}
+	rolesSpec = tableSpec{
+		name:     "roles",
+		required: []string{"role_id"},
+		known: map[string]colMode{
+			"role_id": modeUnique, "category": modeValue, "validations": modeValue,
+			"application": modeValue, "description": modeValue,
+		},
+		keepLines: true,
+	}
+	assignmentsSpec = tableSpec{
+		name:     "assignments",
+		required: []string{"identity_id", "role_id"},
+		known:    map[string]colMode{"identity_id": modeRequired, "role_id": modeRequired},
+	}
+)
+
+// wants reports whether column name is read, and with which mode.
+func (s *tableSpec) wants(name string) (colMode, bool) {
+	if m, ok := s.known[name]; ok {
+		return m, true
+	}
+	return modeValue, s.others
+}
+
+// table is one input file decoded into dictionary-coded columns.
+type table struct {
+	file  string // base name, e.g. identities.parquet
+	rows  int
+	cols  []*column // the columns read, in file order
+	input Input
+	// lines maps a 0-based row index to the CSV line used in messages (only with
+	// tableSpec.keepLines); nil means the position is row+1 (Parquet).
+	lines []int64
+}
+
+// col returns the column named name, or nil.
+func (t *table) col(name string) *column {
+	for _, c := range t.cols {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// pos returns the message position of 0-based row i.
+func (t *table) pos(i int) int64 {
+	if t.lines != nil {
+		return t.lines[i]
+	}
+	return int64(i) + 1
+}
+
+// checkHeader validates the column names of a file against spec: no empty or duplicate
+// names, and every required column present.
+func checkHeader(file string, spec *tableSpec, names []string) error {
+	seen := make(map[string]int, len(names))
+	for i, n := range names {
+		if n == "" {
+			return fmt.Errorf("%s: column %d has an empty name; every column needs a name", file, i+1)
+		}
+		if j, dup := seen[n]; dup {
+			return fmt.Errorf("%s: column %q appears twice (columns %d and %d); column names must be unique", file, n, j+1, i+1)
+		}
+		seen[n] = i
+	}
+	var missing []string
+	for _, r := range spec.required {
+		if _, ok := seen[r]; !ok {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		have := append([]string(nil), names...)
+		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q", file, missing, have)
+	}
+	return nil
+}
