@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -70,6 +71,9 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	cfg, err := mineConfig(fs, &f)
 	if err != nil {
 		return err
+	}
+	if f.workers <= 0 {
+		f.workers = runtime.GOMAXPROCS(0)
 	}
 	backend, err := selectBackend(f.backend, f.workers)
 	if err != nil {
