@@ -465,11 +465,14 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
 		}
 	} else {
-		cs = pruneSpecializations(cs, len(cs) > materializeLimit)
+		greedyPruned := len(cs) > materializeLimit
+		cs = pruneSpecializations(cs, greedyPruned)
 		s.materialize(cs)
 		cs = prune(cs)
 		if len(cs) <= exactLimit {
 			ch = selectExact(cs, bd)
+			// The search was exhaustive, but over a set pruned for the greedy: not a proof.
+			ch.exact = !greedyPruned
 		} else {
 			ch = selectGreedy(cs, bd)
 		}
