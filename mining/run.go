@@ -331,8 +331,10 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
 			}
 		}
-		// Criteria seen for the first time get their support counted; -1 marks them
-		// until the backend answers.
+		// The supports cache lives for one batch: across all roles of a large enterprise
+		// it would hold tens of millions of criteria. Criteria seen for the first time
+		// in the batch get their support counted; -1 marks them until the backend answers.
+		clear(supports)
 		total := 0
 		for _, cs := range counts {
 			total += len(cs)

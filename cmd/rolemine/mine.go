@@ -107,6 +107,12 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	phase("mine", t)
+	if hp := os.Getenv("ROLEMINE_HEAPPROFILE"); hp != "" {
+		if hf, err := os.Create(hp); err == nil {
+			pprof.WriteHeapProfile(hf)
+			hf.Close()
+		}
+	}
 
 	t = time.Now()
 	prog.update(true, "classifying assignments ...")
