@@ -253,6 +253,8 @@ func parseValidations(rt *table) ([]int8, error) {
 // scatters them into role buckets visiting identities in ascending order, so each role's
 // holders come out ascending and duplicates adjacent; pass 3 drops the duplicates in place;
 // pass 4 buckets the deduplicated pairs by identity visiting roles in ascending order.
+// Buffers are reused (the identity codes become the role view, the pass-1 buckets the
+// identity view): at tier L, first touches of fresh memory cost as much as the passes.
 func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map[string]int32, asgRole []int32) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
 	identOf := make([]int32, len(ic.vals)) // assignments' identity code -> identity index or -1
@@ -290,7 +292,9 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 			fill[i]++
 		}
 	}
-	ic.codes, rc.codes = nil, nil // the raw codes are no longer needed
+	rows := len(ai)
+	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
+	ic.codes, rc.codes = nil, nil
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -303,7 +307,8 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 	for r := range nr {
 		roleOff[r+1] += roleOff[r]
 	}
-	roleIdx := make([]int32, known)
+	roleIdx := ai[:known]
+	ai, ar = nil, nil
 	rfill := slices.Clone(roleOff[:nr])
 	for i := range n {
 		for _, r := range byIdent[identOff[i]:identOff[i+1]] {
@@ -360,7 +365,7 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 		return strings.Compare(ic.vals[a.ident], ic.vals[b.ident])
 	})
 	orphans = slices.Compact(orphans)
-	s.Findings.DuplicateAssignments += len(ai) - int(known) - len(orphans)
+	s.Findings.DuplicateAssignments += rows - int(known) - len(orphans)
 	s.Orphans = make([]Orphan, len(orphans))
 	for j, o := range orphans {
 		id := ic.vals[o.ident]

@@ -51,13 +51,31 @@ type column struct {
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
-	return &column{
+	c := &column{
 		name:     name,
 		mode:     mode,
 		ids:      make(map[string]int32),
 		codes:    make([]int32, 0, sizeHint),
 		lastCode: -1,
 		errs:     errs,
+	}
+	if mode == modeUnique {
+		// Every row brings a new value: size the dictionary once rather than rehash
+		// repeatedly as it grows.
+		c.reserve(sizeHint)
+	}
+	return c
+}
+
+// reserve sizes an empty dictionary for about n distinct values.
+func (c *column) reserve(n int) {
+	if len(c.vals) > 0 || n <= 0 {
+		return
+	}
+	c.ids = make(map[string]int32, n)
+	c.vals = make([]string, 0, n)
+	if c.mode == modeUnique {
+		c.firstPos = make([]int64, 0, n)
 	}
 }
 

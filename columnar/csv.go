@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // utf8BOM is the byte order mark some spreadsheet programs put at the start of CSV files.
@@ -44,7 +45,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: the file is empty; expected a header row naming the columns (%s)",
-			file, joinQuoted(spec.required))
+			file, strings.Join(spec.required, ", "))
 	}
 	if err != nil {
 		return nil, csvError(file, r, err, 0)
@@ -135,15 +136,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
-}
-
-func joinQuoted(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
 }

@@ -3,7 +3,6 @@ package columnar
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -308,5 +307,3 @@ func dimValues(t testing.TB, s *Snapshot, name string) []string {
 	}
 	return out
 }
-
-var errNoError = errors.New("no error")

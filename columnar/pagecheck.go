@@ -16,6 +16,8 @@ import (
 const (
 	maxPageBytes  = 512 << 20
 	maxPageValues = 1 << 26
+	// maxHeaderBytes bounds a page header (its statistics hold min and max values).
+	maxHeaderBytes = 16 << 20
 )
 
 // checkPageHeaders walks the page headers of the column chunks about to be decoded and
@@ -23,7 +25,7 @@ const (
 // bounds above). It reads only the headers: a few hundred bytes per page.
 func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column) error {
 	var proto thrift.CompactProtocol
-	buf := make([]byte, 0, 64<<10)
+	var buf []byte
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, leaf := range leaves {
 			idx := leaf.Index()
@@ -43,19 +45,24 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				var h format.PageHeader
 				var hlen int64
 				for window := int64(1 << 10); ; window *= 16 {
-					n := min(window, end-off, int64(cap(buf)))
+					n := min(window, end-off, maxHeaderBytes)
+					if int64(cap(buf)) < n {
+						buf = make([]byte, n)
+					}
 					buf = buf[:n]
 					if _, err := r.ReadAt(buf, off); err != nil {
 						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, leaf.Name(), off, err)
 					}
-					br := bytes.NewReader(buf)
+					// A bytes reader checks every length against the bytes it has, where a
+					// stream reader would allocate whatever a corrupt length says.
+					pr := proto.NewReaderFromBytes(buf)
 					h = format.PageHeader{}
-					err := thrift.NewDecoder(proto.NewReader(br)).Decode(&h)
+					err := thrift.NewDecoder(pr).Decode(&h)
 					if err == nil {
-						hlen = n - int64(br.Len())
+						hlen = n - int64(pr.Reader().(*bytes.Reader).Len())
 						break
 					}
-					if n == end-off || n == int64(cap(buf)) {
+					if n == end-off || n == maxHeaderBytes {
 						return fmt.Errorf("row group %d column %s: corrupt page header at %d: %v", g, leaf.Name(), off, err)
 					}
 				}

@@ -24,8 +24,15 @@ import (
 // mapped once to a code of the column's global dictionary, and the page's int32 indexes are
 // then translated through that small table; plain pages give byte arrays that are looked up
 // with m[string(b)], which does not allocate. No Go string is built per row.
-func readParquet(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, err error) {
 	file := filepath.Base(path)
+	// parquet-go trusts the file's metadata in places; a corrupt file may make it panic.
+	// The column decoders recover on their own goroutines; this covers the rest.
+	defer func() {
+		if p := recover(); p != nil {
+			t, err = nil, fmt.Errorf("%s: corrupt Parquet file: %v", file, p)
+		}
+	}()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot open: %w", file, err)
@@ -61,7 +68,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (*table, err
 	}
 
 	probs := newProblems(file)
-	t := &table{file: file, rows: int(rows)}
+	t = &table{file: file, rows: int(rows)}
 	var leaves []*parquet.Column
 	for _, c := range fields {
 		mode, ok := spec.wants(c.Name())
@@ -204,6 +211,17 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			return fmt.Errorf("row group %d has no chunk for this column", g)
 		}
 		pages := chunks[idx].Pages()
+		if len(c.vals) == 0 {
+			// Size the global dictionary from the first chunk's dictionary: its entries
+			// times the row groups, as if each group brought as many new values.
+			if dp, ok := pages.(interface {
+				ReadDictionary() (parquet.Dictionary, error)
+			}); ok {
+				if dict, err := dp.ReadDictionary(); err == nil && dict != nil {
+					c.reserve(int(min(int64(dict.Len())*int64(len(pf.RowGroups())), pf.NumRows())))
+				}
+			}
+		}
 		for {
 			if err := ctx.Err(); err != nil {
 				pages.Close()

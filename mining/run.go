@@ -469,6 +469,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 	} else {
 		greedyPruned := len(cs) > materializeLimit
 		cs = pruneSpecializations(cs, greedyPruned)
+		if greedyPruned {
+			cs = capCandidates(cs, len(s.hs))
+		}
 		s.materialize(cs)
 		cs = prune(cs)
 		if len(cs) <= exactLimit {
@@ -552,6 +555,42 @@ func pruneSpecializations(cs []cand, forGreedy bool) []cand {
 		}
 	}
 	return keep
+}
+
+// greedyBitsetBudget bounds the holder bitsets materialized for one role in greedy mode.
+const greedyBitsetBudget = 64 << 20
+
+// capCandidates keeps, for the greedy, the candidates explaining the most holders (ties in
+// criterion order) when their holder bitsets would exceed greedyBitsetBudget. A
+// company-wide role held by 800k identities can have tens of thousands of useful
+// criteria matching a handful of identities each (a manager's reports); the greedy picks
+// by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
+func capCandidates(cs []cand, holders int) []cand {
+	per := ((holders + 63) / 64) * 8
+	limit := max(64, greedyBitsetBudget/max(per, 1))
+	if len(cs) <= limit {
+		return cs
+	}
+	idx := make([]int, len(cs))
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case cs[a].tp > cs[b].tp:
+			return -1
+		case cs[a].tp < cs[b].tp:
+			return 1
+		}
+		return 0
+	})
+	idx = idx[:limit]
+	slices.Sort(idx)
+	out := make([]cand, 0, limit)
+	for _, k := range idx {
+		out = append(out, cs[k])
+	}
+	return out
 }
 
 // materialize fills each candidate's holder bitset (over the role's in-scope holders) and
