@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rolemine/rolemine/bench/truth"
 	"io"
 	"log/slog"
 	"math"
@@ -245,46 +246,22 @@ func writeRoles(roles []role, dir, format string) error {
 	return t.close()
 }
 
-// Truth file format (truth/rules.json).
-type truthFile struct {
-	Format string      `json:"format"`
-	Seed   uint64      `json:"seed"`
-	Tier   string      `json:"tier"`
-	Roles  []truthRole `json:"roles"`
-}
-
-type truthRole struct {
-	RoleID string      `json:"role_id"`
-	Type   string      `json:"type"`
-	Rules  []truthRule `json:"rules"`
-}
-
-type truthRule struct {
-	EntityType string           `json:"entity_type"`
-	Criteria   []truthCriterion `json:"criteria"`
-}
-
-type truthCriterion struct {
-	Attribute string `json:"attribute"`
-	Value     string `json:"value"`
-}
-
 // TruthFormat is the format tag of truth/rules.json.
 const TruthFormat = "rolemine.truth/v1"
 
 func writeTruth(o *org, roles []role, seed uint64, tier, path string) error {
-	tf := truthFile{Format: TruthFormat, Seed: seed, Tier: tier, Roles: make([]truthRole, 0, len(roles))}
+	tf := truth.Truth{Format: TruthFormat, Seed: seed, Tier: tier, Roles: make([]truth.Role, 0, len(roles))}
 	for _, r := range roles {
-		tr := truthRole{RoleID: r.id, Type: "project", Rules: []truthRule{}}
+		tr := truth.Role{RoleID: r.id, Type: "project", Rules: []truth.Rule{}}
 		if r.typ == typeRule {
 			tr.Type = "rule"
 			for _, p := range r.rules {
-				crit := make([]truthCriterion, len(p.terms))
+				crit := make([]truth.Criterion, len(p.terms))
 				for k, t := range p.terms {
-					crit[k] = truthCriterion{attrNames[t.attr], o.value(t.attr, t.code)}
+					crit[k] = truth.Criterion{Attribute: attrNames[t.attr], Value: o.value(t.attr, t.code)}
 				}
-				slices.SortFunc(crit, func(a, b truthCriterion) int { return strings.Compare(a.Attribute, b.Attribute) })
-				tr.Rules = append(tr.Rules, truthRule{p.scope, crit})
+				slices.SortFunc(crit, func(a, b truth.Criterion) int { return strings.Compare(a.Attribute, b.Attribute) })
+				tr.Rules = append(tr.Rules, truth.Rule{EntityType: p.scope, Criteria: crit})
 			}
 		}
 		tf.Roles = append(tf.Roles, tr)
