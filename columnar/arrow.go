@@ -74,25 +74,24 @@ func stringArray(mem memory.Allocator, vals []string) arrow.Array {
 	if total <= math.MaxInt32 {
 		typ = arrow.BinaryTypes.String
 		offs.Resize(arrow.Int32Traits.BytesRequired(len(vals) + 1))
-		o := arrow.Int32Traits.CastFromBytes(offs.Bytes())
-		at := 0
-		for i, v := range vals {
-			o[i] = int32(at)
-			at += copy(buf[at:], v)
-		}
-		o[len(vals)] = int32(at)
+		packStrings(arrow.Int32Traits.CastFromBytes(offs.Bytes()), buf, vals)
 	} else {
 		typ = arrow.BinaryTypes.LargeString
 		offs.Resize(arrow.Int64Traits.BytesRequired(len(vals) + 1))
-		o := arrow.Int64Traits.CastFromBytes(offs.Bytes())
-		at := 0
-		for i, v := range vals {
-			o[i] = int64(at)
-			at += copy(buf[at:], v)
-		}
-		o[len(vals)] = int64(at)
+		packStrings(arrow.Int64Traits.CastFromBytes(offs.Bytes()), buf, vals)
 	}
 	ad := array.NewData(typ, len(vals), []*memory.Buffer{nil, offs, data}, nil, 0, 0)
 	defer ad.Release()
 	return array.MakeFromData(ad)
+}
+
+// packStrings copies vals back to back into buf and writes their Arrow offsets (len(vals)+1
+// entries) into o.
+func packStrings[T int32 | int64](o []T, buf []byte, vals []string) {
+	at := 0
+	for i, v := range vals {
+		o[i] = T(at)
+		at += copy(buf[at:], v)
+	}
+	o[len(vals)] = T(at)
 }

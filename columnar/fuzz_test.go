@@ -26,21 +26,10 @@ func FuzzLoadCSV(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "identities.csv"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "assignments.csv"), []byte("identity_id,role_id\nu1,R1\nghost,R2\nu2,R1\nu1,R1\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Load(context.Background(), dir, LoadOptions{})
-		if err != nil {
-			if !uerr.Is(err) {
-				t.Fatalf("not a user error: %v", err)
-			}
+		s := fuzzLoad(t, "identities.csv", data, "identity_id,role_id\nu1,R1\nghost,R2\nu2,R1\nu1,R1\n")
+		if s == nil {
 			return
 		}
-		checkInvariants(t, s)
 		if got := len(s.RoleIdx) + s.Findings.OrphanAssignments + s.Findings.DuplicateAssignments; got != 4 {
 			t.Fatalf("%d assignments accounted for, want 4", got)
 		}
@@ -62,20 +51,29 @@ func FuzzLoadParquet(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "identities.parquet"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "assignments.csv"), []byte("identity_id,role_id\nua,R1\nghost,R2\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Load(context.Background(), dir, LoadOptions{})
-		if err != nil {
-			if !uerr.Is(err) {
-				t.Fatalf("not a user error: %v", err)
-			}
-			return
-		}
-		checkInvariants(t, s)
+		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})
+}
+
+// fuzzLoad writes data as the identities file name beside a fixed assignments.csv and
+// loads the directory: it returns the snapshot (checked against the invariants), or nil
+// after checking that the error is a user error.
+func fuzzLoad(t *testing.T, name string, data []byte, assignments string) *Snapshot {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "assignments.csv"), []byte(assignments), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(context.Background(), dir, LoadOptions{})
+	if err != nil {
+		if !uerr.Is(err) {
+			t.Fatalf("not a user error: %v", err)
+		}
+		return nil
+	}
+	checkInvariants(t, s)
+	return s
 }

@@ -141,19 +141,19 @@ var appWords = []string{
 	"translations", "media", "support-desk", "loyalty",
 }
 
-// Permission suffixes of application roles (NHI), with their validations.
-var appPerms = []struct {
+// perm is a role-name suffix with the validations its requests need.
+type perm struct {
 	suffix      string
 	validations int
-}{
+}
+
+// Permission suffixes of application roles (NHI), with their validations.
+var appPerms = []perm{
 	{"READ", 0}, {"WRITE", 1}, {"DEPLOY", 2}, {"ADMIN", 3}, {"SECRETS_READ", 2}, {"QUEUE_PUBLISH", 1},
 }
 
 // Team role suffixes, with their validations.
-var teamPerms = []struct {
-	suffix      string
-	validations int
-}{
+var teamPerms = []perm{
 	{"MEMBER", 0}, {"REPO_WRITE", 1}, {"DEPLOY", 2}, {"APPROVER", 2}, {"ADMIN", 3}, {"DASHBOARD", 0},
 }
 

@@ -400,10 +400,7 @@ func broadGroups(o *org, c *counts) []group {
 // random order so that a small budget spreads over the company.
 func teamGroups(o *org, c *counts, r *rand.Rand) []group {
 	var gs []group
-	perms := make([]string, len(teamPerms))
-	for k, p := range teamPerms {
-		perms[k] = p.suffix
-	}
+	perms := suffixesOf(teamPerms)
 	for t, name := range o.dict[aTeam] {
 		s := c.single[aTeam][t]
 		if s < minGroup {
@@ -448,10 +445,7 @@ func teamGroups(o *org, c *counts, r *rand.Rand) []group {
 // with kind as a third term), applications, kind x environment and owner teams.
 func nhiGroups(o *org, c *counts, r *rand.Rand) []group {
 	var gs []group
-	perms := make([]string, len(appPerms))
-	for k, p := range appPerms {
-		perms[k] = p.suffix
-	}
+	perms := suffixesOf(appPerms)
 	nenv := c.nenv
 	for a := 0; a < o.apps; a++ {
 		aa := int32(a)
@@ -611,4 +605,13 @@ func (b *roleBuilder) tiny(n int) {
 			holders:     holders,
 		})
 	}
+}
+
+// suffixesOf lists the role-name suffixes of a permission catalogue.
+func suffixesOf(perms []perm) []string {
+	out := make([]string, len(perms))
+	for k, p := range perms {
+		out[k] = p.suffix
+	}
+	return out
 }
