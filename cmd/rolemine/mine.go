@@ -31,6 +31,7 @@ type mineFlags struct {
 	minIdentities, maxDims, ruleType int
 	entityType                       string
 	cpuProfile                       string
+	plugins                          *pluginFlags
 }
 
 func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
@@ -50,6 +51,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fs.IntVar(&f.maxDims, "max-dimensions", def.MaxDimensions, "implicit rule: MaxDimensions (1-4)")
 	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
+	f.plugins = registerPluginFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -96,6 +98,15 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	phase("load", t)
 
 	t = time.Now()
+	ran, err := applyPlugins(ctx, snap, cfg, f.plugins, logger)
+	if err != nil {
+		return err
+	}
+	if ran {
+		phase("plugin", t)
+	}
+
+	t = time.Now()
 	model, err := mining.Run(ctx, snap, cfg, mining.Options{
 		Backend: backend,
 		Workers: f.workers,
@@ -133,6 +144,9 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	info.Phases = phases
 	if err := report.WriteModel(ctx, f.out, snap, model, cls, info); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	}
+	if err := writeExtras(ctx, f.out, snap, model, cls, info); err != nil {
+		return fmt.Errorf("write report to %s: %w", f.out, err)
 	}
 	phase("write", t)
 	prog.done()
