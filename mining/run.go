@@ -299,7 +299,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	}
 	sc.ix = buildIndex(e.snap, sc.bits, sc.dims)
 	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
-	supports := map[kernels.Criterion]int32{}
+	supports := newSupportCache()
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
@@ -334,7 +334,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		// The supports cache lives for one batch: across all roles of a large enterprise
 		// it would hold tens of millions of criteria. Criteria seen for the first time
 		// in the batch get their support counted; -1 marks them until the backend answers.
-		clear(supports)
+		supports.clear()
 		total := 0
 		for _, cs := range counts {
 			total += len(cs)
@@ -342,8 +342,8 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		need := make([]kernels.Criterion, 0, total/4)
 		for _, cs := range counts {
 			for k := range cs {
-				if _, ok := supports[cs[k].C]; !ok {
-					supports[cs[k].C] = -1
+				if _, ok := supports.get(&cs[k].C); !ok {
+					supports.set(&cs[k].C, -1)
 					need = append(need, cs[k].C)
 				}
 			}
@@ -353,8 +353,8 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 			if err != nil {
 				return nil, fmt.Errorf("count supports (%s): %w", mr.Name(), err)
 			}
-			for k, c := range need {
-				supports[c] = sup[k]
+			for k := range need {
+				supports.set(&need[k], sup[k])
 			}
 		}
 		// Largest roles first, so that no worker is left with a big role at the end.
@@ -404,6 +404,7 @@ type selector struct {
 	loc  []int32 // identity -> index among the role's in-scope holders, or -1
 	hs   []int32
 	fpID []int32
+	cs   []cand
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -416,7 +417,7 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Criterion]int32) roleResult {
+func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache) roleResult {
 	snap, sc, mr := s.snap, s.sc, s.sc.mr
 	s.hs = s.hs[:0]
 	for _, i := range snap.Holders(int(r)) {
@@ -430,13 +431,14 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 		res.reason = "no holders in scope"
 		return res
 	}
-	// Useful candidates, in criterion order (counts arrive sorted).
-	var cs []cand
+	// Useful candidates, in criterion order (counts arrive sorted), in a buffer reused
+	// across roles (rules copy what they keep).
+	cs := s.cs[:0]
 	var best *kernels.Count
 	var bestSup int32
 	for k := range counts {
 		c := &counts[k]
-		sup := supports[c.C]
+		sup, _ := supports.get(&c.C)
 		fp := sup - c.TP
 		if int(sup) >= mr.MinIdentities && 100*float64(fp)/float64(sup) <= mr.FalsePositiveMax {
 			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
@@ -448,6 +450,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports map[kernels.Cr
 			best, bestSup = c, sup
 		}
 	}
+	s.cs = cs[:0] // keep the grown buffer for the next role
 	res.candidates = len(cs)
 	if len(cs) == 0 {
 		res.reason = fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
@@ -522,9 +525,31 @@ const materializeLimit = 32
 // explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
 // is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
 func pruneSpecializations(cs []cand, forGreedy bool) []cand {
-	byCrit := make(map[kernels.Criterion]int, len(cs))
+	// Index the candidates that can be generalizations (all but the longest), with packed
+	// keys where possible.
+	maxN := uint8(0)
 	for k := range cs {
-		byCrit[cs[k].c] = k
+		maxN = max(maxN, cs[k].c.N)
+	}
+	small := map[uint64]int{}
+	large := map[kernels.Criterion]int{}
+	for k := range cs {
+		if cs[k].c.N == maxN {
+			continue
+		}
+		if key, ok := pack(&cs[k].c); ok {
+			small[key] = k
+		} else {
+			large[cs[k].c] = k
+		}
+	}
+	find := func(g kernels.Criterion) (int, bool) {
+		if key, ok := pack(&g); ok {
+			j, found := small[key]
+			return j, found
+		}
+		j, found := large[g]
+		return j, found
 	}
 	keep := cs[:0:0]
 	for k := range cs {
@@ -539,7 +564,7 @@ func pruneSpecializations(cs []cand, forGreedy bool) []cand {
 					g.N++
 				}
 			}
-			j, ok := byCrit[g]
+			j, ok := find(g)
 			if !ok {
 				continue
 			}

@@ -183,7 +183,18 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 				}
 			}
 		}
-		slices.Sort(touched)
+		// Values in ascending order: sort the touched list, or, when it covers a good part
+		// of a small dictionary, rebuild it by scanning the counters (no sort).
+		if card := int(m.Cards[d]); len(touched) > 32 && card <= 4*len(touched) {
+			touched = touched[:0]
+			for c := int32(0); c < int32(card); c++ {
+				if cnt[c] != 0 {
+					touched = append(touched, c)
+				}
+			}
+		} else {
+			slices.Sort(touched)
+		}
 		sels := p.sels[level][:0]
 		var total int32
 		for _, c := range touched {
