@@ -265,3 +265,36 @@ func TestQualityAgainstTruth(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoverEndToEnd runs `rolemine discover --upa` on the HP healthcare set and checks
+// the output file and its role count (14, proven minimal).
+func TestDiscoverEndToEnd(t *testing.T) {
+	upa := "../../../shared/data/hp/hc.txt"
+	if _, err := os.Stat(upa); err != nil {
+		t.Skipf("HP data sets not found beside the repository (%v)", err)
+	}
+	out := t.TempDir()
+	stdout, stderr, code := runBin(t, "discover", "--upa", upa, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var d struct {
+		Format string `json:"format"`
+		Stats  struct {
+			Roles int `json:"roles"`
+		} `json:"stats"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "discovered.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Format != "rolemine.discovered/v1" || d.Stats.Roles != 14 {
+		t.Errorf("discovered.json: format %q, %d roles; want rolemine.discovered/v1 with 14", d.Format, d.Stats.Roles)
+	}
+	if _, _, code := runBin(t, "discover", "--upa", filepath.Join(out, "missing.txt"), "--out", out); code != 2 {
+		t.Errorf("missing --upa file: exit %d, want 2", code)
+	}
+}

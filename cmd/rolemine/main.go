@@ -26,6 +26,7 @@ Usage:
   rolemine gen     --out DIR [--tier S|M|L|XL] [--identities N] [--roles R] [--seed S] [--format parquet|csv]
   rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu]
                    [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags]
+  rolemine discover (--data DIR | --upa FILE) --out OUT [--min-members M --coverage P]
   rolemine version
 
 Run "rolemine COMMAND -h" for a command's flags.
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdGen(ctx, args[1:], stdout, stderr, logger)
 	case "mine":
 		err = cmdMine(ctx, args[1:], stdout, stderr, logger)
+	case "discover":
+		err = cmdDiscover(ctx, args[1:], stdout, stderr, logger)
 	case "version":
 		fmt.Fprintln(stdout, "rolemine", version)
 	case "help", "-h", "--help":
