@@ -5,7 +5,7 @@ DEMO    ?= demo
 TIER    ?= S
 FUZZTIME ?= 20s
 
-.PHONY: all build demo test vet fmt-check fuzz bench bench-tier-m bench-tier-l docker clean
+.PHONY: all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins
 
 all: build
 
@@ -38,16 +38,76 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./columnar
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./mining
 
-bench:
+# Go micro-benchmarks of the kernel, loader and miner.
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./kernels/... ./columnar/... ./mining/...
 
-# End-to-end timings of `rolemine mine` (GNU time gives peak RSS when installed).
-bench-tier-m bench-tier-l: build
-	@t=$$(echo $@ | sed 's/bench-tier-//' | tr a-z A-Z); \
-	d=bench-data/$$t; [ -f $$d/assignments.parquet ] || $(BIN) gen --tier $$t --seed 1 --out $$d; \
-	if [ -x /usr/bin/time ]; then /usr/bin/time -v $(BIN) mine --data $$d --out $$d.out --truth $$d/truth 2>&1 | \
-	  grep -E 'mined|rules:|assign|load|mine |classify|write|Maximum resident|Elapsed|F1|noise|unexplained'; \
-	else $(BIN) mine --data $$d --out $$d.out --truth $$d/truth; fi
+# End-to-end `rolemine mine` timings per phase (medians of RUNS fresh processes, peak RSS,
+# assignments/s) on BENCH_TIERS, generating missing tiers under BENCH_DIR.
+BENCH_DIR   ?= bench-data
+BENCH_TIERS ?= S,M,L
+PEER_TIERS  ?= M,L
+PEER_DEPTHS ?= 1,2
+RUNS        ?= 3
+DUCKDB_PEER := bin/duckdb-peer
+
+bench: build
+	$(BIN) bench --tiers $(BENCH_TIERS) --runs $(RUNS) --dir $(BENCH_DIR)
+
+# The DuckDB peer is its own module (cgo, DuckDB 1.1.3 embedded); rolemine never links it.
+$(DUCKDB_PEER): $(wildcard bench/peers/duckdb/*.go) bench/peers/duckdb/go.mod
+	cd bench/peers/duckdb && $(GO) build -o $(CURDIR)/$(DUCKDB_PEER) .
+
+# rolemine's counting kernel against DuckDB on the complete co-occurrence tables: both
+# programs alternated RUNS times per tier and depth; medians, ratios, checksums checked.
+bench-peers: build $(DUCKDB_PEER)
+	@mkdir -p $(BENCH_DIR)
+	$(BIN) bench peers --duckdb $(DUCKDB_PEER) --tiers $(PEER_TIERS) --depths $(PEER_DEPTHS) --runs $(RUNS) \
+	  --dir $(BENCH_DIR) --json $(BENCH_DIR)/peers.json
+
+# Regenerates BENCHMARKS.md's "Mining pipeline and counting kernel" section: runs
+# `rolemine bench --json`, reuses $(BENCH_DIR)/peers.json from `make bench-peers` (run
+# first when missing).
+bench-doc: build
+	@mkdir -p $(BENCH_DIR)
+	$(BIN) bench --tiers $(BENCH_TIERS) --runs $(RUNS) --dir $(BENCH_DIR) --json > $(BENCH_DIR)/mine.json
+	@[ -f $(BENCH_DIR)/peers.json ] || $(MAKE) bench-peers
+	$(BIN) bench doc --mine $(BENCH_DIR)/mine.json --peers $(BENCH_DIR)/peers.json --file BENCHMARKS.md
+
+# Headless Chromium for the report's end-to-end test (report/chromium_test.go skips without
+# it). Debian's package; run as root or with sudo.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
+	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
+
+# Exact role discovery on the nine HP Labs sets (HPDATA); rewrites the table between the
+# bench-discover markers of BENCHMARKS.md.
+HPDATA ?= ../shared/data/hp
+HPSETS := hc:healthcare:14 domino:domino:20 emea:emea:34 apj:apj:453 customer:customer:276 \
+	fire2:firewall2:10 fire1:firewall1:65 americas_small:americas_small:178 americas_large:americas_large:398
+bench-discover: build
+	@test -d $(HPDATA) || { echo "HP Labs data sets not found in $(HPDATA) (set HPDATA=DIR)"; exit 1; }
+	@mkdir -p bench-data/discover; t=bench-data/discover/table.md; \
+	echo '| data set | users | permissions | pairs | roles | best known | lower bound | user-role links | role-permission links | WSC | seconds |' > $$t; \
+	echo '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|' >> $$t; \
+	for s in $(HPSETS); do f=$${s%%:*}; r=$${s#*:}; n=$${r%%:*}; best=$${r#*:}; \
+	  $(BIN) discover --upa $(HPDATA)/$$f.txt --out bench-data/discover/$$n > bench-data/discover/$$n.log || exit 1; \
+	  users=$$(awk '{print $$1}' $(HPDATA)/$$f.txt | sort -u | wc -l); perms=$$(awk '{print $$2}' $(HPDATA)/$$f.txt | sort -u | wc -l); \
+	  pairs=$$(grep -c . $(HPDATA)/$$f.txt); \
+	  sed -n 's/.*"stats":{"roles":\([0-9]*\),"user_role_links":\([0-9]*\),"role_entitlement_links":\([0-9]*\),"wsc":\([0-9]*\),"lower_bound":\([0-9]*\),"seconds":\([0-9.e+-]*\).*/\1 \2 \3 \4 \5 \6/p' \
+	    bench-data/discover/$$n/discovered.json | \
+	  awk -v n=$$n -v best=$$best -v u=$$users -v p=$$perms -v e=$$pairs \
+	    '{printf "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %.2f |\n", n, u, p, e, $$1, best, $$5, $$2, $$3, $$4, $$6}' >> $$t; \
+	done; cat $$t; \
+	awk -v t=$$t 'BEGIN{skip=0} /<!-- bench-discover:begin -->/{print; while ((getline l < t) > 0) print l; skip=1; next} \
+	  /<!-- bench-discover:end -->/{skip=0} !skip{print}' BENCHMARKS.md > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+
+# The example criterion plugins (plugins/examples/*) as WASI reactors in bin/plugins/.
+plugins:
+	@mkdir -p bin/plugins
+	for p in titlefamily nhiname orgtree; do \
+	  GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildmode=c-shared -o bin/plugins/$$p.wasm ./plugins/examples/$$p || exit 1; \
+	done
 
 docker:
 	docker build -t rolemine .
