@@ -1,0 +1,319 @@
+// Package plugins runs rolemine's WebAssembly criterion plugins (DESIGN.md section 11) on
+// wazero: it loads and compiles each module once, instantiates one sandboxed instance per
+// worker, feeds identity rows in batches through the ABI of ABI.md, validates what comes
+// back, and adds the derived, possibly multi-valued attributes to the snapshot as ordinary
+// dimensions before mining.
+//
+// Any fault of a plugin (trap, time limit, memory cap, malformed output, wrong ABI version,
+// sandbox violation) is an *Error naming the plugin, the identity rows of the batch and the
+// cause; the caller must then write no model.
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// ABIVersion is the version of the plugin ABI this host implements (ABI.md).
+const ABIVersion = 1
+
+// Defaults of Options.
+const (
+	DefaultMemoryMiB = 256
+	DefaultTimeout   = 10 * time.Second
+	DefaultBatchRows = 8192
+)
+
+// Options configure a Host. Zero values take the defaults.
+type Options struct {
+	// MemoryMiB caps the linear memory of every plugin instance (default 256 MiB).
+	MemoryMiB int
+	// Timeout bounds every call into a plugin: start-up, init and each batch (default 10 s).
+	Timeout time.Duration
+	// Workers is the number of instances per plugin working on batches in parallel
+	// (default GOMAXPROCS).
+	Workers int
+	// BatchRows is the number of identities per batch (default 8192).
+	BatchRows int
+	// CacheDir holds wazero's compilation cache, so that a new process does not compile a
+	// plugin again. "" means the user cache directory (rolemine/wazero); "-" disables the
+	// on-disk cache.
+	CacheDir string
+	Logger   *slog.Logger
+}
+
+// Host compiles and runs plugins. It is safe for one goroutine at a time; Apply runs its
+// own workers. Close releases every compiled module and instance.
+type Host struct {
+	opts  Options
+	rt    wazero.Runtime
+	cache wazero.CompilationCache
+	log   *slog.Logger
+}
+
+// NewHost creates a wazero runtime with the sandbox of ABI.md: a WASI preview 1 module with
+// no file system, network, environment or arguments, a fake deterministic clock and random
+// source, the memory cap, and calls that stop when their time limit passes.
+func NewHost(ctx context.Context, opts Options) (*Host, error) {
+	if opts.MemoryMiB <= 0 {
+		opts.MemoryMiB = DefaultMemoryMiB
+	}
+	if opts.MemoryMiB > 4096 {
+		return nil, uerr.New("plugins: memory cap %d MiB is above the 4096 MiB a 32-bit WebAssembly module can address", opts.MemoryMiB)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = DefaultBatchRows
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Host{opts: opts, log: log}
+	if opts.CacheDir != "-" {
+		dir := opts.CacheDir
+		if dir == "" {
+			if base, err := os.UserCacheDir(); err == nil {
+				dir = filepath.Join(base, "rolemine", "wazero")
+			}
+		}
+		if dir != "" {
+			c, err := wazero.NewCompilationCacheWithDir(dir)
+			if err != nil {
+				log.Warn("plugin compilation cache unavailable; compiling in memory", "dir", dir, "err", err)
+			} else {
+				h.cache = c
+			}
+		}
+	}
+	if h.cache == nil {
+		h.cache = wazero.NewCompilationCache()
+	}
+	rc := wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(uint32(opts.MemoryMiB) * 16).
+		WithCompilationCache(h.cache)
+	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if err := instantiateSandboxWASI(ctx, h.rt); err != nil {
+		h.Close(ctx)
+		return nil, fmt.Errorf("plugins: instantiate WASI: %w", err)
+	}
+	return h, nil
+}
+
+// Close releases the runtime and the compilation cache handle.
+func (h *Host) Close(ctx context.Context) error {
+	err := h.rt.Close(ctx)
+	if cerr := h.cache.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// instCtxKey carries the calling instance into host functions.
+type instCtxKey struct{}
+
+// sandboxViolation is the panic value of a host function refusing a capability.
+type sandboxViolation struct{ what string }
+
+// instantiateSandboxWASI instantiates wasi_snapshot_preview1 with path_open replaced by a
+// function that fails the plugin: no file system is granted, so opening a file is a
+// sandbox violation rather than an error a plugin could ignore.
+func instantiateSandboxWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+		// path_open(fd, dirflags, path, path_len, oflags, rights, rights_inh, fdflags, result_fd)
+		path := "?"
+		if buf, ok := m.Memory().Read(uint32(stack[2]), min(uint32(stack[3]), 256)); ok {
+			path = string(buf)
+		}
+		v := &sandboxViolation{what: fmt.Sprintf("attempted to open file %q; plugins get no file system", path)}
+		if in, ok := ctx.Value(instCtxKey{}).(*instance); ok {
+			in.violation = v.what
+		}
+		panic(v)
+	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32,
+		api.ValueTypeI64, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32},
+		[]api.ValueType{api.ValueTypeI32}).
+		WithParameterNames("fd", "dirflags", "path", "path_len", "oflags", "fs_rights_base", "fs_rights_inheriting", "fdflags", "result.opened_fd").
+		Export("path_open")
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// Spec names a plugin to load.
+type Spec struct {
+	// Path is the .wasm file.
+	Path string
+	// Config is passed to the plugin's init as is (nil: no configuration).
+	Config []byte
+	// Origin says where the plugin was requested, for messages ("--plugin",
+	// "mining.xml:12").
+	Origin string
+}
+
+// Manifest is what a plugin declares at init (ABI.md).
+type Manifest struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Inputs  []string `json:"inputs"`
+	Outputs []string `json:"outputs"`
+}
+
+// Error is a plugin fault. Rows are 1-based positions in the identities file order
+// (0, 0 when the fault happened before any batch).
+type Error struct {
+	Plugin   string
+	Path     string
+	FirstRow int
+	LastRow  int
+	// FirstID and LastID are the identity ids of FirstRow and LastRow.
+	FirstID, LastID string
+	// Inputs is the number of distinct input tuples in the batch (identities with equal
+	// inputs share one).
+	Inputs int
+	Cause  string
+}
+
+func (e *Error) Error() string {
+	where := "at start-up"
+	if e.FirstRow > 0 {
+		where = fmt.Sprintf("batch of identity rows %d-%d (%s .. %s; %d distinct inputs)", e.FirstRow, e.LastRow, e.FirstID, e.LastID, e.Inputs)
+	}
+	return fmt.Sprintf("plugin %s (%s): %s: %s", e.Plugin, e.Path, where, e.Cause)
+}
+
+// Plugin is a compiled plugin with its manifest.
+type Plugin struct {
+	h        *Host
+	spec     Spec
+	name     string
+	compiled wazero.CompiledModule
+	manifest Manifest
+	// first is the instance created by Load to read the manifest; Apply reuses it.
+	first *instance
+}
+
+// Manifest returns the manifest the plugin declared.
+func (p *Plugin) Manifest() Manifest { return p.manifest }
+
+// Name returns the plugin's declared name.
+func (p *Plugin) Name() string { return p.name }
+
+// Load reads and compiles a plugin, instantiates it once, checks its ABI version and calls
+// its init with the configuration to get its manifest. A missing or invalid file is a user
+// error (exit 2); a plugin that fails at start-up is an *Error.
+func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
+	wasm, err := os.ReadFile(spec.Path)
+	if err != nil {
+		return nil, uerr.New("%s: plugin: %w", spec.Origin, err)
+	}
+	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")}
+	t := time.Now()
+	p.compiled, err = h.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, uerr.New("%s: plugin %s: not a valid WebAssembly module: %w", spec.Origin, spec.Path, err)
+	}
+	h.log.Debug("plugin compiled", "path", spec.Path, "seconds", time.Since(t).Seconds())
+	if err := checkExports(p.compiled); err != nil {
+		return nil, p.fault(0, 0, 0, nil, err.Error())
+	}
+	in, err := p.instantiate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := in.init(ctx, spec.Config)
+	if err != nil {
+		in.close(ctx)
+		return nil, err
+	}
+	p.manifest = *m
+	p.name = m.Name
+	p.first = in
+	return p, nil
+}
+
+// fault builds the *Error of a fault in a batch of count distinct inputs spanning identity
+// rows [lo, hi) (0, 0: at start-up).
+func (p *Plugin) fault(lo, hi, count int, ids []string, cause string) *Error {
+	e := &Error{Plugin: p.name, Path: p.spec.Path, Inputs: count, Cause: cause}
+	if hi > lo {
+		e.FirstRow, e.LastRow = lo+1, hi
+		if ids != nil {
+			e.FirstID, e.LastID = ids[lo], ids[hi-1]
+		}
+	}
+	return e
+}
+
+// checkExports verifies the exports and signatures ABI.md requires.
+func checkExports(m wazero.CompiledModule) error {
+	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
+	want := []struct {
+		name        string
+		params, res []api.ValueType
+	}{
+		{"rolemine_abi_version", nil, []api.ValueType{i32}},
+		{"rolemine_alloc", []api.ValueType{i32}, []api.ValueType{i32}},
+		{"rolemine_init", []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"rolemine_batch", []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"rolemine_result", nil, []api.ValueType{i64}},
+	}
+	fns := m.ExportedFunctions()
+	for _, w := range want {
+		f, ok := fns[w.name]
+		if !ok {
+			if w.name == "rolemine_abi_version" {
+				return errors.New("not a rolemine plugin: no export rolemine_abi_version (see plugins/ABI.md)")
+			}
+			return fmt.Errorf("ABI version %d requires the export %s", ABIVersion, w.name)
+		}
+		if !sameTypes(f.ParamTypes(), w.params) || !sameTypes(f.ResultTypes(), w.res) {
+			return fmt.Errorf("export %s has signature %s -> %s; ABI version %d expects %s -> %s",
+				w.name, typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), ABIVersion, typeNames(w.params), typeNames(w.res))
+		}
+	}
+	if len(m.ExportedMemories()) == 0 {
+		return errors.New("the module exports no memory")
+	}
+	return nil
+}
+
+func sameTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func typeNames(ts []api.ValueType) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = api.ValueTypeName(t)
+	}
+	return "(" + strings.Join(s, ", ") + ")"
+}

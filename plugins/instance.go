@@ -1,0 +1,267 @@
+package plugins
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// instance is one sandboxed instantiation of a plugin. It is used by one goroutine at a
+// time and discarded after any fault.
+type instance struct {
+	p                      *Plugin
+	mod                    api.Module
+	mem                    api.Memory
+	version, alloc, initFn api.Function
+	batchFn, result        api.Function
+	stderr                 tailBuffer
+	violation              string
+	lo, hi, count          int // rows of the current call and its distinct inputs, for fault messages
+	ids                    []string
+}
+
+// instantiate creates an instance, runs its start-up (_initialize) under the time limit
+// and checks its ABI version.
+func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
+	in := &instance{p: p}
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions("_initialize").
+		WithStdout(&in.stderr).
+		WithStderr(&in.stderr)
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), p.h.opts.Timeout)
+	mod, err := p.h.rt.InstantiateModule(cctx, p.compiled, cfg)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, in.faultOf(cctx, err, "start-up (_initialize)")
+	}
+	in.mod = mod
+	in.mem = mod.Memory()
+	in.version = mod.ExportedFunction("rolemine_abi_version")
+	in.alloc = mod.ExportedFunction("rolemine_alloc")
+	in.initFn = mod.ExportedFunction("rolemine_init")
+	in.batchFn = mod.ExportedFunction("rolemine_batch")
+	in.result = mod.ExportedFunction("rolemine_result")
+	if in.mem == nil {
+		in.close(ctx)
+		return nil, p.fault(0, 0, 0, nil, "the module exports no memory")
+	}
+	res, err := in.call(ctx, in.version)
+	if err != nil {
+		in.close(ctx)
+		return nil, err
+	}
+	if v := int32(res); v != ABIVersion {
+		in.close(ctx)
+		return nil, p.fault(0, 0, 0, nil, fmt.Sprintf("plugin implements ABI version %d; this rolemine implements version %d (see plugins/ABI.md)", v, ABIVersion))
+	}
+	return in, nil
+}
+
+func (in *instance) close(ctx context.Context) {
+	if in.mod != nil {
+		in.mod.Close(ctx)
+	}
+}
+
+// call calls fn under the time limit and turns any failure into an *Error.
+func (in *instance) call(ctx context.Context, fn api.Function, params ...uint64) (uint64, error) {
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), in.p.h.opts.Timeout)
+	defer cancel()
+	res, err := fn.Call(cctx, params...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, in.faultOf(cctx, err, fn.Definition().Name())
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+// panicLine finds the most telling line a Go (or other) guest printed before dying.
+var panicLine = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: out of memory.*)$`)
+
+// faultOf explains why a call failed: sandbox violation, time limit, memory cap, exit or
+// trap, with what the plugin printed on stderr.
+func (in *instance) faultOf(cctx context.Context, err error, call string) *Error {
+	var cause string
+	memMiB := 0.0
+	if in.mem != nil {
+		memMiB = float64(in.mem.Size()) / (1 << 20)
+	}
+	capMiB := in.p.h.opts.MemoryMiB
+	printed := ""
+	if m := panicLine.FindString(in.stderr.String()); m != "" {
+		printed = m
+	} else if last := in.stderr.lastLine(); last != "" {
+		printed = last
+	}
+	var exit *sys.ExitError
+	switch {
+	case in.violation != "":
+		cause = "sandbox violation: " + in.violation
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		cause = fmt.Sprintf("time limit of %s per call exceeded in %s", in.p.h.opts.Timeout, call)
+	case strings.Contains(printed, "out of memory") || memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
+		cause = fmt.Sprintf("memory cap of %d MiB reached in %s (instance memory %.0f MiB)", capMiB, call, memMiB)
+		if printed != "" {
+			cause += ": " + printed
+		}
+	case errors.As(err, &exit):
+		cause = fmt.Sprintf("plugin exited with code %d in %s", exit.ExitCode(), call)
+		if printed != "" {
+			cause += ": " + printed
+		}
+	default:
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		cause = fmt.Sprintf("trap in %s: %s", call, first)
+		if printed != "" {
+			cause += "; plugin printed: " + printed
+		}
+	}
+	return in.p.fault(in.lo, in.hi, in.count, in.ids, cause)
+}
+
+// put copies b into a guest buffer obtained from rolemine_alloc.
+func (in *instance) put(ctx context.Context, b []byte) (ptr uint32, err error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	res, err := in.call(ctx, in.alloc, uint64(len(b)))
+	if err != nil {
+		return 0, err
+	}
+	ptr = uint32(res)
+	if ptr == 0 || !in.mem.Write(ptr, b) {
+		return 0, in.p.fault(in.lo, in.hi, in.count, in.ids, fmt.Sprintf("rolemine_alloc(%d) returned %d, outside the module's %d bytes of memory", len(b), ptr, in.mem.Size()))
+	}
+	return ptr, nil
+}
+
+// resultBytes returns a view of the guest's last result, valid until the next call.
+func (in *instance) resultBytes(ctx context.Context) ([]byte, error) {
+	res, err := in.call(ctx, in.result)
+	if err != nil {
+		return nil, err
+	}
+	ptr, n := uint32(res>>32), uint32(res)
+	if n == 0 {
+		return nil, nil
+	}
+	b, ok := in.mem.Read(ptr, n)
+	if !ok {
+		return nil, in.p.fault(in.lo, in.hi, in.count, in.ids, fmt.Sprintf("malformed output: rolemine_result points at %d bytes at offset %d, outside the module's %d bytes of memory", n, ptr, in.mem.Size()))
+	}
+	return b, nil
+}
+
+// init passes the configuration and returns the validated manifest.
+func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) {
+	ptr, err := in.put(ctx, config)
+	if err != nil {
+		return nil, err
+	}
+	st, err := in.call(ctx, in.initFn, uint64(ptr), uint64(len(config)))
+	if err != nil {
+		return nil, err
+	}
+	res, err := in.resultBytes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if int32(st) != 0 {
+		return nil, in.p.fault(0, 0, 0, nil, "init failed: "+printable(res))
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(res))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, in.p.fault(0, 0, 0, nil, fmt.Sprintf("malformed manifest %q: %v", printable(res), err))
+	}
+	if err := m.validate(); err != nil {
+		return nil, in.p.fault(0, 0, 0, nil, "invalid manifest: "+err.Error())
+	}
+	return &m, nil
+}
+
+// printable shortens a guest message for an error.
+func printable(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "?")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var attrRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
+
+func (m *Manifest) validate() error {
+	if !nameRE.MatchString(m.Name) {
+		return fmt.Errorf("name %q: expected 1-64 letters, digits, '_', '.' or '-'", m.Name)
+	}
+	if len(m.Outputs) == 0 {
+		return errors.New("no outputs declared")
+	}
+	seen := map[string]bool{}
+	for _, o := range m.Outputs {
+		if !attrRE.MatchString(o) {
+			return fmt.Errorf("output attribute %q: expected a letter or '_' then up to 127 letters, digits, '_', '.' or '-'", o)
+		}
+		if seen[o] {
+			return fmt.Errorf("output attribute %q declared twice", o)
+		}
+		seen[o] = true
+	}
+	for _, i := range m.Inputs {
+		if i == "" {
+			return errors.New("empty input attribute name")
+		}
+	}
+	return nil
+}
+
+// tailBuffer keeps the first and the last few KiB a guest writes to stdout/stderr.
+type tailBuffer struct {
+	head, tail []byte
+}
+
+const tailMax = 4096
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := tailMax - len(t.head); room > 0 {
+		k := min(room, len(p))
+		t.head = append(t.head, p[:k]...)
+		p = p[k:]
+	}
+	t.tail = append(t.tail, p...)
+	if len(t.tail) > tailMax {
+		t.tail = append(t.tail[:0], t.tail[len(t.tail)-tailMax:]...)
+	}
+	return n, nil
+}
+
+func (t *tailBuffer) String() string { return string(t.head) + string(t.tail) }
+
+func (t *tailBuffer) lastLine() string {
+	s := strings.TrimSpace(t.String())
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return printable([]byte(s))
+}
