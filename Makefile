@@ -14,14 +14,16 @@ build:
 
 # Generates a synthetic tier-S enterprise, mines it with the shipped example configuration
 # and scores the model against the planted truth.
-demo: build
+demo: build plugins
 	@rm -rf $(DEMO)/data $(DEMO)/out
 	$(BIN) gen --tier $(TIER) --seed 1 --out $(DEMO)/data
-	$(BIN) mine --data $(DEMO)/data --config examples/mining.xml --out $(DEMO)/out --truth $(DEMO)/data/truth
+	$(BIN) mine --data $(DEMO)/data --config examples/mining.xml --plugin bin/plugins/titlefamily.wasm \
+	  --out $(DEMO)/out --truth $(DEMO)/data/truth
 	@echo
 	@echo "rules:   $(DEMO)/out/rules.json (also rules.xml, rules.parquet)"
 	@echo "roles:   $(DEMO)/out/roles.json   summary: $(DEMO)/out/summary.json"
 	@echo "access:  $(DEMO)/out/assignments.parquet, $(DEMO)/out/suggestions.parquet"
+	@echo "review:  $(DEMO)/out/report.html (open in a browser), review.csv, suggestions.csv"
 
 test: fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...

@@ -85,3 +85,20 @@ func (s *Snapshot) AddDimension(d Dimension) error {
 	}
 	return nil
 }
+
+// Exclude marks the named dimensions as never usable in criteria ("excluded by user"),
+// recording a finding for each. Load applies exclusions to the columns it reads; this
+// applies them to dimensions added later (plugin outputs). Names that are not dimensions,
+// dimensions already skipped and "kind" are left alone.
+func (s *Snapshot) Exclude(names []string) {
+	for _, name := range names {
+		d := s.DimIndex(name)
+		if d < 0 || d == s.KindDim || s.Dims[d].Skipped {
+			continue
+		}
+		dim := &s.Dims[d]
+		dim.Skipped, dim.SkipReason = true, "excluded by user"
+		s.Findings.SkippedDimensions = append(s.Findings.SkippedDimensions,
+			SkippedDimension{Name: dim.Name, Distinct: len(dim.Values), Reason: dim.SkipReason})
+	}
+}

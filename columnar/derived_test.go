@@ -80,3 +80,26 @@ func TestAddDimension(t *testing.T) {
 		})
 	}
 }
+
+// TestExcludeDerived checks that Exclude skips a dimension added after loading, records
+// the finding, and leaves kind and unknown names alone.
+func TestExcludeDerived(t *testing.T) {
+	s := &Snapshot{
+		IdentityIDs: []string{"a", "b"},
+		Dims: []Dimension{
+			{Name: "family", Values: []string{"eng"}, Codes: []int32{0, 0}},
+			{Name: "kind", Values: []string{"human"}, Codes: []int32{0, 0}},
+		},
+		KindDim: 1,
+	}
+	s.Exclude([]string{"family", "kind", "nope"})
+	if !s.Dims[0].Skipped || s.Dims[0].SkipReason != "excluded by user" {
+		t.Errorf("family: skipped %v (%q), want excluded by user", s.Dims[0].Skipped, s.Dims[0].SkipReason)
+	}
+	if s.Dims[1].Skipped {
+		t.Error("kind was excluded")
+	}
+	if len(s.Findings.SkippedDimensions) != 1 || s.Findings.SkippedDimensions[0].Name != "family" {
+		t.Errorf("findings %+v, want one for family", s.Findings.SkippedDimensions)
+	}
+}

@@ -103,6 +103,8 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	if ran {
+		// Exclusions may name plugin outputs, which did not exist at load.
+		snap.Exclude(f.exclude)
 		phase("plugin", t)
 	}
 
