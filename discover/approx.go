@@ -1,8 +1,8 @@
 package discover
 
 import (
-	"container/heap"
 	"context"
+	"slices"
 )
 
 // ApproxOptions are the bounds of approximate mode.
@@ -14,134 +14,179 @@ type ApproxOptions struct {
 	Coverage float64
 }
 
-// Approximate chooses roles with at least MinMembers users each, every role a biclique
-// of m (its users hold all of its permissions, so no role grants access nobody has),
-// greedily by assignments newly covered, until Coverage percent of the assignments are
-// covered or no admissible role adds any. Candidates are the maximal bicliques around
-// every permission (its holders and what they all hold) and around every user (its
-// permissions and every user holding them all). Assignments left uncovered are the
-// exceptions. Users get only the roles that are entirely theirs.
+// Tolerances of approximate mode (see Approximate).
+const (
+	// clusterJaccard is the least Jaccard similarity between the holder sets of two
+	// entitlements for them to share a role.
+	clusterJaccard = 0.8
+	// memberShare is the least share of a role's entitlements a user must hold to be a
+	// member.
+	memberShare = 0.8
+	// seedHolders is how many holders of a seed entitlement are sampled to find the
+	// entitlements sharing its holders.
+	seedHolders = 4
+)
+
+// Approximate proposes roles that tolerate the noise of real access data. Exact bicliques
+// fragment as soon as one member misses one entitlement, so approximate mode clusters
+// entitlements instead: entitlements are taken by decreasing number of holders, and each
+// one not yet clustered seeds a role with every unclustered entitlement whose holder set
+// has Jaccard similarity >= clusterJaccard with the seed's (candidates: the entitlements of
+// a few of the seed's holders). A role's members are the users holding at least
+// memberShare of its entitlements; it covers the assignments its members actually hold.
+// Roles with fewer than MinMembers members are dropped. Every candidate role is returned;
+// TakeCoverage then keeps the largest until Coverage percent of the assignments are
+// covered (Refine may split roles first). Roles are disjoint in entitlements, and a role
+// never claims an assignment that does not exist: what it would grant beyond the data is
+// not counted as covered. The result is deterministic.
 func Approximate(ctx context.Context, m *Matrix, o ApproxOptions) ([]Role, error) {
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
 	o.MinMembers = max(o.MinMembers, 1)
-	rd := reduceMatrix(m)
-	pr := newProb(rd.row, rd.col)
-	uw := make([]int, pr.nu)
-	for c, us := range rd.userClass {
-		uw[c] = len(us)
-	}
-	pw := make([]int, pr.np)
-	for c, ps := range rd.permClass {
-		pw[c] = len(ps)
-	}
-	total := m.Pairs()
-	target := int64(float64(total) * o.Coverage / 100)
-	members := func(users bitset) int {
-		n := 0
-		users.forEach(func(u int32) { n += uw[u] })
-		return n
-	}
-	gain := func(b biclique) int64 {
-		var g int64
-		b.users.forEach(func(u int32) {
-			w := 0
-			pr.uncR[u].forEach(func(p int32) {
-				if b.perms.has(p) {
-					w += pw[p]
-				}
-			})
-			g += int64(w * uw[u])
-		})
-		return g
-	}
-	var h candHeap
-	seen := map[uint64][]int{}
-	var all []biclique
-	users := newBitset(pr.nu)
-	perms := newBitset(pr.np)
-	add := func() {
-		if members(users) < o.MinMembers || perms.empty() {
-			return
+	np := len(m.Perms)
+	holders := make([][]int32, np)
+	for u, r := range m.Rows {
+		for _, p := range r {
+			holders[p] = append(holders[p], int32(u))
 		}
-		hs := hashBits(perms)
-		for _, k := range seen[hs] {
-			if all[k].perms.equal(perms) {
-				return
+	}
+	order := make([]int32, np)
+	for p := range order {
+		order[p] = int32(p)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return len(holders[b]) - len(holders[a]) })
+
+	type scored struct {
+		role  Role
+		cover int
+	}
+	var roles []scored
+	clustered := make([]bool, np)
+	count := make([]int32, len(m.Users)) // scratch: entitlements of the cluster held, per user
+	for k, seed := range order {
+		if k&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
 		}
-		seen[hs] = append(seen[hs], len(all))
-		b := biclique{users: users.clone(), perms: perms.clone()}
-		all = append(all, b)
-		heap.Push(&h, approxCand{idx: len(all) - 1, gain: gain(b)})
-	}
-	for p := int32(0); int(p) < pr.np; p++ {
-		pr.permClosure(p, users, perms)
-		add()
-	}
-	for u := int32(0); int(u) < pr.nu; u++ {
-		if u&1023 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		pr.userClosure(u, users, perms)
-		add()
-	}
-	var covered int64
-	var chosen []biclique
-	for covered < target && h.Len() > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		top := heap.Pop(&h).(approxCand)
-		g := gain(all[top.idx])
-		if g <= 0 {
+		if clustered[seed] || len(holders[seed]) < o.MinMembers {
 			continue
 		}
-		if h.Len() > 0 && g < h[0].gain {
-			// Stale: gains only shrink as edges get covered, so re-queue (lazy greedy).
-			heap.Push(&h, approxCand{idx: top.idx, gain: g})
+		hs := holders[seed]
+		cluster := []int32{seed}
+		clustered[seed] = true
+		var cands []int32
+		for s := 0; s < seedHolders; s++ {
+			u := hs[s*(len(hs)-1)/max(seedHolders-1, 1)]
+			cands = append(cands, m.Rows[u]...)
+		}
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+		for _, q := range cands {
+			if !clustered[q] && similar(hs, holders[q]) {
+				cluster = append(cluster, q)
+				clustered[q] = true
+			}
+		}
+		slices.Sort(cluster)
+		// Members: users holding at least memberShare of the cluster.
+		var touched []int32
+		for _, p := range cluster {
+			for _, u := range holders[p] {
+				if count[u] == 0 {
+					touched = append(touched, u)
+				}
+				count[u]++
+			}
+		}
+		need := int32(memberShare*float64(len(cluster)) + 0.999999)
+		var members []int32
+		cover := 0
+		for _, u := range touched {
+			if count[u] >= need {
+				members = append(members, u)
+				cover += int(count[u])
+			}
+			count[u] = 0
+		}
+		if len(members) < o.MinMembers {
 			continue
 		}
-		b := all[top.idx]
-		pr.take(b.users, b.perms)
-		covered += g
-		chosen = append(chosen, b)
+		slices.Sort(members)
+		roles = append(roles, scored{Role{Users: members, Perms: cluster}, cover})
 	}
-	return rd.expand(chosen), nil
-}
-
-type approxCand struct {
-	idx  int
-	gain int64
-}
-
-// candHeap is a max-heap by gain, ties by candidate order.
-type candHeap []approxCand
-
-func (h candHeap) Len() int { return len(h) }
-func (h candHeap) Less(i, j int) bool {
-	if h[i].gain != h[j].gain {
-		return h[i].gain > h[j].gain
+	out := make([]Role, len(roles))
+	for k := range roles {
+		out[k] = roles[k].role
 	}
-	return h[i].idx < h[j].idx
-}
-func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(x any)   { *h = append(*h, x.(approxCand)) }
-func (h *candHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return out, nil
 }
 
-// Covered returns how many assignments of m the roles cover (each counted once).
+// TakeCoverage keeps the roles with at least minMembers members that cover the most
+// assignments of m, largest first (ties in the given order), until coverage percent of
+// the assignments are covered. Roles must be disjoint in entitlements or in members (as
+// Approximate and Refine make them), so that their coverage adds up.
+func TakeCoverage(m *Matrix, roles []Role, minMembers int, coverage float64) []Role {
+	type scored struct {
+		role  Role
+		cover int
+	}
+	var rs []scored
+	for _, r := range roles {
+		if len(r.Users) < minMembers {
+			continue
+		}
+		rs = append(rs, scored{r, Covered(m, []Role{r})})
+	}
+	slices.SortStableFunc(rs, func(a, b scored) int { return b.cover - a.cover })
+	target := int(float64(m.Pairs()) * coverage / 100)
+	covered := 0
+	var out []Role
+	for _, r := range rs {
+		if covered >= target {
+			break
+		}
+		out = append(out, r.role)
+		covered += r.cover
+	}
+	return out
+}
+
+// similar reports whether two ascending holder lists have Jaccard similarity |a ∩ b| /
+// |a ∪ b| of at least clusterJaccard.
+func similar(a, b []int32) bool {
+	// The intersection is at most the smaller list: a cheap rejection first.
+	if float64(min(len(a), len(b))) < clusterJaccard*float64(max(len(a), len(b))) {
+		return false
+	}
+	i, j, inter := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			inter++
+			i++
+			j++
+		}
+	}
+	return float64(inter) >= clusterJaccard*float64(len(a)+len(b)-inter)
+}
+
+// Covered returns how many assignments of m the roles cover: pairs (user, permission) that
+// m holds and some role assigns (each counted once).
 func Covered(m *Matrix, roles []Role) int {
 	have := make(map[int64]struct{})
 	for _, r := range roles {
 		for _, u := range r.Users {
+			row := m.Rows[u]
 			for _, p := range r.Perms {
-				have[int64(u)<<32|int64(p)] = struct{}{}
+				if _, ok := slices.BinarySearch(row, p); ok {
+					have[int64(u)<<32|int64(p)] = struct{}{}
+				}
 			}
 		}
 	}

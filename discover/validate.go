@@ -19,6 +19,10 @@ type Term struct {
 type Description struct {
 	Criterion         []Term
 	Precision, Recall float64
+	// Precise is the criterion with the highest recall among those reaching
+	// MeaningThreshold precision (nil when none does): the group Refine splits off when
+	// the best criterion is not meaningful.
+	Precise *Description
 }
 
 // MeaningThreshold is the precision and recall a role's best criterion must both reach
@@ -92,12 +96,18 @@ func Describe(ctx context.Context, s *columnar.Snapshot, members [][]int32, maxD
 		best := Description{}
 		bestF, bestTerms := -1.0, 0
 		var bestKey []Term
+		var precise *Description
 		consider := func(crit []Term, tp, sup int) {
 			if tp == 0 || sup == 0 {
 				return
 			}
 			p := float64(tp) / float64(sup)
 			r := float64(tp) / float64(len(mem))
+			if p >= MeaningThreshold && (precise == nil || r > precise.Recall+1e-12 ||
+				(r > precise.Recall-1e-12 && (len(crit) < len(precise.Criterion) ||
+					(len(crit) == len(precise.Criterion) && lessTerms(crit, precise.Criterion))))) {
+				precise = &Description{Criterion: crit, Precision: p, Recall: r}
+			}
 			f := 2 * p * r / (p + r)
 			if f > bestF+1e-12 || (f > bestF-1e-12 && (len(crit) < bestTerms || (len(crit) == bestTerms && lessTerms(crit, bestKey)))) {
 				bestF, bestTerms, bestKey = f, len(crit), crit
@@ -150,6 +160,7 @@ func Describe(ctx context.Context, s *columnar.Snapshot, members [][]int32, maxD
 		for _, i := range mem {
 			isMember[i] = false
 		}
+		best.Precise = precise
 		out[k] = best
 	}
 	return out, nil

@@ -88,6 +88,13 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		if err != nil {
 			return err
 		}
+		if snap != nil {
+			// Business validation splits roles that mix groups before coverage is counted.
+			if roles, _, err = discover.Refine(ctx, snap, roles, maxDims, minMembers); err != nil {
+				return err
+			}
+		}
+		roles = discover.TakeCoverage(m, roles, minMembers, coverage)
 	} else {
 		res, err := discover.Solve(ctx, m, discover.Options{Budget: budget, Seed: seed, Logger: logger})
 		if err != nil {
