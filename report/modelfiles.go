@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rolemine/rolemine/discover"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -107,6 +108,8 @@ type Bound struct {
 	byRole [][]int32
 	// roleRec[r] is the index in Model.Roles of snapshot role r, or -1.
 	roleRec []int32
+	// Discovered, when set, adds a discovery section to the HTML report.
+	Discovered *discover.Document
 }
 
 // boundRule is one rule with its terms as (dimension, code). A value absent from the

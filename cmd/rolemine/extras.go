@@ -20,6 +20,10 @@ func writeExtras(ctx context.Context, out string, snap *columnar.Snapshot, m *mi
 	if err != nil {
 		return err
 	}
+	// A discover run into the same directory adds its section to the report.
+	if b.Discovered, err = report.LoadDiscovered(out); err != nil {
+		return err
+	}
 	set, err := columnar.NewOutputSet(out)
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if err != nil {
 		return err
 	}
+	if b.Discovered, err = report.LoadDiscovered(model); err != nil {
+		return err
+	}
 	ruleOf, err := b.Classify(ctx)
 	if err != nil {
 		return err
