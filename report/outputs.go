@@ -57,14 +57,26 @@ const (
 //
 // Every output but summary.json is byte-identical for identical inputs.
 func WriteModel(ctx context.Context, dir string, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
-	if err := checkInputs(snap, m, cls); err != nil {
-		return fmt.Errorf("write model to %s: %w", dir, err)
-	}
 	set, err := columnar.NewOutputSet(dir)
 	if err != nil {
 		return err
 	}
 	defer set.Abort()
+	if err := WriteModelTo(ctx, set, snap, m, cls, info); err != nil {
+		return err
+	}
+	return set.Commit()
+}
+
+// WriteModelTo writes the model files of WriteModel into set without committing it, so
+// that a caller can add more files (the HTML report, review exports) to the same
+// all-or-nothing set.
+func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
+	dir := set.Dir()
+	if err := checkInputs(snap, m, cls); err != nil {
+		return fmt.Errorf("write model to %s: %w", dir, err)
+	}
+	var err error
 
 	// The big file (assignments.parquet) uses every core; the small ones are written
 	// beside it by one goroutine each.
@@ -129,7 +141,7 @@ func WriteModel(ctx context.Context, dir string, snap *columnar.Snapshot, m *min
 	if first != nil {
 		return fmt.Errorf("write model to %s: %w", dir, first)
 	}
-	return set.Commit()
+	return nil
 }
 
 // checkInputs verifies the shapes WriteModel relies on, so that a mismatched model or

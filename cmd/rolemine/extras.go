@@ -10,8 +10,9 @@ import (
 )
 
 // writeExtras writes the outputs beside the model that are meant for people: report.html,
-// review.csv and suggestions.csv, all or nothing through one columnar.OutputSet.
-func writeExtras(ctx context.Context, out string, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info report.RunInfo) error {
+// review.csv and suggestions.csv, into set (committed by the caller with the model files).
+func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info report.RunInfo) error {
+	out := set.Dir()
 	mf, err := report.NewModel(snap, m, cls, info)
 	if err != nil {
 		return err
@@ -24,11 +25,6 @@ func writeExtras(ctx context.Context, out string, snap *columnar.Snapshot, m *mi
 	if b.Discovered, err = report.LoadDiscovered(out); err != nil {
 		return err
 	}
-	set, err := columnar.NewOutputSet(out)
-	if err != nil {
-		return err
-	}
-	defer set.Abort()
 	for _, j := range []struct {
 		name  string
 		write func(*columnar.OutputFile) error
@@ -45,5 +41,5 @@ func writeExtras(ctx context.Context, out string, snap *columnar.Snapshot, m *mi
 			return fmt.Errorf("write %s: %w", j.name, err)
 		}
 	}
-	return set.Commit()
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rolemine/rolemine/bench/truth"
 	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/kernels"
 	"github.com/rolemine/rolemine/kernels/cpu"
@@ -32,6 +33,10 @@ type mineFlags struct {
 	entityType                       string
 	cpuProfile                       string
 	plugins                          *pluginFlags
+	// Stability (stability.go): the previous output directory and the grace in
+	// percentage points.
+	previous string
+	grace    float64
 }
 
 func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
@@ -53,6 +58,8 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
 	f.plugins = registerPluginFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
+	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of a role's holders a previous rule set may explain fewer than the best alternative and still be kept")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,6 +80,15 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	cfg, err := mineConfig(fs, &f)
 	if err != nil {
 		return err
+	}
+	// Stability: the previous model, read before anything is replaced (--previous may be
+	// --out itself).
+	var prevModel *mining.Previous
+	var prevChurn []drift.ChurnRule
+	if f.previous != "" {
+		if prevModel, prevChurn, err = loadPrevious(f.previous, f.grace); err != nil {
+			return err
+		}
 	}
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
@@ -115,6 +131,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		Progress: func(mr, done, total int) {
 			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
 		},
+		Previous: prevModel,
 	})
 	if err != nil {
 		return err
@@ -144,13 +161,32 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: cfgName, Started: started}
 	// summary.json records the phases before writing; the write itself is printed below.
 	info.Phases = phases
-	if err := report.WriteModel(ctx, f.out, snap, model, cls, info); err != nil {
+	// Model files and the people-facing files land together or not at all.
+	set, err := columnar.NewOutputSet(f.out)
+	if err != nil {
+		return err
+	}
+	defer set.Abort()
+	if err := report.WriteModelTo(ctx, set, snap, model, cls, info); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
 	}
-	if err := writeExtras(ctx, f.out, snap, model, cls, info); err != nil {
+	phase("write", t)
+	t = time.Now()
+	if err := writeExtras(ctx, set, snap, model, cls, info); err != nil {
 		return fmt.Errorf("write report to %s: %w", f.out, err)
 	}
-	phase("write", t)
+	// churn.json: rules added, removed and kept against --previous (all new without it).
+	churn := drift.ComputeChurn(f.previous, prevChurn, churnRules(snap, model), f.grace)
+	if f.previous == "" {
+		churn.Grace = 0
+	}
+	if err := writeChurn(set, churn); err != nil {
+		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	}
+	if err := set.Commit(); err != nil {
+		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	}
+	phase("report", t)
 	prog.done()
 
 	explained, unexplained := 0, 0
@@ -172,6 +208,8 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fmt.Fprintf(stdout, "  rules: %d (roles covered: %d of %d)\n", len(model.Rules), covered, snap.NumRoles())
 	fmt.Fprintf(stdout, "  assignments: %d explained, %d unexplained, %d orphan; %d suggestions\n",
 		explained, unexplained, len(snap.Orphans), len(cls.Suggestions))
+	fmt.Fprintf(stdout, "  churn: %d added, %d removed, %d kept (Jaccard %.4f)\n",
+		churn.Overall.Added, churn.Overall.Removed, churn.Overall.Kept, churn.Overall.Jaccard)
 	for _, p := range phases {
 		fmt.Fprintf(stdout, "  %-9s %6.2fs\n", p.Name, p.Seconds)
 	}
