@@ -28,6 +28,10 @@ type Options struct {
 	Progress func(miningRule, done, total int)
 	// Roles, if set, restricts mining to the roles for which it returns true (sharding).
 	Roles func(role int32) bool
+	// Previous, if set, is an earlier run's model: a role keeps its previous rules while
+	// they meet every bound and stay within Previous.Grace percentage points of the best
+	// alternative (stability.go). Nil leaves every result unchanged.
+	Previous *Previous
 }
 
 // batchHolders bounds the holders of the roles counted in one backend call, so that the
@@ -303,6 +307,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
+		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
 	pos := make(map[int32]int, len(roles))
 	for k, r := range roles {
@@ -378,6 +383,9 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 					}
 					k := sched[n]
 					res[start+k] = s.mine(batch[k], counts[k], supports)
+					if s.prev != nil { // stability hook: may keep the previous rules
+						res[start+k] = s.stabilize(batch[k], res[start+k])
+					}
 					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
 						e.opts.Progress(mr.Index, int(d), len(roles))
 					}
@@ -405,6 +413,7 @@ type selector struct {
 	hs   []int32
 	fpID []int32
 	cs   []cand
+	prev *Previous // stability hook (stability.go); nil without --previous
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,11 +21,41 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 	fs.IntVar(&o.Roles, "roles", 0, "number of roles (default: the tier's)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed (same seed, same files)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
+	ev := gen.DefaultEvolveOptions()
+	fs.StringVar(&ev.From, "evolve", "", "write the next snapshot of the enterprise in this directory (a rolemine gen output) instead of a new one")
+	fs.Float64Var(&ev.Movers, "movers", ev.Movers, "--evolve: percentage of humans who change department or team")
+	fs.Float64Var(&ev.Joiners, "joiners", ev.Joiners, "--evolve: new humans, as a percentage of humans")
+	fs.Float64Var(&ev.Leavers, "leavers", ev.Leavers, "--evolve: percentage of humans who leave")
+	fs.Float64Var(&ev.Repurposed, "nhi-repurposed", ev.Repurposed, "--evolve: percentage of non-human identities moved to another application")
+	fs.Float64Var(&ev.Retired, "nhi-retired", ev.Retired, "--evolve: percentage of non-human identities retired")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if o.Out == "" {
 		return uerr.New("gen: --out is required")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if ev.From == "" {
+		for _, name := range []string{"movers", "joiners", "leavers", "nhi-repurposed", "nhi-retired"} {
+			if set[name] {
+				return uerr.New("gen: --%s applies to --evolve only", name)
+			}
+		}
+	} else {
+		for _, name := range []string{"tier", "identities", "roles", "format"} {
+			if set[name] {
+				return uerr.New("gen: --%s cannot be combined with --evolve (the next snapshot keeps FROM's sizes and format)", name)
+			}
+		}
+		ev.Out, ev.Seed, ev.Logger = o.Out, o.Seed, logger
+		st, err := gen.Evolve(ctx, ev)
+		if err != nil {
+			return err
+		}
+		abs, _ := filepath.Abs(o.Out)
+		fmt.Fprintf(stdout, "evolved %s -> %s: %+v\n", ev.From, abs, *st)
+		return nil
 	}
 	o.Logger = logger
 	st, err := gen.Generate(ctx, o)

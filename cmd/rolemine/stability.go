@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/mining"
+	"github.com/rolemine/rolemine/report"
+)
+
+// defaultGrace is --grace's default, in percentage points of a role's in-scope holders.
+const defaultGrace = 1.0
+
+// loadPrevious reads the previous output directory's rules.json into the miner's
+// stability input and the churn baseline.
+func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRule, error) {
+	if grace < 0 || grace > 100 {
+		return nil, nil, uerr.New("mine: --grace %v: expected percentage points from 0 to 100", grace)
+	}
+	m, err := report.ReadModel(dir)
+	if err != nil {
+		return nil, nil, uerr.New("mine: --previous: %w", err)
+	}
+	prev := &mining.Previous{Rules: map[string][]mining.PreviousRule{}, Grace: grace}
+	churn := make([]drift.ChurnRule, 0, len(m.Rules))
+	for _, rec := range m.Rules {
+		pr := mining.PreviousRule{EntityType: rec.EntityType}
+		parts := make([]string, len(rec.Criteria))
+		for k, t := range rec.Criteria {
+			pr.Terms = append(pr.Terms, mining.PreviousTerm{Attribute: t.Attribute, Value: t.Value})
+			parts[k] = t.Attribute + "=" + t.Value
+		}
+		prev.Rules[rec.RoleID] = append(prev.Rules[rec.RoleID], pr)
+		churn = append(churn, drift.ChurnRule{RuleID: rec.RuleID, RoleID: rec.RoleID, Criterion: strings.Join(parts, " & ")})
+	}
+	return prev, churn, nil
+}
+
+// churnRules names the rules of a freshly mined model for churn.json.
+func churnRules(snap *columnar.Snapshot, m *mining.Model) []drift.ChurnRule {
+	out := make([]drift.ChurnRule, len(m.Rules))
+	for k := range m.Rules {
+		r := &m.Rules[k]
+		parts := make([]string, 0, r.Criterion.N)
+		for _, t := range r.Criterion.Terms() {
+			d := &snap.Dims[t.Dim]
+			parts = append(parts, d.Name+"="+d.Values[t.Val])
+		}
+		out[k] = drift.ChurnRule{RuleID: r.ID, RoleID: snap.Roles.IDs[r.Role], Criterion: strings.Join(parts, " & ")}
+	}
+	return out
+}
+
+// writeChurn adds churn.json to the run's output set.
+func writeChurn(set *columnar.OutputSet, ch *drift.Churn) error {
+	f, err := set.Create(drift.ChurnFile)
+	if err != nil {
+		return err
+	}
+	if err := drift.EncodeChurn(f, ch); err != nil {
+		return fmt.Errorf("write %s: %w", drift.ChurnFile, err)
+	}
+	return nil
+}
