@@ -26,6 +26,8 @@ Usage:
   rolemine gen     --out DIR [--tier S|M|L|XL] [--identities N] [--roles R] [--seed S] [--format parquet|csv]
   rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu]
                    [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags]
+  rolemine gen     --evolve FROM --out NEXT [--movers P] [--joiners P] [--leavers P] [--nhi-repurposed P] [--nhi-retired P]
+  rolemine drift   --model OUT --data NEXT [--previous-data PREV] --out DRIFT [--truth DIR]
   rolemine explain  --data DIR --model OUT --identity ID [--json]
   rolemine report   --data DIR --model OUT
   rolemine discover (--data DIR | --upa FILE) --out OUT [--min-members M --coverage P]
@@ -56,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMine(ctx, args[1:], stdout, stderr, logger)
 	case "discover":
 		err = cmdDiscover(ctx, args[1:], stdout, stderr, logger)
+	case "drift":
+		err = cmdDrift(ctx, args[1:], stdout, stderr, logger)
 	case "explain":
 		err = cmdExplain(ctx, args[1:], stdout, stderr, logger)
 	case "report":
