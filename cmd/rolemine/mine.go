@@ -170,11 +170,13 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if err := report.WriteModelTo(ctx, set, snap, model, cls, info); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
 	}
-	phase("write", t)
+	writing := time.Since(t)
 	t = time.Now()
 	if err := writeExtras(ctx, set, snap, model, cls, info); err != nil {
 		return fmt.Errorf("write report to %s: %w", f.out, err)
 	}
+	reporting := time.Since(t)
+	t = time.Now()
 	// churn.json: rules added, removed and kept against --previous (all new without it).
 	churn := drift.ComputeChurn(f.previous, prevChurn, churnRules(snap, model), f.grace)
 	if f.previous == "" {
@@ -186,7 +188,11 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if err := set.Commit(); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
 	}
-	phase("report", t)
+	// "write" is the model files, churn.json and the commit (fsync, rename); "report" the
+	// HTML report and review exports.
+	phases = append(phases,
+		report.Phase{Name: "write", Seconds: (writing + time.Since(t)).Seconds()},
+		report.Phase{Name: "report", Seconds: reporting.Seconds()})
 	prog.done()
 
 	explained, unexplained := 0, 0
