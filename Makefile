@@ -116,3 +116,9 @@ docker:
 
 clean:
 	rm -rf bin $(DEMO) bench-data
+
+# CUDA backend (kernels/cuda/Makefile): PTX from kernels.cu (nvcc), ptxas check, the
+# emulated differential test, and the same tests on a GPU node.
+.PHONY: ptx ptxas-check gpu-check emu-check toolkit libcuda1
+ptx ptxas-check gpu-check emu-check toolkit libcuda1:
+	$(MAKE) -C kernels/cuda $@

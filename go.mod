@@ -8,7 +8,7 @@ require (
 	github.com/parquet-go/parquet-go v0.32.0
 )
 
-require github.com/ebitengine/purego v0.11.3 // indirect
+require github.com/ebitengine/purego v0.11.3
 
 require (
 	github.com/andybalholm/brotli v1.2.3 // indirect

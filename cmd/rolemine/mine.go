@@ -16,8 +16,6 @@ import (
 	"github.com/rolemine/rolemine/columnar"
 	"github.com/rolemine/rolemine/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/kernels"
-	"github.com/rolemine/rolemine/kernels/cpu"
 	"github.com/rolemine/rolemine/mining"
 	"github.com/rolemine/rolemine/report"
 )
@@ -46,7 +44,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
 	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
 	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule")
-	fs.StringVar(&f.backend, "backend", "auto", "counting backend: auto or cpu")
+	fs.StringVar(&f.backend, "backend", "auto", "counting backend: auto (CUDA when a usable GPU is present, else CPU), cpu or cuda")
 	fs.IntVar(&f.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	fs.Var(&f.exclude, "exclude-dimension", "attribute never used in criteria (repeatable)")
 	fs.StringVar(&f.truthDir, "truth", "", "score the model against planted truth in this directory (rolemine gen's DIR/truth)")
@@ -93,9 +91,12 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
-	backend, err := selectBackend(f.backend, f.workers)
+	backend, err := selectBackendCUDA(f.backend, f.workers, logger)
 	if err != nil {
 		return err
+	}
+	if c, ok := backend.(interface{ Close() error }); ok {
+		defer c.Close()
 	}
 	prog := newProgress(stderr)
 	defer prog.done()
@@ -264,15 +265,4 @@ func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, error) {
 	cfg.Path = ""
 	cfg.MiningRules[0].Line = 0
 	return cfg, nil
-}
-
-// selectBackend returns the counting backend for --backend.
-func selectBackend(name string, workers int) (kernels.Backend, error) {
-	switch name {
-	case "auto", "cpu":
-		return cpu.NewWorkers(workers), nil
-	case "cuda":
-		return nil, uerr.New("mine: --backend cuda: this build has no CUDA backend yet; use --backend cpu")
-	}
-	return nil, uerr.New("mine: --backend %q: expected auto, cpu or cuda", name)
 }
