@@ -31,6 +31,7 @@ Usage:
   rolemine explain  --data DIR --model OUT --identity ID [--json]
   rolemine report   --data DIR --model OUT
   rolemine discover (--data DIR | --upa FILE) --out OUT [--min-members M --coverage P]
+  rolemine bench   [--tiers S,M,L] [--runs N] [--dir DIR] [--json] | cooccur | peers | doc
   rolemine version
 
 Run "rolemine COMMAND -h" for a command's flags.
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMine(ctx, args[1:], stdout, stderr, logger)
 	case "discover":
 		err = cmdDiscover(ctx, args[1:], stdout, stderr, logger)
+	case "bench":
+		err = cmdBench(ctx, args[1:], stdout, stderr, logger)
 	case "drift":
 		err = cmdDrift(ctx, args[1:], stdout, stderr, logger)
 	case "explain":

@@ -218,7 +218,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fmt.Fprintf(stdout, "  churn: %d added, %d removed, %d kept (Jaccard %.4f)\n",
 		churn.Overall.Added, churn.Overall.Removed, churn.Overall.Kept, churn.Overall.Jaccard)
 	for _, p := range phases {
-		fmt.Fprintf(stdout, "  %-9s %6.2fs\n", p.Name, p.Seconds)
+		fmt.Fprintf(stdout, "  %-9s %7.3fs\n", p.Name, p.Seconds)
 	}
 	abs, _ := filepath.Abs(f.out)
 	fmt.Fprintf(stdout, "outputs: %s (rules.json, rules.xml, roles.json, summary.json, ...)\n", abs)

@@ -1,0 +1,93 @@
+package harness
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestCooccurLineRoundTrip(t *testing.T) {
+	r := CooccurResult{Program: "duckdb", Depth: 2, Rows: 2507725, Checksum: "3f357e674c31f0a8", Seconds: 46.41, PeakRSS: 1202 << 20}
+	got, err := ParseCooccur(strings.NewReader("noise\n" + r.Line() + "\nmore\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != r {
+		t.Errorf("round trip: got %+v, want %+v", got, r)
+	}
+}
+
+func TestParseCooccurErrors(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"no line", "hello\n", "no result line"},
+		{"bad field", "cooccur program=x depth\n", `field "depth"`},
+		{"bad number", "cooccur rows=ten\n", "field rows"},
+	}
+	for _, tc := range tests {
+		_, err := ParseCooccur(strings.NewReader(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}}
+	for _, tc := range tests {
+		if got := Median(tc.in); got != tc.want {
+			t.Errorf("Median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestReplaceSection(t *testing.T) {
+	sec := SectionTitle + "\n\nnew\n"
+	tests := []struct{ name, doc, want string }{
+		{"empty file", "", "# Benchmarks\n\n" + sec},
+		{"appended", "# B\n\n## Discovery\n\nx\n", "# B\n\n## Discovery\n\nx\n\n" + sec},
+		{"replaced in the middle", "# B\n\n" + SectionTitle + "\n\nold\n| t |\n\n## Discovery\n\nx\n",
+			"# B\n\n" + sec + "## Discovery\n\nx\n"},
+		{"replaced at the end", "# B\n\n## Discovery\nx\n" + SectionTitle + "\nold\n", "# B\n\n## Discovery\nx\n" + sec},
+	}
+	for _, tc := range tests {
+		if got := ReplaceSection(tc.doc, sec); got != tc.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMarkdownGolden pins the section's format (testdata/section.md; -update rewrites it).
+func TestMarkdownGolden(t *testing.T) {
+	m := Machine{CPU: "Test CPU", CPUs: 2, MemoryGiB: 24, OS: "linux/amd64", Go: "go1.26", Date: "2026-11-22"}
+	mine := &MineReport{Machine: m, Tiers: []MineTier{
+		{Tier: "M", Identities: 100000, Roles: 5000, Assignments: 2202164, Runs: make([]MineRun, 3),
+			Median: map[string]float64{"load": 0.8, "mine": 5.3, "classify": 0.16, "write": 0.85}, MedianWall: 7.2, PeakRSS: 900 << 20, PerSecond: 305856},
+		{Tier: "L", Identities: 1000000, Roles: 50000, Assignments: 22843882, Runs: make([]MineRun, 3),
+			Median: map[string]float64{"load": 8, "mine": 40, "classify": 2, "write": 7}, MedianWall: 58, PeakRSS: 5000 << 20, PerSecond: 393860},
+	}}
+	peers := &PeerReport{Machine: m, Peer: "duckdb", Cases: []PeerCase{
+		{Tier: "M", Depth: 1, Rolemine: make([]CooccurResult, 3), Rows: 911813, Equal: true, RolemineSeconds: 2, PeerSeconds: 10, Ratio: 5, RoleminePeakRSS: 100 << 20, PeerPeakRSS: 330 << 20},
+		{Tier: "L", Depth: 2, Rolemine: make([]CooccurResult, 3), Rows: 2507725, Equal: false, RolemineSeconds: 3, PeerSeconds: 45, Ratio: 15, RoleminePeakRSS: 120 << 20, PeerPeakRSS: 1200 << 20},
+	}}
+	got := Markdown(mine, peers)
+	path := filepath.Join("testdata", "section.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package harness
+
+import "os"
+
+// PeakRSSSelf returns 0: peak RSS is only measured on Linux.
+func PeakRSSSelf() int64 { return 0 }
+
+// PeakRSS returns 0: peak RSS is only measured on Linux.
+func PeakRSS(*os.ProcessState) int64 { return 0 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rolemine/rolemine/bench/gen"
+	"github.com/rolemine/rolemine/bench/harness"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestBenchCooccur(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := gen.Generate(ctx, gen.Options{Out: dir, Identities: 300, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := cmdBench(ctx, []string{"cooccur", "--data", dir, "--print-dims"}, &out, io.Discard, quiet); err != nil {
+		t.Fatal(err)
+	}
+	if dims := strings.Split(strings.TrimSpace(out.String()), ","); !strings.Contains(out.String(), "kind") || len(dims) < 5 {
+		t.Errorf("--print-dims = %q, want a comma list with kind", out.String())
+	}
+	for _, depth := range []string{"1", "2"} {
+		out.Reset()
+		if err := cmdBench(ctx, []string{"cooccur", "--data", dir, "--depth", depth, "--workers", "2"}, &out, io.Discard, quiet); err != nil {
+			t.Fatal(err)
+		}
+		r, err := harness.ParseCooccur(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Program != "rolemine" || r.Rows == 0 || len(r.Checksum) != 16 || r.Depth != int(depth[0]-'0') {
+			t.Errorf("depth %s: result %+v", depth, r)
+		}
+	}
+}
+
+func TestBenchMine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and mines tier S")
+	}
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := harness.MineBench(context.Background(), harness.MineOptions{Bin: bin, Tiers: []string{"S"}, Runs: 1, Dir: t.TempDir(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rep.Tiers[0]
+	if tr.Assignments == 0 || tr.Identities != 10000 || tr.MedianWall <= 0 || tr.PerSecond <= 0 {
+		t.Errorf("tier S: %+v", tr)
+	}
+	for _, p := range []string{"load", "mine", "classify", "write"} {
+		if tr.Median[p] <= 0 {
+			t.Errorf("phase %s: median %v, want > 0", p, tr.Median[p])
+		}
+	}
+	if runtime.GOOS == "linux" && tr.PeakRSS < 1<<20 {
+		t.Errorf("peak RSS %d bytes: not measured", tr.PeakRSS)
+	}
+}
+
+func TestBenchDoc(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mine := write("mine.json", harness.MineReport{Tiers: []harness.MineTier{{Tier: "M", Assignments: 10, MedianWall: 1, Median: map[string]float64{"load": 0.25}}}})
+	p1 := write("p1.json", harness.PeerReport{Peer: "duckdb", Cases: []harness.PeerCase{{Tier: "M", Depth: 1, Rows: 7, Equal: true, Ratio: 6}}})
+	p2 := write("p2.json", harness.PeerReport{Peer: "duckdb", Cases: []harness.PeerCase{{Tier: "L", Depth: 2, Rows: 8, Equal: true, Ratio: 3}}})
+	doc := filepath.Join(dir, "BENCHMARKS.md")
+	other := "# Benchmarks\n\n## Discovery\n\nkept as is\n"
+	if err := os.WriteFile(doc, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdBench(context.Background(), []string{"doc", "--mine", mine, "--peers", p1 + "," + p2, "--file", doc}, io.Discard, io.Discard, quiet); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{other, harness.SectionTitle, "| M | 1 | 7 | yes |", "| L | 2 | 8 | yes |", "| M | 0 | 0 | 10 | 0 | 0.25 |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestBenchUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"--tiers", "Q"},
+		{"--runs", "0"},
+		{"--bogus"},
+		{"cooccur"},
+		{"cooccur", "--data", "x", "--depth", "3"},
+		{"peers"},
+		{"peers", "--duckdb", "d", "--depths", "4"},
+		{"doc"},
+		{"doc", "--mine", "/nonexistent/mine.json"},
+	}
+	for _, args := range tests {
+		err := cmdBench(context.Background(), args, io.Discard, io.Discard, quiet)
+		if err == nil || !uerr.Is(err) {
+			t.Errorf("%v: error %v, want a user error (exit 2)", args, err)
+		}
+	}
+}
