@@ -1,14 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rolemine/rolemine/columnar"
 	"github.com/rolemine/rolemine/mining"
@@ -47,6 +50,8 @@ type reviewRow struct {
 	nonHuman    bool
 	// peers excludes the identity itself; without counts the peers lacking the role.
 	peers, without int64
+	// pct is withoutPct(), computed once for sorting.
+	pct float64
 }
 
 func (r *reviewRow) withoutPct() float64 { return pct(r.without, r.peers) }
@@ -100,7 +105,22 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 		return nil, err
 	}
 	// Holders per peer group, role by role: a dense counter reset through the touched list.
-	slices.SortFunc(rows, func(a, b reviewRow) int { return cmp.Or(cmp.Compare(a.role, b.role), cmp.Compare(a.ident, b.ident)) })
+	// Rows are grouped by role with a counting sort (stable: identity order within a role).
+	{
+		start := make([]int, snap.NumRoles()+1)
+		for k := range rows {
+			start[rows[k].role+1]++
+		}
+		for r := 0; r < snap.NumRoles(); r++ {
+			start[r+1] += start[r]
+		}
+		byRole := make([]reviewRow, len(rows))
+		for _, row := range rows {
+			byRole[start[row.role]] = row
+			start[row.role]++
+		}
+		rows = byRole
+	}
 	count := make([]int64, len(groupSize))
 	var touched []int32
 	for lo := 0; lo < len(rows); {
@@ -120,6 +140,7 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 			g := group[rows[k].ident]
 			rows[k].peers = groupSize[g] - 1
 			rows[k].without = groupSize[g] - count[g]
+			rows[k].pct = rows[k].withoutPct()
 		}
 		for _, g := range touched {
 			count[g] = 0
@@ -134,7 +155,7 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 		return cmp.Or(
 			cmp.Compare(b.validations, a.validations),
 			boolCmp(b.nonHuman, a.nonHuman),
-			cmp.Compare(b.withoutPct(), a.withoutPct()),
+			cmp.Compare(b.pct, a.pct),
 			cmp.Compare(b.without, a.without),
 			cmp.Compare(a.ident, b.ident),
 			cmp.Compare(a.role, b.role))
@@ -173,13 +194,49 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "application", "validations",
 		"peer_group", "peers", "peers_without_role", "peers_without_role_pct", "nearest_rule_id", "nearest_criterion", "identity_fails", "role_reason"})
-	rec := make([]string, 16)
-	for k := range rows {
-		if k&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	// Rows are formatted in chunks on every core (each chunk into its own buffer), and the
+	// buffers written in rank order, a window of chunks at a time.
+	const chunk = 1 << 14
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([]bytes.Buffer, workers)
+	errs := make([]error, workers)
+	for lo := 0; lo < len(rows); lo += chunk * workers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		for g := range workers {
+			a := lo + g*chunk
+			b2 := min(a+chunk, len(rows))
+			bufs[g].Reset()
+			if a >= b2 {
+				continue
+			}
+			wg.Go(func() { errs[g] = b.formatReviewRows(&bufs[g], rows, a, b2, dims, peerNames) })
+		}
+		wg.Wait()
+		for g := range workers {
+			if errs[g] != nil {
+				return errs[g]
+			}
+			if _, err := w.Write(bufs[g].Bytes()); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf.
+func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
+	snap := b.Snap
+	cw := csv.NewWriter(buf)
+	rec := make([]string, 16)
+	for k := lo; k < hi; k++ {
 		row := &rows[k]
 		i := int(row.ident)
 		peer := []string{"kind=" + snap.Kind(i)}

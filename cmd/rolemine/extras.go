@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/rolemine/rolemine/columnar"
 	"github.com/rolemine/rolemine/mining"
@@ -25,21 +27,31 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 	if b.Discovered, err = report.LoadDiscovered(out); err != nil {
 		return err
 	}
-	for _, j := range []struct {
+	jobs := []struct {
 		name  string
 		write func(*columnar.OutputFile) error
 	}{
-		{report.ReportHTMLFile, func(f *columnar.OutputFile) error { return b.WriteHTML(ctx, f, cls.RuleOf) }},
 		{report.ReviewCSVFile, func(f *columnar.OutputFile) error { return b.WriteReviewCSV(ctx, f, cls.RuleOf) }},
+		{report.ReportHTMLFile, func(f *columnar.OutputFile) error { return b.WriteHTML(ctx, f, cls.RuleOf) }},
 		{report.SuggestionsCSVFile, func(f *columnar.OutputFile) error { return b.WriteSuggestionsCSV(ctx, f, cls.Suggestions) }},
-	} {
-		f, err := set.Create(j.name)
-		if err != nil {
+	}
+	files := make([]*columnar.OutputFile, len(jobs))
+	for k, j := range jobs {
+		if files[k], err = set.Create(j.name); err != nil {
 			return err
 		}
-		if err := j.write(f); err != nil {
-			return fmt.Errorf("write %s: %w", j.name, err)
-		}
 	}
-	return nil
+	// The files are independent: write them at the same time (review.csv, the largest,
+	// also formats its rows on every core).
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for k, j := range jobs {
+		wg.Go(func() {
+			if err := j.write(files[k]); err != nil {
+				errs[k] = fmt.Errorf("write %s: %w", j.name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
