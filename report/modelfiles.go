@@ -110,6 +110,8 @@ type Bound struct {
 	roleRec []int32
 	// Discovered, when set, adds a discovery section to the HTML report.
 	Discovered *discover.Document
+	// Drift, when set, adds a drift section to the HTML report.
+	Drift *Drift
 }
 
 // boundRule is one rule with its terms as (dimension, code). A value absent from the

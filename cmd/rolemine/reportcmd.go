@@ -30,9 +30,10 @@ func loadBound(ctx context.Context, data, model string, logger *slog.Logger) (*r
 // files (rules.json, roles.json, summary.json), without mining again.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	fs := newFlags("report", stderr)
-	var data, model string
+	var data, model, driftDir string
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")
 	fs.StringVar(&model, "model", "", "output directory of `rolemine mine` (report.html is written there)")
+	fs.StringVar(&driftDir, "drift", "", "output directory of `rolemine drift`: adds a drift section")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +46,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	}
 	if b.Discovered, err = report.LoadDiscovered(model); err != nil {
 		return err
+	}
+	if driftDir != "" {
+		if b.Drift, err = report.LoadDrift(driftDir); err != nil {
+			return err
+		}
 	}
 	ruleOf, err := b.Classify(ctx)
 	if err != nil {

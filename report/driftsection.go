@@ -1,0 +1,154 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// The drift files this section reads (written by `rolemine drift`, package drift; only
+// the fields shown here are decoded, so the report does not depend on that package).
+const (
+	driftSummaryFile = "summary.json"
+	driftHealthFile  = "rules-health.json"
+	driftFormat      = "rolemine.drift/v1"
+	healthFormat     = "rolemine.rules-health/v1"
+	// driftRulesShown is how many degraded rules the section lists.
+	driftRulesShown = 25
+)
+
+// Drift is what the report shows of a `rolemine drift` output directory.
+type Drift struct {
+	Dir     string
+	Summary struct {
+		Format       string `json:"format"`
+		Data         string `json:"data"`
+		ChangesNamed bool   `json:"attribute_changes_named"`
+		Note         string `json:"note"`
+		Actions      map[string]struct {
+			Total  int64            `json:"total"`
+			ByKind map[string]int64 `json:"by_kind"`
+		} `json:"actions"`
+		Assignments struct {
+			Total       int64   `json:"total"`
+			NoAction    int64   `json:"no_action"`
+			NoActionPct float64 `json:"no_action_pct"`
+			New         int64   `json:"new_unexplained"`
+		} `json:"assignments"`
+		Rules struct {
+			Total    int `json:"total"`
+			Degraded int `json:"degraded"`
+		} `json:"rules"`
+	}
+	Health struct {
+		Format string `json:"format"`
+		Rules  []struct {
+			RuleID           string   `json:"rule_id"`
+			RoleID           string   `json:"role_id"`
+			Criterion        string   `json:"criterion"`
+			Support          int64    `json:"support"`
+			TP               int64    `json:"tp"`
+			FalsePositivePct float64  `json:"false_positive_pct"`
+			Degraded         bool     `json:"degraded"`
+			Failures         []string `json:"failures"`
+		} `json:"rules"`
+	}
+}
+
+// LoadDrift reads a drift output directory (summary.json and rules-health.json).
+func LoadDrift(dir string) (*Drift, error) {
+	d := &Drift{Dir: dir}
+	for _, f := range []struct {
+		name, format string
+		into         any
+		got          *string
+	}{
+		{driftSummaryFile, driftFormat, &d.Summary, &d.Summary.Format},
+		{driftHealthFile, healthFormat, &d.Health, &d.Health.Format},
+	} {
+		path := filepath.Join(dir, f.name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, uerr.New("read drift output %s: %w", path, err)
+		}
+		if err := json.Unmarshal(b, f.into); err != nil {
+			return nil, uerr.New("%s: %w", path, err)
+		}
+		if *f.got != f.format {
+			return nil, uerr.New("%s: format %q, expected %q (a rolemine drift output directory)", path, *f.got, f.format)
+		}
+	}
+	return d, nil
+}
+
+// writeDrift writes the drift section: remediation actions by identity kind, the share
+// of access needing no action, and the rules whose bounds now fail.
+func writeDrift(h *htmlWriter, d *Drift) {
+	s := &d.Summary
+	h.WriteString(`<section id="drift"><h2>Drift against a new snapshot</h2>`)
+	h.f(`<p>From <code>%s</code> (data <code>%s</code>): %s of %s assignments (%s) need no action; %s assignments are newly unexplained; %s of %s rules are degraded (a bound fails on the new data).`,
+		esc(d.Dir), esc(s.Data), fmtInt(s.Assignments.NoAction), fmtInt(s.Assignments.Total), fmtPct(s.Assignments.NoActionPct),
+		fmtInt(s.Assignments.New), fmtInt(int64(s.Rules.Degraded)), fmtInt(int64(s.Rules.Total)))
+	if !s.ChangesNamed {
+		h.WriteString(` Attribute changes behind revoke candidates are not named: the drift run had no previous snapshot.`)
+	}
+	h.WriteString(`</p>`)
+	kindSet := map[string]bool{}
+	for _, a := range s.Actions {
+		for k := range a.ByKind {
+			kindSet[k] = true
+		}
+	}
+	kinds := make([]string, 0, len(kindSet))
+	for k := range kindSet {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	actions := []string{"grant", "suggest", "revoke-candidate", "orphan"}
+	h.WriteString(`<div class="tw"><table><thead><tr><th>action</th><th class="r">total</th>`)
+	for _, k := range kinds {
+		h.f(`<th class="r">%s</th>`, esc(k))
+	}
+	h.WriteString(`</tr></thead><tbody>`)
+	for _, name := range actions {
+		a := s.Actions[name]
+		h.f(`<tr><td>%s</td>`, esc(name))
+		h.tdNum("", a.Total)
+		for _, k := range kinds {
+			h.tdNum("", a.ByKind[k])
+		}
+		h.WriteString(`</tr>`)
+	}
+	h.WriteString(`</tbody></table></div>`)
+	var degraded []int
+	for k, r := range d.Health.Rules {
+		if r.Degraded {
+			degraded = append(degraded, k)
+		}
+	}
+	if len(degraded) == 0 {
+		h.WriteString(`<p>No rule is degraded.</p></section>`)
+		return
+	}
+	h.f(`<h3>Degraded rules (%s, largest first)</h3>`, fmtInt(int64(len(degraded))))
+	slices.SortStableFunc(degraded, func(a, b int) int {
+		return int(d.Health.Rules[b].Support - d.Health.Rules[a].Support)
+	})
+	if len(degraded) > driftRulesShown {
+		degraded = degraded[:driftRulesShown]
+	}
+	h.WriteString(`<div class="tw"><table><thead><tr><th>role</th><th>criterion</th><th class="r">support</th><th class="r">tp</th><th class="r">fp %</th><th>failing bounds</th></tr></thead><tbody>`)
+	for _, k := range degraded {
+		r := &d.Health.Rules[k]
+		h.f(`<tr><td>%s</td><td>%s</td>`, esc(r.RoleID), esc(r.Criterion))
+		h.tdNum("", r.Support)
+		h.tdNum("", r.TP)
+		h.tdPct("", r.FalsePositivePct)
+		h.f(`<td>%s</td></tr>`, esc(strings.Join(r.Failures, "; ")))
+	}
+	h.WriteString(`</tbody></table></div></section>`)
+}

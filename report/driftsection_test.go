@@ -1,0 +1,48 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDriftSection checks LoadDrift (missing or foreign files are user errors) and that
+// the section shows the action counts by kind and the degraded rules.
+func TestDriftSection(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadDrift(dir); err == nil {
+		t.Fatal("empty directory accepted")
+	}
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("summary.json", `{"format":"rolemine.drift/v1","data":"next","attribute_changes_named":false,
+	 "actions":{"grant":{"total":5,"by_kind":{"human":4,"api_key":1}},"orphan":{"total":2,"by_kind":{"human":2}}},
+	 "assignments":{"total":100,"no_action":90,"no_action_pct":90,"new_unexplained":3},"rules":{"total":4,"degraded":1}}`)
+	write("rules-health.json", `{"format":"rolemine.rules-health/v1","rules":[
+	 {"rule_id":"r1","role_id":"FIN","criterion":"dept=Finance","support":20,"tp":18,"false_positive_pct":10,"degraded":true,"failures":["rule fp% 10 > 5"]},
+	 {"rule_id":"r2","role_id":"OPS","criterion":"dept=Ops","support":9,"tp":9,"degraded":false}]}`)
+	d, err := LoadDrift(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h htmlWriter
+	writeDrift(&h, d)
+	page := h.String()
+	for _, want := range []string{`id="drift"`, "90 of 100", "90.00%", "1 of 4 rules", "not named",
+		"<th class=\"r\">api_key</th>", "FIN", "dept=Finance", "rule fp% 10 &gt; 5"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("section lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "dept=Ops") {
+		t.Error("a healthy rule is listed as degraded")
+	}
+	write("summary.json", `{"format":"rolemine.summary/v1"}`)
+	if _, err := LoadDrift(dir); err == nil {
+		t.Error("a model summary.json was accepted as a drift summary")
+	}
+}
