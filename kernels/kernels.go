@@ -103,3 +103,23 @@ type Backend interface {
 	// Supports returns, for each criterion, the number of in-scope identities it matches.
 	Supports(ctx context.Context, m *Matrix, q Query, crits []Criterion) ([]int32, error)
 }
+
+// GroupCompare orders criteria by term count, then all terms but the last, then the last
+// term's dimension. Criteria comparing equal differ only in the last term's value, so one
+// histogram of that dimension over the identities matching the shared prefix counts all
+// their supports: backends group Supports work this way.
+func GroupCompare(a, b *Criterion) int {
+	if a.N != b.N {
+		return int(a.N) - int(b.N)
+	}
+	n := int(a.N)
+	for k := 0; k < n-1; k++ {
+		if a.T[k] != b.T[k] {
+			if a.T[k].Less(b.T[k]) {
+				return -1
+			}
+			return 1
+		}
+	}
+	return int(a.T[n-1].Dim) - int(b.T[n-1].Dim)
+}

@@ -94,11 +94,11 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int { return groupCompare(&crits[a], &crits[b]) })
+	slices.SortFunc(order, func(a, b int32) int { return kernels.GroupCompare(&crits[a], &crits[b]) })
 	// Group boundaries.
 	var starts []int32
 	for k := range order {
-		if k == 0 || groupCompare(&crits[order[k-1]], &crits[order[k]]) != 0 || crits[order[k]].N == 1 {
+		if k == 0 || kernels.GroupCompare(&crits[order[k-1]], &crits[order[k]]) != 0 || crits[order[k]].N == 1 {
 			starts = append(starts, int32(k))
 		}
 	}
@@ -187,22 +187,4 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 		return nil, err
 	}
 	return out, nil
-}
-
-// groupCompare orders criteria by term count, then all terms but the last, then the last
-// term's dimension: criteria comparing equal share one histogram pass.
-func groupCompare(a, b *kernels.Criterion) int {
-	if a.N != b.N {
-		return int(a.N) - int(b.N)
-	}
-	n := int(a.N)
-	for k := 0; k < n-1; k++ {
-		if a.T[k] != b.T[k] {
-			if a.T[k].Less(b.T[k]) {
-				return -1
-			}
-			return 1
-		}
-	}
-	return int(a.T[n-1].Dim) - int(b.T[n-1].Dim)
 }
