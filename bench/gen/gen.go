@@ -40,7 +40,13 @@ type Options struct {
 	Seed              uint64
 	// Format is "parquet" (default) or "csv".
 	Format string
-	Logger *slog.Logger
+	// UnlabelledNHI is the percentage (0-100) of non-human identities written without
+	// application and environment (an inventory that lost their metadata). Their access
+	// is unchanged, so only their account names (svc-<app>-<env>-<n>, which the nhiname
+	// plugin parses) can still explain it. The truth is unchanged; the identities are
+	// listed in truth/unlabelled.csv. 0 (the default) changes nothing in the output.
+	UnlabelledNHI float64
+	Logger        *slog.Logger
 }
 
 // Stats counts what was written.
@@ -90,6 +96,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if opts.Out == "" {
 		return nil, uerr.New("gen: no output directory given (--out)")
 	}
+	if opts.UnlabelledNHI < 0 || opts.UnlabelledNHI > 100 {
+		return nil, uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
+	}
 	truthDir := filepath.Join(opts.Out, "truth")
 	if err := os.MkdirAll(truthDir, 0o755); err != nil {
 		return nil, fmt.Errorf("gen: create %s: %w", truthDir, err)
@@ -115,7 +124,19 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 		return nil, err
 	}
 
-	if err := writeIdentities(ctx, o, opts.Out, format); err != nil {
+	gaps := unlabelled(o, opts)
+	if len(gaps) > 0 {
+		var b strings.Builder
+		b.WriteString("identity_id\n")
+		for _, i := range gaps {
+			b.WriteString(o.ids[i] + "\n")
+		}
+		path := filepath.Join(truthDir, "unlabelled.csv")
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			return nil, fmt.Errorf("gen: write %s: %w", path, err)
+		}
+	}
+	if err := writeIdentities(ctx, o, opts.Out, format, gaps); err != nil {
 		return nil, err
 	}
 	log.Info("gen: identities written", "elapsed", time.Since(start))
@@ -183,7 +204,23 @@ func sizes(opts Options) (n, roles int, tier string, err error) {
 	return n, roles, tier, nil
 }
 
-func writeIdentities(ctx context.Context, o *org, dir, format string) error {
+// unlabelled returns the sorted indices of the non-human identities written without
+// application and environment (Options.UnlabelledNHI), drawn from their own random stream.
+func unlabelled(o *org, opts Options) []int32 {
+	if opts.UnlabelledNHI <= 0 {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(opts.Seed, 0x756e6c6162656c))
+	var out []int32
+	for i := o.humans; i < o.n; i++ {
+		if r.Float64()*100 < opts.UnlabelledNHI {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
+
+func writeIdentities(ctx context.Context, o *org, dir, format string, unlabelled []int32) error {
 	t, err := newTable[identityRow](dir, "identities", format, identityHeader)
 	if err != nil {
 		return err
@@ -213,6 +250,10 @@ func writeIdentities(ctx context.Context, o *org, dir, format string) error {
 		}
 		if i < o.humans {
 			row.Email = o.email(i)
+		}
+		if len(unlabelled) > 0 && unlabelled[0] == int32(i) {
+			unlabelled = unlabelled[1:]
+			row.Application, row.Environment = "", ""
 		}
 		rows = append(rows, row)
 		if len(rows) == cap(rows) {
