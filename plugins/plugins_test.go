@@ -276,6 +276,43 @@ func TestNHINameExplainsUnlabelledAccounts(t *testing.T) {
 	}
 }
 
+// TestTitleFamilyOnGeneratedData: `rolemine gen --title-family-roles` plants roles on a
+// title family ("Software Engineer" and "Senior Software Engineer"). Without titlefamily
+// each needs one rule per title; with it, one rule on title_family explains it.
+func TestTitleFamilyOnGeneratedData(t *testing.T) {
+	tf := buildPlugins(t, "examples/titlefamily")[0]
+	dir := t.TempDir()
+	if _, err := gen.Generate(context.Background(), gen.Options{Out: dir, Identities: 4000, Roles: 200, Seed: 3, TitleFamilyRoles: true}); err != nil {
+		t.Fatal(err)
+	}
+	without, _, _, _ := mineRules(t, dir, columnar.LoadOptions{}, 2)
+	with, _, _, _ := mineRules(t, dir, columnar.LoadOptions{}, 2, Spec{Path: tf, Origin: "test"})
+	families := 0
+	for role, rules := range with {
+		if !strings.HasPrefix(role, "FAMILY_") {
+			continue
+		}
+		families++
+		t.Logf("%s: without %v; with %v", role, without[role], rules)
+		titleRules := 0
+		for _, r := range without[role] {
+			if strings.HasPrefix(r, "title=") {
+				titleRules++
+			}
+		}
+		if titleRules < 2 {
+			t.Errorf("%s without the plugin: %v, want one rule per title of the family", role, without[role])
+		}
+		if !slices.ContainsFunc(rules, func(r string) bool { return strings.HasPrefix(r, "title_family=") }) ||
+			slices.ContainsFunc(rules, func(r string) bool { return strings.HasPrefix(r, "title=") }) {
+			t.Errorf("%s with titlefamily: %v, want one title_family rule and no title rule", role, rules)
+		}
+	}
+	if families == 0 {
+		t.Fatal("no FAMILY_ role was mined")
+	}
+}
+
 // faultSnapshot has 20,000 identities; identity 12,345 is titled "Boom".
 func faultSnapshot() *columnar.Snapshot {
 	s := titleSnapshot(20_000)

@@ -46,7 +46,10 @@ type Options struct {
 	// plugin parses) can still explain it. The truth is unchanged; the identities are
 	// listed in truth/unlabelled.csv. 0 (the default) changes nothing in the output.
 	UnlabelledNHI float64
-	Logger        *slog.Logger
+	// TitleFamilyRoles adds one role per title family ("X" and "Senior X"), granted on
+	// both titles (see familyRoles). false (the default) changes nothing in the output.
+	TitleFamilyRoles bool
+	Logger           *slog.Logger
 }
 
 // Stats counts what was written.
@@ -107,6 +110,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	o := buildOrg(n, opts.Seed)
 	c := countCells(o)
 	roles := catalog(o, c, nRoles, rand.New(rand.NewPCG(opts.Seed, 0x726f6c6573)))
+	if opts.TitleFamilyRoles {
+		roles = append(roles, familyRoles(o)...)
+	}
 	st := &Stats{Identities: n, Humans: o.humans, NonHumans: n - o.humans, Roles: len(roles), Movers: len(o.movers)}
 	for _, r := range roles {
 		switch r.typ {
