@@ -313,6 +313,41 @@ func TestTitleFamilyOnGeneratedData(t *testing.T) {
 	}
 }
 
+// TestOrgTreeOnGeneratedData: `rolemine gen --division-roles` plants one role per division
+// (a group of departments no column names) and writes the orgtree configuration for the
+// team -> department -> division hierarchy. Without the plugin each division role needs a
+// rule per department; with orgtree, one rule team_under=<division> explains it.
+func TestOrgTreeOnGeneratedData(t *testing.T) {
+	ot := buildPlugins(t, "examples/orgtree")[0]
+	dir := t.TempDir()
+	if _, err := gen.Generate(context.Background(), gen.Options{Out: dir, Identities: 4000, Roles: 200, Seed: 5, DivisionRoles: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "truth", "orgtree.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _, _, _ := mineRules(t, dir, columnar.LoadOptions{}, 2)
+	with, _, _, _ := mineRules(t, dir, columnar.LoadOptions{}, 2, Spec{Path: ot, Config: cfg, Origin: "test"})
+	divisions := 0
+	for role, rules := range with {
+		if !strings.HasPrefix(role, "DIV_") {
+			continue
+		}
+		divisions++
+		t.Logf("%s: %d rules without orgtree; with it %v", role, len(without[role]), rules)
+		if len(without[role]) < 2 {
+			t.Errorf("%s without orgtree: %v, want one rule per department", role, without[role])
+		}
+		if len(rules) != 1 || !strings.HasPrefix(rules[0], "team_under=DIV-") {
+			t.Errorf("%s with orgtree: %v, want the single rule team_under=<division>", role, rules)
+		}
+	}
+	if divisions == 0 {
+		t.Fatal("no DIV_ role was mined")
+	}
+}
+
 // faultSnapshot has 20,000 identities; identity 12,345 is titled "Boom".
 func faultSnapshot() *columnar.Snapshot {
 	s := titleSnapshot(20_000)

@@ -49,7 +49,11 @@ type Options struct {
 	// TitleFamilyRoles adds one role per title family ("X" and "Senior X"), granted on
 	// both titles (see familyRoles). false (the default) changes nothing in the output.
 	TitleFamilyRoles bool
-	Logger           *slog.Logger
+	// DivisionRoles adds one role per division (a group of departments no column names),
+	// granted to all its departments, and writes truth/orgtree.json, the orgtree plugin's
+	// configuration for the team -> department -> division hierarchy.
+	DivisionRoles bool
+	Logger        *slog.Logger
 }
 
 // Stats counts what was written.
@@ -112,6 +116,12 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	roles := catalog(o, c, nRoles, rand.New(rand.NewPCG(opts.Seed, 0x726f6c6573)))
 	if opts.TitleFamilyRoles {
 		roles = append(roles, familyRoles(o)...)
+	}
+	if opts.DivisionRoles {
+		roles = append(roles, divisionRoles(o)...)
+		if err := writeOrgTree(o, filepath.Join(truthDir, "orgtree.json")); err != nil {
+			return nil, err
+		}
 	}
 	st := &Stats{Identities: n, Humans: o.humans, NonHumans: n - o.humans, Roles: len(roles), Movers: len(o.movers)}
 	for _, r := range roles {

@@ -21,6 +21,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 	fs.IntVar(&o.Roles, "roles", 0, "number of roles (default: the tier's)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed (same seed, same files)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
+	fs.BoolVar(&o.DivisionRoles, "division-roles", false, "add one role per division (a group of departments), and truth/orgtree.json, the orgtree plugin's team -> department -> division map")
 	fs.BoolVar(&o.TitleFamilyRoles, "title-family-roles", false, "add one role per title family (\"X\" and \"Senior X\"), granted on both titles (see the titlefamily plugin)")
 	fs.Float64Var(&o.UnlabelledNHI, "nhi-unlabelled", 0, "percentage of non-human identities written without application and environment (only their names tell; see the nhiname plugin)")
 	ev := gen.DefaultEvolveOptions()
