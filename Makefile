@@ -16,8 +16,9 @@ build:
 # and scores the model against the planted truth.
 demo: build plugins
 	@rm -rf $(DEMO)/data $(DEMO)/out
-	$(BIN) gen --tier $(TIER) --seed 1 --out $(DEMO)/data
+	$(BIN) gen --tier $(TIER) --seed 1 --out $(DEMO)/data --title-family-roles --division-roles
 	$(BIN) mine --data $(DEMO)/data --config examples/mining.xml --plugin bin/plugins/titlefamily.wasm \
+	  --plugin bin/plugins/nhiname.wasm --plugin bin/plugins/orgtree.wasm=$(DEMO)/data/truth/orgtree.json \
 	  --out $(DEMO)/out --truth $(DEMO)/data/truth
 	@echo
 	@echo "rules:   $(DEMO)/out/rules.json (also rules.xml, rules.parquet)"
