@@ -7,8 +7,9 @@ import (
 )
 
 // Stability (`rolemine mine --previous OUT_PREV --grace G`): a role's previous rules are
-// kept while they still meet every bound of the mining rule and explain at most G
-// percentage points of the role's in-scope holders fewer than the best alternative. This
+// kept while they still meet every bound of the mining rule and their precision percentage
+// (100*(TP+TN)/n over the mining rule's scope, DESIGN.md section 5) is at most G points
+// below the best alternative's. This
 // hysteresis stops rules flapping between near-equal criteria from run to run (Netwrix
 // documents rules that appear and disappear around a threshold). Rule ids depend only on
 // the role and the criterion (RuleID), so a kept rule keeps its id.
@@ -20,7 +21,7 @@ import (
 type Previous struct {
 	// Rules holds each role's previous rules, by role id.
 	Rules map[string][]PreviousRule
-	// Grace is G, in percentage points of the role's in-scope holders (>= 0).
+	// Grace is G, in percentage points of precision (>= 0).
 	Grace float64
 }
 
@@ -153,7 +154,15 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 	if ok, _ := bd.valid(tp, fp); !ok {
 		return res
 	}
-	if 100*float64(res.tp-tp)/float64(hn) > s.prev.Grace {
+	// Hysteresis on the precision percentage of DESIGN.md section 5 (correct decisions over
+	// the scope): the previous set stays unless the best alternative is more than G points
+	// more precise.
+	prevPrec := 100 * float64(tp+(sc.n-hn-fp)) / float64(sc.n)
+	bestPrec := 100 * float64(res.tp+res.tn) / float64(sc.n)
+	if res.tp == 0 && len(res.rules) == 0 {
+		bestPrec = prevPrec // no alternative at all
+	}
+	if bestPrec-prevPrec > s.prev.Grace {
 		return res
 	}
 	kept := roleResult{n: sc.n, tp: tp, fp: fp, fn: hn - tp, tn: sc.n - hn - fp,

@@ -57,7 +57,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	f.plugins = registerPluginFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
-	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of a role's holders a previous rule set may explain fewer than the best alternative and still be kept")
+	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/rolemine/rolemine/report"
 )
 
-// defaultGrace is --grace's default, in percentage points of a role's in-scope holders.
+// defaultGrace is --grace's default, in percentage points of precision.
 const defaultGrace = 1.0
 
 // loadPrevious reads the previous output directory's rules.json into the miner's
