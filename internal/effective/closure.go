@@ -1,0 +1,115 @@
+package effective
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Step is one role reachable from a granting role (the source) through grants.
+type Step struct {
+	Role int32
+	// Dist is the number of grants from the source to Role (1: the source grants it).
+	Dist int32
+	// Parent is the role before Role on the chosen chain (the source when Dist is 1).
+	Parent int32
+}
+
+// Closure holds, for every role that grants something, the roles reachable from it and the
+// chain to each: the shortest, and among the shortest the lexically smallest list of roles.
+type Closure struct {
+	g     *Graph
+	soff  []int64 // steps of source s: steps[soff[s]:soff[s+1]], ascending by Role
+	steps []Step
+}
+
+// NewClosure computes the closure of g with one breadth-first search per granting role.
+// Each search marks roles as it reaches them, so a cycle is walked once and never again.
+// Processing one layer's roles in chain order, and each role's grants in ascending order,
+// makes the first parent found for a role the one on the lexically smallest shortest chain,
+// so no sorting of chains is needed.
+func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
+	c := &Closure{g: g, soff: make([]int64, g.n+1)}
+	seen := make([]int32, g.n) // stamp: source+1 when reached from the current source
+	var layer, next []int32
+	var found []Step
+	for s := int32(0); s < int32(g.n); s++ {
+		c.soff[s] = int64(len(c.steps))
+		if g.off[s] == g.off[s+1] {
+			continue
+		}
+		if s%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		stamp := s + 1
+		seen[s] = stamp
+		layer = append(layer[:0], s)
+		found = found[:0]
+		for dist := int32(1); len(layer) > 0; dist++ {
+			next = next[:0]
+			for _, u := range layer {
+				for _, w := range g.Grants(u) {
+					if seen[w] == stamp {
+						continue
+					}
+					seen[w] = stamp
+					next = append(next, w)
+					found = append(found, Step{Role: w, Dist: dist, Parent: u})
+				}
+			}
+			layer, next = next, layer
+		}
+		start := len(c.steps)
+		c.steps = append(c.steps, found...)
+		slices.SortFunc(c.steps[start:], func(a, b Step) int { return int(a.Role - b.Role) })
+	}
+	c.soff[g.n] = int64(len(c.steps))
+	return c, nil
+}
+
+// Graph returns the grant graph the closure was computed from.
+func (c *Closure) Graph() *Graph { return c.g }
+
+// Reach returns the roles reachable from s through one or more grants, ascending by role.
+// s itself is never among them: a chain that returns to s (a cycle) adds nothing.
+func (c *Closure) Reach(s int32) []Step { return c.steps[c.soff[s]:c.soff[s+1]] }
+
+// step returns the step of s's search reaching r.
+func (c *Closure) step(s, r int32) (Step, bool) {
+	steps := c.Reach(s)
+	k, ok := slices.BinarySearchFunc(steps, r, func(st Step, r int32) int { return int(st.Role - r) })
+	if !ok {
+		return Step{}, false
+	}
+	return steps[k], true
+}
+
+// Via returns the chain from s to r (both included): the shortest, ties broken by the
+// lexically smallest list of roles. It returns nil when r is not reachable from s.
+func (c *Closure) Via(s, r int32) []int32 {
+	st, ok := c.step(s, r)
+	if !ok {
+		return nil
+	}
+	chain := make([]int32, st.Dist+1)
+	for k := st.Dist; k > 0; k-- {
+		chain[k] = st.Role
+		if k > 1 {
+			st, _ = c.step(s, st.Parent)
+		}
+	}
+	chain[0] = s
+	return chain
+}
+
+// ViaString renders the chain from s to r as role ids joined by " > ".
+func (c *Closure) ViaString(s, r int32, ids []string) string {
+	chain := c.Via(s, r)
+	parts := make([]string, len(chain))
+	for k, x := range chain {
+		parts[k] = ids[x]
+	}
+	return strings.Join(parts, " > ")
+}
