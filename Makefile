@@ -123,3 +123,19 @@ clean:
 .PHONY: ptx ptxas-check gpu-check emu-check toolkit libcuda1
 ptx ptxas-check gpu-check emu-check toolkit libcuda1:
 	$(MAKE) -C kernels/cuda $@
+
+# The GPU node's prepared run (scripts/gpu-bench.sh): gpu-check through compiled test
+# binaries, then tiers GPU_BENCH_TIERS (default L,XL) mined with --backend cpu and cuda
+# alternated, outputs compared. gpu-build makes bin/rolemine and bin/gpu/*.test; where Go
+# is missing (a GPU node's image) it keeps the prebuilt ones carried with the tree.
+.PHONY: gpu-build gpu-bench
+gpu-build:
+	@if command -v $(GO) >/dev/null; then \
+	  mkdir -p bin/gpu && \
+	  $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/rolemine && \
+	  $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu/cuda.test ./kernels/cuda && \
+	  $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu/cmd.test ./cmd/rolemine; \
+	else echo "no Go here: using the prebuilt $(BIN) and bin/gpu/*.test"; fi
+
+gpu-bench: gpu-build
+	bash scripts/gpu-bench.sh

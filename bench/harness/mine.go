@@ -32,7 +32,9 @@ type MineRun struct {
 // MineTier is the summary of several runs on one tier: medians of each phase and of the
 // wall time, the largest peak RSS, and throughput at the median wall time.
 type MineTier struct {
-	Tier        string             `json:"tier"`
+	Tier string `json:"tier"`
+	// Backend is the --backend the runs used; empty when none was given (the default).
+	Backend     string             `json:"backend,omitempty"`
 	Identities  int64              `json:"identities"`
 	Roles       int64              `json:"roles"`
 	Assignments int64              `json:"assignments"`
@@ -59,8 +61,12 @@ type MineOptions struct {
 	// Dir holds DIR/<tier> data directories, generated with seed 1 when missing.
 	Dir    string
 	Logger *slog.Logger
+	// Backends, when set, are --backend values: each tier is mined with each of them in
+	// turn (alternated run by run, so that the machine's drift hits them alike), and the
+	// report holds one MineTier per tier and backend.
+	Backends []string
 	// Progress, when set, is told of each finished run.
-	Progress func(tier string, run int, r MineRun)
+	Progress func(tier, backend string, run int, r MineRun)
 }
 
 // EnsureData returns dir/<tier>, generating the tier there (seed 1) unless its
@@ -76,47 +82,67 @@ func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (str
 	return d, nil
 }
 
-// MineBench times `rolemine mine` on each tier.
+// MineBench times `rolemine mine` on each tier (and each backend of o.Backends).
 func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 	rep := &MineReport{Machine: ThisMachine()}
+	backends := o.Backends
+	if len(backends) == 0 {
+		backends = []string{""}
+	}
 	for _, tier := range o.Tiers {
 		data, err := EnsureData(ctx, o.Dir, tier, o.Logger)
 		if err != nil {
 			return nil, err
 		}
-		out := filepath.Join(o.Dir, tier+".out")
-		mt := MineTier{Tier: tier}
+		mts := make([]MineTier, len(backends))
 		for k := 0; k < o.Runs; k++ {
-			r, counts, err := RunMine(ctx, o.Bin, data, out)
-			if err != nil {
-				return nil, err
+			for b, be := range backends {
+				// Each backend has its own output directory, so that a caller can compare
+				// the last run's outputs of two backends.
+				out, extra := filepath.Join(o.Dir, tier+".out"), []string(nil)
+				if be != "" {
+					out, extra = filepath.Join(o.Dir, tier+"."+be+".out"), []string{"--backend", be}
+				}
+				r, counts, err := RunMine(ctx, o.Bin, data, out, extra...)
+				if err != nil {
+					return nil, err
+				}
+				mt := &mts[b]
+				mt.Tier, mt.Backend = tier, be
+				mt.Identities, mt.Roles, mt.Assignments = counts[0], counts[1], counts[2]
+				mt.Runs = append(mt.Runs, r)
+				if o.Progress != nil {
+					o.Progress(tier, be, k, r)
+				}
 			}
-			mt.Identities, mt.Roles, mt.Assignments = counts[0], counts[1], counts[2]
-			mt.Runs = append(mt.Runs, r)
-			if o.Progress != nil {
-				o.Progress(tier, k, r)
-			}
 		}
-		mt.Median = map[string]float64{}
-		for _, p := range MinePhases {
-			var xs []float64
-			for _, r := range mt.Runs {
-				xs = append(xs, r.Phases[p])
-			}
-			mt.Median[p] = Median(xs)
+		for b := range mts {
+			summarizeTier(&mts[b])
 		}
-		var walls []float64
-		for _, r := range mt.Runs {
-			walls = append(walls, r.Wall)
-			mt.PeakRSS = max(mt.PeakRSS, r.PeakRSS)
-		}
-		mt.MedianWall = Median(walls)
-		if mt.MedianWall > 0 {
-			mt.PerSecond = float64(mt.Assignments) / mt.MedianWall
-		}
-		rep.Tiers = append(rep.Tiers, mt)
+		rep.Tiers = append(rep.Tiers, mts...)
 	}
 	return rep, nil
+}
+
+// summarizeTier fills mt's medians, peak RSS and throughput from its runs.
+func summarizeTier(mt *MineTier) {
+	mt.Median = map[string]float64{}
+	for _, p := range MinePhases {
+		var xs []float64
+		for _, r := range mt.Runs {
+			xs = append(xs, r.Phases[p])
+		}
+		mt.Median[p] = Median(xs)
+	}
+	var walls []float64
+	for _, r := range mt.Runs {
+		walls = append(walls, r.Wall)
+		mt.PeakRSS = max(mt.PeakRSS, r.PeakRSS)
+	}
+	mt.MedianWall = Median(walls)
+	if mt.MedianWall > 0 {
+		mt.PerSecond = float64(mt.Assignments) / mt.MedianWall
+	}
 }
 
 var (
@@ -124,11 +150,12 @@ var (
 	minedLine = regexp.MustCompile(`^mined (\d+) identities, (\d+) roles, (\d+) assignments`)
 )
 
-// RunMine runs `bin mine --data data --out out` as a fresh process and parses the phase
-// times it prints; counts are identities, roles and assignments.
-func RunMine(ctx context.Context, bin, data, out string) (MineRun, [3]int64, error) {
+// RunMine runs `bin mine --data data --out out [extra...]` as a fresh process and parses
+// the phase times it prints; counts are identities, roles and assignments.
+func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineRun, [3]int64, error) {
 	var counts [3]int64
-	cmd := exec.CommandContext(ctx, bin, "mine", "--data", data, "--out", out)
+	args := append([]string{"mine", "--data", data, "--out", out}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -35,7 +35,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	runs := fs.Int("runs", 3, "runs per tier (each a fresh `rolemine mine` process)")
 	dir := fs.String("dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	backends := fs.String("backends", "", "comma list of --backend values (auto, cpu, cuda), alternated run by run; default: mine's default")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bl, err := backendList(*backends)
+	if err != nil {
 		return err
 	}
 	tl, err := tierList(*tiers)
@@ -49,9 +54,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if err != nil {
 		return fmt.Errorf("bench: find the rolemine binary: %w", err)
 	}
-	rep, err := harness.MineBench(ctx, harness.MineOptions{Bin: bin, Tiers: tl, Runs: *runs, Dir: *dir, Logger: logger,
-		Progress: func(tier string, k int, r harness.MineRun) {
-			fmt.Fprintf(stderr, "bench: tier %s run %d: %.2fs, peak RSS %d MiB\n", tier, k+1, r.Wall, r.PeakRSS>>20)
+	rep, err := harness.MineBench(ctx, harness.MineOptions{Bin: bin, Tiers: tl, Runs: *runs, Dir: *dir, Logger: logger, Backends: bl,
+		Progress: func(tier, backend string, k int, r harness.MineRun) {
+			fmt.Fprintf(stderr, "bench: tier %s%s run %d: %.2fs, peak RSS %d MiB\n", tier, backendSuffix(backend), k+1, r.Wall, r.PeakRSS>>20)
 		}})
 	if err != nil {
 		return err
@@ -62,11 +67,37 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fmt.Fprintf(stdout, "%-4s %12s %6s %6s %6s %8s %6s %7s %9s %14s\n", "tier", "assignments", "load", "plugin", "mine", "classify", "write", "wall", "peak MiB", "assignments/s")
 	for _, t := range rep.Tiers {
 		m := t.Median
-		fmt.Fprintf(stdout, "%-4s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %7.2f %9d %14.0f\n", t.Tier, t.Assignments,
-			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], t.MedianWall, t.PeakRSS>>20, t.PerSecond)
+		fmt.Fprintf(stdout, "%-4s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %7.2f %9d %14.0f%s\n", t.Tier, t.Assignments,
+			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], t.MedianWall, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
 	}
 	fmt.Fprintf(stdout, "medians of %d runs; seconds; peak RSS is the largest of the runs\n", *runs)
 	return nil
+}
+
+// backendList parses --backends: empty for mine's default, else a comma list of backends.
+func backendList(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, b := range strings.Split(s, ",") {
+		b = strings.ToLower(strings.TrimSpace(b))
+		switch b {
+		case "auto", "cpu", "cuda":
+			out = append(out, b)
+		default:
+			return nil, uerr.New("bench: --backends: unknown backend %q (expected auto, cpu or cuda)", b)
+		}
+	}
+	return out, nil
+}
+
+// backendSuffix labels a row or progress line with its backend, when one was given.
+func backendSuffix(b string) string {
+	if b == "" {
+		return ""
+	}
+	return " (" + b + ")"
 }
 
 // tierList parses a comma list of tiers.

@@ -18,8 +18,13 @@ import (
 	"github.com/rolemine/rolemine/mining"
 )
 
-// binary builds the rolemine command once for the end-to-end tests.
+// binary builds the rolemine command once for the end-to-end tests, or returns
+// $ROLEMINE_BIN when set (a prebuilt binary, for a compiled test binary run on a GPU node
+// that has no Go toolchain: scripts/gpu-bench.sh).
 var binary = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("ROLEMINE_BIN"); bin != "" {
+		return bin, nil
+	}
 	dir, err := os.MkdirTemp("", "rolemine-e2e")
 	if err != nil {
 		return "", err
