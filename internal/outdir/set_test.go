@@ -1,4 +1,4 @@
-package columnar
+package outdir
 
 import (
 	"os"
@@ -23,9 +23,9 @@ func listDir(t *testing.T, dir string) []string {
 	return names
 }
 
-func writeSet(t *testing.T, dir string, files map[string]string) *OutputSet {
+func writeSet(t *testing.T, dir string, files map[string]string) *Set {
 	t.Helper()
-	s, err := NewOutputSet(dir)
+	s, err := NewSet(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func writeSet(t *testing.T, dir string, files map[string]string) *OutputSet {
 	return s
 }
 
-func TestOutputSetCommitAndAbort(t *testing.T) {
+func TestSetCommitAndAbort(t *testing.T) {
 	tests := []struct {
 		name   string
 		commit bool
@@ -75,9 +75,7 @@ func TestOutputSetCommitAndAbort(t *testing.T) {
 				s.Abort()
 			}
 			s.Abort() // no-op after Commit or Abort
-			var wantNames []string
 			for n, content := range tc.want {
-				wantNames = append(wantNames, n)
 				p := filepath.Join(dir, n)
 				b, err := os.ReadFile(p)
 				if err != nil {
@@ -94,34 +92,28 @@ func TestOutputSetCommitAndAbort(t *testing.T) {
 					t.Errorf("%s mode %v, want 0644", n, st.Mode().Perm())
 				}
 			}
-			sort.Strings(wantNames)
-			if got := listDir(t, dir); strings.Join(got, ",") != strings.Join(wantNames, ",") {
-				t.Errorf("dir holds %v, want %v (no temporary files)", got, wantNames)
-			}
+			checkClean(t, dir, tc.want)
 		})
 	}
 }
 
-func TestOutputSetTemporaryNames(t *testing.T) {
+func TestSetStagesOutOfSight(t *testing.T) {
 	dir := t.TempDir()
 	s := writeSet(t, dir, map[string]string{"rules.json": "x"})
-	got := listDir(t, dir)
-	if len(got) != 1 || !strings.HasPrefix(got[0], ".rules.json.tmp-") {
-		t.Fatalf("while writing, dir holds %v, want one .rules.json.tmp-* file", got)
+	if got := listDir(t, dir); strings.Join(got, ",") != ".rolemine.lock,.sets" {
+		t.Fatalf("while writing, dir holds %v, want only the lock and .sets", got)
 	}
 	s.Abort()
-	if got := listDir(t, dir); len(got) != 0 {
-		t.Fatalf("after abort, dir holds %v", got)
-	}
+	checkClean(t, dir, map[string]string{})
 }
 
-func TestOutputSetErrors(t *testing.T) {
+func TestSetErrors(t *testing.T) {
 	dir := t.TempDir()
-	s, err := NewOutputSet(dir)
+	s, err := NewSet(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"", ".", "..", "a/b", `a\b`} {
+	for _, name := range []string{"", ".", "..", "a/b", `a\b`, ".hidden", LockFile} {
 		if _, err := s.Create(name); err == nil {
 			t.Errorf("Create(%q) succeeded, want error", name)
 		}
@@ -141,12 +133,12 @@ func TestOutputSetErrors(t *testing.T) {
 	if err := s.Commit(); err == nil {
 		t.Error("second Commit succeeded, want error")
 	}
-	if _, err := NewOutputSet(""); err == nil {
+	if _, err := NewSet("", Options{}); err == nil {
 		t.Error("NewOutputSet(\"\") succeeded, want error")
 	}
 	// A path under a regular file cannot be created.
 	file := filepath.Join(dir, "x")
-	if _, err := NewOutputSet(filepath.Join(file, "sub")); err == nil {
+	if _, err := NewSet(filepath.Join(file, "sub"), Options{}); err == nil {
 		t.Error("NewOutputSet under a file succeeded, want error")
 	}
 }

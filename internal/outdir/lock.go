@@ -1,0 +1,97 @@
+package outdir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// LockFile is the name of the lock file in an output directory. It is never removed: the
+// lock is the kernel's advisory lock on the open file, which dies with the process, and
+// the content only names the last holder.
+const LockFile = ".rolemine.lock"
+
+// Holder names the run that holds (or last held) an output directory's lock.
+type Holder struct {
+	Command string    `json:"command"`
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	Started time.Time `json:"started"`
+}
+
+// BusyError is returned by Open when another run holds the output directory.
+type BusyError struct {
+	Dir string
+	// Holder is the other run, nil when it had not yet recorded itself.
+	Holder *Holder
+}
+
+func (e *BusyError) Error() string {
+	lock := filepath.Join(e.Dir, LockFile)
+	if e.Holder == nil {
+		return fmt.Sprintf("output directory %s is in use by another run (lock %s; holder not recorded yet)", e.Dir, lock)
+	}
+	h := e.Holder
+	return fmt.Sprintf("output directory %s is in use by another run: %s, pid %d on host %s, started %s (lock %s); wait for it to finish or choose another --out",
+		e.Dir, h.Command, h.PID, h.Host, h.Started.UTC().Format(time.RFC3339), lock)
+}
+
+// errLocked is what tryLock returns when another open file description holds the lock.
+var errLocked = errors.New("locked")
+
+// lock takes the exclusive lock of dir and records holder in the lock file.
+func lock(fsys FS, dir string, holder Holder) (*os.File, error) {
+	path := filepath.Join(dir, LockFile)
+	f, err := fsys.OpenLock(path)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	if err := tryLock(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, &BusyError{Dir: dir, Holder: readHolder(path)}
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	data, _ := json.Marshal(holder)
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write lock %s: %w", path, err)
+	}
+	if _, err := f.WriteAt(append(data, '\n'), 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// readHolder reads the holder recorded in a lock file, nil when there is none yet.
+func readHolder(path string) *Holder {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return nil
+	}
+	var h Holder
+	if json.Unmarshal(data, &h) != nil || h.PID == 0 {
+		return nil
+	}
+	return &h
+}
+
+// newHolder describes this process running command.
+func newHolder(command string) Holder {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return Holder{Command: command, PID: os.Getpid(), Host: host, Started: time.Now().UTC().Truncate(time.Second)}
+}
