@@ -70,7 +70,7 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 			d.Skipped, d.SkipReason = true, "excluded by user"
 			delete(excluded, d.Name)
 		case 2*distinct > n:
-			d.Skipped = true
+			d.Skipped, d.ScopeRecount = true, true
 			d.SkipReason = fmt.Sprintf("%d distinct values > half of %d identities", distinct, n)
 		}
 		if d.Skipped {

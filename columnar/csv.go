@@ -51,6 +51,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 		return nil, csvError(file, r, err, 0)
 	}
 	names := append([]string(nil), header...)
+	spec = adaptSpec(spec, names)
 	if err := checkHeader(file, spec, names); err != nil {
 		return nil, err
 	}

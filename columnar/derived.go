@@ -65,6 +65,7 @@ func (s *Snapshot) AddDimension(d Dimension) error {
 	}
 	if d.Skipped = d.Skipped || 2*len(d.Values) > n; d.Skipped {
 		if d.SkipReason == "" {
+			d.ScopeRecount = true
 			d.SkipReason = fmt.Sprintf("%d distinct values > half of %d identities", len(d.Values), n)
 		}
 		s.Findings.SkippedDimensions = append(s.Findings.SkippedDimensions,

@@ -72,15 +72,23 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
+	opt, err := readOptional(ctx, dir)
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+	}
 	tRead := time.Since(start)
 
 	s := &Snapshot{}
-	for _, t := range tables {
+	for _, t := range append(tables, opt...) {
 		if t != nil {
 			s.Inputs = append(s.Inputs, t.input)
 		}
 	}
 	identIdx := ids.col("identity_id").ids
+	ub, err := prepareUniverse(ids, asg, opt)
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+	}
 	if err := buildIdentities(s, ids, opts, log); err != nil {
 		return nil, err
 	}
@@ -90,6 +98,11 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	}
 	if err := buildAssignments(ctx, s, asg, identIdx, asgRole); err != nil {
 		return nil, err
+	}
+	if ub != nil {
+		if err := ub.finish(s, asg.col("identity_id").vals, identIdx, asgRole, opts); err != nil {
+			return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		}
 	}
 	f := &s.Findings
 	log.Info("loaded data", "dir", dir,

@@ -449,7 +449,7 @@ func TestLoadFindings(t *testing.T) {
 					t.Fatalf("no role %s", id)
 					return -1
 				}
-				wantOrphans := []Orphan{{"ghost1", role("R0")}, {"ghost1", role("R1")}, {"ghost2", role("R9")}}
+				wantOrphans := []Orphan{{IdentityID: "ghost1", Role: role("R0")}, {IdentityID: "ghost1", Role: role("R1")}, {IdentityID: "ghost2", Role: role("R9")}}
 				if !reflect.DeepEqual(s.Orphans, wantOrphans) {
 					t.Errorf("orphans %+v, want %+v", s.Orphans, wantOrphans)
 				}

@@ -54,6 +54,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	for i, c := range fields {
 		names[i] = c.Name()
 	}
+	spec = adaptSpec(spec, names)
 	if err := checkHeader(file, spec, names); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ type Snapshot struct {
 	Orphans []Orphan
 
 	Findings Findings
+	// Universe holds what the optional inputs of effective privilege add (accounts, role
+	// grants, multi-valued attributes, owners); nil for flat inputs.
+	Universe *Universe
 	// Inputs fingerprints each file read (for summary.json).
 	Inputs []Input
 }
@@ -59,6 +62,10 @@ type Dimension struct {
 	// or excluded by the user); SkipReason says why.
 	Skipped    bool
 	SkipReason string
+	// ScopeRecount is set on a dimension skipped for its distinct values over all
+	// identities: a mining rule whose scope is narrower counts them again within its scope
+	// and may use it (a host name unique per human can be shared by service accounts).
+	ScopeRecount bool
 }
 
 // Roles holds the role table, sorted by ID.
@@ -76,6 +83,10 @@ type Roles struct {
 type Orphan struct {
 	IdentityID string
 	Role       int32
+	// System and AccountID name the account of orphan access granted to an account
+	// (uncorrelated, unknown, or correlated to an unknown identity); empty otherwise.
+	System    string
+	AccountID string
 }
 
 // Findings are the non-fatal observations of loading (DESIGN.md section 3).

@@ -245,7 +245,8 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 					continue
 				}
 			}
-			if dim.Skipped {
+			// Excluded dimensions are skipped; the distinct values are counted in scope.
+			if dim.Skipped && !dim.ScopeRecount {
 				out.Skipped[k] = append(out.Skipped[k], dim.Name)
 				continue
 			}

@@ -32,6 +32,9 @@ type Options struct {
 	// they meet every bound and stay within Previous.Grace percentage points of the best
 	// alternative (stability.go). Nil leaves every result unchanged.
 	Previous *Previous
+	// Effective is the snapshot's effective privilege (EffectiveOf); nil: Run computes it.
+	// Identities holding a role only through grants are neutral for its counts.
+	Effective *Effective
 }
 
 // batchHolders bounds the holders of the roles counted in one backend call, so that the
@@ -49,6 +52,13 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.Effective == nil {
+		eff, err := EffectiveOf(ctx, snap)
+		if err != nil {
+			return nil, err
+		}
+		opts.Effective = eff
+	}
 	nr := snap.NumRoles()
 	m := &Model{
 		Config:      cfg,
@@ -60,7 +70,10 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	for r := range m.Outcomes {
 		m.Outcomes[r] = Outcome{Role: int32(r), MiningRule: -1, ExcludedBy: -1}
 	}
-	e := &engine{snap: snap, mat: MatrixOf(snap), opts: opts, model: m}
+	e := &engine{snap: snap, mat: MatrixOf(snap), opts: opts, model: m, eff: opts.Effective}
+	if e.eff != nil {
+		e.nmat = e.eff.neutralMatrix(e.mat)
+	}
 	lastScope := make([]int, nr) // mining rule index whose scope measures an uncovered role
 	for r := range lastScope {
 		lastScope[r] = -1
@@ -81,9 +94,11 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 			}
 			for _, r := range roles {
 				o := &m.Outcomes[r]
-				// Withheld roles are measured as the empty rule set over this entry's scope.
+				// Withheld roles are measured as the empty rule set over this entry's scope,
+				// without the identities holding the role only through grants.
 				hn := e.inScope(sc, r)
-				o.N, o.TP, o.FP, o.FN, o.TN = sc.n, 0, 0, hn, sc.n-hn
+				n := sc.n - e.eff.neutralInScope(sc.bits, r)
+				o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
 				lastScope[r] = mr.Index
 				o.ExcludedBy = mr.Index
 				o.Reason = "excluded by " + mr.Name()
@@ -120,8 +135,8 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 			o.Reason = "not selected by any mining rule"
 		}
 		if lastScope[r] < 0 {
-			// Never mined: the empty rule set over every identity.
-			o.N = all
+			// Never mined: the empty rule set over every identity (neutral ones aside).
+			o.N = all - e.eff.neutralInScope(nil, int32(r))
 			o.FN = int64(len(snap.Holders(r)))
 			o.TN = all - o.FN
 		}
@@ -142,6 +157,10 @@ type engine struct {
 	mat   *kernels.Matrix
 	opts  Options
 	model *Model
+	// eff is the effective privilege (nil for flat inputs); nmat counts over its neutral
+	// holders.
+	eff  *Effective
+	nmat *kernels.Matrix
 }
 
 // selectRoles returns the roles a mining rule considers: matching its Category and
@@ -238,7 +257,9 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		if !allowed[d] {
 			continue
 		}
-		if dim.Skipped {
+		// A dimension skipped for its distinct values over all identities is counted again
+		// within a narrower scope (ScopeRecount); excluded ones stay skipped.
+		if dim.Skipped && (!dim.ScopeRecount || sc.n == int64(nid)) {
 			skipped = append(skipped, dim.Name)
 			continue
 		}
@@ -307,6 +328,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
+		workers[w].eff = e.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
 	pos := make(map[int32]int, len(roles))
@@ -335,6 +357,10 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 			if err != nil {
 				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
 			}
+		}
+		neutral, err := e.neutralCounts(ctx, q, batch)
+		if err != nil {
+			return nil, fmt.Errorf("count neutral holders (%s): %w", mr.Name(), err)
 		}
 		// The supports cache lives for one batch: across all roles of a large enterprise
 		// it would hold tens of millions of criteria. Criteria seen for the first time
@@ -382,8 +408,8 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 						return
 					}
 					k := sched[n]
-					res[start+k] = s.mine(batch[k], counts[k], supports)
-					if s.prev != nil { // stability hook: may keep the previous rules
+					res[start+k] = s.mine(batch[k], counts[k], neutral[k], supports)
+					if s.prev != nil && len(neutral[k]) == 0 { // stability hook: may keep the previous rules
 						res[start+k] = s.stabilize(batch[k], res[start+k])
 					}
 					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
@@ -414,6 +440,7 @@ type selector struct {
 	fpID []int32
 	cs   []cand
 	prev *Previous // stability hook (stability.go); nil without --previous
+	eff  *Effective
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -426,7 +453,10 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache) roleResult {
+// mine selects role r's rules from its counts. neutral holds, sorted like counts, the
+// number of identities holding r only through grants that each criterion matches: they are
+// out of r's scope for counting, so they leave n and every support.
+func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supportCache) roleResult {
 	snap, sc, mr := s.snap, s.sc, s.sc.mr
 	s.hs = s.hs[:0]
 	for _, i := range snap.Holders(int(r)) {
@@ -435,7 +465,8 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache)
 		}
 	}
 	hn := int64(len(s.hs))
-	res := roleResult{n: sc.n, fn: hn, tn: sc.n - hn}
+	n := sc.n - s.eff.neutralInScope(sc.bits, r)
+	res := roleResult{n: n, fn: hn, tn: n - hn}
 	if hn == 0 {
 		res.reason = "no holders in scope"
 		return res
@@ -445,9 +476,16 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache)
 	cs := s.cs[:0]
 	var best *kernels.Count
 	var bestSup int32
+	nk := 0
 	for k := range counts {
 		c := &counts[k]
 		sup, _ := supports.get(&c.C)
+		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
+			nk++
+		}
+		if nk < len(neutral) && neutral[nk].C == c.C {
+			sup -= neutral[nk].TP
+		}
 		fp := sup - c.TP
 		if int(sup) >= mr.MinIdentities && 100*float64(fp)/float64(sup) <= mr.FalsePositiveMax {
 			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
@@ -470,7 +508,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache)
 		}
 		return res
 	}
-	bd := &bounds{n: sc.n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
+	bd := &bounds{n: n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
 	var ch choice
 	if len(cs) == 1 {
 		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
@@ -484,7 +522,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache)
 		if greedyPruned {
 			cs = capCandidates(cs, len(s.hs))
 		}
-		s.materialize(cs)
+		s.materialize(cs, s.eff.Neutral(r))
 		cs = prune(cs)
 		if len(cs) <= exactLimit {
 			ch = selectExact(cs, bd)
@@ -501,7 +539,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, supports *supportCache)
 	}
 	res.tp, res.fp = ch.tp, ch.fp
 	res.fn = hn - ch.tp
-	res.tn = sc.n - res.tp - res.fp - res.fn
+	res.tn = n - res.tp - res.fp - res.fn
 	roleID := snap.Roles.IDs[r]
 	for _, j := range ch.idx {
 		c := &cs[j]
@@ -630,11 +668,14 @@ func capCandidates(cs []cand, holders int) []cand {
 // materialize fills each candidate's holder bitset (over the role's in-scope holders) and
 // false-positive bitset (over the union of the candidates' false positives), with one scan
 // of the posting list of each candidate's rarest term.
-func (s *selector) materialize(cs []cand) {
+func (s *selector) materialize(cs []cand, neutral []int32) {
 	snap, ix := s.snap, s.sc.ix
 	words := (len(s.hs) + 63) / 64
 	for h, i := range s.hs {
 		s.loc[i] = int32(h)
+	}
+	for _, i := range neutral {
+		s.loc[i] = -2 // neither a holder nor a false positive
 	}
 	s.fpID = s.fpID[:0]
 	fpOff := make([]int, len(cs)+1)
@@ -648,13 +689,16 @@ func (s *selector) materialize(cs []cand) {
 			}
 			if h := s.loc[i]; h >= 0 {
 				c.hold[h>>6] |= 1 << (uint32(h) & 63)
-			} else if needFP {
+			} else if needFP && h == -1 {
 				s.fpID = append(s.fpID, i)
 			}
 		}
 		fpOff[k+1] = len(s.fpID)
 	}
 	for _, i := range s.hs {
+		s.loc[i] = -1
+	}
+	for _, i := range neutral {
 		s.loc[i] = -1
 	}
 	universe := slices.Clone(s.fpID)
@@ -669,4 +713,35 @@ func (s *selector) materialize(cs []cand) {
 			c.fpb[u>>6] |= 1 << (uint(u) & 63)
 		}
 	}
+}
+
+// neutralCounts counts, for each role of a batch with neutral holders, the neutral
+// in-scope identities each criterion matches (sorted like Cooccur's counts); nil entries
+// for the others, and nil without grants.
+func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([][]kernels.Count, error) {
+	if e.eff == nil || len(q.Dims) == 0 {
+		return make([][]kernels.Count, len(batch)), nil
+	}
+	pos := map[int32]int{}
+	var roles []int32
+	for k, r := range batch {
+		if len(e.eff.Neutral(r)) > 0 {
+			pos[r] = k
+			roles = append(roles, r)
+		}
+	}
+	out := make([][]kernels.Count, len(batch))
+	if len(roles) == 0 {
+		return out, nil
+	}
+	q.MinTP = 1
+	var mu sync.Mutex
+	err := e.opts.Backend.Cooccur(ctx, e.nmat, q, roles, func(r int32, cs []kernels.Count) error {
+		cp := slices.Clone(cs)
+		mu.Lock()
+		out[pos[r]] = cp
+		mu.Unlock()
+		return nil
+	})
+	return out, err
 }

@@ -1,0 +1,175 @@
+package columnar
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// universeBuild carries the optional inputs through Load: prepare runs before the
+// identities, roles and assignments are built, finish after.
+type universeBuild struct {
+	u        *Universe
+	accounts *table
+	grants   *table
+	attrs    *table
+	// rows: how each assignments row was resolved (nil without account columns), with
+	// its role code and identity key code captured before buildAssignments reuses them.
+	rows     []rowAccount
+	rowRole  []int32
+	rowIdent []int32
+}
+
+// prepareUniverse starts the universe of the optional tables (accounts, role_grants,
+// attributes, any of them nil) and of the reserved owner_id column: it takes owner_id off
+// the identities, resolves assignment rows naming accounts, and adds roles named only by
+// grants to the assignments' role dictionary so that buildRoles creates them. It returns
+// nil when there is nothing of the kind, leaving flat inputs untouched.
+func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
+	owner := ids.col(OwnerColumn)
+	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
+	if owner == nil && !accountCols && opt[0] == nil && opt[1] == nil && opt[2] == nil {
+		return nil, nil
+	}
+	b := &universeBuild{u: &Universe{}, accounts: opt[0], grants: opt[1], attrs: opt[2]}
+	identIdx := ids.col("identity_id").ids
+	if owner != nil {
+		b.u.Owners = make([]string, ids.rows)
+		for i := range b.u.Owners {
+			b.u.Owners[i] = owner.value(i)
+		}
+		ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c == owner })
+	}
+	f := &b.u.Findings
+	if b.accounts != nil {
+		a, err := buildAccounts(b.accounts, identIdx, f)
+		if err != nil {
+			return nil, err
+		}
+		b.u.Accounts = a
+	}
+	if accountCols {
+		rows, err := resolveAccounts(asg, b.u.Accounts, identIdx, f)
+		if err != nil {
+			return nil, err
+		}
+		b.rows = rows
+		b.rowIdent = slices.Clone(asg.col("identity_id").codes)
+		b.rowRole = slices.Clone(asg.col("role_id").codes)
+	}
+	if b.grants != nil {
+		rc := asg.col("role_id")
+		for _, name := range []string{"role_id", "grants_role_id"} {
+			c := b.grants.col(name)
+			for _, v := range c.vals {
+				if _, ok := rc.ids[v]; !ok {
+					rc.ids[v] = int32(len(rc.vals))
+					rc.vals = append(rc.vals, v)
+				}
+			}
+		}
+	}
+	return b, nil
+}
+
+// finish completes the universe once the snapshot is built: orphan access through
+// accounts named, each direct pair's account, grants as role indices, and multi-valued
+// attributes merged into the dimensions.
+func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[string]int32, asgRole []int32, opts LoadOptions) error {
+	s.Universe = b.u
+	if b.rows != nil {
+		nameOrphans(s)
+		b.pairAccounts(s, asgKeys, identIdx, asgRole)
+	}
+	if b.grants != nil {
+		b.roleGrants(s)
+	}
+	if b.attrs != nil {
+		if err := mergeAttributes(s, b.attrs, identIdx, opts.ExcludeDimensions, &b.u.Findings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nameOrphans turns the account keys of orphan access (orphanKey) back into identity and
+// account, and restores the orphan order: by identity id, system, account, role.
+func nameOrphans(s *Snapshot) {
+	for k := range s.Orphans {
+		o := &s.Orphans[k]
+		if rest, ok := strings.CutPrefix(o.IdentityID, "\x00"); ok {
+			parts := strings.SplitN(rest, "\x00", 3)
+			o.IdentityID, o.System, o.AccountID = parts[0], parts[1], parts[2]
+		}
+	}
+	slices.SortFunc(s.Orphans, func(a, b Orphan) int {
+		return cmp.Or(strings.Compare(a.IdentityID, b.IdentityID), strings.Compare(a.System, b.System),
+			strings.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Role, b.Role))
+	})
+	s.Findings.OrphanIdentities = s.Findings.OrphanIdentities[:0]
+	for k, o := range s.Orphans {
+		if o.IdentityID != "" && (k == 0 || s.Orphans[k-1].IdentityID != o.IdentityID) {
+			s.Findings.OrphanIdentities = append(s.Findings.OrphanIdentities, o.IdentityID)
+		}
+	}
+}
+
+// pairAccounts records, for each direct pair granted through an account, the lexically
+// smallest such account (accounts are sorted, so the smallest index).
+func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[string]int32, asgRole []int32) {
+	pa := make([]int32, len(s.IdentIdx))
+	for k := range pa {
+		pa[k] = -1
+	}
+	any := false
+	for row, ra := range b.rows {
+		if ra.account < 0 || b.rowIdent[row] < 0 {
+			continue
+		}
+		i, ok := identIdx[keys[b.rowIdent[row]]]
+		if !ok {
+			continue
+		}
+		r := asgRole[b.rowRole[row]]
+		roles := s.RolesOf(int(i))
+		p, found := slices.BinarySearch(roles, r)
+		if !found {
+			continue
+		}
+		k := s.IdentOff[i] + int64(p)
+		if pa[k] < 0 || ra.account < pa[k] {
+			pa[k] = ra.account
+			any = true
+		}
+	}
+	if any {
+		b.u.PairAccount = pa
+	}
+}
+
+// roleGrants turns the role_grants rows into role indices (sorted, deduplicated) and
+// counts the roles only grants name.
+func (b *universeBuild) roleGrants(s *Snapshot) {
+	t := b.grants
+	from, to := t.col("role_id"), t.col("grants_role_id")
+	index := func(id string) int32 {
+		k, _ := slices.BinarySearch(s.Roles.IDs, id)
+		return int32(k)
+	}
+	named := map[int32]bool{}
+	for row := 0; row < t.rows; row++ {
+		g := RoleGrant{From: index(from.value(row)), To: index(to.value(row))}
+		b.u.Grants = append(b.u.Grants, g)
+		named[g.From], named[g.To] = true, true
+	}
+	slices.SortFunc(b.u.Grants, func(x, y RoleGrant) int {
+		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
+	})
+	b.u.Grants = slices.Compact(b.u.Grants)
+	// Implicit roles that nobody holds directly were brought in by grants alone.
+	for r := range named {
+		if s.Roles.Implicit[r] && len(s.Holders(int(r))) == 0 {
+			b.u.Findings.ImplicitGrantRoles++
+		}
+	}
+}
