@@ -11,8 +11,12 @@
 #      driver, then cmd/rolemine's TestSelectBackendCUDA and TestCUDAOutputsIdentical;
 #   3. per tier of GPU_BENCH_TIERS (default L,XL): `rolemine bench --backends cpu,cuda`
 #      (runs alternated), then every output of the last cpu and cuda runs compared byte
-#      for byte.
-# Results go to $OUT (default gpu-out/): gpu-bench.log, bench-<tier>.json, identical-<tier>.txt.
+#      for byte; on tier GPU_BENCH_PROFILE (default L) one more cuda run with --cpuprofile,
+#      to show where the host's time goes.
+# Results go to $OUT (default gpu-out/): gpu-bench.log, bench-<tier>.json, identical-<tier>.txt,
+# cuda-<tier>.pprof. Measured on one H200 node (2026-11-28): gpu-check 15 s, tier L 70 s,
+# tier XL about 8 minutes with its generation, so give the whole run 10 minutes, or run
+# GPU_BENCH_TIERS=L alone first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -61,5 +65,10 @@ for tier in ${TIERS//,/ }; do
     else echo "$f DIFFERS" >> "$OUT/identical-$tier.txt"; fi
   done
   cat "$OUT/identical-$tier.txt"
+  if [ "$tier" = "${GPU_BENCH_PROFILE:-L}" ]; then
+    step "tier $tier: host CPU profile of one --backend cuda run (cuda-$tier.pprof)"
+    "$BIN" mine --data "$DATA/$tier" --out "$DATA/$tier.prof.out" --backend cuda \
+      --cpuprofile "$OUT/cuda-$tier.pprof" | tail -8 || die "profile tier $tier"
+  fi
 done
 step "done"
