@@ -295,11 +295,10 @@ func (p *pageData) write(h *htmlWriter) {
 <title>rolemine report</title>
 <style>` + pageCSS + `</style></head><body>
 `)
-	h.f(`<header><h1>rolemine report</h1><p class="meta">rolemine %s · configuration <code>%s</code> · backend %s · workers %d`,
-		esc(s.Version), esc(s.Config), esc(s.Backend), s.Workers)
-	if s.Started != "" {
-		h.f(` · started %s`, esc(s.Started))
-	}
+	// Nothing that varies between runs of the same input (start time, backend, workers)
+	// goes into the page: report.html is byte-identical across reruns; summary.json has them.
+	h.f(`<header><h1>rolemine report</h1><p class="meta">rolemine %s · configuration <code>%s</code> · run details in summary.json`,
+		esc(s.Version), esc(s.Config))
 	h.WriteString(`</p><nav><a href="#kind">By kind</a> <a href="#category">By category</a> <a href="#outcome">Roles by outcome</a> <a href="#rules">Rule precision</a> <a href="#mining">Mining rules</a> <a href="#unexplained">Top unexplained</a> <a href="#identities">Identities</a> <a href="#apps">Applications</a></nav></header><main>`)
 
 	// Headline figures.

@@ -81,6 +81,9 @@ var tiers = map[string]tierSize{
 // minIdentities is the smallest population that still yields planted groups.
 const minIdentities = 100
 
+// maxRoles bounds the role count: twice tier XL's, far below what exhausts memory.
+const maxRoles = 200_000
+
 // Generate writes the enterprise described by opts.
 func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	start := time.Now()
@@ -103,7 +106,7 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if opts.Out == "" {
 		return nil, uerr.New("gen: no output directory given (--out)")
 	}
-	if opts.UnlabelledNHI < 0 || opts.UnlabelledNHI > 100 {
+	if !(opts.UnlabelledNHI >= 0 && opts.UnlabelledNHI <= 100) { // NaN fails both
 		return nil, uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
 	}
 	truthDir := filepath.Join(opts.Out, "truth")
@@ -216,6 +219,9 @@ func sizes(opts Options) (n, roles int, tier string, err error) {
 	}
 	if opts.Roles > 0 {
 		roles = opts.Roles
+	}
+	if roles > maxRoles {
+		return 0, 0, "", uerr.New("gen: %d roles: at most %d supported", roles, maxRoles)
 	}
 	return n, roles, tier, nil
 }

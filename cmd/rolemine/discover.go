@@ -42,6 +42,9 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if out == "" || (data == "") == (upa == "") {
 		return uerr.New("discover: --out and exactly one of --data or --upa are required")
 	}
+	if err := checkOutDir("discover", "out", out, "data", data); err != nil {
+		return err
+	}
 	approx := minMembers != 0 || coverage != 0
 	if approx && (minMembers < 1 || coverage <= 0 || coverage > 100) {
 		return uerr.New("discover: approximate mode needs --min-members >= 1 and --coverage in (0,100], got %d and %g", minMembers, coverage)

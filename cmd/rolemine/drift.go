@@ -32,6 +32,9 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return uerr.New("drift: --model, --data and --out are required")
 	}
+	if err := checkDriftDirs(&o); err != nil {
+		return err
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}

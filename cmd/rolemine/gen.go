@@ -51,6 +51,9 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 				return uerr.New("gen: --%s cannot be combined with --evolve (the next snapshot keeps FROM's sizes and format)", name)
 			}
 		}
+		if err := checkOutDir("gen", "out", o.Out, "evolve", ev.From); err != nil {
+			return err
+		}
 		ev.Out, ev.Seed, ev.Logger = o.Out, o.Seed, logger
 		st, err := gen.Evolve(ctx, ev)
 		if err != nil {

@@ -97,7 +97,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args, turning flag errors into user errors and rejecting stray
-// positional arguments.
+// positional arguments and flag values no command can use (checkFlagValues).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,7 +108,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return uerr.New("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
-	return nil
+	return checkFlagValues(fs)
 }
 
 // multiFlag collects a repeatable string flag.

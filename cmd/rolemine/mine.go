@@ -15,6 +15,8 @@ import (
 	"github.com/rolemine/rolemine/bench/truth"
 	"github.com/rolemine/rolemine/columnar"
 	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/crashpoint"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/mining"
 	"github.com/rolemine/rolemine/report"
@@ -79,6 +81,15 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if err != nil {
 		return err
 	}
+	if err := checkOutDir("mine", "out", f.out, "data", f.data); err != nil {
+		return err
+	}
+	// One writer at a time: the output directory's lock is held from here to the end.
+	outDir, err := outdir.Open(f.out, outdir.Options{Command: "rolemine mine", Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer outDir.Close()
 	// Stability: the previous model, read before anything is replaced (--previous may be
 	// --out itself).
 	var prevModel *mining.Previous
@@ -113,6 +124,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	phase("load", t)
+	crashpoint.Hit("mine:loaded")
 
 	t = time.Now()
 	ran, err := applyPlugins(ctx, snap, cfg, f.plugins, logger)
@@ -138,6 +150,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	phase("mine", t)
+	crashpoint.Hit("mine:mined")
 	if hp := os.Getenv("ROLEMINE_HEAPPROFILE"); hp != "" {
 		if hf, err := os.Create(hp); err == nil {
 			pprof.WriteHeapProfile(hf)
@@ -152,6 +165,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	phase("classify", t)
+	crashpoint.Hit("mine:classified")
 
 	t = time.Now()
 	prog.update(true, "writing %s ...", f.out)
@@ -163,7 +177,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	// summary.json records the phases before writing; the write itself is printed below.
 	info.Phases = phases
 	// Model files and the people-facing files land together or not at all.
-	set, err := columnar.NewOutputSet(f.out)
+	set, err := outDir.Begin()
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if data == "" || model == "" {
 		return uerr.New("report: --data and --model are required")
 	}
+	if err := checkOutDir("report", "model", model, "data", data); err != nil {
+		return err
+	}
 	b, err := loadBound(ctx, data, model, logger)
 	if err != nil {
 		return err

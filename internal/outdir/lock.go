@@ -46,16 +46,30 @@ var errLocked = errors.New("locked")
 // lock takes the exclusive lock of dir and records holder in the lock file.
 func lock(fsys FS, dir string, holder Holder) (*os.File, error) {
 	path := filepath.Join(dir, LockFile)
-	f, err := fsys.OpenLock(path)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
-	}
-	if err := tryLock(f); err != nil {
-		f.Close()
-		if errors.Is(err, errLocked) {
-			return nil, &BusyError{Dir: dir, Holder: readHolder(path)}
+	var f *os.File
+	for attempt := 0; ; attempt++ {
+		var err error
+		if f, err = fsys.OpenLock(path); err != nil {
+			return nil, fmt.Errorf("open lock %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		if err := tryLock(f); err != nil {
+			f.Close()
+			if errors.Is(err, errLocked) {
+				return nil, &BusyError{Dir: dir, Holder: readHolder(path)}
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// A holder that gave up a directory it had created removed the lock file: the
+		// lock taken is then on a file no one else will open, and another try is needed.
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			break
+		}
+		f.Close()
+		if attempt == 3 {
+			return nil, fmt.Errorf("lock %s: the lock file keeps being replaced", path)
+		}
 	}
 	data, _ := json.Marshal(holder)
 	if err := f.Truncate(0); err != nil {

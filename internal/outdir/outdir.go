@@ -63,6 +63,10 @@ type Dir struct {
 	logger *slog.Logger
 	lockF  *os.File
 
+	// created is set when Open created the directory: Close removes it again if no set
+	// was ever committed in it, so that a run refused for bad input leaves nothing.
+	created bool
+
 	mu     sync.Mutex
 	closed bool
 }
@@ -86,6 +90,9 @@ func Open(path string, opts Options) (*Dir, error) {
 	}
 	if opts.Command == "" {
 		opts.Command = commandLine()
+	}
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		d.created = true
 	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory %s: %w", path, err)
@@ -121,7 +128,22 @@ func (d *Dir) Close() error {
 		return nil
 	}
 	d.closed = true
+	if d.created {
+		d.removeIfUnused()
+	}
 	return d.lockF.Close()
+}
+
+// removeIfUnused removes the directory Open created when it holds nothing but the lock
+// file. It runs with the lock held; Open's lock loop copes with the lock file going.
+func (d *Dir) removeIfUnused() {
+	ents, err := os.ReadDir(d.path)
+	if err != nil || len(ents) != 1 || ents[0].Name() != LockFile {
+		return
+	}
+	if os.Remove(d.join(LockFile)) == nil {
+		_ = os.Remove(d.path)
+	}
 }
 
 // join returns the path of name (slash-separated, relative) in the output directory.

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// maxWorkers bounds --workers: far above any machine's cores, far below what exhausts
+// memory with goroutines and per-worker buffers.
+const maxWorkers = 1024
+
+// checkFlagValues refuses, before any work, flag values no command can use: a float flag
+// that is not a finite number (NaN and ±Inf pass every range check written as two
+// comparisons) and a --workers outside 0 (the default: one per CPU) to maxWorkers.
+func checkFlagValues(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if err != nil || !ok {
+			return
+		}
+		switch v := g.Get().(type) {
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				err = uerr.New("%s: --%s %s: expected a finite number", cmdName(fs), f.Name, f.Value)
+			}
+		case int:
+			if f.Name == "workers" && (v < 0 || v > maxWorkers) {
+				err = uerr.New("%s: --workers %d: expected 1 to %d (or 0 for one per CPU)", cmdName(fs), v, maxWorkers)
+			}
+		}
+	})
+	return err
+}
+
+// checkOutDir refuses an output directory that is the data directory, lies inside it, or
+// contains it: a run must never write over or among its own inputs.
+func checkOutDir(cmd, outFlag, out, dataFlag, data string) error {
+	if out == "" || data == "" {
+		return nil
+	}
+	o, err := realPath(out)
+	if err != nil {
+		return uerr.New("%s: --%s %s: %w", cmd, outFlag, out, err)
+	}
+	d, err := realPath(data)
+	if err != nil {
+		return uerr.New("%s: --%s %s: %w", cmd, dataFlag, data, err)
+	}
+	switch {
+	case o == d:
+		return uerr.New("%s: --%s %s is the --%s directory: choose a directory of its own for the outputs", cmd, outFlag, out, dataFlag)
+	case within(o, d):
+		return uerr.New("%s: --%s %s lies inside the --%s directory %s: choose a directory outside it", cmd, outFlag, out, dataFlag, data)
+	case within(d, o):
+		return uerr.New("%s: --%s %s contains the --%s directory %s: choose a directory that does not hold the inputs", cmd, outFlag, out, dataFlag, data)
+	}
+	return nil
+}
+
+// within reports whether path lies strictly under dir (both clean and absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// realPath returns path absolute with symbolic links resolved, for the part of it that
+// exists (an output directory may not exist yet).
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); err == nil {
+			r, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return "", fmt.Errorf("resolve %s: %w", p, err)
+			}
+			return filepath.Join(r, rest), nil
+		}
+		if p == filepath.Dir(p) {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
+}
+
+// checkDriftDirs keeps drift's outputs apart from its inputs: --out is neither snapshot's
+// directory nor the model's (whose summary.json it would replace).
+func checkDriftDirs(o *drift.RunOptions) error {
+	if err := checkOutDir("drift", "out", o.Out, "data", o.Data); err != nil {
+		return err
+	}
+	if err := checkOutDir("drift", "out", o.Out, "previous-data", o.PreviousData); err != nil {
+		return err
+	}
+	out, err := realPath(o.Out)
+	if err != nil {
+		return uerr.New("drift: --out %s: %w", o.Out, err)
+	}
+	if model, err := realPath(o.Model); err == nil && model == out {
+		return uerr.New("drift: --out %s is the --model directory: drift's summary.json would replace the model's; choose another directory", o.Out)
+	}
+	return nil
+}
+
+// cmdName is the subcommand of a flag set made by newFlags ("mine" for "rolemine mine").
+func cmdName(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "rolemine ") }

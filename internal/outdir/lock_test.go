@@ -1,0 +1,68 @@
+package outdir
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestLockNamesHolder: while one Dir holds an output directory, a second Open fails with
+// a BusyError naming the holder; once the first is closed, Open succeeds.
+func TestLockNamesHolder(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(dir, Options{Command: "rolemine mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{Command: "rolemine report"})
+	var busy *BusyError
+	if !errors.As(err, &busy) || busy.Holder == nil {
+		t.Fatalf("second Open: %v, want a BusyError naming the holder", err)
+	}
+	host, _ := os.Hostname()
+	for _, want := range []string{"rolemine mine", "pid " + strconv.Itoa(os.Getpid()), "host " + host, "started 20"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	// NewSet fails the same way.
+	if _, err := NewSet(dir, Options{}); !errors.As(err, &busy) {
+		t.Errorf("NewSet while held: %v, want a BusyError", err)
+	}
+	d.Close()
+	d2, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	d2.Close()
+}
+
+// TestUnusedCreatedDirRemoved: a run that creates its output directory and commits
+// nothing (refused input, failure) leaves no directory behind; a directory that existed
+// keeps existing.
+func TestUnusedCreatedDirRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := NewSet(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create("rules.json"); err != nil {
+		t.Fatal(err)
+	}
+	s.Abort()
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s left behind after an aborted first run (%v)", dir, err)
+	}
+	existing := t.TempDir()
+	d, err := Open(existing, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if _, err := os.Stat(existing); err != nil {
+		t.Fatalf("an existing directory was removed: %v", err)
+	}
+}
