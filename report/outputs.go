@@ -24,6 +24,8 @@ type RunInfo struct {
 	// Config is the mining configuration's path, or "implicit".
 	Config  string
 	Started time.Time
+	// Effective is the run's effective privilege; nil for flat inputs.
+	Effective *Effective
 }
 
 // Phase is one timed phase of a run (load, mine, classify, write...).
@@ -97,6 +99,9 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }},
 	}
 	big := job{AssignmentsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
+		if snap.Universe != nil && info.Effective != nil {
+			return writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version)
+		}
 		return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
 	}}
 

@@ -32,6 +32,10 @@ type summary struct {
 	MiningRules       []miningRuleSummary         `json:"mining_rules"`
 	Phases            []phaseRecord               `json:"phases"`
 	Inputs            []columnar.Input            `json:"inputs"`
+	// Effective and Systems are present only for data with accounts, grants, multi-valued
+	// attributes or owners (docs/effective-privilege.md).
+	Effective *effectiveSummary         `json:"effective,omitempty"`
+	Systems   map[string]*systemSummary `json:"systems,omitempty"`
 }
 
 type identityCounts struct {
@@ -242,6 +246,9 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 			ms.SkippedDimensions = m.SkippedDims[k]
 		}
 		s.MiningRules = append(s.MiningRules, ms)
+	}
+	if snap.Universe != nil && info.Effective != nil {
+		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
 	}
 	return s
 }

@@ -53,7 +53,12 @@ type Options struct {
 	// granted to all its departments, and writes truth/orgtree.json, the orgtree plugin's
 	// configuration for the team -> department -> division hierarchy.
 	DivisionRoles bool
-	Logger        *slog.Logger
+	// Universe rewrites the data set as an effective-privilege universe (universe.go):
+	// accounts in several systems, uncorrelated accounts, nested groups (a broad group
+	// nested into privileged roles), multi-valued project membership and owners of
+	// non-human identities, with their truth. false (the default) changes nothing.
+	Universe bool
+	Logger   *slog.Logger
 }
 
 // Stats counts what was written.
@@ -70,6 +75,8 @@ type Stats struct {
 	Assignments           int64
 	Missing, Extra, Stale int64
 	Elapsed               time.Duration
+	// Universe counts what Options.Universe added (nil without it).
+	Universe *UniverseStats
 }
 
 type tierSize struct{ identities, roles int }
@@ -187,6 +194,15 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	log.Info("gen: assignments written", "assignments", st.Assignments, "elapsed", time.Since(start))
 	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, "rules.json")); err != nil {
 		return nil, err
+	}
+	if opts.Universe {
+		us, err := plantUniverse(ctx, opts.Out, format, opts.Seed)
+		if err != nil {
+			return nil, err
+		}
+		st.Universe = us
+		log.Info("gen: universe planted", "accounts", us.Accounts, "group_roles", us.GroupRoles,
+			"broad_nestings", us.BroadNestings, "hidden_inherited", us.Hidden, "elapsed", time.Since(start))
 	}
 	st.Elapsed = time.Since(start)
 	log.Info("gen: done", "assignments", st.Assignments, "missing", st.Missing, "extra", st.Extra, "stale", st.Stale, "elapsed", st.Elapsed)

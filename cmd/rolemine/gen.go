@@ -24,6 +24,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 	fs.BoolVar(&o.DivisionRoles, "division-roles", false, "add one role per division (a group of departments), and truth/orgtree.json, the orgtree plugin's team -> department -> division map")
 	fs.BoolVar(&o.TitleFamilyRoles, "title-family-roles", false, "add one role per title family (\"X\" and \"Senior X\"), granted on both titles (see the titlefamily plugin)")
 	fs.Float64Var(&o.UnlabelledNHI, "nhi-unlabelled", 0, "percentage of non-human identities written without application and environment (only their names tell; see the nhiname plugin)")
+	fs.BoolVar(&o.Universe, "universe", false, "write an effective-privilege universe: accounts in several systems (some uncorrelated), nested groups (a broad group nested into privileged roles), multi-valued project membership, owners of non-human identities, with truth/universe.json and truth/hidden.csv")
 	ev := gen.DefaultEvolveOptions()
 	fs.StringVar(&ev.From, "evolve", "", "write the next snapshot of the enterprise in this directory (a rolemine gen output) instead of a new one")
 	fs.Float64Var(&ev.Movers, "movers", ev.Movers, "--evolve: percentage of humans who change department or team")
@@ -70,5 +71,8 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 	}
 	abs, _ := filepath.Abs(o.Out)
 	fmt.Fprintf(stdout, "generated %s: %+v\n", abs, *st)
+	if st.Universe != nil {
+		fmt.Fprintf(stdout, "universe: %+v\n", *st.Universe)
+	}
 	return nil
 }

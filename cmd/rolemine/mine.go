@@ -16,6 +16,7 @@ import (
 	"github.com/rolemine/rolemine/columnar"
 	"github.com/rolemine/rolemine/drift"
 	"github.com/rolemine/rolemine/internal/crashpoint"
+	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/mining"
@@ -137,10 +138,21 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		phase("plugin", t)
 	}
 
+	// Effective privilege: the closure of role grants (nil without grants).
+	t = time.Now()
+	eff, err := mining.EffectiveOf(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if eff != nil {
+		phase("effective", t)
+	}
+
 	t = time.Now()
 	model, err := mining.Run(ctx, snap, cfg, mining.Options{
-		Backend: backend,
-		Workers: f.workers,
+		Effective: eff,
+		Backend:   backend,
+		Workers:   f.workers,
 		Progress: func(mr, done, total int) {
 			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
 		},
@@ -164,6 +176,15 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if err != nil {
 		return err
 	}
+	var effInfo *report.Effective
+	if snap.Universe != nil {
+		effInfo = &report.Effective{Eff: eff}
+		if eff != nil {
+			if effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, eff); err != nil {
+				return err
+			}
+		}
+	}
 	phase("classify", t)
 	crashpoint.Hit("mine:classified")
 
@@ -176,6 +197,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: cfgName, Started: started}
 	// summary.json records the phases before writing; the write itself is printed below.
 	info.Phases = phases
+	info.Effective = effInfo
 	// Model files and the people-facing files land together or not at all.
 	set, err := outDir.Begin()
 	if err != nil {
@@ -229,6 +251,9 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fmt.Fprintf(stdout, "  rules: %d (roles covered: %d of %d)\n", len(model.Rules), covered, snap.NumRoles())
 	fmt.Fprintf(stdout, "  assignments: %d explained, %d unexplained, %d orphan; %d suggestions\n",
 		explained, unexplained, len(snap.Orphans), len(cls.Suggestions))
+	if eff != nil {
+		printEffective(stdout, eff, effInfo.Class)
+	}
 	fmt.Fprintf(stdout, "  churn: %d added, %d removed, %d kept (Jaccard %.4f)\n",
 		churn.Overall.Added, churn.Overall.Removed, churn.Overall.Kept, churn.Overall.Jaccard)
 	for _, p := range phases {
@@ -247,6 +272,17 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 			return err
 		}
 		fmt.Fprintf(stdout, "quality against %s:\n%s", f.truthDir, q.String())
+		ut, err := truth.LoadUniverse(f.truthDir)
+		if err != nil {
+			return err
+		}
+		if ut != nil && eff != nil {
+			uq, err := truth.ScoreUniverse(snap, eff, effInfo.Class, ut)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(stdout, uq.String())
+		}
 	}
 	return nil
 }
@@ -279,4 +315,25 @@ func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, error) {
 	cfg.Path = ""
 	cfg.MiningRules[0].Line = 0
 	return cfg, nil
+}
+
+// printEffective prints the effective pairs' line of the mine summary.
+func printEffective(w io.Writer, eff *mining.Effective, ec *mining.EffectiveClassification) {
+	var inherited, hidden, redundant, explained int
+	for k, kind := range eff.Pairs.Kind {
+		switch kind {
+		case effective.Inherited:
+			inherited++
+		case effective.Redundant:
+			redundant++
+		}
+		if ec.Hidden[k] {
+			hidden++
+		}
+		if ec.Status[k] == mining.Explained {
+			explained++
+		}
+	}
+	fmt.Fprintf(w, "  effective: %d pairs (%d explained, %d unexplained), %d inherited of which %d hidden (unexplained on roles with rules); %d redundant direct grants; %d grant cycles\n",
+		len(eff.Pairs.Kind), explained, len(eff.Pairs.Kind)-explained, inherited, hidden, redundant, len(eff.Cycles))
 }
