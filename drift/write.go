@@ -2,7 +2,6 @@ package drift
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/safecsv"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/mining"
 	"github.com/rolemine/rolemine/report"
@@ -32,7 +32,7 @@ var RemediationHeader = []string{"action", "identity_id", "kind", "role_id", "ru
 
 // WriteRemediation writes actions as remediation.csv.
 func WriteRemediation(w io.Writer, actions []Action) error {
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	if err := cw.Write(RemediationHeader); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/safecsv"
 	"github.com/rolemine/rolemine/mining"
 )
 
@@ -191,7 +191,7 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	for _, d := range dims {
 		peerNames = append(peerNames, snap.Dims[d].Name)
 	}
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "application", "validations",
 		"peer_group", "peers", "peers_without_role", "peers_without_role_pct", "nearest_rule_id", "nearest_criterion", "identity_fails", "role_reason"})
 	cw.Flush()
@@ -234,7 +234,7 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 // formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf.
 func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
 	snap := b.Snap
-	cw := csv.NewWriter(buf)
+	cw := safecsv.NewWriter(buf)
 	rec := make([]string, 16)
 	for k := lo; k < hi; k++ {
 		row := &rows[k]
@@ -281,7 +281,7 @@ func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int
 // type and precision so that a reviewer can judge it without another file.
 func (b *Bound) WriteSuggestionsCSV(ctx context.Context, w io.Writer, sugg []mining.Suggestion) error {
 	snap := b.Snap
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"identity_id", "kind", "role_id", "category", "application", "rule_id", "criterion", "rule_type", "policy", "rule_precision_pct"})
 	rec := make([]string, 10)
 	for k, s := range sugg {

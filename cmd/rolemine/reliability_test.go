@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,5 +262,89 @@ func TestConcurrentRunsOnOneDirectory(t *testing.T) {
 	delete(want, "summary.json")
 	if !equalMaps(got, want) {
 		t.Fatalf("output directory differs from the first run's own outputs")
+	}
+}
+
+// hostileData writes a small CSV data set whose identity ids, kinds, role ids,
+// categories and applications start like spreadsheet formulas.
+func hostileData(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	bad := []string{"=cmd|' /C calc'!A", "+id", "-id", "@id", "\tid", "\rid"}
+	var idents, assigns [][]string
+	for i := range 30 {
+		id := fmt.Sprintf("u%d", i)
+		if i < 12 {
+			id = fmt.Sprintf("%s%d", bad[i%6], i)
+		}
+		kind, dept := "human", "Sales"
+		if i%2 == 0 {
+			kind = "=kind"
+		}
+		if i >= 25 {
+			dept = "Eng"
+		}
+		idents = append(idents, []string{id, kind, dept})
+		if i < 24 || i >= 25 {
+			assigns = append(assigns, []string{id, "-R1"})
+		}
+		if i < 6 || i >= 25 {
+			assigns = append(assigns, []string{id, "=R2"})
+		}
+	}
+	writeCSV(t, filepath.Join(dir, "identities.csv"), []string{"identity_id", "kind", "department"}, idents)
+	writeCSV(t, filepath.Join(dir, "roles.csv"), []string{"role_id", "category", "application"},
+		[][]string{{"-R1", "+cat", "@app"}, {"=R2", "\tcat", "\rapp"}})
+	writeCSV(t, filepath.Join(dir, "assignments.csv"), []string{"identity_id", "role_id"}, assigns)
+	return dir
+}
+
+func writeCSV(t *testing.T, path string, head []string, rows [][]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(head)
+	w.WriteAll(rows)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExportsSpreadsheetSafe: review.csv and suggestions.csv hold no cell a spreadsheet
+// would run as a formula; hostile values keep their text behind an apostrophe (issue 16,
+// defect 3).
+func TestExportsSpreadsheetSafe(t *testing.T) {
+	data := hostileData(t)
+	out := t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	seen := map[string]bool{}
+	for _, name := range []string{"review.csv", "suggestions.csv"} {
+		f, err := os.Open(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(recs) < 2 {
+			t.Fatalf("%s has no rows: the test data no longer exercises it", name)
+		}
+		for r, rec := range recs {
+			for c, cell := range rec {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					t.Errorf("%s row %d column %d: %q starts like a formula", name, r+1, c+1, cell)
+				}
+				seen[cell] = true
+			}
+		}
+	}
+	for _, want := range []string{"'=cmd|' /C calc'!A0", "'+id1", "'=kind", "'-R1", "'+cat", "'@app", "'=R2", "'\tcat", "'\rapp"} {
+		if !seen[want] {
+			t.Errorf("no cell %q in the exports", want)
+		}
 	}
 }
