@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -56,6 +57,11 @@ const (
 // loadDriver opens the driver library at path (LibraryName to search the loader path) and
 // binds every function the backend uses. A missing library or symbol is an error naming it.
 func loadDriver(path string) (*driver, error) {
+	// dlerror's text is per OS thread: Dlopen and Dlsym read it right after the failed
+	// call, which must therefore run on the same thread. Without the lock the goroutine
+	// can move between the two and the reason comes back empty.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	lib, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
