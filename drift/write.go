@@ -128,6 +128,12 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err := errors.Join(errNext, errPrev); err != nil {
 		return nil, err
 	}
+	if prev != nil {
+		// The previous snapshot must be the model's own data; the new one may differ.
+		if err := model.CheckMinedFrom(prev, o.Model, o.PreviousData); err != nil {
+			return nil, err
+		}
+	}
 	tLoad := time.Since(t0)
 	base := Baseline{Previous: prev}
 	if prev == nil {

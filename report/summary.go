@@ -31,7 +31,9 @@ type summary struct {
 	Suggestions       int64                       `json:"suggestions"`
 	MiningRules       []miningRuleSummary         `json:"mining_rules"`
 	Phases            []phaseRecord               `json:"phases"`
-	Inputs            []columnar.Input            `json:"inputs"`
+	// DataFingerprint is DataFingerprint(Inputs): explain, report and drift check it.
+	DataFingerprint string           `json:"data_fingerprint"`
+	Inputs          []columnar.Input `json:"inputs"`
 	// Effective and Systems are present only for data with accounts, grants, multi-valued
 	// attributes or owners (docs/effective-privilege.md).
 	Effective *effectiveSummary         `json:"effective,omitempty"`
@@ -124,6 +126,7 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 		MiningRules:       []miningRuleSummary{},
 		Phases:            make([]phaseRecord, len(info.Phases)),
 		Inputs:            snap.Inputs,
+		DataFingerprint:   DataFingerprint(snap.Inputs),
 	}
 	if !info.Started.IsZero() {
 		s.Started = info.Started.UTC().Format(time.RFC3339Nano)

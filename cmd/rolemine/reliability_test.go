@@ -348,3 +348,54 @@ func TestExportsSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+// otherData generates a second 3,000-identity enterprise (another seed): data a model of
+// smallData was not mined from.
+var otherData = sync.OnceValues(func() (string, error) {
+	d, err := os.MkdirTemp("", "rolemine-other")
+	if err != nil {
+		return "", err
+	}
+	_, err = gen.Generate(context.Background(), gen.Options{Out: d, Identities: 3000, Seed: 2})
+	return d, err
+})
+
+// TestModelOfOtherDataRefused: explain, report and drift --previous-data refuse, with exit
+// 2, a model mined from other data; drift against a new snapshot stays allowed (issue 16,
+// defect 6: explain and report printed the other data's figures and exited 0).
+func TestModelOfOtherDataRefused(t *testing.T) {
+	data := small(t)
+	other, err := otherData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", model); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr)
+	}
+	driftOut := filepath.Join(t.TempDir(), "drift")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"explain own data", []string{"explain", "--data", data, "--model", model, "--identity", "I000001"}, -1},
+		{"explain other data", []string{"explain", "--data", other, "--model", model, "--identity", "I000001"}, 2},
+		{"report other data", []string{"report", "--data", other, "--model", model}, 2},
+		{"drift previous-data other", []string{"drift", "--model", model, "--data", other, "--previous-data", other, "--out", driftOut}, 2},
+		{"drift to a new snapshot", []string{"drift", "--model", model, "--data", other, "--previous-data", data, "--out", driftOut}, 0},
+		{"report own data", []string{"report", "--data", data, "--model", model}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runBin(t, c.args...)
+			switch {
+			case c.code == 2 && (code != 2 || !strings.Contains(stderr, "was not mined from the data")):
+				t.Fatalf("exit %d, %q; want exit 2 saying the model was not mined from the data", code, stderr)
+			case c.code == 0 && code != 0:
+				t.Fatalf("exit %d: %s", code, stderr)
+			case c.code == -1 && strings.Contains(stderr, "was not mined from"):
+				t.Fatalf("own data refused: %s", stderr)
+			}
+		})
+	}
+}

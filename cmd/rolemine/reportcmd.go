@@ -23,6 +23,9 @@ func loadBound(ctx context.Context, data, model string, logger *slog.Logger) (*r
 	if err != nil {
 		return nil, err
 	}
+	if err := mf.CheckMinedFrom(snap, model, data); err != nil {
+		return nil, err
+	}
 	return report.Bind(snap, mf)
 }
 
