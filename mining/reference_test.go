@@ -200,11 +200,14 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 		Skipped:    make([][]string, len(cfg.MiningRules)),
 		Roles:      make([]refRole, nRoles),
 	}
+	// Identities holding a role only through grants are neutral for it (section 15): out
+	// of its scope for every count.
+	neutral := refNeutral(snap)
 	// Before any mining rule: not covered, metrics of the empty set over all identities.
 	for r := range out.Roles {
 		h := len(snap.Holders(r))
 		out.Roles[r] = refRole{MiningRule: -1, ExcludedBy: -1}
-		out.Roles[r].emptyMetrics(nIdent, h)
+		out.Roles[r].emptyMetrics(nIdent-len(neutral[r]), h)
 	}
 
 	// Mining rules run in descending Priority, ties in document order.
@@ -295,16 +298,23 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 					holders[int(i)] = true
 				}
 			}
+			// The role's own scope: U without its neutral identities.
+			nr := n
+			for i := range neutral[r] {
+				if KindInScope(mr.EntityType, snap.Kind(i)) {
+					nr--
+				}
+			}
 			if mr.ExcludeRole {
 				withheld[r] = true
 				rr.ExcludedBy = k
 				if refExcludeScopesMetrics {
-					rr.emptyMetrics(n, len(holders))
+					rr.emptyMetrics(nr, len(holders))
 				}
 				continue
 			}
 			// Metrics of the empty rule set over this scope (replaced if covered).
-			rr.emptyMetrics(n, len(holders))
+			rr.emptyMetrics(nr, len(holders))
 
 			att := refAttempt{MiningRule: k}
 			if len(holders) == 0 {
@@ -317,6 +327,15 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 			// Useful candidates: tp >= 1, support >= MinIdentitiesCount, fp% <= max.
 			var useful []refCandidate
 			for _, c := range crits {
+				if len(neutral[r]) > 0 {
+					m := map[int]bool{}
+					for i := range c.M {
+						if !neutral[r][i] {
+							m[i] = true
+						}
+					}
+					c = refCandidate{Terms: c.Terms, M: m}
+				}
 				support, tp := len(c.M), 0
 				for i := range c.M {
 					if holders[i] {
@@ -340,7 +359,7 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 				continue
 			}
 
-			best := refBestSet(useful, holders, n, mr)
+			best := refBestSet(useful, holders, nr, mr)
 			if best == nil {
 				att.Reason = reasonBounds
 				rr.Attempts = append(rr.Attempts, att)
@@ -351,7 +370,7 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 			covered[r] = true
 			rr.MiningRule = k
 			rr.TP, rr.FP, rr.FN, rr.TN = best.TP, best.FP, best.FN, best.TN
-			rr.Precision = refPct(best.TP+best.TN, n)
+			rr.Precision = refPct(best.TP+best.TN, nr)
 			rr.FPPct = refPct(best.FP, best.TP+best.FP)
 			rr.Rules = nil
 			for _, c := range best.Rules {
@@ -648,4 +667,51 @@ func TestReferencePriorityAndExclusion(t *testing.T) {
 	if len(ref.Roles[0].Rules) != 1 || critString(ref.Roles[0].Rules[0].Terms) != "dept=A" {
 		t.Errorf("R1 rules %v, want dept=A", ref.Roles[0].Rules)
 	}
+}
+
+// refNeutral returns, per role, the identities holding it only through role grants: the
+// role is reachable from one of their direct roles by one or more grants (reachability
+// found by repeating "a reaches b and b grants c, so a reaches c" until nothing changes),
+// and they do not hold it directly.
+func refNeutral(snap *columnar.Snapshot) []map[int]bool {
+	nr := len(snap.Roles.IDs)
+	out := make([]map[int]bool, nr)
+	if snap.Universe == nil || len(snap.Universe.Grants) == 0 {
+		return out
+	}
+	reach := make([]map[int32]bool, nr)
+	for r := range reach {
+		reach[r] = map[int32]bool{}
+	}
+	for _, g := range snap.Universe.Grants {
+		reach[g.From][g.To] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for a := range reach {
+			for _, g := range snap.Universe.Grants {
+				if reach[a][g.From] && !reach[a][g.To] {
+					reach[a][g.To] = true
+					changed = true
+				}
+			}
+		}
+	}
+	for i := range snap.IdentityIDs {
+		direct := map[int32]bool{}
+		for _, r := range snap.RolesOf(i) {
+			direct[r] = true
+		}
+		for s := range direct {
+			for r := range reach[s] {
+				if !direct[r] {
+					if out[r] == nil {
+						out[r] = map[int]bool{}
+					}
+					out[r][i] = true
+				}
+			}
+		}
+	}
+	return out
 }

@@ -138,7 +138,7 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 			// Never mined: the empty rule set over every identity (neutral ones aside).
 			o.N = all - e.eff.neutralInScope(nil, int32(r))
 			o.FN = int64(len(snap.Holders(r)))
-			o.TN = all - o.FN
+			o.TN = o.N - o.FN
 		}
 		if o.N > 0 {
 			o.Precision = 100 * float64(o.TP+o.TN) / float64(o.N)
