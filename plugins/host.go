@@ -61,7 +61,9 @@ type Host struct {
 	opts  Options
 	rt    wazero.Runtime
 	cache wazero.CompilationCache
-	log   *slog.Logger
+	// cacheDir is the on-disk compilation cache's directory, "" when in memory only.
+	cacheDir string
+	log      *slog.Logger
 }
 
 // NewHost creates a wazero runtime with the sandbox of ABI.md: a WASI preview 1 module with
@@ -100,7 +102,7 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 			if err != nil {
 				log.Warn("plugin compilation cache unavailable; compiling in memory", "dir", dir, "err", err)
 			} else {
-				h.cache = c
+				h.cache, h.cacheDir = c, dir
 			}
 		}
 	}
@@ -229,13 +231,14 @@ func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 	}
 	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")}
 	t := time.Now()
-	p.compiled, err = h.rt.CompileModule(ctx, wasm)
+	p.compiled, err = h.compile(ctx, wasm, spec.Path)
 	if err != nil {
 		return nil, uerr.New("%s: plugin %s: not a valid WebAssembly module: %w", spec.Origin, spec.Path, err)
 	}
 	h.log.Debug("plugin compiled", "path", spec.Path, "seconds", time.Since(t).Seconds())
 	if err := checkExports(p.compiled); err != nil {
-		return nil, p.fault(0, 0, 0, nil, err.Error())
+		// Not a rolemine plugin, or another ABI: the user gave the wrong file (exit 2).
+		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, err.Error()))
 	}
 	in, err := p.instantiate(ctx)
 	if err != nil {

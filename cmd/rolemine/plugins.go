@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -115,5 +118,22 @@ func readPluginConfig(path, origin string) ([]byte, error) {
 	if err != nil {
 		return nil, uerr.New("%s: plugin configuration: %w", origin, err)
 	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(b, se.Offset-1) // Offset is just past the offending byte
+			return nil, uerr.New("%s: plugin configuration %s:%d:%d: not valid JSON: %v", origin, path, line, col, err)
+		}
+		return nil, uerr.New("%s: plugin configuration %s: not valid JSON: %v", origin, path, err)
+	}
 	return b, nil
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	line = 1 + bytes.Count(b[:off], []byte("\n"))
+	col = int(off) - bytes.LastIndexByte(b[:off], '\n')
+	return line, col
 }

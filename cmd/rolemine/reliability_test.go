@@ -399,3 +399,34 @@ func TestModelOfOtherDataRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestPluginMistakesExitTwo: a WebAssembly file that is not a rolemine plugin, and a
+// plugin configuration that is not JSON, are the user's mistakes: exit 2 naming the file
+// (the first used to exit 1).
+func TestPluginMistakesExitTwo(t *testing.T) {
+	data := small(t)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.wasm")
+	os.WriteFile(empty, []byte("\x00asm\x01\x00\x00\x00"), 0o644) // a valid module exporting nothing
+	conf := filepath.Join(dir, "conf.json")
+	os.WriteFile(conf, []byte("{\n  \"a\": 1,\n  oops\n}\n"), 0o644)
+	for _, c := range []struct {
+		name, plugin string
+		want         []string
+	}{
+		{"not a plugin", empty, []string{"empty.wasm", "not a rolemine plugin"}},
+		{"configuration not JSON", empty + "=" + conf, []string{"conf.json:3:3", "not valid JSON"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runBin(t, "mine", "--data", data, "--out", filepath.Join(t.TempDir(), "out"), "--plugin", c.plugin)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2: %s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("message %q lacks %q", stderr, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package plugins
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// compile compiles a plugin through the runtime and its compilation cache. The cache is
+// never trusted blindly: wazero checks each entry (header, version, checksum) but fails
+// the compilation when one is damaged, for good. When compiling through the cache fails
+// and compiling without any cache succeeds, the cache is at fault: its entries are
+// removed and the plugin compiled again, which writes a sound entry.
+func (h *Host) compile(ctx context.Context, wasm []byte, path string) (wazero.CompiledModule, error) {
+	cm, err := h.rt.CompileModule(ctx, wasm)
+	if err == nil || h.cacheDir == "" {
+		return cm, err
+	}
+	if !compilesWithoutCache(ctx, wasm) {
+		return nil, err // the module itself is bad
+	}
+	h.log.Warn("plugin compilation cache damaged; rebuilding it", "dir", h.cacheDir, "plugin", path, "err", err)
+	if perr := purgeCache(h.cacheDir); perr != nil {
+		h.log.Warn("could not clear the plugin compilation cache; compiling without it", "dir", h.cacheDir, "err", perr)
+	}
+	return h.rt.CompileModule(ctx, wasm)
+}
+
+// compilesWithoutCache reports whether wasm compiles in a throwaway runtime that has no
+// compilation cache.
+func compilesWithoutCache(ctx context.Context, wasm []byte) bool {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig())
+	defer rt.Close(ctx)
+	cm, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return false
+	}
+	_ = cm.Close(ctx)
+	return true
+}
+
+// purgeCache removes every file under the cache directory, keeping the directories
+// wazero writes into.
+func purgeCache(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		return os.Remove(p)
+	})
+}
