@@ -451,6 +451,9 @@ func (p *pageData) write(h *htmlWriter) {
 		fmt.Sprintf(`<p class="note">Flagged <span class="flag">low coverage</span>: at least %d assignments and an explained share more than %d points below the overall `, lowAppMinAssignments, lowAppGapPoints)+
 			fmtPct(p.overallPct)+`. Incomplete entitlement data from a source makes mined roles reflect reporting gaps rather than real access: check the feed before trusting its rules.</p>`)
 
+	if s.Effective != nil {
+		writeEffective(h, s)
+	}
 	if p.b.Drift != nil {
 		writeDrift(h, p.b.Drift)
 	}

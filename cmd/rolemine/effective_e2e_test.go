@@ -149,6 +149,25 @@ func TestEffectiveEndToEnd(t *testing.T) {
 	if ora.Accounts != 3 || ora.Assignments != 7 || ora.Inherited != 4 || ora.Hidden != 4 || ora.Explained != 3 {
 		t.Errorf("ORACLE %+v, want 3 accounts, 7 pairs (3 explained), 4 inherited and hidden", ora)
 	}
+	// review.csv: the four hidden pairs on the privileged DBA first, with their chain.
+	review, err := os.ReadFile(filepath.Join(out, "review.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(review)), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "rank,identity_id,kind,non_human,role_id,category,validations,system,account_id,inherited,via,hidden_inherited") {
+		t.Fatalf("review.csv:\n%s", review)
+	}
+	if lines[1] != "1,u1,human,false,DBA,,2,ORACLE,,true,STAFF > DBA,true,false" {
+		t.Errorf("review.csv first row %q", lines[1])
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<td>STAFF &gt; DBA</td>") || !strings.Contains(string(page), `id="effective"`) {
+		t.Errorf("report.html lacks the hidden inherited access of STAFF > DBA")
+	}
 }
 
 // TestUniverseQuality generates a tier-S universe, mines it with the example configuration

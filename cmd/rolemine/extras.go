@@ -31,7 +31,12 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 		name  string
 		write func(*columnar.OutputFile) error
 	}{
-		{report.ReviewCSVFile, func(f *columnar.OutputFile) error { return b.WriteReviewCSV(ctx, f, cls.RuleOf) }},
+		{report.ReviewCSVFile, func(f *columnar.OutputFile) error {
+			if snap.Universe != nil && info.Effective != nil {
+				return report.WriteEffectiveReviewCSV(ctx, f, snap, cls, info.Effective)
+			}
+			return b.WriteReviewCSV(ctx, f, cls.RuleOf)
+		}},
 		{report.ReportHTMLFile, func(f *columnar.OutputFile) error { return b.WriteHTML(ctx, f, cls.RuleOf) }},
 		{report.SuggestionsCSVFile, func(f *columnar.OutputFile) error { return b.WriteSuggestionsCSV(ctx, f, cls.Suggestions) }},
 	}

@@ -1,0 +1,81 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// hiddenGrantsShown is how many grant edges the hidden-inherited-access table lists.
+const hiddenGrantsShown = 25
+
+// writeEffective writes the effective-privilege sections of report.html (data with
+// accounts or grants): coverage per system with the systems flagged as possibly
+// incomplete, and the grant edges that hand out hidden inherited access.
+func writeEffective(h *htmlWriter, s *Summary) {
+	e := s.Effective
+	h.WriteString(`<section id="effective"><h2>Effective privilege</h2>`)
+	h.WriteString(`<p>Direct pairs `)
+	h.num("effective.direct.total", e.Direct.Total)
+	h.WriteString(`; effective pairs `)
+	h.num("effective.effective.total", e.Effective.Total)
+	h.WriteString(` (`)
+	h.num("effective.effective.explained", e.Effective.Explained)
+	h.WriteString(` explained, `)
+	h.num("effective.effective.unexplained", e.Effective.Unexplained)
+	h.WriteString(` unexplained), of which `)
+	h.num("effective.effective.inherited", e.Effective.Inherited)
+	h.WriteString(` held only through nested grants and `)
+	h.num("effective.effective.hidden_inherited", e.Effective.Hidden)
+	h.WriteString(` hidden (inherited, on roles whose rules do not match the identity); `)
+	h.num("effective.direct.redundant", e.Direct.Redundant)
+	h.WriteString(` direct grants are redundant (also handed out by a chain). `)
+	h.f(`%d grant cycles.</p>`, len(e.Cycles))
+
+	names := make([]string, 0, len(s.Systems))
+	for name := range s.Systems {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h.WriteString(`<h3>Coverage per system</h3><div class="tw"><table><thead><tr><th>system</th><th class="r">accounts</th><th class="r">uncorrelated</th><th class="r">pairs</th><th class="r">explained</th><th class="r">unexplained</th><th class="r">inherited</th><th class="r">hidden</th><th class="r">orphan access</th><th>possibly incomplete</th></tr></thead><tbody>`)
+	for _, name := range names {
+		st := s.Systems[name]
+		k := "systems." + name + "."
+		h.f(`<tr><td>%s</td>`, esc(name))
+		h.tdNum(k+"accounts", st.Accounts)
+		h.tdNum(k+"uncorrelated_accounts", st.UncorrelatedAccounts)
+		h.tdNum(k+"assignments", st.Assignments)
+		h.tdNum(k+"explained", st.Explained)
+		h.tdNum(k+"unexplained", st.Unexplained)
+		h.tdNum(k+"inherited", st.Inherited)
+		h.tdNum(k+"hidden_inherited", st.Hidden)
+		h.tdNum(k+"orphans", st.Orphans)
+		if st.PossiblyIncomplete {
+			h.f(`<td><span class="flag">possibly incomplete</span> %s</td></tr>`, esc(st.Reason))
+		} else {
+			h.WriteString(`<td></td></tr>`)
+		}
+	}
+	h.WriteString(`</tbody></table></div>`)
+
+	h.WriteString(`<h3>Hidden inherited access</h3>`)
+	if len(e.HiddenByGrant) == 0 {
+		h.WriteString(`<p>None: every inherited pair on a role with rules is matched by one of them.</p></section>`)
+		return
+	}
+	h.f(`<p class="note">Grants that hand out a role to identities its own rules do not match, most identities first (%d of %d grants shown). A broad group nested into a privileged role shows here.</p>`,
+		min(hiddenGrantsShown, len(e.HiddenByGrant)), len(e.HiddenByGrant))
+	h.WriteString(`<div class="tw"><table><thead><tr><th>grant</th><th class="r">validations</th><th class="r">identities</th><th>by kind</th></tr></thead><tbody>`)
+	for k, g := range e.HiddenByGrant[:min(hiddenGrantsShown, len(e.HiddenByGrant))] {
+		kinds := make([]string, 0, len(g.ByKind))
+		for kind, n := range g.ByKind {
+			kinds = append(kinds, fmt.Sprintf("%s %s", kind, fmtInt(n)))
+		}
+		slices.Sort(kinds)
+		h.f(`<tr><td>%s</td>`, esc(g.Grant))
+		h.tdNum(fmt.Sprintf("effective.hidden_by_grant.%d.validations", k), int64(g.Validations))
+		h.tdNum(fmt.Sprintf("effective.hidden_by_grant.%d.identities", k), g.Identities)
+		h.f(`<td>%s</td></tr>`, esc(strings.Join(kinds, ", ")))
+	}
+	h.WriteString(`</tbody></table></div></section>`)
+}
