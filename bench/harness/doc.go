@@ -35,6 +35,9 @@ func Markdown(mine *MineReport, peers *PeerReport) string {
 				t.Median["mine"], t.Median["classify"], t.Median["write"], t.Median["report"], t.MedianWall, t.PeakRSS>>20, t.PerSecond)
 		}
 		p("\n")
+		if b := baselineTable(mine); b != "" {
+			p("%s\n", b)
+		}
 		if s := scaling(mine); s != "" {
 			p("%s\n\n", s)
 		}
@@ -120,6 +123,42 @@ func targets(mine *MineReport, peers *PeerReport) string {
 		return ""
 	}
 	return "**Targets (DESIGN.md section 9).**\n\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// baselineTable renders, for the tiers measured against a baseline binary, the
+// baseline's medians and the ratios new / baseline (below 1: the new binary is faster),
+// and whether the outputs were byte-identical; "" when no tier has a baseline.
+func baselineTable(mine *MineReport) string {
+	var b strings.Builder
+	for _, t := range mine.Tiers {
+		if t.Baseline == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			fmt.Fprintf(&b, "Against the baseline binary (`rolemine bench --baseline`, runs alternated; load average %.1f at start, %.1f at end):\n\n", mine.Load[0], mine.Load[1])
+			b.WriteString("| tier | baseline wall s | new wall s | load | mine | classify | write | report | wall | peak RSS | outputs identical |\n")
+			b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		}
+		r := func(k string) string {
+			if v, ok := t.Ratio[k]; ok {
+				return fmt.Sprintf("%.2fx", v)
+			}
+			return "-"
+		}
+		same := "yes"
+		for _, c := range t.Outputs {
+			if !c.Identical {
+				same = "**NO** (" + c.File + ")"
+				break
+			}
+		}
+		if len(t.Outputs) == 0 {
+			same = "not compared"
+		}
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Tier, t.Baseline.MedianWall, t.MedianWall,
+			r("load"), r("mine"), r("classify"), r("write"), r("report"), r("wall"), r("peak_rss"), same)
+	}
+	return b.String()
 }
 
 func machineLine(m Machine) string {

@@ -70,8 +70,11 @@ func TestMarkdownGolden(t *testing.T) {
 		{Tier: "M", Identities: 100000, Roles: 5000, Assignments: 2202164, Runs: make([]MineRun, 3),
 			Median: map[string]float64{"load": 0.8, "mine": 5.3, "classify": 0.16, "write": 0.85}, MedianWall: 7.2, PeakRSS: 900 << 20, PerSecond: 305856},
 		{Tier: "L", Identities: 1000000, Roles: 50000, Assignments: 22843882, Runs: make([]MineRun, 3),
-			Median: map[string]float64{"load": 8, "mine": 40, "classify": 2, "write": 7}, MedianWall: 58, PeakRSS: 5000 << 20, PerSecond: 393860},
-	}}
+			Median: map[string]float64{"load": 8, "mine": 40, "classify": 2, "write": 7}, MedianWall: 58, PeakRSS: 5000 << 20, PerSecond: 393860,
+			Baseline: &MineTier{Tier: "L", MedianWall: 116, Median: map[string]float64{"load": 16, "mine": 80}, PeakRSS: 6000 << 20},
+			Ratio:    map[string]float64{"load": 0.5, "mine": 0.5, "wall": 0.5, "peak_rss": 0.83},
+			Outputs:  []OutputCompare{{File: "assignments.parquet", Identical: true}, {File: "rules.json", Identical: true}}},
+	}, Load: [2]float64{3.5, 4.25}}
 	peers := &PeerReport{Machine: m, Peer: "duckdb", Cases: []PeerCase{
 		{Tier: "M", Depth: 1, Rolemine: make([]CooccurResult, 3), Rows: 911813, Equal: true, RolemineSeconds: 2, PeerSeconds: 10, Ratio: 5, RoleminePeakRSS: 100 << 20, PeerPeakRSS: 330 << 20},
 		{Tier: "L", Depth: 2, Rolemine: make([]CooccurResult, 3), Rows: 2507725, Equal: false, RolemineSeconds: 3, PeerSeconds: 45, Ratio: 15, RoleminePeakRSS: 120 << 20, PeerPeakRSS: 1200 << 20},

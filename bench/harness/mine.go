@@ -30,7 +30,9 @@ type MineRun struct {
 }
 
 // MineTier is the summary of several runs on one tier: medians of each phase and of the
-// wall time, the largest peak RSS, and throughput at the median wall time.
+// wall time, the largest peak RSS, and throughput at the median wall time. With a baseline
+// binary, Baseline summarizes its runs (alternated with these), Ratio gives new / baseline
+// per phase, for "wall" and for "peak_rss", and Outputs compares the two runs' files.
 type MineTier struct {
 	Tier string `json:"tier"`
 	// Backend is the --backend the runs used; empty when none was given (the default).
@@ -44,12 +46,20 @@ type MineTier struct {
 	PeakRSS     int64              `json:"peak_rss_bytes"`
 	// PerSecond is assignments per second of median wall time.
 	PerSecond float64 `json:"assignments_per_second"`
+
+	Baseline *MineTier          `json:"baseline,omitempty"`
+	Ratio    map[string]float64 `json:"ratio_new_over_baseline,omitempty"`
+	Outputs  []OutputCompare    `json:"outputs,omitempty"`
 }
 
 // MineReport is the output of `rolemine bench --json`.
 type MineReport struct {
 	Machine Machine    `json:"machine"`
 	Tiers   []MineTier `json:"tiers"`
+	// Baseline is the previous binary the tiers were compared with, if any.
+	Baseline string `json:"baseline,omitempty"`
+	// Load is the machine's 1-minute load average when the benchmark started and ended.
+	Load [2]float64 `json:"load_average"`
 }
 
 // MineOptions configure MineBench.
@@ -65,8 +75,12 @@ type MineOptions struct {
 	// turn (alternated run by run, so that the machine's drift hits them alike), and the
 	// report holds one MineTier per tier and backend.
 	Backends []string
-	// Progress, when set, is told of each finished run.
-	Progress func(tier, backend string, run int, r MineRun)
+	// Baseline, when set, is a previous rolemine binary run alternately with Bin on the
+	// same data and backends (the order swapping from run to run).
+	Baseline string
+	// Progress, when set, is told of each finished run; baseline is true for the
+	// baseline binary's runs.
+	Progress func(tier, backend string, run int, baseline bool, r MineRun)
 }
 
 // EnsureData returns dir/<tier>, generating the tier there (seed 1) unless its
@@ -82,9 +96,11 @@ func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (str
 	return d, nil
 }
 
-// MineBench times `rolemine mine` on each tier (and each backend of o.Backends).
+// MineBench times `rolemine mine` on each tier (and each backend of o.Backends), each
+// run alternating with the baseline binary's when one is given.
 func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
-	rep := &MineReport{Machine: ThisMachine()}
+	rep := &MineReport{Machine: ThisMachine(), Baseline: o.Baseline}
+	rep.Load[0] = LoadAverage()
 	backends := o.Backends
 	if len(backends) == 0 {
 		backends = []string{""}
@@ -95,33 +111,75 @@ func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 			return nil, err
 		}
 		mts := make([]MineTier, len(backends))
+		bts := make([]MineTier, len(backends))
 		for k := 0; k < o.Runs; k++ {
 			for b, be := range backends {
-				// Each backend has its own output directory, so that a caller can compare
-				// the last run's outputs of two backends.
-				out, extra := filepath.Join(o.Dir, tier+".out"), []string(nil)
-				if be != "" {
-					out, extra = filepath.Join(o.Dir, tier+"."+be+".out"), []string{"--backend", be}
-				}
-				r, counts, err := RunMine(ctx, o.Bin, data, out, extra...)
-				if err != nil {
-					return nil, err
-				}
-				mt := &mts[b]
-				mt.Tier, mt.Backend = tier, be
-				mt.Identities, mt.Roles, mt.Assignments = counts[0], counts[1], counts[2]
-				mt.Runs = append(mt.Runs, r)
-				if o.Progress != nil {
-					o.Progress(tier, be, k, r)
+				for _, base := range runOrder(k, o.Baseline != "") {
+					bin, t := o.Bin, &mts[b]
+					if base {
+						bin, t = o.Baseline, &bts[b]
+					}
+					r, counts, err := RunMine(ctx, bin, data, outDir(o.Dir, tier, be, base), backendArgs(be)...)
+					if err != nil {
+						return nil, err
+					}
+					t.Tier, t.Backend = tier, be
+					t.Identities, t.Roles, t.Assignments = counts[0], counts[1], counts[2]
+					t.Runs = append(t.Runs, r)
+					if o.Progress != nil {
+						o.Progress(tier, be, k, base, r)
+					}
 				}
 			}
 		}
-		for b := range mts {
+		for b, be := range backends {
 			summarizeTier(&mts[b])
+			if o.Baseline == "" {
+				continue
+			}
+			summarizeTier(&bts[b])
+			mts[b].Baseline, mts[b].Ratio = &bts[b], ratios(&mts[b], &bts[b])
+			if mts[b].Outputs, err = CompareOutputs(outDir(o.Dir, tier, be, false), outDir(o.Dir, tier, be, true)); err != nil {
+				return nil, err
+			}
 		}
 		rep.Tiers = append(rep.Tiers, mts...)
 	}
+	rep.Load[1] = LoadAverage()
 	return rep, nil
+}
+
+// runOrder says which binaries run k runs, in order (true: the baseline). With a baseline
+// the order swaps from run to run, so that neither binary always inherits a warm page
+// cache or a quiet moment.
+func runOrder(k int, baseline bool) []bool {
+	switch {
+	case !baseline:
+		return []bool{false}
+	case k%2 == 0:
+		return []bool{false, true}
+	}
+	return []bool{true, false}
+}
+
+// outDir is the output directory of one tier, backend and binary: each has its own, so
+// that a caller can compare the last run's outputs of two backends or binaries.
+func outDir(dir, tier, backend string, baseline bool) string {
+	name := tier
+	if backend != "" {
+		name += "." + backend
+	}
+	if baseline {
+		name += ".baseline"
+	}
+	return filepath.Join(dir, name+".out")
+}
+
+func backendArgs(backend string) []string {
+	if backend == "" {
+		return nil
+	}
+	return []string{"--backend", backend}
 }
 
 // summarizeTier fills mt's medians, peak RSS and throughput from its runs.
@@ -143,6 +201,24 @@ func summarizeTier(mt *MineTier) {
 	if mt.MedianWall > 0 {
 		mt.PerSecond = float64(mt.Assignments) / mt.MedianWall
 	}
+}
+
+// ratios returns new / baseline for each phase with a baseline time, the wall time
+// ("wall") and the peak RSS ("peak_rss").
+func ratios(mt, bt *MineTier) map[string]float64 {
+	out := map[string]float64{}
+	for _, p := range MinePhases {
+		if bt.Median[p] > 0 {
+			out[p] = mt.Median[p] / bt.Median[p]
+		}
+	}
+	if bt.MedianWall > 0 {
+		out["wall"] = mt.MedianWall / bt.MedianWall
+	}
+	if bt.PeakRSS > 0 {
+		out["peak_rss"] = float64(mt.PeakRSS) / float64(bt.PeakRSS)
+	}
+	return out
 }
 
 var (

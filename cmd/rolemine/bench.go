@@ -34,6 +34,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	tiers := fs.String("tiers", "S,M,L", "comma list of tiers (S, M, L, XL)")
 	runs := fs.Int("runs", 3, "runs per tier (each a fresh `rolemine mine` process)")
 	dir := fs.String("dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
+	baseline := fs.String("baseline", "", "a previous rolemine binary: its runs alternate with this one's, ratios new/baseline are reported and the outputs compared byte for byte")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	backends := fs.String("backends", "", "comma list of --backend values (auto, cpu, cuda), alternated run by run; default: mine's default")
 	if err := parseFlags(fs, args); err != nil {
@@ -50,27 +51,41 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if *runs < 1 {
 		return uerr.New("bench: --runs %d: expected at least 1", *runs)
 	}
+	if *baseline != "" {
+		if st, err := os.Stat(*baseline); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return uerr.New("bench: --baseline %s: expected an executable rolemine binary", *baseline)
+		}
+	}
 	bin, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: find the rolemine binary: %w", err)
 	}
 	rep, err := harness.MineBench(ctx, harness.MineOptions{Bin: bin, Tiers: tl, Runs: *runs, Dir: *dir, Logger: logger, Backends: bl,
-		Progress: func(tier, backend string, k int, r harness.MineRun) {
-			fmt.Fprintf(stderr, "bench: tier %s%s run %d: %.2fs, peak RSS %d MiB\n", tier, backendSuffix(backend), k+1, r.Wall, r.PeakRSS>>20)
+		Baseline: *baseline,
+		Progress: func(tier, backend string, k int, base bool, r harness.MineRun) {
+			who := ""
+			if base {
+				who = " (baseline)"
+			}
+			fmt.Fprintf(stderr, "bench: tier %s%s run %d%s: %.2fs, peak RSS %d MiB\n", tier, backendSuffix(backend), k+1, who, r.Wall, r.PeakRSS>>20)
 		}})
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		if err := writeJSON(stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		printMineBench(stdout, rep, *runs)
 	}
-	fmt.Fprintf(stdout, "%-4s %12s %6s %6s %6s %8s %6s %7s %9s %14s\n", "tier", "assignments", "load", "plugin", "mine", "classify", "write", "wall", "peak MiB", "assignments/s")
 	for _, t := range rep.Tiers {
-		m := t.Median
-		fmt.Fprintf(stdout, "%-4s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %7.2f %9d %14.0f%s\n", t.Tier, t.Assignments,
-			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], t.MedianWall, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
+		for _, c := range t.Outputs {
+			if !c.Identical {
+				return fmt.Errorf("bench: tier %s: outputs differ from the baseline's", t.Tier+backendSuffix(t.Backend))
+			}
+		}
 	}
-	fmt.Fprintf(stdout, "medians of %d runs; seconds; peak RSS is the largest of the runs\n", *runs)
 	return nil
 }
 
@@ -98,6 +113,51 @@ func backendSuffix(b string) string {
 		return ""
 	}
 	return " (" + b + ")"
+}
+
+// printMineBench prints the table of `rolemine bench`: per tier a row of medians, and with
+// a baseline the baseline's row, the ratios new/baseline and the output comparison.
+func printMineBench(w io.Writer, rep *harness.MineReport, runs int) {
+	fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "mine", "classify", "write", "report", "wall", "peak MiB", "assignments/s")
+	row := func(t *harness.MineTier, who string) {
+		m := t.Median
+		fmt.Fprintf(w, "%-4s %-8s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
+			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
+	}
+	ratio := func(t *harness.MineTier, k string) string {
+		if v, ok := t.Ratio[k]; ok {
+			return fmt.Sprintf("%.2fx", v)
+		}
+		return "-"
+	}
+	for k := range rep.Tiers {
+		t := &rep.Tiers[k]
+		row(t, "new")
+		if t.Baseline == nil {
+			continue
+		}
+		row(t.Baseline, "baseline")
+		fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %9s\n", t.Tier, "new/base", "",
+			ratio(t, "load"), ratio(t, "plugin"), ratio(t, "mine"), ratio(t, "classify"), ratio(t, "write"), ratio(t, "report"),
+			ratio(t, "wall"), ratio(t, "peak_rss"))
+		var same, diff []string
+		for _, c := range t.Outputs {
+			if c.Identical {
+				same = append(same, c.File)
+			} else {
+				diff = append(diff, c.File+" ("+c.Detail+")")
+			}
+		}
+		fmt.Fprintf(w, "     outputs identical: %s\n", strings.Join(same, ", "))
+		if len(diff) > 0 {
+			fmt.Fprintf(w, "     outputs DIFFERENT: %s\n", strings.Join(diff, ", "))
+		}
+	}
+	fmt.Fprintf(w, "medians of %d runs; seconds; peak RSS is the largest of the runs", runs)
+	if rep.Baseline != "" {
+		fmt.Fprintf(w, "; new and baseline alternated, ratio = new / baseline (below 1: new is faster)")
+	}
+	fmt.Fprintf(w, "; load average %.1f at start, %.1f at end\n", rep.Load[0], rep.Load[1])
 }
 
 // tierList parses a comma list of tiers.

@@ -73,6 +73,57 @@ func TestBenchMine(t *testing.T) {
 	}
 }
 
+// TestBenchBaseline benchmarks the built binary on tier S against a baseline twice:
+// the same binary (every output identical, ratios reported) and a wrapper that appends a
+// byte to rules.json (the comparison names the file). The harness runs the binary, not
+// cmdBench: inside the test, os.Executable is the test binary.
+func TestBenchBaseline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and mines tier S four times")
+	}
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	rep, err := harness.MineBench(ctx, harness.MineOptions{Bin: bin, Baseline: bin, Tiers: []string{"S"}, Runs: 1, Dir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rep.Tiers[0]
+	if tr.Baseline == nil || len(tr.Baseline.Runs) != 1 || len(tr.Runs) != 1 || tr.Ratio["wall"] <= 0 || tr.Ratio["mine"] <= 0 {
+		t.Fatalf("tier S against itself: %+v", tr)
+	}
+	files := map[string]bool{}
+	for _, c := range tr.Outputs {
+		files[c.File] = c.Identical
+	}
+	for _, f := range []string{"rules.json", "rules.xml", "roles.json", "assignments.parquet", "review.csv", "suggestions.parquet", "suggestions.csv"} {
+		if same, ok := files[f]; !ok || !same {
+			t.Errorf("%s: compared %v, identical %v; want identical", f, ok, same)
+		}
+	}
+	if _, ok := files["summary.json"]; ok {
+		t.Error("summary.json (phase times) was compared")
+	}
+
+	wrapper := filepath.Join(dir, "altered.sh")
+	script := "#!/bin/sh\nset -e\n'" + bin + "' \"$@\"\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --out ]; then echo >> \"$2/rules.json\"; fi; shift; done\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = harness.MineBench(ctx, harness.MineOptions{Bin: bin, Baseline: wrapper, Tiers: []string{"S"}, Runs: 1, Dir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printMineBench(&out, rep, 1)
+	if !strings.Contains(out.String(), "outputs DIFFERENT: rules.json") || !strings.Contains(out.String(), "new/base") {
+		t.Errorf("altered baseline: table lacks the difference or the ratios:\n%s", out.String())
+	}
+}
+
 func TestBenchDoc(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, v any) string {
@@ -113,6 +164,7 @@ func TestBenchUsageErrors(t *testing.T) {
 	tests := [][]string{
 		{"--tiers", "Q"},
 		{"--runs", "0"},
+		{"--baseline", "/nonexistent/rolemine"},
 		{"--bogus"},
 		{"cooccur"},
 		{"cooccur", "--data", "x", "--depth", "3"},
