@@ -38,12 +38,12 @@ fmt-check:
 
 # Short coverage-guided fuzzing of every parser.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./columnar
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./mining
+	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
 
 # Go micro-benchmarks of the kernel, loader and miner.
 bench-micro:
-	$(GO) test -run '^$$' -bench . -benchmem ./kernels/... ./columnar/... ./mining/...
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/kernels/... ./internal/columnar/... ./internal/mining/...
 
 # End-to-end `rolemine mine` timings per phase (medians of RUNS fresh processes, peak RSS,
 # assignments/s) on BENCH_TIERS, generating missing tiers under BENCH_DIR.
@@ -77,7 +77,7 @@ bench-doc: build
 	@[ -f $(BENCH_DIR)/peers.json ] || $(MAKE) bench-peers
 	$(BIN) bench doc --mine $(BENCH_DIR)/mine.json --peers $(BENCH_DIR)/peers.json --file BENCHMARKS.md
 
-# Headless Chromium for the report's end-to-end test (report/chromium_test.go skips without
+# Headless Chromium for the report's end-to-end test (internal/report/chromium_test.go skips without
 # it). Debian's package; run as root or with sudo.
 chromium:
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
@@ -118,11 +118,11 @@ docker:
 clean:
 	rm -rf bin $(DEMO) bench-data
 
-# CUDA backend (kernels/cuda/Makefile): PTX from kernels.cu (nvcc), ptxas check, the
+# CUDA backend (internal/kernels/cuda/Makefile): PTX from kernels.cu (nvcc), ptxas check, the
 # emulated differential test, and the same tests on a GPU node.
 .PHONY: ptx ptxas-check gpu-check emu-check toolkit libcuda1
 ptx ptxas-check gpu-check emu-check toolkit libcuda1:
-	$(MAKE) -C kernels/cuda $@
+	$(MAKE) -C internal/kernels/cuda $@
 
 # The GPU node's prepared run (scripts/gpu-bench.sh): gpu-check through compiled test
 # binaries, then tiers GPU_BENCH_TIERS (default L,XL) mined with --backend cpu and cuda
@@ -133,7 +133,7 @@ gpu-build:
 	@if command -v $(GO) >/dev/null; then \
 	  mkdir -p bin/gpu && \
 	  $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/rolemine && \
-	  $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu/cuda.test ./kernels/cuda && \
+	  $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu/cuda.test ./internal/kernels/cuda && \
 	  $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu/cmd.test ./cmd/rolemine; \
 	else echo "no Go here: using the prebuilt $(BIN) and bin/gpu/*.test"; fi
 

@@ -7,7 +7,7 @@
 # Steps, in order of importance (a step that fails stops the run, so a broken device
 # path costs seconds, not minutes):
 #   1. the machine: nvidia-smi, cores, memory;
-#   2. gpu-check: kernels/cuda's TestGPUAgainstCPU and TestAvailableHere against the real
+#   2. gpu-check: internal/kernels/cuda's TestGPUAgainstCPU and TestAvailableHere against the real
 #      driver, then cmd/rolemine's TestSelectBackendCUDA and TestCUDAOutputsIdentical;
 #   3. per tier of GPU_BENCH_TIERS (default L,XL): `rolemine bench --backends cpu,cuda`
 #      (runs alternated), then every output of the last cpu and cuda runs compared byte
@@ -45,9 +45,9 @@ echo "cores: $(nproc)"; grep -E 'MemTotal|MemAvailable' /proc/meminfo || true
 echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 "$BIN" version || true
 
-step "gpu-check: kernels/cuda against the CPU on the real device"
-(cd kernels/cuda && ROLEMINE_REQUIRE_GPU=1 "$root/bin/gpu/cuda.test" -test.count=1 -test.v \
-  -test.run 'TestGPU|TestAvailableHere') || die "kernels/cuda gpu-check"
+step "gpu-check: internal/kernels/cuda against the CPU on the real device"
+(cd internal/kernels/cuda && ROLEMINE_REQUIRE_GPU=1 "$root/bin/gpu/cuda.test" -test.count=1 -test.v \
+  -test.run 'TestGPU|TestAvailableHere') || die "internal/kernels/cuda gpu-check"
 step "gpu-check: backend selection and mine --backend cuda = --backend cpu on tier S"
 (cd cmd/rolemine && ROLEMINE_REQUIRE_GPU=1 ROLEMINE_BIN="$BIN" "$root/bin/gpu/cmd.test" -test.count=1 -test.v \
   -test.run 'TestCUDAOutputsIdentical|TestSelectBackendCUDA') || die "cmd/rolemine gpu-check"

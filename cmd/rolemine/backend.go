@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/kernels/cuda"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/kernels"
-	"github.com/rolemine/rolemine/kernels/cpu"
-	"github.com/rolemine/rolemine/kernels/cuda"
 )
 
 // selectBackendCUDA returns the counting backend for --backend auto|cpu|cuda:

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/kernels/cuda"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/kernels"
-	"github.com/rolemine/rolemine/kernels/cpu"
-	"github.com/rolemine/rolemine/kernels/cuda"
 )
 
 // TestSelectBackendCUDA checks --backend on this machine: cpu is the CPU; auto is CUDA

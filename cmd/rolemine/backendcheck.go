@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/rolemine/rolemine/kernels"
-	"github.com/rolemine/rolemine/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
 // checkBackend compares b with the CPU backend on a small fixed random matrix (every

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rolemine/rolemine/bench/cooccur"
-	"github.com/rolemine/rolemine/bench/harness"
-	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/bench/cooccur"
+	"github.com/rolemine/rolemine/internal/bench/harness"
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rolemine/rolemine/bench/gen"
-	"github.com/rolemine/rolemine/bench/harness"
+	"github.com/rolemine/rolemine/internal/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/harness"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

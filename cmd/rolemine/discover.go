@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/rolemine/rolemine/columnar"
-	"github.com/rolemine/rolemine/discover"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/discover"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/drift"
 )
 
 // TestDriftEndToEnd: generate, evolve, mine, hold the model against the next snapshot and

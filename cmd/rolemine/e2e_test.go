@@ -11,11 +11,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rolemine/rolemine/bench/gen"
-	"github.com/rolemine/rolemine/bench/truth"
-	"github.com/rolemine/rolemine/columnar"
-	"github.com/rolemine/rolemine/kernels/cpu"
-	"github.com/rolemine/rolemine/mining"
+	"github.com/rolemine/rolemine/internal/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
 )
 
 // binary builds the rolemine command once for the end-to-end tests, or returns

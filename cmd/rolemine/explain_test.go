@@ -13,16 +13,16 @@ import (
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// TestExplainAndReportCommands mines the worked enterprise of report/testdata/explain,
+// TestExplainAndReportCommands mines the worked enterprise of internal/report/testdata/explain,
 // then answers explain from the model files and regenerates report.html, which must equal
 // the one mine wrote.
 func TestExplainAndReportCommands(t *testing.T) {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	data := "../../report/testdata/explain/data"
+	data := "../../internal/report/testdata/explain/data"
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if err := cmdMine(ctx, []string{"--data", data, "--config", "../../report/testdata/explain/mining.xml", "--out", out}, &stdout, &stderr, logger); err != nil {
+	if err := cmdMine(ctx, []string{"--data", data, "--config", "../../internal/report/testdata/explain/mining.xml", "--out", out}, &stdout, &stderr, logger); err != nil {
 		t.Fatalf("mine: %v\n%s", err, stderr.String())
 	}
 	for _, f := range []string{"report.html", "review.csv", "suggestions.csv"} {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/rolemine/rolemine/columnar"
-	"github.com/rolemine/rolemine/mining"
-	"github.com/rolemine/rolemine/report"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/report"
 )
 
 // writeExtras writes the outputs beside the model that are meant for people: report.html,

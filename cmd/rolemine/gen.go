@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/rolemine/rolemine/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/gen"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

@@ -12,15 +12,15 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/rolemine/rolemine/bench/truth"
-	"github.com/rolemine/rolemine/columnar"
-	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/crashpoint"
+	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/mining"
-	"github.com/rolemine/rolemine/report"
 )
 
 // mineFlags are the flags of `rolemine mine`.

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/mining"
-	"github.com/rolemine/rolemine/plugins"
 )
 
 // pluginFlags are the criterion-plugin flags of `rolemine mine`.

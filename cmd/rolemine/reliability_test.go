@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rolemine/rolemine/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/gen"
 )
 
 // smallData generates a 3,000-identity enterprise once per test binary: big enough for

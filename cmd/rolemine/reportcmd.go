@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/report"
 )
 
 // loadBound loads the data directory and the model files of `rolemine mine` and binds

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rolemine/rolemine/columnar"
-	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/mining"
-	"github.com/rolemine/rolemine/report"
 )
 
 // defaultGrace is --grace's default, in percentage points of precision.

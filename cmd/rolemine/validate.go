@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rolemine/rolemine/drift"
+	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 

@@ -33,8 +33,8 @@ import (
 
 	_ "github.com/marcboeker/go-duckdb"
 
-	"github.com/rolemine/rolemine/bench/cooccur"
-	"github.com/rolemine/rolemine/bench/harness"
+	"github.com/rolemine/rolemine/internal/bench/cooccur"
+	"github.com/rolemine/rolemine/internal/bench/harness"
 )
 
 func main() {

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rolemine/rolemine/bench/cooccur"
-	"github.com/rolemine/rolemine/bench/gen"
-	"github.com/rolemine/rolemine/bench/harness"
-	"github.com/rolemine/rolemine/columnar"
+	"github.com/rolemine/rolemine/internal/bench/cooccur"
+	"github.com/rolemine/rolemine/internal/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/harness"
+	"github.com/rolemine/rolemine/internal/columnar"
 )
 
 // TestSameTableAsRolemine checks, on small generated enterprises, that every DuckDB query

@@ -1,0 +1,359 @@
+// Package cooccur computes, with rolemine's counting kernel, the complete role x criterion
+// co-occurrence tables that DESIGN.md section 9 compares with DuckDB, and their
+// order-independent digests (row count and checksum, see Hash):
+//
+//   - depth 1: for every role and every single criterion attribute=value held by at least
+//     one of the role's holders, tp (holders matching) and support (identities matching);
+//   - depth 2: for every role and every two-term criterion on two distinct attributes
+//     matched by at least Depth2MinTP holders, tp and support. The depth-2 table holds
+//     two-term rows only (no single-term rows).
+//
+// All identities are in scope, and criteria use every dimension the loader did not skip
+// (kind included). Orphan assignments are not counted (they have no attributes).
+package cooccur
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// Depth2MinTP is the smallest tp of a depth-2 row.
+const Depth2MinTP = 3
+
+// Options say which table to compute and how.
+type Options struct {
+	// Depth is 1 or 2.
+	Depth int
+	// Workers is the goroutine count (<= 0: GOMAXPROCS).
+	Workers int
+	// Backend counts; nil means the CPU backend with Workers workers.
+	Backend kernels.Backend
+	// Each, when set, receives every row, one call at a time (tests and debugging; slow).
+	Each func(Row)
+}
+
+// Phase is one timed step of Compute.
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Result is a computed table's digest and how long its steps took.
+type Result struct {
+	Digest Digest
+	// Dims are the attribute names criteria used, in name order.
+	Dims   []string
+	Phases []Phase
+}
+
+// Dims returns the dimensions criteria may use: every dimension not skipped at load.
+func Dims(snap *columnar.Snapshot) []int32 {
+	var dims []int32
+	for d := range snap.Dims {
+		if !snap.Dims[d].Skipped {
+			dims = append(dims, int32(d))
+		}
+	}
+	return dims
+}
+
+// DimNames returns the names of Dims(snap), ascending.
+func DimNames(snap *columnar.Snapshot) []string {
+	var names []string
+	for _, d := range Dims(snap) {
+		names = append(names, snap.Dims[d].Name)
+	}
+	return names
+}
+
+// terms numbers every (dimension, value) of the snapshot globally: term g is dimension
+// dim[g], value val[g], and dimension d's values start at off[d].
+type terms struct {
+	off      []int
+	dim, val []int32
+}
+
+func newTerms(snap *columnar.Snapshot) *terms {
+	t := &terms{off: make([]int, len(snap.Dims))}
+	for d := range snap.Dims {
+		t.off[d] = len(t.dim)
+		for v := range snap.Dims[d].Values {
+			t.dim = append(t.dim, int32(d))
+			t.val = append(t.val, int32(v))
+		}
+	}
+	return t
+}
+
+func (t *terms) id(x kernels.Term) uint32 { return uint32(t.off[x.Dim] + int(x.Val)) }
+
+// Compute computes the table of the given depth over snap and returns its digest.
+func Compute(ctx context.Context, snap *columnar.Snapshot, o Options) (*Result, error) {
+	if o.Depth != 1 && o.Depth != 2 {
+		return nil, fmt.Errorf("cooccur: depth %d: expected 1 or 2", o.Depth)
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Backend == nil {
+		o.Backend = cpu.NewWorkers(o.Workers)
+	}
+	res := &Result{Dims: DimNames(snap)}
+	c := &computer{ctx: ctx, snap: snap, o: o, m: mining.MatrixOf(snap), t: newTerms(snap), dims: Dims(snap), res: res}
+	c.roles = make([]int32, snap.NumRoles())
+	for r := range c.roles {
+		c.roles[r] = int32(r)
+	}
+	var err error
+	if o.Depth == 1 {
+		err = c.depth1()
+	} else {
+		err = c.depth2()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+type computer struct {
+	ctx   context.Context
+	snap  *columnar.Snapshot
+	o     Options
+	m     *kernels.Matrix
+	t     *terms
+	dims  []int32
+	roles []int32
+	res   *Result
+	mu    sync.Mutex // guards calls of o.Each
+}
+
+func (c *computer) phase(name string, start time.Time) {
+	c.res.Phases = append(c.res.Phases, Phase{Name: name, Seconds: time.Since(start).Seconds()})
+}
+
+// depth1 takes the supports of every single term first (one kernel call), then hashes each
+// role's counts as the kernel emits them.
+func (c *computer) depth1() error {
+	start := time.Now()
+	var crits []kernels.Criterion
+	for _, d := range c.dims {
+		for v := range c.snap.Dims[d].Values {
+			var k kernels.Criterion
+			k.T[0], k.N = kernels.Term{Dim: d, Val: int32(v)}, 1
+			crits = append(crits, k)
+		}
+	}
+	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
+	sup32, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
+	if err != nil {
+		return fmt.Errorf("cooccur: supports: %w", err)
+	}
+	sup := make([]int32, len(c.t.dim))
+	for k := range crits {
+		sup[c.t.id(crits[k].T[0])] = sup32[k]
+	}
+	c.phase("supports", start)
+
+	start = time.Now()
+	var total Digest
+	var mu sync.Mutex
+	err = c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
+		var dg Digest
+		role := c.snap.Roles.IDs[r]
+		hr := NewHash().Str(role).Sep()
+		for k := range counts {
+			t := counts[k].C.T[0]
+			dim := &c.snap.Dims[t.Dim]
+			s := sup[c.t.id(t)]
+			h := hr.Str(dim.Name).Sep().Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Int(int64(s))
+			dg.Add(uint64(h))
+			if c.o.Each != nil {
+				c.each(Row{Role: role, Attrs: [2]string{dim.Name}, Values: [2]string{dim.Values[t.Val]}, N: 1, TP: int64(counts[k].TP), Support: int64(s)})
+			}
+		}
+		mu.Lock()
+		total.Merge(dg)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cooccur: count: %w", err)
+	}
+	c.phase("count+hash", start)
+	c.res.Digest = total
+	return nil
+}
+
+func (c *computer) each(r Row) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.o.Each(r)
+}
+
+// pairRow is one depth-2 row before its support is known: the two global term ids packed
+// as first<<32 | second, tp, and the criterion's number in its shard's keySet (filled by
+// the distinct step).
+type pairRow struct {
+	key uint64
+	tp  int32
+	idx int32
+}
+
+// pairChunk is the depth-2 rows of one role.
+type pairChunk struct {
+	role int32
+	rows []pairRow
+}
+
+// depth2 counts first, keeping the two-term rows compactly; then deduplicates their
+// criteria (sharded hash sets, one shard per worker), takes the supports of the distinct
+// criteria in one kernel call, and hashes the rows in parallel.
+func (c *computer) depth2() error {
+	start := time.Now()
+	q := kernels.Query{Dims: c.dims, MaxTerms: 2, MinTP: Depth2MinTP}
+	var chunks []pairChunk
+	var mu sync.Mutex
+	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
+		n := 0
+		for k := range counts {
+			if counts[k].C.N == 2 {
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		rows := make([]pairRow, 0, n)
+		for k := range counts {
+			if cr := &counts[k].C; cr.N == 2 {
+				rows = append(rows, pairRow{key: uint64(c.t.id(cr.T[0]))<<32 | uint64(c.t.id(cr.T[1])), tp: counts[k].TP})
+			}
+		}
+		mu.Lock()
+		chunks = append(chunks, pairChunk{role: r, rows: rows})
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cooccur: count: %w", err)
+	}
+	c.phase("count", start)
+
+	start = time.Now()
+	w := c.o.Workers
+	sets := make([]*keySet, w)
+	if err := parallel(c.ctx, w, w, func(g int) error {
+		// Each worker owns one shard: it numbers the shard's keys and writes the numbers
+		// into the rows of that shard only, so no two workers write the same row.
+		s := newKeySet(1 << 16)
+		for _, ch := range chunks {
+			for k := range ch.rows {
+				if row := &ch.rows[k]; shard(row.key, w) == g {
+					row.idx = s.insert(row.key)
+				}
+			}
+		}
+		sets[g] = s
+		return nil
+	}); err != nil {
+		return err
+	}
+	base := make([]int, w+1)
+	for g, s := range sets {
+		base[g+1] = base[g] + s.n
+	}
+	crits := make([]kernels.Criterion, base[w])
+	for g, s := range sets {
+		for slot, k := range s.keys {
+			if k == 0 {
+				continue
+			}
+			key := k - 1
+			var cr kernels.Criterion
+			a, b := uint32(key>>32), uint32(key)
+			cr.T[0] = kernels.Term{Dim: c.t.dim[a], Val: c.t.val[a]}
+			cr.T[1] = kernels.Term{Dim: c.t.dim[b], Val: c.t.val[b]}
+			cr.N = 2
+			crits[base[g]+int(s.vals[slot])] = cr
+		}
+	}
+	c.phase("distinct", start)
+
+	start = time.Now()
+	sup, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
+	if err != nil {
+		return fmt.Errorf("cooccur: supports: %w", err)
+	}
+	c.phase("supports", start)
+
+	start = time.Now()
+	digests := make([]Digest, len(chunks))
+	if err := parallel(c.ctx, w, len(chunks), func(k int) error {
+		var dg Digest
+		role := c.snap.Roles.IDs[chunks[k].role]
+		ch := chunks[k].rows
+		hr := NewHash().Str(role).Sep()
+		for i := range ch {
+			s := int64(sup[base[shard(ch[i].key, w)]+int(ch[i].idx)])
+			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
+			da, db := &c.snap.Dims[c.t.dim[a]], &c.snap.Dims[c.t.dim[b]]
+			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]
+			h := hr.Str(da.Name).Sep().Str(va).Sep().Str(db.Name).Sep().Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
+			dg.Add(uint64(h))
+			if c.o.Each != nil {
+				c.each(Row{Role: role, Attrs: [2]string{da.Name, db.Name}, Values: [2]string{va, vb}, N: 2, TP: int64(ch[i].tp), Support: s})
+			}
+		}
+		digests[k] = dg
+		return nil
+	}); err != nil {
+		return err
+	}
+	var total Digest
+	for _, d := range digests {
+		total.Merge(d)
+	}
+	c.res.Digest = total
+	c.phase("hash", start)
+	return nil
+}
+
+// parallel runs fn(i) for i in 0..n-1 over w goroutines; it stops at the first error or
+// when ctx is done.
+func parallel(ctx context.Context, w, n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for g := 0; g < min(w, n); g++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				err := ctx.Err()
+				if err == nil {
+					err = fn(i)
+				}
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					next.Store(int64(n))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}

@@ -1,0 +1,941 @@
+package gen
+
+// Evolve: the next snapshot of a generated enterprise (`rolemine gen --evolve FROM`).
+//
+// The planted rules do not change; identities do. Humans move (department, team, title,
+// cost centre, manager, sometimes location), join and leave; non-human identities are
+// repurposed (another application and its owner team) or retired. Access lags the way
+// real organisations lag: a mover or repurposed identity gets most of its new access
+// (grantNewShare of it; the rest is due), keeps most of its old access (keepOldShare; the
+// rest was revoked), a joiner starts with part of its birthright (joinerGrantShare), and
+// the access of most leavers and retired identities outlives them (orphans).
+//
+// NEXT/truth/changes/ records what happened: events.csv (who changed, from what to what)
+// and access.csv (every due grant, stale and orphan assignment, and what was granted or
+// removed in this step). NEXT/truth/rules.json is FROM's; NEXT/truth/noise.csv is
+// recomputed against the planted rules so that NEXT can be mined with --truth and evolved
+// again.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// How access follows a change (see the file comment).
+const (
+	grantNewShare    = 0.70 // new planted access granted to a mover / repurposed identity
+	keepOldShare     = 0.90 // old planted access a mover / repurposed identity keeps (stale)
+	joinerGrantShare = 0.60 // planted access a joiner already has
+	orphanShare      = 0.75 // leavers and retired identities whose access remains
+	crossDeptShare   = 0.60 // movers who change department (the rest change team)
+)
+
+// Event names of truth/changes.
+const (
+	EventMover      = "mover"
+	EventJoiner     = "joiner"
+	EventLeaver     = "leaver"
+	EventRepurposed = "repurposed"
+	EventRetired    = "retired"
+	// EventCarried marks access state that predates this step (FROM's missing access
+	// and orphans).
+	EventCarried = "carried"
+)
+
+// Access types of truth/changes/access.csv.
+const (
+	AccessDue     = "due"     // a planted rule matches, the identity lacks the role
+	AccessStale   = "stale"   // kept after a change although no planted rule matches now
+	AccessOrphan  = "orphan"  // the identity is gone, the assignment remains
+	AccessGranted = "granted" // granted in this step because of a change
+	AccessRemoved = "removed" // revoked in this step because of a change
+)
+
+// ChangesDir is the folder of truth/ holding the change records.
+const ChangesDir = "changes"
+
+// EvolveOptions say how to evolve a generated enterprise. Percentages are of FROM's
+// humans (movers, joiners, leavers) or non-human identities (repurposed, retired), 0-100.
+type EvolveOptions struct {
+	// From is a data directory written by `rolemine gen` (or by Evolve), with truth/.
+	From string
+	// Out is the directory of the next snapshot (created if needed; not From).
+	Out                                           string
+	Movers, Joiners, Leavers, Repurposed, Retired float64
+	Seed                                          uint64
+	Logger                                        *slog.Logger
+}
+
+// DefaultEvolveOptions returns the issue's default rates: 3% movers, 2% joiners, 2%
+// leavers, 1% repurposed and 1% retired non-human identities, seed 1.
+func DefaultEvolveOptions() EvolveOptions {
+	return EvolveOptions{Movers: 3, Joiners: 2, Leavers: 2, Repurposed: 1, Retired: 1, Seed: 1}
+}
+
+// EvolveStats counts what Evolve did.
+type EvolveStats struct {
+	Identities                                    int
+	Movers, Joiners, Leavers, Repurposed, Retired int
+	// Assignment outcomes of this step (see the Access* constants); Due counts every due
+	// grant of NEXT, DueNew those caused by this step's changes.
+	Granted, Removed, Stale, Due, DueNew int64
+	// Orphans counts NEXT's orphan assignments, OrphansNew those of this step's leavers
+	// and retired identities.
+	Orphans, OrphansNew int64
+	Assignments         int64
+	Elapsed             time.Duration
+}
+
+// genColumns are the identity columns `rolemine gen` writes, in file order (identityHeader
+// without identity_id).
+var genColumns = identityHeader[1:]
+
+// numCols is len(genColumns).
+const numCols = 12
+
+// evo is the state of one evolution.
+type evo struct {
+	snap *columnar.Snapshot
+	// col[k] is the snapshot dimension of genColumns[k].
+	col  [numCols]int
+	kind int // index into col of kind, etc.
+	r    *rand.Rand
+
+	rules   []boundRule
+	byTerm  [][][]int32 // column (genColumns index) -> code -> rules keyed on that term
+	ruleRol []bool      // roles with planted rules
+
+	// org structure inferred from FROM
+	teamDept, teamCC, teamLead, teamHome []int32 // by team code
+	deptTeams                            [][]int32
+	deptTitles                           []sampler
+	deptTitleC                           [][]int32
+	deptW                                []float64
+	deptS                                sampler
+	appOwner                             []int32
+	appS                                 sampler
+	appCodes                             []int32
+}
+
+// colIx returns the index of name among genColumns.
+func colIx(name string) int { return slices.Index(genColumns, name) }
+
+var (
+	cKind        = colIx("kind")
+	cDepartment  = colIx("department")
+	cTeam        = colIx("team")
+	cTitle       = colIx("title")
+	cLocation    = colIx("location")
+	cCostCenter  = colIx("cost_center")
+	cEmail       = colIx("email")
+	cManager     = colIx("manager")
+	cApplication = colIx("application")
+	cOwnerTeam   = colIx("owner_team")
+)
+
+// ivec is one identity's codes on genColumns (-1: no value).
+type ivec [numCols]int32
+
+// boundRule is a planted rule resolved against FROM's dictionaries.
+type boundRule struct {
+	role  int32
+	kinds []bool  // by kind code
+	cols  []int   // genColumns indices
+	codes []int32 // -1: value absent from FROM, matches nobody
+}
+
+// Evolve writes the next snapshot of the enterprise in opts.From to opts.Out.
+func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
+	start := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.From == "" || opts.Out == "" {
+		return nil, uerr.New("gen --evolve: both FROM and --out are required")
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"movers", opts.Movers}, {"joiners", opts.Joiners}, {"leavers", opts.Leavers}, {"nhi-repurposed", opts.Repurposed}, {"nhi-retired", opts.Retired}} {
+		if math.IsNaN(p.v) || p.v < 0 || p.v > 100 {
+			return nil, uerr.New("gen --evolve: --%s %v: expected a percentage from 0 to 100", p.name, p.v)
+		}
+	}
+	if opts.Movers+opts.Leavers > 100 || opts.Repurposed+opts.Retired > 100 {
+		return nil, uerr.New("gen --evolve: movers + leavers and nhi-repurposed + nhi-retired must each be at most 100%%")
+	}
+	if a, b := absPath(opts.From), absPath(opts.Out); a == b {
+		return nil, uerr.New("gen --evolve: --out %s is FROM itself; write the next snapshot to another directory", opts.Out)
+	}
+	fromTruth := filepath.Join(opts.From, "truth")
+	tr, err := truth.Load(fromTruth)
+	if err != nil {
+		return nil, uerr.New("gen --evolve: FROM must be a directory written by rolemine gen, with truth/: %w", err)
+	}
+	snap, err := columnar.Load(ctx, opts.From, columnar.LoadOptions{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	format := "parquet"
+	for _, in := range snap.Inputs {
+		if strings.HasSuffix(in.Path, ".csv") {
+			format = "csv"
+		}
+	}
+	e := &evo{snap: snap, r: rand.New(rand.NewPCG(opts.Seed, 0x65766f6c7665))}
+	for k, name := range genColumns {
+		d := snap.DimIndex(name)
+		if d < 0 {
+			return nil, uerr.New("gen --evolve: %s: identities have no column %q; FROM must be written by rolemine gen", opts.From, name)
+		}
+		e.col[k] = d
+	}
+	if err := e.bindRules(tr); err != nil {
+		return nil, err
+	}
+	e.inferOrg()
+	log.Info("evolve: FROM loaded", "identities", snap.NumIdentities(), "elapsed", time.Since(start))
+
+	st := &EvolveStats{}
+	plan := e.plan(opts, st)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Out, "truth", ChangesDir), 0o755); err != nil {
+		return nil, fmt.Errorf("gen --evolve: create %s: %w", opts.Out, err)
+	}
+	if err := e.write(ctx, opts, format, tr, plan, st); err != nil {
+		return nil, err
+	}
+	st.Elapsed = time.Since(start)
+	log.Info("evolve: done", "identities", st.Identities, "assignments", st.Assignments, "elapsed", st.Elapsed)
+	return st, nil
+}
+
+func absPath(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	return a
+}
+
+// bindRules resolves the planted rules against FROM and indexes each under its rarest
+// term.
+func (e *evo) bindRules(tr *truth.Truth) error {
+	snap := e.snap
+	e.ruleRol = make([]bool, snap.NumRoles())
+	e.byTerm = make([][][]int32, len(genColumns))
+	kd := &snap.Dims[snap.KindDim]
+	for _, role := range tr.Roles {
+		r, ok := slices.BinarySearch(snap.Roles.IDs, role.RoleID)
+		if !ok {
+			return uerr.New("gen --evolve: truth role %q is not a role of FROM", role.RoleID)
+		}
+		if len(role.Rules) > 0 {
+			e.ruleRol[r] = true
+		}
+		for _, p := range role.Rules {
+			br := boundRule{role: int32(r), kinds: make([]bool, len(kd.Values))}
+			for c, v := range kd.Values {
+				br.kinds[c] = mining.KindInScope(p.EntityType, v)
+			}
+			for _, t := range p.Criteria {
+				k := colIx(t.Attribute)
+				if k < 0 {
+					return uerr.New("gen --evolve: truth role %q uses attribute %q, which rolemine gen does not write", role.RoleID, t.Attribute)
+				}
+				br.cols = append(br.cols, k)
+				br.codes = append(br.codes, e.code(k, t.Value))
+			}
+			e.rules = append(e.rules, br)
+		}
+	}
+	// Key each rule on its rarest term (by FROM's counts).
+	count := make([][]int32, len(genColumns))
+	for k, d := range e.col {
+		count[k] = make([]int32, len(snap.Dims[d].Values))
+		for _, c := range snap.Dims[d].Codes {
+			if c >= 0 {
+				count[k][c]++
+			}
+		}
+		e.byTerm[k] = make([][]int32, len(snap.Dims[d].Values))
+	}
+	for j := range e.rules {
+		br := &e.rules[j]
+		best := -1
+		for t := range br.cols {
+			if br.codes[t] < 0 {
+				best = -2 // never matches: leave unindexed
+				break
+			}
+			if best < 0 || count[br.cols[t]][br.codes[t]] < count[br.cols[best]][br.codes[best]] {
+				best = t
+			}
+		}
+		if best >= 0 {
+			k, c := br.cols[best], br.codes[best]
+			e.byTerm[k][c] = append(e.byTerm[k][c], int32(j))
+		}
+	}
+	return nil
+}
+
+// planted appends to buf[:0] the roles (ascending, distinct) whose planted rules match v.
+func (e *evo) planted(v *ivec, buf []int32) []int32 {
+	buf = buf[:0]
+	kind := v[cKind]
+	for k := range genColumns {
+		c := v[k]
+		if c < 0 {
+			continue
+		}
+		for _, ri := range e.byTerm[k][c] {
+			br := &e.rules[ri]
+			if !br.kinds[kind] {
+				continue
+			}
+			ok := true
+			for t, col := range br.cols {
+				if v[col] != br.codes[t] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				buf = append(buf, br.role)
+			}
+		}
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
+// vecOf returns identity i's codes on genColumns.
+func (e *evo) vecOf(i int) ivec {
+	var v ivec
+	for k, d := range e.col {
+		v[k] = e.snap.Dims[d].Codes[i]
+	}
+	return v
+}
+
+// value returns the string of code c in column k.
+func (e *evo) value(k int, c int32) string {
+	if c < 0 {
+		return ""
+	}
+	return e.snap.Dims[e.col[k]].Values[c]
+}
+
+// code returns the code of value s in column k, or -1.
+func (e *evo) code(k int, s string) int32 {
+	if c, ok := slices.BinarySearch(e.snap.Dims[e.col[k]].Values, s); ok {
+		return int32(c)
+	}
+	return -1
+}
+
+// majority returns, for each code of column key, the most frequent code of column val
+// among the identities accepted (ties to the smaller code; -1 when none).
+func (e *evo) majority(key, val int, accept func(i int) bool) []int32 {
+	kd, vd := &e.snap.Dims[e.col[key]], &e.snap.Dims[e.col[val]]
+	counts := make([]map[int32]int, len(kd.Values))
+	for i := range e.snap.NumIdentities() {
+		k, v := kd.Codes[i], vd.Codes[i]
+		if k < 0 || v < 0 || !accept(i) {
+			continue
+		}
+		if counts[k] == nil {
+			counts[k] = map[int32]int{}
+		}
+		counts[k][v]++
+	}
+	out := make([]int32, len(kd.Values))
+	for k, m := range counts {
+		out[k] = -1
+		best := 0
+		for v, n := range m {
+			if n > best || (n == best && v < out[k]) {
+				out[k], best = v, n
+			}
+		}
+	}
+	return out
+}
+
+// isLead reports whether human i leads a team or a department (title Manager or
+// Director); leads neither move nor leave, so that the org chart stays whole.
+func (e *evo) isLead(i int) bool {
+	t := e.value(cTitle, e.snap.Dims[e.col[cTitle]].Codes[i])
+	return t == titleManager || t == titleDirector
+}
+
+func (e *evo) isHuman(i int) bool { return e.snap.Kind(i) == columnar.HumanKind }
+
+// inferOrg recovers the org chart FROM was generated with: each team's department, cost
+// centre, lead and home site, each department's title mix, each application's owner team.
+func (e *evo) inferOrg() {
+	human := func(i int) bool { return e.isHuman(i) }
+	member := func(i int) bool { return e.isHuman(i) && !e.isLead(i) }
+	e.teamDept = e.majority(cTeam, cDepartment, human)
+	e.teamCC = e.majority(cTeam, cCostCenter, human)
+	e.teamLead = e.majority(cTeam, cManager, member)
+	e.teamHome = e.majority(cTeam, cLocation, human)
+	nd := len(e.snap.Dims[e.col[cDepartment]].Values)
+	e.deptTeams = make([][]int32, nd)
+	e.deptW = make([]float64, nd)
+	for t, d := range e.teamDept {
+		if d >= 0 && e.teamLead[t] >= 0 {
+			e.deptTeams[d] = append(e.deptTeams[d], int32(t))
+		}
+	}
+	titleCount := make([]map[int32]float64, nd)
+	intern := e.code(cTitle, titleIntern)
+	for i := range e.snap.NumIdentities() {
+		if !member(i) {
+			continue
+		}
+		v := e.vecOf(i)
+		if v[cDepartment] < 0 {
+			continue
+		}
+		e.deptW[v[cDepartment]]++
+		if v[cTitle] < 0 || v[cTitle] == intern {
+			continue
+		}
+		if titleCount[v[cDepartment]] == nil {
+			titleCount[v[cDepartment]] = map[int32]float64{}
+		}
+		titleCount[v[cDepartment]][v[cTitle]]++
+	}
+	e.deptTitles = make([]sampler, nd)
+	e.deptTitleC = make([][]int32, nd)
+	for d, m := range titleCount {
+		if len(e.deptTeams[d]) == 0 {
+			e.deptW[d] = 0
+		}
+		codes := make([]int32, 0, len(m))
+		for c := range m {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		w := make([]float64, len(codes))
+		for k, c := range codes {
+			w[k] = m[c]
+		}
+		if len(codes) > 0 {
+			e.deptTitleC[d] = codes
+			e.deptTitles[d] = newSampler(w)
+		}
+	}
+	e.deptS = newSampler(e.deptW)
+	nhi := func(i int) bool { return !e.isHuman(i) }
+	e.appOwner = e.majority(cApplication, cOwnerTeam, nhi)
+	ad := &e.snap.Dims[e.col[cApplication]]
+	aw := make([]float64, len(ad.Values))
+	for i := range e.snap.NumIdentities() {
+		if c := ad.Codes[i]; c >= 0 && nhi(i) {
+			aw[c]++
+		}
+	}
+	for c, w := range aw {
+		if w > 0 {
+			e.appCodes = append(e.appCodes, int32(c))
+		}
+	}
+	if len(e.appCodes) > 0 {
+		ws := make([]float64, len(e.appCodes))
+		for k, c := range e.appCodes {
+			ws[k] = aw[c]
+		}
+		e.appS = newSampler(ws)
+	}
+}
+
+// evPlan is what happens to each identity.
+type evPlan struct {
+	event []string // by FROM identity: "" (unchanged), mover, leaver, repurposed, retired
+	next  []ivec   // new vector of movers and repurposed identities (by FROM identity)
+	// joiners are appended to NEXT: template vectors, ids and e-mails.
+	joinVec   []ivec
+	joinID    []string
+	joinEmail []string
+}
+
+// pick returns k distinct elements of pool, in a random order (partial Fisher-Yates on a
+// copy).
+func pick(r *rand.Rand, pool []int32, k int) []int32 {
+	p := slices.Clone(pool)
+	k = min(k, len(p))
+	for j := 0; j < k; j++ {
+		x := j + r.IntN(len(p)-j)
+		p[j], p[x] = p[x], p[j]
+	}
+	return p[:k]
+}
+
+func share(pct float64, n int) int { return int(math.Round(pct * float64(n) / 100)) }
+
+// plan draws the events of this step.
+func (e *evo) plan(opts EvolveOptions, st *EvolveStats) *evPlan {
+	n := e.snap.NumIdentities()
+	p := &evPlan{event: make([]string, n), next: make([]ivec, n)}
+	var humans, eligible, nhis []int32
+	for i := range n {
+		switch {
+		case !e.isHuman(i):
+			nhis = append(nhis, int32(i))
+		default:
+			humans = append(humans, int32(i))
+			if !e.isLead(i) {
+				eligible = append(eligible, int32(i))
+			}
+		}
+	}
+	r := e.r
+	chosen := pick(r, eligible, share(opts.Movers, len(humans))+share(opts.Leavers, len(humans)))
+	nm := min(share(opts.Movers, len(humans)), len(chosen))
+	for k, i := range chosen {
+		if k < nm {
+			if v, ok := e.move(int(i)); ok {
+				p.event[i], p.next[i] = EventMover, v
+				st.Movers++
+			}
+			continue
+		}
+		p.event[i] = EventLeaver
+		st.Leavers++
+	}
+	chosen = pick(r, nhis, share(opts.Repurposed, len(nhis))+share(opts.Retired, len(nhis)))
+	nr := min(share(opts.Repurposed, len(nhis)), len(chosen))
+	for k, i := range chosen {
+		if k < nr {
+			if v, ok := e.repurpose(int(i)); ok {
+				p.event[i], p.next[i] = EventRepurposed, v
+				st.Repurposed++
+			}
+			continue
+		}
+		p.event[i] = EventRetired
+		st.Retired++
+	}
+	// Joiners copy the position of a random non-lead employee who stays.
+	next := nextHumanNumber(e.snap)
+	var stay []int32
+	for _, i := range eligible {
+		if p.event[i] == "" {
+			stay = append(stay, i)
+		}
+	}
+	if len(stay) > 0 {
+		for k := range share(opts.Joiners, len(humans)) {
+			tpl := stay[r.IntN(len(stay))]
+			v := e.vecOf(int(tpl))
+			num := next + k
+			v[cEmail] = -1
+			p.joinVec = append(p.joinVec, v)
+			p.joinID = append(p.joinID, "u"+pad7(num))
+			p.joinEmail = append(p.joinEmail, (*org)(nil).email(num-1))
+			st.Joiners++
+		}
+	}
+	return p
+}
+
+// nextHumanNumber returns one more than the largest N of identity ids "uNNNNNNN" (known or
+// orphan), so that joiners never reuse the id of someone who left.
+func nextHumanNumber(s *columnar.Snapshot) int {
+	best := 0
+	see := func(id string) {
+		if len(id) > 1 && id[0] == 'u' {
+			if v, err := strconv.Atoi(id[1:]); err == nil && v > best {
+				best = v
+			}
+		}
+	}
+	for _, id := range s.IdentityIDs {
+		see(id)
+	}
+	for _, o := range s.Orphans {
+		see(o.IdentityID)
+	}
+	return best + 1
+}
+
+// move returns a mover's new position: another department (crossDeptShare) or another
+// team of the same department, with that team's cost centre and lead, often a new title,
+// and sometimes the team's home site.
+func (e *evo) move(i int) (ivec, bool) {
+	r := e.r
+	v := e.vecOf(i)
+	d := v[cDepartment]
+	if d < 0 || v[cTeam] < 0 {
+		return v, false
+	}
+	nd := d
+	if r.Float64() < crossDeptShare || len(e.deptTeams[d]) < 2 {
+		for try := 0; try < 20 && nd == d; try++ {
+			nd = int32(e.deptS.draw(r))
+		}
+	}
+	teams := e.deptTeams[nd]
+	if len(teams) == 0 {
+		return v, false
+	}
+	t := teams[r.IntN(len(teams))]
+	for try := 0; try < 20 && t == v[cTeam] && len(teams) > 1; try++ {
+		t = teams[r.IntN(len(teams))]
+	}
+	if t == v[cTeam] {
+		return v, false
+	}
+	v[cDepartment], v[cTeam] = nd, t
+	v[cCostCenter] = e.teamCC[t]
+	v[cManager] = e.teamLead[t]
+	if e.value(cTitle, v[cTitle]) != titleIntern && (nd != d || r.Float64() < 0.5) && len(e.deptTitleC[nd]) > 0 {
+		v[cTitle] = e.deptTitleC[nd][e.deptTitles[nd].draw(r)]
+	}
+	if r.Float64() < 0.2 && e.teamHome[t] >= 0 {
+		v[cLocation] = e.teamHome[t]
+	}
+	return v, true
+}
+
+// repurpose gives a non-human identity another application and that application's owner
+// team; kind and environment stay.
+func (e *evo) repurpose(i int) (ivec, bool) {
+	v := e.vecOf(i)
+	if len(e.appCodes) < 2 {
+		return v, false
+	}
+	a := v[cApplication]
+	for try := 0; try < 20 && a == v[cApplication]; try++ {
+		a = e.appCodes[e.appS.draw(e.r)]
+	}
+	if a == v[cApplication] {
+		return v, false
+	}
+	v[cApplication] = a
+	v[cOwnerTeam] = e.appOwner[a]
+	return v, true
+}
+
+// Rows of truth/changes.
+type eventRow struct {
+	IdentityID, Event, Kind, Attribute, Old, New string
+}
+
+var eventHeader = []string{"identity_id", "event", "kind", "attribute", "old", "new"}
+
+func (r *eventRow) record(dst []string) []string {
+	return append(dst[:0], r.IdentityID, r.Event, r.Kind, r.Attribute, r.Old, r.New)
+}
+
+type accessRow struct {
+	IdentityID, RoleID, Type, Event string
+}
+
+var accessHeader = []string{"identity_id", "role_id", "type", "event"}
+
+func (r *accessRow) record(dst []string) []string {
+	return append(dst[:0], r.IdentityID, r.RoleID, r.Type, r.Event)
+}
+
+// write streams NEXT's identities, assignments, truth and changes.
+func (e *evo) write(ctx context.Context, opts EvolveOptions, format string, tr *truth.Truth, p *evPlan, st *EvolveStats) (err error) {
+	snap := e.snap
+	out := opts.Out
+	truthDir := filepath.Join(out, "truth")
+	chDir := filepath.Join(truthDir, ChangesDir)
+	idt, err := newTable[identityRow](out, "identities", format, identityHeader)
+	if err != nil {
+		return err
+	}
+	asg, err := newTable[assignmentRow](out, "assignments", format, assignmentHeader)
+	if err != nil {
+		idt.abort()
+		return err
+	}
+	noise, err := newTable[noiseRow](truthDir, "noise", "csv", noiseHeader)
+	if err != nil {
+		idt.abort()
+		asg.abort()
+		return err
+	}
+	evs, err := newTable[eventRow](chDir, "events", "csv", eventHeader)
+	if err != nil {
+		idt.abort()
+		asg.abort()
+		noise.abort()
+		return err
+	}
+	acc, err := newTable[accessRow](chDir, "access", "csv", accessHeader)
+	if err != nil {
+		idt.abort()
+		asg.abort()
+		noise.abort()
+		evs.abort()
+		return err
+	}
+	tables := []interface {
+		close() error
+		abort()
+	}{idt, asg, noise, evs, acc}
+	defer func() {
+		if err != nil {
+			for _, t := range tables {
+				t.abort()
+			}
+		}
+	}()
+
+	// FROM's noise, to keep the type (extra or stale) of unplanted rule-role access.
+	oldNoise := make(map[[2]string]string, len(tr.Noise))
+	for _, nz := range tr.Noise {
+		if nz.Type != truth.NoiseMissing {
+			oldNoise[[2]string{nz.IdentityID, nz.RoleID}] = nz.Type
+		}
+	}
+	roleID := snap.Roles.IDs
+	rg := rand.New(rand.NewPCG(opts.Seed, 0x6163636573)) // access draws
+	var (
+		irows  []identityRow
+		arows  []assignmentRow
+		nrows  []noiseRow
+		erows  []eventRow
+		crows  []accessRow
+		p0, p1 []int32
+		held   []int32
+		orph   []columnar.Orphan
+	)
+	flush := func(force bool) error {
+		if len(irows) >= 4096 || force {
+			if err := idt.write(irows); err != nil {
+				return err
+			}
+			irows = irows[:0]
+		}
+		if len(arows) >= 8192 || force {
+			if err := asg.write(arows); err != nil {
+				return err
+			}
+			arows = arows[:0]
+		}
+		if len(nrows) >= 4096 || force {
+			if err := noise.write(nrows); err != nil {
+				return err
+			}
+			nrows = nrows[:0]
+		}
+		if len(erows) >= 4096 || force {
+			if err := evs.write(erows); err != nil {
+				return err
+			}
+			erows = erows[:0]
+		}
+		if len(crows) >= 4096 || force {
+			if err := acc.write(crows); err != nil {
+				return err
+			}
+			crows = crows[:0]
+		}
+		return nil
+	}
+	// emit writes one NEXT identity: its row, assignments (held, ascending roles), noise
+	// and due access. changed tells whether planted access before (p0) is meaningful.
+	emit := func(id, email string, v *ivec, held []int32, event string, p0 []int32) {
+		row := identityRow{IdentityID: id}
+		vals := []*string{&row.Kind, &row.Department, &row.Team, &row.Title, &row.Location, &row.EmploymentType,
+			&row.CostCenter, &row.Email, &row.Manager, &row.Application, &row.Environment, &row.OwnerTeam}
+		for k := range genColumns {
+			*vals[k] = e.value(k, v[k])
+		}
+		if email != "" {
+			row.Email = email
+		}
+		irows = append(irows, row)
+		st.Identities++
+		p1 = e.planted(v, p1)
+		for _, r := range held {
+			arows = append(arows, assignmentRow{id, roleID[r]})
+			st.Assignments++
+			if !e.ruleRol[r] {
+				continue
+			}
+			if _, ok := slices.BinarySearch(p1, r); ok {
+				continue
+			}
+			typ := oldNoise[[2]string{id, roleID[r]}]
+			if typ == "" {
+				typ = truth.NoiseStale
+			}
+			nrows = append(nrows, noiseRow{id, roleID[r], typ})
+		}
+		for _, r := range p1 {
+			if _, ok := slices.BinarySearch(held, r); ok {
+				continue
+			}
+			nrows = append(nrows, noiseRow{id, roleID[r], truth.NoiseMissing})
+			ev := EventCarried
+			if event != "" {
+				if _, was := slices.BinarySearch(p0, r); !was || event == EventJoiner {
+					ev = event
+					st.DueNew++
+				}
+			}
+			crows = append(crows, accessRow{id, roleID[r], AccessDue, ev})
+			st.Due++
+		}
+	}
+	kindCol := cKind
+	for i := range snap.NumIdentities() {
+		if i&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		id := snap.IdentityIDs[i]
+		old := snap.RolesOf(i)
+		v := e.vecOf(i)
+		switch ev := p.event[i]; ev {
+		case "":
+			emit(id, "", &v, old, "", nil)
+		case EventLeaver, EventRetired:
+			erows = append(erows, eventRow{id, ev, e.value(kindCol, v[kindCol]), "", "", ""})
+			if rg.Float64() < orphanShare {
+				for _, r := range old {
+					orph = append(orph, columnar.Orphan{IdentityID: id, Role: r})
+					crows = append(crows, accessRow{id, roleID[r], AccessOrphan, ev})
+					st.OrphansNew++
+				}
+			}
+		case EventMover, EventRepurposed:
+			nv := p.next[i]
+			for k := range genColumns {
+				if nv[k] != v[k] {
+					erows = append(erows, eventRow{id, ev, e.value(kindCol, v[kindCol]), genColumns[k], e.value(k, v[k]), e.value(k, nv[k])})
+				}
+			}
+			p0 = e.planted(&v, p0)
+			p1 = e.planted(&nv, p1)
+			held = held[:0]
+			for _, r := range old {
+				_, now := slices.BinarySearch(p1, r)
+				_, was := slices.BinarySearch(p0, r)
+				switch {
+				case now || !was:
+					held = append(held, r)
+				case rg.Float64() < keepOldShare:
+					held = append(held, r)
+					crows = append(crows, accessRow{id, roleID[r], AccessStale, ev})
+					st.Stale++
+				default:
+					crows = append(crows, accessRow{id, roleID[r], AccessRemoved, ev})
+					st.Removed++
+				}
+			}
+			for _, r := range p1 {
+				if _, had := slices.BinarySearch(old, r); had {
+					continue
+				}
+				if rg.Float64() < grantNewShare {
+					held = append(held, r)
+					crows = append(crows, accessRow{id, roleID[r], AccessGranted, ev})
+					st.Granted++
+				}
+			}
+			slices.Sort(held)
+			// emit recomputes p1 on nv; p0 stays the planted access before the change.
+			emit(id, "", &nv, held, ev, p0)
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	for k := range p.joinVec {
+		id, v := p.joinID[k], &p.joinVec[k]
+		erows = append(erows, eventRow{id, EventJoiner, e.value(kindCol, v[kindCol]), "", "", ""})
+		p1 = e.planted(v, p1)
+		held = held[:0]
+		for _, r := range p1 {
+			if rg.Float64() < joinerGrantShare {
+				held = append(held, r)
+				crows = append(crows, accessRow{id, roleID[r], AccessGranted, EventJoiner})
+				st.Granted++
+			}
+		}
+		emit(id, p.joinEmail[k], v, held, EventJoiner, nil)
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	// Orphans: FROM's carried over, then this step's, sorted by identity and role.
+	for _, o := range snap.Orphans {
+		orph = append(orph, o)
+		crows = append(crows, accessRow{o.IdentityID, roleID[o.Role], AccessOrphan, EventCarried})
+	}
+	slices.SortFunc(orph, func(a, b columnar.Orphan) int {
+		if c := strings.Compare(a.IdentityID, b.IdentityID); c != 0 {
+			return c
+		}
+		return int(a.Role - b.Role)
+	})
+	for _, o := range orph {
+		arows = append(arows, assignmentRow{o.IdentityID, roleID[o.Role]})
+		st.Assignments++
+	}
+	st.Orphans = int64(len(orph))
+	if err := flush(true); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if err := t.close(); err != nil {
+			return err
+		}
+	}
+	tables = nil
+	// Roles and planted rules do not change: copy them.
+	for _, name := range []string{"roles." + format, filepath.Join("truth", "rules.json")} {
+		if err := copyFile(filepath.Join(opts.From, name), filepath.Join(out, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyFile copies src to dst through a temporary file; a missing src is not an error
+// (roles are optional).
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gen --evolve: %w", err)
+	}
+	defer in.Close()
+	return atomicFile(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}

@@ -1,0 +1,308 @@
+package gen
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/columnar"
+)
+
+// Row types of the universe's files.
+
+type accountRow struct {
+	System     string `parquet:"system,dict"`
+	AccountID  string `parquet:"account_id"`
+	IdentityID string `parquet:"identity_id"`
+}
+
+func (r *accountRow) record(dst []string) []string {
+	return append(dst[:0], r.System, r.AccountID, r.IdentityID)
+}
+
+type accountAssignmentRow struct {
+	IdentityID string `parquet:"identity_id,dict"`
+	RoleID     string `parquet:"role_id,dict"`
+	System     string `parquet:"system,dict"`
+	AccountID  string `parquet:"account_id,dict"`
+}
+
+func (r *accountAssignmentRow) record(dst []string) []string {
+	return append(dst[:0], r.IdentityID, r.RoleID, r.System, r.AccountID)
+}
+
+type grantRow struct {
+	RoleID       string `parquet:"role_id"`
+	GrantsRoleID string `parquet:"grants_role_id"`
+}
+
+func (r *grantRow) record(dst []string) []string { return append(dst[:0], r.RoleID, r.GrantsRoleID) }
+
+type attributeRow struct {
+	IdentityID string `parquet:"identity_id,dict"`
+	Attribute  string `parquet:"attribute,dict"`
+	Value      string `parquet:"value,dict"`
+}
+
+func (r *attributeRow) record(dst []string) []string {
+	return append(dst[:0], r.IdentityID, r.Attribute, r.Value)
+}
+
+// ownedIdentityRow is an identities row with owner_id.
+type ownedIdentityRow struct {
+	IdentityID     string `parquet:"identity_id"`
+	Kind           string `parquet:"kind,dict"`
+	Department     string `parquet:"department,dict"`
+	Team           string `parquet:"team,dict"`
+	Title          string `parquet:"title,dict"`
+	Location       string `parquet:"location,dict"`
+	EmploymentType string `parquet:"employment_type,dict"`
+	CostCenter     string `parquet:"cost_center,dict"`
+	Email          string `parquet:"email"`
+	Manager        string `parquet:"manager,dict"`
+	Application    string `parquet:"application,dict"`
+	Environment    string `parquet:"environment,dict"`
+	OwnerTeam      string `parquet:"owner_team,dict"`
+	OwnerID        string `parquet:"owner_id,dict"`
+}
+
+func (r *ownedIdentityRow) record(dst []string) []string {
+	return append(dst[:0], r.IdentityID, r.Kind, r.Department, r.Team, r.Title, r.Location,
+		r.EmploymentType, r.CostCenter, r.Email, r.Manager, r.Application, r.Environment, r.OwnerTeam, r.OwnerID)
+}
+
+// writeTable writes rows to dir/name.format in one go.
+func writeTable[T any, P interface {
+	*T
+	recorder
+}](dir, name, format string, header []string, rows []T) error {
+	t, err := newTable[T, P](dir, name, format, header)
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < len(rows); lo += 1 << 16 {
+		if err := t.write(rows[lo:min(len(rows), lo+1<<16)]); err != nil {
+			t.abort()
+			return err
+		}
+	}
+	return t.close()
+}
+
+// writeIdentitiesOwned rewrites identities with owner_id: a random human for each
+// non-human identity, 3% of them someone absent from identities (an owner who left).
+func (u *universe) writeIdentitiesOwned(dir, format string) error {
+	snap := u.snap
+	var humans []string
+	for i, id := range snap.IdentityIDs {
+		if snap.Kind(i) == columnar.HumanKind {
+			humans = append(humans, id)
+		}
+	}
+	val := func(name string, i int) string {
+		d := snap.DimIndex(name)
+		if d < 0 || snap.Dims[d].Codes[i] < 0 {
+			return ""
+		}
+		return snap.Dims[d].Values[snap.Dims[d].Codes[i]]
+	}
+	rows := make([]ownedIdentityRow, snap.NumIdentities())
+	for i, id := range snap.IdentityIDs {
+		rows[i] = ownedIdentityRow{IdentityID: id, Kind: val("kind", i), Department: val("department", i),
+			Team: val("team", i), Title: val("title", i), Location: val("location", i),
+			EmploymentType: val("employment_type", i), CostCenter: val("cost_center", i), Email: val("email", i),
+			Manager: val("manager", i), Application: val("application", i), Environment: val("environment", i),
+			OwnerTeam: val("owner_team", i)}
+		if snap.Kind(i) != columnar.HumanKind && len(humans) > 0 {
+			rows[i].OwnerID = humans[u.rng.IntN(len(humans))]
+			if u.rng.Float64() < 0.03 {
+				rows[i].OwnerID = fmt.Sprintf("departed-%05d", i)
+			}
+		}
+	}
+	return writeTable[ownedIdentityRow](dir, "identities", format, append(slices.Clone(identityHeader), "owner_id"), rows)
+}
+
+// writeRolesUniverse rewrites roles with every new role and each role's system as its
+// application.
+func (u *universe) writeRolesUniverse(dir, format string) error {
+	rs := &u.snap.Roles
+	rows := make([]roleRow, len(u.roles))
+	for r, id := range u.roles {
+		rows[r] = roleRow{RoleID: id, Application: systemOf(id)}
+		if r < len(rs.IDs) {
+			rows[r].Category, rows[r].Validations, rows[r].Description = rs.Category[r], int32(rs.Validations[r]), rs.Description[r]
+			continue
+		}
+		rows[r].Category, rows[r].Description = "group", "planted by gen --universe"
+	}
+	return writeTable[roleRow](dir, "roles", format, roleHeader, rows)
+}
+
+// systemStats is one system of truth/universe.json.
+type systemStats struct {
+	Accounts             int `json:"accounts"`
+	UncorrelatedAccounts int `json:"uncorrelated_accounts"`
+	OrphanAssignments    int `json:"orphan_assignments"`
+}
+
+// writeAccess writes accounts and assignments (rows naming accounts, identities or both)
+// and returns the per-system counts.
+func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[string]*systemStats, error) {
+	snap := u.snap
+	stats := map[string]*systemStats{}
+	for _, s := range universeSystems {
+		stats[s] = &systemStats{}
+	}
+	var accts []accountRow
+	var asg []accountAssignmentRow
+	for i, id := range snap.IdentityIDs {
+		if i%65536 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		roles := make([]int32, 0, len(u.held[i]))
+		for r := range u.held[i] {
+			roles = append(roles, r)
+		}
+		slices.Sort(roles)
+		has := map[string]bool{}
+		for _, r := range roles {
+			sys := systemOf(u.roles[r])
+			if !has[sys] {
+				has[sys] = true
+				accts = append(accts, accountRow{sys, accountID(sys, id), id})
+				stats[sys].Accounts++
+			}
+			row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
+			switch x := u.rng.Float64(); {
+			case x < 0.1:
+				row = accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]}
+			case x < 0.2:
+				row.IdentityID = id
+			}
+			asg = append(asg, row)
+		}
+	}
+	for _, o := range snap.Orphans {
+		asg = append(asg, accountAssignmentRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role]})
+	}
+	bySystem := map[string][]string{}
+	for _, id := range u.roles {
+		bySystem[systemOf(id)] = append(bySystem[systemOf(id)], id)
+	}
+	for _, sys := range universeSystems {
+		st := stats[sys]
+		for k := range max(2, st.Accounts/200) {
+			acct := fmt.Sprintf("stale-%s-%04d", sys, k+1)
+			accts = append(accts, accountRow{System: sys, AccountID: acct})
+			st.Accounts++
+			st.UncorrelatedAccounts++
+			for _, role := range u.pick(bySystem[sys], 1+u.rng.IntN(2)) {
+				asg = append(asg, accountAssignmentRow{RoleID: role, System: sys, AccountID: acct})
+				st.OrphanAssignments++
+			}
+		}
+	}
+	u.st.Accounts = len(accts)
+	for _, st := range stats {
+		u.st.UncorrelatedAccounts += st.UncorrelatedAccounts
+	}
+	if err := writeTable[accountRow](dir, "accounts", format, []string{"system", "account_id", "identity_id"}, accts); err != nil {
+		return nil, err
+	}
+	return stats, writeTable[accountAssignmentRow](dir, "assignments", format,
+		[]string{"identity_id", "role_id", "system", "account_id"}, asg)
+}
+
+// universeTruth is truth/universe.json.
+type universeTruth struct {
+	Systems         map[string]*systemStats `json:"systems"`
+	Grants          [][2]string             `json:"role_grants"`
+	HiddenInherited int64                   `json:"hidden_inherited"`
+	Redundant       int64                   `json:"redundant_direct_grants"`
+	InheritedOnly   int64                   `json:"moved_to_groups"`
+}
+
+// writeUniverseTruth appends the new roles to truth/rules.json and writes universe.json
+// and hidden.csv.
+func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*systemStats) error {
+	tf := *u.tr
+	tf.Roles = append(slices.Clone(tf.Roles), u.newTruth...)
+	if err := atomicFile(filepath.Join(truthDir, "rules.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(&tf)
+	}); err != nil {
+		return err
+	}
+	ut := universeTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
+		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited}
+	if err := atomicFile(filepath.Join(truthDir, "universe.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(&ut)
+	}); err != nil {
+		return err
+	}
+	return atomicFile(filepath.Join(truthDir, "hidden.csv"), func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"identity_id", "role_id", "via"})
+		for _, h := range u.hidden {
+			cw.Write([]string{h.identity, h.role, h.via})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// plantUniverse rewrites the flat data set in dir as an effective-privilege universe.
+func plantUniverse(ctx context.Context, dir, format string, seed uint64) (*UniverseStats, error) {
+	snap, err := columnar.Load(ctx, dir, columnar.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("gen --universe: reload %s: %w", dir, err)
+	}
+	truthDir := filepath.Join(dir, "truth")
+	tr, err := truth.Load(truthDir)
+	if err != nil {
+		return nil, err
+	}
+	u := newUniverse(snap, tr, seed)
+	u.teamGroups()
+	u.broadNestings()
+	u.projectMembership()
+	var attrs []attributeRow
+	for i, ps := range u.projects {
+		for _, p := range ps {
+			attrs = append(attrs, attributeRow{snap.IdentityIDs[i], "project", p})
+		}
+	}
+	grants := make([]grantRow, len(u.grants))
+	for k, g := range u.grants {
+		grants[k] = grantRow{g[0], g[1]}
+	}
+	systems, err := u.writeAccess(ctx, dir, format)
+	if err != nil {
+		return nil, err
+	}
+	for _, write := range []func() error{
+		func() error { return u.writeIdentitiesOwned(dir, format) },
+		func() error { return u.writeRolesUniverse(dir, format) },
+		func() error {
+			return writeTable[grantRow](dir, "role_grants", format, []string{"role_id", "grants_role_id"}, grants)
+		},
+		func() error {
+			return writeTable[attributeRow](dir, "attributes", format, []string{"identity_id", "attribute", "value"}, attrs)
+		},
+		func() error { return u.writeUniverseTruth(truthDir, systems) },
+	} {
+		if err := write(); err != nil {
+			return nil, err
+		}
+	}
+	return &u.st, nil
+}

@@ -1,0 +1,281 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/bench/gen"
+)
+
+// MinePhases are the phases of `rolemine mine` the benchmark reports, in order. "mine" is
+// mining.Run (counting and selection); "plugin" is 0 when no plugin ran.
+var MinePhases = []string{"load", "plugin", "mine", "classify", "write", "report"}
+
+// MineRun is one `rolemine mine` child process.
+type MineRun struct {
+	Phases  map[string]float64 `json:"phases"`
+	Wall    float64            `json:"wall_seconds"`
+	PeakRSS int64              `json:"peak_rss_bytes"`
+}
+
+// MineTier is the summary of several runs on one tier: medians of each phase and of the
+// wall time, the largest peak RSS, and throughput at the median wall time. With a baseline
+// binary, Baseline summarizes its runs (alternated with these), Ratio gives new / baseline
+// per phase, for "wall" and for "peak_rss", and Outputs compares the two runs' files.
+type MineTier struct {
+	Tier string `json:"tier"`
+	// Backend is the --backend the runs used; empty when none was given (the default).
+	Backend     string             `json:"backend,omitempty"`
+	Identities  int64              `json:"identities"`
+	Roles       int64              `json:"roles"`
+	Assignments int64              `json:"assignments"`
+	Runs        []MineRun          `json:"runs"`
+	Median      map[string]float64 `json:"median_phase_seconds"`
+	MedianWall  float64            `json:"median_wall_seconds"`
+	PeakRSS     int64              `json:"peak_rss_bytes"`
+	// PerSecond is assignments per second of median wall time.
+	PerSecond float64 `json:"assignments_per_second"`
+
+	Baseline *MineTier          `json:"baseline,omitempty"`
+	Ratio    map[string]float64 `json:"ratio_new_over_baseline,omitempty"`
+	Outputs  []OutputCompare    `json:"outputs,omitempty"`
+}
+
+// MineReport is the output of `rolemine bench --json`.
+type MineReport struct {
+	Machine Machine    `json:"machine"`
+	Tiers   []MineTier `json:"tiers"`
+	// Baseline is the previous binary the tiers were compared with, if any.
+	Baseline string `json:"baseline,omitempty"`
+	// Load is the machine's 1-minute load average when the benchmark started and ended.
+	Load [2]float64 `json:"load_average"`
+}
+
+// MineOptions configure MineBench.
+type MineOptions struct {
+	// Bin is the rolemine binary run as a child (one fresh process per run).
+	Bin   string
+	Tiers []string
+	Runs  int
+	// Dir holds DIR/<tier> data directories, generated with seed 1 when missing.
+	Dir    string
+	Logger *slog.Logger
+	// Backends, when set, are --backend values: each tier is mined with each of them in
+	// turn (alternated run by run, so that the machine's drift hits them alike), and the
+	// report holds one MineTier per tier and backend.
+	Backends []string
+	// Baseline, when set, is a previous rolemine binary run alternately with Bin on the
+	// same data and backends (the order swapping from run to run).
+	Baseline string
+	// Progress, when set, is told of each finished run; baseline is true for the
+	// baseline binary's runs.
+	Progress func(tier, backend string, run int, baseline bool, r MineRun)
+}
+
+// EnsureData returns dir/<tier>, generating the tier there (seed 1) unless its
+// assignments file already exists.
+func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (string, error) {
+	d := filepath.Join(dir, tier)
+	if _, err := os.Stat(filepath.Join(d, "assignments.parquet")); err == nil {
+		return d, nil
+	}
+	if _, err := gen.Generate(ctx, gen.Options{Out: d, Tier: tier, Seed: 1, Logger: logger}); err != nil {
+		return "", fmt.Errorf("generate tier %s in %s: %w", tier, d, err)
+	}
+	return d, nil
+}
+
+// MineBench times `rolemine mine` on each tier (and each backend of o.Backends), each
+// run alternating with the baseline binary's when one is given.
+func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
+	rep := &MineReport{Machine: ThisMachine(), Baseline: o.Baseline}
+	rep.Load[0] = LoadAverage()
+	backends := o.Backends
+	if len(backends) == 0 {
+		backends = []string{""}
+	}
+	for _, tier := range o.Tiers {
+		data, err := EnsureData(ctx, o.Dir, tier, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		mts := make([]MineTier, len(backends))
+		bts := make([]MineTier, len(backends))
+		for k := 0; k < o.Runs; k++ {
+			for b, be := range backends {
+				for _, base := range runOrder(k, o.Baseline != "") {
+					bin, t := o.Bin, &mts[b]
+					if base {
+						bin, t = o.Baseline, &bts[b]
+					}
+					r, counts, err := RunMine(ctx, bin, data, outDir(o.Dir, tier, be, base), backendArgs(be)...)
+					if err != nil {
+						return nil, err
+					}
+					t.Tier, t.Backend = tier, be
+					t.Identities, t.Roles, t.Assignments = counts[0], counts[1], counts[2]
+					t.Runs = append(t.Runs, r)
+					if o.Progress != nil {
+						o.Progress(tier, be, k, base, r)
+					}
+				}
+			}
+		}
+		for b, be := range backends {
+			summarizeTier(&mts[b])
+			if o.Baseline == "" {
+				continue
+			}
+			summarizeTier(&bts[b])
+			mts[b].Baseline, mts[b].Ratio = &bts[b], ratios(&mts[b], &bts[b])
+			if mts[b].Outputs, err = CompareOutputs(outDir(o.Dir, tier, be, false), outDir(o.Dir, tier, be, true)); err != nil {
+				return nil, err
+			}
+		}
+		rep.Tiers = append(rep.Tiers, mts...)
+	}
+	rep.Load[1] = LoadAverage()
+	return rep, nil
+}
+
+// runOrder says which binaries run k runs, in order (true: the baseline). With a baseline
+// the order swaps from run to run, so that neither binary always inherits a warm page
+// cache or a quiet moment.
+func runOrder(k int, baseline bool) []bool {
+	switch {
+	case !baseline:
+		return []bool{false}
+	case k%2 == 0:
+		return []bool{false, true}
+	}
+	return []bool{true, false}
+}
+
+// outDir is the output directory of one tier, backend and binary: each has its own, so
+// that a caller can compare the last run's outputs of two backends or binaries.
+func outDir(dir, tier, backend string, baseline bool) string {
+	name := tier
+	if backend != "" {
+		name += "." + backend
+	}
+	if baseline {
+		name += ".baseline"
+	}
+	return filepath.Join(dir, name+".out")
+}
+
+func backendArgs(backend string) []string {
+	if backend == "" {
+		return nil
+	}
+	return []string{"--backend", backend}
+}
+
+// summarizeTier fills mt's medians, peak RSS and throughput from its runs.
+func summarizeTier(mt *MineTier) {
+	mt.Median = map[string]float64{}
+	for _, p := range MinePhases {
+		var xs []float64
+		for _, r := range mt.Runs {
+			xs = append(xs, r.Phases[p])
+		}
+		mt.Median[p] = Median(xs)
+	}
+	var walls []float64
+	for _, r := range mt.Runs {
+		walls = append(walls, r.Wall)
+		mt.PeakRSS = max(mt.PeakRSS, r.PeakRSS)
+	}
+	mt.MedianWall = Median(walls)
+	if mt.MedianWall > 0 {
+		mt.PerSecond = float64(mt.Assignments) / mt.MedianWall
+	}
+}
+
+// ratios returns new / baseline for each phase with a baseline time, the wall time
+// ("wall") and the peak RSS ("peak_rss").
+func ratios(mt, bt *MineTier) map[string]float64 {
+	out := map[string]float64{}
+	for _, p := range MinePhases {
+		if bt.Median[p] > 0 {
+			out[p] = mt.Median[p] / bt.Median[p]
+		}
+	}
+	if bt.MedianWall > 0 {
+		out["wall"] = mt.MedianWall / bt.MedianWall
+	}
+	if bt.PeakRSS > 0 {
+		out["peak_rss"] = float64(mt.PeakRSS) / float64(bt.PeakRSS)
+	}
+	return out
+}
+
+var (
+	phaseLine = regexp.MustCompile(`^\s+([a-z]+)\s+([0-9.]+)s$`)
+	minedLine = regexp.MustCompile(`^mined (\d+) identities, (\d+) roles, (\d+) assignments`)
+)
+
+// RunMine runs `bin mine --data data --out out [extra...]` as a fresh process and parses
+// the phase times it prints; counts are identities, roles and assignments.
+func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineRun, [3]int64, error) {
+	var counts [3]int64
+	args := append([]string{"mine", "--data", data, "--out", out}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start).Seconds()
+	if err != nil {
+		return MineRun{}, counts, fmt.Errorf("%s mine --data %s: %w\n%s", bin, data, err, tail(stderr.String()))
+	}
+	r := MineRun{Phases: map[string]float64{}, Wall: wall, PeakRSS: PeakRSS(cmd.ProcessState)}
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		if m := phaseLine.FindStringSubmatch(sc.Text()); m != nil {
+			r.Phases[m[1]], _ = strconv.ParseFloat(m[2], 64)
+		} else if m := minedLine.FindStringSubmatch(sc.Text()); m != nil {
+			for k := range counts {
+				counts[k], _ = strconv.ParseInt(m[k+1], 10, 64)
+			}
+		}
+	}
+	for _, p := range []string{"load", "mine", "classify", "write"} {
+		if _, ok := r.Phases[p]; !ok {
+			return r, counts, fmt.Errorf("%s mine --data %s: no %q phase time in its output:\n%s", bin, data, p, tail(stdout.String()))
+		}
+	}
+	return r, counts, nil
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		s = "..." + s[len(s)-2000:]
+	}
+	return strings.TrimSpace(s)
+}
+
+// Median returns the median of xs (the mean of the middle two for an even count; 0 for
+// none).
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

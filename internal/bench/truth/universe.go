@@ -1,0 +1,162 @@
+package truth
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Universe is the planted truth of an effective-privilege universe (`rolemine gen
+// --universe`): truth/universe.json and truth/hidden.csv.
+type Universe struct {
+	Systems map[string]SystemTruth `json:"systems"`
+	// Hidden are the planted hidden inherited pairs with the chain that hands them out.
+	Hidden []HiddenPair `json:"-"`
+}
+
+// SystemTruth is one system's planted accounts.
+type SystemTruth struct {
+	Accounts             int `json:"accounts"`
+	UncorrelatedAccounts int `json:"uncorrelated_accounts"`
+	OrphanAssignments    int `json:"orphan_assignments"`
+}
+
+// HiddenPair is one planted hidden inherited (identity, role) pair.
+type HiddenPair struct{ IdentityID, RoleID, Via string }
+
+// LoadUniverse reads dir/universe.json and dir/hidden.csv; it returns nil, nil when the
+// data set is not a universe (no universe.json).
+func LoadUniverse(dir string) (*Universe, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "universe.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth: %w", err))
+	}
+	u := &Universe{}
+	if err := json.Unmarshal(b, u); err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", filepath.Join(dir, "universe.json"), err))
+	}
+	f, err := os.Open(filepath.Join(dir, "hidden.csv"))
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth: %w", err))
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", f.Name(), err))
+	}
+	for k, row := range rows {
+		if k == 0 {
+			continue
+		}
+		if len(row) != 3 {
+			return nil, uerr.New("load truth %s row %d: want identity_id,role_id,via", f.Name(), k+1)
+		}
+		u.Hidden = append(u.Hidden, HiddenPair{row[0], row[1], row[2]})
+	}
+	return u, nil
+}
+
+// UniverseQuality scores effective privilege against a planted universe.
+type UniverseQuality struct {
+	// HiddenPlanted pairs were planted; HiddenFound of them are reported hidden, and
+	// ViaNamed of those name the planted chain in via; HiddenReported is every pair
+	// reported hidden.
+	HiddenPlanted, HiddenFound, ViaNamed, HiddenReported int
+	Recall, Precision                                    float64
+	// Systems compares uncorrelated accounts and their orphan access per system.
+	Systems []SystemScore
+}
+
+// SystemScore is one system's planted and loaded uncorrelated accounts and orphan access.
+type SystemScore struct {
+	System                        string
+	PlantedUncorrelated, Loaded   int
+	PlantedOrphans, LoadedOrphans int
+}
+
+// String renders the score for the mine command's output.
+func (q *UniverseQuality) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "hidden inherited: %d planted, %d found (recall %.1f%%), %d reported (precision %.1f%%), planted chain named in via for %d\n",
+		q.HiddenPlanted, q.HiddenFound, 100*q.Recall, q.HiddenReported, 100*q.Precision, q.ViaNamed)
+	for _, s := range q.Systems {
+		fmt.Fprintf(&b, "system %-10s uncorrelated accounts %d planted, %d loaded; orphan access %d planted, %d loaded\n",
+			s.System, s.PlantedUncorrelated, s.Loaded, s.PlantedOrphans, s.LoadedOrphans)
+	}
+	return b.String()
+}
+
+// ScoreUniverse scores the effective classification against the planted universe.
+func ScoreUniverse(snap *columnar.Snapshot, eff *mining.Effective, ec *mining.EffectiveClassification, u *Universe) (*UniverseQuality, error) {
+	if eff == nil || ec == nil || snap.Universe == nil {
+		return nil, fmt.Errorf("truth.ScoreUniverse: the data has no role grants")
+	}
+	q := &UniverseQuality{HiddenPlanted: len(u.Hidden)}
+	planted := map[[2]string]string{}
+	for _, h := range u.Hidden {
+		planted[[2]string{h.IdentityID, h.RoleID}] = h.Via
+	}
+	p := eff.Pairs
+	for i, id := range snap.IdentityIDs {
+		lo, hi := p.Of(i)
+		for k := lo; k < hi; k++ {
+			if !ec.Hidden[k] {
+				continue
+			}
+			q.HiddenReported++
+			r := p.Role[k]
+			via, ok := planted[[2]string{id, snap.Roles.IDs[r]}]
+			if !ok {
+				continue
+			}
+			q.HiddenFound++
+			if p.Kind[k] == effective.Inherited && eff.Closure.ViaString(p.Source[k], r, snap.Roles.IDs) == via {
+				q.ViaNamed++
+			}
+		}
+	}
+	q.Recall = ratio(float64(q.HiddenFound), float64(q.HiddenPlanted))
+	q.Precision = ratio(float64(q.HiddenFound), float64(q.HiddenReported))
+	loaded := map[string]*SystemScore{}
+	get := func(s string) *SystemScore {
+		if loaded[s] == nil {
+			loaded[s] = &SystemScore{System: s}
+		}
+		return loaded[s]
+	}
+	if a := snap.Universe.Accounts; a != nil {
+		for k := range a.ID {
+			if a.IdentityID[k] == "" {
+				get(a.Systems[a.System[k]]).Loaded++
+			}
+		}
+	}
+	for _, o := range snap.Orphans {
+		if o.System != "" && o.IdentityID == "" {
+			get(o.System).LoadedOrphans++
+		}
+	}
+	for s, st := range u.Systems {
+		g := get(s)
+		g.PlantedUncorrelated, g.PlantedOrphans = st.UncorrelatedAccounts, st.OrphanAssignments
+	}
+	for _, s := range loaded {
+		q.Systems = append(q.Systems, *s)
+	}
+	sort.Slice(q.Systems, func(a, b int) bool { return q.Systems[a].System < q.Systems[b].System })
+	return q, nil
+}

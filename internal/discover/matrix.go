@@ -1,0 +1,171 @@
+package discover
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Matrix is a user-permission assignment matrix: which identity holds which
+// entitlement. Users[u] and Perms[p] are the input's ids; Rows[u] lists the permission
+// indices of user u, ascending and without duplicates.
+type Matrix struct {
+	Users []string
+	Perms []string
+	Rows  [][]int32
+}
+
+// Pairs returns the number of (user, permission) assignments.
+func (m *Matrix) Pairs() int {
+	n := 0
+	for _, r := range m.Rows {
+		n += len(r)
+	}
+	return n
+}
+
+// Check verifies the invariants documented on Matrix.
+func (m *Matrix) Check() error {
+	if len(m.Rows) != len(m.Users) {
+		return fmt.Errorf("matrix: %d rows for %d users", len(m.Rows), len(m.Users))
+	}
+	for u, r := range m.Rows {
+		for k, p := range r {
+			if p < 0 || int(p) >= len(m.Perms) {
+				return fmt.Errorf("matrix: user %q: permission index %d out of range [0,%d)", m.Users[u], p, len(m.Perms))
+			}
+			if k > 0 && r[k-1] >= p {
+				return fmt.Errorf("matrix: user %q: permissions not ascending and unique at position %d", m.Users[u], k)
+			}
+		}
+	}
+	return nil
+}
+
+// ReadUPA reads the "user permission" pair format of the HP Labs data sets: one pair of
+// whitespace-separated tokens per line. Blank lines and lines starting with '#' are
+// ignored; duplicate pairs are merged. Ids are kept as written. Users and permissions are
+// ordered numerically when every id is an integer, and by byte order otherwise. name
+// appears in error messages, which are user errors naming the line.
+func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	userIdx := map[string]int32{}
+	permIdx := map[string]int32{}
+	var users, perms []string
+	type pair struct{ u, p int32 }
+	var pairs []pair
+	line := 0
+	for sc.Scan() {
+		line++
+		if line%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		text := strings.TrimSpace(sc.Text())
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\xef\xbb\xbf")
+		}
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		f := strings.Fields(text)
+		if len(f) != 2 {
+			return nil, uerr.New("%s line %d: want 2 fields \"user permission\", got %d: %q", name, line, len(f), truncate(text, 60))
+		}
+		u, ok := userIdx[f[0]]
+		if !ok {
+			u = int32(len(users))
+			userIdx[f[0]] = u
+			users = append(users, f[0])
+		}
+		p, ok := permIdx[f[1]]
+		if !ok {
+			p = int32(len(perms))
+			permIdx[f[1]] = p
+			perms = append(perms, f[1])
+		}
+		pairs = append(pairs, pair{u, p})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, uerr.New("%s: read after line %d: %w", name, line, err)
+	}
+	uOrder := idOrder(users)
+	pOrder := idOrder(perms)
+	m := &Matrix{Users: make([]string, len(users)), Perms: make([]string, len(perms)), Rows: make([][]int32, len(users))}
+	for old, nw := range uOrder {
+		m.Users[nw] = users[old]
+	}
+	for old, nw := range pOrder {
+		m.Perms[nw] = perms[old]
+	}
+	for _, pr := range pairs {
+		u := uOrder[pr.u]
+		m.Rows[u] = append(m.Rows[u], pOrder[pr.p])
+	}
+	for u := range m.Rows {
+		slices.Sort(m.Rows[u])
+		m.Rows[u] = slices.Compact(m.Rows[u])
+	}
+	return m, nil
+}
+
+// idOrder returns, for each id in first-seen order, its position in the sorted order:
+// numeric when all ids are integers, byte order otherwise.
+func idOrder(ids []string) []int32 {
+	numeric := true
+	nums := make([]int64, len(ids))
+	for i, s := range ids {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			numeric = false
+			break
+		}
+		nums[i] = v
+	}
+	idx := make([]int32, len(ids))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if numeric {
+			if nums[a] != nums[b] {
+				if nums[a] < nums[b] {
+					return -1
+				}
+				return 1
+			}
+		}
+		return strings.Compare(ids[a], ids[b])
+	})
+	pos := make([]int32, len(ids))
+	for k, i := range idx {
+		pos[i] = int32(k)
+	}
+	return pos
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// FromSnapshot builds the matrix of a snapshot: users are the identities (in file
+// order), permissions the roles (sorted by id), and the assignments (orphans excluded).
+func FromSnapshot(s *columnar.Snapshot) *Matrix {
+	m := &Matrix{Users: s.IdentityIDs, Perms: s.Roles.IDs, Rows: make([][]int32, s.NumIdentities())}
+	for i := range m.Rows {
+		m.Rows[i] = s.RolesOf(i)
+	}
+	return m
+}

@@ -1,0 +1,475 @@
+// Package drift holds a mined model against a new snapshot of the same enterprise
+// (DESIGN.md section 7, `rolemine drift`): the grants its rules now call for, the access
+// its rules explained before and no longer explain because attributes changed (revoke
+// candidates, naming the change), the access of identities that are gone (orphans), and
+// each rule's quality on the new data against its mining rule's bounds. It also scores a
+// remediation plan against the truth that `rolemine gen --evolve` writes, and reports rule
+// churn between two models (stability, `rolemine mine --previous`).
+//
+// Every rule matches with its scope, exactly as in mining (DESIGN.md section 5).
+package drift
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/report"
+)
+
+// Action types of remediation.csv.
+const (
+	ActionGrant   = "grant"            // a Required rule matches, the role is missing
+	ActionSuggest = "suggest"          // a Suggested or RequestedAutomatically rule matches
+	ActionRevoke  = "revoke-candidate" // explained before, no rule explains it now
+	ActionOrphan  = "orphan"           // the identity is gone, the access remains
+)
+
+// ActionTypes lists the action types in the order summaries show them.
+var ActionTypes = []string{ActionGrant, ActionSuggest, ActionRevoke, ActionOrphan}
+
+// ChangeUnknown is the change named on a revoke candidate when the previous snapshot's
+// attributes are not available.
+const ChangeUnknown = "unknown: attribute changes cannot be named without --previous-data"
+
+// Action is one row of remediation.csv.
+type Action struct {
+	Type       string
+	IdentityID string
+	// Kind is the identity's kind ("" for an orphan whose previous kind is unknown).
+	Kind   string
+	RoleID string
+	// RuleID, RuleType and Criterion name the rule that calls for a grant or suggestion,
+	// or that explained a revoke candidate before; empty for orphans.
+	RuleID, RuleType, Criterion string
+	// Change names the attribute changes behind a revoke candidate ("department: Sales ->
+	// Legal; title: Analyst -> Counsel"), or says why an orphan is one.
+	Change string
+}
+
+// Baseline is what drift knows about the time the model was mined. With Previous, the
+// previous snapshot's attributes and assignments are known, so attribute changes are
+// named. Without it, PreviousAssignments (the model's assignments.parquet, when present)
+// still tells which access was explained before.
+type Baseline struct {
+	Previous *columnar.Snapshot
+	// PreviousAssignments is the path of the model's assignments.parquet ("" for none).
+	PreviousAssignments string
+}
+
+// Options configure Compute.
+type Options struct {
+	// Config supplies each role's bounds by its mining rule index (roles.json's
+	// mining_rule.index); nil means the implicit mining rule's bounds.
+	Config *mining.Config
+	// BoundsSource says where Config came from, for rules-health.json.
+	BoundsSource string
+	Workers      int
+	Logger       *slog.Logger
+}
+
+// Result is the model held against a new snapshot.
+type Result struct {
+	Actions []Action
+	Health  []RuleHealth
+	Summary Summary
+}
+
+// chunk is the work of one block of identities.
+type chunk struct {
+	lo, hi  int
+	actions []rawAction
+	unexpl  []pair
+}
+
+type pair struct{ i, r int32 }
+
+// rawAction is an action before strings are attached.
+type rawAction struct {
+	i, r, rule int32
+	typ        uint8
+	change     string
+}
+
+const (
+	tGrant uint8 = iota
+	tSuggest
+	tRevoke
+)
+
+// counters are one worker's tallies.
+type counters struct {
+	support, tp []int64 // by rule
+	roleTP      []int64 // by role
+	roleFP      []int64
+	roleHin     []int64 // holders in the role's scope
+	explained   int64
+	byKind      map[string]*kindTally
+}
+
+type kindTally struct {
+	identities, assignments, explained int64
+}
+
+// Compute holds model against next. It never modifies its inputs.
+func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, base Baseline, opts Options) (*Result, error) {
+	t0 := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	b, err := bind(next, model.Rules)
+	if err != nil {
+		return nil, err
+	}
+	nr, nk := next.NumRoles(), len(model.Rules)
+	// Each role's scope is its rules' (one mining rule covers a role).
+	roleScope := make([][]bool, nr)
+	for r := range nr {
+		if ks := b.byRole[r]; len(ks) > 0 {
+			roleScope[r] = b.kinds[ks[0]]
+		}
+	}
+	n := next.NumIdentities()
+	kd := &next.Dims[next.KindDim]
+
+	size := max(4096, (n+workers*8-1)/(workers*8))
+	var chunks []*chunk
+	for lo := 0; lo < n; lo += size {
+		chunks = append(chunks, &chunk{lo: lo, hi: min(n, lo+size)})
+	}
+	tallies := make([]*counters, workers)
+	var next1 int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range workers {
+		c := &counters{
+			support: make([]int64, nk), tp: make([]int64, nk),
+			roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
+			byKind: map[string]*kindTally{},
+		}
+		tallies[w] = c
+		wg.Go(func() {
+			var buf []int32
+			for {
+				mu.Lock()
+				j := next1
+				next1++
+				mu.Unlock()
+				if j >= len(chunks) || ctx.Err() != nil {
+					return
+				}
+				ch := chunks[j]
+				for i := ch.lo; i < ch.hi; i++ {
+					buf = b.matching(i, buf)
+					held := next.RolesOf(i)
+					kc := kd.Codes[i]
+					kt := c.byKind[kd.Values[kc]]
+					if kt == nil {
+						kt = &kindTally{}
+						c.byKind[kd.Values[kc]] = kt
+					}
+					kt.identities++
+					kt.assignments += int64(len(held))
+					// Matched rules, grouped by role (rules are in role order).
+					for x := 0; x < len(buf); {
+						r := b.role[buf[x]]
+						y := x
+						_, has := slices.BinarySearch(held, r)
+						for y < len(buf) && b.role[buf[y]] == r {
+							c.support[buf[y]]++
+							if has {
+								c.tp[buf[y]]++
+							}
+							y++
+						}
+						if has {
+							c.roleTP[r]++
+						} else {
+							c.roleFP[r]++
+							typ := tGrant
+							if model.Rules[buf[x]].RuleType != mining.Required.String() {
+								typ = tSuggest
+							}
+							ch.actions = append(ch.actions, rawAction{i: int32(i), r: r, rule: buf[x], typ: typ})
+						}
+						x = y
+					}
+					for _, r := range held {
+						if sc := roleScope[r]; sc != nil && sc[kc] {
+							c.roleHin[r]++
+						}
+						if roleMatched(b, buf, r) {
+							c.explained++
+							kt.explained++
+						} else {
+							ch.unexpl = append(ch.unexpl, pair{int32(i), r})
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	tMatch := time.Since(t0)
+	log.Info("drift: rules matched", "identities", n, "rules", nk, "elapsed", tMatch)
+
+	var unexpl []pair
+	for _, ch := range chunks {
+		unexpl = append(unexpl, ch.unexpl...)
+	}
+	cls, err := classifyUnexplained(ctx, model, next, b, base, unexpl)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	// Actions of known identities in identity order, then role; orphans last.
+	var raw []rawAction
+	for _, ch := range chunks {
+		raw = append(raw, ch.actions...)
+	}
+	raw = append(raw, cls.revokes...)
+	slices.SortFunc(raw, func(a, b rawAction) int {
+		if a.i != b.i {
+			return int(a.i - b.i)
+		}
+		return int(a.r - b.r)
+	})
+	typeName := [...]string{ActionGrant, ActionSuggest, ActionRevoke}
+	res.Actions = make([]Action, 0, len(raw)+len(next.Orphans))
+	for _, a := range raw {
+		rec := &model.Rules[a.rule]
+		res.Actions = append(res.Actions, Action{
+			Type: typeName[a.typ], IdentityID: next.IdentityIDs[a.i], Kind: next.Kind(int(a.i)),
+			RoleID: next.Roles.IDs[a.r], RuleID: rec.RuleID, RuleType: rec.RuleType,
+			Criterion: criterionString(rec), Change: a.change,
+		})
+	}
+	res.Actions = append(res.Actions, orphanActions(next, base)...)
+
+	total := &counters{
+		support: make([]int64, nk), tp: make([]int64, nk),
+		roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
+		byKind: map[string]*kindTally{},
+	}
+	for _, c := range tallies {
+		for k := range nk {
+			total.support[k] += c.support[k]
+			total.tp[k] += c.tp[k]
+		}
+		for r := range nr {
+			total.roleTP[r] += c.roleTP[r]
+			total.roleFP[r] += c.roleFP[r]
+			total.roleHin[r] += c.roleHin[r]
+		}
+		total.explained += c.explained
+		for kind, kt := range c.byKind {
+			t := total.byKind[kind]
+			if t == nil {
+				t = &kindTally{}
+				total.byKind[kind] = t
+			}
+			t.identities += kt.identities
+			t.assignments += kt.assignments
+			t.explained += kt.explained
+		}
+	}
+	res.Health = health(model, next, b, total, opts)
+	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
+	res.Summary.BoundsSource = opts.BoundsSource
+	res.Summary.Phases = []Phase{{"match", tMatch.Seconds()}, {"total", time.Since(t0).Seconds()}}
+	return res, nil
+}
+
+// roleMatched reports whether some rule in buf (the identity's matching rules) is of role
+// r.
+func roleMatched(b *binding, buf []int32, r int32) bool {
+	lo, hi := 0, len(buf)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if b.role[buf[m]] < r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(buf) && b.role[buf[lo]] == r
+}
+
+// criterionString renders a rule's criterion as "a=x & b=y".
+func criterionString(rec *report.RuleRecord) string {
+	parts := make([]string, len(rec.Criteria))
+	for k, t := range rec.Criteria {
+		parts[k] = t.Attribute + "=" + t.Value
+	}
+	return strings.Join(parts, " & ")
+}
+
+// orphanActions lists the orphan assignments of next, naming what the previous snapshot
+// knew of the identity when it is given.
+func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
+	var prevIdx map[string]int32
+	if base.Previous != nil {
+		prevIdx = identityIndex(base.Previous)
+	}
+	out := make([]Action, 0, len(next.Orphans))
+	for _, o := range next.Orphans {
+		a := Action{Type: ActionOrphan, IdentityID: o.IdentityID, RoleID: next.Roles.IDs[o.Role],
+			Change: "identity absent from identities"}
+		if prevIdx != nil {
+			if pi, ok := prevIdx[o.IdentityID]; ok {
+				a.Kind = base.Previous.Kind(int(pi))
+				a.Change = "identity removed since the previous snapshot"
+			} else {
+				a.Change = "identity absent from identities, already in the previous snapshot"
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func identityIndex(s *columnar.Snapshot) map[string]int32 {
+	m := make(map[string]int32, s.NumIdentities())
+	for i, id := range s.IdentityIDs {
+		m[id] = int32(i)
+	}
+	return m
+}
+
+// unexplainedClasses sorts the access no rule explains now.
+type unexplainedClasses struct {
+	revokes []rawAction
+	// newAccess: not held before (or the identity is new); still: held before and
+	// unexplained then too; unknown: no baseline to tell.
+	newAccess, still, unknown int64
+	newByKind                 map[string]int64
+	basis                     string
+}
+
+// classifyUnexplained decides, for every assignment no rule explains now, whether the
+// model explained it before (a revoke candidate), whether it is new, or whether it was
+// already unexplained.
+func classifyUnexplained(ctx context.Context, model *report.Model, next *columnar.Snapshot, b *binding, base Baseline, unexpl []pair) (*unexplainedClasses, error) {
+	out := &unexplainedClasses{newByKind: map[string]int64{}}
+	switch {
+	case base.Previous != nil:
+		out.basis = "previous snapshot (--previous-data)"
+		prev := base.Previous
+		pb, err := bind(prev, model.Rules)
+		if err != nil {
+			return nil, fmt.Errorf("previous snapshot: %w", err)
+		}
+		prevIdx := identityIndex(prev)
+		roleMap := make([]int32, next.NumRoles())
+		for r, id := range next.Roles.IDs {
+			roleMap[r] = -1
+			if pr, ok := slices.BinarySearch(prev.Roles.IDs, id); ok {
+				roleMap[r] = int32(pr)
+			}
+		}
+		dimMap := make([]int, len(next.Dims))
+		for d := range next.Dims {
+			dimMap[d] = prev.DimIndex(next.Dims[d].Name)
+		}
+		for n, p := range unexpl {
+			if n&0xffff == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			pi, ok := prevIdx[next.IdentityIDs[p.i]]
+			pr := roleMap[p.r]
+			held := false
+			if ok && pr >= 0 {
+				_, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+			}
+			if !held {
+				out.newAccess++
+				out.newByKind[next.Kind(int(p.i))]++
+				continue
+			}
+			k := pb.firstMatch(pr, int(pi))
+			if k < 0 {
+				out.still++
+				continue
+			}
+			out.revokes = append(out.revokes, rawAction{i: p.i, r: p.r, rule: k, typ: tRevoke,
+				change: changeOf(next, int(p.i), prev, int(pi), b, k, dimMap)})
+		}
+	case base.PreviousAssignments != "":
+		out.basis = "model's " + report.AssignmentsParquetFile + " (attribute changes not named: no --previous-data)"
+		if err := classifyFromAssignments(ctx, model, next, base.PreviousAssignments, unexpl, out); err != nil {
+			return nil, err
+		}
+	default:
+		out.basis = "none: without --previous-data or the model's " + report.AssignmentsParquetFile + ", access explained before cannot be told from new access"
+		out.unknown = int64(len(unexpl))
+	}
+	return out, nil
+}
+
+// changeOf names the attribute changes of identity i (next) / pi (prev) that break rule k:
+// its scope's kind and its terms, "attribute: old -> new" joined by "; ". When none of
+// those changed (the rule's value vanished from the data), every changed attribute is
+// named.
+func changeOf(next *columnar.Snapshot, i int, prev *columnar.Snapshot, pi int, b *binding, k int32, dimMap []int) string {
+	val := func(s *columnar.Snapshot, d, i int) string {
+		if d < 0 {
+			return ""
+		}
+		dim := &s.Dims[d]
+		var vs []string
+		if c := dim.Codes[i]; c >= 0 {
+			vs = append(vs, dim.Values[c])
+		}
+		if dim.MultiOff != nil {
+			for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+				vs = append(vs, dim.Values[c])
+			}
+		}
+		return strings.Join(vs, "|")
+	}
+	show := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
+	var parts []string
+	add := func(d int) {
+		o, n := val(prev, dimMap[d], pi), val(next, d, i)
+		if o != n {
+			parts = append(parts, next.Dims[d].Name+": "+show(o)+" -> "+show(n))
+		}
+	}
+	dims := append([]int32{int32(next.KindDim)}, b.dims[k]...)
+	seen := map[int32]bool{}
+	for _, d := range dims {
+		if !seen[d] {
+			seen[d] = true
+			add(int(d))
+		}
+	}
+	if len(parts) == 0 {
+		for d := range next.Dims {
+			add(d)
+		}
+	}
+	if len(parts) == 0 {
+		return "no attribute changed; the rule's value is gone from the data"
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,182 @@
+package drift
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/safecsv"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Output file names.
+const (
+	RemediationFile = "remediation.csv"
+	HealthFile      = "rules-health.json"
+	SummaryFile     = "summary.json"
+)
+
+// RemediationHeader is the header row of remediation.csv.
+var RemediationHeader = []string{"action", "identity_id", "kind", "role_id", "rule_id", "rule_type", "criterion", "change"}
+
+// WriteRemediation writes actions as remediation.csv.
+func WriteRemediation(w io.Writer, actions []Action) error {
+	cw := safecsv.NewWriter(w)
+	if err := cw.Write(RemediationHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(RemediationHeader))
+	for _, a := range actions {
+		rec = append(rec[:0], a.Type, a.IdentityID, a.Kind, a.RoleID, a.RuleID, a.RuleType, a.Criterion, a.Change)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// healthDoc is rules-health.json.
+type healthDoc struct {
+	Format       string       `json:"format"`
+	BoundsSource string       `json:"bounds_source"`
+	Rules        []RuleHealth `json:"rules"`
+}
+
+// Write writes remediation.csv, rules-health.json and summary.json into dir, all or
+// nothing.
+func Write(dir string, res *Result) error {
+	set, err := columnar.NewOutputSet(dir)
+	if err != nil {
+		return err
+	}
+	defer set.Abort()
+	jsonTo := func(v any) func(io.Writer) error {
+		return func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(v)
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{RemediationFile, func(w io.Writer) error { return WriteRemediation(w, res.Actions) }},
+		{HealthFile, jsonTo(&healthDoc{Format: HealthFormat, BoundsSource: res.Summary.BoundsSource, Rules: res.Health})},
+		{SummaryFile, jsonTo(&res.Summary)},
+	} {
+		of, err := set.Create(f.name)
+		if err != nil {
+			return err
+		}
+		if err := f.write(of); err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, f.name), err)
+		}
+	}
+	return set.Commit()
+}
+
+// RunOptions are `rolemine drift`'s inputs.
+type RunOptions struct {
+	// Model is the output directory of `rolemine mine`; Data the new snapshot;
+	// PreviousData (optional) the snapshot the model was mined from; Out the directory
+	// to write.
+	Model, Data, PreviousData, Out string
+	// ConfigPath is the mining configuration the model was mined with. Empty: the path
+	// recorded in the model's summary.json if it still exists, else the implicit mining
+	// rule's bounds.
+	ConfigPath string
+	Workers    int
+	Logger     *slog.Logger
+}
+
+// Run loads the model and the snapshots, holds the model against the new snapshot and
+// writes the results.
+func Run(ctx context.Context, o RunOptions) (*Result, error) {
+	t0 := time.Now()
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return nil, uerr.New("drift: --model, --data and --out are required")
+	}
+	model, err := report.ReadModel(o.Model)
+	if err != nil {
+		return nil, err
+	}
+	cfg, source, err := boundsConfig(o.ConfigPath, model)
+	if err != nil {
+		return nil, err
+	}
+	var next, prev *columnar.Snapshot
+	var errNext, errPrev error
+	var wg sync.WaitGroup
+	wg.Go(func() { next, errNext = columnar.Load(ctx, o.Data, columnar.LoadOptions{Logger: o.Logger}) })
+	if o.PreviousData != "" {
+		wg.Go(func() { prev, errPrev = columnar.Load(ctx, o.PreviousData, columnar.LoadOptions{Logger: o.Logger}) })
+	}
+	wg.Wait()
+	if err := errors.Join(errNext, errPrev); err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		// The previous snapshot must be the model's own data; the new one may differ.
+		if err := model.CheckMinedFrom(prev, o.Model, o.PreviousData); err != nil {
+			return nil, err
+		}
+	}
+	tLoad := time.Since(t0)
+	base := Baseline{Previous: prev}
+	if prev == nil {
+		p := filepath.Join(o.Model, report.AssignmentsParquetFile)
+		if _, err := os.Stat(p); err == nil {
+			base.PreviousAssignments = p
+		}
+	}
+	res, err := Compute(ctx, model, next, base, Options{Config: cfg, BoundsSource: source, Workers: o.Workers, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	res.Summary.Model, res.Summary.Data, res.Summary.PreviousData = o.Model, o.Data, o.PreviousData
+	res.Summary.BoundsSource = source
+	res.Summary.Phases = append([]Phase{{"load", tLoad.Seconds()}}, res.Summary.Phases...)
+	tw := time.Now()
+	if err := Write(o.Out, res); err != nil {
+		return nil, err
+	}
+	res.Summary.Phases = append(res.Summary.Phases, Phase{"write", time.Since(tw).Seconds()})
+	return res, nil
+}
+
+// boundsConfig finds the mining configuration whose bounds rules are held to.
+func boundsConfig(path string, model *report.Model) (*mining.Config, string, error) {
+	if path != "" {
+		cfg, err := mining.ParseConfigFile(path)
+		if err != nil {
+			return nil, "", err
+		}
+		return cfg, path, nil
+	}
+	if p := model.Summary.Config; p != "" && p != "implicit" {
+		if _, err := os.Stat(p); err == nil {
+			cfg, err := mining.ParseConfigFile(p)
+			if err != nil {
+				return nil, "", err
+			}
+			return cfg, p + " (from the model's summary.json)", nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("drift: read %s: %w", p, err)
+		}
+		return nil, "", uerr.New("drift: the model was mined with %s, which no longer exists; pass --config", p)
+	}
+	return nil, "implicit mining rule (PrecisionMinPercentage 95, FalsePositiveMaxPercentage 5, MinIdentitiesCount 3); pass --config if the model was mined with other bounds", nil
+}

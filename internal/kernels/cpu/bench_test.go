@@ -1,0 +1,91 @@
+package cpu
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// benchMatrix is a tier-M-shaped matrix: 100k identities, 12 dimensions of skewed
+// cardinality, 500 roles whose holders cluster on one dimension value (as planted roles do).
+func benchMatrix() (*kernels.Matrix, []int32) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n, dims, roles = 100_000, 12, 500
+	cards := []int32{4, 20, 300, 150, 30, 5, 200, 100, 4, 60, 12, 1000}
+	m := &kernels.Matrix{N: n, Codes: make([][]int32, dims), Cards: cards}
+	for d := 0; d < dims; d++ {
+		m.Codes[d] = make([]int32, n)
+		for i := range m.Codes[d] {
+			// Zipf-like skew: square a uniform draw.
+			u := rng.Float64()
+			m.Codes[d][i] = int32(u * u * float64(cards[d]))
+		}
+	}
+	m.RoleOff = make([]int64, roles+1)
+	for r := 0; r < roles; r++ {
+		d := rng.IntN(dims)
+		v := int32(rng.IntN(int(cards[d])))
+		for i := 0; i < n; i++ {
+			if m.Codes[d][i] == v && rng.IntN(100) < 95 || rng.IntN(10000) == 0 {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff[r+1] = int64(len(m.RoleIdx))
+	}
+	all := make([]int32, roles)
+	for r := range all {
+		all[r] = int32(r)
+	}
+	return m, all
+}
+
+func benchCooccur(b *testing.B, depth int) {
+	m, roles := benchMatrix()
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, MaxTerms: depth, MinTP: 3}
+	be := New()
+	b.ResetTimer()
+	for b.Loop() {
+		var cells int64
+		err := be.Cooccur(context.Background(), m, q, roles, func(_ int32, cs []kernels.Count) error {
+			cells += int64(len(cs))
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(cells), "cells")
+	}
+	b.ReportMetric(float64(len(m.RoleIdx)), "assignments")
+}
+
+// BenchmarkCooccurDepth1 and BenchmarkCooccurDepth2 time the per-role histograms over
+// every role of a tier-M-shaped matrix.
+func BenchmarkCooccurDepth1(b *testing.B) { benchCooccur(b, 1) }
+func BenchmarkCooccurDepth2(b *testing.B) { benchCooccur(b, 2) }
+
+// BenchmarkSupportsDepth2 times the supports of every two-term criterion over the first
+// two hundred values of each dimension pair.
+func BenchmarkSupportsDepth2(b *testing.B) {
+	m, _ := benchMatrix()
+	var crits []kernels.Criterion
+	for d1 := int32(0); d1 < 12; d1++ {
+		for d2 := d1 + 1; d2 < 12; d2++ {
+			for v1 := int32(0); v1 < min(m.Cards[d1], 20); v1++ {
+				for v2 := int32(0); v2 < min(m.Cards[d2], 10); v2++ {
+					crits = append(crits, kernels.Criterion{T: [4]kernels.Term{{Dim: d1, Val: v1}, {Dim: d2, Val: v2}}, N: 2})
+				}
+			}
+		}
+	}
+	be := New()
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, MaxTerms: 2, MinTP: 1}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := be.Supports(context.Background(), m, q, crits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(crits)), "criteria")
+}

@@ -1,0 +1,161 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// randomMatrix builds a small random matrix; some dimensions are multi-valued when multi.
+func randomMatrix(rng *rand.Rand, multi bool) *kernels.Matrix {
+	n := 1 + rng.IntN(60)
+	dims := 1 + rng.IntN(4)
+	m := &kernels.Matrix{N: n, Codes: make([][]int32, dims), Cards: make([]int32, dims),
+		MultiOff: make([][]int32, dims), MultiCodes: make([][]int32, dims)}
+	for d := 0; d < dims; d++ {
+		card := 1 + rng.IntN(5)
+		m.Cards[d] = int32(card)
+		m.Codes[d] = make([]int32, n)
+		for i := range m.Codes[d] {
+			m.Codes[d][i] = int32(rng.IntN(card+1)) - 1
+		}
+		if multi && rng.IntN(2) == 0 {
+			off := make([]int32, n+1)
+			var codes []int32
+			for i := 0; i < n; i++ {
+				for c := int32(0); c < int32(card); c++ {
+					if c != m.Codes[d][i] && rng.IntN(4) == 0 {
+						codes = append(codes, c)
+					}
+				}
+				off[i+1] = int32(len(codes))
+			}
+			m.MultiOff[d], m.MultiCodes[d] = off, codes
+		}
+	}
+	roles := 1 + rng.IntN(8)
+	m.RoleOff = make([]int64, roles+1)
+	for r := 0; r < roles; r++ {
+		p := rng.Float64()
+		for i := 0; i < n; i++ {
+			if rng.Float64() < p {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff[r+1] = int64(len(m.RoleIdx))
+	}
+	return m
+}
+
+// allCriteria enumerates every criterion on dims with 1..maxTerms terms (brute force).
+func allCriteria(m *kernels.Matrix, dims []int32, maxTerms int) []kernels.Criterion {
+	var out []kernels.Criterion
+	var rec func(c kernels.Criterion, from int)
+	rec = func(c kernels.Criterion, from int) {
+		for di := from; di < len(dims); di++ {
+			for v := int32(0); v < m.Cards[dims[di]]; v++ {
+				e := c
+				e.T[e.N] = kernels.Term{Dim: dims[di], Val: v}
+				e.N++
+				out = append(out, e)
+				if int(e.N) < maxTerms {
+					rec(e, di+1)
+				}
+			}
+		}
+	}
+	rec(kernels.Criterion{}, 0)
+	return out
+}
+
+func matches(m *kernels.Matrix, c kernels.Criterion, i int32) bool {
+	for _, t := range c.Terms() {
+		if !has(m, t.Dim, i, t.Val) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAgainstBruteForce checks Cooccur and Supports against literal counting on random
+// matrices, scopes, dimension subsets, depths and thresholds.
+func TestAgainstBruteForce(t *testing.T) {
+	for seed := uint64(0); seed < 300; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		m := randomMatrix(rng, seed%3 == 0)
+		q := kernels.Query{MaxTerms: 1 + rng.IntN(kernels.MaxTerms), MinTP: int32(1 + rng.IntN(3))}
+		for d := range m.Cards {
+			if rng.IntN(4) > 0 {
+				q.Dims = append(q.Dims, int32(d))
+			}
+		}
+		if rng.IntN(2) == 0 {
+			q.InScope = make([]uint64, (m.N+63)/64)
+			for i := 0; i < m.N; i++ {
+				if rng.IntN(3) > 0 {
+					q.InScope[i/64] |= 1 << (i % 64)
+				}
+			}
+		}
+		crits := allCriteria(m, q.Dims, q.MaxTerms)
+		roles := make([]int32, len(m.RoleOff)-1)
+		for r := range roles {
+			roles[r] = int32(r)
+		}
+		for _, workers := range []int{1, 3} {
+			b := NewWorkers(workers)
+			var mu sync.Mutex
+			got := map[int32][]kernels.Count{}
+			err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if _, dup := got[r]; dup {
+					return fmt.Errorf("role %d emitted twice", r)
+				}
+				got[r] = slices.Clone(cs)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			for _, r := range roles {
+				var want []kernels.Count
+				for _, c := range crits {
+					var tp int32
+					for _, i := range m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]] {
+						if inScope(q.InScope, i) && matches(m, c, i) {
+							tp++
+						}
+					}
+					if tp >= q.MinTP {
+						want = append(want, kernels.Count{C: c, TP: tp})
+					}
+				}
+				slices.SortFunc(want, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
+				if !slices.Equal(got[r], want) {
+					t.Fatalf("seed %d workers %d role %d: Cooccur\n got %v\nwant %v", seed, workers, r, got[r], want)
+				}
+			}
+			sup, err := b.Supports(context.Background(), m, q, crits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, c := range crits {
+				var want int32
+				for i := int32(0); i < int32(m.N); i++ {
+					if inScope(q.InScope, i) && matches(m, c, i) {
+						want++
+					}
+				}
+				if sup[k] != want {
+					t.Fatalf("seed %d: support of %v = %d, want %d", seed, c, sup[k], want)
+				}
+			}
+		}
+	}
+}

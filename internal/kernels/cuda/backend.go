@@ -1,0 +1,445 @@
+// Package cuda is the CUDA counting backend: the driver API bound at run time with purego
+// (libcuda.so.1 is loaded with dlopen; no cgo, no CUDA at build time), kernels written in
+// CUDA C (kernels.cu) and embedded as PTX, and host code that uploads the matrix once,
+// batches jobs to fit device memory and overlaps copies and compute on two streams. It
+// returns exactly what internal/kernels/cpu returns. Every driver call runs on one goroutine
+// locked to an OS thread, which holds the device's primary context.
+//
+// Without a GPU the package still builds and its logic is tested: the kernel source
+// compiles for the CPU with cuda_emu.h and the host code runs on it (emu_test.go). See
+// README.md for what is verified where.
+package cuda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// Options configure New. The zero value uses device 0 of libcuda.so.1 with the embedded
+// PTX and sizes buffers from free device memory.
+type Options struct {
+	// Library is the driver library to load (default LibraryName).
+	Library string
+	// Device is the device ordinal.
+	Device int
+	// PTX replaces the embedded kernels (tests, or a PTX built for another toolkit).
+	PTX []byte
+	// SlotBytes is the device memory of each of the two batch slots (histogram scratch
+	// and entries); 0 sizes them from cuMemGetInfo.
+	SlotBytes int64
+	// Logger receives the device description; nil discards.
+	Logger *slog.Logger
+}
+
+// Backend is the CUDA implementation of kernels.Backend. Calls are serialized: one run's
+// goroutines may share it, and each call uses the whole device.
+type Backend struct {
+	mu     sync.Mutex
+	dev    device
+	eng    *engine
+	info   DeviceInfo
+	closed bool
+}
+
+var _ kernels.Backend = (*Backend)(nil)
+
+// Available reports whether the CUDA backend can run here, and if not, why: the driver
+// library cannot be loaded, cuInit or the device count fails (CUDA_ERROR_NO_DEVICE on a
+// machine with the library but no GPU), or this build has no embedded PTX.
+func Available() (ok bool, reason string) { return available(LibraryName) }
+
+func available(lib string) (ok bool, reason string) {
+	d, err := loadDriver(lib)
+	if err != nil {
+		return false, err.Error()
+	}
+	own := newOwner()
+	defer own.stop()
+	var n int
+	if err := own.do(func() (err error) { n, err = d.probe(); return err }); err != nil {
+		return false, err.Error()
+	}
+	if embeddedPTX() == nil {
+		return false, errNoPTX.Error()
+	}
+	return true, fmt.Sprintf("%d CUDA device(s)", n)
+}
+
+// New opens the device: loads the driver library, initializes it, retains the primary
+// context and loads the kernels. Its errors name the cause, e.g.
+// "load libcuda.so.1: ..." or "cuInit: CUDA_ERROR_NO_DEVICE (100): ...".
+func New(opts Options) (*Backend, error) {
+	lib := opts.Library
+	if lib == "" {
+		lib = LibraryName
+	}
+	ptx := opts.PTX
+	if ptx == nil {
+		ptx = embeddedPTX()
+	}
+	dd, err := openDriverDevice(lib, opts.Device, ptx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := deviceConfig
+	cfg.slotBytes = opts.SlotBytes
+	b, err := newBackend(dd, cfg)
+	if err != nil {
+		_ = dd.close()
+		return nil, err
+	}
+	b.info = dd.info
+	if opts.Logger != nil {
+		opts.Logger.Info("cuda device", "name", b.info.Name, "memory_bytes", b.info.TotalMem,
+			"compute", b.info.Compute, "driver_cuda", b.info.Driver)
+	}
+	return b, nil
+}
+
+// newBackend builds a backend over any device (the tests pass the CPU emulator).
+func newBackend(dev device, cfg config) (*Backend, error) {
+	eng, err := newEngine(dev, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{dev: dev, eng: eng}, nil
+}
+
+// Name returns "cuda".
+func (b *Backend) Name() string { return "cuda" }
+
+// Device describes the device in use.
+func (b *Backend) Device() DeviceInfo { return b.info }
+
+// Close frees device memory and releases the context. The backend is unusable after.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return errors.Join(b.eng.close(), b.dev.close())
+}
+
+func (b *Backend) lock() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return errOwnerClosed
+	}
+	return nil
+}
+
+// Cooccur implements kernels.Backend with the semantics of internal/kernels/cpu: per role, every
+// criterion on q.Dims of 1..q.MaxTerms terms matched by at least q.MinTP in-scope
+// holders, sorted by Criterion.Compare. emit is called from the calling goroutine.
+func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32, emit func(role int32, counts []kernels.Count) error) error {
+	if err := b.lock(); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if q.MinTP < 1 {
+		q.MinTP = 1
+	}
+	q.MaxTerms = min(q.MaxTerms, kernels.MaxTerms)
+	e := b.eng
+	dm, err := e.matrix(m)
+	if err != nil {
+		return err
+	}
+	if err := e.setScope(m, q.InScope); err != nil {
+		return err
+	}
+	hdims, hoffDev, hoff, err := e.setDims(m, q.Dims)
+	if err != nil {
+		return err
+	}
+	nd := len(q.Dims)
+	// suffixVals[p]: most values one identity has on q.Dims[p:].
+	suffixVals := make([]int64, nd+1)
+	for p := nd - 1; p >= 0; p-- {
+		suffixVals[p] = suffixVals[p+1] + int64(dm.maxVals[q.Dims[p]])
+	}
+	mk := func(k int, r int32, prefix kernels.Criterion, from int, tp int32) task {
+		t := task{tag: k, prefix: prefix, tp: tp, width: hoff[nd] - hoff[from]}
+		t.desc = jobDesc{ListOff: m.RoleOff[r], ListLen: int32(m.RoleOff[r+1] - m.RoleOff[r]),
+			NTerm: int32(prefix.N), HdFrom: int32(from), HdTo: int32(nd)}
+		for i, tm := range prefix.Terms() {
+			t.desc.TDim[i], t.desc.TVal[i] = tm.Dim, tm.Val
+		}
+		t.bound = min(t.width, int64(tp)*suffixVals[from])
+		return t
+	}
+	type roleState struct {
+		pending int
+		out     []kernels.Count
+	}
+	states := make([]roleState, len(roles))
+	var stack []task
+	nextRole := 0
+	next := func() (task, bool) {
+		if n := len(stack); n > 0 {
+			t := stack[n-1]
+			stack = stack[:n-1]
+			return t, true
+		}
+		for nextRole < len(roles) {
+			k := nextRole
+			nextRole++
+			r := roles[k]
+			holders := m.RoleOff[r+1] - m.RoleOff[r]
+			if holders < int64(q.MinTP) || q.MaxTerms < 1 || hoff[nd] == 0 {
+				continue // emitted empty below
+			}
+			states[k].pending = 1
+			return mk(k, r, kernels.Criterion{}, 0, int32(holders)), true
+		}
+		return task{}, false
+	}
+	// Roles that cannot have a criterion are answered first, without the device.
+	for k, r := range roles {
+		holders := m.RoleOff[r+1] - m.RoleOff[r]
+		if holders < int64(q.MinTP) || q.MaxTerms < 1 || hoff[nd] == 0 {
+			if err := emit(r, nil); err != nil {
+				return err
+			}
+		}
+		_ = k
+	}
+	done := func(t *task, ents []entry) error {
+		st := &states[t.tag]
+		from := int(t.desc.HdFrom)
+		for _, en := range ents {
+			if en.count < q.MinTP {
+				continue
+			}
+			g := hoff[from] + int64(en.idx)
+			// The dimension position p with hoff[p] <= g < hoff[p+1].
+			p := from + sort.Search(nd-from, func(i int) bool { return hoff[from+i+1] > g })
+			c := t.prefix
+			c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: int32(g - hoff[p])}
+			c.N++
+			st.out = append(st.out, kernels.Count{C: c, TP: en.count})
+			if int(c.N) < q.MaxTerms && p+1 < nd && hoff[nd] > hoff[p+1] {
+				stack = append(stack, mk(t.tag, roles[t.tag], c, p+1, en.count))
+				st.pending++
+			}
+		}
+		st.pending--
+		if st.pending == 0 {
+			slices.SortFunc(st.out, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
+			err := emit(roles[t.tag], st.out)
+			st.out = nil
+			return err
+		}
+		return nil
+	}
+	return e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, next, done)
+}
+
+// postings are the in-scope identities holding each value of some dimensions, as one CSR
+// on the device: dimension dims[p]'s value v lists identities off[p][v] .. off[p][v+1]
+// (absolute positions in the device array), ascending.
+type postings struct {
+	dims []int32
+	pos  map[int32]int // dims[pos[d]] == d
+	off  [][]int64
+	dev  devPtr
+}
+
+// buildPostings indexes dims over the in-scope identities of m (two passes: count, place).
+func buildPostings(m *kernels.Matrix, scope []uint64, dims []int32) (*postings, []int32) {
+	p := &postings{dims: dims, pos: make(map[int32]int, len(dims)), off: make([][]int64, len(dims))}
+	var idx []int32
+	in := func(i int) bool { return scope == nil || scope[i>>6]&(1<<(uint(i)&63)) != 0 }
+	for k, d := range dims {
+		p.pos[d] = k
+		card := int(m.Cards[d])
+		off := make([]int64, card+1)
+		each := func(fn func(i int, c int32)) {
+			codes := m.Codes[d]
+			multi := isMulti(m, int(d))
+			for i := 0; i < m.N; i++ {
+				if !in(i) {
+					continue
+				}
+				if c := codes[i]; c >= 0 {
+					fn(i, c)
+				}
+				if multi {
+					mo := m.MultiOff[d]
+					for _, c := range m.MultiCodes[d][mo[i]:mo[i+1]] {
+						fn(i, c)
+					}
+				}
+			}
+		}
+		each(func(_ int, c int32) { off[c+1]++ })
+		off[0] = int64(len(idx))
+		for v := 0; v < card; v++ {
+			off[v+1] += off[v]
+		}
+		pos := slices.Clone(off[:card])
+		idx = slices.Grow(idx, int(off[card])-len(idx))[:off[card]]
+		each(func(i int, c int32) { idx[pos[c]] = int32(i); pos[c]++ })
+		p.off[k] = off
+	}
+	return p, idx
+}
+
+// setPostings puts postings of dims (over the current scope) on the device unless they
+// are there.
+func (e *engine) setPostings(m *kernels.Matrix, scope []uint64, dims []int32) (*postings, error) {
+	if e.post != nil && slices.Equal(e.post.dims, dims) {
+		return e.post, nil
+	}
+	if e.post != nil {
+		if err := e.dev.free(e.post.dev); err != nil {
+			return nil, err
+		}
+		e.post = nil
+	}
+	p, idx := buildPostings(m, scope, dims)
+	var err error
+	if p.dev, err = e.allocInt32s(idx); err != nil {
+		return nil, err
+	}
+	e.post = p
+	return p, nil
+}
+
+// Supports implements kernels.Backend: for each criterion, the number of in-scope
+// identities it matches. One-term supports are posting lengths; criteria sharing all
+// terms but the last and the last term's dimension share one job over the posting list of
+// their first term.
+func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Query, crits []kernels.Criterion) ([]int32, error) {
+	out := make([]int32, len(crits))
+	if len(crits) == 0 {
+		return out, nil
+	}
+	if err := b.lock(); err != nil {
+		return nil, err
+	}
+	defer b.mu.Unlock()
+	e := b.eng
+	dm, err := e.matrix(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.setScope(m, q.InScope); err != nil {
+		return nil, err
+	}
+	// Index q.Dims and every dimension the criteria use, so that the postings stay valid
+	// for the calls of one mining rule.
+	used := make([]bool, len(m.Cards))
+	for _, d := range q.Dims {
+		used[d] = true
+	}
+	for i := range crits {
+		c := &crits[i]
+		if c.N < 1 || int(c.N) > kernels.MaxTerms {
+			return nil, fmt.Errorf("cuda: criterion %d has %d terms, expected 1..%d", i, c.N, kernels.MaxTerms)
+		}
+		for _, t := range c.Terms() {
+			if t.Dim < 0 || int(t.Dim) >= len(m.Cards) || t.Val < 0 || t.Val >= m.Cards[t.Dim] {
+				return nil, fmt.Errorf("cuda: criterion %d: term (%d, %d) outside the matrix", i, t.Dim, t.Val)
+			}
+			used[t.Dim] = true
+		}
+	}
+	var dims []int32
+	for d, u := range used {
+		if u {
+			dims = append(dims, int32(d))
+		}
+	}
+	if e.post != nil && !slices.Equal(e.post.dims, dims) {
+		// Keep a superset from an earlier call of the same scope.
+		sup := true
+		for _, d := range dims {
+			if _, ok := e.post.pos[d]; !ok {
+				sup = false
+				break
+			}
+		}
+		if sup {
+			dims = e.post.dims
+		}
+	}
+	post, err := e.setPostings(m, q.InScope, dims)
+	if err != nil {
+		return nil, err
+	}
+	hdims, hoffDev, hoff, err := e.setDims(m, dims)
+	if err != nil {
+		return nil, err
+	}
+	order := make([]int32, 0, len(crits))
+	for i := range crits {
+		if crits[i].N == 1 {
+			t := crits[i].T[0]
+			off := post.off[post.pos[t.Dim]]
+			out[i] = int32(off[t.Val+1] - off[t.Val])
+		} else {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(a, b int32) int { return kernels.GroupCompare(&crits[a], &crits[b]) })
+	var starts []int
+	for k := range order {
+		if k == 0 || kernels.GroupCompare(&crits[order[k-1]], &crits[order[k]]) != 0 {
+			starts = append(starts, k)
+		}
+	}
+	starts = append(starts, len(order))
+	g := 0
+	next := func() (task, bool) {
+		if g+1 >= len(starts) {
+			return task{}, false
+		}
+		c := &crits[order[starts[g]]]
+		t0 := c.T[0]
+		off := post.off[post.pos[t0.Dim]]
+		last := c.T[c.N-1].Dim
+		p := post.pos[last]
+		t := task{tag: g, width: int64(m.Cards[last])}
+		t.desc = jobDesc{ListOff: off[t0.Val], ListLen: int32(off[t0.Val+1] - off[t0.Val]),
+			NTerm: int32(c.N) - 2, HdFrom: int32(p), HdTo: int32(p + 1)}
+		for k, tm := range c.T[1 : c.N-1] {
+			t.desc.TDim[k], t.desc.TVal[k] = tm.Dim, tm.Val
+		}
+		t.bound = min(t.width, int64(t.desc.ListLen)*int64(dm.maxVals[last]))
+		g++
+		return t, true
+	}
+	var cnt []int32
+	done := func(t *task, ents []entry) error {
+		if int(t.width) > len(cnt) {
+			cnt = make([]int32, t.width)
+		}
+		for _, en := range ents {
+			cnt[en.idx] = en.count
+		}
+		for _, ci := range order[starts[t.tag]:starts[t.tag+1]] {
+			c := &crits[ci]
+			out[ci] = cnt[c.T[c.N-1].Val]
+		}
+		for _, en := range ents {
+			cnt[en.idx] = 0
+		}
+		return nil
+	}
+	_ = hoff
+	if err := e.run(ctx, launchArgs{list: post.dev, hdims: hdims, hoff: hoffDev}, next, done); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

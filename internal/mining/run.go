@@ -1,0 +1,747 @@
+package mining
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Options tune a run without changing its result.
+type Options struct {
+	// Backend counts co-occurrences; required.
+	Backend kernels.Backend
+	// Workers is the number of goroutines mining roles in parallel (<=0: GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called now and then with roles done and roles to do in the
+	// current mining rule.
+	Progress func(miningRule, done, total int)
+	// Roles, if set, restricts mining to the roles for which it returns true (sharding).
+	Roles func(role int32) bool
+	// Previous, if set, is an earlier run's model: a role keeps its previous rules while
+	// they meet every bound and stay within Previous.Grace percentage points of the best
+	// alternative (stability.go). Nil leaves every result unchanged.
+	Previous *Previous
+	// Effective is the snapshot's effective privilege (EffectiveOf); nil: Run computes it.
+	// Identities holding a role only through grants are neutral for its counts.
+	Effective *Effective
+}
+
+// batchHolders bounds the holders of the roles counted in one backend call, so that the
+// per-role counts of a batch stay small in memory.
+const batchHolders = 1 << 21
+
+// Run mines snap with cfg (DESIGN.md section 5).
+func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options) (*Model, error) {
+	if opts.Backend == nil {
+		return nil, errors.New("mining: no counting backend")
+	}
+	if cfg == nil || len(cfg.MiningRules) == 0 {
+		return nil, uerr.New("mining: the configuration has no mining rule")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Effective == nil {
+		eff, err := EffectiveOf(ctx, snap)
+		if err != nil {
+			return nil, err
+		}
+		opts.Effective = eff
+	}
+	nr := snap.NumRoles()
+	m := &Model{
+		Config:      cfg,
+		Outcomes:    make([]Outcome, nr),
+		ScopeSizes:  make([]int64, len(cfg.MiningRules)),
+		SkippedDims: make([][]string, len(cfg.MiningRules)),
+		Backend:     opts.Backend.Name(),
+	}
+	for r := range m.Outcomes {
+		m.Outcomes[r] = Outcome{Role: int32(r), MiningRule: -1, ExcludedBy: -1}
+	}
+	e := &engine{snap: snap, mat: MatrixOf(snap), opts: opts, model: m, eff: opts.Effective}
+	if e.eff != nil {
+		e.nmat = e.eff.neutralMatrix(e.mat)
+	}
+	lastScope := make([]int, nr) // mining rule index whose scope measures an uncovered role
+	for r := range lastScope {
+		lastScope[r] = -1
+	}
+	perRole := make([][]Rule, nr)
+	order := slices.Clone(cfg.MiningRules)
+	slices.SortStableFunc(order, func(a, b MiningRule) int { return b.Priority - a.Priority })
+	for k := range order {
+		mr := &order[k]
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		roles := e.selectRoles(mr)
+		if mr.ExcludeRole {
+			sc, err := e.scope(mr)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range roles {
+				o := &m.Outcomes[r]
+				// Withheld roles are measured as the empty rule set over this entry's scope,
+				// without the identities holding the role only through grants.
+				hn := e.inScope(sc, r)
+				n := sc.n - e.eff.neutralInScope(sc.bits, r)
+				o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
+				lastScope[r] = mr.Index
+				o.ExcludedBy = mr.Index
+				o.Reason = "excluded by " + mr.Name()
+				o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Reason: o.Reason})
+			}
+			continue
+		}
+		res, err := e.mineRule(ctx, mr, roles)
+		if err != nil {
+			return nil, err
+		}
+		for k, r := range roles {
+			o := &m.Outcomes[r]
+			rr := &res[k]
+			lastScope[r] = mr.Index
+			o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Covered: len(rr.rules) > 0, Reason: rr.reason})
+			o.Reason = rr.reason
+			o.N, o.TP, o.FP, o.FN, o.TN = rr.n, rr.tp, rr.fp, rr.fn, rr.tn
+			o.Candidates, o.Exact = rr.candidates, rr.exact
+			if len(rr.rules) > 0 {
+				o.MiningRule = mr.Index
+				o.Rules = len(rr.rules)
+				perRole[r] = rr.rules
+			}
+		}
+	}
+	var all int64 = int64(snap.NumIdentities())
+	for r := range m.Outcomes {
+		o := &m.Outcomes[r]
+		if opts.Roles != nil && !opts.Roles(int32(r)) {
+			continue
+		}
+		if len(o.Attempts) == 0 {
+			o.Reason = "not selected by any mining rule"
+		}
+		if lastScope[r] < 0 {
+			// Never mined: the empty rule set over every identity (neutral ones aside).
+			o.N = all - e.eff.neutralInScope(nil, int32(r))
+			o.FN = int64(len(snap.Holders(r)))
+			o.TN = o.N - o.FN
+		}
+		if o.N > 0 {
+			o.Precision = 100 * float64(o.TP+o.TN) / float64(o.N)
+		}
+		if o.TP+o.FP > 0 {
+			o.FalsePositivePct = 100 * float64(o.FP) / float64(o.TP+o.FP)
+		}
+		m.Rules = append(m.Rules, perRole[r]...)
+	}
+	return m, nil
+}
+
+// engine holds what one run shares across mining rules.
+type engine struct {
+	snap  *columnar.Snapshot
+	mat   *kernels.Matrix
+	opts  Options
+	model *Model
+	// eff is the effective privilege (nil for flat inputs); nmat counts over its neutral
+	// holders.
+	eff  *Effective
+	nmat *kernels.Matrix
+}
+
+// selectRoles returns the roles a mining rule considers: matching its Category and
+// validation filters, and neither covered nor withheld by an earlier mining rule.
+func (e *engine) selectRoles(mr *MiningRule) []int32 {
+	var out []int32
+	rs := &e.snap.Roles
+	for r := range rs.IDs {
+		o := &e.model.Outcomes[r]
+		if o.MiningRule >= 0 || o.ExcludedBy >= 0 {
+			continue
+		}
+		if e.opts.Roles != nil && !e.opts.Roles(int32(r)) {
+			continue
+		}
+		if mr.Category != nil && rs.Category[r] != *mr.Category {
+			continue
+		}
+		v := int(rs.Validations[r])
+		if v < 0 || v > 3 || !mr.IncludeValidations[v] {
+			continue
+		}
+		out = append(out, int32(r))
+	}
+	return out
+}
+
+// inScope counts the holders of role r in the scope.
+func (e *engine) inScope(sc *ruleScope, r int32) int64 {
+	var n int64
+	for _, i := range e.snap.Holders(int(r)) {
+		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// roleResult is one role's verdict under one mining rule.
+type roleResult struct {
+	rules             []Rule
+	reason            string
+	n, tp, fp, fn, tn int64
+	candidates        int
+	exact             bool
+}
+
+// ruleScope is what a mining rule's roles share: the scope, its size, the dimensions
+// criteria may use and an index of the scope by value.
+type ruleScope struct {
+	mr    *MiningRule
+	bits  []uint64
+	n     int64
+	dims  []int32
+	ix    *index
+	minTP int32
+}
+
+func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
+	snap := e.snap
+	nid := snap.NumIdentities()
+	sc := &ruleScope{mr: mr, bits: make([]uint64, (nid+63)/64)}
+	kd := &snap.Dims[snap.KindDim]
+	inKind := make([]bool, len(kd.Values))
+	for c, v := range kd.Values {
+		inKind[c] = mr.InScope(v)
+	}
+	for i := 0; i < nid; i++ {
+		if inKind[kd.Codes[i]] {
+			sc.bits[i>>6] |= 1 << (uint(i) & 63)
+			sc.n++
+		}
+	}
+	e.model.ScopeSizes[mr.Index] = sc.n
+	allowed := make([]bool, len(snap.Dims))
+	if mr.Dimensions == nil {
+		for d := range allowed {
+			allowed[d] = true
+		}
+	} else {
+		for _, name := range mr.Dimensions {
+			d := snap.DimIndex(name)
+			if d < 0 {
+				return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
+					mr.Name(), name, strings.Join(dimNames(snap), ", "))
+			}
+			allowed[d] = true
+		}
+	}
+	var skipped []string
+	seen := []bool{}
+	for d := range snap.Dims {
+		dim := &snap.Dims[d]
+		if !allowed[d] {
+			continue
+		}
+		// A dimension skipped for its distinct values over all identities is counted again
+		// within a narrower scope (ScopeRecount); excluded ones stay skipped.
+		if dim.Skipped && (!dim.ScopeRecount || sc.n == int64(nid)) {
+			skipped = append(skipped, dim.Name)
+			continue
+		}
+		if d != snap.KindDim {
+			// A dimension with more distinct in-scope values than half the scope can never
+			// make a rule worth having (e-mail, employee id): skip it for this mining rule.
+			seen = slices.Grow(seen[:0], len(dim.Values))[:len(dim.Values)]
+			clear(seen)
+			distinct := 0
+			for i := 0; i < nid; i++ {
+				if sc.bits[i>>6]&(1<<(uint(i)&63)) == 0 {
+					continue
+				}
+				mark := func(c int32) {
+					if !seen[c] {
+						seen[c] = true
+						distinct++
+					}
+				}
+				if c := dim.Codes[i]; c >= 0 {
+					mark(c)
+				}
+				if dim.MultiOff != nil {
+					for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+						mark(c)
+					}
+				}
+			}
+			if 2*int64(distinct) > sc.n {
+				skipped = append(skipped, dim.Name)
+				continue
+			}
+		}
+		sc.dims = append(sc.dims, int32(d))
+	}
+	e.model.SkippedDims[mr.Index] = skipped
+	// The smallest tp a useful candidate can have: support >= Min and fp <= F% of support.
+	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
+	sc.minTP = int32(max(1, minTP))
+	return sc, nil
+}
+
+func dimNames(snap *columnar.Snapshot) []string {
+	var out []string
+	for _, d := range snap.Dims {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// mineRule runs one (non-excluding) mining rule over roles, in batches: the backend counts
+// a batch's co-occurrences, supports of criteria not seen before are counted once and
+// cached, then roles are selected in parallel.
+func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
+	res := make([]roleResult, len(roles))
+	sc, err := e.scope(mr)
+	if err != nil {
+		return nil, err
+	}
+	if len(roles) == 0 {
+		return res, nil
+	}
+	sc.ix = buildIndex(e.snap, sc.bits, sc.dims)
+	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
+	supports := newSupportCache()
+	workers := make([]*selector, e.opts.Workers)
+	for w := range workers {
+		workers[w] = newSelector(e.snap, sc)
+		workers[w].eff = e.eff
+		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
+	}
+	pos := make(map[int32]int, len(roles))
+	for k, r := range roles {
+		pos[r] = k
+	}
+	var done atomic.Int64
+	for start := 0; start < len(roles); {
+		end, vol := start, int64(0)
+		for end < len(roles) && (end == start || vol < batchHolders) {
+			r := roles[end]
+			vol += e.snap.RoleOff[r+1] - e.snap.RoleOff[r]
+			end++
+		}
+		batch := roles[start:end]
+		counts := make([][]kernels.Count, len(batch))
+		var mu sync.Mutex
+		if len(q.Dims) > 0 {
+			err := e.opts.Backend.Cooccur(ctx, e.mat, q, batch, func(r int32, cs []kernels.Count) error {
+				cp := slices.Clone(cs)
+				mu.Lock()
+				counts[pos[r]-start] = cp
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
+			}
+		}
+		neutral, err := e.neutralCounts(ctx, q, batch)
+		if err != nil {
+			return nil, fmt.Errorf("count neutral holders (%s): %w", mr.Name(), err)
+		}
+		// The supports cache lives for one batch: across all roles of a large enterprise
+		// it would hold tens of millions of criteria. Criteria seen for the first time
+		// in the batch get their support counted; -1 marks them until the backend answers.
+		supports.clear()
+		total := 0
+		for _, cs := range counts {
+			total += len(cs)
+		}
+		need := make([]kernels.Criterion, 0, total/4)
+		for _, cs := range counts {
+			for k := range cs {
+				if _, ok := supports.get(&cs[k].C); !ok {
+					supports.set(&cs[k].C, -1)
+					need = append(need, cs[k].C)
+				}
+			}
+		}
+		if len(need) > 0 {
+			sup, err := e.opts.Backend.Supports(ctx, e.mat, q, need)
+			if err != nil {
+				return nil, fmt.Errorf("count supports (%s): %w", mr.Name(), err)
+			}
+			for k := range need {
+				supports.set(&need[k], sup[k])
+			}
+		}
+		// Largest roles first, so that no worker is left with a big role at the end.
+		sched := make([]int, len(batch))
+		for k := range sched {
+			sched[k] = k
+		}
+		slices.SortStableFunc(sched, func(a, b int) int {
+			return len(counts[b]) - len(counts[a])
+		})
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func(s *selector) {
+				defer wg.Done()
+				for {
+					n := int(next.Add(1) - 1)
+					if n >= len(batch) || ctx.Err() != nil {
+						return
+					}
+					k := sched[n]
+					res[start+k] = s.mine(batch[k], counts[k], neutral[k], supports)
+					if s.prev != nil && len(neutral[k]) == 0 { // stability hook: may keep the previous rules
+						res[start+k] = s.stabilize(batch[k], res[start+k])
+					}
+					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
+						e.opts.Progress(mr.Index, int(d), len(roles))
+					}
+				}
+			}(workers[w])
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(mr.Index, len(roles), len(roles))
+	}
+	return res, nil
+}
+
+// selector is one worker's scratch for selecting a role's rules. Invariant: loc is -1 for
+// every identity between roles.
+type selector struct {
+	snap *columnar.Snapshot
+	sc   *ruleScope
+	loc  []int32 // identity -> index among the role's in-scope holders, or -1
+	hs   []int32
+	fpID []int32
+	cs   []cand
+	prev *Previous // stability hook (stability.go); nil without --previous
+	eff  *Effective
+}
+
+func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
+	loc := make([]int32, snap.NumIdentities())
+	for i := range loc {
+		loc[i] = -1
+	}
+	return &selector{snap: snap, sc: sc, loc: loc}
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// mine selects role r's rules from its counts. neutral holds, sorted like counts, the
+// number of identities holding r only through grants that each criterion matches: they are
+// out of r's scope for counting, so they leave n and every support.
+func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supportCache) roleResult {
+	snap, sc, mr := s.snap, s.sc, s.sc.mr
+	s.hs = s.hs[:0]
+	for _, i := range snap.Holders(int(r)) {
+		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+			s.hs = append(s.hs, i)
+		}
+	}
+	hn := int64(len(s.hs))
+	n := sc.n - s.eff.neutralInScope(sc.bits, r)
+	res := roleResult{n: n, fn: hn, tn: n - hn}
+	if hn == 0 {
+		res.reason = "no holders in scope"
+		return res
+	}
+	// Useful candidates, in criterion order (counts arrive sorted), in a buffer reused
+	// across roles (rules copy what they keep).
+	cs := s.cs[:0]
+	var best *kernels.Count
+	var bestSup int32
+	nk := 0
+	for k := range counts {
+		c := &counts[k]
+		sup, _ := supports.get(&c.C)
+		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
+			nk++
+		}
+		if nk < len(neutral) && neutral[nk].C == c.C {
+			sup -= neutral[nk].TP
+		}
+		fp := sup - c.TP
+		if int(sup) >= mr.MinIdentities && 100*float64(fp)/float64(sup) <= mr.FalsePositiveMax {
+			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
+			continue
+		}
+		// Best rejected criterion, for the reason: highest tp/support, then tp.
+		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
+			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
+			best, bestSup = c, sup
+		}
+	}
+	s.cs = cs[:0] // keep the grown buffer for the next role
+	res.candidates = len(cs)
+	if len(cs) == 0 {
+		res.reason = fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
+		if best != nil {
+			res.reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(snap, best.C), best.TP, bestSup)
+		} else {
+			res.reason += fmt.Sprintf(" (no criterion matches %d or more holders)", sc.minTP)
+		}
+		return res
+	}
+	bd := &bounds{n: n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
+	var ch choice
+	if len(cs) == 1 {
+		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
+		ch = choice{exact: true, bestPrec: prec}
+		if ok {
+			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
+		}
+	} else {
+		greedyPruned := len(cs) > materializeLimit
+		cs = pruneSpecializations(cs, greedyPruned)
+		if greedyPruned {
+			cs = capCandidates(cs, len(s.hs))
+		}
+		s.materialize(cs, s.eff.Neutral(r))
+		cs = prune(cs)
+		if len(cs) <= exactLimit {
+			ch = selectExact(cs, bd)
+			// The search was exhaustive, but over a set pruned for the greedy: not a proof.
+			ch.exact = !greedyPruned
+		} else {
+			ch = selectGreedy(cs, bd)
+		}
+	}
+	res.exact = ch.exact
+	if ch.idx == nil {
+		res.reason = fmt.Sprintf("best set reaches precision %.2f%% < %s%%", ch.bestPrec, pct(mr.PrecisionMin))
+		return res
+	}
+	res.tp, res.fp = ch.tp, ch.fp
+	res.fn = hn - ch.tp
+	res.tn = n - res.tp - res.fp - res.fn
+	roleID := snap.Roles.IDs[r]
+	for _, j := range ch.idx {
+		c := &cs[j]
+		res.rules = append(res.rules, Rule{
+			ID:         RuleID(snap, roleID, c.c),
+			Role:       r,
+			Criterion:  c.c,
+			Type:       mr.RuleType,
+			Policy:     mr.RulePolicy,
+			EntityType: mr.EntityType,
+			MiningRule: mr.Index,
+			Priority:   mr.Priority,
+			Support:    c.sup,
+			TP:         c.tp,
+			FP:         c.fp(),
+		})
+	}
+	return res
+}
+
+// materializeLimit is the most candidates kept whole before selection; beyond it the
+// role is surely greedy, and specializations that explain fewer holders than one of their
+// generalizations are dropped first (see pruneSpecializations).
+const materializeLimit = 32
+
+// pruneSpecializations drops candidates using only counts. A specialization A of a useful
+// candidate B (B's terms a proper subset of A's) matches a subset of B's identities; when
+// it has B's tp and fp it matches exactly B's identities with more terms, so it is
+// dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
+// explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
+// is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
+func pruneSpecializations(cs []cand, forGreedy bool) []cand {
+	// Index the candidates that can be generalizations (all but the longest), with packed
+	// keys where possible.
+	maxN := uint8(0)
+	for k := range cs {
+		maxN = max(maxN, cs[k].c.N)
+	}
+	small := map[uint64]int{}
+	large := map[kernels.Criterion]int{}
+	for k := range cs {
+		if cs[k].c.N == maxN {
+			continue
+		}
+		if key, ok := pack(&cs[k].c); ok {
+			small[key] = k
+		} else {
+			large[cs[k].c] = k
+		}
+	}
+	find := func(g kernels.Criterion) (int, bool) {
+		if key, ok := pack(&g); ok {
+			j, found := small[key]
+			return j, found
+		}
+		j, found := large[g]
+		return j, found
+	}
+	keep := cs[:0:0]
+	for k := range cs {
+		a := &cs[k]
+		drop := false
+		n := int(a.c.N)
+		for mask := 1; mask < (1<<n)-1 && !drop; mask++ {
+			var g kernels.Criterion
+			for t := 0; t < n; t++ {
+				if mask&(1<<t) != 0 {
+					g.T[g.N] = a.c.T[t]
+					g.N++
+				}
+			}
+			j, ok := find(g)
+			if !ok {
+				continue
+			}
+			b := &cs[j]
+			if b.tp == a.tp && b.fp() == a.fp() {
+				drop = true
+			} else if forGreedy && b.tp > a.tp {
+				drop = true
+			}
+		}
+		if !drop {
+			keep = append(keep, *a)
+		}
+	}
+	return keep
+}
+
+// greedyBitsetBudget bounds the holder bitsets materialized for one role in greedy mode.
+const greedyBitsetBudget = 64 << 20
+
+// capCandidates keeps, for the greedy, the candidates explaining the most holders (ties in
+// criterion order) when their holder bitsets would exceed greedyBitsetBudget. A
+// company-wide role held by 800k identities can have tens of thousands of useful
+// criteria matching a handful of identities each (a manager's reports); the greedy picks
+// by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
+func capCandidates(cs []cand, holders int) []cand {
+	per := ((holders + 63) / 64) * 8
+	limit := max(64, greedyBitsetBudget/max(per, 1))
+	if len(cs) <= limit {
+		return cs
+	}
+	idx := make([]int, len(cs))
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case cs[a].tp > cs[b].tp:
+			return -1
+		case cs[a].tp < cs[b].tp:
+			return 1
+		}
+		return 0
+	})
+	idx = idx[:limit]
+	slices.Sort(idx)
+	out := make([]cand, 0, limit)
+	for _, k := range idx {
+		out = append(out, cs[k])
+	}
+	return out
+}
+
+// materialize fills each candidate's holder bitset (over the role's in-scope holders) and
+// false-positive bitset (over the union of the candidates' false positives), with one scan
+// of the posting list of each candidate's rarest term.
+func (s *selector) materialize(cs []cand, neutral []int32) {
+	snap, ix := s.snap, s.sc.ix
+	words := (len(s.hs) + 63) / 64
+	for h, i := range s.hs {
+		s.loc[i] = int32(h)
+	}
+	for _, i := range neutral {
+		s.loc[i] = -2 // neither a holder nor a false positive
+	}
+	s.fpID = s.fpID[:0]
+	fpOff := make([]int, len(cs)+1)
+	for k := range cs {
+		c := &cs[k]
+		c.hold = make([]uint64, words)
+		needFP := c.fp() > 0
+		for _, i := range ix.posting(ix.rarest(&c.c)) {
+			if !matchesCriterion(snap, &c.c, int(i)) {
+				continue
+			}
+			if h := s.loc[i]; h >= 0 {
+				c.hold[h>>6] |= 1 << (uint32(h) & 63)
+			} else if needFP && h == -1 {
+				s.fpID = append(s.fpID, i)
+			}
+		}
+		fpOff[k+1] = len(s.fpID)
+	}
+	for _, i := range s.hs {
+		s.loc[i] = -1
+	}
+	for _, i := range neutral {
+		s.loc[i] = -1
+	}
+	universe := slices.Clone(s.fpID)
+	slices.Sort(universe)
+	universe = slices.Compact(universe)
+	fwords := (len(universe) + 63) / 64
+	for k := range cs {
+		c := &cs[k]
+		c.fpb = make([]uint64, fwords)
+		for _, i := range s.fpID[fpOff[k]:fpOff[k+1]] {
+			u, _ := slices.BinarySearch(universe, i)
+			c.fpb[u>>6] |= 1 << (uint(u) & 63)
+		}
+	}
+}
+
+// neutralCounts counts, for each role of a batch with neutral holders, the neutral
+// in-scope identities each criterion matches (sorted like Cooccur's counts); nil entries
+// for the others, and nil without grants.
+func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([][]kernels.Count, error) {
+	if e.eff == nil || len(q.Dims) == 0 {
+		return make([][]kernels.Count, len(batch)), nil
+	}
+	pos := map[int32]int{}
+	var roles []int32
+	for k, r := range batch {
+		if len(e.eff.Neutral(r)) > 0 {
+			pos[r] = k
+			roles = append(roles, r)
+		}
+	}
+	out := make([][]kernels.Count, len(batch))
+	if len(roles) == 0 {
+		return out, nil
+	}
+	q.MinTP = 1
+	var mu sync.Mutex
+	err := e.opts.Backend.Cooccur(ctx, e.nmat, q, roles, func(r int32, cs []kernels.Count) error {
+		cp := slices.Clone(cs)
+		mu.Lock()
+		out[pos[r]] = cp
+		mu.Unlock()
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,310 @@
+package mining
+
+import (
+	"math/bits"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// exactLimit is the most useful candidates (after dominance pruning) for which the
+// selection enumerates every subset. DESIGN.md section 5 requires exactness up to 12
+// useful candidates before pruning; pruning only removes candidates that cannot be in the
+// optimum, so exactness is kept, and a little more headroom is cheap (2^14 subsets).
+const exactLimit = 14
+
+// pruneLimit bounds the quadratic dominance check.
+const pruneLimit = 400
+
+// cand is a useful candidate with its match sets, local to one role: hold is a bitset over
+// the role's in-scope holders, fpb a bitset over the union of all candidates' false
+// positives (the role's "false-positive universe").
+type cand struct {
+	c       kernels.Criterion
+	tp, sup int64
+	hold    []uint64
+	fpb     []uint64
+}
+
+func (c *cand) fp() int64 { return c.sup - c.tp }
+
+// bounds are a mining rule's role-level bounds, in the spec's units.
+type bounds struct {
+	n         int64 // |U|
+	holders   int64 // |H|
+	precision float64
+	fpMax     float64
+}
+
+// valid reports whether a rule set with tp/fp meets the role-level bounds, and returns its
+// precision percentage.
+func (b *bounds) valid(tp, fp int64) (bool, float64) {
+	fn := b.holders - tp
+	tn := b.n - tp - fp - fn
+	prec := 100 * float64(tp+tn) / float64(b.n)
+	fpPct := 100 * float64(fp) / float64(tp+fp)
+	return fpPct <= b.fpMax && prec >= b.precision, prec
+}
+
+// choice is the outcome of selection: chosen candidate indices (ascending, i.e. in rule
+// order), totals, and the best precision seen when nothing was valid.
+type choice struct {
+	idx      []int
+	tp, fp   int64
+	exact    bool
+	bestPrec float64
+}
+
+func orCount(dst, a, b []uint64) int64 {
+	var n int
+	for k := range dst {
+		dst[k] = a[k] | b[k]
+		n += bits.OnesCount64(dst[k])
+	}
+	return int64(n)
+}
+
+func count(a []uint64) int64 {
+	var n int
+	for _, w := range a {
+		n += bits.OnesCount64(w)
+	}
+	return int64(n)
+}
+
+func andNotCount(a, b []uint64) int64 {
+	var n int
+	for k := range a {
+		n += bits.OnesCount64(a[k] &^ b[k])
+	}
+	return int64(n)
+}
+
+func subset(a, b []uint64) bool {
+	for k := range a {
+		if a[k]&^b[k] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// prune removes candidates that cannot belong to the optimal set: A is dominated by B when
+// B explains every holder A explains, has no false positive A lacks, and B has fewer terms
+// or as many and sorts first. Swapping A for B in any set never makes it worse by the
+// selection order, so the optimum never contains A. cs is sorted by criterion; the result
+// keeps that order.
+func prune(cs []cand) []cand {
+	if len(cs) <= 1 || len(cs) > pruneLimit {
+		return cs
+	}
+	keep := cs[:0:0]
+	for a := range cs {
+		dominated := false
+		for b := range cs {
+			if a == b || cs[b].tp < cs[a].tp || cs[b].fp() > cs[a].fp() {
+				continue
+			}
+			if cs[b].c.N > cs[a].c.N || (cs[b].c.N == cs[a].c.N && b > a) {
+				continue
+			}
+			if subset(cs[a].hold, cs[b].hold) && subset(cs[b].fpb, cs[a].fpb) {
+				dominated = true
+				break
+			}
+		}
+		if !dominated {
+			keep = append(keep, cs[a])
+		}
+	}
+	return keep
+}
+
+// better reports whether a set (tp, fp, rules, terms, idx) beats the best so far by the
+// order of DESIGN.md section 5.
+func better(tp, fp int64, rules, terms int, idx []int, b *choice, bTerms int) bool {
+	if b.idx == nil {
+		return true
+	}
+	switch {
+	case tp != b.tp:
+		return tp > b.tp
+	case fp != b.fp:
+		return fp < b.fp
+	case rules != len(b.idx):
+		return rules < len(b.idx)
+	case terms != bTerms:
+		return terms < bTerms
+	}
+	return slices.Compare(idx, b.idx) < 0
+}
+
+// selectExact enumerates every non-empty subset of cs (depth first, each subset once as an
+// increasing index list) and keeps the best valid one.
+func selectExact(cs []cand, bd *bounds) choice {
+	best := choice{exact: true, bestPrec: -1}
+	bestTerms := 0
+	hw, fw := len(cs[0].hold), len(cs[0].fpb)
+	holdAt := make([][]uint64, len(cs)+1)
+	fpAt := make([][]uint64, len(cs)+1)
+	for k := range holdAt {
+		holdAt[k] = make([]uint64, hw)
+		fpAt[k] = make([]uint64, fw)
+	}
+	idx := make([]int, 0, len(cs))
+	var rec func(from, depth, terms int)
+	rec = func(from, depth, terms int) {
+		for j := from; j < len(cs); j++ {
+			tp := orCount(holdAt[depth+1], holdAt[depth], cs[j].hold)
+			fp := orCount(fpAt[depth+1], fpAt[depth], cs[j].fpb)
+			idx = append(idx, j)
+			t := terms + int(cs[j].c.N)
+			ok, prec := bd.valid(tp, fp)
+			if 100*float64(fp)/float64(tp+fp) <= bd.fpMax && prec > best.bestPrec {
+				best.bestPrec = prec
+			}
+			if ok && better(tp, fp, len(idx), t, idx, &best, bestTerms) {
+				best.idx = append(best.idx[:0], idx...)
+				best.tp, best.fp, bestTerms = tp, fp, t
+			}
+			rec(j+1, depth+1, t)
+			idx = idx[:len(idx)-1]
+		}
+	}
+	rec(0, 0, 0)
+	if best.idx != nil {
+		best.idx = slices.Clone(best.idx)
+	}
+	return best
+}
+
+// selectGreedy approximates the same order for roles with too many candidates:
+//  1. coverage: repeatedly add the candidate explaining the most holders not yet explained
+//     (ties: fewest new false positives, fewest terms, criterion order) while the role's
+//     false-positive share stays within bound, until no candidate adds a holder;
+//  2. redundancy: drop any rule whose removal keeps every explained holder (it can only
+//     lower false positives and the rule count);
+//  3. swaps: replace a rule by an unused candidate that explains every holder only that rule
+//     explains while adding fewer false positives (or as many with fewer terms), until no
+//     swap helps (at most a few passes).
+func selectGreedy(cs []cand, bd *bounds) choice {
+	hw, fw := len(cs[0].hold), len(cs[0].fpb)
+	covH := make([]uint64, hw)
+	covF := make([]uint64, fw)
+	used := make([]bool, len(cs))
+	var chosen []int
+	var tp, fp int64
+	for {
+		bestJ := -1
+		var bGain, bNewFP int64
+		for j := range cs {
+			if used[j] {
+				continue
+			}
+			gain := andNotCount(cs[j].hold, covH)
+			if gain == 0 {
+				continue
+			}
+			newFP := andNotCount(cs[j].fpb, covF)
+			if 100*float64(fp+newFP)/float64(tp+gain+fp+newFP) > bd.fpMax {
+				continue
+			}
+			if bestJ < 0 || gain > bGain || (gain == bGain && (newFP < bNewFP ||
+				(newFP == bNewFP && cs[j].c.N < cs[bestJ].c.N))) {
+				bestJ, bGain, bNewFP = j, gain, newFP
+			}
+		}
+		if bestJ < 0 {
+			break
+		}
+		used[bestJ] = true
+		chosen = append(chosen, bestJ)
+		for k := range covH {
+			covH[k] |= cs[bestJ].hold[k]
+		}
+		for k := range covF {
+			covF[k] |= cs[bestJ].fpb[k]
+		}
+		tp += bGain
+		fp += bNewFP
+	}
+	if len(chosen) == 0 {
+		return choice{bestPrec: -1}
+	}
+	others := func(skip int, h, f []uint64) {
+		clear(h)
+		clear(f)
+		for _, j := range chosen {
+			if j == skip {
+				continue
+			}
+			for k := range h {
+				h[k] |= cs[j].hold[k]
+			}
+			for k := range f {
+				f[k] |= cs[j].fpb[k]
+			}
+		}
+	}
+	oh := make([]uint64, hw)
+	of := make([]uint64, fw)
+	// Redundancy: newest first.
+	for k := len(chosen) - 1; k >= 0 && len(chosen) > 1; k-- {
+		j := chosen[k]
+		others(j, oh, of)
+		if andNotCount(cs[j].hold, oh) == 0 {
+			chosen = slices.Delete(chosen, k, k+1)
+			used[j] = false
+		}
+	}
+	// Swaps.
+	tmp := make([]uint64, fw)
+	for pass := 0; pass < 3; pass++ {
+		improved := false
+		for k, j := range chosen {
+			others(j, oh, of)
+			curFP := orCount(tmp, of, cs[j].fpb)
+			for a := range cs {
+				if used[a] || !subsetAndNot(cs[j].hold, oh, cs[a].hold) {
+					continue
+				}
+				newFP := orCount(tmp, of, cs[a].fpb)
+				if newFP < curFP || (newFP == curFP && cs[a].c.N < cs[j].c.N) {
+					used[j], used[a] = false, true
+					chosen[k], j, curFP = a, a, newFP
+					improved = true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	slices.Sort(chosen)
+	clear(covH)
+	clear(covF)
+	for _, j := range chosen {
+		for k := range covH {
+			covH[k] |= cs[j].hold[k]
+		}
+		for k := range covF {
+			covF[k] |= cs[j].fpb[k]
+		}
+	}
+	tp, fp = count(covH), count(covF)
+	ok, prec := bd.valid(tp, fp)
+	if !ok {
+		return choice{bestPrec: prec}
+	}
+	return choice{idx: chosen, tp: tp, fp: fp, bestPrec: prec}
+}
+
+// subsetAndNot reports whether a &^ b is a subset of c.
+func subsetAndNot(a, b, c []uint64) bool {
+	for k := range a {
+		if (a[k]&^b[k])&^c[k] != 0 {
+			return false
+		}
+	}
+	return true
+}

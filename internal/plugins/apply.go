@@ -1,0 +1,396 @@
+package plugins
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Output limits (ABI.md): values per identity and attribute, and bytes per value.
+const (
+	maxValuesPerAttr = 1024
+	maxValueBytes    = 1024
+)
+
+// Apply runs the plugins in order over every identity of snap and adds their outputs as
+// dimensions. A later plugin may read the outputs of an earlier one. On error snap may
+// already hold the outputs of earlier plugins; the caller must not write a model.
+func Apply(ctx context.Context, snap *columnar.Snapshot, ps []*Plugin) error {
+	for _, p := range ps {
+		t := time.Now()
+		dims, err := p.Derive(ctx, snap)
+		if err != nil {
+			return err
+		}
+		for _, d := range dims {
+			if err := snap.AddDimension(d); err != nil {
+				return uerr.New("plugin %s (%s): output %w", p.name, p.spec.Origin, err)
+			}
+		}
+		p.h.log.Info("plugin applied", "plugin", p.name, "version", p.manifest.Version,
+			"identities", snap.NumIdentities(), "outputs", strings.Join(p.manifest.Outputs, ","),
+			"seconds", time.Since(t).Seconds())
+	}
+	return nil
+}
+
+// inputCol reads one input attribute of an identity.
+type inputCol struct {
+	ids bool // identity_id
+	dim *columnar.Dimension
+}
+
+// batchOut is the decoded output of one batch: per output attribute, CSR offsets over the
+// batch's rows and the values.
+type batchOut struct {
+	off  [][]int32
+	vals [][]string
+}
+
+// Derive runs the plugin over every identity of snap, in batches spread over the host's
+// workers, and returns one dimension per declared output. It does not change snap.
+func (p *Plugin) Derive(ctx context.Context, snap *columnar.Snapshot) ([]columnar.Dimension, error) {
+	cols := make([]inputCol, len(p.manifest.Inputs))
+	for k, name := range p.manifest.Inputs {
+		switch d := snap.DimIndex(name); {
+		case name == "identity_id":
+			cols[k].ids = true
+		case d >= 0:
+			cols[k].dim = &snap.Dims[d]
+		default:
+			names := []string{"identity_id"}
+			for _, d := range snap.Dims {
+				names = append(names, d.Name)
+			}
+			return nil, uerr.New("%s: plugin %s reads attribute %q, which the identities do not have (attributes: %s)",
+				p.spec.Origin, p.name, name, strings.Join(names, ", "))
+		}
+	}
+	for _, o := range p.manifest.Outputs {
+		if o == "identity_id" || snap.DimIndex(o) >= 0 {
+			return nil, uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
+		}
+	}
+	// A plugin is a function of its inputs (ABI.md), so it sees each distinct input tuple
+	// once, in order of first occurrence; tupleRow[t] is that first identity row.
+	rowTuple, tupleRow := distinctInputs(snap, cols)
+	nt := len(tupleRow)
+	rows := p.h.opts.BatchRows
+	nb := (nt + rows - 1) / rows
+	results := make([]batchOut, nb)
+	workers := min(p.h.opts.Workers, max(nb, 1))
+
+	// Workers take batches in order. After a fault in batch f, no batch above f is
+	// started, and the batches below f run to completion, so the fault reported is that
+	// of the first failing batch whatever the scheduling.
+	var (
+		mu     sync.Mutex
+		next   int
+		failed = nb
+		errs   = map[int]error{}
+		wg     sync.WaitGroup
+	)
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= min(nb, failed) || ctx.Err() != nil {
+			return -1
+		}
+		next++
+		return next - 1
+	}
+	fail := func(b int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs[b] = err
+		failed = min(failed, b)
+	}
+	for w := 0; w < workers; w++ {
+		in := p.first
+		p.first = nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if in != nil {
+					in.close(context.Background())
+				}
+			}()
+			var buf []byte
+			for b := take(); b >= 0; b = take() {
+				if in == nil {
+					var err error
+					var m *Manifest
+					if in, err = p.instantiate(ctx); err == nil {
+						if m, err = in.init(ctx, p.spec.Config); err == nil && !sameManifest(m, &p.manifest) {
+							err = p.fault(0, 0, 0, nil, "non-deterministic plugin: a second instance declared a different manifest")
+						}
+					}
+					if err != nil {
+						fail(b, err)
+						return
+					}
+				}
+				lo, hi := b*rows, min(nt, (b+1)*rows)
+				buf = encodeBatch(buf[:0], snap, cols, tupleRow[lo:hi])
+				out, err := in.runBatch(ctx, buf, int(tupleRow[lo]), int(tupleRow[hi-1])+1, hi-lo, snap.IdentityIDs)
+				if err != nil {
+					fail(b, err)
+					in.close(context.Background()) // an instance is discarded after a fault
+					in = nil
+					return
+				}
+				results[b] = out
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if failed < nb {
+		return nil, errs[failed]
+	}
+	dims := make([]columnar.Dimension, len(p.manifest.Outputs))
+	for k, name := range p.manifest.Outputs {
+		dims[k] = buildDimension(name, rowTuple, results, k)
+	}
+	return dims, nil
+}
+
+// encodeBatch appends the input batch of the given identity rows in the wire format of
+// ABI.md.
+func encodeBatch(b []byte, snap *columnar.Snapshot, cols []inputCol, rows []int32) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(rows)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(cols)))
+	str := func(s string) {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	for _, i := range rows {
+		for _, c := range cols {
+			switch {
+			case c.ids:
+				b = binary.LittleEndian.AppendUint32(b, 1)
+				str(snap.IdentityIDs[i])
+			case c.dim.Codes[i] < 0:
+				b = binary.LittleEndian.AppendUint32(b, 0)
+			default:
+				d := c.dim
+				var extra []int32
+				if d.MultiOff != nil {
+					extra = d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]]
+				}
+				b = binary.LittleEndian.AppendUint32(b, uint32(1+len(extra)))
+				str(d.Values[d.Codes[i]])
+				for _, x := range extra {
+					str(d.Values[x])
+				}
+			}
+		}
+	}
+	return b
+}
+
+// runBatch sends one batch of count rows, whose identities span rows [lo, hi), and decodes
+// and validates the plugin's answer.
+func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count int, ids []string) (batchOut, error) {
+	in.lo, in.hi, in.count, in.ids = lo, hi, count, ids
+	defer func() { in.lo, in.hi, in.count, in.ids = 0, 0, 0, nil }()
+	ptr, err := in.put(ctx, batch)
+	if err != nil {
+		return batchOut{}, err
+	}
+	st, err := in.call(ctx, in.batchFn, uint64(ptr), uint64(len(batch)))
+	if err != nil {
+		return batchOut{}, err
+	}
+	res, err := in.resultBytes(ctx)
+	if err != nil {
+		return batchOut{}, err
+	}
+	if int32(st) != 0 {
+		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+printable(res))
+	}
+	out, err := decodeOutput(res, count, in.p.manifest.Outputs)
+	if err != nil {
+		return batchOut{}, in.p.fault(lo, hi, count, ids, "malformed output: "+err.Error())
+	}
+	return out, nil
+}
+
+// decodeOutput parses and validates an output batch of rows rows. Values are copied out of
+// guest memory; repeated values share one string.
+func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
+	u32 := func(what string) (uint32, error) {
+		if len(b) < 4 {
+			return 0, fmt.Errorf("batch ends early, expected %s", what)
+		}
+		v := binary.LittleEndian.Uint32(b)
+		b = b[4:]
+		return v, nil
+	}
+	r, err := u32("the row count")
+	if err != nil {
+		return batchOut{}, err
+	}
+	a, err := u32("the attribute count")
+	if err != nil {
+		return batchOut{}, err
+	}
+	if int(r) != rows || int(a) != len(outputs) {
+		return batchOut{}, fmt.Errorf("header says %d rows x %d attributes, expected %d x %d", r, a, rows, len(outputs))
+	}
+	out := batchOut{off: make([][]int32, len(outputs)), vals: make([][]string, len(outputs))}
+	for k := range outputs {
+		out.off[k] = make([]int32, 1, rows+1)
+	}
+	intern := map[string]string{}
+	for i := 0; i < rows; i++ {
+		for k, name := range outputs {
+			cnt, err := u32(fmt.Sprintf("the value count of row %d, attribute %s", i+1, name))
+			if err != nil {
+				return batchOut{}, err
+			}
+			if cnt > maxValuesPerAttr {
+				return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: %d values, at most %d allowed", i+1, name, cnt, maxValuesPerAttr)
+			}
+			for j := uint32(0); j < cnt; j++ {
+				n, err := u32(fmt.Sprintf("a value length in row %d, attribute %s", i+1, name))
+				if err != nil {
+					return batchOut{}, err
+				}
+				switch {
+				case n == 0:
+					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: empty value (send no value instead)", i+1, name)
+				case n > maxValueBytes:
+					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value of %d bytes, at most %d allowed", i+1, name, n, maxValueBytes)
+				case int(n) > len(b):
+					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value of %d bytes runs past the end of the batch", i+1, name, n)
+				}
+				v := b[:n]
+				b = b[n:]
+				if !utf8.Valid(v) {
+					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value %q is not valid UTF-8", i+1, name, v)
+				}
+				s, ok := intern[string(v)]
+				if !ok {
+					s = string(v)
+					intern[s] = s
+				}
+				out.vals[k] = append(out.vals[k], s)
+			}
+			out.off[k] = append(out.off[k], int32(len(out.vals[k])))
+		}
+	}
+	if len(b) != 0 {
+		return batchOut{}, fmt.Errorf("%d bytes after the last row", len(b))
+	}
+	return out, nil
+}
+
+// distinctInputs numbers the distinct input tuples of the identities in order of first
+// occurrence: rowTuple[i] is identity i's tuple, tupleRow[t] the first identity with tuple
+// t. With identity_id among the inputs every identity is its own tuple.
+func distinctInputs(snap *columnar.Snapshot, cols []inputCol) (rowTuple, tupleRow []int32) {
+	n := snap.NumIdentities()
+	rowTuple = make([]int32, n)
+	for _, c := range cols {
+		if c.ids {
+			tupleRow = make([]int32, n)
+			for i := range rowTuple {
+				rowTuple[i], tupleRow[i] = int32(i), int32(i)
+			}
+			return rowTuple, tupleRow
+		}
+	}
+	seen := map[string]int32{}
+	var key []byte
+	for i := 0; i < n; i++ {
+		key = key[:0]
+		for _, c := range cols {
+			d := c.dim
+			key = binary.LittleEndian.AppendUint32(key, uint32(d.Codes[i]))
+			if d.MultiOff != nil {
+				for _, x := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
+					key = binary.LittleEndian.AppendUint32(key, uint32(x))
+				}
+			}
+			key = binary.LittleEndian.AppendUint32(key, 0xFFFFFFFE) // end of attribute
+		}
+		t, ok := seen[string(key)]
+		if !ok {
+			t = int32(len(tupleRow))
+			seen[string(key)] = t
+			tupleRow = append(tupleRow, int32(i))
+		}
+		rowTuple[i] = t
+	}
+	return rowTuple, tupleRow
+}
+
+// buildDimension assembles output attribute k of every batch (one entry per distinct input
+// tuple) into a dimension over the identities, with a sorted dictionary; an identity's
+// values are deduplicated and sorted, the smallest in Codes and the others in the Multi
+// CSR.
+func buildDimension(name string, rowTuple []int32, results []batchOut, k int) columnar.Dimension {
+	set := map[string]int32{}
+	for _, r := range results {
+		for _, v := range r.vals[k] {
+			set[v] = 0
+		}
+	}
+	values := make([]string, 0, len(set))
+	for v := range set {
+		values = append(values, v)
+	}
+	sort.Strings(values)
+	for c, v := range values {
+		set[v] = int32(c)
+	}
+	// Per tuple: sorted distinct codes, as CSR.
+	tOff := []int32{0}
+	var tCodes []int32
+	for _, r := range results {
+		off, vals := r.off[k], r.vals[k]
+		for row := 0; row+1 < len(off); row++ {
+			start := len(tCodes)
+			for _, v := range vals[off[row]:off[row+1]] {
+				tCodes = append(tCodes, set[v])
+			}
+			slices.Sort(tCodes[start:])
+			tCodes = append(tCodes[:start], slices.Compact(tCodes[start:])...)
+			tOff = append(tOff, int32(len(tCodes)))
+		}
+	}
+	n := len(rowTuple)
+	d := columnar.Dimension{Name: name, Values: values, Codes: make([]int32, n)}
+	multiOff := make([]int32, 1, n+1)
+	var multi []int32
+	for i, t := range rowTuple {
+		codes := tCodes[tOff[t]:tOff[t+1]]
+		d.Codes[i] = -1
+		if len(codes) > 0 {
+			d.Codes[i] = codes[0]
+			multi = append(multi, codes[1:]...)
+		}
+		multiOff = append(multiOff, int32(len(multi)))
+	}
+	if len(multi) > 0 {
+		d.MultiOff, d.MultiCodes = multiOff, multi
+	}
+	return d
+}
+
+func sameManifest(a, b *Manifest) bool {
+	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Inputs, b.Inputs) && slices.Equal(a.Outputs, b.Outputs)
+}

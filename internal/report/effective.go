@@ -1,0 +1,206 @@
+package report
+
+import (
+	"context"
+	"io"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// Effective carries a run's effective privilege (docs/effective-privilege.md) to the
+// writers. With it, and a snapshot with a Universe, assignments.parquet has one row per
+// effective pair and summary.json its systems and effective totals.
+type Effective struct {
+	// Eff is nil when the data has no role grants (every pair is direct).
+	Eff   *mining.Effective
+	Class *mining.EffectiveClassification
+}
+
+// effectiveRow is one row of assignments.parquet for data with accounts or grants.
+type effectiveRow struct {
+	IdentityID string `parquet:"identity_id,dict"`
+	RoleID     string `parquet:"role_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Status     string `parquet:"status,dict"`
+	RuleID     string `parquet:"rule_id,optional,dict"`
+	System     string `parquet:"system,optional,dict"`
+	AccountID  string `parquet:"account_id,optional,dict"`
+	Inherited  bool   `parquet:"inherited"`
+	Via        string `parquet:"via,optional,dict"`
+	Redundant  bool   `parquet:"redundant"`
+	// Hidden: inherited, and unexplained although the role has rules.
+	Hidden bool `parquet:"hidden"`
+}
+
+// pairView is one effective pair with what the outputs say about it.
+type pairView struct {
+	ident            int
+	role             int32
+	rule             int32 // -1: unexplained
+	system           int32 // index into systemNames, -1: none
+	account          string
+	source           int32 // inherited: the directly held role the chain starts at; -1 direct
+	inherited, redun bool
+	hidden           bool
+}
+
+// pairWalker visits every effective pair of a snapshot in output order (identities in
+// order, roles ascending), with each pair's system. A direct pair's system is that of the
+// account granting it, else the role's application. An inherited pair's is the
+// application of the nearest role on its chain, walking back from the role itself, that
+// has one; else the system of the direct pair the chain starts at.
+type pairWalker struct {
+	snap        *columnar.Snapshot
+	cls         *mining.Classification
+	eff         *Effective
+	systemNames []string
+	systemOf    map[string]int32
+}
+
+func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalker {
+	w := &pairWalker{snap: snap, cls: cls, eff: eff, systemOf: map[string]int32{}}
+	add := func(s string) {
+		if _, ok := w.systemOf[s]; !ok && s != "" {
+			w.systemOf[s] = int32(len(w.systemNames))
+			w.systemNames = append(w.systemNames, s)
+		}
+	}
+	if u := snap.Universe; u != nil && u.Accounts != nil {
+		for _, s := range u.Accounts.Systems {
+			add(s)
+		}
+	}
+	for _, a := range snap.Roles.Application {
+		add(a)
+	}
+	for _, o := range snap.Orphans {
+		add(o.System)
+	}
+	return w
+}
+
+// directView describes identity i's direct pair at CSR position k.
+func (w *pairWalker) directView(i int, k int64) pairView {
+	snap := w.snap
+	r := snap.IdentIdx[k]
+	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, source: -1}
+	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
+		a := u.Accounts
+		x := u.PairAccount[k]
+		v.system = w.systemOf[a.Systems[a.System[x]]]
+		v.account = a.ID[x]
+	} else if app := snap.Roles.Application[r]; app != "" {
+		v.system = w.systemOf[app]
+	}
+	return v
+}
+
+// each calls fn for every effective pair of identity i.
+func (w *pairWalker) each(i int, fn func(v *pairView)) {
+	snap := w.snap
+	lo, hi := snap.IdentOff[i], snap.IdentOff[i+1]
+	if w.eff == nil || w.eff.Eff == nil {
+		for k := lo; k < hi; k++ {
+			v := w.directView(i, k)
+			fn(&v)
+		}
+		return
+	}
+	p, ec := w.eff.Eff.Pairs, w.eff.Class
+	plo, phi := p.Of(i)
+	d := lo // the direct pairs appear in p in the same (ascending) order
+	for k := plo; k < phi; k++ {
+		var v pairView
+		if p.Kind[k] == effective.Inherited {
+			v = pairView{ident: i, role: p.Role[k], system: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
+			v.system = w.inheritedSystem(i, v.source, v.role)
+		} else {
+			v = w.directView(i, d)
+			v.redun = p.Kind[k] == effective.Redundant
+			d++
+		}
+		v.rule = ec.RuleOf[k]
+		fn(&v)
+	}
+}
+
+// inheritedSystem returns the system of identity i's inherited pair of role r, whose
+// chain starts at the directly held role source.
+func (w *pairWalker) inheritedSystem(i int, source, r int32) int32 {
+	snap := w.snap
+	chain := w.eff.Eff.Closure.Via(source, r)
+	for k := len(chain) - 1; k > 0; k-- {
+		if app := snap.Roles.Application[chain[k]]; app != "" {
+			return w.systemOf[app]
+		}
+	}
+	roles := snap.RolesOf(i)
+	p, _ := slices.BinarySearch(roles, source)
+	return w.directView(i, snap.IdentOff[i]+int64(p)).system
+}
+
+// writeEffectiveAssignments writes assignments.parquet with one row per effective pair,
+// then the orphans (with their accounts).
+func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string) error {
+	pw := parquet.NewGenericWriter[effectiveRow](out, parquetOptions(version, parquet.MaxRowsPerRowGroup(rowGroupRows))...)
+	w := newPairWalker(snap, cls, eff)
+	kd := &snap.Dims[snap.KindDim]
+	buf := make([]effectiveRow, 0, chunkRows)
+	flush := func() error {
+		if _, err := pw.Write(buf); err != nil {
+			return err
+		}
+		clear(buf)
+		buf = buf[:0]
+		return ctx.Err()
+	}
+	for i := range snap.IdentityIDs {
+		var err error
+		w.each(i, func(v *pairView) {
+			row := effectiveRow{
+				IdentityID: snap.IdentityIDs[i],
+				RoleID:     snap.Roles.IDs[v.role],
+				Kind:       kd.Values[kd.Codes[i]],
+				Status:     statusUnexplained,
+				AccountID:  v.account,
+				Inherited:  v.inherited,
+				Redundant:  v.redun,
+				Hidden:     v.hidden,
+			}
+			if v.rule >= 0 {
+				row.Status, row.RuleID = statusExplained, m.Rules[v.rule].ID
+			}
+			if v.system >= 0 {
+				row.System = w.systemNames[v.system]
+			}
+			if v.inherited {
+				row.Via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
+			}
+			buf = append(buf, row)
+			if len(buf) == cap(buf) && err == nil {
+				err = flush()
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, o := range snap.Orphans {
+		buf = append(buf, effectiveRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role], Status: statusOrphan,
+			System: o.System, AccountID: o.AccountID})
+		if len(buf) == cap(buf) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return pw.Close()
+}

@@ -1,0 +1,74 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/safecsv"
+)
+
+// effectiveReviewRow is one unexplained effective pair of review.csv for data with
+// accounts or grants.
+type effectiveReviewRow struct {
+	v           pairView
+	validations int
+	nonHuman    bool
+}
+
+// privileged is the validations count from which a role counts as privileged.
+const privileged = 2
+
+// WriteEffectiveReviewCSV writes review.csv for data with accounts or grants: one row per
+// unexplained effective pair, ranked: hidden inherited access on privileged roles (2 or
+// more validations) first, then by validations, non-human identities first, hidden
+// inherited access first, then identity file order and role id. Besides the identity and
+// role it names the pair's system and account, whether it is inherited and through which
+// chain (via), and whether the direct grant is redundant.
+func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
+	pw := newPairWalker(snap, cls, eff)
+	kd := &snap.Dims[snap.KindDim]
+	var rows []effectiveReviewRow
+	for i := range snap.IdentityIDs {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		pw.each(i, func(v *pairView) {
+			if v.rule >= 0 {
+				return
+			}
+			rows = append(rows, effectiveReviewRow{v: *v, validations: int(snap.Roles.Validations[v.role]),
+				nonHuman: kd.Values[kd.Codes[i]] != columnar.HumanKind})
+		})
+	}
+	first := func(r *effectiveReviewRow) bool { return r.v.hidden && r.validations >= privileged }
+	slices.SortStableFunc(rows, func(a, b effectiveReviewRow) int {
+		return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
+			-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
+	})
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "validations",
+		"system", "account_id", "inherited", "via", "hidden_inherited", "redundant"})
+	for k := range rows {
+		r := &rows[k]
+		v := &r.v
+		system, via := "", ""
+		if v.system >= 0 {
+			system = pw.systemNames[v.system]
+		}
+		if v.inherited {
+			via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
+		}
+		cw.Write([]string{strconv.Itoa(k + 1), snap.IdentityIDs[v.ident], kd.Values[kd.Codes[v.ident]],
+			strconv.FormatBool(r.nonHuman), snap.Roles.IDs[v.role], snap.Roles.Category[v.role], strconv.Itoa(r.validations),
+			system, v.account, strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,286 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// noSystem is the systems key of pairs whose system is unknown (no account, no role
+// application).
+const noSystem = "(no system)"
+
+// effectiveSummary is summary.json's "effective" object, present for data with accounts,
+// grants, attributes or owners. Direct counts the direct pairs of known identities (the
+// "assignments" object counts the same); Effective adds the inherited ones.
+type effectiveSummary struct {
+	Direct    pairCounts                `json:"direct"`
+	Effective pairCounts                `json:"effective"`
+	ByKind    map[string]*kindPairs     `json:"by_kind"`
+	Cycles    [][]string                `json:"grant_cycles"`
+	Grants    int64                     `json:"role_grants"`
+	Owners    int64                     `json:"identities_with_owner"`
+	Findings  columnar.UniverseFindings `json:"findings"`
+	// HiddenByGrant groups the hidden inherited pairs by the grant that hands the role
+	// out (the last link of their via chain), most identities first.
+	HiddenByGrant []hiddenGrant `json:"hidden_by_grant"`
+}
+
+// hiddenGrant is one grant edge handing out access its role's rules do not explain.
+type hiddenGrant struct {
+	Grant       string           `json:"grant"`
+	Role        string           `json:"role_id"`
+	Validations int              `json:"validations"`
+	Identities  int64            `json:"identities"`
+	ByKind      map[string]int64 `json:"by_kind"`
+}
+
+// pairCounts counts (identity, role) pairs. Inherited pairs are held only through grants;
+// Hidden ones are inherited and unexplained although their role has rules; Redundant ones
+// are direct and also inherited.
+type pairCounts struct {
+	Total       int64 `json:"total"`
+	Explained   int64 `json:"explained"`
+	Unexplained int64 `json:"unexplained"`
+	Inherited   int64 `json:"inherited"`
+	Hidden      int64 `json:"hidden_inherited"`
+	Redundant   int64 `json:"redundant"`
+}
+
+type kindPairs struct {
+	Direct    pairCounts `json:"direct"`
+	Effective pairCounts `json:"effective"`
+}
+
+// systemSummary is one entry of summary.json's "systems", keyed by system name. Pairs
+// count effective pairs attributed to the system (see pairWalker); Orphans count orphan
+// access through the system's accounts.
+type systemSummary struct {
+	Accounts             int64 `json:"accounts"`
+	UncorrelatedAccounts int64 `json:"uncorrelated_accounts"`
+	Assignments          int64 `json:"assignments"`
+	Explained            int64 `json:"explained"`
+	Unexplained          int64 `json:"unexplained"`
+	Inherited            int64 `json:"inherited"`
+	Hidden               int64 `json:"hidden_inherited"`
+	Orphans              int64 `json:"orphans"`
+	// Suggestions are grants the rules would make on the system's roles that the data
+	// lacks; MissingAccounts counts identities without an account in the system although
+	// most of their peers (same kind, department and title, 5 or more) have one.
+	Suggestions     int64 `json:"suggestions"`
+	MissingAccounts int64 `json:"missing_accounts"`
+	// PossiblyIncomplete flags a system whose data may be missing grants or accounts:
+	// suggestions above 10% of its explained pairs, or missing accounts above 5% of its
+	// correlated accounts. Reason says which.
+	PossiblyIncomplete bool   `json:"possibly_incomplete"`
+	Reason             string `json:"incomplete_reason"`
+}
+
+func (c *pairCounts) add(v *pairView) {
+	c.Total++
+	if v.rule >= 0 {
+		c.Explained++
+	} else {
+		c.Unexplained++
+	}
+	if v.inherited {
+		c.Inherited++
+	}
+	if v.hidden {
+		c.Hidden++
+	}
+	if v.redun {
+		c.Redundant++
+	}
+}
+
+// effectiveSummaryOf computes the "effective" and "systems" objects.
+func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) (*effectiveSummary, map[string]*systemSummary) {
+	u := snap.Universe
+	es := &effectiveSummary{ByKind: map[string]*kindPairs{}, Cycles: [][]string{}, Findings: u.Findings, Grants: int64(len(u.Grants))}
+	if es.Findings.UnknownAttributeIdentities == nil {
+		es.Findings.UnknownAttributeIdentities = []string{}
+	}
+	for _, o := range u.Owners {
+		if o != "" {
+			es.Owners++
+		}
+	}
+	if eff.Eff != nil {
+		for _, cy := range eff.Eff.Cycles {
+			ids := make([]string, len(cy))
+			for k, r := range cy {
+				ids[k] = snap.Roles.IDs[r]
+			}
+			es.Cycles = append(es.Cycles, ids)
+		}
+	}
+	systems := map[string]*systemSummary{}
+	sys := func(name string) *systemSummary {
+		if name == "" {
+			name = noSystem
+		}
+		s := systems[name]
+		if s == nil {
+			s = &systemSummary{}
+			systems[name] = s
+		}
+		return s
+	}
+	if a := u.Accounts; a != nil {
+		for k := range a.ID {
+			s := sys(a.Systems[a.System[k]])
+			s.Accounts++
+			if a.IdentityID[k] == "" {
+				s.UncorrelatedAccounts++
+			}
+		}
+	}
+	w := newPairWalker(snap, cls, eff)
+	kd := &snap.Dims[snap.KindDim]
+	for i := range snap.IdentityIDs {
+		kind := kd.Values[kd.Codes[i]]
+		kp := es.ByKind[kind]
+		if kp == nil {
+			kp = &kindPairs{}
+			es.ByKind[kind] = kp
+		}
+		w.each(i, func(v *pairView) {
+			if !v.inherited {
+				es.Direct.add(v)
+				kp.Direct.add(v)
+			}
+			es.Effective.add(v)
+			kp.Effective.add(v)
+			name := ""
+			if v.system >= 0 {
+				name = w.systemNames[v.system]
+			}
+			s := sys(name)
+			s.Assignments++
+			if v.rule >= 0 {
+				s.Explained++
+			} else {
+				s.Unexplained++
+			}
+			if v.inherited {
+				s.Inherited++
+			}
+			if v.hidden {
+				s.Hidden++
+			}
+		})
+	}
+	for _, o := range snap.Orphans {
+		if o.System != "" {
+			sys(o.System).Orphans++
+		}
+	}
+	for _, sg := range cls.Suggestions {
+		if app := snap.Roles.Application[sg.Role]; app != "" {
+			sys(app).Suggestions++
+		}
+	}
+	missingAccounts(snap, sys)
+	for _, s := range systems {
+		flagIncomplete(s)
+	}
+	es.HiddenByGrant = hiddenByGrant(snap, eff)
+	return es, systems
+}
+
+// flagIncomplete sets PossiblyIncomplete and Reason of one system.
+func flagIncomplete(s *systemSummary) {
+	var why []string
+	if s.Suggestions*10 > s.Explained && s.Suggestions > 0 {
+		why = append(why, fmt.Sprintf("the rules would grant %d more of its roles, over 10%% of its %d explained pairs", s.Suggestions, s.Explained))
+	}
+	if correlated := s.Accounts - s.UncorrelatedAccounts; s.MissingAccounts*20 > correlated && s.MissingAccounts > 0 {
+		why = append(why, fmt.Sprintf("%d identities lack an account most of their peers have, over 5%% of its %d correlated accounts", s.MissingAccounts, correlated))
+	}
+	s.PossiblyIncomplete = len(why) > 0
+	s.Reason = strings.Join(why, "; ")
+}
+
+// missingAccounts counts, per system, identities without an account in it whose peer
+// group (same kind, department and title; 5 or more identities) mostly (over 80%) has one.
+func missingAccounts(snap *columnar.Snapshot, sys func(string) *systemSummary) {
+	a := snap.Universe.Accounts
+	if a == nil {
+		return
+	}
+	dims := peerDims(snap)
+	n := snap.NumIdentities()
+	group := make([]int32, n)
+	ids := map[[3]int32]int32{}
+	var size []int64
+	for i := 0; i < n; i++ {
+		key := [3]int32{snap.Dims[snap.KindDim].Codes[i], -1, -1}
+		for k, d := range dims {
+			key[k+1] = snap.Dims[d].Codes[i]
+		}
+		g, ok := ids[key]
+		if !ok {
+			g = int32(len(size))
+			ids[key] = g
+			size = append(size, 0)
+		}
+		group[i] = g
+		size[g]++
+	}
+	for s := range a.Systems {
+		has := make([]bool, n)
+		with := make([]int64, len(size))
+		for k := range a.ID {
+			if i := a.Identity[k]; a.System[k] == int32(s) && i >= 0 && !has[i] {
+				has[i] = true
+				with[group[i]]++
+			}
+		}
+		st := sys(a.Systems[s])
+		for i := 0; i < n; i++ {
+			g := group[i]
+			if !has[i] && size[g] >= 5 && with[g]*5 > size[g]*4 {
+				st.MissingAccounts++
+			}
+		}
+	}
+}
+
+// hiddenByGrant groups hidden inherited pairs by the last grant of their chain.
+func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
+	out := []hiddenGrant{}
+	if eff.Eff == nil {
+		return out
+	}
+	p, ec := eff.Eff.Pairs, eff.Class
+	at := map[[2]int32]int{}
+	kd := &snap.Dims[snap.KindDim]
+	for i := range snap.IdentityIDs {
+		lo, hi := p.Of(i)
+		for k := lo; k < hi; k++ {
+			if !ec.Hidden[k] {
+				continue
+			}
+			chain := eff.Eff.Closure.Via(p.Source[k], p.Role[k])
+			edge := [2]int32{chain[len(chain)-2], p.Role[k]}
+			x, ok := at[edge]
+			if !ok {
+				x = len(out)
+				at[edge] = x
+				out = append(out, hiddenGrant{Grant: snap.Roles.IDs[edge[0]] + " > " + snap.Roles.IDs[edge[1]],
+					Role: snap.Roles.IDs[edge[1]], Validations: int(snap.Roles.Validations[edge[1]]), ByKind: map[string]int64{}})
+			}
+			out[x].Identities++
+			out[x].ByKind[kd.Values[kd.Codes[i]]]++
+		}
+	}
+	slices.SortFunc(out, func(a, b hiddenGrant) int {
+		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Grant, b.Grant))
+	})
+	return out
+}

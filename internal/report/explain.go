@@ -1,0 +1,284 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Explanation is `rolemine explain`'s answer for one identity: each role it holds with the
+// rule that explains it or the nearest rule and the attributes that fail it, the roles the
+// model would grant it, and whether it is an orphan.
+type Explanation struct {
+	IdentityID string `json:"identity_id"`
+	// Orphan is true when the identity is absent from identities but holds assignments.
+	Orphan     bool         `json:"orphan"`
+	Kind       string       `json:"kind,omitempty"`
+	Attributes []TermRecord `json:"attributes"`
+	// Explained + Unexplained + Orphans = len(Roles).
+	Explained   int             `json:"explained"`
+	Unexplained int             `json:"unexplained"`
+	Orphans     int             `json:"orphans"`
+	Roles       []HeldRole      `json:"roles"`
+	Suggestions []SuggestedRole `json:"suggestions"`
+}
+
+// HeldRole is one role the identity holds.
+type HeldRole struct {
+	RoleID      string `json:"role_id"`
+	Category    string `json:"category"`
+	Validations int    `json:"validations"`
+	Application string `json:"application"`
+	// Status is explained, unexplained or orphan.
+	Status string `json:"status"`
+	// Rule is the rule that explains the assignment (explained only).
+	Rule *RuleRef `json:"rule,omitempty"`
+	// Nearest is the role's rule the identity misses by the fewest terms (unexplained,
+	// when the role has rules).
+	Nearest *NearMiss `json:"nearest_rule,omitempty"`
+	// RoleReason says why the role has no rule (unexplained, role without rules).
+	RoleReason string `json:"role_reason,omitempty"`
+}
+
+// SuggestedRole is a role the model would grant the identity, which it does not hold.
+type SuggestedRole struct {
+	RoleID string  `json:"role_id"`
+	Rule   RuleRef `json:"rule"`
+}
+
+// RuleRef describes a rule of rules.json for a reader.
+type RuleRef struct {
+	RuleID     string       `json:"rule_id"`
+	Criterion  string       `json:"criterion"`
+	Criteria   []TermRecord `json:"criteria"`
+	RuleType   string       `json:"rule_type"`
+	Policy     string       `json:"policy"`
+	EntityType string       `json:"entity_type"`
+	Support    int64        `json:"support"`
+	TP         int64        `json:"tp"`
+	// PrecisionPct is the rule's precision over the identities it matches:
+	// 100*tp/support.
+	PrecisionPct float64 `json:"precision_pct"`
+}
+
+// NearMiss is a rule the identity fails, with every failing condition.
+type NearMiss struct {
+	Rule  RuleRef   `json:"rule"`
+	Fails []Failure `json:"fails"`
+}
+
+// Failure is one condition of a rule the identity does not meet: a term (Attribute=Want,
+// the identity has Has, "" for no value) or the rule's scope (Attribute "kind", Want the
+// rule's entity_type).
+type Failure struct {
+	Attribute string `json:"attribute"`
+	Want      string `json:"want"`
+	Has       string `json:"has"`
+	Scope     bool   `json:"scope,omitempty"`
+}
+
+// String renders f as the identity's side: "title=Manager", "no title", or
+// "kind=api_key (outside scope human)".
+func (f Failure) String() string {
+	switch {
+	case f.Scope:
+		return fmt.Sprintf("kind=%s (outside the rule's scope %s)", f.Has, f.Want)
+	case f.Has == "":
+		return "no " + f.Attribute
+	}
+	return f.Attribute + "=" + f.Has
+}
+
+func (b *Bound) ruleRef(k int) RuleRef {
+	rec := &b.Model.Rules[k]
+	return RuleRef{
+		RuleID: rec.RuleID, Criterion: criterionString(rec), Criteria: rec.Criteria,
+		RuleType: rec.RuleType, Policy: rec.Policy, EntityType: rec.EntityType,
+		Support: rec.Support, TP: rec.TP, PrecisionPct: rulePrecision(rec),
+	}
+}
+
+// values returns identity i's values on dimension d, joined by "|" ("" for none).
+func (b *Bound) values(i, d int) string {
+	dim := &b.Snap.Dims[d]
+	var vs []string
+	if c := dim.Codes[i]; c >= 0 {
+		vs = append(vs, dim.Values[c])
+	}
+	if dim.MultiOff != nil {
+		for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+			vs = append(vs, dim.Values[c])
+		}
+	}
+	return strings.Join(vs, "|")
+}
+
+// failures lists the conditions of rule k that identity i fails.
+func (b *Bound) failures(k, i int) []Failure {
+	rec := &b.Model.Rules[k]
+	br := &b.rules[k]
+	var fs []Failure
+	if kind := b.Snap.Kind(i); !mining.KindInScope(rec.EntityType, kind) {
+		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: kind, Scope: true})
+	}
+	for t, d := range br.dims {
+		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
+			fs = append(fs, Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value, Has: b.values(i, int(d))})
+		}
+	}
+	return fs
+}
+
+// nearest returns the rule of role r that identity i fails by the fewest conditions (the
+// first in rule order on a tie), or nil when the role has no rule.
+func (b *Bound) nearest(r int32, i int) *NearMiss {
+	var best *NearMiss
+	for _, k := range b.byRole[r] {
+		fs := b.failures(int(k), i)
+		if best == nil || len(fs) < len(best.Fails) {
+			best = &NearMiss{Rule: b.ruleRef(int(k)), Fails: fs}
+		}
+	}
+	return best
+}
+
+// Explain answers for identity id from the model files alone: no mining runs. An id that
+// is neither an identity nor an orphan's is a user error.
+func (b *Bound) Explain(id string) (*Explanation, error) {
+	snap := b.Snap
+	ex := &Explanation{IdentityID: id, Attributes: []TermRecord{}, Roles: []HeldRole{}, Suggestions: []SuggestedRole{}}
+	i := slices.Index(snap.IdentityIDs, id)
+	if i < 0 {
+		lo, _ := slices.BinarySearchFunc(snap.Orphans, id, func(o columnar.Orphan, id string) int { return strings.Compare(o.IdentityID, id) })
+		for k := lo; k < len(snap.Orphans) && snap.Orphans[k].IdentityID == id; k++ {
+			ex.Orphan = true
+			ex.Orphans++
+			ex.Roles = append(ex.Roles, b.heldRole(snap.Orphans[k].Role, "orphan"))
+		}
+		if !ex.Orphan {
+			return nil, uerr.New("explain: identity %q is not in identities and holds no assignment", id)
+		}
+		return ex, nil
+	}
+	ex.Kind = snap.Kind(i)
+	for d := range snap.Dims {
+		if v := b.values(i, d); v != "" {
+			ex.Attributes = append(ex.Attributes, TermRecord{Attribute: snap.Dims[d].Name, Value: v})
+		}
+	}
+	held := snap.RolesOf(i)
+	for _, r := range held {
+		h := b.heldRole(r, "unexplained")
+		for _, k := range b.byRole[r] {
+			if b.matches(int(k), i) {
+				ref := b.ruleRef(int(k))
+				h.Status, h.Rule = "explained", &ref
+				break
+			}
+		}
+		if h.Rule != nil {
+			ex.Explained++
+		} else {
+			ex.Unexplained++
+			h.Nearest = b.nearest(r, i)
+			if h.Nearest == nil {
+				if rec := b.roleRecord(r); rec != nil {
+					h.RoleReason = rec.Reason
+				}
+			}
+		}
+		ex.Roles = append(ex.Roles, h)
+	}
+	// Suggestions: the first matching rule of every role the identity lacks. Rules are in
+	// role order, so roles come out sorted.
+	for k := range b.rules {
+		r := b.rules[k].role
+		if r < 0 {
+			continue
+		}
+		if _, has := slices.BinarySearch(held, r); has {
+			continue
+		}
+		if n := len(ex.Suggestions); n > 0 && ex.Suggestions[n-1].RoleID == snap.Roles.IDs[r] {
+			continue
+		}
+		if b.matches(k, i) {
+			ex.Suggestions = append(ex.Suggestions, SuggestedRole{RoleID: snap.Roles.IDs[r], Rule: b.ruleRef(k)})
+		}
+	}
+	return ex, nil
+}
+
+func (b *Bound) heldRole(r int32, status string) HeldRole {
+	h := HeldRole{RoleID: b.Snap.Roles.IDs[r], Status: status,
+		Category: str(b.Snap.Roles.Category, int(r)), Application: str(b.Snap.Roles.Application, int(r))}
+	if int(r) < len(b.Snap.Roles.Validations) {
+		h.Validations = int(b.Snap.Roles.Validations[r])
+	}
+	return h
+}
+
+// pctString renders a percentage with at most 4 decimals and no trailing zeros.
+func pctString(v float64) string {
+	return strconv.FormatFloat(round4(v), 'f', -1, 64) + "%"
+}
+
+func (r RuleRef) describe() string {
+	return fmt.Sprintf("%s %s [%s, policy %s, scope %s, rule precision %s = tp %d / support %d]",
+		r.RuleID, r.Criterion, r.RuleType, r.Policy, r.EntityType, pctString(r.PrecisionPct), r.TP, r.Support)
+}
+
+// WriteText writes the explanation for a reader.
+func (ex *Explanation) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if ex.Orphan {
+		fmt.Fprintf(&b, "identity %s: ORPHAN (absent from identities; its %d assignments were excluded from mining)\n", ex.IdentityID, ex.Orphans)
+	} else {
+		fmt.Fprintf(&b, "identity %s (kind %s)\n", ex.IdentityID, ex.Kind)
+		attrs := make([]string, len(ex.Attributes))
+		for k, a := range ex.Attributes {
+			attrs[k] = a.Attribute + "=" + a.Value
+		}
+		fmt.Fprintf(&b, "attributes: %s\n", strings.Join(attrs, " "))
+		fmt.Fprintf(&b, "orphan: no\n")
+	}
+	fmt.Fprintf(&b, "\nroles held: %d (%d explained, %d unexplained, %d orphan)\n", len(ex.Roles), ex.Explained, ex.Unexplained, ex.Orphans)
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, h := range ex.Roles {
+		var why string
+		switch {
+		case h.Rule != nil:
+			why = "by rule " + h.Rule.describe()
+		case h.Nearest != nil:
+			fails := make([]string, len(h.Nearest.Fails))
+			for k, f := range h.Nearest.Fails {
+				fails[k] = f.String()
+			}
+			why = fmt.Sprintf("nearest rule %s %s (scope %s): this identity has %s",
+				h.Nearest.Rule.RuleID, h.Nearest.Rule.Criterion, h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
+		case h.Status == "orphan":
+			why = "identity unknown: not mined"
+		default:
+			why = "the role has no rule: " + h.RoleReason
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
+	}
+	tw.Flush()
+	if !ex.Orphan {
+		fmt.Fprintf(&b, "\nsuggestions (roles the model would grant, not held): %d\n", len(ex.Suggestions))
+		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, s := range ex.Suggestions {
+			fmt.Fprintf(tw, "  %s\tby rule %s\n", s.RoleID, s.Rule.describe())
+		}
+		tw.Flush()
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

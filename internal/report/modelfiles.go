@@ -1,0 +1,225 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/rolemine/rolemine/internal/discover"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// RuleRecord is one rule as rules.json holds it.
+type RuleRecord = ruleRecord
+
+// TermRecord is one `attribute = value` term of a RuleRecord's criterion.
+type TermRecord = termRecord
+
+// RoleRecord is one role as roles.json holds it.
+type RoleRecord = roleRecord
+
+// Summary is summary.json.
+type Summary = summary
+
+// Model is a mined model as people-facing outputs see it: the records of rules.json,
+// roles.json and summary.json, whether read back from an output directory (ReadModel) or
+// built from a model in memory (NewModel). Both give the same records, so report.html is
+// the same whichever path built it.
+type Model struct {
+	Rules   []RuleRecord
+	Roles   []RoleRecord
+	Summary *Summary
+}
+
+// NewModel builds the records WriteModel writes for snap, m and cls.
+func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) (*Model, error) {
+	if err := checkInputs(snap, m, cls); err != nil {
+		return nil, err
+	}
+	mf := &Model{
+		Rules:   make([]RuleRecord, len(m.Rules)),
+		Roles:   make([]RoleRecord, len(m.Outcomes)),
+		Summary: newSummary(snap, m, cls, info),
+	}
+	for k := range m.Rules {
+		mf.Rules[k] = newRuleRecord(snap, &m.Rules[k], nil)
+	}
+	for r := range m.Outcomes {
+		mf.Roles[r] = newRoleRecord(snap, m, r)
+	}
+	return mf, nil
+}
+
+// ReadModel reads rules.json, roles.json and summary.json from an output directory of
+// `rolemine mine`. A missing or malformed file is a user error naming the file.
+func ReadModel(dir string) (*Model, error) {
+	var rules struct {
+		Format string       `json:"format"`
+		Rules  []RuleRecord `json:"rules"`
+	}
+	var roles struct {
+		Format string       `json:"format"`
+		Roles  []RoleRecord `json:"roles"`
+	}
+	sum := &Summary{}
+	for _, f := range []struct {
+		name, format string
+		v            any
+		got          *string
+	}{
+		{RulesJSONFile, RulesFormat, &rules, &rules.Format},
+		{RolesJSONFile, RolesFormat, &roles, &roles.Format},
+		{SummaryJSONFile, SummaryFormat, sum, &sum.Format},
+	} {
+		path := filepath.Join(dir, f.name)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, uerr.New("model %s: %s is missing (expected the output directory of `rolemine mine`)", dir, f.name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := json.Unmarshal(data, f.v); err != nil {
+			return nil, uerr.New("%s: not a valid %s document: %v", path, f.format, err)
+		}
+		if *f.got != f.format {
+			return nil, uerr.New("%s: format %q, expected %q", path, *f.got, f.format)
+		}
+	}
+	return &Model{Rules: rules.Rules, Roles: roles.Roles, Summary: sum}, nil
+}
+
+// Bound is a Model resolved against a snapshot: rule terms as dimension codes, roles as
+// snapshot role indices. It matches rules against identities exactly as mining.Rule.Matches
+// does (scope, then every term).
+type Bound struct {
+	Snap  *columnar.Snapshot
+	Model *Model
+	rules []boundRule
+	// byRole[r] lists the indices into rules of snapshot role r, in rule order.
+	byRole [][]int32
+	// roleRec[r] is the index in Model.Roles of snapshot role r, or -1.
+	roleRec []int32
+	// Discovered, when set, adds a discovery section to the HTML report.
+	Discovered *discover.Document
+	// Drift, when set, adds a drift section to the HTML report.
+	Drift *Drift
+}
+
+// boundRule is one rule with its terms as (dimension, code). A value absent from the
+// snapshot's dictionary has code -1 and matches nobody.
+type boundRule struct {
+	role  int32
+	dims  []int32
+	codes []int32
+}
+
+// Bind resolves m against snap. A rule naming an attribute that identities lack is a user
+// error: the model was mined from other data.
+func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
+	b := &Bound{Snap: snap, Model: m, rules: make([]boundRule, len(m.Rules)),
+		byRole: make([][]int32, snap.NumRoles()), roleRec: make([]int32, snap.NumRoles())}
+	for r := range b.roleRec {
+		b.roleRec[r] = -1
+	}
+	for k := range m.Roles {
+		if r, ok := slices.BinarySearch(snap.Roles.IDs, m.Roles[k].RoleID); ok {
+			b.roleRec[r] = int32(k)
+		}
+	}
+	for k := range m.Rules {
+		rec := &m.Rules[k]
+		br := boundRule{role: -1}
+		if r, ok := slices.BinarySearch(snap.Roles.IDs, rec.RoleID); ok {
+			br.role = int32(r)
+			b.byRole[r] = append(b.byRole[r], int32(k))
+		}
+		for _, t := range rec.Criteria {
+			d := snap.DimIndex(t.Attribute)
+			if d < 0 {
+				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which identities do not have; was the model mined from this data?",
+					RulesJSONFile, rec.RuleID, rec.RoleID, t.Attribute)
+			}
+			code := int32(-1)
+			if c, ok := slices.BinarySearch(snap.Dims[d].Values, t.Value); ok {
+				code = int32(c)
+			}
+			br.dims = append(br.dims, int32(d))
+			br.codes = append(br.codes, code)
+		}
+		b.rules[k] = br
+	}
+	return b, nil
+}
+
+// matches reports whether rule k matches identity i.
+func (b *Bound) matches(k int, i int) bool {
+	br := &b.rules[k]
+	if !mining.KindInScope(b.Model.Rules[k].EntityType, b.Snap.Kind(i)) {
+		return false
+	}
+	for t, d := range br.dims {
+		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Classify returns, for every assignment in CSR-by-identity order, the index in
+// Model.Rules of the first rule of its role matching the identity, or -1 (unexplained):
+// mining.Classification.RuleOf recomputed from the model files.
+func (b *Bound) Classify(ctx context.Context) ([]int32, error) {
+	snap := b.Snap
+	ruleOf := make([]int32, len(snap.IdentIdx))
+	for i := range snap.NumIdentities() {
+		if i&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			ruleOf[k] = -1
+			for _, rk := range b.byRole[snap.IdentIdx[k]] {
+				if b.matches(int(rk), i) {
+					ruleOf[k] = rk
+					break
+				}
+			}
+		}
+	}
+	return ruleOf, nil
+}
+
+// roleRecord returns the roles.json record of snapshot role r, or nil.
+func (b *Bound) roleRecord(r int32) *RoleRecord {
+	if k := b.roleRec[r]; k >= 0 {
+		return &b.Model.Roles[k]
+	}
+	return nil
+}
+
+// criterionString renders a rule's criterion as "a=x & b=y".
+func criterionString(rec *RuleRecord) string {
+	parts := make([]string, len(rec.Criteria))
+	for k, t := range rec.Criteria {
+		parts[k] = t.Attribute + "=" + t.Value
+	}
+	return strings.Join(parts, " & ")
+}
+
+// rulePrecision is the share of a rule's matches that hold the role: 100*tp/support.
+func rulePrecision(rec *RuleRecord) float64 {
+	if rec.Support == 0 {
+		return 0
+	}
+	return round4(100 * float64(rec.TP) / float64(rec.Support))
+}

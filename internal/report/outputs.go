@@ -1,0 +1,242 @@
+// Package report turns a mined model into what people read and other tools consume:
+// explanations, drift, remediation and the HTML report. For now it writes the model
+// outputs of DESIGN.md section 6 (rules, roles, assignments, suggestions, summary).
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// RunInfo describes the run that produced a model, for summary.json.
+type RunInfo struct {
+	Version string
+	Backend string
+	Workers int
+	Phases  []Phase
+	// Config is the mining configuration's path, or "implicit".
+	Config  string
+	Started time.Time
+	// Effective is the run's effective privilege; nil for flat inputs.
+	Effective *Effective
+}
+
+// Phase is one timed phase of a run (load, mine, classify, write...).
+type Phase struct {
+	Name    string
+	Seconds float64
+}
+
+// Output file names written by WriteModel.
+const (
+	RulesJSONFile          = "rules.json"
+	RulesParquetFile       = "rules.parquet"
+	RulesXMLFile           = "rules.xml"
+	RolesJSONFile          = "roles.json"
+	AssignmentsParquetFile = "assignments.parquet"
+	SuggestionsParquetFile = "suggestions.parquet"
+	SummaryJSONFile        = "summary.json"
+)
+
+// Format identifiers written in the "format" field of the JSON outputs.
+const (
+	RulesFormat   = "rolemine.rules/v1"
+	RolesFormat   = "rolemine.roles/v1"
+	SummaryFormat = "rolemine.summary/v1"
+)
+
+// WriteModel writes the model outputs of DESIGN.md section 6 (all but report.html) into
+// dir, all or nothing: every file goes to a temporary name and the files are renamed into
+// place only once all of them are complete. On error (including ctx being cancelled), the
+// previous files in dir are left untouched.
+//
+// Every output but summary.json is byte-identical for identical inputs.
+func WriteModel(ctx context.Context, dir string, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
+	set, err := columnar.NewOutputSet(dir)
+	if err != nil {
+		return err
+	}
+	defer set.Abort()
+	if err := WriteModelTo(ctx, set, snap, m, cls, info); err != nil {
+		return err
+	}
+	return set.Commit()
+}
+
+// WriteModelTo writes the model files of WriteModel into set without committing it, so
+// that a caller can add more files (the HTML report, review exports) to the same
+// all-or-nothing set.
+func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
+	dir := set.Dir()
+	if err := checkInputs(snap, m, cls); err != nil {
+		return fmt.Errorf("write model to %s: %w", dir, err)
+	}
+	var err error
+
+	// The big file (assignments.parquet) uses every core; the small ones are written
+	// beside it by one goroutine each.
+	type job struct {
+		name  string
+		write func(context.Context, *columnar.OutputFile) error
+	}
+	small := []job{
+		{RulesJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeRulesJSON(f, snap, m) }},
+		{RulesXMLFile, func(_ context.Context, f *columnar.OutputFile) error { return writeRulesXML(f, snap, m) }},
+		{RulesParquetFile, func(_ context.Context, f *columnar.OutputFile) error {
+			return writeRulesParquet(f, snap, m, info.Version)
+		}},
+		{RolesJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeRolesJSON(f, snap, m) }},
+		{SuggestionsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
+			return writeSuggestionsParquet(ctx, f, snap, m, cls, info.Version)
+		}},
+		{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }},
+	}
+	big := job{AssignmentsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
+		if snap.Universe != nil && info.Effective != nil {
+			return writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version)
+		}
+		return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
+	}}
+
+	files := make([]*columnar.OutputFile, len(small)+1)
+	for i, j := range append(small, big) {
+		if files[i], err = set.Create(j.name); err != nil {
+			return err
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(small)+1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// The small files one after the other: together they are a fraction of the
+		// assignments.
+		for i, j := range small {
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
+				return
+			}
+			if err := j.write(ctx, files[i]); err != nil {
+				errs[i] = fmt.Errorf("write %s: %w", j.name, err)
+				cancel()
+				return
+			}
+		}
+	})
+	if err := big.write(ctx, files[len(small)]); err != nil {
+		errs[len(small)] = fmt.Errorf("write %s: %w", big.name, err)
+		cancel()
+	}
+	wg.Wait()
+	// Report the first real failure rather than the cancellations it caused.
+	var first error
+	for _, e := range errs {
+		if e != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(e, context.Canceled)) {
+			first = e
+		}
+	}
+	if first != nil {
+		return fmt.Errorf("write model to %s: %w", dir, first)
+	}
+	return nil
+}
+
+// checkInputs verifies the shapes WriteModel relies on, so that a mismatched model or
+// classification is an error rather than a panic. Per-element checks of the big arrays
+// happen while they are written.
+func checkInputs(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification) error {
+	switch {
+	case snap == nil:
+		return errors.New("nil snapshot")
+	case m == nil:
+		return errors.New("nil model")
+	case cls == nil:
+		return errors.New("nil classification")
+	}
+	n := snap.NumIdentities()
+	if len(snap.IdentOff) != n+1 {
+		return fmt.Errorf("snapshot has %d identity offsets for %d identities, want %d", len(snap.IdentOff), n, n+1)
+	}
+	if snap.IdentOff[0] != 0 || snap.IdentOff[n] != int64(len(snap.IdentIdx)) {
+		return fmt.Errorf("snapshot identity offsets span [%d,%d], want [0,%d]", snap.IdentOff[0], snap.IdentOff[n], len(snap.IdentIdx))
+	}
+	for i := range n {
+		if snap.IdentOff[i] > snap.IdentOff[i+1] {
+			return fmt.Errorf("snapshot identity offsets decrease at identity %d", i)
+		}
+	}
+	if len(snap.RoleOff) != snap.NumRoles()+1 {
+		return fmt.Errorf("snapshot has %d role offsets for %d roles, want %d", len(snap.RoleOff), snap.NumRoles(), snap.NumRoles()+1)
+	}
+	if snap.KindDim < 0 || snap.KindDim >= len(snap.Dims) || len(snap.Dims[snap.KindDim].Codes) != n {
+		return fmt.Errorf("snapshot kind dimension %d is missing or has the wrong length", snap.KindDim)
+	}
+	for i, c := range snap.Dims[snap.KindDim].Codes {
+		if c < 0 || int(c) >= len(snap.Dims[snap.KindDim].Values) {
+			return fmt.Errorf("identity %d has kind code %d, want 0..%d", i, c, len(snap.Dims[snap.KindDim].Values)-1)
+		}
+	}
+	if len(m.Outcomes) != snap.NumRoles() {
+		return fmt.Errorf("model has %d role outcomes for %d roles", len(m.Outcomes), snap.NumRoles())
+	}
+	for k := range m.Outcomes {
+		if int(m.Outcomes[k].Role) != k {
+			return fmt.Errorf("model outcome %d is for role %d, want role order", k, m.Outcomes[k].Role)
+		}
+	}
+	for k := range m.Rules {
+		r := &m.Rules[k]
+		if r.Role < 0 || int(r.Role) >= snap.NumRoles() {
+			return fmt.Errorf("rule %d (%s) has role %d, want 0..%d", k, r.ID, r.Role, snap.NumRoles()-1)
+		}
+		if k > 0 && m.Rules[k-1].Role > r.Role {
+			return fmt.Errorf("rule %d (%s) is out of role order", k, r.ID)
+		}
+		if r.Criterion.N < 1 || int(r.Criterion.N) > len(r.Criterion.T) {
+			return fmt.Errorf("rule %d (%s) has %d terms, want 1..%d", k, r.ID, r.Criterion.N, len(r.Criterion.T))
+		}
+		for _, t := range r.Criterion.Terms() {
+			if t.Dim < 0 || int(t.Dim) >= len(snap.Dims) || t.Val < 0 || int(t.Val) >= len(snap.Dims[t.Dim].Values) {
+				return fmt.Errorf("rule %d (%s) has term (dimension %d, value %d) outside the snapshot", k, r.ID, t.Dim, t.Val)
+			}
+		}
+	}
+	if len(cls.RuleOf) != len(snap.IdentIdx) {
+		return fmt.Errorf("classification has %d statuses for %d assignments", len(cls.RuleOf), len(snap.IdentIdx))
+	}
+	for k, s := range cls.Suggestions {
+		if s.Identity < 0 || int(s.Identity) >= n || s.Role < 0 || int(s.Role) >= snap.NumRoles() || s.Rule < 0 || int(s.Rule) >= len(m.Rules) {
+			return fmt.Errorf("suggestion %d (identity %d, role %d, rule %d) is outside the snapshot or model", k, s.Identity, s.Role, s.Rule)
+		}
+	}
+	for k, o := range snap.Orphans {
+		if o.Role < 0 || int(o.Role) >= snap.NumRoles() {
+			return fmt.Errorf("orphan assignment %d (identity %s) has role %d, want 0..%d", k, o.IdentityID, o.Role, snap.NumRoles()-1)
+		}
+	}
+	return nil
+}
+
+// miningRule returns mining rule k of the model's configuration, or nil.
+func miningRule(m *mining.Model, k int) *mining.MiningRule {
+	if m.Config == nil || k < 0 || k >= len(m.Config.MiningRules) {
+		return nil
+	}
+	return &m.Config.MiningRules[k]
+}
+
+// str returns s[i], or "" when s is too short (optional role columns).
+func str(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
+}

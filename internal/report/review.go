@@ -1,0 +1,314 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/safecsv"
+)
+
+// Review export file names, written beside the model by `rolemine mine`.
+const (
+	ReviewCSVFile      = "review.csv"
+	SuggestionsCSVFile = "suggestions.csv"
+	ReportHTMLFile     = "report.html"
+)
+
+// peerDimNames are the attributes that define an identity's peers in review.csv: the
+// identities of the same kind with the same department and title (a missing value is a
+// value of its own). The first name present of each group is used.
+var peerDimNames = [][]string{{"department", "dept"}, {"title", "job_title"}}
+
+// peerDims returns the snapshot dimensions that define peers (possibly none).
+func peerDims(snap *columnar.Snapshot) []int {
+	var ds []int
+	for _, names := range peerDimNames {
+		for _, n := range names {
+			if d := snap.DimIndex(n); d >= 0 {
+				ds = append(ds, d)
+				break
+			}
+		}
+	}
+	return ds
+}
+
+// reviewRow is one unexplained assignment in review.csv.
+type reviewRow struct {
+	ident, role int32
+	validations int
+	nonHuman    bool
+	// peers excludes the identity itself; without counts the peers lacking the role.
+	peers, without int64
+	// pct is withoutPct(), computed once for sorting.
+	pct float64
+}
+
+func (r *reviewRow) withoutPct() float64 { return pct(r.without, r.peers) }
+
+// reviewRows lists every unexplained assignment with its risk factors, ranked: most
+// validations first (the role is sensitive), then non-human identities, then the larger
+// share and number of peers (same department and title) lacking the role, then identity
+// file order and role id.
+func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, error) {
+	snap := b.Snap
+	n := snap.NumIdentities()
+	// Peer group of every identity: a dense id per distinct tuple of peer-dimension codes.
+	dims := peerDims(snap)
+	group := make([]int32, n)
+	var groupSize []int64
+	ids := map[[3]int32]int32{}
+	for i := range n {
+		key := [3]int32{snap.Dims[snap.KindDim].Codes[i]}
+		for k, d := range dims {
+			key[k+1] = snap.Dims[d].Codes[i]
+		}
+		g, ok := ids[key]
+		if !ok {
+			g = int32(len(groupSize))
+			ids[key] = g
+			groupSize = append(groupSize, 0)
+		}
+		group[i] = g
+		groupSize[g]++
+	}
+	kd := &snap.Dims[snap.KindDim]
+	human := int32(-1)
+	if c, ok := slices.BinarySearch(kd.Values, columnar.HumanKind); ok {
+		human = int32(c)
+	}
+	var rows []reviewRow
+	for i := range n {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			if ruleOf[k] >= 0 {
+				continue
+			}
+			r := snap.IdentIdx[k]
+			row := reviewRow{ident: int32(i), role: r, nonHuman: kd.Codes[i] != human}
+			if int(r) < len(snap.Roles.Validations) {
+				row.validations = int(snap.Roles.Validations[r])
+			}
+			rows = append(rows, row)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Holders per peer group, role by role: a dense counter reset through the touched list.
+	// Rows are grouped by role with a counting sort (stable: identity order within a role).
+	{
+		start := make([]int, snap.NumRoles()+1)
+		for k := range rows {
+			start[rows[k].role+1]++
+		}
+		for r := 0; r < snap.NumRoles(); r++ {
+			start[r+1] += start[r]
+		}
+		byRole := make([]reviewRow, len(rows))
+		for _, row := range rows {
+			byRole[start[row.role]] = row
+			start[row.role]++
+		}
+		rows = byRole
+	}
+	count := make([]int64, len(groupSize))
+	var touched []int32
+	for lo := 0; lo < len(rows); {
+		hi := lo
+		r := rows[lo].role
+		for hi < len(rows) && rows[hi].role == r {
+			hi++
+		}
+		for _, i := range snap.Holders(int(r)) {
+			g := group[i]
+			if count[g] == 0 {
+				touched = append(touched, g)
+			}
+			count[g]++
+		}
+		for k := lo; k < hi; k++ {
+			g := group[rows[k].ident]
+			rows[k].peers = groupSize[g] - 1
+			rows[k].without = groupSize[g] - count[g]
+			rows[k].pct = rows[k].withoutPct()
+		}
+		for _, g := range touched {
+			count[g] = 0
+		}
+		touched = touched[:0]
+		lo = hi
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(rows, func(a, b reviewRow) int {
+		return cmp.Or(
+			cmp.Compare(b.validations, a.validations),
+			boolCmp(b.nonHuman, a.nonHuman),
+			cmp.Compare(b.pct, a.pct),
+			cmp.Compare(b.without, a.without),
+			cmp.Compare(a.ident, b.ident),
+			cmp.Compare(a.role, b.role))
+	})
+	return rows, nil
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// WriteReviewCSV writes review.csv: one row per unexplained assignment, ranked by risk
+// (see reviewRows), with the nearest rule of the role and what the identity fails, for
+// certification campaigns. ruleOf is the classification (Bound.Classify or
+// mining.Classification.RuleOf).
+func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32) error {
+	if len(ruleOf) != len(b.Snap.IdentIdx) {
+		return fmt.Errorf("review: %d statuses for %d assignments", len(ruleOf), len(b.Snap.IdentIdx))
+	}
+	rows, err := b.reviewRows(ctx, ruleOf)
+	if err != nil {
+		return err
+	}
+	snap := b.Snap
+	dims := peerDims(snap)
+	var peerNames []string
+	for _, d := range dims {
+		peerNames = append(peerNames, snap.Dims[d].Name)
+	}
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "application", "validations",
+		"peer_group", "peers", "peers_without_role", "peers_without_role_pct", "nearest_rule_id", "nearest_criterion", "identity_fails", "role_reason"})
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	// Rows are formatted in chunks on every core (each chunk into its own buffer), and the
+	// buffers written in rank order, a window of chunks at a time.
+	const chunk = 1 << 14
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([]bytes.Buffer, workers)
+	errs := make([]error, workers)
+	for lo := 0; lo < len(rows); lo += chunk * workers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		for g := range workers {
+			a := lo + g*chunk
+			b2 := min(a+chunk, len(rows))
+			bufs[g].Reset()
+			if a >= b2 {
+				continue
+			}
+			wg.Go(func() { errs[g] = b.formatReviewRows(&bufs[g], rows, a, b2, dims, peerNames) })
+		}
+		wg.Wait()
+		for g := range workers {
+			if errs[g] != nil {
+				return errs[g]
+			}
+			if _, err := w.Write(bufs[g].Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf.
+func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
+	snap := b.Snap
+	cw := safecsv.NewWriter(buf)
+	rec := make([]string, 16)
+	for k := lo; k < hi; k++ {
+		row := &rows[k]
+		i := int(row.ident)
+		peer := []string{"kind=" + snap.Kind(i)}
+		for t, d := range dims {
+			if v := b.values(i, d); v != "" {
+				peer = append(peer, peerNames[t]+"="+v)
+			}
+		}
+		rec[0] = strconv.Itoa(k + 1)
+		rec[1] = snap.IdentityIDs[i]
+		rec[2] = snap.Kind(i)
+		rec[3] = strconv.FormatBool(row.nonHuman)
+		rec[4] = snap.Roles.IDs[row.role]
+		rec[5] = str(snap.Roles.Category, int(row.role))
+		rec[6] = str(snap.Roles.Application, int(row.role))
+		rec[7] = strconv.Itoa(row.validations)
+		rec[8] = strings.Join(peer, " & ")
+		rec[9] = strconv.FormatInt(row.peers, 10)
+		rec[10] = strconv.FormatInt(row.without, 10)
+		rec[11] = strconv.FormatFloat(row.withoutPct(), 'f', -1, 64)
+		rec[12], rec[13], rec[14], rec[15] = "", "", "", ""
+		if nm := b.nearest(row.role, i); nm != nil {
+			rec[12], rec[13] = nm.Rule.RuleID, nm.Rule.Criterion
+			fails := make([]string, len(nm.Fails))
+			for f, fl := range nm.Fails {
+				fails[f] = fl.String()
+			}
+			rec[14] = strings.Join(fails, ", ")
+		} else if rr := b.roleRecord(row.role); rr != nil {
+			rec[15] = rr.Reason
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteSuggestionsCSV writes suggestions.csv: the grants the model would make (identity,
+// role, first matching rule), in suggestions.parquet's order, with the rule's criterion,
+// type and precision so that a reviewer can judge it without another file.
+func (b *Bound) WriteSuggestionsCSV(ctx context.Context, w io.Writer, sugg []mining.Suggestion) error {
+	snap := b.Snap
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"identity_id", "kind", "role_id", "category", "application", "rule_id", "criterion", "rule_type", "policy", "rule_precision_pct"})
+	rec := make([]string, 10)
+	for k, s := range sugg {
+		if k&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if s.Identity < 0 || int(s.Identity) >= snap.NumIdentities() || s.Role < 0 || int(s.Role) >= snap.NumRoles() ||
+			s.Rule < 0 || int(s.Rule) >= len(b.Model.Rules) {
+			return fmt.Errorf("suggestion %d (identity %d, role %d, rule %d) is outside the snapshot or model", k, s.Identity, s.Role, s.Rule)
+		}
+		rr := &b.Model.Rules[s.Rule]
+		rec[0] = snap.IdentityIDs[s.Identity]
+		rec[1] = snap.Kind(int(s.Identity))
+		rec[2] = snap.Roles.IDs[s.Role]
+		rec[3] = str(snap.Roles.Category, int(s.Role))
+		rec[4] = str(snap.Roles.Application, int(s.Role))
+		rec[5] = rr.RuleID
+		rec[6] = criterionString(rr)
+		rec[7] = rr.RuleType
+		rec[8] = rr.Policy
+		rec[9] = strconv.FormatFloat(rulePrecision(rr), 'f', -1, 64)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,117 @@
+package report
+
+import (
+	"io"
+	"math"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// roleRecord is one role of roles.json.
+type roleRecord struct {
+	RoleID      string `json:"role_id"`
+	Category    string `json:"category"`
+	Validations int    `json:"validations"`
+	Application string `json:"application"`
+	Implicit    bool   `json:"implicit"`
+	Holders     int64  `json:"holders"`
+	Covered     bool   `json:"covered"`
+	// MiningRule is the mining rule that covered the role, or null.
+	MiningRule *miningRuleRef `json:"mining_rule"`
+	// ExcludedBy is the ExcludeRole mining rule that withheld the role, or null.
+	ExcludedBy *miningRuleRef  `json:"excluded_by"`
+	Reason     string          `json:"reason"`
+	Attempts   []attemptRecord `json:"attempts"`
+	N          int64           `json:"n"`
+	TP         int64           `json:"tp"`
+	FP         int64           `json:"fp"`
+	FN         int64           `json:"fn"`
+	TN         int64           `json:"tn"`
+	// PrecisionPct is 100*(TP+TN)/N, FalsePositivePct 100*FP/(TP+FP) (DESIGN.md section 5),
+	// both rounded to 4 decimals.
+	PrecisionPct     float64 `json:"precision_pct"`
+	FalsePositivePct float64 `json:"false_positive_pct"`
+	Rules            int     `json:"rules"`
+	Candidates       int     `json:"candidates"`
+	Exact            bool    `json:"exact"`
+}
+
+// miningRuleRef names a mining rule: its index in document order, XML line (0 for the
+// implicit rule), priority and policy.
+type miningRuleRef struct {
+	Index    int    `json:"index"`
+	Line     int    `json:"line"`
+	Priority int    `json:"priority"`
+	Policy   string `json:"policy"`
+}
+
+// attemptRecord is one mining rule's verdict on a role.
+type attemptRecord struct {
+	MiningRule int    `json:"mining_rule"`
+	Covered    bool   `json:"covered"`
+	Reason     string `json:"reason"`
+}
+
+func newMiningRuleRef(m *mining.Model, k int) *miningRuleRef {
+	if k < 0 {
+		return nil
+	}
+	ref := &miningRuleRef{Index: k}
+	if mr := miningRule(m, k); mr != nil {
+		ref.Line, ref.Priority, ref.Policy = mr.Line, mr.Priority, mr.Policy
+	}
+	return ref
+}
+
+// round4 rounds a percentage to 4 decimals; a non-finite value (a 0/0 upstream) becomes 0
+// so that the document stays valid JSON.
+func round4(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return math.Round(v*1e4) / 1e4
+}
+
+func newRoleRecord(snap *columnar.Snapshot, m *mining.Model, r int) roleRecord {
+	o := &m.Outcomes[r]
+	roles := &snap.Roles
+	rec := roleRecord{
+		RoleID:           roles.IDs[r],
+		Category:         str(roles.Category, r),
+		Application:      str(roles.Application, r),
+		Holders:          snap.RoleOff[r+1] - snap.RoleOff[r],
+		Covered:          o.MiningRule >= 0,
+		MiningRule:       newMiningRuleRef(m, o.MiningRule),
+		ExcludedBy:       newMiningRuleRef(m, o.ExcludedBy),
+		Reason:           o.Reason,
+		Attempts:         make([]attemptRecord, len(o.Attempts)),
+		N:                o.N,
+		TP:               o.TP,
+		FP:               o.FP,
+		FN:               o.FN,
+		TN:               o.TN,
+		PrecisionPct:     round4(o.Precision),
+		FalsePositivePct: round4(o.FalsePositivePct),
+		Rules:            o.Rules,
+		Candidates:       o.Candidates,
+		Exact:            o.Exact,
+	}
+	if r < len(roles.Validations) {
+		rec.Validations = int(roles.Validations[r])
+	}
+	if r < len(roles.Implicit) {
+		rec.Implicit = roles.Implicit[r]
+	}
+	for k, a := range o.Attempts {
+		rec.Attempts[k] = attemptRecord{MiningRule: a.MiningRule, Covered: a.Covered, Reason: a.Reason}
+	}
+	return rec
+}
+
+// writeRolesJSON writes roles.json: one record per role, in role order.
+func writeRolesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
+	return writeJSONList(w, RolesFormat, "roles", len(m.Outcomes), func(r int) any {
+		return newRoleRecord(snap, m, r)
+	})
+}

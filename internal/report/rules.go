@@ -1,0 +1,234 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// ruleRecord is one rule as written to rules.json and rules.parquet (same fields, same
+// order).
+type ruleRecord struct {
+	RuleID             string       `json:"rule_id" parquet:"rule_id"`
+	RoleID             string       `json:"role_id" parquet:"role_id,dict"`
+	Policy             string       `json:"policy" parquet:"policy,dict"`
+	RuleType           string       `json:"rule_type" parquet:"rule_type,dict"`
+	EntityType         string       `json:"entity_type" parquet:"entity_type,dict"`
+	Criteria           []termRecord `json:"criteria" parquet:"criteria,list"`
+	MiningRulePriority int64        `json:"mining_rule_priority" parquet:"mining_rule_priority"`
+	Support            int64        `json:"support" parquet:"support"`
+	TP                 int64        `json:"tp" parquet:"tp"`
+	FP                 int64        `json:"fp" parquet:"fp"`
+}
+
+// termRecord is one `attribute = value` term of a criterion.
+type termRecord struct {
+	Attribute string `json:"attribute" parquet:"attribute,dict"`
+	Value     string `json:"value" parquet:"value,dict"`
+}
+
+// newRuleRecord resolves rule r's codes to strings. terms is reused as the criteria's
+// backing array when it has room (the parquet writer copies values out).
+func newRuleRecord(snap *columnar.Snapshot, r *mining.Rule, terms []termRecord) ruleRecord {
+	terms = terms[:0]
+	for _, t := range r.Criterion.Terms() {
+		d := &snap.Dims[t.Dim]
+		terms = append(terms, termRecord{Attribute: d.Name, Value: d.Values[t.Val]})
+	}
+	return ruleRecord{
+		RuleID:             r.ID,
+		RoleID:             snap.Roles.IDs[r.Role],
+		Policy:             r.Policy,
+		RuleType:           r.Type.String(),
+		EntityType:         r.EntityType,
+		Criteria:           terms,
+		MiningRulePriority: int64(r.Priority),
+		Support:            r.Support,
+		TP:                 r.TP,
+		FP:                 r.FP,
+	}
+}
+
+// writeRulesJSON writes rules.json in Model.Rules order.
+func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
+	return writeJSONList(w, RulesFormat, "rules", len(m.Rules), func(k int) any {
+		return newRuleRecord(snap, &m.Rules[k], nil)
+	})
+}
+
+// writeJSONList writes {"format": format, key: [item(0), ..., item(n-1)]} indented by two
+// spaces with a trailing newline, exactly as json.MarshalIndent would lay out the whole
+// document, but one item at a time so that a large list is never held in memory twice.
+// HTML characters are not escaped.
+func writeJSONList(w io.Writer, format, key string, n int, item func(int) any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	buf.WriteString("{\n  \"format\": ")
+	if err := enc.Encode(format); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+	buf.WriteString(",\n  \"" + key + "\": [")
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		if err := enc.Encode(item(k)); err != nil {
+			return fmt.Errorf("%s item %d: %w", key, k, err)
+		}
+		buf.Truncate(buf.Len() - 1)
+		if buf.Len() >= 1<<16 {
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+	}
+	if n > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("]\n}\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// xmlRuleType is the Netwrix name of a rule type.
+func xmlRuleType(t mining.RuleType) string {
+	switch t {
+	case mining.Required:
+		return "Required"
+	case mining.RequestedAutomatically:
+		return "RequestedAutomatically"
+	case mining.Suggested:
+		return "Suggested"
+	}
+	return strconv.Itoa(int(t))
+}
+
+// writeRulesXML writes rules.xml in the Netwrix Identity Manager dialect: a leading
+// <Dimension> list declaring the D-index of every attribute used by a rule (numbered in
+// attribute name order), then one <SingleRoleRule> per rule in Model.Rules order.
+func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
+	// Dims are sorted by name, so numbering used dimensions in index order numbers them
+	// in attribute name order.
+	col := make([]int, len(snap.Dims))
+	for d := range col {
+		col[d] = -1
+	}
+	for k := range m.Rules {
+		for _, t := range m.Rules[k].Criterion.Terms() {
+			col[t.Dim] = 0
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	buf.WriteString("<ConfigurationFile xmlns=\"urn:schemas-usercube-com:configuration\">\n")
+	next := 0
+	for d := range col {
+		if col[d] < 0 {
+			continue
+		}
+		col[d] = next
+		buf.WriteString("  <Dimension Identifier=\"")
+		escapeAttr(&buf, snap.Dims[d].Name)
+		buf.WriteString("\" ColumnIndex=\"")
+		buf.WriteString(strconv.Itoa(next))
+		buf.WriteString("\" />\n")
+		next++
+	}
+	for k := range m.Rules {
+		r := &m.Rules[k]
+		buf.WriteString("  <SingleRoleRule Role=\"")
+		escapeAttr(&buf, snap.Roles.IDs[r.Role])
+		buf.WriteString("\" Policy=\"")
+		escapeAttr(&buf, r.Policy)
+		buf.WriteString("\" Type=\"")
+		buf.WriteString(xmlRuleType(r.Type))
+		buf.WriteString("\" EntityType=\"")
+		escapeAttr(&buf, r.EntityType)
+		buf.WriteByte('"')
+		// Terms are sorted by dimension, so D-indices come out ascending.
+		for _, t := range r.Criterion.Terms() {
+			buf.WriteString(" D")
+			buf.WriteString(strconv.Itoa(col[t.Dim]))
+			buf.WriteString("=\"")
+			escapeAttr(&buf, snap.Dims[t.Dim].Values[t.Val])
+			buf.WriteByte('"')
+		}
+		buf.WriteString(" />\n")
+		if buf.Len() >= 1<<16 {
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+	}
+	buf.WriteString("</ConfigurationFile>\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// escapeAttr writes s escaped for a double-quoted XML attribute (quotes, <, >, &, and
+// tab/newline/carriage return as character references, so they survive attribute value
+// normalisation).
+func escapeAttr(buf *bytes.Buffer, s string) {
+	_ = xml.EscapeText(buf, []byte(s)) // a bytes.Buffer never fails
+}
+
+// parquetOptions are the writer options of every Parquet output: Snappy pages and a
+// created-by that depends only on the rolemine version (not on parquet-go's build), so
+// identical inputs give identical bytes. The space after the version completes the
+// "<app> version <version> (build <build>)" convention that parquet.CreatedBy leaves out.
+func parquetOptions(version string, extra ...parquet.WriterOption) []parquet.WriterOption {
+	if version == "" {
+		version = "devel"
+	}
+	return append([]parquet.WriterOption{
+		parquet.Compression(&parquet.Snappy),
+		parquet.CreatedBy("rolemine", version+" ", "parquet-go"),
+		// Min/max go to the page index (and column chunk statistics) only, not to
+		// every page header as well: computing them twice is measurable on 20M rows.
+		parquet.DataPageStatistics(false),
+	}, extra...)
+}
+
+// writeRulesParquet writes rules.parquet: the rows of rules.json, criteria as a list of
+// {attribute, value} structs.
+func writeRulesParquet(w io.Writer, snap *columnar.Snapshot, m *mining.Model, version string) error {
+	pw := parquet.NewGenericWriter[ruleRecord](w, parquetOptions(version)...)
+	const chunk = 4096
+	rows := make([]ruleRecord, 0, chunk)
+	terms := make([]termRecord, chunk*kernels.MaxTerms)
+	flush := func() error {
+		if _, err := pw.Write(rows); err != nil {
+			return err
+		}
+		rows = rows[:0]
+		return nil
+	}
+	for k := range m.Rules {
+		j := len(rows)
+		rows = append(rows, newRuleRecord(snap, &m.Rules[k], terms[j*kernels.MaxTerms:j*kernels.MaxTerms:(j+1)*kernels.MaxTerms]))
+		if len(rows) == chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return pw.Close()
+}
