@@ -168,6 +168,15 @@ func TestEffectiveEndToEnd(t *testing.T) {
 	if !strings.Contains(string(page), "<td>STAFF &gt; DBA</td>") || !strings.Contains(string(page), `id="effective"`) {
 		t.Errorf("report.html lacks the hidden inherited access of STAFF > DBA")
 	}
+	// explain shows the chain of each inherited role, and the redundant direct grant.
+	ex, stderr, code := runBin(t, "explain", "--data", data, "--model", out, "--identity", "u1")
+	if code != 0 || !strings.Contains(ex, "DBA    unexplained  HIDDEN inherited via STAFF > DBA") || !strings.Contains(ex, "roles held: 2 (1 explained, 1 unexplained") {
+		t.Errorf("explain u1 (exit %d, %s):\n%s", code, stderr, ex)
+	}
+	ex, _, _ = runBin(t, "explain", "--data", data, "--model", out, "--identity", "u5")
+	if !strings.Contains(ex, "explained  redundant (also inherited); by rule") {
+		t.Errorf("explain u5 does not show its redundant DBA grant:\n%s", ex)
+	}
 }
 
 // TestUniverseQuality generates a tier-S universe, mines it with the example configuration

@@ -45,6 +45,14 @@ type HeldRole struct {
 	Nearest *NearMiss `json:"nearest_rule,omitempty"`
 	// RoleReason says why the role has no rule (unexplained, role without rules).
 	RoleReason string `json:"role_reason,omitempty"`
+	// With role grants (docs/effective-privilege.md): Inherited roles are held only through
+	// the chain Via; Hidden ones are inherited and unexplained although the role has
+	// rules; a Redundant direct grant is also handed out by a chain. An inherited role
+	// without rules takes the status of the direct holding its chain starts at.
+	Inherited bool   `json:"inherited,omitempty"`
+	Via       string `json:"via,omitempty"`
+	Hidden    bool   `json:"hidden_inherited,omitempty"`
+	Redundant bool   `json:"redundant,omitempty"`
 }
 
 // SuggestedRole is a role the model would grant the identity, which it does not hold.
@@ -196,6 +204,7 @@ func (b *Bound) Explain(id string) (*Explanation, error) {
 		}
 		ex.Roles = append(ex.Roles, h)
 	}
+	held = b.explainInherited(ex, i, held)
 	// Suggestions: the first matching rule of every role the identity lacks. Rules are in
 	// role order, so roles come out sorted.
 	for k := range b.rules {
@@ -265,8 +274,18 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 				h.Nearest.Rule.RuleID, h.Nearest.Rule.Criterion, h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
 		case h.Status == "orphan":
 			why = "identity unknown: not mined"
+		case h.Inherited:
+			why = "as the direct holding its chain starts at (the role has no rule)"
 		default:
 			why = "the role has no rule: " + h.RoleReason
+		}
+		switch {
+		case h.Hidden:
+			why = "HIDDEN inherited via " + h.Via + "; " + why
+		case h.Inherited:
+			why = "inherited via " + h.Via + "; " + why
+		case h.Redundant:
+			why = "redundant (also inherited); " + why
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
 	}

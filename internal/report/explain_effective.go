@@ -1,0 +1,79 @@
+package report
+
+import (
+	"context"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/effective"
+)
+
+// explainInherited adds identity i's inherited roles to ex (with role grants; nothing
+// otherwise) and marks its redundant direct roles. held are its direct roles; it returns
+// every role it holds effectively, ascending, so that none of them is suggested.
+func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
+	u := b.Snap.Universe
+	if u == nil || len(u.Grants) == 0 {
+		return held
+	}
+	edges := make([]effective.Edge, len(u.Grants))
+	for k, g := range u.Grants {
+		edges[k] = effective.Edge{From: g.From, To: g.To}
+	}
+	c, err := effective.NewClosure(context.Background(), effective.NewGraph(b.Snap.NumRoles(), edges))
+	if err != nil {
+		return held
+	}
+	p, err := effective.Expand(context.Background(), c, 1, func(int) []int32 { return held })
+	if err != nil {
+		return held
+	}
+	direct := map[int32]int{} // role -> index in ex.Roles
+	for k, r := range held {
+		direct[r] = k
+	}
+	var all []int32
+	for k := range p.Role {
+		r := p.Role[k]
+		all = append(all, r)
+		switch p.Kind[k] {
+		case effective.Redundant:
+			ex.Roles[direct[r]].Redundant = true
+			continue
+		case effective.Direct:
+			continue
+		}
+		h := b.heldRole(r, "unexplained")
+		h.Inherited, h.Via = true, c.ViaString(p.Source[k], r, b.Snap.Roles.IDs)
+		for _, j := range b.byRole[r] {
+			if b.matches(int(j), i) {
+				ref := b.ruleRef(int(j))
+				h.Status, h.Rule = "explained", &ref
+				break
+			}
+		}
+		switch {
+		case h.Rule != nil:
+		case len(b.byRole[r]) > 0:
+			h.Hidden = true
+			h.Nearest = b.nearest(r, i)
+		default:
+			h.Status = ex.Roles[direct[p.Source[k]]].Status
+		}
+		if h.Status == "explained" {
+			ex.Explained++
+		} else {
+			ex.Unexplained++
+		}
+		ex.Roles = append(ex.Roles, h)
+	}
+	slices.SortStableFunc(ex.Roles, func(a, b HeldRole) int {
+		switch {
+		case a.RoleID < b.RoleID:
+			return -1
+		case a.RoleID > b.RoleID:
+			return 1
+		}
+		return 0
+	})
+	return all
+}
