@@ -12,6 +12,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/spectest"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -54,7 +55,7 @@ func TestEffectiveWorked(t *testing.T) {
 				if err != nil {
 					td.Fatalf(t, "%v", err)
 				}
-				return applyPatterns(td.Expected, mineEffective(t, snap, cfg))
+				return spectest.Patterns(td.Expected, mineEffective(t, snap, cfg))
 			default:
 				td.Fatalf(t, "unknown command %q", td.Cmd)
 				return ""

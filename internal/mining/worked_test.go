@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/spectest"
 )
 
 // TestWorkedExamples runs the hand-checked examples in testdata/worked (DESIGN.md section
@@ -68,7 +69,7 @@ func TestWorkedExamples(t *testing.T) {
 				if err != nil {
 					return fmt.Sprintf("error: %v\n", err)
 				}
-				return applyPatterns(td.Expected, formatWorked(snap, m, only))
+				return spectest.Patterns(td.Expected, formatWorked(snap, m, only))
 			default:
 				td.Fatalf(t, "unknown command %q", td.Cmd)
 				return ""
@@ -193,57 +194,4 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// applyPatterns replaces each line of actual by the corresponding expected line when that
-// expected line contains `...` and matches it, so that datadriven's exact comparison
-// accepts reasons checked by their parts. Lines that do not match are left as they are
-// (and the test shows them in its diff).
-func applyPatterns(expected, actual string) string {
-	exp := strings.Split(strings.TrimSuffix(expected, "\n"), "\n")
-	act := strings.Split(strings.TrimSuffix(actual, "\n"), "\n")
-	for k := range act {
-		if k < len(exp) && strings.Contains(exp[k], "...") && matchPattern(exp[k], act[k]) {
-			act[k] = exp[k]
-		}
-	}
-	return strings.Join(act, "\n") + "\n"
-}
-
-// matchPattern reports whether line matches pattern, where `...` matches any text.
-func matchPattern(pattern, line string) bool {
-	pieces := strings.Split(pattern, "...")
-	if !strings.HasPrefix(line, pieces[0]) {
-		return false
-	}
-	rest := line[len(pieces[0]):]
-	last := pieces[len(pieces)-1]
-	for _, p := range pieces[1 : len(pieces)-1] {
-		k := strings.Index(rest, p)
-		if k < 0 {
-			return false
-		}
-		rest = rest[k+len(p):]
-	}
-	return strings.HasSuffix(rest, last) && len(rest) >= len(last)
-}
-
-func TestMatchPattern(t *testing.T) {
-	tests := []struct {
-		pattern, line string
-		want          bool
-	}{
-		{"R none: best set...precision 87.5...95...", "R none: best set reaches precision 87.5% < 95%", true},
-		{"R none: best set...precision 87.5...95...", "R none: best set reaches precision 85.5% < 95%", false},
-		{"R none: no holders in scope...", "R none: no holders in scope", true},
-		{"R none: no holders in scope...", "S none: no holders in scope", false},
-		{"a...b", "ab", true},
-		{"a...a", "a", false},
-		{"x...y...z", "xzy", false},
-	}
-	for _, tt := range tests {
-		if got := matchPattern(tt.pattern, tt.line); got != tt.want {
-			t.Errorf("matchPattern(%q, %q) = %v, want %v", tt.pattern, tt.line, got, tt.want)
-		}
-	}
 }
