@@ -1,5 +1,7 @@
 package mining
 
+import "strconv"
+
 // RuleType is the type of generated single role rules (Netwrix RuleType attribute).
 type RuleType int
 
@@ -78,29 +80,7 @@ func (m *MiningRule) Name() string {
 	if m.Identifier != "" {
 		id = " " + m.Identifier
 	}
-	return "MiningRule#" + itoa(m.Index+1) + id + " (line " + itoa(m.Line) + ", priority " + itoa(m.Priority) + ")"
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [20]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "MiningRule#" + strconv.Itoa(m.Index+1) + id + " (line " + strconv.Itoa(m.Line) + ", priority " + strconv.Itoa(m.Priority) + ")"
 }
 
 // DefaultMiningRule is the implicit mining rule used without a configuration file.

@@ -2,6 +2,7 @@ package mining
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -401,5 +402,14 @@ func TestValidateRuleDefaults(t *testing.T) {
 	p.PrecisionMin = -0.1
 	if prob := validateRule(&p); prob == nil || prob.attr != attrPrecisionMin {
 		t.Errorf("validateRule(precision -0.1) = %+v, want a PrecisionMinPercentage problem", prob)
+	}
+}
+
+// TestNameExtremePriority: the smallest priority is printed in full (the hand-written
+// integer formatting this replaced printed "-" for it).
+func TestNameExtremePriority(t *testing.T) {
+	mr := MiningRule{Index: 0, Line: 2, Priority: math.MinInt64}
+	if got, want := mr.Name(), "MiningRule#1 (line 2, priority -9223372036854775808)"; got != want {
+		t.Errorf("Name() = %q, want %q", got, want)
 	}
 }
