@@ -76,7 +76,7 @@ func Markdown(mine *MineReport, peers *PeerReport) string {
 	return b.String()
 }
 
-// targets checks the figures against DESIGN.md section 9 (tier L: median wall time at most
+// targets checks the figures against docs/development.md#performance-targets (tier L: median wall time at most
 // 60 s and peak RSS at most 6 GiB; time per assignment within 1.3x of tier M; the kernel
 // at least 5x DuckDB at depth 1 and 2x at depth 2).
 func targets(mine *MineReport, peers *PeerReport) string {
@@ -122,7 +122,7 @@ func targets(mine *MineReport, peers *PeerReport) string {
 	if len(lines) == 0 {
 		return ""
 	}
-	return "**Targets (DESIGN.md section 9).**\n\n" + strings.Join(lines, "\n") + "\n"
+	return "**Targets ([docs/development.md](docs/development.md#performance-targets)).**\n\n" + strings.Join(lines, "\n") + "\n"
 }
 
 // baselineTable renders, for the tiers measured against a baseline binary, the

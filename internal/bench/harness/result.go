@@ -1,4 +1,4 @@
-// Package harness runs rolemine's end-to-end benchmarks (DESIGN.md section 9): it times
+// Package harness runs rolemine's end-to-end benchmarks (docs/development.md#performance-targets): it times
 // `rolemine mine` phase by phase in fresh child processes, runs the co-occurrence kernel
 // against peer programs (DuckDB) alternately, takes medians and ratios, and renders the
 // results as the "Mining pipeline and counting kernel" section of BENCHMARKS.md.
