@@ -120,62 +120,92 @@ type sel struct {
 	val, count, start int32
 }
 
-// projector holds one worker's scratch for Cooccur. Invariants: every counter array is all
-// zero between uses (reset through the touched list); level k's row buffer holds the rows
-// of the prefix being extended at depth k, grouped by value.
+// projector holds one worker's scratch for Cooccur. A role's in-scope holders are its
+// local rows: base maps a local row to its identity, and local[j] holds the codes of
+// dimension q.Dims[j] by local row (single-valued dimensions only), gathered once per role
+// so that every histogram reads a small dense column instead of the identities' full
+// columns. Invariants: every counter array is all zero between uses; level k's row buffer
+// holds the local rows of the prefix being extended at depth k, grouped by value.
 type projector struct {
 	m       *kernels.Matrix
 	q       *kernels.Query
-	counts  [kernels.MaxTerms][][]int32 // [level][dim] histogram (dims of q.Dims only)
+	multi   []bool                      // by position in q.Dims
+	counts  [kernels.MaxTerms][][]int32 // [level][position in q.Dims] histogram
 	touched [kernels.MaxTerms][]int32
 	sels    [kernels.MaxTerms][]sel
-	rows    [kernels.MaxTerms + 1][]int32
+	rows    [kernels.MaxTerms][]int32
+	base    []int32
+	local   [][]int32
+	all     []int32 // 0..len(base)-1
 	out     []kernels.Count
 	vbuf    []int32
 }
 
 func newProjector(m *kernels.Matrix, q *kernels.Query) *projector {
-	p := &projector{m: m, q: q}
+	p := &projector{m: m, q: q, multi: make([]bool, len(q.Dims)), local: make([][]int32, len(q.Dims))}
+	for j, d := range q.Dims {
+		p.multi[j] = isMulti(m, d)
+	}
 	for l := 0; l < q.MaxTerms; l++ {
-		p.counts[l] = make([][]int32, len(m.Cards))
+		p.counts[l] = make([][]int32, len(q.Dims))
 	}
 	return p
 }
 
-func (p *projector) counter(level int, d int32) []int32 {
-	c := p.counts[level][d]
+func (p *projector) counter(level, j int) []int32 {
+	c := p.counts[level][j]
 	if c == nil {
-		c = make([]int32, p.m.Cards[d])
-		p.counts[level][d] = c
+		c = make([]int32, p.m.Cards[p.q.Dims[j]])
+		p.counts[level][j] = c
 	}
 	return c
 }
 
-// extend emits every extension of prefix by one term on a dimension at position >= from
-// in q.Dims, over rows (the in-scope holders matching prefix), recursing while terms remain.
-func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int) {
+// gather sets the role's local rows: base (the in-scope holders), and for each
+// single-valued dimension its codes by local row.
+func (p *projector) gather(holders []int32) {
 	q, m := p.q, p.m
-	for di := from; di < len(q.Dims); di++ {
-		d := q.Dims[di]
-		cnt := p.counter(level, d)
-		touched := p.touched[level][:0]
-		multi := isMulti(m, d)
+	base := p.base[:0]
+	for _, i := range holders {
+		if inScope(q.InScope, i) {
+			base = append(base, i)
+		}
+	}
+	p.base = base
+	for j, d := range q.Dims {
+		if p.multi[j] {
+			continue
+		}
+		col := slices.Grow(p.local[j][:0], len(base))[:len(base)]
 		codes := m.Codes[d]
-		if !multi {
-			for _, i := range rows {
-				c := codes[i]
-				if c < 0 {
-					continue
+		for k, i := range base {
+			col[k] = codes[i]
+		}
+		p.local[j] = col
+	}
+	for k := len(p.all); k < len(base); k++ {
+		p.all = append(p.all, int32(k))
+	}
+}
+
+// histogram counts the values of dimension position j over the local rows (nil: every
+// local row) into cnt and returns the values counted, in first-seen order.
+func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
+	touched := p.touched[level][:0]
+	if !p.multi[j] {
+		col := p.local[j]
+		if rows == nil {
+			for _, c := range col {
+				if c >= 0 {
+					if cnt[c] == 0 {
+						touched = append(touched, c)
+					}
+					cnt[c]++
 				}
-				if cnt[c] == 0 {
-					touched = append(touched, c)
-				}
-				cnt[c]++
 			}
 		} else {
-			for _, i := range rows {
-				p.vbuf = values(m, d, i, p.vbuf[:0])
-				for _, c := range p.vbuf {
+			for _, k := range rows {
+				if c := col[k]; c >= 0 {
 					if cnt[c] == 0 {
 						touched = append(touched, c)
 					}
@@ -183,66 +213,76 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 				}
 			}
 		}
-		// Values in ascending order: sort the touched list, or, when it covers a good part
-		// of a small dictionary, rebuild it by scanning the counters (no sort).
-		if card := int(m.Cards[d]); len(touched) > 32 && card <= 4*len(touched) {
-			touched = touched[:0]
-			for c := int32(0); c < int32(card); c++ {
-				if cnt[c] != 0 {
+	} else {
+		d := p.q.Dims[j]
+		for _, k := range p.rowsOrAll(rows) {
+			p.vbuf = values(p.m, d, p.base[k], p.vbuf[:0])
+			for _, c := range p.vbuf {
+				if cnt[c] == 0 {
 					touched = append(touched, c)
 				}
-			}
-		} else {
-			slices.Sort(touched)
-		}
-		sels := p.sels[level][:0]
-		var total int32
-		for _, c := range touched {
-			if n := cnt[c]; n >= q.MinTP {
-				sels = append(sels, sel{val: c, count: n, start: total})
-				total += n
+				cnt[c]++
 			}
 		}
+	}
+	p.touched[level] = touched
+	return touched
+}
+
+// selectValues returns the touched values counted at least q.MinTP times, ascending, with
+// their counts and bucket starts. Filtering before sorting keeps the sort small: most
+// values of a large dictionary are held by one or two of a role's holders.
+func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
+	sels := p.sels[level][:0]
+	for _, c := range touched {
+		if n := cnt[c]; n >= p.q.MinTP {
+			sels = append(sels, sel{val: c, count: n})
+		}
+	}
+	if len(sels) > 1 {
+		slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+	}
+	var total int32
+	for k := range sels {
+		sels[k].start = total
+		total += sels[k].count
+	}
+	p.sels[level] = sels
+	return sels
+}
+
+func (p *projector) rowsOrAll(rows []int32) []int32 {
+	if rows == nil {
+		return p.all[:len(p.base)]
+	}
+	return rows
+}
+
+// extend emits every extension of prefix by one term on a dimension at position >= from
+// in q.Dims, over rows (the local rows matching prefix; nil: all), recursing while terms
+// remain.
+func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int) {
+	q := p.q
+	for di := from; di < len(q.Dims); di++ {
+		d := q.Dims[di]
+		cnt := p.counter(level, di)
+		touched := p.histogram(level, di, rows, cnt)
+		sels := p.selectValues(level, touched, cnt)
 		deeper := level+1 < q.MaxTerms && di+1 < len(q.Dims)
 		if deeper && len(sels) > 0 {
-			// Bucket the rows by selected value: cnt[c] becomes the next write position
-			// for selected values and -1 for the others.
+			// cnt[c] becomes the next write position of each selected value and -1 for
+			// the others.
 			for _, c := range touched {
 				cnt[c] = -1
 			}
 			for _, s := range sels {
 				cnt[s.val] = s.start
 			}
-			buf := p.rows[level]
-			if cap(buf) < int(total) {
-				buf = make([]int32, total, total+total/4)
-			}
-			buf = buf[:total]
-			if !multi {
-				for _, i := range rows {
-					if c := codes[i]; c >= 0 && cnt[c] >= 0 {
-						buf[cnt[c]] = i
-						cnt[c]++
-					}
-				}
-			} else {
-				for _, i := range rows {
-					p.vbuf = values(m, d, i, p.vbuf[:0])
-					for _, c := range p.vbuf {
-						if cnt[c] >= 0 {
-							buf[cnt[c]] = i
-							cnt[c]++
-						}
-					}
-				}
-			}
-			p.rows[level] = buf
+			p.bucket(di, rows, cnt, level, sels)
 		}
 		for _, c := range touched {
 			cnt[c] = 0
 		}
-		p.touched[level] = touched
-		p.sels[level] = sels
 		for k := range sels {
 			s := p.sels[level][k]
 			c := prefix
@@ -254,6 +294,40 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 			}
 		}
 	}
+}
+
+// bucket groups rows by the selected values of dimension position j into level's row
+// buffer; cnt holds each selected value's next write position and -1 for the others.
+func (p *projector) bucket(j int, rows []int32, cnt []int32, level int, sels []sel) {
+	last := sels[len(sels)-1]
+	total := last.start + last.count
+	buf := p.rows[level]
+	if cap(buf) < int(total) {
+		buf = make([]int32, total, total+total/4)
+	}
+	buf = buf[:total]
+	all := p.rowsOrAll(rows)
+	if !p.multi[j] {
+		col := p.local[j]
+		for _, k := range all {
+			if c := col[k]; c >= 0 && cnt[c] >= 0 {
+				buf[cnt[c]] = k
+				cnt[c]++
+			}
+		}
+	} else {
+		d := p.q.Dims[j]
+		for _, k := range all {
+			p.vbuf = values(p.m, d, p.base[k], p.vbuf[:0])
+			for _, c := range p.vbuf {
+				if cnt[c] >= 0 {
+					buf[cnt[c]] = k
+					cnt[c]++
+				}
+			}
+		}
+	}
+	p.rows[level] = buf
 }
 
 // Cooccur implements kernels.Backend.
@@ -275,17 +349,10 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 	return parallel(ctx, w, len(roles), func(g, k int) error {
 		p := projs[g]
 		r := roles[k]
-		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
-		base := p.rows[kernels.MaxTerms][:0]
-		for _, i := range holders {
-			if inScope(q.InScope, i) {
-				base = append(base, i)
-			}
-		}
-		p.rows[kernels.MaxTerms] = base
+		p.gather(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])
 		p.out = p.out[:0]
-		if len(base) >= int(q.MinTP) && q.MaxTerms > 0 {
-			p.extend(kernels.Criterion{}, base, 0, 0)
+		if len(p.base) >= int(q.MinTP) && q.MaxTerms > 0 {
+			p.extend(kernels.Criterion{}, nil, 0, 0)
 		}
 		return emit(r, p.out)
 	})
