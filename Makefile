@@ -39,6 +39,7 @@ fmt-check:
 # Short coverage-guided fuzzing of every parser.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz FuzzLoadUniverse -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
 
 # Go micro-benchmarks of the kernel, loader and miner.

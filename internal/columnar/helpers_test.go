@@ -257,7 +257,9 @@ func checkInvariants(t testing.TB, s *Snapshot) {
 		}
 		if j > 0 {
 			p := s.Orphans[j-1]
-			if p.IdentityID > o.IdentityID || (p.IdentityID == o.IdentityID && p.Role >= o.Role) {
+			pk := [3]string{p.IdentityID, p.System, p.AccountID}
+			ok := [3]string{o.IdentityID, o.System, o.AccountID}
+			if cmpKey(pk, ok) > 0 || (pk == ok && p.Role >= o.Role) {
 				t.Fatalf("orphans not sorted unique")
 			}
 		}
@@ -306,4 +308,17 @@ func dimValues(t testing.TB, s *Snapshot, name string) []string {
 		}
 	}
 	return out
+}
+
+// cmpKey compares string triples element by element.
+func cmpKey(a, b [3]string) int {
+	for k := range a {
+		if a[k] != b[k] {
+			if a[k] < b[k] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }

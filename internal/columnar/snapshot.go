@@ -34,8 +34,9 @@ type Snapshot struct {
 	IdentOff []int64
 	IdentIdx []int32
 
-	// Orphans are assignments whose identity is absent from identities, sorted by
-	// (IdentityID, Role) and deduplicated.
+	// Orphans are assignments whose identity is absent from identities (or, with
+	// accounts, granted to an account no known identity owns), sorted by (IdentityID,
+	// System, AccountID, Role) and deduplicated.
 	Orphans []Orphan
 
 	Findings Findings
