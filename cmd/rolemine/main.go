@@ -25,7 +25,8 @@ const usage = `rolemine: mine single role rules from identities, roles and assig
 Usage:
   rolemine gen     --out DIR [--tier S|M|L|XL] [--identities N] [--roles R] [--seed S] [--format parquet|csv]
   rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu]
-                   [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags]
+                   [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags] [--shard I/N]
+  rolemine merge   --out OUT [--data DIR] SHARD_DIR...
   rolemine gen     --evolve FROM --out NEXT [--movers P] [--joiners P] [--leavers P] [--nhi-repurposed P] [--nhi-retired P]
   rolemine drift   --model OUT --data NEXT [--previous-data PREV] --out DRIFT [--truth DIR]
   rolemine explain  --data DIR --model OUT --identity ID [--json]
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdGen(ctx, args[1:], stdout, stderr, logger)
 	case "mine":
 		err = cmdMine(ctx, args[1:], stdout, stderr, logger)
+	case "merge":
+		err = cmdMerge(ctx, args[1:], stdout, stderr, logger)
 	case "discover":
 		err = cmdDiscover(ctx, args[1:], stdout, stderr, logger)
 	case "bench":

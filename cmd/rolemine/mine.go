@@ -20,6 +20,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -38,11 +39,15 @@ type mineFlags struct {
 	// percentage points.
 	previous string
 	grace    float64
+	// shard is --shard (shard.go).
+	shard string
 }
 
-func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+// newMineFlags declares the flags of `rolemine mine` (merge parses a shard's recorded
+// arguments with the same set).
+func newMineFlags(stderr io.Writer) (*flag.FlagSet, *mineFlags) {
 	fs := newFlags("mine", stderr)
-	var f mineFlags
+	f := &mineFlags{}
 	def := mining.DefaultMiningRule()
 	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
 	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
@@ -61,28 +66,32 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
+	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for `rolemine merge`")
+	return fs, f
+}
+
+func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+	fs, f := newMineFlags(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if f.cpuProfile != "" {
-		pf, err := os.Create(f.cpuProfile)
-		if err != nil {
-			return uerr.New("mine: --cpuprofile: %w", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("start CPU profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	spec, sharded, err := shard.ParseSpec(f.shard, os.Getenv)
+	if err != nil {
+		return uerr.New("mine: %w", err)
+	}
+	if sharded && f.truthDir != "" {
+		return uerr.New("mine: --truth scores a whole model: give it to a run without --shard")
 	}
 	if f.data == "" || f.out == "" {
 		return uerr.New("mine: --data and --out are required")
 	}
-	cfg, err := mineConfig(fs, &f)
+	in, err := prepareConfig("mine", fs, f)
 	if err != nil {
-		return err
-	}
-	if err := checkOutDir("mine", "out", f.out, "data", f.data); err != nil {
 		return err
 	}
 	// One writer at a time: the output directory's lock is held from here to the end.
@@ -91,15 +100,6 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	defer outDir.Close()
-	// Stability: the previous model, read before anything is replaced (--previous may be
-	// --out itself).
-	var prevModel *mining.Previous
-	var prevChurn []drift.ChurnRule
-	if f.previous != "" {
-		if prevModel, prevChurn, err = loadPrevious(f.previous, f.grace); err != nil {
-			return err
-		}
-	}
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
@@ -112,56 +112,28 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	prog := newProgress(stderr)
 	defer prog.done()
-	var phases []report.Phase
-	phase := func(name string, start time.Time) {
-		phases = append(phases, report.Phase{Name: name, Seconds: time.Since(start).Seconds()})
+	if err := loadSnapshot(ctx, f, in, prog, logger); err != nil {
+		return err
 	}
-	started := time.Now()
-
+	var roles func(int32) bool
+	if sharded {
+		roles = func(r int32) bool { return shard.Of(in.snap.Roles.IDs[r], spec.Count) == spec.Index }
+	}
 	t := time.Now()
-	prog.update(true, "loading %s ...", f.data)
-	snap, err := columnar.Load(ctx, f.data, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
-	if err != nil {
-		return err
-	}
-	phase("load", t)
-	crashpoint.Hit("mine:loaded")
-
-	t = time.Now()
-	ran, err := applyPlugins(ctx, snap, cfg, f.plugins, logger)
-	if err != nil {
-		return err
-	}
-	if ran {
-		// Exclusions may name plugin outputs, which did not exist at load.
-		snap.Exclude(f.exclude)
-		phase("plugin", t)
-	}
-
-	// Effective privilege: the closure of role grants (nil without grants).
-	t = time.Now()
-	eff, err := mining.EffectiveOf(ctx, snap)
-	if err != nil {
-		return err
-	}
-	if eff != nil {
-		phase("effective", t)
-	}
-
-	t = time.Now()
-	model, err := mining.Run(ctx, snap, cfg, mining.Options{
-		Effective: eff,
+	model, err := mining.Run(ctx, in.snap, in.cfg, mining.Options{
+		Effective: in.eff,
 		Backend:   backend,
 		Workers:   f.workers,
 		Progress: func(mr, done, total int) {
 			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
 		},
-		Previous: prevModel,
+		Previous: in.prevModel,
+		Roles:    roles,
 	})
 	if err != nil {
 		return err
 	}
-	phase("mine", t)
+	in.phase("mine", t)
 	crashpoint.Hit("mine:mined")
 	if hp := os.Getenv("ROLEMINE_HEAPPROFILE"); hp != "" {
 		if hf, err := os.Create(hp); err == nil {
@@ -169,35 +141,139 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 			hf.Close()
 		}
 	}
+	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
+	if sharded {
+		return writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
+	}
+	return finishRun(ctx, outDir, f, in, model, info, stdout, prog)
+}
+
+// startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, uerr.New("mine: --cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// prepared is what a run holds before mining: the configuration, the previous model and
+// (after loadSnapshot) the snapshot, with the phases timed so far.
+type prepared struct {
+	cfg       *mining.Config
+	cfgText   []byte
+	prevModel *mining.Previous
+	prevChurn []drift.ChurnRule
+	prevFP    string
+	snap      *columnar.Snapshot
+	// eff is the closure of role grants (nil without grants); effInfo its classification
+	// (finishRun; nil for flat inputs).
+	eff     *mining.Effective
+	effInfo *report.Effective
+	started time.Time
+	phases  []report.Phase
+}
+
+func (in *prepared) phase(name string, start time.Time) {
+	in.phases = append(in.phases, report.Phase{Name: name, Seconds: time.Since(start).Seconds()})
+}
+
+// cfgName names the configuration in summary.json and the report.
+func (in *prepared) cfgName(f *mineFlags) string {
+	if f.config != "" {
+		return f.config
+	}
+	return "implicit"
+}
+
+// prepareConfig checks the output directory against the data, reads the configuration
+// and the previous model, before any output is locked or data loaded.
+func prepareConfig(cmd string, fs *flag.FlagSet, f *mineFlags) (*prepared, error) {
+	in := &prepared{started: time.Now()}
+	var err error
+	if in.cfg, in.cfgText, err = mineConfig(fs, f); err != nil {
+		return nil, err
+	}
+	if err := checkOutDir(cmd, "out", f.out, "data", f.data); err != nil {
+		return nil, err
+	}
+	// Stability: the previous model, read before anything is replaced (--previous may be
+	// --out itself).
+	if f.previous != "" {
+		if in.prevModel, in.prevChurn, in.prevFP, err = loadPrevious(f.previous, f.grace); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// loadSnapshot loads --data and applies the criterion plugins.
+func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
+	t := time.Now()
+	prog.update(true, "loading %s ...", f.data)
+	snap, err := columnar.Load(ctx, f.data, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
+	if err != nil {
+		return err
+	}
+	in.snap = snap
+	in.phase("load", t)
+	crashpoint.Hit("mine:loaded")
 
 	t = time.Now()
+	ran, err := applyPlugins(ctx, snap, in.cfg, f.plugins, logger)
+	if err != nil {
+		return err
+	}
+	if ran {
+		// Exclusions may name plugin outputs, which did not exist at load.
+		snap.Exclude(f.exclude)
+		in.phase("plugin", t)
+	}
+
+	// Effective privilege: the closure of role grants (nil without grants).
+	t = time.Now()
+	if in.eff, err = mining.EffectiveOf(ctx, snap); err != nil {
+		return err
+	}
+	if in.eff != nil {
+		in.phase("effective", t)
+	}
+	return nil
+}
+
+// finishRun classifies every assignment under model and commits every output file into
+// outDir as one set, then prints what was mined (and, with --truth, its quality).
+func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepared, model *mining.Model, info report.RunInfo, stdout io.Writer, prog *progress) error {
+	snap := in.snap
+	t := time.Now()
 	prog.update(true, "classifying assignments ...")
 	cls, err := mining.ClassifyContext(ctx, snap, model, f.workers)
 	if err != nil {
 		return err
 	}
-	var effInfo *report.Effective
 	if snap.Universe != nil {
-		effInfo = &report.Effective{Eff: eff}
-		if eff != nil {
-			if effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, eff); err != nil {
+		in.effInfo = &report.Effective{Eff: in.eff}
+		if in.eff != nil {
+			if in.effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, in.eff); err != nil {
 				return err
 			}
 		}
 	}
-	phase("classify", t)
+	in.phase("classify", t)
 	crashpoint.Hit("mine:classified")
 
 	t = time.Now()
 	prog.update(true, "writing %s ...", f.out)
-	cfgName := "implicit"
-	if f.config != "" {
-		cfgName = f.config
-	}
-	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: cfgName, Started: started}
 	// summary.json records the phases before writing; the write itself is printed below.
-	info.Phases = phases
-	info.Effective = effInfo
+	info.Phases = in.phases
+	info.Effective = in.effInfo
 	// Model files and the people-facing files land together or not at all.
 	set, err := outDir.Begin()
 	if err != nil {
@@ -215,7 +291,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	reporting := time.Since(t)
 	t = time.Now()
 	// churn.json: rules added, removed and kept against --previous (all new without it).
-	churn := drift.ComputeChurn(f.previous, prevChurn, churnRules(snap, model), f.grace)
+	churn := drift.ComputeChurn(f.previous, in.prevChurn, churnRules(snap, model), f.grace)
 	if f.previous == "" {
 		churn.Grace = 0
 	}
@@ -227,11 +303,45 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	// "write" is the model files, churn.json and the commit (fsync, rename); "report" the
 	// HTML report and review exports.
-	phases = append(phases,
+	in.phases = append(in.phases,
 		report.Phase{Name: "write", Seconds: (writing + time.Since(t)).Seconds()},
 		report.Phase{Name: "report", Seconds: reporting.Seconds()})
 	prog.done()
+	printRun(stdout, f, in, model, cls, churn)
+	if f.truthDir != "" {
+		return printQuality(stdout, f.truthDir, in, model, cls)
+	}
+	return nil
+}
 
+// printQuality scores the model against planted truth.
+func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining.Model, cls *mining.Classification) error {
+	tr, err := truth.Load(truthDir)
+	if err != nil {
+		return err
+	}
+	q, err := truth.Score(in.snap, model, cls, tr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "quality against %s:\n%s", truthDir, q.String())
+	ut, err := truth.LoadUniverse(truthDir)
+	if err != nil {
+		return err
+	}
+	if ut != nil && in.eff != nil {
+		uq, err := truth.ScoreUniverse(in.snap, in.eff, in.effInfo.Class, ut)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, uq.String())
+	}
+	return nil
+}
+
+// printRun prints the counts of a finished run and its phase times.
+func printRun(stdout io.Writer, f *mineFlags, in *prepared, model *mining.Model, cls *mining.Classification, churn *drift.Churn) {
+	snap := in.snap
 	explained, unexplained := 0, 0
 	for k := range cls.RuleOf {
 		if cls.RuleOf[k] >= 0 {
@@ -247,59 +357,40 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		}
 	}
 	fmt.Fprintf(stdout, "mined %d identities, %d roles, %d assignments in %.1fs\n",
-		snap.NumIdentities(), snap.NumRoles(), len(snap.IdentIdx)+len(snap.Orphans), time.Since(started).Seconds())
+		snap.NumIdentities(), snap.NumRoles(), len(snap.IdentIdx)+len(snap.Orphans), time.Since(in.started).Seconds())
 	fmt.Fprintf(stdout, "  rules: %d (roles covered: %d of %d)\n", len(model.Rules), covered, snap.NumRoles())
 	fmt.Fprintf(stdout, "  assignments: %d explained, %d unexplained, %d orphan; %d suggestions\n",
 		explained, unexplained, len(snap.Orphans), len(cls.Suggestions))
-	if eff != nil {
-		printEffective(stdout, eff, effInfo.Class)
+	if in.eff != nil {
+		printEffective(stdout, in.eff, in.effInfo.Class)
 	}
 	fmt.Fprintf(stdout, "  churn: %d added, %d removed, %d kept (Jaccard %.4f)\n",
 		churn.Overall.Added, churn.Overall.Removed, churn.Overall.Kept, churn.Overall.Jaccard)
-	for _, p := range phases {
+	for _, p := range in.phases {
 		fmt.Fprintf(stdout, "  %-9s %7.3fs\n", p.Name, p.Seconds)
 	}
 	abs, _ := filepath.Abs(f.out)
 	fmt.Fprintf(stdout, "outputs: %s (rules.json, rules.xml, roles.json, summary.json, ...)\n", abs)
-
-	if f.truthDir != "" {
-		tr, err := truth.Load(f.truthDir)
-		if err != nil {
-			return err
-		}
-		q, err := truth.Score(snap, model, cls, tr)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "quality against %s:\n%s", f.truthDir, q.String())
-		ut, err := truth.LoadUniverse(f.truthDir)
-		if err != nil {
-			return err
-		}
-		if ut != nil && eff != nil {
-			uq, err := truth.ScoreUniverse(snap, eff, effInfo.Class, ut)
-			if err != nil {
-				return err
-			}
-			fmt.Fprint(stdout, uq.String())
-		}
-	}
-	return nil
 }
 
 // mineConfig reads --config, or builds the implicit mining rule from the override flags.
 // Override flags together with --config are a usage error: the file is the configuration.
-func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, error) {
+func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, []byte, error) {
 	overrides := []string{"precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type"}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if f.config != "" {
 		for _, o := range overrides {
 			if set[o] {
-				return nil, uerr.New("mine: --%s applies to the implicit mining rule only; set it in %s instead", o, f.config)
+				return nil, nil, uerr.New("mine: --%s applies to the implicit mining rule only; set it in %s instead", o, f.config)
 			}
 		}
-		return mining.ParseConfigFile(f.config)
+		text, err := os.ReadFile(f.config)
+		if err != nil {
+			return nil, nil, uerr.New("read mining configuration %s: %w", f.config, err)
+		}
+		cfg, err := mining.ParseConfig(f.config, text)
+		return cfg, text, err
 	}
 	mr := mining.DefaultMiningRule()
 	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
@@ -310,11 +401,11 @@ func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, error) {
 		mr.EntityType, mr.PrecisionMin, mr.FalsePositiveMax, mr.MinIdentities, mr.MaxDimensions, int(mr.RuleType))
 	cfg, err := mining.ParseConfig("implicit mining rule (command-line flags)", []byte(doc))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.Path = ""
 	cfg.MiningRules[0].Line = 0
-	return cfg, nil
+	return cfg, []byte(doc), nil
 }
 
 // printEffective prints the effective pairs' line of the mine summary.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -15,14 +17,15 @@ import (
 const defaultGrace = 1.0
 
 // loadPrevious reads the previous output directory's rules.json into the miner's
-// stability input and the churn baseline.
-func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRule, error) {
+// stability input and the churn baseline, with a fingerprint of both and of grace (which
+// the shards of one run must share).
+func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRule, string, error) {
 	if grace < 0 || grace > 100 {
-		return nil, nil, uerr.New("mine: --grace %v: expected percentage points from 0 to 100", grace)
+		return nil, nil, "", uerr.New("mine: --grace %v: expected percentage points from 0 to 100", grace)
 	}
 	m, err := report.ReadModel(dir)
 	if err != nil {
-		return nil, nil, uerr.New("mine: --previous: %w", err)
+		return nil, nil, "", uerr.New("mine: --previous: %w", err)
 	}
 	prev := &mining.Previous{Rules: map[string][]mining.PreviousRule{}, Grace: grace}
 	churn := make([]drift.ChurnRule, 0, len(m.Rules))
@@ -36,7 +39,12 @@ func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRul
 		prev.Rules[rec.RoleID] = append(prev.Rules[rec.RoleID], pr)
 		churn = append(churn, drift.ChurnRule{RuleID: rec.RuleID, RoleID: rec.RoleID, Criterion: strings.Join(parts, " & ")})
 	}
-	return prev, churn, nil
+	rules, err := json.Marshal(m.Rules)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("fingerprint --previous: %w", err)
+	}
+	fp := shard.Digest(fmt.Appendf(rules, "\ngrace=%v", grace))
+	return prev, churn, fp, nil
 }
 
 // churnRules names the rules of a freshly mined model for churn.json.

@@ -26,6 +26,17 @@ type RunInfo struct {
 	Started time.Time
 	// Effective is the run's effective privilege; nil for flat inputs.
 	Effective *Effective
+	// Shards, set by `rolemine merge`, records the shard runs the model was joined from.
+	Shards []ShardRun
+}
+
+// ShardRun is one shard run of a merged model: which shard, how it was counted, and
+// its phases.
+type ShardRun struct {
+	Index, Count int
+	Backend      string
+	Workers      int
+	Phases       []Phase
 }
 
 // Phase is one timed phase of a run (load, mine, classify, write...).

@@ -38,6 +38,17 @@ type summary struct {
 	// attributes or owners (docs/effective-privilege.md).
 	Effective *effectiveSummary         `json:"effective,omitempty"`
 	Systems   map[string]*systemSummary `json:"systems,omitempty"`
+	// Shards is the provenance of a merged model (`rolemine merge`): one record per shard.
+	Shards []shardRecord `json:"shards,omitempty"`
+}
+
+// shardRecord is one shard run of a merged model.
+type shardRecord struct {
+	Index   int           `json:"index"`
+	Count   int           `json:"count"`
+	Backend string        `json:"backend"`
+	Workers int           `json:"workers"`
+	Phases  []phaseRecord `json:"phases"`
 }
 
 type identityCounts struct {
@@ -142,6 +153,13 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 	}
 	for k, p := range info.Phases {
 		s.Phases[k] = phaseRecord{Name: p.Name, Seconds: p.Seconds}
+	}
+	for _, sr := range info.Shards {
+		rec := shardRecord{Index: sr.Index, Count: sr.Count, Backend: sr.Backend, Workers: sr.Workers, Phases: []phaseRecord{}}
+		for _, p := range sr.Phases {
+			rec.Phases = append(rec.Phases, phaseRecord{Name: p.Name, Seconds: p.Seconds})
+		}
+		s.Shards = append(s.Shards, rec)
 	}
 
 	// Identities and their assignments, by kind.

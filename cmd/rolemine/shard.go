@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/shard"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// runOnlyFlags are the flags of `rolemine mine` that do not change what is mined: a
+// shard does not record them, and shards of one run may differ in them.
+var runOnlyFlags = []string{"out", "workers", "backend", "cpuprofile", "shard", "truth"}
+
+// resultArgs returns the flags set on fs that change what is mined, as --name=value in
+// flag-name order (repeated flags in the order given).
+func resultArgs(fs *flag.FlagSet) []string {
+	var args []string
+	fs.Visit(func(fl *flag.Flag) {
+		if slices.Contains(runOnlyFlags, fl.Name) {
+			return
+		}
+		if m, ok := fl.Value.(*multiFlag); ok {
+			for _, v := range *m {
+				args = append(args, "--"+fl.Name+"="+v)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return args
+}
+
+// writeShard commits the partial model of spec's roles (shard.json) and the record of
+// the run (shard-run.json) into outDir.
+func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *mineFlags, in *prepared, model *mining.Model, spec shard.Spec, info report.RunInfo, stdout io.Writer) error {
+	t := time.Now()
+	fp := shard.Fingerprint{Data: report.DataFingerprint(in.snap.Inputs), Dimensions: shard.DimensionsFingerprint(in.snap),
+		Config: shard.Digest(in.cfgText), Previous: in.prevFP}
+	p := shard.NewPartial(in.snap, model, spec, fp, resultArgs(fs), version)
+	in.phase("fingerprint", t)
+	run := shard.Run{Format: shard.RunFormat, Shard: spec, Backend: info.Backend, Workers: info.Workers}
+	for _, ph := range in.phases {
+		run.Phases = append(run.Phases, shard.Phase{Name: ph.Name, Seconds: ph.Seconds})
+	}
+	set, err := outDir.Begin()
+	if err != nil {
+		return err
+	}
+	defer set.Abort()
+	pf, err := set.Create(shard.File)
+	if err != nil {
+		return err
+	}
+	if err := p.Encode(pf); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(f.out, shard.File), err)
+	}
+	rf, err := set.Create(shard.RunFile)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(rf).Encode(run); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(f.out, shard.RunFile), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := set.Commit(); err != nil {
+		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	}
+	abs, _ := filepath.Abs(f.out)
+	fmt.Fprintf(stdout, "mined shard %s: %d of %d roles, %d rules in %.1fs\noutputs: %s (%s, %s)\n",
+		spec, len(p.Roles), in.snap.NumRoles(), len(p.Rules), time.Since(in.started).Seconds(), abs, shard.File, shard.RunFile)
+	return nil
+}
+
+// cmdMerge joins the partial models of every shard of a run into the outputs a single
+// run writes (DESIGN.md section 12).
+func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+	mfs := newFlags("merge", stderr)
+	var out, data string
+	var workers int
+	mfs.StringVar(&out, "out", "", "output directory of the merged model (files are replaced atomically)")
+	mfs.StringVar(&data, "data", "", "data directory (default: the --data the shards were mined from)")
+	mfs.IntVar(&workers, "workers", 0, "parallel workers (default: number of CPUs)")
+	if err := mfs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return uerr.Wrap(err)
+	}
+	if err := checkFlagValues(mfs); err != nil {
+		return err
+	}
+	dirs := mfs.Args()
+	if out == "" || len(dirs) == 0 {
+		return uerr.New("merge: --out and at least one shard directory are required (rolemine merge --out OUT SHARD_DIR...)")
+	}
+	parts, runs, err := readShards(out, dirs)
+	if err != nil {
+		return err
+	}
+	if parts, err = shard.Check(parts); err != nil {
+		return err
+	}
+	first := parts[0]
+	if first.Partial.Version != version {
+		return uerr.New("merge: %s was mined by rolemine %s; this is rolemine %s", first.Name, first.Partial.Version, version)
+	}
+	fs, f := newMineFlags(io.Discard)
+	if err := fs.Parse(first.Partial.Args); err != nil {
+		return uerr.New("merge: %s: the recorded arguments of the shard: %v", first.Name, err)
+	}
+	f.out, f.workers = out, workers
+	if data != "" {
+		f.data = data
+	}
+	in, err := prepareConfig("merge", fs, f)
+	if err != nil {
+		return err
+	}
+	if err := checkPrepared(in, f, first); err != nil {
+		return err
+	}
+	outDir, err := outdir.Open(out, outdir.Options{Command: "rolemine merge", Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer outDir.Close()
+	if f.workers <= 0 {
+		f.workers = runtime.GOMAXPROCS(0)
+	}
+	prog := newProgress(stderr)
+	defer prog.done()
+	if err := loadSnapshot(ctx, f, in, prog, logger); err != nil {
+		return err
+	}
+	if got := report.DataFingerprint(in.snap.Inputs); got != first.Partial.Fingerprint.Data {
+		return uerr.New("merge: the data at %s (fingerprint %.12s) is not the data the shards were mined from (%.12s)",
+			f.data, got, first.Partial.Fingerprint.Data)
+	}
+	if got := shard.DimensionsFingerprint(in.snap); got != first.Partial.Fingerprint.Dimensions {
+		return uerr.New("merge: the attributes derived from %s now (plugins, exclusions; fingerprint %.12s) are not the ones the shards mined (%.12s)",
+			f.data, got, first.Partial.Fingerprint.Dimensions)
+	}
+	t := time.Now()
+	model, err := shard.Assemble(in.snap, in.cfg, parts)
+	if err != nil {
+		return err
+	}
+	in.phase("merge", t)
+	info := report.RunInfo{Version: version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
+	info.Backend = mergedBackend(runs)
+	model.Backend = info.Backend
+	return finishRun(ctx, outDir, f, in, model, info, stdout, prog)
+}
+
+// checkPrepared compares the configuration and previous model merge read with the ones
+// the shards were mined with.
+func checkPrepared(in *prepared, f *mineFlags, first shard.Named) error {
+	fp := first.Partial.Fingerprint
+	if got := shard.Digest(in.cfgText); got != fp.Config {
+		name := f.config
+		if name == "" {
+			name = "the implicit mining rule"
+		}
+		return uerr.New("merge: the mining configuration %s (fingerprint %.12s) is not the one the shards were mined with (%.12s)", name, got, fp.Config)
+	}
+	if in.prevFP != fp.Previous {
+		return uerr.New("merge: the previous model %s is not the one the shards were mined against", f.previous)
+	}
+	return nil
+}
+
+// readShards reads the partial model and run record of each shard directory, sorted by
+// shard later (shard.Check). out must be none of them.
+func readShards(out string, dirs []string) ([]shard.Named, []report.ShardRun, error) {
+	var parts []shard.Named
+	var runs []report.ShardRun
+	for _, dir := range dirs {
+		if filepath.Clean(dir) == filepath.Clean(out) {
+			return nil, nil, uerr.New("merge: --out %s is also given as a shard directory: merge into a directory of its own", out)
+		}
+		path := filepath.Join(dir, shard.File)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, uerr.New("merge: %s has no %s: not the output directory of a finished `rolemine mine --shard` run", dir, shard.File)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("merge: read %s: %w", path, err)
+		}
+		p, err := shard.Decode(path, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		run, err := readRun(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, shard.Named{Name: dir, Partial: p})
+		sr := report.ShardRun{Index: p.Shard.Index, Count: p.Shard.Count, Backend: run.Backend, Workers: run.Workers}
+		for _, ph := range run.Phases {
+			sr.Phases = append(sr.Phases, report.Phase{Name: ph.Name, Seconds: ph.Seconds})
+		}
+		runs = append(runs, sr)
+	}
+	slices.SortStableFunc(runs, func(a, b report.ShardRun) int { return a.Index - b.Index })
+	return parts, runs, nil
+}
+
+// readRun reads a shard directory's run record.
+func readRun(dir string) (*shard.Run, error) {
+	path := filepath.Join(dir, shard.RunFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, uerr.New("merge: %s: %w", dir, err)
+	}
+	run := &shard.Run{}
+	if err := json.Unmarshal(data, run); err != nil || run.Format != shard.RunFormat {
+		return nil, uerr.New("merge: %s: not a %s document", path, shard.RunFormat)
+	}
+	return run, nil
+}
+
+// mergedBackend names the backends the shards counted with: one name when they agree.
+func mergedBackend(runs []report.ShardRun) string {
+	var names []string
+	for _, r := range runs {
+		if !slices.Contains(names, r.Backend) {
+			names = append(names, r.Backend)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
+}
