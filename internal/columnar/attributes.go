@@ -73,7 +73,13 @@ func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded 
 		}
 		putDimension(s, multiDimension(name, vals), slices.Contains(excluded, name))
 	}
-	// The load findings list skipped dimensions in dimension order: rebuild the list.
+	rebuildSkipped(s)
+	return nil
+}
+
+// rebuildSkipped rebuilds the load findings' skipped dimensions, in dimension order as
+// load lists them, after dimensions were added or replaced.
+func rebuildSkipped(s *Snapshot) {
 	s.Findings.SkippedDimensions = s.Findings.SkippedDimensions[:0]
 	for d := range s.Dims {
 		if dim := &s.Dims[d]; dim.Skipped {
@@ -81,7 +87,6 @@ func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded 
 				SkippedDimension{Name: dim.Name, Distinct: len(dim.Values), Reason: dim.SkipReason})
 		}
 	}
-	return nil
 }
 
 // multiDimension codes per-identity value lists: a sorted dictionary, each identity's
@@ -102,6 +107,7 @@ func multiDimension(name string, vals [][]string) Dimension {
 			codes = append(codes, int32(k))
 		}
 		slices.Sort(codes)
+		codes = slices.Compact(codes)
 		d.Codes[i] = -1
 		if len(codes) > 0 {
 			d.Codes[i] = codes[0]

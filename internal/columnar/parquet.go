@@ -76,6 +76,15 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		if !ok {
 			continue
 		}
+		if leaf := listLeaf(c); leaf != nil && spec.name == "identities" && mode == modeValue && c.Name() != KindDimension {
+			// A multi-valued attribute (effective privilege): decoded on its own.
+			lc, err := readListColumn(file, c.Name(), leaf, rows)
+			if err != nil {
+				return nil, err
+			}
+			t.lists = append(t.lists, lc)
+			continue
+		}
 		if err := checkParquetColumn(file, c); err != nil {
 			return nil, err
 		}

@@ -56,6 +56,8 @@ type table struct {
 	// lines maps a 0-based row index to the CSV line used in messages (only with
 	// tableSpec.keepLines); nil means the position is row+1 (Parquet).
 	lines []int64
+	// lists are the Parquet list columns of identities (multi-valued attributes).
+	lists []*listColumn
 }
 
 // col returns the column named name, or nil.

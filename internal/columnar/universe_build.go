@@ -18,6 +18,8 @@ type universeBuild struct {
 	rows     []rowAccount
 	rowRole  []int32
 	rowIdent []int32
+	// lists are the identities' Parquet list columns.
+	lists []*listColumn
 }
 
 // prepareUniverse starts the universe of the optional tables (accounts, role_grants,
@@ -28,10 +30,10 @@ type universeBuild struct {
 func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 	owner := ids.col(OwnerColumn)
 	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
-	if owner == nil && !accountCols && opt[0] == nil && opt[1] == nil && opt[2] == nil {
+	if owner == nil && !accountCols && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
 		return nil, nil
 	}
-	b := &universeBuild{u: &Universe{}, accounts: opt[0], grants: opt[1], attrs: opt[2]}
+	b := &universeBuild{u: &Universe{}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
 	identIdx := ids.col("identity_id").ids
 	if owner != nil {
 		b.u.Owners = make([]string, ids.rows)
@@ -77,6 +79,12 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 // attributes merged into the dimensions.
 func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[string]int32, asgRole []int32, opts LoadOptions) error {
 	s.Universe = b.u
+	for _, lc := range b.lists {
+		putDimension(s, multiDimension(lc.name, lc.vals), slices.Contains(opts.ExcludeDimensions, lc.name))
+	}
+	if len(b.lists) > 0 {
+		rebuildSkipped(s)
+	}
 	if b.rows != nil {
 		nameOrphans(s)
 		b.pairAccounts(s, asgKeys, identIdx, asgRole)
