@@ -49,6 +49,9 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	for _, t := range drift.ActionTypes {
 		fmt.Fprintf(stdout, "  %-17s %d\n", t, s.Actions[t].Total)
 	}
+	if ac := s.Actions[drift.ActionRemoveRedundant]; ac != nil {
+		fmt.Fprintf(stdout, "  %-17s %d\n", drift.ActionRemoveRedundant, ac.Total)
+	}
 	a := &s.Assignments
 	fmt.Fprintf(stdout, "  assignments: %d, %d explained (no action %.2f%%), %d unexplained, %d orphan\n", a.Total, a.Explained, a.NoActionPct, a.Unexplained, a.Orphans)
 	if s.NewUnexplained != nil {

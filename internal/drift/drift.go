@@ -133,6 +133,10 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
+	eff, err := effectiveHeld(ctx, next) // nil without role grants
+	if err != nil {
+		return nil, err
+	}
 	nr, nk := next.NumRoles(), len(model.Rules)
 	// Each role's scope is its rules' (one mining rule covers a role).
 	roleScope := make([][]bool, nr)
@@ -187,6 +191,14 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 						r := b.role[buf[x]]
 						y := x
 						_, has := slices.BinarySearch(held, r)
+						if !has && eff.inherits(i, r) {
+							// Held through grants: neutral for the counts, nothing to grant.
+							for y < len(buf) && b.role[buf[y]] == r {
+								y++
+							}
+							x = y
+							continue
+						}
 						for y < len(buf) && b.role[buf[y]] == r {
 							c.support[buf[y]]++
 							if has {
@@ -259,6 +271,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 			Criterion: criterionString(rec), Change: a.change,
 		})
 	}
+	res.Actions = append(res.Actions, eff.redundantActions(next)...)
 	res.Actions = append(res.Actions, orphanActions(next, base)...)
 
 	total := &counters{

@@ -251,6 +251,10 @@ func summarize(model *report.Model, next *columnar.Snapshot, base Baseline, res 
 	}
 	for _, a := range res.Actions {
 		ac := s.Actions[a.Type]
+		if ac == nil { // remove-redundant, with role grants only
+			ac = &actionCount{ByKind: map[string]int64{}}
+			s.Actions[a.Type] = ac
+		}
 		ac.Total++
 		kind := a.Kind
 		if kind == "" {

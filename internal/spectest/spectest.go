@@ -2,7 +2,7 @@
 // (docs/README.md#case-files) into snapshots, through the real loader, and compares
 // expected output that words its reasons loosely. Only tests import it.
 //
-// A data block has up to three sections:
+// A data block has up to four sections:
 //
 //	identities:
 //	identity_id,kind,dept,groups+   (CSV with header; a column named NAME+ holds a
@@ -12,6 +12,8 @@
 //	role_id,category,validations    (CSV with header, written as roles.csv)
 //	assignments:
 //	ROLE: identity identity ...     (the holders of ROLE, in file order)
+//	role_grants:
+//	role_id,grants_role_id          (CSV with header, written as role_grants.csv; optional)
 //
 // Blank lines and lines starting with # are skipped. The identities and roles sections are
 // written as CSV files (the multi-valued columns left out) and loaded with
@@ -46,6 +48,9 @@ func Load(ctx context.Context, input, dir string, exclude []string) (*columnar.S
 	if r := sections["roles"]; r != nil {
 		files["roles.csv"] = strings.Join(r, "\n") + "\n"
 	}
+	if g := sections["role_grants"]; g != nil {
+		files["role_grants.csv"] = strings.Join(g, "\n") + "\n"
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -77,7 +82,7 @@ func split(input string) (map[string][]string, error) {
 			continue
 		}
 		switch line {
-		case "identities:", "roles:", "assignments:":
+		case "identities:", "roles:", "assignments:", "role_grants:":
 			cur = strings.TrimSuffix(line, ":")
 			sections[cur] = []string{}
 			continue

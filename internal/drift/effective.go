@@ -1,0 +1,89 @@
+package drift
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/effective"
+)
+
+// ActionRemoveRedundant is the remediation action for a direct grant that a chain of role
+// grants also hands out (docs/effective-privilege.md): removing it changes no access. It
+// appears only for data with role grants.
+const ActionRemoveRedundant = "remove-redundant"
+
+// held is the effective access of a snapshot with role grants: drift holds a model against
+// what identities effectively hold, so a mover who keeps a nested group keeps what it
+// grants, and a role held through a chain is never a grant action.
+type held struct {
+	c *effective.Closure
+	p *effective.Pairs
+}
+
+// effectiveHeld returns the effective access of next, or nil without role grants.
+func effectiveHeld(ctx context.Context, next *columnar.Snapshot) (*held, error) {
+	u := next.Universe
+	if u == nil || len(u.Grants) == 0 {
+		return nil, nil
+	}
+	edges := make([]effective.Edge, len(u.Grants))
+	for k, g := range u.Grants {
+		edges[k] = effective.Edge{From: g.From, To: g.To}
+	}
+	c, err := effective.NewClosure(ctx, effective.NewGraph(next.NumRoles(), edges))
+	if err != nil {
+		return nil, err
+	}
+	p, err := effective.Expand(ctx, c, next.NumIdentities(), next.RolesOf)
+	if err != nil {
+		return nil, err
+	}
+	return &held{c: c, p: p}, nil
+}
+
+// inherits reports whether identity i holds role r only through grants (nil-safe).
+func (h *held) inherits(i int, r int32) bool {
+	if h == nil {
+		return false
+	}
+	lo, hi := h.p.Of(i)
+	k, ok := slices.BinarySearch(h.p.Role[lo:hi], r)
+	return ok && h.p.Kind[lo+int64(k)] == effective.Inherited
+}
+
+// redundantActions lists a remove-redundant action for every redundant direct grant,
+// naming the chain that also hands the role out (the shortest from another directly held
+// role, ties to the smallest).
+func (h *held) redundantActions(next *columnar.Snapshot) []Action {
+	if h == nil {
+		return nil
+	}
+	var out []Action
+	for i := range next.IdentityIDs {
+		lo, hi := h.p.Of(i)
+		for k := lo; k < hi; k++ {
+			if h.p.Kind[k] != effective.Redundant {
+				continue
+			}
+			r := h.p.Role[k]
+			var best []int32
+			for _, s := range next.RolesOf(i) {
+				if s == r {
+					continue
+				}
+				if ch := h.c.Via(s, r); ch != nil && (best == nil || len(ch) < len(best)) {
+					best = ch
+				}
+			}
+			names := make([]string, len(best))
+			for x, role := range best {
+				names[x] = next.Roles.IDs[role]
+			}
+			out = append(out, Action{Type: ActionRemoveRedundant, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
+				RoleID: next.Roles.IDs[r], Change: "also granted through " + strings.Join(names, " > ")})
+		}
+	}
+	return out
+}
