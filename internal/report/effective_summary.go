@@ -140,41 +140,7 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 			}
 		}
 	}
-	w := newPairWalker(snap, cls, eff)
-	kd := &snap.Dims[snap.KindDim]
-	for i := range snap.IdentityIDs {
-		kind := kd.Values[kd.Codes[i]]
-		kp := es.ByKind[kind]
-		if kp == nil {
-			kp = &kindPairs{}
-			es.ByKind[kind] = kp
-		}
-		w.each(i, func(v *pairView) {
-			if !v.inherited {
-				es.Direct.add(v)
-				kp.Direct.add(v)
-			}
-			es.Effective.add(v)
-			kp.Effective.add(v)
-			name := ""
-			if v.system >= 0 {
-				name = w.systemNames[v.system]
-			}
-			s := sys(name)
-			s.Assignments++
-			if v.rule >= 0 {
-				s.Explained++
-			} else {
-				s.Unexplained++
-			}
-			if v.inherited {
-				s.Inherited++
-			}
-			if v.hidden {
-				s.Hidden++
-			}
-		})
-	}
+	tallyPairs(snap, newPairWalker(snap, cls, eff), es, sys)
 	for _, o := range snap.Orphans {
 		if o.System != "" {
 			sys(o.System).Orphans++
@@ -283,4 +249,43 @@ func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
 		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Grant, b.Grant))
 	})
 	return out
+}
+
+// tallyPairs counts every effective pair into es (direct and effective, by kind) and into
+// its system.
+func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sys func(string) *systemSummary) {
+	kd := &snap.Dims[snap.KindDim]
+	for i := range snap.IdentityIDs {
+		kind := kd.Values[kd.Codes[i]]
+		kp := es.ByKind[kind]
+		if kp == nil {
+			kp = &kindPairs{}
+			es.ByKind[kind] = kp
+		}
+		w.each(i, func(v *pairView) {
+			if !v.inherited {
+				es.Direct.add(v)
+				kp.Direct.add(v)
+			}
+			es.Effective.add(v)
+			kp.Effective.add(v)
+			name := ""
+			if v.system >= 0 {
+				name = w.systemNames[v.system]
+			}
+			s := sys(name)
+			s.Assignments++
+			if v.rule >= 0 {
+				s.Explained++
+			} else {
+				s.Unexplained++
+			}
+			if v.inherited {
+				s.Inherited++
+			}
+			if v.hidden {
+				s.Hidden++
+			}
+		})
+	}
 }
