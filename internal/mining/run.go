@@ -79,8 +79,7 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 		lastScope[r] = -1
 	}
 	perRole := make([][]Rule, nr)
-	order := slices.Clone(cfg.MiningRules)
-	slices.SortStableFunc(order, func(a, b MiningRule) int { return b.Priority - a.Priority })
+	order := SortedForRun(cfg.MiningRules)
 	for k := range order {
 		mr := &order[k]
 		if err := ctx.Err(); err != nil {
