@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -396,16 +398,41 @@ func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, []byte, error) 
 	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
 	mr.MinIdentities, mr.MaxDimensions = f.minIdentities, f.maxDims
 	mr.RuleType, mr.EntityType = mining.RuleType(f.ruleType), f.entityType
-	// Validate through the parser so that flags get the same checks as a file.
-	doc := fmt.Sprintf(`<MiningRule EntityType=%q PrecisionMinPercentage="%g" FalsePositiveMaxPercentage="%g" MinIdentitiesCount="%d" MaxDimensions="%d" RuleType="%d"/>`,
-		mr.EntityType, mr.PrecisionMin, mr.FalsePositiveMax, mr.MinIdentities, mr.MaxDimensions, int(mr.RuleType))
-	cfg, err := mining.ParseConfig("implicit mining rule (command-line flags)", []byte(doc))
-	if err != nil {
-		return nil, nil, err
+	// The same checks as a <MiningRule> of a file, reported against the flag.
+	if err := mr.Validate(); err != nil {
+		var re *mining.RuleError
+		if errors.As(err, &re) {
+			if name := implicitRuleFlag(re.Attr); name != "" {
+				return nil, nil, uerr.New("mine: --%s %s: %s", name, fs.Lookup(name).Value, re.Expected)
+			}
+		}
+		return nil, nil, uerr.New("mine: implicit mining rule: %w", err)
 	}
-	cfg.Path = ""
-	cfg.MiningRules[0].Line = 0
-	return cfg, []byte(doc), nil
+	// The text the configuration fingerprint hashes: every value the flags set, exactly.
+	text := fmt.Appendf(nil, "implicit mining rule\nEntityType=%q\nPrecisionMinPercentage=%s\nFalsePositiveMaxPercentage=%s\nMinIdentitiesCount=%d\nMaxDimensions=%d\nRuleType=%d\n",
+		mr.EntityType, strconv.FormatFloat(mr.PrecisionMin, 'g', -1, 64), strconv.FormatFloat(mr.FalsePositiveMax, 'g', -1, 64),
+		mr.MinIdentities, mr.MaxDimensions, int(mr.RuleType))
+	return &mining.Config{MiningRules: []mining.MiningRule{mr}}, text, nil
+}
+
+// implicitRuleFlag returns the flag that sets attribute attr of the implicit mining rule,
+// or "".
+func implicitRuleFlag(attr string) string {
+	switch attr {
+	case "PrecisionMinPercentage":
+		return "precision"
+	case "FalsePositiveMaxPercentage":
+		return "fp-max"
+	case "MinIdentitiesCount":
+		return "min-identities"
+	case "MaxDimensions":
+		return "max-dimensions"
+	case "RuleType":
+		return "rule-type"
+	case "EntityType":
+		return "entity-type"
+	}
+	return ""
 }
 
 // printEffective prints the effective pairs' line of the mine summary.

@@ -406,11 +406,11 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 		r.RulePolicy = r.Policy
 	}
 	if prob := validateRule(&r); prob != nil {
-		if a, ok := seen[prob.attr]; ok {
-			return r, p.attrError(elemMiningRule, a, prob.expected)
+		if a, ok := seen[prob.Attr]; ok {
+			return r, p.attrError(elemMiningRule, a, prob.Expected)
 		}
 		// Only reachable if a default were invalid.
-		return r, p.errorAt(t.off, "%s attribute %s (default): %s", elemMiningRule, prob.attr, prob.expected)
+		return r, p.errorAt(t.off, "%s attribute %s (default): %s", elemMiningRule, prob.Attr, prob.Expected)
 	}
 	return r, nil
 }
@@ -446,16 +446,29 @@ func (p *parser) parsePlugin(t tag) (PluginRef, error) {
 	return ref, nil
 }
 
-// ruleProblem is what validateRule reports: the offending attribute and what was expected.
-type ruleProblem struct {
-	attr     string
-	expected string
+// RuleError is a MiningRule value outside what the configuration allows: the attribute
+// that holds it (its XML name) and what was expected.
+type RuleError struct {
+	Attr     string
+	Expected string
+}
+
+func (e *RuleError) Error() string { return e.Attr + ": " + e.Expected }
+
+// Validate applies to r the checks ParseConfig applies to every <MiningRule> element, so
+// that a mining rule built in code (the command line's implicit rule) is held to the same
+// rules as one read from a file. The error, if any, is a *RuleError.
+func (r *MiningRule) Validate() error {
+	if e := validateRule(r); e != nil {
+		return e
+	}
+	return nil
 }
 
 // validateRule is the one place that checks a MiningRule's values (DESIGN.md section 4).
 // It returns nil when the rule is acceptable.
-func validateRule(r *MiningRule) *ruleProblem {
-	bad := func(attr, expected string) *ruleProblem { return &ruleProblem{attr: attr, expected: expected} }
+func validateRule(r *MiningRule) *RuleError {
+	bad := func(attr, expected string) *RuleError { return &RuleError{Attr: attr, Expected: expected} }
 	if !validEntityType(r.EntityType) {
 		return bad(attrEntityType, `expected "*", "nhi" or a comma-separated list of identity kinds (e.g. "human,service_account") with no empty entry`)
 	}

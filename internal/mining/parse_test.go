@@ -400,7 +400,7 @@ func TestValidateRuleDefaults(t *testing.T) {
 		t.Errorf("Netwrix defaults fail validation: %+v", prob)
 	}
 	p.PrecisionMin = -0.1
-	if prob := validateRule(&p); prob == nil || prob.attr != attrPrecisionMin {
+	if prob := validateRule(&p); prob == nil || prob.Attr != attrPrecisionMin {
 		t.Errorf("validateRule(precision -0.1) = %+v, want a PrecisionMinPercentage problem", prob)
 	}
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImplicitRuleFlags: the implicit mining rule's flags take any value a configuration
+// file would accept, in any notation Go's flag package reads (a value re-encoded into XML
+// with %g became "1e-05", which the file syntax refuses), and a value the file would
+// refuse is refused naming the flag. An accepted value mines what the same value written
+// as a plain decimal mines.
+func TestImplicitRuleFlags(t *testing.T) {
+	data := "../../internal/report/testdata/explain/data"
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string   // in stderr when refused
+		same []string // when accepted: flags in plain decimals that must mine the same rules (nil: none)
+	}{
+		{"tiny precision", []string{"--precision", "0.00001"}, 0, "", []string{"--precision", "0"}},
+		{"exponent", []string{"--precision", "5e1", "--fp-max", "1e-3"}, 0, "", []string{"--precision", "50", "--fp-max", "0.001"}},
+		{"precision above 100", []string{"--precision", "150"}, 2, "--precision 150: expected a percentage between 0 and 100", nil},
+		{"negative fp-max", []string{"--fp-max", "-1"}, 2, "--fp-max -1: expected a percentage", nil},
+		{"min identities 0", []string{"--min-identities", "0"}, 2, "--min-identities 0: expected an integer of at least 1", nil},
+		{"max dimensions 9", []string{"--max-dimensions", "9"}, 2, "--max-dimensions 9: expected an integer from 1 to 4", nil},
+		{"rule type 7", []string{"--rule-type", "7"}, 2, "--rule-type 7: expected 0 (Required)", nil},
+		{"empty kind in list", []string{"--entity-type", "human,,api_key"}, 2, "--entity-type human,,api_key: expected", nil},
+		{"quote in a kind", []string{"--entity-type", `human,a"b`}, 0, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"mine", "--data", data, "--out", out, "--workers", "1"}, tc.args...)
+			code := run(args, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
+			}
+			if code != 0 {
+				if !strings.Contains(stderr.String(), tc.want) {
+					t.Fatalf("stderr %q does not contain %q", stderr.String(), tc.want)
+				}
+				return
+			}
+			got := readRules(t, out)
+			if tc.same == nil {
+				return
+			}
+			sameOut := filepath.Join(t.TempDir(), "same")
+			args = append([]string{"mine", "--data", data, "--out", sameOut, "--workers", "1"}, tc.same...)
+			if code := run(args, &stdout, &stderr); code != 0 {
+				t.Fatalf("%v: exit %d; stderr:\n%s", tc.same, code, stderr.String())
+			}
+			if want := readRules(t, sameOut); !bytes.Equal(got, want) {
+				t.Fatalf("rules.json with %v differs from rules.json with %v", tc.args, tc.same)
+			}
+		})
+	}
+}
+
+func readRules(t *testing.T, dir string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "rules.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
