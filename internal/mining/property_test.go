@@ -157,7 +157,8 @@ func randomEnterprise(rng *rand.Rand) tEnterprise {
 // randomConfig draws 1-3 mining rules.
 func randomConfig(rng *rand.Rand, e tEnterprise) *Config {
 	cfg := &Config{Path: "random.xml"}
-	scopes := []string{"*", "*", "human", "nhi", "service_account", "service_account,api_key", "api_key"}
+	scopes := []string{"*", "*", "human", "nhi", "nhi", "service_account", "service_account,api_key", "api_key",
+		" api_key , human", "human,nhi", "service_account, nhi"}
 	pct := func(lo, hi int) float64 {
 		v := float64(lo + rng.IntN(hi-lo+1))
 		if rng.IntN(6) == 0 && v < float64(hi) {
@@ -481,7 +482,7 @@ func compareRole(snap *columnar.Snapshot, cfg *Config, rr *refRole, m *Model, r 
 // literalMatches reports whether rule matches identity i, from the description's strings:
 // the identity's kind is in the rule's scope and it has every term's value.
 func literalMatches(snap *columnar.Snapshot, vals map[string][]string, r *Rule) bool {
-	if !KindInScope(r.EntityType, vals[columnar.KindDimension][0]) {
+	if !refInScope(r.EntityType, vals[columnar.KindDimension][0]) {
 		return false
 	}
 	for _, t := range ruleTerms(snap, r) {
