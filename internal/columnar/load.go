@@ -31,7 +31,7 @@ type LoadOptions struct {
 // Errors caused by the data (a missing file or column, a wrong column type, an empty or
 // duplicate id, a corrupt or ragged file, an invalid validations value) are user errors
 // (uerr) naming the file, the first few offending rows and columns, and what was
-// expected. Rows are 1-based data rows for Parquet and line numbers (header = line 1) for
+// expected. A failure of the system reading a file that exists (uerr.IOFailure) is not. Rows are 1-based data rows for Parquet and line numbers (header = line 1) for
 // CSV.
 //
 // The three files are read concurrently, and Parquet columns in parallel.
@@ -44,7 +44,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 
 	paths, err := findInputs(dir)
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 
 	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
@@ -69,12 +69,12 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
 	opt, err := readOptional(ctx, dir)
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 	tRead := time.Since(start)
 
@@ -87,21 +87,21 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	identIdx := ids.col("identity_id").ids
 	ub, err := prepareUniverse(ids, asg, opt)
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 	if err := buildIdentities(s, ids, opts, log); err != nil {
 		return nil, err
 	}
 	asgRole, err := buildRoles(s, roles, asg.col("role_id"))
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 	if err := buildAssignments(ctx, s, asg, identIdx, asgRole); err != nil {
 		return nil, err
 	}
 	if ub != nil {
 		if err := ub.finish(s, asg.col("identity_id").vals, identIdx, asgRole, opts); err != nil {
-			return nil, uerr.Wrap(fmt.Errorf("load %s: %w", dir, err))
+			return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 		}
 	}
 	f := &s.Findings

@@ -96,7 +96,7 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		pairs = append(pairs, pair{u, p})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, uerr.New("%s: read after line %d: %w", name, line, err)
+		return nil, uerr.WrapInput(fmt.Errorf("%s: read after line %d: %w", name, line, err))
 	}
 	uOrder := idOrder(users)
 	pOrder := idOrder(perms)

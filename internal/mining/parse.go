@@ -92,12 +92,13 @@ const (
 	maxMaxDimensions = 4
 )
 
-// ParseConfigFile reads and parses the mining configuration at path. Every error,
-// including a missing or unreadable file, is a user error (uerr) naming the file.
+// ParseConfigFile reads and parses the mining configuration at path. Every error names
+// the file and is a user error (uerr), a missing file included, except a failure of the
+// system reading a file that exists (uerr.IOFailure).
 func ParseConfigFile(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, uerr.New("read mining configuration %s: %w", path, err)
+		return nil, uerr.WrapInput(fmt.Errorf("read mining configuration %s: %w", path, err))
 	}
 	return ParseConfig(path, data)
 }

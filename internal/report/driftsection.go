@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,7 +74,7 @@ func LoadDrift(dir string) (*Drift, error) {
 		path := filepath.Join(dir, f.name)
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, uerr.New("read drift output %s: %w", path, err)
+			return nil, uerr.WrapInput(fmt.Errorf("read drift output %s: %w", path, err))
 		}
 		if err := json.Unmarshal(b, f.into); err != nil {
 			return nil, uerr.New("%s: %w", path, err)

@@ -6,6 +6,8 @@ package uerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 )
 
 // Error is an error the user can fix by changing input, configuration or flags.
@@ -31,4 +33,35 @@ func Wrap(err error) error {
 func Is(err error) bool {
 	var e *Error
 	return errors.As(err, &e)
+}
+
+// WrapInput marks err, met while reading the user's input, as a user error unless it is
+// an I/O failure (IOFailure): a file that is missing, unreadable for its permissions, or
+// malformed is the user's to fix; a disk that fails under a file that exists is not, and
+// exits 1 like any runtime failure. nil stays nil.
+func WrapInput(err error) error {
+	if err == nil || IOFailure(err) {
+		return err
+	}
+	return &Error{Err: err}
+}
+
+// IOFailure reports whether err records the operating system failing on a file it found
+// (EIO, ESTALE, a read interrupted by a device error, ...): any system error other than
+// the ones that describe the path the user gave (does not exist, permission denied, not a
+// directory, is a directory, too many links, name too long).
+func IOFailure(err error) bool {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return false
+	}
+	switch {
+	case errors.Is(errno, fs.ErrNotExist), errors.Is(errno, fs.ErrPermission):
+		return false
+	}
+	switch errno {
+	case syscall.ENOTDIR, syscall.EISDIR, syscall.ELOOP, syscall.ENAMETOOLONG:
+		return false
+	}
+	return true
 }

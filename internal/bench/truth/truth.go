@@ -77,7 +77,7 @@ func Load(dir string) (*Truth, error) {
 	path := filepath.Join(dir, "rules.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", path, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load truth %s: %w", path, err))
 	}
 	t := &Truth{}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -135,7 +135,7 @@ func Load(dir string) (*Truth, error) {
 func loadNoise(path string) ([]Noise, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", path, err))
+		return nil, uerr.WrapInput(fmt.Errorf("load truth %s: %w", path, err))
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
@@ -155,7 +155,7 @@ func loadNoise(path string) ([]Noise, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, uerr.New("load truth %s: %w", path, err)
+			return nil, uerr.WrapInput(fmt.Errorf("load truth %s: %w", path, err))
 		}
 		var typ string
 		switch rec[2] {
