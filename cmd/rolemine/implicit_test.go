@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // TestImplicitRuleFlags: the implicit mining rule's flags take any value a configuration
@@ -69,4 +71,45 @@ func readRules(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestInputIOFailureExitsOne: a data file or configuration that exists but that the system
+// fails to read (a link to /proc/self/mem reads EIO) is a runtime failure, exit 1; a
+// missing one is the user's, exit 2.
+func TestInputIOFailureExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	eio := filepath.Join(dir, "eio")
+	if err := os.Symlink("/proc/self/mem", eio); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	if _, err := os.ReadFile(eio); err == nil || !uerr.IOFailure(err) {
+		t.Skipf("reading /proc/self/mem does not fail with an I/O error here (%v)", err)
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "assignments.csv"), []byte("identity_id,role_id\na,R\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := "../../internal/report/testdata/explain/data"
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", out}, &stdout, &stderr); code != 2 {
+		t.Errorf("missing identities: exit %d, want 2; stderr %s", code, stderr.String())
+	}
+	if code := run([]string{"mine", "--data", good, "--config", filepath.Join(dir, "none.xml"), "--out", out}, &stdout, &stderr); code != 2 {
+		t.Errorf("missing configuration: exit %d, want 2; stderr %s", code, stderr.String())
+	}
+	if err := os.Symlink(eio, filepath.Join(data, "identities.csv")); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run([]string{"mine", "--data", data, "--out", out}, &stdout, &stderr); code != 1 {
+		t.Errorf("identities unreadable: exit %d, want 1; stderr %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"mine", "--data", good, "--config", eio, "--out", out}, &stdout, &stderr); code != 1 {
+		t.Errorf("configuration unreadable: exit %d, want 1; stderr %s", code, stderr.String())
+	}
 }

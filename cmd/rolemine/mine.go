@@ -389,7 +389,7 @@ func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, []byte, error) 
 		}
 		text, err := os.ReadFile(f.config)
 		if err != nil {
-			return nil, nil, uerr.New("read mining configuration %s: %w", f.config, err)
+			return nil, nil, uerr.WrapInput(fmt.Errorf("read mining configuration %s: %w", f.config, err))
 		}
 		cfg, err := mining.ParseConfig(f.config, text)
 		return cfg, text, err
