@@ -164,7 +164,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"missing identities", []string{"--data", missing}, []string{"identities"}},
 		{"duplicate identity", []string{"--data", dupData}, []string{"identities.csv", "u1"}},
 		{"missing column", []string{"--data", noCol}, []string{"assignments.csv", "role_id"}},
-		{"bad flag", []string{"--data", okData, "--max-dimensions", "9"}, []string{"MaxDimensions"}},
+		{"bad flag", []string{"--data", okData, "--max-dimensions", "9"}, []string{"--max-dimensions 9", "1 to 4"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
