@@ -127,12 +127,12 @@ func (u *universe) matches(rules []truth.Rule, i int) bool {
 	return false
 }
 
-// holders returns the identities holding role r directly, ascending.
+// holders returns the identities holding snapshot role r directly now, ascending.
 func (u *universe) holders(r int32) []int {
 	var out []int
-	for i, h := range u.held {
-		if h[r] {
-			out = append(out, i)
+	for _, i := range u.snap.Holders(int(r)) {
+		if u.held[i][r] {
+			out = append(out, int(i))
 		}
 	}
 	return out
@@ -204,7 +204,8 @@ func (u *universe) broadNestings() {
 			cands = append(cands, id) // roles meant for humans: a department nested into them
 		}
 	}
-	for _, id := range u.pick(cands, max(2, len(cands)/10)) {
+	// At most 25 nestings: each scans every department's members.
+	for _, id := range u.pick(cands, min(25, max(2, len(cands)/10))) {
 		r := u.index[id]
 		// The department of 20+ members the role's rules match least.
 		best, bestMatch := -1, 0
