@@ -62,7 +62,7 @@ type rowAccount struct {
 }
 
 // resolveAccounts resolves each row of an assignments file with account columns to the
-// identity it grants (DESIGN.md section 15). A row names an identity_id, or a system and
+// identity it grants (docs/effective-privilege.md). A row names an identity_id, or a system and
 // an account_id, or both:
 //   - neither, or only one of system and account_id: a data error;
 //   - both, where the account is correlated to another identity: a data error;

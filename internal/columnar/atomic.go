@@ -3,7 +3,7 @@ package columnar
 import "github.com/rolemine/rolemine/internal/outdir"
 
 // OutputSet writes the output files of one run into an output directory all or nothing,
-// one writer at a time (DESIGN.md section 6): see package internal/outdir. Every file
+// one writer at a time (docs/outputs.md#out-atomic): see package internal/outdir. Every file
 // created through the set is staged; Commit publishes them together with the directory's
 // other committed files in one atomic step, and Abort (safe to defer) discards them.
 type OutputSet = outdir.Set

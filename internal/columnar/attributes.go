@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
-// mergeAttributes adds the attributes file's values to the dimensions (DESIGN.md section
-// 15): one row per (identity, attribute, value), so an identity may have several values of
-// one attribute, and an identity matches a term when any of its values equals it. Values
-// of an attribute that is also a column of identities are merged with the column's.
+// mergeAttributes adds the attributes file's values to the dimensions
+// (docs/effective-privilege.md): one row per (identity, attribute, value), so an identity
+// may have several values of one attribute, and an identity matches a term when any of its
+// values equals it. Values of an attribute that is also a column of identities are merged
+// with the column's.
 // Rows naming an unknown identity are a finding; rows naming identity_id, kind or
 // owner_id as the attribute are data errors (those are not multi-valued attributes).
 func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded []string, f *UniverseFindings) error {

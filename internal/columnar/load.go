@@ -23,7 +23,7 @@ type LoadOptions struct {
 	Logger *slog.Logger
 }
 
-// Load reads the data directory dir (DESIGN.md section 3): identities and assignments, and
+// Load reads the data directory dir (docs/inputs.md): identities and assignments, and
 // optionally roles, each as .parquet or .csv. It returns a Snapshot satisfying the
 // invariants documented on Snapshot, with the non-fatal findings of loading (orphan
 // assignments, implicit roles, duplicates, skipped dimensions) in Snapshot.Findings.

@@ -20,7 +20,7 @@ import (
 // readParquet decodes the columns spec wants from a Parquet file into dictionary-coded
 // columns, one goroutine per column (at most GOMAXPROCS at a time).
 //
-// Decoding goes page by page (DESIGN.md section 13): a dictionary page's entries are each
+// Decoding goes page by page (RATIONALE.md section 1): a dictionary page's entries are each
 // mapped once to a code of the column's global dictionary, and the page's int32 indexes are
 // then translated through that small table; plain pages give byte arrays that are looked up
 // with m[string(b)], which does not allocate. No Go string is built per row.

@@ -90,7 +90,7 @@ type Orphan struct {
 	AccountID string
 }
 
-// Findings are the non-fatal observations of loading (DESIGN.md section 3).
+// Findings are the non-fatal observations of loading (docs/inputs.md#input-findings).
 type Findings struct {
 	OrphanAssignments    int                `json:"orphan_assignments"`
 	OrphanIdentities     []string           `json:"orphan_identities"`

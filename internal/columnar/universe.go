@@ -13,7 +13,7 @@ import (
 )
 
 // Universe is what the optional inputs of effective privilege add to a snapshot
-// (DESIGN.md section 15, docs/effective-privilege.md): accounts in systems, role grants,
+// (docs/effective-privilege.md): accounts in systems, role grants,
 // multi-valued attributes and owners. A snapshot of flat inputs has none (nil).
 type Universe struct {
 	// Accounts are the accounts file's rows sorted by (system, account_id); nil without one.

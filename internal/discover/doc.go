@@ -1,6 +1,6 @@
-// Package discover proposes roles bottom-up from access patterns (DESIGN.md sections 1
-// and 7, `rolemine discover`): it clusters identities on the entitlements they actually
-// hold.
+// Package discover proposes roles bottom-up from access patterns (`rolemine discover`,
+// docs/cli.md#rolemine-discover): it clusters identities on the entitlements they
+// actually hold.
 //
 // Exact mode solves the basic role mining problem: choose as few roles (sets of
 // entitlements) as possible and give every identity a subset of them, so that the union of

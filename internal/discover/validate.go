@@ -38,7 +38,7 @@ func (d Description) Meaningful() bool {
 const depth1Keep = 24
 
 // Describe finds, for each set of members (identity indices of s), the criterion of 1 to
-// maxDims terms (DESIGN.md sections 2 and 5; at most 2 are searched) on the snapshot's
+// maxDims terms (docs/semantics.md#criterion; at most 2 are searched) on the snapshot's
 // usable dimensions that maximises the F1 score of precision and recall against the
 // members; ties go to fewer terms, then to the lexically smaller criterion. Skipped
 // dimensions (high cardinality, excluded) are not used. A role nothing describes gets an

@@ -1,5 +1,5 @@
 // Package effective computes effective privilege from direct holdings and role grants
-// (DESIGN.md section 15): the closure of what each identity holds directly over the
+// (docs/effective-privilege.md): the closure of what each identity holds directly over the
 // role-grant graph (groups nested in groups, business roles containing entitlements), the
 // chain ("via") each inherited holding comes through, direct grants that are redundant
 // because a chain hands them out too, and the grant cycles the graph contains.

@@ -1,5 +1,5 @@
 // Package outdir commits the output files of a run into an output directory all or
-// nothing, one writer at a time (DESIGN.md section 6; RATIONALE.md, "Output commit").
+// nothing, one writer at a time (docs/outputs.md#out-atomic; RATIONALE.md, "Output commit").
 //
 // A committed output directory OUT looks like this:
 //

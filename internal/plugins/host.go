@@ -1,4 +1,4 @@
-// Package plugins runs rolemine's WebAssembly criterion plugins (DESIGN.md section 11) on
+// Package plugins runs rolemine's WebAssembly criterion plugins (docs/plugins.md) on
 // wazero: it loads and compiles each module once, instantiates one sandboxed instance per
 // worker, feeds identity rows in batches through the ABI of ABI.md, validates what comes
 // back, and adds the derived, possibly multi-valued attributes to the snapshot as ordinary

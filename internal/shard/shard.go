@@ -1,10 +1,10 @@
-// Package shard splits a mining run by role and joins the pieces again (DESIGN.md
-// section 12). Within a mining rule roles are independent, so `rolemine mine --shard I/N`
-// mines only the roles whose stable hash falls in shard I and writes their rules and
-// outcomes as a partial model (shard.json); `rolemine merge` checks that N partial models
-// belong together (same data, configuration, previous model and N, every index once) and
-// assembles the model a single run would have mined, from which every output is written
-// as by a single run.
+// Package shard splits a mining run by role and joins the pieces again
+// (docs/scale-out.md). Within a mining rule roles are independent, so
+// `rolemine mine --shard I/N` mines only the roles whose stable hash falls in shard I and
+// writes their rules and outcomes as a partial model (shard.json); `rolemine merge` checks
+// that N partial models belong together (same data, configuration, previous model and N,
+// every index once) and assembles the model a single run would have mined, from which
+// every output is written as by a single run.
 package shard
 
 import (

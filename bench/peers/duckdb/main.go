@@ -1,4 +1,4 @@
-// Command duckdb is the DuckDB peer of `rolemine bench cooccur` (DESIGN.md section 9): it
+// Command duckdb is the DuckDB peer of `rolemine bench cooccur` (docs/development.md#performance-targets): it
 // computes the same complete role x criterion co-occurrence table with DuckDB SQL over the
 // same Parquet files and prints the same result line (row count, order-independent
 // checksum, seconds, peak RSS). It is a separate module so that rolemine itself never

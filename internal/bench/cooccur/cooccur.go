@@ -1,5 +1,5 @@
 // Package cooccur computes, with rolemine's counting kernel, the complete role x criterion
-// co-occurrence tables that DESIGN.md section 9 compares with DuckDB, and their
+// co-occurrence tables that docs/development.md#performance-targets compares with DuckDB, and their
 // order-independent digests (row count and checksum, see Hash):
 //
 //   - depth 1: for every role and every single criterion attribute=value held by at least

@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// Noise rates (DESIGN.md section 14 scores the miner against them).
+// Noise rates (docs/cli.md#quality scores the miner against them).
 const (
 	missingRate = 0.01  // planted assignments removed
 	extraRate   = 0.015 // extra rule-role assignments per planted assignment

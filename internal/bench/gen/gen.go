@@ -2,7 +2,7 @@
 // humans in departments, teams and titles of very unequal size, 20% service accounts, API
 // keys and workloads of applications and environments), roles, and assignments made by
 // planted single role rules plus planted noise (missing access, extra access, stale access
-// of people who moved). It also writes the truth (DESIGN.md section 14): the planted rules
+// of people who moved). It also writes the truth (docs/outputs.md#generated-data): the planted rules
 // in truth/rules.json and the planted noise in truth/noise.csv.
 //
 // Output is fully determined by the options: the same seed, tier and sizes give

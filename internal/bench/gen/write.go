@@ -12,7 +12,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// Row types of the three data files. Column names follow DESIGN.md sections 2-3.
+// Row types of the three data files. Column names follow docs/inputs.md.
 
 type identityRow struct {
 	IdentityID     string `parquet:"identity_id"`

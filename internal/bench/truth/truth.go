@@ -1,5 +1,5 @@
 // Package truth reads the planted truth that `rolemine gen` writes (truth/rules.json and
-// truth/noise.csv) and scores a mined model against it (DESIGN.md section 14): F1 of each
+// truth/noise.csv) and scores a mined model against it (docs/cli.md#quality): F1 of each
 // planted rule-based role's match set, whether project roles wrongly got rules, and the
 // precision and recall of unexplained access against planted noise.
 package truth
