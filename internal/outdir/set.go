@@ -97,23 +97,11 @@ func (s *Set) Create(name string) (*File, error) {
 // Name returns the file's name in the output directory.
 func (f *File) Name() string { return f.name }
 
-// Write writes p to the file's buffer.
-func (f *File) Write(p []byte) (int, error) {
-	n, err := f.w.Write(p)
-	if err != nil {
-		return n, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	return n, nil
-}
+// Write writes p to the file's buffer. Errors name the file (os errors already do).
+func (f *File) Write(p []byte) (int, error) { return f.w.Write(p) }
 
 // WriteString writes s to the file's buffer.
-func (f *File) WriteString(s string) (int, error) {
-	n, err := f.w.WriteString(s)
-	if err != nil {
-		return n, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	return n, nil
-}
+func (f *File) WriteString(s string) (int, error) { return f.w.WriteString(s) }
 
 // finish flushes, fsyncs and closes the file and makes it world-readable.
 func (f *File) finish() error {

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rolemine/rolemine/bench/gen"
+	"github.com/rolemine/rolemine/internal/crashpoint"
+)
+
+// killPoints are the named points of a mine run at which TestKillNine kills it: after each
+// phase, while staging files, and at every step of the commit.
+var killPoints = []string{
+	"mine:loaded", "mine:mined", "mine:classified",
+	"outdir:begin",
+	"outdir:create:rules.json", "outdir:create:assignments.parquet", "outdir:create:report.html", "outdir:create:churn.json",
+	"outdir:finished:rules.json", "outdir:finished:assignments.parquet", "outdir:finished:churn.json",
+	"outdir:staged", "outdir:linked", "outdir:flip-linked", "outdir:committed",
+}
+
+// killData is the data TestKillNine runs on: the 3,000-identity enterprise, or the tier
+// named by ROLEMINE_KILLTEST_TIER (scripts/killtest.sh runs tier M).
+func killData(t *testing.T) string {
+	tier := os.Getenv("ROLEMINE_KILLTEST_TIER")
+	if tier == "" {
+		return small(t)
+	}
+	dir := filepath.Join(os.TempDir(), "rolemine-killtest-"+tier)
+	if _, err := os.Stat(filepath.Join(dir, "truth")); err != nil {
+		if _, err := gen.Generate(context.Background(), gen.Options{Out: dir, Tier: tier, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// oneSet asserts that out holds exactly one complete, clean set (the lock, .current, one
+// set, and a link per file) and returns the hashes of its files.
+func oneSet(t *testing.T, out string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		switch {
+		case n == ".rolemine.lock" || n == ".current" || n == ".sets":
+		case strings.HasPrefix(n, "."):
+			t.Errorf("stale entry %s in %s", n, out)
+		default:
+			if target, err := os.Readlink(filepath.Join(out, n)); err != nil || target != ".current/"+n {
+				t.Errorf("%s: not a link into .current (%q, %v)", n, target, err)
+			}
+		}
+	}
+	if sets, _ := os.ReadDir(filepath.Join(out, ".sets")); len(sets) != 1 {
+		t.Errorf("%s/.sets holds %d sets, want 1", out, len(sets))
+	}
+	return dirHashes(t, out)
+}
+
+// sameSet reports whether got is the set want, summary.json aside (it records times);
+// summary.json must be present and name the same configuration (the runs differ by it).
+func sameSet(t *testing.T, got, want map[string]string, gotDir, wantDir string) bool {
+	for n := range want {
+		if _, ok := got[n]; !ok {
+			return false
+		}
+	}
+	for n, h := range got {
+		if n != "summary.json" && want[n] != h {
+			return false
+		}
+	}
+	config := func(dir string) string {
+		var s struct {
+			Config string `json:"config"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if err != nil || json.Unmarshal(b, &s) != nil {
+			return "?"
+		}
+		return s.Config
+	}
+	return config(gotDir) == config(wantDir)
+}
+
+// TestKillNine kills `rolemine mine` with SIGKILL at each named point of a run (and at
+// times spread over it) over a directory holding a previous set: afterwards the directory
+// holds exactly one complete set, the previous one or the new one, and the next run
+// starts clean and commits.
+func TestKillNine(t *testing.T) {
+	data := killData(t)
+	cfgOld := filepath.Join(t.TempDir(), "old.xml")
+	os.WriteFile(cfgOld, []byte(`<MiningRule PrecisionMinPercentage="60" MaxDimensions="1"/>`), 0o644)
+	oldArgs := []string{"mine", "--data", data, "--config", cfgOld}
+	newArgs := []string{"mine", "--data", data, "--config", "../../examples/mining.xml"}
+	refOld, refNew := t.TempDir(), t.TempDir()
+	var runTime time.Duration
+	for _, r := range []struct {
+		dir  string
+		args []string
+	}{{refOld, oldArgs}, {refNew, newArgs}} {
+		start := time.Now() // the second run's time: the first includes building the binary
+		if _, stderr, code := runBin(t, append(r.args, "--out", r.dir)...); code != 0 {
+			t.Fatalf("reference run: exit %d: %s", code, stderr)
+		}
+		runTime = time.Since(start)
+	}
+	oldSet, newSet := oneSet(t, refOld), oneSet(t, refNew)
+	if sameSet(t, oldSet, newSet, refOld, refNew) {
+		t.Fatal("the two configurations give the same outputs: the test could not tell them apart")
+	}
+	type point struct {
+		name  string
+		after time.Duration // > 0: kill after this long instead of at a named point
+	}
+	var points []point
+	for _, p := range killPoints {
+		points = append(points, point{name: p})
+	}
+	for _, f := range []float64{0.1, 0.3, 0.5, 0.7, 0.9} {
+		points = append(points, point{name: fmt.Sprintf("after %.0f%% of a run", 100*f), after: time.Duration(f * float64(runTime))})
+	}
+	outcomes := map[string]int{}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			out := t.TempDir()
+			if _, stderr, code := runBin(t, append(oldArgs, "--out", out)...); code != 0 {
+				t.Fatalf("previous run: exit %d: %s", code, stderr)
+			}
+			killed := killRun(t, append(newArgs, "--out", out), p.name, p.after)
+			got := dirHashes(t, out) // what a reader sees right after the kill
+			switch {
+			case sameSet(t, got, oldSet, out, refOld):
+				outcomes[fmt.Sprintf("killed=%v old", killed)]++
+			case sameSet(t, got, newSet, out, refNew):
+				outcomes[fmt.Sprintf("killed=%v new", killed)]++
+			default:
+				t.Fatalf("after a kill at %s the directory holds neither the old set nor the new one", p.name)
+			}
+			if p.after == 0 && !killed {
+				t.Fatalf("the run was not killed at %s: the point is never reached", p.name)
+			}
+			if _, stderr, code := runBin(t, append(newArgs, "--out", out)...); code != 0 {
+				t.Fatalf("the run after the kill: exit %d: %s", code, stderr)
+			}
+			if got := oneSet(t, out); !sameSet(t, got, newSet, out, refNew) {
+				t.Fatal("the run after the kill did not commit the new set")
+			}
+		})
+	}
+	t.Logf("%d kill points on %s (a run takes %v): %v", len(points), data, runTime.Round(time.Millisecond), outcomes)
+}
+
+// killRun runs the binary with args and kills it with SIGKILL at the named point
+// (crashpoint) or after the given time; it reports whether the process died of SIGKILL.
+func killRun(t *testing.T, args []string, point string, after time.Duration) bool {
+	t.Helper()
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	if after == 0 {
+		cmd.Env = append(os.Environ(), crashpoint.Env+"="+point)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if after > 0 {
+		timer := time.AfterFunc(after, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true
+		}
+		t.Fatalf("run ended with %v, not SIGKILL", err)
+	}
+	return false
+}
+
+// TestFullDisk runs mine over a previous set with a file size limit (RLIMIT_FSIZE, as a
+// full disk would stop it): the run fails naming the file, the previous set stays whole,
+// and the next run starts clean.
+func TestFullDisk(t *testing.T) {
+	data := small(t)
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out, "--precision", "60"); code != 0 {
+		t.Fatalf("previous run: exit %d: %s", code, stderr)
+	}
+	before := oneSet(t, out)
+	for _, blocks := range []string{"0", "8", "64", "200"} {
+		cmd := exec.Command("sh", "-c", `ulimit -f "$0" && exec "$@"`, blocks, bin, "mine", "--data", data, "--out", out)
+		b, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("ulimit -f %s: the run succeeded; the limit no longer stops it", blocks)
+		}
+		if !strings.Contains(string(b), "file too large") {
+			t.Errorf("ulimit -f %s: %v: %s", blocks, err, b)
+		}
+		if got := dirHashes(t, out); !equalMaps(got, before) {
+			t.Fatalf("ulimit -f %s: the previous outputs changed", blocks)
+		}
+	}
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+		t.Fatalf("the run after: exit %d: %s", code, stderr)
+	}
+	oneSet(t, out)
+}
