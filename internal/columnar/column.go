@@ -91,7 +91,7 @@ func (c *column) intern(b []byte) int32 {
 	}
 	code, ok := c.ids[string(b)]
 	if !ok {
-		if !utf8.Valid(b) {
+		if !textOK(string(b)) {
 			return codeBadUTF8
 		}
 		code = int32(len(c.vals))
@@ -117,7 +117,7 @@ func (c *column) internString(s string) int32 {
 	}
 	code, ok := c.ids[s]
 	if !ok {
-		if !utf8.ValidString(s) {
+		if !textOK(s) {
 			return codeBadUTF8
 		}
 		code = int32(len(c.vals))
@@ -137,7 +137,7 @@ func (c *column) internString(s string) int32 {
 func (c *column) put(code int32, pos int64, raw string) {
 	switch {
 	case code == codeBadUTF8:
-		c.errs.add(pos, c.name, fmt.Sprintf("value %q is not valid UTF-8", truncate(raw)))
+		c.errs.add(pos, c.name, badTextMessage(raw))
 		code = -1
 	case code < 0:
 		if c.mode != modeValue {
@@ -222,4 +222,32 @@ func (p *problems) err() error {
 		fmt.Fprintf(&b, "\n%s: and %d more such problems", p.file, more)
 	}
 	return errors.New(b.String())
+}
+
+// textOK reports whether s is valid UTF-8 free of the control characters XML 1.0 cannot
+// hold (all below U+0020 but tab, line feed and carriage return, and U+FFFE, U+FFFF):
+// every value may end up in rules.xml, which must match the data exactly.
+func textOK(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+	}
+	return true
+}
+
+// badTextMessage says what is wrong with a value textOK refused.
+func badTextMessage(raw string) string {
+	if !utf8.ValidString(raw) {
+		return fmt.Sprintf("value %q is not valid UTF-8", truncate(raw))
+	}
+	for _, r := range raw {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return fmt.Sprintf("value %q holds the control character U+%04X, which rules.xml cannot represent; expected printable text", truncate(raw), r)
+		}
+	}
+	return fmt.Sprintf("value %q is not valid text", truncate(raw))
 }

@@ -48,7 +48,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 			file, strings.Join(spec.required, ", "))
 	}
 	if err != nil {
-		return nil, csvError(file, r, err, 0)
+		return nil, csvError(path, r, err, 0)
 	}
 	names := append([]string(nil), header...)
 	spec = adaptSpec(spec, names)
@@ -74,7 +74,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 			break
 		}
 		if err != nil {
-			return nil, csvError(file, r, err, len(names))
+			return nil, csvError(path, r, err, len(names))
 		}
 		line, _ := r.FieldPos(0)
 		pos := int64(line)
@@ -110,7 +110,8 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 
 // csvError turns an encoding/csv error into a message naming the file, line and what was
 // expected.
-func csvError(file string, r *csv.Reader, err error, fields int) error {
+func csvError(path string, r *csv.Reader, err error, fields int) error {
+	file := filepath.Base(path)
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("%s: cannot read: %w", file, err)
@@ -119,12 +120,58 @@ func csvError(file string, r *csv.Reader, err error, fields int) error {
 	case errors.Is(pe.Err, csv.ErrFieldCount):
 		return errors.New(fmt.Sprintf("%s row %d: wrong number of fields, expected %d like the header; quote values that contain commas",
 			file, pe.StartLine, fields))
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
+		// A quote left open runs to the end of the file: say where it opened.
+		where := fmt.Sprintf("row %d", pe.StartLine)
+		if col := openQuoteColumn(path, pe.StartLine); col > 0 {
+			where = fmt.Sprintf("row %d, character %d", pe.StartLine, col)
+		}
+		return errors.New(fmt.Sprintf("%s %s: a quoted field opens here and is never closed (reading stopped at row %d); expected RFC 4180 quoting (a field with quotes is wrapped in \" and inner quotes doubled)",
+			file, where, pe.Line))
 	case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
 		return errors.New(fmt.Sprintf("%s row %d, character %d: %v; expected RFC 4180 quoting (a field with quotes is wrapped in \" and inner quotes doubled)",
 			file, pe.Line, pe.Column, pe.Err))
 	default:
 		return errors.New(fmt.Sprintf("%s row %d, character %d: %v", file, pe.Line, pe.Column, pe.Err))
 	}
+}
+
+// openQuoteColumn returns the 1-based character position, on line number line of the file,
+// of a quote that opens a field and is not closed on that line; 0 when there is none or the
+// file cannot be read again.
+func openQuoteColumn(path string, line int) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		if n < line {
+			continue
+		}
+		rs := []rune(sc.Text())
+		open, quoted, fieldStart := 0, false, true
+		for i := 0; i < len(rs); i++ {
+			switch c := rs[i]; {
+			case quoted && c == '"' && i+1 < len(rs) && rs[i+1] == '"':
+				i++ // a doubled quote inside a quoted field
+			case quoted && c == '"':
+				quoted = false
+			case quoted:
+			case fieldStart && c == '"':
+				quoted, open, fieldStart = true, i+1, false
+			default:
+				fieldStart = c == ','
+			}
+		}
+		if quoted {
+			return open
+		}
+		return 0
+	}
+	return 0
 }
 
 // countingReader counts the bytes read through it.

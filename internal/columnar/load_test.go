@@ -275,6 +275,22 @@ func TestLoadFileErrors(t *testing.T) {
 			want: "identities.csv row 2, character 6: bare \" in non-quoted-field; expected RFC 4180 quoting",
 		},
 		{
+			name: "unterminated quote",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,\"Eng, \"\"R&D\nu3,Sales\nu4,Ops\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv row 3, character 4: a quoted field opens here and is never closed (reading stopped at row 5)",
+		},
+		{
+			name: "control character",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,Sa\x00les\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv row 3, column department: value \"Sa\\x00les\" holds the control character U+0000, which rules.xml cannot represent",
+		},
+		{
 			name: "empty csv",
 			setup: func(t *testing.T, dir string) {
 				mustWrite(t, filepath.Join(dir, "identities.csv"), "")

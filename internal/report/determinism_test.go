@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,26 @@ func TestReportIdenticalAcrossRuns(t *testing.T) {
 		Started: time.Date(2026, 6, 7, 8, 9, 10, 0, time.UTC), Phases: []Phase{{"load", 2}}})
 	if !bytes.Equal(first, second) {
 		t.Fatal("report.html differs between two runs of the same input")
+	}
+}
+
+// TestRulesXMLRefusesUnrepresentable: a rule value XML cannot hold (a NUL, a control
+// character) fails the write instead of being replaced silently by U+FFFD, which made
+// the rule in rules.xml match nothing (issue 16).
+func TestRulesXMLRefusesUnrepresentable(t *testing.T) {
+	for _, v := range []string{"a\x00b", "x\x1fy", "\ufffe"} {
+		snap, m, _ := fixture()
+		term := m.Rules[0].Criterion.Terms()[0]
+		snap.Dims[term.Dim].Values[term.Val] = v
+		var buf bytes.Buffer
+		err := writeRulesXML(&buf, snap, m)
+		if err == nil || !strings.Contains(err.Error(), "XML cannot represent") {
+			t.Errorf("value %q: %v, want an error saying XML cannot represent it", v, err)
+		}
+	}
+	snap, m, _ := fixture()
+	var buf bytes.Buffer
+	if err := writeRulesXML(&buf, snap, m); err != nil {
+		t.Fatalf("fixture: %v", err)
 	}
 }

@@ -141,6 +141,9 @@ func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error 
 			continue
 		}
 		col[d] = next
+		if err := checkXMLText("attribute name", snap.Dims[d].Name); err != nil {
+			return err
+		}
 		buf.WriteString("  <Dimension Identifier=\"")
 		escapeAttr(&buf, snap.Dims[d].Name)
 		buf.WriteString("\" ColumnIndex=\"")
@@ -150,6 +153,14 @@ func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error 
 	}
 	for k := range m.Rules {
 		r := &m.Rules[k]
+		if err := checkXMLText("role", snap.Roles.IDs[r.Role]); err != nil {
+			return err
+		}
+		for _, t := range r.Criterion.Terms() {
+			if err := checkXMLText("value of "+snap.Dims[t.Dim].Name, snap.Dims[t.Dim].Values[t.Val]); err != nil {
+				return err
+			}
+		}
 		buf.WriteString("  <SingleRoleRule Role=\"")
 		escapeAttr(&buf, snap.Roles.IDs[r.Role])
 		buf.WriteString("\" Policy=\"")
@@ -178,6 +189,19 @@ func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error 
 	buf.WriteString("</ConfigurationFile>\n")
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// checkXMLText returns an error naming what a rules.xml attribute value s is (what) when
+// XML 1.0 cannot hold it: xml.EscapeText would silently replace the character, and the
+// rule would no longer match the data. The loader refuses such values; plugin outputs
+// and hand-made snapshots reach here unchecked.
+func checkXMLText(what, s string) error {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return fmt.Errorf("rules.xml: %s %q holds the character U+%04X, which XML cannot represent", what, s, r)
+		}
+	}
+	return nil
 }
 
 // escapeAttr writes s escaped for a double-quoted XML attribute (quotes, <, >, &, and
