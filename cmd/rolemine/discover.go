@@ -12,6 +12,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/discover"
 	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/report"
 )
 
 // cmdDiscover runs `rolemine discover`: bottom-up roles from access patterns (DESIGN.md
@@ -122,6 +123,9 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	doc := discover.NewDocument(mode, m, roles, descs)
 	doc.Stats.LowerBound, doc.Stats.Optimal = lb, opt
 	doc.Stats.Seconds = time.Since(start).Seconds()
+	if snap != nil {
+		doc.DataFingerprint = report.DataFingerprint(snap.Inputs)
+	}
 	if err := discover.Write(out, doc); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -13,7 +14,7 @@ import (
 
 // writeExtras writes the outputs beside the model that are meant for people: report.html,
 // review.csv and suggestions.csv, into set (committed by the caller with the model files).
-func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info report.RunInfo) error {
+func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info report.RunInfo, logger *slog.Logger) error {
 	out := set.Dir()
 	mf, err := report.NewModel(snap, m, cls, info)
 	if err != nil {
@@ -24,7 +25,7 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 		return err
 	}
 	// A discover run into the same directory adds its section to the report.
-	if b.Discovered, err = report.LoadDiscovered(out); err != nil {
+	if b.Discovered, err = report.LoadDiscovered(out, report.DataFingerprint(snap.Inputs), logger); err != nil {
 		return err
 	}
 	jobs := []struct {

@@ -287,7 +287,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepar
 	}
 	writing := time.Since(t)
 	t = time.Now()
-	if err := writeExtras(ctx, set, snap, model, cls, info); err != nil {
+	if err := writeExtras(ctx, set, snap, model, cls, info, logger); err != nil {
 		return fmt.Errorf("write report to %s: %w", f.out, err)
 	}
 	reporting := time.Since(t)

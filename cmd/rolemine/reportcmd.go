@@ -50,7 +50,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if err != nil {
 		return err
 	}
-	if b.Discovered, err = report.LoadDiscovered(model); err != nil {
+	if b.Discovered, err = report.LoadDiscovered(model, report.DataFingerprint(b.Snap.Inputs), logger); err != nil {
 		return err
 	}
 	if driftDir != "" {

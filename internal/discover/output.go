@@ -22,6 +22,9 @@ type Document struct {
 	Mode   string       `json:"mode"`
 	Roles  []RoleOutput `json:"roles"`
 	Stats  Stats        `json:"stats"`
+	// DataFingerprint identifies the data directory discovered from (--data; absent for
+	// --upa): report.html shows the discovery only beside a model of the same data.
+	DataFingerprint string `json:"data_fingerprint,omitempty"`
 }
 
 // RoleOutput is one role of discovered.json. Criterion, precision and recall are absent

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,8 +19,12 @@ import (
 const discoveredShown = 30
 
 // LoadDiscovered reads dir/discovered.json (written by `rolemine discover --out dir`) for
-// the report's discovery section. A missing file is not an error: it returns nil.
-func LoadDiscovered(dir string) (*discover.Document, error) {
+// the report's discovery section, when it was discovered from the data whose fingerprint
+// is given (DataFingerprint). A missing file is not an error: it returns nil. So is a
+// file discovered from other data (or not saying from which), left in the directory by
+// an earlier run: it returns nil and logs a warning, since its figures would not belong
+// to the report.
+func LoadDiscovered(dir, fingerprint string, logger *slog.Logger) (*discover.Document, error) {
 	path := filepath.Join(dir, discover.FileName)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -34,6 +39,12 @@ func LoadDiscovered(dir string) (*discover.Document, error) {
 	}
 	if doc.Format != discover.Format {
 		return nil, uerr.New("%s: format %q, expected %q", path, doc.Format, discover.Format)
+	}
+	if doc.DataFingerprint != fingerprint {
+		if logger != nil {
+			logger.Warn("not in the report: discovered from other data", "file", path)
+		}
+		return nil, nil
 	}
 	return doc, nil
 }

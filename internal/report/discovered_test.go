@@ -13,7 +13,7 @@ import (
 // that the section lists the roles with their criteria and flags.
 func TestDiscoveredSection(t *testing.T) {
 	dir := t.TempDir()
-	if d, err := LoadDiscovered(dir); err != nil || d != nil {
+	if d, err := LoadDiscovered(dir, "", nil); err != nil || d != nil {
 		t.Fatalf("missing file: %v, %v; want nil, nil", d, err)
 	}
 	p, r := 0.95, 0.9
@@ -22,13 +22,17 @@ func TestDiscoveredSection(t *testing.T) {
 		{RoleID: "DR0001", Identities: []string{"u1", "u2", "u3"}, Entitlements: []string{"A"},
 			Criterion: []discover.Term{{Attribute: "dept", Value: "Sales & Ops"}}, CriterionPrecision: &p, CriterionRecall: &r},
 		{RoleID: "DR0002", Identities: []string{"u4"}, Entitlements: []string{"B"}, Criterion: []discover.Term{}, Flag: discover.NoMeaningFlag},
-	}, Stats: discover.Stats{Roles: 2, WSC: 8, LowerBound: &lb, Assignments: 4, CoveredAssignments: 4}}
+	}, Stats: discover.Stats{Roles: 2, WSC: 8, LowerBound: &lb, Assignments: 4, CoveredAssignments: 4}, DataFingerprint: "f1"}
 	if err := discover.Write(dir, doc); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadDiscovered(dir)
+	got, err := LoadDiscovered(dir, "f1", nil)
 	if err != nil || got == nil {
 		t.Fatalf("LoadDiscovered: %v, %v", got, err)
+	}
+	// Discovered from other data: left out of the report (issue 16).
+	if other, err := LoadDiscovered(dir, "f2", nil); err != nil || other != nil {
+		t.Fatalf("LoadDiscovered of other data: %v, %v; want nil, nil", other, err)
 	}
 	var h htmlWriter
 	writeDiscovered(&h, got)
@@ -41,7 +45,7 @@ func TestDiscoveredSection(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, discover.FileName), []byte(`{"format":"other"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadDiscovered(dir); err == nil {
+	if _, err := LoadDiscovered(dir, "f1", nil); err == nil {
 		t.Error("wrong format accepted")
 	}
 }
