@@ -11,8 +11,8 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/discover"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
-	"github.com/rolemine/rolemine/report"
 )
 
 // cmdDiscover runs `rolemine discover`: bottom-up roles from access patterns (DESIGN.md

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rolemine/rolemine/bench/gen"
+	"github.com/rolemine/rolemine/internal/bench/gen"
 	"github.com/rolemine/rolemine/internal/crashpoint"
 )
 

@@ -147,7 +147,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if sharded {
 		return writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
 	}
-	return finishRun(ctx, outDir, f, in, model, info, stdout, prog)
+	return finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
 }
 
 // startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
@@ -252,7 +252,7 @@ func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progres
 
 // finishRun classifies every assignment under model and commits every output file into
 // outDir as one set, then prints what was mined (and, with --truth, its quality).
-func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepared, model *mining.Model, info report.RunInfo, stdout io.Writer, prog *progress) error {
+func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepared, model *mining.Model, info report.RunInfo, stdout io.Writer, prog *progress, logger *slog.Logger) error {
 	snap := in.snap
 	t := time.Now()
 	prog.update(true, "classifying assignments ...")

@@ -167,7 +167,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	info := report.RunInfo{Version: version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
 	info.Backend = mergedBackend(runs)
 	model.Backend = info.Backend
-	return finishRun(ctx, outDir, f, in, model, info, stdout, prog)
+	return finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
 }
 
 // checkPrepared compares the configuration and previous model merge read with the ones
