@@ -77,6 +77,7 @@ func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *Un
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
 	probs := newProblems(t.file)
 	key := newColumn("identity_id", modeValue, nil, t.rows)
+	key.keys = true // orphanKey joins with NUL
 	rows := make([]rowAccount, t.rows)
 	for row := 0; row < t.rows; row++ {
 		id, sys, acct := ic.value(row), sc.value(row), ac.value(row)

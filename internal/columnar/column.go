@@ -48,6 +48,9 @@ type column struct {
 	lastCode int32
 
 	errs *problems
+	// keys is set for columns of internal keys (which may hold NUL separators) rather
+	// than of text read from a file: they skip textOK's control-character check.
+	keys bool
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
@@ -91,7 +94,7 @@ func (c *column) intern(b []byte) int32 {
 	}
 	code, ok := c.ids[string(b)]
 	if !ok {
-		if !textOK(string(b)) {
+		if !c.textOK(string(b)) {
 			return codeBadUTF8
 		}
 		code = int32(len(c.vals))
@@ -117,7 +120,7 @@ func (c *column) internString(s string) int32 {
 	}
 	code, ok := c.ids[s]
 	if !ok {
-		if !textOK(s) {
+		if !c.textOK(s) {
 			return codeBadUTF8
 		}
 		code = int32(len(c.vals))
@@ -227,9 +230,12 @@ func (p *problems) err() error {
 // textOK reports whether s is valid UTF-8 free of the control characters XML 1.0 cannot
 // hold (all below U+0020 but tab, line feed and carriage return, and U+FFFE, U+FFFF):
 // every value may end up in rules.xml, which must match the data exactly.
-func textOK(s string) bool {
+func (c *column) textOK(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
+	}
+	if c.keys {
+		return true
 	}
 	for _, r := range s {
 		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
