@@ -430,3 +430,38 @@ func TestPluginMistakesExitTwo(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryOutputIdentical: every file of a mine run but summary.json is byte-identical
+// across reruns and worker counts, report.html, the CSV exports and churn.json included,
+// and `rolemine report` rewrites report.html with the same bytes (issue 16, defect 4).
+func TestEveryOutputIdentical(t *testing.T) {
+	data := small(t)
+	var first map[string]string
+	var firstDir string
+	for _, w := range []string{"1", "2", "3", "2"} {
+		out := t.TempDir()
+		if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out, "--workers", w); code != 0 {
+			t.Fatalf("workers %s: exit %d: %s", w, code, stderr)
+		}
+		got := dirHashes(t, out)
+		delete(got, "summary.json")
+		if len(got) < 10 {
+			t.Fatalf("only %d files besides summary.json", len(got))
+		}
+		if first == nil {
+			first, firstDir = got, out
+			continue
+		}
+		for name, h := range got {
+			if first[name] != h {
+				t.Errorf("%s differs between --workers 1 and a run with --workers %s", name, w)
+			}
+		}
+	}
+	if _, stderr, code := runBin(t, "report", "--data", data, "--model", firstDir); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	if got := dirHashes(t, firstDir)["report.html"]; got != first["report.html"] {
+		t.Error("report.html rewritten by rolemine report differs from mine's")
+	}
+}
