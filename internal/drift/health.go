@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/report"
 )
@@ -72,7 +73,7 @@ func pct(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}
-	return round4(100 * float64(a) / float64(b))
+	return round4(metrics.Pct(a, b))
 }
 
 func fmtPct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -135,13 +136,9 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 			fail("role %s is no longer in the data", rec.RoleID)
 		} else {
 			n := scopeN(b.kinds[k])
-			rh := roleHealth{N: n, TP: c.roleTP[r], FP: c.roleFP[r]}
-			rh.FN = c.roleHin[r] - rh.TP
-			rh.TN = n - rh.TP - rh.FP - rh.FN
-			if n > 0 {
-				rh.PrecisionPct = round4(100 * float64(rh.TP+rh.TN) / float64(n))
-			}
-			rh.FalsePositivePct = pct(rh.FP, rh.TP+rh.FP)
+			counts := metrics.Of(n, c.roleHin[r], c.roleTP[r], c.roleFP[r])
+			rh := roleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
+				PrecisionPct: round4(counts.Precision()), FalsePositivePct: round4(counts.FalsePositivePct())}
 			h.Role = rh
 			if h.Support < int64(mr.MinIdentities) {
 				fail("support %d < MinIdentitiesCount %d", h.Support, mr.MinIdentities)
@@ -149,14 +146,14 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 			if h.TP == 0 {
 				fail("matches no holder of the role")
 			}
-			if h.Support > 0 && 100*float64(h.FP)/float64(h.Support) > mr.FalsePositiveMax {
-				fail("rule fp%% %.2f > %s", 100*float64(h.FP)/float64(h.Support), fmtPct(mr.FalsePositiveMax))
+			if fp := metrics.Pct(h.FP, h.Support); h.Support > 0 && fp > mr.FalsePositiveMax {
+				fail("rule fp%% %.2f > %s", fp, fmtPct(mr.FalsePositiveMax))
 			}
-			if rh.TP+rh.FP > 0 && 100*float64(rh.FP)/float64(rh.TP+rh.FP) > mr.FalsePositiveMax {
-				fail("role fp%% %.2f > %s", 100*float64(rh.FP)/float64(rh.TP+rh.FP), fmtPct(mr.FalsePositiveMax))
+			if fp := counts.FalsePositivePct(); fp > mr.FalsePositiveMax {
+				fail("role fp%% %.2f > %s", fp, fmtPct(mr.FalsePositiveMax))
 			}
-			if n > 0 && 100*float64(rh.TP+rh.TN)/float64(n) < mr.PrecisionMin {
-				fail("role precision %.2f%% < %s%%", 100*float64(rh.TP+rh.TN)/float64(n), fmtPct(mr.PrecisionMin))
+			if p := counts.Precision(); n > 0 && p < mr.PrecisionMin {
+				fail("role precision %.2f%% < %s%%", p, fmtPct(mr.PrecisionMin))
 			}
 		}
 		h.Degraded = len(h.Failures) > 0

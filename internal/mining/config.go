@@ -1,5 +1,7 @@
 package mining
 
+import "github.com/rolemine/rolemine/internal/metrics"
+
 import "strconv"
 
 // RuleType is the type of generated single role rules (Netwrix RuleType attribute).
@@ -66,6 +68,11 @@ type MiningRule struct {
 	MaxDimensions      int
 	// Dimensions restricts criteria to these attributes; nil means all.
 	Dimensions []string
+}
+
+// Bounds returns the thresholds the mining rule sets on its rules and roles.
+func (m *MiningRule) Bounds() metrics.Bounds {
+	return metrics.Bounds{PrecisionMin: m.PrecisionMin, FalsePositiveMax: m.FalsePositiveMax, MinIdentities: m.MinIdentities}
 }
 
 // InScope reports whether an identity of the given kind is in the mining rule's scope.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -139,12 +140,8 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 			o.FN = int64(len(snap.Holders(r)))
 			o.TN = o.N - o.FN
 		}
-		if o.N > 0 {
-			o.Precision = 100 * float64(o.TP+o.TN) / float64(o.N)
-		}
-		if o.TP+o.FP > 0 {
-			o.FalsePositivePct = 100 * float64(o.FP) / float64(o.TP+o.FP)
-		}
+		c := metrics.Counts{N: o.N, TP: o.TP, FP: o.FP, FN: o.FN, TN: o.TN}
+		o.Precision, o.FalsePositivePct = c.Precision(), c.FalsePositivePct()
 		m.Rules = append(m.Rules, perRole[r]...)
 	}
 	return m, nil
@@ -473,6 +470,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 	// Useful candidates, in criterion order (counts arrive sorted), in a buffer reused
 	// across roles (rules copy what they keep).
 	cs := s.cs[:0]
+	bds := mr.Bounds()
 	var best *kernels.Count
 	var bestSup int32
 	nk := 0
@@ -486,7 +484,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 			sup -= neutral[nk].TP
 		}
 		fp := sup - c.TP
-		if int(sup) >= mr.MinIdentities && 100*float64(fp)/float64(sup) <= mr.FalsePositiveMax {
+		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
 			continue
 		}
@@ -507,7 +505,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 		}
 		return res
 	}
-	bd := &bounds{n: n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
+	bd := &bounds{n: n, holders: hn, Bounds: bds}
 	var ch choice
 	if len(cs) == 1 {
 		ok, prec := bd.valid(cs[0].tp, cs[0].fp())

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/metrics"
 )
 
 // exactLimit is the most useful candidates (after dominance pruning) for which the
@@ -28,22 +29,18 @@ type cand struct {
 
 func (c *cand) fp() int64 { return c.sup - c.tp }
 
-// bounds are a mining rule's role-level bounds, in the spec's units.
+// bounds are a mining rule's bounds applied to one role: its scope size n (|U|) and its
+// in-scope holders (|H|).
 type bounds struct {
-	n         int64 // |U|
-	holders   int64 // |H|
-	precision float64
-	fpMax     float64
+	n       int64
+	holders int64
+	metrics.Bounds
 }
 
 // valid reports whether a rule set with tp/fp meets the role-level bounds, and returns its
 // precision percentage.
 func (b *bounds) valid(tp, fp int64) (bool, float64) {
-	fn := b.holders - tp
-	tn := b.n - tp - fp - fn
-	prec := 100 * float64(tp+tn) / float64(b.n)
-	fpPct := 100 * float64(fp) / float64(tp+fp)
-	return fpPct <= b.fpMax && prec >= b.precision, prec
+	return b.RoleMeets(metrics.Of(b.n, b.holders, tp, fp))
 }
 
 // choice is the outcome of selection: chosen candidate indices (ascending, i.e. in rule
@@ -160,7 +157,7 @@ func selectExact(cs []cand, bd *bounds) choice {
 			idx = append(idx, j)
 			t := terms + int(cs[j].c.N)
 			ok, prec := bd.valid(tp, fp)
-			if 100*float64(fp)/float64(tp+fp) <= bd.fpMax && prec > best.bestPrec {
+			if metrics.Pct(fp, tp+fp) <= bd.FalsePositiveMax && prec > best.bestPrec {
 				best.bestPrec = prec
 			}
 			if ok && better(tp, fp, len(idx), t, idx, &best, bestTerms) {
@@ -206,7 +203,7 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 				continue
 			}
 			newFP := andNotCount(cs[j].fpb, covF)
-			if 100*float64(fp+newFP)/float64(tp+gain+fp+newFP) > bd.fpMax {
+			if metrics.Pct(fp+newFP, tp+gain+fp+newFP) > bd.FalsePositiveMax {
 				continue
 			}
 			if bestJ < 0 || gain > bGain || (gain == bGain && (newFP < bNewFP ||

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/metrics"
 )
 
 // testCand builds a candidate of n terms matching the holders and false positives listed
@@ -35,7 +36,7 @@ func TestSelectFewestRulesBeforeFewestTerms(t *testing.T) {
 		testCand(1, []int{2, 3}, nil),
 		testCand(3, []int{0, 1, 2, 3}, nil),
 	}
-	bd := &bounds{n: 100, holders: 4, precision: 0, fpMax: 0}
+	bd := &bounds{n: 100, holders: 4, Bounds: metrics.Bounds{PrecisionMin: 0, FalsePositiveMax: 0}}
 	for _, name := range []string{"exact", "exact after pruning"} {
 		in := cs
 		if name != "exact" {
@@ -71,7 +72,7 @@ func TestPruneKeepsFalsePositives(t *testing.T) {
 	if !slices.ContainsFunc(kept, func(k cand) bool { return k.c == a.c }) {
 		t.Fatalf("prune dropped A, whose false positive differs from B's (kept %d of 3)", len(kept))
 	}
-	bd := &bounds{n: 100, holders: 4, precision: 0, fpMax: 100}
+	bd := &bounds{n: 100, holders: 4, Bounds: metrics.Bounds{PrecisionMin: 0, FalsePositiveMax: 100}}
 	full := selectExact(cs, bd)
 	pruned := selectExact(kept, bd)
 	if full.tp != 4 || full.fp != 1 || pruned.tp != full.tp || pruned.fp != full.fp {

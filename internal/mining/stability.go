@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/metrics"
 )
 
 // Stability (`rolemine mine --previous OUT_PREV --grace G`): a role's previous rules are
@@ -114,7 +115,7 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 	kstats := stats[:0]
 	for k := range crits {
 		st := stats[k]
-		if st.tp == 0 || st.sup < int64(mr.MinIdentities) || 100*float64(st.sup-st.tp)/float64(st.sup) > mr.FalsePositiveMax {
+		if mr.Bounds().RuleFails(st.tp, st.sup) != "" {
 			s.uncover(&crits[k], cover)
 			continue
 		}
@@ -150,15 +151,15 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 	}
 	slices.Sort(fps)
 	fp := int64(len(slices.Compact(fps)))
-	bd := &bounds{n: sc.n, holders: hn, precision: mr.PrecisionMin, fpMax: mr.FalsePositiveMax}
+	bd := &bounds{n: sc.n, holders: hn, Bounds: mr.Bounds()}
 	if ok, _ := bd.valid(tp, fp); !ok {
 		return res
 	}
 	// Hysteresis on the precision percentage of DESIGN.md section 5 (correct decisions over
 	// the scope): the previous set stays unless the best alternative is more than G points
 	// more precise.
-	prevPrec := 100 * float64(tp+(sc.n-hn-fp)) / float64(sc.n)
-	bestPrec := 100 * float64(res.tp+res.tn) / float64(sc.n)
+	prevPrec := metrics.Of(sc.n, hn, tp, fp).Precision()
+	bestPrec := metrics.Pct(res.tp+res.tn, sc.n)
 	if res.tp == 0 && len(res.rules) == 0 {
 		bestPrec = prevPrec // no alternative at all
 	}

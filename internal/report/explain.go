@@ -71,9 +71,10 @@ type RuleRef struct {
 	EntityType string       `json:"entity_type"`
 	Support    int64        `json:"support"`
 	TP         int64        `json:"tp"`
-	// PrecisionPct is the rule's precision over the identities it matches:
-	// 100*tp/support.
-	PrecisionPct float64 `json:"precision_pct"`
+	// HitRatePct is the rule's hit rate, 100*tp/support (metrics.HitRate): the share of
+	// the identities it matches that hold the role. The JSON and text outputs keep their
+	// older name, precision_pct / "rule precision".
+	HitRatePct float64 `json:"precision_pct"`
 }
 
 // NearMiss is a rule the identity fails, with every failing condition.
@@ -109,7 +110,7 @@ func (b *Bound) ruleRef(k int) RuleRef {
 	return RuleRef{
 		RuleID: rec.RuleID, Criterion: criterionString(rec), Criteria: rec.Criteria,
 		RuleType: rec.RuleType, Policy: rec.Policy, EntityType: rec.EntityType,
-		Support: rec.Support, TP: rec.TP, PrecisionPct: rulePrecision(rec),
+		Support: rec.Support, TP: rec.TP, HitRatePct: ruleHitRate(rec),
 	}
 }
 
@@ -241,7 +242,7 @@ func pctString(v float64) string {
 
 func (r RuleRef) describe() string {
 	return fmt.Sprintf("%s %s [%s, policy %s, scope %s, rule precision %s = tp %d / support %d]",
-		r.RuleID, r.Criterion, r.RuleType, r.Policy, r.EntityType, pctString(r.PrecisionPct), r.TP, r.Support)
+		r.RuleID, r.Criterion, r.RuleType, r.Policy, r.EntityType, pctString(r.HitRatePct), r.TP, r.Support)
 }
 
 // WriteText writes the explanation for a reader.

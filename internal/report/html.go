@@ -491,7 +491,7 @@ func (p *pageData) writeRules(h *htmlWriter) {
 	minPrec := 100.0
 	for k := range rules {
 		maxTP = max(maxTP, rules[k].TP)
-		minPrec = min(minPrec, rulePrecision(&rules[k]))
+		minPrec = min(minPrec, ruleHitRate(&rules[k]))
 	}
 	lo := math.Floor(minPrec/5) * 5
 	if lo > 90 {
@@ -524,7 +524,7 @@ func (p *pageData) writeRules(h *htmlWriter) {
 	seen := map[pt]int{}
 	var order []pt
 	for k := range rules {
-		q := pt{int(math.Round(x(rules[k].TP))), int(math.Round(y(rulePrecision(&rules[k]))))}
+		q := pt{int(math.Round(x(rules[k].TP))), int(math.Round(y(ruleHitRate(&rules[k]))))}
 		if seen[q] == 0 {
 			order = append(order, q)
 		}
@@ -541,7 +541,7 @@ func (p *pageData) writeRules(h *htmlWriter) {
 		idx[k] = k
 	}
 	slices.SortStableFunc(idx, func(a, c int) int {
-		return cmp.Compare(rulePrecision(&rules[a]), rulePrecision(&rules[c]))
+		return cmp.Compare(ruleHitRate(&rules[a]), ruleHitRate(&rules[c]))
 	})
 	if len(idx) > lowRules {
 		idx = idx[:lowRules]
@@ -553,7 +553,7 @@ func (p *pageData) writeRules(h *htmlWriter) {
 		h.tdNum("rule:"+r.RuleID+":support", r.Support)
 		h.tdNum("rule:"+r.RuleID+":tp", r.TP)
 		h.tdNum("rule:"+r.RuleID+":fp", r.FP)
-		h.tdPct("", rulePrecision(r))
+		h.tdPct("", ruleHitRate(r))
 		h.WriteString(`</tr>`)
 	}
 	h.WriteString(`</tbody></table></div></section>`)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -216,10 +217,9 @@ func criterionString(rec *RuleRecord) string {
 	return strings.Join(parts, " & ")
 }
 
-// rulePrecision is the share of a rule's matches that hold the role: 100*tp/support.
-func rulePrecision(rec *RuleRecord) float64 {
-	if rec.Support == 0 {
-		return 0
-	}
-	return round4(100 * float64(rec.TP) / float64(rec.Support))
+// ruleHitRate is the share of a rule's matches that hold the role, 100*tp/support
+// (metrics.HitRate), rounded as the outputs print it. Outputs that predate the name call it
+// the rule's precision; it is not the role's precision.
+func ruleHitRate(rec *RuleRecord) float64 {
+	return round4(metrics.HitRate(rec.TP, rec.Support))
 }

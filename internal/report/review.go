@@ -304,7 +304,7 @@ func (b *Bound) WriteSuggestionsCSV(ctx context.Context, w io.Writer, sugg []min
 		rec[6] = criterionString(rr)
 		rec[7] = rr.RuleType
 		rec[8] = rr.Policy
-		rec[9] = strconv.FormatFloat(rulePrecision(rr), 'f', -1, 64)
+		rec[9] = strconv.FormatFloat(ruleHitRate(rr), 'f', -1, 64)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

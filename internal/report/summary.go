@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
 )
 
@@ -122,7 +123,7 @@ func pct(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}
-	return round4(100 * float64(a) / float64(b))
+	return round4(metrics.Pct(a, b))
 }
 
 func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) *summary {
