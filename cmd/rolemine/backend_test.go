@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rolemine/rolemine/internal/kernels"
-	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/kernels/backend"
 	"github.com/rolemine/rolemine/internal/kernels/cuda"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -24,11 +21,11 @@ func TestSelectBackendCUDA(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 
-	b, err := selectBackendCUDA("cpu", 2, logger)
+	b, err := backend.Select("cpu", 2, logger)
 	if err != nil || b.Name() != "cpu" {
 		t.Fatalf("cpu: %v, %v", b, err)
 	}
-	b, err = selectBackendCUDA("auto", 2, logger)
+	b, err = backend.Select("auto", 2, logger)
 	if err != nil {
 		t.Fatalf("auto: %v", err)
 	}
@@ -46,7 +43,7 @@ func TestSelectBackendCUDA(t *testing.T) {
 		!strings.Contains(logs.String(), reason)) {
 		t.Fatalf("auto without CUDA logged %q, want one line with the reason %q", logs.String(), reason)
 	}
-	b, err = selectBackendCUDA("cuda", 2, logger)
+	b, err = backend.Select("cuda", 2, logger)
 	if ok {
 		if err != nil || b.Name() != "cuda" {
 			t.Fatalf("cuda on a GPU node: %v, %v", b, err)
@@ -55,7 +52,7 @@ func TestSelectBackendCUDA(t *testing.T) {
 	} else if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), reason) {
 		t.Fatalf("cuda without a GPU: %v, want a user error containing %q", err, reason)
 	}
-	if _, err := selectBackendCUDA("gpu", 2, logger); err == nil || !uerr.Is(err) {
+	if _, err := backend.Select("gpu", 2, logger); err == nil || !uerr.Is(err) {
 		t.Fatalf("unknown backend: %v", err)
 	}
 }
@@ -87,28 +84,5 @@ func TestCUDAOutputsIdentical(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between --backend cpu and --backend cuda", f)
 		}
-	}
-}
-
-// wrongBackend is the CPU backend with one count off, to prove the self-check can fail.
-type wrongBackend struct{ kernels.Backend }
-
-func (w wrongBackend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32, emit func(int32, []kernels.Count) error) error {
-	return w.Backend.Cooccur(ctx, m, q, roles, func(r int32, cs []kernels.Count) error {
-		if r == 3 && len(cs) > 0 {
-			cs = slices.Clone(cs)
-			cs[0].TP++
-		}
-		return emit(r, cs)
-	})
-}
-
-// TestCheckBackend: the CPU agrees with itself; a backend off by one count is refused.
-func TestCheckBackend(t *testing.T) {
-	if err := checkBackend(context.Background(), cpu.NewWorkers(2)); err != nil {
-		t.Fatalf("cpu against cpu: %v", err)
-	}
-	if err := checkBackend(context.Background(), wrongBackend{cpu.NewWorkers(2)}); err == nil {
-		t.Fatal("a backend with a wrong count passed the self-check")
 	}
 }

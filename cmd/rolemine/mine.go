@@ -19,6 +19,7 @@ import (
 	"github.com/rolemine/rolemine/internal/crashpoint"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/kernels/backend"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/report"
@@ -105,11 +106,11 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
-	backend, err := selectBackendCUDA(f.backend, f.workers, logger)
+	counter, err := backend.Select(f.backend, f.workers, logger)
 	if err != nil {
 		return err
 	}
-	if c, ok := backend.(interface{ Close() error }); ok {
+	if c, ok := counter.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
 	prog := newProgress(stderr)
@@ -124,7 +125,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	t := time.Now()
 	model, err := mining.Run(ctx, in.snap, in.cfg, mining.Options{
 		Effective: in.eff,
-		Backend:   backend,
+		Backend:   counter,
 		Workers:   f.workers,
 		Progress: func(mr, done, total int) {
 			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
@@ -143,7 +144,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 			hf.Close()
 		}
 	}
-	info := report.RunInfo{Version: version, Backend: backend.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
+	info := report.RunInfo{Version: version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
 	if sharded {
 		return writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
 	}

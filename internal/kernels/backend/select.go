@@ -1,4 +1,7 @@
-package main
+// Package backend chooses the counting backend for a run (--backend auto|cpu|cuda) and
+// checks a device against the CPU before it is used: beside the kernel interface
+// (package kernels) and its two implementations, so the command only names the choice.
+package backend
 
 import (
 	"context"
@@ -11,7 +14,7 @@ import (
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// selectBackendCUDA returns the counting backend for --backend auto|cpu|cuda:
+// Select returns the counting backend for --backend auto|cpu|cuda:
 //   - cpu: the CPU backend with workers goroutines;
 //   - cuda: the CUDA backend, or a user error (exit 2) naming why it cannot run (the
 //     driver library is missing, cuInit failed, e.g. CUDA_ERROR_NO_DEVICE, or this build
@@ -19,11 +22,11 @@ import (
 //   - auto: CUDA when it opens, else the CPU; one info line says which and why.
 //
 // An opened CUDA backend must first agree with the CPU on a small fixed matrix
-// (checkBackend); if it does not, auto falls back to the CPU with a warning and cuda fails.
+// (SelfCheck); if it does not, auto falls back to the CPU with a warning and cuda fails.
 //
 // A CUDA backend holds device memory and a context: the caller closes it (it implements
 // Close() error) when the run ends.
-func selectBackendCUDA(name string, workers int, logger *slog.Logger) (kernels.Backend, error) {
+func Select(name string, workers int, logger *slog.Logger) (kernels.Backend, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -34,7 +37,7 @@ func selectBackendCUDA(name string, workers int, logger *slog.Logger) (kernels.B
 		b, err := openCUDA(logger)
 		if err == nil {
 			// The device must agree with the CPU before it counts anything real.
-			if cerr := checkBackend(context.Background(), b); cerr != nil {
+			if cerr := SelfCheck(context.Background(), b); cerr != nil {
 				_ = b.Close()
 				if name == "cuda" {
 					return nil, fmt.Errorf("mine: --backend cuda: %w", cerr)

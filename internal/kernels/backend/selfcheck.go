@@ -1,4 +1,4 @@
-package main
+package backend
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
-// checkBackend compares b with the CPU backend on a small fixed random matrix (every
+// SelfCheck compares b with the CPU backend on a small fixed random matrix (every
 // count of Cooccur at depth 2, and the supports of those criteria). A backend that
 // disagrees must not be used: output must be byte-identical across backends.
-func checkBackend(ctx context.Context, b kernels.Backend) error {
+func SelfCheck(ctx context.Context, b kernels.Backend) error {
 	rng := rand.New(rand.NewPCG(7, 11))
 	const n, dims, roles = 3000, 5, 24
 	m := &kernels.Matrix{N: n, Codes: make([][]int32, dims), Cards: make([]int32, dims)}
