@@ -54,16 +54,19 @@ func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*A
 	return a, nil
 }
 
-// rowAccount is how one assignments row was resolved.
-type rowAccount struct {
-	account int32 // index into Accounts, -1 when the row names no known account
-	system  string
-	id      string
+// accountRef is what assignments rows naming one (system, account_id) share: the
+// account (-1 when absent from accounts), its identity, and the identity key of rows that
+// name no identity.
+type accountRef struct {
+	sys     int32 // system code in the assignments file; -2: not resolved yet
+	account int32
+	owner   string
+	key     int32
 }
 
 // resolveAccounts resolves each row of an assignments file with account columns to the
-// identity it grants (docs/effective-privilege.md). A row names an identity_id, or a system and
-// an account_id, or both:
+// identity it grants (docs/effective-privilege.md). A row names an identity_id, or a
+// system and an account_id, or both:
 //   - neither, or only one of system and account_id: a data error;
 //   - both, where the account is correlated to another identity: a data error;
 //   - an account absent from accounts, uncorrelated, or correlated to an identity absent
@@ -72,52 +75,67 @@ type rowAccount struct {
 // It rewrites the table's identity_id column so that buildAssignments sees one identity
 // key per row: the identity id, or for orphan access a key naming the account (which
 // never equals an identity id, as it starts with a NUL byte), and returns each row's
-// account.
-func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *UniverseFindings) ([]rowAccount, error) {
+// account (-1 for none). Each account is looked up once, by its account_id code (a map
+// holds the rare account_id shared by two systems).
+func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *UniverseFindings) ([]int32, error) {
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
 	probs := newProblems(t.file)
 	key := newColumn("identity_id", modeValue, nil, t.rows)
 	key.keys = true // orphanKey joins with NUL
-	rows := make([]rowAccount, t.rows)
+	rows := make([]int32, t.rows)
+	byCode := make([]accountRef, len(ac.vals))
+	for k := range byCode {
+		byCode[k].sys = -2
+	}
+	shared := map[[2]int32]*accountRef{}
+	ref := func(row int) *accountRef {
+		s, a := sc.codes[row], ac.codes[row]
+		r := &byCode[a]
+		if r.sys != -2 && r.sys != s {
+			if r = shared[[2]int32{s, a}]; r == nil {
+				r = &accountRef{sys: -2}
+				shared[[2]int32{s, a}] = r
+			}
+		}
+		if r.sys == -2 {
+			*r = lookupAccount(s, sc.vals[s], ac.vals[a], accts, identIdx, key)
+		}
+		return r
+	}
 	for row := 0; row < t.rows; row++ {
 		id, sys, acct := ic.value(row), sc.value(row), ac.value(row)
-		ra := rowAccount{account: -1, system: sys, id: acct}
+		rows[row] = -1
 		switch {
-		case sys == "" && acct == "" && id == "":
-			probs.add(t.pos(row), "identity_id", "no identity_id and no system+account_id; expected an identity, an account, or both")
-		case (sys == "") != (acct == ""):
-			col, missing := "system", "system"
-			if acct == "" {
-				col, missing = "account_id", "account_id"
-			}
-			probs.add(t.pos(row), col, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
-		case acct != "":
-			if accts != nil {
-				ra.account = accts.Find(sys, acct)
-			}
-			var owner string
-			if ra.account >= 0 {
-				owner = accts.IdentityID[ra.account]
-			} else {
-				f.UnknownAccountAssignments++
-			}
-			if id != "" && owner != "" && owner != id {
-				probs.add(t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
-					id, acct, sys, owner))
-			}
+		case sys == "" && acct == "":
 			if id == "" {
-				id = owner
+				probs.add(t.pos(row), "identity_id", "no identity_id and no system+account_id; expected an identity, an account, or both")
 			}
-		}
-		rows[row] = ra
-		if _, known := identIdx[id]; known || (id != "" && acct == "") {
-			// A known identity, named directly or through its account; or an unknown
-			// identity named without an account (an orphan as in flat inputs).
 			key.codes = append(key.codes, key.internString(id))
 			continue
+		case sys == "" || acct == "":
+			missing := "system"
+			if acct == "" {
+				missing = "account_id"
+			}
+			probs.add(t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
+			key.codes = append(key.codes, codeEmpty)
+			continue
 		}
-		// Orphan access: keyed by the identity (unknown, or "") and the account.
-		key.codes = append(key.codes, key.internString(orphanKey(id, sys, acct)))
+		r := ref(row)
+		rows[row] = r.account
+		if r.account < 0 {
+			f.UnknownAccountAssignments++
+		}
+		switch {
+		case id == "":
+			key.codes = append(key.codes, r.key)
+		case r.owner != "" && r.owner != id:
+			probs.add(t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
+				id, acct, sys, r.owner))
+			key.codes = append(key.codes, codeEmpty)
+		default:
+			key.codes = append(key.codes, identityKey(id, sys, acct, identIdx, key))
+		}
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
@@ -128,6 +146,29 @@ func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *Un
 		*ic = *key
 	}
 	return rows, nil
+}
+
+// lookupAccount resolves one (system, account_id) named by assignments rows.
+func lookupAccount(sysCode int32, sys, acct string, accts *Accounts, identIdx map[string]int32, key *column) accountRef {
+	r := accountRef{sys: sysCode, account: -1}
+	if accts != nil {
+		r.account = accts.Find(sys, acct)
+	}
+	if r.account >= 0 {
+		r.owner = accts.IdentityID[r.account]
+	}
+	r.key = identityKey(r.owner, sys, acct, identIdx, key)
+	return r
+}
+
+// identityKey interns the identity key of access granted to identity id (possibly "")
+// through the account (sys, acct): the id when the identity is known, else the orphan key
+// naming the account.
+func identityKey(id, sys, acct string, identIdx map[string]int32, key *column) int32 {
+	if _, known := identIdx[id]; known {
+		return key.internString(id)
+	}
+	return key.internString(orphanKey(id, sys, acct))
 }
 
 // orphanKey is the identity key of orphan access through an account.

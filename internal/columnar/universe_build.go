@@ -15,7 +15,7 @@ type universeBuild struct {
 	attrs    *table
 	// rows: how each assignments row was resolved (nil without account columns), with
 	// its role code and identity key code captured before buildAssignments reuses them.
-	rows     []rowAccount
+	rows     []int32
 	rowRole  []int32
 	rowIdent []int32
 	// lists are the identities' Parquet list columns.
@@ -130,8 +130,8 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 		pa[k] = -1
 	}
 	any := false
-	for row, ra := range b.rows {
-		if ra.account < 0 || b.rowIdent[row] < 0 {
+	for row, acct := range b.rows {
+		if acct < 0 || b.rowIdent[row] < 0 {
 			continue
 		}
 		i, ok := identIdx[keys[b.rowIdent[row]]]
@@ -145,8 +145,8 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 			continue
 		}
 		k := s.IdentOff[i] + int64(p)
-		if pa[k] < 0 || ra.account < pa[k] {
-			pa[k] = ra.account
+		if pa[k] < 0 || acct < pa[k] {
+			pa[k] = acct
 			any = true
 		}
 	}
