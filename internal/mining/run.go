@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -306,9 +307,10 @@ func dimNames(snap *columnar.Snapshot) []string {
 	return out
 }
 
-// mineRule runs one (non-excluding) mining rule over roles, in batches: the backend counts
-// a batch's co-occurrences, supports of criteria not seen before are counted once and
-// cached, then roles are selected in parallel.
+// mineRule runs one (non-excluding) mining rule over roles. Supports of criteria of one
+// or two terms come from a table counted once for the mining rule; with no longer
+// criteria and no effective privilege, each role is selected as soon as the backend has
+// counted it (mineStreaming), otherwise roles go in batches (mineBatched).
 func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
 	res := make([]roleResult, len(roles))
 	sc, err := e.scope(mr)
@@ -320,18 +322,107 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	}
 	sc.ix = buildIndex(e.snap, sc.bits, sc.dims)
 	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
-	supports := newSupportCache()
+	sup := &supports{table: newSupportTable(e.snap, sc.ix, sc.dims, e.opts.Workers), cache: newSupportCache()}
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
 		workers[w].eff = e.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
+	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers}
+	if len(q.Dims) > 0 && q.MaxTerms <= 2 && e.eff == nil {
+		err = rm.streaming(ctx)
+	} else {
+		err = rm.batched(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(mr.Index, len(roles), len(roles))
+	}
+	return res, nil
+}
+
+// ruleMining is one mining rule's work over its roles: res[k] is the result of roles[k].
+type ruleMining struct {
+	e       *engine
+	mr      *MiningRule
+	roles   []int32
+	res     []roleResult
+	q       kernels.Query
+	sup     *supports
+	workers []*selector
+	done    atomic.Int64
+}
+
+// finish records role k's result from selector s (the stability hook may keep the
+// previous rules of a role without neutral holders) and reports progress.
+func (rm *ruleMining) finish(s *selector, k int, r int32, counts, neutral []kernels.Count) {
+	rm.res[k] = s.mine(r, counts, neutral, rm.sup)
+	if s.prev != nil && len(neutral) == 0 {
+		rm.res[k] = s.stabilize(r, rm.res[k])
+	}
+	if d := rm.done.Add(1); rm.e.opts.Progress != nil && d%256 == 0 {
+		rm.e.opts.Progress(rm.mr.Index, int(d), len(rm.roles))
+	}
+}
+
+// streaming hands each role's counts, as the backend emits them, to the selectors
+// through a short queue: no role waits for a batch and no batch of counts is held.
+func (rm *ruleMining) streaming(ctx context.Context) error {
+	snap := rm.e.snap
+	at := make([]int32, snap.NumRoles()) // role -> position in rm.roles
+	for k, r := range rm.roles {
+		at[r] = int32(k)
+	}
+	// Largest roles first, so that no worker is left with a big role at the end.
+	order := slices.Clone(rm.roles)
+	size := func(r int32) int64 { return snap.RoleOff[r+1] - snap.RoleOff[r] }
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+	type job struct {
+		r      int32
+		counts []kernels.Count
+	}
+	jobs := make(chan job, 4*len(rm.workers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, s := range rm.workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if ctx.Err() == nil {
+					rm.finish(s, int(at[j.r]), j.r, j.counts, nil)
+				}
+			}
+		})
+	}
+	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+		select {
+		case jobs <- job{r, slices.Clone(cs)}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+	}
+	return ctx.Err()
+}
+
+// batched mines the roles in batches of about batchHolders holders: the backend counts a
+// batch's co-occurrences (and its neutral holders' with effective privilege), supports of
+// longer criteria not seen before in the batch are counted once, then the batch's roles
+// are selected in parallel.
+func (rm *ruleMining) batched(ctx context.Context) error {
+	e, roles := rm.e, rm.roles
 	pos := make(map[int32]int, len(roles))
 	for k, r := range roles {
 		pos[r] = k
 	}
-	var done atomic.Int64
 	for start := 0; start < len(roles); {
 		end, vol := start, int64(0)
 		for end < len(roles) && (end == start || vol < batchHolders) {
@@ -342,8 +433,8 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		batch := roles[start:end]
 		counts := make([][]kernels.Count, len(batch))
 		var mu sync.Mutex
-		if len(q.Dims) > 0 {
-			err := e.opts.Backend.Cooccur(ctx, e.mat, q, batch, func(r int32, cs []kernels.Count) error {
+		if len(rm.q.Dims) > 0 {
+			err := e.opts.Backend.Cooccur(ctx, e.mat, rm.q, batch, func(r int32, cs []kernels.Count) error {
 				cp := slices.Clone(cs)
 				mu.Lock()
 				counts[pos[r]-start] = cp
@@ -351,79 +442,81 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 				return nil
 			})
 			if err != nil {
-				return nil, fmt.Errorf("count co-occurrences (%s): %w", mr.Name(), err)
+				return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 			}
 		}
-		neutral, err := e.neutralCounts(ctx, q, batch)
+		neutral, err := e.neutralCounts(ctx, rm.q, batch)
 		if err != nil {
-			return nil, fmt.Errorf("count neutral holders (%s): %w", mr.Name(), err)
+			return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
 		}
-		// The supports cache lives for one batch: across all roles of a large enterprise
-		// it would hold tens of millions of criteria. Criteria seen for the first time
-		// in the batch get their support counted; -1 marks them until the backend answers.
-		supports.clear()
-		total := 0
-		for _, cs := range counts {
-			total += len(cs)
+		if err := rm.longSupports(ctx, counts); err != nil {
+			return err
 		}
-		need := make([]kernels.Criterion, 0, total/4)
-		for _, cs := range counts {
-			for k := range cs {
-				if _, ok := supports.get(&cs[k].C); !ok {
-					supports.set(&cs[k].C, -1)
-					need = append(need, cs[k].C)
-				}
-			}
-		}
-		if len(need) > 0 {
-			sup, err := e.opts.Backend.Supports(ctx, e.mat, q, need)
-			if err != nil {
-				return nil, fmt.Errorf("count supports (%s): %w", mr.Name(), err)
-			}
-			for k := range need {
-				supports.set(&need[k], sup[k])
-			}
-		}
-		// Largest roles first, so that no worker is left with a big role at the end.
-		sched := make([]int, len(batch))
-		for k := range sched {
-			sched[k] = k
-		}
-		slices.SortStableFunc(sched, func(a, b int) int {
-			return len(counts[b]) - len(counts[a])
-		})
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func(s *selector) {
-				defer wg.Done()
-				for {
-					n := int(next.Add(1) - 1)
-					if n >= len(batch) || ctx.Err() != nil {
-						return
-					}
-					k := sched[n]
-					res[start+k] = s.mine(batch[k], counts[k], neutral[k], supports)
-					if s.prev != nil && len(neutral[k]) == 0 { // stability hook: may keep the previous rules
-						res[start+k] = s.stabilize(batch[k], res[start+k])
-					}
-					if d := done.Add(1); e.opts.Progress != nil && d%256 == 0 {
-						e.opts.Progress(mr.Index, int(d), len(roles))
-					}
-				}
-			}(workers[w])
-		}
-		wg.Wait()
+		rm.selectBatch(ctx, start, batch, counts, neutral)
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		start = end
 	}
-	if e.opts.Progress != nil {
-		e.opts.Progress(mr.Index, len(roles), len(roles))
+	return nil
+}
+
+// longSupports counts the supports of the batch's criteria of three or more terms into
+// the cache, which lives for one batch: across all roles of a large enterprise it would
+// hold tens of millions of criteria. -1 marks a criterion until the backend answers.
+func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count) error {
+	cache := rm.sup.cache
+	cache.clear()
+	var need []kernels.Criterion
+	for _, cs := range counts {
+		for k := range cs {
+			if cs[k].C.N <= 2 {
+				continue
+			}
+			if _, ok := cache.get(&cs[k].C); !ok {
+				cache.set(&cs[k].C, -1)
+				need = append(need, cs[k].C)
+			}
+		}
 	}
-	return res, nil
+	if len(need) == 0 {
+		return nil
+	}
+	sup, err := rm.e.opts.Backend.Supports(ctx, rm.e.mat, rm.q, need)
+	if err != nil {
+		return fmt.Errorf("count supports (%s): %w", rm.mr.Name(), err)
+	}
+	for k := range need {
+		cache.set(&need[k], sup[k])
+	}
+	return nil
+}
+
+// selectBatch selects the rules of the batch's roles (batch[k] is roles[start+k]) on
+// every worker, largest roles first so that no worker is left with a big role at the end.
+func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts, neutral [][]kernels.Count) {
+	sched := make([]int, len(batch))
+	for k := range sched {
+		sched[k] = k
+	}
+	slices.SortStableFunc(sched, func(a, b int) int {
+		return len(counts[b]) - len(counts[a])
+	})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, s := range rm.workers {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= len(batch) || ctx.Err() != nil {
+					return
+				}
+				k := sched[n]
+				rm.finish(s, start+k, batch[k], counts[k], neutral[k])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // selector is one worker's scratch for selecting a role's rules. Invariant: loc is -1 for
@@ -452,7 +545,7 @@ func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // mine selects role r's rules from its counts. neutral holds, sorted like counts, the
 // number of identities holding r only through grants that each criterion matches: they are
 // out of r's scope for counting, so they leave n and every support.
-func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supportCache) roleResult {
+func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supports) roleResult {
 	snap, sc, mr := s.snap, s.sc, s.sc.mr
 	s.hs = s.hs[:0]
 	for _, i := range snap.Holders(int(r)) {
@@ -476,7 +569,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 	nk := 0
 	for k := range counts {
 		c := &counts[k]
-		sup, _ := supports.get(&c.C)
+		sup := supports.get(&c.C)
 		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
 			nk++
 		}

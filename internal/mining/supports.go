@@ -1,6 +1,13 @@
 package mining
 
-import "github.com/rolemine/rolemine/internal/kernels"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+)
 
 // supportCache maps criteria to their support within one batch of roles. Criteria of one
 // or two terms with small codes (nearly all of them) are packed into a uint64 key, which
@@ -50,4 +57,136 @@ func (s *supportCache) set(c *kernels.Criterion, v int32) {
 func (s *supportCache) clear() {
 	clear(s.small)
 	clear(s.large)
+}
+
+// supportTable holds the support of every criterion of one or two terms on a mining
+// rule's dimensions, computed once per mining rule: single terms as dense arrays (the
+// lengths of the scope index's posting lists) and pairs of terms as sorted lists, so that
+// looking a support up costs an array index or a short binary search, never a hash.
+type supportTable struct {
+	pos   []int     // dimension -> position among the mining rule's dimensions, or -1
+	one   [][]int32 // [position][value]: in-scope identities with the value
+	pairs []pairSupports
+	nd    int
+}
+
+// pairSupports are the supports of the two-term criteria on dimensions a < b: for each
+// value v of a, the values of b held together with v are val[off[v]:off[v+1]]
+// (ascending) and cnt the in-scope identities holding both.
+type pairSupports struct {
+	off []int64
+	val []int32
+	cnt []int32
+}
+
+// newSupportTable counts the supports over the scope index ix of the dimensions dims
+// (ascending), the pairs of dimensions in parallel on up to workers goroutines.
+func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers int) *supportTable {
+	t := &supportTable{pos: make([]int, len(snap.Dims)), one: make([][]int32, len(dims)), nd: len(dims)}
+	for d := range t.pos {
+		t.pos[d] = -1
+	}
+	for a, d := range dims {
+		t.pos[d] = a
+		off := ix.off[d]
+		sup := make([]int32, len(off)-1)
+		for v := range sup {
+			sup[v] = off[v+1] - off[v]
+		}
+		t.one[a] = sup
+	}
+	t.pairs = make([]pairSupports, len(dims)*len(dims))
+	type pair struct{ a, b int }
+	var todo []pair
+	for a := range dims {
+		for b := a + 1; b < len(dims); b++ {
+			todo = append(todo, pair{a, b})
+		}
+	}
+	forEach(len(todo), workers, func(k int) {
+		p := todo[k]
+		t.pairs[p.a*t.nd+p.b] = countPairs(snap, ix, dims[p.a], dims[p.b])
+	})
+	return t
+}
+
+// countPairs histograms dimension db over the posting list of each value of da.
+func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
+	dim := &snap.Dims[db]
+	cnt := make([]int32, len(dim.Values))
+	off := ix.off[da]
+	ps := pairSupports{off: make([]int64, len(off))}
+	var touched []int32
+	count := func(c int32) {
+		if cnt[c] == 0 {
+			touched = append(touched, c)
+		}
+		cnt[c]++
+	}
+	for v := 0; v+1 < len(off); v++ {
+		touched = touched[:0]
+		for _, i := range ix.idx[da][off[v]:off[v+1]] {
+			if c := dim.Codes[i]; c >= 0 {
+				count(c)
+			}
+			if dim.MultiOff != nil {
+				for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+					count(c)
+				}
+			}
+		}
+		slices.Sort(touched)
+		for _, c := range touched {
+			ps.val = append(ps.val, c)
+			ps.cnt = append(ps.cnt, cnt[c])
+			cnt[c] = 0
+		}
+		ps.off[v+1] = int64(len(ps.val))
+	}
+	ps.val, ps.cnt = slices.Clip(ps.val), slices.Clip(ps.cnt)
+	return ps
+}
+
+// get returns the support of c (one or two terms on the table's dimensions); 0 for a
+// criterion no in-scope identity matches.
+func (t *supportTable) get(c *kernels.Criterion) int32 {
+	a := t.pos[c.T[0].Dim]
+	if c.N == 1 {
+		return t.one[a][c.T[0].Val]
+	}
+	p := &t.pairs[a*t.nd+t.pos[c.T[1].Dim]]
+	lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
+	if k, ok := slices.BinarySearch(p.val[lo:hi], c.T[1].Val); ok {
+		return p.cnt[lo+int64(k)]
+	}
+	return 0
+}
+
+// supports looks supports up: criteria of one or two terms in the table, longer ones in
+// the batch's cache (counted by the backend).
+type supports struct {
+	table *supportTable
+	cache *supportCache
+}
+
+func (s *supports) get(c *kernels.Criterion) int32 {
+	if c.N <= 2 {
+		return s.table.get(c)
+	}
+	v, _ := s.cache.get(c)
+	return v
+}
+
+// forEach runs f(0..n-1) on up to workers goroutines.
+func forEach(n, workers int, f func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(workers, n)) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
+				f(k)
+			}
+		})
+	}
+	wg.Wait()
 }
