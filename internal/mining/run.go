@@ -527,9 +527,11 @@ type selector struct {
 	loc  []int32 // identity -> index among the role's in-scope holders, or -1
 	hs   []int32
 	fpID []int32
-	cs   []cand
-	prev *Previous // stability hook (stability.go); nil without --previous
-	eff  *Effective
+	// universe lists the identities numbered as false positives by materialize.
+	universe []int32
+	cs       []cand
+	prev     *Previous // stability hook (stability.go); nil without --previous
+	eff      *Effective
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -756,8 +758,9 @@ func capCandidates(cs []cand, holders int) []cand {
 }
 
 // materialize fills each candidate's holder bitset (over the role's in-scope holders) and
-// false-positive bitset (over the union of the candidates' false positives), with one scan
-// of the posting list of each candidate's rarest term.
+// false-positive bitset (over the union of the candidates' false positives, numbered in
+// first-seen order: only counts and subsets of these bitsets are ever used), with one
+// scan of the posting list of each candidate's rarest term.
 func (s *selector) materialize(cs []cand, neutral []int32) {
 	snap, ix := s.snap, s.sc.ix
 	words := (len(s.hs) + 63) / 64
@@ -767,20 +770,30 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	for _, i := range neutral {
 		s.loc[i] = -2 // neither a holder nor a false positive
 	}
-	s.fpID = s.fpID[:0]
+	// s.loc[i] <= fpBase: identity i is false positive number fpBase-s.loc[i].
+	const fpBase = -3
+	s.fpID = s.fpID[:0] // the false positives' universe numbers, candidate by candidate
+	universe := s.universe[:0]
 	fpOff := make([]int, len(cs)+1)
 	for k := range cs {
 		c := &cs[k]
 		c.hold = make([]uint64, words)
 		needFP := c.fp() > 0
-		for _, i := range ix.posting(ix.rarest(&c.c)) {
-			if !matchesCriterion(snap, &c.c, int(i)) {
+		rare := ix.rarest(&c.c)
+		for _, i := range ix.posting(rare) {
+			if !matchesOthers(snap, &c.c, rare, i) {
 				continue
 			}
-			if h := s.loc[i]; h >= 0 {
+			switch h := s.loc[i]; {
+			case h >= 0:
 				c.hold[h>>6] |= 1 << (uint32(h) & 63)
-			} else if needFP && h == -1 {
-				s.fpID = append(s.fpID, i)
+			case !needFP || h == -2:
+			case h == -1:
+				s.loc[i] = fpBase - int32(len(universe))
+				s.fpID = append(s.fpID, int32(len(universe)))
+				universe = append(universe, i)
+			default:
+				s.fpID = append(s.fpID, fpBase-h)
 			}
 		}
 		fpOff[k+1] = len(s.fpID)
@@ -791,18 +804,33 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	for _, i := range neutral {
 		s.loc[i] = -1
 	}
-	universe := slices.Clone(s.fpID)
-	slices.Sort(universe)
-	universe = slices.Compact(universe)
+	for _, i := range universe {
+		s.loc[i] = -1
+	}
+	s.universe = universe
 	fwords := (len(universe) + 63) / 64
 	for k := range cs {
 		c := &cs[k]
 		c.fpb = make([]uint64, fwords)
-		for _, i := range s.fpID[fpOff[k]:fpOff[k+1]] {
-			u, _ := slices.BinarySearch(universe, i)
-			c.fpb[u>>6] |= 1 << (uint(u) & 63)
+		for _, u := range s.fpID[fpOff[k]:fpOff[k+1]] {
+			c.fpb[u>>6] |= 1 << (uint32(u) & 63)
 		}
 	}
+}
+
+// matchesOthers reports whether identity i has every term of c but skip (which it is
+// known to have).
+func matchesOthers(snap *columnar.Snapshot, c *kernels.Criterion, skip kernels.Term, i int32) bool {
+	for _, t := range c.Terms() {
+		if t == skip {
+			continue
+		}
+		d := &snap.Dims[t.Dim]
+		if d.Codes[i] != t.Val && (d.MultiOff == nil || !d.Has(int(i), t.Val)) {
+			return false
+		}
+	}
+	return true
 }
 
 // neutralCounts counts, for each role of a batch with neutral holders, the neutral

@@ -1,6 +1,8 @@
 package mining
 
 import (
+	"container/heap"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -189,42 +191,7 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 	covH := make([]uint64, hw)
 	covF := make([]uint64, fw)
 	used := make([]bool, len(cs))
-	var chosen []int
-	var tp, fp int64
-	for {
-		bestJ := -1
-		var bGain, bNewFP int64
-		for j := range cs {
-			if used[j] {
-				continue
-			}
-			gain := andNotCount(cs[j].hold, covH)
-			if gain == 0 {
-				continue
-			}
-			newFP := andNotCount(cs[j].fpb, covF)
-			if metrics.Pct(fp+newFP, tp+gain+fp+newFP) > bd.FalsePositiveMax {
-				continue
-			}
-			if bestJ < 0 || gain > bGain || (gain == bGain && (newFP < bNewFP ||
-				(newFP == bNewFP && cs[j].c.N < cs[bestJ].c.N))) {
-				bestJ, bGain, bNewFP = j, gain, newFP
-			}
-		}
-		if bestJ < 0 {
-			break
-		}
-		used[bestJ] = true
-		chosen = append(chosen, bestJ)
-		for k := range covH {
-			covH[k] |= cs[bestJ].hold[k]
-		}
-		for k := range covF {
-			covF[k] |= cs[bestJ].fpb[k]
-		}
-		tp += bGain
-		fp += bNewFP
-	}
+	chosen, tp, fp := greedyCover(cs, bd, covH, covF, used)
 	if len(chosen) == 0 {
 		return choice{bestPrec: -1}
 	}
@@ -294,6 +261,84 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 		return choice{bestPrec: prec}
 	}
 	return choice{idx: chosen, tp: tp, fp: fp, bestPrec: prec}
+}
+
+// greedyCover is the coverage step of selectGreedy: it repeatedly adds the candidate
+// explaining the most holders not yet explained (ties: fewest new false positives, fewest
+// terms, lowest index) while the role's false-positive share stays within bound, marking
+// chosen candidates in used and their matches in covH and covF.
+//
+// It is lazy: a candidate's gain only falls as covH grows, so the gain last computed
+// bounds it from above, and a round recomputes candidates in order of that bound until
+// the bound falls below the best fresh gain found (an equal bound is recomputed, since it
+// may win a tie). The choice is the one a scan of every candidate makes.
+func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chosen []int, tp, fp int64) {
+	h := make(gainHeap, len(cs))
+	for j := range cs {
+		h[j] = gainEntry{ub: math.MaxInt64, j: j}
+	}
+	var back []gainEntry
+	for {
+		best := -1
+		var bGain, bNewFP int64
+		back = back[:0]
+		for len(h) > 0 && (best < 0 || h[0].ub >= bGain) {
+			j := heap.Pop(&h).(gainEntry).j
+			gain := andNotCount(cs[j].hold, covH)
+			if gain == 0 {
+				continue // never gains again
+			}
+			back = append(back, gainEntry{ub: gain, j: j})
+			newFP := andNotCount(cs[j].fpb, covF)
+			if metrics.Pct(fp+newFP, tp+gain+fp+newFP) > bd.FalsePositiveMax {
+				continue
+			}
+			if best < 0 || gain > bGain || (gain == bGain && (newFP < bNewFP ||
+				(newFP == bNewFP && (cs[j].c.N < cs[best].c.N || (cs[j].c.N == cs[best].c.N && j < best))))) {
+				best, bGain, bNewFP = j, gain, newFP
+			}
+		}
+		if best < 0 {
+			return chosen, tp, fp
+		}
+		for _, e := range back {
+			if e.j != best {
+				heap.Push(&h, e)
+			}
+		}
+		used[best] = true
+		chosen = append(chosen, best)
+		for k := range covH {
+			covH[k] |= cs[best].hold[k]
+		}
+		for k := range covF {
+			covF[k] |= cs[best].fpb[k]
+		}
+		tp += bGain
+		fp += bNewFP
+	}
+}
+
+// gainEntry is a candidate j with an upper bound ub on its gain.
+type gainEntry struct {
+	ub int64
+	j  int
+}
+
+// gainHeap orders entries by bound, largest first, then by index.
+type gainHeap []gainEntry
+
+func (h gainHeap) Len() int { return len(h) }
+func (h gainHeap) Less(a, b int) bool {
+	return h[a].ub > h[b].ub || (h[a].ub == h[b].ub && h[a].j < h[b].j)
+}
+func (h gainHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *gainHeap) Push(x any)   { *h = append(*h, x.(gainEntry)) }
+func (h *gainHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 // subsetAndNot reports whether a &^ b is a subset of c.
