@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/rolemine/rolemine/internal/columnar"
-	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -117,6 +116,12 @@ func (b *Bound) ruleRef(k int) RuleRef {
 // values returns identity i's values on dimension d, joined by "|" ("" for none).
 func (b *Bound) values(i, d int) string {
 	dim := &b.Snap.Dims[d]
+	if dim.MultiOff == nil { // single-valued: no list to join
+		if c := dim.Codes[i]; c >= 0 {
+			return dim.Values[c]
+		}
+		return ""
+	}
 	var vs []string
 	if c := dim.Codes[i]; c >= 0 {
 		vs = append(vs, dim.Values[c])
@@ -134,8 +139,8 @@ func (b *Bound) failures(k, i int) []Failure {
 	rec := &b.Model.Rules[k]
 	br := &b.rules[k]
 	var fs []Failure
-	if kind := b.Snap.Kind(i); !mining.KindInScope(rec.EntityType, kind) {
-		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: kind, Scope: true})
+	if !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]] {
+		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Kind(i), Scope: true})
 	}
 	for t, d := range br.dims {
 		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {

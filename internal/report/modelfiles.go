@@ -121,6 +121,8 @@ type boundRule struct {
 	role  int32
 	dims  []int32
 	codes []int32
+	// inKind says, by kind code, whether the rule's entity type admits the kind.
+	inKind []bool
 }
 
 // Bind resolves m against snap. A rule naming an attribute that identities lack is a user
@@ -136,9 +138,18 @@ func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
 			b.roleRec[r] = int32(k)
 		}
 	}
+	kd := &snap.Dims[snap.KindDim]
+	kinds := map[string][]bool{} // entity type -> admitted kind codes
 	for k := range m.Rules {
 		rec := &m.Rules[k]
 		br := boundRule{role: -1}
+		if br.inKind = kinds[rec.EntityType]; br.inKind == nil {
+			br.inKind = make([]bool, len(kd.Values))
+			for c, v := range kd.Values {
+				br.inKind[c] = mining.KindInScope(rec.EntityType, v)
+			}
+			kinds[rec.EntityType] = br.inKind
+		}
 		if r, ok := slices.BinarySearch(snap.Roles.IDs, rec.RoleID); ok {
 			br.role = int32(r)
 			b.byRole[r] = append(b.byRole[r], int32(k))
@@ -164,7 +175,7 @@ func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
 // matches reports whether rule k matches identity i.
 func (b *Bound) matches(k int, i int) bool {
 	br := &b.rules[k]
-	if !mining.KindInScope(b.Model.Rules[k].EntityType, b.Snap.Kind(i)) {
+	if !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]] {
 		return false
 	}
 	for t, d := range br.dims {
