@@ -1,0 +1,92 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// TestEffectiveFiguresMatchSummary: every figure of the report's effective-privilege
+// section equals summary.json, on a small universe with two systems, an uncorrelated
+// account and a broad group nested into a privileged role.
+func TestEffectiveFiguresMatchSummary(t *testing.T) {
+	dir := t.TempDir()
+	var ids, accts, asg strings.Builder
+	ids.WriteString("identity_id,kind,dept\n")
+	accts.WriteString("system,account_id,identity_id\nAD,old,\n")
+	asg.WriteString("identity_id,role_id,system,account_id\n,STAFF,AD,old\n")
+	for k := range 12 {
+		id, dept := fmt.Sprintf("u%02d", k), "Sales"
+		if k >= 8 {
+			dept = "Eng"
+			fmt.Fprintf(&accts, "DB,%s,%s\n", strings.ToUpper(id), id)
+			fmt.Fprintf(&asg, ",DBA,DB,%s\n", strings.ToUpper(id))
+		}
+		fmt.Fprintf(&ids, "%s,human,%s\n", id, dept)
+		fmt.Fprintf(&accts, "AD,%s,%s\n", id, id)
+		fmt.Fprintf(&asg, ",STAFF,AD,%s\n", id)
+	}
+	for name, body := range map[string]string{
+		"identities.csv": ids.String(), "accounts.csv": accts.String(), "assignments.csv": asg.String(),
+		"roles.csv":       "role_id,validations,application\nDBA,2,DB\nSTAFF,0,AD\n",
+		"role_grants.csv": "role_id,grants_role_id\nSTAFF,DBA\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	snap, err := columnar.Load(ctx, dir, columnar.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff, err := mining.EffectiveOf(ctx, snap)
+	if err != nil || eff == nil {
+		t.Fatalf("EffectiveOf: %v", err)
+	}
+	cfg, err := mining.ParseConfig("m.xml", []byte(`<MiningRule MaxDimensions="1"/>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1, Effective: eff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cls := mining.Classify(snap, m)
+	ec, err := mining.ClassifyEffective(ctx, snap, m, cls, eff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := WriteModel(ctx, out, snap, m, cls, RunInfo{Version: "test", Effective: &Effective{Eff: eff, Class: ec}}); err != nil {
+		t.Fatal(err)
+	}
+	x := &mined{snap: snap, m: m, cls: cls, out: out}
+	var page bytes.Buffer
+	if err := x.bound(t).WriteHTML(ctx, &page, cls.RuleOf); err != nil {
+		t.Fatal(err)
+	}
+	checkFigures(t, page.String(), newExpected(t, x))
+	effective := 0
+	for _, f := range figures(page.String()) {
+		if strings.HasPrefix(f.key, "effective.") || strings.HasPrefix(f.key, "systems.") {
+			effective++
+		}
+	}
+	// 7 totals, 8 per system (AD, DB) and 2 for the one hidden grant STAFF > DBA: all
+	// checked against summary.json by checkFigures.
+	if effective != 7+2*8+2 {
+		t.Errorf("%d effective figures on the page, want %d", effective, 7+2*8+2)
+	}
+	if !strings.Contains(page.String(), "<td>STAFF &gt; DBA</td>") {
+		t.Errorf("the hidden grant STAFF > DBA is not listed")
+	}
+}
