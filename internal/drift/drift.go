@@ -16,11 +16,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 )
 
@@ -146,7 +146,6 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 		}
 	}
 	n := next.NumIdentities()
-	kd := &next.Dims[next.KindDim]
 
 	size := max(4096, (n+workers*8-1)/(workers*8))
 	var chunks []*chunk
@@ -154,87 +153,19 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 		chunks = append(chunks, &chunk{lo: lo, hi: min(n, lo+size)})
 	}
 	tallies := make([]*counters, workers)
-	var next1 int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	bufs := make([][]int32, workers)
 	for w := range workers {
-		c := &counters{
+		tallies[w] = &counters{
 			support: make([]int64, nk), tp: make([]int64, nk),
 			roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
 			byKind: map[string]*kindTally{},
 		}
-		tallies[w] = c
-		wg.Go(func() {
-			var buf []int32
-			for {
-				mu.Lock()
-				j := next1
-				next1++
-				mu.Unlock()
-				if j >= len(chunks) || ctx.Err() != nil {
-					return
-				}
-				ch := chunks[j]
-				for i := ch.lo; i < ch.hi; i++ {
-					buf = b.matching(i, buf)
-					held := next.RolesOf(i)
-					kc := kd.Codes[i]
-					kt := c.byKind[kd.Values[kc]]
-					if kt == nil {
-						kt = &kindTally{}
-						c.byKind[kd.Values[kc]] = kt
-					}
-					kt.identities++
-					kt.assignments += int64(len(held))
-					// Matched rules, grouped by role (rules are in role order).
-					for x := 0; x < len(buf); {
-						r := b.role[buf[x]]
-						y := x
-						_, has := slices.BinarySearch(held, r)
-						if !has && eff.inherits(i, r) {
-							// Held through grants: neutral for the counts, nothing to grant.
-							for y < len(buf) && b.role[buf[y]] == r {
-								y++
-							}
-							x = y
-							continue
-						}
-						for y < len(buf) && b.role[buf[y]] == r {
-							c.support[buf[y]]++
-							if has {
-								c.tp[buf[y]]++
-							}
-							y++
-						}
-						if has {
-							c.roleTP[r]++
-						} else {
-							c.roleFP[r]++
-							typ := tGrant
-							if model.Rules[buf[x]].RuleType != mining.Required.String() {
-								typ = tSuggest
-							}
-							ch.actions = append(ch.actions, rawAction{i: int32(i), r: r, rule: buf[x], typ: typ})
-						}
-						x = y
-					}
-					for _, r := range held {
-						if sc := roleScope[r]; sc != nil && sc[kc] {
-							c.roleHin[r]++
-						}
-						if roleMatched(b, buf, r) {
-							c.explained++
-							kt.explained++
-						} else {
-							ch.unexpl = append(ch.unexpl, pair{int32(i), r})
-						}
-					}
-				}
-			}
-		})
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err = parallel.Each(ctx, len(chunks), workers, func(w, j int) error {
+		bufs[w] = tallies[w].tally(chunks[j], &tallyInput{model: model, next: next, b: b, eff: eff, roleScope: roleScope}, bufs[w])
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	tMatch := time.Since(t0)
@@ -485,4 +416,78 @@ func changeOf(next *columnar.Snapshot, i int, prev *columnar.Snapshot, pi int, b
 		return "no attribute changed; the rule's value is gone from the data"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// tallyInput is what tally reads: the model, the new snapshot, the model bound to it, the
+// effective holdings (nil without role grants) and each role's scope by kind code.
+type tallyInput struct {
+	model     *report.Model
+	next      *columnar.Snapshot
+	b         *binding
+	eff       *held
+	roleScope [][]bool
+}
+
+// tally counts the identities of chunk ch into c (rule supports and true positives, role
+// counts, per-kind tallies) and appends the chunk's actions and unexplained assignments
+// to ch. buf is a reusable buffer of matching rules, returned for the next call.
+func (c *counters) tally(ch *chunk, in *tallyInput, buf []int32) []int32 {
+	model, next, b, eff, roleScope := in.model, in.next, in.b, in.eff, in.roleScope
+	kd := &next.Dims[next.KindDim]
+	for i := ch.lo; i < ch.hi; i++ {
+		buf = b.matching(i, buf)
+		held := next.RolesOf(i)
+		kc := kd.Codes[i]
+		kt := c.byKind[kd.Values[kc]]
+		if kt == nil {
+			kt = &kindTally{}
+			c.byKind[kd.Values[kc]] = kt
+		}
+		kt.identities++
+		kt.assignments += int64(len(held))
+		// Matched rules, grouped by role (rules are in role order).
+		for x := 0; x < len(buf); {
+			r := b.role[buf[x]]
+			y := x
+			_, has := slices.BinarySearch(held, r)
+			if !has && eff.inherits(i, r) {
+				// Held through grants: neutral for the counts, nothing to grant.
+				for y < len(buf) && b.role[buf[y]] == r {
+					y++
+				}
+				x = y
+				continue
+			}
+			for y < len(buf) && b.role[buf[y]] == r {
+				c.support[buf[y]]++
+				if has {
+					c.tp[buf[y]]++
+				}
+				y++
+			}
+			if has {
+				c.roleTP[r]++
+			} else {
+				c.roleFP[r]++
+				typ := tGrant
+				if model.Rules[buf[x]].RuleType != mining.Required.String() {
+					typ = tSuggest
+				}
+				ch.actions = append(ch.actions, rawAction{i: int32(i), r: r, rule: buf[x], typ: typ})
+			}
+			x = y
+		}
+		for _, r := range held {
+			if sc := roleScope[r]; sc != nil && sc[kc] {
+				c.roleHin[r]++
+			}
+			if roleMatched(b, buf, r) {
+				c.explained++
+				kt.explained++
+			} else {
+				ch.unexpl = append(ch.unexpl, pair{int32(i), r})
+			}
+		}
+	}
+	return buf
 }
