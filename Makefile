@@ -5,7 +5,7 @@ DEMO    ?= demo
 TIER    ?= S
 FUZZTIME ?= 20s
 
-.PHONY: all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins
+.PHONY: s3-server all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins
 
 all: build
 
@@ -25,6 +25,13 @@ demo: build plugins
 	@echo "roles:   $(DEMO)/out/roles.json   summary: $(DEMO)/out/summary.json"
 	@echo "access:  $(DEMO)/out/assignments.parquet, $(DEMO)/out/suggestions.parquet"
 	@echo "review:  $(DEMO)/out/report.html (open in a browser), review.csv, suggestions.csv"
+
+# The S3-compatible server the object-storage tests start as a separate process
+# (gofakes3's command, built from the module proxy into bin/tools).
+S3_SERVER := bin/tools/gofakes3
+s3-server: $(S3_SERVER)
+$(S3_SERVER):
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
 
 test: fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...

@@ -8,10 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -44,6 +44,9 @@ type mineFlags struct {
 	grace    float64
 	// shard is --shard (shard.go).
 	shard string
+	// dataDir, outDir and prevDir are the local directories of --data, --out and
+	// --previous: the flags themselves, or where staging put their URLs (remote.go).
+	dataDir, outDir, prevDir string
 }
 
 // newMineFlags declares the flags of `rolemine mine` (merge parses a shard's recorded
@@ -93,12 +96,14 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if f.data == "" || f.out == "" {
 		return uerr.New("mine: --data and --out are required")
 	}
-	in, err := prepareConfig("mine", fs, f)
+	st := &staging{}
+	defer st.cleanup()
+	in, err := prepareConfig(ctx, "mine", fs, f, st)
 	if err != nil {
 		return err
 	}
 	// One writer at a time: the output directory's lock is held from here to the end.
-	outDir, err := outdir.Open(f.out, outdir.Options{Command: "rolemine mine", Logger: logger})
+	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine mine", Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -146,9 +151,14 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	info := report.RunInfo{Version: version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
 	if sharded {
-		return writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
+		err = writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
+	} else {
+		err = finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
 	}
-	return finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
+	if err != nil {
+		return err
+	}
+	return st.publish(ctx)
 }
 
 // startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
@@ -198,19 +208,26 @@ func (in *prepared) cfgName(f *mineFlags) string {
 
 // prepareConfig checks the output directory against the data, reads the configuration
 // and the previous model, before any output is locked or data loaded.
-func prepareConfig(cmd string, fs *flag.FlagSet, f *mineFlags) (*prepared, error) {
+func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *mineFlags, st *staging) (*prepared, error) {
 	in := &prepared{started: time.Now()}
 	var err error
 	if in.cfg, in.cfgText, err = mineConfig(fs, f); err != nil {
 		return nil, err
 	}
-	if err := checkOutDir(cmd, "out", f.out, "data", f.data); err != nil {
+	if outdir.IsURL(f.out) || outdir.IsURL(f.data) {
+		if strings.TrimSuffix(f.out, "/") == strings.TrimSuffix(f.data, "/") {
+			return nil, uerr.New("%s: --out %s is the --data location: choose a location of its own for the outputs", cmd, f.out)
+		}
+	} else if err := checkOutDir(cmd, "out", f.out, "data", f.data); err != nil {
+		return nil, err
+	}
+	if err := st.stage(ctx, f); err != nil {
 		return nil, err
 	}
 	// Stability: the previous model, read before anything is replaced (--previous may be
 	// --out itself).
 	if f.previous != "" {
-		if in.prevModel, in.prevChurn, in.prevFP, err = loadPrevious(f.previous, f.grace); err != nil {
+		if in.prevModel, in.prevChurn, in.prevFP, err = loadPrevious(f.prevDir, f.grace); err != nil {
 			return nil, err
 		}
 	}
@@ -221,9 +238,12 @@ func prepareConfig(cmd string, fs *flag.FlagSet, f *mineFlags) (*prepared, error
 func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
 	prog.update(true, "loading %s ...", f.data)
-	snap, err := columnar.Load(ctx, f.data, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
+	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
 	if err != nil {
 		return err
+	}
+	if outdir.IsURL(f.data) {
+		inputsAt(snap, f.data)
 	}
 	in.snap = snap
 	in.phase("load", t)
@@ -372,8 +392,7 @@ func printRun(stdout io.Writer, f *mineFlags, in *prepared, model *mining.Model,
 	for _, p := range in.phases {
 		fmt.Fprintf(stdout, "  %-9s %7.3fs\n", p.Name, p.Seconds)
 	}
-	abs, _ := filepath.Abs(f.out)
-	fmt.Fprintf(stdout, "outputs: %s (rules.json, rules.xml, roles.json, summary.json, ...)\n", abs)
+	fmt.Fprintf(stdout, "outputs: %s (rules.json, rules.xml, roles.json, summary.json, ...)\n", displayPath(f.out))
 }
 
 // mineConfig reads --config, or builds the implicit mining rule from the override flags.

@@ -83,9 +83,8 @@ func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *mi
 	if err := set.Commit(); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
 	}
-	abs, _ := filepath.Abs(f.out)
 	fmt.Fprintf(stdout, "mined shard %s: %d of %d roles, %d rules in %.1fs\noutputs: %s (%s, %s)\n",
-		spec, len(p.Roles), in.snap.NumRoles(), len(p.Rules), time.Since(in.started).Seconds(), abs, shard.File, shard.RunFile)
+		spec, len(p.Roles), in.snap.NumRoles(), len(p.Rules), time.Since(in.started).Seconds(), displayPath(f.out), shard.File, shard.RunFile)
 	return nil
 }
 
@@ -111,7 +110,9 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if out == "" || len(dirs) == 0 {
 		return uerr.New("merge: --out and at least one shard directory are required (rolemine merge --out OUT SHARD_DIR...)")
 	}
-	parts, runs, err := readShards(out, dirs)
+	st := &staging{}
+	defer st.cleanup()
+	parts, runs, err := readShards(ctx, st, out, dirs)
 	if err != nil {
 		return err
 	}
@@ -130,14 +131,14 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if data != "" {
 		f.data = data
 	}
-	in, err := prepareConfig("merge", fs, f)
+	in, err := prepareConfig(ctx, "merge", fs, f, st)
 	if err != nil {
 		return err
 	}
 	if err := checkPrepared(in, f, first); err != nil {
 		return err
 	}
-	outDir, err := outdir.Open(out, outdir.Options{Command: "rolemine merge", Logger: logger})
+	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine merge", Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,10 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	info := report.RunInfo{Version: version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
 	info.Backend = mergedBackend(runs)
 	model.Backend = info.Backend
-	return finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
+	if err := finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger); err != nil {
+		return err
+	}
+	return st.publish(ctx)
 }
 
 // checkPrepared compares the configuration and previous model merge read with the ones
@@ -189,14 +193,18 @@ func checkPrepared(in *prepared, f *mineFlags, first shard.Named) error {
 
 // readShards reads the partial model and run record of each shard directory, sorted by
 // shard later (shard.Check). out must be none of them.
-func readShards(out string, dirs []string) ([]shard.Named, []report.ShardRun, error) {
+func readShards(ctx context.Context, st *staging, out string, dirs []string) ([]shard.Named, []report.ShardRun, error) {
 	var parts []shard.Named
 	var runs []report.ShardRun
 	for _, dir := range dirs {
 		if filepath.Clean(dir) == filepath.Clean(out) {
 			return nil, nil, uerr.New("merge: --out %s is also given as a shard directory: merge into a directory of its own", out)
 		}
-		path := filepath.Join(dir, shard.File)
+		local, err := st.model(ctx, "shard directory", dir)
+		if err != nil {
+			return nil, nil, uerr.New("merge: %w", err)
+		}
+		path := filepath.Join(local, shard.File)
 		data, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, uerr.New("merge: %s has no %s: not the output directory of a finished `rolemine mine --shard` run", dir, shard.File)
@@ -204,11 +212,11 @@ func readShards(out string, dirs []string) ([]shard.Named, []report.ShardRun, er
 		if err != nil {
 			return nil, nil, fmt.Errorf("merge: read %s: %w", path, err)
 		}
-		p, err := shard.Decode(path, data)
+		p, err := shard.Decode(filepath.Join(dir, shard.File), data)
 		if err != nil {
 			return nil, nil, err
 		}
-		run, err := readRun(dir)
+		run, err := readRun(dir, local)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -224,8 +232,8 @@ func readShards(out string, dirs []string) ([]shard.Named, []report.ShardRun, er
 }
 
 // readRun reads a shard directory's run record.
-func readRun(dir string) (*shard.Run, error) {
-	path := filepath.Join(dir, shard.RunFile)
+func readRun(dir, local string) (*shard.Run, error) {
+	path := filepath.Join(local, shard.RunFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, uerr.New("merge: %s: %w", dir, err)

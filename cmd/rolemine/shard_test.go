@@ -28,8 +28,9 @@ func mustBin(t *testing.T, args ...string) string {
 }
 
 // sameOutputs fails unless got holds every merged file byte-identical to want, and a
-// summary.json equal but for timings, the start time and shard provenance.
-func sameOutputs(t *testing.T, want, got string) {
+// summary.json equal but for timings, the start time and shard provenance (and with
+// otherInputs, the inputs' locations: data read from object storage against local data).
+func sameOutputs(t *testing.T, want, got string, otherInputs ...bool) {
 	t.Helper()
 	for _, f := range mergedFiles {
 		a, err := os.ReadFile(filepath.Join(want, f))
@@ -44,14 +45,15 @@ func sameOutputs(t *testing.T, want, got string) {
 			t.Errorf("%s: %s differs from the single run's (%d and %d bytes)", got, f, len(b), len(a))
 		}
 	}
-	a, b := summaryWithout(t, want), summaryWithout(t, got)
+	a, b := summaryWithout(t, want, len(otherInputs) > 0), summaryWithout(t, got, len(otherInputs) > 0)
 	if a != b {
 		t.Errorf("%s: summary.json differs from the single run's beyond timings and shards:\n%s\n%s", got, a, b)
 	}
 }
 
-// summaryWithout returns dir's summary.json without phases, started and shards.
-func summaryWithout(t *testing.T, dir string) string {
+// summaryWithout returns dir's summary.json without phases, started and shards, and
+// without the inputs' paths if noPaths.
+func summaryWithout(t *testing.T, dir string, noPaths bool) string {
 	t.Helper()
 	var m map[string]any
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
@@ -67,6 +69,11 @@ func summaryWithout(t *testing.T, dir string) string {
 	delete(m, "phases")
 	delete(m, "started")
 	delete(m, "shards")
+	if ins, ok := m["inputs"].([]any); ok && noPaths {
+		for _, in := range ins {
+			delete(in.(map[string]any), "path")
+		}
+	}
 	out, _ := json.Marshal(m)
 	return string(out)
 }

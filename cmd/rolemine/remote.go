@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// staging maps the object-storage URLs of a run's flags (--data, --previous, --out,
+// merge's shard directories) to local directories: inputs are downloaded before the run,
+// and the output directory, committed locally as usual, is published after it
+// (outdir.Remote: staged set, manifest last). Local paths pass through unchanged.
+type staging struct {
+	tmp []string
+	out *outdir.Remote
+	// outLocal is the local directory the run commits into when --out is a URL.
+	outLocal string
+}
+
+// tempDir makes a temporary directory removed by cleanup.
+func (s *staging) tempDir(what string) (string, error) {
+	d, err := os.MkdirTemp("", "rolemine-"+what+"-")
+	if err != nil {
+		return "", fmt.Errorf("stage %s: %w", what, err)
+	}
+	s.tmp = append(s.tmp, d)
+	return d, nil
+}
+
+// cleanup removes the temporary directories and closes the output bucket.
+func (s *staging) cleanup() {
+	for _, d := range s.tmp {
+		os.RemoveAll(d)
+	}
+	if s.out != nil {
+		s.out.Close()
+	}
+}
+
+// data returns a local directory holding the input files under u.
+func (s *staging) data(ctx context.Context, u string) (string, error) {
+	if !outdir.IsURL(u) {
+		return u, nil
+	}
+	r, err := outdir.OpenRemote(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	d, err := s.tempDir("data")
+	if err != nil {
+		return "", err
+	}
+	names, err := r.FetchPlain(ctx, d)
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return "", uerr.New("--data %s: no input files there", u)
+	}
+	return d, nil
+}
+
+// model returns a local directory holding the published output set under u (the
+// outputs of a run or a shard); a prefix without a complete manifest is a user error.
+func (s *staging) model(ctx context.Context, flagName, u string) (string, error) {
+	if !outdir.IsURL(u) {
+		return u, nil
+	}
+	r, err := outdir.OpenRemote(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	d, err := s.tempDir("model")
+	if err != nil {
+		return "", err
+	}
+	ok, err := r.Fetch(ctx, d)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", uerr.New("%s %s: no published output there (no %s manifest: nothing written, or a run that did not finish)", flagName, u, outdir.ManifestName)
+	}
+	return d, nil
+}
+
+// output returns the local directory a run commits into for --out u. For a URL the
+// bucket is reached before any work (an unreachable one fails the run at once).
+func (s *staging) output(ctx context.Context, u string) (string, error) {
+	if !outdir.IsURL(u) {
+		return u, nil
+	}
+	r, err := outdir.OpenRemote(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	s.out = r
+	if _, _, err := r.Manifest(ctx); err != nil {
+		return "", fmt.Errorf("--out %s: %w", u, err)
+	}
+	if s.outLocal, err = s.tempDir("out"); err != nil {
+		return "", err
+	}
+	return s.outLocal, nil
+}
+
+// stage resolves --out, --previous and --data of f to local directories (in that order:
+// an unreachable output bucket fails the run before any download).
+func (s *staging) stage(ctx context.Context, f *mineFlags) error {
+	var err error
+	if f.outDir, err = s.output(ctx, f.out); err != nil {
+		return err
+	}
+	if f.previous != "" {
+		if f.prevDir, err = s.model(ctx, "--previous", f.previous); err != nil {
+			return err
+		}
+	}
+	f.dataDir, err = s.data(ctx, f.data)
+	return err
+}
+
+// publish publishes the committed local output directory when --out is a URL.
+func (s *staging) publish(ctx context.Context) error {
+	if s.out == nil {
+		return nil
+	}
+	return s.out.Publish(ctx, s.outLocal)
+}
+
+// inputsAt names the inputs of a snapshot downloaded from u by their URLs, as
+// summary.json reports them.
+func inputsAt(snap *columnar.Snapshot, u string) {
+	base, _, _ := strings.Cut(u, "?")
+	for k := range snap.Inputs {
+		snap.Inputs[k].Path = strings.TrimSuffix(base, "/") + "/" + filepath.Base(snap.Inputs[k].Path)
+	}
+}
+
+// displayPath is how outputs are named on stdout: URLs as given, paths absolute.
+func displayPath(p string) string {
+	if outdir.IsURL(p) {
+		return p
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return abs
+}

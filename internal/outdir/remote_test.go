@@ -1,0 +1,81 @@
+package outdir
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// TestRemotePublishFetch publishes output sets to a file:// bucket and reads them back:
+// only what a manifest names is read, every file is checked against it, and the replaced
+// set is removed.
+func TestRemotePublishFetch(t *testing.T) {
+	ctx := context.Background()
+	bucket := t.TempDir()
+	r, err := OpenRemote(ctx, "file://"+bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, ok, err := r.Manifest(ctx); ok || err != nil {
+		t.Fatalf("empty bucket: manifest %v, %v", ok, err)
+	}
+	if ok, err := r.Fetch(ctx, t.TempDir()); ok || err != nil {
+		t.Fatalf("empty bucket: fetch %v, %v", ok, err)
+	}
+	publish := func(content string) *Manifest {
+		t.Helper()
+		local := t.TempDir()
+		os.WriteFile(filepath.Join(local, "rules.json"), []byte(content), 0o644)
+		os.WriteFile(filepath.Join(local, "roles.json"), []byte("roles "+content), 0o644)
+		os.WriteFile(filepath.Join(local, LockFile), []byte("lock"), 0o644)
+		if err := r.Publish(ctx, local); err != nil {
+			t.Fatal(err)
+		}
+		m, ok, err := r.Manifest(ctx)
+		if !ok || err != nil {
+			t.Fatalf("no manifest after publish: %v", err)
+		}
+		return m
+	}
+	first := publish("one")
+	second := publish("two")
+	if len(second.Files) != 2 || second.Set == first.Set {
+		t.Fatalf("manifest %+v after %+v: want 2 files (no lock file) in a new set", second, first)
+	}
+	if _, err := os.Stat(filepath.Join(bucket, setsDir, first.Set, "rules.json")); !os.IsNotExist(err) {
+		t.Fatalf("the replaced set is still there (%v)", err)
+	}
+	got := t.TempDir()
+	if ok, err := r.Fetch(ctx, got); !ok || err != nil {
+		t.Fatalf("fetch: %v, %v", ok, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got, "rules.json")); string(b) != "two" {
+		t.Fatalf("fetched rules.json %q, want the second set's", b)
+	}
+	// A file changed behind the manifest's back is refused.
+	os.WriteFile(filepath.Join(bucket, setsDir, second.Set, "roles.json"), []byte("roles 2"), 0o644)
+	if _, err := r.Fetch(ctx, t.TempDir()); err == nil || !strings.Contains(err.Error(), "do not match the manifest") {
+		t.Fatalf("tampered file: %v", err)
+	}
+	os.WriteFile(filepath.Join(bucket, ManifestName), []byte("{}"), 0o644)
+	if _, _, err := r.Manifest(ctx); !uerr.Is(err) {
+		t.Fatalf("malformed manifest: %v, want a user error", err)
+	}
+	if _, err := OpenRemote(ctx, "ftp://x/y"); !uerr.Is(err) || !strings.Contains(err.Error(), "unsupported scheme") {
+		t.Fatalf("ftp: %v", err)
+	}
+}
+
+func TestIsURL(t *testing.T) {
+	for s, want := range map[string]bool{"s3://b/p": true, "gs://b": true, "file:///tmp/x": true, "azblob://c/p?x=1": true,
+		"/tmp/x": false, "out": false, "./a://b": false, "C:\\x": false, "": false} {
+		if IsURL(s) != want {
+			t.Errorf("IsURL(%q) = %v", s, !want)
+		}
+	}
+}
