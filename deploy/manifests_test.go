@@ -1,0 +1,277 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// object is one decoded manifest document.
+type object struct {
+	file string
+	kind string
+	name string
+	obj  any
+}
+
+// newObject returns the API type of apiVersion/kind; nil for a kind the manifests should
+// not hold.
+func newObject(apiVersion, kind string) any {
+	switch apiVersion + "/" + kind {
+	case "v1/ConfigMap":
+		return &corev1.ConfigMap{}
+	case "v1/ServiceAccount":
+		return &corev1.ServiceAccount{}
+	case "rbac.authorization.k8s.io/v1/Role":
+		return &rbacv1.Role{}
+	case "rbac.authorization.k8s.io/v1/RoleBinding":
+		return &rbacv1.RoleBinding{}
+	case "batch/v1/CronJob":
+		return &batchv1.CronJob{}
+	case "batch/v1/Job":
+		return &batchv1.Job{}
+	}
+	return nil
+}
+
+// splitDocuments splits a multi-document YAML file at its "---" lines.
+var docSep = regexp.MustCompile(`(?m)^---\s*$`)
+
+// load decodes every document of every manifest strictly: an unknown or duplicated field
+// fails, as `kubectl apply --validate=strict` would.
+func load(t *testing.T) []object {
+	t.Helper()
+	files, err := filepath.Glob("kubernetes/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests in kubernetes/ (%v)", err)
+	}
+	var out []object
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, doc := range docSep.Split(string(data), -1) {
+			if strings.TrimSpace(stripComments(doc)) == "" {
+				continue
+			}
+			var head struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+				Metadata   struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			}
+			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+				t.Fatalf("%s document %d: %v", f, k+1, err)
+			}
+			obj := newObject(head.APIVersion, head.Kind)
+			if obj == nil {
+				t.Fatalf("%s document %d: unexpected %s %s", f, k+1, head.APIVersion, head.Kind)
+			}
+			if err := strictDecode([]byte(doc), obj); err != nil {
+				t.Fatalf("%s: %s %s: %v", f, head.Kind, head.Metadata.Name, err)
+			}
+			out = append(out, object{file: f, kind: head.Kind, name: head.Metadata.Name, obj: obj})
+		}
+	}
+	return out
+}
+
+// strictDecode decodes YAML into obj refusing unknown and duplicate fields.
+func strictDecode(doc []byte, obj any) error {
+	js, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("trailing data after the document")
+	}
+	return nil
+}
+
+func stripComments(doc string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(doc, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+func find[T any](t *testing.T, objs []object, name string) T {
+	t.Helper()
+	for _, o := range objs {
+		if v, ok := o.obj.(T); ok && o.name == name {
+			return v
+		}
+	}
+	var zero T
+	t.Fatalf("no %T named %s", zero, name)
+	return zero
+}
+
+func TestManifestsDecodeStrictly(t *testing.T) {
+	objs := load(t)
+	if len(objs) < 7 {
+		t.Fatalf("%d documents, want the config, two service accounts, role, binding and three CronJobs", len(objs))
+	}
+	// The strict decoder refuses a field the API does not have.
+	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  nmespace: y\n"
+	if err := strictDecode([]byte(bad), &corev1.ConfigMap{}); err == nil {
+		t.Fatal("a misspelt field decoded")
+	}
+}
+
+// TestPodsRestricted checks every pod: non-root, no privilege escalation, every
+// capability dropped, a read-only root file system, and requests and limits.
+func TestPodsRestricted(t *testing.T) {
+	for _, o := range load(t) {
+		cj, ok := o.obj.(*batchv1.CronJob)
+		if !ok {
+			continue
+		}
+		pod := cj.Spec.JobTemplate.Spec.Template.Spec
+		sc := pod.SecurityContext
+		if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.RunAsUser == nil || *sc.RunAsUser == 0 {
+			t.Errorf("%s: the pod must run as a non-root user id", o.name)
+		}
+		if sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("%s: the pod needs the RuntimeDefault seccomp profile", o.name)
+		}
+		for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
+			csc := c.SecurityContext
+			if csc == nil || csc.ReadOnlyRootFilesystem == nil || !*csc.ReadOnlyRootFilesystem {
+				t.Errorf("%s/%s: root file system not read-only", o.name, c.Name)
+			}
+			if csc == nil || csc.AllowPrivilegeEscalation == nil || *csc.AllowPrivilegeEscalation ||
+				csc.Capabilities == nil || !slices.Contains(csc.Capabilities.Drop, "ALL") {
+				t.Errorf("%s/%s: privilege escalation allowed or capabilities kept", o.name, c.Name)
+			}
+			for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				if _, ok := c.Resources.Requests[r]; !ok {
+					t.Errorf("%s/%s: no %s request", o.name, c.Name, r)
+				}
+				if _, ok := c.Resources.Limits[r]; !ok {
+					t.Errorf("%s/%s: no %s limit", o.name, c.Name, r)
+				}
+			}
+		}
+	}
+}
+
+// TestNightlyLayout checks that the shard count agrees everywhere, the merge reads every
+// shard prefix once, and the nightly CronJob creates both Jobs from templates it may read.
+func TestNightlyLayout(t *testing.T) {
+	objs := load(t)
+	shards := find[*batchv1.CronJob](t, objs, "rolemine-shards")
+	merge := find[*batchv1.CronJob](t, objs, "rolemine-merge")
+	nightly := find[*batchv1.CronJob](t, objs, "rolemine-nightly")
+	for _, cj := range []*batchv1.CronJob{shards, merge} {
+		if cj.Spec.Suspend == nil || !*cj.Spec.Suspend {
+			t.Errorf("%s is a template and must stay suspended", cj.Name)
+		}
+	}
+	js := shards.Spec.JobTemplate.Spec
+	if js.CompletionMode == nil || *js.CompletionMode != batchv1.IndexedCompletion || js.Completions == nil {
+		t.Fatal("the shard Job must be an Indexed Job with completions")
+	}
+	n := int(*js.Completions)
+	if js.Parallelism == nil || int(*js.Parallelism) > n {
+		t.Errorf("parallelism above the %d shards", n)
+	}
+	mine := js.Template.Spec.Containers[0]
+	env := map[string]string{}
+	for _, e := range mine.Env {
+		env[e.Name] = e.Value
+	}
+	if env["ROLEMINE_SHARDS"] != strconv.Itoa(n) {
+		t.Errorf("ROLEMINE_SHARDS %q, completions %d", env["ROLEMINE_SHARDS"], n)
+	}
+	args := strings.Join(mine.Args, " ")
+	if mine.Args[0] != "mine" || !strings.Contains(args, "--shard=") || !strings.Contains(args, "--out=$(SHARDS)/$(JOB_COMPLETION_INDEX)") {
+		t.Errorf("shard args %q: want mine --shard ... --out=$(SHARDS)/$(JOB_COMPLETION_INDEX)", args)
+	}
+	margs := merge.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+	var dirs []string
+	for _, a := range margs[1:] {
+		if !strings.HasPrefix(a, "-") {
+			dirs = append(dirs, a)
+		}
+	}
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("$(SHARDS)/%d", i))
+	}
+	if margs[0] != "merge" || !slices.Equal(dirs, want) {
+		t.Errorf("merge args %q: want merge of %q", margs, want)
+	}
+	if nightly.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+		t.Error("the nightly CronJob must forbid overlapping runs (one writer per prefix)")
+	}
+	pod := nightly.Spec.JobTemplate.Spec.Template.Spec
+	var steps []string
+	for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
+		steps = append(steps, strings.Join(c.Args, " "))
+	}
+	all := strings.Join(steps, "\n")
+	for _, w := range []string{"--from=cronjob/rolemine-shards", "wait --for=condition=Complete --timeout=14400s job/$(RUN)-shards", "--from=cronjob/rolemine-merge"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("the nightly pod does not %q:\n%s", w, all)
+		}
+	}
+	if strings.Index(all, "rolemine-shards") > strings.Index(all, "rolemine-merge") {
+		t.Error("the nightly pod creates the merge before the shards")
+	}
+	role := find[*rbacv1.Role](t, objs, pod.ServiceAccountName)
+	if !slices.Contains(role.Rules[0].ResourceNames, "rolemine-shards") || !slices.Contains(role.Rules[0].ResourceNames, "rolemine-merge") {
+		t.Errorf("role %s cannot read the templates", role.Name)
+	}
+	cm := find[*corev1.ConfigMap](t, objs, "rolemine")
+	if err := xml.Unmarshal([]byte(cm.Data["mining.xml"]), new(struct{})); err != nil {
+		t.Errorf("mining.xml in the ConfigMap: %v", err)
+	}
+	for _, k := range []string{"DATA", "SHARDS", "MODEL"} {
+		if !strings.Contains(cm.Data[k], "://") {
+			t.Errorf("ConfigMap %s = %q: want an object-storage URL", k, cm.Data[k])
+		}
+	}
+}
+
+// TestDockerfile checks the image's build: no cgo, reproducible flags, a non-root numeric
+// user (which runAsNonRoot can verify).
+func TestDockerfile(t *testing.T) {
+	data, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	for _, w := range []string{"CGO_ENABLED=0", "-trimpath", "-buildvcs=false", "-buildid=", "USER 65532:65532"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("Dockerfile lacks %q", w)
+		}
+	}
+	if i := strings.LastIndex(s, "\nFROM "); i < 0 || !strings.Contains(s[i:], "USER 65532") {
+		t.Error("the final stage does not set a non-root user")
+	}
+}
