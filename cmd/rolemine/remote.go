@@ -43,28 +43,34 @@ func (s *staging) cleanup() {
 	}
 }
 
+// download copies what fetch reads from the location u into a new temporary
+// directory; ok reports whether fetch found anything.
+func (s *staging) download(ctx context.Context, u, what string, fetch func(*outdir.Remote, string) (bool, error)) (dir string, ok bool, err error) {
+	r, err := outdir.OpenRemote(ctx, u)
+	if err != nil {
+		return "", false, err
+	}
+	defer r.Close()
+	if dir, err = s.tempDir(what); err != nil {
+		return "", false, err
+	}
+	ok, err = fetch(r, dir)
+	return dir, ok, err
+}
+
 // data returns a local directory holding the input files under u.
 func (s *staging) data(ctx context.Context, u string) (string, error) {
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
-	r, err := outdir.OpenRemote(ctx, u)
-	if err != nil {
-		return "", err
+	d, ok, err := s.download(ctx, u, "data", func(r *outdir.Remote, dir string) (bool, error) {
+		names, err := r.FetchPlain(ctx, dir)
+		return len(names) > 0, err
+	})
+	if err == nil && !ok {
+		err = uerr.New("--data %s: no input files there", u)
 	}
-	defer r.Close()
-	d, err := s.tempDir("data")
-	if err != nil {
-		return "", err
-	}
-	names, err := r.FetchPlain(ctx, d)
-	if err != nil {
-		return "", err
-	}
-	if len(names) == 0 {
-		return "", uerr.New("--data %s: no input files there", u)
-	}
-	return d, nil
+	return d, err
 }
 
 // model returns a local directory holding the published output set under u (the
@@ -73,23 +79,13 @@ func (s *staging) model(ctx context.Context, flagName, u string) (string, error)
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
-	r, err := outdir.OpenRemote(ctx, u)
-	if err != nil {
-		return "", err
+	d, ok, err := s.download(ctx, u, "model", func(r *outdir.Remote, dir string) (bool, error) {
+		return r.Fetch(ctx, dir)
+	})
+	if err == nil && !ok {
+		err = uerr.New("%s %s: no published output there (no %s manifest: nothing written, or a run that did not finish)", flagName, u, outdir.ManifestName)
 	}
-	defer r.Close()
-	d, err := s.tempDir("model")
-	if err != nil {
-		return "", err
-	}
-	ok, err := r.Fetch(ctx, d)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", uerr.New("%s %s: no published output there (no %s manifest: nothing written, or a run that did not finish)", flagName, u, outdir.ManifestName)
-	}
-	return d, nil
+	return d, err
 }
 
 // output returns the local directory a run commits into for --out u. For a URL the
