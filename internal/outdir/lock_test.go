@@ -66,3 +66,29 @@ func TestUnusedCreatedDirRemoved(t *testing.T) {
 		t.Fatalf("an existing directory was removed: %v", err)
 	}
 }
+
+// TestResolve: Resolve names the committed set's directory, and the new one after a
+// commit (readers resolve once and read every file from there).
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	if got := Resolve(dir); got != dir {
+		t.Fatalf("Resolve of a directory without sets = %s, want %s", got, dir)
+	}
+	if err := writeSet(t, dir, map[string]string{"a": "old a", "b": "old b"}).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	set := Resolve(dir)
+	a, err := os.ReadFile(filepath.Join(set, "a"))
+	if err != nil || string(a) != "old a" {
+		t.Fatalf("read a from %s: %q, %v", set, a, err)
+	}
+	if err := writeSet(t, dir, map[string]string{"a": "new a", "b": "new b"}).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := Resolve(dir); got == set {
+		t.Fatal("Resolve still names the old set after a commit")
+	}
+	if b, _ := os.ReadFile(filepath.Join(Resolve(dir), "b")); string(b) != "new b" {
+		t.Fatalf("new set b = %q", b)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -60,8 +61,10 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 }
 
 // ReadModel reads rules.json, roles.json and summary.json from an output directory of
-// `rolemine mine`. A missing or malformed file is a user error naming the file.
+// `rolemine mine`, all three from its committed set even while another run commits a new
+// one (outdir.Resolve). A missing or malformed file is a user error naming the file.
 func ReadModel(dir string) (*Model, error) {
+	set := outdir.Resolve(dir)
 	var rules struct {
 		Format string       `json:"format"`
 		Rules  []RuleRecord `json:"rules"`
@@ -81,7 +84,7 @@ func ReadModel(dir string) (*Model, error) {
 		{SummaryJSONFile, SummaryFormat, sum, &sum.Format},
 	} {
 		path := filepath.Join(dir, f.name)
-		data, err := os.ReadFile(path)
+		data, err := os.ReadFile(filepath.Join(set, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, uerr.New("model %s: %s is missing (expected the output directory of `rolemine mine`)", dir, f.name)
 		}
