@@ -121,6 +121,10 @@ done
 # Discovery on the generated enterprise and on the explain data.
 run discover-tier discover --data "$data" --min-members 20 --coverage 90 --out @OUT@
 run discover-small discover --data "$ex/data" --out @OUT@
+# An HP Labs "user permission" file, when the data sets sit beside the repository.
+if [ -f "$root/../shared/data/hp/hc.txt" ]; then
+	run discover-upa discover --upa "$root/../shared/data/hp/hc.txt" --budget 2s --out @OUT@
+fi
 
 # The worked examples: every `mine` block (its configuration) on the data block before it.
 python3 - "$root/internal/mining/testdata" "$WORK/worked" <<'EOF'
