@@ -232,7 +232,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 			t.explained += kt.explained
 		}
 	}
-	res.Health = health(model, next, b, total, opts)
+	res.Health = health(model, next, b, total, opts, eff)
 	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
 	res.Summary.BoundsSource = opts.BoundsSource
 	res.Summary.Phases = []Phase{{"match", tMatch.Seconds()}, {"total", time.Since(t0).Seconds()}}

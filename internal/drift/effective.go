@@ -20,6 +20,9 @@ const ActionRemoveRedundant = "remove-redundant"
 type held struct {
 	c *effective.Closure
 	p *effective.Pairs
+	// neutralOff/neutralIdx: per role, the identities holding it only through grants.
+	neutralOff []int64
+	neutralIdx []int32
 }
 
 // effectiveHeld returns the effective access of next, or nil without role grants.
@@ -40,7 +43,25 @@ func effectiveHeld(ctx context.Context, next *columnar.Snapshot) (*held, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &held{c: c, p: p}, nil
+	h := &held{c: c, p: p}
+	h.neutralOff, h.neutralIdx = p.InheritedByRole(next.NumRoles())
+	return h, nil
+}
+
+// neutralIn counts the identities holding role r only through grants whose kind is in
+// kinds (by kind code): they are out of the role's scope in the health counts (nil-safe).
+func (h *held) neutralIn(next *columnar.Snapshot, r int32, kinds []bool) int64 {
+	if h == nil {
+		return 0
+	}
+	kd := &next.Dims[next.KindDim]
+	var n int64
+	for _, i := range h.neutralIdx[h.neutralOff[r]:h.neutralOff[r+1]] {
+		if kinds[kd.Codes[i]] {
+			n++
+		}
+	}
+	return n
 }
 
 // inherits reports whether identity i holds role r only through grants (nil-safe).

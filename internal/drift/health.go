@@ -99,7 +99,7 @@ func miningRuleOf(cfg *mining.Config, rec *report.RoleRecord) (mining.MiningRule
 }
 
 // health measures every rule and its role on the new snapshot.
-func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counters, opts Options) []RuleHealth {
+func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counters, opts Options, eff *held) []RuleHealth {
 	roleRec := map[string]*report.RoleRecord{}
 	for k := range model.Roles {
 		roleRec[model.Roles[k].RoleID] = &model.Roles[k]
@@ -135,7 +135,7 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 		if r < 0 {
 			fail("role %s is no longer in the data", rec.RoleID)
 		} else {
-			n := scopeN(b.kinds[k])
+			n := scopeN(b.kinds[k]) - eff.neutralIn(next, r, b.kinds[k])
 			counts := metrics.Of(n, c.roleHin[r], c.roleTP[r], c.roleFP[r])
 			rh := roleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
 				PrecisionPct: round4(counts.Precision()), FalsePositivePct: round4(counts.FalsePositivePct())}
