@@ -1,6 +1,6 @@
 package mining
 
-// Status is the status of one assignment (DESIGN.md section 5).
+// Status is the status of one assignment (docs/semantics.md, section 6).
 type Status uint8
 
 // Assignment statuses.

@@ -9,7 +9,7 @@ import (
 )
 
 // EffectiveClassification gives every effective pair (aligned with Effective.Pairs) its
-// status (DESIGN.md section 15, docs/effective-privilege.md):
+// status (docs/effective-privilege.md):
 //   - a direct pair: its status of section 5 (Classification.RuleOf);
 //   - an inherited pair: explained when a rule of its role matches the identity,
 //     unexplained when its role has rules and none matches (hidden inherited access),

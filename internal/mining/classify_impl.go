@@ -11,9 +11,9 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels"
 )
 
-// Classify accounts for every assignment of snap under m (DESIGN.md section 5): each is
-// explained by the first rule of its role (rule order) that matches the identity, or
-// unexplained; every identity a rule matches that lacks the role is a suggestion.
+// Classify accounts for every assignment of snap under m (docs/semantics.md, section 6):
+// each is explained by the first rule of its role (rule order) that matches the identity,
+// or unexplained; every identity a rule matches that lacks the role is a suggestion.
 func Classify(snap *columnar.Snapshot, m *Model) *Classification {
 	cls, _ := ClassifyContext(context.Background(), snap, m, 0)
 	return cls

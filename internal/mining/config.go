@@ -43,7 +43,7 @@ type PluginRef struct {
 	Line   int
 }
 
-// MiningRule is one <MiningRule/> element with Netwrix defaults applied (DESIGN.md section 4).
+// MiningRule is one <MiningRule/> element with Netwrix defaults applied (docs/config.md).
 type MiningRule struct {
 	// Index is the position in document order (0-based); Line the XML line (0 if implicit).
 	Index int

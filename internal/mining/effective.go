@@ -8,9 +8,10 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels"
 )
 
-// Effective is the effective privilege of a snapshot with role grants (DESIGN.md section
-// 15): the closure of the grants, every identity's effective pairs, and per role the
-// identities holding it only through grants, who are neutral for its counts.
+// Effective is the effective privilege of a snapshot with role grants
+// (docs/effective-privilege.md): the closure of the grants, every identity's effective
+// pairs, and per role the identities holding it only through grants, who are neutral for
+// its counts.
 type Effective struct {
 	Closure *effective.Closure
 	Pairs   *effective.Pairs

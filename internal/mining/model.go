@@ -1,8 +1,8 @@
 // Package mining turns a snapshot and a mining configuration into single role rules with
-// the exact semantics of DESIGN.md sections 4 and 5: candidate criteria up to MaxDimensions
-// terms, rule selection per role, mining rules in priority order, and an outcome for every
-// role. It also classifies every assignment as explained, unexplained or orphan and lists
-// suggestions.
+// the exact semantics of docs/config.md and docs/semantics.md: candidate criteria up to
+// MaxDimensions terms, rule selection per role, mining rules in priority order, and an
+// outcome for every role. It also classifies every assignment as explained, unexplained
+// or orphan and lists suggestions.
 package mining
 
 import (

@@ -1,7 +1,7 @@
 package mining
 
 // Parsing of the mining configuration: the Netwrix Identity Manager <MiningRule> dialect
-// (DESIGN.md section 4).
+// (docs/config.md).
 //
 // The file is read with encoding/xml's token loop. <MiningRule/> and <CriterionPlugin/>
 // elements are picked up wherever they are (at the root or under any root element such as
@@ -65,7 +65,7 @@ func isDisplayName(name string) bool {
 	return err == nil && n >= 1 && n <= 16 && strconv.Itoa(n) == rest
 }
 
-// miningRuleAttrs lists the known attributes in the order of DESIGN.md's table (used in
+// miningRuleAttrs lists the known attributes in the order of docs/config.md's table (used in
 // messages).
 var miningRuleAttrs = []string{
 	attrPriority, attrEntityType, attrPolicy, attrRulePolicy, attrCategory,
@@ -466,7 +466,7 @@ func (r *MiningRule) Validate() error {
 	return nil
 }
 
-// validateRule is the one place that checks a MiningRule's values (DESIGN.md section 4).
+// validateRule is the one place that checks a MiningRule's values (docs/config.md#config-errors).
 // It returns nil when the rule is acceptable.
 func validateRule(r *MiningRule) *RuleError {
 	bad := func(attr, expected string) *RuleError { return &RuleError{Attr: attr, Expected: expected} }

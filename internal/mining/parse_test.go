@@ -14,7 +14,7 @@ import (
 
 func strptr(s string) *string { return &s }
 
-// defaultParsed is what <MiningRule/> alone parses to (DESIGN.md section 4 defaults).
+// defaultParsed is what <MiningRule/> alone parses to (the defaults of docs/config.md).
 func defaultParsed(line int) MiningRule {
 	return MiningRule{
 		Index:              0,

@@ -16,7 +16,7 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
-// Property tests (DESIGN.md section 14): the real miner against referenceMine on many
+// Property tests (docs/development.md#tests): the real miner against referenceMine on many
 // random small enterprises with random configurations. Every case is generated from one
 // seed; a failure prints it, and ROLEMINE_PROP_SEED=<seed> go test ./internal/mining -run
 // TestPropertyMiner reruns just that case.

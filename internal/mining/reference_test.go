@@ -9,7 +9,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 )
 
-// This file is the slow, literal reference implementation of DESIGN.md sections 4 and 5
+// This file is the slow, literal reference implementation of docs/config.md and docs/semantics.md
 // that the real miner is differential-tested against (section 14). It is written from the
 // text of the specification with plain loops, maps and sets, and works on strings
 // (attribute and value names), never on codes. Nothing here is optimised beyond stopping
@@ -21,7 +21,7 @@ import (
 // that role from then on is the miner's documented approximation, which it does not model.
 
 // refMaxCandidates is the largest number of useful candidates the reference enumerates
-// every subset of (DESIGN.md section 5: up to 12, at most 4,096 subsets).
+// every subset of (docs/semantics.md#select-exact: up to 12, at most 4,096 subsets).
 const refMaxCandidates = 12
 
 // refTerm is one `attribute = value` test.
@@ -114,7 +114,7 @@ type refModel struct {
 	Roles      []refRole
 }
 
-// refExcludeScopesMetrics decides a point DESIGN.md leaves open: an uncovered role reports
+// refExcludeScopesMetrics follows docs/semantics.md#metric-uncovered: an uncovered role reports
 // the metrics of the empty rule set "over the scope of the last mining rule that
 // considered the role". The reference counts an ExcludeRole entry that withholds the role
 // as having considered it (it selected the role, and Outcome.Attempts lists it), so an
@@ -162,7 +162,7 @@ func refHas(snap *columnar.Snapshot, d, i int, v string) bool {
 	return false
 }
 
-// refPct is the percentage formula exactly as DESIGN.md writes it: 100·a/b.
+// refPct is the percentage formula exactly as docs/semantics.md writes it: 100·a/b.
 func refPct(a, b int) float64 { return 100 * float64(a) / float64(b) }
 
 // refCompareTerms compares two criteria lexically by their term lists: element-wise by
@@ -186,7 +186,7 @@ type refSet struct {
 	Terms          int
 }
 
-// refBetter reports whether a beats b by DESIGN.md section 5: most TP, fewest FP, fewest
+// refBetter reports whether a beats b by docs/semantics.md#select-order: most TP, fewest FP, fewest
 // rules, fewest terms in total, lexically smallest list of criteria.
 func refBetter(a, b *refSet) bool {
 	if a.TP != b.TP {
@@ -209,7 +209,7 @@ func refBetter(a, b *refSet) bool {
 	return false
 }
 
-// referenceMine mines snap with cfg literally (DESIGN.md sections 4 and 5).
+// referenceMine mines snap with cfg literally (docs/config.md, docs/semantics.md).
 func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 	nIdent := len(snap.IdentityIDs)
 	nRoles := len(snap.Roles.IDs)

@@ -43,7 +43,7 @@ type Options struct {
 // per-role counts of a batch stay small in memory.
 const batchHolders = 1 << 21
 
-// Run mines snap with cfg (DESIGN.md section 5).
+// Run mines snap with cfg (docs/semantics.md, section 5).
 func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options) (*Model, error) {
 	if opts.Backend == nil {
 		return nil, errors.New("mining: no counting backend")

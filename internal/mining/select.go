@@ -11,7 +11,7 @@ import (
 )
 
 // exactLimit is the most useful candidates (after dominance pruning) for which the
-// selection enumerates every subset. DESIGN.md section 5 requires exactness up to 12
+// selection enumerates every subset. docs/semantics.md#select-exact promises exactness up to 12
 // useful candidates before pruning; pruning only removes candidates that cannot be in the
 // optimum, so exactness is kept, and a little more headroom is cheap (2^14 subsets).
 const exactLimit = 14
@@ -120,7 +120,7 @@ func prune(cs []cand) []cand {
 }
 
 // better reports whether a set (tp, fp, rules, terms, idx) beats the best so far by the
-// order of DESIGN.md section 5.
+// order of docs/semantics.md#select-order.
 func better(tp, fp int64, rules, terms int, idx []int, b *choice, bTerms int) bool {
 	if b.idx == nil {
 		return true

@@ -9,8 +9,8 @@ import (
 
 // Stability (`rolemine mine --previous OUT_PREV --grace G`): a role's previous rules are
 // kept while they still meet every bound of the mining rule and their precision percentage
-// (100*(TP+TN)/n over the mining rule's scope, DESIGN.md section 5) is at most G points
-// below the best alternative's. This
+// (100*(TP+TN)/n over the mining rule's scope, docs/semantics.md#metric-precision) is at
+// most G points below the best alternative's (docs/semantics.md#stability-grace). This
 // hysteresis stops rules flapping between near-equal criteria from run to run (Netwrix
 // documents rules that appear and disappear around a threshold). Rule ids depend only on
 // the role and the criterion (RuleID), so a kept rule keeps its id.
@@ -129,7 +129,7 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 		}
 		fps = s.falsePositives(crits, fps[:0])
 	}
-	// Every rule must add a holder the others miss (DESIGN.md section 5).
+	// Every rule must add a holder the others miss (docs/semantics.md#stability-valid).
 	for k := range crits {
 		c := &crits[k]
 		adds := false
@@ -155,9 +155,9 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 	if ok, _ := bd.valid(tp, fp); !ok {
 		return res
 	}
-	// Hysteresis on the precision percentage of DESIGN.md section 5 (correct decisions over
-	// the scope): the previous set stays unless the best alternative is more than G points
-	// more precise.
+	// Hysteresis on the precision percentage (docs/semantics.md#stability-grace; correct
+	// decisions over the scope): the previous set stays unless the best alternative is more
+	// than G points more precise.
 	prevPrec := metrics.Of(sc.n, hn, tp, fp).Precision()
 	bestPrec := metrics.Pct(res.tp+res.tn, sc.n)
 	if res.tp == 0 && len(res.rules) == 0 {

@@ -15,8 +15,8 @@ import (
 	"github.com/rolemine/rolemine/internal/spectest"
 )
 
-// TestWorkedExamples runs the hand-checked examples in testdata/worked (DESIGN.md section
-// 14). Each file holds commands:
+// TestWorkedExamples runs the hand-checked examples in testdata/worked
+// (docs/development.md#tests). Each file holds commands:
 //
 //	data
 //	identities:
