@@ -14,7 +14,7 @@ import (
 )
 
 // cmdDrift runs `rolemine drift`: the model in --model held against the snapshot in
-// --data (DESIGN.md section 7).
+// --data (docs/cli.md#rolemine-drift).
 func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	fs := newFlags("drift", stderr)
 	var o drift.RunOptions

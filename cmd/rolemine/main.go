@@ -1,6 +1,6 @@
 // Command rolemine mines identity-governance role models: single role rules that explain
 // who holds which role and why, and an account of every assignment they do not explain.
-// This package holds flags and wiring only; see DESIGN.md section 7 for the contract.
+// This package holds flags and wiring only; see docs/cli.md for the contract.
 package main
 
 import (

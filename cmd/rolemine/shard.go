@@ -89,7 +89,7 @@ func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *mi
 }
 
 // cmdMerge joins the partial models of every shard of a run into the outputs a single
-// run writes (DESIGN.md section 12).
+// run writes (docs/scale-out.md).
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	mfs := newFlags("merge", stderr)
 	var out, data string

@@ -1,6 +1,6 @@
 // Package report turns a mined model into what people read and other tools consume:
 // explanations, drift, remediation and the HTML report. For now it writes the model
-// outputs of DESIGN.md section 6 (rules, roles, assignments, suggestions, summary).
+// outputs of docs/outputs.md (rules, roles, assignments, suggestions, summary).
 package report
 
 import (
@@ -63,7 +63,7 @@ const (
 	SummaryFormat = "rolemine.summary/v1"
 )
 
-// WriteModel writes the model outputs of DESIGN.md section 6 (all but report.html) into
+// WriteModel writes the model outputs of docs/outputs.md (all but report.html) into
 // dir, all or nothing: every file goes to a temporary name and the files are renamed into
 // place only once all of them are complete. On error (including ctx being cancelled), the
 // previous files in dir are left untouched.

@@ -28,8 +28,8 @@ type roleRecord struct {
 	FP         int64           `json:"fp"`
 	FN         int64           `json:"fn"`
 	TN         int64           `json:"tn"`
-	// PrecisionPct is 100*(TP+TN)/N, FalsePositivePct 100*FP/(TP+FP) (DESIGN.md section 5),
-	// both rounded to 4 decimals.
+	// PrecisionPct is 100*(TP+TN)/N, FalsePositivePct 100*FP/(TP+FP), both rounded to 4
+	// decimals (docs/semantics.md#metric-precision, #metric-role-fp).
 	PrecisionPct     float64 `json:"precision_pct"`
 	FalsePositivePct float64 `json:"false_positive_pct"`
 	Rules            int     `json:"rules"`
