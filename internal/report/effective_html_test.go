@@ -89,4 +89,28 @@ func TestEffectiveFiguresMatchSummary(t *testing.T) {
 	if !strings.Contains(page.String(), "<td>STAFF &gt; DBA</td>") {
 		t.Errorf("the hidden grant STAFF > DBA is not listed")
 	}
+
+	// review.csv: unexplained inherited access on privileged roles before anything else.
+	var review bytes.Buffer
+	if err := WriteEffectiveReviewCSV(ctx, &review, snap, cls, &Effective{Eff: eff, Class: ec}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(review.String()), "\n")
+	seenOther := false
+	inherited := 0
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		first := f[9] == "true" && f[6] >= "2"
+		if first {
+			inherited++
+			if seenOther {
+				t.Errorf("review.csv ranks %q after a row that is not inherited privileged access", l)
+			}
+		} else {
+			seenOther = true
+		}
+	}
+	if inherited != 8 || lines[1] != "1,u00,human,false,DBA,,2,DB,,true,STAFF > DBA,true,false" {
+		t.Errorf("review.csv: %d inherited privileged rows (want the 8 of Sales), first row %q", inherited, lines[1])
+	}
 }

@@ -24,8 +24,8 @@ type effectiveReviewRow struct {
 const privileged = 2
 
 // WriteEffectiveReviewCSV writes review.csv for data with accounts or grants: one row per
-// unexplained effective pair, ranked: hidden inherited access on privileged roles (2 or
-// more validations) first, then by validations, non-human identities first, hidden
+// unexplained effective pair, ranked: unexplained inherited access on privileged roles (2
+// or more validations) first, then by validations, non-human identities first, hidden
 // inherited access first, then identity file order and role id. Besides the identity and
 // role it names the pair's system and account, whether it is inherited and through which
 // chain (via), and whether the direct grant is redundant.
@@ -47,7 +47,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 				nonHuman: kd.Values[kd.Codes[i]] != columnar.HumanKind})
 		})
 	}
-	first := func(r *effectiveReviewRow) bool { return r.v.hidden && r.validations >= privileged }
+	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
 	slices.SortStableFunc(rows, func(a, b effectiveReviewRow) int {
 		return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
 			-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
