@@ -19,7 +19,9 @@ import (
 	"github.com/rolemine/rolemine/internal/crashpoint"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/kernels/backend"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/report"
@@ -127,11 +129,18 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if sharded {
 		roles = func(r int32) bool { return shard.Of(in.snap.Roles.IDs[r], spec.Count) == spec.Index }
 	}
+	// Neutral holders (role grants) are counted on the CPU: a device backend keeps one
+	// matrix on the device, and would swap it for theirs on every batch.
+	var neutral kernels.Backend
+	if in.eff != nil && counter.Name() != "cpu" {
+		neutral = cpu.New()
+	}
 	t := time.Now()
 	model, err := mining.Run(ctx, in.snap, in.cfg, mining.Options{
-		Effective: in.eff,
-		Backend:   counter,
-		Workers:   f.workers,
+		Effective:      in.eff,
+		NeutralBackend: neutral,
+		Backend:        counter,
+		Workers:        f.workers,
 		Progress: func(mr, done, total int) {
 			prog.update(done == total, "mining rule %d: %d/%d roles", mr+1, done, total)
 		},

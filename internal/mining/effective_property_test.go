@@ -11,6 +11,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
@@ -179,4 +180,52 @@ func compareEffective(snap *columnar.Snapshot, m *Model) (inherited, hidden int,
 		}
 	}
 	return inherited, hidden, nil
+}
+
+// countingBackend counts the Cooccur calls it forwards.
+type countingBackend struct {
+	kernels.Backend
+	calls int
+}
+
+func (c *countingBackend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32, emit func(int32, []kernels.Count) error) error {
+	c.calls++
+	return c.Backend.Cooccur(ctx, m, q, roles, emit)
+}
+
+// TestNeutralBackend: with Options.NeutralBackend the neutral counts go to it, and the
+// model is the one the main backend alone gives.
+func TestNeutralBackend(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		e := randomEnterprise(rng)
+		cfg := randomConfig(rng, e)
+		snap, err := buildSnapshot(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nr := snap.NumRoles()
+		u := &columnar.Universe{}
+		for k := 0; k < nr; k++ {
+			u.Grants = append(u.Grants, columnar.RoleGrant{From: int32(k), To: int32((k + 1) % nr)})
+		}
+		snap.Universe = u
+		ctx := context.Background()
+		want, err := Run(ctx, snap, cfg, Options{Backend: cpu.New(), Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb := &countingBackend{Backend: cpu.New()}
+		got, err := Run(ctx, snap, cfg, Options{Backend: cpu.New(), Workers: 2, NeutralBackend: nb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("seed %d: models differ with a neutral backend:\n%s", seed, firstModelDiff(snap, want, got))
+		}
+		if nb.calls > 0 {
+			return
+		}
+	}
+	t.Fatal("the neutral backend was never called")
 }

@@ -37,6 +37,10 @@ type Options struct {
 	// Effective is the snapshot's effective privilege (EffectiveOf); nil: Run computes it.
 	// Identities holding a role only through grants are neutral for its counts.
 	Effective *Effective
+	// NeutralBackend counts the criteria neutral identities match (nil: Backend). A
+	// device backend that keeps one matrix on the device would otherwise swap it for the
+	// neutral one and back on every batch.
+	NeutralBackend kernels.Backend
 }
 
 // batchHolders bounds the holders of the roles counted in one backend call, so that the
@@ -854,7 +858,11 @@ func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int
 	}
 	q.MinTP = 1
 	var mu sync.Mutex
-	err := e.opts.Backend.Cooccur(ctx, e.nmat, q, roles, func(r int32, cs []kernels.Count) error {
+	nb := e.opts.NeutralBackend
+	if nb == nil {
+		nb = e.opts.Backend
+	}
+	err := nb.Cooccur(ctx, e.nmat, q, roles, func(r int32, cs []kernels.Count) error {
 		cp := slices.Clone(cs)
 		mu.Lock()
 		out[pos[r]] = cp
