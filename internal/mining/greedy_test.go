@@ -73,6 +73,7 @@ func randomCands(rng *rand.Rand) []cand {
 			c.hold, c.fpb = slices.Clone(cs[k-1].hold), slices.Clone(cs[k-1].fpb)
 		}
 		c.tp = count(c.hold)
+		c.nhold = c.tp
 		c.sup = c.tp + count(c.fpb)
 		c.c.T[0] = kernels.Term{Dim: int32(k), Val: 0}
 	}

@@ -388,7 +388,9 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		r      int32
 		counts []kernels.Count
 	}
-	jobs := make(chan job, 4*len(rm.workers))
+	// One queued role per selector: the largest roles come first, and each holds its
+	// counts until selected, so a longer queue raises the peak memory, not the speed.
+	jobs := make(chan job, len(rm.workers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -790,7 +792,10 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 			}
 			switch h := s.loc[i]; {
 			case h >= 0:
-				c.hold[h>>6] |= 1 << (uint32(h) & 63)
+				if bit := uint64(1) << (uint32(h) & 63); c.hold[h>>6]&bit == 0 {
+					c.hold[h>>6] |= bit
+					c.nhold++
+				}
 			case !needFP || h == -2:
 			case h == -1:
 				s.loc[i] = fpBase - int32(len(universe))

@@ -2,7 +2,6 @@ package mining
 
 import (
 	"container/heap"
-	"math"
 	"math/bits"
 	"slices"
 
@@ -27,6 +26,8 @@ type cand struct {
 	tp, sup int64
 	hold    []uint64
 	fpb     []uint64
+	// nhold is the number of bits set in hold (materialize counts them as it sets them).
+	nhold int64
 }
 
 func (c *cand) fp() int64 { return c.sup - c.tp }
@@ -269,14 +270,17 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 // chosen candidates in used and their matches in covH and covF.
 //
 // It is lazy: a candidate's gain only falls as covH grows, so the gain last computed
-// bounds it from above, and a round recomputes candidates in order of that bound until
+// (at first, its holder count nhold) bounds it from above, and a round recomputes candidates in order of that bound until
 // the bound falls below the best fresh gain found (an equal bound is recomputed, since it
 // may win a tie). The choice is the one a scan of every candidate makes.
 func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chosen []int, tp, fp int64) {
+	// Before anything is covered a candidate's gain is its holder count: the first round
+	// recomputes only the candidates that can tie with the largest.
 	h := make(gainHeap, len(cs))
 	for j := range cs {
-		h[j] = gainEntry{ub: math.MaxInt64, j: j}
+		h[j] = gainEntry{ub: cs[j].nhold, j: j}
 	}
+	heap.Init(&h)
 	var back []gainEntry
 	for {
 		best := -1
