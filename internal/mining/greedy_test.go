@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/metrics"
@@ -96,5 +97,35 @@ func TestGreedyCoverMatchesScan(t *testing.T) {
 			t.Fatalf("iteration %d (fpMax %g): lazy chose %v (tp %d, fp %d), the scan %v (tp %d, fp %d)",
 				iter, bd.FalsePositiveMax, c1, tp1, fp1, c2, tp2, fp2)
 		}
+	}
+}
+
+// TestBudget: a request waits while it does not fit, a request larger than the budget
+// takes the whole budget once nothing is held.
+func TestBudget(t *testing.T) {
+	b := newBudget(10)
+	if got := b.acquire(6); got != 6 {
+		t.Fatalf("acquire(6) = %d", got)
+	}
+	done := make(chan int64)
+	go func() { done <- b.acquire(25) }()
+	select {
+	case <-done:
+		t.Fatal("acquire(25) returned while 6 of 10 were held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.release(6)
+	if got := <-done; got != 10 {
+		t.Fatalf("acquire(25) = %d, want the whole budget 10", got)
+	}
+	go func() { done <- b.acquire(1) }()
+	select {
+	case <-done:
+		t.Fatal("acquire(1) returned while the whole budget was held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.release(10)
+	if got := <-done; got != 1 {
+		t.Fatalf("acquire(1) = %d", got)
 	}
 }

@@ -348,6 +348,45 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	return res, nil
 }
 
+// countsBudget bounds the counts (40 bytes each) that streaming lets wait for selection
+// or be selected at once. At tier XL the largest roles emit millions of counts each, and
+// they come first.
+const countsBudget = 1 << 23
+
+// budget is a counting semaphore: acquire waits until n more units fit (a request larger
+// than the whole budget waits until nothing is held, then takes the whole budget).
+type budget struct {
+	mu        sync.Mutex
+	cond      *sync.Cond
+	used, max int64
+}
+
+func newBudget(max int64) *budget {
+	b := &budget{max: max}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// acquire takes min(n, max) units, waiting while they do not fit, and returns how many
+// it took.
+func (b *budget) acquire(n int64) int64 {
+	n = min(n, b.max)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used > 0 && b.used+n > b.max {
+		b.cond.Wait()
+	}
+	b.used += n
+	return n
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // ruleMining is one mining rule's work over its roles: res[k] is the result of roles[k].
 type ruleMining struct {
 	e       *engine
@@ -387,10 +426,12 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	type job struct {
 		r      int32
 		counts []kernels.Count
+		held   int64
 	}
-	// One queued role per selector: the largest roles come first, and each holds its
-	// counts until selected, so a longer queue raises the peak memory, not the speed.
+	// One queued role per selector, and at most countsBudget counts waiting or being
+	// selected: the largest roles come first, and each holds its counts until selected.
 	jobs := make(chan job, len(rm.workers))
+	held := newBudget(countsBudget)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -400,14 +441,17 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 				if ctx.Err() == nil {
 					rm.finish(s, int(at[j.r]), j.r, j.counts, nil)
 				}
+				held.release(j.held)
 			}
 		})
 	}
 	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+		n := held.acquire(int64(len(cs)))
 		select {
-		case jobs <- job{r, slices.Clone(cs)}:
+		case jobs <- job{r, slices.Clone(cs), n}:
 			return nil
 		case <-ctx.Done():
+			held.release(n)
 			return ctx.Err()
 		}
 	})
