@@ -63,6 +63,8 @@ run() {
 		rm -rf "$out" && mkdir -p "$out"
 		local args=()
 		for a in "$@"; do args+=("${a//@OUT@/$out/files}"); done
+		# A case that rewrites a model directory works on its own copy of one.
+		if [ -n "${SEED_MODEL:-}" ]; then mkdir -p "$out/files" && cp -L "$SEED_MODEL"/*.* "$out/files/"; fi
 		rc=0
 		"$WORK/$b" "${args[@]}" >"$out/stdout" 2>"$out/stderr" || rc=$?
 		echo "$rc" >"$out/rc"
@@ -96,6 +98,7 @@ run tier-previous mine --data "$next" --config "$root/examples/mining.xml" --pre
 	--workers "$WORKERS" --backend cpu --out @OUT@
 run tier-drift drift --model "$model" --data "$next" --previous-data "$data" --truth "$next/truth" \
 	--workers "$WORKERS" --out @OUT@
+SEED_MODEL=$model run tier-report report --data "$data" --model @OUT@ --drift "$WORK/out/old/tier-drift/files"
 run tier-explain explain --data "$data" --model "$model" --identity "$(sed -n 2p "$model/review.csv" | cut -d, -f2)"
 
 # The demo enterprise with the example plugins (built once, shared by both).

@@ -235,7 +235,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	res.Health = health(model, next, b, total, opts, eff)
 	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
 	res.Summary.BoundsSource = opts.BoundsSource
-	res.Summary.Phases = []Phase{{"match", tMatch.Seconds()}, {"total", time.Since(t0).Seconds()}}
+	res.Summary.Phases = []Phase{{Name: "match", Seconds: tMatch.Seconds()}, {Name: "total", Seconds: time.Since(t0).Seconds()}}
 	return res, nil
 }
 

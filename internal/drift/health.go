@@ -8,64 +8,18 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
+	ondisk "github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/report"
 )
 
-// Formats of drift's JSON outputs.
+// Formats of drift's JSON outputs (declared in package model).
 const (
-	HealthFormat  = "rolemine.rules-health/v1"
-	SummaryFormat = "rolemine.drift/v1"
+	HealthFormat  = ondisk.DriftHealthFormat
+	SummaryFormat = ondisk.DriftSummaryFormat
 )
 
-// RuleHealth is one rule of rules-health.json: its counts on the new snapshot and its
-// role's, against the bounds of the mining rule that produced it.
-type RuleHealth struct {
-	RuleID     string `json:"rule_id"`
-	RoleID     string `json:"role_id"`
-	Criterion  string `json:"criterion"`
-	EntityType string `json:"entity_type"`
-	// MiningRule is the index (document order) of the mining rule that covered the role,
-	// or -1 when roles.json does not say.
-	MiningRule int `json:"mining_rule"`
-	// Rule counts on the new snapshot, within the rule's scope: support = identities
-	// matched, tp = those holding the role, fp = support - tp; FalsePositivePct =
-	// 100*fp/support. Mined holds the counts rules.json recorded at mining time.
-	Support          int64     `json:"support"`
-	TP               int64     `json:"tp"`
-	FP               int64     `json:"fp"`
-	FalsePositivePct float64   `json:"false_positive_pct"`
-	Mined            ruleMined `json:"mined"`
-	// Role is the rule's role measured with all its rules on the new snapshot
-	// (DESIGN.md section 5: precision = 100*(TP+TN)/n over the scope, fp% =
-	// 100*FP/(TP+FP)).
-	Role   roleHealth `json:"role"`
-	Bounds bounds     `json:"bounds"`
-	// Degraded is true when a bound fails on the new data; Failures says which.
-	Degraded bool     `json:"degraded"`
-	Failures []string `json:"failures"`
-}
-
-type ruleMined struct {
-	Support int64 `json:"support"`
-	TP      int64 `json:"tp"`
-	FP      int64 `json:"fp"`
-}
-
-type roleHealth struct {
-	N                int64   `json:"n"`
-	TP               int64   `json:"tp"`
-	FP               int64   `json:"fp"`
-	FN               int64   `json:"fn"`
-	TN               int64   `json:"tn"`
-	PrecisionPct     float64 `json:"precision_pct"`
-	FalsePositivePct float64 `json:"false_positive_pct"`
-}
-
-type bounds struct {
-	PrecisionMinPct     float64 `json:"precision_min_pct"`
-	FalsePositiveMaxPct float64 `json:"false_positive_max_pct"`
-	MinIdentities       int     `json:"min_identities"`
-}
+// RuleHealth is one rule of rules-health.json (ondisk.RuleHealth).
+type RuleHealth = ondisk.RuleHealth
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
@@ -126,8 +80,8 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 		h := RuleHealth{
 			RuleID: rec.RuleID, RoleID: rec.RoleID, Criterion: criterionString(rec), EntityType: rec.EntityType,
 			MiningRule: idx, Support: c.support[k], TP: c.tp[k], FP: c.support[k] - c.tp[k],
-			Mined:  ruleMined{rec.Support, rec.TP, rec.FP},
-			Bounds: bounds{mr.PrecisionMin, mr.FalsePositiveMax, mr.MinIdentities},
+			Mined:  ondisk.RuleMined{Support: rec.Support, TP: rec.TP, FP: rec.FP},
+			Bounds: ondisk.HealthBounds{PrecisionMinPct: mr.PrecisionMin, FalsePositiveMaxPct: mr.FalsePositiveMax, MinIdentities: mr.MinIdentities},
 		}
 		h.FalsePositivePct = pct(h.FP, h.Support)
 		fail := func(format string, a ...any) { h.Failures = append(h.Failures, fmt.Sprintf(format, a...)) }
@@ -137,7 +91,7 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 		} else {
 			n := scopeN(b.kinds[k]) - eff.neutralIn(next, r, b.kinds[k])
 			counts := metrics.Of(n, c.roleHin[r], c.roleTP[r], c.roleFP[r])
-			rh := roleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
+			rh := ondisk.RoleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
 				PrecisionPct: round4(counts.Precision()), FalsePositivePct: round4(counts.FalsePositivePct())}
 			h.Role = rh
 			if h.Support < int64(mr.MinIdentities) {
@@ -165,76 +119,14 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 	return out
 }
 
-// Summary is drift's summary.json. Every percentage names its denominator.
-type Summary struct {
-	Format string `json:"format"`
-	Model  string `json:"model"`
-	Data   string `json:"data"`
-	// PreviousData is the --previous-data directory, "" when not given.
-	PreviousData string `json:"previous_data"`
-	// ChangesNamed is false without --previous-data: revoke candidates then say
-	// ChangeUnknown instead of guessing the attribute change. Note says so in words.
-	ChangesNamed bool   `json:"attribute_changes_named"`
-	Note         string `json:"note,omitempty"`
-	BoundsSource string `json:"bounds_source"`
-
-	Identities struct {
-		Total  int64            `json:"total"`
-		ByKind map[string]int64 `json:"by_kind"`
-	} `json:"identities"`
-	// Actions counts remediation.csv rows per action type, overall and by identity kind
-	// (orphans whose kind is unknown count under "unknown").
-	Actions map[string]*actionCount `json:"actions"`
-	// Assignments accounts for every assignment of the new snapshot.
-	Assignments assignmentSummary `json:"assignments"`
-	// NewUnexplained counts assignments no rule explains that were not held at mining
-	// time (or whose identity is new); null when there is no baseline to tell.
-	NewUnexplained *newUnexplained `json:"new_unexplained"`
-	Rules          struct {
-		Total    int `json:"total"`
-		Degraded int `json:"degraded"`
-	} `json:"rules"`
-	Phases []Phase `json:"phases"`
-}
-
-type actionCount struct {
-	Total  int64            `json:"total"`
-	ByKind map[string]int64 `json:"by_kind"`
-}
-
-// assignmentSummary: Total = Explained + Unexplained + Orphans; Unexplained =
-// RevokeCandidates + New + StillUnexplained + Unknown. NoActionPct = 100*NoAction/Total
-// (NoAction = Explained: access a rule explains needs no action).
-type assignmentSummary struct {
-	Total            int64   `json:"total"`
-	Explained        int64   `json:"explained"`
-	Unexplained      int64   `json:"unexplained"`
-	Orphans          int64   `json:"orphans"`
-	RevokeCandidates int64   `json:"revoke_candidates"`
-	New              int64   `json:"new_unexplained"`
-	StillUnexplained int64   `json:"still_unexplained"`
-	Unknown          int64   `json:"unexplained_no_baseline"`
-	NoAction         int64   `json:"no_action"`
-	NoActionPct      float64 `json:"no_action_pct"`
-	PctDenominator   string  `json:"pct_denominator"`
-	Basis            string  `json:"baseline"`
-}
-
-type newUnexplained struct {
-	Total  int64            `json:"total"`
-	ByKind map[string]int64 `json:"by_kind"`
-	// Pct = 100*Total/assignments.unexplained.
-	Pct float64 `json:"pct_of_unexplained"`
-}
+// Summary is drift's summary.json (ondisk.DriftSummary).
+type Summary = ondisk.DriftSummary
 
 // Phase is one timed step.
-type Phase struct {
-	Name    string  `json:"name"`
-	Seconds float64 `json:"seconds"`
-}
+type Phase = ondisk.Phase
 
 func summarize(model *report.Model, next *columnar.Snapshot, base Baseline, res *Result, c *counters, cls *unexplainedClasses, unexplained int) Summary {
-	s := Summary{Format: SummaryFormat, ChangesNamed: base.Previous != nil, Actions: map[string]*actionCount{}}
+	s := Summary{Format: SummaryFormat, ChangesNamed: base.Previous != nil, Actions: map[string]*ondisk.ActionCount{}}
 	if base.Previous == nil {
 		s.Note = "no --previous-data: revoke candidates cannot name the attribute change behind them (their change column says so)"
 	}
@@ -244,12 +136,12 @@ func summarize(model *report.Model, next *columnar.Snapshot, base Baseline, res 
 		s.Identities.Total += kt.identities
 	}
 	for _, t := range ActionTypes {
-		s.Actions[t] = &actionCount{ByKind: map[string]int64{}}
+		s.Actions[t] = &ondisk.ActionCount{ByKind: map[string]int64{}}
 	}
 	for _, a := range res.Actions {
 		ac := s.Actions[a.Type]
 		if ac == nil { // remove-redundant, with role grants only
-			ac = &actionCount{ByKind: map[string]int64{}}
+			ac = &ondisk.ActionCount{ByKind: map[string]int64{}}
 			s.Actions[a.Type] = ac
 		}
 		ac.Total++
@@ -271,7 +163,7 @@ func summarize(model *report.Model, next *columnar.Snapshot, base Baseline, res 
 	as.PctDenominator = "all assignments of the new snapshot, orphans included"
 	as.Basis = cls.basis
 	if cls.unknown == 0 {
-		s.NewUnexplained = &newUnexplained{Total: cls.newAccess, ByKind: cls.newByKind, Pct: pct(cls.newAccess, as.Unexplained)}
+		s.NewUnexplained = &ondisk.NewUnexplained{Total: cls.newAccess, ByKind: cls.newByKind, Pct: pct(cls.newAccess, as.Unexplained)}
 	}
 	s.Rules.Total = len(res.Health)
 	for _, h := range res.Health {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	ondisk "github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/safecsv"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -22,9 +23,9 @@ import (
 
 // Output file names.
 const (
-	RemediationFile = "remediation.csv"
-	HealthFile      = "rules-health.json"
-	SummaryFile     = "summary.json"
+	RemediationFile = ondisk.DriftRemediationFile
+	HealthFile      = ondisk.DriftHealthFile
+	SummaryFile     = ondisk.DriftSummaryFile
 )
 
 // RemediationHeader is the header row of remediation.csv.
@@ -47,13 +48,6 @@ func WriteRemediation(w io.Writer, actions []Action) error {
 	return cw.Error()
 }
 
-// healthDoc is rules-health.json.
-type healthDoc struct {
-	Format       string       `json:"format"`
-	BoundsSource string       `json:"bounds_source"`
-	Rules        []RuleHealth `json:"rules"`
-}
-
 // Write writes remediation.csv, rules-health.json and summary.json into dir, all or
 // nothing.
 func Write(dir string, res *Result) error {
@@ -74,7 +68,7 @@ func Write(dir string, res *Result) error {
 		write func(io.Writer) error
 	}{
 		{RemediationFile, func(w io.Writer) error { return WriteRemediation(w, res.Actions) }},
-		{HealthFile, jsonTo(&healthDoc{Format: HealthFormat, BoundsSource: res.Summary.BoundsSource, Rules: res.Health})},
+		{HealthFile, jsonTo(&ondisk.DriftHealth{Format: HealthFormat, BoundsSource: res.Summary.BoundsSource, Rules: res.Health})},
 		{SummaryFile, jsonTo(&res.Summary)},
 	} {
 		of, err := set.Create(f.name)
@@ -148,12 +142,12 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	}
 	res.Summary.Model, res.Summary.Data, res.Summary.PreviousData = o.Model, o.Data, o.PreviousData
 	res.Summary.BoundsSource = source
-	res.Summary.Phases = append([]Phase{{"load", tLoad.Seconds()}}, res.Summary.Phases...)
+	res.Summary.Phases = append([]Phase{{Name: "load", Seconds: tLoad.Seconds()}}, res.Summary.Phases...)
 	tw := time.Now()
 	if err := Write(o.Out, res); err != nil {
 		return nil, err
 	}
-	res.Summary.Phases = append(res.Summary.Phases, Phase{"write", time.Since(tw).Seconds()})
+	res.Summary.Phases = append(res.Summary.Phases, Phase{Name: "write", Seconds: time.Since(tw).Seconds()})
 	return res, nil
 }
 

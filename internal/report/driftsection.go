@@ -8,16 +8,17 @@ import (
 	"slices"
 	"strings"
 
+	ondisk "github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// The drift files this section reads (written by `rolemine drift`, package drift; only
-// the fields shown here are decoded, so the report does not depend on that package).
+// The drift files this section reads (written by `rolemine drift`; their schema is
+// declared once, in package model).
 const (
-	driftSummaryFile = "summary.json"
-	driftHealthFile  = "rules-health.json"
-	driftFormat      = "rolemine.drift/v1"
-	healthFormat     = "rolemine.rules-health/v1"
+	driftSummaryFile = ondisk.DriftSummaryFile
+	driftHealthFile  = ondisk.DriftHealthFile
+	driftFormat      = ondisk.DriftSummaryFormat
+	healthFormat     = ondisk.DriftHealthFormat
 	// driftRulesShown is how many degraded rules the section lists.
 	driftRulesShown = 25
 )
@@ -25,39 +26,8 @@ const (
 // Drift is what the report shows of a `rolemine drift` output directory.
 type Drift struct {
 	Dir     string
-	Summary struct {
-		Format       string `json:"format"`
-		Data         string `json:"data"`
-		ChangesNamed bool   `json:"attribute_changes_named"`
-		Note         string `json:"note"`
-		Actions      map[string]struct {
-			Total  int64            `json:"total"`
-			ByKind map[string]int64 `json:"by_kind"`
-		} `json:"actions"`
-		Assignments struct {
-			Total       int64   `json:"total"`
-			NoAction    int64   `json:"no_action"`
-			NoActionPct float64 `json:"no_action_pct"`
-			New         int64   `json:"new_unexplained"`
-		} `json:"assignments"`
-		Rules struct {
-			Total    int `json:"total"`
-			Degraded int `json:"degraded"`
-		} `json:"rules"`
-	}
-	Health struct {
-		Format string `json:"format"`
-		Rules  []struct {
-			RuleID           string   `json:"rule_id"`
-			RoleID           string   `json:"role_id"`
-			Criterion        string   `json:"criterion"`
-			Support          int64    `json:"support"`
-			TP               int64    `json:"tp"`
-			FalsePositivePct float64  `json:"false_positive_pct"`
-			Degraded         bool     `json:"degraded"`
-			Failures         []string `json:"failures"`
-		} `json:"rules"`
-	}
+	Summary ondisk.DriftSummary
+	Health  ondisk.DriftHealth
 }
 
 // LoadDrift reads a drift output directory (summary.json and rules-health.json).
@@ -117,6 +87,9 @@ func writeDrift(h *htmlWriter, d *Drift) {
 	h.WriteString(`</tr></thead><tbody>`)
 	for _, name := range actions {
 		a := s.Actions[name]
+		if a == nil {
+			a = &ondisk.ActionCount{}
+		}
 		h.f(`<tr><td>%s</td>`, esc(name))
 		h.tdNum("", a.Total)
 		for _, k := range kinds {
