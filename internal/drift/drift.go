@@ -1,12 +1,12 @@
 // Package drift holds a mined model against a new snapshot of the same enterprise
-// (DESIGN.md section 7, `rolemine drift`): the grants its rules now call for, the access
+// (`rolemine drift`, docs/semantics.md section 8): the grants its rules now call for, the access
 // its rules explained before and no longer explain because attributes changed (revoke
 // candidates, naming the change), the access of identities that are gone (orphans), and
 // each rule's quality on the new data against its mining rule's bounds. It also scores a
 // remediation plan against the truth that `rolemine gen --evolve` writes, and reports rule
 // churn between two models (stability, `rolemine mine --previous`).
 //
-// Every rule matches with its scope, exactly as in mining (DESIGN.md section 5).
+// Every rule matches with its scope, exactly as in mining (docs/semantics.md#scope-rule).
 package drift
 
 import (

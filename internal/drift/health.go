@@ -32,8 +32,9 @@ func pct(a, b int64) float64 {
 
 func fmtPct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// miningRuleOf returns the mining rule giving role's bounds: roles.json's covering mining
-// rule in cfg, else the first in cfg, else the implicit rule.
+// miningRuleOf returns the mining rule giving role's bounds (docs/semantics.md#drift-bounds):
+// roles.json's covering mining rule in cfg; else, when cfg has exactly one mining rule,
+// that one; else the implicit rule.
 func miningRuleOf(cfg *mining.Config, rec *report.RoleRecord) (mining.MiningRule, int) {
 	if cfg != nil && rec != nil && rec.MiningRule != nil {
 		for _, mr := range cfg.MiningRules {
