@@ -325,11 +325,8 @@ func writeRoles(roles []role, dir, format string) error {
 	return t.close()
 }
 
-// TruthFormat is the format tag of truth/rules.json.
-const TruthFormat = "rolemine.truth/v1"
-
 func writeTruth(o *org, roles []role, seed uint64, tier, path string) error {
-	tf := truth.Truth{Format: TruthFormat, Seed: seed, Tier: tier, Roles: make([]truth.Role, 0, len(roles))}
+	tf := truth.Truth{Format: truth.Format, Seed: seed, Tier: tier, Roles: make([]truth.Role, 0, len(roles))}
 	for _, r := range roles {
 		tr := truth.Role{RoleID: r.id, Type: "project", Rules: []truth.Rule{}}
 		if r.typ == typeRule {
