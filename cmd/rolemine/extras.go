@@ -41,6 +41,22 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 		{report.ReportHTMLFile, func(f *columnar.OutputFile) error { return b.WriteHTML(ctx, f, cls.RuleOf) }},
 		{report.SuggestionsCSVFile, func(f *columnar.OutputFile) error { return b.WriteSuggestionsCSV(ctx, f, cls.Suggestions) }},
 	}
+	if snap.Universe != nil && info.Effective != nil {
+		jobs = append(jobs, struct {
+			name  string
+			write func(*columnar.OutputFile) error
+		}{report.ExcessCSVFile, func(f *columnar.OutputFile) error {
+			return report.WriteExcessCSV(ctx, f, snap, cls, info.Effective)
+		}})
+	}
+	if report.HasOwners(snap) {
+		jobs = append(jobs, struct {
+			name  string
+			write func(*columnar.OutputFile) error
+		}{report.OwnershipCSVFile, func(f *columnar.OutputFile) error {
+			return report.WriteOwnershipCSV(ctx, f, snap, cls, info.Effective)
+		}})
+	}
 	files := make([]*columnar.OutputFile, len(jobs))
 	for k, j := range jobs {
 		if files[k], err = set.Create(j.name); err != nil {

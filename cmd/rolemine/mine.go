@@ -27,6 +27,7 @@ import (
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
+	lastused "github.com/rolemine/rolemine/internal/usage"
 )
 
 // mineFlags are the flags of `rolemine mine`.
@@ -49,6 +50,9 @@ type mineFlags struct {
 	// dataDir, outDir and prevDir are the local directories of --data, --out and
 	// --previous: the flags themselves, or where staging put their URLs (remote.go).
 	dataDir, outDir, prevDir string
+	// usage is --as-of and --unused-days (usage.go); params their value for the data.
+	usage  *usageFlags
+	params *lastused.Params
 }
 
 // newMineFlags declares the flags of `rolemine mine` (merge parses a shard's recorded
@@ -71,6 +75,7 @@ func newMineFlags(stderr io.Writer) (*flag.FlagSet, *mineFlags) {
 	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
 	f.plugins = registerPluginFlags(fs)
+	f.usage = registerUsageFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
@@ -97,6 +102,9 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	if f.data == "" || f.out == "" {
 		return uerr.New("mine: --data and --out are required")
+	}
+	if err := f.usage.check("mine"); err != nil {
+		return err
 	}
 	st := &staging{}
 	defer st.cleanup()
@@ -255,6 +263,9 @@ func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progres
 		inputsAt(snap, f.data)
 	}
 	in.snap = snap
+	if f.params, err = f.usage.params("mine", snap); err != nil {
+		return err
+	}
 	in.phase("load", t)
 	crashpoint.Hit("mine:loaded")
 
@@ -291,7 +302,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepar
 		return err
 	}
 	if snap.Universe != nil {
-		in.effInfo = &report.Effective{Eff: in.eff}
+		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params}
 		if in.eff != nil {
 			if in.effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, in.eff); err != nil {
 				return err
@@ -395,6 +406,9 @@ func printRun(stdout io.Writer, f *mineFlags, in *prepared, model *mining.Model,
 		explained, unexplained, len(snap.Orphans), len(cls.Suggestions))
 	if in.eff != nil {
 		printEffective(stdout, in.eff, in.effInfo.Class)
+	}
+	if f.params != nil {
+		printUsage(stdout, f.params, report.UsageCounts(snap, cls, in.effInfo))
 	}
 	fmt.Fprintf(stdout, "  churn: %d added, %d removed, %d kept (Jaccard %.4f)\n",
 		churn.Overall.Added, churn.Overall.Removed, churn.Overall.Kept, churn.Overall.Jaccard)

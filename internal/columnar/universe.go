@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +29,10 @@ type Universe struct {
 	Grants []RoleGrant
 	// Owners holds identities.owner_id per identity ("" for none); nil without the column.
 	Owners []string
+	// LastUsed is aligned with Snapshot.IdentIdx: the latest assignments.last_used of the
+	// direct pair's rows, in Unix seconds, or usage.Never when none of them has a date.
+	// Nil without a last_used column (docs/excess-privilege.md).
+	LastUsed []int64
 	// Findings are the non-fatal observations of the optional inputs.
 	Findings UniverseFindings
 }
@@ -133,12 +138,28 @@ var (
 // adaptSpec returns the spec to read a file with the given columns by: an assignments
 // file with a system or account_id column is read with assignmentsAccountSpec; every
 // other file with spec itself, so flat inputs are read exactly as before.
+//
+// An assignments file with a last_used column reads it too (docs/excess-privilege.md),
+// with the rows' line numbers for the errors of its dates.
 func adaptSpec(spec *tableSpec, names []string) *tableSpec {
-	if spec.name == "assignments" && (slices.Contains(names, "account_id") || slices.Contains(names, "system")) {
-		return &assignmentsAccountSpec
+	if spec.name != "assignments" {
+		return spec
+	}
+	if slices.Contains(names, "account_id") || slices.Contains(names, "system") {
+		spec = &assignmentsAccountSpec
+	}
+	if slices.Contains(names, LastUsedColumn) {
+		withUsage := *spec
+		withUsage.known = maps.Clone(spec.known)
+		withUsage.known[LastUsedColumn] = modeValue
+		withUsage.keepLines = true
+		spec = &withUsage
 	}
 	return spec
 }
+
+// LastUsedColumn is the optional assignments column giving when access was last used.
+const LastUsedColumn = "last_used"
 
 // optionalInputs are the optional files of effective privilege, in this order.
 var optionalInputs = []*tableSpec{&accountsSpec, &grantsSpec, &attributesSpec}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // universeBuild carries the optional inputs through Load: prepare runs before the
@@ -14,10 +16,13 @@ type universeBuild struct {
 	grants   *table
 	attrs    *table
 	// rows: how each assignments row was resolved (nil without account columns), with
-	// its role code and identity key code captured before buildAssignments reuses them.
+	// its role code and identity key code captured before buildAssignments reuses them
+	// (with account columns or last_used).
 	rows     []int32
 	rowRole  []int32
 	rowIdent []int32
+	// rowUsed is each assignments row's last_used (nil without the column).
+	rowUsed []int64
 	// lists are the identities' Parquet list columns.
 	lists []*listColumn
 }
@@ -30,7 +35,8 @@ type universeBuild struct {
 func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 	owner := ids.col(OwnerColumn)
 	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
-	if owner == nil && !accountCols && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
+	lastUsed := asg.col(LastUsedColumn)
+	if owner == nil && !accountCols && lastUsed == nil && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
 		return nil, nil
 	}
 	b := &universeBuild{u: &Universe{}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
@@ -56,6 +62,15 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 			return nil, err
 		}
 		b.rows = rows
+	}
+	if lastUsed != nil {
+		used, err := parseLastUsed(asg, lastUsed)
+		if err != nil {
+			return nil, err
+		}
+		b.rowUsed = used
+	}
+	if accountCols || lastUsed != nil {
 		b.rowIdent = slices.Clone(asg.col("identity_id").codes)
 		b.rowRole = slices.Clone(asg.col("role_id").codes)
 	}
@@ -88,6 +103,9 @@ func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[strin
 	if b.rows != nil {
 		nameOrphans(s)
 		b.pairAccounts(s, asgKeys, identIdx, asgRole)
+	}
+	if b.rowUsed != nil {
+		b.pairLastUsed(s, asgKeys, identIdx, asgRole)
 	}
 	if b.grants != nil {
 		b.roleGrants(s)
@@ -131,20 +149,13 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 	}
 	any := false
 	for row, acct := range b.rows {
-		if acct < 0 || b.rowIdent[row] < 0 {
+		if acct < 0 {
 			continue
 		}
-		i, ok := identIdx[keys[b.rowIdent[row]]]
-		if !ok {
+		k := b.pairOf(s, row, keys, identIdx, asgRole)
+		if k < 0 {
 			continue
 		}
-		r := asgRole[b.rowRole[row]]
-		roles := s.RolesOf(int(i))
-		p, found := slices.BinarySearch(roles, r)
-		if !found {
-			continue
-		}
-		k := s.IdentOff[i] + int64(p)
 		if pa[k] < 0 || acct < pa[k] {
 			pa[k] = acct
 			any = true
@@ -153,6 +164,65 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 	if any {
 		b.u.PairAccount = pa
 	}
+}
+
+// pairOf returns the CSR position (in Snapshot.IdentIdx) of the direct pair assignments
+// row grants, or -1 for orphan access.
+func (b *universeBuild) pairOf(s *Snapshot, row int, keys []string, identIdx map[string]int32, asgRole []int32) int64 {
+	if b.rowIdent[row] < 0 {
+		return -1
+	}
+	i, ok := identIdx[keys[b.rowIdent[row]]]
+	if !ok {
+		return -1
+	}
+	r := asgRole[b.rowRole[row]]
+	p, found := slices.BinarySearch(s.RolesOf(int(i)), r)
+	if !found {
+		return -1
+	}
+	return s.IdentOff[i] + int64(p)
+}
+
+// pairLastUsed records, for each direct pair, the latest last_used of its rows
+// (usage.Never when none has a date).
+func (b *universeBuild) pairLastUsed(s *Snapshot, keys []string, identIdx map[string]int32, asgRole []int32) {
+	lu := make([]int64, len(s.IdentIdx))
+	for k := range lu {
+		lu[k] = usage.Never
+	}
+	for row, t := range b.rowUsed {
+		if t == usage.Never {
+			continue
+		}
+		if k := b.pairOf(s, row, keys, identIdx, asgRole); k >= 0 && t > lu[k] {
+			lu[k] = t
+		}
+	}
+	b.u.LastUsed = lu
+}
+
+// parseLastUsed parses each row's last_used (usage.Never for an empty value); each
+// distinct value is parsed once. Malformed dates are data errors naming their rows.
+func parseLastUsed(t *table, c *column) ([]int64, error) {
+	parsed := make([]int64, len(c.vals))
+	bad := make([]error, len(c.vals))
+	for code, v := range c.vals {
+		parsed[code], bad[code] = usage.Parse(v)
+	}
+	probs := newProblems(t.file)
+	out := make([]int64, t.rows)
+	for row, code := range c.codes {
+		switch {
+		case code < 0:
+			out[row] = usage.Never
+		case bad[code] != nil:
+			probs.add(t.pos(row), LastUsedColumn, bad[code].Error())
+		default:
+			out[row] = parsed[code]
+		}
+	}
+	return out, probs.err()
 }
 
 // roleGrants turns the role_grants rows into role indices (sorted, deduplicated) and

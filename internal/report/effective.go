@@ -10,6 +10,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Effective carries a run's effective privilege (docs/effective-privilege.md) to the
@@ -19,6 +20,9 @@ type Effective struct {
 	// Eff is nil when the data has no role grants (every pair is direct).
 	Eff   *mining.Effective
 	Class *mining.EffectiveClassification
+	// Usage says when access is unused; nil unless the data has a last_used column
+	// (docs/excess-privilege.md).
+	Usage *usage.Params
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.
@@ -37,6 +41,23 @@ type effectiveRow struct {
 	Hidden bool `parquet:"hidden"`
 }
 
+// effectiveUsageRow is an effectiveRow with the pair's usage state, for data with a
+// last_used column (null for orphans).
+type effectiveUsageRow struct {
+	IdentityID string `parquet:"identity_id,dict"`
+	RoleID     string `parquet:"role_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Status     string `parquet:"status,dict"`
+	RuleID     string `parquet:"rule_id,optional,dict"`
+	System     string `parquet:"system,optional,dict"`
+	AccountID  string `parquet:"account_id,optional,dict"`
+	Inherited  bool   `parquet:"inherited"`
+	Via        string `parquet:"via,optional,dict"`
+	Redundant  bool   `parquet:"redundant"`
+	Hidden     bool   `parquet:"hidden"`
+	Usage      string `parquet:"usage,optional,dict"`
+}
+
 // pairView is one effective pair with what the outputs say about it.
 type pairView struct {
 	ident            int
@@ -47,6 +68,7 @@ type pairView struct {
 	source           int32 // inherited: the directly held role the chain starts at; -1 direct
 	inherited, redun bool
 	hidden           bool
+	usage            usage.State // Unknown without usage data
 }
 
 // pairWalker visits every effective pair of a snapshot in output order (identities in
@@ -60,6 +82,8 @@ type pairWalker struct {
 	eff         *Effective
 	systemNames []string
 	systemOf    map[string]int32
+	// known[s+1] says whether system s (-1: none) has usage data; nil without it.
+	known []bool
 }
 
 func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalker {
@@ -81,6 +105,7 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 	for _, o := range snap.Orphans {
 		add(o.System)
 	}
+	w.initUsage()
 	return w
 }
 
@@ -97,6 +122,7 @@ func (w *pairWalker) directView(i int, k int64) pairView {
 	} else if app := snap.Roles.Application[r]; app != "" {
 		v.system = w.systemOf[app]
 	}
+	v.usage = w.usageOf(k, v.system)
 	return v
 }
 
@@ -118,7 +144,7 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 		var v pairView
 		if p.Kind[k] == effective.Inherited {
 			v = pairView{ident: i, role: p.Role[k], system: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
-			v.system = w.inheritedSystem(i, v.source, v.role)
+			v.system, v.usage = w.inherited(i, v.source, v.role)
 		} else {
 			v = w.directView(i, d)
 			v.redun = p.Kind[k] == effective.Redundant
@@ -129,28 +155,40 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	}
 }
 
-// inheritedSystem returns the system of identity i's inherited pair of role r, whose
-// chain starts at the directly held role source.
-func (w *pairWalker) inheritedSystem(i int, source, r int32) int32 {
+// inherited returns the system of identity i's inherited pair of role r, whose chain
+// starts at the directly held role source, and its usage: that of the direct pair the
+// chain starts at (docs/excess-privilege.md).
+func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
 	snap := w.snap
+	roles := snap.RolesOf(i)
+	p, _ := slices.BinarySearch(roles, source)
+	src := w.directView(i, snap.IdentOff[i]+int64(p))
 	chain := w.eff.Eff.Closure.Via(source, r)
 	for k := len(chain) - 1; k > 0; k-- {
 		if app := snap.Roles.Application[chain[k]]; app != "" {
-			return w.systemOf[app]
+			return w.systemOf[app], src.usage
 		}
 	}
-	roles := snap.RolesOf(i)
-	p, _ := slices.BinarySearch(roles, source)
-	return w.directView(i, snap.IdentOff[i]+int64(p)).system
+	return src.system, src.usage
 }
 
 // writeEffectiveAssignments writes assignments.parquet with one row per effective pair,
 // then the orphans (with their accounts).
+// With usage data (eff.Usage), each row also carries its usage state.
 func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string) error {
-	pw := parquet.NewGenericWriter[effectiveRow](out, parquetOptions(version, parquet.MaxRowsPerRowGroup(rowGroupRows))...)
+	if eff.Usage != nil {
+		return writeEffectiveRows(ctx, out, snap, m, cls, eff, version, withUsage)
+	}
+	return writeEffectiveRows(ctx, out, snap, m, cls, eff, version, func(r effectiveRow, _ *pairView) effectiveRow { return r })
+}
+
+// writeEffectiveRows writes the rows of writeEffectiveAssignments, each made by conv
+// from the effectiveRow of a pair (v nil for orphans).
+func writeEffectiveRows[T any](ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, conv func(effectiveRow, *pairView) T) error {
+	pw := parquet.NewGenericWriter[T](out, parquetOptions(version, parquet.MaxRowsPerRowGroup(rowGroupRows))...)
 	w := newPairWalker(snap, cls, eff)
 	kd := &snap.Dims[snap.KindDim]
-	buf := make([]effectiveRow, 0, chunkRows)
+	buf := make([]T, 0, chunkRows)
 	flush := func() error {
 		if _, err := pw.Write(buf); err != nil {
 			return err
@@ -181,7 +219,7 @@ func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columna
 			if v.inherited {
 				row.Via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
 			}
-			buf = append(buf, row)
+			buf = append(buf, conv(row, v))
 			if len(buf) == cap(buf) && err == nil {
 				err = flush()
 			}
@@ -191,8 +229,8 @@ func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columna
 		}
 	}
 	for _, o := range snap.Orphans {
-		buf = append(buf, effectiveRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role], Status: statusOrphan,
-			System: o.System, AccountID: o.AccountID})
+		buf = append(buf, conv(effectiveRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role], Status: statusOrphan,
+			System: o.System, AccountID: o.AccountID}, nil))
 		if len(buf) == cap(buf) {
 			if err := flush(); err != nil {
 				return err

@@ -27,6 +27,13 @@ type Explanation struct {
 	Orphans     int             `json:"orphans"`
 	Roles       []HeldRole      `json:"roles"`
 	Suggestions []SuggestedRole `json:"suggestions"`
+	// With an owner_id column (docs/excess-privilege.md#ownership): a non-human identity's
+	// owner and ownership finding, and the non-human identities an identity owns with the
+	// privilege they give it.
+	Owner        string          `json:"owner_id,omitempty"`
+	OwnerFinding string          `json:"owner_finding,omitempty"`
+	Owns         []OwnedIdentity `json:"owns,omitempty"`
+	ThroughOwned []string        `json:"roles_through_owned,omitempty"`
 }
 
 // HeldRole is one role the identity holds.
@@ -166,6 +173,16 @@ func (b *Bound) nearest(r int32, i int) *NearMiss {
 // Explain answers for identity id from the model files alone: no mining runs. An id that
 // is neither an identity nor an orphan's is a user error.
 func (b *Bound) Explain(id string) (*Explanation, error) {
+	ex, err := b.explain(id)
+	if err != nil || ex.Orphan {
+		return ex, err
+	}
+	b.explainOwnership(ex)
+	return ex, nil
+}
+
+// explain is Explain without ownership.
+func (b *Bound) explain(id string) (*Explanation, error) {
 	snap := b.Snap
 	ex := &Explanation{IdentityID: id, Attributes: []TermRecord{}, Roles: []HeldRole{}, Suggestions: []SuggestedRole{}}
 	i := slices.Index(snap.IdentityIDs, id)
@@ -303,6 +320,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s\tby rule %s\n", s.RoleID, s.Rule.describe())
 		}
 		tw.Flush()
+		ex.writeOwnership(&b)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

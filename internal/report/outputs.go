@@ -98,7 +98,9 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		write func(context.Context, *columnar.OutputFile) error
 	}
 	small := []job{
-		{RulesJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeRulesJSON(f, snap, m) }},
+		{RulesJSONFile, func(_ context.Context, f *columnar.OutputFile) error {
+			return writeRulesJSON(f, snap, m, ruleUsage(snap, m, cls, info.Effective))
+		}},
 		{RulesXMLFile, func(_ context.Context, f *columnar.OutputFile) error { return writeRulesXML(f, snap, m) }},
 		{RulesParquetFile, func(_ context.Context, f *columnar.OutputFile) error {
 			return writeRulesParquet(f, snap, m, info.Version)

@@ -13,6 +13,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // ruleRecord is one rule as written to rules.json and rules.parquet (same fields, same
@@ -59,8 +60,14 @@ func newRuleRecord(snap *columnar.Snapshot, r *mining.Rule, terms []termRecord) 
 }
 
 // writeRulesJSON writes rules.json in Model.Rules order.
-func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
+//
+// With usage data (ru non-nil, docs/excess-privilege.md#rule-usage) each rule also
+// carries the usage of the pairs it explains.
+func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, ru []usage.Counts) error {
 	return writeJSONList(w, RulesFormat, "rules", len(m.Rules), func(k int) any {
+		if ru != nil {
+			return withRuleUsage(newRuleRecord(snap, &m.Rules[k], nil), ru[k])
+		}
 		return newRuleRecord(snap, &m.Rules[k], nil)
 	})
 }

@@ -39,6 +39,11 @@ type summary struct {
 	// attributes or owners (docs/effective-privilege.md).
 	Effective *effectiveSummary         `json:"effective,omitempty"`
 	Systems   map[string]*systemSummary `json:"systems,omitempty"`
+	// Usage is present only for data with a last_used column (docs/excess-privilege.md).
+	Usage *usageSummary `json:"usage,omitempty"`
+	// NHIOwnership is present only for data with an owner_id column
+	// (docs/excess-privilege.md#ownership).
+	NHIOwnership *ownershipSummary `json:"nhi_ownership,omitempty"`
 	// Shards is the provenance of a merged model (`rolemine merge`): one record per shard.
 	Shards []shardRecord `json:"shards,omitempty"`
 }
@@ -271,6 +276,8 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 	}
 	if snap.Universe != nil && info.Effective != nil {
 		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
+		s.Usage = usageSummaryOf(snap, cls, info.Effective)
+		s.NHIOwnership = ownershipSummaryOf(snap)
 	}
 	return s
 }

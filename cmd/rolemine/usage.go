@@ -1,0 +1,69 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/uerr"
+	lastused "github.com/rolemine/rolemine/internal/usage"
+)
+
+// usageFlags are --as-of and --unused-days (docs/excess-privilege.md).
+type usageFlags struct {
+	asOf       string
+	unusedDays int
+	fs         *flag.FlagSet
+}
+
+func registerUsageFlags(fs *flag.FlagSet) *usageFlags {
+	u := &usageFlags{fs: fs}
+	fs.StringVar(&u.asOf, "as-of", "", "usage: the date access is judged at (RFC 3339 date or date-time; default: the newest assignments.last_used of the data)")
+	fs.IntVar(&u.unusedDays, "unused-days", lastused.DefaultUnusedDays, "usage: access last used more than this many days before --as-of (or never) is unused")
+	return u
+}
+
+// check validates the flags before any data is read.
+func (u *usageFlags) check(cmd string) error {
+	if u.unusedDays < 0 {
+		return uerr.New("%s: --unused-days %d: expected 0 or more days", cmd, u.unusedDays)
+	}
+	if u.asOf != "" {
+		if _, err := lastused.Parse(u.asOf); err != nil {
+			return uerr.New("%s: --as-of: %w", cmd, err)
+		}
+	}
+	return nil
+}
+
+// params returns the usage parameters for snap: nil when its assignments have no
+// last_used column, which is an error when a usage flag was given.
+func (u *usageFlags) params(cmd string, snap *columnar.Snapshot) (*lastused.Params, error) {
+	if snap.Universe == nil || snap.Universe.LastUsed == nil {
+		var given []string
+		u.fs.Visit(func(f *flag.Flag) {
+			if f.Name == "as-of" || f.Name == "unused-days" {
+				given = append(given, "--"+f.Name)
+			}
+		})
+		if len(given) > 0 {
+			return nil, uerr.New("%s: %s given, but the assignments have no %s column; expected usage dates to judge", cmd, given[0], columnar.LastUsedColumn)
+		}
+		return nil, nil
+	}
+	p := &lastused.Params{UnusedDays: u.unusedDays}
+	if u.asOf != "" {
+		p.AsOf, _ = lastused.Parse(u.asOf) // checked by check
+	} else {
+		p.AsOf, _ = report.DefaultAsOf(snap)
+	}
+	return p, nil
+}
+
+// printUsage prints the usage line of the mine summary.
+func printUsage(w io.Writer, p *lastused.Params, c lastused.Counts) {
+	fmt.Fprintf(w, "  usage: %d used, %d unused, %d unknown (as of %s, unused after %d days)\n",
+		c.Used, c.Unused, c.Unknown, lastused.Format(p.AsOf), p.UnusedDays)
+}

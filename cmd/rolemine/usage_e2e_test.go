@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// usageData is the first worked example of internal/report/testdata/excess/usage.
+var usageData = map[string]string{
+	"identities.csv": "identity_id,kind,dept\nu1,human,Eng\nu2,human,Eng\nu3,human,Eng\ns1,service_account,Eng\n",
+	"roles.csv":      "role_id,application\nDEV,GIT\nMAIL,EXCH\nVPN,NET\n",
+	"assignments.csv": "identity_id,role_id,last_used\nu1,DEV,2026-06-30\nu2,DEV,2026-03-31\nu3,DEV,\n" +
+		"s1,DEV,2026-04-01T00:00:00Z\nu1,MAIL,\nu2,MAIL,\nu2,VPN,2026-01-01\nu2,VPN,2026-05-15\nu3,VPN,2026-01-01\n",
+}
+
+// TestUsageEndToEnd: with a last_used column, `rolemine mine` writes each pair's usage in
+// assignments.parquet and the counts in summary.json, prints them, and honours --as-of
+// and --unused-days (docs/excess-privilege.md).
+func TestUsageEndToEnd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	writeFiles(t, data, usageData)
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runBin(t, "mine", "--data", data, "--out", out, "--as-of", "2026-07-01", "--unused-days", "30")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "usage: 1 used, 5 unused, 2 unknown (as of 2026-07-01, unused after 30 days)"; !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Usage struct {
+			AsOf       string `json:"as_of"`
+			UnusedDays int    `json:"unused_days"`
+			Used       int    `json:"used"`
+			Unused     int    `json:"unused"`
+			Unknown    int    `json:"unknown"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if u := sum.Usage; u.AsOf != "2026-07-01" || u.UnusedDays != 30 || u.Used != 1 || u.Unused != 5 || u.Unknown != 2 {
+		t.Errorf("summary usage %+v", u)
+	}
+	b, err = os.ReadFile(filepath.Join(out, "rules.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules struct {
+		Rules []struct {
+			RoleID    string   `json:"role_id"`
+			UnusedPct *float64 `json:"unused_pct"`
+			OverBroad bool     `json:"over_broad"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal(b, &rules); err != nil {
+		t.Fatal(err)
+	}
+	// The DEV rule (dept=Eng) explains u1 (used) and u2, u3, s1 (unused): 75%, over-broad.
+	if len(rules.Rules) != 1 || rules.Rules[0].UnusedPct == nil || *rules.Rules[0].UnusedPct != 75 || !rules.Rules[0].OverBroad {
+		t.Errorf("rules.json: %s", b)
+	}
+	type row struct {
+		IdentityID string `parquet:"identity_id"`
+		RoleID     string `parquet:"role_id"`
+		Usage      string `parquet:"usage,optional"`
+	}
+	rows, err := parquet.ReadFile[row](filepath.Join(out, "assignments.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.IdentityID+" "+r.RoleID+" "+r.Usage)
+	}
+	want := "u1 DEV used,u1 MAIL unknown,u2 DEV unused,u2 MAIL unknown,u2 VPN unused,u3 DEV unused,u3 VPN unused,s1 DEV unused"
+	if strings.Join(got, ",") != want {
+		t.Errorf("assignments.parquet usage:\n got %s\nwant %s", strings.Join(got, ","), want)
+	}
+}
+
+// TestUsageErrorsExitTwo: malformed dates in the data or the flags, a negative
+// threshold, and usage flags on data without last_used are user errors (exit 2) that
+// say what is wrong, and write nothing.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	flat := map[string]string{"identities.csv": "identity_id\nu1\n", "assignments.csv": "identity_id,role_id\nu1,R\n"}
+	bad := map[string]string{"identities.csv": "identity_id\nu1\n",
+		"assignments.csv": "identity_id,role_id,last_used\nu1,R,2026-06-30\nu1,S,2026-06-31\n"}
+	cases := []struct {
+		name  string
+		files map[string]string
+		flags []string
+		want  string
+	}{
+		{"malformed date", bad, nil, `assignments.csv row 3, column last_used: "2026-06-31" is not an RFC 3339 date`},
+		{"malformed --as-of", usageData, []string{"--as-of", "July 1"}, `--as-of: "July 1" is not an RFC 3339 date`},
+		{"negative --unused-days", usageData, []string{"--unused-days", "-1"}, "--unused-days -1: expected 0 or more days"},
+		{"--as-of without last_used", flat, []string{"--as-of", "2026-07-01"}, "--as-of given, but the assignments have no last_used column"},
+		{"--unused-days without last_used", flat, []string{"--unused-days", "30"}, "--unused-days given, but the assignments have no last_used column"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			writeFiles(t, data, c.files)
+			out := filepath.Join(t.TempDir(), "out")
+			_, stderr, code := runBin(t, append([]string{"mine", "--data", data, "--out", out}, c.flags...)...)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2; stderr: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("message %q does not mention %q", stderr, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
+				t.Errorf("summary.json written by a failed run")
+			}
+		})
+	}
+}
+
+// TestOwnershipEndToEnd: with an owner_id column, `rolemine mine` counts the ownership
+// findings in summary.json and lists them in ownership.csv, and `rolemine explain` shows
+// what an owner reaches through the non-human identities they own
+// (docs/excess-privilege.md#ownership; the worked example is
+// internal/report/testdata/excess/ownership).
+func TestOwnershipEndToEnd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	writeFiles(t, data, map[string]string{
+		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns1,service_account,h1\ns2,service_account,\ns3,service_account,gone\n",
+		"roles.csv":       "role_id,validations\nDEPLOY,2\n",
+		"assignments.csv": "identity_id,role_id\ns1,DEPLOY\ns3,DEPLOY\n",
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+		t.Fatalf("mine exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Own map[string]int `json:"nhi_ownership"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"non_human": 3, "owned_by_human": 1, "no_owner": 1, "owner_unknown": 1, "owner_not_human": 0}
+	for k, v := range want {
+		if sum.Own[k] != v {
+			t.Errorf("nhi_ownership.%s = %d, want %d (%v)", k, sum.Own[k], v, sum.Own)
+		}
+	}
+	csv, err := os.ReadFile(filepath.Join(out, "ownership.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := "identity_id,kind,owner_id,finding,effective_roles,unexplained,privileged_roles\n" +
+		"s2,service_account,,no_owner,0,0,0\ns3,service_account,gone,owner_unknown,1,1,1\n"
+	if string(csv) != wantCSV {
+		t.Errorf("ownership.csv:\n%s\nwant:\n%s", csv, wantCSV)
+	}
+	stdout, stderr, code := runBin(t, "explain", "--data", data, "--model", out, "--identity", "h1")
+	if code != 0 {
+		t.Fatalf("explain exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"owns 1 non-human identities:", "s1 (kind service_account): 1 roles, 1 unexplained: DEPLOY",
+		"not held directly: 1 roles: DEPLOY"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("explain h1 lacks %q:\n%s", w, stdout)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/safecsv"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// ExcessCSVFile ranks identities by excess privilege (docs/excess-privilege.md#excess).
+const ExcessCSVFile = "excess.csv"
+
+// excessRow is one identity's excess privilege: its effective pairs, how many are
+// unexplained or unused, and the same weighted by 1 + the role's validations.
+type excessRow struct {
+	ident                           int
+	nonHuman                        bool
+	roles, unexplained, unused      int64
+	unknown                         int64
+	unexplainedWeight, unusedWeight int64
+}
+
+// score is the ranking key: weighted unexplained plus weighted unused pairs.
+func (r *excessRow) score() int64 { return r.unexplainedWeight + r.unusedWeight }
+
+// excessRows returns the identities with excess privilege, ranked: humans first, then
+// non-human identities, each by score (highest first), then weighted unexplained, then
+// identities-file order.
+func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]excessRow, error) {
+	w := newPairWalker(snap, cls, eff)
+	var rows []excessRow
+	for i := range snap.IdentityIDs {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		r := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
+		w.each(i, func(v *pairView) {
+			weight := 1 + int64(snap.Roles.Validations[v.role])
+			r.roles++
+			if v.rule < 0 {
+				r.unexplained++
+				r.unexplainedWeight += weight
+			}
+			switch v.usage {
+			case usage.Unused:
+				r.unused++
+				r.unusedWeight += weight
+			case usage.Unknown:
+				r.unknown++
+			}
+		})
+		if r.score() > 0 {
+			rows = append(rows, r)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b excessRow) int {
+		return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
+			cmp.Compare(b.unexplainedWeight, a.unexplainedWeight))
+	})
+	return rows, nil
+}
+
+// WriteExcessCSV writes excess.csv: one row per identity with unexplained or unused
+// access, in rank order (excessRows), with the figures behind its rank. rank restarts
+// at 1 for the non-human identities.
+func WriteExcessCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
+	rows, err := excessRows(ctx, snap, cls, eff)
+	if err != nil {
+		return err
+	}
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"group", "rank", "identity_id", "kind", "excess_score", "unexplained_weight", "unused_weight",
+		"effective_roles", "unexplained", "unused", "unknown_usage"})
+	rank := 0
+	for k := range rows {
+		r := &rows[k]
+		rank++
+		if k > 0 && r.nonHuman != rows[k-1].nonHuman {
+			rank = 1
+		}
+		group := "human"
+		if r.nonHuman {
+			group = "non_human"
+		}
+		i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+		cw.Write([]string{group, strconv.Itoa(rank), snap.IdentityIDs[r.ident], snap.Kind(r.ident), i64(r.score()),
+			i64(r.unexplainedWeight), i64(r.unusedWeight), i64(r.roles), i64(r.unexplained), i64(r.unused), i64(r.unknown)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,214 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/safecsv"
+)
+
+// Ownership findings of a non-human identity (docs/excess-privilege.md#ownership).
+const (
+	// ownerNone: owner_id is empty.
+	ownerNone = "no_owner"
+	// ownerUnknown: owner_id names no identity of identities (absent, or departed).
+	ownerUnknown = "owner_unknown"
+	// ownerNotHuman: owner_id names a non-human identity (itself included).
+	ownerNotHuman = "owner_not_human"
+)
+
+// OwnershipCSVFile lists the non-human identities with an ownership finding.
+const OwnershipCSVFile = "ownership.csv"
+
+// owners answers ownership questions about a snapshot with an owner_id column.
+type owners struct {
+	snap  *columnar.Snapshot
+	index map[string]int
+}
+
+// newOwners returns nil when the snapshot has no owner_id column.
+func newOwners(snap *columnar.Snapshot) *owners {
+	if snap.Universe == nil || snap.Universe.Owners == nil {
+		return nil
+	}
+	o := &owners{snap: snap, index: make(map[string]int, len(snap.IdentityIDs))}
+	for i, id := range snap.IdentityIDs {
+		o.index[id] = i
+	}
+	return o
+}
+
+// finding returns identity i's ownership finding: "" for a human, or a non-human
+// identity owned by a human.
+func (o *owners) finding(i int) string {
+	if o.snap.Kind(i) == columnar.HumanKind {
+		return ""
+	}
+	owner := o.snap.Universe.Owners[i]
+	j, known := o.index[owner]
+	switch {
+	case owner == "":
+		return ownerNone
+	case !known:
+		return ownerUnknown
+	case o.snap.Kind(j) != columnar.HumanKind:
+		return ownerNotHuman
+	}
+	return ""
+}
+
+// ownershipSummary is summary.json's "nhi_ownership", present with an owner_id column:
+// the non-human identities, those owned by a human, and the count of each finding.
+type ownershipSummary struct {
+	NonHuman      int64 `json:"non_human"`
+	OwnedByHuman  int64 `json:"owned_by_human"`
+	NoOwner       int64 `json:"no_owner"`
+	OwnerUnknown  int64 `json:"owner_unknown"`
+	OwnerNotHuman int64 `json:"owner_not_human"`
+}
+
+// ownershipSummaryOf counts the ownership findings; nil without an owner_id column.
+func ownershipSummaryOf(snap *columnar.Snapshot) *ownershipSummary {
+	o := newOwners(snap)
+	if o == nil {
+		return nil
+	}
+	s := &ownershipSummary{}
+	for i := range snap.IdentityIDs {
+		if snap.Kind(i) == columnar.HumanKind {
+			continue
+		}
+		s.NonHuman++
+		switch o.finding(i) {
+		case ownerNone:
+			s.NoOwner++
+		case ownerUnknown:
+			s.OwnerUnknown++
+		case ownerNotHuman:
+			s.OwnerNotHuman++
+		default:
+			s.OwnedByHuman++
+		}
+	}
+	return s
+}
+
+// HasOwners reports whether the snapshot has an owner_id column (and so ownership.csv
+// is written).
+func HasOwners(snap *columnar.Snapshot) bool { return newOwners(snap) != nil }
+
+// WriteOwnershipCSV writes ownership.csv: one row per non-human identity with an
+// ownership finding, in identities-file order, with its owner_id, the finding, and its
+// effective access: roles, unexplained ones, and privileged ones (2 or more validations).
+func WriteOwnershipCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
+	o := newOwners(snap)
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"identity_id", "kind", "owner_id", "finding", "effective_roles", "unexplained", "privileged_roles"})
+	if o != nil {
+		pw := newPairWalker(snap, cls, eff)
+		for i := range snap.IdentityIDs {
+			if i%65536 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			f := o.finding(i)
+			if f == "" {
+				continue
+			}
+			var roles, unexplained, privilegedRoles int
+			pw.each(i, func(v *pairView) {
+				roles++
+				if v.rule < 0 {
+					unexplained++
+				}
+				if snap.Roles.Validations[v.role] >= privileged {
+					privilegedRoles++
+				}
+			})
+			cw.Write([]string{snap.IdentityIDs[i], snap.Kind(i), snap.Universe.Owners[i], f,
+				strconv.Itoa(roles), strconv.Itoa(unexplained), strconv.Itoa(privilegedRoles)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// OwnedIdentity is a non-human identity an explained identity owns, with its effective
+// roles.
+type OwnedIdentity struct {
+	IdentityID  string   `json:"identity_id"`
+	Kind        string   `json:"kind"`
+	Roles       []string `json:"roles"`
+	Unexplained int      `json:"unexplained"`
+}
+
+// explainOwnership adds ex's owner and finding (a non-human identity), and the non-human
+// identities it owns with their effective roles; ThroughOwned lists the roles reachable
+// through them that ex does not hold itself.
+func (b *Bound) explainOwnership(ex *Explanation) {
+	o := newOwners(b.Snap)
+	if o == nil {
+		return
+	}
+	i := o.index[ex.IdentityID]
+	if b.Snap.Kind(i) != columnar.HumanKind {
+		ex.Owner, ex.OwnerFinding = b.Snap.Universe.Owners[i], o.finding(i)
+		if ex.OwnerFinding == "" {
+			ex.OwnerFinding = "owned"
+		}
+	}
+	held := map[string]bool{}
+	for _, h := range ex.Roles {
+		held[h.RoleID] = true
+	}
+	through := map[string]bool{}
+	for j, owner := range b.Snap.Universe.Owners {
+		if owner != ex.IdentityID || j == i || b.Snap.Kind(j) == columnar.HumanKind {
+			continue
+		}
+		sub, err := b.explain(b.Snap.IdentityIDs[j])
+		if err != nil {
+			continue
+		}
+		oi := OwnedIdentity{IdentityID: sub.IdentityID, Kind: sub.Kind, Roles: []string{}, Unexplained: sub.Unexplained}
+		for _, h := range sub.Roles {
+			oi.Roles = append(oi.Roles, h.RoleID)
+			if !held[h.RoleID] {
+				through[h.RoleID] = true
+			}
+		}
+		ex.Owns = append(ex.Owns, oi)
+	}
+	for r := range through {
+		ex.ThroughOwned = append(ex.ThroughOwned, r)
+	}
+	slices.Sort(ex.ThroughOwned)
+}
+
+// writeOwnership writes the ownership lines of explain's text.
+func (ex *Explanation) writeOwnership(b *strings.Builder) {
+	if ex.OwnerFinding != "" {
+		owner := ex.Owner
+		if owner == "" {
+			owner = "(none)"
+		}
+		fmt.Fprintf(b, "\nowner: %s (%s)\n", owner, ex.OwnerFinding)
+	}
+	if len(ex.Owns) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nowns %d non-human identities:\n", len(ex.Owns))
+	for _, oi := range ex.Owns {
+		fmt.Fprintf(b, "  %s (kind %s): %d roles, %d unexplained: %s\n", oi.IdentityID, oi.Kind,
+			len(oi.Roles), oi.Unexplained, strings.Join(oi.Roles, " "))
+	}
+	fmt.Fprintf(b, "privilege through owned non-human identities, not held directly: %d roles: %s\n",
+		len(ex.ThroughOwned), strings.Join(ex.ThroughOwned, " "))
+}

@@ -1,0 +1,156 @@
+package report
+
+import (
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// initUsage finds the systems that have usage data (docs/excess-privilege.md): a system
+// has it when one of its direct pairs has a last_used date. Pairs of the other systems
+// are of unknown usage.
+func (w *pairWalker) initUsage() {
+	u := w.snap.Universe
+	if u == nil || u.LastUsed == nil || w.eff == nil || w.eff.Usage == nil {
+		return
+	}
+	known := make([]bool, len(w.systemNames)+1)
+	for i := range w.snap.IdentityIDs {
+		for k := w.snap.IdentOff[i]; k < w.snap.IdentOff[i+1]; k++ {
+			if u.LastUsed[k] != usage.Never {
+				known[w.directView(i, k).system+1] = true
+			}
+		}
+	}
+	w.known = known
+}
+
+// usageOf returns the usage state of the direct pair at CSR position k, in system sys.
+func (w *pairWalker) usageOf(k int64, sys int32) usage.State {
+	if w.known == nil {
+		return usage.Unknown
+	}
+	return w.eff.Usage.Of(w.snap.Universe.LastUsed[k], w.known[sys+1])
+}
+
+// withUsage adds the usage state to a row of assignments.parquet (none for orphans).
+func withUsage(r effectiveRow, v *pairView) effectiveUsageRow {
+	row := effectiveUsageRow{
+		IdentityID: r.IdentityID, RoleID: r.RoleID, Kind: r.Kind, Status: r.Status, RuleID: r.RuleID,
+		System: r.System, AccountID: r.AccountID, Inherited: r.Inherited, Via: r.Via,
+		Redundant: r.Redundant, Hidden: r.Hidden,
+	}
+	if v != nil {
+		row.Usage = v.usage.String()
+	}
+	return row
+}
+
+// usageSummary is summary.json's "usage" object, present for data with a last_used
+// column: the effective pairs of known identities by usage state, overall, by kind and
+// by system (pairs without one under "(no system)").
+type usageSummary struct {
+	AsOf       string `json:"as_of"`
+	UnusedDays int    `json:"unused_days"`
+	usage.Counts
+	ByKind   map[string]*usage.Counts `json:"by_kind"`
+	BySystem map[string]*usage.Counts `json:"by_system"`
+}
+
+// usageSummaryOf counts the effective pairs by usage state; nil without usage data.
+func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *usageSummary {
+	if eff == nil || eff.Usage == nil || snap.Universe == nil || snap.Universe.LastUsed == nil {
+		return nil
+	}
+	us := &usageSummary{
+		AsOf: usage.Format(eff.Usage.AsOf), UnusedDays: eff.Usage.UnusedDays,
+		ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{},
+	}
+	count := func(m map[string]*usage.Counts, key string, s usage.State) {
+		c := m[key]
+		if c == nil {
+			c = &usage.Counts{}
+			m[key] = c
+		}
+		c.Add(s)
+	}
+	w := newPairWalker(snap, cls, eff)
+	for i := range snap.IdentityIDs {
+		kind := snap.Kind(i)
+		w.each(i, func(v *pairView) {
+			us.Add(v.usage)
+			count(us.ByKind, kind, v.usage)
+			sys := noSystem
+			if v.system >= 0 {
+				sys = w.systemNames[v.system]
+			}
+			count(us.BySystem, sys, v.usage)
+		})
+	}
+	return us
+}
+
+// DefaultAsOf returns the default --as-of: the newest last_used of the data, or
+// usage.Never and false when it has none (every pair's usage is then unknown).
+func DefaultAsOf(snap *columnar.Snapshot) (int64, bool) {
+	if snap.Universe == nil {
+		return usage.Never, false
+	}
+	newest := usage.Never
+	for _, t := range snap.Universe.LastUsed {
+		newest = max(newest, t)
+	}
+	return newest, newest != usage.Never
+}
+
+// UsageCounts counts the effective pairs of known identities by usage state (all
+// unknown without usage data).
+func UsageCounts(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) usage.Counts {
+	if us := usageSummaryOf(snap, cls, eff); us != nil {
+		return us.Counts
+	}
+	return usage.Counts{}
+}
+
+// overBroadPct is the unused share above which a rule is over-broad: it grants mostly
+// access that is not used.
+const overBroadPct = 50
+
+// ruleUsageRecord is a rules.json record, for data with usage, with the usage states of
+// the effective pairs the rule explains (docs/excess-privilege.md#rule-usage).
+type ruleUsageRecord struct {
+	ruleRecord
+	Usage usage.Counts `json:"usage"`
+	// UnusedPct is 100*unused/(used+unused); null when no pair it explains has known usage.
+	UnusedPct *float64 `json:"unused_pct"`
+	OverBroad bool     `json:"over_broad"`
+}
+
+// ruleUsage counts, per rule, the effective pairs it explains by usage state; nil without
+// usage data.
+func ruleUsage(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective) []usage.Counts {
+	if eff == nil || eff.Usage == nil || snap.Universe == nil || snap.Universe.LastUsed == nil {
+		return nil
+	}
+	counts := make([]usage.Counts, len(m.Rules))
+	w := newPairWalker(snap, cls, eff)
+	for i := range snap.IdentityIDs {
+		w.each(i, func(v *pairView) {
+			if v.rule >= 0 && int(v.rule) < len(counts) {
+				counts[v.rule].Add(v.usage)
+			}
+		})
+	}
+	return counts
+}
+
+// withRuleUsage makes the rules.json record of a rule whose explained pairs count c.
+func withRuleUsage(rec ruleRecord, c usage.Counts) ruleUsageRecord {
+	r := ruleUsageRecord{ruleRecord: rec, Usage: c}
+	if known := c.Used + c.Unused; known > 0 {
+		pct := round4(100 * float64(c.Unused) / float64(known))
+		r.UnusedPct = &pct
+		r.OverBroad = pct > overBroadPct
+	}
+	return r
+}

@@ -1,0 +1,239 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// TestExcessWorked runs the worked examples of excess privilege
+// (docs/excess-privilege.md) in testdata/excess through the real loader. Commands:
+//
+//	load
+//	identities.csv:        (then the file's lines; any input file of the data directory)
+//	identity_id,kind
+//	...
+//	----
+//	the newest last_used, or the user error
+//
+//	mine [as-of=DATE] [days=N]
+//	<mining.xml content>
+//	----
+//	every effective pair: IDENTITY ROLE STATUS SYSTEM USAGE [inherited], summary.json's
+//	usage object, then each rule with the usage of the pairs it explains (rules.json)
+//
+//	excess
+//	----
+//	excess.csv of the last mine
+//
+//	ownership [explain=ID,ID...]
+//	----
+//	summary.json's nhi_ownership, ownership.csv, then `rolemine explain`'s ownership
+//	lines for each ID (after the last mine)
+func TestExcessWorked(t *testing.T) {
+	datadriven.Walk(t, "testdata/excess", func(t *testing.T, path string) {
+		var snap *columnar.Snapshot
+		var last *excessRun
+		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
+			switch td.Cmd {
+			case "excess":
+				if last == nil {
+					td.Fatalf(t, "excess before mine")
+				}
+				var b strings.Builder
+				if err := WriteExcessCSV(context.Background(), &b, last.snap, last.cls, last.info); err != nil {
+					td.Fatalf(t, "%v", err)
+				}
+				return b.String()
+			case "ownership":
+				if last == nil {
+					td.Fatalf(t, "ownership before mine")
+				}
+				return ownershipCase(t, td, last)
+			case "load":
+				dir := t.TempDir()
+				writeCaseFiles(t, dir, td.Input)
+				s, err := columnar.Load(context.Background(), dir, columnar.LoadOptions{})
+				if err != nil {
+					snap = nil
+					return fmt.Sprintf("user error: %v\n%v\n", uerr.Is(err), strings.ReplaceAll(err.Error(), dir, "DIR"))
+				}
+				snap = s
+				if newest, ok := DefaultAsOf(s); ok {
+					return "newest last_used: " + usage.Format(newest) + "\n"
+				}
+				return "no last_used date\n"
+			case "mine":
+				if snap == nil {
+					td.Fatalf(t, "mine before a successful load")
+				}
+				var out string
+				last, out = mineExcess(t, td, snap)
+				return out
+			default:
+				td.Fatalf(t, "unknown command %q", td.Cmd)
+				return ""
+			}
+		})
+	})
+}
+
+// excessRun is what a case's mine command produced.
+type excessRun struct {
+	snap *columnar.Snapshot
+	m    *mining.Model
+	cls  *mining.Classification
+	info *Effective
+}
+
+// ownershipCase prints the ownership outputs of the last mine.
+func ownershipCase(t *testing.T, td *datadriven.TestData, r *excessRun) string {
+	var b strings.Builder
+	js, err := json.Marshal(ownershipSummaryOf(r.snap))
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	b.Write(js)
+	b.WriteString("\n")
+	if err := WriteOwnershipCSV(context.Background(), &b, r.snap, r.cls, r.info); err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	mf, err := NewModel(r.snap, r.m, r.cls, RunInfo{Version: "test", Effective: r.info})
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	bound, err := Bind(r.snap, mf)
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	for _, a := range td.CmdArgs {
+		if a.Key != "explain" {
+			continue
+		}
+		for _, id := range a.Vals {
+			ex, err := bound.Explain(id)
+			if err != nil {
+				td.Fatalf(t, "%v", err)
+			}
+			fmt.Fprintf(&b, "explain %s:", id)
+			var sb strings.Builder
+			ex.writeOwnership(&sb)
+			if sb.Len() == 0 {
+				b.WriteString(" (nothing on ownership)\n")
+			}
+			// Blank lines (between explain's sections) would end the case's expected output.
+			b.WriteString(strings.ReplaceAll(sb.String(), "\n\n", "\n"))
+		}
+	}
+	return b.String()
+}
+
+// mineExcess mines snap with the case's configuration and usage parameters and prints
+// each effective pair with its usage, then the usage summary.
+func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) (*excessRun, string) {
+	ctx := context.Background()
+	p := &usage.Params{UnusedDays: usage.DefaultUnusedDays}
+	p.AsOf, _ = DefaultAsOf(snap)
+	for _, a := range td.CmdArgs {
+		switch a.Key {
+		case "as-of":
+			v, err := usage.Parse(a.Vals[0])
+			if err != nil {
+				td.Fatalf(t, "%v", err)
+			}
+			p.AsOf = v
+		case "days":
+			if _, err := fmt.Sscan(a.Vals[0], &p.UnusedDays); err != nil {
+				td.Fatalf(t, "%v", err)
+			}
+		}
+	}
+	cfg, err := mining.ParseConfig("mining.xml", []byte(td.Input+"\n"))
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	eff, err := mining.EffectiveOf(ctx, snap)
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1, Effective: eff})
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	cls := mining.Classify(snap, m)
+	info := &Effective{Eff: eff, Usage: p}
+	if eff != nil {
+		if info.Class, err = mining.ClassifyEffective(ctx, snap, m, cls, eff); err != nil {
+			td.Fatalf(t, "%v", err)
+		}
+	}
+	var b strings.Builder
+	w := newPairWalker(snap, cls, info)
+	for i := range snap.IdentityIDs {
+		w.each(i, func(v *pairView) {
+			status, sys := "unexplained", noSystem
+			if v.rule >= 0 {
+				status = "explained"
+			}
+			if v.system >= 0 {
+				sys = w.systemNames[v.system]
+			}
+			fmt.Fprintf(&b, "%s %s %s %s %s", snap.IdentityIDs[i], snap.Roles.IDs[v.role], status, sys, v.usage)
+			if v.inherited {
+				b.WriteString(" inherited")
+			}
+			b.WriteString("\n")
+		})
+	}
+	js, err := json.Marshal(usageSummaryOf(snap, cls, info))
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	b.Write(js)
+	b.WriteString("\n")
+	if ru := ruleUsage(snap, m, cls, info); ru != nil {
+		for k := range m.Rules {
+			r := withRuleUsage(newRuleRecord(snap, &m.Rules[k], nil), ru[k])
+			pct := "null"
+			if r.UnusedPct != nil {
+				pct = fmt.Sprint(*r.UnusedPct)
+			}
+			fmt.Fprintf(&b, "rule %s %s %s: used=%d unused=%d unknown=%d unused_pct=%s over_broad=%v\n", r.RuleID, r.RoleID,
+				criterionString(&r.ruleRecord), r.Usage.Used, r.Usage.Unused, r.Usage.Unknown, pct, r.OverBroad)
+		}
+	}
+	return &excessRun{snap: snap, m: m, cls: cls, info: info}, b.String()
+}
+
+// writeCaseFiles writes the `NAME.csv:` sections of input into dir.
+func writeCaseFiles(t *testing.T, dir, input string) {
+	var name string
+	files := map[string]*strings.Builder{}
+	for _, line := range strings.Split(input, "\n") {
+		if n, ok := strings.CutSuffix(strings.TrimSpace(line), ".csv:"); ok && !strings.Contains(n, ",") {
+			name = n + ".csv"
+			files[name] = &strings.Builder{}
+			continue
+		}
+		if name == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		files[name].WriteString(line + "\n")
+	}
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(body.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
