@@ -168,6 +168,37 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 		s.Shards = append(s.Shards, rec)
 	}
 
+	s.countAssignments(snap, cls)
+	s.countModel(snap, m)
+	if snap.Universe != nil && info.Effective != nil {
+		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
+		s.Usage = usageSummaryOf(snap, cls, info.Effective)
+		s.NHIOwnership = ownershipSummaryOf(snap)
+	}
+	return s
+}
+
+// countOrphanIdentities counts distinct identity ids among orphans (sorted by identity).
+func countOrphanIdentities(orphans []columnar.Orphan) int64 {
+	var n int64
+	for k := range orphans {
+		if k == 0 || orphans[k].IdentityID != orphans[k-1].IdentityID {
+			n++
+		}
+	}
+	return n
+}
+
+// writeSummaryJSON writes summary.json.
+func writeSummaryJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(newSummary(snap, m, cls, info))
+}
+
+// countAssignments fills the identity and assignment counts, by kind.
+func (s *summary) countAssignments(snap *columnar.Snapshot, cls *mining.Classification) {
 	// Identities and their assignments, by kind.
 	kd := &snap.Dims[snap.KindDim]
 	byKind := make([]kindAssignments, len(kd.Values))
@@ -210,7 +241,10 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 	a.ExplainedPct = pct(a.Explained, a.Known)
 	a.UnexplainedPct = pct(a.Unexplained, a.Known)
 	a.PctDenominator = "known (explained + unexplained; orphans excluded)"
+}
 
+// countModel fills the role, rule and mining-rule counts of the model.
+func (s *summary) countModel(snap *columnar.Snapshot, m *mining.Model) {
 	// Roles.
 	r := &s.Roles
 	r.Total = int64(snap.NumRoles())
@@ -274,29 +308,4 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 		}
 		s.MiningRules = append(s.MiningRules, ms)
 	}
-	if snap.Universe != nil && info.Effective != nil {
-		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
-		s.Usage = usageSummaryOf(snap, cls, info.Effective)
-		s.NHIOwnership = ownershipSummaryOf(snap)
-	}
-	return s
-}
-
-// countOrphanIdentities counts distinct identity ids among orphans (sorted by identity).
-func countOrphanIdentities(orphans []columnar.Orphan) int64 {
-	var n int64
-	for k := range orphans {
-		if k == 0 || orphans[k].IdentityID != orphans[k-1].IdentityID {
-			n++
-		}
-	}
-	return n
-}
-
-// writeSummaryJSON writes summary.json.
-func writeSummaryJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(newSummary(snap, m, cls, info))
 }
