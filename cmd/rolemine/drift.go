@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
+	lastused "github.com/rolemine/rolemine/internal/usage"
 )
 
 // cmdDrift runs `rolemine drift`: the model in --model held against the snapshot in
@@ -26,12 +28,17 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs.StringVar(&o.ConfigPath, "config", "", "mining configuration the model was mined with, for the bounds (default: the one named in the model's summary.json, or the implicit rule)")
 	fs.IntVar(&o.Workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	fs.StringVar(&truthDir, "truth", "", "score the plan against truth/changes of `rolemine gen --evolve` (the new snapshot's truth/ folder)")
+	uf := registerUsageFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return uerr.New("drift: --model, --data and --out are required")
 	}
+	if err := uf.check("drift"); err != nil {
+		return err
+	}
+	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
 	if err := checkDriftDirs(&o); err != nil {
 		return err
 	}
@@ -49,8 +56,10 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	for _, t := range drift.ActionTypes {
 		fmt.Fprintf(stdout, "  %-17s %d\n", t, s.Actions[t].Total)
 	}
-	if ac := s.Actions[drift.ActionRemoveRedundant]; ac != nil {
-		fmt.Fprintf(stdout, "  %-17s %d\n", drift.ActionRemoveRedundant, ac.Total)
+	for _, t := range []string{drift.ActionRemoveRedundant, drift.ActionRevokeUnused, drift.ActionReassignOwner} {
+		if ac := s.Actions[t]; ac != nil {
+			fmt.Fprintf(stdout, "  %-17s %d\n", t, ac.Total)
+		}
 	}
 	a := &s.Assignments
 	fmt.Fprintf(stdout, "  assignments: %d, %d explained (no action %.2f%%), %d unexplained, %d orphan\n", a.Total, a.Explained, a.NoActionPct, a.Unexplained, a.Orphans)

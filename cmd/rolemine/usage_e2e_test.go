@@ -124,6 +124,14 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			}
 		})
 	}
+	t.Run("drift --as-of", func(t *testing.T) {
+		tmp := t.TempDir()
+		_, stderr, code := runBin(t, "drift", "--model", filepath.Join(tmp, "m"), "--data", filepath.Join(tmp, "d"),
+			"--out", filepath.Join(tmp, "o"), "--as-of", "2026-06")
+		if code != 2 || !strings.Contains(stderr, `drift: --as-of: "2026-06" is not an RFC 3339 date`) {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
 }
 
 // TestOwnershipEndToEnd: with an owner_id column, `rolemine mine` counts the ownership

@@ -22,6 +22,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Action types of remediation.csv.
@@ -73,6 +74,8 @@ type Options struct {
 	BoundsSource string
 	Workers      int
 	Logger       *slog.Logger
+	// Usage judges unused access (revoke-unused); nil: no such actions.
+	Usage *usage.Params
 }
 
 // Result is the model held against a new snapshot.
@@ -203,6 +206,8 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 		})
 	}
 	res.Actions = append(res.Actions, eff.redundantActions(next)...)
+	res.Actions = append(res.Actions, unusedActions(next, opts.Usage)...)
+	res.Actions = append(res.Actions, ownerActions(next, base)...)
 	res.Actions = append(res.Actions, orphanActions(next, base)...)
 
 	total := &counters{

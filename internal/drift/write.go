@@ -19,6 +19,7 @@ import (
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/safecsv"
 	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Output file names.
@@ -94,6 +95,9 @@ type RunOptions struct {
 	ConfigPath string
 	Workers    int
 	Logger     *slog.Logger
+	// Usage returns the usage parameters for the new snapshot (nil: no revoke-unused
+	// actions); nil means none.
+	Usage func(*columnar.Snapshot) (*usage.Params, error)
 }
 
 // Run loads the model and the snapshots, holds the model against the new snapshot and
@@ -136,7 +140,13 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 			base.PreviousAssignments = p
 		}
 	}
-	res, err := Compute(ctx, model, next, base, Options{Config: cfg, BoundsSource: source, Workers: o.Workers, Logger: o.Logger})
+	opts := Options{Config: cfg, BoundsSource: source, Workers: o.Workers, Logger: o.Logger}
+	if o.Usage != nil {
+		if opts.Usage, err = o.Usage(next); err != nil {
+			return nil, err
+		}
+	}
+	res, err := Compute(ctx, model, next, base, opts)
 	if err != nil {
 		return nil, err
 	}

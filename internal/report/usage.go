@@ -154,3 +154,17 @@ func withRuleUsage(rec ruleRecord, c usage.Counts) ruleUsageRecord {
 	}
 	return r
 }
+
+// DirectUsage returns the usage state of every direct pair of snap under p, aligned with
+// snap.IdentIdx (all unknown without usage data).
+func DirectUsage(snap *columnar.Snapshot, p *usage.Params) []usage.State {
+	states := make([]usage.State, len(snap.IdentIdx))
+	cls := &mining.Classification{RuleOf: make([]int32, len(snap.IdentIdx))}
+	w := newPairWalker(snap, cls, &Effective{Usage: p})
+	for i := range snap.IdentityIDs {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			states[k] = w.directView(i, k).usage
+		}
+	}
+	return states
+}

@@ -1,0 +1,73 @@
+package drift
+
+import (
+	"fmt"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// Remediation actions of excess privilege (docs/excess-privilege.md#drift).
+const (
+	// ActionReassignOwner: a non-human identity whose owner_id names no identity of the
+	// new snapshot (its owner left, or was never known). It names no role.
+	ActionReassignOwner = "reassign-owner"
+	// ActionRevokeUnused: a direct grant unused past the threshold (never used, or last
+	// used more than --unused-days before --as-of), in a system with usage data.
+	ActionRevokeUnused = "revoke-unused"
+)
+
+// ownerActions lists a reassign-owner action for every non-human identity of next whose
+// owner is not in next; with the previous snapshot, it says whether the owner left
+// since then.
+func ownerActions(next *columnar.Snapshot, base Baseline) []Action {
+	u := next.Universe
+	if u == nil || u.Owners == nil {
+		return nil
+	}
+	idx := identityIndex(next)
+	var prevIdx map[string]int32
+	if base.Previous != nil {
+		prevIdx = identityIndex(base.Previous)
+	}
+	var out []Action
+	for i, owner := range u.Owners {
+		if owner == "" || next.Kind(i) == columnar.HumanKind {
+			continue
+		}
+		if _, ok := idx[owner]; ok {
+			continue
+		}
+		change := fmt.Sprintf("owner %s is not in identities", owner)
+		if _, was := prevIdx[owner]; was {
+			change = fmt.Sprintf("owner %s left since the previous snapshot", owner)
+		}
+		out = append(out, Action{Type: ActionReassignOwner, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i), Change: change})
+	}
+	return out
+}
+
+// unusedActions lists a revoke-unused action for every direct grant of next whose usage
+// is unused under p (nil: none), saying when it was last used.
+func unusedActions(next *columnar.Snapshot, p *usage.Params) []Action {
+	if p == nil || next.Universe == nil || next.Universe.LastUsed == nil {
+		return nil
+	}
+	states := report.DirectUsage(next, p)
+	var out []Action
+	for i := range next.IdentityIDs {
+		for k := next.IdentOff[i]; k < next.IdentOff[i+1]; k++ {
+			if states[k] != usage.Unused {
+				continue
+			}
+			change := "never used"
+			if t := next.Universe.LastUsed[k]; t != usage.Never {
+				change = fmt.Sprintf("last used %s, %d days before %s", usage.Format(t), (p.AsOf-t)/86400, usage.Format(p.AsOf))
+			}
+			out = append(out, Action{Type: ActionRevokeUnused, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
+				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change})
+		}
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package drift
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// TestExcessActions: reassign-owner and revoke-unused (docs/excess-privilege.md#drift),
+// worked by hand.
+//
+// Between the snapshots the human h2 leaves. s2 (owned by h2) gets reassign-owner, saying
+// h2 left; s3's owner x9 was never an identity: reassign-owner saying so; s1 (owned by
+// h1, still here) and s4 (no owner: an ownership finding, not a reassignment) get none.
+// Usage of the new snapshot, as of its newest date 2026-06-30 with 90 days: s1's DB is
+// used that day; s2's DB was never used; h1's DB was last used 2026-01-01, 180 days
+// before (31+28+31+30+31 days to 1 June, then 29): both revoke-unused. MAIL has no date
+// at all (its system is the role's application, EXCH): unknown, no action.
+func TestExcessActions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(sub string, files map[string]string) string {
+		d := filepath.Join(dir, sub)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for n, body := range files {
+			if err := os.WriteFile(filepath.Join(d, n), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	roles := "role_id,application\nDB,SQL\nMAIL,EXCH\n"
+	old := write("old", map[string]string{"roles.csv": roles,
+		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\nh2,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
+		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-03-01\ns2,DB,\nh1,MAIL,\nh2,MAIL,\n"})
+	next := write("new", map[string]string{"roles.csv": roles,
+		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
+		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-06-30\ns2,DB,\nh1,MAIL,\n"})
+	ctx := context.Background()
+	snap, err := columnar.Load(ctx, old, columnar.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model")
+	info := report.RunInfo{Version: "test", Backend: "cpu", Workers: 1, Config: "implicit", Started: time.Unix(0, 0).UTC()}
+	if err := report.WriteModel(ctx, model, snap, m, mining.Classify(snap, m), info); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
+		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
+			asOf, _ := report.DefaultAsOf(s)
+			return &usage.Params{AsOf: asOf, UnusedDays: 90}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Actions {
+		if a.Type == ActionReassignOwner || a.Type == ActionRevokeUnused {
+			got = append(got, fmt.Sprintf("%s %s %s %s | %s", a.Type, a.IdentityID, a.Kind, a.RoleID, a.Change))
+		}
+	}
+	want := []string{
+		"revoke-unused h1 human DB | last used 2026-01-01, 180 days before 2026-06-30",
+		"revoke-unused s2 service_account DB | never used",
+		"reassign-owner s2 service_account  | owner h2 left since the previous snapshot",
+		"reassign-owner s3 service_account  | owner x9 is not in identities",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("actions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if c := res.Summary.Actions[ActionRevokeUnused]; c == nil || c.Total != 2 {
+		t.Errorf("summary revoke-unused %+v, want 2", c)
+	}
+	if c := res.Summary.Actions[ActionReassignOwner]; c == nil || c.Total != 2 {
+		t.Errorf("summary reassign-owner %+v, want 2", c)
+	}
+}
