@@ -182,8 +182,8 @@ func TestEffectiveEndToEnd(t *testing.T) {
 // TestUniverseQuality generates a tier-S universe, mines it with the example configuration
 // and checks the planted truth is recovered: hidden inherited access found with recall
 // >= 0.98 and precision >= 0.95, the planted nesting named in via, uncorrelated accounts
-// and their orphan access counted exactly per system, no rule on project roles, and the
-// same files for the same seed.
+// and their orphan access counted exactly per system, the planted ownership findings
+// counted exactly, no rule on project roles, and the same files for the same seed.
 func TestUniverseQuality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and mines tier S")
@@ -236,6 +236,16 @@ func TestUniverseQuality(t *testing.T) {
 	}
 	if n != 4 {
 		t.Errorf("%d systems scored, want 4:\n%s", n, stdout)
+	}
+	// Ownership findings (docs/excess-privilege.md#ownership) equal the planted ones.
+	line = lineWith(stdout, "ownership of ")
+	var nhi, p1, f1, p2, f2, p3, f3, p4, f4 int
+	if _, err := fmt.Sscanf(line, "ownership of %d non-human identities (planted/found): no owner %d/%d, owner unknown %d/%d, owner not human %d/%d, owned by a human %d/%d",
+		&nhi, &p1, &f1, &p2, &f2, &p3, &f3, &p4, &f4); err != nil {
+		t.Fatalf("cannot read %q: %v\n%s", line, err, stdout)
+	}
+	if p1 == 0 || p2 == 0 || p3 == 0 || p1 != f1 || p2 != f2 || p3 != f3 || p4 != f4 || p1+p2+p3+p4 != nhi {
+		t.Errorf("ownership: %s", line)
 	}
 }
 

@@ -377,6 +377,11 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 		if err != nil {
 			return err
 		}
+		if o := report.NHIOwnership(in.snap); o != nil && ut.Owners != nil {
+			uq.PlantedOwners = ut.Owners
+			uq.LoadedOwners = &truth.Owners{NonHuman: o.NonHuman, OwnedByHuman: o.OwnedByHuman, NoOwner: o.NoOwner,
+				OwnerUnknown: o.OwnerUnknown, OwnerNotHuman: o.OwnerNotHuman}
+		}
 		fmt.Fprint(stdout, uq.String())
 	}
 	return nil

@@ -212,3 +212,10 @@ func (ex *Explanation) writeOwnership(b *strings.Builder) {
 	fmt.Fprintf(b, "privilege through owned non-human identities, not held directly: %d roles: %s\n",
 		len(ex.ThroughOwned), strings.Join(ex.ThroughOwned, " "))
 }
+
+// OwnershipCounts is summary.json's nhi_ownership.
+type OwnershipCounts = ownershipSummary
+
+// NHIOwnership counts the non-human identities by ownership finding; nil without an
+// owner_id column.
+func NHIOwnership(snap *columnar.Snapshot) *OwnershipCounts { return ownershipSummaryOf(snap) }

@@ -43,14 +43,16 @@ type UniverseStats struct {
 
 // universe is the data set being rewritten: the flat snapshot plus new roles and pairs.
 type universe struct {
-	snap  *columnar.Snapshot
-	tr    *truth.Truth
-	rng   *rand.Rand
-	roles []string           // role ids: the snapshot's, then new ones
-	index map[string]int32   // role id -> index in roles
-	held  []map[int32]bool   // identity -> directly held roles
-	noise map[[2]string]bool // (identity id, role id) of extra and stale noise
-	rules map[string][]truth.Rule
+	snap *columnar.Snapshot
+	tr   *truth.Truth
+	rng  *rand.Rand
+	// owners counts the planted ownership findings (writeIdentitiesOwned).
+	owners truth.Owners
+	roles  []string           // role ids: the snapshot's, then new ones
+	index  map[string]int32   // role id -> index in roles
+	held   []map[int32]bool   // identity -> directly held roles
+	noise  map[[2]string]bool // (identity id, role id) of extra and stale noise
+	rules  map[string][]truth.Rule
 	// grants are the planted role grants; hidden the planted hidden inherited pairs.
 	grants [][2]string
 	hidden []hiddenPair

@@ -95,7 +95,9 @@ func writeTable[T any, P interface {
 }
 
 // writeIdentitiesOwned rewrites identities with owner_id: a random human for each
-// non-human identity, 3% of them someone absent from identities (an owner who left).
+// non-human identity; instead, 3% of them name someone absent from identities (an owner
+// who left), 2% no one, and 1% the previous non-human identity. The counts go to the
+// truth (universe.owners).
 func (u *universe) writeIdentitiesOwned(dir, format string) error {
 	snap := u.snap
 	var humans []string
@@ -112,6 +114,7 @@ func (u *universe) writeIdentitiesOwned(dir, format string) error {
 		return snap.Dims[d].Values[snap.Dims[d].Codes[i]]
 	}
 	rows := make([]ownedIdentityRow, snap.NumIdentities())
+	prevNHI := "" // the previous non-human identity: the owner planted as not human
 	for i, id := range snap.IdentityIDs {
 		rows[i] = ownedIdentityRow{IdentityID: id, Kind: val("kind", i), Department: val("department", i),
 			Team: val("team", i), Title: val("title", i), Location: val("location", i),
@@ -120,9 +123,23 @@ func (u *universe) writeIdentitiesOwned(dir, format string) error {
 			OwnerTeam: val("owner_team", i)}
 		if snap.Kind(i) != columnar.HumanKind && len(humans) > 0 {
 			rows[i].OwnerID = humans[u.rng.IntN(len(humans))]
-			if u.rng.Float64() < 0.03 {
+			// One draw decides the findings (docs/excess-privilege.md#ownership), so the
+			// random stream is the same as before they were planted.
+			switch f := u.rng.Float64(); {
+			case f < 0.03:
 				rows[i].OwnerID = fmt.Sprintf("departed-%05d", i)
+				u.owners.OwnerUnknown++
+			case f < 0.05:
+				rows[i].OwnerID = ""
+				u.owners.NoOwner++
+			case f < 0.06 && prevNHI != "":
+				rows[i].OwnerID = prevNHI
+				u.owners.OwnerNotHuman++
+			default:
+				u.owners.OwnedByHuman++
 			}
+			u.owners.NonHuman++
+			prevNHI = id
 		}
 	}
 	return writeTable[ownedIdentityRow](dir, "identities", format, append(slices.Clone(identityHeader), "owner_id"), rows)
@@ -226,6 +243,8 @@ type universeTruth struct {
 	HiddenInherited int64                   `json:"hidden_inherited"`
 	Redundant       int64                   `json:"redundant_direct_grants"`
 	InheritedOnly   int64                   `json:"moved_to_groups"`
+	// Owners counts the planted ownership findings of the non-human identities.
+	Owners truth.Owners `json:"owners"`
 }
 
 // writeUniverseTruth appends the new roles to truth/rules.json and writes universe.json
@@ -241,7 +260,7 @@ func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*syste
 		return err
 	}
 	ut := universeTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
-		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited}
+		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: u.owners}
 	if err := atomicFile(filepath.Join(truthDir, "universe.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")

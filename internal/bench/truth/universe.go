@@ -21,8 +21,21 @@ import (
 // --universe`): truth/universe.json and truth/hidden.csv.
 type Universe struct {
 	Systems map[string]SystemTruth `json:"systems"`
+	// Owners are the planted ownership findings (docs/excess-privilege.md#ownership); nil
+	// in truth written before they were planted.
+	Owners *Owners `json:"owners"`
 	// Hidden are the planted hidden inherited pairs with the chain that hands them out.
 	Hidden []HiddenPair `json:"-"`
+}
+
+// Owners counts the non-human identities by ownership finding, as summary.json's
+// nhi_ownership does.
+type Owners struct {
+	NonHuman      int64 `json:"non_human"`
+	OwnedByHuman  int64 `json:"owned_by_human"`
+	NoOwner       int64 `json:"no_owner"`
+	OwnerUnknown  int64 `json:"owner_unknown"`
+	OwnerNotHuman int64 `json:"owner_not_human"`
 }
 
 // SystemTruth is one system's planted accounts.
@@ -79,6 +92,9 @@ type UniverseQuality struct {
 	Recall, Precision                                    float64
 	// Systems compares uncorrelated accounts and their orphan access per system.
 	Systems []SystemScore
+	// PlantedOwners and LoadedOwners compare the ownership findings (nil planted: the
+	// truth has none).
+	PlantedOwners, LoadedOwners *Owners
 }
 
 // SystemScore is one system's planted and loaded uncorrelated accounts and orphan access.
@@ -96,6 +112,10 @@ func (q *UniverseQuality) String() string {
 	for _, s := range q.Systems {
 		fmt.Fprintf(&b, "system %-10s uncorrelated accounts %d planted, %d loaded; orphan access %d planted, %d loaded\n",
 			s.System, s.PlantedUncorrelated, s.Loaded, s.PlantedOrphans, s.LoadedOrphans)
+	}
+	if p, l := q.PlantedOwners, q.LoadedOwners; p != nil && l != nil {
+		fmt.Fprintf(&b, "ownership of %d non-human identities (planted/found): no owner %d/%d, owner unknown %d/%d, owner not human %d/%d, owned by a human %d/%d\n",
+			p.NonHuman, p.NoOwner, l.NoOwner, p.OwnerUnknown, l.OwnerUnknown, p.OwnerNotHuman, l.OwnerNotHuman, p.OwnedByHuman, l.OwnedByHuman)
 	}
 	return b.String()
 }
