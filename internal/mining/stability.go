@@ -40,21 +40,34 @@ type PreviousTerm struct{ Attribute, Value string }
 // stabilize returns res, or the role's previous rules measured on this snapshot when the
 // hysteresis keeps them.
 func (s *selector) stabilize(r int32, res roleResult) roleResult {
-	snap, sc, mr := s.snap, s.sc, s.sc.mr
-	roleID := snap.Roles.IDs[r]
+	crits, ok := s.previousCriteria(r, res)
+	if !ok {
+		return res
+	}
+	set, ok := s.measurePrevious(r, crits)
+	if !ok {
+		return res
+	}
+	return s.hysteresis(r, res, set)
+}
+
+// previousCriteria returns the role's previous rules of this mining rule's EntityType as
+// sorted criteria; false when there are none, one cannot be resolved any more (its bound
+// fails), or they are exactly res's rules (nothing to decide).
+func (s *selector) previousCriteria(r int32, res roleResult) ([]kernels.Criterion, bool) {
 	var crits []kernels.Criterion
-	for _, p := range s.prev.Rules[roleID] {
-		if p.EntityType != mr.EntityType {
+	for _, p := range s.prev.Rules[s.snap.Roles.IDs[r]] {
+		if p.EntityType != s.sc.mr.EntityType {
 			continue
 		}
 		c, ok := s.resolve(p.Terms)
 		if !ok {
-			return res // a term no longer exists or may not be used: the bound fails
+			return nil, false // a term no longer exists or may not be used: the bound fails
 		}
 		crits = append(crits, c)
 	}
 	if len(crits) == 0 {
-		return res
+		return nil, false
 	}
 	slices.SortFunc(crits, kernels.Criterion.Compare)
 	crits = slices.Compact(crits)
@@ -67,19 +80,37 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 			}
 		}
 		if same {
-			return res
+			return nil, false
 		}
 	}
-	// Measure the previous set: each rule's support and tp, the union's TP and FP.
+	return crits, true
+}
+
+// ruleStat is one previous rule's support and true positives on this snapshot.
+type ruleStat struct{ sup, tp int64 }
+
+// previousSet is the previous rule set measured on this snapshot: the rules that still
+// meet the per-rule bounds, their stats, and the union's holders, TP and FP.
+type previousSet struct {
+	crits      []kernels.Criterion
+	stats      []ruleStat
+	hn, tp, fp int64
+}
+
+// measurePrevious measures crits over the role's in-scope holders; false when the role
+// has no holder in scope, every rule fails a per-rule bound, or a rule adds no holder the
+// others miss.
+func (s *selector) measurePrevious(r int32, crits []kernels.Criterion) (previousSet, bool) {
+	sc := s.sc
 	s.hs = s.hs[:0]
-	for _, i := range snap.Holders(int(r)) {
+	for _, i := range s.snap.Holders(int(r)) {
 		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
 			s.hs = append(s.hs, i)
 		}
 	}
 	hn := int64(len(s.hs))
 	if hn == 0 {
-		return res
+		return previousSet{}, false
 	}
 	for h, i := range s.hs {
 		s.loc[i] = int32(h)
@@ -89,14 +120,50 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 			s.loc[i] = -1
 		}
 	}()
-	cover := make([]uint8, hn) // rules covering each holder (saturating)
-	type stat struct{ sup, tp int64 }
-	stats := make([]stat, len(crits))
+	cover, stats, fps := s.countPrevious(crits, hn)
+	// A previous rule that now fails a per-rule bound is dropped; the others may stay.
+	keep := crits[:0]
+	kstats := stats[:0]
+	for k := range crits {
+		st := stats[k]
+		if sc.mr.Bounds().RuleFails(st.tp, st.sup) != "" {
+			s.uncover(&crits[k], cover)
+			continue
+		}
+		keep = append(keep, crits[k])
+		kstats = append(kstats, st)
+	}
+	if len(keep) < len(crits) {
+		crits, stats = keep, kstats
+		if len(crits) == 0 {
+			return previousSet{}, false
+		}
+		fps = s.falsePositives(crits, fps[:0])
+	}
+	if !s.everyRuleAdds(crits, cover) {
+		return previousSet{}, false
+	}
+	var tp int64
+	for _, n := range cover {
+		if n > 0 {
+			tp++
+		}
+	}
+	slices.Sort(fps)
+	fp := int64(len(slices.Compact(fps)))
+	return previousSet{crits: crits, stats: stats, hn: hn, tp: tp, fp: fp}, true
+}
+
+// countPrevious counts each rule's support and tp over the holders placed in s.loc, how
+// many rules cover each holder (saturating), and the identities matched outside them.
+func (s *selector) countPrevious(crits []kernels.Criterion, hn int64) ([]uint8, []ruleStat, []int32) {
+	cover := make([]uint8, hn)
+	stats := make([]ruleStat, len(crits))
 	var fps []int32
 	for k := range crits {
 		c := &crits[k]
-		for _, i := range sc.ix.posting(sc.ix.rarest(c)) {
-			if !matchesCriterion(snap, c, int(i)) {
+		for _, i := range s.sc.ix.posting(s.sc.ix.rarest(c)) {
+			if !matchesCriterion(s.snap, c, int(i)) {
 				continue
 			}
 			stats[k].sup++
@@ -110,55 +177,38 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 			}
 		}
 	}
-	// A previous rule that now fails a per-rule bound is dropped; the others may stay.
-	keep := crits[:0]
-	kstats := stats[:0]
-	for k := range crits {
-		st := stats[k]
-		if mr.Bounds().RuleFails(st.tp, st.sup) != "" {
-			s.uncover(&crits[k], cover)
-			continue
-		}
-		keep = append(keep, crits[k])
-		kstats = append(kstats, st)
-	}
-	if len(keep) < len(crits) {
-		crits, stats = keep, kstats
-		if len(crits) == 0 {
-			return res
-		}
-		fps = s.falsePositives(crits, fps[:0])
-	}
-	// Every rule must add a holder the others miss (docs/semantics.md#stability-valid).
+	return cover, stats, fps
+}
+
+// everyRuleAdds reports whether every rule covers a holder no other rule covers
+// (docs/semantics.md#stability-valid).
+func (s *selector) everyRuleAdds(crits []kernels.Criterion, cover []uint8) bool {
 	for k := range crits {
 		c := &crits[k]
 		adds := false
-		for _, i := range sc.ix.posting(sc.ix.rarest(c)) {
-			if h := s.loc[i]; h >= 0 && cover[h] == 1 && matchesCriterion(snap, c, int(i)) {
+		for _, i := range s.sc.ix.posting(s.sc.ix.rarest(c)) {
+			if h := s.loc[i]; h >= 0 && cover[h] == 1 && matchesCriterion(s.snap, c, int(i)) {
 				adds = true
 				break
 			}
 		}
 		if !adds {
-			return res
+			return false
 		}
 	}
-	var tp int64
-	for _, n := range cover {
-		if n > 0 {
-			tp++
-		}
-	}
-	slices.Sort(fps)
-	fp := int64(len(slices.Compact(fps)))
-	bd := &bounds{n: sc.n, holders: hn, Bounds: mr.Bounds()}
-	if ok, _ := bd.valid(tp, fp); !ok {
+	return true
+}
+
+// hysteresis keeps the previous set when it is valid and the best alternative res is at
+// most Grace points more precise (docs/semantics.md#stability-grace; correct decisions
+// over the scope); otherwise it returns res.
+func (s *selector) hysteresis(r int32, res roleResult, set previousSet) roleResult {
+	sc, mr := s.sc, s.sc.mr
+	bd := &bounds{n: sc.n, holders: set.hn, Bounds: mr.Bounds()}
+	if ok, _ := bd.valid(set.tp, set.fp); !ok {
 		return res
 	}
-	// Hysteresis on the precision percentage (docs/semantics.md#stability-grace; correct
-	// decisions over the scope): the previous set stays unless the best alternative is more
-	// than G points more precise.
-	prevPrec := metrics.Of(sc.n, hn, tp, fp).Precision()
+	prevPrec := metrics.Of(sc.n, set.hn, set.tp, set.fp).Precision()
 	bestPrec := metrics.Pct(res.tp+res.tn, sc.n)
 	if res.tp == 0 && len(res.rules) == 0 {
 		bestPrec = prevPrec // no alternative at all
@@ -166,11 +216,12 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 	if bestPrec-prevPrec > s.prev.Grace {
 		return res
 	}
-	kept := roleResult{n: sc.n, tp: tp, fp: fp, fn: hn - tp, tn: sc.n - hn - fp,
+	kept := roleResult{n: sc.n, tp: set.tp, fp: set.fp, fn: set.hn - set.tp, tn: sc.n - set.hn - set.fp,
 		candidates: res.candidates, exact: res.exact}
-	for k, c := range crits {
+	roleID := s.snap.Roles.IDs[r]
+	for k, c := range set.crits {
 		kept.rules = append(kept.rules, Rule{
-			ID:         RuleID(snap, roleID, c),
+			ID:         RuleID(s.snap, roleID, c),
 			Role:       r,
 			Criterion:  c,
 			Type:       mr.RuleType,
@@ -178,9 +229,9 @@ func (s *selector) stabilize(r int32, res roleResult) roleResult {
 			EntityType: mr.EntityType,
 			MiningRule: mr.Index,
 			Priority:   mr.Priority,
-			Support:    stats[k].sup,
-			TP:         stats[k].tp,
-			FP:         stats[k].sup - stats[k].tp,
+			Support:    set.stats[k].sup,
+			TP:         set.stats[k].tp,
+			FP:         set.stats[k].sup - set.stats[k].tp,
 		})
 	}
 	return kept
