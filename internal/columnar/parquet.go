@@ -43,12 +43,40 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		return nil, fmt.Errorf("%s: cannot stat: %w", file, err)
 	}
 	size := st.Size()
+	pf, spec, rows, err := openParquetTable(file, f, size, spec)
+	if err != nil {
+		return nil, err
+	}
+	probs := newProblems(file)
+	t = &table{file: file, rows: int(rows)}
+	leaves, err := t.addParquetColumns(pf, spec, probs, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPageHeaders(f, size, pf, leaves); err != nil {
+		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
+	}
+	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols)
+	if err != nil {
+		return nil, err
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	if sumErr != nil {
+		return nil, sumErr
+	}
+	t.input = Input{Name: spec.name, Path: path, Bytes: size, SHA256: sum, Rows: rows}
+	return t, nil
+}
 
+// openParquetTable opens the Parquet file f, adapts spec to its columns, checks the
+// header and that the footer's row count agrees with the row groups.
+func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*parquet.File, *tableSpec, int64, error) {
 	pf, err := openParquet(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
+		return nil, nil, 0, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
 	}
-
 	fields := pf.Root().Columns()
 	names := make([]string, len(fields))
 	for i, c := range fields {
@@ -56,36 +84,40 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	}
 	spec = adaptSpec(spec, names)
 	if err := checkHeader(file, spec, names); err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-
 	rows := pf.NumRows()
 	var groupRows int64
 	for _, rg := range pf.RowGroups() {
 		groupRows += rg.NumRows()
 	}
 	if rows < 0 || groupRows != rows || rows > maxRows {
-		return nil, fmt.Errorf("%s: corrupt Parquet metadata: %d rows in the footer, %d in the row groups", file, rows, groupRows)
+		return nil, nil, 0, fmt.Errorf("%s: corrupt Parquet metadata: %d rows in the footer, %d in the row groups", file, rows, groupRows)
 	}
+	return pf, spec, rows, nil
+}
 
-	probs := newProblems(file)
-	t = &table{file: file, rows: int(rows)}
+// addParquetColumns adds to t a column for each field spec wants (multi-valued
+// attributes of identities decoded at once into t.lists) and returns the leaves whose
+// pages are still to decode, in t.cols order.
+func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *problems, size int64) ([]*parquet.Column, error) {
+	rows := int64(t.rows)
 	var leaves []*parquet.Column
-	for _, c := range fields {
+	for _, c := range pf.Root().Columns() {
 		mode, ok := spec.wants(c.Name())
 		if !ok {
 			continue
 		}
 		if leaf := listLeaf(c); leaf != nil && spec.name == "identities" && mode == modeValue && c.Name() != KindDimension {
 			// A multi-valued attribute (effective privilege): decoded on its own.
-			lc, err := readListColumn(file, c.Name(), leaf, rows)
+			lc, err := readListColumn(t.file, c.Name(), leaf, rows)
 			if err != nil {
 				return nil, err
 			}
 			t.lists = append(t.lists, lc)
 			continue
 		}
-		if err := checkParquetColumn(file, c); err != nil {
+		if err := checkParquetColumn(t.file, c); err != nil {
 			return nil, err
 		}
 		// The footer's row count sizes the code slices; bound it by the file size so that
@@ -93,17 +125,17 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		t.cols = append(t.cols, newColumn(c.Name(), mode, probs, int(min(rows, 16*size+1024))))
 		leaves = append(leaves, c)
 	}
-	if err := checkPageHeaders(f, size, pf, leaves); err != nil {
-		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
-	}
+	return leaves, nil
+}
 
+// decodeParquetColumns decodes leaves into cols, one goroutine per column (at most
+// GOMAXPROCS at a time), while another fingerprints the file. It returns the file's
+// SHA-256, the fingerprint's own error, and the first decoding error (or the context's).
+func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int64, pf *parquet.File,
+	leaves []*parquet.Column, cols []*column) (sum string, sumErr, err error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	// Fingerprint the file while its columns decode.
-	var sum string
-	var sumErr error
 	var hashWG sync.WaitGroup
 	hashWG.Go(func() {
 		h := sha256.New()
@@ -113,7 +145,6 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		}
 		sum = hex.EncodeToString(h.Sum(nil))
 	})
-
 	errs := make([]error, len(leaves))
 	jobs := make(chan int, len(leaves))
 	for i := range leaves {
@@ -124,7 +155,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	for range min(runtime.GOMAXPROCS(0), len(leaves)) {
 		wg.Go(func() {
 			for i := range jobs {
-				if err := decodeParquetColumn(ctx, pf, leaves[i], t.cols[i]); err != nil {
+				if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
 					errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
 					cancel()
 				}
@@ -134,22 +165,15 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	wg.Wait()
 	hashWG.Wait()
 	if err := parent.Err(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	for _, e := range errs {
 		// A failing column cancels its siblings: report the failure, not the cancellations.
 		if e != nil && !errors.Is(e, context.Canceled) {
-			return nil, e
+			return "", nil, e
 		}
 	}
-	if err := probs.err(); err != nil {
-		return nil, err
-	}
-	if sumErr != nil {
-		return nil, sumErr
-	}
-	t.input = Input{Name: spec.name, Path: path, Bytes: size, SHA256: sum, Rows: rows}
-	return t, nil
+	return sum, sumErr, nil
 }
 
 // maxRows bounds the rows of one file: codes and CSR offsets are int32 row indices.
