@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/discover"
-	"github.com/rolemine/rolemine/internal/report"
-	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/pipeline"
 )
 
 // cmdDiscover runs `rolemine discover`: bottom-up roles from access patterns
@@ -19,7 +16,7 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	fs := newFlags("discover", stderr)
 	var out string
 	var exclude multiFlag
-	o := discover.RunOptions{Logger: logger}
+	var o discover.RunOptions
 	fs.StringVar(&o.Data, "data", "", "data directory (identities, assignments, optionally roles); entitlements are its roles")
 	fs.StringVar(&o.UPA, "upa", "", `"user permission" pair file (HP Labs format), instead of --data`)
 	fs.StringVar(&out, "out", "", "output directory for discovered.json (replaced atomically)")
@@ -32,24 +29,6 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if out == "" || (o.Data == "") == (o.UPA == "") {
-		return uerr.New("discover: --out and exactly one of --data or --upa are required")
-	}
-	if err := checkOutDir("discover", "out", out, "data", o.Data); err != nil {
-		return err
-	}
 	o.ExcludeDimensions = exclude
-	res, err := discover.Run(ctx, o)
-	if err != nil {
-		return err
-	}
-	if res.Snap != nil {
-		res.Doc.DataFingerprint = report.DataFingerprint(res.Snap.Inputs)
-	}
-	if err := discover.Write(out, res.Doc); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	abs, _ := filepath.Abs(filepath.Join(out, discover.FileName))
-	res.Print(stdout, abs)
-	return nil
+	return pipeline.Discover(ctx, o, out, pipeline.Env{Stdout: stdout, Stderr: stderr, Logger: logger})
 }

@@ -14,11 +14,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rolemine/rolemine/internal/pipeline"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
-
-// version is reported in summary.json and by `rolemine version`.
-const version = "0.1.0"
 
 const usage = `rolemine: mine single role rules from identities, roles and assignments.
 
@@ -71,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "report":
 		err = cmdReport(ctx, args[1:], stdout, stderr, logger)
 	case "version":
-		fmt.Fprintln(stdout, "rolemine", version)
+		fmt.Fprintln(stdout, "rolemine", pipeline.Version)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -92,30 +90,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// newFlags returns a flag set that reports parse errors as user errors.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("rolemine "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
+// newFlags returns the flag set of `rolemine NAME`.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet { return pipeline.NewFlags(name, stderr) }
 
 // parseFlags parses args, turning flag errors into user errors and rejecting stray
-// positional arguments and flag values no command can use (checkFlagValues).
+// positional arguments and flag values no command can use (pipeline.CheckFlagValues).
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	return parse(fs, args, false)
+}
+
+// parseFlagsWithArgs is parseFlags for a command that takes positional arguments.
+func parseFlagsWithArgs(fs *flag.FlagSet, args []string) error {
+	return parse(fs, args, true)
+}
+
+func parse(fs *flag.FlagSet, args []string, positional bool) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return uerr.Wrap(err)
 	}
-	if fs.NArg() > 0 {
+	if !positional && fs.NArg() > 0 {
 		return uerr.New("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
-	return checkFlagValues(fs)
+	return pipeline.CheckFlagValues(fs)
 }
 
 // multiFlag collects a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+type multiFlag = pipeline.MultiFlag

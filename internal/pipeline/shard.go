@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,7 +34,7 @@ func resultArgs(fs *flag.FlagSet) []string {
 		if slices.Contains(runOnlyFlags, fl.Name) {
 			return
 		}
-		if m, ok := fl.Value.(*multiFlag); ok {
+		if m, ok := fl.Value.(*MultiFlag); ok {
 			for _, v := range *m {
 				args = append(args, "--"+fl.Name+"="+v)
 			}
@@ -48,11 +47,11 @@ func resultArgs(fs *flag.FlagSet) []string {
 
 // writeShard commits the partial model of spec's roles (shard.json) and the record of
 // the run (shard-run.json) into outDir.
-func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *mineFlags, in *prepared, model *mining.Model, spec shard.Spec, info report.RunInfo, stdout io.Writer) error {
+func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *MineFlags, in *prepared, model *mining.Model, spec shard.Spec, info report.RunInfo, stdout io.Writer) error {
 	t := time.Now()
 	fp := shard.Fingerprint{Data: report.DataFingerprint(in.snap.Inputs), Dimensions: shard.DimensionsFingerprint(in.snap),
 		Config: shard.Digest(in.cfgText), Previous: in.prevFP}
-	p := shard.NewPartial(in.snap, model, spec, fp, resultArgs(fs), version)
+	p := shard.NewPartial(in.snap, model, spec, fp, resultArgs(fs), Version)
 	in.phase("fingerprint", t)
 	run := shard.Run{Format: shard.RunFormat, Shard: spec, Backend: info.Backend, Workers: info.Workers}
 	for _, ph := range in.phases {
@@ -88,31 +87,25 @@ func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *mi
 	return nil
 }
 
-// cmdMerge joins the partial models of every shard of a run into the outputs a single
-// run writes (docs/scale-out.md).
-func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	mfs := newFlags("merge", stderr)
-	var out, data string
-	var workers int
-	mfs.StringVar(&out, "out", "", "output directory of the merged model (files are replaced atomically)")
-	mfs.StringVar(&data, "data", "", "data directory (default: the --data the shards were mined from)")
-	mfs.IntVar(&workers, "workers", 0, "parallel workers (default: number of CPUs)")
-	if err := mfs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return uerr.Wrap(err)
-	}
-	if err := checkFlagValues(mfs); err != nil {
-		return err
-	}
-	dirs := mfs.Args()
-	if out == "" || len(dirs) == 0 {
+// MergeOptions are the flags and arguments of `rolemine merge`.
+type MergeOptions struct {
+	// Out is the output directory of the merged model; Data, when set, replaces the data
+	// location the shards recorded; Workers is --workers (0: one per CPU).
+	Out, Data string
+	Workers   int
+	// Shards are the shard directories (or URLs), in any order.
+	Shards []string
+}
+
+// Merge joins the partial models of every shard of a run into the outputs a single run
+// writes (docs/scale-out.md).
+func Merge(ctx context.Context, o MergeOptions, env Env) error {
+	if o.Out == "" || len(o.Shards) == 0 {
 		return uerr.New("merge: --out and at least one shard directory are required (rolemine merge --out OUT SHARD_DIR...)")
 	}
 	st := &staging{}
 	defer st.cleanup()
-	parts, runs, err := readShards(ctx, st, out, dirs)
+	parts, runs, err := readShards(ctx, st, o.Out, o.Shards)
 	if err != nil {
 		return err
 	}
@@ -120,25 +113,11 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 		return err
 	}
 	first := parts[0]
-	if first.Partial.Version != version {
-		return uerr.New("merge: %s was mined by rolemine %s; this is rolemine %s", first.Name, first.Partial.Version, version)
-	}
-	fs, f := newMineFlags(io.Discard)
-	if err := fs.Parse(first.Partial.Args); err != nil {
-		return uerr.New("merge: %s: the recorded arguments of the shard: %v", first.Name, err)
-	}
-	f.out, f.workers = out, workers
-	if data != "" {
-		f.data = data
-	}
-	in, err := prepareConfig(ctx, "merge", fs, f, st)
+	f, in, err := prepareMerge(ctx, o, first, st)
 	if err != nil {
 		return err
 	}
-	if err := checkPrepared(in, f, first); err != nil {
-		return err
-	}
-	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine merge", Logger: logger})
+	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine merge", Logger: env.Logger})
 	if err != nil {
 		return err
 	}
@@ -146,11 +125,58 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
-	prog := newProgress(stderr)
+	prog := newProgress(env.Stderr)
 	defer prog.done()
-	if err := loadSnapshot(ctx, f, in, prog, logger); err != nil {
+	if err := loadSnapshot(ctx, f, in, prog, env.Logger); err != nil {
 		return err
 	}
+	if err := checkSnapshot(in, f, first); err != nil {
+		return err
+	}
+	t := time.Now()
+	model, err := shard.Assemble(in.snap, in.cfg, parts)
+	if err != nil {
+		return err
+	}
+	in.phase("merge", t)
+	info := report.RunInfo{Version: Version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
+	info.Backend = mergedBackend(runs)
+	model.Backend = info.Backend
+	if err := finishRun(ctx, outDir, f, in, model, info, env, prog); err != nil {
+		return err
+	}
+	return st.publish(ctx)
+}
+
+// prepareMerge parses the arguments the first shard recorded, with merge's own --out,
+// --workers and --data, and reads the configuration and previous model they name,
+// checked against the shards' fingerprints.
+func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *staging) (*MineFlags, *prepared, error) {
+	if first.Partial.Version != Version {
+		return nil, nil, uerr.New("merge: %s was mined by rolemine %s; this is rolemine %s", first.Name, first.Partial.Version, Version)
+	}
+	fs := NewFlags("mine", io.Discard)
+	f := NewMineFlags(fs)
+	if err := fs.Parse(first.Partial.Args); err != nil {
+		return nil, nil, uerr.New("merge: %s: the recorded arguments of the shard: %v", first.Name, err)
+	}
+	f.out, f.workers = o.Out, o.Workers
+	if o.Data != "" {
+		f.data = o.Data
+	}
+	in, err := prepareConfig(ctx, "merge", fs, f, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkPrepared(in, f, first); err != nil {
+		return nil, nil, err
+	}
+	return f, in, nil
+}
+
+// checkSnapshot compares the loaded data, and the attributes the plugins derived from it,
+// with the ones the shards were mined from.
+func checkSnapshot(in *prepared, f *MineFlags, first shard.Named) error {
 	if got := report.DataFingerprint(in.snap.Inputs); got != first.Partial.Fingerprint.Data {
 		return uerr.New("merge: the data at %s (fingerprint %.12s) is not the data the shards were mined from (%.12s)",
 			f.data, got, first.Partial.Fingerprint.Data)
@@ -159,24 +185,12 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 		return uerr.New("merge: the attributes derived from %s now (plugins, exclusions; fingerprint %.12s) are not the ones the shards mined (%.12s)",
 			f.data, got, first.Partial.Fingerprint.Dimensions)
 	}
-	t := time.Now()
-	model, err := shard.Assemble(in.snap, in.cfg, parts)
-	if err != nil {
-		return err
-	}
-	in.phase("merge", t)
-	info := report.RunInfo{Version: version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
-	info.Backend = mergedBackend(runs)
-	model.Backend = info.Backend
-	if err := finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger); err != nil {
-		return err
-	}
-	return st.publish(ctx)
+	return nil
 }
 
 // checkPrepared compares the configuration and previous model merge read with the ones
 // the shards were mined with.
-func checkPrepared(in *prepared, f *mineFlags, first shard.Named) error {
+func checkPrepared(in *prepared, f *MineFlags, first shard.Named) error {
 	fp := first.Partial.Fingerprint
 	if got := shard.Digest(in.cfgText); got != fp.Config {
 		name := f.config

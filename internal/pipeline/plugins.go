@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 
 // pluginFlags are the criterion-plugin flags of `rolemine mine`.
 type pluginFlags struct {
-	specs     multiFlag
+	specs     MultiFlag
 	memoryMiB int
 	timeout   time.Duration
 	fs        *flag.FlagSet

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -30,11 +30,11 @@ import (
 	lastused "github.com/rolemine/rolemine/internal/usage"
 )
 
-// mineFlags are the flags of `rolemine mine`.
-type mineFlags struct {
+// MineFlags are the flags of `rolemine mine`.
+type MineFlags struct {
 	data, out, config, backend, truthDir string
 	workers                              int
-	exclude                              multiFlag
+	exclude                              MultiFlag
 	// Overrides of the implicit mining rule (no --config).
 	precision, fpMax                 float64
 	minIdentities, maxDims, ruleType int
@@ -51,15 +51,14 @@ type mineFlags struct {
 	// --previous: the flags themselves, or where staging put their URLs (remote.go).
 	dataDir, outDir, prevDir string
 	// usage is --as-of and --unused-days (usage.go); params their value for the data.
-	usage  *usageFlags
+	usage  *UsageFlags
 	params *lastused.Params
 }
 
-// newMineFlags declares the flags of `rolemine mine` (merge parses a shard's recorded
-// arguments with the same set).
-func newMineFlags(stderr io.Writer) (*flag.FlagSet, *mineFlags) {
-	fs := newFlags("mine", stderr)
-	f := &mineFlags{}
+// NewMineFlags declares the flags of `rolemine mine` on fs (merge parses a shard's
+// recorded arguments with the same declarations).
+func NewMineFlags(fs *flag.FlagSet) *MineFlags {
+	f := &MineFlags{}
 	def := mining.DefaultMiningRule()
 	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
 	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
@@ -75,35 +74,25 @@ func newMineFlags(stderr io.Writer) (*flag.FlagSet, *mineFlags) {
 	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
 	f.plugins = registerPluginFlags(fs)
-	f.usage = registerUsageFlags(fs)
+	f.usage = RegisterUsageFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
 	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for `rolemine merge`")
-	return fs, f
+	return f
 }
 
-func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs, f := newMineFlags(stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+// Mine runs `rolemine mine` with the flags of fs, parsed into f: the model of --data
+// under the configuration, committed into --out as one output set, or with --shard the
+// partial model of one shard (docs/cli.md#rolemine-mine).
+func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) error {
 	stopProfile, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	spec, sharded, err := shard.ParseSpec(f.shard, os.Getenv)
+	spec, sharded, err := f.check()
 	if err != nil {
-		return uerr.New("mine: %w", err)
-	}
-	if sharded && f.truthDir != "" {
-		return uerr.New("mine: --truth scores a whole model: give it to a run without --shard")
-	}
-	if f.data == "" || f.out == "" {
-		return uerr.New("mine: --data and --out are required")
-	}
-	if err := f.usage.check("mine"); err != nil {
 		return err
 	}
 	st := &staging{}
@@ -113,7 +102,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		return err
 	}
 	// One writer at a time: the output directory's lock is held from here to the end.
-	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine mine", Logger: logger})
+	outDir, err := outdir.Open(f.outDir, outdir.Options{Command: "rolemine mine", Logger: env.Logger})
 	if err != nil {
 		return err
 	}
@@ -121,22 +110,56 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if f.workers <= 0 {
 		f.workers = runtime.GOMAXPROCS(0)
 	}
-	counter, err := backend.Select(f.backend, f.workers, logger)
+	counter, err := backend.Select(f.backend, f.workers, env.Logger)
 	if err != nil {
 		return err
 	}
 	if c, ok := counter.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	prog := newProgress(stderr)
+	prog := newProgress(env.Stderr)
 	defer prog.done()
-	if err := loadSnapshot(ctx, f, in, prog, logger); err != nil {
+	if err := loadSnapshot(ctx, f, in, prog, env.Logger); err != nil {
 		return err
 	}
 	var roles func(int32) bool
 	if sharded {
 		roles = func(r int32) bool { return shard.Of(in.snap.Roles.IDs[r], spec.Count) == spec.Index }
 	}
+	model, err := mineModel(ctx, f, in, counter, roles, prog)
+	if err != nil {
+		return err
+	}
+	info := report.RunInfo{Version: Version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
+	if sharded {
+		err = writeShard(ctx, outDir, fs, f, in, model, spec, info, env.Stdout)
+	} else {
+		err = finishRun(ctx, outDir, f, in, model, info, env, prog)
+	}
+	if err != nil {
+		return err
+	}
+	return st.publish(ctx)
+}
+
+// check refuses, before anything is read, flags that cannot go together or lack a value
+// the run needs; it returns the shard of a --shard run.
+func (f *MineFlags) check() (spec shard.Spec, sharded bool, err error) {
+	spec, sharded, err = shard.ParseSpec(f.shard, os.Getenv)
+	if err != nil {
+		return spec, false, uerr.New("mine: %w", err)
+	}
+	if sharded && f.truthDir != "" {
+		return spec, false, uerr.New("mine: --truth scores a whole model: give it to a run without --shard")
+	}
+	if f.data == "" || f.out == "" {
+		return spec, false, uerr.New("mine: --data and --out are required")
+	}
+	return spec, sharded, f.usage.check("mine")
+}
+
+// mineModel mines the loaded snapshot (the roles for which roles is true, all when nil).
+func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.Backend, roles func(int32) bool, prog *progress) (*mining.Model, error) {
 	// Neutral holders (role grants) are counted on the CPU: a device backend keeps one
 	// matrix on the device, and would swap it for theirs on every batch.
 	var neutral kernels.Backend
@@ -156,7 +179,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 		Roles:    roles,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	in.phase("mine", t)
 	crashpoint.Hit("mine:mined")
@@ -166,16 +189,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 			hf.Close()
 		}
 	}
-	info := report.RunInfo{Version: version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
-	if sharded {
-		err = writeShard(ctx, outDir, fs, f, in, model, spec, info, stdout)
-	} else {
-		err = finishRun(ctx, outDir, f, in, model, info, stdout, prog, logger)
-	}
-	if err != nil {
-		return err
-	}
-	return st.publish(ctx)
+	return model, nil
 }
 
 // startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
@@ -216,7 +230,7 @@ func (in *prepared) phase(name string, start time.Time) {
 }
 
 // cfgName names the configuration in summary.json and the report.
-func (in *prepared) cfgName(f *mineFlags) string {
+func (in *prepared) cfgName(f *MineFlags) string {
 	if f.config != "" {
 		return f.config
 	}
@@ -225,7 +239,7 @@ func (in *prepared) cfgName(f *mineFlags) string {
 
 // prepareConfig checks the output directory against the data, reads the configuration
 // and the previous model, before any output is locked or data loaded.
-func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *mineFlags, st *staging) (*prepared, error) {
+func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFlags, st *staging) (*prepared, error) {
 	in := &prepared{started: time.Now()}
 	var err error
 	if in.cfg, in.cfgText, err = mineConfig(fs, f); err != nil {
@@ -235,7 +249,7 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *mineFla
 		if strings.TrimSuffix(f.out, "/") == strings.TrimSuffix(f.data, "/") {
 			return nil, uerr.New("%s: --out %s is the --data location: choose a location of its own for the outputs", cmd, f.out)
 		}
-	} else if err := checkOutDir(cmd, "out", f.out, "data", f.data); err != nil {
+	} else if err := CheckOutDir(cmd, "out", f.out, "data", f.data); err != nil {
 		return nil, err
 	}
 	if err := st.stage(ctx, f); err != nil {
@@ -252,7 +266,7 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *mineFla
 }
 
 // loadSnapshot loads --data and applies the criterion plugins.
-func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
+func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
 	prog.update(true, "loading %s ...", f.data)
 	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
@@ -293,7 +307,7 @@ func loadSnapshot(ctx context.Context, f *mineFlags, in *prepared, prog *progres
 
 // finishRun classifies every assignment under model and commits every output file into
 // outDir as one set, then prints what was mined (and, with --truth, its quality).
-func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepared, model *mining.Model, info report.RunInfo, stdout io.Writer, prog *progress, logger *slog.Logger) error {
+func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepared, model *mining.Model, info report.RunInfo, env Env, prog *progress) error {
 	snap := in.snap
 	t := time.Now()
 	prog.update(true, "classifying assignments ...")
@@ -328,7 +342,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepar
 	}
 	writing := time.Since(t)
 	t = time.Now()
-	if err := writeExtras(ctx, set, snap, model, cls, info, logger); err != nil {
+	if err := writeExtras(ctx, set, snap, model, cls, info, env.Logger); err != nil {
 		return fmt.Errorf("write report to %s: %w", f.out, err)
 	}
 	reporting := time.Since(t)
@@ -350,9 +364,9 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *mineFlags, in *prepar
 		report.Phase{Name: "write", Seconds: (writing + time.Since(t)).Seconds()},
 		report.Phase{Name: "report", Seconds: reporting.Seconds()})
 	prog.done()
-	printRun(stdout, f, in, model, cls, churn)
+	printRun(env.Stdout, f, in, model, cls, churn)
 	if f.truthDir != "" {
-		return printQuality(stdout, f.truthDir, in, model, cls)
+		return printQuality(env.Stdout, f.truthDir, in, model, cls)
 	}
 	return nil
 }
@@ -388,7 +402,7 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 }
 
 // printRun prints the counts of a finished run and its phase times.
-func printRun(stdout io.Writer, f *mineFlags, in *prepared, model *mining.Model, cls *mining.Classification, churn *drift.Churn) {
+func printRun(stdout io.Writer, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, churn *drift.Churn) {
 	snap := in.snap
 	explained, unexplained := 0, 0
 	for k := range cls.RuleOf {
@@ -425,7 +439,7 @@ func printRun(stdout io.Writer, f *mineFlags, in *prepared, model *mining.Model,
 
 // mineConfig reads --config, or builds the implicit mining rule from the override flags.
 // Override flags together with --config are a usage error: the file is the configuration.
-func mineConfig(fs *flag.FlagSet, f *mineFlags) (*mining.Config, []byte, error) {
+func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) {
 	overrides := []string{"precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type"}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

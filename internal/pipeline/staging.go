@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -110,7 +110,7 @@ func (s *staging) output(ctx context.Context, u string) (string, error) {
 
 // stage resolves --out, --previous and --data of f to local directories (in that order:
 // an unreachable output bucket fails the run before any download).
-func (s *staging) stage(ctx context.Context, f *mineFlags) error {
+func (s *staging) stage(ctx context.Context, f *MineFlags) error {
 	var err error
 	if f.outDir, err = s.output(ctx, f.out); err != nil {
 		return err

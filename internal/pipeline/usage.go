@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"flag"
@@ -11,22 +11,22 @@ import (
 	lastused "github.com/rolemine/rolemine/internal/usage"
 )
 
-// usageFlags are --as-of and --unused-days (docs/excess-privilege.md).
-type usageFlags struct {
+// UsageFlags are --as-of and --unused-days (docs/excess-privilege.md).
+type UsageFlags struct {
 	asOf       string
 	unusedDays int
 	fs         *flag.FlagSet
 }
 
-func registerUsageFlags(fs *flag.FlagSet) *usageFlags {
-	u := &usageFlags{fs: fs}
+func RegisterUsageFlags(fs *flag.FlagSet) *UsageFlags {
+	u := &UsageFlags{fs: fs}
 	fs.StringVar(&u.asOf, "as-of", "", "usage: the date access is judged at (RFC 3339 date or date-time; default: the newest assignments.last_used of the data)")
 	fs.IntVar(&u.unusedDays, "unused-days", lastused.DefaultUnusedDays, "usage: access last used more than this many days before --as-of (or never) is unused")
 	return u
 }
 
 // check validates the flags before any data is read.
-func (u *usageFlags) check(cmd string) error {
+func (u *UsageFlags) check(cmd string) error {
 	if u.unusedDays < 0 {
 		return uerr.New("%s: --unused-days %d: expected 0 or more days", cmd, u.unusedDays)
 	}
@@ -40,7 +40,7 @@ func (u *usageFlags) check(cmd string) error {
 
 // params returns the usage parameters for snap: nil when its assignments have no
 // last_used column, which is an error when a usage flag was given.
-func (u *usageFlags) params(cmd string, snap *columnar.Snapshot) (*lastused.Params, error) {
+func (u *UsageFlags) params(cmd string, snap *columnar.Snapshot) (*lastused.Params, error) {
 	if snap.Universe == nil || snap.Universe.LastUsed == nil {
 		var given []string
 		u.fs.Visit(func(f *flag.Flag) {

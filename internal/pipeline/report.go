@@ -1,9 +1,9 @@
-package main
+package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 
@@ -29,21 +29,15 @@ func loadBound(ctx context.Context, data, model string, logger *slog.Logger) (*r
 	return report.Bind(snap, mf)
 }
 
-// cmdReport regenerates report.html in a model directory from the data and the model
-// files (rules.json, roles.json, summary.json), without mining again.
-func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("report", stderr)
-	var data, model, driftDir string
-	fs.StringVar(&data, "data", "", "data directory the model was mined from")
-	fs.StringVar(&model, "model", "", "output directory of `rolemine mine` (report.html is written there)")
-	fs.StringVar(&driftDir, "drift", "", "output directory of `rolemine drift`: adds a drift section")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+// Report regenerates report.html in the model directory model from the data and the
+// model files (rules.json, roles.json, summary.json), without mining again; driftDir, when
+// set, is the output directory of `rolemine drift`, whose section the report adds.
+func Report(ctx context.Context, data, model, driftDir string, env Env) error {
+	logger, stdout := env.Logger, env.Stdout
 	if data == "" || model == "" {
 		return uerr.New("report: --data and --model are required")
 	}
-	if err := checkOutDir("report", "model", model, "data", data); err != nil {
+	if err := CheckOutDir("report", "model", model, "data", data); err != nil {
 		return err
 	}
 	b, err := loadBound(ctx, data, model, logger)
@@ -80,4 +74,29 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	abs, _ := filepath.Abs(filepath.Join(model, report.ReportHTMLFile))
 	fmt.Fprintf(stdout, "wrote %s\n", abs)
 	return nil
+}
+
+// Explain prints, for the identity id, every role it holds with the rule that explains it
+// or the nearest rule and the attributes that fail it, the roles the model would grant it,
+// and its orphan status, as text or JSON. It answers from the model files in model and the
+// data in data, without mining.
+func Explain(ctx context.Context, data, model, id string, asJSON bool, env Env) error {
+	if data == "" || model == "" || id == "" {
+		return uerr.New("explain: --data, --model and --identity are required")
+	}
+	b, err := loadBound(ctx, data, model, env.Logger)
+	if err != nil {
+		return err
+	}
+	ex, err := b.Explain(id)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	return ex.WriteText(env.Stdout)
 }

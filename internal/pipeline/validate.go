@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"flag"
@@ -16,10 +16,10 @@ import (
 // memory with goroutines and per-worker buffers.
 const maxWorkers = 1024
 
-// checkFlagValues refuses, before any work, flag values no command can use: a float flag
+// CheckFlagValues refuses, before any work, flag values no command can use: a float flag
 // that is not a finite number (NaN and ±Inf pass every range check written as two
 // comparisons) and a --workers outside 0 (the default: one per CPU) to maxWorkers.
-func checkFlagValues(fs *flag.FlagSet) error {
+func CheckFlagValues(fs *flag.FlagSet) error {
 	var err error
 	fs.Visit(func(f *flag.Flag) {
 		g, ok := f.Value.(flag.Getter)
@@ -40,9 +40,9 @@ func checkFlagValues(fs *flag.FlagSet) error {
 	return err
 }
 
-// checkOutDir refuses an output directory that is the data directory, lies inside it, or
+// CheckOutDir refuses an output directory that is the data directory, lies inside it, or
 // contains it: a run must never write over or among its own inputs.
-func checkOutDir(cmd, outFlag, out, dataFlag, data string) error {
+func CheckOutDir(cmd, outFlag, out, dataFlag, data string) error {
 	if out == "" || data == "" {
 		return nil
 	}
@@ -97,10 +97,10 @@ func realPath(path string) (string, error) {
 // checkDriftDirs keeps drift's outputs apart from its inputs: --out is neither snapshot's
 // directory nor the model's (whose summary.json it would replace).
 func checkDriftDirs(o *drift.RunOptions) error {
-	if err := checkOutDir("drift", "out", o.Out, "data", o.Data); err != nil {
+	if err := CheckOutDir("drift", "out", o.Out, "data", o.Data); err != nil {
 		return err
 	}
-	if err := checkOutDir("drift", "out", o.Out, "previous-data", o.PreviousData); err != nil {
+	if err := CheckOutDir("drift", "out", o.Out, "previous-data", o.PreviousData); err != nil {
 		return err
 	}
 	out, err := realPath(o.Out)
@@ -113,5 +113,5 @@ func checkDriftDirs(o *drift.RunOptions) error {
 	return nil
 }
 
-// cmdName is the subcommand of a flag set made by newFlags ("mine" for "rolemine mine").
+// cmdName is the subcommand of a flag set made by NewFlags ("mine" for "rolemine mine").
 func cmdName(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "rolemine ") }

@@ -1,0 +1,79 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/uerr"
+	lastused "github.com/rolemine/rolemine/internal/usage"
+)
+
+// DriftOptions are the flags of `rolemine drift`.
+type DriftOptions struct {
+	Run drift.RunOptions
+	// Truth is --truth: the new snapshot's truth/ folder of `rolemine gen --evolve`.
+	Truth string
+	Usage *UsageFlags
+}
+
+// Drift runs `rolemine drift`: the model in --model held against the snapshot in --data
+// (docs/cli.md#rolemine-drift), with a summary printed to env.Stdout.
+func Drift(ctx context.Context, do DriftOptions, env Env) error {
+	o, uf, truthDir := do.Run, do.Usage, do.Truth
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return uerr.New("drift: --model, --data and --out are required")
+	}
+	if err := uf.check("drift"); err != nil {
+		return err
+	}
+	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
+	if err := checkDriftDirs(&o); err != nil {
+		return err
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	o.Logger = env.Logger
+	start := time.Now()
+	res, err := drift.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	s := &res.Summary
+	fmt.Fprintf(env.Stdout, "drift of %s against %s in %.1fs\n", o.Model, o.Data, time.Since(start).Seconds())
+	for _, t := range drift.ActionTypes {
+		fmt.Fprintf(env.Stdout, "  %-17s %d\n", t, s.Actions[t].Total)
+	}
+	for _, t := range []string{drift.ActionRemoveRedundant, drift.ActionRevokeUnused, drift.ActionReassignOwner} {
+		if ac := s.Actions[t]; ac != nil {
+			fmt.Fprintf(env.Stdout, "  %-17s %d\n", t, ac.Total)
+		}
+	}
+	a := &s.Assignments
+	fmt.Fprintf(env.Stdout, "  assignments: %d, %d explained (no action %.2f%%), %d unexplained, %d orphan\n", a.Total, a.Explained, a.NoActionPct, a.Unexplained, a.Orphans)
+	if s.NewUnexplained != nil {
+		fmt.Fprintf(env.Stdout, "  new unexplained access: %d\n", s.NewUnexplained.Total)
+	}
+	fmt.Fprintf(env.Stdout, "  rules: %d, %d degraded\n", s.Rules.Total, s.Rules.Degraded)
+	if s.Note != "" {
+		fmt.Fprintf(env.Stdout, "  note: %s\n", s.Note)
+	}
+	for _, p := range s.Phases {
+		fmt.Fprintf(env.Stdout, "  %-9s %6.2fs\n", p.Name, p.Seconds)
+	}
+	abs, _ := filepath.Abs(o.Out)
+	fmt.Fprintf(env.Stdout, "outputs: %s (%s, %s, %s)\n", abs, drift.RemediationFile, drift.HealthFile, drift.SummaryFile)
+	if truthDir != "" {
+		sc, err := drift.ScoreAgainst(res.Actions, truthDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "against %s:\n%s", truthDir, sc.String())
+	}
+	return nil
+}

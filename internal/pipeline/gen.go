@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/rolemine/rolemine/internal/bench/gen"
+	"github.com/rolemine/rolemine/internal/discover"
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// GenOptions are the flags of `rolemine gen`: a new enterprise (Gen), or with
+// Evolve.From the next snapshot of one.
+type GenOptions struct {
+	Gen    gen.Options
+	Evolve gen.EvolveOptions
+	// Given are the names of the flags set on the command line.
+	Given map[string]bool
+}
+
+// Gen runs `rolemine gen`: writes a synthetic enterprise with its planted truth, or the
+// next snapshot of one (--evolve), and prints what it wrote.
+func Gen(ctx context.Context, o GenOptions, env Env) error {
+	if o.Gen.Out == "" {
+		return uerr.New("gen: --out is required")
+	}
+	if o.Evolve.From == "" {
+		for _, name := range []string{"movers", "joiners", "leavers", "nhi-repurposed", "nhi-retired"} {
+			if o.Given[name] {
+				return uerr.New("gen: --%s applies to --evolve only", name)
+			}
+		}
+		o.Gen.Logger = env.Logger
+		st, err := gen.Generate(ctx, o.Gen)
+		if err != nil {
+			return err
+		}
+		abs, _ := filepath.Abs(o.Gen.Out)
+		fmt.Fprintf(env.Stdout, "generated %s: %+v\n", abs, *st)
+		if st.Universe != nil {
+			fmt.Fprintf(env.Stdout, "universe: %+v\n", *st.Universe)
+		}
+		return nil
+	}
+	for _, name := range []string{"tier", "identities", "roles", "format"} {
+		if o.Given[name] {
+			return uerr.New("gen: --%s cannot be combined with --evolve (the next snapshot keeps FROM's sizes and format)", name)
+		}
+	}
+	if err := CheckOutDir("gen", "out", o.Gen.Out, "evolve", o.Evolve.From); err != nil {
+		return err
+	}
+	ev := o.Evolve
+	ev.Out, ev.Seed, ev.Logger = o.Gen.Out, o.Gen.Seed, env.Logger
+	st, err := gen.Evolve(ctx, ev)
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(o.Gen.Out)
+	fmt.Fprintf(env.Stdout, "evolved %s -> %s: %+v\n", ev.From, abs, *st)
+	return nil
+}
+
+// Discover runs `rolemine discover`: bottom-up roles from access patterns
+// (docs/semantics.md), written to out/discovered.json.
+func Discover(ctx context.Context, o discover.RunOptions, out string, env Env) error {
+	if out == "" || (o.Data == "") == (o.UPA == "") {
+		return uerr.New("discover: --out and exactly one of --data or --upa are required")
+	}
+	if err := CheckOutDir("discover", "out", out, "data", o.Data); err != nil {
+		return err
+	}
+	o.Logger = env.Logger
+	res, err := discover.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if res.Snap != nil {
+		res.Doc.DataFingerprint = report.DataFingerprint(res.Snap.Inputs)
+	}
+	if err := discover.Write(out, res.Doc); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	abs, _ := filepath.Abs(filepath.Join(out, discover.FileName))
+	res.Print(env.Stdout, abs)
+	return nil
+}
