@@ -118,7 +118,7 @@ func TestBenchBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	printMineBench(&out, rep, 1)
+	harness.PrintMineBench(&out, rep, 1)
 	if !strings.Contains(out.String(), "outputs DIFFERENT: rules.json") || !strings.Contains(out.String(), "new/base") {
 		t.Errorf("altered baseline: table lacks the difference or the ratios:\n%s", out.String())
 	}

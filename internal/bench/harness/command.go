@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"context"
@@ -11,58 +11,45 @@ import (
 	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/cooccur"
-	"github.com/rolemine/rolemine/internal/bench/harness"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// cmdBench runs `rolemine bench`: end-to-end mine timings by default, or one of the
-// subcommands cooccur (the kernel's complete co-occurrence table), peers (rolemine against
-// peer programs) and doc (BENCHMARKS.md's section from their JSON).
-func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "cooccur":
-			return benchCooccur(ctx, args[1:], stdout, stderr, logger)
-		case "peers":
-			return benchPeers(ctx, args[1:], stdout, stderr, logger)
-		case "doc":
-			return benchDoc(args[1:], stdout, stderr)
-		}
-	}
-	fs := newFlags("bench", stderr)
-	tiers := fs.String("tiers", "S,M,L", "comma list of tiers (S, M, L, XL)")
-	runs := fs.Int("runs", 3, "runs per tier (each a fresh `rolemine mine` process)")
-	dir := fs.String("dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
-	baseline := fs.String("baseline", "", "a previous rolemine binary: its runs alternate with this one's, ratios new/baseline are reported and the outputs compared byte for byte")
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	backends := fs.String("backends", "", "comma list of --backend values (auto, cpu, cuda), alternated run by run; default: mine's default")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	bl, err := backendList(*backends)
+// MineCommand are the flags of `rolemine bench`.
+type MineCommand struct {
+	// Tiers and Backends are comma lists (Backends empty: mine's default).
+	Tiers, Backends string
+	Runs            int
+	Dir, Baseline   string
+	JSON            bool
+}
+
+// RunMineCommand runs `rolemine bench`: end-to-end mine timings per tier, printed as a
+// table or JSON; with a baseline binary, an error when the outputs differ from its.
+func RunMineCommand(ctx context.Context, c MineCommand, stdout, stderr io.Writer, logger *slog.Logger) error {
+	bl, err := backendList(c.Backends)
 	if err != nil {
 		return err
 	}
-	tl, err := tierList(*tiers)
+	tl, err := tierList(c.Tiers)
 	if err != nil {
 		return err
 	}
-	if *runs < 1 {
-		return uerr.New("bench: --runs %d: expected at least 1", *runs)
+	if c.Runs < 1 {
+		return uerr.New("bench: --runs %d: expected at least 1", c.Runs)
 	}
-	if *baseline != "" {
-		if st, err := os.Stat(*baseline); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-			return uerr.New("bench: --baseline %s: expected an executable rolemine binary", *baseline)
+	if c.Baseline != "" {
+		if st, err := os.Stat(c.Baseline); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return uerr.New("bench: --baseline %s: expected an executable rolemine binary", c.Baseline)
 		}
 	}
 	bin, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: find the rolemine binary: %w", err)
 	}
-	rep, err := harness.MineBench(ctx, harness.MineOptions{Bin: bin, Tiers: tl, Runs: *runs, Dir: *dir, Logger: logger, Backends: bl,
-		Baseline: *baseline,
-		Progress: func(tier, backend string, k int, base bool, r harness.MineRun) {
+	rep, err := MineBench(ctx, MineOptions{Bin: bin, Tiers: tl, Runs: c.Runs, Dir: c.Dir, Logger: logger, Backends: bl,
+		Baseline: c.Baseline,
+		Progress: func(tier, backend string, k int, base bool, r MineRun) {
 			who := ""
 			if base {
 				who = " (baseline)"
@@ -72,16 +59,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if c.JSON {
 		if err := writeJSON(stdout, rep); err != nil {
 			return err
 		}
 	} else {
-		printMineBench(stdout, rep, *runs)
+		PrintMineBench(stdout, rep, c.Runs)
 	}
 	for _, t := range rep.Tiers {
-		for _, c := range t.Outputs {
-			if !c.Identical {
+		for _, o := range t.Outputs {
+			if !o.Identical {
 				return fmt.Errorf("bench: tier %s: outputs differ from the baseline's", t.Tier+backendSuffix(t.Backend))
 			}
 		}
@@ -115,16 +102,16 @@ func backendSuffix(b string) string {
 	return " (" + b + ")"
 }
 
-// printMineBench prints the table of `rolemine bench`: per tier a row of medians, and with
+// PrintMineBench prints the table of `rolemine bench`: per tier a row of medians, and with
 // a baseline the baseline's row, the ratios new/baseline and the output comparison.
-func printMineBench(w io.Writer, rep *harness.MineReport, runs int) {
+func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 	fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "mine", "classify", "write", "report", "wall", "peak MiB", "assignments/s")
-	row := func(t *harness.MineTier, who string) {
+	row := func(t *MineTier, who string) {
 		m := t.Median
 		fmt.Fprintf(w, "%-4s %-8s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
 			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
 	}
-	ratio := func(t *harness.MineTier, k string) string {
+	ratio := func(t *MineTier, k string) string {
 		if v, ok := t.Ratio[k]; ok {
 			return fmt.Sprintf("%.2fx", v)
 		}
@@ -192,26 +179,27 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench peers", stderr)
-	peer := fs.String("duckdb", "", "the DuckDB peer binary (built from bench/peers/duckdb)")
-	tiers := fs.String("tiers", "M,L", "comma list of tiers")
-	depths := fs.String("depths", "1,2", "comma list of depths")
-	runs := fs.Int("runs", 3, "runs of each program per tier and depth, alternated")
-	dir := fs.String("dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
-	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *peer == "" {
+// PeersCommand are the flags of `rolemine bench peers`.
+type PeersCommand struct {
+	// Peer is the DuckDB peer binary; Tiers and Depths are comma lists; JSON, when set, a
+	// file the report is also written to as JSON.
+	Peer, Tiers, Depths string
+	Runs                int
+	Dir, JSON           string
+}
+
+// RunPeersCommand runs `rolemine bench peers`: rolemine's counting kernel against the
+// DuckDB peer, alternated, with an error when their tables differ.
+func RunPeersCommand(ctx context.Context, c PeersCommand, stdout, stderr io.Writer, logger *slog.Logger) error {
+	if c.Peer == "" {
 		return uerr.New("bench peers: --duckdb is required")
 	}
-	tl, err := tierList(*tiers)
+	tl, err := tierList(c.Tiers)
 	if err != nil {
 		return err
 	}
 	var dl []int
-	for _, d := range strings.Split(*depths, ",") {
+	for _, d := range strings.Split(c.Depths, ",") {
 		switch strings.TrimSpace(d) {
 		case "1":
 			dl = append(dl, 1)
@@ -221,15 +209,15 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 			return uerr.New("bench peers: --depths: %q: expected 1 or 2", d)
 		}
 	}
-	if *runs < 1 {
-		return uerr.New("bench peers: --runs %d: expected at least 1", *runs)
+	if c.Runs < 1 {
+		return uerr.New("bench peers: --runs %d: expected at least 1", c.Runs)
 	}
 	bin, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench peers: find the rolemine binary: %w", err)
 	}
-	rep, err := harness.PeerBench(ctx, harness.PeerOptions{Rolemine: bin, Peer: *peer, PeerName: "duckdb", Tiers: tl, Depths: dl,
-		Runs: *runs, Dir: *dir, Logger: logger, Progress: func(tier string, r harness.CooccurResult) {
+	rep, err := PeerBench(ctx, PeerOptions{Rolemine: bin, Peer: c.Peer, PeerName: "duckdb", Tiers: tl, Depths: dl,
+		Runs: c.Runs, Dir: c.Dir, Logger: logger, Progress: func(tier string, r CooccurResult) {
 			fmt.Fprintf(stderr, "tier %s: %s\n", tier, r.Line())
 		}})
 	if err != nil {
@@ -237,13 +225,13 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	}
 	fmt.Fprintf(stdout, "%-4s %5s %12s %8s %10s %10s %7s\n", "tier", "depth", "rows", "equal", "rolemine", "duckdb", "ratio")
 	bad := false
-	for _, c := range rep.Cases {
-		fmt.Fprintf(stdout, "%-4s %5d %12d %8v %9.2fs %9.2fs %6.1fx\n", c.Tier, c.Depth, c.Rows, c.Equal, c.RolemineSeconds, c.PeerSeconds, c.Ratio)
-		bad = bad || !c.Equal
+	for _, pc := range rep.Cases {
+		fmt.Fprintf(stdout, "%-4s %5d %12d %8v %9.2fs %9.2fs %6.1fx\n", pc.Tier, pc.Depth, pc.Rows, pc.Equal, pc.RolemineSeconds, pc.PeerSeconds, pc.Ratio)
+		bad = bad || !pc.Equal
 	}
-	fmt.Fprintf(stdout, "medians of %d alternated runs; ratio = duckdb / rolemine\n", *runs)
-	if *jsonOut != "" {
-		f, err := os.Create(*jsonOut)
+	fmt.Fprintf(stdout, "medians of %d alternated runs; ratio = duckdb / rolemine\n", c.Runs)
+	if c.JSON != "" {
+		f, err := os.Create(c.JSON)
 		if err != nil {
 			return fmt.Errorf("bench peers: %w", err)
 		}
@@ -261,26 +249,26 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	return nil
 }
 
-func benchDoc(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench doc", stderr)
-	mineFile := fs.String("mine", "", "JSON of `rolemine bench --json`")
-	peersFile := fs.String("peers", "", "JSON of `rolemine bench peers --json` (a comma list is merged)")
-	file := fs.String("file", "BENCHMARKS.md", "file whose section is rewritten; - prints the section")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	var mine *harness.MineReport
-	var peers *harness.PeerReport
-	if *mineFile != "" {
-		mine = new(harness.MineReport)
-		if err := readJSON(*mineFile, mine); err != nil {
+// DocCommand are the flags of `rolemine bench doc`: the JSON reports to render (Peers a
+// comma list, merged) and the file whose section is rewritten ("-" prints it).
+type DocCommand struct {
+	Mine, Peers, File string
+}
+
+// RunDocCommand runs `rolemine bench doc`: BENCHMARKS.md's section from the JSON reports.
+func RunDocCommand(c DocCommand, stdout io.Writer) error {
+	var mine *MineReport
+	var peers *PeerReport
+	if c.Mine != "" {
+		mine = new(MineReport)
+		if err := readJSON(c.Mine, mine); err != nil {
 			return err
 		}
 	}
-	if *peersFile != "" {
+	if c.Peers != "" {
 		// Several reports (e.g. one per tier) are merged in order.
-		for _, path := range strings.Split(*peersFile, ",") {
-			var p harness.PeerReport
+		for _, path := range strings.Split(c.Peers, ",") {
+			var p PeerReport
 			if err := readJSON(path, &p); err != nil {
 				return err
 			}
@@ -294,47 +282,48 @@ func benchDoc(args []string, stdout, stderr io.Writer) error {
 	if mine == nil && peers == nil {
 		return uerr.New("bench doc: give --mine, --peers or both")
 	}
-	sec := harness.Markdown(mine, peers)
-	if *file == "-" {
+	sec := Markdown(mine, peers)
+	if c.File == "-" {
 		_, err := io.WriteString(stdout, sec)
 		return err
 	}
-	return harness.UpdateFile(*file, sec)
+	return UpdateFile(c.File, sec)
 }
 
-func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench cooccur", stderr)
-	data := fs.String("data", "", "data directory (as for mine)")
-	depth := fs.Int("depth", 1, "table depth: 1 (single terms) or 2 (two-term criteria with tp >= 3)")
-	workers := fs.Int("workers", 0, "workers (default: number of CPUs)")
-	printDims := fs.Bool("print-dims", false, "print the dimensions criteria use (comma list) and exit")
-	verbose := fs.Bool("v", false, "print each step's time")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *data == "" {
+// CooccurCommand are the flags of `rolemine bench cooccur`.
+type CooccurCommand struct {
+	Data               string
+	Depth, Workers     int
+	PrintDims, Verbose bool
+}
+
+// RunCooccurCommand runs `rolemine bench cooccur`: the kernel's complete co-occurrence
+// table of one data directory, printed as one result line (what the peers are timed
+// against).
+func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, logger *slog.Logger) error {
+	if c.Data == "" {
 		return uerr.New("bench cooccur: --data is required")
 	}
-	if *depth != 1 && *depth != 2 {
-		return uerr.New("bench cooccur: --depth %d: expected 1 or 2", *depth)
+	if c.Depth != 1 && c.Depth != 2 {
+		return uerr.New("bench cooccur: --depth %d: expected 1 or 2", c.Depth)
 	}
 	start := time.Now()
-	snap, err := columnar.Load(ctx, *data, columnar.LoadOptions{Logger: logger})
+	snap, err := columnar.Load(ctx, c.Data, columnar.LoadOptions{Logger: logger})
 	if err != nil {
 		return err
 	}
-	if *printDims {
+	if c.PrintDims {
 		fmt.Fprintln(stdout, strings.Join(cooccur.DimNames(snap), ","))
 		return nil
 	}
 	loaded := time.Since(start)
-	res, err := cooccur.Compute(ctx, snap, cooccur.Options{Depth: *depth, Workers: *workers})
+	res, err := cooccur.Compute(ctx, snap, cooccur.Options{Depth: c.Depth, Workers: c.Workers})
 	if err != nil {
 		return err
 	}
-	r := harness.CooccurResult{Program: "rolemine", Depth: *depth, Rows: res.Digest.Rows,
-		Checksum: fmt.Sprintf("%016x", res.Digest.Sum), Seconds: time.Since(start).Seconds(), PeakRSS: harness.PeakRSSSelf()}
-	if *verbose {
+	r := CooccurResult{Program: "rolemine", Depth: c.Depth, Rows: res.Digest.Rows,
+		Checksum: fmt.Sprintf("%016x", res.Digest.Sum), Seconds: time.Since(start).Seconds(), PeakRSS: PeakRSSSelf()}
+	if c.Verbose {
 		fmt.Fprintf(stdout, "  load %.3fs\n", loaded.Seconds())
 		for _, p := range res.Phases {
 			fmt.Fprintf(stdout, "  %s %.3fs\n", p.Name, p.Seconds)
