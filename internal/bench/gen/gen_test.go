@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/testroot"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -52,13 +53,7 @@ func loadTierS(t *testing.T) *data {
 	return tierS
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if tierS != nil {
-		os.RemoveAll(tierS.dir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testroot.Main(m)) }
 
 func generateAndRead(dir string, opts Options) (*data, error) {
 	st, err := Generate(context.Background(), opts)
