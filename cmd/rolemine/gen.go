@@ -25,6 +25,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger
 	fs.BoolVar(&g.TitleFamilyRoles, "title-family-roles", false, "add one role per title family (\"X\" and \"Senior X\"), granted on both titles (see the titlefamily plugin)")
 	fs.Float64Var(&g.UnlabelledNHI, "nhi-unlabelled", 0, "percentage of non-human identities written without application and environment (only their names tell; see the nhiname plugin)")
 	fs.BoolVar(&g.Universe, "universe", false, "write an effective-privilege universe: accounts in several systems (some uncorrelated), nested groups (a broad group nested into privileged roles), multi-valued project membership, owners of non-human identities, with truth/universe.json and truth/hidden.csv")
+	fs.BoolVar(&g.Usage, "usage", false, "plant usage (assignments.last_used: unused access on non-human identities, movers' stale access and dormant identities; one system without usage data) and owners of non-human identities (identities.owner_id, with missing owners), with truth/usage.json, unused.csv, owners.csv and overprivileged.csv; --evolve of such data plants them again, keeping owners")
 	ev := gen.DefaultEvolveOptions()
 	fs.StringVar(&ev.From, "evolve", "", "write the next snapshot of the enterprise in this directory (a rolemine gen output) instead of a new one")
 	fs.Float64Var(&ev.Movers, "movers", ev.Movers, "--evolve: percentage of humans who change department or team")

@@ -74,6 +74,7 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "against %s:\n%s", truthDir, sc.String())
+		return printActionQuality(env.Stdout, truthDir, res.Actions)
 	}
 	return nil
 }

@@ -42,9 +42,12 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 		if st.Universe != nil {
 			fmt.Fprintf(env.Stdout, "universe: %+v\n", *st.Universe)
 		}
+		if st.Usage != nil {
+			fmt.Fprintf(env.Stdout, "usage: %+v\n", *st.Usage)
+		}
 		return nil
 	}
-	for _, name := range []string{"tier", "identities", "roles", "format"} {
+	for _, name := range []string{"tier", "identities", "roles", "format", "usage"} {
 		if o.Given[name] {
 			return uerr.New("gen: --%s cannot be combined with --evolve (the next snapshot keeps FROM's sizes and format)", name)
 		}
@@ -59,7 +62,12 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 		return err
 	}
 	abs, _ := filepath.Abs(o.Gen.Out)
+	us := st.Usage
+	st.Usage = nil
 	fmt.Fprintf(env.Stdout, "evolved %s -> %s: %+v\n", ev.From, abs, *st)
+	if us != nil {
+		fmt.Fprintf(env.Stdout, "usage: %+v\n", *us)
+	}
 	return nil
 }
 

@@ -398,7 +398,7 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 		}
 		fmt.Fprint(stdout, uq.String())
 	}
-	return nil
+	return printUsageQuality(stdout, truthDir, in, cls)
 }
 
 // printRun prints the counts of a finished run and its phase times.

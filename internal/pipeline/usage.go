@@ -1,11 +1,16 @@
 package pipeline
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 
+	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/mining"
+
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
 	lastused "github.com/rolemine/rolemine/internal/usage"
@@ -66,4 +71,50 @@ func (u *UsageFlags) params(cmd string, snap *columnar.Snapshot) (*lastused.Para
 func printUsage(w io.Writer, p *lastused.Params, c lastused.Counts) {
 	fmt.Fprintf(w, "  usage: %d used, %d unused, %d unknown (as of %s, unused after %d days)\n",
 		c.Used, c.Unused, c.Unknown, lastused.Format(p.AsOf), p.UnusedDays)
+}
+
+// printUsageQuality scores usage, ownership and the excess ranking against the usage
+// truth of `rolemine gen --usage`, when truthDir has one.
+func printUsageQuality(stdout io.Writer, truthDir string, in *prepared, cls *mining.Classification) error {
+	tu, err := truth.LoadUsage(truthDir)
+	if err != nil || tu == nil {
+		return err
+	}
+	found := &truth.UsageFound{}
+	var ok bool
+	found.Counts, found.ByKind, found.BySystem, ok = report.UsageBreakdown(in.snap, cls, in.effInfo)
+	if !ok {
+		return uerr.New("mine --truth: %s has usage truth, but the data has no %s column", truthDir, columnar.LastUsedColumn)
+	}
+	found.AsOf, found.UnusedDays = lastused.Format(in.effInfo.Usage.AsOf), in.effInfo.Usage.UnusedDays
+	if o := report.NHIOwnership(in.snap); o != nil {
+		found.Owners = truth.Owners{NonHuman: o.NonHuman, OwnedByHuman: o.OwnedByHuman, NoOwner: o.NoOwner,
+			OwnerUnknown: o.OwnerUnknown, OwnerNotHuman: o.OwnerNotHuman}
+	}
+	if found.Humans, found.NonHuman, err = report.ExcessRanking(context.Background(), in.snap, cls, in.effInfo); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, truth.ScoreUsage(tu, found).String())
+	return nil
+}
+
+// printActionQuality scores drift's revoke-unused and reassign-owner actions against the
+// usage truth of the new snapshot, when truthDir has one.
+func printActionQuality(stdout io.Writer, truthDir string, actions []drift.Action) error {
+	tu, err := truth.LoadUsage(truthDir)
+	if err != nil || tu == nil {
+		return err
+	}
+	var revoke [][2]string
+	var reassign []string
+	for _, a := range actions {
+		switch a.Type {
+		case drift.ActionRevokeUnused:
+			revoke = append(revoke, [2]string{a.IdentityID, a.RoleID})
+		case drift.ActionReassignOwner:
+			reassign = append(reassign, a.IdentityID)
+		}
+	}
+	fmt.Fprint(stdout, truth.ScoreActions(tu, revoke, reassign).String())
+	return nil
 }

@@ -100,7 +100,9 @@ type EvolveStats struct {
 	// and retired identities.
 	Orphans, OrphansNew int64
 	Assignments         int64
-	Elapsed             time.Duration
+	// Usage counts the usage planted on NEXT (nil when FROM was generated without it).
+	Usage   *UsageStats
+	Elapsed time.Duration
 }
 
 // genColumns are the identity columns `rolemine gen` writes, in file order (identityHeader
@@ -223,6 +225,9 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 		return nil, fmt.Errorf("gen --evolve: create %s: %w", opts.Out, err)
 	}
 	if err := e.write(ctx, opts, format, tr, plan, st); err != nil {
+		return nil, err
+	}
+	if st.Usage, err = evolveUsage(ctx, opts, snap, format); err != nil {
 		return nil, err
 	}
 	st.Elapsed = time.Since(start)

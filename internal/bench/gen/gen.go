@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Options say what to generate.
@@ -58,7 +59,11 @@ type Options struct {
 	// nested into privileged roles), multi-valued project membership and owners of
 	// non-human identities, with their truth. false (the default) changes nothing.
 	Universe bool
-	Logger   *slog.Logger
+	// Usage plants usage (assignments.last_used) and owners of non-human identities
+	// (identities.owner_id) on a flat data set, with their truth (usage.go). It cannot be
+	// combined with Universe. false (the default) changes nothing.
+	Usage  bool
+	Logger *slog.Logger
 }
 
 // Stats counts what was written.
@@ -77,6 +82,8 @@ type Stats struct {
 	Elapsed               time.Duration
 	// Universe counts what Options.Universe added (nil without it).
 	Universe *UniverseStats
+	// Usage counts what Options.Usage planted (nil without it).
+	Usage *UsageStats
 }
 
 type tierSize struct{ identities, roles int }
@@ -115,6 +122,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	}
 	if !(opts.UnlabelledNHI >= 0 && opts.UnlabelledNHI <= 100) { // NaN fails both
 		return nil, uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
+	}
+	if opts.Usage && opts.Universe {
+		return nil, uerr.New("gen: --usage plants usage on flat data and cannot be combined with --universe")
 	}
 	truthDir := filepath.Join(opts.Out, "truth")
 	if err := os.MkdirAll(truthDir, 0o755); err != nil {
@@ -203,6 +213,14 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 		st.Universe = us
 		log.Info("gen: universe planted", "accounts", us.Accounts, "group_roles", us.GroupRoles,
 			"broad_nestings", us.BroadNestings, "hidden_inherited", us.Hidden, "elapsed", time.Since(start))
+	}
+	if opts.Usage {
+		asOf, _ := usage.Parse(usageAsOf)
+		if st.Usage, err = plantUsage(ctx, opts.Out, format, opts.Seed, asOf, nil); err != nil {
+			return nil, err
+		}
+		log.Info("gen: usage planted", "used", st.Usage.Used, "unused", st.Usage.Unused, "unknown", st.Usage.Unknown,
+			"dormant", st.Usage.Dormant, "elapsed", time.Since(start))
 	}
 	st.Elapsed = time.Since(start)
 	log.Info("gen: done", "assignments", st.Assignments, "missing", st.Missing, "extra", st.Extra, "stale", st.Stale, "elapsed", st.Elapsed)

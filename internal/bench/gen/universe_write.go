@@ -106,21 +106,9 @@ func (u *universe) writeIdentitiesOwned(dir, format string) error {
 			humans = append(humans, id)
 		}
 	}
-	val := func(name string, i int) string {
-		d := snap.DimIndex(name)
-		if d < 0 || snap.Dims[d].Codes[i] < 0 {
-			return ""
-		}
-		return snap.Dims[d].Values[snap.Dims[d].Codes[i]]
-	}
-	rows := make([]ownedIdentityRow, snap.NumIdentities())
+	rows := baseIdentityRows(snap)
 	prevNHI := "" // the previous non-human identity: the owner planted as not human
 	for i, id := range snap.IdentityIDs {
-		rows[i] = ownedIdentityRow{IdentityID: id, Kind: val("kind", i), Department: val("department", i),
-			Team: val("team", i), Title: val("title", i), Location: val("location", i),
-			EmploymentType: val("employment_type", i), CostCenter: val("cost_center", i), Email: val("email", i),
-			Manager: val("manager", i), Application: val("application", i), Environment: val("environment", i),
-			OwnerTeam: val("owner_team", i)}
 		if snap.Kind(i) != columnar.HumanKind && len(humans) > 0 {
 			rows[i].OwnerID = humans[u.rng.IntN(len(humans))]
 			// One draw decides the findings (docs/excess-privilege.md#ownership), so the
@@ -143,6 +131,27 @@ func (u *universe) writeIdentitiesOwned(dir, format string) error {
 		}
 	}
 	return writeTable[ownedIdentityRow](dir, "identities", format, append(slices.Clone(identityHeader), "owner_id"), rows)
+}
+
+// baseIdentityRows returns the identities of snap (a data set written by gen) as rows
+// without owner_id.
+func baseIdentityRows(snap *columnar.Snapshot) []ownedIdentityRow {
+	val := func(name string, i int) string {
+		d := snap.DimIndex(name)
+		if d < 0 || snap.Dims[d].Codes[i] < 0 {
+			return ""
+		}
+		return snap.Dims[d].Values[snap.Dims[d].Codes[i]]
+	}
+	rows := make([]ownedIdentityRow, snap.NumIdentities())
+	for i, id := range snap.IdentityIDs {
+		rows[i] = ownedIdentityRow{IdentityID: id, Kind: val("kind", i), Department: val("department", i),
+			Team: val("team", i), Title: val("title", i), Location: val("location", i),
+			EmploymentType: val("employment_type", i), CostCenter: val("cost_center", i), Email: val("email", i),
+			Manager: val("manager", i), Application: val("application", i), Environment: val("environment", i),
+			OwnerTeam: val("owner_team", i)}
+	}
+	return rows
 }
 
 // writeRolesUniverse rewrites roles with every new role and each role's system as its
