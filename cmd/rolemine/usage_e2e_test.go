@@ -186,3 +186,134 @@ func TestOwnershipEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// usedOnlyData is the first data set of internal/report/testdata/excess/usedonly: DEV is
+// used by e1-e3 and unused by e4 (Eng, never used) and o1 (Ops, 166 days); MAIL's system
+// has no date (unknown usage).
+var usedOnlyData = map[string]string{
+	"identities.csv": "identity_id,kind,dept\ne1,human,Eng\ne2,human,Eng\ne3,human,Eng\ne4,human,Eng\n" +
+		"o1,human,Ops\no2,human,Ops\no3,human,Ops\n",
+	"roles.csv": "role_id,application\nDEV,GIT\nMAIL,EXCH\n",
+	"assignments.csv": "identity_id,role_id,last_used\ne1,DEV,2026-06-30\ne2,DEV,2026-06-01\ne3,DEV,2026-05-01\n" +
+		"e4,DEV,\no1,DEV,2026-01-15\ne1,MAIL,\ne2,MAIL,\ne3,MAIL,\ne4,MAIL,\n",
+}
+
+// TestUsedOnlyEndToEnd: UsedOnly="true" in a configuration file and --used-only for the
+// implicit rule give the same model: DEV gets the rule dept=Eng only because its unused
+// holders are neutral, e4's unused DEV is unexplained with the reason unused in
+// review.csv and assignments.parquet, and summary.json marks the mining rule
+// (docs/excess-privilege.md#used-only).
+func TestUsedOnlyEndToEnd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	writeFiles(t, data, usedOnlyData)
+	cfg := filepath.Join(t.TempDir(), "mining.xml")
+	bounds := `MinIdentitiesCount="3" PrecisionMinPercentage="100" FalsePositiveMaxPercentage="0" MaxDimensions="1"`
+	if err := os.WriteFile(cfg, []byte(`<MiningRule UsedOnly="true" `+bounds+"/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	implicit := []string{"--min-identities", "3", "--precision", "100", "--fp-max", "0", "--max-dimensions", "1"}
+	runs := map[string][]string{
+		"config":      {"--config", cfg},
+		"--used-only": append([]string{"--used-only"}, implicit...),
+		"without":     implicit,
+	}
+	for name, flags := range runs {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			stdout, stderr, code := runBin(t, append([]string{"mine", "--data", data, "--out", out}, flags...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			review, err := os.ReadFile(filepath.Join(out, "review.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := os.ReadFile(filepath.Join(out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "without" {
+				// DEV has no rule: its five pairs are unexplained, and nothing says used_only.
+				if want := "assignments: 4 explained, 5 unexplained"; !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+				if strings.Contains(string(review), "reason") || strings.Contains(string(sum), "used_only") {
+					t.Errorf("a run without UsedOnly writes a reason or used_only:\n%s", review)
+				}
+				return
+			}
+			if want := "assignments: 7 explained, 2 unexplained"; !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+			wantReview := "rank,identity_id,kind,non_human,role_id,category,validations,system,account_id,inherited,via,hidden_inherited,redundant,reason\n" +
+				"1,e4,human,false,DEV,,0,GIT,,false,,false,false,unused\n" +
+				"2,o1,human,false,DEV,,0,GIT,,false,,false,false,unmatched\n"
+			if string(review) != wantReview {
+				t.Errorf("review.csv:\n%s\nwant:\n%s", review, wantReview)
+			}
+			if !strings.Contains(string(sum), `"used_only": true`) {
+				t.Errorf("summary.json does not mark the mining rule used_only:\n%s", sum)
+			}
+			type row struct {
+				IdentityID string `parquet:"identity_id"`
+				RoleID     string `parquet:"role_id"`
+				Status     string `parquet:"status"`
+				Usage      string `parquet:"usage,optional"`
+			}
+			rows, err := parquet.ReadFile[row](filepath.Join(out, "assignments.parquet"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				if r.RoleID == "DEV" {
+					got = append(got, r.IdentityID+" "+r.Status+" "+r.Usage)
+				}
+			}
+			want := "e1 explained used,e2 explained used,e3 explained used,e4 unexplained unused,o1 unexplained unused"
+			if strings.Join(got, ",") != want {
+				t.Errorf("assignments.parquet DEV:\n got %s\nwant %s", strings.Join(got, ","), want)
+			}
+		})
+	}
+}
+
+// TestUsedOnlyErrorsExitTwo: UsedOnly on data without last_used, --used-only with
+// --config, and UsedOnly on an ExcludeRole entry are user errors naming what is wrong.
+func TestUsedOnlyErrorsExitTwo(t *testing.T) {
+	flat := map[string]string{"identities.csv": "identity_id\nu1\n", "assignments.csv": "identity_id,role_id\nu1,R\n"}
+	dir := t.TempDir()
+	used := filepath.Join(dir, "used.xml")
+	excl := filepath.Join(dir, "exclude.xml")
+	os.WriteFile(used, []byte("<C>\n<MiningRule Identifier=\"idle\" UsedOnly=\"true\"/>\n</C>\n"), 0o644)
+	os.WriteFile(excl, []byte(`<MiningRule ExcludeRole="true" UsedOnly="1"/>`+"\n"), 0o644)
+	cases := []struct {
+		name  string
+		files map[string]string
+		flags []string
+		want  string
+	}{
+		{"UsedOnly without last_used", flat, []string{"--config", used},
+			`mine: MiningRule#1 idle (line 2, priority 0) has UsedOnly="true", but the assignments have no last_used column`},
+		{"--used-only without last_used", flat, []string{"--used-only"}, "mine: --used-only given, but the assignments have no last_used column"},
+		{"--used-only with --config", usedOnlyData, []string{"--used-only", "--config", used}, "--used-only applies to the implicit mining rule only"},
+		{"UsedOnly on ExcludeRole", usedOnlyData, []string{"--config", excl}, `MiningRule attribute UsedOnly="1": expected false (or no UsedOnly) on an ExcludeRole="true" entry`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			writeFiles(t, data, c.files)
+			out := filepath.Join(t.TempDir(), "out")
+			_, stderr, code := runBin(t, append([]string{"mine", "--data", data, "--out", out}, c.flags...)...)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2; stderr: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("message %q does not mention %q", stderr, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
+				t.Errorf("summary.json written by a failed run")
+			}
+		})
+	}
+}

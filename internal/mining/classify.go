@@ -38,7 +38,14 @@ type Classification struct {
 	RuleOf []int32
 	// Suggestions sorted by identity index, then role.
 	Suggestions []Suggestion
+	// Unused[k] marks an unexplained assignment that a rule of a UsedOnly mining rule
+	// matches but whose access is unused (ApplyUsedOnly); nil when there is none.
+	Unused []bool
 }
+
+// UnusedAt reports whether the k-th assignment is unexplained because it is unused under
+// a UsedOnly mining rule.
+func (c *Classification) UnusedAt(k int) bool { return c.Unused != nil && c.Unused[k] }
 
 // Status returns the status of the k-th assignment in CSR-by-identity order.
 func (c *Classification) Status(k int) Status {

@@ -21,7 +21,15 @@ type EffectiveClassification struct {
 	Status []Status
 	// Hidden marks inherited pairs that are unexplained although their role has rules.
 	Hidden []bool
+	// Unused marks the pairs unexplained because their access is unused under a UsedOnly
+	// mining rule: a direct pair marked in Classification.Unused, or an inherited pair of
+	// a role without rules whose source is; nil when the classification has none.
+	Unused []bool
 }
+
+// UnusedAt reports whether effective pair k is unexplained for being unused under a
+// UsedOnly mining rule.
+func (ec *EffectiveClassification) UnusedAt(k int) bool { return ec.Unused != nil && ec.Unused[k] }
 
 // ClassifyEffective classifies the effective pairs of eff, given the classification of
 // the direct pairs, and drops the suggestions of pairs held through grants (a rule that
@@ -32,6 +40,9 @@ func ClassifyEffective(ctx context.Context, snap *columnar.Snapshot, m *Model, c
 		RuleOf: make([]int32, len(p.Role)),
 		Status: make([]Status, len(p.Role)),
 		Hidden: make([]bool, len(p.Role)),
+	}
+	if cls.Unused != nil {
+		ec.Unused = make([]bool, len(p.Role))
 	}
 	kd := &snap.Dims[snap.KindDim]
 	// scope[j][kind code]: whether rule j's scope holds the kind.
@@ -59,22 +70,27 @@ func ClassifyEffective(ctx context.Context, snap *columnar.Snapshot, m *Model, c
 		}
 		lo, hi := p.Of(i)
 		direct := snap.RolesOf(i)
-		// directRule returns the rule of identity i's direct holding of role r.
-		directRule := func(r int32) int32 {
+		// directRule returns the rule of identity i's direct holding of role r, and whether
+		// it is unexplained for being unused under a UsedOnly mining rule.
+		directRule := func(r int32) (int32, bool) {
 			k, _ := slices.BinarySearch(direct, r)
-			return cls.RuleOf[snap.IdentOff[i]+int64(k)]
+			at := snap.IdentOff[i] + int64(k)
+			return cls.RuleOf[at], cls.UnusedAt(int(at))
 		}
 		for k := lo; k < hi; k++ {
 			r := p.Role[k]
-			rule := int32(-1)
+			rule, unused := int32(-1), false
 			switch {
 			case p.Kind[k] != effective.Inherited:
-				rule = directRule(r)
+				rule, unused = directRule(r)
 			case len(m.RulesOf(r)) > 0:
 				rule = first(r, i)
 				ec.Hidden[k] = rule < 0
 			default:
-				rule = directRule(p.Source[k])
+				rule, unused = directRule(p.Source[k])
+			}
+			if unused {
+				ec.Unused[k] = true
 			}
 			ec.RuleOf[k] = rule
 			ec.Status[k] = Explained

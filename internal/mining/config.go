@@ -68,6 +68,10 @@ type MiningRule struct {
 	MaxDimensions      int
 	// Dimensions restricts criteria to these attributes; nil means all.
 	Dimensions []string
+	// UsedOnly (rolemine extension UsedOnly="true") mines and explains used access only:
+	// a direct holder whose access is unused is neutral for the role's counts, and its
+	// access is unexplained (docs/excess-privilege.md#used-only).
+	UsedOnly bool
 }
 
 // Bounds returns the thresholds the mining rule sets on its rules and roles.

@@ -49,6 +49,7 @@ const (
 	attrMinIdentities           = "MinIdentitiesCount"
 	attrMaxDimensions           = "MaxDimensions"
 	attrDimensions              = "Dimensions"
+	attrUsedOnly                = "UsedOnly"
 	// Identifier and DisplayName_L1..DisplayName_L16 are carried by every Netwrix
 	// configuration element; rolemine accepts them so that files can be brought as is.
 	attrIdentifier = "Identifier"
@@ -71,7 +72,7 @@ var miningRuleAttrs = []string{
 	attrPriority, attrEntityType, attrPolicy, attrRulePolicy, attrCategory,
 	attrIncludeNoValidation, attrIncludeSimpleValidation, attrIncludeDoubleValidation,
 	attrIncludeTripleValidation, attrExcludeRole, attrPrecisionMin, attrFalsePositiveMax,
-	attrRuleType, attrMinIdentities, attrMaxDimensions, attrDimensions, attrIdentifier,
+	attrRuleType, attrMinIdentities, attrMaxDimensions, attrDimensions, attrUsedOnly, attrIdentifier,
 	"DisplayName_L1..DisplayName_L16",
 }
 
@@ -391,6 +392,8 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 			r.MaxDimensions, err = parseInt(a.value)
 		case attrDimensions:
 			r.Dimensions = splitList(a.value)
+		case attrUsedOnly:
+			r.UsedOnly, err = parseBool(a.value)
 		case attrIdentifier:
 			r.Identifier = a.value
 		default:
@@ -493,6 +496,9 @@ func validateRule(r *MiningRule) *RuleError {
 	}
 	if r.MaxDimensions < minMaxDimensions || r.MaxDimensions > maxMaxDimensions {
 		return bad(attrMaxDimensions, fmt.Sprintf("expected an integer from %d to %d", minMaxDimensions, maxMaxDimensions))
+	}
+	if r.UsedOnly && r.ExcludeRole {
+		return bad(attrUsedOnly, `expected false (or no UsedOnly) on an ExcludeRole="true" entry, which generates no rules`)
 	}
 	if r.Dimensions != nil {
 		if len(r.Dimensions) == 0 {

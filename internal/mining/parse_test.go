@@ -112,6 +112,10 @@ func TestParseConfigAttributes(t *testing.T) {
 			r.Dimensions = []string{"kind", "application", "environment"}
 		}},
 		{`Priority='4' ExcludeRole='true'`, func(r *MiningRule) { r.Priority, r.ExcludeRole = 4, true }},
+		{`UsedOnly="true"`, func(r *MiningRule) { r.UsedOnly = true }},
+		{`UsedOnly=" 1 "`, func(r *MiningRule) { r.UsedOnly = true }},
+		{`UsedOnly="false"`, func(r *MiningRule) {}},
+		{`UsedOnly="false" ExcludeRole="true"`, func(r *MiningRule) { r.ExcludeRole = true }},
 		{`xmlns="urn:x" xmlns:u="urn:u"`, func(r *MiningRule) {}},
 	}
 	for _, tt := range tests {
@@ -167,6 +171,12 @@ func TestParseConfigErrors(t *testing.T) {
 			[]string{"e.xml:1:", "MaxDimensions", `"5"`, "from 1 to 4"}},
 		{"bool yes", `<MiningRule ExcludeRole="yes"/>`,
 			[]string{"e.xml:1:", "ExcludeRole", `"yes"`, "expected true, false, 1 or 0"}},
+		{"used only yes", `<MiningRule UsedOnly="yes"/>`,
+			[]string{"e.xml:1:13:", `UsedOnly="yes"`, "expected true, false, 1 or 0"}},
+		{"used only on exclude", `<MiningRule ExcludeRole="true" UsedOnly="true"/>`,
+			[]string{"e.xml:1:32:", `UsedOnly="true"`, "ExcludeRole", "generates no rules"}},
+		{"used only wrong case", `<MiningRule usedOnly="true"/>`,
+			[]string{"e.xml:1:13:", "did you mean UsedOnly?"}},
 		{"bool empty", `<MiningRule IncludeNoValidation=""/>`,
 			[]string{"e.xml:1:", "IncludeNoValidation", "expected true, false, 1 or 0"}},
 		{"bool 2", `<MiningRule IncludeTripleValidation="2"/>`,

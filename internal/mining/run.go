@@ -17,6 +17,7 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Options tune a run without changing its result.
@@ -41,6 +42,10 @@ type Options struct {
 	// device backend that keeps one matrix on the device would otherwise swap it for the
 	// neutral one and back on every batch.
 	NeutralBackend kernels.Backend
+	// Usage is the usage state of every direct pair, aligned with snap.IdentIdx (nil: no
+	// usage data). Only UsedOnly mining rules read it: their unused direct holders are
+	// neutral (usedonly.go).
+	Usage []usage.State
 }
 
 // batchHolders bounds the holders of the roles counted in one backend call, so that the
@@ -76,9 +81,10 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	for r := range m.Outcomes {
 		m.Outcomes[r] = Outcome{Role: int32(r), MiningRule: -1, ExcludedBy: -1}
 	}
-	e := &engine{snap: snap, mat: MatrixOf(snap), opts: opts, model: m, eff: opts.Effective}
-	if e.eff != nil {
-		e.nmat = e.eff.neutralMatrix(e.mat)
+	e := &engine{snap: snap, opts: opts, model: m}
+	e.base = &holderView{mat: MatrixOf(snap), eff: opts.Effective}
+	if e.base.eff != nil {
+		e.base.nmat = e.base.eff.neutralMatrix(e.base.mat)
 	}
 	lastScope := make([]int, nr) // mining rule index whose scope measures an uncovered role
 	for r := range lastScope {
@@ -91,6 +97,7 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		e.use(mr)
 		roles := e.selectRoles(mr)
 		if mr.ExcludeRole {
 			sc, err := e.scope(mr)
@@ -130,6 +137,7 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 			}
 		}
 	}
+	e.holderView = *e.base
 	var all int64 = int64(snap.NumIdentities())
 	for r := range m.Outcomes {
 		o := &m.Outcomes[r]
@@ -155,13 +163,27 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 // engine holds what one run shares across mining rules.
 type engine struct {
 	snap  *columnar.Snapshot
-	mat   *kernels.Matrix
 	opts  Options
 	model *Model
-	// eff is the effective privilege (nil for flat inputs); nmat counts over its neutral
-	// holders.
-	eff  *Effective
-	nmat *kernels.Matrix
+	// holderView is the current mining rule's: its holders (mat's role CSR) and neutral
+	// identities (eff, nil when there are none; nmat counts over them).
+	holderView
+	// base counts every direct holder, with the identities holding a role only through
+	// grants neutral; usedOnly (made on first use) is base for UsedOnly mining rules.
+	base, usedOnly *holderView
+}
+
+// use makes mr's view the current one.
+func (e *engine) use(mr *MiningRule) {
+	if !mr.UsedOnly || e.opts.Usage == nil {
+		e.holderView = *e.base
+		return
+	}
+	if e.usedOnly == nil {
+		v := usedOnlyView(e.snap, *e.base, e.opts.Usage)
+		e.usedOnly = &v
+	}
+	e.holderView = *e.usedOnly
 }
 
 // selectRoles returns the roles a mining rule considers: matching its Category and
@@ -192,7 +214,7 @@ func (e *engine) selectRoles(mr *MiningRule) []int32 {
 // inScope counts the holders of role r in the scope.
 func (e *engine) inScope(sc *ruleScope, r int32) int64 {
 	var n int64
-	for _, i := range e.snap.Holders(int(r)) {
+	for _, i := range e.holders(r) {
 		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
 			n++
 		}
@@ -330,6 +352,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
+		workers[w].view = e.holderView
 		workers[w].eff = e.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
@@ -582,6 +605,8 @@ type selector struct {
 	cs       []cand
 	prev     *Previous // stability hook (stability.go); nil without --previous
 	eff      *Effective
+	// view is the mining rule's holders and neutral identities (eff is view.eff).
+	view holderView
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -600,7 +625,7 @@ func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supports) roleResult {
 	snap, sc, mr := s.snap, s.sc, s.sc.mr
 	s.hs = s.hs[:0]
-	for _, i := range snap.Holders(int(r)) {
+	for _, i := range s.view.holders(r) {
 		if sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
 			s.hs = append(s.hs, i)
 		}

@@ -222,8 +222,12 @@ func formatConfig(cfg *Config) string {
 		}
 		fmt.Fprintf(&b, "%s: entity_type=%q policy=%q rule_policy=%q category=%s validations=%s exclude_role=%v\n",
 			mr.Name(), mr.EntityType, mr.Policy, mr.RulePolicy, cat, strings.Join(val, ","), mr.ExcludeRole)
-		fmt.Fprintf(&b, "  precision>=%s fp<=%s rule_type=%s min_identities=%d max_dimensions=%d dimensions=%s\n",
+		fmt.Fprintf(&b, "  precision>=%s fp<=%s rule_type=%s min_identities=%d max_dimensions=%d dimensions=%s",
 			pct(mr.PrecisionMin), pct(mr.FalsePositiveMax), mr.RuleType, mr.MinIdentities, mr.MaxDimensions, dims)
+		if mr.UsedOnly {
+			b.WriteString(" used_only=true") // a rolemine extension, shown only when set
+		}
+		b.WriteString("\n")
 	}
 	for _, p := range cfg.Plugins {
 		fmt.Fprintf(&b, "plugin line %d: path=%q config=%q\n", p.Line, p.Path, p.Config)

@@ -39,6 +39,7 @@ type MineFlags struct {
 	precision, fpMax                 float64
 	minIdentities, maxDims, ruleType int
 	entityType                       string
+	usedOnly                         bool
 	cpuProfile                       string
 	plugins                          *pluginFlags
 	// Stability (stability.go): the previous output directory and the grace in
@@ -73,6 +74,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	fs.IntVar(&f.maxDims, "max-dimensions", def.MaxDimensions, "implicit rule: MaxDimensions (1-4)")
 	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
+	fs.BoolVar(&f.usedOnly, "used-only", def.UsedOnly, "implicit rule: UsedOnly (mine and explain used access only; needs assignments.last_used)")
 	f.plugins = registerPluginFlags(fs)
 	f.usage = RegisterUsageFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
@@ -163,7 +165,7 @@ func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.
 	// Neutral holders (role grants) are counted on the CPU: a device backend keeps one
 	// matrix on the device, and would swap it for theirs on every batch.
 	var neutral kernels.Backend
-	if in.eff != nil && counter.Name() != "cpu" {
+	if (in.eff != nil || in.usage != nil) && counter.Name() != "cpu" {
 		neutral = cpu.New()
 	}
 	t := time.Now()
@@ -177,6 +179,7 @@ func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.
 		},
 		Previous: in.prevModel,
 		Roles:    roles,
+		Usage:    in.usage,
 	})
 	if err != nil {
 		return nil, err
@@ -221,6 +224,9 @@ type prepared struct {
 	// (finishRun; nil for flat inputs).
 	eff     *mining.Effective
 	effInfo *report.Effective
+	// usage is the usage state of every direct pair when a mining rule mines used access
+	// only (usedOnlyStates); nil otherwise.
+	usage   []lastused.State
 	started time.Time
 	phases  []report.Phase
 }
@@ -302,7 +308,8 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	if in.eff != nil {
 		in.phase("effective", t)
 	}
-	return nil
+	in.usage, err = usedOnlyStates(in.cfg, snap, f.params)
+	return err
 }
 
 // finishRun classifies every assignment under model and commits every output file into
@@ -315,8 +322,9 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 	if err != nil {
 		return err
 	}
+	mining.ApplyUsedOnly(snap, model, cls, in.usage)
 	if snap.Universe != nil {
-		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params}
+		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params, UsedOnly: in.usage != nil}
 		if in.eff != nil {
 			if in.effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, in.eff); err != nil {
 				return err
@@ -440,7 +448,7 @@ func printRun(stdout io.Writer, f *MineFlags, in *prepared, model *mining.Model,
 // mineConfig reads --config, or builds the implicit mining rule from the override flags.
 // Override flags together with --config are a usage error: the file is the configuration.
 func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) {
-	overrides := []string{"precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type"}
+	overrides := []string{"precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type", "used-only"}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if f.config != "" {
@@ -460,6 +468,7 @@ func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) 
 	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
 	mr.MinIdentities, mr.MaxDimensions = f.minIdentities, f.maxDims
 	mr.RuleType, mr.EntityType = mining.RuleType(f.ruleType), f.entityType
+	mr.UsedOnly = f.usedOnly
 	// The same checks as a <MiningRule> of a file, reported against the flag.
 	if err := mr.Validate(); err != nil {
 		var re *mining.RuleError
@@ -474,6 +483,10 @@ func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) 
 	text := fmt.Appendf(nil, "implicit mining rule\nEntityType=%q\nPrecisionMinPercentage=%s\nFalsePositiveMaxPercentage=%s\nMinIdentitiesCount=%d\nMaxDimensions=%d\nRuleType=%d\n",
 		mr.EntityType, strconv.FormatFloat(mr.PrecisionMin, 'g', -1, 64), strconv.FormatFloat(mr.FalsePositiveMax, 'g', -1, 64),
 		mr.MinIdentities, mr.MaxDimensions, int(mr.RuleType))
+	if mr.UsedOnly {
+		// Only when set, so that the fingerprint of every earlier run stays the same.
+		text = append(text, "UsedOnly=true\n"...)
+	}
 	return &mining.Config{MiningRules: []mining.MiningRule{mr}}, text, nil
 }
 
@@ -493,6 +506,8 @@ func implicitRuleFlag(attr string) string {
 		return "rule-type"
 	case "EntityType":
 		return "entity-type"
+	case "UsedOnly":
+		return "used-only"
 	}
 	return ""
 }

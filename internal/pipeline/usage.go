@@ -118,3 +118,28 @@ func printActionQuality(stdout io.Writer, truthDir string, actions []drift.Actio
 	fmt.Fprint(stdout, truth.ScoreActions(tu, revoke, reassign).String())
 	return nil
 }
+
+// usedOnlyStates returns the usage state of every direct pair of snap when a mining rule
+// of cfg mines used access only (docs/excess-privilege.md#used-only), nil otherwise. Such
+// a mining rule on data without a last_used column is a user error: nothing would tell
+// used access from unused.
+func usedOnlyStates(cfg *mining.Config, snap *columnar.Snapshot, p *lastused.Params) ([]lastused.State, error) {
+	var mr *mining.MiningRule
+	for k := range cfg.MiningRules {
+		if cfg.MiningRules[k].UsedOnly {
+			mr = &cfg.MiningRules[k]
+			break
+		}
+	}
+	if mr == nil {
+		return nil, nil
+	}
+	if p == nil {
+		what := mr.Name() + ` has UsedOnly="true"`
+		if mr.Line == 0 {
+			what = "--used-only given"
+		}
+		return nil, uerr.New("mine: %s, but the assignments have no %s column; expected usage dates to tell used access from unused", what, columnar.LastUsedColumn)
+	}
+	return report.DirectUsage(snap, p), nil
+}

@@ -23,6 +23,9 @@ type Effective struct {
 	// Usage says when access is unused; nil unless the data has a last_used column
 	// (docs/excess-privilege.md).
 	Usage *usage.Params
+	// UsedOnly is set when a mining rule mines used access only and the data has usage:
+	// review.csv then says why each pair is unexplained (docs/excess-privilege.md#used-only).
+	UsedOnly bool
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.
@@ -69,6 +72,9 @@ type pairView struct {
 	inherited, redun bool
 	hidden           bool
 	usage            usage.State // Unknown without usage data
+	// unusedOnly: unexplained because its access is unused under a UsedOnly mining rule
+	// (for an inherited pair of a role without rules, its source's).
+	unusedOnly bool
 }
 
 // pairWalker visits every effective pair of a snapshot in output order (identities in
@@ -113,7 +119,7 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 func (w *pairWalker) directView(i int, k int64) pairView {
 	snap := w.snap
 	r := snap.IdentIdx[k]
-	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, source: -1}
+	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, source: -1, unusedOnly: w.cls.UnusedAt(int(k))}
 	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
 		a := u.Accounts
 		x := u.PairAccount[k]
@@ -151,6 +157,7 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 			d++
 		}
 		v.rule = ec.RuleOf[k]
+		v.unusedOnly = ec.UnusedAt(int(k))
 		fn(&v)
 	}
 }

@@ -20,6 +20,23 @@ type effectiveReviewRow struct {
 	nonHuman    bool
 }
 
+// Reasons of review.csv's reason column, written when a mining rule mines used access
+// only (docs/excess-privilege.md#used-only-review).
+const (
+	// reasonUnused: a rule of the role matches the identity, but the access is unused.
+	reasonUnused = "unused"
+	// reasonUnmatched: no rule of the role matches the identity (or the role has none).
+	reasonUnmatched = "unmatched"
+)
+
+// reviewReason says why an unexplained pair is unexplained.
+func reviewReason(v *pairView) string {
+	if v.unusedOnly {
+		return reasonUnused
+	}
+	return reasonUnmatched
+}
+
 // privileged is the validations count from which a role counts as privileged.
 const privileged = 2
 
@@ -53,8 +70,13 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 			-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
 	})
 	cw := safecsv.NewWriter(w)
-	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "validations",
-		"system", "account_id", "inherited", "via", "hidden_inherited", "redundant"})
+	header := []string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "validations",
+		"system", "account_id", "inherited", "via", "hidden_inherited", "redundant"}
+	usedOnly := eff != nil && eff.UsedOnly
+	if usedOnly {
+		header = append(header, "reason")
+	}
+	cw.Write(header)
 	for k := range rows {
 		r := &rows[k]
 		v := &r.v
@@ -65,9 +87,13 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		if v.inherited {
 			via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
 		}
-		cw.Write([]string{strconv.Itoa(k + 1), snap.IdentityIDs[v.ident], kd.Values[kd.Codes[v.ident]],
+		rec := []string{strconv.Itoa(k + 1), snap.IdentityIDs[v.ident], kd.Values[kd.Codes[v.ident]],
 			strconv.FormatBool(r.nonHuman), snap.Roles.IDs[v.role], snap.Roles.Category[v.role], strconv.Itoa(r.validations),
-			system, v.account, strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)})
+			system, v.account, strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)}
+		if usedOnly {
+			rec = append(rec, reviewReason(v))
+		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()

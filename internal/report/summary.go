@@ -116,6 +116,8 @@ type miningRuleSummary struct {
 	RolesCovered      int64    `json:"roles_covered"`
 	Rules             int64    `json:"rules"`
 	SkippedDimensions []string `json:"skipped_dimensions"`
+	// UsedOnly is written only when set (docs/excess-privilege.md#used-only).
+	UsedOnly bool `json:"used_only,omitempty"`
 }
 
 type phaseRecord struct {
@@ -296,6 +298,7 @@ func (s *summary) countModel(snap *columnar.Snapshot, m *mining.Model) {
 			Policy:            mr.Policy,
 			RulePolicy:        mr.RulePolicy,
 			ExcludeRole:       mr.ExcludeRole,
+			UsedOnly:          mr.UsedOnly,
 			RolesCovered:      covered[k],
 			Rules:             rulesOf[k],
 			SkippedDimensions: []string{},

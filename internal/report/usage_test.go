@@ -27,11 +27,17 @@ import (
 //	----
 //	the newest last_used, or the user error
 //
-//	mine [as-of=DATE] [days=N]
+//	mine [as-of=DATE] [days=N] [outcomes]
 //	<mining.xml content>
 //	----
-//	every effective pair: IDENTITY ROLE STATUS SYSTEM USAGE [inherited], summary.json's
-//	usage object, then each rule with the usage of the pairs it explains (rules.json)
+//	with outcomes, each role's counts and reason (roles.json); every effective pair:
+//	IDENTITY ROLE STATUS SYSTEM USAGE [inherited] [reason=unused], summary.json's usage
+//	object, then each rule with its counts and the usage of the pairs it explains
+//	(rules.json)
+//
+//	review
+//	----
+//	review.csv of the last mine
 //
 //	excess
 //	----
@@ -47,6 +53,15 @@ func TestExcessWorked(t *testing.T) {
 		var last *excessRun
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
 			switch td.Cmd {
+			case "review":
+				if last == nil {
+					td.Fatalf(t, "review before mine")
+				}
+				var b strings.Builder
+				if err := WriteEffectiveReviewCSV(context.Background(), &b, last.snap, last.cls, last.info); err != nil {
+					td.Fatalf(t, "%v", err)
+				}
+				return b.String()
 			case "excess":
 				if last == nil {
 					td.Fatalf(t, "excess before mine")
@@ -167,18 +182,32 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 	if err != nil {
 		td.Fatalf(t, "%v", err)
 	}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1, Effective: eff})
+	var states []usage.State
+	if cfg.UsedOnlyApplies() {
+		states = DirectUsage(snap, p)
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1, Effective: eff, Usage: states})
 	if err != nil {
 		td.Fatalf(t, "%v", err)
 	}
 	cls := mining.Classify(snap, m)
-	info := &Effective{Eff: eff, Usage: p}
+	mining.ApplyUsedOnly(snap, m, cls, states)
+	info := &Effective{Eff: eff, Usage: p, UsedOnly: states != nil}
 	if eff != nil {
 		if info.Class, err = mining.ClassifyEffective(ctx, snap, m, cls, eff); err != nil {
 			td.Fatalf(t, "%v", err)
 		}
 	}
 	var b strings.Builder
+	if td.HasArg("outcomes") {
+		for _, o := range m.Outcomes {
+			fmt.Fprintf(&b, "role %s n=%d TP=%d FP=%d FN=%d TN=%d precision=%.2f%%", snap.Roles.IDs[o.Role], o.N, o.TP, o.FP, o.FN, o.TN, o.Precision)
+			if o.Reason != "" {
+				b.WriteString(": " + o.Reason)
+			}
+			b.WriteString("\n")
+		}
+	}
 	w := newPairWalker(snap, cls, info)
 	for i := range snap.IdentityIDs {
 		w.each(i, func(v *pairView) {
@@ -192,6 +221,9 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 			fmt.Fprintf(&b, "%s %s %s %s %s", snap.IdentityIDs[i], snap.Roles.IDs[v.role], status, sys, v.usage)
 			if v.inherited {
 				b.WriteString(" inherited")
+			}
+			if v.unusedOnly {
+				b.WriteString(" reason=unused")
 			}
 			b.WriteString("\n")
 		})
@@ -209,8 +241,12 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 			if r.UnusedPct != nil {
 				pct = fmt.Sprint(*r.UnusedPct)
 			}
-			fmt.Fprintf(&b, "rule %s %s %s: used=%d unused=%d unknown=%d unused_pct=%s over_broad=%v\n", r.RuleID, r.RoleID,
-				criterionString(&r.ruleRecord), r.Usage.Used, r.Usage.Unused, r.Usage.Unknown, pct, r.OverBroad)
+			counts := ""
+			if td.HasArg("outcomes") {
+				counts = fmt.Sprintf(" support=%d tp=%d fp=%d", r.Support, r.TP, r.FP)
+			}
+			fmt.Fprintf(&b, "rule %s %s %s%s: used=%d unused=%d unknown=%d unused_pct=%s over_broad=%v\n", r.RuleID, r.RoleID,
+				criterionString(&r.ruleRecord), counts, r.Usage.Used, r.Usage.Unused, r.Usage.Unknown, pct, r.OverBroad)
 		}
 	}
 	return &excessRun{snap: snap, m: m, cls: cls, info: info}, b.String()
