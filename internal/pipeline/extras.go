@@ -24,6 +24,9 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 	if err != nil {
 		return err
 	}
+	if snap.Universe != nil {
+		b.Effective = info.Effective
+	}
 	// A discover run into the same directory adds its section to the report.
 	if b.Discovered, err = report.LoadDiscovered(out, report.DataFingerprint(snap.Inputs), logger); err != nil {
 		return err

@@ -56,6 +56,9 @@ func Report(ctx context.Context, data, model, driftDir string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if err := b.LoadEffective(ctx, ruleOf); err != nil {
+		return err
+	}
 	set, err := columnar.NewOutputSet(model)
 	if err != nil {
 		return err

@@ -50,6 +50,8 @@ type pageData struct {
 	overallPct float64
 	outcomes   []outcomeCount
 	idents     [2][]identCount // [0] humans, [1] non-human identities
+	// x holds the excess-privilege sections (universe data); nil otherwise.
+	x *excessPage
 }
 
 type outcomeCount struct {
@@ -180,6 +182,10 @@ func newPageData(ctx context.Context, b *Bound, ruleOf []int32) (*pageData, erro
 			p.idents[g] = p.idents[g][:topIdentities]
 		}
 	}
+	var err error
+	if p.x, err = newExcessPage(ctx, b, ruleOf); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -297,7 +303,11 @@ func (p *pageData) write(h *htmlWriter) {
 	p.writeRules(h)
 	p.writeMiningRules(h)
 	p.writeTopRoles(h)
-	p.writeIdentities(h)
+	if p.x != nil {
+		writeExcessRanking(h, p.b, p.x)
+	} else {
+		p.writeIdentities(h)
+	}
 
 	p.writeGroup(h, "apps", "Explained share per application (entitlement source)", "application", p.apps,
 		fmt.Sprintf(`<p class="note">Flagged <span class="flag">low coverage</span>: at least %d assignments and an explained share more than %d points below the overall `, lowAppMinAssignments, lowAppGapPoints)+
@@ -305,6 +315,13 @@ func (p *pageData) write(h *htmlWriter) {
 
 	if s.Effective != nil {
 		writeEffective(h, s)
+	}
+	if p.x != nil && s.Usage != nil {
+		writeUsage(h, s)
+		writeOverBroad(h, p.b.Model, p.x)
+	}
+	if p.x != nil && s.NHIOwnership != nil {
+		writeOwnership(h, s, p.b.Snap, p.x)
 	}
 	if p.b.Drift != nil {
 		writeDrift(h, p.b.Drift)
@@ -343,13 +360,21 @@ func (p *pageData) writeHead(h *htmlWriter) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>rolemine report</title>
-<style>` + pageCSS + `</style></head><body>
+<style>` + pageCSS + `</style>`)
+	if p.x != nil {
+		h.WriteString(`<style>` + excessCSS + `</style>`)
+	}
+	h.WriteString(`</head><body>
 `)
 	// Nothing that varies between runs of the same input (start time, backend, workers)
 	// goes into the page: report.html is byte-identical across reruns; summary.json has them.
 	h.f(`<header><h1>rolemine report</h1><p class="meta">rolemine %s · configuration <code>%s</code> · run details in summary.json`,
 		esc(s.Version), esc(s.Config))
-	h.WriteString(`</p><nav><a href="#kind">By kind</a> <a href="#category">By category</a> <a href="#outcome">Roles by outcome</a> <a href="#rules">Rule precision</a> <a href="#mining">Mining rules</a> <a href="#unexplained">Top unexplained</a> <a href="#identities">Identities</a> <a href="#apps">Applications</a></nav></header><main>`)
+	h.WriteString(`</p><nav><a href="#kind">By kind</a> <a href="#category">By category</a> <a href="#outcome">Roles by outcome</a> <a href="#rules">Rule precision</a> <a href="#mining">Mining rules</a> <a href="#unexplained">Top unexplained</a> <a href="#identities">Identities</a> <a href="#apps">Applications</a>`)
+	if p.x != nil {
+		p.writeExcessNav(h)
+	}
+	h.WriteString(`</nav></header><main>`)
 }
 
 // writeHeadline writes the headline figures.

@@ -17,6 +17,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // RuleRecord is one rule as rules.json holds it.
@@ -39,6 +40,9 @@ type Model struct {
 	Rules   []RuleRecord
 	Roles   []RoleRecord
 	Summary *Summary
+	// RuleUsage holds, aligned with Rules, the usage of the pairs each rule explains
+	// (rules.json "usage"); nil for data without usage.
+	RuleUsage []usage.Counts
 }
 
 // NewModel builds the records WriteModel writes for snap, m and cls.
@@ -54,6 +58,9 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 	for k := range m.Rules {
 		mf.Rules[k] = newRuleRecord(snap, &m.Rules[k], nil)
 	}
+	if snap.Universe != nil && info.Effective != nil {
+		mf.RuleUsage = ruleUsage(snap, m, cls, info.Effective)
+	}
 	for r := range m.Outcomes {
 		mf.Roles[r] = newRoleRecord(snap, m, r)
 	}
@@ -66,8 +73,11 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 func ReadModel(dir string) (*Model, error) {
 	set := outdir.Resolve(dir)
 	var rules struct {
-		Format string       `json:"format"`
-		Rules  []RuleRecord `json:"rules"`
+		Format string `json:"format"`
+		Rules  []struct {
+			ruleRecord
+			Usage *usage.Counts `json:"usage"`
+		} `json:"rules"`
 	}
 	var roles struct {
 		Format string       `json:"format"`
@@ -98,7 +108,17 @@ func ReadModel(dir string) (*Model, error) {
 			return nil, uerr.New("%s: format %q, expected %q", path, *f.got, f.format)
 		}
 	}
-	return &Model{Rules: rules.Rules, Roles: roles.Roles, Summary: sum}, nil
+	mf := &Model{Rules: make([]RuleRecord, len(rules.Rules)), Roles: roles.Roles, Summary: sum}
+	for k, r := range rules.Rules {
+		mf.Rules[k] = r.ruleRecord
+		if r.Usage != nil {
+			if mf.RuleUsage == nil {
+				mf.RuleUsage = make([]usage.Counts, len(rules.Rules))
+			}
+			mf.RuleUsage[k] = *r.Usage
+		}
+	}
+	return mf, nil
 }
 
 // Bound is a Model resolved against a snapshot: rule terms as dimension codes, roles as
@@ -116,6 +136,9 @@ type Bound struct {
 	Discovered *discover.Document
 	// Drift, when set, adds a drift section to the HTML report.
 	Drift *Drift
+	// Effective, set for universe data (by mine, or LoadEffective), adds the excess
+	// ranking and the ownership sections to the HTML report.
+	Effective *Effective
 }
 
 // boundRule is one rule with its terms as (dimension, code). A value absent from the

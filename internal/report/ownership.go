@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -103,38 +104,61 @@ func ownershipSummaryOf(snap *columnar.Snapshot) *ownershipSummary {
 // is written).
 func HasOwners(snap *columnar.Snapshot) bool { return newOwners(snap) != nil }
 
+// ownershipRow is a non-human identity with an ownership finding and its effective
+// access: roles, unexplained ones, and privileged ones (2 or more validations).
+type ownershipRow struct {
+	ident                               int
+	finding                             string
+	roles, unexplained, privilegedRoles int
+}
+
+// ownershipRows returns the non-human identities with an ownership finding, in
+// identities-file order (none without an owner_id column).
+func ownershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownershipRow, error) {
+	o := newOwners(snap)
+	if o == nil {
+		return nil, nil
+	}
+	var rows []ownershipRow
+	pw := newPairWalker(snap, cls, eff)
+	for i := range snap.IdentityIDs {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		f := o.finding(i)
+		if f == "" {
+			continue
+		}
+		r := ownershipRow{ident: i, finding: f}
+		pw.each(i, func(v *pairView) {
+			r.roles++
+			if v.rule < 0 {
+				r.unexplained++
+			}
+			if snap.Roles.Validations[v.role] >= privileged {
+				r.privilegedRoles++
+			}
+		})
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
 // WriteOwnershipCSV writes ownership.csv: one row per non-human identity with an
 // ownership finding, in identities-file order, with its owner_id, the finding, and its
-// effective access: roles, unexplained ones, and privileged ones (2 or more validations).
+// effective access (ownershipRows).
 func WriteOwnershipCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
-	o := newOwners(snap)
+	rows, err := ownershipRows(ctx, snap, cls, eff)
+	if err != nil {
+		return err
+	}
 	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"identity_id", "kind", "owner_id", "finding", "effective_roles", "unexplained", "privileged_roles"})
-	if o != nil {
-		pw := newPairWalker(snap, cls, eff)
-		for i := range snap.IdentityIDs {
-			if i%65536 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			f := o.finding(i)
-			if f == "" {
-				continue
-			}
-			var roles, unexplained, privilegedRoles int
-			pw.each(i, func(v *pairView) {
-				roles++
-				if v.rule < 0 {
-					unexplained++
-				}
-				if snap.Roles.Validations[v.role] >= privileged {
-					privilegedRoles++
-				}
-			})
-			cw.Write([]string{snap.IdentityIDs[i], snap.Kind(i), snap.Universe.Owners[i], f,
-				strconv.Itoa(roles), strconv.Itoa(unexplained), strconv.Itoa(privilegedRoles)})
-		}
+	for _, r := range rows {
+		cw.Write([]string{snap.IdentityIDs[r.ident], snap.Kind(r.ident), snap.Universe.Owners[r.ident], r.finding,
+			strconv.Itoa(r.roles), strconv.Itoa(r.unexplained), strconv.Itoa(r.privilegedRoles)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -219,3 +243,73 @@ type OwnershipCounts = ownershipSummary
 // NHIOwnership counts the non-human identities by ownership finding; nil without an
 // owner_id column.
 func NHIOwnership(snap *columnar.Snapshot) *OwnershipCounts { return ownershipSummaryOf(snap) }
+
+// ownerReach is what one identity reaches through the non-human identities it owns
+// (docs/excess-privilege.md#ownership): the distinct roles they hold effectively, the
+// privileged ones among them (2 or more validations), those the owner does not hold
+// itself (explain's roles_through_owned), and their weight, the sum of 1 + validations
+// over the distinct roles (the weights of the excess ranking).
+type ownerReach struct {
+	ident, owned               int
+	roles, privileged, notHeld int
+	weight                     int64
+}
+
+// ownerReaches returns every identity that owns non-human identities (itself aside) with
+// what it reaches through them, ranked by weight (highest first), then by the number of
+// identities owned, then in identities-file order. None without an owner_id column.
+func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownerReach, error) {
+	o := newOwners(snap)
+	if o == nil {
+		return nil, nil
+	}
+	owned := map[int][]int{}
+	for j, owner := range snap.Universe.Owners {
+		if i, ok := o.index[owner]; ok && i != j && snap.Kind(j) != columnar.HumanKind {
+			owned[i] = append(owned[i], j)
+		}
+	}
+	ownerIdx := make([]int, 0, len(owned))
+	for i := range owned {
+		ownerIdx = append(ownerIdx, i)
+	}
+	slices.Sort(ownerIdx)
+	pw := newPairWalker(snap, cls, eff)
+	reached, held := make([]int, snap.NumRoles()), make([]int, snap.NumRoles())
+	var roles []int32
+	rows := make([]ownerReach, 0, len(ownerIdx))
+	for n, i := range ownerIdx {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		stamp := n + 1
+		roles = roles[:0]
+		for _, j := range owned[i] {
+			pw.each(j, func(v *pairView) {
+				if reached[v.role] != stamp {
+					reached[v.role] = stamp
+					roles = append(roles, v.role)
+				}
+			})
+		}
+		pw.each(i, func(v *pairView) { held[v.role] = stamp })
+		r := ownerReach{ident: i, owned: len(owned[i]), roles: len(roles)}
+		for _, role := range roles {
+			val := snap.Roles.Validations[role]
+			r.weight += 1 + int64(val)
+			if val >= privileged {
+				r.privileged++
+			}
+			if held[role] != stamp {
+				r.notHeld++
+			}
+		}
+		rows = append(rows, r)
+	}
+	slices.SortStableFunc(rows, func(a, b ownerReach) int {
+		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned))
+	})
+	return rows, nil
+}
