@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // This file is the slow, literal reference implementation of docs/config.md and docs/semantics.md
@@ -211,6 +212,36 @@ func refBetter(a, b *refSet) bool {
 
 // referenceMine mines snap with cfg literally (docs/config.md, docs/semantics.md).
 func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
+	return referenceMineUsage(snap, cfg, nil)
+}
+
+// refUnusedHolders returns, per role, the identities whose direct holding of it has the
+// usage state unused (states aligned with snap.IdentIdx; nil: none).
+func refUnusedHolders(snap *columnar.Snapshot, states []usage.State) []map[int]bool {
+	out := make([]map[int]bool, len(snap.Roles.IDs))
+	if states == nil {
+		return out
+	}
+	for i := range snap.IdentityIDs {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			if states[k] != usage.Unused {
+				continue
+			}
+			r := snap.IdentIdx[k]
+			if out[r] == nil {
+				out[r] = map[int]bool{}
+			}
+			out[r][i] = true
+		}
+	}
+	return out
+}
+
+// referenceMineUsage is referenceMine with the usage state of each direct pair
+// (docs/excess-privilege.md#used-only-counting): under a UsedOnly mining rule, an identity
+// whose direct holding of r is unused is no holder of r but neutral for it, like one
+// holding r only through grants; used and unknown holdings count as without UsedOnly.
+func referenceMineUsage(snap *columnar.Snapshot, cfg *Config, states []usage.State) refModel {
 	nIdent := len(snap.IdentityIDs)
 	nRoles := len(snap.Roles.IDs)
 	out := refModel{
@@ -222,6 +253,7 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 	// Identities holding a role only through grants are neutral for it (section 15): out
 	// of its scope for every count.
 	neutral := refNeutral(snap)
+	unused := refUnusedHolders(snap, states)
 	// Before any mining rule: not covered, metrics of the empty set over all identities.
 	for r := range out.Roles {
 		h := len(snap.Holders(r))
@@ -310,16 +342,28 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 				continue
 			}
 
-			// H: holders of r in U.
+			// The identities neutral for r under this mining rule: those holding it only
+			// through grants, and with UsedOnly those whose holding is unused.
+			neutralR := neutral[r]
+			if mr.UsedOnly && len(unused[r]) > 0 {
+				neutralR = map[int]bool{}
+				for i := range neutral[r] {
+					neutralR[i] = true
+				}
+				for i := range unused[r] {
+					neutralR[i] = true
+				}
+			}
+			// H: holders of r in U that are not neutral for it.
 			holders := map[int]bool{}
 			for _, i := range snap.Holders(r) {
-				if refInScope(mr.EntityType, snap.Kind(int(i))) {
+				if refInScope(mr.EntityType, snap.Kind(int(i))) && !neutralR[int(i)] {
 					holders[int(i)] = true
 				}
 			}
 			// The role's own scope: U without its neutral identities.
 			nr := n
-			for i := range neutral[r] {
+			for i := range neutralR {
 				if refInScope(mr.EntityType, snap.Kind(i)) {
 					nr--
 				}
@@ -346,10 +390,10 @@ func referenceMine(snap *columnar.Snapshot, cfg *Config) refModel {
 			// Useful candidates: tp >= 1, support >= MinIdentitiesCount, fp% <= max.
 			var useful []refCandidate
 			for _, c := range crits {
-				if len(neutral[r]) > 0 {
+				if len(neutralR) > 0 {
 					m := map[int]bool{}
 					for i := range c.M {
-						if !neutral[r][i] {
+						if !neutralR[i] {
 							m[i] = true
 						}
 					}
