@@ -9,7 +9,8 @@
 #   TIER=S scripts/compare-outputs.sh main .     # quicker
 #
 # Cases: the generated tier (with the example configuration and truth; the implicit rule
-# with flag overrides; --previous over an evolved snapshot), the demo tier-S enterprise with
+# with flag overrides; --previous over an evolved snapshot; with usage: without UsedOnly,
+# with it in a file and with --used-only), the demo tier-S enterprise with
 # the three example plugins, every `mine` block of the worked examples under
 # internal/mining/testdata, the explain test enterprise (mine, explain, report), drift on a
 # model and its evolved snapshot, and discover. Only wall-clock fields are normalised
@@ -100,6 +101,20 @@ run tier-drift drift --model "$model" --data "$next" --previous-data "$data" --t
 	--workers "$WORKERS" --out @OUT@
 SEED_MODEL=$model run tier-report report --data "$data" --model @OUT@ --drift "$WORK/out/old/tier-drift/files"
 run tier-explain explain --data "$data" --model "$model" --identity "$(sed -n 2p "$model/review.csv" | cut -d, -f2)"
+
+# The generated enterprise with usage (gen --usage): usage states and the excess ranking
+# without UsedOnly, then mining used access only (the example configuration with UsedOnly
+# on the mining rules of the network of service accounts and of everyone, and
+# --used-only). Builds from before gen --usage or UsedOnly differ here by design.
+run usage-gen gen --tier "$TIER" --seed 1 --usage --out @OUT@
+udata="$WORK/out/old/usage-gen/files"
+run usage mine --data "$udata" --config "$root/examples/mining.xml" --truth "$udata/truth" \
+	--workers "$WORKERS" --backend cpu --out @OUT@
+sed -E 's/<MiningRule Priority="(20|0)"/<MiningRule UsedOnly="true" Priority="\1"/' "$root/examples/mining.xml" >"$WORK/used-only.xml"
+run usage-used-only mine --data "$udata" --config "$WORK/used-only.xml" --truth "$udata/truth" \
+	--workers "$WORKERS" --backend cpu --out @OUT@
+run usage-used-only-flag mine --data "$udata" --used-only --max-dimensions 3 --as-of 2026-07-01 \
+	--unused-days 60 --workers "$WORKERS" --backend cpu --out @OUT@
 
 # The demo enterprise with the example plugins (built once, shared by both).
 if (cd "$root" && mkdir -p "$WORK/plugins" && for p in titlefamily nhiname orgtree; do

@@ -38,7 +38,11 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 			return err
 		}
 		abs, _ := filepath.Abs(o.Gen.Out)
-		fmt.Fprintf(env.Stdout, "generated %s: %+v\n", abs, *st)
+		// The universe and usage figures follow on lines of their own; printed inside the
+		// line they would be pointers, a different address on every run.
+		line := *st
+		line.Universe, line.Usage = nil, nil
+		fmt.Fprintf(env.Stdout, "generated %s: %+v\n", abs, line)
 		if st.Universe != nil {
 			fmt.Fprintf(env.Stdout, "universe: %+v\n", *st.Universe)
 		}
