@@ -113,3 +113,32 @@ func TestInputIOFailureExitsOne(t *testing.T) {
 		t.Errorf("configuration unreadable: exit %d, want 1; stderr %s", code, stderr.String())
 	}
 }
+
+// TestFlagsCheckedBeforeLoading: every flag of mine is checked before any input is read,
+// so a bad plugin or stability flag is reported against the flag even when the data
+// directory does not exist (the plugin flags were checked only after the data had been
+// loaded, which at tier L takes minutes).
+func TestFlagsCheckedBeforeLoading(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-data")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--plugin", "x.wasm", "--plugin-memory", "0"}, "--plugin-memory 0: expected at least 1 MiB"},
+		{[]string{"--plugin", "x.wasm", "--plugin-timeout", "-1s"}, "--plugin-timeout -1s: expected a positive duration"},
+		{[]string{"--plugin", "=c.json"}, `--plugin "=c.json": expected PATH.wasm`},
+		{[]string{"--previous", t.TempDir(), "--grace", "101"}, "--grace 101: expected percentage points"},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"mine", "--data", missing, "--out", filepath.Join(t.TempDir(), "out")}, tc.args...)
+		if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+	// Without any plugin the plugin limits are not used, and not checked.
+	var stdout, stderr bytes.Buffer
+	args := []string{"mine", "--data", missing, "--out", filepath.Join(t.TempDir(), "out"), "--plugin-memory", "0"}
+	if code := run(args, &stdout, &stderr); code != 2 || strings.Contains(stderr.String(), "plugin-memory") {
+		t.Errorf("--plugin-memory 0 without plugins: exit %d, stderr %q; want the missing data reported", code, stderr.String())
+	}
+}

@@ -160,6 +160,17 @@ func (f *MineFlags) check() (spec shard.Spec, sharded bool, err error) {
 	return spec, sharded, f.usage.check("mine")
 }
 
+// checkConfigured checks, once the configuration is read and before any input is staged
+// or loaded, the flags whose use depends on it: --grace (with --previous) and the plugin
+// flags (when any plugin runs). With check, and the implicit rule's flags checked by the
+// configuration's own validator (mineConfig), these are all the checks of mine's flags.
+func (f *MineFlags) checkConfigured(cfg *mining.Config) error {
+	if f.previous != "" && (f.grace < 0 || f.grace > 100) {
+		return uerr.New("mine: --grace %v: expected percentage points from 0 to 100", f.grace)
+	}
+	return f.plugins.check(len(cfg.Plugins))
+}
+
 // mineModel mines the loaded snapshot (the roles for which roles is true, all when nil).
 func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.Backend, roles func(int32) bool, prog *progress) (*mining.Model, error) {
 	// Neutral holders (role grants) are counted on the CPU: a device backend keeps one
@@ -249,6 +260,9 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 	in := &prepared{started: time.Now()}
 	var err error
 	if in.cfg, in.cfgText, err = mineConfig(fs, f); err != nil {
+		return nil, err
+	}
+	if err := f.checkConfigured(in.cfg); err != nil {
 		return nil, err
 	}
 	if outdir.IsURL(f.out) || outdir.IsURL(f.data) {

@@ -35,9 +35,31 @@ func registerPluginFlags(fs *flag.FlagSet) *pluginFlags {
 	return pf
 }
 
+// check refuses a malformed --plugin, and, when any plugin runs (configured counts the
+// configuration's), a memory cap or time limit no plugin can run under.
+func (pf *pluginFlags) check(configured int) error {
+	for _, v := range pf.specs {
+		path, conf, hasConf := strings.Cut(v, "=")
+		if path == "" || hasConf && conf == "" {
+			return uerr.New("mine: --plugin %q: expected PATH.wasm or PATH.wasm=CONFIG.json", v)
+		}
+	}
+	if configured+len(pf.specs) == 0 {
+		return nil
+	}
+	if pf.memoryMiB < 1 {
+		return uerr.New("mine: --plugin-memory %d: expected at least 1 MiB", pf.memoryMiB)
+	}
+	if pf.timeout <= 0 {
+		return uerr.New("mine: --plugin-timeout %s: expected a positive duration", pf.timeout)
+	}
+	return nil
+}
+
 // applyPlugins runs the criterion plugins of the configuration (in document order) and of
 // the --plugin flags (in flag order, after the configuration's) over snap, adding their
-// derived attributes as dimensions. It reports whether any plugin ran.
+// derived attributes as dimensions. It reports whether any plugin ran. The flags were
+// checked before the data was loaded (check).
 func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Config, pf *pluginFlags, logger *slog.Logger) (bool, error) {
 	var specs []plugins.Spec
 	base := "."
@@ -59,9 +81,6 @@ func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Conf
 	for _, v := range pf.specs {
 		path, conf, hasConf := strings.Cut(v, "=")
 		origin := "--plugin " + v
-		if path == "" || hasConf && conf == "" {
-			return false, uerr.New("mine: --plugin %q: expected PATH.wasm or PATH.wasm=CONFIG.json", v)
-		}
 		s := plugins.Spec{Path: path, Origin: origin}
 		if hasConf {
 			c, err := readPluginConfig(conf, origin)
@@ -74,12 +93,6 @@ func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Conf
 	}
 	if len(specs) == 0 {
 		return false, nil
-	}
-	if pf.memoryMiB < 1 {
-		return false, uerr.New("mine: --plugin-memory %d: expected at least 1 MiB", pf.memoryMiB)
-	}
-	if pf.timeout <= 0 {
-		return false, uerr.New("mine: --plugin-timeout %s: expected a positive duration", pf.timeout)
 	}
 	workers := 0
 	if fl := pf.fs.Lookup("workers"); fl != nil {

@@ -18,11 +18,8 @@ const defaultGrace = 1.0
 
 // loadPrevious reads the previous output directory's rules.json into the miner's
 // stability input and the churn baseline, with a fingerprint of both and of grace (which
-// the shards of one run must share).
+// the shards of one run must share; checked by MineFlags.checkConfigured).
 func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRule, string, error) {
-	if grace < 0 || grace > 100 {
-		return nil, nil, "", uerr.New("mine: --grace %v: expected percentage points from 0 to 100", grace)
-	}
 	m, err := report.ReadModel(dir)
 	if err != nil {
 		return nil, nil, "", uerr.New("mine: --previous: %w", err)
