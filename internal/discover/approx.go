@@ -57,11 +57,7 @@ func Approximate(ctx context.Context, m *Matrix, o ApproxOptions) ([]Role, error
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return len(holders[b]) - len(holders[a]) })
 
-	type scored struct {
-		role  Role
-		cover int
-	}
-	var roles []scored
+	roles := []Role{} // empty, not nil, when no role forms
 	clustered := make([]bool, np)
 	count := make([]int32, len(m.Users)) // scratch: entitlements of the cluster held, per user
 	for k, seed := range order {
@@ -73,54 +69,62 @@ func Approximate(ctx context.Context, m *Matrix, o ApproxOptions) ([]Role, error
 		if clustered[seed] || len(holders[seed]) < o.MinMembers {
 			continue
 		}
-		hs := holders[seed]
-		cluster := []int32{seed}
-		clustered[seed] = true
-		var cands []int32
-		for s := 0; s < seedHolders; s++ {
-			u := hs[s*(len(hs)-1)/max(seedHolders-1, 1)]
-			cands = append(cands, m.Rows[u]...)
-		}
-		slices.Sort(cands)
-		cands = slices.Compact(cands)
-		for _, q := range cands {
-			if !clustered[q] && similar(hs, holders[q]) {
-				cluster = append(cluster, q)
-				clustered[q] = true
-			}
-		}
-		slices.Sort(cluster)
-		// Members: users holding at least memberShare of the cluster.
-		var touched []int32
-		for _, p := range cluster {
-			for _, u := range holders[p] {
-				if count[u] == 0 {
-					touched = append(touched, u)
-				}
-				count[u]++
-			}
-		}
-		need := int32(memberShare*float64(len(cluster)) + 0.999999)
-		var members []int32
-		cover := 0
-		for _, u := range touched {
-			if count[u] >= need {
-				members = append(members, u)
-				cover += int(count[u])
-			}
-			count[u] = 0
-		}
+		cluster := seedCluster(m, holders, clustered, seed)
+		members := clusterMembers(holders, cluster, count)
 		if len(members) < o.MinMembers {
 			continue
 		}
 		slices.Sort(members)
-		roles = append(roles, scored{Role{Users: members, Perms: cluster}, cover})
+		roles = append(roles, Role{Users: members, Perms: cluster})
 	}
-	out := make([]Role, len(roles))
-	for k := range roles {
-		out[k] = roles[k].role
+	return roles, nil
+}
+
+// seedCluster returns, sorted, the entitlement seed and every entitlement not yet
+// clustered whose holders are similar to seed's, among the entitlements of seedHolders
+// of seed's holders spread over the list; it marks them clustered.
+func seedCluster(m *Matrix, holders [][]int32, clustered []bool, seed int32) []int32 {
+	hs := holders[seed]
+	cluster := []int32{seed}
+	clustered[seed] = true
+	var cands []int32
+	for s := 0; s < seedHolders; s++ {
+		u := hs[s*(len(hs)-1)/max(seedHolders-1, 1)]
+		cands = append(cands, m.Rows[u]...)
 	}
-	return out, nil
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	for _, q := range cands {
+		if !clustered[q] && similar(hs, holders[q]) {
+			cluster = append(cluster, q)
+			clustered[q] = true
+		}
+	}
+	slices.Sort(cluster)
+	return cluster
+}
+
+// clusterMembers returns the users holding at least memberShare of the entitlements of
+// cluster, unsorted; count is a zeroed scratch count per user, left zeroed.
+func clusterMembers(holders [][]int32, cluster []int32, count []int32) []int32 {
+	var touched []int32
+	for _, p := range cluster {
+		for _, u := range holders[p] {
+			if count[u] == 0 {
+				touched = append(touched, u)
+			}
+			count[u]++
+		}
+	}
+	need := int32(memberShare*float64(len(cluster)) + 0.999999)
+	var members []int32
+	for _, u := range touched {
+		if count[u] >= need {
+			members = append(members, u)
+		}
+		count[u] = 0
+	}
+	return members
 }
 
 // TakeCoverage keeps the roles with at least minMembers members that cover the most

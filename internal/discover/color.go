@@ -188,6 +188,43 @@ func dsatur(g *cgraph, rng *rand.Rand) ([]int32, int) {
 // TabuCol). It gives up after maxIter moves or when ctx is done, returning nil.
 func tabucol(ctx context.Context, g *cgraph, start []int32, k int, maxIter int, rng *rand.Rand) []int32 {
 	n := len(g.edges)
+	c := startColoring(g, start, k)
+	f := 0
+	for v := 0; v < n; v++ {
+		f += int(c.conflicts(v, c.color[v]))
+	}
+	f /= 2
+	tabu := make([]int, n*k)
+	bestF := f
+	var cand []int
+	for it := 0; it < maxIter && f > 0; it++ {
+		if it&1023 == 0 && ctx.Err() != nil {
+			return nil
+		}
+		cand = cand[:0]
+		for v := 0; v < n; v++ {
+			if c.conflicts(v, c.color[v]) > 0 {
+				cand = append(cand, v)
+			}
+		}
+		bv, bc, bd := c.bestMove(cand, tabu, it, f, bestF, rng)
+		old := c.color[bv]
+		c.move(bv, bc)
+		f += int(bd)
+		tabu[bv*k+int(old)] = it + int(0.6*float64(len(cand))) + rng.IntN(10) + 1
+		if f < bestF {
+			bestF = f
+		}
+	}
+	if f > 0 {
+		return nil
+	}
+	return c.color
+}
+
+// startColoring colours g as start does (classes 0..k), moving each vertex of class k to
+// the class where it conflicts least, relative to the class's size.
+func startColoring(g *cgraph, start []int32, k int) *coloring {
 	c := newColoring(g, k)
 	for v := range c.color {
 		c.color[v] = -1
@@ -209,67 +246,48 @@ func tabucol(ctx context.Context, g *cgraph, start []int32, k int, maxIter int, 
 		}
 		c.assign(v, best)
 	}
-	f := 0
-	for v := 0; v < n; v++ {
-		f += int(c.conflicts(v, c.color[v]))
-	}
-	f /= 2
-	tabu := make([]int, n*k)
-	bestF := f
-	var cand []int
-	for it := 0; it < maxIter && f > 0; it++ {
-		if it&1023 == 0 && ctx.Err() != nil {
-			return nil
-		}
-		cand = cand[:0]
-		for v := 0; v < n; v++ {
-			if c.conflicts(v, c.color[v]) > 0 {
-				cand = append(cand, v)
+	return c
+}
+
+// bestMove picks TabuCol's next move among the conflicting vertices cand at iteration it
+// (f conflicts now, bestF the fewest seen): the move of a vertex to another class that
+// removes the most conflicts, not tabu unless it would beat bestF, ties broken at random;
+// a random move when every move is tabu. It returns the vertex, its new class and the
+// change in conflicts.
+func (c *coloring) bestMove(cand []int, tabu []int, it, f, bestF int, rng *rand.Rand) (bv int, bc, bd int32) {
+	k := c.k
+	bv, bc, bd, ties := -1, int32(-1), int32(1<<30), 0
+	for _, v := range cand {
+		cur := c.conflicts(v, c.color[v])
+		for cl := int32(0); int(cl) < k; cl++ {
+			if cl == c.color[v] {
+				continue
 			}
-		}
-		bv, bc, bd, ties := -1, int32(-1), int32(1<<30), 0
-		for _, v := range cand {
-			cur := c.conflicts(v, c.color[v])
-			for cl := int32(0); int(cl) < k; cl++ {
-				if cl == c.color[v] {
-					continue
-				}
-				d := c.conflicts(v, cl) - cur
-				if tabu[v*k+int(cl)] > it && f+int(d) >= bestF {
-					continue
-				}
-				switch {
-				case d < bd:
-					bv, bc, bd, ties = v, cl, d, 1
-				case d == bd:
-					ties++
-					if rng.IntN(ties) == 0 {
-						bv, bc = v, cl
-					}
+			d := c.conflicts(v, cl) - cur
+			if tabu[v*k+int(cl)] > it && f+int(d) >= bestF {
+				continue
+			}
+			switch {
+			case d < bd:
+				bv, bc, bd, ties = v, cl, d, 1
+			case d == bd:
+				ties++
+				if rng.IntN(ties) == 0 {
+					bv, bc = v, cl
 				}
 			}
 		}
-		if bv < 0 {
-			// Every move is tabu: take a random one.
-			bv = cand[rng.IntN(len(cand))]
-			bc = int32(rng.IntN(k - 1))
-			if bc >= c.color[bv] {
-				bc++
-			}
-			bd = c.conflicts(bv, bc) - c.conflicts(bv, c.color[bv])
-		}
-		old := c.color[bv]
-		c.move(bv, bc)
-		f += int(bd)
-		tabu[bv*k+int(old)] = it + int(0.6*float64(len(cand))) + rng.IntN(10) + 1
-		if f < bestF {
-			bestF = f
-		}
 	}
-	if f > 0 {
-		return nil
+	if bv < 0 {
+		// Every move is tabu: take a random one.
+		bv = cand[rng.IntN(len(cand))]
+		bc = int32(rng.IntN(k - 1))
+		if bc >= c.color[bv] {
+			bc++
+		}
+		bd = c.conflicts(bv, bc) - c.conflicts(bv, c.color[bv])
 	}
-	return c.color
+	return bv, bc, bd
 }
 
 // relabelSmallestLast renumbers the classes of color (0..k-1) so that the smallest class

@@ -28,62 +28,70 @@ func (rd *reduced) lower(roles []biclique) []biclique {
 	for k := range newUsers {
 		newUsers[k] = newBitset(nu)
 	}
-	need := newBitset(np)
-	got := newBitset(np)
-	chosen := make([][]int, nu)
+	need, got := newBitset(np), newBitset(np)
 	for u := range nu {
-		need.copyFrom(rd.row[u])
-		var sel []int
-		for !need.empty() {
-			best, bestW := -1, 0
-			for _, k := range mayHold[u] {
-				w := 0
-				roles[k].perms.forEach(func(p int32) {
-					if need.has(p) {
-						w += pw[p]
-					}
-				})
-				if w > bestW {
-					best, bestW = k, w
-				}
-			}
-			if best < 0 {
-				// Cannot happen for an exact cover; keep every role to stay exact.
-				sel = mayHold[u]
-				break
-			}
-			sel = append(sel, best)
-			need.andNotWith(roles[best].perms)
-		}
-		// Drop selected roles the others make redundant, last chosen (smallest) first.
-		for i := len(sel) - 1; i >= 0 && len(sel) > 1; i-- {
-			clear(got)
-			for j, k := range sel {
-				if j != i {
-					orInto(got, roles[k].perms)
-				}
-			}
-			if rd.row[u].subsetOf(got) {
-				sel = append(sel[:i], sel[i+1:]...)
-			}
-		}
-		chosen[u] = sel
-		for _, k := range sel {
+		for _, k := range rd.minimalRoles(u, roles, mayHold[u], pw, need, got) {
 			newUsers[k].set(int32(u))
 		}
 	}
 	var out []biclique
-	keep := make([]int, len(roles)) // new index or -1
 	for k := range roles {
-		keep[k] = -1
 		if !newUsers[k].empty() {
-			keep[k] = len(out)
 			out = append(out, biclique{users: newUsers[k], perms: roles[k].perms.clone()})
 		}
 	}
-	if nu*np > maxLowerCells {
-		return out
+	if nu*np <= maxLowerCells {
+		dropSharedPerms(out, nu, np)
 	}
+	return out
+}
+
+// minimalRoles chooses, among the roles user class u may hold, a subset that still covers
+// its permissions: greedily by permission weight (pw) covered, then without the chosen
+// roles the others make redundant, last chosen (smallest) first. need and got are scratch
+// sets of the permissions' size.
+func (rd *reduced) minimalRoles(u int, roles []biclique, mayHold []int, pw []int, need, got bitset) []int {
+	need.copyFrom(rd.row[u])
+	var sel []int
+	for !need.empty() {
+		best, bestW := -1, 0
+		for _, k := range mayHold {
+			w := 0
+			roles[k].perms.forEach(func(p int32) {
+				if need.has(p) {
+					w += pw[p]
+				}
+			})
+			if w > bestW {
+				best, bestW = k, w
+			}
+		}
+		if best < 0 {
+			// Cannot happen for an exact cover; keep every role to stay exact.
+			sel = mayHold
+			break
+		}
+		sel = append(sel, best)
+		need.andNotWith(roles[best].perms)
+	}
+	for i := len(sel) - 1; i >= 0 && len(sel) > 1; i-- {
+		clear(got)
+		for j, k := range sel {
+			if j != i {
+				orInto(got, roles[k].perms)
+			}
+		}
+		if rd.row[u].subsetOf(got) {
+			sel = append(sel[:i], sel[i+1:]...)
+		}
+	}
+	return sel
+}
+
+// dropSharedPerms drops a permission from a role of out (nu user classes, np permission
+// classes) when every user of the role gets it from another role as well, keeping at
+// least one permission per role.
+func dropSharedPerms(out []biclique, nu, np int) {
 	cnt := make([]uint16, nu*np)
 	for _, r := range out {
 		r.users.forEach(func(u int32) {
@@ -108,7 +116,6 @@ func (rd *reduced) lower(roles []biclique) []biclique {
 			r.users.forEach(func(u int32) { cnt[int(u)*np+int(p)]-- })
 		})
 	}
-	return out
 }
 
 // orInto sets dst = dst ∪ a.

@@ -44,126 +44,172 @@ const depth1Keep = 24
 // dimensions (high cardinality, excluded) are not used. A role nothing describes gets an
 // empty criterion.
 func Describe(ctx context.Context, s *columnar.Snapshot, members [][]int32, maxDims int) ([]Description, error) {
-	n := s.NumIdentities()
-	// postings[d][code]: identities with that value.
-	var dims []int
-	for d := range s.Dims {
-		if !s.Dims[d].Skipped {
-			dims = append(dims, d)
-		}
-	}
-	support := make([][]int, len(s.Dims))
-	postings := make([][][]int32, len(s.Dims))
-	for _, d := range dims {
-		support[d] = make([]int, len(s.Dims[d].Values))
-		postings[d] = make([][]int32, len(s.Dims[d].Values))
-		for i, c := range s.Dims[d].Codes {
-			if c >= 0 {
-				support[d][c]++
-				postings[d][c] = append(postings[d][c], int32(i))
-			}
-		}
-	}
+	ds := newDescriber(s)
 	out := make([]Description, len(members))
-	isMember := make([]bool, n)
 	for k, mem := range members {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if len(mem) == 0 {
-			continue
+		if len(mem) > 0 {
+			out[k] = ds.describe(mem, maxDims)
 		}
-		for _, i := range mem {
-			isMember[i] = true
-		}
-		type term struct {
-			d    int
-			code int32
-			tp   int
-		}
-		var terms []term
-		for _, d := range dims {
-			h := map[int32]int{}
-			for _, i := range mem {
-				if c := s.Dims[d].Codes[i]; c >= 0 {
-					h[c]++
-				}
-			}
-			for c, tp := range h {
-				terms = append(terms, term{d, c, tp})
-			}
-		}
-		best := Description{}
-		bestF, bestTerms := -1.0, 0
-		var bestKey []Term
-		var precise *Description
-		consider := func(crit []Term, tp, sup int) {
-			if tp == 0 || sup == 0 {
-				return
-			}
-			p := float64(tp) / float64(sup)
-			r := float64(tp) / float64(len(mem))
-			if p >= MeaningThreshold && (precise == nil || r > precise.Recall+1e-12 ||
-				(r > precise.Recall-1e-12 && (len(crit) < len(precise.Criterion) ||
-					(len(crit) == len(precise.Criterion) && lessTerms(crit, precise.Criterion))))) {
-				precise = &Description{Criterion: crit, Precision: p, Recall: r}
-			}
-			f := 2 * p * r / (p + r)
-			if f > bestF+1e-12 || (f > bestF-1e-12 && (len(crit) < bestTerms || (len(crit) == bestTerms && lessTerms(crit, bestKey)))) {
-				bestF, bestTerms, bestKey = f, len(crit), crit
-				best = Description{Criterion: crit, Precision: p, Recall: r}
-			}
-		}
-		for _, t := range terms {
-			consider([]Term{{s.Dims[t.d].Name, s.Dims[t.d].Values[t.code]}}, t.tp, support[t.d][t.code])
-		}
-		if maxDims >= 2 && bestF < 1 {
-			slices.SortFunc(terms, func(a, b term) int {
-				if a.tp != b.tp {
-					return b.tp - a.tp
-				}
-				if a.d != b.d {
-					return a.d - b.d
-				}
-				return int(a.code - b.code)
-			})
-			if len(terms) > depth1Keep {
-				terms = terms[:depth1Keep]
-			}
-			for i, a := range terms {
-				for _, b := range terms[i+1:] {
-					if a.d == b.d {
-						continue
-					}
-					tp, sup := 0, 0
-					x, y := a, b
-					if support[x.d][x.code] > support[y.d][y.code] {
-						x, y = y, x
-					}
-					dy := &s.Dims[y.d]
-					for _, id := range postings[x.d][x.code] {
-						if dy.Codes[id] == y.code {
-							sup++
-							if isMember[id] {
-								tp++
-							}
-						}
-					}
-					x, y = a, b
-					if s.Dims[x.d].Name > s.Dims[y.d].Name {
-						x, y = y, x
-					}
-					consider([]Term{{s.Dims[x.d].Name, s.Dims[x.d].Values[x.code]}, {s.Dims[y.d].Name, s.Dims[y.d].Values[y.code]}}, tp, sup)
-				}
-			}
-		}
-		for _, i := range mem {
-			isMember[i] = false
-		}
-		best.Precise = precise
-		out[k] = best
 	}
 	return out, nil
+}
+
+// describer holds, for Describe, the identities of each attribute value of a snapshot.
+type describer struct {
+	s *columnar.Snapshot
+	// dims are the dimensions criteria may use; support[d][code] counts the identities with
+	// that value and postings[d][code] lists them.
+	dims     []int
+	support  [][]int
+	postings [][][]int32
+	// isMember marks the members of the set being described (cleared after each).
+	isMember []bool
+}
+
+func newDescriber(s *columnar.Snapshot) *describer {
+	ds := &describer{s: s, support: make([][]int, len(s.Dims)), postings: make([][][]int32, len(s.Dims)),
+		isMember: make([]bool, s.NumIdentities())}
+	for d := range s.Dims {
+		if !s.Dims[d].Skipped {
+			ds.dims = append(ds.dims, d)
+		}
+	}
+	for _, d := range ds.dims {
+		ds.support[d] = make([]int, len(s.Dims[d].Values))
+		ds.postings[d] = make([][]int32, len(s.Dims[d].Values))
+		for i, c := range s.Dims[d].Codes {
+			if c >= 0 {
+				ds.support[d][c]++
+				ds.postings[d][c] = append(ds.postings[d][c], int32(i))
+			}
+		}
+	}
+	return ds
+}
+
+// valueTerm is one attribute value held by tp members of the set being described.
+type valueTerm struct {
+	d    int
+	code int32
+	tp   int
+}
+
+// describe returns the best criterion of one to maxDims terms for the members mem: every
+// single term the members hold, then pairs of the depth1Keep single terms most members
+// hold unless one term already describes them exactly.
+func (ds *describer) describe(mem []int32, maxDims int) Description {
+	s := ds.s
+	for _, i := range mem {
+		ds.isMember[i] = true
+	}
+	terms := ds.memberTerms(mem)
+	c := &candidates{members: len(mem), bestF: -1}
+	for _, t := range terms {
+		c.consider([]Term{{s.Dims[t.d].Name, s.Dims[t.d].Values[t.code]}}, t.tp, ds.support[t.d][t.code])
+	}
+	if maxDims >= 2 && c.bestF < 1 {
+		slices.SortFunc(terms, func(a, b valueTerm) int {
+			if a.tp != b.tp {
+				return b.tp - a.tp
+			}
+			if a.d != b.d {
+				return a.d - b.d
+			}
+			return int(a.code - b.code)
+		})
+		if len(terms) > depth1Keep {
+			terms = terms[:depth1Keep]
+		}
+		for i, a := range terms {
+			for _, b := range terms[i+1:] {
+				if a.d != b.d {
+					ds.considerPair(c, a, b)
+				}
+			}
+		}
+	}
+	for _, i := range mem {
+		ds.isMember[i] = false
+	}
+	c.best.Precise = c.precise
+	return c.best
+}
+
+// memberTerms counts, for every dimension, the members holding each of its values.
+func (ds *describer) memberTerms(mem []int32) []valueTerm {
+	var terms []valueTerm
+	for _, d := range ds.dims {
+		h := map[int32]int{}
+		for _, i := range mem {
+			if c := ds.s.Dims[d].Codes[i]; c >= 0 {
+				h[c]++
+			}
+		}
+		for c, tp := range h {
+			terms = append(terms, valueTerm{d, c, tp})
+		}
+	}
+	return terms
+}
+
+// considerPair counts the identities matching both terms (walking the smaller value's
+// postings) and the members among them, and offers the pair, its terms in attribute
+// order, to c.
+func (ds *describer) considerPair(c *candidates, a, b valueTerm) {
+	s := ds.s
+	tp, sup := 0, 0
+	x, y := a, b
+	if ds.support[x.d][x.code] > ds.support[y.d][y.code] {
+		x, y = y, x
+	}
+	dy := &s.Dims[y.d]
+	for _, id := range ds.postings[x.d][x.code] {
+		if dy.Codes[id] == y.code {
+			sup++
+			if ds.isMember[id] {
+				tp++
+			}
+		}
+	}
+	x, y = a, b
+	if s.Dims[x.d].Name > s.Dims[y.d].Name {
+		x, y = y, x
+	}
+	c.consider([]Term{{s.Dims[x.d].Name, s.Dims[x.d].Values[x.code]}, {s.Dims[y.d].Name, s.Dims[y.d].Values[y.code]}}, tp, sup)
+}
+
+// candidates keeps the best criterion offered so far for one set of members: by F1
+// (ties: fewer terms, then the lesser terms), and the precise one (precision at least
+// MeaningThreshold) of highest recall (ties the same way).
+type candidates struct {
+	members   int
+	best      Description
+	bestF     float64
+	bestTerms int
+	bestKey   []Term
+	precise   *Description
+}
+
+// consider offers criterion crit, matched by sup identities of which tp are members.
+func (c *candidates) consider(crit []Term, tp, sup int) {
+	if tp == 0 || sup == 0 {
+		return
+	}
+	p := float64(tp) / float64(sup)
+	r := float64(tp) / float64(c.members)
+	if p >= MeaningThreshold && (c.precise == nil || r > c.precise.Recall+1e-12 ||
+		(r > c.precise.Recall-1e-12 && (len(crit) < len(c.precise.Criterion) ||
+			(len(crit) == len(c.precise.Criterion) && lessTerms(crit, c.precise.Criterion))))) {
+		c.precise = &Description{Criterion: crit, Precision: p, Recall: r}
+	}
+	f := 2 * p * r / (p + r)
+	if f > c.bestF+1e-12 || (f > c.bestF-1e-12 && (len(crit) < c.bestTerms || (len(crit) == c.bestTerms && lessTerms(crit, c.bestKey)))) {
+		c.bestF, c.bestTerms, c.bestKey = f, len(crit), crit
+		c.best = Description{Criterion: crit, Precision: p, Recall: r}
+	}
 }
 
 func lessTerms(a, b []Term) bool {
