@@ -7,11 +7,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -59,6 +59,27 @@ type batchOut struct {
 // Derive runs the plugin over every identity of snap, in batches spread over the host's
 // workers, and returns one dimension per declared output. It does not change snap.
 func (p *Plugin) Derive(ctx context.Context, snap *columnar.Snapshot) ([]columnar.Dimension, error) {
+	cols, err := p.inputColumns(snap)
+	if err != nil {
+		return nil, err
+	}
+	// A plugin is a function of its inputs (ABI.md), so it sees each distinct input tuple
+	// once, in order of first occurrence; tupleRow[t] is that first identity row.
+	rowTuple, tupleRow := distinctInputs(snap, cols)
+	results, err := p.runBatches(ctx, snap, cols, tupleRow)
+	if err != nil {
+		return nil, err
+	}
+	dims := make([]columnar.Dimension, len(p.manifest.Outputs))
+	for k, name := range p.manifest.Outputs {
+		dims[k] = buildDimension(name, rowTuple, results, k)
+	}
+	return dims, nil
+}
+
+// inputColumns finds the columns of snap the plugin reads, and refuses a plugin that reads
+// an attribute the identities lack or produces one they have.
+func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
 	cols := make([]inputCol, len(p.manifest.Inputs))
 	for k, name := range p.manifest.Inputs {
 		switch d := snap.DimIndex(name); {
@@ -80,91 +101,55 @@ func (p *Plugin) Derive(ctx context.Context, snap *columnar.Snapshot) ([]columna
 			return nil, uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
 		}
 	}
-	// A plugin is a function of its inputs (ABI.md), so it sees each distinct input tuple
-	// once, in order of first occurrence; tupleRow[t] is that first identity row.
-	rowTuple, tupleRow := distinctInputs(snap, cols)
+	return cols, nil
+}
+
+// runBatches runs the plugin over the identity rows tupleRow, BatchRows at a time, on the
+// host's workers, each with an instance of its own (the first worker the one Load made).
+// Batches are taken in order; after a fault in batch f no batch above f starts and the
+// ones below run to completion, so the fault reported is the first failing batch's
+// whatever the scheduling (parallel.Each). An instance is discarded after a fault.
+func (p *Plugin) runBatches(ctx context.Context, snap *columnar.Snapshot, cols []inputCol, tupleRow []int32) ([]batchOut, error) {
 	nt := len(tupleRow)
 	rows := p.h.opts.BatchRows
 	nb := (nt + rows - 1) / rows
 	results := make([]batchOut, nb)
 	workers := min(p.h.opts.Workers, max(nb, 1))
-
-	// Workers take batches in order. After a fault in batch f, no batch above f is
-	// started, and the batches below f run to completion, so the fault reported is that
-	// of the first failing batch whatever the scheduling.
-	var (
-		mu     sync.Mutex
-		next   int
-		failed = nb
-		errs   = map[int]error{}
-		wg     sync.WaitGroup
-	)
-	take := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		if next >= min(nb, failed) || ctx.Err() != nil {
-			return -1
-		}
-		next++
-		return next - 1
-	}
-	fail := func(b int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		errs[b] = err
-		failed = min(failed, b)
-	}
-	for w := 0; w < workers; w++ {
-		in := p.first
-		p.first = nil
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if in != nil {
-					in.close(context.Background())
-				}
-			}()
-			var buf []byte
-			for b := take(); b >= 0; b = take() {
-				if in == nil {
-					var err error
-					var m *Manifest
-					if in, err = p.instantiate(ctx); err == nil {
-						if m, err = in.init(ctx, p.spec.Config); err == nil && !sameManifest(m, &p.manifest) {
-							err = p.fault(0, 0, 0, nil, "non-deterministic plugin: a second instance declared a different manifest")
-						}
-					}
-					if err != nil {
-						fail(b, err)
-						return
-					}
-				}
-				lo, hi := b*rows, min(nt, (b+1)*rows)
-				buf = encodeBatch(buf[:0], snap, cols, tupleRow[lo:hi])
-				out, err := in.runBatch(ctx, buf, int(tupleRow[lo]), int(tupleRow[hi-1])+1, hi-lo, snap.IdentityIDs)
-				if err != nil {
-					fail(b, err)
-					in.close(context.Background()) // an instance is discarded after a fault
-					in = nil
-					return
-				}
-				results[b] = out
+	ins := make([]*instance, max(workers, 1))
+	ins[0], p.first = p.first, nil
+	bufs := make([][]byte, len(ins))
+	defer func() {
+		for _, in := range ins {
+			if in != nil {
+				in.close(context.Background())
 			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if failed < nb {
-		return nil, errs[failed]
-	}
-	dims := make([]columnar.Dimension, len(p.manifest.Outputs))
-	for k, name := range p.manifest.Outputs {
-		dims[k] = buildDimension(name, rowTuple, results, k)
-	}
-	return dims, nil
+		}
+	}()
+	err := parallel.Each(ctx, nb, workers, func(w, b int) error {
+		if ins[w] == nil {
+			in, err := p.instantiate(ctx)
+			if err != nil {
+				return err
+			}
+			ins[w] = in
+			if m, err := in.init(ctx, p.spec.Config); err != nil {
+				return err
+			} else if !sameManifest(m, &p.manifest) {
+				return p.fault(0, 0, 0, nil, "non-deterministic plugin: a second instance declared a different manifest")
+			}
+		}
+		lo, hi := b*rows, min(nt, (b+1)*rows)
+		bufs[w] = encodeBatch(bufs[w][:0], snap, cols, tupleRow[lo:hi])
+		out, err := ins[w].runBatch(ctx, bufs[w], int(tupleRow[lo]), int(tupleRow[hi-1])+1, hi-lo, snap.IdentityIDs)
+		if err != nil {
+			ins[w].close(context.Background())
+			ins[w] = nil
+			return err
+		}
+		results[b] = out
+		return nil
+	})
+	return results, err
 }
 
 // encodeBatch appends the input batch of the given identity rows in the wire format of
