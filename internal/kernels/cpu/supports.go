@@ -69,7 +69,39 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 	if len(crits) == 0 {
 		return out, nil
 	}
-	// Index the dimensions the criteria use.
+	post, err := b.usedPostings(ctx, m, &q, crits)
+	if err != nil {
+		return nil, err
+	}
+	order, starts := supportGroups(crits)
+	w := b.nworkers()
+	scr := make([]supportScratch, w)
+	for g := range scr {
+		scr[g].cnt = make([][]int32, len(m.Cards))
+	}
+	err = parallel(ctx, w, len(starts)-1, func(g, k int) error {
+		grp := order[starts[k]:starts[k+1]]
+		first := &crits[grp[0]]
+		if first.N == 1 {
+			t := first.T[0]
+			p := post[t.Dim]
+			for _, ci := range grp {
+				out[ci] = p.off[t.Val+1] - p.off[t.Val]
+			}
+			return nil
+		}
+		scr[g].countGroup(m, post, crits, grp, out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// usedPostings builds, for every dimension the criteria use, the identities of q holding
+// each of its values (nil for the other dimensions).
+func (b *Backend) usedPostings(ctx context.Context, m *kernels.Matrix, q *kernels.Query, crits []kernels.Criterion) ([]postings, error) {
 	used := make([]bool, len(m.Cards))
 	for i := range crits {
 		for _, t := range crits[i].Terms() {
@@ -84,107 +116,96 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 		}
 	}
 	if err := parallel(ctx, b.nworkers(), len(dims), func(_, k int) error {
-		post[dims[k]] = buildPostings(m, &q, dims[k])
+		post[dims[k]] = buildPostings(m, q, dims[k])
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+	return post, nil
+}
 
-	order := make([]int32, len(crits))
+// supportGroups orders the criteria by kernels.GroupCompare and returns that order with
+// the start of each group in it (and len(crits) last): criteria sharing all terms but the
+// last and the last term's dimension, every one-term criterion a group of its own.
+func supportGroups(crits []kernels.Criterion) (order, starts []int32) {
+	order = make([]int32, len(crits))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return kernels.GroupCompare(&crits[a], &crits[b]) })
-	// Group boundaries.
-	var starts []int32
 	for k := range order {
 		if k == 0 || kernels.GroupCompare(&crits[order[k-1]], &crits[order[k]]) != 0 || crits[order[k]].N == 1 {
 			starts = append(starts, int32(k))
 		}
 	}
 	starts = append(starts, int32(len(order)))
+	return order, starts
+}
 
-	type scratch struct {
-		cnt  [][]int32
-		rows []int32
+// supportScratch is one worker's counters per dimension and its buffer of rows.
+type supportScratch struct {
+	cnt  [][]int32
+	rows []int32
+}
+
+// countGroup sets the supports of the criteria grp (one group of two or more terms): it
+// collects the identities matching the shared prefix, histograms the last dimension over
+// them, reads each criterion's last value, and clears the counters it touched.
+func (s *supportScratch) countGroup(m *kernels.Matrix, post []postings, crits []kernels.Criterion, grp []int32, out []int32) {
+	first := &crits[grp[0]]
+	// Identities matching the prefix (terms 0..N-2).
+	t0 := first.T[0]
+	p := post[t0.Dim]
+	rows := p.idx[p.off[t0.Val]:p.off[t0.Val+1]]
+	if first.N > 2 {
+		s.rows = s.rows[:0]
+		for _, i := range rows {
+			ok := true
+			for _, t := range first.T[1 : first.N-1] {
+				if !has(m, t.Dim, i, t.Val) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				s.rows = append(s.rows, i)
+			}
+		}
+		rows = s.rows
 	}
-	w := b.nworkers()
-	scr := make([]scratch, w)
-	for g := range scr {
-		scr[g].cnt = make([][]int32, len(m.Cards))
+	last := first.T[first.N-1].Dim
+	cnt := s.cnt[last]
+	if cnt == nil {
+		cnt = make([]int32, m.Cards[last])
+		s.cnt[last] = cnt
 	}
-	err := parallel(ctx, w, len(starts)-1, func(g, k int) error {
-		grp := order[starts[k]:starts[k+1]]
-		first := &crits[grp[0]]
-		if first.N == 1 {
-			t := first.T[0]
-			p := post[t.Dim]
-			for _, ci := range grp {
-				out[ci] = p.off[t.Val+1] - p.off[t.Val]
-			}
-			return nil
-		}
-		s := &scr[g]
-		// Identities matching the prefix (terms 0..N-2).
-		t0 := first.T[0]
-		p := post[t0.Dim]
-		rows := p.idx[p.off[t0.Val]:p.off[t0.Val+1]]
-		if first.N > 2 {
-			s.rows = s.rows[:0]
-			for _, i := range rows {
-				ok := true
-				for _, t := range first.T[1 : first.N-1] {
-					if !has(m, t.Dim, i, t.Val) {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					s.rows = append(s.rows, i)
-				}
-			}
-			rows = s.rows
-		}
-		last := first.T[first.N-1].Dim
-		cnt := s.cnt[last]
-		if cnt == nil {
-			cnt = make([]int32, m.Cards[last])
-			s.cnt[last] = cnt
-		}
-		if !isMulti(m, last) {
-			codes := m.Codes[last]
-			for _, i := range rows {
-				if c := codes[i]; c >= 0 {
-					cnt[c]++
-				}
-			}
-		} else {
-			var vbuf []int32
-			for _, i := range rows {
-				vbuf = values(m, last, i, vbuf[:0])
-				for _, c := range vbuf {
-					cnt[c]++
-				}
+	multi, codes := isMulti(m, last), m.Codes[last]
+	if !multi {
+		for _, i := range rows {
+			if c := codes[i]; c >= 0 {
+				cnt[c]++
 			}
 		}
-		for _, ci := range grp {
-			out[ci] = cnt[crits[ci].T[crits[ci].N-1].Val]
-		}
-		// Reset: clear the counters the rows touched.
-		if !isMulti(m, last) {
-			codes := m.Codes[last]
-			for _, i := range rows {
-				if c := codes[i]; c >= 0 {
-					cnt[c] = 0
-				}
+	} else {
+		var vbuf []int32
+		for _, i := range rows {
+			vbuf = values(m, last, i, vbuf[:0])
+			for _, c := range vbuf {
+				cnt[c]++
 			}
-		} else {
-			clear(cnt)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
+	for _, ci := range grp {
+		out[ci] = cnt[crits[ci].T[crits[ci].N-1].Val]
+	}
+	// Reset: clear the counters the rows touched.
+	if !multi {
+		for _, i := range rows {
+			if c := codes[i]; c >= 0 {
+				cnt[c] = 0
+			}
+		}
+	} else {
+		clear(cnt)
+	}
 }
