@@ -162,87 +162,123 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 	if err != nil {
 		return err
 	}
-	nd := len(q.Dims)
-	// suffixVals[p]: most values one identity has on q.Dims[p:].
-	suffixVals := make([]int64, nd+1)
-	for p := nd - 1; p >= 0; p-- {
-		suffixVals[p] = suffixVals[p+1] + int64(dm.maxVals[q.Dims[p]])
-	}
-	mk := func(k int, r int32, prefix kernels.Criterion, from int, tp int32) task {
-		t := task{tag: k, prefix: prefix, tp: tp, width: hoff[nd] - hoff[from]}
-		t.desc = jobDesc{ListOff: m.RoleOff[r], ListLen: int32(m.RoleOff[r+1] - m.RoleOff[r]),
-			NTerm: int32(prefix.N), HdFrom: int32(from), HdTo: int32(nd)}
-		for i, tm := range prefix.Terms() {
-			t.desc.TDim[i], t.desc.TVal[i] = tm.Dim, tm.Val
-		}
-		t.bound = min(t.width, int64(tp)*suffixVals[from])
-		return t
-	}
-	type roleState struct {
-		pending int
-		out     []kernels.Count
-	}
-	states := make([]roleState, len(roles))
-	var stack []task
-	nextRole := 0
-	next := func() (task, bool) {
-		if n := len(stack); n > 0 {
-			t := stack[n-1]
-			stack = stack[:n-1]
-			return t, true
-		}
-		for nextRole < len(roles) {
-			k := nextRole
-			nextRole++
-			r := roles[k]
-			holders := m.RoleOff[r+1] - m.RoleOff[r]
-			if holders < int64(q.MinTP) || q.MaxTerms < 1 || hoff[nd] == 0 {
-				continue // emitted empty below
-			}
-			states[k].pending = 1
-			return mk(k, r, kernels.Criterion{}, 0, int32(holders)), true
-		}
-		return task{}, false
-	}
+	j := newCooccurJobs(m, dm, q, hoff, roles, emit)
 	// Roles that cannot have a criterion are answered first, without the device.
-	for k, r := range roles {
-		holders := m.RoleOff[r+1] - m.RoleOff[r]
-		if holders < int64(q.MinTP) || q.MaxTerms < 1 || hoff[nd] == 0 {
+	for _, r := range roles {
+		if j.empty(r) {
 			if err := emit(r, nil); err != nil {
 				return err
 			}
 		}
-		_ = k
 	}
-	done := func(t *task, ents []entry) error {
-		st := &states[t.tag]
-		from := int(t.desc.HdFrom)
-		for _, en := range ents {
-			if en.count < q.MinTP {
-				continue
-			}
-			g := hoff[from] + int64(en.idx)
-			// The dimension position p with hoff[p] <= g < hoff[p+1].
-			p := from + sort.Search(nd-from, func(i int) bool { return hoff[from+i+1] > g })
-			c := t.prefix
-			c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: int32(g - hoff[p])}
-			c.N++
-			st.out = append(st.out, kernels.Count{C: c, TP: en.count})
-			if int(c.N) < q.MaxTerms && p+1 < nd && hoff[nd] > hoff[p+1] {
-				stack = append(stack, mk(t.tag, roles[t.tag], c, p+1, en.count))
-				st.pending++
-			}
-		}
-		st.pending--
-		if st.pending == 0 {
-			slices.SortFunc(st.out, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
-			err := emit(roles[t.tag], st.out)
-			st.out = nil
-			return err
-		}
-		return nil
+	return e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, j.next, j.done)
+}
+
+// cooccurJobs are the device jobs of one Cooccur call: a job extends one criterion (the
+// empty one first) of one role by a term on each dimension of q.Dims from a position on,
+// and the extensions with enough holders become jobs in turn, depth first.
+type cooccurJobs struct {
+	m    *kernels.Matrix
+	q    kernels.Query
+	hoff []int64
+	nd   int
+	// suffixVals[p]: most values one identity has on q.Dims[p:].
+	suffixVals []int64
+	roles      []int32
+	emit       func(role int32, counts []kernels.Count) error
+	states     []cooccurRole
+	stack      []task
+	nextRole   int
+}
+
+// cooccurRole is a role's criteria found so far and its jobs not yet done.
+type cooccurRole struct {
+	pending int
+	out     []kernels.Count
+}
+
+func newCooccurJobs(m *kernels.Matrix, dm *devMatrix, q kernels.Query, hoff []int64, roles []int32, emit func(int32, []kernels.Count) error) *cooccurJobs {
+	nd := len(q.Dims)
+	j := &cooccurJobs{m: m, q: q, hoff: hoff, nd: nd, suffixVals: make([]int64, nd+1), roles: roles, emit: emit,
+		states: make([]cooccurRole, len(roles))}
+	for p := nd - 1; p >= 0; p-- {
+		j.suffixVals[p] = j.suffixVals[p+1] + int64(dm.maxVals[q.Dims[p]])
 	}
-	return e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, next, done)
+	return j
+}
+
+// empty reports whether role r can have no criterion: too few holders, no terms allowed or
+// no values on q.Dims.
+func (j *cooccurJobs) empty(r int32) bool {
+	holders := j.m.RoleOff[r+1] - j.m.RoleOff[r]
+	return holders < int64(j.q.MinTP) || j.q.MaxTerms < 1 || j.hoff[j.nd] == 0
+}
+
+// job is the task extending prefix, held by tp holders of role r (the k-th), by one term on
+// the dimensions from position from on.
+func (j *cooccurJobs) job(k int, r int32, prefix kernels.Criterion, from int, tp int32) task {
+	m, nd := j.m, j.nd
+	t := task{tag: k, prefix: prefix, tp: tp, width: j.hoff[nd] - j.hoff[from]}
+	t.desc = jobDesc{ListOff: m.RoleOff[r], ListLen: int32(m.RoleOff[r+1] - m.RoleOff[r]),
+		NTerm: int32(prefix.N), HdFrom: int32(from), HdTo: int32(nd)}
+	for i, tm := range prefix.Terms() {
+		t.desc.TDim[i], t.desc.TVal[i] = tm.Dim, tm.Val
+	}
+	t.bound = min(t.width, int64(tp)*j.suffixVals[from])
+	return t
+}
+
+// next returns the next job: the deepest pending extension, else the first job of the
+// next role that can have a criterion.
+func (j *cooccurJobs) next() (task, bool) {
+	if n := len(j.stack); n > 0 {
+		t := j.stack[n-1]
+		j.stack = j.stack[:n-1]
+		return t, true
+	}
+	for j.nextRole < len(j.roles) {
+		k := j.nextRole
+		j.nextRole++
+		r := j.roles[k]
+		if j.empty(r) {
+			continue // emitted before the run
+		}
+		j.states[k].pending = 1
+		return j.job(k, r, kernels.Criterion{}, 0, int32(j.m.RoleOff[r+1]-j.m.RoleOff[r])), true
+	}
+	return task{}, false
+}
+
+// done records the extensions of job t with at least q.MinTP holders, queues their own
+// extensions, and emits the role's criteria, sorted, once its last job is done.
+func (j *cooccurJobs) done(t *task, ents []entry) error {
+	q, hoff, nd := &j.q, j.hoff, j.nd
+	st := &j.states[t.tag]
+	from := int(t.desc.HdFrom)
+	for _, en := range ents {
+		if en.count < q.MinTP {
+			continue
+		}
+		g := hoff[from] + int64(en.idx)
+		// The dimension position p with hoff[p] <= g < hoff[p+1].
+		p := from + sort.Search(nd-from, func(i int) bool { return hoff[from+i+1] > g })
+		c := t.prefix
+		c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: int32(g - hoff[p])}
+		c.N++
+		st.out = append(st.out, kernels.Count{C: c, TP: en.count})
+		if int(c.N) < q.MaxTerms && p+1 < nd && hoff[nd] > hoff[p+1] {
+			j.stack = append(j.stack, j.job(t.tag, j.roles[t.tag], c, p+1, en.count))
+			st.pending++
+		}
+	}
+	st.pending--
+	if st.pending == 0 {
+		slices.SortFunc(st.out, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
+		err := j.emit(j.roles[t.tag], st.out)
+		st.out = nil
+		return err
+	}
+	return nil
 }
 
 // postings are the in-scope identities holding each value of some dimensions, as one CSR
@@ -337,42 +373,9 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 	if err := e.setScope(m, q.InScope); err != nil {
 		return nil, err
 	}
-	// Index q.Dims and every dimension the criteria use, so that the postings stay valid
-	// for the calls of one mining rule.
-	used := make([]bool, len(m.Cards))
-	for _, d := range q.Dims {
-		used[d] = true
-	}
-	for i := range crits {
-		c := &crits[i]
-		if c.N < 1 || int(c.N) > kernels.MaxTerms {
-			return nil, fmt.Errorf("cuda: criterion %d has %d terms, expected 1..%d", i, c.N, kernels.MaxTerms)
-		}
-		for _, t := range c.Terms() {
-			if t.Dim < 0 || int(t.Dim) >= len(m.Cards) || t.Val < 0 || t.Val >= m.Cards[t.Dim] {
-				return nil, fmt.Errorf("cuda: criterion %d: term (%d, %d) outside the matrix", i, t.Dim, t.Val)
-			}
-			used[t.Dim] = true
-		}
-	}
-	var dims []int32
-	for d, u := range used {
-		if u {
-			dims = append(dims, int32(d))
-		}
-	}
-	if e.post != nil && !slices.Equal(e.post.dims, dims) {
-		// Keep a superset from an earlier call of the same scope.
-		sup := true
-		for _, d := range dims {
-			if _, ok := e.post.pos[d]; !ok {
-				sup = false
-				break
-			}
-		}
-		if sup {
-			dims = e.post.dims
-		}
+	dims, err := e.postingDims(m, q, crits)
+	if err != nil {
+		return nil, err
 	}
 	post, err := e.setPostings(m, q.InScope, dims)
 	if err != nil {
@@ -400,8 +403,60 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 		}
 	}
 	starts = append(starts, len(order))
+	next, done := supportJobs(m, dm, post, crits, order, starts, out)
+	_ = hoff
+	if err := e.run(ctx, launchArgs{list: post.dev, hdims: hdims, hoff: hoffDev}, next, done); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// postingDims returns the dimensions whose postings Supports needs: q.Dims and every
+// dimension the criteria use, or the engine's current set when it holds them all (so that
+// the postings stay valid for the calls of one mining rule). It refuses a criterion
+// outside the matrix.
+func (e *engine) postingDims(m *kernels.Matrix, q kernels.Query, crits []kernels.Criterion) ([]int32, error) {
+	used := make([]bool, len(m.Cards))
+	for _, d := range q.Dims {
+		used[d] = true
+	}
+	for i := range crits {
+		c := &crits[i]
+		if c.N < 1 || int(c.N) > kernels.MaxTerms {
+			return nil, fmt.Errorf("cuda: criterion %d has %d terms, expected 1..%d", i, c.N, kernels.MaxTerms)
+		}
+		for _, t := range c.Terms() {
+			if t.Dim < 0 || int(t.Dim) >= len(m.Cards) || t.Val < 0 || t.Val >= m.Cards[t.Dim] {
+				return nil, fmt.Errorf("cuda: criterion %d: term (%d, %d) outside the matrix", i, t.Dim, t.Val)
+			}
+			used[t.Dim] = true
+		}
+	}
+	var dims []int32
+	for d, u := range used {
+		if u {
+			dims = append(dims, int32(d))
+		}
+	}
+	if e.post != nil && !slices.Equal(e.post.dims, dims) {
+		// Keep a superset from an earlier call of the same scope.
+		for _, d := range dims {
+			if _, ok := e.post.pos[d]; !ok {
+				return dims, nil
+			}
+		}
+		return e.post.dims, nil
+	}
+	return dims, nil
+}
+
+// supportJobs returns the job source and the result sink of Supports' device run: one
+// job per group of criteria (order[starts[g]:starts[g+1]]), over the posting list of the
+// group's first term, histogramming its last term's dimension; done reads each
+// criterion's support into out.
+func supportJobs(m *kernels.Matrix, dm *devMatrix, post *postings, crits []kernels.Criterion, order []int32, starts []int, out []int32) (next func() (task, bool), done func(*task, []entry) error) {
 	g := 0
-	next := func() (task, bool) {
+	next = func() (task, bool) {
 		if g+1 >= len(starts) {
 			return task{}, false
 		}
@@ -421,7 +476,7 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 		return t, true
 	}
 	var cnt []int32
-	done := func(t *task, ents []entry) error {
+	done = func(t *task, ents []entry) error {
 		if int(t.width) > len(cnt) {
 			cnt = make([]int32, t.width)
 		}
@@ -437,9 +492,5 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 		}
 		return nil
 	}
-	_ = hoff
-	if err := e.run(ctx, launchArgs{list: post.dev, hdims: hdims, hoff: hoffDev}, next, done); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return next, done
 }
