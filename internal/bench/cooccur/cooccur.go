@@ -17,13 +17,13 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // Depth2MinTP is the smallest tp of a depth-2 row.
@@ -221,6 +221,37 @@ type pairChunk struct {
 func (c *computer) depth2() error {
 	start := time.Now()
 	q := kernels.Query{Dims: c.dims, MaxTerms: 2, MinTP: Depth2MinTP}
+	chunks, err := c.countPairs(q)
+	if err != nil {
+		return err
+	}
+	c.phase("count", start)
+
+	start = time.Now()
+	crits, base, err := c.distinctPairs(chunks)
+	if err != nil {
+		return err
+	}
+	c.phase("distinct", start)
+
+	start = time.Now()
+	sup, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
+	if err != nil {
+		return fmt.Errorf("cooccur: supports: %w", err)
+	}
+	c.phase("supports", start)
+
+	start = time.Now()
+	if err := c.hashPairs(chunks, base, sup); err != nil {
+		return err
+	}
+	c.phase("hash", start)
+	return nil
+}
+
+// countPairs runs the kernel and keeps, per role, its two-term rows (criterion as a pair
+// of term ids, holders), in the order the kernel emits the roles.
+func (c *computer) countPairs(q kernels.Query) ([]pairChunk, error) {
 	var chunks []pairChunk
 	var mu sync.Mutex
 	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
@@ -245,14 +276,18 @@ func (c *computer) depth2() error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("cooccur: count: %w", err)
+		return nil, fmt.Errorf("cooccur: count: %w", err)
 	}
-	c.phase("count", start)
+	return chunks, nil
+}
 
-	start = time.Now()
+// distinctPairs numbers the distinct criteria of the rows, one hash-set shard per worker
+// (row.idx is the number within the row's shard), and returns them with each shard's
+// first number in the list (base).
+func (c *computer) distinctPairs(chunks []pairChunk) (crits []kernels.Criterion, base []int, err error) {
 	w := c.o.Workers
 	sets := make([]*keySet, w)
-	if err := parallel(c.ctx, w, w, func(g int) error {
+	if err := parallel.Each(c.ctx, w, w, func(_, g int) error {
 		// Each worker owns one shard: it numbers the shard's keys and writes the numbers
 		// into the rows of that shard only, so no two workers write the same row.
 		s := newKeySet(1 << 16)
@@ -266,13 +301,13 @@ func (c *computer) depth2() error {
 		sets[g] = s
 		return nil
 	}); err != nil {
-		return err
+		return nil, nil, err
 	}
-	base := make([]int, w+1)
+	base = make([]int, w+1)
 	for g, s := range sets {
 		base[g+1] = base[g] + s.n
 	}
-	crits := make([]kernels.Criterion, base[w])
+	crits = make([]kernels.Criterion, base[w])
 	for g, s := range sets {
 		for slot, k := range s.keys {
 			if k == 0 {
@@ -287,18 +322,15 @@ func (c *computer) depth2() error {
 			crits[base[g]+int(s.vals[slot])] = cr
 		}
 	}
-	c.phase("distinct", start)
+	return crits, base, nil
+}
 
-	start = time.Now()
-	sup, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
-	if err != nil {
-		return fmt.Errorf("cooccur: supports: %w", err)
-	}
-	c.phase("supports", start)
-
-	start = time.Now()
+// hashPairs hashes every row with its support (sup, numbered as distinctPairs numbered the
+// criteria) into the result's digest, and passes each row to Options.Each when set.
+func (c *computer) hashPairs(chunks []pairChunk, base []int, sup []int32) error {
+	w := c.o.Workers
 	digests := make([]Digest, len(chunks))
-	if err := parallel(c.ctx, w, len(chunks), func(k int) error {
+	if err := parallel.Each(c.ctx, len(chunks), w, func(_, k int) error {
 		var dg Digest
 		role := c.snap.Roles.IDs[chunks[k].role]
 		ch := chunks[k].rows
@@ -324,36 +356,5 @@ func (c *computer) depth2() error {
 		total.Merge(d)
 	}
 	c.res.Digest = total
-	c.phase("hash", start)
 	return nil
-}
-
-// parallel runs fn(i) for i in 0..n-1 over w goroutines; it stops at the first error or
-// when ctx is done.
-func parallel(ctx context.Context, w, n int, fn func(i int) error) error {
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for g := 0; g < min(w, n); g++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				err := ctx.Err()
-				if err == nil {
-					err = fn(i)
-				}
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					next.Store(int64(n))
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
 }
