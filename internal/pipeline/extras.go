@@ -2,15 +2,20 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 )
+
+// extraFile is one file writeExtras writes, and how.
+type extraFile struct {
+	name  string
+	write func(*columnar.OutputFile) error
+}
 
 // writeExtras writes the outputs beside the model that are meant for people: report.html,
 // review.csv and suggestions.csv, into set (committed by the caller with the model files).
@@ -31,10 +36,7 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 	if b.Discovered, err = report.LoadDiscovered(out, report.DataFingerprint(snap.Inputs), logger); err != nil {
 		return err
 	}
-	jobs := []struct {
-		name  string
-		write func(*columnar.OutputFile) error
-	}{
+	jobs := []extraFile{
 		{report.ReviewCSVFile, func(f *columnar.OutputFile) error {
 			if snap.Universe != nil && info.Effective != nil {
 				return report.WriteEffectiveReviewCSV(ctx, f, snap, cls, info.Effective)
@@ -45,18 +47,12 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 		{report.SuggestionsCSVFile, func(f *columnar.OutputFile) error { return b.WriteSuggestionsCSV(ctx, f, cls.Suggestions) }},
 	}
 	if snap.Universe != nil && info.Effective != nil {
-		jobs = append(jobs, struct {
-			name  string
-			write func(*columnar.OutputFile) error
-		}{report.ExcessCSVFile, func(f *columnar.OutputFile) error {
+		jobs = append(jobs, extraFile{report.ExcessCSVFile, func(f *columnar.OutputFile) error {
 			return report.WriteExcessCSV(ctx, f, snap, cls, info.Effective)
 		}})
 	}
 	if report.HasOwners(snap) {
-		jobs = append(jobs, struct {
-			name  string
-			write func(*columnar.OutputFile) error
-		}{report.OwnershipCSVFile, func(f *columnar.OutputFile) error {
+		jobs = append(jobs, extraFile{report.OwnershipCSVFile, func(f *columnar.OutputFile) error {
 			return report.WriteOwnershipCSV(ctx, f, snap, cls, info.Effective)
 		}})
 	}
@@ -67,16 +63,11 @@ func writeExtras(ctx context.Context, set *columnar.OutputSet, snap *columnar.Sn
 		}
 	}
 	// The files are independent: write them at the same time (review.csv, the largest,
-	// also formats its rows on every core).
-	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	for k, j := range jobs {
-		wg.Go(func() {
-			if err := j.write(files[k]); err != nil {
-				errs[k] = fmt.Errorf("write %s: %w", j.name, err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	// also formats its rows on every core); a failure names the first failing file.
+	return parallel.Each(ctx, len(jobs), len(jobs), func(_, k int) error {
+		if err := jobs[k].write(files[k]); err != nil {
+			return fmt.Errorf("write %s: %w", jobs[k].name, err)
+		}
+		return nil
+	})
 }
