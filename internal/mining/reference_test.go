@@ -390,11 +390,15 @@ func referenceMineUsage(snap *columnar.Snapshot, cfg *Config, states []usage.Sta
 			// Useful candidates: tp >= 1, support >= MinIdentitiesCount, fp% <= max.
 			var useful []refCandidate
 			for _, c := range crits {
+				// grantOnly: the identities c matches that hold r only through grants.
+				grantOnly := 0
 				if len(neutralR) > 0 {
 					m := map[int]bool{}
 					for i := range c.M {
 						if !neutralR[i] {
 							m[i] = true
+						} else if neutral[r][i] {
+							grantOnly++
 						}
 					}
 					c = refCandidate{Terms: c.Terms, M: m}
@@ -406,7 +410,8 @@ func referenceMineUsage(snap *columnar.Snapshot, cfg *Config, states []usage.Sta
 					}
 				}
 				fp := support - tp
-				if tp >= 1 && support >= mr.MinIdentities && refPct(fp, support) <= mr.FalsePositiveMax {
+				// A rule rests on direct grants: no more grant-only matches than direct ones.
+				if tp >= 1 && support >= mr.MinIdentities && refPct(fp, support) <= mr.FalsePositiveMax && grantOnly <= tp {
 					useful = append(useful, c)
 				}
 			}

@@ -637,44 +637,13 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 		res.reason = "no holders in scope"
 		return res
 	}
-	// Useful candidates, in criterion order (counts arrive sorted), in a buffer reused
-	// across roles (rules copy what they keep).
-	cs := s.cs[:0]
-	bds := mr.Bounds()
-	var best *kernels.Count
-	var bestSup int32
-	nk := 0
-	for k := range counts {
-		c := &counts[k]
-		sup := supports.get(&c.C)
-		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
-			nk++
-		}
-		if nk < len(neutral) && neutral[nk].C == c.C {
-			sup -= neutral[nk].TP
-		}
-		fp := sup - c.TP
-		if bds.RuleCandidate(int64(fp), int64(sup)) {
-			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
-			continue
-		}
-		// Best rejected criterion, for the reason: highest tp/support, then tp.
-		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
-			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
-			best, bestSup = c, sup
-		}
-	}
-	s.cs = cs[:0] // keep the grown buffer for the next role
+	cs, reason := s.candidates(counts, neutral, supports)
 	res.candidates = len(cs)
 	if len(cs) == 0 {
-		res.reason = fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
-		if best != nil {
-			res.reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(snap, best.C), best.TP, bestSup)
-		} else {
-			res.reason += fmt.Sprintf(" (no criterion matches %d or more holders)", sc.minTP)
-		}
+		res.reason = reason
 		return res
 	}
+	bds := mr.Bounds()
 	bd := &bounds{n: n, holders: hn, Bounds: bds}
 	var ch choice
 	if len(cs) == 1 {
@@ -725,6 +694,60 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 		})
 	}
 	return res
+}
+
+// candidates returns the useful candidates of a role, in criterion order (counts arrive
+// sorted), in a buffer reused across roles (rules copy what they keep), or none and the
+// reason. A criterion is useful when it meets the per-rule bounds over the role's scope
+// without its neutral identities, and when it rests on direct grants: it matches no more
+// identities holding the role only through grants than identities holding it directly
+// (docs/effective-privilege.md#direct-evidence).
+func (s *selector) candidates(counts, neutral []kernels.Count, supports *supports) ([]cand, string) {
+	snap, mr := s.snap, s.sc.mr
+	cs := s.cs[:0]
+	bds := mr.Bounds()
+	var best *kernels.Count
+	var bestSup int32
+	nk, grantOnly := 0, 0
+	for k := range counts {
+		c := &counts[k]
+		sup := supports.get(&c.C)
+		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
+			nk++
+		}
+		var neu int32
+		if nk < len(neutral) && neutral[nk].C == c.C {
+			neu = neutral[nk].TP
+			sup -= neu
+		}
+		fp := sup - c.TP
+		if bds.RuleCandidate(int64(fp), int64(sup)) {
+			if neu <= c.TP {
+				cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
+				continue
+			}
+			grantOnly++
+		}
+		// Best rejected criterion, for the reason: highest tp/support, then tp.
+		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
+			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
+			best, bestSup = c, sup
+		}
+	}
+	s.cs = cs[:0] // keep the grown buffer for the next role
+	if len(cs) > 0 {
+		return cs, ""
+	}
+	reason := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
+	if best != nil {
+		reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(snap, best.C), best.TP, bestSup)
+	} else {
+		reason += fmt.Sprintf(" (no criterion matches %d or more holders)", s.sc.minTP)
+	}
+	if grantOnly > 0 {
+		reason += fmt.Sprintf("; %d more match more grant-only holders than direct ones", grantOnly)
+	}
+	return nil, reason
 }
 
 // materializeLimit is the most candidates kept whole before selection; beyond it the
