@@ -424,9 +424,9 @@ type ruleMining struct {
 
 // finish records role k's result from selector s (the stability hook may keep the
 // previous rules of a role without neutral holders) and reports progress.
-func (rm *ruleMining) finish(s *selector, k int, r int32, counts, neutral []kernels.Count) {
+func (rm *ruleMining) finish(s *selector, k int, r int32, counts []kernels.Count, neutral neutralOf) {
 	rm.res[k] = s.mine(r, counts, neutral, rm.sup)
-	if s.prev != nil && len(neutral) == 0 {
+	if s.prev != nil && len(neutral.all) == 0 {
 		rm.res[k] = s.stabilize(r, rm.res[k])
 	}
 	if d := rm.done.Add(1); rm.e.opts.Progress != nil && d%256 == 0 {
@@ -462,7 +462,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		wg.Go(func() {
 			for j := range jobs {
 				if ctx.Err() == nil {
-					rm.finish(s, int(at[j.r]), j.r, j.counts, nil)
+					rm.finish(s, int(at[j.r]), j.r, j.counts, neutralOf{})
 				}
 				held.release(j.held)
 			}
@@ -567,7 +567,7 @@ func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count
 
 // selectBatch selects the rules of the batch's roles (batch[k] is roles[start+k]) on
 // every worker, largest roles first so that no worker is left with a big role at the end.
-func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts, neutral [][]kernels.Count) {
+func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts [][]kernels.Count, neutral []neutralOf) {
 	sched := make([]int, len(batch))
 	for k := range sched {
 		sched[k] = k
@@ -620,9 +620,9 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // mine selects role r's rules from its counts. neutral holds, sorted like counts, the
-// number of identities holding r only through grants that each criterion matches: they are
-// out of r's scope for counting, so they leave n and every support.
-func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count, supports *supports) roleResult {
+// number of r's neutral identities that each criterion matches: they are out of r's scope
+// for counting, so they leave n and every support.
+func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supports *supports) roleResult {
 	snap, sc, mr := s.snap, s.sc, s.sc.mr
 	s.hs = s.hs[:0]
 	for _, i := range s.view.holders(r) {
@@ -702,27 +702,19 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral []kernels.Count
 // without its neutral identities, and when it rests on direct grants: it matches no more
 // identities holding the role only through grants than identities holding it directly
 // (docs/effective-privilege.md#direct-evidence).
-func (s *selector) candidates(counts, neutral []kernels.Count, supports *supports) ([]cand, string) {
+func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]cand, string) {
 	snap, mr := s.snap, s.sc.mr
 	cs := s.cs[:0]
 	bds := mr.Bounds()
 	var best *kernels.Count
 	var bestSup int32
-	nk, grantOnly := 0, 0
+	nk, gk, grantOnly := 0, 0, 0
 	for k := range counts {
 		c := &counts[k]
-		sup := supports.get(&c.C)
-		for nk < len(neutral) && neutral[nk].C.Compare(c.C) < 0 {
-			nk++
-		}
-		var neu int32
-		if nk < len(neutral) && neutral[nk].C == c.C {
-			neu = neutral[nk].TP
-			sup -= neu
-		}
+		sup := supports.get(&c.C) - matched(neutral.all, &nk, c.C)
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
-			if neu <= c.TP {
+			if matched(neutral.grants, &gk, c.C) <= c.TP {
 				cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
 				continue
 			}
@@ -855,6 +847,18 @@ func capCandidates(cs []cand, holders int) []cand {
 	return out
 }
 
+// matched returns the count of criterion c in counts (sorted by criterion), or 0, moving
+// the cursor *k forward: successive calls must ask for ascending criteria.
+func matched(counts []kernels.Count, k *int, c kernels.Criterion) int32 {
+	for *k < len(counts) && counts[*k].C.Compare(c) < 0 {
+		*k++
+	}
+	if *k < len(counts) && counts[*k].C == c {
+		return counts[*k].TP
+	}
+	return 0
+}
+
 // materialize fills each candidate's holder bitset (over the role's in-scope holders) and
 // false-positive bitset (over the union of the candidates' false positives, numbered in
 // first-seen order: only counts and subsets of these bitsets are ever used), with one
@@ -934,17 +938,45 @@ func matchesOthers(snap *columnar.Snapshot, c *kernels.Criterion, skip kernels.T
 	return true
 }
 
-// neutralCounts counts, for each role of a batch with neutral holders, the neutral
-// in-scope identities each criterion matches (sorted like Cooccur's counts); nil entries
-// for the others, and nil without grants.
-func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([][]kernels.Count, error) {
+// neutralOf holds, for one role, the neutral identities each criterion matches (all,
+// sorted by criterion) and among them those holding the role only through grants (grants;
+// the same slice unless a UsedOnly view adds unused holders to the neutral ones).
+type neutralOf struct{ all, grants []kernels.Count }
+
+// neutralCounts counts, for each role of a batch with neutral identities, the neutral
+// identities each criterion matches (and, under a UsedOnly view with grants, the
+// grant-only ones apart).
+func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([]neutralOf, error) {
+	out := make([]neutralOf, len(batch))
 	if e.eff == nil || len(q.Dims) == 0 {
-		return make([][]kernels.Count, len(batch)), nil
+		return out, nil
 	}
+	all, err := e.countNeutral(ctx, e.eff, e.nmat, q, batch)
+	if err != nil {
+		return nil, err
+	}
+	grants := all
+	if e.eff != e.base.eff {
+		grants = make([][]kernels.Count, len(batch))
+		if e.base.eff != nil {
+			if grants, err = e.countNeutral(ctx, e.base.eff, e.base.nmat, q, batch); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for k := range out {
+		out[k] = neutralOf{all: all[k], grants: grants[k]}
+	}
+	return out, nil
+}
+
+// countNeutral counts, for each role of a batch with neutral identities in eff, the ones
+// each criterion matches (nmat is the matrix with eff's neutral CSR as its roles).
+func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels.Matrix, q kernels.Query, batch []int32) ([][]kernels.Count, error) {
 	pos := map[int32]int{}
 	var roles []int32
 	for k, r := range batch {
-		if len(e.eff.Neutral(r)) > 0 {
+		if len(eff.Neutral(r)) > 0 {
 			pos[r] = k
 			roles = append(roles, r)
 		}
@@ -959,7 +991,7 @@ func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int
 	if nb == nil {
 		nb = e.opts.Backend
 	}
-	err := nb.Cooccur(ctx, e.nmat, q, roles, func(r int32, cs []kernels.Count) error {
+	err := nb.Cooccur(ctx, nmat, q, roles, func(r int32, cs []kernels.Count) error {
 		cp := slices.Clone(cs)
 		mu.Lock()
 		out[pos[r]] = cp
