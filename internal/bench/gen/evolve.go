@@ -669,150 +669,16 @@ func (r *accessRow) record(dst []string) []string {
 // write streams NEXT's identities, assignments, truth and changes.
 func (e *evo) write(ctx context.Context, opts EvolveOptions, format string, tr *truth.Truth, p *evPlan, st *EvolveStats) (err error) {
 	snap := e.snap
-	out := opts.Out
-	truthDir := filepath.Join(out, "truth")
-	chDir := filepath.Join(truthDir, ChangesDir)
-	idt, err := newTable[identityRow](out, "identities", format, identityHeader)
+	w, err := e.openEvoWriter(opts.Out, format, tr, opts.Seed, st)
 	if err != nil {
 		return err
 	}
-	asg, err := newTable[assignmentRow](out, "assignments", format, assignmentHeader)
-	if err != nil {
-		idt.abort()
-		return err
-	}
-	noise, err := newTable[noiseRow](truthDir, "noise", "csv", noiseHeader)
-	if err != nil {
-		idt.abort()
-		asg.abort()
-		return err
-	}
-	evs, err := newTable[eventRow](chDir, "events", "csv", eventHeader)
-	if err != nil {
-		idt.abort()
-		asg.abort()
-		noise.abort()
-		return err
-	}
-	acc, err := newTable[accessRow](chDir, "access", "csv", accessHeader)
-	if err != nil {
-		idt.abort()
-		asg.abort()
-		noise.abort()
-		evs.abort()
-		return err
-	}
-	tables := []interface {
-		close() error
-		abort()
-	}{idt, asg, noise, evs, acc}
+	closed := false
 	defer func() {
-		if err != nil {
-			for _, t := range tables {
-				t.abort()
-			}
+		if err != nil && !closed {
+			w.abort()
 		}
 	}()
-
-	// FROM's noise, to keep the type (extra or stale) of unplanted rule-role access.
-	oldNoise := make(map[[2]string]string, len(tr.Noise))
-	for _, nz := range tr.Noise {
-		if nz.Type != truth.NoiseMissing {
-			oldNoise[[2]string{nz.IdentityID, nz.RoleID}] = nz.Type
-		}
-	}
-	roleID := snap.Roles.IDs
-	rg := rand.New(rand.NewPCG(opts.Seed, 0x6163636573)) // access draws
-	var (
-		irows  []identityRow
-		arows  []assignmentRow
-		nrows  []noiseRow
-		erows  []eventRow
-		crows  []accessRow
-		p0, p1 []int32
-		held   []int32
-		orph   []columnar.Orphan
-	)
-	flush := func(force bool) error {
-		if len(irows) >= 4096 || force {
-			if err := idt.write(irows); err != nil {
-				return err
-			}
-			irows = irows[:0]
-		}
-		if len(arows) >= 8192 || force {
-			if err := asg.write(arows); err != nil {
-				return err
-			}
-			arows = arows[:0]
-		}
-		if len(nrows) >= 4096 || force {
-			if err := noise.write(nrows); err != nil {
-				return err
-			}
-			nrows = nrows[:0]
-		}
-		if len(erows) >= 4096 || force {
-			if err := evs.write(erows); err != nil {
-				return err
-			}
-			erows = erows[:0]
-		}
-		if len(crows) >= 4096 || force {
-			if err := acc.write(crows); err != nil {
-				return err
-			}
-			crows = crows[:0]
-		}
-		return nil
-	}
-	// emit writes one NEXT identity: its row, assignments (held, ascending roles), noise
-	// and due access. changed tells whether planted access before (p0) is meaningful.
-	emit := func(id, email string, v *ivec, held []int32, event string, p0 []int32) {
-		row := identityRow{IdentityID: id}
-		vals := []*string{&row.Kind, &row.Department, &row.Team, &row.Title, &row.Location, &row.EmploymentType,
-			&row.CostCenter, &row.Email, &row.Manager, &row.Application, &row.Environment, &row.OwnerTeam}
-		for k := range genColumns {
-			*vals[k] = e.value(k, v[k])
-		}
-		if email != "" {
-			row.Email = email
-		}
-		irows = append(irows, row)
-		st.Identities++
-		p1 = e.planted(v, p1)
-		for _, r := range held {
-			arows = append(arows, assignmentRow{id, roleID[r]})
-			st.Assignments++
-			if !e.ruleRol[r] {
-				continue
-			}
-			if _, ok := slices.BinarySearch(p1, r); ok {
-				continue
-			}
-			typ := oldNoise[[2]string{id, roleID[r]}]
-			if typ == "" {
-				typ = truth.NoiseStale
-			}
-			nrows = append(nrows, noiseRow{id, roleID[r], typ})
-		}
-		for _, r := range p1 {
-			if _, ok := slices.BinarySearch(held, r); ok {
-				continue
-			}
-			nrows = append(nrows, noiseRow{id, roleID[r], truth.NoiseMissing})
-			ev := EventCarried
-			if event != "" {
-				if _, was := slices.BinarySearch(p0, r); !was || event == EventJoiner {
-					ev = event
-					st.DueNew++
-				}
-			}
-			crows = append(crows, accessRow{id, roleID[r], AccessDue, ev})
-			st.Due++
-		}
-	}
-	kindCol := cKind
 	for i := range snap.NumIdentities() {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -824,108 +690,304 @@ func (e *evo) write(ctx context.Context, opts EvolveOptions, format string, tr *
 		v := e.vecOf(i)
 		switch ev := p.event[i]; ev {
 		case "":
-			emit(id, "", &v, old, "", nil)
+			w.emit(id, "", &v, old, "", nil)
 		case EventLeaver, EventRetired:
-			erows = append(erows, eventRow{id, ev, e.value(kindCol, v[kindCol]), "", "", ""})
-			if rg.Float64() < orphanShare {
-				for _, r := range old {
-					orph = append(orph, columnar.Orphan{IdentityID: id, Role: r})
-					crows = append(crows, accessRow{id, roleID[r], AccessOrphan, ev})
-					st.OrphansNew++
-				}
-			}
+			w.leave(id, ev, &v, old)
 		case EventMover, EventRepurposed:
-			nv := p.next[i]
-			for k := range genColumns {
-				if nv[k] != v[k] {
-					erows = append(erows, eventRow{id, ev, e.value(kindCol, v[kindCol]), genColumns[k], e.value(k, v[k]), e.value(k, nv[k])})
-				}
-			}
-			p0 = e.planted(&v, p0)
-			p1 = e.planted(&nv, p1)
-			held = held[:0]
-			for _, r := range old {
-				_, now := slices.BinarySearch(p1, r)
-				_, was := slices.BinarySearch(p0, r)
-				switch {
-				case now || !was:
-					held = append(held, r)
-				case rg.Float64() < keepOldShare:
-					held = append(held, r)
-					crows = append(crows, accessRow{id, roleID[r], AccessStale, ev})
-					st.Stale++
-				default:
-					crows = append(crows, accessRow{id, roleID[r], AccessRemoved, ev})
-					st.Removed++
-				}
-			}
-			for _, r := range p1 {
-				if _, had := slices.BinarySearch(old, r); had {
-					continue
-				}
-				if rg.Float64() < grantNewShare {
-					held = append(held, r)
-					crows = append(crows, accessRow{id, roleID[r], AccessGranted, ev})
-					st.Granted++
-				}
-			}
-			slices.Sort(held)
-			// emit recomputes p1 on nv; p0 stays the planted access before the change.
-			emit(id, "", &nv, held, ev, p0)
+			w.move(id, ev, &v, &p.next[i], old)
 		}
-		if err := flush(false); err != nil {
+		if err := w.flush(false); err != nil {
 			return err
 		}
 	}
 	for k := range p.joinVec {
-		id, v := p.joinID[k], &p.joinVec[k]
-		erows = append(erows, eventRow{id, EventJoiner, e.value(kindCol, v[kindCol]), "", "", ""})
-		p1 = e.planted(v, p1)
-		held = held[:0]
-		for _, r := range p1 {
-			if rg.Float64() < joinerGrantShare {
-				held = append(held, r)
-				crows = append(crows, accessRow{id, roleID[r], AccessGranted, EventJoiner})
-				st.Granted++
-			}
-		}
-		emit(id, p.joinEmail[k], v, held, EventJoiner, nil)
-		if err := flush(false); err != nil {
+		w.join(p.joinID[k], p.joinEmail[k], &p.joinVec[k])
+		if err := w.flush(false); err != nil {
 			return err
 		}
 	}
-	// Orphans: FROM's carried over, then this step's, sorted by identity and role.
-	for _, o := range snap.Orphans {
-		orph = append(orph, o)
-		crows = append(crows, accessRow{o.IdentityID, roleID[o.Role], AccessOrphan, EventCarried})
+	w.orphans()
+	if err := w.flush(true); err != nil {
+		return err
 	}
-	slices.SortFunc(orph, func(a, b columnar.Orphan) int {
+	if err := w.close(); err != nil {
+		return err
+	}
+	closed = true
+	// Roles and planted rules do not change: copy them.
+	for _, name := range []string{"roles." + format, filepath.Join("truth", "rules.json")} {
+		if err := copyFile(filepath.Join(opts.From, name), filepath.Join(opts.Out, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowBuffer holds rows of a table not yet written.
+type rowBuffer[T any, P interface {
+	*T
+	recorder
+}] struct {
+	t     *table[T, P]
+	rows  []T
+	limit int
+}
+
+// flush writes the rows once there are limit of them, or any there are when force.
+func (b *rowBuffer[T, P]) flush(force bool) error {
+	if len(b.rows) >= b.limit || force {
+		if err := b.t.write(b.rows); err != nil {
+			return err
+		}
+		b.rows = b.rows[:0]
+	}
+	return nil
+}
+
+// evoWriter writes the files of NEXT as write walks FROM's identities and the joiners:
+// identities and assignments, truth/noise.csv, and truth/changes' events and access.
+type evoWriter struct {
+	e      *evo
+	st     *EvolveStats
+	roleID []string
+	// oldNoise is FROM's noise, to keep the type (extra or stale) of unplanted rule-role
+	// access; rg draws which access changes.
+	oldNoise map[[2]string]string
+	rg       *rand.Rand
+	ids      rowBuffer[identityRow, *identityRow]
+	asg      rowBuffer[assignmentRow, *assignmentRow]
+	noise    rowBuffer[noiseRow, *noiseRow]
+	evs      rowBuffer[eventRow, *eventRow]
+	acc      rowBuffer[accessRow, *accessRow]
+	// Scratch: planted access before (p0) and after (p1) a change, roles held.
+	p0, p1, held []int32
+	orph         []columnar.Orphan
+}
+
+// openEvoWriter creates NEXT's files under out (temporary names until close).
+func (e *evo) openEvoWriter(out, format string, tr *truth.Truth, seed uint64, st *EvolveStats) (*evoWriter, error) {
+	truthDir := filepath.Join(out, "truth")
+	chDir := filepath.Join(truthDir, ChangesDir)
+	w := &evoWriter{e: e, st: st, roleID: e.snap.Roles.IDs,
+		oldNoise: make(map[[2]string]string, len(tr.Noise)),
+		rg:       rand.New(rand.NewPCG(seed, 0x6163636573))} // access draws
+	for _, nz := range tr.Noise {
+		if nz.Type != truth.NoiseMissing {
+			w.oldNoise[[2]string{nz.IdentityID, nz.RoleID}] = nz.Type
+		}
+	}
+	var err error
+	if w.ids.t, err = newTable[identityRow](out, "identities", format, identityHeader); err != nil {
+		return nil, err
+	}
+	if w.asg.t, err = newTable[assignmentRow](out, "assignments", format, assignmentHeader); err == nil {
+		if w.noise.t, err = newTable[noiseRow](truthDir, "noise", "csv", noiseHeader); err == nil {
+			if w.evs.t, err = newTable[eventRow](chDir, "events", "csv", eventHeader); err == nil {
+				w.acc.t, err = newTable[accessRow](chDir, "access", "csv", accessHeader)
+			}
+		}
+	}
+	if err != nil {
+		w.abort()
+		return nil, err
+	}
+	w.ids.limit, w.asg.limit, w.noise.limit, w.evs.limit, w.acc.limit = 4096, 8192, 4096, 4096, 4096
+	return w, nil
+}
+
+// evoTable is a table of any row type.
+type evoTable interface {
+	close() error
+	abort()
+}
+
+// tables are the writer's open tables, in the order they were created.
+func (w *evoWriter) tables() []evoTable {
+	var ts []evoTable
+	if w.ids.t != nil {
+		ts = append(ts, w.ids.t)
+	}
+	if w.asg.t != nil {
+		ts = append(ts, w.asg.t)
+	}
+	if w.noise.t != nil {
+		ts = append(ts, w.noise.t)
+	}
+	if w.evs.t != nil {
+		ts = append(ts, w.evs.t)
+	}
+	if w.acc.t != nil {
+		ts = append(ts, w.acc.t)
+	}
+	return ts
+}
+
+func (w *evoWriter) flush(force bool) error {
+	for _, f := range []func(bool) error{w.ids.flush, w.asg.flush, w.noise.flush, w.evs.flush, w.acc.flush} {
+		if err := f(force); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close renames every file into place.
+func (w *evoWriter) close() error {
+	for _, t := range w.tables() {
+		if err := t.close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abort discards every temporary file.
+func (w *evoWriter) abort() {
+	for _, t := range w.tables() {
+		t.abort()
+	}
+}
+
+// emit writes one NEXT identity: its row, assignments (held, ascending roles), noise and
+// due access. event and p0 (the planted access before a change) name why access is due.
+func (w *evoWriter) emit(id, email string, v *ivec, held []int32, event string, p0 []int32) {
+	e, st, roleID := w.e, w.st, w.roleID
+	row := identityRow{IdentityID: id}
+	vals := []*string{&row.Kind, &row.Department, &row.Team, &row.Title, &row.Location, &row.EmploymentType,
+		&row.CostCenter, &row.Email, &row.Manager, &row.Application, &row.Environment, &row.OwnerTeam}
+	for k := range genColumns {
+		*vals[k] = e.value(k, v[k])
+	}
+	if email != "" {
+		row.Email = email
+	}
+	w.ids.rows = append(w.ids.rows, row)
+	st.Identities++
+	w.p1 = e.planted(v, w.p1)
+	for _, r := range held {
+		w.asg.rows = append(w.asg.rows, assignmentRow{id, roleID[r]})
+		st.Assignments++
+		if !e.ruleRol[r] {
+			continue
+		}
+		if _, ok := slices.BinarySearch(w.p1, r); ok {
+			continue
+		}
+		typ := w.oldNoise[[2]string{id, roleID[r]}]
+		if typ == "" {
+			typ = truth.NoiseStale
+		}
+		w.noise.rows = append(w.noise.rows, noiseRow{id, roleID[r], typ})
+	}
+	for _, r := range w.p1 {
+		if _, ok := slices.BinarySearch(held, r); ok {
+			continue
+		}
+		w.noise.rows = append(w.noise.rows, noiseRow{id, roleID[r], truth.NoiseMissing})
+		ev := EventCarried
+		if event != "" {
+			if _, was := slices.BinarySearch(p0, r); !was || event == EventJoiner {
+				ev = event
+				st.DueNew++
+			}
+		}
+		w.acc.rows = append(w.acc.rows, accessRow{id, roleID[r], AccessDue, ev})
+		st.Due++
+	}
+}
+
+// leave records a leaver or retired identity (attributes v, roles old): the event, and
+// with probability orphanShare its roles left behind as orphans.
+func (w *evoWriter) leave(id, ev string, v *ivec, old []int32) {
+	e := w.e
+	w.evs.rows = append(w.evs.rows, eventRow{id, ev, e.value(cKind, v[cKind]), "", "", ""})
+	if w.rg.Float64() < orphanShare {
+		for _, r := range old {
+			w.orph = append(w.orph, columnar.Orphan{IdentityID: id, Role: r})
+			w.acc.rows = append(w.acc.rows, accessRow{id, w.roleID[r], AccessOrphan, ev})
+			w.st.OrphansNew++
+		}
+	}
+}
+
+// move records a mover or repurposed identity going from attributes v to nv: an event per
+// changed attribute; access planted before and no longer is removed or kept as stale
+// (keepOldShare), newly planted access granted with probability grantNewShare.
+func (w *evoWriter) move(id, ev string, v, nv *ivec, old []int32) {
+	e, st, roleID := w.e, w.st, w.roleID
+	for k := range genColumns {
+		if nv[k] != v[k] {
+			w.evs.rows = append(w.evs.rows, eventRow{id, ev, e.value(cKind, v[cKind]), genColumns[k], e.value(k, v[k]), e.value(k, nv[k])})
+		}
+	}
+	w.p0 = e.planted(v, w.p0)
+	w.p1 = e.planted(nv, w.p1)
+	w.held = w.held[:0]
+	for _, r := range old {
+		_, now := slices.BinarySearch(w.p1, r)
+		_, was := slices.BinarySearch(w.p0, r)
+		switch {
+		case now || !was:
+			w.held = append(w.held, r)
+		case w.rg.Float64() < keepOldShare:
+			w.held = append(w.held, r)
+			w.acc.rows = append(w.acc.rows, accessRow{id, roleID[r], AccessStale, ev})
+			st.Stale++
+		default:
+			w.acc.rows = append(w.acc.rows, accessRow{id, roleID[r], AccessRemoved, ev})
+			st.Removed++
+		}
+	}
+	for _, r := range w.p1 {
+		if _, had := slices.BinarySearch(old, r); had {
+			continue
+		}
+		if w.rg.Float64() < grantNewShare {
+			w.held = append(w.held, r)
+			w.acc.rows = append(w.acc.rows, accessRow{id, roleID[r], AccessGranted, ev})
+			st.Granted++
+		}
+	}
+	slices.Sort(w.held)
+	// emit recomputes p1 on nv; p0 stays the planted access before the change.
+	w.emit(id, "", nv, w.held, ev, w.p0)
+}
+
+// join records a joiner with attributes v: each planted role granted with probability
+// joinerGrantShare.
+func (w *evoWriter) join(id, email string, v *ivec) {
+	e := w.e
+	w.evs.rows = append(w.evs.rows, eventRow{id, EventJoiner, e.value(cKind, v[cKind]), "", "", ""})
+	w.p1 = e.planted(v, w.p1)
+	w.held = w.held[:0]
+	for _, r := range w.p1 {
+		if w.rg.Float64() < joinerGrantShare {
+			w.held = append(w.held, r)
+			w.acc.rows = append(w.acc.rows, accessRow{id, w.roleID[r], AccessGranted, EventJoiner})
+			w.st.Granted++
+		}
+	}
+	w.emit(id, email, v, w.held, EventJoiner, nil)
+}
+
+// orphans writes the orphan assignments, FROM's carried over and this step's, sorted by
+// identity and role.
+func (w *evoWriter) orphans() {
+	for _, o := range w.e.snap.Orphans {
+		w.orph = append(w.orph, o)
+		w.acc.rows = append(w.acc.rows, accessRow{o.IdentityID, w.roleID[o.Role], AccessOrphan, EventCarried})
+	}
+	slices.SortFunc(w.orph, func(a, b columnar.Orphan) int {
 		if c := strings.Compare(a.IdentityID, b.IdentityID); c != 0 {
 			return c
 		}
 		return int(a.Role - b.Role)
 	})
-	for _, o := range orph {
-		arows = append(arows, assignmentRow{o.IdentityID, roleID[o.Role]})
-		st.Assignments++
+	for _, o := range w.orph {
+		w.asg.rows = append(w.asg.rows, assignmentRow{o.IdentityID, w.roleID[o.Role]})
+		w.st.Assignments++
 	}
-	st.Orphans = int64(len(orph))
-	if err := flush(true); err != nil {
-		return err
-	}
-	for _, t := range tables {
-		if err := t.close(); err != nil {
-			return err
-		}
-	}
-	tables = nil
-	// Roles and planted rules do not change: copy them.
-	for _, name := range []string{"roles." + format, filepath.Join("truth", "rules.json")} {
-		if err := copyFile(filepath.Join(opts.From, name), filepath.Join(out, name)); err != nil {
-			return err
-		}
-	}
-	return nil
+	w.st.Orphans = int64(len(w.orph))
 }
 
 // copyFile copies src to dst through a temporary file; a missing src is not an error
