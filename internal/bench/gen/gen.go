@@ -109,22 +109,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	format := opts.Format
-	switch format {
-	case "":
-		format = "parquet"
-	case "parquet", "csv":
-	default:
-		return nil, uerr.New("gen: format %q: expected parquet or csv", opts.Format)
-	}
-	if opts.Out == "" {
-		return nil, uerr.New("gen: no output directory given (--out)")
-	}
-	if !(opts.UnlabelledNHI >= 0 && opts.UnlabelledNHI <= 100) { // NaN fails both
-		return nil, uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
-	}
-	if opts.Usage && opts.Universe {
-		return nil, uerr.New("gen: --usage plants usage on flat data and cannot be combined with --universe")
+	format, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	truthDir := filepath.Join(opts.Out, "truth")
 	if err := os.MkdirAll(truthDir, 0o755); err != nil {
@@ -133,6 +120,67 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 
 	o := buildOrg(n, opts.Seed)
 	c := countCells(o)
+	roles, err := roleCatalog(o, c, nRoles, opts, truthDir)
+	if err != nil {
+		return nil, err
+	}
+	st := newStats(n, o, roles)
+	log.Info("gen: population built", "tier", tier, "identities", n, "roles", len(roles), "rule_roles", st.RuleRoles, "elapsed", time.Since(start))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	gaps := unlabelled(o, opts)
+	if err := writeUnlabelled(o, gaps, truthDir); err != nil {
+		return nil, err
+	}
+	if err := writeIdentities(ctx, o, opts.Out, format, gaps); err != nil {
+		return nil, err
+	}
+	log.Info("gen: identities written", "elapsed", time.Since(start))
+	if err := writeRoles(roles, opts.Out, format); err != nil {
+		return nil, err
+	}
+	if err := writeAssignments(ctx, o, c, roles, opts.Seed, opts.Out, format, st); err != nil {
+		return nil, err
+	}
+	log.Info("gen: assignments written", "assignments", st.Assignments, "elapsed", time.Since(start))
+	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, "rules.json")); err != nil {
+		return nil, err
+	}
+	if err := plantExtras(ctx, opts, format, st, log, start); err != nil {
+		return nil, err
+	}
+	st.Elapsed = time.Since(start)
+	log.Info("gen: done", "assignments", st.Assignments, "missing", st.Missing, "extra", st.Extra, "stale", st.Stale, "elapsed", st.Elapsed)
+	return st, nil
+}
+
+// checkOptions refuses options Generate cannot write and returns the file format.
+func checkOptions(opts Options) (format string, err error) {
+	format = opts.Format
+	switch format {
+	case "":
+		format = "parquet"
+	case "parquet", "csv":
+	default:
+		return "", uerr.New("gen: format %q: expected parquet or csv", opts.Format)
+	}
+	if opts.Out == "" {
+		return "", uerr.New("gen: no output directory given (--out)")
+	}
+	if !(opts.UnlabelledNHI >= 0 && opts.UnlabelledNHI <= 100) { // NaN fails both
+		return "", uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
+	}
+	if opts.Usage && opts.Universe {
+		return "", uerr.New("gen: --usage plants usage on flat data and cannot be combined with --universe")
+	}
+	return format, nil
+}
+
+// roleCatalog draws the role catalog of o, with the title-family and division roles when
+// asked for (and the division roles' org tree in truthDir).
+func roleCatalog(o *org, c *counts, nRoles int, opts Options, truthDir string) ([]role, error) {
 	roles := catalog(o, c, nRoles, rand.New(rand.NewPCG(opts.Seed, 0x726f6c6573)))
 	if opts.TitleFamilyRoles {
 		roles = append(roles, familyRoles(o)...)
@@ -143,6 +191,11 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 			return nil, err
 		}
 	}
+	return roles, nil
+}
+
+// newStats counts the population and the roles by type.
+func newStats(n int, o *org, roles []role) *Stats {
 	st := &Stats{Identities: n, Humans: o.humans, NonHumans: n - o.humans, Roles: len(roles), Movers: len(o.movers)}
 	for _, r := range roles {
 		switch r.typ {
@@ -155,60 +208,57 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 			st.TinyRoles++
 		}
 	}
-	log.Info("gen: population built", "tier", tier, "identities", n, "roles", len(roles), "rule_roles", st.RuleRoles, "elapsed", time.Since(start))
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return st
+}
 
-	gaps := unlabelled(o, opts)
-	if len(gaps) > 0 {
-		var b strings.Builder
-		b.WriteString("identity_id\n")
-		for _, i := range gaps {
-			b.WriteString(o.ids[i] + "\n")
-		}
-		path := filepath.Join(truthDir, "unlabelled.csv")
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			return nil, fmt.Errorf("gen: write %s: %w", path, err)
-		}
+// writeUnlabelled lists the non-human identities written without their labels in
+// truthDir/unlabelled.csv (nothing when there are none).
+func writeUnlabelled(o *org, gaps []int32, truthDir string) error {
+	if len(gaps) == 0 {
+		return nil
 	}
-	if err := writeIdentities(ctx, o, opts.Out, format, gaps); err != nil {
-		return nil, err
+	var b strings.Builder
+	b.WriteString("identity_id\n")
+	for _, i := range gaps {
+		b.WriteString(o.ids[i] + "\n")
 	}
-	log.Info("gen: identities written", "elapsed", time.Since(start))
-	if err := writeRoles(roles, opts.Out, format); err != nil {
-		return nil, err
+	path := filepath.Join(truthDir, "unlabelled.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("gen: write %s: %w", path, err)
 	}
+	return nil
+}
 
-	out, err := newTable[assignmentRow](opts.Out, "assignments", format, assignmentHeader)
+// writeAssignments writes the assignments and truth/noise.csv.
+func writeAssignments(ctx context.Context, o *org, c *counts, roles []role, seed uint64, out, format string, st *Stats) error {
+	asg, err := newTable[assignmentRow](out, "assignments", format, assignmentHeader)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	noise, err := newTable[noiseRow](truthDir, "noise", "csv", noiseHeader)
+	noise, err := newTable[noiseRow](filepath.Join(out, "truth"), "noise", "csv", noiseHeader)
 	if err != nil {
-		out.abort()
-		return nil, err
+		asg.abort()
+		return err
 	}
-	if err := assignments(ctx, o, c, roles, opts.Seed, out, noise, st); err != nil {
-		out.abort()
+	if err := assignments(ctx, o, c, roles, seed, asg, noise, st); err != nil {
+		asg.abort()
 		noise.abort()
-		return nil, err
+		return err
 	}
-	if err := out.close(); err != nil {
+	if err := asg.close(); err != nil {
 		noise.abort()
-		return nil, err
+		return err
 	}
-	if err := noise.close(); err != nil {
-		return nil, err
-	}
-	log.Info("gen: assignments written", "assignments", st.Assignments, "elapsed", time.Since(start))
-	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, "rules.json")); err != nil {
-		return nil, err
-	}
+	return noise.close()
+}
+
+// plantExtras plants what the options add to the flat enterprise: the effective-privilege
+// universe, or usage and owners.
+func plantExtras(ctx context.Context, opts Options, format string, st *Stats, log *slog.Logger, start time.Time) error {
 	if opts.Universe {
 		us, err := plantUniverse(ctx, opts.Out, format, opts.Seed)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st.Universe = us
 		log.Info("gen: universe planted", "accounts", us.Accounts, "group_roles", us.GroupRoles,
@@ -216,15 +266,14 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	}
 	if opts.Usage {
 		asOf, _ := usage.Parse(usageAsOf)
+		var err error
 		if st.Usage, err = plantUsage(ctx, opts.Out, format, opts.Seed, asOf, nil); err != nil {
-			return nil, err
+			return err
 		}
 		log.Info("gen: usage planted", "used", st.Usage.Used, "unused", st.Usage.Unused, "unknown", st.Usage.Unknown,
 			"dormant", st.Usage.Dormant, "elapsed", time.Since(start))
 	}
-	st.Elapsed = time.Since(start)
-	log.Info("gen: done", "assignments", st.Assignments, "missing", st.Missing, "extra", st.Extra, "stale", st.Stale, "elapsed", st.Elapsed)
-	return st, nil
+	return nil
 }
 
 // sizes resolves the tier and the identity and role counts.
