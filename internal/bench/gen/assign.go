@@ -90,48 +90,9 @@ type tagged struct {
 // missing ones, stale roles of movers, extra access, and project and tiny roles.
 func assignments(ctx context.Context, o *org, c *counts, roles []role, seed uint64,
 	out *table[assignmentRow, *assignmentRow], noise *table[noiseRow, *noiseRow], st *Stats) error {
-	ix := newRuleIndex(o, c, roles)
-	var ruleRoles []int32
-	var hold []holding
-	for ri := range roles {
-		switch roles[ri].typ {
-		case typeRule:
-			ruleRoles = append(ruleRoles, int32(ri))
-		default:
-			for _, h := range roles[ri].holders {
-				hold = append(hold, holding{h, int32(ri)})
-			}
-		}
-	}
-	slices.SortFunc(hold, func(a, b holding) int {
-		if a.ident != b.ident {
-			return int(a.ident - b.ident)
-		}
-		return int(a.role - b.role)
-	})
-	// Planted group size per role, so that missing access stays a small share of every
-	// group: real access reviews see about 1% missing overall, but a group of 30 missing
-	// 3 of its members is a broken provisioning rule, not noise.
-	group := make([]int32, len(roles))
-	missed := make([]int32, len(roles))
-	{
-		var buf []int32
-		for i := 0; i < o.n; i++ {
-			v := o.final(i)
-			buf = ix.planted(&v, buf)
-			for _, ro := range buf {
-				group[ro]++
-			}
-		}
-	}
-	r := rand.New(rand.NewPCG(seed, 0x6e6f697365))
-	var (
-		cur, old []int32
-		set      []tagged
-		rows     = make([]assignmentRow, 0, 8192)
-		nrows    = make([]noiseRow, 0, 1024)
-		mv, hp   int
-	)
+	a := newAssigner(o, c, roles, seed)
+	rows := make([]assignmentRow, 0, 8192)
+	nrows := make([]noiseRow, 0, 1024)
 	flush := func(force bool) error {
 		if len(rows) >= 8000 || (force && len(rows) > 0) {
 			if err := out.write(rows); err != nil {
@@ -153,48 +114,8 @@ func assignments(ctx context.Context, o *org, c *counts, roles []role, seed uint
 				return err
 			}
 		}
-		v := o.final(i)
-		cur = ix.planted(&v, cur)
-		st.Planted += int64(len(cur))
-		set = set[:0]
-		for _, ro := range cur {
-			typ := ""
-			if r.Float64() < missingRate && float64(missed[ro]+1) <= maxMissingShare*float64(group[ro]) {
-				typ = "missing"
-				missed[ro]++
-			}
-			set = append(set, tagged{ro, typ})
-		}
-		if mv < len(o.movers) && int(o.movers[mv]) == i {
-			old = ix.planted(&o.moverOld[mv], old)
-			for _, ro := range old {
-				if _, found := slices.BinarySearch(cur, ro); !found {
-					set = append(set, tagged{ro, "stale"})
-				}
-			}
-			mv++
-		}
-		want := extraRate * float64(len(cur))
-		extras := int(math.Floor(want))
-		if r.Float64() < want-math.Floor(want) {
-			extras++
-		}
-		for e := 0; e < extras && len(ruleRoles) > 0; e++ {
-			for try := 0; try < 10; try++ {
-				ro := ruleRoles[r.IntN(len(ruleRoles))]
-				if !slices.ContainsFunc(set, func(t tagged) bool { return t.role == ro }) {
-					set = append(set, tagged{ro, "extra"})
-					break
-				}
-			}
-		}
-		for hp < len(hold) && int(hold[hp].ident) == i {
-			set = append(set, tagged{hold[hp].role, ""})
-			hp++
-		}
-		slices.SortFunc(set, func(a, b tagged) int { return int(a.role - b.role) })
 		id := o.ids[i]
-		for _, t := range set {
+		for _, t := range a.draw(i, st) {
 			rid := roles[t.role].id
 			switch t.typ {
 			case "missing":
@@ -217,4 +138,103 @@ func assignments(ctx context.Context, o *org, c *counts, roles []role, seed uint
 		}
 	}
 	return flush(true)
+}
+
+// assigner draws each identity's roles in identity order.
+type assigner struct {
+	o  *org
+	ix *ruleIndex
+	r  *rand.Rand
+	// ruleRoles are the roles with planted rules; hold the holders of the other roles,
+	// by identity and role.
+	ruleRoles []int32
+	hold      []holding
+	// group is the planted group size per role, missed its members drawn missing so far.
+	group, missed []int32
+	// Scratch and positions: planted roles now and before a move, the set drawn, the next
+	// mover and holding.
+	cur, old []int32
+	set      []tagged
+	mv, hp   int
+}
+
+func newAssigner(o *org, c *counts, roles []role, seed uint64) *assigner {
+	a := &assigner{o: o, ix: newRuleIndex(o, c, roles), group: make([]int32, len(roles)), missed: make([]int32, len(roles))}
+	for ri := range roles {
+		switch roles[ri].typ {
+		case typeRule:
+			a.ruleRoles = append(a.ruleRoles, int32(ri))
+		default:
+			for _, h := range roles[ri].holders {
+				a.hold = append(a.hold, holding{h, int32(ri)})
+			}
+		}
+	}
+	slices.SortFunc(a.hold, func(x, y holding) int {
+		if x.ident != y.ident {
+			return int(x.ident - y.ident)
+		}
+		return int(x.role - y.role)
+	})
+	// Planted group size per role, so that missing access stays a small share of every
+	// group: real access reviews see about 1% missing overall, but a group of 30 missing
+	// 3 of its members is a broken provisioning rule, not noise.
+	var buf []int32
+	for i := 0; i < o.n; i++ {
+		v := o.final(i)
+		buf = a.ix.planted(&v, buf)
+		for _, ro := range buf {
+			a.group[ro]++
+		}
+	}
+	a.r = rand.New(rand.NewPCG(seed, 0x6e6f697365))
+	return a
+}
+
+// draw returns identity i's roles, ascending, each tagged with its noise type ("" for
+// clean access): the planted roles (some drawn missing), a mover's stale roles, extra
+// rule roles, and its project and tiny roles. It adds the planted count to st.
+func (a *assigner) draw(i int, st *Stats) []tagged {
+	o, r := a.o, a.r
+	v := o.final(i)
+	a.cur = a.ix.planted(&v, a.cur)
+	st.Planted += int64(len(a.cur))
+	a.set = a.set[:0]
+	for _, ro := range a.cur {
+		typ := ""
+		if r.Float64() < missingRate && float64(a.missed[ro]+1) <= maxMissingShare*float64(a.group[ro]) {
+			typ = "missing"
+			a.missed[ro]++
+		}
+		a.set = append(a.set, tagged{ro, typ})
+	}
+	if a.mv < len(o.movers) && int(o.movers[a.mv]) == i {
+		a.old = a.ix.planted(&o.moverOld[a.mv], a.old)
+		for _, ro := range a.old {
+			if _, found := slices.BinarySearch(a.cur, ro); !found {
+				a.set = append(a.set, tagged{ro, "stale"})
+			}
+		}
+		a.mv++
+	}
+	want := extraRate * float64(len(a.cur))
+	extras := int(math.Floor(want))
+	if r.Float64() < want-math.Floor(want) {
+		extras++
+	}
+	for e := 0; e < extras && len(a.ruleRoles) > 0; e++ {
+		for try := 0; try < 10; try++ {
+			ro := a.ruleRoles[r.IntN(len(a.ruleRoles))]
+			if !slices.ContainsFunc(a.set, func(t tagged) bool { return t.role == ro }) {
+				a.set = append(a.set, tagged{ro, "extra"})
+				break
+			}
+		}
+	}
+	for a.hp < len(a.hold) && int(a.hold[a.hp].ident) == i {
+		a.set = append(a.set, tagged{a.hold[a.hp].role, ""})
+		a.hp++
+	}
+	slices.SortFunc(a.set, func(x, y tagged) int { return int(x.role - y.role) })
+	return a.set
 }
