@@ -216,7 +216,19 @@ func buildOrg(n int, seed uint64) *org {
 	return o
 }
 
+// buildHumans builds the departments' teams and cost centres, and places every human in
+// a team with a title, a manager, an employment type and a location.
 func (o *org) buildHumans(r *rand.Rand, titleCode map[string]int32) {
+	locS := newSampler(weightsOf(locations))
+	slots := o.buildTeams(r, locS)
+	ceo := o.pickLeads(slots)
+	o.placeHumans(r, slots, ceo, locS, titleCode)
+}
+
+// buildTeams apportions the humans to departments and splits each department into teams
+// (log-normal sizes, 6 to 80), four consecutive teams to a cost centre; it returns one
+// slot per human naming its team, shuffled.
+func (o *org) buildTeams(r *rand.Rand, locS sampler) []int32 {
 	nd := len(departments)
 	dw := make([]float64, nd)
 	for d := range departments {
@@ -225,7 +237,6 @@ func (o *org) buildHumans(r *rand.Rand, titleCode map[string]int32) {
 	sizes := apportion(o.humans, dw)
 	o.deptTeams = make([][]int32, nd)
 	o.deptHead = make([]int32, nd)
-	locS := newSampler(weightsOf(locations))
 	var slots []int32
 	for d, size := range sizes {
 		dep := &departments[d]
@@ -266,8 +277,12 @@ func (o *org) buildHumans(r *rand.Rand, titleCode map[string]int32) {
 		}
 	}
 	r.Shuffle(len(slots), func(i, j int) { slots[i], slots[j] = slots[j], slots[i] })
+	return slots
+}
 
-	// Leads are the first member of each team; a department's head leads its first team.
+// pickLeads makes the first member of each team its lead and a department's head the lead
+// of its first team; it returns the CEO (the executive department's head, -1 if none).
+func (o *org) pickLeads(slots []int32) int32 {
 	for h := 0; h < o.humans; h++ {
 		t := slots[h]
 		if o.teamLead[t] < 0 {
@@ -286,6 +301,14 @@ func (o *org) buildHumans(r *rand.Rand, titleCode map[string]int32) {
 			ceo = o.deptHead[d]
 		}
 	}
+	return ceo
+}
+
+// placeHumans writes each human's attributes: heads are directors reporting to the CEO,
+// leads managers reporting to their head, the others draw an employment type (interns
+// get the intern title), a title of their department and report to their lead; three in
+// four work at their team's home location.
+func (o *org) placeHumans(r *rand.Rand, slots []int32, ceo int32, locS sampler, titleCode map[string]int32) {
 	empS := newSampler(weightsOf(employmentTypes))
 	intern := int32(2)
 	for h := 0; h < o.humans; h++ {
