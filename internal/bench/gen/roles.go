@@ -294,6 +294,23 @@ func validationsFor(suffix string) int {
 // broadGroups: birthright roles, locations, departments, shared titles, department x
 // title, department x location, and a few department x title x location groups.
 func broadGroups(o *org, c *counts) []group {
+	gs := birthrightGroups(c)
+	dtG, dlG, dtlG := crossGroups(o, c)
+	bySize := func(gs []group) []group {
+		slices.SortStableFunc(gs, func(a, b group) int { return b.size - a.size })
+		return gs
+	}
+	gs = append(gs, bySize(departmentGroups(c))...)
+	gs = append(gs, bySize(locationGroups(c))...)
+	gs = append(gs, bySize(sharedTitleGroups(o, c))...)
+	gs = append(gs, bySize(dtG)...)
+	gs = append(gs, bySize(dlG)...)
+	gs = append(gs, bySize(dtlG)...)
+	return gs
+}
+
+// birthrightGroups: every person, and each employment type.
+func birthrightGroups(c *counts) []group {
 	var gs []group
 	human := c.single[aKind][kindHuman]
 	emp := func(e int) int { return c.single[aEmployment][e] }
@@ -312,8 +329,13 @@ func broadGroups(o *org, c *counts) []group {
 		gs = append(gs, group{rule: prule{maskHuman, "human", t1(aEmployment, int32(e))}, size: emp(e),
 			suffixes: suffixes, prefix: name, category: "corporate", app: "workday", what: employmentTypes[e].name + "s"})
 	}
+	return gs
+}
+
+// departmentGroups: each department large enough.
+func departmentGroups(c *counts) []group {
 	nd := len(departments)
-	var deptG, locG, titleG, dtG, dlG, dtlG []group
+	var deptG []group
 	for d := range nd {
 		dep := &departments[d]
 		if s := c.single[aDepartment][d]; s >= minGroup {
@@ -326,6 +348,12 @@ func broadGroups(o *org, c *counts) []group {
 				}})
 		}
 	}
+	return deptG
+}
+
+// locationGroups: the humans of each site large enough.
+func locationGroups(c *counts) []group {
+	var locG []group
 	for l, loc := range locations {
 		if s := c.single[aLocation][l]; s >= minGroup {
 			ll := int32(l)
@@ -337,10 +365,15 @@ func broadGroups(o *org, c *counts) []group {
 				}})
 		}
 	}
-	// Titles held in several departments (Manager, Director, Analyst...).
+	return locG
+}
+
+// sharedTitleGroups: titles held in several departments (Manager, Director, Analyst...).
+func sharedTitleGroups(o *org, c *counts) []group {
+	var titleG []group
 	for t, name := range o.dict[aTitle] {
 		depts := 0
-		for d := range nd {
+		for d := range len(departments) {
 			if c.deptTitle[d*c.nt+t] > 0 {
 				depts++
 			}
@@ -350,6 +383,13 @@ func broadGroups(o *org, c *counts) []group {
 				suffixes: []string{"PORTAL", "TRAINING"}, prefix: "TITLE_" + upperSnake(name), category: "corporate", app: "workday", what: "title " + name})
 		}
 	}
+	return titleG
+}
+
+// crossGroups: department x title, department x location (30 or more) and department x
+// title x location (15 or more) groups.
+func crossGroups(o *org, c *counts) (dtG, dlG, dtlG []group) {
+	nd := len(departments)
 	for d := range nd {
 		dep := &departments[d]
 		for t, name := range o.dict[aTitle] {
@@ -383,17 +423,7 @@ func broadGroups(o *org, c *counts) []group {
 			}
 		}
 	}
-	bySize := func(gs []group) []group {
-		slices.SortStableFunc(gs, func(a, b group) int { return b.size - a.size })
-		return gs
-	}
-	gs = append(gs, bySize(deptG)...)
-	gs = append(gs, bySize(locG)...)
-	gs = append(gs, bySize(titleG)...)
-	gs = append(gs, bySize(dtG)...)
-	gs = append(gs, bySize(dlG)...)
-	gs = append(gs, bySize(dtlG)...)
-	return gs
+	return dtG, dlG, dtlG
 }
 
 // teamGroups: teams (some roles only for the team's employees) and cost centres, in a
