@@ -21,6 +21,12 @@ type LoadOptions struct {
 	ExcludeDimensions []string
 	// Logger receives progress and timings; nil discards them.
 	Logger *slog.Logger
+	// KeepRole, if set, keeps only the assignments of the roles whose id it accepts (the
+	// roles of one shard): the others are dropped right after decoding, before the
+	// assignments are joined and indexed, and Snapshot.RolesKept is set. The role table
+	// still lists every role. Inputs with accounts, role grants, usage or other optional
+	// data (a Universe) are loaded whole: role grants tie roles to each other.
+	KeepRole func(roleID string) bool
 }
 
 // Load reads the data directory dir (docs/inputs.md): identities and assignments, and
@@ -95,6 +101,11 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	asgRole, err := buildRoles(s, roles, asg.col("role_id"))
 	if err != nil {
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
+	}
+	if opts.KeepRole != nil && ub == nil {
+		dropped := keepRoleRows(asg, asgRole, s.Roles.IDs, opts.KeepRole)
+		s.RolesKept = true
+		log.Debug("kept the assignments of the selected roles", "dropped", dropped, "kept", asg.rows-dropped)
 	}
 	if err := buildAssignments(ctx, s, asg, identIdx, asgRole); err != nil {
 		return nil, err

@@ -45,6 +45,11 @@ type Snapshot struct {
 	Universe *Universe
 	// Inputs fingerprints each file read (for summary.json).
 	Inputs []Input
+	// RolesKept is set when LoadOptions.KeepRole dropped the assignments of the roles it
+	// rejected: those roles have no holders, and the assignment counts of Findings
+	// (orphans, duplicates) cover the kept roles alone. Such a snapshot mines the kept
+	// roles exactly as the whole one would, and is good for nothing else.
+	RolesKept bool
 }
 
 // Dimension is one attribute column of identities, dictionary coded.

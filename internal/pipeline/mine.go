@@ -121,12 +121,14 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) error {
 	}
 	prog := newProgress(env.Stderr)
 	defer prog.done()
-	if err := loadSnapshot(ctx, f, in, prog, env.Logger); err != nil {
-		return err
-	}
 	var roles func(int32) bool
 	if sharded {
-		roles = func(r int32) bool { return shard.Of(in.snap.Roles.IDs[r], spec.Count) == spec.Index }
+		// A shard keeps only its own roles' assignments (docs/scale-out.md#shard-memory).
+		in.keepRole = func(id string) bool { return shard.Of(id, spec.Count) == spec.Index }
+		roles = func(r int32) bool { return in.keepRole(in.snap.Roles.IDs[r]) }
+	}
+	if err := loadSnapshot(ctx, f, in, prog, env.Logger); err != nil {
+		return err
 	}
 	model, err := mineModel(ctx, f, in, counter, roles, prog)
 	if err != nil {
@@ -231,6 +233,9 @@ type prepared struct {
 	prevChurn []drift.ChurnRule
 	prevFP    string
 	snap      *columnar.Snapshot
+	// keepRole, when set, selects the roles whose assignments loadSnapshot keeps (a
+	// shard's).
+	keepRole func(roleID string) bool
 	// eff is the closure of role grants (nil without grants); effInfo its classification
 	// (finishRun; nil for flat inputs).
 	eff     *mining.Effective
@@ -289,7 +294,7 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
 	prog.update(true, "loading %s ...", f.data)
-	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger})
+	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger, KeepRole: in.keepRole})
 	if err != nil {
 		return err
 	}
