@@ -6,7 +6,9 @@
 #
 # usage: scripts/shard-check.sh [TIER] [DIR]   (TIER defaults to M, DIR to a temporary directory)
 # env: BIN (default bin/rolemine, built when missing), SHARDS (default "1 2 3 7"), CONFIG
-# (default examples/mining.xml), WORKERS (default: all CPUs).
+# (default examples/mining.xml), WORKERS (default: all CPUs), RUNS (default "plain previous"),
+# LOCK (a file each run, generation included, holds with flock(1): one heavy run at a time
+# on a shared machine).
 set -euo pipefail
 tier=${1:-M}
 dir=${2:-$(mktemp -d -t rolemine-shard-check.XXXXXX)}
@@ -14,15 +16,20 @@ bin=${BIN:-bin/rolemine}
 shards=${SHARDS:-1 2 3 7}
 config=${CONFIG:-examples/mining.xml}
 workers=${WORKERS:-0}
+runs=${RUNS:-plain previous}
+lock=()
+[ -z "${LOCK:-}" ] || lock=(flock "$LOCK")
 [ -x "$bin" ] || go build -o "$bin" ./cmd/rolemine
 mkdir -p "$dir"
 files="rules.json rules.parquet rules.xml roles.json assignments.parquet suggestions.parquet review.csv report.html suggestions.csv churn.json"
 
-# timed CMD...: runs CMD, appending "wall_s peak_rss_kib" to $dir/times.
+# timed CMD...: runs CMD, appending "wall_s peak_rss_kib user_s system_s" to $dir/times.
 timed() {
-	/usr/bin/time -f "%e %M" -o "$dir/time.1" "$@" >/dev/null
+	"${lock[@]}" /usr/bin/time -f "%e %M %U %S" -o "$dir/time.1" "$@" >/dev/null
 	cat "$dir/time.1" >>"$dir/times"
 }
+
+cpu() { python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]))' "$1" "$2"; }
 
 same() { # same WANT GOT
 	for f in $files; do
@@ -39,11 +46,11 @@ if a != b:
 PY
 }
 
-[ -f "$dir/d0/identities.parquet" ] || "$bin" gen --tier "$tier" --seed 1 --out "$dir/d0" >/dev/null
-[ -f "$dir/d1/identities.parquet" ] || "$bin" gen --evolve "$dir/d0" --out "$dir/d1" --movers 5 --joiners 3 --seed 2 >/dev/null
-echo "| tier | run | N | shard | wall s | peak RSS MiB |"
-echo "|---|---|---:|---:|---:|---:|"
-for run in plain previous; do
+[ -f "$dir/d0/identities.parquet" ] || "${lock[@]}" "$bin" gen --tier "$tier" --seed 1 --out "$dir/d0" >/dev/null
+[ -f "$dir/d1/identities.parquet" ] || "${lock[@]}" "$bin" gen --evolve "$dir/d0" --out "$dir/d1" --movers 5 --joiners 3 --seed 2 >/dev/null
+echo "| tier | run | N | shard | wall s | CPU s | peak RSS MiB |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+for run in $runs; do
 	args=(mine --config "$config" --workers "$workers")
 	if [ "$run" = previous ]; then
 		args+=(--data "$dir/d1" --previous "$dir/plain/single")
@@ -53,19 +60,19 @@ for run in plain previous; do
 	base=$dir/$run
 	rm -rf "$base" "$dir/times"
 	timed "$bin" "${args[@]}" --out "$base/single"
-	read -r w m <"$dir/time.1"
-	printf '| %s | %s | single | - | %.2f | %d |\n' "$tier" "$run" "$w" $((m / 1024))
+	read -r w m u y <"$dir/time.1"
+	printf '| %s | %s | single | - | %.2f | %.2f | %d |\n' "$tier" "$run" "$w" "$(cpu "$u" "$y")" $((m / 1024))
 	for n in $shards; do
 		dirs=()
 		for ((i = n - 1; i >= 0; i--)); do
 			timed "$bin" "${args[@]}" --out "$base/$n/$i" --shard "$i/$n"
-			read -r w m <"$dir/time.1"
-			printf '| %s | %s | %d | %d | %.2f | %d |\n' "$tier" "$run" "$n" "$i" "$w" $((m / 1024))
+			read -r w m u y <"$dir/time.1"
+			printf '| %s | %s | %d | %d | %.2f | %.2f | %d |\n' "$tier" "$run" "$n" "$i" "$w" "$(cpu "$u" "$y")" $((m / 1024))
 			dirs+=("$base/$n/$i")
 		done
 		timed "$bin" merge --workers "$workers" --out "$base/merged$n" "${dirs[@]}"
-		read -r w m <"$dir/time.1"
-		printf '| %s | %s | %d | merge | %.2f | %d |\n' "$tier" "$run" "$n" "$w" $((m / 1024))
+		read -r w m u y <"$dir/time.1"
+		printf '| %s | %s | %d | merge | %.2f | %.2f | %d |\n' "$tier" "$run" "$n" "$w" "$(cpu "$u" "$y")" $((m / 1024))
 		same "$base/single" "$base/merged$n"
 	done
 done
