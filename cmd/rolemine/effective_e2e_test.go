@@ -234,8 +234,13 @@ func TestUniverseQuality(t *testing.T) {
 			t.Errorf("system %s: %s", sys, l)
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d systems scored, want 4:\n%s", n, stdout)
+	if n != 5 {
+		t.Errorf("%d systems scored, want 5:\n%s", n, stdout)
+	}
+	// The planted incomplete system, and only it, is flagged as possibly incomplete.
+	if line := lineWith(stdout, "incomplete systems:"); !strings.HasPrefix(line, "incomplete systems: planted SERVICENOW (") ||
+		!strings.Contains(line, "flagged [SERVICENOW]: ") {
+		t.Errorf("incomplete system not flagged alone: %q", line)
 	}
 	// Ownership findings (docs/excess-privilege.md#ownership) equal the planted ones.
 	line = lineWith(stdout, "ownership of ")

@@ -423,6 +423,10 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 			uq.LoadedOwners = &truth.Owners{NonHuman: o.NonHuman, OwnedByHuman: o.OwnedByHuman, NoOwner: o.NoOwner,
 				OwnerUnknown: o.OwnerUnknown, OwnerNotHuman: o.OwnerNotHuman}
 		}
+		if ut.Incomplete != nil {
+			uq.PlantedIncomplete = ut.Incomplete
+			uq.Flagged = report.IncompleteSystems(in.snap, cls, in.effInfo)
+		}
 		fmt.Fprint(stdout, uq.String())
 	}
 	return printUsageQuality(stdout, truthDir, in, cls)

@@ -289,3 +289,19 @@ func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sy
 		})
 	}
 }
+
+// IncompleteSystems returns the systems summary.json flags as possibly incomplete, each
+// with its reason (nil for data without accounts or grants).
+func IncompleteSystems(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) map[string]string {
+	if snap.Universe == nil || eff == nil {
+		return nil
+	}
+	_, systems := effectiveSummaryOf(snap, cls, eff)
+	out := map[string]string{}
+	for name, s := range systems {
+		if s.PossiblyIncomplete {
+			out[name] = s.Reason
+		}
+	}
+	return out
+}

@@ -60,6 +60,8 @@ type universe struct {
 	projects [][]string
 	newTruth []truth.Role
 	st       UniverseStats
+	// inc is the incomplete system (incomplete.go); nil when none was planted.
+	inc *incomplete
 }
 
 type hiddenPair struct{ identity, role, via string }
@@ -141,9 +143,12 @@ func (u *universe) holders(r int32) []int {
 }
 
 // pick returns up to n of the candidates, chosen at random, in ascending order.
-func (u *universe) pick(cands []string, n int) []string {
+func (u *universe) pick(cands []string, n int) []string { return pickFrom(u.rng, cands, n) }
+
+// pickFrom returns up to n of the candidates, chosen with rng, in ascending order.
+func pickFrom(rng *rand.Rand, cands []string, n int) []string {
 	c := slices.Clone(cands)
-	u.rng.Shuffle(len(c), func(a, b int) { c[a], c[b] = c[b], c[a] })
+	rng.Shuffle(len(c), func(a, b int) { c[a], c[b] = c[b], c[a] })
 	c = c[:min(n, len(c))]
 	slices.Sort(c)
 	return c
@@ -284,6 +289,8 @@ func systemOf(id string) string {
 		return "AD"
 	case strings.HasPrefix(id, "REPO-"):
 		return "AWS"
+	case isIncompleteRole(id):
+		return incompleteSystem
 	}
 	h := fnv.New32a()
 	h.Write([]byte(id))

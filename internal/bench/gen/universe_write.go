@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 
@@ -185,6 +186,9 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 	for _, s := range universeSystems {
 		stats[s] = &systemStats{}
 	}
+	if u.inc != nil {
+		stats[incompleteSystem] = &systemStats{}
+	}
 	var accts []accountRow
 	var asg []accountAssignmentRow
 	for i, id := range snap.IdentityIDs {
@@ -205,6 +209,10 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 				stats[sys].Accounts++
 			}
 			row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
+			if sys == incompleteSystem {
+				asg = append(asg, row) // by account; no draw, so the other rows stay as they were
+				continue
+			}
 			switch x := u.rng.Float64(); {
 			case x < 0.1:
 				row = accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]}
@@ -222,17 +230,10 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 		bySystem[systemOf(id)] = append(bySystem[systemOf(id)], id)
 	}
 	for _, sys := range universeSystems {
-		st := stats[sys]
-		for k := range max(2, st.Accounts/200) {
-			acct := fmt.Sprintf("stale-%s-%04d", sys, k+1)
-			accts = append(accts, accountRow{System: sys, AccountID: acct})
-			st.Accounts++
-			st.UncorrelatedAccounts++
-			for _, role := range u.pick(bySystem[sys], 1+u.rng.IntN(2)) {
-				asg = append(asg, accountAssignmentRow{RoleID: role, System: sys, AccountID: acct})
-				st.OrphanAssignments++
-			}
-		}
+		accts, asg = u.staleAccounts(sys, stats[sys], bySystem[sys], u.rng, accts, asg)
+	}
+	if u.inc != nil {
+		accts, asg = u.staleAccounts(incompleteSystem, stats[incompleteSystem], bySystem[incompleteSystem], u.inc.rng, accts, asg)
 	}
 	u.st.Accounts = len(accts)
 	for _, st := range stats {
@@ -245,6 +246,22 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 		[]string{"identity_id", "role_id", "system", "account_id"}, asg)
 }
 
+// staleAccounts appends a system's uncorrelated accounts (0.5% of its accounts, at least
+// 2), each holding one or two of its roles, drawn from rng.
+func (u *universe) staleAccounts(sys string, st *systemStats, roles []string, rng *rand.Rand, accts []accountRow, asg []accountAssignmentRow) ([]accountRow, []accountAssignmentRow) {
+	for k := range max(2, st.Accounts/200) {
+		acct := fmt.Sprintf("stale-%s-%04d", sys, k+1)
+		accts = append(accts, accountRow{System: sys, AccountID: acct})
+		st.Accounts++
+		st.UncorrelatedAccounts++
+		for _, role := range pickFrom(rng, roles, 1+rng.IntN(2)) {
+			asg = append(asg, accountAssignmentRow{RoleID: role, System: sys, AccountID: acct})
+			st.OrphanAssignments++
+		}
+	}
+	return accts, asg
+}
+
 // universeTruth is truth/universe.json.
 type universeTruth struct {
 	Systems         map[string]*systemStats `json:"systems"`
@@ -254,6 +271,8 @@ type universeTruth struct {
 	InheritedOnly   int64                   `json:"moved_to_groups"`
 	// Owners counts the planted ownership findings of the non-human identities.
 	Owners truth.Owners `json:"owners"`
+	// Incomplete is the system whose export lacks accounts and grants (incomplete.go).
+	Incomplete *incomplete `json:"incomplete_system,omitempty"`
 }
 
 // writeUniverseTruth appends the new roles to truth/rules.json and writes universe.json
@@ -269,7 +288,7 @@ func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*syste
 		return err
 	}
 	ut := universeTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
-		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: u.owners}
+		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: u.owners, Incomplete: u.inc}
 	if err := atomicFile(filepath.Join(truthDir, "universe.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
@@ -303,6 +322,7 @@ func plantUniverse(ctx context.Context, dir, format string, seed uint64) (*Unive
 	u.teamGroups()
 	u.broadNestings()
 	u.projectMembership()
+	u.plantIncomplete(seed)
 	var attrs []attributeRow
 	for i, ps := range u.projects {
 		for _, p := range ps {

@@ -26,6 +26,16 @@ type Universe struct {
 	Owners *Owners `json:"owners"`
 	// Hidden are the planted hidden inherited pairs with the chain that hands them out.
 	Hidden []HiddenPair `json:"-"`
+	// Incomplete is the system whose export was planted incomplete; nil in truth
+	// written before it was planted.
+	Incomplete *IncompleteSystem `json:"incomplete_system"`
+}
+
+// IncompleteSystem is a system whose export lacks some of its holders: no account and
+// no grant for them.
+type IncompleteSystem struct {
+	System             string `json:"system"`
+	IdentitiesWithheld int    `json:"identities_withheld"`
 }
 
 // Owners counts the non-human identities by ownership finding, as summary.json's
@@ -95,6 +105,10 @@ type UniverseQuality struct {
 	// PlantedOwners and LoadedOwners compare the ownership findings (nil planted: the
 	// truth has none).
 	PlantedOwners, LoadedOwners *Owners
+	// PlantedIncomplete is the system planted incomplete (nil: none); Flagged the systems
+	// flagged as possibly incomplete, with their reasons (set by the caller).
+	PlantedIncomplete *IncompleteSystem
+	Flagged           map[string]string
 }
 
 // SystemScore is one system's planted and loaded uncorrelated accounts and orphan access.
@@ -116,6 +130,18 @@ func (q *UniverseQuality) String() string {
 	if p, l := q.PlantedOwners, q.LoadedOwners; p != nil && l != nil {
 		fmt.Fprintf(&b, "ownership of %d non-human identities (planted/found): no owner %d/%d, owner unknown %d/%d, owner not human %d/%d, owned by a human %d/%d\n",
 			p.NonHuman, p.NoOwner, l.NoOwner, p.OwnerUnknown, l.OwnerUnknown, p.OwnerNotHuman, l.OwnerNotHuman, p.OwnedByHuman, l.OwnedByHuman)
+	}
+	if p := q.PlantedIncomplete; p != nil {
+		flagged := make([]string, 0, len(q.Flagged))
+		for name := range q.Flagged {
+			flagged = append(flagged, name)
+		}
+		sort.Strings(flagged)
+		fmt.Fprintf(&b, "incomplete systems: planted %s (%d holders withheld); flagged [%s]", p.System, p.IdentitiesWithheld, strings.Join(flagged, " "))
+		if why, ok := q.Flagged[p.System]; ok {
+			fmt.Fprintf(&b, ": %s", why)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

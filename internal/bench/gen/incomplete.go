@@ -1,0 +1,72 @@
+package gen
+
+import (
+	"math/rand/v2"
+	"strings"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+)
+
+// The possibly incomplete system of a generated universe (docs/effective-privilege.md,
+// "Generated universes"): a fifth system, incompleteSystem, with one role per department
+// of 20 or more humans ("SNOW-<department>", every member holds it), whose export lacks
+// a tenth of those members: no account in the system and none of its grants. Its peers'
+// accounts then show the gap. It draws from a random source of its own, so the rest of the
+// universe is the one it would be without it.
+
+// incompleteSystem is the system whose export is incomplete.
+const incompleteSystem = "SERVICENOW"
+
+// incompleteRolePrefix starts the id of each of its roles.
+const incompleteRolePrefix = "SNOW-"
+
+// incompleteShare is the share of the holders the export leaves out.
+const incompleteShare = 0.10
+
+// incomplete is what the plant left out, for truth/universe.json.
+type incomplete struct {
+	rng                 *rand.Rand
+	System              string   `json:"system"`
+	Roles               []string `json:"roles"`
+	IdentitiesWithheld  int      `json:"identities_withheld"`
+	AssignmentsWithheld int      `json:"assignments_withheld"`
+}
+
+// plantIncomplete adds the incomplete system's roles and holders.
+func (u *universe) plantIncomplete(seed uint64) {
+	snap := u.snap
+	d := snap.DimIndex("department")
+	if d < 0 {
+		return
+	}
+	dim := &snap.Dims[d]
+	members := make([][]int, len(dim.Values))
+	for i, c := range dim.Codes {
+		if c >= 0 && snap.Kind(i) == columnar.HumanKind {
+			members[c] = append(members[c], i)
+		}
+	}
+	inc := &incomplete{rng: rand.New(rand.NewPCG(seed, 0x736e6f77)), System: incompleteSystem}
+	for c, ms := range members {
+		if len(ms) < 20 {
+			continue
+		}
+		id := incompleteRolePrefix + dim.Values[c]
+		g := u.addRole(id)
+		inc.Roles = append(inc.Roles, id)
+		for _, i := range ms {
+			if inc.rng.Float64() < incompleteShare {
+				inc.IdentitiesWithheld++ // one role per identity: one withheld grant each
+				inc.AssignmentsWithheld++
+				continue
+			}
+			u.held[i][g] = true
+		}
+	}
+	if len(inc.Roles) > 0 {
+		u.inc = inc
+	}
+}
+
+// isIncompleteRole reports whether role id belongs to the incomplete system.
+func isIncompleteRole(id string) bool { return strings.HasPrefix(id, incompleteRolePrefix) }
