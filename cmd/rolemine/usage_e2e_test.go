@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +275,25 @@ func TestUsedOnlyEndToEnd(t *testing.T) {
 			want := "e1 explained used,e2 explained used,e3 explained used,e4 unexplained unused,o1 unexplained unused"
 			if strings.Join(got, ",") != want {
 				t.Errorf("assignments.parquet DEV:\n got %s\nwant %s", strings.Join(got, ","), want)
+			}
+			// explain and report answer from the model files: the same classification.
+			stdout, stderr, code = runBin(t, "explain", "--data", data, "--model", out, "--identity", "e4")
+			if code != 0 || !strings.Contains(stdout, "DEV   unexplained  unused: rule") {
+				t.Errorf("explain e4 (exit %d, %s):\n%s", code, stderr, stdout)
+			}
+			page, err := os.ReadFile(filepath.Join(out, "report.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, stderr, code := runBin(t, "report", "--data", data, "--model", out); code != 0 {
+				t.Fatalf("report exit %d: %s", code, stderr)
+			}
+			again, err := os.ReadFile(filepath.Join(out, "report.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stamp := regexp.MustCompile(` · started [^<]*`); stamp.ReplaceAllString(string(page), "") != stamp.ReplaceAllString(string(again), "") {
+				t.Errorf("rolemine report wrote another report.html than mine")
 			}
 		})
 	}

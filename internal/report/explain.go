@@ -51,6 +51,10 @@ type HeldRole struct {
 	Nearest *NearMiss `json:"nearest_rule,omitempty"`
 	// RoleReason says why the role has no rule (unexplained, role without rules).
 	RoleReason string `json:"role_reason,omitempty"`
+	// Unused is the rule that matches the identity when the assignment is unexplained
+	// because its access is unused under a UsedOnly mining rule
+	// (docs/excess-privilege.md#used-only-explained).
+	Unused *RuleRef `json:"unused_rule,omitempty"`
 	// With role grants (docs/effective-privilege.md): Inherited roles are held only through
 	// the chain Via; Hidden ones are inherited and unexplained although the role has
 	// rules; a Redundant direct grant is also handed out by a chain. An inherited role
@@ -205,7 +209,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 		}
 	}
 	held := snap.RolesOf(i)
-	for _, r := range held {
+	for n, r := range held {
 		h := b.heldRole(r, "unexplained")
 		for _, k := range b.byRole[r] {
 			if b.matches(int(k), i) {
@@ -214,7 +218,10 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 				break
 			}
 		}
-		if h.Rule != nil {
+		if h.Rule != nil && b.unusedAt(snap.IdentOff[i]+int64(n)) {
+			h.Status, h.Rule, h.Unused = "unexplained", nil, h.Rule
+			ex.Unexplained++
+		} else if h.Rule != nil {
 			ex.Explained++
 		} else {
 			ex.Unexplained++
@@ -288,6 +295,8 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		switch {
 		case h.Rule != nil:
 			why = "by rule " + h.Rule.describe()
+		case h.Unused != nil:
+			why = "unused: rule " + h.Unused.describe() + " matches, but the access is unused (UsedOnly)"
 		case h.Nearest != nil:
 			fails := make([]string, len(h.Nearest.Fails))
 			for k, f := range h.Nearest.Fails {

@@ -139,6 +139,9 @@ type Bound struct {
 	// Effective, set for universe data (by mine, or LoadEffective), adds the excess
 	// ranking and the ownership sections to the HTML report.
 	Effective *Effective
+	// unusedOnly marks the direct pairs (CSR by identity) that are unused and whose role
+	// a UsedOnly mining rule covered (initUsedOnly); nil without UsedOnly.
+	unusedOnly []bool
 }
 
 // boundRule is one rule with its terms as (dimension, code). A value absent from the
@@ -195,6 +198,9 @@ func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
 		}
 		b.rules[k] = br
 	}
+	if err := b.initUsedOnly(); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -213,8 +219,9 @@ func (b *Bound) matches(k int, i int) bool {
 }
 
 // Classify returns, for every assignment in CSR-by-identity order, the index in
-// Model.Rules of the first rule of its role matching the identity, or -1 (unexplained):
-// mining.Classification.RuleOf recomputed from the model files.
+// Model.Rules of the first rule of its role matching the identity, or -1 (unexplained, or
+// unused under a UsedOnly mining rule): mining.Classification.RuleOf recomputed from the
+// model files.
 func (b *Bound) Classify(ctx context.Context) ([]int32, error) {
 	snap := b.Snap
 	ruleOf := make([]int32, len(snap.IdentIdx))
@@ -231,6 +238,9 @@ func (b *Bound) Classify(ctx context.Context) ([]int32, error) {
 					ruleOf[k] = rk
 					break
 				}
+			}
+			if ruleOf[k] >= 0 && b.unusedAt(k) {
+				ruleOf[k] = -1
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,6 +40,11 @@ import (
 //	----
 //	review.csv of the last mine
 //
+//	explain id=ID
+//	----
+//	`rolemine explain --identity ID` from the model files of the last mine (after
+//	checking that the classification recomputed from them is mine's)
+//
 //	excess
 //	----
 //	excess.csv of the last mine
@@ -62,6 +68,11 @@ func TestExcessWorked(t *testing.T) {
 					td.Fatalf(t, "%v", err)
 				}
 				return b.String()
+			case "explain":
+				if last == nil {
+					td.Fatalf(t, "explain before mine")
+				}
+				return explainCase(t, td, last)
 			case "excess":
 				if last == nil {
 					td.Fatalf(t, "excess before mine")
@@ -110,6 +121,39 @@ type excessRun struct {
 	m    *mining.Model
 	cls  *mining.Classification
 	info *Effective
+}
+
+// explainCase binds the model files of r (as NewModel builds them, the records
+// ReadModel reads back), checks that Bound.Classify gives mine's classification, and
+// prints explain's text for the case's identity.
+func explainCase(t *testing.T, td *datadriven.TestData, r *excessRun) string {
+	var id string
+	td.ScanArgs(t, "id", &id)
+	mf, err := NewModel(r.snap, r.m, r.cls, RunInfo{Version: "test", Effective: r.info})
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	bound, err := Bind(r.snap, mf)
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	ruleOf, err := bound.Classify(context.Background())
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	if !slices.Equal(ruleOf, r.cls.RuleOf) {
+		td.Fatalf(t, "the classification recomputed from the model files differs from mine's")
+	}
+	ex, err := bound.Explain(id)
+	if err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	var b strings.Builder
+	if err := ex.WriteText(&b); err != nil {
+		td.Fatalf(t, "%v", err)
+	}
+	// Blank lines (between explain's sections) would end the case's expected output.
+	return strings.ReplaceAll(b.String(), "\n\n", "\n")
 }
 
 // ownershipCase prints the ownership outputs of the last mine.
