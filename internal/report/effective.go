@@ -88,6 +88,9 @@ type pairWalker struct {
 	eff         *Effective
 	systemNames []string
 	systemOf    map[string]int32
+	// acctSystem and roleSystem are systemOf of each account system code and of each
+	// role's application (-1: none), so that the walk looks no string up.
+	acctSystem, roleSystem []int32
 	// known[s+1] says whether system s (-1: none) has usage data; nil without it.
 	known []bool
 }
@@ -111,6 +114,20 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 	for _, o := range snap.Orphans {
 		add(o.System)
 	}
+	index := func(names []string) []int32 {
+		out := make([]int32, len(names))
+		for k, s := range names {
+			out[k] = -1
+			if x, ok := w.systemOf[s]; ok {
+				out[k] = x
+			}
+		}
+		return out
+	}
+	if u := snap.Universe; u != nil && u.Accounts != nil {
+		w.acctSystem = index(u.Accounts.Systems)
+	}
+	w.roleSystem = index(snap.Roles.Application)
 	w.initUsage()
 	return w
 }
@@ -123,10 +140,10 @@ func (w *pairWalker) directView(i int, k int64) pairView {
 	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
 		a := u.Accounts
 		x := u.PairAccount[k]
-		v.system = w.systemOf[a.Systems[a.System[x]]]
+		v.system = w.acctSystem[a.System[x]]
 		v.account = a.ID[x]
-	} else if app := snap.Roles.Application[r]; app != "" {
-		v.system = w.systemOf[app]
+	} else {
+		v.system = w.roleSystem[r]
 	}
 	v.usage = w.usageOf(k, v.system)
 	return v
@@ -137,8 +154,9 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	snap := w.snap
 	lo, hi := snap.IdentOff[i], snap.IdentOff[i+1]
 	if w.eff == nil || w.eff.Eff == nil {
+		var v pairView
 		for k := lo; k < hi; k++ {
-			v := w.directView(i, k)
+			v = w.directView(i, k)
 			fn(&v)
 		}
 		return
@@ -146,8 +164,8 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
 	plo, phi := p.Of(i)
 	d := lo // the direct pairs appear in p in the same (ascending) order
+	var v pairView // one for the identity: fn's pointer makes it escape
 	for k := plo; k < phi; k++ {
-		var v pairView
 		if p.Kind[k] == effective.Inherited {
 			v = pairView{ident: i, role: p.Role[k], system: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
 			v.system, v.usage = w.inherited(i, v.source, v.role)
@@ -172,8 +190,8 @@ func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
 	src := w.directView(i, snap.IdentOff[i]+int64(p))
 	chain := w.eff.Eff.Closure.Via(source, r)
 	for k := len(chain) - 1; k > 0; k-- {
-		if app := snap.Roles.Application[chain[k]]; app != "" {
-			return w.systemOf[app], src.usage
+		if sys := w.roleSystem[chain[k]]; sys >= 0 {
+			return sys, src.usage
 		}
 	}
 	return src.system, src.usage
