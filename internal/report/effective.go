@@ -163,7 +163,7 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	}
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
 	plo, phi := p.Of(i)
-	d := lo // the direct pairs appear in p in the same (ascending) order
+	d := lo        // the direct pairs appear in p in the same (ascending) order
 	var v pairView // one for the identity: fn's pointer makes it escape
 	for k := plo; k < phi; k++ {
 		if p.Kind[k] == effective.Inherited {
