@@ -74,6 +74,10 @@ type usagePlant struct {
 	rng   *rand.Rand
 	asOf  int64
 	stale map[[2]string]bool // (identity id, role id) of planted stale access
+	// ruleGranted[r]: role r has planted rules; noise holds the planted extra and stale
+	// pairs (identity id, role id).
+	ruleGranted []bool
+	noise       map[[2]string]bool
 	// last[k] is the planted last use of pair k of the snapshot (days before asOf, or
 	// lastNever / lastUnknown).
 	last    []int16
@@ -102,9 +106,18 @@ func plantUsage(ctx context.Context, dir, format string, seed uint64, asOf int64
 		return nil, err
 	}
 	p := &usagePlant{snap: snap, rng: rand.New(rand.NewPCG(seed, 0x7573616765)), asOf: asOf, stale: map[[2]string]bool{}}
+	p.noise, p.ruleGranted = map[[2]string]bool{}, make([]bool, snap.NumRoles())
 	for _, n := range tr.Noise {
 		if n.Type == truth.NoiseStale {
 			p.stale[[2]string{n.IdentityID, n.RoleID}] = true
+		}
+		if n.Type != truth.NoiseMissing {
+			p.noise[[2]string{n.IdentityID, n.RoleID}] = true
+		}
+	}
+	for _, r := range tr.Roles {
+		if k, ok := slices.BinarySearch(snap.Roles.IDs, r.RoleID); ok && r.Type == truth.TypeRule {
+			p.ruleGranted[k] = true
 		}
 	}
 	p.tu = truth.Usage{AsOf: usage.Format(asOf), UnusedDays: usage.DefaultUnusedDays,
@@ -233,19 +246,23 @@ func (p *usagePlant) countTruth() {
 		}
 		m[key].Add(s)
 	}
-	for i := range snap.IdentityIDs {
+	for i, id := range snap.IdentityIDs {
 		kind := snap.Kind(i)
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			r := snap.IdentIdx[k]
 			s := usage.Used
 			switch d := p.last[k]; {
 			case d == lastUnknown:
 				s = usage.Unknown
 			case d == lastNever || int(d) > usage.DefaultUnusedDays:
 				s = usage.Unused
+				if p.ruleGranted[r] && !p.noise[[2]string{id, snap.Roles.IDs[r]}] {
+					p.tu.UnusedRuleGranted++
+				}
 			}
 			p.tu.Add(s)
 			add(p.tu.ByKind, kind, s)
-			add(p.tu.BySystem, p.systemName(snap.IdentIdx[k]), s)
+			add(p.tu.BySystem, p.systemName(r), s)
 		}
 	}
 	for sys, c := range p.tu.BySystem {

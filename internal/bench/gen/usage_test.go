@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -53,32 +52,13 @@ func genUsage(t *testing.T, seed uint64) (dir, next string) {
 	return dir, next
 }
 
-// filesOf maps every file under dir (relative path) to its contents.
-func filesOf(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[rel] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestUsageDeterministic: the same seed gives the same files, usage and evolution
 // included; --usage leaves roles, planted rules and noise as they are without it.
 func TestUsageDeterministic(t *testing.T) {
 	a, an := genUsage(t, 7)
 	b, bn := genUsage(t, 7)
 	for _, d := range [][2]string{{a, b}, {an, bn}} {
-		x, y := filesOf(t, d[0]), filesOf(t, d[1])
+		x, y := files(t, d[0]), files(t, d[1])
 		if len(x) != len(y) {
 			t.Errorf("%d files, then %d", len(x), len(y))
 		}
@@ -92,7 +72,7 @@ func TestUsageDeterministic(t *testing.T) {
 	if _, err := Generate(context.Background(), Options{Out: flat, Identities: 4000, Seed: 7, Format: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	x, y := filesOf(t, a), filesOf(t, flat)
+	x, y := files(t, a), files(t, flat)
 	for _, name := range []string{"roles.csv", "truth/rules.json", "truth/noise.csv"} {
 		if !bytes.Equal(x[name], y[name]) {
 			t.Errorf("%s differs with and without --usage", name)
@@ -149,6 +129,17 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 		}
 	}
 	asg := readCSVRows(t, filepath.Join(dir, "assignments.csv"))
+	planted, err := truth.Load(filepath.Join(dir, "truth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleRole, noise := map[string]bool{}, map[[2]string]bool{}
+	for _, r := range planted.Roles {
+		ruleRole[r.RoleID] = r.Type == truth.TypeRule
+	}
+	for _, n := range planted.Noise {
+		noise[[2]string{n.IdentityID, n.RoleID}] = n.Type != truth.NoiseMissing
+	}
 	asOf, dated := usage.Never, map[string]bool{}
 	for _, r := range asg {
 		if d := r["last_used"]; d != "" && kind[r["identity_id"]] != "" {
@@ -178,6 +169,9 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 			if sec, _ := usage.Parse(r["last_used"]); r["last_used"] == "" || asOf-sec > usage.DefaultUnusedDays*daySeconds {
 				s = usage.Unused
 				wantUnused[[2]string{id, r["role_id"]}] = true
+				if ruleRole[r["role_id"]] && !noise[[2]string{id, r["role_id"]}] {
+					want.UnusedRuleGranted++
+				}
 			}
 		}
 		want.Add(s)
@@ -187,6 +181,9 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 	got, err := truth.LoadUsage(filepath.Join(dir, "truth"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got.UnusedRuleGranted != want.UnusedRuleGranted || got.UnusedRuleGranted == 0 {
+		t.Errorf("%s: %d unused pairs granted by planted rules in the truth, %d recomputed", dir, got.UnusedRuleGranted, want.UnusedRuleGranted)
 	}
 	if got.AsOf != usage.Format(asOf) || got.Counts != want.Counts || !reflect.DeepEqual(got.ByKind, want.ByKind) || !reflect.DeepEqual(got.BySystem, want.BySystem) {
 		t.Errorf("%s: usage truth %s %+v %v, recomputed %s %+v %v", dir, got.AsOf, got.Counts, got.ByKind, usage.Format(asOf), want.Counts, want.ByKind)

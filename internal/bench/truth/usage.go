@@ -70,6 +70,10 @@ type Usage struct {
 	usage.Counts
 	ByKind   map[string]*usage.Counts `json:"by_kind"`
 	BySystem map[string]*usage.Counts `json:"by_system"`
+	// UnusedRuleGranted counts the unused pairs that planted rules grant (neither planted
+	// noise nor project roles): the access that mining used access only (UsedOnly) should
+	// turn from explained into unexplained.
+	UnusedRuleGranted int64 `json:"unused_rule_granted"`
 	// Owners counts the non-human identities by ownership finding; OwnersLeft those
 	// whose owner was a human of the previous snapshot and is gone (gen --evolve).
 	Owners     Owners `json:"owners"`

@@ -117,6 +117,10 @@ func (q *UsageQuality) String() string {
 			fmt.Fprintf(&b, "  %s\n", d)
 		}
 	}
+	if n := p.Used + p.Unused + p.Unknown; n > 0 {
+		fmt.Fprintf(&b, "planted unused share: %.3f%% of the pairs, %.3f%% on access planted rules grant (what UsedOnly should add to the unexplained share)\n",
+			100*float64(p.Unused)/float64(n), 100*float64(p.UnusedRuleGranted)/float64(n))
+	}
 	for _, t := range q.Top {
 		fmt.Fprintf(&b, "excess top %d %s: %d planted over-privileged (%.1f%%)\n", t.Ranked, t.Group, t.Planted, 100*t.Share)
 	}
