@@ -140,39 +140,12 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	nr, nk := next.NumRoles(), len(model.Rules)
-	// Each role's scope is its rules' (one mining rule covers a role).
-	roleScope := make([][]bool, nr)
-	for r := range nr {
-		if ks := b.byRole[r]; len(ks) > 0 {
-			roleScope[r] = b.kinds[ks[0]]
-		}
-	}
-	n := next.NumIdentities()
-
-	size := max(4096, (n+workers*8-1)/(workers*8))
-	var chunks []*chunk
-	for lo := 0; lo < n; lo += size {
-		chunks = append(chunks, &chunk{lo: lo, hi: min(n, lo+size)})
-	}
-	tallies := make([]*counters, workers)
-	bufs := make([][]int32, workers)
-	for w := range workers {
-		tallies[w] = &counters{
-			support: make([]int64, nk), tp: make([]int64, nk),
-			roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
-			byKind: map[string]*kindTally{},
-		}
-	}
-	err = parallel.Each(ctx, len(chunks), workers, func(w, j int) error {
-		bufs[w] = tallies[w].tally(chunks[j], &tallyInput{model: model, next: next, b: b, eff: eff, roleScope: roleScope}, bufs[w])
-		return nil
-	})
+	chunks, total, err := matchRules(ctx, model, next, b, eff, workers)
 	if err != nil {
 		return nil, err
 	}
 	tMatch := time.Since(t0)
-	log.Info("drift: rules matched", "identities", n, "rules", nk, "elapsed", tMatch)
+	log.Info("drift: rules matched", "identities", next.NumIdentities(), "rules", len(model.Rules), "elapsed", tMatch)
 
 	var unexpl []pair
 	for _, ch := range chunks {
@@ -182,8 +155,88 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
-	// Actions of known identities in identity order, then role; orphans last.
+	res := &Result{Actions: actions(model, next, base, opts, eff, chunks, cls)}
+	res.Health = health(model, next, b, total, opts, eff)
+	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
+	res.Summary.BoundsSource = opts.BoundsSource
+	res.Summary.Phases = []Phase{{Name: "match", Seconds: tMatch.Seconds()}, {Name: "total", Seconds: time.Since(t0).Seconds()}}
+	return res, nil
+}
+
+// newCounters returns zeroed counters for nk rules and nr roles.
+func newCounters(nk, nr int) *counters {
+	return &counters{
+		support: make([]int64, nk), tp: make([]int64, nk),
+		roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
+		byKind: map[string]*kindTally{},
+	}
+}
+
+// add adds the counts of c to t.
+func (t *counters) add(c *counters) {
+	for k := range t.support {
+		t.support[k] += c.support[k]
+		t.tp[k] += c.tp[k]
+	}
+	for r := range t.roleTP {
+		t.roleTP[r] += c.roleTP[r]
+		t.roleFP[r] += c.roleFP[r]
+		t.roleHin[r] += c.roleHin[r]
+	}
+	t.explained += c.explained
+	for kind, kt := range c.byKind {
+		tk := t.byKind[kind]
+		if tk == nil {
+			tk = &kindTally{}
+			t.byKind[kind] = tk
+		}
+		tk.identities += kt.identities
+		tk.assignments += kt.assignments
+		tk.explained += kt.explained
+	}
+}
+
+// matchRules matches every rule against every identity of next in chunks of identities on
+// workers, each chunk collecting its actions and unexplained pairs, and returns the chunks
+// in identity order with the counts of all of them.
+func matchRules(ctx context.Context, model *report.Model, next *columnar.Snapshot, b *binding, eff *held, workers int) ([]*chunk, *counters, error) {
+	nr, nk := next.NumRoles(), len(model.Rules)
+	// Each role's scope is its rules' (one mining rule covers a role).
+	roleScope := make([][]bool, nr)
+	for r := range nr {
+		if ks := b.byRole[r]; len(ks) > 0 {
+			roleScope[r] = b.kinds[ks[0]]
+		}
+	}
+	n := next.NumIdentities()
+	size := max(4096, (n+workers*8-1)/(workers*8))
+	var chunks []*chunk
+	for lo := 0; lo < n; lo += size {
+		chunks = append(chunks, &chunk{lo: lo, hi: min(n, lo+size)})
+	}
+	tallies := make([]*counters, workers)
+	bufs := make([][]int32, workers)
+	for w := range workers {
+		tallies[w] = newCounters(nk, nr)
+	}
+	err := parallel.Each(ctx, len(chunks), workers, func(w, j int) error {
+		bufs[w] = tallies[w].tally(chunks[j], &tallyInput{model: model, next: next, b: b, eff: eff, roleScope: roleScope}, bufs[w])
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	total := newCounters(nk, nr)
+	for _, c := range tallies {
+		total.add(c)
+	}
+	return chunks, total, nil
+}
+
+// actions lists the remediation plan: the grant, suggest and revoke actions of known
+// identities in identity order, then role; then redundant direct grants, unused access,
+// owners to reassign, and orphans last.
+func actions(model *report.Model, next *columnar.Snapshot, base Baseline, opts Options, eff *held, chunks []*chunk, cls *unexplainedClasses) []Action {
 	var raw []rawAction
 	for _, ch := range chunks {
 		raw = append(raw, ch.actions...)
@@ -196,52 +249,19 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 		return int(a.r - b.r)
 	})
 	typeName := [...]string{ActionGrant, ActionSuggest, ActionRevoke}
-	res.Actions = make([]Action, 0, len(raw)+len(next.Orphans))
+	out := make([]Action, 0, len(raw)+len(next.Orphans))
 	for _, a := range raw {
 		rec := &model.Rules[a.rule]
-		res.Actions = append(res.Actions, Action{
+		out = append(out, Action{
 			Type: typeName[a.typ], IdentityID: next.IdentityIDs[a.i], Kind: next.Kind(int(a.i)),
 			RoleID: next.Roles.IDs[a.r], RuleID: rec.RuleID, RuleType: rec.RuleType,
 			Criterion: criterionString(rec), Change: a.change,
 		})
 	}
-	res.Actions = append(res.Actions, eff.redundantActions(next)...)
-	res.Actions = append(res.Actions, unusedActions(next, opts.Usage)...)
-	res.Actions = append(res.Actions, ownerActions(next, base)...)
-	res.Actions = append(res.Actions, orphanActions(next, base)...)
-
-	total := &counters{
-		support: make([]int64, nk), tp: make([]int64, nk),
-		roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
-		byKind: map[string]*kindTally{},
-	}
-	for _, c := range tallies {
-		for k := range nk {
-			total.support[k] += c.support[k]
-			total.tp[k] += c.tp[k]
-		}
-		for r := range nr {
-			total.roleTP[r] += c.roleTP[r]
-			total.roleFP[r] += c.roleFP[r]
-			total.roleHin[r] += c.roleHin[r]
-		}
-		total.explained += c.explained
-		for kind, kt := range c.byKind {
-			t := total.byKind[kind]
-			if t == nil {
-				t = &kindTally{}
-				total.byKind[kind] = t
-			}
-			t.identities += kt.identities
-			t.assignments += kt.assignments
-			t.explained += kt.explained
-		}
-	}
-	res.Health = health(model, next, b, total, opts, eff)
-	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
-	res.Summary.BoundsSource = opts.BoundsSource
-	res.Summary.Phases = []Phase{{Name: "match", Seconds: tMatch.Seconds()}, {Name: "total", Seconds: time.Since(t0).Seconds()}}
-	return res, nil
+	out = append(out, eff.redundantActions(next)...)
+	out = append(out, unusedActions(next, opts.Usage)...)
+	out = append(out, ownerActions(next, base)...)
+	return append(out, orphanActions(next, base)...)
 }
 
 // roleMatched reports whether some rule in buf (the identity's matching rules) is of role
