@@ -57,27 +57,43 @@ func (q *Quality) String() string {
 
 // Score compares model (mined from snap) and its classification cls with the truth t.
 func Score(snap *columnar.Snapshot, model *mining.Model, cls *mining.Classification, t *Truth) (*Quality, error) {
+	if err := checkScoreInputs(snap, model, cls, t); err != nil {
+		return nil, err
+	}
+	q := &Quality{}
+	isRule := q.scoreRules(snap, model, t)
+	q.scoreNoise(snap, cls, t, isRule)
+	return q, nil
+}
+
+// checkScoreInputs refuses a classification or model that does not fit the snapshot.
+func checkScoreInputs(snap *columnar.Snapshot, model *mining.Model, cls *mining.Classification, t *Truth) error {
 	if snap == nil || model == nil || cls == nil || t == nil {
-		return nil, fmt.Errorf("truth.Score: snapshot, model, classification and truth are all required")
+		return fmt.Errorf("truth.Score: snapshot, model, classification and truth are all required")
 	}
 	if len(cls.RuleOf) != len(snap.IdentIdx) {
-		return nil, fmt.Errorf("truth.Score: classification has %d assignment statuses, snapshot %d assignments", len(cls.RuleOf), len(snap.IdentIdx))
+		return fmt.Errorf("truth.Score: classification has %d assignment statuses, snapshot %d assignments", len(cls.RuleOf), len(snap.IdentIdx))
 	}
 	nRoles := int32(snap.NumRoles())
 	for k := range model.Rules {
 		rule := &model.Rules[k]
 		if rule.Role < 0 || rule.Role >= nRoles {
-			return nil, fmt.Errorf("truth.Score: model rule %d has role index %d, snapshot has %d roles", k, rule.Role, nRoles)
+			return fmt.Errorf("truth.Score: model rule %d has role index %d, snapshot has %d roles", k, rule.Role, nRoles)
 		}
 		for _, t := range rule.Criterion.Terms() {
 			if t.Dim < 0 || int(t.Dim) >= len(snap.Dims) || t.Val < 0 || int(t.Val) >= len(snap.Dims[t.Dim].Values) {
-				return nil, fmt.Errorf("truth.Score: model rule %d has term (%d, %d) outside the snapshot's dimensions", k, t.Dim, t.Val)
+				return fmt.Errorf("truth.Score: model rule %d has term (%d, %d) outside the snapshot's dimensions", k, t.Dim, t.Val)
 			}
 		}
 	}
+	return nil
+}
+
+// scoreRules scores the rules of each planted role: the F1 of the rule roles' rules and
+// the project roles given rules. It returns which roles of snap are rule roles.
+func (q *Quality) scoreRules(snap *columnar.Snapshot, model *mining.Model, t *Truth) []bool {
 	s := newScorer(snap)
-	q := &Quality{}
-	isRule := make([]bool, nRoles)
+	isRule := make([]bool, snap.NumRoles())
 	sumF1 := 0.0
 	for _, tr := range t.Roles {
 		r := roleIndex(snap, tr.RoleID)
@@ -107,7 +123,12 @@ func Score(snap *columnar.Snapshot, model *mining.Model, cls *mining.Classificat
 		}
 	}
 	q.MeanF1 = ratio(sumF1, float64(q.RuleRoles))
+	return isRule
+}
 
+// scoreNoise scores the unexplained access: the planted noise left unexplained (recall)
+// and the unexplained access on rule roles that is planted noise (precision).
+func (q *Quality) scoreNoise(snap *columnar.Snapshot, cls *mining.Classification, t *Truth, isRule []bool) {
 	// Planted noise present in the assignments, keyed by (identity, role) index.
 	wanted := map[string]int32{}
 	for _, n := range t.Noise {
@@ -154,7 +175,6 @@ func Score(snap *columnar.Snapshot, model *mining.Model, cls *mining.Classificat
 	}
 	q.UnexplainedPrecision = ratio(float64(q.UnexplainedThatAreNoise), float64(q.UnexplainedOnRuleRoles))
 	q.NoiseRecall = ratio(float64(q.NoiseLeftUnexplained), float64(q.PlantedNoise))
-	return q, nil
 }
 
 func ratio(a, b float64) float64 {
