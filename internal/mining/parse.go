@@ -357,50 +357,15 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 			return r, p.attrError(elemMiningRule, a, fmt.Sprintf("attribute given twice (first on line %d)", pl))
 		}
 		seen[a.name] = a
-		var err error
-		switch a.name {
-		case attrPriority:
-			r.Priority, err = parseInt(a.value)
-		case attrEntityType:
-			r.EntityType = a.value
-		case attrPolicy:
-			r.Policy = a.value
-		case attrRulePolicy:
-			r.RulePolicy, rulePolicySet = a.value, true
-		case attrCategory:
-			c := a.value
-			r.Category = &c
-		case attrIncludeNoValidation:
-			r.IncludeValidations[0], err = parseBool(a.value)
-		case attrIncludeSimpleValidation:
-			r.IncludeValidations[1], err = parseBool(a.value)
-		case attrIncludeDoubleValidation:
-			r.IncludeValidations[2], err = parseBool(a.value)
-		case attrIncludeTripleValidation:
-			r.IncludeValidations[3], err = parseBool(a.value)
-		case attrExcludeRole:
-			r.ExcludeRole, err = parseBool(a.value)
-		case attrPrecisionMin:
-			r.PrecisionMin, err = parseDecimal(a.value)
-		case attrFalsePositiveMax:
-			r.FalsePositiveMax, err = parseDecimal(a.value)
-		case attrRuleType:
-			r.RuleType, err = parseRuleType(a.value)
-		case attrMinIdentities:
-			r.MinIdentities, err = parseInt(a.value)
-		case attrMaxDimensions:
-			r.MaxDimensions, err = parseInt(a.value)
-		case attrDimensions:
-			r.Dimensions = splitList(a.value)
-		case attrUsedOnly:
-			r.UsedOnly, err = parseBool(a.value)
-		case attrIdentifier:
-			r.Identifier = a.value
-		default:
+		known, err := setRuleAttr(&r, a)
+		if !known {
 			if isDisplayName(a.name) {
 				continue // descriptive only, as in every Netwrix configuration element
 			}
 			return r, p.unknownAttr(elemMiningRule, a, miningRuleAttrs)
+		}
+		if a.name == attrRulePolicy {
+			rulePolicySet = true
 		}
 		if err != nil {
 			return r, p.attrError(elemMiningRule, a, err.Error())
@@ -417,6 +382,53 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 		return r, p.errorAt(t.off, "%s attribute %s (default): %s", elemMiningRule, prob.Attr, prob.Expected)
 	}
 	return r, nil
+}
+
+// setRuleAttr sets the field of r that attribute a names, converted to its type; known
+// is false for an attribute that names no field.
+func setRuleAttr(r *MiningRule, a tagAttr) (known bool, err error) {
+	switch a.name {
+	case attrPriority:
+		r.Priority, err = parseInt(a.value)
+	case attrEntityType:
+		r.EntityType = a.value
+	case attrPolicy:
+		r.Policy = a.value
+	case attrRulePolicy:
+		r.RulePolicy = a.value
+	case attrCategory:
+		c := a.value
+		r.Category = &c
+	case attrIncludeNoValidation:
+		r.IncludeValidations[0], err = parseBool(a.value)
+	case attrIncludeSimpleValidation:
+		r.IncludeValidations[1], err = parseBool(a.value)
+	case attrIncludeDoubleValidation:
+		r.IncludeValidations[2], err = parseBool(a.value)
+	case attrIncludeTripleValidation:
+		r.IncludeValidations[3], err = parseBool(a.value)
+	case attrExcludeRole:
+		r.ExcludeRole, err = parseBool(a.value)
+	case attrPrecisionMin:
+		r.PrecisionMin, err = parseDecimal(a.value)
+	case attrFalsePositiveMax:
+		r.FalsePositiveMax, err = parseDecimal(a.value)
+	case attrRuleType:
+		r.RuleType, err = parseRuleType(a.value)
+	case attrMinIdentities:
+		r.MinIdentities, err = parseInt(a.value)
+	case attrMaxDimensions:
+		r.MaxDimensions, err = parseInt(a.value)
+	case attrDimensions:
+		r.Dimensions = splitList(a.value)
+	case attrUsedOnly:
+		r.UsedOnly, err = parseBool(a.value)
+	case attrIdentifier:
+		r.Identifier = a.value
+	default:
+		return false, nil
+	}
+	return true, err
 }
 
 // parsePlugin builds the PluginRef of one <CriterionPlugin/> tag.
