@@ -97,14 +97,25 @@ func newPageData(ctx context.Context, b *Bound, ruleOf []int32) (*pageData, erro
 	slices.SortFunc(p.kinds, func(a, c string) int {
 		return cmp.Or(boolCmp(a != "human", c != "human"), strings.Compare(a, c))
 	})
+	p.countRoles()
+	if err := p.rankIdentities(ctx, ruleOf); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.x, err = newExcessPage(ctx, b, ruleOf); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
-	// Categories, applications and outcomes, from roles.json: a role's explained
-	// assignments are its TP (its rules carry its mining rule's scope), the rest of its
-	// holders are unexplained.
+// countRoles counts categories, applications and outcomes from roles.json: a role's
+// explained assignments are its TP (its rules carry its mining rule's scope), the rest of
+// its holders are unexplained.
+func (p *pageData) countRoles() {
 	cats, apps := map[string]*counts{}, map[string]*counts{}
 	outc := map[string]*outcomeCount{}
-	for k := range b.Model.Roles {
-		rec := &b.Model.Roles[k]
+	for k := range p.b.Model.Roles {
+		rec := &p.b.Model.Roles[k]
 		for _, agg := range []struct {
 			m      map[string]*counts
 			name   string
@@ -147,13 +158,16 @@ func newPageData(ctx context.Context, b *Bound, ruleOf []int32) (*pageData, erro
 	slices.SortFunc(p.outcomes, func(a, c outcomeCount) int {
 		return cmp.Or(boolCmp(!a.covered, !c.covered), cmp.Compare(c.n, a.n), strings.Compare(a.label, c.label))
 	})
+}
 
-	// Identities with the most unexplained assignments, humans and non-humans apart.
-	snap := b.Snap
+// rankIdentities keeps the identities with the most unexplained assignments (then the most
+// validations among them), humans and non-humans apart, topIdentities of each.
+func (p *pageData) rankIdentities(ctx context.Context, ruleOf []int32) error {
+	snap := p.b.Snap
 	for i := range snap.NumIdentities() {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		ic := identCount{ident: int32(i), held: snap.IdentOff[i+1] - snap.IdentOff[i]}
@@ -182,11 +196,7 @@ func newPageData(ctx context.Context, b *Bound, ruleOf []int32) (*pageData, erro
 			p.idents[g] = p.idents[g][:topIdentities]
 		}
 	}
-	var err error
-	if p.x, err = newExcessPage(ctx, b, ruleOf); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return nil
 }
 
 // share is the explained percentage of c's assignments (0 for none).

@@ -62,11 +62,33 @@ func (r *reviewRow) withoutPct() float64 { return pct(r.without, r.peers) }
 // file order and role id.
 func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, error) {
 	snap := b.Snap
+	group, groupSize := peerGroups(snap)
+	rows := unexplainedRows(snap, ruleOf)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows = byRole(snap, rows)
+	if err := countPeers(ctx, snap, rows, group, groupSize); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b reviewRow) int {
+		return cmp.Or(
+			cmp.Compare(b.validations, a.validations),
+			boolCmp(b.nonHuman, a.nonHuman),
+			cmp.Compare(b.pct, a.pct),
+			cmp.Compare(b.without, a.without),
+			cmp.Compare(a.ident, b.ident),
+			cmp.Compare(a.role, b.role))
+	})
+	return rows, nil
+}
+
+// peerGroups gives every identity of snap its peer group: a dense id per distinct tuple of
+// kind and peer-dimension codes; groupSize counts each group's identities.
+func peerGroups(snap *columnar.Snapshot) (group []int32, groupSize []int64) {
 	n := snap.NumIdentities()
-	// Peer group of every identity: a dense id per distinct tuple of peer-dimension codes.
 	dims := peerDims(snap)
-	group := make([]int32, n)
-	var groupSize []int64
+	group = make([]int32, n)
 	ids := map[[3]int32]int32{}
 	for i := range n {
 		key := [3]int32{snap.Dims[snap.KindDim].Codes[i]}
@@ -82,13 +104,19 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 		group[i] = g
 		groupSize[g]++
 	}
+	return group, groupSize
+}
+
+// unexplainedRows lists the assignments ruleOf leaves unexplained, in identity order,
+// with the role's validations and whether the identity is non-human.
+func unexplainedRows(snap *columnar.Snapshot, ruleOf []int32) []reviewRow {
 	kd := &snap.Dims[snap.KindDim]
 	human := int32(-1)
 	if c, ok := slices.BinarySearch(kd.Values, columnar.HumanKind); ok {
 		human = int32(c)
 	}
 	var rows []reviewRow
-	for i := range n {
+	for i := range snap.NumIdentities() {
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			if ruleOf[k] >= 0 {
 				continue
@@ -101,26 +129,30 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 			rows = append(rows, row)
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	return rows
+}
+
+// byRole groups rows by role with a counting sort (stable: identity order within a role).
+func byRole(snap *columnar.Snapshot, rows []reviewRow) []reviewRow {
+	start := make([]int, snap.NumRoles()+1)
+	for k := range rows {
+		start[rows[k].role+1]++
 	}
-	// Holders per peer group, role by role: a dense counter reset through the touched list.
-	// Rows are grouped by role with a counting sort (stable: identity order within a role).
-	{
-		start := make([]int, snap.NumRoles()+1)
-		for k := range rows {
-			start[rows[k].role+1]++
-		}
-		for r := 0; r < snap.NumRoles(); r++ {
-			start[r+1] += start[r]
-		}
-		byRole := make([]reviewRow, len(rows))
-		for _, row := range rows {
-			byRole[start[row.role]] = row
-			start[row.role]++
-		}
-		rows = byRole
+	for r := 0; r < snap.NumRoles(); r++ {
+		start[r+1] += start[r]
 	}
+	out := make([]reviewRow, len(rows))
+	for _, row := range rows {
+		out[start[row.role]] = row
+		start[row.role]++
+	}
+	return out
+}
+
+// countPeers sets each row's peers (its group's other identities) and the peers without
+// the role, role by role (rows grouped by role): holders per peer group in a dense counter
+// reset through the touched list.
+func countPeers(ctx context.Context, snap *columnar.Snapshot, rows []reviewRow, group []int32, groupSize []int64) error {
 	count := make([]int64, len(groupSize))
 	var touched []int32
 	for lo := 0; lo < len(rows); {
@@ -148,19 +180,10 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 		touched = touched[:0]
 		lo = hi
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	slices.SortFunc(rows, func(a, b reviewRow) int {
-		return cmp.Or(
-			cmp.Compare(b.validations, a.validations),
-			boolCmp(b.nonHuman, a.nonHuman),
-			cmp.Compare(b.pct, a.pct),
-			cmp.Compare(b.without, a.without),
-			cmp.Compare(a.ident, b.ident),
-			cmp.Compare(a.role, b.role))
-	})
-	return rows, nil
+	return nil
 }
 
 func boolCmp(a, b bool) int {
