@@ -269,10 +269,39 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 	n := len(s.IdentityIDs)
 	nr := len(s.Roles.IDs)
 
-	// Pass 1: counts per identity, orphans aside.
-	identOff := make([]int64, n+1)
-	type orphanCode struct{ ident, role int32 }
-	var orphans []orphanCode
+	identOff, byIdent, fill, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n)
+	known := identOff[n]
+	rows := len(ai)
+	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
+	ic.codes, rc.codes = nil, nil
+	roleIdx := ai[:known]
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	roleOff := bucketByRole(byIdent, identOff, roleIdx, nr)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	roleIdx = dropDuplicates(roleOff, roleIdx)
+	w := int64(len(roleIdx))
+	s.Findings.DuplicateAssignments = int(known - w)
+	// The identity view reuses identOff, fill and byIdent.
+	identIdxs := identityView(roleOff, roleIdx, identOff, fill, byIdent[:w:w])
+	s.RoleOff, s.RoleIdx = roleOff, roleIdx
+	s.IdentOff, s.IdentIdx = identOff, identIdxs
+	s.setOrphans(orphans, ic.vals, rows, int(known))
+	return nil
+}
+
+// orphanCode is an assignment to an unknown identity: its identity code in the
+// assignments and its role index.
+type orphanCode struct{ ident, role int32 }
+
+// bucketByIdentity is pass 1: the known assignments' roles bucketed by identity (file
+// order within an identity) with each identity's offsets, a copy of the offsets for
+// filling, and the orphans aside.
+func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int) (identOff []int64, byIdent []int32, fill []int64, orphans []orphanCode) {
+	identOff = make([]int64, n+1)
 	for k, a := range ai {
 		if i := identOf[a]; i >= 0 {
 			identOff[i+1]++
@@ -283,23 +312,22 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 	for i := range n {
 		identOff[i+1] += identOff[i]
 	}
-	known := identOff[n]
-	byIdent := make([]int32, known)
-	fill := slices.Clone(identOff[:n])
+	byIdent = make([]int32, identOff[n])
+	fill = slices.Clone(identOff[:n])
 	for k, a := range ai {
 		if i := identOf[a]; i >= 0 {
 			byIdent[fill[i]] = asgRole[ar[k]]
 			fill[i]++
 		}
 	}
-	rows := len(ai)
-	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
-	ic.codes, rc.codes = nil, nil
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	return identOff, byIdent, fill, orphans
+}
 
-	// Pass 2: bucket by role, identities ascending.
+// bucketByRole is pass 2: the identities of the pairs bucketed by role into roleIdx,
+// visiting identities in ascending order (so each role's holders come out ascending and
+// duplicates adjacent); it returns the roles' offsets.
+func bucketByRole(byIdent []int32, identOff []int64, roleIdx []int32, nr int) []int64 {
+	n := len(identOff) - 1
 	roleOff := make([]int64, nr+1)
 	for _, r := range byIdent {
 		roleOff[r+1]++
@@ -307,8 +335,6 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 	for r := range nr {
 		roleOff[r+1] += roleOff[r]
 	}
-	roleIdx := ai[:known]
-	ai, ar = nil, nil
 	rfill := slices.Clone(roleOff[:nr])
 	for i := range n {
 		for _, r := range byIdent[identOff[i]:identOff[i+1]] {
@@ -316,11 +342,13 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 			rfill[r]++
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	return roleOff
+}
 
-	// Pass 3: drop duplicates (adjacent within a role) in place.
+// dropDuplicates is pass 3: drops the duplicate holders (adjacent within a role) in place,
+// moving roleOff with them; it returns the holders kept.
+func dropDuplicates(roleOff []int64, roleIdx []int32) []int32 {
+	nr := len(roleOff) - 1
 	w := int64(0)
 	for r := range nr {
 		start, end := roleOff[r], roleOff[r+1]
@@ -335,10 +363,15 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 		}
 	}
 	roleOff[nr] = w
-	roleIdx = roleIdx[:w:w]
-	s.Findings.DuplicateAssignments = int(known - w)
+	return roleIdx[:w:w]
+}
 
-	// Pass 4: bucket the deduplicated pairs by identity, roles ascending; reuse byIdent.
+// identityView is pass 4: the deduplicated pairs bucketed by identity into dst, visiting
+// roles in ascending order, with identOff rewritten to the new offsets (fill is scratch of
+// the identities' size).
+func identityView(roleOff []int64, roleIdx []int32, identOff, fill []int64, dst []int32) []int32 {
+	n := len(identOff) - 1
+	nr := len(roleOff) - 1
 	clear(identOff)
 	for _, i := range roleIdx {
 		identOff[i+1]++
@@ -346,36 +379,37 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map
 	for i := range n {
 		identOff[i+1] += identOff[i]
 	}
-	identIdxs := byIdent[:w:w]
 	copy(fill, identOff[:n])
 	for r := range nr {
 		for _, i := range roleIdx[roleOff[r]:roleOff[r+1]] {
-			identIdxs[fill[i]] = int32(r)
+			dst[fill[i]] = int32(r)
 			fill[i]++
 		}
 	}
-	s.RoleOff, s.RoleIdx = roleOff, roleIdx
-	s.IdentOff, s.IdentIdx = identOff, identIdxs
+	return dst
+}
 
-	// Orphans: sorted by (identity id, role), deduplicated.
+// setOrphans records the orphans, sorted by (identity id, role) and deduplicated, with
+// the identities they name; ids are the assignments' identity values, rows the number of
+// assignment rows and known those of known identities.
+func (s *Snapshot) setOrphans(orphans []orphanCode, ids []string, rows, known int) {
 	slices.SortFunc(orphans, func(a, b orphanCode) int {
 		if a.ident == b.ident {
 			return cmp.Compare(a.role, b.role)
 		}
-		return strings.Compare(ic.vals[a.ident], ic.vals[b.ident])
+		return strings.Compare(ids[a.ident], ids[b.ident])
 	})
 	orphans = slices.Compact(orphans)
-	s.Findings.DuplicateAssignments += rows - int(known) - len(orphans)
+	s.Findings.DuplicateAssignments += rows - known - len(orphans)
 	s.Orphans = make([]Orphan, len(orphans))
 	for j, o := range orphans {
-		id := ic.vals[o.ident]
+		id := ids[o.ident]
 		s.Orphans[j] = Orphan{IdentityID: id, Role: o.role}
 		if j == 0 || orphans[j-1].ident != o.ident {
 			s.Findings.OrphanIdentities = append(s.Findings.OrphanIdentities, id)
 		}
 	}
 	s.Findings.OrphanAssignments = len(s.Orphans)
-	return nil
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
