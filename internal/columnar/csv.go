@@ -66,33 +66,9 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 			t.cols = append(t.cols, c)
 		}
 	}
-
-	rows := 0
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, csvError(path, r, err, len(names))
-		}
-		line, _ := r.FieldPos(0)
-		pos := int64(line)
-		for i, c := range sinks {
-			if c != nil {
-				v := rec[i]
-				c.put(c.internString(v), pos, v)
-			}
-		}
-		if spec.keepLines {
-			t.lines = append(t.lines, pos)
-		}
-		rows++
-		if rows%ctxCheckRows == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
+	rows, err := readCSVRows(ctx, path, r, sinks, t, spec.keepLines)
+	if err != nil {
+		return nil, err
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
@@ -106,6 +82,38 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 		Rows:   int64(rows),
 	}
 	return t, nil
+}
+
+// readCSVRows decodes the rows after the header into the columns sinks (nil: column not
+// read), with each row's line in t.lines when keepLines, and returns the number of rows.
+func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*column, t *table, keepLines bool) (int, error) {
+	rows := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return 0, csvError(path, r, err, len(sinks))
+		}
+		line, _ := r.FieldPos(0)
+		pos := int64(line)
+		for i, c := range sinks {
+			if c != nil {
+				v := rec[i]
+				c.put(c.internString(v), pos, v)
+			}
+		}
+		if keepLines {
+			t.lines = append(t.lines, pos)
+		}
+		rows++
+		if rows%ctxCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+	}
 }
 
 // csvError turns an encoding/csv error into a message naming the file, line and what was
