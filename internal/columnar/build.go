@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // buildIdentities turns the decoded identities table into identity ids and dimensions:
@@ -40,7 +41,7 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 	}
 
 	dims := make([]Dimension, len(attrs))
-	parallel(len(attrs), func(j int) {
+	forEach(len(attrs), func(j int) {
 		c := attrs[j]
 		if c.name == KindDimension {
 			fillMissing(c, HumanKind)
@@ -412,20 +413,11 @@ func (s *Snapshot) setOrphans(orphans []orphanCode, ids []string, rows, known in
 	s.Findings.OrphanAssignments = len(s.Orphans)
 }
 
-// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
-func parallel(n int, f func(int)) {
-	jobs := make(chan int, n)
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := range jobs {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
+// forEach runs f(0..n-1) on up to GOMAXPROCS goroutines (parallel.Each; f cannot fail
+// and the work is not cancelled).
+func forEach(n int, f func(int)) {
+	_ = parallel.Each(context.Background(), n, runtime.GOMAXPROCS(0), func(_, i int) error {
+		f(i)
+		return nil
+	})
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // readParquet decodes the columns spec wants from a Parquet file into dictionary-coded
@@ -146,23 +148,14 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		sum = hex.EncodeToString(h.Sum(nil))
 	})
 	errs := make([]error, len(leaves))
-	jobs := make(chan int, len(leaves))
-	for i := range leaves {
-		jobs <- i
-	}
-	close(jobs)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(leaves)) {
-		wg.Go(func() {
-			for i := range jobs {
-				if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
-					errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
-					cancel()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	// Each failure is kept in errs (the pool's own error would be the cancellation).
+	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, i int) error {
+		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
+			errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
+			cancel()
+		}
+		return nil
+	})
 	hashWG.Wait()
 	if err := parent.Err(); err != nil {
 		return "", nil, err

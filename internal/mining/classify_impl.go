@@ -4,11 +4,10 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // Classify accounts for every assignment of snap under m (docs/semantics.md, section 6):
@@ -108,33 +107,22 @@ func (cr *compiledRules) explain(ctx context.Context, snap *columnar.Snapshot, r
 	const chunk = 1 << 14
 	n := snap.NumIdentities()
 	kd := &snap.Dims[snap.KindDim]
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk) - chunk)
-				if lo >= n || ctx.Err() != nil {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					kind := kd.Codes[i]
-					for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
-						r := snap.IdentIdx[k]
-						ruleOf[k] = -1
-						for j := cr.off[r]; j < cr.off[r+1]; j++ {
-							if cr.matches(snap, j, i, kind) {
-								ruleOf[k] = j
-								break
-							}
-						}
+	return parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(_, c int) error {
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			kind := kd.Codes[i]
+			for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+				r := snap.IdentIdx[k]
+				ruleOf[k] = -1
+				for j := cr.off[r]; j < cr.off[r+1]; j++ {
+					if cr.matches(snap, j, i, kind) {
+						ruleOf[k] = j
+						break
 					}
 				}
 			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+		}
+		return nil
+	})
 }
 
 // suggest lists, role by role on every worker, the identities lacking the role that one
@@ -154,44 +142,40 @@ func (cr *compiledRules) suggest(ctx context.Context, snap *columnar.Snapshot, w
 	ix := buildIndex(snap, nil, dims)
 	kd := &snap.Dims[snap.KindDim]
 	sugg := make([][]Suggestion, len(cr.spans))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			mark := make([]uint64, (snap.NumIdentities()+63)/64)
-			var found []Suggestion
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(cr.spans) || ctx.Err() != nil {
-					return
+	// Per worker: a bitmap of the role's holders (cleared after each role), and a buffer.
+	marks := make([][]uint64, max(workers, 1))
+	founds := make([][]Suggestion, len(marks))
+	err := parallel.Each(ctx, len(cr.spans), workers, func(w, k int) error {
+		if marks[w] == nil {
+			marks[w] = make([]uint64, (snap.NumIdentities()+63)/64)
+		}
+		mark := marks[w]
+		sp := cr.spans[k]
+		holders := snap.Holders(int(sp.role))
+		for _, i := range holders {
+			mark[i>>6] |= 1 << (uint32(i) & 63)
+		}
+		found := founds[w][:0]
+		for j := sp.start; j < sp.end; j++ {
+			for _, i := range ix.posting(ix.rarest(&cr.crit[j])) {
+				if mark[i>>6]&(1<<(uint32(i)&63)) == 0 && cr.matches(snap, j, int(i), kd.Codes[i]) {
+					found = append(found, Suggestion{Identity: i, Role: sp.role, Rule: j})
 				}
-				sp := cr.spans[k]
-				holders := snap.Holders(int(sp.role))
-				for _, i := range holders {
-					mark[i>>6] |= 1 << (uint32(i) & 63)
-				}
-				found = found[:0]
-				for j := sp.start; j < sp.end; j++ {
-					for _, i := range ix.posting(ix.rarest(&cr.crit[j])) {
-						if mark[i>>6]&(1<<(uint32(i)&63)) == 0 && cr.matches(snap, j, int(i), kd.Codes[i]) {
-							found = append(found, Suggestion{Identity: i, Role: sp.role, Rule: j})
-						}
-					}
-				}
-				for _, i := range holders {
-					mark[i>>6] = 0
-				}
-				slices.SortFunc(found, func(a, b Suggestion) int {
-					if a.Identity != b.Identity {
-						return int(a.Identity - b.Identity)
-					}
-					return int(a.Rule - b.Rule)
-				})
-				found = slices.CompactFunc(found, func(a, b Suggestion) bool { return a.Identity == b.Identity })
-				sugg[k] = slices.Clone(found)
 			}
+		}
+		for _, i := range holders {
+			mark[i>>6] = 0
+		}
+		slices.SortFunc(found, func(a, b Suggestion) int {
+			if a.Identity != b.Identity {
+				return int(a.Identity - b.Identity)
+			}
+			return int(a.Rule - b.Rule)
 		})
-	}
-	wg.Wait()
-	return sugg, ctx.Err()
+		found = slices.CompactFunc(found, func(a, b Suggestion) bool { return a.Identity == b.Identity })
+		sugg[k] = slices.Clone(found)
+		founds[w] = found
+		return nil
+	})
+	return sugg, err
 }

@@ -1,12 +1,12 @@
 package mining
 
 import (
+	"context"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // supportCache maps criteria to their support within one batch of roles. Criteria of one
@@ -177,16 +177,11 @@ func (s *supports) get(c *kernels.Criterion) int32 {
 	return v
 }
 
-// forEach runs f(0..n-1) on up to workers goroutines.
+// forEach runs f(0..n-1) on up to workers goroutines (parallel.Each; f cannot fail and
+// the work is not cancelled).
 func forEach(n, workers int, f func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range max(1, min(workers, n)) {
-		wg.Go(func() {
-			for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
-				f(k)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.Each(context.Background(), n, workers, func(_, k int) error {
+		f(k)
+		return nil
+	})
 }

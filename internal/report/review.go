@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -226,26 +226,20 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	const chunk = 1 << 14
 	workers := runtime.GOMAXPROCS(0)
 	bufs := make([]bytes.Buffer, workers)
-	errs := make([]error, workers)
 	for lo := 0; lo < len(rows); lo += chunk * workers {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var wg sync.WaitGroup
-		for g := range workers {
+		err := parallel.Each(ctx, workers, workers, func(_, g int) error {
 			a := lo + g*chunk
 			b2 := min(a+chunk, len(rows))
 			bufs[g].Reset()
 			if a >= b2 {
-				continue
+				return nil
 			}
-			wg.Go(func() { errs[g] = b.formatReviewRows(&bufs[g], rows, a, b2, dims, peerNames) })
+			return b.formatReviewRows(&bufs[g], rows, a, b2, dims, peerNames)
+		})
+		if err != nil {
+			return err
 		}
-		wg.Wait()
 		for g := range workers {
-			if errs[g] != nil {
-				return errs[g]
-			}
 			if _, err := w.Write(bufs[g].Bytes()); err != nil {
 				return err
 			}

@@ -8,10 +8,9 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // Backend is the CPU implementation of kernels.Backend.
@@ -40,62 +39,6 @@ var _ kernels.Backend = (*Backend)(nil)
 // inScope reports whether bit i is set (nil bitset: everything is in scope).
 func inScope(bs []uint64, i int32) bool {
 	return bs == nil || bs[uint32(i)>>6]&(1<<(uint32(i)&63)) != 0
-}
-
-// parallel runs fn(worker, item) for items 0..n-1 over w goroutines, handing out items in
-// small chunks; it stops at the first error or when ctx is done.
-func parallel(ctx context.Context, w, n int, fn func(worker, item int) error) error {
-	if w > n {
-		w = n
-	}
-	if w <= 1 {
-		for i := 0; i < n; i++ {
-			if i&63 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := fn(0, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var next atomic.Int64
-	var failed atomic.Bool
-	errs := make([]error, w)
-	var wg sync.WaitGroup
-	for g := 0; g < w; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if i&63 == 0 {
-					if err := ctx.Err(); err != nil {
-						errs[g] = err
-						failed.Store(true)
-						return
-					}
-				}
-				if err := fn(g, i); err != nil {
-					errs[g] = err
-					failed.Store(true)
-					return
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // values appends the value codes identity i has on dimension d to buf (at most one for a
@@ -346,7 +289,7 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 	for i := range projs {
 		projs[i] = newProjector(m, &q)
 	}
-	return parallel(ctx, w, len(roles), func(g, k int) error {
+	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
 		p := projs[g]
 		r := roles[k]
 		p.gather(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])

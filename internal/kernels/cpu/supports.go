@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // postings is, for one dimension, the in-scope identities holding each value, as CSR:
@@ -79,7 +80,7 @@ func (b *Backend) Supports(ctx context.Context, m *kernels.Matrix, q kernels.Que
 	for g := range scr {
 		scr[g].cnt = make([][]int32, len(m.Cards))
 	}
-	err = parallel(ctx, w, len(starts)-1, func(g, k int) error {
+	err = parallel.Each(ctx, len(starts)-1, w, func(g, k int) error {
 		grp := order[starts[k]:starts[k+1]]
 		first := &crits[grp[0]]
 		if first.N == 1 {
@@ -115,7 +116,7 @@ func (b *Backend) usedPostings(ctx context.Context, m *kernels.Matrix, q *kernel
 			dims = append(dims, int32(d))
 		}
 	}
-	if err := parallel(ctx, b.nworkers(), len(dims), func(_, k int) error {
+	if err := parallel.Each(ctx, len(dims), b.nworkers(), func(_, k int) error {
 		post[dims[k]] = buildPostings(m, q, dims[k])
 		return nil
 	}); err != nil {
