@@ -4,70 +4,27 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
-	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/report"
-	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// binding is a model's rules resolved against one snapshot: terms as (dimension, code),
-// scopes as a mask over the snapshot's kind codes, and an index from each rule's rarest
-// term to the rule, so that one identity's matching rules are found without trying every
-// rule.
+// binding is a model's rules bound to one snapshot (report.RuleBinding) with an index
+// from each rule's rarest term to the rule, so that one identity's matching rules are
+// found without trying every rule.
 type binding struct {
+	*report.RuleBinding
 	snap *columnar.Snapshot
-	// role[k] is the snapshot role of rule k, or -1 when the snapshot lacks the role.
-	role  []int32
-	kinds [][]bool // rule -> kind code -> in scope
-	dims  [][]int32
-	codes [][]int32
 	// byTerm[d][c] lists the rules keyed on term (d, c), ascending. Rules with a value
-	// absent from the snapshot's dictionary match nobody and are not indexed.
+	// absent from the snapshot's dictionary, or a role it lacks, match nobody and are not
+	// indexed.
 	byTerm [][][]int32
-	// byRole[r] lists the rules of snapshot role r, ascending (rule order).
-	byRole [][]int32
 }
 
 func bind(snap *columnar.Snapshot, rules []report.RuleRecord) (*binding, error) {
-	b := &binding{
-		snap: snap, role: make([]int32, len(rules)), kinds: make([][]bool, len(rules)),
-		dims: make([][]int32, len(rules)), codes: make([][]int32, len(rules)),
-		byTerm: make([][][]int32, len(snap.Dims)), byRole: make([][]int32, snap.NumRoles()),
+	rb, err := report.BindRules(snap, rules)
+	if err != nil {
+		return nil, err
 	}
-	kd := &snap.Dims[snap.KindDim]
-	scopes := map[string][]bool{}
-	for k := range rules {
-		rec := &rules[k]
-		b.role[k] = -1
-		if r, ok := slices.BinarySearch(snap.Roles.IDs, rec.RoleID); ok {
-			b.role[k] = int32(r)
-			b.byRole[r] = append(b.byRole[r], int32(k))
-		}
-		sc, ok := scopes[rec.EntityType]
-		if !ok {
-			sc = make([]bool, len(kd.Values))
-			for c, v := range kd.Values {
-				sc[c] = mining.KindInScope(rec.EntityType, v)
-			}
-			scopes[rec.EntityType] = sc
-		}
-		b.kinds[k] = sc
-		for _, t := range rec.Criteria {
-			d := snap.DimIndex(t.Attribute)
-			if d < 0 {
-				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which the identities lack; was the model mined from this kind of data?",
-					report.RulesJSONFile, rec.RuleID, rec.RoleID, t.Attribute)
-			}
-			code := int32(-1)
-			if c, ok := slices.BinarySearch(snap.Dims[d].Values, t.Value); ok {
-				code = int32(c)
-			}
-			b.dims[k] = append(b.dims[k], int32(d))
-			b.codes[k] = append(b.codes[k], code)
-		}
-		if len(rec.Criteria) == 0 {
-			return nil, uerr.New("%s: rule %s (role %s) has no criteria", report.RulesJSONFile, rec.RuleID, rec.RoleID)
-		}
-	}
+	b := &binding{RuleBinding: rb, snap: snap, byTerm: make([][][]int32, len(snap.Dims))}
 	// Posting sizes decide each rule's key.
 	count := make([][]int32, len(snap.Dims))
 	for d := range snap.Dims {
@@ -83,23 +40,24 @@ func bind(snap *columnar.Snapshot, rules []report.RuleRecord) (*binding, error) 
 		}
 	}
 	for k := range rules {
-		if b.role[k] < 0 {
+		if b.Role(int32(k)) < 0 {
 			continue
 		}
+		dims, codes := b.Terms(int32(k))
 		best := -1
-		for t, c := range b.codes[k] {
+		for t, c := range codes {
 			if c < 0 {
 				best = -1
 				break
 			}
-			if best < 0 || count[b.dims[k][t]][c] < count[b.dims[k][best]][b.codes[k][best]] {
+			if best < 0 || count[dims[t]][c] < count[dims[best]][codes[best]] {
 				best = t
 			}
 		}
 		if best < 0 {
 			continue
 		}
-		d, c := b.dims[k][best], b.codes[k][best]
+		d, c := dims[best], codes[best]
 		if b.byTerm[d] == nil {
 			b.byTerm[d] = make([][]int32, len(snap.Dims[d].Values))
 		}
@@ -108,27 +66,13 @@ func bind(snap *columnar.Snapshot, rules []report.RuleRecord) (*binding, error) 
 	return b, nil
 }
 
-// matches reports whether rule k matches identity i (scope, then every term).
-func (b *binding) matches(k int32, i int) bool {
-	if b.role[k] < 0 || !b.kinds[k][b.snap.Dims[b.snap.KindDim].Codes[i]] {
-		return false
-	}
-	for t, d := range b.dims[k] {
-		c := b.codes[k][t]
-		if c < 0 || !b.snap.Dims[d].Has(i, c) {
-			return false
-		}
-	}
-	return true
-}
-
 // matching appends to buf[:0] the rules matching identity i, sorted by role, then rule
 // order (rules.json order).
 func (b *binding) matching(i int, buf []int32) []int32 {
 	buf = buf[:0]
 	try := func(d int, c int32) {
 		for _, k := range b.byTerm[d][c] {
-			if b.matches(k, i) {
+			if b.Matches(k, i) {
 				buf = append(buf, k)
 			}
 		}
@@ -148,8 +92,8 @@ func (b *binding) matching(i int, buf []int32) []int32 {
 		}
 	}
 	slices.SortFunc(buf, func(x, y int32) int {
-		if b.role[x] != b.role[y] {
-			return int(b.role[x] - b.role[y])
+		if rx, ry := b.Role(x), b.Role(y); rx != ry {
+			return int(rx - ry)
 		}
 		return int(x - y)
 	})
@@ -159,8 +103,8 @@ func (b *binding) matching(i int, buf []int32) []int32 {
 // firstMatch returns the first rule of snapshot role r (rule order) matching identity i,
 // or -1.
 func (b *binding) firstMatch(r int32, i int) int32 {
-	for _, k := range b.byRole[r] {
-		if b.matches(k, i) {
+	for _, k := range b.RulesOf(r) {
+		if b.Matches(k, i) {
 			return k
 		}
 	}

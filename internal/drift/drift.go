@@ -204,8 +204,8 @@ func matchRules(ctx context.Context, model *report.Model, next *columnar.Snapsho
 	// Each role's scope is its rules' (one mining rule covers a role).
 	roleScope := make([][]bool, nr)
 	for r := range nr {
-		if ks := b.byRole[r]; len(ks) > 0 {
-			roleScope[r] = b.kinds[ks[0]]
+		if ks := b.RulesOf(int32(r)); len(ks) > 0 {
+			roleScope[r] = b.InKind(ks[0])
 		}
 	}
 	n := next.NumIdentities()
@@ -270,13 +270,13 @@ func roleMatched(b *binding, buf []int32, r int32) bool {
 	lo, hi := 0, len(buf)
 	for lo < hi {
 		m := (lo + hi) / 2
-		if b.role[buf[m]] < r {
+		if b.Role(buf[m]) < r {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo < len(buf) && b.role[buf[lo]] == r
+	return lo < len(buf) && b.Role(buf[lo]) == r
 }
 
 // criterionString renders a rule's criterion as "a=x & b=y".
@@ -424,7 +424,8 @@ func changeOf(next *columnar.Snapshot, i int, prev *columnar.Snapshot, pi int, b
 			parts = append(parts, next.Dims[d].Name+": "+show(o)+" -> "+show(n))
 		}
 	}
-	dims := append([]int32{int32(next.KindDim)}, b.dims[k]...)
+	ruleDims, _ := b.Terms(k)
+	dims := append([]int32{int32(next.KindDim)}, ruleDims...)
 	seen := map[int32]bool{}
 	for _, d := range dims {
 		if !seen[d] {
@@ -472,18 +473,18 @@ func (c *counters) tally(ch *chunk, in *tallyInput, buf []int32) []int32 {
 		kt.assignments += int64(len(held))
 		// Matched rules, grouped by role (rules are in role order).
 		for x := 0; x < len(buf); {
-			r := b.role[buf[x]]
+			r := b.Role(buf[x])
 			y := x
 			_, has := slices.BinarySearch(held, r)
 			if !has && eff.inherits(i, r) {
 				// Held through grants: neutral for the counts, nothing to grant.
-				for y < len(buf) && b.role[buf[y]] == r {
+				for y < len(buf) && b.Role(buf[y]) == r {
 					y++
 				}
 				x = y
 				continue
 			}
-			for y < len(buf) && b.role[buf[y]] == r {
+			for y < len(buf) && b.Role(buf[y]) == r {
 				c.support[buf[y]]++
 				if has {
 					c.tp[buf[y]]++

@@ -86,11 +86,11 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 		}
 		h.FalsePositivePct = pct(h.FP, h.Support)
 		fail := func(format string, a ...any) { h.Failures = append(h.Failures, fmt.Sprintf(format, a...)) }
-		r := b.role[k]
+		r := b.Role(int32(k))
 		if r < 0 {
 			fail("role %s is no longer in the data", rec.RoleID)
 		} else {
-			n := scopeN(b.kinds[k]) - eff.neutralIn(next, r, b.kinds[k])
+			n := scopeN(b.InKind(int32(k))) - eff.neutralIn(next, r, b.InKind(int32(k)))
 			counts := metrics.Of(n, c.roleHin[r], c.roleTP[r], c.roleFP[r])
 			rh := ondisk.RoleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
 				PrecisionPct: round4(counts.Precision()), FalsePositivePct: round4(counts.FalsePositivePct())}

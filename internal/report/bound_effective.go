@@ -77,7 +77,7 @@ func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ru
 				rule = directRule(r)
 			case len(b.byRole[r]) > 0:
 				for _, j := range b.byRole[r] {
-					if b.matches(int(j), i) {
+					if b.Matches(j, i) {
 						rule = j
 						break
 					}

@@ -212,7 +212,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 	for n, r := range held {
 		h := b.heldRole(r, "unexplained")
 		for _, k := range b.byRole[r] {
-			if b.matches(int(k), i) {
+			if b.Matches(k, i) {
 				ref := b.ruleRef(int(k))
 				h.Status, h.Rule = "explained", &ref
 				break
@@ -248,7 +248,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 		if n := len(ex.Suggestions); n > 0 && ex.Suggestions[n-1].RoleID == snap.Roles.IDs[r] {
 			continue
 		}
-		if b.matches(k, i) {
+		if b.Matches(int32(k), i) {
 			ex.Suggestions = append(ex.Suggestions, SuggestedRole{RoleID: snap.Roles.IDs[r], Rule: b.ruleRef(k)})
 		}
 	}

@@ -45,7 +45,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		h := b.heldRole(r, "unexplained")
 		h.Inherited, h.Via = true, c.ViaString(p.Source[k], r, b.Snap.Roles.IDs)
 		for _, j := range b.byRole[r] {
-			if b.matches(int(j), i) {
+			if b.Matches(j, i) {
 				ref := b.ruleRef(int(j))
 				h.Status, h.Rule = "explained", &ref
 				break

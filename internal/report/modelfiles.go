@@ -127,9 +127,8 @@ func ReadModel(dir string) (*Model, error) {
 type Bound struct {
 	Snap  *columnar.Snapshot
 	Model *Model
-	rules []boundRule
-	// byRole[r] lists the indices into rules of snapshot role r, in rule order.
-	byRole [][]int32
+	// RuleBinding is Model's rules bound to Snap.
+	*RuleBinding
 	// roleRec[r] is the index in Model.Roles of snapshot role r, or -1.
 	roleRec []int32
 	// Discovered, when set, adds a discovery section to the HTML report.
@@ -144,21 +143,14 @@ type Bound struct {
 	unusedOnly []bool
 }
 
-// boundRule is one rule with its terms as (dimension, code). A value absent from the
-// snapshot's dictionary has code -1 and matches nobody.
-type boundRule struct {
-	role  int32
-	dims  []int32
-	codes []int32
-	// inKind says, by kind code, whether the rule's entity type admits the kind.
-	inKind []bool
-}
-
 // Bind resolves m against snap. A rule naming an attribute that identities lack is a user
 // error: the model was mined from other data.
 func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
-	b := &Bound{Snap: snap, Model: m, rules: make([]boundRule, len(m.Rules)),
-		byRole: make([][]int32, snap.NumRoles()), roleRec: make([]int32, snap.NumRoles())}
+	rb, err := BindRules(snap, m.Rules)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bound{Snap: snap, Model: m, RuleBinding: rb, roleRec: make([]int32, snap.NumRoles())}
 	for r := range b.roleRec {
 		b.roleRec[r] = -1
 	}
@@ -167,55 +159,10 @@ func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
 			b.roleRec[r] = int32(k)
 		}
 	}
-	kd := &snap.Dims[snap.KindDim]
-	kinds := map[string][]bool{} // entity type -> admitted kind codes
-	for k := range m.Rules {
-		rec := &m.Rules[k]
-		br := boundRule{role: -1}
-		if br.inKind = kinds[rec.EntityType]; br.inKind == nil {
-			br.inKind = make([]bool, len(kd.Values))
-			for c, v := range kd.Values {
-				br.inKind[c] = mining.KindInScope(rec.EntityType, v)
-			}
-			kinds[rec.EntityType] = br.inKind
-		}
-		if r, ok := slices.BinarySearch(snap.Roles.IDs, rec.RoleID); ok {
-			br.role = int32(r)
-			b.byRole[r] = append(b.byRole[r], int32(k))
-		}
-		for _, t := range rec.Criteria {
-			d := snap.DimIndex(t.Attribute)
-			if d < 0 {
-				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which identities do not have; was the model mined from this data?",
-					RulesJSONFile, rec.RuleID, rec.RoleID, t.Attribute)
-			}
-			code := int32(-1)
-			if c, ok := slices.BinarySearch(snap.Dims[d].Values, t.Value); ok {
-				code = int32(c)
-			}
-			br.dims = append(br.dims, int32(d))
-			br.codes = append(br.codes, code)
-		}
-		b.rules[k] = br
-	}
 	if err := b.initUsedOnly(); err != nil {
 		return nil, err
 	}
 	return b, nil
-}
-
-// matches reports whether rule k matches identity i.
-func (b *Bound) matches(k int, i int) bool {
-	br := &b.rules[k]
-	if !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]] {
-		return false
-	}
-	for t, d := range br.dims {
-		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
-			return false
-		}
-	}
-	return true
 }
 
 // Classify returns, for every assignment in CSR-by-identity order, the index in
@@ -234,7 +181,7 @@ func (b *Bound) Classify(ctx context.Context) ([]int32, error) {
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			ruleOf[k] = -1
 			for _, rk := range b.byRole[snap.IdentIdx[k]] {
-				if b.matches(int(rk), i) {
+				if b.Matches(rk, i) {
 					ruleOf[k] = rk
 					break
 				}
