@@ -13,6 +13,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // RunInfo describes the run that produced a model, for summary.json.
@@ -45,15 +46,15 @@ type Phase struct {
 	Seconds float64
 }
 
-// Output file names written by WriteModel.
+// Output file names written by WriteModel (declared in package model).
 const (
-	RulesJSONFile          = "rules.json"
-	RulesParquetFile       = "rules.parquet"
-	RulesXMLFile           = "rules.xml"
-	RolesJSONFile          = "roles.json"
-	AssignmentsParquetFile = "assignments.parquet"
-	SuggestionsParquetFile = "suggestions.parquet"
-	SummaryJSONFile        = "summary.json"
+	RulesJSONFile          = model.RulesJSONFile
+	RulesParquetFile       = model.RulesParquetFile
+	RulesXMLFile           = model.RulesXMLFile
+	RolesJSONFile          = model.RolesJSONFile
+	AssignmentsParquetFile = model.AssignmentsParquetFile
+	SuggestionsParquetFile = model.SuggestionsParquetFile
+	SummaryJSONFile        = model.SummaryJSONFile
 )
 
 // Format identifiers written in the "format" field of the JSON outputs.

@@ -302,11 +302,11 @@ func TestRulesParquet(t *testing.T) {
 	}
 	want := []ruleRecord{
 		{RuleID: "r-5e7a01", RoleID: "ETL_RUN", Policy: "NHI", RuleType: "suggested", EntityType: "service_account",
-			Criteria: []termRecord{{"department", "R&D"}, {"kind", "service_account"}}, Support: 1, TP: 1},
+			Criteria: []termRecord{{Attribute: "department", Value: "R&D"}, {Attribute: "kind", Value: "service_account"}}, Support: 1, TP: 1},
 		{RuleID: "r-f1a2b3", RoleID: "FIN_REPORTING", Policy: "Default", RuleType: "required", EntityType: "human",
-			Criteria: []termRecord{{"department", "Finance"}}, MiningRulePriority: 10, Support: 3, TP: 3},
+			Criteria: []termRecord{{Attribute: "department", Value: "Finance"}}, MiningRulePriority: 10, Support: 3, TP: 3},
 		{RuleID: "r-c4d5e6", RoleID: "SALES_CRM", Policy: "Default", RuleType: "required", EntityType: "human",
-			Criteria: []termRecord{{"title", "Manager"}}, MiningRulePriority: 10, Support: 3, TP: 2, FP: 1},
+			Criteria: []termRecord{{Attribute: "title", Value: "Manager"}}, MiningRulePriority: 10, Support: 3, TP: 2, FP: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rules.parquet rows:\n got %+v\nwant %+v", got, want)

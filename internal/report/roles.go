@@ -6,52 +6,17 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
-// roleRecord is one role of roles.json.
-type roleRecord struct {
-	RoleID      string `json:"role_id"`
-	Category    string `json:"category"`
-	Validations int    `json:"validations"`
-	Application string `json:"application"`
-	Implicit    bool   `json:"implicit"`
-	Holders     int64  `json:"holders"`
-	Covered     bool   `json:"covered"`
-	// MiningRule is the mining rule that covered the role, or null.
-	MiningRule *miningRuleRef `json:"mining_rule"`
-	// ExcludedBy is the ExcludeRole mining rule that withheld the role, or null.
-	ExcludedBy *miningRuleRef  `json:"excluded_by"`
-	Reason     string          `json:"reason"`
-	Attempts   []attemptRecord `json:"attempts"`
-	N          int64           `json:"n"`
-	TP         int64           `json:"tp"`
-	FP         int64           `json:"fp"`
-	FN         int64           `json:"fn"`
-	TN         int64           `json:"tn"`
-	// PrecisionPct is 100*(TP+TN)/N, FalsePositivePct 100*FP/(TP+FP), both rounded to 4
-	// decimals (docs/semantics.md#metric-precision, #metric-role-fp).
-	PrecisionPct     float64 `json:"precision_pct"`
-	FalsePositivePct float64 `json:"false_positive_pct"`
-	Rules            int     `json:"rules"`
-	Candidates       int     `json:"candidates"`
-	Exact            bool    `json:"exact"`
-}
+// roleRecord is one role of roles.json, declared in package model.
+type roleRecord = model.Role
 
-// miningRuleRef names a mining rule: its index in document order, XML line (0 for the
-// implicit rule), priority and policy.
-type miningRuleRef struct {
-	Index    int    `json:"index"`
-	Line     int    `json:"line"`
-	Priority int    `json:"priority"`
-	Policy   string `json:"policy"`
-}
+// miningRuleRef names a mining rule in roles.json.
+type miningRuleRef = model.MiningRuleRef
 
 // attemptRecord is one mining rule's verdict on a role.
-type attemptRecord struct {
-	MiningRule int    `json:"mining_rule"`
-	Covered    bool   `json:"covered"`
-	Reason     string `json:"reason"`
-}
+type attemptRecord = model.Attempt
 
 func newMiningRuleRef(m *mining.Model, k int) *miningRuleRef {
 	if k < 0 {

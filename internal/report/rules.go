@@ -13,29 +13,15 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/usage"
 )
 
-// ruleRecord is one rule as written to rules.json and rules.parquet (same fields, same
-// order).
-type ruleRecord struct {
-	RuleID             string       `json:"rule_id" parquet:"rule_id"`
-	RoleID             string       `json:"role_id" parquet:"role_id,dict"`
-	Policy             string       `json:"policy" parquet:"policy,dict"`
-	RuleType           string       `json:"rule_type" parquet:"rule_type,dict"`
-	EntityType         string       `json:"entity_type" parquet:"entity_type,dict"`
-	Criteria           []termRecord `json:"criteria" parquet:"criteria,list"`
-	MiningRulePriority int64        `json:"mining_rule_priority" parquet:"mining_rule_priority"`
-	Support            int64        `json:"support" parquet:"support"`
-	TP                 int64        `json:"tp" parquet:"tp"`
-	FP                 int64        `json:"fp" parquet:"fp"`
-}
+// ruleRecord is one rule of rules.json and rules.parquet, declared in package model.
+type ruleRecord = model.Rule
 
 // termRecord is one `attribute = value` term of a criterion.
-type termRecord struct {
-	Attribute string `json:"attribute" parquet:"attribute,dict"`
-	Value     string `json:"value" parquet:"value,dict"`
-}
+type termRecord = model.Term
 
 // newRuleRecord resolves rule r's codes to strings. terms is reused as the criteria's
 // backing array when it has room (the parquet writer copies values out).
@@ -238,7 +224,10 @@ func parquetOptions(version string, extra ...parquet.WriterOption) []parquet.Wri
 // writeRulesParquet writes rules.parquet: the rows of rules.json, criteria as a list of
 // {attribute, value} structs.
 func writeRulesParquet(w io.Writer, snap *columnar.Snapshot, m *mining.Model, version string) error {
-	pw := parquet.NewGenericWriter[ruleRecord](w, parquetOptions(version)...)
+	// The schema's root keeps the name it has always had ("ruleRecord", the writer's type
+	// name before the type moved to package model), so that the file stays byte-identical.
+	schema := parquet.NewSchema("ruleRecord", parquet.SchemaOf(ruleRecord{}))
+	pw := parquet.NewGenericWriter[ruleRecord](w, parquetOptions(version, schema)...)
 	const chunk = 4096
 	rows := make([]ruleRecord, 0, chunk)
 	terms := make([]termRecord, chunk*kernels.MaxTerms)
