@@ -110,7 +110,52 @@ func usedOnlyCase(seed uint64, st *propStats, us *usedOnlyStats) error {
 		us.differs++
 	}
 	countUsedOnlyRoles(cfg, ref, refUnusedHolders(snap, states), us)
-	return compareUsedOnlyClassification(snap, e, m1, states, us)
+	if err := compareUsedOnlyClassification(snap, e, m1, states, us); err != nil {
+		return err
+	}
+	return compareUsedOnlyEffective(snap, m1, states)
+}
+
+// compareUsedOnlyEffective checks the unused marks of ClassifyEffective: a direct pair
+// keeps its own, an inherited pair of a role without rules takes its source's, and an
+// inherited pair of a role with rules has none.
+func compareUsedOnlyEffective(snap *columnar.Snapshot, m *Model, states []usage.State) error {
+	ctx := context.Background()
+	eff, err := EffectiveOf(ctx, snap)
+	if err != nil || eff == nil {
+		return err
+	}
+	cls := Classify(snap, m)
+	ApplyUsedOnly(snap, m, cls, states)
+	ec, err := ClassifyEffective(ctx, snap, m, cls, eff)
+	if err != nil {
+		return err
+	}
+	p := eff.Pairs
+	for i := range snap.IdentityIDs {
+		direct := snap.RolesOf(i)
+		unusedOf := func(r int32) bool {
+			k := slices.Index(direct, r)
+			return cls.UnusedAt(int(snap.IdentOff[i]) + k)
+		}
+		lo, hi := p.Of(i)
+		for k := lo; k < hi; k++ {
+			r, want := p.Role[k], false
+			switch {
+			case slices.Contains(direct, r):
+				want = unusedOf(r)
+			case len(m.RulesOf(r)) == 0:
+				want = unusedOf(p.Source[k])
+			}
+			if ec.UnusedAt(int(k)) != want {
+				return fmt.Errorf("effective pair (%s, %s): unused %v, want %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.UnusedAt(int(k)), want)
+			}
+			if want && ec.Status[k] != Unexplained {
+				return fmt.Errorf("effective pair (%s, %s): unused under UsedOnly but %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.Status[k])
+			}
+		}
+	}
+	return nil
 }
 
 // countUsedOnlyRoles counts the roles a UsedOnly mining rule considered that have unused
