@@ -54,6 +54,46 @@ const batchHolders = 1 << 21
 
 // Run mines snap with cfg (docs/semantics.md, section 5).
 func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options) (*Model, error) {
+	e, err := newEngine(ctx, snap, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	nr := snap.NumRoles()
+	// lastScope[r] is the mining rule whose scope measures role r if uncovered (-1: none);
+	// perRole[r] the rules of role r.
+	lastScope := make([]int, nr)
+	for r := range lastScope {
+		lastScope[r] = -1
+	}
+	perRole := make([][]Rule, nr)
+	order := SortedForRun(cfg.MiningRules)
+	for k := range order {
+		mr := &order[k]
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		e.use(mr)
+		roles := e.selectRoles(mr)
+		if mr.ExcludeRole {
+			if err := e.withhold(mr, roles, lastScope); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		res, err := e.mineRule(ctx, mr, roles)
+		if err != nil {
+			return nil, err
+		}
+		e.record(mr, roles, res, lastScope, perRole)
+	}
+	e.holderView = *e.base
+	e.finish(lastScope, perRole)
+	return e.model, nil
+}
+
+// newEngine checks the options and prepares a run: the model with an empty outcome per
+// role, and the base view of the holders (the effective privilege computed if not given).
+func newEngine(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options) (*engine, error) {
 	if opts.Backend == nil {
 		return nil, errors.New("mining: no counting backend")
 	}
@@ -86,69 +126,64 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	if e.base.eff != nil {
 		e.base.nmat = e.base.eff.neutralMatrix(e.base.mat)
 	}
-	lastScope := make([]int, nr) // mining rule index whose scope measures an uncovered role
-	for r := range lastScope {
-		lastScope[r] = -1
+	return e, nil
+}
+
+// withhold records the roles an ExcludeRole mining rule withholds. They are measured as
+// the empty rule set over this entry's scope, without the identities holding the role
+// only through grants.
+func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error {
+	sc, err := e.scope(mr)
+	if err != nil {
+		return err
 	}
-	perRole := make([][]Rule, nr)
-	order := SortedForRun(cfg.MiningRules)
-	for k := range order {
-		mr := &order[k]
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		e.use(mr)
-		roles := e.selectRoles(mr)
-		if mr.ExcludeRole {
-			sc, err := e.scope(mr)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range roles {
-				o := &m.Outcomes[r]
-				// Withheld roles are measured as the empty rule set over this entry's scope,
-				// without the identities holding the role only through grants.
-				hn := e.inScope(sc, r)
-				n := sc.n - e.eff.neutralInScope(sc.bits, r)
-				o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
-				lastScope[r] = mr.Index
-				o.ExcludedBy = mr.Index
-				o.Reason = "excluded by " + mr.Name()
-				o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Reason: o.Reason})
-			}
-			continue
-		}
-		res, err := e.mineRule(ctx, mr, roles)
-		if err != nil {
-			return nil, err
-		}
-		for k, r := range roles {
-			o := &m.Outcomes[r]
-			rr := &res[k]
-			lastScope[r] = mr.Index
-			o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Covered: len(rr.rules) > 0, Reason: rr.reason})
-			o.Reason = rr.reason
-			o.N, o.TP, o.FP, o.FN, o.TN = rr.n, rr.tp, rr.fp, rr.fn, rr.tn
-			o.Candidates, o.Exact = rr.candidates, rr.exact
-			if len(rr.rules) > 0 {
-				o.MiningRule = mr.Index
-				o.Rules = len(rr.rules)
-				perRole[r] = rr.rules
-			}
+	for _, r := range roles {
+		o := &e.model.Outcomes[r]
+		hn := e.inScope(sc, r)
+		n := sc.n - e.eff.neutralInScope(sc.bits, r)
+		o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
+		lastScope[r] = mr.Index
+		o.ExcludedBy = mr.Index
+		o.Reason = "excluded by " + mr.Name()
+		o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Reason: o.Reason})
+	}
+	return nil
+}
+
+// record stores a mining rule's verdicts on its roles (res[k] is roles[k]'s).
+func (e *engine) record(mr *MiningRule, roles []int32, res []roleResult, lastScope []int, perRole [][]Rule) {
+	for k, r := range roles {
+		o := &e.model.Outcomes[r]
+		rr := &res[k]
+		lastScope[r] = mr.Index
+		o.Attempts = append(o.Attempts, Attempt{MiningRule: mr.Index, Covered: len(rr.rules) > 0, Reason: rr.reason})
+		o.Reason = rr.reason
+		o.N, o.TP, o.FP, o.FN, o.TN = rr.n, rr.tp, rr.fp, rr.fn, rr.tn
+		o.Candidates, o.Exact = rr.candidates, rr.exact
+		if len(rr.rules) > 0 {
+			o.MiningRule = mr.Index
+			o.Rules = len(rr.rules)
+			perRole[r] = rr.rules
 		}
 	}
-	e.holderView = *e.base
-	var all int64 = int64(snap.NumIdentities())
+}
+
+// finish completes every outcome after the last mining rule (the roles of this shard
+// only): the reason of roles no mining rule selected, the metrics of roles never mined
+// (the empty rule set over every identity, neutral ones aside), precision and
+// false-positive share; and gathers the rules in role order.
+func (e *engine) finish(lastScope []int, perRole [][]Rule) {
+	m, snap := e.model, e.snap
+	all := int64(snap.NumIdentities())
 	for r := range m.Outcomes {
 		o := &m.Outcomes[r]
-		if opts.Roles != nil && !opts.Roles(int32(r)) {
+		if e.opts.Roles != nil && !e.opts.Roles(int32(r)) {
 			continue
 		}
 		if len(o.Attempts) == 0 {
 			o.Reason = "not selected by any mining rule"
 		}
 		if lastScope[r] < 0 {
-			// Never mined: the empty rule set over every identity (neutral ones aside).
 			o.N = all - e.eff.neutralInScope(nil, int32(r))
 			o.FN = int64(len(snap.Holders(r)))
 			o.TN = o.N - o.FN
@@ -157,7 +192,6 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 		o.Precision, o.FalsePositivePct = c.Precision(), c.FalsePositivePct()
 		m.Rules = append(m.Rules, perRole[r]...)
 	}
-	return m, nil
 }
 
 // engine holds what one run shares across mining rules.
