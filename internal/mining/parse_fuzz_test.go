@@ -30,6 +30,7 @@ func FuzzParseConfig(f *testing.F) {
 		"<C>\n<MiningRule\n  x=\"1\"/>",
 		`<C><CriterionPlugin Path="a" Config="b"/><MiningRule Category=""/></C>`,
 		"\xef\xbb\xbf<MiningRule Priority='-2'/>",
+		`<MiningRule UsedOnly="true"/><MiningRule ExcludeRole="1" UsedOnly="0"/>`,
 	} {
 		f.Add([]byte(s))
 	}
