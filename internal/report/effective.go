@@ -1,6 +1,8 @@
 package report
 
 import (
+	"sync"
+
 	"context"
 	"io"
 	"slices"
@@ -26,6 +28,10 @@ type Effective struct {
 	// UsedOnly is set when a mining rule mines used access only and the data has usage:
 	// review.csv then says why each pair is unexplained (docs/excess-privilege.md#used-only).
 	UsedOnly bool
+	// usageOnce decides once per run which systems have usage data (initUsage): every
+	// pair walker of the run shares knownSystems.
+	usageOnce    sync.Once
+	knownSystems []bool
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.

@@ -8,21 +8,25 @@ import (
 
 // initUsage finds the systems that have usage data (docs/excess-privilege.md): a system
 // has it when one of its direct pairs has a last_used date. Pairs of the other systems
-// are of unknown usage.
+// are of unknown usage. The first walker of a run decides; the others reuse its answer
+// (every walker of one run numbers the systems alike).
 func (w *pairWalker) initUsage() {
 	u := w.snap.Universe
 	if u == nil || u.LastUsed == nil || w.eff == nil || w.eff.Usage == nil {
 		return
 	}
-	known := make([]bool, len(w.systemNames)+1)
-	for i := range w.snap.IdentityIDs {
-		for k := w.snap.IdentOff[i]; k < w.snap.IdentOff[i+1]; k++ {
-			if u.LastUsed[k] != usage.Never {
-				known[w.directView(i, k).system+1] = true
+	w.eff.usageOnce.Do(func() {
+		known := make([]bool, len(w.systemNames)+1)
+		for i := range w.snap.IdentityIDs {
+			for k := w.snap.IdentOff[i]; k < w.snap.IdentOff[i+1]; k++ {
+				if u.LastUsed[k] != usage.Never {
+					known[w.directView(i, k).system+1] = true
+				}
 			}
 		}
-	}
-	w.known = known
+		w.eff.knownSystems = known
+	})
+	w.known = w.eff.knownSystems
 }
 
 // usageOf returns the usage state of the direct pair at CSR position k, in system sys.
