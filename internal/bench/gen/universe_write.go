@@ -203,6 +203,12 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 		has := map[string]bool{}
 		for _, r := range roles {
 			sys := systemOf(u.roles[r])
+			if sys == incompleteSystem && u.inc.withheld[i] {
+				// The accounts export lacks this holder's account: the grant names the
+				// identity. No draw, so the other rows stay as they were.
+				asg = append(asg, accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]})
+				continue
+			}
 			if !has[sys] {
 				has[sys] = true
 				accts = append(accts, accountRow{sys, accountID(sys, id), id})
@@ -210,7 +216,7 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 			}
 			row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
 			if sys == incompleteSystem {
-				asg = append(asg, row) // by account; no draw, so the other rows stay as they were
+				asg = append(asg, row) // by account; no draw, as above
 				continue
 			}
 			switch x := u.rng.Float64(); {
