@@ -60,7 +60,7 @@ func TestBenchMine(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := rep.Tiers[0]
-	if tr.Assignments == 0 || tr.Identities != 10000 || tr.MedianWall <= 0 || tr.PerSecond <= 0 {
+	if tr.Assignments == 0 || tr.Identities != 10000 || tr.MedianWall <= 0 || tr.MedianCPU <= 0 || tr.PerSecond <= 0 {
 		t.Errorf("tier S: %+v", tr)
 	}
 	for _, p := range []string{"load", "mine", "classify", "write"} {
@@ -92,7 +92,7 @@ func TestBenchBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := rep.Tiers[0]
-	if tr.Baseline == nil || len(tr.Baseline.Runs) != 1 || len(tr.Runs) != 1 || tr.Ratio["wall"] <= 0 || tr.Ratio["mine"] <= 0 {
+	if tr.Baseline == nil || len(tr.Baseline.Runs) != 1 || len(tr.Runs) != 1 || tr.Ratio["wall"] <= 0 || tr.Ratio["cpu"] <= 0 || tr.Ratio["mine"] <= 0 {
 		t.Fatalf("tier S against itself: %+v", tr)
 	}
 	files := map[string]bool{}

@@ -105,11 +105,11 @@ func backendSuffix(b string) string {
 // PrintMineBench prints the table of `rolemine bench`: per tier a row of medians, and with
 // a baseline the baseline's row, the ratios new/baseline and the output comparison.
 func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
-	fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "mine", "classify", "write", "report", "wall", "peak MiB", "assignments/s")
+	fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "mine", "classify", "write", "report", "wall", "cpu", "peak MiB", "assignments/s")
 	row := func(t *MineTier, who string) {
 		m := t.Median
-		fmt.Fprintf(w, "%-4s %-8s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
-			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
+		fmt.Fprintf(w, "%-4s %-8s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
+			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.MedianCPU, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
 	}
 	ratio := func(t *MineTier, k string) string {
 		if v, ok := t.Ratio[k]; ok {
@@ -124,9 +124,9 @@ func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 			continue
 		}
 		row(t.Baseline, "baseline")
-		fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %9s\n", t.Tier, "new/base", "",
+		fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %7s %9s\n", t.Tier, "new/base", "",
 			ratio(t, "load"), ratio(t, "plugin"), ratio(t, "mine"), ratio(t, "classify"), ratio(t, "write"), ratio(t, "report"),
-			ratio(t, "wall"), ratio(t, "peak_rss"))
+			ratio(t, "wall"), ratio(t, "cpu"), ratio(t, "peak_rss"))
 		var same, diff []string
 		for _, c := range t.Outputs {
 			if c.Identical {

@@ -24,15 +24,18 @@ var MinePhases = []string{"load", "plugin", "mine", "classify", "write", "report
 
 // MineRun is one `rolemine mine` child process.
 type MineRun struct {
-	Phases  map[string]float64 `json:"phases"`
-	Wall    float64            `json:"wall_seconds"`
-	PeakRSS int64              `json:"peak_rss_bytes"`
+	Phases map[string]float64 `json:"phases"`
+	Wall   float64            `json:"wall_seconds"`
+	// CPU is the child's user plus system CPU time: on a shared machine it moves less
+	// with the load than the wall time does.
+	CPU     float64 `json:"cpu_seconds"`
+	PeakRSS int64   `json:"peak_rss_bytes"`
 }
 
 // MineTier is the summary of several runs on one tier: medians of each phase and of the
 // wall time, the largest peak RSS, and throughput at the median wall time. With a baseline
 // binary, Baseline summarizes its runs (alternated with these), Ratio gives new / baseline
-// per phase, for "wall" and for "peak_rss", and Outputs compares the two runs' files.
+// per phase, for "wall", "cpu" and "peak_rss", and Outputs compares the two runs' files.
 type MineTier struct {
 	Tier string `json:"tier"`
 	// Backend is the --backend the runs used; empty when none was given (the default).
@@ -43,6 +46,7 @@ type MineTier struct {
 	Runs        []MineRun          `json:"runs"`
 	Median      map[string]float64 `json:"median_phase_seconds"`
 	MedianWall  float64            `json:"median_wall_seconds"`
+	MedianCPU   float64            `json:"median_cpu_seconds"`
 	PeakRSS     int64              `json:"peak_rss_bytes"`
 	// PerSecond is assignments per second of median wall time.
 	PerSecond float64 `json:"assignments_per_second"`
@@ -192,19 +196,21 @@ func summarizeTier(mt *MineTier) {
 		}
 		mt.Median[p] = Median(xs)
 	}
-	var walls []float64
+	var walls, cpus []float64
 	for _, r := range mt.Runs {
 		walls = append(walls, r.Wall)
+		cpus = append(cpus, r.CPU)
 		mt.PeakRSS = max(mt.PeakRSS, r.PeakRSS)
 	}
 	mt.MedianWall = Median(walls)
+	mt.MedianCPU = Median(cpus)
 	if mt.MedianWall > 0 {
 		mt.PerSecond = float64(mt.Assignments) / mt.MedianWall
 	}
 }
 
 // ratios returns new / baseline for each phase with a baseline time, the wall time
-// ("wall") and the peak RSS ("peak_rss").
+// ("wall"), the CPU time ("cpu") and the peak RSS ("peak_rss").
 func ratios(mt, bt *MineTier) map[string]float64 {
 	out := map[string]float64{}
 	for _, p := range MinePhases {
@@ -214,6 +220,9 @@ func ratios(mt, bt *MineTier) map[string]float64 {
 	}
 	if bt.MedianWall > 0 {
 		out["wall"] = mt.MedianWall / bt.MedianWall
+	}
+	if bt.MedianCPU > 0 {
+		out["cpu"] = mt.MedianCPU / bt.MedianCPU
 	}
 	if bt.PeakRSS > 0 {
 		out["peak_rss"] = float64(mt.PeakRSS) / float64(bt.PeakRSS)
@@ -240,7 +249,8 @@ func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineR
 	if err != nil {
 		return MineRun{}, counts, fmt.Errorf("%s mine --data %s: %w\n%s", bin, data, err, tail(stderr.String()))
 	}
-	r := MineRun{Phases: map[string]float64{}, Wall: wall, PeakRSS: PeakRSS(cmd.ProcessState)}
+	ps := cmd.ProcessState
+	r := MineRun{Phases: map[string]float64{}, Wall: wall, CPU: (ps.UserTime() + ps.SystemTime()).Seconds(), PeakRSS: PeakRSS(ps)}
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
 		if m := phaseLine.FindStringSubmatch(sc.Text()); m != nil {
