@@ -129,3 +129,85 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("acquire(1) = %d", got)
 	}
 }
+
+// refSelectGreedy is selectGreedy written plainly: the scan coverage, then redundancy
+// removal and swaps that try every unused candidate, checking a replacement's holders
+// against the holders only the replaced rule explains.
+func refSelectGreedy(cs []cand, bd *bounds) choice {
+	hw, fw := len(cs[0].hold), len(cs[0].fpb)
+	used := make([]bool, len(cs))
+	chosen, _, _ := scanCover(cs, bd, make([]uint64, hw), make([]uint64, fw), used)
+	if len(chosen) == 0 {
+		return choice{bestPrec: -1}
+	}
+	union := func(skip int, bits func(c *cand) []uint64, w int) []uint64 {
+		u := make([]uint64, w)
+		for _, j := range chosen {
+			if j != skip {
+				for k := range u {
+					u[k] |= bits(&cs[j])[k]
+				}
+			}
+		}
+		return u
+	}
+	hold := func(c *cand) []uint64 { return c.hold }
+	fpb := func(c *cand) []uint64 { return c.fpb }
+	for k := len(chosen) - 1; k >= 0 && len(chosen) > 1; k-- {
+		if j := chosen[k]; andNotCount(cs[j].hold, union(j, hold, hw)) == 0 {
+			chosen = slices.Delete(chosen, k, k+1)
+			used[j] = false
+		}
+	}
+	for pass := 0; pass < 3; pass++ {
+		improved := false
+		for k, j := range chosen {
+			oh, of := union(j, hold, hw), union(j, fpb, fw)
+			tmp := make([]uint64, fw)
+			curFP := orCount(tmp, of, cs[j].fpb)
+			for a := range cs {
+				only := make([]uint64, hw) // holders only j explains
+				for w := range only {
+					only[w] = cs[j].hold[w] &^ oh[w]
+				}
+				if used[a] || !subset(only, cs[a].hold) {
+					continue
+				}
+				newFP := orCount(tmp, of, cs[a].fpb)
+				if newFP < curFP || (newFP == curFP && cs[a].c.N < cs[j].c.N) {
+					used[j], used[a] = false, true
+					chosen[k], j, curFP = a, a, newFP
+					improved = true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	slices.Sort(chosen)
+	tp, fp := count(union(-1, hold, hw)), count(union(-1, fpb, fw))
+	ok, prec := bd.valid(tp, fp)
+	if !ok {
+		return choice{bestPrec: prec}
+	}
+	return choice{idx: chosen, tp: tp, fp: fp, bestPrec: prec}
+}
+
+// TestSelectGreedyReference checks selectGreedy (lazy coverage, swaps that skip candidates
+// too small to replace a rule) against refSelectGreedy on random candidate sets.
+func TestSelectGreedyReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 13))
+	for iter := 0; iter < 3000; iter++ {
+		cs := randomCands(rng)
+		for k := range cs {
+			cs[k].c.N = uint8(1 + rng.IntN(3)) // ties on false positives decided by terms
+		}
+		bd := &bounds{n: 1000, holders: 200, Bounds: metrics.Bounds{FalsePositiveMax: []float64{0, 2, 5, 20, 100}[rng.IntN(5)]}}
+		got, want := selectGreedy(cs, bd), refSelectGreedy(cs, bd)
+		if !slices.Equal(got.idx, want.idx) || got.tp != want.tp || got.fp != want.fp || got.bestPrec != want.bestPrec {
+			t.Fatalf("iteration %d (fpMax %g): chose %v (tp %d, fp %d, precision %g), the reference %v (tp %d, fp %d, precision %g)",
+				iter, bd.FalsePositiveMax, got.idx, got.tp, got.fp, got.bestPrec, want.idx, want.tp, want.fp, want.bestPrec)
+		}
+	}
+}

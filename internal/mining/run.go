@@ -788,46 +788,28 @@ const materializeLimit = 32
 // explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
 // is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
 func pruneSpecializations(cs []cand, forGreedy bool) []cand {
-	// Index the candidates that can be generalizations (all but the longest), with packed
-	// keys where possible.
 	maxN := uint8(0)
 	for k := range cs {
 		maxN = max(maxN, cs[k].c.N)
 	}
-	small := map[uint64]int{}
-	large := map[kernels.Criterion]int{}
-	for k := range cs {
-		if cs[k].c.N == maxN {
-			continue
-		}
-		if key, ok := pack(&cs[k].c); ok {
-			small[key] = k
-		} else {
-			large[cs[k].c] = k
-		}
+	if maxN < 2 {
+		return cs // a single term has no proper generalization
 	}
-	find := func(g kernels.Criterion) (int, bool) {
-		if key, ok := pack(&g); ok {
-			j, found := small[key]
-			return j, found
-		}
-		j, found := large[g]
-		return j, found
-	}
+	g := newGeneralizations(cs, maxN)
 	keep := cs[:0:0]
 	for k := range cs {
 		a := &cs[k]
 		drop := false
 		n := int(a.c.N)
 		for mask := 1; mask < (1<<n)-1 && !drop; mask++ {
-			var g kernels.Criterion
+			var gc kernels.Criterion
 			for t := 0; t < n; t++ {
 				if mask&(1<<t) != 0 {
-					g.T[g.N] = a.c.T[t]
-					g.N++
+					gc.T[gc.N] = a.c.T[t]
+					gc.N++
 				}
 			}
-			j, ok := find(g)
+			j, ok := g.find(&gc)
 			if !ok {
 				continue
 			}
@@ -843,6 +825,62 @@ func pruneSpecializations(cs []cand, forGreedy bool) []cand {
 		}
 	}
 	return keep
+}
+
+// generalizations indexes the candidates that can be generalizations of others (all but
+// the longest). One-term candidates, the only ones at MaxDimensions 2, are found by binary
+// search over their packed terms, in criterion order (cs is sorted, so they are too): no
+// hashing. Longer ones go into maps, with packed keys where possible.
+type generalizations struct {
+	ones  []uint64 // termKey of each one-term candidate, ascending
+	onesK []int32  // their indices in cs
+	small map[uint64]int
+	large map[kernels.Criterion]int
+}
+
+// termKey packs a term so that keys order like Term.Less (codes are never negative).
+func termKey(t kernels.Term) uint64 { return uint64(uint32(t.Dim))<<32 | uint64(uint32(t.Val)) }
+
+func newGeneralizations(cs []cand, maxN uint8) *generalizations {
+	g := &generalizations{}
+	for k := range cs {
+		switch n := cs[k].c.N; {
+		case n == maxN:
+		case n == 1:
+			g.ones = append(g.ones, termKey(cs[k].c.T[0]))
+			g.onesK = append(g.onesK, int32(k))
+		default:
+			if g.small == nil {
+				g.small, g.large = map[uint64]int{}, map[kernels.Criterion]int{}
+			}
+			if key, ok := pack(&cs[k].c); ok {
+				g.small[key] = k
+			} else {
+				g.large[cs[k].c] = k
+			}
+		}
+	}
+	return g
+}
+
+// find returns the index in cs of criterion c, when c is indexed.
+func (g *generalizations) find(c *kernels.Criterion) (int, bool) {
+	if c.N == 1 {
+		k, ok := slices.BinarySearch(g.ones, termKey(c.T[0]))
+		if !ok {
+			return 0, false
+		}
+		return int(g.onesK[k]), true
+	}
+	if g.small == nil {
+		return 0, false
+	}
+	if key, ok := pack(c); ok {
+		j, found := g.small[key]
+		return j, found
+	}
+	j, found := g.large[*c]
+	return j, found
 }
 
 // greedyBitsetBudget bounds the holder bitsets materialized for one role in greedy mode.
@@ -917,16 +955,19 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 		needFP := c.fp() > 0
 		rare := ix.rarest(&c.c)
 		for _, i := range ix.posting(rare) {
+			h := s.loc[i]
+			if h < 0 && (!needFP || h == -2) {
+				continue // neither a holder nor a false positive to number
+			}
 			if !matchesOthers(snap, &c.c, rare, i) {
 				continue
 			}
-			switch h := s.loc[i]; {
+			switch {
 			case h >= 0:
 				if bit := uint64(1) << (uint32(h) & 63); c.hold[h>>6]&bit == 0 {
 					c.hold[h>>6] |= bit
 					c.nhold++
 				}
-			case !needFP || h == -2:
 			case h == -1:
 				s.loc[i] = fpBase - int32(len(universe))
 				s.fpID = append(s.fpID, int32(len(universe)))

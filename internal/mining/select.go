@@ -229,14 +229,17 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 		for k, j := range chosen {
 			others(j, oh, of)
 			curFP := orCount(tmp, of, cs[j].fpb)
+			// A replacement holds every holder only j explains: at least excl holders.
+			excl := andNotCount(cs[j].hold, oh)
 			for a := range cs {
-				if used[a] || !subsetAndNot(cs[j].hold, oh, cs[a].hold) {
+				if used[a] || cs[a].nhold < excl || !subsetAndNot(cs[j].hold, oh, cs[a].hold) {
 					continue
 				}
 				newFP := orCount(tmp, of, cs[a].fpb)
 				if newFP < curFP || (newFP == curFP && cs[a].c.N < cs[j].c.N) {
 					used[j], used[a] = false, true
 					chosen[k], j, curFP = a, a, newFP
+					excl = andNotCount(cs[j].hold, oh)
 					improved = true
 				}
 			}

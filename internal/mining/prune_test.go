@@ -1,0 +1,78 @@
+package mining
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// refPruneSpecializations is pruneSpecializations written as a comparison of every pair
+// of candidates: a is dropped when some other candidate b has a proper subset of a's
+// terms and either b's tp and fp, or (forGreedy) a larger tp.
+func refPruneSpecializations(cs []cand, forGreedy bool) []cand {
+	properSubset := func(b, a kernels.Criterion) bool {
+		if b.N >= a.N {
+			return false
+		}
+		for _, t := range b.Terms() {
+			if !slices.Contains(a.Terms(), t) {
+				return false
+			}
+		}
+		return true
+	}
+	var keep []cand
+	for _, a := range cs {
+		drop := false
+		for _, b := range cs {
+			if properSubset(b.c, a.c) && ((b.tp == a.tp && b.fp() == a.fp()) || (forGreedy && b.tp > a.tp)) {
+				drop = true
+			}
+		}
+		if !drop {
+			keep = append(keep, a)
+		}
+	}
+	return keep
+}
+
+// TestPruneSpecializationsReference checks the indexed pruning (binary search for one
+// term, maps for longer generalizations, values beyond the packed range) against the
+// pairwise definition on random sorted candidate sets of one to four terms.
+func TestPruneSpecializationsReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 15))
+	for iter := range 3000 {
+		maxTerms := 1 + rng.IntN(4)
+		seen := map[kernels.Criterion]bool{}
+		var cs []cand
+		for range 1 + rng.IntN(60) {
+			var c kernels.Criterion
+			dims := rng.Perm(5)[:1+rng.IntN(maxTerms)]
+			slices.Sort(dims)
+			for _, d := range dims {
+				v := int32(rng.IntN(4))
+				if rng.IntN(20) == 0 {
+					v += 1 << 24 // beyond pack's range: the struct-keyed map
+				}
+				c.T[c.N] = kernels.Term{Dim: int32(d), Val: v}
+				c.N++
+			}
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			tp := int64(1 + rng.IntN(4))
+			cs = append(cs, cand{c: c, tp: tp, sup: tp + int64(rng.IntN(3))})
+		}
+		slices.SortFunc(cs, func(a, b cand) int { return a.c.Compare(b.c) })
+		for _, greedy := range []bool{false, true} {
+			want := refPruneSpecializations(cs, greedy)
+			got := pruneSpecializations(slices.Clone(cs), greedy)
+			if !slices.EqualFunc(got, want, func(a, b cand) bool { return a.c == b.c }) {
+				t.Fatalf("iteration %d, forGreedy %v: kept %d candidates, want %d\ncandidates: %+v", iter, greedy, len(got), len(want), cs)
+			}
+		}
+	}
+}
