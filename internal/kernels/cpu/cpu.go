@@ -177,13 +177,22 @@ func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
 // values of a large dictionary are held by one or two of a role's holders.
 func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
 	sels := p.sels[level][:0]
-	for _, c := range touched {
-		if n := cnt[c]; n >= p.q.MinTP {
-			sels = append(sels, sel{val: c, count: n})
+	if len(cnt) <= 4*len(touched)+64 {
+		// A small dictionary: reading every counter in code order is cheaper than sorting.
+		for c, n := range cnt {
+			if n >= p.q.MinTP {
+				sels = append(sels, sel{val: int32(c), count: n})
+			}
 		}
-	}
-	if len(sels) > 1 {
-		slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+	} else {
+		for _, c := range touched {
+			if n := cnt[c]; n >= p.q.MinTP {
+				sels = append(sels, sel{val: c, count: n})
+			}
+		}
+		if len(sels) > 1 {
+			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+		}
 	}
 	var total int32
 	for k := range sels {
