@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,29 +150,51 @@ func (b *Bound) values(i, d int) string {
 func (b *Bound) failures(k, i int) []Failure {
 	rec := &b.Model.Rules[k]
 	br := &b.rules[k]
+	kind, terms := b.failed(k, i)
 	var fs []Failure
-	if !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]] {
+	if kind {
 		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Kind(i), Scope: true})
 	}
 	for t, d := range br.dims {
-		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
+		if terms&(1<<t) != 0 {
 			fs = append(fs, Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value, Has: b.values(i, int(d))})
 		}
 	}
 	return fs
 }
 
-// nearest returns the rule of role r that identity i fails by the fewest conditions (the
-// first in rule order on a tie), or nil when the role has no rule.
-func (b *Bound) nearest(r int32, i int) *NearMiss {
-	var best *NearMiss
-	for _, k := range b.byRole[r] {
-		fs := b.failures(int(k), i)
-		if best == nil || len(fs) < len(best.Fails) {
-			best = &NearMiss{Rule: b.ruleRef(int(k)), Fails: fs}
+// failed says which conditions of rule k identity i fails: its kind scope, and its terms
+// as bits of terms (bit t for term t).
+func (b *Bound) failed(k, i int) (kind bool, terms uint32) {
+	br := &b.rules[k]
+	kind = !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]]
+	for t, d := range br.dims {
+		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
+			terms |= 1 << t
 		}
 	}
-	return best
+	return kind, terms
+}
+
+// nearest returns the rule of role r that identity i fails by the fewest conditions (the
+// first in rule order on a tie), or nil when the role has no rule. Only the chosen rule's
+// failures are spelled out.
+func (b *Bound) nearest(r int32, i int) *NearMiss {
+	best, bestN := -1, 0
+	for _, k := range b.byRole[r] {
+		kind, terms := b.failed(int(k), i)
+		n := bits.OnesCount32(terms)
+		if kind {
+			n++
+		}
+		if best < 0 || n < bestN {
+			best, bestN = int(k), n
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return &NearMiss{Rule: b.ruleRef(best), Fails: b.failures(best, i)}
 }
 
 // Explain answers for identity id from the model files alone: no mining runs. An id that

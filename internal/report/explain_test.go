@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -222,5 +223,41 @@ func TestClassifyFromFilesMatchesMiner(t *testing.T) {
 		if got[k] != x.cls.RuleOf[k] {
 			t.Fatalf("assignment %d: rule %d from files, %d from the miner", k, got[k], x.cls.RuleOf[k])
 		}
+	}
+}
+
+// TestNearestFewestFailures checks nearest on every unexplained assignment of tier S
+// against its definition: the first of the role's rules, in rule order, that the identity
+// fails by the fewest conditions, with that rule's failures.
+func TestNearestFewestFailures(t *testing.T) {
+	x, _ := tierSModel(t)
+	b := x.bound(t)
+	snap := x.snap
+	checked, notFirst := 0, 0
+	for i := range snap.NumIdentities() {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			r := snap.IdentIdx[k]
+			if x.cls.RuleOf[k] >= 0 || len(b.byRole[r]) == 0 {
+				continue
+			}
+			want := -1
+			var wantFails []Failure
+			for _, j := range b.byRole[r] {
+				if fs := b.failures(int(j), i); want < 0 || len(fs) < len(wantFails) {
+					want, wantFails = int(j), fs
+				}
+			}
+			got := b.nearest(r, i)
+			if got == nil || got.Rule.RuleID != b.Model.Rules[want].RuleID || !slices.Equal(got.Fails, wantFails) {
+				t.Fatalf("identity %s, role %s: nearest %+v, want rule %s failing %+v", snap.IdentityIDs[i], snap.Roles.IDs[r], got, b.Model.Rules[want].RuleID, wantFails)
+			}
+			checked++
+			if want != int(b.byRole[r][0]) {
+				notFirst++
+			}
+		}
+	}
+	if checked == 0 || notFirst == 0 {
+		t.Fatalf("%d unexplained assignments checked, %d nearest not the role's first rule: the case is not exercised", checked, notFirst)
 	}
 }
