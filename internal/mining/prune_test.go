@@ -76,3 +76,42 @@ func TestPruneSpecializationsReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSupportHint checks hinted lookups against plain ones on random pair tables, with
+// criteria in criterion order (the speed case) and shuffled (the hint must not mislead).
+func TestSupportHint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 21))
+	for iter := range 500 {
+		cardA, cardB := 1+rng.IntN(6), 1+rng.IntN(300)
+		ps := pairSupports{off: make([]int64, cardA+1)}
+		for a := range cardA {
+			for b := range cardB {
+				if rng.IntN(3) == 0 {
+					ps.val = append(ps.val, int32(b))
+					ps.cnt = append(ps.cnt, int32(1+rng.IntN(9)))
+				}
+			}
+			ps.off[a+1] = int64(len(ps.val))
+		}
+		tab := &supportTable{pos: []int{0, 1}, nd: 2, pairs: []pairSupports{{}, ps, {}, {}}}
+		var crits []kernels.Criterion
+		for a := range cardA {
+			for b := range cardB + 2 { // values beyond the list too
+				if rng.IntN(2) == 0 {
+					crits = append(crits, kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{{Dim: 0, Val: int32(a)}, {Dim: 1, Val: int32(b)}}, N: 2})
+				}
+			}
+		}
+		for _, shuffle := range []bool{false, true} {
+			if shuffle {
+				rng.Shuffle(len(crits), func(i, j int) { crits[i], crits[j] = crits[j], crits[i] })
+			}
+			var h supportHint
+			for _, c := range crits {
+				if got, want := tab.getHinted(&c, &h), tab.get(&c); got != want {
+					t.Fatalf("iteration %d (shuffled %v): support of %v = %d, want %d", iter, shuffle, c.Terms(), got, want)
+				}
+			}
+		}
+	}
+}
