@@ -5,56 +5,23 @@ import (
 	"fmt"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
-// Format is the format tag of discovered.json.
-const Format = "rolemine.discovered/v1"
-
-// FileName is the output file Write creates.
-const FileName = "discovered.json"
+// The discovered.json document, declared in package model.
+const (
+	Format   = model.DiscoveredFormat
+	FileName = model.DiscoveredFile
+)
 
 // NoMeaningFlag marks a role whose best criterion is below MeaningThreshold.
 const NoMeaningFlag = "access pattern without business meaning"
 
-// Document is the content of discovered.json.
-type Document struct {
-	Format string       `json:"format"`
-	Mode   string       `json:"mode"`
-	Roles  []RoleOutput `json:"roles"`
-	Stats  Stats        `json:"stats"`
-	// DataFingerprint identifies the data directory discovered from (--data; absent for
-	// --upa): report.html shows the discovery only beside a model of the same data.
-	DataFingerprint string `json:"data_fingerprint,omitempty"`
-}
-
-// RoleOutput is one role of discovered.json. Criterion, precision and recall are absent
-// (null) when the input has no attributes (--upa). Flag is set to NoMeaningFlag when the
-// criterion does not reach MeaningThreshold.
-type RoleOutput struct {
-	RoleID             string   `json:"role_id"`
-	Identities         []string `json:"identities"`
-	Entitlements       []string `json:"entitlements"`
-	Criterion          []Term   `json:"criterion"`
-	CriterionPrecision *float64 `json:"criterion_precision"`
-	CriterionRecall    *float64 `json:"criterion_recall"`
-	Flag               string   `json:"flag,omitempty"`
-}
-
-// Stats are the figures of a run. LowerBound is null in approximate mode. Assignments,
-// CoveredAssignments and Exceptions describe coverage (exceptions: assignments no role
-// covers, the unexplained access; always 0 in exact mode).
-type Stats struct {
-	Roles                int     `json:"roles"`
-	UserRoleLinks        int     `json:"user_role_links"`
-	RoleEntitlementLinks int     `json:"role_entitlement_links"`
-	WSC                  int     `json:"wsc"`
-	LowerBound           *int    `json:"lower_bound"`
-	Seconds              float64 `json:"seconds"`
-	Optimal              bool    `json:"optimal"`
-	Assignments          int     `json:"assignments"`
-	CoveredAssignments   int     `json:"covered_assignments"`
-	Exceptions           int     `json:"exceptions"`
-}
+type (
+	Document   = model.Discovered
+	RoleOutput = model.DiscoveredRole
+	Stats      = model.DiscoveredStats
+)
 
 // NewDocument builds the document for roles over m. descs, when not nil, holds one
 // description per role. Role ids are DR0001, DR0002, ... in the order of roles.

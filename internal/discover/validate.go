@@ -5,13 +5,11 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
-// Term is one attribute=value condition of a criterion.
-type Term struct {
-	Attribute string `json:"attribute"`
-	Value     string `json:"value"`
-}
+// Term is one attribute=value condition of a criterion (model.Term, as in rules.json).
+type Term = model.Term
 
 // Description is the criterion that best describes a role's members: the identities
 // matching every term. Precision is the share of matching identities that are members,
@@ -108,7 +106,7 @@ func (ds *describer) describe(mem []int32, maxDims int) Description {
 	terms := ds.memberTerms(mem)
 	c := &candidates{members: len(mem), bestF: -1}
 	for _, t := range terms {
-		c.consider([]Term{{s.Dims[t.d].Name, s.Dims[t.d].Values[t.code]}}, t.tp, ds.support[t.d][t.code])
+		c.consider([]Term{{Attribute: s.Dims[t.d].Name, Value: s.Dims[t.d].Values[t.code]}}, t.tp, ds.support[t.d][t.code])
 	}
 	if maxDims >= 2 && c.bestF < 1 {
 		slices.SortFunc(terms, func(a, b valueTerm) int {
@@ -178,7 +176,7 @@ func (ds *describer) considerPair(c *candidates, a, b valueTerm) {
 	if s.Dims[x.d].Name > s.Dims[y.d].Name {
 		x, y = y, x
 	}
-	c.consider([]Term{{s.Dims[x.d].Name, s.Dims[x.d].Values[x.code]}, {s.Dims[y.d].Name, s.Dims[y.d].Values[y.code]}}, tp, sup)
+	c.consider([]Term{{Attribute: s.Dims[x.d].Name, Value: s.Dims[x.d].Values[x.code]}, {Attribute: s.Dims[y.d].Name, Value: s.Dims[y.d].Values[y.code]}}, tp, sup)
 }
 
 // candidates keeps the best criterion offered so far for one set of members: by F1

@@ -150,7 +150,7 @@ func TestDriftRulesHealth(t *testing.T) {
 }
 
 func TestChurn(t *testing.T) {
-	r := func(id, role, crit string) ChurnRule { return ChurnRule{id, role, crit} }
+	r := func(id, role, crit string) ChurnRule { return ChurnRule{RuleID: id, RoleID: role, Criterion: crit} }
 	prev := []ChurnRule{r("a", "R1", "x=1"), r("b", "R1", "y=1"), r("c", "R2", "z=1")}
 	cur := []ChurnRule{r("a", "R1", "x=1"), r("d", "R1", "y=2"), r("e", "R3", "w=1")}
 	for _, tc := range []struct {
