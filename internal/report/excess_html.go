@@ -246,7 +246,7 @@ func writeOverBroad(h *htmlWriter, m *Model, x *excessPage) {
 		h.WriteString(`<p>None.</p></section>`)
 		return
 	}
-	h.WriteString(`<div class="tw"><table class="sortable"><thead><tr><th>role</th><th>criterion</th><th>scope</th><th class="r">used</th><th class="r">unused</th><th class="r">unknown</th><th class="r">unused %</th></tr></thead><tbody>`)
+	h.WriteString(`<div class="tw"><table class="sortable hw"><thead><tr><th>role</th><th>criterion</th><th>scope</th><th class="r">used</th><th class="r">unused</th><th class="r">unknown</th><th class="r">unused %</th></tr></thead><tbody>`)
 	for _, k := range x.overBroad {
 		r, c := &m.Rules[k], m.RuleUsage[k]
 		key := "rule:" + r.RuleID + ":"
