@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,57 +20,154 @@ import (
 	"github.com/rolemine/rolemine/internal/outdir"
 )
 
-// s3Server starts the S3-compatible server (gofakes3's command: `make s3-server` builds
-// it into bin/tools; $ROLEMINE_S3_SERVER names another build) as a separate process with
-// one bucket, and returns the query string that points rolemine's s3:// URLs at it. The
-// test skips when the server cannot be found or built.
-func s3Server(t *testing.T, bucket string) string {
+// s3Server starts an S3-compatible server as a separate process with one bucket, and
+// returns the query string that points rolemine's s3:// URLs at it. It prefers SeaweedFS
+// (`weed server -s3`, a real object store: master, volume server, filer and S3 gateway,
+// checking each request's signature), which `make s3-server` builds into bin/tools from
+// the module in tools/s3server ($ROLEMINE_S3_SERVER names another build). Only when no
+// weed binary is there does it fall back to gofakes3's in-memory server (bin/tools or
+// PATH), and it logs which one it used; without either the test skips.
+func s3Server(t *testing.T, bucket string) (query string, checksCredentials bool) {
 	t.Helper()
-	bin := os.Getenv("ROLEMINE_S3_SERVER")
-	if bin == "" {
-		bin, _ = filepath.Abs(filepath.Join("..", "..", "bin", "tools", "gofakes3"))
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if p, err := exec.LookPath("gofakes3"); err == nil {
-			bin = p
-		} else {
-			gobin := t.TempDir()
-			cmd := exec.Command("go", "install", "github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0")
-			cmd.Env = append(os.Environ(), "GOBIN="+gobin)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Skipf("no S3-compatible server: `make s3-server` builds it (go install failed here: %v\n%s)", err, out)
-			}
-			bin = filepath.Join(gobin, "gofakes3")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	srv := exec.Command(bin, "-backend", "memory", "-host", addr, "-initialbucket", bucket, "-quiet")
-	var logs bytes.Buffer
-	srv.Stdout, srv.Stderr = &logs, &logs
-	if err := srv.Start(); err != nil {
-		t.Skipf("no S3-compatible server: start %s: %v", bin, err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("S3 server did not listen on %s: %v\n%s", addr, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "rolemine")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "rolemine-test")
 	t.Setenv("AWS_REGION", "us-east-1")
-	return "?endpoint=http://" + addr + "&use_path_style=true&disable_https=true&region=us-east-1"
+	tools, _ := filepath.Abs(filepath.Join("..", "..", "bin", "tools"))
+	var addr string
+	if weed := toolPath(os.Getenv("ROLEMINE_S3_SERVER"), filepath.Join(tools, "weed"), "weed"); weed != "" {
+		t.Logf("S3-compatible server: SeaweedFS (%s)", weed)
+		addr, checksCredentials = startSeaweedFS(t, weed, bucket), true
+	} else if fake := toolPath(filepath.Join(tools, "gofakes3"), "gofakes3"); fake != "" {
+		t.Logf("S3-compatible server: gofakes3 (%s), the in-memory fallback: `make s3-server` builds SeaweedFS", fake)
+		addr = freeAddrs(t, 1)[0]
+		startServer(t, "gofakes3", addr, exec.Command(fake, "-backend", "memory", "-host", addr, "-initialbucket", bucket, "-quiet"))
+	} else {
+		t.Skip("no S3-compatible server: `make s3-server` builds SeaweedFS into bin/tools")
+	}
+	return "?endpoint=http://" + addr + "&use_path_style=true&disable_https=true&region=us-east-1", checksCredentials
+}
+
+// toolPath returns the first of candidates that is an existing file (a path) or found on
+// PATH (a bare name), or "".
+func toolPath(candidates ...string) string {
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if filepath.Base(c) == c {
+			if p, err := exec.LookPath(c); err == nil {
+				return p
+			}
+		} else if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	return ""
+}
+
+// startSeaweedFS runs `weed server` with every port of its own on the loopback, data in
+// a temporary directory and the test's credentials as its one identity, creates bucket,
+// and returns the S3 gateway's address once it answers.
+func startSeaweedFS(t *testing.T, weed, bucket string) string {
+	t.Helper()
+	a := freeAddrs(t, 8)
+	port := func(k int) string { _, p, _ := net.SplitHostPort(a[k]); return p }
+	cmd := exec.Command(weed, "server", "-dir="+t.TempDir(), "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+		"-master.port="+port(0), "-master.port.grpc="+port(1), "-master.volumeSizeLimitMB=64",
+		"-volume.port="+port(2), "-volume.port.grpc="+port(3), "-volume.max=4", "-volume.preStopSeconds=0",
+		"-filer", "-filer.port="+port(4), "-filer.port.grpc="+port(5),
+		"-s3", "-s3.port="+port(6), "-s3.port.grpc="+port(7), "-s3.port.iceberg=0")
+	cmd.Env = os.Environ() // the gateway's admin identity: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+	logs := startServer(t, "SeaweedFS", a[6], cmd)
+	// A bucket is a directory under /buckets of the filer: the filer's HTTP API makes it
+	// (POST of a path ending in "/"), then the gateway must see it.
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for made := false; ; time.Sleep(200 * time.Millisecond) {
+		if !made {
+			if resp, err := client.Post("http://"+a[4]+"/buckets/"+bucket+"/", "", nil); err == nil {
+				resp.Body.Close()
+				made = resp.StatusCode/100 == 2
+			}
+		}
+		if made && bucketReady(bucket, a[6]) {
+			return a[6]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SeaweedFS: bucket %s not ready on %s after 60 s\n%s", bucket, a[6], logs.String())
+		}
+	}
+}
+
+// bucketReady reports whether an object can be written to and read from bucket on the S3
+// server at addr.
+func bucketReady(bucket, addr string) bool {
+	ctx := context.Background()
+	b, err := blob.OpenBucket(ctx, "s3://"+bucket+"?endpoint=http://"+addr+"&use_path_style=true&disable_https=true&region=us-east-1")
+	if err != nil {
+		return false
+	}
+	defer b.Close()
+	if err := b.WriteAll(ctx, ".ready", []byte("ok"), nil); err != nil {
+		return false
+	}
+	got, err := b.ReadAll(ctx, ".ready")
+	return err == nil && string(got) == "ok" && b.Delete(ctx, ".ready") == nil
+}
+
+// freeAddrs returns n loopback addresses with ports free at the time of the call.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
+}
+
+// startServer starts cmd, stopped when the test ends, and waits until addr accepts
+// connections. It returns the server's output, for messages.
+func startServer(t *testing.T, name, addr string, cmd *exec.Cmd) *syncBuffer {
+	t.Helper()
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no S3-compatible server: start %s: %v", name, err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not listen on %s: %v\n%s", name, addr, err, logs.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // upload copies the plain files of dir under prefix of the bucket.
@@ -119,7 +218,7 @@ func fetch(t *testing.T, u string) (string, bool) {
 // single run; a shard killed while uploading leaves nothing a reader or merge accepts,
 // and an unreachable bucket fails with exit 1 and nothing written.
 func TestShardsOnObjectStorage(t *testing.T) {
-	q := s3Server(t, "rolemine")
+	q, checksCredentials := s3Server(t, "rolemine")
 	data := generated(t, "S")
 	upload(t, "s3://rolemine"+q, "nightly/data", data)
 	url := func(p string) string { return "s3://rolemine/" + p + q }
@@ -165,6 +264,20 @@ func TestShardsOnObjectStorage(t *testing.T) {
 	mustBin(t, append([]string{"merge", "--out", url("nightly/model2")}, shards...)...)
 	m2, _ := fetch(t, url("nightly/model2"))
 	sameOutputs(t, single, m2, true)
+
+	// Wrong credentials (SeaweedFS checks every request's signature; gofakes3 does not):
+	// exit 1, nothing published.
+	if checksCredentials {
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+		_, stderr, code := runBin(t, "mine", "--data", data, "--out", url("nightly/denied"))
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "rolemine-test")
+		if code != 1 {
+			t.Fatalf("wrong credentials: exit %d, want 1\n%s", code, stderr)
+		}
+		if _, ok := fetch(t, url("nightly/denied")); ok {
+			t.Fatal("a run with wrong credentials published an output")
+		}
+	}
 
 	// An unreachable bucket: exit 1, nothing written.
 	dead := "s3://rolemine/x?endpoint=http://127.0.0.1:1&use_path_style=true&disable_https=true&region=us-east-1"
