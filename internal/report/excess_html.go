@@ -17,6 +17,8 @@ const (
 	topFindings  = 25
 	topOwners    = 25
 	topOverBroad = 25
+	// topUsageSystems caps the usage table by system (a feed may name hundreds).
+	topUsageSystems = 40
 )
 
 // excessPage is what the excess-privilege sections of report.html show for universe
@@ -190,13 +192,27 @@ func writeUsage(h *htmlWriter, s *Summary) {
 	h.WriteString(` of the pairs whose usage is known are unused.</p>`)
 	h.WriteString(`<p class="legend">Each bar is 100% of the row's effective pairs: <span class="sw ex"></span> used <span class="sw un"></span> unused <span class="sw uk"></span> unknown</p>`)
 	usageTable(h, "kind", "usage.by_kind.", u.ByKind, kindOrder(u.ByKind))
-	names := make([]string, 0, len(u.BySystem))
-	for name := range u.BySystem {
-		names = append(names, name)
+	names := usageSystems(u.BySystem)
+	if len(names) < len(u.BySystem) {
+		h.f(`<p class="note">The %d of %d systems with no usage data or the most unused pairs (summary.json <code>usage.by_system</code> has them all):</p>`, len(names), len(u.BySystem))
 	}
-	slices.Sort(names)
 	usageTable(h, "system", "usage.by_system.", u.BySystem, names)
 	h.WriteString(`</section>`)
+}
+
+// usageSystems returns the systems the usage section lists, at most topUsageSystems:
+// those without usage data first, then the most unused pairs, then by name.
+func usageSystems(m map[string]*usage.Counts) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	noData := func(c *usage.Counts) bool { return c.Used+c.Unused == 0 }
+	slices.SortFunc(names, func(a, c string) int {
+		x, y := m[a], m[c]
+		return cmp.Or(boolCmp(!noData(x), !noData(y)), cmp.Compare(y.Unused, x.Unused), strings.Compare(a, c))
+	})
+	return names[:min(len(names), topUsageSystems)]
 }
 
 // kindOrder returns the kinds of m, human first, then the others by name.

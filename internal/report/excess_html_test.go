@@ -458,3 +458,22 @@ func TestUniverseReportInChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageSystemsListed: with more systems than the usage table lists, the systems
+// without usage data come first, then the most unused pairs; the rest are left to
+// summary.json.
+func TestUsageSystemsListed(t *testing.T) {
+	m := map[string]*usage.Counts{"NOFEED": {Unknown: 5}}
+	for k := range topUsageSystems + 5 {
+		m[fmt.Sprintf("S%02d", k)] = &usage.Counts{Used: 1, Unused: int64(k % 20)}
+	}
+	got := usageSystems(m)
+	if len(got) != topUsageSystems || got[0] != "NOFEED" || got[1] != "S19" || got[2] != "S39" || got[3] != "S18" {
+		t.Fatalf("systems listed: %v", got)
+	}
+	for _, name := range got[1:] {
+		if m[name].Unused < 2 {
+			t.Errorf("%s (%d unused) listed although systems with more unused pairs are not", name, m[name].Unused)
+		}
+	}
+}
