@@ -15,6 +15,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/internal/usage"
@@ -292,20 +293,9 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		}
 	}
 	e.model.ScopeSizes[mr.Index] = sc.n
-	allowed := make([]bool, len(snap.Dims))
-	if mr.Dimensions == nil {
-		for d := range allowed {
-			allowed[d] = true
-		}
-	} else {
-		for _, name := range mr.Dimensions {
-			d := snap.DimIndex(name)
-			if d < 0 {
-				return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
-					mr.Name(), name, strings.Join(dimNames(snap), ", "))
-			}
-			allowed[d] = true
-		}
+	allowed, err := allowedDims(snap, mr)
+	if err != nil {
+		return nil, err
 	}
 	var skipped []string
 	seen := []bool{}
@@ -320,35 +310,11 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 			skipped = append(skipped, dim.Name)
 			continue
 		}
-		if d != snap.KindDim {
-			// A dimension with more distinct in-scope values than half the scope can never
-			// make a rule worth having (e-mail, employee id): skip it for this mining rule.
-			seen = slices.Grow(seen[:0], len(dim.Values))[:len(dim.Values)]
-			clear(seen)
-			distinct := 0
-			for i := 0; i < nid; i++ {
-				if sc.bits[i>>6]&(1<<(uint(i)&63)) == 0 {
-					continue
-				}
-				mark := func(c int32) {
-					if !seen[c] {
-						seen[c] = true
-						distinct++
-					}
-				}
-				if c := dim.Codes[i]; c >= 0 {
-					mark(c)
-				}
-				if dim.MultiOff != nil {
-					for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
-						mark(c)
-					}
-				}
-			}
-			if 2*int64(distinct) > sc.n {
-				skipped = append(skipped, dim.Name)
-				continue
-			}
+		// A dimension with more distinct in-scope values than half the scope can never
+		// make a rule worth having (e-mail, employee id): skip it for this mining rule.
+		if d != snap.KindDim && 2*sc.distinct(dim, &seen) > sc.n {
+			skipped = append(skipped, dim.Name)
+			continue
 		}
 		sc.dims = append(sc.dims, int32(d))
 	}
@@ -357,6 +323,56 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
 	sc.minTP = int32(max(1, minTP))
 	return sc, nil
+}
+
+// allowedDims marks the dimensions mr's Dimensions lists (all when it lists none); a name
+// that is not an attribute of the identities is a user error.
+func allowedDims(snap *columnar.Snapshot, mr *MiningRule) ([]bool, error) {
+	allowed := make([]bool, len(snap.Dims))
+	if mr.Dimensions == nil {
+		for d := range allowed {
+			allowed[d] = true
+		}
+		return allowed, nil
+	}
+	for _, name := range mr.Dimensions {
+		d := snap.DimIndex(name)
+		if d < 0 {
+			return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
+				mr.Name(), name, strings.Join(dimNames(snap), ", "))
+		}
+		allowed[d] = true
+	}
+	return allowed, nil
+}
+
+// distinct counts the values of dim held by identities in the scope; seen is scratch,
+// grown to the dimension's dictionary.
+func (sc *ruleScope) distinct(dim *columnar.Dimension, seen *[]bool) int64 {
+	*seen = slices.Grow((*seen)[:0], len(dim.Values))[:len(dim.Values)]
+	marks := *seen
+	clear(marks)
+	distinct := int64(0)
+	mark := func(c int32) {
+		if !marks[c] {
+			marks[c] = true
+			distinct++
+		}
+	}
+	for i := range len(dim.Codes) {
+		if sc.bits[i>>6]&(1<<(uint(i)&63)) == 0 {
+			continue
+		}
+		if c := dim.Codes[i]; c >= 0 {
+			mark(c)
+		}
+		if dim.MultiOff != nil {
+			for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+				mark(c)
+			}
+		}
+	}
+	return distinct
 }
 
 func dimNames(snap *columnar.Snapshot) []string {
@@ -609,21 +625,12 @@ func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32,
 	slices.SortStableFunc(sched, func(a, b int) int {
 		return len(counts[b]) - len(counts[a])
 	})
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for _, s := range rm.workers {
-		wg.Go(func() {
-			for {
-				n := int(next.Add(1) - 1)
-				if n >= len(batch) || ctx.Err() != nil {
-					return
-				}
-				k := sched[n]
-				rm.finish(s, start+k, batch[k], counts[k], neutral[k])
-			}
-		})
-	}
-	wg.Wait()
+	// Each worker selects with its own selector; a cancelled run stops taking roles.
+	_ = parallel.Each(ctx, len(batch), len(rm.workers), func(w, n int) error {
+		k := sched[n]
+		rm.finish(rm.workers[w], start+k, batch[k], counts[k], neutral[k])
+		return nil
+	})
 }
 
 // selector is one worker's scratch for selecting a role's rules. Invariant: loc is -1 for
