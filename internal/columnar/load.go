@@ -53,29 +53,9 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 
-	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
-	tables := make([]*table, len(specs))
-	errs := make([]error, len(specs))
-	var wg sync.WaitGroup
-	for i, spec := range specs {
-		if paths[i] == "" {
-			continue
-		}
-		wg.Go(func() {
-			t0 := time.Now()
-			tables[i], errs[i] = readTable(ctx, paths[i], spec)
-			if errs[i] == nil {
-				log.Debug("read table", "file", paths[i], "rows", tables[i].rows,
-					"columns", len(tables[i].cols), "elapsed", time.Since(t0))
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	tables, err := readRequired(ctx, dir, paths, log)
+	if err != nil {
 		return nil, err
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
 	opt, err := readOptional(ctx, dir)
@@ -123,6 +103,36 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		"skipped_dimensions", len(f.SkippedDimensions),
 		"read", tRead, "elapsed", time.Since(start))
 	return s, nil
+}
+
+// readRequired reads the identities, roles and assignments files (paths, "" for an absent
+// one) at the same time; read errors of every file are reported together.
+func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Logger) ([]*table, error) {
+	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
+	tables := make([]*table, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		if paths[i] == "" {
+			continue
+		}
+		wg.Go(func() {
+			t0 := time.Now()
+			tables[i], errs[i] = readTable(ctx, paths[i], spec)
+			if errs[i] == nil {
+				log.Debug("read table", "file", paths[i], "rows", tables[i].rows,
+					"columns", len(tables[i].cols), "elapsed", time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
+	}
+	return tables, nil
 }
 
 // readTable reads one input file by its extension.
