@@ -1,8 +1,9 @@
 // Package pipeline runs rolemine's model-building commands end to end: `mine` (stage the
 // inputs, load, run the criterion plugins, mine, classify, write one output set), `merge`
-// (the shards of one run into the single run's outputs), and `report` and `explain`
-// (answers from a model and its data without mining again). It also holds the checks of
-// flag values and directories every command shares.
+// (the shards of one run into the single run's outputs), `drift`, `report` and `explain`
+// (answers from a model and its data without mining again), and the wiring of `gen` and
+// `discover`. It also holds the checks of flag values and directories every command
+// shares, and the progress line.
 //
 // cmd/rolemine declares and parses the flags of each command and calls one function of
 // this package; `mine`'s flags are declared here (NewMineFlags) because a shard records
