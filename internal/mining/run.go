@@ -15,8 +15,8 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
-	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/metrics"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/internal/usage"
 )
