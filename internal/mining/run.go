@@ -750,10 +750,9 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 	var best *kernels.Count
 	var bestSup int32
 	nk, gk, grantOnly := 0, 0, 0
-	var hint supportHint
 	for k := range counts {
 		c := &counts[k]
-		sup := supports.getHinted(&c.C, &hint) - matched(neutral.all, &nk, c.C)
+		sup := supports.get(&c.C) - matched(neutral.all, &nk, c.C)
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			if matched(neutral.grants, &gk, c.C) <= c.TP {

@@ -162,43 +162,6 @@ func (t *supportTable) get(c *kernels.Criterion) int32 {
 	return 0
 }
 
-// supportHint carries one lookup's position to the next. A role's counts arrive in
-// criterion order, so two-term criteria with the same first term and second dimension come
-// with ascending second values: each such lookup gallops forward from the previous one
-// instead of searching the whole list.
-type supportHint struct {
-	t0  kernels.Term
-	d1  int32
-	pos int64 // in the pair list: the first value not below the previous lookup's
-	ok  bool
-}
-
-// getHinted is get for a two-term c, starting from h's position when c continues h's run
-// (any order of lookups gives the right support; ascending order gives the speed).
-func (t *supportTable) getHinted(c *kernels.Criterion, h *supportHint) int32 {
-	a := t.pos[c.T[0].Dim]
-	p := &t.pairs[a*t.nd+t.pos[c.T[1].Dim]]
-	lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
-	v := c.T[1].Val
-	if h.ok && h.t0 == c.T[0] && h.d1 == c.T[1].Dim && (h.pos == lo || p.val[h.pos-1] < v) {
-		lo = h.pos
-	}
-	// Gallop: p.val[lo-1] < v whenever lo moves, and the first value >= v lies in
-	// [lo, min(i+1, hi)).
-	i, step := lo, int64(1)
-	for i < hi && p.val[i] < v {
-		lo = i + 1
-		i += step
-		step <<= 1
-	}
-	k, found := slices.BinarySearch(p.val[lo:min(i+1, hi)], v)
-	*h = supportHint{t0: c.T[0], d1: c.T[1].Dim, pos: lo + int64(k), ok: true}
-	if found {
-		return p.cnt[lo+int64(k)]
-	}
-	return 0
-}
-
 // supports looks supports up: criteria of one or two terms in the table, longer ones in
 // the batch's cache (counted by the backend).
 type supports struct {
@@ -212,14 +175,6 @@ func (s *supports) get(c *kernels.Criterion) int32 {
 	}
 	v, _ := s.cache.get(c)
 	return v
-}
-
-// getHinted is get with a hint for lookups in criterion order (see supportHint).
-func (s *supports) getHinted(c *kernels.Criterion, h *supportHint) int32 {
-	if c.N == 2 {
-		return s.table.getHinted(c, h)
-	}
-	return s.get(c)
 }
 
 // forEach runs f(0..n-1) on up to workers goroutines (parallel.Each; f cannot fail and
