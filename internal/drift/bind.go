@@ -4,14 +4,15 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/report"
 )
 
-// binding is a model's rules bound to one snapshot (report.RuleBinding) with an index
+// binding is a model's rules bound to one snapshot (model.RuleBinding) with an index
 // from each rule's rarest term to the rule, so that one identity's matching rules are
 // found without trying every rule.
 type binding struct {
-	*report.RuleBinding
+	*model.RuleBinding
 	snap *columnar.Snapshot
 	// byTerm[d][c] lists the rules keyed on term (d, c), ascending. Rules with a value
 	// absent from the snapshot's dictionary, or a role it lacks, match nobody and are not
@@ -20,7 +21,7 @@ type binding struct {
 }
 
 func bind(snap *columnar.Snapshot, rules []report.RuleRecord) (*binding, error) {
-	rb, err := report.BindRules(snap, rules)
+	rb, err := model.BindRules(snap, rules)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,6 @@
 // churn.json (Churn), discovered.json (Discovered), and drift's rules-health.json and
 // summary.json. The writers keep their own names for these types as aliases. The mine
 // summary.json, assignments.parquet, suggestions and generator truth are still declared
-// beside their writers in report and bench/truth. Binding a model's rules to a snapshot
-// is report.RuleBinding, the one binding report, explain and drift share.
+// beside their writers in report and bench/truth. RuleBinding binds a model's rules to a
+// snapshot: the one way report, explain and drift match a written model's rules.
 package model

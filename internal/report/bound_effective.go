@@ -75,8 +75,8 @@ func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ru
 			switch {
 			case p.Kind[k] != effective.Inherited:
 				rule = directRule(r)
-			case len(b.byRole[r]) > 0:
-				for _, j := range b.byRole[r] {
+			case len(b.RulesOf(r)) > 0:
+				for _, j := range b.RulesOf(r) {
 					if b.Matches(j, i) {
 						rule = j
 						break

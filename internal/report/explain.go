@@ -149,13 +149,13 @@ func (b *Bound) values(i, d int) string {
 // failures lists the conditions of rule k that identity i fails.
 func (b *Bound) failures(k, i int) []Failure {
 	rec := &b.Model.Rules[k]
-	br := &b.rules[k]
+	dims, _ := b.Terms(int32(k))
 	kind, terms := b.failed(k, i)
 	var fs []Failure
 	if kind {
 		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Kind(i), Scope: true})
 	}
-	for t, d := range br.dims {
+	for t, d := range dims {
 		if terms&(1<<t) != 0 {
 			fs = append(fs, Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value, Has: b.values(i, int(d))})
 		}
@@ -166,10 +166,10 @@ func (b *Bound) failures(k, i int) []Failure {
 // failed says which conditions of rule k identity i fails: its kind scope, and its terms
 // as bits of terms (bit t for term t).
 func (b *Bound) failed(k, i int) (kind bool, terms uint32) {
-	br := &b.rules[k]
-	kind = !br.inKind[b.Snap.Dims[b.Snap.KindDim].Codes[i]]
-	for t, d := range br.dims {
-		if br.codes[t] < 0 || !b.Snap.Dims[d].Has(i, br.codes[t]) {
+	dims, codes := b.Terms(int32(k))
+	kind = !b.InKind(int32(k))[b.Snap.Dims[b.Snap.KindDim].Codes[i]]
+	for t, d := range dims {
+		if codes[t] < 0 || !b.Snap.Dims[d].Has(i, codes[t]) {
 			terms |= 1 << t
 		}
 	}
@@ -181,7 +181,7 @@ func (b *Bound) failed(k, i int) (kind bool, terms uint32) {
 // failures are spelled out.
 func (b *Bound) nearest(r int32, i int) *NearMiss {
 	best, bestN := -1, 0
-	for _, k := range b.byRole[r] {
+	for _, k := range b.RulesOf(r) {
 		kind, terms := b.failed(int(k), i)
 		n := bits.OnesCount32(terms)
 		if kind {
@@ -234,7 +234,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 	held := snap.RolesOf(i)
 	for n, r := range held {
 		h := b.heldRole(r, "unexplained")
-		for _, k := range b.byRole[r] {
+		for _, k := range b.RulesOf(r) {
 			if b.Matches(k, i) {
 				ref := b.ruleRef(int(k))
 				h.Status, h.Rule = "explained", &ref
@@ -260,8 +260,8 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 	held = b.explainInherited(ex, i, held)
 	// Suggestions: the first matching rule of every role the identity lacks. Rules are in
 	// role order, so roles come out sorted.
-	for k := range b.rules {
-		r := b.rules[k].role
+	for k := range b.Model.Rules {
+		r := b.Role(int32(k))
 		if r < 0 {
 			continue
 		}

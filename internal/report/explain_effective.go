@@ -44,7 +44,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		}
 		h := b.heldRole(r, "unexplained")
 		h.Inherited, h.Via = true, c.ViaString(p.Source[k], r, b.Snap.Roles.IDs)
-		for _, j := range b.byRole[r] {
+		for _, j := range b.RulesOf(r) {
 			if b.Matches(j, i) {
 				ref := b.ruleRef(int(j))
 				h.Status, h.Rule = "explained", &ref
@@ -53,7 +53,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		}
 		switch {
 		case h.Rule != nil:
-		case len(b.byRole[r]) > 0:
+		case len(b.RulesOf(r)) > 0:
 			h.Hidden = true
 			h.Nearest = b.nearest(r, i)
 		default:

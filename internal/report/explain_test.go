@@ -237,12 +237,12 @@ func TestNearestFewestFailures(t *testing.T) {
 	for i := range snap.NumIdentities() {
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			r := snap.IdentIdx[k]
-			if x.cls.RuleOf[k] >= 0 || len(b.byRole[r]) == 0 {
+			if x.cls.RuleOf[k] >= 0 || len(b.RulesOf(r)) == 0 {
 				continue
 			}
 			want := -1
 			var wantFails []Failure
-			for _, j := range b.byRole[r] {
+			for _, j := range b.RulesOf(r) {
 				if fs := b.failures(int(j), i); want < 0 || len(fs) < len(wantFails) {
 					want, wantFails = int(j), fs
 				}
@@ -252,7 +252,7 @@ func TestNearestFewestFailures(t *testing.T) {
 				t.Fatalf("identity %s, role %s: nearest %+v, want rule %s failing %+v", snap.IdentityIDs[i], snap.Roles.IDs[r], got, b.Model.Rules[want].RuleID, wantFails)
 			}
 			checked++
-			if want != int(b.byRole[r][0]) {
+			if want != int(b.RulesOf(r)[0]) {
 				notFirst++
 			}
 		}

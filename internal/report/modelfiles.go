@@ -15,6 +15,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/internal/usage"
@@ -128,7 +129,7 @@ type Bound struct {
 	Snap  *columnar.Snapshot
 	Model *Model
 	// RuleBinding is Model's rules bound to Snap.
-	*RuleBinding
+	*model.RuleBinding
 	// roleRec[r] is the index in Model.Roles of snapshot role r, or -1.
 	roleRec []int32
 	// Discovered, when set, adds a discovery section to the HTML report.
@@ -146,7 +147,7 @@ type Bound struct {
 // Bind resolves m against snap. A rule naming an attribute that identities lack is a user
 // error: the model was mined from other data.
 func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
-	rb, err := BindRules(snap, m.Rules)
+	rb, err := model.BindRules(snap, m.Rules)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +181,7 @@ func (b *Bound) Classify(ctx context.Context) ([]int32, error) {
 		}
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			ruleOf[k] = -1
-			for _, rk := range b.byRole[snap.IdentIdx[k]] {
+			for _, rk := range b.RulesOf(snap.IdentIdx[k]) {
 				if b.Matches(rk, i) {
 					ruleOf[k] = rk
 					break

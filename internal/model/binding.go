@@ -1,4 +1,4 @@
-package report
+package model
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// RuleBinding is the rules of a model (rules.json) resolved against one snapshot: each
+// RuleBinding is the rules of a model (rules.json) bound to one snapshot: each
 // rule's role as a snapshot role index, its entity type as the kind codes it admits, and
 // its terms as (dimension, code). It is the one way rolemine matches a written model's
 // rules against identities (report, explain and drift), exactly as mining.Rule.Matches
@@ -33,7 +33,7 @@ type boundRule struct {
 
 // BindRules resolves rules against snap. A rule naming an attribute the identities lack,
 // or without any term, is a user error: the model was mined from other data.
-func BindRules(snap *columnar.Snapshot, rules []RuleRecord) (*RuleBinding, error) {
+func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 	b := &RuleBinding{snap: snap, rules: make([]boundRule, len(rules)), byRole: make([][]int32, snap.NumRoles())}
 	kd := &snap.Dims[snap.KindDim]
 	kinds := map[string][]bool{} // entity type -> admitted kind codes
