@@ -12,24 +12,24 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
-// assignmentRow is one row of assignments.parquet. RuleID is null when no rule explains
-// the assignment; Kind is "" for orphans (their identity is unknown).
-type assignmentRow struct {
-	IdentityID string `parquet:"identity_id,dict"`
-	RoleID     string `parquet:"role_id,dict"`
-	Kind       string `parquet:"kind,dict"`
-	Status     string `parquet:"status,dict"`
-	RuleID     string `parquet:"rule_id,optional,dict"`
+// assignmentRow is one row of assignments.parquet, declared in package model.
+type assignmentRow = model.Assignment
+
+// suggestionRow is one row of suggestions.parquet, declared in package model.
+type suggestionRow = model.Suggestion
+
+// assignmentSchema and suggestionSchema keep the root names the two files' schemas have
+// always had (the writer's type names before the types moved to package model), so that
+// the files stay byte-identical.
+func assignmentSchema() *parquet.Schema {
+	return parquet.NewSchema("assignmentRow", parquet.SchemaOf(assignmentRow{}))
 }
 
-// suggestionRow is one row of suggestions.parquet.
-type suggestionRow struct {
-	IdentityID string `parquet:"identity_id,dict"`
-	RoleID     string `parquet:"role_id,dict"`
-	RuleID     string `parquet:"rule_id,dict"`
-	Kind       string `parquet:"kind,dict"`
+func suggestionSchema() *parquet.Schema {
+	return parquet.NewSchema("suggestionRow", parquet.SchemaOf(suggestionRow{}))
 }
 
 const (
@@ -124,7 +124,7 @@ var (
 // computing them costs about a third of the writing time and lets a reader skip nothing.
 // identity_id, kind and status keep theirs (rows are in identity order).
 func assignmentsOptions(version string) []parquet.WriterOption {
-	return parquetOptions(version, parquet.SkipPageBounds("role_id"), parquet.SkipPageBounds("rule_id"))
+	return parquetOptions(version, assignmentSchema(), parquet.SkipPageBounds("role_id"), parquet.SkipPageBounds("rule_id"))
 }
 
 // encodeAssignmentGroup writes rows [lo, hi) as a complete one-row-group Parquet file in
@@ -229,7 +229,7 @@ func writeAssignmentsParquet(ctx context.Context, w io.Writer, snap *columnar.Sn
 
 // writeSuggestionsParquet writes suggestions.parquet in cls.Suggestions order.
 func writeSuggestionsParquet(ctx context.Context, w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, version string) error {
-	pw := parquet.NewGenericWriter[suggestionRow](w, parquetOptions(version, parquet.MaxRowsPerRowGroup(rowGroupRows))...)
+	pw := parquet.NewGenericWriter[suggestionRow](w, parquetOptions(version, suggestionSchema(), parquet.MaxRowsPerRowGroup(rowGroupRows))...)
 	kinds := &snap.Dims[snap.KindDim]
 	buf := make([]suggestionRow, min(chunkRows, len(cls.Suggestions)))
 	for lo := 0; lo < len(cls.Suggestions); lo += len(buf) {
