@@ -1,10 +1,9 @@
 // Package model declares the documents of rolemine's on-disk model, each once, for the
 // code that writes them and the code that reads them back: the file names of a mine
-// output directory, rules.json and rules.parquet (Rule, Term), roles.json (Role),
-// churn.json (Churn), discovered.json (Discovered), the rows of assignments.parquet
-// (Assignment) and suggestions.parquet (Suggestion), and drift's rules-health.json and
-// summary.json. The writers keep their own names for these types as aliases. The mine
-// summary.json and the generator's truth are still declared beside their writers in
-// report and bench/truth. RuleBinding binds a model's rules to a
+// output directory, rules.json and rules.parquet (Rule, Term), roles.json (Role), the
+// mine summary.json (Summary), churn.json (Churn), discovered.json (Discovered), the rows
+// of assignments.parquet (Assignment) and suggestions.parquet (Suggestion), and drift's
+// rules-health.json and summary.json. The writers keep their own names for these types
+// as aliases. The generator's truth is still declared beside its writer in bench/truth. RuleBinding binds a model's rules to a
 // snapshot: the one way report, explain and drift match a written model's rules.
 package model

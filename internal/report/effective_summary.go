@@ -8,79 +8,23 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
+)
+
+// The types of summary.json, declared in package model.
+type (
+	effectiveSummary = model.EffectiveSummary
+	hiddenGrant      = model.HiddenGrant
+	pairCounts       = model.PairCounts
+	kindPairs        = model.KindPairs
+	systemSummary    = model.SystemSummary
 )
 
 // noSystem is the systems key of pairs whose system is unknown (no account, no role
 // application).
 const noSystem = "(no system)"
 
-// effectiveSummary is summary.json's "effective" object, present for data with accounts,
-// grants, attributes or owners. Direct counts the direct pairs of known identities (the
-// "assignments" object counts the same); Effective adds the inherited ones.
-type effectiveSummary struct {
-	Direct    pairCounts                `json:"direct"`
-	Effective pairCounts                `json:"effective"`
-	ByKind    map[string]*kindPairs     `json:"by_kind"`
-	Cycles    [][]string                `json:"grant_cycles"`
-	Grants    int64                     `json:"role_grants"`
-	Owners    int64                     `json:"identities_with_owner"`
-	Findings  columnar.UniverseFindings `json:"findings"`
-	// HiddenByGrant groups the hidden inherited pairs by the grant that hands the role
-	// out (the last link of their via chain), most identities first.
-	HiddenByGrant []hiddenGrant `json:"hidden_by_grant"`
-}
-
-// hiddenGrant is one grant edge handing out access its role's rules do not explain.
-type hiddenGrant struct {
-	Grant       string           `json:"grant"`
-	Role        string           `json:"role_id"`
-	Validations int              `json:"validations"`
-	Identities  int64            `json:"identities"`
-	ByKind      map[string]int64 `json:"by_kind"`
-}
-
-// pairCounts counts (identity, role) pairs. Inherited pairs are held only through grants;
-// Hidden ones are inherited and unexplained although their role has rules; Redundant ones
-// are direct and also inherited.
-type pairCounts struct {
-	Total       int64 `json:"total"`
-	Explained   int64 `json:"explained"`
-	Unexplained int64 `json:"unexplained"`
-	Inherited   int64 `json:"inherited"`
-	Hidden      int64 `json:"hidden_inherited"`
-	Redundant   int64 `json:"redundant"`
-}
-
-type kindPairs struct {
-	Direct    pairCounts `json:"direct"`
-	Effective pairCounts `json:"effective"`
-}
-
-// systemSummary is one entry of summary.json's "systems", keyed by system name. Pairs
-// count effective pairs attributed to the system (see pairWalker); Orphans count orphan
-// access through the system's accounts.
-type systemSummary struct {
-	Accounts             int64 `json:"accounts"`
-	UncorrelatedAccounts int64 `json:"uncorrelated_accounts"`
-	Assignments          int64 `json:"assignments"`
-	Explained            int64 `json:"explained"`
-	Unexplained          int64 `json:"unexplained"`
-	Inherited            int64 `json:"inherited"`
-	Hidden               int64 `json:"hidden_inherited"`
-	Orphans              int64 `json:"orphans"`
-	// Suggestions are grants the rules would make on the system's roles that the data
-	// lacks; MissingAccounts counts identities without an account in the system although
-	// most of their peers (same kind, department and title, 5 or more) have one.
-	Suggestions     int64 `json:"suggestions"`
-	MissingAccounts int64 `json:"missing_accounts"`
-	// PossiblyIncomplete flags a system whose data may be missing grants or accounts:
-	// suggestions above 10% of its explained pairs, or missing accounts above 5% of its
-	// correlated accounts. Reason says which.
-	PossiblyIncomplete bool   `json:"possibly_incomplete"`
-	Reason             string `json:"incomplete_reason"`
-}
-
-func (c *pairCounts) add(v *pairView) {
+func addPair(c *pairCounts, v *pairView) {
 	c.Total++
 	if v.rule >= 0 {
 		c.Explained++
@@ -264,11 +208,11 @@ func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sy
 		}
 		w.each(i, func(v *pairView) {
 			if !v.inherited {
-				es.Direct.add(v)
-				kp.Direct.add(v)
+				addPair(&es.Direct, v)
+				addPair(&kp.Direct, v)
 			}
-			es.Effective.add(v)
-			kp.Effective.add(v)
+			addPair(&es.Effective, v)
+			addPair(&kp.Effective, v)
 			name := ""
 			if v.system >= 0 {
 				name = w.systemNames[v.system]

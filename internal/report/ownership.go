@@ -11,7 +11,13 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/safecsv"
+)
+
+// The types of summary.json, declared in package model.
+type (
+	ownershipSummary = model.OwnershipSummary
 )
 
 // Ownership findings of a non-human identity (docs/excess-privilege.md#ownership).
@@ -62,16 +68,6 @@ func (o *owners) finding(i int) string {
 		return ownerNotHuman
 	}
 	return ""
-}
-
-// ownershipSummary is summary.json's "nhi_ownership", present with an owner_id column:
-// the non-human identities, those owned by a human, and the count of each finding.
-type ownershipSummary struct {
-	NonHuman      int64 `json:"non_human"`
-	OwnedByHuman  int64 `json:"owned_by_human"`
-	NoOwner       int64 `json:"no_owner"`
-	OwnerUnknown  int64 `json:"owner_unknown"`
-	OwnerNotHuman int64 `json:"owner_not_human"`
 }
 
 // ownershipSummaryOf counts the ownership findings; nil without an owner_id column.

@@ -8,122 +8,21 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
-// summary is summary.json. Every count names its unit; every percentage says its
-// denominator in a sibling field or in this comment.
-type summary struct {
-	Format  string `json:"format"`
-	Version string `json:"version"`
-	// Config is the mining configuration's path, or "implicit".
-	Config  string `json:"config"`
-	Started string `json:"started,omitempty"`
-	Backend string `json:"backend"`
-	Workers int    `json:"workers"`
-
-	Identities  identityCounts   `json:"identities"`
-	Roles       roleCounts       `json:"roles"`
-	Assignments assignmentCounts `json:"assignments"`
-	// SkippedDimensions are the dimensions skipped at load (too many distinct values
-	// overall, or excluded by the user); MiningRules[k].SkippedDimensions those skipped
-	// within one mining rule's scope.
-	SkippedDimensions []columnar.SkippedDimension `json:"skipped_dimensions"`
-	Rules             ruleCounts                  `json:"rules"`
-	Suggestions       int64                       `json:"suggestions"`
-	MiningRules       []miningRuleSummary         `json:"mining_rules"`
-	Phases            []phaseRecord               `json:"phases"`
-	// DataFingerprint is DataFingerprint(Inputs): explain, report and drift check it.
-	DataFingerprint string           `json:"data_fingerprint"`
-	Inputs          []columnar.Input `json:"inputs"`
-	// Effective and Systems are present only for data with accounts, grants, multi-valued
-	// attributes or owners (docs/effective-privilege.md).
-	Effective *effectiveSummary         `json:"effective,omitempty"`
-	Systems   map[string]*systemSummary `json:"systems,omitempty"`
-	// Usage is present only for data with a last_used column (docs/excess-privilege.md).
-	Usage *usageSummary `json:"usage,omitempty"`
-	// NHIOwnership is present only for data with an owner_id column
-	// (docs/excess-privilege.md#ownership).
-	NHIOwnership *ownershipSummary `json:"nhi_ownership,omitempty"`
-	// Shards is the provenance of a merged model (`rolemine merge`): one record per shard.
-	Shards []shardRecord `json:"shards,omitempty"`
-}
-
-// shardRecord is one shard run of a merged model.
-type shardRecord struct {
-	Index   int           `json:"index"`
-	Count   int           `json:"count"`
-	Backend string        `json:"backend"`
-	Workers int           `json:"workers"`
-	Phases  []phaseRecord `json:"phases"`
-}
-
-type identityCounts struct {
-	Total  int64            `json:"total"`
-	ByKind map[string]int64 `json:"by_kind"`
-}
-
-type roleCounts struct {
-	Total int64 `json:"total"`
-	// Implicit roles appear in assignments but not in the roles file.
-	Implicit int64 `json:"implicit"`
-	// Covered roles got rules; NotCovered = Total - Covered, of which Excluded were
-	// withheld by an ExcludeRole mining rule.
-	Covered    int64 `json:"covered"`
-	NotCovered int64 `json:"not_covered"`
-	Excluded   int64 `json:"excluded"`
-}
-
-// assignmentCounts counts distinct assignments. Total = Explained + Unexplained + Orphans;
-// percentages are of Explained + Unexplained (assignments of known identities), as
-// PctDenominator says.
-type assignmentCounts struct {
-	Total            int64   `json:"total"`
-	Duplicates       int64   `json:"duplicates"`
-	Orphans          int64   `json:"orphans"`
-	OrphanIdentities int64   `json:"orphan_identities"`
-	Known            int64   `json:"known"`
-	Explained        int64   `json:"explained"`
-	Unexplained      int64   `json:"unexplained"`
-	ExplainedPct     float64 `json:"explained_pct"`
-	UnexplainedPct   float64 `json:"unexplained_pct"`
-	PctDenominator   string  `json:"pct_denominator"`
-	// ByKind splits the known assignments by the kind of their identity.
-	ByKind map[string]*kindAssignments `json:"by_kind"`
-}
-
-type kindAssignments struct {
-	Total          int64   `json:"total"`
-	Explained      int64   `json:"explained"`
-	Unexplained    int64   `json:"unexplained"`
-	ExplainedPct   float64 `json:"explained_pct"`
-	UnexplainedPct float64 `json:"unexplained_pct"`
-}
-
-type ruleCounts struct {
-	Total  int64            `json:"total"`
-	ByType map[string]int64 `json:"by_type"`
-}
-
-type miningRuleSummary struct {
-	Index             int      `json:"index"`
-	Line              int      `json:"line"`
-	Priority          int      `json:"priority"`
-	EntityType        string   `json:"entity_type"`
-	Policy            string   `json:"policy"`
-	RulePolicy        string   `json:"rule_policy"`
-	ExcludeRole       bool     `json:"exclude_role"`
-	ScopeSize         int64    `json:"scope_size"`
-	RolesCovered      int64    `json:"roles_covered"`
-	Rules             int64    `json:"rules"`
-	SkippedDimensions []string `json:"skipped_dimensions"`
-	// UsedOnly is written only when set (docs/excess-privilege.md#used-only).
-	UsedOnly bool `json:"used_only,omitempty"`
-}
-
-type phaseRecord struct {
-	Name    string  `json:"name"`
-	Seconds float64 `json:"seconds"`
-}
+// The types of summary.json, declared in package model.
+type (
+	summary           = model.Summary
+	shardRecord       = model.ShardRun
+	identityCounts    = model.IdentityCounts
+	roleCounts        = model.RoleCounts
+	assignmentCounts  = model.AssignmentCounts
+	kindAssignments   = model.KindAssignments
+	ruleCounts        = model.RuleCounts
+	miningRuleSummary = model.MiningRuleSummary
+	phaseRecord       = model.Phase
+)
 
 // pct returns 100*a/b rounded to 4 decimals, 0 when b is 0.
 func pct(a, b int64) float64 {
@@ -170,8 +69,8 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 		s.Shards = append(s.Shards, rec)
 	}
 
-	s.countAssignments(snap, cls)
-	s.countModel(snap, m)
+	countAssignments(s, snap, cls)
+	countModel(s, snap, m)
 	if snap.Universe != nil && info.Effective != nil {
 		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
 		s.Usage = usageSummaryOf(snap, cls, info.Effective)
@@ -200,7 +99,7 @@ func writeSummaryJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls
 }
 
 // countAssignments fills the identity and assignment counts, by kind.
-func (s *summary) countAssignments(snap *columnar.Snapshot, cls *mining.Classification) {
+func countAssignments(s *summary, snap *columnar.Snapshot, cls *mining.Classification) {
 	// Identities and their assignments, by kind.
 	kd := &snap.Dims[snap.KindDim]
 	byKind := make([]kindAssignments, len(kd.Values))
@@ -246,7 +145,7 @@ func (s *summary) countAssignments(snap *columnar.Snapshot, cls *mining.Classifi
 }
 
 // countModel fills the role, rule and mining-rule counts of the model.
-func (s *summary) countModel(snap *columnar.Snapshot, m *mining.Model) {
+func countModel(s *summary, snap *columnar.Snapshot, m *mining.Model) {
 	// Roles.
 	r := &s.Roles
 	r.Total = int64(snap.NumRoles())

@@ -3,7 +3,13 @@ package report
 import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// The types of summary.json, declared in package model.
+type (
+	usageSummary = model.UsageSummary
 )
 
 // initUsage finds the systems that have usage data (docs/excess-privilege.md): a system
@@ -48,17 +54,6 @@ func withUsage(r effectiveRow, v *pairView) effectiveUsageRow {
 		row.Usage = v.usage.String()
 	}
 	return row
-}
-
-// usageSummary is summary.json's "usage" object, present for data with a last_used
-// column: the effective pairs of known identities by usage state, overall, by kind and
-// by system (pairs without one under "(no system)").
-type usageSummary struct {
-	AsOf       string `json:"as_of"`
-	UnusedDays int    `json:"unused_days"`
-	usage.Counts
-	ByKind   map[string]*usage.Counts `json:"by_kind"`
-	BySystem map[string]*usage.Counts `json:"by_system"`
 }
 
 // usageSummaryOf counts the effective pairs by usage state; nil without usage data.

@@ -1,0 +1,210 @@
+package model
+
+import (
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// Summary is summary.json, the run and model summary of a mine output directory. Every count names its unit; every percentage says its
+// denominator in a sibling field or in this comment.
+type Summary struct {
+	Format  string `json:"format"`
+	Version string `json:"version"`
+	// Config is the mining configuration's path, or "implicit".
+	Config  string `json:"config"`
+	Started string `json:"started,omitempty"`
+	Backend string `json:"backend"`
+	Workers int    `json:"workers"`
+
+	Identities  IdentityCounts   `json:"identities"`
+	Roles       RoleCounts       `json:"roles"`
+	Assignments AssignmentCounts `json:"assignments"`
+	// SkippedDimensions are the dimensions skipped at load (too many distinct values
+	// overall, or excluded by the user); MiningRules[k].SkippedDimensions those skipped
+	// within one mining rule's scope.
+	SkippedDimensions []columnar.SkippedDimension `json:"skipped_dimensions"`
+	Rules             RuleCounts                  `json:"rules"`
+	Suggestions       int64                       `json:"suggestions"`
+	MiningRules       []MiningRuleSummary         `json:"mining_rules"`
+	Phases            []Phase                     `json:"phases"`
+	// DataFingerprint is DataFingerprint(Inputs): explain, report and drift check it.
+	DataFingerprint string           `json:"data_fingerprint"`
+	Inputs          []columnar.Input `json:"inputs"`
+	// Effective and Systems are present only for data with accounts, grants, multi-valued
+	// attributes or owners (docs/effective-privilege.md).
+	Effective *EffectiveSummary         `json:"effective,omitempty"`
+	Systems   map[string]*SystemSummary `json:"systems,omitempty"`
+	// Usage is present only for data with a last_used column (docs/excess-privilege.md).
+	Usage *UsageSummary `json:"usage,omitempty"`
+	// NHIOwnership is present only for data with an owner_id column
+	// (docs/excess-privilege.md#ownership).
+	NHIOwnership *OwnershipSummary `json:"nhi_ownership,omitempty"`
+	// Shards is the provenance of a merged model (`rolemine merge`): one record per shard.
+	Shards []ShardRun `json:"shards,omitempty"`
+}
+
+// ShardRun is one shard run of a merged model.
+type ShardRun struct {
+	Index   int     `json:"index"`
+	Count   int     `json:"count"`
+	Backend string  `json:"backend"`
+	Workers int     `json:"workers"`
+	Phases  []Phase `json:"phases"`
+}
+
+// IdentityCounts counts the known identities, overall and by kind.
+type IdentityCounts struct {
+	Total  int64            `json:"total"`
+	ByKind map[string]int64 `json:"by_kind"`
+}
+
+// RoleCounts counts the roles and how many the model covers.
+type RoleCounts struct {
+	Total int64 `json:"total"`
+	// Implicit roles appear in assignments but not in the roles file.
+	Implicit int64 `json:"implicit"`
+	// Covered roles got rules; NotCovered = Total - Covered, of which Excluded were
+	// withheld by an ExcludeRole mining rule.
+	Covered    int64 `json:"covered"`
+	NotCovered int64 `json:"not_covered"`
+	Excluded   int64 `json:"excluded"`
+}
+
+// AssignmentCounts counts distinct assignments. Total = Explained + Unexplained + Orphans;
+// percentages are of Explained + Unexplained (assignments of known identities), as
+// PctDenominator says.
+type AssignmentCounts struct {
+	Total            int64   `json:"total"`
+	Duplicates       int64   `json:"duplicates"`
+	Orphans          int64   `json:"orphans"`
+	OrphanIdentities int64   `json:"orphan_identities"`
+	Known            int64   `json:"known"`
+	Explained        int64   `json:"explained"`
+	Unexplained      int64   `json:"unexplained"`
+	ExplainedPct     float64 `json:"explained_pct"`
+	UnexplainedPct   float64 `json:"unexplained_pct"`
+	PctDenominator   string  `json:"pct_denominator"`
+	// ByKind splits the known assignments by the kind of their identity.
+	ByKind map[string]*KindAssignments `json:"by_kind"`
+}
+
+// KindAssignments is AssignmentCounts.ByKind's entry for one kind of identity.
+type KindAssignments struct {
+	Total          int64   `json:"total"`
+	Explained      int64   `json:"explained"`
+	Unexplained    int64   `json:"unexplained"`
+	ExplainedPct   float64 `json:"explained_pct"`
+	UnexplainedPct float64 `json:"unexplained_pct"`
+}
+
+// RuleCounts counts the rules, overall and by rule type.
+type RuleCounts struct {
+	Total  int64            `json:"total"`
+	ByType map[string]int64 `json:"by_type"`
+}
+
+// MiningRuleSummary is one mining rule of the configuration and what it produced.
+type MiningRuleSummary struct {
+	Index             int      `json:"index"`
+	Line              int      `json:"line"`
+	Priority          int      `json:"priority"`
+	EntityType        string   `json:"entity_type"`
+	Policy            string   `json:"policy"`
+	RulePolicy        string   `json:"rule_policy"`
+	ExcludeRole       bool     `json:"exclude_role"`
+	ScopeSize         int64    `json:"scope_size"`
+	RolesCovered      int64    `json:"roles_covered"`
+	Rules             int64    `json:"rules"`
+	SkippedDimensions []string `json:"skipped_dimensions"`
+	// UsedOnly is written only when set (docs/excess-privilege.md#used-only).
+	UsedOnly bool `json:"used_only,omitempty"`
+}
+
+// EffectiveSummary is summary.json's "effective" object, present for data with accounts,
+// grants, attributes or owners. Direct counts the direct pairs of known identities (the
+// "assignments" object counts the same); Effective adds the inherited ones.
+type EffectiveSummary struct {
+	Direct    PairCounts                `json:"direct"`
+	Effective PairCounts                `json:"effective"`
+	ByKind    map[string]*KindPairs     `json:"by_kind"`
+	Cycles    [][]string                `json:"grant_cycles"`
+	Grants    int64                     `json:"role_grants"`
+	Owners    int64                     `json:"identities_with_owner"`
+	Findings  columnar.UniverseFindings `json:"findings"`
+	// HiddenByGrant groups the hidden inherited pairs by the grant that hands the role
+	// out (the last link of their via chain), most identities first.
+	HiddenByGrant []HiddenGrant `json:"hidden_by_grant"`
+}
+
+// HiddenGrant is one grant edge handing out access its role's rules do not explain.
+type HiddenGrant struct {
+	Grant       string           `json:"grant"`
+	Role        string           `json:"role_id"`
+	Validations int              `json:"validations"`
+	Identities  int64            `json:"identities"`
+	ByKind      map[string]int64 `json:"by_kind"`
+}
+
+// PairCounts counts (identity, role) pairs. Inherited pairs are held only through grants;
+// Hidden ones are inherited and unexplained although their role has rules; Redundant ones
+// are direct and also inherited.
+type PairCounts struct {
+	Total       int64 `json:"total"`
+	Explained   int64 `json:"explained"`
+	Unexplained int64 `json:"unexplained"`
+	Inherited   int64 `json:"inherited"`
+	Hidden      int64 `json:"hidden_inherited"`
+	Redundant   int64 `json:"redundant"`
+}
+
+// KindPairs is EffectiveSummary.ByKind's entry for one kind of identity.
+type KindPairs struct {
+	Direct    PairCounts `json:"direct"`
+	Effective PairCounts `json:"effective"`
+}
+
+// SystemSummary is one entry of summary.json's "systems", keyed by system name. Pairs
+// count the effective pairs attributed to the system (docs/effective-privilege.md says
+// how; report's pairWalker does it); Orphans count orphan access through the system's
+// accounts.
+type SystemSummary struct {
+	Accounts             int64 `json:"accounts"`
+	UncorrelatedAccounts int64 `json:"uncorrelated_accounts"`
+	Assignments          int64 `json:"assignments"`
+	Explained            int64 `json:"explained"`
+	Unexplained          int64 `json:"unexplained"`
+	Inherited            int64 `json:"inherited"`
+	Hidden               int64 `json:"hidden_inherited"`
+	Orphans              int64 `json:"orphans"`
+	// Suggestions are grants the rules would make on the system's roles that the data
+	// lacks; MissingAccounts counts identities without an account in the system although
+	// most of their peers (same kind, department and title, 5 or more) have one.
+	Suggestions     int64 `json:"suggestions"`
+	MissingAccounts int64 `json:"missing_accounts"`
+	// PossiblyIncomplete flags a system whose data may be missing grants or accounts:
+	// suggestions above 10% of its explained pairs, or missing accounts above 5% of its
+	// correlated accounts. Reason says which.
+	PossiblyIncomplete bool   `json:"possibly_incomplete"`
+	Reason             string `json:"incomplete_reason"`
+}
+
+// UsageSummary is summary.json's "usage" object, present for data with a last_used
+// column: the effective pairs of known identities by usage state, overall, by kind and
+// by system (pairs without one under "(no system)").
+type UsageSummary struct {
+	AsOf       string `json:"as_of"`
+	UnusedDays int    `json:"unused_days"`
+	usage.Counts
+	ByKind   map[string]*usage.Counts `json:"by_kind"`
+	BySystem map[string]*usage.Counts `json:"by_system"`
+}
+
+// OwnershipSummary is summary.json's "nhi_ownership", present with an owner_id column:
+// the non-human identities, those owned by a human, and the count of each finding.
+type OwnershipSummary struct {
+	NonHuman      int64 `json:"non_human"`
+	OwnedByHuman  int64 `json:"owned_by_human"`
+	NoOwner       int64 `json:"no_owner"`
+	OwnerUnknown  int64 `json:"owner_unknown"`
+	OwnerNotHuman int64 `json:"owner_not_human"`
+}
