@@ -32,6 +32,9 @@ type Effective struct {
 	// pair walker of the run shares knownSystems.
 	usageOnce    sync.Once
 	knownSystems []bool
+	// tally counts the run's pairs by usage state once for every output that needs it.
+	tallyMu sync.Mutex
+	tally   *usageTally
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.

@@ -56,35 +56,86 @@ func withUsage(r effectiveRow, v *pairView) effectiveUsageRow {
 	return row
 }
 
+// usageTally is the usage state of every effective pair of a run counted once: overall,
+// by kind code, by system (index s+1, 0 for pairs without one) and by rule. The usage
+// summary and the rules' usage both read it, so one walk over the pairs serves them all.
+type usageTally struct {
+	snap     *columnar.Snapshot
+	cls      *mining.Classification
+	total    usage.Counts
+	byKind   []usage.Counts
+	bySystem []usage.Counts
+	byRule   []usage.Counts
+	systems  []string
+}
+
+// usageTallyOf returns the tally of the run's pairs, walking them on the first call for
+// snap and cls and reusing the result after; nil without usage data.
+func usageTallyOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *usageTally {
+	if eff == nil || eff.Usage == nil || snap.Universe == nil || snap.Universe.LastUsed == nil {
+		return nil
+	}
+	eff.tallyMu.Lock()
+	defer eff.tallyMu.Unlock()
+	if t := eff.tally; t != nil && t.snap == snap && t.cls == cls {
+		return t
+	}
+	w := newPairWalker(snap, cls, eff)
+	kd := &snap.Dims[snap.KindDim]
+	t := &usageTally{
+		snap: snap, cls: cls, systems: w.systemNames,
+		byKind:   make([]usage.Counts, len(kd.Values)),
+		bySystem: make([]usage.Counts, len(w.systemNames)+1),
+	}
+	for i := range snap.IdentityIDs {
+		kind := &t.byKind[kd.Codes[i]]
+		w.each(i, func(v *pairView) {
+			t.total.Add(v.usage)
+			kind.Add(v.usage)
+			t.bySystem[v.system+1].Add(v.usage)
+			if v.rule >= 0 {
+				for int(v.rule) >= len(t.byRule) {
+					t.byRule = append(t.byRule, usage.Counts{})
+				}
+				t.byRule[v.rule].Add(v.usage)
+			}
+		})
+	}
+	eff.tally = t
+	return t
+}
+
 // usageSummaryOf counts the effective pairs by usage state; nil without usage data.
 func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *usageSummary {
-	if eff == nil || eff.Usage == nil || snap.Universe == nil || snap.Universe.LastUsed == nil {
+	t := usageTallyOf(snap, cls, eff)
+	if t == nil {
 		return nil
 	}
 	us := &usageSummary{
 		AsOf: usage.Format(eff.Usage.AsOf), UnusedDays: eff.Usage.UnusedDays,
-		ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{},
+		Counts: t.total, ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{},
 	}
-	count := func(m map[string]*usage.Counts, key string, s usage.State) {
-		c := m[key]
-		if c == nil {
-			c = &usage.Counts{}
-			m[key] = c
+	merge := func(m map[string]*usage.Counts, key string, c usage.Counts) {
+		if c.Used+c.Unused+c.Unknown == 0 {
+			return
 		}
-		c.Add(s)
+		if m[key] == nil {
+			m[key] = &usage.Counts{}
+		}
+		m[key].Used += c.Used
+		m[key].Unused += c.Unused
+		m[key].Unknown += c.Unknown
 	}
-	w := newPairWalker(snap, cls, eff)
-	for i := range snap.IdentityIDs {
-		kind := snap.Kind(i)
-		w.each(i, func(v *pairView) {
-			us.Add(v.usage)
-			count(us.ByKind, kind, v.usage)
-			sys := noSystem
-			if v.system >= 0 {
-				sys = w.systemNames[v.system]
-			}
-			count(us.BySystem, sys, v.usage)
-		})
+	kd := &snap.Dims[snap.KindDim]
+	for code, c := range t.byKind {
+		merge(us.ByKind, kd.Values[code], c)
+	}
+	for s, c := range t.bySystem {
+		name := noSystem
+		if s > 0 {
+			name = t.systems[s-1]
+		}
+		merge(us.BySystem, name, c)
 	}
 	return us
 }
@@ -132,14 +183,7 @@ func ruleUsage(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificat
 		return nil
 	}
 	counts := make([]usage.Counts, len(m.Rules))
-	w := newPairWalker(snap, cls, eff)
-	for i := range snap.IdentityIDs {
-		w.each(i, func(v *pairView) {
-			if v.rule >= 0 && int(v.rule) < len(counts) {
-				counts[v.rule].Add(v.usage)
-			}
-		})
-	}
+	copy(counts, usageTallyOf(snap, cls, eff).byRule)
 	return counts
 }
 
