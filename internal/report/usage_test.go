@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -253,8 +254,11 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 		}
 	}
 	w := newPairWalker(snap, cls, info)
+	literal := &usageSummary{ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{}}
+	literalRules := make([]usage.Counts, len(m.Rules))
 	for i := range snap.IdentityIDs {
 		w.each(i, func(v *pairView) {
+			recountUsage(literal, literalRules, snap.Kind(i), w, v)
 			status, sys := "unexplained", noSystem
 			if v.rule >= 0 {
 				status = "explained"
@@ -272,7 +276,9 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 			b.WriteString("\n")
 		})
 	}
-	js, err := json.Marshal(usageSummaryOf(snap, cls, info))
+	us := usageSummaryOf(snap, cls, info)
+	checkUsageTally(t, us, literal, ruleUsage(snap, m, cls, info), literalRules)
+	js, err := json.Marshal(us)
 	if err != nil {
 		td.Fatalf(t, "%v", err)
 	}
@@ -315,5 +321,42 @@ func writeCaseFiles(t *testing.T, dir, input string) {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(body.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// recountUsage counts pair v of an identity of kind kind into the literal tallies, the
+// way the specification states them: one count per effective pair, by kind, by system
+// and by the rule that explains it.
+func recountUsage(us *usageSummary, rules []usage.Counts, kind string, w *pairWalker, v *pairView) {
+	add := func(m map[string]*usage.Counts, key string) {
+		if m[key] == nil {
+			m[key] = &usage.Counts{}
+		}
+		m[key].Add(v.usage)
+	}
+	us.Add(v.usage)
+	add(us.ByKind, kind)
+	sys := noSystem
+	if v.system >= 0 {
+		sys = w.systemNames[v.system]
+	}
+	add(us.BySystem, sys)
+	if v.rule >= 0 && int(v.rule) < len(rules) {
+		rules[v.rule].Add(v.usage)
+	}
+}
+
+// checkUsageTally fails unless the shared usage tally (the summary us and the rules'
+// usage ru) equals the literal per-pair recount.
+func checkUsageTally(t *testing.T, us, literal *usageSummary, ru, literalRules []usage.Counts) {
+	t.Helper()
+	if us == nil {
+		return
+	}
+	if us.Counts != literal.Counts || !reflect.DeepEqual(us.ByKind, literal.ByKind) || !reflect.DeepEqual(us.BySystem, literal.BySystem) {
+		t.Fatalf("usage summary %+v %v %v, recount %+v %v %v", us.Counts, us.ByKind, us.BySystem, literal.Counts, literal.ByKind, literal.BySystem)
+	}
+	if !reflect.DeepEqual(ru, literalRules) {
+		t.Fatalf("rules' usage %v, recount %v", ru, literalRules)
 	}
 }
