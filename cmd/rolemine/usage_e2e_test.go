@@ -90,25 +90,19 @@ func TestUsageEndToEnd(t *testing.T) {
 	}
 }
 
-// TestUsageErrorsExitTwo: malformed dates in the data or the flags, a negative
-// threshold, and usage flags on data without last_used are user errors (exit 2) that
-// say what is wrong, and write nothing.
-func TestUsageErrorsExitTwo(t *testing.T) {
-	flat := map[string]string{"identities.csv": "identity_id\nu1\n", "assignments.csv": "identity_id,role_id\nu1,R\n"}
-	bad := map[string]string{"identities.csv": "identity_id\nu1\n",
-		"assignments.csv": "identity_id,role_id,last_used\nu1,R,2026-06-30\nu1,S,2026-06-31\n"}
-	cases := []struct {
-		name  string
-		files map[string]string
-		flags []string
-		want  string
-	}{
-		{"malformed date", bad, nil, `assignments.csv row 3, column last_used: "2026-06-31" is not an RFC 3339 date`},
-		{"malformed --as-of", usageData, []string{"--as-of", "July 1"}, `--as-of: "July 1" is not an RFC 3339 date`},
-		{"negative --unused-days", usageData, []string{"--unused-days", "-1"}, "--unused-days -1: expected 0 or more days"},
-		{"--as-of without last_used", flat, []string{"--as-of", "2026-07-01"}, "--as-of given, but the assignments have no last_used column"},
-		{"--unused-days without last_used", flat, []string{"--unused-days", "30"}, "--unused-days given, but the assignments have no last_used column"},
-	}
+// refusedMine is an input and flags that mine must refuse with exit 2 and a message
+// containing want.
+type refusedMine struct {
+	name  string
+	files map[string]string
+	flags []string
+	want  string
+}
+
+// checkMineRefused runs mine on each case: exit 2, the message names the problem, and no
+// summary.json is written.
+func checkMineRefused(t *testing.T, cases []refusedMine) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := filepath.Join(t.TempDir(), "data")
@@ -126,6 +120,23 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUsageErrorsExitTwo: malformed dates in the data or the flags, a negative
+// threshold, and usage flags on data without last_used are user errors (exit 2) that
+// say what is wrong, and write nothing.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	flat := map[string]string{"identities.csv": "identity_id\nu1\n", "assignments.csv": "identity_id,role_id\nu1,R\n"}
+	bad := map[string]string{"identities.csv": "identity_id\nu1\n",
+		"assignments.csv": "identity_id,role_id,last_used\nu1,R,2026-06-30\nu1,S,2026-06-31\n"}
+	cases := []refusedMine{
+		{"malformed date", bad, nil, `assignments.csv row 3, column last_used: "2026-06-31" is not an RFC 3339 date`},
+		{"malformed --as-of", usageData, []string{"--as-of", "July 1"}, `--as-of: "July 1" is not an RFC 3339 date`},
+		{"negative --unused-days", usageData, []string{"--unused-days", "-1"}, "--unused-days -1: expected 0 or more days"},
+		{"--as-of without last_used", flat, []string{"--as-of", "2026-07-01"}, "--as-of given, but the assignments have no last_used column"},
+		{"--unused-days without last_used", flat, []string{"--unused-days", "30"}, "--unused-days given, but the assignments have no last_used column"},
+	}
+	checkMineRefused(t, cases)
 	t.Run("drift --as-of", func(t *testing.T) {
 		tmp := t.TempDir()
 		_, stderr, code := runBin(t, "drift", "--model", filepath.Join(tmp, "m"), "--data", filepath.Join(tmp, "d"),
@@ -308,35 +319,14 @@ func TestUsedOnlyErrorsExitTwo(t *testing.T) {
 	excl := filepath.Join(dir, "exclude.xml")
 	os.WriteFile(used, []byte("<C>\n<MiningRule Identifier=\"idle\" UsedOnly=\"true\"/>\n</C>\n"), 0o644)
 	os.WriteFile(excl, []byte(`<MiningRule ExcludeRole="true" UsedOnly="1"/>`+"\n"), 0o644)
-	cases := []struct {
-		name  string
-		files map[string]string
-		flags []string
-		want  string
-	}{
+	cases := []refusedMine{
 		{"UsedOnly without last_used", flat, []string{"--config", used},
 			`mine: MiningRule#1 idle (line 2, priority 0) has UsedOnly="true", but the assignments have no last_used column`},
 		{"--used-only without last_used", flat, []string{"--used-only"}, "mine: --used-only given, but the assignments have no last_used column"},
 		{"--used-only with --config", usedOnlyData, []string{"--used-only", "--config", used}, "--used-only applies to the implicit mining rule only"},
 		{"UsedOnly on ExcludeRole", usedOnlyData, []string{"--config", excl}, `MiningRule attribute UsedOnly="1": expected false (or no UsedOnly) on an ExcludeRole="true" entry`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			data := filepath.Join(t.TempDir(), "data")
-			writeFiles(t, data, c.files)
-			out := filepath.Join(t.TempDir(), "out")
-			_, stderr, code := runBin(t, append([]string{"mine", "--data", data, "--out", out}, c.flags...)...)
-			if code != 2 {
-				t.Fatalf("exit code %d, want 2; stderr: %s", code, stderr)
-			}
-			if !strings.Contains(stderr, c.want) {
-				t.Errorf("message %q does not mention %q", stderr, c.want)
-			}
-			if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
-				t.Errorf("summary.json written by a failed run")
-			}
-		})
-	}
+	checkMineRefused(t, cases)
 }
 
 // TestUniverseReportIdentical: on a generated universe (accounts, nested grants, owners)
