@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // Universe is what the optional inputs of effective privilege add to a snapshot
@@ -30,11 +32,24 @@ type Universe struct {
 	// Owners holds identities.owner_id per identity ("" for none); nil without the column.
 	Owners []string
 	// LastUsed is aligned with Snapshot.IdentIdx: the latest assignments.last_used of the
-	// direct pair's rows, in Unix seconds, or usage.Never when none of them has a date.
-	// Nil without a last_used column (docs/excess-privilege.md).
-	LastUsed []int64
+	// direct pair's rows as an index into Dates, or -1 when none of them has a date. Nil
+	// without a last_used column (docs/excess-privilege.md). Four bytes a pair rather
+	// than eight: Dates holds each distinct date once.
+	LastUsed []int32
+	// Dates are the distinct last_used values of the assignments, in Unix seconds,
+	// ascending (so a larger index is a later date).
+	Dates []int64
 	// Findings are the non-fatal observations of the optional inputs.
 	Findings UniverseFindings
+}
+
+// LastUsedAt returns the last use of the direct pair at CSR position k in Unix seconds,
+// or usage.Never when it has none.
+func (u *Universe) LastUsedAt(k int64) int64 {
+	if d := u.LastUsed[k]; d >= 0 {
+		return u.Dates[d]
+	}
+	return usage.Never
 }
 
 // RoleGrant says that holding role From effectively grants role To.

@@ -21,8 +21,12 @@ type universeBuild struct {
 	rows     []int32
 	rowRole  []int32
 	rowIdent []int32
-	// rowUsed is each assignments row's last_used (nil without the column).
-	rowUsed []int64
+	// rowUsed is each assignments row's last_used as an index into u.Dates, -1 for none
+	// (nil without the column).
+	rowUsed []int32
+	// keyIdent is the identity index of each assignments identity code (-1: unknown),
+	// built once so that resolving a row looks no string up.
+	keyIdent []int32
 	// lists are the identities' Parquet list columns.
 	lists []*listColumn
 }
@@ -64,11 +68,11 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 		b.rows = rows
 	}
 	if lastUsed != nil {
-		used, err := parseLastUsed(asg, lastUsed)
+		used, dates, err := parseLastUsed(asg, lastUsed)
 		if err != nil {
 			return nil, err
 		}
-		b.rowUsed = used
+		b.rowUsed, b.u.Dates = used, dates
 	}
 	if accountCols || lastUsed != nil {
 		b.rowIdent = slices.Clone(asg.col("identity_id").codes)
@@ -100,12 +104,21 @@ func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[strin
 	if len(b.lists) > 0 {
 		rebuildSkipped(s)
 	}
+	if b.rowIdent != nil {
+		b.keyIdent = make([]int32, len(asgKeys))
+		for code, id := range asgKeys {
+			b.keyIdent[code] = -1
+			if i, ok := identIdx[id]; ok {
+				b.keyIdent[code] = i
+			}
+		}
+	}
 	if b.rows != nil {
 		nameOrphans(s)
-		b.pairAccounts(s, asgKeys, identIdx, asgRole)
+		b.pairAccounts(s, asgRole)
 	}
 	if b.rowUsed != nil {
-		b.pairLastUsed(s, asgKeys, identIdx, asgRole)
+		b.pairLastUsed(s, asgRole)
 	}
 	if b.grants != nil {
 		b.roleGrants(s)
@@ -142,7 +155,7 @@ func nameOrphans(s *Snapshot) {
 
 // pairAccounts records, for each direct pair granted through an account, the lexically
 // smallest such account (accounts are sorted, so the smallest index).
-func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[string]int32, asgRole []int32) {
+func (b *universeBuild) pairAccounts(s *Snapshot, asgRole []int32) {
 	pa := make([]int32, len(s.IdentIdx))
 	for k := range pa {
 		pa[k] = -1
@@ -152,7 +165,7 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 		if acct < 0 {
 			continue
 		}
-		k := b.pairOf(s, row, keys, identIdx, asgRole)
+		k := b.pairOf(s, row, asgRole)
 		if k < 0 {
 			continue
 		}
@@ -168,12 +181,12 @@ func (b *universeBuild) pairAccounts(s *Snapshot, keys []string, identIdx map[st
 
 // pairOf returns the CSR position (in Snapshot.IdentIdx) of the direct pair assignments
 // row grants, or -1 for orphan access.
-func (b *universeBuild) pairOf(s *Snapshot, row int, keys []string, identIdx map[string]int32, asgRole []int32) int64 {
+func (b *universeBuild) pairOf(s *Snapshot, row int, asgRole []int32) int64 {
 	if b.rowIdent[row] < 0 {
 		return -1
 	}
-	i, ok := identIdx[keys[b.rowIdent[row]]]
-	if !ok {
+	i := b.keyIdent[b.rowIdent[row]]
+	if i < 0 {
 		return -1
 	}
 	r := asgRole[b.rowRole[row]]
@@ -184,45 +197,60 @@ func (b *universeBuild) pairOf(s *Snapshot, row int, keys []string, identIdx map
 	return s.IdentOff[i] + int64(p)
 }
 
-// pairLastUsed records, for each direct pair, the latest last_used of its rows
-// (usage.Never when none has a date).
-func (b *universeBuild) pairLastUsed(s *Snapshot, keys []string, identIdx map[string]int32, asgRole []int32) {
-	lu := make([]int64, len(s.IdentIdx))
+// pairLastUsed records, for each direct pair, the latest last_used of its rows (-1 when
+// none has a date).
+func (b *universeBuild) pairLastUsed(s *Snapshot, asgRole []int32) {
+	lu := make([]int32, len(s.IdentIdx))
 	for k := range lu {
-		lu[k] = usage.Never
+		lu[k] = -1
 	}
-	for row, t := range b.rowUsed {
-		if t == usage.Never {
+	for row, d := range b.rowUsed {
+		if d < 0 {
 			continue
 		}
-		if k := b.pairOf(s, row, keys, identIdx, asgRole); k >= 0 && t > lu[k] {
-			lu[k] = t
+		if k := b.pairOf(s, row, asgRole); k >= 0 && d > lu[k] {
+			lu[k] = d
 		}
 	}
 	b.u.LastUsed = lu
+	b.rowUsed = nil
 }
 
-// parseLastUsed parses each row's last_used (usage.Never for an empty value); each
-// distinct value is parsed once. Malformed dates are data errors naming their rows.
-func parseLastUsed(t *table, c *column) ([]int64, error) {
+// parseLastUsed parses each distinct last_used value once and returns each row's date as
+// an index into the distinct dates (ascending Unix seconds; -1 for an empty value).
+// Malformed dates are data errors naming their rows.
+func parseLastUsed(t *table, c *column) ([]int32, []int64, error) {
 	parsed := make([]int64, len(c.vals))
 	bad := make([]error, len(c.vals))
 	for code, v := range c.vals {
 		parsed[code], bad[code] = usage.Parse(v)
 	}
+	dates := make([]int64, 0, len(parsed))
+	for code, d := range parsed {
+		if bad[code] == nil {
+			dates = append(dates, d)
+		}
+	}
+	slices.Sort(dates)
+	dates = slices.Compact(dates)
+	index := make([]int32, len(parsed))
+	for code, d := range parsed {
+		k, _ := slices.BinarySearch(dates, d)
+		index[code] = int32(k)
+	}
 	probs := newProblems(t.file)
-	out := make([]int64, t.rows)
+	out := make([]int32, t.rows)
 	for row, code := range c.codes {
 		switch {
 		case code < 0:
-			out[row] = usage.Never
+			out[row] = -1
 		case bad[code] != nil:
 			probs.add(t.pos(row), LastUsedColumn, bad[code].Error())
 		default:
-			out[row] = parsed[code]
+			out[row] = index[code]
 		}
 	}
-	return out, probs.err()
+	return out, dates, probs.err()
 }
 
 // roleGrants turns the role_grants rows into role indices (sorted, deduplicated) and

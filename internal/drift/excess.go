@@ -62,7 +62,7 @@ func unusedActions(next *columnar.Snapshot, p *usage.Params) []Action {
 				continue
 			}
 			change := "never used"
-			if t := next.Universe.LastUsed[k]; t != usage.Never {
+			if t := next.Universe.LastUsedAt(k); t != usage.Never {
 				change = fmt.Sprintf("last used %s, %d days before %s", usage.Format(t), (p.AsOf-t)/86400, usage.Format(p.AsOf))
 			}
 			out = append(out, Action{Type: ActionRevokeUnused, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),

@@ -343,7 +343,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 	}
 	mining.ApplyUsedOnly(snap, model, cls, in.usage)
 	if snap.Universe != nil {
-		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params, UsedOnly: in.usage != nil}
+		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params, UsedOnly: in.usage != nil, States: in.usage}
 		if in.eff != nil {
 			if in.effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, in.eff); err != nil {
 				return err

@@ -28,10 +28,11 @@ type Effective struct {
 	// UsedOnly is set when a mining rule mines used access only and the data has usage:
 	// review.csv then says why each pair is unexplained (docs/excess-privilege.md#used-only).
 	UsedOnly bool
-	// usageOnce decides once per run which systems have usage data (initUsage): every
-	// pair walker of the run shares knownSystems.
-	usageOnce    sync.Once
-	knownSystems []bool
+	// States is the usage state of every direct pair (aligned with Snapshot.IdentIdx),
+	// computed by the run's first pair walker when nil (initUsage) and read by every
+	// walker after; a caller that already has them (mine under UsedOnly) sets it.
+	States    []usage.State
+	usageOnce sync.Once
 	// tally counts the run's pairs by usage state once for every output that needs it.
 	tallyMu sync.Mutex
 	tally   *usageTally
@@ -100,8 +101,8 @@ type pairWalker struct {
 	// acctSystem and roleSystem are systemOf of each account system code and of each
 	// role's application (-1: none), so that the walk looks no string up.
 	acctSystem, roleSystem []int32
-	// known[s+1] says whether system s (-1: none) has usage data; nil without it.
-	known []bool
+	// states is Effective.States; nil without usage data.
+	states []usage.State
 }
 
 func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalker {
@@ -146,16 +147,20 @@ func (w *pairWalker) directView(i int, k int64) pairView {
 	snap := w.snap
 	r := snap.IdentIdx[k]
 	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, source: -1, unusedOnly: w.cls.UnusedAt(int(k))}
+	v.system = w.systemAt(k)
 	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
-		a := u.Accounts
-		x := u.PairAccount[k]
-		v.system = w.acctSystem[a.System[x]]
-		v.account = a.ID[x]
-	} else {
-		v.system = w.roleSystem[r]
+		v.account = u.Accounts.ID[u.PairAccount[k]]
 	}
-	v.usage = w.usageOf(k, v.system)
+	v.usage = w.usageOf(k)
 	return v
+}
+
+// systemAt returns the system of the direct pair at CSR position k (directView's).
+func (w *pairWalker) systemAt(k int64) int32 {
+	if u := w.snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
+		return w.acctSystem[u.Accounts.System[u.PairAccount[k]]]
+	}
+	return w.roleSystem[w.snap.IdentIdx[k]]
 }
 
 // each calls fn for every effective pair of identity i.

@@ -12,35 +12,58 @@ type (
 	usageSummary = model.UsageSummary
 )
 
-// initUsage finds the systems that have usage data (docs/excess-privilege.md): a system
-// has it when one of its direct pairs has a last_used date. Pairs of the other systems
-// are of unknown usage. The first walker of a run decides; the others reuse its answer
-// (every walker of one run numbers the systems alike).
+// initUsage gives the walker the usage state of every direct pair, computed once per run
+// (directStates) and shared by every walker of the run.
 func (w *pairWalker) initUsage() {
 	u := w.snap.Universe
 	if u == nil || u.LastUsed == nil || w.eff == nil || w.eff.Usage == nil {
 		return
 	}
 	w.eff.usageOnce.Do(func() {
-		known := make([]bool, len(w.systemNames)+1)
-		for i := range w.snap.IdentityIDs {
-			for k := w.snap.IdentOff[i]; k < w.snap.IdentOff[i+1]; k++ {
-				if u.LastUsed[k] != usage.Never {
-					known[w.directView(i, k).system+1] = true
-				}
-			}
+		if w.eff.States == nil {
+			w.eff.States = w.directStates(w.eff.Usage)
 		}
-		w.eff.knownSystems = known
 	})
-	w.known = w.eff.knownSystems
+	w.states = w.eff.States
 }
 
-// usageOf returns the usage state of the direct pair at CSR position k, in system sys.
-func (w *pairWalker) usageOf(k int64, sys int32) usage.State {
-	if w.known == nil {
+// directStates returns the usage state under p of every direct pair, aligned with
+// snap.IdentIdx (docs/excess-privilege.md). A system has usage data when one of its direct
+// pairs has a last_used date; the pairs of the other systems are of unknown usage. Each
+// distinct date is judged once.
+func (w *pairWalker) directStates(p *usage.Params) []usage.State {
+	u := w.snap.Universe
+	known := make([]bool, len(w.systemNames)+1)
+	for k, d := range u.LastUsed {
+		if d >= 0 {
+			known[w.systemAt(int64(k))+1] = true
+		}
+	}
+	byDate := make([]usage.State, len(u.Dates))
+	for d, t := range u.Dates {
+		byDate[d] = p.Of(t, true)
+	}
+	never := p.Of(usage.Never, true)
+	states := make([]usage.State, len(u.LastUsed))
+	for k, d := range u.LastUsed {
+		switch {
+		case !known[w.systemAt(int64(k))+1]:
+			// usage.Unknown, the zero State
+		case d >= 0:
+			states[k] = byDate[d]
+		default:
+			states[k] = never
+		}
+	}
+	return states
+}
+
+// usageOf returns the usage state of the direct pair at CSR position k.
+func (w *pairWalker) usageOf(k int64) usage.State {
+	if w.states == nil {
 		return usage.Unknown
 	}
-	return w.eff.Usage.Of(w.snap.Universe.LastUsed[k], w.known[sys+1])
+	return w.states[k]
 }
 
 // withUsage adds the usage state to a row of assignments.parquet (none for orphans).
@@ -140,17 +163,21 @@ func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Ef
 	return us
 }
 
-// DefaultAsOf returns the default --as-of: the newest last_used of the data, or
-// usage.Never and false when it has none (every pair's usage is then unknown).
+// DefaultAsOf returns the default --as-of: the newest last_used of a direct pair, or
+// usage.Never and false when none has one (every pair's usage is then unknown).
 func DefaultAsOf(snap *columnar.Snapshot) (int64, bool) {
-	if snap.Universe == nil {
+	u := snap.Universe
+	if u == nil {
 		return usage.Never, false
 	}
-	newest := usage.Never
-	for _, t := range snap.Universe.LastUsed {
-		newest = max(newest, t)
+	newest := int32(-1)
+	for _, d := range u.LastUsed {
+		newest = max(newest, d)
 	}
-	return newest, newest != usage.Never
+	if newest < 0 {
+		return usage.Never, false
+	}
+	return u.Dates[newest], true
 }
 
 // UsageCounts counts the effective pairs of known identities by usage state (all
@@ -201,13 +228,8 @@ func withRuleUsage(rec ruleRecord, c usage.Counts) ruleUsageRecord {
 // DirectUsage returns the usage state of every direct pair of snap under p, aligned with
 // snap.IdentIdx (all unknown without usage data).
 func DirectUsage(snap *columnar.Snapshot, p *usage.Params) []usage.State {
-	states := make([]usage.State, len(snap.IdentIdx))
-	cls := &mining.Classification{RuleOf: make([]int32, len(snap.IdentIdx))}
-	w := newPairWalker(snap, cls, &Effective{Usage: p})
-	for i := range snap.IdentityIDs {
-		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
-			states[k] = w.directView(i, k).usage
-		}
+	if snap.Universe == nil || snap.Universe.LastUsed == nil {
+		return make([]usage.State, len(snap.IdentIdx))
 	}
-	return states
+	return newPairWalker(snap, nil, nil).directStates(p)
 }
