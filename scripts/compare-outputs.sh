@@ -10,7 +10,8 @@
 #
 # Cases: the generated tier (with the example configuration and truth; the implicit rule
 # with flag overrides; --previous over an evolved snapshot; with usage: without UsedOnly,
-# with it in a file and with --used-only), the demo tier-S enterprise with
+# with it in a file and with --used-only; the universe with its truth; the next snapshot
+# of the universe and of the usage data), the demo tier-S enterprise with
 # the three example plugins, every `mine` block of the worked examples under
 # internal/mining/testdata, the explain test enterprise (mine, explain, report), drift on a
 # model and its evolved snapshot, and discover. Only wall-clock fields are normalised
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 2 ] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 TIER=${TIER:-M}
 WORKERS=${WORKERS:-2}
 if [ -n "${WORK:-}" ]; then mkdir -p "$WORK"; else
@@ -115,6 +116,16 @@ run usage-used-only mine --data "$udata" --config "$WORK/used-only.xml" --truth 
 	--workers "$WORKERS" --backend cpu --out @OUT@
 run usage-used-only-flag mine --data "$udata" --used-only --max-dimensions 3 --as-of 2026-07-01 \
 	--unused-days 60 --workers "$WORKERS" --backend cpu --out @OUT@
+
+# The generated effective-privilege universe (gen --universe), mined with its truth, and
+# the next snapshot of it (refused: gen --evolve does not evolve a universe) and of the
+# usage data (gen --evolve plants usage again, keeping owners).
+run universe-gen gen --tier "$TIER" --seed 1 --universe --out @OUT@
+vdata="$WORK/out/old/universe-gen/files"
+run universe mine --data "$vdata" --config "$root/examples/mining.xml" --truth "$vdata/truth" \
+	--workers "$WORKERS" --backend cpu --out @OUT@
+run universe-evolve gen --evolve "$vdata" --seed 2 --out @OUT@
+run usage-evolve gen --evolve "$udata" --seed 2 --out @OUT@
 
 # The demo enterprise with the example plugins (built once, shared by both).
 if (cd "$root" && mkdir -p "$WORK/plugins" && for p in titlefamily nhiname orgtree; do

@@ -420,8 +420,7 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 		}
 		if o := report.NHIOwnership(in.snap); o != nil && ut.Owners != nil {
 			uq.PlantedOwners = ut.Owners
-			uq.LoadedOwners = &truth.Owners{NonHuman: o.NonHuman, OwnedByHuman: o.OwnedByHuman, NoOwner: o.NoOwner,
-				OwnerUnknown: o.OwnerUnknown, OwnerNotHuman: o.OwnerNotHuman}
+			uq.LoadedOwners = o
 		}
 		if ut.Incomplete != nil {
 			uq.PlantedIncomplete = ut.Incomplete

@@ -88,8 +88,7 @@ func printUsageQuality(stdout io.Writer, truthDir string, in *prepared, cls *min
 	}
 	found.AsOf, found.UnusedDays = lastused.Format(in.effInfo.Usage.AsOf), in.effInfo.Usage.UnusedDays
 	if o := report.NHIOwnership(in.snap); o != nil {
-		found.Owners = truth.Owners{NonHuman: o.NonHuman, OwnedByHuman: o.OwnedByHuman, NoOwner: o.NoOwner,
-			OwnerUnknown: o.OwnerUnknown, OwnerNotHuman: o.OwnerNotHuman}
+		found.Owners = *o
 	}
 	if found.Humans, found.NonHuman, err = report.ExcessRanking(context.Background(), in.snap, cls, in.effInfo); err != nil {
 		return err

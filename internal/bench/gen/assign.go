@@ -21,8 +21,6 @@ type noiseRow struct {
 	Type       string `parquet:"type"`
 }
 
-var noiseHeader = []string{"identity_id", "role_id", "type"}
-
 func (r *noiseRow) record(dst []string) []string {
 	return append(dst[:0], r.IdentityID, r.RoleID, r.Type)
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -715,7 +716,7 @@ func (e *evo) write(ctx context.Context, opts EvolveOptions, format string, tr *
 	}
 	closed = true
 	// Roles and planted rules do not change: copy them.
-	for _, name := range []string{"roles." + format, filepath.Join("truth", "rules.json")} {
+	for _, name := range []string{"roles." + format, filepath.Join(model.TruthDir, model.TruthRulesFile)} {
 		if err := copyFile(filepath.Join(opts.From, name), filepath.Join(opts.Out, name)); err != nil {
 			return err
 		}
@@ -781,7 +782,7 @@ func (e *evo) openEvoWriter(out, format string, tr *truth.Truth, seed uint64, st
 		return nil, err
 	}
 	if w.asg.t, err = newTable[assignmentRow](out, "assignments", format, assignmentHeader); err == nil {
-		if w.noise.t, err = newTable[noiseRow](truthDir, "noise", "csv", noiseHeader); err == nil {
+		if w.noise.t, err = newTable[noiseRow](truthDir, "noise", "csv", model.NoiseHeader); err == nil {
 			if w.evs.t, err = newTable[eventRow](chDir, "events", "csv", eventHeader); err == nil {
 				w.acc.t, err = newTable[accessRow](chDir, "access", "csv", accessHeader)
 			}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/rolemine/rolemine/internal/bench/truth"
+	"github.com/rolemine/rolemine/internal/model"
 	"io"
 	"log/slog"
 	"math"
@@ -145,7 +146,7 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 		return nil, err
 	}
 	log.Info("gen: assignments written", "assignments", st.Assignments, "elapsed", time.Since(start))
-	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, "rules.json")); err != nil {
+	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, model.TruthRulesFile)); err != nil {
 		return nil, err
 	}
 	if err := plantExtras(ctx, opts, format, st, log, start); err != nil {
@@ -187,7 +188,7 @@ func roleCatalog(o *org, c *counts, nRoles int, opts Options, truthDir string) (
 	}
 	if opts.DivisionRoles {
 		roles = append(roles, divisionRoles(o)...)
-		if err := writeOrgTree(o, filepath.Join(truthDir, "orgtree.json")); err != nil {
+		if err := writeOrgTree(o, filepath.Join(truthDir, model.OrgTreeFile)); err != nil {
 			return nil, err
 		}
 	}
@@ -218,11 +219,11 @@ func writeUnlabelled(o *org, gaps []int32, truthDir string) error {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString("identity_id\n")
+	b.WriteString(strings.Join(model.UnlabelledHeader, ",") + "\n")
 	for _, i := range gaps {
 		b.WriteString(o.ids[i] + "\n")
 	}
-	path := filepath.Join(truthDir, "unlabelled.csv")
+	path := filepath.Join(truthDir, model.UnlabelledFile)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("gen: write %s: %w", path, err)
 	}
@@ -235,7 +236,7 @@ func writeAssignments(ctx context.Context, o *org, c *counts, roles []role, seed
 	if err != nil {
 		return err
 	}
-	noise, err := newTable[noiseRow](filepath.Join(out, "truth"), "noise", "csv", noiseHeader)
+	noise, err := newTable[noiseRow](filepath.Join(out, "truth"), "noise", "csv", model.NoiseHeader)
 	if err != nil {
 		asg.abort()
 		return err

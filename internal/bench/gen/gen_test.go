@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/testroot"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -463,7 +464,7 @@ func TestCSVFormat(t *testing.T) {
 		{"identities.csv", identityHeader, int64(st.Identities)},
 		{"roles.csv", roleHeader, int64(st.Roles)},
 		{"assignments.csv", assignmentHeader, st.Assignments},
-		{"truth/noise.csv", noiseHeader, st.Missing + st.Extra + st.Stale},
+		{"truth/noise.csv", model.NoiseHeader, st.Missing + st.Extra + st.Stale},
 	} {
 		fh, err := os.Open(filepath.Join(dir, f.name))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // The possibly incomplete system of a generated universe (docs/effective-privilege.md,
@@ -34,10 +35,8 @@ const incompleteShare = 0.10
 type incomplete struct {
 	rng *rand.Rand
 	// withheld are the identities whose account the export lacks.
-	withheld           map[int]bool
-	System             string   `json:"system"`
-	Roles              []string `json:"roles"`
-	IdentitiesWithheld int      `json:"identities_withheld"`
+	withheld map[int]bool
+	model.IncompleteSystem
 }
 
 // plantIncomplete adds the incomplete system's roles and holders.
@@ -54,7 +53,8 @@ func (u *universe) plantIncomplete(seed uint64) {
 			members[c] = append(members[c], i)
 		}
 	}
-	inc := &incomplete{rng: rand.New(rand.NewPCG(seed, 0x736e6f77)), System: incompleteSystem, withheld: map[int]bool{}}
+	inc := &incomplete{rng: rand.New(rand.NewPCG(seed, 0x736e6f77)), withheld: map[int]bool{},
+		IncompleteSystem: model.IncompleteSystem{System: incompleteSystem}}
 	for c, ms := range members {
 		if len(ms) < 20 {
 			continue

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // Row types of the universe's files.
@@ -171,23 +172,16 @@ func (u *universe) writeRolesUniverse(dir, format string) error {
 	return writeTable[roleRow](dir, "roles", format, roleHeader, rows)
 }
 
-// systemStats is one system of truth/universe.json.
-type systemStats struct {
-	Accounts             int `json:"accounts"`
-	UncorrelatedAccounts int `json:"uncorrelated_accounts"`
-	OrphanAssignments    int `json:"orphan_assignments"`
-}
-
 // writeAccess writes accounts and assignments (rows naming accounts, identities or both)
 // and returns the per-system counts.
-func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[string]*systemStats, error) {
+func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[string]*model.SystemTruth, error) {
 	snap := u.snap
-	stats := map[string]*systemStats{}
+	stats := map[string]*model.SystemTruth{}
 	for _, s := range universeSystems {
-		stats[s] = &systemStats{}
+		stats[s] = &model.SystemTruth{}
 	}
 	if u.inc != nil {
-		stats[incompleteSystem] = &systemStats{}
+		stats[incompleteSystem] = &model.SystemTruth{}
 	}
 	var accts []accountRow
 	var asg []accountAssignmentRow
@@ -254,7 +248,7 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 
 // staleAccounts appends a system's uncorrelated accounts (0.5% of its accounts, at least
 // 2), each holding one or two of its roles, drawn from rng.
-func (u *universe) staleAccounts(sys string, st *systemStats, roles []string, rng *rand.Rand, accts []accountRow, asg []accountAssignmentRow) ([]accountRow, []accountAssignmentRow) {
+func (u *universe) staleAccounts(sys string, st *model.SystemTruth, roles []string, rng *rand.Rand, accts []accountRow, asg []accountAssignmentRow) ([]accountRow, []accountAssignmentRow) {
 	for k := range max(2, st.Accounts/200) {
 		acct := fmt.Sprintf("stale-%s-%04d", sys, k+1)
 		accts = append(accts, accountRow{System: sys, AccountID: acct})
@@ -268,43 +262,33 @@ func (u *universe) staleAccounts(sys string, st *systemStats, roles []string, rn
 	return accts, asg
 }
 
-// universeTruth is truth/universe.json.
-type universeTruth struct {
-	Systems         map[string]*systemStats `json:"systems"`
-	Grants          [][2]string             `json:"role_grants"`
-	HiddenInherited int64                   `json:"hidden_inherited"`
-	Redundant       int64                   `json:"redundant_direct_grants"`
-	InheritedOnly   int64                   `json:"moved_to_groups"`
-	// Owners counts the planted ownership findings of the non-human identities.
-	Owners truth.Owners `json:"owners"`
-	// Incomplete is the system whose export lacks accounts and grants (incomplete.go).
-	Incomplete *incomplete `json:"incomplete_system,omitempty"`
-}
-
 // writeUniverseTruth appends the new roles to truth/rules.json and writes universe.json
 // and hidden.csv.
-func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*systemStats) error {
+func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*model.SystemTruth) error {
 	tf := *u.tr
 	tf.Roles = append(slices.Clone(tf.Roles), u.newTruth...)
-	if err := atomicFile(filepath.Join(truthDir, "rules.json"), func(w io.Writer) error {
+	if err := atomicFile(filepath.Join(truthDir, model.TruthRulesFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(&tf)
 	}); err != nil {
 		return err
 	}
-	ut := universeTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
-		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: u.owners, Incomplete: u.inc}
-	if err := atomicFile(filepath.Join(truthDir, "universe.json"), func(w io.Writer) error {
+	ut := model.UniverseTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
+		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: &u.owners}
+	if u.inc != nil {
+		ut.Incomplete = &u.inc.IncompleteSystem
+	}
+	if err := atomicFile(filepath.Join(truthDir, model.UniverseTruthFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(&ut)
 	}); err != nil {
 		return err
 	}
-	return atomicFile(filepath.Join(truthDir, "hidden.csv"), func(w io.Writer) error {
+	return atomicFile(filepath.Join(truthDir, model.HiddenFile), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"identity_id", "role_id", "via"})
+		cw.Write(model.HiddenHeader)
 		for _, h := range u.hidden {
 			cw.Write([]string{h.identity, h.role, h.via})
 		}

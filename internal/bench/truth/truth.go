@@ -15,62 +15,35 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// Format is the format tag of truth/rules.json.
-const Format = "rolemine.truth/v1"
-
-// Role types.
+// The truth's format is declared in package model; these are its names here.
 const (
-	TypeRule    = "rule"
-	TypeProject = "project"
+	// Format is the format tag of truth/rules.json.
+	Format = model.TruthFormat
+	// Role types.
+	TypeRule    = model.TruthTypeRule
+	TypeProject = model.TruthTypeProject
+	// Noise types.
+	NoiseExtra   = model.NoiseExtra
+	NoiseStale   = model.NoiseStale
+	NoiseMissing = model.NoiseMissing
 )
 
-// Noise types.
-const (
-	NoiseExtra   = "extra"
-	NoiseStale   = "stale"
-	NoiseMissing = "missing"
+type (
+	// Truth is the planted truth of one generated data set.
+	Truth = model.Truth
+	// Role is one role with its planted rules (none for project roles).
+	Role = model.TruthRole
+	// Rule is a planted rule.
+	Rule = model.TruthRule
+	// Criterion is one attribute = value term.
+	Criterion = model.TruthCriterion
+	// Noise is one planted noise assignment.
+	Noise = model.Noise
 )
-
-// Truth is the planted truth of one generated data set.
-type Truth struct {
-	Format string `json:"format"`
-	Seed   uint64 `json:"seed"`
-	Tier   string `json:"tier"`
-	Roles  []Role `json:"roles"`
-	// Noise lists planted noise in file order (not part of rules.json).
-	Noise []Noise `json:"-"`
-}
-
-// Role is one role with its planted rules (none for project roles).
-type Role struct {
-	RoleID string `json:"role_id"`
-	Type   string `json:"type"`
-	Rules  []Rule `json:"rules"`
-}
-
-// Rule is a planted rule: the identities of EntityType (a mining.KindInScope scope)
-// matching every criterion get the role.
-type Rule struct {
-	EntityType string      `json:"entity_type"`
-	Criteria   []Criterion `json:"criteria"`
-}
-
-// Criterion is one attribute = value term.
-type Criterion struct {
-	Attribute string `json:"attribute"`
-	Value     string `json:"value"`
-}
-
-// Noise is one planted noise assignment: extra and stale ones are present in the
-// assignments, missing ones are planted assignments that were removed.
-type Noise struct {
-	IdentityID string
-	RoleID     string
-	Type       string
-}
 
 // Load reads dir/rules.json and dir/noise.csv (dir is a data directory's truth/ folder).
 func Load(dir string) (*Truth, error) {

@@ -119,23 +119,23 @@ func rule(t *testing.T, s *columnar.Snapshot, id, scope string, terms ...string)
 }
 
 func testTruth() *Truth {
-	crit := func(a, v string) []Criterion { return []Criterion{{a, v}} }
+	crit := func(a, v string) []Criterion { return []Criterion{{Attribute: a, Value: v}} }
 	return &Truth{
 		Format: Format,
 		Roles: []Role{
-			{RoleID: "R_ENG", Type: TypeRule, Rules: []Rule{{"*", crit("department", "Eng")}}},
-			{RoleID: "R_SA", Type: TypeRule, Rules: []Rule{{"*", crit("kind", "service_account")}}},
-			{RoleID: "R_MGR", Type: TypeRule, Rules: []Rule{{"human", crit("title", "Mgr")}}},
+			{RoleID: "R_ENG", Type: TypeRule, Rules: []Rule{{EntityType: "*", Criteria: crit("department", "Eng")}}},
+			{RoleID: "R_SA", Type: TypeRule, Rules: []Rule{{EntityType: "*", Criteria: crit("kind", "service_account")}}},
+			{RoleID: "R_MGR", Type: TypeRule, Rules: []Rule{{EntityType: "human", Criteria: crit("title", "Mgr")}}},
 			// Absent from the snapshot: planted set {d, e}, nothing emitted.
-			{RoleID: "R_GONE", Type: TypeRule, Rules: []Rule{{"*", crit("department", "Fin")}}},
+			{RoleID: "R_GONE", Type: TypeRule, Rules: []Rule{{EntityType: "*", Criteria: crit("department", "Fin")}}},
 			{RoleID: "R_PROJ", Type: TypeProject, Rules: []Rule{}},
 		},
 		Noise: []Noise{
-			{"d", "R_ENG", NoiseStale},   // unexplained
-			{"h", "R_SA", NoiseExtra},    // unexplained
-			{"g", "R_SA", NoiseExtra},    // explained: not left unexplained
-			{"zz", "R_ENG", NoiseExtra},  // not in the snapshot
-			{"a", "R_MGR", NoiseMissing}, // ignored by the unexplained scores
+			{IdentityID: "d", RoleID: "R_ENG", Type: NoiseStale},   // unexplained
+			{IdentityID: "h", RoleID: "R_SA", Type: NoiseExtra},    // unexplained
+			{IdentityID: "g", RoleID: "R_SA", Type: NoiseExtra},    // explained: not left unexplained
+			{IdentityID: "zz", RoleID: "R_ENG", Type: NoiseExtra},  // not in the snapshot
+			{IdentityID: "a", RoleID: "R_MGR", Type: NoiseMissing}, // ignored by the unexplained scores
 		},
 	}
 }
@@ -227,7 +227,7 @@ func TestScoreMultiValued(t *testing.T) {
 			d.MultiOff[i+1]++
 		}
 	}
-	tr := &Truth{Format: Format, Roles: []Role{{RoleID: "R_ENG", Type: TypeRule, Rules: []Rule{{"*", []Criterion{{"department", "Eng"}}}}}}}
+	tr := &Truth{Format: Format, Roles: []Role{{RoleID: "R_ENG", Type: TypeRule, Rules: []Rule{{EntityType: "*", Criteria: []Criterion{{Attribute: "department", Value: "Eng"}}}}}}}
 	model := &mining.Model{Rules: []mining.Rule{rule(t, snap, "R_ENG", "human", "department=Eng")}}
 	q, err := Score(snap, model, cls, tr)
 	if err != nil {
@@ -286,10 +286,10 @@ func TestLoad(t *testing.T) {
 	if tr.Seed != 7 || tr.Tier != "S" || len(tr.Roles) != 2 || len(tr.Roles[0].Rules) != 2 {
 		t.Errorf("loaded %+v", tr)
 	}
-	if got := tr.Roles[0].Rules[1]; got.EntityType != "nhi" || len(got.Criteria) != 2 || got.Criteria[1] != (Criterion{"environment", "prod"}) {
+	if got := tr.Roles[0].Rules[1]; got.EntityType != "nhi" || len(got.Criteria) != 2 || got.Criteria[1] != (Criterion{Attribute: "environment", Value: "prod"}) {
 		t.Errorf("second rule %+v", got)
 	}
-	want := []Noise{{"u1", "A", NoiseExtra}, {"u2", "A", NoiseStale}, {"u3", "A", NoiseMissing}}
+	want := []Noise{{IdentityID: "u1", RoleID: "A", Type: NoiseExtra}, {IdentityID: "u2", RoleID: "A", Type: NoiseStale}, {IdentityID: "u3", RoleID: "A", Type: NoiseMissing}}
 	if !slices.Equal(tr.Noise, want) {
 		t.Errorf("noise %v, want %v", tr.Noise, want)
 	}

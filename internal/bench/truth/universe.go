@@ -14,49 +14,24 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// Universe is the planted truth of an effective-privilege universe (`rolemine gen
-// --universe`): truth/universe.json and truth/hidden.csv.
-type Universe struct {
-	Systems map[string]SystemTruth `json:"systems"`
-	// Owners are the planted ownership findings (docs/excess-privilege.md#ownership); nil
-	// in truth written before they were planted.
-	Owners *Owners `json:"owners"`
-	// Hidden are the planted hidden inherited pairs with the chain that hands them out.
-	Hidden []HiddenPair `json:"-"`
-	// Incomplete is the system whose export was planted incomplete; nil in truth
-	// written before it was planted.
-	Incomplete *IncompleteSystem `json:"incomplete_system"`
-}
-
-// IncompleteSystem is a system whose export lacks some of its holders: no account and
-// no grant for them.
-type IncompleteSystem struct {
-	System             string `json:"system"`
-	IdentitiesWithheld int    `json:"identities_withheld"`
-}
-
-// Owners counts the non-human identities by ownership finding, as summary.json's
-// nhi_ownership does.
-type Owners struct {
-	NonHuman      int64 `json:"non_human"`
-	OwnedByHuman  int64 `json:"owned_by_human"`
-	NoOwner       int64 `json:"no_owner"`
-	OwnerUnknown  int64 `json:"owner_unknown"`
-	OwnerNotHuman int64 `json:"owner_not_human"`
-}
-
-// SystemTruth is one system's planted accounts.
-type SystemTruth struct {
-	Accounts             int `json:"accounts"`
-	UncorrelatedAccounts int `json:"uncorrelated_accounts"`
-	OrphanAssignments    int `json:"orphan_assignments"`
-}
-
-// HiddenPair is one planted hidden inherited (identity, role) pair.
-type HiddenPair struct{ IdentityID, RoleID, Via string }
+type (
+	// Universe is the planted truth of an effective-privilege universe (`rolemine gen
+	// --universe`): truth/universe.json and truth/hidden.csv.
+	Universe = model.UniverseTruth
+	// IncompleteSystem is a system whose export lacks some of its holders.
+	IncompleteSystem = model.IncompleteSystem
+	// Owners counts the non-human identities by ownership finding, as summary.json's
+	// nhi_ownership does (the same declaration).
+	Owners = model.OwnershipSummary
+	// SystemTruth is one system's planted accounts.
+	SystemTruth = model.SystemTruth
+	// HiddenPair is one planted hidden inherited (identity, role) pair.
+	HiddenPair = model.HiddenPair
+)
 
 // LoadUniverse reads dir/universe.json and dir/hidden.csv; it returns nil, nil when the
 // data set is not a universe (no universe.json).
@@ -88,7 +63,7 @@ func LoadUniverse(dir string) (*Universe, error) {
 		if len(row) != 3 {
 			return nil, uerr.New("load truth %s row %d: want identity_id,role_id,via", f.Name(), k+1)
 		}
-		u.Hidden = append(u.Hidden, HiddenPair{row[0], row[1], row[2]})
+		u.Hidden = append(u.Hidden, HiddenPair{IdentityID: row[0], RoleID: row[1], Via: row[2]})
 	}
 	return u, nil
 }
