@@ -11,6 +11,14 @@ const (
 	SummaryJSONFile        = "summary.json"
 )
 
+// Format tags of the mine output's JSON documents, in their "format" field
+// (docs/outputs.md).
+const (
+	RulesFormat   = "rolemine.rules/v1"
+	RolesFormat   = "rolemine.roles/v1"
+	SummaryFormat = "rolemine.summary/v1"
+)
+
 // Rule is one rule as written to rules.json and rules.parquet (same fields, same order).
 type Rule struct {
 	RuleID             string `json:"rule_id" parquet:"rule_id"`

@@ -164,9 +164,8 @@ type KindPairs struct {
 }
 
 // SystemSummary is one entry of summary.json's "systems", keyed by system name. Pairs
-// count the effective pairs attributed to the system (docs/effective-privilege.md says
-// how; report's pairWalker does it); Orphans count orphan access through the system's
-// accounts.
+// count the effective pairs attributed to the system (docs/effective-privilege.md#decisions,
+// "The system of a pair"); Orphans count orphan access through the system's accounts.
 type SystemSummary struct {
 	Accounts             int64 `json:"accounts"`
 	UncorrelatedAccounts int64 `json:"uncorrelated_accounts"`

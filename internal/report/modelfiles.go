@@ -90,9 +90,9 @@ func ReadModel(dir string) (*Model, error) {
 		v            any
 		got          *string
 	}{
-		{RulesJSONFile, RulesFormat, &rules, &rules.Format},
-		{RolesJSONFile, RolesFormat, &roles, &roles.Format},
-		{SummaryJSONFile, SummaryFormat, sum, &sum.Format},
+		{RulesJSONFile, model.RulesFormat, &rules, &rules.Format},
+		{RolesJSONFile, model.RolesFormat, &roles, &roles.Format},
+		{SummaryJSONFile, model.SummaryFormat, sum, &sum.Format},
 	} {
 		path := filepath.Join(dir, f.name)
 		data, err := os.ReadFile(filepath.Join(set, f.name))

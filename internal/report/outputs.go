@@ -57,13 +57,6 @@ const (
 	SummaryJSONFile        = model.SummaryJSONFile
 )
 
-// Format identifiers written in the "format" field of the JSON outputs.
-const (
-	RulesFormat   = "rolemine.rules/v1"
-	RolesFormat   = "rolemine.roles/v1"
-	SummaryFormat = "rolemine.summary/v1"
-)
-
 // WriteModel writes the model outputs of docs/outputs.md (all but report.html) into
 // dir, all or nothing: every file goes to a temporary name and the files are renamed into
 // place only once all of them are complete. On error (including ctx being cancelled), the

@@ -76,7 +76,7 @@ func newRoleRecord(snap *columnar.Snapshot, m *mining.Model, r int) roleRecord {
 
 // writeRolesJSON writes roles.json: one record per role, in role order.
 func writeRolesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
-	return writeJSONList(w, RolesFormat, "roles", len(m.Outcomes), func(r int) any {
+	return writeJSONList(w, model.RolesFormat, "roles", len(m.Outcomes), func(r int) any {
 		return newRoleRecord(snap, m, r)
 	})
 }

@@ -50,7 +50,7 @@ func newRuleRecord(snap *columnar.Snapshot, r *mining.Rule, terms []termRecord) 
 // With usage data (ru non-nil, docs/excess-privilege.md#rule-usage) each rule also
 // carries the usage of the pairs it explains.
 func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, ru []usage.Counts) error {
-	return writeJSONList(w, RulesFormat, "rules", len(m.Rules), func(k int) any {
+	return writeJSONList(w, model.RulesFormat, "rules", len(m.Rules), func(k int) any {
 		if ru != nil {
 			return withRuleUsage(newRuleRecord(snap, &m.Rules[k], nil), ru[k])
 		}

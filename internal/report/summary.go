@@ -34,7 +34,7 @@ func pct(a, b int64) float64 {
 
 func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) *summary {
 	s := &summary{
-		Format:            SummaryFormat,
+		Format:            model.SummaryFormat,
 		Version:           info.Version,
 		Config:            info.Config,
 		Backend:           info.Backend,
