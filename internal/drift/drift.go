@@ -113,8 +113,12 @@ type counters struct {
 	roleTP      []int64 // by role
 	roleFP      []int64
 	roleHin     []int64 // holders in the role's scope
-	explained   int64
-	byKind      map[string]*kindTally
+	// roleUnused: holders in the role's scope unused under UsedOnly (out of its n)
+	roleUnused []int64
+	explained  int64
+	// unusedOnly counts matched direct pairs unexplained for being unused under UsedOnly.
+	unusedOnly int64
+	byKind     map[string]*kindTally
 }
 
 type kindTally struct {
@@ -140,7 +144,9 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	chunks, total, err := matchRules(ctx, model, next, b, eff, workers)
+	states := directUsage(next, opts.Usage)
+	in := &tallyInput{model: model, next: next, b: b, eff: eff, unused: unusedOnlyPairs(model, next, states)}
+	chunks, total, err := matchRules(ctx, in, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +161,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Actions: actions(model, next, base, opts, eff, chunks, cls)}
+	res := &Result{Actions: actions(model, next, base, eff, chunks, cls, unusedActions(next, opts.Usage, states))}
 	res.Health = health(model, next, b, total, opts, eff)
 	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
 	res.Summary.BoundsSource = opts.BoundsSource
@@ -168,7 +174,8 @@ func newCounters(nk, nr int) *counters {
 	return &counters{
 		support: make([]int64, nk), tp: make([]int64, nk),
 		roleTP: make([]int64, nr), roleFP: make([]int64, nr), roleHin: make([]int64, nr),
-		byKind: map[string]*kindTally{},
+		roleUnused: make([]int64, nr),
+		byKind:     map[string]*kindTally{},
 	}
 }
 
@@ -182,8 +189,10 @@ func (t *counters) add(c *counters) {
 		t.roleTP[r] += c.roleTP[r]
 		t.roleFP[r] += c.roleFP[r]
 		t.roleHin[r] += c.roleHin[r]
+		t.roleUnused[r] += c.roleUnused[r]
 	}
 	t.explained += c.explained
+	t.unusedOnly += c.unusedOnly
 	for kind, kt := range c.byKind {
 		tk := t.byKind[kind]
 		if tk == nil {
@@ -199,13 +208,14 @@ func (t *counters) add(c *counters) {
 // matchRules matches every rule against every identity of next in chunks of identities on
 // workers, each chunk collecting its actions and unexplained pairs, and returns the chunks
 // in identity order with the counts of all of them.
-func matchRules(ctx context.Context, model *report.Model, next *columnar.Snapshot, b *binding, eff *held, workers int) ([]*chunk, *counters, error) {
-	nr, nk := next.NumRoles(), len(model.Rules)
+func matchRules(ctx context.Context, in *tallyInput, workers int) ([]*chunk, *counters, error) {
+	next, b := in.next, in.b
+	nr, nk := next.NumRoles(), len(in.model.Rules)
 	// Each role's scope is its rules' (one mining rule covers a role).
-	roleScope := make([][]bool, nr)
+	in.roleScope = make([][]bool, nr)
 	for r := range nr {
 		if ks := b.RulesOf(int32(r)); len(ks) > 0 {
-			roleScope[r] = b.InKind(ks[0])
+			in.roleScope[r] = b.InKind(ks[0])
 		}
 	}
 	n := next.NumIdentities()
@@ -220,7 +230,7 @@ func matchRules(ctx context.Context, model *report.Model, next *columnar.Snapsho
 		tallies[w] = newCounters(nk, nr)
 	}
 	err := parallel.Each(ctx, len(chunks), workers, func(w, j int) error {
-		bufs[w] = tallies[w].tally(chunks[j], &tallyInput{model: model, next: next, b: b, eff: eff, roleScope: roleScope}, bufs[w])
+		bufs[w] = tallies[w].tally(chunks[j], in, bufs[w])
 		return nil
 	})
 	if err != nil {
@@ -236,7 +246,7 @@ func matchRules(ctx context.Context, model *report.Model, next *columnar.Snapsho
 // actions lists the remediation plan: the grant, suggest and revoke actions of known
 // identities in identity order, then role; then redundant direct grants, unused access,
 // owners to reassign, and orphans last.
-func actions(model *report.Model, next *columnar.Snapshot, base Baseline, opts Options, eff *held, chunks []*chunk, cls *unexplainedClasses) []Action {
+func actions(model *report.Model, next *columnar.Snapshot, base Baseline, eff *held, chunks []*chunk, cls *unexplainedClasses, unused []Action) []Action {
 	var raw []rawAction
 	for _, ch := range chunks {
 		raw = append(raw, ch.actions...)
@@ -259,7 +269,7 @@ func actions(model *report.Model, next *columnar.Snapshot, base Baseline, opts O
 		})
 	}
 	out = append(out, eff.redundantActions(next)...)
-	out = append(out, unusedActions(next, opts.Usage)...)
+	out = append(out, unused...)
 	out = append(out, ownerActions(next, base)...)
 	return append(out, orphanActions(next, base)...)
 }
@@ -452,7 +462,13 @@ type tallyInput struct {
 	b         *binding
 	eff       *held
 	roleScope [][]bool
+	// unused marks the direct pairs (CSR positions of next) that are unused under a
+	// UsedOnly mining rule of their role: neutral for the counts (nil: none).
+	unused []bool
 }
+
+// unusedAt reports whether the direct pair at CSR position k is unused under UsedOnly.
+func (in *tallyInput) unusedAt(k int64) bool { return in.unused != nil && in.unused[k] }
 
 // tally counts the identities of chunk ch into c (rule supports and true positives, role
 // counts, per-kind tallies) and appends the chunk's actions and unexplained assignments
@@ -471,13 +487,15 @@ func (c *counters) tally(ch *chunk, in *tallyInput, buf []int32) []int32 {
 		}
 		kt.identities++
 		kt.assignments += int64(len(held))
+		off := next.IdentOff[i]
 		// Matched rules, grouped by role (rules are in role order).
 		for x := 0; x < len(buf); {
 			r := b.Role(buf[x])
 			y := x
-			_, has := slices.BinarySearch(held, r)
-			if !has && eff.inherits(i, r) {
-				// Held through grants: neutral for the counts, nothing to grant.
+			p, has := slices.BinarySearch(held, r)
+			if !has && eff.inherits(i, r) || has && in.unusedAt(off+int64(p)) {
+				// Held through grants, or held unused under UsedOnly: neutral for the
+				// counts, nothing to grant.
 				for y < len(buf) && b.Role(buf[y]) == r {
 					y++
 				}
@@ -503,11 +521,24 @@ func (c *counters) tally(ch *chunk, in *tallyInput, buf []int32) []int32 {
 			}
 			x = y
 		}
-		for _, r := range held {
+		for p, r := range held {
+			matched := roleMatched(b, buf, r)
+			if in.unusedAt(off + int64(p)) {
+				// Neutral for the counts; unexplained, as mine leaves it.
+				if sc := roleScope[r]; sc != nil && sc[kc] {
+					c.roleUnused[r]++
+				}
+				if matched {
+					c.unusedOnly++
+				} else {
+					ch.unexpl = append(ch.unexpl, pair{int32(i), r})
+				}
+				continue
+			}
 			if sc := roleScope[r]; sc != nil && sc[kc] {
 				c.roleHin[r]++
 			}
-			if roleMatched(b, buf, r) {
+			if matched {
 				c.explained++
 				kt.explained++
 			} else {

@@ -48,13 +48,39 @@ func ownerActions(next *columnar.Snapshot, base Baseline) []Action {
 	return out
 }
 
-// unusedActions lists a revoke-unused action for every direct grant of next whose usage
-// is unused under p (nil: none), saying when it was last used.
-func unusedActions(next *columnar.Snapshot, p *usage.Params) []Action {
+// directUsage returns the usage state under p of every direct pair of next (nil when p is
+// nil or next has no usage data).
+func directUsage(next *columnar.Snapshot, p *usage.Params) []usage.State {
 	if p == nil || next.Universe == nil || next.Universe.LastUsed == nil {
 		return nil
 	}
-	states := report.DirectUsage(next, p)
+	return report.DirectUsage(next, p)
+}
+
+// unusedOnlyPairs marks the direct pairs of next that are unused (states) in a role whose
+// covering mining rule mined used access only: drift holds them as mine did
+// (docs/excess-privilege.md#drift-used-only). Nil when there are none to mark.
+func unusedOnlyPairs(model *report.Model, next *columnar.Snapshot, states []usage.State) []bool {
+	if states == nil {
+		return nil
+	}
+	roles := model.UsedOnlyRoles(next.Roles.IDs)
+	if roles == nil {
+		return nil
+	}
+	marks := make([]bool, len(states))
+	for k, st := range states {
+		marks[k] = st == usage.Unused && roles[next.IdentIdx[k]]
+	}
+	return marks
+}
+
+// unusedActions lists a revoke-unused action for every direct grant of next whose usage
+// (states, judged under p; nil: none) is unused, saying when it was last used.
+func unusedActions(next *columnar.Snapshot, p *usage.Params, states []usage.State) []Action {
+	if states == nil {
+		return nil
+	}
 	var out []Action
 	for i := range next.IdentityIDs {
 		for k := next.IdentOff[i]; k < next.IdentOff[i+1]; k++ {

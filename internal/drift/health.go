@@ -90,7 +90,7 @@ func health(model *report.Model, next *columnar.Snapshot, b *binding, c *counter
 		if r < 0 {
 			fail("role %s is no longer in the data", rec.RoleID)
 		} else {
-			n := scopeN(b.InKind(int32(k))) - eff.neutralIn(next, r, b.InKind(int32(k)))
+			n := scopeN(b.InKind(int32(k))) - eff.neutralIn(next, r, b.InKind(int32(k))) - c.roleUnused[r]
 			counts := metrics.Of(n, c.roleHin[r], c.roleTP[r], c.roleFP[r])
 			rh := ondisk.RoleHealth{N: n, TP: counts.TP, FP: counts.FP, FN: counts.FN, TN: counts.TN,
 				PrecisionPct: round4(counts.Precision()), FalsePositivePct: round4(counts.FalsePositivePct())}
@@ -154,7 +154,8 @@ func summarize(model *report.Model, next *columnar.Snapshot, base Baseline, res 
 	}
 	as := &s.Assignments
 	as.Explained = c.explained
-	as.Unexplained = int64(unexplained)
+	as.Unexplained = int64(unexplained) + c.unusedOnly
+	as.Unused = c.unusedOnly
 	as.Orphans = int64(len(next.Orphans))
 	as.Total = as.Explained + as.Unexplained + as.Orphans
 	as.RevokeCandidates = int64(len(cls.revokes))

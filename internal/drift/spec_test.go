@@ -15,6 +15,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/spectest"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // TestSpec runs testdata/spec, the drift case file of docs/semantics.md section 8
@@ -81,6 +82,7 @@ func runSpec(t *testing.T, td *datadriven.TestData, dir string) (string, error) 
 		if c := arg(t, td, "config", ""); c != "" {
 			o.ConfigPath = filepath.Join(dir, c+".xml") // the configuration `mine as=c` used
 		}
+		o.Usage = specUsage
 		if arg(t, td, "baseline", "") == "none" {
 			os.Remove(filepath.Join(o.Model, report.AssignmentsParquetFile))
 		}
@@ -122,12 +124,21 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 			return "", err
 		}
 	}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2})
+	p, _ := specUsage(snap)
+	var states []usage.State
+	if p != nil && cfg.UsedOnlyApplies() {
+		states = report.DirectUsage(snap, p)
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2, Usage: states})
 	if err != nil {
 		return "", err
 	}
 	cls := mining.Classify(snap, m)
+	mining.ApplyUsedOnly(snap, m, cls, states)
 	info := report.RunInfo{Version: "spec", Backend: "cpu", Workers: 2, Config: cfgName, Started: time.Unix(0, 0).UTC()}
+	if snap.Universe != nil {
+		info.Effective = &report.Effective{Usage: p, UsedOnly: states != nil, States: states}
+	}
 	if err := report.WriteModel(ctx, filepath.Join(dir, arg(t, td, "as", "model")), snap, m, cls, info); err != nil {
 		return "", err
 	}
@@ -135,7 +146,24 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 	for _, r := range m.Rules {
 		fmt.Fprintf(&b, "%s %s %s %s\n", snap.Roles.IDs[r.Role], r.Type, r.EntityType, mining.CriterionString(snap, r.Criterion))
 	}
+	for i := range snap.IdentityIDs {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			if cls.UnusedAt(int(k)) {
+				fmt.Fprintf(&b, "unexplained (unused) %s %s\n", snap.IdentityIDs[i], snap.Roles.IDs[snap.IdentIdx[k]])
+			}
+		}
+	}
 	return b.String(), nil
+}
+
+// specUsage judges usage as mine and drift do by default: as of the newest last_used,
+// unused after 90 days; nil for data without a last_used column.
+func specUsage(s *columnar.Snapshot) (*usage.Params, error) {
+	if s.Universe == nil || s.Universe.LastUsed == nil {
+		return nil, nil
+	}
+	asOf, _ := report.DefaultAsOf(s)
+	return &usage.Params{AsOf: asOf, UnusedDays: usage.DefaultUnusedDays}, nil
 }
 
 // formatDrift prints remediation.csv (without rule ids), each rule's health and the
@@ -167,6 +195,9 @@ func formatDrift(res *Result) string {
 	a := &res.Summary.Assignments
 	fmt.Fprintf(&b, "assignments total=%d explained=%d unexplained=%d orphans=%d revoke=%d new=%d still=%d no_baseline=%d no_action=%s%%\n",
 		a.Total, a.Explained, a.Unexplained, a.Orphans, a.RevokeCandidates, a.New, a.StillUnexplained, a.Unknown, fmtPct(a.NoActionPct))
+	if a.Unused > 0 {
+		fmt.Fprintf(&b, "unused under UsedOnly=%d\n", a.Unused)
+	}
 	return b.String()
 }
 

@@ -110,21 +110,25 @@ type ActionCount struct {
 }
 
 // DriftAssignments: Total = Explained + Unexplained + Orphans; Unexplained =
-// RevokeCandidates + New + StillUnexplained + Unknown. NoActionPct = 100*NoAction/Total
-// (NoAction = Explained: access a rule explains needs no action).
+// RevokeCandidates + New + StillUnexplained + Unknown + Unused. NoActionPct =
+// 100*NoAction/Total (NoAction = Explained: access a rule explains needs no action).
 type DriftAssignments struct {
-	Total            int64   `json:"total"`
-	Explained        int64   `json:"explained"`
-	Unexplained      int64   `json:"unexplained"`
-	Orphans          int64   `json:"orphans"`
-	RevokeCandidates int64   `json:"revoke_candidates"`
-	New              int64   `json:"new_unexplained"`
-	StillUnexplained int64   `json:"still_unexplained"`
-	Unknown          int64   `json:"unexplained_no_baseline"`
-	NoAction         int64   `json:"no_action"`
-	NoActionPct      float64 `json:"no_action_pct"`
-	PctDenominator   string  `json:"pct_denominator"`
-	Basis            string  `json:"baseline"`
+	Total            int64 `json:"total"`
+	Explained        int64 `json:"explained"`
+	Unexplained      int64 `json:"unexplained"`
+	Orphans          int64 `json:"orphans"`
+	RevokeCandidates int64 `json:"revoke_candidates"`
+	New              int64 `json:"new_unexplained"`
+	StillUnexplained int64 `json:"still_unexplained"`
+	Unknown          int64 `json:"unexplained_no_baseline"`
+	// Unused counts direct assignments a rule matches that are unexplained for being
+	// unused, under a mining rule that mines used access only (docs/excess-privilege.md,
+	// "Drift under UsedOnly"); written only when non-zero.
+	Unused         int64   `json:"unused_under_used_only,omitempty"`
+	NoAction       int64   `json:"no_action"`
+	NoActionPct    float64 `json:"no_action_pct"`
+	PctDenominator string  `json:"pct_denominator"`
+	Basis          string  `json:"baseline"`
 }
 
 // NewUnexplained counts new unexplained assignments; Pct = 100*Total/assignments.unexplained.

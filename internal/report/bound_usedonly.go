@@ -16,25 +16,14 @@ func (b *Bound) initUsedOnly() error {
 	if s == nil || s.Usage == nil || s.Usage.AsOf == "" || snap.Universe == nil || snap.Universe.LastUsed == nil {
 		return nil
 	}
-	usedOnly := map[int]bool{}
-	for _, mr := range s.MiningRules {
-		if mr.UsedOnly {
-			usedOnly[mr.Index] = true
-		}
-	}
-	if len(usedOnly) == 0 {
+	// roles[r]: snapshot role r was covered by a UsedOnly mining rule.
+	roles := b.Model.UsedOnlyRoles(snap.Roles.IDs)
+	if roles == nil {
 		return nil
 	}
 	asOf, err := usage.Parse(s.Usage.AsOf)
 	if err != nil {
 		return uerr.New("%s usage.as_of: %v", SummaryJSONFile, err)
-	}
-	// roles[r]: snapshot role r was covered by a UsedOnly mining rule.
-	roles := make([]bool, snap.NumRoles())
-	for r := range roles {
-		if rec := b.roleRecord(int32(r)); rec != nil && rec.MiningRule != nil {
-			roles[r] = usedOnly[rec.MiningRule.Index]
-		}
 	}
 	states := DirectUsage(snap, &usage.Params{AsOf: asOf, UnusedDays: s.Usage.UnusedDays})
 	b.unusedOnly = make([]bool, len(snap.IdentIdx))
@@ -42,6 +31,35 @@ func (b *Bound) initUsedOnly() error {
 		b.unusedOnly[k] = st == usage.Unused && roles[snap.IdentIdx[k]]
 	}
 	return nil
+}
+
+// UsedOnlyRoles says, for each role of roleIDs, whether the mining rule that covered it
+// mined used access only: summary.json marks the mining rule used_only and roles.json
+// names it as the role's. Nil when no mining rule of the model is UsedOnly.
+func (m *Model) UsedOnlyRoles(roleIDs []string) []bool {
+	if m.Summary == nil {
+		return nil
+	}
+	usedOnly := map[int]bool{}
+	for _, mr := range m.Summary.MiningRules {
+		if mr.UsedOnly {
+			usedOnly[mr.Index] = true
+		}
+	}
+	if len(usedOnly) == 0 {
+		return nil
+	}
+	rec := make(map[string]*RoleRecord, len(m.Roles))
+	for k := range m.Roles {
+		rec[m.Roles[k].RoleID] = &m.Roles[k]
+	}
+	roles := make([]bool, len(roleIDs))
+	for r, id := range roleIDs {
+		if x := rec[id]; x != nil && x.MiningRule != nil {
+			roles[r] = usedOnly[x.MiningRule.Index]
+		}
+	}
+	return roles
 }
 
 // unusedAt reports whether the direct pair at CSR position k is unexplained for being

@@ -11,7 +11,9 @@
 //	roles:
 //	role_id,category,validations    (CSV with header, written as roles.csv)
 //	assignments:
-//	ROLE: identity identity ...     (the holders of ROLE, in file order)
+//	ROLE: identity identity ...     (the holders of ROLE, in file order; a holder written
+//	                                 identity@DATE, or identity@ for never, gives the
+//	                                 assignments a last_used column, empty for the others)
 //	role_grants:
 //	role_id,grants_role_id          (CSV with header, written as role_grants.csv; optional)
 //
@@ -187,8 +189,13 @@ func (m multiColumn) dimension(snap *columnar.Snapshot) columnar.Dimension {
 
 // assignmentsCSV turns `ROLE: identity identity ...` lines into assignments.csv.
 func assignmentsCSV(lines []string) string {
+	dated := strings.Contains(strings.Join(lines, "\n"), "@")
 	var b strings.Builder
-	b.WriteString("identity_id,role_id\n")
+	b.WriteString("identity_id,role_id")
+	if dated {
+		b.WriteString(",last_used")
+	}
+	b.WriteString("\n")
 	for _, line := range lines {
 		role, holders, ok := strings.Cut(line, ":")
 		if !ok {
@@ -196,8 +203,13 @@ func assignmentsCSV(lines []string) string {
 			b.WriteString(line + "\n")
 			continue
 		}
-		for _, id := range strings.Fields(holders) {
-			fmt.Fprintf(&b, "%s,%s\n", id, strings.TrimSpace(role))
+		for _, h := range strings.Fields(holders) {
+			id, date, _ := strings.Cut(h, "@")
+			fmt.Fprintf(&b, "%s,%s", id, strings.TrimSpace(role))
+			if dated {
+				b.WriteString("," + date)
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()
