@@ -80,7 +80,14 @@ func printUsageQuality(stdout io.Writer, truthDir string, in *prepared, cls *min
 	if err != nil || tu == nil {
 		return err
 	}
-	found := &truth.UsageFound{}
+	found := &truth.UsageFound{UsedOnly: in.usage != nil}
+	if found.UsedOnly {
+		for k := range cls.RuleOf {
+			if cls.UnusedAt(k) {
+				found.UnusedOnly++
+			}
+		}
+	}
 	var ok bool
 	found.Counts, found.ByKind, found.BySystem, ok = report.UsageBreakdown(in.snap, cls, in.effInfo)
 	if !ok {

@@ -21,12 +21,19 @@ type UsageFound struct {
 	ByKind, BySystem map[string]*usage.Counts
 	Owners           Owners
 	Humans, NonHuman []string
+	// UsedOnly is set when a mining rule mined used access only; UnusedOnly then counts
+	// the direct pairs a rule matches that are unexplained for being unused.
+	UsedOnly   bool
+	UnusedOnly int64
 }
 
 // UsageQuality compares a run with the planted usage truth.
 type UsageQuality struct {
 	Planted, Found *Usage
 	FoundOwners    Owners
+	// UsedOnly and UnusedOnly are the run's (UsageFound).
+	UsedOnly   bool
+	UnusedOnly int64
 	// Differ names every count that differs from the truth ("by_kind svc: ..."); empty
 	// when usage and ownership are exact.
 	Differ []string
@@ -45,7 +52,8 @@ type TopScore struct {
 // ScoreUsage compares found with the truth u.
 func ScoreUsage(u *Usage, found *UsageFound) *UsageQuality {
 	q := &UsageQuality{Planted: u, FoundOwners: found.Owners, Found: &Usage{AsOf: found.AsOf, UnusedDays: found.UnusedDays,
-		Counts: found.Counts, ByKind: found.ByKind, BySystem: found.BySystem}}
+		Counts: found.Counts, ByKind: found.ByKind, BySystem: found.BySystem},
+		UsedOnly: found.UsedOnly, UnusedOnly: found.UnusedOnly}
 	if found.AsOf != u.AsOf || found.UnusedDays != u.UnusedDays {
 		q.Differ = append(q.Differ, fmt.Sprintf("judged as of %s after %d days, truth as of %s after %d days",
 			found.AsOf, found.UnusedDays, u.AsOf, u.UnusedDays))
@@ -118,8 +126,14 @@ func (q *UsageQuality) String() string {
 		}
 	}
 	if n := p.Used + p.Unused + p.Unknown; n > 0 {
-		fmt.Fprintf(&b, "planted unused share: %.3f%% of the pairs, %.3f%% on access planted rules grant (what UsedOnly should add to the unexplained share)\n",
-			100*float64(p.Unused)/float64(n), 100*float64(p.UnusedRuleGranted)/float64(n))
+		pct := func(c int64) float64 { return 100 * float64(c) / float64(n) }
+		fmt.Fprintf(&b, "planted unused share: %.3f%% of the pairs in all; UsedOnly target %.3f%%: unused access planted rules grant "+
+			"(unused_rule_granted; the other %.3f%% is planted noise or project-role access, unexplained either way)\n",
+			pct(p.Unused), pct(p.UnusedRuleGranted), pct(p.Unused-p.UnusedRuleGranted))
+		if q.UsedOnly {
+			fmt.Fprintf(&b, "UsedOnly: %d pairs (%.3f%%) unexplained for being unused, %+.3f points from the target\n",
+				q.UnusedOnly, pct(q.UnusedOnly), pct(q.UnusedOnly)-pct(p.UnusedRuleGranted))
+		}
 	}
 	for _, t := range q.Top {
 		fmt.Fprintf(&b, "excess top %d %s: %d planted over-privileged (%.1f%%)\n", t.Ranked, t.Group, t.Planted, 100*t.Share)

@@ -100,6 +100,18 @@ func TestScoreUsage(t *testing.T) {
 			}
 		}
 	}
+	// The UsedOnly target is the unused access planted rules grant, not all unused
+	// access; a UsedOnly run is measured against it.
+	u.UnusedRuleGranted = 1
+	f = exact()
+	if got, want := ScoreUsage(u, f).String(), "planted unused share: 33.333% of the pairs in all; UsedOnly target 16.667%: unused access planted rules grant (unused_rule_granted; the other 16.667% is"; !strings.Contains(got, want) || strings.Contains(got, "UsedOnly:") {
+		t.Errorf("without UsedOnly:\n%s\nwant %q and no UsedOnly line", got, want)
+	}
+	f.UsedOnly, f.UnusedOnly = true, 2
+	if got, want := ScoreUsage(u, f).String(), "UsedOnly: 2 pairs (33.333%) unexplained for being unused, +16.667 points from the target\n"; !strings.Contains(got, want) {
+		t.Errorf("with UsedOnly:\n%s\nwant %q", got, want)
+	}
+	u.UnusedRuleGranted = 0
 	// A ranking longer than TopN counts its first TopN only.
 	f = exact()
 	f.Humans = nil
