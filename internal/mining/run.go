@@ -505,6 +505,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	// selected: the largest roles come first, and each holds its counts until selected.
 	jobs := make(chan job, len(rm.workers))
 	held := newBudget(countsBudget)
+	bufs := newCountBuffers(2*len(rm.workers) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -515,13 +516,14 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 					rm.finish(s, int(at[j.r]), j.r, j.counts, neutralOf{})
 				}
 				held.release(j.held)
+				bufs.put(j.counts)
 			}
 		})
 	}
 	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 		n := held.acquire(int64(len(cs)))
 		select {
-		case jobs <- job{r, slices.Clone(cs), n}:
+		case jobs <- job{r, bufs.copy(cs), n}:
 			return nil
 		case <-ctx.Done():
 			held.release(n)
@@ -534,6 +536,42 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 	}
 	return ctx.Err()
+}
+
+// recycleCounts is the capacity of the largest counts buffer streaming reuses: most roles
+// emit a few hundred counts, and the few largest are left to the collector rather than
+// kept for the rest of the rule.
+const recycleCounts = 1 << 16
+
+// countBuffers recycles the buffers that carry a role's counts from the backend to a
+// selector: a copy per role would allocate (and the collector reclaim) every count once.
+type countBuffers struct{ free chan []kernels.Count }
+
+func newCountBuffers(n int) *countBuffers {
+	return &countBuffers{free: make(chan []kernels.Count, n)}
+}
+
+// copy returns a copy of cs in a recycled buffer when one is free and large enough.
+func (b *countBuffers) copy(cs []kernels.Count) []kernels.Count {
+	select {
+	case buf := <-b.free:
+		if cap(buf) >= len(cs) {
+			return append(buf[:0], cs...)
+		}
+	default:
+	}
+	return append(make([]kernels.Count, 0, max(len(cs), 256)), cs...)
+}
+
+// put hands back a buffer nothing refers to any more.
+func (b *countBuffers) put(buf []kernels.Count) {
+	if cap(buf) > recycleCounts {
+		return
+	}
+	select {
+	case b.free <- buf[:0]:
+	default:
+	}
 }
 
 // batched mines the roles in batches of about batchHolders holders: the backend counts a
@@ -648,6 +686,30 @@ type selector struct {
 	eff      *Effective
 	// view is the mining rule's holders and neutral identities (eff is view.eff).
 	view holderView
+	// holdSlab and fpSlab back the candidates' bitsets of one role at a time.
+	holdSlab, fpSlab slab
+}
+
+// slabKeep is the most words a slab keeps between roles: the bitsets of the few largest
+// roles are left to the collector rather than held for the rest of the mining rule.
+const slabKeep = 1 << 20
+
+// slab is a buffer of bitset words reused from role to role, so that the bitsets of a
+// role's candidates cost neither an allocation each nor fresh pages.
+type slab struct{ words []uint64 }
+
+// take returns n zeroed words, valid until the next take.
+func (b *slab) take(n int) []uint64 {
+	if n > slabKeep {
+		return make([]uint64, n)
+	}
+	if cap(b.words) < n {
+		b.words = make([]uint64, n, max(n, min(2*cap(b.words), slabKeep)))
+		return b.words
+	}
+	b.words = b.words[:n]
+	clear(b.words)
+	return b.words
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -956,9 +1018,10 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	s.fpID = s.fpID[:0] // the false positives' universe numbers, candidate by candidate
 	universe := s.universe[:0]
 	fpOff := make([]int, len(cs)+1)
+	holds := s.holdSlab.take(len(cs) * words)
 	for k := range cs {
 		c := &cs[k]
-		c.hold = make([]uint64, words)
+		c.hold = holds[k*words : (k+1)*words : (k+1)*words]
 		needFP := c.fp() > 0
 		rare := ix.rarest(&c.c)
 		for _, i := range ix.posting(rare) {
@@ -996,9 +1059,10 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	}
 	s.universe = universe
 	fwords := (len(universe) + 63) / 64
+	fps := s.fpSlab.take(len(cs) * fwords)
 	for k := range cs {
 		c := &cs[k]
-		c.fpb = make([]uint64, fwords)
+		c.fpb = fps[k*fwords : (k+1)*fwords : (k+1)*fwords]
 		for _, u := range s.fpID[fpOff[k]:fpOff[k+1]] {
 			c.fpb[u>>6] |= 1 << (uint32(u) & 63)
 		}

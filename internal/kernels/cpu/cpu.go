@@ -131,6 +131,32 @@ func (p *projector) gather(holders []int32) {
 	}
 }
 
+// dense reports whether a histogram of dimension position j over nrows rows is kept
+// without a touched list: its counters are few enough to be read and cleared whole.
+func (p *projector) dense(j, nrows int) bool {
+	card := int(p.m.Cards[p.q.Dims[j]])
+	return !p.multi[j] && (card <= 16 || 2*card <= nrows)
+}
+
+// denseHistogram counts the values of single-valued dimension position j over the local
+// rows (nil: every local row) into cnt, without noting which counters it raised.
+func (p *projector) denseHistogram(j int, rows []int32, cnt []int32) {
+	col := p.local[j]
+	if rows == nil {
+		for _, c := range col {
+			if c >= 0 {
+				cnt[c]++
+			}
+		}
+		return
+	}
+	for _, k := range rows {
+		if c := col[k]; c >= 0 {
+			cnt[c]++
+		}
+	}
+}
+
 // histogram counts the values of dimension position j over the local rows (nil: every
 // local row) into cnt and returns the values counted, in first-seen order.
 func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
@@ -175,9 +201,9 @@ func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
 // selectValues returns the touched values counted at least q.MinTP times, ascending, with
 // their counts and bucket starts. Filtering before sorting keeps the sort small: most
 // values of a large dictionary are held by one or two of a role's holders.
-func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
+func (p *projector) selectValues(level int, touched, cnt []int32, dense bool) []sel {
 	sels := p.sels[level][:0]
-	if len(cnt) <= 4*len(touched)+64 {
+	if dense || len(cnt) <= 4*len(touched)+64 {
 		// A small dictionary: reading every counter in code order is cheaper than sorting.
 		for c, n := range cnt {
 			if n >= p.q.MinTP {
@@ -218,12 +244,23 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 	for di := from; di < len(q.Dims); di++ {
 		d := q.Dims[di]
 		cnt := p.counter(level, di)
-		touched := p.histogram(level, di, rows, cnt)
-		sels := p.selectValues(level, touched, cnt)
+		dense := p.dense(di, len(p.rowsOrAll(rows)))
+		var touched []int32
+		if dense {
+			p.denseHistogram(di, rows, cnt)
+		} else {
+			touched = p.histogram(level, di, rows, cnt)
+		}
+		sels := p.selectValues(level, touched, cnt, dense)
 		deeper := level+1 < q.MaxTerms && di+1 < len(q.Dims)
 		if deeper && len(sels) > 0 {
 			// cnt[c] becomes the next write position of each selected value and -1 for
 			// the others.
+			if dense {
+				for c := range cnt {
+					cnt[c] = -1
+				}
+			}
 			for _, c := range touched {
 				cnt[c] = -1
 			}
@@ -231,6 +268,9 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 				cnt[s.val] = s.start
 			}
 			p.bucket(di, rows, cnt, level, sels)
+		}
+		if dense {
+			clear(cnt)
 		}
 		for _, c := range touched {
 			cnt[c] = 0
