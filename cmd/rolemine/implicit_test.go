@@ -142,3 +142,67 @@ func TestFlagsCheckedBeforeLoading(t *testing.T) {
 		t.Errorf("--plugin-memory 0 without plugins: exit %d, stderr %q; want the missing data reported", code, stderr.String())
 	}
 }
+
+// TestPluginReferencesCheckedBeforeLoading: a plugin a run would load, named by the
+// configuration's <CriterionPlugin/> or by --plugin, is checked with the other
+// configuration checks before any data is read: a missing .wasm, a file that is not
+// WebAssembly, a module without the plugin exports and a missing or malformed plugin
+// configuration are refused with exit 2, naming the element (file:line) or the flag and
+// the file; so is a plugin memory cap no module can address. The data directory does not exist, so a run that reads data first reports
+// that instead (the old behaviour).
+func TestPluginReferencesCheckedBeforeLoading(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-data")
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("text.wasm", "not WebAssembly\n")
+	write("empty.wasm", "\x00asm\x01\x00\x00\x00") // a valid module exporting nothing
+	write("bad.json", "{\n  oops\n}\n")
+	config := func(name, element string) string {
+		return write(name, "<MiningRules>\n  <MiningRule/>\n  "+element+"\n</MiningRules>\n")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"configured wasm missing", []string{"--config", config("m1.xml", `<CriterionPlugin Path="absent.wasm"/>`)},
+			[]string{"m1.xml:3: CriterionPlugin", "absent.wasm"}},
+		{"configured wasm not WebAssembly", []string{"--config", config("m2.xml", `<CriterionPlugin Path="text.wasm"/>`)},
+			[]string{"m2.xml:3: CriterionPlugin", "text.wasm", "not a valid WebAssembly module"}},
+		{"configured module not a plugin", []string{"--config", config("m3.xml", `<CriterionPlugin Path="empty.wasm"/>`)},
+			[]string{"empty.wasm", "not a rolemine plugin"}},
+		{"configured plugin configuration missing", []string{"--config", config("m4.xml", `<CriterionPlugin Path="empty.wasm" Config="absent.json"/>`)},
+			[]string{"m4.xml:3: CriterionPlugin", "plugin configuration", "absent.json"}},
+		{"configured plugin configuration not JSON", []string{"--config", config("m5.xml", `<CriterionPlugin Path="empty.wasm" Config="bad.json"/>`)},
+			[]string{"m5.xml:3: CriterionPlugin", "bad.json:2:3", "not valid JSON"}},
+		{"flag wasm missing", []string{"--plugin", filepath.Join(dir, "absent.wasm")},
+			[]string{"--plugin " + filepath.Join(dir, "absent.wasm"), "absent.wasm"}},
+		{"flag wasm not WebAssembly", []string{"--plugin", filepath.Join(dir, "text.wasm")},
+			[]string{"--plugin", "text.wasm", "not a valid WebAssembly module"}},
+		{"memory cap above what a module can address", []string{"--plugin", filepath.Join(dir, "empty.wasm"), "--plugin-memory", "5000"},
+			[]string{"memory cap 5000 MiB", "4096"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"mine", "--data", missing, "--out", filepath.Join(t.TempDir(), "out")}, tc.args...)
+			code := run(args, &stdout, &stderr)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2: %s", code, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr %q lacks %q", stderr.String(), w)
+				}
+			}
+			if strings.Contains(stderr.String(), "no-data") {
+				t.Errorf("stderr %q names the data: it was read before the plugins were checked", stderr.String())
+			}
+		})
+	}
+}

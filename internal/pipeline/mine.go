@@ -24,6 +24,7 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -99,7 +100,7 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) error {
 	}
 	st := &staging{}
 	defer st.cleanup()
-	in, err := prepareConfig(ctx, "mine", fs, f, st)
+	in, err := prepareConfig(ctx, "mine", fs, f, st, env.Logger)
 	if err != nil {
 		return err
 	}
@@ -164,13 +165,18 @@ func (f *MineFlags) check() (spec shard.Spec, sharded bool, err error) {
 
 // checkConfigured checks, once the configuration is read and before any input is staged
 // or loaded, the flags whose use depends on it: --grace (with --previous) and the plugin
-// flags (when any plugin runs). With check, and the implicit rule's flags checked by the
-// configuration's own validator (mineConfig), these are all the checks of mine's flags.
-func (f *MineFlags) checkConfigured(cfg *mining.Config) error {
+// flags (when any plugin runs); then it compiles the plugins, the configuration's and the
+// flags' (pluginFlags.compile), and returns them. With check, and the implicit rule's
+// flags checked by the configuration's own validator (mineConfig), these are all the
+// checks of mine's flags and configuration before any data is read.
+func (f *MineFlags) checkConfigured(ctx context.Context, cfg *mining.Config, st *staging, logger *slog.Logger) ([]*plugins.Plugin, error) {
 	if f.previous != "" && (f.grace < 0 || f.grace > 100) {
-		return uerr.New("mine: --grace %v: expected percentage points from 0 to 100", f.grace)
+		return nil, uerr.New("mine: --grace %v: expected percentage points from 0 to 100", f.grace)
 	}
-	return f.plugins.check(len(cfg.Plugins))
+	if err := f.plugins.check(len(cfg.Plugins)); err != nil {
+		return nil, err
+	}
+	return f.plugins.compile(ctx, cfg, st, logger)
 }
 
 // mineModel mines the loaded snapshot (the roles for which roles is true, all when nil).
@@ -227,8 +233,10 @@ func startCPUProfile(path string) (stop func(), err error) {
 // prepared is what a run holds before mining: the configuration, the previous model and
 // (after loadSnapshot) the snapshot, with the phases timed so far.
 type prepared struct {
-	cfg       *mining.Config
-	cfgText   []byte
+	cfg     *mining.Config
+	cfgText []byte
+	// plugins are the configuration's and the flags' plugins, compiled (checkConfigured).
+	plugins   []*plugins.Plugin
 	prevModel *mining.Previous
 	prevChurn []drift.ChurnRule
 	prevFP    string
@@ -261,13 +269,13 @@ func (in *prepared) cfgName(f *MineFlags) string {
 
 // prepareConfig checks the output directory against the data, reads the configuration
 // and the previous model, before any output is locked or data loaded.
-func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFlags, st *staging) (*prepared, error) {
+func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFlags, st *staging, logger *slog.Logger) (*prepared, error) {
 	in := &prepared{started: time.Now()}
 	var err error
 	if in.cfg, in.cfgText, err = mineConfig(fs, f); err != nil {
 		return nil, err
 	}
-	if err := f.checkConfigured(in.cfg); err != nil {
+	if in.plugins, err = f.checkConfigured(ctx, in.cfg, st, logger); err != nil {
 		return nil, err
 	}
 	if outdir.IsURL(f.out) || outdir.IsURL(f.data) {
@@ -309,7 +317,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	crashpoint.Hit("mine:loaded")
 
 	t = time.Now()
-	ran, err := applyPlugins(ctx, snap, in.cfg, f.plugins, logger)
+	ran, err := applyPlugins(ctx, snap, in.plugins)
 	if err != nil {
 		return err
 	}

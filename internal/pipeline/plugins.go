@@ -56,23 +56,24 @@ func (pf *pluginFlags) check(configured int) error {
 	return nil
 }
 
-// applyPlugins runs the criterion plugins of the configuration (in document order) and of
-// the --plugin flags (in flag order, after the configuration's) over snap, adding their
-// derived attributes as dimensions. It reports whether any plugin ran. The flags were
-// checked before the data was loaded (check).
-func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Config, pf *pluginFlags, logger *slog.Logger) (bool, error) {
+// compile reads and compiles the plugins a run loads, in order: the configuration's
+// <CriterionPlugin/> elements (paths relative to the configuration file, in document
+// order), then the --plugin flags. Each plugin's configuration file is read and must be
+// JSON, and each module must compile and be a rolemine plugin, so that a bad reference
+// is refused, naming the element or flag, before any data is read
+// (docs/cli.md#cli-checks). The host, nil when no plugin runs, is closed by st's cleanup.
+func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *staging, logger *slog.Logger) ([]*plugins.Plugin, error) {
 	var specs []plugins.Spec
 	base := "."
 	if cfg.Path != "" {
 		base = filepath.Dir(cfg.Path)
 	}
 	for _, ref := range cfg.Plugins {
-		origin := fmt.Sprintf("%s:%d: CriterionPlugin", cfg.Path, ref.Line)
-		s := plugins.Spec{Path: relTo(base, ref.Path), Origin: origin}
+		s := plugins.Spec{Path: relTo(base, ref.Path), Origin: fmt.Sprintf("%s:%d: CriterionPlugin", cfg.Path, ref.Line)}
 		if ref.Config != "" {
-			c, err := readPluginConfig(relTo(base, ref.Config), origin)
+			c, err := readPluginConfig(relTo(base, ref.Config), s.Origin)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			s.Config = c
 		}
@@ -80,19 +81,18 @@ func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Conf
 	}
 	for _, v := range pf.specs {
 		path, conf, hasConf := strings.Cut(v, "=")
-		origin := "--plugin " + v
-		s := plugins.Spec{Path: path, Origin: origin}
+		s := plugins.Spec{Path: path, Origin: "--plugin " + v}
 		if hasConf {
-			c, err := readPluginConfig(conf, origin)
+			c, err := readPluginConfig(conf, s.Origin)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			s.Config = c
 		}
 		specs = append(specs, s)
 	}
 	if len(specs) == 0 {
-		return false, nil
+		return nil, nil
 	}
 	workers := 0
 	if fl := pf.fs.Lookup("workers"); fl != nil {
@@ -100,16 +100,28 @@ func applyPlugins(ctx context.Context, snap *columnar.Snapshot, cfg *mining.Conf
 	}
 	h, err := plugins.NewHost(ctx, plugins.Options{MemoryMiB: pf.memoryMiB, Timeout: pf.timeout, Workers: workers, Logger: logger})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	defer h.Close(context.Background())
-	var ps []*plugins.Plugin
-	for _, s := range specs {
-		p, err := h.Load(ctx, s)
-		if err != nil {
+	st.closers = append(st.closers, func() { h.Close(context.Background()) })
+	ps := make([]*plugins.Plugin, len(specs))
+	for k, s := range specs {
+		if ps[k], err = h.Compile(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// applyPlugins starts the compiled plugins (compile) and runs them over snap, adding
+// their derived attributes as dimensions. It reports whether any plugin ran.
+func applyPlugins(ctx context.Context, snap *columnar.Snapshot, ps []*plugins.Plugin) (bool, error) {
+	if len(ps) == 0 {
+		return false, nil
+	}
+	for _, p := range ps {
+		if err := p.Start(ctx); err != nil {
 			return false, err
 		}
-		ps = append(ps, p)
 	}
 	if err := plugins.Apply(ctx, snap, ps); err != nil {
 		return false, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -113,7 +114,7 @@ func Merge(ctx context.Context, o MergeOptions, env Env) error {
 		return err
 	}
 	first := parts[0]
-	f, in, err := prepareMerge(ctx, o, first, st)
+	f, in, err := prepareMerge(ctx, o, first, st, env.Logger)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func Merge(ctx context.Context, o MergeOptions, env Env) error {
 // prepareMerge parses the arguments the first shard recorded, with merge's own --out,
 // --workers and --data, and reads the configuration and previous model they name,
 // checked against the shards' fingerprints.
-func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *staging) (*MineFlags, *prepared, error) {
+func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *staging, logger *slog.Logger) (*MineFlags, *prepared, error) {
 	if first.Partial.Version != Version {
 		return nil, nil, uerr.New("merge: %s was mined by rolemine %s; this is rolemine %s", first.Name, first.Partial.Version, Version)
 	}
@@ -164,7 +165,7 @@ func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *st
 	if o.Data != "" {
 		f.data = o.Data
 	}
-	in, err := prepareConfig(ctx, "merge", fs, f, st)
+	in, err := prepareConfig(ctx, "merge", fs, f, st, logger)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,6 +21,8 @@ type staging struct {
 	out *outdir.Remote
 	// outLocal is the local directory the run commits into when --out is a URL.
 	outLocal string
+	// closers release what the run holds besides (the plugin host), in order.
+	closers []func()
 }
 
 // tempDir makes a temporary directory removed by cleanup.
@@ -33,8 +35,12 @@ func (s *staging) tempDir(what string) (string, error) {
 	return d, nil
 }
 
-// cleanup removes the temporary directories and closes the output bucket.
+// cleanup releases what closers hold, removes the temporary directories and closes the
+// output bucket.
 func (s *staging) cleanup() {
+	for _, c := range s.closers {
+		c()
+	}
 	for _, d := range s.tmp {
 		os.RemoveAll(d)
 	}

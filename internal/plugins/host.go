@@ -204,14 +204,14 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("plugin %s (%s): %s: %s", e.Plugin, e.Path, where, e.Cause)
 }
 
-// Plugin is a compiled plugin with its manifest.
+// Plugin is a compiled plugin, with its manifest once started.
 type Plugin struct {
 	h        *Host
 	spec     Spec
 	name     string
 	compiled wazero.CompiledModule
 	manifest Manifest
-	// first is the instance created by Load to read the manifest; Apply reuses it.
+	// first is the instance Start created to read the manifest; Apply reuses it.
 	first *instance
 }
 
@@ -221,10 +221,24 @@ func (p *Plugin) Manifest() Manifest { return p.manifest }
 // Name returns the plugin's declared name.
 func (p *Plugin) Name() string { return p.name }
 
-// Load reads and compiles a plugin, instantiates it once, checks its ABI version and calls
-// its init with the configuration to get its manifest. A missing or invalid file is a user
-// error (exit 2); a plugin that fails at start-up is an *Error.
+// Load reads and compiles a plugin (Compile) and starts it (Start).
 func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
+	p, err := h.Compile(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Compile reads and compiles a plugin and checks that it exports the functions ABI.md
+// requires, without running it: a run compiles its plugins before it reads any data
+// (docs/cli.md#cli-checks). A missing or unreadable file, a file that is not WebAssembly
+// and a module that is not a rolemine plugin are user errors (exit 2) naming spec.Origin
+// and the file.
+func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 	wasm, err := os.ReadFile(spec.Path)
 	if err != nil {
 		return nil, uerr.New("%s: plugin: %w", spec.Origin, err)
@@ -240,19 +254,26 @@ func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 		// Not a rolemine plugin, or another ABI: the user gave the wrong file (exit 2).
 		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, err.Error()))
 	}
+	return p, nil
+}
+
+// Start instantiates a compiled plugin once, checks its ABI version and calls its init
+// with the configuration to get its manifest. A plugin that fails at start-up is an
+// *Error.
+func (p *Plugin) Start(ctx context.Context) error {
 	in, err := p.instantiate(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	m, err := in.init(ctx, spec.Config)
+	m, err := in.init(ctx, p.spec.Config)
 	if err != nil {
 		in.close(ctx)
-		return nil, err
+		return err
 	}
 	p.manifest = *m
 	p.name = m.Name
 	p.first = in
-	return p, nil
+	return nil
 }
 
 // fault builds the *Error of a fault in a batch of count distinct inputs spanning identity
