@@ -1,7 +1,10 @@
-// Package truth reads the planted truth that `rolemine gen` writes (truth/rules.json and
-// truth/noise.csv) and scores a mined model against it (docs/cli.md#quality): F1 of each
-// planted rule-based role's match set, whether project roles wrongly got rules, and the
-// precision and recall of unexplained access against planted noise.
+// Package truth reads the planted truth that `rolemine gen` writes into a data set's
+// truth/ folder (its format is declared in package model) and scores a run against it
+// (docs/cli.md#quality): F1 of each planted rule-based role's match set, whether project
+// roles wrongly got rules, and the precision and recall of unexplained access against
+// planted noise; for a universe, the hidden inherited pairs, uncorrelated accounts,
+// ownership findings and the incomplete system (docs/effective-privilege.md); with usage,
+// the usage states and the over-privileged identities (docs/excess-privilege.md).
 package truth
 
 import (
