@@ -32,7 +32,9 @@ type Func struct {
 	Lines int
 }
 
-func (f Func) String() string { return fmt.Sprintf("%s:%d: %s %d lines", f.File, f.Line, f.Name, f.Lines) }
+func (f Func) String() string {
+	return fmt.Sprintf("%s:%d: %s %d lines", f.File, f.Line, f.Name, f.Lines)
+}
 
 // Limits are the longest a function may be.
 type Limits struct {
