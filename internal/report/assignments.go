@@ -1,10 +1,10 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parquetenc"
 )
 
 // assignmentRow is one row of assignments.parquet, declared in package model.
@@ -34,82 +35,22 @@ func suggestionSchema() *parquet.Schema {
 
 const (
 	// chunkRows is how many rows are built at a time in a reused buffer before they are
-	// handed to the Parquet writer.
+	// handed to the Parquet writer (a multiple of 64: parquetenc reproduces parquet-go's
+	// pages for writes that start at multiples of 64 rows of a row group).
 	chunkRows = 1 << 16
 	// rowGroupRows is the size of assignments.parquet row groups. It is fixed (never
 	// derived from the worker count) so that the file's bytes do not depend on it.
 	rowGroupRows = 1 << 20
 )
 
-// assignmentCursor produces the rows of assignments.parquet in order: the known
-// identities' assignments in CSR-by-identity order (snap.IdentIdx), then snap.Orphans.
-type assignmentCursor struct {
-	snap  *columnar.Snapshot
-	rules []mining.Rule
-	cls   *mining.Classification
-	kinds *columnar.Dimension
-	known int64 // len(snap.IdentIdx)
-
-	k int64 // next row
-	i int   // identity of row k, while k < known
-}
-
-func newAssignmentCursor(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification) *assignmentCursor {
-	return &assignmentCursor{
-		snap:  snap,
-		rules: m.Rules,
-		cls:   cls,
-		kinds: &snap.Dims[snap.KindDim],
-		known: int64(len(snap.IdentIdx)),
-	}
-}
-
-// total is the number of rows.
-func (c *assignmentCursor) total() int64 { return c.known + int64(len(c.snap.Orphans)) }
-
-// seek positions the cursor on row k.
-func (c *assignmentCursor) seek(k int64) {
-	c.k = k
-	if k < c.known {
-		off := c.snap.IdentOff
-		c.i = sort.Search(len(off)-1, func(i int) bool { return off[i+1] > k })
-	}
-}
-
-// fill builds the next len(rows) rows (the caller stays within total). It fails on an
-// assignment whose role or rule index does not fit the snapshot and model.
-func (c *assignmentCursor) fill(rows []assignmentRow) error {
-	snap := c.snap
-	for j := range rows {
-		if c.k < c.known {
-			for snap.IdentOff[c.i+1] <= c.k {
-				c.i++
-			}
-			role := snap.IdentIdx[c.k]
-			if role < 0 || int(role) >= len(snap.Roles.IDs) {
-				return fmt.Errorf("assignment %d (identity %s) has role %d, want 0..%d", c.k, snap.IdentityIDs[c.i], role, len(snap.Roles.IDs)-1)
-			}
-			row := assignmentRow{
-				IdentityID: snap.IdentityIDs[c.i],
-				RoleID:     snap.Roles.IDs[role],
-				Kind:       c.kinds.Values[c.kinds.Codes[c.i]],
-				Status:     statusUnexplained,
-			}
-			if ro := c.cls.RuleOf[c.k]; ro >= 0 {
-				if int(ro) >= len(c.rules) || c.rules[ro].Role != role {
-					return fmt.Errorf("assignment %d (%s holds %s) is explained by rule %d, which is not a rule of that role", c.k, row.IdentityID, row.RoleID, ro)
-				}
-				row.Status = statusExplained
-				row.RuleID = c.rules[ro].ID
-			}
-			rows[j] = row
-		} else {
-			o := &snap.Orphans[c.k-c.known]
-			rows[j] = assignmentRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role], Status: statusOrphan}
-		}
-		c.k++
-	}
-	return nil
+// assignmentColumns are assignments.parquet's columns for parquetenc, in schema order;
+// role_id and rule_id get no page bounds (see assignmentsOptions).
+var assignmentColumns = []parquetenc.Column{
+	{Name: "identity_id"},
+	{Name: "role_id", NoBounds: true},
+	{Name: "kind"},
+	{Name: "status"},
+	{Name: "rule_id", Optional: true, NoBounds: true},
 }
 
 // Status names as written in assignments.parquet.
@@ -119,6 +60,139 @@ var (
 	statusOrphan      = mining.Orphan.String()
 )
 
+// statusValues is the dictionary of the status column: a mining.Status is its code.
+var statusValues = []string{statusExplained, statusUnexplained, statusOrphan}
+
+// assignmentDicts are the run-wide dictionaries of assignments.parquet's string columns:
+// a row's codes index them, each string appears once.
+type assignmentDicts struct {
+	idents      []string // snap.IdentityIDs, then the orphans' identities
+	orphanIdent []int32  // code of each orphan's identity
+	kinds       []string // the kind dimension's values, then ""
+	rules       []string // distinct rule ids
+	ruleCode    []int32  // rule index -> code in rules
+}
+
+func newAssignmentDicts(snap *columnar.Snapshot, m *mining.Model) *assignmentDicts {
+	d := &assignmentDicts{idents: snap.IdentityIDs}
+	if len(snap.Orphans) > 0 {
+		// An orphan's identity is unknown, so its id is none of snap.IdentityIDs; it is
+		// checked all the same, since a string twice in a dictionary changes the bytes.
+		code := map[string]int32{}
+		for _, o := range snap.Orphans {
+			code[o.IdentityID] = -1
+		}
+		for i, id := range snap.IdentityIDs {
+			if _, ok := code[id]; ok {
+				code[id] = int32(i)
+			}
+		}
+		d.idents = slices.Clip(d.idents)
+		d.orphanIdent = make([]int32, len(snap.Orphans))
+		for j, o := range snap.Orphans {
+			c := code[o.IdentityID]
+			if c < 0 {
+				c = int32(len(d.idents))
+				code[o.IdentityID] = c
+				d.idents = append(d.idents, o.IdentityID)
+			}
+			d.orphanIdent[j] = c
+		}
+	}
+	kinds := snap.Dims[snap.KindDim].Values
+	d.kinds = append(slices.Clip(kinds), "") // Values never holds ""
+	d.rules, d.ruleCode = distinctCodes(len(m.Rules), func(r int) string { return m.Rules[r].ID })
+	return d
+}
+
+// distinctCodes gives each of n strings a code such that equal strings share one, and
+// the dictionary those codes index.
+func distinctCodes(n int, str func(int) string) ([]string, []int32) {
+	code := make(map[string]int32, n)
+	codes := make([]int32, n)
+	var values []string
+	for k := range n {
+		s := str(k)
+		c, ok := code[s]
+		if !ok {
+			c = int32(len(values))
+			code[s] = c
+			values = append(values, s)
+		}
+		codes[k] = c
+	}
+	return values, codes
+}
+
+// assignmentCursor produces the rows of assignments.parquet in order, as codes: the
+// known identities' assignments in CSR-by-identity order (snap.IdentIdx), then
+// snap.Orphans.
+type assignmentCursor struct {
+	snap  *columnar.Snapshot
+	rules []mining.Rule
+	cls   *mining.Classification
+	dicts *assignmentDicts
+	kinds *columnar.Dimension
+	known int64 // len(snap.IdentIdx)
+}
+
+func newAssignmentCursor(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, dicts *assignmentDicts) *assignmentCursor {
+	return &assignmentCursor{
+		snap:  snap,
+		rules: m.Rules,
+		cls:   cls,
+		dicts: dicts,
+		kinds: &snap.Dims[snap.KindDim],
+		known: int64(len(snap.IdentIdx)),
+	}
+}
+
+// total is the number of rows.
+func (c *assignmentCursor) total() int64 { return c.known + int64(len(c.snap.Orphans)) }
+
+// fill sets data (one parquetenc.Data per column, reused) to rows [lo, hi). It fails on
+// an assignment whose role or rule index does not fit the snapshot and model.
+func (c *assignmentCursor) fill(data []parquetenc.Data, lo, hi int64) error {
+	snap, d := c.snap, c.dicts
+	n := int(hi - lo)
+	for col := range data {
+		data[col].Codes = slices.Grow(data[col].Codes[:0], n)[:n]
+	}
+	data[0].Values, data[1].Values, data[2].Values, data[3].Values, data[4].Values = d.idents, snap.Roles.IDs, d.kinds, statusValues, d.rules
+	ident, role, kind, status, rule := data[0].Codes, data[1].Codes, data[2].Codes, data[3].Codes, data[4].Codes
+	noKind := int32(len(d.kinds) - 1)
+	k := lo
+	if k < c.known {
+		off := snap.IdentOff
+		i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > k })
+		for ; k < min(hi, c.known); i++ {
+			kc := c.kinds.Codes[i]
+			if kc < 0 {
+				kc = noKind
+			}
+			for ; k < min(hi, off[i+1]); k++ {
+				j := k - lo
+				r := snap.IdentIdx[k]
+				if r < 0 || int(r) >= len(snap.Roles.IDs) {
+					return fmt.Errorf("assignment %d (identity %s) has role %d, want 0..%d", k, snap.IdentityIDs[i], r, len(snap.Roles.IDs)-1)
+				}
+				ident[j], role[j], kind[j], status[j], rule[j] = int32(i), r, kc, int32(mining.Unexplained), -1
+				if ro := c.cls.RuleOf[k]; ro >= 0 {
+					if int(ro) >= len(c.rules) || c.rules[ro].Role != r {
+						return fmt.Errorf("assignment %d (%s holds %s) is explained by rule %d, which is not a rule of that role", k, snap.IdentityIDs[i], snap.Roles.IDs[r], ro)
+					}
+					status[j], rule[j] = int32(mining.Explained), d.ruleCode[ro]
+				}
+			}
+		}
+	}
+	for ; k < hi; k++ {
+		j, o := k-lo, k-c.known
+		ident[j], role[j], kind[j], status[j], rule[j] = d.orphanIdent[o], snap.Orphans[o].Role, noKind, int32(mining.Orphan), -1
+	}
+	return nil
+}
+
 // assignmentsOptions are the writer options of assignments.parquet. Pages of role_id and
 // rule_id (in identity order, so spread over their whole range) get no min/max bounds:
 // computing them costs about a third of the writing time and lets a reader skip nothing.
@@ -127,83 +201,83 @@ func assignmentsOptions(version string) []parquet.WriterOption {
 	return parquetOptions(version, assignmentSchema(), parquet.SkipPageBounds("role_id"), parquet.SkipPageBounds("rule_id"))
 }
 
-// encodeAssignmentGroup writes rows [lo, hi) as a complete one-row-group Parquet file in
-// memory. buf is the caller's reusable row buffer.
-func encodeAssignmentGroup(ctx context.Context, c *assignmentCursor, lo, hi int64, buf []assignmentRow, version string) ([]byte, error) {
-	var out bytes.Buffer
-	pw := parquet.NewGenericWriter[assignmentRow](&out, assignmentsOptions(version)...)
-	c.seek(lo)
-	for k := lo; k < hi; {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		rows := buf[:min(int64(len(buf)), hi-k)]
-		if err := c.fill(rows); err != nil {
-			return nil, err
-		}
-		if _, err := pw.Write(rows); err != nil {
-			return nil, err
-		}
-		k += int64(len(rows))
+// writeAssignmentsParquet writes assignments.parquet (see assignmentCursor for the row
+// order) with parquetenc, byte for byte what parquet-go writes when each row group is
+// written by its own writer and the groups are spliced in order. Row groups of groupRows
+// rows (rowGroupRows in outputs) are encoded in parallel by up to workers goroutines and
+// written in order; the output does not depend on workers. At most workers encoded
+// groups are held at once.
+func writeAssignmentsParquet(ctx context.Context, w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, version string, workers int, groupRows int64) error {
+	template, err := parquetenc.Template[assignmentRow](assignmentsOptions(version)...)
+	if err != nil {
+		return err
 	}
-	if err := pw.Close(); err != nil {
-		return nil, err
+	pw, err := parquetenc.NewWriter(w, template)
+	if err != nil {
+		return err
 	}
-	return out.Bytes(), nil
+	dicts := newAssignmentDicts(snap, m)
+	total := newAssignmentCursor(snap, m, cls, dicts).total()
+	groups := int((total + groupRows - 1) / groupRows)
+	encode := func(g int, enc *parquetenc.Encoder, data []parquetenc.Data) (*parquetenc.Group, error) {
+		lo := int64(g) * groupRows
+		if err := newAssignmentCursor(snap, m, cls, dicts).fill(data, lo, min(lo+groupRows, total)); err != nil {
+			return nil, err
+		}
+		return enc.Encode(data)
+	}
+	return encodeGroupsInOrder(ctx, pw, assignmentColumns, groups, workers, encode)
 }
 
-// writeAssignmentsParquet writes assignments.parquet (see assignmentCursor for the row
-// order). Row groups of groupRows rows (rowGroupRows in outputs) are encoded in parallel by up to workers
-// goroutines, each into an in-memory Parquet file, and spliced into w in order; the
-// output does not depend on workers. At most workers encoded groups are held at once.
-func writeAssignmentsParquet(ctx context.Context, w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, version string, workers int, groupRows int64) error {
-	total := newAssignmentCursor(snap, m, cls).total()
-	groups := int((total + groupRows - 1) / groupRows)
-	workers = max(1, min(workers, groups))
-
-	pw := parquet.NewGenericWriter[assignmentRow](w, assignmentsOptions(version)...)
+// encodeGroupsInOrder encodes groups row groups with up to workers goroutines, each with
+// its own encoder and column buffers, and writes them to pw in order, then closes pw.
+func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parquetenc.Column, groups, workers int,
+	encode func(g int, enc *parquetenc.Encoder, data []parquetenc.Data) (*parquetenc.Group, error)) error {
 	if groups == 0 {
 		return pw.Close()
 	}
-
+	workers = max(1, min(workers, groups))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type encoded struct {
-		data []byte
-		err  error
+		group *parquetenc.Group
+		err   error
+	}
+	type state struct {
+		enc  *parquetenc.Encoder
+		data []parquetenc.Data
 	}
 	results := make([]chan encoded, groups)
 	for g := range results {
 		results[g] = make(chan encoded, 1)
 	}
-	// tokens bounds the groups encoded but not yet written; each token carries a row
-	// buffer, reused from group to group.
-	tokens := make(chan []assignmentRow, workers)
+	// tokens bounds the groups encoded but not yet written; each carries an encoder and
+	// column buffers, reused from group to group.
+	tokens := make(chan *state, workers)
 	for range workers {
-		tokens <- make([]assignmentRow, chunkRows)
+		tokens <- &state{enc: parquetenc.NewEncoder(cols), data: make([]parquetenc.Data, len(cols))}
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the launcher and the encoders on error
 	wg.Go(func() {
 		for g := range groups {
-			var buf []assignmentRow
+			var st *state
 			select {
-			case buf = <-tokens:
+			case st = <-tokens:
 			case <-ctx.Done():
 				return
 			}
 			wg.Go(func() {
-				lo := int64(g) * groupRows
-				hi := min(lo+groupRows, total)
-				data, err := encodeAssignmentGroup(ctx, newAssignmentCursor(snap, m, cls), lo, hi, buf, version)
-				clear(buf) // drop string references while the buffer waits
-				results[g] <- encoded{data, err}
-				tokens <- buf
+				var r encoded
+				if r.err = ctx.Err(); r.err == nil {
+					r.group, r.err = encode(g, st.enc, st.data)
+				}
+				results[g] <- r
+				tokens <- st
 			})
 		}
 	})
-
 	for g := range groups {
 		var r encoded
 		select {
@@ -214,14 +288,8 @@ func writeAssignmentsParquet(ctx context.Context, w io.Writer, snap *columnar.Sn
 		if r.err != nil {
 			return r.err
 		}
-		f, err := parquet.OpenFile(bytes.NewReader(r.data), int64(len(r.data)))
-		if err != nil {
-			return fmt.Errorf("reopen row group %d: %w", g, err)
-		}
-		for _, rg := range f.RowGroups() {
-			if _, err := pw.WriteRowGroup(rg); err != nil {
-				return fmt.Errorf("row group %d: %w", g, err)
-			}
+		if err := pw.WriteGroup(r.group); err != nil {
+			return fmt.Errorf("row group %d: %w", g, err)
 		}
 	}
 	return pw.Close()

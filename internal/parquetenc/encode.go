@@ -1,0 +1,603 @@
+// Package parquetenc writes Parquet files of flat string and boolean columns from the
+// integer codes a caller already holds (identity index, role index, ...), without
+// hashing strings. Its files are byte for byte those parquet-go (the version in go.mod)
+// writes for the same rows with rolemine's writer options: Snappy, data pages v2 cut
+// where parquet-go cuts them, a dictionary per column chunk in first-appearance order,
+// no page header statistics, column and offset indexes, and the footer of an empty file
+// written by parquet-go with the same options (schema, created_by, column orders). The
+// tests keep parquet-go as the reference and compare bytes.
+package parquetenc
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math/bits"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Column describes one leaf column of a flat schema, in schema order.
+type Column struct {
+	// Name is the column's name (its path in the schema).
+	Name string
+	// Bool makes a required BOOLEAN column (PLAIN); otherwise the column is a UTF-8
+	// BYTE_ARRAY with a dictionary.
+	Bool bool
+	// Optional makes a string column nullable: code -1 is null.
+	Optional bool
+	// NoBounds leaves min/max out of the page index and statistics (parquet-go's
+	// SkipPageBounds).
+	NoBounds bool
+}
+
+// Data is one row group's values of one column: Codes index Values for a string column
+// (each distinct string at most once in Values: equal strings must have equal codes),
+// Bools hold a boolean column's values.
+type Data struct {
+	Values []string
+	Codes  []int32
+	Bools  []bool
+}
+
+// Group is one encoded row group: its column chunks' bytes and metadata, with offsets
+// relative to the start of Data.
+type Group struct {
+	Data    []byte
+	NumRows int64
+	chunks  []format.ColumnChunk
+	colIdx  []format.ColumnIndex
+	offIdx  []format.OffsetIndex
+}
+
+const (
+	// pageBytes is parquet-go's page buffer size limit (98% of its 256 KiB default).
+	pageBytes = 256901 // int32(256 KiB * 0.98)
+	// chunkRows is how many rows parquet-go writes before it checks the page sizes.
+	chunkRows = 64
+	// indexSizeLimit is parquet-go's default length of min/max in the column index.
+	indexSizeLimit = 16
+	// maxDictBytes is the dictionary size past which parquet-go falls back to PLAIN
+	// pages, which this package does not write.
+	maxDictBytes = 1 << 30
+)
+
+// Encoder encodes row groups; it keeps buffers from group to group. An Encoder is not
+// safe for concurrent use: give each goroutine its own.
+type Encoder struct {
+	cols  []Column
+	local [][]int32 // per string column: global code -> index in the chunk's dictionary, -1 none
+	seen  []int32   // dictionary index -> page number + 1 that last saw it
+	// per page
+	idx, distinct []int32
+	defs          []byte
+	enc, comp     []byte
+	chunk, dict   []byte
+	header        thrift.Encoder
+	headerBuf     bytesWriter
+	proto         thrift.CompactProtocol
+}
+
+// NewEncoder returns an encoder for a flat schema of cols.
+func NewEncoder(cols []Column) *Encoder {
+	e := &Encoder{cols: cols, local: make([][]int32, len(cols))}
+	e.header.Reset(e.proto.NewWriter(&e.headerBuf))
+	return e
+}
+
+// Encode encodes one row group; data holds one Data per column, all of the same length.
+func (e *Encoder) Encode(data []Data) (*Group, error) {
+	if len(data) != len(e.cols) {
+		return nil, fmt.Errorf("parquetenc: %d columns of data for %d columns", len(data), len(e.cols))
+	}
+	g := &Group{
+		chunks: make([]format.ColumnChunk, len(e.cols)),
+		colIdx: make([]format.ColumnIndex, len(e.cols)),
+		offIdx: make([]format.OffsetIndex, len(e.cols)),
+	}
+	for c := range e.cols {
+		n := len(data[c].Codes)
+		if e.cols[c].Bool {
+			n = len(data[c].Bools)
+		}
+		if c == 0 {
+			g.NumRows = int64(n)
+		} else if int64(n) != g.NumRows {
+			return nil, fmt.Errorf("parquetenc: column %s has %d rows, want %d", e.cols[c].Name, n, g.NumRows)
+		}
+	}
+	for c := range e.cols {
+		var err error
+		if e.cols[c].Bool {
+			err = e.encodeBools(g, c, data[c].Bools)
+		} else {
+			err = e.encodeStrings(g, c, &data[c])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// chunkState accumulates one column chunk's metadata while its pages are written.
+type chunkState struct {
+	col       *Column
+	meta      *format.ColumnMetaData
+	indexer   parquet.ColumnIndexer
+	typ       parquet.Type
+	locs      []format.PageLocation
+	defHist   []int64 // chunk definition level histogram (optional columns)
+	pageHists []int64
+	rows      int64
+	stats     map[format.Encoding]int32
+}
+
+func (e *Encoder) newChunk(c int, typ parquet.Type, physical format.Type, encodings []format.Encoding) *chunkState {
+	col := &e.cols[c]
+	return &chunkState{
+		col:     col,
+		typ:     typ,
+		indexer: typ.NewColumnIndexer(indexSizeLimit),
+		meta: &format.ColumnMetaData{
+			Type:         physical,
+			Encoding:     encodings,
+			PathInSchema: []string{col.Name},
+			Codec:        format.Snappy,
+		},
+		stats: map[format.Encoding]int32{},
+	}
+}
+
+// page describes one data page to write.
+type page struct {
+	rows, nulls int64
+	defs        []byte // encoded definition levels (v2: uncompressed)
+	body        []byte // encoded values before compression
+	encoding    format.Encoding
+	min, max    parquet.Value
+	bounded     bool
+}
+
+// writePage compresses p, appends its header and bytes to e.chunk and records it.
+func (e *Encoder) writePage(s *chunkState, p *page) error {
+	e.comp = snappyEncode(e.comp, p.body)
+	crc := crc32.Update(0, crc32.IEEETable, p.defs)
+	crc = crc32.Update(crc, crc32.IEEETable, e.comp)
+	h := format.PageHeader{
+		Type:                 format.DataPageV2,
+		UncompressedPageSize: int32(len(p.defs) + len(p.body)),
+		CompressedPageSize:   int32(len(p.defs) + len(e.comp)),
+		CRC:                  int32(crc),
+	}
+	h.DataPageHeaderV2 = thrift.New(format.DataPageHeaderV2{
+		NumValues:                  int32(p.rows),
+		NumNulls:                   int32(p.nulls),
+		NumRows:                    int32(p.rows),
+		Encoding:                   p.encoding,
+		DefinitionLevelsByteLength: int32(len(p.defs)),
+		IsCompressed:               thrift.New(true),
+	})
+	hdr, err := e.encodeHeader(&h)
+	if err != nil {
+		return err
+	}
+	offset := int64(len(e.chunk))
+	e.chunk = append(e.chunk, hdr...)
+	e.chunk = append(e.chunk, p.defs...)
+	e.chunk = append(e.chunk, e.comp...)
+
+	s.indexer.IndexPage(p.rows, p.nulls, p.min, p.max)
+	m := s.meta
+	m.NumValues += p.rows
+	m.Statistics.NullCount += p.nulls
+	if p.bounded {
+		if m.Statistics.MaxValue == nil || s.typ.Compare(p.max, s.typ.Kind().Value(m.Statistics.MaxValue)) > 0 {
+			m.Statistics.MaxValue = p.max.AppendBytes(make([]byte, 0))
+		}
+		if m.Statistics.MinValue == nil || s.typ.Compare(p.min, s.typ.Kind().Value(m.Statistics.MinValue)) < 0 {
+			m.Statistics.MinValue = p.min.AppendBytes(make([]byte, 0))
+		}
+	}
+	s.locs = append(s.locs, format.PageLocation{Offset: offset, CompressedPageSize: int32(len(e.chunk)) - int32(offset), FirstRowIndex: s.rows})
+	s.rows += p.rows
+	m.TotalUncompressedSize += int64(len(hdr)) + int64(h.UncompressedPageSize)
+	m.TotalCompressedSize += int64(len(hdr)) + int64(h.CompressedPageSize)
+	s.stats[p.encoding]++
+	if s.col.Optional {
+		s.pageHists = append(s.pageHists, p.nulls, p.rows-p.nulls)
+		s.defHist[0] += p.nulls
+		s.defHist[1] += p.rows - p.nulls
+	}
+	return nil
+}
+
+// encodeHeader returns the Thrift compact encoding of h (valid until the next call).
+func (e *Encoder) encodeHeader(h *format.PageHeader) ([]byte, error) {
+	e.headerBuf.b = e.headerBuf.b[:0]
+	if err := e.header.Encode(h); err != nil {
+		return nil, fmt.Errorf("parquetenc: page header: %w", err)
+	}
+	return e.headerBuf.b, nil
+}
+
+// finish completes column c's chunk: dict (nil for none) is the encoded dictionary page
+// body of dictLen values, written before the data pages in e.chunk.
+func (e *Encoder) finish(g *Group, c int, s *chunkState, dict []byte, dictLen int) error {
+	base := int64(len(g.Data))
+	m := s.meta
+	pageStats := []format.PageEncodingStats{}
+	if dict != nil {
+		e.comp = snappyEncode(e.comp, dict)
+		h := format.PageHeader{
+			Type:                 format.DictionaryPage,
+			UncompressedPageSize: int32(len(dict)),
+			CompressedPageSize:   int32(len(e.comp)),
+			CRC:                  int32(crc32.ChecksumIEEE(e.comp)),
+		}
+		h.DictionaryPageHeader = thrift.New(format.DictionaryPageHeader{NumValues: int32(dictLen), Encoding: format.Plain})
+		hdr, err := e.encodeHeader(&h)
+		if err != nil {
+			return err
+		}
+		m.DictionaryPageOffset = base
+		g.Data = append(g.Data, hdr...)
+		g.Data = append(g.Data, e.comp...)
+		m.TotalUncompressedSize += int64(len(hdr)) + int64(len(dict))
+		m.TotalCompressedSize += int64(len(hdr)) + int64(len(e.comp))
+		pageStats = append(pageStats, format.PageEncodingStats{PageType: format.DictionaryPage, Encoding: format.Plain, Count: 1})
+	}
+	data := int64(len(g.Data))
+	m.DataPageOffset = data
+	for j := range s.locs {
+		s.locs[j].Offset += data
+	}
+	g.Data = append(g.Data, e.chunk...)
+	e.chunk = e.chunk[:0]
+	for _, enc := range []format.Encoding{format.Plain, format.RLEDictionary} {
+		if n := s.stats[enc]; n > 0 {
+			pageStats = append(pageStats, format.PageEncodingStats{PageType: format.DataPageV2, Encoding: enc, Count: n})
+		}
+	}
+	m.EncodingStats = pageStats
+	ci := s.indexer.ColumnIndex()
+	ci.MinValues = cloneBytes(ci.MinValues)
+	ci.MaxValues = cloneBytes(ci.MaxValues)
+	ci.NullPages = append([]bool(nil), ci.NullPages...)
+	ci.NullCounts = append([]int64(nil), ci.NullCounts...)
+	ci.RepetitionLevelHistogram = nil
+	ci.DefinitionLevelHistogram = nil
+	if s.col.Optional {
+		ci.DefinitionLevelHistogram = s.pageHists
+		m.SizeStatistics.DefinitionLevelHistogram = s.defHist
+	}
+	g.colIdx[c] = ci
+	g.offIdx[c] = format.OffsetIndex{PageLocations: s.locs}
+	g.chunks[c] = format.ColumnChunk{MetaData: *m}
+	return nil
+}
+
+func cloneBytes(v [][]byte) [][]byte {
+	out := make([][]byte, len(v))
+	for i, b := range v {
+		if b != nil {
+			out[i] = append(make([]byte, 0, len(b)), b...)
+		}
+	}
+	return out
+}
+
+// encodeBools writes a required BOOLEAN column chunk (PLAIN, bit-packed values).
+func (e *Encoder) encodeBools(g *Group, c int, vals []bool) error {
+	s := e.newChunk(c, parquet.BooleanType, format.Boolean, []format.Encoding{format.Plain})
+	start := 0
+	flush := func(end int) error {
+		if end == start {
+			return nil
+		}
+		p := page{rows: int64(end - start), encoding: format.Plain}
+		e.enc = packBools(e.enc[:0], vals[start:end])
+		p.body = e.enc
+		if !s.col.NoBounds {
+			lo, hi := true, false
+			for _, v := range vals[start:end] {
+				lo, hi = lo && v, hi || v
+			}
+			p.min, p.max, p.bounded = parquet.BooleanValue(lo), parquet.BooleanValue(hi), true
+		}
+		start = end
+		return e.writePage(s, &p)
+	}
+	for r := 0; r < len(vals); r += chunkRows {
+		end := min(r+chunkRows, len(vals))
+		if int64(end-start+7)/8 >= pageBytes {
+			if err := flush(end); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(len(vals)); err != nil {
+		return err
+	}
+	return e.finish(g, c, s, nil, 0)
+}
+
+func packBools(dst []byte, vals []bool) []byte {
+	n := (len(vals) + 7) / 8
+	dst = append(dst, make([]byte, n)...)
+	for i, v := range vals {
+		if v {
+			dst[i/8] |= 1 << (i % 8)
+		}
+	}
+	return dst
+}
+
+// strPage is the state of the string page being built.
+type strPage struct {
+	rows, nonNull int
+	number        int32
+}
+
+// encodeStrings writes a string column chunk: a PLAIN dictionary page of the chunk's
+// values in first-appearance order, then RLE_DICTIONARY data pages.
+func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
+	col := &e.cols[c]
+	encs := []format.Encoding{format.Plain, format.RLEDictionary}
+	if col.Optional {
+		encs = []format.Encoding{format.Plain, format.RLE, format.RLEDictionary}
+	}
+	s := e.newChunk(c, parquet.String().Type(), format.ByteArray, encs)
+	if col.Optional {
+		s.defHist = make([]int64, 2)
+	}
+	local := e.local[c]
+	if len(local) < len(d.Values) {
+		old := len(local)
+		local = append(local, make([]int32, len(d.Values)-old)...)
+		for k := old; k < len(local); k++ {
+			local[k] = -1
+		}
+		e.local[c] = local
+	}
+	var order []int32 // the dictionary: global codes (emptyCode: "") in first-appearance order
+	emptyLocal := int32(-1)
+	dictBytes := 0
+	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
+	var pg strPage
+	pg.number = 1
+	codes := d.Codes
+	for r := 0; r < len(codes); r += chunkRows {
+		end := min(r+chunkRows, len(codes))
+		var present uint64 // rows parquet-go writes as values (see presentRows)
+		if col.Optional {
+			present = presentRows(codes[r:end])
+		}
+		for k, code := range codes[r:end] {
+			if code < 0 {
+				if !col.Optional {
+					return fmt.Errorf("parquetenc: null in required column %s", col.Name)
+				}
+				if present&(1<<k) == 0 {
+					e.defs = append(e.defs, 0)
+					continue
+				}
+				code = emptyCode
+			} else if int(code) >= len(d.Values) {
+				return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
+			}
+			l := emptyLocal
+			if code >= 0 {
+				l = local[code]
+			}
+			if l < 0 {
+				l = int32(len(order))
+				if code >= 0 {
+					local[code] = l
+				} else {
+					emptyLocal = l
+				}
+				order = append(order, code)
+				dictBytes += len(valueOf(d, code))
+				e.seen = append(e.seen, 0)
+			}
+			e.idx = append(e.idx, l)
+			if col.Optional {
+				e.defs = append(e.defs, 1)
+			}
+			if e.seen[l] != pg.number {
+				e.seen[l] = pg.number
+				e.distinct = append(e.distinct, l)
+			}
+		}
+		pg.rows += end - r
+		pg.nonNull = len(e.idx)
+		size := int64(4 * pg.nonNull)
+		if col.Optional {
+			size += int64(5 * pg.rows)
+		}
+		if size >= pageBytes {
+			if err := e.flushStrings(s, d, order, &pg, dictBytes); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.flushStrings(s, d, order, &pg, dictBytes); err != nil {
+		return err
+	}
+	for _, code := range order {
+		if code >= 0 {
+			local[code] = -1
+		}
+	}
+	e.seen = e.seen[:0]
+	e.dict = e.dict[:0]
+	for _, code := range order {
+		v := valueOf(d, code)
+		e.dict = binary.LittleEndian.AppendUint32(e.dict, uint32(len(v)))
+		e.dict = append(e.dict, v...)
+	}
+	return e.finish(g, c, s, e.dict, len(order))
+}
+
+// flushStrings writes the string page in e.idx/e.defs/e.distinct, if any.
+func (e *Encoder) flushStrings(s *chunkState, d *Data, order []int32, pg *strPage, dictBytes int) error {
+	if pg.rows == 0 {
+		return nil
+	}
+	if dictBytes > maxDictBytes {
+		return fmt.Errorf("parquetenc: column %s: dictionary over %d bytes", s.col.Name, maxDictBytes)
+	}
+	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
+	if s.col.Optional {
+		var err error
+		p.defs, err = levelEncoding.EncodeLevels(nil, e.defs)
+		if err != nil {
+			return fmt.Errorf("parquetenc: column %s: definition levels: %w", s.col.Name, err)
+		}
+	}
+	var err error
+	e.enc, err = dictEncoding.EncodeInt32(e.enc[:0], e.idx)
+	if err != nil {
+		return fmt.Errorf("parquetenc: column %s: indexes: %w", s.col.Name, err)
+	}
+	p.body = e.enc
+	if !s.col.NoBounds && len(e.distinct) > 0 {
+		lo := valueOf(d, order[e.distinct[0]])
+		hi := lo
+		for _, l := range e.distinct[1:] {
+			v := valueOf(d, order[l])
+			if v < lo {
+				lo = v
+			} else if v > hi {
+				hi = v
+			}
+		}
+		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
+	}
+	if err := e.writePage(s, &p); err != nil {
+		return err
+	}
+	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
+	pg.rows, pg.nonNull = 0, 0
+	pg.number++
+	return nil
+}
+
+// emptyCode stands for the empty string written as a value where the row is null (see
+// presentRows).
+const emptyCode = -2
+
+func valueOf(d *Data, code int32) string {
+	if code == emptyCode {
+		return ""
+	}
+	return d.Values[code]
+}
+
+// presentRows returns which of up to 64 rows of an optional column parquet-go writes as
+// values (bit k: row k). It reproduces parquet-go's split of a write into runs of nulls
+// and values (writeRowsFuncOfOptional), including its test for the end of a run of
+// values: after a run of values that starts at bit y of the null bitmap, it takes the
+// rest of the word for values when the remaining bits equal (1<<y)-1, which holds when
+// the run is y values long and is followed only by nulls. Those nulls are then written as
+// empty strings. Reproducing it keeps the files byte-identical to parquet-go's.
+func presentRows(codes []int32) uint64 {
+	n := len(codes)
+	var w uint64
+	for k, c := range codes {
+		if c >= 0 {
+			w |= 1 << k
+		}
+	}
+	var out uint64
+	span := func(i, j int) { // rows [i, j) are values
+		for k := i; k < j; k++ {
+			out |= 1 << k
+		}
+	}
+	word := func(x int) uint64 { // the bitmap has one word for up to 64 rows
+		if x == 0 {
+			return w
+		}
+		return 0
+	}
+	const words = 1
+	for i := 0; i < n; {
+		x, y := i/64, i%64
+		nulls := true
+		if y != 0 {
+			if b := word(x) >> uint(y); b == 0 {
+				x, y = x+1, 0
+			} else {
+				y += bits.TrailingZeros64(b)
+				nulls = false
+			}
+		}
+		if nulls {
+			for x < words && word(x) == 0 {
+				x++
+			}
+			if x < words {
+				y = bits.TrailingZeros64(word(x)) % 64
+			}
+		}
+		if j := min(x*64+y, n); i < j {
+			i = j
+		}
+		values := true
+		if y != 0 {
+			if b := word(x) >> uint(y); b == (1<<uint64(y))-1 {
+				x, y = x+1, 0
+			} else {
+				y += bits.TrailingZeros64(^b)
+				values = false
+			}
+		}
+		if values {
+			for x < words && word(x) == ^uint64(0) {
+				x++
+			}
+			if x < words {
+				y = bits.TrailingZeros64(^word(x)) % 64
+			}
+		}
+		if j := min(x*64+y, n); i < j {
+			span(i, j)
+			i = j
+		}
+	}
+	return out
+}
+
+var (
+	levelEncoding = &rle.Encoding{BitWidth: 1}
+	dictEncoding  = &rle.DictionaryEncoding{}
+)
+
+// snappyEncode compresses src into dst's storage.
+func snappyEncode(dst, src []byte) []byte {
+	out, _ := parquet.Snappy.Encode(dst[:0], src) // never fails
+	return out
+}
+
+// bytesWriter is the Thrift writer's sink: a plain growing buffer.
+type bytesWriter struct{ b []byte }
+
+func (w *bytesWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func (w *bytesWriter) WriteString(s string) (int, error) {
+	w.b = append(w.b, s...)
+	return len(s), nil
+}
+
+func (w *bytesWriter) WriteByte(c byte) error {
+	w.b = append(w.b, c)
+	return nil
+}
