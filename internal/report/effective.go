@@ -1,13 +1,8 @@
 package report
 
 import (
-	"sync"
-
-	"context"
-	"io"
 	"slices"
-
-	"github.com/parquet-go/parquet-go"
+	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
@@ -78,6 +73,7 @@ type pairView struct {
 	rule             int32 // -1: unexplained
 	system           int32 // index into systemNames, -1: none
 	account          string
+	acct             int32 // index of the account into Universe.Accounts, -1: none
 	source           int32 // inherited: the directly held role the chain starts at; -1 direct
 	inherited, redun bool
 	hidden           bool
@@ -146,10 +142,10 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 func (w *pairWalker) directView(i int, k int64) pairView {
 	snap := w.snap
 	r := snap.IdentIdx[k]
-	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, source: -1, unusedOnly: w.cls.UnusedAt(int(k))}
+	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, acct: -1, source: -1, unusedOnly: w.cls.UnusedAt(int(k))}
 	v.system = w.systemAt(k)
 	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
-		v.account = u.Accounts.ID[u.PairAccount[k]]
+		v.account, v.acct = u.Accounts.ID[u.PairAccount[k]], u.PairAccount[k]
 	}
 	v.usage = w.usageOf(k)
 	return v
@@ -181,7 +177,7 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	var v pairView // one for the identity: fn's pointer makes it escape
 	for k := plo; k < phi; k++ {
 		if p.Kind[k] == effective.Inherited {
-			v = pairView{ident: i, role: p.Role[k], system: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
+			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
 			v.system, v.usage = w.inherited(i, v.source, v.role)
 		} else {
 			v = w.directView(i, d)
@@ -209,75 +205,4 @@ func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
 		}
 	}
 	return src.system, src.usage
-}
-
-// writeEffectiveAssignments writes assignments.parquet with one row per effective pair,
-// then the orphans (with their accounts).
-// With usage data (eff.Usage), each row also carries its usage state.
-func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string) error {
-	if eff.Usage != nil {
-		return writeEffectiveRows(ctx, out, snap, m, cls, eff, version, withUsage)
-	}
-	return writeEffectiveRows(ctx, out, snap, m, cls, eff, version, func(r effectiveRow, _ *pairView) effectiveRow { return r })
-}
-
-// writeEffectiveRows writes the rows of writeEffectiveAssignments, each made by conv
-// from the effectiveRow of a pair (v nil for orphans).
-func writeEffectiveRows[T any](ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, conv func(effectiveRow, *pairView) T) error {
-	pw := parquet.NewGenericWriter[T](out, parquetOptions(version, parquet.MaxRowsPerRowGroup(rowGroupRows))...)
-	w := newPairWalker(snap, cls, eff)
-	kd := &snap.Dims[snap.KindDim]
-	buf := make([]T, 0, chunkRows)
-	flush := func() error {
-		if _, err := pw.Write(buf); err != nil {
-			return err
-		}
-		clear(buf)
-		buf = buf[:0]
-		return ctx.Err()
-	}
-	for i := range snap.IdentityIDs {
-		var err error
-		w.each(i, func(v *pairView) {
-			row := effectiveRow{
-				IdentityID: snap.IdentityIDs[i],
-				RoleID:     snap.Roles.IDs[v.role],
-				Kind:       kd.Values[kd.Codes[i]],
-				Status:     statusUnexplained,
-				AccountID:  v.account,
-				Inherited:  v.inherited,
-				Redundant:  v.redun,
-				Hidden:     v.hidden,
-			}
-			if v.rule >= 0 {
-				row.Status, row.RuleID = statusExplained, m.Rules[v.rule].ID
-			}
-			if v.system >= 0 {
-				row.System = w.systemNames[v.system]
-			}
-			if v.inherited {
-				row.Via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
-			}
-			buf = append(buf, conv(row, v))
-			if len(buf) == cap(buf) && err == nil {
-				err = flush()
-			}
-		})
-		if err != nil {
-			return err
-		}
-	}
-	for _, o := range snap.Orphans {
-		buf = append(buf, conv(effectiveRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role], Status: statusOrphan,
-			System: o.System, AccountID: o.AccountID}, nil))
-		if len(buf) == cap(buf) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	return pw.Close()
 }
