@@ -48,11 +48,12 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Short coverage-guided fuzzing of every parser.
+# Short coverage-guided fuzzing of every parser, and of the Parquet encoder against parquet-go.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzLoadUniverse -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
+	$(GO) test -run '^$$' -fuzz FuzzEncoder -fuzztime $(FUZZTIME) ./internal/parquetenc
 
 # Go micro-benchmarks of the kernel, loader and miner.
 bench-micro:

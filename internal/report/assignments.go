@@ -295,26 +295,50 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 	return pw.Close()
 }
 
-// writeSuggestionsParquet writes suggestions.parquet in cls.Suggestions order.
+// suggestionColumns are suggestions.parquet's columns for parquetenc, in schema order.
+var suggestionColumns = []parquetenc.Column{{Name: "identity_id"}, {Name: "role_id"}, {Name: "rule_id"}, {Name: "kind"}}
+
+// writeSuggestionsParquet writes suggestions.parquet in cls.Suggestions order, with
+// parquetenc: the bytes parquet-go writes for the rows in row groups of rowGroupRows.
 func writeSuggestionsParquet(ctx context.Context, w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, version string) error {
-	pw := parquet.NewGenericWriter[suggestionRow](w, parquetOptions(version, suggestionSchema(), parquet.MaxRowsPerRowGroup(rowGroupRows))...)
+	return writeSuggestionGroups(ctx, w, snap, m, cls, version, rowGroupRows)
+}
+
+func writeSuggestionGroups(ctx context.Context, w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, version string, groupRows int) error {
+	template, err := parquetenc.Template[suggestionRow](parquetOptions(version, suggestionSchema(), parquet.MaxRowsPerRowGroup(int64(groupRows)))...)
+	if err != nil {
+		return err
+	}
+	pw, err := parquetenc.NewWriter(w, template)
+	if err != nil {
+		return err
+	}
+	enc := parquetenc.NewEncoder(suggestionColumns)
 	kinds := &snap.Dims[snap.KindDim]
-	buf := make([]suggestionRow, min(chunkRows, len(cls.Suggestions)))
-	for lo := 0; lo < len(cls.Suggestions); lo += len(buf) {
+	kindValues := append(slices.Clip(kinds.Values), "") // Values never holds ""
+	rules, ruleCode := distinctCodes(len(m.Rules), func(r int) string { return m.Rules[r].ID })
+	data := make([]parquetenc.Data, len(suggestionColumns))
+	data[0].Values, data[1].Values, data[2].Values, data[3].Values = snap.IdentityIDs, snap.Roles.IDs, rules, kindValues
+	for lo := 0; lo < len(cls.Suggestions); lo += groupRows {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows := buf[:min(len(buf), len(cls.Suggestions)-lo)]
-		for j := range rows {
-			s := &cls.Suggestions[lo+j]
-			rows[j] = suggestionRow{
-				IdentityID: snap.IdentityIDs[s.Identity],
-				RoleID:     snap.Roles.IDs[s.Role],
-				RuleID:     m.Rules[s.Rule].ID,
-				Kind:       kinds.Values[kinds.Codes[s.Identity]],
-			}
+		n := min(groupRows, len(cls.Suggestions)-lo)
+		for c := range data {
+			data[c].Codes = slices.Grow(data[c].Codes[:0], n)[:n]
 		}
-		if _, err := pw.Write(rows); err != nil {
+		for j, s := range cls.Suggestions[lo : lo+n] {
+			kc := kinds.Codes[s.Identity]
+			if kc < 0 {
+				kc = int32(len(kindValues) - 1)
+			}
+			data[0].Codes[j], data[1].Codes[j], data[2].Codes[j], data[3].Codes[j] = int32(s.Identity), s.Role, ruleCode[s.Rule], kc
+		}
+		g, err := enc.Encode(data)
+		if err != nil {
+			return err
+		}
+		if err := pw.WriteGroup(g); err != nil {
 			return err
 		}
 	}
