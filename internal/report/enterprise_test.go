@@ -108,23 +108,29 @@ func randomEnterprise(n, roles, assignments, orphans int) (*columnar.Snapshot, *
 }
 
 // BenchmarkAssignmentsParquet measures assignments.parquet at 2M rows with 1 and 2
-// workers (tier L has 20M rows).
+// workers (tier L has 20M rows), with parquetenc and with the parquet-go writer it replaced.
 func BenchmarkAssignmentsParquet(b *testing.B) {
 	snap, m, cls := randomEnterprise(100_000, 10_000, 2_000_000, 1000)
 	rows := int64(len(snap.IdentIdx) + len(snap.Orphans))
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			var size int
-			for b.Loop() {
-				var cw countingWriter
-				if err := writeAssignmentsParquet(context.Background(), &cw, snap, m, cls, "bench", workers, rowGroupRows); err != nil {
-					b.Fatal(err)
+	writers := map[string]func(context.Context, io.Writer, *columnar.Snapshot, *mining.Model, *mining.Classification, string, int, int64) error{
+		"parquetenc": writeAssignmentsParquet,
+		"parquet-go": refWriteAssignmentsParquet, // the writer parquetenc replaced
+	}
+	for _, name := range []string{"parquetenc", "parquet-go"} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					var cw countingWriter
+					if err := writers[name](context.Background(), &cw, snap, m, cls, "bench", workers, rowGroupRows); err != nil {
+						b.Fatal(err)
+					}
+					size = cw.n
 				}
-				size = cw.n
-			}
-			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
-			b.ReportMetric(float64(size)/float64(rows), "B/row")
-		})
+				b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
+				b.ReportMetric(float64(size)/float64(rows), "B/row")
+			})
+		}
 	}
 }
 
