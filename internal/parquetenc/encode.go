@@ -338,8 +338,16 @@ func packBools(dst []byte, vals []bool) []byte {
 
 // strPage is the state of the string page being built.
 type strPage struct {
-	rows, nonNull int
-	number        int32
+	rows   int
+	number int32 // 1 for the chunk's first page
+}
+
+// chunkDict is the dictionary of the string column chunk being built.
+type chunkDict struct {
+	local      []int32 // global code -> index in order, -1 none (the encoder's, reset after)
+	order      []int32 // global codes (emptyCode: "") in first-appearance order
+	emptyLocal int32   // index of emptyCode in order, -1 none
+	bytes      int     // total length of the values in order
 }
 
 // encodeStrings writes a string column chunk: a PLAIN dictionary page of the chunk's
@@ -354,101 +362,102 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 	if col.Optional {
 		s.defHist = make([]int64, 2)
 	}
-	local := e.local[c]
-	if len(local) < len(d.Values) {
-		old := len(local)
-		local = append(local, make([]int32, len(d.Values)-old)...)
-		for k := old; k < len(local); k++ {
-			local[k] = -1
+	if old := len(e.local[c]); old < len(d.Values) {
+		e.local[c] = append(e.local[c], make([]int32, len(d.Values)-old)...)
+		for k := old; k < len(e.local[c]); k++ {
+			e.local[c][k] = -1
 		}
-		e.local[c] = local
 	}
-	var order []int32 // the dictionary: global codes (emptyCode: "") in first-appearance order
-	emptyLocal := int32(-1)
-	dictBytes := 0
+	dict := chunkDict{local: e.local[c], emptyLocal: -1}
 	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
-	var pg strPage
-	pg.number = 1
+	pg := strPage{number: 1}
 	codes := d.Codes
 	for r := 0; r < len(codes); r += chunkRows {
 		end := min(r+chunkRows, len(codes))
-		var present uint64 // rows parquet-go writes as values (see presentRows)
-		if col.Optional {
-			present = presentRows(codes[r:end])
-		}
-		for k, code := range codes[r:end] {
-			if code < 0 {
-				if !col.Optional {
-					return fmt.Errorf("parquetenc: null in required column %s", col.Name)
-				}
-				if present&(1<<k) == 0 {
-					e.defs = append(e.defs, 0)
-					continue
-				}
-				code = emptyCode
-			} else if int(code) >= len(d.Values) {
-				return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
-			}
-			l := emptyLocal
-			if code >= 0 {
-				l = local[code]
-			}
-			if l < 0 {
-				l = int32(len(order))
-				if code >= 0 {
-					local[code] = l
-				} else {
-					emptyLocal = l
-				}
-				order = append(order, code)
-				dictBytes += len(valueOf(d, code))
-				e.seen = append(e.seen, 0)
-			}
-			e.idx = append(e.idx, l)
-			if col.Optional {
-				e.defs = append(e.defs, 1)
-			}
-			if e.seen[l] != pg.number {
-				e.seen[l] = pg.number
-				e.distinct = append(e.distinct, l)
-			}
+		if err := e.addStrings(col, d, codes[r:end], &dict, pg.number); err != nil {
+			return err
 		}
 		pg.rows += end - r
-		pg.nonNull = len(e.idx)
-		size := int64(4 * pg.nonNull)
+		size := int64(4 * len(e.idx))
 		if col.Optional {
 			size += int64(5 * pg.rows)
 		}
 		if size >= pageBytes {
-			if err := e.flushStrings(s, d, order, &pg, dictBytes); err != nil {
+			if err := e.flushStrings(s, d, &dict, &pg); err != nil {
 				return err
 			}
 		}
 	}
-	if err := e.flushStrings(s, d, order, &pg, dictBytes); err != nil {
+	if err := e.flushStrings(s, d, &dict, &pg); err != nil {
 		return err
 	}
-	for _, code := range order {
+	for _, code := range dict.order {
 		if code >= 0 {
-			local[code] = -1
+			dict.local[code] = -1
 		}
 	}
 	e.seen = e.seen[:0]
 	e.dict = e.dict[:0]
-	for _, code := range order {
+	for _, code := range dict.order {
 		v := valueOf(d, code)
 		e.dict = binary.LittleEndian.AppendUint32(e.dict, uint32(len(v)))
 		e.dict = append(e.dict, v...)
 	}
-	return e.finish(g, c, s, e.dict, len(order))
+	return e.finish(g, c, s, e.dict, len(dict.order))
+}
+
+// addStrings adds one write of up to 64 rows (codes) to the page being built.
+func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDict, page int32) error {
+	var present uint64 // rows parquet-go writes as values (see presentRows)
+	if col.Optional {
+		present = presentRows(codes)
+	}
+	for k, code := range codes {
+		if code < 0 {
+			if !col.Optional {
+				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
+			}
+			if present&(1<<k) == 0 {
+				e.defs = append(e.defs, 0)
+				continue
+			}
+			code = emptyCode
+		} else if int(code) >= len(d.Values) {
+			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
+		}
+		l := dict.emptyLocal
+		if code >= 0 {
+			l = dict.local[code]
+		}
+		if l < 0 {
+			l = int32(len(dict.order))
+			if code >= 0 {
+				dict.local[code] = l
+			} else {
+				dict.emptyLocal = l
+			}
+			dict.order = append(dict.order, code)
+			dict.bytes += len(valueOf(d, code))
+			e.seen = append(e.seen, 0)
+		}
+		e.idx = append(e.idx, l)
+		if col.Optional {
+			e.defs = append(e.defs, 1)
+		}
+		if e.seen[l] != page {
+			e.seen[l] = page
+			e.distinct = append(e.distinct, l)
+		}
+	}
+	return nil
 }
 
 // flushStrings writes the string page in e.idx/e.defs/e.distinct, if any.
-func (e *Encoder) flushStrings(s *chunkState, d *Data, order []int32, pg *strPage, dictBytes int) error {
+func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strPage) error {
 	if pg.rows == 0 {
 		return nil
 	}
-	if dictBytes > maxDictBytes {
+	if dict.bytes > maxDictBytes {
 		return fmt.Errorf("parquetenc: column %s: dictionary over %d bytes", s.col.Name, maxDictBytes)
 	}
 	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
@@ -466,10 +475,10 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, order []int32, pg *strPag
 	}
 	p.body = e.enc
 	if !s.col.NoBounds && len(e.distinct) > 0 {
-		lo := valueOf(d, order[e.distinct[0]])
+		lo := valueOf(d, dict.order[e.distinct[0]])
 		hi := lo
 		for _, l := range e.distinct[1:] {
-			v := valueOf(d, order[l])
+			v := valueOf(d, dict.order[l])
 			if v < lo {
 				lo = v
 			} else if v > hi {
@@ -482,7 +491,7 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, order []int32, pg *strPag
 		return err
 	}
 	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
-	pg.rows, pg.nonNull = 0, 0
+	pg.rows = 0
 	pg.number++
 	return nil
 }
