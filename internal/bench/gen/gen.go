@@ -173,9 +173,6 @@ func checkOptions(opts Options) (format string, err error) {
 	if !(opts.UnlabelledNHI >= 0 && opts.UnlabelledNHI <= 100) { // NaN fails both
 		return "", uerr.New("gen: unlabelled NHI percentage %g: expected 0 to 100", opts.UnlabelledNHI)
 	}
-	if opts.Usage && opts.Universe {
-		return "", uerr.New("gen: --usage plants usage on flat data and cannot be combined with --universe")
-	}
 	return format, nil
 }
 

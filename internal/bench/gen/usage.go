@@ -25,6 +25,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/usage"
 )
 
@@ -83,6 +84,12 @@ type usagePlant struct {
 	last    []int16
 	dormant []bool
 	tu      truth.Usage
+	// universe: the data set is a universe (accounts or role grants), whose owners,
+	// accounts and grants gen --universe planted; eff is its effective access (nil
+	// without grants). unknownSystem is the system planted without usage data.
+	universe      bool
+	eff           *mining.Effective
+	unknownSystem string
 }
 
 // UsageStats counts what Options.Usage planted.
@@ -122,12 +129,23 @@ func plantUsage(ctx context.Context, dir, format string, seed uint64, asOf int64
 	}
 	p.tu = truth.Usage{AsOf: usage.Format(asOf), UnusedDays: usage.DefaultUnusedDays,
 		ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{}, OverPrivileged: map[string]int{}}
+	p.unknownSystem = unknownUsageSystem
+	if u := snap.Universe; u != nil && (u.Accounts != nil || u.Grants != nil) {
+		p.universe, p.unknownSystem = true, universeUnknownUsageSystem
+		if p.eff, err = mining.EffectiveOf(ctx, snap); err != nil {
+			return nil, err
+		}
+	}
 	p.chooseDormant()
 	p.plantDates()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := p.writeAssignments(dir, format); err != nil {
+	write := p.writeAssignments
+	if p.universe {
+		write = p.rewriteUniverseAssignments
+	}
+	if err := write(dir, format); err != nil {
 		return nil, err
 	}
 	owners, err := p.writeOwners(dir, format, prev)
@@ -183,12 +201,21 @@ func (p *usagePlant) chooseDormant() {
 	}
 }
 
-// systemName is the system of role r in a flat data set: its application.
+// systemName is the system of role r: its application.
 func (p *usagePlant) systemName(r int32) string {
 	if a := p.snap.Roles.Application[r]; a != "" {
 		return a
 	}
 	return "(no system)"
+}
+
+// pairSystem is the system of direct pair k (docs/excess-privilege.md#usage): the system
+// of the account granting it, else its role's application.
+func (p *usagePlant) pairSystem(k int64) string {
+	if u := p.snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
+		return u.Accounts.Systems[u.Accounts.System[u.PairAccount[k]]]
+	}
+	return p.systemName(p.snap.IdentIdx[k])
 }
 
 // plantDates draws every pair's last use, then gives one date to each system with
@@ -212,9 +239,9 @@ func (p *usagePlant) plantDates() {
 		}
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			r := snap.IdentIdx[k]
-			sys := p.systemName(r)
+			sys := p.pairSystem(k)
 			switch {
-			case sys == unknownUsageSystem:
+			case sys == p.unknownSystem:
 				p.last[k] = lastUnknown
 			case p.dormant[i] || p.stale[[2]string{id, snap.Roles.IDs[r]}] || p.rng.Float64() < rate:
 				p.last[k] = unused()
@@ -228,15 +255,27 @@ func (p *usagePlant) plantDates() {
 			}
 		}
 	}
-	for k, r := range snap.IdentIdx {
-		if sys := p.systemName(r); p.last[k] == lastNever && !dated[sys] {
+	for k := range snap.IdentIdx {
+		if sys := p.pairSystem(int64(k)); p.last[k] == lastNever && !dated[sys] {
 			p.last[k], dated[sys] = oldFromDays, true
 		}
 	}
 	p.countTruth()
 }
 
-// countTruth counts the planted states into the truth.
+// stateOf is the planted usage state of direct pair k.
+func (p *usagePlant) stateOf(k int64) usage.State {
+	switch d := p.last[k]; {
+	case d == lastUnknown:
+		return usage.Unknown
+	case d == lastNever || int(d) > usage.DefaultUnusedDays:
+		return usage.Unused
+	}
+	return usage.Used
+}
+
+// countTruth counts the planted states of every effective pair into the truth: each
+// direct pair's own, each inherited pair its source's (universeInherited).
 func (p *usagePlant) countTruth() {
 	snap := p.snap
 	p.tu.UnknownSystems = []string{}
@@ -246,27 +285,29 @@ func (p *usagePlant) countTruth() {
 		}
 		m[key].Add(s)
 	}
+	count := func(kind, sys string, s usage.State) {
+		p.tu.Add(s)
+		add(p.tu.ByKind, kind, s)
+		add(p.tu.BySystem, sys, s)
+	}
 	for i, id := range snap.IdentityIDs {
 		kind := snap.Kind(i)
 		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
 			r := snap.IdentIdx[k]
-			s := usage.Used
-			switch d := p.last[k]; {
-			case d == lastUnknown:
-				s = usage.Unknown
-			case d == lastNever || int(d) > usage.DefaultUnusedDays:
-				s = usage.Unused
-				if p.ruleGranted[r] && !p.noise[[2]string{id, snap.Roles.IDs[r]}] {
-					p.tu.UnusedRuleGranted++
-				}
+			s := p.stateOf(k)
+			if s == usage.Unused && p.ruleGranted[r] && !p.noise[[2]string{id, snap.Roles.IDs[r]}] {
+				p.tu.UnusedRuleGranted++
 			}
-			p.tu.Add(s)
-			add(p.tu.ByKind, kind, s)
-			add(p.tu.BySystem, p.systemName(r), s)
+			count(kind, p.pairSystem(k), s)
 		}
+		p.universeInherited(i, func(sys string, s usage.State) { count(kind, sys, s) })
 	}
-	for sys, c := range p.tu.BySystem {
-		if c.Used+c.Unused == 0 {
+	// A system without usage data: none of its direct pairs has a date (its inherited
+	// pairs may still have their sources' states).
+	unknown := map[string]bool{}
+	for k := range snap.IdentIdx {
+		if sys := p.pairSystem(int64(k)); p.last[k] == lastUnknown && !unknown[sys] {
+			unknown[sys] = true
 			p.tu.UnknownSystems = append(p.tu.UnknownSystems, sys)
 		}
 	}

@@ -36,7 +36,8 @@ func (p *usagePlant) drawOwner(i int, humans []string, prevNHI string) string {
 }
 
 // writeOwners rewrites identities with owner_id (kept from prev where the identity was
-// there, else drawn), counts the ownership findings into the truth and returns them.
+// there, else drawn), counts the ownership findings into the truth and returns them. A
+// universe keeps the owners gen --universe planted: they are only counted.
 func (p *usagePlant) writeOwners(dir, format string, prev *previousOwners) ([]ownerFinding, error) {
 	snap := p.snap
 	var humans []string
@@ -55,7 +56,13 @@ func (p *usagePlant) writeOwners(dir, format string, prev *previousOwners) ([]ow
 			continue
 		}
 		owner, carried := "", false
-		if prev != nil {
+		switch {
+		case p.universe:
+			if o := snap.Universe.Owners; o != nil {
+				owner = o[i]
+			}
+			carried = true
+		case prev != nil:
 			owner, carried = prev.owner[id]
 		}
 		if !carried {
@@ -83,6 +90,9 @@ func (p *usagePlant) writeOwners(dir, format string, prev *previousOwners) ([]ow
 		default:
 			o.OwnedByHuman++
 		}
+	}
+	if p.universe {
+		return found, nil
 	}
 	return found, writeTable[ownedIdentityRow](dir, "identities", format, append(slices.Clone(identityHeader), columnar.OwnerColumn), rows)
 }
