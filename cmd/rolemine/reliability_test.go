@@ -115,6 +115,8 @@ func TestRefusedBeforeWork(t *testing.T) {
 		{"workers negative", []string{"mine", "--data", data, "--out", out, "--workers", "-3"}, "--workers"},
 		{"drift workers", []string{"drift", "--model", tmp, "--data", data, "--out", out, "--workers", "5000"}, "--workers"},
 		{"grace NaN", []string{"mine", "--data", data, "--out", out, "--grace", "NaN"}, "--grace NaN"},
+		{"memory limit not an amount", []string{"mine", "--data", data, "--out", out, "--memory-limit", "lots"}, "--memory-limit"},
+		{"memory limit too small", []string{"mine", "--data", data, "--out", out, "--memory-limit", "1MiB"}, "--memory-limit"},
 		{"precision +Inf", []string{"mine", "--data", data, "--out", out, "--precision", "+Inf"}, "--precision"},
 		{"coverage NaN", []string{"discover", "--data", data, "--out", out, "--min-members", "2", "--coverage", "NaN"}, "--coverage"},
 		{"nhi-unlabelled NaN", []string{"gen", "--out", out, "--nhi-unlabelled", "NaN"}, "--nhi-unlabelled"},

@@ -41,7 +41,8 @@ type MineFlags struct {
 	minIdentities, maxDims, ruleType int
 	entityType                       string
 	usedOnly                         bool
-	cpuProfile                       string
+	cpuProfile, memProfile           string
+	memoryLimit                      string
 	plugins                          *pluginFlags
 	// Stability (stability.go): the previous output directory and the grace in
 	// percentage points.
@@ -79,6 +80,8 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	f.plugins = registerPluginFlags(fs)
 	f.usage = RegisterUsageFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) of the largest live heap of the run to this file")
+	fs.StringVar(&f.memoryLimit, "memory-limit", "auto", "soft limit of the Go heap: auto (85% of the container's or machine's memory, unless $GOMEMLIMIT is set), off, or an amount such as 6GiB")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
 	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for `rolemine merge`")
@@ -88,16 +91,30 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 // Mine runs `rolemine mine` with the flags of fs, parsed into f: the model of --data
 // under the configuration, committed into --out as one output set, or with --shard the
 // partial model of one shard (docs/cli.md#rolemine-mine).
-func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) error {
+func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err error) {
 	stopProfile, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
+	stopHeap, err := startPeakHeapProfile(f.memProfile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if herr := stopHeap(); herr != nil && err == nil {
+			err = herr
+		}
+	}()
 	spec, sharded, err := f.check()
 	if err != nil {
 		return err
 	}
+	limit, err := setMemoryLimit(f.memoryLimit)
+	if err != nil {
+		return err
+	}
+	env.Logger.Debug("memory limit", "bytes", limit)
 	st := &staging{}
 	defer st.cleanup()
 	in, err := prepareConfig(ctx, "mine", fs, f, st, env.Logger)
@@ -212,22 +229,6 @@ func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.
 		}
 	}
 	return model, nil
-}
-
-// startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	pf, err := os.Create(path)
-	if err != nil {
-		return nil, uerr.New("mine: --cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(pf); err != nil {
-		pf.Close()
-		return nil, fmt.Errorf("start CPU profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
 // prepared is what a run holds before mining: the configuration, the previous model and
