@@ -681,6 +681,7 @@ type selector struct {
 	fpID []int32
 	// universe lists the identities numbered as false positives by materialize.
 	universe []int32
+	counted  []counted
 	cs       []cand
 	prev     *Previous // stability hook (stability.go); nil without --previous
 	eff      *Effective
@@ -740,27 +741,30 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		res.reason = "no holders in scope"
 		return res
 	}
-	cs, reason := s.candidates(counts, neutral, supports)
-	res.candidates = len(cs)
-	if len(cs) == 0 {
+	cc, reason := s.candidates(counts, neutral, supports)
+	res.candidates = len(cc)
+	if len(cc) == 0 {
 		res.reason = reason
 		return res
 	}
 	bds := mr.Bounds()
 	bd := &bounds{n: n, holders: hn, Bounds: bds}
 	var ch choice
-	if len(cs) == 1 {
+	var cs []cand
+	if len(cc) == 1 {
+		cs = s.kept(cc)
 		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
 		ch = choice{exact: true, bestPrec: prec}
 		if ok {
 			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
 		}
 	} else {
-		greedyPruned := len(cs) > materializeLimit
-		cs = pruneSpecializations(cs, greedyPruned)
+		greedyPruned := len(cc) > materializeLimit
+		cc = pruneSpecializations(cc, greedyPruned)
 		if greedyPruned {
-			cs = capCandidates(cs, len(s.hs))
+			cc = capCandidates(cc, len(s.hs))
 		}
+		cs = s.kept(cc)
 		s.materialize(cs, s.eff.Neutral(r))
 		cs = prune(cs)
 		if len(cs) <= exactLimit {
@@ -805,9 +809,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 // without its neutral identities, and when it rests on direct grants: it matches no more
 // identities holding the role only through grants than identities holding it directly
 // (docs/effective-privilege.md#direct-evidence).
-func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]cand, string) {
+func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]counted, string) {
 	snap, mr := s.snap, s.sc.mr
-	cs := s.cs[:0]
+	cs := s.counted[:0]
 	bds := mr.Bounds()
 	var best *kernels.Count
 	var bestSup int32
@@ -818,7 +822,7 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			if matched(neutral.grants, &gk, c.C) <= c.TP {
-				cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
+				cs = append(cs, counted{c: c.C, tp: int64(c.TP), sup: int64(sup)})
 				continue
 			}
 			grantOnly++
@@ -829,7 +833,7 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 			best, bestSup = c, sup
 		}
 	}
-	s.cs = cs[:0] // keep the grown buffer for the next role
+	s.counted = keepBuffer(cs) // the grown buffer serves the next role
 	if len(cs) > 0 {
 		return cs, ""
 	}
@@ -845,6 +849,30 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 	return nil, reason
 }
 
+// keepCounted is the most candidates a selector's buffers keep from one role to the next:
+// the few roles with millions of candidates come first, and their buffers would otherwise
+// stay allocated for the rest of the mining rule.
+const keepCounted = 1 << 18
+
+// keepBuffer returns buf emptied for reuse, or nil when it has grown past keepCounted.
+func keepBuffer[T any](buf []T) []T {
+	if cap(buf) > keepCounted {
+		return nil
+	}
+	return buf[:0]
+}
+
+// kept returns the candidates cc ready for selection (without match sets yet), in a
+// buffer reused across roles.
+func (s *selector) kept(cc []counted) []cand {
+	cs := s.cs[:0]
+	for k := range cc {
+		cs = append(cs, cand{counted: cc[k]})
+	}
+	s.cs = keepBuffer(cs)
+	return cs
+}
+
 // materializeLimit is the most candidates kept whole before selection; beyond it the
 // role is surely greedy, and specializations that explain fewer holders than one of their
 // generalizations are dropped first (see pruneSpecializations).
@@ -856,7 +884,7 @@ const materializeLimit = 32
 // dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
 // explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
 // is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
-func pruneSpecializations(cs []cand, forGreedy bool) []cand {
+func pruneSpecializations(cs []counted, forGreedy bool) []counted {
 	maxN := uint8(0)
 	for k := range cs {
 		maxN = max(maxN, cs[k].c.N)
@@ -910,7 +938,7 @@ type generalizations struct {
 // termKey packs a term so that keys order like Term.Less (codes are never negative).
 func termKey(t kernels.Term) uint64 { return uint64(uint32(t.Dim))<<32 | uint64(uint32(t.Val)) }
 
-func newGeneralizations(cs []cand, maxN uint8) *generalizations {
+func newGeneralizations(cs []counted, maxN uint8) *generalizations {
 	g := &generalizations{}
 	for k := range cs {
 		switch n := cs[k].c.N; {
@@ -960,7 +988,7 @@ const greedyBitsetBudget = 64 << 20
 // company-wide role held by 800k identities can have tens of thousands of useful
 // criteria matching a handful of identities each (a manager's reports); the greedy picks
 // by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
-func capCandidates(cs []cand, holders int) []cand {
+func capCandidates(cs []counted, holders int) []counted {
 	per := ((holders + 63) / 64) * 8
 	limit := max(64, greedyBitsetBudget/max(per, 1))
 	if len(cs) <= limit {
@@ -981,7 +1009,7 @@ func capCandidates(cs []cand, holders int) []cand {
 	})
 	idx = idx[:limit]
 	slices.Sort(idx)
-	out := make([]cand, 0, limit)
+	out := make([]counted, 0, limit)
 	for _, k := range idx {
 		out = append(out, cs[k])
 	}

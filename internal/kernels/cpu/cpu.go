@@ -346,6 +346,29 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		if len(p.base) >= int(q.MinTP) && q.MaxTerms > 0 {
 			p.extend(kernels.Criterion{}, nil, 0, 0)
 		}
-		return emit(r, p.out)
+		err := emit(r, p.out)
+		p.trim()
+		return err
 	})
+}
+
+// keepRows is the most local rows, and counts, a projector keeps from one role to the
+// next: roles come largest first, and the buffers of the few largest would otherwise
+// stay allocated for every other role.
+const keepRows = 1 << 20
+
+// trim drops the buffers that have grown past keepRows.
+func (p *projector) trim() {
+	if cap(p.out) > keepRows {
+		p.out = nil
+	}
+	if cap(p.base) > keepRows {
+		p.base, p.all = nil, nil
+		for j := range p.local {
+			p.local[j] = nil
+		}
+		for l := range p.rows {
+			p.rows[l] = nil
+		}
+	}
 }
