@@ -60,6 +60,59 @@ func TestUsageTruth(t *testing.T) {
 		t.Errorf("mine --truth does not report exact usage and ownership:\n%s", stdout)
 	}
 
+	checkUsageAgainstTruth(t, out, data)
+
+	// The next snapshot: owners who left orphan what they own, and unused access.
+	if _, stderr, code := runBin(t, "gen", "--evolve", data, "--out", next); code != 0 {
+		t.Fatalf("gen --evolve: exit %d: %s", code, stderr)
+	}
+	dout := filepath.Join(tmp, "drift")
+	if _, stderr, code := runBin(t, "drift", "--model", out, "--data", next, "--previous-data", data, "--out", dout,
+		"--config", "../../examples/mining.xml", "--truth", filepath.Join(next, "truth")); code != 0 {
+		t.Fatalf("drift: exit %d: %s", code, stderr)
+	}
+	unused := map[[2]string]bool{}
+	for _, r := range readCSVFile(t, filepath.Join(next, "truth", "unused.csv")) {
+		unused[[2]string{r[0], r[1]}] = true
+	}
+	orphaned, left := map[string]bool{}, 0
+	for _, r := range readCSVFile(t, filepath.Join(next, "truth", "owners.csv")) {
+		if r[2] == "owner_unknown" {
+			orphaned[r[0]] = true
+		}
+		if r[3] == "true" {
+			left++
+		}
+	}
+	if left == 0 || len(unused) == 0 {
+		t.Fatalf("the evolved snapshot plants %d departed owners and %d unused pairs", left, len(unused))
+	}
+	listed, hits := 0, 0
+	reassigned := map[string]bool{}
+	for _, r := range readCSVFile(t, filepath.Join(dout, "remediation.csv")) {
+		switch r[0] {
+		case "revoke-unused":
+			listed++
+			if unused[[2]string{r[1], r[3]}] {
+				hits++
+			}
+		case "reassign-owner":
+			reassigned[r[1]] = true
+		}
+	}
+	if p, rc := float64(hits)/float64(listed), float64(hits)/float64(len(unused)); p < 0.99 || rc < 0.99 {
+		t.Errorf("revoke-unused: %d listed, %d planted unused, %d both: precision %.4f, recall %.4f", listed, len(unused), hits, p, rc)
+	}
+	if !reflect.DeepEqual(reassigned, orphaned) {
+		t.Errorf("reassign-owner lists %d identities, %d planted orphaned", len(reassigned), len(orphaned))
+	}
+}
+
+// checkUsageAgainstTruth checks a mine run's outputs in out against the usage truth of
+// data: summary.json's usage and nhi_ownership equal the planted counts, and at least 90
+// of the top 100 of each group of excess.csv are planted over-privileged.
+func checkUsageAgainstTruth(t *testing.T, out, data string) {
+	t.Helper()
 	// Usage and ownership of summary.json equal the truth.
 	type counts struct{ Used, Unused, Unknown int64 }
 	type usageFigures struct {
@@ -116,49 +169,27 @@ func TestUsageTruth(t *testing.T) {
 			t.Errorf("excess.csv top 100 %s: %d ranked, %d planted over-privileged; want at least 90", g, c[0], c[1])
 		}
 	}
+}
 
-	// The next snapshot: owners who left orphan what they own, and unused access.
-	if _, stderr, code := runBin(t, "gen", "--evolve", data, "--out", next); code != 0 {
-		t.Fatalf("gen --evolve: exit %d: %s", code, stderr)
+// TestUsageTruthUniverse: usage planted on a generated universe (gen --usage
+// --universe, docs/excess-privilege.md#generated-universe) is found exactly by mine, over
+// every effective pair, inherited ones included; the excess ranking's heads are planted
+// over-privileged identities.
+func TestUsageTruthUniverse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and mines a tier S universe")
 	}
-	dout := filepath.Join(tmp, "drift")
-	if _, stderr, code := runBin(t, "drift", "--model", out, "--data", next, "--previous-data", data, "--out", dout,
-		"--config", "../../examples/mining.xml", "--truth", filepath.Join(next, "truth")); code != 0 {
-		t.Fatalf("drift: exit %d: %s", code, stderr)
+	tmp := t.TempDir()
+	data, out := filepath.Join(tmp, "u"), filepath.Join(tmp, "out")
+	if _, stderr, code := runBin(t, "gen", "--tier", "S", "--seed", "2", "--universe", "--usage", "--format", "csv", "--out", data); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
 	}
-	unused := map[[2]string]bool{}
-	for _, r := range readCSVFile(t, filepath.Join(next, "truth", "unused.csv")) {
-		unused[[2]string{r[0], r[1]}] = true
+	stdout, stderr, code := runBin(t, "mine", "--data", data, "--out", out, "--config", "../../examples/mining.xml", "--truth", filepath.Join(data, "truth"))
+	if code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr)
 	}
-	orphaned, left := map[string]bool{}, 0
-	for _, r := range readCSVFile(t, filepath.Join(next, "truth", "owners.csv")) {
-		if r[2] == "owner_unknown" {
-			orphaned[r[0]] = true
-		}
-		if r[3] == "true" {
-			left++
-		}
+	if !strings.Contains(stdout, "; by kind, by system and ownership exact") || !strings.Contains(stdout, "inherited") {
+		t.Errorf("mine --truth does not report exact usage and ownership of a universe with inherited pairs:\n%s", stdout)
 	}
-	if left == 0 || len(unused) == 0 {
-		t.Fatalf("the evolved snapshot plants %d departed owners and %d unused pairs", left, len(unused))
-	}
-	listed, hits := 0, 0
-	reassigned := map[string]bool{}
-	for _, r := range readCSVFile(t, filepath.Join(dout, "remediation.csv")) {
-		switch r[0] {
-		case "revoke-unused":
-			listed++
-			if unused[[2]string{r[1], r[3]}] {
-				hits++
-			}
-		case "reassign-owner":
-			reassigned[r[1]] = true
-		}
-	}
-	if p, rc := float64(hits)/float64(listed), float64(hits)/float64(len(unused)); p < 0.99 || rc < 0.99 {
-		t.Errorf("revoke-unused: %d listed, %d planted unused, %d both: precision %.4f, recall %.4f", listed, len(unused), hits, p, rc)
-	}
-	if !reflect.DeepEqual(reassigned, orphaned) {
-		t.Errorf("reassign-owner lists %d identities, %d planted orphaned", len(reassigned), len(orphaned))
-	}
+	checkUsageAgainstTruth(t, out, data)
 }
