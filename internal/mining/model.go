@@ -95,13 +95,5 @@ func (m *Model) RulesOf(r int32) []Rule {
 // Matches reports whether rule matches identity i of snap: the identity's kind is in the
 // rule's scope and it has every term's value.
 func (r *Rule) Matches(snap *columnar.Snapshot, i int) bool {
-	if !KindInScope(r.EntityType, snap.Kind(i)) {
-		return false
-	}
-	for _, t := range r.Criterion.Terms() {
-		if !snap.Dims[t.Dim].Has(i, t.Val) {
-			return false
-		}
-	}
-	return true
+	return KindInScope(r.EntityType, snap.Kind(i)) && matchesCriterion(snap, &r.Criterion, i)
 }
