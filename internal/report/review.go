@@ -248,49 +248,51 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	return nil
 }
 
-// formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf.
+// formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf, each line
+// built by appending its cells to one reused buffer (safecsv.AppendCell: the bytes of
+// safecsv.Writer).
 func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
 	snap := b.Snap
-	cw := safecsv.NewWriter(buf)
-	rec := make([]string, 16)
+	var line, peer []byte
 	for k := lo; k < hi; k++ {
 		row := &rows[k]
 		i := int(row.ident)
-		peer := []string{"kind=" + snap.Kind(i)}
+		kind := snap.Kind(i)
+		peer = append(append(peer[:0], "kind="...), kind...)
 		for t, d := range dims {
 			if v := b.values(i, d); v != "" {
-				peer = append(peer, peerNames[t]+"="+v)
+				peer = append(append(append(append(peer, " & "...), peerNames[t]...), '='), v...)
 			}
 		}
-		rec[0] = strconv.Itoa(k + 1)
-		rec[1] = snap.IdentityIDs[i]
-		rec[2] = snap.Kind(i)
-		rec[3] = strconv.FormatBool(row.nonHuman)
-		rec[4] = snap.Roles.IDs[row.role]
-		rec[5] = str(snap.Roles.Category, int(row.role))
-		rec[6] = str(snap.Roles.Application, int(row.role))
-		rec[7] = strconv.Itoa(row.validations)
-		rec[8] = strings.Join(peer, " & ")
-		rec[9] = strconv.FormatInt(row.peers, 10)
-		rec[10] = strconv.FormatInt(row.without, 10)
-		rec[11] = strconv.FormatFloat(row.withoutPct(), 'f', -1, 64)
-		rec[12], rec[13], rec[14], rec[15] = "", "", "", ""
+		line = strconv.AppendInt(line[:0], int64(k+1), 10)
+		line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[i])
+		line = safecsv.AppendCell(append(line, ','), kind)
+		line = strconv.AppendBool(append(line, ','), row.nonHuman)
+		line = safecsv.AppendCell(append(line, ','), snap.Roles.IDs[row.role])
+		line = safecsv.AppendCell(append(line, ','), str(snap.Roles.Category, int(row.role)))
+		line = safecsv.AppendCell(append(line, ','), str(snap.Roles.Application, int(row.role)))
+		line = strconv.AppendInt(append(line, ','), int64(row.validations), 10)
+		line = safecsv.AppendCell(append(line, ','), peer)
+		line = strconv.AppendInt(append(line, ','), row.peers, 10)
+		line = strconv.AppendInt(append(line, ','), row.without, 10)
+		line = safecsv.AppendCell(append(line, ','), strconv.FormatFloat(row.withoutPct(), 'f', -1, 64))
+		var rule, criterion, fails, reason string
 		if nm := b.nearest(row.role, i); nm != nil {
-			rec[12], rec[13] = nm.Rule.RuleID, nm.Rule.Criterion
-			fails := make([]string, len(nm.Fails))
+			rule, criterion = nm.Rule.RuleID, nm.Rule.Criterion
+			parts := make([]string, len(nm.Fails))
 			for f, fl := range nm.Fails {
-				fails[f] = fl.String()
+				parts[f] = fl.String()
 			}
-			rec[14] = strings.Join(fails, ", ")
+			fails = strings.Join(parts, ", ")
 		} else if rr := b.roleRecord(row.role); rr != nil {
-			rec[15] = rr.Reason
+			reason = rr.Reason
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
+		for _, c := range [...]string{rule, criterion, fails, reason} {
+			line = safecsv.AppendCell(append(line, ','), c)
 		}
+		buf.Write(append(line, '\n'))
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
 
 // WriteSuggestionsCSV writes suggestions.csv: the grants the model would make (identity,
