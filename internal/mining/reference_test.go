@@ -798,6 +798,8 @@ func TestRefInScope(t *testing.T) {
 		{"nhi", "service_account", true},
 		{"nhi", "api_key", true},
 		{"nhi", "bot", true},
+		{"nhi", "workload", true},
+		{"human,nhi", "workload", true},
 		{"human", "human", true},
 		{"human", "api_key", false},
 		{"service_account,api_key", "api_key", true},
