@@ -121,18 +121,32 @@ func sortedDimension(c *column) Dimension {
 	return Dimension{Name: c.name, Values: vals, Codes: codes}
 }
 
-// sortDict returns vals sorted and, for each old code, its new code.
+// sortDict returns vals sorted and, for each old code, its new code. The values are
+// sorted together with their old codes, so that a comparison reads the two strings'
+// headers from the array being sorted rather than through an index (at tier XL, millions
+// of emails and managers: one cache miss less per string compared). Values already in
+// order, as ids often are, are only checked.
 func sortDict(vals []string) (sorted []string, rank []int32) {
-	order := make([]int32, len(vals))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(vals[a], vals[b]) })
-	sorted = make([]string, len(vals))
 	rank = make([]int32, len(vals))
-	for newCode, old := range order {
-		sorted[newCode] = vals[old]
-		rank[old] = int32(newCode)
+	if slices.IsSorted(vals) {
+		for i := range rank {
+			rank[i] = int32(i)
+		}
+		return slices.Clone(vals), rank
+	}
+	type entry struct {
+		val  string
+		code int32
+	}
+	order := make([]entry, len(vals))
+	for i, v := range vals {
+		order[i] = entry{v, int32(i)}
+	}
+	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.val, b.val) })
+	sorted = make([]string, len(vals))
+	for newCode, e := range order {
+		sorted[newCode] = e.val
+		rank[e.code] = int32(newCode)
 	}
 	return sorted, rank
 }
