@@ -1150,7 +1150,10 @@ func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels
 	pos := map[int32]int{}
 	var roles []int32
 	for k, r := range batch {
-		if len(eff.Neutral(r)) > 0 {
+		// A role without direct holders gets no candidate (selector.mine stops first), so
+		// its neutral identities, often many (entitlements held only through roles), need
+		// no counting.
+		if len(eff.Neutral(r)) > 0 && e.snap.RoleOff[r+1] > e.snap.RoleOff[r] {
 			pos[r] = k
 			roles = append(roles, r)
 		}

@@ -180,8 +180,14 @@ type SystemSummary struct {
 	// most of their peers (same kind, department and title, 5 or more) have one.
 	Suggestions     int64 `json:"suggestions"`
 	MissingAccounts int64 `json:"missing_accounts"`
-	// PossiblyIncomplete flags a system whose data may be missing grants or accounts:
-	// suggestions above 10% of its explained pairs, or missing accounts above 5% of its
+	// DirectExplained counts the system's direct pairs a rule explains; SuggestedPercent
+	// is Suggestions as a percentage of all the grants the rules make on the system
+	// (DirectExplained + Suggestions), rounded to two decimals.
+	DirectExplained  int64   `json:"direct_explained"`
+	SuggestedPercent float64 `json:"suggested_pct"`
+	// PossiblyIncomplete flags a system whose data may be missing grants or accounts
+	// (docs/effective-privilege.md#incomplete): a SuggestedPercent above 2 and above
+	// twice the median of the other systems', or missing accounts above 5% of its
 	// correlated accounts. Reason says which.
 	PossiblyIncomplete bool   `json:"possibly_incomplete"`
 	Reason             string `json:"incomplete_reason"`

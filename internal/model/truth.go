@@ -113,8 +113,16 @@ type UniverseTruth struct {
 	// Owners counts the planted ownership findings of the non-human identities
 	// (docs/excess-privilege.md#ownership); nil in truth written before they were planted.
 	Owners *OwnershipSummary `json:"owners"`
-	// Incomplete is the system whose export was planted incomplete; nil when none was.
+	// Incomplete is the system whose export was planted without some accounts; nil when
+	// none was.
 	Incomplete *IncompleteSystem `json:"incomplete_system,omitempty"`
+	// GrantGap is the system whose export was planted without some grants; nil when none
+	// was (docs/effective-privilege.md#incomplete).
+	GrantGap *GrantGapSystem `json:"incomplete_grants_system,omitempty"`
+	// Entitlements counts the planted entitlements held only through roles, and
+	// EntitlementGrants the grants from roles to them (in role_grants, not in Grants).
+	Entitlements      int `json:"entitlements,omitempty"`
+	EntitlementGrants int `json:"entitlement_grants,omitempty"`
 	// Hidden are the planted hidden inherited pairs with the chain that hands them out.
 	Hidden []HiddenPair `json:"-"`
 }
@@ -126,12 +134,20 @@ type SystemTruth struct {
 	OrphanAssignments    int `json:"orphan_assignments"`
 }
 
-// IncompleteSystem is a system whose export lacks some of its holders: no account and no
-// grant for them.
+// IncompleteSystem is a system whose accounts export lacks the accounts of some of its
+// holders (their grants name the identity).
 type IncompleteSystem struct {
 	System             string   `json:"system"`
 	Roles              []string `json:"roles"`
 	IdentitiesWithheld int      `json:"identities_withheld"`
+}
+
+// GrantGapSystem is a system whose grants export lacks some grants of holders it has
+// accounts for: the rules predict them.
+type GrantGapSystem struct {
+	System         string   `json:"system"`
+	Roles          []string `json:"roles"`
+	GrantsWithheld int      `json:"grants_withheld"`
 }
 
 // HiddenPair is one row of hidden.csv: a planted hidden inherited (identity, role) pair

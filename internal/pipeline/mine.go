@@ -432,8 +432,17 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 			uq.LoadedOwners = o
 		}
 		if ut.Incomplete != nil {
-			uq.PlantedIncomplete = ut.Incomplete
-			uq.Flagged = report.IncompleteSystems(in.snap, cls, in.effInfo)
+			uq.PlantedIncomplete, uq.PlantedGrantGap = ut.Incomplete, ut.GrantGap
+			systems := report.SystemSummaries(in.snap, cls, in.effInfo)
+			uq.Flagged = map[string]string{}
+			for name, s := range systems {
+				if s.PossiblyIncomplete {
+					uq.Flagged[name] = s.Reason
+				}
+			}
+			if g := ut.GrantGap; g != nil && systems[g.System] != nil {
+				uq.GapSuggested = systems[g.System].Suggestions
+			}
 		}
 		fmt.Fprint(stdout, uq.String())
 	}

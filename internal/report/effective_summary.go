@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -96,24 +97,61 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 		}
 	}
 	missingAccounts(snap, sys)
-	for _, s := range systems {
-		flagIncomplete(s)
-	}
+	flagIncomplete(systems)
 	es.HiddenByGrant = hiddenByGrant(snap, eff)
 	return es, systems
 }
 
-// flagIncomplete sets PossiblyIncomplete and Reason of one system.
-func flagIncomplete(s *systemSummary) {
-	var why []string
-	if s.Suggestions*10 > s.Explained && s.Suggestions > 0 {
-		why = append(why, fmt.Sprintf("the rules would grant %d more of its roles, over 10%% of its %d explained pairs", s.Suggestions, s.Explained))
+// The thresholds of the possibly incomplete flag (docs/effective-privilege.md#incomplete).
+const (
+	// gapMinPercent: suggested grants at or under this share of a system's predicted
+	// grants never flag it; gapMedianFactor: nor at or under this multiple of the median
+	// share of the other systems; gapMinSuggestions: nor fewer suggested grants.
+	gapMinPercent     = 2
+	gapMedianFactor   = 2
+	gapMinSuggestions = 10
+)
+
+// flagIncomplete sets SuggestedPercent, PossiblyIncomplete and Reason of every system.
+func flagIncomplete(systems map[string]*systemSummary) {
+	for _, s := range systems {
+		if pred := s.DirectExplained + s.Suggestions; pred > 0 {
+			s.SuggestedPercent = math.Round(10000*float64(s.Suggestions)/float64(pred)) / 100
+		}
 	}
-	if correlated := s.Accounts - s.UncorrelatedAccounts; s.MissingAccounts*20 > correlated && s.MissingAccounts > 0 {
-		why = append(why, fmt.Sprintf("%d identities lack an account most of their peers have, over 5%% of its %d correlated accounts", s.MissingAccounts, correlated))
+	for name, s := range systems {
+		var why []string
+		if med, ok := medianOfOthers(systems, name); ok && s.Suggestions >= gapMinSuggestions &&
+			s.SuggestedPercent > gapMinPercent && s.SuggestedPercent > gapMedianFactor*med {
+			why = append(why, fmt.Sprintf("the rules predict %d grants its data lacks, %.2f%% of the %d grants they make on its roles, against a median of %.2f%% on the other systems",
+				s.Suggestions, s.SuggestedPercent, s.DirectExplained+s.Suggestions, med))
+		}
+		if correlated := s.Accounts - s.UncorrelatedAccounts; s.MissingAccounts*20 > correlated && s.MissingAccounts > 0 {
+			why = append(why, fmt.Sprintf("%d identities lack an account most of their peers have, over 5%% of its %d correlated accounts", s.MissingAccounts, correlated))
+		}
+		s.PossiblyIncomplete = len(why) > 0
+		s.Reason = strings.Join(why, "; ")
 	}
-	s.PossiblyIncomplete = len(why) > 0
-	s.Reason = strings.Join(why, "; ")
+}
+
+// medianOfOthers returns the median SuggestedPercent of the systems other than name
+// (and other than the pairs without a system) on which the rules make grants; false when
+// there is none.
+func medianOfOthers(systems map[string]*systemSummary, name string) (float64, bool) {
+	var ps []float64
+	for n, s := range systems {
+		if n != name && n != noSystem && s.DirectExplained+s.Suggestions > 0 {
+			ps = append(ps, s.SuggestedPercent)
+		}
+	}
+	if len(ps) == 0 {
+		return 0, false
+	}
+	slices.Sort(ps)
+	if len(ps)%2 == 1 {
+		return ps[len(ps)/2], true
+	}
+	return (ps[len(ps)/2-1] + ps[len(ps)/2]) / 2, true
 }
 
 // missingAccounts counts, per system, identities without an account in it whose peer
@@ -221,6 +259,9 @@ func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sy
 			s.Assignments++
 			if v.rule >= 0 {
 				s.Explained++
+				if !v.inherited {
+					s.DirectExplained++
+				}
 			} else {
 				s.Unexplained++
 			}
@@ -234,18 +275,12 @@ func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sy
 	}
 }
 
-// IncompleteSystems returns the systems summary.json flags as possibly incomplete, each
-// with its reason (nil for data without accounts or grants).
-func IncompleteSystems(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) map[string]string {
+// SystemSummaries returns summary.json's systems, with the ones flagged as possibly
+// incomplete (nil for data without accounts or grants).
+func SystemSummaries(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) map[string]*model.SystemSummary {
 	if snap.Universe == nil || eff == nil {
 		return nil
 	}
 	_, systems := effectiveSummaryOf(snap, cls, eff)
-	out := map[string]string{}
-	for name, s := range systems {
-		if s.PossiblyIncomplete {
-			out[name] = s.Reason
-		}
-	}
-	return out
+	return systems
 }

@@ -14,15 +14,15 @@ import (
 )
 
 // TestSystemsPossiblyIncomplete: a system where identities lack the account most of
-// their peers have, or whose roles the rules would grant to many who lack them, is
-// flagged; a complete one is not. Worked by hand:
+// their peers have is flagged; a complete one is not. Worked by hand:
 //
 //	20 humans, all Sales Rep (one peer group of 20). Everyone has an AD account and holds
 //	MAIL (application AD). 17 of them (s00-s16) have an SF account holding CRM
 //	(application SF); s17-s19 have none. 17 of 20 peers is over 80% (17*5 = 85 > 80), so
 //	SF has 3 missing accounts, over 5% of its 17 correlated accounts. The CRM rule
 //	(kind=human: precision 17/20 = 85% >= 80%, fp 15% <= 20%) would grant CRM to those 3:
-//	3 suggestions, over 10% of SF's 17 explained pairs. AD is complete.
+//	3 suggestions, 15% of the 20 grants the rules make on SF, but fewer than the 10
+//	suggested grants the other signal needs (TestSuggestedGrantsFlag). AD is complete.
 func TestSystemsPossiblyIncomplete(t *testing.T) {
 	dir := t.TempDir()
 	var ids, accts, asg strings.Builder
@@ -69,10 +69,59 @@ func TestSystemsPossiblyIncomplete(t *testing.T) {
 	if sf.MissingAccounts != 3 || sf.Suggestions != 3 || !sf.PossiblyIncomplete {
 		t.Errorf("SF %+v, want 3 missing accounts, 3 suggestions, flagged", *sf)
 	}
-	if !strings.Contains(sf.Reason, "3 more of its roles") || !strings.Contains(sf.Reason, "3 identities lack an account") {
+	if sf.DirectExplained != 17 || sf.SuggestedPercent != 15 || sf.Reason != "3 identities lack an account most of their peers have, over 5% of its 17 correlated accounts" {
 		t.Errorf("SF reason %q", sf.Reason)
 	}
 	if ad.MissingAccounts != 0 || ad.Suggestions != 0 || ad.PossiblyIncomplete {
 		t.Errorf("AD %+v, want complete", *ad)
+	}
+}
+
+// TestSuggestedGrantsFlag: the rules' suggested grants flag a system when they are over 2%
+// of the grants the rules make on it, over twice the median share of the other systems,
+// and 10 or more (docs/effective-privilege.md#incomplete). Worked by hand, each case a
+// set of systems as (direct explained pairs, suggestions):
+func TestSuggestedGrantsFlag(t *testing.T) {
+	type sys struct{ explained, suggestions int64 }
+	for _, c := range []struct {
+		name    string
+		systems map[string]sys
+		flagged string // the one system flagged, "" for none
+		pct     float64
+	}{
+		// C: 40 of 1,000 = 4%; the others 10/1010 = 0.99% and 12/1012 = 1.19%, median
+		// 1.09%, twice that 2.18% < 4%.
+		{"gap", map[string]sys{"A": {1000, 10}, "B": {1000, 12}, "C": {960, 40}}, "C", 4},
+		// One system alone: no other system to compare with.
+		{"alone", map[string]sys{"A": {900, 100}}, "", 10},
+		// 3% against a median of 2% elsewhere: not twice.
+		{"not twice", map[string]sys{"A": {970, 30}, "B": {980, 20}, "C": {980, 20}}, "", 3},
+		// 1.5% against none elsewhere: at most 2%.
+		{"small share", map[string]sys{"A": {985, 15}, "B": {1000, 0}}, "", 1.5},
+		// 9 suggestions, 9% of 100: too few.
+		{"few", map[string]sys{"A": {91, 9}, "B": {1000, 10}}, "", 9},
+		// The pairs without a system are no system to compare with.
+		{"no system", map[string]sys{"A": {960, 40}, noSystem: {1000, 0}}, "", 4},
+	} {
+		systems := map[string]*systemSummary{}
+		for name, s := range c.systems {
+			systems[name] = &systemSummary{DirectExplained: s.explained, Suggestions: s.suggestions}
+		}
+		flagIncomplete(systems)
+		first := "A"
+		if c.flagged != "" {
+			first = c.flagged
+		}
+		if got := systems[first].SuggestedPercent; got != c.pct {
+			t.Errorf("%s: %s suggested %v%%, want %v%%", c.name, first, got, c.pct)
+		}
+		for name, s := range systems {
+			if s.PossiblyIncomplete != (name == c.flagged) {
+				t.Errorf("%s: system %s flagged %v (%q)", c.name, name, s.PossiblyIncomplete, s.Reason)
+			}
+		}
+		if c.flagged != "" && !strings.HasPrefix(systems[c.flagged].Reason, "the rules predict 40 grants its data lacks, 4.00% of the 1000 grants they make on its roles, against a median of 1.09% on the other systems") {
+			t.Errorf("%s: reason %q", c.name, systems[c.flagged].Reason)
+		}
 	}
 }

@@ -307,12 +307,12 @@ func TestUniverseReportFigures(t *testing.T) {
 		}
 	}
 	// Usage: 3 overall, the stale share and unused_days; per kind (4) and per system
-	// (5: AD, AWS, SALESFORCE, SAP and the incomplete SERVICENOW), 3 counts in the
+	// (6: AD, AWS, SALESFORCE, SAP and the incomplete SERVICENOW and WORKDAY), 3 counts in the
 	// table, 3 in the bar and the stale share. The five ownership
 	// counts; 25 identities with a finding x 3; 25 owners x 5 and their number; 25 x 8
 	// excess figures per group and the two group sizes; the over-broad count and 25
 	// over-broad rules x 4.
-	want := map[string]int{"usage": 3 + 1 + 1 + (4+5)*7, "nhi_ownership.": 5, "ownership:": 25 * 3,
+	want := map[string]int{"usage": 3 + 1 + 1 + (4+6)*7, "nhi_ownership.": 5, "ownership:": 25 * 3,
 		"owner:": 25 * 5, "owners:": 1, "excess:": 2*25*8 + 2, "rules:over_broad": 1, "rule usage": 25 * 4}
 	for k, n := range want {
 		if counts[k] != n {

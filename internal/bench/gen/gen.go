@@ -260,7 +260,7 @@ func plantExtras(ctx context.Context, opts Options, format string, st *Stats, lo
 		}
 		st.Universe = us
 		log.Info("gen: universe planted", "accounts", us.Accounts, "group_roles", us.GroupRoles,
-			"broad_nestings", us.BroadNestings, "hidden_inherited", us.Hidden, "elapsed", time.Since(start))
+			"broad_nestings", us.BroadNestings, "entitlements", us.Entitlements, "hidden_inherited", us.Hidden, "elapsed", time.Since(start))
 	}
 	if opts.Usage {
 		asOf, _ := usage.Parse(usageAsOf)

@@ -41,18 +41,11 @@ type incomplete struct {
 
 // plantIncomplete adds the incomplete system's roles and holders.
 func (u *universe) plantIncomplete(seed uint64) {
-	snap := u.snap
-	d := snap.DimIndex("department")
-	if d < 0 {
+	members := humansByDepartment(u.snap)
+	if members == nil {
 		return
 	}
-	dim := &snap.Dims[d]
-	members := make([][]int, len(dim.Values))
-	for i, c := range dim.Codes {
-		if c >= 0 && snap.Kind(i) == columnar.HumanKind {
-			members[c] = append(members[c], i)
-		}
-	}
+	dim := &u.snap.Dims[u.snap.DimIndex("department")]
 	inc := &incomplete{rng: rand.New(rand.NewPCG(seed, 0x736e6f77)), withheld: map[int]bool{},
 		IncompleteSystem: model.IncompleteSystem{System: incompleteSystem}}
 	for c, ms := range members {
@@ -79,3 +72,82 @@ func (u *universe) plantIncomplete(seed uint64) {
 
 // isIncompleteRole reports whether role id belongs to the incomplete system.
 func isIncompleteRole(id string) bool { return strings.HasPrefix(id, incompleteRolePrefix) }
+
+// The second incomplete system, grantGapSystem, lacks grants instead of accounts: one
+// role per department of 20 or more humans ("WD-<department>", every member holds it),
+// whose assignments export leaves out the grants of grantGapShare of the members (rounded
+// down per department), drawn at random; their accounts are there. The rule
+// department=<it> still meets a 5% false-positive bound (at most 4% of its matches lack
+// the grant), so the role is mined whole, but the rules predict about 4% more grants on
+// this system than its data holds, against about 1% (the planted missing noise) on the
+// others: the signal summary.json flags (docs/effective-privilege.md#incomplete). It
+// draws from a random source of its own, like the first.
+
+// grantGapSystem is the system whose grants export is incomplete.
+const grantGapSystem = "WORKDAY"
+
+// grantGapRolePrefix starts the id of each of its roles.
+const grantGapRolePrefix = "WD-"
+
+// grantGapPercent is the share of each department's members, in percent rounded down,
+// whose grant the export leaves out.
+const grantGapPercent = 4
+
+// grantGap is what the plant left out, for truth/universe.json.
+type grantGap struct {
+	rng *rand.Rand
+	// withheld are the (identity, role index) grants the export lacks.
+	withheld map[[2]int32]bool
+	model.GrantGapSystem
+}
+
+// plantGrantGap adds the grant-gap system's roles and holders.
+func (u *universe) plantGrantGap(seed uint64) {
+	members := humansByDepartment(u.snap)
+	if members == nil {
+		return
+	}
+	dim := &u.snap.Dims[u.snap.DimIndex("department")]
+	gap := &grantGap{rng: rand.New(rand.NewPCG(seed, 0x77646179)), withheld: map[[2]int32]bool{},
+		GrantGapSystem: model.GrantGapSystem{System: grantGapSystem}}
+	for c, ms := range members {
+		if len(ms) < 20 {
+			continue
+		}
+		id := grantGapRolePrefix + dim.Values[c]
+		g := u.addRole(id)
+		gap.Roles = append(gap.Roles, id)
+		u.newTruth = append(u.newTruth, truth.Role{RoleID: id, Type: truth.TypeRule, Rules: []truth.Rule{{
+			EntityType: "*", Criteria: []truth.Criterion{{Attribute: "department", Value: dim.Values[c]}}}}})
+		for _, i := range ms {
+			u.held[i][g] = true
+		}
+		for _, k := range gap.rng.Perm(len(ms))[:len(ms)*grantGapPercent/100] {
+			gap.withheld[[2]int32{int32(ms[k]), g}] = true
+			gap.GrantsWithheld++
+		}
+	}
+	if len(gap.Roles) > 0 {
+		u.gap = gap
+	}
+}
+
+// humansByDepartment returns the human members of each department code, ascending (nil
+// without a department dimension).
+func humansByDepartment(snap *columnar.Snapshot) [][]int {
+	d := snap.DimIndex("department")
+	if d < 0 {
+		return nil
+	}
+	dim := &snap.Dims[d]
+	members := make([][]int, len(dim.Values))
+	for i, c := range dim.Codes {
+		if c >= 0 && snap.Kind(i) == columnar.HumanKind {
+			members[c] = append(members[c], i)
+		}
+	}
+	return members
+}
+
+// isGrantGapRole reports whether role id belongs to the grant-gap system.
+func isGrantGapRole(id string) bool { return strings.HasPrefix(id, grantGapRolePrefix) }

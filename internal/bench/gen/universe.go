@@ -39,6 +39,8 @@ type UniverseStats struct {
 	Accounts, UncorrelatedAccounts          int
 	GroupRoles, BroadNestings, ProjectRoles int
 	Inherited, Redundant, Hidden            int64
+	// Entitlements are the planted entitlements held only through roles (bundles.go).
+	Entitlements int
 }
 
 // universe is the data set being rewritten: the flat snapshot plus new roles and pairs.
@@ -56,12 +58,17 @@ type universe struct {
 	// grants are the planted role grants; hidden the planted hidden inherited pairs.
 	grants [][2]string
 	hidden []hiddenPair
+	// bundles are the grants from roles to the entitlements they contain (bundles.go),
+	// sorted; they go to role_grants but not to the truth's list of planted nestings.
+	bundles [][2]string
 	// projects: identity -> its project values (multi-valued attribute).
 	projects [][]string
 	newTruth []truth.Role
 	st       UniverseStats
 	// inc is the incomplete system (incomplete.go); nil when none was planted.
 	inc *incomplete
+	// gap is the system whose grants export is incomplete; nil when none was planted.
+	gap *grantGap
 }
 
 type hiddenPair struct{ identity, role, via string }
@@ -291,6 +298,10 @@ func systemOf(id string) string {
 		return "AWS"
 	case isIncompleteRole(id):
 		return incompleteSystem
+	case isGrantGapRole(id):
+		return grantGapSystem
+	case entitlementSystem(id) != "":
+		return entitlementSystem(id)
 	}
 	h := fnv.New32a()
 	h.Write([]byte(id))

@@ -168,6 +168,9 @@ func (u *universe) writeRolesUniverse(dir, format string) error {
 			continue
 		}
 		rows[r].Category, rows[r].Description = "group", "planted by gen --universe"
+		if entitlementSystem(id) != "" {
+			rows[r].Category = "entitlement"
+		}
 	}
 	return writeTable[roleRow](dir, "roles", format, roleHeader, rows)
 }
@@ -182,6 +185,9 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 	}
 	if u.inc != nil {
 		stats[incompleteSystem] = &model.SystemTruth{}
+	}
+	if u.gap != nil {
+		stats[grantGapSystem] = &model.SystemTruth{}
 	}
 	var accts []accountRow
 	var asg []accountAssignmentRow
@@ -209,7 +215,10 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 				stats[sys].Accounts++
 			}
 			row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
-			if sys == incompleteSystem {
+			if sys == grantGapSystem && u.gap.withheld[[2]int32{int32(i), r}] {
+				continue // the account is there, the grants export lacks the grant
+			}
+			if sys == incompleteSystem || sys == grantGapSystem {
 				asg = append(asg, row) // by account; no draw, as above
 				continue
 			}
@@ -227,13 +236,18 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 	}
 	bySystem := map[string][]string{}
 	for _, id := range u.roles {
-		bySystem[systemOf(id)] = append(bySystem[systemOf(id)], id)
+		if entitlementSystem(id) == "" { // entitlements are held only through roles
+			bySystem[systemOf(id)] = append(bySystem[systemOf(id)], id)
+		}
 	}
 	for _, sys := range universeSystems {
 		accts, asg = u.staleAccounts(sys, stats[sys], bySystem[sys], u.rng, accts, asg)
 	}
 	if u.inc != nil {
 		accts, asg = u.staleAccounts(incompleteSystem, stats[incompleteSystem], bySystem[incompleteSystem], u.inc.rng, accts, asg)
+	}
+	if u.gap != nil {
+		accts, asg = u.staleAccounts(grantGapSystem, stats[grantGapSystem], bySystem[grantGapSystem], u.gap.rng, accts, asg)
 	}
 	u.st.Accounts = len(accts)
 	for _, st := range stats {
@@ -275,9 +289,13 @@ func (u *universe) writeUniverseTruth(truthDir string, systems map[string]*model
 		return err
 	}
 	ut := model.UniverseTruth{Systems: systems, Grants: u.grants, HiddenInherited: u.st.Hidden,
-		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: &u.owners}
+		Redundant: u.st.Redundant, InheritedOnly: u.st.Inherited, Owners: &u.owners,
+		Entitlements: u.st.Entitlements, EntitlementGrants: len(u.bundles)}
 	if u.inc != nil {
 		ut.Incomplete = &u.inc.IncompleteSystem
+	}
+	if u.gap != nil {
+		ut.GrantGap = &u.gap.GrantGapSystem
 	}
 	if err := atomicFile(filepath.Join(truthDir, model.UniverseTruthFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -313,15 +331,17 @@ func plantUniverse(ctx context.Context, dir, format string, seed uint64) (*Unive
 	u.broadNestings()
 	u.projectMembership()
 	u.plantIncomplete(seed)
+	u.plantGrantGap(seed)
+	u.plantBundles(seed)
 	var attrs []attributeRow
 	for i, ps := range u.projects {
 		for _, p := range ps {
 			attrs = append(attrs, attributeRow{snap.IdentityIDs[i], "project", p})
 		}
 	}
-	grants := make([]grantRow, len(u.grants))
-	for k, g := range u.grants {
-		grants[k] = grantRow{g[0], g[1]}
+	grants := make([]grantRow, 0, len(u.grants)+len(u.bundles))
+	for _, g := range append(slices.Clone(u.grants), u.bundles...) {
+		grants = append(grants, grantRow{g[0], g[1]})
 	}
 	systems, err := u.writeAccess(ctx, dir, format)
 	if err != nil {

@@ -31,6 +31,8 @@ type (
 	SystemTruth = model.SystemTruth
 	// HiddenPair is one planted hidden inherited (identity, role) pair.
 	HiddenPair = model.HiddenPair
+	// GrantGapSystem is a system whose export lacks some grants.
+	GrantGapSystem = model.GrantGapSystem
 )
 
 // LoadUniverse reads dir/universe.json and dir/hidden.csv; it returns nil, nil when the
@@ -84,6 +86,10 @@ type UniverseQuality struct {
 	// flagged as possibly incomplete, with their reasons (set by the caller).
 	PlantedIncomplete *IncompleteSystem
 	Flagged           map[string]string
+	// PlantedGrantGap is the system planted without some grants (nil: none), and
+	// GapSuggested the grants the rules suggest on its roles (set by the caller).
+	PlantedGrantGap *GrantGapSystem
+	GapSuggested    int64
 }
 
 // SystemScore is one system's planted and loaded uncorrelated accounts and orphan access.
@@ -112,9 +118,17 @@ func (q *UniverseQuality) String() string {
 			flagged = append(flagged, name)
 		}
 		sort.Strings(flagged)
-		fmt.Fprintf(&b, "incomplete systems: planted %s (%d holders withheld); flagged [%s]", p.System, p.IdentitiesWithheld, strings.Join(flagged, " "))
-		if why, ok := q.Flagged[p.System]; ok {
-			fmt.Fprintf(&b, ": %s", why)
+		fmt.Fprintf(&b, "incomplete systems: planted %s (%d holders withheld)", p.System, p.IdentitiesWithheld)
+		if g := q.PlantedGrantGap; g != nil {
+			fmt.Fprintf(&b, ", %s (%d grants withheld, %d suggested on its roles)", g.System, g.GrantsWithheld, q.GapSuggested)
+		}
+		fmt.Fprintf(&b, "; flagged [%s]", strings.Join(flagged, " "))
+		for k, name := range flagged {
+			sep := ": "
+			if k > 0 {
+				sep = "; "
+			}
+			fmt.Fprintf(&b, "%s%s: %s", sep, name, q.Flagged[name])
 		}
 		b.WriteString("\n")
 	}
