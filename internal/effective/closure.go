@@ -76,6 +76,24 @@ func (c *Closure) Graph() *Graph { return c.g }
 // s itself is never among them: a chain that returns to s (a cycle) adds nothing.
 func (c *Closure) Reach(s int32) []Step { return c.steps[c.soff[s]:c.soff[s+1]] }
 
+// NumSteps returns the number of steps of all sources together; StepIndex numbers them,
+// by source and then by role, so that Reach(s)[j] is step First(s)+j.
+func (c *Closure) NumSteps() int { return len(c.steps) }
+
+// First returns the index of the first step of source s (see NumSteps).
+func (c *Closure) First(s int32) int64 { return c.soff[s] }
+
+// StepIndex returns the index of the step of s's search reaching r (see NumSteps), or -1
+// when r is not reachable from s.
+func (c *Closure) StepIndex(s, r int32) int64 {
+	steps := c.Reach(s)
+	k, ok := slices.BinarySearchFunc(steps, r, func(st Step, r int32) int { return int(st.Role - r) })
+	if !ok {
+		return -1
+	}
+	return c.soff[s] + int64(k)
+}
+
 // step returns the step of s's search reaching r.
 func (c *Closure) step(s, r int32) (Step, bool) {
 	steps := c.Reach(s)

@@ -99,6 +99,8 @@ type pairWalker struct {
 	acctSystem, roleSystem []int32
 	// states is Effective.States; nil without usage data.
 	states []usage.State
+	// chainSystem is chainSystems of the run's closure (nil without grants).
+	chainSystem []int32
 }
 
 func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalker {
@@ -135,7 +137,29 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 	}
 	w.roleSystem = index(snap.Roles.Application)
 	w.initUsage()
+	if eff != nil && eff.Eff != nil {
+		w.chainSystem = chainSystems(eff.Eff.Closure, w.roleSystem)
+	}
 	return w
+}
+
+// chainSystems returns, for each step of the closure c (by its StepIndex), the system of
+// the nearest role on the step's chain that has one (roleSystem), walking back from the
+// role reached and stopping before the source; -1 when none has. It is computed once per
+// walker, so that an inherited pair's system costs one lookup, not a walk of its chain.
+func chainSystems(c *effective.Closure, roleSystem []int32) []int32 {
+	out := make([]int32, c.NumSteps())
+	for s := int32(0); s < int32(c.Graph().NumRoles()); s++ {
+		reach, first := c.Reach(s), c.First(s)
+		for j, st := range reach {
+			sys := roleSystem[st.Role]
+			for x := st; sys < 0 && x.Dist > 1; sys = roleSystem[x.Role] {
+				x = reach[c.StepIndex(s, x.Parent)-first]
+			}
+			out[first+int64(j)] = sys
+		}
+	}
+	return out
 }
 
 // directView describes identity i's direct pair at CSR position k.
@@ -192,17 +216,18 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 
 // inherited returns the system of identity i's inherited pair of role r, whose chain
 // starts at the directly held role source, and its usage: that of the direct pair the
-// chain starts at (docs/excess-privilege.md).
+// chain starts at (docs/excess-privilege.md). The direct pair is looked up only when
+// needed: for its usage, or for its system when no role on the chain has one.
 func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
-	snap := w.snap
-	roles := snap.RolesOf(i)
-	p, _ := slices.BinarySearch(roles, source)
-	src := w.directView(i, snap.IdentOff[i]+int64(p))
-	chain := w.eff.Eff.Closure.Via(source, r)
-	for k := len(chain) - 1; k > 0; k-- {
-		if sys := w.roleSystem[chain[k]]; sys >= 0 {
-			return sys, src.usage
-		}
+	sys := w.chainSystem[w.eff.Eff.Closure.StepIndex(source, r)]
+	if sys >= 0 && w.states == nil {
+		return sys, usage.Unknown
 	}
-	return src.system, src.usage
+	roles := w.snap.RolesOf(i)
+	p, _ := slices.BinarySearch(roles, source)
+	k := w.snap.IdentOff[i] + int64(p)
+	if sys < 0 {
+		sys = w.systemAt(k)
+	}
+	return sys, w.usageOf(k)
 }
