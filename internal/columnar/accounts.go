@@ -16,14 +16,21 @@ func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*A
 		order[k] = k
 	}
 	sysVals, sysRank := sortDict(sc.vals)
-	slices.SortStableFunc(order, func(a, b int) int {
+	// Ties (a duplicate account) keep file order, so the first row is the one kept.
+	slices.SortFunc(order, func(a, b int) int {
 		if c := cmp.Compare(sysRank[sc.codes[a]], sysRank[sc.codes[b]]); c != 0 {
 			return c
 		}
-		return cmp.Compare(ac.vals[ac.codes[a]], ac.vals[ac.codes[b]])
+		if ca, cb := ac.codes[a], ac.codes[b]; ca != cb {
+			return cmp.Compare(ac.vals[ca], ac.vals[cb])
+		}
+		return cmp.Compare(a, b)
 	})
 	probs := newProblems(t.file)
-	a := &Accounts{Systems: sysVals}
+	a := &Accounts{Systems: sysVals, byID: ac.ids, codeAccount: make([]int32, len(ac.vals))}
+	for k := range a.codeAccount {
+		a.codeAccount[k] = -1
+	}
 	for n, row := range order {
 		if n > 0 {
 			prev := order[n-1]
@@ -42,6 +49,12 @@ func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*A
 			ident = i
 		default:
 			f.AccountsOfUnknownIdentities++
+		}
+		switch code := ac.codes[row]; a.codeAccount[code] {
+		case -1:
+			a.codeAccount[code] = int32(len(a.ID))
+		default:
+			a.codeAccount[code] = -2 // the same account_id in several systems: Find
 		}
 		a.System = append(a.System, sysRank[sc.codes[row]])
 		a.ID = append(a.ID, ac.vals[ac.codes[row]])
@@ -152,7 +165,7 @@ func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *Un
 func lookupAccount(sysCode int32, sys, acct string, accts *Accounts, identIdx map[string]int32, key *column) accountRef {
 	r := accountRef{sys: sysCode, account: -1}
 	if accts != nil {
-		r.account = accts.Find(sys, acct)
+		r.account = accts.lookup(sys, acct)
 	}
 	if r.account >= 0 {
 		r.owner = accts.IdentityID[r.account]

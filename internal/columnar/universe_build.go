@@ -66,6 +66,9 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 			return nil, err
 		}
 		b.rows = rows
+		if a := b.u.Accounts; a != nil {
+			a.byID, a.codeAccount = nil, nil // only for resolving; let the GC have them
+		}
 	}
 	if lastUsed != nil {
 		used, dates, err := parseLastUsed(asg, lastUsed)
