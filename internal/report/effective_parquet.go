@@ -61,6 +61,8 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 	d := &effectiveDicts{assignmentDicts: newAssignmentDicts(snap, m), systems: w.systemNames, acctOf: map[string]int32{}}
 	if u := snap.Universe; u != nil && u.Accounts != nil {
 		ids := u.Accounts.ID
+		d.acctOf = make(map[string]int32, len(ids)) // sized once: growing it cost more than filling it
+		d.accounts = make([]string, 0, len(ids))
 		d.acctCode = make([]int32, len(ids))
 		for x, id := range ids {
 			d.acctCode[x] = d.account(id)
