@@ -104,20 +104,6 @@ func (c *Closure) step(s, r int32) (Step, bool) {
 	return steps[k], true
 }
 
-// Pairs is the number of (source, reachable role) pairs of the closure.
-func (c *Closure) Pairs() int { return len(c.steps) }
-
-// PairIndex numbers the pair (s, r) in 0..Pairs()-1, one number per pair; -1 when r is
-// not reachable from s.
-func (c *Closure) PairIndex(s, r int32) int {
-	steps := c.Reach(s)
-	k, ok := slices.BinarySearchFunc(steps, r, func(st Step, r int32) int { return int(st.Role - r) })
-	if !ok {
-		return -1
-	}
-	return int(c.soff[s]) + k
-}
-
 // Via returns the chain from s to r (both included): the shortest, ties broken by the
 // lexically smallest list of roles. It returns nil when r is not reachable from s.
 func (c *Closure) Via(s, r int32) []int32 {

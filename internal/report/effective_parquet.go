@@ -52,7 +52,7 @@ type effectiveDicts struct {
 	acctCode []int32          // account index -> code in accounts, -1 for ""
 	acctOf   map[string]int32 // account id -> code, for the orphans
 	vias     []string         // distinct via strings, in order of first use
-	viaCode  []int32          // closure pair index -> code in vias, -1 not yet made
+	viaCode  []int32          // closure step index -> code in vias, -1 not yet made
 	viaOf    map[string]int32
 	usages   []string // usage state -> its name
 }
@@ -69,7 +69,7 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 		}
 	}
 	if eff.Eff != nil {
-		d.viaCode = make([]int32, eff.Eff.Closure.Pairs())
+		d.viaCode = make([]int32, eff.Eff.Closure.NumSteps())
 		for k := range d.viaCode {
 			d.viaCode[k] = -1
 		}
@@ -98,7 +98,7 @@ func (d *effectiveDicts) account(id string) int32 {
 // via returns the code of the chain from source to role.
 func (d *effectiveDicts) via(eff *Effective, snap *columnar.Snapshot, source, role int32) int32 {
 	cl := eff.Eff.Closure
-	k := cl.PairIndex(source, role)
+	k := cl.StepIndex(source, role)
 	if k >= 0 && d.viaCode[k] >= 0 {
 		return d.viaCode[k]
 	}
