@@ -31,6 +31,10 @@ type Effective struct {
 	// tally counts the run's pairs by usage state once for every output that needs it.
 	tallyMu sync.Mutex
 	tally   *usageTally
+	// walk is the run's one walk over its pairs for the summary, review.csv and the
+	// excess ranking (walkPairs).
+	walkMu sync.Mutex
+	walk   *pairWalk
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.

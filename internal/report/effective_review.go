@@ -47,23 +47,12 @@ const privileged = 2
 // role it names the pair's system and account, whether it is inherited and through which
 // chain (via), and whether the direct grant is redundant.
 func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
-	pw := newPairWalker(snap, cls, eff)
-	kd := &snap.Dims[snap.KindDim]
-	var rows []effectiveReviewRow
-	for i := range snap.IdentityIDs {
-		if i%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		pw.each(i, func(v *pairView) {
-			if v.rule >= 0 {
-				return
-			}
-			rows = append(rows, effectiveReviewRow{v: *v, validations: int(snap.Roles.Validations[v.role]),
-				nonHuman: kd.Values[kd.Codes[i]] != columnar.HumanKind})
-		})
+	walk, err := walkPairs(ctx, snap, cls, eff)
+	if err != nil {
+		return err
 	}
+	kd := &snap.Dims[snap.KindDim]
+	rows := slices.Clone(walk.review)
 	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
 	slices.SortStableFunc(rows, func(a, b effectiveReviewRow) int {
 		return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
@@ -82,7 +71,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		v := &r.v
 		system, via := "", ""
 		if v.system >= 0 {
-			system = pw.systemNames[v.system]
+			system = walk.systemNames[v.system]
 		}
 		if v.inherited {
 			via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -85,7 +86,31 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 			}
 		}
 	}
-	tallyPairs(snap, newPairWalker(snap, cls, eff), es, sys)
+	pw, _ := walkPairs(context.Background(), snap, cls, eff) // no context: never fails
+	es.Direct, es.Effective = pw.direct, pw.effective
+	kd := &snap.Dims[snap.KindDim]
+	for code, seen := range pw.kindSeen {
+		if seen {
+			kp := pw.byKind[code]
+			es.ByKind[kd.Values[code]] = &kp
+		}
+	}
+	for x, c := range pw.bySystem {
+		if c.assignments == 0 {
+			continue
+		}
+		name := ""
+		if x > 0 {
+			name = pw.systemNames[x-1]
+		}
+		s := sys(name)
+		s.Assignments += c.assignments
+		s.Explained += c.explained
+		s.DirectExplained += c.directExplained
+		s.Unexplained += c.unexplained
+		s.Inherited += c.inherited
+		s.Hidden += c.hidden
+	}
 	for _, o := range snap.Orphans {
 		if o.System != "" {
 			sys(o.System).Orphans++
@@ -231,48 +256,6 @@ func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
 		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Grant, b.Grant))
 	})
 	return out
-}
-
-// tallyPairs counts every effective pair into es (direct and effective, by kind) and into
-// its system.
-func tallyPairs(snap *columnar.Snapshot, w *pairWalker, es *effectiveSummary, sys func(string) *systemSummary) {
-	kd := &snap.Dims[snap.KindDim]
-	for i := range snap.IdentityIDs {
-		kind := kd.Values[kd.Codes[i]]
-		kp := es.ByKind[kind]
-		if kp == nil {
-			kp = &kindPairs{}
-			es.ByKind[kind] = kp
-		}
-		w.each(i, func(v *pairView) {
-			if !v.inherited {
-				addPair(&es.Direct, v)
-				addPair(&kp.Direct, v)
-			}
-			addPair(&es.Effective, v)
-			addPair(&kp.Effective, v)
-			name := ""
-			if v.system >= 0 {
-				name = w.systemNames[v.system]
-			}
-			s := sys(name)
-			s.Assignments++
-			if v.rule >= 0 {
-				s.Explained++
-				if !v.inherited {
-					s.DirectExplained++
-				}
-			} else {
-				s.Unexplained++
-			}
-			if v.inherited {
-				s.Inherited++
-			}
-			if v.hidden {
-				s.Hidden++
-			}
-		})
-	}
 }
 
 // SystemSummaries returns summary.json's systems, with the ones flagged as possibly

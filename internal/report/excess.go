@@ -10,7 +10,6 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/safecsv"
-	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // ExcessCSVFile ranks identities by excess privilege (docs/excess-privilege.md#excess).
@@ -33,34 +32,11 @@ func (r *excessRow) score() int64 { return r.unexplainedWeight + r.unusedWeight 
 // non-human identities, each by score (highest first), then weighted unexplained, then
 // identities-file order.
 func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]excessRow, error) {
-	w := newPairWalker(snap, cls, eff)
-	var rows []excessRow
-	for i := range snap.IdentityIDs {
-		if i%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		r := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
-		w.each(i, func(v *pairView) {
-			weight := 1 + int64(snap.Roles.Validations[v.role])
-			r.roles++
-			if v.rule < 0 {
-				r.unexplained++
-				r.unexplainedWeight += weight
-			}
-			switch v.usage {
-			case usage.Unused:
-				r.unused++
-				r.unusedWeight += weight
-			case usage.Unknown:
-				r.unknown++
-			}
-		})
-		if r.score() > 0 {
-			rows = append(rows, r)
-		}
+	walk, err := walkPairs(ctx, snap, cls, eff)
+	if err != nil {
+		return nil, err
 	}
+	rows := slices.Clone(walk.excess)
 	slices.SortStableFunc(rows, func(a, b excessRow) int {
 		return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
 			cmp.Compare(b.unexplainedWeight, a.unexplainedWeight))
