@@ -50,12 +50,9 @@ func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*A
 		default:
 			f.AccountsOfUnknownIdentities++
 		}
-		switch code := ac.codes[row]; a.codeAccount[code] {
-		case -1:
-			a.codeAccount[code] = int32(len(a.ID))
-		default:
-			a.codeAccount[code] = -2 // the same account_id in several systems: Find
-		}
+		code := ac.codes[row]
+		a.sameID = append(a.sameID, a.codeAccount[code])
+		a.codeAccount[code] = int32(len(a.ID))
 		a.System = append(a.System, sysRank[sc.codes[row]])
 		a.ID = append(a.ID, ac.vals[ac.codes[row]])
 		a.IdentityID = append(a.IdentityID, id)

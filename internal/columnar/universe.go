@@ -65,16 +65,16 @@ type Accounts struct {
 	// account); Identity its index, or -1 when uncorrelated or unknown.
 	IdentityID []string
 	Identity   []int32
-	// byID and codeAccount find an account by its account_id while assignments are
-	// resolved: byID is the accounts file's account_id dictionary (value -> code), and
-	// codeAccount the account of each code (-2 when several systems share the
-	// account_id). Both are nil outside loading.
-	byID        map[string]int32
-	codeAccount []int32
+	// byID, codeAccount and sameID find an account by its account_id while assignments
+	// are resolved: byID is the accounts file's account_id dictionary (value -> code),
+	// codeAccount an account of each code (-1: none), and sameID the next account with
+	// the same account_id in another system (-1: none). All nil outside loading.
+	byID                map[string]int32
+	codeAccount, sameID []int32
 }
 
-// lookup is Find with the loading-time index: one map lookup instead of a binary search
-// over every account.
+// lookup is Find with the loading-time index: one map lookup and a look at each system
+// with that account_id, instead of a binary search over every account.
 func (a *Accounts) lookup(system, id string) int32 {
 	if a.byID == nil {
 		return a.Find(system, id)
@@ -83,11 +83,10 @@ func (a *Accounts) lookup(system, id string) int32 {
 	if !ok {
 		return -1
 	}
-	switch x := a.codeAccount[code]; {
-	case x == -2:
-		return a.Find(system, id)
-	case x >= 0 && a.Systems[a.System[x]] == system:
-		return x
+	for x := a.codeAccount[code]; x >= 0; x = a.sameID[x] {
+		if a.Systems[a.System[x]] == system {
+			return x
+		}
 	}
 	return -1
 }

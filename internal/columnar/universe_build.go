@@ -67,7 +67,7 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 		}
 		b.rows = rows
 		if a := b.u.Accounts; a != nil {
-			a.byID, a.codeAccount = nil, nil // only for resolving; let the GC have them
+			a.byID, a.codeAccount, a.sameID = nil, nil, nil // only for resolving; let the GC have them
 		}
 	}
 	if lastUsed != nil {
