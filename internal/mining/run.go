@@ -849,14 +849,17 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 	return nil, reason
 }
 
-// keepCounted is the most candidates a selector's buffers keep from one role to the next:
-// the few roles with millions of candidates come first, and their buffers would otherwise
-// stay allocated for the rest of the mining rule.
+// keepCounted is the most candidates a selector's buffers keep from one role to the next
+// whatever the role used: the few roles with millions of candidates come first, and their
+// buffers would otherwise stay allocated for the rest of the mining rule.
 const keepCounted = 1 << 18
 
-// keepBuffer returns buf emptied for reuse, or nil when it has grown past keepCounted.
+// keepBuffer returns buf, which the role just selected filled, emptied for reuse, or nil
+// when it is past keepCounted and four times what the role used: roles of similar sizes
+// keep reusing it (growing a buffer again for each costs a copy of it), and it goes once
+// the roles have become much smaller.
 func keepBuffer[T any](buf []T) []T {
-	if cap(buf) > keepCounted {
+	if cap(buf) > keepCounted && cap(buf) > 4*len(buf) {
 		return nil
 	}
 	return buf[:0]

@@ -353,16 +353,22 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 }
 
 // keepRows is the most local rows, and counts, a projector keeps from one role to the
-// next: roles come largest first, and the buffers of the few largest would otherwise
-// stay allocated for every other role.
+// next whatever the role used: roles come largest first, and the buffers of the few
+// largest would otherwise stay allocated for every other role.
 const keepRows = 1 << 20
 
-// trim drops the buffers that have grown past keepRows.
+// oversized reports whether a buffer of capacity c, of which the last role used n, is
+// dropped: past keepRows and four times what was used. Roles of similar sizes keep
+// reusing it (growing a buffer again for each costs a copy of it); once the roles have
+// become much smaller it goes.
+func oversized(c, n int) bool { return c > keepRows && c > 4*n }
+
+// trim drops the buffers that are oversized for the role just counted.
 func (p *projector) trim() {
-	if cap(p.out) > keepRows {
+	if oversized(cap(p.out), len(p.out)) {
 		p.out = nil
 	}
-	if cap(p.base) > keepRows {
+	if oversized(cap(p.base), len(p.base)) {
 		p.base, p.all = nil, nil
 		for j := range p.local {
 			p.local[j] = nil
