@@ -47,24 +47,7 @@ func addPair(c *pairCounts, v *pairView) {
 // effectiveSummaryOf computes the "effective" and "systems" objects.
 func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) (*effectiveSummary, map[string]*systemSummary) {
 	u := snap.Universe
-	es := &effectiveSummary{ByKind: map[string]*kindPairs{}, Cycles: [][]string{}, Findings: u.Findings, Grants: int64(len(u.Grants))}
-	if es.Findings.UnknownAttributeIdentities == nil {
-		es.Findings.UnknownAttributeIdentities = []string{}
-	}
-	for _, o := range u.Owners {
-		if o != "" {
-			es.Owners++
-		}
-	}
-	if eff.Eff != nil {
-		for _, cy := range eff.Eff.Cycles {
-			ids := make([]string, len(cy))
-			for k, r := range cy {
-				ids[k] = snap.Roles.IDs[r]
-			}
-			es.Cycles = append(es.Cycles, ids)
-		}
-	}
+	es := effectiveInputs(snap, eff)
 	systems := map[string]*systemSummary{}
 	sys := func(name string) *systemSummary {
 		if name == "" {
@@ -125,6 +108,32 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 	flagIncomplete(systems)
 	es.HiddenByGrant = hiddenByGrant(snap, eff)
 	return es, systems
+}
+
+// effectiveInputs starts the "effective" object with what the inputs say before any pair
+// is counted: the loader's findings, the role grants, the identities with an owner and
+// the grant cycles.
+func effectiveInputs(snap *columnar.Snapshot, eff *Effective) *effectiveSummary {
+	u := snap.Universe
+	es := &effectiveSummary{ByKind: map[string]*kindPairs{}, Cycles: [][]string{}, Findings: u.Findings, Grants: int64(len(u.Grants))}
+	if es.Findings.UnknownAttributeIdentities == nil {
+		es.Findings.UnknownAttributeIdentities = []string{}
+	}
+	for _, o := range u.Owners {
+		if o != "" {
+			es.Owners++
+		}
+	}
+	if eff.Eff != nil {
+		for _, cy := range eff.Eff.Cycles {
+			ids := make([]string, len(cy))
+			for k, r := range cy {
+				ids[k] = snap.Roles.IDs[r]
+			}
+			es.Cycles = append(es.Cycles, ids)
+		}
+	}
+	return es
 }
 
 // The thresholds of the possibly incomplete flag (docs/effective-privilege.md#incomplete).

@@ -195,41 +195,7 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 		if i%65536 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		roles := make([]int32, 0, len(u.held[i]))
-		for r := range u.held[i] {
-			roles = append(roles, r)
-		}
-		slices.Sort(roles)
-		has := map[string]bool{}
-		for _, r := range roles {
-			sys := systemOf(u.roles[r])
-			if sys == incompleteSystem && u.inc.withheld[i] {
-				// The accounts export lacks this holder's account: the grant names the
-				// identity. No draw, so the other rows stay as they were.
-				asg = append(asg, accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]})
-				continue
-			}
-			if !has[sys] {
-				has[sys] = true
-				accts = append(accts, accountRow{sys, accountID(sys, id), id})
-				stats[sys].Accounts++
-			}
-			row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
-			if sys == grantGapSystem && u.gap.withheld[[2]int32{int32(i), r}] {
-				continue // the account is there, the grants export lacks the grant
-			}
-			if sys == incompleteSystem || sys == grantGapSystem {
-				asg = append(asg, row) // by account; no draw, as above
-				continue
-			}
-			switch x := u.rng.Float64(); {
-			case x < 0.1:
-				row = accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]}
-			case x < 0.2:
-				row.IdentityID = id
-			}
-			asg = append(asg, row)
-		}
+		accts, asg = u.identityAccess(i, id, stats, accts, asg)
 	}
 	for _, o := range snap.Orphans {
 		asg = append(asg, accountAssignmentRow{IdentityID: o.IdentityID, RoleID: snap.Roles.IDs[o.Role]})
@@ -258,6 +224,48 @@ func (u *universe) writeAccess(ctx context.Context, dir, format string) (map[str
 	}
 	return stats, writeTable[accountAssignmentRow](dir, "assignments", format,
 		[]string{"identity_id", "role_id", "system", "account_id"}, asg)
+}
+
+// identityAccess appends identity i's accounts (one per system it holds a role of) and
+// its grants, in role order: by account, by identity or both (drawn from u.rng), except
+// where the incomplete or the grant-gap system withholds them.
+func (u *universe) identityAccess(i int, id string, stats map[string]*model.SystemTruth, accts []accountRow, asg []accountAssignmentRow) ([]accountRow, []accountAssignmentRow) {
+	roles := make([]int32, 0, len(u.held[i]))
+	for r := range u.held[i] {
+		roles = append(roles, r)
+	}
+	slices.Sort(roles)
+	has := map[string]bool{}
+	for _, r := range roles {
+		sys := systemOf(u.roles[r])
+		if sys == incompleteSystem && u.inc.withheld[i] {
+			// The accounts export lacks this holder's account: the grant names the
+			// identity. No draw, so the other rows stay as they were.
+			asg = append(asg, accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]})
+			continue
+		}
+		if !has[sys] {
+			has[sys] = true
+			accts = append(accts, accountRow{sys, accountID(sys, id), id})
+			stats[sys].Accounts++
+		}
+		row := accountAssignmentRow{RoleID: u.roles[r], System: sys, AccountID: accountID(sys, id)}
+		if sys == grantGapSystem && u.gap.withheld[[2]int32{int32(i), r}] {
+			continue // the account is there, the grants export lacks the grant
+		}
+		if sys == incompleteSystem || sys == grantGapSystem {
+			asg = append(asg, row) // by account; no draw, as above
+			continue
+		}
+		switch x := u.rng.Float64(); {
+		case x < 0.1:
+			row = accountAssignmentRow{IdentityID: id, RoleID: u.roles[r]}
+		case x < 0.2:
+			row.IdentityID = id
+		}
+		asg = append(asg, row)
+	}
+	return accts, asg
 }
 
 // staleAccounts appends a system's uncorrelated accounts (0.5% of its accounts, at least
