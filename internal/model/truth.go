@@ -168,6 +168,9 @@ const (
 	// ReasonStale: the identity moved and kept access it no longer uses (planted stale
 	// noise, unexplained and unused).
 	ReasonStale = "stale"
+	// ReasonHidden (universes): the identity holds planted hidden inherited access (a
+	// nested grant hands it a role no rule explains; HiddenFile).
+	ReasonHidden = "hidden"
 )
 
 // Groups of overprivileged.csv, as in excess.csv.

@@ -90,6 +90,8 @@ type usagePlant struct {
 	universe      bool
 	eff           *mining.Effective
 	unknownSystem string
+	// hidden holds the identities with planted hidden inherited access (universes).
+	hidden map[string]bool
 }
 
 // UsageStats counts what Options.Usage planted.
@@ -133,6 +135,9 @@ func plantUsage(ctx context.Context, dir, format string, seed uint64, asOf int64
 	if u := snap.Universe; u != nil && (u.Accounts != nil || u.Grants != nil) {
 		p.universe, p.unknownSystem = true, universeUnknownUsageSystem
 		if p.eff, err = mining.EffectiveOf(ctx, snap); err != nil {
+			return nil, err
+		}
+		if p.hidden, err = readHiddenIdentities(truthDir); err != nil {
 			return nil, err
 		}
 	}

@@ -97,6 +97,26 @@ func (p *usagePlant) writeOwners(dir, format string, prev *previousOwners) ([]ow
 	return found, writeTable[ownedIdentityRow](dir, "identities", format, append(slices.Clone(identityHeader), columnar.OwnerColumn), rows)
 }
 
+// overReason says why identity i is planted over-privileged: dormant, holding planted
+// stale access, or (on a universe) holding planted hidden inherited access; "" when it
+// is not.
+func (p *usagePlant) overReason(i int) string {
+	snap := p.snap
+	id := snap.IdentityIDs[i]
+	if p.dormant[i] {
+		return truth.ReasonDormant
+	}
+	for _, r := range snap.RolesOf(i) {
+		if p.stale[[2]string{id, snap.Roles.IDs[r]}] {
+			return truth.ReasonStale
+		}
+	}
+	if p.hidden[id] {
+		return truth.ReasonHidden
+	}
+	return ""
+}
+
 // writeTruth writes truth/usage.json, unused.csv, owners.csv and overprivileged.csv.
 func (p *usagePlant) writeTruth(truthDir string, owners []ownerFinding) error {
 	snap := p.snap
@@ -108,18 +128,7 @@ func (p *usagePlant) writeTruth(truthDir string, owners []ownerFinding) error {
 		if snap.Kind(i) != columnar.HumanKind {
 			group = truth.GroupNonHuman
 		}
-		reason := ""
-		if p.dormant[i] {
-			reason = truth.ReasonDormant
-		} else {
-			for _, r := range snap.RolesOf(i) {
-				if p.stale[[2]string{id, snap.Roles.IDs[r]}] {
-					reason = truth.ReasonStale
-					break
-				}
-			}
-		}
-		if reason != "" {
+		if reason := p.overReason(i); reason != "" {
 			planted = append(planted, over{id, group, reason})
 			p.tu.OverPrivileged[group]++
 		}

@@ -9,7 +9,9 @@ package gen
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/usage"
 )
 
@@ -142,4 +145,27 @@ func readAccountAssignments(path, format string) ([]accountAssignmentRow, error)
 		rows[n] = accountAssignmentRow{IdentityID: r[0], RoleID: r[1], System: r[2], AccountID: r[3]}
 	}
 	return rows, nil
+}
+
+// readHiddenIdentities returns the identities of the planted hidden inherited pairs gen
+// --universe wrote (truth/hidden.csv; none when it wrote no such file).
+func readHiddenIdentities(truthDir string) (map[string]bool, error) {
+	path := filepath.Join(truthDir, model.HiddenFile)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gen --usage: %w", err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 || !slices.Equal(recs[0], model.HiddenHeader) {
+		return nil, fmt.Errorf("gen --usage: read %s: %v (want the header %v)", path, err, model.HiddenHeader)
+	}
+	ids := map[string]bool{}
+	for _, r := range recs[1:] {
+		ids[r[0]] = true
+	}
+	return ids, nil
 }

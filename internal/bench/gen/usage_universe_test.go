@@ -164,6 +164,30 @@ func TestUsageUniversePlanted(t *testing.T) {
 			dated[universeUnknownUsageSystem], c, got.UnknownSystems)
 	}
 	checkOwners(t, dir, idents, kind, nil, got)
+	// Planted over-privileged: every identity holding planted hidden inherited access is
+	// listed, as hidden unless it is dormant or holds stale access.
+	hiddenIDs := map[string]bool{}
+	for _, r := range read("truth/hidden.csv") {
+		hiddenIDs[r["identity_id"]] = true
+	}
+	nHidden := 0
+	for id := range hiddenIDs {
+		switch got.Planted[id] {
+		case truth.ReasonHidden:
+			nHidden++
+		case truth.ReasonDormant, truth.ReasonStale:
+		default:
+			t.Errorf("%s holds planted hidden inherited access but is listed as %q", id, got.Planted[id])
+		}
+	}
+	for id, reason := range got.Planted {
+		if reason == truth.ReasonHidden && !hiddenIDs[id] {
+			t.Errorf("%s listed as hidden without planted hidden access", id)
+		}
+	}
+	if nHidden == 0 {
+		t.Error("no identity over-privileged for hidden inherited access")
+	}
 }
 
 // count adds one pair of identity kind k in system sys with state s to u.

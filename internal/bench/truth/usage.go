@@ -30,6 +30,7 @@ const (
 
 	ReasonDormant = model.ReasonDormant
 	ReasonStale   = model.ReasonStale
+	ReasonHidden  = model.ReasonHidden
 
 	GroupHuman    = model.GroupHuman
 	GroupNonHuman = model.GroupNonHuman
