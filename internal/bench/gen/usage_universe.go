@@ -24,7 +24,7 @@ import (
 )
 
 // universeUnknownUsageSystem is the system of a universe whose feed reports no usage.
-const universeUnknownUsageSystem = "SALESFORCE"
+const universeUnknownUsageSystem = incompleteSystem
 
 // usedAccountAssignmentRow is a universe's assignments row with its last use.
 type usedAccountAssignmentRow struct {
