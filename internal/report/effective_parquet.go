@@ -247,6 +247,9 @@ func walkEffectiveRows(ctx context.Context, snap *columnar.Snapshot, m *mining.M
 			kc = noKind
 		}
 		w.each(i, func(v *pairView) {
+			if err != nil { // g may be the encoder's now
+				return
+			}
 			status, rule := int32(mining.Unexplained), int32(-1)
 			if v.rule >= 0 {
 				status, rule = int32(mining.Explained), d.ruleCode[v.rule]
@@ -259,7 +262,7 @@ func walkEffectiveRows(ctx context.Context, snap *columnar.Snapshot, m *mining.M
 				via = d.via(eff, snap, v.source, v.role)
 			}
 			g.add(int32(i), v.role, kc, status, rule, v.system, account, via, int32(v.usage), v.inherited, v.redun, v.hidden)
-			if g.rows == groupRows && err == nil {
+			if g.rows == groupRows {
 				err = send()
 			}
 		})

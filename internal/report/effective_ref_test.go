@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"testing"
 
@@ -109,6 +110,21 @@ func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
 				t.Errorf("%s, groups of %d rows: parquetenc wrote %d bytes, parquet-go %d", name, groupRows, got.Len(), want.Len())
 			}
+		}
+	}
+}
+
+// TestEffectiveAssignmentsCancelled: a cancelled run stops with the context's error, in
+// one row group and in many.
+func TestEffectiveAssignmentsCancelled(t *testing.T) {
+	x := usageUniverseRun(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, groupRows := range []int{1 << 20, 64} {
+		var buf bytes.Buffer
+		err := writeEffectiveGroups(ctx, &buf, x.snap, x.m, x.cls, x.eff, "test", groupRows)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("groups of %d: error %v, want context.Canceled", groupRows, err)
 		}
 	}
 }
