@@ -52,13 +52,8 @@ func (u *universe) plantIncomplete(seed uint64) {
 		if len(ms) < 20 {
 			continue
 		}
-		id := incompleteRolePrefix + dim.Values[c]
-		g := u.addRole(id)
-		inc.Roles = append(inc.Roles, id)
-		u.newTruth = append(u.newTruth, truth.Role{RoleID: id, Type: truth.TypeRule, Rules: []truth.Rule{{
-			EntityType: "*", Criteria: []truth.Criterion{{Attribute: "department", Value: dim.Values[c]}}}}})
+		inc.Roles = append(inc.Roles, u.departmentRole(incompleteRolePrefix, dim.Values[c], ms))
 		for _, i := range ms {
-			u.held[i][g] = true
 			if inc.rng.Float64() < incompleteShare {
 				inc.withheld[i] = true
 				inc.IdentitiesWithheld++
@@ -114,14 +109,9 @@ func (u *universe) plantGrantGap(seed uint64) {
 		if len(ms) < 20 {
 			continue
 		}
-		id := grantGapRolePrefix + dim.Values[c]
-		g := u.addRole(id)
+		id := u.departmentRole(grantGapRolePrefix, dim.Values[c], ms)
+		g := u.index[id]
 		gap.Roles = append(gap.Roles, id)
-		u.newTruth = append(u.newTruth, truth.Role{RoleID: id, Type: truth.TypeRule, Rules: []truth.Rule{{
-			EntityType: "*", Criteria: []truth.Criterion{{Attribute: "department", Value: dim.Values[c]}}}}})
-		for _, i := range ms {
-			u.held[i][g] = true
-		}
 		for _, k := range gap.rng.Perm(len(ms))[:len(ms)*grantGapPercent/100] {
 			gap.withheld[[2]int32{int32(ms[k]), g}] = true
 			gap.GrantsWithheld++
@@ -130,6 +120,19 @@ func (u *universe) plantGrantGap(seed uint64) {
 	if len(gap.Roles) > 0 {
 		u.gap = gap
 	}
+}
+
+// departmentRole adds the role prefix+dept, held by the department's members ms, with
+// the planted rule department=<dept>, and returns its id.
+func (u *universe) departmentRole(prefix, dept string, ms []int) string {
+	id := prefix + dept
+	g := u.addRole(id)
+	u.newTruth = append(u.newTruth, truth.Role{RoleID: id, Type: truth.TypeRule, Rules: []truth.Rule{{
+		EntityType: "*", Criteria: []truth.Criterion{{Attribute: "department", Value: dept}}}}})
+	for _, i := range ms {
+		u.held[i][g] = true
+	}
+	return id
 }
 
 // humansByDepartment returns the human members of each department code, ascending (nil
