@@ -11,21 +11,8 @@ import (
 // error naming both rows.
 func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
-	order := make([]int, t.rows)
-	for k := range order {
-		order[k] = k
-	}
 	sysVals, sysRank := sortDict(sc.vals)
-	// Ties (a duplicate account) keep file order, so the first row is the one kept.
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(sysRank[sc.codes[a]], sysRank[sc.codes[b]]); c != 0 {
-			return c
-		}
-		if ca, cb := ac.codes[a], ac.codes[b]; ca != cb {
-			return cmp.Compare(ac.vals[ca], ac.vals[cb])
-		}
-		return cmp.Compare(a, b)
-	})
+	order := accountOrder(t.rows, sc, ac, sysRank)
 	probs := newProblems(t.file)
 	a := &Accounts{Systems: sysVals, byID: ac.ids, codeAccount: make([]int32, len(ac.vals))}
 	for k := range a.codeAccount {
@@ -62,6 +49,62 @@ func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*A
 		return nil, err
 	}
 	return a, nil
+}
+
+// accountOrder returns the rows of the accounts table sorted by (system, account_id),
+// ties (a duplicate account) in file order, so that the first row is the one kept. Each
+// row is sorted by its system rank and the 8 bytes of its account_id that follow the
+// prefix every account_id of its system shares (such as "arn:aws:iam::"), as integers;
+// only rows equal on those compare their strings.
+func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
+	lcp := make([]string, len(sc.vals)) // per system code: the common prefix so far
+	seen := make([]bool, len(sc.vals))
+	for row := 0; row < rows; row++ {
+		s, v := sc.codes[row], ac.vals[ac.codes[row]]
+		if !seen[s] {
+			seen[s], lcp[s] = true, v
+			continue
+		}
+		n := 0
+		for n < len(lcp[s]) && n < len(v) && lcp[s][n] == v[n] {
+			n++
+		}
+		lcp[s] = lcp[s][:n]
+	}
+	type key struct {
+		sys  int32
+		row  int32
+		word uint64
+	}
+	keys := make([]key, rows)
+	for row := range keys {
+		s, v := sc.codes[row], ac.vals[ac.codes[row]]
+		var w uint64
+		for j := len(lcp[s]); j < len(lcp[s])+8; j++ {
+			w <<= 8
+			if j < len(v) {
+				w |= uint64(v[j])
+			}
+		}
+		keys[row] = key{sys: sysRank[s], row: int32(row), word: w}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.sys, b.sys); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.word, b.word); c != 0 {
+			return c
+		}
+		if ca, cb := ac.codes[a.row], ac.codes[b.row]; ca != cb {
+			return cmp.Compare(ac.vals[ca], ac.vals[cb])
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	order := make([]int, rows)
+	for k := range keys {
+		order[k] = int(keys[k].row)
+	}
+	return order
 }
 
 // accountRef is what assignments rows naming one (system, account_id) share: the
