@@ -683,6 +683,7 @@ type selector struct {
 	universe []int32
 	counted  []counted
 	cs       []cand
+	nkept    int       // candidates the last kept call filled in cs
 	prev     *Previous // stability hook (stability.go); nil without --previous
 	eff      *Effective
 	// view is the mining rule's holders and neutral identities (eff is view.eff).
@@ -868,10 +869,16 @@ func keepBuffer[T any](buf []T) []T {
 // kept returns the candidates cc ready for selection (without match sets yet), in a
 // buffer reused across roles.
 func (s *selector) kept(cc []counted) []cand {
+	// The previous role's candidates past this role's count would keep its match sets,
+	// and with them its whole slabs, reachable until overwritten: clear them.
+	if n := min(s.nkept, cap(s.cs)); n > len(cc) {
+		clear(s.cs[len(cc):n])
+	}
 	cs := s.cs[:0]
 	for k := range cc {
 		cs = append(cs, cand{counted: cc[k]})
 	}
+	s.nkept = len(cs)
 	s.cs = keepBuffer(cs)
 	return cs
 }
