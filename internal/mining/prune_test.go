@@ -11,7 +11,7 @@ import (
 // refPruneSpecializations is pruneSpecializations written as a comparison of every pair
 // of candidates: a is dropped when some other candidate b has a proper subset of a's
 // terms and either b's tp and fp, or (forGreedy) a larger tp.
-func refPruneSpecializations(cs []counted, forGreedy bool) []counted {
+func refPruneSpecializations(cs []cand, forGreedy bool) []cand {
 	properSubset := func(b, a kernels.Criterion) bool {
 		if b.N >= a.N {
 			return false
@@ -23,7 +23,7 @@ func refPruneSpecializations(cs []counted, forGreedy bool) []counted {
 		}
 		return true
 	}
-	var keep []counted
+	var keep []cand
 	for _, a := range cs {
 		drop := false
 		for _, b := range cs {
@@ -46,7 +46,7 @@ func TestPruneSpecializationsReference(t *testing.T) {
 	for iter := range 3000 {
 		maxTerms := 1 + rng.IntN(4)
 		seen := map[kernels.Criterion]bool{}
-		var cs []counted
+		var cs []cand
 		for range 1 + rng.IntN(60) {
 			var c kernels.Criterion
 			dims := rng.Perm(5)[:1+rng.IntN(maxTerms)]
@@ -64,13 +64,13 @@ func TestPruneSpecializationsReference(t *testing.T) {
 			}
 			seen[c] = true
 			tp := int64(1 + rng.IntN(4))
-			cs = append(cs, counted{c: c, tp: tp, sup: tp + int64(rng.IntN(3))})
+			cs = append(cs, cand{c: c, tp: tp, sup: tp + int64(rng.IntN(3))})
 		}
-		slices.SortFunc(cs, func(a, b counted) int { return a.c.Compare(b.c) })
+		slices.SortFunc(cs, func(a, b cand) int { return a.c.Compare(b.c) })
 		for _, greedy := range []bool{false, true} {
 			want := refPruneSpecializations(cs, greedy)
 			got := pruneSpecializations(slices.Clone(cs), greedy)
-			if !slices.EqualFunc(got, want, func(a, b counted) bool { return a.c == b.c }) {
+			if !slices.EqualFunc(got, want, func(a, b cand) bool { return a.c == b.c }) {
 				t.Fatalf("iteration %d, forGreedy %v: kept %d candidates, want %d\ncandidates: %+v", iter, greedy, len(got), len(want), cs)
 			}
 		}

@@ -505,7 +505,6 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	// selected: the largest roles come first, and each holds its counts until selected.
 	jobs := make(chan job, len(rm.workers))
 	held := newBudget(countsBudget)
-	bufs := newCountBuffers(2*len(rm.workers) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -516,14 +515,13 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 					rm.finish(s, int(at[j.r]), j.r, j.counts, neutralOf{})
 				}
 				held.release(j.held)
-				bufs.put(j.counts)
 			}
 		})
 	}
 	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 		n := held.acquire(int64(len(cs)))
 		select {
-		case jobs <- job{r, bufs.copy(cs), n}:
+		case jobs <- job{r, slices.Clone(cs), n}:
 			return nil
 		case <-ctx.Done():
 			held.release(n)
@@ -536,42 +534,6 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 	}
 	return ctx.Err()
-}
-
-// recycleCounts is the capacity of the largest counts buffer streaming reuses: most roles
-// emit a few hundred counts, and the few largest are left to the collector rather than
-// kept for the rest of the rule.
-const recycleCounts = 1 << 16
-
-// countBuffers recycles the buffers that carry a role's counts from the backend to a
-// selector: a copy per role would allocate (and the collector reclaim) every count once.
-type countBuffers struct{ free chan []kernels.Count }
-
-func newCountBuffers(n int) *countBuffers {
-	return &countBuffers{free: make(chan []kernels.Count, n)}
-}
-
-// copy returns a copy of cs in a recycled buffer when one is free and large enough.
-func (b *countBuffers) copy(cs []kernels.Count) []kernels.Count {
-	select {
-	case buf := <-b.free:
-		if cap(buf) >= len(cs) {
-			return append(buf[:0], cs...)
-		}
-	default:
-	}
-	return append(make([]kernels.Count, 0, max(len(cs), 256)), cs...)
-}
-
-// put hands back a buffer nothing refers to any more.
-func (b *countBuffers) put(buf []kernels.Count) {
-	if cap(buf) > recycleCounts {
-		return
-	}
-	select {
-	case b.free <- buf[:0]:
-	default:
-	}
 }
 
 // batched mines the roles in batches of about batchHolders holders: the backend counts a
@@ -681,37 +643,11 @@ type selector struct {
 	fpID []int32
 	// universe lists the identities numbered as false positives by materialize.
 	universe []int32
-	counted  []counted
 	cs       []cand
-	nkept    int       // candidates the last kept call filled in cs
 	prev     *Previous // stability hook (stability.go); nil without --previous
 	eff      *Effective
 	// view is the mining rule's holders and neutral identities (eff is view.eff).
 	view holderView
-	// holdSlab and fpSlab back the candidates' bitsets of one role at a time.
-	holdSlab, fpSlab slab
-}
-
-// slabKeep is the most words a slab keeps between roles: the bitsets of the few largest
-// roles are left to the collector rather than held for the rest of the mining rule.
-const slabKeep = 1 << 20
-
-// slab is a buffer of bitset words reused from role to role, so that the bitsets of a
-// role's candidates cost neither an allocation each nor fresh pages.
-type slab struct{ words []uint64 }
-
-// take returns n zeroed words, valid until the next take.
-func (b *slab) take(n int) []uint64 {
-	if n > slabKeep {
-		return make([]uint64, n)
-	}
-	if cap(b.words) < n {
-		b.words = make([]uint64, n, max(n, min(2*cap(b.words), slabKeep)))
-		return b.words
-	}
-	b.words = b.words[:n]
-	clear(b.words)
-	return b.words
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -742,30 +678,27 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		res.reason = "no holders in scope"
 		return res
 	}
-	cc, reason := s.candidates(counts, neutral, supports)
-	res.candidates = len(cc)
-	if len(cc) == 0 {
+	cs, reason := s.candidates(counts, neutral, supports)
+	res.candidates = len(cs)
+	if len(cs) == 0 {
 		res.reason = reason
 		return res
 	}
 	bds := mr.Bounds()
 	bd := &bounds{n: n, holders: hn, Bounds: bds}
 	var ch choice
-	var cs []cand
-	if len(cc) == 1 {
-		cs = s.kept(cc)
+	if len(cs) == 1 {
 		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
 		ch = choice{exact: true, bestPrec: prec}
 		if ok {
 			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
 		}
 	} else {
-		greedyPruned := len(cc) > materializeLimit
-		cc = pruneSpecializations(cc, greedyPruned)
+		greedyPruned := len(cs) > materializeLimit
+		cs = pruneSpecializations(cs, greedyPruned)
 		if greedyPruned {
-			cc = capCandidates(cc, len(s.hs))
+			cs = capCandidates(cs, len(s.hs))
 		}
-		cs = s.kept(cc)
 		s.materialize(cs, s.eff.Neutral(r))
 		cs = prune(cs)
 		if len(cs) <= exactLimit {
@@ -810,9 +743,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 // without its neutral identities, and when it rests on direct grants: it matches no more
 // identities holding the role only through grants than identities holding it directly
 // (docs/effective-privilege.md#direct-evidence).
-func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]counted, string) {
+func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]cand, string) {
 	snap, mr := s.snap, s.sc.mr
-	cs := s.counted[:0]
+	cs := s.cs[:0]
 	bds := mr.Bounds()
 	var best *kernels.Count
 	var bestSup int32
@@ -823,7 +756,7 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			if matched(neutral.grants, &gk, c.C) <= c.TP {
-				cs = append(cs, counted{c: c.C, tp: int64(c.TP), sup: int64(sup)})
+				cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
 				continue
 			}
 			grantOnly++
@@ -834,7 +767,7 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 			best, bestSup = c, sup
 		}
 	}
-	s.counted = keepBuffer(cs) // the grown buffer serves the next role
+	s.cs = cs[:0] // keep the grown buffer for the next role
 	if len(cs) > 0 {
 		return cs, ""
 	}
@@ -850,39 +783,6 @@ func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, support
 	return nil, reason
 }
 
-// keepCounted is the most candidates a selector's buffers keep from one role to the next
-// whatever the role used: the few roles with millions of candidates come first, and their
-// buffers would otherwise stay allocated for the rest of the mining rule.
-const keepCounted = 1 << 18
-
-// keepBuffer returns buf, which the role just selected filled, emptied for reuse, or nil
-// when it is past keepCounted and four times what the role used: roles of similar sizes
-// keep reusing it (growing a buffer again for each costs a copy of it), and it goes once
-// the roles have become much smaller.
-func keepBuffer[T any](buf []T) []T {
-	if cap(buf) > keepCounted && cap(buf) > 4*len(buf) {
-		return nil
-	}
-	return buf[:0]
-}
-
-// kept returns the candidates cc ready for selection (without match sets yet), in a
-// buffer reused across roles.
-func (s *selector) kept(cc []counted) []cand {
-	// The previous role's candidates past this role's count would keep its match sets,
-	// and with them its whole slabs, reachable until overwritten: clear them.
-	if n := min(s.nkept, cap(s.cs)); n > len(cc) {
-		clear(s.cs[len(cc):n])
-	}
-	cs := s.cs[:0]
-	for k := range cc {
-		cs = append(cs, cand{counted: cc[k]})
-	}
-	s.nkept = len(cs)
-	s.cs = keepBuffer(cs)
-	return cs
-}
-
 // materializeLimit is the most candidates kept whole before selection; beyond it the
 // role is surely greedy, and specializations that explain fewer holders than one of their
 // generalizations are dropped first (see pruneSpecializations).
@@ -894,7 +794,7 @@ const materializeLimit = 32
 // dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
 // explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
 // is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
-func pruneSpecializations(cs []counted, forGreedy bool) []counted {
+func pruneSpecializations(cs []cand, forGreedy bool) []cand {
 	maxN := uint8(0)
 	for k := range cs {
 		maxN = max(maxN, cs[k].c.N)
@@ -948,7 +848,7 @@ type generalizations struct {
 // termKey packs a term so that keys order like Term.Less (codes are never negative).
 func termKey(t kernels.Term) uint64 { return uint64(uint32(t.Dim))<<32 | uint64(uint32(t.Val)) }
 
-func newGeneralizations(cs []counted, maxN uint8) *generalizations {
+func newGeneralizations(cs []cand, maxN uint8) *generalizations {
 	g := &generalizations{}
 	for k := range cs {
 		switch n := cs[k].c.N; {
@@ -998,7 +898,7 @@ const greedyBitsetBudget = 64 << 20
 // company-wide role held by 800k identities can have tens of thousands of useful
 // criteria matching a handful of identities each (a manager's reports); the greedy picks
 // by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
-func capCandidates(cs []counted, holders int) []counted {
+func capCandidates(cs []cand, holders int) []cand {
 	per := ((holders + 63) / 64) * 8
 	limit := max(64, greedyBitsetBudget/max(per, 1))
 	if len(cs) <= limit {
@@ -1019,7 +919,7 @@ func capCandidates(cs []counted, holders int) []counted {
 	})
 	idx = idx[:limit]
 	slices.Sort(idx)
-	out := make([]counted, 0, limit)
+	out := make([]cand, 0, limit)
 	for _, k := range idx {
 		out = append(out, cs[k])
 	}
@@ -1056,10 +956,9 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	s.fpID = s.fpID[:0] // the false positives' universe numbers, candidate by candidate
 	universe := s.universe[:0]
 	fpOff := make([]int, len(cs)+1)
-	holds := s.holdSlab.take(len(cs) * words)
 	for k := range cs {
 		c := &cs[k]
-		c.hold = holds[k*words : (k+1)*words : (k+1)*words]
+		c.hold = make([]uint64, words)
 		needFP := c.fp() > 0
 		rare := ix.rarest(&c.c)
 		for _, i := range ix.posting(rare) {
@@ -1097,10 +996,9 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	}
 	s.universe = universe
 	fwords := (len(universe) + 63) / 64
-	fps := s.fpSlab.take(len(cs) * fwords)
 	for k := range cs {
 		c := &cs[k]
-		c.fpb = fps[k*fwords : (k+1)*fwords : (k+1)*fwords]
+		c.fpb = make([]uint64, fwords)
 		for _, u := range s.fpID[fpOff[k]:fpOff[k+1]] {
 			c.fpb[u>>6] |= 1 << (uint32(u) & 63)
 		}

@@ -18,25 +18,19 @@ const exactLimit = 14
 // pruneLimit bounds the quadratic dominance check.
 const pruneLimit = 400
 
-// counted is a useful candidate as counting found it: its criterion, tp and support over
-// the role's scope. It holds no pointers: the largest roles have millions of them.
-type counted struct {
+// cand is a useful candidate with its match sets, local to one role: hold is a bitset over
+// the role's in-scope holders, fpb a bitset over the union of all candidates' false
+// positives (the role's "false-positive universe").
+type cand struct {
 	c       kernels.Criterion
 	tp, sup int64
-}
-
-func (c *counted) fp() int64 { return c.sup - c.tp }
-
-// cand is a useful candidate kept for selection, with its match sets, local to one role:
-// hold is a bitset over the role's in-scope holders, fpb a bitset over the union of all
-// candidates' false positives (the role's "false-positive universe").
-type cand struct {
-	counted
-	hold []uint64
-	fpb  []uint64
+	hold    []uint64
+	fpb     []uint64
 	// nhold is the number of bits set in hold (materialize counts them as it sets them).
 	nhold int64
 }
+
+func (c *cand) fp() int64 { return c.sup - c.tp }
 
 // bounds are a mining rule's bounds applied to one role: its scope size n (|U|) and its
 // in-scope holders (|H|).

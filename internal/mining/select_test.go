@@ -11,7 +11,7 @@ import (
 // testCand builds a candidate of n terms matching the holders and false positives listed
 // (bit numbers of the role's holder and false-positive bitsets, one word each).
 func testCand(n uint8, holders, fps []int) cand {
-	c := cand{counted: counted{c: kernels.Criterion{N: n}}, hold: []uint64{0}, fpb: []uint64{0}}
+	c := cand{c: kernels.Criterion{N: n}, hold: []uint64{0}, fpb: []uint64{0}}
 	for k := range n {
 		c.c.T[k] = kernels.Term{Dim: int32(k), Val: int32(n)}
 	}

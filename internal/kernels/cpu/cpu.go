@@ -131,32 +131,6 @@ func (p *projector) gather(holders []int32) {
 	}
 }
 
-// dense reports whether a histogram of dimension position j over nrows rows is kept
-// without a touched list: its counters are few enough to be read and cleared whole.
-func (p *projector) dense(j, nrows int) bool {
-	card := int(p.m.Cards[p.q.Dims[j]])
-	return !p.multi[j] && (card <= 16 || 2*card <= nrows)
-}
-
-// denseHistogram counts the values of single-valued dimension position j over the local
-// rows (nil: every local row) into cnt, without noting which counters it raised.
-func (p *projector) denseHistogram(j int, rows []int32, cnt []int32) {
-	col := p.local[j]
-	if rows == nil {
-		for _, c := range col {
-			if c >= 0 {
-				cnt[c]++
-			}
-		}
-		return
-	}
-	for _, k := range rows {
-		if c := col[k]; c >= 0 {
-			cnt[c]++
-		}
-	}
-}
-
 // histogram counts the values of dimension position j over the local rows (nil: every
 // local row) into cnt and returns the values counted, in first-seen order.
 func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
@@ -201,9 +175,9 @@ func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
 // selectValues returns the touched values counted at least q.MinTP times, ascending, with
 // their counts and bucket starts. Filtering before sorting keeps the sort small: most
 // values of a large dictionary are held by one or two of a role's holders.
-func (p *projector) selectValues(level int, touched, cnt []int32, dense bool) []sel {
+func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
 	sels := p.sels[level][:0]
-	if dense || len(cnt) <= 4*len(touched)+64 {
+	if len(cnt) <= 4*len(touched)+64 {
 		// A small dictionary: reading every counter in code order is cheaper than sorting.
 		for c, n := range cnt {
 			if n >= p.q.MinTP {
@@ -244,23 +218,12 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 	for di := from; di < len(q.Dims); di++ {
 		d := q.Dims[di]
 		cnt := p.counter(level, di)
-		dense := p.dense(di, len(p.rowsOrAll(rows)))
-		var touched []int32
-		if dense {
-			p.denseHistogram(di, rows, cnt)
-		} else {
-			touched = p.histogram(level, di, rows, cnt)
-		}
-		sels := p.selectValues(level, touched, cnt, dense)
+		touched := p.histogram(level, di, rows, cnt)
+		sels := p.selectValues(level, touched, cnt)
 		deeper := level+1 < q.MaxTerms && di+1 < len(q.Dims)
 		if deeper && len(sels) > 0 {
 			// cnt[c] becomes the next write position of each selected value and -1 for
 			// the others.
-			if dense {
-				for c := range cnt {
-					cnt[c] = -1
-				}
-			}
 			for _, c := range touched {
 				cnt[c] = -1
 			}
@@ -268,9 +231,6 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 				cnt[s.val] = s.start
 			}
 			p.bucket(di, rows, cnt, level, sels)
-		}
-		if dense {
-			clear(cnt)
 		}
 		for _, c := range touched {
 			cnt[c] = 0
@@ -346,35 +306,6 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		if len(p.base) >= int(q.MinTP) && q.MaxTerms > 0 {
 			p.extend(kernels.Criterion{}, nil, 0, 0)
 		}
-		err := emit(r, p.out)
-		p.trim()
-		return err
+		return emit(r, p.out)
 	})
-}
-
-// keepRows is the most local rows, and counts, a projector keeps from one role to the
-// next whatever the role used: roles come largest first, and the buffers of the few
-// largest would otherwise stay allocated for every other role.
-const keepRows = 1 << 20
-
-// oversized reports whether a buffer of capacity c, of which the last role used n, is
-// dropped: past keepRows and four times what was used. Roles of similar sizes keep
-// reusing it (growing a buffer again for each costs a copy of it); once the roles have
-// become much smaller it goes.
-func oversized(c, n int) bool { return c > keepRows && c > 4*n }
-
-// trim drops the buffers that are oversized for the role just counted.
-func (p *projector) trim() {
-	if oversized(cap(p.out), len(p.out)) {
-		p.out = nil
-	}
-	if oversized(cap(p.base), len(p.base)) {
-		p.base, p.all = nil, nil
-		for j := range p.local {
-			p.local[j] = nil
-		}
-		for l := range p.rows {
-			p.rows[l] = nil
-		}
-	}
 }
