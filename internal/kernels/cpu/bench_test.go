@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -41,9 +42,40 @@ func benchMatrix() (*kernels.Matrix, []int32) {
 	return m, all
 }
 
-func benchCooccur(b *testing.B, depth int) {
+// withProjects adds a project-like multi-valued dimension to m: 50 values, each identity
+// in 0 to 3 of them (half of them in several).
+func withProjects(m *kernels.Matrix) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const card = 50
+	codes, off := make([]int32, m.N), make([]int32, m.N+1)
+	var extra []int32
+	for i := range codes {
+		k := []int{0, 1, 1, 2, 2, 3}[rng.IntN(6)]
+		vals := rng.Perm(card)[:k]
+		slices.Sort(vals)
+		codes[i] = -1
+		for n, v := range vals {
+			if n == 0 {
+				codes[i] = int32(v)
+			} else {
+				extra = append(extra, int32(v))
+			}
+		}
+		off[i+1] = int32(len(extra))
+	}
+	dims := len(m.Codes)
+	m.MultiOff, m.MultiCodes = make([][]int32, dims+1), make([][]int32, dims+1)
+	m.Codes, m.Cards = append(m.Codes, codes), append(m.Cards, card)
+	m.MultiOff[dims], m.MultiCodes[dims] = off, extra
+}
+
+func benchCooccur(b *testing.B, depth int, multi bool) {
 	m, roles := benchMatrix()
 	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, MaxTerms: depth, MinTP: 3}
+	if multi {
+		withProjects(m)
+		q.Dims = append(q.Dims, 12)
+	}
 	be := New()
 	b.ResetTimer()
 	for b.Loop() {
@@ -62,8 +94,12 @@ func benchCooccur(b *testing.B, depth int) {
 
 // BenchmarkCooccurDepth1 and BenchmarkCooccurDepth2 time the per-role histograms over
 // every role of a tier-M-shaped matrix.
-func BenchmarkCooccurDepth1(b *testing.B) { benchCooccur(b, 1) }
-func BenchmarkCooccurDepth2(b *testing.B) { benchCooccur(b, 2) }
+func BenchmarkCooccurDepth1(b *testing.B) { benchCooccur(b, 1, false) }
+func BenchmarkCooccurDepth2(b *testing.B) { benchCooccur(b, 2, false) }
+
+// BenchmarkCooccurMultiDepth2 is BenchmarkCooccurDepth2 with a thirteenth, multi-valued
+// dimension (withProjects).
+func BenchmarkCooccurMultiDepth2(b *testing.B) { benchCooccur(b, 2, true) }
 
 // BenchmarkSupportsDepth2 times the supports of every two-term criterion over the first
 // two hundred values of each dimension pair.

@@ -65,9 +65,9 @@ type sel struct {
 
 // projector holds one worker's scratch for Cooccur. A role's in-scope holders are its
 // local rows: base maps a local row to its identity, and local[j] holds the codes of
-// dimension q.Dims[j] by local row (single-valued dimensions only), gathered once per role
-// so that every histogram reads a small dense column instead of the identities' full
-// columns. Invariants: every counter array is all zero between uses; level k's row buffer
+// dimension q.Dims[j] by local row (encoded as multi.go says for a multi-valued one),
+// gathered once per role so that every histogram reads a small dense column instead of
+// the identities' full columns. Invariants: every counter array is all zero between uses; level k's row buffer
 // holds the local rows of the prefix being extended at depth k, grouped by value.
 type projector struct {
 	m       *kernels.Matrix
@@ -79,13 +79,15 @@ type projector struct {
 	rows    [kernels.MaxTerms][]int32
 	base    []int32
 	local   [][]int32
+	mOff    [][]int32 // multi-valued positions: the per-role table of gatherMulti
+	mVal    [][]int32
 	all     []int32 // 0..len(base)-1
 	out     []kernels.Count
-	vbuf    []int32
 }
 
 func newProjector(m *kernels.Matrix, q *kernels.Query) *projector {
-	p := &projector{m: m, q: q, multi: make([]bool, len(q.Dims)), local: make([][]int32, len(q.Dims))}
+	p := &projector{m: m, q: q, multi: make([]bool, len(q.Dims)), local: make([][]int32, len(q.Dims)),
+		mOff: make([][]int32, len(q.Dims)), mVal: make([][]int32, len(q.Dims))}
 	for j, d := range q.Dims {
 		p.multi[j] = isMulti(m, d)
 	}
@@ -105,7 +107,7 @@ func (p *projector) counter(level, j int) []int32 {
 }
 
 // gather sets the role's local rows: base (the in-scope holders), and for each
-// single-valued dimension its codes by local row.
+// dimension its codes by local row (multi.go for multi-valued ones).
 func (p *projector) gather(holders []int32) {
 	q, m := p.q, p.m
 	base := p.base[:0]
@@ -117,6 +119,7 @@ func (p *projector) gather(holders []int32) {
 	p.base = base
 	for j, d := range q.Dims {
 		if p.multi[j] {
+			p.gatherMulti(j, d)
 			continue
 		}
 		col := slices.Grow(p.local[j][:0], len(base))[:len(base)]
@@ -157,16 +160,7 @@ func (p *projector) histogram(level, j int, rows []int32, cnt []int32) []int32 {
 			}
 		}
 	} else {
-		d := p.q.Dims[j]
-		for _, k := range p.rowsOrAll(rows) {
-			p.vbuf = values(p.m, d, p.base[k], p.vbuf[:0])
-			for _, c := range p.vbuf {
-				if cnt[c] == 0 {
-					touched = append(touched, c)
-				}
-				cnt[c]++
-			}
-		}
+		touched = p.histogramMulti(j, rows, cnt, touched)
 	}
 	p.touched[level] = touched
 	return touched
@@ -268,16 +262,7 @@ func (p *projector) bucket(j int, rows []int32, cnt []int32, level int, sels []s
 			}
 		}
 	} else {
-		d := p.q.Dims[j]
-		for _, k := range all {
-			p.vbuf = values(p.m, d, p.base[k], p.vbuf[:0])
-			for _, c := range p.vbuf {
-				if cnt[c] >= 0 {
-					buf[cnt[c]] = k
-					cnt[c]++
-				}
-			}
-		}
+		p.bucketMulti(j, all, cnt, buf)
 	}
 	p.rows[level] = buf
 }
