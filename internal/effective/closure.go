@@ -2,6 +2,8 @@ package effective
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -62,6 +64,10 @@ func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
 			layer, next = next, layer
 		}
 		start := len(c.steps)
+		if start+len(found) > math.MaxInt32 {
+			// Pairs number steps with int32; a closure this large would not fit in memory.
+			return nil, fmt.Errorf("role grants: the closure has more than %d steps", math.MaxInt32)
+		}
 		c.steps = append(c.steps, found...)
 		slices.SortFunc(c.steps[start:], func(a, b Step) int { return int(a.Role - b.Role) })
 	}

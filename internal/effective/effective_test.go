@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -301,7 +302,22 @@ func TestExpandMatchesLiteral(t *testing.T) {
 			}
 			held = append(held, rs)
 		}
-		p, _ := Expand(context.Background(), c, len(held), func(i int) []int32 { return held[i] })
+		rolesOf := func(i int) []int32 { return held[i] }
+		p, _ := Expand(context.Background(), c, len(held), rolesOf)
+		// Blocks of 1 to 4 identities on 1 to 3 workers join into the same pairs.
+		block, workers := 1+int(seed%4), 1+int(seed%3)
+		if q, err := expandBlocks(context.Background(), c, len(held), workers, block, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("seed %d: blocks of %d on %d workers: %v, %+v, want %+v", seed, block, workers, err, q, p)
+		}
+		for k := range p.Role {
+			want := int64(-1)
+			if p.Kind[k] == Inherited {
+				want = c.StepIndex(p.Source[k], p.Role[k])
+			}
+			if int64(p.Step[k]) != want {
+				t.Fatalf("seed %d: pair %d: step %d, want %d", seed, k, p.Step[k], want)
+			}
+		}
 		for i, direct := range held {
 			want := map[int32]string{}
 			for _, r := range direct {

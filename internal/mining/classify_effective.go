@@ -2,10 +2,12 @@ package mining
 
 import (
 	"context"
+	"runtime"
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // EffectiveClassification gives every effective pair (aligned with Effective.Pairs) its
@@ -35,6 +37,15 @@ func (ec *EffectiveClassification) UnusedAt(k int) bool { return ec.Unused != ni
 // the direct pairs, and drops the suggestions of pairs held through grants (a rule that
 // matches an identity already holding the role effectively suggests nothing).
 func ClassifyEffective(ctx context.Context, snap *columnar.Snapshot, m *Model, cls *Classification, eff *Effective) (*EffectiveClassification, error) {
+	return ClassifyEffectiveWorkers(ctx, snap, m, cls, eff, 0)
+}
+
+// ClassifyEffectiveWorkers is ClassifyEffective on workers goroutines (<= 0: GOMAXPROCS),
+// each classifying blocks of identities; the result does not depend on workers.
+func ClassifyEffectiveWorkers(ctx context.Context, snap *columnar.Snapshot, m *Model, cls *Classification, eff *Effective, workers int) (*EffectiveClassification, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	p := eff.Pairs
 	ec := &EffectiveClassification{
 		RuleOf: make([]int32, len(p.Role)),
@@ -44,60 +55,17 @@ func ClassifyEffective(ctx context.Context, snap *columnar.Snapshot, m *Model, c
 	if cls.Unused != nil {
 		ec.Unused = make([]bool, len(p.Role))
 	}
-	kd := &snap.Dims[snap.KindDim]
-	// scope[j][kind code]: whether rule j's scope holds the kind.
-	scope := make([][]bool, len(m.Rules))
-	for j := range m.Rules {
-		scope[j] = make([]bool, len(kd.Values))
-		for c, v := range kd.Values {
-			scope[j][c] = KindInScope(m.Rules[j].EntityType, v)
+	x := &effClassifier{snap: snap, cr: compileRules(snap, m), cls: cls, p: p, ec: ec}
+	const chunk = 1 << 14
+	n := snap.NumIdentities()
+	err := parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(_, c int) error {
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			x.identity(i)
 		}
-	}
-	first := func(r int32, i int) int32 {
-		lo := ruleStart(m, r)
-		for j := lo; j < len(m.Rules) && m.Rules[j].Role == r; j++ {
-			if scope[j][kd.Codes[i]] && matchesCriterion(snap, &m.Rules[j].Criterion, i) {
-				return int32(j)
-			}
-		}
-		return -1
-	}
-	for i := 0; i < snap.NumIdentities(); i++ {
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		lo, hi := p.Of(i)
-		direct := snap.RolesOf(i)
-		// directRule returns the rule of identity i's direct holding of role r, and whether
-		// it is unexplained for being unused under a UsedOnly mining rule.
-		directRule := func(r int32) (int32, bool) {
-			k, _ := slices.BinarySearch(direct, r)
-			at := snap.IdentOff[i] + int64(k)
-			return cls.RuleOf[at], cls.UnusedAt(int(at))
-		}
-		for k := lo; k < hi; k++ {
-			r := p.Role[k]
-			rule, unused := int32(-1), false
-			switch {
-			case p.Kind[k] != effective.Inherited:
-				rule, unused = directRule(r)
-			case len(m.RulesOf(r)) > 0:
-				rule = first(r, i)
-				ec.Hidden[k] = rule < 0
-			default:
-				rule, unused = directRule(p.Source[k])
-			}
-			if unused {
-				ec.Unused[k] = true
-			}
-			ec.RuleOf[k] = rule
-			ec.Status[k] = Explained
-			if rule < 0 {
-				ec.Status[k] = Unexplained
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	cls.Suggestions = slices.DeleteFunc(cls.Suggestions, func(sg Suggestion) bool {
 		lo, hi := p.Of(int(sg.Identity))
@@ -107,8 +75,56 @@ func ClassifyEffective(ctx context.Context, snap *columnar.Snapshot, m *Model, c
 	return ec, nil
 }
 
-// ruleStart returns the index of role r's first rule in m.Rules (or where it would be).
-func ruleStart(m *Model, r int32) int {
-	k, _ := slices.BinarySearchFunc(m.Rules, r, func(x Rule, r int32) int { return int(x.Role - r) })
-	return k
+// effClassifier classifies the effective pairs of one identity at a time into ec.
+type effClassifier struct {
+	snap *columnar.Snapshot
+	cr   *compiledRules
+	cls  *Classification
+	p    *effective.Pairs
+	ec   *EffectiveClassification
+}
+
+// identity classifies identity i's effective pairs. A direct (or redundant) pair takes
+// the status of its direct assignment, found by walking i's direct roles alongside its
+// pairs (both ascending); an inherited pair of a role with rules takes the first rule
+// matching i; one of a role without rules takes the status of its source's assignment.
+func (x *effClassifier) identity(i int) {
+	snap, cr, p, ec := x.snap, x.cr, x.p, x.ec
+	kind := snap.Dims[snap.KindDim].Codes[i]
+	direct, base := snap.RolesOf(i), snap.IdentOff[i]
+	d := 0
+	lo, hi := p.Of(i)
+	for k := lo; k < hi; k++ {
+		r := p.Role[k]
+		rule, at := int32(-1), int64(-1)
+		switch {
+		case p.Kind[k] != effective.Inherited:
+			for direct[d] < r {
+				d++
+			}
+			at = base + int64(d)
+		case cr.off[r] < cr.off[r+1]:
+			for j := cr.off[r]; j < cr.off[r+1]; j++ {
+				if cr.matches(snap, j, i, kind) {
+					rule = j
+					break
+				}
+			}
+			ec.Hidden[k] = rule < 0
+		default:
+			j, _ := slices.BinarySearch(direct, p.Source[k])
+			at = base + int64(j)
+		}
+		if at >= 0 {
+			rule = x.cls.RuleOf[at]
+			if x.cls.UnusedAt(int(at)) {
+				ec.Unused[k] = true
+			}
+		}
+		ec.RuleOf[k] = rule
+		ec.Status[k] = Explained
+		if rule < 0 {
+			ec.Status[k] = Unexplained
+		}
+	}
 }

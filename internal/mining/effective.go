@@ -27,6 +27,12 @@ type Effective struct {
 // role grants (every pair is direct, and mining and classification are those of flat
 // inputs).
 func EffectiveOf(ctx context.Context, snap *columnar.Snapshot) (*Effective, error) {
+	return EffectiveOfWorkers(ctx, snap, 0)
+}
+
+// EffectiveOfWorkers is EffectiveOf expanding the identities' pairs on workers goroutines
+// (<= 0: GOMAXPROCS); the result does not depend on workers.
+func EffectiveOfWorkers(ctx context.Context, snap *columnar.Snapshot, workers int) (*Effective, error) {
 	if snap.Universe == nil || len(snap.Universe.Grants) == 0 {
 		return nil, nil
 	}
@@ -39,7 +45,7 @@ func EffectiveOf(ctx context.Context, snap *columnar.Snapshot) (*Effective, erro
 	if err != nil {
 		return nil, err
 	}
-	p, err := effective.Expand(ctx, c, snap.NumIdentities(), snap.RolesOf)
+	p, err := effective.ExpandWorkers(ctx, c, snap.NumIdentities(), workers, snap.RolesOf)
 	if err != nil {
 		return nil, err
 	}

@@ -330,7 +330,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 
 	// Effective privilege: the closure of role grants (nil without grants).
 	t = time.Now()
-	if in.eff, err = mining.EffectiveOf(ctx, snap); err != nil {
+	if in.eff, err = mining.EffectiveOfWorkers(ctx, snap, f.workers); err != nil {
 		return err
 	}
 	if in.eff != nil {
@@ -354,7 +354,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 	if snap.Universe != nil {
 		in.effInfo = &report.Effective{Eff: in.eff, Usage: f.params, UsedOnly: in.usage != nil, States: in.usage}
 		if in.eff != nil {
-			if in.effInfo.Class, err = mining.ClassifyEffective(ctx, snap, model, cls, in.eff); err != nil {
+			if in.effInfo.Class, err = mining.ClassifyEffectiveWorkers(ctx, snap, model, cls, in.eff, f.workers); err != nil {
 				return err
 			}
 		}
