@@ -385,9 +385,8 @@ func dimNames(snap *columnar.Snapshot) []string {
 
 // mineRule runs one (non-excluding) mining rule over roles. Supports of criteria of one
 // or two terms come from a table counted once for the mining rule; with no longer
-// criteria, each role without neutral identities is selected as soon as the backend has
-// counted it (streaming), and the others (their neutral identities counted too) and every
-// role of a mining rule with longer criteria go in batches (batched).
+// criteria and no effective privilege, each role is selected as soon as the backend has
+// counted it (mineStreaming), otherwise roles go in batches (mineBatched).
 func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
 	res := make([]roleResult, len(roles))
 	sc, err := e.scope(mr)
@@ -407,22 +406,11 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		workers[w].eff = e.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
-	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers,
-		at: make([]int32, e.snap.NumRoles())}
-	for k, r := range roles {
-		rm.at[r] = int32(k)
-	}
-	stream, batch := roles, []int32(nil)
-	if len(q.Dims) == 0 || q.MaxTerms > 2 {
-		stream, batch = nil, roles
-	} else if e.eff != nil {
-		stream, batch = e.splitNeutral(roles)
-	}
-	if len(stream) > 0 {
-		err = rm.streaming(ctx, stream)
-	}
-	if err == nil && len(batch) > 0 {
-		err = rm.batched(ctx, batch)
+	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers}
+	if len(q.Dims) > 0 && q.MaxTerms <= 2 && e.eff == nil {
+		err = rm.streaming(ctx)
+	} else {
+		err = rm.batched(ctx)
 	}
 	if err != nil {
 		return nil, err
@@ -431,21 +419,6 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		e.opts.Progress(mr.Index, len(roles), len(roles))
 	}
 	return res, nil
-}
-
-// splitNeutral splits roles into those without neutral identities to count (in order)
-// and those with some: a role with direct holders and identities holding it only through
-// grants (or, under a UsedOnly view, unused direct holders). A role without direct holders
-// gets no candidate, so its neutral identities need no counting (countNeutral).
-func (e *engine) splitNeutral(roles []int32) (plain, neutral []int32) {
-	for _, r := range roles {
-		if e.snap.RoleOff[r+1] > e.snap.RoleOff[r] && (len(e.eff.Neutral(r)) > 0 || len(e.base.eff.Neutral(r)) > 0) {
-			neutral = append(neutral, r)
-		} else {
-			plain = append(plain, r)
-		}
-	}
-	return plain, neutral
 }
 
 // countsBudget bounds the counts (40 bytes each) that streaming lets wait for selection
@@ -487,14 +460,12 @@ func (b *budget) release(n int64) {
 	b.cond.Broadcast()
 }
 
-// ruleMining is one mining rule's work over its roles: res[k] is the result of roles[k],
-// and at[r] is role r's position in roles.
+// ruleMining is one mining rule's work over its roles: res[k] is the result of roles[k].
 type ruleMining struct {
 	e       *engine
 	mr      *MiningRule
 	roles   []int32
 	res     []roleResult
-	at      []int32
 	q       kernels.Query
 	sup     *supports
 	workers []*selector
@@ -514,12 +485,15 @@ func (rm *ruleMining) finish(s *selector, k int, r int32, counts []kernels.Count
 }
 
 // streaming hands each role's counts, as the backend emits them, to the selectors
-// through a short queue: no role waits for a batch and no batch of counts is held. The
-// roles have no neutral identities to count.
-func (rm *ruleMining) streaming(ctx context.Context, roles []int32) error {
-	snap, at := rm.e.snap, rm.at
+// through a short queue: no role waits for a batch and no batch of counts is held.
+func (rm *ruleMining) streaming(ctx context.Context) error {
+	snap := rm.e.snap
+	at := make([]int32, snap.NumRoles()) // role -> position in rm.roles
+	for k, r := range rm.roles {
+		at[r] = int32(k)
+	}
 	// Largest roles first, so that no worker is left with a big role at the end.
-	order := slices.Clone(roles)
+	order := slices.Clone(rm.roles)
 	size := func(r int32) int64 { return snap.RoleOff[r+1] - snap.RoleOff[r] }
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
 	type job struct {
@@ -562,12 +536,16 @@ func (rm *ruleMining) streaming(ctx context.Context, roles []int32) error {
 	return ctx.Err()
 }
 
-// batched mines roles in batches of about batchHolders holders: the backend counts a
+// batched mines the roles in batches of about batchHolders holders: the backend counts a
 // batch's co-occurrences (and its neutral holders' with effective privilege), supports of
 // longer criteria not seen before in the batch are counted once, then the batch's roles
 // are selected in parallel.
-func (rm *ruleMining) batched(ctx context.Context, roles []int32) error {
-	e := rm.e
+func (rm *ruleMining) batched(ctx context.Context) error {
+	e, roles := rm.e, rm.roles
+	pos := make(map[int32]int, len(roles))
+	for k, r := range roles {
+		pos[r] = k
+	}
 	for start := 0; start < len(roles); {
 		end, vol := start, int64(0)
 		for end < len(roles) && (end == start || vol < batchHolders) {
@@ -576,17 +554,13 @@ func (rm *ruleMining) batched(ctx context.Context, roles []int32) error {
 			end++
 		}
 		batch := roles[start:end]
-		pos := make(map[int32]int, len(batch))
-		for k, r := range batch {
-			pos[r] = k
-		}
 		counts := make([][]kernels.Count, len(batch))
 		var mu sync.Mutex
 		if len(rm.q.Dims) > 0 {
 			err := e.opts.Backend.Cooccur(ctx, e.mat, rm.q, batch, func(r int32, cs []kernels.Count) error {
 				cp := slices.Clone(cs)
 				mu.Lock()
-				counts[pos[r]] = cp
+				counts[pos[r]-start] = cp
 				mu.Unlock()
 				return nil
 			})
@@ -601,7 +575,7 @@ func (rm *ruleMining) batched(ctx context.Context, roles []int32) error {
 		if err := rm.longSupports(ctx, counts); err != nil {
 			return err
 		}
-		rm.selectBatch(ctx, batch, counts, neutral)
+		rm.selectBatch(ctx, start, batch, counts, neutral)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -641,9 +615,9 @@ func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count
 	return nil
 }
 
-// selectBatch selects the rules of the batch's roles on every worker, largest roles first
-// so that no worker is left with a big role at the end.
-func (rm *ruleMining) selectBatch(ctx context.Context, batch []int32, counts [][]kernels.Count, neutral []neutralOf) {
+// selectBatch selects the rules of the batch's roles (batch[k] is roles[start+k]) on
+// every worker, largest roles first so that no worker is left with a big role at the end.
+func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts [][]kernels.Count, neutral []neutralOf) {
 	sched := make([]int, len(batch))
 	for k := range sched {
 		sched[k] = k
@@ -654,7 +628,7 @@ func (rm *ruleMining) selectBatch(ctx context.Context, batch []int32, counts [][
 	// Each worker selects with its own selector; a cancelled run stops taking roles.
 	_ = parallel.Each(ctx, len(batch), len(rm.workers), func(w, n int) error {
 		k := sched[n]
-		rm.finish(rm.workers[w], int(rm.at[batch[k]]), batch[k], counts[k], neutral[k])
+		rm.finish(rm.workers[w], start+k, batch[k], counts[k], neutral[k])
 		return nil
 	})
 }
