@@ -81,8 +81,24 @@ func randomCands(rng *rand.Rand) []cand {
 	return cs
 }
 
+// mixHolders returns a copy of cs (holders as bitsets) with some candidates' holders
+// listed instead, as materialize lists those of candidates with few holders: selection
+// must not depend on the representation.
+func mixHolders(rng *rand.Rand, cs []cand) []cand {
+	out := slices.Clone(cs)
+	for k := range out {
+		if rng.IntN(2) == 0 {
+			c := &out[k]
+			c.holdIdx = c.appendMissing([]int32{}, nil)
+			c.hold = nil
+		}
+	}
+	return out
+}
+
 // TestGreedyCoverMatchesScan checks the lazy coverage step against the scan of every
-// candidate on random candidate sets, with tight and loose false-positive bounds.
+// candidate on random candidate sets (some holders listed, see mixHolders), with tight and
+// loose false-positive bounds.
 func TestGreedyCoverMatchesScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for iter := 0; iter < 3000; iter++ {
@@ -91,7 +107,7 @@ func TestGreedyCoverMatchesScan(t *testing.T) {
 		hw, fw := len(cs[0].hold), len(cs[0].fpb)
 		h1, f1, u1 := make([]uint64, hw), make([]uint64, fw), make([]bool, len(cs))
 		h2, f2, u2 := make([]uint64, hw), make([]uint64, fw), make([]bool, len(cs))
-		c1, tp1, fp1 := greedyCover(cs, bd, h1, f1, u1)
+		c1, tp1, fp1 := greedyCover(mixHolders(rng, cs), bd, h1, f1, u1)
 		c2, tp2, fp2 := scanCover(cs, bd, h2, f2, u2)
 		if !slices.Equal(c1, c2) || tp1 != tp2 || fp1 != fp2 || !slices.Equal(u1, u2) {
 			t.Fatalf("iteration %d (fpMax %g): lazy chose %v (tp %d, fp %d), the scan %v (tp %d, fp %d)",
@@ -195,7 +211,8 @@ func refSelectGreedy(cs []cand, bd *bounds) choice {
 }
 
 // TestSelectGreedyReference checks selectGreedy (lazy coverage, swaps that skip candidates
-// too small to replace a rule) against refSelectGreedy on random candidate sets.
+// too small to replace a rule) against refSelectGreedy on random candidate sets, with
+// some of selectGreedy's candidates' holders listed (mixHolders).
 func TestSelectGreedyReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 13))
 	for iter := 0; iter < 3000; iter++ {
@@ -204,10 +221,39 @@ func TestSelectGreedyReference(t *testing.T) {
 			cs[k].c.N = uint8(1 + rng.IntN(3)) // ties on false positives decided by terms
 		}
 		bd := &bounds{n: 1000, holders: 200, Bounds: metrics.Bounds{FalsePositiveMax: []float64{0, 2, 5, 20, 100}[rng.IntN(5)]}}
-		got, want := selectGreedy(cs, bd), refSelectGreedy(cs, bd)
+		got, want := selectGreedy(mixHolders(rng, cs), bd), refSelectGreedy(cs, bd)
 		if !slices.Equal(got.idx, want.idx) || got.tp != want.tp || got.fp != want.fp || got.bestPrec != want.bestPrec {
 			t.Fatalf("iteration %d (fpMax %g): chose %v (tp %d, fp %d, precision %g), the reference %v (tp %d, fp %d, precision %g)",
 				iter, bd.FalsePositiveMax, got.idx, got.tp, got.fp, got.bestPrec, want.idx, want.tp, want.fp, want.bestPrec)
+		}
+	}
+}
+
+// TestExactAndPruneHolderLists: the exact search and dominance pruning choose the same
+// candidates whether holders are bitsets or (some of them) lists.
+func TestExactAndPruneHolderLists(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 17))
+	for iter := 0; iter < 2000; iter++ {
+		cs := randomCands(rng)[:2+rng.IntN(11)]
+		for k := range cs {
+			cs[k].c.N = uint8(1 + rng.IntN(3))
+		}
+		mixed := mixHolders(rng, cs)
+		crits := func(cs []cand) []kernels.Criterion {
+			var out []kernels.Criterion
+			for _, c := range cs {
+				out = append(out, c.c)
+			}
+			return out
+		}
+		if got, want := crits(prune(slices.Clone(mixed))), crits(prune(slices.Clone(cs))); !slices.Equal(got, want) {
+			t.Fatalf("iteration %d: prune kept %v with holder lists, %v with bitsets", iter, got, want)
+		}
+		bd := &bounds{n: 1000, holders: 200, Bounds: metrics.Bounds{PrecisionMin: []float64{0, 50, 90}[rng.IntN(3)], FalsePositiveMax: []float64{0, 5, 100}[rng.IntN(3)]}}
+		got, want := selectExact(mixed, bd), selectExact(cs, bd)
+		if !slices.Equal(got.idx, want.idx) || got.tp != want.tp || got.fp != want.fp || got.bestPrec != want.bestPrec {
+			t.Fatalf("iteration %d: chose %v (tp %d, fp %d) with holder lists, %v (tp %d, fp %d) with bitsets",
+				iter, got.idx, got.tp, got.fp, want.idx, want.tp, want.fp)
 		}
 	}
 }

@@ -643,9 +643,11 @@ type selector struct {
 	fpID []int32
 	// universe lists the identities numbered as false positives by materialize.
 	universe []int32
-	cs       []cand
-	prev     *Previous // stability hook (stability.go); nil without --previous
-	eff      *Effective
+	// held is materialize's arena of the candidates' holder lists.
+	held []int32
+	cs   []cand
+	prev *Previous // stability hook (stability.go); nil without --previous
+	eff  *Effective
 	// view is the mining rule's holders and neutral identities (eff is view.eff).
 	view holderView
 }
@@ -938,12 +940,12 @@ func matched(counts []kernels.Count, k *int, c kernels.Criterion) int32 {
 	return 0
 }
 
-// materialize fills each candidate's holder bitset (over the role's in-scope holders) and
-// false-positive bitset (over the union of the candidates' false positives, numbered in
-// first-seen order: only counts and subsets of these bitsets are ever used), with one
-// scan of the posting list of each candidate's rarest term.
+// materialize fills each candidate's holders (numbers among the role's in-scope holders,
+// a list or a bitset, see cand) and false-positive bitset (over the union of the
+// candidates' false positives, numbered in first-seen order: only counts and subsets of
+// these bitsets are ever used), with one scan of the posting list of each candidate's
+// rarest term.
 func (s *selector) materialize(cs []cand, neutral []int32) {
-	snap, ix := s.snap, s.sc.ix
 	words := (len(s.hs) + 63) / 64
 	for h, i := range s.hs {
 		s.loc[i] = int32(h)
@@ -951,38 +953,22 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	for _, i := range neutral {
 		s.loc[i] = -2 // neither a holder nor a false positive
 	}
-	// s.loc[i] <= fpBase: identity i is false positive number fpBase-s.loc[i].
-	const fpBase = -3
 	s.fpID = s.fpID[:0] // the false positives' universe numbers, candidate by candidate
-	universe := s.universe[:0]
+	s.universe = s.universe[:0]
+	s.held = s.held[:0] // the listed holders, candidate by candidate
 	fpOff := make([]int, len(cs)+1)
+	heldOff := make([]int, len(cs)+1)
 	for k := range cs {
 		c := &cs[k]
-		c.hold = make([]uint64, words)
-		needFP := c.fp() > 0
-		rare := ix.rarest(&c.c)
-		for _, i := range ix.posting(rare) {
-			h := s.loc[i]
-			if h < 0 && (!needFP || h == -2) {
-				continue // neither a holder nor a false positive to number
+		s.scan(c)
+		if c.nhold > sparseHolders*int64(words) {
+			c.hold = make([]uint64, words)
+			for _, h := range s.held[heldOff[k]:] {
+				c.hold[h>>6] |= 1 << (uint32(h) & 63)
 			}
-			if !matchesOthers(snap, &c.c, rare, i) {
-				continue
-			}
-			switch {
-			case h >= 0:
-				if bit := uint64(1) << (uint32(h) & 63); c.hold[h>>6]&bit == 0 {
-					c.hold[h>>6] |= bit
-					c.nhold++
-				}
-			case h == -1:
-				s.loc[i] = fpBase - int32(len(universe))
-				s.fpID = append(s.fpID, int32(len(universe)))
-				universe = append(universe, i)
-			default:
-				s.fpID = append(s.fpID, fpBase-h)
-			}
+			s.held = s.held[:heldOff[k]]
 		}
+		heldOff[k+1] = len(s.held)
 		fpOff[k+1] = len(s.fpID)
 	}
 	for _, i := range s.hs {
@@ -991,18 +977,63 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 	for _, i := range neutral {
 		s.loc[i] = -1
 	}
-	for _, i := range universe {
+	for _, i := range s.universe {
 		s.loc[i] = -1
 	}
-	s.universe = universe
-	fwords := (len(universe) + 63) / 64
+	fwords := (len(s.universe) + 63) / 64
+	fpAll := make([]uint64, fwords*len(cs))
 	for k := range cs {
 		c := &cs[k]
-		c.fpb = make([]uint64, fwords)
+		if c.hold == nil {
+			c.holdIdx = s.held[heldOff[k]:heldOff[k+1]:heldOff[k+1]]
+		}
+		c.fpb = fpAll[k*fwords : (k+1)*fwords : (k+1)*fwords]
 		for _, u := range s.fpID[fpOff[k]:fpOff[k+1]] {
 			c.fpb[u>>6] |= 1 << (uint32(u) & 63)
 		}
 	}
+}
+
+// fpBase marks false positives in selector.loc during materialize: loc[i] <= fpBase means
+// identity i is false positive number fpBase-loc[i].
+const fpBase = -3
+
+// scan walks the posting list of c's rarest term: it appends c's holders to s.held
+// (ascending, each once; c.nhold counts them) and the universe numbers of its false
+// positives to s.fpID, numbering the false positives not seen before.
+func (s *selector) scan(c *cand) {
+	snap, ix := s.snap, s.sc.ix
+	needFP := c.fp() > 0
+	rare := ix.rarest(&c.c)
+	start, sorted := len(s.held), true
+	for _, i := range ix.posting(rare) {
+		h := s.loc[i]
+		if h < 0 && (!needFP || h == -2) {
+			continue // neither a holder nor a false positive to number
+		}
+		if !matchesOthers(snap, &c.c, rare, i) {
+			continue
+		}
+		switch {
+		case h >= 0:
+			if n := len(s.held); n > start && s.held[n-1] >= h {
+				sorted = false
+			}
+			s.held = append(s.held, h)
+		case h == -1:
+			s.loc[i] = fpBase - int32(len(s.universe))
+			s.fpID = append(s.fpID, int32(len(s.universe)))
+			s.universe = append(s.universe, i)
+		default:
+			s.fpID = append(s.fpID, fpBase-h)
+		}
+	}
+	if !sorted { // a value listed twice for one identity, or holders out of order
+		own := s.held[start:]
+		slices.Sort(own)
+		s.held = s.held[:start+len(slices.Compact(own))]
+	}
+	c.nhold = int64(len(s.held) - start)
 }
 
 // matchesOthers reports whether identity i has every term of c but skip (which it is

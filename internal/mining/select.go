@@ -18,15 +18,19 @@ const exactLimit = 14
 // pruneLimit bounds the quadratic dominance check.
 const pruneLimit = 400
 
-// cand is a useful candidate with its match sets, local to one role: hold is a bitset over
-// the role's in-scope holders, fpb a bitset over the union of all candidates' false
+// cand is a useful candidate with its match sets, local to one role. Its holders are
+// numbers among the role's in-scope holders, kept either as a bitset over all of them
+// (hold) or, when hold is nil, as an ascending list (holdIdx): a company-wide role has
+// thousands of candidates matching a few dozen holders each, whose bitsets would be
+// nearly all zero words. fpb is a bitset over the union of all candidates' false
 // positives (the role's "false-positive universe").
 type cand struct {
 	c       kernels.Criterion
 	tp, sup int64
 	hold    []uint64
+	holdIdx []int32
 	fpb     []uint64
-	// nhold is the number of bits set in hold (materialize counts them as it sets them).
+	// nhold is the number of holders (materialize counts them).
 	nhold int64
 }
 
@@ -108,7 +112,7 @@ func prune(cs []cand) []cand {
 			if cs[b].c.N > cs[a].c.N || (cs[b].c.N == cs[a].c.N && b > a) {
 				continue
 			}
-			if subset(cs[a].hold, cs[b].hold) && subset(cs[b].fpb, cs[a].fpb) {
+			if holdSubset(&cs[a], &cs[b]) && subset(cs[b].fpb, cs[a].fpb) {
 				dominated = true
 				break
 			}
@@ -144,7 +148,7 @@ func better(tp, fp int64, rules, terms int, idx []int, b *choice, bTerms int) bo
 func selectExact(cs []cand, bd *bounds) choice {
 	best := choice{exact: true, bestPrec: -1}
 	bestTerms := 0
-	hw, fw := len(cs[0].hold), len(cs[0].fpb)
+	hw, fw := holdWords(cs), len(cs[0].fpb)
 	holdAt := make([][]uint64, len(cs)+1)
 	fpAt := make([][]uint64, len(cs)+1)
 	for k := range holdAt {
@@ -152,10 +156,10 @@ func selectExact(cs []cand, bd *bounds) choice {
 		fpAt[k] = make([]uint64, fw)
 	}
 	idx := make([]int, 0, len(cs))
-	var rec func(from, depth, terms int)
-	rec = func(from, depth, terms int) {
+	var rec func(from, depth, terms int, tpAt int64)
+	rec = func(from, depth, terms int, tpAt int64) {
 		for j := from; j < len(cs); j++ {
-			tp := orCount(holdAt[depth+1], holdAt[depth], cs[j].hold)
+			tp := cs[j].orCountInto(holdAt[depth+1], holdAt[depth], tpAt)
 			fp := orCount(fpAt[depth+1], fpAt[depth], cs[j].fpb)
 			idx = append(idx, j)
 			t := terms + int(cs[j].c.N)
@@ -167,11 +171,11 @@ func selectExact(cs []cand, bd *bounds) choice {
 				best.idx = append(best.idx[:0], idx...)
 				best.tp, best.fp, bestTerms = tp, fp, t
 			}
-			rec(j+1, depth+1, t)
+			rec(j+1, depth+1, t, tp)
 			idx = idx[:len(idx)-1]
 		}
 	}
-	rec(0, 0, 0)
+	rec(0, 0, 0, 0)
 	if best.idx != nil {
 		best.idx = slices.Clone(best.idx)
 	}
@@ -188,7 +192,7 @@ func selectExact(cs []cand, bd *bounds) choice {
 //     explains while adding fewer false positives (or as many with fewer terms), until no
 //     swap helps (at most a few passes).
 func selectGreedy(cs []cand, bd *bounds) choice {
-	hw, fw := len(cs[0].hold), len(cs[0].fpb)
+	hw, fw := holdWords(cs), len(cs[0].fpb)
 	covH := make([]uint64, hw)
 	covF := make([]uint64, fw)
 	used := make([]bool, len(cs))
@@ -203,9 +207,7 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 			if j == skip {
 				continue
 			}
-			for k := range h {
-				h[k] |= cs[j].hold[k]
-			}
+			cs[j].orInto(h)
 			for k := range f {
 				f[k] |= cs[j].fpb[k]
 			}
@@ -217,29 +219,30 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 	for k := len(chosen) - 1; k >= 0 && len(chosen) > 1; k-- {
 		j := chosen[k]
 		others(j, oh, of)
-		if andNotCount(cs[j].hold, oh) == 0 {
+		if cs[j].gain(oh) == 0 {
 			chosen = slices.Delete(chosen, k, k+1)
 			used[j] = false
 		}
 	}
 	// Swaps.
 	tmp := make([]uint64, fw)
+	var excl []int32
 	for pass := 0; pass < 3; pass++ {
 		improved := false
 		for k, j := range chosen {
 			others(j, oh, of)
 			curFP := orCount(tmp, of, cs[j].fpb)
-			// A replacement holds every holder only j explains: at least excl holders.
-			excl := andNotCount(cs[j].hold, oh)
+			// A replacement holds every holder only j explains (excl).
+			excl = cs[j].appendMissing(excl[:0], oh)
 			for a := range cs {
-				if used[a] || cs[a].nhold < excl || !subsetAndNot(cs[j].hold, oh, cs[a].hold) {
+				if used[a] || cs[a].nhold < int64(len(excl)) || !cs[a].hasAll(excl) {
 					continue
 				}
 				newFP := orCount(tmp, of, cs[a].fpb)
 				if newFP < curFP || (newFP == curFP && cs[a].c.N < cs[j].c.N) {
 					used[j], used[a] = false, true
 					chosen[k], j, curFP = a, a, newFP
-					excl = andNotCount(cs[j].hold, oh)
+					excl = cs[j].appendMissing(excl[:0], oh)
 					improved = true
 				}
 			}
@@ -252,9 +255,7 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 	clear(covH)
 	clear(covF)
 	for _, j := range chosen {
-		for k := range covH {
-			covH[k] |= cs[j].hold[k]
-		}
+		cs[j].orInto(covH)
 		for k := range covF {
 			covF[k] |= cs[j].fpb[k]
 		}
@@ -291,7 +292,7 @@ func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chose
 		back = back[:0]
 		for len(h) > 0 && (best < 0 || h[0].ub >= bGain) {
 			j := heap.Pop(&h).(gainEntry).j
-			gain := andNotCount(cs[j].hold, covH)
+			gain := cs[j].gain(covH)
 			if gain == 0 {
 				continue // never gains again
 			}
@@ -315,9 +316,7 @@ func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chose
 		}
 		used[best] = true
 		chosen = append(chosen, best)
-		for k := range covH {
-			covH[k] |= cs[best].hold[k]
-		}
+		cs[best].orInto(covH)
 		for k := range covF {
 			covF[k] |= cs[best].fpb[k]
 		}
@@ -346,14 +345,4 @@ func (h *gainHeap) Pop() any {
 	e := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return e
-}
-
-// subsetAndNot reports whether a &^ b is a subset of c.
-func subsetAndNot(a, b, c []uint64) bool {
-	for k := range a {
-		if (a[k]&^b[k])&^c[k] != 0 {
-			return false
-		}
-	}
-	return true
 }
