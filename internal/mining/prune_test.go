@@ -76,3 +76,58 @@ func TestPruneSpecializationsReference(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectReference checks selector.collect, which drops specializations of two-term
+// criteria as it reads them (single terms looked up in termMarks), against the pairwise
+// definition on random useful criteria of one to three terms among criteria that are not
+// useful.
+func TestCollectReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 19))
+	s := &selector{marks: newTermMarks([]int{4, 4, 4, 4, 4})}
+	for iter := range 3000 {
+		maxTerms := 1 + rng.IntN(3)
+		seen := map[kernels.Criterion]bool{}
+		var cs []cand
+		for range 1 + rng.IntN(60) {
+			var c kernels.Criterion
+			dims := rng.Perm(5)[:1+rng.IntN(maxTerms)]
+			slices.Sort(dims)
+			for _, d := range dims {
+				c.T[c.N] = kernels.Term{Dim: int32(d), Val: int32(rng.IntN(4))}
+				c.N++
+			}
+			if !seen[c] {
+				seen[c] = true
+				tp := int64(1 + rng.IntN(4))
+				cs = append(cs, cand{c: c, tp: tp, sup: tp + int64(rng.IntN(3))})
+			}
+		}
+		slices.SortFunc(cs, func(a, b cand) int { return a.c.Compare(b.c) })
+		// Counts: the candidates among criteria that are not useful.
+		var counts []kernels.Count
+		u := &s.use
+		u.idx, u.tp, u.sup, u.maxN = u.idx[:0], u.tp[:0], u.sup[:0], 0
+		s.marks.reset()
+		for _, c := range cs {
+			if rng.IntN(4) == 0 {
+				counts = append(counts, kernels.Count{C: c.c, TP: 1})
+			}
+			if c.c.N == 1 {
+				s.marks.set(c.c.T[0], int32(len(u.idx)))
+			}
+			u.idx = append(u.idx, int32(len(counts)))
+			u.tp, u.sup = append(u.tp, int32(c.tp)), append(u.sup, int32(c.sup))
+			u.maxN = max(u.maxN, c.c.N)
+			counts = append(counts, kernels.Count{C: c.c, TP: int32(c.tp)})
+		}
+		greedy := rng.IntN(2) == 0
+		want := refPruneSpecializations(cs, greedy)
+		if len(cs) == 1 {
+			want = cs
+		}
+		got := s.collect(counts, greedy)
+		if !slices.EqualFunc(got, want, func(a, b cand) bool { return a.c == b.c && a.tp == b.tp && a.sup == b.sup }) {
+			t.Fatalf("iteration %d, forGreedy %v: kept %d candidates, want %d\ncandidates: %+v", iter, greedy, len(got), len(want), cs)
+		}
+	}
+}

@@ -644,10 +644,12 @@ type selector struct {
 	// universe lists the identities numbered as false positives by materialize.
 	universe []int32
 	// held is materialize's arena of the candidates' holder lists.
-	held []int32
-	cs   []cand
-	prev *Previous // stability hook (stability.go); nil without --previous
-	eff  *Effective
+	held  []int32
+	cs    []cand
+	use   usefulOf  // the current role's useful criteria (useful)
+	marks termMarks // their single terms (useful, collect)
+	prev  *Previous // stability hook (stability.go); nil without --previous
+	eff   *Effective
 	// view is the mining rule's holders and neutral identities (eff is view.eff).
 	view holderView
 }
@@ -657,7 +659,11 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 	for i := range loc {
 		loc[i] = -1
 	}
-	return &selector{snap: snap, sc: sc, loc: loc}
+	cards := make([]int, len(snap.Dims))
+	for d := range cards {
+		cards[d] = len(snap.Dims[d].Values)
+	}
+	return &selector{snap: snap, sc: sc, loc: loc, marks: newTermMarks(cards)}
 }
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -680,24 +686,25 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		res.reason = "no holders in scope"
 		return res
 	}
-	cs, reason := s.candidates(counts, neutral, supports)
-	res.candidates = len(cs)
-	if len(cs) == 0 {
+	nc, reason := s.useful(counts, neutral, supports)
+	res.candidates = nc
+	if nc == 0 {
 		res.reason = reason
 		return res
 	}
+	greedyPruned := nc > materializeLimit
+	cs := s.collect(counts, greedyPruned)
+	defer clear(s.cs) // no candidate keeps a previous role's match sets reachable
 	bds := mr.Bounds()
 	bd := &bounds{n: n, holders: hn, Bounds: bds}
 	var ch choice
-	if len(cs) == 1 {
+	if nc == 1 {
 		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
 		ch = choice{exact: true, bestPrec: prec}
 		if ok {
 			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
 		}
 	} else {
-		greedyPruned := len(cs) > materializeLimit
-		cs = pruneSpecializations(cs, greedyPruned)
 		if greedyPruned {
 			cs = capCandidates(cs, len(s.hs))
 		}
@@ -737,207 +744,6 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		})
 	}
 	return res
-}
-
-// candidates returns the useful candidates of a role, in criterion order (counts arrive
-// sorted), in a buffer reused across roles (rules copy what they keep), or none and the
-// reason. A criterion is useful when it meets the per-rule bounds over the role's scope
-// without its neutral identities, and when it rests on direct grants: it matches no more
-// identities holding the role only through grants than identities holding it directly
-// (docs/effective-privilege.md#direct-evidence).
-func (s *selector) candidates(counts []kernels.Count, neutral neutralOf, supports *supports) ([]cand, string) {
-	snap, mr := s.snap, s.sc.mr
-	cs := s.cs[:0]
-	bds := mr.Bounds()
-	var best *kernels.Count
-	var bestSup int32
-	nk, gk, grantOnly := 0, 0, 0
-	for k := range counts {
-		c := &counts[k]
-		sup := supports.get(&c.C) - matched(neutral.all, &nk, c.C)
-		fp := sup - c.TP
-		if bds.RuleCandidate(int64(fp), int64(sup)) {
-			if matched(neutral.grants, &gk, c.C) <= c.TP {
-				cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(sup)})
-				continue
-			}
-			grantOnly++
-		}
-		// Best rejected criterion, for the reason: highest tp/support, then tp.
-		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
-			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
-			best, bestSup = c, sup
-		}
-	}
-	s.cs = cs[:0] // keep the grown buffer for the next role
-	if len(cs) > 0 {
-		return cs, ""
-	}
-	reason := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
-	if best != nil {
-		reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(snap, best.C), best.TP, bestSup)
-	} else {
-		reason += fmt.Sprintf(" (no criterion matches %d or more holders)", s.sc.minTP)
-	}
-	if grantOnly > 0 {
-		reason += fmt.Sprintf("; %d more match more grant-only holders than direct ones", grantOnly)
-	}
-	return nil, reason
-}
-
-// materializeLimit is the most candidates kept whole before selection; beyond it the
-// role is surely greedy, and specializations that explain fewer holders than one of their
-// generalizations are dropped first (see pruneSpecializations).
-const materializeLimit = 32
-
-// pruneSpecializations drops candidates using only counts. A specialization A of a useful
-// candidate B (B's terms a proper subset of A's) matches a subset of B's identities; when
-// it has B's tp and fp it matches exactly B's identities with more terms, so it is
-// dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
-// explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
-// is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
-func pruneSpecializations(cs []cand, forGreedy bool) []cand {
-	maxN := uint8(0)
-	for k := range cs {
-		maxN = max(maxN, cs[k].c.N)
-	}
-	if maxN < 2 {
-		return cs // a single term has no proper generalization
-	}
-	g := newGeneralizations(cs, maxN)
-	keep := cs[:0:0]
-	for k := range cs {
-		a := &cs[k]
-		drop := false
-		n := int(a.c.N)
-		for mask := 1; mask < (1<<n)-1 && !drop; mask++ {
-			var gc kernels.Criterion
-			for t := 0; t < n; t++ {
-				if mask&(1<<t) != 0 {
-					gc.T[gc.N] = a.c.T[t]
-					gc.N++
-				}
-			}
-			j, ok := g.find(&gc)
-			if !ok {
-				continue
-			}
-			b := &cs[j]
-			if b.tp == a.tp && b.fp() == a.fp() {
-				drop = true
-			} else if forGreedy && b.tp > a.tp {
-				drop = true
-			}
-		}
-		if !drop {
-			keep = append(keep, *a)
-		}
-	}
-	return keep
-}
-
-// generalizations indexes the candidates that can be generalizations of others (all but
-// the longest). One-term candidates, the only ones at MaxDimensions 2, are found by binary
-// search over their packed terms, in criterion order (cs is sorted, so they are too): no
-// hashing. Longer ones go into maps, with packed keys where possible.
-type generalizations struct {
-	ones  []uint64 // termKey of each one-term candidate, ascending
-	onesK []int32  // their indices in cs
-	small map[uint64]int
-	large map[kernels.Criterion]int
-}
-
-// termKey packs a term so that keys order like Term.Less (codes are never negative).
-func termKey(t kernels.Term) uint64 { return uint64(uint32(t.Dim))<<32 | uint64(uint32(t.Val)) }
-
-func newGeneralizations(cs []cand, maxN uint8) *generalizations {
-	g := &generalizations{}
-	for k := range cs {
-		switch n := cs[k].c.N; {
-		case n == maxN:
-		case n == 1:
-			g.ones = append(g.ones, termKey(cs[k].c.T[0]))
-			g.onesK = append(g.onesK, int32(k))
-		default:
-			if g.small == nil {
-				g.small, g.large = map[uint64]int{}, map[kernels.Criterion]int{}
-			}
-			if key, ok := pack(&cs[k].c); ok {
-				g.small[key] = k
-			} else {
-				g.large[cs[k].c] = k
-			}
-		}
-	}
-	return g
-}
-
-// find returns the index in cs of criterion c, when c is indexed.
-func (g *generalizations) find(c *kernels.Criterion) (int, bool) {
-	if c.N == 1 {
-		k, ok := slices.BinarySearch(g.ones, termKey(c.T[0]))
-		if !ok {
-			return 0, false
-		}
-		return int(g.onesK[k]), true
-	}
-	if g.small == nil {
-		return 0, false
-	}
-	if key, ok := pack(c); ok {
-		j, found := g.small[key]
-		return j, found
-	}
-	j, found := g.large[*c]
-	return j, found
-}
-
-// greedyBitsetBudget bounds the holder bitsets materialized for one role in greedy mode.
-const greedyBitsetBudget = 64 << 20
-
-// capCandidates keeps, for the greedy, the candidates explaining the most holders (ties in
-// criterion order) when their holder bitsets would exceed greedyBitsetBudget. A
-// company-wide role held by 800k identities can have tens of thousands of useful
-// criteria matching a handful of identities each (a manager's reports); the greedy picks
-// by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
-func capCandidates(cs []cand, holders int) []cand {
-	per := ((holders + 63) / 64) * 8
-	limit := max(64, greedyBitsetBudget/max(per, 1))
-	if len(cs) <= limit {
-		return cs
-	}
-	idx := make([]int, len(cs))
-	for k := range idx {
-		idx[k] = k
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case cs[a].tp > cs[b].tp:
-			return -1
-		case cs[a].tp < cs[b].tp:
-			return 1
-		}
-		return 0
-	})
-	idx = idx[:limit]
-	slices.Sort(idx)
-	out := make([]cand, 0, limit)
-	for _, k := range idx {
-		out = append(out, cs[k])
-	}
-	return out
-}
-
-// matched returns the count of criterion c in counts (sorted by criterion), or 0, moving
-// the cursor *k forward: successive calls must ask for ascending criteria.
-func matched(counts []kernels.Count, k *int, c kernels.Criterion) int32 {
-	for *k < len(counts) && counts[*k].C.Compare(c) < 0 {
-		*k++
-	}
-	if *k < len(counts) && counts[*k].C == c {
-		return counts[*k].TP
-	}
-	return 0
 }
 
 // materialize fills each candidate's holders (numbers among the role's in-scope holders,

@@ -185,3 +185,53 @@ func forEach(n, workers int, f func(int)) {
 		return nil
 	})
 }
+
+// supportCursor looks supports up for a role's criteria in ascending order: a two-term
+// criterion's support is searched for from where the previous one's was found when both
+// share their first term and second dimension (runs of them are the bulk of the counts),
+// instead of by a binary search over the first term's whole list.
+type supportCursor struct {
+	s     *supports
+	t0    kernels.Term
+	d1    int32
+	last  int32
+	inRun bool
+	val   []int32 // the rest of the current run, from the last value looked up
+	cnt   []int32
+}
+
+func (sc *supportCursor) get(c *kernels.Criterion) int32 {
+	if c.N != 2 {
+		return sc.s.get(c)
+	}
+	v := c.T[1].Val
+	if !sc.inRun || c.T[0] != sc.t0 || c.T[1].Dim != sc.d1 || v < sc.last {
+		t := sc.s.table
+		p := &t.pairs[t.pos[c.T[0].Dim]*t.nd+t.pos[c.T[1].Dim]]
+		lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
+		sc.val, sc.cnt = p.val[lo:hi], p.cnt[lo:hi]
+		sc.t0, sc.d1, sc.inRun = c.T[0], c.T[1].Dim, true
+	}
+	sc.last = v
+	k := lowerBound(sc.val, v)
+	sc.val, sc.cnt = sc.val[k:], sc.cnt[k:]
+	if len(sc.val) > 0 && sc.val[0] == v {
+		return sc.cnt[0]
+	}
+	return 0
+}
+
+// lowerBound returns the first index of a (ascending) holding v or more, searching
+// exponentially from the front: cheap when it is near.
+func lowerBound(a []int32, v int32) int {
+	if len(a) == 0 || a[0] >= v {
+		return 0
+	}
+	lo, step := 0, 1 // a[lo] < v
+	for lo+step < len(a) && a[lo+step] < v {
+		lo += step
+		step *= 2
+	}
+	k, _ := slices.BinarySearch(a[lo+1:min(lo+step+1, len(a))], v)
+	return lo + 1 + k
+}

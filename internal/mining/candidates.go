@@ -1,0 +1,308 @@
+package mining
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// usefulOf is what selector.useful finds in a role's counts: the indices of the useful
+// criteria (ascending) with their supports, and the longest useful criterion's terms.
+type usefulOf struct {
+	idx     []int32
+	tp, sup []int32
+	maxN    uint8
+}
+
+// useful finds the useful criteria among a role's counts (sorted by criterion), into
+// s.use, and returns how many there are, or none and the reason. A criterion is useful
+// when it meets the per-rule bounds over the role's scope without its neutral identities,
+// and when it rests on direct grants: it matches no more identities holding the role only
+// through grants than identities holding it directly
+// (docs/effective-privilege.md#direct-evidence). The useful criteria of one term are
+// marked in s.marks for collect.
+func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *supports) (int, string) {
+	mr := s.sc.mr
+	u := &s.use
+	u.idx, u.tp, u.sup, u.maxN = u.idx[:0], u.tp[:0], u.sup[:0], 0
+	s.marks.reset()
+	bds := mr.Bounds()
+	var best *kernels.Count
+	var bestSup int32
+	nk, gk, grantOnly := 0, 0, 0
+	cur := supportCursor{s: supports}
+	for k := range counts {
+		c := &counts[k]
+		sup := cur.get(&c.C) - matched(neutral.all, &nk, c.C)
+		fp := sup - c.TP
+		if bds.RuleCandidate(int64(fp), int64(sup)) {
+			if matched(neutral.grants, &gk, c.C) <= c.TP {
+				if c.C.N == 1 {
+					s.marks.set(c.C.T[0], int32(len(u.idx)))
+				}
+				u.idx = append(u.idx, int32(k))
+				u.tp = append(u.tp, c.TP)
+				u.sup = append(u.sup, sup)
+				u.maxN = max(u.maxN, c.C.N)
+				continue
+			}
+			grantOnly++
+		}
+		// Best rejected criterion, for the reason: highest tp/support, then tp.
+		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
+			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
+			best, bestSup = c, sup
+		}
+	}
+	if len(u.idx) > 0 {
+		return len(u.idx), ""
+	}
+	reason := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
+	if best != nil {
+		reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(s.snap, best.C), best.TP, bestSup)
+	} else {
+		reason += fmt.Sprintf(" (no criterion matches %d or more holders)", s.sc.minTP)
+	}
+	if grantOnly > 0 {
+		reason += fmt.Sprintf("; %d more match more grant-only holders than direct ones", grantOnly)
+	}
+	return 0, reason
+}
+
+// collect returns the useful criteria that useful found, as candidates in criterion
+// order, without the specializations pruneSpecializations drops (forGreedy as there), in
+// a buffer reused across roles (mine clears it; rules copy what they keep). With criteria
+// of at most two terms, the only generalizations are single terms, looked up in s.marks as
+// the criteria are read, so that dropped ones are never copied; longer criteria go
+// through pruneSpecializations.
+func (s *selector) collect(counts []kernels.Count, forGreedy bool) []cand {
+	u := &s.use
+	cs := s.cs[:0]
+	defer s.marks.reset()
+	if u.maxN > 2 || len(u.idx) == 1 {
+		for p, k := range u.idx {
+			c := &counts[k]
+			cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(u.sup[p])})
+		}
+		s.cs = cs
+		if len(cs) == 1 {
+			return cs
+		}
+		return pruneSpecializations(cs, forGreedy)
+	}
+	for p, k := range u.idx {
+		c := &counts[k]
+		if c.C.N == 2 && (s.specializes(c, u.sup[p], 0, forGreedy) || s.specializes(c, u.sup[p], 1, forGreedy)) {
+			continue
+		}
+		cs = append(cs, cand{c: c.C, tp: int64(c.TP), sup: int64(u.sup[p])})
+	}
+	s.cs = cs
+	return cs
+}
+
+// specializes reports whether the two-term criterion c (support sup) is dropped for its
+// generalization to term t alone (pruneSpecializations' rule).
+func (s *selector) specializes(c *kernels.Count, sup int32, t int, forGreedy bool) bool {
+	p, ok := s.marks.get(c.C.T[t])
+	if !ok {
+		return false
+	}
+	gTP, gSup := s.use.tp[p], s.use.sup[p]
+	return (gTP == c.TP && gSup-gTP == sup-c.TP) || (forGreedy && gTP > c.TP)
+}
+
+// termMarks maps the terms of a role's useful one-term criteria to their positions in
+// usefulOf: dense arrays per dimension (sized by the dimension's dictionary, made on first
+// use and kept), reset after each role through the list of terms set.
+type termMarks struct {
+	cards  []int     // values per dimension
+	at     [][]int32 // [dimension][value]: position+1, 0 for none
+	marked []kernels.Term
+}
+
+func newTermMarks(cards []int) termMarks {
+	return termMarks{cards: cards, at: make([][]int32, len(cards))}
+}
+
+// set maps term t to position p.
+func (m *termMarks) set(t kernels.Term, p int32) {
+	if m.at[t.Dim] == nil {
+		m.at[t.Dim] = make([]int32, m.cards[t.Dim])
+	}
+	m.at[t.Dim][t.Val] = p + 1
+	m.marked = append(m.marked, t)
+}
+
+// get returns the position of term t, if set.
+func (m *termMarks) get(t kernels.Term) (int32, bool) {
+	at := m.at[t.Dim]
+	if at == nil || at[t.Val] == 0 {
+		return 0, false
+	}
+	return at[t.Val] - 1, true
+}
+
+// reset unsets every term set.
+func (m *termMarks) reset() {
+	for _, t := range m.marked {
+		m.at[t.Dim][t.Val] = 0
+	}
+	m.marked = m.marked[:0]
+}
+
+// materializeLimit is the most candidates kept whole before selection; beyond it the
+// role is surely greedy, and specializations that explain fewer holders than one of their
+// generalizations are dropped first (see pruneSpecializations).
+const materializeLimit = 32
+
+// pruneSpecializations drops candidates using only counts. A specialization A of a useful
+// candidate B (B's terms a proper subset of A's) matches a subset of B's identities; when
+// it has B's tp and fp it matches exactly B's identities with more terms, so it is
+// dominated and never optimal (always dropped). With forGreedy, A is also dropped when it
+// explains fewer holders than B: the greedy never needs it (it cannot add a holder once B
+// is chosen, nor stand in for B in a swap). cs is sorted and stays sorted.
+func pruneSpecializations(cs []cand, forGreedy bool) []cand {
+	maxN := uint8(0)
+	for k := range cs {
+		maxN = max(maxN, cs[k].c.N)
+	}
+	if maxN < 2 {
+		return cs // a single term has no proper generalization
+	}
+	g := newGeneralizations(cs, maxN)
+	keep := cs[:0:0]
+	for k := range cs {
+		a := &cs[k]
+		drop := false
+		n := int(a.c.N)
+		for mask := 1; mask < (1<<n)-1 && !drop; mask++ {
+			var gc kernels.Criterion
+			for t := 0; t < n; t++ {
+				if mask&(1<<t) != 0 {
+					gc.T[gc.N] = a.c.T[t]
+					gc.N++
+				}
+			}
+			j, ok := g.find(&gc)
+			if !ok {
+				continue
+			}
+			b := &cs[j]
+			if b.tp == a.tp && b.fp() == a.fp() {
+				drop = true
+			} else if forGreedy && b.tp > a.tp {
+				drop = true
+			}
+		}
+		if !drop {
+			keep = append(keep, *a)
+		}
+	}
+	return keep
+}
+
+// generalizations indexes the candidates that can be generalizations of others (all but
+// the longest). One-term candidates, the only ones at MaxDimensions 2, are found by binary
+// search over their packed terms, in criterion order (cs is sorted, so they are too): no
+// hashing. Longer ones go into maps, with packed keys where possible.
+type generalizations struct {
+	ones  []uint64 // termKey of each one-term candidate, ascending
+	onesK []int32  // their indices in cs
+	small map[uint64]int
+	large map[kernels.Criterion]int
+}
+
+// termKey packs a term so that keys order like Term.Less (codes are never negative).
+func termKey(t kernels.Term) uint64 { return uint64(uint32(t.Dim))<<32 | uint64(uint32(t.Val)) }
+
+func newGeneralizations(cs []cand, maxN uint8) *generalizations {
+	g := &generalizations{}
+	for k := range cs {
+		switch n := cs[k].c.N; {
+		case n == maxN:
+		case n == 1:
+			g.ones = append(g.ones, termKey(cs[k].c.T[0]))
+			g.onesK = append(g.onesK, int32(k))
+		default:
+			if g.small == nil {
+				g.small, g.large = map[uint64]int{}, map[kernels.Criterion]int{}
+			}
+			if key, ok := pack(&cs[k].c); ok {
+				g.small[key] = k
+			} else {
+				g.large[cs[k].c] = k
+			}
+		}
+	}
+	return g
+}
+
+// find returns the index in cs of criterion c, when c is indexed.
+func (g *generalizations) find(c *kernels.Criterion) (int, bool) {
+	if c.N == 1 {
+		k, ok := slices.BinarySearch(g.ones, termKey(c.T[0]))
+		if !ok {
+			return 0, false
+		}
+		return int(g.onesK[k]), true
+	}
+	if g.small == nil {
+		return 0, false
+	}
+	if key, ok := pack(c); ok {
+		j, found := g.small[key]
+		return j, found
+	}
+	j, found := g.large[*c]
+	return j, found
+}
+
+// greedyBitsetBudget bounds the holder bitsets materialized for one role in greedy mode.
+const greedyBitsetBudget = 64 << 20
+
+// capCandidates keeps, for the greedy, the candidates explaining the most holders (ties in
+// criterion order) when their holder bitsets would exceed greedyBitsetBudget. A
+// company-wide role held by 800k identities can have tens of thousands of useful
+// criteria matching a handful of identities each (a manager's reports); the greedy picks
+// by holders explained, so the largest candidates are the ones it uses. cs stays sorted.
+func capCandidates(cs []cand, holders int) []cand {
+	per := ((holders + 63) / 64) * 8
+	limit := max(64, greedyBitsetBudget/max(per, 1))
+	if len(cs) <= limit {
+		return cs
+	}
+	idx := make([]int, len(cs))
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case cs[a].tp > cs[b].tp:
+			return -1
+		case cs[a].tp < cs[b].tp:
+			return 1
+		}
+		return 0
+	})
+	idx = idx[:limit]
+	slices.Sort(idx)
+	out := make([]cand, 0, limit)
+	for _, k := range idx {
+		out = append(out, cs[k])
+	}
+	return out
+}
+
+// matched returns the count of criterion c in counts (sorted by criterion), or 0, moving
+// the cursor *k forward: successive calls must ask for ascending criteria.
+func matched(counts []kernels.Count, k *int, c kernels.Criterion) int32 {
+	for *k < len(counts) && counts[*k].C.Compare(c) < 0 {
+		*k++
+	}
+	if *k < len(counts) && counts[*k].C == c {
+		return counts[*k].TP
+	}
+	return 0
+}
