@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -638,9 +639,15 @@ func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32,
 type selector struct {
 	snap *columnar.Snapshot
 	sc   *ruleScope
-	loc  []int32 // identity -> index among the role's in-scope holders, or -1
-	hs   []int32
-	fpID []int32
+	// loc is -1 for every identity between uses: stability numbers holders in it,
+	// materialize marks neutral identities and numbers false positives.
+	loc []int32
+	// holderBits marks the role's in-scope holders during materialize; holderRank[w] is
+	// the number of the first holder in word w (read only for words with holders).
+	holderBits []uint64
+	holderRank []int32
+	hs         []int32
+	fpID       []int32
 	// universe lists the identities numbered as false positives by materialize.
 	universe []int32
 	// held is materialize's arena of the candidates' holder lists.
@@ -663,7 +670,9 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 	for d := range cards {
 		cards[d] = len(snap.Dims[d].Values)
 	}
-	return &selector{snap: snap, sc: sc, loc: loc, marks: newTermMarks(cards)}
+	words := (len(loc) + 63) / 64
+	return &selector{snap: snap, sc: sc, loc: loc, marks: newTermMarks(cards),
+		holderBits: make([]uint64, words), holderRank: make([]int32, words)}
 }
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -753,8 +762,15 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 // rarest term.
 func (s *selector) materialize(cs []cand, neutral []int32) {
 	words := (len(s.hs) + 63) / 64
+	if !slices.IsSorted(s.hs) { // never with a snapshot's ascending holders
+		slices.Sort(s.hs) // holder numbers are local to the role: any order serves
+	}
 	for h, i := range s.hs {
-		s.loc[i] = int32(h)
+		w := i >> 6
+		if s.holderBits[w] == 0 {
+			s.holderRank[w] = int32(h) // the first holder in the word: hs is ascending
+		}
+		s.holderBits[w] |= 1 << (uint32(i) & 63)
 	}
 	for _, i := range neutral {
 		s.loc[i] = -2 // neither a holder nor a false positive
@@ -778,7 +794,7 @@ func (s *selector) materialize(cs []cand, neutral []int32) {
 		fpOff[k+1] = len(s.fpID)
 	}
 	for _, i := range s.hs {
-		s.loc[i] = -1
+		s.holderBits[i>>6] = 0
 	}
 	for _, i := range neutral {
 		s.loc[i] = -1
@@ -806,32 +822,41 @@ const fpBase = -3
 
 // scan walks the posting list of c's rarest term: it appends c's holders to s.held
 // (ascending, each once; c.nhold counts them) and the universe numbers of its false
-// positives to s.fpID, numbering the false positives not seen before.
+// positives to s.fpID, numbering the false positives not seen before. A holder's number
+// is its rank in s.holderBits (a bitset of the identities, small enough to stay in cache
+// where s.loc, an int32 per identity, does not); s.loc is read only for identities that
+// are not holders, when c has false positives.
 func (s *selector) scan(c *cand) {
 	snap, ix := s.snap, s.sc.ix
 	needFP := c.fp() > 0
 	rare := ix.rarest(&c.c)
 	start, sorted := len(s.held), true
 	for _, i := range ix.posting(rare) {
-		h := s.loc[i]
-		if h < 0 && (!needFP || h == -2) {
-			continue // neither a holder nor a false positive to number
-		}
-		if !matchesOthers(snap, &c.c, rare, i) {
-			continue
-		}
-		switch {
-		case h >= 0:
+		w, bit := i>>6, uint64(1)<<(uint32(i)&63)
+		if hb := s.holderBits[w]; hb&bit != 0 {
+			if !matchesOthers(snap, &c.c, rare, i) {
+				continue
+			}
+			h := s.holderRank[w] + int32(bits.OnesCount64(hb&(bit-1)))
 			if n := len(s.held); n > start && s.held[n-1] >= h {
 				sorted = false
 			}
 			s.held = append(s.held, h)
-		case h == -1:
+			continue
+		}
+		if !needFP {
+			continue
+		}
+		l := s.loc[i]
+		if l == -2 || !matchesOthers(snap, &c.c, rare, i) {
+			continue // a neutral identity, or not a match
+		}
+		if l == -1 {
 			s.loc[i] = fpBase - int32(len(s.universe))
 			s.fpID = append(s.fpID, int32(len(s.universe)))
 			s.universe = append(s.universe, i)
-		default:
-			s.fpID = append(s.fpID, fpBase-h)
+		} else {
+			s.fpID = append(s.fpID, fpBase-l)
 		}
 	}
 	if !sorted { // a value listed twice for one identity, or holders out of order
