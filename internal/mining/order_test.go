@@ -65,3 +65,17 @@ R: u1 u2 u3
 		}
 	}
 }
+
+// TestLargestFirst checks the order roles are handed to the counting backend in: by
+// holders, largest first, ties in the given order, the input left as it was.
+func TestLargestFirst(t *testing.T) {
+	off := []int64{0, 2, 2, 7, 9, 14} // holders: 2, 0, 5, 2, 5
+	roles := []int32{0, 1, 2, 3, 4}
+	got := largestFirst(roles, off)
+	if want := []int32{2, 4, 0, 3, 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("largestFirst = %v, want %v", got, want)
+	}
+	if fmt.Sprint(roles) != "[0 1 2 3 4]" {
+		t.Fatalf("largestFirst changed its input: %v", roles)
+	}
+}

@@ -485,6 +485,16 @@ func (rm *ruleMining) finish(s *selector, k int, r int32, counts []kernels.Count
 	}
 }
 
+// largestFirst returns roles ordered by their number of holders in the CSR offsets off,
+// largest first (ties in the given order): counted in this order, no worker is left with
+// a big role while the others wait at the end of a backend call.
+func largestFirst(roles []int32, off []int64) []int32 {
+	order := slices.Clone(roles)
+	size := func(r int32) int64 { return off[r+1] - off[r] }
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+	return order
+}
+
 // streaming hands each role's counts, as the backend emits them, to the selectors
 // through a short queue: no role waits for a batch and no batch of counts is held.
 func (rm *ruleMining) streaming(ctx context.Context) error {
@@ -494,9 +504,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		at[r] = int32(k)
 	}
 	// Largest roles first, so that no worker is left with a big role at the end.
-	order := slices.Clone(rm.roles)
-	size := func(r int32) int64 { return snap.RoleOff[r+1] - snap.RoleOff[r] }
-	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+	order := largestFirst(rm.roles, snap.RoleOff)
 	type job struct {
 		r      int32
 		counts []kernels.Count
@@ -558,7 +566,8 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 		counts := make([][]kernels.Count, len(batch))
 		var mu sync.Mutex
 		if len(rm.q.Dims) > 0 {
-			err := e.opts.Backend.Cooccur(ctx, e.mat, rm.q, batch, func(r int32, cs []kernels.Count) error {
+			order := largestFirst(batch, e.snap.RoleOff)
+			err := e.opts.Backend.Cooccur(ctx, e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 				cp := slices.Clone(cs)
 				mu.Lock()
 				counts[pos[r]-start] = cp
@@ -938,7 +947,7 @@ func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels
 	if nb == nil {
 		nb = e.opts.Backend
 	}
-	err := nb.Cooccur(ctx, nmat, q, roles, func(r int32, cs []kernels.Count) error {
+	err := nb.Cooccur(ctx, nmat, q, largestFirst(roles, eff.NeutralOff), func(r int32, cs []kernels.Count) error {
 		cp := slices.Clone(cs)
 		mu.Lock()
 		out[pos[r]] = cp
