@@ -170,12 +170,18 @@ func (c *computer) depth1() error {
 	err = c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
 		var dg Digest
 		role := c.snap.Roles.IDs[r]
+		// The kernel emits a role's criteria by attribute, so the hash of the text up to
+		// the value is continued from one state per attribute.
 		hr := NewHash().Str(role).Sep()
+		ha, last := hr, int32(-1)
 		for k := range counts {
 			t := counts[k].C.T[0]
 			dim := &c.snap.Dims[t.Dim]
+			if t.Dim != last {
+				ha, last = hr.Str(dim.Name).Sep(), t.Dim
+			}
 			s := sup[c.t.id(t)]
-			h := hr.Str(dim.Name).Sep().Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Int(int64(s))
+			h := ha.Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Int(int64(s))
 			dg.Add(uint64(h))
 			if c.o.Each != nil {
 				c.each(Row{Role: role, Attrs: [2]string{dim.Name}, Values: [2]string{dim.Values[t.Val]}, N: 1, TP: int64(counts[k].TP), Support: int64(s)})
@@ -334,13 +340,19 @@ func (c *computer) hashPairs(chunks []pairChunk, base []int, sup []int32) error 
 		var dg Digest
 		role := c.snap.Roles.IDs[chunks[k].role]
 		ch := chunks[k].rows
+		// A role's rows come grouped by their first term (the kernel's order), so the hash
+		// of the text up to the second attribute is continued from one state per group.
 		hr := NewHash().Str(role).Sep()
+		ha, last := hr, ^uint32(0)
 		for i := range ch {
 			s := int64(sup[base[shard(ch[i].key, w)]+int(ch[i].idx)])
 			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
 			da, db := &c.snap.Dims[c.t.dim[a]], &c.snap.Dims[c.t.dim[b]]
 			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]
-			h := hr.Str(da.Name).Sep().Str(va).Sep().Str(db.Name).Sep().Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
+			if a != last {
+				ha, last = hr.Str(da.Name).Sep().Str(va).Sep(), a
+			}
+			h := ha.Str(db.Name).Sep().Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
 			dg.Add(uint64(h))
 			if c.o.Each != nil {
 				c.each(Row{Role: role, Attrs: [2]string{da.Name, db.Name}, Values: [2]string{va, vb}, N: 2, TP: int64(ch[i].tp), Support: s})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -295,6 +296,8 @@ type CooccurCommand struct {
 	Data               string
 	Depth, Workers     int
 	PrintDims, Verbose bool
+	// CPUProfile, when set, is the file a CPU profile of the run (loading included) goes to.
+	CPUProfile string
 }
 
 // RunCooccurCommand runs `rolemine bench cooccur`: the kernel's complete co-occurrence
@@ -306,6 +309,17 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	}
 	if c.Depth != 1 && c.Depth != 2 {
 		return uerr.New("bench cooccur: --depth %d: expected 1 or 2", c.Depth)
+	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return uerr.New("bench cooccur: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench cooccur: start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	snap, err := columnar.Load(ctx, c.Data, columnar.LoadOptions{Logger: logger})
