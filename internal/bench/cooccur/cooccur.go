@@ -206,13 +206,12 @@ func (c *computer) each(r Row) {
 	c.o.Each(r)
 }
 
-// pairRow is one depth-2 row before its support is known: the two global term ids packed
-// as first<<32 | second, tp, and the criterion's number in its shard's keySet (filled by
-// the distinct step).
+// pairRow is one depth-2 row: the two global term ids packed as first<<32 | second, tp,
+// and the support (set by pairSupports).
 type pairRow struct {
 	key uint64
 	tp  int32
-	idx int32
+	sup int32
 }
 
 // pairChunk is the depth-2 rows of one role.
@@ -221,9 +220,8 @@ type pairChunk struct {
 	rows []pairRow
 }
 
-// depth2 counts first, keeping the two-term rows compactly; then deduplicates their
-// criteria (sharded hash sets, one shard per worker), takes the supports of the distinct
-// criteria in one kernel call, and hashes the rows in parallel.
+// depth2 counts first, keeping the two-term rows compactly; then sets each row's support
+// (pairSupports) and hashes the rows in parallel.
 func (c *computer) depth2() error {
 	start := time.Now()
 	q := kernels.Query{Dims: c.dims, MaxTerms: 2, MinTP: Depth2MinTP}
@@ -234,21 +232,13 @@ func (c *computer) depth2() error {
 	c.phase("count", start)
 
 	start = time.Now()
-	crits, base, err := c.distinctPairs(chunks)
-	if err != nil {
+	if err := c.pairSupports(chunks); err != nil {
 		return err
-	}
-	c.phase("distinct", start)
-
-	start = time.Now()
-	sup, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
-	if err != nil {
-		return fmt.Errorf("cooccur: supports: %w", err)
 	}
 	c.phase("supports", start)
 
 	start = time.Now()
-	if err := c.hashPairs(chunks, base, sup); err != nil {
+	if err := c.hashPairs(chunks); err != nil {
 		return err
 	}
 	c.phase("hash", start)
@@ -287,53 +277,9 @@ func (c *computer) countPairs(q kernels.Query) ([]pairChunk, error) {
 	return chunks, nil
 }
 
-// distinctPairs numbers the distinct criteria of the rows, one hash-set shard per worker
-// (row.idx is the number within the row's shard), and returns them with each shard's
-// first number in the list (base).
-func (c *computer) distinctPairs(chunks []pairChunk) (crits []kernels.Criterion, base []int, err error) {
-	w := c.o.Workers
-	sets := make([]*keySet, w)
-	if err := parallel.Each(c.ctx, w, w, func(_, g int) error {
-		// Each worker owns one shard: it numbers the shard's keys and writes the numbers
-		// into the rows of that shard only, so no two workers write the same row.
-		s := newKeySet(1 << 16)
-		for _, ch := range chunks {
-			for k := range ch.rows {
-				if row := &ch.rows[k]; shard(row.key, w) == g {
-					row.idx = s.insert(row.key)
-				}
-			}
-		}
-		sets[g] = s
-		return nil
-	}); err != nil {
-		return nil, nil, err
-	}
-	base = make([]int, w+1)
-	for g, s := range sets {
-		base[g+1] = base[g] + s.n
-	}
-	crits = make([]kernels.Criterion, base[w])
-	for g, s := range sets {
-		for slot, k := range s.keys {
-			if k == 0 {
-				continue
-			}
-			key := k - 1
-			var cr kernels.Criterion
-			a, b := uint32(key>>32), uint32(key)
-			cr.T[0] = kernels.Term{Dim: c.t.dim[a], Val: c.t.val[a]}
-			cr.T[1] = kernels.Term{Dim: c.t.dim[b], Val: c.t.val[b]}
-			cr.N = 2
-			crits[base[g]+int(s.vals[slot])] = cr
-		}
-	}
-	return crits, base, nil
-}
-
-// hashPairs hashes every row with its support (sup, numbered as distinctPairs numbered the
-// criteria) into the result's digest, and passes each row to Options.Each when set.
-func (c *computer) hashPairs(chunks []pairChunk, base []int, sup []int32) error {
+// hashPairs hashes every row with its support into the result's digest, and passes each
+// row to Options.Each when set.
+func (c *computer) hashPairs(chunks []pairChunk) error {
 	w := c.o.Workers
 	digests := make([]Digest, len(chunks))
 	if err := parallel.Each(c.ctx, len(chunks), w, func(_, k int) error {
@@ -345,7 +291,7 @@ func (c *computer) hashPairs(chunks []pairChunk, base []int, sup []int32) error 
 		hr := NewHash().Str(role).Sep()
 		ha, last := hr, ^uint32(0)
 		for i := range ch {
-			s := int64(sup[base[shard(ch[i].key, w)]+int(ch[i].idx)])
+			s := int64(ch[i].sup)
 			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
 			da, db := &c.snap.Dims[c.t.dim[a]], &c.snap.Dims[c.t.dim[b]]
 			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]

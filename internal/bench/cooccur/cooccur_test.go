@@ -56,33 +56,6 @@ func TestDigestOrderIndependent(t *testing.T) {
 	}
 }
 
-func TestKeySet(t *testing.T) {
-	s := newKeySet(1)
-	rng := rand.New(rand.NewPCG(1, 2))
-	want := map[uint64]int32{}
-	for k := 0; k < 5000; k++ {
-		key := rng.Uint64N(3000) << 32 * uint64(rng.IntN(2))
-		key |= rng.Uint64N(7)
-		if _, ok := want[key]; !ok {
-			want[key] = int32(len(want))
-		}
-		if got := s.insert(key); got != want[key] {
-			t.Fatalf("insert(%x) = %d, want %d", key, got, want[key])
-		}
-	}
-	if s.n != len(want) {
-		t.Fatalf("n = %d, want %d", s.n, len(want))
-	}
-	for k, v := range want {
-		if got := s.get(k); got != v {
-			t.Fatalf("get(%x) = %d, want %d (insertion order)", k, got, v)
-		}
-	}
-	if got := s.get(1 << 62); got != -1 {
-		t.Errorf("get(absent) = %d, want -1", got)
-	}
-}
-
 // enterprise is a small random data set kept as raw strings for the reference.
 type enterprise struct {
 	header []string   // identity_id first

@@ -1,0 +1,128 @@
+package cooccur
+
+import "github.com/rolemine/rolemine/internal/parallel"
+
+// rowRef locates one depth-2 row: its chunk and its index in the chunk.
+type rowRef struct{ ch, k int32 }
+
+// pairSupports sets the support of every depth-2 row. The rows are grouped by their first
+// term (a counting sort of references); each group's supports are read from one
+// histogram, over the identities holding the first term, of the dimensions after the
+// first term's. The histograms cost at most the identities times the pairs of
+// dimensions, however many rows and distinct criteria there are.
+func (c *computer) pairSupports(chunks []pairChunk) error {
+	nt := len(c.t.dim)
+	start := make([]int32, nt+1)
+	for _, ch := range chunks {
+		for k := range ch.rows {
+			start[ch.rows[k].key>>32+1]++
+		}
+	}
+	for a := 0; a < nt; a++ {
+		start[a+1] += start[a]
+	}
+	refs := make([]rowRef, start[nt])
+	pos := append([]int32(nil), start[:nt]...)
+	for ci, ch := range chunks {
+		for k := range ch.rows {
+			a := ch.rows[k].key >> 32
+			refs[pos[a]] = rowRef{int32(ci), int32(k)}
+			pos[a]++
+		}
+	}
+	var firsts []uint32
+	for a := 0; a < nt; a++ {
+		if start[a+1] > start[a] {
+			firsts = append(firsts, uint32(a))
+		}
+	}
+	post := c.postings()
+	hist := make([][]int32, c.o.Workers)
+	return parallel.Each(c.ctx, len(firsts), c.o.Workers, func(g, k int) error {
+		if hist[g] == nil {
+			hist[g] = make([]int32, nt)
+		}
+		a := firsts[k]
+		d := c.t.dim[a]
+		p := &post[d]
+		ids := p.idx[p.off[c.t.val[a]]:p.off[c.t.val[a]+1]]
+		c.countAfter(hist[g], d, ids, true)
+		for _, r := range refs[start[a]:start[a+1]] {
+			row := &chunks[r.ch].rows[r.k]
+			row.sup = hist[g][uint32(row.key)]
+		}
+		c.countAfter(hist[g], d, ids, false)
+		return nil
+	})
+}
+
+// countAfter adds 1 to h at the term id of every value identities ids have on the
+// criteria's dimensions after d (add), or sets those counters back to zero (!add).
+func (c *computer) countAfter(h []int32, d int32, ids []int32, add bool) {
+	bump := func(x int32) {
+		if add {
+			h[x]++
+		} else {
+			h[x] = 0
+		}
+	}
+	for _, e := range c.dims {
+		if e <= d {
+			continue
+		}
+		codes, off := c.m.Codes[e], int32(c.t.off[e])
+		var moff, mcodes []int32
+		if c.m.MultiOff != nil && c.m.MultiOff[e] != nil {
+			moff, mcodes = c.m.MultiOff[e], c.m.MultiCodes[e]
+		}
+		for _, i := range ids {
+			if v := codes[i]; v >= 0 {
+				bump(off + v)
+			}
+			if moff != nil {
+				for _, v := range mcodes[moff[i]:moff[i+1]] {
+					bump(off + v)
+				}
+			}
+		}
+	}
+}
+
+// postingList is, for one dimension, the identities holding each value (CSR, ascending).
+type postingList struct{ off, idx []int32 }
+
+// postings indexes the criteria's dimensions (other dimensions are left empty).
+func (c *computer) postings() []postingList {
+	post := make([]postingList, len(c.m.Cards))
+	_ = parallel.Each(c.ctx, len(c.dims), c.o.Workers, func(_, k int) error {
+		post[c.dims[k]] = c.postingsOf(c.dims[k])
+		return nil
+	})
+	return post
+}
+
+func (c *computer) postingsOf(d int32) postingList {
+	m := c.m
+	each := func(fn func(i, v int32)) {
+		multi := m.MultiOff != nil && m.MultiOff[d] != nil
+		for i := int32(0); i < int32(m.N); i++ {
+			if v := m.Codes[d][i]; v >= 0 {
+				fn(i, v)
+			}
+			if multi {
+				for _, v := range m.MultiCodes[d][m.MultiOff[d][i]:m.MultiOff[d][i+1]] {
+					fn(i, v)
+				}
+			}
+		}
+	}
+	off := make([]int32, m.Cards[d]+1)
+	each(func(_, v int32) { off[v+1]++ })
+	for v := range m.Cards[d] {
+		off[v+1] += off[v]
+	}
+	idx := make([]int32, off[m.Cards[d]])
+	pos := append([]int32(nil), off...)
+	each(func(i, v int32) { idx[pos[v]] = i; pos[v]++ })
+	return postingList{off: off, idx: idx}
+}
