@@ -4,51 +4,109 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // buildAccounts turns the accounts table into Accounts, sorted by (system, account_id),
 // correlating each to an identity index. A (system, account_id) given twice is a data
 // error naming both rows.
-func buildAccounts(t *table, identIdx map[string]int32, f *UniverseFindings) (*Accounts, error) {
+//
+// asgIDs, when not nil, is the dictionary of the assignments' account_id column (value ->
+// code): each of its codes is joined here to the accounts with that account_id
+// (Accounts.codeAccount, Accounts.sameID), for resolveAccounts. The accounts' own
+// account_id column is raw (no map): the join is one map lookup per account, made while
+// the accounts are sorted.
+func buildAccounts(t *table, identIdx, asgIDs map[string]int32, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
 	sysVals, sysRank := sortDict(sc.vals)
-	order := accountOrder(t.rows, sc, ac, sysRank)
+	var order []int
+	var sorted sync.WaitGroup
+	sorted.Go(func() { order = accountOrder(t.rows, sc, ac, sysRank) })
+	joined := joinAccountIDs(ac.vals, asgIDs)
+	identOf := identityCodes(ic, identIdx)
+	sorted.Wait()
+
 	probs := newProblems(t.file)
-	a := &Accounts{Systems: sysVals, byID: ac.ids, codeAccount: make([]int32, len(ac.vals))}
-	for k := range a.codeAccount {
-		a.codeAccount[k] = -1
+	a := &Accounts{Systems: sysVals, System: make([]int32, 0, t.rows), ID: make([]string, 0, t.rows),
+		IdentityID: make([]string, 0, t.rows), Identity: make([]int32, 0, t.rows)}
+	if joined != nil {
+		a.codeAccount = make([]int32, len(asgIDs))
+		for k := range a.codeAccount {
+			a.codeAccount[k] = -1
+		}
+		a.sameID = make([]int32, 0, t.rows)
 	}
 	for n, row := range order {
+		id := ac.vals[ac.codes[row]]
 		if n > 0 {
-			prev := order[n-1]
-			if sc.codes[prev] == sc.codes[row] && ac.codes[prev] == ac.codes[row] {
+			if prev := order[n-1]; sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
 				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
-					ac.vals[ac.codes[row]], sc.vals[sc.codes[row]], t.pos(prev)))
+					id, sc.vals[sc.codes[row]], t.pos(prev)))
 				continue
 			}
 		}
-		id := ic.value(row)
-		ident := int32(-1)
-		switch i, ok := identIdx[id]; {
-		case id == "":
+		owner, ident := "", int32(-1)
+		switch code := ic.code(row); {
+		case code < 0:
 			f.UncorrelatedAccounts++
-		case ok:
-			ident = i
+		case identOf[code] >= 0:
+			owner, ident = ic.vals[code], identOf[code]
 		default:
+			owner = ic.vals[code]
 			f.AccountsOfUnknownIdentities++
 		}
-		code := ac.codes[row]
-		a.sameID = append(a.sameID, a.codeAccount[code])
-		a.codeAccount[code] = int32(len(a.ID))
+		if joined != nil {
+			next := int32(-1)
+			if j := joined[ac.codes[row]]; j >= 0 {
+				next = a.codeAccount[j]
+				a.codeAccount[j] = int32(len(a.ID))
+			}
+			a.sameID = append(a.sameID, next)
+		}
 		a.System = append(a.System, sysRank[sc.codes[row]])
-		a.ID = append(a.ID, ac.vals[ac.codes[row]])
-		a.IdentityID = append(a.IdentityID, id)
+		a.ID = append(a.ID, id)
+		a.IdentityID = append(a.IdentityID, owner)
 		a.Identity = append(a.Identity, ident)
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// joinAccountIDs returns, for each value of vals, its code in the dictionary asgIDs (-1
+// when absent); nil when asgIDs is nil.
+func joinAccountIDs(vals []string, asgIDs map[string]int32) []int32 {
+	if asgIDs == nil {
+		return nil
+	}
+	joined := make([]int32, len(vals))
+	for k, v := range vals {
+		if code, ok := asgIDs[v]; ok {
+			joined[k] = code
+		} else {
+			joined[k] = -1
+		}
+	}
+	return joined
+}
+
+// identityCodes returns the identity index of each value of a column of identity ids (-1
+// for an id absent from identIdx): one map lookup per distinct id rather than per row.
+// Nil for a nil column.
+func identityCodes(c *column, identIdx map[string]int32) []int32 {
+	if c == nil {
+		return nil
+	}
+	out := make([]int32, len(c.vals))
+	for code, id := range c.vals {
+		if i, ok := identIdx[id]; ok {
+			out[code] = i
+		} else {
+			out[code] = -1
+		}
+	}
+	return out
 }
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id),
@@ -108,12 +166,13 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 }
 
 // accountRef is what assignments rows naming one (system, account_id) share: the
-// account (-1 when absent from accounts), its identity, and the identity key of rows that
-// name no identity.
+// account (-1 when absent from accounts), its identity (id, and index or -1), and the
+// identity key of rows that name no identity.
 type accountRef struct {
 	sys     int32 // system code in the assignments file; -2: not resolved yet
 	account int32
 	owner   string
+	ownerIx int32
 	key     int32
 }
 
@@ -125,69 +184,54 @@ type accountRef struct {
 //   - an account absent from accounts, uncorrelated, or correlated to an identity absent
 //     from identities: the access is orphan, with the account named.
 //
-// It rewrites the table's identity_id column so that buildAssignments sees one identity
+// It replaces the table's identity_id column so that buildAssignments sees one identity
 // key per row: the identity id, or for orphan access a key naming the account (which
 // never equals an identity id, as it starts with a NUL byte), and returns each row's
-// account (-1 for none). Each account is looked up once, by its account_id code (a map
-// holds the rare account_id shared by two systems).
-func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *UniverseFindings) ([]int32, error) {
+// account (-1 for none). The new column's dictionary starts with identIDs, the identity
+// ids in index order, so that the key of identity i is code i. Everything is resolved
+// by codes: each account once, by its account_id code (buildAccounts joined those to the
+// accounts; a map holds the rare account_id shared by two systems), each identity id once.
+func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx map[string]int32, f *UniverseFindings) ([]int32, error) {
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
+	r := newAccountResolver(accts, identIDs, identIdx, ic, sc, ac, t.rows)
 	probs := newProblems(t.file)
-	key := newColumn("identity_id", modeValue, nil, t.rows)
-	key.keys = true // orphanKey joins with NUL
 	rows := make([]int32, t.rows)
-	byCode := make([]accountRef, len(ac.vals))
-	for k := range byCode {
-		byCode[k].sys = -2
-	}
-	shared := map[[2]int32]*accountRef{}
-	ref := func(row int) *accountRef {
-		s, a := sc.codes[row], ac.codes[row]
-		r := &byCode[a]
-		if r.sys != -2 && r.sys != s {
-			if r = shared[[2]int32{s, a}]; r == nil {
-				r = &accountRef{sys: -2}
-				shared[[2]int32{s, a}] = r
-			}
-		}
-		if r.sys == -2 {
-			*r = lookupAccount(s, sc.vals[s], ac.vals[a], accts, identIdx, key)
-		}
-		return r
-	}
+	key := r.key
 	for row := 0; row < t.rows; row++ {
-		id, sys, acct := ic.value(row), sc.value(row), ac.value(row)
+		icode, scode, acode := ic.code(row), sc.code(row), ac.code(row)
 		rows[row] = -1
 		switch {
-		case sys == "" && acct == "":
-			if id == "" {
+		case scode < 0 && acode < 0:
+			if icode < 0 {
 				probs.add(t.pos(row), "identity_id", "no identity_id and no system+account_id; expected an identity, an account, or both")
+				key.codes[row] = codeEmpty
+				continue
 			}
-			key.codes = append(key.codes, key.internString(id))
+			key.codes[row] = r.identityKey(icode, -1, -1)
 			continue
-		case sys == "" || acct == "":
+		case scode < 0 || acode < 0:
 			missing := "system"
-			if acct == "" {
+			if acode < 0 {
 				missing = "account_id"
 			}
 			probs.add(t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
-			key.codes = append(key.codes, codeEmpty)
+			key.codes[row] = codeEmpty
 			continue
 		}
-		r := ref(row)
-		rows[row] = r.account
-		if r.account < 0 {
+		ref := r.ref(scode, acode)
+		rows[row] = ref.account
+		if ref.account < 0 {
 			f.UnknownAccountAssignments++
 		}
 		switch {
-		case id == "":
-			key.codes = append(key.codes, r.key)
-		case r.owner != "" && r.owner != id:
+		case icode < 0:
+			key.codes[row] = ref.key
+		case ref.owner != "" && !r.sameIdentity(ref, icode):
 			probs.add(t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
-				id, acct, sys, r.owner))
-			key.codes = append(key.codes, codeEmpty)
+				ic.vals[icode], ac.vals[acode], sc.vals[scode], ref.owner))
+			key.codes[row] = codeEmpty
 		default:
-			key.codes = append(key.codes, identityKey(id, sys, acct, identIdx, key))
+			key.codes[row] = r.identityKey(icode, scode, acode)
 		}
 	}
 	if err := probs.err(); err != nil {
@@ -201,27 +245,100 @@ func resolveAccounts(t *table, accts *Accounts, identIdx map[string]int32, f *Un
 	return rows, nil
 }
 
-// lookupAccount resolves one (system, account_id) named by assignments rows.
-func lookupAccount(sysCode int32, sys, acct string, accts *Accounts, identIdx map[string]int32, key *column) accountRef {
-	r := accountRef{sys: sysCode, account: -1}
-	if accts != nil {
-		r.account = accts.lookup(sys, acct)
+// accountResolver holds what resolveAccounts looks up by code: the assignments' columns,
+// the identity index of each identity_id code, the accounts' system of each system code,
+// and each account's accountRef, built on first use.
+type accountResolver struct {
+	accts      *Accounts
+	ic, sc, ac *column
+	identOf    []int32 // identity_id code -> identity index, -1: unknown
+	sysRank    []int32 // system code -> index into accts.Systems, -1: none
+	byCode     []accountRef
+	shared     map[[2]int32]*accountRef // accounts whose account_id code another system has in byCode
+	key        *column
+}
+
+func newAccountResolver(accts *Accounts, identIDs []string, identIdx map[string]int32, ic, sc, ac *column, rows int) *accountResolver {
+	r := &accountResolver{accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
+		shared: map[[2]int32]*accountRef{}}
+	if sc != nil {
+		r.sysRank = make([]int32, len(sc.vals))
+		for code, name := range sc.vals {
+			r.sysRank[code] = -1
+			if accts != nil {
+				if k, ok := slices.BinarySearch(accts.Systems, name); ok {
+					r.sysRank[code] = int32(k)
+				}
+			}
+		}
 	}
-	if r.account >= 0 {
-		r.owner = accts.IdentityID[r.account]
+	if ac != nil {
+		r.byCode = make([]accountRef, len(ac.vals))
+		for k := range r.byCode {
+			r.byCode[k].sys = -2
+		}
 	}
-	r.key = identityKey(r.owner, sys, acct, identIdx, key)
+	r.key = newColumn("identity_id", modeValue, nil, 0)
+	r.key.keys = true // orphanKey joins with NUL
+	r.key.vals = make([]string, len(identIDs), len(identIDs)+64)
+	copy(r.key.vals, identIDs)
+	r.key.codes = make([]int32, rows)
 	return r
 }
 
-// identityKey interns the identity key of access granted to identity id (possibly "")
-// through the account (sys, acct): the id when the identity is known, else the orphan key
-// naming the account.
-func identityKey(id, sys, acct string, identIdx map[string]int32, key *column) int32 {
-	if _, known := identIdx[id]; known {
-		return key.internString(id)
+// ref returns the accountRef of the account (system code, account_id code).
+func (r *accountResolver) ref(scode, acode int32) *accountRef {
+	ref := &r.byCode[acode]
+	if ref.sys != -2 && ref.sys != scode {
+		if ref = r.shared[[2]int32{scode, acode}]; ref == nil {
+			ref = &accountRef{sys: -2}
+			r.shared[[2]int32{scode, acode}] = ref
+		}
 	}
-	return key.internString(orphanKey(id, sys, acct))
+	if ref.sys == -2 {
+		*ref = accountRef{sys: scode, account: -1, ownerIx: -1}
+		if a := r.accts; a != nil && r.sysRank[scode] >= 0 && a.codeAccount != nil {
+			for x := a.codeAccount[acode]; x >= 0; x = a.sameID[x] {
+				if a.System[x] == r.sysRank[scode] {
+					ref.account = x
+					break
+				}
+			}
+		}
+		if x := ref.account; x >= 0 {
+			ref.owner, ref.ownerIx = r.accts.IdentityID[x], r.accts.Identity[x]
+		}
+		if ref.ownerIx >= 0 {
+			ref.key = ref.ownerIx
+		} else {
+			ref.key = r.key.internString(orphanKey(ref.owner, r.sc.vals[scode], r.ac.vals[acode]))
+		}
+	}
+	return ref
+}
+
+// sameIdentity reports whether the identity_id of code icode names the identity ref's
+// account is correlated to.
+func (r *accountResolver) sameIdentity(ref *accountRef, icode int32) bool {
+	if i := r.identOf[icode]; i >= 0 && ref.ownerIx >= 0 {
+		return i == ref.ownerIx
+	}
+	return ref.owner == r.ic.vals[icode]
+}
+
+// identityKey returns the key code of access granted to the identity_id of code icode
+// through the account (scode, acode), or through no account when scode is -1: the
+// identity's index when it is known, else the orphan key naming the account (the id
+// itself without an account).
+func (r *accountResolver) identityKey(icode, scode, acode int32) int32 {
+	if i := r.identOf[icode]; i >= 0 {
+		return i
+	}
+	id := r.ic.vals[icode]
+	if scode < 0 {
+		return r.key.internString(id)
+	}
+	return r.key.internString(orphanKey(id, r.sc.vals[scode], r.ac.vals[acode]))
 }
 
 // orphanKey is the identity key of orphan access through an account.

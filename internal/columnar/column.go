@@ -51,6 +51,16 @@ type column struct {
 	// keys is set for columns of internal keys (which may hold NUL separators) rather
 	// than of text read from a file: they skip textOK's control-character check.
 	keys bool
+
+	// raw columns (tableSpec.raw) have no dictionary map: each value read becomes a new
+	// code, but for a repeat of the previous row's value, and the values go into one
+	// arena rather than a string each. Equal codes then mean equal values, not the
+	// converse. For columns of nearly unique values that their consumer sorts or looks
+	// up anyway (accounts' account_id): no map insert and no allocation per value.
+	// vals is filled from the arena by seal once the file is read.
+	raw   bool
+	arena strings.Builder
+	ends  []int // end offset in arena of each code's value
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
@@ -70,9 +80,15 @@ func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column 
 	return c
 }
 
+// setRaw makes an empty column raw (see column.raw), sized for about n values.
+func (c *column) setRaw(n int) {
+	c.raw, c.ids = true, nil
+	c.ends = make([]int, 0, n)
+}
+
 // reserve sizes an empty dictionary for about n distinct values.
 func (c *column) reserve(n int) {
-	if len(c.vals) > 0 || n <= 0 {
+	if len(c.vals) > 0 || n <= 0 || c.raw {
 		return
 	}
 	c.ids = make(map[string]int32, n)
@@ -88,6 +104,14 @@ func (c *column) reserve(n int) {
 func (c *column) intern(b []byte) int32 {
 	if len(b) == 0 {
 		return codeEmpty
+	}
+	if c.raw {
+		if c.lastCode >= 0 && string(b) == c.rawValue(int(c.lastCode)) {
+			return c.lastCode
+		}
+		start := c.arena.Len()
+		c.arena.Write(b)
+		return c.rawAdded(start)
 	}
 	if c.lastCode >= 0 && string(b) == c.vals[c.lastCode] {
 		return c.lastCode
@@ -115,6 +139,14 @@ func (c *column) internString(s string) int32 {
 	if len(s) == 0 {
 		return codeEmpty
 	}
+	if c.raw {
+		if c.lastCode >= 0 && s == c.rawValue(int(c.lastCode)) {
+			return c.lastCode
+		}
+		start := c.arena.Len()
+		c.arena.WriteString(s)
+		return c.rawAdded(start)
+	}
 	if c.lastCode >= 0 && s == c.vals[c.lastCode] {
 		return c.lastCode
 	}
@@ -133,6 +165,52 @@ func (c *column) internString(s string) int32 {
 	}
 	c.lastCode = code
 	return code
+}
+
+// rawAdded finishes intern for a raw column once the value is written to the arena from
+// offset start: it gets the next code, or codeBadUTF8. A refused value keeps its place in
+// the arena and its code, which no row uses (the file then fails to load anyway).
+func (c *column) rawAdded(start int) int32 {
+	c.ends = append(c.ends, c.arena.Len())
+	if !c.textOK(c.arena.String()[start:]) {
+		c.lastCode = -1
+		return codeBadUTF8
+	}
+	c.lastCode = int32(len(c.ends) - 1)
+	return c.lastCode
+}
+
+// rawValue returns the value of code k of a raw column while it is read.
+func (c *column) rawValue(k int) string {
+	start := 0
+	if k > 0 {
+		start = c.ends[k-1]
+	}
+	return c.arena.String()[start:c.ends[k]]
+}
+
+// seal fills a raw column's vals from its arena once reading is done: every value is a
+// substring of one string, so the values cost one allocation.
+func (c *column) seal() {
+	if !c.raw || c.vals != nil {
+		return
+	}
+	all := c.arena.String()
+	c.vals = make([]string, len(c.ends))
+	start := 0
+	for k, end := range c.ends {
+		c.vals[k] = all[start:end]
+		start = end
+	}
+	c.ends = nil
+}
+
+// code returns row's code, -1 for no value or a missing column (nil).
+func (c *column) code(row int) int32 {
+	if c == nil {
+		return -1
+	}
+	return c.codes[row]
 }
 
 // put appends the code of the row at pos (a 1-based Parquet row or a CSV line), checking

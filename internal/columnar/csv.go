@@ -61,7 +61,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	sinks := make([]*column, len(names)) // nil: column not read
 	for i, n := range names {
 		if mode, ok := spec.wants(n); ok {
-			c := newColumn(n, mode, probs, 1024)
+			c := spec.newColumn(n, mode, probs, 1024)
 			sinks[i] = c
 			t.cols = append(t.cols, c)
 		}
@@ -74,6 +74,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 		return nil, err
 	}
 	t.rows = rows
+	t.seal()
 	t.input = Input{
 		Name:   spec.name,
 		Path:   path,

@@ -53,14 +53,20 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 
+	// The optional files are read while the required ones are: the accounts of a
+	// universe are as much work as its assignments.
+	var opt []*table
+	var optErr error
+	var optional sync.WaitGroup
+	optional.Go(func() { opt, optErr = readOptional(ctx, dir) })
 	tables, err := readRequired(ctx, dir, paths, log)
+	optional.Wait()
 	if err != nil {
 		return nil, err
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
-	opt, err := readOptional(ctx, dir)
-	if err != nil {
-		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
+	if optErr != nil {
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, optErr))
 	}
 	tRead := time.Since(start)
 

@@ -68,6 +68,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	if sumErr != nil {
 		return nil, sumErr
 	}
+	t.seal()
 	t.input = Input{Name: spec.name, Path: path, Bytes: size, SHA256: sum, Rows: rows}
 	return t, nil
 }
@@ -124,7 +125,7 @@ func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *prob
 		}
 		// The footer's row count sizes the code slices; bound it by the file size so that
 		// a corrupt footer cannot demand gigabytes (the slices grow if the hint is low).
-		t.cols = append(t.cols, newColumn(c.Name(), mode, probs, int(min(rows, 16*size+1024))))
+		t.cols = append(t.cols, spec.newColumn(c.Name(), mode, probs, int(min(rows, 16*size+1024))))
 		leaves = append(leaves, c)
 	}
 	return leaves, nil
@@ -237,7 +238,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 		if idx < 0 || idx >= len(chunks) {
 			return fmt.Errorf("row group %d has no chunk for this column", g)
 		}
-		if g == 0 && len(c.vals) == 0 && c.mode != modeUnique { // unique: sized by rows
+		if g == 0 && len(c.vals) == 0 && c.mode != modeUnique && !c.raw { // unique, raw: sized by rows
 			c.reserve(dictionaryHint(pf, idx))
 		}
 		pages := chunks[idx].Pages()

@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -14,6 +15,8 @@ type tableSpec struct {
 	others bool
 	// keepLines: remember each CSV row's line number, for checks made after reading.
 	keepLines bool
+	// raw names the columns read without a dictionary map (column.raw).
+	raw []string
 }
 
 var (
@@ -47,6 +50,16 @@ func (s *tableSpec) wants(name string) (colMode, bool) {
 	return modeValue, s.others
 }
 
+// newColumn returns the column that reads name with mode for a table of about rows rows.
+func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows int) *column {
+	if slices.Contains(s.raw, name) {
+		c := newColumn(name, mode, errs, rows)
+		c.setRaw(rows)
+		return c
+	}
+	return newColumn(name, mode, errs, rows)
+}
+
 // table is one input file decoded into dictionary-coded columns.
 type table struct {
 	file  string // base name, e.g. identities.parquet
@@ -68,6 +81,13 @@ func (t *table) col(name string) *column {
 		}
 	}
 	return nil
+}
+
+// seal completes the raw columns once the file is read.
+func (t *table) seal() {
+	for _, c := range t.cols {
+		c.seal()
+	}
 }
 
 // pos returns the message position of 0-based row i.

@@ -65,30 +65,11 @@ type Accounts struct {
 	// account); Identity its index, or -1 when uncorrelated or unknown.
 	IdentityID []string
 	Identity   []int32
-	// byID, codeAccount and sameID find an account by its account_id while assignments
-	// are resolved: byID is the accounts file's account_id dictionary (value -> code),
-	// codeAccount an account of each code (-1: none), and sameID the next account with
-	// the same account_id in another system (-1: none). All nil outside loading.
-	byID                map[string]int32
+	// codeAccount and sameID find an account by the code of its account_id in the
+	// assignments' account_id column while assignments are resolved (buildAccounts joins
+	// the two): codeAccount is an account of each code (-1: none), and sameID the next
+	// account with the same account_id in another system (-1: none). Nil outside loading.
 	codeAccount, sameID []int32
-}
-
-// lookup is Find with the loading-time index: one map lookup and a look at each system
-// with that account_id, instead of a binary search over every account.
-func (a *Accounts) lookup(system, id string) int32 {
-	if a.byID == nil {
-		return a.Find(system, id)
-	}
-	code, ok := a.byID[id]
-	if !ok {
-		return -1
-	}
-	for x := a.codeAccount[code]; x >= 0; x = a.sameID[x] {
-		if a.Systems[a.System[x]] == system {
-			return x
-		}
-	}
-	return -1
 }
 
 // Len returns the number of accounts.
@@ -151,6 +132,7 @@ var (
 		required:  []string{"system", "account_id"},
 		known:     map[string]colMode{"system": modeRequired, "account_id": modeRequired, "identity_id": modeValue},
 		keepLines: true,
+		raw:       []string{"account_id"},
 	}
 	grantsSpec = tableSpec{
 		name:     "role_grants",

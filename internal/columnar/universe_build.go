@@ -54,20 +54,24 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 	}
 	f := &b.u.Findings
 	if b.accounts != nil {
-		a, err := buildAccounts(b.accounts, identIdx, f)
+		var asgIDs map[string]int32
+		if c := asg.col("account_id"); c != nil {
+			asgIDs = c.ids
+		}
+		a, err := buildAccounts(b.accounts, identIdx, asgIDs, f)
 		if err != nil {
 			return nil, err
 		}
 		b.u.Accounts = a
 	}
 	if accountCols {
-		rows, err := resolveAccounts(asg, b.u.Accounts, identIdx, f)
+		rows, err := resolveAccounts(asg, b.u.Accounts, ids.col("identity_id").vals, identIdx, f)
 		if err != nil {
 			return nil, err
 		}
 		b.rows = rows
 		if a := b.u.Accounts; a != nil {
-			a.byID, a.codeAccount, a.sameID = nil, nil, nil // only for resolving; let the GC have them
+			a.codeAccount, a.sameID = nil, nil // only for resolving; let the GC have them
 		}
 	}
 	if lastUsed != nil {

@@ -1,0 +1,144 @@
+package columnar
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// TestRawColumn: a raw column gives each value a new code but for a repeat of the
+// previous one, refuses text rules.xml cannot hold without reusing the refused value's
+// code, and seal gives back every value.
+func TestRawColumn(t *testing.T) {
+	c := newColumn("account_id", modeRequired, nil, 0)
+	c.setRaw(0)
+	var got []int32
+	for _, v := range []string{"a", "a", "b", "a", "", "x\x01", "x\x01", "c"} {
+		got = append(got, c.internString(v))
+	}
+	got = append(got, c.intern([]byte("c")), c.intern([]byte("d")), c.intern([]byte("bad\xff")))
+	want := []int32{0, 0, 1, 2, codeEmpty, codeBadUTF8, codeBadUTF8, 5, 5, 6, codeBadUTF8}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("codes %v, want %v", got, want)
+	}
+	if c.ids != nil {
+		t.Errorf("a raw column has a dictionary map")
+	}
+	c.seal()
+	wantVals := []string{"a", "b", "a", "x\x01", "x\x01", "c", "d", "bad\xff"}
+	if !reflect.DeepEqual(c.vals, wantVals) {
+		t.Errorf("vals %q, want %q", c.vals, wantVals)
+	}
+}
+
+// universeFiles are accounts in two systems (one account_id in both, an uncorrelated
+// account, one of an unknown identity) and assignments naming accounts, identities or
+// both, with the account_id column of each file in the given Parquet type.
+func universeFiles(accountType, asgType string) map[string]tbl {
+	return map[string]tbl{
+		"identities": {header: []string{"identity_id", "dept"}, rows: [][]string{{"u1", "Sales"}, {"u2", "Eng"}, {"u3", "Eng"}}},
+		"accounts": {header: []string{"system", "account_id:" + accountType, "identity_id"}, rows: [][]string{
+			{"AD", "1002", "u2"}, {"AD", "1001", "u1"}, {"SAP", "1001", "u1"}, {"SAP", "1003", ""},
+			{"SAP", "1004", "gone"}, {"AD", "1003", "u3"},
+		}},
+		"assignments": {header: []string{"identity_id", "role_id", "system", "account_id:" + asgType}, rows: [][]string{
+			{"", "R1", "AD", "1001"}, {"", "R1", "SAP", "1001"}, {"u2", "R2", "AD", "1002"}, {"", "R3", "SAP", "1003"},
+			{"", "R3", "SAP", "1004"}, {"", "R3", "AD", "1009"}, {"u3", "R1", nullValue, nullValue}, {"", "R2", "AD", "1003"},
+			{"ghost", "R2", nullValue, nullValue}, {"u1", "R3", "AD", "1001"},
+		}},
+	}
+}
+
+// describeUniverse prints what account resolution gave: the accounts, each direct pair's
+// account and the orphans.
+func describeUniverse(s *Snapshot) string {
+	var b strings.Builder
+	a := s.Universe.Accounts
+	for x := range a.ID {
+		fmt.Fprintf(&b, "account %s/%s %q %d\n", a.Systems[a.System[x]], a.ID[x], a.IdentityID[x], a.Identity[x])
+	}
+	for i := range s.IdentityIDs {
+		for k := s.IdentOff[i]; k < s.IdentOff[i+1]; k++ {
+			fmt.Fprintf(&b, "pair %s %s account %d\n", s.IdentityIDs[i], s.Roles.IDs[s.IdentIdx[k]], s.Universe.PairAccount[k])
+		}
+	}
+	for _, o := range s.Orphans {
+		fmt.Fprintf(&b, "orphan %q %s %s/%s\n", o.IdentityID, s.Roles.IDs[o.Role], o.System, o.AccountID)
+	}
+	fmt.Fprintf(&b, "%+v\n", s.Universe.Findings)
+	return b.String()
+}
+
+// TestLoadAccountsEveryEncoding: accounts resolve the same whichever way the account ids
+// are stored (CSV; Parquet plain, dictionary-encoded or integer; one page or a page per
+// row), and the result is the one worked out by hand.
+func TestLoadAccountsEveryEncoding(t *testing.T) {
+	want := `account AD/1001 "u1" 0
+account AD/1002 "u2" 1
+account AD/1003 "u3" 2
+account SAP/1001 "u1" 0
+account SAP/1003 "" -1
+account SAP/1004 "gone" -1
+pair u1 R1 account 0
+pair u1 R3 account 0
+pair u2 R2 account 1
+pair u3 R1 account -1
+pair u3 R2 account 2
+orphan "" R3 AD/1009
+orphan "" R3 SAP/1003
+orphan "ghost" R2 /
+orphan "gone" R3 SAP/1004
+{UncorrelatedAccounts:1 AccountsOfUnknownIdentities:1 UnknownAccountAssignments:1 ImplicitGrantRoles:0 AttributeRowsOfUnknownIdentities:0 UnknownAttributeIdentities:[] DuplicateAttributeValues:0}
+`
+	types := [][2]string{{"str", "str"}, {"req", "dict"}, {"dict", "str"}, {"int64", "dictint64"}, {"dictint64", "int64"}}
+	for _, format := range formats {
+		for _, ty := range types {
+			for _, pageRows := range []int{0, 1} {
+				if format == "csv" && (ty != types[0] || pageRows > 0) {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s-%s/page%d", format, ty[0], ty[1], pageRows), func(t *testing.T) {
+					dir := t.TempDir()
+					var opts []parquet.WriterOption
+					if pageRows > 0 {
+						opts = append(opts, parquet.PageBufferSize(pageRows))
+					}
+					for name, tb := range universeFiles(ty[0], ty[1]) {
+						writeTable(t, dir, name, format, tb, opts...)
+					}
+					s, err := load(t, dir, LoadOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkInvariants(t, s)
+					if got := describeUniverse(s); got != want {
+						t.Errorf("got\n%s\nwant\n%s", got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestLoadAccountsBadText: an account_id that rules.xml cannot hold is a data error
+// naming the file, row and column, like every other column's.
+func TestLoadAccountsBadText(t *testing.T) {
+	for _, format := range formats {
+		files := universeFiles("str", "str")
+		acc := files["accounts"]
+		files["accounts"] = acc.with(3, "SAP", "10\x0203", "").with(4, "SAP", "1004\xff", "gone")
+		dir := writeDir(t, format, files)
+		_, err := load(t, dir, LoadOptions{})
+		for _, w := range []string{
+			expand(`accounts.@ext row @4, column account_id: value "10\x0203" holds the control character U+0002`, format),
+			expand(`accounts.@ext row @5, column account_id: value "1004\xff" is not valid UTF-8`, format),
+		} {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %v, want %q", format, err, w)
+			}
+		}
+	}
+}

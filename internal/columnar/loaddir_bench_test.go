@@ -1,0 +1,38 @@
+package columnar
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkLoadDir loads the data directory named by ROLEMINE_LOAD_DIR (skipped when
+// unset), such as a generated tier's, and reports the CPU time (user + system) of each
+// load beside its wall time.
+func BenchmarkLoadDir(b *testing.B) {
+	dir := os.Getenv("ROLEMINE_LOAD_DIR")
+	if dir == "" {
+		b.Skip("ROLEMINE_LOAD_DIR not set")
+	}
+	var log *slog.Logger
+	if os.Getenv("ROLEMINE_LOAD_DEBUG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	c0 := cpu()
+	for b.Loop() {
+		if _, err := Load(context.Background(), dir, LoadOptions{Logger: log}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpu()-c0).Seconds()/float64(b.N), "cpu-s/op")
+}
