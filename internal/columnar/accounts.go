@@ -11,31 +11,27 @@ import (
 // correlating each to an identity index. A (system, account_id) given twice is a data
 // error naming both rows.
 //
-// asgIDs, when not nil, is the dictionary of the assignments' account_id column (value ->
-// code): each of its codes is joined here to the accounts with that account_id
-// (Accounts.codeAccount, Accounts.sameID), for resolveAccounts. The accounts' own
-// account_id column is raw (no map): the join is one map lookup per account, made while
-// the accounts are sorted.
-func buildAccounts(t *table, identIdx, asgIDs map[string]int32, f *UniverseFindings) (*Accounts, error) {
+// asgIDs, when not nil, are the values of the assignments' account_id column by code:
+// each code is joined here to the accounts with that account_id (Accounts.codeAccount,
+// Accounts.sameID), for resolveAccounts. The accounts' account_id column is raw (one code
+// per row), so the join matches codes of the two columns (stringJoin), while the accounts
+// are sorted.
+func buildAccounts(t *table, identIdx map[string]int32, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
 	sysVals, sysRank := sortDict(sc.vals)
 	var order []int
 	var sorted sync.WaitGroup
 	sorted.Go(func() { order = accountOrder(t.rows, sc, ac, sysRank) })
-	joined := joinAccountIDs(ac.vals, asgIDs)
+	var head, next []int32
+	if asgIDs != nil {
+		head, next = stringJoin(ac.vals, asgIDs)
+	}
 	identOf := identityCodes(ic, identIdx)
 	sorted.Wait()
 
 	probs := newProblems(t.file)
 	a := &Accounts{Systems: sysVals, System: make([]int32, 0, t.rows), ID: make([]string, 0, t.rows),
 		IdentityID: make([]string, 0, t.rows), Identity: make([]int32, 0, t.rows)}
-	if joined != nil {
-		a.codeAccount = make([]int32, len(asgIDs))
-		for k := range a.codeAccount {
-			a.codeAccount[k] = -1
-		}
-		a.sameID = make([]int32, 0, t.rows)
-	}
 	for n, row := range order {
 		id := ac.vals[ac.codes[row]]
 		if n > 0 {
@@ -55,14 +51,6 @@ func buildAccounts(t *table, identIdx, asgIDs map[string]int32, f *UniverseFindi
 			owner = ic.vals[code]
 			f.AccountsOfUnknownIdentities++
 		}
-		if joined != nil {
-			next := int32(-1)
-			if j := joined[ac.codes[row]]; j >= 0 {
-				next = a.codeAccount[j]
-				a.codeAccount[j] = int32(len(a.ID))
-			}
-			a.sameID = append(a.sameID, next)
-		}
 		a.System = append(a.System, sysRank[sc.codes[row]])
 		a.ID = append(a.ID, id)
 		a.IdentityID = append(a.IdentityID, owner)
@@ -71,24 +59,37 @@ func buildAccounts(t *table, identIdx, asgIDs map[string]int32, f *UniverseFindi
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
+	if head != nil {
+		a.joinCodes(order, ac.codes, head, next)
+	}
 	return a, nil
 }
 
-// joinAccountIDs returns, for each value of vals, its code in the dictionary asgIDs (-1
-// when absent); nil when asgIDs is nil.
-func joinAccountIDs(vals []string, asgIDs map[string]int32) []int32 {
-	if asgIDs == nil {
-		return nil
+// joinCodes turns stringJoin's result over the accounts' account_id codes into
+// codeAccount and sameID over the accounts (order: the accounts' rows in account order,
+// without duplicates).
+func (a *Accounts) joinCodes(order []int, codes, head, next []int32) {
+	account := make([]int32, len(next)) // account_id code -> account
+	for k := range account {
+		account[k] = -1
 	}
-	joined := make([]int32, len(vals))
-	for k, v := range vals {
-		if code, ok := asgIDs[v]; ok {
-			joined[k] = code
-		} else {
-			joined[k] = -1
+	for x, row := range order {
+		account[codes[row]] = int32(x)
+	}
+	at := func(code int32) int32 {
+		if code < 0 {
+			return -1
 		}
+		return account[code]
 	}
-	return joined
+	a.codeAccount = make([]int32, len(head))
+	for k, code := range head {
+		a.codeAccount[k] = at(code)
+	}
+	a.sameID = make([]int32, len(order))
+	for x, row := range order {
+		a.sameID[x] = at(next[codes[row]])
+	}
 }
 
 // identityCodes returns the identity index of each value of a column of identity ids (-1

@@ -61,14 +61,14 @@ func BenchmarkBuildAccounts(b *testing.B) {
 	ac := newColumn("account_id", modeRequired, nil, 0)
 	ac.setRaw(n)
 	ic := newColumn("identity_id", modeValue, nil, 0)
-	asgIDs := map[string]int32{}
+	var asgIDs []string
 	for k := 0; k < n; k++ {
 		id := fmt.Sprintf("arn:aws:iam::user/u%07d", k*7919%n)
 		sc.codes = append(sc.codes, sc.internString([]string{"AD", "AWS", "SAP", "SF"}[k%4]))
 		ac.codes = append(ac.codes, ac.internString(id))
 		ic.codes = append(ic.codes, ic.internString(fmt.Sprintf("u%07d", k)))
 		if k%2 == 0 {
-			asgIDs[id] = int32(len(asgIDs))
+			asgIDs = append(asgIDs, id)
 		}
 	}
 	ac.seal()

@@ -9,9 +9,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// TestRawColumn: a raw column gives each value a new code but for a repeat of the
-// previous one, refuses text rules.xml cannot hold without reusing the refused value's
-// code, and seal gives back every value.
+// TestRawColumn: a raw column gives each value a new code, repeated or not, refuses text
+// rules.xml cannot hold without reusing the refused value's code, and seal gives back
+// every value.
 func TestRawColumn(t *testing.T) {
 	c := newColumn("account_id", modeRequired, nil, 0)
 	c.setRaw(0)
@@ -20,7 +20,7 @@ func TestRawColumn(t *testing.T) {
 		got = append(got, c.internString(v))
 	}
 	got = append(got, c.intern([]byte("c")), c.intern([]byte("d")), c.intern([]byte("bad\xff")))
-	want := []int32{0, 0, 1, 2, codeEmpty, codeBadUTF8, codeBadUTF8, 5, 5, 6, codeBadUTF8}
+	want := []int32{0, 1, 2, 3, codeEmpty, codeBadUTF8, codeBadUTF8, 6, 7, 8, codeBadUTF8}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("codes %v, want %v", got, want)
 	}
@@ -28,7 +28,7 @@ func TestRawColumn(t *testing.T) {
 		t.Errorf("a raw column has a dictionary map")
 	}
 	c.seal()
-	wantVals := []string{"a", "b", "a", "x\x01", "x\x01", "c", "d", "bad\xff"}
+	wantVals := []string{"a", "a", "b", "a", "x\x01", "x\x01", "c", "c", "d", "bad\xff"}
 	if !reflect.DeepEqual(c.vals, wantVals) {
 		t.Errorf("vals %q, want %q", c.vals, wantVals)
 	}
@@ -73,8 +73,8 @@ func describeUniverse(s *Snapshot) string {
 }
 
 // TestLoadAccountsEveryEncoding: accounts resolve the same whichever way the account ids
-// are stored (CSV; Parquet plain, dictionary-encoded or integer; one page or a page per
-// row), and the result is the one worked out by hand.
+// are stored (CSV; Parquet plain, dictionary-encoded or integer; one page, a page per
+// row, or several row groups), and the result is the one worked out by hand.
 func TestLoadAccountsEveryEncoding(t *testing.T) {
 	want := `account AD/1001 "u1" 0
 account AD/1002 "u2" 1
@@ -96,15 +96,18 @@ orphan "gone" R3 SAP/1004
 	types := [][2]string{{"str", "str"}, {"req", "dict"}, {"dict", "str"}, {"int64", "dictint64"}, {"dictint64", "int64"}}
 	for _, format := range formats {
 		for _, ty := range types {
-			for _, pageRows := range []int{0, 1} {
-				if format == "csv" && (ty != types[0] || pageRows > 0) {
+			for layout := range 3 {
+				if format == "csv" && (ty != types[0] || layout > 0) {
 					continue
 				}
-				t.Run(fmt.Sprintf("%s/%s-%s/page%d", format, ty[0], ty[1], pageRows), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/%s-%s/layout%d", format, ty[0], ty[1], layout), func(t *testing.T) {
 					dir := t.TempDir()
 					var opts []parquet.WriterOption
-					if pageRows > 0 {
-						opts = append(opts, parquet.PageBufferSize(pageRows))
+					switch layout {
+					case 1: // a page per row
+						opts = append(opts, parquet.PageBufferSize(1))
+					case 2: // row groups of three rows: an account in several groups' dictionaries
+						opts = append(opts, parquet.MaxRowsPerRowGroup(3))
 					}
 					for name, tb := range universeFiles(ty[0], ty[1]) {
 						writeTable(t, dir, name, format, tb, opts...)

@@ -52,15 +52,21 @@ type column struct {
 	// than of text read from a file: they skip textOK's control-character check.
 	keys bool
 
-	// raw columns (tableSpec.raw) have no dictionary map: each value read becomes a new
-	// code, but for a repeat of the previous row's value, and the values go into one
-	// arena rather than a string each. Equal codes then mean equal values, not the
-	// converse. For columns of nearly unique values that their consumer sorts or looks
-	// up anyway (accounts' account_id): no map insert and no allocation per value.
-	// vals is filled from the arena by seal once the file is read.
+	// raw columns (tableSpec.raw) have no dictionary map: each non-empty value read
+	// becomes a new code, and the values go into one arena rather than a string each.
+	// For columns of nearly unique values that their consumer sorts or joins anyway
+	// (accounts' account_id): no map insert and no allocation per value. vals is filled
+	// from the arena by seal once the file is read.
 	raw   bool
 	arena strings.Builder
 	ends  []int // end offset in arena of each code's value
+
+	// chunkDicts columns (tableSpec.chunkDicts) give each entry of a Parquet column
+	// chunk's dictionary a new code, without looking it up in the column's dictionary:
+	// a value in the dictionaries of two row groups gets two codes. Plain pages and CSV
+	// values are interned as usual. For columns of many distinct values that their
+	// consumer joins by value anyway (the assignments' account_id).
+	chunkDicts bool
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
@@ -91,6 +97,10 @@ func (c *column) reserve(n int) {
 	if len(c.vals) > 0 || n <= 0 || c.raw {
 		return
 	}
+	if c.chunkDicts {
+		c.vals = make([]string, 0, n) // the map is for plain pages only: let it grow
+		return
+	}
 	c.ids = make(map[string]int32, n)
 	c.vals = make([]string, 0, n)
 	if c.mode == modeUnique {
@@ -106,9 +116,6 @@ func (c *column) intern(b []byte) int32 {
 		return codeEmpty
 	}
 	if c.raw {
-		if c.lastCode >= 0 && string(b) == c.rawValue(int(c.lastCode)) {
-			return c.lastCode
-		}
 		start := c.arena.Len()
 		c.arena.Write(b)
 		return c.rawAdded(start)
@@ -140,9 +147,6 @@ func (c *column) internString(s string) int32 {
 		return codeEmpty
 	}
 	if c.raw {
-		if c.lastCode >= 0 && s == c.rawValue(int(c.lastCode)) {
-			return c.lastCode
-		}
 		start := c.arena.Len()
 		c.arena.WriteString(s)
 		return c.rawAdded(start)
@@ -173,20 +177,23 @@ func (c *column) internString(s string) int32 {
 func (c *column) rawAdded(start int) int32 {
 	c.ends = append(c.ends, c.arena.Len())
 	if !c.textOK(c.arena.String()[start:]) {
-		c.lastCode = -1
 		return codeBadUTF8
 	}
-	c.lastCode = int32(len(c.ends) - 1)
-	return c.lastCode
+	return int32(len(c.ends) - 1)
 }
 
-// rawValue returns the value of code k of a raw column while it is read.
-func (c *column) rawValue(k int) string {
-	start := 0
-	if k > 0 {
-		start = c.ends[k-1]
+// chunkValue is intern for an entry of a column chunk's dictionary in a column with
+// chunkDicts: a new code, without a map insert or an allocation (v is a substring of the
+// dictionary's values).
+func (c *column) chunkValue(v string) int32 {
+	if v == "" {
+		return codeEmpty
 	}
-	return c.arena.String()[start:c.ends[k]]
+	if !c.textOK(v) {
+		return codeBadUTF8
+	}
+	c.vals = append(c.vals, v)
+	return int32(len(c.vals) - 1)
 }
 
 // seal fills a raw column's vals from its arena once reading is done: every value is a

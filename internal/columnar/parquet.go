@@ -371,6 +371,9 @@ func (d *pageDecoder) page(p parquet.Page) error {
 	}
 	data := p.Data()
 	if dict := p.Dictionary(); dict != nil {
+		if d.c.raw {
+			return d.rawIndexed(dict, data.Int32(), levels, p.NumRows())
+		}
 		if dict != d.dict {
 			if err := d.mapDictionary(dict); err != nil {
 				return err
@@ -401,6 +404,49 @@ func (d *pageDecoder) page(p parquet.Page) error {
 	return fmt.Errorf("unsupported physical type %s", d.kind)
 }
 
+// rawIndexed decodes a dictionary-encoded page into a raw column: each row's value gets
+// its own code, as in a plain page.
+func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []byte, rows int64) error {
+	n := dict.Len()
+	for _, x := range idx {
+		if uint32(x) >= uint32(n) {
+			return fmt.Errorf("rows %d to %d: dictionary index %d out of range [0,%d)", d.pos+1, d.pos+rows, x, n)
+		}
+	}
+	data := dict.Page().Data()
+	var entry func(x int32) []byte
+	switch d.kind {
+	case parquet.ByteArray:
+		vals, offs := data.ByteArray()
+		if len(offs) != n+1 {
+			return fmt.Errorf("dictionary of %d entries has %d offsets", n, len(offs))
+		}
+		entry = func(x int32) []byte { return vals[offs[x]:offs[x+1]] }
+	case parquet.Int32:
+		v := data.Int32()
+		if len(v) != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
+		}
+		entry = func(x int32) []byte {
+			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[x]), 10)
+			return d.scratch
+		}
+	case parquet.Int64:
+		v := data.Int64()
+		if len(v) != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
+		}
+		entry = func(x int32) []byte {
+			d.scratch = strconv.AppendInt(d.scratch[:0], v[x], 10)
+			return d.scratch
+		}
+	default:
+		return fmt.Errorf("unsupported dictionary type %s", d.kind)
+	}
+	return d.values(len(idx), levels, rows, func(i int) int32 { return d.c.intern(entry(idx[i])) },
+		func(i int) string { return string(entry(idx[i])) })
+}
+
 // mapDictionary maps each entry of a column chunk's dictionary to a global code once.
 func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 	d.dict = dict
@@ -422,6 +468,13 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 		vals, offs := data.ByteArray()
 		if len(offs) != n+1 {
 			return fmt.Errorf("dictionary of %d entries has %d offsets", n, len(offs))
+		}
+		if d.c.chunkDicts {
+			all := string(vals) // one allocation for the chunk's entries
+			for j := range n {
+				note(j, d.c.chunkValue(all[offs[j]:offs[j+1]]), vals[offs[j]:offs[j+1]])
+			}
+			break
 		}
 		for j := range n {
 			b := vals[offs[j]:offs[j+1]]

@@ -15,8 +15,9 @@ type tableSpec struct {
 	others bool
 	// keepLines: remember each CSV row's line number, for checks made after reading.
 	keepLines bool
-	// raw names the columns read without a dictionary map (column.raw).
-	raw []string
+	// raw names the columns read without a dictionary map (column.raw), chunkDicts
+	// those read with chunk dictionaries (column.chunkDicts).
+	raw, chunkDicts []string
 }
 
 var (
@@ -52,12 +53,14 @@ func (s *tableSpec) wants(name string) (colMode, bool) {
 
 // newColumn returns the column that reads name with mode for a table of about rows rows.
 func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows int) *column {
-	if slices.Contains(s.raw, name) {
-		c := newColumn(name, mode, errs, rows)
+	c := newColumn(name, mode, errs, rows)
+	switch {
+	case slices.Contains(s.raw, name):
 		c.setRaw(rows)
-		return c
+	case slices.Contains(s.chunkDicts, name) && mode != modeUnique:
+		c.chunkDicts = true
 	}
-	return newColumn(name, mode, errs, rows)
+	return c
 }
 
 // table is one input file decoded into dictionary-coded columns.

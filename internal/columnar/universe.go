@@ -152,7 +152,8 @@ var (
 		required: []string{"role_id"},
 		known: map[string]colMode{"identity_id": modeValue, "role_id": modeRequired,
 			"system": modeValue, "account_id": modeValue},
-		keepLines: true,
+		keepLines:  true,
+		chunkDicts: []string{"account_id"},
 	}
 )
 

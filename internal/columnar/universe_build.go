@@ -54,9 +54,9 @@ func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
 	}
 	f := &b.u.Findings
 	if b.accounts != nil {
-		var asgIDs map[string]int32
+		var asgIDs []string
 		if c := asg.col("account_id"); c != nil {
-			asgIDs = c.ids
+			asgIDs = c.vals
 		}
 		a, err := buildAccounts(b.accounts, identIdx, asgIDs, f)
 		if err != nil {

@@ -1,0 +1,156 @@
+package columnar
+
+import (
+	"context"
+	"hash/maphash"
+	"math/bits"
+	"runtime"
+
+	"github.com/rolemine/rolemine/internal/parallel"
+)
+
+// joinPartition is about how many values of the build side one partition of stringJoin
+// holds: its hash table then stays in the processor's cache.
+const joinPartition = 4096
+
+// stringJoin matches two lists of strings by value. It returns, for each probe value, the
+// index of a build value equal to it (-1 when none), and for each build index the next
+// build index with an equal value (-1 when none): following next from head[j] reaches
+// every build value equal to probe[j], each once.
+//
+// It is a partitioned hash join: both sides are hashed and scattered into partitions of
+// about joinPartition build values by the hash's top bits, and each partition is joined
+// with a small open-addressing table, partitions in parallel. A map of every build value
+// would miss the cache about three times per lookup at millions of values; here a probe
+// touches its two strings only when their 64-bit hashes are equal.
+func stringJoin(build, probe []string) (head, next []int32) {
+	head = make([]int32, len(probe))
+	next = make([]int32, len(build))
+	for k := range head {
+		head[k] = -1
+	}
+	for k := range next {
+		next[k] = -1
+	}
+	if len(build) == 0 || len(probe) == 0 {
+		return head, next
+	}
+	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
+	seed := maphash.MakeSeed()
+	b := partitionHashes(build, seed, shift)
+	p := partitionHashes(probe, seed, shift)
+	workers := runtime.GOMAXPROCS(0)
+	tables := make([]joinTable, workers)
+	_ = parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
+		t := &tables[w]
+		t.reset(int(b.off[q+1] - b.off[q]))
+		for _, e := range b.entries[b.off[q]:b.off[q+1]] {
+			t.insert(e, build, next)
+		}
+		for _, e := range p.entries[p.off[q]:p.off[q+1]] {
+			head[e.idx] = t.find(e, build, probe[e.idx])
+		}
+		return nil
+	})
+	return head, next
+}
+
+// hashEntry is a value's hash and its index in its list.
+type hashEntry struct {
+	hash uint64
+	idx  int32
+}
+
+// hashPartitions are the hashes of a list of values grouped by partition: those of
+// partition q are entries[off[q]:off[q+1]], in index order.
+type hashPartitions struct {
+	entries []hashEntry
+	off     []int32
+}
+
+// partitionHashes hashes vals (in parallel) and groups them by the hash's top bits (the
+// hash shifted right by shift) with a counting sort.
+func partitionHashes(vals []string, seed maphash.Seed, shift uint) hashPartitions {
+	hashes := make([]uint64, len(vals))
+	const chunk = 1 << 16
+	forEach((len(vals)+chunk-1)/chunk, func(c int) {
+		for k := c * chunk; k < min(len(vals), (c+1)*chunk); k++ {
+			hashes[k] = maphash.String(seed, vals[k])
+		}
+	})
+	parts := 1
+	if shift < 64 {
+		parts = 1 << (64 - shift)
+	}
+	part := func(h uint64) int {
+		if shift >= 64 {
+			return 0
+		}
+		return int(h >> shift)
+	}
+	off := make([]int32, parts+1)
+	for _, h := range hashes {
+		off[part(h)+1]++
+	}
+	for q := range parts {
+		off[q+1] += off[q]
+	}
+	fill := append([]int32(nil), off[:parts]...)
+	entries := make([]hashEntry, len(vals))
+	for k, h := range hashes {
+		q := part(h)
+		entries[fill[q]] = hashEntry{hash: h, idx: int32(k)}
+		fill[q]++
+	}
+	return hashPartitions{entries: entries, off: off}
+}
+
+// joinTable is the open-addressing table of one partition's build values: slots hold an
+// entry (index into entries, plus one; 0 is empty), the last inserted of each distinct
+// value.
+type joinTable struct {
+	slots   []int32
+	entries []hashEntry
+	mask    uint64
+}
+
+func (t *joinTable) reset(n int) {
+	size := 1 << bits.Len(uint(2*n))
+	if cap(t.slots) < size {
+		t.slots = make([]int32, size)
+	}
+	t.slots = t.slots[:size]
+	clear(t.slots)
+	t.entries = t.entries[:0]
+	t.mask = uint64(size - 1)
+}
+
+// insert adds build value e, chaining it in next to an equal value already there.
+func (t *joinTable) insert(e hashEntry, build []string, next []int32) {
+	for s := e.hash & t.mask; ; s = (s + 1) & t.mask {
+		k := t.slots[s]
+		if k == 0 {
+			t.entries = append(t.entries, e)
+			t.slots[s] = int32(len(t.entries))
+			return
+		}
+		if o := t.entries[k-1]; o.hash == e.hash && build[o.idx] == build[e.idx] {
+			next[e.idx] = o.idx
+			t.entries[k-1] = e
+			return
+		}
+	}
+}
+
+// find returns the index of the last inserted build value equal to v (hash e.hash), or -1.
+func (t *joinTable) find(e hashEntry, build []string, v string) int32 {
+	for s := e.hash & t.mask; ; s = (s + 1) & t.mask {
+		k := t.slots[s]
+		if k == 0 {
+			return -1
+		}
+		if o := t.entries[k-1]; o.hash == e.hash && build[o.idx] == v {
+			return o.idx
+		}
+	}
+}
