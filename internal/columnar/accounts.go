@@ -114,7 +114,7 @@ func identityCodes(c *column, identIdx map[string]int32) []int32 {
 // ties (a duplicate account) in file order, so that the first row is the one kept. Each
 // row is sorted by its system rank and the 8 bytes of its account_id that follow the
 // prefix every account_id of its system shares (such as "arn:aws:iam::"), as integers;
-// only rows equal on those compare their strings.
+// only rows equal on those compare their strings. The systems are sorted in parallel.
 func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 	lcp := make([]string, len(sc.vals)) // per system code: the common prefix so far
 	seen := make([]bool, len(sc.vals))
@@ -131,12 +131,21 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 		lcp[s] = lcp[s][:n]
 	}
 	type key struct {
-		sys  int32
 		row  int32
 		word uint64
 	}
+	// Bucket the rows by system rank (a counting sort, file order within a system), then
+	// sort each system's rows on their own, systems in parallel.
+	start := make([]int, len(sysRank)+1)
+	for row := 0; row < rows; row++ {
+		start[sysRank[sc.codes[row]]+1]++
+	}
+	for r := range sysRank {
+		start[r+1] += start[r]
+	}
+	fill := slices.Clone(start[:len(sysRank)])
 	keys := make([]key, rows)
-	for row := range keys {
+	for row := range rows {
 		s, v := sc.codes[row], ac.vals[ac.codes[row]]
 		var w uint64
 		for j := len(lcp[s]); j < len(lcp[s])+8; j++ {
@@ -145,19 +154,20 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 				w |= uint64(v[j])
 			}
 		}
-		keys[row] = key{sys: sysRank[s], row: int32(row), word: w}
+		r := sysRank[s]
+		keys[fill[r]] = key{row: int32(row), word: w}
+		fill[r]++
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if c := cmp.Compare(a.sys, b.sys); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.word, b.word); c != 0 {
-			return c
-		}
-		if ca, cb := ac.codes[a.row], ac.codes[b.row]; ca != cb {
-			return cmp.Compare(ac.vals[ca], ac.vals[cb])
-		}
-		return cmp.Compare(a.row, b.row)
+	forEach(len(sysRank), func(r int) {
+		slices.SortFunc(keys[start[r]:start[r+1]], func(a, b key) int {
+			if c := cmp.Compare(a.word, b.word); c != 0 {
+				return c
+			}
+			if ca, cb := ac.codes[a.row], ac.codes[b.row]; ca != cb {
+				return cmp.Compare(ac.vals[ca], ac.vals[cb])
+			}
+			return cmp.Compare(a.row, b.row)
+		})
 	})
 	order := make([]int, rows)
 	for k := range keys {

@@ -77,12 +77,20 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		}
 	}
 	identIdx := ids.col("identity_id").ids
-	ub, err := prepareUniverse(ids, asg, opt)
-	if err != nil {
-		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
+	// The universe's accounts are resolved while the identities' dimensions are built:
+	// the two share only the identity ids, which neither changes.
+	owners := takeOwners(ids)
+	var ub *universeBuild
+	var ubErr error
+	var prepared sync.WaitGroup
+	prepared.Go(func() { ub, ubErr = prepareUniverse(ids, asg, opt, owners) })
+	idErr := buildIdentities(s, ids, opts, log)
+	prepared.Wait()
+	if ubErr != nil {
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, ubErr))
 	}
-	if err := buildIdentities(s, ids, opts, log); err != nil {
-		return nil, err
+	if idErr != nil {
+		return nil, idErr
 	}
 	asgRole, err := buildRoles(s, roles, asg.col("role_id"))
 	if err != nil {

@@ -238,7 +238,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 		if idx < 0 || idx >= len(chunks) {
 			return fmt.Errorf("row group %d has no chunk for this column", g)
 		}
-		if g == 0 && len(c.vals) == 0 && c.mode != modeUnique && !c.raw { // unique, raw: sized by rows
+		if g == 0 && len(c.vals) == 0 && c.mode != modeUnique && !c.raw && !c.chunkDicts { // unique, raw: sized by rows; chunkDicts: no map to size
 			c.reserve(dictionaryHint(pf, idx))
 		}
 		pages := chunks[idx].Pages()

@@ -31,27 +31,35 @@ type universeBuild struct {
 	lists []*listColumn
 }
 
-// prepareUniverse starts the universe of the optional tables (accounts, role_grants,
-// attributes, any of them nil) and of the reserved owner_id column: it takes owner_id off
-// the identities, resolves assignment rows naming accounts, and adds roles named only by
-// grants to the assignments' role dictionary so that buildRoles creates them. It returns
-// nil when there is nothing of the kind, leaving flat inputs untouched.
-func prepareUniverse(ids, asg *table, opt []*table) (*universeBuild, error) {
+// takeOwners takes the reserved owner_id column off the identities and returns each
+// identity's owner ("" for none), or nil without the column.
+func takeOwners(ids *table) []string {
 	owner := ids.col(OwnerColumn)
+	if owner == nil {
+		return nil
+	}
+	owners := make([]string, ids.rows)
+	for i := range owners {
+		owners[i] = owner.value(i)
+	}
+	ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c == owner })
+	return owners
+}
+
+// prepareUniverse starts the universe of the optional tables (accounts, role_grants,
+// attributes, any of them nil) and of the reserved owner_id column (owners, from
+// takeOwners): it resolves assignment rows naming accounts, and adds roles named only by
+// grants to the assignments' role dictionary so that buildRoles creates them. It returns
+// nil when there is nothing of the kind, leaving flat inputs untouched. It reads the
+// identities' identity_id column only, so buildIdentities may run at the same time.
+func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeBuild, error) {
 	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
 	lastUsed := asg.col(LastUsedColumn)
-	if owner == nil && !accountCols && lastUsed == nil && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
+	if owners == nil && !accountCols && lastUsed == nil && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
 		return nil, nil
 	}
-	b := &universeBuild{u: &Universe{}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
+	b := &universeBuild{u: &Universe{Owners: owners}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
 	identIdx := ids.col("identity_id").ids
-	if owner != nil {
-		b.u.Owners = make([]string, ids.rows)
-		for i := range b.u.Owners {
-			b.u.Owners[i] = owner.value(i)
-		}
-		ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c == owner })
-	}
 	f := &b.u.Findings
 	if b.accounts != nil {
 		var asgIDs []string
