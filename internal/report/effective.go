@@ -218,6 +218,22 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	}
 }
 
+// eachRole calls fn with the role and rule (-1: unexplained) of every effective pair of
+// identity i, in pairWalker.each's order: the part of each's view that needs no lookup.
+func eachRole(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, i int, fn func(role, rule int32)) {
+	if eff == nil || eff.Eff == nil {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			fn(snap.IdentIdx[k], cls.RuleOf[k])
+		}
+		return
+	}
+	p, ec := eff.Eff.Pairs, eff.Class
+	lo, hi := p.Of(i)
+	for k := lo; k < hi; k++ {
+		fn(p.Role[k], ec.RuleOf[k])
+	}
+}
+
 // inherited returns the system of identity i's inherited pair of role r, whose chain
 // starts at the directly held role source, and its usage: that of the direct pair the
 // chain starts at (docs/excess-privilege.md). The direct pair is looked up only when

@@ -69,7 +69,7 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 			}
 		}
 	}
-	pw, _ := walkPairs(context.Background(), snap, cls, eff) // no context: never fails
+	pw, _ := walkPairsFor(context.Background(), snap, cls, eff, true) // no context: never fails; counts ignore Unused
 	es.Direct, es.Effective = pw.direct, pw.effective
 	kd := &snap.Dims[snap.KindDim]
 	for code, seen := range pw.kindSeen {

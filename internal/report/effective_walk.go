@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"sync"
+	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
@@ -31,6 +32,9 @@ type pairWalk struct {
 	// excess privilege in identities-file order. Readers sort copies.
 	review []effectiveReviewRow
 	excess []excessRow
+	// ranked is excess in excessRows' order, sorted once on first use.
+	rankOnce sync.Once
+	ranked   []excessRow
 }
 
 // systemPairs are one system's pair counts of summary.json's systems.
@@ -38,21 +42,40 @@ type systemPairs struct {
 	assignments, explained, directExplained, unexplained, inherited, hidden int64
 }
 
-// walkPairs returns the run's pair walk, walking on first use. With a cls or snapshot
-// other than the ones eff was first walked with (a test mining twice), it walks afresh.
+// walkPairs returns the run's pair walk, walking on first use. With a snapshot or a
+// classification other than the ones eff was first walked with (a test mining twice), it
+// walks afresh. A classification is the same when it holds the same RuleOf and Unused
+// slices; with anyUnused, any Unused will do: the caller reads nothing Unused decides
+// (only review.csv's reasons depend on it), which lets report.html's excess ranking,
+// whose classification carries RuleOf alone, share the walk of the run's outputs.
 func walkPairs(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) (*pairWalk, error) {
+	return walkPairsFor(ctx, snap, cls, eff, false)
+}
+
+func walkPairsFor(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, anyUnused bool) (*pairWalk, error) {
 	if eff == nil {
 		eff = &Effective{}
 	}
 	eff.walkMu.Lock()
 	pw := eff.walk
-	if pw == nil || pw.snap != snap || pw.cls != cls {
+	if pw == nil || pw.snap != snap || !sameClassification(pw.cls, cls, anyUnused) {
 		pw = &pairWalk{snap: snap, cls: cls}
 		eff.walk = pw
 	}
 	eff.walkMu.Unlock()
 	pw.once.Do(func() { pw.err = pw.run(ctx, eff) })
 	return pw, pw.err
+}
+
+// sameClassification reports whether a and b hold the same RuleOf (and, unless
+// anyUnused, the same Unused) slices: the same arrays, not equal contents.
+func sameClassification(a, b *mining.Classification, anyUnused bool) bool {
+	if a == b {
+		return true
+	}
+	same := func(x, y []int32) bool { return len(x) == len(y) && unsafe.SliceData(x) == unsafe.SliceData(y) }
+	sameBool := func(x, y []bool) bool { return len(x) == len(y) && unsafe.SliceData(x) == unsafe.SliceData(y) }
+	return same(a.RuleOf, b.RuleOf) && (anyUnused || sameBool(a.Unused, b.Unused))
 }
 
 // run walks every effective pair once.

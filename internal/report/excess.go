@@ -28,20 +28,23 @@ type excessRow struct {
 // score is the ranking key: weighted unexplained plus weighted unused pairs.
 func (r *excessRow) score() int64 { return r.unexplainedWeight + r.unusedWeight }
 
-// excessRows returns the identities with excess privilege, ranked: humans first, then
+// excessRows returns the identities with excess privilege (shared: read only), ranked: humans first, then
 // non-human identities, each by score (highest first), then weighted unexplained, then
 // identities-file order.
 func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]excessRow, error) {
-	walk, err := walkPairs(ctx, snap, cls, eff)
+	walk, err := walkPairsFor(ctx, snap, cls, eff, true) // excess rows ignore Unused
 	if err != nil {
 		return nil, err
 	}
-	rows := slices.Clone(walk.excess)
-	slices.SortStableFunc(rows, func(a, b excessRow) int {
-		return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
-			cmp.Compare(b.unexplainedWeight, a.unexplainedWeight))
+	// Ranked once for excess.csv and report.html; the walk's rows stay in file order.
+	walk.rankOnce.Do(func() {
+		walk.ranked = slices.Clone(walk.excess)
+		slices.SortStableFunc(walk.ranked, func(a, b excessRow) int {
+			return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
+				cmp.Compare(b.unexplainedWeight, a.unexplainedWeight))
+		})
 	})
-	return rows, nil
+	return walk.ranked, nil
 }
 
 // WriteExcessCSV writes excess.csv: one row per identity with unexplained or unused

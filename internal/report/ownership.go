@@ -44,9 +44,19 @@ func newOwners(snap *columnar.Snapshot) *owners {
 	if snap.Universe == nil || snap.Universe.Owners == nil {
 		return nil
 	}
-	o := &owners{snap: snap, index: make(map[string]int, len(snap.IdentityIDs))}
+	// Index only the identities named as an owner: a map of every identity would cost
+	// far more than one lookup per identity in this small one.
+	want := map[string]int{}
+	for _, owner := range snap.Universe.Owners {
+		if owner != "" {
+			want[owner] = -1
+		}
+	}
+	o := &owners{snap: snap, index: make(map[string]int, len(want))}
 	for i, id := range snap.IdentityIDs {
-		o.index[id] = i
+		if _, ok := want[id]; ok {
+			o.index[id] = i
+		}
 	}
 	return o
 }
@@ -98,7 +108,9 @@ func ownershipSummaryOf(snap *columnar.Snapshot) *ownershipSummary {
 
 // HasOwners reports whether the snapshot has an owner_id column (and so ownership.csv
 // is written).
-func HasOwners(snap *columnar.Snapshot) bool { return newOwners(snap) != nil }
+func HasOwners(snap *columnar.Snapshot) bool {
+	return snap.Universe != nil && snap.Universe.Owners != nil
+}
 
 // ownershipRow is a non-human identity with an ownership finding and its effective
 // access: roles, unexplained ones, and privileged ones (2 or more validations).
@@ -116,7 +128,6 @@ func ownershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cla
 		return nil, nil
 	}
 	var rows []ownershipRow
-	pw := newPairWalker(snap, cls, eff)
 	for i := range snap.IdentityIDs {
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -128,12 +139,12 @@ func ownershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cla
 			continue
 		}
 		r := ownershipRow{ident: i, finding: f}
-		pw.each(i, func(v *pairView) {
+		eachRole(snap, cls, eff, i, func(role, rule int32) {
 			r.roles++
-			if v.rule < 0 {
+			if rule < 0 {
 				r.unexplained++
 			}
-			if snap.Roles.Validations[v.role] >= privileged {
+			if snap.Roles.Validations[role] >= privileged {
 				r.privilegedRoles++
 			}
 		})
@@ -177,8 +188,8 @@ func (b *Bound) explainOwnership(ex *Explanation) {
 	if o == nil {
 		return
 	}
-	i := o.index[ex.IdentityID]
-	if b.Snap.Kind(i) != columnar.HumanKind {
+	i := slices.Index(b.Snap.IdentityIDs, ex.IdentityID)
+	if i >= 0 && b.Snap.Kind(i) != columnar.HumanKind {
 		ex.Owner, ex.OwnerFinding = b.Snap.Universe.Owners[i], o.finding(i)
 		if ex.OwnerFinding == "" {
 			ex.OwnerFinding = "owned"
@@ -270,7 +281,6 @@ func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		ownerIdx = append(ownerIdx, i)
 	}
 	slices.Sort(ownerIdx)
-	pw := newPairWalker(snap, cls, eff)
 	reached, held := make([]int, snap.NumRoles()), make([]int, snap.NumRoles())
 	var roles []int32
 	rows := make([]ownerReach, 0, len(ownerIdx))
@@ -283,14 +293,14 @@ func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		stamp := n + 1
 		roles = roles[:0]
 		for _, j := range owned[i] {
-			pw.each(j, func(v *pairView) {
-				if reached[v.role] != stamp {
-					reached[v.role] = stamp
-					roles = append(roles, v.role)
+			eachRole(snap, cls, eff, j, func(role, _ int32) {
+				if reached[role] != stamp {
+					reached[role] = stamp
+					roles = append(roles, role)
 				}
 			})
 		}
-		pw.each(i, func(v *pairView) { held[v.role] = stamp })
+		eachRole(snap, cls, eff, i, func(role, _ int32) { held[role] = stamp })
 		r := ownerReach{ident: i, owned: len(owned[i]), roles: len(roles)}
 		for _, role := range roles {
 			val := snap.Roles.Validations[role]
