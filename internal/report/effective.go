@@ -76,9 +76,9 @@ type pairView struct {
 	role             int32
 	rule             int32 // -1: unexplained
 	system           int32 // index into systemNames, -1: none
-	account          string
 	acct             int32 // index of the account into Universe.Accounts, -1: none
 	source           int32 // inherited: the directly held role the chain starts at; -1 direct
+	step             int64 // inherited: the closure's StepIndex(source, role); -1 direct
 	inherited, redun bool
 	hidden           bool
 	usage            usage.State // Unknown without usage data
@@ -170,10 +170,10 @@ func chainSystems(c *effective.Closure, roleSystem []int32) []int32 {
 func (w *pairWalker) directView(i int, k int64) pairView {
 	snap := w.snap
 	r := snap.IdentIdx[k]
-	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, acct: -1, source: -1, unusedOnly: w.cls.UnusedAt(int(k))}
+	v := pairView{ident: i, role: r, rule: w.cls.RuleOf[k], system: -1, acct: -1, source: -1, step: -1, unusedOnly: w.cls.UnusedAt(int(k))}
 	v.system = w.systemAt(k)
 	if u := snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
-		v.account, v.acct = u.Accounts.ID[u.PairAccount[k]], u.PairAccount[k]
+		v.acct = u.PairAccount[k]
 	}
 	v.usage = w.usageOf(k)
 	return v
@@ -187,13 +187,36 @@ func (w *pairWalker) systemAt(k int64) int32 {
 	return w.roleSystem[w.snap.IdentIdx[k]]
 }
 
+// accountOf returns the account id of v ("" for none).
+func (v *pairView) accountOf(snap *columnar.Snapshot) string {
+	if v.acct < 0 {
+		return ""
+	}
+	return snap.Universe.Accounts.ID[v.acct]
+}
+
+// rowOff returns where each identity's effective pairs start in output order (the
+// rows of assignments.parquet before the orphans): n+1 offsets for n identities.
+func (w *pairWalker) rowOff() []int64 {
+	if w.eff == nil || w.eff.Eff == nil {
+		return w.snap.IdentOff
+	}
+	return w.eff.Eff.Pairs.Off
+}
+
 // each calls fn for every effective pair of identity i.
 func (w *pairWalker) each(i int, fn func(v *pairView)) {
+	off := w.rowOff()
+	w.eachIn(i, off[i], off[i+1], fn)
+}
+
+// eachIn calls fn for the effective pairs of identity i whose rows (rowOff) are in
+// [from, to).
+func (w *pairWalker) eachIn(i int, from, to int64, fn func(v *pairView)) {
 	snap := w.snap
-	lo, hi := snap.IdentOff[i], snap.IdentOff[i+1]
+	var v pairView // one for the identity: fn's pointer makes it escape
 	if w.eff == nil || w.eff.Eff == nil {
-		var v pairView
-		for k := lo; k < hi; k++ {
+		for k := max(from, snap.IdentOff[i]); k < min(to, snap.IdentOff[i+1]); k++ {
 			v = w.directView(i, k)
 			fn(&v)
 		}
@@ -201,12 +224,17 @@ func (w *pairWalker) each(i int, fn func(v *pairView)) {
 	}
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
 	plo, phi := p.Of(i)
-	d := lo        // the direct pairs appear in p in the same (ascending) order
-	var v pairView // one for the identity: fn's pointer makes it escape
-	for k := plo; k < phi; k++ {
+	lo, hi := max(from, plo), min(to, phi)
+	d := snap.IdentOff[i] // the direct pairs appear in p in the same (ascending) order
+	for k := plo; k < lo; k++ {
+		if p.Kind[k] != effective.Inherited {
+			d++
+		}
+	}
+	for k := lo; k < hi; k++ {
 		if p.Kind[k] == effective.Inherited {
 			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
-			v.system, v.usage = w.inherited(i, v.source, v.role)
+			v.system, v.usage, v.step = w.inherited(i, v.source, v.role)
 		} else {
 			v = w.directView(i, d)
 			v.redun = p.Kind[k] == effective.Redundant
@@ -235,13 +263,15 @@ func eachRole(snap *columnar.Snapshot, cls *mining.Classification, eff *Effectiv
 }
 
 // inherited returns the system of identity i's inherited pair of role r, whose chain
-// starts at the directly held role source, and its usage: that of the direct pair the
-// chain starts at (docs/excess-privilege.md). The direct pair is looked up only when
-// needed: for its usage, or for its system when no role on the chain has one.
-func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
-	sys := w.chainSystem[w.eff.Eff.Closure.StepIndex(source, r)]
+// starts at the directly held role source, its usage: that of the direct pair the
+// chain starts at (docs/excess-privilege.md), and the chain's closure step. The direct
+// pair is looked up only when needed: for its usage, or for its system when no role on
+// the chain has one.
+func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State, int64) {
+	step := w.eff.Eff.Closure.StepIndex(source, r)
+	sys := w.chainSystem[step]
 	if sys >= 0 && w.states == nil {
-		return sys, usage.Unknown
+		return sys, usage.Unknown, step
 	}
 	roles := w.snap.RolesOf(i)
 	p, _ := slices.BinarySearch(roles, source)
@@ -249,5 +279,5 @@ func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State) {
 	if sys < 0 {
 		sys = w.systemAt(k)
 	}
-	return sys, w.usageOf(k)
+	return sys, w.usageOf(k), step
 }

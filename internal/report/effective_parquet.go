@@ -3,10 +3,14 @@ package report
 import (
 	"context"
 	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/parquetenc"
 	"github.com/rolemine/rolemine/internal/usage"
@@ -45,35 +49,38 @@ func effectiveColumns(withUsage bool) []parquetenc.Column {
 }
 
 // effectiveDicts extend assignmentDicts with the dictionaries of the effective columns.
+// They are made before the walk and read by every worker; only vias grows during it.
 type effectiveDicts struct {
 	*assignmentDicts
-	systems  []string
-	accounts []string         // distinct non-empty account ids
-	acctCode []int32          // account index -> code in accounts, -1 for ""
-	acctOf   map[string]int32 // account id -> code, for the orphans
-	vias     []string         // distinct via strings, in order of first use
-	viaCode  []int32          // closure step index -> code in vias, -1 not yet made
-	viaOf    map[string]int32
-	usages   []string // usage state -> its name
+	systems []string
+	// accounts are the account_id column's values: Universe.Accounts.ID, then the ids of
+	// orphans' accounts that no account has. acctCode gives each account the code of its
+	// id (accounts of equal ids share one), orphanAcct each orphan's (-1: none).
+	accounts   []string
+	acctCode   []int32
+	orphanAcct []int32
+	// orphanSystem is each orphan's system index (-1: none).
+	orphanSystem []int32
+	vias         *viaTable // nil without grants
+	usages       []string  // usage state -> its name
 }
 
 func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, eff *Effective) *effectiveDicts {
-	d := &effectiveDicts{assignmentDicts: newAssignmentDicts(snap, m), systems: w.systemNames, acctOf: map[string]int32{}}
-	if u := snap.Universe; u != nil && u.Accounts != nil {
-		ids := u.Accounts.ID
-		d.acctOf = make(map[string]int32, len(ids)) // sized once: growing it cost more than filling it
-		d.accounts = make([]string, 0, len(ids))
-		d.acctCode = make([]int32, len(ids))
-		for x, id := range ids {
-			d.acctCode[x] = d.account(id)
+	d := &effectiveDicts{assignmentDicts: newAssignmentDicts(snap, m), systems: w.systemNames}
+	var a *columnar.Accounts
+	if u := snap.Universe; u != nil {
+		a = u.Accounts
+	}
+	d.accounts, d.acctCode, d.orphanAcct = accountDict(a, snap.Orphans)
+	d.orphanSystem = make([]int32, len(snap.Orphans))
+	for j, o := range snap.Orphans {
+		d.orphanSystem[j] = -1
+		if o.System != "" {
+			d.orphanSystem[j] = w.systemOf[o.System]
 		}
 	}
-	if eff.Eff != nil {
-		d.viaCode = make([]int32, eff.Eff.Closure.NumSteps())
-		for k := range d.viaCode {
-			d.viaCode[k] = -1
-		}
-		d.viaOf = map[string]int32{}
+	if eff != nil && eff.Eff != nil {
+		d.vias = newViaTable(eff.Eff.Closure, snap.Roles.IDs)
 	}
 	for s := usage.Unknown; s <= usage.Unused; s++ {
 		d.usages = append(d.usages, s.String())
@@ -81,51 +88,216 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 	return d
 }
 
-// account returns the code of account id, "" being null (-1).
-func (d *effectiveDicts) account(id string) int32 {
-	if id == "" {
+// accountDict returns the values of the account_id column and the codes of accounts a
+// (nil: none) and of the orphans into them, equal ids sharing one code (parquetenc's
+// contract): an account's code is that of the first account of its id in (id, index)
+// order, an orphan's that of an account of its id, or a value appended after a's ids.
+func accountDict(a *columnar.Accounts, orphans []columnar.Orphan) (values []string, acct, orphan []int32) {
+	var runs [][2]int32
+	if a != nil {
+		values = a.ID
+		var ok bool
+		if acct, runs, ok = mergeAccountIDs(a); !ok {
+			acct, runs = idCodes(a.ID), nil
+		}
+	}
+	// find returns the code of an account of id, -1 for none.
+	var byID map[string]int32
+	find := func(id string) int32 {
+		if runs == nil {
+			if byID == nil {
+				byID = make(map[string]int32, len(values))
+				for k, v := range values {
+					if _, ok := byID[v]; !ok {
+						byID[v] = int32(k)
+					}
+				}
+			}
+			if c, ok := byID[id]; ok {
+				return acct[c]
+			}
+			return -1
+		}
+		for _, r := range runs {
+			ids := a.ID[r[0]:r[1]]
+			if k, ok := slices.BinarySearch(ids, id); ok {
+				return acct[r[0]+int32(k)]
+			}
+		}
 		return -1
 	}
-	c, ok := d.acctOf[id]
-	if !ok {
-		c = int32(len(d.accounts))
-		d.acctOf[id] = c
-		d.accounts = append(d.accounts, id)
+	orphan = make([]int32, len(orphans))
+	extra := map[string]int32{}
+	for j, o := range orphans {
+		orphan[j] = -1
+		if o.AccountID == "" {
+			continue
+		}
+		c, ok := extra[o.AccountID]
+		if !ok {
+			if c = find(o.AccountID); c < 0 {
+				c = int32(len(values))
+				values = append(slices.Clip(values), o.AccountID)
+			}
+			extra[o.AccountID] = c
+		}
+		orphan[j] = c
 	}
+	return values, acct, orphan
+}
+
+// idCodes gives each of ids the index of the first equal one.
+func idCodes(ids []string) []int32 {
+	first := make(map[string]int32, len(ids))
+	codes := make([]int32, len(ids))
+	for k, id := range ids {
+		c, ok := first[id]
+		if !ok {
+			c = int32(k)
+			first[id] = c
+		}
+		codes[k] = c
+	}
+	return codes
+}
+
+// mergeAccountIDs gives each account the index of the first account (in (id, index)
+// order) of its id, by merging the systems' runs of accounts, each sorted by id: equal
+// ids then come one after the other, without hashing millions of strings. It also
+// returns the runs ([start, end) per system). ok is false when a run is not strictly
+// ascending (the caller then hashes).
+func mergeAccountIDs(a *columnar.Accounts) (codes []int32, runs [][2]int32, ok bool) {
+	n := int32(len(a.ID))
+	for k := int32(0); k < n; k++ {
+		if k == 0 || a.System[k] != a.System[k-1] {
+			runs = append(runs, [2]int32{k, k})
+		} else if a.ID[k-1] >= a.ID[k] {
+			return nil, nil, false
+		}
+		runs[len(runs)-1][1] = k + 1
+	}
+	codes = make([]int32, n)
+	// heap holds the next account of each run not yet merged, smallest (id, index) first.
+	heap := make([][2]int32, len(runs))
+	copy(heap, runs)
+	less := func(x, y [2]int32) bool {
+		if a.ID[x[0]] != a.ID[y[0]] {
+			return a.ID[x[0]] < a.ID[y[0]]
+		}
+		return x[0] < y[0]
+	}
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(heap) {
+				return
+			}
+			if c+1 < len(heap) && less(heap[c+1], heap[c]) {
+				c++
+			}
+			if !less(heap[c], heap[i]) {
+				return
+			}
+			heap[i], heap[c] = heap[c], heap[i]
+			i = c
+		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	prev := int32(-1)
+	for len(heap) > 0 {
+		x := heap[0][0]
+		if prev >= 0 && a.ID[x] == a.ID[prev] {
+			codes[x] = codes[prev]
+		} else {
+			codes[x] = x
+		}
+		prev = x
+		if heap[0][0]++; heap[0][0] == heap[0][1] {
+			heap[0] = heap[len(heap)-1]
+			heap = heap[:len(heap)-1]
+		}
+		down(0)
+	}
+	return codes, runs, true
+}
+
+// viaTable gives each step of a closure the code of its via string, made on first use
+// by whichever worker meets it; equal strings share a code (distinct steps could only
+// make equal strings if role ids contained the separator).
+type viaTable struct {
+	closure *effective.Closure
+	ids     []string
+	code    []atomic.Int32 // step -> code + 1, 0: not made yet
+	mu      sync.Mutex
+	values  []string
+	of      map[string]int32
+}
+
+func newViaTable(c *effective.Closure, ids []string) *viaTable {
+	return &viaTable{closure: c, ids: ids, code: make([]atomic.Int32, c.NumSteps()), of: map[string]int32{}}
+}
+
+// get returns the code of the chain of step, from source to role.
+func (t *viaTable) get(step int64, source, role int32) int32 {
+	if c := t.code[step].Load(); c > 0 {
+		return c - 1
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c := t.code[step].Load(); c > 0 {
+		return c - 1
+	}
+	s := t.closure.ViaString(source, role, t.ids)
+	c, ok := t.of[s]
+	if !ok {
+		c = int32(len(t.values))
+		t.of[s] = c
+		t.values = append(t.values, s)
+	}
+	t.code[step].Store(c + 1)
 	return c
 }
 
-// via returns the code of the chain from source to role.
-func (d *effectiveDicts) via(eff *Effective, snap *columnar.Snapshot, source, role int32) int32 {
-	cl := eff.Eff.Closure
-	k := cl.StepIndex(source, role)
-	if k >= 0 && d.viaCode[k] >= 0 {
-		return d.viaCode[k]
-	}
-	s := cl.ViaString(source, role, snap.Roles.IDs)
-	c, ok := d.viaOf[s]
-	if !ok {
-		c = int32(len(d.vias))
-		d.viaOf[s] = c
-		d.vias = append(d.vias, s)
-	}
-	if k >= 0 {
-		d.viaCode[k] = c
-	}
-	return c
+// made returns the strings of every code made so far.
+func (t *viaTable) made() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.values
 }
 
-// effectiveGroup accumulates the codes of one row group.
+// effectiveGroup fills one row group's codes.
 type effectiveGroup struct {
+	snap *columnar.Snapshot
 	data []parquetenc.Data
-	rows int
+	d    *effectiveDicts
 }
 
-func (g *effectiveGroup) reset() {
-	for c := range g.data {
-		g.data[c].Codes, g.data[c].Bools = g.data[c].Codes[:0], g.data[c].Bools[:0]
+// addPair adds the row of pair v, of an identity of kind code kind.
+func (g *effectiveGroup) addPair(v *pairView, kind int32) {
+	d := g.d
+	if kind < 0 {
+		kind = int32(len(d.kinds) - 1)
 	}
-	g.rows = 0
+	status, rule := int32(mining.Unexplained), int32(-1)
+	if v.rule >= 0 {
+		status, rule = int32(mining.Explained), d.ruleCode[v.rule]
+	}
+	account, via := int32(-1), int32(-1)
+	if v.acct >= 0 {
+		account = d.acctCode[v.acct]
+	}
+	if v.inherited {
+		via = d.vias.get(v.step, v.source, v.role)
+	}
+	g.add(int32(v.ident), v.role, kind, status, rule, v.system, account, via, int32(v.usage), v.inherited, v.redun, v.hidden)
+}
+
+// addOrphan adds the row of orphan j.
+func (g *effectiveGroup) addOrphan(j int) {
+	d := g.d
+	g.add(d.orphanIdent[j], g.snap.Orphans[j].Role, int32(len(d.kinds)-1), int32(mining.Orphan), -1, d.orphanSystem[j], d.orphanAcct[j], -1, -1, false, false, false)
 }
 
 // add appends one row: the string columns' codes in column order (bools skipped), then
@@ -146,14 +318,54 @@ func (g *effectiveGroup) add(ident, role, kind, status, rule, system, account, v
 	if len(d) > ecUsage {
 		d[ecUsage].Codes = append(d[ecUsage].Codes, use)
 	}
-	g.rows++
+}
+
+// setValues points every string column at its dictionary, once the group is filled.
+func (g *effectiveGroup) setValues() {
+	d, data := g.d, g.data
+	data[ecIdent].Values, data[ecRole].Values, data[ecKind].Values = d.idents, g.snap.Roles.IDs, d.kinds
+	data[ecStatus].Values, data[ecRule].Values, data[ecSystem].Values = statusValues, d.rules, d.systems
+	data[ecAccount].Values = d.accounts
+	if d.vias != nil {
+		data[ecVia].Values = d.vias.made()
+	}
+	if len(data) > ecUsage {
+		data[ecUsage].Values = d.usages
+	}
+}
+
+// effectiveSink is where a pair walk (pairWalk.run) writes assignments.parquet: its row
+// groups of groupRows rows are the walk's blocks.
+type effectiveSink struct {
+	pw        *parquetenc.Writer
+	cols      []parquetenc.Column
+	m         *mining.Model
+	groupRows int64
+	d         *effectiveDicts // made by the walk, which knows the systems
+}
+
+// write walks and encodes groups row groups with up to workers goroutines (walk fills
+// group b) and writes them in order, then closes the file.
+func (s *effectiveSink) write(ctx context.Context, snap *columnar.Snapshot, groups, workers int, walk func(b int, g *effectiveGroup) error) error {
+	return encodeGroupsInOrder(ctx, s.pw, s.cols, groups, workers, func(b int, enc *parquetenc.Encoder, data []parquetenc.Data) (*parquetenc.Group, error) {
+		for c := range data {
+			data[c].Codes, data[c].Bools = data[c].Codes[:0], data[c].Bools[:0]
+		}
+		g := &effectiveGroup{snap: snap, data: data, d: s.d}
+		if err := walk(b, g); err != nil {
+			return nil, err
+		}
+		g.setValues()
+		return enc.Encode(data)
+	})
 }
 
 // writeEffectiveAssignments writes assignments.parquet with one row per effective pair,
 // then the orphans (with their accounts); with usage data (eff.Usage), each row also
 // carries its usage state. The bytes are parquet-go's for effectiveRow (or
 // effectiveUsageRow) rows written in chunks of chunkRows into row groups of rowGroupRows
-// (parquetenc reproduces them); a row group is encoded while the next is walked.
+// (parquetenc reproduces them). The walk that fills the row groups is the run's pair walk
+// (walkPairsWriting): the summary, review.csv and the excess ranking read its results.
 func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string) error {
 	return writeEffectiveGroups(ctx, out, snap, m, cls, eff, version, rowGroupRows)
 }
@@ -174,116 +386,6 @@ func writeEffectiveGroups(ctx context.Context, out io.Writer, snap *columnar.Sna
 	if err != nil {
 		return err
 	}
-	cols := effectiveColumns(eff.Usage != nil)
-	enc := parquetenc.NewEncoder(cols)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// Two groups: one walked while the other is encoded and written.
-	free := make(chan *effectiveGroup, 2)
-	for range 2 {
-		free <- &effectiveGroup{data: make([]parquetenc.Data, len(cols))}
-	}
-	full := make(chan *effectiveGroup)
-	done := make(chan error, 1)
-	go func() {
-		var err error
-		for g := range full {
-			if err == nil {
-				var encoded *parquetenc.Group
-				if encoded, err = enc.Encode(g.data); err == nil {
-					err = pw.WriteGroup(encoded)
-				}
-				if err != nil {
-					cancel()
-				}
-			}
-			free <- g
-		}
-		done <- err
-	}()
-	walkErr := walkEffectiveRows(ctx, snap, m, cls, eff, groupRows, free, full)
-	close(full)
-	if err := <-done; err != nil {
-		return err
-	}
-	if walkErr != nil {
-		return walkErr
-	}
-	return pw.Close()
-}
-
-// walkEffectiveRows fills row groups of groupRows rows with the codes of every effective
-// pair, then of the orphans, taking empty groups from free and handing full ones to full.
-func walkEffectiveRows(ctx context.Context, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, groupRows int, free <-chan *effectiveGroup, full chan<- *effectiveGroup) error {
-	w := newPairWalker(snap, cls, eff)
-	d := newEffectiveDicts(snap, m, w, eff)
-	kd := &snap.Dims[snap.KindDim]
-	noKind := int32(len(d.kinds) - 1)
-	g := <-free
-	g.reset()
-	send := func() error {
-		for c := range g.data {
-			g.data[c].Values = nil
-		}
-		g.data[ecIdent].Values, g.data[ecRole].Values, g.data[ecKind].Values = d.idents, snap.Roles.IDs, d.kinds
-		g.data[ecStatus].Values, g.data[ecRule].Values, g.data[ecSystem].Values = statusValues, d.rules, d.systems
-		g.data[ecAccount].Values, g.data[ecVia].Values = d.accounts, d.vias
-		if len(g.data) > ecUsage {
-			g.data[ecUsage].Values = d.usages
-		}
-		full <- g
-		select {
-		case g = <-free:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		g.reset()
-		return ctx.Err()
-	}
-	var err error
-	for i := range snap.IdentityIDs {
-		kc := kd.Codes[i]
-		if kc < 0 {
-			kc = noKind
-		}
-		w.each(i, func(v *pairView) {
-			if err != nil { // g may be the encoder's now
-				return
-			}
-			status, rule := int32(mining.Unexplained), int32(-1)
-			if v.rule >= 0 {
-				status, rule = int32(mining.Explained), d.ruleCode[v.rule]
-			}
-			account, via := int32(-1), int32(-1)
-			if v.acct >= 0 {
-				account = d.acctCode[v.acct]
-			}
-			if v.inherited {
-				via = d.via(eff, snap, v.source, v.role)
-			}
-			g.add(int32(i), v.role, kc, status, rule, v.system, account, via, int32(v.usage), v.inherited, v.redun, v.hidden)
-			if g.rows == groupRows {
-				err = send()
-			}
-		})
-		if err != nil {
-			return err
-		}
-	}
-	for j, o := range snap.Orphans {
-		system := int32(-1)
-		if o.System != "" {
-			system = w.systemOf[o.System]
-		}
-		g.add(d.orphanIdent[j], o.Role, noKind, int32(mining.Orphan), -1, system, d.account(o.AccountID), -1, -1, false, false, false)
-		if g.rows == groupRows {
-			if err := send(); err != nil {
-				return err
-			}
-		}
-	}
-	if g.rows > 0 {
-		return send()
-	}
-	return nil
+	sink := &effectiveSink{pw: pw, cols: effectiveColumns(eff.Usage != nil), m: m, groupRows: int64(groupRows)}
+	return walkPairsWriting(ctx, snap, cls, eff, sink)
 }

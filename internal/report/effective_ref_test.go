@@ -49,7 +49,7 @@ func refWriteEffectiveRows[T any](ctx context.Context, out io.Writer, snap *colu
 				RoleID:     snap.Roles.IDs[v.role],
 				Kind:       kd.Values[kd.Codes[i]],
 				Status:     statusUnexplained,
-				AccountID:  v.account,
+				AccountID:  v.accountOf(snap),
 				Inherited:  v.inherited,
 				Redundant:  v.redun,
 				Hidden:     v.hidden,

@@ -78,7 +78,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		}
 		rec := []string{strconv.Itoa(k + 1), snap.IdentityIDs[v.ident], kd.Values[kd.Codes[v.ident]],
 			strconv.FormatBool(r.nonHuman), snap.Roles.IDs[v.role], snap.Roles.Category[v.role], strconv.Itoa(r.validations),
-			system, v.account, strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)}
+			system, v.accountOf(snap), strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)}
 		if usedOnly {
 			rec = append(rec, reviewReason(v))
 		}

@@ -2,24 +2,31 @@ package report
 
 import (
 	"context"
+	"runtime"
+	"slices"
+	"sort"
 	"sync"
 	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // pairWalk is what one walk over a run's effective pairs gives the outputs that read every
 // pair: summary.json's pair counts (effectiveSummaryOf), review.csv's rows
 // (WriteEffectiveReviewCSV) and the excess ranking's rows (excessRows, for excess.csv and
-// report.html). The first of them to need it walks; the others wait and read.
+// report.html); in a run of `rolemine mine`, the same walk writes assignments.parquet
+// (walkPairsWriting). The first of them to need it walks; the others wait and read.
 type pairWalk struct {
 	once sync.Once
 	// snap and cls are the run's: a caller with others walks for itself (walkPairs).
 	snap *columnar.Snapshot
 	cls  *mining.Classification
 	err  error
+	// blockRows, when set, replaces walkBlockRows (tests).
+	blockRows int64
 	// Direct and Effective count the pairs as summary.json's effective totals, byKind by
 	// kind code, and bySystem by system index + 1 (0: pairs without a system), with the
 	// walker's systemNames.
@@ -63,8 +70,23 @@ func walkPairsFor(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		eff.walk = pw
 	}
 	eff.walkMu.Unlock()
-	pw.once.Do(func() { pw.err = pw.run(ctx, eff) })
+	pw.once.Do(func() { pw.err = pw.run(ctx, eff, nil) })
 	return pw, pw.err
+}
+
+// walkPairsWriting walks the run's pairs afresh, writing assignments.parquet through
+// sink on the way, and once it succeeds keeps the walk as the run's, for the outputs
+// written after the file (summary.json, review.csv, the excess ranking).
+func walkPairsWriting(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, sink *effectiveSink) error {
+	pw := &pairWalk{snap: snap, cls: cls}
+	pw.once.Do(func() { pw.err = pw.run(ctx, eff, sink) })
+	if pw.err != nil {
+		return pw.err
+	}
+	eff.walkMu.Lock()
+	eff.walk = pw
+	eff.walkMu.Unlock()
+	return nil
 }
 
 // sameClassification reports whether a and b hold the same RuleOf (and, unless
@@ -78,44 +100,146 @@ func sameClassification(a, b *mining.Classification, anyUnused bool) bool {
 	return same(a.RuleOf, b.RuleOf) && (anyUnused || sameBool(a.Unused, b.Unused))
 }
 
-// run walks every effective pair once.
-func (pw *pairWalk) run(ctx context.Context, eff *Effective) error {
+// walkBlockRows is the size in rows of the blocks the walk hands its workers when it
+// writes no file (a sink's blocks are its row groups). The results do not depend on it.
+const walkBlockRows = 1 << 20
+
+// walkBlock is what the walk of one block of rows found: counts as pairWalk's, the
+// review rows in walk order and the excess rows of the identities the block reaches,
+// the first and last possibly partial (their pairs continue in the next block).
+type walkBlock struct {
+	direct, effective pairCounts
+	byKind            []kindPairs
+	bySystem          []systemPairs
+	review            []effectiveReviewRow
+	excess            []excessRow
+}
+
+// run walks every effective pair once, in blocks of rows on every core; with a sink, a
+// block is a row group of assignments.parquet, filled and encoded by the worker that
+// walks it and written in order.
+func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink) error {
 	snap := pw.snap
 	w := newPairWalker(snap, pw.cls, eff)
 	pw.systemNames = w.systemNames
+	off := w.rowOff()
+	pairs := off[len(off)-1]
+	rows, blockRows := pairs, int64(walkBlockRows)
+	if pw.blockRows > 0 {
+		blockRows = pw.blockRows
+	}
+	if sink != nil {
+		rows, blockRows = pairs+int64(len(snap.Orphans)), sink.groupRows
+	}
+	blocks := make([]walkBlock, (rows+blockRows-1)/blockRows)
+	// walk walks block b, filling g (nil: no file) with its rows.
+	walk := func(b int, g *effectiveGroup) error {
+		lo := int64(b) * blockRows
+		return pw.walkBlock(ctx, w, &blocks[b], lo, min(lo+blockRows, rows), pairs, g)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	var err error
+	if sink != nil {
+		sink.d = newEffectiveDicts(snap, sink.m, w, eff)
+		err = sink.write(ctx, snap, len(blocks), workers, walk)
+	} else {
+		err = parallel.Each(ctx, len(blocks), workers, func(_, b int) error { return walk(b, nil) })
+	}
+	if err != nil {
+		return err
+	}
+	pw.merge(blocks)
+	return nil
+}
+
+// walkBlock walks rows [lo, hi) into blk: rows under pairs are effective pairs, the rest
+// orphans, which only a row group g (nil: none) takes.
+func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock, lo, hi, pairs int64, g *effectiveGroup) error {
+	snap := pw.snap
 	kd := &snap.Dims[snap.KindDim]
-	pw.byKind = make([]kindPairs, len(kd.Values))
-	pw.kindSeen = make([]bool, len(kd.Values))
-	pw.bySystem = make([]systemPairs, len(w.systemNames)+1)
-	for i := range snap.IdentityIDs {
-		if i%65536 == 0 {
+	blk.byKind = make([]kindPairs, len(kd.Values))
+	blk.bySystem = make([]systemPairs, len(w.systemNames)+1)
+	off := w.rowOff()
+	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
+	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
+		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		kp := &pw.byKind[kd.Codes[i]]
-		pw.kindSeen[kd.Codes[i]] = true
+		kp := &blk.byKind[kd.Codes[i]]
 		nonHuman := kd.Values[kd.Codes[i]] != columnar.HumanKind
 		x := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
-		w.each(i, func(v *pairView) {
+		w.eachIn(i, lo, hi, func(v *pairView) {
 			if !v.inherited {
-				addPair(&pw.direct, v)
+				addPair(&blk.direct, v)
 				addPair(&kp.Direct, v)
 			}
-			addPair(&pw.effective, v)
+			addPair(&blk.effective, v)
 			addPair(&kp.Effective, v)
-			pw.bySystem[v.system+1].add(v)
+			blk.bySystem[v.system+1].add(v)
 			validations := int(snap.Roles.Validations[v.role])
 			if v.rule < 0 {
-				pw.review = append(pw.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
+				blk.review = append(blk.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
 			}
 			x.add(v, 1+int64(validations))
+			if g != nil {
+				g.addPair(v, kd.Codes[i])
+			}
 		})
-		if x.score() > 0 {
-			pw.excess = append(pw.excess, x)
+		// The identities at the block's edges may hold pairs in the next or previous
+		// block: keep their rows whatever their score, for merge to add up.
+		if x.score() > 0 || off[i] < lo || off[i+1] > hi {
+			blk.excess = append(blk.excess, x)
+		}
+	}
+	if g != nil {
+		for k := max(lo, pairs); k < hi; k++ {
+			g.addOrphan(int(k - pairs))
 		}
 	}
 	return nil
+}
+
+// merge adds up the blocks' results, in block order.
+func (pw *pairWalk) merge(blocks []walkBlock) {
+	snap := pw.snap
+	kd := &snap.Dims[snap.KindDim]
+	pw.byKind = make([]kindPairs, len(kd.Values))
+	pw.kindSeen = make([]bool, len(kd.Values))
+	pw.bySystem = make([]systemPairs, len(pw.systemNames)+1)
+	for _, c := range kd.Codes {
+		pw.kindSeen[c] = true
+	}
+	nReview, nExcess := 0, 0
+	for b := range blocks {
+		nReview += len(blocks[b].review)
+		nExcess += len(blocks[b].excess)
+	}
+	pw.review = make([]effectiveReviewRow, 0, nReview)
+	pw.excess = make([]excessRow, 0, nExcess)
+	for b := range blocks {
+		blk := &blocks[b]
+		addCounts(&pw.direct, &blk.direct)
+		addCounts(&pw.effective, &blk.effective)
+		for c := range blk.byKind {
+			addCounts(&pw.byKind[c].Direct, &blk.byKind[c].Direct)
+			addCounts(&pw.byKind[c].Effective, &blk.byKind[c].Effective)
+		}
+		for s := range blk.bySystem {
+			pw.bySystem[s].addCounts(&blk.bySystem[s])
+		}
+		pw.review = append(pw.review, blk.review...)
+		for _, x := range blk.excess {
+			if n := len(pw.excess); n > 0 && pw.excess[n-1].ident == x.ident {
+				pw.excess[n-1].addRow(&x)
+			} else {
+				pw.excess = append(pw.excess, x)
+			}
+		}
+		*blk = walkBlock{}
+	}
+	pw.excess = slices.DeleteFunc(pw.excess, func(x excessRow) bool { return x.score() <= 0 })
 }
 
 // add counts one pair into its system's counts.
@@ -135,6 +259,36 @@ func (s *systemPairs) add(v *pairView) {
 	if v.hidden {
 		s.hidden++
 	}
+}
+
+// addCounts adds the counts of o to c.
+func addCounts(c, o *pairCounts) {
+	c.Total += o.Total
+	c.Explained += o.Explained
+	c.Unexplained += o.Unexplained
+	c.Inherited += o.Inherited
+	c.Hidden += o.Hidden
+	c.Redundant += o.Redundant
+}
+
+// addCounts adds the counts of o.
+func (s *systemPairs) addCounts(o *systemPairs) {
+	s.assignments += o.assignments
+	s.explained += o.explained
+	s.directExplained += o.directExplained
+	s.unexplained += o.unexplained
+	s.inherited += o.inherited
+	s.hidden += o.hidden
+}
+
+// addRow adds the counts of o, a row of the same identity.
+func (r *excessRow) addRow(o *excessRow) {
+	r.roles += o.roles
+	r.unexplained += o.unexplained
+	r.unused += o.unused
+	r.unknown += o.unknown
+	r.unexplainedWeight += o.unexplainedWeight
+	r.unusedWeight += o.unusedWeight
 }
 
 // add counts one pair of the identity, of the given weight (1 + its role's validations).

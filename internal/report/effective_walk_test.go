@@ -2,10 +2,15 @@ package report
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
 )
 
 // TestChainSystemsMatchesChains: the system chainSystems gives each closure step is the
@@ -53,5 +58,97 @@ func TestChainSystemsMatchesChains(t *testing.T) {
 		if checked != c.NumSteps() {
 			t.Fatalf("round %d: %d steps checked of %d", round, checked, c.NumSteps())
 		}
+	}
+}
+
+// refPairWalk is the pair walk as one loop over the identities and each of their pairs,
+// the reference the block walk (pairWalk.run) is compared with.
+func refPairWalk(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalk {
+	pw := &pairWalk{snap: snap, cls: cls}
+	w := newPairWalker(snap, cls, eff)
+	pw.systemNames = w.systemNames
+	kd := &snap.Dims[snap.KindDim]
+	pw.byKind = make([]kindPairs, len(kd.Values))
+	pw.kindSeen = make([]bool, len(kd.Values))
+	pw.bySystem = make([]systemPairs, len(w.systemNames)+1)
+	for i := range snap.IdentityIDs {
+		kp := &pw.byKind[kd.Codes[i]]
+		pw.kindSeen[kd.Codes[i]] = true
+		nonHuman := kd.Values[kd.Codes[i]] != columnar.HumanKind
+		x := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
+		w.each(i, func(v *pairView) {
+			if !v.inherited {
+				addPair(&pw.direct, v)
+				addPair(&kp.Direct, v)
+			}
+			addPair(&pw.effective, v)
+			addPair(&kp.Effective, v)
+			pw.bySystem[v.system+1].add(v)
+			validations := int(snap.Roles.Validations[v.role])
+			if v.rule < 0 {
+				pw.review = append(pw.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
+			}
+			x.add(v, 1+int64(validations))
+		})
+		if x.score() > 0 {
+			pw.excess = append(pw.excess, x)
+		}
+	}
+	return pw
+}
+
+// TestPairWalkBlocksMatchReference: the pair walk in blocks on every core, with and
+// without writing assignments.parquet, finds what one loop over every pair finds (counts,
+// review rows in walk order, excess rows in identities order), whatever the block size:
+// blocks of 7 and 64 rows cut most identities' pairs in two (row groups of 64 rows, with
+// the file). With usage, without, and without grants.
+func TestPairWalkBlocksMatchReference(t *testing.T) {
+	x := usageUniverseRun(t)
+	variants := map[string]func() *Effective{
+		"usage":     func() *Effective { return &Effective{Eff: x.eff.Eff, Class: x.eff.Class, Usage: x.eff.Usage} },
+		"no usage":  func() *Effective { return &Effective{Eff: x.eff.Eff, Class: x.eff.Class} },
+		"no grants": func() *Effective { return &Effective{} },
+	}
+	for name, mk := range variants {
+		want := refPairWalk(x.snap, x.cls, mk())
+		if len(want.review) == 0 || len(want.excess) == 0 {
+			t.Fatalf("%s: the reference walk finds %d review and %d excess rows: the test needs some", name, len(want.review), len(want.excess))
+		}
+		for _, rows := range []int64{7, 64, 1 << 20} {
+			eff := mk()
+			got := &pairWalk{snap: x.snap, cls: x.cls, blockRows: rows}
+			if err := got.run(context.Background(), eff, nil); err != nil {
+				t.Fatal(err)
+			}
+			comparePairWalks(t, fmt.Sprintf("%s, blocks of %d rows", name, rows), got, want)
+			if rows == 7 {
+				continue // too small a row group to encode in a test's time
+			}
+			eff = mk()
+			if err := writeEffectiveGroups(context.Background(), io.Discard, x.snap, x.m, x.cls, eff, "test", int(rows)); err != nil {
+				t.Fatal(err)
+			}
+			comparePairWalks(t, fmt.Sprintf("%s, row groups of %d rows", name, rows), eff.walk, want)
+		}
+	}
+}
+
+func comparePairWalks(t *testing.T, what string, got, want *pairWalk) {
+	t.Helper()
+	type results struct {
+		Direct, Effective pairCounts
+		ByKind            []kindPairs
+		KindSeen          []bool
+		BySystem          []systemPairs
+		SystemNames       []string
+		Review            []effectiveReviewRow
+		Excess            []excessRow
+	}
+	of := func(pw *pairWalk) results {
+		return results{pw.direct, pw.effective, pw.byKind, pw.kindSeen, pw.bySystem, pw.systemNames, pw.review, pw.excess}
+	}
+	if g, w := of(got), of(want); !reflect.DeepEqual(g, w) {
+		t.Errorf("%s: the walk differs from the reference:\ngot  %+v %+v %+v\nwant %+v %+v %+v\n%d/%d review rows, %d/%d excess rows",
+			what, g.Direct, g.Effective, g.BySystem, w.Direct, w.Effective, w.BySystem, len(g.Review), len(w.Review), len(g.Excess), len(w.Excess))
 	}
 }

@@ -103,18 +103,36 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		{SuggestionsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
 			return writeSuggestionsParquet(ctx, f, snap, m, cls, info.Version)
 		}},
-		{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }},
+	}
+	summary := job{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }}
+	// With accounts or grants, the walk that writes assignments.parquet also counts the
+	// pairs for summary.json, which is written right after it.
+	universe := snap.Universe != nil && info.Effective != nil
+	var summaryFile *columnar.OutputFile
+	if !universe {
+		small = append(small, summary)
 	}
 	big := job{AssignmentsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
-		if snap.Universe != nil && info.Effective != nil {
-			return writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version)
+		if !universe {
+			return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
 		}
-		return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
+		if err := writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version); err != nil {
+			return err
+		}
+		if err := summary.write(ctx, summaryFile); err != nil {
+			return fmt.Errorf("write %s: %w", summary.name, err)
+		}
+		return nil
 	}}
 
 	files := make([]*columnar.OutputFile, len(small)+1)
 	for i, j := range append(small, big) {
 		if files[i], err = set.Create(j.name); err != nil {
+			return err
+		}
+	}
+	if universe {
+		if summaryFile, err = set.Create(summary.name); err != nil {
 			return err
 		}
 	}
