@@ -1,14 +1,18 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"io"
+	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -51,39 +55,135 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 	if err != nil {
 		return err
 	}
-	kd := &snap.Dims[snap.KindDim]
-	rows := slices.Clone(walk.review)
-	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
-	slices.SortStableFunc(rows, func(a, b effectiveReviewRow) int {
-		return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
-			-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
-	})
+	order := reviewOrder(walk.review)
+	// Each chain's via string is made once, before the rows are formatted on every core.
+	var vias []string
+	if eff != nil && eff.Eff != nil {
+		vias = make([]string, eff.Eff.Closure.NumSteps())
+		for k := range walk.review {
+			if v := &walk.review[k].v; v.inherited && vias[v.step] == "" {
+				vias[v.step] = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
+			}
+		}
+	}
+	usedOnly := eff != nil && eff.UsedOnly
 	cw := safecsv.NewWriter(w)
 	header := []string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "validations",
 		"system", "account_id", "inherited", "via", "hidden_inherited", "redundant"}
-	usedOnly := eff != nil && eff.UsedOnly
 	if usedOnly {
 		header = append(header, "reason")
 	}
 	cw.Write(header)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	kd := &snap.Dims[snap.KindDim]
+	format := func(buf *bytes.Buffer, lo, hi int) error {
+		var line []byte
+		for k := lo; k < hi; k++ {
+			r := &walk.review[order[k]]
+			v := &r.v
+			system, via := "", ""
+			if v.system >= 0 {
+				system = walk.systemNames[v.system]
+			}
+			if v.inherited {
+				via = vias[v.step]
+			}
+			line = strconv.AppendInt(line[:0], int64(k+1), 10)
+			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[v.ident])
+			line = safecsv.AppendCell(append(line, ','), kd.Values[kd.Codes[v.ident]])
+			line = strconv.AppendBool(append(line, ','), r.nonHuman)
+			line = safecsv.AppendCell(append(line, ','), snap.Roles.IDs[v.role])
+			line = safecsv.AppendCell(append(line, ','), snap.Roles.Category[v.role])
+			line = strconv.AppendInt(append(line, ','), int64(r.validations), 10)
+			line = safecsv.AppendCell(append(line, ','), system)
+			line = safecsv.AppendCell(append(line, ','), v.accountOf(snap))
+			line = strconv.AppendBool(append(line, ','), v.inherited)
+			line = safecsv.AppendCell(append(line, ','), via)
+			line = strconv.AppendBool(append(line, ','), v.hidden)
+			line = strconv.AppendBool(append(line, ','), v.redun)
+			if usedOnly {
+				line = safecsv.AppendCell(append(line, ','), reviewReason(v))
+			}
+			buf.Write(append(line, '\n'))
+		}
+		return nil
+	}
+	return writeChunks(ctx, w, len(order), format)
+}
+
+// reviewOrder returns the indices of rows in review.csv's rank order: unexplained
+// inherited access on privileged roles first, then by validations (most first),
+// non-human identities first, hidden inherited access first, then walk order. It sorts
+// one integer key a row rather than comparing rows.
+func reviewOrder(rows []effectiveReviewRow) []int32 {
+	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
+	distinct := map[int]bool{}
+	for k := range rows {
+		distinct[rows[k].validations] = true
+	}
+	vals := slices.Sorted(maps.Keys(distinct))
+	const posBits, rankBits = 32, 29
+	if len(rows) >= 1<<posBits || len(vals) >= 1<<rankBits {
+		order := make([]int32, len(rows))
+		for k := range order {
+			order[k] = int32(k)
+		}
+		slices.SortStableFunc(order, func(a, b int32) int {
+			x, y := &rows[a], &rows[b]
+			return cmp.Or(-boolCmp(first(x), first(y)), cmp.Compare(y.validations, x.validations),
+				-boolCmp(x.nonHuman, y.nonHuman), -boolCmp(x.v.hidden, y.v.hidden))
+		})
+		return order
+	}
+	bit := func(b bool) uint64 {
+		if b {
+			return 0 // true sorts first
+		}
+		return 1
+	}
+	keys := make([]uint64, len(rows))
 	for k := range rows {
 		r := &rows[k]
-		v := &r.v
-		system, via := "", ""
-		if v.system >= 0 {
-			system = walk.systemNames[v.system]
-		}
-		if v.inherited {
-			via = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
-		}
-		rec := []string{strconv.Itoa(k + 1), snap.IdentityIDs[v.ident], kd.Values[kd.Codes[v.ident]],
-			strconv.FormatBool(r.nonHuman), snap.Roles.IDs[v.role], snap.Roles.Category[v.role], strconv.Itoa(r.validations),
-			system, v.accountOf(snap), strconv.FormatBool(v.inherited), via, strconv.FormatBool(v.hidden), strconv.FormatBool(v.redun)}
-		if usedOnly {
-			rec = append(rec, reviewReason(v))
-		}
-		cw.Write(rec)
+		rank, _ := slices.BinarySearch(vals, r.validations)
+		desc := uint64(len(vals) - 1 - rank) // most validations first
+		keys[k] = bit(first(r))<<63 | desc<<(posBits+2) | bit(r.nonHuman)<<(posBits+1) | bit(r.v.hidden)<<posBits | uint64(k)
 	}
-	cw.Flush()
-	return cw.Error()
+	slices.Sort(keys)
+	order := make([]int32, len(rows))
+	for k, key := range keys {
+		order[k] = int32(key & (1<<posBits - 1))
+	}
+	return order
+}
+
+// writeChunks writes n formatted rows to w in order: format writes rows [lo, hi) to a
+// buffer; chunks of rows are formatted on every core, each into its own buffer, and the
+// buffers written in order, a window of chunks at a time.
+func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes.Buffer, lo, hi int) error) error {
+	const chunk = 1 << 14
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([]bytes.Buffer, workers)
+	for lo := 0; lo < n; lo += chunk * workers {
+		err := parallel.Each(ctx, workers, workers, func(_, g int) error {
+			a := lo + g*chunk
+			b := min(a+chunk, n)
+			bufs[g].Reset()
+			if a >= b {
+				return nil
+			}
+			return format(&bufs[g], a, b)
+		})
+		if err != nil {
+			return err
+		}
+		for g := range workers {
+			if _, err := w.Write(bufs[g].Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -150,5 +152,29 @@ func comparePairWalks(t *testing.T, what string, got, want *pairWalk) {
 	if g, w := of(got), of(want); !reflect.DeepEqual(g, w) {
 		t.Errorf("%s: the walk differs from the reference:\ngot  %+v %+v %+v\nwant %+v %+v %+v\n%d/%d review rows, %d/%d excess rows",
 			what, g.Direct, g.Effective, g.BySystem, w.Direct, w.Effective, w.BySystem, len(g.Review), len(w.Review), len(g.Excess), len(w.Excess))
+	}
+}
+
+// TestReviewOrderMatchesStableSort: reviewOrder's integer keys rank random review rows
+// as the stable sort by review.csv's comparison does, ties kept in walk order.
+func TestReviewOrderMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for round := range 200 {
+		rows := make([]effectiveReviewRow, rng.IntN(300))
+		for k := range rows {
+			rows[k] = effectiveReviewRow{validations: rng.IntN(5) - 1, nonHuman: rng.IntN(2) == 0}
+			rows[k].v.inherited, rows[k].v.hidden, rows[k].v.ident = rng.IntN(2) == 0, rng.IntN(3) == 0, k
+		}
+		want := slices.Clone(rows)
+		first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
+		slices.SortStableFunc(want, func(a, b effectiveReviewRow) int {
+			return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
+				-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
+		})
+		for k, x := range reviewOrder(rows) {
+			if rows[x].v.ident != want[k].v.ident {
+				t.Fatalf("round %d: rank %d is row %d, want row %d", round, k+1, x, want[k].v.ident)
+			}
+		}
 	}
 }
