@@ -41,6 +41,19 @@ type Data struct {
 	Values []string
 	Codes  []int32
 	Bools  []bool
+	// Ascending says that Values are in strictly ascending order (Ascending reports it),
+	// so that a page's min and max values are found by comparing codes, not strings.
+	Ascending bool
+}
+
+// Ascending reports whether values are in strictly ascending order (Data.Ascending).
+func Ascending(values []string) bool {
+	for k := 1; k < len(values); k++ {
+		if values[k-1] >= values[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // Group is one encoded row group: its column chunks' bytes and metadata, with offsets
@@ -475,16 +488,7 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strP
 	}
 	p.body = e.enc
 	if !s.col.NoBounds && len(e.distinct) > 0 {
-		lo := valueOf(d, dict.order[e.distinct[0]])
-		hi := lo
-		for _, l := range e.distinct[1:] {
-			v := valueOf(d, dict.order[l])
-			if v < lo {
-				lo = v
-			} else if v > hi {
-				hi = v
-			}
-		}
+		lo, hi := pageBounds(d, dict, e.distinct)
 		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
 	}
 	if err := e.writePage(s, &p); err != nil {
@@ -494,6 +498,32 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strP
 	pg.rows = 0
 	pg.number++
 	return nil
+}
+
+// pageBounds returns the smallest and largest of the page's distinct values (indexes
+// into dict.order).
+func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
+	if d.Ascending {
+		// Codes are in the order of their values, and emptyCode ("") below them all.
+		lc := dict.order[distinct[0]]
+		hc := lc
+		for _, l := range distinct[1:] {
+			c := dict.order[l]
+			lc, hc = min(lc, c), max(hc, c)
+		}
+		return valueOf(d, lc), valueOf(d, hc)
+	}
+	lo = valueOf(d, dict.order[distinct[0]])
+	hi = lo
+	for _, l := range distinct[1:] {
+		v := valueOf(d, dict.order[l])
+		if v < lo {
+			lo = v
+		} else if v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
 }
 
 // emptyCode stands for the empty string written as a value where the row is null (see

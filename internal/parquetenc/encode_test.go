@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +78,12 @@ func (d *dictOf) of(s string) int32 {
 
 // encodeRows writes rows with the encoder, in row groups of groupRows.
 func encodeRows(t testing.TB, rows []testRow, groupRows int) []byte {
+	return encodeRowsAs(t, rows, groupRows, false)
+}
+
+// encodeRowsAs is encodeRows; with ascending, each string column's codes index its
+// values sorted, and Data says so (Data.Ascending).
+func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, ascending bool) []byte {
 	tmpl, err := Template[testRow](testOptions(groupRows)...)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +95,23 @@ func encodeRows(t testing.TB, rows []testRow, groupRows int) []byte {
 	}
 	e := NewEncoder(testCols)
 	dicts := make([]dictOf, len(testCols))
+	if ascending {
+		// Every value first, in order, so that the codes follow the values.
+		var all [5][]string
+		for _, r := range rows {
+			for c, s := range []string{r.A, r.B, r.C, "", r.D} {
+				all[c] = append(all[c], s)
+			}
+		}
+		for c := range all {
+			slices.Sort(all[c])
+			for _, s := range all[c] {
+				if s != "" || !testCols[c].Optional {
+					dicts[c].of(s)
+				}
+			}
+		}
+	}
 	for lo := 0; lo < len(rows); lo += groupRows {
 		grp := rows[lo:min(lo+groupRows, len(rows))]
 		data := make([]Data, len(testCols))
@@ -107,6 +131,12 @@ func encodeRows(t testing.TB, rows []testRow, groupRows int) []byte {
 		}
 		for c := range data {
 			data[c].Values = dicts[c].values
+			if ascending && !testCols[c].Bool {
+				if !Ascending(data[c].Values) {
+					t.Fatalf("column %d: values not ascending", c)
+				}
+				data[c].Ascending = true
+			}
 		}
 		g, err := e.Encode(data)
 		if err != nil {
@@ -170,9 +200,11 @@ func TestEncoderMatchesParquetGo(t *testing.T) {
 		t.Run(fmt.Sprintf("n%d-v%d-g%d", tc.n, tc.vocab, tc.group), func(t *testing.T) {
 			rows := randomRows(rng, tc.n, tc.vocab)
 			want := reference(t, rows, tc.group, 1<<16)
-			got := encodeRows(t, rows, tc.group)
-			if !bytes.Equal(got, want) {
-				t.Fatalf("encoder wrote %d bytes, parquet-go %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+			for _, ascending := range []bool{false, true} {
+				got := encodeRowsAs(t, rows, tc.group, ascending)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("ascending codes %v: encoder wrote %d bytes, parquet-go %d; first difference at %d", ascending, len(got), len(want), firstDiff(got, want))
+				}
 			}
 		})
 	}

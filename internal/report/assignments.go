@@ -71,6 +71,9 @@ type assignmentDicts struct {
 	kinds       []string // the kind dimension's values, then ""
 	rules       []string // distinct rule ids
 	ruleCode    []int32  // rule index -> code in rules
+	// identsAscending, rolesAscending and rulesAscending say that idents, the role ids
+	// and rules are in ascending order (parquetenc.Data.Ascending).
+	identsAscending, rolesAscending, rulesAscending bool
 }
 
 func newAssignmentDicts(snap *columnar.Snapshot, m *mining.Model) *assignmentDicts {
@@ -102,6 +105,9 @@ func newAssignmentDicts(snap *columnar.Snapshot, m *mining.Model) *assignmentDic
 	kinds := snap.Dims[snap.KindDim].Values
 	d.kinds = append(slices.Clip(kinds), "") // Values never holds ""
 	d.rules, d.ruleCode = distinctCodes(len(m.Rules), func(r int) string { return m.Rules[r].ID })
+	d.identsAscending = parquetenc.Ascending(d.idents)
+	d.rolesAscending = parquetenc.Ascending(snap.Roles.IDs)
+	d.rulesAscending = parquetenc.Ascending(d.rules)
 	return d
 }
 
@@ -159,6 +165,7 @@ func (c *assignmentCursor) fill(data []parquetenc.Data, lo, hi int64) error {
 		data[col].Codes = slices.Grow(data[col].Codes[:0], n)[:n]
 	}
 	data[0].Values, data[1].Values, data[2].Values, data[3].Values, data[4].Values = d.idents, snap.Roles.IDs, d.kinds, statusValues, d.rules
+	data[0].Ascending = d.identsAscending
 	ident, role, kind, status, rule := data[0].Codes, data[1].Codes, data[2].Codes, data[3].Codes, data[4].Codes
 	noKind := int32(len(d.kinds) - 1)
 	k := lo

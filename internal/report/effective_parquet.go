@@ -325,6 +325,7 @@ func (g *effectiveGroup) setValues() {
 	d, data := g.d, g.data
 	data[ecIdent].Values, data[ecRole].Values, data[ecKind].Values = d.idents, g.snap.Roles.IDs, d.kinds
 	data[ecStatus].Values, data[ecRule].Values, data[ecSystem].Values = statusValues, d.rules, d.systems
+	data[ecIdent].Ascending, data[ecRole].Ascending, data[ecRule].Ascending = d.identsAscending, d.rolesAscending, d.rulesAscending
 	data[ecAccount].Values = d.accounts
 	if d.vias != nil {
 		data[ecVia].Values = d.vias.made()
