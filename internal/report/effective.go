@@ -78,7 +78,7 @@ type pairView struct {
 	system           int32 // index into systemNames, -1: none
 	acct             int32 // index of the account into Universe.Accounts, -1: none
 	source           int32 // inherited: the directly held role the chain starts at; -1 direct
-	step             int64 // inherited: the closure's StepIndex(source, role); -1 direct
+	step             int64 // inherited: the closure's StepIndex(source, role) (Pairs.Step); -1 direct
 	inherited, redun bool
 	hidden           bool
 	usage            usage.State // Unknown without usage data
@@ -234,7 +234,8 @@ func (w *pairWalker) eachIn(i int, from, to int64, fn func(v *pairView)) {
 	for k := lo; k < hi; k++ {
 		if p.Kind[k] == effective.Inherited {
 			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.Source[k], inherited: true, hidden: ec.Hidden[k]}
-			v.system, v.usage, v.step = w.inherited(i, v.source, v.role)
+			v.step = int64(p.Step[k])
+			v.system, v.usage = w.inherited(i, v.source, v.step)
 		} else {
 			v = w.directView(i, d)
 			v.redun = p.Kind[k] == effective.Redundant
@@ -262,16 +263,14 @@ func eachRole(snap *columnar.Snapshot, cls *mining.Classification, eff *Effectiv
 	}
 }
 
-// inherited returns the system of identity i's inherited pair of role r, whose chain
-// starts at the directly held role source, its usage: that of the direct pair the
-// chain starts at (docs/excess-privilege.md), and the chain's closure step. The direct
-// pair is looked up only when needed: for its usage, or for its system when no role on
-// the chain has one.
-func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State, int64) {
-	step := w.eff.Eff.Closure.StepIndex(source, r)
+// inherited returns the system of identity i's inherited pair whose chain (closure step
+// step) starts at the directly held role source, and its usage: that of the direct pair
+// the chain starts at (docs/excess-privilege.md). The direct pair is looked up only when
+// needed: for its usage, or for its system when no role on the chain has one.
+func (w *pairWalker) inherited(i int, source int32, step int64) (int32, usage.State) {
 	sys := w.chainSystem[step]
 	if sys >= 0 && w.states == nil {
-		return sys, usage.Unknown, step
+		return sys, usage.Unknown
 	}
 	roles := w.snap.RolesOf(i)
 	p, _ := slices.BinarySearch(roles, source)
@@ -279,5 +278,5 @@ func (w *pairWalker) inherited(i int, source, r int32) (int32, usage.State, int6
 	if sys < 0 {
 		sys = w.systemAt(k)
 	}
-	return sys, w.usageOf(k), step
+	return sys, w.usageOf(k)
 }
