@@ -26,24 +26,6 @@ type (
 // application).
 const noSystem = "(no system)"
 
-func addPair(c *pairCounts, v *pairView) {
-	c.Total++
-	if v.rule >= 0 {
-		c.Explained++
-	} else {
-		c.Unexplained++
-	}
-	if v.inherited {
-		c.Inherited++
-	}
-	if v.hidden {
-		c.Hidden++
-	}
-	if v.redun {
-		c.Redundant++
-	}
-}
-
 // effectiveSummaryOf computes the "effective" and "systems" objects.
 func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) (*effectiveSummary, map[string]*systemSummary) {
 	u := snap.Universe

@@ -108,11 +108,44 @@ const walkBlockRows = 1 << 20
 // review rows in walk order and the excess rows of the identities the block reaches,
 // the first and last possibly partial (their pairs continue in the next block).
 type walkBlock struct {
-	direct, effective pairCounts
-	byKind            []kindPairs
-	bySystem          []systemPairs
-	review            []effectiveReviewRow
-	excess            []excessRow
+	// cells counts the pairs by kind code, system and pairFlags (pairCell): one count a
+	// pair, from which merge makes every total.
+	cells  []int64
+	review []effectiveReviewRow
+	excess []excessRow
+}
+
+// Flags of a pair in a walkBlock's cells.
+const (
+	flagExplained = 1 << iota
+	flagInherited
+	flagHidden
+	flagRedundant
+	numFlags = 1 << iota
+)
+
+// pairFlags returns v's flags.
+func pairFlags(v *pairView) int {
+	f := 0
+	if v.rule >= 0 {
+		f |= flagExplained
+	}
+	if v.inherited {
+		f |= flagInherited
+	}
+	if v.hidden {
+		f |= flagHidden
+	}
+	if v.redun {
+		f |= flagRedundant
+	}
+	return f
+}
+
+// pairCell returns the index in a walkBlock's cells of a pair of an identity of kind code
+// kind, in system index sys (-1: none), of flags, with systems system names.
+func pairCell(kind, sys int32, flags, systems int) int {
+	return ((int(kind)*(systems+1)+int(sys)+1)*numFlags + flags)
 }
 
 // run walks every effective pair once, in blocks of rows on every core; with a sink, a
@@ -157,8 +190,8 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock, lo, hi, pairs int64, g *effectiveGroup) error {
 	snap := pw.snap
 	kd := &snap.Dims[snap.KindDim]
-	blk.byKind = make([]kindPairs, len(kd.Values))
-	blk.bySystem = make([]systemPairs, len(w.systemNames)+1)
+	systems := len(w.systemNames)
+	blk.cells = make([]int64, len(kd.Values)*(systems+1)*numFlags)
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
@@ -167,24 +200,18 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 				return err
 			}
 		}
-		kp := &blk.byKind[kd.Codes[i]]
-		nonHuman := kd.Values[kd.Codes[i]] != columnar.HumanKind
+		kind := kd.Codes[i]
+		nonHuman := kd.Values[kind] != columnar.HumanKind
 		x := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
 		w.eachIn(i, lo, hi, func(v *pairView) {
-			if !v.inherited {
-				addPair(&blk.direct, v)
-				addPair(&kp.Direct, v)
-			}
-			addPair(&blk.effective, v)
-			addPair(&kp.Effective, v)
-			blk.bySystem[v.system+1].add(v)
+			blk.cells[pairCell(kind, v.system, pairFlags(v), systems)]++
 			validations := int(snap.Roles.Validations[v.role])
 			if v.rule < 0 {
 				blk.review = append(blk.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
 			}
 			x.add(v, 1+int64(validations))
 			if g != nil {
-				g.addPair(v, kd.Codes[i])
+				g.addPair(v, kind)
 			}
 		})
 		// The identities at the block's edges may hold pairs in the next or previous
@@ -218,16 +245,12 @@ func (pw *pairWalk) merge(blocks []walkBlock) {
 	}
 	pw.review = make([]effectiveReviewRow, 0, nReview)
 	pw.excess = make([]excessRow, 0, nExcess)
+	systems := len(pw.systemNames)
+	cells := make([]int64, len(kd.Values)*(systems+1)*numFlags)
 	for b := range blocks {
 		blk := &blocks[b]
-		addCounts(&pw.direct, &blk.direct)
-		addCounts(&pw.effective, &blk.effective)
-		for c := range blk.byKind {
-			addCounts(&pw.byKind[c].Direct, &blk.byKind[c].Direct)
-			addCounts(&pw.byKind[c].Effective, &blk.byKind[c].Effective)
-		}
-		for s := range blk.bySystem {
-			pw.bySystem[s].addCounts(&blk.bySystem[s])
+		for c, n := range blk.cells {
+			cells[c] += n
 		}
 		pw.review = append(pw.review, blk.review...)
 		for _, x := range blk.excess {
@@ -240,45 +263,58 @@ func (pw *pairWalk) merge(blocks []walkBlock) {
 		*blk = walkBlock{}
 	}
 	pw.excess = slices.DeleteFunc(pw.excess, func(x excessRow) bool { return x.score() <= 0 })
+	for c, n := range cells {
+		if n == 0 {
+			continue
+		}
+		flags, at := c%numFlags, c/numFlags
+		kind, sys := at/(systems+1), at%(systems+1)
+		if flags&flagInherited == 0 {
+			addPairs(&pw.direct, flags, n)
+			addPairs(&pw.byKind[kind].Direct, flags, n)
+		}
+		addPairs(&pw.effective, flags, n)
+		addPairs(&pw.byKind[kind].Effective, flags, n)
+		pw.bySystem[sys].addPairs(flags, n)
+	}
 }
 
-// add counts one pair into its system's counts.
-func (s *systemPairs) add(v *pairView) {
-	s.assignments++
-	if v.rule >= 0 {
-		s.explained++
-		if !v.inherited {
-			s.directExplained++
+// addPairs counts n pairs of the given flags into c.
+func addPairs(c *pairCounts, flags int, n int64) {
+	c.Total += n
+	if flags&flagExplained != 0 {
+		c.Explained += n
+	} else {
+		c.Unexplained += n
+	}
+	if flags&flagInherited != 0 {
+		c.Inherited += n
+	}
+	if flags&flagHidden != 0 {
+		c.Hidden += n
+	}
+	if flags&flagRedundant != 0 {
+		c.Redundant += n
+	}
+}
+
+// addPairs counts n pairs of the given flags into the system's counts.
+func (s *systemPairs) addPairs(flags int, n int64) {
+	s.assignments += n
+	if flags&flagExplained != 0 {
+		s.explained += n
+		if flags&flagInherited == 0 {
+			s.directExplained += n
 		}
 	} else {
-		s.unexplained++
+		s.unexplained += n
 	}
-	if v.inherited {
-		s.inherited++
+	if flags&flagInherited != 0 {
+		s.inherited += n
 	}
-	if v.hidden {
-		s.hidden++
+	if flags&flagHidden != 0 {
+		s.hidden += n
 	}
-}
-
-// addCounts adds the counts of o to c.
-func addCounts(c, o *pairCounts) {
-	c.Total += o.Total
-	c.Explained += o.Explained
-	c.Unexplained += o.Unexplained
-	c.Inherited += o.Inherited
-	c.Hidden += o.Hidden
-	c.Redundant += o.Redundant
-}
-
-// addCounts adds the counts of o.
-func (s *systemPairs) addCounts(o *systemPairs) {
-	s.assignments += o.assignments
-	s.explained += o.explained
-	s.directExplained += o.directExplained
-	s.unexplained += o.unexplained
-	s.inherited += o.inherited
-	s.hidden += o.hidden
 }
 
 // addRow adds the counts of o, a row of the same identity.

@@ -178,3 +178,41 @@ func TestReviewOrderMatchesStableSort(t *testing.T) {
 		}
 	}
 }
+
+// addPair counts one pair into c: the literal definition of summary.json's pair counts.
+func addPair(c *pairCounts, v *pairView) {
+	c.Total++
+	if v.rule >= 0 {
+		c.Explained++
+	} else {
+		c.Unexplained++
+	}
+	if v.inherited {
+		c.Inherited++
+	}
+	if v.hidden {
+		c.Hidden++
+	}
+	if v.redun {
+		c.Redundant++
+	}
+}
+
+// add counts one pair into its system's counts.
+func (s *systemPairs) add(v *pairView) {
+	s.assignments++
+	if v.rule >= 0 {
+		s.explained++
+		if !v.inherited {
+			s.directExplained++
+		}
+	} else {
+		s.unexplained++
+	}
+	if v.inherited {
+		s.inherited++
+	}
+	if v.hidden {
+		s.hidden++
+	}
+}
