@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
 )
@@ -230,8 +231,7 @@ func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
 			if !ec.Hidden[k] {
 				continue
 			}
-			chain := eff.Eff.Closure.Via(p.Source[k], p.Role[k])
-			edge := [2]int32{chain[len(chain)-2], p.Role[k]}
+			edge := [2]int32{lastGrant(eff.Eff.Closure, p.Source[k], int64(p.Step[k])), p.Role[k]}
 			x, ok := at[edge]
 			if !ok {
 				x = len(out)
@@ -247,6 +247,12 @@ func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
 		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Grant, b.Grant))
 	})
 	return out
+}
+
+// lastGrant returns the role that grants the role reached by the closure step of
+// source: the one before it on the chain (Closure.Via), source itself for one grant.
+func lastGrant(c *effective.Closure, source int32, step int64) int32 {
+	return c.Reach(source)[step-c.First(source)].Parent
 }
 
 // SystemSummaries returns summary.json's systems, with the ones flagged as possibly

@@ -18,8 +18,9 @@ import (
 // TestChainSystemsMatchesChains: the system chainSystems gives each closure step is the
 // one the literal definition gives (docs/effective-privilege.md, "The system of a pair"):
 // the application of the nearest role on the step's chain (Closure.Via), walking back from
-// the role reached and stopping before the source, -1 when none has one. Random graphs
-// with cycles, self-grants and roles without a system.
+// the role reached and stopping before the source, -1 when none has one; and lastGrant
+// gives the role before the last on the chain. Random graphs with cycles, self-grants and
+// roles without a system.
 func TestChainSystemsMatchesChains(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 12))
 	for round := range 300 {
@@ -53,6 +54,9 @@ func TestChainSystemsMatchesChains(t *testing.T) {
 				}
 				if g := got[c.StepIndex(s, st.Role)]; g != want {
 					t.Fatalf("round %d: step %d > %d (chain %v, systems %v): got %d, want %d", round, s, st.Role, chain, roleSystem, g, want)
+				}
+				if g := lastGrant(c, s, c.StepIndex(s, st.Role)); g != chain[len(chain)-2] {
+					t.Fatalf("round %d: step %d > %d (chain %v): last grant from %d", round, s, st.Role, chain, g)
 				}
 				checked++
 			}
