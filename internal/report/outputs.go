@@ -86,12 +86,8 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 	var err error
 
 	// The big file (assignments.parquet) uses every core; the small ones are written
-	// beside it by one goroutine each.
-	type job struct {
-		name  string
-		write func(context.Context, *columnar.OutputFile) error
-	}
-	small := []job{
+	// beside it by one goroutine.
+	small := []modelJob{
 		{RulesJSONFile, func(_ context.Context, f *columnar.OutputFile) error {
 			return writeRulesJSON(f, snap, m, ruleUsage(snap, m, cls, info.Effective))
 		}},
@@ -104,7 +100,7 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 			return writeSuggestionsParquet(ctx, f, snap, m, cls, info.Version)
 		}},
 	}
-	summary := job{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }}
+	summary := modelJob{SummaryJSONFile, func(_ context.Context, f *columnar.OutputFile) error { return writeSummaryJSON(f, snap, m, cls, info) }}
 	// With accounts or grants, the walk that writes assignments.parquet also counts the
 	// pairs for summary.json, which is written right after it.
 	universe := snap.Universe != nil && info.Effective != nil
@@ -112,7 +108,7 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 	if !universe {
 		small = append(small, summary)
 	}
-	big := job{AssignmentsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
+	big := modelJob{AssignmentsParquetFile, func(ctx context.Context, f *columnar.OutputFile) error {
 		if !universe {
 			return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
 		}
@@ -136,7 +132,22 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 			return err
 		}
 	}
+	if err := runModelJobs(ctx, small, big, files); err != nil {
+		return fmt.Errorf("write model to %s: %w", dir, err)
+	}
+	return nil
+}
 
+// modelJob writes one model file.
+type modelJob struct {
+	name  string
+	write func(context.Context, *columnar.OutputFile) error
+}
+
+// runModelJobs writes the big file into the last of files while one goroutine writes
+// the small ones, in order, into the others; it returns the first real failure rather
+// than the cancellations it caused.
+func runModelJobs(ctx context.Context, small []modelJob, big modelJob, files []*columnar.OutputFile) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, len(small)+1)
@@ -161,17 +172,13 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		cancel()
 	}
 	wg.Wait()
-	// Report the first real failure rather than the cancellations it caused.
 	var first error
 	for _, e := range errs {
 		if e != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(e, context.Canceled)) {
 			first = e
 		}
 	}
-	if first != nil {
-		return fmt.Errorf("write model to %s: %w", dir, first)
-	}
-	return nil
+	return first
 }
 
 // checkInputs verifies the shapes WriteModel relies on, so that a mismatched model or
