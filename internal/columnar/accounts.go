@@ -93,14 +93,18 @@ func (a *Accounts) joinCodes(order []int, codes, head, next []int32) {
 }
 
 // identityCodes returns the identity index of each value of a column of identity ids (-1
-// for an id absent from identIdx): one map lookup per distinct id rather than per row.
-// Nil for a nil column.
+// for an id absent from identIdx): one map lookup per distinct id rather than per row,
+// none for the column's identityPrefix. Nil for a nil column.
 func identityCodes(c *column, identIdx map[string]int32) []int32 {
 	if c == nil {
 		return nil
 	}
 	out := make([]int32, len(c.vals))
-	for code, id := range c.vals {
+	for code := range c.identityPrefix {
+		out[code] = int32(code)
+	}
+	for code, id := range c.vals[c.identityPrefix:] {
+		code += c.identityPrefix
 		if i, ok := identIdx[id]; ok {
 			out[code] = i
 		} else {
@@ -176,17 +180,6 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 	return order
 }
 
-// accountRef is what assignments rows naming one (system, account_id) share: the
-// account (-1 when absent from accounts), its identity (id, and index or -1), and the
-// identity key of rows that name no identity.
-type accountRef struct {
-	sys     int32 // system code in the assignments file; -2: not resolved yet
-	account int32
-	owner   string
-	ownerIx int32
-	key     int32
-}
-
 // resolveAccounts resolves each row of an assignments file with account columns to the
 // identity it grants (docs/effective-privilege.md). A row names an identity_id, or a
 // system and an account_id, or both:
@@ -199,79 +192,65 @@ type accountRef struct {
 // key per row: the identity id, or for orphan access a key naming the account (which
 // never equals an identity id, as it starts with a NUL byte), and returns each row's
 // account (-1 for none). The new column's dictionary starts with identIDs, the identity
-// ids in index order, so that the key of identity i is code i. Everything is resolved
-// by codes: each account once, by its account_id code (buildAccounts joined those to the
-// accounts; a map holds the rare account_id shared by two systems), each identity id once.
+// ids in index order, so that the key of identity i is code i.
+//
+// Everything is resolved by codes (buildAccounts joined the account_id codes to the
+// accounts; the identity of each identity_id code is looked up once), in parallel over
+// blocks of rows; the few rows of orphan access get their keys afterwards, in row order.
 func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx map[string]int32, f *UniverseFindings) ([]int32, error) {
-	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
-	r := newAccountResolver(accts, identIDs, identIdx, ic, sc, ac, t.rows)
-	probs := newProblems(t.file)
-	rows := make([]int32, t.rows)
-	key := r.key
-	for row := 0; row < t.rows; row++ {
-		icode, scode, acode := ic.code(row), sc.code(row), ac.code(row)
-		rows[row] = -1
-		switch {
-		case scode < 0 && acode < 0:
-			if icode < 0 {
-				probs.add(t.pos(row), "identity_id", "no identity_id and no system+account_id; expected an identity, an account, or both")
-				key.codes[row] = codeEmpty
-				continue
+	r := newAccountResolver(t, accts, identIDs, identIdx)
+	const block = 1 << 16
+	blocks := (t.rows + block - 1) / block
+	orphan := make([][]int32, blocks) // per block: the rows whose key is an orphan key
+	unknown := make([]int, blocks)
+	forEach(blocks, func(b int) {
+		for row := b * block; row < min(t.rows, (b+1)*block); row++ {
+			switch r.resolve(row) {
+			case rowOrphan:
+				orphan[b] = append(orphan[b], int32(row))
+			case rowUnknownAccount:
+				unknown[b]++
+			case rowUnknownOrphan:
+				unknown[b]++
+				orphan[b] = append(orphan[b], int32(row))
 			}
-			key.codes[row] = r.identityKey(icode, -1, -1)
-			continue
-		case scode < 0 || acode < 0:
-			missing := "system"
-			if acode < 0 {
-				missing = "account_id"
-			}
-			probs.add(t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
-			key.codes[row] = codeEmpty
-			continue
 		}
-		ref := r.ref(scode, acode)
-		rows[row] = ref.account
-		if ref.account < 0 {
-			f.UnknownAccountAssignments++
-		}
-		switch {
-		case icode < 0:
-			key.codes[row] = ref.key
-		case ref.owner != "" && !r.sameIdentity(ref, icode):
-			probs.add(t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
-				ic.vals[icode], ac.vals[acode], sc.vals[scode], ref.owner))
-			key.codes[row] = codeEmpty
-		default:
-			key.codes[row] = r.identityKey(icode, scode, acode)
-		}
-	}
-	if err := probs.err(); err != nil {
+	})
+	if err := r.probs.err(); err != nil {
 		return nil, err
 	}
-	if ic == nil {
-		t.cols = append(t.cols, key)
-	} else {
-		*ic = *key
+	for b := range blocks {
+		f.UnknownAccountAssignments += unknown[b]
+		for _, row := range orphan[b] {
+			r.key.codes[row] = r.key.internString(r.orphanKey(int(row)))
+		}
 	}
-	return rows, nil
+	if ic := r.ic; ic == nil {
+		t.cols = append(t.cols, r.key)
+	} else {
+		*ic = *r.key
+	}
+	return r.rows, nil
 }
 
 // accountResolver holds what resolveAccounts looks up by code: the assignments' columns,
-// the identity index of each identity_id code, the accounts' system of each system code,
-// and each account's accountRef, built on first use.
+// the identity index of each identity_id code and the accounts' system of each system
+// code; and what it writes: each row's account and identity key.
 type accountResolver struct {
+	t          *table
 	accts      *Accounts
 	ic, sc, ac *column
 	identOf    []int32 // identity_id code -> identity index, -1: unknown
 	sysRank    []int32 // system code -> index into accts.Systems, -1: none
-	byCode     []accountRef
-	shared     map[[2]int32]*accountRef // accounts whose account_id code another system has in byCode
+	probs      *problems
+	rows       []int32 // each row's account, -1: none
 	key        *column
 }
 
-func newAccountResolver(accts *Accounts, identIDs []string, identIdx map[string]int32, ic, sc, ac *column, rows int) *accountResolver {
-	r := &accountResolver{accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
-		shared: map[[2]int32]*accountRef{}}
+func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx map[string]int32) *accountResolver {
+	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
+	r := &accountResolver{t: t, accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
+		probs: newProblems(t.file), rows: make([]int32, t.rows)}
 	if sc != nil {
 		r.sysRank = make([]int32, len(sc.vals))
 		for code, name := range sc.vals {
@@ -283,73 +262,115 @@ func newAccountResolver(accts *Accounts, identIDs []string, identIdx map[string]
 			}
 		}
 	}
-	if ac != nil {
-		r.byCode = make([]accountRef, len(ac.vals))
-		for k := range r.byCode {
-			r.byCode[k].sys = -2
-		}
-	}
 	r.key = newColumn("identity_id", modeValue, nil, 0)
 	r.key.keys = true // orphanKey joins with NUL
 	r.key.vals = make([]string, len(identIDs), len(identIDs)+64)
 	copy(r.key.vals, identIDs)
-	r.key.codes = make([]int32, rows)
+	r.key.identityPrefix = len(identIDs)
+	r.key.codes = make([]int32, t.rows)
 	return r
 }
 
-// ref returns the accountRef of the account (system code, account_id code).
-func (r *accountResolver) ref(scode, acode int32) *accountRef {
-	ref := &r.byCode[acode]
-	if ref.sys != -2 && ref.sys != scode {
-		if ref = r.shared[[2]int32{scode, acode}]; ref == nil {
-			ref = &accountRef{sys: -2}
-			r.shared[[2]int32{scode, acode}] = ref
+// What resolve found for a row, beyond its account and key.
+const (
+	rowResolved       = iota
+	rowOrphan         // orphan access: the key is to be interned (orphanKey)
+	rowUnknownAccount // the row names an account absent from accounts
+	rowUnknownOrphan  // both
+)
+
+// resolve resolves one row: its account in r.rows, its identity key in r.key.codes
+// unless the access is orphan, data errors in r.probs. Rows may be resolved in parallel.
+func (r *accountResolver) resolve(row int) int {
+	icode, scode, acode := r.ic.code(row), r.sc.code(row), r.ac.code(row)
+	r.rows[row], r.key.codes[row] = -1, codeEmpty
+	switch {
+	case scode < 0 && acode < 0:
+		if icode < 0 {
+			r.probs.add(r.t.pos(row), "identity_id", "no identity_id and no system+account_id; expected an identity, an account, or both")
+			return rowResolved
 		}
+		return r.identityKey(row, icode)
+	case scode < 0 || acode < 0:
+		missing := "system"
+		if acode < 0 {
+			missing = "account_id"
+		}
+		r.probs.add(r.t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
+		return rowResolved
 	}
-	if ref.sys == -2 {
-		*ref = accountRef{sys: scode, account: -1, ownerIx: -1}
-		if a := r.accts; a != nil && r.sysRank[scode] >= 0 && a.codeAccount != nil {
-			for x := a.codeAccount[acode]; x >= 0; x = a.sameID[x] {
-				if a.System[x] == r.sysRank[scode] {
-					ref.account = x
-					break
-				}
-			}
-		}
-		if x := ref.account; x >= 0 {
-			ref.owner, ref.ownerIx = r.accts.IdentityID[x], r.accts.Identity[x]
-		}
-		if ref.ownerIx >= 0 {
-			ref.key = ref.ownerIx
-		} else {
-			ref.key = r.key.internString(orphanKey(ref.owner, r.sc.vals[scode], r.ac.vals[acode]))
-		}
+	x := r.find(scode, acode)
+	r.rows[row] = x
+	owner, ownerIx := "", int32(-1)
+	if x >= 0 {
+		owner, ownerIx = r.accts.IdentityID[x], r.accts.Identity[x]
 	}
-	return ref
+	var status int
+	switch {
+	case icode < 0 && ownerIx >= 0:
+		r.key.codes[row] = ownerIx
+	case icode < 0:
+		status = rowOrphan
+	case owner != "" && !r.sameIdentity(owner, ownerIx, icode):
+		r.probs.add(r.t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
+			r.ic.vals[icode], r.ac.vals[acode], r.sc.vals[scode], owner))
+	default:
+		status = r.identityKey(row, icode)
+	}
+	if x < 0 {
+		return status | rowUnknownAccount
+	}
+	return status
 }
 
-// sameIdentity reports whether the identity_id of code icode names the identity ref's
-// account is correlated to.
-func (r *accountResolver) sameIdentity(ref *accountRef, icode int32) bool {
-	if i := r.identOf[icode]; i >= 0 && ref.ownerIx >= 0 {
-		return i == ref.ownerIx
+// find returns the account (system code, account_id code) names, or -1.
+func (r *accountResolver) find(scode, acode int32) int32 {
+	a := r.accts
+	if a == nil || a.codeAccount == nil || r.sysRank[scode] < 0 {
+		return -1
 	}
-	return ref.owner == r.ic.vals[icode]
+	for x := a.codeAccount[acode]; x >= 0; x = a.sameID[x] {
+		if a.System[x] == r.sysRank[scode] {
+			return x
+		}
+	}
+	return -1
 }
 
-// identityKey returns the key code of access granted to the identity_id of code icode
-// through the account (scode, acode), or through no account when scode is -1: the
-// identity's index when it is known, else the orphan key naming the account (the id
-// itself without an account).
-func (r *accountResolver) identityKey(icode, scode, acode int32) int32 {
+// sameIdentity reports whether the identity_id of code icode names the identity (owner,
+// with index ownerIx or -1) an account is correlated to.
+func (r *accountResolver) sameIdentity(owner string, ownerIx, icode int32) bool {
+	if i := r.identOf[icode]; i >= 0 && ownerIx >= 0 {
+		return i == ownerIx
+	}
+	return owner == r.ic.vals[icode]
+}
+
+// identityKey sets the key of a row granting the identity_id of code icode: the
+// identity's index when it is known; otherwise the access is orphan.
+func (r *accountResolver) identityKey(row int, icode int32) int {
 	if i := r.identOf[icode]; i >= 0 {
-		return i
+		r.key.codes[row] = i
+		return rowResolved
 	}
-	id := r.ic.vals[icode]
-	if scode < 0 {
-		return r.key.internString(id)
+	return rowOrphan
+}
+
+// orphanKey returns the identity key of a row of orphan access: the identity id of a row
+// naming no account, else the key naming the account and the identity the row or the
+// account names ("" for none).
+func (r *accountResolver) orphanKey(row int) string {
+	icode, scode, acode := r.ic.code(row), r.sc.code(row), r.ac.code(row)
+	if scode < 0 && acode < 0 {
+		return r.ic.vals[icode]
 	}
-	return r.key.internString(orphanKey(id, r.sc.vals[scode], r.ac.vals[acode]))
+	id := ""
+	if icode >= 0 {
+		id = r.ic.vals[icode]
+	} else if x := r.find(scode, acode); x >= 0 {
+		id = r.accts.IdentityID[x]
+	}
+	return orphanKey(id, r.sc.vals[scode], r.ac.vals[acode])
 }
 
 // orphanKey is the identity key of orphan access through an account.

@@ -272,14 +272,7 @@ func parseValidations(rt *table) ([]int8, error) {
 // identity view): at tier L, first touches of fresh memory cost as much as the passes.
 func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map[string]int32, asgRole []int32) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
-	identOf := make([]int32, len(ic.vals)) // assignments' identity code -> identity index or -1
-	for code, id := range ic.vals {
-		if i, ok := identIdx[id]; ok {
-			identOf[code] = i
-		} else {
-			identOf[code] = -1
-		}
-	}
+	identOf := identityCodes(ic, identIdx) // assignments' identity code -> identity index or -1
 	ai, ar := ic.codes, rc.codes
 	n := len(s.IdentityIDs)
 	nr := len(s.Roles.IDs)

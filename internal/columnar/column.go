@@ -67,6 +67,11 @@ type column struct {
 	// values are interned as usual. For columns of many distinct values that their
 	// consumer joins by value anyway (the assignments' account_id).
 	chunkDicts bool
+
+	// identityPrefix says that vals starts with the identities' ids in index order, that
+	// many of them, so that the identity of such a code is the code itself
+	// (resolveAccounts's identity keys).
+	identityPrefix int
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {

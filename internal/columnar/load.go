@@ -86,6 +86,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	prepared.Go(func() { ub, ubErr = prepareUniverse(ids, asg, opt, owners) })
 	idErr := buildIdentities(s, ids, opts, log)
 	prepared.Wait()
+	tPrepared := time.Since(start)
 	if ubErr != nil {
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, ubErr))
 	}
@@ -101,13 +102,22 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		s.RolesKept = true
 		log.Debug("kept the assignments of the selected roles", "dropped", dropped, "kept", asg.rows-dropped)
 	}
-	if err := buildAssignments(ctx, s, asg, identIdx, asgRole); err != nil {
+	var dimErr error
+	var merged sync.WaitGroup
+	if ub != nil {
+		merged.Go(func() { dimErr = ub.dimensions(s, identIdx, opts) })
+	}
+	err = buildAssignments(ctx, s, asg, identIdx, asgRole)
+	merged.Wait()
+	tAssigned := time.Since(start)
+	if err != nil {
 		return nil, err
 	}
+	if dimErr != nil {
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, dimErr))
+	}
 	if ub != nil {
-		if err := ub.finish(s, asg.col("identity_id").vals, identIdx, asgRole, opts); err != nil {
-			return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
-		}
+		ub.finish(s, asg.col("identity_id"), identIdx, asgRole)
 	}
 	f := &s.Findings
 	log.Info("loaded data", "dir", dir,
@@ -115,7 +125,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		"assignments", len(s.RoleIdx), "orphan_assignments", f.OrphanAssignments,
 		"duplicate_assignments", f.DuplicateAssignments, "implicit_roles", f.ImplicitRoles,
 		"skipped_dimensions", len(f.SkippedDimensions),
-		"read", tRead, "elapsed", time.Since(start))
+		"read", tRead, "identities_and_accounts", tPrepared, "assignments", tAssigned, "elapsed", time.Since(start))
 	return s, nil
 }
 

@@ -108,25 +108,29 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeB
 	return b, nil
 }
 
-// finish completes the universe once the snapshot is built: orphan access through
-// accounts named, each direct pair's account, grants as role indices, and multi-valued
-// attributes merged into the dimensions.
-func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[string]int32, asgRole []int32, opts LoadOptions) error {
-	s.Universe = b.u
+// dimensions merges the multi-valued attributes (identities' list columns and the
+// attributes file) into the dimensions. It needs the identities built and nothing of the
+// assignments, so Load runs it beside buildAssignments.
+func (b *universeBuild) dimensions(s *Snapshot, identIdx map[string]int32, opts LoadOptions) error {
 	for _, lc := range b.lists {
 		putDimension(s, multiDimension(lc.name, lc.vals), slices.Contains(opts.ExcludeDimensions, lc.name))
 	}
 	if len(b.lists) > 0 {
 		rebuildSkipped(s)
 	}
+	if b.attrs != nil {
+		return mergeAttributes(s, b.attrs, identIdx, opts.ExcludeDimensions, &b.u.Findings)
+	}
+	return nil
+}
+
+// finish completes the universe once the snapshot is built: orphan access through
+// accounts named, each direct pair's account, and grants as role indices. keys is the
+// assignments' identity_id column as buildAssignments read it.
+func (b *universeBuild) finish(s *Snapshot, keys *column, identIdx map[string]int32, asgRole []int32) {
+	s.Universe = b.u
 	if b.rowIdent != nil {
-		b.keyIdent = make([]int32, len(asgKeys))
-		for code, id := range asgKeys {
-			b.keyIdent[code] = -1
-			if i, ok := identIdx[id]; ok {
-				b.keyIdent[code] = i
-			}
-		}
+		b.keyIdent = identityCodes(keys, identIdx)
 	}
 	if b.rows != nil {
 		nameOrphans(s)
@@ -138,12 +142,6 @@ func (b *universeBuild) finish(s *Snapshot, asgKeys []string, identIdx map[strin
 	if b.grants != nil {
 		b.roleGrants(s)
 	}
-	if b.attrs != nil {
-		if err := mergeAttributes(s, b.attrs, identIdx, opts.ExcludeDimensions, &b.u.Findings); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // nameOrphans turns the account keys of orphan access (orphanKey) back into identity and
