@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -71,13 +72,15 @@ type supportTable struct {
 }
 
 // pairSupports are the supports of the two-term criteria on dimensions a < b: for each
-// value v of a, the values of b held together with v are val[off[v]:off[v+1]]
-// (ascending) and cnt the in-scope identities holding both.
+// value v of a, ent[off[v]:off[v+1]] are the values of b held together with v
+// (ascending), each with the number of in-scope identities holding both.
 type pairSupports struct {
 	off []int64
-	val []int32
-	cnt []int32
+	ent []pairEnt
 }
+
+// pairEnt is a value and a count side by side: a lookup touches one cache line.
+type pairEnt struct{ val, cnt int32 }
 
 // newSupportTable counts the supports over the scope index ix of the dimensions dims
 // (ascending), the pairs of dimensions in parallel on up to workers goroutines.
@@ -137,13 +140,12 @@ func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
 		}
 		slices.Sort(touched)
 		for _, c := range touched {
-			ps.val = append(ps.val, c)
-			ps.cnt = append(ps.cnt, cnt[c])
+			ps.ent = append(ps.ent, pairEnt{c, cnt[c]})
 			cnt[c] = 0
 		}
-		ps.off[v+1] = int64(len(ps.val))
+		ps.off[v+1] = int64(len(ps.ent))
 	}
-	ps.val, ps.cnt = slices.Clip(ps.val), slices.Clip(ps.cnt)
+	ps.ent = slices.Clip(ps.ent)
 	return ps
 }
 
@@ -156,8 +158,8 @@ func (t *supportTable) get(c *kernels.Criterion) int32 {
 	}
 	p := &t.pairs[a*t.nd+t.pos[c.T[1].Dim]]
 	lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
-	if k, ok := slices.BinarySearch(p.val[lo:hi], c.T[1].Val); ok {
-		return p.cnt[lo+int64(k)]
+	if k, ok := slices.BinarySearchFunc(p.ent[lo:hi], c.T[1].Val, cmpEnt); ok {
+		return p.ent[lo+int64(k)].cnt
 	}
 	return 0
 }
@@ -196,8 +198,7 @@ type supportCursor struct {
 	d1    int32
 	last  int32
 	inRun bool
-	val   []int32 // the rest of the current run, from the last value looked up
-	cnt   []int32
+	ent   []pairEnt // the rest of the current run, from the last value looked up
 }
 
 func (sc *supportCursor) get(c *kernels.Criterion) int32 {
@@ -209,29 +210,30 @@ func (sc *supportCursor) get(c *kernels.Criterion) int32 {
 		t := sc.s.table
 		p := &t.pairs[t.pos[c.T[0].Dim]*t.nd+t.pos[c.T[1].Dim]]
 		lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
-		sc.val, sc.cnt = p.val[lo:hi], p.cnt[lo:hi]
+		sc.ent = p.ent[lo:hi]
 		sc.t0, sc.d1, sc.inRun = c.T[0], c.T[1].Dim, true
 	}
 	sc.last = v
-	k := lowerBound(sc.val, v)
-	sc.val, sc.cnt = sc.val[k:], sc.cnt[k:]
-	if len(sc.val) > 0 && sc.val[0] == v {
-		return sc.cnt[0]
+	sc.ent = sc.ent[lowerBound(sc.ent, v):]
+	if len(sc.ent) > 0 && sc.ent[0].val == v {
+		return sc.ent[0].cnt
 	}
 	return 0
 }
 
-// lowerBound returns the first index of a (ascending) holding v or more, searching
-// exponentially from the front: cheap when it is near.
-func lowerBound(a []int32, v int32) int {
-	if len(a) == 0 || a[0] >= v {
+// lowerBound returns the first index of a (ascending by value) holding v or more,
+// searching exponentially from the front: cheap when it is near.
+func lowerBound(a []pairEnt, v int32) int {
+	if len(a) == 0 || a[0].val >= v {
 		return 0
 	}
-	lo, step := 0, 1 // a[lo] < v
-	for lo+step < len(a) && a[lo+step] < v {
+	lo, step := 0, 1 // a[lo].val < v
+	for lo+step < len(a) && a[lo+step].val < v {
 		lo += step
 		step *= 2
 	}
-	k, _ := slices.BinarySearch(a[lo+1:min(lo+step+1, len(a))], v)
+	k, _ := slices.BinarySearchFunc(a[lo+1:min(lo+step+1, len(a))], v, cmpEnt)
 	return lo + 1 + k
 }
+
+func cmpEnt(e pairEnt, v int32) int { return cmp.Compare(e.val, v) }

@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -27,11 +28,10 @@ func TestSupportCursor(t *testing.T) {
 				for v := range cardA {
 					for w := range cardB {
 						if rng.Float64() < dense*dense {
-							p.val = append(p.val, int32(w))
-							p.cnt = append(p.cnt, 1+rng.Int32N(50))
+							p.ent = append(p.ent, pairEnt{int32(w), 1 + rng.Int32N(50)})
 						}
 					}
-					p.off[v+1] = int64(len(p.val))
+					p.off[v+1] = int64(len(p.ent))
 				}
 				tab.pairs[a*nd+b] = p
 			}
@@ -66,14 +66,14 @@ func TestSupportCursor(t *testing.T) {
 func TestLowerBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 29))
 	for range 2000 {
-		a := make([]int32, rng.IntN(70))
+		a := make([]pairEnt, rng.IntN(70))
 		for k := range a {
-			a[k] = rng.Int32N(100)
+			a[k] = pairEnt{rng.Int32N(100), int32(k)}
 		}
-		slices.Sort(a)
+		slices.SortFunc(a, func(x, y pairEnt) int { return cmp.Compare(x.val, y.val) })
 		v := rng.Int32N(110) - 5
 		want := 0
-		for want < len(a) && a[want] < v {
+		for want < len(a) && a[want].val < v {
 			want++
 		}
 		if got := lowerBound(a, v); got != want {
