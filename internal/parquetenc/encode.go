@@ -44,6 +44,76 @@ type Data struct {
 	// Ascending says that Values are in strictly ascending order (Ascending reports it),
 	// so that a page's min and max values are found by comparing codes, not strings.
 	Ascending bool
+	// Rank, when set, gives each value's position among Values in ascending order
+	// (Ranks), for the same purpose when Values are not in order.
+	Rank []int32
+}
+
+// maxRankRuns is the most ascending runs Ranks merges.
+const maxRankRuns = 256
+
+// Ranks returns each value's position among values in ascending order (equal values in
+// index order), found by merging values' ascending runs; nil when values have more than
+// maxRankRuns of them (sorting would cost more than the comparisons it saves).
+func Ranks(values []string) []int32 {
+	var runs [][2]int32
+	for k := range values {
+		if k == 0 || values[k-1] > values[k] {
+			if len(runs) == maxRankRuns {
+				return nil
+			}
+			runs = append(runs, [2]int32{int32(k), int32(k)})
+		}
+		runs[len(runs)-1][1] = int32(k) + 1
+	}
+	rank := make([]int32, len(values))
+	MergeRuns(values, runs, func(k, r int32) { rank[k] = r })
+	return rank
+}
+
+// MergeRuns calls visit(k, r) for every index k of the runs ([start, end) ranges of
+// values, each in ascending order), in the ascending order of values[k] (equal values in
+// index order), r counting from 0.
+func MergeRuns(values []string, runs [][2]int32, visit func(k, r int32)) {
+	heap := make([][2]int32, 0, len(runs))
+	for _, r := range runs {
+		if r[0] < r[1] {
+			heap = append(heap, r)
+		}
+	}
+	less := func(x, y [2]int32) bool {
+		if values[x[0]] != values[y[0]] {
+			return values[x[0]] < values[y[0]]
+		}
+		return x[0] < y[0]
+	}
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(heap) {
+				return
+			}
+			if c+1 < len(heap) && less(heap[c+1], heap[c]) {
+				c++
+			}
+			if !less(heap[c], heap[i]) {
+				return
+			}
+			heap[i], heap[c] = heap[c], heap[i]
+			i = c
+		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for r := int32(0); len(heap) > 0; r++ {
+		visit(heap[0][0], r)
+		if heap[0][0]++; heap[0][0] == heap[0][1] {
+			heap[0] = heap[len(heap)-1]
+			heap = heap[:len(heap)-1]
+		}
+		down(0)
+	}
 }
 
 // Ascending reports whether values are in strictly ascending order (Data.Ascending).
@@ -510,6 +580,25 @@ func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 		for _, l := range distinct[1:] {
 			c := dict.order[l]
 			lc, hc = min(lc, c), max(hc, c)
+		}
+		return valueOf(d, lc), valueOf(d, hc)
+	}
+	if d.Rank != nil {
+		rank := func(c int32) int32 {
+			if c == emptyCode {
+				return -1 // "" is below every value
+			}
+			return d.Rank[c]
+		}
+		lc := dict.order[distinct[0]]
+		hc, lr, hr := lc, rank(lc), rank(lc)
+		for _, l := range distinct[1:] {
+			c := dict.order[l]
+			if r := rank(c); r < lr {
+				lc, lr = c, r
+			} else if r > hr {
+				hc, hr = c, r
+			}
 		}
 		return valueOf(d, lc), valueOf(d, hc)
 	}

@@ -78,12 +78,19 @@ func (d *dictOf) of(s string) int32 {
 
 // encodeRows writes rows with the encoder, in row groups of groupRows.
 func encodeRows(t testing.TB, rows []testRow, groupRows int) []byte {
-	return encodeRowsAs(t, rows, groupRows, false)
+	return encodeRowsAs(t, rows, groupRows, orderNone)
 }
 
-// encodeRowsAs is encodeRows; with ascending, each string column's codes index its
-// values sorted, and Data says so (Data.Ascending).
-func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, ascending bool) []byte {
+// Ways encodeRowsAs gives the encoder the values' order.
+const (
+	orderNone      = iota
+	orderAscending // codes index values sorted (Data.Ascending)
+	orderRank      // Data.Rank from Ranks, the values in first-use order
+)
+
+// encodeRowsAs is encodeRows, telling the encoder the values' order as order says.
+func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, order int) []byte {
+	ascending := order == orderAscending
 	tmpl, err := Template[testRow](testOptions(groupRows)...)
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +144,11 @@ func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, ascending bool) [
 				}
 				data[c].Ascending = true
 			}
+			if order == orderRank && !testCols[c].Bool {
+				if data[c].Rank = Ranks(data[c].Values); data[c].Rank == nil && len(data[c].Values) > 0 {
+					t.Fatalf("column %d: no ranks for %d values", c, len(data[c].Values))
+				}
+			}
 		}
 		g, err := e.Encode(data)
 		if err != nil {
@@ -187,6 +199,47 @@ func randomRows(rng *rand.Rand, n, vocab int) []testRow {
 	return rows
 }
 
+// TestRanks: Ranks orders values as a sort does (equal values in index order), for
+// values made of up to maxRankRuns ascending runs, and gives up past that.
+func TestRanks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for round := range 300 {
+		n := rng.IntN(1000)
+		values := make([]string, n)
+		for k := range values {
+			values[k] = fmt.Sprint(rng.IntN(50))
+		}
+		// Sort random stretches so that some rounds have few runs.
+		for range rng.IntN(5) {
+			a := rng.IntN(n + 1)
+			slices.Sort(values[a:min(n, a+rng.IntN(n+1))])
+		}
+		rank := Ranks(values)
+		runs := 0
+		for k := range values {
+			if k == 0 || values[k-1] > values[k] {
+				runs++
+			}
+		}
+		if runs > maxRankRuns {
+			if rank != nil {
+				t.Fatalf("round %d: ranks for %d runs", round, runs)
+			}
+			continue
+		}
+		order := make([]int, n)
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(values[a], values[b]) })
+		for r, k := range order {
+			if rank[k] != int32(r) {
+				t.Fatalf("round %d: value %d (%q) has rank %d, want %d", round, k, values[k], rank[k], r)
+			}
+		}
+	}
+}
+
 func TestEncoderMatchesParquetGo(t *testing.T) {
 	cases := []struct {
 		n, vocab, group int
@@ -200,10 +253,13 @@ func TestEncoderMatchesParquetGo(t *testing.T) {
 		t.Run(fmt.Sprintf("n%d-v%d-g%d", tc.n, tc.vocab, tc.group), func(t *testing.T) {
 			rows := randomRows(rng, tc.n, tc.vocab)
 			want := reference(t, rows, tc.group, 1<<16)
-			for _, ascending := range []bool{false, true} {
-				got := encodeRowsAs(t, rows, tc.group, ascending)
+			for order := range []string{"none", "ascending", "rank"} {
+				if order == orderRank && tc.vocab*10 > 2*maxRankRuns {
+					continue // too many runs for Ranks
+				}
+				got := encodeRowsAs(t, rows, tc.group, order)
 				if !bytes.Equal(got, want) {
-					t.Fatalf("ascending codes %v: encoder wrote %d bytes, parquet-go %d; first difference at %d", ascending, len(got), len(want), firstDiff(got, want))
+					t.Fatalf("order %d: encoder wrote %d bytes, parquet-go %d; first difference at %d", order, len(got), len(want), firstDiff(got, want))
 				}
 			}
 		})
