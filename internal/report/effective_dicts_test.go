@@ -11,8 +11,9 @@ import (
 
 // TestAccountDictCodes: accountDict gives equal account ids, of accounts and of orphans,
 // equal codes and distinct ids distinct codes, each code naming its id (what parquetenc
-// needs of a dictionary), on random accounts sorted by (system, id) as the loader keeps
-// them, with ids shared between systems, and on unsorted ones (the fallback).
+// needs of a dictionary), and ranks in the ids' order, on random accounts sorted by
+// (system, id) as the loader keeps them, with ids shared between systems, and on
+// unsorted ones (the fallback).
 func TestAccountDictCodes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
 	for round := range 400 {
@@ -46,7 +47,18 @@ func TestAccountDictCodes(t *testing.T) {
 			}
 			orphans = append(orphans, columnar.Orphan{AccountID: id})
 		}
-		values, acct, orphan := accountDict(a, orphans)
+		values, acct, orphan, rank := accountDict(a, orphans)
+		if rank != nil {
+			for x := range values {
+				for y := range values {
+					if (values[x] < values[y]) != (rank[x] < rank[y]) && values[x] != values[y] {
+						t.Fatalf("round %d: %q has rank %d, %q rank %d", round, values[x], rank[x], values[y], rank[y])
+					}
+				}
+			}
+		} else if !unsorted {
+			t.Fatalf("round %d: no ranks for sorted accounts", round)
+		}
 		codeOf := map[string]int32{}
 		check := func(what, id string, c int32) {
 			if id == "" {

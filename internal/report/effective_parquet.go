@@ -59,6 +59,7 @@ type effectiveDicts struct {
 	accounts   []string
 	acctCode   []int32
 	orphanAcct []int32
+	acctRank   []int32 // the accounts' ranks (parquetenc.Data.Rank), nil for none
 	// orphanSystem is each orphan's system index (-1: none).
 	orphanSystem []int32
 	vias         *viaTable // nil without grants
@@ -71,7 +72,7 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 	if u := snap.Universe; u != nil {
 		a = u.Accounts
 	}
-	d.accounts, d.acctCode, d.orphanAcct = accountDict(a, snap.Orphans)
+	d.accounts, d.acctCode, d.orphanAcct, d.acctRank = accountDict(a, snap.Orphans)
 	d.orphanSystem = make([]int32, len(snap.Orphans))
 	for j, o := range snap.Orphans {
 		d.orphanSystem[j] = -1
@@ -91,14 +92,15 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 // accountDict returns the values of the account_id column and the codes of accounts a
 // (nil: none) and of the orphans into them, equal ids sharing one code (parquetenc's
 // contract): an account's code is that of the first account of its id in (id, index)
-// order, an orphan's that of an account of its id, or a value appended after a's ids.
-func accountDict(a *columnar.Accounts, orphans []columnar.Orphan) (values []string, acct, orphan []int32) {
+// order, an orphan's that of an account of its id, or a value appended after a's ids;
+// and the values' ranks (parquetenc.Data.Rank; nil when too costly to find).
+func accountDict(a *columnar.Accounts, orphans []columnar.Orphan) (values []string, acct, orphan, rank []int32) {
 	var runs [][2]int32
 	if a != nil {
 		values = a.ID
 		var ok bool
-		if acct, runs, ok = mergeAccountIDs(a); !ok {
-			acct, runs = idCodes(a.ID), nil
+		if acct, rank, runs, ok = mergeAccountIDs(a); !ok {
+			acct, rank, runs = idCodes(a.ID), nil, nil
 		}
 	}
 	// find returns the code of an account of id, -1 for none.
@@ -143,7 +145,10 @@ func accountDict(a *columnar.Accounts, orphans []columnar.Orphan) (values []stri
 		}
 		orphan[j] = c
 	}
-	return values, acct, orphan
+	if len(values) > len(acct) {
+		rank = parquetenc.Ranks(values) // orphans' ids after the accounts'
+	}
+	return values, acct, orphan, rank
 }
 
 // idCodes gives each of ids the index of the first equal one.
@@ -162,65 +167,31 @@ func idCodes(ids []string) []int32 {
 }
 
 // mergeAccountIDs gives each account the index of the first account (in (id, index)
-// order) of its id, by merging the systems' runs of accounts, each sorted by id: equal
-// ids then come one after the other, without hashing millions of strings. It also
-// returns the runs ([start, end) per system). ok is false when a run is not strictly
-// ascending (the caller then hashes).
-func mergeAccountIDs(a *columnar.Accounts) (codes []int32, runs [][2]int32, ok bool) {
+// order) of its id, and its id's rank among the accounts' ids (parquetenc.Data.Rank), by
+// merging the systems' runs of accounts, each sorted by id: equal ids then come one
+// after the other, without hashing millions of strings. It also returns the runs
+// ([start, end) per system). ok is false when a run is not strictly ascending (the
+// caller then hashes).
+func mergeAccountIDs(a *columnar.Accounts) (codes, rank []int32, runs [][2]int32, ok bool) {
 	n := int32(len(a.ID))
 	for k := int32(0); k < n; k++ {
 		if k == 0 || a.System[k] != a.System[k-1] {
 			runs = append(runs, [2]int32{k, k})
 		} else if a.ID[k-1] >= a.ID[k] {
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		runs[len(runs)-1][1] = k + 1
 	}
-	codes = make([]int32, n)
-	// heap holds the next account of each run not yet merged, smallest (id, index) first.
-	heap := make([][2]int32, len(runs))
-	copy(heap, runs)
-	less := func(x, y [2]int32) bool {
-		if a.ID[x[0]] != a.ID[y[0]] {
-			return a.ID[x[0]] < a.ID[y[0]]
-		}
-		return x[0] < y[0]
-	}
-	down := func(i int) {
-		for {
-			c := 2*i + 1
-			if c >= len(heap) {
-				return
-			}
-			if c+1 < len(heap) && less(heap[c+1], heap[c]) {
-				c++
-			}
-			if !less(heap[c], heap[i]) {
-				return
-			}
-			heap[i], heap[c] = heap[c], heap[i]
-			i = c
-		}
-	}
-	for i := len(heap)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
+	codes, rank = make([]int32, n), make([]int32, n)
 	prev := int32(-1)
-	for len(heap) > 0 {
-		x := heap[0][0]
+	parquetenc.MergeRuns(a.ID, runs, func(x, r int32) {
+		codes[x], rank[x] = x, r
 		if prev >= 0 && a.ID[x] == a.ID[prev] {
 			codes[x] = codes[prev]
-		} else {
-			codes[x] = x
 		}
 		prev = x
-		if heap[0][0]++; heap[0][0] == heap[0][1] {
-			heap[0] = heap[len(heap)-1]
-			heap = heap[:len(heap)-1]
-		}
-		down(0)
-	}
-	return codes, runs, true
+	})
+	return codes, rank, runs, true
 }
 
 // viaTable gives each step of a closure the code of its via string, made on first use
@@ -326,7 +297,7 @@ func (g *effectiveGroup) setValues() {
 	data[ecIdent].Values, data[ecRole].Values, data[ecKind].Values = d.idents, g.snap.Roles.IDs, d.kinds
 	data[ecStatus].Values, data[ecRule].Values, data[ecSystem].Values = statusValues, d.rules, d.systems
 	data[ecIdent].Ascending, data[ecRole].Ascending, data[ecRule].Ascending = d.identsAscending, d.rolesAscending, d.rulesAscending
-	data[ecAccount].Values = d.accounts
+	data[ecAccount].Values, data[ecAccount].Rank = d.accounts, d.acctRank
 	if d.vias != nil {
 		data[ecVia].Values = d.vias.made()
 	}
