@@ -35,6 +35,9 @@ type Effective struct {
 	// excess ranking (walkPairs).
 	walkMu sync.Mutex
 	walk   *pairWalk
+	// owners index the run's owners once for every output that reads them (ownersOf).
+	ownersMu sync.Mutex
+	owners   *owners
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.

@@ -80,9 +80,22 @@ func (o *owners) finding(i int) string {
 	return ""
 }
 
+// ownersOf returns newOwners(snap), made once per run: kept in eff (nil: made afresh).
+func ownersOf(snap *columnar.Snapshot, eff *Effective) *owners {
+	if eff == nil {
+		return newOwners(snap)
+	}
+	eff.ownersMu.Lock()
+	defer eff.ownersMu.Unlock()
+	if eff.owners == nil || eff.owners.snap != snap {
+		eff.owners = newOwners(snap)
+	}
+	return eff.owners
+}
+
 // ownershipSummaryOf counts the ownership findings; nil without an owner_id column.
-func ownershipSummaryOf(snap *columnar.Snapshot) *ownershipSummary {
-	o := newOwners(snap)
+func ownershipSummaryOf(snap *columnar.Snapshot, eff *Effective) *ownershipSummary {
+	o := ownersOf(snap, eff)
 	if o == nil {
 		return nil
 	}
@@ -123,7 +136,7 @@ type ownershipRow struct {
 // ownershipRows returns the non-human identities with an ownership finding, in
 // identities-file order (none without an owner_id column).
 func ownershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownershipRow, error) {
-	o := newOwners(snap)
+	o := ownersOf(snap, eff)
 	if o == nil {
 		return nil, nil
 	}
@@ -249,7 +262,7 @@ type OwnershipCounts = ownershipSummary
 
 // NHIOwnership counts the non-human identities by ownership finding; nil without an
 // owner_id column.
-func NHIOwnership(snap *columnar.Snapshot) *OwnershipCounts { return ownershipSummaryOf(snap) }
+func NHIOwnership(snap *columnar.Snapshot) *OwnershipCounts { return ownershipSummaryOf(snap, nil) }
 
 // ownerReach is what one identity reaches through the non-human identities it owns
 // (docs/excess-privilege.md#ownership): the distinct roles they hold effectively, the
@@ -266,7 +279,7 @@ type ownerReach struct {
 // what it reaches through them, ranked by weight (highest first), then by the number of
 // identities owned, then in identities-file order. None without an owner_id column.
 func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownerReach, error) {
-	o := newOwners(snap)
+	o := ownersOf(snap, eff)
 	if o == nil {
 		return nil, nil
 	}

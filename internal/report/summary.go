@@ -74,7 +74,7 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 	if snap.Universe != nil && info.Effective != nil {
 		s.Effective, s.Systems = effectiveSummaryOf(snap, cls, info.Effective)
 		s.Usage = usageSummaryOf(snap, cls, info.Effective)
-		s.NHIOwnership = ownershipSummaryOf(snap)
+		s.NHIOwnership = ownershipSummaryOf(snap, info.Effective)
 	}
 	return s
 }

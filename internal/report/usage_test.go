@@ -160,7 +160,7 @@ func explainCase(t *testing.T, td *datadriven.TestData, r *excessRun) string {
 // ownershipCase prints the ownership outputs of the last mine.
 func ownershipCase(t *testing.T, td *datadriven.TestData, r *excessRun) string {
 	var b strings.Builder
-	js, err := json.Marshal(ownershipSummaryOf(r.snap))
+	js, err := json.Marshal(ownershipSummaryOf(r.snap, nil))
 	if err != nil {
 		td.Fatalf(t, "%v", err)
 	}
