@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -239,7 +240,11 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			return fmt.Errorf("row group %d has no chunk for this column", g)
 		}
 		if g == 0 && len(c.vals) == 0 && c.mode != modeUnique && !c.raw && !c.chunkDicts { // unique, raw: sized by rows; chunkDicts: no map to size
-			c.reserve(dictionaryHint(pf, idx))
+			if hint := dictionaryHint(pf, idx); hint > 0 {
+				c.reserve(hint)
+			} else {
+				d.sizeAfter = pf.NumRows() // plain pages: sized once the first pages show how distinct they are
+			}
 		}
 		pages := chunks[idx].Pages()
 		for {
@@ -359,6 +364,33 @@ type pageDecoder struct {
 	remap   []int32
 	badUTF8 map[int32]string // dictionary entries that are not valid UTF-8, for messages
 	scratch []byte
+	// sizeAfter, when not 0, is the rows of a file whose column has no dictionary to size
+	// the map by: once a few plain pages are read, a column of nearly unique values (an
+	// email) gets a map of that size rather than growing it a rehash at a time.
+	sizeAfter int64
+}
+
+// minSizingRows is how many rows sizeDictionary wants seen before it judges a column.
+const minSizingRows = 4096
+
+// sizeDictionary presizes the column's map for the whole file (sizeAfter) when at least
+// 90% of the values seen so far were distinct; it judges once, after minSizingRows rows.
+func (d *pageDecoder) sizeDictionary() {
+	c := d.c
+	if d.sizeAfter == 0 || d.pos < minSizingRows {
+		return
+	}
+	// The codes were sized by the footer's rows bounded by the file's size: a corrupt
+	// footer cannot ask for more.
+	if n := int(min(d.sizeAfter, int64(cap(c.codes)))); 10*int64(len(c.vals)) >= 9*d.pos && n > len(c.vals) {
+		ids := make(map[string]int32, n)
+		for code, v := range c.vals {
+			ids[v] = int32(code)
+		}
+		c.ids = ids
+		c.vals = slices.Grow(c.vals, n-len(c.vals))
+	}
+	d.sizeAfter = 0
 }
 
 func (d *pageDecoder) page(p parquet.Page) error {
@@ -381,6 +413,7 @@ func (d *pageDecoder) page(p parquet.Page) error {
 		}
 		return d.indexed(data.Int32(), levels, p.NumRows())
 	}
+	defer d.sizeDictionary()
 	switch d.kind {
 	case parquet.ByteArray:
 		vals, offs := data.ByteArray()
