@@ -12,7 +12,8 @@ import (
 )
 
 // randomMatrix builds a small random matrix; some dimensions are multi-valued when multi,
-// and some have up to 56 values, more than the rows of some matrices.
+// some have up to 56 values, more than the rows of some matrices, and in matrices of one
+// or two dimensions some have over 320, more than four times the rows of any.
 func randomMatrix(rng *rand.Rand, multi bool) *kernels.Matrix {
 	n := 1 + rng.IntN(60)
 	dims := 1 + rng.IntN(4)
@@ -20,9 +21,15 @@ func randomMatrix(rng *rand.Rand, multi bool) *kernels.Matrix {
 		MultiOff: make([][]int32, dims), MultiCodes: make([][]int32, dims)}
 	for d := 0; d < dims; d++ {
 		card := 1 + rng.IntN(5)
-		if rng.IntN(3) == 0 {
+		switch k := rng.IntN(6); {
+		case k < 2:
 			// Larger dictionaries, sometimes larger than the rows.
 			card = 17 + rng.IntN(40)
+		case k == 2 && dims <= 2:
+			// Dictionaries large against every role's rows: their values are listed
+			// through the rows rather than by reading every counter (few dimensions, so
+			// that the brute force stays quick).
+			card = 320 + rng.IntN(200)
 		}
 		m.Cards[d] = int32(card)
 		m.Codes[d] = make([]int32, n)
@@ -113,7 +120,8 @@ func TestAgainstBruteForce(t *testing.T) {
 			roles[r] = int32(r)
 		}
 		for _, workers := range []int{1, 3} {
-			b := NewWorkers(workers)
+			// One worker reads the narrow table of codes, three the table of term ids.
+			b := &Backend{workers: workers, wide: workers == 3}
 			var mu sync.Mutex
 			got := map[int32][]kernels.Count{}
 			err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {

@@ -1,0 +1,372 @@
+package cpu
+
+import (
+	"context"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
+)
+
+// layout numbers the values of a query's single-valued dimensions globally, so that one
+// counter array serves them all. Single-valued dimension s (0..w-1, in q.Dims order) is
+// q.Dims[pos[s]]; its term ids are off[s] (no value) and off[s]+1+code for each code.
+type layout struct {
+	w      int
+	pos    []int   // by single-valued dimension: its position in q.Dims
+	off    []int32 // by single-valued dimension: its no-value term id
+	single []int   // by position in q.Dims: its single-valued index, or -1 (multi-valued)
+	first  []int   // by position in q.Dims (and len(q.Dims)): the first single index at or after it
+	terms  int32
+	// tab holds every identity's term ids row-major (tab[i*w+s]), so that gathering a
+	// holder's row reads one or two cache lines instead of one per dimension; tab16, used
+	// instead when every dictionary has fewer than 65,535 values, holds code+1 (0: no
+	// value) in half the space.
+	tab   []int32
+	tab16 []uint16
+}
+
+func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
+	l := &layout{single: make([]int, len(q.Dims)), first: make([]int, len(q.Dims)+1)}
+	for j, d := range q.Dims {
+		l.first[j] = l.w
+		if isMulti(m, d) {
+			l.single[j] = -1
+			continue
+		}
+		l.single[j] = l.w
+		l.pos = append(l.pos, j)
+		l.off = append(l.off, l.terms)
+		l.terms += 1 + m.Cards[d]
+		l.w++
+	}
+	l.first[len(q.Dims)] = l.w
+	return l
+}
+
+// buildTable fills the table from the matrix, identities split among workers: tab16
+// (code+1, 0 for no value) when every dictionary fits and wide is false, else tab (term
+// ids).
+func (l *layout) buildTable(ctx context.Context, m *kernels.Matrix, q *kernels.Query, workers int, wide bool) error {
+	w, narrow := l.w, !wide
+	for _, j := range l.pos {
+		narrow = narrow && m.Cards[q.Dims[j]] < 1<<16-1
+	}
+	if narrow {
+		l.tab16 = make([]uint16, m.N*w)
+	} else {
+		l.tab = make([]int32, m.N*w)
+	}
+	const chunk = 1 << 16
+	return parallel.Each(ctx, (m.N+chunk-1)/chunk, workers, func(_, k int) error {
+		lo, hi := k*chunk, min(m.N, (k+1)*chunk)
+		for s, j := range l.pos {
+			codes := m.Codes[q.Dims[j]][lo:hi]
+			if narrow {
+				row := l.tab16[lo*w+s:]
+				for i, c := range codes {
+					row[i*w] = uint16(c + 1)
+				}
+				continue
+			}
+			o, row := l.off[s]+1, l.tab[lo*w+s:]
+			for i, c := range codes {
+				row[i*w] = o + c
+			}
+		}
+		return nil
+	})
+}
+
+// sel is one value selected at a projection level: its code, count and bucket start.
+type sel struct {
+	val, count, start int32
+}
+
+// projector holds one worker's scratch for Cooccur. A role's in-scope holders are its
+// local rows: base maps a local row to its identity, and local holds, row-major, the term
+// ids (layout) of each local row's single-valued dimensions, gathered once per role so
+// that every histogram reads one short dense row per holder and increments one counter
+// array. Multi-valued dimensions have local columns of their own (multi.go). Invariants: every
+// counter array is all zero between uses; level k's row buffer holds the local rows of
+// the prefix being extended at depth k, grouped by value.
+type projector struct {
+	m     *kernels.Matrix
+	q     *kernels.Query
+	lay   *layout
+	multi []bool // by position in q.Dims
+	// hist[level] counts term ids of single-valued dimensions; counts[level][j] counts the
+	// codes of multi-valued dimension position j, with its touched list.
+	hist    [kernels.MaxTerms][]int32
+	counts  [kernels.MaxTerms][][]int32
+	touched [kernels.MaxTerms][]int32
+	sels    [kernels.MaxTerms][]sel
+	rows    [kernels.MaxTerms][]int32
+	base    []int32
+	local   []int32
+	mcol    [][]int32 // by position in q.Dims: multi-valued dimensions' local columns (multi.go)
+	mOff    [][]int32 // by position: multi.go's per-role table of rows with several values
+	mVal    [][]int32
+	all     []int32 // 0..len(base)-1
+	out     []kernels.Count
+}
+
+func newProjector(m *kernels.Matrix, q *kernels.Query, lay *layout) *projector {
+	n := len(q.Dims)
+	p := &projector{m: m, q: q, lay: lay, multi: make([]bool, n), mcol: make([][]int32, n),
+		mOff: make([][]int32, n), mVal: make([][]int32, n)}
+	for j := range q.Dims {
+		p.multi[j] = lay.single[j] < 0
+	}
+	for l := 0; l < q.MaxTerms; l++ {
+		p.counts[l] = make([][]int32, len(q.Dims))
+		if lay.w > 0 {
+			p.hist[l] = make([]int32, lay.terms)
+		}
+	}
+	return p
+}
+
+func (p *projector) counter(level, j int) []int32 {
+	c := p.counts[level][j]
+	if c == nil {
+		c = make([]int32, p.m.Cards[p.q.Dims[j]])
+		p.counts[level][j] = c
+	}
+	return c
+}
+
+// gather sets the role's local rows: base (the in-scope holders), their term ids, and the
+// local columns of multi-valued dimensions.
+func (p *projector) gather(holders []int32) {
+	q, w := p.q, p.lay.w
+	base := p.base[:0]
+	for _, i := range holders {
+		if inScope(q.InScope, i) {
+			base = append(base, i)
+		}
+	}
+	p.base = base
+	loc := slices.Grow(p.local[:0], len(base)*w)[:len(base)*w]
+	if tab := p.lay.tab16; tab != nil {
+		off := p.lay.off
+		for k, i := range base {
+			dst, src := loc[k*w:k*w+w], tab[int(i)*w:int(i)*w+w]
+			for t := range dst {
+				dst[t] = off[t] + int32(src[t])
+			}
+		}
+	} else {
+		tab := p.lay.tab
+		for k, i := range base {
+			dst, src := loc[k*w:k*w+w], tab[int(i)*w:int(i)*w+w]
+			for t := range dst {
+				dst[t] = src[t]
+			}
+		}
+	}
+	p.local = loc
+	for j, d := range q.Dims {
+		if p.multi[j] {
+			p.gatherMulti(j, d)
+		}
+	}
+	for k := len(p.all); k < len(base); k++ {
+		p.all = append(p.all, int32(k))
+	}
+}
+
+func (p *projector) rowsOrAll(rows []int32) []int32 {
+	if rows == nil {
+		return p.all[:len(p.base)]
+	}
+	return rows
+}
+
+// histogramSingles counts, into hist[level], the term ids of the single-valued dimensions
+// from index s on over the local rows (nil: every local row).
+func (p *projector) histogramSingles(level, s int, rows []int32) {
+	w := p.lay.w
+	if s == w {
+		return
+	}
+	h, loc := p.hist[level], p.local
+	if rows == nil {
+		for k := 0; k < len(p.base); k++ {
+			for _, c := range loc[k*w+s : k*w+w] {
+				h[c]++
+			}
+		}
+		return
+	}
+	for _, k := range rows {
+		for _, c := range loc[int(k)*w+s : int(k)*w+w] {
+			h[c]++
+		}
+	}
+}
+
+// selectSingle returns the values of single-valued dimension s counted at least q.MinTP
+// times over rows, ascending, with their counts and bucket starts, and clears the
+// dimension's counters. A dictionary small against the rows is read in code order; a
+// large one through the rows' own values, then sorted.
+func (p *projector) selectSingle(level, s int, rows []int32) []sel {
+	h, lo := p.hist[level], p.lay.off[s]
+	card := p.m.Cards[p.q.Dims[p.lay.pos[s]]]
+	cnt := h[lo+1 : lo+1+card]
+	h[lo] = 0
+	sels := p.sels[level][:0]
+	n := len(rows)
+	if rows == nil {
+		n = len(p.base)
+	}
+	if int(card) <= 4*n+64 {
+		for c, v := range cnt {
+			if v >= p.q.MinTP {
+				sels = append(sels, sel{val: int32(c), count: v})
+			}
+		}
+		clear(cnt)
+	} else {
+		w, loc := p.lay.w, p.local
+		for _, k := range p.rowsOrAll(rows) {
+			c := loc[int(k)*w+s]
+			if v := h[c]; v != 0 {
+				if v >= p.q.MinTP {
+					sels = append(sels, sel{val: c - lo - 1, count: v})
+				}
+				h[c] = 0
+			}
+		}
+		if len(sels) > 1 {
+			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+		}
+	}
+	var total int32
+	for k := range sels {
+		sels[k].start = total
+		total += sels[k].count
+	}
+	p.sels[level] = sels
+	return sels
+}
+
+// bucketSingle groups rows by the selected values of single-valued dimension s into
+// level's row buffer, using the dimension's (all zero) counters as write positions.
+func (p *projector) bucketSingle(level, s int, rows []int32, sels []sel) {
+	h, lo, w, loc := p.hist[level], p.lay.off[s], p.lay.w, p.local
+	for _, x := range sels {
+		h[lo+1+x.val] = x.start + 1
+	}
+	buf := p.rowBuffer(level, sels)
+	for _, k := range p.rowsOrAll(rows) {
+		c := loc[int(k)*w+s]
+		if v := h[c]; v > 0 {
+			buf[v-1] = k
+			h[c] = v + 1
+		}
+	}
+	for _, x := range sels {
+		h[lo+1+x.val] = 0
+	}
+}
+
+// rowBuffer returns level's row buffer sized for the selected values' rows.
+func (p *projector) rowBuffer(level int, sels []sel) []int32 {
+	last := sels[len(sels)-1]
+	total := last.start + last.count
+	buf := p.rows[level]
+	if cap(buf) < int(total) {
+		buf = make([]int32, total, total+total/4)
+	}
+	buf = buf[:total]
+	p.rows[level] = buf
+	return buf
+}
+
+// extend emits every extension of prefix by one term on a dimension at position >= from
+// in q.Dims, over rows (the local rows matching prefix; nil: all), recursing while terms
+// remain. The single-valued dimensions' histograms are taken together in one pass.
+func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int) {
+	q := p.q
+	p.histogramSingles(level, p.lay.first[from], rows)
+	for di := from; di < len(q.Dims); di++ {
+		deeper := level+1 < q.MaxTerms && di+1 < len(q.Dims)
+		var sels []sel
+		if s := p.lay.single[di]; s >= 0 {
+			sels = p.selectSingle(level, s, rows)
+			if deeper && len(sels) > 0 {
+				p.bucketSingle(level, s, rows, sels)
+			}
+		} else {
+			sels = p.projectMulti(level, di, rows, deeper)
+		}
+		d := q.Dims[di]
+		for k := range sels {
+			s := p.sels[level][k]
+			c := prefix
+			c.T[c.N] = kernels.Term{Dim: d, Val: s.val}
+			c.N++
+			p.out = append(p.out, kernels.Count{C: c, TP: s.count})
+			if deeper {
+				p.extend(c, p.rows[level][s.start:s.start+s.count], di+1, level+1)
+			}
+		}
+	}
+}
+
+// projectMulti counts multi-valued dimension position j over rows, selects its values
+// counted at least q.MinTP times and, when deeper, buckets the rows by them; it leaves
+// the dimension's counters zero.
+func (p *projector) projectMulti(level, j int, rows []int32, deeper bool) []sel {
+	cnt := p.counter(level, j)
+	touched := p.histogramMulti(j, rows, cnt, p.touched[level][:0])
+	p.touched[level] = touched
+	sels := p.selectValues(level, touched, cnt)
+	if deeper && len(sels) > 0 {
+		// cnt[c] becomes the next write position of each selected value and -1 for
+		// the others.
+		for _, c := range touched {
+			cnt[c] = -1
+		}
+		for _, s := range sels {
+			cnt[s.val] = s.start
+		}
+		p.bucketMulti(j, p.rowsOrAll(rows), cnt, p.rowBuffer(level, sels))
+	}
+	for _, c := range touched {
+		cnt[c] = 0
+	}
+	return sels
+}
+
+// selectValues returns the touched values counted at least q.MinTP times, ascending, with
+// their counts and bucket starts. Filtering before sorting keeps the sort small: most
+// values of a large dictionary are held by one or two of a role's holders.
+func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
+	sels := p.sels[level][:0]
+	if len(cnt) <= 4*len(touched)+64 {
+		// A small dictionary: reading every counter in code order is cheaper than sorting.
+		for c, n := range cnt {
+			if n >= p.q.MinTP {
+				sels = append(sels, sel{val: int32(c), count: n})
+			}
+		}
+	} else {
+		for _, c := range touched {
+			if n := cnt[c]; n >= p.q.MinTP {
+				sels = append(sels, sel{val: c, count: n})
+			}
+		}
+		if len(sels) > 1 {
+			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+		}
+	}
+	var total int32
+	for k := range sels {
+		sels[k].start = total
+		total += sels[k].count
+	}
+	p.sels[level] = sels
+	return sels
+}
