@@ -1,7 +1,6 @@
 package mining
 
 import (
-	"container/heap"
 	"math/bits"
 	"slices"
 
@@ -284,14 +283,14 @@ func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chose
 	for j := range cs {
 		h[j] = gainEntry{ub: cs[j].nhold, j: j}
 	}
-	heap.Init(&h)
+	h.init()
 	var back []gainEntry
 	for {
 		best := -1
 		var bGain, bNewFP int64
 		back = back[:0]
 		for len(h) > 0 && (best < 0 || h[0].ub >= bGain) {
-			j := heap.Pop(&h).(gainEntry).j
+			j := h.pop().j
 			gain := cs[j].gain(covH)
 			if gain == 0 {
 				continue // never gains again
@@ -311,7 +310,7 @@ func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chose
 		}
 		for _, e := range back {
 			if e.j != best {
-				heap.Push(&h, e)
+				h.push(e)
 			}
 		}
 		used[best] = true
@@ -331,18 +330,56 @@ type gainEntry struct {
 	j  int
 }
 
-// gainHeap orders entries by bound, largest first, then by index.
+// gainHeap is a binary heap of entries by bound, largest first, then by index (typed, so
+// that no entry is boxed into an interface on the way in or out).
 type gainHeap []gainEntry
 
-func (h gainHeap) Len() int { return len(h) }
-func (h gainHeap) Less(a, b int) bool {
+func (h gainHeap) less(a, b int) bool {
 	return h[a].ub > h[b].ub || (h[a].ub == h[b].ub && h[a].j < h[b].j)
 }
-func (h gainHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *gainHeap) Push(x any)   { *h = append(*h, x.(gainEntry)) }
-func (h *gainHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
+
+func (h gainHeap) init() {
+	for k := len(h)/2 - 1; k >= 0; k-- {
+		h.down(k)
+	}
+}
+
+func (h *gainHeap) push(e gainEntry) {
+	*h = append(*h, e)
+	s := *h
+	for k := len(s) - 1; k > 0; {
+		p := (k - 1) / 2
+		if !s.less(k, p) {
+			break
+		}
+		s[k], s[p] = s[p], s[k]
+		k = p
+	}
+}
+
+func (h *gainHeap) pop() gainEntry {
+	s := *h
+	e := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	*h = s[:n]
+	h.down(0)
 	return e
+}
+
+func (h gainHeap) down(k int) {
+	for {
+		c := 2*k + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h.less(c+1, c) {
+			c++
+		}
+		if !h.less(c, k) {
+			return
+		}
+		h[k], h[c] = h[c], h[k]
+		k = c
+	}
 }
