@@ -151,9 +151,10 @@ const (
 // Encoder encodes row groups; it keeps buffers from group to group. An Encoder is not
 // safe for concurrent use: give each goroutine its own.
 type Encoder struct {
-	cols  []Column
-	local [][]int32 // per string column: global code -> index in the chunk's dictionary, -1 none
-	seen  []int32   // dictionary index -> page number + 1 that last saw it
+	cols     []Column
+	lastSize int       // bytes of the last group encoded
+	local    [][]int32 // per string column: global code -> index in the chunk's dictionary, -1 none
+	seen     []int32   // dictionary index -> page number + 1 that last saw it
 	// per page
 	idx, distinct []int32
 	defs          []byte
@@ -177,6 +178,9 @@ func (e *Encoder) Encode(data []Data) (*Group, error) {
 		return nil, fmt.Errorf("parquetenc: %d columns of data for %d columns", len(data), len(e.cols))
 	}
 	g := &Group{
+		// The previous group's size, and a little more: groups are alike, and growing
+		// the buffer by doubling would copy it about twice over.
+		Data:   make([]byte, 0, e.lastSize+e.lastSize/8),
 		chunks: make([]format.ColumnChunk, len(e.cols)),
 		colIdx: make([]format.ColumnIndex, len(e.cols)),
 		offIdx: make([]format.OffsetIndex, len(e.cols)),
@@ -203,6 +207,7 @@ func (e *Encoder) Encode(data []Data) (*Group, error) {
 			return nil, err
 		}
 	}
+	e.lastSize = len(g.Data)
 	return g, nil
 }
 

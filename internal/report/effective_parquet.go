@@ -313,15 +313,22 @@ type effectiveSink struct {
 	cols      []parquetenc.Column
 	m         *mining.Model
 	groupRows int64
-	d         *effectiveDicts // made by the walk, which knows the systems
+	// d and rows (of the whole file) are set by the walk, which knows the systems.
+	d    *effectiveDicts
+	rows int64
 }
 
 // write walks and encodes groups row groups with up to workers goroutines (walk fills
 // group b) and writes them in order, then closes the file.
 func (s *effectiveSink) write(ctx context.Context, snap *columnar.Snapshot, groups, workers int, walk func(b int, g *effectiveGroup) error) error {
 	return encodeGroupsInOrder(ctx, s.pw, s.cols, groups, workers, func(b int, enc *parquetenc.Encoder, data []parquetenc.Data) (*parquetenc.Group, error) {
-		for c := range data {
-			data[c].Codes, data[c].Bools = data[c].Codes[:0], data[c].Bools[:0]
+		n := int(min(s.groupRows, s.rows-int64(b)*s.groupRows))
+		for c := range data { // sized at once, not grown by doubling
+			if s.cols[c].Bool {
+				data[c].Bools = slices.Grow(data[c].Bools[:0], n)
+			} else {
+				data[c].Codes = slices.Grow(data[c].Codes[:0], n)
+			}
 		}
 		g := &effectiveGroup{snap: snap, data: data, d: s.d}
 		if err := walk(b, g); err != nil {

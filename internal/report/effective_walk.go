@@ -173,7 +173,7 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 	workers := runtime.GOMAXPROCS(0)
 	var err error
 	if sink != nil {
-		sink.d = newEffectiveDicts(snap, sink.m, w, eff)
+		sink.d, sink.rows = newEffectiveDicts(snap, sink.m, w, eff), rows
 		err = sink.write(ctx, snap, len(blocks), workers, walk)
 	} else {
 		err = parallel.Each(ctx, len(blocks), workers, func(_, b int) error { return walk(b, nil) })
