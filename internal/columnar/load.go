@@ -53,21 +53,11 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 
-	// The optional files are read while the required ones are: the accounts of a
-	// universe are as much work as its assignments.
-	var opt []*table
-	var optErr error
-	var optional sync.WaitGroup
-	optional.Go(func() { opt, optErr = readOptional(ctx, dir) })
-	tables, err := readRequired(ctx, dir, paths, log)
-	optional.Wait()
+	tables, opt, err := readAll(ctx, dir, paths, log)
 	if err != nil {
 		return nil, err
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
-	if optErr != nil {
-		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, optErr))
-	}
 	tRead := time.Since(start)
 
 	s := &Snapshot{}
@@ -127,6 +117,25 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		"skipped_dimensions", len(f.SkippedDimensions),
 		"read", tRead, "identities_and_accounts", tPrepared, "assignments", tAssigned, "elapsed", time.Since(start))
 	return s, nil
+}
+
+// readAll reads the required files (identities, roles, assignments: paths) and the
+// optional ones of dir. The optional files are read while the required ones are: the
+// accounts of a universe are as much work as its assignments. The required files' errors
+// come first.
+func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger) (tables, opt []*table, err error) {
+	var optErr error
+	var optional sync.WaitGroup
+	optional.Go(func() { opt, optErr = readOptional(ctx, dir) })
+	tables, err = readRequired(ctx, dir, paths, log)
+	optional.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	if optErr != nil {
+		return nil, nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, optErr))
+	}
+	return tables, opt, nil
 }
 
 // readRequired reads the identities, roles and assignments files (paths, "" for an absent
