@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -373,15 +374,10 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		return err
 	}
 	defer set.Abort()
-	if err := report.WriteModelTo(ctx, set, snap, model, cls, info); err != nil {
-		return fmt.Errorf("write outputs to %s: %w", f.out, err)
+	writing, reporting, err := writeOutputs(ctx, set, f, in, model, cls, info, env.Logger)
+	if err != nil {
+		return err
 	}
-	writing := time.Since(t)
-	t = time.Now()
-	if err := writeExtras(ctx, set, snap, model, cls, info, env.Logger); err != nil {
-		return fmt.Errorf("write report to %s: %w", f.out, err)
-	}
-	reporting := time.Since(t)
 	t = time.Now()
 	// churn.json: rules added, removed and kept against --previous (all new without it).
 	churn := drift.ComputeChurn(f.previous, in.prevChurn, churnRules(snap, model), f.grace)
@@ -405,6 +401,55 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		return printQuality(env.Stdout, f.truthDir, in, model, cls)
 	}
 	return nil
+}
+
+// writeOutputs writes the model files and the files for people (writeExtras) into set,
+// and returns how long each took. On flat inputs the two run at the same time: each uses
+// every core only part of the time (assignments.parquet and review.csv in parallel, the
+// other files one goroutine each), and the first error cancels the other. With accounts or
+// grants they run one after the other, as both walk the effective pairs and their
+// buffers would add up.
+func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, info report.RunInfo, logger *slog.Logger) (writing, reporting time.Duration, err error) {
+	writeModel := func(ctx context.Context) error {
+		if err := report.WriteModelTo(ctx, set, in.snap, model, cls, info); err != nil {
+			return fmt.Errorf("write outputs to %s: %w", f.out, err)
+		}
+		return nil
+	}
+	extras := func(ctx context.Context) error {
+		if err := writeExtras(ctx, set, in.snap, model, cls, info, logger); err != nil {
+			return fmt.Errorf("write report to %s: %w", f.out, err)
+		}
+		return nil
+	}
+	timed := func(ctx context.Context, d *time.Duration, fn func(context.Context) error) error {
+		t := time.Now()
+		defer func() { *d = time.Since(t) }()
+		return fn(ctx)
+	}
+	if in.snap.Universe != nil {
+		if err := timed(ctx, &writing, writeModel); err != nil {
+			return writing, 0, err
+		}
+		return writing, reporting, timed(ctx, &reporting, extras)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var extrasErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if extrasErr = timed(ctx, &reporting, extras); extrasErr != nil {
+			cancel()
+		}
+	})
+	if err = timed(ctx, &writing, writeModel); err != nil {
+		cancel()
+	}
+	wg.Wait()
+	if err == nil || (extrasErr != nil && errors.Is(err, context.Canceled)) {
+		err = extrasErr // the model files stopped for the report's failure
+	}
+	return writing, reporting, err
 }
 
 // printQuality scores the model against planted truth.
