@@ -242,13 +242,7 @@ func (p *projector) selectSingle(level, s int, rows []int32) []sel {
 			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
 		}
 	}
-	var total int32
-	for k := range sels {
-		sels[k].start = total
-		total += sels[k].count
-	}
-	p.sels[level] = sels
-	return sels
+	return p.keepSels(level, sels)
 }
 
 // bucketSingle groups rows by the selected values of single-valued dimension s into
@@ -362,6 +356,13 @@ func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
 			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
 		}
 	}
+	return p.keepSels(level, sels)
+}
+
+// keepSels gives each selected value the offset of its rows in the level's row buffer (the
+// values in ascending order, each after the counts of the ones before) and keeps the list as
+// the level's selection.
+func (p *projector) keepSels(level int, sels []sel) []sel {
 	var total int32
 	for k := range sels {
 		sels[k].start = total
