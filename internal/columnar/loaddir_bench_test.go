@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// BenchmarkLoadDir loads the data directory named by ROLEMINE_LOAD_DIR (skipped when
+// BenchmarkLoadDir loads the data directory named by ROLEMINE_BENCH_DATA (skipped when
 // unset), such as a generated tier's, and reports the CPU time (user + system) of each
 // load beside its wall time.
 func BenchmarkLoadDir(b *testing.B) {
-	dir := os.Getenv("ROLEMINE_LOAD_DIR")
+	dir := os.Getenv("ROLEMINE_BENCH_DATA")
 	if dir == "" {
-		b.Skip("ROLEMINE_LOAD_DIR not set")
+		b.Skip("set ROLEMINE_BENCH_DATA to a data directory")
 	}
 	var log *slog.Logger
 	if os.Getenv("ROLEMINE_LOAD_DEBUG") != "" {
