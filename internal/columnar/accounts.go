@@ -16,7 +16,7 @@ import (
 // Accounts.sameID), for resolveAccounts. The accounts' account_id column is raw (one code
 // per row), so the join matches codes of the two columns (stringJoin), while the accounts
 // are sorted.
-func buildAccounts(t *table, identIdx map[string]int32, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
+func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
 	sysVals, sysRank := sortDict(sc.vals)
 	var order []int
@@ -90,28 +90,6 @@ func (a *Accounts) joinCodes(order []int, codes, head, next []int32) {
 	for x, row := range order {
 		a.sameID[x] = at(next[codes[row]])
 	}
-}
-
-// identityCodes returns the identity index of each value of a column of identity ids (-1
-// for an id absent from identIdx): one map lookup per distinct id rather than per row,
-// none for the column's identityPrefix. Nil for a nil column.
-func identityCodes(c *column, identIdx map[string]int32) []int32 {
-	if c == nil {
-		return nil
-	}
-	out := make([]int32, len(c.vals))
-	for code := range c.identityPrefix {
-		out[code] = int32(code)
-	}
-	for code, id := range c.vals[c.identityPrefix:] {
-		code += c.identityPrefix
-		if i, ok := identIdx[id]; ok {
-			out[code] = i
-		} else {
-			out[code] = -1
-		}
-	}
-	return out
 }
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id),
@@ -197,7 +175,7 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 // Everything is resolved by codes (buildAccounts joined the account_id codes to the
 // accounts; the identity of each identity_id code is looked up once), in parallel over
 // blocks of rows; the few rows of orphan access get their keys afterwards, in row order.
-func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx map[string]int32, f *UniverseFindings) ([]int32, error) {
+func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx identityIndex, f *UniverseFindings) ([]int32, error) {
 	r := newAccountResolver(t, accts, identIDs, identIdx)
 	const block = 1 << 16
 	blocks := (t.rows + block - 1) / block
@@ -247,7 +225,7 @@ type accountResolver struct {
 	key        *column
 }
 
-func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx map[string]int32) *accountResolver {
+func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx identityIndex) *accountResolver {
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
 	r := &accountResolver{t: t, accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
 		probs: newProblems(t.file), rows: make([]int32, t.rows)}

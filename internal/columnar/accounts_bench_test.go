@@ -75,7 +75,7 @@ func BenchmarkBuildAccounts(b *testing.B) {
 	t.cols = []*column{sc, ac, ic}
 	b.ResetTimer()
 	for range b.N {
-		if _, err := buildAccounts(t, map[string]int32{}, asgIDs, &UniverseFindings{}); err != nil {
+		if _, err := buildAccounts(t, nil, asgIDs, &UniverseFindings{}); err != nil {
 			b.Fatal(err)
 		}
 	}

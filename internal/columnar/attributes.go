@@ -13,7 +13,7 @@ import (
 // with the column's.
 // Rows naming an unknown identity are a finding; rows naming identity_id, kind or
 // owner_id as the attribute are data errors (those are not multi-valued attributes).
-func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded []string, f *UniverseFindings) error {
+func mergeAttributes(s *Snapshot, t *table, identIdx identityIndex, excluded []string, f *UniverseFindings) error {
 	ic, ac, vc := t.col("identity_id"), t.col("attribute"), t.col("value")
 	probs := newProblems(t.file)
 	type entry struct {
@@ -21,6 +21,7 @@ func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded 
 		value string
 	}
 	byAttr := map[string][]entry{}
+	identOf := identityCodes(ic, identIdx)
 	for row := 0; row < t.rows; row++ {
 		attr := ac.value(row)
 		switch attr {
@@ -28,9 +29,12 @@ func mergeAttributes(s *Snapshot, t *table, identIdx map[string]int32, excluded 
 			probs.add(t.pos(row), "attribute", fmt.Sprintf("%q is a reserved column of identities, not an attribute; expected an attribute name such as project", attr))
 			continue
 		}
-		id := ic.value(row)
-		i, ok := identIdx[id]
-		if !ok {
+		i := int32(-1)
+		if code := ic.codes[row]; code >= 0 {
+			i = identOf[code]
+		}
+		if i < 0 {
+			id := ic.value(row)
 			f.AttributeRowsOfUnknownIdentities++
 			if len(f.UnknownAttributeIdentities) < maxListedIDs && !slices.Contains(f.UnknownAttributeIdentities, id) {
 				f.UnknownAttributeIdentities = append(f.UnknownAttributeIdentities, id)

@@ -121,14 +121,15 @@ func sortedDimension(c *column) Dimension {
 	return Dimension{Name: c.name, Values: vals, Codes: codes}
 }
 
-// sortDict returns vals sorted and, for each old code, its new code. The values are
-// sorted together with their old codes, so that a comparison reads the two strings'
-// headers from the array being sorted rather than through an index (at tier XL, millions
-// of emails and managers: one cache miss less per string compared). Values already in
-// order, as ids often are, are only checked.
+// sortDict returns the distinct values of vals sorted and, for each old code, its new
+// code: equal values (a raw column's) get the same one. The values are sorted together
+// with their old codes, so that a comparison reads the two strings' headers from the
+// array being sorted rather than through an index (at tier XL, millions of emails and
+// managers: one cache miss less per string compared). Values already strictly in order,
+// as ids often are, are only checked.
 func sortDict(vals []string) (sorted []string, rank []int32) {
 	rank = make([]int32, len(vals))
-	if slices.IsSorted(vals) {
+	if strictlySorted(vals) {
 		for i := range rank {
 			rank[i] = int32(i)
 		}
@@ -143,12 +144,24 @@ func sortDict(vals []string) (sorted []string, rank []int32) {
 		order[i] = entry{v, int32(i)}
 	}
 	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.val, b.val) })
-	sorted = make([]string, len(vals))
-	for newCode, e := range order {
-		sorted[newCode] = e.val
-		rank[e.code] = int32(newCode)
+	sorted = make([]string, 0, len(vals))
+	for k, e := range order {
+		if k == 0 || e.val != order[k-1].val {
+			sorted = append(sorted, e.val)
+		}
+		rank[e.code] = int32(len(sorted) - 1)
 	}
-	return sorted, rank
+	return slices.Clip(sorted), rank
+}
+
+// strictlySorted reports whether vals ascend without repeats.
+func strictlySorted(vals []string) bool {
+	for k := 1; k < len(vals); k++ {
+		if vals[k-1] >= vals[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // buildRoles makes the role table: every role of the roles file plus every role named only
@@ -270,7 +283,7 @@ func parseValidations(rt *table) ([]int8, error) {
 // pass 4 buckets the deduplicated pairs by identity visiting roles in ascending order.
 // Buffers are reused (the identity codes become the role view, the pass-1 buckets the
 // identity view): at tier L, first touches of fresh memory cost as much as the passes.
-func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx map[string]int32, asgRole []int32) error {
+func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx identityIndex, asgRole []int32) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
 	identOf := identityCodes(ic, identIdx) // assignments' identity code -> identity index or -1
 	ai, ar := ic.codes, rc.codes

@@ -60,6 +60,14 @@ type column struct {
 	raw   bool
 	arena strings.Builder
 	ends  []int // end offset in arena of each code's value
+	// rawBase is the code of the arena's first value: a column that turned raw while
+	// being read (rawIfDistinct) keeps the dictionary it had, whose values come first.
+	rawBase int
+	sealed  bool
+	// rawIfDistinct columns turn raw once their first rows show nearly every value to be
+	// new (goRaw): a column of unique values (an email) then costs no map insert per row,
+	// and its consumer (sortedDimension) merges the repeated values it may still hold.
+	rawIfDistinct bool
 
 	// chunkDicts columns (tableSpec.chunkDicts) give each entry of a Parquet column
 	// chunk's dictionary a new code, without looking it up in the column's dictionary:
@@ -93,8 +101,29 @@ func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column 
 
 // setRaw makes an empty column raw (see column.raw), sized for about n values.
 func (c *column) setRaw(n int) {
-	c.raw, c.ids = true, nil
+	c.raw, c.ids, c.vals, c.firstPos = true, nil, nil, nil
 	c.ends = make([]int, 0, n)
+}
+
+// goRaw turns a column raw part way through its rows: the values read so far keep their
+// codes, and every later value gets a new one. n is about how many values are to come.
+func (c *column) goRaw(n int) {
+	c.raw, c.ids, c.rawBase = true, nil, len(c.vals)
+	c.ends = make([]int, 0, max(n, 0))
+}
+
+// minRawRows is how many rows a rawIfDistinct column is read as a dictionary before it
+// is judged (judgeRaw).
+const minRawRows = 4096
+
+// judgeRaw turns a rawIfDistinct column raw when at least 90% of the rows read so far
+// (rows) brought a new value; n is about how many rows are to come.
+func (c *column) judgeRaw(rows int64, n int) bool {
+	if !c.rawIfDistinct || c.raw || rows < minRawRows || 10*int64(len(c.vals)) < 9*rows {
+		return false
+	}
+	c.goRaw(n)
+	return true
 }
 
 // reserve sizes an empty dictionary for about n distinct values.
@@ -184,7 +213,7 @@ func (c *column) rawAdded(start int) int32 {
 	if !c.textOK(c.arena.String()[start:]) {
 		return codeBadUTF8
 	}
-	return int32(len(c.ends) - 1)
+	return int32(c.rawBase + len(c.ends) - 1)
 }
 
 // chunkValue is intern for an entry of a column chunk's dictionary in a column with
@@ -204,17 +233,19 @@ func (c *column) chunkValue(v string) int32 {
 // seal fills a raw column's vals from its arena once reading is done: every value is a
 // substring of one string, so the values cost one allocation.
 func (c *column) seal() {
-	if !c.raw || c.vals != nil {
+	if !c.raw || c.sealed {
 		return
 	}
+	c.sealed = true
 	all := c.arena.String()
-	c.vals = make([]string, len(c.ends))
+	vals := make([]string, c.rawBase+len(c.ends))
+	copy(vals, c.vals)
 	start := 0
 	for k, end := range c.ends {
-		c.vals[k] = all[start:end]
+		vals[c.rawBase+k] = all[start:end]
 		start = end
 	}
-	c.ends = nil
+	c.vals, c.ends = vals, nil
 }
 
 // code returns row's code, -1 for no value or a missing column (nil).
@@ -237,15 +268,41 @@ func (c *column) put(code int32, pos int64, raw string) {
 			c.errs.add(pos, c.name, "empty or null, expected a value")
 		}
 		code = -1
-	case c.mode == modeUnique:
+	case c.mode == modeUnique && !c.raw: // raw: checked once read (checkUnique)
 		if first := c.firstPos[code]; first != 0 {
-			c.errs.add(pos, c.name, fmt.Sprintf("duplicate %q (first at %s %d); %s must be unique",
-				c.vals[code], c.errs.posWord, first, c.name))
+			c.errs.add(pos, c.name, c.duplicateMessage(c.vals[code], first))
 		} else {
 			c.firstPos[code] = pos
 		}
 	}
 	c.codes = append(c.codes, code)
+}
+
+// duplicateMessage says that a column of unique values repeats v, first seen at first.
+func (c *column) duplicateMessage(v string, first int64) string {
+	return fmt.Sprintf("duplicate %q (first at %s %d); %s must be unique", v, c.errs.posWord, first, c.name)
+}
+
+// checkUnique reports the repeated values of a raw column of unique values (the check
+// put makes row by row for a dictionary column): each row whose value an earlier row
+// holds, naming that row. The values are compared by hash first (anyRepeated), so a
+// column without repeats costs no map; pos gives the message position of a row.
+func (c *column) checkUnique(pos func(row int) int64) {
+	if !c.raw || c.mode != modeUnique || !anyRepeated(c.vals) {
+		return
+	}
+	first := make(map[string]int64)
+	for row, code := range c.codes {
+		if code < 0 {
+			continue
+		}
+		v, p := c.vals[code], pos(row)
+		if f, ok := first[v]; ok {
+			c.errs.add(p, c.name, c.duplicateMessage(v, f))
+		} else {
+			first[v] = p
+		}
+	}
 }
 
 func truncate(s string) string {

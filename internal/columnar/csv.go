@@ -70,11 +70,11 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	if err != nil {
 		return nil, err
 	}
+	t.rows = rows
+	t.seal()
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
-	t.rows = rows
-	t.seal()
 	t.input = Input{
 		Name:   spec.name,
 		Path:   path,
@@ -109,6 +109,13 @@ func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*colum
 			t.lines = append(t.lines, pos)
 		}
 		rows++
+		if rows == minRawRows {
+			for _, c := range sinks {
+				if c != nil {
+					c.judgeRaw(int64(rows), 0)
+				}
+			}
+		}
 		if rows%ctxCheckRows == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err

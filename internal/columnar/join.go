@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"runtime"
+	"slices"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -32,7 +33,7 @@ func stringJoin(build, probe []string) (head, next []int32) {
 	for k := range next {
 		next[k] = -1
 	}
-	if len(build) == 0 || len(probe) == 0 {
+	if len(build) == 0 {
 		return head, next
 	}
 	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
@@ -153,4 +154,11 @@ func (t *joinTable) find(e hashEntry, build []string, v string) int32 {
 			return o.idx
 		}
 	}
+}
+
+// anyRepeated reports whether two of vals are equal (stringJoin's chains of equal build
+// values, without a probe side).
+func anyRepeated(vals []string) bool {
+	_, next := stringJoin(vals, nil)
+	return slices.ContainsFunc(next, func(k int32) bool { return k >= 0 })
 }

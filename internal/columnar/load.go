@@ -66,7 +66,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 			s.Inputs = append(s.Inputs, t.input)
 		}
 	}
-	identIdx := ids.col("identity_id").ids
+	identIdx := identityIndex(ids.col("identity_id").vals)
 	// The universe's accounts are resolved while the identities' dimensions are built:
 	// the two share only the identity ids, which neither changes.
 	owners := takeOwners(ids)

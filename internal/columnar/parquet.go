@@ -63,13 +63,13 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	if err != nil {
 		return nil, err
 	}
+	t.seal()
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	if sumErr != nil {
 		return nil, sumErr
 	}
-	t.seal()
 	t.input = Input{Name: spec.name, Path: path, Bytes: size, SHA256: sum, Rows: rows}
 	return t, nil
 }
@@ -374,7 +374,8 @@ type pageDecoder struct {
 const minSizingRows = 4096
 
 // sizeDictionary presizes the column's map for the whole file (sizeAfter) when at least
-// 90% of the values seen so far were distinct; it judges once, after minSizingRows rows.
+// 90% of the values seen so far were distinct, or turns a rawIfDistinct column raw; it
+// judges once, after minSizingRows rows.
 func (d *pageDecoder) sizeDictionary() {
 	c := d.c
 	if d.sizeAfter == 0 || d.pos < minSizingRows {
@@ -382,7 +383,12 @@ func (d *pageDecoder) sizeDictionary() {
 	}
 	// The codes were sized by the footer's rows bounded by the file's size: a corrupt
 	// footer cannot ask for more.
-	if n := int(min(d.sizeAfter, int64(cap(c.codes)))); 10*int64(len(c.vals)) >= 9*d.pos && n > len(c.vals) {
+	n := int(min(d.sizeAfter, int64(cap(c.codes))))
+	if c.judgeRaw(d.pos, n-int(d.pos)) {
+		d.sizeAfter = 0
+		return
+	}
+	if 10*int64(len(c.vals)) >= 9*d.pos && n > len(c.vals) {
 		ids := make(map[string]int32, n)
 		for code, v := range c.vals {
 			ids[v] = int32(code)

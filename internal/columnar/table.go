@@ -18,14 +18,22 @@ type tableSpec struct {
 	// raw names the columns read without a dictionary map (column.raw), chunkDicts
 	// those read with chunk dictionaries (column.chunkDicts).
 	raw, chunkDicts []string
+	// rawIfDistinct: the other columns of values (but kind) turn raw when their first
+	// rows are nearly all distinct (column.rawIfDistinct).
+	rawIfDistinct bool
 }
 
 var (
+	// The identity ids are read raw and checked for repeats once read: no map of a
+	// million ids is built only to be thrown away (identityIndex finds them).
 	identitiesSpec = tableSpec{
-		name:     "identities",
-		required: []string{"identity_id"},
-		known:    map[string]colMode{"identity_id": modeUnique, KindDimension: modeValue},
-		others:   true,
+		name:          "identities",
+		required:      []string{"identity_id"},
+		known:         map[string]colMode{"identity_id": modeUnique, KindDimension: modeValue},
+		others:        true,
+		keepLines:     true,
+		raw:           []string{"identity_id"},
+		rawIfDistinct: true,
 	}
 	rolesSpec = tableSpec{
 		name:     "roles",
@@ -59,6 +67,8 @@ func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows in
 		c.setRaw(rows)
 	case slices.Contains(s.chunkDicts, name) && mode != modeUnique:
 		c.chunkDicts = true
+	case s.rawIfDistinct && mode == modeValue && name != KindDimension:
+		c.rawIfDistinct = true
 	}
 	return c
 }
@@ -86,10 +96,13 @@ func (t *table) col(name string) *column {
 	return nil
 }
 
-// seal completes the raw columns once the file is read.
+// seal completes the raw columns once the file is read (t.rows set), and checks those
+// of unique values; the problems it finds go to the columns' problems, so it comes before
+// they are reported.
 func (t *table) seal() {
 	for _, c := range t.cols {
 		c.seal()
+		c.checkUnique(t.pos)
 	}
 }
 

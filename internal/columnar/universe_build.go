@@ -59,7 +59,7 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeB
 		return nil, nil
 	}
 	b := &universeBuild{u: &Universe{Owners: owners}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
-	identIdx := ids.col("identity_id").ids
+	identIdx := identityIndex(ids.col("identity_id").vals)
 	f := &b.u.Findings
 	if b.accounts != nil {
 		var asgIDs []string
@@ -111,7 +111,7 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeB
 // dimensions merges the multi-valued attributes (identities' list columns and the
 // attributes file) into the dimensions. It needs the identities built and nothing of the
 // assignments, so Load runs it beside buildAssignments.
-func (b *universeBuild) dimensions(s *Snapshot, identIdx map[string]int32, opts LoadOptions) error {
+func (b *universeBuild) dimensions(s *Snapshot, identIdx identityIndex, opts LoadOptions) error {
 	for _, lc := range b.lists {
 		putDimension(s, multiDimension(lc.name, lc.vals), slices.Contains(opts.ExcludeDimensions, lc.name))
 	}
@@ -127,7 +127,7 @@ func (b *universeBuild) dimensions(s *Snapshot, identIdx map[string]int32, opts 
 // finish completes the universe once the snapshot is built: orphan access through
 // accounts named, each direct pair's account, and grants as role indices. keys is the
 // assignments' identity_id column as buildAssignments read it.
-func (b *universeBuild) finish(s *Snapshot, keys *column, identIdx map[string]int32, asgRole []int32) {
+func (b *universeBuild) finish(s *Snapshot, keys *column, identIdx identityIndex, asgRole []int32) {
 	s.Universe = b.u
 	if b.rowIdent != nil {
 		b.keyIdent = identityCodes(keys, identIdx)
