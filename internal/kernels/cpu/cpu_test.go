@@ -172,38 +172,3 @@ func TestAgainstBruteForce(t *testing.T) {
 		}
 	}
 }
-
-// TestSelectValues checks both ways of listing the values counted at least MinTP times
-// (reading every counter of a small dictionary, sorting the touched values of a large
-// one) against a sort of the counted values, with their bucket starts.
-func TestSelectValues(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 9))
-	for iter := 0; iter < 2000; iter++ {
-		card := 1 + rng.IntN(2000)
-		cnt := make([]int32, card)
-		var touched []int32
-		for range rng.IntN(min(card, 100) + 1) {
-			c := int32(rng.IntN(card))
-			if cnt[c] == 0 {
-				touched = append(touched, c)
-			}
-			cnt[c] += int32(1 + rng.IntN(4))
-		}
-		q := &kernels.Query{MinTP: int32(1 + rng.IntN(5))}
-		p := &projector{q: q}
-		got := slices.Clone(p.selectValues(0, touched, cnt))
-		var want []sel
-		for _, c := range slices.Sorted(slices.Values(touched)) {
-			if cnt[c] >= q.MinTP {
-				var start int32
-				if len(want) > 0 {
-					start = want[len(want)-1].start + want[len(want)-1].count
-				}
-				want = append(want, sel{val: c, count: cnt[c], start: start})
-			}
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("iteration %d (card %d, %d touched, MinTP %d): got %v, want %v", iter, card, len(touched), q.MinTP, got, want)
-		}
-	}
-}

@@ -96,25 +96,21 @@ type projector struct {
 	lay   *layout
 	multi []bool // by position in q.Dims
 	// hist[level] counts term ids of single-valued dimensions; counts[level][j] counts the
-	// codes of multi-valued dimension position j, with its touched list.
-	hist    [kernels.MaxTerms][]int32
-	counts  [kernels.MaxTerms][][]int32
-	touched [kernels.MaxTerms][]int32
-	sels    [kernels.MaxTerms][]sel
-	rows    [kernels.MaxTerms][]int32
-	base    []int32
-	local   []int32
-	mcol    [][]int32 // by position in q.Dims: multi-valued dimensions' local columns (multi.go)
-	mOff    [][]int32 // by position: multi.go's per-role table of rows with several values
-	mVal    [][]int32
-	all     []int32 // 0..len(base)-1
-	out     []kernels.Count
+	// values (code+1) of multi-valued dimension position j.
+	hist   [kernels.MaxTerms][]int32
+	counts [kernels.MaxTerms][][]int32
+	sels   [kernels.MaxTerms][]sel
+	rows   [kernels.MaxTerms][]int32
+	base   []int32
+	local  []int32
+	mc     []multiCol // by position in q.Dims: multi-valued dimensions' local tables (multi.go)
+	all    []int32    // 0..len(base)-1
+	out    []kernels.Count
 }
 
 func newProjector(m *kernels.Matrix, q *kernels.Query, lay *layout) *projector {
 	n := len(q.Dims)
-	p := &projector{m: m, q: q, lay: lay, multi: make([]bool, n), mcol: make([][]int32, n),
-		mOff: make([][]int32, n), mVal: make([][]int32, n)}
+	p := &projector{m: m, q: q, lay: lay, multi: make([]bool, n), mc: make([]multiCol, n)}
 	for j := range q.Dims {
 		p.multi[j] = lay.single[j] < 0
 	}
@@ -130,7 +126,7 @@ func newProjector(m *kernels.Matrix, q *kernels.Query, lay *layout) *projector {
 func (p *projector) counter(level, j int) []int32 {
 	c := p.counts[level][j]
 	if c == nil {
-		c = make([]int32, p.m.Cards[p.q.Dims[j]])
+		c = make([]int32, p.m.Cards[p.q.Dims[j]]+1)
 		p.counts[level][j] = c
 	}
 	return c
@@ -307,56 +303,6 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 			}
 		}
 	}
-}
-
-// projectMulti counts multi-valued dimension position j over rows, selects its values
-// counted at least q.MinTP times and, when deeper, buckets the rows by them; it leaves
-// the dimension's counters zero.
-func (p *projector) projectMulti(level, j int, rows []int32, deeper bool) []sel {
-	cnt := p.counter(level, j)
-	touched := p.histogramMulti(j, rows, cnt, p.touched[level][:0])
-	p.touched[level] = touched
-	sels := p.selectValues(level, touched, cnt)
-	if deeper && len(sels) > 0 {
-		// cnt[c] becomes the next write position of each selected value and -1 for
-		// the others.
-		for _, c := range touched {
-			cnt[c] = -1
-		}
-		for _, s := range sels {
-			cnt[s.val] = s.start
-		}
-		p.bucketMulti(j, p.rowsOrAll(rows), cnt, p.rowBuffer(level, sels))
-	}
-	for _, c := range touched {
-		cnt[c] = 0
-	}
-	return sels
-}
-
-// selectValues returns the touched values counted at least q.MinTP times, ascending, with
-// their counts and bucket starts. Filtering before sorting keeps the sort small: most
-// values of a large dictionary are held by one or two of a role's holders.
-func (p *projector) selectValues(level int, touched, cnt []int32) []sel {
-	sels := p.sels[level][:0]
-	if len(cnt) <= 4*len(touched)+64 {
-		// A small dictionary: reading every counter in code order is cheaper than sorting.
-		for c, n := range cnt {
-			if n >= p.q.MinTP {
-				sels = append(sels, sel{val: int32(c), count: n})
-			}
-		}
-	} else {
-		for _, c := range touched {
-			if n := cnt[c]; n >= p.q.MinTP {
-				sels = append(sels, sel{val: c, count: n})
-			}
-		}
-		if len(sels) > 1 {
-			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
-		}
-	}
-	return p.keepSels(level, sels)
 }
 
 // keepSels gives each selected value the offset of its rows in the level's row buffer (the
