@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -43,6 +44,46 @@ func TestBenchCooccur(t *testing.T) {
 		}
 		if r.Program != "rolemine" || r.Rows == 0 || len(r.Checksum) != 16 || r.Depth != int(depth[0]-'0') {
 			t.Errorf("depth %s: result %+v", depth, r)
+		}
+	}
+}
+
+// TestBenchCooccurDims: the table is the same whether every dimension is read (--dims
+// empty) or only the listed ones, on flat inputs (the lean load), inputs with usage and a
+// universe (Load).
+func TestBenchCooccurDims(t *testing.T) {
+	ctx := context.Background()
+	for _, o := range []gen.Options{{Identities: 300, Seed: 4}, {Identities: 300, Seed: 5, Usage: true}, {Identities: 300, Seed: 6, Universe: true}} {
+		o.Out = t.TempDir()
+		if _, err := gen.Generate(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := cmdBench(ctx, []string{"cooccur", "--data", o.Out, "--print-dims"}, &out, io.Discard, quiet); err != nil {
+			t.Fatal(err)
+		}
+		dims := strings.TrimSpace(out.String())
+		for _, depth := range []string{"1", "2"} {
+			var lines []string
+			for _, extra := range [][]string{nil, {"--dims", dims}} {
+				out.Reset()
+				args := append([]string{"cooccur", "--data", o.Out, "--depth", depth}, extra...)
+				if err := cmdBench(ctx, args, &out, io.Discard, quiet); err != nil {
+					t.Fatal(err)
+				}
+				r, err := harness.ParseCooccur(&out)
+				if err != nil || r.Rows == 0 {
+					t.Fatalf("%v: %+v, %v", args, r, err)
+				}
+				lines = append(lines, fmt.Sprint(r.Rows, r.Checksum))
+			}
+			if lines[0] != lines[1] {
+				t.Errorf("usage %v universe %v depth %s: every dimension %s, --dims %s", o.Usage, o.Universe, depth, lines[0], lines[1])
+			}
+		}
+		out.Reset()
+		if err := cmdBench(ctx, []string{"cooccur", "--data", o.Out, "--dims", "kind,nosuch"}, &out, io.Discard, quiet); err == nil || !uerr.Is(err) {
+			t.Errorf("universe %v: --dims with an unknown attribute: error %v, want a user error", o.Universe, err)
 		}
 	}
 }

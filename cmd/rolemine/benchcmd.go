@@ -73,6 +73,7 @@ func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	fs.IntVar(&c.Depth, "depth", 1, "table depth: 1 (single terms) or 2 (two-term criteria with tp >= 3)")
 	fs.IntVar(&c.Workers, "workers", 0, "workers (default: number of CPUs)")
 	fs.BoolVar(&c.PrintDims, "print-dims", false, "print the dimensions criteria use (comma list) and exit")
+	fs.StringVar(&c.Dims, "dims", "", "attributes criteria use, comma list (as --print-dims prints them): only those columns are read")
 	fs.BoolVar(&c.Verbose, "v", false, "print each step's time")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := parseFlags(fs, args); err != nil {

@@ -26,12 +26,13 @@ func TestSameTableAsRolemine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dims := strings.Join(cooccur.DimNames(snap), ",")
+		h := columnar.HoldingsOf(snap)
+		dims := strings.Join(cooccur.DimNames(h), ",")
 		for _, tc := range []struct {
 			depth int
 			plan  string
 		}{{1, "pairs"}, {2, "pairs"}, {2, "selfjoin"}} {
-			res, err := cooccur.Compute(ctx, snap, cooccur.Options{Depth: tc.depth})
+			res, err := cooccur.Compute(ctx, h, cooccur.Options{Depth: tc.depth})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,6 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
-	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/parallel"
 )
 
@@ -56,23 +55,34 @@ type Result struct {
 }
 
 // Dims returns the dimensions criteria may use: every dimension not skipped at load.
-func Dims(snap *columnar.Snapshot) []int32 {
+func Dims(h *columnar.Holdings) []int32 {
 	var dims []int32
-	for d := range snap.Dims {
-		if !snap.Dims[d].Skipped {
+	for d := range h.Dims {
+		if !h.Dims[d].Skipped {
 			dims = append(dims, int32(d))
 		}
 	}
 	return dims
 }
 
-// DimNames returns the names of Dims(snap), ascending.
-func DimNames(snap *columnar.Snapshot) []string {
+// DimNames returns the names of Dims(h), ascending.
+func DimNames(h *columnar.Holdings) []string {
 	var names []string
-	for _, d := range Dims(snap) {
-		names = append(names, snap.Dims[d].Name)
+	for _, d := range Dims(h) {
+		names = append(names, h.Dims[d].Name)
 	}
 	return names
+}
+
+// matrixOf is the kernel's view of h (it shares h's slices).
+func matrixOf(h *columnar.Holdings) *kernels.Matrix {
+	m := &kernels.Matrix{N: h.Identities, Codes: make([][]int32, len(h.Dims)), Cards: make([]int32, len(h.Dims)),
+		MultiOff: make([][]int32, len(h.Dims)), MultiCodes: make([][]int32, len(h.Dims)), RoleOff: h.RoleOff, RoleIdx: h.RoleIdx}
+	for d := range h.Dims {
+		dim := &h.Dims[d]
+		m.Codes[d], m.Cards[d], m.MultiOff[d], m.MultiCodes[d] = dim.Codes, int32(len(dim.Values)), dim.MultiOff, dim.MultiCodes
+	}
+	return m
 }
 
 // terms numbers every (dimension, value) of the snapshot globally: term g is dimension
@@ -82,11 +92,11 @@ type terms struct {
 	dim, val []int32
 }
 
-func newTerms(snap *columnar.Snapshot) *terms {
-	t := &terms{off: make([]int, len(snap.Dims))}
-	for d := range snap.Dims {
+func newTerms(h *columnar.Holdings) *terms {
+	t := &terms{off: make([]int, len(h.Dims))}
+	for d := range h.Dims {
 		t.off[d] = len(t.dim)
-		for v := range snap.Dims[d].Values {
+		for v := range h.Dims[d].Values {
 			t.dim = append(t.dim, int32(d))
 			t.val = append(t.val, int32(v))
 		}
@@ -96,8 +106,8 @@ func newTerms(snap *columnar.Snapshot) *terms {
 
 func (t *terms) id(x kernels.Term) uint32 { return uint32(t.off[x.Dim] + int(x.Val)) }
 
-// Compute computes the table of the given depth over snap and returns its digest.
-func Compute(ctx context.Context, snap *columnar.Snapshot, o Options) (*Result, error) {
+// Compute computes the table of the given depth over h and returns its digest.
+func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, error) {
 	if o.Depth != 1 && o.Depth != 2 {
 		return nil, fmt.Errorf("cooccur: depth %d: expected 1 or 2", o.Depth)
 	}
@@ -107,9 +117,9 @@ func Compute(ctx context.Context, snap *columnar.Snapshot, o Options) (*Result, 
 	if o.Backend == nil {
 		o.Backend = cpu.NewWorkers(o.Workers)
 	}
-	res := &Result{Dims: DimNames(snap)}
-	c := &computer{ctx: ctx, snap: snap, o: o, m: mining.MatrixOf(snap), t: newTerms(snap), dims: Dims(snap), res: res}
-	c.roles = make([]int32, snap.NumRoles())
+	res := &Result{Dims: DimNames(h)}
+	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), t: newTerms(h), dims: Dims(h), res: res}
+	c.roles = make([]int32, len(h.Roles))
 	for r := range c.roles {
 		c.roles[r] = int32(r)
 	}
@@ -127,7 +137,7 @@ func Compute(ctx context.Context, snap *columnar.Snapshot, o Options) (*Result, 
 
 type computer struct {
 	ctx   context.Context
-	snap  *columnar.Snapshot
+	h     *columnar.Holdings
 	o     Options
 	m     *kernels.Matrix
 	t     *terms
@@ -147,7 +157,7 @@ func (c *computer) depth1() error {
 	start := time.Now()
 	var crits []kernels.Criterion
 	for _, d := range c.dims {
-		for v := range c.snap.Dims[d].Values {
+		for v := range c.h.Dims[d].Values {
 			var k kernels.Criterion
 			k.T[0], k.N = kernels.Term{Dim: d, Val: int32(v)}, 1
 			crits = append(crits, k)
@@ -169,14 +179,14 @@ func (c *computer) depth1() error {
 	var mu sync.Mutex
 	err = c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
 		var dg Digest
-		role := c.snap.Roles.IDs[r]
+		role := c.h.Roles[r]
 		// The kernel emits a role's criteria by attribute, so the hash of the text up to
 		// the value is continued from one state per attribute.
 		hr := NewHash().Str(role).Sep()
 		ha, last := hr, int32(-1)
 		for k := range counts {
 			t := counts[k].C.T[0]
-			dim := &c.snap.Dims[t.Dim]
+			dim := &c.h.Dims[t.Dim]
 			if t.Dim != last {
 				ha, last = hr.Str(dim.Name).Sep(), t.Dim
 			}
@@ -284,7 +294,7 @@ func (c *computer) hashPairs(chunks []pairChunk) error {
 	digests := make([]Digest, len(chunks))
 	if err := parallel.Each(c.ctx, len(chunks), w, func(_, k int) error {
 		var dg Digest
-		role := c.snap.Roles.IDs[chunks[k].role]
+		role := c.h.Roles[chunks[k].role]
 		ch := chunks[k].rows
 		// A role's rows come grouped by their first term (the kernel's order), so the hash
 		// of the text up to the second attribute is continued from one state per group.
@@ -293,7 +303,7 @@ func (c *computer) hashPairs(chunks []pairChunk) error {
 		for i := range ch {
 			s := int64(ch[i].sup)
 			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
-			da, db := &c.snap.Dims[c.t.dim[a]], &c.snap.Dims[c.t.dim[b]]
+			da, db := &c.h.Dims[c.t.dim[a]], &c.h.Dims[c.t.dim[b]]
 			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]
 			if a != last {
 				ha, last = hr.Str(da.Name).Sep().Str(va).Sep(), a

@@ -3,11 +3,13 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -298,6 +300,9 @@ type CooccurCommand struct {
 	PrintDims, Verbose bool
 	// CPUProfile, when set, is the file a CPU profile of the run (loading included) goes to.
 	CPUProfile string
+	// Dims, when set, is the comma list of the attributes criteria use (as --print-dims
+	// prints it); only those columns are read. Empty: every dimension Load would not skip.
+	Dims string
 }
 
 // RunCooccurCommand runs `rolemine bench cooccur`: the kernel's complete co-occurrence
@@ -322,16 +327,16 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	snap, err := columnar.Load(ctx, c.Data, columnar.LoadOptions{Logger: logger})
+	h, err := loadHoldings(ctx, c, logger)
 	if err != nil {
 		return err
 	}
 	if c.PrintDims {
-		fmt.Fprintln(stdout, strings.Join(cooccur.DimNames(snap), ","))
+		fmt.Fprintln(stdout, strings.Join(cooccur.DimNames(h), ","))
 		return nil
 	}
 	loaded := time.Since(start)
-	res, err := cooccur.Compute(ctx, snap, cooccur.Options{Depth: c.Depth, Workers: c.Workers})
+	res, err := cooccur.Compute(ctx, h, cooccur.Options{Depth: c.Depth, Workers: c.Workers})
 	if err != nil {
 		return err
 	}
@@ -345,4 +350,35 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	}
 	fmt.Fprintln(stdout, r.Line())
 	return nil
+}
+
+// loadHoldings reads what the table needs of c.Data: the lean load (columnar.LoadHoldings)
+// of the --dims columns, or of every attribute column with Load's skipping rule; inputs
+// the lean load does not read (a universe) are loaded whole, with the dimensions outside
+// --dims marked skipped.
+func loadHoldings(ctx context.Context, c CooccurCommand, logger *slog.Logger) (*columnar.Holdings, error) {
+	var dims []string
+	if c.Dims != "" {
+		dims = strings.Split(c.Dims, ",")
+	}
+	h, err := columnar.LoadHoldings(ctx, c.Data, columnar.HoldingsOptions{Dims: dims, Logger: logger})
+	if !errors.Is(err, columnar.ErrNotFlat) {
+		return h, err
+	}
+	snap, err := columnar.Load(ctx, c.Data, columnar.LoadOptions{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	h = columnar.HoldingsOf(snap)
+	if dims != nil {
+		for d := range h.Dims {
+			h.Dims[d].Skipped = !slices.Contains(dims, h.Dims[d].Name)
+		}
+		for _, name := range dims {
+			if !slices.ContainsFunc(h.Dims, func(d columnar.Dimension) bool { return d.Name == name }) {
+				return nil, uerr.New("bench cooccur: --dims: %s is not an attribute of %s", name, c.Data)
+			}
+		}
+	}
+	return h, nil
 }

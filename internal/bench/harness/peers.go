@@ -70,7 +70,7 @@ func PeerBench(ctx context.Context, o PeerOptions) (*PeerReport, error) {
 				for _, prog := range []string{"rolemine", "peer"} {
 					var ch childResult
 					if prog == "rolemine" {
-						ch, err = runChild(ctx, o.Rolemine, "bench", "cooccur", "--data", data, "--depth", fmt.Sprint(depth))
+						ch, err = runChild(ctx, o.Rolemine, "bench", "cooccur", "--data", data, "--depth", fmt.Sprint(depth), "--dims", dims)
 					} else {
 						ch, err = runChild(ctx, o.Peer, "--data", data, "--depth", fmt.Sprint(depth), "--dims", dims)
 					}

@@ -1,0 +1,202 @@
+package columnar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// randomFlat returns random identities and assignments tables: ids ordered or shuffled,
+// some values empty, an optional kind column, a nearly unique column (skipped by Load),
+// sometimes owner_id, orphan and duplicate assignments; header types say how Parquet encodes each column.
+func randomFlat(rng *rand.Rand) (ids, asg tbl) {
+	n := 3 + rng.IntN(60)
+	ids.header = []string{"identity_id:req", "dept:dict", "title", "uid"}
+	withKind := rng.IntN(3) > 0
+	if withKind {
+		ids.header = append(ids.header, "kind:dict")
+	}
+	withOwner := rng.IntN(4) == 0 // the reserved owner_id column, no dimension
+	if withOwner {
+		ids.header = append(ids.header, "owner_id")
+	}
+	kinds := []string{"", "human", "service_account"}
+	cards := []int{1 + rng.IntN(5), 1 + rng.IntN(3)}
+	order := rng.Perm(n)
+	if rng.IntN(2) == 0 {
+		slices.Sort(order)
+	}
+	for _, i := range order {
+		row := []string{fmt.Sprintf("id%03d", i)}
+		for _, c := range cards {
+			v := ""
+			if rng.IntN(5) > 0 {
+				v = fmt.Sprintf("v%d", rng.IntN(c))
+			}
+			row = append(row, v)
+		}
+		row = append(row, fmt.Sprintf("u%d", i))
+		if withKind {
+			row = append(row, kinds[rng.IntN(len(kinds))])
+		}
+		if withOwner {
+			row = append(row, fmt.Sprintf("id%03d", rng.IntN(n)))
+		}
+		ids.rows = append(ids.rows, row)
+	}
+	asg.header = []string{"identity_id:reqdict", "role_id:reqdict"}
+	for k := rng.IntN(4 * n); k > 0; k-- {
+		id := fmt.Sprintf("id%03d", rng.IntN(n+3)) // a few unknown identities
+		asg.rows = append(asg.rows, []string{id, fmt.Sprintf("R%d", rng.IntN(7))})
+	}
+	if rng.IntN(2) == 0 { // grouped by identity, as exports often are
+		slices.SortStableFunc(asg.rows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	}
+	return ids, asg
+}
+
+// holdingsText renders h as one line per dimension (name, skipped, each identity's value)
+// and one per role with holders ("role: identity indices").
+func holdingsText(h *Holdings) []string {
+	var out []string
+	for _, d := range h.Dims {
+		vals := make([]string, len(d.Codes))
+		for i, c := range d.Codes {
+			if c >= 0 {
+				vals[i] = d.Values[c]
+			}
+		}
+		out = append(out, fmt.Sprintf("dim %s skipped=%v %q values=%q %q", d.Name, d.Skipped, d.SkipReason, d.Values, vals))
+	}
+	for r, id := range h.Roles {
+		if held := h.RoleIdx[h.RoleOff[r]:h.RoleOff[r+1]]; len(held) > 0 {
+			out = append(out, fmt.Sprintf("role %s: %v", id, held))
+		}
+	}
+	return out
+}
+
+// TestLoadHoldingsMatchesLoad: on random flat enterprises in both formats, with one or
+// several row groups and pages, LoadHoldings gives the dimensions and holders of Load,
+// and with Dims given those dimensions alone, none skipped.
+func TestLoadHoldingsMatchesLoad(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 40; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		ids, asg := randomFlat(rng)
+		for _, format := range formats {
+			dir := t.TempDir()
+			opts := []parquet.WriterOption{parquet.MaxRowsPerRowGroup(int64(1 + rng.IntN(20))), parquet.PageBufferSize(64)}
+			writeTable(t, dir, "identities", format, ids, opts...)
+			writeTable(t, dir, "assignments", format, asg, opts...)
+			s, err := Load(ctx, dir, LoadOptions{})
+			if err != nil {
+				t.Fatalf("seed %d %s: Load: %v", seed, format, err)
+			}
+			want := HoldingsOf(s)
+			got, err := LoadHoldings(ctx, dir, HoldingsOptions{})
+			if err != nil {
+				t.Fatalf("seed %d %s: LoadHoldings: %v", seed, format, err)
+			}
+			if got.Identities != want.Identities || !slices.Equal(holdingsText(got), holdingsText(want)) {
+				t.Fatalf("seed %d %s: holdings differ\ngot:  %q\nwant: %q", seed, format, holdingsText(got), holdingsText(want))
+			}
+			picked, err := LoadHoldings(ctx, dir, HoldingsOptions{Dims: []string{"uid", "kind"}})
+			if err != nil {
+				t.Fatalf("seed %d %s: LoadHoldings with dims: %v", seed, format, err)
+			}
+			want.Dims = nil
+			for _, d := range s.Dims {
+				if d.Name == "kind" || d.Name == "uid" {
+					d.Skipped, d.SkipReason, d.ScopeRecount = false, "", false
+					want.Dims = append(want.Dims, d)
+				}
+			}
+			if !slices.Equal(holdingsText(picked), holdingsText(want)) {
+				t.Fatalf("seed %d %s: holdings of kind and uid differ\ngot:  %q\nwant: %q", seed, format, holdingsText(picked), holdingsText(want))
+			}
+		}
+	}
+}
+
+func TestLoadHoldingsErrors(t *testing.T) {
+	unordered := baseIdentities // u1, u2, svc1, ...: not ordered, so duplicates go through the map
+	cases := []struct {
+		name  string
+		files map[string]tbl
+		dims  []string
+		want  string // substring of the message, after expand
+		flat  bool   // false: the error is ErrNotFlat
+	}{
+		{name: "duplicate id", files: map[string]tbl{"identities": unordered.with(4, "u2", "", "Eng", "Dev"), "assignments": baseAssignments},
+			want: `identities.@ext row @5, column identity_id: duplicate "u2" (first at row @2); identity_id must be unique`, flat: true},
+		{name: "duplicate id, ordered file", files: map[string]tbl{"identities": {header: []string{"identity_id", "title"},
+			rows: [][]string{{"a1", "x"}, {"a2", "y"}, {"a2", "x"}, {"a3", "x"}}}, "assignments": baseAssignments},
+			want: `identities.@ext row @3, column identity_id: duplicate "a2" (first at row @2)`, flat: true},
+		{name: "empty id", files: map[string]tbl{"identities": unordered.with(1, "", "", "Eng", "Dev"), "assignments": baseAssignments},
+			want: "identities.@ext row @2, column identity_id: empty or null, expected a value", flat: true},
+		{name: "missing dimension", files: map[string]tbl{"identities": unordered, "assignments": baseAssignments}, dims: []string{"title", "grade"},
+			want: `identities.@ext: missing required column(s) ["grade"]`, flat: true},
+		{name: "identity_id as a dimension", files: map[string]tbl{"identities": unordered, "assignments": baseAssignments}, dims: []string{"identity_id"},
+			want: "identity_id is not an attribute", flat: true},
+		{name: "empty role", files: map[string]tbl{"identities": unordered, "assignments": baseAssignments.with(1, "u2", "", "", "")},
+			want: "assignments.@ext row @2, column role_id: empty or null, expected a value", flat: true},
+		{name: "accounts", files: map[string]tbl{"identities": unordered, "assignments": baseAssignments,
+			"accounts": {header: []string{"system", "account_id", "identity_id"}, rows: [][]string{{"ad", "a1", "u1"}}}},
+			want: "accounts: the lean load reads flat inputs only"},
+		{name: "assignments to accounts", files: map[string]tbl{"identities": unordered,
+			"assignments": {header: []string{"identity_id", "role_id", "system", "account_id"}, rows: [][]string{{"u1", "R1", "", ""}}}},
+			want: "the lean load reads flat inputs only"},
+	}
+	for _, tc := range cases {
+		for _, format := range formats {
+			dir := writeDir(t, format, tc.files)
+			_, err := LoadHoldings(context.Background(), dir, HoldingsOptions{Dims: tc.dims})
+			if err == nil || !strings.Contains(err.Error(), expand(tc.want, format)) {
+				t.Errorf("%s (%s): error %v, want %q", tc.name, format, err, expand(tc.want, format))
+				continue
+			}
+			if errors.Is(err, ErrNotFlat) == tc.flat {
+				t.Errorf("%s (%s): errors.Is(err, ErrNotFlat) = %v", tc.name, format, !tc.flat)
+			}
+		}
+	}
+}
+
+// TestLoadHoldingsList: a multi-valued attribute is not the lean load's.
+func TestLoadHoldingsList(t *testing.T) {
+	dir := t.TempDir()
+	writeParquet(t, dir, "identities", tbl{header: []string{"identity_id", "groups:list"}, rows: [][]string{{"u1", "g1"}}})
+	writeParquet(t, dir, "assignments", baseAssignments)
+	if _, err := LoadHoldings(context.Background(), dir, HoldingsOptions{}); !errors.Is(err, ErrNotFlat) {
+		t.Fatalf("error %v, want ErrNotFlat", err)
+	}
+}
+
+// TestIDIndex checks find on ordered and unordered ids, present and absent keys, and
+// that the duplicate reported is the first in row order.
+func TestIDIndex(t *testing.T) {
+	tb := &table{file: "identities.parquet"}
+	for _, vals := range [][]string{{"a", "c", "d", "f"}, {"f", "a", "d", "c"}} {
+		ix, err := newIDIndex(tb, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"", "a", "b", "c", "d", "e", "f", "g"} {
+			want := int32(slices.Index(vals, key))
+			if got := ix.find(key); got != want {
+				t.Errorf("%q: find(%q) = %d, want %d", vals, key, got, want)
+			}
+		}
+	}
+	_, err := newIDIndex(tb, []string{"x", "b", "a", "b", "x", "a"})
+	if want := `identities.parquet row 4, column identity_id: duplicate "b" (first at row 2)`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
