@@ -411,22 +411,22 @@ func identityView(roleOff []int64, roleIdx []int32, identOff, fill []int64, dst 
 }
 
 // setOrphans records the orphans, sorted by (identity id, role) and deduplicated, with
-// the identities they name; ids are the assignments' identity values, rows the number of
-// assignment rows and known those of known identities.
+// the identities they name; ids are the assignments' identity values (a value may have
+// several codes: chunkDicts), rows the number of assignment rows and known those of known
+// identities.
 func (s *Snapshot) setOrphans(orphans []orphanCode, ids []string, rows, known int) {
 	slices.SortFunc(orphans, func(a, b orphanCode) int {
-		if a.ident == b.ident {
-			return cmp.Compare(a.role, b.role)
-		}
-		return strings.Compare(ids[a.ident], ids[b.ident])
+		return cmp.Or(strings.Compare(ids[a.ident], ids[b.ident]), cmp.Compare(a.role, b.role))
 	})
-	orphans = slices.Compact(orphans)
+	orphans = slices.CompactFunc(orphans, func(a, b orphanCode) bool {
+		return a.role == b.role && ids[a.ident] == ids[b.ident]
+	})
 	s.Findings.DuplicateAssignments += rows - known - len(orphans)
 	s.Orphans = make([]Orphan, len(orphans))
 	for j, o := range orphans {
 		id := ids[o.ident]
 		s.Orphans[j] = Orphan{IdentityID: id, Role: o.role}
-		if j == 0 || orphans[j-1].ident != o.ident {
+		if j == 0 || ids[orphans[j-1].ident] != id {
 			s.Findings.OrphanIdentities = append(s.Findings.OrphanIdentities, id)
 		}
 	}

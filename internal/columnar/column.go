@@ -230,6 +230,29 @@ func (c *column) chunkValue(v string) int32 {
 	return int32(len(c.vals) - 1)
 }
 
+// minChunkDictsFallback is how many codes a chunkDicts column may hand out before
+// judgeChunkDicts considers it: below that, the copies cost less than a map.
+const minChunkDictsFallback = 1 << 16
+
+// judgeChunkDicts stops a chunkDicts column giving each chunk dictionary entry a code of
+// its own once its codes number more than half the rows read (rows), and more than
+// minChunkDictsFallback: a file ordered so
+// that every row group's dictionary names most values again (assignments sorted by role
+// rather than by identity) would otherwise hold a copy of each value per row group. The
+// values coded so far enter the map (a value repeated keeps its first code there; the
+// rows coded with the others keep theirs), and every later value is interned.
+func (c *column) judgeChunkDicts(rows int64) {
+	if !c.chunkDicts || 2*int64(len(c.vals)) <= rows || len(c.vals) <= minChunkDictsFallback {
+		return
+	}
+	c.chunkDicts = false
+	for code, v := range c.vals {
+		if _, ok := c.ids[v]; !ok {
+			c.ids[v] = int32(code)
+		}
+	}
+}
+
 // seal fills a raw column's vals from its arena once reading is done: every value is a
 // substring of one string, so the values cost one allocation.
 func (c *column) seal() {

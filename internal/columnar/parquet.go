@@ -273,6 +273,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 		if got, want := d.pos-start, rg.NumRows(); got != want {
 			return fmt.Errorf("row group %d: %d values, expected %d (one per row)", g, got, want)
 		}
+		c.judgeChunkDicts(d.pos)
 	}
 	return nil
 }

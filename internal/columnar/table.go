@@ -44,10 +44,13 @@ var (
 		},
 		keepLines: true,
 	}
+	// The assignments' identity ids keep their chunk dictionaries: they are matched to the
+	// identities by value (identityCodes), with no map of their own.
 	assignmentsSpec = tableSpec{
-		name:     "assignments",
-		required: []string{"identity_id", "role_id"},
-		known:    map[string]colMode{"identity_id": modeRequired, "role_id": modeRequired},
+		name:       "assignments",
+		required:   []string{"identity_id", "role_id"},
+		known:      map[string]colMode{"identity_id": modeRequired, "role_id": modeRequired},
+		chunkDicts: []string{"identity_id"},
 	}
 )
 

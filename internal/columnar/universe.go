@@ -153,7 +153,7 @@ var (
 		known: map[string]colMode{"identity_id": modeValue, "role_id": modeRequired,
 			"system": modeValue, "account_id": modeValue},
 		keepLines:  true,
-		chunkDicts: []string{"account_id"},
+		chunkDicts: []string{"account_id", "identity_id"},
 	}
 )
 
