@@ -274,15 +274,16 @@ func parseValidations(rt *table) ([]int8, error) {
 }
 
 // buildAssignments joins the assignments' identity and role codes to identity and role
-// indices and builds both CSR views with counting sorts: four linear passes, no comparison
-// sort over the assignments. Assignments to unknown identities become orphans.
+// indices and builds both CSR views with counting sorts: no comparison sort over the
+// assignments, and every pass runs on all processors. Assignments to unknown identities
+// become orphans.
 //
 // Pass 1 buckets the known assignments by identity (file order within an identity); pass 2
-// scatters them into role buckets visiting identities in ascending order, so each role's
-// holders come out ascending and duplicates adjacent; pass 3 drops the duplicates in place;
-// pass 4 buckets the deduplicated pairs by identity visiting roles in ascending order.
-// Buffers are reused (the identity codes become the role view, the pass-1 buckets the
-// identity view): at tier L, first touches of fresh memory cost as much as the passes.
+// sorts each identity's roles and drops the duplicates in place, which is the identity
+// view; pass 3 scatters the pairs into role buckets visiting identities in ascending
+// order, so each role's holders come out ascending. Buffers are reused (the identity codes
+// become the role view): at tier L, first touches of fresh memory cost as much as the
+// passes.
 func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx identityIndex, asgRole []int32) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
 	identOf := identityCodes(ic, identIdx) // assignments' identity code -> identity index or -1
@@ -290,26 +291,24 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx ide
 	n := len(s.IdentityIDs)
 	nr := len(s.Roles.IDs)
 
-	identOff, byIdent, fill, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n)
+	identOff, byIdent, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n)
 	known := identOff[n]
 	rows := len(ai)
 	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
 	ic.codes, rc.codes = nil, nil
-	roleIdx := ai[:known]
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	roleOff := bucketByRole(byIdent, identOff, roleIdx, nr)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	roleIdx = dropDuplicates(roleOff, roleIdx)
-	w := int64(len(roleIdx))
+	w := dedupeByIdentity(identOff, byIdent)
+	byIdent = byIdent[:w:w]
 	s.Findings.DuplicateAssignments = int(known - w)
-	// The identity view reuses identOff, fill and byIdent.
-	identIdxs := identityView(roleOff, roleIdx, identOff, fill, byIdent[:w:w])
-	s.RoleOff, s.RoleIdx = roleOff, roleIdx
-	s.IdentOff, s.IdentIdx = identOff, identIdxs
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	roleIdx := ai[:w:w]
+	s.RoleOff = bucketByRole(byIdent, identOff, roleIdx, nr)
+	s.RoleIdx = roleIdx
+	s.IdentOff, s.IdentIdx = identOff, byIdent
 	s.setOrphans(orphans, ic.vals, rows, int(known))
 	return nil
 }
@@ -319,55 +318,170 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx ide
 type orphanCode struct{ ident, role int32 }
 
 // bucketByIdentity is pass 1: the known assignments' roles bucketed by identity (file
-// order within an identity) with each identity's offsets, a copy of the offsets for
-// filling, and the orphans aside.
-func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int) (identOff []int64, byIdent []int32, fill []int64, orphans []orphanCode) {
-	identOff = make([]int64, n+1)
-	for k, a := range ai {
-		if i := identOf[a]; i >= 0 {
-			identOff[i+1]++
-		} else {
-			orphans = append(orphans, orphanCode{a, asgRole[ar[k]]})
+// order within an identity) with each identity's offsets, and the orphans aside (in row
+// order). The rows are split into a block per processor: each block counts its own
+// identities, then scatters from where the blocks before it end within each identity.
+func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int) (identOff []int64, byIdent []int32, orphans []orphanCode) {
+	blocks := splitEven(len(ai), runtime.GOMAXPROCS(0))
+	starts := make([][]int32, len(blocks)-1) // per block, per identity: its next slot
+	orph := make([][]orphanCode, len(blocks)-1)
+	forEach(len(blocks)-1, func(b int) {
+		cnt := make([]int32, n)
+		for k := blocks[b]; k < blocks[b+1]; k++ {
+			if i := identOf[ai[k]]; i >= 0 {
+				cnt[i]++
+			} else {
+				orph[b] = append(orph[b], orphanCode{ai[k], asgRole[ar[k]]})
+			}
 		}
-	}
+		starts[b] = cnt
+	})
+	identOff = make([]int64, n+1)
 	for i := range n {
-		identOff[i+1] += identOff[i]
+		pos := identOff[i]
+		for _, st := range starts {
+			c := int64(st[i])
+			st[i] = int32(pos)
+			pos += c
+		}
+		identOff[i+1] = pos
 	}
 	byIdent = make([]int32, identOff[n])
-	fill = slices.Clone(identOff[:n])
-	for k, a := range ai {
-		if i := identOf[a]; i >= 0 {
-			byIdent[fill[i]] = asgRole[ar[k]]
-			fill[i]++
+	forEach(len(blocks)-1, func(b int) {
+		st := starts[b]
+		for k := blocks[b]; k < blocks[b+1]; k++ {
+			if i := identOf[ai[k]]; i >= 0 {
+				byIdent[st[i]] = asgRole[ar[k]]
+				st[i]++
+			}
 		}
-	}
-	return identOff, byIdent, fill, orphans
+	})
+	return identOff, byIdent, slices.Concat(orph...)
 }
 
-// bucketByRole is pass 2: the identities of the pairs bucketed by role into roleIdx,
-// visiting identities in ascending order (so each role's holders come out ascending and
-// duplicates adjacent); it returns the roles' offsets.
-func bucketByRole(byIdent []int32, identOff []int64, roleIdx []int32, nr int) []int64 {
+// splitEven returns the bounds of parts nearly equal ranges of 0..n (parts+1 values, at
+// least one range).
+func splitEven(n, parts int) []int {
+	parts = max(1, min(parts, n))
+	bounds := make([]int, parts+1)
+	for b := range bounds {
+		bounds[b] = int(int64(n) * int64(b) / int64(parts))
+	}
+	return bounds
+}
+
+// splitByPairs returns the bounds of about parts ranges of the n = len(off)-1 buckets of
+// CSR offsets off, holding nearly equal numbers of pairs.
+func splitByPairs(off []int64, parts int) []int {
+	n := len(off) - 1
+	parts = max(1, min(parts, n))
+	bounds := make([]int, parts+1)
+	total := off[n]
+	for b := 1; b < parts; b++ {
+		target := total * int64(b) / int64(parts)
+		k, _ := slices.BinarySearch(off, target)
+		bounds[b] = max(bounds[b-1], min(k, n))
+	}
+	bounds[parts] = n
+	return bounds
+}
+
+// dedupeByIdentity is pass 2: it sorts each identity's roles and drops the repeats, in
+// place, rewriting identOff; it returns the pairs kept. Ranges of identities are done in
+// parallel, each compacting within its own part of byIdent; the parts are then moved
+// together.
+func dedupeByIdentity(identOff []int64, byIdent []int32) int64 {
 	n := len(identOff) - 1
-	roleOff := make([]int64, nr+1)
-	for _, r := range byIdent {
-		roleOff[r+1]++
+	bounds := splitByPairs(identOff, 4*runtime.GOMAXPROCS(0))
+	parts := len(bounds) - 1
+	start := make([]int64, parts+1) // each range's first slot, before compaction
+	for b := range bounds {
+		start[b] = identOff[bounds[b]]
 	}
-	for r := range nr {
-		roleOff[r+1] += roleOff[r]
+	end := make([]int64, parts) // each range's end after compaction
+	forEach(parts, func(b int) {
+		w := start[b]
+		for i := bounds[b]; i < bounds[b+1]; i++ {
+			lo, hi := identOff[i], start[b+1]
+			if i+1 < bounds[b+1] {
+				hi = identOff[i+1]
+			}
+			seg := byIdent[lo:hi]
+			if !strictlyAscending(seg) {
+				slices.Sort(seg)
+				seg = slices.Compact(seg)
+			}
+			identOff[i] = w
+			w += int64(copy(byIdent[w:], seg))
+		}
+		end[b] = w
+	})
+	// Move each range's pairs down to where the ranges before it end.
+	w := int64(0)
+	for b := range parts {
+		shift := start[b] - w
+		copy(byIdent[w:], byIdent[start[b]:end[b]])
+		if shift != 0 {
+			for i := bounds[b]; i < bounds[b+1]; i++ {
+				identOff[i] -= shift
+			}
+		}
+		w += end[b] - start[b]
 	}
-	rfill := slices.Clone(roleOff[:nr])
-	for i := range n {
-		for _, r := range byIdent[identOff[i]:identOff[i+1]] {
-			roleIdx[rfill[r]] = int32(i)
-			rfill[r]++
+	identOff[n] = w
+	return w
+}
+
+// strictlyAscending reports whether v ascends without repeats.
+func strictlyAscending(v []int32) bool {
+	for k := 1; k < len(v); k++ {
+		if v[k-1] >= v[k] {
+			return false
 		}
 	}
+	return true
+}
+
+// bucketByRole is pass 3: the identities of the pairs bucketed by role into roleIdx,
+// visiting identities in ascending order (so each role's holders come out ascending and
+// duplicates, if any, adjacent); it returns the roles' offsets. Ranges of identities are
+// done in parallel: each counts its own roles, then scatters from where the ranges
+// before it end within each role.
+func bucketByRole(byIdent []int32, identOff []int64, roleIdx []int32, nr int) []int64 {
+	bounds := splitByPairs(identOff, runtime.GOMAXPROCS(0))
+	parts := len(bounds) - 1
+	starts := make([][]int64, parts) // per range, per role: its next slot
+	forEach(parts, func(b int) {
+		cnt := make([]int64, nr)
+		for _, r := range byIdent[identOff[bounds[b]]:identOff[bounds[b+1]]] {
+			cnt[r]++
+		}
+		starts[b] = cnt
+	})
+	roleOff := make([]int64, nr+1)
+	for r := range nr {
+		pos := roleOff[r]
+		for _, st := range starts {
+			c := st[r]
+			st[r] = pos
+			pos += c
+		}
+		roleOff[r+1] = pos
+	}
+	forEach(parts, func(b int) {
+		st := starts[b]
+		for i := bounds[b]; i < bounds[b+1]; i++ {
+			for _, r := range byIdent[identOff[i]:identOff[i+1]] {
+				roleIdx[st[r]] = int32(i)
+				st[r]++
+			}
+		}
+	})
 	return roleOff
 }
 
-// dropDuplicates is pass 3: drops the duplicate holders (adjacent within a role) in place,
-// moving roleOff with them; it returns the holders kept.
+// dropDuplicates drops the duplicate holders (adjacent within a role) in place, moving
+// roleOff with them; it returns the holders kept.
 func dropDuplicates(roleOff []int64, roleIdx []int32) []int32 {
 	nr := len(roleOff) - 1
 	w := int64(0)
@@ -385,29 +499,6 @@ func dropDuplicates(roleOff []int64, roleIdx []int32) []int32 {
 	}
 	roleOff[nr] = w
 	return roleIdx[:w:w]
-}
-
-// identityView is pass 4: the deduplicated pairs bucketed by identity into dst, visiting
-// roles in ascending order, with identOff rewritten to the new offsets (fill is scratch of
-// the identities' size).
-func identityView(roleOff []int64, roleIdx []int32, identOff, fill []int64, dst []int32) []int32 {
-	n := len(identOff) - 1
-	nr := len(roleOff) - 1
-	clear(identOff)
-	for _, i := range roleIdx {
-		identOff[i+1]++
-	}
-	for i := range n {
-		identOff[i+1] += identOff[i]
-	}
-	copy(fill, identOff[:n])
-	for r := range nr {
-		for _, i := range roleIdx[roleOff[r]:roleOff[r+1]] {
-			dst[fill[i]] = int32(r)
-			fill[i]++
-		}
-	}
-	return dst
 }
 
 // setOrphans records the orphans, sorted by (identity id, role) and deduplicated, with
