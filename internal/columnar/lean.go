@@ -1,11 +1,9 @@
 package columnar
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sync"
@@ -62,12 +60,11 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 // checked as Load checks them (missing columns, empty or duplicate identity ids, bad text,
 // corrupt files), with the same messages.
 //
-// Compared with Load it keeps no string per identity and no map of identity ids: when the
-// identities file is ordered by identity_id (byte order), each identity id of the
-// assignments' column-chunk dictionaries is found by a short search from the previous
-// one; otherwise a map is built once and dropped. The roles are found through the
-// assignments' role dictionary. Holdings equal HoldingsOf(Load(dir)) on their dimensions
-// and assignments, but for Roles, which lists only roles named by assignments.
+// Compared with Load it keeps no string per identity once the assignments are joined to
+// the identities (identityIndex), reads neither the roles file nor columns it is not
+// asked for, and builds no view by identity. Holdings equal HoldingsOf(Load(dir)) on
+// their dimensions and assignments, but for Roles, which lists only the roles the
+// assignments name.
 //
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
 func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdings, error) {
@@ -104,12 +101,12 @@ func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdi
 	return h, nil
 }
 
-// leanIdentitiesSpec reads identity_id without a dictionary map (each row's id is new,
-// checked for duplicates by the join) and the attribute columns dims (nil: every one).
+// leanIdentitiesSpec reads identity_id as Load does (raw, checked for repeats once read)
+// and the attribute columns dims (nil: every one).
 func leanIdentitiesSpec(dims []string) *tableSpec {
 	spec := &tableSpec{name: "identities", required: []string{"identity_id"},
-		known: map[string]colMode{"identity_id": modeRequired}, others: dims == nil,
-		raw: []string{"identity_id"}, keepLines: true}
+		known: map[string]colMode{"identity_id": modeUnique}, others: dims == nil,
+		raw: []string{"identity_id"}, keepLines: true, rawIfDistinct: dims == nil}
 	for _, d := range dims {
 		spec.known[d] = modeValue
 		if d != KindDimension {
@@ -170,10 +167,7 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 			}
 		}
 	}
-	identOf, err := joinIdentities(ids, asg.col("identity_id").vals)
-	if err != nil {
-		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
-	}
+	identOf := identityIndex(ids.col("identity_id").vals).find(asg.col("identity_id").vals)
 	rc := asg.col("role_id")
 	roles, rank := sortDict(rc.vals)
 	h.Roles = roles
@@ -188,112 +182,4 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 	h.RoleIdx = dropDuplicates(h.RoleOff, roleIdx)
 	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", int(known)-len(h.RoleIdx))
 	return h, nil
-}
-
-// joinIdentities returns, for each identity id keys holds, the index of the identity of
-// table ids with that id, or -1. It fails on a duplicate identity id. Keys that come in
-// the identities file's order (an export written identity by identity) are each matched
-// with one comparison; the others are looked up in an index of the ids' hashes.
-func joinIdentities(ids *table, keys []string) ([]int32, error) {
-	vals := ids.col("identity_id").vals
-	ix, err := newIDIndex(ids, vals)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int32, len(keys))
-	next := 0 // the identity after the last one matched
-	for k, key := range keys {
-		switch {
-		case next < len(vals) && vals[next] == key:
-			out[k] = int32(next)
-			next++
-		case next > 0 && vals[next-1] == key: // a chunk's dictionary repeats the last identity
-			out[k] = int32(next - 1)
-		default:
-			i := ix.find(key)
-			out[k] = i
-			if i >= 0 {
-				next = int(i) + 1
-			}
-		}
-	}
-	return out, nil
-}
-
-// idIndex finds identity ids without a map: their 64-bit hashes, sorted with the
-// identities' indices. An ordered file needs no hashes (sorted set).
-type idIndex struct {
-	seed   maphash.Seed
-	vals   []string
-	sorted bool
-	refs   []hashRef
-}
-
-type hashRef struct {
-	h uint64
-	i int32
-}
-
-// newIDIndex indexes vals, the identity ids of table ids, and fails on a duplicate (the
-// one of the smallest row, naming where its id was first seen).
-func newIDIndex(ids *table, vals []string) (*idIndex, error) {
-	ix := &idIndex{seed: maphash.MakeSeed(), vals: vals, sorted: sortedUnique(vals)}
-	if ix.sorted {
-		return ix, nil
-	}
-	ix.refs = make([]hashRef, len(vals))
-	for i, v := range vals {
-		ix.refs[i] = hashRef{maphash.String(ix.seed, v), int32(i)}
-	}
-	slices.SortFunc(ix.refs, func(a, b hashRef) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	dup, first := -1, -1
-	for k := 1; k < len(ix.refs); k++ {
-		if ix.refs[k].h != ix.refs[k-1].h {
-			continue
-		}
-		// Equal hashes: a duplicate or a collision. Compare with every earlier id of the run.
-		for j := k - 1; j >= 0 && ix.refs[j].h == ix.refs[k].h; j-- {
-			if a, b := ix.refs[j].i, ix.refs[k].i; vals[a] == vals[b] && (dup < 0 || int(b) < dup || int(b) == dup && int(a) < first) {
-				dup, first = int(b), int(a)
-			}
-		}
-	}
-	if dup >= 0 {
-		return nil, fmt.Errorf("%s row %d, column identity_id: duplicate %q (first at row %d); identity_id must be unique",
-			ids.file, ids.pos(dup), vals[dup], ids.pos(first))
-	}
-	return ix, nil
-}
-
-// find returns the index of the identity with id key, or -1.
-func (ix *idIndex) find(key string) int32 {
-	if ix.sorted {
-		if i, ok := slices.BinarySearch(ix.vals, key); ok {
-			return int32(i)
-		}
-		return -1
-	}
-	h := maphash.String(ix.seed, key)
-	k, _ := slices.BinarySearchFunc(ix.refs, h, func(r hashRef, h uint64) int { return cmp.Compare(r.h, h) })
-	for ; k < len(ix.refs) && ix.refs[k].h == h; k++ {
-		if i := ix.refs[k].i; ix.vals[i] == key {
-			return i
-		}
-	}
-	return -1
-}
-
-// sortedUnique reports whether vals is strictly ascending (byte order).
-func sortedUnique(vals []string) bool {
-	for i := 1; i < len(vals); i++ {
-		if vals[i-1] >= vals[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -178,25 +178,3 @@ func TestLoadHoldingsList(t *testing.T) {
 		t.Fatalf("error %v, want ErrNotFlat", err)
 	}
 }
-
-// TestIDIndex checks find on ordered and unordered ids, present and absent keys, and
-// that the duplicate reported is the first in row order.
-func TestIDIndex(t *testing.T) {
-	tb := &table{file: "identities.parquet"}
-	for _, vals := range [][]string{{"a", "c", "d", "f"}, {"f", "a", "d", "c"}} {
-		ix, err := newIDIndex(tb, vals)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, key := range []string{"", "a", "b", "c", "d", "e", "f", "g"} {
-			want := int32(slices.Index(vals, key))
-			if got := ix.find(key); got != want {
-				t.Errorf("%q: find(%q) = %d, want %d", vals, key, got, want)
-			}
-		}
-	}
-	_, err := newIDIndex(tb, []string{"x", "b", "a", "b", "x", "a"})
-	if want := `identities.parquet row 4, column identity_id: duplicate "b" (first at row 2)`; err == nil || !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("error %v, want %q", err, want)
-	}
-}

@@ -13,9 +13,12 @@
 package cooccur
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -119,10 +122,7 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 	}
 	res := &Result{Dims: DimNames(h)}
 	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), t: newTerms(h), dims: Dims(h), res: res}
-	c.roles = make([]int32, len(h.Roles))
-	for r := range c.roles {
-		c.roles[r] = int32(r)
-	}
+	c.roles = largestFirst(h)
 	var err error
 	if o.Depth == 1 {
 		err = c.depth1()
@@ -133,6 +133,19 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 		return nil, err
 	}
 	return res, nil
+}
+
+// largestFirst returns the roles by decreasing number of holders (ties by index): the
+// workers take the largest roles first, so that none is left counting a large role alone
+// at the end. The table does not depend on the order.
+func largestFirst(h *columnar.Holdings) []int32 {
+	roles := make([]int32, len(h.Roles))
+	for r := range roles {
+		roles[r] = int32(r)
+	}
+	size := func(r int32) int64 { return h.RoleOff[r+1] - h.RoleOff[r] }
+	slices.SortStableFunc(roles, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+	return roles
 }
 
 type computer struct {
@@ -151,33 +164,29 @@ func (c *computer) phase(name string, start time.Time) {
 	c.res.Phases = append(c.res.Phases, Phase{Name: name, Seconds: time.Since(start).Seconds()})
 }
 
-// depth1 takes the supports of every single term first (one kernel call), then hashes each
-// role's counts as the kernel emits them.
+// depth1 counts the supports of every single term first, then hashes each role's counts
+// as the kernel emits them.
 func (c *computer) depth1() error {
 	start := time.Now()
-	var crits []kernels.Criterion
-	for _, d := range c.dims {
-		for v := range c.h.Dims[d].Values {
-			var k kernels.Criterion
-			k.T[0], k.N = kernels.Term{Dim: d, Val: int32(v)}, 1
-			crits = append(crits, k)
-		}
-	}
-	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
-	sup32, err := c.o.Backend.Supports(c.ctx, c.m, q, crits)
-	if err != nil {
-		return fmt.Errorf("cooccur: supports: %w", err)
-	}
 	sup := make([]int32, len(c.t.dim))
-	for k := range crits {
-		sup[c.t.id(crits[k].T[0])] = sup32[k]
+	if err := parallel.Each(c.ctx, len(c.dims), c.o.Workers, func(_, k int) error {
+		c.countTerms(sup, c.dims[k], nil, true)
+		return nil
+	}); err != nil {
+		return err
+	}
+	// A term's support ends every row of the term: its decimal text is made once.
+	supText := make([]string, len(sup))
+	for g, n := range sup {
+		supText[g] = strconv.Itoa(int(n))
 	}
 	c.phase("supports", start)
+	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
 
 	start = time.Now()
 	var total Digest
 	var mu sync.Mutex
-	err = c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
+	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
 		var dg Digest
 		role := c.h.Roles[r]
 		// The kernel emits a role's criteria by attribute, so the hash of the text up to
@@ -190,11 +199,11 @@ func (c *computer) depth1() error {
 			if t.Dim != last {
 				ha, last = hr.Str(dim.Name).Sep(), t.Dim
 			}
-			s := sup[c.t.id(t)]
-			h := ha.Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Int(int64(s))
+			g := c.t.id(t)
+			h := ha.Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Str(supText[g])
 			dg.Add(uint64(h))
 			if c.o.Each != nil {
-				c.each(Row{Role: role, Attrs: [2]string{dim.Name}, Values: [2]string{dim.Values[t.Val]}, N: 1, TP: int64(counts[k].TP), Support: int64(s)})
+				c.each(Row{Role: role, Attrs: [2]string{dim.Name}, Values: [2]string{dim.Values[t.Val]}, N: 1, TP: int64(counts[k].TP), Support: int64(sup[g])})
 			}
 		}
 		mu.Lock()
@@ -298,17 +307,22 @@ func (c *computer) hashPairs(chunks []pairChunk) error {
 		ch := chunks[k].rows
 		// A role's rows come grouped by their first term (the kernel's order), so the hash
 		// of the text up to the second attribute is continued from one state per group.
+		// Within a group, rows come by second attribute: the hash up to the second value
+		// is continued from one state per (group, attribute).
 		hr := NewHash().Str(role).Sep()
-		ha, last := hr, ^uint32(0)
+		ha, hb, last, lastDim := hr, hr, ^uint32(0), int32(-1)
 		for i := range ch {
 			s := int64(ch[i].sup)
 			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
 			da, db := &c.h.Dims[c.t.dim[a]], &c.h.Dims[c.t.dim[b]]
 			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]
 			if a != last {
-				ha, last = hr.Str(da.Name).Sep().Str(va).Sep(), a
+				ha, last, lastDim = hr.Str(da.Name).Sep().Str(va).Sep(), a, -1
 			}
-			h := ha.Str(db.Name).Sep().Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
+			if c.t.dim[b] != lastDim {
+				hb, lastDim = ha.Str(db.Name).Sep(), c.t.dim[b]
+			}
+			h := hb.Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
 			dg.Add(uint64(h))
 			if c.o.Each != nil {
 				c.each(Row{Role: role, Attrs: [2]string{da.Name, db.Name}, Values: [2]string{va, vb}, N: 2, TP: int64(ch[i].tp), Support: s})

@@ -59,32 +59,65 @@ func (c *computer) pairSupports(chunks []pairChunk) error {
 // countAfter adds 1 to h at the term id of every value identities ids have on the
 // criteria's dimensions after d (add), or sets those counters back to zero (!add).
 func (c *computer) countAfter(h []int32, d int32, ids []int32, add bool) {
-	bump := func(x int32) {
-		if add {
-			h[x]++
-		} else {
-			h[x] = 0
+	for _, e := range c.dims {
+		if e > d {
+			c.countTerms(h, e, ids, add)
 		}
 	}
-	for _, e := range c.dims {
-		if e <= d {
-			continue
-		}
-		codes, off := c.m.Codes[e], int32(c.t.off[e])
-		var moff, mcodes []int32
-		if c.m.MultiOff != nil && c.m.MultiOff[e] != nil {
-			moff, mcodes = c.m.MultiOff[e], c.m.MultiCodes[e]
-		}
-		for _, i := range ids {
-			if v := codes[i]; v >= 0 {
-				bump(off + v)
+}
+
+// countTerms adds 1 to h at the term id of every value identities ids (nil: every
+// identity, with add only) have on dimension e (add), or sets those counters back to
+// zero (!add).
+func (c *computer) countTerms(h []int32, e int32, ids []int32, add bool) {
+	codes, off := c.m.Codes[e], int32(c.t.off[e])
+	if c.m.MultiOff == nil || c.m.MultiOff[e] == nil {
+		switch {
+		case ids == nil && add:
+			for _, v := range codes {
+				if v >= 0 {
+					h[off+v]++
+				}
 			}
-			if moff != nil {
-				for _, v := range mcodes[moff[i]:moff[i+1]] {
-					bump(off + v)
+		case add:
+			for _, i := range ids {
+				if v := codes[i]; v >= 0 {
+					h[off+v]++
+				}
+			}
+		default:
+			for _, i := range ids {
+				if v := codes[i]; v >= 0 {
+					h[off+v] = 0
 				}
 			}
 		}
+		return
+	}
+	moff, mcodes := c.m.MultiOff[e], c.m.MultiCodes[e]
+	bump := func(v int32) {
+		switch {
+		case v < 0:
+		case add:
+			h[off+v]++
+		default:
+			h[off+v] = 0
+		}
+	}
+	each := func(i int32) {
+		bump(codes[i])
+		for _, v := range mcodes[moff[i]:moff[i+1]] {
+			bump(v)
+		}
+	}
+	if ids == nil {
+		for i := range int32(c.m.N) {
+			each(i)
+		}
+		return
+	}
+	for _, i := range ids {
+		each(i)
 	}
 }
 
