@@ -480,27 +480,6 @@ func bucketByRole(byIdent []int32, identOff []int64, roleIdx []int32, nr int) []
 	return roleOff
 }
 
-// dropDuplicates drops the duplicate holders (adjacent within a role) in place, moving
-// roleOff with them; it returns the holders kept.
-func dropDuplicates(roleOff []int64, roleIdx []int32) []int32 {
-	nr := len(roleOff) - 1
-	w := int64(0)
-	for r := range nr {
-		start, end := roleOff[r], roleOff[r+1]
-		roleOff[r] = w
-		prev := int32(-1)
-		for _, i := range roleIdx[start:end] {
-			if i != prev {
-				roleIdx[w] = i
-				w++
-				prev = i
-			}
-		}
-	}
-	roleOff[nr] = w
-	return roleIdx[:w:w]
-}
-
 // setOrphans records the orphans, sorted by (identity id, role) and deduplicated, with
 // the identities they name; ids are the assignments' identity values (a value may have
 // several codes: chunkDicts), rows the number of assignment rows and known those of known

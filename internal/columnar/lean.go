@@ -177,9 +177,10 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 		return nil, err
 	}
 	known := identOff[h.Identities]
-	roleIdx := ai[:known] // ai is dead once bucketed: its buffer becomes the role view
-	h.RoleOff = bucketByRole(byIdent, identOff, roleIdx, len(roles))
-	h.RoleIdx = dropDuplicates(h.RoleOff, roleIdx)
-	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", int(known)-len(h.RoleIdx))
+	w := dedupeByIdentity(identOff, byIdent)
+	roleIdx := ai[:w:w] // ai is dead once bucketed: its buffer becomes the role view
+	h.RoleOff = bucketByRole(byIdent[:w:w], identOff, roleIdx, len(roles))
+	h.RoleIdx = roleIdx
+	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", known-w)
 	return h, nil
 }
