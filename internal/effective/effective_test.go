@@ -280,6 +280,44 @@ func TestClosureMatchesLiteral(t *testing.T) {
 	}
 }
 
+// TestInheritedByRole checks the identities holding each role only through grants
+// against a literal listing, for chunks of 1 to 5 identities on 1 to 3 workers.
+func TestInheritedByRole(t *testing.T) {
+	for seed := uint64(0); seed < 100; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		nr := 1 + rng.IntN(6)
+		p := &Pairs{Off: []int64{0}}
+		n := rng.IntN(12)
+		for range n {
+			for r := range int32(nr) {
+				if rng.IntN(2) == 0 {
+					p.Role = append(p.Role, r)
+					p.Kind = append(p.Kind, uint8(rng.IntN(3)))
+				}
+			}
+			p.Off = append(p.Off, int64(len(p.Role)))
+		}
+		want := make([][]int32, nr)
+		for i := range n {
+			for k := p.Off[i]; k < p.Off[i+1]; k++ {
+				if p.Kind[k] == Inherited {
+					want[p.Role[k]] = append(want[p.Role[k]], int32(i))
+				}
+			}
+		}
+		chunks, workers := 1+int(seed%5), 1+int(seed%3)
+		off, idx, err := p.inheritedByRole(context.Background(), nr, workers, chunks)
+		if err != nil || len(off) != nr+1 || off[nr] != int64(len(idx)) {
+			t.Fatalf("seed %d: %v, off %v, %d identities", seed, err, off, len(idx))
+		}
+		for r := range nr {
+			if got := idx[off[r]:off[r+1]]; !slices.Equal(got, want[r]) {
+				t.Fatalf("seed %d (%d chunks, %d workers): role %d: %v, want %v", seed, chunks, workers, r, got, want[r])
+			}
+		}
+	}
+}
+
 // TestExpandMatchesLiteral checks each identity's pairs against the definition: inherited
 // when reachable from a direct role and not direct itself, with the source of the best
 // chain; redundant when direct and reachable from another direct role.

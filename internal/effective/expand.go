@@ -50,17 +50,23 @@ func (p *Pairs) NumInherited() int64 {
 // expander is the scratch of one identity's expansion. Invariant between identities:
 // dist is 0 for every role.
 type expander struct {
-	c       *Closure
-	dist    []int32 // shortest chain length found so far for a role, 0: not reached
-	src     []int32 // source role of that chain
-	step    []int32 // index of that chain's last step in the closure
+	c    *Closure
+	dist []int32 // shortest chain length found so far for a role, 0: not reached
+	src  []int32 // source role of that chain
+	step []int32 // index of that chain's last step in the closure
+	// touched lists the reached roles, in one ascending run per source: sources counts
+	// the runs (a single one needs no sort).
 	touched []int32
+	sources int
 	direct  []bool
+	// stamp[r] is 1+i once role r is counted for identity i (count).
+	stamp []int32
 }
 
 func newExpander(c *Closure) *expander {
 	nr := c.g.n
-	return &expander{c: c, dist: make([]int32, nr), src: make([]int32, nr), step: make([]int32, nr), direct: make([]bool, nr)}
+	return &expander{c: c, dist: make([]int32, nr), src: make([]int32, nr), step: make([]int32, nr),
+		direct: make([]bool, nr), stamp: make([]int32, nr)}
 }
 
 // expandBlock is the number of identities one worker expands at a time.
@@ -75,9 +81,8 @@ func Expand(ctx context.Context, c *Closure, n int, rolesOf func(i int) []int32)
 }
 
 // ExpandWorkers is Expand on several goroutines (workers <= 0: GOMAXPROCS), each
-// expanding blocks of consecutive identities; the blocks are then joined in identity
-// order, so the result does not depend on workers. rolesOf must be safe for concurrent
-// use.
+// expanding blocks of consecutive identities; the result does not depend on workers.
+// rolesOf must be safe for concurrent use.
 func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func(i int) []int32) (*Pairs, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -85,73 +90,72 @@ func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func
 	return expandBlocks(ctx, c, n, workers, expandBlock, rolesOf)
 }
 
-// expandBlocks is ExpandWorkers with blocks of block identities.
+// expandBlocks is ExpandWorkers with blocks of block identities, in two passes: the
+// first counts each identity's pairs, which places every identity's pairs in the
+// result; the second writes them there. No block is buffered, grown or copied.
 func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesOf func(i int) []int32) (*Pairs, error) {
 	nb := (n + block - 1) / block
-	blocks := make([]*Pairs, nb)
 	xs := make([]*expander, max(1, min(workers, nb)))
-	err := parallel.Each(ctx, nb, len(xs), func(w, b int) error {
-		if xs[w] == nil {
-			xs[w] = newExpander(c)
-		}
-		lo, hi := b*block, min(n, (b+1)*block)
-		bp := &Pairs{Off: make([]int64, hi-lo+1)}
-		for i := lo; i < hi; i++ {
-			xs[w].expand(rolesOf(i), bp)
-			bp.Off[i-lo+1] = int64(len(bp.Role))
-		}
-		blocks[b] = bp
-		return nil
-	})
-	if err != nil {
+	p := &Pairs{Off: make([]int64, n+1)}
+	each := func(fn func(x *expander, i int)) error {
+		return parallel.Each(ctx, nb, len(xs), func(w, b int) error {
+			if xs[w] == nil {
+				xs[w] = newExpander(c)
+			}
+			for i := b * block; i < min(n, (b+1)*block); i++ {
+				fn(xs[w], i)
+			}
+			return nil
+		})
+	}
+	if err := each(func(x *expander, i int) { p.Off[i+1] = x.count(i, rolesOf(i)) }); err != nil {
 		return nil, err
 	}
-	return join(ctx, blocks, n, block, len(xs))
-}
-
-// join concatenates the blocks of consecutive identities into one Pairs, dropping each
-// block once copied.
-func join(ctx context.Context, blocks []*Pairs, n, block, workers int) (*Pairs, error) {
-	at := make([]int64, len(blocks)+1)
-	for b, bp := range blocks {
-		at[b+1] = at[b] + int64(len(bp.Role))
+	for i := range n {
+		p.Off[i+1] += p.Off[i]
 	}
-	total := at[len(blocks)]
-	p := &Pairs{Off: make([]int64, n+1), Role: make([]int32, total), Kind: make([]uint8, total),
-		Source: make([]int32, total), Step: make([]int32, total)}
-	err := parallel.Each(ctx, len(blocks), workers, func(_, b int) error {
-		bp, lo, first := blocks[b], at[b], b*block
-		for k, o := range bp.Off[1:] {
-			p.Off[first+k+1] = lo + o
-		}
-		copy(p.Role[lo:], bp.Role)
-		copy(p.Kind[lo:], bp.Kind)
-		copy(p.Source[lo:], bp.Source)
-		copy(p.Step[lo:], bp.Step)
-		blocks[b] = nil
-		return nil
-	})
-	if err != nil {
+	total := p.Off[n]
+	p.Role, p.Kind = make([]int32, total), make([]uint8, total)
+	p.Source, p.Step = make([]int32, total), make([]int32, total)
+	if err := each(func(x *expander, i int) { x.expand(rolesOf(i), p, p.Off[i]) }); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// add appends one pair to p.
-func (p *Pairs) add(r int32, kind uint8, source, step int32) {
-	p.Role = append(p.Role, r)
-	p.Kind = append(p.Kind, kind)
-	p.Source = append(p.Source, source)
-	p.Step = append(p.Step, step)
+// count returns the number of effective pairs of identity i holding direct: its direct
+// roles and the roles they reach, each once.
+func (x *expander) count(i int, direct []int32) int64 {
+	mark := int32(i) + 1
+	n := int64(len(direct))
+	for _, s := range direct {
+		x.stamp[s] = mark
+	}
+	for _, s := range direct {
+		for _, st := range x.c.Reach(s) {
+			if x.stamp[st.Role] != mark {
+				x.stamp[st.Role] = mark
+				n++
+			}
+		}
+	}
+	return n
 }
 
-// expand appends the effective pairs of one identity holding direct (ascending) to p.
-func (x *expander) expand(direct []int32, p *Pairs) {
-	x.touched = x.touched[:0]
+// set writes pair k of p.
+func (p *Pairs) set(k int64, r int32, kind uint8, source, step int32) {
+	p.Role[k], p.Kind[k], p.Source[k], p.Step[k] = r, kind, source, step
+}
+
+// expand writes the effective pairs of one identity holding direct (ascending) into p
+// from position k on (count's number of them).
+func (x *expander) expand(direct []int32, p *Pairs, k int64) {
+	x.touched, x.sources = x.touched[:0], 0
 	for _, s := range direct {
 		x.direct[s] = true
 		first := int32(x.c.First(s))
-		for j, st := range x.c.Reach(s) {
+		reach := x.c.Reach(s)
+		for j, st := range reach {
 			d := x.dist[st.Role]
 			if d == 0 {
 				x.touched = append(x.touched, st.Role)
@@ -160,15 +164,21 @@ func (x *expander) expand(direct []int32, p *Pairs) {
 				x.dist[st.Role], x.src[st.Role], x.step[st.Role] = st.Dist, s, first+int32(j)
 			}
 		}
+		if len(reach) > 0 {
+			x.sources++
+		}
 	}
 	if len(x.touched) == 0 {
 		for _, r := range direct {
 			x.direct[r] = false
-			p.add(r, Direct, -1, -1)
+			p.set(k, r, Direct, -1, -1)
+			k++
 		}
 		return
 	}
-	slices.Sort(x.touched)
+	if x.sources > 1 {
+		slices.Sort(x.touched)
+	}
 	// Merge the direct roles and the reached ones, both ascending.
 	a, b := 0, 0
 	for a < len(direct) || b < len(x.touched) {
@@ -187,12 +197,13 @@ func (x *expander) expand(direct []int32, p *Pairs) {
 		}
 		switch {
 		case x.direct[r] && x.dist[r] > 0:
-			p.add(r, Redundant, -1, -1)
+			p.set(k, r, Redundant, -1, -1)
 		case x.direct[r]:
-			p.add(r, Direct, -1, -1)
+			p.set(k, r, Direct, -1, -1)
 		default:
-			p.add(r, Inherited, x.src[r], x.step[r])
+			p.set(k, r, Inherited, x.src[r], x.step[r])
 		}
+		k++
 	}
 	for _, r := range direct {
 		x.direct[r] = false
@@ -205,27 +216,68 @@ func (x *expander) expand(direct []int32, p *Pairs) {
 // InheritedByRole returns, as CSR by role (identities ascending), the identities holding
 // each of nr roles only through grants.
 func (p *Pairs) InheritedByRole(nr int) (off []int64, idx []int32) {
-	off = make([]int64, nr+1)
-	for k, kind := range p.Kind {
-		if kind == Inherited {
-			off[p.Role[k]+1]++
-		}
+	off, idx, _ = p.InheritedByRoleWorkers(context.Background(), nr, 0)
+	return off, idx
+}
+
+// InheritedByRoleWorkers is InheritedByRole on workers goroutines (<= 0: GOMAXPROCS):
+// each of a few chunks of consecutive identities counts its inherited pairs by role, which
+// places each chunk's identities of a role after the previous chunks' ones, then fills
+// them in; the result does not depend on workers.
+func (p *Pairs) InheritedByRoleWorkers(ctx context.Context, nr, workers int) (off []int64, idx []int32, err error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	for r := 0; r < nr; r++ {
-		off[r+1] += off[r]
-	}
-	idx = make([]int32, off[nr])
-	fill := make([]int64, nr)
-	copy(fill, off[:nr])
+	return p.inheritedByRole(ctx, nr, workers, 4*workers)
+}
+
+// inheritedByRole is InheritedByRoleWorkers with chunks chunks of identities.
+func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int) (off []int64, idx []int32, err error) {
 	n := len(p.Off) - 1
-	for i := 0; i < n; i++ {
-		for k := p.Off[i]; k < p.Off[i+1]; k++ {
+	chunks = max(1, min(chunks, n))
+	size := (n + chunks - 1) / max(1, chunks)
+	// at[c][r]: chunk c's inherited pairs of role r, then where the chunk's first goes.
+	at := make([][]int64, chunks)
+	each := func(fn func(c, lo, hi int)) error {
+		return parallel.Each(ctx, chunks, workers, func(_, c int) error {
+			fn(c, min(n, c*size), min(n, (c+1)*size))
+			return nil
+		})
+	}
+	err = each(func(c, lo, hi int) {
+		at[c] = make([]int64, nr)
+		for k := p.Off[lo]; k < p.Off[hi]; k++ {
 			if p.Kind[k] == Inherited {
-				r := p.Role[k]
-				idx[fill[r]] = int32(i)
-				fill[r]++
+				at[c][p.Role[k]]++
 			}
 		}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return off, idx
+	off = make([]int64, nr+1)
+	for r := range nr {
+		pos := off[r]
+		for c := range at {
+			pos, at[c][r] = pos+at[c][r], pos
+		}
+		off[r+1] = pos
+	}
+	idx = make([]int32, off[nr])
+	err = each(func(c, lo, hi int) {
+		fill := at[c]
+		for i := lo; i < hi; i++ {
+			for k := p.Off[i]; k < p.Off[i+1]; k++ {
+				if p.Kind[k] == Inherited {
+					r := p.Role[k]
+					idx[fill[r]] = int32(i)
+					fill[r]++
+				}
+			}
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return off, idx, nil
 }

@@ -50,7 +50,9 @@ func EffectiveOfWorkers(ctx context.Context, snap *columnar.Snapshot, workers in
 		return nil, err
 	}
 	e := &Effective{Closure: c, Pairs: p, Cycles: g.Cycles()}
-	e.NeutralOff, e.NeutralIdx = p.InheritedByRole(snap.NumRoles())
+	if e.NeutralOff, e.NeutralIdx, err = p.InheritedByRoleWorkers(ctx, snap.NumRoles(), workers); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
