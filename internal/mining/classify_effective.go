@@ -58,9 +58,13 @@ func ClassifyEffectiveWorkers(ctx context.Context, snap *columnar.Snapshot, m *M
 	x := &effClassifier{snap: snap, cr: compileRules(snap, m), cls: cls, p: p, ec: ec}
 	const chunk = 1 << 14
 	n := snap.NumIdentities()
-	err := parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(_, c int) error {
+	at := make([][]int32, workers)
+	err := parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(w, c int) error {
+		if at[w] == nil {
+			at[w] = make([]int32, snap.NumRoles())
+		}
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-			x.identity(i)
+			x.identity(i, at[w])
 		}
 		return nil
 	})
@@ -87,11 +91,16 @@ type effClassifier struct {
 // identity classifies identity i's effective pairs. A direct (or redundant) pair takes
 // the status of its direct assignment, found by walking i's direct roles alongside its
 // pairs (both ascending); an inherited pair of a role with rules takes the first rule
-// matching i; one of a role without rules takes the status of its source's assignment.
-func (x *effClassifier) identity(i int) {
+// matching i; one of a role without rules takes the status of its source's assignment,
+// found through pos (scratch by role: pos[r] is set to the position of each of i's
+// direct roles r, and a source is always one of them).
+func (x *effClassifier) identity(i int, pos []int32) {
 	snap, cr, p, ec := x.snap, x.cr, x.p, x.ec
 	kind := snap.Dims[snap.KindDim].Codes[i]
 	direct, base := snap.RolesOf(i), snap.IdentOff[i]
+	for d := len(direct) - 1; d >= 0; d-- { // a role listed twice: its first position
+		pos[direct[d]] = int32(d)
+	}
 	d := 0
 	lo, hi := p.Of(i)
 	for k := lo; k < hi; k++ {
@@ -112,8 +121,7 @@ func (x *effClassifier) identity(i int) {
 			}
 			ec.Hidden[k] = rule < 0
 		default:
-			j, _ := slices.BinarySearch(direct, p.Source[k])
-			at = base + int64(j)
+			at = base + int64(pos[p.Source[k]])
 		}
 		if at >= 0 {
 			rule = x.cls.RuleOf[at]
