@@ -42,11 +42,10 @@ func benchMatrix() (*kernels.Matrix, []int32) {
 	return m, all
 }
 
-// withProjects adds a project-like multi-valued dimension to m: 50 values, each identity
-// in 0 to 3 of them (half of them in several).
-func withProjects(m *kernels.Matrix) {
+// withProjects adds a project-like multi-valued dimension to m: card values, each
+// identity in 0 to 3 of them (half of them in several).
+func withProjects(m *kernels.Matrix, card int) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	const card = 50
 	codes, off := make([]int32, m.N), make([]int32, m.N+1)
 	var extra []int32
 	for i := range codes {
@@ -65,15 +64,17 @@ func withProjects(m *kernels.Matrix) {
 	}
 	dims := len(m.Codes)
 	m.MultiOff, m.MultiCodes = make([][]int32, dims+1), make([][]int32, dims+1)
-	m.Codes, m.Cards = append(m.Codes, codes), append(m.Cards, card)
+	m.Codes, m.Cards = append(m.Codes, codes), append(m.Cards, int32(card))
 	m.MultiOff[dims], m.MultiCodes[dims] = off, extra
 }
 
-func benchCooccur(b *testing.B, depth int, multi bool) {
+// benchCooccur times Cooccur at depth over benchMatrix, with a multi-valued dimension of
+// projects values when projects > 0.
+func benchCooccur(b *testing.B, depth int, projects int) {
 	m, roles := benchMatrix()
 	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, MaxTerms: depth, MinTP: 3}
-	if multi {
-		withProjects(m)
+	if projects > 0 {
+		withProjects(m, projects)
 		q.Dims = append(q.Dims, 12)
 	}
 	be := New()
@@ -94,12 +95,15 @@ func benchCooccur(b *testing.B, depth int, multi bool) {
 
 // BenchmarkCooccurDepth1 and BenchmarkCooccurDepth2 time the per-role histograms over
 // every role of a tier-M-shaped matrix.
-func BenchmarkCooccurDepth1(b *testing.B) { benchCooccur(b, 1, false) }
-func BenchmarkCooccurDepth2(b *testing.B) { benchCooccur(b, 2, false) }
+func BenchmarkCooccurDepth1(b *testing.B) { benchCooccur(b, 1, 0) }
+func BenchmarkCooccurDepth2(b *testing.B) { benchCooccur(b, 2, 0) }
 
 // BenchmarkCooccurMultiDepth2 is BenchmarkCooccurDepth2 with a thirteenth, multi-valued
-// dimension (withProjects).
-func BenchmarkCooccurMultiDepth2(b *testing.B) { benchCooccur(b, 2, true) }
+// dimension of 50 values (withProjects; a tier M universe's project attribute), and
+// BenchmarkCooccurMultiWideDepth2 with 500 (tier L's: many values for the rows of a
+// role's narrower criteria).
+func BenchmarkCooccurMultiDepth2(b *testing.B)     { benchCooccur(b, 2, 50) }
+func BenchmarkCooccurMultiWideDepth2(b *testing.B) { benchCooccur(b, 2, 500) }
 
 // BenchmarkSupportsDepth2 times the supports of every two-term criterion over the first
 // two hundred values of each dimension pair.

@@ -1,6 +1,9 @@
 package cpu
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // The multi-valued path of the projector. A multi-valued dimension's values for a role
 // are gathered into a local table of its own (multiCol), k slots per local row, so that
@@ -132,43 +135,80 @@ func (p *projector) projectMulti(level, j int, rows []int32, deeper bool) []sel 
 
 // selectMulti returns the values counted at least q.MinTP times in cnt (indexed by
 // code+1), ascending, with their counts and bucket starts, and clears cnt. A dictionary
-// small against the rows is read in code order; a large one through the rows' own values,
-// then sorted.
+// small against the rows is read in code order. Otherwise the rows' own values are marked
+// in a bitset, read in code order where it is small against the rows, else listed and
+// sorted.
 func (p *projector) selectMulti(level, j int, rows []int32, cnt []int32) []sel {
-	sels := p.sels[level][:0]
+	sels, minTP := p.sels[level][:0], p.q.MinTP
 	n := len(rows)
 	if rows == nil {
 		n = len(p.base)
 	}
 	if len(cnt) <= 4*n+64 {
 		for c, v := range cnt[1:] {
-			if v >= p.q.MinTP {
+			if v >= minTP {
 				sels = append(sels, sel{val: int32(c), count: v})
 			}
 		}
 		clear(cnt)
 		return p.keepSels(level, sels)
 	}
-	take := func(x int32) {
+	mc := &p.mc[j]
+	each := func(fn func(x int32)) {
+		for _, r := range p.rowsOrAll(rows) {
+			row := mc.row(r)
+			for _, v := range row[:len(row)-1] {
+				fn(v)
+			}
+			if v := row[len(row)-1]; v >= 0 {
+				fn(v)
+				continue
+			}
+			for _, x := range mc.overflow(row[len(row)-1]) {
+				fn(x)
+			}
+		}
+	}
+	if words := (len(cnt) + 63) / 64; words <= 4*n+64 {
+		mark := slices.Grow(p.mark[:0], words)[:words] // all zero between uses
+		k := mc.k
+		for _, r := range p.rowsOrAll(rows) {
+			row := mc.slots[int(r)*k : int(r)*k+k]
+			for _, x := range row[:k-1] {
+				mark[x>>6] |= 1 << (x & 63)
+			}
+			if x := row[k-1]; x >= 0 {
+				mark[x>>6] |= 1 << (x & 63)
+				continue
+			}
+			for _, x := range mc.overflow(row[k-1]) {
+				mark[x>>6] |= 1 << (x & 63)
+			}
+		}
+		mark[0] &^= 1 // the padding's sink
+		for w, bs := range mark {
+			for ; bs != 0; bs &= bs - 1 {
+				x := int32(w<<6 + bits.TrailingZeros64(bs))
+				if v := cnt[x]; v >= minTP {
+					sels = append(sels, sel{val: x - 1, count: v})
+				}
+				cnt[x] = 0
+			}
+			mark[w] = 0
+		}
+		p.mark = mark
+		cnt[0] = 0
+		return p.keepSels(level, sels)
+	}
+	each(func(x int32) {
 		if v := cnt[x]; v != 0 {
-			if v >= p.q.MinTP {
+			if v >= minTP {
 				sels = append(sels, sel{val: x - 1, count: v})
 			}
 			cnt[x] = 0
 		}
-	}
-	mc := &p.mc[j]
-	for _, r := range p.rowsOrAll(rows) {
-		for _, v := range mc.row(r) {
-			if v < 0 {
-				for _, x := range mc.overflow(v) {
-					take(x)
-				}
-				break
-			}
-			take(v)
-		}
-	}
+	})
+	cnt[0] = 0
 	if len(sels) > 1 {
 		slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
 	}

@@ -10,14 +10,18 @@ import (
 
 // TestMultiPath checks the multi-valued path's three steps on one dimension against
 // literal counting: the counts of every value over a subset of a role's rows, the values
-// selected (both ways of listing them: reading every counter of a small dictionary, or
-// the rows' own values for a large one), and the bucket of each selected value (its rows,
-// in row order). Rows hold 0 to 9 values, so some overflow maxSlots.
+// selected (the three ways of listing them: reading every counter of a small dictionary,
+// a bitset of the rows' values for a larger one, the rows' values sorted for the
+// largest), and the bucket of each selected value (its rows, in row order). Rows hold 0
+// to 9 values, so some overflow maxSlots.
 func TestMultiPath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
 	for iter := 0; iter < 2000; iter++ {
 		n := 1 + rng.IntN(80)
 		card := 1 + rng.IntN(600)
+		if rng.IntN(4) == 0 {
+			card = 5000 + rng.IntN(20000) // more bitset words than four per row
+		}
 		m := &kernels.Matrix{N: n, Codes: [][]int32{make([]int32, n)}, Cards: []int32{int32(card)},
 			MultiOff: [][]int32{make([]int32, n+1)}, MultiCodes: [][]int32{nil}}
 		many := rng.IntN(3) == 0 // some matrices with rows over maxSlots values
@@ -27,8 +31,10 @@ func TestMultiPath(t *testing.T) {
 			if many {
 				k = rng.IntN(10)
 			}
-			for _, v := range rng.Perm(card)[:min(k, card)] {
-				vals[i] = append(vals[i], int32(v))
+			for len(vals[i]) < min(k, card) {
+				if v := int32(rng.IntN(card)); !slices.Contains(vals[i], v) {
+					vals[i] = append(vals[i], v)
+				}
 			}
 			m.Codes[0][i] = -1
 			rest := vals[i]

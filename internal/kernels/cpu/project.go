@@ -104,6 +104,7 @@ type projector struct {
 	base   []int32
 	local  []int32
 	mc     []multiCol // by position in q.Dims: multi-valued dimensions' local tables (multi.go)
+	mark   []uint64   // selectMulti's bitset of values, all zero between uses
 	all    []int32    // 0..len(base)-1
 	out    []kernels.Count
 }
