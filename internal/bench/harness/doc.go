@@ -44,14 +44,15 @@ func Markdown(mine *MineReport, peers *PeerReport) string {
 	}
 	if peers != nil {
 		p("**Counting kernel against %s.** `rolemine bench cooccur --depth 1|2` loads the data and\n", peers.Peer)
-		p("computes the complete co-occurrence table with the kernel (`internal/kernels/cpu`, Cooccur and Supports\n")
-		p("over all identities and all dimensions rolemine does not skip, kind included): depth 1 is every\n")
+		p("computes the complete co-occurrence table with the kernel (`internal/kernels/cpu`, Cooccur; supports\n")
+		p("are one histogram per term over the identities) over all identities and all dimensions rolemine\n")
+		p("does not skip, kind included (both programs are given that list and read only those columns): depth 1 is every\n")
 		p("role x `attribute=value` held by at least one holder, with tp and support; depth 2 is every\n")
 		p("two-term criterion on distinct attributes with tp >= 3 (two-term rows only). The peer\n")
 		p("(`bench/peers/duckdb`, DuckDB 1.1.3 through go-duckdb, 2 threads) computes the same table with\n")
 		p("SQL over the same Parquet files into a temporary table. Both print a row count and an\n")
 		p("order-independent checksum (`internal/bench/cooccur`: sum of FNV-1a 64 row hashes). rolemine's seconds\n")
-		p("include loading and checksumming; DuckDB's cover its query (Parquet reading included) but not\n")
+		p("include loading (`columnar.LoadHoldings`) and checksumming; DuckDB's cover its query (Parquet reading included) but not\n")
 		p("fetching the rows to checksum them. The programs alternate run by run; times are medians,\n")
 		p("ratio = DuckDB / rolemine.\n\n")
 		p("Machine: %s.\n\n", machineLine(peers.Machine))
