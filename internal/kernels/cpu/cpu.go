@@ -16,6 +16,7 @@ import (
 type Backend struct {
 	workers int
 	wide    bool // tests: the table of term ids even where the narrow one fits
+	split   int  // tests: the smallest table split (project.go), if not splitTerms
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.
@@ -79,6 +80,9 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 	projs := make([]*projector, max(w, 1))
 	for i := range projs {
 		projs[i] = newProjector(m, &q, lay)
+		if b.split > 0 {
+			projs[i].splitAt = b.split
+		}
 	}
 	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
 		p := projs[g]
@@ -86,7 +90,7 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		p.gather(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])
 		p.out = p.out[:0]
 		if len(p.base) >= int(q.MinTP) && q.MaxTerms > 0 {
-			p.extend(kernels.Criterion{}, nil, 0, 0)
+			p.extend(kernels.Criterion{}, nil, 0, 0, rowTable{v: p.local, w: lay.w, n: len(p.base)})
 		}
 		return emit(r, p.out)
 	})

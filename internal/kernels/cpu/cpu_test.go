@@ -119,9 +119,13 @@ func TestAgainstBruteForce(t *testing.T) {
 		for r := range roles {
 			roles[r] = int32(r)
 		}
-		for _, workers := range []int{1, 3} {
-			// One worker reads the narrow table of codes, three the table of term ids.
+		for _, workers := range []int{1, 2, 3} {
+			// One worker reads the narrow table of codes, three the table of term ids; two
+			// split every table whose children extend no further, however small.
 			b := &Backend{workers: workers, wide: workers == 3}
+			if workers == 2 {
+				b.split = 1
+			}
 			var mu sync.Mutex
 			got := map[int32][]kernels.Count{}
 			err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {

@@ -17,7 +17,9 @@ type layout struct {
 	off    []int32 // by single-valued dimension: its no-value term id
 	single []int   // by position in q.Dims: its single-valued index, or -1 (multi-valued)
 	first  []int   // by position in q.Dims (and len(q.Dims)): the first single index at or after it
-	terms  int32
+	// lastMulti is the position in q.Dims of the last multi-valued dimension (-1: none).
+	lastMulti int
+	terms     int32
 	// tab holds every identity's term ids row-major (tab[i*w+s]), so that gathering a
 	// holder's row reads one or two cache lines instead of one per dimension; tab16, used
 	// instead when every dictionary has fewer than 65,535 values, holds code+1 (0: no
@@ -27,11 +29,12 @@ type layout struct {
 }
 
 func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
-	l := &layout{single: make([]int, len(q.Dims)), first: make([]int, len(q.Dims)+1)}
+	l := &layout{single: make([]int, len(q.Dims)), first: make([]int, len(q.Dims)+1), lastMulti: -1}
 	for j, d := range q.Dims {
 		l.first[j] = l.w
 		if isMulti(m, d) {
 			l.single[j] = -1
+			l.lastMulti = j
 			continue
 		}
 		l.single[j] = l.w
@@ -101,17 +104,22 @@ type projector struct {
 	counts [kernels.MaxTerms][][]int32
 	sels   [kernels.MaxTerms][]sel
 	rows   [kernels.MaxTerms][]int32
-	base   []int32
-	local  []int32
-	mc     []multiCol // by position in q.Dims: multi-valued dimensions' local tables (multi.go)
-	mark   []uint64   // selectMulti's bitset of values, all zero between uses
-	all    []int32    // 0..len(base)-1
-	out    []kernels.Count
+	// part[level] holds the level's buckets as copied rows when its children are split
+	// (split); the children read them as their own tables.
+	part  [kernels.MaxTerms][]int32
+	base  []int32
+	local []int32
+	mc    []multiCol // by position in q.Dims: multi-valued dimensions' local tables (multi.go)
+	mark  []uint64   // selectMulti's bitset of values, all zero between uses
+	all   []int32    // 0..len(base)-1
+	out   []kernels.Count
+	// splitAt is the smallest table, in terms, whose buckets split copies.
+	splitAt int
 }
 
 func newProjector(m *kernels.Matrix, q *kernels.Query, lay *layout) *projector {
 	n := len(q.Dims)
-	p := &projector{m: m, q: q, lay: lay, multi: make([]bool, n), mc: make([]multiCol, n)}
+	p := &projector{m: m, q: q, lay: lay, multi: make([]bool, n), mc: make([]multiCol, n), splitAt: splitTerms}
 	for j := range q.Dims {
 		p.multi[j] = lay.single[j] < 0
 	}
@@ -180,24 +188,42 @@ func (p *projector) rowsOrAll(rows []int32) []int32 {
 	return rows
 }
 
+// rowTable is a row-major table of term ids of the single-valued dimensions from lo on:
+// row k's term of dimension s is v[k*w+s-lo]. The role's local rows are one (lo 0); a
+// bucket whose rows were copied for its children (split) is another.
+type rowTable struct {
+	v        []int32
+	w, lo, n int
+}
+
+// at returns the term of single-valued dimension s in row k.
+func (t *rowTable) at(k int32, s int) int32 { return t.v[int(k)*t.w+s-t.lo] }
+
+// rowsOr returns rows, or for nil every row of t (all lists 0..n-1 at least).
+func (t *rowTable) rowsOr(rows, all []int32) []int32 {
+	if rows == nil {
+		return all[:t.n]
+	}
+	return rows
+}
+
 // histogramSingles counts, into hist[level], the term ids of the single-valued dimensions
-// from index s on over the local rows (nil: every local row).
-func (p *projector) histogramSingles(level, s int, rows []int32) {
-	w := p.lay.w
-	if s == w {
+// from index s on over the rows of t (nil: every row).
+func (p *projector) histogramSingles(level, s int, rows []int32, t *rowTable) {
+	if s == p.lay.w {
 		return
 	}
-	h, loc := p.hist[level], p.local
+	h, v, w, o := p.hist[level], t.v, t.w, s-t.lo
 	if rows == nil {
-		for k := 0; k < len(p.base); k++ {
-			for _, c := range loc[k*w+s : k*w+w] {
+		for k := 0; k < t.n; k++ {
+			for _, c := range v[k*w+o : k*w+w] {
 				h[c]++
 			}
 		}
 		return
 	}
 	for _, k := range rows {
-		for _, c := range loc[int(k)*w+s : int(k)*w+w] {
+		for _, c := range v[int(k)*w+o : int(k)*w+w] {
 			h[c]++
 		}
 	}
@@ -207,7 +233,7 @@ func (p *projector) histogramSingles(level, s int, rows []int32) {
 // times over rows, ascending, with their counts and bucket starts, and clears the
 // dimension's counters. A dictionary small against the rows is read in code order; a
 // large one through the rows' own values, then sorted.
-func (p *projector) selectSingle(level, s int, rows []int32) []sel {
+func (p *projector) selectSingle(level, s int, rows []int32, t *rowTable) []sel {
 	h, lo := p.hist[level], p.lay.off[s]
 	card := p.m.Cards[p.q.Dims[p.lay.pos[s]]]
 	cnt := h[lo+1 : lo+1+card]
@@ -215,7 +241,7 @@ func (p *projector) selectSingle(level, s int, rows []int32) []sel {
 	sels := p.sels[level][:0]
 	n := len(rows)
 	if rows == nil {
-		n = len(p.base)
+		n = t.n
 	}
 	if int(card) <= 4*n+64 {
 		for c, v := range cnt {
@@ -225,9 +251,8 @@ func (p *projector) selectSingle(level, s int, rows []int32) []sel {
 		}
 		clear(cnt)
 	} else {
-		w, loc := p.lay.w, p.local
-		for _, k := range p.rowsOrAll(rows) {
-			c := loc[int(k)*w+s]
+		for _, k := range t.rowsOr(rows, p.all) {
+			c := t.at(k, s)
 			if v := h[c]; v != 0 {
 				if v >= p.q.MinTP {
 					sels = append(sels, sel{val: c - lo - 1, count: v})
@@ -242,16 +267,16 @@ func (p *projector) selectSingle(level, s int, rows []int32) []sel {
 	return p.keepSels(level, sels)
 }
 
-// bucketSingle groups rows by the selected values of single-valued dimension s into
-// level's row buffer, using the dimension's (all zero) counters as write positions.
-func (p *projector) bucketSingle(level, s int, rows []int32, sels []sel) {
-	h, lo, w, loc := p.hist[level], p.lay.off[s], p.lay.w, p.local
+// bucketSingle groups the rows of t by the selected values of single-valued dimension s
+// into level's row buffer, using the dimension's (all zero) counters as write positions.
+func (p *projector) bucketSingle(level, s int, rows []int32, t *rowTable, sels []sel) {
+	h, lo := p.hist[level], p.lay.off[s]
 	for _, x := range sels {
 		h[lo+1+x.val] = x.start + 1
 	}
 	buf := p.rowBuffer(level, sels)
-	for _, k := range p.rowsOrAll(rows) {
-		c := loc[int(k)*w+s]
+	for _, k := range t.rowsOr(rows, p.all) {
+		c := t.at(k, s)
 		if v := h[c]; v > 0 {
 			buf[v-1] = k
 			h[c] = v + 1
@@ -260,6 +285,47 @@ func (p *projector) bucketSingle(level, s int, rows []int32, sels []sel) {
 	for _, x := range sels {
 		h[lo+1+x.val] = 0
 	}
+}
+
+// splitTerms is the smallest table (in terms) whose buckets are split: a smaller one
+// stays in the core's cache, where reading a bucket's rows one by one costs less than
+// copying them.
+const splitTerms = 1 << 20
+
+// split is bucketSingle for children that extend no further: it copies each row of a
+// selected value's bucket, from dimension s+1 on, into level's part buffer (bucket after
+// bucket, rows in order), so that each child histograms a dense block instead of
+// reading its rows one by one across the role's table. It returns the width of the
+// copied rows.
+func (p *projector) split(level, s int, rows []int32, t *rowTable, sels []sel) int {
+	h, lo := p.hist[level], p.lay.off[s]
+	ws := t.w - (s - t.lo) - 1
+	for _, x := range sels {
+		h[lo+1+x.val] = x.start + 1
+	}
+	last := sels[len(sels)-1]
+	total := int(last.start+last.count) * ws
+	buf := p.part[level]
+	if cap(buf) < total {
+		buf = make([]int32, total, total+total/4)
+	}
+	buf = buf[:total]
+	p.part[level] = buf
+	v, w, o := t.v, t.w, s-t.lo
+	for _, k := range t.rowsOr(rows, p.all) {
+		row := v[int(k)*w+o : int(k)*w+w]
+		if n := h[row[0]]; n > 0 {
+			dst := buf[int(n-1)*ws : int(n)*ws]
+			for i := range dst {
+				dst[i] = row[1+i]
+			}
+			h[row[0]] = n + 1
+		}
+	}
+	for _, x := range sels {
+		h[lo+1+x.val] = 0
+	}
+	return ws
 }
 
 // rowBuffer returns level's row buffer sized for the selected values' rows.
@@ -276,18 +342,25 @@ func (p *projector) rowBuffer(level int, sels []sel) []int32 {
 }
 
 // extend emits every extension of prefix by one term on a dimension at position >= from
-// in q.Dims, over rows (the local rows matching prefix; nil: all), recursing while terms
-// remain. The single-valued dimensions' histograms are taken together in one pass.
-func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int) {
+// in q.Dims, over rows of t (the rows matching prefix; nil: all), recursing while terms
+// remain. The single-valued dimensions' histograms are taken together in one pass. When
+// the children extend no further and no multi-valued dimension follows, a single-valued
+// dimension's buckets are copied out (split) and each child counts its own block.
+func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int, t rowTable) {
 	q := p.q
-	p.histogramSingles(level, p.lay.first[from], rows)
+	p.histogramSingles(level, p.lay.first[from], rows, &t)
 	for di := from; di < len(q.Dims); di++ {
 		deeper := level+1 < q.MaxTerms && di+1 < len(q.Dims)
+		ws := 0 // > 0: the children's rows are copied, ws terms wide
 		var sels []sel
 		if s := p.lay.single[di]; s >= 0 {
-			sels = p.selectSingle(level, s, rows)
-			if deeper && len(sels) > 0 {
-				p.bucketSingle(level, s, rows, sels)
+			sels = p.selectSingle(level, s, rows, &t)
+			switch {
+			case !deeper || len(sels) == 0:
+			case level+2 >= q.MaxTerms && p.lay.lastMulti < di && t.n*t.w >= p.splitAt:
+				ws = p.split(level, s, rows, &t, sels)
+			default:
+				p.bucketSingle(level, s, rows, &t, sels)
 			}
 		} else {
 			sels = p.projectMulti(level, di, rows, deeper)
@@ -299,8 +372,13 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 			c.T[c.N] = kernels.Term{Dim: d, Val: s.val}
 			c.N++
 			p.out = append(p.out, kernels.Count{C: c, TP: s.count})
-			if deeper {
-				p.extend(c, p.rows[level][s.start:s.start+s.count], di+1, level+1)
+			switch {
+			case ws > 0:
+				lo := p.lay.single[di] + 1
+				blk := p.part[level][int(s.start)*ws : int(s.start+s.count)*ws]
+				p.extend(c, nil, di+1, level+1, rowTable{v: blk, w: ws, lo: lo, n: int(s.count)})
+			case deeper:
+				p.extend(c, p.rows[level][s.start:s.start+s.count], di+1, level+1, t)
 			}
 		}
 	}
