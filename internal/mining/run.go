@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -649,16 +648,15 @@ type selector struct {
 	snap *columnar.Snapshot
 	sc   *ruleScope
 	// loc is -1 for every identity between uses: stability numbers holders in it,
-	// materialize marks neutral identities and numbers false positives.
+	// materialize marks neutral identities.
 	loc []int32
 	// holderBits marks the role's in-scope holders during materialize; holderRank[w] is
 	// the number of the first holder in word w (read only for words with holders).
 	holderBits []uint64
 	holderRank []int32
 	hs         []int32
-	fpID       []int32
-	// universe lists the identities numbered as false positives by materialize.
-	universe []int32
+	// fp numbers the role's false positives during materialize (materialize.go).
+	fp fpUniverse
 	// held is materialize's arena of the candidates' holder lists.
 	held  []int32
 	cs    []cand
@@ -762,133 +760,6 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		})
 	}
 	return res
-}
-
-// materialize fills each candidate's holders (numbers among the role's in-scope holders,
-// a list or a bitset, see cand) and false-positive bitset (over the union of the
-// candidates' false positives, numbered in first-seen order: only counts and subsets of
-// these bitsets are ever used), with one scan of the posting list of each candidate's
-// rarest term.
-func (s *selector) materialize(cs []cand, neutral []int32) {
-	words := (len(s.hs) + 63) / 64
-	if !slices.IsSorted(s.hs) { // never with a snapshot's ascending holders
-		slices.Sort(s.hs) // holder numbers are local to the role: any order serves
-	}
-	for h, i := range s.hs {
-		w := i >> 6
-		if s.holderBits[w] == 0 {
-			s.holderRank[w] = int32(h) // the first holder in the word: hs is ascending
-		}
-		s.holderBits[w] |= 1 << (uint32(i) & 63)
-	}
-	for _, i := range neutral {
-		s.loc[i] = -2 // neither a holder nor a false positive
-	}
-	s.fpID = s.fpID[:0] // the false positives' universe numbers, candidate by candidate
-	s.universe = s.universe[:0]
-	s.held = s.held[:0] // the listed holders, candidate by candidate
-	fpOff := make([]int, len(cs)+1)
-	heldOff := make([]int, len(cs)+1)
-	for k := range cs {
-		c := &cs[k]
-		s.scan(c)
-		if c.nhold > sparseHolders*int64(words) {
-			c.hold = make([]uint64, words)
-			for _, h := range s.held[heldOff[k]:] {
-				c.hold[h>>6] |= 1 << (uint32(h) & 63)
-			}
-			s.held = s.held[:heldOff[k]]
-		}
-		heldOff[k+1] = len(s.held)
-		fpOff[k+1] = len(s.fpID)
-	}
-	for _, i := range s.hs {
-		s.holderBits[i>>6] = 0
-	}
-	for _, i := range neutral {
-		s.loc[i] = -1
-	}
-	for _, i := range s.universe {
-		s.loc[i] = -1
-	}
-	fwords := (len(s.universe) + 63) / 64
-	fpAll := make([]uint64, fwords*len(cs))
-	for k := range cs {
-		c := &cs[k]
-		if c.hold == nil {
-			c.holdIdx = s.held[heldOff[k]:heldOff[k+1]:heldOff[k+1]]
-		}
-		c.fpb = fpAll[k*fwords : (k+1)*fwords : (k+1)*fwords]
-		for _, u := range s.fpID[fpOff[k]:fpOff[k+1]] {
-			c.fpb[u>>6] |= 1 << (uint32(u) & 63)
-		}
-	}
-}
-
-// fpBase marks false positives in selector.loc during materialize: loc[i] <= fpBase means
-// identity i is false positive number fpBase-loc[i].
-const fpBase = -3
-
-// scan walks the posting list of c's rarest term: it appends c's holders to s.held
-// (ascending, each once; c.nhold counts them) and the universe numbers of its false
-// positives to s.fpID, numbering the false positives not seen before. A holder's number
-// is its rank in s.holderBits (a bitset of the identities, small enough to stay in cache
-// where s.loc, an int32 per identity, does not); s.loc is read only for identities that
-// are not holders, when c has false positives.
-func (s *selector) scan(c *cand) {
-	snap, ix := s.snap, s.sc.ix
-	needFP := c.fp() > 0
-	rare := ix.rarest(&c.c)
-	start, sorted := len(s.held), true
-	for _, i := range ix.posting(rare) {
-		w, bit := i>>6, uint64(1)<<(uint32(i)&63)
-		if hb := s.holderBits[w]; hb&bit != 0 {
-			if !matchesOthers(snap, &c.c, rare, i) {
-				continue
-			}
-			h := s.holderRank[w] + int32(bits.OnesCount64(hb&(bit-1)))
-			if n := len(s.held); n > start && s.held[n-1] >= h {
-				sorted = false
-			}
-			s.held = append(s.held, h)
-			continue
-		}
-		if !needFP {
-			continue
-		}
-		l := s.loc[i]
-		if l == -2 || !matchesOthers(snap, &c.c, rare, i) {
-			continue // a neutral identity, or not a match
-		}
-		if l == -1 {
-			s.loc[i] = fpBase - int32(len(s.universe))
-			s.fpID = append(s.fpID, int32(len(s.universe)))
-			s.universe = append(s.universe, i)
-		} else {
-			s.fpID = append(s.fpID, fpBase-l)
-		}
-	}
-	if !sorted { // a value listed twice for one identity, or holders out of order
-		own := s.held[start:]
-		slices.Sort(own)
-		s.held = s.held[:start+len(slices.Compact(own))]
-	}
-	c.nhold = int64(len(s.held) - start)
-}
-
-// matchesOthers reports whether identity i has every term of c but skip (which it is
-// known to have).
-func matchesOthers(snap *columnar.Snapshot, c *kernels.Criterion, skip kernels.Term, i int32) bool {
-	for _, t := range c.Terms() {
-		if t == skip {
-			continue
-		}
-		d := &snap.Dims[t.Dim]
-		if d.Codes[i] != t.Val && (d.MultiOff == nil || !d.Has(int(i), t.Val)) {
-			return false
-		}
-	}
-	return true
 }
 
 // neutralOf holds, for one role, the neutral identities each criterion matches (all,
