@@ -104,6 +104,14 @@ type Backend interface {
 	Supports(ctx context.Context, m *Matrix, q Query, crits []Criterion) ([]int32, error)
 }
 
+// ConcurrentEmitter is implemented by backends whose Cooccur calls emit from several
+// goroutines at once (one per worker), each waiting for its call to return before counting
+// its next role. A caller may then do its per-role work inside emit, in parallel, on counts
+// still in the worker's cache, instead of copying them to goroutines of its own.
+type ConcurrentEmitter interface {
+	EmitsConcurrently() bool
+}
+
 // GroupCompare orders criteria by term count, then all terms but the last, then the last
 // term's dimension. Criteria comparing equal differ only in the last term's value, so one
 // histogram of that dimension over the identities matching the shared prefix counts all

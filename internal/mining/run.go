@@ -494,8 +494,10 @@ func largestFirst(roles []int32, off []int64) []int32 {
 	return order
 }
 
-// streaming hands each role's counts, as the backend emits them, to the selectors
-// through a short queue: no role waits for a batch and no batch of counts is held.
+// streaming selects each role's rules as soon as the backend has counted it: no role waits
+// for a batch and no batch of counts is held. A backend that emits from its workers at
+// once has each role selected inside emit (inline); another hands the counts to the
+// selectors through a short queue.
 func (rm *ruleMining) streaming(ctx context.Context) error {
 	snap := rm.e.snap
 	at := make([]int32, snap.NumRoles()) // role -> position in rm.roles
@@ -504,6 +506,9 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	}
 	// Largest roles first, so that no worker is left with a big role at the end.
 	order := largestFirst(rm.roles, snap.RoleOff)
+	if ce, ok := rm.e.opts.Backend.(kernels.ConcurrentEmitter); ok && ce.EmitsConcurrently() {
+		return rm.inline(ctx, order, at)
+	}
 	type job struct {
 		r      int32
 		counts []kernels.Count
@@ -542,6 +547,28 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 	}
 	return ctx.Err()
+}
+
+// inline selects each role inside the backend's emit, with a selector taken from a pool
+// for the call: the counts are read where the backend left them, never copied.
+func (rm *ruleMining) inline(ctx context.Context, order, at []int32) error {
+	pool := make(chan *selector, len(rm.workers))
+	for _, s := range rm.workers {
+		pool <- s
+	}
+	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := <-pool
+		defer func() { pool <- s }()
+		rm.finish(s, int(at[r]), r, cs, neutralOf{})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+	}
+	return nil
 }
 
 // batched mines the roles in batches of about batchHolders holders: the backend counts a

@@ -37,6 +37,10 @@ func (b *Backend) nworkers() int {
 
 var _ kernels.Backend = (*Backend)(nil)
 
+// EmitsConcurrently reports true: Cooccur calls emit from each of its workers
+// (kernels.ConcurrentEmitter).
+func (b *Backend) EmitsConcurrently() bool { return true }
+
 // inScope reports whether bit i is set (nil bitset: everything is in scope).
 func inScope(bs []uint64, i int32) bool {
 	return bs == nil || bs[uint32(i)>>6]&(1<<(uint32(i)&63)) != 0
