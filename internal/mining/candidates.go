@@ -273,24 +273,24 @@ func capCandidates(cs []cand, holders int) []cand {
 	if len(cs) <= limit {
 		return cs
 	}
-	idx := make([]int, len(cs))
-	for k := range idx {
-		idx[k] = k
+	// The limit-th largest holder count: every candidate above it is kept, and those with
+	// it in criterion order until there are limit (a stable sort by holders, cut).
+	tps := make([]int64, len(cs))
+	for k := range cs {
+		tps[k] = cs[k].tp
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case cs[a].tp > cs[b].tp:
-			return -1
-		case cs[a].tp < cs[b].tp:
-			return 1
-		}
-		return 0
-	})
-	idx = idx[:limit]
-	slices.Sort(idx)
+	slices.Sort(tps)
+	cut := tps[len(tps)-limit]
+	above, _ := slices.BinarySearch(tps, cut+1)
+	ties := limit - (len(tps) - above)
 	out := make([]cand, 0, limit)
-	for _, k := range idx {
-		out = append(out, cs[k])
+	for k := range cs {
+		if tp := cs[k].tp; tp > cut || (tp == cut && ties > 0) {
+			if tp == cut {
+				ties--
+			}
+			out = append(out, cs[k])
+		}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -128,6 +129,48 @@ func TestCollectReference(t *testing.T) {
 		got := s.collect(counts, greedy)
 		if !slices.EqualFunc(got, want, func(a, b cand) bool { return a.c == b.c && a.tp == b.tp && a.sup == b.sup }) {
 			t.Fatalf("iteration %d, forGreedy %v: kept %d candidates, want %d\ncandidates: %+v", iter, greedy, len(got), len(want), cs)
+		}
+	}
+}
+
+// TestCapCandidatesReference checks capCandidates against its definition: a stable sort of
+// the candidates by holders, most first, cut to the limit, back in criterion order.
+func TestCapCandidatesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for iter := 0; iter < 300; iter++ {
+		// Holders such that the limit is 64 (the floor) or a little more.
+		holders := []int{1 << 20, 1 << 19, 3 << 18}[rng.IntN(3)]
+		per := ((holders + 63) / 64) * 8
+		limit := max(64, greedyBitsetBudget/per)
+		n := limit - 5 + rng.IntN(3*limit)
+		cs := make([]cand, n)
+		for k := range cs {
+			// Few distinct counts, so that the cut falls among ties.
+			cs[k] = cand{c: kernels.Criterion{N: 1, T: [kernels.MaxTerms]kernels.Term{{Val: int32(k)}}}, tp: int64(1 + rng.IntN(1+rng.IntN(20)))}
+		}
+		want := cs
+		if n > limit {
+			idx := make([]int, n)
+			for k := range idx {
+				idx[k] = k
+			}
+			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(cs[b].tp, cs[a].tp) })
+			idx = idx[:limit]
+			slices.Sort(idx)
+			want = nil
+			for _, k := range idx {
+				want = append(want, cs[k])
+			}
+		}
+		got := capCandidates(slices.Clone(cs), holders)
+		if len(got) != len(want) {
+			t.Fatalf("iteration %d (%d candidates, limit %d): kept %d, want %d", iter, n, limit, len(got), len(want))
+		}
+		for k := range got {
+			if got[k].c != want[k].c || got[k].tp != want[k].tp {
+				t.Fatalf("iteration %d (%d candidates, limit %d): candidate %d is %v (tp %d), want %v (tp %d)",
+					iter, n, limit, k, got[k].c, got[k].tp, want[k].c, want[k].tp)
+			}
 		}
 	}
 }
