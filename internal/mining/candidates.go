@@ -32,9 +32,21 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 	var bestSup int32
 	nk, gk, grantOnly := 0, 0, 0
 	cur := supportCursor{s: supports}
+	// A term's one-term count comes just before its two-term ones (criterion order): when
+	// it has no false positive, neither has any of them, and their supports are their tps.
+	var t0 kernels.Term
+	pure := false
 	for k := range counts {
 		c := &counts[k]
-		sup := cur.get(&c.C) - matched(neutral.all, &nk, c.C)
+		var sup int32
+		if c.C.N == 2 && pure && c.C.T[0] == t0 {
+			sup = c.TP
+		} else {
+			sup = cur.get(&c.C) - matched(neutral.all, &nk, c.C)
+		}
+		if c.C.N == 1 {
+			t0, pure = c.C.T[0], sup == c.TP
+		}
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			if matched(neutral.grants, &gk, c.C) <= c.TP {
