@@ -435,7 +435,6 @@ type chunkDict struct {
 	local      []int32 // global code -> index in order, -1 none (the encoder's, reset after)
 	order      []int32 // global codes (emptyCode: "") in first-appearance order
 	emptyLocal int32   // index of emptyCode in order, -1 none
-	bytes      int     // total length of the values in order
 }
 
 // encodeStrings writes a string column chunk: a PLAIN dictionary page of the chunk's
@@ -486,8 +485,12 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 	}
 	e.seen = e.seen[:0]
 	e.dict = e.dict[:0]
+	total := 0 // bytes of the values
 	for _, code := range dict.order {
 		v := valueOf(d, code)
+		if total += len(v); total > maxDictBytes {
+			return fmt.Errorf("parquetenc: column %s: dictionary over %d bytes", col.Name, maxDictBytes)
+		}
 		e.dict = binary.LittleEndian.AppendUint32(e.dict, uint32(len(v)))
 		e.dict = append(e.dict, v...)
 	}
@@ -496,15 +499,12 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 
 // addStrings adds one write of up to 64 rows (codes) to the page being built.
 func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDict, page int32) error {
-	var present uint64 // rows parquet-go writes as values (see presentRows)
-	if col.Optional {
-		present = presentRows(codes)
+	if !col.Optional {
+		return e.addRequired(col, d, codes, dict, page)
 	}
+	present := presentRows(codes) // rows parquet-go writes as values (see presentRows)
 	for k, code := range codes {
 		if code < 0 {
-			if !col.Optional {
-				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
-			}
 			if present&(1<<k) == 0 {
 				e.defs = append(e.defs, 0)
 				continue
@@ -518,20 +518,10 @@ func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDic
 			l = dict.local[code]
 		}
 		if l < 0 {
-			l = int32(len(dict.order))
-			if code >= 0 {
-				dict.local[code] = l
-			} else {
-				dict.emptyLocal = l
-			}
-			dict.order = append(dict.order, code)
-			dict.bytes += len(valueOf(d, code))
-			e.seen = append(e.seen, 0)
+			l = e.newLocal(dict, code)
 		}
 		e.idx = append(e.idx, l)
-		if col.Optional {
-			e.defs = append(e.defs, 1)
-		}
+		e.defs = append(e.defs, 1)
 		if e.seen[l] != page {
 			e.seen[l] = page
 			e.distinct = append(e.distinct, l)
@@ -540,13 +530,60 @@ func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDic
 	return nil
 }
 
+// addRequired is addStrings for a required column. A row with the code of the row
+// before it takes the same dictionary index, already seen on this page.
+func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDict, page int32) error {
+	idx, local, n := e.idx, dict.local, uint32(len(d.Values))
+	prev, pl := int32(-1), int32(-1)
+	if len(idx) > 0 {
+		// The page's last row: its index is seen on this page.
+		pl = idx[len(idx)-1]
+		prev = dict.order[pl]
+	}
+	for _, code := range codes {
+		if code == prev && prev >= 0 {
+			idx = append(idx, pl)
+			continue
+		}
+		if uint32(code) >= n {
+			e.idx = idx
+			if code < 0 {
+				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
+			}
+			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, n-1)
+		}
+		l := local[code]
+		if l < 0 {
+			l = e.newLocal(dict, code)
+		}
+		idx = append(idx, l)
+		if e.seen[l] != page {
+			e.seen[l] = page
+			e.distinct = append(e.distinct, l)
+		}
+		prev, pl = code, l
+	}
+	e.idx = idx
+	return nil
+}
+
+// newLocal adds code (emptyCode: "") to the chunk's dictionary and returns its index.
+func (e *Encoder) newLocal(dict *chunkDict, code int32) int32 {
+	l := int32(len(dict.order))
+	if code >= 0 {
+		dict.local[code] = l
+	} else {
+		dict.emptyLocal = l
+	}
+	dict.order = append(dict.order, code)
+	e.seen = append(e.seen, 0)
+	return l
+}
+
 // flushStrings writes the string page in e.idx/e.defs/e.distinct, if any.
 func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strPage) error {
 	if pg.rows == 0 {
 		return nil
-	}
-	if dict.bytes > maxDictBytes {
-		return fmt.Errorf("parquetenc: column %s: dictionary over %d bytes", s.col.Name, maxDictBytes)
 	}
 	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
 	if s.col.Optional {
@@ -642,9 +679,10 @@ func presentRows(codes []int32) uint64 {
 	n := len(codes)
 	var w uint64
 	for k, c := range codes {
-		if c >= 0 {
-			w |= 1 << k
-		}
+		w |= uint64(uint32(^c)>>31) << k // 1 when c >= 0
+	}
+	if w == 0 || w == uint64(1)<<n-1 { // (1<<64 is 0)
+		return w // every row a value, or none: one run
 	}
 	var out uint64
 	span := func(i, j int) { // rows [i, j) are values

@@ -334,6 +334,10 @@ func TestPresentRows(t *testing.T) {
 		{".x.x", 0b1010},         // remaining bits 0b101 != 1
 		{"x.x.", 0b101},          // a run at 0 is never extended
 		{"...xxx..", 0b11111000}, // 3 values at 3: extended
+		{"xxxx", 0b1111},
+		{strings.Repeat("x", 64), ^uint64(0)},
+		{strings.Repeat(".", 64), 0},
+		{strings.Repeat("x", 63) + ".", 1<<63 - 1},
 	} {
 		if got := presentRows(codes(tc.in)); got != tc.want {
 			t.Errorf("presentRows(%q) = %b, want %b", tc.in, got, tc.want)
