@@ -9,10 +9,11 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
-	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -160,30 +161,70 @@ func reviewOrder(rows []effectiveReviewRow) []int32 {
 }
 
 // writeChunks writes n formatted rows to w in order: format writes rows [lo, hi) to a
-// buffer; chunks of rows are formatted on every core, each into its own buffer, and the
-// buffers written in order, a window of chunks at a time.
+// buffer. Chunks of rows are formatted on every core, each into a buffer of its own,
+// while the caller writes the buffers already formatted, in order: formatting and
+// writing overlap.
 func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes.Buffer, lo, hi int) error) error {
 	const chunk = 1 << 14
-	workers := runtime.GOMAXPROCS(0)
-	bufs := make([]bytes.Buffer, workers)
-	for lo := 0; lo < n; lo += chunk * workers {
-		err := parallel.Each(ctx, workers, workers, func(_, g int) error {
-			a := lo + g*chunk
-			b := min(a+chunk, n)
-			bufs[g].Reset()
-			if a >= b {
-				return nil
+	chunks := (n + chunk - 1) / chunk
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// free holds the buffers not being formatted or written: two a worker, so that every
+	// worker has one to fill while the caller writes. A worker takes a buffer before it
+	// claims the next chunk, so the chunks in flight are always the next ones to write.
+	free := make(chan *bytes.Buffer, 2*workers)
+	for range 2 * workers {
+		free <- new(bytes.Buffer)
+	}
+	type formatted struct {
+		buf *bytes.Buffer
+		err error
+	}
+	results := make([]chan formatted, chunks)
+	for c := range results {
+		results[c] = make(chan formatted, 1)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // runs before wg.Wait: stops the workers on error
+	for range workers {
+		wg.Go(func() {
+			for {
+				var buf *bytes.Buffer
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+					return
+				}
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				buf.Reset()
+				err := format(buf, c*chunk, min((c+1)*chunk, n))
+				results[c] <- formatted{buf, err}
+				if err != nil {
+					return
+				}
 			}
-			return format(&bufs[g], a, b)
 		})
-		if err != nil {
+	}
+	for c := range chunks {
+		var r formatted
+		select {
+		case r = <-results[c]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if _, err := w.Write(r.buf.Bytes()); err != nil {
 			return err
 		}
-		for g := range workers {
-			if _, err := w.Write(bufs[g].Bytes()); err != nil {
-				return err
-			}
-		}
+		free <- r.buf
 	}
 	return nil
 }

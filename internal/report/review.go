@@ -6,14 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
-	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -221,31 +219,9 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	// Rows are formatted in chunks on every core (each chunk into its own buffer), and the
-	// buffers written in rank order, a window of chunks at a time.
-	const chunk = 1 << 14
-	workers := runtime.GOMAXPROCS(0)
-	bufs := make([]bytes.Buffer, workers)
-	for lo := 0; lo < len(rows); lo += chunk * workers {
-		err := parallel.Each(ctx, workers, workers, func(_, g int) error {
-			a := lo + g*chunk
-			b2 := min(a+chunk, len(rows))
-			bufs[g].Reset()
-			if a >= b2 {
-				return nil
-			}
-			return b.formatReviewRows(&bufs[g], rows, a, b2, dims, peerNames)
-		})
-		if err != nil {
-			return err
-		}
-		for g := range workers {
-			if _, err := w.Write(bufs[g].Bytes()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return writeChunks(ctx, w, len(rows), func(buf *bytes.Buffer, lo, hi int) error {
+		return b.formatReviewRows(buf, rows, lo, hi, dims, peerNames)
+	})
 }
 
 // formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf, each line
