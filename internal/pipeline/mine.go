@@ -404,11 +404,11 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 }
 
 // writeOutputs writes the model files and the files for people (writeExtras) into set,
-// and returns how long each took. On flat inputs the two run at the same time: each uses
-// every core only part of the time (assignments.parquet and review.csv in parallel, the
-// other files one goroutine each), and the first error cancels the other. With accounts or
-// grants they run one after the other, as both walk the effective pairs and their
-// buffers would add up.
+// and returns how long each took. The two run at the same time: each uses every core
+// only part of the time (assignments.parquet and review.csv in parallel, the other files
+// one goroutine each), and the first error cancels the other. With accounts or grants,
+// the files for people that read the effective pairs wait for the walk that writes
+// assignments.parquet (report.Effective.ExpectWrite) and read its results.
 func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, info report.RunInfo, logger *slog.Logger) (writing, reporting time.Duration, err error) {
 	writeModel := func(ctx context.Context) error {
 		if err := report.WriteModelTo(ctx, set, in.snap, model, cls, info); err != nil {
@@ -427,11 +427,15 @@ func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in
 		defer func() { *d = time.Since(t) }()
 		return fn(ctx)
 	}
-	if in.snap.Universe != nil {
+	if in.snap.Universe != nil && info.Effective == nil {
+		// Both sides would walk the effective pairs: one after the other.
 		if err := timed(ctx, &writing, writeModel); err != nil {
 			return writing, 0, err
 		}
 		return writing, reporting, timed(ctx, &reporting, extras)
+	}
+	if in.snap.Universe != nil {
+		info.Effective.ExpectWrite()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

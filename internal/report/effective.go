@@ -3,6 +3,7 @@ package report
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
@@ -35,9 +36,45 @@ type Effective struct {
 	// excess ranking (walkPairs).
 	walkMu sync.Mutex
 	walk   *pairWalk
+	// written, set by ExpectWrite, is closed when WriteModelTo's walk has ended: until
+	// then, walkPairs waits for that walk instead of walking the pairs itself.
+	written chan struct{}
+	// walks counts the walks over the pairs made with this Effective (tests).
+	walks atomic.Int32
+	// summary is the "effective" and "systems" objects of summary.json, computed once
+	// for summary.json and report.html (effectiveSummaryOf).
+	summaryMu sync.Mutex
+	summary   *effectiveSummaries
 	// owners index the run's owners once for every output that reads them (ownersOf).
 	ownersMu sync.Mutex
 	owners   *owners
+}
+
+// ExpectWrite tells e that WriteModelTo is about to write assignments.parquet with e,
+// walking the run's pairs on the way: until that walk ends, the outputs that read the
+// walk (review.csv, the excess ranking, summary.json's counts) wait for it rather than
+// walk the pairs a second time, so that they may be written at the same time as the
+// model files. The call must be followed by WriteModelTo with e, which ends the wait
+// whether it succeeds or fails.
+func (e *Effective) ExpectWrite() {
+	e.walkMu.Lock()
+	defer e.walkMu.Unlock()
+	if e.written == nil {
+		e.written = make(chan struct{})
+	}
+}
+
+// endWrite ends ExpectWrite's wait (no-op without one).
+func (e *Effective) endWrite() {
+	if e == nil {
+		return
+	}
+	e.walkMu.Lock()
+	defer e.walkMu.Unlock()
+	if e.written != nil {
+		close(e.written)
+		e.written = nil
+	}
 }
 
 // effectiveRow is one row of assignments.parquet for data with accounts or grants.

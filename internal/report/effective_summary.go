@@ -27,8 +27,32 @@ type (
 // application).
 const noSystem = "(no system)"
 
-// effectiveSummaryOf computes the "effective" and "systems" objects.
+// effectiveSummaries are effectiveSummaryOf's results, and the walk and classification
+// they were computed from.
+type effectiveSummaries struct {
+	walk    *pairWalk
+	cls     *mining.Classification
+	es      *effectiveSummary
+	systems map[string]*systemSummary
+}
+
+// effectiveSummaryOf returns the "effective" and "systems" objects, computed once for
+// the run's walk and classification (summary.json and report.html both read them; the
+// caller must not change them).
 func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) (*effectiveSummary, map[string]*systemSummary) {
+	pw, _ := walkPairsFor(context.Background(), snap, cls, eff, true) // no context: never fails; counts ignore Unused
+	eff.summaryMu.Lock()
+	defer eff.summaryMu.Unlock()
+	if c := eff.summary; c == nil || c.walk != pw || c.cls != cls {
+		es, systems := effectiveSummaryFrom(snap, cls, eff, pw)
+		eff.summary = &effectiveSummaries{walk: pw, cls: cls, es: es, systems: systems}
+	}
+	return eff.summary.es, eff.summary.systems
+}
+
+// effectiveSummaryFrom computes the "effective" and "systems" objects from the pair walk
+// pw.
+func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, pw *pairWalk) (*effectiveSummary, map[string]*systemSummary) {
 	u := snap.Universe
 	es := effectiveInputs(snap, eff)
 	systems := map[string]*systemSummary{}
@@ -52,7 +76,6 @@ func effectiveSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff
 			}
 		}
 	}
-	pw, _ := walkPairsFor(context.Background(), snap, cls, eff, true) // no context: never fails; counts ignore Unused
 	es.Direct, es.Effective = pw.direct, pw.effective
 	kd := &snap.Dims[snap.KindDim]
 	for code, seen := range pw.kindSeen {

@@ -64,6 +64,16 @@ func walkPairsFor(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		eff = &Effective{}
 	}
 	eff.walkMu.Lock()
+	written := eff.written
+	eff.walkMu.Unlock()
+	if written != nil {
+		select { // the walk that writes assignments.parquet (ExpectWrite)
+		case <-written:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	eff.walkMu.Lock()
 	pw := eff.walk
 	if pw == nil || pw.snap != snap || !sameClassification(pw.cls, cls, anyUnused) {
 		pw = &pairWalk{snap: snap, cls: cls}
@@ -152,6 +162,9 @@ func pairCell(kind, sys int32, flags, systems int) int {
 // block is a row group of assignments.parquet, filled and encoded by the worker that
 // walks it and written in order.
 func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink) error {
+	if eff != nil {
+		eff.walks.Add(1)
+	}
 	snap := pw.snap
 	w := newPairWalker(snap, pw.cls, eff)
 	pw.systemNames = w.systemNames

@@ -80,6 +80,7 @@ func WriteModel(ctx context.Context, dir string, snap *columnar.Snapshot, m *min
 // all-or-nothing set.
 func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) error {
 	dir := set.Dir()
+	defer info.Effective.endWrite() // whatever happens (Effective.ExpectWrite)
 	if err := checkInputs(snap, m, cls); err != nil {
 		return fmt.Errorf("write model to %s: %w", dir, err)
 	}
@@ -112,7 +113,9 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		if !universe {
 			return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
 		}
-		if err := writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version); err != nil {
+		err := writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version)
+		info.Effective.endWrite() // the other outputs may read the walk now
+		if err != nil {
 			return err
 		}
 		if err := summary.write(ctx, summaryFile); err != nil {

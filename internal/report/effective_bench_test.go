@@ -1,0 +1,70 @@
+package report
+
+import (
+	"context"
+	"io"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
+	"github.com/rolemine/rolemine/internal/mining"
+)
+
+// benchUniverse loads and mines the universe in ROLEMINE_BENCH_DATA (skipping the
+// benchmark without it) with the implicit mining rule, as `rolemine mine` does.
+func benchUniverse(b *testing.B) (*columnar.Snapshot, *mining.Model, *mining.Classification, *Effective) {
+	b.Helper()
+	dir := os.Getenv("ROLEMINE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("ROLEMINE_BENCH_DATA names no data directory")
+	}
+	ctx := context.Background()
+	snap, err := columnar.Load(ctx, dir, columnar.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eff, err := mining.EffectiveOf(ctx, snap)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.NewWorkers(2), Workers: 2, Effective: eff})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cls := mining.Classify(snap, m)
+	info := &Effective{Eff: eff}
+	if eff != nil {
+		if info.Class, err = mining.ClassifyEffective(ctx, snap, m, cls, eff); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return snap, m, cls, info
+}
+
+// BenchmarkEffectiveAssignments measures the walk that writes a universe's
+// assignments.parquet (and counts the pairs for the other outputs).
+func BenchmarkEffectiveAssignments(b *testing.B) {
+	snap, m, cls, info := benchUniverse(b)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		eff := &Effective{Eff: info.Eff, Class: info.Class}
+		if err := writeEffectiveAssignments(context.Background(), io.Discard, snap, m, cls, eff, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// cpuTime returns the CPU time (user and system) this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
