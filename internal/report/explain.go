@@ -106,14 +106,18 @@ type Failure struct {
 
 // String renders f as the identity's side: "title=Manager", "no title", or
 // "kind=api_key (outside scope human)".
-func (f Failure) String() string {
+func (f Failure) String() string { return string(f.appendTo(nil)) }
+
+// appendTo appends f.String() to dst.
+func (f Failure) appendTo(dst []byte) []byte {
 	switch {
 	case f.Scope:
-		return fmt.Sprintf("kind=%s (outside the rule's scope %s)", f.Has, f.Want)
+		dst = append(append(dst, "kind="...), f.Has...)
+		return append(append(append(dst, " (outside the rule's scope "...), f.Want...), ')')
 	case f.Has == "":
-		return "no " + f.Attribute
+		return append(append(dst, "no "...), f.Attribute...)
 	}
-	return f.Attribute + "=" + f.Has
+	return append(append(append(dst, f.Attribute...), '='), f.Has...)
 }
 
 func (b *Bound) ruleRef(k int) RuleRef {
@@ -148,19 +152,25 @@ func (b *Bound) values(i, d int) string {
 
 // failures lists the conditions of rule k that identity i fails.
 func (b *Bound) failures(k, i int) []Failure {
+	var fs []Failure
+	kind, terms := b.failed(k, i)
+	b.eachFailure(k, i, kind, terms, func(f Failure) { fs = append(fs, f) })
+	return fs
+}
+
+// eachFailure calls fn with each condition of rule k that identity i fails, given
+// failed's kind and terms.
+func (b *Bound) eachFailure(k, i int, kind bool, terms uint32, fn func(Failure)) {
 	rec := &b.Model.Rules[k]
 	dims, _ := b.Terms(int32(k))
-	kind, terms := b.failed(k, i)
-	var fs []Failure
 	if kind {
-		fs = append(fs, Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Kind(i), Scope: true})
+		fn(Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Kind(i), Scope: true})
 	}
 	for t, d := range dims {
 		if terms&(1<<t) != 0 {
-			fs = append(fs, Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value, Has: b.values(i, int(d))})
+			fn(Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value, Has: b.values(i, int(d))})
 		}
 	}
-	return fs
 }
 
 // failed says which conditions of rule k identity i fails: its kind scope, and its terms
@@ -180,21 +190,27 @@ func (b *Bound) failed(k, i int) (kind bool, terms uint32) {
 // first in rule order on a tie), or nil when the role has no rule. Only the chosen rule's
 // failures are spelled out.
 func (b *Bound) nearest(r int32, i int) *NearMiss {
-	best, bestN := -1, 0
-	for _, k := range b.RulesOf(r) {
-		kind, terms := b.failed(int(k), i)
-		n := bits.OnesCount32(terms)
-		if kind {
-			n++
-		}
-		if best < 0 || n < bestN {
-			best, bestN = int(k), n
-		}
-	}
+	best, _, _ := b.nearestRule(r, i)
 	if best < 0 {
 		return nil
 	}
 	return &NearMiss{Rule: b.ruleRef(best), Fails: b.failures(best, i)}
+}
+
+// nearestRule returns nearest's rule (-1: none) and what identity i fails of it (failed).
+func (b *Bound) nearestRule(r int32, i int) (best int, kind bool, terms uint32) {
+	best, bestN := -1, 0
+	for _, k := range b.RulesOf(r) {
+		kd, tm := b.failed(int(k), i)
+		n := bits.OnesCount32(tm)
+		if kd {
+			n++
+		}
+		if best < 0 || n < bestN {
+			best, bestN, kind, terms = int(k), n, kd, tm
+		}
+	}
+	return best, kind, terms
 }
 
 // Explain answers for identity id from the model files alone: no mining runs. An id that

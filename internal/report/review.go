@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
@@ -219,17 +218,18 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	if err := cw.Error(); err != nil {
 		return err
 	}
+	criteria := b.criteria()
 	return writeChunks(ctx, w, len(rows), func(buf *bytes.Buffer, lo, hi int) error {
-		return b.formatReviewRows(buf, rows, lo, hi, dims, peerNames)
+		return b.formatReviewRows(buf, rows, lo, hi, dims, peerNames, criteria)
 	})
 }
 
 // formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf, each line
 // built by appending its cells to one reused buffer (safecsv.AppendCell: the bytes of
 // safecsv.Writer).
-func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
+func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames, criteria []string) error {
 	snap := b.Snap
-	var line, peer []byte
+	var line, peer, fails []byte
 	for k := lo; k < hi; k++ {
 		row := &rows[k]
 		i := int(row.ident)
@@ -251,24 +251,38 @@ func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int
 		line = safecsv.AppendCell(append(line, ','), peer)
 		line = strconv.AppendInt(append(line, ','), row.peers, 10)
 		line = strconv.AppendInt(append(line, ','), row.without, 10)
-		line = safecsv.AppendCell(append(line, ','), strconv.FormatFloat(row.withoutPct(), 'f', -1, 64))
-		var rule, criterion, fails, reason string
-		if nm := b.nearest(row.role, i); nm != nil {
-			rule, criterion = nm.Rule.RuleID, nm.Rule.Criterion
-			parts := make([]string, len(nm.Fails))
-			for f, fl := range nm.Fails {
-				parts[f] = fl.String()
-			}
-			fails = strings.Join(parts, ", ")
+		fails = strconv.AppendFloat(fails[:0], row.withoutPct(), 'f', -1, 64)
+		line = safecsv.AppendCell(append(line, ','), fails)
+		// The nearest rule (Bound.nearest), its failures joined by ", ".
+		var rule, criterion, reason string
+		fails = fails[:0]
+		if k, kind, terms := b.nearestRule(row.role, i); k >= 0 {
+			rule, criterion = b.Model.Rules[k].RuleID, criteria[k]
+			b.eachFailure(k, i, kind, terms, func(f Failure) {
+				if len(fails) > 0 {
+					fails = append(fails, ", "...)
+				}
+				fails = f.appendTo(fails)
+			})
 		} else if rr := b.roleRecord(row.role); rr != nil {
 			reason = rr.Reason
 		}
-		for _, c := range [...]string{rule, criterion, fails, reason} {
-			line = safecsv.AppendCell(append(line, ','), c)
-		}
+		line = safecsv.AppendCell(append(line, ','), rule)
+		line = safecsv.AppendCell(append(line, ','), criterion)
+		line = safecsv.AppendCell(append(line, ','), fails)
+		line = safecsv.AppendCell(append(line, ','), reason)
 		buf.Write(append(line, '\n'))
 	}
 	return nil
+}
+
+// criteria returns criterionString of every rule of the model, in rule order.
+func (b *Bound) criteria() []string {
+	c := make([]string, len(b.Model.Rules))
+	for k := range c {
+		c[k] = criterionString(&b.Model.Rules[k])
+	}
+	return c
 }
 
 // WriteSuggestionsCSV writes suggestions.csv: the grants the model would make (identity,

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func (b *Bound) refFormatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi 
 			rec[12], rec[13] = nm.Rule.RuleID, nm.Rule.Criterion
 			fails := make([]string, len(nm.Fails))
 			for f, fl := range nm.Fails {
-				fails[f] = fl.String()
+				fails[f] = refFailureString(fl)
 			}
 			rec[14] = strings.Join(fails, ", ")
 		} else if rr := b.roleRecord(row.role); rr != nil {
@@ -58,6 +59,17 @@ func (b *Bound) refFormatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi 
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// refFailureString is Failure.String as first written, with fmt.
+func refFailureString(f Failure) string {
+	switch {
+	case f.Scope:
+		return fmt.Sprintf("kind=%s (outside the rule's scope %s)", f.Has, f.Want)
+	case f.Has == "":
+		return "no " + f.Attribute
+	}
+	return f.Attribute + "=" + f.Has
 }
 
 // TestReviewRowsMatchWriter formats every review.csv row of random enterprises, some with
@@ -93,7 +105,7 @@ func TestReviewRowsMatchWriter(t *testing.T) {
 			names = append(names, snap.Dims[d].Name)
 		}
 		var got, want bytes.Buffer
-		if err := b.formatReviewRows(&got, rows, 0, len(rows), dims, names); err != nil {
+		if err := b.formatReviewRows(&got, rows, 0, len(rows), dims, names, b.criteria()); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.refFormatReviewRows(&want, rows, 0, len(rows), dims, names); err != nil {
@@ -140,8 +152,12 @@ func BenchmarkFormatReviewRows(b *testing.B) {
 	for _, d := range dims {
 		names = append(names, snap.Dims[d].Name)
 	}
+	criteria := bd.criteria()
 	for name, format := range map[string]func(*bytes.Buffer, []reviewRow, int, int, []int, []string) error{
-		"append": bd.formatReviewRows, "csv.Writer": bd.refFormatReviewRows,
+		"append": func(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, names []string) error {
+			return bd.formatReviewRows(buf, rows, lo, hi, dims, names, criteria)
+		},
+		"csv.Writer": bd.refFormatReviewRows,
 	} {
 		b.Run(name, func(b *testing.B) {
 			var buf bytes.Buffer
