@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
@@ -68,16 +70,70 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, er
 	if err := countPeers(ctx, snap, rows, group, groupSize); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(rows, func(a, b reviewRow) int {
-		return cmp.Or(
-			cmp.Compare(b.validations, a.validations),
-			boolCmp(b.nonHuman, a.nonHuman),
-			cmp.Compare(b.pct, a.pct),
-			cmp.Compare(b.without, a.without),
-			cmp.Compare(a.ident, b.ident),
-			cmp.Compare(a.role, b.role))
-	})
-	return rows, nil
+	return sortParallel(rows, compareReviewRows, runtime.GOMAXPROCS(0)), nil
+}
+
+// compareReviewRows orders review.csv's rows (reviewRows): a total order, since no two
+// rows have the same identity and role.
+func compareReviewRows(a, b reviewRow) int {
+	return cmp.Or(
+		cmp.Compare(b.validations, a.validations),
+		boolCmp(b.nonHuman, a.nonHuman),
+		cmp.Compare(b.pct, a.pct),
+		cmp.Compare(b.without, a.without),
+		cmp.Compare(a.ident, b.ident),
+		cmp.Compare(a.role, b.role))
+}
+
+// sortParallel returns rows sorted by compare, a total order (so the result is
+// slices.SortFunc's): parts of rows are sorted on up to workers goroutines, then merged
+// into a new slice.
+func sortParallel[T any](rows []T, compare func(a, b T) int, workers int) []T {
+	const minPart = 1 << 16 // smaller parts are not worth a goroutine
+	parts := max(1, min(workers, len(rows)/minPart))
+	if parts == 1 {
+		slices.SortFunc(rows, compare)
+		return rows
+	}
+	bounds := make([]int, parts+1)
+	for p := range bounds {
+		bounds[p] = p * len(rows) / parts
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { slices.SortFunc(rows[bounds[p]:bounds[p+1]], compare) })
+	}
+	wg.Wait()
+	// Merge the sorted parts, two at a time, each round's merges at the same time.
+	src, dst := rows, make([]T, len(rows))
+	for len(bounds) > 2 {
+		next := []int{0}
+		for p := 0; p+1 < len(bounds); p += 2 {
+			// An odd part out (p+1 the last bound) is copied: mid == hi.
+			lo, mid, hi := bounds[p], bounds[p+1], bounds[min(p+2, len(bounds)-1)]
+			wg.Go(func() { mergeSorted(dst[lo:hi], src[lo:mid], src[mid:hi], compare) })
+			next = append(next, hi)
+		}
+		wg.Wait()
+		src, dst, bounds = dst, src, next
+	}
+	return src
+}
+
+// mergeSorted merges the sorted a and b into dst (of their total length), a's rows
+// first among equal ones.
+func mergeSorted[T any](dst, a, b []T, compare func(a, b T) int) {
+	k := 0
+	for len(a) > 0 && len(b) > 0 {
+		if compare(b[0], a[0]) < 0 {
+			dst[k], b = b[0], b[1:]
+		} else {
+			dst[k], a = a[0], a[1:]
+		}
+		k++
+	}
+	k += copy(dst[k:], a)
+	copy(dst[k:], b)
 }
 
 // peerGroups gives every identity of snap its peer group: a dense id per distinct tuple of
