@@ -3,6 +3,7 @@ package columnar
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -29,40 +30,57 @@ func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *Univers
 	identOf := identityCodes(ic, identIdx)
 	sorted.Wait()
 
-	probs := newProblems(t.file)
-	a := &Accounts{Systems: sysVals, System: make([]int32, 0, t.rows), ID: make([]string, 0, t.rows),
-		IdentityID: make([]string, 0, t.rows), Identity: make([]int32, 0, t.rows)}
-	for n, row := range order {
-		id := ac.vals[ac.codes[row]]
-		if n > 0 {
-			if prev := order[n-1]; sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
-				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
-					id, sc.vals[sc.codes[row]], t.pos(prev)))
-				continue
-			}
-		}
-		owner, ident := "", int32(-1)
-		switch code := ic.code(row); {
-		case code < 0:
-			f.UncorrelatedAccounts++
-		case identOf[code] >= 0:
-			owner, ident = ic.vals[code], identOf[code]
-		default:
-			owner = ic.vals[code]
-			f.AccountsOfUnknownIdentities++
-		}
-		a.System = append(a.System, sysRank[sc.codes[row]])
-		a.ID = append(a.ID, id)
-		a.IdentityID = append(a.IdentityID, owner)
-		a.Identity = append(a.Identity, ident)
-	}
-	if err := probs.err(); err != nil {
+	if err := checkAccountsUnique(t, order, sc, ac); err != nil {
 		return nil, err
+	}
+	a := &Accounts{Systems: sysVals, System: make([]int32, t.rows), ID: make([]string, t.rows),
+		IdentityID: make([]string, t.rows), Identity: make([]int32, t.rows)}
+	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
+	counts := make([]UniverseFindings, len(ranges)-1)
+	forEach(len(ranges)-1, func(b int) {
+		for n := ranges[b]; n < ranges[b+1]; n++ {
+			row := order[n]
+			owner, ident := "", int32(-1)
+			switch code := ic.code(row); {
+			case code < 0:
+				counts[b].UncorrelatedAccounts++
+			case identOf[code] >= 0:
+				owner, ident = ic.vals[code], identOf[code]
+			default:
+				owner = ic.vals[code]
+				counts[b].AccountsOfUnknownIdentities++
+			}
+			a.System[n] = sysRank[sc.codes[row]]
+			a.ID[n] = ac.vals[ac.codes[row]]
+			a.IdentityID[n], a.Identity[n] = owner, ident
+		}
+	})
+	for _, c := range counts {
+		f.UncorrelatedAccounts += c.UncorrelatedAccounts
+		f.AccountsOfUnknownIdentities += c.AccountsOfUnknownIdentities
 	}
 	if head != nil {
 		a.joinCodes(order, ac.codes, head, next)
 	}
 	return a, nil
+}
+
+// checkAccountsUnique reports each account (a row in account order) naming the same
+// (system, account_id) as the one before it, in parallel over ranges of the order.
+func checkAccountsUnique(t *table, order []int, sc, ac *column) error {
+	probs := newProblems(t.file)
+	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
+	forEach(len(ranges)-1, func(b int) {
+		for n := max(ranges[b], 1); n < ranges[b+1]; n++ {
+			prev, row := order[n-1], order[n]
+			id := ac.vals[ac.codes[row]]
+			if sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
+				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
+					id, sc.vals[sc.codes[row]], t.pos(prev)))
+			}
+		}
+	})
+	return probs.err()
 }
 
 // joinCodes turns stringJoin's result over the accounts' account_id codes into
@@ -141,12 +159,16 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 		fill[r]++
 	}
 	forEach(len(sysRank), func(r int) {
-		slices.SortFunc(keys[start[r]:start[r+1]], func(a, b key) int {
+		sortAfterPrefix(keys[start[r]:start[r+1]], func(a, b key) int {
 			if c := cmp.Compare(a.word, b.word); c != 0 {
 				return c
 			}
+			// Raw codes differ even for equal ids (a duplicate account): those come in
+			// file order.
 			if ca, cb := ac.codes[a.row], ac.codes[b.row]; ca != cb {
-				return cmp.Compare(ac.vals[ca], ac.vals[cb])
+				if c := cmp.Compare(ac.vals[ca], ac.vals[cb]); c != 0 {
+					return c
+				}
 			}
 			return cmp.Compare(a.row, b.row)
 		})
@@ -354,4 +376,36 @@ func (r *accountResolver) orphanKey(row int) string {
 // orphanKey is the identity key of orphan access through an account.
 func orphanKey(identity, system, account string) string {
 	return "\x00" + identity + "\x00" + system + "\x00" + account
+}
+
+// sortAfterPrefix sorts s (whose elements compare equal only to themselves) by sorting
+// what follows its longest ascending prefix and merging the two: exports are often
+// ordered already for most of their rows (the accounts of people by identity, with the
+// service accounts after them), and the prefix then costs one comparison a row.
+func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
+	p := 1
+	for p < len(s) && cmp(s[p-1], s[p]) < 0 {
+		p++
+	}
+	if p >= len(s) {
+		return
+	}
+	tail := s[p:]
+	slices.SortFunc(tail, cmp)
+	if cmp(s[p-1], tail[0]) < 0 {
+		return
+	}
+	head := slices.Clone(s[:p])
+	i, j, w := 0, 0, 0
+	for i < len(head) && j < len(tail) {
+		if cmp(head[i], tail[j]) < 0 {
+			s[w] = head[i]
+			i++
+		} else {
+			s[w] = tail[j]
+			j++
+		}
+		w++
+	}
+	copy(s[w:], head[i:]) // what is left of tail is in place already
 }

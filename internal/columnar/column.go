@@ -64,6 +64,10 @@ type column struct {
 	// being read (rawIfDistinct) keeps the dictionary it had, whose values come first.
 	rawBase int
 	sealed  bool
+	// runs: a raw column whose row repeats the value of the row before gets that row's
+	// code (tableSpec.runs): for values grouped in the file, such as the identity of
+	// each of a person's accounts, the repeats cost one comparison, with no map.
+	runs bool
 	// rawIfDistinct columns turn raw once their first rows show nearly every value to be
 	// new (goRaw): a column of unique values (an email) then costs no map insert per row,
 	// and its consumer (sortedDimension) merges the repeated values it may still hold.
@@ -150,6 +154,9 @@ func (c *column) intern(b []byte) int32 {
 		return codeEmpty
 	}
 	if c.raw {
+		if c.runs && c.lastCode >= 0 && string(b) == c.lastRaw() {
+			return c.lastCode
+		}
 		start := c.arena.Len()
 		c.arena.Write(b)
 		return c.rawAdded(start)
@@ -181,6 +188,9 @@ func (c *column) internString(s string) int32 {
 		return codeEmpty
 	}
 	if c.raw {
+		if c.runs && c.lastCode >= 0 && s == c.lastRaw() {
+			return c.lastCode
+		}
 		start := c.arena.Len()
 		c.arena.WriteString(s)
 		return c.rawAdded(start)
@@ -211,9 +221,21 @@ func (c *column) internString(s string) int32 {
 func (c *column) rawAdded(start int) int32 {
 	c.ends = append(c.ends, c.arena.Len())
 	if !c.textOK(c.arena.String()[start:]) {
+		c.lastCode = -1
 		return codeBadUTF8
 	}
-	return int32(c.rawBase + len(c.ends) - 1)
+	c.lastCode = int32(c.rawBase + len(c.ends) - 1)
+	return c.lastCode
+}
+
+// lastRaw returns the value a raw column read last.
+func (c *column) lastRaw() string {
+	k := len(c.ends) - 1
+	start := 0
+	if k > 0 {
+		start = c.ends[k-1]
+	}
+	return c.arena.String()[start:c.ends[k]]
 }
 
 // chunkValue is intern for an entry of a column chunk's dictionary in a column with

@@ -152,6 +152,7 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	errs := make([]error, len(leaves))
 	// Each failure is kept in errs (the pool's own error would be the cancellation).
 	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, i int) error {
+		presizeArena(pf, leaves[i].Index(), size, cols[i])
 		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
 			errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
 			cancel()
@@ -169,6 +170,24 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		}
 	}
 	return sum, sumErr, nil
+}
+
+// presizeArena sizes a raw column's arena once for the values of column idx in every row
+// group, by the footer's uncompressed sizes (which count some page overhead as well),
+// rather than let it double as it fills: at five million account ids the copies of
+// growing cost more than the writes. The hint is bounded by 16 times the file's size so
+// that a corrupt footer cannot demand more.
+func presizeArena(pf *parquet.File, idx int, size int64, c *column) {
+	if !c.raw || c.arena.Len() > 0 {
+		return
+	}
+	var total int64
+	for _, rg := range pf.Metadata().RowGroups {
+		if idx >= 0 && idx < len(rg.Columns) {
+			total += max(rg.Columns[idx].MetaData.TotalUncompressedSize, 0)
+		}
+	}
+	c.arena.Grow(int(min(total, 16*size)))
 }
 
 // maxRows bounds the rows of one file: codes and CSR offsets are int32 row indices.
@@ -231,7 +250,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			err = fmt.Errorf("corrupt data: %v", p)
 		}
 	}()
-	d := pageDecoder{c: c, kind: leaf.Type().Kind(), maxDef: byte(leaf.MaxDefinitionLevel())}
+	d := pageDecoder{c: c, kind: leaf.Type().Kind(), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
 	idx := leaf.Index()
 	for g, rg := range pf.RowGroups() {
 		start := d.pos
@@ -360,6 +379,7 @@ type pageDecoder struct {
 	kind   parquet.Kind
 	maxDef byte
 	pos    int64
+	groups int // row groups in the file
 
 	dict    parquet.Dictionary
 	remap   []int32
@@ -510,6 +530,11 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 			return fmt.Errorf("dictionary of %d entries has %d offsets", n, len(offs))
 		}
 		if d.c.chunkDicts {
+			if len(d.c.vals) == 0 {
+				// The first chunk's entries times the row groups: ids that each group
+				// brings anew (slices grow by a quarter at this size: many copies).
+				d.c.vals = slices.Grow(d.c.vals, min(n*d.groups, cap(d.c.codes)))
+			}
 			all := string(vals) // one allocation for the chunk's entries
 			for j := range n {
 				note(j, d.c.chunkValue(all[offs[j]:offs[j+1]]), vals[offs[j]:offs[j+1]])

@@ -3,8 +3,10 @@ package columnar
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -75,5 +77,80 @@ func TestSortDictRepeats(t *testing.T) {
 		if !slices.Equal(sorted, c.sorted) || !slices.Equal(rank, c.rank) {
 			t.Errorf("sortDict(%q) = %q, %v; want %q, %v", c.vals, sorted, rank, c.sorted, c.rank)
 		}
+	}
+}
+
+// TestRawRuns: a raw column with runs gives a row repeating the value before it that
+// value's code, across empty rows too, and a new code otherwise (an earlier value that
+// comes back after another gets a second code); a refused value is never reused.
+func TestRawRuns(t *testing.T) {
+	c := newColumn("identity_id", modeValue, newProblems("accounts.csv"), 0)
+	c.setRaw(0)
+	c.runs = true
+	var got []int32
+	for _, v := range []string{"a", "a", "", "a", "b", "b", "a", "\xff", "\xff", "c"} {
+		if v == "c" {
+			got = append(got, c.intern([]byte(v)))
+		} else {
+			got = append(got, c.internString(v))
+		}
+	}
+	c.seal()
+	want := []int32{0, 0, codeEmpty, 0, 1, 1, 2, codeBadUTF8, codeBadUTF8, 5}
+	if !slices.Equal(got, want) {
+		t.Errorf("codes %v, want %v", got, want)
+	}
+	if wantVals := []string{"a", "b", "a", "\xff", "\xff", "c"}; !slices.Equal(c.vals, wantVals) {
+		t.Errorf("values %q, want %q", c.vals, wantVals)
+	}
+}
+
+// TestSortAfterPrefix against slices.Sort on lists with ascending prefixes of every
+// length, tails of any order, and all elements before or after the prefix.
+func TestSortAfterPrefix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 4))
+	for iter := range 500 {
+		n := rng.IntN(60)
+		perm := rng.Perm(1000)[:n]
+		p := 0
+		if n > 0 {
+			p = rng.IntN(n + 1)
+		}
+		slices.Sort(perm[:p])
+		switch iter % 3 {
+		case 1:
+			slices.Sort(perm) // sorted throughout
+		case 2:
+			slices.Sort(perm[p:]) // two ascending runs
+		}
+		got := slices.Clone(perm)
+		sortAfterPrefix(got, func(a, b int) int { return a - b })
+		if want := slices.Sorted(slices.Values(perm)); !slices.Equal(got, want) {
+			t.Fatalf("sortAfterPrefix(%v) = %v, want %v", perm, got, want)
+		}
+	}
+}
+
+// TestDuplicateAccountOrder: the accounts are sorted by more than insertion sort's few
+// elements, out of file order, and each repeat of an account is named after the row
+// before it in the file, as the error promises.
+func TestDuplicateAccountOrder(t *testing.T) {
+	ids := tbl{header: []string{"identity_id"}, rows: [][]string{{"u1"}}}
+	asg := tbl{header: []string{"identity_id", "role_id"}, rows: [][]string{{"u1", "R1"}}}
+	accts := tbl{header: []string{"system", "account_id", "identity_id"}}
+	for k := 60; k > 0; k-- { // descending: the sort has work to do
+		accts.rows = append(accts.rows, []string{"AD", fmt.Sprintf("a%03d", k), "u1"})
+	}
+	accts.rows = append(accts.rows, []string{"AD", "a030", ""}, []string{"AD", "a030", ""})
+	dir := t.TempDir()
+	writeTable(t, dir, "identities", "csv", ids)
+	writeTable(t, dir, "assignments", "csv", asg)
+	writeTable(t, dir, "accounts", "csv", accts)
+	_, err := load(t, dir, LoadOptions{})
+	// a030 is on line 32 (header, then a060 on line 2), and again on lines 62 and 63.
+	want := `accounts.csv row 62, column account_id: duplicate account "a030" in system "AD" (first at row 32)`
+	want2 := `accounts.csv row 63, column account_id: duplicate account "a030" in system "AD" (first at row 62)`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), want2) {
+		t.Errorf("error %v\nwant %s\nand  %s", err, want, want2)
 	}
 }

@@ -18,6 +18,9 @@ type tableSpec struct {
 	// raw names the columns read without a dictionary map (column.raw), chunkDicts
 	// those read with chunk dictionaries (column.chunkDicts).
 	raw, chunkDicts []string
+	// runs names raw columns that give a row repeating the row before's value its code
+	// (column.runs).
+	runs []string
 	// rawIfDistinct: the other columns of values (but kind) turn raw when their first
 	// rows are nearly all distinct (column.rawIfDistinct).
 	rawIfDistinct bool
@@ -68,6 +71,9 @@ func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows in
 	switch {
 	case slices.Contains(s.raw, name):
 		c.setRaw(rows)
+	case slices.Contains(s.runs, name):
+		c.setRaw(rows)
+		c.runs = true
 	case slices.Contains(s.chunkDicts, name) && mode != modeUnique:
 		c.chunkDicts = true
 	case s.rawIfDistinct && mode == modeValue && name != KindDimension:

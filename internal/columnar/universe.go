@@ -133,6 +133,7 @@ var (
 		known:     map[string]colMode{"system": modeRequired, "account_id": modeRequired, "identity_id": modeValue},
 		keepLines: true,
 		raw:       []string{"account_id"},
+		runs:      []string{"identity_id"},
 	}
 	grantsSpec = tableSpec{
 		name:     "role_grants",

@@ -2,8 +2,10 @@ package columnar
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/usage"
 )
@@ -167,28 +169,40 @@ func nameOrphans(s *Snapshot) {
 }
 
 // pairAccounts records, for each direct pair granted through an account, the lexically
-// smallest such account (accounts are sorted, so the smallest index).
+// smallest such account (accounts are sorted, so the smallest index). Blocks of rows run
+// in parallel; the smallest is kept whatever order they come in.
 func (b *universeBuild) pairAccounts(s *Snapshot, asgRole []int32) {
 	pa := make([]int32, len(s.IdentIdx))
 	for k := range pa {
 		pa[k] = -1
 	}
-	any := false
-	for row, acct := range b.rows {
-		if acct < 0 {
-			continue
+	var any atomic.Bool
+	blocks := splitEven(len(b.rows), 4*runtime.GOMAXPROCS(0))
+	forEach(len(blocks)-1, func(x int) {
+		for row := blocks[x]; row < blocks[x+1]; row++ {
+			acct := b.rows[row]
+			if acct < 0 {
+				continue
+			}
+			if k := b.pairOf(s, row, asgRole); k >= 0 {
+				keepExtreme(&pa[k], acct, func(old, v int32) bool { return old < 0 || v < old })
+				any.Store(true)
+			}
 		}
-		k := b.pairOf(s, row, asgRole)
-		if k < 0 {
-			continue
-		}
-		if pa[k] < 0 || acct < pa[k] {
-			pa[k] = acct
-			any = true
-		}
-	}
-	if any {
+	})
+	if any.Load() {
 		b.u.PairAccount = pa
+	}
+}
+
+// keepExtreme stores v at p unless the value there is better (better(old, v) false), by
+// compare-and-swap: rows of one pair may meet in two blocks.
+func keepExtreme(p *int32, v int32, better func(old, v int32) bool) {
+	for {
+		old := atomic.LoadInt32(p)
+		if !better(old, v) || atomic.CompareAndSwapInt32(p, old, v) {
+			return
+		}
 	}
 }
 
@@ -211,20 +225,22 @@ func (b *universeBuild) pairOf(s *Snapshot, row int, asgRole []int32) int64 {
 }
 
 // pairLastUsed records, for each direct pair, the latest last_used of its rows (-1 when
-// none has a date).
+// none has a date), blocks of rows in parallel.
 func (b *universeBuild) pairLastUsed(s *Snapshot, asgRole []int32) {
 	lu := make([]int32, len(s.IdentIdx))
 	for k := range lu {
 		lu[k] = -1
 	}
-	for row, d := range b.rowUsed {
-		if d < 0 {
-			continue
+	blocks := splitEven(len(b.rowUsed), 4*runtime.GOMAXPROCS(0))
+	forEach(len(blocks)-1, func(x int) {
+		for row := blocks[x]; row < blocks[x+1]; row++ {
+			if d := b.rowUsed[row]; d >= 0 {
+				if k := b.pairOf(s, row, asgRole); k >= 0 {
+					keepExtreme(&lu[k], d, func(old, v int32) bool { return v > old })
+				}
+			}
 		}
-		if k := b.pairOf(s, row, asgRole); k >= 0 && d > lu[k] {
-			lu[k] = d
-		}
-	}
+	})
 	b.u.LastUsed = lu
 	b.rowUsed = nil
 }
