@@ -675,73 +675,26 @@ func valueOf(d *Data, code int32) string {
 // rest of the word for values when the remaining bits equal (1<<y)-1, which holds when
 // the run is y values long and is followed only by nulls. Those nulls are then written as
 // empty strings. Reproducing it keeps the files byte-identical to parquet-go's.
+//
+// Only the last run of values can be followed by nulls alone, so the test is made once:
+// the rows present are the values, and when the last run starts at y > 0 and is y long,
+// every row from y on.
 func presentRows(codes []int32) uint64 {
 	n := len(codes)
 	var w uint64
 	for k, c := range codes {
 		w |= uint64(uint32(^c)>>31) << k // 1 when c >= 0
 	}
-	if w == 0 || w == uint64(1)<<n-1 { // (1<<64 is 0)
-		return w // every row a value, or none: one run
-	}
-	var out uint64
-	span := func(i, j int) { // rows [i, j) are values
-		for k := i; k < j; k++ {
-			out |= 1 << k
-		}
-	}
-	word := func(x int) uint64 { // the bitmap has one word for up to 64 rows
-		if x == 0 {
-			return w
-		}
+	if w == 0 {
 		return 0
 	}
-	const words = 1
-	for i := 0; i < n; {
-		x, y := i/64, i%64
-		nulls := true
-		if y != 0 {
-			if b := word(x) >> uint(y); b == 0 {
-				x, y = x+1, 0
-			} else {
-				y += bits.TrailingZeros64(b)
-				nulls = false
-			}
-		}
-		if nulls {
-			for x < words && word(x) == 0 {
-				x++
-			}
-			if x < words {
-				y = bits.TrailingZeros64(word(x)) % 64
-			}
-		}
-		if j := min(x*64+y, n); i < j {
-			i = j
-		}
-		values := true
-		if y != 0 {
-			if b := word(x) >> uint(y); b == (1<<uint64(y))-1 {
-				x, y = x+1, 0
-			} else {
-				y += bits.TrailingZeros64(^b)
-				values = false
-			}
-		}
-		if values {
-			for x < words && word(x) == ^uint64(0) {
-				x++
-			}
-			if x < words {
-				y = bits.TrailingZeros64(^word(x)) % 64
-			}
-		}
-		if j := min(x*64+y, n); i < j {
-			span(i, j)
-			i = j
-		}
+	h := 63 - bits.LeadingZeros64(w)     // the last value
+	below := ^w & (uint64(1)<<h - 1)     // the nulls before it
+	y := 64 - bits.LeadingZeros64(below) // where its run starts (0: below is 0)
+	if y > 0 && w>>y == uint64(1)<<y-1 {
+		return w | (uint64(1)<<n-1)&^(uint64(1)<<y-1) // (1<<64 is 0)
 	}
-	return out
+	return w
 }
 
 var (

@@ -3,6 +3,7 @@ package parquetenc
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -368,4 +369,118 @@ func FuzzEncoder(f *testing.F) {
 			t.Fatalf("%d rows in groups of %d: encoder wrote %d bytes, parquet-go %d; first difference at %d", len(rows), g, len(got), len(want), firstDiff(got, want))
 		}
 	})
+}
+
+// presentRowsLoop is presentRows as first written: parquet-go's loop over runs of nulls
+// and values (writeRowsFuncOfOptional), step by step.
+func presentRowsLoop(codes []int32) uint64 {
+	n := len(codes)
+	var w uint64
+	for k, c := range codes {
+		if c >= 0 {
+			w |= 1 << k
+		}
+	}
+	var out uint64
+	span := func(i, j int) { // rows [i, j) are values
+		for k := i; k < j; k++ {
+			out |= 1 << k
+		}
+	}
+	word := func(x int) uint64 { // the bitmap has one word for up to 64 rows
+		if x == 0 {
+			return w
+		}
+		return 0
+	}
+	const words = 1
+	for i := 0; i < n; {
+		x, y := i/64, i%64
+		nulls := true
+		if y != 0 {
+			if b := word(x) >> uint(y); b == 0 {
+				x, y = x+1, 0
+			} else {
+				y += bits.TrailingZeros64(b)
+				nulls = false
+			}
+		}
+		if nulls {
+			for x < words && word(x) == 0 {
+				x++
+			}
+			if x < words {
+				y = bits.TrailingZeros64(word(x)) % 64
+			}
+		}
+		if j := min(x*64+y, n); i < j {
+			i = j
+		}
+		values := true
+		if y != 0 {
+			if b := word(x) >> uint(y); b == (1<<uint64(y))-1 {
+				x, y = x+1, 0
+			} else {
+				y += bits.TrailingZeros64(^b)
+				values = false
+			}
+		}
+		if values {
+			for x < words && word(x) == ^uint64(0) {
+				x++
+			}
+			if x < words {
+				y = bits.TrailingZeros64(^word(x)) % 64
+			}
+		}
+		if j := min(x*64+y, n); i < j {
+			span(i, j)
+			i = j
+		}
+	}
+	return out
+}
+
+// TestPresentRowsMatchesLoop: presentRows's one test of the last run gives what
+// parquet-go's loop over the runs gives, for every pattern of up to 14 rows and for
+// random and structured patterns of 15 to 64 rows.
+func TestPresentRowsMatchesLoop(t *testing.T) {
+	check := func(n int, w uint64) {
+		codes := make([]int32, n)
+		for k := range codes {
+			codes[k] = -1
+			if w&(1<<k) != 0 {
+				codes[k] = int32(k)
+			}
+		}
+		if got, want := presentRows(codes), presentRowsLoop(codes); got != want {
+			t.Fatalf("%d rows, values %0*b: got %b, want %b", n, n, w, got, want)
+		}
+	}
+	for n := 0; n <= 14; n++ {
+		for w := uint64(0); w < 1<<n; w++ {
+			check(n, w)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200000 {
+		n := 15 + rng.IntN(50)
+		var w uint64
+		switch rng.IntN(3) {
+		case 0: // random
+			w = rng.Uint64()
+		case 1: // one run of values
+			lo := rng.IntN(n)
+			hi := lo + rng.IntN(n-lo+1)
+			w = (uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1)
+		default: // a run of values y long starting at y, maybe after other values
+			y := 1 + rng.IntN(n/2)
+			w = (uint64(1)<<(2*y) - 1) &^ (uint64(1)<<y - 1)
+			w |= rng.Uint64() & (uint64(1)<<max(0, y-1) - 1)
+		}
+		if n < 64 {
+			w &= uint64(1)<<n - 1
+		}
+		check(n, w)
+	}
 }
