@@ -243,10 +243,14 @@ type pairChunk struct {
 // (pairSupports) and hashes the rows in parallel.
 func (c *computer) depth2() error {
 	start := time.Now()
-	q := kernels.Query{Dims: c.dims, MaxTerms: 2, MinTP: Depth2MinTP}
-	chunks, err := c.countPairs(q)
-	if err != nil {
-		return err
+	var chunks []pairChunk
+	for _, sc := range c.pairScopes() {
+		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
+		more, err := c.countPairs(q)
+		if err != nil {
+			return err
+		}
+		chunks = append(chunks, more...)
 	}
 	c.phase("count", start)
 

@@ -68,12 +68,20 @@ func randomEnterprise(rng *rand.Rand) *enterprise {
 	n := 5 + rng.IntN(40)
 	cards := []int{3, 1 + rng.IntN(4), 1 + rng.IntN(3), 1 + rng.IntN(2)}
 	kinds := []string{"", "human", "service_account", "api_key"}
+	// Half the enterprises split their identities: some have values on dept and title
+	// only, the others on Zeta only (as humans and service accounts do), so that the
+	// depth-2 count takes one kernel call per group (pairScopes).
+	split := rng.IntN(2) == 0
 	for i := 0; i < n; i++ {
 		row := []string{fmt.Sprintf("id%03d", i), kinds[rng.IntN(len(kinds))]}
+		zetaOnly := rng.IntN(3) == 0
 		for d := 1; d < len(cards); d++ {
 			v := ""
 			if rng.IntN(6) > 0 { // some values missing
 				v = fmt.Sprintf("%c%d", 'a'+d, rng.IntN(cards[d]))
+			}
+			if split && zetaOnly != (d == 3) {
+				v = ""
 			}
 			row = append(row, v)
 		}
@@ -254,6 +262,53 @@ func TestComputeMatchesReference(t *testing.T) {
 					t.Fatalf("seed %d depth %d workers %d: digest %v, reference %v", seed, depth, workers, res.Digest, want)
 				}
 			}
+		}
+	}
+}
+
+// TestPairScopes: an enterprise whose identities have values either on dept and title or
+// on Zeta is counted in two kernel calls, each with kind; one where some identity links
+// the two groups, or where title is valued everywhere (kind and title would be counted
+// apart in each call), in one call over every dimension.
+func TestPairScopes(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []string{"split", "link", "two universal"} {
+		link := tc != "split"
+		e := &enterprise{header: []string{"identity_id", "kind", "dept", "title", "Zeta"}, idents: [][]string{
+			{"a", "", "d1", "t1", ""}, {"b", "svc", "", "", "z1"}, {"c", "", "d2", "", ""}, {"d", "", "", "", ""}}}
+		switch tc {
+		case "link":
+			e.idents = append(e.idents, []string{"e", "", "", "t1", "z1"})
+		case "two universal":
+			e.idents = [][]string{{"a", "", "d1", "t1", ""}, {"b", "svc", "", "t2", "z1"}, {"c", "", "d2", "t1", ""}, {"d", "", "", "t2", ""}, {"e", "", "", "t1", "z2"}}
+		}
+		dir := t.TempDir()
+		e.write(t, dir)
+		h, err := columnar.LoadHoldings(ctx, dir, columnar.HoldingsOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &computer{h: h, m: matrixOf(h), dims: Dims(h)}
+		var got []string
+		for _, sc := range c.pairScopes() {
+			var names []string
+			for _, d := range sc.dims {
+				names = append(names, h.Dims[d].Name)
+			}
+			var ids []int
+			for i := range h.Identities {
+				if sc.in == nil || sc.in[i>>6]&(1<<(i&63)) != 0 {
+					ids = append(ids, i)
+				}
+			}
+			got = append(got, fmt.Sprintf("%v %v", names, ids))
+		}
+		want := []string{"[Zeta kind] [1 3]", "[dept kind title] [0 2]"} // d, with kind alone, goes to the first
+		if link {
+			want = []string{"[Zeta dept kind title] [0 1 2 3 4]"}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: scopes %q, want %q", tc, got, want)
 		}
 	}
 }
