@@ -74,6 +74,14 @@ func effectiveCase(seed uint64, st *propStats) (inherited, hidden, neutralRoles 
 	if !reflect.DeepEqual(m1, m3) {
 		return 0, 0, 0, fmt.Errorf("models differ between workers 1 and 3:\n%s", firstModelDiff(snap, m1, m3))
 	}
+	// A backend emitting from one goroutine: streamed roles go through the queue.
+	m2, err := Run(ctx, snap, cfg, Options{Backend: queued{cpu.New()}, Workers: 2})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if m2.Backend = m1.Backend; !reflect.DeepEqual(m1, m2) {
+		return 0, 0, 0, fmt.Errorf("models differ between the inline and the queued selection:\n%s", firstModelDiff(snap, m1, m2))
+	}
 	ref := referenceMine(snap, cfg)
 	for _, nset := range refNeutral(snap) {
 		if len(nset) > 0 {

@@ -385,8 +385,8 @@ func dimNames(snap *columnar.Snapshot) []string {
 
 // mineRule runs one (non-excluding) mining rule over roles. Supports of criteria of one
 // or two terms come from a table counted once for the mining rule; with no longer
-// criteria and no effective privilege, each role is selected as soon as the backend has
-// counted it (mineStreaming), otherwise roles go in batches (mineBatched).
+// criteria, each role is selected as soon as the backend has counted it (streaming, with
+// or without effective privilege), otherwise roles go in batches (batched).
 func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([]roleResult, error) {
 	res := make([]roleResult, len(roles))
 	sc, err := e.scope(mr)
@@ -407,7 +407,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
 	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers}
-	if len(q.Dims) > 0 && q.MaxTerms <= 2 && e.eff == nil {
+	if len(q.Dims) > 0 && q.MaxTerms <= 2 {
 		err = rm.streaming(ctx)
 	} else {
 		err = rm.batched(ctx)
@@ -506,8 +506,15 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	}
 	// Largest roles first, so that no worker is left with a big role at the end.
 	order := largestFirst(rm.roles, snap.RoleOff)
+	// With effective privilege, the neutral identities' counts of every role come first
+	// (one pass over the roles that have direct holders and neutral identities; far fewer
+	// counts than the direct holders'), so that any role can be selected once counted.
+	neutral, err := rm.e.neutralCounts(ctx, rm.q, rm.roles)
+	if err != nil {
+		return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
+	}
 	if ce, ok := rm.e.opts.Backend.(kernels.ConcurrentEmitter); ok && ce.EmitsConcurrently() {
-		return rm.inline(ctx, order, at)
+		return rm.inline(ctx, order, at, neutral)
 	}
 	type job struct {
 		r      int32
@@ -525,13 +532,14 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 		wg.Go(func() {
 			for j := range jobs {
 				if ctx.Err() == nil {
-					rm.finish(s, int(at[j.r]), j.r, j.counts, neutralOf{})
+					k := int(at[j.r])
+					rm.finish(s, k, j.r, j.counts, neutral[k])
 				}
 				held.release(j.held)
 			}
 		})
 	}
-	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+	err = rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 		n := held.acquire(int64(len(cs)))
 		select {
 		case jobs <- job{r, slices.Clone(cs), n}:
@@ -551,7 +559,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 
 // inline selects each role inside the backend's emit, with a selector taken from a pool
 // for the call: the counts are read where the backend left them, never copied.
-func (rm *ruleMining) inline(ctx context.Context, order, at []int32) error {
+func (rm *ruleMining) inline(ctx context.Context, order, at []int32, neutral []neutralOf) error {
 	pool := make(chan *selector, len(rm.workers))
 	for _, s := range rm.workers {
 		pool <- s
@@ -562,7 +570,8 @@ func (rm *ruleMining) inline(ctx context.Context, order, at []int32) error {
 		}
 		s := <-pool
 		defer func() { pool <- s }()
-		rm.finish(s, int(at[r]), r, cs, neutralOf{})
+		k := int(at[r])
+		rm.finish(s, k, r, cs, neutral[k])
 		return nil
 	})
 	if err != nil {
@@ -794,9 +803,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 // the same slice unless a UsedOnly view adds unused holders to the neutral ones).
 type neutralOf struct{ all, grants []kernels.Count }
 
-// neutralCounts counts, for each role of a batch with neutral identities, the neutral
-// identities each criterion matches (and, under a UsedOnly view with grants, the
-// grant-only ones apart).
+// neutralCounts counts, for each role of batch (a batch, or every role of a streamed
+// mining rule) with neutral identities, the neutral identities each criterion matches
+// (and, under a UsedOnly view with grants, the grant-only ones apart).
 func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([]neutralOf, error) {
 	out := make([]neutralOf, len(batch))
 	if e.eff == nil || len(q.Dims) == 0 {
