@@ -87,7 +87,8 @@ func compareReviewRows(a, b reviewRow) int {
 
 // sortParallel returns rows sorted by compare, a total order (so the result is
 // slices.SortFunc's): parts of rows are sorted on up to workers goroutines, then merged
-// into a new slice.
+// in place, two at a time, each merge with a copy of its left part (at most half the
+// rows at once).
 func sortParallel[T any](rows []T, compare func(a, b T) int, workers int) []T {
 	const minPart = 1 << 16 // smaller parts are not worth a goroutine
 	parts := max(1, min(workers, len(rows)/minPart))
@@ -104,24 +105,26 @@ func sortParallel[T any](rows []T, compare func(a, b T) int, workers int) []T {
 		wg.Go(func() { slices.SortFunc(rows[bounds[p]:bounds[p+1]], compare) })
 	}
 	wg.Wait()
-	// Merge the sorted parts, two at a time, each round's merges at the same time.
-	src, dst := rows, make([]T, len(rows))
+	// Each round merges pairs of neighbouring parts at the same time; an odd part out
+	// (p+1 the last bound) stays as it is.
 	for len(bounds) > 2 {
 		next := []int{0}
 		for p := 0; p+1 < len(bounds); p += 2 {
-			// An odd part out (p+1 the last bound) is copied: mid == hi.
 			lo, mid, hi := bounds[p], bounds[p+1], bounds[min(p+2, len(bounds)-1)]
-			wg.Go(func() { mergeSorted(dst[lo:hi], src[lo:mid], src[mid:hi], compare) })
+			if mid < hi {
+				wg.Go(func() { mergeSorted(rows[lo:hi], slices.Clone(rows[lo:mid]), rows[mid:hi], compare) })
+			}
 			next = append(next, hi)
 		}
 		wg.Wait()
-		src, dst, bounds = dst, src, next
+		bounds = next
 	}
-	return src
+	return rows
 }
 
 // mergeSorted merges the sorted a and b into dst (of their total length), a's rows
-// first among equal ones.
+// first among equal ones. b may be dst's tail: a row of b is read before its place can
+// be written.
 func mergeSorted[T any](dst, a, b []T, compare func(a, b T) int) {
 	k := 0
 	for len(a) > 0 && len(b) > 0 {
