@@ -12,23 +12,9 @@ type rowRef struct{ ch, k int32 }
 // dimensions, however many rows and distinct criteria there are.
 func (c *computer) pairSupports(chunks []pairChunk) error {
 	nt := len(c.t.dim)
-	start := make([]int32, nt+1)
-	for _, ch := range chunks {
-		for k := range ch.rows {
-			start[ch.rows[k].key>>32+1]++
-		}
-	}
-	for a := 0; a < nt; a++ {
-		start[a+1] += start[a]
-	}
-	refs := make([]rowRef, start[nt])
-	pos := append([]int32(nil), start[:nt]...)
-	for ci, ch := range chunks {
-		for k := range ch.rows {
-			a := ch.rows[k].key >> 32
-			refs[pos[a]] = rowRef{int32(ci), int32(k)}
-			pos[a]++
-		}
+	start, refs, err := c.refsByFirst(chunks, nt)
+	if err != nil {
+		return err
 	}
 	var firsts []uint32
 	for a := 0; a < nt; a++ {
@@ -54,6 +40,62 @@ func (c *computer) pairSupports(chunks []pairChunk) error {
 		c.countAfter(hist[g], d, ids, false)
 		return nil
 	})
+}
+
+// refsByFirst returns the references of every row grouped by first term (those of term a
+// are refs[start[a]:start[a+1]]): a counting sort over parts of the chunks in parallel,
+// each part counting its own rows per term, then writing from where the parts before it
+// end within each term.
+func (c *computer) refsByFirst(chunks []pairChunk, nt int) (start []int32, refs []rowRef, err error) {
+	parts := min(c.o.Workers, len(chunks))
+	total := 0
+	for _, ch := range chunks {
+		total += len(ch.rows)
+	}
+	bounds := make([]int, 0, parts+1) // chunks bounds[p]:bounds[p+1] are part p, of about equal rows
+	bounds = append(bounds, 0)
+	for ci, seen := 0, 0; ci < len(chunks); ci++ {
+		seen += len(chunks[ci].rows)
+		if len(bounds) < parts && seen*parts >= total*len(bounds) {
+			bounds = append(bounds, ci+1)
+		}
+	}
+	bounds = append(bounds, len(chunks))
+	parts = len(bounds) - 1
+	counts := make([][]int32, parts) // per part, per term: its rows, then its next slot
+	if err := parallel.Each(c.ctx, parts, parts, func(_, p int) error {
+		cnt := make([]int32, nt)
+		for _, ch := range chunks[bounds[p]:bounds[p+1]] {
+			for k := range ch.rows {
+				cnt[ch.rows[k].key>>32]++
+			}
+		}
+		counts[p] = cnt
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	start = make([]int32, nt+1)
+	for a := range nt {
+		pos := start[a]
+		for _, cnt := range counts {
+			pos, cnt[a] = pos+cnt[a], pos
+		}
+		start[a+1] = pos
+	}
+	refs = make([]rowRef, start[nt])
+	err = parallel.Each(c.ctx, parts, parts, func(_, p int) error {
+		pos := counts[p]
+		for ci := bounds[p]; ci < bounds[p+1]; ci++ {
+			for k, row := range chunks[ci].rows {
+				a := row.key >> 32
+				refs[pos[a]] = rowRef{int32(ci), int32(k)}
+				pos[a]++
+			}
+		}
+		return nil
+	})
+	return start, refs, err
 }
 
 // countAfter adds 1 to h at the term id of every value identities ids have on the
