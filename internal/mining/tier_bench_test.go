@@ -15,15 +15,8 @@ import (
 // output directory) with the implicit mining rule: the mine phase alone, without loading
 // or writing. Skipped when the variable is unset.
 func BenchmarkMineTier(b *testing.B) {
-	dir := os.Getenv("ROLEMINE_BENCH_DATA")
-	if dir == "" {
-		b.Skip("set ROLEMINE_BENCH_DATA to a generated tier's directory")
-	}
 	ctx := context.Background()
-	snap, err := columnar.Load(ctx, dir, columnar.LoadOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	snap := loadBenchTier(b)
 	cfg := &Config{MiningRules: []MiningRule{DefaultMiningRule()}}
 	cpu0 := cpuSeconds()
 	n := 0
