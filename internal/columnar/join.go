@@ -22,9 +22,31 @@ const joinPartition = 4096
 // It is a partitioned hash join: both sides are hashed and scattered into partitions of
 // about joinPartition build values by the hash's top bits, and each partition is joined
 // with a small open-addressing table, partitions in parallel. A map of every build value
-// would miss the cache about three times per lookup at millions of values; here a probe
-// touches its two strings only when their 64-bit hashes are equal.
+// would miss the cache about three times per lookup at millions of values.
+//
+// The partitions match values by their 64-bit hashes alone, touching no string; the
+// strings of each match are then compared in index order (verifyJoin), where inputs
+// that come in a similar order on both sides (a file's ids and another file's references
+// to them) are read nearly sequentially rather than at random. Should two different
+// values share a hash, the join is done again comparing the strings of equal hashes.
 func stringJoin(build, probe []string) (head, next []int32) {
+	seed := maphash.MakeSeed()
+	return joinWith(build, probe, func(s string) uint64 { return maphash.String(seed, s) })
+}
+
+// joinWith is stringJoin with the hash function given (tests give one that collides).
+func joinWith(build, probe []string, hash func(string) uint64) (head, next []int32) {
+	head, next = hashJoin(build, probe, hash, false)
+	if !verifyJoin(build, probe, head, next) {
+		head, next = hashJoin(build, probe, hash, true)
+	}
+	return head, next
+}
+
+// hashJoin is stringJoin's partitioned join with the hash function given: values with
+// equal hashes match, and with exact also equal strings (then the result is exact
+// whatever the hash).
+func hashJoin(build, probe []string, hash func(string) uint64, exact bool) (head, next []int32) {
 	head = make([]int32, len(probe))
 	next = make([]int32, len(build))
 	for k := range head {
@@ -37,23 +59,45 @@ func stringJoin(build, probe []string) (head, next []int32) {
 		return head, next
 	}
 	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
-	seed := maphash.MakeSeed()
-	b := partitionHashes(build, seed, shift)
-	p := partitionHashes(probe, seed, shift)
+	b := partitionHashes(build, hash, shift)
+	p := partitionHashes(probe, hash, shift)
 	workers := runtime.GOMAXPROCS(0)
 	tables := make([]joinTable, workers)
 	_ = parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
 		t := &tables[w]
 		t.reset(int(b.off[q+1] - b.off[q]))
+		t.build, t.exact = build, exact
 		for _, e := range b.entries[b.off[q]:b.off[q+1]] {
-			t.insert(e, build, next)
+			t.insert(e, next)
 		}
 		for _, e := range p.entries[p.off[q]:p.off[q+1]] {
-			head[e.idx] = t.find(e, build, probe[e.idx])
+			head[e.idx] = t.find(e, probe[e.idx])
 		}
 		return nil
 	})
 	return head, next
+}
+
+// verifyJoin reports whether every match of a join by hashes holds equal strings: each
+// probe value and its head, each build value and its next. Blocks of indices are
+// compared in parallel, each in index order.
+func verifyJoin(build, probe []string, head, next []int32) bool {
+	const block = 1 << 14
+	nb := (len(probe) + block - 1) / block
+	bad := make([]bool, nb+(len(build)+block-1)/block)
+	forEach(len(bad), func(x int) {
+		vals, links, other := probe, head, build
+		if x >= nb {
+			vals, links, x = build, next, x-nb
+		}
+		for k := x * block; k < min(len(vals), (x+1)*block); k++ {
+			if o := links[k]; o >= 0 && other[o] != vals[k] {
+				bad[x] = true
+				return
+			}
+		}
+	})
+	return !slices.Contains(bad, true)
 }
 
 // hashEntry is a value's hash and its index in its list.
@@ -71,12 +115,12 @@ type hashPartitions struct {
 
 // partitionHashes hashes vals (in parallel) and groups them by the hash's top bits (the
 // hash shifted right by shift) with a counting sort.
-func partitionHashes(vals []string, seed maphash.Seed, shift uint) hashPartitions {
+func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPartitions {
 	hashes := make([]uint64, len(vals))
 	const chunk = 1 << 16
 	forEach((len(vals)+chunk-1)/chunk, func(c int) {
 		for k := c * chunk; k < min(len(vals), (c+1)*chunk); k++ {
-			hashes[k] = maphash.String(seed, vals[k])
+			hashes[k] = hash(vals[k])
 		}
 	})
 	parts := 1
@@ -108,11 +152,13 @@ func partitionHashes(vals []string, seed maphash.Seed, shift uint) hashPartition
 
 // joinTable is the open-addressing table of one partition's build values: slots hold an
 // entry (index into entries, plus one; 0 is empty), the last inserted of each distinct
-// value.
+// hash, or with exact of each distinct value.
 type joinTable struct {
 	slots   []int32
 	entries []hashEntry
 	mask    uint64
+	build   []string
+	exact   bool
 }
 
 func (t *joinTable) reset(n int) {
@@ -127,7 +173,7 @@ func (t *joinTable) reset(n int) {
 }
 
 // insert adds build value e, chaining it in next to an equal value already there.
-func (t *joinTable) insert(e hashEntry, build []string, next []int32) {
+func (t *joinTable) insert(e hashEntry, next []int32) {
 	for s := e.hash & t.mask; ; s = (s + 1) & t.mask {
 		k := t.slots[s]
 		if k == 0 {
@@ -135,7 +181,7 @@ func (t *joinTable) insert(e hashEntry, build []string, next []int32) {
 			t.slots[s] = int32(len(t.entries))
 			return
 		}
-		if o := t.entries[k-1]; o.hash == e.hash && build[o.idx] == build[e.idx] {
+		if o := t.entries[k-1]; o.hash == e.hash && (!t.exact || t.build[o.idx] == t.build[e.idx]) {
 			next[e.idx] = o.idx
 			t.entries[k-1] = e
 			return
@@ -144,13 +190,13 @@ func (t *joinTable) insert(e hashEntry, build []string, next []int32) {
 }
 
 // find returns the index of the last inserted build value equal to v (hash e.hash), or -1.
-func (t *joinTable) find(e hashEntry, build []string, v string) int32 {
+func (t *joinTable) find(e hashEntry, v string) int32 {
 	for s := e.hash & t.mask; ; s = (s + 1) & t.mask {
 		k := t.slots[s]
 		if k == 0 {
 			return -1
 		}
-		if o := t.entries[k-1]; o.hash == e.hash && build[o.idx] == v {
+		if o := t.entries[k-1]; o.hash == e.hash && (!t.exact || t.build[o.idx] == v) {
 			return o.idx
 		}
 	}

@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -9,7 +10,8 @@ import (
 
 // TestStringJoin checks stringJoin against a plain map on random lists: values repeated
 // within and across the two sides, empty strings, sizes around the partition size, and
-// every build value reached from the head of its value exactly once.
+// every build value reached from the head of its value exactly once. Every third round
+// joins with a hash under which values differing in their last byte collide.
 func TestStringJoin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := range 60 {
@@ -39,6 +41,14 @@ func TestStringJoin(t *testing.T) {
 			want[v] = append(want[v], int32(k))
 		}
 		head, next := stringJoin(build, probe)
+		if round%3 == 0 {
+			// Values differing only in their last byte share a hash: every match by
+			// hash alone is checked and the join redone comparing strings.
+			seed := maphash.MakeSeed()
+			head, next = joinWith(build, probe, func(s string) uint64 {
+				return maphash.String(seed, s[:max(len(s)-1, 0)])
+			})
+		}
 		if len(head) != np || len(next) != nb {
 			t.Fatalf("round %d: %d heads for %d probes, %d nexts for %d builds", round, len(head), np, len(next), nb)
 		}
@@ -88,4 +98,15 @@ func BenchmarkStringJoin(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestJoinCollisionInChain checks that a hash collision between two build values is
+// caught when every probe's own match holds: "ab" and "ac" share a hash, the probe
+// "ac" finds "ac", but "ac" must not chain to "ab".
+func TestJoinCollisionInChain(t *testing.T) {
+	build, probe := []string{"ab", "ac"}, []string{"ac", "x"}
+	head, next := joinWith(build, probe, func(s string) uint64 { return uint64(s[0]) })
+	if !slices.Equal(head, []int32{1, -1}) || !slices.Equal(next, []int32{-1, -1}) {
+		t.Fatalf("head %v, next %v; want [1 -1] and [-1 -1]", head, next)
+	}
 }
