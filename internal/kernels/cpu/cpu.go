@@ -17,6 +17,7 @@ type Backend struct {
 	workers int
 	wide    bool // tests: the table of term ids even where the narrow one fits
 	split   int  // tests: the smallest table split (project.go), if not splitTerms
+	rows    bool // tests: the projector even where the one-term path applies (single.go)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.
@@ -76,6 +77,9 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		w = len(roles)
 	}
 	lay := newLayout(m, &q)
+	if q.MaxTerms == 1 && lay.w == len(q.Dims) && lay.w > 0 && !b.rows {
+		return b.cooccurSingles(ctx, m, &q, roles, max(w, 1), emit)
+	}
 	if lay.w > 0 {
 		if err := lay.buildTable(ctx, m, &q, max(w, 1), b.wide); err != nil {
 			return err

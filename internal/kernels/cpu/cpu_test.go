@@ -121,8 +121,9 @@ func TestAgainstBruteForce(t *testing.T) {
 		}
 		for _, workers := range []int{1, 2, 3} {
 			// One worker reads the narrow table of codes, three the table of term ids; two
-			// split every table whose children extend no further, however small.
-			b := &Backend{workers: workers, wide: workers == 3}
+			// split every table whose children extend no further, however small. Three
+			// count one-term queries as the projector does, the others by column.
+			b := &Backend{workers: workers, wide: workers == 3, rows: workers == 3}
 			if workers == 2 {
 				b.split = 1
 			}
@@ -171,6 +172,74 @@ func TestAgainstBruteForce(t *testing.T) {
 				}
 				if sup[k] != want {
 					t.Fatalf("seed %d: support of %v = %d, want %d", seed, c, sup[k], want)
+				}
+			}
+		}
+	}
+}
+
+// TestSinglesByColumn compares the one-term path (single.go) with the projector on
+// dimensions whose codes take a byte, two and four bytes, with and without a scope: the
+// widest dictionary is large against every role, so its values are listed through the
+// holders and sorted.
+func TestSinglesByColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 3000
+	cards := []int32{3, 300, 70_000}
+	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
+	for d, card := range cards {
+		m.Codes[d] = make([]int32, n)
+		for i := range m.Codes[d] {
+			// Few distinct values, so that some reach MinTP in every dictionary, and a
+			// quarter of the identities without one.
+			m.Codes[d][i] = -1
+			if rng.IntN(4) > 0 {
+				m.Codes[d][i] = int32(rng.IntN(min(int(card), 40))) + card - min(card, 40)
+			}
+		}
+	}
+	m.RoleOff = []int64{0}
+	for r := 0; r < 40; r++ {
+		p := rng.Float64() * 0.3
+		for i := 0; i < n; i++ {
+			if rng.Float64() < p {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
+	}
+	roles := make([]int32, 40)
+	for r := range roles {
+		roles[r] = int32(r)
+	}
+	scope := make([]uint64, (n+63)/64)
+	for i := 0; i < n; i += 3 {
+		scope[i/64] |= 1 << (i % 64)
+	}
+	collect := func(b *Backend, q kernels.Query) map[int32][]kernels.Count {
+		var mu sync.Mutex
+		got := map[int32][]kernels.Count{}
+		if err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[r] = slices.Clone(cs)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, in := range [][]uint64{nil, scope} {
+		for minTP := int32(1); minTP <= 3; minTP++ {
+			q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 1, MinTP: minTP, InScope: in}
+			want := collect(&Backend{workers: 2, rows: true}, q)
+			got := collect(&Backend{workers: 2}, q)
+			for _, r := range roles {
+				if len(want[r]) == 0 {
+					t.Fatalf("role %d: no counts (the test's data)", r)
+				}
+				if !slices.Equal(got[r], want[r]) {
+					t.Fatalf("scope %v minTP %d role %d:\n got %v\nwant %v", in != nil, minTP, r, got[r], want[r])
 				}
 			}
 		}
