@@ -554,6 +554,29 @@ func compareClassification(snap *columnar.Snapshot, e tEnterprise, m *Model) err
 			return fmt.Errorf("Classify: suggestion %d is %+v, literal %+v", j, c.Suggestions[j], sugg[j])
 		}
 	}
+	return compareClassifyPaths(snap, m, c)
+}
+
+// compareClassifyPaths checks that the paths of classification that small enterprises do
+// not take give Classify's result c: rules checked one by one instead of packed
+// (compiledRules.explain without packedRule), and every eligible pair of dimensions
+// indexed for suggestions (ruleIndex, whatever the entries it saves).
+func compareClassifyPaths(snap *columnar.Snapshot, m *Model, c *Classification) error {
+	cr := compileRules(snap, m)
+	cr.pairMin = 0
+	for _, packed := range []bool{false, true} {
+		var p []packedRule
+		if packed {
+			p = cr.pack(len(snap.Dims))
+		}
+		got, err := cr.classify(context.Background(), snap, 2, p)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got, c) {
+			return fmt.Errorf("classification with packed rules %v and every pair indexed differs from Classify's", packed)
+		}
+	}
 	return nil
 }
 
