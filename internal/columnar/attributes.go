@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -13,20 +14,26 @@ import (
 // with the column's.
 // Rows naming an unknown identity are a finding; rows naming identity_id, kind or
 // owner_id as the attribute are data errors (those are not multi-valued attributes).
+//
+// Everything goes by the columns' codes: the rows are grouped by attribute code, and each
+// attribute's dimension is built from value codes (mergedDimension), with no string
+// looked up per row.
 func mergeAttributes(s *Snapshot, t *table, identIdx identityIndex, excluded []string, f *UniverseFindings) error {
 	ic, ac, vc := t.col("identity_id"), t.col("attribute"), t.col("value")
 	probs := newProblems(t.file)
-	type entry struct {
-		ident int32
-		value string
+	reserved := make([]bool, len(ac.vals))
+	for code, name := range ac.vals {
+		reserved[code] = name == "identity_id" || name == KindDimension || name == OwnerColumn
 	}
-	byAttr := map[string][]entry{}
+	byAttr := make([][]attrEntry, len(ac.vals)) // per attribute code, in row order
 	identOf := identityCodes(ic, identIdx)
 	for row := 0; row < t.rows; row++ {
-		attr := ac.value(row)
-		switch attr {
-		case "identity_id", KindDimension, OwnerColumn:
-			probs.add(t.pos(row), "attribute", fmt.Sprintf("%q is a reserved column of identities, not an attribute; expected an attribute name such as project", attr))
+		a := ac.codes[row]
+		if a < 0 {
+			continue // a required column: the file failed to load already
+		}
+		if reserved[a] {
+			probs.add(t.pos(row), "attribute", fmt.Sprintf("%q is a reserved column of identities, not an attribute; expected an attribute name such as project", ac.vals[a]))
 			continue
 		}
 		i := int32(-1)
@@ -41,45 +48,164 @@ func mergeAttributes(s *Snapshot, t *table, identIdx identityIndex, excluded []s
 			}
 			continue
 		}
-		if v := vc.value(row); v != "" {
-			byAttr[attr] = append(byAttr[attr], entry{i, v})
+		if v := vc.codes[row]; v >= 0 {
+			byAttr[a] = append(byAttr[a], attrEntry{i, v})
 		}
 	}
 	if err := probs.err(); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(byAttr))
-	for name := range byAttr {
-		names = append(names, name)
+	codes := make([]int32, 0, len(ac.vals))
+	for a := range byAttr {
+		if len(byAttr[a]) > 0 {
+			codes = append(codes, int32(a))
+		}
 	}
-	slices.Sort(names)
-	n := s.NumIdentities()
-	for _, name := range names {
-		vals := make([][]string, n)
+	slices.SortFunc(codes, func(x, y int32) int { return strings.Compare(ac.vals[x], ac.vals[y]) })
+	for _, a := range codes {
+		name := ac.vals[a]
+		var old *Dimension
 		if d := s.DimIndex(name); d >= 0 {
-			dim := &s.Dims[d]
-			for i := 0; i < n; i++ {
-				if c := dim.Codes[i]; c >= 0 {
-					vals[i] = append(vals[i], dim.Values[c])
-				}
-				if dim.MultiOff != nil {
-					for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
-						vals[i] = append(vals[i], dim.Values[c])
-					}
-				}
-			}
+			old = &s.Dims[d]
 		}
-		for _, e := range byAttr[name] {
-			if slices.Contains(vals[e.ident], e.value) {
-				f.DuplicateAttributeValues++
-				continue
-			}
-			vals[e.ident] = append(vals[e.ident], e.value)
-		}
-		putDimension(s, multiDimension(name, vals), slices.Contains(excluded, name))
+		d, dups := mergedDimension(name, old, byAttr[a], vc.vals, s.NumIdentities())
+		f.DuplicateAttributeValues += dups
+		putDimension(s, d, slices.Contains(excluded, name))
 	}
 	rebuildSkipped(s)
 	return nil
+}
+
+// attrEntry is a row of the attributes file: an identity index and a value code.
+type attrEntry struct{ ident, value int32 }
+
+// mergedDimension builds the dimension name from the dimension of that name already
+// loaded (old, nil for none) and the attributes rows of that name (entries, in row
+// order; vals gives the value of each code), for n identities: each identity holds its
+// old values and those of its rows. The dictionary holds every value some identity holds
+// (an old and a new value of equal text are one). It also returns how many rows gave a
+// value the identity held already. The identities are done in parallel ranges.
+func mergedDimension(name string, old *Dimension, entries []attrEntry, vals []string, n int) (Dimension, int) {
+	// Codes below base are old's, from base on the attributes' value codes.
+	base := int32(0)
+	var oldVals []string
+	if old != nil {
+		base, oldVals = int32(len(old.Values)), old.Values
+	}
+	text := func(c int32) string {
+		if c < base {
+			return oldVals[c]
+		}
+		return vals[c-base]
+	}
+	held := make([]bool, int(base)+len(vals))
+	if old != nil {
+		for i := range n {
+			if c := old.Codes[i]; c >= 0 {
+				held[c] = true
+			}
+		}
+		for _, c := range old.MultiCodes {
+			held[c] = true
+		}
+	}
+	for _, e := range entries {
+		held[base+e.value] = true
+	}
+	dict, rank := rankHeld(held, text)
+
+	// The rows' ranks grouped by identity (row order within one).
+	off := make([]int32, n+1)
+	for _, e := range entries {
+		off[e.ident+1]++
+	}
+	for i := range n {
+		off[i+1] += off[i]
+	}
+	byIdent := make([]int32, len(entries))
+	fill := slices.Clone(off[:n])
+	for _, e := range entries {
+		byIdent[fill[e.ident]] = rank[base+e.value]
+		fill[e.ident]++
+	}
+	d := Dimension{Name: name, Values: dict, Codes: make([]int32, n)}
+	var dups int
+	d.MultiCodes, d.MultiOff, dups = identityValues(d.Codes, func(i int, buf []int32) []int32 {
+		if old != nil {
+			if c := old.Codes[i]; c >= 0 {
+				buf = append(buf, rank[c])
+			}
+			if old.MultiOff != nil {
+				for _, c := range old.MultiCodes[old.MultiOff[i]:old.MultiOff[i+1]] {
+					buf = append(buf, rank[c])
+				}
+			}
+		}
+		return append(buf, byIdent[off[i]:off[i+1]]...)
+	})
+	return d, dups
+}
+
+// rankHeld sorts the values of the codes held marks (text gives a code's value) and
+// returns them without repeats, and each held code's index among them.
+func rankHeld(held []bool, text func(int32) string) (dict []string, rank []int32) {
+	type entry struct {
+		val  string
+		code int32
+	}
+	var order []entry
+	for c, h := range held {
+		if h {
+			order = append(order, entry{text(int32(c)), int32(c)})
+		}
+	}
+	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.val, b.val) })
+	rank = make([]int32, len(held))
+	for k, e := range order {
+		if k == 0 || e.val != order[k-1].val {
+			dict = append(dict, e.val)
+		}
+		rank[e.code] = int32(len(dict) - 1)
+	}
+	return dict, rank
+}
+
+// identityValues gives each identity i the values list(i, buf) appends to buf (codes,
+// possibly repeated, in any order): its smallest in codes[i] (-1 for none) and the
+// others, ascending and without repeats, in the returned CSR (multiCodes nil when no
+// identity has a second value). It also returns how many values were repeats. Ranges of
+// identities are done in parallel.
+func identityValues(codes []int32, list func(i int, buf []int32) []int32) (multiCodes, multiOff []int32, repeats int) {
+	n := len(codes)
+	multiOff = make([]int32, n+1)
+	bounds := splitEven(n, 4*runtime.GOMAXPROCS(0))
+	parts := max(len(bounds)-1, 0)
+	multi := make([][]int32, parts)
+	reps := make([]int, parts)
+	forEach(parts, func(b int) {
+		var buf []int32
+		for i := bounds[b]; i < bounds[b+1]; i++ {
+			buf = list(i, buf[:0])
+			if len(buf) == 0 {
+				codes[i] = -1
+				continue
+			}
+			slices.Sort(buf)
+			vs := slices.Compact(buf)
+			reps[b] += len(buf) - len(vs)
+			codes[i] = vs[0]
+			multi[b] = append(multi[b], vs[1:]...)
+			multiOff[i+1] = int32(len(vs) - 1)
+		}
+	})
+	for i := range n {
+		multiOff[i+1] += multiOff[i]
+	}
+	for b := range parts {
+		repeats += reps[b]
+		multiCodes = append(multiCodes, multi[b]...)
+	}
+	return multiCodes, multiOff, repeats
 }
 
 // rebuildSkipped rebuilds the load findings' skipped dimensions, in dimension order as

@@ -140,11 +140,14 @@ var (
 		required: []string{"role_id", "grants_role_id"},
 		known:    map[string]colMode{"role_id": modeRequired, "grants_role_id": modeRequired},
 	}
+	// The attributes' identity ids keep their chunk dictionaries: they are matched to the
+	// identities by value (identityCodes), with no map of their own.
 	attributesSpec = tableSpec{
-		name:      "attributes",
-		required:  []string{"identity_id", "attribute", "value"},
-		known:     map[string]colMode{"identity_id": modeRequired, "attribute": modeRequired, "value": modeValue},
-		keepLines: true,
+		name:       "attributes",
+		required:   []string{"identity_id", "attribute", "value"},
+		known:      map[string]colMode{"identity_id": modeRequired, "attribute": modeRequired, "value": modeValue},
+		keepLines:  true,
+		chunkDicts: []string{"identity_id"},
 	}
 	// assignmentsAccountSpec reads an assignments file that has account columns: a row
 	// names an identity, an account, or both, checked after reading (resolveAccounts).
