@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -240,12 +241,12 @@ func (c *column) lastRaw() string {
 
 // chunkValue is intern for an entry of a column chunk's dictionary in a column with
 // chunkDicts: a new code, without a map insert or an allocation (v is a substring of the
-// dictionary's values).
-func (c *column) chunkValue(v string) int32 {
+// dictionary's values). checked says that v is known to be printable ASCII.
+func (c *column) chunkValue(v string, checked bool) int32 {
 	if v == "" {
 		return codeEmpty
 	}
-	if !c.textOK(v) {
+	if !checked && !c.textOK(v) {
 		return codeBadUTF8
 	}
 	c.vals = append(c.vals, v)
@@ -431,6 +432,29 @@ func (c *column) textOK(s string) bool {
 	}
 	for _, r := range s {
 		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+	}
+	return true
+}
+
+// printableASCII reports whether every byte of b is printable ASCII or DEL (0x20 to
+// 0x7F), eight bytes at a time: text of such bytes is what textOK accepts, so a page or
+// dictionary of them needs no check per value. Tabs and line breaks, which textOK also
+// accepts, send the caller to the check per value.
+func printableASCII(b []byte) bool {
+	const high, lift = 0x8080808080808080, 0x6060606060606060
+	for len(b) >= 8 {
+		v := binary.LittleEndian.Uint64(b)
+		// A byte below 0x80 is at least 0x20 exactly when adding 0x60 sets its high bit;
+		// no sum carries into the next byte (0x7F + 0x60 < 0x100).
+		if v&high != 0 || (v+lift)&high != high {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, x := range b {
+		if x < 0x20 || x >= 0x80 {
 			return false
 		}
 	}

@@ -381,8 +381,12 @@ type pageDecoder struct {
 	pos    int64
 	groups int // row groups in the file
 
-	dict    parquet.Dictionary
-	remap   []int32
+	dict  parquet.Dictionary
+	remap []int32
+	// clean says that every entry of remap is a code a row may take as it is (no value
+	// that is refused, no empty value where one is required, no column of unique
+	// values): indexed then only translates the page.
+	clean   bool
 	badUTF8 map[int32]string // dictionary entries that are not valid UTF-8, for messages
 	scratch []byte
 	// sizeAfter, when not 0, is the rows of a file whose column has no dictionary to size
@@ -445,6 +449,10 @@ func (d *pageDecoder) page(p parquet.Page) error {
 	case parquet.ByteArray:
 		vals, offs := data.ByteArray()
 		n := max(len(offs)-1, 0)
+		if d.c.raw && levels == nil && int64(n) == p.NumRows() && n > 0 && printableASCII(vals[offs[0]:offs[n]]) {
+			d.rawPlain(vals, offs)
+			return nil
+		}
 		return d.values(n, levels, p.NumRows(), func(i int) int32 {
 			return d.c.intern(vals[offs[i]:offs[i+1]])
 		}, func(i int) string { return string(vals[offs[i]:offs[i+1]]) })
@@ -462,6 +470,38 @@ func (d *pageDecoder) page(p parquet.Page) error {
 		}, nil)
 	}
 	return fmt.Errorf("unsupported physical type %s", d.kind)
+}
+
+// rawPlain decodes a plain page of a raw column whose every row has a value (offs: one
+// more offset than rows), all of it printable ASCII: the values go into the arena in one
+// copy when no row repeats the one before, with no check per value.
+func (d *pageDecoder) rawPlain(vals []byte, offs []uint32) {
+	c := d.c
+	n := len(offs) - 1
+	first := offs[0]
+	start := c.arena.Len()
+	if !c.runs {
+		c.arena.Write(vals[first:offs[n]])
+	}
+	for i := range n {
+		v := vals[offs[i]:offs[i+1]]
+		pos := d.pos + int64(i) + 1
+		switch {
+		case len(v) == 0:
+			c.put(codeEmpty, pos, "")
+			continue
+		case c.runs && c.lastCode >= 0 && string(v) == c.lastRaw():
+		case c.runs:
+			c.arena.Write(v)
+			c.ends = append(c.ends, c.arena.Len())
+			c.lastCode = int32(c.rawBase + len(c.ends) - 1)
+		default:
+			c.ends = append(c.ends, start+int(offs[i+1]-first))
+			c.lastCode = int32(c.rawBase + len(c.ends) - 1)
+		}
+		c.codes = append(c.codes, c.lastCode)
+	}
+	d.pos += int64(n)
 }
 
 // rawIndexed decodes a dictionary-encoded page into a raw column: each row's value gets
@@ -536,8 +576,9 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 				d.c.vals = slices.Grow(d.c.vals, min(n*d.groups, cap(d.c.codes)))
 			}
 			all := string(vals) // one allocation for the chunk's entries
+			checked := printableASCII(vals[offs[0]:offs[n]])
 			for j := range n {
-				note(j, d.c.chunkValue(all[offs[j]:offs[j+1]]), vals[offs[j]:offs[j+1]])
+				note(j, d.c.chunkValue(all[offs[j]:offs[j+1]], checked), vals[offs[j]:offs[j+1]])
 			}
 			break
 		}
@@ -568,6 +609,9 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 	}
 	// Consecutive plain pages compare with the last code; the dictionary pass moved it.
 	d.c.lastCode = -1
+	d.clean = d.c.mode != modeUnique && !slices.ContainsFunc(d.remap, func(code int32) bool {
+		return code == codeBadUTF8 || code == codeEmpty && d.c.mode != modeValue
+	})
 	return nil
 }
 
@@ -581,6 +625,20 @@ func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
 	if levels == nil {
 		if int64(len(idx)) != rows {
 			return fmt.Errorf("page has %d values for %d rows", len(idx), rows)
+		}
+		if d.clean {
+			base := len(c.codes)
+			c.codes = slices.Grow(c.codes, len(idx))[:base+len(idx)]
+			out := c.codes[base:]
+			for i, x := range idx {
+				if uint32(x) >= uint32(nd) {
+					c.codes = c.codes[:base]
+					return fmt.Errorf("row %d: dictionary index %d out of range [0,%d)", d.pos+int64(i)+1, x, nd)
+				}
+				out[i] = remap[x]
+			}
+			d.pos += rows
+			return nil
 		}
 		for i, x := range idx {
 			if uint32(x) >= uint32(nd) {

@@ -154,3 +154,79 @@ func TestDuplicateAccountOrder(t *testing.T) {
 		t.Errorf("error %v\nwant %s\nand  %s", err, want, want2)
 	}
 }
+
+// TestPrintableASCII holds printableASCII to a check of each byte, on strings of every
+// length up to 40 with one byte set to each boundary value (0x00, tab, 0x1F, 0x20, 0x7E,
+// 0x7F, 0x80, 0xFF) at every position.
+func TestPrintableASCII(t *testing.T) {
+	want := func(b []byte) bool {
+		for _, x := range b {
+			if x < 0x20 || x > 0x7F {
+				return false
+			}
+		}
+		return true
+	}
+	for n := range 41 {
+		b := []byte(strings.Repeat("a", n))
+		if !printableASCII(b) {
+			t.Fatalf("%q refused", b)
+		}
+		for k := range n {
+			for _, x := range []byte{0x00, '\t', 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xFF} {
+				c := slices.Clone(b)
+				c[k] = x
+				if got := printableASCII(c); got != want(c) {
+					t.Fatalf("%q: %v, want %v", c, got, want(c))
+				}
+			}
+		}
+	}
+}
+
+// TestRawPlainPages reads accounts (account_id raw, identity_id raw with runs) from
+// required plain Parquet columns cut into pages of a few rows, and checks every column's
+// codes and values against the same rows read from CSV: runs that cross pages, empty
+// values, and in some rounds a tab, a control character or non-ASCII text, which take the
+// check per value (a control character fails both reads).
+func TestRawPlainPages(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 40 {
+		tb := tbl{header: []string{"system:req", "account_id:req", "identity_id:req"}}
+		odd := []string{"", "t\tab", "bad\x01", "caf\u00e9"}[round%4]
+		owner := "u0"
+		for k := range 1 + rng.IntN(60) {
+			if rng.IntN(3) == 0 {
+				owner = fmt.Sprintf("u%d", rng.IntN(9))
+			}
+			id := owner
+			if rng.IntN(6) == 0 {
+				id = ""
+			}
+			acct := fmt.Sprintf("a%03d", k)
+			if round >= 4 && rng.IntN(15) == 0 {
+				acct += odd
+			}
+			tb.rows = append(tb.rows, []string{"AD", acct, id})
+		}
+		var got [2]*table
+		var errs [2]error
+		for f, format := range []string{"csv", "parquet"} {
+			dir := t.TempDir()
+			p := writeTable(t, dir, "accounts", format, tb, parquet.PageBufferSize(1+rng.IntN(64)))
+			got[f], errs[f] = readTable(context.Background(), p, &accountsSpec)
+		}
+		if (errs[0] == nil) != (errs[1] == nil) {
+			t.Fatalf("round %d: csv error %v, parquet error %v", round, errs[0], errs[1])
+		}
+		if errs[0] != nil {
+			continue
+		}
+		for _, name := range []string{"account_id", "identity_id"} {
+			c, p := got[0].col(name), got[1].col(name)
+			if !slices.Equal(c.codes, p.codes) || !slices.Equal(c.vals, p.vals) {
+				t.Fatalf("round %d, %s: parquet codes %v vals %q, csv codes %v vals %q", round, name, p.codes, p.vals, c.codes, c.vals)
+			}
+		}
+	}
+}
