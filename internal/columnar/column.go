@@ -155,12 +155,7 @@ func (c *column) intern(b []byte) int32 {
 		return codeEmpty
 	}
 	if c.raw {
-		if c.runs && c.lastCode >= 0 && string(b) == c.lastRaw() {
-			return c.lastCode
-		}
-		start := c.arena.Len()
-		c.arena.Write(b)
-		return c.rawAdded(start)
+		return c.internRaw(b, false)
 	}
 	if c.lastCode >= 0 && string(b) == c.vals[c.lastCode] {
 		return c.lastCode
@@ -182,6 +177,17 @@ func (c *column) intern(b []byte) int32 {
 	return code
 }
 
+// internRaw is intern for a raw column (b not empty); checked says that b is known to be
+// printable ASCII.
+func (c *column) internRaw(b []byte, checked bool) int32 {
+	if c.runs && c.lastCode >= 0 && string(b) == c.lastRaw() {
+		return c.lastCode
+	}
+	start := c.arena.Len()
+	c.arena.Write(b)
+	return c.rawAdded(start, checked)
+}
+
 // internString is intern for a string value (CSV fields); it never allocates for values
 // already in the dictionary.
 func (c *column) internString(s string) int32 {
@@ -194,7 +200,7 @@ func (c *column) internString(s string) int32 {
 		}
 		start := c.arena.Len()
 		c.arena.WriteString(s)
-		return c.rawAdded(start)
+		return c.rawAdded(start, false)
 	}
 	if c.lastCode >= 0 && s == c.vals[c.lastCode] {
 		return c.lastCode
@@ -217,11 +223,12 @@ func (c *column) internString(s string) int32 {
 }
 
 // rawAdded finishes intern for a raw column once the value is written to the arena from
-// offset start: it gets the next code, or codeBadUTF8. A refused value keeps its place in
-// the arena and its code, which no row uses (the file then fails to load anyway).
-func (c *column) rawAdded(start int) int32 {
+// offset start: it gets the next code, or codeBadUTF8 (checked: known to be printable
+// ASCII). A refused value keeps its place in the arena and its code, which no row uses
+// (the file then fails to load anyway).
+func (c *column) rawAdded(start int, checked bool) int32 {
 	c.ends = append(c.ends, c.arena.Len())
-	if !c.textOK(c.arena.String()[start:]) {
+	if !checked && !c.textOK(c.arena.String()[start:]) {
 		c.lastCode = -1
 		return codeBadUTF8
 	}

@@ -385,7 +385,8 @@ type pageDecoder struct {
 	remap []int32
 	// clean says that every entry of remap is a code a row may take as it is (no value
 	// that is refused, no empty value where one is required, no column of unique
-	// values): indexed then only translates the page.
+	// values): indexed then only translates the page. For a raw column it says that every
+	// entry of dict is printable ASCII (rawIndexed).
 	clean   bool
 	badUTF8 map[int32]string // dictionary entries that are not valid UTF-8, for messages
 	scratch []byte
@@ -515,6 +516,7 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 	}
 	data := dict.Page().Data()
 	var entry func(x int32) []byte
+	checked := true // integers' text is digits
 	switch d.kind {
 	case parquet.ByteArray:
 		vals, offs := data.ByteArray()
@@ -522,6 +524,11 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 			return fmt.Errorf("dictionary of %d entries has %d offsets", n, len(offs))
 		}
 		entry = func(x int32) []byte { return vals[offs[x]:offs[x+1]] }
+		if dict != d.dict {
+			// Checked once per dictionary, not per page.
+			d.dict, d.clean = dict, printableASCII(vals[offs[0]:offs[n]])
+		}
+		checked = d.clean
 	case parquet.Int32:
 		v := data.Int32()
 		if len(v) != n {
@@ -543,8 +550,12 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 	default:
 		return fmt.Errorf("unsupported dictionary type %s", d.kind)
 	}
-	return d.values(len(idx), levels, rows, func(i int) int32 { return d.c.intern(entry(idx[i])) },
-		func(i int) string { return string(entry(idx[i])) })
+	return d.values(len(idx), levels, rows, func(i int) int32 {
+		if b := entry(idx[i]); len(b) > 0 {
+			return d.c.internRaw(b, checked)
+		}
+		return codeEmpty
+	}, func(i int) string { return string(entry(idx[i])) })
 }
 
 // mapDictionary maps each entry of a column chunk's dictionary to a global code once.

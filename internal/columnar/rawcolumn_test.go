@@ -185,14 +185,16 @@ func TestPrintableASCII(t *testing.T) {
 }
 
 // TestRawPlainPages reads accounts (account_id raw, identity_id raw with runs) from
-// required plain Parquet columns cut into pages of a few rows, and checks every column's
+// required Parquet columns, plain or dictionary encoded, cut into pages of a few rows
+// (rawPlain, rawIndexed), and checks every column's
 // codes and values against the same rows read from CSV: runs that cross pages, empty
 // values, and in some rounds a tab, a control character or non-ASCII text, which take the
 // check per value (a control character fails both reads).
 func TestRawPlainPages(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := range 40 {
-		tb := tbl{header: []string{"system:req", "account_id:req", "identity_id:req"}}
+		enc := []string{"req", "reqdict"}[rng.IntN(2)] // plain or dictionary pages
+		tb := tbl{header: []string{"system:req", "account_id:" + enc, "identity_id:" + enc}}
 		odd := []string{"", "t\tab", "bad\x01", "caf\u00e9"}[round%4]
 		owner := "u0"
 		for k := range 1 + rng.IntN(60) {

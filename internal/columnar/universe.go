@@ -140,14 +140,16 @@ var (
 		required: []string{"role_id", "grants_role_id"},
 		known:    map[string]colMode{"role_id": modeRequired, "grants_role_id": modeRequired},
 	}
-	// The attributes' identity ids keep their chunk dictionaries: they are matched to the
-	// identities by value (identityCodes), with no map of their own.
+	// The attributes' identity ids are read raw with runs (an identity's rows are
+	// usually together): they are matched to the identities by value (identityCodes),
+	// with no map of their own. Chunk dictionaries would do as well, but a file of nearly
+	// one row per identity makes them fall back to a map (judgeChunkDicts).
 	attributesSpec = tableSpec{
-		name:       "attributes",
-		required:   []string{"identity_id", "attribute", "value"},
-		known:      map[string]colMode{"identity_id": modeRequired, "attribute": modeRequired, "value": modeValue},
-		keepLines:  true,
-		chunkDicts: []string{"identity_id"},
+		name:      "attributes",
+		required:  []string{"identity_id", "attribute", "value"},
+		known:     map[string]colMode{"identity_id": modeRequired, "attribute": modeRequired, "value": modeValue},
+		keepLines: true,
+		runs:      []string{"identity_id"},
 	}
 	// assignmentsAccountSpec reads an assignments file that has account columns: a row
 	// names an identity, an account, or both, checked after reading (resolveAccounts).
