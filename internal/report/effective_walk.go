@@ -207,6 +207,7 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	blk.cells = make([]int64, len(kd.Values)*(systems+1)*numFlags)
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
+	granted := w.eff != nil && w.eff.Eff != nil
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -216,17 +217,11 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 		kind := kd.Codes[i]
 		nonHuman := kd.Values[kind] != columnar.HumanKind
 		x := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
-		w.eachIn(i, lo, hi, func(v *pairView) {
-			blk.cells[pairCell(kind, v.system, pairFlags(v), systems)]++
-			validations := int(snap.Roles.Validations[v.role])
-			if v.rule < 0 {
-				blk.review = append(blk.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
-			}
-			x.add(v, 1+int64(validations))
-			if g != nil {
-				g.addPair(v, kind)
-			}
-		})
+		if granted {
+			pw.walkGranted(w, blk, g, i, max(lo, off[i]), min(hi, off[i+1]), kind, nonHuman, &x)
+		} else {
+			pw.walkDirect(w, blk, g, i, lo, hi, kind, nonHuman, &x)
+		}
 		// The identities at the block's edges may hold pairs in the next or previous
 		// block: keep their rows whatever their score, for merge to add up.
 		if x.score() > 0 || off[i] < lo || off[i+1] > hi {
@@ -239,6 +234,23 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 		}
 	}
 	return nil
+}
+
+// walkDirect walks identity i's pairs at rows [lo, hi) through eachIn's views (a run
+// without grants: every pair is direct), as walkGranted does.
+func (pw *pairWalk) walkDirect(w *pairWalker, blk *walkBlock, g *effectiveGroup, i int, lo, hi int64, kind int32, nonHuman bool, x *excessRow) {
+	snap, systems := pw.snap, len(w.systemNames)
+	w.eachIn(i, lo, hi, func(v *pairView) {
+		blk.cells[pairCell(kind, v.system, pairFlags(v), systems)]++
+		validations := int(snap.Roles.Validations[v.role])
+		if v.rule < 0 {
+			blk.review = append(blk.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
+		}
+		x.add(v, 1+int64(validations))
+		if g != nil {
+			g.addPair(v, kind)
+		}
+	})
 }
 
 // merge adds up the blocks' results, in block order.

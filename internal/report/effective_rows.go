@@ -1,0 +1,164 @@
+package report
+
+import (
+	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/usage"
+)
+
+// walkGranted walks identity i's effective pairs at rows [lo, hi) of a run with grants
+// (w.eff.Eff set), of kind code kind. It counts them into blk and x and keeps the
+// unexplained ones for review.csv, as walkBlock's callback does with eachIn's views, and
+// with a row group g (nil: none) appends their rows column by column. A pair's view is
+// built only for review.csv's rows; the other pairs go from the arrays to the counts and
+// columns directly.
+func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup, i int, lo, hi int64, kind int32, nonHuman bool, x *excessRow) {
+	snap := pw.snap
+	p, ec := w.eff.Eff.Pairs, w.eff.Class
+	plo, _ := p.Of(i)
+	d := snap.IdentOff[i] // the direct pairs appear in p in the same (ascending) order
+	for k := plo; k < lo; k++ {
+		if p.Kind[k] != effective.Inherited {
+			d++
+		}
+	}
+	var cols effectiveCols
+	if g != nil {
+		cols = g.extend(i, kind, p.Role[lo:hi])
+	}
+	var pairAccount []int32
+	if u := snap.Universe; u != nil {
+		pairAccount = u.PairAccount
+	}
+	cellBase := int(kind) * (len(w.systemNames) + 1)
+	for k := lo; k < hi; k++ {
+		role, rule := p.Role[k], ec.RuleOf[k]
+		sys, acct, via := int32(-1), int32(-1), int32(-1)
+		var use usage.State
+		flags := 0
+		if pk := p.Kind[k]; pk == effective.Inherited {
+			step := int64(p.Step[k])
+			sys, use = w.inherited(i, p.Source[k], step)
+			flags = flagInherited
+			if ec.Hidden[k] {
+				flags |= flagHidden
+			}
+			if g != nil {
+				via = g.d.vias.get(step, p.Source[k], role)
+			}
+		} else {
+			sys, use = w.systemAt(d), w.usageOf(d)
+			if pairAccount != nil && pairAccount[d] >= 0 {
+				acct = pairAccount[d]
+			}
+			if pk == effective.Redundant {
+				flags = flagRedundant
+			}
+			d++
+		}
+		if rule >= 0 {
+			flags |= flagExplained
+		}
+		blk.cells[(cellBase+int(sys)+1)*numFlags+flags]++
+		validations := int(snap.Roles.Validations[role])
+		weight := 1 + int64(validations)
+		x.roles++
+		if rule < 0 {
+			x.unexplained++
+			x.unexplainedWeight += weight
+			blk.review = append(blk.review, effectiveReviewRow{v: grantedView(i, k, role, sys, acct, d, use, flags, w), validations: validations, nonHuman: nonHuman})
+		}
+		switch use {
+		case usage.Unused:
+			x.unused++
+			x.unusedWeight += weight
+		case usage.Unknown:
+			x.unknown++
+		}
+		if g != nil {
+			cols.set(int(k-lo), g.d, rule, sys, acct, via, use, flags)
+		}
+	}
+}
+
+// grantedView is the view eachIn gives of the unexplained pair at row k of identity i
+// (walkGranted's values; d is the next direct pair's CSR position).
+func grantedView(i int, k int64, role, sys, acct int32, d int64, use usage.State, flags int, w *pairWalker) pairView {
+	p, ec := w.eff.Eff.Pairs, w.eff.Class
+	v := pairView{ident: i, role: role, rule: -1, system: sys, acct: acct, source: -1, step: -1, usage: use, unusedOnly: ec.UnusedAt(int(k))}
+	if flags&flagInherited != 0 {
+		v.source, v.step, v.inherited, v.hidden = p.Source[k], int64(p.Step[k]), true, ec.Hidden[k]
+	} else {
+		v.redun = flags&flagRedundant != 0
+	}
+	return v
+}
+
+// effectiveCols are the columns of one identity's rows in a row group, from the group's
+// row at index 0 (effectiveGroup.extend).
+type effectiveCols struct {
+	status, rule, system, account, via, use []int32
+	inherited, redundant, hidden            []bool
+}
+
+// extend adds rows for the pairs of identity i (of kind code kind) with roles, filling
+// the identity, role and kind columns, and returns the other columns of the new rows.
+func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols {
+	if kind < 0 {
+		kind = int32(len(g.d.kinds) - 1)
+	}
+	data, n := g.data, len(roles)
+	grow := func(c int) []int32 {
+		at := len(data[c].Codes)
+		data[c].Codes = extendBy(data[c].Codes, n)
+		return data[c].Codes[at:]
+	}
+	growBools := func(c int) []bool {
+		at := len(data[c].Bools)
+		data[c].Bools = extendBy(data[c].Bools, n)
+		return data[c].Bools[at:]
+	}
+	ident, kinds := grow(ecIdent), grow(ecKind)
+	for j := range ident {
+		ident[j], kinds[j] = int32(i), kind
+	}
+	copy(grow(ecRole), roles)
+	cols := effectiveCols{
+		status: grow(ecStatus), rule: grow(ecRule), system: grow(ecSystem), account: grow(ecAccount),
+		via: grow(ecVia), inherited: growBools(ecInherited), redundant: growBools(ecRedundant), hidden: growBools(ecHidden),
+	}
+	if len(data) > ecUsage {
+		cols.use = grow(ecUsage)
+	}
+	return cols
+}
+
+// set fills row j of c: the pair's rule (index, -1: unexplained), system index, account
+// (index into the universe's accounts, -1: none), via code, usage state and flags, as
+// effectiveGroup.addPair writes them.
+func (c *effectiveCols) set(j int, d *effectiveDicts, rule, sys, acct, via int32, use usage.State, flags int) {
+	status, code := int32(mining.Unexplained), int32(-1)
+	if rule >= 0 {
+		status, code = int32(mining.Explained), d.ruleCode[rule]
+	}
+	account := int32(-1)
+	if acct >= 0 {
+		account = d.acctCode[acct]
+	}
+	c.status[j], c.rule[j], c.system[j], c.account[j], c.via[j] = status, code, sys, account, via
+	c.inherited[j] = flags&flagInherited != 0
+	c.redundant[j] = flags&flagRedundant != 0
+	c.hidden[j] = flags&flagHidden != 0
+	if c.use != nil {
+		c.use[j] = int32(use)
+	}
+}
+
+// extendBy returns s with n more elements, of any value (the sink sizes its columns for
+// the whole group, so that they are not copied).
+func extendBy[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s[:len(s)+n]
+	}
+	return append(s, make([]T, n)...)
+}
