@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/bits"
+	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/rle"
@@ -116,6 +118,48 @@ func MergeRuns(values []string, runs [][2]int32, visit func(k, r int32)) {
 	}
 }
 
+// InsertSorted returns the codes of sorted (codes of values in the order of their values)
+// and of added (any order; sorted in place), all in the order of their values. Each added
+// code is placed by a binary search, so that adding a few codes to many costs few string
+// comparisons. The values of the codes must be distinct.
+func InsertSorted(values []string, sorted, added []int32) []int32 {
+	byValue := func(a, b int32) int { return strings.Compare(values[a], values[b]) }
+	slices.SortFunc(added, byValue)
+	merged := make([]int32, 0, len(sorted)+len(added))
+	at := 0
+	for _, c := range added {
+		k, _ := slices.BinarySearchFunc(sorted[at:], c, byValue)
+		merged = append(merged, sorted[at:at+k]...)
+		merged = append(merged, c)
+		at += k
+	}
+	return append(merged, sorted[at:]...)
+}
+
+// RanksOf returns each code's position in order (a permutation of the codes 0..n-1):
+// the Data.Rank of values whose codes order lists in ascending order of value.
+func RanksOf(order []int32) []int32 {
+	rank := make([]int32, len(order))
+	for r, c := range order {
+		rank[c] = int32(r)
+	}
+	return rank
+}
+
+// RanksAfter returns the ranks (Data.Rank) of values whose first n are in ascending order
+// and the rest, distinct from them, in any order.
+func RanksAfter(values []string, n int) []int32 {
+	sorted := make([]int32, n)
+	for k := range sorted {
+		sorted[k] = int32(k)
+	}
+	added := make([]int32, 0, len(values)-n)
+	for k := n; k < len(values); k++ {
+		added = append(added, int32(k))
+	}
+	return RanksOf(InsertSorted(values, sorted, added))
+}
+
 // Ascending reports whether values are in strictly ascending order (Data.Ascending).
 func Ascending(values []string) bool {
 	for k := 1; k < len(values); k++ {
@@ -157,7 +201,11 @@ type Encoder struct {
 	seen     []int32   // dictionary index -> page number + 1 that last saw it
 	// per page
 	idx, distinct []int32
-	defs          []byte
+	defs, levels  []byte
+	order         []int32     // the chunk's dictionary (chunkDict.order), kept for its storage
+	lkey          []int32     // dictionary index -> key (encodeKeyed)
+	bounds        keyBounds   // of the page being built (encodeKeyed)
+	ranks         []rankCache // per column: ranks orderOf found
 	enc, comp     []byte
 	chunk, dict   []byte
 	header        thrift.Encoder
@@ -167,7 +215,7 @@ type Encoder struct {
 
 // NewEncoder returns an encoder for a flat schema of cols.
 func NewEncoder(cols []Column) *Encoder {
-	e := &Encoder{cols: cols, local: make([][]int32, len(cols))}
+	e := &Encoder{cols: cols, local: make([][]int32, len(cols)), ranks: make([]rankCache, len(cols))}
 	e.header.Reset(e.proto.NewWriter(&e.headerBuf))
 	return e
 }
@@ -455,35 +503,24 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 			e.local[c][k] = -1
 		}
 	}
-	dict := chunkDict{local: e.local[c], emptyLocal: -1}
+	dict := chunkDict{local: e.local[c], order: e.order[:0], emptyLocal: -1}
 	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
-	pg := strPage{number: 1}
-	codes := d.Codes
-	for r := 0; r < len(codes); r += chunkRows {
-		end := min(r+chunkRows, len(codes))
-		if err := e.addStrings(col, d, codes[r:end], &dict, pg.number); err != nil {
-			return err
-		}
-		pg.rows += end - r
-		size := int64(4 * len(e.idx))
-		if col.Optional {
-			size += int64(5 * pg.rows)
-		}
-		if size >= pageBytes {
-			if err := e.flushStrings(s, d, &dict, &pg); err != nil {
-				return err
-			}
-		}
-	}
-	if err := e.flushStrings(s, d, &dict, &pg); err != nil {
-		return err
+	e.lkey, e.bounds = e.lkey[:0], keyBounds{}
+	var err error
+	if keys, ok := e.orderOf(c, d); ok || col.NoBounds {
+		err = e.encodeKeyed(s, d, &dict, keys)
+	} else {
+		err = e.encodeCompared(s, d, &dict)
 	}
 	for _, code := range dict.order {
 		if code >= 0 {
 			dict.local[code] = -1
 		}
 	}
-	e.seen = e.seen[:0]
+	e.seen, e.order = e.seen[:0], dict.order[:0]
+	if err != nil {
+		return err
+	}
 	e.dict = e.dict[:0]
 	total := 0 // bytes of the values
 	for _, code := range dict.order {
@@ -495,6 +532,30 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 		e.dict = append(e.dict, v...)
 	}
 	return e.finish(g, c, s, e.dict, len(dict.order))
+}
+
+// encodeCompared writes the data pages of a string column chunk whose page bounds are
+// found by comparing the strings of each page's distinct values.
+func (e *Encoder) encodeCompared(s *chunkState, d *Data, dict *chunkDict) error {
+	col, codes := s.col, d.Codes
+	pg := strPage{number: 1}
+	for r := 0; r < len(codes); r += chunkRows {
+		end := min(r+chunkRows, len(codes))
+		if err := e.addStrings(col, d, codes[r:end], dict, pg.number); err != nil {
+			return err
+		}
+		pg.rows += end - r
+		size := int64(4 * len(e.idx))
+		if col.Optional {
+			size += int64(5 * pg.rows)
+		}
+		if size >= pageBytes {
+			if err := e.flushStrings(s, d, dict, &pg); err != nil {
+				return err
+			}
+		}
+	}
+	return e.flushStrings(s, d, dict, &pg)
 }
 
 // addStrings adds one write of up to 64 rows (codes) to the page being built.
@@ -585,20 +646,10 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strP
 	if pg.rows == 0 {
 		return nil
 	}
-	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
-	if s.col.Optional {
-		var err error
-		p.defs, err = levelEncoding.EncodeLevels(nil, e.defs)
-		if err != nil {
-			return fmt.Errorf("parquetenc: column %s: definition levels: %w", s.col.Name, err)
-		}
-	}
-	var err error
-	e.enc, err = dictEncoding.EncodeInt32(e.enc[:0], e.idx)
+	p, err := e.stringPage(s, pg)
 	if err != nil {
-		return fmt.Errorf("parquetenc: column %s: indexes: %w", s.col.Name, err)
+		return err
 	}
-	p.body = e.enc
 	if !s.col.NoBounds && len(e.distinct) > 0 {
 		lo, hi := pageBounds(d, dict, e.distinct)
 		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
@@ -610,6 +661,25 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strP
 	pg.rows = 0
 	pg.number++
 	return nil
+}
+
+// stringPage returns the string page of pg's rows in e.idx and e.defs, without bounds.
+func (e *Encoder) stringPage(s *chunkState, pg *strPage) (page, error) {
+	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
+	if s.col.Optional {
+		var err error
+		if e.levels, err = levelEncoding.EncodeLevels(e.levels[:0], e.defs); err != nil {
+			return p, fmt.Errorf("parquetenc: column %s: definition levels: %w", s.col.Name, err)
+		}
+		p.defs = e.levels
+	}
+	var err error
+	e.enc, err = dictEncoding.EncodeInt32(e.enc[:0], e.idx)
+	if err != nil {
+		return p, fmt.Errorf("parquetenc: column %s: indexes: %w", s.col.Name, err)
+	}
+	p.body = e.enc
+	return p, nil
 }
 
 // pageBounds returns the smallest and largest of the page's distinct values (indexes

@@ -202,6 +202,54 @@ func randomRows(rng *rand.Rand, n, vocab int) []testRow {
 
 // TestRanks: Ranks orders values as a sort does (equal values in index order), for
 // values made of up to maxRankRuns ascending runs, and gives up past that.
+// TestInsertSorted: codes added in batches to the sorted ones (InsertSorted), and the
+// ranks of values ascending but for an appended tail (RanksAfter), agree with sorting all
+// the values.
+func TestInsertSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	for round := range 300 {
+		var values []string
+		seen := map[string]bool{}
+		var sorted []int32
+		for range 1 + rng.IntN(6) {
+			var added []int32
+			for range rng.IntN(60) {
+				v := fmt.Sprint(rng.IntN(1000))
+				if !seen[v] {
+					seen[v] = true
+					added = append(added, int32(len(values)))
+					values = append(values, v)
+				}
+			}
+			sorted = InsertSorted(values, sorted, added)
+			if len(sorted) != len(values) {
+				t.Fatalf("round %d: %d codes sorted of %d", round, len(sorted), len(values))
+			}
+			if !slices.IsSortedFunc(sorted, func(a, b int32) int { return strings.Compare(values[a], values[b]) }) {
+				t.Fatalf("round %d: %v not in the order of %q", round, sorted, values)
+			}
+			rank := RanksOf(sorted)
+			for c := range values {
+				if sorted[rank[c]] != int32(c) {
+					t.Fatalf("round %d: code %d has rank %d", round, c, rank[c])
+				}
+			}
+		}
+		n := rng.IntN(len(values) + 1)
+		head := slices.Clone(values[:n])
+		slices.Sort(head)
+		tail := append(head, values[n:]...)
+		rank := RanksAfter(tail, n)
+		for a := range tail {
+			for b := range tail {
+				if (rank[a] < rank[b]) != (tail[a] < tail[b]) {
+					t.Fatalf("round %d: %q has rank %d, %q %d", round, tail[a], rank[a], tail[b], rank[b])
+				}
+			}
+		}
+	}
+}
+
 func TestRanks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	for round := range 300 {

@@ -74,6 +74,9 @@ type assignmentDicts struct {
 	// identsAscending, rolesAscending and rulesAscending say that idents, the role ids
 	// and rules are in ascending order (parquetenc.Data.Ascending).
 	identsAscending, rolesAscending, rulesAscending bool
+	// identRank is the identities' ranks (parquetenc.Data.Rank) when only the orphans'
+	// ids, appended after the snapshot's, break their order.
+	identRank []int32
 }
 
 func newAssignmentDicts(snap *columnar.Snapshot, m *mining.Model) *assignmentDicts {
@@ -108,6 +111,10 @@ func newAssignmentDicts(snap *columnar.Snapshot, m *mining.Model) *assignmentDic
 	d.identsAscending = parquetenc.Ascending(d.idents)
 	d.rolesAscending = parquetenc.Ascending(snap.Roles.IDs)
 	d.rulesAscending = parquetenc.Ascending(d.rules)
+	known := len(snap.IdentityIDs)
+	if !d.identsAscending && parquetenc.Ascending(d.idents[:known]) {
+		d.identRank = parquetenc.RanksAfter(d.idents, known)
+	}
 	return d
 }
 
@@ -165,7 +172,7 @@ func (c *assignmentCursor) fill(data []parquetenc.Data, lo, hi int64) error {
 		data[col].Codes = slices.Grow(data[col].Codes[:0], n)[:n]
 	}
 	data[0].Values, data[1].Values, data[2].Values, data[3].Values, data[4].Values = d.idents, snap.Roles.IDs, d.kinds, statusValues, d.rules
-	data[0].Ascending = d.identsAscending
+	data[0].Ascending, data[0].Rank = d.identsAscending, d.identRank
 	ident, role, kind, status, rule := data[0].Codes, data[1].Codes, data[2].Codes, data[3].Codes, data[4].Codes
 	noKind := int32(len(d.kinds) - 1)
 	k := lo

@@ -60,6 +60,9 @@ type effectiveDicts struct {
 	acctCode   []int32
 	orphanAcct []int32
 	acctRank   []int32 // the accounts' ranks (parquetenc.Data.Rank), nil for none
+	// roleRank and ruleRank are the ranks of the role ids and of the rules when they are
+	// not in ascending order.
+	roleRank, ruleRank []int32
 	// orphanSystem is each orphan's system index (-1: none).
 	orphanSystem []int32
 	vias         *viaTable // nil without grants
@@ -68,6 +71,14 @@ type effectiveDicts struct {
 
 func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, eff *Effective) *effectiveDicts {
 	d := &effectiveDicts{assignmentDicts: newAssignmentDicts(snap, m), systems: w.systemNames}
+	// The page bounds of role_id and rule_id come from ranks when their ids are not in
+	// order (sorted once: far fewer than the rows).
+	if !d.rolesAscending {
+		d.roleRank = parquetenc.RanksAfter(snap.Roles.IDs, 0)
+	}
+	if !d.rulesAscending {
+		d.ruleRank = parquetenc.RanksAfter(d.rules, 0)
+	}
 	var a *columnar.Accounts
 	if u := snap.Universe; u != nil {
 		a = u.Accounts
@@ -204,6 +215,9 @@ type viaTable struct {
 	mu      sync.Mutex
 	values  []string
 	of      map[string]int32
+	// sorted holds the codes whose ranks are known, in the order of their values; rank
+	// gives each its position (ranks).
+	sorted, rank []int32
 }
 
 func newViaTable(c *effective.Closure, ids []string) *viaTable {
@@ -231,11 +245,29 @@ func (t *viaTable) get(step int64, source, role int32) int32 {
 	return c
 }
 
-// made returns the strings of every code made so far.
-func (t *viaTable) made() []string {
+// made returns the strings of every code made so far, and their ranks
+// (parquetenc.Data.Rank).
+func (t *viaTable) made() ([]string, []int32) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.values
+	return t.values, t.ranks()
+}
+
+// ranks returns the ranks of every value made so far: the values made since the last call
+// are inserted into the sorted ones (parquetenc.InsertSorted), and the ranks are a new
+// array when any value is new, since the workers keep reading earlier ones. The caller
+// holds t.mu.
+func (t *viaTable) ranks() []int32 {
+	if len(t.rank) == len(t.values) {
+		return t.rank
+	}
+	added := make([]int32, 0, len(t.values)-len(t.sorted))
+	for c := int32(len(t.sorted)); c < int32(len(t.values)); c++ {
+		added = append(added, c)
+	}
+	t.sorted = parquetenc.InsertSorted(t.values, t.sorted, added)
+	t.rank = parquetenc.RanksOf(t.sorted)
+	return t.rank
 }
 
 // effectiveGroup fills one row group's codes.
@@ -297,9 +329,10 @@ func (g *effectiveGroup) setValues() {
 	data[ecIdent].Values, data[ecRole].Values, data[ecKind].Values = d.idents, g.snap.Roles.IDs, d.kinds
 	data[ecStatus].Values, data[ecRule].Values, data[ecSystem].Values = statusValues, d.rules, d.systems
 	data[ecIdent].Ascending, data[ecRole].Ascending, data[ecRule].Ascending = d.identsAscending, d.rolesAscending, d.rulesAscending
+	data[ecIdent].Rank, data[ecRole].Rank, data[ecRule].Rank = d.identRank, d.roleRank, d.ruleRank
 	data[ecAccount].Values, data[ecAccount].Rank = d.accounts, d.acctRank
 	if d.vias != nil {
-		data[ecVia].Values = d.vias.made()
+		data[ecVia].Values, data[ecVia].Rank = d.vias.made()
 	}
 	if len(data) > ecUsage {
 		data[ecUsage].Values = d.usages

@@ -1,0 +1,235 @@
+package parquetenc
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// requiredPageRows is how many rows a page of a required string column holds: parquet-go
+// checks the page's size (4 bytes an index) after every write of chunkRows rows, so the
+// first multiple of chunkRows whose indexes reach pageBytes.
+const requiredPageRows = (pageBytes + 4*chunkRows - 1) / (4 * chunkRows) * chunkRows
+
+// smallDict is the most values the encoder ranks itself (by sorting them) for a column
+// that gives no order (Data.Ascending, Data.Rank).
+const smallDict = 1 << 12
+
+// emptyKey is the key of the empty string written for a null (emptyCode): below every
+// value's.
+const emptyKey = math.MinInt32
+
+// keyOrder gives each code of a column an integer key that orders the codes as their
+// values: the code itself (rank nil) or rank[code].
+type keyOrder struct {
+	rank []int32
+}
+
+// orderOf returns d's key order; ok is false when none is at hand (a large dictionary
+// without Data.Ascending or Data.Rank: the page bounds are then found by comparing
+// strings). A small dictionary is ranked once and the ranks kept for the next groups of
+// the same values.
+func (e *Encoder) orderOf(c int, d *Data) (keyOrder, bool) {
+	switch {
+	case d.Ascending:
+		return keyOrder{}, true
+	case d.Rank != nil:
+		return keyOrder{rank: d.Rank}, true
+	case len(d.Values) > smallDict:
+		return keyOrder{}, false
+	}
+	r := &e.ranks[c]
+	if len(r.values) != len(d.Values) || (len(d.Values) > 0 && unsafe.SliceData(r.values) != unsafe.SliceData(d.Values)) {
+		order := make([]int32, len(d.Values))
+		for k := range order {
+			order[k] = int32(k)
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			if d.Values[a] < d.Values[b] {
+				return -1
+			}
+			if d.Values[a] > d.Values[b] {
+				return 1
+			}
+			return int(a - b)
+		})
+		r.values, r.rank = d.Values, make([]int32, len(d.Values))
+		for k, code := range order {
+			r.rank[code] = int32(k)
+		}
+	}
+	return keyOrder{rank: r.rank}, true
+}
+
+// rankCache is the ranks orderOf found for one column's values.
+type rankCache struct {
+	values []string
+	rank   []int32
+}
+
+// keyBounds are the smallest and largest keys of the values on the page being built, with
+// their dictionary indexes; n counts the values seen (0: none yet).
+type keyBounds struct {
+	lo, hi   int32
+	lol, hil int32
+	n        int
+}
+
+// see adds the value of dictionary index l and key k.
+func (b *keyBounds) see(l, k int32) {
+	if b.n == 0 || k < b.lo {
+		b.lo, b.lol = k, l
+	}
+	if b.n == 0 || k > b.hi {
+		b.hi, b.hil = k, l
+	}
+	b.n++
+}
+
+// encodeKeyed writes the data pages of a string column chunk whose page bounds come from
+// keys (or that has none): required columns a page at a time, optional ones in
+// parquet-go's writes of chunkRows rows, since their page ends depend on the nulls.
+func (e *Encoder) encodeKeyed(s *chunkState, d *Data, dict *chunkDict, keys keyOrder) error {
+	col, codes := s.col, d.Codes
+	pg := strPage{number: 1}
+	if !col.Optional {
+		for r := 0; r < len(codes); r += requiredPageRows {
+			end := min(r+requiredPageRows, len(codes))
+			if err := e.addRequiredKeyed(col, d, codes[r:end], dict, keys); err != nil {
+				return err
+			}
+			pg.rows = end - r
+			if err := e.flushKeyed(s, d, dict, &pg); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for r := 0; r < len(codes); r += chunkRows {
+		end := min(r+chunkRows, len(codes))
+		if err := e.addOptionalKeyed(col, d, codes[r:end], dict, keys); err != nil {
+			return err
+		}
+		pg.rows += end - r
+		if int64(4*len(e.idx))+int64(5*pg.rows) >= pageBytes {
+			if err := e.flushKeyed(s, d, dict, &pg); err != nil {
+				return err
+			}
+		}
+	}
+	return e.flushKeyed(s, d, dict, &pg)
+}
+
+// keyOf returns the key of code (emptyCode: emptyKey), whose dictionary index is l.
+func (e *Encoder) keyOf(keys keyOrder, code, l int32) int32 {
+	switch {
+	case code < 0:
+		return emptyKey
+	case keys.rank == nil:
+		return code
+	}
+	return e.lkey[l]
+}
+
+// addLocal adds code to the chunk's dictionary (newLocal) and records its key.
+func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
+	l := e.newLocal(dict, code)
+	k := code
+	if code < 0 {
+		k = emptyKey
+	} else if keys.rank != nil {
+		k = keys.rank[code]
+	}
+	e.lkey = append(e.lkey, k)
+	return l
+}
+
+// addRequiredKeyed adds the rows of a required column's page. A row with the code of the
+// row before it takes the same dictionary index, and changes no bound.
+func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder) error {
+	idx, local, n := e.idx, dict.local, uint32(len(d.Values))
+	track := !col.NoBounds
+	b := &e.bounds
+	prev, pl := int32(-1), int32(-1)
+	for _, code := range codes {
+		if code == prev {
+			idx = append(idx, pl)
+			continue
+		}
+		if uint32(code) >= n {
+			e.idx = idx
+			if code < 0 {
+				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
+			}
+			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, n-1)
+		}
+		l := local[code]
+		if l < 0 {
+			l = e.addLocal(dict, keys, code)
+		}
+		idx = append(idx, l)
+		if track {
+			b.see(l, e.keyOf(keys, code, l))
+		}
+		prev, pl = code, l
+	}
+	e.idx = idx
+	return nil
+}
+
+// addOptionalKeyed adds one write of up to chunkRows rows of an optional column to the
+// page being built (addStrings' rows: see presentRows).
+func (e *Encoder) addOptionalKeyed(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder) error {
+	present := presentRows(codes)
+	track := !col.NoBounds
+	b := &e.bounds
+	for k, code := range codes {
+		if code < 0 {
+			if present&(1<<k) == 0 {
+				e.defs = append(e.defs, 0)
+				continue
+			}
+			code = emptyCode
+		} else if int(code) >= len(d.Values) {
+			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
+		}
+		l := dict.emptyLocal
+		if code >= 0 {
+			l = dict.local[code]
+		}
+		if l < 0 {
+			l = e.addLocal(dict, keys, code)
+		}
+		e.idx = append(e.idx, l)
+		e.defs = append(e.defs, 1)
+		if track {
+			b.see(l, e.keyOf(keys, code, l))
+		}
+	}
+	return nil
+}
+
+// flushKeyed writes the page built by the keyed adds, if any.
+func (e *Encoder) flushKeyed(s *chunkState, d *Data, dict *chunkDict, pg *strPage) error {
+	if pg.rows == 0 {
+		return nil
+	}
+	p, err := e.stringPage(s, pg)
+	if err != nil {
+		return err
+	}
+	if b := &e.bounds; b.n > 0 {
+		lo, hi := valueOf(d, dict.order[b.lol]), valueOf(d, dict.order[b.hil])
+		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
+	}
+	if err := e.writePage(s, &p); err != nil {
+		return err
+	}
+	e.idx, e.defs, e.bounds = e.idx[:0], e.defs[:0], keyBounds{}
+	pg.rows = 0
+	pg.number++
+	return nil
+}
