@@ -6,13 +6,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/metrics"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -42,47 +46,86 @@ func peerDims(snap *columnar.Snapshot) []int {
 	return ds
 }
 
-// reviewRow is one unexplained assignment in review.csv.
+// reviewRow is one unexplained assignment of review.csv, packed for ranking: key holds
+// its risk factors (reviewKey) and id its identity and role, so that rows sort by key,
+// then id. group is the identity's peer group. near is the role's rule nearest to the
+// identity (Bound.nearestRule, -1 for none), terms the rule's terms the identity fails
+// (bit t for term t) and has the identity's code on the first of them (hasSpelled when
+// the dimension is multi-valued): found while the rows are made in identity order, they
+// spare the formatting, in rank order, reads scattered over the identities' columns.
 type reviewRow struct {
-	ident, role int32
-	validations int
-	nonHuman    bool
-	// peers excludes the identity itself; without counts the peers lacking the role.
-	peers, without int64
-	// pct is withoutPct(), computed once for sorting.
-	pct float64
+	key, id uint64
+	group   int32
+	near    int32
+	terms   uint32
+	has     int32
 }
 
-func (r *reviewRow) withoutPct() float64 { return pct(r.without, r.peers) }
+// hasSpelled in reviewRow.has: the first failed term's values are looked up when the row
+// is formatted.
+const hasSpelled = math.MinInt32
+
+func (r *reviewRow) ident() int  { return int(r.id >> 32) }
+func (r *reviewRow) role() int32 { return int32(uint32(r.id)) }
+
+// reviewKey's fields, most significant first, each stored so that the higher risk sorts
+// first: the role's validations (8 bits, most first), non-human identities first (1 bit),
+// the share of peers lacking the role (24 bits: pct's four decimals as a whole number, at
+// most 1,000,000; largest first) and their number (31 bits, largest first).
+const (
+	keyPctMax     = 1<<24 - 1
+	keyWithoutMax = 1<<31 - 1
+)
+
+// reviewKey packs a row's risk factors: without peers of peers lack the role (without <=
+// peers, since the identity holds it).
+func reviewKey(validations int8, nonHuman bool, without, peers int64) uint64 {
+	k := uint64(127-int(validations)) << 56
+	if !nonHuman {
+		k |= 1 << 55
+	}
+	return k | uint64(keyPctMax-pct4(without, peers))<<31 | uint64(keyWithoutMax-without)
+}
+
+// pct4 is pct(a, b) times 10,000: the whole number round4 divides.
+func pct4(a, b int64) int64 {
+	if b == 0 {
+		return 0
+	}
+	return int64(math.Round(metrics.Pct(a, b) * 1e4))
+}
+
+func (r *reviewRow) validations() int64 { return 127 - int64(r.key>>56) }
+func (r *reviewRow) nonHuman() bool     { return r.key&(1<<55) == 0 }
+func (r *reviewRow) without() int64     { return keyWithoutMax - int64(r.key&keyWithoutMax) }
+
+// withoutPct is pct(without, peers), as pct rounds it.
+func (r *reviewRow) withoutPct() float64 {
+	return float64(keyPctMax-int64(r.key>>31&keyPctMax)) / 1e4
+}
 
 // reviewRows lists every unexplained assignment with its risk factors, ranked: most
 // validations first (the role is sensitive), then non-human identities, then the larger
-// share and number of peers (same department and title) lacking the role, then identity
-// file order and role id.
-func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, error) {
+// share and number of peers (same kind, department and title) lacking the role, then
+// identity file order and role id.
+func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, *peerGroupSet, error) {
 	snap := b.Snap
-	group, groupSize := peerGroups(snap)
-	rows := unexplainedRows(snap, ruleOf)
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	groups := peerGroups(snap)
+	rows, err := b.unexplainedRows(ctx, ruleOf, groups.of)
+	if err != nil {
+		return nil, nil, err
 	}
 	rows = byRole(snap, rows)
-	if err := countPeers(ctx, snap, rows, group, groupSize); err != nil {
-		return nil, err
+	if err := countPeers(ctx, snap, rows, groups); err != nil {
+		return nil, nil, err
 	}
-	return sortParallel(rows, compareReviewRows, runtime.GOMAXPROCS(0)), nil
+	return sortParallel(rows, compareReviewRows, runtime.GOMAXPROCS(0)), groups, nil
 }
 
 // compareReviewRows orders review.csv's rows (reviewRows): a total order, since no two
 // rows have the same identity and role.
 func compareReviewRows(a, b reviewRow) int {
-	return cmp.Or(
-		cmp.Compare(b.validations, a.validations),
-		boolCmp(b.nonHuman, a.nonHuman),
-		cmp.Compare(b.pct, a.pct),
-		cmp.Compare(b.without, a.without),
-		cmp.Compare(a.ident, b.ident),
-		cmp.Compare(a.role, b.role))
+	return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id))
 }
 
 // sortParallel returns rows sorted by compare, a total order (so the result is
@@ -139,12 +182,19 @@ func mergeSorted[T any](dst, a, b []T, compare func(a, b T) int) {
 	copy(dst[k:], b)
 }
 
-// peerGroups gives every identity of snap its peer group: a dense id per distinct tuple of
-// kind and peer-dimension codes; groupSize counts each group's identities.
-func peerGroups(snap *columnar.Snapshot) (group []int32, groupSize []int64) {
+// peerGroupSet is every identity's peer group: a dense id per distinct tuple of kind and
+// peer-dimension codes.
+type peerGroupSet struct {
+	of   []int32 // identity -> group
+	size []int64 // the group's identities
+	rep  []int32 // the group's first identity
+}
+
+// peerGroups groups the identities of snap by peers.
+func peerGroups(snap *columnar.Snapshot) *peerGroupSet {
 	n := snap.NumIdentities()
 	dims := peerDims(snap)
-	group = make([]int32, n)
+	gs := &peerGroupSet{of: make([]int32, n)}
 	ids := map[[3]int32]int32{}
 	for i := range n {
 		key := [3]int32{snap.Dims[snap.KindDim].Codes[i]}
@@ -153,82 +203,117 @@ func peerGroups(snap *columnar.Snapshot) (group []int32, groupSize []int64) {
 		}
 		g, ok := ids[key]
 		if !ok {
-			g = int32(len(groupSize))
+			g = int32(len(gs.size))
 			ids[key] = g
-			groupSize = append(groupSize, 0)
+			gs.size = append(gs.size, 0)
+			gs.rep = append(gs.rep, int32(i))
 		}
-		group[i] = g
-		groupSize[g]++
+		gs.of[i] = g
+		gs.size[g]++
 	}
-	return group, groupSize
+	return gs
 }
 
-// unexplainedRows lists the assignments ruleOf leaves unexplained, in identity order,
-// with the role's validations and whether the identity is non-human.
-func unexplainedRows(snap *columnar.Snapshot, ruleOf []int32) []reviewRow {
-	kd := &snap.Dims[snap.KindDim]
-	human := int32(-1)
-	if c, ok := slices.BinarySearch(kd.Values, columnar.HumanKind); ok {
-		human = int32(c)
-	}
-	var rows []reviewRow
-	for i := range snap.NumIdentities() {
-		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
-			if ruleOf[k] >= 0 {
-				continue
+// unexplainedRows lists the assignments ruleOf leaves unexplained, in identity order, each
+// with its identity's peer group (group) and the nearest rule, on every core (chunks of
+// identities). The rows' keys are left for countPeers.
+func (b *Bound) unexplainedRows(ctx context.Context, ruleOf []int32, group []int32) ([]reviewRow, error) {
+	snap := b.Snap
+	const chunk = 1 << 14
+	n := snap.NumIdentities()
+	chunks := (n + chunk - 1) / chunk
+	workers := runtime.GOMAXPROCS(0)
+	start := make([]int, chunks+1)
+	err := parallel.Each(ctx, chunks, workers, func(_, c int) error {
+		for _, k := range ruleOf[snap.IdentOff[c*chunk]:snap.IdentOff[min((c+1)*chunk, n)]] {
+			if k < 0 {
+				start[c+1]++
 			}
-			r := snap.IdentIdx[k]
-			row := reviewRow{ident: int32(i), role: r, nonHuman: kd.Codes[i] != human}
-			if int(r) < len(snap.Roles.Validations) {
-				row.validations = int(snap.Roles.Validations[r])
-			}
-			rows = append(rows, row)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return rows
+	for c := range chunks {
+		start[c+1] += start[c]
+	}
+	rows := make([]reviewRow, start[chunks])
+	err = parallel.Each(ctx, chunks, workers, func(_, c int) error {
+		out := rows[start[c]:start[c]]
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+				if ruleOf[k] >= 0 {
+					continue
+				}
+				r := snap.IdentIdx[k]
+				near, _, terms := b.nearestRule(r, i)
+				row := reviewRow{id: uint64(i)<<32 | uint64(r), group: group[i], near: int32(near), terms: terms, has: hasSpelled}
+				if terms != 0 {
+					dims, _ := b.Terms(int32(near))
+					if d := &snap.Dims[dims[bits.TrailingZeros32(terms)]]; d.MultiOff == nil {
+						row.has = d.Codes[i]
+					}
+				}
+				out = append(out, row)
+			}
+		}
+		return nil
+	})
+	return rows, err
 }
 
 // byRole groups rows by role with a counting sort (stable: identity order within a role).
 func byRole(snap *columnar.Snapshot, rows []reviewRow) []reviewRow {
 	start := make([]int, snap.NumRoles()+1)
 	for k := range rows {
-		start[rows[k].role+1]++
+		start[rows[k].role()+1]++
 	}
 	for r := 0; r < snap.NumRoles(); r++ {
 		start[r+1] += start[r]
 	}
 	out := make([]reviewRow, len(rows))
 	for _, row := range rows {
-		out[start[row.role]] = row
-		start[row.role]++
+		out[start[row.role()]] = row
+		start[row.role()]++
 	}
 	return out
 }
 
-// countPeers sets each row's peers (its group's other identities) and the peers without
-// the role, role by role (rows grouped by role): holders per peer group in a dense counter
-// reset through the touched list.
-func countPeers(ctx context.Context, snap *columnar.Snapshot, rows []reviewRow, group []int32, groupSize []int64) error {
-	count := make([]int64, len(groupSize))
+// countPeers sets each row's key (reviewKey), role by role (rows grouped by role): holders
+// per peer group in a dense counter reset through the touched list.
+func countPeers(ctx context.Context, snap *columnar.Snapshot, rows []reviewRow, groups *peerGroupSet) error {
+	kd := &snap.Dims[snap.KindDim]
+	human := int32(-1)
+	if c, ok := slices.BinarySearch(kd.Values, columnar.HumanKind); ok {
+		human = int32(c)
+	}
+	nonHuman := make([]bool, len(groups.size))
+	for g, i := range groups.rep {
+		nonHuman[g] = kd.Codes[i] != human
+	}
+	count := make([]int64, len(groups.size))
 	var touched []int32
 	for lo := 0; lo < len(rows); {
 		hi := lo
-		r := rows[lo].role
-		for hi < len(rows) && rows[hi].role == r {
+		r := rows[lo].role()
+		for hi < len(rows) && rows[hi].role() == r {
 			hi++
 		}
 		for _, i := range snap.Holders(int(r)) {
-			g := group[i]
+			g := groups.of[i]
 			if count[g] == 0 {
 				touched = append(touched, g)
 			}
 			count[g]++
 		}
+		var v int8
+		if int(r) < len(snap.Roles.Validations) {
+			v = snap.Roles.Validations[r]
+		}
 		for k := lo; k < hi; k++ {
-			g := group[rows[k].ident]
-			rows[k].peers = groupSize[g] - 1
-			rows[k].without = groupSize[g] - count[g]
-			rows[k].pct = rows[k].withoutPct()
+			g := rows[k].group
+			rows[k].key = reviewKey(v, nonHuman[g], groups.size[g]-count[g], groups.size[g]-1)
 		}
 		for _, g := range touched {
 			count[g] = 0
@@ -252,6 +337,59 @@ func boolCmp(a, b bool) int {
 	return -1
 }
 
+// touchRows is how many rows formatReviewRows reads ahead (touchRows).
+const touchRows = 32
+
+// touchRows reads the first byte of each row's identity id, of its role's and nearest
+// rule's cells and of that rule's terms, and returns their sum: independent reads the processor overlaps, where the
+// formatting, in rank order, would wait for each in turn.
+func (b *Bound) touchRows(rows []reviewRow, cells *reviewCells) byte {
+	var sum byte
+	for k := range rows {
+		if id := b.Snap.IdentityIDs[rows[k].ident()]; id != "" {
+			sum += id[0]
+		}
+		sum += cells.role.buf[cells.role.off[rows[k].role()]]
+		if near := int(rows[k].near); near >= 0 {
+			sum += cells.rule.buf[cells.rule.off[near]]
+			dims, _ := b.Terms(int32(near))
+			sum += byte(dims[0]) + b.Model.Rules[near].Criteria[0].Attribute[0]
+		}
+	}
+	return sum
+}
+
+// appendFails appends what row's identity, of kind code kind, fails of its nearest rule
+// (Bound.nearest's failures), joined by ", ".
+func (b *Bound) appendFails(dst []byte, row *reviewRow, kind int32) []byte {
+	k := int(row.near)
+	rec := &b.Model.Rules[k]
+	start := len(dst)
+	if !b.InKind(int32(k))[kind] {
+		dst = Failure{Attribute: "kind", Want: rec.EntityType, Has: b.Snap.Dims[b.Snap.KindDim].Values[kind], Scope: true}.appendTo(dst)
+	}
+	dims, _ := b.Terms(int32(k))
+	first := true
+	for t, d := range dims {
+		if row.terms&(1<<t) == 0 {
+			continue
+		}
+		if len(dst) > start {
+			dst = append(dst, ", "...)
+		}
+		f := Failure{Attribute: rec.Criteria[t].Attribute, Want: rec.Criteria[t].Value}
+		switch {
+		case first && row.has >= 0:
+			f.Has = b.Snap.Dims[d].Values[row.has]
+		case !first || row.has == hasSpelled:
+			f.Has = b.values(row.ident(), int(d))
+		}
+		dst = f.appendTo(dst)
+		first = false
+	}
+	return dst
+}
+
 // WriteReviewCSV writes review.csv: one row per unexplained assignment, ranked by risk
 // (see reviewRows), with the nearest rule of the role and what the identity fails, for
 // certification campaigns. ruleOf is the classification (Bound.Classify or
@@ -260,15 +398,9 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	if len(ruleOf) != len(b.Snap.IdentIdx) {
 		return fmt.Errorf("review: %d statuses for %d assignments", len(ruleOf), len(b.Snap.IdentIdx))
 	}
-	rows, err := b.reviewRows(ctx, ruleOf)
+	rows, groups, err := b.reviewRows(ctx, ruleOf)
 	if err != nil {
 		return err
-	}
-	snap := b.Snap
-	dims := peerDims(snap)
-	var peerNames []string
-	for _, d := range dims {
-		peerNames = append(peerNames, snap.Dims[d].Name)
 	}
 	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "application", "validations",
@@ -277,71 +409,49 @@ func (b *Bound) WriteReviewCSV(ctx context.Context, w io.Writer, ruleOf []int32)
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	criteria := b.criteria()
+	cells := b.newReviewCells(groups)
 	return writeChunks(ctx, w, len(rows), func(buf *bytes.Buffer, lo, hi int) error {
-		return b.formatReviewRows(buf, rows, lo, hi, dims, peerNames, criteria)
+		b.formatReviewRows(buf, rows, lo, hi, groups, cells)
+		return nil
 	})
 }
 
 // formatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf, each line
-// built by appending its cells to one reused buffer (safecsv.AppendCell: the bytes of
-// safecsv.Writer).
-func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames, criteria []string) error {
+// built by appending its cells to one reused buffer: the cells of the role, the nearest
+// rule and the peer group as reviewCells escaped them, the others with
+// safecsv.AppendCell (the bytes of safecsv.Writer).
+func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, groups *peerGroupSet, cells *reviewCells) {
 	snap := b.Snap
-	var line, peer, fails []byte
+	var line, fails []byte
 	for k := lo; k < hi; k++ {
-		row := &rows[k]
-		i := int(row.ident)
-		kind := snap.Kind(i)
-		peer = append(append(peer[:0], "kind="...), kind...)
-		for t, d := range dims {
-			if v := b.values(i, d); v != "" {
-				peer = append(append(append(append(peer, " & "...), peerNames[t]...), '='), v...)
-			}
+		if (k-lo)%touchRows == 0 {
+			line = append(line[:0], b.touchRows(rows[k:min(k+touchRows, hi)], cells))
 		}
+		row := &rows[k]
+		i, r, g := row.ident(), row.role(), int(row.group)
 		line = strconv.AppendInt(line[:0], int64(k+1), 10)
 		line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[i])
-		line = safecsv.AppendCell(append(line, ','), kind)
-		line = strconv.AppendBool(append(line, ','), row.nonHuman)
-		line = safecsv.AppendCell(append(line, ','), snap.Roles.IDs[row.role])
-		line = safecsv.AppendCell(append(line, ','), str(snap.Roles.Category, int(row.role)))
-		line = safecsv.AppendCell(append(line, ','), str(snap.Roles.Application, int(row.role)))
-		line = strconv.AppendInt(append(line, ','), int64(row.validations), 10)
-		line = safecsv.AppendCell(append(line, ','), peer)
-		line = strconv.AppendInt(append(line, ','), row.peers, 10)
-		line = strconv.AppendInt(append(line, ','), row.without, 10)
-		fails = strconv.AppendFloat(fails[:0], row.withoutPct(), 'f', -1, 64)
-		line = safecsv.AppendCell(append(line, ','), fails)
-		// The nearest rule (Bound.nearest), its failures joined by ", ".
-		var rule, criterion, reason string
-		fails = fails[:0]
-		if k, kind, terms := b.nearestRule(row.role, i); k >= 0 {
-			rule, criterion = b.Model.Rules[k].RuleID, criteria[k]
-			b.eachFailure(k, i, kind, terms, func(f Failure) {
-				if len(fails) > 0 {
-					fails = append(fails, ", "...)
-				}
-				fails = f.appendTo(fails)
-			})
-		} else if rr := b.roleRecord(row.role); rr != nil {
-			reason = rr.Reason
+		line = append(append(line, ','), cells.kind.at(g)...)
+		line = append(append(line, ','), cells.role.at(int(r))...)
+		line = append(line, ',')
+		if cells.peer != nil {
+			line = append(line, cells.peer.at(g)...)
+		} else {
+			line = safecsv.AppendCell(line, b.appendPeer(fails[:0], i, cells.peerDims, cells.peerNames))
 		}
-		line = safecsv.AppendCell(append(line, ','), rule)
-		line = safecsv.AppendCell(append(line, ','), criterion)
+		line = strconv.AppendInt(append(line, ','), groups.size[g]-1, 10)
+		line = strconv.AppendInt(append(line, ','), row.without(), 10)
+		line = strconv.AppendFloat(append(line, ','), row.withoutPct(), 'f', -1, 64)
+		if row.near < 0 {
+			line = append(append(line, ",,,,"...), cells.reason.at(int(r))...)
+			buf.Write(append(line, '\n'))
+			continue
+		}
+		line = append(append(line, ','), cells.rule.at(int(row.near))...)
+		fails = b.appendFails(fails[:0], row, snap.Dims[snap.KindDim].Codes[groups.rep[g]])
 		line = safecsv.AppendCell(append(line, ','), fails)
-		line = safecsv.AppendCell(append(line, ','), reason)
-		buf.Write(append(line, '\n'))
+		buf.Write(append(line, ',', '\n'))
 	}
-	return nil
-}
-
-// criteria returns criterionString of every rule of the model, in rule order.
-func (b *Bound) criteria() []string {
-	c := make([]string, len(b.Model.Rules))
-	for k := range c {
-		c[k] = criterionString(&b.Model.Rules[k])
-	}
-	return c
 }
 
 // WriteSuggestionsCSV writes suggestions.csv: the grants the model would make (identity,

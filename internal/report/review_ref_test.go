@@ -2,8 +2,12 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,21 +17,34 @@ import (
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
-// This file keeps review.csv's row formatting as it was before it appended cells to a
-// reused buffer (safecsv.Writer over encoding/csv), as the reference for the bytes.
+// This file keeps review.csv as it was written before its rows were packed for ranking
+// and its cells escaped once per role, rule and peer group: one struct of risk factors
+// per row, sorted with a comparison of each factor, and each line written through
+// safecsv.Writer (encoding/csv). It is the reference for the bytes of WriteReviewCSV.
 
-// refFormatReviewRows writes rows[lo:hi] of review.csv (ranks lo+1..hi) to buf.
-func (b *Bound) refFormatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, peerNames []string) error {
+// refReviewRow is one unexplained assignment in review.csv.
+type refReviewRow struct {
+	ident, role    int32
+	validations    int
+	nonHuman       bool
+	peers, without int64
+}
+
+// refWriteReviewCSV writes review.csv as WriteReviewCSV does.
+func (b *Bound) refWriteReviewCSV(w io.Writer, ruleOf []int32) error {
 	snap := b.Snap
-	cw := safecsv.NewWriter(buf)
+	rows := b.refReviewRows(ruleOf)
+	dims := peerDims(snap)
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "application", "validations",
+		"peer_group", "peers", "peers_without_role", "peers_without_role_pct", "nearest_rule_id", "nearest_criterion", "identity_fails", "role_reason"})
 	rec := make([]string, 16)
-	for k := lo; k < hi; k++ {
-		row := &rows[k]
+	for k, row := range rows {
 		i := int(row.ident)
 		peer := []string{"kind=" + snap.Kind(i)}
-		for t, d := range dims {
+		for _, d := range dims {
 			if v := b.values(i, d); v != "" {
-				peer = append(peer, peerNames[t]+"="+v)
+				peer = append(peer, snap.Dims[d].Name+"="+v)
 			}
 		}
 		rec[0] = strconv.Itoa(k + 1)
@@ -41,7 +58,7 @@ func (b *Bound) refFormatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi 
 		rec[8] = strings.Join(peer, " & ")
 		rec[9] = strconv.FormatInt(row.peers, 10)
 		rec[10] = strconv.FormatInt(row.without, 10)
-		rec[11] = strconv.FormatFloat(row.withoutPct(), 'f', -1, 64)
+		rec[11] = strconv.FormatFloat(pct(row.without, row.peers), 'f', -1, 64)
 		rec[12], rec[13], rec[14], rec[15] = "", "", "", ""
 		if nm := b.nearest(row.role, i); nm != nil {
 			rec[12], rec[13] = nm.Rule.RuleID, nm.Rule.Criterion
@@ -61,6 +78,57 @@ func (b *Bound) refFormatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi 
 	return cw.Error()
 }
 
+// refReviewRows lists the unexplained assignments ranked: most validations first, then
+// non-human identities, then the larger share and number of peers (same kind, department
+// and title) lacking the role, then identity and role.
+func (b *Bound) refReviewRows(ruleOf []int32) []refReviewRow {
+	snap := b.Snap
+	kd := &snap.Dims[snap.KindDim]
+	dims := peerDims(snap)
+	groupOf := map[[3]int32][]int32{}
+	key := func(i int) [3]int32 {
+		k := [3]int32{kd.Codes[i]}
+		for t, d := range dims {
+			k[t+1] = snap.Dims[d].Codes[i]
+		}
+		return k
+	}
+	for i := range snap.NumIdentities() {
+		groupOf[key(i)] = append(groupOf[key(i)], int32(i))
+	}
+	var rows []refReviewRow
+	for i := range snap.NumIdentities() {
+		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
+			if ruleOf[k] >= 0 {
+				continue
+			}
+			r := snap.IdentIdx[k]
+			row := refReviewRow{ident: int32(i), role: r, nonHuman: snap.Kind(i) != columnar.HumanKind}
+			if int(r) < len(snap.Roles.Validations) {
+				row.validations = int(snap.Roles.Validations[r])
+			}
+			peers := groupOf[key(i)]
+			row.peers = int64(len(peers)) - 1
+			for _, p := range peers {
+				if _, held := slices.BinarySearch(snap.RolesOf(int(p)), r); !held {
+					row.without++
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	slices.SortFunc(rows, func(a, b refReviewRow) int {
+		return cmp.Or(
+			cmp.Compare(b.validations, a.validations),
+			boolCmp(b.nonHuman, a.nonHuman),
+			cmp.Compare(pct(b.without, b.peers), pct(a.without, a.peers)),
+			cmp.Compare(b.without, a.without),
+			cmp.Compare(a.ident, b.ident),
+			cmp.Compare(a.role, b.role))
+	})
+	return rows
+}
+
 // refFailureString is Failure.String as first written, with fmt.
 func refFailureString(f Failure) string {
 	switch {
@@ -72,53 +140,98 @@ func refFailureString(f Failure) string {
 	return f.Attribute + "=" + f.Has
 }
 
-// TestReviewRowsMatchWriter formats every review.csv row of random enterprises, some with
-// identity and role ids a spreadsheet would read as formulas or that need quotes, with
-// formatReviewRows and with the safecsv.Writer formatting it replaced, and compares
-// bytes.
-func TestReviewRowsMatchWriter(t *testing.T) {
-	odd := []string{"=cmd", "+1", "-x", "@a", "a,b", "say \"hi\"", " lead", "\u00a0nbsp", "line\nbreak", "\\.", "ü"}
-	for _, edit := range []bool{false, true} {
-		snap, m, cls := randomEnterprise(2000, 60, 20000, 0)
-		if edit {
-			for i := range snap.IdentityIDs {
-				if i%4 == 0 {
-					snap.IdentityIDs[i] = odd[i%len(odd)] + snap.IdentityIDs[i]
-				}
-			}
-			for r := range snap.Roles.IDs {
-				snap.Roles.IDs[r] = odd[r%len(odd)] + snap.Roles.IDs[r]
-				snap.Roles.Category[r] = odd[(r+3)%len(odd)]
+// reviewEnterprise is a random enterprise for review.csv: with odd, ids a spreadsheet
+// would read as formulas or that need quotes; with every validations value the loader
+// accepts (0 to 3); with a title beside the department (some identities without one),
+// and with multi, a department that some identities hold several values of.
+func reviewEnterprise(t testing.TB, odd, multi bool) (*Bound, []int32) {
+	snap, m, cls := randomEnterprise(2000, 60, 20000, 0)
+	rng := rand.New(rand.NewPCG(3, 4))
+	oddIDs := []string{"=cmd", "+1", "-x", "@a", "a,b", "say \"hi\"", " lead", "\u00a0nbsp", "line\nbreak", "\\.", "ü"}
+	if odd {
+		for i := range snap.IdentityIDs {
+			if i%4 == 0 {
+				snap.IdentityIDs[i] = oddIDs[i%len(oddIDs)] + snap.IdentityIDs[i]
 			}
 		}
-		b := bindForTest(t, snap, m, cls)
-		rows, err := b.reviewRows(context.Background(), cls.RuleOf)
-		if err != nil {
-			t.Fatal(err)
+		for r := range snap.Roles.IDs {
+			snap.Roles.IDs[r] = oddIDs[r%len(oddIDs)] + snap.Roles.IDs[r]
+			snap.Roles.Category[r] = oddIDs[(r+3)%len(oddIDs)]
 		}
-		if len(rows) < 1000 {
-			t.Fatalf("only %d review rows", len(rows))
+	}
+	for r := range snap.Roles.Validations {
+		snap.Roles.Validations[r] = int8(r % 4)
+	}
+	title := columnar.Dimension{Name: "title", Values: []string{"Dev", "Mgr", "=Ops", "a,b"}, Codes: make([]int32, len(snap.IdentityIDs))}
+	for i := range title.Codes {
+		title.Codes[i] = int32(rng.IntN(5)) - 1 // -1: no title
+	}
+	snap.Dims = append(snap.Dims, title)
+	if multi {
+		dept := &snap.Dims[0]
+		dept.MultiOff = []int32{0}
+		for i := range dept.Codes {
+			if i%7 == 0 {
+				dept.MultiCodes = append(dept.MultiCodes, (dept.Codes[i]+1)%int32(len(dept.Values)))
+			}
+			dept.MultiOff = append(dept.MultiOff, int32(len(dept.MultiCodes)))
 		}
-		dims := peerDims(snap)
-		var names []string
-		for _, d := range dims {
-			names = append(names, snap.Dims[d].Name)
-		}
+	}
+	return bindForTest(t, snap, m, cls), cls.RuleOf
+}
+
+// TestReviewCSVMatchesReference writes review.csv of random enterprises (reviewEnterprise)
+// with WriteReviewCSV and with the reference above, and compares bytes.
+func TestReviewCSVMatchesReference(t *testing.T) {
+	for _, c := range []struct{ odd, multi bool }{{false, false}, {true, false}, {true, true}} {
+		b, ruleOf := reviewEnterprise(t, c.odd, c.multi)
 		var got, want bytes.Buffer
-		if err := b.formatReviewRows(&got, rows, 0, len(rows), dims, names, b.criteria()); err != nil {
+		if err := b.WriteReviewCSV(context.Background(), &got, ruleOf); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.refFormatReviewRows(&want, rows, 0, len(rows), dims, names); err != nil {
+		if err := b.refWriteReviewCSV(&want, ruleOf); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
-			for k := range min(len(g), len(w)) {
-				if g[k] != w[k] {
-					t.Fatalf("odd ids %v, line %d:\n got %q\nwant %q", edit, k+1, g[k], w[k])
-				}
+		g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
+		if len(w) < 1000 {
+			t.Fatalf("only %d review rows", len(w))
+		}
+		for k := range min(len(g), len(w)) {
+			if g[k] != w[k] {
+				t.Fatalf("%+v, line %d:\n got %q\nwant %q", c, k+1, g[k], w[k])
 			}
-			t.Fatalf("odd ids %v: %d lines, want %d", edit, len(g), len(w))
+		}
+		if len(g) != len(w) {
+			t.Fatalf("%+v: %d lines, want %d", c, len(g), len(w))
+		}
+	}
+}
+
+// TestReviewKeyOrder: reviewKey ranks by validations (most first), then non-human
+// identities, then the share of peers lacking the role (largest first), then their number
+// (largest first), at the ends of each field's range too, and gives the factors back.
+func TestReviewKeyOrder(t *testing.T) {
+	type factors struct {
+		v              int8
+		nonHuman       bool
+		without, peers int64
+	}
+	// In rank order.
+	ranked := []factors{
+		{127, true, 0, 0}, {127, false, 1 << 30, 1 << 30}, {3, true, keyWithoutMax, keyWithoutMax},
+		{3, true, 2, 2}, {3, true, 1, 1}, {3, true, 2, 3}, {3, true, 1, 3}, {3, true, 0, keyWithoutMax},
+		{3, false, 5, 5}, {3, false, 0, 0}, {0, true, 1, 1}, {0, false, 3, 3}, {-128, true, 1, 1}, {-128, false, 0, 1},
+	}
+	for k, f := range ranked {
+		row := reviewRow{key: reviewKey(f.v, f.nonHuman, f.without, f.peers)}
+		if row.validations() != int64(f.v) || row.nonHuman() != f.nonHuman || row.without() != f.without ||
+			row.withoutPct() != pct(f.without, f.peers) {
+			t.Errorf("%+v: key gives back %d %v %d %v", f, row.validations(), row.nonHuman(), row.without(), row.withoutPct())
+		}
+		if k > 0 {
+			if prev := reviewKey(ranked[k-1].v, ranked[k-1].nonHuman, ranked[k-1].without, ranked[k-1].peers); prev >= row.key {
+				t.Errorf("%+v ranks before %+v", f, ranked[k-1])
+			}
 		}
 	}
 }
@@ -137,37 +250,21 @@ func bindForTest(t testing.TB, snap *columnar.Snapshot, m *mining.Model, cls *mi
 	return b
 }
 
-// BenchmarkFormatReviewRows formats the review.csv rows of a random enterprise (about
-// 100,000 unexplained assignments) with formatReviewRows and with the formatting it
-// replaced.
-func BenchmarkFormatReviewRows(b *testing.B) {
+// BenchmarkWriteReviewCSV writes review.csv of a random enterprise (about 100,000
+// unexplained assignments) with WriteReviewCSV and with the reference above.
+func BenchmarkWriteReviewCSV(b *testing.B) {
 	snap, m, cls := randomEnterprise(100_000, 2_000, 1_000_000, 0)
 	bd := bindForTest(b, snap, m, cls)
-	rows, err := bd.reviewRows(context.Background(), cls.RuleOf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dims := peerDims(snap)
-	var names []string
-	for _, d := range dims {
-		names = append(names, snap.Dims[d].Name)
-	}
-	criteria := bd.criteria()
-	for name, format := range map[string]func(*bytes.Buffer, []reviewRow, int, int, []int, []string) error{
-		"append": func(buf *bytes.Buffer, rows []reviewRow, lo, hi int, dims []int, names []string) error {
-			return bd.formatReviewRows(buf, rows, lo, hi, dims, names, criteria)
-		},
-		"csv.Writer": bd.refFormatReviewRows,
+	for name, write := range map[string]func(io.Writer, []int32) error{
+		"WriteReviewCSV": func(w io.Writer, ruleOf []int32) error { return bd.WriteReviewCSV(context.Background(), w, ruleOf) },
+		"reference":      bd.refWriteReviewCSV,
 	} {
 		b.Run(name, func(b *testing.B) {
-			var buf bytes.Buffer
 			for b.Loop() {
-				buf.Reset()
-				if err := format(&buf, rows, 0, len(rows), dims, names); err != nil {
+				if err := write(io.Discard, cls.RuleOf); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
 		})
 	}
 }
