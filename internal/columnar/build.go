@@ -284,14 +284,17 @@ func parseValidations(rt *table) ([]int8, error) {
 // order, so each role's holders come out ascending. Buffers are reused (the identity codes
 // become the role view): at tier L, first touches of fresh memory cost as much as the
 // passes.
-func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx identityIndex, asgRole []int32) error {
+//
+// pr, when not nil, also gets each direct pair's account and last use from its rows
+// (universe inputs; pairRows).
+func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx identityIndex, asgRole []int32, pr *pairRows) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
 	identOf := identityCodes(ic, identIdx) // assignments' identity code -> identity index or -1
 	ai, ar := ic.codes, rc.codes
 	n := len(s.IdentityIDs)
 	nr := len(s.Roles.IDs)
 
-	identOff, byIdent, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n)
+	identOff, byIdent, rowOf, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n, pr != nil)
 	known := identOff[n]
 	rows := len(ai)
 	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
@@ -299,7 +302,14 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx ide
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := dedupeByIdentity(identOff, byIdent)
+	var w int64
+	if pr != nil {
+		pr.start(rowOf)
+		w = dedupePairs(identOff, byIdent, pr)
+		pr.trim(w)
+	} else {
+		w = dedupeByIdentity(identOff, byIdent)
+	}
 	byIdent = byIdent[:w:w]
 	s.Findings.DuplicateAssignments = int(known - w)
 	if err := ctx.Err(); err != nil {
@@ -319,9 +329,10 @@ type orphanCode struct{ ident, role int32 }
 
 // bucketByIdentity is pass 1: the known assignments' roles bucketed by identity (file
 // order within an identity) with each identity's offsets, and the orphans aside (in row
-// order). The rows are split into a block per processor: each block counts its own
-// identities, then scatters from where the blocks before it end within each identity.
-func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int) (identOff []int64, byIdent []int32, orphans []orphanCode) {
+// order); with withRows also the row of each bucketed role (rowOf, aligned with byIdent).
+// The rows are split into a block per processor: each block counts its own identities,
+// then scatters from where the blocks before it end within each identity.
+func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int, withRows bool) (identOff []int64, byIdent, rowOf []int32, orphans []orphanCode) {
 	blocks := splitEven(len(ai), runtime.GOMAXPROCS(0))
 	starts := make([][]int32, len(blocks)-1) // per block, per identity: its next slot
 	orph := make([][]orphanCode, len(blocks)-1)
@@ -347,16 +358,22 @@ func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int) (identOff []int64
 		identOff[i+1] = pos
 	}
 	byIdent = make([]int32, identOff[n])
+	if withRows {
+		rowOf = make([]int32, identOff[n])
+	}
 	forEach(len(blocks)-1, func(b int) {
 		st := starts[b]
 		for k := blocks[b]; k < blocks[b+1]; k++ {
 			if i := identOf[ai[k]]; i >= 0 {
 				byIdent[st[i]] = asgRole[ar[k]]
+				if rowOf != nil {
+					rowOf[st[i]] = int32(k)
+				}
 				st[i]++
 			}
 		}
 	})
-	return identOff, byIdent, slices.Concat(orph...)
+	return identOff, byIdent, rowOf, slices.Concat(orph...)
 }
 
 // splitEven returns the bounds of parts nearly equal ranges of 0..n (parts+1 values, at
@@ -391,6 +408,12 @@ func splitByPairs(off []int64, parts int) []int {
 // parallel, each compacting within its own part of byIdent; the parts are then moved
 // together.
 func dedupeByIdentity(identOff []int64, byIdent []int32) int64 {
+	return dedupePairs(identOff, byIdent, nil)
+}
+
+// dedupePairs is dedupeByIdentity, and with pr (not nil) it also folds the rows of each
+// pair into the pair's account and last use (pairRows.fold), moved with the pairs.
+func dedupePairs(identOff []int64, byIdent []int32, pr *pairRows) int64 {
 	n := len(identOff) - 1
 	bounds := splitByPairs(identOff, 4*runtime.GOMAXPROCS(0))
 	parts := len(bounds) - 1
@@ -401,17 +424,23 @@ func dedupeByIdentity(identOff []int64, byIdent []int32) int64 {
 	end := make([]int64, parts) // each range's end after compaction
 	forEach(parts, func(b int) {
 		w := start[b]
+		var scratch []uint64
 		for i := bounds[b]; i < bounds[b+1]; i++ {
 			lo, hi := identOff[i], start[b+1]
 			if i+1 < bounds[b+1] {
 				hi = identOff[i+1]
+			}
+			identOff[i] = w
+			if pr != nil {
+				scratch = pr.fold(byIdent, lo, hi, w, scratch)
+				w += int64(len(scratch))
+				continue
 			}
 			seg := byIdent[lo:hi]
 			if !strictlyAscending(seg) {
 				slices.Sort(seg)
 				seg = slices.Compact(seg)
 			}
-			identOff[i] = w
 			w += int64(copy(byIdent[w:], seg))
 		}
 		end[b] = w
@@ -421,6 +450,9 @@ func dedupeByIdentity(identOff []int64, byIdent []int32) int64 {
 	for b := range parts {
 		shift := start[b] - w
 		copy(byIdent[w:], byIdent[start[b]:end[b]])
+		if pr != nil {
+			pr.move(w, start[b], end[b])
+		}
 		if shift != 0 {
 			for i := bounds[b]; i < bounds[b+1]; i++ {
 				identOff[i] -= shift
@@ -430,6 +462,93 @@ func dedupeByIdentity(identOff []int64, byIdent []int32) int64 {
 	}
 	identOff[n] = w
 	return w
+}
+
+// pairRows carries the assignments rows of a universe through dedupePairs, which gives
+// each direct pair what the universe keeps of its rows (docs/effective-privilege.md): the
+// account through which it is granted, the smallest when several are (accounts are
+// sorted, so the lexically smallest), and its latest last use.
+type pairRows struct {
+	// acct and used are per assignments row: its account (-1 for none) and its last use
+	// as an index into the distinct dates (-1 for none); either may be nil (no account
+	// columns, no last_used column).
+	acct, used []int32
+	// rowOf is the row of each bucketed pair before deduplication (bucketByIdentity).
+	rowOf []int32
+	// pairAcct and pairUsed are the results, aligned with the pairs kept (nil when the
+	// matching input is).
+	pairAcct, pairUsed []int32
+}
+
+// fold deduplicates the roles byIdent[lo:hi] of one identity with their rows (rowOf),
+// writing the distinct roles ascending to byIdent[w:] and each one's account and last
+// use to pairAcct[w:] and pairUsed[w:]; w is at most lo. It returns scratch holding one
+// entry per distinct role (its length is what was written).
+func (p *pairRows) fold(byIdent []int32, lo, hi, w int64, scratch []uint64) []uint64 {
+	scratch = scratch[:0]
+	for k := lo; k < hi; k++ {
+		scratch = append(scratch, uint64(uint32(byIdent[k]))<<32|uint64(uint32(p.rowOf[k])))
+	}
+	slices.Sort(scratch) // by role, then row
+	n := 0
+	for k := 0; k < len(scratch); {
+		role := int32(scratch[k] >> 32)
+		acct, used := int32(-1), int32(-1)
+		for ; k < len(scratch) && int32(scratch[k]>>32) == role; k++ {
+			row := int32(uint32(scratch[k]))
+			if p.acct != nil {
+				if a := p.acct[row]; a >= 0 && (acct < 0 || a < acct) {
+					acct = a
+				}
+			}
+			if p.used != nil {
+				used = max(used, p.used[row])
+			}
+		}
+		x := w + int64(n)
+		byIdent[x] = role
+		if p.pairAcct != nil {
+			p.pairAcct[x] = acct
+		}
+		if p.pairUsed != nil {
+			p.pairUsed[x] = used
+		}
+		n++
+	}
+	return scratch[:n]
+}
+
+// start readies the results for the bucketed pairs (rowOf: the row of each).
+func (p *pairRows) start(rowOf []int32) {
+	p.rowOf = rowOf
+	if p.acct != nil {
+		p.pairAcct = make([]int32, len(rowOf))
+	}
+	if p.used != nil {
+		p.pairUsed = make([]int32, len(rowOf))
+	}
+}
+
+// move moves the results of positions [from, to) down to dst, as dedupePairs moves the
+// pairs.
+func (p *pairRows) move(dst, from, to int64) {
+	if p.pairAcct != nil {
+		copy(p.pairAcct[dst:], p.pairAcct[from:to])
+	}
+	if p.pairUsed != nil {
+		copy(p.pairUsed[dst:], p.pairUsed[from:to])
+	}
+}
+
+// trim cuts the results to the n pairs kept and lets the rows go.
+func (p *pairRows) trim(n int64) {
+	if p.pairAcct != nil {
+		p.pairAcct = p.pairAcct[:n:n]
+	}
+	if p.pairUsed != nil {
+		p.pairUsed = p.pairUsed[:n:n]
+	}
+	p.rowOf = nil
 }
 
 // strictlyAscending reports whether v ascends without repeats.

@@ -34,7 +34,17 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		}
 		want := map[[2]int32]bool{}
 		wantOrphans := map[Orphan]bool{}
-		for range rows {
+		// Every other iteration, each row names an account and a last use (either -1 at
+		// times): a pair keeps the smallest account and the latest use of its rows.
+		var pr *pairRows
+		if iter%2 == 1 {
+			pr = &pairRows{acct: make([]int32, rows), used: make([]int32, rows)}
+			if iter%6 == 1 {
+				pr.used = nil
+			}
+		}
+		wantAcct, wantUsed := map[[2]int32]int32{}, map[[2]int32]int32{}
+		for row := range rows {
 			i := rng.IntN(len(codes))
 			if rng.IntN(3) > 0 {
 				i = rng.IntN(min(n, 1+rng.IntN(n))) // skewed: low identities hold more
@@ -43,7 +53,23 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 			ic.codes = append(ic.codes, int32(i))
 			rc.codes = append(rc.codes, int32(r))
 			if i < n {
-				want[[2]int32{int32(i), asgRole[r]}] = true
+				p := [2]int32{int32(i), asgRole[r]}
+				if !want[p] {
+					wantAcct[p], wantUsed[p] = -1, -1
+				}
+				want[p] = true
+				if pr != nil {
+					a, u := int32(rng.IntN(9))-2, int32(rng.IntN(9))-2
+					a, u = max(a, -1), max(u, -1)
+					pr.acct[row] = a
+					if a >= 0 && (wantAcct[p] < 0 || a < wantAcct[p]) {
+						wantAcct[p] = a
+					}
+					if pr.used != nil {
+						pr.used[row] = u
+						wantUsed[p] = max(wantUsed[p], u)
+					}
+				}
 			} else {
 				wantOrphans[Orphan{IdentityID: codes[i], Role: asgRole[r]}] = true
 			}
@@ -52,7 +78,7 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		runtime.GOMAXPROCS(procs)
 		s := &Snapshot{IdentityIDs: ids, Roles: Roles{IDs: make([]string, nr)}}
 		tb := &table{rows: rows, cols: []*column{ic, rc}}
-		if err := buildAssignments(context.Background(), s, tb, identityIndex(ids), asgRole); err != nil {
+		if err := buildAssignments(context.Background(), s, tb, identityIndex(ids), asgRole, pr); err != nil {
 			t.Fatal(err)
 		}
 		var wantHolders, wantRoles [][]int32
@@ -73,6 +99,9 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 				t.Fatalf("iteration %d (%d procs): identity %d roles %v, want %v", iter, procs, i, got, wantRoles[i])
 			}
 		}
+		if pr != nil {
+			checkPairRows(t, s, pr, wantAcct, wantUsed)
+		}
 		if len(s.Orphans) != len(wantOrphans) {
 			t.Fatalf("iteration %d: %d orphans, want %d", iter, len(s.Orphans), len(wantOrphans))
 		}
@@ -83,6 +112,25 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		}
 		if got, wantDup := s.Findings.DuplicateAssignments, rows-len(want)-len(wantOrphans); got != wantDup {
 			t.Fatalf("iteration %d (%d procs): %d duplicates, want %d", iter, procs, got, wantDup)
+		}
+	}
+}
+
+// checkPairRows checks each pair's account and last use after buildAssignments.
+func checkPairRows(t *testing.T, s *Snapshot, pr *pairRows, wantAcct, wantUsed map[[2]int32]int32) {
+	t.Helper()
+	if len(pr.pairAcct) != len(s.IdentIdx) || pr.used != nil && len(pr.pairUsed) != len(s.IdentIdx) {
+		t.Fatalf("%d pair accounts, %d pair uses for %d pairs", len(pr.pairAcct), len(pr.pairUsed), len(s.IdentIdx))
+	}
+	for i := range s.NumIdentities() {
+		for k := s.IdentOff[i]; k < s.IdentOff[i+1]; k++ {
+			p := [2]int32{int32(i), s.IdentIdx[k]}
+			if got := pr.pairAcct[k]; got != wantAcct[p] {
+				t.Fatalf("pair %v: account %d, want %d", p, got, wantAcct[p])
+			}
+			if pr.used != nil && pr.pairUsed[k] != wantUsed[p] {
+				t.Fatalf("pair %v: last use %d, want %d", p, pr.pairUsed[k], wantUsed[p])
+			}
 		}
 	}
 }

@@ -172,7 +172,7 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 	roles, rank := sortDict(rc.vals)
 	h.Roles = roles
 	ai, ar := asg.col("identity_id").codes, rc.codes
-	identOff, byIdent, orphans := bucketByIdentity(ai, ar, identOf, rank, h.Identities)
+	identOff, byIdent, _, orphans := bucketByIdentity(ai, ar, identOf, rank, h.Identities, false)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

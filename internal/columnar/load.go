@@ -97,7 +97,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	if ub != nil {
 		merged.Go(func() { dimErr = ub.dimensions(s, identIdx, opts) })
 	}
-	err = buildAssignments(ctx, s, asg, identIdx, asgRole)
+	err = buildAssignments(ctx, s, asg, identIdx, asgRole, ub.pairRows())
 	merged.Wait()
 	tAssigned := time.Since(start)
 	if err != nil {
@@ -107,7 +107,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, dimErr))
 	}
 	if ub != nil {
-		ub.finish(s, asg.col("identity_id"), identIdx, asgRole)
+		ub.finish(s)
 	}
 	f := &s.Findings
 	log.Info("loaded data", "dir", dir,

@@ -2,10 +2,8 @@ package columnar
 
 import (
 	"cmp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/usage"
 )
@@ -17,18 +15,14 @@ type universeBuild struct {
 	accounts *table
 	grants   *table
 	attrs    *table
-	// rows: how each assignments row was resolved (nil without account columns), with
-	// its role code and identity key code captured before buildAssignments reuses them
-	// (with account columns or last_used).
-	rows     []int32
-	rowRole  []int32
-	rowIdent []int32
+	// rows: how each assignments row was resolved (nil without account columns).
+	rows []int32
 	// rowUsed is each assignments row's last_used as an index into u.Dates, -1 for none
 	// (nil without the column).
 	rowUsed []int32
-	// keyIdent is the identity index of each assignments identity code (-1: unknown),
-	// built once so that resolving a row looks no string up.
-	keyIdent []int32
+	// pairs gets each direct pair's account and last use while the assignments are built
+	// (nil without account columns and last_used).
+	pairs *pairRows
 	// lists are the identities' Parquet list columns.
 	lists []*listColumn
 }
@@ -92,8 +86,7 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeB
 		b.rowUsed, b.u.Dates = used, dates
 	}
 	if accountCols || lastUsed != nil {
-		b.rowIdent = slices.Clone(asg.col("identity_id").codes)
-		b.rowRole = slices.Clone(asg.col("role_id").codes)
+		b.pairs = &pairRows{acct: b.rows, used: b.rowUsed}
 	}
 	if b.grants != nil {
 		rc := asg.col("role_id")
@@ -126,21 +119,30 @@ func (b *universeBuild) dimensions(s *Snapshot, identIdx identityIndex, opts Loa
 	return nil
 }
 
-// finish completes the universe once the snapshot is built: orphan access through
-// accounts named, each direct pair's account, and grants as role indices. keys is the
-// assignments' identity_id column as buildAssignments read it.
-func (b *universeBuild) finish(s *Snapshot, keys *column, identIdx identityIndex, asgRole []int32) {
-	s.Universe = b.u
-	if b.rowIdent != nil {
-		b.keyIdent = identityCodes(keys, identIdx)
+// pairRows returns what buildAssignments is to fold each direct pair's rows into (nil for
+// none, or for no universe: b nil).
+func (b *universeBuild) pairRows() *pairRows {
+	if b == nil {
+		return nil
 	}
+	return b.pairs
+}
+
+// finish completes the universe once the snapshot is built: orphan access through
+// accounts named, each direct pair's account and last use (from buildAssignments, through
+// pairs), and grants as role indices.
+func (b *universeBuild) finish(s *Snapshot) {
+	s.Universe = b.u
 	if b.rows != nil {
 		nameOrphans(s)
-		b.pairAccounts(s, asgRole)
+		if slices.ContainsFunc(b.pairs.pairAcct, func(a int32) bool { return a >= 0 }) {
+			b.u.PairAccount = b.pairs.pairAcct
+		}
 	}
 	if b.rowUsed != nil {
-		b.pairLastUsed(s, asgRole)
+		b.u.LastUsed = b.pairs.pairUsed
 	}
+	b.rows, b.rowUsed, b.pairs = nil, nil, nil
 	if b.grants != nil {
 		b.roleGrants(s)
 	}
@@ -166,83 +168,6 @@ func nameOrphans(s *Snapshot) {
 			s.Findings.OrphanIdentities = append(s.Findings.OrphanIdentities, o.IdentityID)
 		}
 	}
-}
-
-// pairAccounts records, for each direct pair granted through an account, the lexically
-// smallest such account (accounts are sorted, so the smallest index). Blocks of rows run
-// in parallel; the smallest is kept whatever order they come in.
-func (b *universeBuild) pairAccounts(s *Snapshot, asgRole []int32) {
-	pa := make([]int32, len(s.IdentIdx))
-	for k := range pa {
-		pa[k] = -1
-	}
-	var any atomic.Bool
-	blocks := splitEven(len(b.rows), 4*runtime.GOMAXPROCS(0))
-	forEach(len(blocks)-1, func(x int) {
-		for row := blocks[x]; row < blocks[x+1]; row++ {
-			acct := b.rows[row]
-			if acct < 0 {
-				continue
-			}
-			if k := b.pairOf(s, row, asgRole); k >= 0 {
-				keepExtreme(&pa[k], acct, func(old, v int32) bool { return old < 0 || v < old })
-				any.Store(true)
-			}
-		}
-	})
-	if any.Load() {
-		b.u.PairAccount = pa
-	}
-}
-
-// keepExtreme stores v at p unless the value there is better (better(old, v) false), by
-// compare-and-swap: rows of one pair may meet in two blocks.
-func keepExtreme(p *int32, v int32, better func(old, v int32) bool) {
-	for {
-		old := atomic.LoadInt32(p)
-		if !better(old, v) || atomic.CompareAndSwapInt32(p, old, v) {
-			return
-		}
-	}
-}
-
-// pairOf returns the CSR position (in Snapshot.IdentIdx) of the direct pair assignments
-// row grants, or -1 for orphan access.
-func (b *universeBuild) pairOf(s *Snapshot, row int, asgRole []int32) int64 {
-	if b.rowIdent[row] < 0 {
-		return -1
-	}
-	i := b.keyIdent[b.rowIdent[row]]
-	if i < 0 {
-		return -1
-	}
-	r := asgRole[b.rowRole[row]]
-	p, found := slices.BinarySearch(s.RolesOf(int(i)), r)
-	if !found {
-		return -1
-	}
-	return s.IdentOff[i] + int64(p)
-}
-
-// pairLastUsed records, for each direct pair, the latest last_used of its rows (-1 when
-// none has a date), blocks of rows in parallel.
-func (b *universeBuild) pairLastUsed(s *Snapshot, asgRole []int32) {
-	lu := make([]int32, len(s.IdentIdx))
-	for k := range lu {
-		lu[k] = -1
-	}
-	blocks := splitEven(len(b.rowUsed), 4*runtime.GOMAXPROCS(0))
-	forEach(len(blocks)-1, func(x int) {
-		for row := blocks[x]; row < blocks[x+1]; row++ {
-			if d := b.rowUsed[row]; d >= 0 {
-				if k := b.pairOf(s, row, asgRole); k >= 0 {
-					keepExtreme(&lu[k], d, func(old, v int32) bool { return v > old })
-				}
-			}
-		}
-	})
-	b.u.LastUsed = lu
-	b.rowUsed = nil
 }
 
 // parseLastUsed parses each distinct last_used value once and returns each row's date as
