@@ -3,6 +3,8 @@ package cpu
 import (
 	"math/bits"
 	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
 )
 
 // The multi-valued path of the projector. A multi-valued dimension's values for a role
@@ -12,18 +14,65 @@ import (
 // does not fill (counter 0 is a sink, never read). A row with more values than k holds
 // its first k-1 in slots and, in the last, -1-e: the rest are entry e of the overflow
 // table. Counts and buckets do not depend on the order of a row's values, so they are
-// those of counting each row's values one by one.
+// those of counting each row's values one by one. The local rows are copied from a
+// table of every identity's slots made once per query (slotTable), so that gathering a
+// holder reads one short run instead of three identity-wide arrays.
 
-// maxSlots bounds a role's slots per local row: the rare identity with many values of a
-// dimension goes to the overflow table instead of widening every row.
+// maxSlots bounds the slots per row: the rare identity with many values of a dimension
+// goes to the overflow table instead of widening every row.
 const maxSlots = 4
 
-// multiCol is one multi-valued dimension's local table for the current role.
+// slotTable holds every identity's values of one multi-valued dimension: k slots per
+// identity (k the most values any identity has, at most maxSlots), laid out like a
+// multiCol's rows, its values first; n[i] is how many values identity i has (capped at
+// 255), so that a role whose holders have fewer than k takes only the first slots.
+type slotTable struct {
+	k       int
+	slots   []int32
+	n       []uint8
+	overOff []int32 // entry e: over[overOff[e]:overOff[e+1]]
+	over    []int32
+}
+
+// newSlotTable fills the slot table of multi-valued dimension d of m.
+func newSlotTable(m *kernels.Matrix, d int32) *slotTable {
+	codes, off, extra := m.Codes[d], m.MultiOff[d], m.MultiCodes[d]
+	st := &slotTable{k: 1, n: make([]uint8, m.N), overOff: []int32{0}}
+	for i := range m.N {
+		n := int(off[i+1] - off[i])
+		if codes[i] >= 0 {
+			n++
+		}
+		st.n[i] = uint8(min(n, 255))
+		st.k = max(st.k, min(n, maxSlots))
+	}
+	k := st.k
+	st.slots = make([]int32, m.N*k)
+	for i := range m.N {
+		row, c, ex := st.slots[i*k:i*k+k], codes[i], extra[off[i]:off[i+1]]
+		if int(st.n[i]) > k {
+			st.spill(row, c, ex)
+			continue
+		}
+		s := 0
+		if c >= 0 {
+			row[0], s = c+1, 1
+		}
+		for _, x := range ex {
+			row[s] = x + 1
+			s++
+		}
+	}
+	return st
+}
+
+// multiCol is one multi-valued dimension's local table for the current role; its
+// overflow entries are the slot table's.
 type multiCol struct {
 	k       int
 	slots   []int32 // k per local row
-	overOff []int32 // entry e: over[overOff[e]:overOff[e+1]]
-	over    []int32 // code+1 per value
+	overOff []int32
+	over    []int32
 }
 
 // row returns local row r's slots.
@@ -37,54 +86,44 @@ func (mc *multiCol) overflow(v int32) []int32 {
 	return mc.over[mc.overOff[e]:mc.overOff[e+1]]
 }
 
-// gatherMulti fills the local table of multi-valued dimension position j (dimension d)
-// for the local rows in p.base.
-func (p *projector) gatherMulti(j int, d int32) {
-	m, base, mc := p.m, p.base, &p.mc[j]
-	codes, off, extra := m.Codes[d], m.MultiOff[d], m.MultiCodes[d]
-	nvals := func(i int32) int {
-		n := int(off[i+1] - off[i])
-		if codes[i] >= 0 {
-			n++
-		}
-		return n
-	}
-	k := 1
-	for _, i := range base {
-		k = max(k, nvals(i))
-	}
-	// A row with more than k values spills into the overflow table.
-	k = min(k, maxSlots)
-	mc.k = k
-	mc.slots = slices.Grow(mc.slots[:0], len(base)*k)[:len(base)*k]
-	clear(mc.slots)
-	mc.overOff, mc.over = append(mc.overOff[:0], 0), mc.over[:0]
+// gatherMulti fills the local table of multi-valued dimension position j for the local
+// rows in p.base: k, the most values a holder has (at most the table's), and each
+// holder's first k slots. The rows are copied whole in one pass, then packed to k slots
+// when the role's holders need fewer than the table has.
+func (p *projector) gatherMulti(j int) {
+	st, base, mc := p.lay.slots[j], p.base, &p.mc[j]
+	src, sk, k := st.slots, st.k, 1
+	slots := slices.Grow(mc.slots[:0], len(base)*sk)[:len(base)*sk]
 	for r, i := range base {
-		row, c, ex := mc.slots[r*k:r*k+k], codes[i], extra[off[i]:off[i+1]]
-		if len(ex) >= k && (c >= 0 || len(ex) > k) {
-			mc.spill(row, c, ex)
-			continue
+		// A loop, not copy: a call to memmove per row of a few slots costs more.
+		dst, row := slots[r*sk:r*sk+sk], src[int(i)*sk:int(i)*sk+sk]
+		for t := range dst {
+			dst[t] = row[t]
 		}
-		s := 0
-		if c >= 0 {
-			row[0], s = c+1, 1
-		}
-		for _, x := range ex {
-			row[s] = x + 1
-			s++
+		k = max(k, int(st.n[i]))
+	}
+	if k < sk {
+		for r := range base {
+			dst, row := slots[r*k:r*k+k], slots[r*sk:r*sk+k]
+			for t := range dst {
+				dst[t] = row[t]
+			}
 		}
 	}
+	k = min(k, sk)
+	mc.k, mc.overOff, mc.over = k, st.overOff, st.over
+	mc.slots = slots[:len(base)*k]
 }
 
 // spill sets a row holding more values than its k slots (c, when >= 0, then ex): the
 // first k-1 in slots, the rest in a new overflow entry named by the last slot.
-func (mc *multiCol) spill(row []int32, c int32, ex []int32) {
+func (st *slotTable) spill(row []int32, c int32, ex []int32) {
 	k, s := len(row), 0
 	add := func(v int32) {
 		if s < k-1 {
 			row[s] = v + 1
 		} else {
-			mc.over = append(mc.over, v+1)
+			st.over = append(st.over, v+1)
 		}
 		s++
 	}
@@ -94,17 +133,24 @@ func (mc *multiCol) spill(row []int32, c int32, ex []int32) {
 	for _, x := range ex {
 		add(x)
 	}
-	row[k-1] = -int32(len(mc.overOff))
-	mc.overOff = append(mc.overOff, int32(len(mc.over)))
+	row[k-1] = -int32(len(st.overOff))
+	st.overOff = append(st.overOff, int32(len(st.over)))
 }
 
-// histogramMulti counts, into cnt (indexed by code+1), the values of multi-valued
-// dimension position j over rows (nil: every local row). Only a row's last slot can name
-// an overflow entry.
-func (p *projector) histogramMulti(j int, rows []int32, cnt []int32) {
-	mc := &p.mc[j]
+// multiOf returns the local table of multi-valued dimension position j for the rows of t:
+// the role's, or the copy a split made for t's block.
+func (p *projector) multiOf(t *rowTable, j int) *multiCol {
+	if t.mc != nil {
+		return &t.mc[j]
+	}
+	return &p.mc[j]
+}
+
+// histogramMulti counts, into cnt (indexed by code+1), the values of mc's rows. Only a
+// row's last slot can name an overflow entry.
+func histogramMulti(mc *multiCol, rows []int32, cnt []int32) {
 	k, slots := mc.k, mc.slots
-	for _, r := range p.rowsOrAll(rows) {
+	for _, r := range rows {
 		row := slots[int(r)*k : int(r)*k+k]
 		for _, v := range row[:k-1] {
 			cnt[v]++
@@ -120,30 +166,26 @@ func (p *projector) histogramMulti(j int, rows []int32, cnt []int32) {
 	cnt[0] = 0
 }
 
-// projectMulti counts multi-valued dimension position j over rows, selects its values
-// counted at least q.MinTP times and, when deeper, buckets the rows by them; it leaves
-// the dimension's counters zero.
-func (p *projector) projectMulti(level, j int, rows []int32, deeper bool) []sel {
-	cnt := p.counter(level, j)
-	p.histogramMulti(j, rows, cnt)
-	sels := p.selectMulti(level, j, rows, cnt)
+// projectMulti counts multi-valued dimension position j over rows of t (nil: every row),
+// selects its values counted at least q.MinTP times and, when deeper, buckets the rows by
+// them; it leaves the dimension's counters zero.
+func (p *projector) projectMulti(level, j int, rows []int32, t *rowTable, deeper bool) []sel {
+	cnt, mc, all := p.counter(level, j), p.multiOf(t, j), t.rowsOr(rows, p.all)
+	histogramMulti(mc, all, cnt)
+	sels := p.selectMulti(level, mc, all, cnt)
 	if deeper && len(sels) > 0 {
-		p.bucketMulti(j, p.rowsOrAll(rows), cnt, sels, p.rowBuffer(level, sels))
+		bucketMulti(mc, all, cnt, sels, p.rowBuffer(level, sels))
 	}
 	return sels
 }
 
 // selectMulti returns the values counted at least q.MinTP times in cnt (indexed by
-// code+1), ascending, with their counts and bucket starts, and clears cnt. A dictionary
-// small against the rows is read in code order. Otherwise the rows' own values are marked
-// in a bitset, read in code order where it is small against the rows, else listed and
-// sorted.
-func (p *projector) selectMulti(level, j int, rows []int32, cnt []int32) []sel {
-	sels, minTP := p.sels[level][:0], p.q.MinTP
-	n := len(rows)
-	if rows == nil {
-		n = len(p.base)
-	}
+// code+1) over mc's rows, ascending, with their counts and bucket starts, and clears cnt.
+// A dictionary small against the rows is read in code order. Otherwise the rows' own
+// values are marked in a bitset, read in code order where it is small against the rows,
+// else listed and sorted.
+func (p *projector) selectMulti(level int, mc *multiCol, rows []int32, cnt []int32) []sel {
+	sels, minTP, n := p.sels[level][:0], p.q.MinTP, len(rows)
 	if len(cnt) <= 4*n+64 {
 		for c, v := range cnt[1:] {
 			if v >= minTP {
@@ -153,26 +195,10 @@ func (p *projector) selectMulti(level, j int, rows []int32, cnt []int32) []sel {
 		clear(cnt)
 		return p.keepSels(level, sels)
 	}
-	mc := &p.mc[j]
-	each := func(fn func(x int32)) {
-		for _, r := range p.rowsOrAll(rows) {
-			row := mc.row(r)
-			for _, v := range row[:len(row)-1] {
-				fn(v)
-			}
-			if v := row[len(row)-1]; v >= 0 {
-				fn(v)
-				continue
-			}
-			for _, x := range mc.overflow(row[len(row)-1]) {
-				fn(x)
-			}
-		}
-	}
 	if words := (len(cnt) + 63) / 64; words <= 4*n+64 {
 		mark := slices.Grow(p.mark[:0], words)[:words] // all zero between uses
 		k := mc.k
-		for _, r := range p.rowsOrAll(rows) {
+		for _, r := range rows {
 			row := mc.slots[int(r)*k : int(r)*k+k]
 			for _, x := range row[:k-1] {
 				mark[x>>6] |= 1 << (x & 63)
@@ -200,14 +226,27 @@ func (p *projector) selectMulti(level, j int, rows []int32, cnt []int32) []sel {
 		cnt[0] = 0
 		return p.keepSels(level, sels)
 	}
-	each(func(x int32) {
+	take := func(x int32) {
 		if v := cnt[x]; v != 0 {
 			if v >= minTP {
 				sels = append(sels, sel{val: x - 1, count: v})
 			}
 			cnt[x] = 0
 		}
-	})
+	}
+	for _, r := range rows {
+		row := mc.row(r)
+		for _, v := range row[:len(row)-1] {
+			take(v)
+		}
+		if v := row[len(row)-1]; v >= 0 {
+			take(v)
+			continue
+		}
+		for _, x := range mc.overflow(row[len(row)-1]) {
+			take(x)
+		}
+	}
 	cnt[0] = 0
 	if len(sels) > 1 {
 		slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
@@ -215,10 +254,10 @@ func (p *projector) selectMulti(level, j int, rows []int32, cnt []int32) []sel {
 	return p.keepSels(level, sels)
 }
 
-// bucketMulti groups rows by the selected values of multi-valued dimension position j
-// into buf, using the dimension's (all zero) counters as write positions: a row with
-// several selected values goes into each of their buckets.
-func (p *projector) bucketMulti(j int, rows []int32, cnt []int32, sels []sel, buf []int32) {
+// bucketMulti groups rows by the selected values of mc into buf, using the dimension's
+// (all zero) counters as write positions: a row with several selected values goes into
+// each of their buckets.
+func bucketMulti(mc *multiCol, rows []int32, cnt []int32, sels []sel, buf []int32) {
 	for _, s := range sels {
 		cnt[s.val+1] = s.start + 1
 	}
@@ -228,7 +267,6 @@ func (p *projector) bucketMulti(j int, rows []int32, cnt []int32, sels []sel, bu
 			cnt[x] = w + 1
 		}
 	}
-	mc := &p.mc[j]
 	for _, r := range rows {
 		for _, v := range mc.row(r) {
 			if v < 0 {
@@ -243,4 +281,61 @@ func (p *projector) bucketMulti(j int, rows []int32, cnt []int32, sels []sel, bu
 	for _, s := range sels {
 		cnt[s.val+1] = 0
 	}
+}
+
+// splitSlots prepares a split at level by single-valued dimension position di into rows
+// blocks: the slots of the multi-valued dimensions after di are copied alongside each
+// copied row (copySlots), into level's blocks of slots. It returns whether any follows.
+func (p *projector) splitSlots(level, di, rows int, t *rowTable) bool {
+	cs := p.splitCols[:0]
+	for j := di + 1; j < len(p.q.Dims); j++ {
+		if !p.multi[j] {
+			continue
+		}
+		if p.mpart[level] == nil {
+			p.mpart[level] = make([][]int32, len(p.q.Dims))
+			p.views[level] = make([]multiCol, len(p.q.Dims))
+		}
+		mc := p.multiOf(t, j)
+		n := rows * mc.k
+		p.mpart[level][j] = slices.Grow(p.mpart[level][j][:0], n)[:n]
+		cs = append(cs, slotCopy{j: j, k: int32(mc.k), src: mc.slots, dst: p.mpart[level][j], mc: mc})
+	}
+	p.splitCols = cs
+	return len(cs) > 0
+}
+
+// slotCopy is the slots of multi-valued dimension position j copied by a split: from src
+// (mc's, the split table's local table) to dst (level's blocks), k per row.
+type slotCopy struct {
+	j        int
+	k        int32
+	src, dst []int32
+	mc       *multiCol
+}
+
+// copySlots copies local row r's slots of the multi-valued dimensions splitSlots listed to
+// position pos of level's blocks.
+func (p *projector) copySlots(r, pos int32) {
+	for _, c := range p.splitCols {
+		k := c.k
+		dst, src := c.dst[pos*k:pos*k+k], c.src[r*k:r*k+k]
+		for t := range dst {
+			dst[t] = src[t]
+		}
+	}
+}
+
+// splitView returns the multi-valued columns of the block of value s of the split at
+// level (splitCols), or nil when no multi-valued dimension follows the split's.
+func (p *projector) splitView(level int, s sel) []multiCol {
+	if len(p.splitCols) == 0 {
+		return nil
+	}
+	v := p.views[level]
+	for _, c := range p.splitCols {
+		k := int(c.k)
+		v[c.j] = multiCol{k: k, slots: c.dst[int(s.start)*k : int(s.start+s.count)*k], overOff: c.mc.overOff, over: c.mc.over}
+	}
+	return v
 }

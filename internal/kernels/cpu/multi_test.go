@@ -62,10 +62,11 @@ func TestMultiPath(t *testing.T) {
 				}
 			}
 		}
-		sels := slices.Clone(p.projectMulti(0, 0, rows, true))
-		want, bucket := literalMulti(p.rowsOrAll(rows), p.base, vals, q.MinTP)
+		tab := rowTable{v: p.local, w: p.lay.w, n: len(p.base)}
+		sels := slices.Clone(p.projectMulti(0, 0, rows, &tab, true))
+		want, bucket := literalMulti(tab.rowsOr(rows, p.all), p.base, vals, q.MinTP)
 		if !slices.Equal(sels, want) {
-			t.Fatalf("iteration %d (card %d, %d rows, MinTP %d): selected %v, want %v", iter, card, len(p.rowsOrAll(rows)), q.MinTP, sels, want)
+			t.Fatalf("iteration %d (card %d, %d rows, MinTP %d): selected %v, want %v", iter, card, len(tab.rowsOr(rows, p.all)), q.MinTP, sels, want)
 		}
 		for _, s := range sels {
 			got := p.rows[0][s.start : s.start+s.count]

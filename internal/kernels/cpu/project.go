@@ -26,6 +26,8 @@ type layout struct {
 	// value) in half the space.
 	tab   []int32
 	tab16 []uint16
+	// slots holds, by position in q.Dims, a multi-valued dimension's slot table (multi.go).
+	slots []*slotTable
 }
 
 func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
@@ -35,6 +37,10 @@ func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
 		if isMulti(m, d) {
 			l.single[j] = -1
 			l.lastMulti = j
+			if l.slots == nil {
+				l.slots = make([]*slotTable, len(q.Dims))
+			}
+			l.slots[j] = newSlotTable(m, d)
 			continue
 		}
 		l.single[j] = l.w
@@ -110,9 +116,15 @@ type projector struct {
 	base  []int32
 	local []int32
 	mc    []multiCol // by position in q.Dims: multi-valued dimensions' local tables (multi.go)
-	mark  []uint64   // selectMulti's bitset of values, all zero between uses
-	all   []int32    // 0..len(base)-1
-	out   []kernels.Count
+	// mpart[level][j] holds the slots of multi-valued dimension position j of level's
+	// split blocks (copySlots), views[level] their local tables; splitCols lists the
+	// copies of the current split.
+	mpart     [kernels.MaxTerms][][]int32
+	views     [kernels.MaxTerms][]multiCol
+	splitCols []slotCopy
+	mark      []uint64 // selectMulti's bitset of values, all zero between uses
+	all       []int32  // 0..len(base)-1
+	out       []kernels.Count
 	// splitAt is the smallest table, in terms, whose buckets split copies.
 	splitAt int
 }
@@ -171,9 +183,9 @@ func (p *projector) gather(holders []int32) {
 		}
 	}
 	p.local = loc
-	for j, d := range q.Dims {
+	for j := range q.Dims {
 		if p.multi[j] {
-			p.gatherMulti(j, d)
+			p.gatherMulti(j)
 		}
 	}
 	for k := len(p.all); k < len(base); k++ {
@@ -181,19 +193,14 @@ func (p *projector) gather(holders []int32) {
 	}
 }
 
-func (p *projector) rowsOrAll(rows []int32) []int32 {
-	if rows == nil {
-		return p.all[:len(p.base)]
-	}
-	return rows
-}
-
 // rowTable is a row-major table of term ids of the single-valued dimensions from lo on:
 // row k's term of dimension s is v[k*w+s-lo]. The role's local rows are one (lo 0); a
-// bucket whose rows were copied for its children (split) is another.
+// bucket whose rows were copied for its children (split) is another, with the copies of
+// its rows' multi-valued slots in mc (nil: the role's, p.mc).
 type rowTable struct {
 	v        []int32
 	w, lo, n int
+	mc       []multiCol
 }
 
 // at returns the term of single-valued dimension s in row k.
@@ -295,8 +302,9 @@ const splitTerms = 1 << 20
 // split is bucketSingle for children that extend no further: it copies each row of a
 // selected value's bucket, from dimension s+1 on, into level's part buffer (bucket after
 // bucket, rows in order), so that each child histograms a dense block instead of
-// reading its rows one by one across the role's table. It returns the width of the
-// copied rows.
+// reading its rows one by one across the role's table; the rows' slots of the
+// multi-valued dimensions after s are copied alongside (copySlots). It returns the width
+// of the copied rows.
 func (p *projector) split(level, s int, rows []int32, t *rowTable, sels []sel) int {
 	h, lo := p.hist[level], p.lay.off[s]
 	ws := t.w - (s - t.lo) - 1
@@ -312,12 +320,16 @@ func (p *projector) split(level, s int, rows []int32, t *rowTable, sels []sel) i
 	buf = buf[:total]
 	p.part[level] = buf
 	v, w, o := t.v, t.w, s-t.lo
+	slots := p.splitSlots(level, p.lay.pos[s], int(last.start+last.count), t)
 	for _, k := range t.rowsOr(rows, p.all) {
 		row := v[int(k)*w+o : int(k)*w+w]
 		if n := h[row[0]]; n > 0 {
 			dst := buf[int(n-1)*ws : int(n)*ws]
 			for i := range dst {
 				dst[i] = row[1+i]
+			}
+			if slots {
+				p.copySlots(k, n-1)
 			}
 			h[row[0]] = n + 1
 		}
@@ -344,8 +356,9 @@ func (p *projector) rowBuffer(level int, sels []sel) []int32 {
 // extend emits every extension of prefix by one term on a dimension at position >= from
 // in q.Dims, over rows of t (the rows matching prefix; nil: all), recursing while terms
 // remain. The single-valued dimensions' histograms are taken together in one pass. When
-// the children extend no further and no multi-valued dimension follows, a single-valued
-// dimension's buckets are copied out (split) and each child counts its own block.
+// the children extend no further, a single-valued dimension's buckets are copied out
+// (split), with the slots of the multi-valued dimensions after it, and each child counts
+// its own block.
 func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level int, t rowTable) {
 	q := p.q
 	p.histogramSingles(level, p.lay.first[from], rows, &t)
@@ -357,13 +370,13 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 			sels = p.selectSingle(level, s, rows, &t)
 			switch {
 			case !deeper || len(sels) == 0:
-			case level+2 >= q.MaxTerms && p.lay.lastMulti < di && t.n*t.w >= p.splitAt:
+			case level+2 >= q.MaxTerms && s+1 < p.lay.w && t.n*t.w >= p.splitAt:
 				ws = p.split(level, s, rows, &t, sels)
 			default:
 				p.bucketSingle(level, s, rows, &t, sels)
 			}
 		} else {
-			sels = p.projectMulti(level, di, rows, deeper)
+			sels = p.projectMulti(level, di, rows, &t, deeper)
 		}
 		d := q.Dims[di]
 		for k := range sels {
@@ -376,7 +389,7 @@ func (p *projector) extend(prefix kernels.Criterion, rows []int32, from, level i
 			case ws > 0:
 				lo := p.lay.single[di] + 1
 				blk := p.part[level][int(s.start)*ws : int(s.start+s.count)*ws]
-				p.extend(c, nil, di+1, level+1, rowTable{v: blk, w: ws, lo: lo, n: int(s.count)})
+				p.extend(c, nil, di+1, level+1, rowTable{v: blk, w: ws, lo: lo, n: int(s.count), mc: p.splitView(level, s)})
 			case deeper:
 				p.extend(c, p.rows[level][s.start:s.start+s.count], di+1, level+1, t)
 			}
