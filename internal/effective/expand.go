@@ -2,8 +2,8 @@ package effective
 
 import (
 	"context"
+	"math/bits"
 	"runtime"
-	"slices"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -47,26 +47,37 @@ func (p *Pairs) NumInherited() int64 {
 	return n
 }
 
-// expander is the scratch of one identity's expansion. Invariant between identities:
-// dist is 0 for every role.
+// expander is the scratch of one identity's expansion. Invariants between identities:
+// every best entry's dist is 0, and the role sets (bits, words) are empty.
 type expander struct {
-	c    *Closure
-	dist []int32 // shortest chain length found so far for a role, 0: not reached
-	src  []int32 // source role of that chain
-	step []int32 // index of that chain's last step in the closure
-	// touched lists the reached roles, in one ascending run per source: sources counts
-	// the runs (a single one needs no sort).
-	touched []int32
-	sources int
-	direct  []bool
+	c *Closure
+	// best[r] is the shortest chain found so far to role r (dist 0: not reached), its
+	// source and the index of its last step in the closure: one entry, so that a reached
+	// role costs one cache line.
+	best []reach
+	// bits marks the identity's roles (direct and reached); words marks bits' nonzero
+	// words, so that they are listed ascending without a sort.
+	bits, words []uint64
+	direct      []bool
 	// stamp[r] is 1+i once role r is counted for identity i (count).
 	stamp []int32
 }
 
+// reach is the chain an identity's expansion has found to a role.
+type reach struct{ dist, src, step int32 }
+
 func newExpander(c *Closure) *expander {
 	nr := c.g.n
-	return &expander{c: c, dist: make([]int32, nr), src: make([]int32, nr), step: make([]int32, nr),
+	nw := (nr + 63) / 64
+	return &expander{c: c, best: make([]reach, nr), bits: make([]uint64, nw), words: make([]uint64, (nw+63)/64),
 		direct: make([]bool, nr), stamp: make([]int32, nr)}
+}
+
+// mark adds role r to the identity's set.
+func (x *expander) mark(r int32) {
+	w := uint32(r) >> 6
+	x.bits[w] |= 1 << (uint32(r) & 63)
+	x.words[w>>6] |= 1 << (w & 63)
 }
 
 // expandBlock is the number of identities one worker expands at a time.
@@ -148,27 +159,25 @@ func (p *Pairs) set(k int64, r int32, kind uint8, source, step int32) {
 }
 
 // expand writes the effective pairs of one identity holding direct (ascending) into p
-// from position k on (count's number of them).
+// from position k on (count's number of them). The roles come out of the identity's
+// role set ascending, with no sort of the reached ones.
 func (x *expander) expand(direct []int32, p *Pairs, k int64) {
-	x.touched, x.sources = x.touched[:0], 0
+	reached := false
 	for _, s := range direct {
 		x.direct[s] = true
 		first := int32(x.c.First(s))
-		reach := x.c.Reach(s)
-		for j, st := range reach {
-			d := x.dist[st.Role]
-			if d == 0 {
-				x.touched = append(x.touched, st.Role)
+		for j, st := range x.c.Reach(s) {
+			b := &x.best[st.Role]
+			if b.dist == 0 {
+				x.mark(st.Role)
 			}
-			if d == 0 || st.Dist < d {
-				x.dist[st.Role], x.src[st.Role], x.step[st.Role] = st.Dist, s, first+int32(j)
+			if b.dist == 0 || st.Dist < b.dist {
+				*b = reach{dist: st.Dist, src: s, step: first + int32(j)}
 			}
-		}
-		if len(reach) > 0 {
-			x.sources++
+			reached = true
 		}
 	}
-	if len(x.touched) == 0 {
+	if !reached {
 		for _, r := range direct {
 			x.direct[r] = false
 			p.set(k, r, Direct, -1, -1)
@@ -176,40 +185,32 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 		}
 		return
 	}
-	if x.sources > 1 {
-		slices.Sort(x.touched)
+	for _, r := range direct {
+		x.mark(r)
 	}
-	// Merge the direct roles and the reached ones, both ascending.
-	a, b := 0, 0
-	for a < len(direct) || b < len(x.touched) {
-		var r int32
-		switch {
-		case b == len(x.touched) || (a < len(direct) && direct[a] < x.touched[b]):
-			r = direct[a]
-			a++
-		case a == len(direct) || x.touched[b] < direct[a]:
-			r = x.touched[b]
-			b++
-		default: // the same role: direct and reached
-			r = direct[a]
-			a++
-			b++
+	for sw, ws := range x.words {
+		for ; ws != 0; ws &= ws - 1 {
+			w := sw<<6 + bits.TrailingZeros64(ws)
+			for bs := x.bits[w]; bs != 0; bs &= bs - 1 {
+				r := int32(w<<6 + bits.TrailingZeros64(bs))
+				b := &x.best[r]
+				switch {
+				case x.direct[r] && b.dist > 0:
+					p.set(k, r, Redundant, -1, -1)
+				case x.direct[r]:
+					p.set(k, r, Direct, -1, -1)
+				default:
+					p.set(k, r, Inherited, b.src, b.step)
+				}
+				b.dist = 0
+				k++
+			}
+			x.bits[w] = 0
 		}
-		switch {
-		case x.direct[r] && x.dist[r] > 0:
-			p.set(k, r, Redundant, -1, -1)
-		case x.direct[r]:
-			p.set(k, r, Direct, -1, -1)
-		default:
-			p.set(k, r, Inherited, x.src[r], x.step[r])
-		}
-		k++
+		x.words[sw] = 0
 	}
 	for _, r := range direct {
 		x.direct[r] = false
-	}
-	for _, r := range x.touched {
-		x.dist[r] = 0
 	}
 }
 
