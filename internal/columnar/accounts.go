@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -20,7 +21,7 @@ import (
 func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
 	sysVals, sysRank := sortDict(sc.vals)
-	var order []int
+	var order []accountKey
 	var sorted sync.WaitGroup
 	sorted.Go(func() { order = accountOrder(t.rows, sc, ac, sysRank) })
 	var head, next []int32
@@ -30,7 +31,7 @@ func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *Univers
 	identOf := identityCodes(ic, identIdx)
 	sorted.Wait()
 
-	if err := checkAccountsUnique(t, order, sc, ac); err != nil {
+	if err := checkAccountsUnique(t, order, sc); err != nil {
 		return nil, err
 	}
 	a := &Accounts{Systems: sysVals, System: make([]int32, t.rows), ID: make([]string, t.rows),
@@ -39,7 +40,7 @@ func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *Univers
 	counts := make([]UniverseFindings, len(ranges)-1)
 	forEach(len(ranges)-1, func(b int) {
 		for n := ranges[b]; n < ranges[b+1]; n++ {
-			row := order[n]
+			row := int(order[n].row)
 			owner, ident := "", int32(-1)
 			switch code := ic.code(row); {
 			case code < 0:
@@ -51,7 +52,7 @@ func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *Univers
 				counts[b].AccountsOfUnknownIdentities++
 			}
 			a.System[n] = sysRank[sc.codes[row]]
-			a.ID[n] = ac.vals[ac.codes[row]]
+			a.ID[n] = order[n].id
 			a.IdentityID[n], a.Identity[n] = owner, ident
 		}
 	})
@@ -67,14 +68,14 @@ func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *Univers
 
 // checkAccountsUnique reports each account (a row in account order) naming the same
 // (system, account_id) as the one before it, in parallel over ranges of the order.
-func checkAccountsUnique(t *table, order []int, sc, ac *column) error {
+func checkAccountsUnique(t *table, order []accountKey, sc *column) error {
 	probs := newProblems(t.file)
 	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
 	forEach(len(ranges)-1, func(b int) {
 		for n := max(ranges[b], 1); n < ranges[b+1]; n++ {
-			prev, row := order[n-1], order[n]
-			id := ac.vals[ac.codes[row]]
-			if sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
+			prev, row := int(order[n-1].row), int(order[n].row)
+			id := order[n].id
+			if sc.codes[prev] == sc.codes[row] && order[n-1].id == id {
 				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
 					id, sc.vals[sc.codes[row]], t.pos(prev)))
 			}
@@ -86,13 +87,13 @@ func checkAccountsUnique(t *table, order []int, sc, ac *column) error {
 // joinCodes turns stringJoin's result over the accounts' account_id codes into
 // codeAccount and sameID over the accounts (order: the accounts' rows in account order,
 // without duplicates).
-func (a *Accounts) joinCodes(order []int, codes, head, next []int32) {
+func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
 	account := make([]int32, len(next)) // account_id code -> account
 	for k := range account {
 		account[k] = -1
 	}
-	for x, row := range order {
-		account[codes[row]] = int32(x)
+	for x, k := range order {
+		account[codes[k.row]] = int32(x)
 	}
 	at := func(code int32) int32 {
 		if code < 0 {
@@ -105,17 +106,27 @@ func (a *Accounts) joinCodes(order []int, codes, head, next []int32) {
 		a.codeAccount[k] = at(code)
 	}
 	a.sameID = make([]int32, len(order))
-	for x, row := range order {
-		a.sameID[x] = at(next[codes[row]])
+	for x, k := range order {
+		a.sameID[x] = at(next[codes[k.row]])
 	}
 }
 
-// accountOrder returns the rows of the accounts table sorted by (system, account_id),
-// ties (a duplicate account) in file order, so that the first row is the one kept. Each
-// row is sorted by its system rank and the 8 bytes of its account_id that follow the
-// prefix every account_id of its system shares (such as "arn:aws:iam::"), as integers;
-// only rows equal on those compare their strings. The systems are sorted in parallel.
-func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
+// accountKey is an account's row with its account_id, and the 8 bytes of the id that
+// follow the prefix every account_id of its system shares (such as "arn:aws:iam::"), as
+// a big-endian integer (zero bytes past the end): two ids of one system whose integers
+// differ compare as the integers do.
+type accountKey struct {
+	word uint64
+	id   string
+	row  int32
+}
+
+// accountOrder returns the rows of the accounts table sorted by (system, account_id), ties
+// (a duplicate account) in file order, so that the first row is the one kept, with their
+// ids. Each system's rows are sorted by their integers (accountKey), and only rows equal
+// on those compare their strings, whose headers the keys hold (no lookup through the
+// column). The systems are sorted in parallel.
+func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 	lcp := make([]string, len(sc.vals)) // per system code: the common prefix so far
 	seen := make([]bool, len(sc.vals))
 	for row := 0; row < rows; row++ {
@@ -130,10 +141,6 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 		}
 		lcp[s] = lcp[s][:n]
 	}
-	type key struct {
-		row  int32
-		word uint64
-	}
 	// Bucket the rows by system rank (a counting sort, file order within a system), then
 	// sort each system's rows on their own, systems in parallel.
 	start := make([]int, len(sysRank)+1)
@@ -144,7 +151,7 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 		start[r+1] += start[r]
 	}
 	fill := slices.Clone(start[:len(sysRank)])
-	keys := make([]key, rows)
+	keys := make([]accountKey, rows)
 	for row := range rows {
 		s, v := sc.codes[row], ac.vals[ac.codes[row]]
 		var w uint64
@@ -155,29 +162,18 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []int {
 			}
 		}
 		r := sysRank[s]
-		keys[fill[r]] = key{row: int32(row), word: w}
+		keys[fill[r]] = accountKey{word: w, id: v, row: int32(row)}
 		fill[r]++
 	}
 	forEach(len(sysRank), func(r int) {
-		sortAfterPrefix(keys[start[r]:start[r+1]], func(a, b key) int {
+		sortAfterPrefix(keys[start[r]:start[r+1]], func(a, b accountKey) int {
 			if c := cmp.Compare(a.word, b.word); c != 0 {
 				return c
 			}
-			// Raw codes differ even for equal ids (a duplicate account): those come in
-			// file order.
-			if ca, cb := ac.codes[a.row], ac.codes[b.row]; ca != cb {
-				if c := cmp.Compare(ac.vals[ca], ac.vals[cb]); c != 0 {
-					return c
-				}
-			}
-			return cmp.Compare(a.row, b.row)
+			return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.row, b.row))
 		})
 	})
-	order := make([]int, rows)
-	for k := range keys {
-		order[k] = int(keys[k].row)
-	}
-	return order
+	return keys
 }
 
 // resolveAccounts resolves each row of an assignments file with account columns to the

@@ -35,7 +35,14 @@ func TestAccountOrderMatchesSort(t *testing.T) {
 			ac.codes = append(ac.codes, ac.internString(v))
 		}
 		_, sysRank := sortDict(sc.vals)
-		got := accountOrder(n, sc, ac, sysRank)
+		keys := accountOrder(n, sc, ac, sysRank)
+		got := make([]int, n)
+		for k, key := range keys {
+			got[k] = int(key.row)
+			if key.id != ac.vals[ac.codes[key.row]] {
+				t.Fatalf("round %d: row %d keyed %q, holds %q", round, key.row, key.id, ac.vals[ac.codes[key.row]])
+			}
+		}
 		want := make([]int, n)
 		for k := range want {
 			want[k] = k

@@ -125,9 +125,19 @@ func sortedDimension(c *column) Dimension {
 // code: equal values (a raw column's) get the same one. The values are sorted together
 // with their old codes, so that a comparison reads the two strings' headers from the
 // array being sorted rather than through an index (at tier XL, millions of emails and
-// managers: one cache miss less per string compared). Values already strictly in order,
-// as ids often are, are only checked.
+// managers: one cache miss less per string compared). A large dictionary is sorted in
+// parts on every processor, then merged: the identities' other columns are done by then,
+// and this sort was left alone on one core. Values already strictly in order, as ids
+// often are, are only checked.
 func sortDict(vals []string) (sorted []string, rank []int32) {
+	return sortDictParts(vals, minParallelSort)
+}
+
+// minParallelSort is the dictionary size from which sortDict sorts in parallel parts.
+const minParallelSort = 1 << 16
+
+// sortDictParts is sortDict, sorting in parallel from minParallel values on.
+func sortDictParts(vals []string, minParallel int) (sorted []string, rank []int32) {
 	rank = make([]int32, len(vals))
 	if strictlySorted(vals) {
 		for i := range rank {
@@ -135,15 +145,15 @@ func sortDict(vals []string) (sorted []string, rank []int32) {
 		}
 		return slices.Clone(vals), rank
 	}
-	type entry struct {
-		val  string
-		code int32
-	}
-	order := make([]entry, len(vals))
+	order := make([]dictEntry, len(vals))
 	for i, v := range vals {
-		order[i] = entry{v, int32(i)}
+		order[i] = dictEntry{v, int32(i)}
 	}
-	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.val, b.val) })
+	parts := 1
+	if len(vals) >= minParallel {
+		parts = min(runtime.GOMAXPROCS(0), 8)
+	}
+	order = sortEntries(order, parts)
 	sorted = make([]string, 0, len(vals))
 	for k, e := range order {
 		if k == 0 || e.val != order[k-1].val {
@@ -152,6 +162,62 @@ func sortDict(vals []string) (sorted []string, rank []int32) {
 		rank[e.code] = int32(len(sorted) - 1)
 	}
 	return slices.Clip(sorted), rank
+}
+
+// dictEntry is a dictionary value with its old code.
+type dictEntry struct {
+	val  string
+	code int32
+}
+
+func compareEntries(a, b dictEntry) int {
+	return cmp.Or(strings.Compare(a.val, b.val), cmp.Compare(a.code, b.code))
+}
+
+// sortEntries sorts s in parts ranges at the same time, then merges them pairwise in
+// rounds (each round's merges at the same time). It returns the sorted entries, in s or
+// in a buffer of the same size.
+func sortEntries(s []dictEntry, parts int) []dictEntry {
+	bounds := splitEven(len(s), parts)
+	forEach(len(bounds)-1, func(b int) { slices.SortFunc(s[bounds[b]:bounds[b+1]], compareEntries) })
+	if len(bounds) <= 2 {
+		return s
+	}
+	buf := make([]dictEntry, len(s))
+	for len(bounds) > 2 {
+		next := []int{0}
+		pairs := (len(bounds) - 1) / 2
+		forEach((len(bounds))/2, func(p int) {
+			lo, mid := bounds[2*p], bounds[2*p+1]
+			if p == pairs { // an odd part out: copied as it is
+				copy(buf[lo:mid], s[lo:mid])
+				return
+			}
+			mergeEntries(buf[lo:bounds[2*p+2]], s[lo:mid], s[mid:bounds[2*p+2]])
+		})
+		for p := 2; p < len(bounds); p += 2 {
+			next = append(next, bounds[p])
+		}
+		if next[len(next)-1] != len(s) {
+			next = append(next, len(s))
+		}
+		s, buf, bounds = buf, s, next
+	}
+	return s
+}
+
+// mergeEntries merges the sorted a and b into dst (len(a)+len(b) entries).
+func mergeEntries(dst, a, b []dictEntry) {
+	i, j := 0, 0
+	for k := range dst {
+		if j >= len(b) || i < len(a) && compareEntries(a[i], b[j]) <= 0 {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
+	}
 }
 
 // strictlySorted reports whether vals ascend without repeats.
