@@ -456,37 +456,52 @@ func (b *Bound) formatReviewRows(buf *bytes.Buffer, rows []reviewRow, lo, hi int
 
 // WriteSuggestionsCSV writes suggestions.csv: the grants the model would make (identity,
 // role, first matching rule), in suggestions.parquet's order, with the rule's criterion,
-// type and precision so that a reviewer can judge it without another file.
+// type and precision so that a reviewer can judge it without another file. Chunks of
+// rows are formatted on every core (writeChunks), with the cells of each kind, role and
+// rule escaped once per file.
 func (b *Bound) WriteSuggestionsCSV(ctx context.Context, w io.Writer, sugg []mining.Suggestion) error {
 	snap := b.Snap
 	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"identity_id", "kind", "role_id", "category", "application", "rule_id", "criterion", "rule_type", "policy", "rule_precision_pct"})
-	rec := make([]string, 10)
-	for k, s := range sugg {
-		if k&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if s.Identity < 0 || int(s.Identity) >= snap.NumIdentities() || s.Role < 0 || int(s.Role) >= snap.NumRoles() ||
-			s.Rule < 0 || int(s.Rule) >= len(b.Model.Rules) {
-			return fmt.Errorf("suggestion %d (identity %d, role %d, rule %d) is outside the snapshot or model", k, s.Identity, s.Role, s.Rule)
-		}
-		rr := &b.Model.Rules[s.Rule]
-		rec[0] = snap.IdentityIDs[s.Identity]
-		rec[1] = snap.Kind(int(s.Identity))
-		rec[2] = snap.Roles.IDs[s.Role]
-		rec[3] = str(snap.Roles.Category, int(s.Role))
-		rec[4] = str(snap.Roles.Application, int(s.Role))
-		rec[5] = rr.RuleID
-		rec[6] = criterionString(rr)
-		rec[7] = rr.RuleType
-		rec[8] = rr.Policy
-		rec[9] = strconv.FormatFloat(ruleHitRate(rr), 'f', -1, 64)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	var kinds, roles, rules cellTable
+	for _, v := range snap.Dims[snap.KindDim].Values {
+		kinds.buf = safecsv.AppendCell(kinds.buf, v)
+		kinds.add()
+	}
+	for r := range snap.NumRoles() {
+		roles.buf = safecsv.AppendCell(roles.buf, snap.Roles.IDs[r])
+		roles.buf = safecsv.AppendCell(append(roles.buf, ','), str(snap.Roles.Category, r))
+		roles.buf = safecsv.AppendCell(append(roles.buf, ','), str(snap.Roles.Application, r))
+		roles.add()
+	}
+	for k := range b.Model.Rules {
+		rr := &b.Model.Rules[k]
+		for c, cell := range []string{rr.RuleID, criterionString(rr), rr.RuleType, rr.Policy, strconv.FormatFloat(ruleHitRate(rr), 'f', -1, 64)} {
+			if c > 0 {
+				rules.buf = append(rules.buf, ',')
+			}
+			rules.buf = safecsv.AppendCell(rules.buf, cell)
+		}
+		rules.add()
+	}
+	kd := &snap.Dims[snap.KindDim]
+	return writeChunks(ctx, w, len(sugg), func(buf *bytes.Buffer, lo, hi int) error {
+		var line []byte
+		for k, s := range sugg[lo:hi] {
+			if s.Identity < 0 || int(s.Identity) >= snap.NumIdentities() || s.Role < 0 || int(s.Role) >= snap.NumRoles() ||
+				s.Rule < 0 || int(s.Rule) >= len(b.Model.Rules) {
+				return fmt.Errorf("suggestion %d (identity %d, role %d, rule %d) is outside the snapshot or model", lo+k, s.Identity, s.Role, s.Rule)
+			}
+			line = safecsv.AppendCell(line[:0], snap.IdentityIDs[s.Identity])
+			line = append(append(line, ','), kinds.at(int(kd.Codes[s.Identity]))...)
+			line = append(append(line, ','), roles.at(int(s.Role))...)
+			line = append(append(line, ','), rules.at(int(s.Rule))...)
+			buf.Write(append(line, '\n'))
+		}
+		return nil
+	})
 }

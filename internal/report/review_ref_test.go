@@ -144,7 +144,7 @@ func refFailureString(f Failure) string {
 // would read as formulas or that need quotes; with every validations value the loader
 // accepts (0 to 3); with a title beside the department (some identities without one),
 // and with multi, a department that some identities hold several values of.
-func reviewEnterprise(t testing.TB, odd, multi bool) (*Bound, []int32) {
+func reviewEnterprise(t testing.TB, odd, multi bool) (*Bound, *mining.Classification) {
 	snap, m, cls := randomEnterprise(2000, 60, 20000, 0)
 	rng := rand.New(rand.NewPCG(3, 4))
 	oddIDs := []string{"=cmd", "+1", "-x", "@a", "a,b", "say \"hi\"", " lead", "\u00a0nbsp", "line\nbreak", "\\.", "ü"}
@@ -177,14 +177,15 @@ func reviewEnterprise(t testing.TB, odd, multi bool) (*Bound, []int32) {
 			dept.MultiOff = append(dept.MultiOff, int32(len(dept.MultiCodes)))
 		}
 	}
-	return bindForTest(t, snap, m, cls), cls.RuleOf
+	return bindForTest(t, snap, m, cls), cls
 }
 
 // TestReviewCSVMatchesReference writes review.csv of random enterprises (reviewEnterprise)
 // with WriteReviewCSV and with the reference above, and compares bytes.
 func TestReviewCSVMatchesReference(t *testing.T) {
 	for _, c := range []struct{ odd, multi bool }{{false, false}, {true, false}, {true, true}} {
-		b, ruleOf := reviewEnterprise(t, c.odd, c.multi)
+		b, cls := reviewEnterprise(t, c.odd, c.multi)
+		ruleOf := cls.RuleOf
 		var got, want bytes.Buffer
 		if err := b.WriteReviewCSV(context.Background(), &got, ruleOf); err != nil {
 			t.Fatal(err)
@@ -232,6 +233,75 @@ func TestReviewKeyOrder(t *testing.T) {
 			if prev := reviewKey(ranked[k-1].v, ranked[k-1].nonHuman, ranked[k-1].without, ranked[k-1].peers); prev >= row.key {
 				t.Errorf("%+v ranks before %+v", f, ranked[k-1])
 			}
+		}
+	}
+}
+
+// refWriteSuggestionsCSV writes suggestions.csv as WriteSuggestionsCSV does.
+func (b *Bound) refWriteSuggestionsCSV(w io.Writer, sugg []mining.Suggestion) error {
+	snap := b.Snap
+	cw := safecsv.NewWriter(w)
+	cw.Write([]string{"identity_id", "kind", "role_id", "category", "application", "rule_id", "criterion", "rule_type", "policy", "rule_precision_pct"})
+	rec := make([]string, 10)
+	for k, s := range sugg {
+		if s.Identity < 0 || int(s.Identity) >= snap.NumIdentities() || s.Role < 0 || int(s.Role) >= snap.NumRoles() ||
+			s.Rule < 0 || int(s.Rule) >= len(b.Model.Rules) {
+			return fmt.Errorf("suggestion %d (identity %d, role %d, rule %d) is outside the snapshot or model", k, s.Identity, s.Role, s.Rule)
+		}
+		rr := &b.Model.Rules[s.Rule]
+		rec[0] = snap.IdentityIDs[s.Identity]
+		rec[1] = snap.Kind(int(s.Identity))
+		rec[2] = snap.Roles.IDs[s.Role]
+		rec[3] = str(snap.Roles.Category, int(s.Role))
+		rec[4] = str(snap.Roles.Application, int(s.Role))
+		rec[5] = rr.RuleID
+		rec[6] = criterionString(rr)
+		rec[7] = rr.RuleType
+		rec[8] = rr.Policy
+		rec[9] = strconv.FormatFloat(ruleHitRate(rr), 'f', -1, 64)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// TestSuggestionsCSVMatchesReference writes suggestions.csv of random enterprises with
+// odd ids (reviewEnterprise), each suggestion repeated so that the file spans several of
+// writeChunks' chunks, with WriteSuggestionsCSV and with the reference above, and
+// compares bytes; then the same error for a suggestion outside the snapshot.
+func TestSuggestionsCSVMatchesReference(t *testing.T) {
+	for _, odd := range []bool{false, true} {
+		b, cls := reviewEnterprise(t, odd, false)
+		if len(cls.Suggestions) == 0 {
+			t.Fatal("no suggestions")
+		}
+		var sugg []mining.Suggestion
+		for len(sugg) < 40_000 {
+			sugg = append(sugg, cls.Suggestions...)
+		}
+		var got, want bytes.Buffer
+		if err := b.WriteSuggestionsCSV(context.Background(), &got, sugg); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.refWriteSuggestionsCSV(&want, sugg); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
+			for k := range min(len(g), len(w)) {
+				if g[k] != w[k] {
+					t.Fatalf("odd ids %v, line %d:\n got %q\nwant %q", odd, k+1, g[k], w[k])
+				}
+			}
+			t.Fatalf("odd ids %v: %d lines, want %d", odd, len(g), len(w))
+		}
+		sugg[len(sugg)-3].Rule = int32(len(b.Model.Rules))
+		gotErr := b.WriteSuggestionsCSV(context.Background(), io.Discard, sugg)
+		wantErr := b.refWriteSuggestionsCSV(io.Discard, sugg)
+		if gotErr == nil || wantErr == nil || gotErr.Error() != wantErr.Error() {
+			t.Fatalf("error %v, want %v", gotErr, wantErr)
 		}
 	}
 }
