@@ -18,7 +18,7 @@ import (
 // Accounts.sameID), for resolveAccounts. The accounts' account_id column is raw (one code
 // per row), so the join matches codes of the two columns (stringJoin), while the accounts
 // are sorted.
-func buildAccounts(t *table, identIdx identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
+func buildAccounts(t *table, identIdx *identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
 	sysVals, sysRank := sortDict(sc.vals)
 	var order []accountKey
@@ -193,7 +193,7 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 // Everything is resolved by codes (buildAccounts joined the account_id codes to the
 // accounts; the identity of each identity_id code is looked up once), in parallel over
 // blocks of rows; the few rows of orphan access get their keys afterwards, in row order.
-func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx identityIndex, f *UniverseFindings) ([]int32, error) {
+func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *identityIndex, f *UniverseFindings) ([]int32, error) {
 	r := newAccountResolver(t, accts, identIDs, identIdx)
 	const block = 1 << 16
 	blocks := (t.rows + block - 1) / block
@@ -243,7 +243,7 @@ type accountResolver struct {
 	key        *column
 }
 
-func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx identityIndex) *accountResolver {
+func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx *identityIndex) *accountResolver {
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
 	r := &accountResolver{t: t, accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
 		probs: newProblems(t.file), rows: make([]int32, t.rows)}

@@ -18,7 +18,7 @@ import (
 // Everything goes by the columns' codes: the rows are grouped by attribute code, and each
 // attribute's dimension is built from value codes (mergedDimension), with no string
 // looked up per row.
-func mergeAttributes(s *Snapshot, t *table, identIdx identityIndex, excluded []string, f *UniverseFindings) error {
+func mergeAttributes(s *Snapshot, t *table, identIdx *identityIndex, excluded []string, f *UniverseFindings) error {
 	ic, ac, vc := t.col("identity_id"), t.col("attribute"), t.col("value")
 	probs := newProblems(t.file)
 	reserved := make([]bool, len(ac.vals))

@@ -78,7 +78,7 @@ func TestMergeAttributesMatchesReference(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		var f UniverseFindings
-		wantErr := refMergeAttributes(base, at, identityIndex(base.IdentityIDs), nil, &f)
+		wantErr := refMergeAttributes(base, at, newIdentityIndex(base.IdentityIDs), nil, &f)
 		if wantErr != nil || gotErr != nil {
 			if wantErr == nil || gotErr == nil || !strings.Contains(gotErr.Error(), wantErr.Error()) {
 				t.Fatalf("round %d: error %v, want %v", round, gotErr, wantErr)
@@ -130,7 +130,7 @@ func writeParquetLists(t *testing.T, dir string, tb tbl) {
 // refMergeAttributes is the literal merge: each identity's values as a list of strings,
 // a value appended unless the identity holds it already, the dictionary sorted from
 // every list.
-func refMergeAttributes(s *Snapshot, t *table, identIdx identityIndex, excluded []string, f *UniverseFindings) error {
+func refMergeAttributes(s *Snapshot, t *table, identIdx *identityIndex, excluded []string, f *UniverseFindings) error {
 	ic, ac, vc := t.col("identity_id"), t.col("attribute"), t.col("value")
 	probs := newProblems(t.file)
 	type entry struct {

@@ -353,7 +353,7 @@ func parseValidations(rt *table) ([]int8, error) {
 //
 // pr, when not nil, also gets each direct pair's account and last use from its rows
 // (universe inputs; pairRows).
-func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx identityIndex, asgRole []int32, pr *pairRows) error {
+func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx *identityIndex, asgRole []int32, pr *pairRows) error {
 	ic, rc := asg.col("identity_id"), asg.col("role_id")
 	identOf := identityCodes(ic, identIdx) // assignments' identity code -> identity index or -1
 	ai, ar := ic.codes, rc.codes
@@ -498,8 +498,9 @@ func dedupePairs(identOff []int64, byIdent []int32, pr *pairRows) int64 {
 			}
 			identOff[i] = w
 			if pr != nil {
-				scratch = pr.fold(byIdent, lo, hi, w, scratch)
-				w += int64(len(scratch))
+				var n int
+				n, scratch = pr.fold(byIdent, lo, hi, w, scratch)
+				w += int64(n)
 				continue
 			}
 			seg := byIdent[lo:hi]
@@ -548,10 +549,25 @@ type pairRows struct {
 
 // fold deduplicates the roles byIdent[lo:hi] of one identity with their rows (rowOf),
 // writing the distinct roles ascending to byIdent[w:] and each one's account and last
-// use to pairAcct[w:] and pairUsed[w:]; w is at most lo. It returns scratch holding one
-// entry per distinct role (its length is what was written).
-func (p *pairRows) fold(byIdent []int32, lo, hi, w int64, scratch []uint64) []uint64 {
+// use to pairAcct[w:] and pairUsed[w:]; w is at most lo. It returns how many it wrote,
+// and scratch (a buffer it may grow) for the next call.
+func (p *pairRows) fold(byIdent []int32, lo, hi, w int64, scratch []uint64) (int, []uint64) {
 	scratch = scratch[:0]
+	if strictlyAscending(byIdent[lo:hi]) {
+		// Each role once, in order (exports often list a person's grants so): no sort.
+		for k := lo; k < hi; k++ {
+			x := w + (k - lo)
+			byIdent[x] = byIdent[k]
+			row := p.rowOf[k]
+			if p.pairAcct != nil {
+				p.pairAcct[x] = p.acct[row]
+			}
+			if p.pairUsed != nil {
+				p.pairUsed[x] = p.used[row]
+			}
+		}
+		return int(hi - lo), scratch
+	}
 	for k := lo; k < hi; k++ {
 		scratch = append(scratch, uint64(uint32(byIdent[k]))<<32|uint64(uint32(p.rowOf[k])))
 	}
@@ -581,7 +597,7 @@ func (p *pairRows) fold(byIdent []int32, lo, hi, w int64, scratch []uint64) []ui
 		}
 		n++
 	}
-	return scratch[:n]
+	return n, scratch
 }
 
 // start readies the results for the bucketed pairs (rowOf: the row of each).

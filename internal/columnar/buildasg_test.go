@@ -78,7 +78,7 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		runtime.GOMAXPROCS(procs)
 		s := &Snapshot{IdentityIDs: ids, Roles: Roles{IDs: make([]string, nr)}}
 		tb := &table{rows: rows, cols: []*column{ic, rc}}
-		if err := buildAssignments(context.Background(), s, tb, identityIndex(ids), asgRole, pr); err != nil {
+		if err := buildAssignments(context.Background(), s, tb, newIdentityIndex(ids), asgRole, pr); err != nil {
 			t.Fatal(err)
 		}
 		var wantHolders, wantRoles [][]int32

@@ -1,21 +1,37 @@
 package columnar
 
-// identityIndex finds identities by id: the identities' ids in index order. Ids are looked
-// up in bulk (find) by stringJoin, a partitioned hash join, rather than through a map of
-// every id: at a million identities a map costs a million inserts while the file is
-// read and several cache misses per lookup, the join a few sequential passes.
-type identityIndex []string
+import (
+	"hash/maphash"
+	"sync"
+)
 
-// find returns the identity index of each of vals, -1 for a value naming no identity.
-func (x identityIndex) find(vals []string) []int32 {
-	head, _ := stringJoin(x, vals)
-	return head
+// identityIndex finds identities by id (the identities' ids in index order). Ids are
+// looked up in bulk (find) by the partitioned hash join of stringJoin rather than through
+// a map of every id: at a million identities a map costs a million inserts while the file
+// is read and several cache misses per lookup, the join a few sequential passes. The ids
+// are hashed and partitioned once, on the first lookup, for all the lookups of a load.
+type identityIndex struct {
+	ids   []string
+	once  sync.Once
+	index *joinIndex
+}
+
+func newIdentityIndex(ids []string) *identityIndex { return &identityIndex{ids: ids} }
+
+// find returns the identity index of each of vals, -1 for a value naming no identity. It
+// may be called from several goroutines at once.
+func (x *identityIndex) find(vals []string) []int32 {
+	x.once.Do(func() {
+		seed := maphash.MakeSeed()
+		x.index = newJoinIndex(x.ids, func(s string) uint64 { return maphash.String(seed, s) })
+	})
+	return x.index.heads(vals)
 }
 
 // identityCodes returns the identity index of each value of a column of identity ids (-1
 // for an id absent from the identities): one lookup per distinct id rather than per row,
 // none for the column's identityPrefix. Nil for a nil column.
-func identityCodes(c *column, identIdx identityIndex) []int32 {
+func identityCodes(c *column, identIdx *identityIndex) []int32 {
 	if c == nil {
 		return nil
 	}

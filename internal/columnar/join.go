@@ -36,37 +36,62 @@ func stringJoin(build, probe []string) (head, next []int32) {
 
 // joinWith is stringJoin with the hash function given (tests give one that collides).
 func joinWith(build, probe []string, hash func(string) uint64) (head, next []int32) {
-	head, next = hashJoin(build, probe, hash, false)
+	ix := newJoinIndex(build, hash)
+	next = make([]int32, len(build))
+	head = ix.join(probe, next, false)
 	if !verifyJoin(build, probe, head, next) {
-		head, next = hashJoin(build, probe, hash, true)
+		head = ix.join(probe, next, true)
 	}
 	return head, next
 }
 
-// hashJoin is stringJoin's partitioned join with the hash function given: values with
-// equal hashes match, and with exact also equal strings (then the result is exact
-// whatever the hash).
-func hashJoin(build, probe []string, hash func(string) uint64, exact bool) (head, next []int32) {
+// joinIndex is the build side of a join, hashed and partitioned once: identityIndex
+// probes the identities' ids several times while loading.
+type joinIndex struct {
+	build []string
+	hash  func(string) uint64
+	shift uint
+	parts hashPartitions
+}
+
+func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
+	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
+	return &joinIndex{build: build, hash: hash, shift: shift, parts: partitionHashes(build, hash, shift)}
+}
+
+// heads returns, for each probe value, the index of a build value equal to it (-1 when
+// none), as stringJoin does; the chains of equal build values are not kept, so only a
+// match's own strings are checked.
+func (ix *joinIndex) heads(probe []string) []int32 {
+	head := ix.join(probe, nil, false)
+	if !verifyJoin(ix.build, probe, head, nil) {
+		head = ix.join(probe, nil, true)
+	}
+	return head
+}
+
+// join is the partitioned join of probe against the build side: values with equal
+// hashes match, and with exact also equal strings (then the result is exact whatever
+// the hash). It fills next (when not nil) with the chains of equal build values.
+func (ix *joinIndex) join(probe []string, next []int32, exact bool) (head []int32) {
 	head = make([]int32, len(probe))
-	next = make([]int32, len(build))
 	for k := range head {
 		head[k] = -1
 	}
 	for k := range next {
 		next[k] = -1
 	}
-	if len(build) == 0 {
-		return head, next
+	if len(ix.build) == 0 {
+		return head
 	}
-	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
-	b := partitionHashes(build, hash, shift)
-	p := partitionHashes(probe, hash, shift)
+	b := ix.parts
+	p := partitionHashes(probe, ix.hash, ix.shift)
 	workers := runtime.GOMAXPROCS(0)
 	tables := make([]joinTable, workers)
 	_ = parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
 		t := &tables[w]
 		t.reset(int(b.off[q+1] - b.off[q]))
-		t.build, t.exact = build, exact
+		t.build, t.exact = ix.build, exact
 		for _, e := range b.entries[b.off[q]:b.off[q+1]] {
 			t.insert(e, next)
 		}
@@ -75,16 +100,16 @@ func hashJoin(build, probe []string, hash func(string) uint64, exact bool) (head
 		}
 		return nil
 	})
-	return head, next
+	return head
 }
 
 // verifyJoin reports whether every match of a join by hashes holds equal strings: each
-// probe value and its head, each build value and its next. Blocks of indices are
-// compared in parallel, each in index order.
+// probe value and its head, each build value and its next (nil: none to check). Blocks
+// of indices are compared in parallel, each in index order.
 func verifyJoin(build, probe []string, head, next []int32) bool {
 	const block = 1 << 14
 	nb := (len(probe) + block - 1) / block
-	bad := make([]bool, nb+(len(build)+block-1)/block)
+	bad := make([]bool, nb+(len(next)+block-1)/block)
 	forEach(len(bad), func(x int) {
 		vals, links, other := probe, head, build
 		if x >= nb {
@@ -172,7 +197,8 @@ func (t *joinTable) reset(n int) {
 	t.mask = uint64(size - 1)
 }
 
-// insert adds build value e, chaining it in next to an equal value already there.
+// insert adds build value e, chaining it in next (unless nil) to an equal value already
+// there.
 func (t *joinTable) insert(e hashEntry, next []int32) {
 	for s := e.hash & t.mask; ; s = (s + 1) & t.mask {
 		k := t.slots[s]
@@ -182,7 +208,9 @@ func (t *joinTable) insert(e hashEntry, next []int32) {
 			return
 		}
 		if o := t.entries[k-1]; o.hash == e.hash && (!t.exact || t.build[o.idx] == t.build[e.idx]) {
-			next[e.idx] = o.idx
+			if next != nil {
+				next[e.idx] = o.idx
+			}
 			t.entries[k-1] = e
 			return
 		}

@@ -102,11 +102,20 @@ func BenchmarkStringJoin(b *testing.B) {
 
 // TestJoinCollisionInChain checks that a hash collision between two build values is
 // caught when every probe's own match holds: "ab" and "ac" share a hash, the probe
-// "ac" finds "ac", but "ac" must not chain to "ab".
+// "ac" finds "ac", but "ac" must not chain to "ab". Probing for heads only, "ab" must
+// still find "ab".
 func TestJoinCollisionInChain(t *testing.T) {
 	build, probe := []string{"ab", "ac"}, []string{"ac", "x"}
 	head, next := joinWith(build, probe, func(s string) uint64 { return uint64(s[0]) })
 	if !slices.Equal(head, []int32{1, -1}) || !slices.Equal(next, []int32{-1, -1}) {
 		t.Fatalf("head %v, next %v; want [1 -1] and [-1 -1]", head, next)
+	}
+	// A build side hashed once and probed for heads only (identityIndex) checks each
+	// match's strings as well.
+	ix := newJoinIndex(build, func(s string) uint64 { return uint64(s[0]) })
+	for range 2 {
+		if got := ix.heads([]string{"ab", "ac", "ad"}); !slices.Equal(got, []int32{0, 1, -1}) {
+			t.Fatalf("heads %v, want [0 1 -1]", got)
+		}
 	}
 }

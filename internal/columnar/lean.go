@@ -167,7 +167,7 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 			}
 		}
 	}
-	identOf := identityIndex(ids.col("identity_id").vals).find(asg.col("identity_id").vals)
+	identOf := newIdentityIndex(ids.col("identity_id").vals).find(asg.col("identity_id").vals)
 	rc := asg.col("role_id")
 	roles, rank := sortDict(rc.vals)
 	h.Roles = roles

@@ -66,14 +66,14 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 			s.Inputs = append(s.Inputs, t.input)
 		}
 	}
-	identIdx := identityIndex(ids.col("identity_id").vals)
+	identIdx := newIdentityIndex(ids.col("identity_id").vals)
 	// The universe's accounts are resolved while the identities' dimensions are built:
 	// the two share only the identity ids, which neither changes.
 	owners := takeOwners(ids)
 	var ub *universeBuild
 	var ubErr error
 	var prepared sync.WaitGroup
-	prepared.Go(func() { ub, ubErr = prepareUniverse(ids, asg, opt, owners) })
+	prepared.Go(func() { ub, ubErr = prepareUniverse(ids, asg, opt, owners, identIdx) })
 	idErr := buildIdentities(s, ids, opts, log)
 	prepared.Wait()
 	tPrepared := time.Since(start)

@@ -48,14 +48,13 @@ func takeOwners(ids *table) []string {
 // grants to the assignments' role dictionary so that buildRoles creates them. It returns
 // nil when there is nothing of the kind, leaving flat inputs untouched. It reads the
 // identities' identity_id column only, so buildIdentities may run at the same time.
-func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeBuild, error) {
+func prepareUniverse(ids, asg *table, opt []*table, owners []string, identIdx *identityIndex) (*universeBuild, error) {
 	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
 	lastUsed := asg.col(LastUsedColumn)
 	if owners == nil && !accountCols && lastUsed == nil && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
 		return nil, nil
 	}
 	b := &universeBuild{u: &Universe{Owners: owners}, accounts: opt[0], grants: opt[1], attrs: opt[2], lists: ids.lists}
-	identIdx := identityIndex(ids.col("identity_id").vals)
 	f := &b.u.Findings
 	if b.accounts != nil {
 		var asgIDs []string
@@ -106,7 +105,7 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string) (*universeB
 // dimensions merges the multi-valued attributes (identities' list columns and the
 // attributes file) into the dimensions. It needs the identities built and nothing of the
 // assignments, so Load runs it beside buildAssignments.
-func (b *universeBuild) dimensions(s *Snapshot, identIdx identityIndex, opts LoadOptions) error {
+func (b *universeBuild) dimensions(s *Snapshot, identIdx *identityIndex, opts LoadOptions) error {
 	for _, lc := range b.lists {
 		putDimension(s, multiDimension(lc.name, lc.vals), slices.Contains(opts.ExcludeDimensions, lc.name))
 	}
