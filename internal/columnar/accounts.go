@@ -86,15 +86,20 @@ func checkAccountsUnique(t *table, order []accountKey, sc *column) error {
 
 // joinCodes turns stringJoin's result over the accounts' account_id codes into
 // codeAccount and sameID over the accounts (order: the accounts' rows in account order,
-// without duplicates).
+// without duplicates). Each pass runs over blocks in parallel (the raw codes are one per
+// row, so no two accounts write the same entry).
 func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
 	account := make([]int32, len(next)) // account_id code -> account
-	for k := range account {
-		account[k] = -1
-	}
-	for x, k := range order {
-		account[codes[k.row]] = int32(x)
-	}
+	eachBlock(len(account), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			account[k] = -1
+		}
+	})
+	eachBlock(len(order), func(lo, hi int) {
+		for x := lo; x < hi; x++ {
+			account[codes[order[x].row]] = int32(x)
+		}
+	})
 	at := func(code int32) int32 {
 		if code < 0 {
 			return -1
@@ -102,13 +107,24 @@ func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
 		return account[code]
 	}
 	a.codeAccount = make([]int32, len(head))
-	for k, code := range head {
-		a.codeAccount[k] = at(code)
-	}
+	eachBlock(len(head), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			a.codeAccount[k] = at(head[k])
+		}
+	})
 	a.sameID = make([]int32, len(order))
-	for x, k := range order {
-		a.sameID[x] = at(next[codes[k.row]])
-	}
+	eachBlock(len(order), func(lo, hi int) {
+		for x := lo; x < hi; x++ {
+			a.sameID[x] = at(next[codes[order[x].row]])
+		}
+	})
+}
+
+// eachBlock runs f over the ranges of about 4 blocks per processor covering 0..n, in
+// parallel.
+func eachBlock(n int, f func(lo, hi int)) {
+	bounds := splitEven(n, 4*runtime.GOMAXPROCS(0))
+	forEach(len(bounds)-1, func(b int) { f(bounds[b], bounds[b+1]) })
 }
 
 // accountKey is an account's row with its account_id, and the 8 bytes of the id that
@@ -127,45 +143,48 @@ type accountKey struct {
 // on those compare their strings, whose headers the keys hold (no lookup through the
 // column). The systems are sorted in parallel.
 func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
-	lcp := make([]string, len(sc.vals)) // per system code: the common prefix so far
-	seen := make([]bool, len(sc.vals))
-	for row := 0; row < rows; row++ {
-		s, v := sc.codes[row], ac.vals[ac.codes[row]]
-		if !seen[s] {
-			seen[s], lcp[s] = true, v
-			continue
+	blocks := splitEven(rows, 4*runtime.GOMAXPROCS(0))
+	nb, ns := len(blocks)-1, len(sysRank)
+	lcp := commonPrefixes(blocks, sc, ac)
+	// Bucket the rows by system rank (a counting sort, file order within a system: each
+	// block of rows fills from where the blocks before it end), then sort each system's
+	// rows on their own, systems in parallel.
+	next := make([][]int, nb) // per block, per system rank: its next slot
+	forEach(nb, func(b int) {
+		cnt := make([]int, ns)
+		for row := blocks[b]; row < blocks[b+1]; row++ {
+			cnt[sysRank[sc.codes[row]]]++
 		}
-		n := 0
-		for n < len(lcp[s]) && n < len(v) && lcp[s][n] == v[n] {
-			n++
+		next[b] = cnt
+	})
+	start := make([]int, ns+1)
+	for r := range ns {
+		pos := start[r]
+		for b := range nb {
+			c := next[b][r]
+			next[b][r] = pos
+			pos += c
 		}
-		lcp[s] = lcp[s][:n]
+		start[r+1] = pos
 	}
-	// Bucket the rows by system rank (a counting sort, file order within a system), then
-	// sort each system's rows on their own, systems in parallel.
-	start := make([]int, len(sysRank)+1)
-	for row := 0; row < rows; row++ {
-		start[sysRank[sc.codes[row]]+1]++
-	}
-	for r := range sysRank {
-		start[r+1] += start[r]
-	}
-	fill := slices.Clone(start[:len(sysRank)])
 	keys := make([]accountKey, rows)
-	for row := range rows {
-		s, v := sc.codes[row], ac.vals[ac.codes[row]]
-		var w uint64
-		for j := len(lcp[s]); j < len(lcp[s])+8; j++ {
-			w <<= 8
-			if j < len(v) {
-				w |= uint64(v[j])
+	forEach(nb, func(b int) {
+		fill := next[b]
+		for row := blocks[b]; row < blocks[b+1]; row++ {
+			s, v := sc.codes[row], ac.vals[ac.codes[row]]
+			var w uint64
+			for j := len(lcp[s]); j < len(lcp[s])+8; j++ {
+				w <<= 8
+				if j < len(v) {
+					w |= uint64(v[j])
+				}
 			}
+			r := sysRank[s]
+			keys[fill[r]] = accountKey{word: w, id: v, row: int32(row)}
+			fill[r]++
 		}
-		r := sysRank[s]
-		keys[fill[r]] = accountKey{word: w, id: v, row: int32(row)}
-		fill[r]++
-	}
-	forEach(len(sysRank), func(r int) {
+	})
+	forEach(ns, func(r int) {
 		sortAfterPrefix(keys[start[r]:start[r+1]], func(a, b accountKey) int {
 			if c := cmp.Compare(a.word, b.word); c != 0 {
 				return c
@@ -174,6 +193,44 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 		})
 	})
 	return keys
+}
+
+// commonPrefixes returns, per system code, the longest prefix every account_id of the
+// system shares, found over blocks of rows in parallel.
+func commonPrefixes(blocks []int, sc, ac *column) []string {
+	nb := len(blocks) - 1
+	parts := make([][]string, nb) // per block, per system code
+	seen := make([][]bool, nb)
+	forEach(nb, func(b int) {
+		lcp, ok := make([]string, len(sc.vals)), make([]bool, len(sc.vals))
+		for row := blocks[b]; row < blocks[b+1]; row++ {
+			s := sc.codes[row]
+			lcp[s], ok[s] = sharedPrefix(lcp[s], ac.vals[ac.codes[row]], ok[s]), true
+		}
+		parts[b], seen[b] = lcp, ok
+	})
+	lcp, ok := make([]string, len(sc.vals)), make([]bool, len(sc.vals))
+	for b := range nb {
+		for s := range lcp {
+			if seen[b][s] {
+				lcp[s], ok[s] = sharedPrefix(lcp[s], parts[b][s], ok[s]), true
+			}
+		}
+	}
+	return lcp
+}
+
+// sharedPrefix returns the longest common prefix of p and v, or v when p is not yet set
+// (ok false).
+func sharedPrefix(p, v string, ok bool) string {
+	if !ok {
+		return v
+	}
+	n := 0
+	for n < len(p) && n < len(v) && p[n] == v[n] {
+		n++
+	}
+	return p[:n]
 }
 
 // resolveAccounts resolves each row of an assignments file with account columns to the
