@@ -125,7 +125,10 @@ func (b *Bound) reviewRows(ctx context.Context, ruleOf []int32) ([]reviewRow, *p
 // compareReviewRows orders review.csv's rows (reviewRows): a total order, since no two
 // rows have the same identity and role.
 func compareReviewRows(a, b reviewRow) int {
-	return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id))
+	if a.key != b.key {
+		return cmp.Compare(a.key, b.key)
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
 // sortParallel returns rows sorted by compare, a total order (so the result is
