@@ -124,6 +124,7 @@ type projector struct {
 	splitCols []slotCopy
 	mark      []uint64 // selectMulti's bitset of values, all zero between uses
 	all       []int32  // 0..len(base)-1
+	keys      []uint64 // selectSingle's values of a large dictionary, to sort
 	out       []kernels.Count
 	// splitAt is the smallest table, in terms, whose buckets split copies.
 	splitAt int
@@ -258,18 +259,22 @@ func (p *projector) selectSingle(level, s int, rows []int32, t *rowTable) []sel 
 		}
 		clear(cnt)
 	} else {
+		// The values as val<<32|count, sorted as integers (no comparison function).
+		keys := p.keys[:0]
 		for _, k := range t.rowsOr(rows, p.all) {
 			c := t.at(k, s)
 			if v := h[c]; v != 0 {
 				if v >= p.q.MinTP {
-					sels = append(sels, sel{val: c - lo - 1, count: v})
+					keys = append(keys, uint64(c-lo-1)<<32|uint64(v))
 				}
 				h[c] = 0
 			}
 		}
-		if len(sels) > 1 {
-			slices.SortFunc(sels, func(a, b sel) int { return int(a.val) - int(b.val) })
+		slices.Sort(keys)
+		for _, x := range keys {
+			sels = append(sels, sel{val: int32(x >> 32), count: int32(x)})
 		}
+		p.keys = keys
 	}
 	return p.keepSels(level, sels)
 }

@@ -57,7 +57,8 @@ type singleTask struct {
 // singleCounter is one worker's counters, by position in q.Dims (code+1 indexed, all zero
 // between uses).
 type singleCounter struct {
-	h [][]int32
+	h    [][]int32
+	keys []uint64
 }
 
 // cooccurSingles is Cooccur for one-term criteria on single-valued dimensions (see above).
@@ -90,7 +91,7 @@ func (b *Backend) cooccurSingles(ctx context.Context, m *kernels.Matrix, q *kern
 		t := &tasks[k]
 		for _, hs := range hold[runs[run]:runs[run+1]] {
 			before := len(t.vals)
-			t.vals = cols[j].count(h, hs, q.MinTP, t.vals)
+			t.vals = cols[j].count(h, hs, q.MinTP, t.vals, &ctrs[g].keys)
 			t.n = append(t.n, int32(len(t.vals)-before))
 		}
 		return nil
@@ -158,20 +159,20 @@ func cutRuns(hold [][]int32, parts int) []int {
 }
 
 // count appends to out the values counted at least minTP times over holders hs, ascending,
-// with their counts, and leaves h (indexed by code+1) all zero.
-func (c *column) count(h []int32, hs []int32, minTP int32, out []valCount) []valCount {
+// with their counts, and leaves h (indexed by code+1) all zero; keys is scratch.
+func (c *column) count(h []int32, hs []int32, minTP int32, out []valCount, keys *[]uint64) []valCount {
 	switch {
 	case c.u8 != nil:
-		return countColumn(c.u8, h, hs, minTP, out)
+		return countColumn(c.u8, h, hs, minTP, out, keys)
 	case c.u16 != nil:
-		return countColumn(c.u16, h, hs, minTP, out)
+		return countColumn(c.u16, h, hs, minTP, out, keys)
 	}
-	return countColumn(c.u32, h, hs, minTP, out)
+	return countColumn(c.u32, h, hs, minTP, out, keys)
 }
 
 // countColumn is column.count for one type. A dictionary small against the holders is
 // read in code order; a large one through the holders' own values, then sorted.
-func countColumn[T uint8 | uint16 | uint32](col []T, h []int32, hs []int32, minTP int32, out []valCount) []valCount {
+func countColumn[T uint8 | uint16 | uint32](col []T, h []int32, hs []int32, minTP int32, out []valCount, keys *[]uint64) []valCount {
 	for _, i := range hs {
 		h[col[i]]++
 	}
@@ -185,18 +186,21 @@ func countColumn[T uint8 | uint16 | uint32](col []T, h []int32, hs []int32, minT
 		clear(h)
 		return out
 	}
-	start := len(out)
+	// The values as val<<32|count, sorted as integers (no comparison function).
+	ks := (*keys)[:0]
 	for _, i := range hs {
 		c := col[i]
 		if v := h[c]; v != 0 {
 			if v >= minTP {
-				out = append(out, valCount{val: int32(c) - 1, count: v})
+				ks = append(ks, uint64(c-1)<<32|uint64(v))
 			}
 			h[c] = 0
 		}
 	}
-	if sel := out[start:]; len(sel) > 1 {
-		slices.SortFunc(sel, func(a, b valCount) int { return int(a.val) - int(b.val) })
+	slices.Sort(ks)
+	for _, x := range ks {
+		out = append(out, valCount{val: int32(x >> 32), count: int32(x)})
 	}
+	*keys = ks
 	return out
 }
