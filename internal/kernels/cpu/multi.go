@@ -24,12 +24,11 @@ const maxSlots = 4
 
 // slotTable holds every identity's values of one multi-valued dimension: k slots per
 // identity (k the most values any identity has, at most maxSlots), laid out like a
-// multiCol's rows, its values first; n[i] is how many values identity i has (capped at
-// 255), so that a role whose holders have fewer than k takes only the first slots.
+// multiCol's rows, its values first and its unused slots last (0), so that a role whose
+// holders have fewer values than k takes only the first slots.
 type slotTable struct {
 	k       int
 	slots   []int32
-	n       []uint8
 	overOff []int32 // entry e: over[overOff[e]:overOff[e+1]]
 	over    []int32
 }
@@ -37,20 +36,22 @@ type slotTable struct {
 // newSlotTable fills the slot table of multi-valued dimension d of m.
 func newSlotTable(m *kernels.Matrix, d int32) *slotTable {
 	codes, off, extra := m.Codes[d], m.MultiOff[d], m.MultiCodes[d]
-	st := &slotTable{k: 1, n: make([]uint8, m.N), overOff: []int32{0}}
-	for i := range m.N {
+	nvals := func(i int) int {
 		n := int(off[i+1] - off[i])
 		if codes[i] >= 0 {
 			n++
 		}
-		st.n[i] = uint8(min(n, 255))
-		st.k = max(st.k, min(n, maxSlots))
+		return n
+	}
+	st := &slotTable{k: 1, overOff: []int32{0}}
+	for i := range m.N {
+		st.k = max(st.k, min(nvals(i), maxSlots))
 	}
 	k := st.k
 	st.slots = make([]int32, m.N*k)
 	for i := range m.N {
 		row, c, ex := st.slots[i*k:i*k+k], codes[i], extra[off[i]:off[i+1]]
-		if int(st.n[i]) > k {
+		if nvals(i) > k {
 			st.spill(row, c, ex)
 			continue
 		}
@@ -88,19 +89,27 @@ func (mc *multiCol) overflow(v int32) []int32 {
 
 // gatherMulti fills the local table of multi-valued dimension position j for the local
 // rows in p.base: k, the most values a holder has (at most the table's), and each
-// holder's first k slots. The rows are copied whole in one pass, then packed to k slots
-// when the role's holders need fewer than the table has.
+// holder's first k slots. The rows are copied whole in one pass, marking which slots
+// some row uses, then packed to k slots when the role's holders need fewer than the
+// table has.
 func (p *projector) gatherMulti(j int) {
 	st, base, mc := p.lay.slots[j], p.base, &p.mc[j]
-	src, sk, k := st.slots, st.k, 1
+	src, sk := st.slots, st.k
 	slots := slices.Grow(mc.slots[:0], len(base)*sk)[:len(base)*sk]
+	var used [maxSlots]int32 // slot t: nonzero when some row uses it
 	for r, i := range base {
 		// A loop, not copy: a call to memmove per row of a few slots costs more.
 		dst, row := slots[r*sk:r*sk+sk], src[int(i)*sk:int(i)*sk+sk]
 		for t := range dst {
 			dst[t] = row[t]
+			used[t] |= row[t]
 		}
-		k = max(k, int(st.n[i]))
+	}
+	k := 1
+	for t := range sk {
+		if used[t] != 0 {
+			k = t + 1
+		}
 	}
 	if k < sk {
 		for r := range base {
