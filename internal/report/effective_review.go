@@ -57,16 +57,18 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		return err
 	}
 	order := reviewOrder(walk.review)
-	// Each chain's via string is made once, before the rows are formatted on every core.
+	// Each chain's via cell is made once, before the rows are formatted on every core, and
+	// so are the cells of the roles (with their category), kinds and systems.
 	var vias []string
 	if eff != nil && eff.Eff != nil {
 		vias = make([]string, eff.Eff.Closure.NumSteps())
 		for k := range walk.review {
 			if v := &walk.review[k].v; v.inherited && vias[v.step] == "" {
-				vias[v.step] = eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)
+				vias[v.step] = string(safecsv.AppendCell(nil, eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)))
 			}
 		}
 	}
+	cells := newEffectiveCells(snap, walk.systemNames)
 	usedOnly := eff != nil && eff.UsedOnly
 	cw := safecsv.NewWriter(w)
 	header := []string{"rank", "identity_id", "kind", "non_human", "role_id", "category", "validations",
@@ -85,24 +87,20 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		for k := lo; k < hi; k++ {
 			r := &walk.review[order[k]]
 			v := &r.v
-			system, via := "", ""
-			if v.system >= 0 {
-				system = walk.systemNames[v.system]
-			}
+			via := ""
 			if v.inherited {
 				via = vias[v.step]
 			}
 			line = strconv.AppendInt(line[:0], int64(k+1), 10)
 			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[v.ident])
-			line = safecsv.AppendCell(append(line, ','), kd.Values[kd.Codes[v.ident]])
+			line = append(append(line, ','), cells.kind(kd.Codes[v.ident])...)
 			line = strconv.AppendBool(append(line, ','), r.nonHuman)
-			line = safecsv.AppendCell(append(line, ','), snap.Roles.IDs[v.role])
-			line = safecsv.AppendCell(append(line, ','), snap.Roles.Category[v.role])
+			line = append(append(line, ','), cells.role(v.role)...)
 			line = strconv.AppendInt(append(line, ','), int64(r.validations), 10)
-			line = safecsv.AppendCell(append(line, ','), system)
+			line = append(append(line, ','), cells.system(v.system)...)
 			line = safecsv.AppendCell(append(line, ','), v.accountOf(snap))
 			line = strconv.AppendBool(append(line, ','), v.inherited)
-			line = safecsv.AppendCell(append(line, ','), via)
+			line = append(append(line, ','), via...)
 			line = strconv.AppendBool(append(line, ','), v.hidden)
 			line = strconv.AppendBool(append(line, ','), v.redun)
 			if usedOnly {
@@ -114,6 +112,35 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 	}
 	return writeChunks(ctx, w, len(order), format)
 }
+
+// effectiveCells are the cells of a universe's review.csv that many rows share, each
+// escaped once (cellTable): a role's piece is its id and category, two cells; system
+// index -1 (none) is the empty piece 0.
+type effectiveCells struct {
+	roles, kinds, systems cellTable
+}
+
+func newEffectiveCells(snap *columnar.Snapshot, systemNames []string) *effectiveCells {
+	c := &effectiveCells{}
+	for r, id := range snap.Roles.IDs {
+		c.roles.buf = safecsv.AppendCell(append(safecsv.AppendCell(c.roles.buf, id), ','), snap.Roles.Category[r])
+		c.roles.add()
+	}
+	for _, v := range snap.Dims[snap.KindDim].Values {
+		c.kinds.buf = safecsv.AppendCell(c.kinds.buf, v)
+		c.kinds.add()
+	}
+	c.systems.add()
+	for _, name := range systemNames {
+		c.systems.buf = safecsv.AppendCell(c.systems.buf, name)
+		c.systems.add()
+	}
+	return c
+}
+
+func (c *effectiveCells) role(r int32) []byte   { return c.roles.at(int(r)) }
+func (c *effectiveCells) kind(k int32) []byte   { return c.kinds.at(int(k)) }
+func (c *effectiveCells) system(s int32) []byte { return c.systems.at(int(s) + 1) }
 
 // reviewOrder returns the indices of rows in review.csv's rank order: unexplained
 // inherited access on privileged roles first, then by validations (most first),

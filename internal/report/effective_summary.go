@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // The types of summary.json, declared in package model.
@@ -68,11 +70,19 @@ func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, e
 		return s
 	}
 	if a := u.Accounts; a != nil {
-		for k := range a.ID {
-			s := sys(a.Systems[a.System[k]])
-			s.Accounts++
+		// Counted by system code, then named: one lookup a system, not an account.
+		accounts, uncorrelated := make([]int64, len(a.Systems)), make([]int64, len(a.Systems))
+		for k, code := range a.System {
+			accounts[code]++
 			if a.IdentityID[k] == "" {
-				s.UncorrelatedAccounts++
+				uncorrelated[code]++
+			}
+		}
+		for code, n := range accounts {
+			if n > 0 {
+				s := sys(a.Systems[code])
+				s.Accounts += n
+				s.UncorrelatedAccounts += uncorrelated[code]
 			}
 		}
 	}
@@ -197,6 +207,12 @@ func medianOfOthers(systems map[string]*systemSummary, name string) (float64, bo
 // missingAccounts counts, per system, identities without an account in it whose peer
 // group (same kind, department and title; 5 or more identities) mostly (over 80%) has one.
 func missingAccounts(snap *columnar.Snapshot, sys func(string) *systemSummary) {
+	missingAccountsIn(snap, sys, missingBatch)
+}
+
+// missingAccountsIn is missingAccounts holding at most batchFlags (identity, system)
+// flags at once (at least one system's).
+func missingAccountsIn(snap *columnar.Snapshot, sys func(string) *systemSummary, batchFlags int) {
 	a := snap.Universe.Accounts
 	if a == nil {
 		return
@@ -220,56 +236,115 @@ func missingAccounts(snap *columnar.Snapshot, sys func(string) *systemSummary) {
 		group[i] = g
 		size[g]++
 	}
-	for s := range a.Systems {
-		has := make([]bool, n)
-		with := make([]int64, len(size))
-		for k := range a.ID {
-			if i := a.Identity[k]; a.System[k] == int32(s) && i >= 0 && !has[i] {
-				has[i] = true
-				with[group[i]]++
+	// Systems are taken in batches, one pass over the accounts each: as many as hold
+	// batchFlags flags (identity, system) in all.
+	batch := max(1, batchFlags/max(n, 1))
+	for first := 0; first < len(a.Systems); first += batch {
+		last := min(first+batch, len(a.Systems))
+		has := make([]bool, (last-first)*n) // (system - first) * n + identity
+		with := make([]int64, (last-first)*len(size))
+		for k, s := range a.System {
+			if i := a.Identity[k]; i >= 0 && int(s) >= first && int(s) < last {
+				if x := (int(s)-first)*n + int(i); !has[x] {
+					has[x] = true
+					with[(int(s)-first)*len(size)+int(group[i])]++
+				}
 			}
 		}
-		st := sys(a.Systems[s])
-		for i := 0; i < n; i++ {
-			g := group[i]
-			if !has[i] && size[g] >= 5 && with[g]*5 > size[g]*4 {
-				st.MissingAccounts++
+		for s := first; s < last; s++ {
+			has, with := has[(s-first)*n:][:n], with[(s-first)*len(size):][:len(size)]
+			st := sys(a.Systems[s])
+			for i := 0; i < n; i++ {
+				g := group[i]
+				if !has[i] && size[g] >= 5 && with[g]*5 > size[g]*4 {
+					st.MissingAccounts++
+				}
 			}
 		}
 	}
 }
 
-// hiddenByGrant groups hidden inherited pairs by the last grant of their chain.
+// missingBatch is how many (identity, system) flags missingAccounts holds at once.
+const missingBatch = 1 << 26
+
+// hiddenByGrant groups hidden inherited pairs by the last grant of their chain. Blocks of
+// identities are counted on every core, each by edge and kind code, and added up; the
+// result's order is the sort's (a total order: each grant's string is its own).
 func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
 	out := []hiddenGrant{}
 	if eff.Eff == nil {
 		return out
 	}
-	p, ec := eff.Eff.Pairs, eff.Class
-	at := map[[2]int32]int{}
 	kd := &snap.Dims[snap.KindDim]
-	for i := range snap.IdentityIDs {
-		lo, hi := p.Of(i)
-		for k := lo; k < hi; k++ {
-			if !ec.Hidden[k] {
-				continue
-			}
-			edge := [2]int32{lastGrant(eff.Eff.Closure, p.Source[k], int64(p.Step[k])), p.Role[k]}
+	kinds := len(kd.Values)
+	const block = 1 << 16 // identities
+	parts := make([]edgeKinds, (len(snap.IdentityIDs)+block-1)/block)
+	_ = parallel.Each(context.Background(), len(parts), runtime.GOMAXPROCS(0), func(_, b int) error {
+		parts[b] = hiddenEdges(snap, eff, b*block, min(len(snap.IdentityIDs), (b+1)*block), kinds)
+		return nil
+	})
+	at := map[[2]int32]int{}
+	var counts [][]int64 // per grant of out: hidden pairs by kind code
+	for _, part := range parts {
+		for e, edge := range part.edges {
 			x, ok := at[edge]
 			if !ok {
 				x = len(out)
 				at[edge] = x
 				out = append(out, hiddenGrant{Grant: snap.Roles.IDs[edge[0]] + " > " + snap.Roles.IDs[edge[1]],
 					Role: snap.Roles.IDs[edge[1]], Validations: int(snap.Roles.Validations[edge[1]]), ByKind: map[string]int64{}})
+				counts = append(counts, make([]int64, kinds))
 			}
-			out[x].Identities++
-			out[x].ByKind[kd.Values[kd.Codes[i]]]++
+			for code, n := range part.counts[e*kinds : (e+1)*kinds] {
+				counts[x][code] += n
+			}
+		}
+	}
+	for x := range out {
+		for code, n := range counts[x] {
+			if n > 0 {
+				out[x].Identities += n
+				out[x].ByKind[kd.Values[code]] += n
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b hiddenGrant) int {
 		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Grant, b.Grant))
 	})
 	return out
+}
+
+// edgeKinds counts hidden pairs by grant edge (last grant, role) and kind code: counts
+// holds kinds counts an edge, in the order of edges.
+type edgeKinds struct {
+	edges  [][2]int32
+	counts []int64
+}
+
+// hiddenEdges counts the hidden pairs of identities [lo, hi) (hiddenByGrant).
+func hiddenEdges(snap *columnar.Snapshot, eff *Effective, lo, hi, kinds int) edgeKinds {
+	p, ec := eff.Eff.Pairs, eff.Class
+	codes := snap.Dims[snap.KindDim].Codes
+	var ek edgeKinds
+	at := map[[2]int32]int{}
+	for i := lo; i < hi; i++ {
+		plo, phi := p.Of(i)
+		for k := plo; k < phi; k++ {
+			if !ec.Hidden[k] {
+				continue
+			}
+			edge := [2]int32{lastGrant(eff.Eff.Closure, p.Source[k], int64(p.Step[k])), p.Role[k]}
+			x, ok := at[edge]
+			if !ok {
+				x = len(ek.edges)
+				at[edge] = x
+				ek.edges = append(ek.edges, edge)
+				ek.counts = append(ek.counts, make([]int64, kinds)...)
+			}
+			ek.counts[x*kinds+int(codes[i])]++
+		}
+	}
+	return ek
 }
 
 // lastGrant returns the role that grants the role reached by the closure step of

@@ -38,10 +38,13 @@ func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classi
 	}
 	// Ranked once for excess.csv and report.html; the walk's rows stay in file order.
 	walk.rankOnce.Do(func() {
+		// The walk's rows are in identities-file order, one an identity: ordering ties by
+		// identity is the stable sort's order, found by an unstable one (pdqsort), not by
+		// SortStableFunc's in-place merges.
 		walk.ranked = slices.Clone(walk.excess)
-		slices.SortStableFunc(walk.ranked, func(a, b excessRow) int {
+		slices.SortFunc(walk.ranked, func(a, b excessRow) int {
 			return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
-				cmp.Compare(b.unexplainedWeight, a.unexplainedWeight))
+				cmp.Compare(b.unexplainedWeight, a.unexplainedWeight), cmp.Compare(a.ident, b.ident))
 		})
 	})
 	return walk.ranked, nil

@@ -327,8 +327,10 @@ func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		}
 		rows = append(rows, r)
 	}
-	slices.SortStableFunc(rows, func(a, b ownerReach) int {
-		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned))
+	// rows are in identity order, one an owner: ties ordered by identity are the stable
+	// order.
+	slices.SortFunc(rows, func(a, b ownerReach) int {
+		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned), cmp.Compare(a.ident, b.ident))
 	})
 	return rows, nil
 }
