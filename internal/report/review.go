@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -242,6 +241,8 @@ func (b *Bound) unexplainedRows(ctx context.Context, ruleOf []int32, group []int
 		start[c+1] += start[c]
 	}
 	rows := make([]reviewRow, start[chunks])
+	nr := b.newNearRules(nearTerms)
+	kinds := snap.Dims[snap.KindDim].Codes
 	err = parallel.Each(ctx, chunks, workers, func(_, c int) error {
 		out := rows[start[c]:start[c]]
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
@@ -250,13 +251,10 @@ func (b *Bound) unexplainedRows(ctx context.Context, ruleOf []int32, group []int
 					continue
 				}
 				r := snap.IdentIdx[k]
-				near, _, terms := b.nearestRule(r, i)
+				near, _, terms, first := nr.nearest(b, r, i, kinds[i])
 				row := reviewRow{id: uint64(i)<<32 | uint64(r), group: group[i], near: int32(near), terms: terms, has: hasSpelled}
-				if terms != 0 {
-					dims, _ := b.Terms(int32(near))
-					if d := &snap.Dims[dims[bits.TrailingZeros32(terms)]]; d.MultiOff == nil {
-						row.has = d.Codes[i]
-					}
+				if first >= 0 && snap.Dims[first].MultiOff == nil {
+					row.has = snap.Dims[first].Codes[i]
 				}
 				out = append(out, row)
 			}

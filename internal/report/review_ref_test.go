@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -177,7 +178,40 @@ func reviewEnterprise(t testing.TB, odd, multi bool) (*Bound, *mining.Classifica
 			dept.MultiOff = append(dept.MultiOff, int32(len(dept.MultiCodes)))
 		}
 	}
-	return bindForTest(t, snap, m, cls), cls
+	mf, err := NewModel(snap, m, cls, RunInfo{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf.Rules = append(moreRules(mf.Rules), mf.Rules...)
+	b, err := Bind(snap, mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, cls
+}
+
+// moreRules makes more rules for the roles of rules, to be put before them so that the
+// nearest rule is chosen among several and first on ties: scoped to non-human or human
+// identities, with a value the snapshot lacks, and for every fifth rule one of five
+// terms.
+func moreRules(rules []RuleRecord) []RuleRecord {
+	var more []RuleRecord
+	for k, base := range rules {
+		add := func(suffix, entity string, terms ...TermRecord) {
+			r := base
+			r.RuleID, r.EntityType, r.Criteria = base.RuleID+suffix, entity, terms
+			more = append(more, r)
+		}
+		dept := base.Criteria[0]
+		add("-b", "nhi", TermRecord{Attribute: "department", Value: fmt.Sprintf("dept%02d", k%20)}, TermRecord{Attribute: "title", Value: "Dev"})
+		add("-c", "human", TermRecord{Attribute: "title", Value: "Mgr"})
+		add("-d", "*", dept, TermRecord{Attribute: "title", Value: "Nope"})
+		if k%5 == 0 {
+			add("-e", "service_account", dept, TermRecord{Attribute: "department", Value: "dept03"},
+				TermRecord{Attribute: "title", Value: "Dev"}, TermRecord{Attribute: "title", Value: "=Ops"}, TermRecord{Attribute: "kind", Value: "human"})
+		}
+	}
+	return more
 }
 
 // TestReviewCSVMatchesReference writes review.csv of random enterprises (reviewEnterprise)
@@ -303,6 +337,41 @@ func TestSuggestionsCSVMatchesReference(t *testing.T) {
 		if gotErr == nil || wantErr == nil || gotErr.Error() != wantErr.Error() {
 			t.Fatalf("error %v, want %v", gotErr, wantErr)
 		}
+	}
+}
+
+// TestNearRulesMatchNearestRule: the packed nearest-rule search gives Bound.nearestRule's
+// answer for every identity and role of a random enterprise with a multi-valued
+// department, packed and with every role left to nearestRule (no term packed), with the
+// dimension of the first failed term.
+func TestNearRulesMatchNearestRule(t *testing.T) {
+	b, _ := reviewEnterprise(t, false, true)
+	snap := b.Snap
+	for _, maxTerms := range []int{nearTerms, 0} {
+		nr := b.newNearRules(maxTerms)
+		packed := 0
+		for r := range int32(snap.NumRoles()) {
+			if nr.packed[r] && len(b.RulesOf(r)) > 0 {
+				packed++
+			}
+			for i := range snap.NumIdentities() {
+				best, kind, terms, first := nr.nearest(b, r, i, snap.Dims[snap.KindDim].Codes[i])
+				wBest, wKind, wTerms := b.nearestRule(r, i)
+				wFirst := int32(-1)
+				if wTerms != 0 {
+					dims, _ := b.Terms(int32(wBest))
+					wFirst = dims[bits.TrailingZeros32(wTerms)]
+				}
+				if best != wBest || kind != wKind || terms != wTerms || first != wFirst {
+					t.Fatalf("max %d terms, role %d, identity %d: %d %v %b %d, want %d %v %b %d",
+						maxTerms, r, i, best, kind, terms, first, wBest, wKind, wTerms, wFirst)
+				}
+			}
+		}
+		if (maxTerms == nearTerms) != (packed > 0) {
+			t.Fatalf("max %d terms: %d roles with rules packed", maxTerms, packed)
+		}
+		t.Logf("max %d terms: %d of %d roles with rules packed", maxTerms, packed, snap.NumRoles())
 	}
 }
 
