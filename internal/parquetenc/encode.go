@@ -563,32 +563,7 @@ func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDic
 	if !col.Optional {
 		return e.addRequired(col, d, codes, dict, page)
 	}
-	present := presentRows(codes) // rows parquet-go writes as values (see presentRows)
-	for k, code := range codes {
-		if code < 0 {
-			if present&(1<<k) == 0 {
-				e.defs = append(e.defs, 0)
-				continue
-			}
-			code = emptyCode
-		} else if int(code) >= len(d.Values) {
-			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
-		}
-		l := dict.emptyLocal
-		if code >= 0 {
-			l = dict.local[code]
-		}
-		if l < 0 {
-			l = e.newLocal(dict, code)
-		}
-		e.idx = append(e.idx, l)
-		e.defs = append(e.defs, 1)
-		if e.seen[l] != page {
-			e.seen[l] = page
-			e.distinct = append(e.distinct, l)
-		}
-	}
-	return nil
+	return e.addOptional(col, d, codes, dict, keyOrder{}, boundsDistinct, page)
 }
 
 // addRequired is addStrings for a required column. A row with the code of the row

@@ -110,7 +110,11 @@ func (e *Encoder) encodeKeyed(s *chunkState, d *Data, dict *chunkDict, keys keyO
 	}
 	for r := 0; r < len(codes); r += chunkRows {
 		end := min(r+chunkRows, len(codes))
-		if err := e.addOptionalKeyed(col, d, codes[r:end], dict, keys); err != nil {
+		bounds := boundsKeyed
+		if col.NoBounds {
+			bounds = boundsNone
+		}
+		if err := e.addOptional(col, d, codes[r:end], dict, keys, bounds, 0); err != nil {
 			return err
 		}
 		pg.rows += end - r
@@ -180,11 +184,18 @@ func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *ch
 	return nil
 }
 
-// addOptionalKeyed adds one write of up to chunkRows rows of an optional column to the
-// page being built (addStrings' rows: see presentRows).
-func (e *Encoder) addOptionalKeyed(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder) error {
+// How an optional column's adds track the page bounds.
+const (
+	boundsNone     = iota // NoBounds
+	boundsKeyed           // keyBounds, from keys
+	boundsDistinct        // the page's distinct values, compared as strings at flush
+)
+
+// addOptional adds one write of up to chunkRows rows of an optional column to the page
+// being built (the rows parquet-go writes as values: see presentRows), tracking the page
+// bounds as bounds says; page is the page's number (boundsDistinct).
+func (e *Encoder) addOptional(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder, bounds int, page int32) error {
 	present := presentRows(codes)
-	track := !col.NoBounds
 	b := &e.bounds
 	for k, code := range codes {
 		if code < 0 {
@@ -205,8 +216,14 @@ func (e *Encoder) addOptionalKeyed(col *Column, d *Data, codes []int32, dict *ch
 		}
 		e.idx = append(e.idx, l)
 		e.defs = append(e.defs, 1)
-		if track {
+		switch bounds {
+		case boundsKeyed:
 			b.see(l, e.keyOf(keys, code, l))
+		case boundsDistinct:
+			if e.seen[l] != page {
+				e.seen[l] = page
+				e.distinct = append(e.distinct, l)
+			}
 		}
 	}
 	return nil
