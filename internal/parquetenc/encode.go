@@ -583,10 +583,7 @@ func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDi
 		}
 		if uint32(code) >= n {
 			e.idx = idx
-			if code < 0 {
-				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
-			}
-			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, n-1)
+			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
 		if l < 0 {
@@ -769,4 +766,13 @@ func (w *bytesWriter) WriteString(s string) (int, error) {
 func (w *bytesWriter) WriteByte(c byte) error {
 	w.b = append(w.b, c)
 	return nil
+}
+
+// requiredCodeError says why a code cannot go into a required column: a null (a negative
+// code) or a code past the end of the column's values.
+func requiredCodeError(col *Column, code int32, n uint32) error {
+	if code < 0 {
+		return fmt.Errorf("parquetenc: null in required column %s", col.Name)
+	}
+	return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, n-1)
 }

@@ -165,10 +165,7 @@ func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *ch
 		}
 		if uint32(code) >= n {
 			e.idx = idx
-			if code < 0 {
-				return fmt.Errorf("parquetenc: null in required column %s", col.Name)
-			}
-			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, n-1)
+			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
 		if l < 0 {
