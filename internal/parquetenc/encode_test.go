@@ -532,3 +532,46 @@ func TestPresentRowsMatchesLoop(t *testing.T) {
 		check(n, w)
 	}
 }
+
+// TestRequiredColumnBadCode checks that a required string column refuses a null code and
+// a code past its values on every path: page bounds from the page's distinct values (a
+// large unordered dictionary), from ascending codes, from ranks, and with no bounds.
+func TestRequiredColumnBadCode(t *testing.T) {
+	values := make([]string, 5000)
+	for k := range values {
+		values[k] = fmt.Sprintf("v%05d", len(values)-k) // descending: no order to use
+	}
+	asc := slices.Clone(values)
+	slices.Sort(asc)
+	rank := make([]int32, len(values))
+	for k := range rank {
+		rank[k] = int32(len(values) - 1 - k)
+	}
+	paths := []struct {
+		name string
+		col  Column
+		data Data
+	}{
+		{"distinct", Column{Name: "c"}, Data{Values: values}},
+		{"ascending", Column{Name: "c"}, Data{Values: asc, Ascending: true}},
+		{"rank", Column{Name: "c"}, Data{Values: values, Rank: rank}},
+		{"no-bounds", Column{Name: "c", NoBounds: true}, Data{Values: values}},
+	}
+	bad := []struct {
+		code int32
+		want string
+	}{
+		{-1, "null in required column c"},
+		{5000, "column c: code 5000, want 0..4999"},
+	}
+	for _, p := range paths {
+		for _, b := range bad {
+			d := p.data
+			d.Codes = []int32{0, 1, 2, b.code, 4}
+			_, err := NewEncoder([]Column{p.col}).Encode([]Data{d})
+			if err == nil || !strings.Contains(err.Error(), b.want) {
+				t.Errorf("%s, code %d: error %v, want one containing %q", p.name, b.code, err, b.want)
+			}
+		}
+	}
+}
