@@ -618,18 +618,28 @@ func (e *Encoder) flushStrings(s *chunkState, d *Data, dict *chunkDict, pg *strP
 	if pg.rows == 0 {
 		return nil
 	}
+	var lo, hi string
+	bounded := !s.col.NoBounds && len(e.distinct) > 0
+	if bounded {
+		lo, hi = pageBounds(d, dict, e.distinct)
+	}
+	return e.writeStringPage(s, pg, lo, hi, bounded)
+}
+
+// writeStringPage writes the page of pg's rows in e.idx and e.defs, with lo and hi as its
+// bounds when bounded, and empties the page's state for the next one.
+func (e *Encoder) writeStringPage(s *chunkState, pg *strPage, lo, hi string, bounded bool) error {
 	p, err := e.stringPage(s, pg)
 	if err != nil {
 		return err
 	}
-	if !s.col.NoBounds && len(e.distinct) > 0 {
-		lo, hi := pageBounds(d, dict, e.distinct)
+	if bounded {
 		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
 	}
 	if err := e.writePage(s, &p); err != nil {
 		return err
 	}
-	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
+	e.idx, e.defs, e.distinct, e.bounds = e.idx[:0], e.defs[:0], e.distinct[:0], keyBounds{}
 	pg.rows = 0
 	pg.number++
 	return nil

@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"unsafe"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // requiredPageRows is how many rows a page of a required string column holds: parquet-go
@@ -231,19 +229,10 @@ func (e *Encoder) flushKeyed(s *chunkState, d *Data, dict *chunkDict, pg *strPag
 	if pg.rows == 0 {
 		return nil
 	}
-	p, err := e.stringPage(s, pg)
-	if err != nil {
-		return err
+	var lo, hi string
+	b := &e.bounds
+	if b.n > 0 {
+		lo, hi = valueOf(d, dict.order[b.lol]), valueOf(d, dict.order[b.hil])
 	}
-	if b := &e.bounds; b.n > 0 {
-		lo, hi := valueOf(d, dict.order[b.lol]), valueOf(d, dict.order[b.hil])
-		p.min, p.max, p.bounded = parquet.ByteArrayValue([]byte(lo)), parquet.ByteArrayValue([]byte(hi)), true
-	}
-	if err := e.writePage(s, &p); err != nil {
-		return err
-	}
-	e.idx, e.defs, e.bounds = e.idx[:0], e.defs[:0], keyBounds{}
-	pg.rows = 0
-	pg.number++
-	return nil
+	return e.writeStringPage(s, pg, lo, hi, b.n > 0)
 }
