@@ -31,8 +31,15 @@ type boundRule struct {
 	inKind []bool
 }
 
+// MaxRuleTerms is the most terms a rule of a model file may have. Mining never makes more
+// than MaxDimensions (at most 4); the bound exists because review and explain record a
+// rule's failed terms as the bits of one uint32, and a hand-written rule past it would
+// have its later terms silently ignored there.
+const MaxRuleTerms = 32
+
 // BindRules resolves rules against snap. A rule naming an attribute the identities lack,
-// or without any term, is a user error: the model was mined from other data.
+// without any term, or with more than MaxRuleTerms terms, is a user error: the model was
+// mined from other data or written by hand.
 func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 	b := &RuleBinding{snap: snap, rules: make([]boundRule, len(rules)), byRole: make([][]int32, snap.NumRoles())}
 	kd := &snap.Dims[snap.KindDim]
@@ -50,6 +57,10 @@ func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 		if r, ok := slices.BinarySearch(snap.Roles.IDs, rec.RoleID); ok {
 			br.role = int32(r)
 			b.byRole[r] = append(b.byRole[r], int32(k))
+		}
+		if len(rec.Criteria) > MaxRuleTerms {
+			return nil, uerr.New("%s: rule %s (role %s) has %d criteria; expected at most %d",
+				RulesJSONFile, rec.RuleID, rec.RoleID, len(rec.Criteria), MaxRuleTerms)
 		}
 		for _, t := range rec.Criteria {
 			d := snap.DimIndex(t.Attribute)
