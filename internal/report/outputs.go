@@ -119,7 +119,7 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 			return err
 		}
 		if err := summary.write(ctx, summaryFile); err != nil {
-			return fmt.Errorf("write %s: %w", summary.name, err)
+			return &fileError{summary.name, err}
 		}
 		return nil
 	}}
@@ -139,6 +139,26 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 		return fmt.Errorf("write model to %s: %w", dir, err)
 	}
 	return nil
+}
+
+// fileError is the failure to write one output file, named once.
+type fileError struct {
+	name string
+	err  error
+}
+
+func (e *fileError) Error() string { return "write " + e.name + ": " + e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+// namedError names the file a job failed to write, unless the error already names one: the
+// assignments job of a universe also writes summary.json, and its failure there is
+// summary.json's, not assignments.parquet's.
+func namedError(name string, err error) error {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &fileError{name, err}
 }
 
 // modelJob writes one model file.
@@ -164,14 +184,14 @@ func runModelJobs(ctx context.Context, small []modelJob, big modelJob, files []*
 				return
 			}
 			if err := j.write(ctx, files[i]); err != nil {
-				errs[i] = fmt.Errorf("write %s: %w", j.name, err)
+				errs[i] = namedError(j.name, err)
 				cancel()
 				return
 			}
 		}
 	})
 	if err := big.write(ctx, files[len(small)]); err != nil {
-		errs[len(small)] = fmt.Errorf("write %s: %w", big.name, err)
+		errs[len(small)] = namedError(big.name, err)
 		cancel()
 	}
 	wg.Wait()
