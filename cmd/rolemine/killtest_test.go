@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -234,4 +235,40 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("the run after: exit %d: %s", code, stderr)
 	}
 	oneSet(t, out)
+}
+
+// TestSIGTERM interrupts mine with SIGTERM in loading and in writing: the run exits 1
+// saying it was interrupted by the signal, and the previous output set is left whole.
+func TestSIGTERM(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := small(t)
+	ref := t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", ref); code != 0 {
+		t.Fatalf("previous run: exit %d: %s", code, stderr)
+	}
+	prev := oneSet(t, ref)
+	for _, point := range []string{"mine:loaded", "outdir:create:rules.json"} {
+		out := t.TempDir()
+		if b, err := exec.Command("cp", "-a", ref+"/.", out).CombinedOutput(); err != nil {
+			t.Fatalf("copy the previous set: %v: %s", err, b)
+		}
+		cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
+		cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.TermPrefix+point)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("SIGTERM at %s: %v, want exit 1; stderr: %s", point, err, stderr.String())
+		}
+		if want := "rolemine: interrupted (terminated signal received)\n"; stderr.String() != want {
+			t.Errorf("SIGTERM at %s: stderr %q, want %q", point, stderr.String(), want)
+		}
+		if got := oneSet(t, out); !sameSet(t, got, prev, out, ref) {
+			t.Errorf("SIGTERM at %s changed the previous output set", point)
+		}
+	}
 }

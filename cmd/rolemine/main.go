@@ -84,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case uerr.Is(err):
 		fmt.Fprintln(stderr, "rolemine:", err)
 		return 2
+	case errors.Is(err, context.Canceled) && context.Cause(ctx) != nil:
+		// The run stopped at a signal: say so rather than "context canceled".
+		fmt.Fprintf(stderr, "rolemine: interrupted (%v)\n", context.Cause(ctx))
+		return 1
 	default:
 		fmt.Fprintln(stderr, "rolemine:", err)
 		return 1
