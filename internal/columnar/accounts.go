@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -127,21 +126,92 @@ func eachBlock(n int, f func(lo, hi int)) {
 	forEach(len(bounds)-1, func(b int) { f(bounds[b], bounds[b+1]) })
 }
 
-// accountKey is an account's row with its account_id, and the 8 bytes of the id that
-// follow the prefix every account_id of its system shares (such as "arn:aws:iam::"), as
-// a big-endian integer (zero bytes past the end): two ids of one system whose integers
-// differ compare as the integers do.
+// accountKey is an account's row with its account_id, keyed for sorting by the id's 8
+// bytes from a depth on as a big-endian integer (word, zero bytes past the end) and by
+// how many of the id's bytes are left from that depth (rest, at most 9: more than the
+// word holds). Among ids sharing their first depth bytes, two keys unequal on (word,
+// rest) compare as their ids do; equal on both with rest under 9, the ids are equal.
+// The depth is the prefix every account_id of the system shares (such as
+// "arn:aws:iam::"), and deeper for ids that also share the next 8 bytes (sortKeys).
 type accountKey struct {
 	word uint64
 	id   string
 	row  int32
+	rest uint8
+}
+
+// setDepth keys k by the bytes of its id from depth on.
+func (k *accountKey) setDepth(depth int) {
+	v := k.id
+	var w uint64
+	for j := depth; j < depth+8; j++ {
+		w <<= 8
+		if j < len(v) {
+			w |= uint64(v[j])
+		}
+	}
+	k.word, k.rest = w, uint8(min(max(len(v)-depth, 0), 9))
+}
+
+// compareKeys orders keys of one depth by (word, rest, row): by id and row, but for
+// keys whose ids share the depth's 8 bytes and go on past them (rest 9).
+func compareKeys(a, b accountKey) int {
+	if a.word != b.word {
+		return cmp.Compare(a.word, b.word)
+	}
+	if a.rest != b.rest {
+		return cmp.Compare(a.rest, b.rest)
+	}
+	return cmp.Compare(a.row, b.row)
+}
+
+// sortKeys sorts keys (all keyed at depth, their ids sharing the first depth bytes) by
+// (id, row) comparing integers only: by compareKeys, then each run of keys equal on the
+// word whose ids go on is keyed again past the bytes its ids share and sorted the same
+// way. A system of cloud ids ("arn:aws:iam::user/...") whose few odd ids leave it no
+// common prefix thus compares integers, not the 18 bytes every other id starts with.
+func sortKeys(keys []accountKey, depth int) {
+	sortAfterPrefix(keys, compareKeys)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		if keys[lo].rest == 9 {
+			for hi < len(keys) && keys[hi].word == keys[lo].word && keys[hi].rest == 9 {
+				hi++
+			}
+		}
+		if hi-lo > 1 {
+			run := keys[lo:hi]
+			next := depth + 8 + sharedFrom(run, depth+8)
+			for k := range run {
+				run[k].setDepth(next)
+			}
+			sortKeys(run, next)
+		}
+		lo = hi
+	}
+}
+
+// sharedFrom returns how many bytes from depth on every id of keys shares.
+func sharedFrom(keys []accountKey, depth int) int {
+	p := keys[0].id[depth:]
+	for _, k := range keys[1:] {
+		v := k.id[depth:]
+		n := 0
+		for n < len(p) && n < len(v) && p[n] == v[n] {
+			n++
+		}
+		p = p[:n]
+		if n == 0 {
+			break
+		}
+	}
+	return len(p)
 }
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id), ties
 // (a duplicate account) in file order, so that the first row is the one kept, with their
-// ids. Each system's rows are sorted by their integers (accountKey), and only rows equal
-// on those compare their strings, whose headers the keys hold (no lookup through the
-// column). The systems are sorted in parallel.
+// ids. Each system's rows are sorted on integers (sortKeys), with no string comparison.
+// The systems are sorted in parallel.
 func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 	blocks := splitEven(rows, 4*runtime.GOMAXPROCS(0))
 	nb, ns := len(blocks)-1, len(sysRank)
@@ -168,30 +238,21 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 		start[r+1] = pos
 	}
 	keys := make([]accountKey, rows)
+	depth := make([]int, ns) // per system rank
+	for code, p := range lcp {
+		depth[sysRank[code]] = len(p)
+	}
 	forEach(nb, func(b int) {
 		fill := next[b]
 		for row := blocks[b]; row < blocks[b+1]; row++ {
-			s, v := sc.codes[row], ac.vals[ac.codes[row]]
-			var w uint64
-			for j := len(lcp[s]); j < len(lcp[s])+8; j++ {
-				w <<= 8
-				if j < len(v) {
-					w |= uint64(v[j])
-				}
-			}
-			r := sysRank[s]
-			keys[fill[r]] = accountKey{word: w, id: v, row: int32(row)}
+			r := sysRank[sc.codes[row]]
+			k := &keys[fill[r]]
+			k.id, k.row = ac.vals[ac.codes[row]], int32(row)
+			k.setDepth(depth[r])
 			fill[r]++
 		}
 	})
-	forEach(ns, func(r int) {
-		sortAfterPrefix(keys[start[r]:start[r+1]], func(a, b accountKey) int {
-			if c := cmp.Compare(a.word, b.word); c != 0 {
-				return c
-			}
-			return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.row, b.row))
-		})
-	})
+	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], depth[r]) })
 	return keys
 }
 
@@ -434,7 +495,9 @@ func orphanKey(identity, system, account string) string {
 // sortAfterPrefix sorts s (whose elements compare equal only to themselves) by sorting
 // what follows its longest ascending prefix and merging the two: exports are often
 // ordered already for most of their rows (the accounts of people by identity, with the
-// service accounts after them), and the prefix then costs one comparison a row.
+// service accounts after them), and the prefix then costs one comparison a row. The
+// merge copies out the shorter of the two runs only, and leaves in place the prefix's
+// elements below the tail's first.
 func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
 	p := 1
 	for p < len(s) && cmp(s[p-1], s[p]) < 0 {
@@ -448,8 +511,26 @@ func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
 	if cmp(s[p-1], tail[0]) < 0 {
 		return
 	}
-	head := slices.Clone(s[:p])
-	i, j, w := 0, 0, 0
+	// The prefix's elements below tail[0] stay where they are.
+	lo, _ := slices.BinarySearchFunc(s[:p], tail[0], cmp)
+	if len(tail) <= p-lo {
+		// Merge from the end, the tail copied out: the prefix moves up only.
+		buf := slices.Clone(tail)
+		i, j, w := p-1, len(buf)-1, len(s)-1
+		for j >= 0 {
+			if i >= lo && cmp(s[i], buf[j]) > 0 {
+				s[w] = s[i]
+				i--
+			} else {
+				s[w] = buf[j]
+				j--
+			}
+			w--
+		}
+		return
+	}
+	head := slices.Clone(s[lo:p])
+	i, j, w := 0, 0, lo
 	for i < len(head) && j < len(tail) {
 		if cmp(head[i], tail[j]) < 0 {
 			s[w] = head[i]

@@ -2,8 +2,10 @@ package columnar
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,8 +13,8 @@ import (
 
 // TestAccountOrderMatchesSort: accountOrder sorts like a plain sort by (system rank,
 // account_id, row) on random accounts: shared prefixes longer and shorter than the 8
-// bytes it compares as integers, NUL bytes, empty-suffix prefixes of each other, and
-// duplicates.
+// bytes it compares as integers, ids equal on several 8-byte words (keyed again deeper),
+// NUL bytes, empty-suffix prefixes of each other, and duplicates.
 func TestAccountOrderMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := []string{"\x00", "a", "b", "z", "~", "é"}
@@ -20,12 +22,12 @@ func TestAccountOrderMatchesSort(t *testing.T) {
 		sc := newColumn("system", modeRequired, nil, 0)
 		ac := newColumn("account_id", modeRequired, nil, 0)
 		ac.keys = true // let NUL bytes in (the loader rejects them in text)
-		prefixes := []string{"", "arn:aws:iam::user/", "p", "prefix12345678"}
+		prefixes := []string{"", "arn:aws:iam::user/", "p", "prefix12345678", "arn:aws:iam::123456789012:user/"}
 		n := 1 + rng.IntN(60)
 		for range n {
 			sys := []string{"AD", "AWS", "SAP"}[rng.IntN(3)]
 			v := prefixes[rng.IntN(len(prefixes))]
-			for range rng.IntN(12) {
+			for range rng.IntN(20) {
 				v += alphabet[rng.IntN(len(alphabet))]
 			}
 			if v == "" {
@@ -68,12 +70,13 @@ func BenchmarkBuildAccounts(b *testing.B) {
 	ac := newColumn("account_id", modeRequired, nil, 0)
 	ac.setRaw(n)
 	ic := newColumn("identity_id", modeValue, nil, 0)
-	var asgIDs []string
+	var asgIDs, identIDs []string
 	for k := 0; k < n; k++ {
 		id := fmt.Sprintf("arn:aws:iam::user/u%07d", k*7919%n)
 		sc.codes = append(sc.codes, sc.internString([]string{"AD", "AWS", "SAP", "SF"}[k%4]))
 		ac.codes = append(ac.codes, ac.internString(id))
 		ic.codes = append(ic.codes, ic.internString(fmt.Sprintf("u%07d", k)))
+		identIDs = append(identIDs, fmt.Sprintf("u%07d", k))
 		if k%2 == 0 {
 			asgIDs = append(asgIDs, id)
 		}
@@ -82,8 +85,33 @@ func BenchmarkBuildAccounts(b *testing.B) {
 	t.cols = []*column{sc, ac, ic}
 	b.ResetTimer()
 	for range b.N {
-		if _, err := buildAccounts(t, nil, asgIDs, &UniverseFindings{}); err != nil {
+		if _, err := buildAccounts(t, newIdentityIndex(identIDs), asgIDs, &UniverseFindings{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAccountOrderData sorts the accounts of the data directory named by
+// ROLEMINE_BENCH_DATA (skipped when unset or without an accounts file), as the loader
+// does, and reports the CPU time (user + system) of each sort beside its wall time.
+func BenchmarkAccountOrderData(b *testing.B) {
+	dir := os.Getenv("ROLEMINE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("set ROLEMINE_BENCH_DATA to a data directory")
+	}
+	path, err := findOptional(dir, accountsSpec.name)
+	if err != nil || path == "" {
+		b.Skipf("no accounts file in %s (%v)", dir, err)
+	}
+	t, err := readTable(context.Background(), path, &accountsSpec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, ac := t.col("system"), t.col("account_id")
+	_, sysRank := sortDict(sc.vals)
+	c0 := cpuTime(b)
+	for b.Loop() {
+		accountOrder(t.rows, sc, ac, sysRank)
+	}
+	b.ReportMetric((cpuTime(b)-c0).Seconds()/float64(b.N), "cpu-s/op")
 }
