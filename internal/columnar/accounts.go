@@ -8,27 +8,53 @@ import (
 	"sync"
 )
 
+// sortedAccounts is what buildAccounts needs of the accounts table alone, which Load
+// works out as soon as the file is read (sortAccounts), while the assignments are still
+// being decoded: the systems sorted, each row's place in account order, and the
+// account_id values hashed for the join with the assignments'.
+type sortedAccounts struct {
+	sysVals []string
+	sysRank []int32
+	order   []accountKey
+	ids     *joinIndex
+}
+
+// sortAccounts sorts the accounts table and indexes its account_id values, the two at
+// the same time.
+func sortAccounts(t *table) *sortedAccounts {
+	sc, ac := t.col("system"), t.col("account_id")
+	sa := &sortedAccounts{}
+	sa.sysVals, sa.sysRank = sortDict(sc.vals)
+	var sorted sync.WaitGroup
+	sorted.Go(func() { sa.order = accountOrder(t.rows, sc, ac, sa.sysRank) })
+	sa.ids = newStringIndex(ac.vals)
+	sorted.Wait()
+	return sa
+}
+
 // buildAccounts turns the accounts table into Accounts, sorted by (system, account_id),
 // correlating each to an identity index. A (system, account_id) given twice is a data
-// error naming both rows.
+// error naming both rows. sa is the table's sortAccounts (nil: sorted here).
 //
 // asgIDs, when not nil, are the values of the assignments' account_id column by code:
 // each code is joined here to the accounts with that account_id (Accounts.codeAccount,
 // Accounts.sameID), for resolveAccounts. The accounts' account_id column is raw (one code
-// per row), so the join matches codes of the two columns (stringJoin), while the accounts
-// are sorted.
-func buildAccounts(t *table, identIdx *identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
+// per row), so the join matches codes of the two columns (stringJoin), while the
+// accounts' identities are looked up.
+func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
+	if sa == nil {
+		sa = sortAccounts(t)
+	}
 	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
-	sysVals, sysRank := sortDict(sc.vals)
-	var order []accountKey
-	var sorted sync.WaitGroup
-	sorted.Go(func() { order = accountOrder(t.rows, sc, ac, sysRank) })
+	sysVals, sysRank, order := sa.sysVals, sa.sysRank, sa.order
+	var identOf []int32
+	var looked sync.WaitGroup
+	looked.Go(func() { identOf = identityCodes(ic, identIdx) })
 	var head, next []int32
 	if asgIDs != nil {
-		head, next = stringJoin(ac.vals, asgIDs)
+		head, next = sa.ids.joinChains(asgIDs)
 	}
-	identOf := identityCodes(ic, identIdx)
-	sorted.Wait()
+	looked.Wait()
 
 	if err := checkAccountsUnique(t, order, sc); err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func BenchmarkBuildAccounts(b *testing.B) {
 	t.cols = []*column{sc, ac, ic}
 	b.ResetTimer()
 	for range b.N {
-		if _, err := buildAccounts(t, newIdentityIndex(identIDs), asgIDs, &UniverseFindings{}); err != nil {
+		if _, err := buildAccounts(t, nil, newIdentityIndex(identIDs), asgIDs, &UniverseFindings{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,9 +1,6 @@
 package columnar
 
-import (
-	"hash/maphash"
-	"sync"
-)
+import "sync"
 
 // identityIndex finds identities by id (the identities' ids in index order). Ids are
 // looked up in bulk (find) by the partitioned hash join of stringJoin rather than through
@@ -21,11 +18,14 @@ func newIdentityIndex(ids []string) *identityIndex { return &identityIndex{ids: 
 // find returns the identity index of each of vals, -1 for a value naming no identity. It
 // may be called from several goroutines at once.
 func (x *identityIndex) find(vals []string) []int32 {
-	x.once.Do(func() {
-		seed := maphash.MakeSeed()
-		x.index = newJoinIndex(x.ids, func(s string) uint64 { return maphash.String(seed, s) })
-	})
+	x.prepare()
 	return x.index.heads(vals)
+}
+
+// prepare hashes and partitions the ids, once: Load calls it as soon as the identities
+// are read, while the other files are still being decoded.
+func (x *identityIndex) prepare() {
+	x.once.Do(func() { x.index = newStringIndex(x.ids) })
 }
 
 // identityCodes returns the identity index of each value of a column of identity ids (-1

@@ -30,16 +30,27 @@ const joinPartition = 4096
 // to them) are read nearly sequentially rather than at random. Should two different
 // values share a hash, the join is done again comparing the strings of equal hashes.
 func stringJoin(build, probe []string) (head, next []int32) {
-	seed := maphash.MakeSeed()
-	return joinWith(build, probe, func(s string) uint64 { return maphash.String(seed, s) })
+	return newStringIndex(build).joinChains(probe)
 }
 
 // joinWith is stringJoin with the hash function given (tests give one that collides).
 func joinWith(build, probe []string, hash func(string) uint64) (head, next []int32) {
-	ix := newJoinIndex(build, hash)
-	next = make([]int32, len(build))
+	return newJoinIndex(build, hash).joinChains(probe)
+}
+
+// newStringIndex hashes and partitions build for stringJoin's joins (joinChains), with a
+// seed of its own.
+func newStringIndex(build []string) *joinIndex {
+	seed := maphash.MakeSeed()
+	return newJoinIndex(build, func(s string) uint64 { return maphash.String(seed, s) })
+}
+
+// joinChains is stringJoin of probe against the build side of ix: the index of a build
+// value equal to each probe value, and the chains of equal build values.
+func (ix *joinIndex) joinChains(probe []string) (head, next []int32) {
+	next = make([]int32, len(ix.build))
 	head = ix.join(probe, next, false)
-	if !verifyJoin(build, probe, head, next) {
+	if !verifyJoin(ix.build, probe, head, next) {
 		head = ix.join(probe, next, true)
 	}
 	return head, next

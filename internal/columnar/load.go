@@ -53,29 +53,27 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
 	}
 
-	tables, opt, err := readAll(ctx, dir, paths, log)
+	s := &Snapshot{}
+	var early earlyWork
+	tables, opt, err := readAll(ctx, dir, paths, log, early.hooks(s, opts, log))
 	if err != nil {
+		early.built.Wait()
 		return nil, err
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
 	tRead := time.Since(start)
 
-	s := &Snapshot{}
 	for _, t := range append(tables, opt...) {
 		if t != nil {
 			s.Inputs = append(s.Inputs, t.input)
 		}
 	}
-	identIdx := newIdentityIndex(ids.col("identity_id").vals)
-	// The universe's accounts are resolved while the identities' dimensions are built:
-	// the two share only the identity ids, which neither changes.
-	owners := takeOwners(ids)
-	var ub *universeBuild
-	var ubErr error
-	var prepared sync.WaitGroup
-	prepared.Go(func() { ub, ubErr = prepareUniverse(ids, asg, opt, owners, identIdx) })
-	idErr := buildIdentities(s, ids, opts, log)
-	prepared.Wait()
+	// The universe's accounts are resolved while the identities' dimensions are built
+	// (since the identities were read): the two share only the identity ids, which
+	// neither changes.
+	ub, ubErr := prepareUniverse(ids, asg, opt, early.accounts, early.owners, early.identIdx)
+	early.built.Wait()
+	identIdx, idErr := early.identIdx, early.idErr
 	tPrepared := time.Since(start)
 	if ubErr != nil {
 		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, ubErr))
@@ -119,15 +117,54 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	return s, nil
 }
 
+// earlyWork is what Load starts on a file as soon as it is read, while the other files
+// are still being decoded (at the end of which the assignments' last columns would
+// otherwise leave a processor idle): the identities' owners taken off, their ids
+// indexed and their dimensions built; the accounts sorted and their ids indexed.
+type earlyWork struct {
+	owners   []string
+	identIdx *identityIndex
+	accounts *sortedAccounts
+	// built is the identities' index and dimensions (buildIdentities, into the snapshot),
+	// idErr the latter's error.
+	built sync.WaitGroup
+	idErr error
+}
+
+// hooks returns what readAll is to run on each file once read: after[i] for the
+// required file i (identities, roles, assignments), optional for the optional ones.
+func (e *earlyWork) hooks(s *Snapshot, opts LoadOptions, log *slog.Logger) readHooks {
+	var h readHooks
+	h.required[0] = func(t *table) {
+		e.owners = takeOwners(t)
+		e.identIdx = newIdentityIndex(t.col("identity_id").vals)
+		e.built.Go(e.identIdx.prepare)
+		e.built.Go(func() { e.idErr = buildIdentities(s, t, opts, log) })
+	}
+	h.optional = func(spec *tableSpec, t *table) {
+		if spec == &accountsSpec {
+			e.accounts = sortAccounts(t)
+		}
+	}
+	return h
+}
+
+// readHooks are run by readAll on a file once it is read without error, on the
+// goroutine that read it (nil: none).
+type readHooks struct {
+	required [3]func(*table)
+	optional func(*tableSpec, *table)
+}
+
 // readAll reads the required files (identities, roles, assignments: paths) and the
-// optional ones of dir. The optional files are read while the required ones are: the
-// accounts of a universe are as much work as its assignments. The required files' errors
-// come first.
-func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger) (tables, opt []*table, err error) {
+// optional ones of dir, running h on each once read. The optional files are read while
+// the required ones are: the accounts of a universe are as much work as its assignments.
+// The required files' errors come first.
+func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger, h readHooks) (tables, opt []*table, err error) {
 	var optErr error
 	var optional sync.WaitGroup
-	optional.Go(func() { opt, optErr = readOptional(ctx, dir) })
-	tables, err = readRequired(ctx, dir, paths, log)
+	optional.Go(func() { opt, optErr = readOptional(ctx, dir, h.optional) })
+	tables, err = readRequired(ctx, dir, paths, log, h.required)
 	optional.Wait()
 	if err != nil {
 		return nil, nil, err
@@ -139,8 +176,9 @@ func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger)
 }
 
 // readRequired reads the identities, roles and assignments files (paths, "" for an absent
-// one) at the same time; read errors of every file are reported together.
-func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Logger) ([]*table, error) {
+// one) at the same time, running after[i] (unless nil) on file i once read; read errors
+// of every file are reported together.
+func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Logger, after [3]func(*table)) ([]*table, error) {
 	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
 	tables := make([]*table, len(specs))
 	errs := make([]error, len(specs))
@@ -152,9 +190,13 @@ func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Lo
 		wg.Go(func() {
 			t0 := time.Now()
 			tables[i], errs[i] = readTable(ctx, paths[i], spec)
-			if errs[i] == nil {
-				log.Debug("read table", "file", paths[i], "rows", tables[i].rows,
-					"columns", len(tables[i].cols), "elapsed", time.Since(t0))
+			if errs[i] != nil {
+				return
+			}
+			log.Debug("read table", "file", paths[i], "rows", tables[i].rows,
+				"columns", len(tables[i].cols), "elapsed", time.Since(t0))
+			if after[i] != nil {
+				after[i](tables[i])
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -150,8 +151,10 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		sum = hex.EncodeToString(h.Sum(nil))
 	})
 	errs := make([]error, len(leaves))
+	order := largestFirst(pf, leaves)
 	// Each failure is kept in errs (the pool's own error would be the cancellation).
-	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, i int) error {
+	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, k int) error {
+		i := order[k]
 		presizeArena(pf, leaves[i].Index(), size, cols[i])
 		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
 			errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
@@ -170,6 +173,27 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		}
 	}
 	return sum, sumErr, nil
+}
+
+// largestFirst returns the indices of leaves ordered by their compressed size in the
+// file, largest first (ties in column order): decoded in that order, the file's last
+// column to finish is a small one, and the processors are not left waiting on one large
+// column (the assignments' account_id) started last.
+func largestFirst(pf *parquet.File, leaves []*parquet.Column) []int {
+	size := make([]int64, len(leaves))
+	for _, rg := range pf.Metadata().RowGroups {
+		for i, leaf := range leaves {
+			if idx := leaf.Index(); idx >= 0 && idx < len(rg.Columns) {
+				size[i] += max(rg.Columns[idx].MetaData.TotalCompressedSize, 0)
+			}
+		}
+	}
+	order := make([]int, len(leaves))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size[b], size[a]) })
+	return order
 }
 
 // presizeArena sizes a raw column's arena once for the values of column idx in every row

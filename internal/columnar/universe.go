@@ -192,8 +192,9 @@ const LastUsedColumn = "last_used"
 // optionalInputs are the optional files of effective privilege, in this order.
 var optionalInputs = []*tableSpec{&accountsSpec, &grantsSpec, &attributesSpec}
 
-// readOptional reads the optional inputs present in dir (nil for those absent).
-func readOptional(ctx context.Context, dir string) ([]*table, error) {
+// readOptional reads the optional inputs present in dir (nil for those absent), running
+// after (unless nil) on each once read.
+func readOptional(ctx context.Context, dir string, after func(*tableSpec, *table)) ([]*table, error) {
 	tables := make([]*table, len(optionalInputs))
 	errs := make([]error, len(optionalInputs))
 	var wg sync.WaitGroup
@@ -205,7 +206,12 @@ func readOptional(ctx context.Context, dir string) ([]*table, error) {
 		if path == "" {
 			continue
 		}
-		wg.Go(func() { tables[k], errs[k] = readTable(ctx, path, spec) })
+		wg.Go(func() {
+			tables[k], errs[k] = readTable(ctx, path, spec)
+			if errs[k] == nil && after != nil {
+				after(spec, tables[k])
+			}
+		})
 	}
 	wg.Wait()
 	return tables, errors.Join(errs...)

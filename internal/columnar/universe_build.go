@@ -47,8 +47,9 @@ func takeOwners(ids *table) []string {
 // takeOwners): it resolves assignment rows naming accounts, and adds roles named only by
 // grants to the assignments' role dictionary so that buildRoles creates them. It returns
 // nil when there is nothing of the kind, leaving flat inputs untouched. It reads the
-// identities' identity_id column only, so buildIdentities may run at the same time.
-func prepareUniverse(ids, asg *table, opt []*table, owners []string, identIdx *identityIndex) (*universeBuild, error) {
+// identities' identity_id column only, so buildIdentities may run at the same time. sa is
+// the accounts' sortAccounts (nil: sorted here).
+func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners []string, identIdx *identityIndex) (*universeBuild, error) {
 	accountCols := asg.col("account_id") != nil || asg.col("system") != nil
 	lastUsed := asg.col(LastUsedColumn)
 	if owners == nil && !accountCols && lastUsed == nil && opt[0] == nil && opt[1] == nil && opt[2] == nil && len(ids.lists) == 0 {
@@ -61,7 +62,7 @@ func prepareUniverse(ids, asg *table, opt []*table, owners []string, identIdx *i
 		if c := asg.col("account_id"); c != nil {
 			asgIDs = c.vals
 		}
-		a, err := buildAccounts(b.accounts, identIdx, asgIDs, f)
+		a, err := buildAccounts(b.accounts, sa, identIdx, asgIDs, f)
 		if err != nil {
 			return nil, err
 		}
