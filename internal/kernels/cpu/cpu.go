@@ -17,7 +17,8 @@ type Backend struct {
 	workers int
 	wide    bool // tests: the table of term ids even where the narrow one fits
 	split   int  // tests: the smallest table split (project.go), if not splitTerms
-	rows    bool // tests: the projector even where the one-term path applies (single.go)
+	rows    bool // tests: the projector even where the one- or two-term path applies (single.go, pairs.go)
+	dense   int  // tests: the largest dense pair table (pairs.go), if not by its rule
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.
@@ -84,6 +85,9 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		if err := lay.buildTable(ctx, m, &q, max(w, 1), b.wide); err != nil {
 			return err
 		}
+	}
+	if usePairs(&q, lay) && !b.rows {
+		return b.cooccurPairs(ctx, m, &q, lay, roles, max(w, 1), emit, nil)
 	}
 	projs := make([]*projector, max(w, 1))
 	for i := range projs {

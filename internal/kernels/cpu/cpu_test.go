@@ -122,10 +122,11 @@ func TestAgainstBruteForce(t *testing.T) {
 		for _, workers := range []int{1, 2, 3} {
 			// One worker reads the narrow table of codes, three the table of term ids; two
 			// split every table whose children extend no further, however small. Three
-			// count one-term queries as the projector does, the others by column.
+			// count one- and two-term queries as the projector does, the others by column;
+			// two count every pair of dimensions by buckets (no dense pair table).
 			b := &Backend{workers: workers, wide: workers == 3, rows: workers == 3}
 			if workers == 2 {
-				b.split = 1
+				b.split, b.dense = 1, 1
 			}
 			var mu sync.Mutex
 			got := map[int32][]kernels.Count{}
@@ -243,5 +244,125 @@ func TestSinglesByColumn(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPairsByColumn compares the two-term path (pairs.go) with the projector on a matrix
+// where every way of counting a pair of dimensions is taken: dense tables in four lanes
+// and in one, buckets whose second dimension's counters are read in order or listed
+// through the rows, a dimension whose one value every holder has (kind in a scope of one
+// kind), and a dictionary of values listed through the holders; with and without a scope,
+// at MinTP 1 to 3, and with every pair bucketed.
+func TestPairsByColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const n = 4000
+	cards := []int32{1, 3, 40, 700, 2500, 30_000, 1}
+	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
+	for d, card := range cards {
+		m.Codes[d] = make([]int32, n)
+		for i := range m.Codes[d] {
+			switch {
+			case card == 1:
+				m.Codes[d][i] = 0 // every identity: whole in every role
+			case rng.IntN(5) == 0:
+				m.Codes[d][i] = -1
+			default:
+				// Skewed, so that some values reach MinTP in every dictionary.
+				u := rng.Float64()
+				m.Codes[d][i] = int32(u * u * u * float64(card))
+			}
+		}
+	}
+	m.RoleOff = []int64{0}
+	for r := 0; r < 30; r++ {
+		p := rng.Float64()
+		for i := 0; i < n; i++ {
+			if rng.Float64() < p {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
+	}
+	roles := make([]int32, 30)
+	for r := range roles {
+		roles[r] = int32(r)
+	}
+	scope := make([]uint64, (n+63)/64)
+	for i := 0; i < n; i += 2 {
+		scope[i/64] |= 1 << (i % 64)
+	}
+	for _, in := range [][]uint64{nil, scope} {
+		for minTP := int32(1); minTP <= 3; minTP++ {
+			q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: minTP, InScope: in}
+			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+			for _, dense := range []int{0, 1} {
+				got := collectCounts(t, &Backend{workers: 2, dense: dense}, m, q, roles)
+				for _, r := range roles {
+					if !slices.Equal(got[r], want[r]) {
+						t.Fatalf("scope %v minTP %d dense %d role %d:\n got %v\nwant %v", in != nil, minTP, dense, r, got[r], want[r])
+					}
+				}
+			}
+		}
+	}
+}
+
+// collectCounts runs Cooccur and returns each role's counts.
+func collectCounts(t *testing.T, b *Backend, m *kernels.Matrix, q kernels.Query, roles []int32) map[int32][]kernels.Count {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[int32][]kernels.Count{}
+	if err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[r] = slices.Clone(cs)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestCooccurPairs checks that CooccurPairs gives exactly Cooccur's two-term counts, by the
+// two-term path and by the projector (a multi-valued dimension, or rows set), and refuses
+// a query of other than two terms.
+func TestCooccurPairs(t *testing.T) {
+	for seed := uint64(0); seed < 60; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		m := randomMatrix(rng, seed%3 == 0)
+		q := kernels.Query{MaxTerms: 2, MinTP: int32(1 + rng.IntN(3))}
+		for d := range m.Cards {
+			q.Dims = append(q.Dims, int32(d))
+		}
+		roles := make([]int32, len(m.RoleOff)-1)
+		for r := range roles {
+			roles[r] = int32(r)
+		}
+		for _, b := range []*Backend{{workers: 2}, {workers: 2, rows: true}} {
+			want := collectCounts(t, b, m, q, roles)
+			var mu sync.Mutex
+			got := map[int32][]kernels.Count{}
+			err := b.CooccurPairs(context.Background(), m, q, roles, func(r int32, ps []Pair) error {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, p := range ps {
+					got[r] = append(got[r], kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{p.A, p.B}, N: 2}, TP: p.TP})
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range roles {
+				w := slices.DeleteFunc(want[r], func(c kernels.Count) bool { return c.C.N != 2 })
+				if !slices.Equal(got[r], w) {
+					t.Fatalf("seed %d rows %v role %d:\n got %v\nwant %v", seed, b.rows, r, got[r], w)
+				}
+			}
+		}
+	}
+	q := kernels.Query{Dims: []int32{0}, MaxTerms: 1, MinTP: 1}
+	if err := New().CooccurPairs(context.Background(), &kernels.Matrix{}, q, nil, nil); err == nil {
+		t.Fatal("CooccurPairs with MaxTerms 1: no error")
 	}
 }

@@ -57,10 +57,7 @@ func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
 // (code+1, 0 for no value) when every dictionary fits and wide is false, else tab (term
 // ids).
 func (l *layout) buildTable(ctx context.Context, m *kernels.Matrix, q *kernels.Query, workers int, wide bool) error {
-	w, narrow := l.w, !wide
-	for _, j := range l.pos {
-		narrow = narrow && m.Cards[q.Dims[j]] < 1<<16-1
-	}
+	w, narrow := l.w, !wide && l.narrow(m, q)
 	if narrow {
 		l.tab16 = make([]uint16, m.N*w)
 	} else {
@@ -85,6 +82,17 @@ func (l *layout) buildTable(ctx context.Context, m *kernels.Matrix, q *kernels.Q
 		}
 		return nil
 	})
+}
+
+// narrow reports whether every single-valued dimension's dictionary has fewer than 65,535
+// values, so that code+1 fits 16 bits.
+func (l *layout) narrow(m *kernels.Matrix, q *kernels.Query) bool {
+	for _, j := range l.pos {
+		if m.Cards[q.Dims[j]] >= 1<<16-1 {
+			return false
+		}
+	}
+	return true
 }
 
 // sel is one value selected at a projection level: its code, count and bucket start.

@@ -1,0 +1,463 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
+)
+
+// The two-term path of Cooccur: with q.MaxTerms 2, no multi-valued dimension and every
+// dictionary narrow enough for the table of 16-bit codes, a role is counted from columns.
+// Its holders' codes are copied once into one short column per dimension and counted
+// there (the one-term counts). Each column is then rewritten as ranks: the position of
+// the holder's value among the values the role selected on that dimension (1, 2, ...),
+// or 0 for no value or one counted fewer than q.MinTP times. A two-term criterion can
+// only reach q.MinTP where both of its values do, so the pairs of two dimensions are
+// counted over ranks: in one table of (selected values of the first) x (selected values
+// of the second) counters when that table is small, read in order; otherwise holders are
+// grouped by their first value's rank (a counting sort, whose bucket sizes are the
+// one-term counts) and the second dimension's ranks histogrammed bucket by bucket. No
+// holder's row is copied per first term, and no counter is kept for a value that cannot
+// be selected.
+
+// pairCount is one selected two-term criterion of a role: the ranks of its values on
+// the first and second dimensions (1-based) and its count.
+type pairCount struct{ ra, rb, count int32 }
+
+// pairCounter is one worker's scratch for the two-term path. Invariants between roles:
+// every counter (hist, tab) is all zero.
+type pairCounter struct {
+	m    *kernels.Matrix
+	q    *kernels.Query
+	lay  *layout
+	dims []int32 // q.Dims
+	base []int32 // the role's in-scope holders
+	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
+	// columns share loc.
+	col [][]uint16
+	loc []uint16
+	// hist[j] counts dimension j's codes (code+1 indexed, 1<<16 counters so that a 16-bit
+	// code needs no bounds check); while a role's ranks are set it maps code+1 to rank.
+	hist []*[1 << 16]int32
+	sels [][]valCount // by dimension: the role's selected values, ascending
+	keys []uint64
+	tab  *[denseTerms]int32 // dense pair counters
+	perm []int32            // local rows grouped by the first dimension's rank
+	grp  []uint16           // the second dimension's ranks, in perm order
+	at   []int32            // by rank: where its bucket starts in perm (len: selected values+2)
+	pc   [][]pairCount      // by second dimension: the current first dimension's pairs
+	curs []int
+	out  []kernels.Count
+	// only: the role's pairs go to pairs alone (CooccurPairs), not to out.
+	only  bool
+	pairs []Pair
+	// dense is the largest pair table counted densely, relative to the holders (see
+	// denseFits).
+	dense int
+}
+
+// denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
+// cache): with a larger one, increments cost more than grouping the rows. Its rows are a
+// power of two wide, so that an index needs no bounds check.
+const denseTerms = 1 << 18
+
+func newPairCounter(m *kernels.Matrix, q *kernels.Query, lay *layout, dense int) *pairCounter {
+	w := lay.w
+	p := &pairCounter{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]uint16, w),
+		sels: make([][]valCount, w), pc: make([][]pairCount, w), dense: dense, hist: make([]*[1 << 16]int32, w), tab: new([denseTerms]int32)}
+	for j := range q.Dims {
+		p.hist[j] = new([1 << 16]int32)
+	}
+	return p
+}
+
+// usePairs reports whether the two-term path applies to a query with this layout.
+func usePairs(q *kernels.Query, lay *layout) bool {
+	return q.MaxTerms == 2 && lay.w == len(q.Dims) && lay.w > 0 && lay.tab16 != nil
+}
+
+// cooccurPairs is Cooccur by the two-term path, or with pairs set CooccurPairs; the
+// layout's narrow table is built.
+func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w int,
+	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+	pcs := make([]*pairCounter, w)
+	for g := range pcs {
+		pcs[g] = newPairCounter(m, q, lay, b.dense)
+		pcs[g].only = pairs != nil
+	}
+	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
+		p := pcs[g]
+		r := roles[k]
+		p.role(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])
+		if pairs != nil {
+			return pairs(r, p.pairs)
+		}
+		return emit(r, p.out)
+	})
+}
+
+// Pair is one two-term criterion of a role (terms A and B, A.Dim < B.Dim) and how many of
+// the role's in-scope holders match it.
+type Pair struct {
+	A, B kernels.Term
+	TP   int32
+}
+
+// CooccurPairs is Cooccur with q.MaxTerms 2 reporting the two-term criteria alone, as
+// Pairs (20 bytes against a Count's 40): emit gets, once per role and possibly from
+// several goroutines, the role's pairs in Criterion.Compare order, exactly the two-term
+// counts Cooccur would give. The slice is only valid during the call.
+func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32,
+	emit func(role int32, pairs []Pair) error) error {
+	if q.MaxTerms != 2 {
+		return fmt.Errorf("cpu: CooccurPairs: %d terms, expected 2", q.MaxTerms)
+	}
+	if q.MinTP < 1 {
+		q.MinTP = 1
+	}
+	w := max(1, min(b.nworkers(), len(roles)))
+	if lay := newLayout(m, &q); lay.w == len(q.Dims) && lay.w > 0 && lay.narrow(m, &q) && !b.wide && !b.rows {
+		if err := lay.buildTable(ctx, m, &q, w, false); err != nil {
+			return err
+		}
+		return b.cooccurPairs(ctx, m, &q, lay, roles, w, nil, emit)
+	}
+	return b.Cooccur(ctx, m, q, roles, func(r int32, cs []kernels.Count) error {
+		var pairs []Pair
+		for _, c := range cs {
+			if c.C.N == 2 {
+				pairs = append(pairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
+			}
+		}
+		return emit(r, pairs)
+	})
+}
+
+// role sets p.out to the role's counts, in Criterion.Compare order (p.pairs to its pairs,
+// with p.only).
+func (p *pairCounter) role(holders []int32) {
+	p.out, p.pairs = p.out[:0], p.pairs[:0]
+	base := p.base[:0]
+	for _, i := range holders {
+		if inScope(p.q.InScope, i) {
+			base = append(base, i)
+		}
+	}
+	p.base = base
+	if len(base) < int(p.q.MinTP) {
+		return
+	}
+	p.gather()
+	for j := range p.col {
+		p.rank(j)
+	}
+	for a := range p.col {
+		p.firstDim(a)
+	}
+}
+
+// gather copies the holders' codes into the columns (one block, column after column).
+func (p *pairCounter) gather() {
+	n, w, tab := len(p.base), p.lay.w, p.lay.tab16
+	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
+	for k, i := range p.base {
+		row := tab[int(i)*w : int(i)*w+w]
+		for j, c := range row {
+			loc[j*n+k] = c
+		}
+	}
+	for j := range p.col {
+		p.col[j] = loc[j*n : j*n+n]
+	}
+	p.loc = loc
+}
+
+// rank selects dimension j's values counted at least q.MinTP times (ascending, into
+// sels[j]), rewrites its column as ranks and leaves its counters all zero. A dictionary
+// small against the holders is read in code order; a large one through the holders' own
+// values, then sorted.
+func (p *pairCounter) rank(j int) {
+	hp, col, minTP := p.hist[j], p.col[j], p.q.MinTP
+	for _, c := range col {
+		hp[c]++
+	}
+	hp[0] = 0
+	h := hp[:p.m.Cards[p.dims[j]]+1]
+	sels := p.sels[j][:0]
+	if len(h) <= 4*len(col)+64 {
+		for c, v := range h[1:] {
+			h[c+1] = 0
+			if v >= minTP {
+				sels = append(sels, valCount{val: int32(c), count: v})
+				h[c+1] = int32(len(sels))
+			}
+		}
+		for k, c := range col {
+			col[k] = uint16(hp[c])
+		}
+		clear(h)
+		p.sels[j] = sels
+		return
+	}
+	keys := p.keys[:0]
+	for _, c := range col {
+		if v := hp[c]; v != 0 {
+			if v >= minTP {
+				keys = append(keys, uint64(c-1)<<32|uint64(v))
+			}
+			hp[c] = 0
+		}
+	}
+	slices.Sort(keys)
+	for r, x := range keys {
+		sels = append(sels, valCount{val: int32(x >> 32), count: int32(x)})
+		h[x>>32+1] = int32(r + 1)
+	}
+	for k, c := range col {
+		col[k] = uint16(hp[c])
+	}
+	for _, s := range sels {
+		h[s.val+1] = 0
+	}
+	p.keys, p.sels[j] = keys, sels
+}
+
+// firstDim appends the counts whose first term is on dimension position a: each selected
+// value, followed by its pairs with the values of every later dimension.
+func (p *pairCounter) firstDim(a int) {
+	na := len(p.sels[a])
+	if na == 0 {
+		return
+	}
+	grouped := false
+	for b := a + 1; b < len(p.col); b++ {
+		p.pc[b] = p.pc[b][:0]
+		nb := len(p.sels[b])
+		if nb == 0 {
+			continue
+		}
+		if p.whole(a) || p.whole(b) {
+			p.wholePairs(a, b)
+			continue
+		}
+		if shift := p.denseShift(na, nb); shift >= 0 {
+			p.densePairs(a, b, shift)
+			continue
+		}
+		if !grouped {
+			p.group(a)
+			grouped = true
+		}
+		p.bucketPairs(a, b)
+	}
+	p.emitFirst(a)
+}
+
+// whole reports whether every holder has one selected value on dimension j (kind, in a
+// scope of one kind): its pairs with another dimension are that dimension's own counts.
+func (p *pairCounter) whole(j int) bool {
+	return len(p.sels[j]) == 1 && int(p.sels[j][0].count) == len(p.base)
+}
+
+// wholePairs appends to pc[b] the pairs of dimensions a and b where one of them is whole:
+// every selected value of the other, with its own count.
+func (p *pairCounter) wholePairs(a, b int) {
+	out := p.pc[b]
+	if p.whole(a) {
+		for rb, s := range p.sels[b] {
+			out = append(out, pairCount{ra: 1, rb: int32(rb + 1), count: s.count})
+		}
+	} else {
+		for ra, s := range p.sels[a] {
+			out = append(out, pairCount{ra: int32(ra + 1), rb: 1, count: s.count})
+		}
+	}
+	p.pc[b] = out
+}
+
+// denseShift returns the log2 of the row width of a dense table of the pairs of na x nb
+// selected values, or -1 where they are bucketed instead: the table (rows and column 0 of
+// no selected value included) must fit denseTerms (p.dense in tests), and hold not many
+// more counters than the holders, since every counter is read once.
+func (p *pairCounter) denseShift(na, nb int) int {
+	shift := bits.Len(uint(nb))
+	size := (na + 1) << shift
+	limit := min(denseTerms, 4*len(p.base)+256)
+	if p.dense > 0 {
+		limit = p.dense
+	}
+	if size > limit {
+		return -1
+	}
+	return shift
+}
+
+// densePairs counts the pairs of dimensions a and b in one table of (ranks of a) x (ranks
+// of b), row and column 0 (no selected value) included, and appends those counted at least
+// q.MinTP times to pc[b], by rank of a then rank of b.
+func (p *pairCounter) densePairs(a, b, shift int) {
+	na, nb := len(p.sels[a]), len(p.sels[b])
+	tab := p.tab
+	ca, cb := p.col[a], p.col[b]
+	cb = cb[:len(ca)]
+	lanes := (na+1)<<shift <= laneTerms
+	if lanes {
+		countLanes(tab, ca, cb, shift)
+	} else {
+		for k, x := range ca {
+			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
+		}
+	}
+	out, minTP := p.pc[b], p.q.MinTP
+	for ra := 0; ra <= na; ra++ {
+		lo := ra << shift
+		if lanes {
+			foldLanes(tab, lo, lo+nb+1)
+		}
+		row := tab[lo : lo+nb+1]
+		row[0] = 0
+		for rb, v := range row[1:] {
+			if v >= minTP && ra > 0 {
+				out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
+			}
+			row[rb+1] = 0
+		}
+	}
+	p.pc[b] = out
+}
+
+// laneTerms is the largest dense pair table counted in four lanes (countLanes).
+const laneTerms = 1 << 12
+
+// countLanes counts the pairs of ca x cb (index ca<<shift|cb) into four copies of the table,
+// 1<<16 counters apart, row k into copy k%4: a small table's counters are hit again and
+// again, and four copies let four increments proceed at once instead of each waiting for
+// the last store to the same counter.
+func countLanes(tab *[denseTerms]int32, ca, cb []uint16, shift int) {
+	const m = denseTerms - 1
+	cb = cb[:len(ca)]
+	k := 0
+	for ; k+4 <= len(ca); k += 4 {
+		tab[(int(ca[k])<<shift|int(cb[k]))&m]++
+		tab[(int(ca[k+1])<<shift|int(cb[k+1])|1<<16)&m]++
+		tab[(int(ca[k+2])<<shift|int(cb[k+2])|2<<16)&m]++
+		tab[(int(ca[k+3])<<shift|int(cb[k+3])|3<<16)&m]++
+	}
+	for ; k < len(ca); k++ {
+		tab[(int(ca[k])<<shift|int(cb[k]))&m]++
+	}
+}
+
+// foldLanes adds counters lo..hi-1 of the other three copies into the first and clears them.
+func foldLanes(tab *[denseTerms]int32, lo, hi int) {
+	t0, t1, t2, t3 := tab[lo:hi], tab[lo+1<<16:hi+1<<16], tab[lo+2<<16:hi+2<<16], tab[lo+3<<16:hi+3<<16]
+	for i := range t0 {
+		t0[i] += t1[i] + t2[i] + t3[i]
+		t1[i], t2[i], t3[i] = 0, 0, 0
+	}
+}
+
+// group sets perm to the local rows with a selected value on dimension a, grouped by rank
+// (in row order within a rank), and at to where each rank's rows start.
+func (p *pairCounter) group(a int) {
+	sels := p.sels[a]
+	na := len(sels)
+	at := slices.Grow(p.at[:0], na+2)[:na+2]
+	// at[r+1] is the next free place of rank r while placing: first the sum of the counts
+	// of the ranks before it; after, rank r's end, so that at[r] is its start.
+	at[0], at[1], at[2] = 0, 0, 0
+	for r := 2; r <= na; r++ {
+		at[r+1] = at[r] + sels[r-2].count
+	}
+	total := int(at[na+1] + sels[na-1].count)
+	perm := slices.Grow(p.perm[:0], total)[:total]
+	for k, r := range p.col[a] {
+		if r > 0 {
+			perm[at[r+1]] = int32(k)
+			at[r+1]++
+		}
+	}
+	p.perm, p.at = perm, at
+}
+
+// bucketPairs counts the pairs of dimensions a and b bucket by bucket of the grouping by
+// a's rank (group), and appends those counted at least q.MinTP times to pc[b], by rank of
+// a then rank of b.
+func (p *pairCounter) bucketPairs(a, b int) {
+	cb := p.col[b]
+	g := slices.Grow(p.grp[:0], len(p.perm))[:len(p.perm)]
+	for x, k := range p.perm {
+		g[x] = cb[k]
+	}
+	p.grp = g
+	nb, minTP := len(p.sels[b]), p.q.MinTP
+	hp := p.hist[b]
+	h := hp[:nb+1]
+	out := p.pc[b]
+	for ra := 1; ra <= len(p.sels[a]); ra++ {
+		seg := g[p.at[ra]:p.at[ra+1]]
+		for _, x := range seg {
+			hp[x]++
+		}
+		h[0] = 0
+		if nb+1 <= 4*len(seg)+64 {
+			for rb, v := range h[1:] {
+				if v >= minTP {
+					out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
+				}
+			}
+			clear(h)
+			continue
+		}
+		keys := p.keys[:0]
+		for _, x := range seg {
+			if v := hp[x]; v != 0 {
+				if v >= minTP {
+					keys = append(keys, uint64(x)<<32|uint64(v))
+				}
+				hp[x] = 0
+			}
+		}
+		slices.Sort(keys)
+		for _, x := range keys {
+			out = append(out, pairCount{ra: int32(ra), rb: int32(x >> 32), count: int32(x)})
+		}
+		p.keys = keys
+	}
+	p.pc[b] = out
+}
+
+// emitFirst appends to out, for each selected value of dimension a in order, its one-term
+// count and then its pairs with every later dimension (pc), dimension by dimension; or,
+// with only set, its pairs alone to pairs.
+func (p *pairCounter) emitFirst(a int) {
+	da := p.dims[a]
+	curs := slices.Grow(p.curs[:0], len(p.col))[:len(p.col)] // by later dimension: its next pair
+	clear(curs)
+	p.curs = curs
+	for ra, s := range p.sels[a] {
+		c := kernels.Criterion{N: 1}
+		c.T[0] = kernels.Term{Dim: da, Val: s.val}
+		if !p.only {
+			p.out = append(p.out, kernels.Count{C: c, TP: s.count})
+		}
+		c.N = 2
+		for b := a + 1; b < len(p.col); b++ {
+			pcs, k := p.pc[b], curs[b]
+			sb := p.sels[b]
+			for ; k < len(pcs) && int(pcs[k].ra) == ra+1; k++ {
+				c.T[1] = kernels.Term{Dim: p.dims[b], Val: sb[pcs[k].rb-1].val}
+				if p.only {
+					p.pairs = append(p.pairs, Pair{A: c.T[0], B: c.T[1], TP: pcs[k].count})
+				} else {
+					p.out = append(p.out, kernels.Count{C: c, TP: pcs[k].count})
+				}
+			}
+			curs[b] = k
+		}
+	}
+}
