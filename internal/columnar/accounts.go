@@ -38,7 +38,7 @@ func sortAccounts(t *table) *sortedAccounts {
 //
 // asgIDs, when not nil, are the values of the assignments' account_id column by code:
 // each code is joined here to the accounts with that account_id (Accounts.codeAccount,
-// Accounts.sameID), for resolveAccounts. The accounts' account_id column is raw (one code
+// Accounts.links), for resolveAccounts. The accounts' account_id column is raw (one code
 // per row), so the join matches codes of the two columns (stringJoin), while the
 // accounts' identities are looked up.
 func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs []string, f *UniverseFindings) (*Accounts, error) {
@@ -56,7 +56,7 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 	}
 	looked.Wait()
 
-	if err := checkAccountsUnique(t, order, sc); err != nil {
+	if err := checkAccountsUnique(t, order, sc, ac); err != nil {
 		return nil, err
 	}
 	a := &Accounts{Systems: sysVals, System: make([]int32, t.rows), ID: make([]string, t.rows),
@@ -77,7 +77,7 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 				counts[b].AccountsOfUnknownIdentities++
 			}
 			a.System[n] = sysRank[sc.codes[row]]
-			a.ID[n] = order[n].id
+			a.ID[n] = ac.vals[ac.codes[row]]
 			a.IdentityID[n], a.Identity[n] = owner, ident
 		}
 	})
@@ -93,14 +93,14 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 
 // checkAccountsUnique reports each account (a row in account order) naming the same
 // (system, account_id) as the one before it, in parallel over ranges of the order.
-func checkAccountsUnique(t *table, order []accountKey, sc *column) error {
+func checkAccountsUnique(t *table, order []accountKey, sc, ac *column) error {
 	probs := newProblems(t.file)
 	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
 	forEach(len(ranges)-1, func(b int) {
 		for n := max(ranges[b], 1); n < ranges[b+1]; n++ {
 			prev, row := int(order[n-1].row), int(order[n].row)
-			id := order[n].id
-			if sc.codes[prev] == sc.codes[row] && order[n-1].id == id {
+			id := ac.vals[ac.codes[row]]
+			if sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
 				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
 					id, sc.vals[sc.codes[row]], t.pos(prev)))
 			}
@@ -110,7 +110,7 @@ func checkAccountsUnique(t *table, order []accountKey, sc *column) error {
 }
 
 // joinCodes turns stringJoin's result over the accounts' account_id codes into
-// codeAccount and sameID over the accounts (order: the accounts' rows in account order,
+// codeAccount and links over the accounts (order: the accounts' rows in account order,
 // without duplicates). Each pass runs over blocks in parallel (the raw codes are one per
 // row, so no two accounts write the same entry).
 func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
@@ -137,10 +137,11 @@ func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
 			a.codeAccount[k] = at(head[k])
 		}
 	})
-	a.sameID = make([]int32, len(order))
+	a.links = make([]accountLink, len(order))
 	eachBlock(len(order), func(lo, hi int) {
 		for x := lo; x < hi; x++ {
-			a.sameID[x] = at(next[codes[order[x].row]])
+			a.links[x] = accountLink{system: a.System[x], identity: a.Identity[x],
+				sameID: at(next[codes[order[x].row]]), named: a.IdentityID[x] != ""}
 		}
 	})
 }
@@ -152,23 +153,23 @@ func eachBlock(n int, f func(lo, hi int)) {
 	forEach(len(bounds)-1, func(b int) { f(bounds[b], bounds[b+1]) })
 }
 
-// accountKey is an account's row with its account_id, keyed for sorting by the id's 8
+// accountKey is a row of the accounts table keyed for sorting by its account_id's 8
 // bytes from a depth on as a big-endian integer (word, zero bytes past the end) and by
 // how many of the id's bytes are left from that depth (rest, at most 9: more than the
 // word holds). Among ids sharing their first depth bytes, two keys unequal on (word,
 // rest) compare as their ids do; equal on both with rest under 9, the ids are equal.
 // The depth is the prefix every account_id of the system shares (such as
-// "arn:aws:iam::"), and deeper for ids that also share the next 8 bytes (sortKeys).
+// "arn:aws:iam::"), and deeper for ids that also share the next 8 bytes (sortKeys). A
+// key holds no pointer (the id is looked up by row): the garbage collector has millions
+// fewer to scan.
 type accountKey struct {
 	word uint64
-	id   string
 	row  int32
 	rest uint8
 }
 
-// setDepth keys k by the bytes of its id from depth on.
-func (k *accountKey) setDepth(depth int) {
-	v := k.id
+// setDepth keys k by the bytes of its id v from depth on.
+func (k *accountKey) setDepth(v string, depth int) {
 	var w uint64
 	for j := depth; j < depth+8; j++ {
 		w <<= 8
@@ -191,12 +192,13 @@ func compareKeys(a, b accountKey) int {
 	return cmp.Compare(a.row, b.row)
 }
 
-// sortKeys sorts keys (all keyed at depth, their ids sharing the first depth bytes) by
-// (id, row) comparing integers only: by compareKeys, then each run of keys equal on the
-// word whose ids go on is keyed again past the bytes its ids share and sorted the same
-// way. A system of cloud ids ("arn:aws:iam::user/...") whose few odd ids leave it no
-// common prefix thus compares integers, not the 18 bytes every other id starts with.
-func sortKeys(keys []accountKey, depth int) {
+// sortKeys sorts keys (all keyed at depth, the ids of their rows in ac sharing the first
+// depth bytes) by (id, row) comparing integers only: by compareKeys, then each run of
+// keys equal on the word whose ids go on is keyed again past the bytes its ids share and
+// sorted the same way. A system of cloud ids ("arn:aws:iam::user/...") whose few odd ids
+// leave it no common prefix thus compares integers, not the 18 bytes every other id
+// starts with.
+func sortKeys(keys []accountKey, ac *column, depth int) {
 	sortAfterPrefix(keys, compareKeys)
 	for lo := 0; lo < len(keys); {
 		hi := lo + 1
@@ -207,21 +209,21 @@ func sortKeys(keys []accountKey, depth int) {
 		}
 		if hi-lo > 1 {
 			run := keys[lo:hi]
-			next := depth + 8 + sharedFrom(run, depth+8)
+			next := depth + 8 + sharedFrom(run, ac, depth+8)
 			for k := range run {
-				run[k].setDepth(next)
+				run[k].setDepth(ac.vals[ac.codes[run[k].row]], next)
 			}
-			sortKeys(run, next)
+			sortKeys(run, ac, next)
 		}
 		lo = hi
 	}
 }
 
-// sharedFrom returns how many bytes from depth on every id of keys shares.
-func sharedFrom(keys []accountKey, depth int) int {
-	p := keys[0].id[depth:]
+// sharedFrom returns how many bytes from depth on the ids of every row of keys share.
+func sharedFrom(keys []accountKey, ac *column, depth int) int {
+	p := ac.vals[ac.codes[keys[0].row]][depth:]
 	for _, k := range keys[1:] {
-		v := k.id[depth:]
+		v := ac.vals[ac.codes[k.row]][depth:]
 		n := 0
 		for n < len(p) && n < len(v) && p[n] == v[n] {
 			n++
@@ -235,8 +237,7 @@ func sharedFrom(keys []accountKey, depth int) int {
 }
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id), ties
-// (a duplicate account) in file order, so that the first row is the one kept, with their
-// ids. Each system's rows are sorted on integers (sortKeys), with no string comparison.
+// (a duplicate account) in file order, so that the first row is the one kept. Each system's rows are sorted on integers (sortKeys), with no string comparison.
 // The systems are sorted in parallel.
 func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 	blocks := splitEven(rows, 4*runtime.GOMAXPROCS(0))
@@ -273,12 +274,12 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 		for row := blocks[b]; row < blocks[b+1]; row++ {
 			r := sysRank[sc.codes[row]]
 			k := &keys[fill[r]]
-			k.id, k.row = ac.vals[ac.codes[row]], int32(row)
-			k.setDepth(depth[r])
+			k.row = int32(row)
+			k.setDepth(ac.vals[ac.codes[row]], depth[r])
 			fill[r]++
 		}
 	})
-	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], depth[r]) })
+	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], ac, depth[r]) })
 	return keys
 }
 
@@ -441,9 +442,10 @@ func (r *accountResolver) resolve(row int) int {
 	}
 	x := r.find(scode, acode)
 	r.rows[row] = x
-	owner, ownerIx := "", int32(-1)
+	named, ownerIx := false, int32(-1)
 	if x >= 0 {
-		owner, ownerIx = r.accts.IdentityID[x], r.accts.Identity[x]
+		l := &r.accts.links[x]
+		named, ownerIx = l.named, l.identity
 	}
 	var status int
 	switch {
@@ -451,9 +453,9 @@ func (r *accountResolver) resolve(row int) int {
 		r.key.codes[row] = ownerIx
 	case icode < 0:
 		status = rowOrphan
-	case owner != "" && !r.sameIdentity(owner, ownerIx, icode):
+	case named && !r.sameIdentity(x, ownerIx, icode):
 		r.probs.add(r.t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
-			r.ic.vals[icode], r.ac.vals[acode], r.sc.vals[scode], owner))
+			r.ic.vals[icode], r.ac.vals[acode], r.sc.vals[scode], r.accts.IdentityID[x]))
 	default:
 		status = r.identityKey(row, icode)
 	}
@@ -469,21 +471,22 @@ func (r *accountResolver) find(scode, acode int32) int32 {
 	if a == nil || a.codeAccount == nil || r.sysRank[scode] < 0 {
 		return -1
 	}
-	for x := a.codeAccount[acode]; x >= 0; x = a.sameID[x] {
-		if a.System[x] == r.sysRank[scode] {
+	sys := r.sysRank[scode]
+	for x := a.codeAccount[acode]; x >= 0; x = a.links[x].sameID {
+		if a.links[x].system == sys {
 			return x
 		}
 	}
 	return -1
 }
 
-// sameIdentity reports whether the identity_id of code icode names the identity (owner,
-// with index ownerIx or -1) an account is correlated to.
-func (r *accountResolver) sameIdentity(owner string, ownerIx, icode int32) bool {
+// sameIdentity reports whether the identity_id of code icode names the identity account
+// x is correlated to (ownerIx: its index, or -1 for an identity absent from identities).
+func (r *accountResolver) sameIdentity(x, ownerIx, icode int32) bool {
 	if i := r.identOf[icode]; i >= 0 && ownerIx >= 0 {
 		return i == ownerIx
 	}
-	return owner == r.ic.vals[icode]
+	return r.accts.IdentityID[x] == r.ic.vals[icode]
 }
 
 // identityKey sets the key of a row granting the identity_id of code icode: the

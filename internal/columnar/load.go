@@ -72,6 +72,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	// (since the identities were read): the two share only the identity ids, which
 	// neither changes.
 	ub, ubErr := prepareUniverse(ids, asg, opt, early.accounts, early.owners, early.identIdx)
+	early.accounts = nil // the accounts' order and index: let the GC have them
 	early.built.Wait()
 	identIdx, idErr := early.identIdx, early.idErr
 	tPrepared := time.Since(start)

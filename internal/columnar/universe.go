@@ -65,11 +65,22 @@ type Accounts struct {
 	// account); Identity its index, or -1 when uncorrelated or unknown.
 	IdentityID []string
 	Identity   []int32
-	// codeAccount and sameID find an account by the code of its account_id in the
+	// codeAccount and links find an account by the code of its account_id in the
 	// assignments' account_id column while assignments are resolved (buildAccounts joins
-	// the two): codeAccount is an account of each code (-1: none), and sameID the next
-	// account with the same account_id in another system (-1: none). Nil outside loading.
-	codeAccount, sameID []int32
+	// the two): codeAccount is an account of each code (-1: none), and links[x] what
+	// resolving a row needs of account x, the next account with the same account_id in
+	// another system (-1: none) among it. Nil outside loading.
+	codeAccount []int32
+	links       []accountLink
+}
+
+// accountLink is what resolving an assignments row needs of an account, in one place
+// (resolveAccounts reads it at random, once or more per row): its system and identity
+// (Accounts.System, Accounts.Identity), whether it names an identity at all (a non-empty
+// Accounts.IdentityID), and sameID, the next account with the same account_id.
+type accountLink struct {
+	system, identity, sameID int32
+	named                    bool
 }
 
 // Len returns the number of accounts.

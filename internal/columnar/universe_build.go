@@ -75,8 +75,14 @@ func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners [
 		}
 		b.rows = rows
 		if a := b.u.Accounts; a != nil {
-			a.codeAccount, a.sameID = nil, nil // only for resolving; let the GC have them
+			a.codeAccount, a.links = nil, nil // only for resolving; let the GC have them
 		}
+		// The rows' accounts and identity keys are resolved: the account columns (millions
+		// of strings the collector would scan while the assignments are built) are done.
+		asg.cols = slices.DeleteFunc(asg.cols, func(c *column) bool { return c.name == "system" || c.name == "account_id" })
+	}
+	if b.accounts != nil {
+		b.accounts.cols, b.accounts = nil, nil // Accounts holds what is kept of them
 	}
 	if lastUsed != nil {
 		used, dates, err := parseLastUsed(asg, lastUsed)
