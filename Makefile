@@ -72,7 +72,10 @@ bench: build
 	$(BIN) bench --tiers $(BENCH_TIERS) --runs $(RUNS) --dir $(BENCH_DIR)
 
 # The DuckDB peer is its own module (cgo, DuckDB 1.1.3 embedded); rolemine never links it.
-$(DUCKDB_PEER): $(wildcard bench/peers/duckdb/*.go) bench/peers/duckdb/go.mod
+# It hashes rows and prints results with rolemine's own packages, so it is rebuilt when
+# they change.
+$(DUCKDB_PEER): $(wildcard bench/peers/duckdb/*.go) bench/peers/duckdb/go.mod \
+		$(wildcard internal/bench/cooccur/*.go) $(wildcard internal/bench/harness/*.go)
 	cd bench/peers/duckdb && $(GO) build -o $(CURDIR)/$(DUCKDB_PEER) .
 
 # rolemine's counting kernel against DuckDB on the complete co-occurrence tables: both

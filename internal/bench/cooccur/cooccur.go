@@ -1,6 +1,6 @@
 // Package cooccur computes, with rolemine's counting kernel, the complete role x criterion
 // co-occurrence tables that docs/development.md#performance-targets compares with DuckDB, and their
-// order-independent digests (row count and checksum, see Hash):
+// order-independent digests (row count and checksum; hash.go defines the row hash):
 //
 //   - depth 1: for every role and every single criterion attribute=value held by at least
 //     one of the role's holders, tp (holders matching) and support (identities matching);
@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -41,6 +40,8 @@ type Options struct {
 	Backend kernels.Backend
 	// Each, when set, receives every row, one call at a time (tests and debugging; slow).
 	Each func(Row)
+	// sparse (tests): every depth-2 support table sparse, however small.
+	sparse bool
 }
 
 // Phase is one timed step of Compute.
@@ -88,24 +89,30 @@ func matrixOf(h *columnar.Holdings) *kernels.Matrix {
 	return m
 }
 
-// terms numbers every (dimension, value) of the snapshot globally: term g is dimension
-// dim[g], value val[g], and dimension d's values start at off[d].
+// terms numbers every (dimension, value) of the snapshot globally: dimension d's values
+// start at off[d]. hash[g] is term g's hash (Term) for the criteria's dimensions.
 type terms struct {
-	off      []int
-	dim, val []int32
+	off  []int
+	hash []uint64
 }
 
-func newTerms(h *columnar.Holdings) *terms {
-	t := &terms{off: make([]int, len(h.Dims))}
+func newTerms(h *columnar.Holdings, dims []int32) *terms {
+	t := &terms{off: make([]int, len(h.Dims)+1)}
 	for d := range h.Dims {
-		t.off[d] = len(t.dim)
-		for v := range h.Dims[d].Values {
-			t.dim = append(t.dim, int32(d))
-			t.val = append(t.val, int32(v))
+		t.off[d+1] = t.off[d] + len(h.Dims[d].Values)
+	}
+	t.hash = make([]uint64, t.off[len(h.Dims)])
+	for _, d := range dims {
+		dim := &h.Dims[d]
+		for v, val := range dim.Values {
+			t.hash[t.off[d]+v] = Term(dim.Name, val)
 		}
 	}
 	return t
 }
+
+// count is the number of terms.
+func (t *terms) count() int { return len(t.hash) }
 
 func (t *terms) id(x kernels.Term) uint32 { return uint32(t.off[x.Dim] + int(x.Val)) }
 
@@ -121,7 +128,9 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 		o.Backend = cpu.NewWorkers(o.Workers)
 	}
 	res := &Result{Dims: DimNames(h)}
-	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), t: newTerms(h), dims: Dims(h), res: res}
+	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), dims: Dims(h), res: res}
+	c.t = newTerms(h, c.dims)
+	c.supBufs.New = func() any { return new([]int32) }
 	c.roles = largestFirst(h)
 	var err error
 	if o.Depth == 1 {
@@ -158,6 +167,8 @@ type computer struct {
 	roles []int32
 	res   *Result
 	mu    sync.Mutex // guards calls of o.Each
+	// supBufs holds *[]int32 buffers for one role's depth-2 supports (pairSupports.of).
+	supBufs sync.Pool
 }
 
 func (c *computer) phase(name string, start time.Time) {
@@ -168,55 +179,56 @@ func (c *computer) phase(name string, start time.Time) {
 // as the kernel emits them.
 func (c *computer) depth1() error {
 	start := time.Now()
-	sup := make([]int32, len(c.t.dim))
+	sup := make([]int32, c.t.count())
 	if err := parallel.Each(c.ctx, len(c.dims), c.o.Workers, func(_, k int) error {
-		c.countTerms(sup, c.dims[k], nil, true)
+		c.countValues(sup, c.dims[k])
 		return nil
 	}); err != nil {
 		return err
-	}
-	// A term's support ends every row of the term: its decimal text is made once.
-	supText := make([]string, len(sup))
-	for g, n := range sup {
-		supText[g] = strconv.Itoa(int(n))
 	}
 	c.phase("supports", start)
 	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
 
 	start = time.Now()
-	var total Digest
-	var mu sync.Mutex
-	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
+	total, err := c.digestRoles(q, func(r int32, counts []kernels.Count) Digest {
 		var dg Digest
 		role := c.h.Roles[r]
-		// The kernel emits a role's criteria by attribute, so the hash of the text up to
-		// the value is continued from one state per attribute.
-		hr := NewHash().Str(role).Sep()
-		ha, last := hr, int32(-1)
+		hr := Fold(RowSeed, Text(role))
 		for k := range counts {
 			t := counts[k].C.T[0]
-			dim := &c.h.Dims[t.Dim]
-			if t.Dim != last {
-				ha, last = hr.Str(dim.Name).Sep(), t.Dim
-			}
 			g := c.t.id(t)
-			h := ha.Str(dim.Values[t.Val]).Sep().Int(int64(counts[k].TP)).Sep().Str(supText[g])
-			dg.Add(uint64(h))
+			dg.Add(Finish(Fold(Fold(Fold(hr, c.t.hash[g]), uint64(counts[k].TP)), uint64(sup[g]))))
 			if c.o.Each != nil {
+				dim := &c.h.Dims[t.Dim]
 				c.each(Row{Role: role, Attrs: [2]string{dim.Name}, Values: [2]string{dim.Values[t.Val]}, N: 1, TP: int64(counts[k].TP), Support: int64(sup[g])})
 			}
 		}
+		return dg
+	})
+	if err != nil {
+		return err
+	}
+	c.phase("count+hash", start)
+	c.res.Digest = total
+	return nil
+}
+
+// digestRoles runs the kernel over q and sums the digests rowsOf returns for each role's
+// counts; rowsOf runs on the kernel's workers.
+func (c *computer) digestRoles(q kernels.Query, rowsOf func(r int32, counts []kernels.Count) Digest) (Digest, error) {
+	var total Digest
+	var mu sync.Mutex
+	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
+		dg := rowsOf(r, counts)
 		mu.Lock()
 		total.Merge(dg)
 		mu.Unlock()
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("cooccur: count: %w", err)
+		return total, fmt.Errorf("cooccur: count: %w", err)
 	}
-	c.phase("count+hash", start)
-	c.res.Digest = total
-	return nil
+	return total, nil
 }
 
 func (c *computer) each(r Row) {
@@ -225,122 +237,21 @@ func (c *computer) each(r Row) {
 	c.o.Each(r)
 }
 
-// pairRow is one depth-2 row: the two global term ids packed as first<<32 | second, tp,
-// and the support (set by pairSupports).
-type pairRow struct {
-	key uint64
-	tp  int32
-	sup int32
-}
-
-// pairChunk is the depth-2 rows of one role.
-type pairChunk struct {
-	role int32
-	rows []pairRow
-}
-
-// depth2 counts first, keeping the two-term rows compactly; then sets each row's support
-// (pairSupports) and hashes the rows in parallel.
-func (c *computer) depth2() error {
-	start := time.Now()
-	var chunks []pairChunk
-	for _, sc := range c.pairScopes() {
-		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
-		more, err := c.countPairs(q)
-		if err != nil {
-			return err
-		}
-		chunks = append(chunks, more...)
-	}
-	c.phase("count", start)
-
-	start = time.Now()
-	if err := c.pairSupports(chunks); err != nil {
-		return err
-	}
-	c.phase("supports", start)
-
-	start = time.Now()
-	if err := c.hashPairs(chunks); err != nil {
-		return err
-	}
-	c.phase("hash", start)
-	return nil
-}
-
-// countPairs runs the kernel and keeps, per role, its two-term rows (criterion as a pair
-// of term ids, holders), in the order the kernel emits the roles.
-func (c *computer) countPairs(q kernels.Query) ([]pairChunk, error) {
-	var chunks []pairChunk
-	var mu sync.Mutex
-	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
-		n := 0
-		for k := range counts {
-			if counts[k].C.N == 2 {
-				n++
+// countValues adds 1 to sup at the term id of every value identities have on dimension e.
+func (c *computer) countValues(sup []int32, e int32) {
+	h := sup[c.t.off[e]:]
+	if !isMulti(c.m, e) {
+		for _, v := range c.m.Codes[e] {
+			if v >= 0 {
+				h[v]++
 			}
 		}
-		if n == 0 {
-			return nil
-		}
-		rows := make([]pairRow, 0, n)
-		for k := range counts {
-			if cr := &counts[k].C; cr.N == 2 {
-				rows = append(rows, pairRow{key: uint64(c.t.id(cr.T[0]))<<32 | uint64(c.t.id(cr.T[1])), tp: counts[k].TP})
-			}
-		}
-		mu.Lock()
-		chunks = append(chunks, pairChunk{role: r, rows: rows})
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cooccur: count: %w", err)
+		return
 	}
-	return chunks, nil
-}
-
-// hashPairs hashes every row with its support into the result's digest, and passes each
-// row to Options.Each when set.
-func (c *computer) hashPairs(chunks []pairChunk) error {
-	w := c.o.Workers
-	digests := make([]Digest, len(chunks))
-	if err := parallel.Each(c.ctx, len(chunks), w, func(_, k int) error {
-		var dg Digest
-		role := c.h.Roles[chunks[k].role]
-		ch := chunks[k].rows
-		// A role's rows come grouped by their first term (the kernel's order), so the hash
-		// of the text up to the second attribute is continued from one state per group.
-		// Within a group, rows come by second attribute: the hash up to the second value
-		// is continued from one state per (group, attribute).
-		hr := NewHash().Str(role).Sep()
-		ha, hb, last, lastDim := hr, hr, ^uint32(0), int32(-1)
-		for i := range ch {
-			s := int64(ch[i].sup)
-			a, b := uint32(ch[i].key>>32), uint32(ch[i].key)
-			da, db := &c.h.Dims[c.t.dim[a]], &c.h.Dims[c.t.dim[b]]
-			va, vb := da.Values[c.t.val[a]], db.Values[c.t.val[b]]
-			if a != last {
-				ha, last, lastDim = hr.Str(da.Name).Sep().Str(va).Sep(), a, -1
-			}
-			if c.t.dim[b] != lastDim {
-				hb, lastDim = ha.Str(db.Name).Sep(), c.t.dim[b]
-			}
-			h := hb.Str(vb).Sep().Int(int64(ch[i].tp)).Sep().Int(s)
-			dg.Add(uint64(h))
-			if c.o.Each != nil {
-				c.each(Row{Role: role, Attrs: [2]string{da.Name, db.Name}, Values: [2]string{va, vb}, N: 2, TP: int64(ch[i].tp), Support: s})
-			}
+	var vals []int32
+	for i := range int32(c.m.N) {
+		for _, v := range valuesOf(c.m, e, i, vals[:0]) {
+			h[v]++
 		}
-		digests[k] = dg
-		return nil
-	}); err != nil {
-		return err
 	}
-	var total Digest
-	for _, d := range digests {
-		total.Merge(d)
-	}
-	c.res.Digest = total
-	return nil
 }

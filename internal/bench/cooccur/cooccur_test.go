@@ -15,23 +15,58 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 )
 
-func TestHashMatchesFNV(t *testing.T) {
-	tests := []Row{
-		{Role: "R1", Attrs: [2]string{"dept"}, Values: [2]string{"Sales"}, N: 1, TP: 4, Support: 9},
-		{Role: "R1", Attrs: [2]string{"dept", "title"}, Values: [2]string{"Sales", "Analyst"}, N: 2, TP: 3, Support: 1234567890123},
-		{Role: "", Attrs: [2]string{"", ""}, Values: [2]string{"é", "\x00"}, N: 2, TP: 0, Support: -1},
-	}
-	for _, r := range tests {
-		text := r.Role
-		for k := 0; k < r.N; k++ {
-			text += "\x00" + r.Attrs[k] + "\x00" + r.Values[k]
-		}
-		text += fmt.Sprintf("\x00%d\x00%d", r.TP, r.Support)
+// TestRowHash pins the row hash (hash.go): role and terms hashed with FNV-1a 64 as
+// hash/fnv computes it, folded in field order with tp and support, and mixed; the golden
+// values (also computed apart, in Python) change only when the definition does, and then
+// the peers' must change with it.
+// Rows that differ in one field, or only in where one field ends and the next begins,
+// hash apart.
+func TestRowHash(t *testing.T) {
+	fnv64 := func(s string) uint64 {
 		h := fnv.New64a()
-		h.Write([]byte(text))
-		if got, want := r.Hash(), h.Sum64(); got != want {
-			t.Errorf("%s: Hash = %016x, FNV-1a of %q = %016x", r.String(), got, text, want)
+		h.Write([]byte(s))
+		return h.Sum64()
+	}
+	tests := []struct {
+		r    Row
+		want uint64
+	}{
+		{Row{Role: "R1", Attrs: [2]string{"dept"}, Values: [2]string{"Sales"}, N: 1, TP: 4, Support: 9}, 0x502bfcd60b5cb899},
+		{Row{Role: "R1", Attrs: [2]string{"dept", "title"}, Values: [2]string{"Sales", "Analyst"}, N: 2, TP: 3, Support: 1234567890123}, 0x7c185380733782b8},
+		{Row{Role: "", Attrs: [2]string{"", ""}, Values: [2]string{"é", "\x00"}, N: 2, TP: 0, Support: -1}, 0x51663358c6e27efd},
+	}
+	for _, tc := range tests {
+		r := tc.r
+		x := Fold(RowSeed, fnv64(r.Role))
+		for k := 0; k < r.N; k++ {
+			if got, want := Term(r.Attrs[k], r.Values[k]), fnv64(r.Attrs[k]+"\x00"+r.Values[k]); got != want {
+				t.Errorf("Term(%q, %q) = %016x, FNV-1a = %016x", r.Attrs[k], r.Values[k], got, want)
+			}
+			x = Fold(x, fnv64(r.Attrs[k]+"\x00"+r.Values[k]))
 		}
+		want := Finish(Fold(Fold(x, uint64(r.TP)), uint64(r.Support)))
+		if got := r.Hash(); got != want || got != tc.want {
+			t.Errorf("%s: Hash = %016x, folded from FNV-1a %016x, golden %016x", r.String(), got, want, tc.want)
+		}
+	}
+	base := Row{Role: "R1", Attrs: [2]string{"dept", "title"}, Values: [2]string{"Sales", "Analyst"}, N: 2, TP: 3, Support: 7}
+	variants := []func(r *Row){
+		func(r *Row) { r.Role = "R2" },
+		func(r *Row) { r.Attrs[0], r.Values[0] = "deptS", "ales" },
+		func(r *Row) { r.Attrs, r.Values = [2]string{"title", "dept"}, [2]string{"Analyst", "Sales"} },
+		func(r *Row) { r.Values[1] = "Analysts" },
+		func(r *Row) { r.TP, r.Support = 7, 3 },
+		func(r *Row) { r.Support = 8 },
+		func(r *Row) { r.N = 1 },
+	}
+	seen := map[uint64]int{base.Hash(): -1}
+	for k, change := range variants {
+		r := base
+		change(&r)
+		if j, dup := seen[r.Hash()]; dup {
+			t.Errorf("variant %d (%s) hashes as variant %d", k, r.String(), j)
+		}
+		seen[r.Hash()] = k
 	}
 }
 
@@ -244,18 +279,20 @@ func TestComputeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: lean load: %v", seed, err)
 			}
-			for _, workers := range []int{1, 3} {
+			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}} {
+				workers := o.Workers
 				h := full
-				if workers == 3 {
+				if workers > 1 {
 					h = lean // the table is the same from either load
 				}
 				var got []Row
-				res, err := Compute(ctx, h, Options{Depth: depth, Workers: workers, Each: func(r Row) { got = append(got, r) }})
+				o.Depth, o.Each = depth, func(r Row) { got = append(got, r) }
+				res, err := Compute(ctx, h, o)
 				if err != nil {
 					t.Fatalf("seed %d depth %d: %v", seed, depth, err)
 				}
 				if g, w := rowStrings(got), rowStrings(ref); !slices.Equal(g, w) {
-					t.Fatalf("seed %d depth %d workers %d: rows differ\ngot:  %s\nwant: %s", seed, depth, workers,
+					t.Fatalf("seed %d depth %d workers %d sparse %v: rows differ\ngot:  %s\nwant: %s", seed, depth, workers, o.sparse,
 						strings.Join(g, "; "), strings.Join(w, "; "))
 				}
 				if res.Digest != want {
@@ -316,5 +353,155 @@ func TestPairScopes(t *testing.T) {
 func TestComputeRejectsDepth(t *testing.T) {
 	if _, err := Compute(context.Background(), &columnar.Holdings{}, Options{Depth: 3}); err == nil {
 		t.Fatal("depth 3 accepted")
+	}
+}
+
+// randomMultiHoldings returns random holdings where dimension "proj" is multi-valued:
+// an identity has a code there, extra codes, both or neither (all distinct).
+func randomMultiHoldings(rng *rand.Rand) *columnar.Holdings {
+	n := 5 + rng.IntN(50)
+	h := &columnar.Holdings{Identities: n}
+	for _, name := range []string{"dept", "kind", "proj", "site"} {
+		d := columnar.Dimension{Name: name, Codes: make([]int32, n)}
+		card := 1 + rng.IntN(5)
+		for v := range card {
+			d.Values = append(d.Values, fmt.Sprintf("%s%d", name, v))
+		}
+		if name == "proj" {
+			d.MultiOff = make([]int32, n+1)
+		}
+		for i := range n {
+			d.Codes[i] = int32(rng.IntN(card+1)) - 1
+			if d.MultiOff != nil {
+				for _, v := range rng.Perm(card)[:rng.IntN(card+1)] {
+					if int32(v) != d.Codes[i] {
+						d.MultiCodes = append(d.MultiCodes, int32(v))
+					}
+				}
+				d.MultiOff[i+1] = int32(len(d.MultiCodes))
+			}
+		}
+		h.Dims = append(h.Dims, d)
+	}
+	h.RoleOff = []int64{0}
+	for r := range 1 + rng.IntN(4) {
+		h.Roles = append(h.Roles, fmt.Sprintf("R%d", r))
+		p := rng.Float64()
+		for i := range n {
+			if rng.Float64() < p {
+				h.RoleIdx = append(h.RoleIdx, int32(i))
+			}
+		}
+		h.RoleOff = append(h.RoleOff, int64(len(h.RoleIdx)))
+	}
+	return h
+}
+
+// multiReference is the table of the given depth over h, by brute force over each
+// identity's value names.
+func multiReference(h *columnar.Holdings, depth int) []Row {
+	type term struct{ a, v string }
+	termsOf := func(i int) [][]term { // per dimension, the identity's terms
+		var out [][]term
+		for d := range h.Dims {
+			dim := &h.Dims[d]
+			var ts []term
+			if c := dim.Codes[i]; c >= 0 {
+				ts = append(ts, term{dim.Name, dim.Values[c]})
+			}
+			if dim.MultiOff != nil {
+				for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+					ts = append(ts, term{dim.Name, dim.Values[c]})
+				}
+			}
+			out = append(out, ts)
+		}
+		return out
+	}
+	critsOf := func(i int) [][2]term {
+		var out [][2]term
+		ts := termsOf(i)
+		for d := range ts {
+			for _, x := range ts[d] {
+				if depth == 1 {
+					out = append(out, [2]term{x})
+					continue
+				}
+				for _, more := range ts[d+1:] {
+					for _, y := range more {
+						out = append(out, [2]term{x, y})
+					}
+				}
+			}
+		}
+		return out
+	}
+	support := map[[2]term]int64{}
+	for i := range h.Identities {
+		for _, c := range critsOf(i) {
+			support[c]++
+		}
+	}
+	var rows []Row
+	for r, role := range h.Roles {
+		tp := map[[2]term]int64{}
+		for _, i := range h.RoleIdx[h.RoleOff[r]:h.RoleOff[r+1]] {
+			for _, c := range critsOf(int(i)) {
+				tp[c]++
+			}
+		}
+		for c, n := range tp {
+			if depth == 1 || n >= Depth2MinTP {
+				rows = append(rows, Row{Role: role, Attrs: [2]string{c[0].a, c[1].a}, Values: [2]string{c[0].v, c[1].v},
+					N: depth, TP: n, Support: support[c]})
+			}
+		}
+	}
+	return rows
+}
+
+// TestComputeMultiValued: with a multi-valued dimension (a universe's projects), the
+// tables equal the brute-force reference, with dense and with sparse support tables.
+func TestComputeMultiValued(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 40; seed++ {
+		h := randomMultiHoldings(rand.New(rand.NewPCG(seed, 7)))
+		for _, depth := range []int{1, 2} {
+			ref := multiReference(h, depth)
+			for _, sparse := range []bool{false, true} {
+				var got []Row
+				res, err := Compute(ctx, h, Options{Depth: depth, Workers: 2, sparse: sparse, Each: func(r Row) { got = append(got, r) }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := rowStrings(got), rowStrings(ref); !slices.Equal(g, w) {
+					t.Fatalf("seed %d depth %d sparse %v: rows differ\ngot:  %s\nwant: %s", seed, depth, sparse,
+						strings.Join(g, "; "), strings.Join(w, "; "))
+				}
+				var want Digest
+				for k := range ref {
+					want.Add(ref[k].Hash())
+				}
+				if res.Digest != want {
+					t.Fatalf("seed %d depth %d sparse %v: digest %v, reference %v", seed, depth, sparse, res.Digest, want)
+				}
+			}
+		}
+	}
+}
+
+// TestSeek: a sparse table's pair is found from any earlier position, near (the linear
+// steps) or far (the binary search).
+func TestSeek(t *testing.T) {
+	var ent []uint64
+	for v := range 100 {
+		ent = append(ent, uint64(2*v)<<32|uint64(1000+v))
+	}
+	for j := range ent {
+		for v := j; v < len(ent); v++ {
+			if got := seek(ent, j, int32(2*v)); got != v {
+				t.Fatalf("seek(from %d, value %d) = %d, want %d", j, 2*v, got, v)
+			}
+		}
 	}
 }

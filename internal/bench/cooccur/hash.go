@@ -2,8 +2,21 @@ package cooccur
 
 import (
 	"fmt"
-	"strconv"
+	"math/bits"
 )
+
+// A table's checksum is the sum modulo 2^64 of its row hashes (Digest). A row's hash is
+// made from its fields in order: the role id, each term, tp and support. Each string
+// field is hashed on its own with FNV-1a 64: the role id (Text), and a term as its
+// attribute, a zero byte and its value (Term). Those hashes, then tp and support as
+// 64-bit integers, are folded into a state one after the other, from RowSeed (Fold), and
+// the row's hash is the state's final mix (Finish):
+//
+//	Finish(Fold(Fold(Fold(Fold(Fold(RowSeed, Text(role)), Term(a1, v1)), Term(a2, v2)), tp), support))
+//
+// (a depth-1 row has one term). A program that knows its roles and terms by number hashes
+// each text once and only folds integers per row; the peers hash every row from its
+// strings (Row.Hash). Both go through these functions, so they cannot drift apart.
 
 // FNV-1a 64-bit parameters (the same as hash/fnv's New64a).
 const (
@@ -11,43 +24,36 @@ const (
 	fnvPrime  uint64 = 1099511628211
 )
 
-// Hash is the running state of a row hash: FNV-1a 64 over the row's canonical text
-//
-//	role_id \x00 attr \x00 value [\x00 attr2 \x00 value2] \x00 tp \x00 support
-//
-// with attributes in name (byte) order and tp and support in decimal. Build it with
-// NewHash, then Str, Sep and Int in text order; the value is the final uint64. Both
-// rolemine and the peers hash rows through this type, so they cannot drift apart.
-type Hash uint64
+// RowSeed is the state a row's hash starts from.
+const RowSeed uint64 = fnvOffset
 
-// NewHash returns the hash of the empty text.
-func NewHash() Hash { return Hash(fnvOffset) }
+// Text returns the FNV-1a 64 hash of s.
+func Text(s string) uint64 { return textFrom(fnvOffset, s) }
 
-// Str continues the hash with the bytes of s.
-func (h Hash) Str(s string) Hash {
-	x := uint64(h)
+// Term returns the FNV-1a 64 hash of attr, a zero byte and value.
+func Term(attr, value string) uint64 {
+	return textFrom(textFrom(fnvOffset, attr)*fnvPrime, value) // a zero byte: x ^= 0, x *= prime
+}
+
+func textFrom(x uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		x ^= uint64(s[i])
 		x *= fnvPrime
 	}
-	return Hash(x)
+	return x
 }
 
-// Sep continues the hash with the field separator, a zero byte.
-func (h Hash) Sep() Hash {
-	return Hash(uint64(h) * fnvPrime) // x ^= 0 is a no-op
-}
+// Fold continues a row's state x with the field value v: x xor v, times an odd constant,
+// rotated. For a fixed x it maps distinct values to distinct states, and the other way
+// round.
+func Fold(x, v uint64) uint64 { return bits.RotateLeft64((x^v)*0x9e3779b97f4a7c15, 29) }
 
-// Int continues the hash with n in decimal.
-func (h Hash) Int(n int64) Hash {
-	var buf [20]byte
-	b := strconv.AppendInt(buf[:0], n, 10)
-	x := uint64(h)
-	for _, c := range b {
-		x ^= uint64(c)
-		x *= fnvPrime
-	}
-	return Hash(x)
+// Finish returns the row hash of the folded state x (SplitMix64's final mix, a bijection
+// whose every output bit depends on every input bit).
+func Finish(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // Row is one row of a co-occurrence table: a role, a criterion of one or two terms
@@ -62,13 +68,13 @@ type Row struct {
 	TP, Support int64
 }
 
-// Hash returns the row's hash (see Hash for the canonical text).
+// Hash returns the row's hash, from its strings.
 func (r *Row) Hash() uint64 {
-	h := NewHash().Str(r.Role)
+	x := Fold(RowSeed, Text(r.Role))
 	for k := 0; k < r.N; k++ {
-		h = h.Sep().Str(r.Attrs[k]).Sep().Str(r.Values[k])
+		x = Fold(x, Term(r.Attrs[k], r.Values[k]))
 	}
-	return uint64(h.Sep().Int(r.TP).Sep().Int(r.Support))
+	return Finish(Fold(Fold(x, uint64(r.TP)), uint64(r.Support)))
 }
 
 // String renders the row as text, e.g. "R1 dept=Sales&title=Analyst tp=4 support=9".

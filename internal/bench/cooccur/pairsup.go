@@ -1,203 +1,198 @@
 package cooccur
 
-import "github.com/rolemine/rolemine/internal/parallel"
+import (
+	"slices"
 
-// rowRef locates one depth-2 row: its chunk and its index in the chunk.
-type rowRef struct{ ch, k int32 }
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
+)
 
-// pairSupports sets the support of every depth-2 row. The rows are grouped by their first
-// term (a counting sort of references); each group's supports are read from one
-// histogram, over the identities holding the first term, of the dimensions after the
-// first term's. The histograms cost at most the identities times the pairs of
-// dimensions, however many rows and distinct criteria there are.
-func (c *computer) pairSupports(chunks []pairChunk) error {
-	nt := len(c.t.dim)
-	start, refs, err := c.refsByFirst(chunks, nt)
-	if err != nil {
-		return err
-	}
-	var firsts []uint32
-	for a := 0; a < nt; a++ {
-		if start[a+1] > start[a] {
-			firsts = append(firsts, uint32(a))
-		}
-	}
-	post := c.postings()
-	hist := make([][]int32, c.o.Workers)
-	return parallel.Each(c.ctx, len(firsts), c.o.Workers, func(g, k int) error {
-		if hist[g] == nil {
-			hist[g] = make([]int32, nt)
-		}
-		a := firsts[k]
-		d := c.t.dim[a]
-		p := &post[d]
-		ids := p.idx[p.off[c.t.val[a]]:p.off[c.t.val[a]+1]]
-		c.countAfter(hist[g], d, ids, true)
-		for _, r := range refs[start[a]:start[a+1]] {
-			row := &chunks[r.ch].rows[r.k]
-			row.sup = hist[g][uint32(row.key)]
-		}
-		c.countAfter(hist[g], d, ids, false)
-		return nil
-	})
+// pairSupports holds the support (identities matching) of every two-term criterion some
+// identity matches, counted before the kernel runs so that each depth-2 row can be hashed
+// as the kernel emits it. There is one table per pair of criteria dimensions d < e that
+// some kernel call counts together.
+type pairSupports struct {
+	nd     int
+	tables []*pairTable // index d*nd + e; nil for pairs no call counts
 }
 
-// refsByFirst returns the references of every row grouped by first term (those of term a
-// are refs[start[a]:start[a+1]]): a counting sort over parts of the chunks in parallel,
-// each part counting its own rows per term, then writing from where the parts before it
-// end within each term.
-func (c *computer) refsByFirst(chunks []pairChunk, nt int) (start []int32, refs []rowRef, err error) {
-	parts := min(c.o.Workers, len(chunks))
-	total := 0
-	for _, ch := range chunks {
-		total += len(ch.rows)
-	}
-	bounds := make([]int, 0, parts+1) // chunks bounds[p]:bounds[p+1] are part p, of about equal rows
-	bounds = append(bounds, 0)
-	for ci, seen := 0, 0; ci < len(chunks); ci++ {
-		seen += len(chunks[ci].rows)
-		if len(bounds) < parts && seen*parts >= total*len(bounds) {
-			bounds = append(bounds, ci+1)
-		}
-	}
-	bounds = append(bounds, len(chunks))
-	parts = len(bounds) - 1
-	counts := make([][]int32, parts) // per part, per term: its rows, then its next slot
-	if err := parallel.Each(c.ctx, parts, parts, func(_, p int) error {
-		cnt := make([]int32, nt)
-		for _, ch := range chunks[bounds[p]:bounds[p+1]] {
-			for k := range ch.rows {
-				cnt[ch.rows[k].key>>32]++
-			}
-		}
-		counts[p] = cnt
-		return nil
-	}); err != nil {
-		return nil, nil, err
-	}
-	start = make([]int32, nt+1)
-	for a := range nt {
-		pos := start[a]
-		for _, cnt := range counts {
-			pos, cnt[a] = pos+cnt[a], pos
-		}
-		start[a+1] = pos
-	}
-	refs = make([]rowRef, start[nt])
-	err = parallel.Each(c.ctx, parts, parts, func(_, p int) error {
-		pos := counts[p]
-		for ci := bounds[p]; ci < bounds[p+1]; ci++ {
-			for k, row := range chunks[ci].rows {
-				a := row.key >> 32
-				refs[pos[a]] = rowRef{int32(ci), int32(k)}
-				pos[a]++
-			}
-		}
-		return nil
-	})
-	return start, refs, err
+// pairTable holds the supports of the criteria on one pair of dimensions d < e: a dense
+// array over (value on d, value on e) when it is small beside the identities, otherwise
+// the value pairs that occur, by value on d (CSR), each as vb<<32 | support with the
+// values vb on e ascending.
+type pairTable struct {
+	stride int32   // values of e
+	dense  []int32 // dense[va*stride+vb]; nil when sparse
+	off    []int32 // sparse: the pairs of va are ent[off[va]:off[va+1]]
+	ent    []uint64
 }
 
-// countAfter adds 1 to h at the term id of every value identities ids have on the
-// criteria's dimensions after d (add), or sets those counters back to zero (!add).
-func (c *computer) countAfter(h []int32, d int32, ids []int32, add bool) {
-	for _, e := range c.dims {
-		if e > d {
-			c.countTerms(h, e, ids, add)
-		}
-	}
+// dense says whether a table of cells cells is kept dense: at most one cell per identity
+// (4 bytes each), or 64Ki cells whatever the identities.
+func (c *computer) dense(cells int) bool {
+	return cells <= max(c.m.N, 1<<16) && !c.o.sparse
 }
 
-// countTerms adds 1 to h at the term id of every value identities ids (nil: every
-// identity, with add only) have on dimension e (add), or sets those counters back to
-// zero (!add).
-func (c *computer) countTerms(h []int32, e int32, ids []int32, add bool) {
-	codes, off := c.m.Codes[e], int32(c.t.off[e])
-	if c.m.MultiOff == nil || c.m.MultiOff[e] == nil {
-		switch {
-		case ids == nil && add:
-			for _, v := range codes {
-				if v >= 0 {
-					h[off+v]++
-				}
+// table returns the table of dimensions d < e (nil when no call counts the pair).
+func (p *pairSupports) table(d, e int32) *pairTable { return p.tables[int(d)*p.nd+int(e)] }
+
+// of appends to buf the support of every criterion of counts (a role's, in the kernel's
+// order), 0 for single terms. The supports are read in a pass of their own, before the
+// rows are hashed, so that the table reads, which miss the cache, are not held up
+// behind the hashing and overlap each other.
+func (p *pairSupports) of(counts []kernels.Count, buf []int32) []int32 {
+	buf = slices.Grow(buf, len(counts))[:len(counts)]
+	lastA, lastE := kernels.Term{Dim: -1}, int32(-1)
+	var row []int32  // a dense table's cells of the first term's value
+	var ent []uint64 // a sparse table's pairs of the first term's value
+	j := 0           // where in ent the next row's pair is sought from
+	for k := range counts {
+		cr := &counts[k].C
+		if cr.N != 2 {
+			buf[k] = 0
+			continue
+		}
+		a, b := cr.T[0], cr.T[1]
+		if a != lastA || b.Dim != lastE {
+			lastA, lastE = a, b.Dim
+			t := p.table(a.Dim, b.Dim)
+			row, ent, j = nil, nil, 0
+			if t.dense != nil {
+				row = t.dense[a.Val*t.stride : (a.Val+1)*t.stride]
+			} else {
+				ent = t.ent[t.off[a.Val]:t.off[a.Val+1]]
 			}
-		case add:
-			for _, i := range ids {
-				if v := codes[i]; v >= 0 {
-					h[off+v]++
-				}
-			}
-		default:
-			for _, i := range ids {
-				if v := codes[i]; v >= 0 {
-					h[off+v] = 0
+		}
+		if row != nil {
+			buf[k] = row[b.Val]
+		} else {
+			j = seek(ent, j, b.Val)
+			buf[k] = int32(ent[j])
+		}
+	}
+	return buf
+}
+
+// newPairSupports counts, for every pair of dimensions of a scope, how many identities
+// have each pair of values. Every identity is counted (supports are over all of them).
+func (c *computer) newPairSupports(scopes []scope) (*pairSupports, error) {
+	nd := len(c.m.Codes)
+	p := &pairSupports{nd: nd, tables: make([]*pairTable, nd*nd)}
+	var pairs [][2]int32
+	for _, sc := range scopes {
+		for i, d := range sc.dims {
+			for _, e := range sc.dims[i+1:] {
+				if p.tables[int(d)*nd+int(e)] == nil {
+					p.tables[int(d)*nd+int(e)] = &pairTable{stride: c.m.Cards[e]}
+					pairs = append(pairs, [2]int32{d, e})
 				}
 			}
 		}
-		return
 	}
-	moff, mcodes := c.m.MultiOff[e], c.m.MultiCodes[e]
-	bump := func(v int32) {
-		switch {
-		case v < 0:
-		case add:
-			h[off+v]++
-		default:
-			h[off+v] = 0
-		}
-	}
-	each := func(i int32) {
-		bump(codes[i])
-		for _, v := range mcodes[moff[i]:moff[i+1]] {
-			bump(v)
-		}
-	}
-	if ids == nil {
-		for i := range int32(c.m.N) {
-			each(i)
-		}
-		return
-	}
-	for _, i := range ids {
-		each(i)
-	}
-}
-
-// postingList is, for one dimension, the identities holding each value (CSR, ascending).
-type postingList struct{ off, idx []int32 }
-
-// postings indexes the criteria's dimensions (other dimensions are left empty).
-func (c *computer) postings() []postingList {
-	post := make([]postingList, len(c.m.Cards))
-	_ = parallel.Each(c.ctx, len(c.dims), c.o.Workers, func(_, k int) error {
-		post[c.dims[k]] = c.postingsOf(c.dims[k])
+	err := parallel.Each(c.ctx, len(pairs), c.o.Workers, func(_, k int) error {
+		d, e := pairs[k][0], pairs[k][1]
+		c.countPair(p.table(d, e), d, e)
 		return nil
 	})
-	return post
+	return p, err
 }
 
-func (c *computer) postingsOf(d int32) postingList {
+// countPair fills t with the supports of the criteria on dimensions d and e.
+func (c *computer) countPair(t *pairTable, d, e int32) {
 	m := c.m
-	each := func(fn func(i, v int32)) {
-		multi := m.MultiOff != nil && m.MultiOff[d] != nil
-		for i := int32(0); i < int32(m.N); i++ {
-			if v := m.Codes[d][i]; v >= 0 {
-				fn(i, v)
+	if !c.dense(int(m.Cards[d]) * int(m.Cards[e])) {
+		c.sparsePair(t, d, e)
+		return
+	}
+	t.dense = make([]int32, int(m.Cards[d])*int(m.Cards[e]))
+	if !isMulti(m, d) && !isMulti(m, e) {
+		ce := m.Codes[e]
+		for i, va := range m.Codes[d] {
+			if vb := ce[i]; va >= 0 && vb >= 0 {
+				t.dense[va*t.stride+vb]++
 			}
-			if multi {
-				for _, v := range m.MultiCodes[d][m.MultiOff[d][i]:m.MultiOff[d][i+1]] {
-					fn(i, v)
-				}
+		}
+		return
+	}
+	c.eachPair(d, e, func(va, vb int32) { t.dense[va*t.stride+vb]++ })
+}
+
+// sparsePair fills t's pairs: the identities' second values are bucketed by first value
+// (a counting sort), then each bucket's distinct values are counted in a histogram.
+func (c *computer) sparsePair(t *pairTable, d, e int32) {
+	nd := c.m.Cards[d]
+	off := make([]int32, nd+1)
+	c.eachPair(d, e, func(va, _ int32) { off[va+1]++ })
+	for va := range nd {
+		off[va+1] += off[va]
+	}
+	vbs := make([]int32, off[nd])
+	pos := slices.Clone(off[:nd])
+	c.eachPair(d, e, func(va, vb int32) { vbs[pos[va]] = vb; pos[va]++ })
+	hist := make([]int32, c.m.Cards[e])
+	t.off = make([]int32, nd+1)
+	var seen []int32
+	for va := range nd {
+		seen = seen[:0]
+		for _, vb := range vbs[off[va]:off[va+1]] {
+			if hist[vb] == 0 {
+				seen = append(seen, vb)
+			}
+			hist[vb]++
+		}
+		slices.Sort(seen)
+		for _, vb := range seen {
+			t.ent = append(t.ent, uint64(vb)<<32|uint64(hist[vb]))
+			hist[vb] = 0
+		}
+		t.off[va+1] = int32(len(t.ent))
+	}
+}
+
+// eachPair calls fn with every pair of values an identity has on dimensions d and e.
+func (c *computer) eachPair(d, e int32, fn func(va, vb int32)) {
+	m := c.m
+	if !isMulti(m, d) && !isMulti(m, e) {
+		ce := m.Codes[e]
+		for i, va := range m.Codes[d] {
+			if vb := ce[i]; va >= 0 && vb >= 0 {
+				fn(va, vb)
+			}
+		}
+		return
+	}
+	var xs, ys []int32
+	for i := range int32(m.N) {
+		xs, ys = valuesOf(m, d, i, xs[:0]), valuesOf(m, e, i, ys[:0])
+		for _, va := range xs {
+			for _, vb := range ys {
+				fn(va, vb)
 			}
 		}
 	}
-	off := make([]int32, m.Cards[d]+1)
-	each(func(_, v int32) { off[v+1]++ })
-	for v := range m.Cards[d] {
-		off[v+1] += off[v]
+}
+
+func isMulti(m *kernels.Matrix, d int32) bool {
+	return m.MultiOff != nil && m.MultiOff[d] != nil
+}
+
+// seek returns the index in ent, from j on, of the pair whose second value is vb (it
+// is there: the kernel emits only criteria some identity matches). The rows of a first
+// value come by ascending vb, so the next pair is usually near.
+func seek(ent []uint64, j int, vb int32) int {
+	for k := 0; k < 8 && j < len(ent); k, j = k+1, j+1 {
+		if int32(ent[j]>>32) >= vb {
+			return j
+		}
 	}
-	idx := make([]int32, off[m.Cards[d]])
-	pos := append([]int32(nil), off...)
-	each(func(i, v int32) { idx[pos[v]] = i; pos[v]++ })
-	return postingList{off: off, idx: idx}
+	lo, hi := j, len(ent)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if int32(ent[mid]>>32) < vb {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
