@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -63,6 +64,10 @@ type joinIndex struct {
 	hash  func(string) uint64
 	shift uint
 	parts hashPartitions
+	// tables are the partitions' tables by hash, built by the first call of heads and
+	// kept for the next ones.
+	tablesOnce sync.Once
+	tables     hashTables
 }
 
 func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
@@ -74,7 +79,8 @@ func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
 // none), as stringJoin does; the chains of equal build values are not kept, so only a
 // match's own strings are checked.
 func (ix *joinIndex) heads(probe []string) []int32 {
-	head := ix.join(probe, nil, false)
+	ix.tablesOnce.Do(func() { ix.tables = newHashTables(ix.parts) })
+	head := ix.probeTables(probe)
 	if !verifyJoin(ix.build, probe, head, nil) {
 		head = ix.join(probe, nil, true)
 	}
@@ -110,6 +116,71 @@ func (ix *joinIndex) join(probe []string, next []int32, exact bool) (head []int3
 			head[e.idx] = t.find(e, probe[e.idx])
 		}
 		return nil
+	})
+	return head
+}
+
+// hashTables are the open-addressing tables of every partition of a build side, made once
+// for repeated probes (heads; joinTable makes one partition's table at a time instead):
+// partition q's slots are slots[at[q]:at[q+1]], a power of two of them, each holding an
+// index into the partitions' entries plus one (0: empty), the last of each distinct hash.
+type hashTables struct {
+	slots []int32
+	at    []int64
+}
+
+// newHashTables makes the tables of partitions b, partitions in parallel.
+func newHashTables(b hashPartitions) hashTables {
+	np := len(b.off) - 1
+	t := hashTables{at: make([]int64, np+1)}
+	for q := range np {
+		t.at[q+1] = t.at[q] + int64(1)<<bits.Len(uint(2*(b.off[q+1]-b.off[q])))
+	}
+	t.slots = make([]int32, t.at[np])
+	forEach(np, func(q int) {
+		slots := t.slots[t.at[q]:t.at[q+1]]
+		mask := uint64(len(slots) - 1)
+		for k := b.off[q]; k < b.off[q+1]; k++ {
+			e := b.entries[k]
+			for x := e.hash & mask; ; x = (x + 1) & mask {
+				if o := slots[x]; o == 0 || b.entries[o-1].hash == e.hash {
+					slots[x] = k + 1
+					break
+				}
+			}
+		}
+	})
+	return t
+}
+
+// probeTables returns, for each probe value, the index of a build value with the same
+// hash (the last of them), or -1: heads before its check of the strings.
+func (ix *joinIndex) probeTables(probe []string) []int32 {
+	head := make([]int32, len(probe))
+	if len(ix.build) == 0 {
+		for k := range head {
+			head[k] = -1
+		}
+		return head
+	}
+	b, t := ix.parts, ix.tables
+	p := partitionHashes(probe, ix.hash, ix.shift)
+	forEach(len(p.off)-1, func(q int) {
+		slots := t.slots[t.at[q]:t.at[q+1]]
+		mask := uint64(len(slots) - 1)
+		for _, e := range p.entries[p.off[q]:p.off[q+1]] {
+			head[e.idx] = -1
+			for x := e.hash & mask; ; x = (x + 1) & mask {
+				o := slots[x]
+				if o == 0 {
+					break
+				}
+				if f := b.entries[o-1]; f.hash == e.hash {
+					head[e.idx] = f.idx
+					break
+				}
+			}
+		}
 	})
 	return head
 }
