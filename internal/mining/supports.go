@@ -71,12 +71,23 @@ type supportTable struct {
 	nd    int
 }
 
-// pairSupports are the supports of the two-term criteria on dimensions a < b: for each
-// value v of a, ent[off[v]:off[v+1]] are the values of b held together with v
-// (ascending), each with the number of in-scope identities holding both.
+// pairSupports are the supports of the two-term criteria on dimensions a < b, in one of
+// three forms:
+//   - sparse: for each value v of a, ent[off[v]:off[v+1]] are the values of b held
+//     together with v (ascending), each with the number of in-scope identities holding
+//     both;
+//   - dense (dense != nil): the support of (v, w) is dense[v*cb+w], for pairs of small
+//     dictionaries or many co-occurring values, where a lookup is one read instead of a
+//     search;
+//   - by partner (partner != nil): every in-scope identity holding value w of b holds
+//     value partner[w] of a (a team within its department), so that the support of
+//     (v, w) is that of w alone when v is its partner, and 0 otherwise.
 type pairSupports struct {
-	off []int64
-	ent []pairEnt
+	off     []int64
+	ent     []pairEnt
+	dense   []int32
+	cb      int
+	partner []int32
 }
 
 // pairEnt is a value and a count side by side: a lookup touches one cache line.
@@ -99,18 +110,85 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 		t.one[a] = sup
 	}
 	t.pairs = make([]pairSupports, len(dims)*len(dims))
-	type pair struct{ a, b int }
-	var todo []pair
+	var todo []struct{ a, b int }
 	for a := range dims {
 		for b := a + 1; b < len(dims); b++ {
-			todo = append(todo, pair{a, b})
+			todo = append(todo, struct{ a, b int }{a, b})
 		}
 	}
 	forEach(len(todo), workers, func(k int) {
 		p := todo[k]
 		t.pairs[p.a*t.nd+p.b] = countPairs(snap, ix, dims[p.a], dims[p.b])
 	})
+	dense := t.denseBudget(todo, denseCells)
+	forEach(len(todo), workers, func(k int) {
+		p := todo[k]
+		t.pairs[p.a*t.nd+p.b].compact(t.one[p.b], dense[k])
+	})
 	return t
+}
+
+// denseCells bounds the cells (int32) of one mining rule's dense pair tables: 64 MiB.
+const denseCells = 1 << 24
+
+// denseBudget returns which pairs of todo turn dense: those whose values co-occur in at
+// least one cell in denseFill of their dense table, smallest tables first, while their
+// cells fit within budget (in todo's order among equal sizes, so that the choice does
+// not depend on the workers).
+func (t *supportTable) denseBudget(todo []struct{ a, b int }, budget int64) []bool {
+	cells := func(k int) int64 { return int64(len(t.one[todo[k].a])) * int64(len(t.one[todo[k].b])) }
+	var order []int
+	for k := range todo {
+		p := &t.pairs[todo[k].a*t.nd+todo[k].b]
+		if c := cells(k); c > 0 && int64(len(p.ent))*denseFill >= c {
+			order = append(order, k)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(cells(x), cells(y)) })
+	dense := make([]bool, len(todo))
+	for _, k := range order {
+		if c := cells(k); c <= budget {
+			dense[k] = true
+			budget -= c
+		}
+	}
+	return dense
+}
+
+// denseFill is the inverse of the least share of a dense table's cells that must hold a
+// co-occurring pair.
+const denseFill = 16
+
+// compact turns the sparse pair table into its dense form (when dense) or its partner
+// form (when every value w of b co-occurs with one value of a only, on all of w's
+// identities: one is b's single-term supports), dropping the sparse lists.
+func (p *pairSupports) compact(one []int32, dense bool) {
+	ca := len(p.off) - 1
+	if dense {
+		p.cb = len(one)
+		p.dense = make([]int32, ca*p.cb)
+		for v := range ca {
+			row := p.dense[v*p.cb : (v+1)*p.cb]
+			for _, e := range p.ent[p.off[v]:p.off[v+1]] {
+				row[e.val] = e.cnt
+			}
+		}
+		p.off, p.ent = nil, nil
+		return
+	}
+	partner := make([]int32, len(one))
+	for w := range partner {
+		partner[w] = -1
+	}
+	for v := range ca {
+		for _, e := range p.ent[p.off[v]:p.off[v+1]] {
+			if partner[e.val] >= 0 || e.cnt != one[e.val] {
+				return // w co-occurs with several values, or not on all its identities
+			}
+			partner[e.val] = int32(v)
+		}
+	}
+	p.partner, p.off, p.ent = partner, nil, nil
 }
 
 // countPairs histograms dimension db over the posting list of each value of da.
@@ -157,11 +235,30 @@ func (t *supportTable) get(c *kernels.Criterion) int32 {
 		return t.one[a][c.T[0].Val]
 	}
 	p := &t.pairs[a*t.nd+t.pos[c.T[1].Dim]]
+	if v, ok := p.direct(c, t.one[t.pos[c.T[1].Dim]]); ok {
+		return v
+	}
 	lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
 	if k, ok := slices.BinarySearchFunc(p.ent[lo:hi], c.T[1].Val, cmpEnt); ok {
 		return p.ent[lo+int64(k)].cnt
 	}
 	return 0
+}
+
+// direct returns the support of the two-term criterion c from a dense or partner table
+// (one is b's single-term supports), or false for a sparse one.
+func (p *pairSupports) direct(c *kernels.Criterion, one []int32) (int32, bool) {
+	v, w := c.T[0].Val, c.T[1].Val
+	switch {
+	case p.dense != nil:
+		return p.dense[int(v)*p.cb+int(w)], true
+	case p.partner != nil:
+		if p.partner[w] == v {
+			return one[w], true
+		}
+		return 0, true
+	}
+	return 0, false
 }
 
 // supports looks supports up: criteria of one or two terms in the table, longer ones in
@@ -208,7 +305,11 @@ func (sc *supportCursor) get(c *kernels.Criterion) int32 {
 	v := c.T[1].Val
 	if !sc.inRun || c.T[0] != sc.t0 || c.T[1].Dim != sc.d1 || v < sc.last {
 		t := sc.s.table
-		p := &t.pairs[t.pos[c.T[0].Dim]*t.nd+t.pos[c.T[1].Dim]]
+		b := t.pos[c.T[1].Dim]
+		p := &t.pairs[t.pos[c.T[0].Dim]*t.nd+b]
+		if sup, ok := p.direct(c, t.one[b]); ok {
+			return sup // the run, if any, stays valid for its own pair of dimensions
+		}
 		lo, hi := p.off[c.T[0].Val], p.off[c.T[0].Val+1]
 		sc.ent = p.ent[lo:hi]
 		sc.t0, sc.d1, sc.inRun = c.T[0], c.T[1].Dim, true

@@ -11,10 +11,12 @@ import (
 
 // TestSupportCursor checks supportCursor against supportTable.get on random tables, for
 // criteria in ascending order (as a role's counts come) and shuffled, with second values
-// missing from the table, single terms between the pairs, and long and short runs.
+// missing from the table, single terms between the pairs, and long and short runs; and
+// both against the same tables compacted into their dense and partner forms.
 func TestSupportCursor(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 23))
 	const nd, cardA, cardB = 3, 5, 200
+	var forms [3]int
 	for iter := range 1000 {
 		tab := &supportTable{pos: []int{0, 1, 2}, nd: nd, one: make([][]int32, nd), pairs: make([]pairSupports, nd*nd)}
 		for a := range nd {
@@ -22,18 +24,10 @@ func TestSupportCursor(t *testing.T) {
 			for v := range tab.one[a] {
 				tab.one[a][v] = rng.Int32N(100)
 			}
+		}
+		for a := range nd {
 			for b := a + 1; b < nd; b++ {
-				p := pairSupports{off: make([]int64, cardA+1)}
-				dense := rng.Float64()
-				for v := range cardA {
-					for w := range cardB {
-						if rng.Float64() < dense*dense {
-							p.ent = append(p.ent, pairEnt{int32(w), 1 + rng.Int32N(50)})
-						}
-					}
-					p.off[v+1] = int64(len(p.ent))
-				}
-				tab.pairs[a*nd+b] = p
+				tab.pairs[a*nd+b] = randomPairs(rng, cardA, tab.one[b])
 			}
 		}
 		var cs []kernels.Criterion
@@ -53,13 +47,80 @@ func TestSupportCursor(t *testing.T) {
 		if iter%3 == 2 {
 			rng.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
 		}
+		// The same supports with some pair tables compacted (dense, or by partner where
+		// every value of b has one).
+		comp := *tab
+		comp.pairs = slices.Clone(tab.pairs)
+		for a := range nd {
+			for b := a + 1; b < nd; b++ {
+				p := &comp.pairs[a*nd+b]
+				if rng.IntN(3) > 0 {
+					p.compact(tab.one[b], rng.IntN(2) == 0)
+				}
+				forms[form(p)]++
+			}
+		}
 		cur := supportCursor{s: &supports{table: tab}}
+		curComp := supportCursor{s: &supports{table: &comp}}
 		for k := range cs {
-			if got, want := cur.get(&cs[k]), tab.get(&cs[k]); got != want {
+			want := tab.get(&cs[k])
+			if got := cur.get(&cs[k]); got != want {
 				t.Fatalf("iteration %d, criterion %d %+v: cursor %d, table %d", iter, k, cs[k], got, want)
+			}
+			if got := curComp.get(&cs[k]); got != want {
+				t.Fatalf("iteration %d, criterion %d %+v: cursor over compacted tables %d, table %d", iter, k, cs[k], got, want)
+			}
+			if got := comp.get(&cs[k]); got != want {
+				t.Fatalf("iteration %d, criterion %d %+v: compacted table %d, table %d", iter, k, cs[k], got, want)
 			}
 		}
 	}
+	for f, n := range forms {
+		if n == 0 {
+			t.Errorf("no pair table took form %d (sparse, dense, partner)", f)
+		}
+	}
+}
+
+// randomPairs returns a sparse pair table over cardA values of a and the values of b
+// (whose single-term supports are one): of random density, or, one time in three, with
+// each value of b co-occurring with at most one value of a on all its identities (the
+// partner form's condition), broken for one value one time in two.
+func randomPairs(rng *rand.Rand, cardA int, one []int32) pairSupports {
+	p := pairSupports{off: make([]int64, cardA+1)}
+	byPartner := rng.IntN(3) == 0
+	partner := make([]int, len(one))
+	for w := range partner {
+		partner[w] = rng.IntN(cardA + 1) // cardA: none
+	}
+	broken := -1
+	if rng.IntN(2) == 0 {
+		broken = rng.IntN(len(one))
+	}
+	dense := rng.Float64()
+	for v := range cardA {
+		for w := range one {
+			switch {
+			case !byPartner && rng.Float64() < dense*dense:
+				p.ent = append(p.ent, pairEnt{int32(w), 1 + rng.Int32N(50)})
+			case byPartner && one[w] > 0 && (partner[w] == v || w == broken && v == 0):
+				p.ent = append(p.ent, pairEnt{int32(w), one[w]})
+			}
+		}
+		p.off[v+1] = int64(len(p.ent))
+	}
+	return p
+}
+
+// form names a pair table's form: 0 sparse, 1 dense, 2 by partner.
+func form(p *pairSupports) int {
+	switch {
+	case p.dense != nil:
+		return 1
+	case p.partner != nil:
+		return 2
+	}
+	return 0
 }
 
 // TestLowerBound checks lowerBound against a linear scan.
@@ -78,6 +139,35 @@ func TestLowerBound(t *testing.T) {
 		}
 		if got := lowerBound(a, v); got != want {
 			t.Fatalf("lowerBound(%v, %d) = %d, want %d", a, v, got, want)
+		}
+	}
+}
+
+// TestDenseBudget checks which pair tables turn dense: those filled at least one cell in
+// denseFill, smallest first, within the budget, whatever their order.
+func TestDenseBudget(t *testing.T) {
+	// Dimensions of 4, 8, 16 and 1,000 values; the pairs' entries decide their fill.
+	tab := &supportTable{nd: 4, one: [][]int32{make([]int32, 4), make([]int32, 8), make([]int32, 16), make([]int32, 1000)},
+		pairs: make([]pairSupports, 16)}
+	todo := []struct{ a, b int }{{0, 1}, {0, 2}, {1, 2}, {0, 3}, {2, 3}}
+	ents := []int{32, 4, 8, 250, 999} // cells 32, 64, 128, 4,000, 16,000
+	for k, p := range todo {
+		tab.pairs[p.a*tab.nd+p.b].ent = make([]pairEnt, ents[k])
+	}
+	for _, tc := range []struct {
+		budget int64
+		want   []bool
+	}{
+		// (0,2) is 4 of 64 cells: exactly one in 16. (2,3) is 999 of 16,000: under it.
+		{1 << 20, []bool{true, true, true, true, false}},
+		{32 + 64 + 128, []bool{true, true, true, false, false}},
+		{100, []bool{true, true, false, false, false}},
+		{32 + 64 + 128 + 4000, []bool{true, true, true, true, false}},
+		{32 + 64 + 128 + 3999, []bool{true, true, true, false, false}},
+		{31, []bool{false, false, false, false, false}},
+	} {
+		if got := tab.denseBudget(todo, tc.budget); !slices.Equal(got, tc.want) {
+			t.Errorf("budget %d: dense %v, want %v", tc.budget, got, tc.want)
 		}
 	}
 }
