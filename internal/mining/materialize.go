@@ -124,11 +124,18 @@ func (u *fpUniverse) number() int {
 // number is its rank in s.holderBits (a bitset of the identities, small enough to stay in
 // cache where an int32 per identity does not); s.loc is read only for roles with neutral
 // identities, for identities that are not holders, when c has false positives.
+//
+// The walk stops once it has found as many holders as c's count (c.tp) and as many false
+// positives as its support leaves (c.fp): the rest of the list matches nobody else. Each
+// identity is counted once here (a posting list names a repeated one in a row), and the
+// counts can only be higher than what the walk finds, never lower, so a stop is never
+// early.
 func (s *selector) scan(c *cand) {
 	snap, ix := s.snap, s.sc.ix
-	needFP := c.fp() > 0
+	wantH, wantF := c.tp, c.fp()
+	var nh, nf int64
 	rare := ix.rarest(&c.c)
-	start, sorted := len(s.held), true
+	start, sorted, lastFP := len(s.held), true, int32(-1)
 	for _, i := range ix.posting(rare) {
 		w, bit := i>>6, uint64(1)<<(uint32(i)&63)
 		if hb := s.holderBits[w]; hb&bit != 0 {
@@ -138,17 +145,23 @@ func (s *selector) scan(c *cand) {
 			h := s.holderRank[w] + int32(bits.OnesCount64(hb&(bit-1)))
 			if n := len(s.held); n > start && s.held[n-1] >= h {
 				sorted = false
+			} else {
+				nh++
 			}
 			s.held = append(s.held, h)
-			continue
+		} else {
+			if wantF == 0 || !matchesOthers(snap, &c.c, rare, i) || (s.fp.neutral && s.loc[i] == -2) {
+				continue // no false positive wanted, not a match, or a neutral identity
+			}
+			if i != lastFP {
+				nf++
+				lastFP = i
+			}
+			s.fp.add(i)
 		}
-		if !needFP {
-			continue
+		if nh == wantH && nf == wantF {
+			break
 		}
-		if !matchesOthers(snap, &c.c, rare, i) || (s.fp.neutral && s.loc[i] == -2) {
-			continue // not a match, or a neutral identity
-		}
-		s.fp.add(i)
 	}
 	if !sorted { // a value listed twice for one identity, or holders out of order
 		own := s.held[start:]
