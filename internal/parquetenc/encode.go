@@ -15,9 +15,9 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -201,7 +201,8 @@ type Encoder struct {
 	seen     []int32   // dictionary index -> page number + 1 that last saw it
 	// per page
 	idx, distinct []int32
-	defs, levels  []byte
+	pageMax       int32       // the largest of idx
+	defs, levels  []byte      // defs: the page's rows present (optional columns), a bit a row
 	order         []int32     // the chunk's dictionary (chunkDict.order), kept for its storage
 	lkey          []int32     // dictionary index -> key (encodeKeyed)
 	bounds        keyBounds   // of the page being built (encodeKeyed)
@@ -438,10 +439,7 @@ func (e *Encoder) encodeBools(g *Group, c int, vals []bool) error {
 		e.enc = packBools(e.enc[:0], vals[start:end])
 		p.body = e.enc
 		if !s.col.NoBounds {
-			lo, hi := true, false
-			for _, v := range vals[start:end] {
-				lo, hi = lo && v, hi || v
-			}
+			lo, hi := boolBounds(e.enc, end-start)
 			p.min, p.max, p.bounded = parquet.BooleanValue(lo), parquet.BooleanValue(hi), true
 		}
 		start = end
@@ -461,15 +459,41 @@ func (e *Encoder) encodeBools(g *Group, c int, vals []bool) error {
 	return e.finish(g, c, s, nil, 0)
 }
 
+// packBools appends vals bit-packed, 8 to a byte, the first in the lowest bit.
 func packBools(dst []byte, vals []bool) []byte {
-	n := (len(vals) + 7) / 8
-	dst = append(dst, make([]byte, n)...)
-	for i, v := range vals {
-		if v {
-			dst[i/8] |= 1 << (i % 8)
+	n := len(vals) / 8
+	if n > 0 {
+		// A bool is one byte of 0 or 1: multiplying 8 of them, read as one word, by
+		// this constant gathers them into its top byte, the first lowest.
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), 8*n)
+		for k := 0; k < len(raw); k += 8 {
+			dst = append(dst, byte(binary.LittleEndian.Uint64(raw[k:])*0x0102040810204080>>56))
 		}
 	}
+	if rest := vals[8*n:]; len(rest) > 0 {
+		var b byte
+		for k, v := range rest {
+			if v {
+				b |= 1 << k
+			}
+		}
+		dst = append(dst, b)
+	}
 	return dst
+}
+
+// boolBounds returns the smallest and largest of n booleans packed into packed
+// (packBools): whether all are true, and whether any is.
+func boolBounds(packed []byte, n int) (lo, hi bool) {
+	lo = true
+	for k, b := range packed {
+		full := byte(0xFF)
+		if k == len(packed)-1 && n%8 != 0 {
+			full = byte(1)<<(n%8) - 1
+		}
+		lo, hi = lo && b == full, hi || b != 0
+	}
+	return lo, hi
 }
 
 // strPage is the state of the string page being built.
@@ -504,7 +528,7 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 		}
 	}
 	dict := chunkDict{local: e.local[c], order: e.order[:0], emptyLocal: -1}
-	e.idx, e.defs, e.distinct = e.idx[:0], e.defs[:0], e.distinct[:0]
+	e.idx, e.defs, e.distinct, e.pageMax = e.idx[:0], e.defs[:0], e.distinct[:0], 0
 	e.lkey, e.bounds = e.lkey[:0], keyBounds{}
 	var err error
 	if keys, ok := e.orderOf(c, d); ok || col.NoBounds {
@@ -569,7 +593,7 @@ func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDic
 // addRequired is addStrings for a required column. A row with the code of the row
 // before it takes the same dictionary index, already seen on this page.
 func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDict, page int32) error {
-	idx, local, n := e.idx, dict.local, uint32(len(d.Values))
+	idx, local, n, top := e.idx, dict.local, uint32(len(d.Values)), e.pageMax
 	prev, pl := int32(-1), int32(-1)
 	if len(idx) > 0 {
 		// The page's last row: its index is seen on this page.
@@ -582,7 +606,7 @@ func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDi
 			continue
 		}
 		if uint32(code) >= n {
-			e.idx = idx
+			e.idx, e.pageMax = idx, top
 			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
@@ -590,13 +614,14 @@ func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDi
 			l = e.newLocal(dict, code)
 		}
 		idx = append(idx, l)
+		top = max(top, l)
 		if e.seen[l] != page {
 			e.seen[l] = page
 			e.distinct = append(e.distinct, l)
 		}
 		prev, pl = code, l
 	}
-	e.idx = idx
+	e.idx, e.pageMax = idx, top
 	return nil
 }
 
@@ -639,7 +664,7 @@ func (e *Encoder) writeStringPage(s *chunkState, pg *strPage, lo, hi string, bou
 	if err := e.writePage(s, &p); err != nil {
 		return err
 	}
-	e.idx, e.defs, e.distinct, e.bounds = e.idx[:0], e.defs[:0], e.distinct[:0], keyBounds{}
+	e.idx, e.defs, e.distinct, e.bounds, e.pageMax = e.idx[:0], e.defs[:0], e.distinct[:0], keyBounds{}, 0
 	pg.rows = 0
 	pg.number++
 	return nil
@@ -649,14 +674,11 @@ func (e *Encoder) writeStringPage(s *chunkState, pg *strPage, lo, hi string, bou
 func (e *Encoder) stringPage(s *chunkState, pg *strPage) (page, error) {
 	p := page{rows: int64(pg.rows), nulls: int64(pg.rows - len(e.idx)), encoding: format.RLEDictionary}
 	if s.col.Optional {
-		var err error
-		if e.levels, err = levelEncoding.EncodeLevels(e.levels[:0], e.defs); err != nil {
-			return p, fmt.Errorf("parquetenc: column %s: definition levels: %w", s.col.Name, err)
-		}
+		e.levels = appendLevels(e.levels[:0], e.defs, pg.rows)
 		p.defs = e.levels
 	}
 	var err error
-	e.enc, err = dictEncoding.EncodeInt32(e.enc[:0], e.idx)
+	e.enc, err = appendIndexes(e.enc[:0], e.idx, e.pageMax)
 	if err != nil {
 		return p, fmt.Errorf("parquetenc: column %s: indexes: %w", s.col.Name, err)
 	}
@@ -709,6 +731,25 @@ func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 	return lo, hi
 }
 
+// presentCodes returns which of up to 64 codes are values (bit k: codes[k] >= 0), two
+// codes a step: the sign bits of a pair read as one little-endian word are its bits 31
+// and 63.
+func presentCodes(codes []int32) uint64 {
+	var w uint64
+	k := 0
+	if len(codes) >= 2 {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&codes[0])), 4*len(codes))
+		for ; k+1 < len(codes); k += 2 {
+			x := ^binary.LittleEndian.Uint64(raw[4*k:])
+			w |= (x>>31&1 | x>>62&2) << k
+		}
+	}
+	if k < len(codes) {
+		w |= uint64(uint32(^codes[k])>>31) << k // 1 when codes[k] >= 0
+	}
+	return w
+}
+
 // emptyCode stands for the empty string written as a value where the row is null (see
 // presentRows).
 const emptyCode = -2
@@ -733,10 +774,7 @@ func valueOf(d *Data, code int32) string {
 // every row from y on.
 func presentRows(codes []int32) uint64 {
 	n := len(codes)
-	var w uint64
-	for k, c := range codes {
-		w |= uint64(uint32(^c)>>31) << k // 1 when c >= 0
-	}
+	w := presentCodes(codes)
 	if w == 0 {
 		return 0
 	}
@@ -748,11 +786,6 @@ func presentRows(codes []int32) uint64 {
 	}
 	return w
 }
-
-var (
-	levelEncoding = &rle.Encoding{BitWidth: 1}
-	dictEncoding  = &rle.DictionaryEncoding{}
-)
 
 // snappyEncode compresses src into dst's storage.
 func snappyEncode(dst, src []byte) []byte {

@@ -566,11 +566,14 @@ func TestRequiredColumnBadCode(t *testing.T) {
 	}
 	for _, p := range paths {
 		for _, b := range bad {
-			d := p.data
-			d.Codes = []int32{0, 1, 2, b.code, 4}
-			_, err := NewEncoder([]Column{p.col}).Encode([]Data{d})
-			if err == nil || !strings.Contains(err.Error(), b.want) {
-				t.Errorf("%s, code %d: error %v, want one containing %q", p.name, b.code, err, b.want)
+			// the bad code within a page and as its first row
+			for _, codes := range [][]int32{{0, 1, 2, b.code, 4}, {b.code, 1, 2}} {
+				d := p.data
+				d.Codes = codes
+				_, err := NewEncoder([]Column{p.col}).Encode([]Data{d})
+				if err == nil || !strings.Contains(err.Error(), b.want) {
+					t.Errorf("%s, codes %v: error %v, want one containing %q", p.name, codes, err, b.want)
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package parquetenc
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -152,17 +153,17 @@ func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
 // addRequiredKeyed adds the rows of a required column's page. A row with the code of the
 // row before it takes the same dictionary index, and changes no bound.
 func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder) error {
-	idx, local, n := e.idx, dict.local, uint32(len(d.Values))
+	idx, local, n, top := e.idx, dict.local, uint32(len(d.Values)), e.pageMax
 	track := !col.NoBounds
 	b := &e.bounds
 	prev, pl := int32(-1), int32(-1)
 	for _, code := range codes {
-		if code == prev {
+		if code == prev && prev >= 0 {
 			idx = append(idx, pl)
 			continue
 		}
 		if uint32(code) >= n {
-			e.idx = idx
+			e.idx, e.pageMax = idx, top
 			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
@@ -170,12 +171,13 @@ func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *ch
 			l = e.addLocal(dict, keys, code)
 		}
 		idx = append(idx, l)
+		top = max(top, l)
 		if track {
 			b.see(l, e.keyOf(keys, code, l))
 		}
 		prev, pl = code, l
 	}
-	e.idx = idx
+	e.idx, e.pageMax = idx, top
 	return nil
 }
 
@@ -188,29 +190,32 @@ const (
 
 // addOptional adds one write of up to chunkRows rows of an optional column to the page
 // being built (the rows parquet-go writes as values: see presentRows), tracking the page
-// bounds as bounds says; page is the page's number (boundsDistinct).
+// bounds as bounds says; page is the page's number (boundsDistinct). The rows' definition
+// levels go into e.defs as bits (appendMask); only the rows written as values are
+// visited.
 func (e *Encoder) addOptional(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder, bounds int, page int32) error {
 	present := presentRows(codes)
+	e.defs = appendMask(e.defs, present, len(codes))
 	b := &e.bounds
-	for k, code := range codes {
-		if code < 0 {
-			if present&(1<<k) == 0 {
-				e.defs = append(e.defs, 0)
-				continue
-			}
-			code = emptyCode
-		} else if int(code) >= len(d.Values) {
+	n := uint32(len(d.Values))
+	idx, top := e.idx, e.pageMax
+	for m := present; m != 0; m &= m - 1 {
+		code := codes[bits.TrailingZeros64(m)]
+		var l int32
+		switch {
+		case code < 0:
+			code, l = emptyCode, dict.emptyLocal
+		case uint32(code) >= n:
+			e.idx, e.pageMax = idx, top
 			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
-		}
-		l := dict.emptyLocal
-		if code >= 0 {
+		default:
 			l = dict.local[code]
 		}
 		if l < 0 {
 			l = e.addLocal(dict, keys, code)
 		}
-		e.idx = append(e.idx, l)
-		e.defs = append(e.defs, 1)
+		idx = append(idx, l)
+		top = max(top, l)
 		switch bounds {
 		case boundsKeyed:
 			b.see(l, e.keyOf(keys, code, l))
@@ -221,6 +226,7 @@ func (e *Encoder) addOptional(col *Column, d *Data, codes []int32, dict *chunkDi
 			}
 		}
 	}
+	e.idx, e.pageMax = idx, top
 	return nil
 }
 

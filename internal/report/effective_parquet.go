@@ -157,9 +157,29 @@ func accountDict(a *columnar.Accounts, orphans []columnar.Orphan) (values []stri
 		orphan[j] = c
 	}
 	if len(values) > len(acct) {
-		rank = parquetenc.Ranks(values) // orphans' ids after the accounts'
+		rank = ranksWithOrphans(values, len(acct), rank)
 	}
 	return values, acct, orphan, rank
+}
+
+// ranksWithOrphans returns the ranks of values whose first n are the accounts' ids, of
+// ranks rank (nil: unknown), and the rest orphans' ids distinct from them and from each
+// other: with the accounts' ranks, the orphans' ids are placed among them by binary
+// search (parquetenc.InsertSorted); without, values are ranked afresh (nil when too
+// costly).
+func ranksWithOrphans(values []string, n int, rank []int32) []int32 {
+	if rank == nil {
+		return parquetenc.Ranks(values)
+	}
+	sorted := make([]int32, n)
+	for x, r := range rank {
+		sorted[r] = int32(x)
+	}
+	added := make([]int32, 0, len(values)-n)
+	for k := n; k < len(values); k++ {
+		added = append(added, int32(k))
+	}
+	return parquetenc.RanksOf(parquetenc.InsertSorted(values, sorted, added))
 }
 
 // idCodes gives each of ids the index of the first equal one.

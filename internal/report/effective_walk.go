@@ -208,6 +208,15 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
 	granted := w.eff != nil && w.eff.Eff != nil
+	if granted && lo < pairs {
+		// review.csv's rows, sized at once (grown by doubling, they were copied about
+		// twice over): one for each unexplained pair.
+		n := 0
+		for _, r := range w.eff.Class.RuleOf[lo:min(hi, pairs)] {
+			n += int(uint32(r) >> 31)
+		}
+		blk.review = make([]effectiveReviewRow, 0, n)
+	}
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
