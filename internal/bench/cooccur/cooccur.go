@@ -190,7 +190,10 @@ func (c *computer) depth1() error {
 	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
 
 	start = time.Now()
-	total, err := c.digestRoles(q, func(r int32, counts []kernels.Count) Digest {
+	count := func(emit func(int32, []kernels.Count) error) error {
+		return c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, emit)
+	}
+	total, err := digestRoles(count, func(r int32, counts []kernels.Count) Digest {
 		var dg Digest
 		role := c.h.Roles[r]
 		hr := Fold(RowSeed, Text(role))
@@ -213,13 +216,13 @@ func (c *computer) depth1() error {
 	return nil
 }
 
-// digestRoles runs the kernel over q and sums the digests rowsOf returns for each role's
-// counts; rowsOf runs on the kernel's workers.
-func (c *computer) digestRoles(q kernels.Query, rowsOf func(r int32, counts []kernels.Count) Digest) (Digest, error) {
+// digestRoles sums the digests rowsOf returns for each role's rows, as count (a kernel
+// call) hands them out; rowsOf runs on the kernel's workers.
+func digestRoles[T any](count func(emit func(r int32, rows []T) error) error, rowsOf func(r int32, rows []T) Digest) (Digest, error) {
 	var total Digest
 	var mu sync.Mutex
-	err := c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
-		dg := rowsOf(r, counts)
+	err := count(func(r int32, rows []T) error {
+		dg := rowsOf(r, rows)
 		mu.Lock()
 		total.Merge(dg)
 		mu.Unlock()

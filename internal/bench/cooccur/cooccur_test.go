@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
 // TestRowHash pins the row hash (hash.go): role and terms hashed with FNV-1a 64 as
@@ -249,10 +251,15 @@ func rowStrings(rows []Row) []string {
 	return out
 }
 
+// countsOnly is a backend that hands out kernels.Counts only (not the CPU backend's
+// two-term pairs), as a backend other than the CPU's does.
+type countsOnly struct{ kernels.Backend }
+
 // TestComputeMatchesReference is the property test of issue 5: on random small
 // enterprises, the kernel's complete depth-1 and depth-2 tables (rows and digest) equal
 // a brute-force reference over the raw files, whatever the worker count, from Load's
-// snapshot (1 worker) and from the lean load of the same dimensions (3 workers).
+// snapshot (1 worker) and from the lean load of the same dimensions (more workers), with
+// sparse support tables and with a backend that hands out counts only.
 func TestComputeMatchesReference(t *testing.T) {
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 60; seed++ {
@@ -279,7 +286,7 @@ func TestComputeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: lean load: %v", seed, err)
 			}
-			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}} {
+			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}}} {
 				workers := o.Workers
 				h := full
 				if workers > 1 {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/parallel"
 )
 
@@ -36,23 +37,18 @@ func (c *computer) dense(cells int) bool {
 // table returns the table of dimensions d < e (nil when no call counts the pair).
 func (p *pairSupports) table(d, e int32) *pairTable { return p.tables[int(d)*p.nd+int(e)] }
 
-// of appends to buf the support of every criterion of counts (a role's, in the kernel's
-// order), 0 for single terms. The supports are read in a pass of their own, before the
-// rows are hashed, so that the table reads, which miss the cache, are not held up
-// behind the hashing and overlap each other.
-func (p *pairSupports) of(counts []kernels.Count, buf []int32) []int32 {
-	buf = slices.Grow(buf, len(counts))[:len(counts)]
+// of appends to buf the support of every pair (a role's, in the kernel's order). The
+// supports are read in a pass of their own, before the rows are hashed, so that the
+// table reads, which miss the cache, are not held up behind the hashing and overlap each
+// other.
+func (p *pairSupports) of(pairs []cpu.Pair, buf []int32) []int32 {
+	buf = slices.Grow(buf, len(pairs))[:len(pairs)]
 	lastA, lastE := kernels.Term{Dim: -1}, int32(-1)
 	var row []int32  // a dense table's cells of the first term's value
 	var ent []uint64 // a sparse table's pairs of the first term's value
 	j := 0           // where in ent the next row's pair is sought from
-	for k := range counts {
-		cr := &counts[k].C
-		if cr.N != 2 {
-			buf[k] = 0
-			continue
-		}
-		a, b := cr.T[0], cr.T[1]
+	for k := range pairs {
+		a, b := pairs[k].A, pairs[k].B
 		if a != lastA || b.Dim != lastE {
 			lastA, lastE = a, b.Dim
 			t := p.table(a.Dim, b.Dim)
