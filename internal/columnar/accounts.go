@@ -60,25 +60,28 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 		return nil, err
 	}
 	a := &Accounts{Systems: sysVals, System: make([]int32, t.rows), ID: make([]string, t.rows),
-		IdentityID: make([]string, t.rows), Identity: make([]int32, t.rows)}
+		Identity: make([]int32, t.rows), owner: make([]int32, t.rows)}
+	if ic != nil {
+		a.owners = ic.vals
+	}
 	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
 	counts := make([]UniverseFindings, len(ranges)-1)
 	forEach(len(ranges)-1, func(b int) {
 		for n := ranges[b]; n < ranges[b+1]; n++ {
 			row := int(order[n].row)
-			owner, ident := "", int32(-1)
-			switch code := ic.code(row); {
+			code, ident := ic.code(row), int32(-1)
+			switch {
 			case code < 0:
+				code = -1
 				counts[b].UncorrelatedAccounts++
 			case identOf[code] >= 0:
-				owner, ident = ic.vals[code], identOf[code]
+				ident = identOf[code]
 			default:
-				owner = ic.vals[code]
 				counts[b].AccountsOfUnknownIdentities++
 			}
 			a.System[n] = sysRank[sc.codes[row]]
 			a.ID[n] = ac.vals[ac.codes[row]]
-			a.IdentityID[n], a.Identity[n] = owner, ident
+			a.owner[n], a.Identity[n] = code, ident
 		}
 	})
 	for _, c := range counts {
@@ -141,7 +144,7 @@ func (a *Accounts) joinCodes(order []accountKey, codes, head, next []int32) {
 	eachBlock(len(order), func(lo, hi int) {
 		for x := lo; x < hi; x++ {
 			a.links[x] = accountLink{system: a.System[x], identity: a.Identity[x],
-				sameID: at(next[codes[order[x].row]]), named: a.IdentityID[x] != ""}
+				sameID: at(next[codes[order[x].row]]), named: a.owner[x] >= 0}
 		}
 	})
 }
@@ -455,7 +458,7 @@ func (r *accountResolver) resolve(row int) int {
 		status = rowOrphan
 	case named && !r.sameIdentity(x, ownerIx, icode):
 		r.probs.add(r.t.pos(row), "identity_id", fmt.Sprintf("identity %q, but account %q of system %q belongs to identity %q in accounts; expected the same identity or an empty identity_id",
-			r.ic.vals[icode], r.ac.vals[acode], r.sc.vals[scode], r.accts.IdentityID[x]))
+			r.ic.vals[icode], r.ac.vals[acode], r.sc.vals[scode], r.accts.IdentityID(int(x))))
 	default:
 		status = r.identityKey(row, icode)
 	}
@@ -486,7 +489,7 @@ func (r *accountResolver) sameIdentity(x, ownerIx, icode int32) bool {
 	if i := r.identOf[icode]; i >= 0 && ownerIx >= 0 {
 		return i == ownerIx
 	}
-	return r.accts.IdentityID[x] == r.ic.vals[icode]
+	return r.accts.IdentityID(int(x)) == r.ic.vals[icode]
 }
 
 // identityKey sets the key of a row granting the identity_id of code icode: the
@@ -511,7 +514,7 @@ func (r *accountResolver) orphanKey(row int) string {
 	if icode >= 0 {
 		id = r.ic.vals[icode]
 	} else if x := r.find(scode, acode); x >= 0 {
-		id = r.accts.IdentityID[x]
+		id = r.accts.IdentityID(int(x))
 	}
 	return orphanKey(id, r.sc.vals[scode], r.ac.vals[acode])
 }

@@ -58,7 +58,7 @@ func describeUniverse(s *Snapshot) string {
 	var b strings.Builder
 	a := s.Universe.Accounts
 	for x := range a.ID {
-		fmt.Fprintf(&b, "account %s/%s %q %d\n", a.Systems[a.System[x]], a.ID[x], a.IdentityID[x], a.Identity[x])
+		fmt.Fprintf(&b, "account %s/%s %q %d\n", a.Systems[a.System[x]], a.ID[x], a.IdentityID(x), a.Identity[x])
 	}
 	for i := range s.IdentityIDs {
 		for k := s.IdentOff[i]; k < s.IdentOff[i+1]; k++ {

@@ -61,10 +61,14 @@ type Accounts struct {
 	Systems []string
 	System  []int32
 	ID      []string
-	// IdentityID is the identity the account is correlated to ("" for an uncorrelated
-	// account); Identity its index, or -1 when uncorrelated or unknown.
-	IdentityID []string
-	Identity   []int32
+	// Identity is the index of the identity the account is correlated to, or -1 when it
+	// is uncorrelated or its identity is unknown; IdentityID gives the identity's id.
+	Identity []int32
+	// owner is the code of each account's identity_id among owners (-1: uncorrelated),
+	// the accounts file's identity_id values, each stored once (a person's accounts
+	// share one): no string per account for the collector to scan.
+	owner  []int32
+	owners []string
 	// codeAccount and links find an account by the code of its account_id in the
 	// assignments' account_id column while assignments are resolved (buildAccounts joins
 	// the two): codeAccount is an account of each code (-1: none), and links[x] what
@@ -81,6 +85,15 @@ type Accounts struct {
 type accountLink struct {
 	system, identity, sameID int32
 	named                    bool
+}
+
+// IdentityID returns the identity_id account x is correlated to, "" for an uncorrelated
+// account.
+func (a *Accounts) IdentityID(x int) string {
+	if c := a.owner[x]; c >= 0 {
+		return a.owners[c]
+	}
+	return ""
 }
 
 // Len returns the number of accounts.

@@ -74,7 +74,7 @@ func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, e
 		accounts, uncorrelated := make([]int64, len(a.Systems)), make([]int64, len(a.Systems))
 		for k, code := range a.System {
 			accounts[code]++
-			if a.IdentityID[k] == "" {
+			if a.IdentityID(k) == "" {
 				uncorrelated[code]++
 			}
 		}

@@ -175,7 +175,7 @@ func ScoreUniverse(snap *columnar.Snapshot, eff *mining.Effective, ec *mining.Ef
 	}
 	if a := snap.Universe.Accounts; a != nil {
 		for k := range a.ID {
-			if a.IdentityID[k] == "" {
+			if a.IdentityID(k) == "" {
 				get(a.Systems[a.System[k]]).Loaded++
 			}
 		}
