@@ -252,7 +252,8 @@ func TestSinglesByColumn(t *testing.T) {
 // and in one, buckets whose second dimension's counters are read in order or listed
 // through the rows, a dimension whose one value every holder has (kind in a scope of one
 // kind), and a dictionary of values listed through the holders; with and without a scope,
-// at MinTP 1 to 3, and with every pair bucketed.
+// at MinTP 1 to 3, with every pair bucketed, and from the table of term ids (32-bit
+// columns, as where a dictionary has 65,535 values or more).
 func TestPairsByColumn(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	const n = 4000
@@ -295,11 +296,11 @@ func TestPairsByColumn(t *testing.T) {
 		for minTP := int32(1); minTP <= 3; minTP++ {
 			q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: minTP, InScope: in}
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-			for _, dense := range []int{0, 1} {
-				got := collectCounts(t, &Backend{workers: 2, dense: dense}, m, q, roles)
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 2, wide: true}} {
+				got := collectCounts(t, b, m, q, roles)
 				for _, r := range roles {
 					if !slices.Equal(got[r], want[r]) {
-						t.Fatalf("scope %v minTP %d dense %d role %d:\n got %v\nwant %v", in != nil, minTP, dense, r, got[r], want[r])
+						t.Fatalf("scope %v minTP %d dense %d wide %v role %d:\n got %v\nwant %v", in != nil, minTP, b.dense, b.wide, r, got[r], want[r])
 					}
 				}
 			}
@@ -338,7 +339,7 @@ func TestCooccurPairs(t *testing.T) {
 		for r := range roles {
 			roles[r] = int32(r)
 		}
-		for _, b := range []*Backend{{workers: 2}, {workers: 2, rows: true}} {
+		for _, b := range []*Backend{{workers: 2}, {workers: 2, wide: true}, {workers: 2, rows: true}} {
 			want := collectCounts(t, b, m, q, roles)
 			var mu sync.Mutex
 			got := map[int32][]kernels.Count{}

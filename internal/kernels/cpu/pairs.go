@@ -30,24 +30,24 @@ type pairCount struct{ ra, rb, count int32 }
 
 // pairCounter is one worker's scratch for the two-term path. Invariants between roles:
 // every counter (hist, tab) is all zero.
-type pairCounter struct {
+type pairCounter[T uint16 | uint32] struct {
 	m    *kernels.Matrix
 	q    *kernels.Query
 	lay  *layout
 	dims []int32 // q.Dims
 	base []int32 // the role's in-scope holders
 	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
-	// columns share loc.
-	col [][]uint16
-	loc []uint16
-	// hist[j] counts dimension j's codes (code+1 indexed, 1<<16 counters so that a 16-bit
-	// code needs no bounds check); while a role's ranks are set it maps code+1 to rank.
-	hist []*[1 << 16]int32
+	// columns share loc. T is uint16 where every dictionary has fewer than 65,535 values.
+	col [][]T
+	loc []T
+	// hist[j] counts dimension j's codes (code+1 indexed); while a role's ranks are set it
+	// maps code+1 to rank.
+	hist [][]int32
 	sels [][]valCount // by dimension: the role's selected values, ascending
 	keys []uint64
 	tab  *[denseTerms]int32 // dense pair counters
 	perm []int32            // local rows grouped by the first dimension's rank
-	grp  []uint16           // the second dimension's ranks, in perm order
+	grp  []T                // the second dimension's ranks, in perm order
 	at   []int32            // by rank: where its bucket starts in perm (len: selected values+2)
 	pc   [][]pairCount      // by second dimension: the current first dimension's pairs
 	curs []int
@@ -65,28 +65,37 @@ type pairCounter struct {
 // power of two wide, so that an index needs no bounds check.
 const denseTerms = 1 << 18
 
-func newPairCounter(m *kernels.Matrix, q *kernels.Query, lay *layout, dense int) *pairCounter {
+func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay *layout, dense int) *pairCounter[T] {
 	w := lay.w
-	p := &pairCounter{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]uint16, w),
-		sels: make([][]valCount, w), pc: make([][]pairCount, w), dense: dense, hist: make([]*[1 << 16]int32, w), tab: new([denseTerms]int32)}
-	for j := range q.Dims {
-		p.hist[j] = new([1 << 16]int32)
+	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
+		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32)}
+	for j, d := range q.Dims {
+		p.hist[j] = make([]int32, m.Cards[d]+1)
 	}
 	return p
 }
 
 // usePairs reports whether the two-term path applies to a query with this layout.
 func usePairs(q *kernels.Query, lay *layout) bool {
-	return q.MaxTerms == 2 && lay.w == len(q.Dims) && lay.w > 0 && lay.tab16 != nil
+	return q.MaxTerms == 2 && lay.w == len(q.Dims) && lay.w > 0
 }
 
 // cooccurPairs is Cooccur by the two-term path, or with pairs set CooccurPairs; the
-// layout's narrow table is built.
+// layout's table is built.
 func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
-	pcs := make([]*pairCounter, w)
+	if lay.tab16 != nil {
+		return runPairs[uint16](ctx, m, q, lay, roles, w, b.dense, emit, pairs)
+	}
+	return runPairs[uint32](ctx, m, q, lay, roles, w, b.dense, emit, pairs)
+}
+
+// runPairs is cooccurPairs with columns of T.
+func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w, dense int,
+	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
-		pcs[g] = newPairCounter(m, q, lay, b.dense)
+		pcs[g] = newPairCounter[T](m, q, lay, dense)
 		pcs[g].only = pairs != nil
 	}
 	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
@@ -120,8 +129,8 @@ func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels
 		q.MinTP = 1
 	}
 	w := max(1, min(b.nworkers(), len(roles)))
-	if lay := newLayout(m, &q); lay.w == len(q.Dims) && lay.w > 0 && lay.narrow(m, &q) && !b.wide && !b.rows {
-		if err := lay.buildTable(ctx, m, &q, w, false); err != nil {
+	if lay := newLayout(m, &q); usePairs(&q, lay) && !b.rows {
+		if err := lay.buildTable(ctx, m, &q, w, b.wide); err != nil {
 			return err
 		}
 		return b.cooccurPairs(ctx, m, &q, lay, roles, w, nil, emit)
@@ -139,7 +148,7 @@ func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels
 
 // role sets p.out to the role's counts, in Criterion.Compare order (p.pairs to its pairs,
 // with p.only).
-func (p *pairCounter) role(holders []int32) {
+func (p *pairCounter[T]) role(holders []int32) {
 	p.out, p.pairs = p.out[:0], p.pairs[:0]
 	base := p.base[:0]
 	for _, i := range holders {
@@ -160,14 +169,23 @@ func (p *pairCounter) role(holders []int32) {
 	}
 }
 
-// gather copies the holders' codes into the columns (one block, column after column).
-func (p *pairCounter) gather() {
-	n, w, tab := len(p.base), p.lay.w, p.lay.tab16
+// gather copies the holders' codes+1 into the columns (one block, column after column),
+// from the table of 16-bit codes or from that of term ids.
+func (p *pairCounter[T]) gather() {
+	n, w := len(p.base), p.lay.w
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
-	for k, i := range p.base {
-		row := tab[int(i)*w : int(i)*w+w]
-		for j, c := range row {
-			loc[j*n+k] = c
+	if tab := p.lay.tab16; tab != nil {
+		for k, i := range p.base {
+			for j, c := range tab[int(i)*w : int(i)*w+w] {
+				loc[j*n+k] = T(c)
+			}
+		}
+	} else {
+		tab, off := p.lay.tab, p.lay.off
+		for k, i := range p.base {
+			for j, c := range tab[int(i)*w : int(i)*w+w] {
+				loc[j*n+k] = T(c - off[j])
+			}
 		}
 	}
 	for j := range p.col {
@@ -180,13 +198,13 @@ func (p *pairCounter) gather() {
 // sels[j]), rewrites its column as ranks and leaves its counters all zero. A dictionary
 // small against the holders is read in code order; a large one through the holders' own
 // values, then sorted.
-func (p *pairCounter) rank(j int) {
+func (p *pairCounter[T]) rank(j int) {
 	hp, col, minTP := p.hist[j], p.col[j], p.q.MinTP
 	for _, c := range col {
 		hp[c]++
 	}
 	hp[0] = 0
-	h := hp[:p.m.Cards[p.dims[j]]+1]
+	h := hp
 	sels := p.sels[j][:0]
 	if len(h) <= 4*len(col)+64 {
 		for c, v := range h[1:] {
@@ -197,7 +215,7 @@ func (p *pairCounter) rank(j int) {
 			}
 		}
 		for k, c := range col {
-			col[k] = uint16(hp[c])
+			col[k] = T(hp[c])
 		}
 		clear(h)
 		p.sels[j] = sels
@@ -218,7 +236,7 @@ func (p *pairCounter) rank(j int) {
 		h[x>>32+1] = int32(r + 1)
 	}
 	for k, c := range col {
-		col[k] = uint16(hp[c])
+		col[k] = T(hp[c])
 	}
 	for _, s := range sels {
 		h[s.val+1] = 0
@@ -228,7 +246,7 @@ func (p *pairCounter) rank(j int) {
 
 // firstDim appends the counts whose first term is on dimension position a: each selected
 // value, followed by its pairs with the values of every later dimension.
-func (p *pairCounter) firstDim(a int) {
+func (p *pairCounter[T]) firstDim(a int) {
 	na := len(p.sels[a])
 	if na == 0 {
 		return
@@ -259,13 +277,13 @@ func (p *pairCounter) firstDim(a int) {
 
 // whole reports whether every holder has one selected value on dimension j (kind, in a
 // scope of one kind): its pairs with another dimension are that dimension's own counts.
-func (p *pairCounter) whole(j int) bool {
+func (p *pairCounter[T]) whole(j int) bool {
 	return len(p.sels[j]) == 1 && int(p.sels[j][0].count) == len(p.base)
 }
 
 // wholePairs appends to pc[b] the pairs of dimensions a and b where one of them is whole:
 // every selected value of the other, with its own count.
-func (p *pairCounter) wholePairs(a, b int) {
+func (p *pairCounter[T]) wholePairs(a, b int) {
 	out := p.pc[b]
 	if p.whole(a) {
 		for rb, s := range p.sels[b] {
@@ -283,7 +301,7 @@ func (p *pairCounter) wholePairs(a, b int) {
 // selected values, or -1 where they are bucketed instead: the table (rows and column 0 of
 // no selected value included) must fit denseTerms (p.dense in tests), and hold not many
 // more counters than the holders, since every counter is read once.
-func (p *pairCounter) denseShift(na, nb int) int {
+func (p *pairCounter[T]) denseShift(na, nb int) int {
 	shift := bits.Len(uint(nb))
 	size := (na + 1) << shift
 	limit := min(denseTerms, 4*len(p.base)+256)
@@ -299,7 +317,7 @@ func (p *pairCounter) denseShift(na, nb int) int {
 // densePairs counts the pairs of dimensions a and b in one table of (ranks of a) x (ranks
 // of b), row and column 0 (no selected value) included, and appends those counted at least
 // q.MinTP times to pc[b], by rank of a then rank of b.
-func (p *pairCounter) densePairs(a, b, shift int) {
+func (p *pairCounter[T]) densePairs(a, b, shift int) {
 	na, nb := len(p.sels[a]), len(p.sels[b])
 	tab := p.tab
 	ca, cb := p.col[a], p.col[b]
@@ -337,7 +355,7 @@ const laneTerms = 1 << 12
 // 1<<16 counters apart, row k into copy k%4: a small table's counters are hit again and
 // again, and four copies let four increments proceed at once instead of each waiting for
 // the last store to the same counter.
-func countLanes(tab *[denseTerms]int32, ca, cb []uint16, shift int) {
+func countLanes[T uint16 | uint32](tab *[denseTerms]int32, ca, cb []T, shift int) {
 	const m = denseTerms - 1
 	cb = cb[:len(ca)]
 	k := 0
@@ -363,7 +381,7 @@ func foldLanes(tab *[denseTerms]int32, lo, hi int) {
 
 // group sets perm to the local rows with a selected value on dimension a, grouped by rank
 // (in row order within a rank), and at to where each rank's rows start.
-func (p *pairCounter) group(a int) {
+func (p *pairCounter[T]) group(a int) {
 	sels := p.sels[a]
 	na := len(sels)
 	at := slices.Grow(p.at[:0], na+2)[:na+2]
@@ -387,7 +405,7 @@ func (p *pairCounter) group(a int) {
 // bucketPairs counts the pairs of dimensions a and b bucket by bucket of the grouping by
 // a's rank (group), and appends those counted at least q.MinTP times to pc[b], by rank of
 // a then rank of b.
-func (p *pairCounter) bucketPairs(a, b int) {
+func (p *pairCounter[T]) bucketPairs(a, b int) {
 	cb := p.col[b]
 	g := slices.Grow(p.grp[:0], len(p.perm))[:len(p.perm)]
 	for x, k := range p.perm {
@@ -434,7 +452,7 @@ func (p *pairCounter) bucketPairs(a, b int) {
 // emitFirst appends to out, for each selected value of dimension a in order, its one-term
 // count and then its pairs with every later dimension (pc), dimension by dimension; or,
 // with only set, its pairs alone to pairs.
-func (p *pairCounter) emitFirst(a int) {
+func (p *pairCounter[T]) emitFirst(a int) {
 	da := p.dims[a]
 	curs := slices.Grow(p.curs[:0], len(p.col))[:len(p.col)] // by later dimension: its next pair
 	clear(curs)
