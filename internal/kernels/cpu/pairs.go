@@ -214,11 +214,15 @@ func (p *pairCounter[T]) rank(j int) {
 				h[c+1] = int32(len(sels))
 			}
 		}
-		for k, c := range col {
-			col[k] = T(hp[c])
+		p.sels[j] = sels
+		// Where every value is selected, a rank is the code+1 already; a whole dimension's
+		// column is not read again.
+		if len(sels) < len(h)-1 && !p.whole(j) {
+			for k, c := range col {
+				col[k] = T(hp[c])
+			}
 		}
 		clear(h)
-		p.sels[j] = sels
 		return
 	}
 	keys := p.keys[:0]
