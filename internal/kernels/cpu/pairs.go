@@ -42,16 +42,16 @@ type pairCounter[T uint16 | uint32] struct {
 	loc []T
 	// hist[j] counts dimension j's codes (code+1 indexed); while a role's ranks are set it
 	// maps code+1 to rank.
-	hist [][]int32
-	sels [][]valCount // by dimension: the role's selected values, ascending
-	keys []uint64
-	tab  *[denseTerms]int32 // dense pair counters
-	perm []int32            // local rows grouped by the first dimension's rank
-	grp  []T                // the second dimension's ranks, in perm order
-	at   []int32            // by rank: where its bucket starts in perm (len: selected values+2)
-	pc   [][]pairCount      // by second dimension: the current first dimension's pairs
-	curs []int
-	out  []kernels.Count
+	hist    [][]int32
+	sels    [][]valCount // by dimension: the role's selected values, ascending
+	keys    []uint64
+	tab     *[denseTerms]int32 // dense pair counters
+	perm    []int32            // local rows grouped by the first dimension's rank
+	at      []int32            // by rank: where its bucket starts in perm (len: selected values+2)
+	pc      [][]pairCount      // by second dimension: the current first dimension's pairs
+	curs    []int
+	out     []kernels.Count
+	touched int // gather's sum of the rows it reads ahead, kept so that the reads are made
 	// only: the role's pairs go to pairs alone (CooccurPairs), not to out.
 	only  bool
 	pairs []Pair
@@ -169,21 +169,41 @@ func (p *pairCounter[T]) role(holders []int32) {
 	}
 }
 
+// touchRows is how many holders' rows gather reads ahead of copying them: a loop of one
+// independent load per holder has many more misses in flight than the copy, whose stores
+// fill the core's buffers, and the rows are then in cache when copied.
+const touchRows = 256
+
 // gather copies the holders' codes+1 into the columns (one block, column after column),
 // from the table of 16-bit codes or from that of term ids.
 func (p *pairCounter[T]) gather() {
 	n, w := len(p.base), p.lay.w
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
-	if tab := p.lay.tab16; tab != nil {
-		for k, i := range p.base {
-			for j, c := range tab[int(i)*w : int(i)*w+w] {
-				loc[j*n+k] = T(c)
+	for lo := 0; lo < n; lo += touchRows {
+		hi := min(n, lo+touchRows)
+		if tab := p.lay.tab16; tab != nil {
+			var touched uint16
+			for _, i := range p.base[lo:hi] {
+				touched += tab[int(i)*w]
 			}
+			p.touched += int(touched)
+			for k := lo; k < hi; k++ {
+				i := int(p.base[k])
+				for j, c := range tab[i*w : i*w+w] {
+					loc[j*n+k] = T(c)
+				}
+			}
+			continue
 		}
-	} else {
 		tab, off := p.lay.tab, p.lay.off
-		for k, i := range p.base {
-			for j, c := range tab[int(i)*w : int(i)*w+w] {
+		var touched int32
+		for _, i := range p.base[lo:hi] {
+			touched += tab[int(i)*w]
+		}
+		p.touched += int(touched)
+		for k := lo; k < hi; k++ {
+			i := int(p.base[k])
+			for j, c := range tab[i*w : i*w+w] {
 				loc[j*n+k] = T(c - off[j])
 			}
 		}
@@ -411,22 +431,17 @@ func (p *pairCounter[T]) group(a int) {
 // a then rank of b.
 func (p *pairCounter[T]) bucketPairs(a, b int) {
 	cb := p.col[b]
-	g := slices.Grow(p.grp[:0], len(p.perm))[:len(p.perm)]
-	for x, k := range p.perm {
-		g[x] = cb[k]
-	}
-	p.grp = g
 	nb, minTP := len(p.sels[b]), p.q.MinTP
 	hp := p.hist[b]
 	h := hp[:nb+1]
 	out := p.pc[b]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
-		seg := g[p.at[ra]:p.at[ra+1]]
-		for _, x := range seg {
-			hp[x]++
+		lo, hi := p.at[ra], p.at[ra+1]
+		for _, k := range p.perm[lo:hi] {
+			hp[cb[k]]++
 		}
 		h[0] = 0
-		if nb+1 <= 4*len(seg)+64 {
+		if nb+1 <= 4*int(hi-lo)+64 {
 			for rb, v := range h[1:] {
 				if v >= minTP {
 					out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
@@ -436,7 +451,8 @@ func (p *pairCounter[T]) bucketPairs(a, b int) {
 			continue
 		}
 		keys := p.keys[:0]
-		for _, x := range seg {
+		for _, k := range p.perm[lo:hi] {
+			x := cb[k]
 			if v := hp[x]; v != 0 {
 				if v >= minTP {
 					keys = append(keys, uint64(x)<<32|uint64(v))

@@ -1,0 +1,98 @@
+package cpu
+
+import (
+	"context"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// tierScopes loads the flat tier in ROLEMINE_BENCH_DATA (skipping the benchmark without
+// it) and returns its matrix, its roles and the depth-2 queries of bench cooccur: every
+// attribute, all identities split in two scopes, those with a value on the first
+// attribute most of them have (people) and the others (service accounts), each over the
+// attributes its identities have values on.
+func tierScopes(b *testing.B) (*kernels.Matrix, []int32, []kernels.Query) {
+	dir := os.Getenv("ROLEMINE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("ROLEMINE_BENCH_DATA not set (a flat tier's data directory, e.g. from rolemine gen --tier M)")
+	}
+	h, err := columnar.LoadHoldings(context.Background(), dir, columnar.HoldingsOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := &kernels.Matrix{N: h.Identities, Codes: make([][]int32, len(h.Dims)), Cards: make([]int32, len(h.Dims)),
+		RoleOff: h.RoleOff, RoleIdx: h.RoleIdx}
+	probe := int32(-1)
+	for d := range h.Dims {
+		m.Codes[d], m.Cards[d] = h.Dims[d].Codes, int32(len(h.Dims[d].Values))
+		valued := 0
+		for _, c := range m.Codes[d] {
+			if c >= 0 {
+				valued++
+			}
+		}
+		if probe < 0 && !h.Dims[d].Skipped && valued > m.N/2 && valued < m.N {
+			probe = int32(d)
+		}
+	}
+	if probe < 0 {
+		b.Skip("no attribute splits the identities in two")
+	}
+	var qs [2]kernels.Query
+	for s := range qs {
+		qs[s] = kernels.Query{InScope: make([]uint64, (m.N+63)/64), MaxTerms: 2, MinTP: 3}
+	}
+	for i, c := range m.Codes[probe] {
+		s := 0
+		if c < 0 {
+			s = 1
+		}
+		qs[s].InScope[i/64] |= 1 << (i % 64)
+	}
+	for d := range h.Dims {
+		if h.Dims[d].Skipped {
+			continue
+		}
+		var in [2]bool
+		for i, c := range m.Codes[d] {
+			if c >= 0 {
+				in[min(1, int(m.Codes[probe][i]>>31&1))] = true
+			}
+		}
+		for s := range qs {
+			if in[s] {
+				qs[s].Dims = append(qs[s].Dims, int32(d))
+			}
+		}
+	}
+	roles := make([]int32, len(h.Roles))
+	for r := range roles {
+		roles[r] = int32(r)
+	}
+	return m, roles, qs[:]
+}
+
+// BenchmarkPairsTier times CooccurPairs over a flat tier's roles at depth 2, as bench
+// cooccur counts them (ROLEMINE_BENCH_DATA=/work/data/L, say).
+func BenchmarkPairsTier(b *testing.B) {
+	m, roles, qs := tierScopes(b)
+	be := New()
+	b.ResetTimer()
+	for b.Loop() {
+		var rows atomic.Int64
+		for _, q := range qs {
+			err := be.CooccurPairs(context.Background(), m, q, roles, func(_ int32, ps []Pair) error {
+				rows.Add(int64(len(ps)))
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rows.Load()), "rows")
+	}
+}
