@@ -731,20 +731,21 @@ func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 	return lo, hi
 }
 
-// presentCodes returns which of up to 64 codes are values (bit k: codes[k] >= 0), two
-// codes a step: the sign bits of a pair read as one little-endian word are its bits 31
-// and 63.
+// presentCodes returns which of up to 64 codes are values (bit k: codes[k] >= 0), four
+// codes a step: the sign bits of a pair of codes read as one little-endian word are its
+// bits 31 and 63.
 func presentCodes(codes []int32) uint64 {
 	var w uint64
 	k := 0
-	if len(codes) >= 2 {
+	if len(codes) >= 4 {
 		raw := unsafe.Slice((*byte)(unsafe.Pointer(&codes[0])), 4*len(codes))
-		for ; k+1 < len(codes); k += 2 {
+		for ; k+3 < len(codes); k += 4 {
 			x := ^binary.LittleEndian.Uint64(raw[4*k:])
-			w |= (x>>31&1 | x>>62&2) << k
+			y := ^binary.LittleEndian.Uint64(raw[4*k+8:])
+			w |= (x>>31&1 | x>>62&2 | y>>29&4 | y>>60&8) << k
 		}
 	}
-	if k < len(codes) {
+	for ; k < len(codes); k++ {
 		w |= uint64(uint32(^codes[k])>>31) << k // 1 when codes[k] >= 0
 	}
 	return w

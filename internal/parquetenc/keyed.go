@@ -126,18 +126,8 @@ func (e *Encoder) encodeKeyed(s *chunkState, d *Data, dict *chunkDict, keys keyO
 	return e.flushKeyed(s, d, dict, &pg)
 }
 
-// keyOf returns the key of code (emptyCode: emptyKey), whose dictionary index is l.
-func (e *Encoder) keyOf(keys keyOrder, code, l int32) int32 {
-	switch {
-	case code < 0:
-		return emptyKey
-	case keys.rank == nil:
-		return code
-	}
-	return e.lkey[l]
-}
-
-// addLocal adds code to the chunk's dictionary (newLocal) and records its key.
+// addLocal adds code to the chunk's dictionary (newLocal) and records its key in e.lkey:
+// emptyKey for emptyCode, else the code itself (keys.rank nil) or keys.rank[code].
 func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
 	l := e.newLocal(dict, code)
 	k := code
@@ -173,7 +163,7 @@ func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *ch
 		idx = append(idx, l)
 		top = max(top, l)
 		if track {
-			b.see(l, e.keyOf(keys, code, l))
+			b.see(l, e.lkey[l])
 		}
 		prev, pl = code, l
 	}
@@ -218,7 +208,7 @@ func (e *Encoder) addOptional(col *Column, d *Data, codes []int32, dict *chunkDi
 		top = max(top, l)
 		switch bounds {
 		case boundsKeyed:
-			b.see(l, e.keyOf(keys, code, l))
+			b.see(l, e.lkey[l])
 		case boundsDistinct:
 			if e.seen[l] != page {
 				e.seen[l] = page

@@ -5,7 +5,7 @@ import (
 	"cmp"
 	"context"
 	"io"
-	"maps"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -147,44 +148,58 @@ func (c *effectiveCells) system(s int32) []byte { return c.systems.at(int(s) + 1
 // non-human identities first, hidden inherited access first, then walk order. It sorts
 // one integer key a row rather than comparing rows.
 func reviewOrder(rows []effectiveReviewRow) []int32 {
-	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
-	distinct := map[int]bool{}
-	for k := range rows {
-		distinct[rows[k].validations] = true
-	}
-	vals := slices.Sorted(maps.Keys(distinct))
-	const posBits, rankBits = 32, 29
-	if len(rows) >= 1<<posBits || len(vals) >= 1<<rankBits {
+	const posBits = 32
+	workers := runtime.GOMAXPROCS(0)
+	keys := make([]uint64, len(rows))
+	if len(rows) < 1<<posBits && reviewKeys(rows, keys, workers) {
+		keys = sortKeysParallel(keys, workers)
 		order := make([]int32, len(rows))
-		for k := range order {
-			order[k] = int32(k)
+		for k, key := range keys {
+			order[k] = int32(key & (1<<posBits - 1))
 		}
-		slices.SortStableFunc(order, func(a, b int32) int {
-			x, y := &rows[a], &rows[b]
-			return cmp.Or(-boolCmp(first(x), first(y)), cmp.Compare(y.validations, x.validations),
-				-boolCmp(x.nonHuman, y.nonHuman), -boolCmp(x.v.hidden, y.v.hidden))
-		})
 		return order
 	}
+	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
+	order := make([]int32, len(rows))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		x, y := &rows[a], &rows[b]
+		return cmp.Or(-boolCmp(first(x), first(y)), cmp.Compare(y.validations, x.validations),
+			-boolCmp(x.nonHuman, y.nonHuman), -boolCmp(x.v.hidden, y.v.hidden))
+	})
+	return order
+}
+
+// reviewKeys sets each row's key, on up to workers goroutines: from the top bit down,
+// not (inherited on a privileged role), 127 - validations (8 bits: validations are a
+// role file's int8), not non-human, not hidden, then the row's index (32 bits), so that
+// ascending keys are review.csv's rank order. It reports false, keys unset, when a row's
+// validations are outside int8's range.
+func reviewKeys(rows []effectiveReviewRow, keys []uint64, workers int) bool {
 	bit := func(b bool) uint64 {
 		if b {
 			return 0 // true sorts first
 		}
 		return 1
 	}
-	keys := make([]uint64, len(rows))
-	for k := range rows {
-		r := &rows[k]
-		rank, _ := slices.BinarySearch(vals, r.validations)
-		desc := uint64(len(vals) - 1 - rank) // most validations first
-		keys[k] = bit(first(r))<<63 | desc<<(posBits+2) | bit(r.nonHuman)<<(posBits+1) | bit(r.v.hidden)<<posBits | uint64(k)
-	}
-	slices.Sort(keys)
-	order := make([]int32, len(rows))
-	for k, key := range keys {
-		order[k] = int32(key & (1<<posBits - 1))
-	}
-	return order
+	const block = 1 << 16
+	var bad atomic.Bool
+	_ = parallel.Each(context.Background(), (len(rows)+block-1)/block, workers, func(_, b int) error {
+		for k := b * block; k < min(len(rows), (b+1)*block); k++ {
+			r := &rows[k]
+			if r.validations < math.MinInt8 || r.validations > math.MaxInt8 {
+				bad.Store(true)
+				return nil
+			}
+			first := r.v.inherited && r.validations >= privileged
+			desc := uint64(math.MaxInt8 - r.validations)
+			keys[k] = bit(first)<<63 | desc<<55 | bit(r.nonHuman)<<54 | bit(r.v.hidden)<<53 | uint64(k)
+		}
+		return nil
+	})
+	return !bad.Load()
 }
 
 // writeChunks writes n formatted rows to w in order: format writes rows [lo, hi) to a

@@ -160,13 +160,26 @@ func comparePairWalks(t *testing.T, what string, got, want *pairWalk) {
 }
 
 // TestReviewOrderMatchesStableSort: reviewOrder's integer keys rank random review rows
-// as the stable sort by review.csv's comparison does, ties kept in walk order.
+// as the stable sort by review.csv's comparison does, ties kept in walk order: few and
+// many rows (sorted in parts on every core and merged), validations from -128 to 127,
+// and a row outside int8's range (the comparison sort). It fails with validations
+// ranked ascending, the non-human or hidden bit inverted, or a part's rows left unmerged.
 func TestReviewOrderMatchesStableSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	for round := range 200 {
-		rows := make([]effectiveReviewRow, rng.IntN(300))
+		n, spread := rng.IntN(300), 5
+		switch round {
+		case 0, 1:
+			n, spread = 300000, 256
+		case 2:
+			n = 1000
+		}
+		rows := make([]effectiveReviewRow, n)
 		for k := range rows {
-			rows[k] = effectiveReviewRow{validations: rng.IntN(5) - 1, nonHuman: rng.IntN(2) == 0}
+			rows[k] = effectiveReviewRow{validations: rng.IntN(spread) - min(spread/2, 128), nonHuman: rng.IntN(2) == 0}
+			if round == 2 && k == 500 {
+				rows[k].validations = 1000
+			}
 			rows[k].v.inherited, rows[k].v.hidden, rows[k].v.ident = rng.IntN(2) == 0, rng.IntN(3) == 0, k
 		}
 		want := slices.Clone(rows)

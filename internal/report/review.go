@@ -135,10 +135,20 @@ func compareReviewRows(a, b reviewRow) int {
 // in place, two at a time, each merge with a copy of its left part (at most half the
 // rows at once).
 func sortParallel[T any](rows []T, compare func(a, b T) int, workers int) []T {
+	return sortParts(rows, compare, workers, func(part []T) { slices.SortFunc(part, compare) })
+}
+
+// sortKeysParallel sorts keys as sortParallel does, each part by slices.Sort.
+func sortKeysParallel(keys []uint64, workers int) []uint64 {
+	return sortParts(keys, cmp.Compare[uint64], workers, slices.Sort[[]uint64])
+}
+
+// sortParts is sortParallel with each part sorted by sortPart, in compare's order.
+func sortParts[T any](rows []T, compare func(a, b T) int, workers int, sortPart func([]T)) []T {
 	const minPart = 1 << 16 // smaller parts are not worth a goroutine
 	parts := max(1, min(workers, len(rows)/minPart))
 	if parts == 1 {
-		slices.SortFunc(rows, compare)
+		sortPart(rows)
 		return rows
 	}
 	bounds := make([]int, parts+1)
@@ -147,7 +157,7 @@ func sortParallel[T any](rows []T, compare func(a, b T) int, workers int) []T {
 	}
 	var wg sync.WaitGroup
 	for p := range parts {
-		wg.Go(func() { slices.SortFunc(rows[bounds[p]:bounds[p+1]], compare) })
+		wg.Go(func() { sortPart(rows[bounds[p]:bounds[p+1]]) })
 	}
 	wg.Wait()
 	// Each round merges pairs of neighbouring parts at the same time; an odd part out
