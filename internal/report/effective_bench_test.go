@@ -68,3 +68,18 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkOwnerReaches measures the owners' reach of report.html's excess page (the
+// roles the non-human identities an owner answers for hold), which runs after the pair
+// walk on the path to the report's end.
+func BenchmarkOwnerReaches(b *testing.B) {
+	snap, _, cls, info := benchUniverse(b)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ownerReaches(context.Background(), snap, cls, info); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}

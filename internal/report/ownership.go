@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
 )
 
@@ -279,34 +281,78 @@ type ownerReach struct {
 // what it reaches through them, ranked by weight (highest first), then by the number of
 // identities owned, then in identities-file order. None without an owner_id column.
 func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownerReach, error) {
+	return ownerReachesOn(ctx, snap, cls, eff, runtime.GOMAXPROCS(0))
+}
+
+// ownerReachesOn is ownerReaches on up to workers goroutines.
+func ownerReachesOn(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, workers int) ([]ownerReach, error) {
 	o := ownersOf(snap, eff)
 	if o == nil {
 		return nil, nil
 	}
-	owned := map[int][]int{}
+	// The non-human identities owned by another known identity, as owner<<32 | owned:
+	// sorted, each owner's in identity order.
+	var owned []uint64
 	for j, owner := range snap.Universe.Owners {
-		if i, ok := o.index[owner]; ok && i != j && snap.Kind(j) != columnar.HumanKind {
-			owned[i] = append(owned[i], j)
+		if owner == "" || snap.Kind(j) == columnar.HumanKind {
+			continue
+		}
+		if i, ok := o.index[owner]; ok && i != j {
+			owned = append(owned, uint64(i)<<32|uint64(j))
 		}
 	}
-	ownerIdx := make([]int, 0, len(owned))
-	for i := range owned {
-		ownerIdx = append(ownerIdx, i)
+	slices.Sort(owned)
+	// Parts of the owners, cut between owners, reached at the same time and joined in
+	// order.
+	workers = max(1, workers)
+	cuts := []int{0}
+	for p := 1; p < workers; p++ {
+		at := max(cuts[len(cuts)-1], p*len(owned)/workers)
+		for at > 0 && at < len(owned) && owned[at]>>32 == owned[at-1]>>32 {
+			at++
+		}
+		cuts = append(cuts, at)
 	}
-	slices.Sort(ownerIdx)
+	cuts = append(cuts, len(owned))
+	parts := make([][]ownerReach, workers)
+	err := parallel.Each(ctx, workers, workers, func(_, p int) error {
+		var err error
+		parts[p], err = reachOf(ctx, snap, cls, eff, owned[cuts[p]:cuts[p+1]])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows := slices.Concat(parts...)
+	// rows are in identity order, one an owner: ties ordered by identity are the stable
+	// order.
+	slices.SortFunc(rows, func(a, b ownerReach) int {
+		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned), cmp.Compare(a.ident, b.ident))
+	})
+	return rows, nil
+}
+
+// reachOf returns the reach of each owner in owned (owner<<32 | owned identity, sorted),
+// in owner order.
+func reachOf(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, owned []uint64) ([]ownerReach, error) {
 	reached, held := make([]int, snap.NumRoles()), make([]int, snap.NumRoles())
 	var roles []int32
-	rows := make([]ownerReach, 0, len(ownerIdx))
-	for n, i := range ownerIdx {
+	var rows []ownerReach
+	for at, n := 0, 0; at < len(owned); n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
+		i := int(owned[at] >> 32)
+		end := at + 1
+		for end < len(owned) && int(owned[end]>>32) == i {
+			end++
+		}
 		stamp := n + 1
 		roles = roles[:0]
-		for _, j := range owned[i] {
-			eachRole(snap, cls, eff, j, func(role, _ int32) {
+		for _, key := range owned[at:end] {
+			eachRole(snap, cls, eff, int(uint32(key)), func(role, _ int32) {
 				if reached[role] != stamp {
 					reached[role] = stamp
 					roles = append(roles, role)
@@ -314,7 +360,8 @@ func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 			})
 		}
 		eachRole(snap, cls, eff, i, func(role, _ int32) { held[role] = stamp })
-		r := ownerReach{ident: i, owned: len(owned[i]), roles: len(roles)}
+		r := ownerReach{ident: i, owned: end - at, roles: len(roles)}
+		at = end
 		for _, role := range roles {
 			val := snap.Roles.Validations[role]
 			r.weight += 1 + int64(val)
@@ -327,10 +374,5 @@ func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 		}
 		rows = append(rows, r)
 	}
-	// rows are in identity order, one an owner: ties ordered by identity are the stable
-	// order.
-	slices.SortFunc(rows, func(a, b ownerReach) int {
-		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned), cmp.Compare(a.ident, b.ident))
-	})
 	return rows, nil
 }
