@@ -10,23 +10,38 @@ import (
 
 // sortedAccounts is what buildAccounts needs of the accounts table alone, which Load
 // works out as soon as the file is read (sortAccounts), while the assignments are still
-// being decoded: the systems sorted, each row's place in account order, and the
-// account_id values hashed for the join with the assignments'.
+// being decoded: the systems sorted, each row's place in account order, each account's
+// system and account_id (Accounts.System, Accounts.ID) and the check for duplicates
+// (dupErr), and the account_id values hashed for the join with the assignments'.
 type sortedAccounts struct {
 	sysVals []string
 	sysRank []int32
 	order   []accountKey
+	system  []int32
+	id      []string
+	dupErr  error
 	ids     *joinIndex
 }
 
-// sortAccounts sorts the accounts table and indexes its account_id values, the two at
-// the same time.
+// sortAccounts sorts the accounts table, fills and checks the accounts in that order and
+// indexes their account_id values, the index being built while the rest is done.
 func sortAccounts(t *table) *sortedAccounts {
 	sc, ac := t.col("system"), t.col("account_id")
 	sa := &sortedAccounts{}
 	sa.sysVals, sa.sysRank = sortDict(sc.vals)
 	var sorted sync.WaitGroup
-	sorted.Go(func() { sa.order = accountOrder(t.rows, sc, ac, sa.sysRank) })
+	sorted.Go(func() {
+		sa.order = accountOrder(t.rows, sc, ac, sa.sysRank)
+		sa.dupErr = checkAccountsUnique(t, sa.order, sc, ac)
+		sa.system, sa.id = make([]int32, t.rows), make([]string, t.rows)
+		eachBlock(t.rows, func(lo, hi int) {
+			for n := lo; n < hi; n++ {
+				row := sa.order[n].row
+				sa.system[n] = sa.sysRank[sc.codes[row]]
+				sa.id[n] = ac.vals[ac.codes[row]]
+			}
+		})
+	})
 	sa.ids = newStringIndex(ac.vals)
 	sorted.Wait()
 	return sa
@@ -45,8 +60,8 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 	if sa == nil {
 		sa = sortAccounts(t)
 	}
-	sc, ac, ic := t.col("system"), t.col("account_id"), t.col("identity_id")
-	sysVals, sysRank, order := sa.sysVals, sa.sysRank, sa.order
+	ac, ic := t.col("account_id"), t.col("identity_id")
+	order := sa.order
 	var identOf []int32
 	var looked sync.WaitGroup
 	looked.Go(func() { identOf = identityCodes(ic, identIdx) })
@@ -56,10 +71,10 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 	}
 	looked.Wait()
 
-	if err := checkAccountsUnique(t, order, sc, ac); err != nil {
-		return nil, err
+	if sa.dupErr != nil {
+		return nil, sa.dupErr
 	}
-	a := &Accounts{Systems: sysVals, System: make([]int32, t.rows), ID: make([]string, t.rows),
+	a := &Accounts{Systems: sa.sysVals, System: sa.system, ID: sa.id,
 		Identity: make([]int32, t.rows), owner: make([]int32, t.rows)}
 	if ic != nil {
 		a.owners = ic.vals
@@ -79,8 +94,6 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 			default:
 				counts[b].AccountsOfUnknownIdentities++
 			}
-			a.System[n] = sysRank[sc.codes[row]]
-			a.ID[n] = ac.vals[ac.codes[row]]
 			a.owner[n], a.Identity[n] = code, ident
 		}
 	})
