@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -172,6 +173,11 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 	roles, rank := sortDict(rc.vals)
 	h.Roles = roles
 	ai, ar := asg.col("identity_id").codes, rc.codes
+	if v, ok := roleViewInOrder(ai, ar, identOf, rank, len(roles)); ok {
+		h.RoleOff, h.RoleIdx = v.roleOff, v.roleIdx
+		log.Debug("joined assignments", "orphan_rows", v.orphans, "duplicate_rows", v.dups, "in_order", true)
+		return h, ctx.Err()
+	}
 	identOff, byIdent, _, orphans := bucketByIdentity(ai, ar, identOf, rank, h.Identities, false)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -183,4 +189,126 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 	h.RoleIdx = roleIdx
 	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", known-w)
 	return h, nil
+}
+
+// roleView is the role view of the assignments (Holdings.RoleOff and RoleIdx) with the
+// rows left out: of unknown identities, and repeats.
+type roleView struct {
+	roleOff       []int64
+	roleIdx       []int32
+	orphans, dups int64
+}
+
+// roleBlock is what counting one block of assignment rows found, per role: its rows of
+// known identities, then (once counted) the slot of its next row; the first and last
+// identity of its rows.
+type roleBlock struct {
+	cnt         []int64
+	first, last []int32
+	orphans     int64
+	dups        int64
+	unordered   bool
+}
+
+// roleViewInOrder builds the role view in one counting sort of the rows by role, in
+// parallel over blocks of rows, when each role's rows name its identities in ascending
+// order (a file written identity by identity, or role by role with its holders sorted):
+// each role's identities then come out ascending, and a repeat is next to its first
+// occurrence. Otherwise it returns false, having built nothing, and the caller goes
+// through the identity view (bucketByIdentity), which sorts.
+func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
+	bounds := splitEven(len(ai), runtime.GOMAXPROCS(0))
+	blocks := make([]roleBlock, len(bounds)-1)
+	forEach(len(blocks), func(b int) {
+		blocks[b] = countRoleBlock(ai[bounds[b]:bounds[b+1]], ar[bounds[b]:bounds[b+1]], identOf, rank, nr)
+	})
+	v := &roleView{roleOff: make([]int64, nr+1)}
+	for b := range blocks {
+		if blocks[b].unordered {
+			return nil, false
+		}
+		v.orphans += blocks[b].orphans
+		v.dups += blocks[b].dups
+	}
+	for r := range nr {
+		pos, last := v.roleOff[r], int32(-1)
+		for b := range blocks {
+			blk := &blocks[b]
+			c := blk.cnt[r]
+			if c > 0 {
+				switch first := blk.first[r]; {
+				case first < last:
+					return nil, false
+				case first == last: // a repeat across the blocks' boundary
+					v.dups++
+				}
+				last = blk.last[r]
+			}
+			blk.cnt[r] = pos
+			pos += c
+		}
+		v.roleOff[r+1] = pos
+	}
+	v.roleIdx = make([]int32, v.roleOff[nr])
+	forEach(len(blocks), func(b int) {
+		next := blocks[b].cnt
+		for k, c := range ai[bounds[b]:bounds[b+1]] {
+			if i := identOf[c]; i >= 0 {
+				r := rank[ar[bounds[b]+k]]
+				v.roleIdx[next[r]] = i
+				next[r]++
+			}
+		}
+	})
+	if v.dups > 0 {
+		v.dropRepeats()
+	}
+	return v, true
+}
+
+// countRoleBlock counts one block of rows by role, checking that each role's identities
+// do not descend.
+func countRoleBlock(ai, ar, identOf, rank []int32, nr int) roleBlock {
+	blk := roleBlock{cnt: make([]int64, nr), first: make([]int32, nr), last: make([]int32, nr)}
+	for r := range blk.last {
+		blk.last[r] = -1
+	}
+	for k, c := range ai {
+		i := identOf[c]
+		if i < 0 {
+			blk.orphans++
+			continue
+		}
+		r := rank[ar[k]]
+		switch last := blk.last[r]; {
+		case i < last:
+			blk.unordered = true
+			return blk
+		case i == last:
+			blk.dups++
+		case last < 0:
+			blk.first[r] = i
+		}
+		blk.last[r] = i
+		blk.cnt[r]++
+	}
+	return blk
+}
+
+// dropRepeats removes, in place, each identity listed again right after itself in its
+// role's list.
+func (v *roleView) dropRepeats() {
+	w := int64(0)
+	for r := 0; r+1 < len(v.roleOff); r++ {
+		lo, hi := v.roleOff[r], v.roleOff[r+1]
+		v.roleOff[r] = w
+		for k := lo; k < hi; k++ {
+			if k == lo || v.roleIdx[k] != v.roleIdx[k-1] {
+				v.roleIdx[w] = v.roleIdx[k]
+				w++
+			}
+		}
+	}
+	v.roleOff[len(v.roleOff)-1] = w
+	v.roleIdx = v.roleIdx[:w:w]
 }

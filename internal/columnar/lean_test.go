@@ -1,10 +1,12 @@
 package columnar
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -176,5 +178,78 @@ func TestLoadHoldingsList(t *testing.T) {
 	writeParquet(t, dir, "assignments", baseAssignments)
 	if _, err := LoadHoldings(context.Background(), dir, HoldingsOptions{}); !errors.Is(err, ErrNotFlat) {
 		t.Fatalf("error %v, want ErrNotFlat", err)
+	}
+}
+
+// TestRoleViewInOrder: rows whose roles list their identities in ascending order (grouped
+// by identity, or by role with holders sorted, with repeats and unknown identities) give,
+// on 1-7 processors, the role view the identity view gives; rows out of order are
+// refused.
+func TestRoleViewInOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for seed := uint64(1); seed <= 60; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		n, nr, codes := 1+rng.IntN(30), 1+rng.IntN(6), 1+rng.IntN(40)
+		identOf := make([]int32, codes) // dictionary code -> identity, -1 unknown
+		for c := range identOf {
+			identOf[c] = int32(rng.IntN(n+3)) - 3
+			identOf[c] = max(identOf[c], -1)
+		}
+		rank := make([]int32, nr)
+		for r, x := range rng.Perm(nr) {
+			rank[r] = int32(x)
+		}
+		type row struct{ a, r int32 }
+		rows := make([]row, rng.IntN(120))
+		for k := range rows {
+			rows[k] = row{int32(rng.IntN(codes)), int32(rng.IntN(nr))}
+		}
+		ident := func(x row) int32 { return identOf[x.a] } // unknown rows sort first
+		order := seed % 3
+		switch order {
+		case 0: // by identity
+			slices.SortStableFunc(rows, func(x, y row) int { return cmp.Compare(ident(x), ident(y)) })
+		case 1: // by role, holders ascending
+			slices.SortStableFunc(rows, func(x, y row) int {
+				return cmp.Or(cmp.Compare(rank[x.r], rank[y.r]), cmp.Compare(ident(x), ident(y)))
+			})
+		}
+		ai, ar := make([]int32, len(rows)), make([]int32, len(rows))
+		for k, x := range rows {
+			ai[k], ar[k] = x.a, x.r
+		}
+		identOff, byIdent, _, orphans := bucketByIdentity(ai, ar, identOf, rank, n, false)
+		known := identOff[n]
+		w := dedupeByIdentity(identOff, byIdent)
+		wantIdx := make([]int32, w)
+		wantOff := bucketByRole(byIdent[:w], identOff, wantIdx, nr)
+		inOrder, last := true, make([]int32, nr)
+		for r := range last {
+			last[r] = -1
+		}
+		for _, x := range rows {
+			if i := ident(x); i >= 0 {
+				inOrder = inOrder && i >= last[x.r]
+				last[x.r] = i
+			}
+		}
+		if order < 2 && !inOrder {
+			t.Fatalf("seed %d order %d: the test's rows are out of order", seed, order)
+		}
+		for procs := 1; procs <= 7; procs += 3 {
+			runtime.GOMAXPROCS(procs)
+			v, ok := roleViewInOrder(ai, ar, identOf, rank, nr)
+			if ok != inOrder {
+				t.Fatalf("seed %d order %d procs %d: accepted %v, rows in order %v", seed, order, procs, ok, inOrder)
+			}
+			if !ok {
+				continue
+			}
+			if !slices.Equal(v.roleOff, wantOff) || !slices.Equal(v.roleIdx, wantIdx) ||
+				v.orphans != int64(len(orphans)) || v.dups != known-w {
+				t.Fatalf("seed %d order %d procs %d: off %v idx %v orphans %d dups %d, want %v %v %d %d", seed, order, procs,
+					v.roleOff, v.roleIdx, v.orphans, v.dups, wantOff, wantIdx, len(orphans), known-w)
+			}
+		}
 	}
 }
