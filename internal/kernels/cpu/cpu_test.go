@@ -248,9 +248,8 @@ func TestSinglesByColumn(t *testing.T) {
 }
 
 // TestPairsByColumn compares the two-term path (pairs.go) with the projector on a matrix
-// where every way of counting a pair of dimensions is taken: dense tables in four lanes
-// and in one, buckets whose second dimension's counters are read in order or listed
-// through the rows, a dimension whose one value every holder has (kind in a scope of one
+// where every way of counting a pair of dimensions is taken: dense tables, buckets whose
+// second dimension's counters are read in order or listed through the rows, a dimension whose one value every holder has (kind in a scope of one
 // kind), and a dictionary of values listed through the holders; with and without a scope,
 // at MinTP 1 to 3, with every pair bucketed, and from the table of term ids (32-bit
 // columns, as where a dictionary has 65,535 values or more).

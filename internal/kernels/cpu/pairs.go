@@ -346,61 +346,22 @@ func (p *pairCounter[T]) densePairs(a, b, shift int) {
 	tab := p.tab
 	ca, cb := p.col[a], p.col[b]
 	cb = cb[:len(ca)]
-	lanes := (na+1)<<shift <= laneTerms
-	if lanes {
-		countLanes(tab, ca, cb, shift)
-	} else {
-		for k, x := range ca {
-			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
-		}
+	for k, x := range ca {
+		tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
 	}
 	out, minTP := p.pc[b], p.q.MinTP
-	for ra := 0; ra <= na; ra++ {
-		lo := ra << shift
-		if lanes {
-			foldLanes(tab, lo, lo+nb+1)
-		}
-		row := tab[lo : lo+nb+1]
+	clear(tab[:nb+1])
+	for ra := 1; ra <= na; ra++ {
+		row := tab[ra<<shift : ra<<shift+nb+1]
 		row[0] = 0
 		for rb, v := range row[1:] {
-			if v >= minTP && ra > 0 {
+			if v >= minTP {
 				out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
 			}
 			row[rb+1] = 0
 		}
 	}
 	p.pc[b] = out
-}
-
-// laneTerms is the largest dense pair table counted in four lanes (countLanes).
-const laneTerms = 1 << 12
-
-// countLanes counts the pairs of ca x cb (index ca<<shift|cb) into four copies of the table,
-// 1<<16 counters apart, row k into copy k%4: a small table's counters are hit again and
-// again, and four copies let four increments proceed at once instead of each waiting for
-// the last store to the same counter.
-func countLanes[T uint16 | uint32](tab *[denseTerms]int32, ca, cb []T, shift int) {
-	const m = denseTerms - 1
-	cb = cb[:len(ca)]
-	k := 0
-	for ; k+4 <= len(ca); k += 4 {
-		tab[(int(ca[k])<<shift|int(cb[k]))&m]++
-		tab[(int(ca[k+1])<<shift|int(cb[k+1])|1<<16)&m]++
-		tab[(int(ca[k+2])<<shift|int(cb[k+2])|2<<16)&m]++
-		tab[(int(ca[k+3])<<shift|int(cb[k+3])|3<<16)&m]++
-	}
-	for ; k < len(ca); k++ {
-		tab[(int(ca[k])<<shift|int(cb[k]))&m]++
-	}
-}
-
-// foldLanes adds counters lo..hi-1 of the other three copies into the first and clears them.
-func foldLanes(tab *[denseTerms]int32, lo, hi int) {
-	t0, t1, t2, t3 := tab[lo:hi], tab[lo+1<<16:hi+1<<16], tab[lo+2<<16:hi+2<<16], tab[lo+3<<16:hi+3<<16]
-	for i := range t0 {
-		t0[i] += t1[i] + t2[i] + t3[i]
-		t1[i], t2[i], t3[i] = 0, 0, 0
-	}
 }
 
 // group sets perm to the local rows with a selected value on dimension a, grouped by rank
