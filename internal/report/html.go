@@ -186,17 +186,30 @@ func (p *pageData) rankIdentities(ctx context.Context, ruleOf []int32) error {
 		if snap.Kind(i) != "human" {
 			g = 1
 		}
-		p.idents[g] = append(p.idents[g], ic)
-	}
-	for g := range p.idents {
-		slices.SortFunc(p.idents[g], func(a, c identCount) int {
-			return cmp.Or(cmp.Compare(c.unexplained, a.unexplained), cmp.Compare(c.validationsOfUnexp, a.validationsOfUnexp), cmp.Compare(a.ident, c.ident))
-		})
-		if len(p.idents[g]) > topIdentities {
-			p.idents[g] = p.idents[g][:topIdentities]
-		}
+		p.idents[g] = keepTop(p.idents[g], ic, topIdentities)
 	}
 	return nil
+}
+
+// identRank orders identities for the report's top lists: most unexplained assignments
+// first, then the most validations among them, then in identities-file order.
+func identRank(a, c identCount) int {
+	return cmp.Or(cmp.Compare(c.unexplained, a.unexplained), cmp.Compare(c.validationsOfUnexp, a.validationsOfUnexp), cmp.Compare(a.ident, c.ident))
+}
+
+// keepTop adds ic to top, the first n identities in identRank order met so far (sorted),
+// and returns it: the first n of all of them sorted, without sorting all of them.
+func keepTop(top []identCount, ic identCount, n int) []identCount {
+	if len(top) == n && identRank(ic, top[n-1]) >= 0 {
+		return top
+	}
+	at, _ := slices.BinarySearchFunc(top, ic, identRank)
+	if len(top) < n {
+		top = append(top, identCount{})
+	}
+	copy(top[at+1:], top[at:len(top)-1])
+	top[at] = ic
+	return top
 }
 
 // share is the explained percentage of c's assignments (0 for none).

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -469,6 +471,30 @@ func TestReportInChromium(t *testing.T) {
 		st, err := os.Stat(png)
 		if err != nil || st.Size() < 10_000 {
 			t.Errorf("screenshot at %d px: %v (%v bytes)", w, err, st)
+		}
+	}
+}
+
+// TestKeepTopMatchesSort: keepTop's running top n is the first n of the whole list
+// sorted by identRank, for random counts with many ties (the identity breaks them) and n
+// from 1 to 30. It fails with the worst kept one not dropped, or a tie ordered by arrival.
+func TestKeepTopMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for round := range 300 {
+		all := make([]identCount, rng.IntN(200))
+		for k := range all {
+			all[k] = identCount{ident: int32(rng.IntN(1000)), unexplained: int64(rng.IntN(4)), validationsOfUnexp: int64(rng.IntN(3))}
+		}
+		n := 1 + round%30
+		var top []identCount
+		for _, ic := range all {
+			top = keepTop(top, ic, n)
+		}
+		want := slices.Clone(all)
+		slices.SortStableFunc(want, identRank)
+		want = want[:min(n, len(want))]
+		if !slices.Equal(top, want) {
+			t.Fatalf("round %d, top %d of %d: got %v, want %v", round, n, len(all), top, want)
 		}
 	}
 }
