@@ -21,6 +21,42 @@ type sortedAccounts struct {
 	id      []string
 	dupErr  error
 	ids     *joinIndex
+	// owned says that owner, identity and found are filled (lookOwners), which Load has
+	// done as soon as both the accounts and the identities were read.
+	owned           bool
+	owner, identity []int32
+	found           UniverseFindings
+}
+
+// lookOwners fills each account's identity_id code (owner, -1: uncorrelated) and
+// identity index (identity, -1: uncorrelated or unknown) in account order, and counts
+// the uncorrelated accounts and those of unknown identities (found).
+func (sa *sortedAccounts) lookOwners(t *table, identIdx *identityIndex) {
+	ic := t.col("identity_id")
+	identOf := identityCodes(ic, identIdx)
+	sa.owner, sa.identity = make([]int32, t.rows), make([]int32, t.rows)
+	ranges := splitEven(len(sa.order), 4*runtime.GOMAXPROCS(0))
+	counts := make([]UniverseFindings, len(ranges)-1)
+	forEach(len(ranges)-1, func(b int) {
+		for n := ranges[b]; n < ranges[b+1]; n++ {
+			code, ident := ic.code(int(sa.order[n].row)), int32(-1)
+			switch {
+			case code < 0:
+				code = -1
+				counts[b].UncorrelatedAccounts++
+			case identOf[code] >= 0:
+				ident = identOf[code]
+			default:
+				counts[b].AccountsOfUnknownIdentities++
+			}
+			sa.owner[n], sa.identity[n] = code, ident
+		}
+	})
+	for _, c := range counts {
+		sa.found.UncorrelatedAccounts += c.UncorrelatedAccounts
+		sa.found.AccountsOfUnknownIdentities += c.AccountsOfUnknownIdentities
+	}
+	sa.owned = true
 }
 
 // sortAccounts sorts the accounts table, fills and checks the accounts in that order and
@@ -61,10 +97,10 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 		sa = sortAccounts(t)
 	}
 	ac, ic := t.col("account_id"), t.col("identity_id")
-	order := sa.order
-	var identOf []int32
 	var looked sync.WaitGroup
-	looked.Go(func() { identOf = identityCodes(ic, identIdx) })
+	if !sa.owned {
+		looked.Go(func() { sa.lookOwners(t, identIdx) })
+	}
 	var head, next []int32
 	if asgIDs != nil {
 		head, next = sa.ids.joinChains(asgIDs)
@@ -74,35 +110,14 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 	if sa.dupErr != nil {
 		return nil, sa.dupErr
 	}
-	a := &Accounts{Systems: sa.sysVals, System: sa.system, ID: sa.id,
-		Identity: make([]int32, t.rows), owner: make([]int32, t.rows)}
+	a := &Accounts{Systems: sa.sysVals, System: sa.system, ID: sa.id, Identity: sa.identity, owner: sa.owner}
 	if ic != nil {
 		a.owners = ic.vals
 	}
-	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
-	counts := make([]UniverseFindings, len(ranges)-1)
-	forEach(len(ranges)-1, func(b int) {
-		for n := ranges[b]; n < ranges[b+1]; n++ {
-			row := int(order[n].row)
-			code, ident := ic.code(row), int32(-1)
-			switch {
-			case code < 0:
-				code = -1
-				counts[b].UncorrelatedAccounts++
-			case identOf[code] >= 0:
-				ident = identOf[code]
-			default:
-				counts[b].AccountsOfUnknownIdentities++
-			}
-			a.owner[n], a.Identity[n] = code, ident
-		}
-	})
-	for _, c := range counts {
-		f.UncorrelatedAccounts += c.UncorrelatedAccounts
-		f.AccountsOfUnknownIdentities += c.AccountsOfUnknownIdentities
-	}
+	f.UncorrelatedAccounts += sa.found.UncorrelatedAccounts
+	f.AccountsOfUnknownIdentities += sa.found.AccountsOfUnknownIdentities
 	if head != nil {
-		a.joinCodes(order, ac.codes, head, next)
+		a.joinCodes(sa.order, ac.codes, head, next)
 	}
 	return a, nil
 }

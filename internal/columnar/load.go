@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -58,6 +59,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	tables, opt, err := readAll(ctx, dir, paths, log, early.hooks(s, opts, log))
 	if err != nil {
 		early.built.Wait()
+		early.owned.Wait()
 		return nil, err
 	}
 	ids, roles, asg := tables[0], tables[1], tables[2]
@@ -71,8 +73,9 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	// The universe's accounts are resolved while the identities' dimensions are built
 	// (since the identities were read): the two share only the identity ids, which
 	// neither changes.
+	early.owned.Wait()
 	ub, ubErr := prepareUniverse(ids, asg, opt, early.accounts, early.owners, early.identIdx)
-	early.accounts = nil // the accounts' order and index: let the GC have them
+	early.accounts, early.accountsTable = nil, nil // the accounts' order and index: let the GC have them
 	early.built.Wait()
 	identIdx, idErr := early.identIdx, early.idErr
 	tPrepared := time.Since(start)
@@ -121,30 +124,46 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 // earlyWork is what Load starts on a file as soon as it is read, while the other files
 // are still being decoded (at the end of which the assignments' last columns would
 // otherwise leave a processor idle): the identities' owners taken off, their ids
-// indexed and their dimensions built; the accounts sorted and their ids indexed.
+// indexed and their dimensions built; the accounts sorted and their ids indexed; and
+// once both files are read, the accounts' identities looked up.
 type earlyWork struct {
 	owners   []string
 	identIdx *identityIndex
 	accounts *sortedAccounts
 	// built is the identities' index and dimensions (buildIdentities, into the snapshot),
-	// idErr the latter's error.
-	built sync.WaitGroup
-	idErr error
+	// idErr the latter's error; owned the accounts' identities (lookOwners).
+	built, owned sync.WaitGroup
+	idErr        error
+	// toRead counts the identities and accounts files until both are read (an absent or
+	// failed file never counts); accountsTable is the latter.
+	toRead        atomic.Int32
+	accountsTable *table
+}
+
+// read counts one of the identities and accounts files read; the second starts the
+// accounts' identities.
+func (e *earlyWork) read() {
+	if e.toRead.Add(-1) == 0 {
+		e.owned.Go(func() { e.accounts.lookOwners(e.accountsTable, e.identIdx) })
+	}
 }
 
 // hooks returns what readAll is to run on each file once read: after[i] for the
 // required file i (identities, roles, assignments), optional for the optional ones.
 func (e *earlyWork) hooks(s *Snapshot, opts LoadOptions, log *slog.Logger) readHooks {
 	var h readHooks
+	e.toRead.Store(2)
 	h.required[0] = func(t *table) {
 		e.owners = takeOwners(t)
 		e.identIdx = newIdentityIndex(t.col("identity_id").vals)
 		e.built.Go(e.identIdx.prepare)
 		e.built.Go(func() { e.idErr = buildIdentities(s, t, opts, log) })
+		e.read()
 	}
 	h.optional = func(spec *tableSpec, t *table) {
 		if spec == &accountsSpec {
-			e.accounts = sortAccounts(t)
+			e.accounts, e.accountsTable = sortAccounts(t), t
+			e.read()
 		}
 	}
 	return h
