@@ -86,7 +86,7 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 			return err
 		}
 	}
-	if usePairs(&q, lay) && !b.rows {
+	if usePairs(m, &q, lay) && !b.rows {
 		return b.cooccurPairs(ctx, m, &q, lay, roles, max(w, 1), emit, nil)
 	}
 	projs := make([]*projector, max(w, 1))

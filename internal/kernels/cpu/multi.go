@@ -348,3 +348,85 @@ func (p *projector) splitView(level int, s sel) []multiCol {
 	}
 	return v
 }
+
+// The two-term path's multi-valued dimension (pairs.go): its column has one entry per value
+// of a holder, rowOf naming each entry's local row, so that a pair with a single-valued
+// dimension is counted over the entries, the other dimension's ranks read through rowOf.
+// A holder's values being distinct, a value's count over the entries is its holders'.
+
+// gatherEntries sets the multi-valued dimension's column to the holders' values (code+1),
+// holder by holder, and rowOf to each entry's local row.
+func (p *pairCounter[T]) gatherEntries() {
+	st := p.lay.slots[p.mj]
+	k := st.k
+	// Room for every slot of every holder and every overflow value of the table: entries
+	// are written in place, without appends.
+	size := len(p.base)*k + len(st.over)
+	rows := slices.Grow(p.rowOf[:0], size)[:size]
+	xs := slices.Grow(p.xs[:0], size)[:size]
+	n := 0
+	for r, i := range p.base {
+		for _, v := range st.slots[int(i)*k : int(i)*k+k] {
+			if v > 0 {
+				rows[n], xs[n] = int32(r), T(v)
+				n++
+				continue
+			}
+			if v < 0 { // the last slot names an overflow entry
+				e := -1 - v
+				for _, x := range st.over[st.overOff[e]:st.overOff[e+1]] {
+					rows[n], xs[n] = int32(r), T(x)
+					n++
+				}
+			}
+			break // a row's values come first, its unused slots (0) last
+		}
+	}
+	p.rowOf, p.xs = rows[:n], xs[:n]
+	p.col[p.mj] = p.xs
+}
+
+// dropUnranked removes the entries whose value was not selected (rank 0): no pair with
+// them can be.
+func (p *pairCounter[T]) dropUnranked() {
+	xs, rows := p.col[p.mj], p.rowOf
+	n := 0
+	for e, x := range xs {
+		if x > 0 {
+			xs[n], rows[n] = x, rows[e]
+			n++
+		}
+	}
+	p.col[p.mj], p.rowOf = xs[:n], rows[:n]
+}
+
+// pairCols returns the ranks of dimensions a and b side by side: their columns, or, where
+// one is the multi-valued dimension, its entries with the other's ranks read through rowOf.
+func (p *pairCounter[T]) pairCols(a, b int) (ca, cb []T) {
+	switch p.mj {
+	case a:
+		return p.col[a], p.throughEntries(p.col[b])
+	case b:
+		return p.throughEntries(p.col[a]), p.col[b]
+	}
+	return p.col[a], p.col[b]
+}
+
+// throughEntries returns col (a single-valued dimension's ranks by local row) read at each
+// entry's row.
+func (p *pairCounter[T]) throughEntries(col []T) []T {
+	g := slices.Grow(p.ecol[:0], len(p.rowOf))[:len(p.rowOf)]
+	for e, r := range p.rowOf {
+		g[e] = col[r]
+	}
+	p.ecol = g
+	return g
+}
+
+// permToRows turns a grouping of the multi-valued dimension's entries (group) into one of
+// their local rows, so that a single-valued dimension's column is read through it.
+func (p *pairCounter[T]) permToRows() {
+	for x, e := range p.perm {
+		p.perm[x] = p.rowOf[e]
+	}
+}

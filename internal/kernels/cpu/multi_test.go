@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -105,4 +106,124 @@ func literalMulti(rows, base []int32, vals [][]int32, minTP int32) ([]sel, map[i
 		}
 	}
 	return want, bucket
+}
+
+// TestPairsMultiByColumn compares the two-term path (pairs.go) with the projector on
+// queries with one multi-valued dimension (placed first, among, or last of the single-valued
+// ones): its pairs with every other dimension in dense tables and in buckets grouped by
+// either side, a multi-valued value every holder has (counted as the other dimension's own
+// counts), rows over maxSlots values (the overflow table), columns of 16- and 32-bit
+// codes, with and without a scope, at MinTP 1 to 3. It also checks that the two-term path takes these queries.
+func TestPairsMultiByColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 17))
+	const n = 3000
+	for _, tc := range []struct {
+		cards []int32
+		mcard int32 // the multi-valued dimension's values
+		at    int   // its position among the dimensions
+		all   bool  // every identity holds its value 0
+	}{
+		{[]int32{3, 40, 700}, 50, 1, false},
+		{[]int32{1, 2500, 30}, 900, 3, false},
+		{[]int32{20, 300}, 6, 0, true},
+		{[]int32{4, 3000}, 30_000, 2, false},
+		{[]int32{70_000, 12}, 40, 1, false}, // columns of 32-bit codes
+	} {
+		m := pairsMultiMatrix(rng, n, tc.cards, tc.mcard, tc.at, tc.all)
+		q0 := kernels.Query{MaxTerms: 2}
+		for d := range m.Cards {
+			q0.Dims = append(q0.Dims, int32(d))
+		}
+		if lay := newLayout(m, &q0); lay.buildTable(context.Background(), m, &q0, 1, false) != nil || !usePairs(m, &q0, lay) {
+			t.Fatalf("cards %v: the two-term path does not take a query with one multi-valued dimension", tc.cards)
+		}
+		roles := make([]int32, len(m.RoleOff)-1)
+		for r := range roles {
+			roles[r] = int32(r)
+		}
+		scope := make([]uint64, (n+63)/64)
+		for i := 0; i < n; i += 3 {
+			scope[i/64] |= 1 << (i % 64)
+		}
+		for _, in := range [][]uint64{nil, scope} {
+			for minTP := int32(1); minTP <= 3; minTP++ {
+				q := q0
+				q.MinTP, q.InScope = minTP, in
+				want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+				for _, dense := range []int{0, 1} {
+					got := collectCounts(t, &Backend{workers: 2, dense: dense}, m, q, roles)
+					for _, r := range roles {
+						if !slices.Equal(got[r], want[r]) {
+							t.Fatalf("cards %v multi %d at %d, scope %v minTP %d dense %d role %d:\n got %v\nwant %v",
+								tc.cards, tc.mcard, tc.at, in != nil, minTP, dense, r, got[r], want[r])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// pairsMultiMatrix builds a matrix of n identities with single-valued dimensions of the
+// given dictionaries (skewed, some identities without a value) and, at position at, a
+// multi-valued one of mcard values: 0 to 3 values an identity, one in twenty 5 to 7
+// (over maxSlots); with all, every identity also holds its value 0. Roles of random
+// density hold them.
+func pairsMultiMatrix(rng *rand.Rand, n int, cards []int32, mcard int32, at int, all bool) *kernels.Matrix {
+	nd := len(cards) + 1
+	m := &kernels.Matrix{N: n, Cards: make([]int32, nd), Codes: make([][]int32, nd),
+		MultiOff: make([][]int32, nd), MultiCodes: make([][]int32, nd)}
+	s := 0
+	for d := range nd {
+		m.Codes[d] = make([]int32, n)
+		if d == at {
+			m.Cards[d] = mcard
+			continue
+		}
+		m.Cards[d] = cards[s]
+		for i := range m.Codes[d] {
+			u := rng.Float64()
+			m.Codes[d][i] = int32(u * u * u * float64(cards[s]))
+			if cards[s] > 1 && rng.IntN(5) == 0 {
+				m.Codes[d][i] = -1
+			}
+		}
+		s++
+	}
+	off := make([]int32, n+1)
+	var extra []int32
+	for i := range n {
+		k := rng.IntN(4)
+		if rng.IntN(20) == 0 {
+			k = 5 + rng.IntN(3)
+		}
+		var vals []int32
+		if all {
+			vals = append(vals, 0)
+		}
+		for len(vals) < min(k, int(mcard)) {
+			u := rng.Float64()
+			if v := int32(u * u * float64(mcard)); !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		m.Codes[at][i] = -1
+		if len(vals) > 0 && rng.IntN(2) == 0 {
+			m.Codes[at][i], vals = vals[0], vals[1:]
+		}
+		extra = append(extra, vals...)
+		off[i+1] = int32(len(extra))
+	}
+	m.MultiOff[at], m.MultiCodes[at] = off, extra
+	m.RoleOff = []int64{0}
+	for range 25 {
+		p := rng.Float64()
+		for i := range n {
+			if rng.Float64() < p {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
+	}
+	return m
 }

@@ -58,6 +58,15 @@ type pairCounter[T uint16 | uint32] struct {
 	// dense is the largest pair table counted densely, relative to the holders (see
 	// denseFits).
 	dense int
+
+	// mj is the position in q.Dims of the query's multi-valued dimension (-1: none), whose
+	// column col[mj] has one entry per value of a holder, rowOf[e] naming entry e's local
+	// row (multi.go); xs is that column's buffer, ecol scratch for another column read
+	// through rowOf.
+	mj    int
+	rowOf []int32
+	xs    []T
+	ecol  []T
 }
 
 // denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
@@ -66,18 +75,31 @@ type pairCounter[T uint16 | uint32] struct {
 const denseTerms = 1 << 18
 
 func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay *layout, dense int) *pairCounter[T] {
-	w := lay.w
+	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
-		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32)}
+		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1}
+	if lay.w < w {
+		p.mj = lay.lastMulti
+	}
 	for j, d := range q.Dims {
 		p.hist[j] = make([]int32, m.Cards[d]+1)
 	}
 	return p
 }
 
-// usePairs reports whether the two-term path applies to a query with this layout.
-func usePairs(q *kernels.Query, lay *layout) bool {
-	return q.MaxTerms == 2 && lay.w == len(q.Dims) && lay.w > 0
+// usePairs reports whether the two-term path applies to a query with this layout: every
+// dimension single-valued, or all but one, whose codes fit 16 bits (multi.go).
+func usePairs(m *kernels.Matrix, q *kernels.Query, lay *layout) bool {
+	if q.MaxTerms != 2 || lay.w == 0 {
+		return false
+	}
+	switch len(q.Dims) - lay.w {
+	case 0:
+		return true
+	case 1:
+		return m.Cards[q.Dims[lay.lastMulti]] < 1<<16-1
+	}
+	return false
 }
 
 // cooccurPairs is Cooccur by the two-term path, or with pairs set CooccurPairs; the
@@ -129,7 +151,7 @@ func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels
 		q.MinTP = 1
 	}
 	w := max(1, min(b.nworkers(), len(roles)))
-	if lay := newLayout(m, &q); usePairs(&q, lay) && !b.rows {
+	if lay := newLayout(m, &q); usePairs(m, &q, lay) && !b.rows {
 		if err := lay.buildTable(ctx, m, &q, w, b.wide); err != nil {
 			return err
 		}
@@ -161,8 +183,14 @@ func (p *pairCounter[T]) role(holders []int32) {
 		return
 	}
 	p.gather()
+	if p.mj >= 0 {
+		p.gatherEntries()
+	}
 	for j := range p.col {
 		p.rank(j)
+	}
+	if p.mj >= 0 {
+		p.dropUnranked()
 	}
 	for a := range p.col {
 		p.firstDim(a)
@@ -208,8 +236,10 @@ func (p *pairCounter[T]) gather() {
 			}
 		}
 	}
-	for j := range p.col {
-		p.col[j] = loc[j*n : j*n+n]
+	for j, s := range p.lay.single {
+		if s >= 0 {
+			p.col[j] = loc[s*n : s*n+n]
+		}
 	}
 	p.loc = loc
 }
@@ -287,14 +317,25 @@ func (p *pairCounter[T]) firstDim(a int) {
 			continue
 		}
 		if shift := p.denseShift(na, nb); shift >= 0 {
-			p.densePairs(a, b, shift)
+			ca, cb := p.pairCols(a, b)
+			p.densePairs(a, b, shift, ca, cb)
+			continue
+		}
+		if b == p.mj { // the multi-valued dimension's entries, grouped on their own
+			ca, cb := p.pairCols(a, b)
+			p.group(a, ca, false)
+			p.bucketPairs(a, b, cb)
+			grouped = false
 			continue
 		}
 		if !grouped {
-			p.group(a)
+			p.group(a, p.col[a], true)
+			if a == p.mj {
+				p.permToRows()
+			}
 			grouped = true
 		}
-		p.bucketPairs(a, b)
+		p.bucketPairs(a, b, p.col[b])
 	}
 	p.emitFirst(a)
 }
@@ -338,13 +379,13 @@ func (p *pairCounter[T]) denseShift(na, nb int) int {
 	return shift
 }
 
-// densePairs counts the pairs of dimensions a and b in one table of (ranks of a) x (ranks
-// of b), row and column 0 (no selected value) included, and appends those counted at least
-// q.MinTP times to pc[b], by rank of a then rank of b.
-func (p *pairCounter[T]) densePairs(a, b, shift int) {
+// densePairs counts the pairs of dimensions a and b (their ranks in ca and cb, side by
+// side: pairCols) in one table of (ranks of a) x (ranks of b), row and column 0 (no
+// selected value) included, and appends those counted at least q.MinTP times to pc[b], by
+// rank of a then rank of b.
+func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 	na, nb := len(p.sels[a]), len(p.sels[b])
 	tab := p.tab
-	ca, cb := p.col[a], p.col[b]
 	cb = cb[:len(ca)]
 	for k, x := range ca {
 		tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
@@ -364,21 +405,35 @@ func (p *pairCounter[T]) densePairs(a, b, shift int) {
 	p.pc[b] = out
 }
 
-// group sets perm to the local rows with a selected value on dimension a, grouped by rank
-// (in row order within a rank), and at to where each rank's rows start.
-func (p *pairCounter[T]) group(a int) {
+// group sets perm to the positions in ca with a selected value, grouped by rank (in order
+// within a rank), and at to where each rank's positions start. ca is dimension a's ranks:
+// its own column (own), whose counts are the buckets' sizes, or one read through the
+// multi-valued dimension's entries (multi.go), whose ranks are counted first.
+func (p *pairCounter[T]) group(a int, ca []T, own bool) {
 	sels := p.sels[a]
 	na := len(sels)
 	at := slices.Grow(p.at[:0], na+2)[:na+2]
-	// at[r+1] is the next free place of rank r while placing: first the sum of the counts
+	// at[r+1] is the next free place of rank r while placing: first the sum of the sizes
 	// of the ranks before it; after, rank r's end, so that at[r] is its start.
-	at[0], at[1], at[2] = 0, 0, 0
-	for r := 2; r <= na; r++ {
-		at[r+1] = at[r] + sels[r-2].count
+	clear(at)
+	if own {
+		for r := 1; r <= na; r++ {
+			at[r+1] = sels[r-1].count
+		}
+	} else {
+		for _, r := range ca {
+			at[r+1]++
+		}
+		at[1] = 0 // rank 0 is not placed
 	}
-	total := int(at[na+1] + sels[na-1].count)
-	perm := slices.Grow(p.perm[:0], total)[:total]
-	for k, r := range p.col[a] {
+	total := int32(0)
+	for r := 1; r <= na; r++ {
+		size := at[r+1]
+		at[r+1] = total
+		total += size
+	}
+	perm := slices.Grow(p.perm[:0], int(total))[:total]
+	for k, r := range ca {
 		if r > 0 {
 			perm[at[r+1]] = int32(k)
 			at[r+1]++
@@ -388,10 +443,9 @@ func (p *pairCounter[T]) group(a int) {
 }
 
 // bucketPairs counts the pairs of dimensions a and b bucket by bucket of the grouping by
-// a's rank (group), and appends those counted at least q.MinTP times to pc[b], by rank of
-// a then rank of b.
-func (p *pairCounter[T]) bucketPairs(a, b int) {
-	cb := p.col[b]
+// a's rank (group; cb holds b's ranks at the positions it grouped), and appends those
+// counted at least q.MinTP times to pc[b], by rank of a then rank of b.
+func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 	nb, minTP := len(p.sels[b]), p.q.MinTP
 	hp := p.hist[b]
 	h := hp[:nb+1]
