@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -64,8 +65,10 @@ type joinIndex struct {
 	hash  func(string) uint64
 	shift uint
 	parts hashPartitions
-	// tables are the partitions' tables by hash, built by the first call of heads and
-	// kept for the next ones.
+	// tables are the partitions' tables by hash, built by the second call of heads and
+	// kept for the later ones (probes counts the calls): a single lookup, as a flat
+	// load makes, joins one partition at a time in the cache instead.
+	probes     atomic.Int32
 	tablesOnce sync.Once
 	tables     hashTables
 }
@@ -79,8 +82,13 @@ func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
 // none), as stringJoin does; the chains of equal build values are not kept, so only a
 // match's own strings are checked.
 func (ix *joinIndex) heads(probe []string) []int32 {
-	ix.tablesOnce.Do(func() { ix.tables = newHashTables(ix.parts) })
-	head := ix.probeTables(probe)
+	var head []int32
+	if ix.probes.Add(1) == 1 {
+		head = ix.join(probe, nil, false)
+	} else {
+		ix.tablesOnce.Do(func() { ix.tables = newHashTables(ix.parts) })
+		head = ix.probeTables(probe)
+	}
 	if !verifyJoin(ix.build, probe, head, nil) {
 		head = ix.join(probe, nil, true)
 	}
