@@ -199,24 +199,8 @@ func TestSinglesByColumn(t *testing.T) {
 			}
 		}
 	}
-	m.RoleOff = []int64{0}
-	for r := 0; r < 40; r++ {
-		p := rng.Float64() * 0.3
-		for i := 0; i < n; i++ {
-			if rng.Float64() < p {
-				m.RoleIdx = append(m.RoleIdx, int32(i))
-			}
-		}
-		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
-	}
-	roles := make([]int32, 40)
-	for r := range roles {
-		roles[r] = int32(r)
-	}
-	scope := make([]uint64, (n+63)/64)
-	for i := 0; i < n; i += 3 {
-		scope[i/64] |= 1 << (i % 64)
-	}
+	roles := randomRoles(rng, m, 40, 0.3)
+	scope := everyKth(n, 3)
 	collect := func(b *Backend, q kernels.Query) map[int32][]kernels.Count {
 		var mu sync.Mutex
 		got := map[int32][]kernels.Count{}
@@ -273,24 +257,8 @@ func TestPairsByColumn(t *testing.T) {
 			}
 		}
 	}
-	m.RoleOff = []int64{0}
-	for r := 0; r < 30; r++ {
-		p := rng.Float64()
-		for i := 0; i < n; i++ {
-			if rng.Float64() < p {
-				m.RoleIdx = append(m.RoleIdx, int32(i))
-			}
-		}
-		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
-	}
-	roles := make([]int32, 30)
-	for r := range roles {
-		roles[r] = int32(r)
-	}
-	scope := make([]uint64, (n+63)/64)
-	for i := 0; i < n; i += 2 {
-		scope[i/64] |= 1 << (i % 64)
-	}
+	roles := randomRoles(rng, m, 30, 1)
+	scope := everyKth(n, 2)
 	for _, in := range [][]uint64{nil, scope} {
 		for minTP := int32(1); minTP <= 3; minTP++ {
 			q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: minTP, InScope: in}
@@ -365,4 +333,31 @@ func TestCooccurPairs(t *testing.T) {
 	if err := New().CooccurPairs(context.Background(), &kernels.Matrix{}, q, nil, nil); err == nil {
 		t.Fatal("CooccurPairs with MaxTerms 1: no error")
 	}
+}
+
+// randomRoles gives m count roles (0 to count-1), each held by every identity with one
+// probability drawn below maxP, and returns their indices.
+func randomRoles(rng *rand.Rand, m *kernels.Matrix, count int, maxP float64) []int32 {
+	m.RoleOff = []int64{0}
+	roles := make([]int32, count)
+	for r := range roles {
+		roles[r] = int32(r)
+		p := rng.Float64() * maxP
+		for i := range m.N {
+			if rng.Float64() < p {
+				m.RoleIdx = append(m.RoleIdx, int32(i))
+			}
+		}
+		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
+	}
+	return roles
+}
+
+// everyKth is a scope of every k-th of n identities.
+func everyKth(n, k int) []uint64 {
+	scope := make([]uint64, (n+63)/64)
+	for i := 0; i < n; i += k {
+		scope[i/64] |= 1 << (i % 64)
+	}
+	return scope
 }

@@ -141,10 +141,7 @@ func TestPairsMultiByColumn(t *testing.T) {
 		for r := range roles {
 			roles[r] = int32(r)
 		}
-		scope := make([]uint64, (n+63)/64)
-		for i := 0; i < n; i += 3 {
-			scope[i/64] |= 1 << (i % 64)
-		}
+		scope := everyKth(n, 3)
 		for _, in := range [][]uint64{nil, scope} {
 			for minTP := int32(1); minTP <= 3; minTP++ {
 				q := q0
@@ -215,15 +212,6 @@ func pairsMultiMatrix(rng *rand.Rand, n int, cards []int32, mcard int32, at int,
 		off[i+1] = int32(len(extra))
 	}
 	m.MultiOff[at], m.MultiCodes[at] = off, extra
-	m.RoleOff = []int64{0}
-	for range 25 {
-		p := rng.Float64()
-		for i := range n {
-			if rng.Float64() < p {
-				m.RoleIdx = append(m.RoleIdx, int32(i))
-			}
-		}
-		m.RoleOff = append(m.RoleOff, int64(len(m.RoleIdx)))
-	}
+	randomRoles(rng, m, 25, 1)
 	return m
 }
