@@ -201,24 +201,11 @@ func TestSinglesByColumn(t *testing.T) {
 	}
 	roles := randomRoles(rng, m, 40, 0.3)
 	scope := everyKth(n, 3)
-	collect := func(b *Backend, q kernels.Query) map[int32][]kernels.Count {
-		var mu sync.Mutex
-		got := map[int32][]kernels.Count{}
-		if err := b.Cooccur(context.Background(), m, q, roles, func(r int32, cs []kernels.Count) error {
-			mu.Lock()
-			defer mu.Unlock()
-			got[r] = slices.Clone(cs)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
 	for _, in := range [][]uint64{nil, scope} {
 		for minTP := int32(1); minTP <= 3; minTP++ {
 			q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 1, MinTP: minTP, InScope: in}
-			want := collect(&Backend{workers: 2, rows: true}, q)
-			got := collect(&Backend{workers: 2}, q)
+			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+			got := collectCounts(t, &Backend{workers: 2}, m, q, roles)
 			for _, r := range roles {
 				if len(want[r]) == 0 {
 					t.Fatalf("role %d: no counts (the test's data)", r)
