@@ -59,7 +59,7 @@ func (f *faultFS) Create(p string) (RawFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &faultFile{fs: f, f: raw.(*os.File)}, nil
+	return &faultFile{fs: f, f: raw}, nil
 }
 func (f *faultFS) Rename(a, b string) error {
 	if err := f.step("rename"); err != nil {
@@ -101,7 +101,7 @@ func (f *faultFS) SyncDir(p string) error {
 // faultFile is a file of a faultFS: writes, chmod, fsync and close are operations too.
 type faultFile struct {
 	fs *faultFS
-	f  *os.File
+	f  RawFile
 }
 
 func (w *faultFile) Write(p []byte) (int, error) {
