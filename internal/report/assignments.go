@@ -265,18 +265,28 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 	for g := range results {
 		results[g] = make(chan encoded, 1)
 	}
-	// tokens bounds the groups encoded but not yet written; each carries an encoder and
-	// column buffers, reused from group to group.
+	// tokens hands each worker an encoder and column buffers, reused from group to group
+	// and taken back when a group is encoded.
 	tokens := make(chan *state, workers)
 	for range workers {
 		tokens <- &state{enc: parquetenc.NewEncoder(cols), data: make([]parquetenc.Data, len(cols))}
 	}
+	// unwritten bounds the groups started but not yet written at twice the workers: a
+	// worker done before the group ahead of it is written goes on with the next one, but
+	// encoded groups waiting on a slow disk stop the workers once as many wait as there
+	// are workers.
+	unwritten := make(chan struct{}, 2*workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the launcher and the encoders on error
 	wg.Go(func() {
 		for g := range groups {
 			var st *state
+			select {
+			case unwritten <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case st = <-tokens:
 			case <-ctx.Done():
@@ -305,6 +315,7 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 		if err := pw.WriteGroup(r.group); err != nil {
 			return fmt.Errorf("row group %d: %w", g, err)
 		}
+		<-unwritten
 	}
 	return pw.Close()
 }
