@@ -281,9 +281,10 @@ func TestClosureMatchesLiteral(t *testing.T) {
 }
 
 // TestInheritedByRole checks the identities holding each role only through grants
-// against a literal listing, for chunks of 1 to 5 identities on 1 to 3 workers.
+// against a literal listing, for chunks of 1 to 5 identities on 1 to 3 workers: every
+// role counted, and listed when asked for (all roles, or a random half).
 func TestInheritedByRole(t *testing.T) {
-	for seed := uint64(0); seed < 100; seed++ {
+	for seed := uint64(0); seed < 200; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		nr := 1 + rng.IntN(6)
 		p := &Pairs{Off: []int64{0}}
@@ -305,14 +306,26 @@ func TestInheritedByRole(t *testing.T) {
 				}
 			}
 		}
+		var list []bool
+		if seed%2 == 1 {
+			list = make([]bool, nr)
+			for r := range list {
+				list[r] = rng.IntN(2) == 0
+			}
+		}
 		chunks, workers := 1+int(seed%5), 1+int(seed%3)
-		off, idx, err := p.inheritedByRole(context.Background(), nr, workers, chunks)
-		if err != nil || len(off) != nr+1 || off[nr] != int64(len(idx)) {
-			t.Fatalf("seed %d: %v, off %v, %d identities", seed, err, off, len(idx))
+		b, err := p.inheritedByRole(context.Background(), nr, workers, chunks, list)
+		if err != nil || len(b.Off) != nr+1 || b.Off[nr] != int64(len(b.Idx)) || len(b.Count) != nr {
+			t.Fatalf("seed %d: %v, off %v, %d identities, %d counts", seed, err, b.Off, len(b.Idx), len(b.Count))
 		}
 		for r := range nr {
-			if got := idx[off[r]:off[r+1]]; !slices.Equal(got, want[r]) {
-				t.Fatalf("seed %d (%d chunks, %d workers): role %d: %v, want %v", seed, chunks, workers, r, got, want[r])
+			wantList := want[r]
+			if list != nil && !list[r] {
+				wantList = nil
+			}
+			if got := b.Idx[b.Off[r]:b.Off[r+1]]; !slices.Equal(got, wantList) || b.Count[r] != int64(len(want[r])) {
+				t.Fatalf("seed %d (%d chunks, %d workers, list %v): role %d: %v (count %d), want %v (count %d)",
+					seed, chunks, workers, list, r, got, b.Count[r], wantList, len(want[r]))
 			}
 		}
 	}

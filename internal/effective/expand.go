@@ -214,26 +214,37 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 	}
 }
 
+// ByRole is, for each role, the identities that hold it only through grants: how many,
+// for every role (Count), and which, ascending, for the roles asked for (CSR Off/Idx; the
+// other roles' lists are empty).
+type ByRole struct {
+	Count []int64
+	Off   []int64
+	Idx   []int32
+}
+
 // InheritedByRole returns, as CSR by role (identities ascending), the identities holding
 // each of nr roles only through grants.
 func (p *Pairs) InheritedByRole(nr int) (off []int64, idx []int32) {
-	off, idx, _ = p.InheritedByRoleWorkers(context.Background(), nr, 0)
-	return off, idx
+	b, _ := p.InheritedByRoleWorkers(context.Background(), nr, 0, nil)
+	return b.Off, b.Idx
 }
 
-// InheritedByRoleWorkers is InheritedByRole on workers goroutines (<= 0: GOMAXPROCS):
-// each of a few chunks of consecutive identities counts its inherited pairs by role, which
-// places each chunk's identities of a role after the previous chunks' ones, then fills
-// them in; the result does not depend on workers.
-func (p *Pairs) InheritedByRoleWorkers(ctx context.Context, nr, workers int) (off []int64, idx []int32, err error) {
+// InheritedByRoleWorkers counts, for each of nr roles, the identities holding it only
+// through grants, and lists them for the roles r with list[r] (every role when list is
+// nil), on workers goroutines (<= 0: GOMAXPROCS). Each of a few chunks of consecutive
+// identities counts its inherited pairs by role, which places each chunk's identities of
+// a listed role after the previous chunks' ones, then fills them in; the result does not
+// depend on workers.
+func (p *Pairs) InheritedByRoleWorkers(ctx context.Context, nr, workers int, list []bool) (*ByRole, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return p.inheritedByRole(ctx, nr, workers, 4*workers)
+	return p.inheritedByRole(ctx, nr, workers, 4*workers, list)
 }
 
 // inheritedByRole is InheritedByRoleWorkers with chunks chunks of identities.
-func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int) (off []int64, idx []int32, err error) {
+func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int, list []bool) (*ByRole, error) {
 	n := len(p.Off) - 1
 	chunks = max(1, min(chunks, n))
 	size := (n + chunks - 1) / max(1, chunks)
@@ -245,7 +256,7 @@ func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int) (o
 			return nil
 		})
 	}
-	err = each(func(c, lo, hi int) {
+	err := each(func(c, lo, hi int) {
 		at[c] = make([]int64, nr)
 		for k := p.Off[lo]; k < p.Off[hi]; k++ {
 			if p.Kind[k] == Inherited {
@@ -254,31 +265,39 @@ func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int) (o
 		}
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	off = make([]int64, nr+1)
+	b := &ByRole{Count: make([]int64, nr), Off: make([]int64, nr+1)}
 	for r := range nr {
-		pos := off[r]
+		pos := b.Off[r]
 		for c := range at {
-			pos, at[c][r] = pos+at[c][r], pos
+			b.Count[r] += at[c][r]
+			if list == nil || list[r] {
+				pos, at[c][r] = pos+at[c][r], pos
+			}
 		}
-		off[r+1] = pos
+		b.Off[r+1] = pos
 	}
-	idx = make([]int32, off[nr])
+	if b.Off[nr] == 0 {
+		return b, nil
+	}
+	b.Idx = make([]int32, b.Off[nr])
 	err = each(func(c, lo, hi int) {
 		fill := at[c]
 		for i := lo; i < hi; i++ {
 			for k := p.Off[i]; k < p.Off[i+1]; k++ {
-				if p.Kind[k] == Inherited {
-					r := p.Role[k]
-					idx[fill[r]] = int32(i)
+				if p.Kind[k] != Inherited {
+					continue
+				}
+				if r := p.Role[k]; list == nil || list[r] {
+					b.Idx[fill[r]] = int32(i)
 					fill[r]++
 				}
 			}
 		}
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return off, idx, nil
+	return b, nil
 }

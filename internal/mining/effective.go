@@ -2,6 +2,7 @@ package mining
 
 import (
 	"context"
+	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
@@ -18,9 +19,17 @@ type Effective struct {
 	// Cycles are the grant cycles (a finding), each a list of roles ascending.
 	Cycles [][]int32
 	// NeutralOff/NeutralIdx: CSR by role of the identities holding it only through
-	// grants, ascending.
+	// grants, ascending, for the roles with Listed set; the lists of the others are empty.
+	// Only roles with direct holders are listed: mining reads no other role's list (a role
+	// without holders gets no candidate), and the inherited pairs of the roles that only
+	// come through grants (entitlements in business roles) are most of them.
 	NeutralOff []int64
 	NeutralIdx []int32
+	// NeutralCount[r] is the number of identities holding role r only through grants
+	// (listed or not).
+	NeutralCount []int64
+	// Listed[r] says whether role r's neutral identities are listed (nil: every role's).
+	Listed []bool
 }
 
 // EffectiveOf computes the effective privilege of snap, or returns nil when snap has no
@@ -49,10 +58,15 @@ func EffectiveOfWorkers(ctx context.Context, snap *columnar.Snapshot, workers in
 	if err != nil {
 		return nil, err
 	}
-	e := &Effective{Closure: c, Pairs: p, Cycles: g.Cycles()}
-	if e.NeutralOff, e.NeutralIdx, err = p.InheritedByRoleWorkers(ctx, snap.NumRoles(), workers); err != nil {
+	e := &Effective{Closure: c, Pairs: p, Cycles: g.Cycles(), Listed: make([]bool, snap.NumRoles())}
+	for r := range e.Listed {
+		e.Listed[r] = snap.RoleOff[r+1] > snap.RoleOff[r]
+	}
+	b, err := p.InheritedByRoleWorkers(ctx, snap.NumRoles(), workers, e.Listed)
+	if err != nil {
 		return nil, err
 	}
+	e.NeutralOff, e.NeutralIdx, e.NeutralCount = b.Off, b.Idx, b.Count
 	return e, nil
 }
 
@@ -72,13 +86,44 @@ func (e *Effective) neutralMatrix(m *kernels.Matrix) *kernels.Matrix {
 	return &nm
 }
 
-// neutralInScope counts the neutral identities of r in a scope bitset.
-func (e *Effective) neutralInScope(bits []uint64, r int32) int64 {
-	var n int64
-	for _, i := range e.Neutral(r) {
-		if bits == nil || bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
-			n++
+// neutralInScope returns, by role, how many of its neutral identities are in the scope
+// bits (nil: every identity), or nil when there are none. A listed role counts its list;
+// the others are counted from the pairs of the identities in the scope.
+func (e *Effective) neutralInScope(bits []uint64) []int64 {
+	if e == nil {
+		return nil
+	}
+	out := slices.Clone(e.NeutralCount)
+	if bits == nil {
+		return out
+	}
+	unlisted := false
+	for r := range out {
+		if e.Listed != nil && !e.Listed[r] {
+			unlisted = unlisted || out[r] > 0
+			out[r] = 0
+			continue
+		}
+		out[r] = 0
+		for _, i := range e.Neutral(int32(r)) {
+			if bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+				out[r]++
+			}
 		}
 	}
-	return n
+	if !unlisted {
+		return out
+	}
+	p := e.Pairs
+	for i := range len(p.Off) - 1 {
+		if bits[i>>6]&(1<<(uint(i)&63)) == 0 {
+			continue
+		}
+		for k := p.Off[i]; k < p.Off[i+1]; k++ {
+			if r := p.Role[k]; p.Kind[k] == effective.Inherited && !e.Listed[r] {
+				out[r]++
+			}
+		}
+	}
+	return out
 }

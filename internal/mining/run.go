@@ -141,7 +141,7 @@ func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error 
 	for _, r := range roles {
 		o := &e.model.Outcomes[r]
 		hn := e.inScope(sc, r)
-		n := sc.n - e.eff.neutralInScope(sc.bits, r)
+		n := sc.n - sc.neutral(r)
 		o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
 		lastScope[r] = mr.Index
 		o.ExcludedBy = mr.Index
@@ -176,6 +176,7 @@ func (e *engine) record(mr *MiningRule, roles []int32, res []roleResult, lastSco
 func (e *engine) finish(lastScope []int, perRole [][]Rule) {
 	m, snap := e.model, e.snap
 	all := int64(snap.NumIdentities())
+	neutral := e.eff.neutralInScope(nil)
 	for r := range m.Outcomes {
 		o := &m.Outcomes[r]
 		if e.opts.Roles != nil && !e.opts.Roles(int32(r)) {
@@ -185,7 +186,10 @@ func (e *engine) finish(lastScope []int, perRole [][]Rule) {
 			o.Reason = "not selected by any mining rule"
 		}
 		if lastScope[r] < 0 {
-			o.N = all - e.eff.neutralInScope(nil, int32(r))
+			o.N = all
+			if neutral != nil {
+				o.N -= neutral[r]
+			}
 			o.FN = int64(len(snap.Holders(r)))
 			o.TN = o.N - o.FN
 		}
@@ -275,6 +279,16 @@ type ruleScope struct {
 	dims  []int32
 	ix    *index
 	minTP int32
+	// neutralIn[r] is the number of role r's neutral identities in the scope (nil: none).
+	neutralIn []int64
+}
+
+// neutral returns the number of role r's neutral identities in the scope.
+func (sc *ruleScope) neutral(r int32) int64 {
+	if sc.neutralIn == nil {
+		return 0
+	}
+	return sc.neutralIn[r]
 }
 
 func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
@@ -293,6 +307,11 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		}
 	}
 	e.model.ScopeSizes[mr.Index] = sc.n
+	if sc.n == int64(nid) {
+		sc.neutralIn = e.eff.neutralInScope(nil)
+	} else {
+		sc.neutralIn = e.eff.neutralInScope(sc.bits)
+	}
 	allowed, err := allowedDims(snap, mr)
 	if err != nil {
 		return nil, err
@@ -732,7 +751,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		}
 	}
 	hn := int64(len(s.hs))
-	n := sc.n - s.eff.neutralInScope(sc.bits, r)
+	n := sc.n - sc.neutral(r)
 	res := roleResult{n: n, fn: hn, tn: n - hn}
 	if hn == 0 {
 		res.reason = "no holders in scope"

@@ -71,9 +71,15 @@ func usedOnlyView(snap *columnar.Snapshot, base holderView, states []usage.State
 	}
 	mat := *base.mat
 	mat.RoleOff, mat.RoleIdx = holdOff, holdIdx
-	eff := &Effective{NeutralOff: neutOff, NeutralIdx: neutIdx}
+	eff := &Effective{NeutralOff: neutOff, NeutralIdx: neutIdx, NeutralCount: make([]int64, nr)}
+	for r := range nr {
+		eff.NeutralCount[r] = unusedOff[r+1] - unusedOff[r]
+	}
 	if base.eff != nil {
-		eff.Closure, eff.Pairs, eff.Cycles = base.eff.Closure, base.eff.Pairs, base.eff.Cycles
+		eff.Closure, eff.Pairs, eff.Cycles, eff.Listed = base.eff.Closure, base.eff.Pairs, base.eff.Cycles, base.eff.Listed
+		for r, n := range base.eff.NeutralCount {
+			eff.NeutralCount[r] += n
+		}
 	}
 	return holderView{mat: &mat, eff: eff, nmat: eff.neutralMatrix(&mat)}
 }
