@@ -48,6 +48,12 @@ type HoldingsOptions struct {
 	ExcludeDimensions []string
 	// Logger receives timings; nil discards them.
 	Logger *slog.Logger
+	// OnIdentities, when set, is called once with holdings that have their Identities
+	// and Dims but no roles yet, as soon as the identities are read, on a goroutine of its
+	// own while the assignments are still being read: work that needs only the
+	// identities' attributes starts there. The final holdings share those Dims.
+	// LoadHoldings returns once it has returned, with its error if it fails.
+	OnIdentities func(ctx context.Context, h *Holdings) error
 }
 
 // ErrNotFlat is returned (wrapped) by LoadHoldings for a data directory it cannot read:
@@ -88,12 +94,12 @@ func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdi
 			return nil, uerr.New("load %s: %s is not an attribute; expected attribute columns of identities", dir, reserved)
 		}
 	}
-	ids, asg, err := readHoldingTables(ctx, dir, paths, leanIdentitiesSpec(opts.Dims))
+	r, err := readHoldings(ctx, dir, paths, opts, log)
 	if err != nil {
 		return nil, err
 	}
 	tRead := time.Since(start)
-	h, err := holdingsOf(ctx, dir, ids, asg, opts, log)
+	h, err := r.join(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -126,37 +132,66 @@ var leanAssignmentsSpec = tableSpec{
 	chunkDicts: []string{"identity_id"},
 }
 
-// readHoldingTables reads the identities and assignments files at the same time.
-func readHoldingTables(ctx context.Context, dir string, paths [3]string, idSpec *tableSpec) (ids, asg *table, err error) {
-	var errs [2]error
-	var wg sync.WaitGroup
-	wg.Go(func() { ids, errs[0] = readTable(ctx, paths[0], idSpec) })
-	asg, errs[1] = readTable(ctx, paths[2], &leanAssignmentsSpec)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	if err := errors.Join(errs[:]...); err != nil {
-		return nil, nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
-	}
-	if len(ids.lists) > 0 {
-		return nil, nil, fmt.Errorf("load %s: %s column %s is multi-valued: %w", dir, ids.file, ids.lists[0].name, ErrNotFlat)
-	}
-	for _, c := range asg.cols {
-		if c.name != "identity_id" && c.name != "role_id" && c.name != LastUsedColumn {
-			return nil, nil, fmt.Errorf("load %s: %s column %s: %w", dir, asg.file, c.name, ErrNotFlat)
-		}
-	}
-	return ids, asg, nil
+// leanRead is what readHoldings read: the holdings' identities and dimensions, the
+// identities' join index (hashed already) and the decoded assignments.
+type leanRead struct {
+	h     *Holdings
+	index *identityIndex
+	asg   *table
+	log   *slog.Logger
 }
 
-// holdingsOf builds the holdings from the decoded tables.
-func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsOptions, log *slog.Logger) (*Holdings, error) {
+// readHoldings reads the identities and assignments files at the same time. As soon as
+// the identities are read, their goroutine codes the dimensions, hashes their ids for the
+// join and calls opts.OnIdentities, while the assignments are still being decoded.
+func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger) (*leanRead, error) {
+	r := &leanRead{log: log}
+	var readErrs [2]error
+	var notFlat, buildErr, cbErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ids, err := readTable(ctx, paths[0], leanIdentitiesSpec(opts.Dims))
+		if readErrs[0] = err; err != nil {
+			return
+		}
+		if len(ids.lists) > 0 {
+			notFlat = fmt.Errorf("load %s: %s column %s is multi-valued: %w", dir, ids.file, ids.lists[0].name, ErrNotFlat)
+			return
+		}
+		if r.h, r.index, buildErr = leanIdentities(ids, opts, log); buildErr == nil && opts.OnIdentities != nil {
+			cbErr = opts.OnIdentities(ctx, &Holdings{Identities: r.h.Identities, Dims: r.h.Dims})
+		}
+	})
+	r.asg, readErrs[1] = readTable(ctx, paths[2], &leanAssignmentsSpec)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(readErrs[:]...); err != nil {
+		return nil, uerr.WrapInput(fmt.Errorf("load %s: %w", dir, err))
+	}
+	if notFlat != nil {
+		return nil, notFlat
+	}
+	for _, c := range r.asg.cols {
+		if c.name != "identity_id" && c.name != "role_id" && c.name != LastUsedColumn {
+			return nil, fmt.Errorf("load %s: %s column %s: %w", dir, r.asg.file, c.name, ErrNotFlat)
+		}
+	}
+	if buildErr != nil {
+		return nil, buildErr
+	}
+	return r, cbErr
+}
+
+// leanIdentities builds the holdings' identities and dimensions from the decoded
+// identities table, and the join index of their ids, hashed already.
+func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdings, *identityIndex, error) {
 	// The reserved owner_id column (read when every column is) is no dimension.
 	ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c.name == OwnerColumn })
 	var s Snapshot
 	if err := buildIdentities(&s, ids, LoadOptions{ExcludeDimensions: opts.ExcludeDimensions}, log); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := &Holdings{Identities: ids.rows, Dims: s.Dims}
 	if opts.Dims != nil {
@@ -168,7 +203,15 @@ func holdingsOf(ctx context.Context, dir string, ids, asg *table, opts HoldingsO
 			}
 		}
 	}
-	identOf := newIdentityIndex(ids.col("identity_id").vals).find(asg.col("identity_id").vals)
+	index := newIdentityIndex(ids.col("identity_id").vals)
+	index.prepare()
+	return h, index, nil
+}
+
+// join completes the holdings with the role view of the assignments.
+func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
+	h, asg, log := r.h, r.asg, r.log
+	identOf := r.index.find(asg.col("identity_id").vals)
 	rc := asg.col("role_id")
 	roles, rank := sortDict(rc.vals)
 	h.Roles = roles

@@ -171,6 +171,52 @@ func TestLoadHoldingsErrors(t *testing.T) {
 	}
 }
 
+// TestLoadHoldingsOnIdentities: OnIdentities is called once, before LoadHoldings
+// returns, with the identities and dimensions of the result and no roles; its error is
+// LoadHoldings' error; it is not called when the identities file is not the lean load's
+// (a multi-valued attribute) or fails to load.
+func TestLoadHoldingsOnIdentities(t *testing.T) {
+	ctx := context.Background()
+	for _, format := range formats {
+		dir := writeDir(t, format, map[string]tbl{"identities": baseIdentities, "assignments": baseAssignments})
+		var seen []*Holdings
+		h, err := LoadHoldings(ctx, dir, HoldingsOptions{OnIdentities: func(_ context.Context, early *Holdings) error {
+			seen = append(seen, early)
+			return nil
+		}})
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if len(seen) != 1 {
+			t.Fatalf("%s: OnIdentities called %d times, want once", format, len(seen))
+		}
+		early := seen[0]
+		if early.Identities != h.Identities || early.Roles != nil || early.RoleOff != nil ||
+			!slices.Equal(holdingsText(early), holdingsText(&Holdings{Identities: h.Identities, Dims: h.Dims})) {
+			t.Errorf("%s: OnIdentities got %d identities, roles %v, %q; want %d, no roles, %q", format, early.Identities,
+				early.Roles, holdingsText(early), h.Identities, holdingsText(&Holdings{Dims: h.Dims}))
+		}
+		boom := errors.New("boom")
+		if _, err := LoadHoldings(ctx, dir, HoldingsOptions{OnIdentities: func(context.Context, *Holdings) error { return boom }}); !errors.Is(err, boom) {
+			t.Errorf("%s: OnIdentities failing: error %v, want boom", format, err)
+		}
+		bad := writeDir(t, format, map[string]tbl{"identities": baseIdentities.with(1, "", "", "Eng", "Dev"), "assignments": baseAssignments})
+		called := false
+		_, err = LoadHoldings(ctx, bad, HoldingsOptions{OnIdentities: func(context.Context, *Holdings) error { called = true; return nil }})
+		if err == nil || called {
+			t.Errorf("%s: an empty identity id: error %v, OnIdentities called %v; want an error, not called", format, err, called)
+		}
+	}
+	dir := t.TempDir()
+	writeParquet(t, dir, "identities", tbl{header: []string{"identity_id", "groups:list"}, rows: [][]string{{"u1", "g1"}}})
+	writeParquet(t, dir, "assignments", baseAssignments)
+	called := false
+	_, err := LoadHoldings(ctx, dir, HoldingsOptions{OnIdentities: func(context.Context, *Holdings) error { called = true; return nil }})
+	if !errors.Is(err, ErrNotFlat) || called {
+		t.Errorf("multi-valued attribute: error %v, OnIdentities called %v; want ErrNotFlat, not called", err, called)
+	}
+}
+
 // TestLoadHoldingsList: a multi-valued attribute is not the lean load's.
 func TestLoadHoldingsList(t *testing.T) {
 	dir := t.TempDir()

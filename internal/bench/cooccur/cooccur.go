@@ -116,8 +116,17 @@ func (t *terms) count() int { return len(t.hash) }
 
 func (t *terms) id(x kernels.Term) uint32 { return uint32(t.off[x.Dim] + int(x.Val)) }
 
-// Compute computes the table of the given depth over h and returns its digest.
-func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, error) {
+// Prepared is the part of a table's computation that needs only the identities'
+// attributes (Holdings.Identities and Dims): the terms' hashes, the supports and, at depth
+// 2, the kernel calls' scopes. Prepare can therefore run while the assignments are still
+// being read (columnar.HoldingsOptions.OnIdentities), and Compute then counts the roles.
+type Prepared struct {
+	c *computer
+}
+
+// Prepare does the work of the table of depth o.Depth that needs only h's identities
+// and dimensions; h's roles are not read.
+func Prepare(ctx context.Context, h *columnar.Holdings, o Options) (*Prepared, error) {
 	if o.Depth != 1 && o.Depth != 2 {
 		return nil, fmt.Errorf("cooccur: depth %d: expected 1 or 2", o.Depth)
 	}
@@ -127,13 +136,34 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 	if o.Backend == nil {
 		o.Backend = cpu.NewWorkers(o.Workers)
 	}
-	res := &Result{Dims: DimNames(h)}
-	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), dims: Dims(h), res: res}
+	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), dims: Dims(h), res: &Result{Dims: DimNames(h)}}
 	c.t = newTerms(h, c.dims)
 	c.supBufs.New = func() any { return new([]int32) }
-	c.roles = largestFirst(h)
 	var err error
 	if o.Depth == 1 {
+		err = c.singleSupports()
+	} else {
+		err = c.prepareDepth2()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{c: c}, nil
+}
+
+// Compute counts the table over h, whose identities and dimensions must be those p was
+// prepared with, and returns its digest. A Prepared computes one table.
+func (p *Prepared) Compute(ctx context.Context, h *columnar.Holdings) (*Result, error) {
+	c := p.c
+	if h.Identities != c.h.Identities || len(h.Dims) != len(c.h.Dims) {
+		return nil, fmt.Errorf("cooccur: holdings of %d identities and %d dimensions, prepared for %d and %d",
+			h.Identities, len(h.Dims), c.h.Identities, len(c.h.Dims))
+	}
+	c.ctx, c.h = ctx, h
+	c.m.RoleOff, c.m.RoleIdx = h.RoleOff, h.RoleIdx
+	c.roles = largestFirst(h)
+	var err error
+	if c.o.Depth == 1 {
 		err = c.depth1()
 	} else {
 		err = c.depth2()
@@ -141,7 +171,16 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return c.res, nil
+}
+
+// Compute computes the table of the given depth over h and returns its digest.
+func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, error) {
+	p, err := Prepare(ctx, h, o)
+	if err != nil {
+		return nil, err
+	}
+	return p.Compute(ctx, h)
 }
 
 // largestFirst returns the roles by decreasing number of holders (ties by index): the
@@ -167,6 +206,11 @@ type computer struct {
 	roles []int32
 	res   *Result
 	mu    sync.Mutex // guards calls of o.Each
+	// sup1 (depth 1) holds every term's support, by term id; scopes and sup2 (depth 2)
+	// the kernel calls and every two-term criterion's support.
+	sup1   []int32
+	scopes []scope
+	sup2   *pairSupports
 	// supBufs holds *[]int32 buffers for one role's depth-2 supports (pairSupports.of).
 	supBufs sync.Pool
 }
@@ -175,21 +219,27 @@ func (c *computer) phase(name string, start time.Time) {
 	c.res.Phases = append(c.res.Phases, Phase{Name: name, Seconds: time.Since(start).Seconds()})
 }
 
-// depth1 counts the supports of every single term first, then hashes each role's counts
-// as the kernel emits them.
-func (c *computer) depth1() error {
+// singleSupports counts the support of every single term (Prepare, depth 1).
+func (c *computer) singleSupports() error {
 	start := time.Now()
-	sup := make([]int32, c.t.count())
+	c.sup1 = make([]int32, c.t.count())
 	if err := parallel.Each(c.ctx, len(c.dims), c.o.Workers, func(_, k int) error {
-		c.countValues(sup, c.dims[k])
+		c.countValues(c.sup1, c.dims[k])
 		return nil
 	}); err != nil {
 		return err
 	}
 	c.phase("supports", start)
+	return nil
+}
+
+// depth1 hashes each role's counts as the kernel emits them, with the supports Prepare
+// counted.
+func (c *computer) depth1() error {
+	sup := c.sup1
 	q := kernels.Query{Dims: c.dims, MaxTerms: 1, MinTP: 1}
 
-	start = time.Now()
+	start := time.Now()
 	count := func(emit func(int32, []kernels.Count) error) error {
 		return c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, emit)
 	}

@@ -7,21 +7,27 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 )
 
-// depth2 counts the support of every two-term criterion first (newPairSupports), then
-// runs the kernel once per scope (pairScopes) and hashes each role's rows as the kernel
-// emits them, on the kernel's workers: no row is kept.
-func (c *computer) depth2() error {
+// prepareDepth2 splits the count into kernel calls (pairScopes) and counts the support
+// of every two-term criterion they can emit (newPairSupports), for Prepare.
+func (c *computer) prepareDepth2() error {
 	start := time.Now()
-	scopes := c.pairScopes()
-	sup, err := c.newPairSupports(scopes)
+	c.scopes = c.pairScopes()
+	sup, err := c.newPairSupports(c.scopes)
 	if err != nil {
 		return err
 	}
+	c.sup2 = sup
 	c.phase("supports", start)
+	return nil
+}
 
-	start = time.Now()
+// depth2 runs the kernel once per scope and hashes each role's rows as the kernel emits
+// them, on the kernel's workers: no row is kept.
+func (c *computer) depth2() error {
+	sup := c.sup2
+	start := time.Now()
 	var total Digest
-	for _, sc := range scopes {
+	for _, sc := range c.scopes {
 		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
 		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(q, emit) }
 		dg, err := digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashPairs(r, pairs, sup) })

@@ -327,16 +327,34 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	h, err := loadHoldings(ctx, c, logger)
+	opts := cooccur.Options{Depth: c.Depth, Workers: c.Workers}
+	var prep *cooccur.Prepared
+	prepare := func(ctx context.Context, h *columnar.Holdings) (err error) {
+		prep, err = cooccur.Prepare(ctx, h, opts)
+		return err
+	}
+	if c.PrintDims {
+		prepare = nil
+	}
+	h, lean, err := loadHoldings(ctx, c, logger, prepare)
 	if err != nil {
 		return err
+	}
+	if !lean { // read by Load: what OnIdentities may have prepared is not for these holdings
+		prep = nil
 	}
 	if c.PrintDims {
 		fmt.Fprintln(stdout, strings.Join(cooccur.DimNames(h), ","))
 		return nil
 	}
 	loaded := time.Since(start)
-	res, err := cooccur.Compute(ctx, h, cooccur.Options{Depth: c.Depth, Workers: c.Workers})
+	early := prep != nil
+	if !early {
+		if prep, err = cooccur.Prepare(ctx, h, opts); err != nil {
+			return err
+		}
+	}
+	res, err := prep.Compute(ctx, h)
 	if err != nil {
 		return err
 	}
@@ -345,7 +363,11 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	if c.Verbose {
 		fmt.Fprintf(stdout, "  load %.3fs\n", loaded.Seconds())
 		for _, p := range res.Phases {
-			fmt.Fprintf(stdout, "  %s %.3fs\n", p.Name, p.Seconds)
+			during := ""
+			if early && p.Name == "supports" {
+				during = " (while loading)"
+			}
+			fmt.Fprintf(stdout, "  %s %.3fs%s\n", p.Name, p.Seconds, during)
 		}
 	}
 	fmt.Fprintln(stdout, r.Line())
@@ -353,21 +375,23 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 }
 
 // loadHoldings reads what the table needs of c.Data: the lean load (columnar.LoadHoldings)
-// of the --dims columns, or of every attribute column with Load's skipping rule; inputs
-// the lean load does not read (a universe) are loaded whole, with the dimensions outside
-// --dims marked skipped.
-func loadHoldings(ctx context.Context, c CooccurCommand, logger *slog.Logger) (*columnar.Holdings, error) {
+// of the --dims columns, or of every attribute column with Load's skipping rule, calling
+// onIdentities while it reads the assignments; inputs the lean load does not read (a
+// universe) are loaded whole, with the dimensions outside --dims marked skipped (lean is
+// false: whatever onIdentities was given was not these holdings' dimensions).
+func loadHoldings(ctx context.Context, c CooccurCommand, logger *slog.Logger,
+	onIdentities func(context.Context, *columnar.Holdings) error) (h *columnar.Holdings, lean bool, err error) {
 	var dims []string
 	if c.Dims != "" {
 		dims = strings.Split(c.Dims, ",")
 	}
-	h, err := columnar.LoadHoldings(ctx, c.Data, columnar.HoldingsOptions{Dims: dims, Logger: logger})
+	h, err = columnar.LoadHoldings(ctx, c.Data, columnar.HoldingsOptions{Dims: dims, Logger: logger, OnIdentities: onIdentities})
 	if !errors.Is(err, columnar.ErrNotFlat) {
-		return h, err
+		return h, true, err
 	}
 	snap, err := columnar.Load(ctx, c.Data, columnar.LoadOptions{Logger: logger})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	h = columnar.HoldingsOf(snap)
 	if dims != nil {
@@ -376,9 +400,9 @@ func loadHoldings(ctx context.Context, c CooccurCommand, logger *slog.Logger) (*
 		}
 		for _, name := range dims {
 			if !slices.ContainsFunc(h.Dims, func(d columnar.Dimension) bool { return d.Name == name }) {
-				return nil, uerr.New("bench cooccur: --dims: %s is not an attribute of %s", name, c.Data)
+				return nil, false, uerr.New("bench cooccur: --dims: %s is not an attribute of %s", name, c.Data)
 			}
 		}
 	}
-	return h, nil
+	return h, false, nil
 }
