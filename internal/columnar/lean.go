@@ -22,8 +22,8 @@ type Holdings struct {
 	Identities int
 	// Dims are the attributes read, sorted by name, with the invariants of Snapshot.Dims.
 	Dims []Dimension
-	// Roles are the ids of the roles named by the assignments (all roles, for a view of a
-	// Snapshot), sorted; role index = position.
+	// Roles are the ids of the roles named by the assignments, in the order the file first
+	// names them (for a view of a Snapshot: all roles, sorted); role index = position.
 	Roles []string
 	// RoleIdx[RoleOff[r]:RoleOff[r+1]] are the identities holding role r, ascending,
 	// without duplicates; assignments of unknown identities are left out.
@@ -71,7 +71,7 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 // the identities (identityIndex), reads neither the roles file nor columns it is not
 // asked for, and builds no view by identity. Holdings equal HoldingsOf(Load(dir)) on
 // their dimensions and assignments, but for Roles, which lists only the roles the
-// assignments name.
+// assignments name, in the order they first appear.
 //
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
 func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdings, error) {
@@ -109,11 +109,12 @@ func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdi
 }
 
 // leanIdentitiesSpec reads identity_id as Load does (raw, checked for repeats once read)
-// and the attribute columns dims (nil: every one).
+// and the attribute columns dims (nil: every one). The lean specs skip the files'
+// SHA-256, which holdings do not report.
 func leanIdentitiesSpec(dims []string) *tableSpec {
 	spec := &tableSpec{name: "identities", required: []string{"identity_id"},
 		known: map[string]colMode{"identity_id": modeUnique}, others: dims == nil,
-		raw: []string{"identity_id"}, keepLines: true, rawIfDistinct: dims == nil}
+		raw: []string{"identity_id"}, keepLines: true, rawIfDistinct: dims == nil, noSum: true}
 	for _, d := range dims {
 		spec.known[d] = modeValue
 		if d != KindDimension {
@@ -130,10 +131,11 @@ var leanAssignmentsSpec = tableSpec{
 	required:   []string{"identity_id", "role_id"},
 	known:      map[string]colMode{"identity_id": modeRequired, "role_id": modeRequired},
 	chunkDicts: []string{"identity_id"},
+	noSum:      true,
 }
 
 // leanRead is what readHoldings read: the holdings' identities and dimensions, the
-// identities' join index (hashed already) and the decoded assignments.
+// identities' join index and the decoded assignments.
 type leanRead struct {
 	h     *Holdings
 	index *identityIndex
@@ -142,8 +144,8 @@ type leanRead struct {
 }
 
 // readHoldings reads the identities and assignments files at the same time. As soon as
-// the identities are read, their goroutine codes the dimensions, hashes their ids for the
-// join and calls opts.OnIdentities, while the assignments are still being decoded.
+// the identities are read, their goroutine codes the dimensions and calls
+// opts.OnIdentities, while the assignments are still being decoded.
 func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger) (*leanRead, error) {
 	r := &leanRead{log: log}
 	var readErrs [2]error
@@ -185,7 +187,7 @@ func readHoldings(ctx context.Context, dir string, paths [3]string, opts Holding
 }
 
 // leanIdentities builds the holdings' identities and dimensions from the decoded
-// identities table, and the join index of their ids, hashed already.
+// identities table, and the join index of their ids.
 func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdings, *identityIndex, error) {
 	// The reserved owner_id column (read when every column is) is no dimension.
 	ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c.name == OwnerColumn })
@@ -203,17 +205,21 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 			}
 		}
 	}
-	index := newIdentityIndex(ids.col("identity_id").vals)
-	index.prepare()
-	return h, index, nil
+	return h, newIdentityIndex(ids.col("identity_id").vals), nil
 }
 
 // join completes the holdings with the role view of the assignments.
 func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	h, asg, log := r.h, r.asg, r.log
-	identOf := r.index.find(asg.col("identity_id").vals)
+	identOf := findInOrder(r.index, asg.col("identity_id").vals)
+	// The roles keep the codes of the role_id column (distinct values, first-seen order):
+	// no sort, since counting does not depend on the roles' order.
 	rc := asg.col("role_id")
-	roles, rank := sortDict(rc.vals)
+	roles := rc.vals
+	rank := make([]int32, len(roles))
+	for r := range rank {
+		rank[r] = int32(r)
+	}
 	h.Roles = roles
 	ai, ar := asg.col("identity_id").codes, rc.codes
 	if v, ok := roleViewInOrder(ai, ar, identOf, rank, len(roles)); ok {
@@ -232,6 +238,60 @@ func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	h.RoleIdx = roleIdx
 	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", known-w)
 	return h, nil
+}
+
+// findInOrder returns the identity index of each of vals (-1 for a value naming no
+// identity), as index.find does. Assignments grouped by identity in the identities'
+// order name the identities in that order, so vals is first walked along the ids: a
+// value equal to the next id, to the one before (an identity named again by the next row
+// group's dictionary) or to one of the few after it (identities without assignments) is
+// found by one comparison. Only the values the walk misses go through the hash join,
+// which is then not built at all when there are none. The walk stops guiding once it
+// misses most values (ids in another order).
+func findInOrder(index *identityIndex, vals []string) []int32 {
+	const skips = 3 // identities without assignments stepped over at a time
+	ids := index.ids
+	out := make([]int32, len(vals))
+	var missed []int32
+	j := 0 // the next id expected
+	for k, v := range vals {
+		if k >= 1024 && 2*len(missed) > k { // not in the ids' order: the hash join for the rest
+			for m := k; m < len(vals); m++ {
+				missed = append(missed, int32(m))
+			}
+			break
+		}
+		switch {
+		case j < len(ids) && ids[j] == v:
+			out[k] = int32(j)
+			j++
+			continue
+		case j > 0 && ids[j-1] == v:
+			out[k] = int32(j - 1)
+			continue
+		}
+		found := false
+		for s := j + 1; s <= j+skips && s < len(ids); s++ {
+			if ids[s] == v {
+				out[k], j, found = int32(s), s+1, true
+				break
+			}
+		}
+		if !found {
+			missed = append(missed, int32(k))
+		}
+	}
+	if len(missed) == 0 {
+		return out
+	}
+	probe := make([]string, len(missed))
+	for m, k := range missed {
+		probe[m] = vals[k]
+	}
+	for m, i := range index.find(probe) {
+		out[missed[m]] = i
+	}
+	return out
 }
 
 // roleView is the role view of the assignments (Holdings.RoleOff and RoleIdx) with the

@@ -3,9 +3,13 @@ package columnar
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -84,6 +88,12 @@ func holdingsText(h *Holdings) []string {
 	return out
 }
 
+// sortedText is holdingsText with the lines sorted: the lean load lists its roles in the
+// order the assignments first name them, Load in id order.
+func sortedText(h *Holdings) []string {
+	return slices.Sorted(slices.Values(holdingsText(h)))
+}
+
 // TestLoadHoldingsMatchesLoad: on random flat enterprises in both formats, with one or
 // several row groups and pages, LoadHoldings gives the dimensions and holders of Load,
 // and with Dims given those dimensions alone, none skipped.
@@ -106,7 +116,7 @@ func TestLoadHoldingsMatchesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d %s: LoadHoldings: %v", seed, format, err)
 			}
-			if got.Identities != want.Identities || !slices.Equal(holdingsText(got), holdingsText(want)) {
+			if got.Identities != want.Identities || !slices.Equal(sortedText(got), sortedText(want)) {
 				t.Fatalf("seed %d %s: holdings differ\ngot:  %q\nwant: %q", seed, format, holdingsText(got), holdingsText(want))
 			}
 			picked, err := LoadHoldings(ctx, dir, HoldingsOptions{Dims: []string{"uid", "kind"}})
@@ -120,7 +130,7 @@ func TestLoadHoldingsMatchesLoad(t *testing.T) {
 					want.Dims = append(want.Dims, d)
 				}
 			}
-			if !slices.Equal(holdingsText(picked), holdingsText(want)) {
+			if !slices.Equal(sortedText(picked), sortedText(want)) {
 				t.Fatalf("seed %d %s: holdings of kind and uid differ\ngot:  %q\nwant: %q", seed, format, holdingsText(picked), holdingsText(want))
 			}
 		}
@@ -214,6 +224,78 @@ func TestLoadHoldingsOnIdentities(t *testing.T) {
 	_, err := LoadHoldings(ctx, dir, HoldingsOptions{OnIdentities: func(context.Context, *Holdings) error { called = true; return nil }})
 	if !errors.Is(err, ErrNotFlat) || called {
 		t.Errorf("multi-valued attribute: error %v, OnIdentities called %v; want ErrNotFlat, not called", err, called)
+	}
+}
+
+// TestLeanSpecsSkipSum: the lean load's Parquet files are read without their SHA-256,
+// which Load's reading of the same file gives.
+func TestLeanSpecsSkipSum(t *testing.T) {
+	dir := t.TempDir()
+	writeParquet(t, dir, "identities", baseIdentities)
+	writeParquet(t, dir, "assignments", baseAssignments)
+	for _, tc := range []struct {
+		file       string
+		lean, full *tableSpec
+	}{{"identities.parquet", leanIdentitiesSpec(nil), &identitiesSpec}, {"assignments.parquet", &leanAssignmentsSpec, &assignmentsSpec}} {
+		path := filepath.Join(dir, tc.file)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sha256.Sum256(b)
+		full, err := readTable(context.Background(), path, tc.full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lean, err := readTable(context.Background(), path, tc.lean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.input.SHA256 != hex.EncodeToString(want[:]) || lean.input.SHA256 != "" || lean.rows != full.rows {
+			t.Errorf("%s: SHA-256 %q with Load's spec, %q with the lean one (rows %d, %d); want the file's, none", tc.file,
+				full.input.SHA256, lean.input.SHA256, full.rows, lean.rows)
+		}
+	}
+}
+
+// TestFindInOrder: values following the ids' order (with repeats at boundaries,
+// identities skipped, unknown values) or in no order are found as the hash join finds
+// them.
+func TestFindInOrder(t *testing.T) {
+	for seed := uint64(1); seed <= 200; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 17))
+		n := rng.IntN(3000)
+		ids := make([]string, n)
+		for i, x := range rng.Perm(n) {
+			ids[i] = fmt.Sprintf("u%05d", x)
+		}
+		var vals []string
+		switch seed % 3 {
+		case 0: // no order
+			for range rng.IntN(3000) {
+				vals = append(vals, fmt.Sprintf("u%05d", rng.IntN(n+50)))
+			}
+		default: // the ids' order, with skips, repeats and unknown values
+			for i := 0; i < n; i++ {
+				switch x := rng.IntN(20); {
+				case x == 0:
+					i += rng.IntN(6) // identities without assignments
+				case x == 1 && len(vals) > 0:
+					vals = append(vals, vals[len(vals)-1]) // named again by the next group
+				case x == 2:
+					vals = append(vals, fmt.Sprintf("x%d", rng.IntN(10))) // unknown
+				case x == 3 && seed%3 == 2:
+					vals = append(vals, ids[rng.IntN(n)]) // out of place
+				}
+				if i < n {
+					vals = append(vals, ids[i])
+				}
+			}
+		}
+		want := newIdentityIndex(ids).find(vals)
+		if got := findInOrder(newIdentityIndex(ids), vals); !slices.Equal(got, want) {
+			t.Fatalf("seed %d: %v, want %v", seed, got, want)
+		}
 	}
 }
 

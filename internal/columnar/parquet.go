@@ -47,6 +47,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		return nil, fmt.Errorf("%s: cannot stat: %w", file, err)
 	}
 	size := st.Size()
+	withSum := !spec.noSum
 	pf, spec, rows, err := openParquetTable(file, f, size, spec)
 	if err != nil {
 		return nil, err
@@ -60,7 +61,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	if err := checkPageHeaders(f, size, pf, leaves); err != nil {
 		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
 	}
-	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols)
+	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum)
 	if err != nil {
 		return nil, err
 	}
@@ -134,15 +135,19 @@ func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *prob
 }
 
 // decodeParquetColumns decodes leaves into cols, one goroutine per column (at most
-// GOMAXPROCS at a time), while another fingerprints the file. It returns the file's
-// SHA-256, the fingerprint's own error, and the first decoding error (or the context's).
+// GOMAXPROCS at a time), while another fingerprints the file (withSum). It returns the
+// file's SHA-256 ("" without withSum), the fingerprint's own error, and the first
+// decoding error (or the context's).
 func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int64, pf *parquet.File,
-	leaves []*parquet.Column, cols []*column) (sum string, sumErr, err error) {
+	leaves []*parquet.Column, cols []*column, withSum bool) (sum string, sumErr, err error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var hashWG sync.WaitGroup
 	hashWG.Go(func() {
+		if !withSum {
+			return
+		}
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
 			sumErr = fmt.Errorf("%s: cannot read: %w", file, err)

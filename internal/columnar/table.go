@@ -24,6 +24,9 @@ type tableSpec struct {
 	// rawIfDistinct: the other columns of values (but kind) turn raw when their first
 	// rows are nearly all distinct (column.rawIfDistinct).
 	rawIfDistinct bool
+	// noSum: a Parquet file's SHA-256 is not computed (its Input.SHA256 stays empty), for
+	// readers that report no inputs (the lean load).
+	noSum bool
 }
 
 var (
