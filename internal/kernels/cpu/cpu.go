@@ -19,6 +19,9 @@ type Backend struct {
 	split   int  // tests: the smallest table split (project.go), if not splitTerms
 	rows    bool // tests: the projector even where the one- or two-term path applies (single.go, pairs.go)
 	dense   int  // tests: the largest dense pair table (pairs.go), if not by its rule
+	// patterns (tests): 1 counts two-term queries by pattern wherever they may be, -1 never;
+	// 0 where newPatterns finds it pays (patterns.go).
+	patterns int
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

@@ -123,10 +123,11 @@ func TestAgainstBruteForce(t *testing.T) {
 			// One worker reads the narrow table of codes, three the table of term ids; two
 			// split every table whose children extend no further, however small. Three
 			// count one- and two-term queries as the projector does, the others by column;
-			// two count every pair of dimensions by buckets (no dense pair table).
-			b := &Backend{workers: workers, wide: workers == 3, rows: workers == 3}
+			// two count every pair of dimensions by buckets (no dense pair table). One
+			// counts two-term queries by holder, two by pattern (patterns.go).
+			b := &Backend{workers: workers, wide: workers == 3, rows: workers == 3, patterns: -1}
 			if workers == 2 {
-				b.split, b.dense = 1, 1
+				b.split, b.dense, b.patterns = 1, 1, 1
 			}
 			var mu sync.Mutex
 			got := map[int32][]kernels.Count{}
@@ -223,7 +224,8 @@ func TestSinglesByColumn(t *testing.T) {
 // second dimension's counters are read in order or listed through the rows, a dimension whose one value every holder has (kind in a scope of one
 // kind), and a dictionary of values listed through the holders; with and without a scope,
 // at MinTP 1 to 3, with every pair bucketed, and from the table of term ids (32-bit
-// columns, as where a dictionary has 65,535 values or more).
+// columns, as where a dictionary has 65,535 values or more); each of those by holder and
+// by pattern (patterns.go).
 func TestPairsByColumn(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	const n = 4000
@@ -251,10 +253,13 @@ func TestPairsByColumn(t *testing.T) {
 			q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: minTP, InScope: in}
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
 			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 2, wide: true}} {
-				got := collectCounts(t, b, m, q, roles)
-				for _, r := range roles {
-					if !slices.Equal(got[r], want[r]) {
-						t.Fatalf("scope %v minTP %d dense %d wide %v role %d:\n got %v\nwant %v", in != nil, minTP, b.dense, b.wide, r, got[r], want[r])
+				for _, b.patterns = range []int{-1, 1} {
+					got := collectCounts(t, b, m, q, roles)
+					for _, r := range roles {
+						if !slices.Equal(got[r], want[r]) {
+							t.Fatalf("scope %v minTP %d dense %d wide %v patterns %d role %d:\n got %v\nwant %v",
+								in != nil, minTP, b.dense, b.wide, b.patterns, r, got[r], want[r])
+						}
 					}
 				}
 			}

@@ -22,7 +22,8 @@ import (
 // grouped by their first value's rank (a counting sort, whose bucket sizes are the
 // one-term counts) and the second dimension's ranks histogrammed bucket by bucket. No
 // holder's row is copied per first term, and no counter is kept for a value that cannot
-// be selected.
+// be selected. Where every dimension is single-valued, holders with equal rows are counted
+// once, weighted (patterns.go).
 
 // pairCount is one selected two-term criterion of a role: the ranks of its values on
 // the first and second dimensions (1-based) and its count.
@@ -35,7 +36,19 @@ type pairCounter[T uint16 | uint32] struct {
 	q    *kernels.Query
 	lay  *layout
 	dims []int32 // q.Dims
-	base []int32 // the role's in-scope holders
+	// base is the role's in-scope holders (n of them), or with pat their distinct patterns,
+	// wt[k] holders having pattern base[k] (dedup); the columns' rows are base's.
+	base []int32
+	n    int
+	pat  *patterns
+	cnt  []int32 // by pattern: dedup's counters, all zero between roles
+	wt   []int32
+	// src16 or src is the table gather copies rows of base from: the layout's or pat's.
+	src16 []uint16
+	src   []int32
+	ids   []int32    // dedup's scratch
+	wbuf  []int32    // wt's buffer
+	half  [128]int32 // histogram's second half, all zero between uses
 	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
 	// columns share loc. T is uint16 where every dictionary has fewer than 65,535 values.
 	col [][]T
@@ -74,12 +87,16 @@ type pairCounter[T uint16 | uint32] struct {
 // power of two wide, so that an index needs no bounds check.
 const denseTerms = 1 << 18
 
-func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay *layout, dense int) *pairCounter[T] {
+func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, dense int) *pairCounter[T] {
 	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
-		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1}
+		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
+		src16: lay.tab16, src: lay.tab}
 	if lay.w < w {
 		p.mj = lay.lastMulti
+	}
+	if pat != nil {
+		p.pat, p.cnt, p.src16, p.src = pat, make([]int32, pat.count), pat.tab16, pat.tab
 	}
 	for j, d := range q.Dims {
 		p.hist[j] = make([]int32, m.Cards[d]+1)
@@ -106,18 +123,25 @@ func usePairs(m *kernels.Matrix, q *kernels.Query, lay *layout) bool {
 // layout's table is built.
 func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
-	if lay.tab16 != nil {
-		return runPairs[uint16](ctx, m, q, lay, roles, w, b.dense, emit, pairs)
+	var pat *patterns
+	if lay.w == len(q.Dims) && b.patterns >= 0 { // no multi-valued dimension
+		var err error
+		if pat, err = newPatterns(ctx, lay, m.N, w, b.patterns > 0); err != nil {
+			return err
+		}
 	}
-	return runPairs[uint32](ctx, m, q, lay, roles, w, b.dense, emit, pairs)
+	if lay.tab16 != nil {
+		return runPairs[uint16](ctx, m, q, lay, pat, roles, w, b.dense, emit, pairs)
+	}
+	return runPairs[uint32](ctx, m, q, lay, pat, roles, w, b.dense, emit, pairs)
 }
 
-// runPairs is cooccurPairs with columns of T.
-func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w, dense int,
+// runPairs is cooccurPairs with columns of T, by pattern where pat is set.
+func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w, dense int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
-		pcs[g] = newPairCounter[T](m, q, lay, dense)
+		pcs[g] = newPairCounter[T](m, q, lay, pat, dense)
 		pcs[g].only = pairs != nil
 	}
 	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
@@ -178,9 +202,12 @@ func (p *pairCounter[T]) role(holders []int32) {
 			base = append(base, i)
 		}
 	}
-	p.base = base
+	p.base, p.n, p.wt = base, len(base), nil
 	if len(base) < int(p.q.MinTP) {
 		return
+	}
+	if p.pat != nil {
+		p.dedup()
 	}
 	p.gather()
 	if p.mj >= 0 {
@@ -202,14 +229,15 @@ func (p *pairCounter[T]) role(holders []int32) {
 // fill the core's buffers, and the rows are then in cache when copied.
 const touchRows = 256
 
-// gather copies the holders' codes+1 into the columns (one block, column after column),
-// from the table of 16-bit codes or from that of term ids.
+// gather copies the codes+1 of the rows of base into the columns (one block, column after
+// column), from the table of 16-bit codes or from that of term ids (the layout's, or the
+// patterns').
 func (p *pairCounter[T]) gather() {
 	n, w := len(p.base), p.lay.w
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
 	for lo := 0; lo < n; lo += touchRows {
 		hi := min(n, lo+touchRows)
-		if tab := p.lay.tab16; tab != nil {
+		if tab := p.src16; tab != nil {
 			var touched uint16
 			for _, i := range p.base[lo:hi] {
 				touched += tab[int(i)*w]
@@ -223,7 +251,7 @@ func (p *pairCounter[T]) gather() {
 			}
 			continue
 		}
-		tab, off := p.lay.tab, p.lay.off
+		tab, off := p.src, p.lay.off
 		var touched int32
 		for _, i := range p.base[lo:hi] {
 			touched += tab[int(i)*w]
@@ -244,15 +272,57 @@ func (p *pairCounter[T]) gather() {
 	p.loc = loc
 }
 
+// histogram adds col's values to hp, each weighted by wt where it is set. A histogram of
+// at most len(half) counters is taken in two halves, even and odd rows (half, then added
+// to hp), so that a run of one value, common in small dictionaries, is not one chain of
+// increments each waiting on the one before.
+func (p *pairCounter[T]) histogram(hp []int32, col []T) {
+	wt := p.wt
+	if len(hp) > len(p.half) {
+		if wt == nil {
+			for _, c := range col {
+				hp[c]++
+			}
+			return
+		}
+		wt = wt[:len(col)]
+		for k, c := range col {
+			hp[c] += wt[k]
+		}
+		return
+	}
+	h2, n := p.half[:len(hp)], len(col)&^1
+	if wt == nil {
+		for k := 0; k < n; k += 2 {
+			hp[col[k]]++
+			h2[col[k+1]]++
+		}
+		if n < len(col) {
+			hp[col[n]]++
+		}
+	} else {
+		wt = wt[:len(col)]
+		for k := 0; k < n; k += 2 {
+			hp[col[k]] += wt[k]
+			h2[col[k+1]] += wt[k+1]
+		}
+		if n < len(col) {
+			hp[col[n]] += wt[n]
+		}
+	}
+	for c, v := range h2 {
+		hp[c] += v
+		h2[c] = 0
+	}
+}
+
 // rank selects dimension j's values counted at least q.MinTP times (ascending, into
 // sels[j]), rewrites its column as ranks and leaves its counters all zero. A dictionary
 // small against the holders is read in code order; a large one through the holders' own
 // values, then sorted.
 func (p *pairCounter[T]) rank(j int) {
 	hp, col, minTP := p.hist[j], p.col[j], p.q.MinTP
-	for _, c := range col {
-		hp[c]++
-	}
+	p.histogram(hp, col)
 	hp[0] = 0
 	h := hp
 	sels := p.sels[j][:0]
@@ -329,7 +399,7 @@ func (p *pairCounter[T]) firstDim(a int) {
 			continue
 		}
 		if !grouped {
-			p.group(a, p.col[a], true)
+			p.group(a, p.col[a], p.wt == nil)
 			if a == p.mj {
 				p.permToRows()
 			}
@@ -343,7 +413,7 @@ func (p *pairCounter[T]) firstDim(a int) {
 // whole reports whether every holder has one selected value on dimension j (kind, in a
 // scope of one kind): its pairs with another dimension are that dimension's own counts.
 func (p *pairCounter[T]) whole(j int) bool {
-	return len(p.sels[j]) == 1 && int(p.sels[j][0].count) == len(p.base)
+	return len(p.sels[j]) == 1 && int(p.sels[j][0].count) == p.n
 }
 
 // wholePairs appends to pc[b] the pairs of dimensions a and b where one of them is whole:
@@ -387,8 +457,15 @@ func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 	na, nb := len(p.sels[a]), len(p.sels[b])
 	tab := p.tab
 	cb = cb[:len(ca)]
-	for k, x := range ca {
-		tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
+	if wt := p.wt; wt != nil {
+		wt = wt[:len(ca)]
+		for k, x := range ca {
+			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)] += wt[k]
+		}
+	} else {
+		for k, x := range ca {
+			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
+		}
 	}
 	out, minTP := p.pc[b], p.q.MinTP
 	clear(tab[:nb+1])
@@ -452,8 +529,14 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 	out := p.pc[b]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
 		lo, hi := p.at[ra], p.at[ra+1]
-		for _, k := range p.perm[lo:hi] {
-			hp[cb[k]]++
+		if wt := p.wt; wt != nil {
+			for _, k := range p.perm[lo:hi] {
+				hp[cb[k]] += wt[k]
+			}
+		} else {
+			for _, k := range p.perm[lo:hi] {
+				hp[cb[k]]++
+			}
 		}
 		h[0] = 0
 		if nb+1 <= 4*int(hi-lo)+64 {
@@ -513,4 +596,29 @@ func (p *pairCounter[T]) emitFirst(a int) {
 			curs[b] = k
 		}
 	}
+}
+
+// dedup replaces the holders in base by their distinct patterns (in order of first
+// appearance) and sets wt to each one's number of holders.
+func (p *pairCounter[T]) dedup() {
+	of, cnt, base := p.pat.of, p.cnt, p.base
+	ids := slices.Grow(p.ids[:0], len(base))[:len(base)]
+	for k, i := range base {
+		ids[k] = of[i]
+	}
+	d := 0
+	for _, x := range ids {
+		c := cnt[x]
+		cnt[x] = c + 1
+		base[d] = x
+		if c == 0 {
+			d++
+		}
+	}
+	wt := slices.Grow(p.wbuf[:0], d)[:d]
+	for k, x := range base[:d] {
+		wt[k] = cnt[x]
+		cnt[x] = 0
+	}
+	p.base, p.wt, p.wbuf, p.ids = base[:d], wt, wt, ids
 }

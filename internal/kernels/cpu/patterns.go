@@ -1,0 +1,148 @@
+package cpu
+
+import (
+	"context"
+	"math/bits"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/parallel"
+)
+
+// Identities with the same value on every single-valued dimension of a query share a
+// pattern: their rows of the layout's table are equal, and so is everything the two-term
+// path counts of them. Patterns are numbered once per query (numberRows); a role is then
+// counted over its holders' distinct patterns, each weighted by how many holders have it
+// (pairCounter.dedup). At tier L the 1M identities have about 400,000 patterns over the
+// attributes of people and 3,600 over those of service accounts, and a role's holders have
+// about half as many distinct patterns as holders (a forty-fifth for service accounts).
+
+// patterns numbers the distinct rows of a layout's table.
+type patterns struct {
+	of    []int32 // by identity: its pattern
+	count int
+	// rows of each pattern, in the layout table's form: tab16 when it is narrow, else tab.
+	tab16 []uint16
+	tab   []int32
+}
+
+// newPatterns numbers the rows of lay's table (n identities) on workers goroutines. It
+// returns nil, unless always is set, where the patterns are more than half the
+// identities: roles then share too few for counting by pattern to pay.
+func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) (*patterns, error) {
+	pt, most, err := &patterns{}, n/2, error(nil)
+	if always {
+		most = n
+	}
+	if lay.tab16 != nil {
+		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.w, n, most, workers)
+		pt.count = len(pt.tab16) / lay.w
+	} else {
+		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.w, n, most, workers)
+		pt.count = len(pt.tab) / lay.w
+	}
+	if err != nil || pt.of == nil {
+		return nil, err
+	}
+	return pt, nil
+}
+
+// rowChunk is how many rows one item of numberRows' parallel passes takes.
+const rowChunk = 1 << 16
+
+// numberRows numbers the distinct rows of tab (n rows of w > 0 values): of[i] is row i's
+// number, rows the distinct rows by number. Rows are hashed on every worker, then split
+// among them by hash, each numbering its share in a table of its own; a worker's numbers
+// follow those of the workers before it. It gives up (of nil) once a share has more
+// distinct rows than most/n of its rows.
+func numberRows[E uint16 | int32](ctx context.Context, tab []E, w, n, most, workers int) (of []int32, rows []E, err error) {
+	hs := make([]uint64, n)
+	chunks := (n + rowChunk - 1) / rowChunk
+	if err := parallel.Each(ctx, chunks, workers, func(_, k int) error {
+		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
+			hs[i] = hashRow(tab[i*w : i*w+w])
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	of = make([]int32, n)
+	firsts := make([][]int32, workers) // by share: the first row of each of its numbers
+	if err := parallel.Each(ctx, workers, workers, func(_, g int) error {
+		firsts[g] = numberShare(tab, w, hs, of, g, workers, most, n)
+		return nil
+	}); err != nil || slices.ContainsFunc(firsts, func(f []int32) bool { return f == nil }) {
+		return nil, nil, err
+	}
+	start := make([]int32, workers+1)
+	for g, f := range firsts {
+		start[g+1] = start[g] + int32(len(f))
+	}
+	rows = make([]E, int(start[workers])*w)
+	err = parallel.Each(ctx, chunks+workers, workers, func(_, k int) error {
+		if k >= chunks { // share k-chunks's rows
+			g := k - chunks
+			for l, i := range firsts[g] {
+				copy(rows[(int(start[g])+l)*w:], tab[int(i)*w:int(i)*w+w])
+			}
+			return nil
+		}
+		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
+			of[i] += start[share(hs[i], workers)]
+		}
+		return nil
+	})
+	return of, rows, err
+}
+
+// hashRow hashes one row of a layout's table.
+func hashRow[E uint16 | int32](row []E) uint64 {
+	h := uint64(0x9E3779B97F4A7C15)
+	for _, v := range row {
+		h = (h ^ uint64(v)) * 0xff51afd7ed558ccd
+	}
+	return h ^ h>>32
+}
+
+// share is the worker of numberRows that numbers rows of hash h.
+func share(h uint64, workers int) int { return int((h >> 32) * uint64(workers) >> 32) }
+
+// numberShare numbers, in order of first appearance, the distinct rows whose hash falls in
+// share g (of workers): of[i] is set to row i's number within the share, and the first row
+// of each number is returned, or nil once they are more than most/n of the share's rows.
+// The table holds, per slot, the high half of a row's hash and its number+1 (0: empty),
+// probed linearly.
+func numberShare[E uint16 | int32](tab []E, w int, hs []uint64, of []int32, g, workers, most, n int) []int32 {
+	size := 0
+	for _, h := range hs {
+		if share(h, workers) == g {
+			size++
+		}
+	}
+	slots := make([]uint64, 1<<bits.Len(uint(2*size)))
+	mask := uint64(len(slots) - 1)
+	limit := int(int64(size) * int64(most) / int64(max(n, 1)))
+	firsts := []int32{}
+	for i, h := range hs {
+		if share(h, workers) != g {
+			continue
+		}
+		row, lo := tab[i*w:i*w+w], h>>32
+		for s := h & mask; ; s = (s + 1) & mask {
+			x := slots[s]
+			if x == 0 {
+				if len(firsts) == limit {
+					return nil
+				}
+				slots[s] = lo<<32 | uint64(len(firsts)+1)
+				of[i] = int32(len(firsts))
+				firsts = append(firsts, int32(i))
+				break
+			}
+			if id := int32(x) - 1; x>>32 == lo && slices.Equal(tab[int(firsts[id])*w:int(firsts[id])*w+w], row) {
+				of[i] = id
+				break
+			}
+		}
+	}
+	return firsts
+}

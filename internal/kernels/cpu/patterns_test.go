@@ -1,0 +1,133 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// TestNumberRows checks the numbering of a table's rows against a map of the rows, on
+// tables of narrow and wide values, with one to three workers: rows with the same values
+// get the same number, others different ones, and each number's row is the rows'. It also
+// checks that the numbering gives up, unless told not to, where the rows are mostly
+// distinct.
+func TestNumberRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	for _, n := range []int{0, 1, 7, 5000, 40_000} {
+		for _, w := range []int{1, 3, 8} {
+			distinct := 1 + n/10
+			tab := make([]int32, n*w)
+			for i := range n {
+				r := rng.IntN(distinct) // row i is a copy of "row r", values drawn from r
+				for j := range w {
+					tab[i*w+j] = int32(r*31+j*7) % int32(1+rng.IntN(2)*60_000+r%5)
+				}
+			}
+			narrow := make([]uint16, len(tab))
+			for k, v := range tab {
+				narrow[k] = uint16(v)
+			}
+			for workers := 1; workers <= 3; workers++ {
+				checkNumbering(t, tab, w, n, workers)
+				checkNumbering(t, narrow, w, n, workers)
+			}
+		}
+	}
+	// Every row of one hash: rows are told apart by their values alone.
+	tab := make([]uint16, 1000)
+	for i := range tab {
+		tab[i] = uint16(i % 300)
+	}
+	hs, of := make([]uint64, 500), make([]int32, 500)
+	firsts := numberShare(tab, 2, hs, of, 0, 1, 500, 500)
+	for i := range 500 {
+		if want := int32(i % 150); of[i] != want || firsts[want] != want {
+			t.Fatalf("rows of one hash: row %d numbered %d (first row %d), want %d", i, of[i], firsts[of[i]], want)
+		}
+	}
+	for i := range tab {
+		tab[i] = uint16(i)
+	}
+	if of, _, err := numberRows(context.Background(), tab, 2, 500, 250, 2); err != nil || of != nil {
+		t.Fatalf("500 distinct rows of 500, at most 250: numbered anyway (err %v)", err)
+	}
+}
+
+func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n, workers int) {
+	t.Helper()
+	of, rows, err := numberRows(context.Background(), tab, w, n, n, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int32{}
+	for i := range n {
+		key := fmt.Sprint(tab[i*w : i*w+w])
+		id, ok := seen[key]
+		if !ok {
+			id = of[i]
+			seen[key] = id
+		}
+		if of[i] != id {
+			t.Fatalf("n %d w %d workers %d: row %d numbered %d, an equal row %d", n, w, workers, i, of[i], id)
+		}
+		if !slices.Equal(rows[int(id)*w:int(id)*w+w], tab[i*w:i*w+w]) {
+			t.Fatalf("n %d w %d workers %d: row %d is %v, its number %d's row %v", n, w, workers, i, tab[i*w:i*w+w], id, rows[int(id)*w:int(id)*w+w])
+		}
+	}
+	if len(rows) != len(seen)*w {
+		t.Fatalf("n %d w %d workers %d: %d numbers for %d distinct rows", n, w, workers, len(rows)/w, len(seen))
+	}
+}
+
+// TestPairsByPattern compares the two-term path counting by pattern with the projector on a
+// matrix whose identities have few distinct rows, so that a role's holders share patterns
+// and counts are weighted: small dictionaries, one that every identity shares (whole), and
+// a large one whose values follow two others (listed through the rows, and bucketed); with
+// and without a scope, at MinTP 1 to 3, densely and with every pair bucketed, from the
+// narrow table and the table of term ids. The rule picks patterns for this matrix.
+func TestPairsByPattern(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	const n = 6000
+	cards := []int32{1, 2, 4, 9, 30, 3000}
+	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
+	for d := range cards {
+		m.Codes[d] = make([]int32, n)
+	}
+	for i := range n {
+		m.Codes[0][i] = 0
+		for d := 1; d <= 4; d++ {
+			m.Codes[d][i] = int32(rng.IntN(int(cards[d])+1)) - 1
+			if d >= 3 && rng.IntN(3) > 0 { // skewed: many rows alike
+				m.Codes[d][i] = int32(rng.IntN(2))
+			}
+		}
+		m.Codes[5][i] = (m.Codes[3][i]+1)*100 + m.Codes[4][i] + 1 // follows dimensions 3 and 4
+	}
+	roles := randomRoles(rng, m, 25, 1)
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5}, MaxTerms: 2}
+	lay := newLayout(m, &q)
+	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := newPatterns(context.Background(), lay, m.N, 2, false); err != nil || pt == nil {
+		t.Fatalf("the rule does not count this matrix by pattern (err %v)", err)
+	}
+	for _, in := range [][]uint64{nil, everyKth(n, 3)} {
+		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
+			q.InScope = in
+			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}} {
+				got := collectCounts(t, b, m, q, roles)
+				for _, r := range roles {
+					if !slices.Equal(got[r], want[r]) {
+						t.Fatalf("scope %v minTP %d dense %d wide %v role %d:\n got %v\nwant %v", in != nil, q.MinTP, b.dense, b.wide, r, got[r], want[r])
+					}
+				}
+			}
+		}
+	}
+}
