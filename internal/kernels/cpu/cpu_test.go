@@ -283,9 +283,10 @@ func collectCounts(t *testing.T, b *Backend, m *kernels.Matrix, q kernels.Query,
 	return got
 }
 
-// TestCooccurPairs checks that CooccurPairs gives exactly Cooccur's two-term counts, by the
-// two-term path and by the projector (a multi-valued dimension, or rows set), and refuses
-// a query of other than two terms.
+// TestCooccurPairs checks that CooccurPairs gives exactly Cooccur's two-term counts, in its
+// order (by dimension pair, then by value pair), by the two-term path, by pattern and by
+// the projector (a multi-valued dimension, or rows set), and refuses a query of other
+// than two terms.
 func TestCooccurPairs(t *testing.T) {
 	for seed := uint64(0); seed < 60; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 11))
@@ -298,25 +299,34 @@ func TestCooccurPairs(t *testing.T) {
 		for r := range roles {
 			roles[r] = int32(r)
 		}
-		for _, b := range []*Backend{{workers: 2}, {workers: 2, wide: true}, {workers: 2, rows: true}} {
-			want := collectCounts(t, b, m, q, roles)
+		for _, b := range []*Backend{{workers: 2}, {workers: 2, wide: true, patterns: 1}, {workers: 2, rows: true}} {
+			counts := collectCounts(t, b, m, q, roles)
 			var mu sync.Mutex
-			got := map[int32][]kernels.Count{}
+			got := map[int32][]Pair{}
 			err := b.CooccurPairs(context.Background(), m, q, roles, func(r int32, ps []Pair) error {
 				mu.Lock()
 				defer mu.Unlock()
-				for _, p := range ps {
-					got[r] = append(got[r], kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{p.A, p.B}, N: 2}, TP: p.TP})
-				}
+				got[r] = slices.Clone(ps)
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range roles {
-				w := slices.DeleteFunc(want[r], func(c kernels.Count) bool { return c.C.N != 2 })
-				if !slices.Equal(got[r], w) {
-					t.Fatalf("seed %d rows %v role %d:\n got %v\nwant %v", seed, b.rows, r, got[r], w)
+				var want []Pair
+				for _, c := range counts[r] {
+					if c.C.N == 2 {
+						want = append(want, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
+					}
+				}
+				slices.SortStableFunc(want, func(x, y Pair) int {
+					if x.A.Dim != y.A.Dim || x.B.Dim != y.B.Dim {
+						return int(x.A.Dim*1000+x.B.Dim) - int(y.A.Dim*1000+y.B.Dim)
+					}
+					return 0 // Cooccur's order within a dimension pair: by A.Val, then B.Val
+				})
+				if !slices.Equal(got[r], want) {
+					t.Fatalf("seed %d rows %v role %d:\n got %v\nwant %v", seed, b.rows, r, got[r], want)
 				}
 			}
 		}

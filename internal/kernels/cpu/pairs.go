@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/bits"
@@ -164,8 +165,10 @@ type Pair struct {
 
 // CooccurPairs is Cooccur with q.MaxTerms 2 reporting the two-term criteria alone, as
 // Pairs (20 bytes against a Count's 40): emit gets, once per role and possibly from
-// several goroutines, the role's pairs in Criterion.Compare order, exactly the two-term
-// counts Cooccur would give. The slice is only valid during the call.
+// several goroutines, exactly the two-term counts Cooccur would give, ordered by
+// dimension pair (A.Dim, then B.Dim), then by A.Val and B.Val: the pairs of two
+// dimensions are handed on as they are counted, without merging them in Criterion.Compare
+// order. The slice is only valid during the call.
 func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32,
 	emit func(role int32, pairs []Pair) error) error {
 	if q.MaxTerms != 2 {
@@ -188,12 +191,18 @@ func (b *Backend) CooccurPairs(ctx context.Context, m *kernels.Matrix, q kernels
 				pairs = append(pairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
 			}
 		}
+		slices.SortFunc(pairs, comparePairs)
 		return emit(r, pairs)
 	})
 }
 
+// comparePairs orders pairs as CooccurPairs hands them out.
+func comparePairs(x, y Pair) int {
+	return cmp.Or(cmp.Compare(x.A.Dim, y.A.Dim), cmp.Compare(x.B.Dim, y.B.Dim), cmp.Compare(x.A.Val, y.A.Val), cmp.Compare(x.B.Val, y.B.Val))
+}
+
 // role sets p.out to the role's counts, in Criterion.Compare order (p.pairs to its pairs,
-// with p.only).
+// in CooccurPairs' order, with p.only).
 func (p *pairCounter[T]) role(holders []int32) {
 	p.out, p.pairs = p.out[:0], p.pairs[:0]
 	base := p.base[:0]
@@ -407,7 +416,22 @@ func (p *pairCounter[T]) firstDim(a int) {
 		}
 		p.bucketPairs(a, b, p.col[b])
 	}
-	p.emitFirst(a)
+	if !p.only {
+		p.emitFirst(a)
+		return
+	}
+	for b := a + 1; b < len(p.col); b++ {
+		p.emitPairs(a, b)
+	}
+}
+
+// emitPairs appends to pairs the pairs of dimensions a and b (pc[b]), in order.
+func (p *pairCounter[T]) emitPairs(a, b int) {
+	ta, tb, sa, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[a], p.sels[b]
+	for _, c := range p.pc[b] {
+		ta.Val, tb.Val = sa[c.ra-1].val, sb[c.rb-1].val
+		p.pairs = append(p.pairs, Pair{A: ta, B: tb, TP: c.count})
+	}
 }
 
 // whole reports whether every holder has one selected value on dimension j (kind, in a
@@ -568,8 +592,7 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 }
 
 // emitFirst appends to out, for each selected value of dimension a in order, its one-term
-// count and then its pairs with every later dimension (pc), dimension by dimension; or,
-// with only set, its pairs alone to pairs.
+// count and then its pairs with every later dimension (pc), dimension by dimension.
 func (p *pairCounter[T]) emitFirst(a int) {
 	da := p.dims[a]
 	curs := slices.Grow(p.curs[:0], len(p.col))[:len(p.col)] // by later dimension: its next pair
@@ -578,20 +601,14 @@ func (p *pairCounter[T]) emitFirst(a int) {
 	for ra, s := range p.sels[a] {
 		c := kernels.Criterion{N: 1}
 		c.T[0] = kernels.Term{Dim: da, Val: s.val}
-		if !p.only {
-			p.out = append(p.out, kernels.Count{C: c, TP: s.count})
-		}
+		p.out = append(p.out, kernels.Count{C: c, TP: s.count})
 		c.N = 2
 		for b := a + 1; b < len(p.col); b++ {
 			pcs, k := p.pc[b], curs[b]
 			sb := p.sels[b]
 			for ; k < len(pcs) && int(pcs[k].ra) == ra+1; k++ {
 				c.T[1] = kernels.Term{Dim: p.dims[b], Val: sb[pcs[k].rb-1].val}
-				if p.only {
-					p.pairs = append(p.pairs, Pair{A: c.T[0], B: c.T[1], TP: pcs[k].count})
-				} else {
-					p.out = append(p.out, kernels.Count{C: c, TP: pcs[k].count})
-				}
+				p.out = append(p.out, kernels.Count{C: c, TP: pcs[k].count})
 			}
 			curs[b] = k
 		}
