@@ -354,8 +354,40 @@ func (p *projector) splitView(level int, s sel) []multiCol {
 // dimension is counted over the entries, the other dimension's ranks read through rowOf.
 // A holder's values being distinct, a value's count over the entries is its holders'.
 
+// overflowSlot marks, in a slot column of tab16 (layout.slotCols), a row whose values go
+// on in the slot table's overflow: the dimension's codes+1 stay below it (usePairs).
+const overflowSlot = 1<<16 - 1
+
+// slotColumns returns how many columns of tab16's rows hold the slots of the query's
+// multi-valued dimension: its slot table's k for the two-term path with one multi-valued
+// dimension, else 0.
+func (l *layout) slotColumns(m *kernels.Matrix, q *kernels.Query) int {
+	if len(q.Dims)-l.w != 1 || !usePairs(m, q, l) {
+		return 0
+	}
+	return l.slots[l.lastMulti].k
+}
+
+// fill16 copies the slots of identities lo..hi-1 into columns col.. of rows of width
+// stride of dst, overflowSlot for a slot naming an overflow entry.
+func (st *slotTable) fill16(dst []uint16, stride, col, lo, hi int) {
+	k := st.k
+	for i := lo; i < hi; i++ {
+		row := dst[i*stride+col : i*stride+col+k]
+		for t, v := range st.slots[i*k : i*k+k] {
+			switch {
+			case v > 0:
+				row[t] = uint16(v)
+			case v < 0:
+				row[t] = overflowSlot
+			}
+		}
+	}
+}
+
 // gatherEntries sets the multi-valued dimension's column to the holders' values (code+1),
-// holder by holder, and rowOf to each entry's local row.
+// holder by holder, and rowOf to each entry's local row: from the slot columns gather
+// copied with the rows (layout.slotCols), or else from the slot table.
 func (p *pairCounter[T]) gatherEntries() {
 	st := p.lay.slots[p.mj]
 	k := st.k
@@ -365,25 +397,52 @@ func (p *pairCounter[T]) gatherEntries() {
 	rows := slices.Grow(p.rowOf[:0], size)[:size]
 	xs := slices.Grow(p.xs[:0], size)[:size]
 	n := 0
-	for r, i := range p.base {
-		for _, v := range st.slots[int(i)*k : int(i)*k+k] {
-			if v > 0 {
-				rows[n], xs[n] = int32(r), T(v)
-				n++
-				continue
-			}
-			if v < 0 { // the last slot names an overflow entry
-				e := -1 - v
-				for _, x := range st.over[st.overOff[e]:st.overOff[e+1]] {
-					rows[n], xs[n] = int32(r), T(x)
-					n++
+	if c := p.lay.slotCols; c > 0 {
+		nb := len(p.base)
+		cols := p.loc[p.lay.w*nb : (p.lay.w+c)*nb] // slot t of row r: cols[t*nb+r]
+		for r := range nb {
+			for t := 0; t < c; t++ {
+				v := cols[t*nb+r]
+				if v == 0 {
+					break // a row's values come first, its unused slots (0) last
 				}
+				if v != overflowSlot {
+					rows[n], xs[n] = int32(r), v
+					n++
+					continue
+				}
+				n = overflowEntries(st, st.slots[int(p.base[r])*k+k-1], int32(r), rows, xs, n)
+				break
 			}
-			break // a row's values come first, its unused slots (0) last
+		}
+	} else {
+		for r, i := range p.base {
+			for _, v := range st.slots[int(i)*k : int(i)*k+k] {
+				if v > 0 {
+					rows[n], xs[n] = int32(r), T(v)
+					n++
+					continue
+				}
+				if v < 0 { // the last slot names an overflow entry
+					n = overflowEntries(st, v, int32(r), rows, xs, n)
+				}
+				break // a row's values come first, its unused slots (0) last
+			}
 		}
 	}
 	p.rowOf, p.xs = rows[:n], xs[:n]
 	p.col[p.mj] = p.xs
+}
+
+// overflowEntries writes the values of the overflow entry that slot v (< 0) names as
+// entries n.. of local row r, and returns the next entry.
+func overflowEntries[T uint16 | uint32](st *slotTable, v, r int32, rows []int32, xs []T, n int) int {
+	e := -1 - v
+	for _, x := range st.over[st.overOff[e]:st.overOff[e+1]] {
+		rows[n], xs[n] = r, T(x)
+		n++
+	}
+	return n
 }
 
 // dropUnranked removes the entries whose value was not selected (rank 0): no pair with

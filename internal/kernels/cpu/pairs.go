@@ -242,7 +242,7 @@ const touchRows = 256
 // column), from the table of 16-bit codes or from that of term ids (the layout's, or the
 // patterns').
 func (p *pairCounter[T]) gather() {
-	n, w := len(p.base), p.lay.w
+	n, w := len(p.base), p.lay.stride
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
 	for lo := 0; lo < n; lo += touchRows {
 		hi := min(n, lo+touchRows)

@@ -26,6 +26,10 @@ type layout struct {
 	// value) in half the space.
 	tab   []int32
 	tab16 []uint16
+	// stride is the width of a row of tab or tab16: w, then in tab16, for a two-term query
+	// with one multi-valued dimension, slotCols more columns holding that dimension's
+	// slots (slotColumns, multi.go), read with the row they share.
+	stride, slotCols int
 	// slots holds, by position in q.Dims, a multi-valued dimension's slot table (multi.go).
 	slots []*slotTable
 }
@@ -50,6 +54,7 @@ func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
 		l.w++
 	}
 	l.first[len(q.Dims)] = l.w
+	l.stride = l.w
 	return l
 }
 
@@ -57,15 +62,21 @@ func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {
 // (code+1, 0 for no value) when every dictionary fits and wide is false, else tab (term
 // ids).
 func (l *layout) buildTable(ctx context.Context, m *kernels.Matrix, q *kernels.Query, workers int, wide bool) error {
-	w, narrow := l.w, !wide && l.narrow(m, q)
+	narrow := !wide && l.narrow(m, q)
 	if narrow {
-		l.tab16 = make([]uint16, m.N*w)
+		l.slotCols = l.slotColumns(m, q)
+		l.stride = l.w + l.slotCols
+		l.tab16 = make([]uint16, m.N*l.stride)
 	} else {
-		l.tab = make([]int32, m.N*w)
+		l.tab = make([]int32, m.N*l.w)
 	}
+	w := l.stride
 	const chunk = 1 << 16
 	return parallel.Each(ctx, (m.N+chunk-1)/chunk, workers, func(_, k int) error {
 		lo, hi := k*chunk, min(m.N, (k+1)*chunk)
+		if l.slotCols > 0 {
+			l.slots[l.lastMulti].fill16(l.tab16, w, l.w, lo, hi)
+		}
 		for s, j := range l.pos {
 			codes := m.Codes[q.Dims[j]][lo:hi]
 			if narrow {
@@ -175,9 +186,9 @@ func (p *projector) gather(holders []int32) {
 	p.base = base
 	loc := slices.Grow(p.local[:0], len(base)*w)[:len(base)*w]
 	if tab := p.lay.tab16; tab != nil {
-		off := p.lay.off
+		off, stride := p.lay.off, p.lay.stride
 		for k, i := range base {
-			dst, src := loc[k*w:k*w+w], tab[int(i)*w:int(i)*w+w]
+			dst, src := loc[k*w:k*w+w], tab[int(i)*stride:int(i)*stride+w]
 			for t := range dst {
 				dst[t] = off[t] + int32(src[t])
 			}
