@@ -123,20 +123,18 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 }
 
 // checkAccountsUnique reports each account (a row in account order) naming the same
-// (system, account_id) as the one before it, in parallel over ranges of the order.
+// (system, account_id) as the one before it: those accountOrder marked (accountKey.dup),
+// so that no id is compared here.
 func checkAccountsUnique(t *table, order []accountKey, sc, ac *column) error {
 	probs := newProblems(t.file)
-	ranges := splitEven(len(order), 4*runtime.GOMAXPROCS(0))
-	forEach(len(ranges)-1, func(b int) {
-		for n := max(ranges[b], 1); n < ranges[b+1]; n++ {
-			prev, row := int(order[n-1].row), int(order[n].row)
-			id := ac.vals[ac.codes[row]]
-			if sc.codes[prev] == sc.codes[row] && ac.vals[ac.codes[prev]] == id {
-				probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
-					id, sc.vals[sc.codes[row]], t.pos(prev)))
-			}
+	for n, k := range order {
+		if !k.dup {
+			continue
 		}
-	})
+		prev, row := int(order[n-1].row), int(k.row)
+		probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
+			ac.vals[ac.codes[row]], sc.vals[sc.codes[row]], t.pos(prev)))
+	}
 	return probs.err()
 }
 
@@ -193,10 +191,15 @@ func eachBlock(n int, f func(lo, hi int)) {
 // "arn:aws:iam::"), and deeper for ids that also share the next 8 bytes (sortKeys). A
 // key holds no pointer (the id is looked up by row): the garbage collector has millions
 // fewer to scan.
+//
+// dup marks, once sortKeys is done, a key whose id equals the one before it (a duplicate
+// account, the earlier row first): it takes the padding after rest, so a key stays 16
+// bytes.
 type accountKey struct {
 	word uint64
 	row  int32
 	rest uint8
+	dup  bool
 }
 
 // setDepth keys k by the bytes of its id v from depth on.
@@ -223,14 +226,22 @@ func compareKeys(a, b accountKey) int {
 	return cmp.Compare(a.row, b.row)
 }
 
-// sortKeys sorts keys (all keyed at depth, the ids of their rows in ac sharing the first
-// depth bytes) by (id, row) comparing integers only: by compareKeys, then each run of
-// keys equal on the word whose ids go on is keyed again past the bytes its ids share and
-// sorted the same way. A system of cloud ids ("arn:aws:iam::user/...") whose few odd ids
-// leave it no common prefix thus compares integers, not the 18 bytes every other id
+// sortKeys sorts keys (all keyed at depth, the ids of their rows, id(row), sharing the
+// first depth bytes) by (id, row) comparing integers only: by compareKeys, then each run
+// of keys equal on the word whose ids go on is keyed again past the bytes its ids share
+// and sorted the same way. A system of cloud ids ("arn:aws:iam::user/...") whose few odd
+// ids leave it no common prefix thus compares integers, not the 18 bytes every other id
 // starts with.
-func sortKeys(keys []accountKey, ac *column, depth int) {
+//
+// Keys equal on (word, rest) with rest under 9 hold equal ids: each such key but the
+// first is marked dup. Keys with rest 9 are marked, if equal, in the run that keys them
+// again, where they come next to each other too.
+func sortKeys(keys []accountKey, id func(row int32) string, depth int) {
 	sortAfterPrefix(keys, compareKeys)
+	for k := 1; k < len(keys); k++ {
+		a, b := &keys[k-1], &keys[k]
+		b.dup = b.rest < 9 && a.word == b.word && a.rest == b.rest
+	}
 	for lo := 0; lo < len(keys); {
 		hi := lo + 1
 		if keys[lo].rest == 9 {
@@ -240,21 +251,21 @@ func sortKeys(keys []accountKey, ac *column, depth int) {
 		}
 		if hi-lo > 1 {
 			run := keys[lo:hi]
-			next := depth + 8 + sharedFrom(run, ac, depth+8)
+			next := depth + 8 + sharedFrom(run, id, depth+8)
 			for k := range run {
-				run[k].setDepth(ac.vals[ac.codes[run[k].row]], next)
+				run[k].setDepth(id(run[k].row), next)
 			}
-			sortKeys(run, ac, next)
+			sortKeys(run, id, next)
 		}
 		lo = hi
 	}
 }
 
 // sharedFrom returns how many bytes from depth on the ids of every row of keys share.
-func sharedFrom(keys []accountKey, ac *column, depth int) int {
-	p := ac.vals[ac.codes[keys[0].row]][depth:]
+func sharedFrom(keys []accountKey, id func(row int32) string, depth int) int {
+	p := id(keys[0].row)[depth:]
 	for _, k := range keys[1:] {
-		v := ac.vals[ac.codes[k.row]][depth:]
+		v := id(k.row)[depth:]
 		n := 0
 		for n < len(p) && n < len(v) && p[n] == v[n] {
 			n++
@@ -310,7 +321,8 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 			fill[r]++
 		}
 	})
-	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], ac, depth[r]) })
+	id := func(row int32) string { return ac.vals[ac.codes[row]] }
+	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], id, depth[r]) })
 	return keys
 }
 

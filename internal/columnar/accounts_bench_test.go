@@ -14,7 +14,8 @@ import (
 // TestAccountOrderMatchesSort: accountOrder sorts like a plain sort by (system rank,
 // account_id, row) on random accounts: shared prefixes longer and shorter than the 8
 // bytes it compares as integers, ids equal on several 8-byte words (keyed again deeper),
-// NUL bytes, empty-suffix prefixes of each other, and duplicates.
+// NUL bytes, empty-suffix prefixes of each other, and duplicates, each of which (but the
+// first of its id) it marks as such.
 func TestAccountOrderMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := []string{"\x00", "a", "b", "z", "~", "é"}
@@ -52,6 +53,12 @@ func TestAccountOrderMatchesSort(t *testing.T) {
 		})
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d: order %v, want %v", round, got, want)
+		}
+		for k, key := range keys {
+			same := k > 0 && sc.codes[got[k-1]] == sc.codes[got[k]] && ac.codes[got[k-1]] == ac.codes[got[k]]
+			if key.dup != same {
+				t.Fatalf("round %d: key %d (row %d, %q) marked duplicate %v, want %v", round, k, key.row, ac.vals[ac.codes[key.row]], key.dup, same)
+			}
 		}
 	}
 }

@@ -134,3 +134,32 @@ func checkPairRows(t *testing.T, s *Snapshot, pr *pairRows, wantAcct, wantUsed m
 		}
 	}
 }
+
+// TestSortAfterAscending holds sortAfterAscending to slices.Sort on distinct keys made of
+// an ascending prefix and a tail of 0 to 40 keys in random order (the tail inserted one
+// at a time up to maxInsertedTail, sorted whole past it), including tails whose keys go
+// below the prefix's first and above its last.
+func TestSortAfterAscending(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for iter := range 2000 {
+		prefix, tail := rng.IntN(40), rng.IntN(41)
+		seen := map[uint64]bool{}
+		var s []uint64
+		for len(s) < prefix+tail {
+			v := uint64(rng.IntN(200)) << 32
+			if iter%3 == 0 {
+				v |= uint64(rng.IntN(4))
+			}
+			if !seen[v] {
+				seen[v] = true
+				s = append(s, v)
+			}
+		}
+		slices.Sort(s[:prefix])
+		want := slices.Sorted(slices.Values(s))
+		sortAfterAscending(s)
+		if !slices.Equal(s, want) {
+			t.Fatalf("iteration %d (prefix %d, tail %d): %v, want %v", iter, prefix, tail, s, want)
+		}
+	}
+}

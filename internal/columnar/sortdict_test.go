@@ -11,8 +11,8 @@ import (
 // TestSortDict checks sortDict against its definition (the distinct values in byte order,
 // and for each old code the position of its value there) on shuffled and already sorted
 // dictionaries, with repeated values (a raw column's), values sharing long prefixes,
-// prefixes of one another, NUL bytes and bytes above 0x7F, sorted in one part and in 2 to
-// 5 parallel parts (an odd part out included).
+// prefixes of one another, NUL bytes and bytes above 0x7F, sorted whole and bucketed by
+// their first byte (sorted in parallel) on 1 to 5 processors.
 func TestSortDict(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(5, 7))
