@@ -381,22 +381,24 @@ func sharedPrefix(p, v string, ok bool) string {
 // Everything is resolved by codes (buildAccounts joined the account_id codes to the
 // accounts; the identity of each identity_id code is looked up once), in parallel over
 // blocks of rows; the few rows of orphan access get their keys afterwards, in row order.
+// The keys and the accounts are written over the identity_id and account_id columns'
+// codes, row by row once read (newAccountResolver): at tier L that is two arrays of 27
+// million rows the process need not fault in afresh.
 func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *identityIndex, f *UniverseFindings) ([]int32, error) {
 	r := newAccountResolver(t, accts, identIDs, identIdx)
 	const block = 1 << 16
 	blocks := (t.rows + block - 1) / block
-	orphan := make([][]int32, blocks) // per block: the rows whose key is an orphan key
+	orphan := make([][]orphanRow, blocks) // per block: the rows whose key is an orphan key
 	unknown := make([]int, blocks)
 	forEach(blocks, func(b int) {
 		for row := b * block; row < min(t.rows, (b+1)*block); row++ {
-			switch r.resolve(row) {
-			case rowOrphan:
-				orphan[b] = append(orphan[b], int32(row))
-			case rowUnknownAccount:
+			o := orphanRow{int32(row), r.ic.code(row), r.sc.code(row), r.ac.code(row)}
+			status := r.resolve(row, o.icode, o.scode, o.acode)
+			if status&rowOrphan != 0 {
+				orphan[b] = append(orphan[b], o)
+			}
+			if status&rowUnknownAccount != 0 {
 				unknown[b]++
-			case rowUnknownOrphan:
-				unknown[b]++
-				orphan[b] = append(orphan[b], int32(row))
 			}
 		}
 	})
@@ -405,8 +407,8 @@ func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *ide
 	}
 	for b := range blocks {
 		f.UnknownAccountAssignments += unknown[b]
-		for _, row := range orphan[b] {
-			r.key.codes[row] = r.key.internString(r.orphanKey(int(row)))
+		for _, o := range orphan[b] {
+			r.key.codes[o.row] = r.key.internString(r.orphanKey(o))
 		}
 	}
 	if ic := r.ic; ic == nil {
@@ -431,10 +433,14 @@ type accountResolver struct {
 	key        *column
 }
 
+// newAccountResolver readies the resolution of t's rows. The rows' accounts go over the
+// account_id column's codes and their keys over the identity_id column's when there are
+// such columns: resolve reads a row's codes before it writes the row, and no row's codes
+// are read again (orphanRow keeps those of the rows resolved later).
 func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx *identityIndex) *accountResolver {
 	ic, sc, ac := t.col("identity_id"), t.col("system"), t.col("account_id")
 	r := &accountResolver{t: t, accts: accts, ic: ic, sc: sc, ac: ac, identOf: identityCodes(ic, identIdx),
-		probs: newProblems(t.file), rows: make([]int32, t.rows)}
+		probs: newProblems(t.file), rows: reuseCodes(ac, t.rows)}
 	if sc != nil {
 		r.sysRank = make([]int32, len(sc.vals))
 		for code, name := range sc.vals {
@@ -451,11 +457,25 @@ func newAccountResolver(t *table, accts *Accounts, identIDs []string, identIdx *
 	r.key.vals = make([]string, len(identIDs), len(identIDs)+64)
 	copy(r.key.vals, identIDs)
 	r.key.identityPrefix = len(identIDs)
-	r.key.codes = make([]int32, t.rows)
+	r.key.codes = reuseCodes(ic, t.rows)
 	return r
 }
 
-// What resolve found for a row, beyond its account and key.
+// reuseCodes returns c's codes to be written over, or a new array when c is missing or
+// has not one code per row.
+func reuseCodes(c *column, rows int) []int32 {
+	if c != nil && len(c.codes) == rows {
+		return c.codes
+	}
+	return make([]int32, rows)
+}
+
+// orphanRow is a row of orphan access with its codes in the identity_id, system and
+// account_id columns, from which its key is made once every row is resolved.
+type orphanRow struct{ row, icode, scode, acode int32 }
+
+// What resolve found for a row, beyond its account and key: bits, rowUnknownOrphan
+// being both of the others.
 const (
 	rowResolved       = iota
 	rowOrphan         // orphan access: the key is to be interned (orphanKey)
@@ -463,10 +483,10 @@ const (
 	rowUnknownOrphan  // both
 )
 
-// resolve resolves one row: its account in r.rows, its identity key in r.key.codes
-// unless the access is orphan, data errors in r.probs. Rows may be resolved in parallel.
-func (r *accountResolver) resolve(row int) int {
-	icode, scode, acode := r.ic.code(row), r.sc.code(row), r.ac.code(row)
+// resolve resolves one row, whose codes are icode, scode and acode: its account in
+// r.rows, its identity key in r.key.codes unless the access is orphan, data errors in
+// r.probs. Rows may be resolved in parallel.
+func (r *accountResolver) resolve(row int, icode, scode, acode int32) int {
 	r.rows[row], r.key.codes[row] = -1, codeEmpty
 	switch {
 	case scode < 0 && acode < 0:
@@ -545,8 +565,8 @@ func (r *accountResolver) identityKey(row int, icode int32) int {
 // orphanKey returns the identity key of a row of orphan access: the identity id of a row
 // naming no account, else the key naming the account and the identity the row or the
 // account names ("" for none).
-func (r *accountResolver) orphanKey(row int) string {
-	icode, scode, acode := r.ic.code(row), r.sc.code(row), r.ac.code(row)
+func (r *accountResolver) orphanKey(o orphanRow) string {
+	icode, scode, acode := o.icode, o.scode, o.acode
 	if scode < 0 && acode < 0 {
 		return r.ic.vals[icode]
 	}

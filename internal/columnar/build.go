@@ -333,17 +333,22 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx *id
 	n := len(s.IdentityIDs)
 	nr := len(s.Roles.IDs)
 
-	identOff, byIdent, rowOf, orphans := bucketByIdentity(ai, ar, identOf, asgRole, n, pr != nil)
+	var spare []int32
+	if pr != nil {
+		spare = pr.spare
+	}
+	identOff, byIdent, rowOf, orphans := bucketIdentities(ai, ar, identOf, asgRole, n, pr != nil, spare)
 	known := identOff[n]
 	rows := len(ai)
-	// The raw codes are dead now: ai's buffer becomes roleIdx (fresh memory is costly).
+	// The raw codes are dead now: ai's buffer becomes roleIdx, ar's the pairs' accounts
+	// (fresh memory is costly).
 	ic.codes, rc.codes = nil, nil
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	var w int64
 	if pr != nil {
-		pr.start(rowOf)
+		pr.start(rowOf, ar)
 		w = dedupePairs(identOff, byIdent, pr)
 		pr.trim(w)
 	} else {
@@ -372,6 +377,12 @@ type orphanCode struct{ ident, role int32 }
 // The rows are split into a block per processor: each block counts its own identities,
 // then scatters from where the blocks before it end within each identity.
 func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int, withRows bool) (identOff []int64, byIdent, rowOf []int32, orphans []orphanCode) {
+	return bucketIdentities(ai, ar, identOf, asgRole, n, withRows, nil)
+}
+
+// bucketIdentities is bucketByIdentity writing rowOf in spare when it is large enough
+// (a dead array of codes; every slot of rowOf is written), else in a new array.
+func bucketIdentities(ai, ar, identOf, asgRole []int32, n int, withRows bool, spare []int32) (identOff []int64, byIdent, rowOf []int32, orphans []orphanCode) {
 	blocks := splitEven(len(ai), runtime.GOMAXPROCS(0))
 	starts := make([][]int32, len(blocks)-1) // per block, per identity: its next slot
 	orph := make([][]orphanCode, len(blocks)-1)
@@ -397,7 +408,10 @@ func bucketByIdentity(ai, ar, identOf, asgRole []int32, n int, withRows bool) (i
 		identOff[i+1] = pos
 	}
 	byIdent = make([]int32, identOff[n])
-	if withRows {
+	switch {
+	case withRows && int64(cap(spare)) >= identOff[n]:
+		rowOf = spare[:identOff[n]]
+	case withRows:
 		rowOf = make([]int32, identOff[n])
 	}
 	forEach(len(blocks)-1, func(b int) {
@@ -515,6 +529,9 @@ type pairRows struct {
 	acct, used []int32
 	// rowOf is the row of each bucketed pair before deduplication (bucketByIdentity).
 	rowOf []int32
+	// spare, when not nil, is a dead array of codes of one entry per row (the
+	// assignments' system column) for bucketByIdentity to write rowOf in.
+	spare []int32
 	// pairAcct and pairUsed are the results, aligned with the pairs kept (nil when the
 	// matching input is).
 	pairAcct, pairUsed []int32
@@ -602,10 +619,15 @@ func sortAfterAscending(s []uint64) {
 	}
 }
 
-// start readies the results for the bucketed pairs (rowOf: the row of each).
-func (p *pairRows) start(rowOf []int32) {
-	p.rowOf = rowOf
-	if p.acct != nil {
+// start readies the results for the bucketed pairs (rowOf: the row of each); spare, a
+// dead array of codes, holds the accounts when it is large enough (every pair kept gets
+// its account written).
+func (p *pairRows) start(rowOf, spare []int32) {
+	p.rowOf, p.spare = rowOf, nil
+	switch {
+	case p.acct != nil && cap(spare) >= len(rowOf):
+		p.pairAcct = spare[:len(rowOf)]
+	case p.acct != nil:
 		p.pairAcct = make([]int32, len(rowOf))
 	}
 	if p.used != nil {

@@ -12,7 +12,8 @@ import (
 // TestBuildAssignmentsParallel checks the three passes of buildAssignments, run on 1 to
 // 8 processors, against their definition on random assignments with repeated pairs,
 // orphans and identities or roles without pairs: each role's holders and each identity's
-// roles ascending and distinct, the duplicates counted, the orphans merged.
+// roles ascending and distinct, the duplicates counted, the orphans merged; with pairs'
+// accounts and last uses, the rows written in a spare array of garbage at times.
 func TestBuildAssignmentsParallel(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(3, 11))
@@ -41,6 +42,13 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 			pr = &pairRows{acct: make([]int32, rows), used: make([]int32, rows)}
 			if iter%6 == 1 {
 				pr.used = nil
+			}
+			if iter%4 == 3 {
+				// A dead array of codes to write the pairs' rows in, holding garbage.
+				pr.spare = make([]int32, rows, rows+rng.IntN(3))
+				for k := range pr.spare {
+					pr.spare[k] = int32(rng.IntN(1 << 30))
+				}
 			}
 		}
 		wantAcct, wantUsed := map[[2]int32]int32{}, map[[2]int32]int32{}

@@ -68,7 +68,11 @@ func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners [
 		}
 		b.u.Accounts = a
 	}
+	var spare []int32
 	if accountCols {
+		if sc := asg.col("system"); sc != nil && len(sc.codes) == asg.rows {
+			spare = sc.codes // dead once the rows are resolved
+		}
 		rows, err := resolveAccounts(asg, b.u.Accounts, ids.col("identity_id").vals, identIdx, f)
 		if err != nil {
 			return nil, err
@@ -92,7 +96,7 @@ func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners [
 		b.rowUsed, b.u.Dates = used, dates
 	}
 	if accountCols || lastUsed != nil {
-		b.pairs = &pairRows{acct: b.rows, used: b.rowUsed}
+		b.pairs = &pairRows{acct: b.rows, used: b.rowUsed, spare: spare}
 	}
 	if b.grants != nil {
 		rc := asg.col("role_id")
