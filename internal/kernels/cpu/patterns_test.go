@@ -85,14 +85,15 @@ func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n, workers int) 
 
 // TestPairsByPattern compares the two-term path counting by pattern with the projector on a
 // matrix whose identities have few distinct rows, so that a role's holders share patterns
-// and counts are weighted: small dictionaries, one that every identity shares (whole), and
-// a large one whose values follow two others (listed through the rows, and bucketed); with
+// and counts are weighted: small dictionaries, one that every identity shares (whole), a
+// large one whose values are a function of two others (listed through the rows, and
+// bucketed), and one that is a function of one of the two, with no value for some; with
 // and without a scope, at MinTP 1 to 3, densely and with every pair bucketed, from the
 // narrow table and the table of term ids. The rule picks patterns for this matrix.
 func TestPairsByPattern(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
 	const n = 6000
-	cards := []int32{1, 2, 4, 9, 30, 3000}
+	cards := []int32{1, 2, 4, 9, 30, 3000, 8}
 	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
 	for d := range cards {
 		m.Codes[d] = make([]int32, n)
@@ -105,10 +106,11 @@ func TestPairsByPattern(t *testing.T) {
 				m.Codes[d][i] = int32(rng.IntN(2))
 			}
 		}
-		m.Codes[5][i] = (m.Codes[3][i]+1)*100 + m.Codes[4][i] + 1 // follows dimensions 3 and 4
+		m.Codes[5][i] = (m.Codes[3][i]+1)*100 + m.Codes[4][i] + 1 // a function of dimensions 3 and 4
+		m.Codes[6][i] = max(m.Codes[3][i]-1, -1)                  // a function of 3; none where 3 has value 0
 	}
 	roles := randomRoles(rng, m, 25, 1)
-	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5}, MaxTerms: 2}
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2}
 	lay := newLayout(m, &q)
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
