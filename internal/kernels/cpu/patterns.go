@@ -118,9 +118,9 @@ func numberShare[E uint16 | int32](tab []E, w int, hs []uint64, of []int32, g, w
 			size++
 		}
 	}
-	slots := make([]uint64, 1<<bits.Len(uint(2*size)))
-	mask := uint64(len(slots) - 1)
 	limit := int(int64(size) * int64(most) / int64(max(n, 1)))
+	slots := make([]uint64, 1<<bits.Len(uint(2*limit))) // at most half full
+	mask := uint64(len(slots) - 1)
 	firsts := []int32{}
 	for i, h := range hs {
 		if share(h, workers) != g {
