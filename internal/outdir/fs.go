@@ -47,7 +47,7 @@ func (OS) Create(path string) (RawFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &osFile{File: f}, nil
+	return newOSFile(f), nil
 }
 func (OS) OpenLock(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)

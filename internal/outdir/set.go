@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 )
@@ -28,7 +29,14 @@ type Set struct {
 type File struct {
 	name, path string
 	f          RawFile
-	w          *bufio.Writer
+	w          fileBuffer
+}
+
+// fileBuffer is a File's buffer: a bufio.Writer, or a direct osFile's own.
+type fileBuffer interface {
+	io.Writer
+	io.StringWriter
+	Flush() error
 }
 
 // bufferSize is the write buffer of every output file.
@@ -87,7 +95,12 @@ func (s *Set) Create(name string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create output file %s: %w", s.d.join(name), err)
 	}
-	of := &File{name: name, path: path, f: f, w: bufio.NewWriterSize(f, bufferSize)}
+	of := &File{name: name, path: path, f: f}
+	if o, ok := f.(*osFile); ok && o.buf != nil {
+		of.w = o // written directly from its own buffer
+	} else {
+		of.w = bufio.NewWriterSize(f, bufferSize)
+	}
 	s.files = append(s.files, of)
 	s.names[name] = true
 	s.d.hook("create:" + name)

@@ -11,3 +11,8 @@ import (
 func startWriteback(*os.File, int64, int64) error {
 	return errors.ErrUnsupported
 }
+
+// setDirect is not available here: files are written through the page cache.
+func setDirect(*os.File, bool) error {
+	return errors.ErrUnsupported
+}
