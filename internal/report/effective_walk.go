@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -85,18 +86,29 @@ func walkPairsFor(ctx context.Context, snap *columnar.Snapshot, cls *mining.Clas
 }
 
 // walkPairsWriting walks the run's pairs afresh, writing assignments.parquet through
-// sink on the way, and once it succeeds keeps the walk as the run's, for the outputs
-// written after the file (summary.json, review.csv, the excess ranking).
+// sink on the way. As soon as every pair is walked, while the last row groups are still
+// encoded and written, the walk becomes the run's (publish) for the outputs that read it
+// (summary.json, review.csv, the excess ranking): they start then, on the cores the last
+// groups leave idle.
 func walkPairsWriting(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, sink *effectiveSink) error {
 	pw := &pairWalk{snap: snap, cls: cls}
-	pw.once.Do(func() { pw.err = pw.run(ctx, eff, sink) })
-	if pw.err != nil {
-		return pw.err
+	// Not through pw.once: publish marks it done while the file is still written, and
+	// pw.err stays nil for the readers (a failure here is the file's).
+	return pw.run(ctx, eff, sink)
+}
+
+// publish makes pw, walked into blocks, the run's walk: merged, done for walkPairs, and
+// the wait of Effective.ExpectWrite ended.
+func (pw *pairWalk) publish(blocks []walkBlock, eff *Effective) {
+	pw.merge(blocks)
+	pw.once.Do(func() {})
+	if eff == nil {
+		return
 	}
 	eff.walkMu.Lock()
 	eff.walk = pw
 	eff.walkMu.Unlock()
-	return nil
+	eff.endWrite()
 }
 
 // sameClassification reports whether a and b hold the same RuleOf (and, unless
@@ -160,7 +172,7 @@ func pairCell(kind, sys int32, flags, systems int) int {
 
 // run walks every effective pair once, in blocks of rows on every core; with a sink, a
 // block is a row group of assignments.parquet, filled and encoded by the worker that
-// walks it and written in order.
+// walks it and written in order, and the walk is published once every block is walked.
 func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink) error {
 	if eff != nil {
 		eff.walks.Add(1)
@@ -184,17 +196,30 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 		return pw.walkBlock(ctx, w, &blocks[b], lo, min(lo+blockRows, rows), pairs, g)
 	}
 	workers := runtime.GOMAXPROCS(0)
-	var err error
-	if sink != nil {
-		sink.d, sink.rows = newEffectiveDicts(snap, sink.m, w, eff), rows
-		err = sink.write(ctx, snap, len(blocks), workers, walk)
-	} else {
-		err = parallel.Each(ctx, len(blocks), workers, func(_, b int) error { return walk(b, nil) })
+	if sink == nil {
+		if err := parallel.Each(ctx, len(blocks), workers, func(_, b int) error { return walk(b, nil) }); err != nil {
+			return err
+		}
+		pw.merge(blocks)
+		return nil
 	}
+	sink.d, sink.rows = newEffectiveDicts(snap, sink.m, w, eff), rows
+	// The walker of the last block to be walked publishes the walk (walkPairsWriting).
+	var walked atomic.Int64
+	var published sync.Once
+	err := sink.write(ctx, snap, len(blocks), workers, func(b int, g *effectiveGroup) error {
+		if err := walk(b, g); err != nil {
+			return err
+		}
+		if walked.Add(1) == int64(len(blocks)) {
+			published.Do(func() { pw.publish(blocks, eff) })
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	pw.merge(blocks)
+	published.Do(func() { pw.publish(blocks, eff) }) // no blocks at all
 	return nil
 }
 

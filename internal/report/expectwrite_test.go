@@ -61,3 +61,49 @@ func TestExpectWriteSharesTheWalk(t *testing.T) {
 		t.Fatal("review.csv still waits for a walk that never came")
 	}
 }
+
+// TestWalkPublishedBeforeFileWritten: once every pair is walked, review.csv reads the
+// walk while assignments.parquet still waits for the disk (the same bytes as after it,
+// one walk in all); the file is then written whole.
+func TestWalkPublishedBeforeFileWritten(t *testing.T) {
+	x := usageUniverseRun(t)
+	ctx := context.Background()
+	seq := &Effective{Eff: x.eff.Eff, Class: x.eff.Class, Usage: x.eff.Usage}
+	var want, wantFile bytes.Buffer
+	if err := WriteEffectiveReviewCSV(ctx, &want, x.snap, x.cls, seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeEffectiveGroups(ctx, &wantFile, x.snap, x.m, x.cls, seq, "test", 1<<20); err != nil {
+		t.Fatal(err)
+	}
+
+	eff := &Effective{Eff: x.eff.Eff, Class: x.eff.Class, Usage: x.eff.Usage}
+	eff.ExpectWrite()
+	out := &gatedWriter{gate: make(chan struct{})} // takes the magic bytes, then waits
+	written := make(chan error, 1)
+	go func() { written <- writeEffectiveGroups(ctx, out, x.snap, x.m, x.cls, eff, "test", 1<<20) }()
+	var got bytes.Buffer
+	review := make(chan error, 1)
+	go func() { review <- WriteEffectiveReviewCSV(ctx, &got, x.snap, x.cls, eff) }()
+	select {
+	case err := <-review:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("review.csv still waits while assignments.parquet waits for the disk")
+	}
+	close(out.gate)
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Error("review.csv read from the published walk differs from the one written after the file")
+	}
+	if !bytes.Equal(out.buf.Bytes(), wantFile.Bytes()) {
+		t.Error("assignments.parquet differs when the walk is read while it is written")
+	}
+	if n := eff.walks.Load(); n != 1 {
+		t.Errorf("%d walks over the pairs, want 1", n)
+	}
+}

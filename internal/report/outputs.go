@@ -114,7 +114,7 @@ func WriteModelTo(ctx context.Context, set *columnar.OutputSet, snap *columnar.S
 			return writeAssignmentsParquet(ctx, f, snap, m, cls, info.Version, runtime.GOMAXPROCS(0), rowGroupRows)
 		}
 		err := writeEffectiveAssignments(ctx, f, snap, m, cls, info.Effective, info.Version)
-		info.Effective.endWrite() // the other outputs may read the walk now
+		info.Effective.endWrite() // the walk's publish ended the wait already, unless it failed
 		if err != nil {
 			return err
 		}
