@@ -411,6 +411,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 // the files for people that read the effective pairs wait for the walk that writes
 // assignments.parquet (report.Effective.ExpectWrite) and read its results.
 func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, info report.RunInfo, logger *slog.Logger) (writing, reporting time.Duration, err error) {
+	info.ShareSummary() // summary.json's figures, also report.html's
 	writeModel := func(ctx context.Context) error {
 		if err := report.WriteModelTo(ctx, set, in.snap, model, cls, info); err != nil {
 			return fmt.Errorf("write outputs to %s: %w", f.out, err)

@@ -107,3 +107,38 @@ func TestWalkPublishedBeforeFileWritten(t *testing.T) {
 		t.Errorf("%d walks over the pairs, want 1", n)
 	}
 }
+
+// TestShareSummary: after RunInfo.ShareSummary, the bound model's summary and
+// summary.json's are made once (the same figures object for NewModel, copies of the
+// info included) and summary.json's bytes are those written without sharing.
+func TestShareSummary(t *testing.T) {
+	x := usageUniverseRun(t)
+	info := RunInfo{Version: "test", Backend: "cpu", Workers: 2, Config: "test", Effective: x.eff}
+	var want bytes.Buffer
+	if err := writeSummaryJSON(&want, x.snap, x.m, x.cls, info); err != nil {
+		t.Fatal(err)
+	}
+	shared := info
+	shared.ShareSummary()
+	a, err := NewModel(x.snap, x.m, x.cls, shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeSummaryJSON(&got, x.snap, x.m, x.cls, shared); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewModel(x.snap, x.m, x.cls, shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Summary != b.Summary {
+		t.Error("two models of one shared run info made their summaries twice")
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Error("summary.json from the shared figures differs from the one made afresh")
+	}
+	if c, err := NewModel(x.snap, x.m, x.cls, info); err != nil || c.Summary == a.Summary {
+		t.Errorf("a run info without ShareSummary shares its figures (err %v)", err)
+	}
+}

@@ -54,7 +54,7 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 	mf := &Model{
 		Rules:   make([]RuleRecord, len(m.Rules)),
 		Roles:   make([]RoleRecord, len(m.Outcomes)),
-		Summary: newSummary(snap, m, cls, info),
+		Summary: summaryOf(snap, m, cls, info),
 	}
 	for k := range m.Rules {
 		mf.Rules[k] = newRuleRecord(snap, &m.Rules[k], nil)

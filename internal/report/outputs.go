@@ -29,6 +29,30 @@ type RunInfo struct {
 	Effective *Effective
 	// Shards, set by `rolemine merge`, records the shard runs the model was joined from.
 	Shards []ShardRun
+	// summary, set by ShareSummary, holds summary.json's figures once made.
+	summary *sharedSummary
+}
+
+// ShareSummary makes the outputs written with i, or a copy of it, make summary.json's
+// figures once between them (summaryOf): summary.json, and report.html through NewModel.
+// They must then be written for one snapshot, model and classification.
+func (i *RunInfo) ShareSummary() { i.summary = &sharedSummary{} }
+
+// sharedSummary is summary.json's figures, made by the first output that needs them.
+type sharedSummary struct {
+	once sync.Once
+	s    *summary
+}
+
+// summaryOf returns summary.json's figures: made once for all outputs of info after
+// ShareSummary, else made afresh.
+func summaryOf(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, info RunInfo) *summary {
+	sh := info.summary
+	if sh == nil {
+		return newSummary(snap, m, cls, info)
+	}
+	sh.once.Do(func() { sh.s = newSummary(snap, m, cls, info) })
+	return sh.s
 }
 
 // ShardRun is one shard run of a merged model: which shard, how it was counted, and

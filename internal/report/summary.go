@@ -95,7 +95,7 @@ func writeSummaryJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, cls
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(newSummary(snap, m, cls, info))
+	return enc.Encode(summaryOf(snap, m, cls, info))
 }
 
 // countAssignments fills the identity and assignment counts, by kind.
