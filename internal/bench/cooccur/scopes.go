@@ -28,21 +28,15 @@ func (c *computer) pairScopes() []scope {
 	if len(c.dims) > 64 {
 		return all
 	}
-	masks := make([]uint64, c.m.N) // per identity: bit k set when it has a value on c.dims[k]
-	var row []int32
-	for k, d := range c.dims {
-		for i := range int32(c.m.N) {
-			row = valuesOf(c.m, d, i, row[:0])
-			if len(row) > 0 {
-				masks[i] |= 1 << k
-			}
-		}
-	}
+	masks := c.valuedMasks()
 	universal := ^uint64(0) >> (64 - len(c.dims))
 	seen := map[uint64]bool{}
+	last := ^uint64(0) // identities next to each other often share a mask: one map write a run
 	for _, m := range masks {
 		universal &= m
-		seen[m] = true
+		if m != last {
+			seen[m], last = true, m
+		}
 	}
 	if universal&(universal-1) != 0 { // two universal dimensions: pairs of them span groups
 		return all
@@ -83,6 +77,35 @@ func (c *computer) pairScopes() []scope {
 		scopes[g].in[i>>6] |= 1 << (i & 63)
 	}
 	return scopes
+}
+
+// valuedMasks returns, per identity, the set of criteria dimensions it has a value on
+// (bit k for c.dims[k]), each identity's mask made at once from its codes, without a
+// branch (a code is negative for no value).
+func (c *computer) valuedMasks() []uint64 {
+	masks := make([]uint64, c.m.N)
+	cols := make([][]int32, len(c.dims))
+	for k, d := range c.dims {
+		cols[k] = c.m.Codes[d][:c.m.N]
+	}
+	for i := range masks {
+		var m uint64
+		for k, col := range cols {
+			m |= (uint64(1) << k) &^ uint64(int64(col[i])>>63)
+		}
+		masks[i] = m
+	}
+	for k, d := range c.dims {
+		if isMulti(c.m, d) {
+			off := c.m.MultiOff[d]
+			for i := range masks {
+				if off[i+1] > off[i] {
+					masks[i] |= 1 << k
+				}
+			}
+		}
+	}
+	return masks
 }
 
 // valuesOf appends identity i's value codes on dimension d to buf.
