@@ -42,14 +42,14 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 		if c.C.N == 2 && pure && c.C.T[0] == t0 {
 			sup = c.TP
 		} else {
-			sup = cur.get(&c.C) - matched(neutral.all, &nk, c.C)
+			sup = cur.get(&c.C) - neutral.all.matched(&nk, &c.C)
 		}
 		if c.C.N == 1 {
 			t0, pure = c.C.T[0], sup == c.TP
 		}
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
-			if matched(neutral.grants, &gk, c.C) <= c.TP {
+			if neutral.grants.matched(&gk, &c.C) <= c.TP {
 				if c.C.N == 1 {
 					s.marks.set(c.C.T[0], int32(len(u.idx)))
 				}
@@ -305,6 +305,58 @@ func capCandidates(cs []cand, holders int) []cand {
 		}
 	}
 	return out
+}
+
+// roleNeutral is one role's neutral counts (how many of its neutral identities each
+// criterion matches, sorted by criterion): packed keys (pack, whose order is the
+// criteria's) with their counts where every criterion packs, 12 bytes a count where a
+// kernels.Count takes 40; else the counts themselves.
+type roleNeutral struct {
+	keys []uint64
+	tps  []int32
+	full []kernels.Count
+}
+
+// newRoleNeutral copies a role's neutral counts (sorted by criterion).
+func newRoleNeutral(cs []kernels.Count) roleNeutral {
+	keys := make([]uint64, len(cs))
+	for k := range cs {
+		key, ok := pack(&cs[k].C)
+		if !ok {
+			return roleNeutral{full: slices.Clone(cs)}
+		}
+		keys[k] = key
+	}
+	tps := make([]int32, len(cs))
+	for k := range cs {
+		tps[k] = cs[k].TP
+	}
+	return roleNeutral{keys: keys, tps: tps}
+}
+
+// empty reports whether no criterion matches a neutral identity.
+func (n *roleNeutral) empty() bool { return len(n.keys) == 0 && len(n.full) == 0 }
+
+// matched returns the count of criterion c, or 0, moving the cursor *k forward:
+// successive calls must ask for ascending criteria.
+func (n *roleNeutral) matched(k *int, c *kernels.Criterion) int32 {
+	if n.full != nil {
+		return matched(n.full, k, *c)
+	}
+	if len(n.keys) == 0 {
+		return 0
+	}
+	key, ok := pack(c)
+	if !ok {
+		return 0 // every neutral count packs: c is none of them
+	}
+	for *k < len(n.keys) && n.keys[*k] < key {
+		*k++
+	}
+	if *k < len(n.keys) && n.keys[*k] == key {
+		return n.tps[*k]
+	}
+	return 0
 }
 
 // matched returns the count of criterion c in counts (sorted by criterion), or 0, moving

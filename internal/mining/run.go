@@ -495,7 +495,7 @@ type ruleMining struct {
 // previous rules of a role without neutral holders) and reports progress.
 func (rm *ruleMining) finish(s *selector, k int, r int32, counts []kernels.Count, neutral neutralOf) {
 	rm.res[k] = s.mine(r, counts, neutral, rm.sup)
-	if s.prev != nil && len(neutral.all) == 0 {
+	if s.prev != nil && neutral.all.empty() {
 		rm.res[k] = s.stabilize(r, rm.res[k])
 	}
 	if d := rm.done.Add(1); rm.e.opts.Progress != nil && d%256 == 0 {
@@ -817,10 +817,10 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 	return res
 }
 
-// neutralOf holds, for one role, the neutral identities each criterion matches (all,
-// sorted by criterion) and among them those holding the role only through grants (grants;
-// the same slice unless a UsedOnly view adds unused holders to the neutral ones).
-type neutralOf struct{ all, grants []kernels.Count }
+// neutralOf holds, for one role, the neutral identities each criterion matches (all)
+// and among them those holding the role only through grants (grants; the same counts
+// unless a UsedOnly view adds unused holders to the neutral ones).
+type neutralOf struct{ all, grants roleNeutral }
 
 // neutralCounts counts, for each role of batch (a batch, or every role of a streamed
 // mining rule) with neutral identities, the neutral identities each criterion matches
@@ -836,7 +836,7 @@ func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int
 	}
 	grants := all
 	if e.eff != e.base.eff {
-		grants = make([][]kernels.Count, len(batch))
+		grants = make([]roleNeutral, len(batch))
 		if e.base.eff != nil {
 			if grants, err = e.countNeutral(ctx, e.base.eff, e.base.nmat, q, batch); err != nil {
 				return nil, err
@@ -851,7 +851,7 @@ func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int
 
 // countNeutral counts, for each role of a batch with neutral identities in eff, the ones
 // each criterion matches (nmat is the matrix with eff's neutral CSR as its roles).
-func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels.Matrix, q kernels.Query, batch []int32) ([][]kernels.Count, error) {
+func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels.Matrix, q kernels.Query, batch []int32) ([]roleNeutral, error) {
 	pos := map[int32]int{}
 	var roles []int32
 	for k, r := range batch {
@@ -863,7 +863,7 @@ func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels
 			roles = append(roles, r)
 		}
 	}
-	out := make([][]kernels.Count, len(batch))
+	out := make([]roleNeutral, len(batch))
 	if len(roles) == 0 {
 		return out, nil
 	}
@@ -874,7 +874,7 @@ func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels
 		nb = e.opts.Backend
 	}
 	err := nb.Cooccur(ctx, nmat, q, largestFirst(roles, eff.NeutralOff), func(r int32, cs []kernels.Count) error {
-		cp := slices.Clone(cs)
+		cp := newRoleNeutral(cs)
 		mu.Lock()
 		out[pos[r]] = cp
 		mu.Unlock()

@@ -171,3 +171,57 @@ func TestDenseBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleNeutralMatched checks a role's neutral counts, packed or not, against a search
+// of the counts themselves: random sorted counts of one and two terms (some with codes
+// too large to pack, some of three terms), asked for ascending criteria, some absent.
+func TestRoleNeutralMatched(t *testing.T) {
+	for seed := uint64(0); seed < 300; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		maxVal := int32(6)
+		if seed%3 == 0 {
+			maxVal = 1 << 25 // beyond pack's 24 bits: the counts stay whole
+		}
+		term := func() kernels.Term {
+			return kernels.Term{Dim: int32(rng.IntN(4)), Val: rng.Int32N(maxVal)}
+		}
+		seen := map[kernels.Criterion]bool{}
+		var all []kernels.Criterion
+		for range 40 {
+			c := kernels.Criterion{N: uint8(1 + rng.IntN(2))}
+			if seed%5 == 0 && rng.IntN(8) == 0 {
+				c.N = 3
+			}
+			for k := range int(c.N) {
+				c.T[k] = term()
+			}
+			if c.N >= 2 && !c.T[0].Less(c.T[1]) || c.N == 3 && !c.T[1].Less(c.T[2]) {
+				continue
+			}
+			if !seen[c] {
+				seen[c] = true
+				all = append(all, c)
+			}
+		}
+		slices.SortFunc(all, kernels.Criterion.Compare)
+		var counts []kernels.Count
+		for _, c := range all {
+			if rng.IntN(2) == 0 {
+				counts = append(counts, kernels.Count{C: c, TP: 1 + rng.Int32N(9)})
+			}
+		}
+		n := newRoleNeutral(counts)
+		k, want := 0, 0
+		for _, c := range all {
+			if rng.IntN(4) == 0 {
+				continue // not asked for
+			}
+			if got, exp := n.matched(&k, &c), matched(counts, &want, c); got != exp {
+				t.Fatalf("seed %d: %v: %d, want %d (packed %v)", seed, c, got, exp, n.full == nil)
+			}
+		}
+		if n.empty() != (len(counts) == 0) {
+			t.Fatalf("seed %d: empty %v with %d counts", seed, n.empty(), len(counts))
+		}
+	}
+}
