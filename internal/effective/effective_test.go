@@ -360,6 +360,13 @@ func TestExpandMatchesLiteral(t *testing.T) {
 		if q, err := expandBlocks(context.Background(), c, len(held), workers, block, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
 			t.Fatalf("seed %d: blocks of %d on %d workers: %v, %+v, want %+v", seed, block, workers, err, q, p)
 		}
+		var byKind [3]int64
+		for _, kind := range p.Kind {
+			byKind[kind]++
+		}
+		if byKind != p.ByKind {
+			t.Fatalf("seed %d: pairs by kind %v, want %v", seed, p.ByKind, byKind)
+		}
 		for k := range p.Role {
 			want := int64(-1)
 			if p.Kind[k] == Inherited {

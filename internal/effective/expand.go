@@ -31,6 +31,9 @@ type Pairs struct {
 	Kind   []uint8
 	Source []int32
 	Step   []int32
+	// ByKind counts the pairs of each kind (by Direct, Redundant, Inherited), as the
+	// expansion writes them.
+	ByKind [3]int64
 }
 
 // Of returns the range of identity i's pairs.
@@ -61,6 +64,8 @@ type expander struct {
 	direct      []bool
 	// stamp[r] is 1+i once role r is counted for identity i (count).
 	stamp []int32
+	// byKind counts the pairs this expander wrote, by kind.
+	byKind [3]int64
 }
 
 // reach is the chain an identity's expansion has found to a role.
@@ -131,6 +136,13 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 	if err := each(func(x *expander, i int) { x.expand(rolesOf(i), p, p.Off[i]) }); err != nil {
 		return nil, err
 	}
+	for _, x := range xs {
+		if x != nil {
+			for kind, n := range x.byKind {
+				p.ByKind[kind] += n
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -183,6 +195,7 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 			p.set(k, r, Direct, -1, -1)
 			k++
 		}
+		x.byKind[Direct] += int64(len(direct))
 		return
 	}
 	for _, r := range direct {
@@ -194,14 +207,18 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 			for bs := x.bits[w]; bs != 0; bs &= bs - 1 {
 				r := int32(w<<6 + bits.TrailingZeros64(bs))
 				b := &x.best[r]
+				kind := Inherited
 				switch {
 				case x.direct[r] && b.dist > 0:
+					kind = Redundant
 					p.set(k, r, Redundant, -1, -1)
 				case x.direct[r]:
+					kind = Direct
 					p.set(k, r, Direct, -1, -1)
 				default:
 					p.set(k, r, Inherited, b.src, b.step)
 				}
+				x.byKind[kind]++
 				b.dist = 0
 				k++
 			}

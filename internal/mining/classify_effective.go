@@ -27,6 +27,9 @@ type EffectiveClassification struct {
 	// mining rule: a direct pair marked in Classification.Unused, or an inherited pair of
 	// a role without rules whose source is; nil when the classification has none.
 	Unused []bool
+	// Explained and NumHidden count the pairs explained and the hidden ones
+	// (ClassifyEffective's; a classification made otherwise may leave them 0).
+	Explained, NumHidden int64
 }
 
 // UnusedAt reports whether effective pair k is unexplained for being unused under a
@@ -59,17 +62,24 @@ func ClassifyEffectiveWorkers(ctx context.Context, snap *columnar.Snapshot, m *M
 	const chunk = 1 << 14
 	n := snap.NumIdentities()
 	at := make([][]int32, workers)
+	counts := make([][2]int64, workers) // by worker: explained, hidden
 	err := parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(w, c int) error {
 		if at[w] == nil {
 			at[w] = make([]int32, snap.NumRoles())
 		}
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-			x.identity(i, at[w])
+			explained, hidden := x.identity(i, at[w])
+			counts[w][0] += explained
+			counts[w][1] += hidden
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range counts {
+		ec.Explained += c[0]
+		ec.NumHidden += c[1]
 	}
 	cls.Suggestions = slices.DeleteFunc(cls.Suggestions, func(sg Suggestion) bool {
 		lo, hi := p.Of(int(sg.Identity))
@@ -93,8 +103,9 @@ type effClassifier struct {
 // pairs (both ascending); an inherited pair of a role with rules takes the first rule
 // matching i; one of a role without rules takes the status of its source's assignment,
 // found through pos (scratch by role: pos[r] is set to the position of each of i's
-// direct roles r, and a source is always one of them).
-func (x *effClassifier) identity(i int, pos []int32) {
+// direct roles r, and a source is always one of them). It returns how many of the
+// identity's pairs are explained and how many hidden.
+func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
 	snap, cr, p, ec := x.snap, x.cr, x.p, x.ec
 	kind := snap.Dims[snap.KindDim].Codes[i]
 	direct, base := snap.RolesOf(i), snap.IdentOff[i]
@@ -120,6 +131,9 @@ func (x *effClassifier) identity(i int, pos []int32) {
 				}
 			}
 			ec.Hidden[k] = rule < 0
+			if rule < 0 {
+				hidden++
+			}
 		default:
 			at = base + int64(pos[p.Source[k]])
 		}
@@ -133,6 +147,9 @@ func (x *effClassifier) identity(i int, pos []int32) {
 		ec.Status[k] = Explained
 		if rule < 0 {
 			ec.Status[k] = Unexplained
+		} else {
+			explained++
 		}
 	}
+	return explained, hidden
 }

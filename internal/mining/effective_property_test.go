@@ -141,6 +141,18 @@ func compareEffective(snap *columnar.Snapshot, m *Model) (inherited, hidden int,
 		return false
 	}
 	p := eff.Pairs
+	explained, hiddenAll := int64(0), int64(0)
+	for k, st := range ec.Status {
+		if st == Explained {
+			explained++
+		}
+		if ec.Hidden[k] {
+			hiddenAll++
+		}
+	}
+	if ec.Explained != explained || ec.NumHidden != hiddenAll {
+		return 0, 0, fmt.Errorf("counted %d explained and %d hidden pairs, want %d and %d", ec.Explained, ec.NumHidden, explained, hiddenAll)
+	}
 	for i := range snap.IdentityIDs {
 		direct := snap.RolesOf(i)
 		want := map[int32]string{}

@@ -25,7 +25,6 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
-	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
@@ -603,36 +602,12 @@ func implicitRuleFlag(attr string) string {
 	return ""
 }
 
-// printEffective prints the effective pairs' line of the mine summary.
+// printEffective prints the effective pairs' line of the mine summary, from the counts
+// the expansion and the effective classification kept (no pass over the pairs: at tier L
+// they are tens of millions, and the line ends the run).
 func printEffective(w io.Writer, eff *mining.Effective, ec *mining.EffectiveClassification) {
-	// Counted in blocks on every core: at tier L the pairs are tens of millions, and the
-	// count ends the run.
-	const block = 1 << 22
-	type counts struct{ inherited, hidden, redundant, explained int }
-	n := len(eff.Pairs.Kind)
-	parts := make([]counts, (n+block-1)/block)
-	_ = parallel.Each(context.Background(), len(parts), runtime.GOMAXPROCS(0), func(_, b int) error {
-		c := &parts[b]
-		for k := b * block; k < min(n, (b+1)*block); k++ {
-			switch eff.Pairs.Kind[k] {
-			case effective.Inherited:
-				c.inherited++
-			case effective.Redundant:
-				c.redundant++
-			}
-			if ec.Hidden[k] {
-				c.hidden++
-			}
-			if ec.Status[k] == mining.Explained {
-				c.explained++
-			}
-		}
-		return nil
-	})
-	var inherited, hidden, redundant, explained int
-	for _, c := range parts {
-		inherited, hidden, redundant, explained = inherited+c.inherited, hidden+c.hidden, redundant+c.redundant, explained+c.explained
-	}
+	p := eff.Pairs
+	n := int64(len(p.Kind))
 	fmt.Fprintf(w, "  effective: %d pairs (%d explained, %d unexplained), %d inherited of which %d hidden (unexplained on roles with rules); %d redundant direct grants; %d grant cycles\n",
-		len(eff.Pairs.Kind), explained, len(eff.Pairs.Kind)-explained, inherited, hidden, redundant, len(eff.Cycles))
+		n, ec.Explained, n-ec.Explained, p.ByKind[effective.Inherited], ec.NumHidden, p.ByKind[effective.Redundant], len(eff.Cycles))
 }
