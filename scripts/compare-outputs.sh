@@ -71,7 +71,7 @@ run() {
 		"$WORK/$b" "${args[@]}" >"$out/stdout" 2>"$out/stderr" || rc=$?
 		echo "$rc" >"$out/rc"
 		# stdout names the output directory and prints durations.
-		sed -i -E "s#$WORK/out/(old|new)/#OUT/#g; s#[ ]*[0-9][0-9.]*(ns|µs|ms|s|m)([ ,)}]|$)# T\\2#g" "$out/stdout"
+		sed -i -E "s#$WORK/out/(old|new)/#OUT/#g; s#[ ]*[0-9][0-9.hm]*(ns|µs|ms|s|m)([ ,)}]|$)# T\\2#g" "$out/stdout"
 		if [ -d "$out/files" ]; then
 			find "$out/files" -type f | while read -r f; do normalise "$f"; done
 		fi
