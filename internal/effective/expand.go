@@ -39,17 +39,6 @@ type Pairs struct {
 // Of returns the range of identity i's pairs.
 func (p *Pairs) Of(i int) (lo, hi int64) { return p.Off[i], p.Off[i+1] }
 
-// NumInherited counts the inherited pairs.
-func (p *Pairs) NumInherited() int64 {
-	var n int64
-	for _, k := range p.Kind {
-		if k == Inherited {
-			n++
-		}
-	}
-	return n
-}
-
 // expander is the scratch of one identity's expansion. Invariants between identities:
 // every best entry's dist is 0, and the role sets (bits, words) are empty.
 type expander struct {
