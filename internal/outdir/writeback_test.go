@@ -49,17 +49,24 @@ func unevenBytes() []byte {
 	return want
 }
 
-// TestOSFileDirect writes a file of several buffers and a partial one through OS.Create:
-// on Linux (a temporary directory on a file system that allows O_DIRECT) the whole
-// buffers are written directly as they fill, the rest when the file is synced, and the
-// bytes are the ones written.
-func TestOSFileDirect(t *testing.T) {
+// createOSFile creates a file named big in a temporary directory through OS.Create and
+// returns its path and the osFile.
+func createOSFile(t *testing.T) (string, *osFile) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "big")
 	raw, err := OS{}.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := raw.(*osFile)
+	return path, raw.(*osFile)
+}
+
+// TestOSFileDirect writes a file of several buffers and a partial one through OS.Create:
+// on Linux (a temporary directory on a file system that allows O_DIRECT) the whole
+// buffers are written directly as they fill, the rest when the file is synced, and the
+// bytes are the ones written.
+func TestOSFileDirect(t *testing.T) {
+	path, f := createOSFile(t)
 	if f.buf == nil {
 		if linuxWriteback && setDirect(f.File, true) == nil {
 			t.Fatal("O_DIRECT allowed, but the file is not written directly")
@@ -78,12 +85,7 @@ func TestOSFileDirect(t *testing.T) {
 // osFile: the bytes are the ones written, and the writing of each writebackBytes was
 // requested (on Linux, where sync_file_range exists).
 func TestOSFileStartsWriteback(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "big")
-	raw, err := OS{}.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := raw.(*osFile)
+	path, f := createOSFile(t)
 	if err := f.Flush(); err != nil { // buffered from here
 		t.Fatal(err)
 	}
