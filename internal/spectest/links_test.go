@@ -19,6 +19,14 @@ var mdRefRE = regexp.MustCompile(`([A-Za-z0-9_.][A-Za-z0-9_./-]*\.md)#([A-Za-z0-
 // mdLinkRE finds a Markdown link to a Markdown file, with or without an anchor.
 var mdLinkRE = regexp.MustCompile(`\]\(([A-Za-z0-9_.][A-Za-z0-9_./-]*\.md)(?:#([A-Za-z0-9_-]+))?\)`)
 
+// refUseRE and refDefRE find a reference-style link's use (`[text][label]`) and its
+// definition (`[label]: target`); codeSpanRE finds inline code, where neither counts.
+var (
+	refUseRE   = regexp.MustCompile(`\]\[([A-Za-z0-9_-]+)\]`)
+	refDefRE   = regexp.MustCompile(`^\[([A-Za-z0-9_-]+)\]: `)
+	codeSpanRE = regexp.MustCompile("`[^`]*`")
+)
+
 // htmlAnchorRE finds explicit anchors (`<a id="x"></a>`, `<a name="x">`).
 var htmlAnchorRE = regexp.MustCompile(`<a (?:id|name)="([^"]+)"`)
 
@@ -86,6 +94,62 @@ func TestMarkdownAnchorsDetectsBrokenAnchor(t *testing.T) {
 
 // anchorRef is one reference: the file it is in, the .md file it names, the anchor
 // (empty for a link without one), and whether it is a Markdown link target.
+// TestMarkdownReferenceLinksDefined checks that every reference-style link of the
+// repository's Markdown files has its definition in the same file: GitHub shows a link
+// without one as plain text, so the anchor test above would never see it.
+func TestMarkdownReferenceLinksDefined(t *testing.T) {
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), ".md") || strings.Contains(path, "testdata") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, u := range undefinedReferences(string(b)) {
+			t.Errorf("%s: link [%s] has no definition ([%s]: TARGET) in the file", path, u, u)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := undefinedReferences("[a][x] and [b][y] and `m[i][j]`\n\n[x]: t.md\n"); len(u) != 1 || u[0] != "y" {
+		t.Errorf("undefinedReferences found %v, want [y]", u)
+	}
+}
+
+// undefinedReferences lists the labels a Markdown text uses as `[text][label]` outside
+// code but never defines.
+func undefinedReferences(doc string) []string {
+	defined := map[string]bool{}
+	var used []string
+	fence := false
+	for _, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fence = !fence
+			continue
+		}
+		if fence {
+			continue
+		}
+		if m := refDefRE.FindStringSubmatch(line); m != nil {
+			defined[strings.ToLower(m[1])] = true
+		}
+		for _, m := range refUseRE.FindAllStringSubmatch(codeSpanRE.ReplaceAllString(line, ""), -1) {
+			used = append(used, m[1])
+		}
+	}
+	var missing []string
+	for _, u := range used {
+		if !defined[strings.ToLower(u)] {
+			missing = append(missing, u)
+		}
+	}
+	return missing
+}
+
 type anchorRef struct {
 	from, file, anchor string
 	line               int
