@@ -63,37 +63,45 @@ func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, ru []
 // document, but one item at a time so that a large list is never held in memory twice.
 // HTML characters are not escaped.
 func writeJSONList(w io.Writer, format, key string, n int, item func(int) any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// Each value is marshalled compact, then laid out by appendIndented (json.Indent's
+	// layout, without its scanner).
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("    ", "  ")
-	buf.WriteString("{\n  \"format\": ")
-	if err := enc.Encode(format); err != nil {
+	encode := func(buf []byte, v any) ([]byte, error) {
+		compact.Reset()
+		if err := enc.Encode(v); err != nil {
+			return buf, err
+		}
+		return appendIndented(buf, bytes.TrimSuffix(compact.Bytes(), []byte("\n")), "    ", "  "), nil
+	}
+	buf := make([]byte, 0, 1<<16+1<<12)
+	buf = append(buf, "{\n  \"format\": "...)
+	buf, err := encode(buf, format)
+	if err != nil {
 		return err
 	}
-	buf.Truncate(buf.Len() - 1) // Encode's newline
-	buf.WriteString(",\n  \"" + key + "\": [")
+	buf = append(buf, ",\n  \""+key+"\": ["...)
 	for k := 0; k < n; k++ {
 		if k > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		buf.WriteString("\n    ")
-		if err := enc.Encode(item(k)); err != nil {
+		buf = append(buf, "\n    "...)
+		if buf, err = encode(buf, item(k)); err != nil {
 			return fmt.Errorf("%s item %d: %w", key, k, err)
 		}
-		buf.Truncate(buf.Len() - 1)
-		if buf.Len() >= 1<<16 {
-			if _, err := w.Write(buf.Bytes()); err != nil {
+		if len(buf) >= 1<<16 {
+			if _, err := w.Write(buf); err != nil {
 				return err
 			}
-			buf.Reset()
+			buf = buf[:0]
 		}
 	}
 	if n > 0 {
-		buf.WriteString("\n  ")
+		buf = append(buf, "\n  "...)
 	}
-	buf.WriteString("]\n}\n")
-	_, err := w.Write(buf.Bytes())
+	buf = append(buf, "]\n}\n"...)
+	_, err = w.Write(buf)
 	return err
 }
 
