@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"io"
@@ -42,12 +43,29 @@ func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classi
 		// identity is the stable sort's order, found by an unstable one (pdqsort), not by
 		// SortStableFunc's in-place merges.
 		walk.ranked = slices.Clone(walk.excess)
-		slices.SortFunc(walk.ranked, func(a, b excessRow) int {
-			return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
-				cmp.Compare(b.unexplainedWeight, a.unexplainedWeight), cmp.Compare(a.ident, b.ident))
-		})
+		slices.SortFunc(walk.ranked, excessOrder)
 	})
 	return walk.ranked, nil
+}
+
+// excessHeader is excess.csv's first line.
+const excessHeader = "group,rank,identity_id,kind,excess_score,unexplained_weight,unused_weight," +
+	"effective_roles,unexplained,unused,unknown_usage\n"
+
+// excessOrder is excess.csv's rank order: humans first, then by score (highest first),
+// weighted unexplained (highest first) and identity. Each key is compared only when the
+// ones before are equal (cmp.Or compared all four for every pair).
+func excessOrder(a, b excessRow) int {
+	if a.nonHuman != b.nonHuman {
+		return boolCmp(a.nonHuman, b.nonHuman)
+	}
+	if sa, sb := a.score(), b.score(); sa != sb {
+		return cmp.Compare(sb, sa)
+	}
+	if a.unexplainedWeight != b.unexplainedWeight {
+		return cmp.Compare(b.unexplainedWeight, a.unexplainedWeight)
+	}
+	return cmp.Compare(a.ident, b.ident)
 }
 
 // WriteExcessCSV writes excess.csv: one row per identity with unexplained or unused
@@ -58,24 +76,37 @@ func WriteExcessCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, c
 	if err != nil {
 		return err
 	}
-	cw := safecsv.NewWriter(w)
-	cw.Write([]string{"group", "rank", "identity_id", "kind", "excess_score", "unexplained_weight", "unused_weight",
-		"effective_roles", "unexplained", "unused", "unknown_usage"})
-	rank := 0
-	for k := range rows {
-		r := &rows[k]
-		rank++
-		if k > 0 && r.nonHuman != rows[k-1].nonHuman {
-			rank = 1
-		}
-		group := "human"
-		if r.nonHuman {
-			group = "non_human"
-		}
-		i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
-		cw.Write([]string{group, strconv.Itoa(rank), snap.IdentityIDs[r.ident], snap.Kind(r.ident), i64(r.score()),
-			i64(r.unexplainedWeight), i64(r.unusedWeight), i64(r.roles), i64(r.unexplained), i64(r.unused), i64(r.unknown)})
+	return writeExcessRows(ctx, w, snap, rows)
+}
+
+// writeExcessRows writes excess.csv's header and rows (ranked: the humans first), as
+// safecsv.Writer would write their cells, the lines formatted on every core while they
+// are written (writeChunks) instead of a record of eleven strings a row.
+func writeExcessRows(ctx context.Context, w io.Writer, snap *columnar.Snapshot, rows []excessRow) error {
+	if _, err := io.WriteString(w, excessHeader); err != nil {
+		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	// The non-human identities' ranks count from the first of them.
+	firstNonHuman, _ := slices.BinarySearchFunc(rows, true, func(r excessRow, _ bool) int { return boolCmp(r.nonHuman, true) })
+	return writeChunks(ctx, w, len(rows), func(buf *bytes.Buffer, lo, hi int) error {
+		var line []byte
+		for k := lo; k < hi; k++ {
+			r := &rows[k]
+			rank := k + 1
+			if r.nonHuman {
+				line = append(line[:0], "non_human,"...)
+				rank = k - firstNonHuman + 1
+			} else {
+				line = append(line[:0], "human,"...)
+			}
+			line = strconv.AppendInt(line, int64(rank), 10)
+			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[r.ident])
+			line = safecsv.AppendCell(append(line, ','), snap.Kind(r.ident))
+			for _, v := range [...]int64{r.score(), r.unexplainedWeight, r.unusedWeight, r.roles, r.unexplained, r.unused, r.unknown} {
+				line = strconv.AppendInt(append(line, ','), v, 10)
+			}
+			buf.Write(append(line, '\n'))
+		}
+		return nil
+	})
 }
