@@ -88,7 +88,20 @@ type column struct {
 }
 
 func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column {
-	c := &column{
+	c := newCodes(name, mode, errs, sizeHint)
+	if mode == modeUnique {
+		// Every row brings a new value: size the dictionary once rather than rehash
+		// repeatedly as it grows.
+		c.reserve(sizeHint)
+	}
+	return c
+}
+
+// newCodes is newColumn with room for sizeHint codes but no dictionary sized: for a
+// column about to turn raw (setRaw), which has no map, a map sized for the identities'
+// million ids would be made only to be dropped (tens of megabytes on every load).
+func newCodes(name string, mode colMode, errs *problems, sizeHint int) *column {
+	return &column{
 		name:     name,
 		mode:     mode,
 		ids:      make(map[string]int32),
@@ -96,12 +109,6 @@ func newColumn(name string, mode colMode, errs *problems, sizeHint int) *column 
 		lastCode: -1,
 		errs:     errs,
 	}
-	if mode == modeUnique {
-		// Every row brings a new value: size the dictionary once rather than rehash
-		// repeatedly as it grows.
-		c.reserve(sizeHint)
-	}
-	return c
 }
 
 // setRaw makes an empty column raw (see column.raw), sized for about n values.

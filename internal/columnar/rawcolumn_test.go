@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -230,5 +231,27 @@ func TestRawPlainPages(t *testing.T) {
 				t.Fatalf("round %d, %s: parquet codes %v vals %q, csv codes %v vals %q", round, name, p.codes, p.vals, c.codes, c.vals)
 			}
 		}
+	}
+}
+
+// TestRawColumnSizesNoDictionary: the identities' identity_id column, raw, is made with
+// room for its codes and value ends only; a dictionary sized for every row (a map,
+// values and first positions: about 100 MB at a million rows) is not made only to be
+// dropped.
+func TestRawColumnSizesNoDictionary(t *testing.T) {
+	const rows = 1 << 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c := identitiesSpec.newColumn("identity_id", modeUnique, newProblems("identities.parquet"), rows)
+	runtime.ReadMemStats(&after)
+	if !c.raw || c.ids != nil || c.vals != nil || c.firstPos != nil {
+		t.Fatalf("identity_id not raw and bare: raw %v, map %v, vals %d, firstPos %d", c.raw, c.ids != nil, cap(c.vals), cap(c.firstPos))
+	}
+	// Codes (4 bytes a row) and ends (8 bytes a row), with room for rounding.
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(16*rows); got > limit {
+		t.Errorf("making the column allocated %d bytes, expected at most %d (codes and ends only)", got, limit)
+	}
+	if cap(c.codes) < rows || cap(c.ends) < rows {
+		t.Errorf("codes %d, ends %d: expected room for %d rows", cap(c.codes), cap(c.ends), rows)
 	}
 }

@@ -70,13 +70,15 @@ func (s *tableSpec) wants(name string) (colMode, bool) {
 
 // newColumn returns the column that reads name with mode for a table of about rows rows.
 func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows int) *column {
+	raw, runs := slices.Contains(s.raw, name), slices.Contains(s.runs, name)
+	if raw || runs {
+		c := newCodes(name, mode, errs, rows)
+		c.setRaw(rows)
+		c.runs = runs && !raw
+		return c
+	}
 	c := newColumn(name, mode, errs, rows)
 	switch {
-	case slices.Contains(s.raw, name):
-		c.setRaw(rows)
-	case slices.Contains(s.runs, name):
-		c.setRaw(rows)
-		c.runs = true
 	case slices.Contains(s.chunkDicts, name) && mode != modeUnique:
 		c.chunkDicts = true
 	case s.rawIfDistinct && mode == modeValue && name != KindDimension:
