@@ -81,6 +81,10 @@ type column struct {
 	// consumer joins by value anyway (the assignments' account_id).
 	chunkDicts bool
 
+	// index is the join index of a raw unique column's values, made by checkUnique (nil
+	// before, or for another column).
+	index *joinIndex
+
 	// identityPrefix says that vals starts with the identities' ids in index order, that
 	// many of them, so that the identity of such a code is the code itself
 	// (resolveAccounts's identity keys).
@@ -345,10 +349,16 @@ func (c *column) duplicateMessage(v string, first int64) string {
 
 // checkUnique reports the repeated values of a raw column of unique values (the check
 // put makes row by row for a dictionary column): each row whose value an earlier row
-// holds, naming that row. The values are compared by hash first (anyRepeated), so a
-// column without repeats costs no map; pos gives the message position of a row.
+// holds, naming that row. The values are compared by hash first (joinIndex.anyRepeated),
+// so a column without repeats costs no map; pos gives the message position of a row.
+// The join index of the values is kept (c.index) for the lookups of the identities'
+// ids (newIdentityIndexOf), which need the same hashes.
 func (c *column) checkUnique(pos func(row int) int64) {
-	if !c.raw || c.mode != modeUnique || !anyRepeated(c.vals) {
+	if !c.raw || c.mode != modeUnique {
+		return
+	}
+	c.index = newStringIndex(c.vals)
+	if !c.index.anyRepeated() {
 		return
 	}
 	first := make(map[string]int64)

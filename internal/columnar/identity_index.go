@@ -15,6 +15,18 @@ type identityIndex struct {
 
 func newIdentityIndex(ids []string) *identityIndex { return &identityIndex{ids: ids} }
 
+// newIdentityIndexOf returns the index of the identities' identity_id column c, taking
+// over the join index its check for repeated ids made (column.checkUnique), when it has
+// one, rather than hashing and partitioning the ids again.
+func newIdentityIndexOf(c *column) *identityIndex {
+	x := newIdentityIndex(c.vals)
+	if c.index != nil && len(c.index.build) == len(c.vals) {
+		x.once.Do(func() { x.index = c.index })
+		c.index = nil
+	}
+	return x
+}
+
 // find returns the identity index of each of vals, -1 for a value naming no identity. It
 // may be called from several goroutines at once.
 func (x *identityIndex) find(vals []string) []int32 {

@@ -71,6 +71,10 @@ type joinIndex struct {
 	probes     atomic.Int32
 	tablesOnce sync.Once
 	tables     hashTables
+	// haveTables says that tables are made (the first lookup then probes them too);
+	// sharedHash that two build values share a hash (equal values, or a collision).
+	haveTables atomic.Bool
+	sharedHash bool
 }
 
 func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
@@ -83,16 +87,32 @@ func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
 // match's own strings are checked.
 func (ix *joinIndex) heads(probe []string) []int32 {
 	var head []int32
-	if ix.probes.Add(1) == 1 {
+	if ix.probes.Add(1) == 1 && !ix.haveTables.Load() {
 		head = ix.join(probe, nil, false)
 	} else {
-		ix.tablesOnce.Do(func() { ix.tables = newHashTables(ix.parts) })
+		ix.makeTables()
 		head = ix.probeTables(probe)
 	}
 	if !verifyJoin(ix.build, probe, head, nil) {
 		head = ix.join(probe, nil, true)
 	}
 	return head
+}
+
+// makeTables makes the partitions' tables by hash, once.
+func (ix *joinIndex) makeTables() {
+	ix.tablesOnce.Do(func() {
+		ix.tables, ix.sharedHash = newHashTables(ix.parts)
+		ix.haveTables.Store(true)
+	})
+}
+
+// anyRepeated reports whether two build values may be equal: whether two share a hash
+// (the values are then to be compared). It makes the tables the later lookups probe, so
+// that checking a column of unique ids and indexing them hash and partition them once.
+func (ix *joinIndex) anyRepeated() bool {
+	ix.makeTables()
+	return ix.sharedHash
 }
 
 // join is the partitioned join of probe against the build side: values with equal
@@ -137,28 +157,32 @@ type hashTables struct {
 	at    []int64
 }
 
-// newHashTables makes the tables of partitions b, partitions in parallel.
-func newHashTables(b hashPartitions) hashTables {
+// newHashTables makes the tables of partitions b, partitions in parallel, and reports
+// whether two entries share a hash.
+func newHashTables(b hashPartitions) (hashTables, bool) {
 	np := len(b.off) - 1
 	t := hashTables{at: make([]int64, np+1)}
 	for q := range np {
 		t.at[q+1] = t.at[q] + int64(1)<<bits.Len(uint(2*(b.off[q+1]-b.off[q])))
 	}
 	t.slots = make([]int32, t.at[np])
+	shared := make([]bool, np)
 	forEach(np, func(q int) {
 		slots := t.slots[t.at[q]:t.at[q+1]]
 		mask := uint64(len(slots) - 1)
 		for k := b.off[q]; k < b.off[q+1]; k++ {
 			e := b.entries[k]
 			for x := e.hash & mask; ; x = (x + 1) & mask {
-				if o := slots[x]; o == 0 || b.entries[o-1].hash == e.hash {
+				o := slots[x]
+				if o == 0 || b.entries[o-1].hash == e.hash {
+					shared[q] = shared[q] || o != 0
 					slots[x] = k + 1
 					break
 				}
 			}
 		}
 	})
-	return t
+	return t, slices.Contains(shared, true)
 }
 
 // probeTables returns, for each probe value, the index of a build value with the same
@@ -318,11 +342,4 @@ func (t *joinTable) find(e hashEntry, v string) int32 {
 			return o.idx
 		}
 	}
-}
-
-// anyRepeated reports whether two of vals are equal (stringJoin's chains of equal build
-// values, without a probe side).
-func anyRepeated(vals []string) bool {
-	_, next := stringJoin(vals, nil)
-	return slices.ContainsFunc(next, func(k int32) bool { return k >= 0 })
 }

@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
@@ -116,6 +117,73 @@ func TestJoinCollisionInChain(t *testing.T) {
 	for range 2 {
 		if got := ix.heads([]string{"ab", "ac", "ad"}); !slices.Equal(got, []int32{0, 1, -1}) {
 			t.Fatalf("heads %v, want [0 1 -1]", got)
+		}
+	}
+}
+
+// TestIdentityIndexOfColumn: the check of the identities' ids for repeats leaves the
+// column its join index, which the identity index takes over (no second hashing), and
+// lookups through it (the first one through the tables the check made) find every id,
+// and no other value, from CSV and Parquet alike.
+func TestIdentityIndexOfColumn(t *testing.T) {
+	const n = 3*joinPartition + 17
+	ids := tbl{header: []string{"identity_id:req", "team:str"}}
+	for i := range n {
+		ids.rows = append(ids.rows, []string{fmt.Sprintf("u%06d", (i*7919)%n), "t"})
+	}
+	for _, format := range []string{"csv", "parquet"} {
+		dir := t.TempDir()
+		path := writeTable(t, dir, "identities", format, ids)
+		tb, err := readTable(context.Background(), path, &identitiesSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := tb.col("identity_id")
+		built := c.index
+		if built == nil || !built.haveTables.Load() {
+			t.Fatalf("%s: the check for repeats left no join index with its tables", format)
+		}
+		x := newIdentityIndexOf(c)
+		if x.index != built || c.index != nil {
+			t.Fatalf("%s: the identity index made its own join index instead of taking the column's", format)
+		}
+		probe := []string{"nobody", c.vals[5], c.vals[n-1], "", c.vals[0]}
+		for round := range 2 {
+			got := x.find(probe)
+			want := []int32{-1, 5, n - 1, -1, 0}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s, lookup %d: found %v, want %v", format, round+1, got, want)
+			}
+		}
+	}
+}
+
+// TestJoinIndexAnyRepeated: a build side with a repeated value, or with two values
+// sharing a hash, may hold repeats (the caller then compares the values); one of
+// distinct hashes does not.
+func TestJoinIndexAnyRepeated(t *testing.T) {
+	seed := maphash.MakeSeed()
+	full := func(s string) uint64 { return maphash.String(seed, s) }
+	clipped := func(s string) uint64 { return maphash.String(seed, s[:max(len(s)-1, 0)]) }
+	distinct := make([]string, 2*joinPartition)
+	for k := range distinct {
+		distinct[k] = fmt.Sprintf("v%05d", k)
+	}
+	repeated := slices.Clone(distinct)
+	repeated[len(repeated)-1] = repeated[3]
+	for _, c := range []struct {
+		name string
+		vals []string
+		hash func(string) uint64
+		want bool
+	}{
+		{"distinct", distinct, full, false},
+		{"repeated", repeated, full, true},
+		{"colliding", distinct, clipped, true},
+		{"empty", nil, full, false},
+	} {
+		if got := newJoinIndex(c.vals, c.hash).anyRepeated(); got != c.want {
+			t.Errorf("%s: anyRepeated %v, want %v", c.name, got, c.want)
 		}
 	}
 }

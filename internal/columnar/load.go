@@ -155,7 +155,7 @@ func (e *earlyWork) hooks(s *Snapshot, opts LoadOptions, log *slog.Logger) readH
 	e.toRead.Store(2)
 	h.required[0] = func(t *table) {
 		e.owners = takeOwners(t)
-		e.identIdx = newIdentityIndex(t.col("identity_id").vals)
+		e.identIdx = newIdentityIndexOf(t.col("identity_id"))
 		e.built.Go(e.identIdx.prepare)
 		e.built.Go(func() { e.idErr = buildIdentities(s, t, opts, log) })
 		e.read()
