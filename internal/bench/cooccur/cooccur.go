@@ -138,7 +138,7 @@ func Prepare(ctx context.Context, h *columnar.Holdings, o Options) (*Prepared, e
 	}
 	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), dims: Dims(h), res: &Result{Dims: DimNames(h)}}
 	c.t = newTerms(h, c.dims)
-	c.supBufs.New = func() any { return new([]int32) }
+	c.scratch.New = func() any { return new(pairScratch) }
 	var err error
 	if o.Depth == 1 {
 		err = c.singleSupports()
@@ -211,8 +211,8 @@ type computer struct {
 	sup1   []int32
 	scopes []scope
 	sup2   *pairSupports
-	// supBufs holds *[]int32 buffers for one role's depth-2 supports (pairSupports.of).
-	supBufs sync.Pool
+	// scratch holds *pairScratch, one role's depth-2 scratch (hashRole).
+	scratch sync.Pool
 }
 
 func (c *computer) phase(name string, start time.Time) {

@@ -1,6 +1,8 @@
 package cooccur
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -30,7 +32,7 @@ func (c *computer) depth2() error {
 	for _, sc := range c.scopes {
 		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
 		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(q, emit) }
-		dg, err := digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashPairs(r, pairs, sup) })
+		dg, err := digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashRole(r, pairs, sup) })
 		if err != nil {
 			return err
 		}
@@ -42,7 +44,8 @@ func (c *computer) depth2() error {
 }
 
 // countPairs runs the kernel's two-term count: the CPU backend hands out the two-term
-// rows alone (CooccurPairs); from another backend they are taken out of its counts.
+// rows alone (CooccurPairs); from another backend they are taken out of its counts and
+// put in CooccurPairs' order.
 func (c *computer) countPairs(q kernels.Query, emit func(r int32, pairs []cpu.Pair) error) error {
 	if b, ok := c.o.Backend.(*cpu.Backend); ok {
 		return b.CooccurPairs(c.ctx, c.m, q, c.roles, emit)
@@ -54,34 +57,64 @@ func (c *computer) countPairs(q kernels.Query, emit func(r int32, pairs []cpu.Pa
 				pairs = append(pairs, cpu.Pair{A: cr.T[0], B: cr.T[1], TP: counts[k].TP})
 			}
 		}
+		slices.SortFunc(pairs, func(x, y cpu.Pair) int {
+			return cmp.Or(cmp.Compare(x.A.Dim, y.A.Dim), cmp.Compare(x.B.Dim, y.B.Dim), cmp.Compare(x.A.Val, y.A.Val), cmp.Compare(x.B.Val, y.B.Val))
+		})
 		return emit(r, pairs)
 	})
 }
 
-// hashPairs returns the digest of role r's two-term rows, each with its support read
-// from sup, and passes each row to Options.Each when set. The kernel hands a role's rows
-// out sorted by first term, so the state after the first term is folded once per first
-// term.
-func (c *computer) hashPairs(r int32, pairs []cpu.Pair, sup *pairSupports) Digest {
-	bp := c.supBufs.Get().(*[]int32)
-	sups := sup.of(pairs, (*bp)[:0])
+// pairScratch is one role's scratch for hashing: the supports of a run of its rows.
+type pairScratch struct {
+	sups []int32
+	hr   uint64 // the role's hash state
+}
+
+// hashRole returns the digest of role r's two-term rows, in CooccurPairs' order: each
+// run of rows on one pair of dimensions is hashed with that pair's support table.
+func (c *computer) hashRole(r int32, pairs []cpu.Pair, sup *pairSupports) Digest {
+	w := c.scratch.Get().(*pairScratch)
+	w.hr = Fold(RowSeed, Text(c.h.Roles[r]))
 	var dg Digest
-	role := c.h.Roles[r]
-	hr := Fold(RowSeed, Text(role))
-	ha, lastA := hr, kernels.Term{Dim: -1}
-	for k := range pairs {
-		a, b := pairs[k].A, pairs[k].B
-		if a != lastA {
-			ha, lastA = Fold(hr, c.t.hash[c.t.id(a)]), a
+	for len(pairs) > 0 {
+		n := 1
+		for n < len(pairs) && pairs[n].A.Dim == pairs[0].A.Dim && pairs[n].B.Dim == pairs[0].B.Dim {
+			n++
 		}
-		dg.Add(Finish(Fold(Fold(Fold(ha, c.t.hash[c.t.id(b)]), uint64(pairs[k].TP)), uint64(sups[k]))))
-		if c.o.Each != nil {
-			da, db := &c.h.Dims[a.Dim], &c.h.Dims[b.Dim]
-			c.each(Row{Role: role, Attrs: [2]string{da.Name, db.Name}, Values: [2]string{da.Values[a.Val], db.Values[b.Val]},
-				N: 2, TP: int64(pairs[k].TP), Support: int64(sups[k])})
-		}
+		dg.Merge(c.hashPairs(w, r, pairs[:n], sup))
+		pairs = pairs[n:]
 	}
-	*bp = sups
-	c.supBufs.Put(bp)
+	c.scratch.Put(w)
 	return dg
+}
+
+// hashPairs returns the digest of pairs, role r's two-term rows on one pair of dimensions
+// (sorted by first value), each with its support read from sup, and passes each row to
+// Options.Each when set. The state after the first term is folded once per first value.
+func (c *computer) hashPairs(w *pairScratch, r int32, pairs []cpu.Pair, sup *pairSupports) Digest {
+	d, e := pairs[0].A.Dim, pairs[0].B.Dim
+	w.sups = sup.table(d, e).of(pairs, w.sups[:0])
+	sups := w.sups
+	hd, he := c.t.hash[c.t.off[d]:c.t.off[d+1]], c.t.hash[c.t.off[e]:c.t.off[e+1]]
+	var dg Digest
+	ha, lastA := uint64(0), int32(-1)
+	for k := range pairs {
+		if va := pairs[k].A.Val; va != lastA {
+			ha, lastA = Fold(w.hr, hd[va]), va
+		}
+		dg.Add(Finish(Fold(Fold(Fold(ha, he[pairs[k].B.Val]), uint64(pairs[k].TP)), uint64(sups[k]))))
+	}
+	if c.o.Each != nil {
+		c.eachRow(r, pairs, sups)
+	}
+	return dg
+}
+
+// eachRow passes role r's rows of pairs, with their supports, to Options.Each.
+func (c *computer) eachRow(r int32, pairs []cpu.Pair, sups []int32) {
+	for k, p := range pairs {
+		da, db := &c.h.Dims[p.A.Dim], &c.h.Dims[p.B.Dim]
+		c.each(Row{Role: c.h.Roles[r], Attrs: [2]string{da.Name, db.Name}, Values: [2]string{da.Values[p.A.Val], db.Values[p.B.Val]},
+			N: 2, TP: int64(p.TP), Support: int64(sups[k])})
+	}
 }

@@ -37,34 +37,27 @@ func (c *computer) dense(cells int) bool {
 // table returns the table of dimensions d < e (nil when no call counts the pair).
 func (p *pairSupports) table(d, e int32) *pairTable { return p.tables[int(d)*p.nd+int(e)] }
 
-// of appends to buf the support of every pair (a role's, in the kernel's order). The
-// supports are read in a pass of their own, before the rows are hashed, so that the
-// table reads, which miss the cache, are not held up behind the hashing and overlap each
-// other.
-func (p *pairSupports) of(pairs []cpu.Pair, buf []int32) []int32 {
+// of appends to buf the support of every pair, pairs of t's two dimensions sorted by
+// first value (a chunk of a role's rows). The supports are read in a pass of their own,
+// before the rows are hashed, so that the table reads, which miss the cache, are not
+// held up behind the hashing and overlap each other.
+func (t *pairTable) of(pairs []cpu.Pair, buf []int32) []int32 {
 	buf = slices.Grow(buf, len(pairs))[:len(pairs)]
-	lastA, lastE := kernels.Term{Dim: -1}, int32(-1)
-	var row []int32  // a dense table's cells of the first term's value
-	var ent []uint64 // a sparse table's pairs of the first term's value
+	if t.dense != nil {
+		for k := range pairs {
+			buf[k] = t.dense[pairs[k].A.Val*t.stride+pairs[k].B.Val]
+		}
+		return buf
+	}
+	lastA := int32(-1)
+	var ent []uint64 // the pairs of the first value
 	j := 0           // where in ent the next row's pair is sought from
 	for k := range pairs {
-		a, b := pairs[k].A, pairs[k].B
-		if a != lastA || b.Dim != lastE {
-			lastA, lastE = a, b.Dim
-			t := p.table(a.Dim, b.Dim)
-			row, ent, j = nil, nil, 0
-			if t.dense != nil {
-				row = t.dense[a.Val*t.stride : (a.Val+1)*t.stride]
-			} else {
-				ent = t.ent[t.off[a.Val]:t.off[a.Val+1]]
-			}
+		if a := pairs[k].A.Val; a != lastA {
+			lastA, ent, j = a, t.ent[t.off[a]:t.off[a+1]], 0
 		}
-		if row != nil {
-			buf[k] = row[b.Val]
-		} else {
-			j = seek(ent, j, b.Val)
-			buf[k] = int32(ent[j])
-		}
+		j = seek(ent, j, pairs[k].B.Val)
+		buf[k] = int32(ent[j])
 	}
 	return buf
 }
