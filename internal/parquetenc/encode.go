@@ -197,6 +197,7 @@ const (
 type Encoder struct {
 	cols     []Column
 	lastSize int       // bytes of the last group encoded
+	spare    []byte    // storage for the next group's Data (Reuse), nil for none
 	local    [][]int32 // per string column: global code -> index in the chunk's dictionary, -1 none
 	seen     []int32   // dictionary index -> page number + 1 that last saw it
 	// per page
@@ -221,15 +222,25 @@ func NewEncoder(cols []Column) *Encoder {
 	return e
 }
 
+// Reuse hands the encoder the storage of a group's Data that its owner no longer
+// needs (the group written out), for the next group it encodes: a group's bytes are
+// some megabytes, and fresh ones are cleared and faulted in page by page.
+func (e *Encoder) Reuse(data []byte) { e.spare = data }
+
 // Encode encodes one row group; data holds one Data per column, all of the same length.
 func (e *Encoder) Encode(data []Data) (*Group, error) {
 	if len(data) != len(e.cols) {
 		return nil, fmt.Errorf("parquetenc: %d columns of data for %d columns", len(data), len(e.cols))
 	}
+	// The previous group's size, and a little more: groups are alike, and growing the
+	// buffer by doubling would copy it about twice over. A buffer handed back (Reuse) is
+	// taken when it is that large.
+	data0 := e.spare
+	if e.spare = nil; cap(data0) < e.lastSize+e.lastSize/8 {
+		data0 = make([]byte, 0, e.lastSize+e.lastSize/8)
+	}
 	g := &Group{
-		// The previous group's size, and a little more: groups are alike, and growing
-		// the buffer by doubling would copy it about twice over.
-		Data:   make([]byte, 0, e.lastSize+e.lastSize/8),
+		Data:   data0[:0],
 		chunks: make([]format.ColumnChunk, len(e.cols)),
 		colIdx: make([]format.ColumnIndex, len(e.cols)),
 		offIdx: make([]format.OffsetIndex, len(e.cols)),

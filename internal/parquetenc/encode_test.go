@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -158,6 +159,7 @@ func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, order int) []byte
 		if err := w.WriteGroup(g); err != nil {
 			t.Fatal(err)
 		}
+		e.Reuse(g.Data) // written out: the next group may take its storage
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -576,5 +578,51 @@ func TestRequiredColumnBadCode(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEncoderReuse encodes one group's data twice, the second time into the storage of the
+// first group handed back: the bytes must be the same and the storage the one handed back;
+// storage too small for the group is not taken.
+func TestEncoderReuse(t *testing.T) {
+	rows := randomRows(rand.New(rand.NewPCG(5, 6)), 3000, 40)
+	dicts := make([]dictOf, len(testCols))
+	data := make([]Data, len(testCols))
+	for _, r := range rows {
+		for c, s := range []string{r.A, r.B, r.C, "", r.D} {
+			if !testCols[c].Bool {
+				data[c].Codes = append(data[c].Codes, dicts[c].of(s))
+			}
+		}
+		data[3].Bools = append(data[3].Bools, r.Flag)
+		data[5].Bools = append(data[5].Bools, r.E)
+	}
+	for c := range data {
+		data[c].Values = dicts[c].values
+	}
+	e := NewEncoder(testCols)
+	first, err := e.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(first.Data)
+	e.Reuse(first.Data)
+	second, err := e.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(second.Data, want) {
+		t.Fatalf("group encoded into reused storage differs at byte %d", firstDiff(second.Data, want))
+	}
+	if unsafe.SliceData(second.Data) != unsafe.SliceData(first.Data) {
+		t.Fatal("the storage handed back was not used")
+	}
+	e.Reuse(make([]byte, 0, 16))
+	third, err := e.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(third.Data, want) || cap(third.Data) <= 16 {
+		t.Fatalf("storage too small: %d bytes, capacity %d", len(third.Data), cap(third.Data))
 	}
 }

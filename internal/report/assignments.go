@@ -276,6 +276,9 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 	// encoded groups waiting on a slow disk stop the workers once as many wait as there
 	// are workers.
 	unwritten := make(chan struct{}, 2*workers)
+	// spare holds the storage of groups written out, for the encoders to reuse
+	// (parquetenc.Encoder.Reuse).
+	spare := make(chan []byte, 2*workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the launcher and the encoders on error
@@ -295,6 +298,11 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 			wg.Go(func() {
 				var r encoded
 				if r.err = ctx.Err(); r.err == nil {
+					select {
+					case b := <-spare:
+						st.enc.Reuse(b)
+					default:
+					}
 					r.group, r.err = encode(g, st.enc, st.data)
 				}
 				results[g] <- r
@@ -314,6 +322,10 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 		}
 		if err := pw.WriteGroup(r.group); err != nil {
 			return fmt.Errorf("row group %d: %w", g, err)
+		}
+		select {
+		case spare <- r.group.Data:
+		default:
 		}
 		<-unwritten
 	}
