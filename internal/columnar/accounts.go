@@ -3,6 +3,7 @@ package columnar
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -178,13 +179,25 @@ type accountKey struct {
 // setDepth keys k by the bytes of its id v from depth on.
 func (k *accountKey) setDepth(v string, depth int) {
 	var w uint64
-	for j := depth; j < depth+8; j++ {
-		w <<= 8
-		if j < len(v) {
-			w |= uint64(v[j])
+	if depth+8 <= len(v) {
+		w = bigEndian64(v[depth : depth+8])
+	} else {
+		for j := depth; j < depth+8; j++ {
+			w <<= 8
+			if j < len(v) {
+				w |= uint64(v[j])
+			}
 		}
 	}
 	k.word, k.rest = w, uint8(min(max(len(v)-depth, 0), 9))
+}
+
+// bigEndian64 returns the first 8 bytes of s (at least 8 long) as a big-endian integer:
+// one load, where a loop over the bytes would take eight.
+func bigEndian64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[7]) | uint64(s[6])<<8 | uint64(s[5])<<16 | uint64(s[4])<<24 |
+		uint64(s[3])<<32 | uint64(s[2])<<40 | uint64(s[1])<<48 | uint64(s[0])<<56
 }
 
 // compareKeys orders keys of one depth by (word, rest, row): by id and row, but for
@@ -210,7 +223,7 @@ func compareKeys(a, b accountKey) int {
 // first is marked dup. Keys with rest 9 are marked, if equal, in the run that keys them
 // again, where they come next to each other too.
 func sortKeys(keys []accountKey, id func(row int32) string, depth int) {
-	sortAfterPrefix(keys, compareKeys)
+	sortAfterPrefixWith(keys, compareKeys, sortKeyTail)
 	for k := 1; k < len(keys); k++ {
 		a, b := &keys[k-1], &keys[k]
 		b.dup = b.rest < 9 && a.word == b.word && a.rest == b.rest
@@ -238,17 +251,28 @@ func sortKeys(keys []accountKey, id func(row int32) string, depth int) {
 func sharedFrom(keys []accountKey, id func(row int32) string, depth int) int {
 	p := id(keys[0].row)[depth:]
 	for _, k := range keys[1:] {
-		v := id(k.row)[depth:]
-		n := 0
-		for n < len(p) && n < len(v) && p[n] == v[n] {
-			n++
-		}
-		p = p[:n]
-		if n == 0 {
+		p = p[:commonPrefixLen(p, id(k.row)[depth:])]
+		if len(p) == 0 {
 			break
 		}
 	}
 	return len(p)
+}
+
+// commonPrefixLen returns how many leading bytes a and b share, comparing 8 bytes at a
+// time while both have them.
+func commonPrefixLen(a, b string) int {
+	n := 0
+	for n+8 <= len(a) && n+8 <= len(b) {
+		if x := bigEndian64(a[n:]) ^ bigEndian64(b[n:]); x != 0 {
+			return n + bits.LeadingZeros64(x)/8
+		}
+		n += 8
+	}
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id), ties
@@ -564,6 +588,12 @@ func orphanKey(identity, system, account string) string {
 // merge copies out the shorter of the two runs only, and leaves in place the prefix's
 // elements below the tail's first.
 func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
+	sortAfterPrefixWith(s, cmp, func(tail []T) { slices.SortFunc(tail, cmp) })
+}
+
+// sortAfterPrefixWith is sortAfterPrefix sorting the tail by sortTail, which must order
+// it as cmp does.
+func sortAfterPrefixWith[T any](s []T, cmp func(a, b T) int, sortTail func([]T)) {
 	p := 1
 	for p < len(s) && cmp(s[p-1], s[p]) < 0 {
 		p++
@@ -572,7 +602,7 @@ func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
 		return
 	}
 	tail := s[p:]
-	slices.SortFunc(tail, cmp)
+	sortTail(tail)
 	if cmp(s[p-1], tail[0]) < 0 {
 		return
 	}
@@ -607,4 +637,67 @@ func sortAfterPrefix[T any](s []T, cmp func(a, b T) int) {
 		w++
 	}
 	copy(s[w:], head[i:]) // what is left of tail is in place already
+}
+
+// minRadixKeys is the number of keys from which sortKeyTail sorts by radix: below it a
+// comparison sort costs less than the radix sort's passes over 256 counts.
+const minRadixKeys = 512
+
+// sortKeyTail sorts keys by compareKeys: by radix (radixSortKeys) when they are many and
+// come in row order, as the loader's keys do (a system's rows in file order, a
+// dictionary's codes, a run of keys equal on their word), else by comparisons.
+func sortKeyTail(keys []accountKey) {
+	if len(keys) < minRadixKeys || !rowsAscending(keys) {
+		slices.SortFunc(keys, compareKeys)
+		return
+	}
+	radixSortKeys(keys, make([]accountKey, len(keys)))
+}
+
+// rowsAscending reports whether keys' rows ascend.
+func rowsAscending(keys []accountKey) bool {
+	for k := 1; k < len(keys); k++ {
+		if keys[k-1].row >= keys[k].row {
+			return false
+		}
+	}
+	return true
+}
+
+// radixSortKeys sorts keys whose rows ascend by (word, rest), so by compareKeys: a
+// least significant digit first radix sort, stable, so that keys equal on both keep
+// their row order. The digits are rest and the word's eight bytes; a digit every key
+// shares takes no pass. buf is scratch of len(keys).
+func radixSortKeys(keys, buf []accountKey) {
+	var counts [9][256]int
+	for _, k := range keys {
+		counts[0][k.rest]++
+		for d := 1; d < 9; d++ {
+			counts[d][byte(k.word>>(8*(d-1)))]++
+		}
+	}
+	src, dst := keys, buf
+	for d := range 9 {
+		c := &counts[d]
+		if slices.Contains(c[:], len(keys)) {
+			continue // every key has the same digit
+		}
+		pos := 0
+		for v, n := range c {
+			c[v] = pos
+			pos += n
+		}
+		for _, k := range src {
+			v := k.rest
+			if d > 0 {
+				v = byte(k.word >> (8 * (d - 1)))
+			}
+			dst[c[v]] = k
+			c[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }

@@ -2,7 +2,9 @@ package columnar
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,6 +143,65 @@ func TestLoadAccountsBadText(t *testing.T) {
 		} {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %v, want %q", format, err, w)
+			}
+		}
+	}
+}
+
+// TestRadixSortKeys holds sortKeyTail to a comparison sort by compareKeys on keys in row
+// order (sorted by radix from minRadixKeys on) and out of it (sorted by comparisons):
+// words that differ in one byte only, share every byte, or take any value, rests 0-9 and
+// many keys equal on (word, rest), whose rows must stay ascending.
+func TestRadixSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 7))
+	for round := range 40 {
+		n := []int{0, 1, minRadixKeys - 1, minRadixKeys, 3000}[round%5]
+		shared := rng.Uint64()
+		keys := make([]accountKey, n)
+		for k := range keys {
+			var w uint64
+			switch round % 4 {
+			case 0:
+				w = rng.Uint64()
+			case 1: // one byte differs
+				b := uint(8 * rng.IntN(8))
+				w = shared&^(0xff<<b) | uint64(rng.IntN(4))<<b
+			case 2: // every byte shared: rest alone
+				w = shared
+			default: // few words: many ties on (word, rest)
+				w = uint64(rng.IntN(5)) << 40
+			}
+			keys[k] = accountKey{word: w, row: int32(3 * k), rest: uint8(rng.IntN(10))}
+		}
+		if round%10 >= 8 {
+			rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		}
+		want := slices.Clone(keys)
+		slices.SortFunc(want, compareKeys)
+		got := slices.Clone(keys)
+		sortKeyTail(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d (%d keys): sortKeyTail differs from sorting by compareKeys", round, n)
+		}
+	}
+}
+
+// TestCommonPrefixLen holds commonPrefixLen to a byte loop, for prefixes ending at every
+// byte of the first words and at the end of either string.
+func TestCommonPrefixLen(t *testing.T) {
+	base := "arn:aws:iam::user/svc-payments-dev-1"
+	for cut := 0; cut <= len(base); cut++ {
+		for _, b := range []string{base[:cut], base[:cut] + "~", base[:cut] + "\x00rest", base} {
+			a := base
+			want := 0
+			for want < len(a) && want < len(b) && a[want] == b[want] {
+				want++
+			}
+			if got := commonPrefixLen(a, b); got != want {
+				t.Fatalf("commonPrefixLen(%q, %q) = %d, want %d", a, b, got, want)
+			}
+			if got := commonPrefixLen(b, a); got != want {
+				t.Fatalf("commonPrefixLen(%q, %q) = %d, want %d", b, a, got, want)
 			}
 		}
 	}
