@@ -1,6 +1,6 @@
 // Package cpu is the pure-Go counting backend. Per role, one-term queries are counted by
 // column (single.go) and two-term queries over columns of ranks (pairs.go; by distinct
-// attribute pattern where every dimension is single-valued, patterns.go); deeper ones by a
+// pattern of the single-valued dimensions, patterns.go); deeper ones by a
 // depth-first projection over the role's in-scope holders with dense per-dimension
 // histograms (Eclat-style). Supports are computed by scanning per-value posting lists once
 // per (prefix, next dimension). It is parallel over roles and allocation-free in its hot

@@ -1,10 +1,12 @@
 package cpu
 
 import (
+	"context"
 	"math/bits"
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // The multi-valued path of the projector. A multi-valued dimension's values for a role
@@ -28,6 +30,7 @@ const maxSlots = 4
 // holders have fewer values than k takes only the first slots.
 type slotTable struct {
 	k       int
+	top     int32 // the largest value in slots
 	slots   []int32
 	overOff []int32 // entry e: over[overOff[e]:overOff[e+1]]
 	over    []int32
@@ -63,6 +66,9 @@ func newSlotTable(m *kernels.Matrix, d int32) *slotTable {
 			row[s] = x + 1
 			s++
 		}
+	}
+	for _, v := range st.slots {
+		st.top = max(st.top, v)
 	}
 	return st
 }
@@ -488,4 +494,100 @@ func (p *pairCounter[T]) permToRows() {
 	for x, e := range p.perm {
 		p.perm[x] = p.rowOf[e]
 	}
+}
+
+// Counting by pattern with a multi-valued dimension (patterns.go): the patterns are those of
+// the single-valued dimensions, whose columns then hold a role's distinct patterns,
+// weighted, while the multi-valued dimension's column keeps one entry per value of a
+// holder (a holder's set of values rarely repeats: at the tier M universe a role's holders
+// have 0.96 as many distinct (pattern, values) pairs as holders, against 0.5 as many
+// patterns), rowOf naming the entry's pattern's local row. Pairs of two single-valued
+// dimensions add weights; pairs with the multi-valued dimension count entries, one each.
+
+// entryTable fills pt.ents: by identity, its pattern (the low 32 bits) and, above, its
+// values of the query's multi-valued dimension in entBits bits each, as the slot
+// table holds them (code+1, 0 after the last, all ones naming the slot table's overflow),
+// so that a holder's pattern and values are one read of 8 bytes. It reports false, and
+// fills nothing, where the slot table's k values do not fit 32 bits.
+func (pt *patterns) entryTable(ctx context.Context, lay *layout, n, workers int) (bool, error) {
+	st := lay.slots[lay.lastMulti]
+	b := bits.Len(uint(st.top) + 1) // every code+1 below all ones
+	if st.k*b > 32 {
+		return false, nil
+	}
+	pt.entBits, pt.ents = b, make([]uint64, n)
+	over := uint64(1)<<b - 1
+	const chunk = 1 << 16
+	return true, parallel.Each(ctx, (n+chunk-1)/chunk, workers, func(_, c int) error {
+		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+			e, shift := uint64(uint32(pt.of[i])), 32
+			for _, v := range st.slots[i*st.k : i*st.k+st.k] {
+				x := uint64(v)
+				if v < 0 {
+					x = over
+				}
+				e |= x << shift
+				shift += b
+			}
+			pt.ents[i] = e
+		}
+		return nil
+	})
+}
+
+// dedupEntries is dedup and gatherEntries in one pass over the holders' entries of the
+// patterns' table (entryTable): it replaces the holders in base by their distinct patterns
+// (in order of first appearance), sets wt to each one's number of holders, and sets the
+// multi-valued dimension's column to the holders' values (code+1), holder by holder, rowOf
+// naming each entry's pattern's local row. As in dedup, the pass counts each pattern's
+// holders without a branch on its first sight (rowOf naming patterns), and the patterns'
+// local rows are set afterwards, in a pass of independent reads.
+func (p *pairCounter[T]) dedupEntries() {
+	pt, st := p.pat, p.lay.slots[p.mj]
+	ents, b, cnt, base := pt.ents, pt.entBits, p.cnt, p.base
+	mask := uint64(1)<<b - 1
+	size := len(base)*st.k + len(st.over)
+	rows := slices.Grow(p.rowOf[:0], size)[:size]
+	xs := slices.Grow(p.xs[:0], size)[:size]
+	d, n := 0, 0
+	for lo := 0; lo < len(base); lo += touchRows {
+		hi := min(len(base), lo+touchRows)
+		var touched uint64
+		for _, i := range base[lo:hi] {
+			touched += ents[i]
+		}
+		p.touched += int(touched & 1)
+		for _, i := range base[lo:hi] { // base[d] is written at or behind the holder read
+			e := ents[i]
+			x := int32(uint32(e))
+			c := cnt[x]
+			cnt[x] = c + 1
+			base[d] = x
+			if c == 0 {
+				d++
+			}
+			for vs := e >> 32; vs != 0; vs >>= b {
+				v := vs & mask
+				if v == mask {
+					n = overflowEntries(st, st.slots[int(i)*st.k+st.k-1], x, rows, xs, n)
+					break
+				}
+				rows[n], xs[n] = x, T(v)
+				n++
+			}
+		}
+	}
+	wt := slices.Grow(p.wbuf[:0], d)[:d]
+	for k, x := range base[:d] {
+		wt[k], cnt[x] = cnt[x], int32(k)
+	}
+	for e, x := range rows[:n] {
+		rows[e] = cnt[x]
+	}
+	for _, x := range base[:d] {
+		cnt[x] = 0
+	}
+	p.base, p.wt, p.wbuf = base[:d], wt, wt
+	p.rowOf, p.xs = rows[:n], xs[:n]
+	p.col[p.mj] = p.xs
 }

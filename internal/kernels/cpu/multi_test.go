@@ -113,7 +113,9 @@ func literalMulti(rows, base []int32, vals [][]int32, minTP int32) ([]sel, map[i
 // ones): its pairs with every other dimension in dense tables and in buckets grouped by
 // either side, a multi-valued value every holder has (counted as the other dimension's own
 // counts), rows over maxSlots values (the overflow table), columns of 16- and 32-bit
-// codes, with and without a scope, at MinTP 1 to 3. It also checks that the two-term path takes these queries.
+// codes, with and without a scope, at MinTP 1 to 3; by holder and by pattern of the
+// single-valued dimensions (patterns.go), whose weights the multi-valued dimension's
+// entries must not take. It also checks that the two-term path takes these queries.
 func TestPairsMultiByColumn(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 17))
 	const n = 3000
@@ -148,11 +150,13 @@ func TestPairsMultiByColumn(t *testing.T) {
 				q.MinTP, q.InScope = minTP, in
 				want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
 				for _, dense := range []int{0, 1} {
-					got := collectCounts(t, &Backend{workers: 2, dense: dense}, m, q, roles)
-					for _, r := range roles {
-						if !slices.Equal(got[r], want[r]) {
-							t.Fatalf("cards %v multi %d at %d, scope %v minTP %d dense %d role %d:\n got %v\nwant %v",
-								tc.cards, tc.mcard, tc.at, in != nil, minTP, dense, r, got[r], want[r])
+					for _, pat := range []int{-1, 1} {
+						got := collectCounts(t, &Backend{workers: 2, dense: dense, patterns: pat}, m, q, roles)
+						for _, r := range roles {
+							if !slices.Equal(got[r], want[r]) {
+								t.Fatalf("cards %v multi %d at %d, scope %v minTP %d dense %d patterns %d role %d:\n got %v\nwant %v",
+									tc.cards, tc.mcard, tc.at, in != nil, minTP, dense, pat, r, got[r], want[r])
+							}
 						}
 					}
 				}

@@ -11,8 +11,8 @@ import (
 	"github.com/rolemine/rolemine/internal/parallel"
 )
 
-// The two-term path of Cooccur: with q.MaxTerms 2, no multi-valued dimension and every
-// dictionary narrow enough for the table of 16-bit codes, a role is counted from columns.
+// The two-term path of Cooccur: with q.MaxTerms 2 and at most one multi-valued dimension
+// (multi.go), a role is counted from columns.
 // Its holders' codes are copied once into one short column per dimension and counted
 // there (the one-term counts). Each column is then rewritten as ranks: the position of
 // the holder's value among the values the role selected on that dimension (1, 2, ...),
@@ -23,8 +23,8 @@ import (
 // grouped by their first value's rank (a counting sort, whose bucket sizes are the
 // one-term counts) and the second dimension's ranks histogrammed bucket by bucket. No
 // holder's row is copied per first term, and no counter is kept for a value that cannot
-// be selected. Where every dimension is single-valued, holders with equal rows are counted
-// once, weighted (patterns.go).
+// be selected. Holders with equal values on every single-valued dimension are counted
+// once, weighted (patterns.go; with a multi-valued dimension, multi.go).
 
 // pairCount is one selected two-term criterion of a role: the ranks of its values on
 // the first and second dimensions (1-based) and its count.
@@ -44,12 +44,14 @@ type pairCounter[T uint16 | uint32] struct {
 	pat  *patterns
 	cnt  []int32 // by pattern: dedup's counters, all zero between roles
 	wt   []int32
-	// src16 or src is the table gather copies rows of base from: the layout's or pat's.
-	src16 []uint16
-	src   []int32
-	ids   []int32    // dedup's scratch
-	wbuf  []int32    // wt's buffer
-	half  [128]int32 // histogram's second half, all zero between uses
+	// src16 or src is the table gather copies rows of base from: the layout's or pat's,
+	// stride values a row.
+	src16  []uint16
+	src    []int32
+	stride int
+	ids    []int32    // dedup's scratch
+	wbuf   []int32    // wt's buffer
+	half   [128]int32 // histogram's second half, all zero between uses
 	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
 	// columns share loc. T is uint16 where every dictionary has fewer than 65,535 values.
 	col [][]T
@@ -92,12 +94,12 @@ func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay 
 	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
 		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
-		src16: lay.tab16, src: lay.tab}
+		src16: lay.tab16, src: lay.tab, stride: lay.stride}
 	if lay.w < w {
 		p.mj = lay.lastMulti
 	}
 	if pat != nil {
-		p.pat, p.cnt, p.src16, p.src = pat, make([]int32, pat.count), pat.tab16, pat.tab
+		p.pat, p.cnt, p.src16, p.src, p.stride = pat, make([]int32, pat.count), pat.tab16, pat.tab, lay.w
 	}
 	for j, d := range q.Dims {
 		p.hist[j] = make([]int32, m.Cards[d]+1)
@@ -125,7 +127,7 @@ func usePairs(m *kernels.Matrix, q *kernels.Query, lay *layout) bool {
 func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	var pat *patterns
-	if lay.w == len(q.Dims) && b.patterns >= 0 { // no multi-valued dimension
+	if b.patterns > 0 || b.patterns == 0 && patternsPay(m, roles) {
 		var err error
 		if pat, err = newPatterns(ctx, lay, m.N, w, b.patterns > 0); err != nil {
 			return err
@@ -136,6 +138,20 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 	}
 	return runPairs[uint32](ctx, m, q, lay, pat, roles, w, b.dense, emit, pairs)
 }
+
+// patternsPay reports whether roles have at least patternHolders holders per identity of
+// m: numbering patterns costs a pass over every identity, and pays back per holder (the
+// neutral pass of a universe's mining counts fewer holders than there are identities).
+func patternsPay(m *kernels.Matrix, roles []int32) bool {
+	var holders int64
+	for _, r := range roles {
+		holders += m.RoleOff[r+1] - m.RoleOff[r]
+	}
+	return holders >= patternHolders*int64(m.N)
+}
+
+// patternHolders is patternsPay's holders per identity.
+const patternHolders = 4
 
 // runPairs is cooccurPairs with columns of T, by pattern where pat is set.
 func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w, dense int,
@@ -215,11 +231,14 @@ func (p *pairCounter[T]) role(holders []int32) {
 	if len(base) < int(p.q.MinTP) {
 		return
 	}
-	if p.pat != nil {
+	switch {
+	case p.pat != nil && p.mj >= 0:
+		p.dedupEntries()
+	case p.pat != nil:
 		p.dedup()
 	}
 	p.gather()
-	if p.mj >= 0 {
+	if p.mj >= 0 && p.pat == nil {
 		p.gatherEntries()
 	}
 	for j := range p.col {
@@ -242,7 +261,7 @@ const touchRows = 256
 // column), from the table of 16-bit codes or from that of term ids (the layout's, or the
 // patterns').
 func (p *pairCounter[T]) gather() {
-	n, w := len(p.base), p.lay.stride
+	n, w := len(p.base), p.stride
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
 	for lo := 0; lo < n; lo += touchRows {
 		hi := min(n, lo+touchRows)
@@ -281,12 +300,12 @@ func (p *pairCounter[T]) gather() {
 	p.loc = loc
 }
 
-// histogram adds col's values to hp, each weighted by wt where it is set. A histogram of
+// histogram adds col's values to hp, each weighted by wt where it is set (wt[k] for
+// col[k]). A histogram of
 // at most len(half) counters is taken in two halves, even and odd rows (half, then added
 // to hp), so that a run of one value, common in small dictionaries, is not one chain of
 // increments each waiting on the one before.
-func (p *pairCounter[T]) histogram(hp []int32, col []T) {
-	wt := p.wt
+func (p *pairCounter[T]) histogram(hp []int32, col []T, wt []int32) {
 	if len(hp) > len(p.half) {
 		if wt == nil {
 			for _, c := range col {
@@ -331,7 +350,7 @@ func (p *pairCounter[T]) histogram(hp []int32, col []T) {
 // values, then sorted.
 func (p *pairCounter[T]) rank(j int) {
 	hp, col, minTP := p.hist[j], p.col[j], p.q.MinTP
-	p.histogram(hp, col)
+	p.histogram(hp, col, p.weights(j, j))
 	hp[0] = 0
 	h := hp
 	sels := p.sels[j][:0]
@@ -395,7 +414,7 @@ func (p *pairCounter[T]) firstDim(a int) {
 			p.wholePairs(a, b)
 			continue
 		}
-		if shift := p.denseShift(na, nb); shift >= 0 {
+		if shift := p.denseShift(na, nb, p.pairRows(a, b)); shift >= 0 {
 			ca, cb := p.pairCols(a, b)
 			p.densePairs(a, b, shift, ca, cb)
 			continue
@@ -408,7 +427,7 @@ func (p *pairCounter[T]) firstDim(a int) {
 			continue
 		}
 		if !grouped {
-			p.group(a, p.col[a], p.wt == nil)
+			p.group(a, p.col[a], p.weights(a, a) == nil)
 			if a == p.mj {
 				p.permToRows()
 			}
@@ -432,6 +451,25 @@ func (p *pairCounter[T]) emitPairs(a, b int) {
 		ta.Val, tb.Val = sa[c.ra-1].val, sb[c.rb-1].val
 		p.pairs = append(p.pairs, Pair{A: ta, B: tb, TP: c.count})
 	}
+}
+
+// weights returns the weights of the rows counted for dimensions a and b (b == a: a's
+// own counts): the patterns' where counting by pattern, except where either is the
+// multi-valued dimension, whose entries count one each.
+func (p *pairCounter[T]) weights(a, b int) []int32 {
+	if a == p.mj || b == p.mj {
+		return nil
+	}
+	return p.wt
+}
+
+// pairRows returns how many rows the pairs of dimensions a and b are counted over: the
+// multi-valued dimension's entries, or the local rows.
+func (p *pairCounter[T]) pairRows(a, b int) int {
+	if a == p.mj || b == p.mj {
+		return len(p.rowOf)
+	}
+	return len(p.base)
 }
 
 // whole reports whether every holder has one selected value on dimension j (kind, in a
@@ -459,11 +497,11 @@ func (p *pairCounter[T]) wholePairs(a, b int) {
 // denseShift returns the log2 of the row width of a dense table of the pairs of na x nb
 // selected values, or -1 where they are bucketed instead: the table (rows and column 0 of
 // no selected value included) must fit denseTerms (p.dense in tests), and hold not many
-// more counters than the holders, since every counter is read once.
-func (p *pairCounter[T]) denseShift(na, nb int) int {
+// more counters than the rows counted, since every counter is read once.
+func (p *pairCounter[T]) denseShift(na, nb, rows int) int {
 	shift := bits.Len(uint(nb))
 	size := (na + 1) << shift
-	limit := min(denseTerms, 4*len(p.base)+256)
+	limit := min(denseTerms, 4*rows+256)
 	if p.dense > 0 {
 		limit = p.dense
 	}
@@ -481,7 +519,7 @@ func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 	na, nb := len(p.sels[a]), len(p.sels[b])
 	tab := p.tab
 	cb = cb[:len(ca)]
-	if wt := p.wt; wt != nil {
+	if wt := p.weights(a, b); wt != nil {
 		wt = wt[:len(ca)]
 		for k, x := range ca {
 			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)] += wt[k]
@@ -553,7 +591,7 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 	out := p.pc[b]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
 		lo, hi := p.at[ra], p.at[ra+1]
-		if wt := p.wt; wt != nil {
+		if wt := p.weights(a, b); wt != nil {
 			for _, k := range p.perm[lo:hi] {
 				hp[cb[k]] += wt[k]
 			}

@@ -15,33 +15,49 @@ import (
 // (pairCounter.dedup). At tier L the 1M identities have about 400,000 patterns over the
 // attributes of people and 3,600 over those of service accounts, and a role's holders have
 // about half as many distinct patterns as holders (a forty-fifth for service accounts).
+// A multi-valued dimension is left out of the pattern: its values are read per holder
+// (multi.go, dedupEntries). Patterns are numbered only where the roles counted have
+// several holders per identity (patternsPay, pairs.go).
 
-// patterns numbers the distinct rows of a layout's table.
+// patterns numbers the distinct rows of a layout's table: their single-valued
+// dimensions' columns, where a query also has a multi-valued dimension.
 type patterns struct {
 	of    []int32 // by identity: its pattern
 	count int
-	// rows of each pattern, in the layout table's form: tab16 when it is narrow, else tab.
+	// rows of each pattern, in the layout table's form: tab16 when it is narrow, else tab;
+	// lay.w wide.
 	tab16 []uint16
 	tab   []int32
+	// ents, with a multi-valued dimension, holds each identity's pattern and values of that
+	// dimension (multi.go, entryTable), entBits a value.
+	ents    []uint64
+	entBits int
 }
 
 // newPatterns numbers the rows of lay's table (n identities) on workers goroutines. It
 // returns nil, unless always is set, where the patterns are more than half the
-// identities: roles then share too few for counting by pattern to pay.
+// identities: roles then share too few for counting by pattern to pay; and, with a
+// multi-valued dimension, where its values do not pack (entryTable).
 func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) (*patterns, error) {
 	pt, most, err := &patterns{}, n/2, error(nil)
 	if always {
 		most = n
 	}
 	if lay.tab16 != nil {
-		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.w, n, most, workers)
+		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.stride, lay.w, n, most, workers)
 		pt.count = len(pt.tab16) / lay.w
 	} else {
-		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.w, n, most, workers)
+		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.stride, lay.w, n, most, workers)
 		pt.count = len(pt.tab) / lay.w
 	}
 	if err != nil || pt.of == nil {
 		return nil, err
+	}
+	if lay.lastMulti >= 0 {
+		if ok, err := pt.entryTable(ctx, lay, n, workers); !ok || err != nil {
+			return nil, err
+		}
+		pt.of = nil // read through ents
 	}
 	return pt, nil
 }
@@ -49,17 +65,18 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) 
 // rowChunk is how many rows one item of numberRows' parallel passes takes.
 const rowChunk = 1 << 16
 
-// numberRows numbers the distinct rows of tab (n rows of w > 0 values): of[i] is row i's
-// number, rows the distinct rows by number. Rows are hashed on every worker, then split
+// numberRows numbers the distinct rows of tab (n rows of w > 0 values, row i at
+// tab[i*stride:], stride >= w): of[i] is row i's number, rows the distinct rows by number
+// (w values each). Rows are hashed on every worker, then split
 // among them by hash, each numbering its share in a table of its own; a worker's numbers
 // follow those of the workers before it. It gives up (of nil) once a share has more
 // distinct rows than most/n of its rows.
-func numberRows[E uint16 | int32](ctx context.Context, tab []E, w, n, most, workers int) (of []int32, rows []E, err error) {
+func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, n, most, workers int) (of []int32, rows []E, err error) {
 	hs := make([]uint64, n)
 	chunks := (n + rowChunk - 1) / rowChunk
 	if err := parallel.Each(ctx, chunks, workers, func(_, k int) error {
 		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
-			hs[i] = hashRow(tab[i*w : i*w+w])
+			hs[i] = hashRow(tab[i*stride : i*stride+w])
 		}
 		return nil
 	}); err != nil {
@@ -68,7 +85,7 @@ func numberRows[E uint16 | int32](ctx context.Context, tab []E, w, n, most, work
 	of = make([]int32, n)
 	firsts := make([][]int32, workers) // by share: the first row of each of its numbers
 	if err := parallel.Each(ctx, workers, workers, func(_, g int) error {
-		firsts[g] = numberShare(tab, w, hs, of, g, workers, most, n)
+		firsts[g] = numberShare(tab, stride, w, hs, of, g, workers, most, n)
 		return nil
 	}); err != nil || slices.ContainsFunc(firsts, func(f []int32) bool { return f == nil }) {
 		return nil, nil, err
@@ -82,7 +99,7 @@ func numberRows[E uint16 | int32](ctx context.Context, tab []E, w, n, most, work
 		if k >= chunks { // share k-chunks's rows
 			g := k - chunks
 			for l, i := range firsts[g] {
-				copy(rows[(int(start[g])+l)*w:], tab[int(i)*w:int(i)*w+w])
+				copy(rows[(int(start[g])+l)*w:], tab[int(i)*stride:int(i)*stride+w])
 			}
 			return nil
 		}
@@ -106,12 +123,12 @@ func hashRow[E uint16 | int32](row []E) uint64 {
 // share is the worker of numberRows that numbers rows of hash h.
 func share(h uint64, workers int) int { return int((h >> 32) * uint64(workers) >> 32) }
 
-// numberShare numbers, in order of first appearance, the distinct rows whose hash falls in
-// share g (of workers): of[i] is set to row i's number within the share, and the first row
+// numberShare numbers, in order of first appearance, the distinct rows (numberRows' rows
+// of tab) whose hash falls in share g (of workers): of[i] is set to row i's number within the share, and the first row
 // of each number is returned, or nil once they are more than most/n of the share's rows.
 // The table holds, per slot, the high half of a row's hash and its number+1 (0: empty),
 // probed linearly.
-func numberShare[E uint16 | int32](tab []E, w int, hs []uint64, of []int32, g, workers, most, n int) []int32 {
+func numberShare[E uint16 | int32](tab []E, stride, w int, hs []uint64, of []int32, g, workers, most, n int) []int32 {
 	size := 0
 	for _, h := range hs {
 		if share(h, workers) == g {
@@ -126,7 +143,7 @@ func numberShare[E uint16 | int32](tab []E, w int, hs []uint64, of []int32, g, w
 		if share(h, workers) != g {
 			continue
 		}
-		row, lo := tab[i*w:i*w+w], h>>32
+		row, lo := tab[i*stride:i*stride+w], h>>32
 		for s := h & mask; ; s = (s + 1) & mask {
 			x := slots[s]
 			if x == 0 {
@@ -138,7 +155,7 @@ func numberShare[E uint16 | int32](tab []E, w int, hs []uint64, of []int32, g, w
 				firsts = append(firsts, int32(i))
 				break
 			}
-			if id := int32(x) - 1; x>>32 == lo && slices.Equal(tab[int(firsts[id])*w:int(firsts[id])*w+w], row) {
+			if id := int32(x) - 1; x>>32 == lo && slices.Equal(tab[int(firsts[id])*stride:int(firsts[id])*stride+w], row) {
 				of[i] = id
 				break
 			}

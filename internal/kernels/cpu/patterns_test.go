@@ -43,7 +43,7 @@ func TestNumberRows(t *testing.T) {
 		tab[i] = uint16(i % 300)
 	}
 	hs, of := make([]uint64, 500), make([]int32, 500)
-	firsts := numberShare(tab, 2, hs, of, 0, 1, 500, 500)
+	firsts := numberShare(tab, 2, 2, hs, of, 0, 1, 500, 500)
 	for i := range 500 {
 		if want := int32(i % 150); of[i] != want || firsts[want] != want {
 			t.Fatalf("rows of one hash: row %d numbered %d (first row %d), want %d", i, of[i], firsts[of[i]], want)
@@ -52,14 +52,14 @@ func TestNumberRows(t *testing.T) {
 	for i := range tab {
 		tab[i] = uint16(i)
 	}
-	if of, _, err := numberRows(context.Background(), tab, 2, 500, 250, 2); err != nil || of != nil {
+	if of, _, err := numberRows(context.Background(), tab, 2, 2, 500, 250, 2); err != nil || of != nil {
 		t.Fatalf("500 distinct rows of 500, at most 250: numbered anyway (err %v)", err)
 	}
 }
 
 func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n, workers int) {
 	t.Helper()
-	of, rows, err := numberRows(context.Background(), tab, w, n, n, workers)
+	of, rows, err := numberRows(context.Background(), tab, w, w, n, n, workers)
 	if err != nil {
 		t.Fatal(err)
 	}
