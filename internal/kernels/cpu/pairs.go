@@ -631,26 +631,33 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 
 // emitFirst appends to out, for each selected value of dimension a in order, its one-term
 // count and then its pairs with every later dimension (pc), dimension by dimension.
+// The counts are written in place into out grown once to its new length.
 func (p *pairCounter[T]) emitFirst(a int) {
 	da := p.dims[a]
 	curs := slices.Grow(p.curs[:0], len(p.col))[:len(p.col)] // by later dimension: its next pair
 	clear(curs)
 	p.curs = curs
+	o, total := len(p.out), len(p.out)+len(p.sels[a])
+	for b := a + 1; b < len(p.col); b++ {
+		total += len(p.pc[b])
+	}
+	out := slices.Grow(p.out, total-o)[:total]
 	for ra, s := range p.sels[a] {
-		c := kernels.Criterion{N: 1}
-		c.T[0] = kernels.Term{Dim: da, Val: s.val}
-		p.out = append(p.out, kernels.Count{C: c, TP: s.count})
-		c.N = 2
+		first := kernels.Term{Dim: da, Val: s.val}
+		out[o] = kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{first}, N: 1}, TP: s.count}
+		o++
 		for b := a + 1; b < len(p.col); b++ {
 			pcs, k := p.pc[b], curs[b]
-			sb := p.sels[b]
+			sb, db := p.sels[b], p.dims[b]
 			for ; k < len(pcs) && int(pcs[k].ra) == ra+1; k++ {
-				c.T[1] = kernels.Term{Dim: p.dims[b], Val: sb[pcs[k].rb-1].val}
-				p.out = append(p.out, kernels.Count{C: c, TP: pcs[k].count})
+				second := kernels.Term{Dim: db, Val: sb[pcs[k].rb-1].val}
+				out[o] = kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{first, second}, N: 2}, TP: pcs[k].count}
+				o++
 			}
 			curs[b] = k
 		}
 	}
+	p.out = out
 }
 
 // dedup replaces the holders in base by their distinct patterns (in order of first
