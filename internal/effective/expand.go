@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/bits"
 	"runtime"
+	"sync"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -120,8 +121,7 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 		p.Off[i+1] += p.Off[i]
 	}
 	total := p.Off[n]
-	p.Role, p.Kind = make([]int32, total), make([]uint8, total)
-	p.Source, p.Step = make([]int32, total), make([]int32, total)
+	p.allocate(total)
 	if err := each(func(x *expander, i int) { x.expand(rolesOf(i), p, p.Off[i]) }); err != nil {
 		return nil, err
 	}
@@ -133,6 +133,18 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 		}
 	}
 	return p, nil
+}
+
+// allocate makes p's arrays for total pairs, each on a goroutine of its own: memory the
+// heap reuses is cleared by the goroutine that allocates it (about 700 MB for the tier L
+// universe's 54 million pairs), which would otherwise run alone on one processor.
+func (p *Pairs) allocate(total int64) {
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Role = make([]int32, total) })
+	wg.Go(func() { p.Source = make([]int32, total) })
+	wg.Go(func() { p.Step = make([]int32, total) })
+	p.Kind = make([]uint8, total)
+	wg.Wait()
 }
 
 // count returns the number of effective pairs of identity i holding direct: its direct
