@@ -216,16 +216,16 @@ func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	// no sort, since counting does not depend on the roles' order.
 	rc := asg.col("role_id")
 	roles := rc.vals
-	rank := make([]int32, len(roles))
-	for r := range rank {
-		rank[r] = int32(r)
-	}
 	h.Roles = roles
 	ai, ar := asg.col("identity_id").codes, rc.codes
-	if v, ok := roleViewInOrder(ai, ar, identOf, rank, len(roles)); ok {
+	if v, ok := roleViewInOrder(ai, ar, identOf, nil, len(roles)); ok {
 		h.RoleOff, h.RoleIdx = v.roleOff, v.roleIdx
 		log.Debug("joined assignments", "orphan_rows", v.orphans, "duplicate_rows", v.dups, "in_order", true)
 		return h, ctx.Err()
+	}
+	rank := make([]int32, len(roles))
+	for r := range rank {
+		rank[r] = int32(r)
 	}
 	identOff, byIdent, _, orphans := bucketByIdentity(ai, ar, identOf, rank, h.Identities, false)
 	if err := ctx.Err(); err != nil {
@@ -302,15 +302,22 @@ type roleView struct {
 	orphans, dups int64
 }
 
-// roleBlock is what counting one block of assignment rows found, per role: its rows of
-// known identities, then (once counted) the slot of its next row; the first and last
-// identity of its rows.
+// roleBlock is what counting one block of assignment rows found: per role, its rows of
+// known identities and the first and last identity of its rows (roleCount), then, once
+// counted, the slot of its next row (next).
 type roleBlock struct {
-	cnt         []int64
-	first, last []int32
-	orphans     int64
-	dups        int64
-	unordered   bool
+	roles     []roleCount
+	next      []int64
+	orphans   int64
+	dups      int64
+	unordered bool
+}
+
+// roleCount is one role's rows in a block and their first and last identity, kept side
+// by side so that counting a row touches one cache line.
+type roleCount struct {
+	cnt         int64
+	first, last int32
 }
 
 // roleViewInOrder builds the role view in one counting sort of the rows by role, in
@@ -318,7 +325,8 @@ type roleBlock struct {
 // order (a file written identity by identity, or role by role with its holders sorted):
 // each role's identities then come out ascending, and a repeat is next to its first
 // occurrence. Otherwise it returns false, having built nothing, and the caller goes
-// through the identity view (bucketByIdentity), which sorts.
+// through the identity view (bucketByIdentity), which sorts. rank maps ar's codes to
+// roles; nil means they are the roles.
 func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 	bounds := splitEven(len(ai), runtime.GOMAXPROCS(0))
 	blocks := make([]roleBlock, len(bounds)-1)
@@ -332,36 +340,30 @@ func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 		}
 		v.orphans += blocks[b].orphans
 		v.dups += blocks[b].dups
+		blocks[b].next = make([]int64, nr)
 	}
 	for r := range nr {
 		pos, last := v.roleOff[r], int32(-1)
 		for b := range blocks {
 			blk := &blocks[b]
-			c := blk.cnt[r]
-			if c > 0 {
-				switch first := blk.first[r]; {
-				case first < last:
+			rc := &blk.roles[r]
+			if rc.cnt > 0 {
+				switch {
+				case rc.first < last:
 					return nil, false
-				case first == last: // a repeat across the blocks' boundary
+				case rc.first == last: // a repeat across the blocks' boundary
 					v.dups++
 				}
-				last = blk.last[r]
+				last = rc.last
 			}
-			blk.cnt[r] = pos
-			pos += c
+			blk.next[r] = pos
+			pos += rc.cnt
 		}
 		v.roleOff[r+1] = pos
 	}
 	v.roleIdx = make([]int32, v.roleOff[nr])
 	forEach(len(blocks), func(b int) {
-		next := blocks[b].cnt
-		for k, c := range ai[bounds[b]:bounds[b+1]] {
-			if i := identOf[c]; i >= 0 {
-				r := rank[ar[bounds[b]+k]]
-				v.roleIdx[next[r]] = i
-				next[r]++
-			}
-		}
+		scatterRoleBlock(ai[bounds[b]:bounds[b+1]], ar[bounds[b]:bounds[b+1]], identOf, rank, blocks[b].next, v.roleIdx)
 	})
 	if v.dups > 0 {
 		v.dropRepeats()
@@ -369,31 +371,60 @@ func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 	return v, true
 }
 
+// scatterRoleBlock writes the identity of each of a block's rows of known identities to
+// its role's next slot in roleIdx.
+func scatterRoleBlock(ai, ar, identOf, rank []int32, next []int64, roleIdx []int32) {
+	ar = ar[:len(ai)]
+	if rank == nil {
+		for k, c := range ai {
+			if i := identOf[c]; i >= 0 {
+				r := ar[k]
+				roleIdx[next[r]] = i
+				next[r]++
+			}
+		}
+		return
+	}
+	for k, c := range ai {
+		if i := identOf[c]; i >= 0 {
+			r := rank[ar[k]]
+			roleIdx[next[r]] = i
+			next[r]++
+		}
+	}
+}
+
 // countRoleBlock counts one block of rows by role, checking that each role's identities
 // do not descend.
 func countRoleBlock(ai, ar, identOf, rank []int32, nr int) roleBlock {
-	blk := roleBlock{cnt: make([]int64, nr), first: make([]int32, nr), last: make([]int32, nr)}
-	for r := range blk.last {
-		blk.last[r] = -1
+	blk := roleBlock{roles: make([]roleCount, nr)}
+	roles := blk.roles
+	for r := range roles {
+		roles[r].last = -1
 	}
+	ar = ar[:len(ai)]
 	for k, c := range ai {
 		i := identOf[c]
 		if i < 0 {
 			blk.orphans++
 			continue
 		}
-		r := rank[ar[k]]
-		switch last := blk.last[r]; {
+		r := ar[k]
+		if rank != nil {
+			r = rank[r]
+		}
+		rc := &roles[r]
+		switch last := rc.last; {
 		case i < last:
 			blk.unordered = true
 			return blk
 		case i == last:
 			blk.dups++
 		case last < 0:
-			blk.first[r] = i
+			rc.first = i
 		}
-		blk.last[r] = i
-		blk.cnt[r]++
+		rc.last = i
+		rc.cnt++
 	}
 	return blk
 }
