@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -105,5 +106,45 @@ func TestLoadKeepRoleUniverse(t *testing.T) {
 	}
 	if s.RolesKept || !slices.Equal(s.RoleIdx, whole.RoleIdx) || !slices.Equal(s.RoleOff, whole.RoleOff) {
 		t.Errorf("a universe was filtered: RolesKept %v, %d of %d assignments", s.RolesKept, len(s.RoleIdx), len(whole.RoleIdx))
+	}
+}
+
+// TestLoadRoleGrants: the role grants become role indices sorted by (from, to) without
+// repeats, whether their roles come from the roles file, from assignments alone, or from
+// the grants alone (implicit; those nobody holds directly are counted), cycles kept, from
+// CSV and Parquet alike.
+func TestLoadRoleGrants(t *testing.T) {
+	files := map[string]tbl{
+		"identities":  {header: []string{"identity_id"}, rows: [][]string{{"u1"}, {"u2"}}},
+		"roles":       {header: []string{"role_id"}, rows: [][]string{{"R5"}, {"R1"}, {"R3"}}},
+		"assignments": {header: []string{"identity_id", "role_id"}, rows: [][]string{{"u1", "R1"}, {"u2", "A9"}, {"u1", "A2"}}},
+		"role_grants": {header: []string{"role_id", "grants_role_id"}, rows: [][]string{
+			{"R5", "G7"}, {"A2", "R1"}, {"R1", "R3"}, {"G7", "G0"}, {"R3", "R1"}, {"A2", "R1"}, {"A9", "R5"}, {"G0", "R5"},
+		}},
+	}
+	want := []string{"A2>R1", "A9>R5", "G0>R5", "G7>G0", "R1>R3", "R3>R1", "R5>G7"}
+	for _, format := range []string{"csv", "parquet"} {
+		dir := t.TempDir()
+		for name, tb := range files {
+			writeTable(t, dir, name, format, tb)
+		}
+		s, err := load(t, dir, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for k, g := range s.Universe.Grants {
+			if k > 0 && cmp.Or(cmp.Compare(s.Universe.Grants[k-1].From, g.From), cmp.Compare(s.Universe.Grants[k-1].To, g.To)) >= 0 {
+				t.Errorf("%s: grants not sorted by (from, to) without repeats: %v", format, s.Universe.Grants)
+			}
+			got = append(got, s.Roles.IDs[g.From]+">"+s.Roles.IDs[g.To])
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: grants %v, want %v", format, got, want)
+		}
+		if n := s.Universe.Findings.ImplicitGrantRoles; n != 2 { // G0 and G7
+			t.Errorf("%s: %d roles named by grants alone, want 2", format, n)
+		}
 	}
 }

@@ -98,6 +98,8 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) 
 	var merged sync.WaitGroup
 	if ub != nil {
 		merged.Go(func() { dimErr = ub.dimensions(s, identIdx, opts) })
+		roleCode := asg.col("role_id").ids
+		merged.Go(func() { ub.roleGrants(roleCode, asgRole) })
 	}
 	err = buildAssignments(ctx, s, asg, identIdx, asgRole, ub.pairRows())
 	merged.Wait()

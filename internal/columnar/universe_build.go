@@ -154,7 +154,7 @@ func (b *universeBuild) finish(s *Snapshot) {
 	}
 	b.rows, b.rowUsed, b.pairs = nil, nil, nil
 	if b.grants != nil {
-		b.roleGrants(s)
+		b.countGrantRoles(s)
 	}
 }
 
@@ -217,28 +217,45 @@ func parseLastUsed(t *table, c *column) ([]int32, []int64, error) {
 	return out, dates, probs.err()
 }
 
-// roleGrants turns the role_grants rows into role indices (sorted, deduplicated) and
-// counts the roles only grants name.
-func (b *universeBuild) roleGrants(s *Snapshot) {
+// roleGrants turns the role_grants rows into role indices, sorted and deduplicated
+// (u.Grants). roleCode is the assignments' role_id dictionary, to which prepareUniverse
+// added every role the grants name, and asgRole the role index of each of its codes
+// (buildRoles): each distinct role id of the file is looked up once, and no row needs a
+// search of the role table. It needs nothing of the assignments' rows, so Load runs it
+// beside buildAssignments.
+func (b *universeBuild) roleGrants(roleCode map[string]int32, asgRole []int32) {
+	if b.grants == nil {
+		return
+	}
 	t := b.grants
 	from, to := t.col("role_id"), t.col("grants_role_id")
-	index := func(id string) int32 {
-		k, _ := slices.BinarySearch(s.Roles.IDs, id)
-		return int32(k)
+	roleOf := func(c *column) []int32 {
+		idx := make([]int32, len(c.vals))
+		for code, id := range c.vals {
+			idx[code] = asgRole[roleCode[id]]
+		}
+		return idx
 	}
-	named := map[int32]bool{}
-	for row := 0; row < t.rows; row++ {
-		g := RoleGrant{From: index(from.value(row)), To: index(to.value(row))}
-		b.u.Grants = append(b.u.Grants, g)
-		named[g.From], named[g.To] = true, true
+	fromRole, toRole := roleOf(from), roleOf(to)
+	grants := make([]RoleGrant, t.rows)
+	for row := range grants {
+		grants[row] = RoleGrant{From: fromRole[from.codes[row]], To: toRole[to.codes[row]]}
 	}
-	slices.SortFunc(b.u.Grants, func(x, y RoleGrant) int {
+	slices.SortFunc(grants, func(x, y RoleGrant) int {
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
 	})
-	b.u.Grants = slices.Compact(b.u.Grants)
-	// Implicit roles that nobody holds directly were brought in by grants alone.
-	for r := range named {
-		if s.Roles.Implicit[r] && len(s.Holders(int(r))) == 0 {
+	b.u.Grants = slices.Compact(grants)
+}
+
+// countGrantRoles counts the roles only grants name: implicit roles (named by no roles
+// file row) that nobody holds directly.
+func (b *universeBuild) countGrantRoles(s *Snapshot) {
+	named := make([]bool, len(s.Roles.IDs))
+	for _, g := range b.u.Grants {
+		named[g.From], named[g.To] = true, true
+	}
+	for r, ok := range named {
+		if ok && s.Roles.Implicit[r] && len(s.Holders(r)) == 0 {
 			b.u.Findings.ImplicitGrantRoles++
 		}
 	}
