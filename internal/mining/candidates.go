@@ -42,14 +42,14 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 		if c.C.N == 2 && pure && c.C.T[0] == t0 {
 			sup = c.TP
 		} else {
-			sup = cur.get(&c.C) - neutral.all.matched(&nk, &c.C)
+			sup = cur.get(&c.C) - neutral.all.matched(k, &nk, &c.C)
 		}
 		if c.C.N == 1 {
 			t0, pure = c.C.T[0], sup == c.TP
 		}
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
-			if neutral.grants.matched(&gk, &c.C) <= c.TP {
+			if neutral.grants.matched(k, &gk, &c.C) <= c.TP {
 				if c.C.N == 1 {
 					s.marks.set(c.C.T[0], int32(len(u.idx)))
 				}
@@ -308,13 +308,19 @@ func capCandidates(cs []cand, holders int) []cand {
 }
 
 // roleNeutral is one role's neutral counts (how many of its neutral identities each
-// criterion matches, sorted by criterion): packed keys (pack, whose order is the
-// criteria's) with their counts where every criterion packs, 12 bytes a count where a
-// kernels.Count takes 40; else the counts themselves.
+// criterion matches): either counted by the backend for every criterion they match
+// (sorted by criterion), as packed keys (pack, whose order is the criteria's) with their
+// counts where every criterion packs, 12 bytes a count where a kernels.Count takes 40,
+// else the counts themselves; or, with aligned, counted by neutralTally for the criteria
+// of the role's direct counts alone, at[k] the count of the direct count k's criterion.
 type roleNeutral struct {
 	keys []uint64
 	tps  []int32
 	full []kernels.Count
+	at   []int32
+	// aligned says that at holds the counts; some, that a neutral identity in the scope
+	// holds a value on one of the mining rule's dimensions.
+	aligned, some bool
 }
 
 // newRoleNeutral copies a role's neutral counts (sorted by criterion).
@@ -335,11 +341,19 @@ func newRoleNeutral(cs []kernels.Count) roleNeutral {
 }
 
 // empty reports whether no criterion matches a neutral identity.
-func (n *roleNeutral) empty() bool { return len(n.keys) == 0 && len(n.full) == 0 }
+func (n *roleNeutral) empty() bool {
+	if n.aligned {
+		return !n.some
+	}
+	return len(n.keys) == 0 && len(n.full) == 0
+}
 
-// matched returns the count of criterion c, or 0, moving the cursor *k forward:
-// successive calls must ask for ascending criteria.
-func (n *roleNeutral) matched(k *int, c *kernels.Criterion) int32 {
+// matched returns the count of criterion c, the role's direct count number at, or 0,
+// moving the cursor *k forward: successive calls must ask for ascending criteria.
+func (n *roleNeutral) matched(at int, k *int, c *kernels.Criterion) int32 {
+	if n.aligned {
+		return n.at[at]
+	}
 	if n.full != nil {
 		return matched(n.full, k, *c)
 	}

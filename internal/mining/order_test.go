@@ -67,7 +67,8 @@ R: u1 u2 u3
 }
 
 // TestLargestFirst checks the order roles are handed to the counting backend in: by
-// holders, largest first, ties in the given order, the input left as it was.
+// holders (in one CSR or the sum of two), largest first, ties in the given order, the
+// input left as it was.
 func TestLargestFirst(t *testing.T) {
 	off := []int64{0, 2, 2, 7, 9, 14} // holders: 2, 0, 5, 2, 5
 	roles := []int32{0, 1, 2, 3, 4}
@@ -77,5 +78,9 @@ func TestLargestFirst(t *testing.T) {
 	}
 	if fmt.Sprint(roles) != "[0 1 2 3 4]" {
 		t.Fatalf("largestFirst changed its input: %v", roles)
+	}
+	neutral := []int64{0, 0, 4, 4, 4, 5} // neutral: 0, 4, 0, 0, 1
+	if got, want := largestFirst(roles, off, neutral), []int32{4, 2, 1, 0, 3}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("largestFirst with neutral identities = %v, want %v", got, want)
 	}
 }

@@ -39,9 +39,10 @@ type Options struct {
 	// Effective is the snapshot's effective privilege (EffectiveOf); nil: Run computes it.
 	// Identities holding a role only through grants are neutral for its counts.
 	Effective *Effective
-	// NeutralBackend counts the criteria neutral identities match (nil: Backend). A
-	// device backend that keeps one matrix on the device would otherwise swap it for the
-	// neutral one and back on every batch.
+	// NeutralBackend counts the criteria neutral identities match in mining rules that go
+	// in batches (criteria of more than two terms; streamed roles count theirs on the CPU
+	// where they are selected) (nil: Backend). A device backend that keeps one matrix on
+	// the device would otherwise swap it for the neutral one and back on every batch.
 	NeutralBackend kernels.Backend
 	// Usage is the usage state of every direct pair, aligned with snap.IdentIdx (nil: no
 	// usage data). Only UsedOnly mining rules read it: their unused direct holders are
@@ -423,6 +424,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		workers[w] = newSelector(e.snap, sc)
 		workers[w].view = e.holderView
 		workers[w].eff = e.eff
+		workers[w].grants = e.base.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
 	}
 	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers}
@@ -503,12 +505,19 @@ func (rm *ruleMining) finish(s *selector, k int, r int32, counts []kernels.Count
 	}
 }
 
-// largestFirst returns roles ordered by their number of holders in the CSR offsets off,
-// largest first (ties in the given order): counted in this order, no worker is left with
-// a big role while the others wait at the end of a backend call.
-func largestFirst(roles []int32, off []int64) []int32 {
+// largestFirst returns roles ordered by their number of holders in the CSR offsets off
+// (summed over every CSR given), largest first (ties in the given order): counted in this
+// order, no worker is left with a big role while the others wait at the end of a backend
+// call.
+func largestFirst(roles []int32, offs ...[]int64) []int32 {
 	order := slices.Clone(roles)
-	size := func(r int32) int64 { return off[r+1] - off[r] }
+	size := func(r int32) int64 {
+		n := int64(0)
+		for _, off := range offs {
+			n += off[r+1] - off[r]
+		}
+		return n
+	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
 	return order
 }
@@ -523,17 +532,16 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	for k, r := range rm.roles {
 		at[r] = int32(k)
 	}
-	// Largest roles first, so that no worker is left with a big role at the end.
+	// Largest roles first, so that no worker is left with a big role at the end; a role's
+	// neutral identities are counted with it (neutralOf).
 	order := largestFirst(rm.roles, snap.RoleOff)
-	// With effective privilege, the neutral identities' counts of every role come first
-	// (one pass over the roles that have direct holders and neutral identities; far fewer
-	// counts than the direct holders'), so that any role can be selected once counted.
-	neutral, err := rm.e.neutralCounts(ctx, rm.q, rm.roles)
-	if err != nil {
-		return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
+	if eff := rm.e.eff; eff != nil {
+		order = largestFirst(rm.roles, snap.RoleOff, eff.NeutralOff)
 	}
+	// With effective privilege, each role's neutral identities are counted where it is
+	// selected, over the criteria of its direct counts alone (selector.neutralOf).
 	if ce, ok := rm.e.opts.Backend.(kernels.ConcurrentEmitter); ok && ce.EmitsConcurrently() {
-		return rm.inline(ctx, order, at, neutral)
+		return rm.inline(ctx, order, at)
 	}
 	type job struct {
 		r      int32
@@ -552,13 +560,13 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 			for j := range jobs {
 				if ctx.Err() == nil {
 					k := int(at[j.r])
-					rm.finish(s, k, j.r, j.counts, neutral[k])
+					rm.finish(s, k, j.r, j.counts, s.neutralOf(j.r, j.counts))
 				}
 				held.release(j.held)
 			}
 		})
 	}
-	err = rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 		n := held.acquire(int64(len(cs)))
 		select {
 		case jobs <- job{r, slices.Clone(cs), n}:
@@ -578,7 +586,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 
 // inline selects each role inside the backend's emit, with a selector taken from a pool
 // for the call: the counts are read where the backend left them, never copied.
-func (rm *ruleMining) inline(ctx context.Context, order, at []int32, neutral []neutralOf) error {
+func (rm *ruleMining) inline(ctx context.Context, order, at []int32) error {
 	pool := make(chan *selector, len(rm.workers))
 	for _, s := range rm.workers {
 		pool <- s
@@ -589,8 +597,7 @@ func (rm *ruleMining) inline(ctx context.Context, order, at []int32, neutral []n
 		}
 		s := <-pool
 		defer func() { pool <- s }()
-		k := int(at[r])
-		rm.finish(s, k, r, cs, neutral[k])
+		rm.finish(s, int(at[r]), r, cs, s.neutralOf(r, cs))
 		return nil
 	})
 	if err != nil {
@@ -719,8 +726,14 @@ type selector struct {
 	marks termMarks // their single terms (useful, collect)
 	prev  *Previous // stability hook (stability.go); nil without --previous
 	eff   *Effective
-	// view is the mining rule's holders and neutral identities (eff is view.eff).
-	view holderView
+	// view is the mining rule's holders and neutral identities (eff is view.eff); grants
+	// is the run's effective privilege (the identities holding a role only through
+	// grants), which a UsedOnly view adds unused holders to.
+	view   holderView
+	grants *Effective
+	// tally counts a streamed role's neutral identities; nAll and nGrants hold the counts.
+	tally         neutralTally
+	nAll, nGrants []int32
 }
 
 func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
@@ -734,7 +747,30 @@ func newSelector(snap *columnar.Snapshot, sc *ruleScope) *selector {
 	}
 	words := (len(loc) + 63) / 64
 	return &selector{snap: snap, sc: sc, loc: loc, marks: newTermMarks(cards),
-		holderBits: make([]uint64, words), holderRank: make([]int32, words)}
+		holderBits: make([]uint64, words), holderRank: make([]int32, words),
+		tally: newNeutralTally(snap, sc.dims)}
+}
+
+// neutralOf counts how many of role r's neutral identities in the scope match each
+// criterion of its direct counts (and, under a UsedOnly view of a snapshot with grants,
+// of those holding r only through grants apart), for a role selected as it is counted.
+func (s *selector) neutralOf(r int32, counts []kernels.Count) neutralOf {
+	if s.eff == nil || len(s.eff.Neutral(r)) == 0 && (s.grants == nil || len(s.grants.Neutral(r)) == 0) {
+		return neutralOf{}
+	}
+	s.nAll = slices.Grow(s.nAll[:0], len(counts))[:len(counts)]
+	all := roleNeutral{at: s.nAll, aligned: true}
+	all.some = s.tally.count(s.eff.Neutral(r), s.sc.bits, counts, all.at)
+	if s.eff == s.grants {
+		return neutralOf{all: all, grants: all}
+	}
+	if s.grants == nil {
+		return neutralOf{all: all}
+	}
+	s.nGrants = slices.Grow(s.nGrants[:0], len(counts))[:len(counts)]
+	grants := roleNeutral{at: s.nGrants, aligned: true}
+	grants.some = s.tally.count(s.grants.Neutral(r), s.sc.bits, counts, grants.at)
+	return neutralOf{all: all, grants: grants}
 }
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -216,7 +216,7 @@ func TestRoleNeutralMatched(t *testing.T) {
 			if rng.IntN(4) == 0 {
 				continue // not asked for
 			}
-			if got, exp := n.matched(&k, &c), matched(counts, &want, c); got != exp {
+			if got, exp := n.matched(-1, &k, &c), matched(counts, &want, c); got != exp {
 				t.Fatalf("seed %d: %v: %d, want %d (packed %v)", seed, c, got, exp, n.full == nil)
 			}
 		}

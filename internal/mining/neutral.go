@@ -1,0 +1,275 @@
+package mining
+
+import (
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// neutralTally counts, for one role at a time, how many of the role's neutral identities
+// in the scope match each criterion of the role's direct counts (criteria of one or two
+// terms, in criterion order), where the role is selected. Only these criteria are ever
+// looked up, so a streamed role needs no count of every criterion its neutral identities
+// match (docs/effective-privilege.md, "Counting").
+//
+// The role's neutral identities are copied as rows of codes; the direct counts are read
+// by first term: the rows holding the first term (from a list of the rows by value of its
+// dimension, made once per role and dimension) are walked against marks of the second
+// terms wanted with it. The scratch is one selector's, and left empty between roles.
+type neutralTally struct {
+	pos   []int32               // dimension -> position among the mining rule's dimensions, or -1
+	codes [][]int32             // by position: the dimension's codes
+	multi []*columnar.Dimension // by position: the dimension when multi-valued, else nil
+	card  []int                 // by position: the dimension's number of values
+	ids   []int32               // the role's neutral identities in the scope
+	rows  []int32               // their codes, one per position, identity after identity
+	// byValue[p] lists the rows by value of position p (built[p] for the current role):
+	// value v's rows are byValue[p].rows[end[v]-n[v]:end[v]].
+	byValue []rowsByValue
+	want    [][]int32 // by position: 1 + the index of a wanted second term's criterion
+	wanted  []int32   // the positions with marks in want, for the current first term
+}
+
+// rowsByValue lists a role's neutral rows by the value they hold on one dimension.
+type rowsByValue struct {
+	built   bool
+	n, end  []int32 // by value: rows holding it, and where its rows end in rows (n is zero elsewhere)
+	rows    []int32
+	touched []int32 // the values with rows
+}
+
+func newNeutralTally(snap *columnar.Snapshot, dims []int32) neutralTally {
+	t := neutralTally{pos: make([]int32, len(snap.Dims)), codes: make([][]int32, len(dims)),
+		multi: make([]*columnar.Dimension, len(dims)), card: make([]int, len(dims)),
+		byValue: make([]rowsByValue, len(dims)), want: make([][]int32, len(dims))}
+	for d := range t.pos {
+		t.pos[d] = -1
+	}
+	for p, d := range dims {
+		dim := &snap.Dims[d]
+		t.pos[d], t.codes[p], t.card[p] = int32(p), dim.Codes, len(dim.Values)
+		if dim.MultiOff != nil {
+			t.multi[p] = dim
+		}
+	}
+	return t
+}
+
+// count sets out[k] to the number of identities of neutral (ascending) in scope matching
+// counts[k].C, for every k, and reports whether any of them holds a value on one of the
+// dimensions (when none does, no criterion matches one of them).
+func (t *neutralTally) count(neutral []int32, scope []uint64, counts []kernels.Count, out []int32) bool {
+	clear(out)
+	some := t.load(neutral, scope, len(counts) == 0)
+	if !some || len(counts) == 0 {
+		return some
+	}
+	for g := 0; g < len(counts); {
+		t0 := counts[g].C.T[0]
+		e := g + 1
+		for e < len(counts) && counts[e].C.T[0] == t0 {
+			e++
+		}
+		t.firstTerm(counts[g:e], out[g:e])
+		g = e
+	}
+	for p := range t.byValue {
+		t.byValue[p].reset()
+	}
+	return true
+}
+
+// load copies the codes of the identities of neutral in scope into t.rows, or with probe
+// only looks for one holding a value; it reports whether one does.
+func (t *neutralTally) load(neutral []int32, scope []uint64, probe bool) bool {
+	t.ids, t.rows = t.ids[:0], t.rows[:0]
+	some := false
+	for _, i := range neutral {
+		if scope[i>>6]&(1<<(uint32(i)&63)) == 0 {
+			continue
+		}
+		for _, codes := range t.codes {
+			some = some || codes[i] >= 0
+		}
+		if probe {
+			if some {
+				return true
+			}
+			continue
+		}
+		t.ids = append(t.ids, i)
+		for _, codes := range t.codes {
+			t.rows = append(t.rows, codes[i])
+		}
+	}
+	return some
+}
+
+// firstTerm counts the criteria cs (those of one first term) into out: the first term
+// alone matches the rows holding it, and a two-term criterion those of them holding its
+// second term too. The second terms come by dimension: for each dimension, either the rows
+// of the first term are walked once for all its second terms (marked in want), or, when
+// that costs more, the rows of each second term are checked for the first term.
+func (t *neutralTally) firstTerm(cs []kernels.Count, out []int32) {
+	t0 := cs[0].C.T[0]
+	rows := t.rowsWith(t0)
+	if len(rows) == 0 {
+		return // out is zero
+	}
+	t.wanted = t.wanted[:0]
+	for k := 0; k < len(cs); {
+		c := &cs[k].C
+		if c.N == 1 {
+			out[k] = int32(len(rows))
+			k++
+			continue
+		}
+		e, lists := k, 0
+		for ; e < len(cs) && cs[e].C.T[1].Dim == c.T[1].Dim; e++ {
+			lists += len(t.rowsWith(cs[e].C.T[1]))
+		}
+		if lists < len(rows) {
+			for j := k; j < e; j++ {
+				out[j] = t.countWith(t.rowsWith(cs[j].C.T[1]), t0)
+			}
+		} else {
+			q := t.pos[c.T[1].Dim]
+			if t.want[q] == nil {
+				t.want[q] = make([]int32, t.card[q])
+			}
+			for j := k; j < e; j++ {
+				t.want[q][cs[j].C.T[1].Val] = int32(j + 1)
+			}
+			t.wanted = append(t.wanted, q)
+		}
+		k = e
+	}
+	if len(t.wanted) == 0 {
+		return
+	}
+	t.walk(rows, out)
+	for k := range cs {
+		if c := &cs[k].C; c.N == 2 {
+			if want := t.want[t.pos[c.T[1].Dim]]; want != nil {
+				want[c.T[1].Val] = 0 // marked or already zero
+			}
+		}
+	}
+}
+
+// walk adds to out[k-1] each of rows holding a second term marked k in want, on the
+// dimensions of t.wanted.
+func (t *neutralTally) walk(rows []int32, out []int32) {
+	nd := len(t.codes)
+	for _, row := range rows {
+		codes := t.rows[int(row)*nd : int(row+1)*nd]
+		for _, q := range t.wanted {
+			c := codes[q]
+			if c < 0 {
+				continue // no first value, no other either
+			}
+			want := t.want[q]
+			if k := want[c]; k > 0 {
+				out[k-1]++
+			}
+			if d := t.multi[q]; d != nil {
+				i := t.ids[row]
+				for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
+					if k := want[c]; k > 0 {
+						out[k-1]++
+					}
+				}
+			}
+		}
+	}
+}
+
+// countWith returns how many of rows hold term u.
+func (t *neutralTally) countWith(rows []int32, u kernels.Term) int32 {
+	nd, p := len(t.codes), int(t.pos[u.Dim])
+	d := t.multi[p]
+	n := int32(0)
+	for _, row := range rows {
+		c := t.rows[int(row)*nd+p]
+		if c == u.Val {
+			n++
+		} else if d != nil && c >= 0 {
+			i := t.ids[row]
+			if _, ok := slices.BinarySearch(d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]], u.Val); ok {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// rowsWith returns the rows holding term u (ascending).
+func (t *neutralTally) rowsWith(u kernels.Term) []int32 {
+	p := t.pos[u.Dim]
+	b := &t.byValue[p]
+	if !b.built {
+		t.build(int(p))
+	}
+	if n := b.n[u.Val]; n > 0 {
+		return b.rows[b.end[u.Val]-n : b.end[u.Val]]
+	}
+	return nil
+}
+
+// build lists the rows by their values at position p (a counting sort over the values
+// held, each value's rows ascending).
+func (t *neutralTally) build(p int) {
+	b := &t.byValue[p]
+	if b.n == nil {
+		b.n, b.end = make([]int32, t.card[p]), make([]int32, t.card[p])
+	}
+	b.touched = b.touched[:0]
+	each := func(fn func(row, c int32)) {
+		nd := len(t.codes)
+		for row := range int32(len(t.ids)) {
+			c := t.rows[int(row)*nd+p]
+			if c < 0 {
+				continue
+			}
+			fn(row, c)
+			if d := t.multi[p]; d != nil {
+				i := t.ids[row]
+				for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
+					fn(row, c)
+				}
+			}
+		}
+	}
+	each(func(_, c int32) {
+		if b.n[c] == 0 {
+			b.touched = append(b.touched, c)
+		}
+		b.n[c]++
+	})
+	total := int32(0)
+	for _, c := range b.touched {
+		b.end[c] = total // the start until the rows are placed
+		total += b.n[c]
+	}
+	if cap(b.rows) < int(total) {
+		b.rows = make([]int32, total)
+	}
+	b.rows = b.rows[:total]
+	each(func(row, c int32) {
+		b.rows[b.end[c]] = row
+		b.end[c]++
+	})
+	b.built = true
+}
+
+// reset forgets the current role's rows by value.
+func (b *rowsByValue) reset() {
+	if !b.built {
+		return
+	}
+	for _, c := range b.touched {
+		b.n[c] = 0 // end is set again for every value with rows
+	}
+	b.touched, b.built = b.touched[:0], false
+}
