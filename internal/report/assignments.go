@@ -276,9 +276,7 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 	// encoded groups waiting on a slow disk stop the workers once as many wait as there
 	// are workers.
 	unwritten := make(chan struct{}, 2*workers)
-	// spare holds the storage of groups written out, for the encoders to reuse
-	// (parquetenc.Encoder.Reuse).
-	spare := make(chan []byte, 2*workers)
+	spare := make(spareStorage, 2*workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the launcher and the encoders on error
@@ -298,11 +296,7 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 			wg.Go(func() {
 				var r encoded
 				if r.err = ctx.Err(); r.err == nil {
-					select {
-					case b := <-spare:
-						st.enc.Reuse(b)
-					default:
-					}
+					spare.lend(st.enc)
 					r.group, r.err = encode(g, st.enc, st.data)
 				}
 				results[g] <- r
@@ -323,13 +317,31 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 		if err := pw.WriteGroup(r.group); err != nil {
 			return fmt.Errorf("row group %d: %w", g, err)
 		}
-		select {
-		case spare <- r.group.Data:
-		default:
-		}
+		spare.give(r.group.Data)
 		<-unwritten
 	}
 	return pw.Close()
+}
+
+// spareStorage holds the storage of row groups written out, for the encoders to reuse
+// (parquetenc.Encoder.Reuse); what it has no room for is left to the collector.
+type spareStorage chan []byte
+
+// lend hands enc a spare storage, if any.
+func (s spareStorage) lend(enc *parquetenc.Encoder) {
+	select {
+	case b := <-s:
+		enc.Reuse(b)
+	default:
+	}
+}
+
+// give keeps the storage of a group written out.
+func (s spareStorage) give(data []byte) {
+	select {
+	case s <- data:
+	default:
+	}
 }
 
 // suggestionColumns are suggestions.parquet's columns for parquetenc, in schema order.
