@@ -45,13 +45,13 @@ type pairCounter[T uint16 | uint32] struct {
 	cnt  []int32 // by pattern: dedup's counters, all zero between roles
 	wt   []int32
 	// src16 or src is the table gather copies rows of base from: the layout's or pat's,
-	// stride values a row.
-	src16  []uint16
-	src    []int32
-	stride int
-	ids    []int32    // dedup's scratch
-	wbuf   []int32    // wt's buffer
-	half   [128]int32 // histogram's second half, all zero between uses
+	// width values a row, stride apart.
+	src16         []uint16
+	src           []int32
+	stride, width int
+	ids           []int32    // dedup's scratch
+	wbuf          []int32    // wt's buffer
+	half          [128]int32 // histogram's second half, all zero between uses
 	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
 	// columns share loc. T is uint16 where every dictionary has fewer than 65,535 values.
 	col [][]T
@@ -94,12 +94,13 @@ func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay 
 	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
 		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
-		src16: lay.tab16, src: lay.tab, stride: lay.stride}
+		src16: lay.tab16, src: lay.tab, stride: lay.stride, width: lay.stride}
 	if lay.w < w {
 		p.mj = lay.lastMulti
 	}
 	if pat != nil {
-		p.pat, p.cnt, p.src16, p.src, p.stride = pat, make([]int32, pat.count), pat.tab16, pat.tab, lay.w
+		p.pat, p.cnt, p.src16, p.src = pat, make([]int32, pat.count), pat.tab16, pat.tab
+		p.stride, p.width = pat.stride, lay.w
 	}
 	for j, d := range q.Dims {
 		p.hist[j] = make([]int32, m.Cards[d]+1)
@@ -261,19 +262,19 @@ const touchRows = 256
 // column), from the table of 16-bit codes or from that of term ids (the layout's, or the
 // patterns').
 func (p *pairCounter[T]) gather() {
-	n, w := len(p.base), p.stride
+	n, s, w := len(p.base), p.stride, p.width
 	loc := slices.Grow(p.loc[:0], n*w)[:n*w]
 	for lo := 0; lo < n; lo += touchRows {
 		hi := min(n, lo+touchRows)
 		if tab := p.src16; tab != nil {
 			var touched uint16
 			for _, i := range p.base[lo:hi] {
-				touched += tab[int(i)*w]
+				touched += tab[int(i)*s]
 			}
 			p.touched += int(touched)
 			for k := lo; k < hi; k++ {
 				i := int(p.base[k])
-				for j, c := range tab[i*w : i*w+w] {
+				for j, c := range tab[i*s : i*s+w] {
 					loc[j*n+k] = T(c)
 				}
 			}
@@ -282,12 +283,12 @@ func (p *pairCounter[T]) gather() {
 		tab, off := p.src, p.lay.off
 		var touched int32
 		for _, i := range p.base[lo:hi] {
-			touched += tab[int(i)*w]
+			touched += tab[int(i)*s]
 		}
 		p.touched += int(touched)
 		for k := lo; k < hi; k++ {
 			i := int(p.base[k])
-			for j, c := range tab[i*w : i*w+w] {
+			for j, c := range tab[i*s : i*s+w] {
 				loc[j*n+k] = T(c - off[j])
 			}
 		}

@@ -25,9 +25,10 @@ type patterns struct {
 	of    []int32 // by identity: its pattern
 	count int
 	// rows of each pattern, in the layout table's form: tab16 when it is narrow, else tab;
-	// lay.w wide.
-	tab16 []uint16
-	tab   []int32
+	// lay.w values each, stride apart.
+	tab16  []uint16
+	tab    []int32
+	stride int
 	// ents, with a multi-valued dimension, holds each identity's pattern and values of that
 	// dimension (multi.go, entryTable), entBits a value.
 	ents    []uint64
@@ -44,11 +45,13 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) 
 		most = n
 	}
 	if lay.tab16 != nil {
-		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.stride, lay.w, n, most, workers)
-		pt.count = len(pt.tab16) / lay.w
+		pt.stride = rowStride(lay.w)
+		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.stride, lay.w, pt.stride, n, most, workers)
+		pt.count = len(pt.tab16) / pt.stride
 	} else {
-		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.stride, lay.w, n, most, workers)
-		pt.count = len(pt.tab) / lay.w
+		pt.stride = lay.w
+		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.stride, lay.w, pt.stride, n, most, workers)
+		pt.count = len(pt.tab) / pt.stride
 	}
 	if err != nil || pt.of == nil {
 		return nil, err
@@ -62,16 +65,25 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) 
 	return pt, nil
 }
 
+// rowStride returns the stride of rows of w 16-bit values in the patterns' table: a power
+// of two up to 32, so that a row of at most 64 bytes never straddles a cache line.
+func rowStride(w int) int {
+	if w > 32 {
+		return w
+	}
+	return 1 << bits.Len(uint(w-1))
+}
+
 // rowChunk is how many rows one item of numberRows' parallel passes takes.
 const rowChunk = 1 << 16
 
 // numberRows numbers the distinct rows of tab (n rows of w > 0 values, row i at
 // tab[i*stride:], stride >= w): of[i] is row i's number, rows the distinct rows by number
-// (w values each). Rows are hashed on every worker, then split
+// (w values each, ow >= w apart). Rows are hashed on every worker, then split
 // among them by hash, each numbering its share in a table of its own; a worker's numbers
 // follow those of the workers before it. It gives up (of nil) once a share has more
 // distinct rows than most/n of its rows.
-func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, n, most, workers int) (of []int32, rows []E, err error) {
+func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, ow, n, most, workers int) (of []int32, rows []E, err error) {
 	hs := make([]uint64, n)
 	chunks := (n + rowChunk - 1) / rowChunk
 	if err := parallel.Each(ctx, chunks, workers, func(_, k int) error {
@@ -94,12 +106,12 @@ func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, n, mo
 	for g, f := range firsts {
 		start[g+1] = start[g] + int32(len(f))
 	}
-	rows = make([]E, int(start[workers])*w)
+	rows = make([]E, int(start[workers])*ow)
 	err = parallel.Each(ctx, chunks+workers, workers, func(_, k int) error {
 		if k >= chunks { // share k-chunks's rows
 			g := k - chunks
 			for l, i := range firsts[g] {
-				copy(rows[(int(start[g])+l)*w:], tab[int(i)*stride:int(i)*stride+w])
+				copy(rows[(int(start[g])+l)*ow:], tab[int(i)*stride:int(i)*stride+w])
 			}
 			return nil
 		}

@@ -52,14 +52,14 @@ func TestNumberRows(t *testing.T) {
 	for i := range tab {
 		tab[i] = uint16(i)
 	}
-	if of, _, err := numberRows(context.Background(), tab, 2, 2, 500, 250, 2); err != nil || of != nil {
+	if of, _, err := numberRows(context.Background(), tab, 2, 2, 2, 500, 250, 2); err != nil || of != nil {
 		t.Fatalf("500 distinct rows of 500, at most 250: numbered anyway (err %v)", err)
 	}
 }
 
 func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n, workers int) {
 	t.Helper()
-	of, rows, err := numberRows(context.Background(), tab, w, w, n, n, workers)
+	of, rows, err := numberRows(context.Background(), tab, w, w, w, n, n, workers)
 	if err != nil {
 		t.Fatal(err)
 	}
