@@ -111,13 +111,29 @@ func (c *computer) countPair(t *pairTable, d, e int32) {
 func (c *computer) sparsePair(t *pairTable, d, e int32) {
 	nd := c.m.Cards[d]
 	off := make([]int32, nd+1)
-	c.eachPair(d, e, func(va, _ int32) { off[va+1]++ })
-	for va := range nd {
-		off[va+1] += off[va]
+	var vbs []int32
+	if !isMulti(c.m, d) && !isMulti(c.m, e) { // the loops of eachPair, without a call per pair
+		cd, ce := c.m.Codes[d], c.m.Codes[e]
+		ce = ce[:len(cd)]
+		for i, va := range cd {
+			if va >= 0 && ce[i] >= 0 {
+				off[va+1]++
+			}
+		}
+		vbs = bucketValues(off, nd)
+		pos := slices.Clone(off[:nd])
+		for i, va := range cd {
+			if vb := ce[i]; va >= 0 && vb >= 0 {
+				vbs[pos[va]] = vb
+				pos[va]++
+			}
+		}
+	} else {
+		c.eachPair(d, e, func(va, _ int32) { off[va+1]++ })
+		vbs = bucketValues(off, nd)
+		pos := slices.Clone(off[:nd])
+		c.eachPair(d, e, func(va, vb int32) { vbs[pos[va]] = vb; pos[va]++ })
 	}
-	vbs := make([]int32, off[nd])
-	pos := slices.Clone(off[:nd])
-	c.eachPair(d, e, func(va, vb int32) { vbs[pos[va]] = vb; pos[va]++ })
 	hist := make([]int32, c.m.Cards[e])
 	t.off = make([]int32, nd+1)
 	var seen []int32
@@ -136,6 +152,15 @@ func (c *computer) sparsePair(t *pairTable, d, e int32) {
 		}
 		t.off[va+1] = int32(len(t.ent))
 	}
+}
+
+// bucketValues turns the counts off[va+1] into the starts off[va] of nd buckets and
+// returns the buckets' storage.
+func bucketValues(off []int32, nd int32) []int32 {
+	for va := range nd {
+		off[va+1] += off[va]
+	}
+	return make([]int32, off[nd])
 }
 
 // eachPair calls fn with every pair of values an identity has on dimensions d and e.
