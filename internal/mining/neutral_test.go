@@ -63,7 +63,7 @@ func TestNeutralTally(t *testing.T) {
 // multi-valued, some codes missing) and the ascending dimensions a mining rule uses.
 func randomTallySnapshot(rng *rand.Rand) (*columnar.Snapshot, []int32) {
 	n := 1 + rng.IntN(150)
-	snap := &columnar.Snapshot{Dims: make([]columnar.Dimension, 1+rng.IntN(5))}
+	snap := &columnar.Snapshot{Dims: make([]columnar.Dimension, 1+rng.IntN(5)), IdentityIDs: make([]string, n)}
 	var dims []int32
 	for d := range snap.Dims {
 		card := 1 + rng.IntN(8)

@@ -216,15 +216,33 @@ func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
 				}
 			}
 		}
-		slices.Sort(touched)
-		for _, c := range touched {
-			ps.ent = append(ps.ent, pairEnt{c, cnt[c]})
-			cnt[c] = 0
-		}
+		ps.ent = appendTouched(ps.ent, cnt, touched)
 		ps.off[v+1] = int64(len(ps.ent))
 	}
 	ps.ent = slices.Clip(ps.ent)
 	return ps
+}
+
+// appendTouched appends the values touched counts (cnt[c] > 0 exactly for the values in
+// touched) with their counts, ascending, and clears their counts. Where they are many
+// for the dictionary (a value of a dimension against the 500 values of project), reading
+// every count in order costs less than sorting them.
+func appendTouched(ent []pairEnt, cnt, touched []int32) []pairEnt {
+	if len(cnt) <= 8*len(touched) {
+		for c, n := range cnt {
+			if n > 0 {
+				ent = append(ent, pairEnt{int32(c), n})
+				cnt[c] = 0
+			}
+		}
+		return ent
+	}
+	slices.Sort(touched)
+	for _, c := range touched {
+		ent = append(ent, pairEnt{c, cnt[c]})
+		cnt[c] = 0
+	}
+	return ent
 }
 
 // get returns the support of c (one or two terms on the table's dimensions); 0 for a

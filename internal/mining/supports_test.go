@@ -225,3 +225,58 @@ func TestRoleNeutralMatched(t *testing.T) {
 		}
 	}
 }
+
+// TestCountPairs compares countPairs with a literal count over random identities (single-
+// and multi-valued dimensions of up to 60 values, some codes missing, a random scope):
+// for each value of the first dimension, the values of the second held with it by an
+// in-scope identity, ascending, each with the number of such identities. The dictionaries
+// are large enough for values read both ways (sorted, or every count read in order).
+func TestCountPairs(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		snap, _ := randomTallySnapshot(rng)
+		for d := range snap.Dims {
+			if rng.IntN(2) == 0 { // widen the dictionary, leaving most values unheld
+				snap.Dims[d].Values = make([]string, len(snap.Dims[d].Values)+rng.IntN(60))
+			}
+		}
+		n := len(snap.Dims[0].Codes)
+		scope := make([]uint64, (n+63)/64)
+		for i := range n {
+			if rng.IntN(4) > 0 {
+				scope[i>>6] |= 1 << (i & 63)
+			}
+		}
+		dims := make([]int32, len(snap.Dims))
+		for d := range dims {
+			dims[d] = int32(d)
+		}
+		ix := buildIndex(snap, scope, dims)
+		for a := range dims {
+			for b := range dims {
+				if a == b {
+					continue
+				}
+				ps := countPairs(snap, ix, int32(a), int32(b))
+				da, db := &snap.Dims[a], &snap.Dims[b]
+				for va := range int32(len(da.Values)) {
+					var want []pairEnt
+					for vb := range int32(len(db.Values)) {
+						cnt := int32(0)
+						for i := range n {
+							if scope[i>>6]&(1<<(i&63)) != 0 && da.Has(i, va) && db.Has(i, vb) {
+								cnt++
+							}
+						}
+						if cnt > 0 {
+							want = append(want, pairEnt{vb, cnt})
+						}
+					}
+					if got := ps.ent[ps.off[va]:ps.off[va+1]]; !slices.Equal(got, want) {
+						t.Fatalf("seed %d: dims %d, %d, value %d: %v, want %v", seed, a, b, va, got, want)
+					}
+				}
+			}
+		}
+	}
+}
