@@ -388,9 +388,10 @@ func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *ide
 	orphan := make([][]orphanRow, blocks) // per block: the rows whose key is an orphan key
 	unknown := make([]int, blocks)
 	forEach(blocks, func(b int) {
+		last := r.newLastFound()
 		for row := b * block; row < min(t.rows, (b+1)*block); row++ {
 			o := orphanRow{int32(row), r.ic.code(row), r.sc.code(row), r.ac.code(row)}
-			status := r.resolve(row, o.icode, o.scode, o.acode)
+			status := r.resolve(row, o.icode, o.scode, o.acode, last)
 			if status&rowOrphan != 0 {
 				orphan[b] = append(orphan[b], o)
 			}
@@ -483,7 +484,7 @@ const (
 // resolve resolves one row, whose codes are icode, scode and acode: its account in
 // r.rows, its identity key in r.key.codes unless the access is orphan, data errors in
 // r.probs. Rows may be resolved in parallel.
-func (r *accountResolver) resolve(row int, icode, scode, acode int32) int {
+func (r *accountResolver) resolve(row int, icode, scode, acode int32, last []lastFound) int {
 	r.rows[row], r.key.codes[row] = -1, codeEmpty
 	switch {
 	case scode < 0 && acode < 0:
@@ -500,13 +501,12 @@ func (r *accountResolver) resolve(row int, icode, scode, acode int32) int {
 		r.probs.add(r.t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
 		return rowResolved
 	}
-	x := r.find(scode, acode)
-	r.rows[row] = x
-	named, ownerIx := false, int32(-1)
-	if x >= 0 {
-		l := &r.accts.links[x]
-		named, ownerIx = l.named, l.identity
+	f := &last[scode]
+	if f.acode != acode {
+		*f = r.found(scode, acode)
 	}
+	x, named, ownerIx := f.x, f.named, f.identity
+	r.rows[row] = x
 	var status int
 	switch {
 	case icode < 0 && ownerIx >= 0:
@@ -523,6 +523,40 @@ func (r *accountResolver) resolve(row int, icode, scode, acode int32) int {
 		return status | rowUnknownAccount
 	}
 	return status
+}
+
+// lastFound is, for one system code, the account the last row of that system resolved
+// named (acode, -1: none yet), and what resolve needs of it: the account x (-1:
+// unknown), whether it names an identity and the identity's index. A person's rows in a
+// system name the same account, so most rows take it from there rather than from the
+// join's chains and the accounts' links, read at random.
+type lastFound struct {
+	acode, x, identity int32
+	named              bool
+}
+
+// newLastFound returns an empty lastFound per system code.
+func (r *accountResolver) newLastFound() []lastFound {
+	n := 0
+	if r.sc != nil {
+		n = len(r.sc.vals)
+	}
+	last := make([]lastFound, n)
+	for k := range last {
+		last[k].acode = -1
+	}
+	return last
+}
+
+// found looks up the account (system code, account_id code) names (find) and what
+// resolve needs of it.
+func (r *accountResolver) found(scode, acode int32) lastFound {
+	f := lastFound{acode: acode, x: r.find(scode, acode), identity: -1}
+	if f.x >= 0 {
+		l := &r.accts.links[f.x]
+		f.named, f.identity = l.named, l.identity
+	}
+	return f
 }
 
 // find returns the account (system code, account_id code) names, or -1.
