@@ -68,13 +68,14 @@ func tierCalls(tb testing.TB) ([]kernelCall, int) {
 	return calls, snap.KindDim
 }
 
-// TestUniverseStats logs, for each recorded two-term query of the tier in
+// BenchmarkUniverseStats logs, for each recorded two-term query of the tier in
 // ROLEMINE_BENCH_DATA with a multi-valued dimension, how its roles' holders would share
 // patterns: over the single-valued dimensions alone and with the multi-valued
 // dimension's set of values, by kind of identity, and where the kernel's time goes by
-// size of role, by holder and by pattern (one core). Measurement only: it asserts nothing.
-func TestUniverseStats(t *testing.T) {
-	calls, kindDim := tierCalls(t)
+// size of role, by holder and by pattern (one core). A measurement run once, whatever b.N.
+func BenchmarkUniverseStats(b *testing.B) {
+	t := b
+	calls, kindDim := tierCalls(b)
 	for ci, c := range calls {
 		lay := newLayout(c.m, &c.q)
 		if lay.w == len(c.q.Dims) || !usePairs(c.m, &c.q, lay) {
