@@ -225,13 +225,13 @@ func verifyJoin(build, probe []string, head, next []int32) bool {
 	nb := (len(probe) + block - 1) / block
 	bad := make([]bool, nb+(len(next)+block-1)/block)
 	forEach(len(bad), func(x int) {
-		vals, links, other := probe, head, build
+		vals, links, other, b := probe, head, build, x // b: the block of vals
 		if x >= nb {
-			vals, links, x = build, next, x-nb
+			vals, links, b = build, next, x-nb
 		}
-		for k := x * block; k < min(len(vals), (x+1)*block); k++ {
+		for k := b * block; k < min(len(vals), (b+1)*block); k++ {
 			if o := links[k]; o >= 0 && other[o] != vals[k] {
-				bad[x] = true
+				bad[x] = true // x, not b: each block marks its own entry
 				return
 			}
 		}
