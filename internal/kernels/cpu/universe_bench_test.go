@@ -98,6 +98,19 @@ func BenchmarkUniverseStats(b *testing.B) {
 			roles, holders, valued, pat1, pat2, entries, out int
 			took, tookPat                                    time.Duration
 		}
+		// tally adds holders ids to a: how many, how many have a multi-valued value, and
+		// their distinct patterns without and with the value set.
+		tally := func(a *agg, ids []int32) {
+			a.holders += len(ids)
+			for _, i := range ids {
+				if lay.tab16[int(i)*lay.stride+lay.w] != 0 {
+					a.valued++
+				}
+			}
+			p1, p2 := distinctRows(lay, ids)
+			a.pat1 += p1
+			a.pat2 += p2
+		}
 		pc := newPairCounter[uint16](c.m, &c.q, lay, nil, 0)
 		pat, err := newPatterns(context.Background(), lay, c.m.N, 2, true)
 		if err != nil || pat == nil {
@@ -127,17 +140,8 @@ func BenchmarkUniverseStats(b *testing.B) {
 			case n >= 1000:
 				b = 1
 			}
-			a := &bySize[b]
-			a.roles++
-			a.holders += n
-			for _, i := range base {
-				if lay.tab16[int(i)*lay.stride+lay.w] != 0 {
-					a.valued++
-				}
-			}
-			p1, p2 := distinctRows(lay, base)
-			a.pat1 += p1
-			a.pat2 += p2
+			bySize[b].roles++
+			tally(&bySize[b], base)
 			class[r] = int8(b + 1)
 			byKind := map[int32][]int32{}
 			for _, i := range base {
@@ -148,16 +152,7 @@ func BenchmarkUniverseStats(b *testing.B) {
 				if kinds[k] == nil {
 					kinds[k] = &agg{}
 				}
-				ka := kinds[k]
-				ka.holders += len(ids)
-				for _, i := range ids {
-					if lay.tab16[int(i)*lay.stride+lay.w] != 0 {
-						ka.valued++
-					}
-				}
-				p1, p2 := distinctRows(lay, ids)
-				ka.pat1 += p1
-				ka.pat2 += p2
+				tally(kinds[k], ids)
 			}
 		}
 		// Each way counts the roles of each size class in a pass of its own, after the
