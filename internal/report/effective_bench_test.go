@@ -60,6 +60,26 @@ func BenchmarkEffectiveAssignments(b *testing.B) {
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
+// BenchmarkEffectiveAssignmentsReview measures what the universe's pair walk feeds after
+// classification: assignments.parquet written by the walk, then review.csv read from it
+// (review.csv's tail runs after the walk is published).
+func BenchmarkEffectiveAssignmentsReview(b *testing.B) {
+	snap, m, cls, info := benchUniverse(b)
+	ctx := context.Background()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		eff := &Effective{Eff: info.Eff, Class: info.Class}
+		if err := writeEffectiveAssignments(ctx, io.Discard, snap, m, cls, eff, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		if err := WriteEffectiveReviewCSV(ctx, io.Discard, snap, cls, eff); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
 // cpuTime returns the CPU time (user and system) this process has used so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -24,6 +24,9 @@ type effectiveReviewRow struct {
 	v           pairView
 	validations int
 	nonHuman    bool
+	// viaCode is 1 + the code of an inherited row's chain among the walk's vias, when the
+	// walk wrote assignments.parquet (it made the codes); 0 otherwise.
+	viaCode int32
 }
 
 // Reasons of review.csv's reason column, written when a mining rule mines used access
@@ -60,15 +63,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 	order := reviewOrder(walk.review)
 	// Each chain's via cell is made once, before the rows are formatted on every core, and
 	// so are the cells of the roles (with their category), kinds and systems.
-	var vias []string
-	if eff != nil && eff.Eff != nil {
-		vias = make([]string, eff.Eff.Closure.NumSteps())
-		for k := range walk.review {
-			if v := &walk.review[k].v; v.inherited && vias[v.step] == "" {
-				vias[v.step] = string(safecsv.AppendCell(nil, eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)))
-			}
-		}
-	}
+	vias := newReviewVias(walk, snap, eff)
 	cells := newEffectiveCells(snap, walk.systemNames)
 	usedOnly := eff != nil && eff.UsedOnly
 	cw := safecsv.NewWriter(w)
@@ -91,10 +86,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 			}
 			r := &walk.review[order[k]]
 			v := &r.v
-			via := ""
-			if v.inherited {
-				via = vias[v.step]
-			}
+			via := vias.of(r)
 			line = strconv.AppendInt(line[:0], int64(k+1), 10)
 			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[v.ident])
 			line = append(append(line, ','), cells.kind(kd.Codes[v.ident])...)
@@ -115,6 +107,46 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		return nil
 	}
 	return writeChunks(ctx, w, len(order), format)
+}
+
+// reviewVias are review.csv's via cells, each chain's escaped once: by the rows' via codes
+// when the walk wrote assignments.parquet (it gave every inherited row the code of its
+// chain, so that the cells are made from the distinct chains alone), else by the steps of
+// the closure, made from a pass over the rows.
+type reviewVias struct {
+	byCode, byStep []string
+}
+
+func newReviewVias(walk *pairWalk, snap *columnar.Snapshot, eff *Effective) *reviewVias {
+	c := &reviewVias{}
+	if eff == nil || eff.Eff == nil {
+		return c
+	}
+	if walk.vias != nil {
+		c.byCode = make([]string, len(walk.vias))
+		for k, s := range walk.vias {
+			c.byCode[k] = string(safecsv.AppendCell(nil, s))
+		}
+		return c
+	}
+	c.byStep = make([]string, eff.Eff.Closure.NumSteps())
+	for k := range walk.review {
+		if v := &walk.review[k].v; v.inherited && c.byStep[v.step] == "" {
+			c.byStep[v.step] = string(safecsv.AppendCell(nil, eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)))
+		}
+	}
+	return c
+}
+
+// of returns row r's via cell ("" for a direct row).
+func (c *reviewVias) of(r *effectiveReviewRow) string {
+	switch {
+	case !r.v.inherited:
+		return ""
+	case r.viaCode > 0:
+		return c.byCode[r.viaCode-1]
+	}
+	return c.byStep[r.v.step]
 }
 
 // effectiveCells are the cells of a universe's review.csv that many rows share, each
@@ -278,11 +310,12 @@ func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes
 // in rank order, scattered in memory), the row itself and the first byte of its identity
 // id, kind code, role cell, account id and via cell, and returns their sum: independent
 // reads the processor overlaps, where the formatting would wait for each miss in turn.
-func touchEffectiveRows(snap *columnar.Snapshot, review []effectiveReviewRow, order []int32, cells *effectiveCells, vias []string) byte {
+func touchEffectiveRows(snap *columnar.Snapshot, review []effectiveReviewRow, order []int32, cells *effectiveCells, vias *reviewVias) byte {
 	var sum byte
 	kinds := snap.Dims[snap.KindDim].Codes
 	for _, o := range order {
-		v := &review[o].v
+		r := &review[o]
+		v := &r.v
 		if id := snap.IdentityIDs[v.ident]; id != "" {
 			sum += id[0]
 		}
@@ -295,10 +328,8 @@ func touchEffectiveRows(snap *columnar.Snapshot, review []effectiveReviewRow, or
 				sum += a[0]
 			}
 		}
-		if v.inherited {
-			if via := vias[v.step]; via != "" {
-				sum += via[0]
-			}
+		if via := vias.of(r); via != "" {
+			sum += via[0]
 		}
 	}
 	return sum

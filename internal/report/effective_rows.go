@@ -66,7 +66,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		if rule < 0 {
 			x.unexplained++
 			x.unexplainedWeight += weight
-			blk.review = append(blk.review, effectiveReviewRow{v: grantedView(i, k, role, sys, acct, d, use, flags, w), validations: validations, nonHuman: nonHuman})
+			blk.review = append(blk.review, effectiveReviewRow{v: grantedView(i, k, role, sys, acct, d, use, flags, w), validations: validations, nonHuman: nonHuman, viaCode: via + 1})
 		}
 		switch use {
 		case usage.Unused:

@@ -40,6 +40,9 @@ type pairWalk struct {
 	// excess privilege in identities-file order. Readers sort copies.
 	review []effectiveReviewRow
 	excess []excessRow
+	// vias, when the walk wrote assignments.parquet, are the strings of the via codes it
+	// gave the review rows (effectiveReviewRow.viaCode).
+	vias []string
 	// ranked is excess in excessRows' order, sorted once on first use.
 	rankOnce sync.Once
 	ranked   []excessRow
@@ -98,8 +101,12 @@ func walkPairsWriting(ctx context.Context, snap *columnar.Snapshot, cls *mining.
 }
 
 // publish makes pw, walked into blocks, the run's walk: merged, done for walkPairs, and
-// the wait of Effective.ExpectWrite ended.
-func (pw *pairWalk) publish(blocks []walkBlock, eff *Effective) {
+// the wait of Effective.ExpectWrite ended. vias (nil: none) are the via codes the walk
+// made: every block is walked, so no more are made.
+func (pw *pairWalk) publish(blocks []walkBlock, eff *Effective, vias *viaTable) {
+	if vias != nil {
+		pw.vias, _ = vias.made()
+	}
 	pw.merge(blocks)
 	pw.once.Do(func() {})
 	if eff == nil {
@@ -196,6 +203,11 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 		return pw.walkBlock(ctx, w, &blocks[b], lo, min(lo+blockRows, rows), pairs, g)
 	}
 	workers := runtime.GOMAXPROCS(0)
+	if w.eff != nil && w.eff.Eff != nil {
+		if err := pw.placeReview(ctx, w, blocks, blockRows, pairs, workers); err != nil {
+			return err
+		}
+	}
 	if sink == nil {
 		if err := parallel.Each(ctx, len(blocks), workers, func(_, b int) error { return walk(b, nil) }); err != nil {
 			return err
@@ -212,14 +224,14 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 			return err
 		}
 		if walked.Add(1) == int64(len(blocks)) {
-			published.Do(func() { pw.publish(blocks, eff) })
+			published.Do(func() { pw.publish(blocks, eff, sink.d.vias) })
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	published.Do(func() { pw.publish(blocks, eff) }) // no blocks at all
+	published.Do(func() { pw.publish(blocks, eff, sink.d.vias) }) // no blocks at all
 	return nil
 }
 
@@ -233,15 +245,6 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
 	granted := w.eff != nil && w.eff.Eff != nil
-	if granted && lo < pairs {
-		// review.csv's rows, sized at once (grown by doubling, they were copied about
-		// twice over): one for each unexplained pair.
-		n := 0
-		for _, r := range w.eff.Class.RuleOf[lo:min(hi, pairs)] {
-			n += int(uint32(r) >> 31)
-		}
-		blk.review = make([]effectiveReviewRow, 0, n)
-	}
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -268,6 +271,53 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 		}
 	}
 	return nil
+}
+
+// placeReview gives each block, before the walk, its part of one array of review.csv's
+// rows, one for each unexplained pair among the block's effective pairs, in block order
+// (a run with grants: a pair's row is appended where its rule is -1). merge then finds the
+// rows in place: a block's rows grown by doubling were copied about twice over, and all of
+// them copied once more into the walk's array.
+func (pw *pairWalk) placeReview(ctx context.Context, w *pairWalker, blocks []walkBlock, blockRows, pairs int64, workers int) error {
+	ruleOf := w.eff.Class.RuleOf
+	counts := make([]int, len(blocks))
+	err := parallel.Each(ctx, len(blocks), workers, func(_, b int) error {
+		lo := min(int64(b)*blockRows, pairs)
+		n := 0
+		for _, r := range ruleOf[lo:min(lo+blockRows, pairs)] {
+			n += int(uint32(r) >> 31)
+		}
+		counts[b] = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	pw.review = make([]effectiveReviewRow, total)
+	at := 0
+	for b, n := range counts {
+		blocks[b].review = pw.review[at : at : at+n]
+		at += n
+	}
+	return nil
+}
+
+// reviewInPlace reports whether every block's review rows were appended into its part of
+// pw.review (placeReview), in order and filling it.
+func (pw *pairWalk) reviewInPlace(blocks []walkBlock) bool {
+	at := 0
+	for b := range blocks {
+		r := blocks[b].review
+		if len(r) > 0 && (at+len(r) > len(pw.review) || &r[0] != &pw.review[at]) {
+			return false
+		}
+		at += len(r)
+	}
+	return at == len(pw.review)
 }
 
 // walkDirect walks identity i's pairs at rows [lo, hi) through eachIn's views (a run
@@ -302,7 +352,10 @@ func (pw *pairWalk) merge(blocks []walkBlock) {
 		nReview += len(blocks[b].review)
 		nExcess += len(blocks[b].excess)
 	}
-	pw.review = make([]effectiveReviewRow, 0, nReview)
+	copyReview := !pw.reviewInPlace(blocks)
+	if copyReview {
+		pw.review = make([]effectiveReviewRow, 0, nReview)
+	}
 	pw.excess = make([]excessRow, 0, nExcess)
 	systems := len(pw.systemNames)
 	cells := make([]int64, len(kd.Values)*(systems+1)*numFlags)
@@ -311,7 +364,9 @@ func (pw *pairWalk) merge(blocks []walkBlock) {
 		for c, n := range blk.cells {
 			cells[c] += n
 		}
-		pw.review = append(pw.review, blk.review...)
+		if copyReview {
+			pw.review = append(pw.review, blk.review...)
+		}
 		for _, x := range blk.excess {
 			if n := len(pw.excess); n > 0 && pw.excess[n-1].ident == x.ident {
 				pw.excess[n-1].addRow(&x)
