@@ -374,17 +374,17 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		return err
 	}
 	defer set.Abort()
+	closing := startClosing(f, in, model, cls)
 	writing, reporting, err := writeOutputs(ctx, set, f, in, model, cls, info, env.Logger)
 	if err != nil {
 		return err
 	}
 	t = time.Now()
-	// churn.json: rules added, removed and kept against --previous (all new without it).
-	churn := drift.ComputeChurn(f.previous, in.prevChurn, churnRules(snap, model), f.grace)
-	if f.previous == "" {
-		churn.Grace = 0
+	end, err := closing()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", drift.ChurnFile, err)
 	}
-	if err := writeChurn(set, churn); err != nil {
+	if err := writeChurn(set, end.churnJSON); err != nil {
 		return fmt.Errorf("write outputs to %s: %w", f.out, err)
 	}
 	if err := set.Commit(); err != nil {
@@ -396,7 +396,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		report.Phase{Name: "write", Seconds: (writing + time.Since(t)).Seconds()},
 		report.Phase{Name: "report", Seconds: reporting.Seconds()})
 	prog.done()
-	printRun(env.Stdout, f, in, model, cls, churn)
+	printRun(env.Stdout, f, in, model, cls, end)
 	if f.truthDir != "" {
 		return printQuality(env.Stdout, f.truthDir, in, model, cls)
 	}
@@ -500,16 +500,9 @@ func printQuality(stdout io.Writer, truthDir string, in *prepared, model *mining
 }
 
 // printRun prints the counts of a finished run and its phase times.
-func printRun(stdout io.Writer, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, churn *drift.Churn) {
+func printRun(stdout io.Writer, f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification, end *closingFigures) {
 	snap := in.snap
-	explained, unexplained := 0, 0
-	for k := range cls.RuleOf {
-		if cls.RuleOf[k] >= 0 {
-			explained++
-		} else {
-			unexplained++
-		}
-	}
+	explained, unexplained, churn := end.explained, end.unexplained, end.churn
 	covered := 0
 	for _, o := range model.Outcomes {
 		if o.MiningRule >= 0 {

@@ -59,14 +59,49 @@ func churnRules(snap *columnar.Snapshot, m *mining.Model) []drift.ChurnRule {
 	return out
 }
 
-// writeChurn adds churn.json to the run's output set.
-func writeChurn(set *columnar.OutputSet, ch *drift.Churn) error {
+// writeChurn adds churn.json, of contents data, to the run's output set.
+func writeChurn(set *columnar.OutputSet, data []byte) error {
 	f, err := set.Create(drift.ChurnFile)
 	if err != nil {
 		return err
 	}
-	if err := drift.EncodeChurn(f, ch); err != nil {
+	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", drift.ChurnFile, err)
 	}
 	return nil
+}
+
+// closingFigures are what a run writes and prints after its outputs: churn.json's rules
+// added, removed and kept against --previous (all new without it), and the direct
+// assignments explained and unexplained for the closing line.
+type closingFigures struct {
+	churn                  *drift.Churn
+	churnJSON              []byte
+	explained, unexplained int
+}
+
+// startClosing makes the closing figures of a run of model and cls on a goroutine of its
+// own, while the outputs are written (they depend on neither), and returns the wait for
+// them: made after the outputs, they were the run's last half second or so on one core
+// at the tier L universe (churn.json's indentation by json.Encoder most of it).
+func startClosing(f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification) func() (*closingFigures, error) {
+	c := &closingFigures{}
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.churn = drift.ComputeChurn(f.previous, in.prevChurn, churnRules(in.snap, model), f.grace)
+		if f.previous == "" {
+			c.churn.Grace = 0
+		}
+		c.churnJSON, err = report.IndentedJSON(c.churn, " ")
+		for _, r := range cls.RuleOf {
+			c.unexplained += int(uint32(r) >> 31)
+		}
+		c.explained = len(cls.RuleOf) - c.unexplained
+	}()
+	return func() (*closingFigures, error) {
+		<-done
+		return c, err
+	}
 }

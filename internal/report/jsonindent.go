@@ -1,6 +1,21 @@
 package report
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// IndentedJSON returns v as a json.Encoder with SetIndent("", indent) writes it (HTML
+// characters escaped, a newline at the end), marshalled compact and laid out by
+// appendIndented instead of the encoder's byte-by-byte scanner.
+func IndentedJSON(v any, indent string) ([]byte, error) {
+	compact, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := appendIndented(make([]byte, 0, 2*len(compact)+1), compact, "", indent)
+	return append(out, '\n'), nil
+}
 
 // appendIndented appends src, compact JSON as encoding/json marshals it (no whitespace
 // outside strings), laid out as json.Indent(dst, src, prefix, indent) lays it out: each
