@@ -206,3 +206,23 @@ func TestCommonPrefixLen(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedUpTo holds sharedUpTo to a byte loop cut at n, for every n up to the first
+// string's length and strings differing at every byte of their first words, or ending
+// there.
+func TestSharedUpTo(t *testing.T) {
+	base := "arn:aws:iam::user/svc-payments-dev-1"
+	for cut := 0; cut <= len(base); cut++ {
+		for _, b := range []string{base[:cut], base[:cut] + "~", base[:cut] + "\x00rest", base} {
+			for n := 0; n <= len(base); n++ {
+				want := 0
+				for want < n && want < len(b) && base[want] == b[want] {
+					want++
+				}
+				if got := sharedUpTo(base, b, n); got != want {
+					t.Fatalf("sharedUpTo(%q, %q, %d) = %d, want %d", base, b, n, got, want)
+				}
+			}
+		}
+	}
+}
