@@ -438,3 +438,66 @@ func TestDeepChainNoRecursion(t *testing.T) {
 		t.Fatalf("got %d cycles, want one of %d roles", len(cy), n)
 	}
 }
+
+// TestInheritedByRoleFromCounts checks the identities holding each role only through
+// grants, listed from the counts the expansion keeps (listedFromCounts), against the
+// listing that counts by chunk first, on random grants and holdings: the counts against
+// the pairs, and the lists of a few roles for 1 to 5 chunks on 1 to 3 workers.
+func TestInheritedByRoleFromCounts(t *testing.T) {
+	used := 0
+	for seed := uint64(0); seed < 300; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 4))
+		n := 2 + rng.IntN(10)
+		var edges []Edge
+		for k := rng.IntN(3 * n); k > 0; k-- {
+			edges = append(edges, Edge{int32(rng.IntN(n)), int32(rng.IntN(n))})
+		}
+		c, _ := NewClosure(context.Background(), NewGraph(n, edges))
+		held := make([][]int32, 1+rng.IntN(20))
+		for i := range held {
+			for r := range int32(n) {
+				if rng.IntN(4) == 0 {
+					held[i] = append(held[i], r)
+				}
+			}
+		}
+		workers := 1 + int(seed%3)
+		p, err := ExpandWorkers(context.Background(), c, len(held), workers, func(i int) []int32 { return held[i] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := make([]int64, n)
+		for k, kind := range p.Kind {
+			if kind == Inherited {
+				count[p.Role[k]]++
+			}
+		}
+		if !slices.Equal(p.inherited, count) {
+			t.Fatalf("seed %d: inherited by role %v, want %v", seed, p.inherited, count)
+		}
+		list := make([]bool, n)
+		for r := range list {
+			list[r] = rng.IntN(6) == 0
+		}
+		chunks := 1 + int(seed%5)
+		got, err := p.inheritedByRole(context.Background(), n, workers, chunks, list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := *p
+		counted.inherited = nil
+		want, _ := counted.inheritedByRole(context.Background(), n, workers, chunks, list)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: %+v, want %+v", seed, got, want)
+		}
+		if _, ok, _ := p.listedFromCounts(n, 1, list, func(fn func(c, lo, hi int)) error {
+			fn(0, 0, len(held))
+			return nil
+		}); ok {
+			used++
+		}
+	}
+	if used < 100 {
+		t.Errorf("the counts listed the roles in %d of 300 rounds, want most", used)
+	}
+}
