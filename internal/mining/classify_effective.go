@@ -16,13 +16,13 @@ import (
 //   - an inherited pair: explained when a rule of its role matches the identity,
 //     unexplained when its role has rules and none matches (hidden inherited access),
 //     and otherwise the status of the direct holding its chain starts at.
+//
+// RuleOf alone is stored per pair: a pair's status and whether it is hidden follow from
+// it, the pair's kind and whether its role has rules (StatusAt, HiddenAt).
 type EffectiveClassification struct {
 	// RuleOf is the rule explaining the pair (for an inherited pair of a role without
 	// rules, the rule explaining the direct holding it comes from), or -1.
 	RuleOf []int32
-	Status []Status
-	// Hidden marks inherited pairs that are unexplained although their role has rules.
-	Hidden []bool
 	// Unused marks the pairs unexplained because their access is unused under a UsedOnly
 	// mining rule: a direct pair marked in Classification.Unused, or an inherited pair of
 	// a role without rules whose source is; nil when the classification has none.
@@ -30,6 +30,30 @@ type EffectiveClassification struct {
 	// Explained and NumHidden count the pairs explained and the hidden ones
 	// (ClassifyEffective's; a classification made otherwise may leave them 0).
 	Explained, NumHidden int64
+	// pairs are the classified pairs; ruled[r] says whether role r has rules.
+	pairs *effective.Pairs
+	ruled []bool
+}
+
+// NewEffectiveClassification returns a classification of the pairs p with RuleOf made
+// (every entry 0, for the caller to set), where ruled[r] says whether role r has rules.
+func NewEffectiveClassification(p *effective.Pairs, ruled []bool) *EffectiveClassification {
+	return &EffectiveClassification{RuleOf: make([]int32, len(p.Role)), pairs: p, ruled: ruled}
+}
+
+// StatusAt returns effective pair k's status: explained when a rule explains it.
+func (ec *EffectiveClassification) StatusAt(k int64) Status {
+	if ec.RuleOf[k] < 0 {
+		return Unexplained
+	}
+	return Explained
+}
+
+// HiddenAt reports whether effective pair k is hidden inherited access: inherited, and
+// unexplained although its role has rules.
+func (ec *EffectiveClassification) HiddenAt(k int64) bool {
+	p := ec.pairs
+	return ec.RuleOf[k] < 0 && p.Kind[k] == effective.Inherited && ec.ruled[p.Role[k]]
 }
 
 // UnusedAt reports whether effective pair k is unexplained for being unused under a
@@ -50,15 +74,16 @@ func ClassifyEffectiveWorkers(ctx context.Context, snap *columnar.Snapshot, m *M
 		workers = runtime.GOMAXPROCS(0)
 	}
 	p := eff.Pairs
-	ec := &EffectiveClassification{
-		RuleOf: make([]int32, len(p.Role)),
-		Status: make([]Status, len(p.Role)),
-		Hidden: make([]bool, len(p.Role)),
+	cr := compileRules(snap, m)
+	ruled := make([]bool, snap.NumRoles())
+	for r := range ruled {
+		ruled[r] = cr.off[r] < cr.off[r+1]
 	}
+	ec := NewEffectiveClassification(p, ruled)
 	if cls.Unused != nil {
 		ec.Unused = make([]bool, len(p.Role))
 	}
-	x := &effClassifier{snap: snap, cr: compileRules(snap, m), cls: cls, p: p, ec: ec}
+	x := &effClassifier{snap: snap, cr: cr, cls: cls, p: p, ec: ec}
 	const chunk = 1 << 14
 	n := snap.NumIdentities()
 	at := make([][]int32, workers)
@@ -81,12 +106,38 @@ func ClassifyEffectiveWorkers(ctx context.Context, snap *columnar.Snapshot, m *M
 		ec.Explained += c[0]
 		ec.NumHidden += c[1]
 	}
-	cls.Suggestions = slices.DeleteFunc(cls.Suggestions, func(sg Suggestion) bool {
-		lo, hi := p.Of(int(sg.Identity))
-		_, held := slices.BinarySearch(p.Role[lo:hi], sg.Role)
-		return held
-	})
+	cls.Suggestions, err = dropHeld(ctx, cls.Suggestions, p, workers)
+	if err != nil {
+		return nil, err
+	}
 	return ec, nil
+}
+
+// dropHeld removes, in place and keeping their order, the suggestions of pairs held
+// effectively (found in p): each block of suggestions is compacted on its own, on up to
+// workers goroutines, and the blocks are then moved together.
+func dropHeld(ctx context.Context, sgs []Suggestion, p *effective.Pairs, workers int) ([]Suggestion, error) {
+	const block = 1 << 16
+	nb := (len(sgs) + block - 1) / block
+	kept := make([]int, nb)
+	err := parallel.Each(ctx, nb, workers, func(_, b int) error {
+		own := sgs[b*block : min((b+1)*block, len(sgs))]
+		kept[b] = len(slices.DeleteFunc(own, func(sg Suggestion) bool {
+			lo, hi := p.Of(int(sg.Identity))
+			_, held := slices.BinarySearch(p.Role[lo:hi], sg.Role)
+			return held
+		}))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for b, k := range kept {
+		n += copy(sgs[n:], sgs[b*block:b*block+k])
+	}
+	clear(sgs[n:])
+	return sgs[:n], nil
 }
 
 // effClassifier classifies the effective pairs of one identity at a time into ec.
@@ -130,7 +181,6 @@ func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
 					break
 				}
 			}
-			ec.Hidden[k] = rule < 0
 			if rule < 0 {
 				hidden++
 			}
@@ -144,10 +194,7 @@ func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
 			}
 		}
 		ec.RuleOf[k] = rule
-		ec.Status[k] = Explained
-		if rule < 0 {
-			ec.Status[k] = Unexplained
-		} else {
+		if rule >= 0 {
 			explained++
 		}
 	}

@@ -143,11 +143,11 @@ func compareEffective(snap *columnar.Snapshot, m *Model) (inherited, hidden int,
 	}
 	p := eff.Pairs
 	explained, hiddenAll := int64(0), int64(0)
-	for k, st := range ec.Status {
-		if st == Explained {
+	for k := range int64(len(ec.RuleOf)) {
+		if ec.StatusAt(k) == Explained {
 			explained++
 		}
-		if ec.Hidden[k] {
+		if ec.HiddenAt(k) {
 			hiddenAll++
 		}
 	}
@@ -179,11 +179,11 @@ func compareEffective(snap *columnar.Snapshot, m *Model) (inherited, hidden int,
 		got := map[int32]string{}
 		lo, hi := p.Of(i)
 		for k := lo; k < hi; k++ {
-			ok := ec.Status[k] == Explained
+			ok := ec.StatusAt(k) == Explained
 			if p.Kind[k] == effective.Inherited {
-				got[p.Role[k]] = fmt.Sprintf("inherited %v hidden=%v", ok, ec.Hidden[k])
+				got[p.Role[k]] = fmt.Sprintf("inherited %v hidden=%v", ok, ec.HiddenAt(k))
 				inherited++
-				if ec.Hidden[k] {
+				if ec.HiddenAt(k) {
 					hidden++
 				}
 			} else {

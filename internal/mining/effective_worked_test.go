@@ -188,7 +188,7 @@ func mineEffective(t *testing.T, snap *columnar.Snapshot, cfg *Config) string {
 			lo, hi := p.Of(i)
 			for k := lo; k < hi; k++ {
 				r := p.Role[k]
-				fmt.Fprintf(&b, "%s %s %s", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.Status[k])
+				fmt.Fprintf(&b, "%s %s %s", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.StatusAt(k))
 				switch p.Kind[k] {
 				case effective.Direct:
 					b.WriteString(" direct")
@@ -197,7 +197,7 @@ func mineEffective(t *testing.T, snap *columnar.Snapshot, cfg *Config) string {
 				default:
 					fmt.Fprintf(&b, " inherited via %s", eff.Closure.ViaString(p.Source[k], r, snap.Roles.IDs))
 				}
-				if ec.Hidden[k] {
+				if ec.HiddenAt(k) {
 					b.WriteString(" hidden")
 				}
 				if p.Kind[k] != effective.Inherited {

@@ -150,8 +150,8 @@ func compareUsedOnlyEffective(snap *columnar.Snapshot, m *Model, states []usage.
 			if ec.UnusedAt(int(k)) != want {
 				return fmt.Errorf("effective pair (%s, %s): unused %v, want %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.UnusedAt(int(k)), want)
 			}
-			if want && ec.Status[k] != Unexplained {
-				return fmt.Errorf("effective pair (%s, %s): unused under UsedOnly but %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.Status[k])
+			if want && ec.StatusAt(k) != Unexplained {
+				return fmt.Errorf("effective pair (%s, %s): unused under UsedOnly but %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.StatusAt(k))
 			}
 		}
 	}

@@ -53,11 +53,11 @@ func (b *Bound) LoadEffective(ctx context.Context, ruleOf []int32) error {
 // takes the status of the direct holding its chain starts at.
 func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ruleOf []int32) (*mining.EffectiveClassification, error) {
 	snap, p := b.Snap, eff.Pairs
-	ec := &mining.EffectiveClassification{
-		RuleOf: make([]int32, len(p.Role)),
-		Status: make([]mining.Status, len(p.Role)),
-		Hidden: make([]bool, len(p.Role)),
+	ruled := make([]bool, snap.NumRoles())
+	for r := range ruled {
+		ruled[r] = len(b.RulesOf(int32(r))) > 0
 	}
+	ec := mining.NewEffectiveClassification(p, ruled)
 	for i := range snap.NumIdentities() {
 		if i&0xfff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -82,14 +82,10 @@ func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ru
 						break
 					}
 				}
-				ec.Hidden[k] = rule < 0
 			default:
 				rule = directRule(p.Source[k])
 			}
-			ec.RuleOf[k], ec.Status[k] = rule, mining.Explained
-			if rule < 0 {
-				ec.Status[k] = mining.Unexplained
-			}
+			ec.RuleOf[k] = rule
 		}
 	}
 	return ec, nil

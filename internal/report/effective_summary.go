@@ -330,7 +330,7 @@ func hiddenEdges(snap *columnar.Snapshot, eff *Effective, lo, hi, kinds int) edg
 	for i := lo; i < hi; i++ {
 		plo, phi := p.Of(i)
 		for k := plo; k < phi; k++ {
-			if !ec.Hidden[k] {
+			if !ec.HiddenAt(k) {
 				continue
 			}
 			edge := [2]int32{lastGrant(eff.Eff.Closure, p.Source[k], int64(p.Step[k])), p.Role[k]}

@@ -149,7 +149,7 @@ func ScoreUniverse(snap *columnar.Snapshot, eff *mining.Effective, ec *mining.Ef
 	for i, id := range snap.IdentityIDs {
 		lo, hi := p.Of(i)
 		for k := lo; k < hi; k++ {
-			if !ec.Hidden[k] {
+			if !ec.HiddenAt(k) {
 				continue
 			}
 			q.HiddenReported++
