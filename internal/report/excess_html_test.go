@@ -518,7 +518,7 @@ func refOwnerReaches(snap *columnar.Snapshot, cls *mining.Classification, eff *E
 }
 
 // TestOwnerReachesMatchReference: the owners' reach, its owners cut into parts reached at
-// the same time (1 to 7 of them), is the literal reference's, on the universe with usage
+// the same time (four a worker, for 1 to 7 workers), is the literal reference's, on the universe with usage
 // and owners. It fails with an owner's identities split between two parts or a part
 // dropped.
 func TestOwnerReachesMatchReference(t *testing.T) {

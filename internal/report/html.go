@@ -9,6 +9,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -209,6 +210,29 @@ func keepTop(top []identCount, ic identCount, n int) []identCount {
 	}
 	copy(top[at+1:], top[at:len(top)-1])
 	top[at] = ic
+	return top
+}
+
+// firstStable returns the first k of the indices 0..n-1 in their stable order by cmp (the
+// prefix of slices.SortStableFunc's order, equal ones in index order), keeping the k
+// first met so far sorted instead of sorting all n: the report lists a few of tens of
+// thousands of rules and roles.
+func firstStable(n, k int, cmp func(a, b int) int) []int {
+	if k <= 0 {
+		return []int{}
+	}
+	top := make([]int, 0, min(n, k)+1)
+	for i := range n {
+		if len(top) == k && cmp(i, top[k-1]) >= 0 {
+			continue // after the last kept: equal ones come in index order
+		}
+		// After every kept index that i does not precede.
+		at := sort.Search(len(top), func(j int) bool { return cmp(i, top[j]) < 0 })
+		top = slices.Insert(top, at, i)
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
 	return top
 }
 
@@ -610,17 +634,12 @@ func (p *pageData) writeRules(h *htmlWriter) {
 	}
 	h.WriteString(`</svg></div>`)
 
-	// The least precise rules.
-	idx := make([]int, len(rules))
-	for k := range idx {
-		idx[k] = k
+	// The least precise rules, each rule's precision worked out once.
+	rates := make([]float64, len(rules))
+	for k := range rules {
+		rates[k] = ruleHitRate(&rules[k])
 	}
-	slices.SortStableFunc(idx, func(a, c int) int {
-		return cmp.Compare(ruleHitRate(&rules[a]), ruleHitRate(&rules[c]))
-	})
-	if len(idx) > lowRules {
-		idx = idx[:lowRules]
-	}
+	idx := firstStable(len(rules), lowRules, func(a, c int) int { return cmp.Compare(rates[a], rates[c]) })
 	h.f(`<h3>The %d least precise rules</h3><div class="tw"><table class="sortable"><thead><tr><th>role</th><th>criterion</th><th>type</th><th>scope</th><th class="r">support</th><th class="r">tp</th><th class="r">fp</th><th class="r">precision</th></tr></thead><tbody>`, len(idx))
 	for _, k := range idx {
 		r := &rules[k]
@@ -667,17 +686,17 @@ func (p *pageData) writeMiningRules(h *htmlWriter) {
 // writeTopRoles writes the roles with the most unexplained holders.
 func (p *pageData) writeTopRoles(h *htmlWriter) {
 	roles := p.b.Model.Roles
-	idx := make([]int, 0, len(roles))
+	var some []int
 	for k := range roles {
 		if roles[k].Holders-roles[k].TP > 0 {
-			idx = append(idx, k)
+			some = append(some, k)
 		}
 	}
-	slices.SortStableFunc(idx, func(a, c int) int {
-		return cmp.Compare(roles[c].Holders-roles[c].TP, roles[a].Holders-roles[a].TP)
+	idx := firstStable(len(some), topUnexplainedRoles, func(a, c int) int {
+		return cmp.Compare(roles[some[c]].Holders-roles[some[c]].TP, roles[some[a]].Holders-roles[some[a]].TP)
 	})
-	if len(idx) > topUnexplainedRoles {
-		idx = idx[:topUnexplainedRoles]
+	for j, a := range idx {
+		idx[j] = some[a]
 	}
 	h.f(`<section id="unexplained"><h2>Top unexplained entitlements</h2><p class="note">The %d roles with the most unexplained holders (holders − tp, from roles.json). review.csv lists every unexplained assignment, ranked by risk. Bars are to the scale of the largest role listed: <span class="sw ex"></span> explained <span class="sw un"></span> unexplained.</p>`, len(idx))
 	var mx int64

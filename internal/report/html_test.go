@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -495,6 +496,31 @@ func TestKeepTopMatchesSort(t *testing.T) {
 		want = want[:min(n, len(want))]
 		if !slices.Equal(top, want) {
 			t.Fatalf("round %d, top %d of %d: got %v, want %v", round, n, len(all), top, want)
+		}
+	}
+}
+
+// TestFirstStableMatchesSortStable: firstStable's indices are the first k of
+// slices.SortStableFunc's order, for random keys with many ties, k from 0 past n. It
+// fails with ties kept in another order or an index kept past the k-th.
+func TestFirstStableMatchesSortStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for round := range 3000 {
+		n, spread := rng.IntN(80), 1+rng.IntN(12)
+		keys := make([]int, n)
+		for i := range keys {
+			keys[i] = rng.IntN(spread)
+		}
+		byKey := func(a, b int) int { return cmp.Compare(keys[a], keys[b]) }
+		want := make([]int, n)
+		for i := range want {
+			want[i] = i
+		}
+		slices.SortStableFunc(want, byKey)
+		k := rng.IntN(n + 3)
+		got := firstStable(n, k, byKey)
+		if w := want[:min(k, n)]; !slices.Equal(got, w) {
+			t.Fatalf("round %d: n %d, k %d, keys %v:\ngot  %v\nwant %v", round, n, k, keys, got, w)
 		}
 	}
 }

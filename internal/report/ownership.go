@@ -303,19 +303,23 @@ func ownerReachesOn(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cl
 	}
 	slices.Sort(owned)
 	// Parts of the owners, cut between owners, reached at the same time and joined in
-	// order.
+	// order: four a worker, handed out in turn, since a part's cost is its identities'
+	// roles, which a cut by count does not balance (with one part a worker, one worker
+	// went on alone for a good part of the whole at the tier L universe, at the end of
+	// report.html's path).
 	workers = max(1, workers)
+	nparts := 4 * workers
 	cuts := []int{0}
-	for p := 1; p < workers; p++ {
-		at := max(cuts[len(cuts)-1], p*len(owned)/workers)
+	for p := 1; p < nparts; p++ {
+		at := max(cuts[len(cuts)-1], p*len(owned)/nparts)
 		for at > 0 && at < len(owned) && owned[at]>>32 == owned[at-1]>>32 {
 			at++
 		}
 		cuts = append(cuts, at)
 	}
 	cuts = append(cuts, len(owned))
-	parts := make([][]ownerReach, workers)
-	err := parallel.Each(ctx, workers, workers, func(_, p int) error {
+	parts := make([][]ownerReach, nparts)
+	err := parallel.Each(ctx, nparts, workers, func(_, p int) error {
 		var err error
 		parts[p], err = reachOf(ctx, snap, cls, eff, owned[cuts[p]:cuts[p+1]])
 		return err
