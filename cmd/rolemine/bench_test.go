@@ -46,6 +46,27 @@ func TestBenchCooccur(t *testing.T) {
 			t.Errorf("depth %s: result %+v", depth, r)
 		}
 	}
+	// -v prints each step with the load's CPU time and faults; --cpuprofile and --trace
+	// write their files.
+	prof, tr := filepath.Join(t.TempDir(), "cpu.prof"), filepath.Join(t.TempDir(), "run.trace")
+	out.Reset()
+	if err := cmdBench(ctx, []string{"cooccur", "--data", dir, "--depth", "2", "-v", "--cpuprofile", prof, "--trace", tr}, &out, io.Discard, quiet); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  load ", " sys, ", " minor faults)", "  collection ", "  supports ", "  count+hash ", "  after the load: cpu ", "cooccur program=rolemine depth=2 "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-v printed %q, want a line with %q", out.String(), want)
+		}
+	}
+	for _, f := range []string{prof, tr} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v, want a non-empty file", f, err)
+		}
+	}
+	err := cmdBench(ctx, []string{"cooccur", "--data", dir, "--trace", filepath.Join(t.TempDir(), "no", "such", "dir")}, &out, io.Discard, quiet)
+	if !uerr.Is(err) {
+		t.Errorf("--trace into a missing directory: error %v, want a user error", err)
+	}
 }
 
 // TestBenchCooccurDims: the table is the same whether every dimension is read (--dims

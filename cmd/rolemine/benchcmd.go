@@ -76,6 +76,7 @@ func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	fs.StringVar(&c.Dims, "dims", "", "attributes criteria use, comma list (as --print-dims prints them): only those columns are read")
 	fs.BoolVar(&c.Verbose, "v", false, "print each step's time")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	fs.StringVar(&c.Trace, "trace", "", "write a runtime execution trace (go tool trace) of the run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

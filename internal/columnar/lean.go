@@ -187,7 +187,9 @@ func readHoldings(ctx context.Context, dir string, paths [3]string, opts Holding
 }
 
 // leanIdentities builds the holdings' identities and dimensions from the decoded
-// identities table, and the join index of their ids.
+// identities table, and the join index of their ids (the one the check for repeated ids
+// made: assignments the walk of findInOrder misses are probed without hashing the ids
+// again).
 func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdings, *identityIndex, error) {
 	// The reserved owner_id column (read when every column is) is no dimension.
 	ids.cols = slices.DeleteFunc(ids.cols, func(c *column) bool { return c.name == OwnerColumn })
@@ -205,7 +207,7 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 			}
 		}
 	}
-	return h, newIdentityIndex(ids.col("identity_id").vals), nil
+	return h, newIdentityIndexOf(ids.col("identity_id")), nil
 }
 
 // join completes the holdings with the role view of the assignments.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -295,6 +296,39 @@ func TestFindInOrder(t *testing.T) {
 		want := newIdentityIndex(ids).find(vals)
 		if got := findInOrder(newIdentityIndex(ids), vals); !slices.Equal(got, want) {
 			t.Fatalf("seed %d: %v, want %v", seed, got, want)
+		}
+	}
+}
+
+// TestLeanIdentitiesTakeIndex: the lean load's identities keep the join index the check
+// for repeated ids made (with its tables), so that assignments the walk of findInOrder
+// misses are probed without hashing every id again, and the lookups are right.
+func TestLeanIdentitiesTakeIndex(t *testing.T) {
+	const n = 2*joinPartition + 9
+	ids := tbl{header: []string{"identity_id:req", "team:str"}}
+	for i := range n {
+		ids.rows = append(ids.rows, []string{fmt.Sprintf("u%06d", (i*7919)%n), "t"})
+	}
+	for _, format := range formats {
+		path := writeTable(t, t.TempDir(), "identities", format, ids)
+		tb, err := readTable(context.Background(), path, leanIdentitiesSpec([]string{"team"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		built := tb.col("identity_id").index
+		if built == nil || !built.haveTables.Load() {
+			t.Fatalf("%s: the check for repeats left no join index with its tables", format)
+		}
+		_, x, err := leanIdentities(tb, HoldingsOptions{Dims: []string{"team"}}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.index != built {
+			t.Fatalf("%s: the lean identities made a join index of their own", format)
+		}
+		vals := []string{ids.rows[n-1][0], "nobody", ids.rows[3][0], ids.rows[0][0]}
+		if got, want := findInOrder(x, vals), []int32{n - 1, -1, 3, 0}; !slices.Equal(got, want) {
+			t.Fatalf("%s: found %v, want %v", format, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -301,6 +302,8 @@ type CooccurCommand struct {
 	PrintDims, Verbose bool
 	// CPUProfile, when set, is the file a CPU profile of the run (loading included) goes to.
 	CPUProfile string
+	// Trace, when set, is the file a runtime execution trace of the run goes to.
+	Trace string
 	// Dims, when set, is the comma list of the attributes criteria use (as --print-dims
 	// prints it); only those columns are read. Empty: every dimension Load would not skip.
 	Dims string
@@ -316,18 +319,12 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	if c.Depth != 1 && c.Depth != 2 {
 		return uerr.New("bench cooccur: --depth %d: expected 1 or 2", c.Depth)
 	}
-	if c.CPUProfile != "" {
-		f, err := os.Create(c.CPUProfile)
-		if err != nil {
-			return uerr.New("bench cooccur: --cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench cooccur: start CPU profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfiles(c)
+	if err != nil {
+		return err
 	}
-	start := time.Now()
+	defer stop()
+	start, use0 := time.Now(), usageNow()
 	opts := cooccur.Options{Depth: c.Depth, Workers: c.Workers}
 	var prep *cooccur.Prepared
 	prepare := func(ctx context.Context, h *columnar.Holdings) (err error) {
@@ -348,11 +345,12 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 		fmt.Fprintln(stdout, strings.Join(cooccur.DimNames(h), ","))
 		return nil
 	}
-	loaded := time.Since(start)
+	loaded, use1 := time.Since(start), usageNow()
 	// The load's garbage (the assignments' decoded columns, the decoder's buffers) is
 	// collected before counting, so that the kernel's buffers reuse its memory instead of
 	// faulting in fresh pages (a few microseconds each on a VM); it is inside the timing.
 	runtime.GC()
+	collected := time.Since(start) - loaded
 	early := prep != nil
 	if !early {
 		if prep, err = cooccur.Prepare(ctx, h, opts); err != nil {
@@ -366,7 +364,8 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	r := CooccurResult{Program: "rolemine", Depth: c.Depth, Rows: res.Digest.Rows,
 		Checksum: fmt.Sprintf("%016x", res.Digest.Sum), Seconds: time.Since(start).Seconds(), PeakRSS: PeakRSSSelf()}
 	if c.Verbose {
-		fmt.Fprintf(stdout, "  load %.3fs\n", loaded.Seconds())
+		fmt.Fprintf(stdout, "  load %.3fs (%s)\n", loaded.Seconds(), use1.since(use0))
+		fmt.Fprintf(stdout, "  collection %.3fs\n", collected.Seconds())
 		for _, p := range res.Phases {
 			during := ""
 			if early && p.Name == "supports" {
@@ -374,9 +373,74 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 			}
 			fmt.Fprintf(stdout, "  %s %.3fs%s\n", p.Name, p.Seconds, during)
 		}
+		fmt.Fprintf(stdout, "  after the load: %s\n", usageNow().since(use1))
 	}
 	fmt.Fprintln(stdout, r.Line())
 	return nil
+}
+
+// startProfiles starts the CPU profile and the execution trace c asks for; stop ends them.
+func startProfiles(c CooccurCommand) (stop func(), err error) {
+	var files []*os.File
+	stop = func() {
+		if c.Trace != "" {
+			trace.Stop()
+		}
+		if c.CPUProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	open := func(flag, path string) (*os.File, error) {
+		f, err := os.Create(path)
+		if err != nil {
+			stop()
+			return nil, uerr.New("bench cooccur: --%s: %w", flag, err)
+		}
+		files = append(files, f)
+		return f, nil
+	}
+	if c.CPUProfile != "" {
+		f, err := open("cpuprofile", c.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			c.CPUProfile = ""
+			stop()
+			return nil, fmt.Errorf("bench cooccur: start CPU profile: %w", err)
+		}
+	}
+	if c.Trace != "" {
+		f, err := open("trace", c.Trace)
+		if err != nil {
+			return nil, err
+		}
+		if err := trace.Start(f); err != nil {
+			c.Trace = ""
+			stop()
+			return nil, fmt.Errorf("bench cooccur: start trace: %w", err)
+		}
+	}
+	return stop, nil
+}
+
+// usage is the process's CPU time and minor page faults at one moment.
+type usage struct {
+	user, sys float64
+	faults    int64
+}
+
+func usageNow() usage {
+	u, s, f := UsageSelf()
+	return usage{u, s, f}
+}
+
+// since renders the CPU time and page faults from u0 to u.
+func (u usage) since(u0 usage) string {
+	return fmt.Sprintf("cpu %.2fs user + %.2fs sys, %d minor faults", u.user-u0.user, u.sys-u0.sys, u.faults-u0.faults)
 }
 
 // loadHoldings reads what the table needs of c.Data: the lean load (columnar.LoadHoldings)

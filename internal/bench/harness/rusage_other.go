@@ -9,3 +9,6 @@ func PeakRSSSelf() int64 { return 0 }
 
 // PeakRSS returns 0: peak RSS is only measured on Linux.
 func PeakRSS(*os.ProcessState) int64 { return 0 }
+
+// UsageSelf returns zeros: CPU time and page faults are only measured on Linux.
+func UsageSelf() (user, sys float64, faults int64) { return 0, 0, 0 }
