@@ -252,16 +252,12 @@ type hashPartitions struct {
 	off     []int32
 }
 
-// partitionHashes hashes vals (in parallel) and groups them by the hash's top bits (the
-// hash shifted right by shift) with a counting sort.
+// partitionHashes hashes vals and groups them by the hash's top bits (the hash shifted
+// right by shift) with a counting sort, on every processor: each of a few ranges of vals
+// hashes and counts its own values by partition, which places them after the ranges
+// before it within each partition, and then scatters them there. A scatter of millions
+// of entries on one goroutine ran alone at the end of the accounts' sort.
 func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPartitions {
-	hashes := make([]uint64, len(vals))
-	const chunk = 1 << 16
-	forEach((len(vals)+chunk-1)/chunk, func(c int) {
-		for k := c * chunk; k < min(len(vals), (c+1)*chunk); k++ {
-			hashes[k] = hash(vals[k])
-		}
-	})
 	parts := 1
 	if shift < 64 {
 		parts = 1 << (64 - shift)
@@ -272,20 +268,37 @@ func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPa
 		}
 		return int(h >> shift)
 	}
+	hashes := make([]uint64, len(vals))
+	ranges := splitEven(len(vals), 4*runtime.GOMAXPROCS(0))
+	at := make([][]int32, len(ranges)-1) // per range, per partition: its count, then its next slot
+	forEach(len(at), func(b int) {
+		cnt := make([]int32, parts)
+		for k := ranges[b]; k < ranges[b+1]; k++ {
+			h := hash(vals[k])
+			hashes[k] = h
+			cnt[part(h)]++
+		}
+		at[b] = cnt
+	})
 	off := make([]int32, parts+1)
-	for _, h := range hashes {
-		off[part(h)+1]++
-	}
+	pos := int32(0)
 	for q := range parts {
-		off[q+1] += off[q]
+		off[q] = pos
+		for _, cnt := range at {
+			pos, cnt[q] = pos+cnt[q], pos
+		}
 	}
-	fill := append([]int32(nil), off[:parts]...)
+	off[parts] = pos
 	entries := make([]hashEntry, len(vals))
-	for k, h := range hashes {
-		q := part(h)
-		entries[fill[q]] = hashEntry{hash: h, idx: int32(k)}
-		fill[q]++
-	}
+	forEach(len(at), func(b int) {
+		fill := at[b]
+		for k := ranges[b]; k < ranges[b+1]; k++ {
+			h := hashes[k]
+			q := part(h)
+			entries[fill[q]] = hashEntry{hash: h, idx: int32(k)}
+			fill[q]++
+		}
+	})
 	return hashPartitions{entries: entries, off: off}
 }
 

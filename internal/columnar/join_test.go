@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -184,6 +185,56 @@ func TestJoinIndexAnyRepeated(t *testing.T) {
 	} {
 		if got := newJoinIndex(c.vals, c.hash).anyRepeated(); got != c.want {
 			t.Errorf("%s: anyRepeated %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestPartitionHashes checks the partitions against a literal grouping (each partition
+// the indices of the values whose hash's top bits name it, ascending) for several
+// sizes, partition counts and processor counts, so that ranges of values counted apart
+// are placed in order (fails with a range's slots not shifted by the ranges before it).
+func TestPartitionHashes(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewPCG(5, 5))
+	for round := range 40 {
+		runtime.GOMAXPROCS(1 + round%4)
+		vals := make([]string, rng.IntN(3000))
+		for k := range vals {
+			vals[k] = fmt.Sprint(rng.IntN(500)) // repeats too
+		}
+		hash := func(s string) uint64 {
+			h := uint64(14695981039346656037)
+			for i := 0; i < len(s); i++ {
+				h = (h ^ uint64(s[i])) * 1099511628211
+			}
+			return h
+		}
+		shift := uint(64 - round%6) // 1 to 32 partitions, and one (shift 64)
+		p := partitionHashes(vals, hash, shift)
+		parts := 1
+		if shift < 64 {
+			parts = 1 << (64 - shift)
+		}
+		if len(p.off) != parts+1 || int(p.off[parts]) != len(vals) {
+			t.Fatalf("round %d: %d offsets ending at %d for %d partitions of %d values", round, len(p.off), p.off[len(p.off)-1], parts, len(vals))
+		}
+		for q := range parts {
+			var want []int32
+			for k, v := range vals {
+				if shift >= 64 || int(hash(v)>>shift) == q {
+					want = append(want, int32(k))
+				}
+			}
+			var got []int32
+			for _, e := range p.entries[p.off[q]:p.off[q+1]] {
+				if e.hash != hash(vals[e.idx]) {
+					t.Fatalf("round %d: entry %d has hash %x, want %x", round, e.idx, e.hash, hash(vals[e.idx]))
+				}
+				got = append(got, e.idx)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("round %d (%d processors): partition %d holds %v, want %v", round, 1+round%4, q, got, want)
+			}
 		}
 	}
 }
