@@ -13,7 +13,6 @@
 package cooccur
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"runtime"
@@ -185,14 +184,19 @@ func Compute(ctx context.Context, h *columnar.Holdings, o Options) (*Result, err
 
 // largestFirst returns the roles by decreasing number of holders (ties by index): the
 // workers take the largest roles first, so that none is left counting a large role alone
-// at the end. The table does not depend on the order.
+// at the end. The table does not depend on the order. The roles are sorted as integers,
+// each its complemented size above its index, so that the sort (on one core, between the
+// load and the count) compares no sizes through the offsets.
 func largestFirst(h *columnar.Holdings) []int32 {
-	roles := make([]int32, len(h.Roles))
-	for r := range roles {
-		roles[r] = int32(r)
+	keys := make([]uint64, len(h.Roles))
+	for r := range keys {
+		keys[r] = uint64(^uint32(h.RoleOff[r+1]-h.RoleOff[r]))<<32 | uint64(r)
 	}
-	size := func(r int32) int64 { return h.RoleOff[r+1] - h.RoleOff[r] }
-	slices.SortStableFunc(roles, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+	slices.Sort(keys)
+	roles := make([]int32, len(keys))
+	for k, key := range keys {
+		roles[k] = int32(uint32(key))
+	}
 	return roles
 }
 

@@ -1,6 +1,7 @@
 package cooccur
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -563,6 +564,32 @@ func TestSeek(t *testing.T) {
 			if got := seek(ent, j, int32(2*v)); got != v {
 				t.Fatalf("seek(from %d, value %d) = %d, want %d", j, 2*v, got, v)
 			}
+		}
+	}
+}
+
+// TestLargestFirst: the roles by decreasing number of holders, ties by index, as a
+// stable sort by size gives them, for sizes with many ties and sizes past 16 bits.
+func TestLargestFirst(t *testing.T) {
+	for seed := uint64(1); seed <= 50; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		nr := rng.IntN(2000)
+		h := &columnar.Holdings{Roles: make([]string, nr), RoleOff: make([]int64, nr+1)}
+		for r := range nr {
+			size := int64(rng.IntN(5))
+			if seed%2 == 0 {
+				size = int64(rng.IntN(1 << 20))
+			}
+			h.RoleOff[r+1] = h.RoleOff[r] + size
+		}
+		want := make([]int32, nr)
+		for r := range want {
+			want[r] = int32(r)
+		}
+		size := func(r int32) int64 { return h.RoleOff[r+1] - h.RoleOff[r] }
+		slices.SortStableFunc(want, func(a, b int32) int { return cmp.Compare(size(b), size(a)) })
+		if got := largestFirst(h); !slices.Equal(got, want) {
+			t.Fatalf("seed %d: %v, want %v", seed, got, want)
 		}
 	}
 }
