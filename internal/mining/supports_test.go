@@ -55,7 +55,11 @@ func TestSupportCursor(t *testing.T) {
 			for b := a + 1; b < nd; b++ {
 				p := &comp.pairs[a*nd+b]
 				if rng.IntN(3) > 0 {
-					p.compact(tab.one[b], rng.IntN(2) == 0)
+					var table []int32
+					if rng.IntN(2) == 0 {
+						table = make([]int32, len(tab.one[a])*len(tab.one[b]))
+					}
+					p.compact(tab.one[b], table)
 				}
 				forms[form(p)]++
 			}
