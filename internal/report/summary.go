@@ -108,12 +108,16 @@ func countAssignments(s *summary, snap *columnar.Snapshot, cls *mining.Classific
 		c := kd.Codes[i]
 		idents[c]++
 		ka := &byKind[c]
-		for k := snap.IdentOff[i]; k < snap.IdentOff[i+1]; k++ {
-			ka.Total++
-			if cls.RuleOf[k] >= 0 {
-				ka.Explained++
-			}
+		// The identity's assignments counted in a register, the explained ones from the
+		// sign bit (RuleOf is -1 for none): a branch and two stores through ka an
+		// assignment cost 0.09 CPU s at the tier L universe.
+		lo, hi := snap.IdentOff[i], snap.IdentOff[i+1]
+		unexplained := int64(0)
+		for _, r := range cls.RuleOf[lo:hi] {
+			unexplained += int64(uint32(r) >> 31)
 		}
+		ka.Total += hi - lo
+		ka.Explained += hi - lo - unexplained
 	}
 	s.Identities = identityCounts{Total: int64(snap.NumIdentities()), ByKind: map[string]int64{}}
 	a := &s.Assignments
