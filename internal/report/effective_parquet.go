@@ -295,6 +295,18 @@ type effectiveGroup struct {
 	snap *columnar.Snapshot
 	data []parquetenc.Data
 	d    *effectiveDicts
+	// pairRoles, set with grants, makes the role column of the group's effective pairs
+	// the pairs' own roles (effective.Pairs.Role over the group's rows, which are the
+	// pairs' positions) instead of a copy (pointPairRoles); orphans' roles go after
+	// them into storage of the group's own.
+	pairRoles bool
+}
+
+// pointPairRoles makes roles, the roles of the group's effective pairs, its role
+// column, capped so that the orphans appended after them go to a copy, never into the
+// pairs' array.
+func (g *effectiveGroup) pointPairRoles(roles []int32) {
+	g.data[ecRole].Codes = roles[:len(roles):len(roles)]
 }
 
 // addPair adds the row of pair v, of an identity of kind code kind.
@@ -366,9 +378,11 @@ type effectiveSink struct {
 	cols      []parquetenc.Column
 	m         *mining.Model
 	groupRows int64
-	// d and rows (of the whole file) are set by the walk, which knows the systems.
-	d    *effectiveDicts
-	rows int64
+	// d and rows (of the whole file) are set by the walk, which knows the systems, and
+	// so is pairRoles (effectiveGroup's).
+	d         *effectiveDicts
+	rows      int64
+	pairRoles bool
 }
 
 // write walks and encodes groups row groups with up to workers goroutines (walk fills
@@ -377,13 +391,16 @@ func (s *effectiveSink) write(ctx context.Context, snap *columnar.Snapshot, grou
 	return encodeGroupsInOrder(ctx, s.pw, s.cols, groups, workers, func(b int, enc *parquetenc.Encoder, data []parquetenc.Data) (*parquetenc.Group, error) {
 		n := int(min(s.groupRows, s.rows-int64(b)*s.groupRows))
 		for c := range data { // sized at once, not grown by doubling
-			if s.cols[c].Bool {
+			switch {
+			case s.cols[c].Bool:
 				data[c].Bools = slices.Grow(data[c].Bools[:0], n)
-			} else {
+			case c == ecRole && s.pairRoles:
+				data[c].Codes = nil // the last group's may be the pairs' roles
+			default:
 				data[c].Codes = slices.Grow(data[c].Codes[:0], n)
 			}
 		}
-		g := &effectiveGroup{snap: snap, data: data, d: s.d}
+		g := &effectiveGroup{snap: snap, data: data, d: s.d, pairRoles: s.pairRoles}
 		if err := walk(b, g); err != nil {
 			return nil, err
 		}

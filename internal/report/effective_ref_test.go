@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -98,8 +99,9 @@ func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 		"no usage":  {Eff: x.eff.Eff, Class: x.eff.Class},
 		"no grants": {},
 	}
+	roles := slices.Clone(x.eff.Eff.Pairs.Role)
 	for name, eff := range variants {
-		for _, groupRows := range []int{1 << 20, 4096, 64} {
+		for _, groupRows := range []int{1 << 20, 4096, 64, 16} {
 			var want, got bytes.Buffer
 			if err := refWriteEffectiveAssignments(context.Background(), &want, x.snap, x.m, x.cls, eff, "test", int64(groupRows)); err != nil {
 				t.Fatal(err)
@@ -109,6 +111,11 @@ func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 			}
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
 				t.Errorf("%s, groups of %d rows: parquetenc wrote %d bytes, parquet-go %d", name, groupRows, got.Len(), want.Len())
+			}
+			// The role column of a group is the pairs' own roles: no group, nor an
+			// orphan's row after them, may write into them.
+			if !slices.Equal(x.eff.Eff.Pairs.Role, roles) {
+				t.Fatalf("%s, groups of %d rows: writing the file changed the pairs' roles", name, groupRows)
 			}
 		}
 	}

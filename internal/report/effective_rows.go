@@ -102,7 +102,8 @@ type effectiveCols struct {
 }
 
 // extend adds rows for the pairs of identity i (of kind code kind) with roles, filling
-// the identity, role and kind columns, and returns the other columns of the new rows.
+// the identity and kind columns and, unless the group's role column is the pairs' own
+// (pairRoles), the role column, and returns the other columns of the new rows.
 func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols {
 	if kind < 0 {
 		kind = int32(len(g.d.kinds) - 1)
@@ -122,7 +123,9 @@ func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols 
 	for j := range ident {
 		ident[j], kinds[j] = int32(i), kind
 	}
-	copy(grow(ecRole), roles)
+	if !g.pairRoles {
+		copy(grow(ecRole), roles)
+	}
 	cols := effectiveCols{
 		status: grow(ecStatus), rule: grow(ecRule), system: grow(ecSystem), account: grow(ecAccount),
 		via: grow(ecVia), inherited: growBools(ecInherited), redundant: growBools(ecRedundant), hidden: growBools(ecHidden),

@@ -216,6 +216,7 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 		return nil
 	}
 	sink.d, sink.rows = newEffectiveDicts(snap, sink.m, w, eff), rows
+	sink.pairRoles = w.eff != nil && w.eff.Eff != nil
 	// The walker of the last block to be walked publishes the walk (walkPairsWriting).
 	var walked atomic.Int64
 	var published sync.Once
@@ -245,6 +246,9 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
 	granted := w.eff != nil && w.eff.Eff != nil
+	if g != nil && g.pairRoles && lo < pairs {
+		g.pointPairRoles(w.eff.Eff.Pairs.Role[lo:min(hi, pairs)])
+	}
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
