@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"context"
+	"fmt"
 	"math/bits"
 	"slices"
 
@@ -40,6 +41,12 @@ type patterns struct {
 // identities: roles then share too few for counting by pattern to pay; and, with a
 // multi-valued dimension, where its values do not pack (entryTable).
 func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) (*patterns, error) {
+	// A pattern is a row's first lay.w values, its single-valued dimensions' codes; the
+	// values of one multi-valued dimension at most go beside it (entryTable). A second one
+	// would be in neither, and its holders' values would be lost.
+	if multi := len(lay.single) - lay.w; multi > 1 {
+		return nil, fmt.Errorf("cpu: patterns of a query with %d multi-valued dimensions, at most 1 expected", multi)
+	}
 	pt, most, err := &patterns{}, n/2, error(nil)
 	if always {
 		most = n

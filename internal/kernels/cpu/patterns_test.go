@@ -133,3 +133,38 @@ func TestPairsByPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternsRowWidth checks what a pattern is made of where a query has a multi-valued
+// dimension: the single-valued dimensions' codes alone (identities that differ only in
+// their multi-valued values share a pattern, which the entry table completes), and that
+// newPatterns refuses a query with two multi-valued dimensions, whose second one neither
+// the pattern nor the entry table would carry.
+func TestPatternsRowWidth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	const n = 2000
+	m := pairsMultiMatrix(rng, n, []int32{3, 40}, 50, 1, false)
+	q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 2}
+	lay := newLayout(m, &q)
+	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := newPatterns(context.Background(), lay, m.N, 2, true)
+	if err != nil || pt == nil {
+		t.Fatalf("one multi-valued dimension: no patterns (err %v)", err)
+	}
+	singles := map[[2]int32]bool{}
+	for i := range n {
+		singles[[2]int32{m.Codes[0][i], m.Codes[2][i]}] = true
+	}
+	if pt.count != len(singles) {
+		t.Fatalf("one multi-valued dimension: %d patterns, want %d (the distinct rows of the single-valued dimensions)", pt.count, len(singles))
+	}
+	m.MultiOff[0], m.MultiCodes[0] = make([]int32, n+1), []int32{} // dimension 0 multi-valued too
+	lay = newLayout(m, &q)
+	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := newPatterns(context.Background(), lay, m.N, 2, true); err == nil {
+		t.Fatalf("two multi-valued dimensions: %d patterns, want an error", pt.count)
+	}
+}
