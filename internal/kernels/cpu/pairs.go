@@ -26,10 +26,6 @@ import (
 // be selected. Holders with equal values on every single-valued dimension are counted
 // once, weighted (patterns.go; with a multi-valued dimension, multi.go).
 
-// pairCount is one selected two-term criterion of a role: the ranks of its values on
-// the first and second dimensions (1-based) and its count.
-type pairCount struct{ ra, rb, count int32 }
-
 // pairCounter is one worker's scratch for the two-term path. Invariants between roles:
 // every counter (hist, tab) is all zero.
 type pairCounter[T uint16 | uint32] struct {
@@ -52,6 +48,7 @@ type pairCounter[T uint16 | uint32] struct {
 	ids           []int32    // dedup's scratch
 	wbuf          []int32    // wt's buffer
 	half          [128]int32 // histogram's second half, all zero between uses
+	narrow        [64]int32  // bucketPairsNarrow's counters, all zero between uses
 	// col[j][k] is local row k's code+1 on dimension position j, then its rank; the
 	// columns share loc. T is uint16 where every dictionary has fewer than 65,535 values.
 	col [][]T
@@ -64,7 +61,7 @@ type pairCounter[T uint16 | uint32] struct {
 	tab     *[denseTerms]int32 // dense pair counters
 	perm    []int32            // local rows grouped by the first dimension's rank
 	at      []int32            // by rank: where its bucket starts in perm (len: selected values+2)
-	pc      [][]pairCount      // by second dimension: the current first dimension's pairs
+	pc      [][]Pair           // by second dimension: the current first dimension's pairs (not with only)
 	curs    []int
 	out     []kernels.Count
 	touched int // gather's sum of the rows it reads ahead, kept so that the reads are made
@@ -93,7 +90,7 @@ const denseTerms = 1 << 18
 func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, dense int) *pairCounter[T] {
 	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
-		pc: make([][]pairCount, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
+		pc: make([][]Pair, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
 		src16: lay.tab16, src: lay.tab, stride: lay.stride, width: lay.stride}
 	if lay.w < w {
 		p.mj = lay.lastMulti
@@ -398,7 +395,8 @@ func (p *pairCounter[T]) rank(j int) {
 }
 
 // firstDim appends the counts whose first term is on dimension position a: each selected
-// value, followed by its pairs with the values of every later dimension.
+// value, followed by its pairs with the values of every later dimension (with only, its
+// pairs alone, to pairs, dimension by dimension).
 func (p *pairCounter[T]) firstDim(a int) {
 	na := len(p.sels[a])
 	if na == 0 {
@@ -406,7 +404,9 @@ func (p *pairCounter[T]) firstDim(a int) {
 	}
 	grouped := false
 	for b := a + 1; b < len(p.col); b++ {
-		p.pc[b] = p.pc[b][:0]
+		if !p.only {
+			p.pc[b] = p.pc[b][:0]
+		}
 		nb := len(p.sels[b])
 		if nb == 0 {
 			continue
@@ -438,20 +438,25 @@ func (p *pairCounter[T]) firstDim(a int) {
 	}
 	if !p.only {
 		p.emitFirst(a)
-		return
-	}
-	for b := a + 1; b < len(p.col); b++ {
-		p.emitPairs(a, b)
 	}
 }
 
-// emitPairs appends to pairs the pairs of dimensions a and b (pc[b]), in order.
-func (p *pairCounter[T]) emitPairs(a, b int) {
-	ta, tb, sa, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[a], p.sels[b]
-	for _, c := range p.pc[b] {
-		ta.Val, tb.Val = sa[c.ra-1].val, sb[c.rb-1].val
-		p.pairs = append(p.pairs, Pair{A: ta, B: tb, TP: c.count})
+// pairsOf returns the slice the pairs of dimension position b are appended to: pairs with
+// only, else pc[b] (emptied by firstDim); setPairs stores it back.
+func (p *pairCounter[T]) pairsOf(b int) []Pair {
+	if p.only {
+		return p.pairs
 	}
+	return p.pc[b]
+}
+
+// setPairs stores out, appended to since pairsOf(b).
+func (p *pairCounter[T]) setPairs(b int, out []Pair) {
+	if p.only {
+		p.pairs = out
+		return
+	}
+	p.pc[b] = out
 }
 
 // weights returns the weights of the rows counted for dimensions a and b (b == a: a's
@@ -482,17 +487,22 @@ func (p *pairCounter[T]) whole(j int) bool {
 // wholePairs appends to pc[b] the pairs of dimensions a and b where one of them is whole:
 // every selected value of the other, with its own count.
 func (p *pairCounter[T]) wholePairs(a, b int) {
-	out := p.pc[b]
+	out := p.pairsOf(b)
+	ta, tb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}
 	if p.whole(a) {
-		for rb, s := range p.sels[b] {
-			out = append(out, pairCount{ra: 1, rb: int32(rb + 1), count: s.count})
+		ta.Val = p.sels[a][0].val
+		for _, s := range p.sels[b] {
+			tb.Val = s.val
+			out = append(out, Pair{A: ta, B: tb, TP: s.count})
 		}
 	} else {
-		for ra, s := range p.sels[a] {
-			out = append(out, pairCount{ra: int32(ra + 1), rb: 1, count: s.count})
+		tb.Val = p.sels[b][0].val
+		for _, s := range p.sels[a] {
+			ta.Val = s.val
+			out = append(out, Pair{A: ta, B: tb, TP: s.count})
 		}
 	}
-	p.pc[b] = out
+	p.setPairs(b, out)
 }
 
 // denseShift returns the log2 of the row width of a dense table of the pairs of na x nb
@@ -530,19 +540,22 @@ func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
 		}
 	}
-	out, minTP := p.pc[b], p.q.MinTP
+	out, minTP := p.pairsOf(b), p.q.MinTP
+	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	clear(tab[:nb+1])
 	for ra := 1; ra <= na; ra++ {
+		ta.Val = p.sels[a][ra-1].val
 		row := tab[ra<<shift : ra<<shift+nb+1]
 		row[0] = 0
 		for rb, v := range row[1:] {
 			if v >= minTP {
-				out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
+				tb.Val = sb[rb].val
+				out = append(out, Pair{A: ta, B: tb, TP: v})
 			}
 			row[rb+1] = 0
 		}
 	}
-	p.pc[b] = out
+	p.setPairs(b, out)
 }
 
 // group sets perm to the positions in ca with a selected value, grouped by rank (in order
@@ -584,13 +597,19 @@ func (p *pairCounter[T]) group(a int, ca []T, own bool) {
 
 // bucketPairs counts the pairs of dimensions a and b bucket by bucket of the grouping by
 // a's rank (group; cb holds b's ranks at the positions it grouped), and appends those
-// counted at least q.MinTP times to pc[b], by rank of a then rank of b.
+// counted at least q.MinTP times (pairsOf), by rank of a then rank of b.
 func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 	nb, minTP := len(p.sels[b]), p.q.MinTP
+	if nb < 64 {
+		p.bucketPairsNarrow(a, b, cb)
+		return
+	}
 	hp := p.hist[b]
 	h := hp[:nb+1]
-	out := p.pc[b]
+	out := p.pairsOf(b)
+	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
+		ta.Val = p.sels[a][ra-1].val
 		lo, hi := p.at[ra], p.at[ra+1]
 		if wt := p.weights(a, b); wt != nil {
 			for _, k := range p.perm[lo:hi] {
@@ -605,7 +624,8 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 		if nb+1 <= 4*int(hi-lo)+64 {
 			for rb, v := range h[1:] {
 				if v >= minTP {
-					out = append(out, pairCount{ra: int32(ra), rb: int32(rb + 1), count: v})
+					tb.Val = sb[rb].val
+					out = append(out, Pair{A: ta, B: tb, TP: v})
 				}
 			}
 			clear(h)
@@ -623,11 +643,49 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 		}
 		slices.Sort(keys)
 		for _, x := range keys {
-			out = append(out, pairCount{ra: int32(ra), rb: int32(x >> 32), count: int32(x)})
+			tb.Val = sb[x>>32-1].val
+			out = append(out, Pair{A: ta, B: tb, TP: int32(x)})
 		}
 		p.keys = keys
 	}
-	p.pc[b] = out
+	p.setPairs(b, out)
+}
+
+// bucketPairsNarrow is bucketPairs where b has fewer than 64 selected values: a bucket's
+// ranks of b are marked in one word as they are counted, and only the counters marked
+// are read (a bucket of a few rows would otherwise read all of b's counters).
+func (p *pairCounter[T]) bucketPairsNarrow(a, b int, cb []T) {
+	nb, minTP := len(p.sels[b]), p.q.MinTP
+	h := &p.narrow
+	out, wt := p.pairsOf(b), p.weights(a, b)
+	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
+	for ra := 1; ra <= len(p.sels[a]); ra++ {
+		ta.Val = p.sels[a][ra-1].val
+		var mask uint64
+		if bucket := p.perm[p.at[ra]:p.at[ra+1]]; wt != nil {
+			for _, k := range bucket {
+				x := cb[k] & 63
+				h[x] += wt[k]
+				mask |= 1 << x
+			}
+		} else {
+			for _, k := range bucket {
+				x := cb[k] & 63
+				h[x]++
+				mask |= 1 << x
+			}
+		}
+		h[0] = 0
+		for m := mask &^ 1; m != 0; m &= m - 1 {
+			rb := bits.TrailingZeros64(m)
+			if v := h[rb]; v >= minTP {
+				tb.Val = sb[rb-1].val
+				out = append(out, Pair{A: ta, B: tb, TP: v})
+			}
+			h[rb] = 0
+		}
+	}
+	p.setPairs(b, out)
 }
 
 // emitFirst appends to out, for each selected value of dimension a in order, its one-term
@@ -643,16 +701,14 @@ func (p *pairCounter[T]) emitFirst(a int) {
 		total += len(p.pc[b])
 	}
 	out := slices.Grow(p.out, total-o)[:total]
-	for ra, s := range p.sels[a] {
+	for _, s := range p.sels[a] {
 		first := kernels.Term{Dim: da, Val: s.val}
 		out[o] = kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{first}, N: 1}, TP: s.count}
 		o++
 		for b := a + 1; b < len(p.col); b++ {
 			pcs, k := p.pc[b], curs[b]
-			sb, db := p.sels[b], p.dims[b]
-			for ; k < len(pcs) && int(pcs[k].ra) == ra+1; k++ {
-				second := kernels.Term{Dim: db, Val: sb[pcs[k].rb-1].val}
-				out[o] = kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{first, second}, N: 2}, TP: pcs[k].count}
+			for ; k < len(pcs) && pcs[k].A.Val == s.val; k++ {
+				out[o] = kernels.Count{C: kernels.Criterion{T: [kernels.MaxTerms]kernels.Term{first, pcs[k].B}, N: 2}, TP: pcs[k].TP}
 				o++
 			}
 			curs[b] = k
