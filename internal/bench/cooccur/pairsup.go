@@ -78,20 +78,23 @@ func (c *computer) newPairSupports(scopes []scope) (*pairSupports, error) {
 			}
 		}
 	}
-	err := parallel.Each(c.ctx, len(pairs), c.o.Workers, func(_, k int) error {
+	// Each worker buckets its sparse tables' values in one buffer, grown to the largest
+	// (up to one value per identity), rather than a fresh one per table.
+	bufs := make([][]int32, c.o.Workers)
+	err := parallel.Each(c.ctx, len(pairs), c.o.Workers, func(w, k int) error {
 		d, e := pairs[k][0], pairs[k][1]
-		c.countPair(p.table(d, e), d, e)
+		bufs[w] = c.countPair(p.table(d, e), d, e, bufs[w])
 		return nil
 	})
 	return p, err
 }
 
-// countPair fills t with the supports of the criteria on dimensions d and e.
-func (c *computer) countPair(t *pairTable, d, e int32) {
+// countPair fills t with the supports of the criteria on dimensions d and e. buf is
+// scratch for a sparse table's bucketing; countPair returns it, grown as needed.
+func (c *computer) countPair(t *pairTable, d, e int32, buf []int32) []int32 {
 	m := c.m
 	if !c.dense(int(m.Cards[d]) * int(m.Cards[e])) {
-		c.sparsePair(t, d, e)
-		return
+		return c.sparsePair(t, d, e, buf)
 	}
 	t.dense = make([]int32, int(m.Cards[d])*int(m.Cards[e]))
 	if !isMulti(m, d) && !isMulti(m, e) {
@@ -101,14 +104,16 @@ func (c *computer) countPair(t *pairTable, d, e int32) {
 				t.dense[va*t.stride+vb]++
 			}
 		}
-		return
+		return buf
 	}
 	c.eachPair(d, e, func(va, vb int32) { t.dense[va*t.stride+vb]++ })
+	return buf
 }
 
 // sparsePair fills t's pairs: the identities' second values are bucketed by first value
-// (a counting sort), then each bucket's distinct values are counted in a histogram.
-func (c *computer) sparsePair(t *pairTable, d, e int32) {
+// (a counting sort, in buf, which it returns grown as needed), then each bucket's
+// distinct values are counted in a histogram.
+func (c *computer) sparsePair(t *pairTable, d, e int32, buf []int32) []int32 {
 	nd := c.m.Cards[d]
 	off := make([]int32, nd+1)
 	var vbs []int32
@@ -120,7 +125,7 @@ func (c *computer) sparsePair(t *pairTable, d, e int32) {
 				off[va+1]++
 			}
 		}
-		vbs = bucketValues(off, nd)
+		vbs = bucketValues(off, nd, buf)
 		pos := slices.Clone(off[:nd])
 		for i, va := range cd {
 			if vb := ce[i]; va >= 0 && vb >= 0 {
@@ -130,7 +135,7 @@ func (c *computer) sparsePair(t *pairTable, d, e int32) {
 		}
 	} else {
 		c.eachPair(d, e, func(va, _ int32) { off[va+1]++ })
-		vbs = bucketValues(off, nd)
+		vbs = bucketValues(off, nd, buf)
 		pos := slices.Clone(off[:nd])
 		c.eachPair(d, e, func(va, vb int32) { vbs[pos[va]] = vb; pos[va]++ })
 	}
@@ -152,15 +157,16 @@ func (c *computer) sparsePair(t *pairTable, d, e int32) {
 		}
 		t.off[va+1] = int32(len(t.ent))
 	}
+	return vbs
 }
 
 // bucketValues turns the counts off[va+1] into the starts off[va] of nd buckets and
-// returns the buckets' storage.
-func bucketValues(off []int32, nd int32) []int32 {
+// returns the buckets' storage: buf, grown as needed (every slot is written after).
+func bucketValues(off []int32, nd int32, buf []int32) []int32 {
 	for va := range nd {
 		off[va+1] += off[va]
 	}
-	return make([]int32, off[nd])
+	return slices.Grow(buf[:0], int(off[nd]))[:off[nd]]
 }
 
 // eachPair calls fn with every pair of values an identity has on dimensions d and e.
