@@ -68,11 +68,15 @@ func newExcessPage(ctx context.Context, b *Bound, ruleOf []int32) (*excessPage, 
 		return cmp.Or(cmp.Compare(c.privilegedRoles, a.privilegedRoles), cmp.Compare(c.roles, a.roles))
 	})
 	x.findings = x.findings[:min(len(x.findings), topFindings)]
-	if x.owners, err = ownerReaches(ctx, snap, cls, eff); err != nil {
+	owners, err := ownerReaches(ctx, snap, cls, eff)
+	if err != nil {
 		return nil, err
 	}
-	x.nOwners = len(x.owners)
-	x.owners = x.owners[:min(len(x.owners), topOwners)]
+	// The top owners in rank order, without ranking all of them (the page lists 25).
+	x.nOwners = len(owners)
+	for _, k := range firstStable(len(owners), topOwners, func(a, c int) int { return ownerOrder(&owners[a], &owners[c]) }) {
+		x.owners = append(x.owners, owners[k])
+	}
 	x.overBroadRules(b.Model)
 	return x, nil
 }

@@ -532,6 +532,10 @@ func TestOwnerReachesMatchReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !slices.IsSortedFunc(got, func(a, b ownerReach) int { return cmp.Compare(a.ident, b.ident) }) {
+			t.Fatalf("%d workers: the owners are not in identities-file order", workers)
+		}
+		slices.SortFunc(got, func(a, b ownerReach) int { return ownerOrder(&a, &b) })
 		if !slices.Equal(got, want) {
 			t.Fatalf("%d workers: %d owners %v, want %d %v", workers, len(got), got[:min(5, len(got))], len(want), want[:min(5, len(want))])
 		}

@@ -278,8 +278,8 @@ type ownerReach struct {
 }
 
 // ownerReaches returns every identity that owns non-human identities (itself aside) with
-// what it reaches through them, ranked by weight (highest first), then by the number of
-// identities owned, then in identities-file order. None without an owner_id column.
+// what it reaches through them, in identities-file order (ownerOrder ranks them). None
+// without an owner_id column.
 func ownerReaches(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownerReach, error) {
 	return ownerReachesOn(ctx, snap, cls, eff, runtime.GOMAXPROCS(0))
 }
@@ -327,13 +327,20 @@ func ownerReachesOn(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cl
 	if err != nil {
 		return nil, err
 	}
-	rows := slices.Concat(parts...)
-	// rows are in identity order, one an owner: ties ordered by identity are the stable
-	// order.
-	slices.SortFunc(rows, func(a, b ownerReach) int {
-		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(b.owned, a.owned), cmp.Compare(a.ident, b.ident))
-	})
-	return rows, nil
+	return slices.Concat(parts...), nil
+}
+
+// ownerOrder ranks the owners' reach: by weight (highest first), then by the number of
+// identities owned, then in identities-file order; each key compared only when the ones
+// before are equal (cmp.Or compares them all).
+func ownerOrder(a, b *ownerReach) int {
+	if a.weight != b.weight {
+		return cmp.Compare(b.weight, a.weight)
+	}
+	if a.owned != b.owned {
+		return cmp.Compare(b.owned, a.owned)
+	}
+	return cmp.Compare(a.ident, b.ident)
 }
 
 // reachOf returns the reach of each owner in owned (owner<<32 | owned identity, sorted),
