@@ -36,8 +36,9 @@ type Pairs struct {
 	// ByKind counts the pairs of each kind (by Direct, Redundant, Inherited), as the
 	// expansion writes them.
 	ByKind [3]int64
-	// inherited counts each role's inherited pairs, as the expansion writes them (nil for
-	// pairs made otherwise): InheritedByRole then needs one pass over the pairs, not two.
+	// inherited counts each role's inherited pairs, as the expansion's first pass counts
+	// each identity's pairs (nil for pairs made otherwise): InheritedByRole then needs one
+	// pass over the pairs, not two.
 	inherited []int64
 }
 
@@ -56,13 +57,16 @@ type expander struct {
 	// words, so that they are listed ascending without a sort.
 	bits, words []uint64
 	direct      []bool
-	// stamp[r] is 1+i once role r is counted for identity i (count).
-	stamp []int32
-	// byKind counts the pairs this expander wrote, by kind; inherited its inherited
-	// pairs by role.
-	byKind    [3]int64
-	inherited []int64
+	// stamp[r] is role r's stamp, 1+i once counted for identity i, and its inherited
+	// pairs so far (count): one entry, so that counting a pair costs no cache line more.
+	stamp []roleStamp
+	// byKind counts the pairs this expander wrote, by kind.
+	byKind [3]int64
 }
+
+// roleStamp is what count keeps of a role: the identity it was last counted for (plus
+// one) and how many inherited pairs of it this expander counted.
+type roleStamp struct{ mark, inherited int32 }
 
 // reach is the chain an identity's expansion has found to a role.
 type reach struct{ dist, src, step int32 }
@@ -71,7 +75,7 @@ func newExpander(c *Closure) *expander {
 	nr := c.g.n
 	nw := (nr + 63) / 64
 	return &expander{c: c, best: make([]reach, nr), bits: make([]uint64, nw), words: make([]uint64, (nw+63)/64),
-		direct: make([]bool, nr), stamp: make([]int32, nr), inherited: make([]int64, nr)}
+		direct: make([]bool, nr), stamp: make([]roleStamp, nr)}
 }
 
 // mark adds role r to the identity's set.
@@ -137,8 +141,8 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 			for kind, n := range x.byKind {
 				p.ByKind[kind] += n
 			}
-			for r, n := range x.inherited {
-				p.inherited[r] += n
+			for r, e := range x.stamp {
+				p.inherited[r] += int64(e.inherited)
 			}
 		}
 	}
@@ -163,12 +167,14 @@ func (x *expander) count(i int, direct []int32) int64 {
 	mark := int32(i) + 1
 	n := int64(len(direct))
 	for _, s := range direct {
-		x.stamp[s] = mark
+		x.stamp[s].mark = mark
 	}
 	for _, s := range direct {
 		for _, st := range x.c.Reach(s) {
-			if x.stamp[st.Role] != mark {
-				x.stamp[st.Role] = mark
+			if e := &x.stamp[st.Role]; e.mark != mark {
+				// Reached, and not direct (those are stamped already): inherited.
+				e.mark = mark
+				e.inherited++
 				n++
 			}
 		}
@@ -228,7 +234,6 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 					p.set(k, r, Direct, -1, -1)
 				default:
 					p.set(k, r, Inherited, b.src, b.step)
-					x.inherited[r]++
 				}
 				x.byKind[kind]++
 				b.dist = 0
@@ -367,8 +372,11 @@ func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, each func(fn func(
 		return b, true, nil
 	}
 	found := make([][]listedPair, chunks)
+	pairs := max(1, p.Off[len(p.Off)-1])
 	err = each(func(c, lo, hi int) {
-		var out []listedPair
+		// Sized by the chunk's share of the pairs, so that it seldom grows.
+		est := b.Off[nr] * (p.Off[hi] - p.Off[lo]) / pairs
+		out := make([]listedPair, 0, est+est/8+64)
 		for i := lo; i < hi; i++ {
 			for k := p.Off[i]; k < p.Off[i+1]; k++ {
 				if r := p.Role[k]; p.Kind[k] == Inherited && list[r] {
