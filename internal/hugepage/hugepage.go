@@ -17,14 +17,15 @@ package hugepage
 const Size = 2 << 20
 
 // MinBytes is the smallest table Make advises: below it a plain make is returned, since
-// a table of a few small pages fits the TLB anyway and the alignment slack would be most
-// of its address space.
-const MinBytes = 4 << 20
+// a table of a few hundred small pages stays in the TLB anyway. A table above it takes
+// whole huge pages (its last one rounded up).
+const MinBytes = 1 << 20
 
 // Make returns a zeroed slice of n elements of T (length and capacity n). When the table
-// is at least MinBytes and the system supports it, the slice starts on a Size boundary
-// and its pages are advised as huge before anything writes them. T should hold no
-// pointers: the memory is ordinary Go heap either way, but the point is dense tables.
+// is at least MinBytes, T's size is a power of two and the system supports it, the slice
+// starts on a Size boundary and its pages are advised as huge before anything writes
+// them. T should hold no pointers: the memory is ordinary Go heap either way, but the
+// point is dense tables of numbers.
 func Make[T any](n int) []T {
 	if n < 0 {
 		panic("hugepage: negative length")
@@ -34,11 +35,11 @@ func Make[T any](n int) []T {
 	if size == 0 || n*size < MinBytes || !supported() {
 		return make([]T, n)
 	}
-	// slack elements enough to move the start to the next Size boundary.
-	slack := (Size + size - 1) / size
+	// slack elements enough to move the start to the next Size boundary and to round the
+	// end up to the one after.
+	slack := (2*Size + size - 1) / size
 	s := make([]T, n+slack)
 	off := alignOffset(s, size)
-	s = s[off : off+n : off+n]
-	advise(s, size)
-	return s
+	advise(s, off*size, n*size)
+	return s[off : off+n : off+n]
 }

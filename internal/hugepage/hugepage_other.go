@@ -6,4 +6,4 @@ package hugepage
 func supported() bool { return false }
 
 // advise is never reached off Linux.
-func advise[T any](s []T, size int) {}
+func advise[T any](s []T, from, n int) {}
