@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/rolemine/rolemine/internal/hugepage"
 )
 
 // mergeAttributes adds the attributes file's values to the dimensions
@@ -128,7 +130,7 @@ func mergedDimension(name string, old *Dimension, entries []attrEntry, vals []st
 		byIdent[fill[e.ident]] = rank[base+e.value]
 		fill[e.ident]++
 	}
-	d := Dimension{Name: name, Values: dict, Codes: make([]int32, n)}
+	d := Dimension{Name: name, Values: dict, Codes: hugepage.Make[int32](n)}
 	var dups int
 	d.MultiCodes, d.MultiOff, dups = identityValues(d.Codes, func(i int, buf []int32) []int32 {
 		if old != nil {
@@ -229,7 +231,7 @@ func multiDimension(name string, vals [][]string) Dimension {
 	}
 	slices.Sort(dict)
 	dict = slices.Compact(dict)
-	d := Dimension{Name: name, Values: dict, Codes: make([]int32, len(vals)), MultiOff: make([]int32, len(vals)+1)}
+	d := Dimension{Name: name, Values: dict, Codes: hugepage.Make[int32](len(vals)), MultiOff: make([]int32, len(vals)+1)}
 	var codes []int32
 	for i, vs := range vals {
 		codes = codes[:0]

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rolemine/rolemine/internal/hugepage"
 	"github.com/rolemine/rolemine/internal/parallel"
 )
 
@@ -111,13 +112,14 @@ func fillMissing(c *column, v string) {
 // sortedDimension sorts a column's dictionary (byte order) and remaps its codes in place.
 func sortedDimension(c *column) Dimension {
 	vals, rank := sortDict(c.vals)
-	codes := c.codes
-	for i, x := range codes {
+	codes := hugepage.Make[int32](len(c.codes)) // read at random by identity while mining
+	for i, x := range c.codes {
 		if x >= 0 {
-			codes[i] = rank[x]
+			x = rank[x]
 		}
+		codes[i] = x
 	}
-	c.ids = nil // no longer needed; let the GC have it
+	c.ids, c.codes = nil, codes // ids no longer needed; let the GC have them
 	return Dimension{Name: c.name, Values: vals, Codes: codes}
 }
 
