@@ -4,14 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rolemine/rolemine/internal/columnar"
-	"github.com/rolemine/rolemine/internal/kernels/cpu"
-	"github.com/rolemine/rolemine/internal/mining"
 )
 
 // TestEffectiveFiguresMatchSummary: every figure of the report's effective-privilege
@@ -34,37 +28,13 @@ func TestEffectiveFiguresMatchSummary(t *testing.T) {
 		fmt.Fprintf(&accts, "AD,%s,%s\n", id, id)
 		fmt.Fprintf(&asg, ",STAFF,AD,%s\n", id)
 	}
-	for name, body := range map[string]string{
+	u := mineCSVUniverse(t, dir, map[string]string{
 		"identities.csv": ids.String(), "accounts.csv": accts.String(), "assignments.csv": asg.String(),
 		"roles.csv":       "role_id,validations,application\nDBA,2,DB\nSTAFF,0,AD\n",
 		"role_grants.csv": "role_id,grants_role_id\nSTAFF,DBA\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	ctx := context.Background()
-	snap, err := columnar.Load(ctx, dir, columnar.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eff, err := mining.EffectiveOf(ctx, snap)
-	if err != nil || eff == nil {
-		t.Fatalf("EffectiveOf: %v", err)
-	}
-	cfg, err := mining.ParseConfig("m.xml", []byte(`<MiningRule MaxDimensions="1"/>`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1, Effective: eff})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cls := mining.Classify(snap, m)
-	ec, err := mining.ClassifyEffective(ctx, snap, m, cls, eff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap, m, cls, eff, ec := u.snap, u.m, u.cls, u.eff.Eff, u.eff.Class
 	out := t.TempDir()
 	if err := WriteModel(ctx, out, snap, m, cls, RunInfo{Version: "test", Effective: &Effective{Eff: eff, Class: ec}}); err != nil {
 		t.Fatal(err)

@@ -89,11 +89,18 @@ func oddChainUniverse(t *testing.T) *universeRun {
 		fmt.Fprintf(&accts, "AD,%s,%s\n", id, id)
 		fmt.Fprintf(&asg, ",\"STAFF, all\",AD,%s\n", id)
 	}
-	for name, body := range map[string]string{
+	return mineCSVUniverse(t, dir, map[string]string{
 		"identities.csv": ids.String(), "accounts.csv": accts.String(), "assignments.csv": asg.String(),
 		"roles.csv":       "role_id,validations,application\nDBA,2,DB\n\"STAFF, all\",0,AD\n\"\"\"DB\"\" admin\",1,DB\n",
 		"role_grants.csv": "role_id,grants_role_id\n\"STAFF, all\",\"\"\"DB\"\" admin\"\n\"\"\"DB\"\" admin\",DBA\n",
-	} {
+	})
+}
+
+// mineCSVUniverse writes files (name -> CSV text) into dir, loads them, and mines and
+// classifies them as a universe with grants, with rules of one term at most.
+func mineCSVUniverse(t *testing.T, dir string, files map[string]string) *universeRun {
+	t.Helper()
+	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
