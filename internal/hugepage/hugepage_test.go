@@ -67,15 +67,7 @@ func BenchmarkRandomRead(b *testing.B) {
 		for _, way := range []string{"plain", "huge"} {
 			b.Run(fmt.Sprintf("%dMB/%s", mb, way), func(b *testing.B) {
 				n := mb << 20 / 4
-				var s []int32
-				if way == "huge" {
-					s = Make[int32](n)
-				} else {
-					s = make([]int32, n)
-				}
-				for i := range s {
-					s[i] = int32(i)
-				}
+				s := filledTable(way, n)
 				x, sum := uint64(88172645463325252), int32(0)
 				for b.Loop() {
 					for range 4 << 20 {
@@ -101,17 +93,24 @@ func BenchmarkMakeFill(b *testing.B) {
 			b.Run(fmt.Sprintf("%dMB/%s", mb, way), func(b *testing.B) {
 				n := mb << 20 / 4
 				for b.Loop() {
-					var s []int32
-					if way == "huge" {
-						s = Make[int32](n)
-					} else {
-						s = make([]int32, n)
-					}
-					for i := range s {
-						s[i] = int32(i)
-					}
+					filledTable(way, n)
 				}
 			})
 		}
 	}
+}
+
+// filledTable makes a table of n values the way named ("huge": Make, else make) and
+// writes each element once, in order.
+func filledTable(way string, n int) []int32 {
+	var s []int32
+	if way == "huge" {
+		s = Make[int32](n)
+	} else {
+		s = make([]int32, n)
+	}
+	for i := range s {
+		s[i] = int32(i)
+	}
+	return s
 }
