@@ -227,10 +227,7 @@ func TestClosureMatchesLiteral(t *testing.T) {
 	for seed := uint64(0); seed < 300; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		n := 1 + rng.IntN(8)
-		var edges []Edge
-		for k := rng.IntN(3 * n); k > 0; k-- {
-			edges = append(edges, Edge{int32(rng.IntN(n)), int32(rng.IntN(n))})
-		}
+		edges := randomEdges(rng, n, rng.IntN(3*n))
 		g := NewGraph(n, edges)
 		c, err := NewClosure(context.Background(), g)
 		if err != nil {
@@ -338,10 +335,7 @@ func TestExpandMatchesLiteral(t *testing.T) {
 	for seed := uint64(0); seed < 200; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		n := 1 + rng.IntN(8)
-		var edges []Edge
-		for k := rng.IntN(2 * n); k > 0; k-- {
-			edges = append(edges, Edge{int32(rng.IntN(n)), int32(rng.IntN(n))})
-		}
+		edges := randomEdges(rng, n, rng.IntN(2*n))
 		c, _ := NewClosure(context.Background(), NewGraph(n, edges))
 		var held [][]int32
 		for i := 0; i < 6; i++ {
@@ -448,10 +442,7 @@ func TestInheritedByRoleFromCounts(t *testing.T) {
 	for seed := uint64(0); seed < 300; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 4))
 		n := 2 + rng.IntN(10)
-		var edges []Edge
-		for k := rng.IntN(3 * n); k > 0; k-- {
-			edges = append(edges, Edge{int32(rng.IntN(n)), int32(rng.IntN(n))})
-		}
+		edges := randomEdges(rng, n, rng.IntN(3*n))
 		c, _ := NewClosure(context.Background(), NewGraph(n, edges))
 		held := make([][]int32, 1+rng.IntN(20))
 		for i := range held {
@@ -500,4 +491,13 @@ func TestInheritedByRoleFromCounts(t *testing.T) {
 	if used < 100 {
 		t.Errorf("the counts listed the roles in %d of 300 rounds, want most", used)
 	}
+}
+
+// randomEdges draws m grant edges between n roles, self-grants and repeats included.
+func randomEdges(rng *rand.Rand, n, m int) []Edge {
+	var edges []Edge
+	for ; m > 0; m-- {
+		edges = append(edges, Edge{int32(rng.IntN(n)), int32(rng.IntN(n))})
+	}
+	return edges
 }
