@@ -48,6 +48,10 @@ type Effective struct {
 	// owners index the run's owners once for every output that reads them (ownersOf).
 	ownersMu sync.Mutex
 	owners   *owners
+	// ownRows are the ownership findings' rows, made once for ownership.csv and
+	// report.html (sharedOwnershipRows); held under ownRowsMu while they are made.
+	ownRowsMu sync.Mutex
+	ownRows   *ownershipRowsOf
 }
 
 // ExpectWrite tells e that WriteModelTo is about to write assignments.parquet with e,

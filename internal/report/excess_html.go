@@ -60,14 +60,17 @@ func newExcessPage(ctx context.Context, b *Bound, ruleOf []int32) (*excessPage, 
 			x.ranked[g] = append(x.ranked[g], r)
 		}
 	}
-	if x.findings, err = ownershipRows(ctx, snap, cls, eff); err != nil {
+	findings, err := sharedOwnershipRows(ctx, snap, cls, eff)
+	if err != nil {
 		return nil, err
 	}
-	x.nFinding = len(x.findings)
-	slices.SortStableFunc(x.findings, func(a, c ownershipRow) int {
-		return cmp.Or(cmp.Compare(c.privilegedRoles, a.privilegedRoles), cmp.Compare(c.roles, a.roles))
-	})
-	x.findings = x.findings[:min(len(x.findings), topFindings)]
+	// The most privileged first, without sorting them all (or changing the shared rows).
+	x.nFinding = len(findings)
+	for _, k := range firstStable(len(findings), topFindings, func(a, c int) int {
+		return cmp.Or(cmp.Compare(findings[c].privilegedRoles, findings[a].privilegedRoles), cmp.Compare(findings[c].roles, findings[a].roles))
+	}) {
+		x.findings = append(x.findings, findings[k])
+	}
 	owners, err := ownerReaches(ctx, snap, cls, eff)
 	if err != nil {
 		return nil, err

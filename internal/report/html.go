@@ -99,12 +99,16 @@ func newPageData(ctx context.Context, b *Bound, ruleOf []int32) (*pageData, erro
 		return cmp.Or(boolCmp(a != "human", c != "human"), strings.Compare(a, c))
 	})
 	p.countRoles()
-	if err := p.rankIdentities(ctx, ruleOf); err != nil {
-		return nil, err
-	}
 	var err error
 	if p.x, err = newExcessPage(ctx, b, ruleOf); err != nil {
 		return nil, err
+	}
+	// A universe's page ranks identities by excess privilege (p.x) in place of the
+	// unexplained-only top lists: those are made only for the pages that show them.
+	if p.x == nil {
+		if err := p.rankIdentities(ctx, ruleOf); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

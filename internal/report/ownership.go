@@ -39,7 +39,14 @@ const OwnershipCSVFile = "ownership.csv"
 type owners struct {
 	snap  *columnar.Snapshot
 	index map[string]int
+	// findings holds each identity's finding code (findingNames), made in one pass so
+	// that ownership.csv, summary.json and report.html look no owner up again.
+	findings []uint8
 }
+
+// findingNames are the findings by code: 0 for a human, or a non-human identity owned by
+// a human.
+var findingNames = [...]string{"", ownerNone, ownerUnknown, ownerNotHuman}
 
 // newOwners returns nil when the snapshot has no owner_id column.
 func newOwners(snap *columnar.Snapshot) *owners {
@@ -60,27 +67,40 @@ func newOwners(snap *columnar.Snapshot) *owners {
 			o.index[id] = i
 		}
 	}
+	o.findings = o.findingCodes()
 	return o
+}
+
+// findingCodes returns every identity's finding code (findingNames): the kind dimension's
+// human code is found once, and an owner is looked up only for a non-human identity.
+func (o *owners) findingCodes() []uint8 {
+	snap := o.snap
+	kd := &snap.Dims[snap.KindDim]
+	human := make([]bool, len(kd.Values))
+	for c, v := range kd.Values {
+		human[c] = v == columnar.HumanKind
+	}
+	out := make([]uint8, len(snap.IdentityIDs))
+	for i, owner := range snap.Universe.Owners {
+		if human[kd.Codes[i]] {
+			continue
+		}
+		j, known := o.index[owner]
+		switch {
+		case owner == "":
+			out[i] = 1 // ownerNone
+		case !known:
+			out[i] = 2 // ownerUnknown
+		case !human[kd.Codes[j]]:
+			out[i] = 3 // ownerNotHuman
+		}
+	}
+	return out
 }
 
 // finding returns identity i's ownership finding: "" for a human, or a non-human
 // identity owned by a human.
-func (o *owners) finding(i int) string {
-	if o.snap.Kind(i) == columnar.HumanKind {
-		return ""
-	}
-	owner := o.snap.Universe.Owners[i]
-	j, known := o.index[owner]
-	switch {
-	case owner == "":
-		return ownerNone
-	case !known:
-		return ownerUnknown
-	case o.snap.Kind(j) != columnar.HumanKind:
-		return ownerNotHuman
-	}
-	return ""
-}
+func (o *owners) finding(i int) string { return findingNames[o.findings[i]] }
 
 // ownersOf returns newOwners(snap), made once per run: kept in eff (nil: made afresh).
 func ownersOf(snap *columnar.Snapshot, eff *Effective) *owners {
@@ -168,11 +188,40 @@ func ownershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cla
 	return rows, nil
 }
 
+// ownershipRowsOf are ownershipRows' results and the snapshot and classification they
+// were made for.
+type ownershipRowsOf struct {
+	snap *columnar.Snapshot
+	cls  *mining.Classification
+	rows []ownershipRow
+}
+
+// sharedOwnershipRows returns ownershipRows, made once per run when eff is set (the
+// caller must not change them): ownership.csv makes them before the pair walk ends, and
+// report.html reads them after it. A second caller waits for the first; one with another
+// snapshot or RuleOf (a test mining twice) makes them afresh.
+func sharedOwnershipRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]ownershipRow, error) {
+	if eff == nil {
+		return ownershipRows(ctx, snap, cls, eff)
+	}
+	eff.ownRowsMu.Lock()
+	defer eff.ownRowsMu.Unlock()
+	if c := eff.ownRows; c != nil && c.snap == snap && sameClassification(c.cls, cls, true) {
+		return c.rows, nil
+	}
+	rows, err := ownershipRows(ctx, snap, cls, eff)
+	if err != nil {
+		return nil, err
+	}
+	eff.ownRows = &ownershipRowsOf{snap: snap, cls: cls, rows: rows}
+	return rows, nil
+}
+
 // WriteOwnershipCSV writes ownership.csv: one row per non-human identity with an
 // ownership finding, in identities-file order, with its owner_id, the finding, and its
 // effective access (ownershipRows).
 func WriteOwnershipCSV(ctx context.Context, w io.Writer, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) error {
-	rows, err := ownershipRows(ctx, snap, cls, eff)
+	rows, err := sharedOwnershipRows(ctx, snap, cls, eff)
 	if err != nil {
 		return err
 	}
@@ -321,7 +370,7 @@ func ownerReachesOn(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cl
 	parts := make([][]ownerReach, nparts)
 	err := parallel.Each(ctx, nparts, workers, func(_, p int) error {
 		var err error
-		parts[p], err = reachOf(ctx, snap, cls, eff, owned[cuts[p]:cuts[p+1]])
+		parts[p], err = reachOf(ctx, snap, eff, owned[cuts[p]:cuts[p+1]])
 		return err
 	})
 	if err != nil {
@@ -343,9 +392,20 @@ func ownerOrder(a, b *ownerReach) int {
 	return cmp.Compare(a.ident, b.ident)
 }
 
+// effectiveRoles returns the roles identity i holds effectively, ascending (eachRole's
+// roles, without their rules: the owners' reach reads no rule).
+func effectiveRoles(snap *columnar.Snapshot, eff *Effective, i int) []int32 {
+	if eff == nil || eff.Eff == nil {
+		return snap.RolesOf(i)
+	}
+	p := eff.Eff.Pairs
+	lo, hi := p.Of(i)
+	return p.Role[lo:hi]
+}
+
 // reachOf returns the reach of each owner in owned (owner<<32 | owned identity, sorted),
 // in owner order.
-func reachOf(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective, owned []uint64) ([]ownerReach, error) {
+func reachOf(ctx context.Context, snap *columnar.Snapshot, eff *Effective, owned []uint64) ([]ownerReach, error) {
 	reached, held := make([]int, snap.NumRoles()), make([]int, snap.NumRoles())
 	var roles []int32
 	var rows []ownerReach
@@ -363,14 +423,16 @@ func reachOf(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classific
 		stamp := n + 1
 		roles = roles[:0]
 		for _, key := range owned[at:end] {
-			eachRole(snap, cls, eff, int(uint32(key)), func(role, _ int32) {
+			for _, role := range effectiveRoles(snap, eff, int(uint32(key))) {
 				if reached[role] != stamp {
 					reached[role] = stamp
 					roles = append(roles, role)
 				}
-			})
+			}
 		}
-		eachRole(snap, cls, eff, i, func(role, _ int32) { held[role] = stamp })
+		for _, role := range effectiveRoles(snap, eff, i) {
+			held[role] = stamp
+		}
 		r := ownerReach{ident: i, owned: end - at, roles: len(roles)}
 		at = end
 		for _, role := range roles {
