@@ -84,3 +84,48 @@ func TestExcessCSVMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRankExcessMatchesOrder: rankExcess gives excessOrder's order on rows in identity
+// order (ties on score and weight, negative weights from negative validations, 1 and 3
+// workers, over one sort part), through its keys or, for rows out of identity order or
+// too wide a score for a key, through the comparison. It fails with a key field in the
+// wrong place, a tie broken by anything but the identity, or the input reordered.
+func TestRankExcessMatchesOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		n       int
+		wide    bool // a score too wide for a key
+		shuffle bool // rows out of identity order
+		keyed   bool
+	}{{0, false, false, true}, {1, false, false, true}, {9, false, false, true}, {200000, false, false, true},
+		{5000, true, false, false}, {5000, false, true, false}} {
+		rows := make([]excessRow, c.n)
+		ident := 0
+		for k := range rows {
+			ident += 1 + rng.IntN(3)
+			uw := int64(rng.IntN(6) - 1)
+			rows[k] = excessRow{ident: ident, nonHuman: rng.IntN(4) == 0, roles: int64(k),
+				unexplainedWeight: uw, unusedWeight: int64(rng.IntN(6)) - uw}
+		}
+		if c.wide {
+			rows[c.n/2].unusedWeight = 1 << 61
+		}
+		if c.shuffle {
+			rng.Shuffle(len(rows), func(a, b int) { rows[a], rows[b] = rows[b], rows[a] })
+		}
+		if _, ok := excessKeys(rows); ok != c.keyed {
+			t.Fatalf("n=%d wide=%v shuffled=%v: keyed %v, want %v", c.n, c.wide, c.shuffle, ok, c.keyed)
+		}
+		before := slices.Clone(rows)
+		want := slices.Clone(rows)
+		slices.SortStableFunc(want, excessOrder)
+		for _, workers := range []int{1, 3} {
+			if got := rankExcess(rows, workers); !slices.Equal(got, want) {
+				t.Fatalf("n=%d wide=%v shuffled=%v workers=%d: order differs from excessOrder's", c.n, c.wide, c.shuffle, workers)
+			}
+		}
+		if !slices.Equal(rows, before) {
+			t.Fatal("rankExcess reordered its input")
+		}
+	}
+}
