@@ -466,27 +466,112 @@ func (p *pairCounter[T]) dropUnranked() {
 	p.col[p.mj], p.rowOf = xs[:n], rows[:n]
 }
 
-// pairCols returns the ranks of dimensions a and b side by side: their columns, or, where
-// one is the multi-valued dimension, its entries with the other's ranks read through rowOf.
-func (p *pairCounter[T]) pairCols(a, b int) (ca, cb []T) {
-	switch p.mj {
-	case a:
-		return p.col[a], p.throughEntries(p.col[b])
-	case b:
-		return p.throughEntries(p.col[a]), p.col[b]
+// denseEntries is densePairs where a or b is the multi-valued dimension: its entries are
+// counted, one each, the other dimension's rank read at the entry's local row (rowOf)
+// inside the loop rather than first copied into a column of its own.
+func (p *pairCounter[T]) denseEntries(a, b, shift int) {
+	tab, xs := p.tab, p.col[p.mj]
+	rows := p.rowOf[:len(xs)]
+	if a == p.mj {
+		cb := p.col[b]
+		for e, x := range xs {
+			tab[(int(x)<<shift|int(cb[rows[e]]))&(denseTerms-1)]++
+		}
+	} else {
+		ca := p.col[a]
+		for e, y := range xs {
+			tab[(int(ca[rows[e]])<<shift|int(y))&(denseTerms-1)]++
+		}
 	}
-	return p.col[a], p.col[b]
+	p.denseOut(a, b, shift)
 }
 
-// throughEntries returns col (a single-valued dimension's ranks by local row) read at each
-// entry's row.
-func (p *pairCounter[T]) throughEntries(col []T) []T {
-	g := slices.Grow(p.ecol[:0], len(p.rowOf))[:len(p.rowOf)]
-	for e, r := range p.rowOf {
-		g[e] = col[r]
+// groupEntries sets mperm to the local rows of the multi-valued dimension's entries,
+// grouped by the entry's rank (in entry order within a rank), and mat to where each rank's
+// group starts, once per role.
+func (p *pairCounter[T]) groupEntries() {
+	if p.mgrouped {
+		return
 	}
-	p.ecol = g
-	return g
+	xs, nm := p.col[p.mj], len(p.sels[p.mj])
+	at := slices.Grow(p.mat[:0], nm+2)[:nm+2]
+	clear(at)
+	for _, s := range xs {
+		at[s+1]++
+	}
+	total := int32(0)
+	for r := 1; r <= nm; r++ {
+		size := at[r+1]
+		at[r+1] = total
+		total += size
+	}
+	perm := slices.Grow(p.mperm[:0], len(xs))[:len(xs)]
+	rows := p.rowOf[:len(xs)]
+	for e, s := range xs {
+		perm[at[s+1]] = rows[e]
+		at[s+1]++
+	}
+	p.mperm, p.mat, p.mgrouped = perm, at, true
+}
+
+// bucketEntries counts the pairs of dimension a (before the multi-valued one) and the
+// multi-valued dimension where they are too many for a dense table: over the entries
+// grouped by the multi-valued dimension's rank (groupEntries, shared by every such a), a's
+// ranks at a group's rows are histogrammed. The pairs, found by the multi-valued
+// dimension's rank first, are then placed by rank of a (a stable counting sort), so that
+// they are appended (pairsOf) by rank of a then rank of the multi-valued dimension, as
+// bucketPairs appends them. a's own grouping (perm, at) is left as it is.
+func (p *pairCounter[T]) bucketEntries(a int) {
+	p.groupEntries()
+	m, ca, na, minTP := p.mj, p.col[a], len(p.sels[a]), p.q.MinTP
+	h := p.hist[a][:na+1]
+	found := p.mfound[:0] // A.Val: rank of a, B.Val: rank of m
+	for rm := 1; rm <= len(p.sels[m]); rm++ {
+		group := p.mperm[p.mat[rm]:p.mat[rm+1]]
+		for _, r := range group {
+			h[ca[r]]++
+		}
+		h[0] = 0
+		if na+1 <= 4*len(group)+64 {
+			for ra, v := range h[1:] {
+				if v >= minTP {
+					found = append(found, Pair{A: kernels.Term{Val: int32(ra + 1)}, B: kernels.Term{Val: int32(rm)}, TP: v})
+				}
+			}
+			clear(h)
+			continue
+		}
+		for _, r := range group {
+			x := ca[r]
+			if v := h[x]; v != 0 {
+				if v >= minTP {
+					found = append(found, Pair{A: kernels.Term{Val: int32(x)}, B: kernels.Term{Val: int32(rm)}, TP: v})
+				}
+				h[x] = 0
+			}
+		}
+	}
+	// h[ra] becomes where rank ra's pairs go (after those of the ranks before it).
+	for _, f := range found {
+		h[f.A.Val]++
+	}
+	next := int32(0)
+	for ra, c := range h {
+		h[ra] = next
+		next += c
+	}
+	out := p.pairsOf(m)
+	o := len(out)
+	out = slices.Grow(out, len(found))[:o+len(found)]
+	ta, tb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[m]}
+	for _, f := range found {
+		ta.Val, tb.Val = p.sels[a][f.A.Val-1].val, p.sels[m][f.B.Val-1].val
+		out[o+int(h[f.A.Val])] = Pair{A: ta, B: tb, TP: f.TP}
+		h[f.A.Val]++
+	}
+	clear(h)
+	p.setPairs(m, out)
+	p.mfound = found
 }
 
 // permToRows turns a grouping of the multi-valued dimension's entries (group) into one of
@@ -538,46 +623,48 @@ func (pt *patterns) entryTable(ctx context.Context, lay *layout, n, workers int)
 	})
 }
 
-// dedupEntries is dedup and gatherEntries in one pass over the holders' entries of the
-// patterns' table (entryTable): it replaces the holders in base by their distinct patterns
-// (in order of first appearance), sets wt to each one's number of holders, and sets the
+// dedupEntries is dedup and gatherEntries over the holders' entries of the patterns'
+// table (entryTable): it replaces the holders in base by their distinct patterns (in
+// order of first appearance), sets wt to each one's number of holders, and sets the
 // multi-valued dimension's column to the holders' values (code+1), holder by holder, rowOf
-// naming each entry's pattern's local row. As in dedup, the pass counts each pattern's
-// holders without a branch on its first sight (rowOf naming patterns), and the patterns'
-// local rows are set afterwards, in a pass of independent reads.
+// naming each entry's pattern's local row. It goes in passes, each a loop of one kind: the
+// entries are read (independent loads, many in flight), the values written out (no random
+// load), and each pattern's holders counted without a branch on its first sight (rowOf
+// naming patterns) as in dedup, the patterns' local rows set afterwards. One loop doing all
+// three waits on each pattern's counter behind the values' unpredictable branches.
 func (p *pairCounter[T]) dedupEntries() {
 	pt, st := p.pat, p.lay.slots[p.mj]
 	ents, b, cnt, base := pt.ents, pt.entBits, p.cnt, p.base
-	mask := uint64(1)<<b - 1
+	mask := uint32(1)<<b - 1
+	ids := slices.Grow(p.ids[:0], len(base))[:len(base)]
+	vals := slices.Grow(p.vals[:0], len(base))[:len(base)]
+	for k, i := range base {
+		e := ents[i]
+		ids[k], vals[k] = int32(uint32(e)), uint32(e>>32)
+	}
 	size := len(base)*st.k + len(st.over)
 	rows := slices.Grow(p.rowOf[:0], size)[:size]
 	xs := slices.Grow(p.xs[:0], size)[:size]
-	d, n := 0, 0
-	for lo := 0; lo < len(base); lo += touchRows {
-		hi := min(len(base), lo+touchRows)
-		var touched uint64
-		for _, i := range base[lo:hi] {
-			touched += ents[i]
+	n := 0
+	for k, vs := range vals {
+		x := ids[k]
+		for ; vs != 0; vs >>= b {
+			v := vs & mask
+			if v == mask {
+				n = overflowEntries(st, st.slots[int(base[k])*st.k+st.k-1], x, rows, xs, n)
+				break
+			}
+			rows[n], xs[n] = x, T(v)
+			n++
 		}
-		p.touched += int(touched & 1)
-		for _, i := range base[lo:hi] { // base[d] is written at or behind the holder read
-			e := ents[i]
-			x := int32(uint32(e))
-			c := cnt[x]
-			cnt[x] = c + 1
-			base[d] = x
-			if c == 0 {
-				d++
-			}
-			for vs := e >> 32; vs != 0; vs >>= b {
-				v := vs & mask
-				if v == mask {
-					n = overflowEntries(st, st.slots[int(i)*st.k+st.k-1], x, rows, xs, n)
-					break
-				}
-				rows[n], xs[n] = x, T(v)
-				n++
-			}
+	}
+	d := 0
+	for _, x := range ids { // base[d] is written at or behind the holder read
+		c := cnt[x]
+		cnt[x] = c + 1
+		base[d] = x
+		if c == 0 {
+			d++
 		}
 	}
 	wt := slices.Grow(p.wbuf[:0], d)[:d]
@@ -590,7 +677,7 @@ func (p *pairCounter[T]) dedupEntries() {
 	for _, x := range base[:d] {
 		cnt[x] = 0
 	}
-	p.base, p.wt, p.wbuf = base[:d], wt, wt
+	p.base, p.wt, p.wbuf, p.ids, p.vals = base[:d], wt, wt, ids, vals
 	p.rowOf, p.xs = rows[:n], xs[:n]
 	p.col[p.mj] = p.xs
 }

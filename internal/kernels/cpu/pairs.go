@@ -74,12 +74,17 @@ type pairCounter[T uint16 | uint32] struct {
 
 	// mj is the position in q.Dims of the query's multi-valued dimension (-1: none), whose
 	// column col[mj] has one entry per value of a holder, rowOf[e] naming entry e's local
-	// row (multi.go); xs is that column's buffer, ecol scratch for another column read
-	// through rowOf.
+	// row (multi.go); xs is that column's buffer.
 	mj    int
 	rowOf []int32
 	xs    []T
-	ecol  []T
+	// vals is dedupEntries' scratch: each holder's packed values.
+	vals []uint32
+	// mperm and mat group the multi-valued dimension's entries by rank as group does (mperm
+	// naming the entries' local rows), made once per role where mgrouped is false.
+	mperm, mat []int32
+	mgrouped   bool
+	mfound     []Pair // bucketEntries' pairs, by ranks
 }
 
 // denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
@@ -225,7 +230,7 @@ func (p *pairCounter[T]) role(holders []int32) {
 			base = append(base, i)
 		}
 	}
-	p.base, p.n, p.wt = base, len(base), nil
+	p.base, p.n, p.wt, p.mgrouped = base, len(base), nil, false
 	if len(base) < int(p.q.MinTP) {
 		return
 	}
@@ -416,15 +421,15 @@ func (p *pairCounter[T]) firstDim(a int) {
 			continue
 		}
 		if shift := p.denseShift(na, nb, p.pairRows(a, b)); shift >= 0 {
-			ca, cb := p.pairCols(a, b)
-			p.densePairs(a, b, shift, ca, cb)
+			if a == p.mj || b == p.mj {
+				p.denseEntries(a, b, shift)
+				continue
+			}
+			p.densePairs(a, b, shift, p.col[a], p.col[b])
 			continue
 		}
-		if b == p.mj { // the multi-valued dimension's entries, grouped on their own
-			ca, cb := p.pairCols(a, b)
-			p.group(a, ca, false)
-			p.bucketPairs(a, b, cb)
-			grouped = false
+		if b == p.mj {
+			p.bucketEntries(a)
 			continue
 		}
 		if !grouped {
@@ -523,11 +528,10 @@ func (p *pairCounter[T]) denseShift(na, nb, rows int) int {
 }
 
 // densePairs counts the pairs of dimensions a and b (their ranks in ca and cb, side by
-// side: pairCols) in one table of (ranks of a) x (ranks of b), row and column 0 (no
+// side) in one table of (ranks of a) x (ranks of b), row and column 0 (no
 // selected value) included, and appends those counted at least q.MinTP times to pc[b], by
 // rank of a then rank of b.
 func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
-	na, nb := len(p.sels[a]), len(p.sels[b])
 	tab := p.tab
 	cb = cb[:len(ca)]
 	if wt := p.weights(a, b); wt != nil {
@@ -540,6 +544,14 @@ func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 			tab[(int(x)<<shift|int(cb[k]))&(denseTerms-1)]++
 		}
 	}
+	p.denseOut(a, b, shift)
+}
+
+// denseOut appends the pairs of dimensions a and b counted at least q.MinTP times in the
+// dense table (row width 1<<shift) to pc[b], by rank of a then rank of b, and leaves the
+// table all zero.
+func (p *pairCounter[T]) denseOut(a, b, shift int) {
+	na, nb, tab := len(p.sels[a]), len(p.sels[b]), p.tab
 	out, minTP := p.pairsOf(b), p.q.MinTP
 	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	clear(tab[:nb+1])
