@@ -574,14 +574,6 @@ func (p *pairCounter[T]) bucketEntries(a int) {
 	p.mfound = found
 }
 
-// permToRows turns a grouping of the multi-valued dimension's entries (group) into one of
-// their local rows, so that a single-valued dimension's column is read through it.
-func (p *pairCounter[T]) permToRows() {
-	for x, e := range p.perm {
-		p.perm[x] = p.rowOf[e]
-	}
-}
-
 // Counting by pattern with a multi-valued dimension (patterns.go): the patterns are those of
 // the single-valued dimensions, whose columns then hold a role's distinct patterns,
 // weighted, while the multi-valued dimension's column keeps one entry per value of a

@@ -81,7 +81,8 @@ type pairCounter[T uint16 | uint32] struct {
 	// vals is dedupEntries' scratch: each holder's packed values.
 	vals []uint32
 	// mperm and mat group the multi-valued dimension's entries by rank as group does (mperm
-	// naming the entries' local rows), made once per role where mgrouped is false.
+	// naming the entries' local rows), made once per role where mgrouped is false; firstDim
+	// swaps them with perm and at for the multi-valued dimension's own pairs.
 	mperm, mat []int32
 	mgrouped   bool
 	mfound     []Pair // bucketEntries' pairs, by ranks
@@ -433,9 +434,11 @@ func (p *pairCounter[T]) firstDim(a int) {
 			continue
 		}
 		if !grouped {
-			p.group(a, p.col[a], p.weights(a, a) == nil)
-			if a == p.mj {
-				p.permToRows()
+			if a == p.mj { // the entries' grouping by rank, as local rows (multi.go)
+				p.groupEntries()
+				p.perm, p.mperm, p.at, p.mat, p.mgrouped = p.mperm, p.perm, p.mat, p.at, false
+			} else {
+				p.group(a, p.col[a], p.weights(a, a) == nil)
 			}
 			grouped = true
 		}
