@@ -41,6 +41,9 @@ type Options struct {
 	Each func(Row)
 	// sparse (tests): every depth-2 support table sparse, however small.
 	sparse bool
+	// complement (tests): -1 counts no role through its complement, 1 every role with
+	// holders in the kernel call (complement.go); 0 those held by most of its identities.
+	complement int
 }
 
 // Phase is one timed step of Compute.
