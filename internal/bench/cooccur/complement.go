@@ -138,41 +138,58 @@ func (c *computer) hashComplement(r int32, pairs []cpu.Pair, dims []int32) Diges
 // whose support less its count in the complement (pairs, by first then second value)
 // reaches Depth2MinTP.
 func (c *computer) hashLess(hr uint64, r, d, e int32, pairs []cpu.Pair) Digest {
-	t := c.sup2.table(d, e)
+	keys, sups := c.sup2.table(d, e).atLeast(c.m.Cards[d])
 	hd, he := c.t.hash[c.t.off[d]:c.t.off[d+1]], c.t.hash[c.t.off[e]:c.t.off[e+1]]
 	var dg Digest
 	k := 0 // the next pair of the complement
-	row := func(va, vb, sup int32) {
-		less := int32(0)
-		for k < len(pairs) && (pairs[k].A.Val < va || pairs[k].A.Val == va && pairs[k].B.Val < vb) {
+	ha, lastA := uint64(0), uint64(1)<<63
+	for x, key := range keys {
+		for k < len(pairs) && pairKey(pairs[k]) < key {
 			k++
 		}
-		if k < len(pairs) && pairs[k].A.Val == va && pairs[k].B.Val == vb {
-			less = pairs[k].TP
+		sup := sups[x]
+		tp := sup
+		if k < len(pairs) && pairKey(pairs[k]) == key {
+			tp -= pairs[k].TP
 		}
-		if tp := sup - less; tp >= Depth2MinTP {
-			dg.Add(Finish(Fold(Fold(Fold(Fold(hr, hd[va]), he[vb]), uint64(tp)), uint64(sup))))
-			if c.o.Each != nil {
-				c.eachRow(r, []cpu.Pair{{A: kernels.Term{Dim: d, Val: va}, B: kernels.Term{Dim: e, Val: vb}, TP: tp}}, []int32{sup})
-			}
+		if tp < Depth2MinTP {
+			continue
 		}
-	}
-	if t.dense != nil {
-		for va := range c.m.Cards[d] {
-			for vb, sup := range t.dense[va*t.stride : (va+1)*t.stride] {
-				if sup >= Depth2MinTP {
-					row(va, int32(vb), sup)
-				}
-			}
+		if va := key >> 32; va != lastA {
+			ha, lastA = Fold(hr, hd[va]), va
 		}
-		return dg
-	}
-	for va := range c.m.Cards[d] {
-		for _, x := range t.ent[t.off[va]:t.off[va+1]] {
-			if sup := int32(x); sup >= Depth2MinTP {
-				row(va, int32(x>>32), sup)
-			}
+		dg.Add(Finish(Fold(Fold(Fold(ha, he[uint32(key)]), uint64(tp)), uint64(sup))))
+		if c.o.Each != nil {
+			p := cpu.Pair{A: kernels.Term{Dim: d, Val: int32(key >> 32)}, B: kernels.Term{Dim: e, Val: int32(uint32(key))}, TP: tp}
+			c.eachRow(r, []cpu.Pair{p}, []int32{sup})
 		}
 	}
 	return dg
+}
+
+// pairKey is p's values as a key of pairTable.atLeast.
+func pairKey(p cpu.Pair) uint64 { return uint64(p.A.Val)<<32 | uint64(p.B.Val) }
+
+// atLeast returns the pairs of values of t whose support reaches Depth2MinTP, as
+// va<<32 | vb ascending, and their supports; cards is the first dimension's values. They
+// are listed once, by the first caller.
+func (t *pairTable) atLeast(cards int32) ([]uint64, []int32) {
+	t.once.Do(func() {
+		for va := range cards {
+			if t.dense != nil {
+				for vb, sup := range t.dense[va*t.stride : (va+1)*t.stride] {
+					if sup >= Depth2MinTP {
+						t.keys, t.sups = append(t.keys, uint64(va)<<32|uint64(vb)), append(t.sups, sup)
+					}
+				}
+				continue
+			}
+			for _, x := range t.ent[t.off[va]:t.off[va+1]] {
+				if sup := int32(x); sup >= Depth2MinTP {
+					t.keys, t.sups = append(t.keys, uint64(va)<<32|x>>32), append(t.sups, sup)
+				}
+			}
+		}
+	})
+	return t.keys, t.sups
 }
