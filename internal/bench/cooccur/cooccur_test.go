@@ -289,7 +289,8 @@ func TestComputeMatchesReference(t *testing.T) {
 				t.Fatalf("seed %d: lean load: %v", seed, err)
 			}
 			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}},
-				{Workers: 2, complement: 1}, {Workers: 2, sparse: true, complement: 1}, {Workers: 2, complement: -1}} {
+				{Workers: 2, complement: 1}, {Workers: 2, sparse: true, complement: 1}, {Workers: 2, complement: -1, delta: -1},
+				{Workers: 2, complement: -1, delta: 1}, {Workers: 1, delta: 1}} {
 				workers := o.Workers
 				h := full
 				if workers > 1 {
@@ -307,7 +308,7 @@ func TestComputeMatchesReference(t *testing.T) {
 					t.Fatalf("seed %d depth %d: %v", seed, depth, err)
 				}
 				if g, w := rowStrings(got), rowStrings(ref); !slices.Equal(g, w) {
-					t.Fatalf("seed %d depth %d workers %d sparse %v complement %d: rows differ\ngot:  %s\nwant: %s", seed, depth, workers, o.sparse, o.complement,
+					t.Fatalf("seed %d depth %d workers %d sparse %v complement %d delta %d: rows differ\ngot:  %s\nwant: %s", seed, depth, workers, o.sparse, o.complement, o.delta,
 						strings.Join(g, "; "), strings.Join(w, "; "))
 				}
 				if res.Digest != want {

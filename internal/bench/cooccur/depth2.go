@@ -37,6 +37,11 @@ func (c *computer) depth2() error {
 			return err
 		}
 		total.Merge(dg)
+		roles, plan := c.groupDeltas(roles, func(r int32) int64 { return countIn(sc.in, c.m.RoleIdx[c.m.RoleOff[r]:c.m.RoleOff[r+1]]) })
+		if dg, err = c.countDeltas(sc, plan); err != nil {
+			return err
+		}
+		total.Merge(dg)
 		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
 		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(c.m, q, roles, emit) }
 		if dg, err = digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashRole(r, pairs, sup) }); err != nil {
