@@ -36,14 +36,15 @@ type pairWalk struct {
 	kindSeen          []bool
 	bySystem          []systemPairs
 	systemNames       []string
-	// review holds the unexplained pairs in walk order; excess the identities with
-	// excess privilege in identities-file order. Readers sort copies.
+	// review holds the unexplained pairs in walk order (readers sort copies); excess the
+	// identities with excess privilege in identities-file order, until excessRows ranks
+	// them in place.
 	review []effectiveReviewRow
 	excess []excessRow
 	// vias, when the walk wrote assignments.parquet, are the strings of the via codes it
 	// gave the review rows (effectiveReviewRow.viaCode).
 	vias []string
-	// ranked is excess in excessRows' order, sorted once on first use.
+	// ranked is excess once excessRows has sorted it in its order, on first use.
 	rankOnce sync.Once
 	ranked   []excessRow
 }

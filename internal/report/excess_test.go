@@ -89,7 +89,8 @@ func TestExcessCSVMatchesReference(t *testing.T) {
 // order (ties on score and weight, negative weights from negative validations, 1 and 3
 // workers, over one sort part), through its keys or, for rows out of identity order or
 // too wide a score for a key, through the comparison. It fails with a key field in the
-// wrong place, a tie broken by anything but the identity, or the input reordered.
+// wrong place, a tie broken by anything but the identity, or a row lost or repeated on
+// the way to its place (rows carry their index in roles).
 func TestRankExcessMatchesOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, c := range []struct {
@@ -120,12 +121,10 @@ func TestRankExcessMatchesOrder(t *testing.T) {
 		want := slices.Clone(rows)
 		slices.SortStableFunc(want, excessOrder)
 		for _, workers := range []int{1, 3} {
-			if got := rankExcess(rows, workers); !slices.Equal(got, want) {
+			got := slices.Clone(before)
+			if rankExcess(got, workers); !slices.Equal(got, want) {
 				t.Fatalf("n=%d wide=%v shuffled=%v workers=%d: order differs from excessOrder's", c.n, c.wide, c.shuffle, workers)
 			}
-		}
-		if !slices.Equal(rows, before) {
-			t.Fatal("rankExcess reordered its input")
 		}
 	}
 }

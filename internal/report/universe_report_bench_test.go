@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,16 +22,18 @@ func BenchmarkUniverseReportOutputs(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cpu0, wall := cpuTime(), time.Duration(0)
+	var used, wall time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		eff := &Effective{Eff: info.Eff, Class: info.Class, Usage: info.Usage}
+		// The excess rows are copied (their ranking may sort them in place), outside the
+		// seconds reported.
 		pw := &pairWalk{snap: walked.snap, cls: walked.cls, direct: walked.direct, effective: walked.effective,
 			byKind: walked.byKind, kindSeen: walked.kindSeen, bySystem: walked.bySystem, systemNames: walked.systemNames,
-			review: walked.review, excess: walked.excess, vias: walked.vias}
+			review: walked.review, excess: slices.Clone(walked.excess), vias: walked.vias}
 		pw.once.Do(func() {})
 		eff.walk = pw
-		start := time.Now()
+		cpu0, start := cpuTime(), time.Now()
 		run := RunInfo{Version: "bench", Effective: eff}
 		run.ShareSummary()
 		jobs := []func() error{
@@ -60,12 +63,13 @@ func BenchmarkUniverseReportOutputs(b *testing.B) {
 		}
 		wg.Wait()
 		wall += time.Since(start)
+		used += cpuTime() - cpu0
 		for _, err := range errs {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(used.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s/op")
 }
