@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
@@ -152,4 +153,65 @@ func TestTopListsOnlyWhereShown(t *testing.T) {
 	if p.x != nil || len(p.idents[0]) == 0 {
 		t.Fatalf("flat page: excess page %v, %d humans listed", p.x != nil, len(p.idents[0]))
 	}
+}
+
+// refOwnerIndex is the owners' index as first made: every identity looked up in the map
+// of the owners' ids.
+func refOwnerIndex(snap *columnar.Snapshot) map[string]int {
+	want := map[string]int{}
+	for _, owner := range snap.Universe.Owners {
+		if owner != "" {
+			want[owner] = -1
+		}
+	}
+	index := map[string]int{}
+	for i, id := range snap.IdentityIDs {
+		if _, ok := want[id]; ok {
+			index[id] = i
+		}
+	}
+	return index
+}
+
+// TestOwnerIndexMatchesReference: the owners' index made through idBits is the one every
+// identity's lookup makes, on the generated universe with owners and on ids that share
+// their last 8 bytes or are shorter than 8 (the hash's edges). It fails when idBits drops
+// an owner (a bit set or read at the wrong place).
+func TestOwnerIndexMatchesReference(t *testing.T) {
+	x := usageUniverseRun(t)
+	ids := []string{"", "a", "ab", "x-00000001", "y-00000001", "00000001", "owner-7", "bot-1"}
+	kinds := columnar.Dimension{Name: "kind", Values: []string{columnar.HumanKind, "bot"}, Codes: []int32{0, 0, 0, 0, 0, 0, 0, 1}}
+	small := &columnar.Snapshot{IdentityIDs: ids, Dims: []columnar.Dimension{kinds},
+		Universe: &columnar.Universe{Owners: []string{"a", "ab", "", "y-00000001", "00000001", "owner-7", "nobody", "x-00000001"}}}
+	for _, snap := range []*columnar.Snapshot{x.snap, small} {
+		want := refOwnerIndex(snap)
+		if got := newOwners(snap).index; !maps.Equal(got, want) {
+			t.Fatalf("index of %d owners, want %d", len(got), len(want))
+		}
+	}
+	var b idBits
+	for _, id := range ids {
+		b.set(id)
+	}
+	for _, id := range ids {
+		if !b.has(id) {
+			t.Fatalf("%q: bit not set", id)
+		}
+	}
+}
+
+// BenchmarkOwnerIndex makes the owners' index of the universe in ROLEMINE_BENCH_DATA
+// (gen --universe with owners) through idBits and as first made, in one process.
+func BenchmarkOwnerIndex(b *testing.B) {
+	snap, _, _, _ := benchUniverse(b)
+	b.Run("bits", func(b *testing.B) {
+		for b.Loop() {
+			newOwners(snap)
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		for b.Loop() {
+			(&owners{snap: snap, index: refOwnerIndex(snap)}).findingCodes()
+		}
+	})
 }
