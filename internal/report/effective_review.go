@@ -180,18 +180,12 @@ func (c *effectiveCells) system(s int32) []byte { return c.systems.at(int(s) + 1
 
 // reviewOrder returns the indices of rows in review.csv's rank order: unexplained
 // inherited access on privileged roles first, then by validations (most first),
-// non-human identities first, hidden inherited access first, then walk order. It sorts
-// one integer key a row rather than comparing rows.
+// non-human identities first, hidden inherited access first, then walk order. The
+// fields before walk order take 11 bits a row (reviewGroup), so the order is a stable
+// counting sort by group (reviewOrderIn), not a sort of the rows or of one key a row.
 func reviewOrder(rows []effectiveReviewRow) []int32 {
-	const posBits = 32
-	workers := runtime.GOMAXPROCS(0)
-	keys := make([]uint64, len(rows))
-	if len(rows) < 1<<posBits && reviewKeys(rows, keys, workers) {
-		keys = sortKeysParallel(keys, workers)
-		order := make([]int32, len(rows))
-		for k, key := range keys {
-			order[k] = int32(key & (1<<posBits - 1))
-		}
+	const minPart = 1 << 16 // smaller parts are not worth a goroutine
+	if order, ok := reviewOrderIn(rows, max(1, min(runtime.GOMAXPROCS(0), len(rows)/minPart))); ok {
 		return order
 	}
 	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
@@ -207,34 +201,71 @@ func reviewOrder(rows []effectiveReviewRow) []int32 {
 	return order
 }
 
-// reviewKeys sets each row's key, on up to workers goroutines: from the top bit down,
-// not (inherited on a privileged role), 127 - validations (8 bits: validations are a
-// role file's int8), not non-human, not hidden, then the row's index (32 bits), so that
-// ascending keys are review.csv's rank order. It reports false, keys unset, when a row's
-// validations are outside int8's range.
-func reviewKeys(rows []effectiveReviewRow, keys []uint64, workers int) bool {
-	bit := func(b bool) uint64 {
+// reviewGroups is the number of review groups (reviewGroup).
+const reviewGroups = 1 << 11
+
+// reviewGroup returns r's group, whose ascending order is review.csv's rank order before
+// walk order: from the top bit down, not (inherited on a privileged role), 127 -
+// validations (8 bits: validations are a role file's int8), not non-human, not hidden.
+// r's validations must be within int8's range.
+func reviewGroup(r *effectiveReviewRow) uint16 {
+	bit := func(b bool) uint16 {
 		if b {
 			return 0 // true sorts first
 		}
 		return 1
 	}
-	const block = 1 << 16
+	first := r.v.inherited && r.validations >= privileged
+	return bit(first)<<10 | uint16(math.MaxInt8-r.validations)<<2 | bit(r.nonHuman)<<1 | bit(r.v.hidden)
+}
+
+// reviewOrderIn is reviewOrder's counting sort, in parts of consecutive rows at the same
+// time: each part counts its rows by group, then places their indices after those of
+// the groups before and of the same group in earlier parts, so that ties stay in walk
+// order. It reports false, with no order, when a row's validations are outside int8's
+// range or the rows are too many for int32 indices.
+func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
+	if len(rows) > math.MaxInt32 {
+		return nil, false
+	}
+	group := make([]uint16, len(rows))
+	next := make([][reviewGroups]int, parts)
+	bound := func(p int) int { return p * len(rows) / parts }
 	var bad atomic.Bool
-	_ = parallel.Each(context.Background(), (len(rows)+block-1)/block, workers, func(_, b int) error {
-		for k := b * block; k < min(len(rows), (b+1)*block); k++ {
+	_ = parallel.Each(context.Background(), parts, parts, func(_, p int) error {
+		count := &next[p]
+		for k := bound(p); k < bound(p+1); k++ {
 			r := &rows[k]
 			if r.validations < math.MinInt8 || r.validations > math.MaxInt8 {
 				bad.Store(true)
 				return nil
 			}
-			first := r.v.inherited && r.validations >= privileged
-			desc := uint64(math.MaxInt8 - r.validations)
-			keys[k] = bit(first)<<63 | desc<<55 | bit(r.nonHuman)<<54 | bit(r.v.hidden)<<53 | uint64(k)
+			group[k] = reviewGroup(r)
+			count[group[k]]++
 		}
 		return nil
 	})
-	return !bad.Load()
+	if bad.Load() {
+		return nil, false
+	}
+	at := 0
+	for g := range reviewGroups {
+		for p := range next {
+			n := next[p][g]
+			next[p][g] = at
+			at += n
+		}
+	}
+	order := make([]int32, len(rows))
+	_ = parallel.Each(context.Background(), parts, parts, func(_, p int) error {
+		place := &next[p]
+		for k := bound(p); k < bound(p+1); k++ {
+			order[place[group[k]]] = int32(k)
+			place[group[k]]++
+		}
+		return nil
+	})
+	return order, true
 }
 
 // writeChunks writes n formatted rows to w in order: format writes rows [lo, hi) to a
