@@ -217,25 +217,8 @@ func missingAccountsIn(snap *columnar.Snapshot, sys func(string) *systemSummary,
 	if a == nil {
 		return
 	}
-	dims := peerDims(snap)
 	n := snap.NumIdentities()
-	group := make([]int32, n)
-	ids := map[[3]int32]int32{}
-	var size []int64
-	for i := 0; i < n; i++ {
-		key := [3]int32{snap.Dims[snap.KindDim].Codes[i], -1, -1}
-		for k, d := range dims {
-			key[k+1] = snap.Dims[d].Codes[i]
-		}
-		g, ok := ids[key]
-		if !ok {
-			g = int32(len(size))
-			ids[key] = g
-			size = append(size, 0)
-		}
-		group[i] = g
-		size[g]++
-	}
+	group, size := accountPeerGroups(snap, peerDims(snap))
 	// Systems are taken in batches, one pass over the accounts each: as many as hold
 	// batchFlags flags (identity, system) in all.
 	batch := max(1, batchFlags/max(n, 1))
@@ -262,6 +245,67 @@ func missingAccountsIn(snap *columnar.Snapshot, sys func(string) *systemSummary,
 			}
 		}
 	}
+}
+
+// accountPeerGroups returns each identity's peer group (same kind and codes of dims, at most
+// two), numbered in order of first appearance, and each group's size. The groups are
+// found in a table indexed by the codes when it has at most maxPeerSlots slots, else in
+// a map of the codes (a lookup an identity: a million at the tier L universe).
+func accountPeerGroups(snap *columnar.Snapshot, dims []int) (group []int32, size []int64) {
+	n := snap.NumIdentities()
+	group = make([]int32, n)
+	kinds := snap.Dims[snap.KindDim].Codes
+	// The codes shifted by one (a missing value's code is -1), each dimension's place.
+	slots, stride := len(snap.Dims[snap.KindDim].Values)+1, [2]int{}
+	for k, d := range dims {
+		if slots > maxPeerSlots {
+			break
+		}
+		stride[k] = slots
+		slots *= len(snap.Dims[d].Values) + 1
+	}
+	if slots > maxPeerSlots {
+		return accountPeerGroupsByMap(snap, dims)
+	}
+	at := make([]int32, slots) // 1 + the group of a slot; 0: none yet
+	for i := 0; i < n; i++ {
+		s := int(kinds[i]) + 1
+		for k, d := range dims {
+			s += (int(snap.Dims[d].Codes[i]) + 1) * stride[k]
+		}
+		if at[s] == 0 {
+			size = append(size, 0)
+			at[s] = int32(len(size))
+		}
+		group[i] = at[s] - 1
+		size[group[i]]++
+	}
+	return group, size
+}
+
+// maxPeerSlots bounds accountPeerGroups' table (4 MB).
+const maxPeerSlots = 1 << 20
+
+// accountPeerGroupsByMap is accountPeerGroups through a map of the codes.
+func accountPeerGroupsByMap(snap *columnar.Snapshot, dims []int) (group []int32, size []int64) {
+	n := snap.NumIdentities()
+	group = make([]int32, n)
+	ids := map[[3]int32]int32{}
+	for i := 0; i < n; i++ {
+		key := [3]int32{snap.Dims[snap.KindDim].Codes[i], -1, -1}
+		for k, d := range dims {
+			key[k+1] = snap.Dims[d].Codes[i]
+		}
+		g, ok := ids[key]
+		if !ok {
+			g = int32(len(size))
+			ids[key] = g
+			size = append(size, 0)
+		}
+		group[i] = g
+		size[g]++
+	}
+	return group, size
 }
 
 // missingBatch is how many (identity, system) flags missingAccounts holds at once.

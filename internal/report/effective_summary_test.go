@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,4 +136,48 @@ func TestSuggestedGrantsFlag(t *testing.T) {
 			t.Errorf("%s: reason %q", c.name, systems[c.flagged].Reason)
 		}
 	}
+}
+
+// TestAccountPeerGroupsMatchMap: the peer groups found in the table of codes are the map's,
+// numbered alike, on the generated universe (kind, department, title), on codes of -1 (a
+// missing value) and with no peer dimension; and a table over maxPeerSlots falls back to
+// the map. It fails with a dimension's place in the table overlapping another's.
+func TestAccountPeerGroupsMatchMap(t *testing.T) {
+	x := usageUniverseRun(t)
+	kinds := columnar.Dimension{Name: "kind", Values: []string{"human", "bot"}, Codes: []int32{0, 1, 0, 0, 1, 1, 0}}
+	dept := columnar.Dimension{Name: "department", Values: []string{"a", "b", "c"}, Codes: []int32{-1, 2, 0, -1, 2, 1, 0}}
+	title := columnar.Dimension{Name: "title", Values: []string{"x"}, Codes: []int32{0, -1, 0, 0, -1, 0, 0}}
+	small := &columnar.Snapshot{IdentityIDs: make([]string, 7), Dims: []columnar.Dimension{kinds, dept, title}}
+	wide := &columnar.Snapshot{IdentityIDs: make([]string, 7), Dims: []columnar.Dimension{kinds, dept, title}}
+	wide.Dims[1].Values = make([]string, maxPeerSlots)
+	for _, c := range []struct {
+		snap *columnar.Snapshot
+		dims []int
+	}{{x.snap, peerDims(x.snap)}, {small, []int{1, 2}}, {small, []int{2}}, {small, nil}, {wide, []int{1, 2}}} {
+		g, s := accountPeerGroups(c.snap, c.dims)
+		wg, ws := accountPeerGroupsByMap(c.snap, c.dims)
+		if !slices.Equal(g, wg) || !slices.Equal(s, ws) {
+			t.Fatalf("dims %v: groups %v sizes %v, want %v %v", c.dims, g[:min(10, len(g))], s[:min(10, len(s))], wg[:min(10, len(wg))], ws[:min(10, len(ws))])
+		}
+	}
+	if g, s := accountPeerGroups(small, []int{1, 2}); !slices.Equal(g, []int32{0, 1, 2, 0, 1, 3, 2}) || !slices.Equal(s, []int64{2, 2, 2, 1}) {
+		t.Fatalf("small snapshot: groups %v sizes %v, want [0 1 2 0 1 3 2] [2 2 2 1]", g, s)
+	}
+}
+
+// BenchmarkAccountPeerGroups finds the peer groups of the universe in ROLEMINE_BENCH_DATA
+// through the table of codes and through the map, in one process.
+func BenchmarkAccountPeerGroups(b *testing.B) {
+	snap, _, _, _ := benchUniverse(b)
+	dims := peerDims(snap)
+	b.Run("table", func(b *testing.B) {
+		for b.Loop() {
+			accountPeerGroups(snap, dims)
+		}
+	})
+	b.Run("map", func(b *testing.B) {
+		for b.Loop() {
+			accountPeerGroupsByMap(snap, dims)
+		}
+	})
 }
