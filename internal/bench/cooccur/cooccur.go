@@ -41,12 +41,6 @@ type Options struct {
 	Each func(Row)
 	// sparse (tests): every depth-2 support table sparse, however small.
 	sparse bool
-	// complement (tests): -1 counts no role through its complement, 1 every role with
-	// holders in the kernel call (complement.go); 0 those held by most of its identities.
-	complement int
-	// delta (tests): -1 counts no role from a base, 1 every role with holders from the
-	// role before it (delta.go); 0 the large roles close to a larger one.
-	delta int
 }
 
 // Phase is one timed step of Compute.
@@ -144,7 +138,6 @@ func Prepare(ctx context.Context, h *columnar.Holdings, o Options) (*Prepared, e
 	c := &computer{ctx: ctx, h: h, o: o, m: matrixOf(h), dims: Dims(h), res: &Result{Dims: DimNames(h)}}
 	c.t = newTerms(h, c.dims)
 	c.scratch.New = func() any { return new(pairScratch) }
-	c.deltas.New = func() any { return new(deltaScratch) }
 	var err error
 	if o.Depth == 1 {
 		err = c.singleSupports()
@@ -222,9 +215,8 @@ type computer struct {
 	sup1   []int32
 	scopes []scope
 	sup2   *pairSupports
-	// scratch holds *pairScratch, one role's depth-2 scratch (hashRole); deltas holds
-	// *deltaScratch (hashGroup).
-	scratch, deltas sync.Pool
+	// scratch holds *pairScratch, one role's depth-2 scratch (hashRole).
+	scratch sync.Pool
 }
 
 func (c *computer) phase(name string, start time.Time) {

@@ -24,27 +24,16 @@ func (c *computer) prepareDepth2() error {
 }
 
 // depth2 runs the kernel once per scope and hashes each role's rows as the kernel emits
-// them, on the kernel's workers: no row is kept. The roles most of a scope's identities
-// hold are counted through their complements first (complement.go).
+// them, on the kernel's workers: no row is kept.
 func (c *computer) depth2() error {
 	sup := c.sup2
 	start := time.Now()
 	var total Digest
 	for _, sc := range c.scopes {
-		roles, comp := c.splitComplements(sc)
-		dg, err := c.countComplements(sc, comp)
-		if err != nil {
-			return err
-		}
-		total.Merge(dg)
-		roles, plan := c.groupDeltas(roles, func(r int32) int64 { return countIn(sc.in, c.m.RoleIdx[c.m.RoleOff[r]:c.m.RoleOff[r+1]]) })
-		if dg, err = c.countDeltas(sc, plan); err != nil {
-			return err
-		}
-		total.Merge(dg)
 		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
-		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(c.m, q, roles, emit) }
-		if dg, err = digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashRole(r, pairs, sup) }); err != nil {
+		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(q, emit) }
+		dg, err := digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashRole(r, pairs, sup) })
+		if err != nil {
 			return err
 		}
 		total.Merge(dg)
@@ -54,14 +43,14 @@ func (c *computer) depth2() error {
 	return nil
 }
 
-// countPairs runs the kernel's two-term count of roles over m: the CPU backend hands out the two-term
+// countPairs runs the kernel's two-term count: the CPU backend hands out the two-term
 // rows alone (CooccurPairs); from another backend they are taken out of its counts and
 // put in CooccurPairs' order.
-func (c *computer) countPairs(m *kernels.Matrix, q kernels.Query, roles []int32, emit func(r int32, pairs []cpu.Pair) error) error {
+func (c *computer) countPairs(q kernels.Query, emit func(r int32, pairs []cpu.Pair) error) error {
 	if b, ok := c.o.Backend.(*cpu.Backend); ok {
-		return b.CooccurPairs(c.ctx, m, q, roles, emit)
+		return b.CooccurPairs(c.ctx, c.m, q, c.roles, emit)
 	}
-	return c.o.Backend.Cooccur(c.ctx, m, q, roles, func(r int32, counts []kernels.Count) error {
+	return c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
 		var pairs []cpu.Pair
 		for k := range counts {
 			if cr := &counts[k].C; cr.N == 2 {

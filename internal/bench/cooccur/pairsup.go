@@ -2,7 +2,6 @@ package cooccur
 
 import (
 	"slices"
-	"sync"
 
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
@@ -27,11 +26,6 @@ type pairTable struct {
 	dense  []int32 // dense[va*stride+vb]; nil when sparse
 	off    []int32 // sparse: the pairs of va are ent[off[va]:off[va+1]]
 	ent    []uint64
-	// keys and sups list the pairs whose support reaches Depth2MinTP, made once (atLeast)
-	// for the roles counted through their complements.
-	once sync.Once
-	keys []uint64
-	sups []int32
 }
 
 // dense says whether a table of cells cells is kept dense: at most one cell per identity
