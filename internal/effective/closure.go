@@ -23,6 +23,8 @@ type Closure struct {
 	g     *Graph
 	soff  []int64 // steps of source s: steps[soff[s]:soff[s+1]], ascending by Role
 	steps []Step
+	// stepSource is the source of each step: s for every step of soff[s]:soff[s+1].
+	stepSource []int32
 }
 
 // NewClosure computes the closure of g with one breadth-first search per granting role.
@@ -72,6 +74,12 @@ func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
 		slices.SortFunc(c.steps[start:], func(a, b Step) int { return int(a.Role - b.Role) })
 	}
 	c.soff[g.n] = int64(len(c.steps))
+	c.stepSource = make([]int32, len(c.steps))
+	for s := range int32(g.n) {
+		for k := c.soff[s]; k < c.soff[s+1]; k++ {
+			c.stepSource[k] = s
+		}
+	}
 	return c, nil
 }
 
@@ -88,6 +96,10 @@ func (c *Closure) NumSteps() int { return len(c.steps) }
 
 // First returns the index of the first step of source s (see NumSteps).
 func (c *Closure) First(s int32) int64 { return c.soff[s] }
+
+// SourceOf returns the source of step step (see NumSteps): the role s with
+// First(s) <= step < First(s+1).
+func (c *Closure) SourceOf(step int64) int32 { return c.stepSource[step] }
 
 // StepIndex returns the index of the step of s's search reaching r (see NumSteps), or -1
 // when r is not reachable from s.

@@ -160,7 +160,7 @@ func (w *worked) expand(t *testing.T, input string) string {
 			case Redundant:
 				fmt.Fprintf(&b, "%s %s redundant\n", id.id, ids[r])
 			case Inherited:
-				fmt.Fprintf(&b, "%s %s inherited via %s\n", id.id, ids[r], c.ViaString(p.Source[k], r, ids))
+				fmt.Fprintf(&b, "%s %s inherited via %s\n", id.id, ids[r], c.ViaString(p.SourceAt(k), r, ids))
 			}
 		}
 	}
@@ -362,12 +362,18 @@ func TestExpandMatchesLiteral(t *testing.T) {
 			t.Fatalf("seed %d: pairs by kind %v, want %v", seed, p.ByKind, byKind)
 		}
 		for k := range p.Role {
-			want := int64(-1)
-			if p.Kind[k] == Inherited {
-				want = c.StepIndex(p.Source[k], p.Role[k])
+			// A direct pair has no step; an inherited pair's step reaches its role, and its
+			// source is the one role whose steps hold it.
+			src, step := p.SourceAt(int64(k)), p.Step[k]
+			if p.Kind[k] != Inherited {
+				if step != -1 || src != -1 {
+					t.Fatalf("seed %d: direct pair %d: step %d, source %d, want -1 and -1", seed, k, step, src)
+				}
+				continue
 			}
-			if int64(p.Step[k]) != want {
-				t.Fatalf("seed %d: pair %d: step %d, want %d", seed, k, p.Step[k], want)
+			if step < 0 || int(step) >= c.NumSteps() || c.First(src) > int64(step) || int64(step) >= c.First(src+1) ||
+				c.StepIndex(src, p.Role[k]) != int64(step) {
+				t.Fatalf("seed %d: pair %d (role %d): step %d, source %d", seed, k, p.Role[k], step, src)
 			}
 		}
 		for i, direct := range held {
@@ -407,7 +413,7 @@ func TestExpandMatchesLiteral(t *testing.T) {
 				case Redundant:
 					got[r] = "redundant"
 				default:
-					got[r] = fmt.Sprintf("inherited %v", c.Via(p.Source[k], r))
+					got[r] = fmt.Sprintf("inherited %v", c.Via(p.SourceAt(k), r))
 				}
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -23,16 +23,17 @@ const (
 )
 
 // Pairs are the effective (identity, role) pairs of every identity, as CSR by identity with
-// roles ascending. Source[k] is, for an inherited pair, the directly held role its chain
-// starts at (Via(Source[k], Role[k]) is the chain), and -1 for direct ones. Step[k] is,
-// for an inherited pair, the index of its chain's last step in the closure
-// (Closure.StepIndex(Source[k], Role[k]), found without a search), and -1 for direct ones.
+// roles ascending. Step[k] is, for an inherited pair, the index of its chain's last step
+// in the closure (Closure.StepIndex(SourceAt(k), Role[k]), found without a search), and
+// -1 for direct ones. SourceAt(k) is, for an inherited pair, the directly held role its
+// chain starts at (Via(SourceAt(k), Role[k]) is the chain), and -1 for direct ones: the
+// step names its source, so no array of sources is kept (4 bytes a pair, 218 MB at the
+// tier L universe).
 type Pairs struct {
-	Off    []int64
-	Role   []int32
-	Kind   []uint8
-	Source []int32
-	Step   []int32
+	Off  []int64
+	Role []int32
+	Kind []uint8
+	Step []int32
 	// ByKind counts the pairs of each kind (by Direct, Redundant, Inherited), as the
 	// expansion writes them.
 	ByKind [3]int64
@@ -40,18 +41,33 @@ type Pairs struct {
 	// each identity's pairs (nil for pairs made otherwise): InheritedByRole then needs one
 	// pass over the pairs, not two.
 	inherited []int64
+	// stepSource is the closure's source of each step (Closure.SourceOf), for SourceAt.
+	stepSource []int32
 }
 
 // Of returns the range of identity i's pairs.
 func (p *Pairs) Of(i int) (lo, hi int64) { return p.Off[i], p.Off[i+1] }
 
+// SourceAt returns, for inherited pair k, the directly held role its chain starts at,
+// and -1 for a direct or redundant pair.
+func (p *Pairs) SourceAt(k int64) int32 { return p.SourceOfStep(p.Step[k]) }
+
+// SourceOfStep returns the source of closure step step (Pairs.Step[k]), -1 for step -1:
+// SourceAt for a caller that has read the step already.
+func (p *Pairs) SourceOfStep(step int32) int32 {
+	if step < 0 {
+		return -1
+	}
+	return p.stepSource[step]
+}
+
 // expander is the scratch of one identity's expansion. Invariants between identities:
 // every best entry's dist is 0, and the role sets (bits, words) are empty.
 type expander struct {
 	c *Closure
-	// best[r] is the shortest chain found so far to role r (dist 0: not reached), its
-	// source and the index of its last step in the closure: one entry, so that a reached
-	// role costs one cache line.
+	// best[r] is the shortest chain found so far to role r (dist 0: not reached) and the
+	// index of its last step in the closure (which names its source): one entry, so that
+	// a reached role costs one cache line.
 	best []reach
 	// bits marks the identity's roles (direct and reached); words marks bits' nonzero
 	// words, so that they are listed ascending without a sort.
@@ -69,7 +85,7 @@ type expander struct {
 type roleStamp struct{ mark, inherited int32 }
 
 // reach is the chain an identity's expansion has found to a role.
-type reach struct{ dist, src, step int32 }
+type reach struct{ dist, step int32 }
 
 func newExpander(c *Closure) *expander {
 	nr := c.g.n
@@ -112,7 +128,7 @@ func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func
 func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesOf func(i int) []int32) (*Pairs, error) {
 	nb := (n + block - 1) / block
 	xs := make([]*expander, max(1, min(workers, nb)))
-	p := &Pairs{Off: make([]int64, n+1)}
+	p := &Pairs{Off: make([]int64, n+1), stepSource: c.stepSource}
 	each := func(fn func(x *expander, i int)) error {
 		return parallel.Each(ctx, nb, len(xs), func(w, b int) error {
 			if xs[w] == nil {
@@ -150,12 +166,11 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 }
 
 // allocate makes p's arrays for total pairs, each on a goroutine of its own: memory the
-// heap reuses is cleared by the goroutine that allocates it (about 700 MB for the tier L
+// heap reuses is cleared by the goroutine that allocates it (about 490 MB for the tier L
 // universe's 54 million pairs), which would otherwise run alone on one processor.
 func (p *Pairs) allocate(total int64) {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.Role = make([]int32, total) })
-	wg.Go(func() { p.Source = make([]int32, total) })
 	wg.Go(func() { p.Step = make([]int32, total) })
 	p.Kind = make([]uint8, total)
 	wg.Wait()
@@ -183,8 +198,8 @@ func (x *expander) count(i int, direct []int32) int64 {
 }
 
 // set writes pair k of p.
-func (p *Pairs) set(k int64, r int32, kind uint8, source, step int32) {
-	p.Role[k], p.Kind[k], p.Source[k], p.Step[k] = r, kind, source, step
+func (p *Pairs) set(k int64, r int32, kind uint8, step int32) {
+	p.Role[k], p.Kind[k], p.Step[k] = r, kind, step
 }
 
 // expand writes the effective pairs of one identity holding direct (ascending) into p
@@ -201,7 +216,7 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 				x.mark(st.Role)
 			}
 			if b.dist == 0 || st.Dist < b.dist {
-				*b = reach{dist: st.Dist, src: s, step: first + int32(j)}
+				*b = reach{dist: st.Dist, step: first + int32(j)}
 			}
 			reached = true
 		}
@@ -209,7 +224,7 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 	if !reached {
 		for _, r := range direct {
 			x.direct[r] = false
-			p.set(k, r, Direct, -1, -1)
+			p.set(k, r, Direct, -1)
 			k++
 		}
 		x.byKind[Direct] += int64(len(direct))
@@ -228,12 +243,12 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 				switch {
 				case x.direct[r] && b.dist > 0:
 					kind = Redundant
-					p.set(k, r, Redundant, -1, -1)
+					p.set(k, r, Redundant, -1)
 				case x.direct[r]:
 					kind = Direct
-					p.set(k, r, Direct, -1, -1)
+					p.set(k, r, Direct, -1)
 				default:
-					p.set(k, r, Inherited, b.src, b.step)
+					p.set(k, r, Inherited, b.step)
 				}
 				x.byKind[kind]++
 				b.dist = 0

@@ -185,7 +185,7 @@ func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
 				hidden++
 			}
 		default:
-			at = base + int64(pos[p.Source[k]])
+			at = base + int64(pos[p.SourceAt(k)])
 		}
 		if at >= 0 {
 			rule = x.cls.RuleOf[at]

@@ -195,7 +195,7 @@ func mineEffective(t *testing.T, snap *columnar.Snapshot, cfg *Config) string {
 				case effective.Redundant:
 					b.WriteString(" redundant")
 				default:
-					fmt.Fprintf(&b, " inherited via %s", eff.Closure.ViaString(p.Source[k], r, snap.Roles.IDs))
+					fmt.Fprintf(&b, " inherited via %s", eff.Closure.ViaString(p.SourceAt(k), r, snap.Roles.IDs))
 				}
 				if ec.HiddenAt(k) {
 					b.WriteString(" hidden")

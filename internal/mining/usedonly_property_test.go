@@ -145,7 +145,7 @@ func compareUsedOnlyEffective(snap *columnar.Snapshot, m *Model, states []usage.
 			case slices.Contains(direct, r):
 				want = unusedOf(r)
 			case len(m.RulesOf(r)) == 0:
-				want = unusedOf(p.Source[k])
+				want = unusedOf(p.SourceAt(k))
 			}
 			if ec.UnusedAt(int(k)) != want {
 				return fmt.Errorf("effective pair (%s, %s): unused %v, want %v", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.UnusedAt(int(k)), want)

@@ -83,7 +83,7 @@ func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ru
 					}
 				}
 			default:
-				rule = directRule(p.Source[k])
+				rule = directRule(p.SourceAt(k))
 			}
 			ec.RuleOf[k] = rule
 		}

@@ -277,7 +277,7 @@ func (w *pairWalker) eachIn(i int, from, to int64, fn func(v *pairView)) {
 	}
 	for k := lo; k < hi; k++ {
 		if p.Kind[k] == effective.Inherited {
-			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.Source[k], inherited: true, hidden: ec.HiddenAt(k)}
+			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.SourceAt(k), inherited: true, hidden: ec.HiddenAt(k)}
 			v.step = int64(p.Step[k])
 			v.system, v.usage = w.inherited(i, v.source, v.step)
 		} else {

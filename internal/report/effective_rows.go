@@ -38,13 +38,14 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		flags := 0
 		if pk := p.Kind[k]; pk == effective.Inherited {
 			step := int64(p.Step[k])
-			sys, use = w.inherited(i, p.Source[k], step)
+			src := p.SourceOfStep(p.Step[k])
+			sys, use = w.inherited(i, src, step)
 			flags = flagInherited
 			if ec.HiddenAt(k) {
 				flags |= flagHidden
 			}
 			if g != nil {
-				via = g.d.vias.get(step, p.Source[k], role)
+				via = g.d.vias.get(step, src, role)
 			}
 		} else {
 			sys, use = w.systemAt(d), w.usageOf(d)
@@ -87,7 +88,7 @@ func grantedView(i int, k int64, role, sys, acct int32, d int64, use usage.State
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
 	v := pairView{ident: i, role: role, rule: -1, system: sys, acct: acct, source: -1, step: -1, usage: use, unusedOnly: ec.UnusedAt(int(k))}
 	if flags&flagInherited != 0 {
-		v.source, v.step, v.inherited, v.hidden = p.Source[k], int64(p.Step[k]), true, flags&flagHidden != 0
+		v.source, v.step, v.inherited, v.hidden = p.SourceAt(k), int64(p.Step[k]), true, flags&flagHidden != 0
 	} else {
 		v.redun = flags&flagRedundant != 0
 	}

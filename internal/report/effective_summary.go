@@ -377,7 +377,7 @@ func hiddenEdges(snap *columnar.Snapshot, eff *Effective, lo, hi, kinds int) edg
 			if !ec.HiddenAt(k) {
 				continue
 			}
-			edge := [2]int32{lastGrant(eff.Eff.Closure, p.Source[k], int64(p.Step[k])), p.Role[k]}
+			edge := [2]int32{lastGrant(eff.Eff.Closure, p.SourceAt(k), int64(p.Step[k])), p.Role[k]}
 			x, ok := at[edge]
 			if !ok {
 				x = len(ek.edges)

@@ -43,7 +43,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 			continue
 		}
 		h := b.heldRole(r, "unexplained")
-		h.Inherited, h.Via = true, c.ViaString(p.Source[k], r, b.Snap.Roles.IDs)
+		h.Inherited, h.Via = true, c.ViaString(p.SourceAt(int64(k)), r, b.Snap.Roles.IDs)
 		for _, j := range b.RulesOf(r) {
 			if b.Matches(j, i) {
 				ref := b.ruleRef(int(j))
@@ -57,7 +57,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 			h.Hidden = true
 			h.Nearest = b.nearest(r, i)
 		default:
-			h.Status = ex.Roles[direct[p.Source[k]]].Status
+			h.Status = ex.Roles[direct[p.SourceAt(int64(k))]].Status
 		}
 		if h.Status == "explained" {
 			ex.Explained++

@@ -53,10 +53,10 @@ func (p *usagePlant) universeInherited(i int, fn func(sys string, s usage.State)
 		if pairs.Kind[k] != effective.Inherited {
 			continue
 		}
-		src, _ := slices.BinarySearch(snap.RolesOf(i), pairs.Source[k])
+		src, _ := slices.BinarySearch(snap.RolesOf(i), pairs.SourceAt(k))
 		d := snap.IdentOff[i] + int64(src)
 		sys := p.pairSystem(d)
-		chain := p.eff.Closure.Via(pairs.Source[k], pairs.Role[k])
+		chain := p.eff.Closure.Via(pairs.SourceAt(k), pairs.Role[k])
 		for x := len(chain) - 1; x > 0; x-- {
 			if a := snap.Roles.Application[chain[x]]; a != "" {
 				sys = a
