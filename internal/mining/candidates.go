@@ -30,23 +30,11 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 	bds := mr.Bounds()
 	var best *kernels.Count
 	var bestSup int32
-	nk, gk, grantOnly := 0, 0, 0
-	cur := supportCursor{s: supports}
-	// A term's one-term count comes just before its two-term ones (criterion order): when
-	// it has no false positive, neither has any of them, and their supports are their tps.
-	var t0 kernels.Term
-	pure := false
+	gk, grantOnly := 0, 0
+	sups := s.supportsOf(counts, neutral.all, supports)
 	for k := range counts {
 		c := &counts[k]
-		var sup int32
-		if c.C.N == 2 && pure && c.C.T[0] == t0 {
-			sup = c.TP
-		} else {
-			sup = cur.get(&c.C) - neutral.all.matched(k, &nk, &c.C)
-		}
-		if c.C.N == 1 {
-			t0, pure = c.C.T[0], sup == c.TP
-		}
+		sup := sups[k]
 		fp := sup - c.TP
 		if bds.RuleCandidate(int64(fp), int64(sup)) {
 			if neutral.grants.matched(k, &gk, &c.C) <= c.TP {
@@ -80,6 +68,36 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 		reason += fmt.Sprintf("; %d more match more grant-only holders than direct ones", grantOnly)
 	}
 	return 0, reason
+}
+
+// supportsOf returns the support of each count's criterion in the scope without the
+// role's neutral identities (neutral), in a buffer reused across roles. The lookups go in
+// a loop of their own, before anything tests a support, so that their cache misses (the
+// dense pair tables are read at random) overlap instead of each waiting behind the
+// branches on the one before.
+func (s *selector) supportsOf(counts []kernels.Count, neutral roleNeutral, supports *supports) []int32 {
+	sups := slices.Grow(s.sups[:0], len(counts))[:len(counts)]
+	cur := supportCursor{s: supports}
+	nk := 0
+	// A term's one-term count comes just before its two-term ones (criterion order): when
+	// it has no false positive, neither has any of them, and their supports are their tps.
+	var t0 kernels.Term
+	pure := false
+	for k := range counts {
+		c := &counts[k]
+		var sup int32
+		if c.C.N == 2 && pure && c.C.T[0] == t0 {
+			sup = c.TP
+		} else {
+			sup = cur.get(&c.C) - neutral.matched(k, &nk, &c.C)
+		}
+		if c.C.N == 1 {
+			t0, pure = c.C.T[0], sup == c.TP
+		}
+		sups[k] = sup
+	}
+	s.sups = sups
+	return sups
 }
 
 // collect returns the useful criteria that useful found, as candidates in criterion

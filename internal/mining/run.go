@@ -723,6 +723,7 @@ type selector struct {
 	held  []int32
 	cs    []cand
 	use   usefulOf  // the current role's useful criteria (useful)
+	sups  []int32   // the current role's supports (supportsOf)
 	marks termMarks // their single terms (useful, collect)
 	prev  *Previous // stability hook (stability.go); nil without --previous
 	eff   *Effective
