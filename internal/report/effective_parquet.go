@@ -383,6 +383,9 @@ type effectiveSink struct {
 	d         *effectiveDicts
 	rows      int64
 	pairRoles bool
+	// filled, when set (benchmarks), sees each row group's columns before they are
+	// encoded.
+	filled func(b int, data []parquetenc.Data)
 }
 
 // write walks and encodes groups row groups with up to workers goroutines (walk fills
@@ -405,6 +408,9 @@ func (s *effectiveSink) write(ctx context.Context, snap *columnar.Snapshot, grou
 			return nil, err
 		}
 		g.setValues()
+		if s.filled != nil {
+			s.filled(b, data)
+		}
 		return enc.Encode(data)
 	})
 }
@@ -420,6 +426,13 @@ func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columna
 }
 
 func writeEffectiveGroups(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int) error {
+	return writeEffectiveFilled(ctx, out, snap, m, cls, eff, version, groupRows, nil)
+}
+
+// writeEffectiveFilled is writeEffectiveGroups calling filled (nil: none) with each row
+// group's columns before they are encoded (effectiveSink.filled).
+func writeEffectiveFilled(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int,
+	filled func(b int, data []parquetenc.Data)) error {
 	opts := parquetOptions(version, parquet.MaxRowsPerRowGroup(int64(groupRows)))
 	var template []byte
 	var err error
@@ -435,6 +448,6 @@ func writeEffectiveGroups(ctx context.Context, out io.Writer, snap *columnar.Sna
 	if err != nil {
 		return err
 	}
-	sink := &effectiveSink{pw: pw, cols: effectiveColumns(eff.Usage != nil), m: m, groupRows: int64(groupRows)}
+	sink := &effectiveSink{pw: pw, cols: effectiveColumns(eff.Usage != nil), m: m, groupRows: int64(groupRows), filled: filled}
 	return walkPairsWriting(ctx, snap, cls, eff, sink)
 }
