@@ -247,6 +247,10 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	off := w.rowOff()
 	i := sort.Search(len(off)-1, func(i int) bool { return off[i+1] > lo })
 	granted := w.eff != nil && w.eff.Eff != nil
+	// At most a row an identity of the block: sized once, not grown by doubling (each
+	// doubling copies the rows and touches fresh pages).
+	last := sort.Search(len(off)-1, func(i int) bool { return off[i] >= min(hi, pairs) })
+	blk.excess = make([]excessRow, 0, max(0, last-i))
 	if g != nil && g.pairRoles && lo < pairs {
 		g.pointPairRoles(w.eff.Eff.Pairs.Role[lo:min(hi, pairs)])
 	}
