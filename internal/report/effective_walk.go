@@ -143,6 +143,11 @@ type walkBlock struct {
 	cells  []int64
 	review []effectiveReviewRow
 	excess []excessRow
+	// store, when set, is the storage of every block's excess rows, block b's from
+	// its first identity + b (run): at most a row an identity, so the blocks' ranges do not
+	// overlap, and merge joins them in place.
+	store []excessRow
+	index int
 }
 
 // Flags of a pair in a walkBlock's cells.
@@ -198,6 +203,10 @@ func (pw *pairWalk) run(ctx context.Context, eff *Effective, sink *effectiveSink
 		rows, blockRows = pairs+int64(len(snap.Orphans)), sink.groupRows
 	}
 	blocks := make([]walkBlock, (rows+blockRows-1)/blockRows)
+	store := make([]excessRow, len(off)-1+len(blocks))
+	for b := range blocks {
+		blocks[b].store, blocks[b].index = store, b
+	}
 	// walk walks block b, filling g (nil: no file) with its rows.
 	walk := func(b int, g *effectiveGroup) error {
 		lo := int64(b) * blockRows
@@ -249,8 +258,12 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	granted := w.eff != nil && w.eff.Eff != nil
 	// At most a row an identity of the block: sized once, not grown by doubling (each
 	// doubling copies the rows and touches fresh pages).
-	last := sort.Search(len(off)-1, func(i int) bool { return off[i] >= min(hi, pairs) })
-	blk.excess = make([]excessRow, 0, max(0, last-i))
+	last := max(i, sort.Search(len(off)-1, func(i int) bool { return off[i] >= min(hi, pairs) }))
+	if at := i + blk.index; blk.store != nil {
+		blk.excess = blk.store[at : at : last+blk.index]
+	} else {
+		blk.excess = make([]excessRow, 0, last-i)
+	}
 	if g != nil && g.pairRoles && lo < pairs {
 		g.pointPairRoles(w.eff.Eff.Pairs.Role[lo:min(hi, pairs)])
 	}
@@ -365,7 +378,12 @@ func (pw *pairWalk) merge(blocks []walkBlock) {
 	if copyReview {
 		pw.review = make([]effectiveReviewRow, 0, nReview)
 	}
-	pw.excess = make([]excessRow, 0, nExcess)
+	if len(blocks) > 0 && blocks[0].store != nil {
+		// Each block's rows lie at or after where they go: joined in place.
+		pw.excess = blocks[0].store[:0]
+	} else {
+		pw.excess = make([]excessRow, 0, nExcess)
+	}
 	systems := len(pw.systemNames)
 	cells := make([]int64, len(kd.Values)*(systems+1)*numFlags)
 	for b := range blocks {
