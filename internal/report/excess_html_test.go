@@ -153,12 +153,10 @@ func usageUniverseRun(t *testing.T) *universeRun {
 	return x
 }
 
-// pages returns report.html as mine writes it (the model in memory, with the effective
-// privilege it computed) and as `rolemine report` rewrites it (the model files read
-// back, the effective privilege recomputed by LoadEffective).
-func (x *universeRun) pages(t *testing.T) (mine, regenerated []byte) {
+// bound returns the run's model bound to its snapshot, with the effective privilege the
+// run computed, as mine binds it before writing the report.
+func (x *universeRun) bound(t *testing.T) *Bound {
 	t.Helper()
-	ctx := context.Background()
 	mf, err := NewModel(x.snap, x.m, x.cls, RunInfo{Version: "test", Backend: "cpu", Workers: 2, Config: "test", Effective: x.eff})
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +166,16 @@ func (x *universeRun) pages(t *testing.T) (mine, regenerated []byte) {
 		t.Fatal(err)
 	}
 	b.Effective = x.eff
+	return b
+}
+
+// pages returns report.html as mine writes it (the model in memory, with the effective
+// privilege it computed) and as `rolemine report` rewrites it (the model files read
+// back, the effective privilege recomputed by LoadEffective).
+func (x *universeRun) pages(t *testing.T) (mine, regenerated []byte) {
+	t.Helper()
+	ctx := context.Background()
+	b := x.bound(t)
 	var mem bytes.Buffer
 	if err := b.WriteHTML(ctx, &mem, x.cls.RuleOf); err != nil {
 		t.Fatal(err)

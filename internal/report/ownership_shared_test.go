@@ -127,15 +127,7 @@ func TestOwnershipRowsSharedOnce(t *testing.T) {
 func TestTopListsOnlyWhereShown(t *testing.T) {
 	ctx := context.Background()
 	x := usageUniverseRun(t)
-	mf, err := NewModel(x.snap, x.m, x.cls, RunInfo{Version: "test", Backend: "cpu", Workers: 2, Config: "test", Effective: x.eff})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Bind(x.snap, mf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Effective = x.eff
+	b := x.bound(t)
 	p, err := newPageData(ctx, b, x.cls.RuleOf)
 	if err != nil {
 		t.Fatal(err)
