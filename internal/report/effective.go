@@ -232,11 +232,15 @@ func (w *pairWalker) systemAt(k int64) int32 {
 }
 
 // accountOf returns the account id of v ("" for none).
-func (v *pairView) accountOf(snap *columnar.Snapshot) string {
-	if v.acct < 0 {
+func (v *pairView) accountOf(snap *columnar.Snapshot) string { return accountID(snap, v.acct) }
+
+// accountID returns the id of account acct (an index into Universe.Accounts; "" for -1,
+// none).
+func accountID(snap *columnar.Snapshot, acct int32) string {
+	if acct < 0 {
 		return ""
 	}
-	return snap.Universe.Accounts.ID[v.acct]
+	return snap.Universe.Accounts.ID[acct]
 }
 
 // rowOff returns where each identity's effective pairs start in output order (the

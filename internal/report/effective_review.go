@@ -16,18 +16,62 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/safecsv"
+	"github.com/rolemine/rolemine/internal/usage"
 )
 
 // effectiveReviewRow is one unexplained effective pair of review.csv for data with
-// accounts or grants.
+// accounts or grants, in 32 bytes (a pairView and its extras took 64; the tier L universe
+// has 2.27M rows, placed before the walk, so their bytes are pages touched for the first
+// time): the fields of the pair's view an unexplained pair can differ in (its rule is
+// always -1), its role's validations and flags (reviewFlag*).
 type effectiveReviewRow struct {
-	v           pairView
-	validations int
-	nonHuman    bool
+	ident, role, system, acct int32
+	// source and step are an inherited pair's (pairView's), -1 for a direct one.
+	source, step int32
 	// viaCode is 1 + the code of an inherited row's chain among the walk's vias, when the
 	// walk wrote assignments.parquet (it made the codes); 0 otherwise.
 	viaCode int32
+	// validations are the role's (an int8 in the roles file; wider for tests of rows
+	// outside its range).
+	validations int16
+	flags       uint8
+	usage       usage.State
 }
+
+// Flags of an effectiveReviewRow: the pairView's booleans, and whether the identity is
+// non-human.
+const (
+	reviewInherited = 1 << iota
+	reviewRedundant
+	reviewHidden
+	reviewUnusedOnly
+	reviewNonHuman
+)
+
+// newReviewRow returns the review row of the unexplained pair v, of a role of
+// validations, of a non-human identity or not, with via code viaCode.
+func newReviewRow(v *pairView, validations int, nonHuman bool, viaCode int32) effectiveReviewRow {
+	r := effectiveReviewRow{ident: int32(v.ident), role: v.role, system: v.system, acct: v.acct, source: v.source,
+		step: int32(v.step), viaCode: viaCode, validations: int16(validations), usage: v.usage}
+	r.setFlags(v.inherited, v.redun, v.hidden, v.unusedOnly, nonHuman)
+	return r
+}
+
+// setFlags sets r's flags.
+func (r *effectiveReviewRow) setFlags(inherited, redundant, hidden, unusedOnly, nonHuman bool) {
+	r.flags = 0
+	for k, b := range [...]bool{inherited, redundant, hidden, unusedOnly, nonHuman} {
+		if b {
+			r.flags |= 1 << k
+		}
+	}
+}
+
+func (r *effectiveReviewRow) inherited() bool  { return r.flags&reviewInherited != 0 }
+func (r *effectiveReviewRow) redundant() bool  { return r.flags&reviewRedundant != 0 }
+func (r *effectiveReviewRow) hidden() bool     { return r.flags&reviewHidden != 0 }
+func (r *effectiveReviewRow) unusedOnly() bool { return r.flags&reviewUnusedOnly != 0 }
+func (r *effectiveReviewRow) nonHuman() bool   { return r.flags&reviewNonHuman != 0 }
 
 // Reasons of review.csv's reason column, written when a mining rule mines used access
 // only (docs/excess-privilege.md#used-only-review).
@@ -39,8 +83,8 @@ const (
 )
 
 // reviewReason says why an unexplained pair is unexplained.
-func reviewReason(v *pairView) string {
-	if v.unusedOnly {
+func reviewReason(r *effectiveReviewRow) string {
+	if r.unusedOnly() {
 		return reasonUnused
 	}
 	return reasonUnmatched
@@ -85,22 +129,21 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 				line = append(line[:0], touchEffectiveRows(snap, walk.review, order[k:min(k+touchRows, hi)], cells, vias))
 			}
 			r := &walk.review[order[k]]
-			v := &r.v
 			via := vias.of(r)
 			line = strconv.AppendInt(line[:0], int64(k+1), 10)
-			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[v.ident])
-			line = append(append(line, ','), cells.kind(kd.Codes[v.ident])...)
-			line = strconv.AppendBool(append(line, ','), r.nonHuman)
-			line = append(append(line, ','), cells.role(v.role)...)
+			line = safecsv.AppendCell(append(line, ','), snap.IdentityIDs[r.ident])
+			line = append(append(line, ','), cells.kind(kd.Codes[r.ident])...)
+			line = strconv.AppendBool(append(line, ','), r.nonHuman())
+			line = append(append(line, ','), cells.role(r.role)...)
 			line = strconv.AppendInt(append(line, ','), int64(r.validations), 10)
-			line = append(append(line, ','), cells.system(v.system)...)
-			line = safecsv.AppendCell(append(line, ','), v.accountOf(snap))
-			line = strconv.AppendBool(append(line, ','), v.inherited)
+			line = append(append(line, ','), cells.system(r.system)...)
+			line = safecsv.AppendCell(append(line, ','), accountID(snap, r.acct))
+			line = strconv.AppendBool(append(line, ','), r.inherited())
 			line = append(append(line, ','), via...)
-			line = strconv.AppendBool(append(line, ','), v.hidden)
-			line = strconv.AppendBool(append(line, ','), v.redun)
+			line = strconv.AppendBool(append(line, ','), r.hidden())
+			line = strconv.AppendBool(append(line, ','), r.redundant())
 			if usedOnly {
-				line = safecsv.AppendCell(append(line, ','), reviewReason(v))
+				line = safecsv.AppendCell(append(line, ','), reviewReason(r))
 			}
 			buf.Write(append(line, '\n'))
 		}
@@ -131,8 +174,8 @@ func newReviewVias(walk *pairWalk, snap *columnar.Snapshot, eff *Effective) *rev
 	}
 	c.byStep = make([]string, eff.Eff.Closure.NumSteps())
 	for k := range walk.review {
-		if v := &walk.review[k].v; v.inherited && c.byStep[v.step] == "" {
-			c.byStep[v.step] = string(safecsv.AppendCell(nil, eff.Eff.Closure.ViaString(v.source, v.role, snap.Roles.IDs)))
+		if r := &walk.review[k]; r.inherited() && c.byStep[r.step] == "" {
+			c.byStep[r.step] = string(safecsv.AppendCell(nil, eff.Eff.Closure.ViaString(r.source, r.role, snap.Roles.IDs)))
 		}
 	}
 	return c
@@ -141,12 +184,12 @@ func newReviewVias(walk *pairWalk, snap *columnar.Snapshot, eff *Effective) *rev
 // of returns row r's via cell ("" for a direct row).
 func (c *reviewVias) of(r *effectiveReviewRow) string {
 	switch {
-	case !r.v.inherited:
+	case !r.inherited():
 		return ""
 	case r.viaCode > 0:
 		return c.byCode[r.viaCode-1]
 	}
-	return c.byStep[r.v.step]
+	return c.byStep[r.step]
 }
 
 // effectiveCells are the cells of a universe's review.csv that many rows share, each
@@ -188,7 +231,7 @@ func reviewOrder(rows []effectiveReviewRow) []int32 {
 	if order, ok := reviewOrderIn(rows, max(1, min(runtime.GOMAXPROCS(0), len(rows)/minPart))); ok {
 		return order
 	}
-	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
+	first := func(r *effectiveReviewRow) bool { return r.inherited() && r.validations >= privileged }
 	order := make([]int32, len(rows))
 	for k := range order {
 		order[k] = int32(k)
@@ -196,7 +239,7 @@ func reviewOrder(rows []effectiveReviewRow) []int32 {
 	slices.SortStableFunc(order, func(a, b int32) int {
 		x, y := &rows[a], &rows[b]
 		return cmp.Or(-boolCmp(first(x), first(y)), cmp.Compare(y.validations, x.validations),
-			-boolCmp(x.nonHuman, y.nonHuman), -boolCmp(x.v.hidden, y.v.hidden))
+			-boolCmp(x.nonHuman(), y.nonHuman()), -boolCmp(x.hidden(), y.hidden()))
 	})
 	return order
 }
@@ -215,8 +258,8 @@ func reviewGroup(r *effectiveReviewRow) uint16 {
 		}
 		return 1
 	}
-	first := r.v.inherited && r.validations >= privileged
-	return bit(first)<<10 | uint16(math.MaxInt8-r.validations)<<2 | bit(r.nonHuman)<<1 | bit(r.v.hidden)
+	first := r.inherited() && r.validations >= privileged
+	return bit(first)<<10 | uint16(math.MaxInt8-r.validations)<<2 | bit(r.nonHuman())<<1 | bit(r.hidden())
 }
 
 // reviewOrderIn is reviewOrder's counting sort, in parts of consecutive rows at the same
@@ -346,16 +389,15 @@ func touchEffectiveRows(snap *columnar.Snapshot, review []effectiveReviewRow, or
 	kinds := snap.Dims[snap.KindDim].Codes
 	for _, o := range order {
 		r := &review[o]
-		v := &r.v
-		if id := snap.IdentityIDs[v.ident]; id != "" {
+		if id := snap.IdentityIDs[r.ident]; id != "" {
 			sum += id[0]
 		}
-		sum += byte(kinds[v.ident])
-		if c := cells.role(v.role); len(c) > 0 {
+		sum += byte(kinds[r.ident])
+		if c := cells.role(r.role); len(c) > 0 {
 			sum += c[0]
 		}
-		if v.acct >= 0 {
-			if a := snap.Universe.Accounts.ID[v.acct]; a != "" {
+		if r.acct >= 0 {
+			if a := snap.Universe.Accounts.ID[r.acct]; a != "" {
 				sum += a[0]
 			}
 		}

@@ -33,12 +33,12 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 	cellBase := int(kind) * (len(w.systemNames) + 1)
 	for k := lo; k < hi; k++ {
 		role, rule := p.Role[k], ec.RuleOf[k]
-		sys, acct, via := int32(-1), int32(-1), int32(-1)
+		sys, acct, via, src := int32(-1), int32(-1), int32(-1), int32(-1)
 		var use usage.State
 		flags := 0
 		if pk := p.Kind[k]; pk == effective.Inherited {
 			step := int64(p.Step[k])
-			src := p.SourceOfStep(p.Step[k])
+			src = p.SourceOfStep(p.Step[k])
 			sys, use = w.inherited(i, src, step)
 			flags = flagInherited
 			if ec.HiddenAt(k) {
@@ -67,7 +67,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		if rule < 0 {
 			x.unexplained++
 			x.unexplainedWeight += weight
-			blk.review = append(blk.review, effectiveReviewRow{v: grantedView(i, k, role, sys, acct, d, use, flags, w), validations: validations, nonHuman: nonHuman, viaCode: via + 1})
+			blk.review = append(blk.review, grantedReviewRow(i, k, role, sys, acct, src, use, flags, validations, nonHuman, via, w))
 		}
 		switch use {
 		case usage.Unused:
@@ -82,17 +82,17 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 	}
 }
 
-// grantedView is the view eachIn gives of the unexplained pair at row k of identity i
-// (walkGranted's values; d is the next direct pair's CSR position).
-func grantedView(i int, k int64, role, sys, acct int32, d int64, use usage.State, flags int, w *pairWalker) pairView {
-	p, ec := w.eff.Eff.Pairs, w.eff.Class
-	v := pairView{ident: i, role: role, rule: -1, system: sys, acct: acct, source: -1, step: -1, usage: use, unusedOnly: ec.UnusedAt(int(k))}
+// grantedReviewRow is the review row (newReviewRow) of the unexplained pair at row k of
+// identity i, from walkGranted's values: src is an inherited pair's source (-1 for a
+// direct one), via its via code (-1: none made).
+func grantedReviewRow(i int, k int64, role, sys, acct, src int32, use usage.State, flags, validations int, nonHuman bool, via int32, w *pairWalker) effectiveReviewRow {
+	r := effectiveReviewRow{ident: int32(i), role: role, system: sys, acct: acct, source: -1, step: -1,
+		viaCode: via + 1, validations: int16(validations), usage: use}
 	if flags&flagInherited != 0 {
-		v.source, v.step, v.inherited, v.hidden = p.SourceAt(k), int64(p.Step[k]), true, flags&flagHidden != 0
-	} else {
-		v.redun = flags&flagRedundant != 0
+		r.source, r.step = src, w.eff.Eff.Pairs.Step[k]
 	}
-	return v
+	r.setFlags(flags&flagInherited != 0, flags&flagRedundant != 0, flags&flagHidden != 0, w.eff.Class.UnusedAt(int(k)), nonHuman)
+	return r
 }
 
 // effectiveCols are the columns of one identity's rows in a row group, from the group's

@@ -350,7 +350,7 @@ func (pw *pairWalk) walkDirect(w *pairWalker, blk *walkBlock, g *effectiveGroup,
 		blk.cells[pairCell(kind, v.system, pairFlags(v), systems)]++
 		validations := int(snap.Roles.Validations[v.role])
 		if v.rule < 0 {
-			blk.review = append(blk.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
+			blk.review = append(blk.review, newReviewRow(v, validations, nonHuman, 0))
 		}
 		x.add(v, 1+int64(validations))
 		if g != nil {

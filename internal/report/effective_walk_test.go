@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
@@ -92,7 +93,7 @@ func refPairWalk(snap *columnar.Snapshot, cls *mining.Classification, eff *Effec
 			pw.bySystem[v.system+1].add(v)
 			validations := int(snap.Roles.Validations[v.role])
 			if v.rule < 0 {
-				pw.review = append(pw.review, effectiveReviewRow{v: *v, validations: validations, nonHuman: nonHuman})
+				pw.review = append(pw.review, newReviewRow(v, validations, nonHuman, 0))
 			}
 			x.add(v, 1+int64(validations))
 		})
@@ -176,21 +177,17 @@ func TestReviewOrderMatchesStableSort(t *testing.T) {
 		}
 		rows := make([]effectiveReviewRow, n)
 		for k := range rows {
-			rows[k] = effectiveReviewRow{validations: rng.IntN(spread) - min(spread/2, 128), nonHuman: rng.IntN(2) == 0}
+			validations := rng.IntN(spread) - min(spread/2, 128)
 			if round == 2 && k == 500 {
-				rows[k].validations = 1000
+				validations = 1000
 			}
-			rows[k].v.inherited, rows[k].v.hidden, rows[k].v.ident = rng.IntN(2) == 0, rng.IntN(3) == 0, k
+			rows[k] = testReviewRow(k, validations, rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(3) == 0)
 		}
 		want := slices.Clone(rows)
-		first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
-		slices.SortStableFunc(want, func(a, b effectiveReviewRow) int {
-			return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
-				-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
-		})
+		slices.SortStableFunc(want, rankEffectiveReviewRows)
 		for k, x := range reviewOrder(rows) {
-			if rows[x].v.ident != want[k].v.ident {
-				t.Fatalf("round %d: rank %d is row %d, want row %d", round, k+1, x, want[k].v.ident)
+			if rows[x].ident != want[k].ident {
+				t.Fatalf("round %d: rank %d is row %d, want row %d", round, k+1, x, want[k].ident)
 			}
 		}
 	}
@@ -243,14 +240,13 @@ func withoutViaCodes(t *testing.T, what string, pw *pairWalk, eff *Effective) []
 	rows := slices.Clone(pw.review)
 	for k := range rows {
 		r := &rows[k]
-		v := &r.v
 		switch {
 		case pw.vias == nil && r.viaCode != 0:
 			t.Fatalf("%s: review row %d has via code %d from a walk that made none", what, k, r.viaCode)
-		case pw.vias != nil && v.inherited != (r.viaCode > 0):
-			t.Fatalf("%s: review row %d (inherited %v) has via code %d", what, k, v.inherited, r.viaCode)
+		case pw.vias != nil && r.inherited() != (r.viaCode > 0):
+			t.Fatalf("%s: review row %d (inherited %v) has via code %d", what, k, r.inherited(), r.viaCode)
 		case r.viaCode > 0:
-			want := eff.Eff.Closure.ViaString(v.source, v.role, pw.snap.Roles.IDs)
+			want := eff.Eff.Closure.ViaString(r.source, r.role, pw.snap.Roles.IDs)
 			if got := pw.vias[r.viaCode-1]; got != want {
 				t.Fatalf("%s: review row %d has via %q, want %q", what, k, got, want)
 			}
@@ -258,4 +254,57 @@ func withoutViaCodes(t *testing.T, what string, pw *pairWalk, eff *Effective) []
 		r.viaCode = 0
 	}
 	return rows
+}
+
+// testReviewRow returns a review row of identity ident (its index in the tests' rows)
+// with the fields review.csv's rank order reads.
+func testReviewRow(ident, validations int, nonHuman, inherited, hidden bool) effectiveReviewRow {
+	r := effectiveReviewRow{ident: int32(ident), validations: int16(validations)}
+	r.setFlags(inherited, false, hidden, false, nonHuman)
+	return r
+}
+
+// rankEffectiveReviewRows is review.csv's rank order before walk order, as a comparison:
+// unexplained inherited access on privileged roles first, then validations (most
+// first), non-human identities first, hidden inherited access first.
+func rankEffectiveReviewRows(a, b effectiveReviewRow) int {
+	first := func(r *effectiveReviewRow) bool { return r.inherited() && r.validations >= privileged }
+	return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
+		-boolCmp(a.nonHuman(), b.nonHuman()), -boolCmp(a.hidden(), b.hidden()))
+}
+
+// TestReviewRowKeepsView: a review row gives back the view of the unexplained pair it was
+// made from (every field, the rule -1), its validations and kind, for every unexplained
+// pair of a universe with usage and grants, and takes 32 bytes. It fails when a field is
+// dropped or narrowed below its values, or the row grows.
+func TestReviewRowKeepsView(t *testing.T) {
+	if size := unsafe.Sizeof(effectiveReviewRow{}); size != 32 {
+		t.Fatalf("a review row takes %d bytes, want 32", size)
+	}
+	x := usageUniverseRun(t)
+	w := newPairWalker(x.snap, x.cls, &Effective{Eff: x.eff.Eff, Class: x.eff.Class, Usage: x.eff.Usage})
+	seen := map[string]bool{}
+	for i := range x.snap.IdentityIDs {
+		w.each(i, func(v *pairView) {
+			if v.rule >= 0 {
+				return
+			}
+			validations, nonHuman := int(x.snap.Roles.Validations[v.role]), i%2 == 0
+			r := newReviewRow(v, validations, nonHuman, 7)
+			if got := r.view(); got != *v || int(r.validations) != validations || r.nonHuman() != nonHuman || r.viaCode != 7 {
+				t.Fatalf("identity %d: row %+v gives back %+v, want %+v (validations %d, non-human %v)", i, r, got, *v, validations, nonHuman)
+			}
+			seen[fmt.Sprint(v.inherited, v.redun, v.hidden, v.acct >= 0, v.usage)] = true
+		})
+	}
+	if len(seen) < 4 {
+		t.Fatalf("only %d kinds of unexplained pairs: %v", len(seen), seen)
+	}
+}
+
+// view returns the pairView r was made from (newReviewRow).
+func (r *effectiveReviewRow) view() pairView {
+	return pairView{ident: int(r.ident), role: r.role, rule: -1, system: r.system, acct: r.acct, source: r.source,
+		step: int64(r.step), inherited: r.inherited(), redun: r.redundant(), hidden: r.hidden(), usage: r.usage,
+		unusedOnly: r.unusedOnly()}
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -14,29 +13,25 @@ import (
 // those of an earlier part in the same group, or a group's bits are out of order.
 func TestReviewOrderInParts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	first := func(r *effectiveReviewRow) bool { return r.v.inherited && r.validations >= privileged }
 	for _, n := range []int{0, 1, 3, 50, 5000} {
 		rows := make([]effectiveReviewRow, n)
 		for k := range rows {
-			rows[k] = effectiveReviewRow{validations: rng.IntN(256) - 128, nonHuman: rng.IntN(2) == 0}
+			validations, nonHuman := rng.IntN(256)-128, rng.IntN(2) == 0
 			if rng.IntN(2) == 0 {
-				rows[k].validations = rng.IntN(4)
+				validations = rng.IntN(4)
 			}
-			rows[k].v.inherited, rows[k].v.hidden, rows[k].v.ident = rng.IntN(2) == 0, rng.IntN(3) == 0, k
+			rows[k] = testReviewRow(k, validations, nonHuman, rng.IntN(2) == 0, rng.IntN(3) == 0)
 		}
 		want := slices.Clone(rows)
-		slices.SortStableFunc(want, func(a, b effectiveReviewRow) int {
-			return cmp.Or(-boolCmp(first(&a), first(&b)), cmp.Compare(b.validations, a.validations),
-				-boolCmp(a.nonHuman, b.nonHuman), -boolCmp(a.v.hidden, b.v.hidden))
-		})
+		slices.SortStableFunc(want, rankEffectiveReviewRows)
 		for parts := 1; parts <= 7; parts++ {
 			order, ok := reviewOrderIn(rows, parts)
 			if !ok || len(order) != n {
 				t.Fatalf("n=%d parts=%d: ok %v, %d indices", n, parts, ok, len(order))
 			}
 			for k, x := range order {
-				if rows[x].v.ident != want[k].v.ident {
-					t.Fatalf("n=%d parts=%d: rank %d is row %d, want row %d", n, parts, k+1, x, want[k].v.ident)
+				if rows[x].ident != want[k].ident {
+					t.Fatalf("n=%d parts=%d: rank %d is row %d, want row %d", n, parts, k+1, x, want[k].ident)
 				}
 			}
 		}
