@@ -122,7 +122,7 @@ func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, e
 	}
 	missingAccounts(snap, sys)
 	flagIncomplete(systems)
-	es.HiddenByGrant = hiddenByGrant(snap, eff)
+	es.HiddenByGrant = hiddenByGrant(snap, eff, pw.review)
 	return es, systems
 }
 
@@ -311,20 +311,22 @@ func accountPeerGroupsByMap(snap *columnar.Snapshot, dims []int) (group []int32,
 // missingBatch is how many (identity, system) flags missingAccounts holds at once.
 const missingBatch = 1 << 26
 
-// hiddenByGrant groups hidden inherited pairs by the last grant of their chain. Blocks of
-// identities are counted on every core, each by edge and kind code, and added up; the
-// result's order is the sort's (a total order: each grant's string is its own).
-func hiddenByGrant(snap *columnar.Snapshot, eff *Effective) []hiddenGrant {
+// hiddenByGrant groups hidden inherited pairs by the last grant of their chain, from
+// review, the walk's review rows: a hidden pair is unexplained, so it has a row, and the
+// 2.27M rows of the tier L universe are read instead of its 54M pairs. Parts of the rows
+// are counted on every core, each by edge and kind code, and added up; the result's
+// order is the sort's (a total order: each grant's string is its own).
+func hiddenByGrant(snap *columnar.Snapshot, eff *Effective, review []effectiveReviewRow) []hiddenGrant {
 	out := []hiddenGrant{}
 	if eff.Eff == nil {
 		return out
 	}
 	kd := &snap.Dims[snap.KindDim]
 	kinds := len(kd.Values)
-	const block = 1 << 16 // identities
-	parts := make([]edgeKinds, (len(snap.IdentityIDs)+block-1)/block)
+	const block = 1 << 18 // rows
+	parts := make([]edgeKinds, (len(review)+block-1)/block)
 	_ = parallel.Each(context.Background(), len(parts), runtime.GOMAXPROCS(0), func(_, b int) error {
-		parts[b] = hiddenEdges(snap, eff, b*block, min(len(snap.IdentityIDs), (b+1)*block), kinds)
+		parts[b] = hiddenEdges(snap, eff, review[b*block:min(len(review), (b+1)*block)], kinds)
 		return nil
 	})
 	at := map[[2]int32]int{}
@@ -365,28 +367,25 @@ type edgeKinds struct {
 	counts []int64
 }
 
-// hiddenEdges counts the hidden pairs of identities [lo, hi) (hiddenByGrant).
-func hiddenEdges(snap *columnar.Snapshot, eff *Effective, lo, hi, kinds int) edgeKinds {
-	p, ec := eff.Eff.Pairs, eff.Class
+// hiddenEdges counts the hidden pairs among review rows (hiddenByGrant).
+func hiddenEdges(snap *columnar.Snapshot, eff *Effective, rows []effectiveReviewRow, kinds int) edgeKinds {
 	codes := snap.Dims[snap.KindDim].Codes
 	var ek edgeKinds
 	at := map[[2]int32]int{}
-	for i := lo; i < hi; i++ {
-		plo, phi := p.Of(i)
-		for k := plo; k < phi; k++ {
-			if !ec.HiddenAt(k) {
-				continue
-			}
-			edge := [2]int32{lastGrant(eff.Eff.Closure, p.SourceAt(k), int64(p.Step[k])), p.Role[k]}
-			x, ok := at[edge]
-			if !ok {
-				x = len(ek.edges)
-				at[edge] = x
-				ek.edges = append(ek.edges, edge)
-				ek.counts = append(ek.counts, make([]int64, kinds)...)
-			}
-			ek.counts[x*kinds+int(codes[i])]++
+	for k := range rows {
+		r := &rows[k]
+		if !r.hidden() {
+			continue
 		}
+		edge := [2]int32{lastGrant(eff.Eff.Closure, r.source, int64(r.step)), r.role}
+		x, ok := at[edge]
+		if !ok {
+			x = len(ek.edges)
+			at[edge] = x
+			ek.edges = append(ek.edges, edge)
+			ek.counts = append(ek.counts, make([]int64, kinds)...)
+		}
+		ek.counts[x*kinds+int(codes[r.ident])]++
 	}
 	return ek
 }

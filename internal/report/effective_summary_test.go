@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +179,111 @@ func BenchmarkAccountPeerGroups(b *testing.B) {
 	b.Run("map", func(b *testing.B) {
 		for b.Loop() {
 			accountPeerGroupsByMap(snap, dims)
+		}
+	})
+}
+
+// TestHiddenByGrantMatchesPairs: summary.json's hidden_by_grant, counted from the walk's
+// review rows, is what a count over every effective pair gives (HiddenAt, each hidden
+// pair's last grant and its identity's kind), on a generated universe with hidden access.
+// It fails when a hidden pair is missed or counted under another grant or kind.
+func TestHiddenByGrantMatchesPairs(t *testing.T) {
+	x := usageUniverseRun(t)
+	eff := &Effective{Eff: x.eff.Eff, Class: x.eff.Class, Usage: x.eff.Usage}
+	pw, err := walkPairs(context.Background(), x.snap, x.cls, eff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := hiddenByGrant(x.snap, eff, pw.review)
+	// The reference: every pair, by grant string and kind.
+	p, kd := eff.Eff.Pairs, &x.snap.Dims[x.snap.KindDim]
+	want := map[string]map[string]int64{}
+	hidden := 0
+	for i := range x.snap.IdentityIDs {
+		lo, hi := p.Of(i)
+		for k := lo; k < hi; k++ {
+			if !eff.Class.HiddenAt(k) {
+				continue
+			}
+			hidden++
+			role := p.Role[k]
+			grant := x.snap.Roles.IDs[lastGrant(eff.Eff.Closure, p.SourceAt(k), int64(p.Step[k]))] + " > " + x.snap.Roles.IDs[role]
+			if want[grant] == nil {
+				want[grant] = map[string]int64{}
+			}
+			want[grant][kd.Values[kd.Codes[i]]]++
+		}
+	}
+	if hidden == 0 {
+		t.Fatalf("the universe has %d hidden pairs under %d grants: the test needs some", hidden, len(want))
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d grants, want %d", len(got), len(want))
+	}
+	for k, g := range got {
+		var n int64
+		for _, c := range want[g.Grant] {
+			n += c
+		}
+		if !reflect.DeepEqual(g.ByKind, want[g.Grant]) || g.Identities != n {
+			t.Errorf("grant %d %s: %d by kind %v, want %d by kind %v", k, g.Grant, g.Identities, g.ByKind, n, want[g.Grant])
+		}
+		if k > 0 && (got[k-1].Identities < g.Identities || got[k-1].Identities == g.Identities && got[k-1].Grant >= g.Grant) {
+			t.Errorf("grant %d %s (%d) after %s (%d)", k, g.Grant, g.Identities, got[k-1].Grant, got[k-1].Identities)
+		}
+	}
+}
+
+// refHiddenEdgesScan is hiddenEdges as the eleventh session left it: a scan of every
+// effective pair of identities [lo, hi) for the hidden ones (HiddenAt).
+func refHiddenEdgesScan(snap *columnar.Snapshot, eff *Effective, lo, hi, kinds int) edgeKinds {
+	p, ec := eff.Eff.Pairs, eff.Class
+	codes := snap.Dims[snap.KindDim].Codes
+	var ek edgeKinds
+	at := map[[2]int32]int{}
+	for i := lo; i < hi; i++ {
+		plo, phi := p.Of(i)
+		for k := plo; k < phi; k++ {
+			if !ec.HiddenAt(k) {
+				continue
+			}
+			edge := [2]int32{lastGrant(eff.Eff.Closure, p.SourceAt(k), int64(p.Step[k])), p.Role[k]}
+			x, ok := at[edge]
+			if !ok {
+				x = len(ek.edges)
+				at[edge] = x
+				ek.edges = append(ek.edges, edge)
+				ek.counts = append(ek.counts, make([]int64, kinds)...)
+			}
+			ek.counts[x*kinds+int(codes[i])]++
+		}
+	}
+	return ek
+}
+
+// BenchmarkHiddenEdges counts the hidden pairs of the universe in ROLEMINE_BENCH_DATA by
+// grant and kind from the walk's review rows (hiddenEdges) and by the former scan of every
+// pair, on one core, in one process; both must find the same edges.
+func BenchmarkHiddenEdges(b *testing.B) {
+	snap, _, cls, info := benchUniverse(b)
+	walk, err := walkPairs(b.Context(), snap, cls, info)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kinds := len(snap.Dims[snap.KindDim].Values)
+	rows := hiddenEdges(snap, info, walk.review, kinds)
+	scan := refHiddenEdgesScan(snap, info, 0, len(snap.IdentityIDs), kinds)
+	if len(rows.edges) != len(scan.edges) || !reflect.DeepEqual(rows.counts, scan.counts) {
+		b.Fatalf("%d edges from the rows, %d from the scan", len(rows.edges), len(scan.edges))
+	}
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			hiddenEdges(snap, info, walk.review, kinds)
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			refHiddenEdgesScan(snap, info, 0, len(snap.IdentityIDs), kinds)
 		}
 	})
 }
