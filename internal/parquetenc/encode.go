@@ -14,6 +14,7 @@ import (
 	"hash/crc32"
 	"math/bits"
 	"slices"
+	"sort"
 	"strings"
 	"unsafe"
 
@@ -75,7 +76,10 @@ func Ranks(values []string) []int32 {
 
 // MergeRuns calls visit(k, r) for every index k of the runs ([start, end) ranges of
 // values, each in ascending order), in the ascending order of values[k] (equal values in
-// index order), r counting from 0.
+// index order), r counting from 0. The runs' heads are kept in a heap; the run at its top
+// gives every value below the smallest other head at once (found by a galloping search),
+// so that runs of distinct ranges (the systems of a universe whose account ids differ in
+// form) cost a few comparisons a run, not two a value.
 func MergeRuns(values []string, runs [][2]int32, visit func(k, r int32)) {
 	heap := make([][2]int32, 0, len(runs))
 	for _, r := range runs {
@@ -83,12 +87,7 @@ func MergeRuns(values []string, runs [][2]int32, visit func(k, r int32)) {
 			heap = append(heap, r)
 		}
 	}
-	less := func(x, y [2]int32) bool {
-		if values[x[0]] != values[y[0]] {
-			return values[x[0]] < values[y[0]]
-		}
-		return x[0] < y[0]
-	}
+	less := func(x, y [2]int32) bool { return before(values, x[0], y[0]) }
 	down := func(i int) {
 		for {
 			c := 2*i + 1
@@ -108,13 +107,57 @@ func MergeRuns(values []string, runs [][2]int32, visit func(k, r int32)) {
 	for i := len(heap)/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	for r := int32(0); len(heap) > 0; r++ {
-		visit(heap[0][0], r)
-		if heap[0][0]++; heap[0][0] == heap[0][1] {
+	for r := int32(0); len(heap) > 0; {
+		top := heap[0]
+		c := 1 // the root's child of the smaller head, the smallest of the other runs
+		if len(heap) > 2 && less(heap[2], heap[1]) {
+			c = 2
+		}
+		end := top[1]
+		if len(heap) > 1 {
+			end = stretchBefore(values, top[0]+1, top[1], heap[c][0])
+		}
+		for k := top[0]; k < end; k++ {
+			visit(k, r)
+			r++
+		}
+		if end == top[1] {
 			heap[0] = heap[len(heap)-1]
 			heap = heap[:len(heap)-1]
+			down(0)
+			continue
 		}
-		down(0)
+		// The run's next value is not before child c's head, the smallest: c goes up.
+		heap[0][0] = end
+		heap[0], heap[c] = heap[c], heap[0]
+		down(c)
+	}
+}
+
+// before reports whether index x of values comes before index y in MergeRuns' order:
+// the smaller value first, equal values in index order.
+func before(values []string, x, y int32) bool {
+	if values[x] != values[y] {
+		return values[x] < values[y]
+	}
+	return x < y
+}
+
+// stretchBefore returns the first index k in [lo, hi), a stretch of one ascending run,
+// whose value does not come before index s (before), or hi: galloping from lo (1, 2, 4,
+// ... values ahead), then a binary search in the last step.
+func stretchBefore(values []string, lo, hi, s int32) int32 {
+	from, step := lo, int32(1)
+	for {
+		k := from + step - 1
+		if k >= hi {
+			k = hi
+		} else if before(values, k, s) {
+			from, step = k+1, 2*step
+			continue
+		}
+		// [from, k) is unknown, k does not come before s (or is hi).
+		return from + int32(sort.Search(int(k-from), func(j int) bool { return !before(values, from+int32(j), s) }))
 	}
 }
 

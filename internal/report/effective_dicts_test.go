@@ -3,11 +3,13 @@ package report
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/parquetenc"
 )
 
 // TestAccountDictCodes: accountDict gives equal account ids, of accounts and of orphans,
@@ -101,5 +103,82 @@ func TestAccountDictCodes(t *testing.T) {
 		for j, o := range orphans {
 			check("orphan", o.AccountID, orphan[j])
 		}
+	}
+}
+
+// refMergeRunsHeap is parquetenc.MergeRuns as the eleventh session left it: a heap of the
+// runs' heads, two comparisons or more a value.
+func refMergeRunsHeap(values []string, runs [][2]int32, visit func(k, r int32)) {
+	heap := make([][2]int32, 0, len(runs))
+	for _, r := range runs {
+		if r[0] < r[1] {
+			heap = append(heap, r)
+		}
+	}
+	less := func(x, y [2]int32) bool {
+		if values[x[0]] != values[y[0]] {
+			return values[x[0]] < values[y[0]]
+		}
+		return x[0] < y[0]
+	}
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(heap) {
+				return
+			}
+			if c+1 < len(heap) && less(heap[c+1], heap[c]) {
+				c++
+			}
+			if !less(heap[c], heap[i]) {
+				return
+			}
+			heap[i], heap[c] = heap[c], heap[i]
+			i = c
+		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for r := int32(0); len(heap) > 0; r++ {
+		visit(heap[0][0], r)
+		if heap[0][0]++; heap[0][0] == heap[0][1] {
+			heap[0] = heap[len(heap)-1]
+			heap = heap[:len(heap)-1]
+		}
+		down(0)
+	}
+}
+
+// BenchmarkMergeAccountIDs merges the account ids of the universe in ROLEMINE_BENCH_DATA
+// (its systems' runs, as mergeAccountIDs does) with parquetenc.MergeRuns and with the
+// former heap merge, in one process, and checks they agree.
+func BenchmarkMergeAccountIDs(b *testing.B) {
+	dir := os.Getenv("ROLEMINE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("ROLEMINE_BENCH_DATA names no data directory")
+	}
+	snap, err := columnar.Load(b.Context(), dir, columnar.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := snap.Universe.Accounts
+	_, _, runs, ok := mergeAccountIDs(a)
+	if !ok {
+		b.Skip("the accounts are not in runs of ascending ids")
+	}
+	rank, want := make([]int32, len(a.ID)), make([]int32, len(a.ID))
+	refMergeRunsHeap(a.ID, runs, func(k, r int32) { want[k] = r })
+	for name, merge := range map[string]func([]string, [][2]int32, func(k, r int32)){
+		"galloping": parquetenc.MergeRuns, "heap": refMergeRunsHeap,
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				merge(a.ID, runs, func(k, r int32) { rank[k] = r })
+			}
+			if !slices.Equal(rank, want) {
+				b.Fatal("the merges differ")
+			}
+		})
 	}
 }
