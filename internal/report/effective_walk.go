@@ -275,7 +275,7 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 		}
 		kind := kd.Codes[i]
 		nonHuman := kd.Values[kind] != columnar.HumanKind
-		x := excessRow{ident: i, nonHuman: snap.Kind(i) != columnar.HumanKind}
+		x := excessRow{ident: int32(i), nonHuman: snap.Kind(i) != columnar.HumanKind}
 		if granted {
 			pw.walkGranted(w, blk, g, i, max(lo, off[i]), min(hi, off[i+1]), kind, nonHuman, &x)
 		} else {

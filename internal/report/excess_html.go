@@ -130,14 +130,14 @@ func writeExcessRanking(h *htmlWriter, b *Bound, x *excessPage) {
 			key := "excess:" + id + ":"
 			h.WriteString(`<tr>`)
 			h.tdNum(key+"rank", int64(k+1))
-			h.f(`<td>%s</td><td>%s</td>`, esc(id), esc(snap.Kind(r.ident)))
+			h.f(`<td>%s</td><td>%s</td>`, esc(id), esc(snap.Kind(int(r.ident))))
 			h.tdNum(key+"excess_score", r.score())
 			h.tdNum(key+"unexplained_weight", r.unexplainedWeight)
 			h.tdNum(key+"unused_weight", r.unusedWeight)
-			h.tdNum(key+"effective_roles", r.roles)
-			h.tdNum(key+"unexplained", r.unexplained)
-			h.tdNum(key+"unused", r.unused)
-			h.tdNum(key+"unknown_usage", r.unknown)
+			h.tdNum(key+"effective_roles", int64(r.roles))
+			h.tdNum(key+"unexplained", int64(r.unexplained))
+			h.tdNum(key+"unused", int64(r.unused))
+			h.tdNum(key+"unknown_usage", int64(r.unknown))
 			h.WriteString(`</tr>`)
 		}
 		h.WriteString(`</tbody></table></div>`)
@@ -306,7 +306,7 @@ func writeOwnership(h *htmlWriter, s *Summary, snap *columnar.Snapshot, x *exces
 			id := snap.IdentityIDs[r.ident]
 			key := "ownership:" + id + ":"
 			h.f(`<tr><td>%s</td><td>%s</td><td>%s</td><td><span class="flag">%s</span></td>`,
-				esc(id), esc(snap.Kind(r.ident)), esc(snap.Universe.Owners[r.ident]), esc(r.finding))
+				esc(id), esc(snap.Kind(int(r.ident))), esc(snap.Universe.Owners[r.ident]), esc(r.finding))
 			h.tdNum(key+"effective_roles", int64(r.roles))
 			h.tdNum(key+"unexplained", int64(r.unexplained))
 			h.tdNum(key+"privileged_roles", int64(r.privilegedRoles))
@@ -331,7 +331,7 @@ func writeOwners(h *htmlWriter, snap *columnar.Snapshot, x *excessPage) {
 	for _, r := range x.owners {
 		id := snap.IdentityIDs[r.ident]
 		key := "owner:" + id + ":"
-		h.f(`<tr><td>%s</td><td>%s</td>`, esc(id), esc(snap.Kind(r.ident)))
+		h.f(`<tr><td>%s</td><td>%s</td>`, esc(id), esc(snap.Kind(int(r.ident))))
 		h.tdNum(key+"owned", int64(r.owned))
 		h.tdNum(key+"roles", int64(r.roles))
 		h.tdNum(key+"privileged", int64(r.privileged))

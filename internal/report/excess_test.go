@@ -34,8 +34,8 @@ func excessCSVReference(t *testing.T, snap *columnar.Snapshot, rows []excessRow)
 			group = "non_human"
 		}
 		i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
-		cw.Write([]string{group, strconv.Itoa(rank), snap.IdentityIDs[r.ident], snap.Kind(r.ident), i64(r.score()),
-			i64(r.unexplainedWeight), i64(r.unusedWeight), i64(r.roles), i64(r.unexplained), i64(r.unused), i64(r.unknown)})
+		cw.Write([]string{group, strconv.Itoa(rank), snap.IdentityIDs[r.ident], snap.Kind(int(r.ident)), i64(r.score()),
+			i64(r.unexplainedWeight), i64(r.unusedWeight), i64(int64(r.roles)), i64(int64(r.unexplained)), i64(int64(r.unused)), i64(int64(r.unknown))})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -59,8 +59,8 @@ func TestExcessCSVMatchesReference(t *testing.T) {
 		for i := range n {
 			snap.IdentityIDs = append(snap.IdentityIDs, fmt.Sprintf("%s%d", ids[rng.IntN(len(ids))], i))
 			kinds.Codes = append(kinds.Codes, int32(rng.IntN(3)))
-			r := excessRow{ident: i, nonHuman: kinds.Values[kinds.Codes[i]] != columnar.HumanKind,
-				roles: int64(rng.IntN(50)), unexplained: int64(rng.IntN(5)), unused: int64(rng.IntN(5)), unknown: int64(rng.IntN(3)),
+			r := excessRow{ident: int32(i), nonHuman: kinds.Values[kinds.Codes[i]] != columnar.HumanKind,
+				roles: int32(rng.IntN(50)), unexplained: int32(rng.IntN(5)), unused: int32(rng.IntN(5)), unknown: int32(rng.IntN(3)),
 				unexplainedWeight: int64(rng.IntN(4)), unusedWeight: int64(rng.IntN(4))}
 			rows = append(rows, r)
 		}
@@ -105,7 +105,7 @@ func TestRankExcessMatchesOrder(t *testing.T) {
 		for k := range rows {
 			ident += 1 + rng.IntN(3)
 			uw := int64(rng.IntN(6) - 1)
-			rows[k] = excessRow{ident: ident, nonHuman: rng.IntN(4) == 0, roles: int64(k),
+			rows[k] = excessRow{ident: int32(ident), nonHuman: rng.IntN(4) == 0, roles: int32(k),
 				unexplainedWeight: uw, unusedWeight: int64(rng.IntN(6)) - uw}
 		}
 		if c.wide {
