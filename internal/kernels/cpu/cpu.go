@@ -25,6 +25,9 @@ type Backend struct {
 	// patterns (tests): 1 counts two-term queries by pattern wherever they may be, -1 never;
 	// 0 where newPatterns finds it pays (patterns.go).
 	patterns int
+	// complement (tests): 1 counts every role of a two-term call through its complement
+	// (complement.go), -1 none; 0 those its rule picks.
+	complement int
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

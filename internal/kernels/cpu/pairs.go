@@ -86,6 +86,11 @@ type pairCounter[T uint16 | uint32] struct {
 	mperm, mat []int32
 	mgrouped   bool
 	mfound     []Pair // bucketEntries' pairs, by ranks
+	// comp is the complement of a role counted through it, msels and mpairs spare sels
+	// and pairs (complement.go).
+	comp   []int32
+	msels  [][]valCount
+	mpairs []Pair
 }
 
 // denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
@@ -137,10 +142,11 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 			return err
 		}
 	}
+	cs := planComplements(m, q, lay, roles, b.complement)
 	if lay.tab16 != nil {
-		return runPairs[uint16](ctx, m, q, lay, pat, roles, w, b.dense, emit, pairs)
+		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
 	}
-	return runPairs[uint32](ctx, m, q, lay, pat, roles, w, b.dense, emit, pairs)
+	return runPairs[uint32](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
 }
 
 // patternsPay reports whether roles have at least patternHolders holders per identity of
@@ -157,18 +163,39 @@ func patternsPay(m *kernels.Matrix, roles []int32) bool {
 // patternHolders is patternsPay's holders per identity.
 const patternHolders = 4
 
-// runPairs is cooccurPairs with columns of T, by pattern where pat is set.
-func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w, dense int,
-	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+// runPairs is cooccurPairs with columns of T, by pattern where pat is set, and through
+// their complements for the roles cs names (nil: none); the scope's count is then the
+// first item, and those roles the last.
+func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, cs *complements,
+	roles []int32, w, dense int, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
 		pcs[g] = newPairCounter[T](m, q, lay, pat, dense)
 		pcs[g].only = pairs != nil
 	}
-	return parallel.Each(ctx, len(roles), w, func(g, k int) error {
+	items, first := len(roles), 0
+	var q1 kernels.Query // q with MinTP 1, for complements
+	if cs != nil {
+		roles, items, first = cs.order, len(roles)+1, 1
+		q1 = *q
+		q1.MinTP = 1
+	}
+	return parallel.Each(ctx, items, w, func(g, k int) error {
 		p := pcs[g]
-		r := roles[k]
-		p.role(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])
+		if k < first {
+			countScope(cs, p)
+			return nil
+		}
+		r := roles[k-first]
+		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
+		if cs != nil && cs.via[r] {
+			if err := cs.wait(ctx); err != nil {
+				return err
+			}
+			p.fromComplement(cs, &q1, holders)
+		} else {
+			p.role(holders)
+		}
 		if pairs != nil {
 			return pairs(r, p.pairs)
 		}

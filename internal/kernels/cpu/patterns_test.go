@@ -122,7 +122,7 @@ func TestPairsByPattern(t *testing.T) {
 		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
 			q.InScope = in
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}} {
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}, {workers: 2, patterns: 1, complement: 1}} {
 				got := collectCounts(t, b, m, q, roles)
 				for _, r := range roles {
 					if !slices.Equal(got[r], want[r]) {

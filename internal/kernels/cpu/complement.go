@@ -1,0 +1,249 @@
+package cpu
+
+import (
+	"context"
+	"math/bits"
+	"slices"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// A role held by most of a query's scope is counted through its complement: the in-scope
+// identities that do not hold it. Counts are sums over identities, so a criterion's count
+// over the role's in-scope holders is its count over the whole scope less its count over
+// the complement. The two-term path counts the scope once per call (every one- and
+// two-term criterion some in-scope identity matches, MinTP 1), then each such role's
+// complement (MinTP 1 as well), and takes the role's counts as the differences that reach
+// q.MinTP. The criteria and counts are exactly those of counting the holders; only the
+// identities read differ (at tier L, six roles held by 83-99% of the people: 433,649
+// identities in their complements against 4.37M holders).
+//
+// The scope is counted as the call's first item (with q.MinTP: a count below it cannot
+// give one that reaches it), and the roles counted this way are taken last, so that no
+// worker waits for it. Only queries without a multi-valued dimension go this way.
+
+// complementShare is the share of its scope's identities, in quarters, a role must hold
+// at least to be counted through its complement: the complement is then at most a third
+// of the holders.
+const complementShare = 3
+
+// complementPays is how many times the scope's size the holders saved (holders less
+// complements, over the roles counted through their complement) must be at least: the
+// scope's own count reads every in-scope identity once, and each such role's counts are
+// merged with the scope's.
+const complementPays = 2
+
+// complements are the roles of one two-term call counted through their complements, and
+// the scope's counts once ready.
+type complements struct {
+	via   []bool  // by role index: counted through its complement
+	order []int32 // the call's roles, those counted through their complements last
+	// scope lists the in-scope identities; ready is closed once sels and pairs hold its
+	// counts (MinTP 1): the values of each dimension position, ascending, and the pairs in
+	// CooccurPairs' order.
+	scope []int32
+	ready chan struct{}
+	sels  [][]valCount
+	pairs []Pair
+}
+
+// planComplements returns the roles of a two-term call that are counted through their
+// complements, or nil where none is (force > 0: every role; force < 0: none).
+func planComplements(m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, force int) *complements {
+	if force < 0 || lay.w != len(q.Dims) || len(roles) == 0 {
+		return nil
+	}
+	size := m.N
+	if q.InScope != nil {
+		size = 0
+		for _, w := range q.InScope {
+			size += bits.OnesCount64(w)
+		}
+	}
+	if size == 0 && force == 0 {
+		return nil
+	}
+	least := int64((complementShare*size + 3) / 4)
+	if force > 0 {
+		least = 0
+	}
+	var via []int32
+	saved := int64(0)
+	for _, r := range roles {
+		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
+		if int64(len(holders)) < least {
+			continue
+		}
+		h := inScopeCount(q.InScope, holders)
+		if h < least {
+			continue
+		}
+		via = append(via, r)
+		saved += h - (int64(size) - h)
+	}
+	if len(via) == 0 || force == 0 && saved < complementPays*int64(size) {
+		return nil
+	}
+	c := &complements{via: make([]bool, len(m.RoleOff)-1), order: make([]int32, 0, len(roles)), ready: make(chan struct{})}
+	for _, r := range via {
+		c.via[r] = true
+	}
+	for _, r := range roles {
+		if !c.via[r] {
+			c.order = append(c.order, r)
+		}
+	}
+	c.order = append(c.order, via...)
+	c.scope = make([]int32, 0, size)
+	for i := range int32(m.N) {
+		if inScope(q.InScope, i) {
+			c.scope = append(c.scope, i)
+		}
+	}
+	return c
+}
+
+// inScopeCount returns how many of holders are in scope (nil: all).
+func inScopeCount(in []uint64, holders []int32) int64 {
+	if in == nil {
+		return int64(len(holders))
+	}
+	var n int64
+	for _, i := range holders {
+		n += int64(in[uint32(i)>>6] >> (uint32(i) & 63) & 1)
+	}
+	return n
+}
+
+// complementOf appends to buf, ascending, the identities of scope (ascending) that are
+// not among holders (ascending).
+func complementOf(buf, scope, holders []int32) []int32 {
+	h := 0
+	for _, i := range scope {
+		for h < len(holders) && holders[h] < i {
+			h++
+		}
+		if h < len(holders) && holders[h] == i {
+			continue
+		}
+		buf = append(buf, i)
+	}
+	return buf
+}
+
+// countScope counts the scope with p (pairs alone), keeps the counts, which reach
+// q.MinTP (no role holds more of the scope than the scope), and marks them ready.
+func countScope[T uint16 | uint32](cs *complements, p *pairCounter[T]) {
+	defer close(cs.ready)
+	cs.sels = make([][]valCount, len(p.sels))
+	if len(cs.scope) == 0 {
+		return
+	}
+	only := p.only
+	p.only = true
+	p.role(cs.scope)
+	p.only = only
+	for j := range p.sels {
+		cs.sels[j] = slices.Clone(p.sels[j])
+	}
+	cs.pairs = slices.Clone(p.pairs)
+}
+
+// wait returns once the scope's counts are ready, or with the context's error.
+func (cs *complements) wait(ctx context.Context) error {
+	select {
+	case <-cs.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fromComplement sets p's counts (out, or pairs with only) to those of the role held by
+// holders: the scope's counts less its complement's, counted by p with q1 (q with MinTP
+// 1) into its own buffers, the differences written to its spare ones (msels, mpairs),
+// which it then swaps in.
+func (p *pairCounter[T]) fromComplement(cs *complements, q1 *kernels.Query, holders []int32) {
+	p.comp = complementOf(p.comp[:0], cs.scope, holders)
+	q, only := p.q, p.only
+	var less [][]valCount
+	var lessPairs []Pair
+	if len(p.comp) > 0 {
+		p.q, p.only = q1, true
+		p.role(p.comp)
+		p.q, p.only = q, only
+		less, lessPairs = p.sels, p.pairs
+	}
+	if p.msels == nil {
+		p.msels = make([][]valCount, len(p.sels))
+	}
+	for j := range p.msels {
+		var lj []valCount
+		if less != nil {
+			lj = less[j]
+		}
+		p.msels[j] = subtractCounts(p.msels[j][:0], cs.sels[j], lj, q.MinTP)
+	}
+	p.mpairs = subtractPairs(p.mpairs[:0], cs.pairs, lessPairs, q.MinTP)
+	p.sels, p.msels, p.pairs, p.mpairs, p.out = p.msels, p.sels, p.mpairs, p.pairs, p.out[:0]
+	if only {
+		return
+	}
+	rest := p.pairs // in CooccurPairs' order: cut into pc by dimension pair for emitFirst
+	for a := range p.col {
+		for b := a + 1; b < len(p.col); b++ {
+			n := 0
+			for n < len(rest) && rest[n].A.Dim == p.dims[a] && rest[n].B.Dim == p.dims[b] {
+				n++
+			}
+			p.pc[b] = append(p.pc[b][:0], rest[:n]...)
+			rest = rest[n:]
+		}
+		p.emitFirst(a)
+	}
+}
+
+// subtractCounts appends to out each value of all (ascending) whose count less its count
+// in less (ascending values, from a subset of the identities) reaches minTP, with that
+// difference.
+func subtractCounts(out, all, less []valCount, minTP int32) []valCount {
+	k := 0
+	for _, x := range all {
+		for k < len(less) && less[k].val < x.val {
+			k++
+		}
+		if k < len(less) && less[k].val == x.val {
+			x.count -= less[k].count
+		}
+		if x.count >= minTP {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// subtractPairs appends to out each pair of all whose count less its count in less (both
+// in CooccurPairs' order) reaches minTP, with that difference.
+func subtractPairs(out, all, less []Pair, minTP int32) []Pair {
+	k := 0
+	for _, x := range all {
+		for k < len(less) && pairBefore(&less[k], &x) {
+			k++
+		}
+		if k < len(less) && less[k].A == x.A && less[k].B == x.B {
+			x.TP -= less[k].TP
+		}
+		if x.TP >= minTP {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// pairBefore reports whether x comes before y in CooccurPairs' order.
+func pairBefore(x, y *Pair) bool {
+	if x.A.Dim != y.A.Dim || x.B.Dim != y.B.Dim {
+		return x.A.Dim < y.A.Dim || x.A.Dim == y.A.Dim && x.B.Dim < y.B.Dim
+	}
+	return uint64(x.A.Val)<<32|uint64(uint32(x.B.Val)) < uint64(y.A.Val)<<32|uint64(uint32(y.B.Val))
+}
