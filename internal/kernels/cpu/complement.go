@@ -184,6 +184,9 @@ func (p *pairCounter[T]) fromComplement(cs *complements, q1 *kernels.Query, hold
 		}
 		p.msels[j] = subtractCounts(p.msels[j][:0], cs.sels[j], lj, q.MinTP)
 	}
+	if cap(p.mpairs) < len(cs.pairs) { // the most there can be: sized once, not grown in fresh pages
+		p.mpairs = make([]Pair, 0, len(cs.pairs))
+	}
 	p.mpairs = subtractPairs(p.mpairs[:0], cs.pairs, lessPairs, q.MinTP)
 	p.sels, p.msels, p.pairs, p.mpairs, p.out = p.msels, p.sels, p.mpairs, p.pairs, p.out[:0]
 	if only {
