@@ -215,6 +215,8 @@ type computer struct {
 	sup1   []int32
 	scopes []scope
 	sup2   *pairSupports
+	// plans (depth 2, CPU backend) are the kernel's plans of the scopes' counts.
+	plans []*cpu.PairsPlan
 	// scratch holds *pairScratch, one role's depth-2 scratch (hashRole).
 	scratch sync.Pool
 }

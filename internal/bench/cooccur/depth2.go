@@ -20,7 +20,33 @@ func (c *computer) prepareDepth2() error {
 	}
 	c.sup2 = sup
 	c.phase("supports", start)
+	return c.planScopes()
+}
+
+// planScopes prepares the CPU backend's count of each scope (cpu.PreparePairs: the table
+// of the identities' codes and their patterns), so that Prepare, while the assignments
+// are still being read, does that part of the kernel's work too. Another backend is not
+// planned.
+func (c *computer) planScopes() error {
+	b, ok := c.o.Backend.(*cpu.Backend)
+	if !ok {
+		return nil
+	}
+	start := time.Now()
+	c.plans = make([]*cpu.PairsPlan, len(c.scopes))
+	for k, sc := range c.scopes {
+		var err error
+		if c.plans[k], err = b.PreparePairs(c.ctx, c.m, c.query(sc)); err != nil {
+			return err
+		}
+	}
+	c.phase("kernel plan", start)
 	return nil
+}
+
+// query is the kernel's query of scope sc.
+func (c *computer) query(sc scope) kernels.Query {
+	return kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
 }
 
 // depth2 runs the kernel once per scope and hashes each role's rows as the kernel emits
@@ -29,9 +55,8 @@ func (c *computer) depth2() error {
 	sup := c.sup2
 	start := time.Now()
 	var total Digest
-	for _, sc := range c.scopes {
-		q := kernels.Query{Dims: sc.dims, InScope: sc.in, MaxTerms: 2, MinTP: Depth2MinTP}
-		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(q, emit) }
+	for k, sc := range c.scopes {
+		count := func(emit func(int32, []cpu.Pair) error) error { return c.countPairs(k, c.query(sc), emit) }
 		dg, err := digestRoles(count, func(r int32, pairs []cpu.Pair) Digest { return c.hashRole(r, pairs, sup) })
 		if err != nil {
 			return err
@@ -43,12 +68,12 @@ func (c *computer) depth2() error {
 	return nil
 }
 
-// countPairs runs the kernel's two-term count: the CPU backend hands out the two-term
-// rows alone (CooccurPairs); from another backend they are taken out of its counts and
-// put in CooccurPairs' order.
-func (c *computer) countPairs(q kernels.Query, emit func(r int32, pairs []cpu.Pair) error) error {
+// countPairs runs the kernel's two-term count of scope k (query q): the CPU backend hands
+// out the two-term rows alone (CooccurPlanned, with the scope's plan); from another
+// backend they are taken out of its counts and put in CooccurPairs' order.
+func (c *computer) countPairs(k int, q kernels.Query, emit func(r int32, pairs []cpu.Pair) error) error {
 	if b, ok := c.o.Backend.(*cpu.Backend); ok {
-		return b.CooccurPairs(c.ctx, c.m, q, c.roles, emit)
+		return b.CooccurPlanned(c.ctx, c.m, c.plans[k], c.roles, emit)
 	}
 	return c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
 		var pairs []cpu.Pair

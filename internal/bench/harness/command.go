@@ -368,7 +368,7 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 		fmt.Fprintf(stdout, "  collection %.3fs\n", collected.Seconds())
 		for _, p := range res.Phases {
 			during := ""
-			if early && p.Name == "supports" {
+			if early && (p.Name == "supports" || p.Name == "kernel plan") {
 				during = " (while loading)"
 			}
 			fmt.Fprintf(stdout, "  %s %.3fs%s\n", p.Name, p.Seconds, during)

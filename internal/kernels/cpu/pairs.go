@@ -142,6 +142,13 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 			return err
 		}
 	}
+	return b.countPairs(ctx, m, q, lay, pat, roles, w, emit, pairs)
+}
+
+// countPairs counts roles by the two-term path over the layout's table, by pattern where
+// pat is set.
+func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w int,
+	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	cs := planComplements(m, q, lay, roles, b.complement)
 	if lay.tab16 != nil {
 		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
