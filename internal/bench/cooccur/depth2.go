@@ -29,7 +29,7 @@ func (c *computer) prepareDepth2() error {
 // planned.
 func (c *computer) planScopes() error {
 	b, ok := c.o.Backend.(*cpu.Backend)
-	if !ok {
+	if !ok || c.o.LatePlan {
 		return nil
 	}
 	start := time.Now()
@@ -69,10 +69,14 @@ func (c *computer) depth2() error {
 }
 
 // countPairs runs the kernel's two-term count of scope k (query q): the CPU backend hands
-// out the two-term rows alone (CooccurPlanned, with the scope's plan); from another
-// backend they are taken out of its counts and put in CooccurPairs' order.
+// out the two-term rows alone (CooccurPlanned with the scope's plan, or CooccurPairs
+// without plans); from another backend they are taken out of its counts and put in
+// CooccurPairs' order.
 func (c *computer) countPairs(k int, q kernels.Query, emit func(r int32, pairs []cpu.Pair) error) error {
 	if b, ok := c.o.Backend.(*cpu.Backend); ok {
+		if c.plans == nil {
+			return b.CooccurPairs(c.ctx, c.m, q, c.roles, emit)
+		}
 		return b.CooccurPlanned(c.ctx, c.m, c.plans[k], c.roles, emit)
 	}
 	return c.o.Backend.Cooccur(c.ctx, c.m, q, c.roles, func(r int32, counts []kernels.Count) error {
