@@ -127,3 +127,19 @@ func BenchmarkOwnerReaches(b *testing.B) {
 	}
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
+
+// BenchmarkPairWalk measures the walk over a universe's pairs alone (no file written:
+// the counts, review.csv's rows and the excess rows), a fresh walk an op.
+func BenchmarkPairWalk(b *testing.B) {
+	snap, _, cls, info := benchUniverse(b)
+	use0 := usageNow()
+	b.ResetTimer()
+	for b.Loop() {
+		eff := &Effective{Eff: info.Eff, Class: info.Class, Usage: info.Usage}
+		pw := &pairWalk{snap: snap, cls: cls}
+		if err := pw.run(context.Background(), eff, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	use0.report(b)
+}
