@@ -225,10 +225,20 @@ func (w *pairWalker) directView(i int, k int64) pairView {
 
 // systemAt returns the system of the direct pair at CSR position k (directView's).
 func (w *pairWalker) systemAt(k int64) int32 {
-	if u := w.snap.Universe; u != nil && u.PairAccount != nil && u.PairAccount[k] >= 0 {
-		return w.acctSystem[u.Accounts.System[u.PairAccount[k]]]
+	sys, _ := w.directAt(k)
+	return sys
+}
+
+// directAt returns the system of the direct pair at CSR position k and the account that
+// grants it (an index into Universe.Accounts, -1 for none): the account's system, else
+// the role's application.
+func (w *pairWalker) directAt(k int64) (sys, acct int32) {
+	if u := w.snap.Universe; u != nil && u.PairAccount != nil {
+		if a := u.PairAccount[k]; a >= 0 {
+			return w.acctSystem[u.Accounts.System[a]], a
+		}
 	}
-	return w.roleSystem[w.snap.IdentIdx[k]]
+	return w.roleSystem[w.snap.IdentIdx[k]], -1
 }
 
 // accountOf returns the account id of v ("" for none).

@@ -265,6 +265,15 @@ func (t *viaTable) get(step int64, source, role int32) int32 {
 	return c
 }
 
+// getStep is get for closure step step of pairs, whose source it reads only when the
+// step's code is not made yet.
+func (t *viaTable) getStep(step int32, pairs *effective.Pairs, role int32) int32 {
+	if c := t.code[step].Load(); c > 0 {
+		return c - 1
+	}
+	return t.get(int64(step), pairs.SourceOfStep(step), role)
+}
+
 // made returns the strings of every code made so far, and their ranks
 // (parquetenc.Data.Rank).
 func (t *viaTable) made() ([]string, []int32) {

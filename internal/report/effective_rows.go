@@ -26,32 +26,29 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 	if g != nil {
 		cols = g.extend(i, kind, p.Role[lo:hi])
 	}
-	var pairAccount []int32
-	if u := snap.Universe; u != nil {
-		pairAccount = u.PairAccount
-	}
 	cellBase := int(kind) * (len(w.systemNames) + 1)
 	for k := lo; k < hi; k++ {
 		role, rule := p.Role[k], ec.RuleOf[k]
-		sys, acct, via, src := int32(-1), int32(-1), int32(-1), int32(-1)
-		var use usage.State
+		sys, acct, via := int32(-1), int32(-1), int32(-1)
+		var use usage.State // usage.Unknown
 		flags := 0
 		if pk := p.Kind[k]; pk == effective.Inherited {
-			step := int64(p.Step[k])
-			src = p.SourceOfStep(p.Step[k])
-			sys, use = w.inherited(i, src, step)
+			// The chain's source is read only where it is needed (inherited's direct
+			// pair, a via string made for the first time, a review row).
+			st := p.Step[k]
+			if sys = w.chainSystem[st]; sys < 0 || w.states != nil {
+				sys, use = w.inherited(i, p.SourceOfStep(st), int64(st))
+			}
 			flags = flagInherited
 			if ec.HiddenAt(k) {
 				flags |= flagHidden
 			}
 			if g != nil {
-				via = g.d.vias.get(step, src, role)
+				via = g.d.vias.getStep(st, p, role)
 			}
 		} else {
-			sys, use = w.systemAt(d), w.usageOf(d)
-			if pairAccount != nil && pairAccount[d] >= 0 {
-				acct = pairAccount[d]
-			}
+			sys, acct = w.directAt(d)
+			use = w.usageOf(d)
 			if pk == effective.Redundant {
 				flags = flagRedundant
 			}
@@ -61,19 +58,21 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 			flags |= flagExplained
 		}
 		blk.cells[(cellBase+int(sys)+1)*numFlags+flags]++
-		validations := int(snap.Roles.Validations[role])
-		weight := 1 + int64(validations)
 		x.roles++
-		if rule < 0 {
-			x.unexplained++
-			x.unexplainedWeight += weight
-			blk.review = append(blk.review, grantedReviewRow(i, k, role, sys, acct, src, use, flags, validations, nonHuman, via, w))
+		if rule < 0 || use == usage.Unused {
+			validations := int(snap.Roles.Validations[role])
+			weight := 1 + int64(validations)
+			if rule < 0 {
+				x.unexplained++
+				x.unexplainedWeight += weight
+				blk.review = append(blk.review, grantedReviewRow(i, k, role, sys, acct, use, flags, validations, nonHuman, via, w))
+			}
+			if use == usage.Unused {
+				x.unused++
+				x.unusedWeight += weight
+			}
 		}
-		switch use {
-		case usage.Unused:
-			x.unused++
-			x.unusedWeight += weight
-		case usage.Unknown:
+		if use == usage.Unknown {
 			x.unknown++
 		}
 		if g != nil {
@@ -83,13 +82,14 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 }
 
 // grantedReviewRow is the review row (newReviewRow) of the unexplained pair at row k of
-// identity i, from walkGranted's values: src is an inherited pair's source (-1 for a
-// direct one), via its via code (-1: none made).
-func grantedReviewRow(i int, k int64, role, sys, acct, src int32, use usage.State, flags, validations int, nonHuman bool, via int32, w *pairWalker) effectiveReviewRow {
+// identity i, from walkGranted's values: via is its via code (-1: none made).
+func grantedReviewRow(i int, k int64, role, sys, acct int32, use usage.State, flags, validations int, nonHuman bool, via int32, w *pairWalker) effectiveReviewRow {
 	r := effectiveReviewRow{ident: int32(i), role: role, system: sys, acct: acct, source: -1, step: -1,
 		viaCode: via + 1, validations: int16(validations), usage: use}
 	if flags&flagInherited != 0 {
-		r.source, r.step = src, w.eff.Eff.Pairs.Step[k]
+		p := w.eff.Eff.Pairs
+		r.step = p.Step[k]
+		r.source = p.SourceOfStep(r.step)
 	}
 	r.setFlags(flags&flagInherited != 0, flags&flagRedundant != 0, flags&flagHidden != 0, w.eff.Class.UnusedAt(int(k)), nonHuman)
 	return r
