@@ -123,7 +123,10 @@ func (u *fpUniverse) number() int {
 // (ascending, each once; c.nhold counts them) and its false positives to s.fp. A holder's
 // number is its rank in s.holderBits (a bitset of the identities, small enough to stay in
 // cache where an int32 per identity does not); s.loc is read only for roles with neutral
-// identities, for identities that are not holders, when c has false positives.
+// identities, for identities that are not holders, when c has false positives. Whether an
+// identity of the list has c's other terms is read from its codes (matchesOthers), or,
+// for a criterion of two terms whose other posting list is at most mergeRatio times as
+// long, found by walking that list alongside (others).
 //
 // The walk stops once it has found as many holders as c's count (c.tp) and as many false
 // positives as its support leaves (c.fp): the rest of the list matches nobody else. Each
@@ -131,15 +134,14 @@ func (u *fpUniverse) number() int {
 // counts can only be higher than what the walk finds, never lower, so a stop is never
 // early.
 func (s *selector) scan(c *cand) {
-	snap, ix := s.snap, s.sc.ix
 	wantH, wantF := c.tp, c.fp()
 	var nh, nf int64
-	rare := ix.rarest(&c.c)
+	o := s.othersOf(&c.c)
 	start, sorted, lastFP := len(s.held), true, int32(-1)
-	for _, i := range ix.posting(rare) {
+	for _, i := range o.posting {
 		w, bit := i>>6, uint64(1)<<(uint32(i)&63)
 		if hb := s.holderBits[w]; hb&bit != 0 {
-			if !matchesOthers(snap, &c.c, rare, i) {
+			if !o.match(i) {
 				continue
 			}
 			h := s.holderRank[w] + int32(bits.OnesCount64(hb&(bit-1)))
@@ -150,7 +152,7 @@ func (s *selector) scan(c *cand) {
 			}
 			s.held = append(s.held, h)
 		} else {
-			if wantF == 0 || !matchesOthers(snap, &c.c, rare, i) || (s.fp.neutral && s.loc[i] == -2) {
+			if wantF == 0 || !o.match(i) || (s.fp.neutral && s.loc[i] == -2) {
 				continue // no false positive wanted, not a match, or a neutral identity
 			}
 			if i != lastFP {
@@ -169,6 +171,60 @@ func (s *selector) scan(c *cand) {
 		s.held = s.held[:start+len(slices.Compact(own))]
 	}
 	c.nhold = int64(len(s.held) - start)
+}
+
+// mergeRatio is how many times longer than the rarest term's posting list the other
+// term's may be for scan to walk it alongside, rather than read each identity's codes:
+// the walk reads the list in order, where the codes are read at scattered identities (a
+// multi-valued dimension's through its offsets too).
+const mergeRatio = 32
+
+// others tells, for the identities of a candidate's rarest posting list taken in order,
+// whether they have the candidate's other terms.
+type others struct {
+	snap    *columnar.Snapshot
+	c       *kernels.Criterion
+	rare    kernels.Term
+	posting []int32 // the rarest term's posting list
+	// next is the other term's posting list, where it is walked (merge), and at the
+	// position of the last identity asked about in it; single says c has no other term.
+	next          []int32
+	at            int
+	merge, single bool
+}
+
+// othersOf returns what scan reads c's other terms through.
+func (s *selector) othersOf(c *kernels.Criterion) others {
+	ix := s.sc.ix
+	rare := ix.rarest(c)
+	o := others{snap: s.snap, c: c, rare: rare, posting: ix.posting(rare), single: c.N == 1}
+	if c.N == 2 {
+		other := c.T[0]
+		if other == rare {
+			other = c.T[1]
+		}
+		if p := ix.posting(other); len(p) <= mergeRatio*len(o.posting) {
+			o.next, o.merge = p, true
+		}
+	}
+	return o
+}
+
+// match reports whether identity i (no lower than the last one asked about) has c's
+// other terms.
+func (o *others) match(i int32) bool {
+	switch {
+	case o.single:
+		return true
+	case o.merge:
+		p, k := o.next, o.at
+		for k < len(p) && p[k] < i {
+			k++
+		}
+		o.at = k
+		return k < len(p) && p[k] == i
+	}
+	return matchesOthers(o.snap, o.c, o.rare, i)
 }
 
 // matchesOthers reports whether identity i has every term of c but skip (which it is
