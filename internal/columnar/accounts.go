@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -63,23 +64,27 @@ func (sa *sortedAccounts) lookOwners(t *table, identIdx *identityIndex) {
 // sortAccounts sorts the accounts table, fills and checks the accounts in that order and
 // indexes their ids in that order (the join's build side: an account's index is its
 // build index). The account_id column's codes and values are then let go: sa.id holds
-// the ids, and the collector has five million fewer strings to scan at tier L.
+// the ids, and the collector has five million fewer strings to scan at tier L. The
+// column is read unsealed (accountsSpec): its ids are taken from its arena by code, and
+// sa.id is the only string header made for each.
 func sortAccounts(t *table) *sortedAccounts {
 	sc, ac := t.col("system"), t.col("account_id")
+	ids := ac.text()
 	sa := &sortedAccounts{}
 	sa.sysVals, sa.sysRank = sortDict(sc.vals)
-	sa.order = accountOrder(t.rows, sc, ac, sa.sysRank)
-	sa.dupErr = checkAccountsUnique(t, sa.order, sc, ac)
+	sa.order = accountOrder(t.rows, sc, ac.codes, ids, sa.sysRank)
+	sa.dupErr = checkAccountsUnique(t, sa.order, sc, ac.codes, ids)
 	sa.system, sa.id = make([]int32, t.rows), make([]string, t.rows)
 	eachBlock(t.rows, func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			row := sa.order[n].row
 			sa.system[n] = sa.sysRank[sc.codes[row]]
-			sa.id[n] = ac.vals[ac.codes[row]]
+			sa.id[n] = ids.at(ac.codes[row])
 		}
 	})
 	sa.ids = newStringIndex(sa.id)
-	ac.vals, ac.codes = nil, nil
+	ac.vals, ac.codes, ac.ends = nil, nil, nil
+	ac.arena = strings.Builder{} // sa.id's strings keep what they point into
 	return sa
 }
 
@@ -122,8 +127,9 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 
 // checkAccountsUnique reports each account (a row in account order) naming the same
 // (system, account_id) as the one before it: those accountOrder marked (accountKey.dup),
-// so that no id is compared here.
-func checkAccountsUnique(t *table, order []accountKey, sc, ac *column) error {
+// so that no id is compared here. acodes are the account_id column's codes, ids its
+// values.
+func checkAccountsUnique(t *table, order []accountKey, sc *column, acodes []int32, ids rawText) error {
 	probs := newProblems(t.file)
 	for n, k := range order {
 		if !k.dup {
@@ -131,7 +137,7 @@ func checkAccountsUnique(t *table, order []accountKey, sc, ac *column) error {
 		}
 		prev, row := int(order[n-1].row), int(k.row)
 		probs.add(t.pos(row), "account_id", fmt.Sprintf("duplicate account %q in system %q (first at row %d); (system, account_id) must be unique",
-			ac.vals[ac.codes[row]], sc.vals[sc.codes[row]], t.pos(prev)))
+			ids.at(acodes[row]), sc.vals[sc.codes[row]], t.pos(prev)))
 	}
 	return probs.err()
 }
@@ -295,11 +301,12 @@ func commonPrefixLen(a, b string) int {
 
 // accountOrder returns the rows of the accounts table sorted by (system, account_id), ties
 // (a duplicate account) in file order, so that the first row is the one kept. Each system's rows are sorted on integers (sortKeys), with no string comparison.
-// The systems are sorted in parallel.
-func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
+// The systems are sorted in parallel. acodes are the account_id column's codes, ids its
+// values.
+func accountOrder(rows int, sc *column, acodes []int32, ids rawText, sysRank []int32) []accountKey {
 	blocks := splitEven(rows, 4*runtime.GOMAXPROCS(0))
 	nb, ns := len(blocks)-1, len(sysRank)
-	lcp := commonPrefixes(blocks, sc, ac)
+	lcp := commonPrefixes(blocks, sc, acodes, ids)
 	// Bucket the rows by system rank (a counting sort, file order within a system: each
 	// block of rows fills from where the blocks before it end), then sort each system's
 	// rows on their own, systems in parallel.
@@ -332,18 +339,19 @@ func accountOrder(rows int, sc, ac *column, sysRank []int32) []accountKey {
 			r := sysRank[sc.codes[row]]
 			k := &keys[fill[r]]
 			k.row = int32(row)
-			k.setDepth(ac.vals[ac.codes[row]], depth[r])
+			k.setDepth(ids.at(acodes[row]), depth[r])
 			fill[r]++
 		}
 	})
-	id := func(row int32) string { return ac.vals[ac.codes[row]] }
+	id := func(row int32) string { return ids.at(acodes[row]) }
 	forEach(ns, func(r int) { sortKeys(keys[start[r]:start[r+1]], id, depth[r]) })
 	return keys
 }
 
 // commonPrefixes returns, per system code, the longest prefix every account_id of the
-// system shares, found over blocks of rows in parallel.
-func commonPrefixes(blocks []int, sc, ac *column) []string {
+// system shares (acodes: the account_id column's codes, ids its values), found over
+// blocks of rows in parallel.
+func commonPrefixes(blocks []int, sc *column, acodes []int32, ids rawText) []string {
 	nb := len(blocks) - 1
 	parts := make([][]string, nb) // per block, per system code
 	seen := make([][]bool, nb)
@@ -351,7 +359,7 @@ func commonPrefixes(blocks []int, sc, ac *column) []string {
 		lcp, ok := make([]string, len(sc.vals)), make([]bool, len(sc.vals))
 		for row := blocks[b]; row < blocks[b+1]; row++ {
 			s := sc.codes[row]
-			lcp[s], ok[s] = sharedPrefix(lcp[s], ac.vals[ac.codes[row]], ok[s]), true
+			lcp[s], ok[s] = sharedPrefix(lcp[s], ids.at(acodes[row]), ok[s]), true
 		}
 		parts[b], seen[b] = lcp, ok
 	})

@@ -38,7 +38,7 @@ func TestAccountOrderMatchesSort(t *testing.T) {
 			ac.codes = append(ac.codes, ac.internString(v))
 		}
 		_, sysRank := sortDict(sc.vals)
-		keys := accountOrder(n, sc, ac, sysRank)
+		keys := accountOrder(n, sc, ac.codes, ac.text(), sysRank)
 		got := make([]int, n)
 		for k, key := range keys {
 			got[k] = int(key.row)
@@ -115,7 +115,7 @@ func BenchmarkAccountOrderData(b *testing.B) {
 	_, sysRank := sortDict(sc.vals)
 	c0 := cpuTime(b)
 	for b.Loop() {
-		accountOrder(t.rows, sc, ac, sysRank)
+		accountOrder(t.rows, sc, ac.codes, ac.text(), sysRank)
 	}
 	b.ReportMetric((cpuTime(b)-c0).Seconds()/float64(b.N), "cpu-s/op")
 }

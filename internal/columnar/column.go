@@ -65,6 +65,11 @@ type column struct {
 	// being read (rawIfDistinct) keeps the dictionary it had, whose values come first.
 	rawBase int
 	sealed  bool
+	// unsealed raw columns are left in their arena by seal (no vals): their one reader
+	// takes each value by code (rawText) and keeps what it needs in an order of its own,
+	// so that no string header per row is made in file order only to be dropped (the
+	// accounts' account_id: sortAccounts copies the ids in account order).
+	unsealed bool
 	// runs: a raw column whose row repeats the value of the row before gets that row's
 	// code (tableSpec.runs): for values grouped in the file, such as the identity of
 	// each of a person's accounts, the repeats cost one comparison, with no map.
@@ -297,7 +302,7 @@ func (c *column) judgeChunkDicts(rows int64) {
 // seal fills a raw column's vals from its arena once reading is done: every value is a
 // substring of one string, so the values cost one allocation.
 func (c *column) seal() {
-	if !c.raw || c.sealed {
+	if !c.raw || c.sealed || c.unsealed {
 		return
 	}
 	c.sealed = true
@@ -310,6 +315,34 @@ func (c *column) seal() {
 		start = end
 	}
 	c.vals, c.ends = vals, nil
+}
+
+// rawText reads the values of a column by code, sealed or not (column.unsealed).
+type rawText struct {
+	vals []string // a sealed column's values; nil for an unsealed one
+	all  string   // an unsealed column's arena: value k ends at ends[k]
+	ends []int
+}
+
+// text returns c's values by code: its vals once sealed (or for a column that is not
+// raw), else its arena.
+func (c *column) text() rawText {
+	if !c.raw || c.sealed || !c.unsealed {
+		return rawText{vals: c.vals}
+	}
+	return rawText{all: c.arena.String(), ends: c.ends}
+}
+
+// at returns the value of code (not negative; an unsealed column's codes start at 0).
+func (r rawText) at(code int32) string {
+	if r.vals != nil {
+		return r.vals[code]
+	}
+	start := 0
+	if code > 0 {
+		start = r.ends[code-1]
+	}
+	return r.all[start:r.ends[code]]
 }
 
 // code returns row's code, -1 for no value or a missing column (nil).

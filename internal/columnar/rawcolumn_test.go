@@ -227,8 +227,9 @@ func TestRawPlainPages(t *testing.T) {
 		}
 		for _, name := range []string{"account_id", "identity_id"} {
 			c, p := got[0].col(name), got[1].col(name)
-			if !slices.Equal(c.codes, p.codes) || !slices.Equal(c.vals, p.vals) {
-				t.Fatalf("round %d, %s: parquet codes %v vals %q, csv codes %v vals %q", round, name, p.codes, p.vals, c.codes, c.vals)
+			cv, pv := codeValues(c), codeValues(p)
+			if !slices.Equal(c.codes, p.codes) || !slices.Equal(cv, pv) {
+				t.Fatalf("round %d, %s: parquet codes %v vals %q, csv codes %v vals %q", round, name, p.codes, pv, c.codes, cv)
 			}
 		}
 	}
@@ -253,5 +254,63 @@ func TestRawColumnSizesNoDictionary(t *testing.T) {
 	}
 	if cap(c.codes) < rows || cap(c.ends) < rows {
 		t.Errorf("codes %d, ends %d: expected room for %d rows", cap(c.codes), cap(c.ends), rows)
+	}
+}
+
+// codeValues returns c's value of each code, from its vals or, for an unsealed column,
+// its arena.
+func codeValues(c *column) []string {
+	if c.vals != nil || !c.unsealed {
+		return c.vals
+	}
+	vals := make([]string, len(c.ends))
+	for k := range vals {
+		vals[k] = c.text().at(int32(k))
+	}
+	return vals
+}
+
+// TestAccountIDsUnsealed: the accounts' account_id column is left in its arena once read
+// (no string header per row in file order), its values read by code are the file's, and
+// sortAccounts takes the same ids in the same order from it as from the column sealed.
+func TestAccountIDsUnsealed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 20 {
+		tb := tbl{header: []string{"system:req", "account_id:req", "identity_id:req"}}
+		var ids []string
+		for k := range 1 + rng.IntN(200) {
+			sys := []string{"AD", "AWS", "SAP"}[rng.IntN(3)]
+			id := fmt.Sprintf("%s%d", []string{"u", "arn:aws:iam::user/u", "SVC-"}[rng.IntN(3)], rng.IntN(1000)+1000*k)
+			ids = append(ids, id)
+			tb.rows = append(tb.rows, []string{sys, id, fmt.Sprintf("u%d", rng.IntN(50))})
+		}
+		for _, format := range []string{"csv", "parquet"} {
+			p := writeTable(t, t.TempDir(), "accounts", format, tb, parquet.PageBufferSize(1+rng.IntN(256)))
+			read := func() *table {
+				tt, err := readTable(context.Background(), p, &accountsSpec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tt
+			}
+			unsealed := read()
+			ac := unsealed.col("account_id")
+			if !ac.unsealed || ac.vals != nil {
+				t.Fatalf("round %d %s: account_id unsealed %v with %d vals, expected it left in its arena", round, format, ac.unsealed, len(ac.vals))
+			}
+			for row, want := range ids {
+				if got := ac.text().at(ac.codes[row]); got != want {
+					t.Fatalf("round %d %s: row %d reads %q, want %q", round, format, row+1, got, want)
+				}
+			}
+			sealed := read()
+			sac := sealed.col("account_id")
+			sac.unsealed = false
+			sac.seal()
+			got, want := sortAccounts(unsealed), sortAccounts(sealed)
+			if !slices.Equal(got.id, want.id) || !slices.Equal(got.system, want.system) || !slices.Equal(got.order, want.order) {
+				t.Fatalf("round %d %s: ids %q, from the sealed column %q", round, format, got.id, want.id)
+			}
+		}
 	}
 }

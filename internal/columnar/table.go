@@ -21,6 +21,8 @@ type tableSpec struct {
 	// runs names raw columns that give a row repeating the row before's value its code
 	// (column.runs).
 	runs []string
+	// unsealed names raw columns that seal leaves in their arena (column.unsealed).
+	unsealed []string
 	// rawIfDistinct: the other columns of values (but kind) turn raw when their first
 	// rows are nearly all distinct (column.rawIfDistinct).
 	rawIfDistinct bool
@@ -75,6 +77,7 @@ func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows in
 		c := newCodes(name, mode, errs, rows)
 		c.setRaw(rows)
 		c.runs = runs && !raw
+		c.unsealed = raw && slices.Contains(s.unsealed, name)
 		return c
 	}
 	c := newColumn(name, mode, errs, rows)

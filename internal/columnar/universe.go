@@ -157,6 +157,7 @@ var (
 		known:     map[string]colMode{"system": modeRequired, "account_id": modeRequired, "identity_id": modeValue},
 		keepLines: true,
 		raw:       []string{"account_id"},
+		unsealed:  []string{"account_id"},
 		runs:      []string{"identity_id"},
 	}
 	grantsSpec = tableSpec{
