@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -89,5 +90,34 @@ func TestLoadChunkDictionariesFallBack(t *testing.T) {
 	}
 	if s.Findings.DuplicateAssignments != 0 || len(s.Orphans) != 0 {
 		t.Errorf("duplicates %d, orphans %d, want none", s.Findings.DuplicateAssignments, len(s.Orphans))
+	}
+}
+
+// TestChunkDictionariesRoom: a chunkDicts column whose later row groups' dictionaries
+// are larger than the first's (here by up to 7%, 3.5% in all) holds their values in
+// the room it took at the first one, without growing (a copy of every value's header).
+func TestChunkDictionariesRoom(t *testing.T) {
+	const groups, first = 8, 1000
+	asg := tbl{header: []string{"identity_id:reqdict", "role_id:reqdict"}}
+	total := 0
+	for g := range groups {
+		n := first + g*first/100 // 1000, 1010, ..., 1070 distinct ids in group g
+		total += n
+		for k := range first + first/10 {
+			asg.rows = append(asg.rows, []string{fmt.Sprintf("g%d-u%d", g, k%n), "R1"})
+		}
+	}
+	p := writeParquet(t, t.TempDir(), "assignments", asg, parquet.MaxRowsPerRowGroup(first+first/10))
+	tb, err := readTable(context.Background(), p, &assignmentsSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tb.col("identity_id")
+	if !c.chunkDicts || len(c.vals) != total {
+		t.Fatalf("identity_id: chunkDicts %v with %d codes, want %d", c.chunkDicts, len(c.vals), total)
+	}
+	// The room taken at the first row group, rounded up as the allocator rounds it.
+	if want := cap(slices.Grow([]string(nil), chunkDictsRoom(first, groups, tb.rows))); cap(c.vals) != want {
+		t.Errorf("identity_id: room for %d values, want the %d taken at the first row group (no growth)", cap(c.vals), want)
 	}
 }
