@@ -28,6 +28,7 @@ type Backend struct {
 	// complement (tests): 1 counts every role of a two-term call through its complement
 	// (complement.go), -1 none; 0 those its rule picks.
 	complement int
+	noOrder    bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

@@ -138,7 +138,7 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 	var pat *patterns
 	if b.patterns > 0 || b.patterns == 0 && patternsPay(m, roles) {
 		var err error
-		if pat, err = newPatterns(ctx, lay, m.N, w, b.patterns > 0); err != nil {
+		if pat, err = newPatterns(ctx, lay, m.N, w, b.patterns > 0, !b.noOrder); err != nil {
 			return err
 		}
 	}
@@ -274,6 +274,7 @@ func (p *pairCounter[T]) role(holders []int32) {
 		p.dedupEntries()
 	case p.pat != nil:
 		p.dedup()
+		p.inPatternOrder()
 	}
 	p.gather()
 	if p.mj >= 0 && p.pat == nil {
@@ -789,4 +790,32 @@ func (p *pairCounter[T]) dedup() {
 		cnt[x] = 0
 	}
 	p.base, p.wt, p.wbuf, p.ids = base[:d], wt, wt, ids
+}
+
+// patternOrderShare: a role with at least 1/patternOrderShare as many distinct patterns as
+// the query has is counted in pattern order (inPatternOrder).
+const patternOrderShare = 32
+
+// inPatternOrder puts a large role's distinct patterns (base, after dedup) and their
+// weights in ascending pattern number where the patterns are ordered (orderByWide), by one
+// pass over the pattern counters: gather then reads the patterns' table forward, and the
+// holders of one value of a wide dimension are neighbours in every column. A smaller
+// role, whose columns stay in cache, keeps the order of first appearance.
+func (p *pairCounter[T]) inPatternOrder() {
+	cnt, base, wt := p.cnt, p.base, p.wt
+	if !p.pat.ordered || len(base)*patternOrderShare < len(cnt) {
+		return
+	}
+	wt = wt[:len(base)]
+	for k, x := range base {
+		cnt[x] = wt[k]
+	}
+	d := 0
+	for x, c := range cnt {
+		if c != 0 {
+			base[d], wt[d] = int32(x), c
+			cnt[x] = 0
+			d++
+		}
+	}
 }

@@ -34,13 +34,15 @@ type patterns struct {
 	// dimension (multi.go, entryTable), entBits a value.
 	ents    []uint64
 	entBits int
+	// ordered: numbered by orderByWide, so that a large role is counted in pattern order.
+	ordered bool
 }
 
 // newPatterns numbers the rows of lay's table (n identities) on workers goroutines. It
 // returns nil, unless always is set, where the patterns are more than half the
 // identities: roles then share too few for counting by pattern to pay; and, with a
 // multi-valued dimension, where its values do not pack (entryTable).
-func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) (*patterns, error) {
+func newPatterns(ctx context.Context, lay *layout, n, workers int, always, order bool) (*patterns, error) {
 	// A pattern is a row's first lay.w values, its single-valued dimensions' codes; the
 	// values of one multi-valued dimension at most go beside it (entryTable). A second one
 	// would be in neither, and its holders' values would be lost.
@@ -62,6 +64,11 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always bool) 
 	}
 	if err != nil || pt.of == nil {
 		return nil, err
+	}
+	if order {
+		if err := pt.orderByWide(ctx, lay, workers); err != nil {
+			return nil, err
+		}
 	}
 	if lay.lastMulti >= 0 {
 		if ok, err := pt.entryTable(ctx, lay, n, workers); !ok || err != nil {
@@ -181,4 +188,95 @@ func numberShare[E uint16 | int32](tab []E, stride, w int, hs []uint64, of []int
 		}
 	}
 	return firsts
+}
+
+// orderByWide renumbers the patterns in order of their values on the query's wide
+// single-valued dimensions (orderCard values or more), from the one with the fewest values
+// to the one with the most (lexicographically; no value first; ties in pattern order), and
+// permutes of and the rows to match. An identity's position follows no attribute, so in
+// numbers of first appearance the patterns of one cost centre or manager lie anywhere in
+// the table; in this order those of one value of the first wide dimension are neighbours,
+// and so, within it, are those of a value of a finer dimension nested in it (a cost
+// centre's teams and managers). A large role counted in pattern order (inPatternOrder,
+// pairs.go) then reads the table forward and finds the holders of one such value in a few
+// cache lines, where its buckets (bucketPairs) would otherwise read one line per holder.
+// Counts do not depend on the order of rows.
+func (pt *patterns) orderByWide(ctx context.Context, lay *layout, workers int) error {
+	keys := wideDims(lay)
+	if len(keys) == 0 {
+		return nil
+	}
+	pt.ordered = true
+	var next []int32
+	if pt.tab16 != nil {
+		next, pt.tab16 = orderRows(pt.tab16, pt.stride, pt.count, keys, make([]int32, lay.w))
+	} else {
+		next, pt.tab = orderRows(pt.tab, pt.stride, pt.count, keys, lay.off)
+	}
+	of := pt.of
+	const chunk = 1 << 16
+	return parallel.Each(ctx, (len(of)+chunk-1)/chunk, workers, func(_, k int) error {
+		for i := k * chunk; i < min(len(of), (k+1)*chunk); i++ {
+			of[i] = next[of[i]]
+		}
+		return nil
+	})
+}
+
+// orderCard is the fewest values of a dimension that orderByWide orders patterns by: a
+// narrower one's values have many holders each, whose reads are dense enough in any order.
+const orderCard = 1 << 10
+
+// wideDim is one key of orderByWide: a single-valued index and its number of values.
+type wideDim struct{ s, card int }
+
+// wideDims returns lay's single-valued dimensions of at least orderCard values, by number
+// of values, ascending (ties by position).
+func wideDims(lay *layout) []wideDim {
+	var keys []wideDim
+	for s := range lay.w {
+		end := lay.terms
+		if s+1 < lay.w {
+			end = lay.off[s+1]
+		}
+		if c := int(end - lay.off[s] - 1); c >= orderCard {
+			keys = append(keys, wideDim{s, c})
+		}
+	}
+	slices.SortStableFunc(keys, func(x, y wideDim) int { return x.card - y.card })
+	return keys
+}
+
+// orderRows sorts count rows of tab (stride apart) by the keys' columns, the first key
+// first, each value less off[s] (0..card: code+1), stably: a counting sort by each key in
+// turn from the last. It returns each row's new number and the rows in their new order.
+func orderRows[E uint16 | int32](tab []E, stride, count int, keys []wideDim, off []int32) ([]int32, []E) {
+	idx, tmp, val := make([]int32, count), make([]int32, count), make([]int32, count)
+	for r := range idx {
+		idx[r] = int32(r)
+	}
+	for k := len(keys) - 1; k >= 0; k-- {
+		s, sub := keys[k].s, off[keys[k].s]
+		at := make([]int32, keys[k].card+2)
+		for r := range count {
+			v := int32(tab[r*stride+s]) - sub
+			val[r] = v
+			at[v+1]++
+		}
+		for v := 1; v < len(at); v++ {
+			at[v] += at[v-1]
+		}
+		for _, r := range idx {
+			v := val[r]
+			tmp[at[v]] = r
+			at[v]++
+		}
+		idx, tmp = tmp, idx
+	}
+	next, out := tmp, make([]E, len(tab))
+	for x, r := range idx {
+		next[r] = int32(x)
+		copy(out[x*stride:x*stride+stride], tab[int(r)*stride:int(r)*stride+stride])
+	}
+	return next, out
 }

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -115,14 +116,14 @@ func TestPairsByPattern(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := newPatterns(context.Background(), lay, m.N, 2, false); err != nil || pt == nil {
+	if pt, err := newPatterns(context.Background(), lay, m.N, 2, false, true); err != nil || pt == nil {
 		t.Fatalf("the rule does not count this matrix by pattern (err %v)", err)
 	}
 	for _, in := range [][]uint64{nil, everyKth(n, 3)} {
 		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
 			q.InScope = in
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}, {workers: 2, patterns: 1, complement: 1}} {
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}, {workers: 2, patterns: 1, complement: 1}, {workers: 2, noOrder: true}} {
 				got := collectCounts(t, b, m, q, roles)
 				for _, r := range roles {
 					if !slices.Equal(got[r], want[r]) {
@@ -131,6 +132,65 @@ func TestPairsByPattern(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOrderByWide checks the patterns' order on a matrix with two wide dimensions (2,000
+// and 1,100 values) and a narrow one, from the narrow table and the table of term ids:
+// the pattern rows ascend by the wide dimensions, the one of fewer values first, and
+// every identity's pattern is its own row. Without order (or without a wide dimension)
+// the patterns are not marked ordered, and large roles keep the order of first appearance.
+func TestOrderByWide(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	const n = 5000
+	cards := []int32{2000, 6, 1100}
+	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
+	for d, c := range cards {
+		m.Codes[d] = make([]int32, n)
+		for i := range n {
+			m.Codes[d][i] = int32(rng.IntN(int(c)/40+1)) - 1 // no value for some; rows repeat
+		}
+	}
+	for _, wide := range []bool{false, true} {
+		q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 2}
+		lay := newLayout(m, &q)
+		if err := lay.buildTable(context.Background(), m, &q, 2, wide); err != nil {
+			t.Fatal(err)
+		}
+		if pt, err := newPatterns(context.Background(), lay, n, 2, true, false); err != nil || pt.ordered {
+			t.Fatalf("wide %v: patterns not to order marked ordered (err %v)", wide, err)
+		}
+		pt, err := newPatterns(context.Background(), lay, n, 2, true, true)
+		if err != nil || !pt.ordered {
+			t.Fatalf("wide %v: patterns not ordered (err %v)", wide, err)
+		}
+		row := func(k int) []int32 { // pattern k's codes+1
+			r := make([]int32, lay.w)
+			for s := range r {
+				if wide {
+					r[s] = pt.tab[k*pt.stride+s] - lay.off[s]
+				} else {
+					r[s] = int32(pt.tab16[k*pt.stride+s])
+				}
+			}
+			return r
+		}
+		for k := 1; k < pt.count; k++ {
+			x, y := row(k-1), row(k)
+			if c := cmp.Or(cmp.Compare(x[2], y[2]), cmp.Compare(x[0], y[0])); c > 0 {
+				t.Fatalf("wide %v: pattern %d %v before pattern %d %v", wide, k-1, x, k, y)
+			}
+		}
+		for i := range n {
+			want := []int32{m.Codes[0][i] + 1, m.Codes[1][i] + 1, m.Codes[2][i] + 1}
+			if got := row(int(pt.of[i])); !slices.Equal(got, want) {
+				t.Fatalf("wide %v: identity %d has pattern %d %v, its row is %v", wide, i, pt.of[i], got, want)
+			}
+		}
+	}
+	lay := newLayout(m, &kernels.Query{Dims: []int32{1}, MaxTerms: 2})
+	if len(wideDims(lay)) != 0 {
+		t.Fatalf("a dimension of 6 values is wide")
 	}
 }
 
@@ -148,7 +208,7 @@ func TestPatternsRowWidth(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	pt, err := newPatterns(context.Background(), lay, m.N, 2, true)
+	pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true)
 	if err != nil || pt == nil {
 		t.Fatalf("one multi-valued dimension: no patterns (err %v)", err)
 	}
@@ -164,7 +224,7 @@ func TestPatternsRowWidth(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := newPatterns(context.Background(), lay, m.N, 2, true); err == nil {
+	if pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true); err == nil {
 		t.Fatalf("two multi-valued dimensions: %d patterns, want an error", pt.count)
 	}
 }
