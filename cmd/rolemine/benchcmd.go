@@ -77,7 +77,7 @@ func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	fs.BoolVar(&c.Verbose, "v", false, "print each step's time")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&c.Trace, "trace", "", "write a runtime execution trace (go tool trace) of the run to this file")
-	fs.BoolVar(&c.PlanLate, "plan-late", false, "depth 2: prepare the kernel's calls (codes table, patterns) after the load, as mine does, not while loading")
+	fs.BoolVar(&c.PlanEarly, "plan-early", false, "depth 2: prepare the kernel's calls (codes table, patterns) while loading, not after the load as mine does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

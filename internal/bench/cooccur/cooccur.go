@@ -39,10 +39,10 @@ type Options struct {
 	Backend kernels.Backend
 	// Each, when set, receives every row, one call at a time (tests and debugging; slow).
 	Each func(Row)
-	// LatePlan (depth 2, CPU backend) leaves the kernel's work on the identities alone
-	// (cpu.PreparePairs) to each call's count after the load, as `mine` does, instead of
-	// Prepare (while the assignments are still being read).
-	LatePlan bool
+	// EarlyPlan (depth 2, CPU backend) does the kernel's work on the identities alone
+	// (cpu.PreparePairs) in Prepare, while the assignments are still being read, instead
+	// of in each call's count after the load, as `mine` does.
+	EarlyPlan bool
 	// sparse (tests): every depth-2 support table sparse, however small.
 	sparse bool
 }

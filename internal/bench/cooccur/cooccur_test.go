@@ -288,7 +288,7 @@ func TestComputeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: lean load: %v", seed, err)
 			}
-			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, LatePlan: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}}} {
+			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, EarlyPlan: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}}} {
 				workers := o.Workers
 				h := full
 				if workers > 1 {

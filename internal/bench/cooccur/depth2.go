@@ -23,13 +23,13 @@ func (c *computer) prepareDepth2() error {
 	return c.planScopes()
 }
 
-// planScopes prepares the CPU backend's count of each scope (cpu.PreparePairs: the table
-// of the identities' codes and their patterns), so that Prepare, while the assignments
-// are still being read, does that part of the kernel's work too. Another backend is not
-// planned.
+// planScopes prepares, with Options.EarlyPlan, the CPU backend's count of each scope
+// (cpu.PreparePairs: the table of the identities' codes and their patterns), so that
+// Prepare, while the assignments are still being read, does that part of the kernel's
+// work too. Another backend is not planned.
 func (c *computer) planScopes() error {
 	b, ok := c.o.Backend.(*cpu.Backend)
-	if !ok || c.o.LatePlan {
+	if !ok || !c.o.EarlyPlan {
 		return nil
 	}
 	start := time.Now()

@@ -307,9 +307,9 @@ type CooccurCommand struct {
 	// Dims, when set, is the comma list of the attributes criteria use (as --print-dims
 	// prints it); only those columns are read. Empty: every dimension Load would not skip.
 	Dims string
-	// PlanLate plans the kernel's depth-2 calls when counting, after the load, as mine
-	// does (cooccur.Options.LatePlan).
-	PlanLate bool
+	// PlanEarly plans the kernel's depth-2 calls while the assignments load, not when
+	// counting after the load as mine does (cooccur.Options.EarlyPlan).
+	PlanEarly bool
 }
 
 // RunCooccurCommand runs `rolemine bench cooccur`: the kernel's complete co-occurrence
@@ -328,7 +328,7 @@ func RunCooccurCommand(ctx context.Context, c CooccurCommand, stdout io.Writer, 
 	}
 	defer stop()
 	start, use0 := time.Now(), usageNow()
-	opts := cooccur.Options{Depth: c.Depth, Workers: c.Workers, LatePlan: c.PlanLate}
+	opts := cooccur.Options{Depth: c.Depth, Workers: c.Workers, EarlyPlan: c.PlanEarly}
 	var prep *cooccur.Prepared
 	prepare := func(ctx context.Context, h *columnar.Holdings) (err error) {
 		prep, err = cooccur.Prepare(ctx, h, opts)
