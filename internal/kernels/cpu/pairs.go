@@ -80,6 +80,8 @@ type pairCounter[T uint16 | uint32] struct {
 	xs    []T
 	// vals is dedupEntries' scratch: each holder's packed values.
 	vals []uint32
+	// seen marks, by bit, the patterns dedupDirect counted (all zero between roles).
+	seen []uint64
 	// mperm and mat group the multi-valued dimension's entries by rank as group does (mperm
 	// naming the entries' local rows), made once per role where mgrouped is false; firstDim
 	// swaps them with perm and at for the multi-valued dimension's own pairs.
@@ -259,22 +261,29 @@ func comparePairs(x, y Pair) int {
 // in CooccurPairs' order, with p.only).
 func (p *pairCounter[T]) role(holders []int32) {
 	p.out, p.pairs = p.out[:0], p.pairs[:0]
-	base := p.base[:0]
-	for _, i := range holders {
-		if inScope(p.q.InScope, i) {
-			base = append(base, i)
+	p.wt, p.mgrouped = nil, false
+	if p.pat != nil && p.mj < 0 && len(holders)*directShare >= len(p.cnt) {
+		if p.dedupDirect(holders); p.n < int(p.q.MinTP) {
+			return
 		}
-	}
-	p.base, p.n, p.wt, p.mgrouped = base, len(base), nil, false
-	if len(base) < int(p.q.MinTP) {
-		return
-	}
-	switch {
-	case p.pat != nil && p.mj >= 0:
-		p.dedupEntries()
-	case p.pat != nil:
-		p.dedup()
-		p.inPatternOrder()
+	} else {
+		base := p.base[:0]
+		for _, i := range holders {
+			if inScope(p.q.InScope, i) {
+				base = append(base, i)
+			}
+		}
+		p.base, p.n = base, len(base)
+		if len(base) < int(p.q.MinTP) {
+			return
+		}
+		switch {
+		case p.pat != nil && p.mj >= 0:
+			p.dedupEntries()
+		case p.pat != nil:
+			p.dedup()
+			p.inPatternOrder()
+		}
 	}
 	p.gather()
 	if p.mj >= 0 && p.pat == nil {
@@ -790,6 +799,57 @@ func (p *pairCounter[T]) dedup() {
 		cnt[x] = 0
 	}
 	p.base, p.wt, p.wbuf, p.ids = base[:d], wt, wt, ids
+}
+
+// directShare: a role of at least 1/directShare as many holders as the query has
+// patterns is deduplicated by dedupDirect.
+const directShare = 32
+
+// dedupDirect sets base to the distinct patterns of the in-scope holders among holders,
+// in ascending pattern number, wt to each one's number of holders, and n to the in-scope
+// holders: each holder's pattern counter is incremented where it is read, then every
+// counter is read once, in order. For a large role this is one pass over the holders
+// instead of dedup's three and inPatternOrder's, and no list of holders or of their
+// patterns is written.
+func (p *pairCounter[T]) dedupDirect(holders []int32) {
+	of, cnt, in := p.pat.of, p.cnt, p.q.InScope
+	seen := p.seen
+	if len(seen) == 0 {
+		seen = make([]uint64, (len(cnt)+63)/64)
+		p.seen = seen
+	}
+	n := len(holders)
+	if in == nil {
+		for _, i := range holders {
+			x := uint32(of[i])
+			cnt[x]++
+			seen[x>>6] |= 1 << (x & 63)
+		}
+	} else {
+		for _, i := range holders {
+			if inScope(in, i) {
+				x := uint32(of[i])
+				cnt[x]++
+				seen[x>>6] |= 1 << (x & 63)
+			} else {
+				n--
+			}
+		}
+	}
+	base := slices.Grow(p.base[:0], min(n, len(cnt)))
+	wt := slices.Grow(p.wbuf[:0], min(n, len(cnt)))
+	for w, bits64 := range seen {
+		if bits64 == 0 {
+			continue
+		}
+		seen[w] = 0
+		for ; bits64 != 0; bits64 &= bits64 - 1 {
+			x := w<<6 | bits.TrailingZeros64(bits64)
+			base, wt = append(base, int32(x)), append(wt, cnt[x])
+			cnt[x] = 0
+		}
+	}
+	p.base, p.wt, p.wbuf, p.n = base, wt, wt, n
 }
 
 // patternOrderShare: a role with at least 1/patternOrderShare as many distinct patterns as
