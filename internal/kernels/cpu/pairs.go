@@ -280,12 +280,15 @@ func (p *pairCounter[T]) role(holders []int32) {
 		switch {
 		case p.pat != nil && p.mj >= 0:
 			p.dedupEntries()
+		case p.pat != nil && len(base) < rowsBelow:
+			p.fromRows(true)
 		case p.pat != nil:
 			p.dedup()
 			p.inPatternOrder()
 		}
 	}
 	p.gather()
+	p.fromRows(false)
 	if p.mj >= 0 && p.pat == nil {
 		p.gatherEntries()
 	}
@@ -799,6 +802,24 @@ func (p *pairCounter[T]) dedup() {
 		cnt[x] = 0
 	}
 	p.base, p.wt, p.wbuf, p.ids = base[:d], wt, wt, ids
+}
+
+// rowsBelow: a role of fewer in-scope holders is counted over their own rows, unweighted,
+// even where the query is counted by pattern: so few holders rarely share a pattern, and
+// reading each one's pattern number and counter costs two cache misses a holder.
+const rowsBelow = 32
+
+// fromRows points gather at the layout's table of the identities' rows (rows), or back at
+// the patterns' (rows false) where the query is counted by pattern.
+func (p *pairCounter[T]) fromRows(rows bool) {
+	if p.pat == nil {
+		return
+	}
+	if rows {
+		p.src16, p.src, p.stride, p.width = p.lay.tab16, p.lay.tab, p.lay.stride, p.lay.stride
+		return
+	}
+	p.src16, p.src, p.stride, p.width = p.pat.tab16, p.pat.tab, p.pat.stride, p.lay.w
 }
 
 // directShare: a role of at least 1/directShare as many holders as the query has
