@@ -11,7 +11,8 @@ import (
 // unexplained ones for review.csv, as walkBlock's callback does with eachIn's views, and
 // with a row group g (nil: none) appends their rows column by column. A pair's view is
 // built only for review.csv's rows; the other pairs go from the arrays to the counts and
-// columns directly.
+// columns directly. The status and rule_id columns are filled from the pairs' rules in a
+// pass of their own (ruleColumns); the pass over the pairs writes the others in place.
 func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup, i int, lo, hi int64, kind int32, nonHuman bool, x *excessRow) {
 	snap := pw.snap
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
@@ -25,10 +26,13 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 	var cols effectiveCols
 	if g != nil {
 		cols = g.extend(i, kind, p.Role[lo:hi])
+		ruleColumns(cols.status, cols.rule, ec.RuleOf[lo:hi], g.d.ruleCode)
 	}
 	cellBase := int(kind) * (len(w.systemNames) + 1)
+	cells := blk.cells
+	x.roles += int32(hi - lo)
 	for k := lo; k < hi; k++ {
-		role, rule := p.Role[k], ec.RuleOf[k]
+		rule := ec.RuleOf[k]
 		sys, acct, via := int32(-1), int32(-1), int32(-1)
 		var use usage.State // usage.Unknown
 		flags := 0
@@ -44,7 +48,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 				flags |= flagHidden
 			}
 			if g != nil {
-				via = g.d.vias.getStep(st, p, role)
+				via = g.d.vias.getStep(st, p, p.Role[k])
 			}
 		} else {
 			sys, acct = w.directAt(d)
@@ -57,26 +61,47 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		if rule >= 0 {
 			flags |= flagExplained
 		}
-		blk.cells[(cellBase+int(sys)+1)*numFlags+flags]++
-		x.roles++
-		if rule < 0 || use == usage.Unused {
-			validations := int(snap.Roles.Validations[role])
-			weight := 1 + int64(validations)
-			if rule < 0 {
-				x.unexplained++
-				x.unexplainedWeight += weight
-				blk.review = append(blk.review, grantedReviewRow(i, k, role, sys, acct, use, flags, validations, nonHuman, via, w))
-			}
-			if use == usage.Unused {
-				x.unused++
-				x.unusedWeight += weight
-			}
-		}
+		cells[(cellBase+int(sys)+1)*numFlags+flags]++
 		if use == usage.Unknown {
 			x.unknown++
 		}
+		if rule < 0 || use == usage.Unused {
+			pw.countUnexplainedOrUnused(w, blk, x, i, k, sys, acct, use, flags, nonHuman, via)
+		}
 		if g != nil {
-			cols.set(int(k-lo), g.d, rule, sys, acct, via, use, flags)
+			cols.setRest(int(k-lo), g.d, sys, acct, via, use, flags)
+		}
+	}
+}
+
+// countUnexplainedOrUnused counts into x the pair at row k of identity i, unexplained
+// (flags without flagExplained: also its review row into blk) or unused, from
+// walkGranted's values.
+func (pw *pairWalk) countUnexplainedOrUnused(w *pairWalker, blk *walkBlock, x *excessRow, i int, k int64, sys, acct int32, use usage.State, flags int, nonHuman bool, via int32) {
+	rule := flags & flagExplained
+	role := w.eff.Eff.Pairs.Role[k]
+	validations := int(pw.snap.Roles.Validations[role])
+	weight := 1 + int64(validations)
+	if rule == 0 {
+		x.unexplained++
+		x.unexplainedWeight += weight
+		blk.review = append(blk.review, grantedReviewRow(i, k, role, sys, acct, use, flags, validations, nonHuman, via, w))
+	}
+	if use == usage.Unused {
+		x.unused++
+		x.unusedWeight += weight
+	}
+}
+
+// ruleColumns fills the status and rule_id columns of rows with rules ruleOf (-1:
+// unexplained; else the rule's index, whose code is ruleCode's).
+func ruleColumns(status, rule, ruleOf, ruleCode []int32) {
+	status, rule = status[:len(ruleOf)], rule[:len(ruleOf)]
+	for j, r := range ruleOf {
+		if r >= 0 {
+			status[j], rule[j] = int32(mining.Explained), ruleCode[r]
+		} else {
+			status[j], rule[j] = int32(mining.Unexplained), -1
 		}
 	}
 }
@@ -137,19 +162,15 @@ func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols 
 	return cols
 }
 
-// set fills row j of c: the pair's rule (index, -1: unexplained), system index, account
-// (index into the universe's accounts, -1: none), via code, usage state and flags, as
-// effectiveGroup.addPair writes them.
-func (c *effectiveCols) set(j int, d *effectiveDicts, rule, sys, acct, via int32, use usage.State, flags int) {
-	status, code := int32(mining.Unexplained), int32(-1)
-	if rule >= 0 {
-		status, code = int32(mining.Explained), d.ruleCode[rule]
-	}
+// setRest fills row j of c but its status and rule_id (ruleColumns): the pair's system
+// index, account (index into the universe's accounts, -1: none), via code, usage state
+// and flags, as effectiveGroup.addPair writes them.
+func (c *effectiveCols) setRest(j int, d *effectiveDicts, sys, acct, via int32, use usage.State, flags int) {
 	account := int32(-1)
 	if acct >= 0 {
 		account = d.acctCode[acct]
 	}
-	c.status[j], c.rule[j], c.system[j], c.account[j], c.via[j] = status, code, sys, account, via
+	c.system[j], c.account[j], c.via[j] = sys, account, via
 	c.inherited[j] = flags&flagInherited != 0
 	c.redundant[j] = flags&flagRedundant != 0
 	c.hidden[j] = flags&flagHidden != 0
