@@ -9,11 +9,12 @@ import (
 // walkGranted walks identity i's effective pairs at rows [lo, hi) of a run with grants
 // (w.eff.Eff set), of kind code kind. It counts them into blk and x and keeps the
 // unexplained ones for review.csv, as walkBlock's callback does with eachIn's views, and
-// with a row group g (nil: none) appends their rows column by column. A pair's view is
-// built only for review.csv's rows; the other pairs go from the arrays to the counts and
-// columns directly. The status and rule_id columns are filled from the pairs' rules in a
-// pass of their own (ruleColumns); the pass over the pairs writes the others in place.
-func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup, i int, lo, hi int64, kind int32, nonHuman bool, x *excessRow) {
+// with a row group g (nil: none) fills their rows in cols (the block's columns, extended
+// at once) from index at, column by column. A pair's view is built only for review.csv's
+// rows; the other pairs go from the arrays to the counts and columns directly. The
+// identity, kind, status and rule_id columns are filled in passes of their own
+// (identityColumns); the pass over the pairs writes the others in place.
+func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup, cols *effectiveCols, at int, i int, lo, hi int64, kind int32, nonHuman bool, x *excessRow) {
 	snap := pw.snap
 	p, ec := w.eff.Eff.Pairs, w.eff.Class
 	plo, _ := p.Of(i)
@@ -23,10 +24,8 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 			d++
 		}
 	}
-	var cols effectiveCols
 	if g != nil {
-		cols = g.extend(i, kind, p.Role[lo:hi])
-		ruleColumns(cols.status, cols.rule, ec.RuleOf[lo:hi], g.d.ruleCode)
+		cols.identityColumns(at, i, kind, g.d, ec.RuleOf[lo:hi])
 	}
 	cellBase := int(kind) * (len(w.systemNames) + 1)
 	cells := blk.cells
@@ -69,7 +68,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 			pw.countUnexplainedOrUnused(w, blk, x, i, k, sys, acct, use, flags, nonHuman, via)
 		}
 		if g != nil {
-			cols.setRest(int(k-lo), g.d, sys, acct, via, use, flags)
+			cols.setRest(at+int(k-lo), g.d, sys, acct, via, use, flags)
 		}
 	}
 }
@@ -93,10 +92,19 @@ func (pw *pairWalk) countUnexplainedOrUnused(w *pairWalker, blk *walkBlock, x *e
 	}
 }
 
-// ruleColumns fills the status and rule_id columns of rows with rules ruleOf (-1:
-// unexplained; else the rule's index, whose code is ruleCode's).
-func ruleColumns(status, rule, ruleOf, ruleCode []int32) {
-	status, rule = status[:len(ruleOf)], rule[:len(ruleOf)]
+// identityColumns fills, from index at, the identity, kind, status and rule_id columns
+// of the rows of identity i, of kind code kind (-1: none, the dictionary's last value),
+// with rules ruleOf (-1: unexplained; else the rule's index, whose code is d.ruleCode's).
+func (c *effectiveCols) identityColumns(at, i int, kind int32, d *effectiveDicts, ruleOf []int32) {
+	if kind < 0 {
+		kind = int32(len(d.kinds) - 1)
+	}
+	n := len(ruleOf)
+	ident, kinds := c.ident[at:at+n], c.kind[at:at+n]
+	for j := range ident {
+		ident[j], kinds[j] = int32(i), kind
+	}
+	status, rule, ruleCode := c.status[at:at+n], c.rule[at:at+n], d.ruleCode
 	for j, r := range ruleOf {
 		if r >= 0 {
 			status[j], rule[j] = int32(mining.Explained), ruleCode[r]
@@ -120,20 +128,18 @@ func grantedReviewRow(i int, k int64, role, sys, acct int32, use usage.State, fl
 	return r
 }
 
-// effectiveCols are the columns of one identity's rows in a row group, from the group's
-// row at index 0 (effectiveGroup.extend).
+// effectiveCols are the columns of a block's effective pairs in a row group, from the
+// block's first pair (effectiveGroup.extend).
 type effectiveCols struct {
+	ident, kind                             []int32
 	status, rule, system, account, via, use []int32
 	inherited, redundant, hidden            []bool
 }
 
-// extend adds rows for the pairs of identity i (of kind code kind) with roles, filling
-// the identity and kind columns and, unless the group's role column is the pairs' own
-// (pairRoles), the role column, and returns the other columns of the new rows.
-func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols {
-	if kind < 0 {
-		kind = int32(len(g.d.kinds) - 1)
-	}
+// extend adds rows for the effective pairs of roles (a block's, in row order), filling
+// the role column unless the group's role column is the pairs' own (pairRoles), and
+// returns the other columns of the new rows, for walkGranted to fill identity by identity.
+func (g *effectiveGroup) extend(roles []int32) effectiveCols {
 	data, n := g.data, len(roles)
 	grow := func(c int) []int32 {
 		at := len(data[c].Codes)
@@ -145,14 +151,11 @@ func (g *effectiveGroup) extend(i int, kind int32, roles []int32) effectiveCols 
 		data[c].Bools = extendBy(data[c].Bools, n)
 		return data[c].Bools[at:]
 	}
-	ident, kinds := grow(ecIdent), grow(ecKind)
-	for j := range ident {
-		ident[j], kinds[j] = int32(i), kind
-	}
 	if !g.pairRoles {
 		copy(grow(ecRole), roles)
 	}
 	cols := effectiveCols{
+		ident: grow(ecIdent), kind: grow(ecKind),
 		status: grow(ecStatus), rule: grow(ecRule), system: grow(ecSystem), account: grow(ecAccount),
 		via: grow(ecVia), inherited: growBools(ecInherited), redundant: growBools(ecRedundant), hidden: growBools(ecHidden),
 	}

@@ -264,8 +264,13 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 	} else {
 		blk.excess = make([]excessRow, 0, last-i)
 	}
-	if g != nil && g.pairRoles && lo < pairs {
-		g.pointPairRoles(w.eff.Eff.Pairs.Role[lo:min(hi, pairs)])
+	var cols effectiveCols // a row group's columns of the block's effective pairs
+	if g != nil && granted && lo < pairs {
+		roles := w.eff.Eff.Pairs.Role[lo:min(hi, pairs)]
+		if g.pairRoles {
+			g.pointPairRoles(roles)
+		}
+		cols = g.extend(roles)
 	}
 	for n := 0; i < len(off)-1 && off[i] < min(hi, pairs); i, n = i+1, n+1 {
 		if n%65536 == 0 {
@@ -277,7 +282,8 @@ func (pw *pairWalk) walkBlock(ctx context.Context, w *pairWalker, blk *walkBlock
 		nonHuman := kd.Values[kind] != columnar.HumanKind
 		x := excessRow{ident: int32(i), nonHuman: snap.Kind(i) != columnar.HumanKind}
 		if granted {
-			pw.walkGranted(w, blk, g, i, max(lo, off[i]), min(hi, off[i+1]), kind, nonHuman, &x)
+			at := max(lo, off[i])
+			pw.walkGranted(w, blk, g, &cols, int(at-lo), i, at, min(hi, off[i+1]), kind, nonHuman, &x)
 		} else {
 			pw.walkDirect(w, blk, g, i, lo, hi, kind, nonHuman, &x)
 		}
