@@ -111,6 +111,12 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 		t.one[a] = sup
 	}
 	t.pairs = make([]pairSupports, len(dims)*len(dims))
+	packed := make([][]uint64, len(dims)) // by position: a multi-valued dimension's values
+	for b, d := range dims {
+		if snap.Dims[d].MultiOff != nil {
+			packed[b] = packValues(&snap.Dims[d], workers)
+		}
+	}
 	var todo []struct{ a, b int }
 	for a := range dims {
 		for b := a + 1; b < len(dims); b++ {
@@ -119,7 +125,7 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 	}
 	forEach(len(todo), workers, func(k int) {
 		p := todo[k]
-		t.pairs[p.a*t.nd+p.b] = countPairs(snap, ix, dims[p.a], dims[p.b])
+		t.pairs[p.a*t.nd+p.b] = countPairs(snap, ix, dims[p.a], dims[p.b], packed[p.b])
 	})
 	dense := t.denseBudget(todo, denseCells)
 	tables := t.denseTables(todo, dense)
@@ -217,8 +223,9 @@ func (p *pairSupports) compact(one []int32, table []int32) {
 	p.partner, p.off, p.ent = partner, nil, nil
 }
 
-// countPairs histograms dimension db over the posting list of each value of da.
-func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
+// countPairs histograms dimension db over the posting list of each value of da; packed,
+// when db is multi-valued, is its values by identity (packValues).
+func countPairs(snap *columnar.Snapshot, ix *index, da, db int32, packed []uint64) pairSupports {
 	dim := &snap.Dims[db]
 	cnt := make([]int32, len(dim.Values))
 	off := ix.off[da]
@@ -233,6 +240,14 @@ func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
 	for v := 0; v+1 < len(off); v++ {
 		touched = touched[:0]
 		for _, i := range ix.idx[da][off[v]:off[v+1]] {
+			if packed != nil {
+				if e := packed[i]; e&packedSlot != packedSlot {
+					for ; e != 0; e >>= packedBits {
+						count(int32(e&packedSlot) - 1)
+					}
+					continue
+				}
+			}
 			if c := dim.Codes[i]; c >= 0 {
 				count(c)
 			}
@@ -247,6 +262,46 @@ func countPairs(snap *columnar.Snapshot, ix *index, da, db int32) pairSupports {
 	}
 	ps.ent = slices.Clip(ps.ent)
 	return ps
+}
+
+// packedBits is the width of a value in packValues' words, and packedSlot its mask.
+const (
+	packedBits = 16
+	packedSlot = 1<<packedBits - 1
+)
+
+// packValues returns, by identity, its values of the multi-valued dimension dim in one
+// word, for countPairs to read with one load instead of the code, the offsets and the
+// extra codes at scattered places (three misses an identity in a posting list): code+1 in
+// packedBits bits each, its single code first, 0 after the last. An identity with more
+// values than fit, or a code of packedSlot-1 or more, gets packedSlot in the low bits:
+// its values are then read from dim.
+func packValues(dim *columnar.Dimension, workers int) []uint64 {
+	n := len(dim.Codes)
+	// countPairs reads it at random: huge pages spare most of those reads a TLB miss.
+	out := hugepage.Make[uint64](n)
+	const chunk = 1 << 16
+	forEach((n+chunk-1)/chunk, workers, func(c int) {
+		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+			e, shift := uint64(0), 0
+			add := func(c int32) {
+				if shift == 64 || c >= packedSlot-1 {
+					e, shift = packedSlot, 65 // read from dim
+				} else if shift < 64 {
+					e |= uint64(c+1) << shift
+					shift += packedBits
+				}
+			}
+			if c := dim.Codes[i]; c >= 0 {
+				add(c)
+			}
+			for _, c := range dim.MultiCodes[dim.MultiOff[i]:dim.MultiOff[i+1]] {
+				add(c)
+			}
+			out[i] = e
+		}
+	})
+	return out
 }
 
 // appendTouched appends the values touched counts (cnt[c] > 0 exactly for the values in

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 )
 
@@ -261,8 +262,13 @@ func TestCountPairs(t *testing.T) {
 				if a == b {
 					continue
 				}
-				ps := countPairs(snap, ix, int32(a), int32(b))
 				da, db := &snap.Dims[a], &snap.Dims[b]
+				ps := countPairs(snap, ix, int32(a), int32(b), nil)
+				if db.MultiOff != nil {
+					if seed%2 == 0 { // the values packed by identity, or else read from the dimension
+						ps = countPairs(snap, ix, int32(a), int32(b), packValues(db, 2))
+					}
+				}
 				for va := range int32(len(da.Values)) {
 					var want []pairEnt
 					for vb := range int32(len(db.Values)) {
@@ -281,6 +287,34 @@ func TestCountPairs(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestPackValues checks each identity's packed word against its values: up to four
+// codes+1 in order, or the mark to read them from the dimension for more values or a code
+// too large for a slot.
+func TestPackValues(t *testing.T) {
+	big := int32(packedSlot - 1) // the first code without a slot
+	dim := &columnar.Dimension{
+		Codes:      []int32{-1, 3, -1, 0, 5, big - 1, big - 1, 1},
+		MultiOff:   []int32{0, 0, 2, 3, 6, 10, 11, 11, 11},
+		MultiCodes: []int32{4, 7, 9, 1, 2, 3, 1, 2, 3, 4, big},
+	}
+	want := []uint64{
+		0,                         // no value
+		4 | 5<<16 | 8<<32,         // 3, then 4 and 7
+		10,                        // 9 alone, from the extra codes
+		1 | 2<<16 | 3<<32 | 4<<48, // four values fill the word
+		packedSlot,                // five values do not fit
+		packedSlot,                // big - 1 fits, big does not
+		uint64(big),               // big - 1 alone
+		2,
+	}
+	got := packValues(dim, 2)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("identity %d: %#x, want %#x", i, got[i], want[i])
 		}
 	}
 }
