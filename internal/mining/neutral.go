@@ -29,6 +29,12 @@ type neutralTally struct {
 	byValue []rowsByValue
 	want    [][]int32 // by position: 1 + the index of a wanted second term's criterion
 	wanted  []int32   // the positions with marks in want, for the current first term
+	// packed holds, by position, a multi-valued dimension's values by identity as the
+	// support table packs them (packValues), or nil; words[p] then holds the rows' words,
+	// so that a row's other values are read beside it rather than through the dimension's
+	// offsets and extra codes at scattered places.
+	packed [][]uint64
+	words  [][]uint64
 }
 
 // rowsByValue lists a role's neutral rows by the value they hold on one dimension.
@@ -80,10 +86,32 @@ func (t *neutralTally) count(neutral []int32, scope []uint64, counts []kernels.C
 	return true
 }
 
-// load copies the codes of the identities of neutral in scope into t.rows, or with probe
-// only looks for one holding a value; it reports whether one does.
+// usePacked sets the multi-valued dimensions' values packed by identity, by position
+// (nil: read from the dimensions).
+func (t *neutralTally) usePacked(packed [][]uint64) {
+	t.packed, t.words = packed, make([][]uint64, len(packed))
+}
+
+// extras returns row's values at position p after its code, as the packed word's slots
+// (code+1, 0 after the last), or false where they must be read from the dimension.
+func (t *neutralTally) extras(p int, row int32) (uint64, bool) {
+	if t.words == nil || t.words[p] == nil {
+		return 0, false
+	}
+	e := t.words[p][row]
+	return e >> packedBits, e&packedSlot != packedSlot
+}
+
+// load copies the codes of the identities of neutral in scope into t.rows (and their
+// packed words into t.words), or with probe only looks for one holding a value; it
+// reports whether one does.
 func (t *neutralTally) load(neutral []int32, scope []uint64, probe bool) bool {
 	t.ids, t.rows = t.ids[:0], t.rows[:0]
+	for p := range t.words {
+		if t.packed[p] != nil {
+			t.words[p] = t.words[p][:0]
+		}
+	}
 	some := false
 	for _, i := range neutral {
 		if scope[i>>6]&(1<<(uint32(i)&63)) == 0 {
@@ -101,6 +129,11 @@ func (t *neutralTally) load(neutral []int32, scope []uint64, probe bool) bool {
 		t.ids = append(t.ids, i)
 		for _, codes := range t.codes {
 			t.rows = append(t.rows, codes[i])
+		}
+		for p, pk := range t.packed {
+			if pk != nil {
+				t.words[p] = append(t.words[p], pk[i])
+			}
 		}
 	}
 	return some
@@ -174,6 +207,14 @@ func (t *neutralTally) walk(rows []int32, out []int32) {
 				out[k-1]++
 			}
 			if d := t.multi[q]; d != nil {
+				if e, ok := t.extras(int(q), row); ok {
+					for ; e != 0; e >>= packedBits {
+						if k := want[int32(e&packedSlot)-1]; k > 0 {
+							out[k-1]++
+						}
+					}
+					continue
+				}
 				i := t.ids[row]
 				for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
 					if k := want[c]; k > 0 {
@@ -195,6 +236,15 @@ func (t *neutralTally) countWith(rows []int32, u kernels.Term) int32 {
 		if c == u.Val {
 			n++
 		} else if d != nil && c >= 0 {
+			if e, ok := t.extras(p, row); ok {
+				for ; e != 0; e >>= packedBits {
+					if int32(e&packedSlot)-1 == u.Val {
+						n++
+						break
+					}
+				}
+				continue
+			}
 			i := t.ids[row]
 			if _, ok := slices.BinarySearch(d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]], u.Val); ok {
 				n++
@@ -234,6 +284,12 @@ func (t *neutralTally) build(p int) {
 			}
 			fn(row, c)
 			if d := t.multi[p]; d != nil {
+				if e, ok := t.extras(p, row); ok {
+					for ; e != 0; e >>= packedBits {
+						fn(row, int32(e&packedSlot)-1)
+					}
+					continue
+				}
 				i := t.ids[row]
 				for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
 					fn(row, c)

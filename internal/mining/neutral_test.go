@@ -12,7 +12,8 @@ import (
 // TestNeutralTally compares neutralTally with a literal count: for random identities with
 // single- and multi-valued dimensions, a random scope and random lists of neutral
 // identities, each criterion asked for gets the number of listed identities in the scope
-// that it matches, role after role on one tally (whose scratch must come back empty).
+// that it matches, role after role on one tally (whose scratch must come back empty); on
+// half the seeds the tally reads multi-valued values packed by identity.
 func TestNeutralTally(t *testing.T) {
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -25,6 +26,15 @@ func TestNeutralTally(t *testing.T) {
 			}
 		}
 		tally := newNeutralTally(snap, dims)
+		if seed%2 == 0 { // multi-valued values packed by identity, as mining sets them
+			packed := make([][]uint64, len(dims))
+			for p, d := range dims {
+				if snap.Dims[d].MultiOff != nil {
+					packed[p] = packValues(&snap.Dims[d], 2)
+				}
+			}
+			tally.usePacked(packed)
+		}
 		for role := range 4 {
 			var neutral []int32
 			for i := range int32(n) {

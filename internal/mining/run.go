@@ -426,6 +426,7 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 		workers[w].eff = e.eff
 		workers[w].grants = e.base.eff
 		workers[w].prev = e.opts.Previous // stability hook (stability.go); nil: no effect
+		workers[w].tally.usePacked(sup.table.packed)
 	}
 	rm := &ruleMining{e: e, mr: mr, roles: roles, res: res, q: q, sup: sup, workers: workers}
 	if len(q.Dims) > 0 && q.MaxTerms <= 2 {

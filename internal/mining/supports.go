@@ -70,6 +70,9 @@ type supportTable struct {
 	one   [][]int32 // [position][value]: in-scope identities with the value
 	pairs []pairSupports
 	nd    int
+	// packed holds, by position, a multi-valued dimension's values by identity
+	// (packValues), nil for a single-valued one; selection's neutral tallies read them too.
+	packed [][]uint64
 }
 
 // pairSupports are the supports of the two-term criteria on dimensions a < b, in one of
@@ -117,6 +120,7 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 			packed[b] = packValues(&snap.Dims[d], workers)
 		}
 	}
+	t.packed = packed
 	var todo []struct{ a, b int }
 	for a := range dims {
 		for b := a + 1; b < len(dims); b++ {
