@@ -49,3 +49,36 @@ func TestDropHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestBySuggested checks bySuggested against a sort of all the suggestions by identity
+// then role, for roles given in ascending order (the counting sort) and out of order.
+func TestBySuggested(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		identities := 1 + rng.IntN(50)
+		var sugg [][]Suggestion
+		var all []Suggestion
+		for r := range int32(rng.IntN(12)) {
+			var s []Suggestion
+			for i := range int32(identities) {
+				if rng.IntN(3) == 0 {
+					s = append(s, Suggestion{Identity: i, Role: r, Rule: rng.Int32N(100)})
+				}
+			}
+			sugg = append(sugg, s)
+			all = append(all, s...)
+		}
+		if seed%2 == 1 {
+			rng.Shuffle(len(sugg), func(a, b int) { sugg[a], sugg[b] = sugg[b], sugg[a] })
+		}
+		slices.SortFunc(all, func(a, b Suggestion) int {
+			if a.Identity != b.Identity {
+				return int(a.Identity - b.Identity)
+			}
+			return int(a.Role - b.Role)
+		})
+		if got := bySuggested(sugg, identities); !slices.Equal(got, all) {
+			t.Fatalf("seed %d: %v, want %v", seed, got, all)
+		}
+	}
+}

@@ -38,21 +38,55 @@ func (cr *compiledRules) classify(ctx context.Context, snap *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	n := 0
+	cls.Suggestions = bySuggested(sugg, snap.NumIdentities())
+	return cls, nil
+}
+
+// bySuggested joins the suggestions of each role (sugg, one slice per role, each by
+// identity) into one slice by identity, then role. Where the slices come in ascending
+// role (the model's rules are sorted by role), it is a counting sort by identity that
+// places each slice's suggestions in turn, so that an identity's roles come ascending: two
+// passes over the suggestions, where a comparison sort of all of them was the classify
+// phase's one long step on a single goroutine. Otherwise the suggestions are sorted.
+func bySuggested(sugg [][]Suggestion, identities int) []Suggestion {
+	n, ordered, last := 0, true, int32(-1)
 	for _, s := range sugg {
 		n += len(s)
-	}
-	cls.Suggestions = make([]Suggestion, 0, n)
-	for _, s := range sugg {
-		cls.Suggestions = append(cls.Suggestions, s...)
-	}
-	slices.SortFunc(cls.Suggestions, func(a, b Suggestion) int {
-		if a.Identity != b.Identity {
-			return int(a.Identity - b.Identity)
+		if len(s) > 0 {
+			ordered = ordered && s[0].Role > last
+			last = s[0].Role
 		}
-		return int(a.Role - b.Role)
-	})
-	return cls, nil
+	}
+	out := make([]Suggestion, n)
+	if !ordered {
+		out = out[:0]
+		for _, s := range sugg {
+			out = append(out, s...)
+		}
+		slices.SortFunc(out, func(a, b Suggestion) int {
+			if a.Identity != b.Identity {
+				return int(a.Identity - b.Identity)
+			}
+			return int(a.Role - b.Role)
+		})
+		return out
+	}
+	at := make([]int32, identities+1) // by identity+1: its count, then where its next goes
+	for _, s := range sugg {
+		for _, sg := range s {
+			at[sg.Identity+1]++
+		}
+	}
+	for i := 1; i <= identities; i++ {
+		at[i] += at[i-1]
+	}
+	for _, s := range sugg {
+		for _, sg := range s {
+			out[at[sg.Identity]] = sg
+			at[sg.Identity]++
+		}
+	}
+	return out
 }
 
 // compiledRules is a model's rules laid out for classification: the rules of role r are
