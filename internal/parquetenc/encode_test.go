@@ -92,11 +92,17 @@ const (
 
 // encodeRowsAs is encodeRows, telling the encoder the values' order as order says.
 func encodeRowsAs(t testing.TB, rows []testRow, groupRows int, order int) []byte {
-	ascending := order == orderAscending
 	tmpl, err := Template[testRow](testOptions(groupRows)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return encodeRowsWith(t, rows, groupRows, order, testCols, tmpl)
+}
+
+// encodeRowsWith is encodeRowsAs with columns testCols but for their codecs, and the
+// file template tmpl.
+func encodeRowsWith(t testing.TB, rows []testRow, groupRows int, order int, testCols []Column, tmpl []byte) []byte {
+	ascending := order == orderAscending
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, tmpl)
 	if err != nil {
@@ -314,6 +320,60 @@ func TestEncoderMatchesParquetGo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// codecRow is testRow with a codec for each column: a and d parquet-go's Snappy (the
+// tag), c and e none, b and flag the writer's codec.
+type codecRow struct {
+	A    string `parquet:"a,dict,snappy"`
+	B    string `parquet:"b,dict"`
+	C    string `parquet:"c,optional,dict,uncompressed"`
+	Flag bool   `parquet:"flag"`
+	D    string `parquet:"d,optional,dict,snappy"`
+	E    bool   `parquet:"e,uncompressed"`
+}
+
+// TestEncoderCodecsMatchParquetGo: columns of each codec (Column.Codec) are the bytes
+// parquet-go writes with ParquetCodec's codec for them, for every mix of codecs on the
+// columns the writer's codec (b and flag) can take.
+func TestEncoderCodecsMatchParquetGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	rows := randomRows(rng, 150000, 300)
+	for _, codec := range []Codec{SnappyBetter, SnappyFast, Uncompressed} {
+		for _, group := range []int{1 << 20, 40000} {
+			opts := append(testOptions(group), parquet.Compression(ParquetCodec(codec)),
+				parquet.NewSchema("testRow", parquet.SchemaOf(codecRow{})))
+			var buf bytes.Buffer
+			pw := parquet.NewGenericWriter[codecRow](&buf, opts...)
+			for lo := 0; lo < len(rows); lo += 1 << 16 {
+				chunk := make([]codecRow, 0, 1<<16)
+				for _, r := range rows[lo:min(lo+1<<16, len(rows))] {
+					chunk = append(chunk, codecRow(r))
+				}
+				if _, err := pw.Write(chunk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := pw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			cols := slices.Clone(testCols)
+			for c, cc := range []Codec{SnappyBetter, codec, Uncompressed, codec, SnappyBetter, Uncompressed} {
+				cols[c].Codec = cc
+			}
+			tmpl, err := Template[testRow](testOptions(group)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := encodeRowsWith(t, rows, group, orderNone, cols, tmpl), buf.Bytes()
+			if !bytes.Equal(got, want) {
+				t.Fatalf("codec %d, groups of %d: encoder wrote %d bytes, parquet-go %d; first difference at %d", codec, group, len(got), len(want), firstDiff(got, want))
+			}
+			if codec != SnappyBetter && bytes.Equal(got, reference(t, rows, group, 1<<16)) {
+				t.Fatalf("codec %d: the same bytes as parquet-go's Snappy", codec)
+			}
+		}
 	}
 }
 
