@@ -11,6 +11,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parquetenc"
 )
 
 // benchUniverse loads and mines the universe in ROLEMINE_BENCH_DATA (skipping the
@@ -58,6 +59,53 @@ func BenchmarkEffectiveAssignments(b *testing.B) {
 		}
 	}
 	use0.report(b)
+}
+
+// BenchmarkEffectiveAssignmentsCodec measures the walk that writes a universe's
+// assignments.parquet with the universe-only columns compressed by universeCodec
+// ("plain") and by parquet-go's Snappy ("better", the file before the thirteenth
+// session), alternated in one process (the order turns from op to op): the process's CPU
+// seconds per file of each, and the file's size.
+func BenchmarkEffectiveAssignmentsCodec(b *testing.B) {
+	snap, m, cls, info := benchUniverse(b)
+	codecs := []parquetenc.Codec{universeCodec, parquetenc.SnappyBetter}
+	names := []string{"plain", "better"}
+	spent := make([]time.Duration, len(codecs))
+	size := make([]int64, len(codecs))
+	b.ResetTimer()
+	op := 0
+	for b.Loop() {
+		for j := range codecs {
+			k := (j + op) % len(codecs)
+			eff := &Effective{Eff: info.Eff, Class: info.Class}
+			var n countWriter
+			t0 := processCPU()
+			if err := writeEffectiveFilled(context.Background(), &n, snap, m, cls, eff, "bench", rowGroupRows, nil, codecs[k]); err != nil {
+				b.Fatal(err)
+			}
+			spent[k] += processCPU() - t0
+			size[k] = int64(n)
+		}
+		op++
+	}
+	for k, name := range names {
+		b.ReportMetric(spent[k].Seconds()/float64(b.N), name+"-cpu-s/op")
+		b.ReportMetric(float64(size[k])/1e6, name+"-MB")
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	*w += countWriter(len(p))
+	return len(p), nil
+}
+
+// processCPU returns the CPU time (user and system) the process has used so far.
+func processCPU() time.Duration {
+	u := usageNow()
+	return u.user + u.sys
 }
 
 // BenchmarkEffectiveAssignmentsReview measures what the universe's pair walk feeds after

@@ -4,21 +4,26 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parquetenc"
 )
 
 // This file keeps the parquet-go writer of the effective assignments.parquet as it was
 // before parquetenc, as the reference the encoder's bytes are compared with.
 
 // refWriteEffectiveAssignments writes assignments.parquet with one row per effective pair,
-// then the orphans (with their accounts).
+// then the orphans (with their accounts), every column compressed by parquet-go's Snappy
+// (the bytes before the universe-only columns took universeCodec).
 // With usage data (eff.Usage), each row also carries its usage state.
 func refWriteEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int64) error {
 	if eff.Usage != nil {
@@ -27,10 +32,61 @@ func refWriteEffectiveAssignments(ctx context.Context, out io.Writer, snap *colu
 	return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, _ *pairView) effectiveRow { return r })
 }
 
+// effectiveCodecRow is effectiveRow with the codecs of effectiveColumns: the tag keeps
+// parquet-go's Snappy on the columns flat data has too, the others take the writer's
+// codec (universeCodec).
+type effectiveCodecRow struct {
+	IdentityID string `parquet:"identity_id,dict,snappy"`
+	RoleID     string `parquet:"role_id,dict,snappy"`
+	Kind       string `parquet:"kind,dict,snappy"`
+	Status     string `parquet:"status,dict,snappy"`
+	RuleID     string `parquet:"rule_id,optional,dict,snappy"`
+	System     string `parquet:"system,optional,dict"`
+	AccountID  string `parquet:"account_id,optional,dict"`
+	Inherited  bool   `parquet:"inherited"`
+	Via        string `parquet:"via,optional,dict"`
+	Redundant  bool   `parquet:"redundant"`
+	Hidden     bool   `parquet:"hidden"`
+}
+
+// effectiveUsageCodecRow is effectiveUsageRow with the codecs of effectiveColumns.
+type effectiveUsageCodecRow struct {
+	IdentityID string `parquet:"identity_id,dict,snappy"`
+	RoleID     string `parquet:"role_id,dict,snappy"`
+	Kind       string `parquet:"kind,dict,snappy"`
+	Status     string `parquet:"status,dict,snappy"`
+	RuleID     string `parquet:"rule_id,optional,dict,snappy"`
+	System     string `parquet:"system,optional,dict"`
+	AccountID  string `parquet:"account_id,optional,dict"`
+	Inherited  bool   `parquet:"inherited"`
+	Via        string `parquet:"via,optional,dict"`
+	Redundant  bool   `parquet:"redundant"`
+	Hidden     bool   `parquet:"hidden"`
+	Usage      string `parquet:"usage,optional,dict"`
+}
+
+// refWriteEffectiveCodecs is refWriteEffectiveAssignments with the codecs of
+// effectiveColumns (parquet-go writing what writeEffectiveAssignments writes).
+func refWriteEffectiveCodecs(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int64) error {
+	codec := parquet.Compression(parquetenc.ParquetCodec(universeCodec))
+	if eff.Usage != nil {
+		schema := parquet.NewSchema("effectiveUsageRow", parquet.SchemaOf(effectiveUsageCodecRow{}))
+		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, v *pairView) effectiveUsageCodecRow {
+			return effectiveUsageCodecRow(withUsage(r, v))
+		}, codec, schema)
+	}
+	schema := parquet.NewSchema("effectiveRow", parquet.SchemaOf(effectiveCodecRow{}))
+	return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, _ *pairView) effectiveCodecRow {
+		return effectiveCodecRow(r)
+	}, codec, schema)
+}
+
 // refWriteEffectiveRows writes the rows of refWriteEffectiveAssignments, each made by conv
-// from the effectiveRow of a pair (v nil for orphans).
-func refWriteEffectiveRows[T any](ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int64, conv func(effectiveRow, *pairView) T) error {
-	pw := parquet.NewGenericWriter[T](out, parquetOptions(version, parquet.MaxRowsPerRowGroup(groupRows))...)
+// from the effectiveRow of a pair (v nil for orphans), with the writer options extra after
+// rolemine's.
+func refWriteEffectiveRows[T any](ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int64,
+	conv func(effectiveRow, *pairView) T, extra ...parquet.WriterOption) error {
+	pw := parquet.NewGenericWriter[T](out, parquetOptions(version, append([]parquet.WriterOption{parquet.MaxRowsPerRowGroup(groupRows)}, extra...)...)...)
 	w := newPairWalker(snap, cls, eff)
 	kd := &snap.Dims[snap.KindDim]
 	buf := make([]T, 0, chunkRows)
@@ -90,8 +146,12 @@ func refWriteEffectiveRows[T any](ctx context.Context, out io.Writer, snap *colu
 
 // TestEffectiveAssignmentsMatchParquetGo writes the effective assignments.parquet of a
 // generated universe (accounts in several systems, nested grants, orphans, usage) with
-// parquetenc and with the parquet-go writer it replaces, and compares bytes: with and
-// without the usage column, without grants, in one row group and in many.
+// parquetenc and with the parquet-go writer it replaces (with the codecs of
+// effectiveColumns), and compares bytes: with and without the usage column, without
+// grants, in one row group and in many. It also holds the file against parquet-go's with
+// Snappy on every column, as rolemine wrote it before universeCodec: the same schema and
+// rows (read back by parquet-go), and the same bytes in the chunks of the columns flat
+// data has too.
 func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 	x := usageUniverseRun(t)
 	variants := map[string]*Effective{
@@ -102,8 +162,8 @@ func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 	roles := slices.Clone(x.eff.Eff.Pairs.Role)
 	for name, eff := range variants {
 		for _, groupRows := range []int{1 << 20, 4096, 64, 16} {
-			var want, got bytes.Buffer
-			if err := refWriteEffectiveAssignments(context.Background(), &want, x.snap, x.m, x.cls, eff, "test", int64(groupRows)); err != nil {
+			var want, got, before bytes.Buffer
+			if err := refWriteEffectiveCodecs(context.Background(), &want, x.snap, x.m, x.cls, eff, "test", int64(groupRows)); err != nil {
 				t.Fatal(err)
 			}
 			if err := writeEffectiveGroups(context.Background(), &got, x.snap, x.m, x.cls, eff, "test", groupRows); err != nil {
@@ -111,6 +171,12 @@ func TestEffectiveAssignmentsMatchParquetGo(t *testing.T) {
 			}
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
 				t.Errorf("%s, groups of %d rows: parquetenc wrote %d bytes, parquet-go %d", name, groupRows, got.Len(), want.Len())
+			}
+			if groupRows >= 4096 { // (reading thousands of tiny groups back is slow)
+				if err := refWriteEffectiveAssignments(context.Background(), &before, x.snap, x.m, x.cls, eff, "test", int64(groupRows)); err != nil {
+					t.Fatal(err)
+				}
+				sameContent(t, fmt.Sprintf("%s, groups of %d rows", name, groupRows), got.Bytes(), before.Bytes(), ecSystem)
 			}
 			// The role column of a group is the pairs' own roles: no group, nor an
 			// orphan's row after them, may write into them.
@@ -134,4 +200,67 @@ func TestEffectiveAssignmentsCancelled(t *testing.T) {
 			t.Errorf("groups of %d: error %v, want context.Canceled", groupRows, err)
 		}
 	}
+}
+
+// sameContent fails t unless files got and want, read by parquet-go, have the same
+// footer but for the row groups (schema, created_by, key/value metadata), the same row
+// groups of the same rows, and chunks of the same bytes for their first shared columns.
+func sameContent(t *testing.T, what string, got, want []byte, shared int) {
+	t.Helper()
+	open := func(b []byte) *parquet.File {
+		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return f
+	}
+	gf, wf := open(got), open(want)
+	gm, wm := *gf.Metadata(), *wf.Metadata()
+	gm.RowGroups, wm.RowGroups = nil, nil
+	if !reflect.DeepEqual(gm, wm) {
+		t.Fatalf("%s: footers differ beyond the row groups:\n%+v\n%+v", what, gm, wm)
+	}
+	gg, wg := gf.RowGroups(), wf.RowGroups()
+	if len(gg) != len(wg) {
+		t.Fatalf("%s: %d row groups, want %d", what, len(gg), len(wg))
+	}
+	for i := range gg {
+		if g, w := readRows(t, gg[i]), readRows(t, wg[i]); !slices.EqualFunc(g, w, parquet.Row.Equal) {
+			t.Fatalf("%s: row group %d: rows differ (%d rows, want %d)", what, i, len(g), len(w))
+		}
+		for c := range shared {
+			if g, w := chunkBytes(got, &gf.Metadata().RowGroups[i].Columns[c].MetaData), chunkBytes(want, &wf.Metadata().RowGroups[i].Columns[c].MetaData); !bytes.Equal(g, w) {
+				t.Fatalf("%s: row group %d: column %d's chunk differs from parquet-go's Snappy", what, i, c)
+			}
+		}
+	}
+}
+
+// readRows returns every row of g.
+func readRows(t *testing.T, g parquet.RowGroup) []parquet.Row {
+	rows := g.Rows()
+	defer rows.Close()
+	all := make([]parquet.Row, 0, g.NumRows())
+	buf := make([]parquet.Row, 256)
+	for {
+		n, err := rows.ReadRows(buf)
+		for _, r := range buf[:n] {
+			all = append(all, r.Clone())
+		}
+		if err == io.EOF {
+			return all
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// chunkBytes returns the bytes of the column chunk m in file.
+func chunkBytes(file []byte, m *format.ColumnMetaData) []byte {
+	start := m.DataPageOffset
+	if m.DictionaryPageOffset != 0 {
+		start = m.DictionaryPageOffset
+	}
+	return file[start : start+m.TotalCompressedSize]
 }
