@@ -226,3 +226,138 @@ func TestSharedUpTo(t *testing.T) {
 		}
 	}
 }
+
+// TestWordShareMatchesRun: the shares the keying pass gathers over blocks of ids
+// (wordShares.add, mergeShares) never count more ids than a word's run has, and a share
+// that counts all of them holds what every one shares past the word, as sharedFrom
+// finds it over the run; on random ids with shared prefixes, in blocks of random sizes,
+// words coming in stretches or not.
+func TestWordShareMatchesRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	prefixes := []string{"", "arn:aws:", "arn:aws:iam::user/", "arn:aws:iam::1234:user/", "stale-AWS-", "p"}
+	alphabet := []string{"a", "b", "0", "1", "~"}
+	whole := 0
+	for round := range 500 {
+		depth := rng.IntN(3)
+		var ids []string
+		for range 1 + rng.IntN(80) {
+			v := strings.Repeat("x", depth) + prefixes[rng.IntN(len(prefixes))]
+			for range rng.IntN(12) {
+				v += alphabet[rng.IntN(len(alphabet))]
+			}
+			ids = append(ids, v)
+		}
+		if round%2 == 0 {
+			slices.Sort(ids) // in stretches of a word
+		}
+		var shares [][]wordShares
+		for lo := 0; lo < len(ids); {
+			hi := min(len(ids), lo+1+rng.IntN(20))
+			share := make([]wordShares, 1)
+			for _, v := range ids[lo:hi] {
+				var k accountKey
+				k.setDepth(v, depth)
+				share[0].add(k, v, depth)
+			}
+			share[0].flush()
+			shares = append(shares, share)
+			lo = hi
+		}
+		for word, m := range mergeShares(shares, 0) {
+			var run []accountKey
+			for row, v := range ids {
+				var k accountKey
+				k.setDepth(v, depth)
+				if k.rest == 9 && k.word == word {
+					run = append(run, accountKey{row: int32(row)})
+				}
+			}
+			if m.count > len(run) || m.count < 2 {
+				t.Fatalf("round %d: share of %d ids of word %x, which has %d", round, m.count, word, len(run))
+			}
+			if m.count < len(run) {
+				continue
+			}
+			whole++
+			if want := sharedFrom(run, func(row int32) string { return ids[row] }, depth+8); m.n != want {
+				t.Fatalf("round %d: share %d past word %x, want %d (ids %q)", round, m.n, word, want, ids)
+			}
+		}
+	}
+	if whole < 100 {
+		t.Fatalf("only %d shares covered their run", whole)
+	}
+}
+
+// TestWordShareOfCloudIDs: cloud account ids, with the system's service and stale
+// accounts at the end of the file (so that no prefix is common to the system), give a
+// share covering the whole run of "arn:aws:" keys, which is then keyed again without a
+// pass of sharedFrom; the order is the ids'.
+func TestWordShareOfCloudIDs(t *testing.T) {
+	var ids []string
+	for k := range 5000 {
+		ids = append(ids, fmt.Sprintf("arn:aws:iam::user/u%07d", k))
+	}
+	ids = append(ids, "SVC-PAYMENTS-TEST-802", "stale-AWS-0001", "stale-AWS-0002")
+	sc := newColumn("system", modeRequired, nil, 0)
+	ac := newColumn("account_id", modeRequired, nil, 0)
+	for _, v := range ids {
+		sc.codes = append(sc.codes, sc.internString("AWS"))
+		ac.codes = append(ac.codes, ac.internString(v))
+	}
+	blocks := splitEven(len(ids), 8)
+	shares := make([][]wordShares, len(blocks)-1)
+	for b := range shares {
+		shares[b] = make([]wordShares, 1)
+		for row := blocks[b]; row < blocks[b+1]; row++ {
+			var k accountKey
+			k.setDepth(ids[row], 0)
+			shares[b][0].add(k, ids[row], 0)
+		}
+		shares[b][0].flush()
+	}
+	m := mergeShares(shares, 0)[bigEndian64("arn:aws:")]
+	if m.count != 5000 || m.n != len("iam::user/u000") {
+		t.Fatalf("share %+v, want 5000 ids sharing %d bytes", m, len("iam::user/u000"))
+	}
+	_, sysRank := sortDict(sc.vals)
+	keys := accountOrder(len(ids), sc, ac.codes, ac.text(), sysRank)
+	for k := 1; k < len(keys); k++ {
+		if a, b := ids[keys[k-1].row], ids[keys[k].row]; a >= b {
+			t.Fatalf("key %d (%s) after %s", k, b, a)
+		}
+	}
+}
+
+// TestKeyRun: sortKeys keys a run of ids equal on their word again in one pass over the
+// ids (about one read of each, beside a sample), and when the sample guessed too many
+// shared bytes (an id that shares fewer, not sampled) it still sorts by id and marks
+// duplicates.
+func TestKeyRun(t *testing.T) {
+	for _, odd := range []string{"", "arn:aws:iam::user/a", "arn:aws:iam::user/zz", "arn:aws:iam::user/u1", "arn:aws:iam::user/u00010", "arn:aws:iam::user/u00000"} {
+		var ids []string
+		for k := range 1000 {
+			ids = append(ids, fmt.Sprintf("arn:aws:iam::user/u%07d", (k*7)%1000))
+		}
+		if odd != "" {
+			ids[1] = odd // not in keyRun's sample
+		}
+		ids = append(ids, ids[5]) // a duplicate
+		keys := make([]accountKey, len(ids))
+		for row, v := range ids {
+			keys[row].row = int32(row)
+			keys[row].setDepth(v, 0)
+		}
+		reads := 0
+		sortKeys(keys, func(row int32) string { reads++; return ids[row] }, 0)
+		for k := 1; k < len(keys); k++ {
+			a, b := ids[keys[k-1].row], ids[keys[k].row]
+			if a > b || a == b && keys[k-1].row > keys[k].row || keys[k].dup != (a == b) {
+				t.Fatalf("odd %q: key %d (%s, row %d, dup %v) after %s", odd, k, b, keys[k].row, keys[k].dup, a)
+			}
+		}
+		if odd == "" && reads > len(ids)+2*runSample+2 {
+			t.Errorf("%d reads of %d ids: the run was read more than once", reads, len(ids))
+		}
+	}
+}
