@@ -267,6 +267,11 @@ func sortKeysWith(keys []accountKey, id func(row int32) string, depth int, share
 // runSample is about how many ids of a run keyRun reads to guess what they share.
 const runSample = 32
 
+// minGatherRun is the shortest run keyRun gathers the ids of: a shorter one's ids stay
+// in the cache from one pass to the next, and a sorted dictionary's many short runs
+// (emails sharing a first name) would each make a slice.
+const minGatherRun = 4 * runSample
+
 // keyRun keys again, past the bytes they share, the keys of a run whose ids share their
 // first from bytes (equal on the word, rest 9), and returns that depth. At the tier L
 // universe the runs are mostly each system's service accounts ("svc-tracing-staging-..."),
@@ -276,9 +281,17 @@ const runSample = 32
 // then read once: what they share is guessed from a sample of them (the first, the last
 // and runSample between), which can only guess too many bytes, and checked as each key
 // is made. Should an id share fewer, they are found over every id and the keys made
-// again. (sharedFrom and a pass keying the ids read each id twice, one at a time: 9%
-// more CPU for the tier L universe's accounts, in alternation.)
+// again. A run shorter than minGatherRun is read twice, as before. (sharedFrom and a
+// pass keying the ids, reading each id twice one at a time, took about 9% more CPU for
+// the tier L universe's accounts, in alternation.)
 func keyRun(run []accountKey, id func(row int32) string, from int) int {
+	if len(run) < minGatherRun {
+		next := from + sharedFrom(run, id, from)
+		for k := range run {
+			run[k].setDepth(id(run[k].row), next)
+		}
+		return next
+	}
 	// The ids first, in a loop whose reads do not wait on one another.
 	vals := make([]string, len(run))
 	for k := range run {
