@@ -241,6 +241,7 @@ func sortKeysWith(keys []accountKey, id func(row int32) string, depth int, share
 		a, b := &keys[k-1], &keys[k]
 		b.dup = b.rest < 9 && a.word == b.word && a.rest == b.rest
 	}
+	var scratch []string // keyRun's, for each run in turn
 	for lo := 0; lo < len(keys); {
 		hi := lo + 1
 		if keys[lo].rest == 9 {
@@ -257,7 +258,8 @@ func sortKeysWith(keys []accountKey, id func(row int32) string, depth int, share
 				}
 				sortKeys(run, id, next)
 			} else {
-				sortKeys(run, id, keyRun(run, id, depth+8))
+				next := keyRun(run, id, depth+8, &scratch)
+				sortKeys(run, id, next)
 			}
 		}
 		lo = hi
@@ -284,7 +286,7 @@ const minGatherRun = 4 * runSample
 // again. A run shorter than minGatherRun is read twice, as before. (sharedFrom and a
 // pass keying the ids, reading each id twice one at a time, took about 9% more CPU for
 // the tier L universe's accounts, in alternation.)
-func keyRun(run []accountKey, id func(row int32) string, from int) int {
+func keyRun(run []accountKey, id func(row int32) string, from int, scratch *[]string) int {
 	if len(run) < minGatherRun {
 		next := from + sharedFrom(run, id, from)
 		for k := range run {
@@ -293,7 +295,8 @@ func keyRun(run []accountKey, id func(row int32) string, from int) int {
 		return next
 	}
 	// The ids first, in a loop whose reads do not wait on one another.
-	vals := make([]string, len(run))
+	vals := slices.Grow((*scratch)[:0], len(run))[:len(run)]
+	defer func() { clear(vals); *scratch = vals[:0] }() // no ids kept alive by the scratch
 	for k := range run {
 		vals[k] = id(run[k].row)
 	}
@@ -450,8 +453,10 @@ type wordShares struct {
 }
 
 // maxShares bounds the stretches a block keeps for a system: ids that alternate words
-// would otherwise keep a share for every other key.
-const maxShares = 1 << 12
+// (a system's service accounts, interleaved by service) would otherwise keep a share for
+// every other key, none of which covers its run. A word whose ids do come together has
+// one stretch a block.
+const maxShares = 64
 
 // add takes in key k of id v, keyed at depth (keys with rest under 9 are not keyed again).
 func (w *wordShares) add(k accountKey, v string, depth int) {
