@@ -49,10 +49,9 @@ func (ds *dependencies) of(a, b int) *dependency {
 	return ds.by[a*ds.w+b]
 }
 
-// screenRows is how many in-scope identities, spread evenly over the scope, every
-// candidate pair is first checked over: most pairs of dimensions break within a few, and
-// only the pairs left are checked over the whole scope. A pair no identity of the sample
-// has values on both of is not checked further: it has few pairs to count, or none.
+// screenRows is how many in-scope identities every candidate pair is first checked over:
+// most pairs of dimensions break within a few, and only the pairs left are checked over
+// the whole scope.
 const screenRows = 4096
 
 // dependOnce finds a layout's dependencies once (a plan's calls share them).
@@ -69,21 +68,19 @@ func (l *layout) dependenciesOf(m *kernels.Matrix, q *kernels.Query) *dependenci
 }
 
 // findDependencies checks every pair of q's single-valued dimensions, neither of which
-// has one value throughout the scope (such a dimension is whole in every role that has
-// any pair: wholePairs), in both directions: first over a sample of screenRows in-scope
-// identities, where it must hold and both dimensions have values together, then over the
-// whole scope.
+// is constant over the scope (a constant dimension is whole in every role that has any
+// pair: wholePairs), in both directions: first over the first screenRows in-scope
+// identities, then, for the pairs left, over the whole scope.
 func findDependencies(m *kernels.Matrix, q *kernels.Query, lay *layout) *dependencies {
 	w := len(q.Dims)
-	sc := scopeSet{n: m.N, in: q.InScope}
-	sample := sc.sample(screenRows)
-	if len(sample) == 0 {
+	sc := scopeOf(m.N, q.InScope)
+	if sc.size() == 0 {
 		return nil
 	}
 	live := make([]bool, w)
 	most := int32(0)
 	for a, d := range q.Dims {
-		if live[a] = lay.single[a] >= 0 && !sc.uniform(m.Codes[d]); live[a] {
+		if live[a] = lay.single[a] >= 0 && !constantDim(m.Codes[d], sc); live[a] {
 			most = max(most, m.Cards[d])
 		}
 	}
@@ -97,19 +94,22 @@ func findDependencies(m *kernels.Matrix, q *kernels.Query, lay *layout) *depende
 				continue
 			}
 			cf, ct := m.Codes[q.Dims[from]], m.Codes[q.Dims[to]]
-			ok, both := screen(cf, ct, sample, f)
-			for _, i := range sample {
-				if x := cf[i]; x >= 0 {
-					f[x] = unseen
-				}
-			}
-			if !ok || !both {
+			ok := determines(cf, ct, sc, screenRows, f)
+			clearMap(f, cf, sc, screenRows)
+			if !ok {
 				continue
 			}
-			if g := sc.determines(cf, ct, m.Cards[q.Dims[from]]); g != nil {
-				ds.by[lo*w+hi] = &dependency{second: from > to, f: g, ordered: from > to && nonDecreasing(g)}
-				found = true
+			g := newValueMap(m.Cards[q.Dims[from]])
+			if !determines(cf, ct, sc, -1, g) {
+				continue
 			}
+			for x, y := range g {
+				if y == unseen {
+					g[x] = -1
+				}
+			}
+			ds.by[lo*w+hi] = &dependency{second: from > to, f: g, ordered: from > to && nonDecreasing(g)}
+			found = true
 		}
 	}
 	if !found {
@@ -118,65 +118,75 @@ func findDependencies(m *kernels.Matrix, q *kernels.Query, lay *layout) *depende
 	return ds
 }
 
-// scopeSet is a call's scope: identities 0..n-1, those of the bitset in where it is set.
+// scopeSet lists a call's in-scope identities: 0..all-1 where ids is nil, else ids.
 type scopeSet struct {
-	n  int
-	in []uint64
+	all int
+	ids []int32
 }
 
-// sample returns at most limit in-scope identities, ascending, spread evenly over the
-// scope.
-func (sc scopeSet) sample(limit int) []int32 {
-	size := sc.n
-	if sc.in != nil {
-		size = 0
-		for _, x := range sc.in {
-			size += bits.OnesCount64(x)
+// scopeOf returns the identities of in (nil: all n).
+func scopeOf(n int, in []uint64) scopeSet {
+	if in == nil {
+		return scopeSet{all: n}
+	}
+	ids := []int32{}
+	for k, x := range in {
+		for ; x != 0; x &= x - 1 {
+			if i := k<<6 | bits.TrailingZeros64(x); i < n {
+				ids = append(ids, int32(i))
+			}
 		}
 	}
-	step := max(1, (size+limit-1)/limit)
-	out := make([]int32, 0, min(size, limit))
-	k := 0 // the in-scope identities' count so far
-	sc.each(func(i int32) bool {
-		if k%step == 0 {
-			out = append(out, i)
-		}
-		k++
-		return true
-	})
-	return out
+	return scopeSet{ids: ids}
 }
 
-// each calls f with every in-scope identity, ascending, until it returns false, and
-// reports whether it never did.
-func (sc scopeSet) each(f func(i int32) bool) bool {
-	if sc.in == nil {
-		for i := range int32(sc.n) {
-			if !f(i) {
+func (sc scopeSet) size() int {
+	if sc.ids == nil {
+		return sc.all
+	}
+	return len(sc.ids)
+}
+
+// first returns the first limit identities of the scope (limit < 0: all) as a range
+// 0..n-1 (ids nil) or a list.
+func (sc scopeSet) first(limit int) (n int, ids []int32) {
+	if sc.ids == nil {
+		n = sc.all
+		if limit >= 0 {
+			n = min(n, limit)
+		}
+		return n, nil
+	}
+	ids = sc.ids
+	if limit >= 0 {
+		ids = ids[:min(len(ids), limit)]
+	}
+	return len(ids), ids
+}
+
+// constantDim reports whether every in-scope identity has one and the same value in
+// codes.
+func constantDim(codes []int32, sc scopeSet) bool {
+	n, ids := sc.first(-1)
+	if n == 0 {
+		return false
+	}
+	c := codes[0]
+	if ids != nil {
+		c = codes[ids[0]]
+		for _, i := range ids {
+			if codes[i] != c {
 				return false
 			}
 		}
-		return true
+		return c >= 0
 	}
-	for k, x := range sc.in {
-		for ; x != 0; x &= x - 1 {
-			if i := int32(k<<6 | bits.TrailingZeros64(x)); int(i) >= sc.n || !f(i) {
-				return int(i) >= sc.n
-			}
+	for _, x := range codes[:n] {
+		if x != c {
+			return false
 		}
 	}
-	return true
-}
-
-// uniform reports whether every in-scope identity has one and the same value in codes.
-func (sc scopeSet) uniform(codes []int32) bool {
-	first := int32(-2)
-	return sc.each(func(i int32) bool {
-		if first == -2 {
-			first = codes[i]
-		}
-		return codes[i] >= 0 && codes[i] == first
-	})
+	return c >= 0
 }
 
 // unseen marks a value of a valueMap no identity has shown yet.
@@ -191,37 +201,30 @@ func newValueMap(card int32) []int32 {
 	return f
 }
 
-// screen reports whether, among the identities of sample, those with one value in cf
-// (codes of the determining dimension) all have one value in ct (or all none), and
-// whether one of them has a value in both; it records each value's in f, which must hold
-// only unseen.
-func screen(cf, ct, sample []int32, f []int32) (ok, both bool) {
-	for _, i := range sample {
+// determines reports whether, over the first limit in-scope identities (limit < 0: all),
+// those with one value in cf (codes of the determining dimension) all have one value in
+// ct (or all none), and records each value's in f, which must hold only unseen.
+func determines(cf, ct []int32, sc scopeSet, limit int, f []int32) bool {
+	n, ids := sc.first(limit)
+	if ids == nil {
+		cf, ct = cf[:n], ct[:n]
+		for i, x := range cf {
+			if x < 0 {
+				continue
+			}
+			if y := f[x]; y != ct[i] {
+				if y != unseen {
+					return false
+				}
+				f[x] = ct[i]
+			}
+		}
+		return true
+	}
+	for _, i := range ids {
 		x := cf[i]
 		if x < 0 {
 			continue
-		}
-		y := ct[i]
-		both = both || y >= 0
-		if z := f[x]; z != y {
-			if z != unseen {
-				return false, both
-			}
-			f[x] = y
-		}
-	}
-	return true, both
-}
-
-// determines returns, where the codes cf (a dimension of card values) determine the codes
-// ct over the whole scope, the map of cf's values to ct's (-1: none, or a value no
-// in-scope identity has), or nil.
-func (sc scopeSet) determines(cf, ct []int32, card int32) []int32 {
-	f := newValueMap(card)
-	ok := sc.each(func(i int32) bool {
-		x := cf[i]
-		if x < 0 {
-			return true
 		}
 		if y := f[x]; y != ct[i] {
 			if y != unseen {
@@ -229,17 +232,27 @@ func (sc scopeSet) determines(cf, ct []int32, card int32) []int32 {
 			}
 			f[x] = ct[i]
 		}
-		return true
-	})
-	if !ok {
-		return nil
 	}
-	for x, y := range f {
-		if y == unseen {
-			f[x] = -1
+	return true
+}
+
+// clearMap sets back to unseen the values of f that determines may have recorded from
+// the first limit in-scope identities of cf.
+func clearMap(f, cf []int32, sc scopeSet, limit int) {
+	n, ids := sc.first(limit)
+	if ids == nil {
+		for _, x := range cf[:n] {
+			if x >= 0 {
+				f[x] = unseen
+			}
+		}
+		return
+	}
+	for _, i := range ids {
+		if x := cf[i]; x >= 0 {
+			f[x] = unseen
 		}
 	}
-	return f
 }
 
 // nonDecreasing reports whether f's values other than -1 never decrease.
