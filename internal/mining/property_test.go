@@ -88,7 +88,6 @@ func randomEnterprise(rng *rand.Rand) tEnterprise {
 		}
 		e.Identities = append(e.Identities, id)
 	}
-	plantDependency(&e, vals, multiAttr)
 	values := identityValues(e)
 
 	nRoles := 5 + rng.IntN(26)
@@ -154,33 +153,6 @@ func randomEnterprise(rng *rand.Rand) tEnterprise {
 		e.Excluded = map[string]string{attrs[0]: "excluded by user"}
 	}
 	return e
-}
-
-// plantDependency makes, in three enterprises of four that have both, the cost centre
-// determine the department (docs: the kernel then takes their pairs from one-term counts,
-// internal/kernels/cpu/depend.go): for every identity, for people only, or for all but
-// the last identity with both. It draws nothing, so that the enterprise's other draws are
-// those without it. A multi-valued cost centre or department is left alone.
-func plantDependency(e *tEnterprise, vals map[string][]string, multiAttr string) {
-	cc, dept := vals["cc"], vals["dept"]
-	mode := len(e.Identities) % 4
-	if cc == nil || dept == nil || mode == 0 || multiAttr == "cc" || multiAttr == "dept" {
-		return
-	}
-	last := -1
-	for i := range e.Identities {
-		id := &e.Identities[i]
-		c, ok := id.Attrs["cc"]
-		if _, has := id.Attrs["dept"]; !ok || !has || mode == 2 && id.kindOf() != "human" {
-			continue
-		}
-		id.Attrs["dept"] = dept[slices.Index(cc, c)%len(dept)]
-		last = i
-	}
-	if mode == 3 && last >= 0 { // broken by one identity
-		id := &e.Identities[last]
-		id.Attrs["dept"] = dept[(slices.Index(dept, id.Attrs["dept"])+1)%len(dept)]
-	}
 }
 
 // randomConfig draws 1-3 mining rules.

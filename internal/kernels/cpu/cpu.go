@@ -29,7 +29,6 @@ type Backend struct {
 	// (complement.go), -1 none; 0 those its rule picks.
 	complement int
 	noOrder    bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
-	depend     int  // tests: -1 counts every pair of dimensions, even one determines the other (depend.go)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

@@ -93,8 +93,6 @@ type pairCounter[T uint16 | uint32] struct {
 	comp   []int32
 	msels  [][]valCount
 	mpairs []Pair
-	// dep: the call's functional dependencies (depend.go; nil: none).
-	dep *dependencies
 }
 
 // denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
@@ -154,14 +152,10 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	cs := planComplements(m, q, lay, roles, b.complement)
-	var dep *dependencies
-	if b.depend >= 0 {
-		dep = lay.dependenciesOf(m, q)
-	}
 	if lay.tab16 != nil {
-		return runPairs[uint16](ctx, m, q, lay, pat, cs, dep, roles, w, b.dense, emit, pairs)
+		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
 	}
-	return runPairs[uint32](ctx, m, q, lay, pat, cs, dep, roles, w, b.dense, emit, pairs)
+	return runPairs[uint32](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
 }
 
 // patternsPay reports whether roles have at least patternHolders holders per identity of
@@ -180,15 +174,13 @@ const patternHolders = 4
 
 // runPairs is cooccurPairs with columns of T, by pattern where pat is set, and through
 // their complements for the roles cs names (nil: none); the scope's count is then the
-// first item, and those roles the last; pairs of dimensions one of which determines the
-// other in the scope (dep) are taken from the one-term counts.
+// first item, and those roles the last.
 func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, cs *complements,
-	dep *dependencies, roles []int32, w, dense int, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+	roles []int32, w, dense int, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
 		pcs[g] = newPairCounter[T](m, q, lay, pat, dense)
 		pcs[g].only = pairs != nil
-		pcs[g].dep = dep
 	}
 	items, first := len(roles), 0
 	var q1 kernels.Query // q with MinTP 1, for complements
@@ -474,9 +466,6 @@ func (p *pairCounter[T]) firstDim(a int) {
 		}
 		if p.whole(a) || p.whole(b) {
 			p.wholePairs(a, b)
-			continue
-		}
-		if p.derivePairs(a, b) {
 			continue
 		}
 		if shift := p.denseShift(na, nb, p.pairRows(a, b)); shift >= 0 {

@@ -32,8 +32,6 @@ type layout struct {
 	stride, slotCols int
 	// slots holds, by position in q.Dims, a multi-valued dimension's slot table (multi.go).
 	slots []*slotTable
-	// dep: the scope's functional dependencies, found once (depend.go).
-	dep dependOnce
 }
 
 func newLayout(m *kernels.Matrix, q *kernels.Query) *layout {

@@ -98,27 +98,3 @@ func BenchmarkPairsTier(b *testing.B) {
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 }
-
-// BenchmarkDependTier times CooccurPairs over a flat tier's depth-2 scopes (tierScopes)
-// with the pairs of dimensions one of which determines the other taken from the one-term
-// counts (depend.go) and counted (depend -1), alternated in each iteration on one worker
-// each, and reports each one's CPU seconds.
-func BenchmarkDependTier(b *testing.B) {
-	m, roles, qs := tierScopes(b)
-	ways := []*Backend{{workers: 1}, {workers: 1, depend: -1}}
-	var cpu [2]float64
-	for b.Loop() {
-		for k, be := range ways {
-			cpu0 := cpuSeconds()
-			for _, q := range qs {
-				if err := be.CooccurPairs(context.Background(), m, q, roles, func(int32, []Pair) error { return nil }); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu[k] += cpuSeconds() - cpu0
-		}
-	}
-	b.ReportMetric(cpu[0]/float64(b.N), "derived-cpu-s/op")
-	b.ReportMetric(cpu[1]/float64(b.N), "counted-cpu-s/op")
-	b.ReportMetric(cpu[0]/cpu[1], "ratio")
-}
