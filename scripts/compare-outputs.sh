@@ -55,9 +55,10 @@ normalise() {
 }
 
 # The columns of a universe's assignments.parquet whose compression may differ (the
-# thirteenth session's universeCodec): such a file is compared by its rows
+# thirteenth session's universeCodec, on role_id and rule_id since the fourteenth):
+# such a file is compared by its rows
 # (scripts/parquetrows), and the other columns' bytes must still be the same.
-universe_columns=system,account_id,inherited,via,redundant,hidden,usage
+universe_columns=role_id,rule_id,system,account_id,inherited,via,redundant,hidden,usage
 (cd "$root" && go build -o "$WORK/parquetrows" ./scripts/parquetrows)
 
 # same_rows CASE: succeeds when the only files of CASE that differ are assignments.parquet

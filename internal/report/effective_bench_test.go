@@ -62,14 +62,16 @@ func BenchmarkEffectiveAssignments(b *testing.B) {
 }
 
 // BenchmarkEffectiveAssignmentsCodec measures the walk that writes a universe's
-// assignments.parquet with the universe-only columns compressed by universeCodec
-// ("plain") and by parquet-go's Snappy ("better", the file before the thirteenth
-// session), alternated in one process (the order turns from op to op): the process's CPU
+// assignments.parquet with three choices of codecs, alternated in one process (the order
+// turns from op to op): "ids" is the run's (universeCodec on role_id, rule_id and the
+// universe-only columns, since the fourteenth session), "plain" universeCodec on the
+// universe-only columns only (the thirteenth session's), "better" parquet-go's Snappy on
+// every column (the file before the thirteenth session). It reports the process's CPU
 // seconds per file of each, and the file's size.
 func BenchmarkEffectiveAssignmentsCodec(b *testing.B) {
 	snap, m, cls, info := benchUniverse(b)
-	codecs := []parquetenc.Codec{universeCodec, parquetenc.SnappyBetter}
-	names := []string{"plain", "better"}
+	codecs := [][2]parquetenc.Codec{{universeCodec, universeCodec}, {parquetenc.SnappyBetter, universeCodec}, {parquetenc.SnappyBetter, parquetenc.SnappyBetter}}
+	names := []string{"ids", "plain", "better"}
 	spent := make([]time.Duration, len(codecs))
 	size := make([]int64, len(codecs))
 	b.ResetTimer()
@@ -80,7 +82,7 @@ func BenchmarkEffectiveAssignmentsCodec(b *testing.B) {
 			eff := &Effective{Eff: info.Eff, Class: info.Class}
 			var n countWriter
 			t0 := processCPU()
-			if err := writeEffectiveFilled(context.Background(), &n, snap, m, cls, eff, "bench", rowGroupRows, nil, codecs[k]); err != nil {
+			if err := writeEffectiveFilled(context.Background(), &n, snap, m, cls, eff, "bench", rowGroupRows, nil, codecs[k][0], codecs[k][1]); err != nil {
 				b.Fatal(err)
 			}
 			spent[k] += processCPU() - t0

@@ -22,7 +22,7 @@ import (
 // a worker keeps one from group to group). It reports each column's thread CPU time per
 // op (cpu-ms/op); in a CPU profile each column's samples carry the label column=NAME.
 func BenchmarkEffectiveColumns(b *testing.B) {
-	cols := effectiveColumns(false, universeCodec)
+	cols := effectiveColumns(false, universeCodec, universeCodec)
 	groups := benchColumnGroups(b)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -52,7 +52,7 @@ func BenchmarkEffectiveColumns(b *testing.B) {
 // parquetenc offers, the codecs of a column alternated (their order turns from op to
 // op): NAME-CODEC-cpu-ms/op and NAME-CODEC-MB (the bytes of the kept groups' chunks).
 func BenchmarkEffectiveCodecs(b *testing.B) {
-	cols := effectiveColumns(false, universeCodec)
+	cols := effectiveColumns(false, universeCodec, universeCodec)
 	codecs := []parquetenc.Codec{parquetenc.SnappyBetter, parquetenc.SnappyFast, parquetenc.Uncompressed}
 	names := []string{"better", "fast", "none"}
 	groups := benchColumnGroups(b)
@@ -128,7 +128,7 @@ func benchColumnGroups(b *testing.B) [][]parquetenc.Data {
 		}
 		groups[g] = own
 	}
-	if err := writeEffectiveFilled(context.Background(), io.Discard, snap, m, cls, eff, "bench", rowGroupRows, filled, universeCodec); err != nil {
+	if err := writeEffectiveFilled(context.Background(), io.Discard, snap, m, cls, eff, "bench", rowGroupRows, filled, universeCodec, universeCodec); err != nil {
 		b.Fatal(err)
 	}
 	for len(groups) > 0 && groups[len(groups)-1] == nil {

@@ -34,13 +34,14 @@ const (
 )
 
 // effectiveColumns are the parquetenc columns of effectiveRow, and with usage those of
-// effectiveUsageRow. The columns flat data has too (identity_id to rule_id) keep
-// parquet-go's Snappy, so that they are compressed as in the flat file; the columns only
-// data with accounts or grants has are compressed by codec u (universeCodec in a run).
-func effectiveColumns(withUsage bool, u parquetenc.Codec) []parquetenc.Column {
+// effectiveUsageRow. identity_id, kind and status keep parquet-go's Snappy, so that they
+// are compressed as in the flat file; role_id and rule_id are compressed by codec ids,
+// the columns only data with accounts or grants has by codec u (both universeCodec in a
+// run).
+func effectiveColumns(withUsage bool, ids, u parquetenc.Codec) []parquetenc.Column {
 	cols := []parquetenc.Column{
-		{Name: "identity_id"}, {Name: "role_id"}, {Name: "kind"}, {Name: "status"},
-		{Name: "rule_id", Optional: true}, {Name: "system", Optional: true, Codec: u},
+		{Name: "identity_id"}, {Name: "role_id", Codec: ids}, {Name: "kind"}, {Name: "status"},
+		{Name: "rule_id", Optional: true, Codec: ids}, {Name: "system", Optional: true, Codec: u},
 		{Name: "account_id", Optional: true, Codec: u}, {Name: "inherited", Bool: true, Codec: u},
 		{Name: "via", Optional: true, Codec: u}, {Name: "redundant", Bool: true, Codec: u},
 		{Name: "hidden", Bool: true, Codec: u},
@@ -51,11 +52,11 @@ func effectiveColumns(withUsage bool, u parquetenc.Codec) []parquetenc.Column {
 	return cols
 }
 
-// universeCodec compresses the columns of assignments.parquet that only data with
-// accounts or grants has: the standard Snappy encoder (still Snappy to every reader),
-// 0.8 times the CPU of parquet-go's "better" Snappy to encode them, for 4.5% more bytes
-// in the file at the tier L universe (RATIONALE.md, "The universe-only columns of
-// assignments.parquet use the standard Snappy encoder").
+// universeCodec compresses role_id, rule_id and the columns of assignments.parquet that
+// only data with accounts or grants has: the standard Snappy encoder (still Snappy to
+// every reader), about half the CPU of parquet-go's "better" Snappy, for some percent
+// more bytes (RATIONALE.md, "The universe-only columns of assignments.parquet use the
+// standard Snappy encoder").
 const universeCodec = parquetenc.SnappyFast
 
 // effectiveDicts extend assignmentDicts with the dictionaries of the effective columns.
@@ -445,14 +446,14 @@ func writeEffectiveAssignments(ctx context.Context, out io.Writer, snap *columna
 }
 
 func writeEffectiveGroups(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int) error {
-	return writeEffectiveFilled(ctx, out, snap, m, cls, eff, version, groupRows, nil, universeCodec)
+	return writeEffectiveFilled(ctx, out, snap, m, cls, eff, version, groupRows, nil, universeCodec, universeCodec)
 }
 
 // writeEffectiveFilled is writeEffectiveGroups calling filled (nil: none) with each row
-// group's columns before they are encoded (effectiveSink.filled), and compressing the
-// universe-only columns with codec u (effectiveColumns).
+// group's columns before they are encoded (effectiveSink.filled), and compressing role_id
+// and rule_id with codec ids, the universe-only columns with codec u (effectiveColumns).
 func writeEffectiveFilled(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int,
-	filled func(b int, data []parquetenc.Data), u parquetenc.Codec) error {
+	filled func(b int, data []parquetenc.Data), ids, u parquetenc.Codec) error {
 	opts := parquetOptions(version, parquet.MaxRowsPerRowGroup(int64(groupRows)))
 	var template []byte
 	var err error
@@ -468,6 +469,6 @@ func writeEffectiveFilled(ctx context.Context, out io.Writer, snap *columnar.Sna
 	if err != nil {
 		return err
 	}
-	sink := &effectiveSink{pw: pw, cols: effectiveColumns(eff.Usage != nil, u), m: m, groupRows: int64(groupRows), filled: filled}
+	sink := &effectiveSink{pw: pw, cols: effectiveColumns(eff.Usage != nil, ids, u), m: m, groupRows: int64(groupRows), filled: filled}
 	return walkPairsWriting(ctx, snap, cls, eff, sink)
 }
