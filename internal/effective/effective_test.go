@@ -507,3 +507,86 @@ func randomEdges(rng *rand.Rand, n, m int) []Edge {
 	}
 	return edges
 }
+
+// TestExpandManyRoles checks the expansion on 70 to 330 roles, where the roles grants
+// reach (the expansion's targets, numbered apart from the roles) span several words of its
+// sets and rank across them: each identity's pairs against the definition with chains
+// from the closure (TestClosureMatchesLiteral checks those), and blocks of 1 to 4
+// identities on 1 to 3 workers against one worker.
+func TestExpandManyRoles(t *testing.T) {
+	for seed := uint64(0); seed < 40; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		n := 70 + rng.IntN(260)
+		// Grants among a third of the roles, so that many roles are no target.
+		edges := randomEdges(rng, n/3, rng.IntN(n))
+		for k := range edges {
+			edges[k].From, edges[k].To = 3*edges[k].From+int32(seed%3), 3*edges[k].To+int32(seed%2)
+		}
+		c, _ := NewClosure(context.Background(), NewGraph(n, edges))
+		held := make([][]int32, 12)
+		for i := range held {
+			for r := range int32(n) {
+				if rng.IntN(1+i) == 0 {
+					held[i] = append(held[i], r)
+				}
+			}
+		}
+		rolesOf := func(i int) []int32 { return held[i] }
+		p, err := Expand(context.Background(), c, len(held), rolesOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, workers := 1+int(seed%4), 1+int(seed%3)
+		if q, err := expandBlocks(context.Background(), c, len(held), workers, block, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("seed %d: blocks of %d on %d workers differ (%v)", seed, block, workers, err)
+		}
+		for i, direct := range held {
+			if got, want := expandedOf(p, c, i), closureExpansion(c, n, direct); got != want {
+				t.Fatalf("seed %d: identity %d holding %v:\ngot  %s\nwant %s", seed, i, direct, got, want)
+			}
+		}
+	}
+}
+
+// expandedOf renders identity i's pairs of p: each role with its kind and, for an
+// inherited one, its chain.
+func expandedOf(p *Pairs, c *Closure, i int) string {
+	var b strings.Builder
+	lo, hi := p.Of(i)
+	for k := lo; k < hi; k++ {
+		switch p.Kind[k] {
+		case Direct:
+			fmt.Fprintf(&b, "%d direct; ", p.Role[k])
+		case Redundant:
+			fmt.Fprintf(&b, "%d redundant; ", p.Role[k])
+		default:
+			fmt.Fprintf(&b, "%d inherited %v; ", p.Role[k], c.Via(p.SourceAt(k), p.Role[k]))
+		}
+	}
+	return b.String()
+}
+
+// closureExpansion renders, as expandedOf does, the pairs of an identity holding direct
+// among n roles by the definition, with the closure's chains: a direct role reached from
+// another direct role is redundant; a role reached only is inherited through the shortest
+// chain from a direct role, ties to the lexically smallest.
+func closureExpansion(c *Closure, n int, direct []int32) string {
+	var b strings.Builder
+	for r := range int32(n) {
+		var best []int32
+		for _, s := range direct {
+			if ch := c.Via(s, r); s != r && ch != nil && (best == nil || len(ch) < len(best) || len(ch) == len(best) && slices.Compare(ch, best) < 0) {
+				best = ch
+			}
+		}
+		switch {
+		case slices.Contains(direct, r) && best != nil:
+			fmt.Fprintf(&b, "%d redundant; ", r)
+		case slices.Contains(direct, r):
+			fmt.Fprintf(&b, "%d direct; ", r)
+		case best != nil:
+			fmt.Fprintf(&b, "%d inherited %v; ", r, best)
+		}
+	}
+	return b.String()
+}

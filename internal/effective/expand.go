@@ -61,43 +61,97 @@ func (p *Pairs) SourceOfStep(step int32) int32 {
 	return p.stepSource[step]
 }
 
-// expander is the scratch of one identity's expansion. Invariants between identities:
-// every best entry's dist is 0, and the role sets (bits, words) are empty.
+// expander is the scratch of one identity's expansion. Its tables are indexed by target
+// (targets): the roles some grant reaches, numbered in role order, which at the tier L
+// universe are 26,009 of 76,522 roles, so that the tables a step reads at random stay a
+// third of the size. Invariants between identities: every best entry's dist is 0, and the
+// target set (bits, words) is empty.
 type expander struct {
 	c *Closure
-	// best[r] is the shortest chain found so far to role r (dist 0: not reached) and the
-	// index of its last step in the closure (which names its source): one entry, so that
-	// a reached role costs one cache line.
+	t *targets
+	// best[t] is the shortest chain found so far to target t (dist 0: not reached) and
+	// the index of its last step in the closure (which names its source): one entry, so
+	// that a reached target costs one cache line.
 	best []reach
-	// bits marks the identity's roles (direct and reached); words marks bits' nonzero
-	// words, so that they are listed ascending without a sort.
+	// bits marks the identity's reached targets; words marks bits' nonzero words, so
+	// that they are listed ascending without a sort.
 	bits, words []uint64
-	direct      []bool
-	// stamp[r] is role r's stamp, 1+i once counted for identity i, and its inherited
+	// stamp[t] is target t's stamp, 1+i once counted for identity i, and its inherited
 	// pairs so far (count): one entry, so that counting a pair costs no cache line more.
 	stamp []roleStamp
 	// byKind counts the pairs this expander wrote, by kind.
 	byKind [3]int64
 }
 
-// roleStamp is what count keeps of a role: the identity it was last counted for (plus
-// one) and how many inherited pairs of it this expander counted.
+// roleStamp is what count keeps of a target: the identity it was last counted for
+// (plus one) and how many inherited pairs of it this expander counted.
 type roleStamp struct{ mark, inherited int32 }
 
-// reach is the chain an identity's expansion has found to a role.
+// reach is the chain an identity's expansion has found to a target.
 type reach struct{ dist, step int32 }
 
-func newExpander(c *Closure) *expander {
-	nr := c.g.n
-	nw := (nr + 63) / 64
-	return &expander{c: c, best: make([]reach, nr), bits: make([]uint64, nw), words: make([]uint64, (nw+63)/64),
-		direct: make([]bool, nr), stamp: make([]roleStamp, nr)}
+// targets numbers the roles that grants reach (targets), for the expanders' tables.
+type targets struct {
+	// source and target mark, by role, the roles that grant something and those some
+	// grant reaches; rank[w] is the number of targets below role 64*w.
+	source, target []uint64
+	rank           []int32
+	// role is each target's role, ascending.
+	role []int32
+	// step is, for each closure step, its target and distance.
+	step []targetStep
 }
 
-// mark adds role r to the identity's set.
-func (x *expander) mark(r int32) {
-	w := uint32(r) >> 6
-	x.bits[w] |= 1 << (uint32(r) & 63)
+// targetStep is a closure step as the expansion reads it: the target reached, and its
+// distance from the source.
+type targetStep struct{ t, dist int32 }
+
+func newTargets(c *Closure) *targets {
+	nr := c.g.n
+	nw := (nr + 63) / 64
+	t := &targets{source: make([]uint64, nw), target: make([]uint64, nw), rank: make([]int32, nw+1)}
+	for s := range int32(nr) {
+		for _, st := range c.Reach(s) {
+			t.source[s>>6] |= 1 << (s & 63)
+			t.target[st.Role>>6] |= 1 << (st.Role & 63)
+		}
+	}
+	for w, bs := range t.target {
+		t.rank[w+1] = t.rank[w] + int32(bits.OnesCount64(bs))
+		for ; bs != 0; bs &= bs - 1 {
+			t.role = append(t.role, int32(w<<6+bits.TrailingZeros64(bs)))
+		}
+	}
+	t.step = make([]targetStep, len(c.steps))
+	for k, st := range c.steps {
+		t.step[k] = targetStep{t: t.of(st.Role), dist: st.Dist}
+	}
+	return t
+}
+
+// isSource reports whether role r grants something.
+func (t *targets) isSource(r int32) bool { return t.source[uint32(r)>>6]&(1<<(uint32(r)&63)) != 0 }
+
+// of returns the target number of role r, -1 when no grant reaches r.
+func (t *targets) of(r int32) int32 {
+	w, b := uint32(r)>>6, uint64(1)<<(uint32(r)&63)
+	if t.target[w]&b == 0 {
+		return -1
+	}
+	return t.rank[w] + int32(bits.OnesCount64(t.target[w]&(b-1)))
+}
+
+func newExpander(c *Closure, t *targets) *expander {
+	nt := len(t.role)
+	nw := (nt + 63) / 64
+	return &expander{c: c, t: t, best: make([]reach, nt), bits: make([]uint64, nw), words: make([]uint64, (nw+63)/64),
+		stamp: make([]roleStamp, nt)}
+}
+
+// mark adds target t to the identity's set.
+func (x *expander) mark(t int32) {
+	w := uint32(t) >> 6
+	x.bits[w] |= 1 << (uint32(t) & 63)
 	x.words[w>>6] |= 1 << (w & 63)
 }
 
@@ -129,10 +183,11 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 	nb := (n + block - 1) / block
 	xs := make([]*expander, max(1, min(workers, nb)))
 	p := &Pairs{Off: make([]int64, n+1), stepSource: c.stepSource}
+	t := newTargets(c)
 	each := func(fn func(x *expander, i int)) error {
 		return parallel.Each(ctx, nb, len(xs), func(w, b int) error {
 			if xs[w] == nil {
-				xs[w] = newExpander(c)
+				xs[w] = newExpander(c, t)
 			}
 			for i := b * block; i < min(n, (b+1)*block); i++ {
 				fn(xs[w], i)
@@ -157,8 +212,8 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 			for kind, n := range x.byKind {
 				p.ByKind[kind] += n
 			}
-			for r, e := range x.stamp {
-				p.inherited[r] += int64(e.inherited)
+			for k, e := range x.stamp {
+				p.inherited[t.role[k]] += int64(e.inherited)
 			}
 		}
 	}
@@ -181,12 +236,18 @@ func (p *Pairs) allocate(total int64) {
 func (x *expander) count(i int, direct []int32) int64 {
 	mark := int32(i) + 1
 	n := int64(len(direct))
+	t, soff := x.t, x.c.soff
 	for _, s := range direct {
-		x.stamp[s].mark = mark
+		if k := t.of(s); k >= 0 {
+			x.stamp[k].mark = mark
+		}
 	}
 	for _, s := range direct {
-		for _, st := range x.c.Reach(s) {
-			if e := &x.stamp[st.Role]; e.mark != mark {
+		if !t.isSource(s) {
+			continue
+		}
+		for _, st := range t.step[soff[s]:soff[s+1]] {
+			if e := &x.stamp[st.t]; e.mark != mark {
 				// Reached, and not direct (those are stamped already): inherited.
 				e.mark = mark
 				e.inherited++
@@ -203,54 +264,64 @@ func (p *Pairs) set(k int64, r int32, kind uint8, step int32) {
 }
 
 // expand writes the effective pairs of one identity holding direct (ascending) into p
-// from position k on (count's number of them). The roles come out of the identity's
-// role set ascending, with no sort of the reached ones.
+// from position k on (count's number of them). The reached targets come out of the
+// identity's target set ascending, which is role order, and are merged with the direct
+// roles: a role both direct and reached is redundant.
 func (x *expander) expand(direct []int32, p *Pairs, k int64) {
+	t, soff := x.t, x.c.soff
 	reached := false
 	for _, s := range direct {
-		x.direct[s] = true
-		first := int32(x.c.First(s))
-		for j, st := range x.c.Reach(s) {
-			b := &x.best[st.Role]
+		if !t.isSource(s) {
+			continue
+		}
+		first := int32(soff[s])
+		for j, st := range t.step[soff[s]:soff[s+1]] {
+			b := &x.best[st.t]
 			if b.dist == 0 {
-				x.mark(st.Role)
+				x.mark(st.t)
 			}
-			if b.dist == 0 || st.Dist < b.dist {
-				*b = reach{dist: st.Dist, step: first + int32(j)}
+			if b.dist == 0 || st.dist < b.dist {
+				*b = reach{dist: st.dist, step: first + int32(j)}
 			}
 			reached = true
 		}
 	}
-	if !reached {
-		for _, r := range direct {
-			x.direct[r] = false
-			p.set(k, r, Direct, -1)
-			k++
-		}
-		x.byKind[Direct] += int64(len(direct))
-		return
+	d := 0
+	if reached {
+		k, d = x.merge(direct, p, k)
 	}
-	for _, r := range direct {
-		x.mark(r)
+	for _, r := range direct[d:] {
+		p.set(k, r, Direct, -1)
+		k++
 	}
+	x.byKind[Direct] += int64(len(direct) - d)
+}
+
+// merge writes the identity's reached targets, in role order, with the direct roles
+// before each, into p from position k on, and clears the target set; it returns the next
+// position and the number of direct roles written (the rest come after every target).
+func (x *expander) merge(direct []int32, p *Pairs, k int64) (int64, int) {
+	d := 0
 	for sw, ws := range x.words {
 		for ; ws != 0; ws &= ws - 1 {
 			w := sw<<6 + bits.TrailingZeros64(ws)
 			for bs := x.bits[w]; bs != 0; bs &= bs - 1 {
-				r := int32(w<<6 + bits.TrailingZeros64(bs))
-				b := &x.best[r]
-				kind := Inherited
-				switch {
-				case x.direct[r] && b.dist > 0:
-					kind = Redundant
-					p.set(k, r, Redundant, -1)
-				case x.direct[r]:
-					kind = Direct
-					p.set(k, r, Direct, -1)
-				default:
-					p.set(k, r, Inherited, b.step)
+				tg := int32(w<<6 + bits.TrailingZeros64(bs))
+				r := x.t.role[tg]
+				for d < len(direct) && direct[d] < r {
+					p.set(k, direct[d], Direct, -1)
+					x.byKind[Direct]++
+					d, k = d+1, k+1
 				}
-				x.byKind[kind]++
+				b := &x.best[tg]
+				if d < len(direct) && direct[d] == r {
+					p.set(k, r, Redundant, -1)
+					x.byKind[Redundant]++
+					d++
+				} else {
+					p.set(k, r, Inherited, b.step)
+					x.byKind[Inherited]++
+				}
 				b.dist = 0
 				k++
 			}
@@ -258,9 +329,7 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 		}
 		x.words[sw] = 0
 	}
-	for _, r := range direct {
-		x.direct[r] = false
-	}
+	return k, d
 }
 
 // ByRole is, for each role, the identities that hold it only through grants: how many,
