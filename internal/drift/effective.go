@@ -71,7 +71,7 @@ func (h *held) inherits(i int, r int32) bool {
 	}
 	lo, hi := h.p.Of(i)
 	k, ok := slices.BinarySearch(h.p.Role[lo:hi], r)
-	return ok && h.p.Kind[lo+int64(k)] == effective.Inherited
+	return ok && h.p.KindAt(lo+int64(k)) == effective.Inherited
 }
 
 // redundantActions lists a remove-redundant action for every redundant direct grant,
@@ -85,7 +85,7 @@ func (h *held) redundantActions(next *columnar.Snapshot) []Action {
 	for i := range next.IdentityIDs {
 		lo, hi := h.p.Of(i)
 		for k := lo; k < hi; k++ {
-			if h.p.Kind[k] != effective.Redundant {
+			if h.p.KindAt(k) != effective.Redundant {
 				continue
 			}
 			r := h.p.Role[k]

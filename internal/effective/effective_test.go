@@ -154,7 +154,7 @@ func (w *worked) expand(t *testing.T, input string) string {
 		lo, hi := p.Of(i)
 		for k := lo; k < hi; k++ {
 			r := p.Role[k]
-			switch p.Kind[k] {
+			switch p.KindAt(k) {
 			case Direct:
 				fmt.Fprintf(&b, "%s %s direct\n", id.id, ids[r])
 			case Redundant:
@@ -290,7 +290,7 @@ func TestInheritedByRole(t *testing.T) {
 			for r := range int32(nr) {
 				if rng.IntN(2) == 0 {
 					p.Role = append(p.Role, r)
-					p.Kind = append(p.Kind, uint8(rng.IntN(3)))
+					p.Step = append(p.Step, [...]int32{stepDirect, stepRedundant, 0}[rng.IntN(3)])
 				}
 			}
 			p.Off = append(p.Off, int64(len(p.Role)))
@@ -298,7 +298,7 @@ func TestInheritedByRole(t *testing.T) {
 		want := make([][]int32, nr)
 		for i := range n {
 			for k := p.Off[i]; k < p.Off[i+1]; k++ {
-				if p.Kind[k] == Inherited {
+				if p.KindAt(k) == Inherited {
 					want[p.Role[k]] = append(want[p.Role[k]], int32(i))
 				}
 			}
@@ -355,19 +355,20 @@ func TestExpandMatchesLiteral(t *testing.T) {
 			t.Fatalf("seed %d: blocks of %d on %d workers: %v, %+v, want %+v", seed, block, workers, err, q, p)
 		}
 		var byKind [3]int64
-		for _, kind := range p.Kind {
-			byKind[kind]++
+		for k := range p.Step {
+			byKind[p.KindAt(int64(k))]++
 		}
 		if byKind != p.ByKind {
 			t.Fatalf("seed %d: pairs by kind %v, want %v", seed, p.ByKind, byKind)
 		}
 		for k := range p.Role {
-			// A direct pair has no step; an inherited pair's step reaches its role, and its
-			// source is the one role whose steps hold it.
+			// A direct pair's step is -1 and a redundant one's -2, with no source; an
+			// inherited pair's step reaches its role, and its source is the one role whose
+			// steps hold it.
 			src, step := p.SourceAt(int64(k)), p.Step[k]
-			if p.Kind[k] != Inherited {
-				if step != -1 || src != -1 {
-					t.Fatalf("seed %d: direct pair %d: step %d, source %d, want -1 and -1", seed, k, step, src)
+			if kind := p.KindAt(int64(k)); kind != Inherited {
+				if want := map[uint8]int32{Direct: -1, Redundant: -2}[kind]; step != want || src != -1 {
+					t.Fatalf("seed %d: direct pair %d of kind %d: step %d, source %d, want %d and -1", seed, k, kind, step, src, want)
 				}
 				continue
 			}
@@ -407,7 +408,7 @@ func TestExpandMatchesLiteral(t *testing.T) {
 				if k > lo && p.Role[k-1] >= r {
 					t.Fatalf("seed %d: identity %d: roles not ascending", seed, i)
 				}
-				switch p.Kind[k] {
+				switch p.KindAt(k) {
 				case Direct:
 					got[r] = "direct"
 				case Redundant:
@@ -464,8 +465,8 @@ func TestInheritedByRoleFromCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		count := make([]int64, n)
-		for k, kind := range p.Kind {
-			if kind == Inherited {
+		for k := range p.Step {
+			if p.KindAt(int64(k)) == Inherited {
 				count[p.Role[k]]++
 			}
 		}
@@ -554,7 +555,7 @@ func expandedOf(p *Pairs, c *Closure, i int) string {
 	var b strings.Builder
 	lo, hi := p.Of(i)
 	for k := lo; k < hi; k++ {
-		switch p.Kind[k] {
+		switch p.KindAt(k) {
 		case Direct:
 			fmt.Fprintf(&b, "%d direct; ", p.Role[k])
 		case Redundant:

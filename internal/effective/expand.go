@@ -25,14 +25,13 @@ const (
 // Pairs are the effective (identity, role) pairs of every identity, as CSR by identity with
 // roles ascending. Step[k] is, for an inherited pair, the index of its chain's last step
 // in the closure (Closure.StepIndex(SourceAt(k), Role[k]), found without a search), and
-// -1 for direct ones. SourceAt(k) is, for an inherited pair, the directly held role its
-// chain starts at (Via(SourceAt(k), Role[k]) is the chain), and -1 for direct ones: the
-// step names its source, so no array of sources is kept (4 bytes a pair, 218 MB at the
-// tier L universe).
+// for the others their kind: stepDirect or stepRedundant (KindAt reads it). SourceAt(k) is,
+// for an inherited pair, the directly held role its chain starts at (Via(SourceAt(k),
+// Role[k]) is the chain), and -1 for direct ones: the step names its source, so no array of
+// sources is kept (4 bytes a pair, 218 MB at the tier L universe), nor one of kinds (54 MB).
 type Pairs struct {
 	Off  []int64
 	Role []int32
-	Kind []uint8
 	Step []int32
 	// ByKind counts the pairs of each kind (by Direct, Redundant, Inherited), as the
 	// expansion writes them.
@@ -45,6 +44,26 @@ type Pairs struct {
 	stepSource []int32
 }
 
+// Steps of the pairs that are not inherited (Pairs.Step).
+const (
+	stepDirect    = -1
+	stepRedundant = -2
+)
+
+// KindAt returns the kind of pair k: Direct, Redundant or Inherited.
+func (p *Pairs) KindAt(k int64) uint8 { return KindOfStep(p.Step[k]) }
+
+// KindOfStep returns the kind of a pair whose Pairs.Step is step.
+func KindOfStep(step int32) uint8 {
+	switch {
+	case step >= 0:
+		return Inherited
+	case step == stepDirect:
+		return Direct
+	}
+	return Redundant
+}
+
 // Of returns the range of identity i's pairs.
 func (p *Pairs) Of(i int) (lo, hi int64) { return p.Off[i], p.Off[i+1] }
 
@@ -52,8 +71,8 @@ func (p *Pairs) Of(i int) (lo, hi int64) { return p.Off[i], p.Off[i+1] }
 // and -1 for a direct or redundant pair.
 func (p *Pairs) SourceAt(k int64) int32 { return p.SourceOfStep(p.Step[k]) }
 
-// SourceOfStep returns the source of closure step step (Pairs.Step[k]), -1 for step -1:
-// SourceAt for a caller that has read the step already.
+// SourceOfStep returns the source of closure step step (Pairs.Step[k]), -1 for the step
+// of a pair that is not inherited: SourceAt for a caller that has read the step already.
 func (p *Pairs) SourceOfStep(step int32) int32 {
 	if step < 0 {
 		return -1
@@ -221,13 +240,12 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 }
 
 // allocate makes p's arrays for total pairs, each on a goroutine of its own: memory the
-// heap reuses is cleared by the goroutine that allocates it (about 490 MB for the tier L
+// heap reuses is cleared by the goroutine that allocates it (about 435 MB for the tier L
 // universe's 54 million pairs), which would otherwise run alone on one processor.
 func (p *Pairs) allocate(total int64) {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.Role = make([]int32, total) })
-	wg.Go(func() { p.Step = make([]int32, total) })
-	p.Kind = make([]uint8, total)
+	p.Step = make([]int32, total)
 	wg.Wait()
 }
 
@@ -258,9 +276,9 @@ func (x *expander) count(i int, direct []int32) int64 {
 	return n
 }
 
-// set writes pair k of p.
-func (p *Pairs) set(k int64, r int32, kind uint8, step int32) {
-	p.Role[k], p.Kind[k], p.Step[k] = r, kind, step
+// set writes pair k of p: role r, and step (the kind of a pair not inherited).
+func (p *Pairs) set(k int64, r int32, step int32) {
+	p.Role[k], p.Step[k] = r, step
 }
 
 // expand writes the effective pairs of one identity holding direct (ascending) into p
@@ -291,7 +309,7 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 		k, d = x.merge(direct, p, k)
 	}
 	for _, r := range direct[d:] {
-		p.set(k, r, Direct, -1)
+		p.set(k, r, stepDirect)
 		k++
 	}
 	x.byKind[Direct] += int64(len(direct) - d)
@@ -309,17 +327,17 @@ func (x *expander) merge(direct []int32, p *Pairs, k int64) (int64, int) {
 				tg := int32(w<<6 + bits.TrailingZeros64(bs))
 				r := x.t.role[tg]
 				for d < len(direct) && direct[d] < r {
-					p.set(k, direct[d], Direct, -1)
+					p.set(k, direct[d], stepDirect)
 					x.byKind[Direct]++
 					d, k = d+1, k+1
 				}
 				b := &x.best[tg]
 				if d < len(direct) && direct[d] == r {
-					p.set(k, r, Redundant, -1)
+					p.set(k, r, stepRedundant)
 					x.byKind[Redundant]++
 					d++
 				} else {
-					p.set(k, r, Inherited, b.step)
+					p.set(k, r, b.step)
 					x.byKind[Inherited]++
 				}
 				b.dist = 0
@@ -381,7 +399,7 @@ func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int, li
 	err := each(func(c, lo, hi int) {
 		at[c] = make([]int64, nr)
 		for k := p.Off[lo]; k < p.Off[hi]; k++ {
-			if p.Kind[k] == Inherited {
+			if p.Step[k] >= 0 {
 				at[c][p.Role[k]]++
 			}
 		}
@@ -408,7 +426,7 @@ func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int, li
 		fill := at[c]
 		for i := lo; i < hi; i++ {
 			for k := p.Off[i]; k < p.Off[i+1]; k++ {
-				if p.Kind[k] != Inherited {
+				if p.Step[k] < 0 {
 					continue
 				}
 				if r := p.Role[k]; list == nil || list[r] {
@@ -463,7 +481,7 @@ func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, each func(fn func(
 		out := make([]listedPair, 0, est+est/8+64)
 		for i := lo; i < hi; i++ {
 			for k := p.Off[i]; k < p.Off[i+1]; k++ {
-				if r := p.Role[k]; p.Kind[k] == Inherited && list[r] {
+				if r := p.Role[k]; p.Step[k] >= 0 && list[r] {
 					out = append(out, listedPair{r, int32(i)})
 				}
 			}

@@ -53,7 +53,7 @@ func (ec *EffectiveClassification) StatusAt(k int64) Status {
 // unexplained although its role has rules.
 func (ec *EffectiveClassification) HiddenAt(k int64) bool {
 	p := ec.pairs
-	return ec.RuleOf[k] < 0 && p.Kind[k] == effective.Inherited && ec.ruled[p.Role[k]]
+	return ec.RuleOf[k] < 0 && p.KindAt(k) == effective.Inherited && ec.ruled[p.Role[k]]
 }
 
 // UnusedAt reports whether effective pair k is unexplained for being unused under a
@@ -169,7 +169,7 @@ func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
 		r := p.Role[k]
 		rule, at := int32(-1), int64(-1)
 		switch {
-		case p.Kind[k] != effective.Inherited:
+		case p.KindAt(k) != effective.Inherited:
 			for direct[d] < r {
 				d++
 			}

@@ -120,7 +120,7 @@ func (e *Effective) neutralInScope(bits []uint64) []int64 {
 			continue
 		}
 		for k := p.Off[i]; k < p.Off[i+1]; k++ {
-			if r := p.Role[k]; p.Kind[k] == effective.Inherited && !e.Listed[r] {
+			if r := p.Role[k]; p.KindAt(k) == effective.Inherited && !e.Listed[r] {
 				out[r]++
 			}
 		}

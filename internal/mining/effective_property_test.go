@@ -180,7 +180,7 @@ func compareEffective(snap *columnar.Snapshot, m *Model) (inherited, hidden int,
 		lo, hi := p.Of(i)
 		for k := lo; k < hi; k++ {
 			ok := ec.StatusAt(k) == Explained
-			if p.Kind[k] == effective.Inherited {
+			if p.KindAt(k) == effective.Inherited {
 				got[p.Role[k]] = fmt.Sprintf("inherited %v hidden=%v", ok, ec.HiddenAt(k))
 				inherited++
 				if ec.HiddenAt(k) {

@@ -189,7 +189,7 @@ func mineEffective(t *testing.T, snap *columnar.Snapshot, cfg *Config) string {
 			for k := lo; k < hi; k++ {
 				r := p.Role[k]
 				fmt.Fprintf(&b, "%s %s %s", snap.IdentityIDs[i], snap.Roles.IDs[r], ec.StatusAt(k))
-				switch p.Kind[k] {
+				switch p.KindAt(k) {
 				case effective.Direct:
 					b.WriteString(" direct")
 				case effective.Redundant:
@@ -200,7 +200,7 @@ func mineEffective(t *testing.T, snap *columnar.Snapshot, cfg *Config) string {
 				if ec.HiddenAt(k) {
 					b.WriteString(" hidden")
 				}
-				if p.Kind[k] != effective.Inherited {
+				if p.KindAt(k) != effective.Inherited {
 					d, _ := findDirect(snap, i, r)
 					b.WriteString(pairAccount(snap, d))
 				}

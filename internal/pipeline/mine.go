@@ -600,7 +600,7 @@ func implicitRuleFlag(attr string) string {
 // they are tens of millions, and the line ends the run).
 func printEffective(w io.Writer, eff *mining.Effective, ec *mining.EffectiveClassification) {
 	p := eff.Pairs
-	n := int64(len(p.Kind))
+	n := int64(len(p.Step))
 	fmt.Fprintf(w, "  effective: %d pairs (%d explained, %d unexplained), %d inherited of which %d hidden (unexplained on roles with rules); %d redundant direct grants; %d grant cycles\n",
 		n, ec.Explained, n-ec.Explained, p.ByKind[effective.Inherited], ec.NumHidden, p.ByKind[effective.Redundant], len(eff.Cycles))
 }

@@ -73,7 +73,7 @@ func (b *Bound) classifyEffective(ctx context.Context, eff *mining.Effective, ru
 		for k := lo; k < hi; k++ {
 			r, rule := p.Role[k], int32(-1)
 			switch {
-			case p.Kind[k] != effective.Inherited:
+			case p.KindAt(k) != effective.Inherited:
 				rule = directRule(r)
 			case len(b.RulesOf(r)) > 0:
 				for _, j := range b.RulesOf(r) {

@@ -285,18 +285,18 @@ func (w *pairWalker) eachIn(i int, from, to int64, fn func(v *pairView)) {
 	lo, hi := max(from, plo), min(to, phi)
 	d := snap.IdentOff[i] // the direct pairs appear in p in the same (ascending) order
 	for k := plo; k < lo; k++ {
-		if p.Kind[k] != effective.Inherited {
+		if p.KindAt(k) != effective.Inherited {
 			d++
 		}
 	}
 	for k := lo; k < hi; k++ {
-		if p.Kind[k] == effective.Inherited {
+		if p.KindAt(k) == effective.Inherited {
 			v = pairView{ident: i, role: p.Role[k], system: -1, acct: -1, source: p.SourceAt(k), inherited: true, hidden: ec.HiddenAt(k)}
 			v.step = int64(p.Step[k])
 			v.system, v.usage = w.inherited(i, v.source, v.step)
 		} else {
 			v = w.directView(i, d)
-			v.redun = p.Kind[k] == effective.Redundant
+			v.redun = p.KindAt(k) == effective.Redundant
 			d++
 		}
 		v.rule = ec.RuleOf[k]

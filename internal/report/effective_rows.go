@@ -20,7 +20,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 	plo, _ := p.Of(i)
 	d := snap.IdentOff[i] // the direct pairs appear in p in the same (ascending) order
 	for k := plo; k < lo; k++ {
-		if p.Kind[k] != effective.Inherited {
+		if p.KindAt(k) != effective.Inherited {
 			d++
 		}
 	}
@@ -35,10 +35,9 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		sys, acct, via := int32(-1), int32(-1), int32(-1)
 		var use usage.State // usage.Unknown
 		flags := 0
-		if pk := p.Kind[k]; pk == effective.Inherited {
+		if st := p.Step[k]; st >= 0 { // inherited (Pairs.Step)
 			// The chain's source is read only where it is needed (inherited's direct
 			// pair, a via string made for the first time, a review row).
-			st := p.Step[k]
 			if sys = w.chainSystem[st]; sys < 0 || w.states != nil {
 				sys, use = w.inherited(i, p.SourceOfStep(st), int64(st))
 			}
@@ -52,7 +51,7 @@ func (pw *pairWalk) walkGranted(w *pairWalker, blk *walkBlock, g *effectiveGroup
 		} else {
 			sys, acct = w.directAt(d)
 			use = w.usageOf(d)
-			if pk == effective.Redundant {
+			if effective.KindOfStep(st) == effective.Redundant {
 				flags = flagRedundant
 			}
 			d++

@@ -35,7 +35,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 	for k := range p.Role {
 		r := p.Role[k]
 		all = append(all, r)
-		switch p.Kind[k] {
+		switch p.KindAt(int64(k)) {
 		case effective.Redundant:
 			ex.Roles[direct[r]].Redundant = true
 			continue

@@ -50,7 +50,7 @@ func (p *usagePlant) universeInherited(i int, fn func(sys string, s usage.State)
 	snap, pairs := p.snap, p.eff.Pairs
 	lo, hi := pairs.Of(i)
 	for k := lo; k < hi; k++ {
-		if pairs.Kind[k] != effective.Inherited {
+		if pairs.KindAt(k) != effective.Inherited {
 			continue
 		}
 		src, _ := slices.BinarySearch(snap.RolesOf(i), pairs.SourceAt(k))

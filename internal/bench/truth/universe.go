@@ -159,7 +159,7 @@ func ScoreUniverse(snap *columnar.Snapshot, eff *mining.Effective, ec *mining.Ef
 				continue
 			}
 			q.HiddenFound++
-			if p.Kind[k] == effective.Inherited && eff.Closure.ViaString(p.SourceAt(k), r, snap.Roles.IDs) == via {
+			if p.KindAt(k) == effective.Inherited && eff.Closure.ViaString(p.SourceAt(k), r, snap.Roles.IDs) == via {
 				q.ViaNamed++
 			}
 		}
