@@ -74,18 +74,39 @@ func sortAccounts(t *table) *sortedAccounts {
 	sa.sysVals, sa.sysRank = sortDict(sc.vals)
 	sa.order = accountOrder(t.rows, sc, ac.codes, ids, sa.sysRank)
 	sa.dupErr = checkAccountsUnique(t, sa.order, sc, ac.codes, ids)
-	sa.system, sa.id = make([]int32, t.rows), make([]string, t.rows)
-	eachBlock(t.rows, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			row := sa.order[n].row
-			sa.system[n] = sa.sysRank[sc.codes[row]]
-			sa.id[n] = ids.at(ac.codes[row])
-		}
-	})
-	sa.ids = newStringIndex(sa.id)
+	hash := newStringHash()
+	hashes := sa.fill(sc, ac.codes, ids, hash)
+	sa.ids = newJoinIndexHashed(sa.id, hash, hashes)
 	ac.vals, ac.codes, ac.ends = nil, nil, nil
 	ac.arena = strings.Builder{} // sa.id's strings keep what they point into
 	return sa
+}
+
+// fill puts each account's system and id in account order (sa.system, sa.id) and returns
+// the ids' hashes by hash in that order. The rows are read in file order and written
+// where the order puts them (the order is inverted first): read in account order, each
+// row's id was two reads at random that waited on one another (its code, then its end in
+// the arena), and its bytes a third when hashed. acodes are the account_id column's
+// codes, ids its values, sc the system column.
+func (sa *sortedAccounts) fill(sc *column, acodes []int32, ids rawText, hash func(string) uint64) []uint64 {
+	rows := len(sa.order)
+	place := make([]int32, rows) // row -> its place in account order
+	eachBlock(rows, func(lo, hi int) {
+		for n, k := range sa.order[lo:hi] {
+			place[k.row] = int32(lo + n)
+		}
+	})
+	sa.system, sa.id = make([]int32, rows), make([]string, rows)
+	hashes := make([]uint64, rows)
+	eachBlock(rows, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			n, v := place[row], ids.at(acodes[row])
+			sa.system[n] = sa.sysRank[sc.codes[row]]
+			sa.id[n] = v
+			hashes[n] = hash(v)
+		}
+	})
+	return hashes
 }
 
 // buildAccounts turns the accounts table into Accounts, sorted by (system, account_id),

@@ -43,8 +43,14 @@ func joinWith(build, probe []string, hash func(string) uint64) (head, next []int
 // newStringIndex hashes and partitions build for stringJoin's joins (joinChains), with a
 // seed of its own.
 func newStringIndex(build []string) *joinIndex {
+	return newJoinIndex(build, newStringHash())
+}
+
+// newStringHash returns a hash of strings with a seed of its own, as newStringIndex's
+// indexes use.
+func newStringHash() func(string) uint64 {
 	seed := maphash.MakeSeed()
-	return newJoinIndex(build, func(s string) uint64 { return maphash.String(seed, s) })
+	return func(s string) uint64 { return maphash.String(seed, s) }
 }
 
 // joinChains is stringJoin of probe against the build side of ix: the index of a build
@@ -78,8 +84,21 @@ type joinIndex struct {
 }
 
 func newJoinIndex(build []string, hash func(string) uint64) *joinIndex {
+	return newJoinIndexHashed(build, hash, nil)
+}
+
+// newJoinIndexHashed is newJoinIndex given the build values' hashes by hash (nil: none
+// yet), made where their bytes were read anyway: the accounts' ids are hashed as they
+// are put in account order, in file order, rather than read again at random.
+func newJoinIndexHashed(build []string, hash func(string) uint64, hashes []uint64) *joinIndex {
 	shift := uint(64 - bits.Len(uint(len(build)/joinPartition)))
-	return &joinIndex{build: build, hash: hash, shift: shift, parts: partitionHashes(build, hash, shift)}
+	var parts hashPartitions
+	if hashes == nil {
+		parts = partitionHashes(build, hash, shift)
+	} else {
+		parts = partitionOf(hashes, shift, nil)
+	}
+	return &joinIndex{build: build, hash: hash, shift: shift, parts: parts}
 }
 
 // heads returns, for each probe value, the index of a build value equal to it (-1 when
@@ -272,6 +291,17 @@ type hashPartitions struct {
 // before it within each partition, and then scatters them there. A scatter of millions
 // of entries on one goroutine ran alone at the end of the accounts' sort.
 func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPartitions {
+	hashes := make([]uint64, len(vals))
+	return partitionOf(hashes, shift, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			hashes[k] = hash(vals[k])
+		}
+	})
+}
+
+// partitionOf is partitionHashes of the values whose hashes are hashes, filled a few
+// thousand at a time by fill (nil: filled already) just before they are counted.
+func partitionOf(hashes []uint64, shift uint, fill func(lo, hi int)) hashPartitions {
 	parts := 1
 	if shift < 64 {
 		parts = 1 << (64 - shift)
@@ -282,15 +312,19 @@ func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPa
 		}
 		return int(h >> shift)
 	}
-	hashes := make([]uint64, len(vals))
-	ranges := splitEven(len(vals), 4*runtime.GOMAXPROCS(0))
+	ranges := splitEven(len(hashes), 4*runtime.GOMAXPROCS(0))
 	at := make([][]int32, len(ranges)-1) // per range, per partition: its count, then its next slot
+	const stride = 1 << 12               // hashes filled then counted while in the cache
 	forEach(len(at), func(b int) {
 		cnt := make([]int32, parts)
-		for k := ranges[b]; k < ranges[b+1]; k++ {
-			h := hash(vals[k])
-			hashes[k] = h
-			cnt[part(h)]++
+		for lo := ranges[b]; lo < ranges[b+1]; lo += stride {
+			hi := min(lo+stride, ranges[b+1])
+			if fill != nil {
+				fill(lo, hi)
+			}
+			for _, h := range hashes[lo:hi] {
+				cnt[part(h)]++
+			}
 		}
 		at[b] = cnt
 	})
@@ -303,7 +337,7 @@ func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPa
 		}
 	}
 	off[parts] = pos
-	entries := make([]hashEntry, len(vals))
+	entries := make([]hashEntry, len(hashes))
 	forEach(len(at), func(b int) {
 		fill := at[b]
 		for k := ranges[b]; k < ranges[b+1]; k++ {
