@@ -121,3 +121,27 @@ func TestChunkDictionariesRoom(t *testing.T) {
 		t.Errorf("identity_id: room for %d values, want the %d taken at the first row group (no growth)", cap(c.vals), want)
 	}
 }
+
+// TestLoadOwnerChunkDictionaries: the identities' owner_id keeps each row group's
+// dictionary (no map of the owners is made), and every identity still gets its owner,
+// "" for none, whatever row group names it.
+func TestLoadOwnerChunkDictionaries(t *testing.T) {
+	ids := tbl{header: []string{"identity_id", "kind", "owner_id:dict"}, rows: [][]string{
+		{"p1", "human", ""}, {"s1", "service_account", "p1"}, {"s2", "service_account", "p2"}, // row group 1
+		{"p2", "human", ""}, {"s3", "service_account", "p1"}, {"s4", "service_account", "p1"}, // row group 2
+		{"s5", "service_account", "p2"}, {"s6", "service_account", "ghost"}, {"p3", "human", ""}, // row group 3
+	}}
+	dir := t.TempDir()
+	p := writeParquet(t, dir, "identities", ids, parquet.MaxRowsPerRowGroup(3))
+	tb, err := readTable(context.Background(), p, &identitiesSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := tb.col(OwnerColumn); !c.chunkDicts || len(c.ids) != 0 {
+		t.Fatalf("owner_id: chunkDicts %v with a map of %d, want chunk dictionaries and no map", c.chunkDicts, len(c.ids))
+	}
+	want := []string{"", "p1", "p2", "", "p1", "p1", "p2", "ghost", ""}
+	if got := takeOwners(tb); !slices.Equal(got, want) {
+		t.Errorf("owners %q, want %q", got, want)
+	}
+}

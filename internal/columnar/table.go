@@ -33,7 +33,10 @@ type tableSpec struct {
 
 var (
 	// The identity ids are read raw and checked for repeats once read: no map of a
-	// million ids is built only to be thrown away (identityIndex finds them).
+	// million ids is built only to be thrown away (identityIndex finds them). The owners
+	// of a universe's non-human identities keep their chunk dictionaries: takeOwners only
+	// turns them into each identity's string, so a map of them (175 thousand at the tier
+	// L universe) would be built for nothing.
 	identitiesSpec = tableSpec{
 		name:          "identities",
 		required:      []string{"identity_id"},
@@ -41,6 +44,7 @@ var (
 		others:        true,
 		keepLines:     true,
 		raw:           []string{"identity_id"},
+		chunkDicts:    []string{OwnerColumn},
 		rawIfDistinct: true,
 	}
 	rolesSpec = tableSpec{
