@@ -29,6 +29,7 @@ type Backend struct {
 	// (complement.go), -1 none; 0 those its rule picks.
 	complement int
 	noOrder    bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
+	noSub      bool // tests: no pairs counted over the patterns' projections (patterns.go, subPatterns)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

@@ -93,6 +93,20 @@ type pairCounter[T uint16 | uint32] struct {
 	comp   []int32
 	msels  [][]valCount
 	mpairs []Pair
+	// sub, where set, names the dimensions of the patterns' projection (patterns.go,
+	// subPatterns); with subOn a role's pairs of two of them are counted over the runs of
+	// its patterns with equal ranks on them (subRuns): sbase holds each run's first local
+	// row, swt its holders, scol (in sloc) its ranks on those dimensions (nil for the
+	// others), sperm and sat its grouping (swapSub trades them for base, wt, col, perm and
+	// at).
+	sub               *subPatterns
+	subOn             bool
+	sbase, swt, sperm []int32
+	sat               []int32
+	scol              [][]T
+	sloc              []T
+	sdims             []int   // the projection's dimensions subRuns compares
+	sdiff             []uint8 // subRuns' scratch
 }
 
 // denseTerms is the largest dense pair table in counters (256 KiB of int32, in a core's
@@ -110,7 +124,8 @@ func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay 
 	}
 	if pat != nil {
 		p.pat, p.cnt, p.src16, p.src = pat, make([]int32, pat.count), pat.tab16, pat.tab
-		p.stride, p.width = pat.stride, lay.w
+		p.stride, p.width, p.sub = pat.stride, lay.w, pat.sub
+		p.scol = make([][]T, w)
 	}
 	for j, d := range q.Dims {
 		p.hist[j] = make([]int32, m.Cards[d]+1)
@@ -152,6 +167,10 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	cs := planComplements(m, q, lay, roles, b.complement)
+	if pat != nil && pat.sub != nil && b.noSub {
+		without := *pat
+		without.sub, pat = nil, &without
+	}
 	if lay.tab16 != nil {
 		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
 	}
@@ -261,8 +280,9 @@ func comparePairs(x, y Pair) int {
 // in CooccurPairs' order, with p.only).
 func (p *pairCounter[T]) role(holders []int32) {
 	p.out, p.pairs = p.out[:0], p.pairs[:0]
-	p.wt, p.mgrouped = nil, false
-	if p.pat != nil && p.mj < 0 && len(holders)*directShare >= len(p.cnt) {
+	p.wt, p.mgrouped, p.subOn = nil, false, false
+	direct := p.pat != nil && p.mj < 0 && len(holders)*directShare >= len(p.cnt)
+	if direct {
 		if p.dedupDirect(holders); p.n < int(p.q.MinTP) {
 			return
 		}
@@ -297,6 +317,9 @@ func (p *pairCounter[T]) role(holders []int32) {
 	}
 	if p.mj >= 0 {
 		p.dropUnranked()
+	}
+	if direct && p.sub != nil {
+		p.subRuns()
 	}
 	for a := range p.col {
 		p.firstDim(a)
@@ -449,51 +472,124 @@ func (p *pairCounter[T]) rank(j int) {
 
 // firstDim appends the counts whose first term is on dimension position a: each selected
 // value, followed by its pairs with the values of every later dimension (with only, its
-// pairs alone, to pairs, dimension by dimension).
+// pairs alone, to pairs, dimension by dimension). The pairs of two dimensions of the
+// role's projections (subOn) are counted over those.
 func (p *pairCounter[T]) firstDim(a int) {
-	na := len(p.sels[a])
-	if na == 0 {
+	if len(p.sels[a]) == 0 {
 		return
 	}
-	grouped := false
+	grouped, sgrouped := false, false
 	for b := a + 1; b < len(p.col); b++ {
 		if !p.only {
 			p.pc[b] = p.pc[b][:0]
 		}
-		nb := len(p.sels[b])
-		if nb == 0 {
-			continue
-		}
-		if p.whole(a) || p.whole(b) {
+		switch {
+		case len(p.sels[b]) == 0:
+		case p.whole(a) || p.whole(b):
 			p.wholePairs(a, b)
-			continue
+		case p.subOn && p.scol[a] != nil && p.scol[b] != nil:
+			p.swapSub()
+			p.countPair(a, b, &sgrouped)
+			p.swapSub()
+		default:
+			p.countPair(a, b, &grouped)
 		}
-		if shift := p.denseShift(na, nb, p.pairRows(a, b)); shift >= 0 {
-			if a == p.mj || b == p.mj {
-				p.denseEntries(a, b, shift)
-				continue
-			}
-			p.densePairs(a, b, shift, p.col[a], p.col[b])
-			continue
-		}
-		if b == p.mj {
-			p.bucketEntries(a)
-			continue
-		}
-		if !grouped {
-			if a == p.mj { // the entries' grouping by rank, as local rows (multi.go)
-				p.groupEntries()
-				p.perm, p.mperm, p.at, p.mat, p.mgrouped = p.mperm, p.perm, p.mat, p.at, false
-			} else {
-				p.group(a, p.col[a], p.weights(a, a) == nil)
-			}
-			grouped = true
-		}
-		p.bucketPairs(a, b, p.col[b])
 	}
 	if !p.only {
 		p.emitFirst(a)
 	}
+}
+
+// countPair appends the pairs of dimensions a and b (neither whole, both with selected
+// values), in a dense table or bucket by bucket of a's rank, grouping the rows by a's
+// rank first unless grouped says they are.
+func (p *pairCounter[T]) countPair(a, b int, grouped *bool) {
+	if shift := p.denseShift(len(p.sels[a]), len(p.sels[b]), p.pairRows(a, b)); shift >= 0 {
+		if a == p.mj || b == p.mj {
+			p.denseEntries(a, b, shift)
+			return
+		}
+		p.densePairs(a, b, shift, p.col[a], p.col[b])
+		return
+	}
+	if b == p.mj {
+		p.bucketEntries(a)
+		return
+	}
+	if !*grouped {
+		if a == p.mj { // the entries' grouping by rank, as local rows (multi.go)
+			p.groupEntries()
+			p.perm, p.mperm, p.at, p.mat, p.mgrouped = p.mperm, p.perm, p.mat, p.at, false
+		} else {
+			p.group(a, p.col[a], p.weights(a, a) == nil)
+		}
+		*grouped = true
+	}
+	p.bucketPairs(a, b, p.col[b])
+}
+
+// subRuns sets the role's projections (after rank; base in ascending pattern number, so
+// that patterns of one projection are neighbours): each run of local rows with the same
+// ranks on every dimension of the projection (whole ones and those with no selected value
+// left out, as firstDim leaves them) becomes one row of sbase (its first local row), swt
+// (its holders) and scol (its ranks on those dimensions). It sets subOn where the runs are
+// at most half the local rows; otherwise counting over them would not pay for this.
+func (p *pairCounter[T]) subRuns() {
+	n, dims := len(p.base), p.sdims[:0]
+	for j, in := range p.sub.in {
+		if in && len(p.sels[j]) > 0 && !p.whole(j) {
+			dims = append(dims, j)
+		}
+	}
+	p.sdims = dims
+	if len(dims) < 2 || n == 0 {
+		return
+	}
+	diff := slices.Grow(p.sdiff[:0], n)[:n] // 1 where a row starts a run
+	clear(diff)
+	diff[0] = 1
+	for _, j := range dims {
+		c := p.col[j][:n]
+		for k := 1; k < n; k++ {
+			d := uint32(c[k]) ^ uint32(c[k-1])
+			diff[k] |= uint8((d | -d) >> 31)
+		}
+	}
+	wt := p.wt[:n]
+	starts, sw := p.sbase[:0], p.swt[:0]
+	for k, f := range diff {
+		if f != 0 {
+			starts, sw = append(starts, int32(k)), append(sw, wt[k])
+		} else {
+			sw[len(sw)-1] += wt[k]
+		}
+	}
+	p.sbase, p.swt, p.sdiff = starts, sw, diff
+	ns := len(starts)
+	if ns*2 > n {
+		return
+	}
+	p.subOn = true
+	loc := slices.Grow(p.sloc[:0], ns*len(dims))[:ns*len(dims)]
+	clear(p.scol)
+	for x, j := range dims {
+		sc, c := loc[x*ns:x*ns+ns], p.col[j]
+		for t, k := range starts {
+			sc[t] = c[k]
+		}
+		p.scol[j] = sc
+	}
+	p.sloc = loc
+}
+
+// swapSub trades the role's local rows (base, wt, col and their grouping) for its
+// projections' (subRuns), or back.
+func (p *pairCounter[T]) swapSub() {
+	p.base, p.sbase = p.sbase, p.base
+	p.wt, p.swt = p.swt, p.wt
+	p.col, p.scol = p.scol, p.col
+	p.perm, p.sperm = p.sperm, p.perm
+	p.at, p.sat = p.sat, p.at
 }
 
 // pairsOf returns the slice the pairs of dimension position b are appended to: pairs with

@@ -36,6 +36,9 @@ type patterns struct {
 	entBits int
 	// ordered: numbered by orderByWide, so that a large role is counted in pattern order.
 	ordered bool
+	// sub numbers the patterns' projections onto the narrowest wide dimensions (nil: none
+	// pays; subPatterns).
+	sub *subPatterns
 }
 
 // newPatterns numbers the rows of lay's table (n identities) on workers goroutines. It
@@ -68,6 +71,9 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always, order
 	if order {
 		if err := pt.orderByWide(ctx, lay, workers); err != nil {
 			return nil, err
+		}
+		if lay.lastMulti < 0 {
+			pt.sub = newSubPatterns(lay, pt)
 		}
 	}
 	if lay.lastMulti >= 0 {
@@ -279,4 +285,96 @@ func orderRows[E uint16 | int32](tab []E, stride, count int, keys []wideDim, off
 		copy(out[x*stride:x*stride+stride], tab[int(r)*stride:int(r)*stride+stride])
 	}
 	return next, out
+}
+
+// subPatterns names the dimensions of the patterns' projection a large role counts some
+// of its pairs over: a prefix of orderByWide's keys (the narrowest wide dimensions), with
+// every other dimension whose value those keys determine over all patterns. Patterns are
+// in the keys' order, so the patterns of one projection are neighbours: a large role's
+// distinct patterns, read in ascending order, fall in runs of one projection each, and
+// the pairs of two dimensions of the projection are counted over the runs, weighted,
+// instead of over its patterns (pairCounter.subRuns, pairs.go). Which dimensions are in
+// it changes the cost alone: a run is cut wherever a row's ranks differ from the row
+// before on any of them, so the counts are the same whatever it holds.
+type subPatterns struct {
+	in    []bool // by position in q.Dims: whether the dimension is in the projection
+	count int    // distinct projections of the patterns
+}
+
+// subKeys bounds how many of orderByWide's keys a projection may take: each one more
+// splits the projections further, and the first few carry the wide pairs.
+const subKeys = 4
+
+// subShare: the projection is kept where the patterns are at least subShare times as
+// many as its distinct values: counting its pairs over fewer rows must pay for finding
+// them.
+const subShare = 2
+
+// newSubPatterns returns the projection of pt's patterns (ordered by orderByWide), or nil
+// where no prefix of the keys has subShare times fewer distinct values than there are
+// patterns while spanning at least two dimensions.
+func newSubPatterns(lay *layout, pt *patterns) *subPatterns {
+	keys := wideDims(lay)
+	if !pt.ordered || pt.count == 0 || len(keys) == 0 {
+		return nil
+	}
+	keys = keys[:min(len(keys), subKeys)]
+	// first[x]: the first key on which pattern x differs from pattern x-1 (len(keys): none).
+	first := make([]uint8, pt.count)
+	diff := make([]int, len(keys)+1) // how many patterns have each first
+	for x := 1; x < pt.count; x++ {
+		f := 0
+		for f < len(keys) && pt.value(x, keys[f].s) == pt.value(x-1, keys[f].s) {
+			f++
+		}
+		first[x] = uint8(f)
+		diff[f]++
+	}
+	k, distinct := 0, 1
+	for f := range keys { // the longest prefix with few enough projections
+		if distinct += diff[f]; distinct*subShare > pt.count {
+			break
+		}
+		k = f + 1
+	}
+	if k == 0 {
+		return nil
+	}
+	sp := &subPatterns{in: make([]bool, len(lay.single)), count: 1}
+	for x := 1; x < pt.count; x++ {
+		if int(first[x]) < k {
+			sp.count++
+		}
+	}
+	spanned := 0
+	for s := range lay.w {
+		if sp.determined(pt, first, k, s) {
+			sp.in[lay.pos[s]] = true
+			spanned++
+		}
+	}
+	if spanned < 2 {
+		return nil
+	}
+	return sp
+}
+
+// determined reports whether single-valued dimension s has one value within each
+// projection onto the first k keys (first as newSubPatterns sets it): a key's own, or one
+// the keys determine.
+func (sp *subPatterns) determined(pt *patterns, first []uint8, k, s int) bool {
+	for x := 1; x < pt.count; x++ {
+		if int(first[x]) >= k && pt.value(x, s) != pt.value(x-1, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// value returns pattern x's value on single-valued dimension s, as its table holds it.
+func (pt *patterns) value(x, s int) int32 {
+	if pt.tab16 != nil {
+		return int32(pt.tab16[x*pt.stride+s])
+	}
+	return pt.tab[x*pt.stride+s]
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -226,5 +227,126 @@ func TestPatternsRowWidth(t *testing.T) {
 	}
 	if pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true); err == nil {
 		t.Fatalf("two multi-valued dimensions: %d patterns, want an error", pt.count)
+	}
+}
+
+// projectionMatrix is an org-chart-shaped matrix of n identities: cost centres (1,100,
+// wide), a department each centre determines (a range of centres), two managers per centre and two teams per
+// manager (wide, nested), and location and title drawn apart from them (mostly one value);
+// a few identities have no centre, manager or team, or no location. Patterns are ordered
+// by centre, manager and team, whose projections are few against the patterns. The
+// dimensions are centre, location, department, manager, title, team: those outside the
+// projection lie between those in it.
+func projectionMatrix(rng *rand.Rand, n int) *kernels.Matrix {
+	cards := []int32{1100, 6, 15, 2200, 20, 4400}
+	m := &kernels.Matrix{N: n, Cards: cards, Codes: make([][]int32, len(cards))}
+	for d := range cards {
+		m.Codes[d] = make([]int32, n)
+	}
+	skewed := func(card int) int32 {
+		if rng.IntN(10) < 7 {
+			return 0
+		}
+		return int32(rng.IntN(card))
+	}
+	for i := range n {
+		cc := int32(rng.IntN(1100))
+		mgr := 2*cc + int32(rng.IntN(2))
+		team := 2*mgr + int32(rng.IntN(2))
+		if rng.IntN(50) == 0 {
+			cc, mgr, team = -1, -1, -1
+		}
+		m.Codes[0][i], m.Codes[2][i], m.Codes[3][i], m.Codes[5][i] = cc, max(cc/74, -1), mgr, team
+		m.Codes[1][i], m.Codes[4][i] = skewed(6), skewed(20)
+		if rng.IntN(40) == 0 {
+			m.Codes[1][i] = -1
+		}
+	}
+	return m
+}
+
+// TestPairsByProjection checks the pairs counted over a large role's distinct projections
+// (subPatterns): the projection holds the centre, manager and team (the keys) and the
+// department the centre determines, not location or title; a large role's paircounter
+// takes the projections; and every role's counts equal the projector's and those counted
+// without projections, with and without a scope, at MinTP 1 to 3, densely and bucketed,
+// from both tables and through the plan.
+func TestPairsByProjection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 19))
+	const n = 40_000
+	m := projectionMatrix(rng, n)
+	roles := randomRoles(rng, m, 12, 1)
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5}, MaxTerms: 2, MinTP: 1}
+	lay := newLayout(m, &q)
+	if err := lay.buildTable(context.Background(), m, &q, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true)
+	if err != nil || pt.sub == nil {
+		t.Fatalf("no projection (err %v)", err)
+	}
+	if want := []bool{true, false, true, true, false, true}; !slices.Equal(pt.sub.in, want) {
+		t.Fatalf("projection over %v, want %v", pt.sub.in, want)
+	}
+	taken := 0
+	p := newPairCounter[uint16](m, &q, lay, pt, 0)
+	for _, r := range roles {
+		if p.role(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]); p.subOn {
+			taken++
+		}
+	}
+	if taken == 0 {
+		t.Fatalf("no role of %d counted over its projections", len(roles))
+	}
+	for _, in := range [][]uint64{nil, everyKth(n, 3)} {
+		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
+			q.InScope = in
+			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+			for _, b := range []*Backend{{workers: 2, patterns: 1}, {workers: 2, patterns: 1, noSub: true}, {workers: 2, patterns: 1, dense: 1},
+				{workers: 3, patterns: 1, wide: true}, {workers: 2, patterns: 1, complement: 1}} {
+				got := collectCounts(t, b, m, q, roles)
+				for _, r := range roles {
+					if !slices.Equal(got[r], want[r]) {
+						t.Fatalf("scope %v minTP %d backend %+v role %d:\n got %v\nwant %v", in != nil, q.MinTP, *b, r, got[r], want[r])
+					}
+				}
+			}
+			checkPlanned(t, m, q, roles)
+		}
+	}
+}
+
+// checkPlanned checks that CooccurPlanned, by pattern, gives CooccurPairs' pairs without
+// patterns.
+func checkPlanned(t *testing.T, m *kernels.Matrix, q kernels.Query, roles []int32) {
+	t.Helper()
+	pairsOf := func(count func(emit func(int32, []Pair) error) error) map[int32][]Pair {
+		var mu sync.Mutex
+		got := map[int32][]Pair{}
+		if err := count(func(r int32, ps []Pair) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[r] = slices.Clone(ps)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	b := &Backend{workers: 2, patterns: 1}
+	plan, err := b.PreparePairs(context.Background(), m, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pairsOf(func(emit func(int32, []Pair) error) error {
+		return b.CooccurPlanned(context.Background(), m, plan, roles, emit)
+	})
+	want := pairsOf(func(emit func(int32, []Pair) error) error {
+		return (&Backend{workers: 2, patterns: -1}).CooccurPairs(context.Background(), m, q, roles, emit)
+	})
+	for _, r := range roles {
+		if !slices.Equal(got[r], want[r]) {
+			t.Fatalf("planned, minTP %d role %d:\n got %v\nwant %v", q.MinTP, r, got[r], want[r])
+		}
 	}
 }

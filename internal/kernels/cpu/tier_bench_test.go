@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -97,4 +98,67 @@ func BenchmarkPairsTier(b *testing.B) {
 		b.ReportMetric(float64(rows.Load()), "rows")
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkSubTier counts a flat tier's roles at depth 2 as bench cooccur does (plans
+// prepared once), with and without counting pairs over the patterns' projections
+// (subPatterns), the two ways alternated round by round (which goes first alternating too)
+// in one process: process CPU seconds of each way's rounds, and their ratio (new/old) per
+// round, median.
+func BenchmarkSubTier(b *testing.B) {
+	m, roles, qs := tierScopes(b)
+	ways := []*Backend{{noSub: true}, {}}
+	plans := make([]*PairsPlan, len(qs))
+	for s, q := range qs {
+		var err error
+		if plans[s], err = ways[1].PreparePairs(context.Background(), m, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	count := func(be *Backend) (float64, int64) {
+		var rows atomic.Int64
+		cpu0 := cpuSeconds()
+		for _, pl := range plans {
+			err := be.CooccurPlanned(context.Background(), m, pl, roles, func(_ int32, ps []Pair) error {
+				rows.Add(int64(len(ps)))
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		return cpuSeconds() - cpu0, rows.Load()
+	}
+	var secs [2][]float64
+	var ratios []float64
+	round := 0
+	for b.Loop() {
+		var got [2]float64
+		var rows [2]int64
+		for k := range 2 {
+			w := (k + round) % 2
+			got[w], rows[w] = count(ways[w])
+			secs[w] = append(secs[w], got[w])
+		}
+		if rows[0] != rows[1] {
+			b.Fatalf("rows %d without projections, %d with", rows[0], rows[1])
+		}
+		ratios = append(ratios, got[1]/got[0])
+		round++
+	}
+	b.ReportMetric(median(secs[0]), "old-cpu-s")
+	b.ReportMetric(median(secs[1]), "new-cpu-s")
+	b.ReportMetric(median(ratios), "new/old")
+	b.ReportMetric(slices.Min(ratios), "min-new/old")
+	b.ReportMetric(slices.Max(ratios), "max-new/old")
+}
+
+// median returns the median of xs (0 for none).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
