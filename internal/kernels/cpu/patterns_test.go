@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -320,29 +319,16 @@ func TestPairsByProjection(t *testing.T) {
 // patterns.
 func checkPlanned(t *testing.T, m *kernels.Matrix, q kernels.Query, roles []int32) {
 	t.Helper()
-	pairsOf := func(count func(emit func(int32, []Pair) error) error) map[int32][]Pair {
-		var mu sync.Mutex
-		got := map[int32][]Pair{}
-		if err := count(func(r int32, ps []Pair) error {
-			mu.Lock()
-			defer mu.Unlock()
-			got[r] = slices.Clone(ps)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
 	b := &Backend{workers: 2, patterns: 1}
 	plan, err := b.PreparePairs(context.Background(), m, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := pairsOf(func(emit func(int32, []Pair) error) error {
+	got := collectPairs(t, b, func(b *Backend, emit func(int32, []Pair) error) error {
 		return b.CooccurPlanned(context.Background(), m, plan, roles, emit)
 	})
-	want := pairsOf(func(emit func(int32, []Pair) error) error {
-		return (&Backend{workers: 2, patterns: -1}).CooccurPairs(context.Background(), m, q, roles, emit)
+	want := collectPairs(t, &Backend{workers: 2, patterns: -1}, func(b *Backend, emit func(int32, []Pair) error) error {
+		return b.CooccurPairs(context.Background(), m, q, roles, emit)
 	})
 	for _, r := range roles {
 		if !slices.Equal(got[r], want[r]) {
