@@ -25,7 +25,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs := newFlags("bench", stderr)
 	var c harness.MineCommand
 	fs.StringVar(&c.Tiers, "tiers", "S,M,L", "comma list of tiers (S, M, L, XL)")
-	fs.IntVar(&c.Runs, "runs", 3, "runs per tier (each a fresh `rolemine mine` process)")
+	fs.IntVar(&c.Runs, "runs", 3, "runs per tier (each a fresh rolemine mine process)")
 	fs.StringVar(&c.Dir, "dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
 	fs.StringVar(&c.Baseline, "baseline", "", "a previous rolemine binary: its runs alternate with this one's, ratios new/baseline are reported and the outputs compared byte for byte")
 	fs.BoolVar(&c.JSON, "json", false, "print JSON instead of a table")
@@ -56,8 +56,8 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 func benchDoc(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench doc", stderr)
 	var c harness.DocCommand
-	fs.StringVar(&c.Mine, "mine", "", "JSON of `rolemine bench --json`")
-	fs.StringVar(&c.Peers, "peers", "", "JSON of `rolemine bench peers --json` (a comma list is merged)")
+	fs.StringVar(&c.Mine, "mine", "", "JSON of rolemine bench --json")
+	fs.StringVar(&c.Peers, "peers", "", "JSON of rolemine bench peers --json (a comma list is merged)")
 	fs.StringVar(&c.File, "file", "BENCHMARKS.md", "file whose section is rewritten; - prints the section")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -40,13 +40,13 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs := newFlags("drift", stderr)
 	var do pipeline.DriftOptions
 	o := &do.Run
-	fs.StringVar(&o.Model, "model", "", "output directory of `rolemine mine` (rules.json, roles.json, summary.json)")
+	fs.StringVar(&o.Model, "model", "", "output directory of rolemine mine (rules.json, roles.json, summary.json)")
 	fs.StringVar(&o.Data, "data", "", "the new snapshot: a data directory with identities, assignments and optionally roles")
 	fs.StringVar(&o.PreviousData, "previous-data", "", "the snapshot the model was mined from, to name the attribute change behind each revoke candidate")
 	fs.StringVar(&o.Out, "out", "", "output directory for remediation.csv, rules-health.json and summary.json (replaced atomically)")
 	fs.StringVar(&o.ConfigPath, "config", "", "mining configuration the model was mined with, for the bounds (default: the one named in the model's summary.json, or the implicit rule)")
 	fs.IntVar(&o.Workers, "workers", 0, "parallel workers (default: number of CPUs)")
-	fs.StringVar(&do.Truth, "truth", "", "score the plan against truth/changes of `rolemine gen --evolve` (the new snapshot's truth/ folder)")
+	fs.StringVar(&do.Truth, "truth", "", "score the plan against truth/changes of rolemine gen --evolve (the new snapshot's truth/ folder)")
 	do.Usage = pipeline.RegisterUsageFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -60,8 +60,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	fs := newFlags("report", stderr)
 	var data, model, driftDir string
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")
-	fs.StringVar(&model, "model", "", "output directory of `rolemine mine` (report.html is written there)")
-	fs.StringVar(&driftDir, "drift", "", "output directory of `rolemine drift`: adds a drift section")
+	fs.StringVar(&model, "model", "", "output directory of rolemine mine (report.html is written there)")
+	fs.StringVar(&driftDir, "drift", "", "output directory of rolemine drift: adds a drift section")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	var data, model, id string
 	var asJSON bool
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")
-	fs.StringVar(&model, "model", "", "output directory of `rolemine mine` (rules.json, roles.json, summary.json)")
+	fs.StringVar(&model, "model", "", "output directory of rolemine mine (rules.json, roles.json, summary.json)")
 	fs.StringVar(&id, "identity", "", "identity_id to explain")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of text")
 	if err := parseFlags(fs, args); err != nil {

@@ -22,15 +22,15 @@ const usage = `rolemine: mine single role rules from identities, roles and assig
 
 Usage:
   rolemine gen     --out DIR [--tier S|M|L|XL] [--identities N] [--roles R] [--seed S] [--format parquet|csv]
-  rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu]
+  rolemine mine    --data DIR --out OUT [--config mining.xml] [--workers N] [--backend auto|cpu|cuda]
                    [--truth DIR] [--exclude-dimension NAME]... [implicit-rule flags] [--shard I/N]
-  rolemine merge   --out OUT [--data DIR] SHARD_DIR...
+  rolemine merge   --out OUT [--data DIR] [--workers N] SHARD_DIR...
   rolemine gen     --evolve FROM --out NEXT [--movers P] [--joiners P] [--leavers P] [--nhi-repurposed P] [--nhi-retired P]
   rolemine drift   --model OUT --data NEXT [--previous-data PREV] --out DRIFT [--truth DIR]
-  rolemine explain  --data DIR --model OUT --identity ID [--json]
-  rolemine report   --data DIR --model OUT
+  rolemine explain --data DIR --model OUT --identity ID [--json]
+  rolemine report  --data DIR --model OUT [--drift DRIFT]
   rolemine discover (--data DIR | --upa FILE) --out OUT [--min-members M --coverage P]
-  rolemine bench   [--tiers S,M,L] [--runs N] [--dir DIR] [--json] | cooccur | peers | doc
+  rolemine bench   [--tiers S,M,L] [--runs N] [--dir DIR] [--backends B,...] [--baseline BIN] [--json] | cooccur | peers | doc
   rolemine version
 
 Run "rolemine COMMAND -h" for a command's flags.

@@ -85,7 +85,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	fs.StringVar(&f.memoryLimit, "memory-limit", "auto", "soft limit of the Go heap: auto (85% of the container's or machine's memory, unless $GOMEMLIMIT is set), off, or an amount such as 6GiB")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
-	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for `rolemine merge`")
+	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for rolemine merge")
 	return f
 }
 
