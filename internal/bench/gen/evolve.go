@@ -193,6 +193,9 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if err != nil {
 		return nil, uerr.New("gen --evolve: FROM must be a directory written by rolemine gen, with truth/: %w", err)
 	}
+	if _, err := os.Stat(filepath.Join(fromTruth, model.UniverseTruthFile)); err == nil {
+		return nil, uerr.New("gen --evolve: FROM %s is a universe (gen --universe); --evolve writes the next snapshot of flat data only (with or without --usage)", opts.From)
+	}
 	snap, err := columnar.Load(ctx, opts.From, columnar.LoadOptions{Logger: log})
 	if err != nil {
 		return nil, err

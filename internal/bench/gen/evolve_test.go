@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -210,6 +211,7 @@ func TestEvolveErrors(t *testing.T) {
 		{"negative percentage", func(o *EvolveOptions) { o.Retired = -1 }},
 		{"movers and leavers above 100", func(o *EvolveOptions) { o.Movers, o.Leavers = 60, 50 }},
 		{"FROM without truth", func(o *EvolveOptions) { o.From = t.TempDir() }},
+		{"FROM is a universe", func(o *EvolveOptions) { o.From = universeBase(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultEvolveOptions()
@@ -217,7 +219,19 @@ func TestEvolveErrors(t *testing.T) {
 			tc.edit(&o)
 			if _, err := Evolve(context.Background(), o); !uerr.Is(err) {
 				t.Fatalf("got %v, want a user error", err)
+			} else if tc.name == "FROM is a universe" && !strings.Contains(err.Error(), "is a universe (gen --universe)") {
+				t.Fatalf("got %v, want it to say FROM is a universe", err)
 			}
 		})
 	}
+}
+
+// universeBase generates a small universe (gen --universe), which --evolve refuses.
+func universeBase(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := Generate(context.Background(), Options{Out: dir, Identities: 500, Seed: 7, Format: "csv", Universe: true}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
