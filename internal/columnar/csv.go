@@ -136,8 +136,9 @@ func csvError(path string, r *csv.Reader, err error, fields int) error {
 	case errors.Is(pe.Err, csv.ErrFieldCount):
 		return errors.New(fmt.Sprintf("%s row %d: wrong number of fields, expected %d like the header; quote values that contain commas",
 			file, pe.StartLine, fields))
-	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
-		// A quote left open runs to the end of the file: say where it opened.
+	case errors.Is(pe.Err, csv.ErrQuote) && (pe.Line > pe.StartLine || openQuoteColumn(path, pe.StartLine) > 0):
+		// A quote left open runs to the end of the file, which may be the row it opens
+		// on: say where it opened.
 		where := fmt.Sprintf("row %d", pe.StartLine)
 		if col := openQuoteColumn(path, pe.StartLine); col > 0 {
 			where = fmt.Sprintf("row %d, character %d", pe.StartLine, col)
@@ -153,8 +154,9 @@ func csvError(path string, r *csv.Reader, err error, fields int) error {
 }
 
 // openQuoteColumn returns the 1-based character position, on line number line of the file,
-// of a quote that opens a field and is not closed on that line; 0 when there is none or the
-// file cannot be read again.
+// of a quote that opens a field and is not closed on that line; 0 when there is none, when
+// a closed quoted field is followed by anything but a comma before it (the line's error is
+// there), or when the file cannot be read again.
 func openQuoteColumn(path string, line int) int {
 	f, err := os.Open(path)
 	if err != nil {
@@ -175,6 +177,9 @@ func openQuoteColumn(path string, line int) int {
 				i++ // a doubled quote inside a quoted field
 			case quoted && c == '"':
 				quoted = false
+				if i+1 < len(rs) && rs[i+1] != ',' {
+					return 0 // text after a closing quote
+				}
 			case quoted:
 			case fieldStart && c == '"':
 				quoted, open, fieldStart = true, i+1, false

@@ -283,6 +283,34 @@ func TestLoadFileErrors(t *testing.T) {
 			want: "identities.csv row 3, character 4: a quoted field opens here and is never closed (reading stopped at row 5)",
 		},
 		{
+			// The quote opens on the last row: reading stops on the row it opens on, and
+			// the message still names where it opens, not where the file ends.
+			name: "unterminated quote on the last row",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,\"Eng\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv row 3, character 4: a quoted field opens here and is never closed (reading stopped at row 3)",
+		},
+		{
+			name: "unterminated quote at the end of a file without a final line break",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\r\nu1,Sales\r\nu2,\"Eng")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv row 3, character 4: a quoted field opens here and is never closed (reading stopped at row 3)",
+		},
+		{
+			// A closed quoted field followed by text is a quoting error where the text
+			// starts, even when a later field of the row opens a quote it never closes.
+			name: "text after a closing quote",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department,team\nu1,\"Sa\"les,\"x\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv row 2, character 7: extraneous or missing \" in quoted-field",
+		},
+		{
 			name: "control character",
 			setup: func(t *testing.T, dir string) {
 				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,Sa\x00les\n")
