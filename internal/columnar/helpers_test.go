@@ -18,7 +18,9 @@ const nullValue = "\x00null"
 
 // tbl is a test table: header cells are "name" or "name:type" where type is one of
 // str (optional plain string, the default), req (required plain string), dict (optional
-// dictionary-encoded string), int32, int64 (optional integers), double, bool.
+// dictionary-encoded string), int32, int64 (optional integers), uint32, uint64, requint64,
+// dictuint32 (unsigned integers: INT32 and INT64 with an unsigned integer logical type),
+// double, bool.
 type tbl struct {
 	header []string
 	rows   [][]string
@@ -87,6 +89,14 @@ func parquetNode(typ string) parquet.Node {
 		return parquet.Int(64)
 	case "dictint64":
 		return parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.RLEDictionary))
+	case "uint32":
+		return parquet.Optional(parquet.Uint(32))
+	case "dictuint32":
+		return parquet.Optional(parquet.Encoded(parquet.Uint(32), &parquet.RLEDictionary))
+	case "uint64":
+		return parquet.Optional(parquet.Uint(64))
+	case "requint64":
+		return parquet.Uint(64)
 	case "double":
 		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
 	case "bool":
@@ -144,6 +154,16 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 					t.Fatal(err)
 				}
 				pv = parquet.Int64Value(n)
+			case "uint32", "dictuint32", "uint64", "requint64":
+				n, err := strconv.ParseUint(v, 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasSuffix(typ, "32") {
+					pv = parquet.Int32Value(int32(uint32(n)))
+				} else {
+					pv = parquet.Int64Value(int64(n))
+				}
 			case "double":
 				n, err := strconv.ParseFloat(v, 64)
 				if err != nil {

@@ -17,6 +17,8 @@ import (
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -279,7 +281,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			err = fmt.Errorf("corrupt data: %v", p)
 		}
 	}()
-	d := pageDecoder{c: c, kind: leaf.Type().Kind(), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
+	d := pageDecoder{c: c, kind: leaf.Type().Kind(), unsigned: unsignedInt(leaf.Type()), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
 	idx := leaf.Index()
 	for g, rg := range pf.RowGroups() {
 		start := d.pos
@@ -404,11 +406,14 @@ func dictionaryKeys(rg parquet.RowGroup, idx int) []string {
 // (row pos+1 is the next one, 1-based in messages). remap holds, for the dictionary of the
 // current column chunk (dict), the global code of each dictionary entry.
 type pageDecoder struct {
-	c      *column
-	kind   parquet.Kind
-	maxDef byte
-	pos    int64
-	groups int // row groups in the file
+	c    *column
+	kind parquet.Kind
+	// unsigned: an integer column whose logical type is unsigned (UINT_32, UINT_64): its
+	// values are written as the decimal text of the unsigned number.
+	unsigned bool
+	maxDef   byte
+	pos      int64
+	groups   int // row groups in the file
 
 	dict  parquet.Dictionary
 	remap []int32
@@ -489,17 +494,50 @@ func (d *pageDecoder) page(p parquet.Page) error {
 	case parquet.Int32:
 		v := data.Int32()
 		return d.values(len(v), levels, p.NumRows(), func(i int) int32 {
-			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[i]), 10)
+			d.scratch = d.appendInt32(v[i])
 			return d.c.intern(d.scratch)
 		}, nil)
 	case parquet.Int64:
 		v := data.Int64()
 		return d.values(len(v), levels, p.NumRows(), func(i int) int32 {
-			d.scratch = strconv.AppendInt(d.scratch[:0], v[i], 10)
+			d.scratch = d.appendInt64(v[i])
 			return d.c.intern(d.scratch)
 		}, nil)
 	}
 	return fmt.Errorf("unsupported physical type %s", d.kind)
+}
+
+// unsignedInt says whether t is an integer type whose logical (or legacy converted) type
+// is unsigned.
+func unsignedInt(t parquet.Type) bool {
+	if lt := t.LogicalType(); lt != nil {
+		if it, ok := lt.Value.(*format.IntType); ok {
+			return !it.IsSigned
+		}
+	}
+	if ct := t.ConvertedType(); ct != nil {
+		switch *ct {
+		case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
+			return true
+		}
+	}
+	return false
+}
+
+// appendInt32 returns d.scratch holding v's decimal text (unsigned for an unsigned column).
+func (d *pageDecoder) appendInt32(v int32) []byte {
+	if d.unsigned {
+		return strconv.AppendUint(d.scratch[:0], uint64(uint32(v)), 10)
+	}
+	return strconv.AppendInt(d.scratch[:0], int64(v), 10)
+}
+
+// appendInt64 returns d.scratch holding v's decimal text (unsigned for an unsigned column).
+func (d *pageDecoder) appendInt64(v int64) []byte {
+	if d.unsigned {
+		return strconv.AppendUint(d.scratch[:0], uint64(v), 10)
+	}
+	return strconv.AppendInt(d.scratch[:0], v, 10)
 }
 
 // rawPlain decodes a plain page of a raw column whose every row has a value (offs: one
@@ -564,7 +602,7 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
 		}
 		entry = func(x int32) []byte {
-			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[x]), 10)
+			d.scratch = d.appendInt32(v[x])
 			return d.scratch
 		}
 	case parquet.Int64:
@@ -573,7 +611,7 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
 		}
 		entry = func(x int32) []byte {
-			d.scratch = strconv.AppendInt(d.scratch[:0], v[x], 10)
+			d.scratch = d.appendInt64(v[x])
 			return d.scratch
 		}
 	default:
@@ -630,7 +668,7 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
 		}
 		for j := range n {
-			d.scratch = strconv.AppendInt(d.scratch[:0], int64(v[j]), 10)
+			d.scratch = d.appendInt32(v[j])
 			note(j, d.c.intern(d.scratch), nil)
 		}
 	case parquet.Int64:
@@ -639,7 +677,7 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 			return fmt.Errorf("dictionary of %d entries has %d values", n, len(v))
 		}
 		for j := range n {
-			d.scratch = strconv.AppendInt(d.scratch[:0], v[j], 10)
+			d.scratch = d.appendInt64(v[j])
 			note(j, d.c.intern(d.scratch), nil)
 		}
 	default:

@@ -99,6 +99,48 @@ func TestLoadParquetTypes(t *testing.T) {
 	}
 }
 
+// TestLoadParquetUnsigned: integer columns whose logical type is unsigned (parquet's
+// UINT_32 and UINT_64, which pyarrow writes for uint32 and uint64 data) are read as the
+// decimal text of their unsigned value, as docs/inputs.md (input-parquet) says, so that
+// 3000000000 in identities matches "3000000000" in a CSV or string column elsewhere.
+func TestLoadParquetUnsigned(t *testing.T) {
+	ids := tbl{header: []string{"identity_id:requint64", "level:uint32", "site:dictuint32", "big:uint64"}}
+	asg := tbl{header: []string{"identity_id:req", "role_id:req"}}
+	var wantIDs, wantLevel, wantSite, wantBig []string
+	for i := range 30 {
+		id := strconv.FormatUint(18446744073709551615-uint64(i), 10)
+		level := strconv.FormatUint(3000000000+uint64(i%3), 10)
+		site := strconv.FormatUint(4294967295-uint64(i%2), 10)
+		big := strconv.FormatUint(1<<63+uint64(i%4), 10)
+		ids.rows = append(ids.rows, []string{id, level, site, big})
+		asg.rows = append(asg.rows, []string{id, "R"})
+		wantIDs, wantLevel, wantSite, wantBig = append(wantIDs, id), append(wantLevel, level), append(wantSite, site), append(wantBig, big)
+	}
+	for _, opts := range [][]parquet.WriterOption{nil, {parquet.MaxRowsPerRowGroup(10), parquet.PageBufferSize(64)}} {
+		dir := t.TempDir()
+		writeParquet(t, dir, "identities", ids, opts...)
+		writeParquet(t, dir, "assignments", asg, opts...)
+		s, err := load(t, dir, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.IdentityIDs; !reflect.DeepEqual(got, wantIDs) {
+			t.Errorf("identity ids\n got %q\nwant %q", got, wantIDs)
+		}
+		if len(s.Orphans) != 0 {
+			t.Errorf("%d orphan assignments, want 0: unsigned ids must read as the same text as in assignments", len(s.Orphans))
+		}
+		for _, c := range []struct {
+			dim  string
+			want []string
+		}{{"level", wantLevel}, {"site", wantSite}, {"big", wantBig}} {
+			if got := dimValues(t, s, c.dim); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s\n got %q\nwant %q", c.dim, got, c.want)
+			}
+		}
+	}
+}
+
 func orEmpty(s string) string {
 	if s == nullValue {
 		return ""
