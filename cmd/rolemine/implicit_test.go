@@ -31,6 +31,11 @@ func TestImplicitRuleFlags(t *testing.T) {
 		{"min identities 0", []string{"--min-identities", "0"}, 2, "--min-identities 0: expected an integer of at least 1", nil},
 		{"max dimensions 9", []string{"--max-dimensions", "9"}, 2, "--max-dimensions 9: expected an integer from 1 to 4", nil},
 		{"rule type 7", []string{"--rule-type", "7"}, 2, "--rule-type 7: expected 0 (Required)", nil},
+		// RuleType="Suggested" and RuleType=" 2 " are accepted in a file (config-values), so
+		// the flag takes them too (config-implicit: validated exactly as in a file).
+		{"rule type by name", []string{"--rule-type", "Suggested"}, 0, "", []string{"--rule-type", "2"}},
+		{"rule type with spaces", []string{"--rule-type", " 1 "}, 0, "", []string{"--rule-type", "1"}},
+		{"rule type name in lower case", []string{"--rule-type", "suggested"}, 2, "expected 0 (Required), 1 (RequestedAutomatically) or 2 (Suggested)", nil},
 		{"empty kind in list", []string{"--entity-type", "human,,api_key"}, 2, "--entity-type human,,api_key: expected", nil},
 		{"quote in a kind", []string{"--entity-type", `human,a"b`}, 0, "", nil},
 	} {

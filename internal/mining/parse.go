@@ -545,6 +545,11 @@ func isPercentage(v float64) bool { return v >= 0 && v <= 100 } // false for NaN
 
 const ruleTypeExpected = "expected 0 (Required), 1 (RequestedAutomatically) or 2 (Suggested)"
 
+// ParseRuleType reads a RuleType as a <MiningRule> attribute is read: Netwrix's numeric
+// values or their names, surrounding spaces ignored; the range is checked by
+// MiningRule.Validate. `rolemine mine --rule-type` reads its value with it.
+func ParseRuleType(s string) (RuleType, error) { return parseRuleType(s) }
+
 // parseRuleType accepts Netwrix's numeric values and, as a convenience, their names.
 func parseRuleType(s string) (RuleType, error) {
 	switch strings.TrimSpace(s) {

@@ -75,7 +75,8 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	fs.Float64Var(&f.fpMax, "fp-max", def.FalsePositiveMax, "implicit rule: FalsePositiveMaxPercentage")
 	fs.IntVar(&f.minIdentities, "min-identities", def.MinIdentities, "implicit rule: MinIdentitiesCount")
 	fs.IntVar(&f.maxDims, "max-dimensions", def.MaxDimensions, "implicit rule: MaxDimensions (1-4)")
-	fs.IntVar(&f.ruleType, "rule-type", int(def.RuleType), "implicit rule: RuleType (0 required, 1 requested automatically, 2 suggested)")
+	f.ruleType = int(def.RuleType)
+	fs.Var(ruleTypeFlag{&f.ruleType}, "rule-type", "implicit rule: RuleType (0 or Required, 1 or RequestedAutomatically, 2 or Suggested)")
 	fs.StringVar(&f.entityType, "entity-type", def.EntityType, `implicit rule: EntityType ("*", "nhi", or a comma list of kinds)`)
 	fs.BoolVar(&f.usedOnly, "used-only", def.UsedOnly, "implicit rule: UsedOnly (mine and explain used access only; needs assignments.last_used)")
 	f.plugins = registerPluginFlags(fs)
@@ -571,6 +572,27 @@ func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) 
 		text = append(text, "UsedOnly=true\n"...)
 	}
 	return &mining.Config{MiningRules: []mining.MiningRule{mr}}, text, nil
+}
+
+// ruleTypeFlag is --rule-type: it reads its value as a <MiningRule> file reads RuleType
+// (mining.ParseRuleType), so the flag and the file accept the same values
+// (docs/config.md#config-implicit). String gives the number, which merge parses back.
+type ruleTypeFlag struct{ v *int }
+
+func (r ruleTypeFlag) String() string {
+	if r.v == nil {
+		return "0"
+	}
+	return strconv.Itoa(*r.v)
+}
+
+func (r ruleTypeFlag) Set(s string) error {
+	t, err := mining.ParseRuleType(s)
+	if err != nil {
+		return err
+	}
+	*r.v = int(t)
+	return nil
 }
 
 // implicitRuleFlag returns the flag that sets attribute attr of the implicit mining rule,
