@@ -36,9 +36,8 @@ type Pairs struct {
 	// ByKind counts the pairs of each kind (by Direct, Redundant, Inherited), as the
 	// expansion writes them.
 	ByKind [3]int64
-	// inherited counts each role's inherited pairs, as the expansion's first pass counts
-	// each identity's pairs (nil for pairs made otherwise): InheritedByRole then needs one
-	// pass over the pairs, not two.
+	// inherited counts each role's inherited pairs, as the expansion writes them (nil for
+	// pairs made otherwise): InheritedByRole then needs one pass over the pairs, not two.
 	inherited []int64
 	// stepSource is the closure's source of each step (Closure.SourceOf), for SourceAt.
 	stepSource []int32
@@ -92,19 +91,14 @@ type expander struct {
 	// the index of its last step in the closure (which names its source): one entry, so
 	// that a reached target costs one cache line.
 	best []reach
+	// inherited[t] counts the inherited pairs of target t this expander wrote.
+	inherited []int32
 	// bits marks the identity's reached targets; words marks bits' nonzero words, so
 	// that they are listed ascending without a sort.
 	bits, words []uint64
-	// stamp[t] is target t's stamp, 1+i once counted for identity i, and its inherited
-	// pairs so far (count): one entry, so that counting a pair costs no cache line more.
-	stamp []roleStamp
 	// byKind counts the pairs this expander wrote, by kind.
 	byKind [3]int64
 }
-
-// roleStamp is what count keeps of a target: the identity it was last counted for
-// (plus one) and how many inherited pairs of it this expander counted.
-type roleStamp struct{ mark, inherited int32 }
 
 // reach is the chain an identity's expansion has found to a target.
 type reach struct{ dist, step int32 }
@@ -163,8 +157,8 @@ func (t *targets) of(r int32) int32 {
 func newExpander(c *Closure, t *targets) *expander {
 	nt := len(t.role)
 	nw := (nt + 63) / 64
-	return &expander{c: c, t: t, best: make([]reach, nt), bits: make([]uint64, nw), words: make([]uint64, (nw+63)/64),
-		stamp: make([]roleStamp, nt)}
+	return &expander{c: c, t: t, best: make([]reach, nt), inherited: make([]int32, nt), bits: make([]uint64, nw),
+		words: make([]uint64, (nw+63)/64)}
 }
 
 // mark adds target t to the identity's set.
@@ -175,7 +169,7 @@ func (x *expander) mark(t int32) {
 }
 
 // expandBlock is the number of identities one worker expands at a time.
-const expandBlock = 1 << 14
+const expandBlock = 1 << 10
 
 // Expand computes the effective pairs of n identities, where rolesOf(i) returns identity
 // i's directly held roles ascending. For an inherited role the chosen source is the one
@@ -195,48 +189,183 @@ func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func
 	return expandBlocks(ctx, c, n, workers, expandBlock, rolesOf)
 }
 
-// expandBlocks is ExpandWorkers with blocks of block identities, in two passes: the
-// first counts each identity's pairs, which places every identity's pairs in the
-// result; the second writes them there. No block is buffered, grown or copied.
+// expandBlocks is ExpandWorkers with blocks of block identities, in one pass over the
+// closure's steps: each block is expanded into a buffer of its own and copied into the
+// result once every earlier block is, which places it (placer). The result's arrays are
+// made for a bound on the pairs, each identity's direct roles and the steps of those
+// that grant (boundPairs, a pass over the direct roles alone), and cut to their number.
 func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesOf func(i int) []int32) (*Pairs, error) {
 	nb := (n + block - 1) / block
 	xs := make([]*expander, max(1, min(workers, nb)))
 	p := &Pairs{Off: make([]int64, n+1), stepSource: c.stepSource}
 	t := newTargets(c)
-	each := func(fn func(x *expander, i int)) error {
-		return parallel.Each(ctx, nb, len(xs), func(w, b int) error {
-			if xs[w] == nil {
-				xs[w] = newExpander(c, t)
-			}
-			for i := b * block; i < min(n, (b+1)*block); i++ {
-				fn(xs[w], i)
-			}
-			return nil
-		})
+	bounds, err := boundPairs(ctx, c, n, block, len(xs), rolesOf)
+	if err != nil {
+		return nil, err
 	}
-	if err := each(func(x *expander, i int) { p.Off[i+1] = x.count(i, rolesOf(i)) }); err != nil {
+	var bound int64
+	for _, b := range bounds {
+		bound += b
+	}
+	p.allocate(bound)
+	pl := newPlacer(p, bounds, 8*len(xs))
+	err = parallel.Each(ctx, nb, len(xs), func(w, b int) error {
+		if xs[w] == nil {
+			xs[w] = newExpander(c, t)
+		}
+		buf := pl.buffer(b)
+		for i := b * block; i < min(n, (b+1)*block); i++ {
+			from := len(buf.role)
+			xs[w].expand(rolesOf(i), buf)
+			p.Off[i+1] = int64(len(buf.role) - from)
+		}
+		pl.done(b, buf)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	for i := range n {
 		p.Off[i+1] += p.Off[i]
 	}
-	total := p.Off[n]
-	p.allocate(total)
-	if err := each(func(x *expander, i int) { x.expand(rolesOf(i), p, p.Off[i]) }); err != nil {
-		return nil, err
+	if total := p.Off[n]; total != pl.at || pl.next != nb {
+		panic("effective: the expanded blocks do not add up to the pairs counted")
 	}
+	p.Role, p.Step = p.Role[:pl.at:pl.at], p.Step[:pl.at:pl.at]
 	p.inherited = make([]int64, c.g.n)
 	for _, x := range xs {
 		if x != nil {
 			for kind, n := range x.byKind {
 				p.ByKind[kind] += n
 			}
-			for k, e := range x.stamp {
-				p.inherited[t.role[k]] += int64(e.inherited)
+			for k, n := range x.inherited {
+				p.inherited[t.role[k]] += int64(n)
 			}
 		}
 	}
 	return p, nil
+}
+
+// boundPairs returns, for each block of block identities, a bound on their effective
+// pairs: their direct roles, and for each of those that grants, its steps (a role reached
+// from two of them, or also held directly, is one pair). It reads the direct roles on
+// workers goroutines; a step is not read.
+func boundPairs(ctx context.Context, c *Closure, n, block, workers int, rolesOf func(i int) []int32) ([]int64, error) {
+	nb := (n + block - 1) / block
+	sums := make([]int64, nb)
+	// width[r]: the pairs role r held directly may bring, itself and its steps.
+	width := make([]int32, c.g.n)
+	for r := range width {
+		width[r] = int32(1 + c.soff[r+1] - c.soff[r])
+	}
+	err := parallel.Each(ctx, nb, workers, func(_, b int) error {
+		var sum int64
+		for i := b * block; i < min(n, (b+1)*block); i++ {
+			for _, s := range rolesOf(i) {
+				sum += int64(width[s])
+			}
+		}
+		sums[b] = sum
+		return nil
+	})
+	return sums, err
+}
+
+// pairBuf holds the pairs of one block while it is expanded (pairs in order, as Pairs).
+type pairBuf struct{ role, step []int32 }
+
+// add makes room for n more pairs after the buffer's, and returns where they start: the
+// caller writes them (set) and cuts the buffer to those it wrote (cut).
+func (b *pairBuf) add(n int) int {
+	k := len(b.role)
+	b.role = slices.Grow(b.role, n)[:k+n]
+	b.step = slices.Grow(b.step, n)[:k+n]
+	return k
+}
+
+// set writes pair k: role r, and step (the kind of a pair not inherited).
+func (b *pairBuf) set(k int, r int32, step int32) { b.role[k], b.step[k] = r, step }
+
+// cut keeps the buffer's first n pairs.
+func (b *pairBuf) cut(n int) { b.role, b.step = b.role[:n], b.step[:n] }
+
+// placer copies expanded blocks into the pairs in block order: a block expanded before
+// every earlier one is held until they are. Blocks are taken in order (parallel.Each),
+// so the worker of the first block not placed never waits; a worker whose block is
+// ahead of it by ahead blocks or more waits for a buffer, which bounds the buffers.
+type placer struct {
+	p     *Pairs
+	mu    sync.Mutex
+	moved sync.Cond // next has advanced
+	// ready holds, by block, its expanded pairs until it is placed.
+	ready []*pairBuf
+	// next is the first block not placed; at is where its pairs go.
+	next  int
+	at    int64
+	ahead int
+	free  []*pairBuf
+	// bounds is each block's bound on its pairs (boundPairs), which sizes its buffer.
+	bounds []int64
+}
+
+func newPlacer(p *Pairs, bounds []int64, ahead int) *placer {
+	pl := &placer{p: p, ready: make([]*pairBuf, len(bounds)), ahead: ahead, bounds: bounds}
+	pl.moved.L = &pl.mu
+	return pl
+}
+
+// buffer returns an empty buffer for block b, with room for its bound.
+func (pl *placer) buffer(b int) *pairBuf {
+	pl.mu.Lock()
+	for b >= pl.next+pl.ahead {
+		pl.moved.Wait()
+	}
+	buf := &pairBuf{}
+	if k := len(pl.free); k > 0 {
+		buf = pl.free[k-1]
+		pl.free = pl.free[:k-1]
+	}
+	pl.mu.Unlock()
+	buf.add(int(pl.bounds[b]))
+	buf.cut(0)
+	return buf
+}
+
+// placed is a block whose place in the pairs is known.
+type placed struct {
+	buf *pairBuf
+	at  int64
+}
+
+// done takes block b's expanded pairs, and copies into the pairs every block that is now
+// next in order; it hands their buffers back emptied.
+func (pl *placer) done(b int, buf *pairBuf) {
+	pl.mu.Lock()
+	pl.ready[b] = buf
+	var mine []placed
+	for pl.next < len(pl.ready) && pl.ready[pl.next] != nil {
+		r := pl.ready[pl.next]
+		mine = append(mine, placed{r, pl.at})
+		pl.ready[pl.next] = nil
+		pl.at += int64(len(r.role))
+		pl.next++
+	}
+	if len(mine) > 0 {
+		pl.moved.Broadcast()
+	}
+	pl.mu.Unlock()
+	for _, m := range mine {
+		copy(pl.p.Role[m.at:], m.buf.role)
+		copy(pl.p.Step[m.at:], m.buf.step)
+		m.buf.cut(0)
+	}
+	if len(mine) > 0 {
+		pl.mu.Lock()
+		for _, m := range mine {
+			pl.free = append(pl.free, m.buf)
+		}
+		pl.mu.Unlock()
+	}
 }
 
 // allocate makes p's arrays for total pairs, each on a goroutine of its own: memory the
@@ -249,45 +378,13 @@ func (p *Pairs) allocate(total int64) {
 	wg.Wait()
 }
 
-// count returns the number of effective pairs of identity i holding direct: its direct
-// roles and the roles they reach, each once.
-func (x *expander) count(i int, direct []int32) int64 {
-	mark := int32(i) + 1
-	n := int64(len(direct))
+// expand appends the effective pairs of one identity holding direct (ascending) to buf.
+// The reached targets come out of the identity's target set ascending, which is role
+// order, and are merged with the direct roles: a role both direct and reached is
+// redundant.
+func (x *expander) expand(direct []int32, buf *pairBuf) {
 	t, soff := x.t, x.c.soff
-	for _, s := range direct {
-		if k := t.of(s); k >= 0 {
-			x.stamp[k].mark = mark
-		}
-	}
-	for _, s := range direct {
-		if !t.isSource(s) {
-			continue
-		}
-		for _, st := range t.step[soff[s]:soff[s+1]] {
-			if e := &x.stamp[st.t]; e.mark != mark {
-				// Reached, and not direct (those are stamped already): inherited.
-				e.mark = mark
-				e.inherited++
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// set writes pair k of p: role r, and step (the kind of a pair not inherited).
-func (p *Pairs) set(k int64, r int32, step int32) {
-	p.Role[k], p.Step[k] = r, step
-}
-
-// expand writes the effective pairs of one identity holding direct (ascending) into p
-// from position k on (count's number of them). The reached targets come out of the
-// identity's target set ascending, which is role order, and are merged with the direct
-// roles: a role both direct and reached is redundant.
-func (x *expander) expand(direct []int32, p *Pairs, k int64) {
-	t, soff := x.t, x.c.soff
-	reached := false
+	reached := 0
 	for _, s := range direct {
 		if !t.isSource(s) {
 			continue
@@ -297,28 +394,31 @@ func (x *expander) expand(direct []int32, p *Pairs, k int64) {
 			b := &x.best[st.t]
 			if b.dist == 0 {
 				x.mark(st.t)
+				reached++
 			}
 			if b.dist == 0 || st.dist < b.dist {
 				*b = reach{dist: st.dist, step: first + int32(j)}
 			}
-			reached = true
 		}
 	}
+	k := buf.add(len(direct) + reached)
 	d := 0
-	if reached {
-		k, d = x.merge(direct, p, k)
+	if reached > 0 {
+		k, d = x.merge(direct, buf, k)
 	}
 	for _, r := range direct[d:] {
-		p.set(k, r, stepDirect)
+		buf.set(k, r, stepDirect)
 		k++
 	}
+	buf.cut(k)
 	x.byKind[Direct] += int64(len(direct) - d)
 }
 
 // merge writes the identity's reached targets, in role order, with the direct roles
-// before each, into p from position k on, and clears the target set; it returns the next
-// position and the number of direct roles written (the rest come after every target).
-func (x *expander) merge(direct []int32, p *Pairs, k int64) (int64, int) {
+// before each, into buf from position k on, and clears the target set; it returns the
+// next position and the number of direct roles written (the rest come after every
+// target).
+func (x *expander) merge(direct []int32, buf *pairBuf, k int) (int, int) {
 	d := 0
 	for sw, ws := range x.words {
 		for ; ws != 0; ws &= ws - 1 {
@@ -327,18 +427,19 @@ func (x *expander) merge(direct []int32, p *Pairs, k int64) (int64, int) {
 				tg := int32(w<<6 + bits.TrailingZeros64(bs))
 				r := x.t.role[tg]
 				for d < len(direct) && direct[d] < r {
-					p.set(k, direct[d], stepDirect)
+					buf.set(k, direct[d], stepDirect)
 					x.byKind[Direct]++
 					d, k = d+1, k+1
 				}
 				b := &x.best[tg]
 				if d < len(direct) && direct[d] == r {
-					p.set(k, r, stepRedundant)
+					buf.set(k, r, stepRedundant)
 					x.byKind[Redundant]++
 					d++
 				} else {
-					p.set(k, r, b.step)
+					buf.set(k, r, b.step)
 					x.byKind[Inherited]++
+					x.inherited[tg]++
 				}
 				b.dist = 0
 				k++
