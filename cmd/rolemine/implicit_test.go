@@ -211,3 +211,41 @@ func TestPluginReferencesCheckedBeforeLoading(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigExcludedDimension: a configuration's <Dimension Identifier="title"
+// IsExcludedFromRoleMining="true"/> keeps title out of every criterion, as
+// --exclude-dimension title does: the same rules and the same summary.json apart from
+// the configuration's name and timings.
+func TestConfigExcludedDimension(t *testing.T) {
+	data := "../../internal/report/testdata/explain/data"
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "mining.xml")
+	text := "<ConfigurationFile>\n<Dimension Identifier=\"title\" IsExcludedFromRoleMining=\"true\"/>\n<MiningRule PrecisionMinPercentage=\"95\" FalsePositiveMaxPercentage=\"5\"/>\n</ConfigurationFile>\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	byConfig, byFlag, plain := filepath.Join(dir, "config"), filepath.Join(dir, "flag"), filepath.Join(dir, "plain")
+	for _, args := range [][]string{
+		{"--config", cfg, "--out", byConfig},
+		{"--exclude-dimension", "title", "--out", byFlag},
+		{"--out", plain},
+	} {
+		if code := run(append([]string{"mine", "--data", data, "--workers", "1"}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d; stderr:\n%s", args, code, stderr.String())
+		}
+	}
+	if got, want := readRules(t, byConfig), readRules(t, byFlag); !bytes.Equal(got, want) {
+		t.Fatalf("rules.json with the configuration's exclusion differs from --exclude-dimension title:\n%s\n%s", got, want)
+	}
+	if bytes.Equal(readRules(t, byConfig), readRules(t, plain)) || !bytes.Contains(readRules(t, plain), []byte(`"title"`)) {
+		t.Fatalf("the test data mines no rule on title without the exclusion: the test proves nothing")
+	}
+	summary, err := os.ReadFile(filepath.Join(byConfig, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(summary, []byte(`"name": "title"`)) {
+		t.Errorf("summary.json does not list title as skipped:\n%s", summary)
+	}
+}

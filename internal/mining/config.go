@@ -34,6 +34,10 @@ type Config struct {
 	Path        string
 	MiningRules []MiningRule
 	Plugins     []PluginRef
+	// ExcludedDimensions are the attributes of <Dimension Identifier=".."
+	// IsExcludedFromRoleMining="true"/> elements, in document order without repeats:
+	// never used in criteria, as --exclude-dimension (docs/config.md#config-file).
+	ExcludedDimensions []string
 }
 
 // PluginRef is a <CriterionPlugin Path=".." Config=".."/> element.

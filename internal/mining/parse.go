@@ -85,6 +85,9 @@ const (
 const (
 	elemMiningRule      = "MiningRule"
 	elemCriterionPlugin = "CriterionPlugin"
+	// elemDimension is Netwrix's dimension declaration; only its Identifier and
+	// IsExcludedFromRoleMining are read.
+	elemDimension = "Dimension"
 )
 
 // Bounds checked by validateRule.
@@ -211,6 +214,14 @@ func (p *parser) parse() (*Config, error) {
 				return nil, err
 			}
 			cfg.Plugins = append(cfg.Plugins, ref)
+		case elemDimension:
+			name, err := p.parseDimension(tag)
+			if err != nil {
+				return nil, err
+			}
+			if name != "" && !slices.Contains(cfg.ExcludedDimensions, name) {
+				cfg.ExcludedDimensions = append(cfg.ExcludedDimensions, name)
+			}
 		}
 	}
 	if len(cfg.MiningRules) == 0 {
@@ -460,6 +471,33 @@ func (p *parser) parsePlugin(t tag) (PluginRef, error) {
 		return ref, p.errorAt(t.off, "%s: missing attribute Path: expected the path of a WebAssembly plugin", elemCriterionPlugin)
 	}
 	return ref, nil
+}
+
+// parseDimension returns the attribute a <Dimension/> tag excludes from mining (its
+// Identifier, when IsExcludedFromRoleMining is true), or "". Netwrix's other attributes
+// of the element are not rolemine's and are ignored.
+func (p *parser) parseDimension(t tag) (string, error) {
+	var id string
+	excluded := false
+	for _, a := range t.attrs {
+		switch a.name {
+		case "Identifier":
+			id = strings.TrimSpace(a.value)
+		case "IsExcludedFromRoleMining":
+			v, err := parseBool(a.value)
+			if err != nil {
+				return "", p.attrError(elemDimension, a, err.Error())
+			}
+			excluded = v
+		}
+	}
+	if !excluded {
+		return "", nil
+	}
+	if id == "" {
+		return "", p.errorAt(t.off, "%s: IsExcludedFromRoleMining=\"true\" without an Identifier: expected the attribute to exclude", elemDimension)
+	}
+	return id, nil
 }
 
 // RuleError is a MiningRule value outside what the configuration allows: the attribute

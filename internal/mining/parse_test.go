@@ -423,3 +423,34 @@ func TestNameExtremePriority(t *testing.T) {
 		t.Errorf("Name() = %q, want %q", got, want)
 	}
 }
+
+// TestParseExcludedDimensions: a Netwrix dimension declaration with
+// IsExcludedFromRoleMining="true" excludes its attribute from criteria (design brief,
+// section 3; docs/config.md#config-file); other attributes of <Dimension> are
+// Netwrix's and ignored, a dimension without the flag or with it false excludes nothing, and
+// a malformed flag or a missing Identifier is an error naming the line.
+func TestParseExcludedDimensions(t *testing.T) {
+	doc := `<ConfigurationFile>
+  <Dimension Identifier="email" ColumnMapping="3" IsExcludedFromRoleMining="true"/>
+  <Dimension Identifier="title" IsExcludedFromRoleMining="false"/>
+  <Dimension Identifier="location"/>
+  <Dimension Identifier="email" IsExcludedFromRoleMining="1"/>
+  <Dimension Identifier=" cost_center " IsExcludedFromRoleMining=" TRUE "/>
+  <MiningRule/>
+</ConfigurationFile>`
+	cfg, err := ParseConfig("dims.xml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"email", "cost_center"}; !reflect.DeepEqual(cfg.ExcludedDimensions, want) {
+		t.Errorf("ExcludedDimensions = %q, want %q", cfg.ExcludedDimensions, want)
+	}
+	for _, c := range []struct{ doc, want string }{
+		{`<Dimension Identifier="email" IsExcludedFromRoleMining="yes"/><MiningRule/>`, `bad.xml:1:31: Dimension attribute IsExcludedFromRoleMining="yes": expected true, false, 1 or 0`},
+		{`<Dimension IsExcludedFromRoleMining="true"/><MiningRule/>`, `bad.xml:1:1: Dimension: IsExcludedFromRoleMining="true" without an Identifier: expected the attribute to exclude`},
+	} {
+		if _, err := ParseConfig("bad.xml", []byte(c.doc)); err == nil || err.Error() != c.want {
+			t.Errorf("%s: error %v, want %s", c.doc, err, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -305,7 +306,9 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
 	prog.update(true, "loading %s ...", f.data)
-	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: f.exclude, Logger: logger, KeepRole: in.keepRole})
+	// --exclude-dimension and the configuration's IsExcludedFromRoleMining dimensions.
+	exclude := append(slices.Clone([]string(f.exclude)), in.cfg.ExcludedDimensions...)
+	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: exclude, Logger: logger, KeepRole: in.keepRole})
 	if err != nil {
 		return err
 	}
@@ -326,7 +329,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	}
 	if ran {
 		// Exclusions may name plugin outputs, which did not exist at load.
-		snap.Exclude(f.exclude)
+		snap.Exclude(exclude)
 		in.phase("plugin", t)
 	}
 
