@@ -53,7 +53,7 @@ func TestBenchCooccur(t *testing.T) {
 	if err := cmdBench(ctx, []string{"cooccur", "--data", dir, "--depth", "2", "-v", "--cpuprofile", prof, "--trace", tr}, &out, io.Discard, quiet); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"  load ", " sys, ", " minor faults)", "  collection ", "  supports ", "  count+hash ", "  after the load: cpu ", "cooccur program=rolemine depth=2 "} {
+	for _, want := range []string{"  load ", " sys, ", " minor faults; collector ", " MiB allocated)", "  collection ", "  supports ", "  count+hash ", "  after the load: cpu ", " cycles, ", "cooccur program=rolemine depth=2 "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-v printed %q, want a line with %q", out.String(), want)
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -430,20 +431,57 @@ func startProfiles(c CooccurCommand) (stop func(), err error) {
 	return stop, nil
 }
 
-// usage is the process's CPU time and minor page faults at one moment.
+// usage is the process's CPU time and minor page faults at one moment, and the
+// collector's cycles, its CPU time and the bytes allocated on the heap so far.
 type usage struct {
 	user, sys float64
 	faults    int64
+	gc        collector
 }
 
 func usageNow() usage {
 	u, s, f := UsageSelf()
-	return usage{u, s, f}
+	return usage{u, s, f, collectorNow()}
 }
 
-// since renders the CPU time and page faults from u0 to u.
+// since renders the CPU time, page faults and the collector's work from u0 to u.
 func (u usage) since(u0 usage) string {
-	return fmt.Sprintf("cpu %.2fs user + %.2fs sys, %d minor faults", u.user-u0.user, u.sys-u0.sys, u.faults-u0.faults)
+	return fmt.Sprintf("cpu %.2fs user + %.2fs sys, %d minor faults; %s", u.user-u0.user, u.sys-u0.sys, u.faults-u0.faults, u.gc.since(u0.gc))
+}
+
+// collector is what runtime/metrics says of the collector at one moment: completed
+// cycles, the CPU time of its work (the runtime's estimate: marking, assists and
+// stop-the-world pauses, updated as each cycle ends) and the bytes allocated on the heap.
+type collector struct {
+	cycles, allocated uint64
+	cpu               float64
+}
+
+// collectorMetrics are the runtime/metrics names read into a collector, in its order.
+var collectorMetrics = [...]string{"/gc/cycles/total:gc-cycles", "/gc/heap/allocs:bytes", "/cpu/classes/gc/total:cpu-seconds"}
+
+func collectorNow() collector {
+	var s [len(collectorMetrics)]metrics.Sample
+	for k, name := range collectorMetrics {
+		s[k].Name = name
+	}
+	metrics.Read(s[:])
+	var c collector
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		c.cycles = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		c.allocated = s[1].Value.Uint64()
+	}
+	if s[2].Value.Kind() == metrics.KindFloat64 {
+		c.cpu = s[2].Value.Float64()
+	}
+	return c
+}
+
+// since renders the collector's cycles, CPU time and allocated MiB from c0 to c.
+func (c collector) since(c0 collector) string {
+	return fmt.Sprintf("collector %d cycles, %.3fs cpu, %d MiB allocated", c.cycles-c0.cycles, c.cpu-c0.cpu, (c.allocated-c0.allocated)>>20)
 }
 
 // loadHoldings reads what the table needs of c.Data: the lean load (columnar.LoadHoldings)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,25 @@ func TestMarkdownGolden(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+// TestCollectorSince: the collector's figures come from runtime/metrics (a misspelt name
+// reads as zero), count the cycles and allocations between two moments, and render them.
+func TestCollectorSince(t *testing.T) {
+	c0 := collectorNow()
+	sink := make([][]byte, 0, 64)
+	for range 64 {
+		sink = append(sink, make([]byte, 1<<20))
+	}
+	runtime.GC()
+	runtime.GC()
+	c1 := collectorNow()
+	if len(sink) != 64 || c1.cycles < c0.cycles+2 || c1.allocated < c0.allocated+64<<20 || c1.cpu <= 0 {
+		t.Fatalf("collector %+v then %+v: want 2 more cycles, 64 MiB more allocated and some CPU", c0, c1)
+	}
+	got := collector{cycles: 7, allocated: 300 << 20, cpu: 1.5}.since(collector{cycles: 4, allocated: 100 << 20, cpu: 1.25})
+	if want := "collector 3 cycles, 0.250s cpu, 200 MiB allocated"; got != want {
+		t.Errorf("since = %q, want %q", got, want)
 	}
 }
