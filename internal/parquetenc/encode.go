@@ -43,6 +43,16 @@ type Column struct {
 	// Codec compresses the column's pages: SnappyBetter (the zero value, parquet-go's
 	// Snappy) unless set.
 	Codec Codec
+	// CodeOrderDict makes a required string column's dictionary the values its chunk
+	// uses in code order, instead of parquet-go's first-appearance order (encodeCodeOrder):
+	// a row's index is found from a bitmap of the codes used, not a lookup table grown
+	// row by row, and a chunk that uses every value has the codes as indexes and the
+	// dictionary page kept from the last chunk. The rows read back the same, but the
+	// bytes are not parquet-go's. Data.Values must not change in place from group to
+	// group (appending is fine). It applies to a chunk of at least codeOrderRows rows a
+	// value, of a column with a key order (Data.Ascending, Data.Rank, or few values) or
+	// NoBounds; an optional column ignores it.
+	CodeOrderDict bool
 }
 
 // Codec is how a column's pages are compressed.
@@ -316,6 +326,9 @@ type Encoder struct {
 	lkey          []int32     // dictionary index -> key (encodeKeyed)
 	bounds        keyBounds   // of the page being built (encodeKeyed)
 	ranks         []rankCache // per column: ranks orderOf found
+	whole         []wholeDict // per column: the dictionary page encodeCodeOrder keeps
+	used          []uint64    // encodeCodeOrder: a bit for each code the chunk uses
+	usedBase      []int32     // encodeCodeOrder: bits set in used before each word
 	enc, comp     []byte
 	chunk, dict   []byte
 	header        thrift.Encoder
@@ -325,7 +338,7 @@ type Encoder struct {
 
 // NewEncoder returns an encoder for a flat schema of cols.
 func NewEncoder(cols []Column) *Encoder {
-	e := &Encoder{cols: cols, local: make([][]int32, len(cols)), ranks: make([]rankCache, len(cols))}
+	e := &Encoder{cols: cols, local: make([][]int32, len(cols)), ranks: make([]rankCache, len(cols)), whole: make([]wholeDict, len(cols))}
 	e.header.Reset(e.proto.NewWriter(&e.headerBuf))
 	return e
 }
@@ -480,30 +493,47 @@ func (e *Encoder) encodeHeader(h *format.PageHeader) ([]byte, error) {
 	return e.headerBuf.b, nil
 }
 
+// dictPage is a column chunk's dictionary page, compressed: comp holds the compressed
+// bytes of a PLAIN body of rawLen bytes and values values, crc their checksum.
+type dictPage struct {
+	comp   []byte
+	rawLen int
+	values int
+	crc    uint32
+}
+
 // finish completes column c's chunk: dict (nil for none) is the encoded dictionary page
 // body of dictLen values, written before the data pages in e.chunk.
 func (e *Encoder) finish(g *Group, c int, s *chunkState, dict []byte, dictLen int) error {
+	if dict == nil {
+		return e.finishWith(g, c, s, nil)
+	}
+	comp := e.compress(s, dict)
+	return e.finishWith(g, c, s, &dictPage{comp: comp, rawLen: len(dict), values: dictLen, crc: crc32.ChecksumIEEE(comp)})
+}
+
+// finishWith is finish with the dictionary page dp (nil for none) compressed already.
+func (e *Encoder) finishWith(g *Group, c int, s *chunkState, dp *dictPage) error {
 	base := int64(len(g.Data))
 	m := s.meta
 	pageStats := []format.PageEncodingStats{}
-	if dict != nil {
-		comp := e.compress(s, dict)
+	if dp != nil {
 		h := format.PageHeader{
 			Type:                 format.DictionaryPage,
-			UncompressedPageSize: int32(len(dict)),
-			CompressedPageSize:   int32(len(comp)),
-			CRC:                  int32(crc32.ChecksumIEEE(comp)),
+			UncompressedPageSize: int32(dp.rawLen),
+			CompressedPageSize:   int32(len(dp.comp)),
+			CRC:                  int32(dp.crc),
 		}
-		h.DictionaryPageHeader = thrift.New(format.DictionaryPageHeader{NumValues: int32(dictLen), Encoding: format.Plain})
+		h.DictionaryPageHeader = thrift.New(format.DictionaryPageHeader{NumValues: int32(dp.values), Encoding: format.Plain})
 		hdr, err := e.encodeHeader(&h)
 		if err != nil {
 			return err
 		}
 		m.DictionaryPageOffset = base
 		g.Data = append(g.Data, hdr...)
-		g.Data = append(g.Data, comp...)
-		m.TotalUncompressedSize += int64(len(hdr)) + int64(len(dict))
-		m.TotalCompressedSize += int64(len(hdr)) + int64(len(comp))
+		g.Data = append(g.Data, dp.comp...)
+		m.TotalUncompressedSize += int64(len(hdr)) + int64(dp.rawLen)
+		m.TotalCompressedSize += int64(len(hdr)) + int64(len(dp.comp))
 		pageStats = append(pageStats, format.PageEncodingStats{PageType: format.DictionaryPage, Encoding: format.Plain, Count: 1})
 	}
 	data := int64(len(g.Data))
@@ -639,6 +669,10 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 	s := e.newChunk(c, parquet.String().Type(), format.ByteArray, encs)
 	if col.Optional {
 		s.defHist = make([]int64, 2)
+	} else if col.CodeOrderDict && len(d.Values) <= len(d.Codes)/codeOrderRows {
+		if keys, ok := e.orderOf(c, d); ok || col.NoBounds {
+			return e.encodeCodeOrder(g, c, s, d, keys)
+		}
 	}
 	if old := len(e.local[c]); old < len(d.Values) {
 		e.local[c] = append(e.local[c], make([]int32, len(d.Values)-old)...)

@@ -37,10 +37,11 @@ const (
 // effectiveUsageRow. identity_id, kind and status keep parquet-go's Snappy, so that they
 // are compressed as in the flat file; role_id and rule_id are compressed by codec ids,
 // the columns only data with accounts or grants has by codec u (both universeCodec in a
-// run).
+// run). role_id's dictionary is every role id (CodeOrderDict: RATIONALE.md, "A universe's
+// role_id column has every role in its dictionary").
 func effectiveColumns(withUsage bool, ids, u parquetenc.Codec) []parquetenc.Column {
 	cols := []parquetenc.Column{
-		{Name: "identity_id"}, {Name: "role_id", Codec: ids}, {Name: "kind"}, {Name: "status"},
+		{Name: "identity_id"}, {Name: "role_id", Codec: ids, CodeOrderDict: true}, {Name: "kind"}, {Name: "status"},
 		{Name: "rule_id", Optional: true, Codec: ids}, {Name: "system", Optional: true, Codec: u},
 		{Name: "account_id", Optional: true, Codec: u}, {Name: "inherited", Bool: true, Codec: u},
 		{Name: "via", Optional: true, Codec: u}, {Name: "redundant", Bool: true, Codec: u},
