@@ -589,17 +589,7 @@ func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *ide
 	orphan := make([][]orphanRow, blocks) // per block: the rows whose key is an orphan key
 	unknown := make([]int, blocks)
 	forEach(blocks, func(b int) {
-		last := r.newLastFound()
-		for row := b * block; row < min(t.rows, (b+1)*block); row++ {
-			o := orphanRow{int32(row), r.ic.code(row), r.sc.code(row), r.ac.code(row)}
-			status := r.resolve(row, o.icode, o.scode, o.acode, last)
-			if status&rowOrphan != 0 {
-				orphan[b] = append(orphan[b], o)
-			}
-			if status&rowUnknownAccount != 0 {
-				unknown[b]++
-			}
-		}
+		orphan[b], unknown[b] = r.resolveBlock(b*block, min(t.rows, (b+1)*block))
 	})
 	if err := r.probs.err(); err != nil {
 		return nil, err
@@ -616,6 +606,49 @@ func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *ide
 		*ic = *r.key
 	}
 	return r.rows, nil
+}
+
+// resolveBlock resolves rows lo..hi-1 and returns those of orphan access and the count
+// of those naming an unknown account. A row naming no identity_id and the same account
+// as its system's row before, when that account belongs to a known identity (most rows
+// of a universe: a person's grants through one account), is resolved here with no call:
+// its account and key are those the row before was given.
+func (r *accountResolver) resolveBlock(lo, hi int) (orphan []orphanRow, unknown int) {
+	last := r.newLastFound()
+	var icodes []int32
+	if r.ic != nil {
+		icodes = r.ic.codes[:hi]
+	}
+	var scodes, acodes []int32
+	if r.sc != nil && r.ac != nil {
+		scodes, acodes = r.sc.codes[:hi], r.ac.codes[:hi]
+	}
+	rows, keys := r.rows[:hi], r.key.codes[:hi]
+	for row := lo; row < hi; row++ {
+		o := orphanRow{int32(row), -1, -1, -1}
+		if icodes != nil {
+			o.icode = icodes[row]
+		}
+		if scodes != nil {
+			o.scode, o.acode = scodes[row], acodes[row]
+			if o.icode < 0 && o.scode >= 0 {
+				if f := &last[o.scode]; f.acode == o.acode && f.identity >= 0 {
+					rows[row], keys[row] = f.x, f.identity
+					continue
+				}
+			}
+		} else {
+			o.scode, o.acode = r.sc.code(row), r.ac.code(row)
+		}
+		status := r.resolve(row, o.icode, o.scode, o.acode, last)
+		if status&rowOrphan != 0 {
+			orphan = append(orphan, o)
+		}
+		if status&rowUnknownAccount != 0 {
+			unknown++
+		}
+	}
+	return orphan, unknown
 }
 
 // accountResolver holds what resolveAccounts looks up by code: the assignments' columns,
