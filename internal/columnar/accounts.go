@@ -609,10 +609,10 @@ func resolveAccounts(t *table, accts *Accounts, identIDs []string, identIdx *ide
 }
 
 // resolveBlock resolves rows lo..hi-1 and returns those of orphan access and the count
-// of those naming an unknown account. A row naming no identity_id and the same account
-// as its system's row before, when that account belongs to a known identity (most rows
-// of a universe: a person's grants through one account), is resolved here with no call:
-// its account and key are those the row before was given.
+// of those naming an unknown account. Most rows of a universe name an account and no
+// identity_id (a person's grants through an account): such a row looks up its account
+// only when its system's row before named another (found), and when the account belongs
+// to a known identity it is resolved here, with no call to resolve and its cases.
 func (r *accountResolver) resolveBlock(lo, hi int) (orphan []orphanRow, unknown int) {
 	last := r.newLastFound()
 	var icodes []int32
@@ -631,8 +631,12 @@ func (r *accountResolver) resolveBlock(lo, hi int) (orphan []orphanRow, unknown 
 		}
 		if scodes != nil {
 			o.scode, o.acode = scodes[row], acodes[row]
-			if o.icode < 0 && o.scode >= 0 {
-				if f := &last[o.scode]; f.acode == o.acode && f.identity >= 0 {
+			if o.icode < 0 && o.scode >= 0 && o.acode >= 0 {
+				f := &last[o.scode]
+				if f.acode != o.acode {
+					*f = r.found(o.scode, o.acode)
+				}
+				if f.identity >= 0 {
 					rows[row], keys[row] = f.x, f.identity
 					continue
 				}
