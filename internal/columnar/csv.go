@@ -37,6 +37,8 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	br := bufio.NewReaderSize(io.TeeReader(cr, h), 1<<20)
 	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
 		_, _ = br.Discard(len(utf8BOM))
+	} else if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return nil, fmt.Errorf("%s: starts with a UTF-16 byte order mark; expected UTF-8 text (save the file as UTF-8 CSV)", file)
 	}
 	r := csv.NewReader(br)
 	r.ReuseRecord = true

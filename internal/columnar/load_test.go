@@ -311,6 +311,32 @@ func TestLoadFileErrors(t *testing.T) {
 			want: "identities.csv row 2, character 7: extraneous or missing \" in quoted-field",
 		},
 		{
+			// Spreadsheet programs save "Unicode text" as UTF-16 with a byte order mark.
+			name: "UTF-16 file",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "\xff\xfei\x00d\x00,\x00k\x00\n\x00")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv: starts with a UTF-16 byte order mark; expected UTF-8 text",
+		},
+		{
+			// Column names end up in rules.json and rules.xml like values.
+			name: "column name not UTF-8",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,d\xe9partement\nu1,Sales\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv: the name of column 2: value \"d\\xe9partement\" is not valid UTF-8",
+		},
+		{
+			name: "column name with a control character",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,dept\x01\nu1,Sales\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv: the name of column 2: value \"dept\\x01\" holds the control character U+0001",
+		},
+		{
 			name: "control character",
 			setup: func(t *testing.T, dir string) {
 				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,Sa\x00les\n")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"unicode/utf8"
 )
 
 // tableSpec says which columns of an input table are read and how they are checked.
@@ -143,6 +144,10 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 		if n == "" {
 			return fmt.Errorf("%s: column %d has an empty name; every column needs a name", file, i+1)
 		}
+		if !nameOK(n) {
+			// A name is written in rules.json and rules.xml as a value is.
+			return fmt.Errorf("%s: the name of column %d: %s", file, i+1, badTextMessage(n))
+		}
 		if j, dup := seen[n]; dup {
 			return fmt.Errorf("%s: column %q appears twice (columns %d and %d); column names must be unique", file, n, j+1, i+1)
 		}
@@ -160,4 +165,18 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q", file, missing, have)
 	}
 	return nil
+}
+
+// nameOK reports whether a column name is text rules.xml can state: valid UTF-8 without
+// the control characters XML 1.0 cannot hold (the rule values follow, column.textOK).
+func nameOK(n string) bool {
+	if !utf8.ValidString(n) {
+		return false
+	}
+	for _, r := range n {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+	}
+	return true
 }
