@@ -161,20 +161,8 @@ func TestCodeOrderDictBadCode(t *testing.T) {
 // array, longer) make the second group's dictionary anew, with every value; a third group
 // that uses three of the four values has those three in its dictionary.
 func TestCodeOrderDictValuesAppended(t *testing.T) {
-	type row struct {
-		A string `parquet:"a,dict"`
-	}
-	tmpl, err := Template[row](parquet.Compression(&parquet.Snappy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
 	values := append(make([]string, 0, 8), "w", "x")
-	e := NewEncoder([]Column{{Name: "a", CodeOrderDict: true}})
+	var groups []Data
 	var want []string
 	for _, n := range []int{2, 4, 3} {
 		if n == 4 {
@@ -188,18 +176,9 @@ func TestCodeOrderDictValuesAppended(t *testing.T) {
 			}
 			want = append(want, values[codes[k]])
 		}
-		g, err := e.Encode([]Data{{Codes: codes, Values: values, Ascending: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteGroup(g); err != nil {
-			t.Fatal(err)
-		}
+		groups = append(groups, Data{Codes: codes, Values: values, Ascending: true})
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f := openBytes(t, buf.Bytes())
+	f := codeOrderFile(t, groups)
 	var got []string
 	for i, g := range f.RowGroups() {
 		if n := dictLen(t, g.ColumnChunks()[0]); n != []int{2, 4, 3}[i] {
@@ -214,13 +193,42 @@ func TestCodeOrderDictValuesAppended(t *testing.T) {
 	}
 }
 
+// codeOrderFile writes groups, one row group each, as one CodeOrderDict string column "a"
+// (Snappy) through one encoder, and opens the file written.
+func codeOrderFile(t *testing.T, groups []Data) *parquet.File {
+	t.Helper()
+	type row struct {
+		A string `parquet:"a,dict"`
+	}
+	tmpl, err := Template[row](parquet.Compression(&parquet.Snappy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEncoder([]Column{{Name: "a", CodeOrderDict: true}})
+	for _, d := range groups {
+		g, err := e.Encode([]Data{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteGroup(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return openBytes(t, buf.Bytes())
+}
+
 // TestCodeOrderDictRuns: a chunk using runs of codes across and along the bitmap's words
 // (a whole word among them) has exactly those values in its dictionary, and its rows read
 // back.
 func TestCodeOrderDictRuns(t *testing.T) {
-	type row struct {
-		A string `parquet:"a,dict"`
-	}
 	values := make([]string, 200)
 	for k := range values {
 		values[k] = fmt.Sprintf("v%03d-%s", k, strings.Repeat("x", k%5))
@@ -235,26 +243,7 @@ func TestCodeOrderDictRuns(t *testing.T) {
 			}
 		}
 	}
-	tmpl, err := Template[row](parquet.Compression(&parquet.Snappy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := NewEncoder([]Column{{Name: "a", CodeOrderDict: true}}).Encode([]Data{{Codes: codes, Values: values, Ascending: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteGroup(g); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f := openBytes(t, buf.Bytes())
+	f := codeOrderFile(t, []Data{{Codes: codes, Values: values, Ascending: true}})
 	if n := dictLen(t, f.RowGroups()[0].ColumnChunks()[0]); n != 70+64+1 {
 		t.Fatalf("%d values in the dictionary, want %d", n, 70+64+1)
 	}
