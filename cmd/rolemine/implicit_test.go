@@ -133,6 +133,8 @@ func TestFlagsCheckedBeforeLoading(t *testing.T) {
 		{[]string{"--plugin", "x.wasm", "--plugin-timeout", "-1s"}, "--plugin-timeout -1s: expected a positive duration"},
 		{[]string{"--plugin", "=c.json"}, `--plugin "=c.json": expected PATH.wasm`},
 		{[]string{"--previous", t.TempDir(), "--grace", "101"}, "--grace 101: expected percentage points"},
+		// --grace only weighs previous rules: without --previous it would change nothing.
+		{[]string{"--grace", "2"}, "--grace given without --previous"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"mine", "--data", missing, "--out", filepath.Join(t.TempDir(), "out")}, tc.args...)

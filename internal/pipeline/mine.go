@@ -109,7 +109,7 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err err
 			err = herr
 		}
 	}()
-	spec, sharded, err := f.check()
+	spec, sharded, err := f.check(fs)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,10 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err err
 
 // check refuses, before anything is read, flags that cannot go together or lack a value
 // the run needs; it returns the shard of a --shard run.
-func (f *MineFlags) check() (spec shard.Spec, sharded bool, err error) {
+func (f *MineFlags) check(fs *flag.FlagSet) (spec shard.Spec, sharded bool, err error) {
+	if f.previous == "" && given(fs, "grace") {
+		return spec, false, uerr.New("mine: --grace given without --previous; expected --previous OUT_PREV, whose rules --grace keeps")
+	}
 	spec, sharded, err = shard.ParseSpec(f.shard, os.Getenv)
 	if err != nil {
 		return spec, false, uerr.New("mine: %w", err)
@@ -181,6 +184,13 @@ func (f *MineFlags) check() (spec shard.Spec, sharded bool, err error) {
 		return spec, false, uerr.New("mine: --data and --out are required")
 	}
 	return spec, sharded, f.usage.check("mine")
+}
+
+// given says whether the flag name was set on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 // checkConfigured checks, once the configuration is read and before any input is staged
