@@ -20,7 +20,10 @@ const nullValue = "\x00null"
 // str (optional plain string, the default), req (required plain string), dict (optional
 // dictionary-encoded string), int32, int64 (optional integers), uint32, uint64, requint64,
 // dictuint32 (unsigned integers: INT32 and INT64 with an unsigned integer logical type),
-// double, bool.
+// date, dictdate (DATE, INT32 days), tsms, tsus, tsns (TIMESTAMP adjusted to UTC, INT64 in
+// that unit), tslocalus (TIMESTAMP not adjusted to UTC), dec32s2, dec64s4, dec64s0,
+// dictdec64s2 (DECIMAL of that scale on INT32 or INT64; cells hold the stored integer),
+// decbytes (DECIMAL on BYTE_ARRAY), int96 (only nulls), double, bool.
 type tbl struct {
 	header []string
 	rows   [][]string
@@ -97,6 +100,30 @@ func parquetNode(typ string) parquet.Node {
 		return parquet.Optional(parquet.Uint(64))
 	case "requint64":
 		return parquet.Uint(64)
+	case "date":
+		return parquet.Optional(parquet.Date())
+	case "dictdate":
+		return parquet.Optional(parquet.Encoded(parquet.Date(), &parquet.RLEDictionary))
+	case "tsms":
+		return parquet.Optional(parquet.Timestamp(parquet.Millisecond))
+	case "tsus":
+		return parquet.Optional(parquet.Timestamp(parquet.Microsecond))
+	case "tsns":
+		return parquet.Optional(parquet.Timestamp(parquet.Nanosecond))
+	case "tslocalus":
+		return parquet.Optional(parquet.TimestampAdjusted(parquet.Microsecond, false))
+	case "dec32s2":
+		return parquet.Optional(parquet.Decimal(2, 9, parquet.Int32Type))
+	case "dec64s4":
+		return parquet.Optional(parquet.Decimal(4, 18, parquet.Int64Type))
+	case "dec64s0":
+		return parquet.Optional(parquet.Decimal(0, 18, parquet.Int64Type))
+	case "dictdec64s2":
+		return parquet.Optional(parquet.Encoded(parquet.Decimal(2, 18, parquet.Int64Type), &parquet.RLEDictionary))
+	case "decbytes":
+		return parquet.Optional(parquet.Decimal(2, 20, parquet.ByteArrayType))
+	case "int96":
+		return parquet.Optional(parquet.Leaf(parquet.Int96Type))
 	case "double":
 		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
 	case "bool":
@@ -148,7 +175,13 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 					t.Fatal(err)
 				}
 				pv = parquet.Int32Value(int32(n))
-			case "int64", "reqint64", "dictint64":
+			case "date", "dictdate", "dec32s2":
+				n, err := strconv.ParseInt(v, 10, 32)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pv = parquet.Int32Value(int32(n))
+			case "int64", "reqint64", "dictint64", "tsms", "tsus", "tsns", "tslocalus", "dec64s4", "dec64s0", "dictdec64s2":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
 					t.Fatal(err)

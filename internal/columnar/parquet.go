@@ -17,8 +17,6 @@ import (
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/deprecated"
-	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 )
@@ -265,9 +263,14 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 	if c.Repeated() {
 		return fmt.Errorf("%s column %s: is repeated (a list); expected one string or integer value per row", file, c.Name())
 	}
+	if err := checkDecimal(file, c); err != nil {
+		return err
+	}
 	switch k := c.Type().Kind(); k {
 	case parquet.ByteArray, parquet.Int32, parquet.Int64:
 		return nil
+	case parquet.Int96:
+		return fmt.Errorf("%s column %s: has type INT96 (a legacy Spark timestamp); rolemine reads timestamps stored as INT64 (TIMESTAMP), or the value as a string: write it with Spark's spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS", file, c.Name())
 	default:
 		return fmt.Errorf("%s column %s: has type %s; expected a string (BYTE_ARRAY) or integer (INT32, INT64) column", file, c.Name(), k)
 	}
@@ -281,7 +284,7 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			err = fmt.Errorf("corrupt data: %v", p)
 		}
 	}()
-	d := pageDecoder{c: c, kind: leaf.Type().Kind(), unsigned: unsignedInt(leaf.Type()), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
+	d := pageDecoder{c: c, kind: leaf.Type().Kind(), ints: intTextOf(leaf.Type()), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
 	idx := leaf.Index()
 	for g, rg := range pf.RowGroups() {
 		start := d.pos
@@ -408,12 +411,12 @@ func dictionaryKeys(rg parquet.RowGroup, idx int) []string {
 type pageDecoder struct {
 	c    *column
 	kind parquet.Kind
-	// unsigned: an integer column whose logical type is unsigned (UINT_32, UINT_64): its
-	// values are written as the decimal text of the unsigned number.
-	unsigned bool
-	maxDef   byte
-	pos      int64
-	groups   int // row groups in the file
+	// ints says how an integer column's values are written as text: chosen once per
+	// column from its logical type (intTextOf).
+	ints   intText
+	maxDef byte
+	pos    int64
+	groups int // row groups in the file
 
 	dict  parquet.Dictionary
 	remap []int32
@@ -507,37 +510,28 @@ func (d *pageDecoder) page(p parquet.Page) error {
 	return fmt.Errorf("unsupported physical type %s", d.kind)
 }
 
-// unsignedInt says whether t is an integer type whose logical (or legacy converted) type
-// is unsigned.
-func unsignedInt(t parquet.Type) bool {
-	if lt := t.LogicalType(); lt != nil {
-		if it, ok := lt.Value.(*format.IntType); ok {
-			return !it.IsSigned
-		}
-	}
-	if ct := t.ConvertedType(); ct != nil {
-		switch *ct {
-		case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
-			return true
-		}
-	}
-	return false
-}
-
-// appendInt32 returns d.scratch holding v's decimal text (unsigned for an unsigned column).
+// appendInt32 returns d.scratch holding v's text: its decimal text (of the unsigned value
+// for an unsigned column) or, for a column with a DATE or DECIMAL logical type, that.
 func (d *pageDecoder) appendInt32(v int32) []byte {
-	if d.unsigned {
+	switch d.ints.kind {
+	case intSigned:
+		return strconv.AppendInt(d.scratch[:0], int64(v), 10)
+	case intUnsigned:
 		return strconv.AppendUint(d.scratch[:0], uint64(uint32(v)), 10)
 	}
-	return strconv.AppendInt(d.scratch[:0], int64(v), 10)
+	return d.ints.appendLogical(d.scratch[:0], int64(v))
 }
 
-// appendInt64 returns d.scratch holding v's decimal text (unsigned for an unsigned column).
+// appendInt64 returns d.scratch holding v's text: its decimal text (of the unsigned value
+// for an unsigned column) or, for a column with a TIMESTAMP or DECIMAL logical type, that.
 func (d *pageDecoder) appendInt64(v int64) []byte {
-	if d.unsigned {
+	switch d.ints.kind {
+	case intSigned:
+		return strconv.AppendInt(d.scratch[:0], v, 10)
+	case intUnsigned:
 		return strconv.AppendUint(d.scratch[:0], uint64(v), 10)
 	}
-	return strconv.AppendInt(d.scratch[:0], v, 10)
+	return d.ints.appendLogical(d.scratch[:0], v)
 }
 
 // rawPlain decodes a plain page of a raw column whose every row has a value (offs: one
