@@ -325,6 +325,20 @@ func checkInvariants(t testing.TB, s *Snapshot) {
 	}
 }
 
+// loadParquetPair writes ids and asg as identities.parquet and assignments.parquet (with
+// opts) in a new directory and loads it; a load error fails the test.
+func loadParquetPair(t testing.TB, ids, asg tbl, opts ...parquet.WriterOption) (string, *Snapshot) {
+	t.Helper()
+	dir := t.TempDir()
+	writeParquet(t, dir, "identities", ids, opts...)
+	writeParquet(t, dir, "assignments", asg, opts...)
+	s, err := load(t, dir, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, s
+}
+
 func load(t testing.TB, dir string, opts LoadOptions) (*Snapshot, error) {
 	t.Helper()
 	s, err := Load(context.Background(), dir, opts)

@@ -68,13 +68,7 @@ func logicalTables() (tbl, tbl, map[string][]string) {
 func TestLoadParquetLogicalTypes(t *testing.T) {
 	ids, asg, want := logicalTables()
 	for _, opts := range [][]parquet.WriterOption{nil, {parquet.MaxRowsPerRowGroup(7), parquet.PageBufferSize(64)}} {
-		dir := t.TempDir()
-		writeParquet(t, dir, "identities", ids, opts...)
-		writeParquet(t, dir, "assignments", asg, opts...)
-		s, err := load(t, dir, LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, s := loadParquetPair(t, ids, asg, opts...)
 		var names []string
 		for _, c := range logicalCases {
 			name := colName(c.header)

@@ -117,13 +117,7 @@ func TestLoadParquetUnsigned(t *testing.T) {
 		wantIDs, wantLevel, wantSite, wantBig = append(wantIDs, id), append(wantLevel, level), append(wantSite, site), append(wantBig, big)
 	}
 	for _, opts := range [][]parquet.WriterOption{nil, {parquet.MaxRowsPerRowGroup(10), parquet.PageBufferSize(64)}} {
-		dir := t.TempDir()
-		writeParquet(t, dir, "identities", ids, opts...)
-		writeParquet(t, dir, "assignments", asg, opts...)
-		s, err := load(t, dir, LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, s := loadParquetPair(t, ids, asg, opts...)
 		if got := s.IdentityIDs; !reflect.DeepEqual(got, wantIDs) {
 			t.Errorf("identity ids\n got %q\nwant %q", got, wantIDs)
 		}
