@@ -400,7 +400,7 @@ func (p *parser) parseMiningRule(t tag, index int) (MiningRule, error) {
 func setRuleAttr(r *MiningRule, a tagAttr) (known bool, err error) {
 	switch a.name {
 	case attrPriority:
-		r.Priority, err = parseInt(a.value)
+		r.Priority, err = parsePriority(a.value)
 	case attrEntityType:
 		r.EntityType = a.value
 	case attrPolicy:
@@ -603,6 +603,14 @@ func parseRuleType(s string) (RuleType, error) {
 		return 0, errors.New(ruleTypeExpected)
 	}
 	return RuleType(v), nil // range checked by validateRule
+}
+
+// parsePriority parses Priority: any integer an int holds; one beyond says the range.
+func parsePriority(s string) (int, error) {
+	if _, err := strconv.Atoi(strings.TrimSpace(s)); errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("expected an integer from %d to %d", math.MinInt, math.MaxInt)
+	}
+	return parseInt(s)
 }
 
 // parseInt parses a decimal integer (optional sign, digits; surrounding spaces ignored).

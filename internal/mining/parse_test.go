@@ -160,7 +160,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"priority not integer", `<MiningRule Priority="1.5"/>`,
 			[]string{"e.xml:1:", "Priority", `"1.5"`, "expected an integer"}},
 		{"priority overflow", `<MiningRule Priority="99999999999999999999"/>`,
-			[]string{"e.xml:1:", "Priority", "expected an integer"}},
+			[]string{"e.xml:1:", "Priority", "expected an integer from -9223372036854775808 to 9223372036854775807"}},
 		{"min identities zero", `<MiningRule MinIdentitiesCount="0"/>`,
 			[]string{"e.xml:1:", "MinIdentitiesCount", `"0"`, "at least 1"}},
 		{"min identities text", `<MiningRule MinIdentitiesCount="three"/>`,
