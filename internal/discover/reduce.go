@@ -21,63 +21,28 @@ type reduced struct {
 // reduceMatrix merges identical users and identical permissions of m.
 func reduceMatrix(m *Matrix) *reduced {
 	seed := maphash.MakeSeed()
-	// Identical users: same permission list.
-	byRow := map[uint64][]int32{} // hash -> user classes with that hash
-	var uClass [][]int32
-	var uRows [][]int32
+	users := newListClasses(seed) // user classes: users with the same permission list
 	for u, r := range m.Rows {
-		if len(r) == 0 {
-			continue
+		if len(r) > 0 {
+			users.add(r, int32(u))
 		}
-		h := hashInts(seed, r)
-		found := int32(-1)
-		for _, c := range byRow[h] {
-			if slices.Equal(uRows[c], r) {
-				found = c
-				break
-			}
-		}
-		if found < 0 {
-			found = int32(len(uClass))
-			uClass = append(uClass, nil)
-			uRows = append(uRows, r)
-			byRow[h] = append(byRow[h], found)
-		}
-		uClass[found] = append(uClass[found], int32(u))
 	}
 	// Columns over user classes.
 	cols := make([][]int32, len(m.Perms))
-	for c, r := range uRows {
+	for c, r := range users.lists {
 		for _, p := range r {
 			cols[p] = append(cols[p], int32(c))
 		}
 	}
-	byCol := map[uint64][]int32{}
-	var pClass [][]int32
-	var pCols [][]int32
+	perms := newListClasses(seed) // permission classes: the same column of user classes
 	permOf := make([]int32, len(m.Perms))
 	for p, cl := range cols {
 		permOf[p] = -1
-		if len(cl) == 0 {
-			continue
+		if len(cl) > 0 {
+			permOf[p] = perms.add(cl, int32(p))
 		}
-		h := hashInts(seed, cl)
-		found := int32(-1)
-		for _, c := range byCol[h] {
-			if slices.Equal(pCols[c], cl) {
-				found = c
-				break
-			}
-		}
-		if found < 0 {
-			found = int32(len(pClass))
-			pClass = append(pClass, nil)
-			pCols = append(pCols, cl)
-			byCol[h] = append(byCol[h], found)
-		}
-		pClass[found] = append(pClass[found], int32(p))
-		permOf[p] = found
 	}
+	uClass, pClass, uRows := users.members, perms.members, users.lists
 	rd := &reduced{userClass: uClass, permClass: pClass}
 	nu, np := len(uClass), len(pClass)
 	rd.row = make([]bitset, nu)
@@ -107,4 +72,34 @@ func hashInts(seed maphash.Seed, v []int32) uint64 {
 		h.Write(buf[:])
 	}
 	return h.Sum64()
+}
+
+// listClasses groups members by equal lists of int32: class c holds lists[c] and the
+// members that had it, in the order they were added.
+type listClasses struct {
+	seed    maphash.Seed
+	byHash  map[uint64][]int32 // hash of a list -> the classes with that hash
+	lists   [][]int32
+	members [][]int32
+}
+
+func newListClasses(seed maphash.Seed) *listClasses {
+	return &listClasses{seed: seed, byHash: map[uint64][]int32{}}
+}
+
+// add puts member in the class of list, creating the class when list is new, and
+// returns the class.
+func (lc *listClasses) add(list []int32, member int32) int32 {
+	h := hashInts(lc.seed, list)
+	for _, c := range lc.byHash[h] {
+		if slices.Equal(lc.lists[c], list) {
+			lc.members[c] = append(lc.members[c], member)
+			return c
+		}
+	}
+	c := int32(len(lc.lists))
+	lc.lists = append(lc.lists, list)
+	lc.members = append(lc.members, []int32{member})
+	lc.byHash[h] = append(lc.byHash[h], c)
+	return c
 }
