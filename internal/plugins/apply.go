@@ -203,6 +203,9 @@ func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count in
 	if err != nil {
 		return batchOut{}, err
 	}
+	if f := statusFault("rolemine_batch", st); f != "" {
+		return batchOut{}, in.p.fault(lo, hi, count, ids, f)
+	}
 	if int32(st) != 0 {
 		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+printable(res))
 	}

@@ -19,7 +19,7 @@ func (h *Host) compile(ctx context.Context, wasm []byte, path string) (wazero.Co
 	if err == nil || h.cacheDir == "" {
 		return cm, err
 	}
-	if !compilesWithoutCache(ctx, wasm) {
+	if !h.compilesWithoutCache(ctx, wasm) {
 		return nil, err // the module itself is bad
 	}
 	h.log.Warn("plugin compilation cache damaged; rebuilding it", "dir", h.cacheDir, "plugin", path, "err", err)
@@ -30,9 +30,10 @@ func (h *Host) compile(ctx context.Context, wasm []byte, path string) (wazero.Co
 }
 
 // compilesWithoutCache reports whether wasm compiles in a throwaway runtime that has no
-// compilation cache.
-func compilesWithoutCache(ctx context.Context, wasm []byte) bool {
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig())
+// compilation cache but the host's memory cap: a module whose memory starts above the cap
+// fails there too, so it is not taken for a damaged cache (which would clear the cache).
+func (h *Host) compilesWithoutCache(ctx context.Context, wasm []byte) bool {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithMemoryLimitPages(h.memoryPages()))
 	defer rt.Close(ctx)
 	cm, err := rt.CompileModule(ctx, wasm)
 	if err != nil {

@@ -111,7 +111,7 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 	}
 	rc := wazero.NewRuntimeConfig().
 		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(uint32(opts.MemoryMiB) * 16).
+		WithMemoryLimitPages(h.memoryPages()).
 		WithCompilationCache(h.cache)
 	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if err := instantiateSandboxWASI(ctx, h.rt); err != nil {
@@ -120,6 +120,9 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 	}
 	return h, nil
 }
+
+// memoryPages is the memory cap in 64 KiB WebAssembly pages.
+func (h *Host) memoryPages() uint32 { return uint32(h.opts.MemoryMiB) * 16 }
 
 // Close releases the runtime and the compilation cache handle.
 func (h *Host) Close(ctx context.Context) error {
@@ -254,6 +257,10 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 		// Not a rolemine plugin, or another ABI: the user gave the wrong file (exit 2).
 		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, err.Error()))
 	}
+	if err := h.checkImports(p.compiled); err != nil {
+		// It could never be instantiated: found here, before any data is read.
+		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, err.Error()))
+	}
 	return p, nil
 }
 
@@ -318,6 +325,31 @@ func checkExports(m wazero.CompiledModule) error {
 	}
 	if len(m.ExportedMemories()) == 0 {
 		return errors.New("the module exports no memory")
+	}
+	return nil
+}
+
+// checkImports verifies that the module imports only functions of the sandbox's
+// wasi_snapshot_preview1, with their signatures (ABI.md, Sandbox), and no memory.
+func (h *Host) checkImports(m wazero.CompiledModule) error {
+	wasi := h.rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod != wasi_snapshot_preview1.ModuleName {
+			return fmt.Errorf("imports %s.%s; a plugin may import only %s (see plugins/ABI.md)", mod, name, wasi_snapshot_preview1.ModuleName)
+		}
+		w, ok := wasi[name]
+		if !ok {
+			return fmt.Errorf("imports %s.%s, which WASI preview 1 does not define", mod, name)
+		}
+		if !sameTypes(f.ParamTypes(), w.ParamTypes()) || !sameTypes(f.ResultTypes(), w.ResultTypes()) {
+			return fmt.Errorf("imports %s.%s with signature %s -> %s; WASI preview 1 defines %s -> %s",
+				mod, name, typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), typeNames(w.ParamTypes()), typeNames(w.ResultTypes()))
+		}
+	}
+	for _, mem := range m.ImportedMemories() {
+		mod, name, _ := mem.Import()
+		return fmt.Errorf("imports memory %s.%s; a plugin must define and export its own memory (see plugins/ABI.md)", mod, name)
 	}
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -84,12 +86,25 @@ func (in *instance) call(ctx context.Context, fn api.Function, params ...uint64)
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		return 0, in.faultOf(cctx, err, fn.Definition().Name())
+		return 0, in.faultOf(cctx, err, callName(fn))
 	}
 	if len(res) == 0 {
 		return 0, nil
 	}
 	return res[0], nil
+}
+
+// callName names fn in fault messages by its export (a module without a name section,
+// as hand-written or non-Go modules often are, gives its functions no internal name).
+func callName(fn api.Function) string {
+	d := fn.Definition()
+	if names := d.ExportNames(); len(names) > 0 {
+		return names[0]
+	}
+	if d.Name() != "" {
+		return d.Name()
+	}
+	return fmt.Sprintf("function %d", d.Index())
 }
 
 // panicLine finds the most telling line a Go (or other) guest printed before dying.
@@ -183,6 +198,9 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 	if err != nil {
 		return nil, err
 	}
+	if f := statusFault("rolemine_init", st); f != "" {
+		return nil, in.p.fault(0, 0, 0, nil, f)
+	}
 	if int32(st) != 0 {
 		return nil, in.p.fault(0, 0, 0, nil, "init failed: "+printable(res))
 	}
@@ -190,7 +208,7 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 	dec := json.NewDecoder(bytes.NewReader(res))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return nil, in.p.fault(0, 0, 0, nil, fmt.Sprintf("malformed manifest %q: %v", printable(res), err))
+		return nil, in.p.fault(0, 0, 0, nil, fmt.Sprintf("malformed manifest \"%s\": %v", printable(res), err))
 	}
 	if err := m.validate(); err != nil {
 		return nil, in.p.fault(0, 0, 0, nil, "invalid manifest: "+err.Error())
@@ -198,13 +216,33 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 	return &m, nil
 }
 
-// printable shortens a guest message for an error.
+// printable shortens a guest message for an error (about 300 bytes) and escapes what a
+// terminal would not show (NUL bytes, escape sequences, other control characters) as Go
+// does in a quoted string; a newline stays a newline.
 func printable(b []byte) string {
-	s := strings.ToValidUTF8(string(b), "?")
-	if len(s) > 300 {
-		s = s[:300] + "..."
+	var out strings.Builder
+	for _, r := range strings.ToValidUTF8(string(b), "?") {
+		if out.Len() >= 300 {
+			out.WriteString("...")
+			break
+		}
+		if r == '\n' || unicode.IsPrint(r) {
+			out.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		out.WriteString(q[1 : len(q)-1])
 	}
-	return s
+	return out.String()
+}
+
+// statusFault explains a status other than 0 (success) and 1 (error, the result is the
+// message) returned by call; nil for those two.
+func statusFault(call string, st uint64) string {
+	if v := int32(st); v != 0 && v != 1 {
+		return fmt.Sprintf("%s returned status %d; expected 0 (success) or 1 (error, see plugins/ABI.md)", call, v)
+	}
+	return ""
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

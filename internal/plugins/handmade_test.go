@@ -1,0 +1,234 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// Hand-assembled modules: what a plugin written in another language, or a broken build,
+// may look like (no name section, foreign imports, a large initial memory), which the Go
+// SDK's plugins never are.
+
+const (
+	wI32 = 0x7f
+	wI64 = 0x7e
+)
+
+func uleb(n uint64) []byte {
+	var b []byte
+	for {
+		c := byte(n & 0x7f)
+		n >>= 7
+		if n == 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func sleb(n int64) []byte {
+	var b []byte
+	for {
+		c := byte(n & 0x7f)
+		n >>= 7
+		if n == 0 && c&0x40 == 0 || n == -1 && c&0x40 != 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func wvec(items ...[]byte) []byte {
+	b := uleb(uint64(len(items)))
+	for _, it := range items {
+		b = append(b, it...)
+	}
+	return b
+}
+
+func wi32(v int64) []byte { return append([]byte{0x41}, sleb(v)...) }
+func wi64(v int64) []byte { return append([]byte{0x42}, sleb(v)...) }
+
+func wcat(bs ...[]byte) []byte {
+	var b []byte
+	for _, x := range bs {
+		b = append(b, x...)
+	}
+	return b
+}
+
+// setResult stores the i64 on the stack into the global rolemine_result returns.
+var setResult = []byte{0x24, 0x00}
+
+func wname(s string) []byte { return append(uleb(uint64(len(s))), s...) }
+
+func wsection(id byte, payload []byte) []byte {
+	return append(append([]byte{id}, uleb(uint64(len(payload)))...), payload...)
+}
+
+func wtypes(ts ...byte) []byte {
+	b := uleb(uint64(len(ts)))
+	return append(b, ts...)
+}
+
+// wfunc is one exported function of a hand-made module.
+type wfunc struct {
+	name        string
+	params, res []byte
+	code        []byte // body without locals and the final end
+}
+
+// handPlugin is a module shaped like a rolemine plugin: the five ABI exports answering a
+// manifest with one output ("hx") and, per batch, one row count with no values. Entries
+// of over replace the export of the same name. pages is the initial memory; imports are
+// "module.name" functions of type () -> ().
+func handPlugin(pages int, imports []string, over ...wfunc) []byte {
+	manifest := `{"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}`
+	const moff, out = 1024, 8192
+	i32, i64, cat := wi32, wi64, wcat
+	fns := []wfunc{
+		{"rolemine_abi_version", nil, []byte{wI32}, i32(1)},
+		{"rolemine_alloc", []byte{wI32}, []byte{wI32}, i32(4096)},
+		{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, cat(i64(moff<<32|int64(len(manifest))), setResult, i32(0))},
+		{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, cat(
+			i32(out), []byte{0x20, 0x00, 0x28, 0x02, 0x00, 0x36, 0x02, 0x00}, // store(out, load(ptr))
+			i32(out+4), i32(1), []byte{0x36, 0x02, 0x00}, // store(out+4, 1)
+			i64(out<<32), []byte{0x20, 0x00, 0x28, 0x02, 0x00}, i32(4), []byte{0x6c}, i32(8), []byte{0x6a, 0xad, 0x84},
+			setResult, i32(0))},
+		{"rolemine_result", nil, []byte{wI64}, []byte{0x23, 0x00}},
+	}
+	for _, o := range over {
+		for k := range fns {
+			if fns[k].name == o.name {
+				fns[k] = o
+			}
+		}
+	}
+	var types, imps, funcs, exps, bodies [][]byte
+	for _, imp := range imports {
+		mod, name, _ := strings.Cut(imp, ".")
+		types = append(types, cat([]byte{0x60}, wtypes(), wtypes()))
+		imps = append(imps, cat(wname(mod), wname(name), []byte{0x00}, uleb(uint64(len(types)-1))))
+	}
+	for k, f := range fns {
+		types = append(types, cat([]byte{0x60}, wtypes(f.params...), wtypes(f.res...)))
+		funcs = append(funcs, uleb(uint64(len(types)-1)))
+		exps = append(exps, cat(wname(f.name), []byte{0x00}, uleb(uint64(len(imports)+k))))
+		body := cat([]byte{0x00}, f.code, []byte{0x0b})
+		bodies = append(bodies, cat(uleb(uint64(len(body))), body))
+	}
+	exps = append(exps, cat(wname("memory"), []byte{0x02, 0x00}))
+	data := cat([]byte{0x00}, i32(moff), []byte{0x0b}, wname(manifest))
+	m := []byte("\x00asm\x01\x00\x00\x00")
+	m = append(m, wsection(1, wvec(types...))...)
+	if len(imps) > 0 {
+		m = append(m, wsection(2, wvec(imps...))...)
+	}
+	m = append(m, wsection(3, wvec(funcs...))...)
+	m = append(m, wsection(5, wvec(cat([]byte{0x00}, uleb(uint64(pages)))))...)
+	m = append(m, wsection(6, wvec(cat([]byte{wI64, 0x01}, i64(0), []byte{0x0b})))...)
+	m = append(m, wsection(7, wvec(exps...))...)
+	m = append(m, wsection(10, wvec(bodies...))...)
+	return append(m, wsection(11, wvec(data))...)
+}
+
+func writeWasm(t *testing.T, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hand.wasm")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestHandMadeModules runs the hand-made plugin and its faults: the sound one derives its
+// (empty) attribute; the others fail with the cause named, the call named by its export
+// although the module has no name section, and guest bytes escaped.
+func TestHandMadeModules(t *testing.T) {
+	loop := []byte{0x03, 0x40, 0x0c, 0x00, 0x0b}
+	// The result: the manifest's 65 bytes at 1024 and 15 zero bytes after them.
+	result := wcat(wi64(1024<<32|80), setResult)
+	for _, tc := range []struct {
+		name  string
+		over  []wfunc
+		cause string
+	}{
+		{"sound", nil, ""},
+		{"endless loop in init", []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
+			"time limit of 1s per call exceeded in rolemine_init"},
+		{"endless loop in a batch", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
+			"time limit of 1s per call exceeded in rolemine_batch"},
+		{"unreachable in a batch", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, []byte{0x00}}},
+			"trap in rolemine_batch: wasm error: unreachable"},
+		{"status 7", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(7))}},
+			"rolemine_batch returned status 7; expected 0 (success) or 1 (error"},
+		{"error with control bytes", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(1))}},
+			`plugin reported an error: {"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}\x00\x00`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(t, Options{Timeout: time.Second, BatchRows: 4, Workers: 1})
+			p, err := h.Load(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, nil, tc.over...)), Origin: "test"})
+			if err == nil {
+				err = Apply(context.Background(), faultSnapshot(), []*Plugin{p})
+			}
+			if tc.cause == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var pe *Error
+			if !errors.As(err, &pe) || !strings.Contains(pe.Cause, tc.cause) || strings.ContainsRune(err.Error(), 0) {
+				t.Fatalf("err = %q, want a plugin fault with cause %q and no NUL byte", err, tc.cause)
+			}
+		})
+	}
+}
+
+// TestForeignImportsRefusedAtCompile: a module importing anything but WASI preview 1's
+// functions can never be instantiated; Compile (run before any data is read) refuses it as
+// a usage error naming the import, rather than the run failing after loading with a "trap".
+func TestForeignImportsRefusedAtCompile(t *testing.T) {
+	for imp, want := range map[string]string{
+		"env.foo":                           "imports env.foo; a plugin may import only wasi_snapshot_preview1",
+		"wasi_snapshot_preview1.no_such_fn": "imports wasi_snapshot_preview1.no_such_fn, which WASI preview 1 does not define",
+		"wasi_snapshot_preview1.fd_write":   "imports wasi_snapshot_preview1.fd_write with signature () -> (); WASI preview 1 defines (i32, i32, i32, i32) -> (i32)",
+	} {
+		h := testHost(t, Options{})
+		_, err := h.Compile(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, []string{imp})), Origin: "test"})
+		if err == nil || !strings.Contains(err.Error(), want) || !uerr.Is(err) {
+			t.Errorf("import %s: err = %v, want a usage error containing %q", imp, err, want)
+		}
+	}
+}
+
+// TestMemoryAboveCapKeepsCache: a module whose initial memory is above the cap fails to
+// compile with and without the cache; that is the module's fault, so the compilation
+// cache is left alone (it was cleared as "damaged", with a warning, before the audit).
+func TestMemoryAboveCapKeepsCache(t *testing.T) {
+	cache := t.TempDir()
+	sentinel := filepath.Join(cache, "entry")
+	if err := os.WriteFile(sentinel, []byte("another plugin's entry"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	h := testHost(t, Options{CacheDir: cache, MemoryMiB: 64, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	_, err := h.Compile(context.Background(), Spec{Path: writeWasm(t, handPlugin(4096, nil)), Origin: "test"})
+	if err == nil || !strings.Contains(err.Error(), "over limit of 1024 pages") {
+		t.Fatalf("err = %v, want the memory over the cap", err)
+	}
+	if _, err := os.Stat(sentinel); err != nil {
+		t.Errorf("the compilation cache was cleared: %v", err)
+	}
+	if strings.Contains(logged.String(), "damaged") {
+		t.Errorf("warned of a damaged cache: %s", logged.String())
+	}
+}
