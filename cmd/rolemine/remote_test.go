@@ -294,3 +294,30 @@ func TestShardsOnObjectStorage(t *testing.T) {
 		t.Fatal("a run with an unreachable data bucket wrote outputs")
 	}
 }
+
+// TestURLRefusedWhereOnlyPathsWork: only mine's --data, --out and --previous and merge's
+// --data, --out and shard directories read object storage (scale-out.md). A URL given to
+// another command's directory flag, or to mine's --config, was taken for a local path that
+// does not exist ("rules.json is missing", "stat file:///..."); it is a usage error saying
+// which flags take URLs, before anything is read.
+func TestURLRefusedWhereOnlyPathsWork(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"explain", "--data", dir, "--model", "s3://bucket/model", "--identity", "u1"},
+		{"report", "--data", "file:///tmp/data", "--model", dir},
+		{"drift", "--model", "gs://bucket/model", "--data", dir, "--out", out},
+		{"drift", "--model", dir, "--data", dir, "--out", "azblob://c/drift"},
+		{"discover", "--data", "file:///tmp/data", "--out", out},
+		{"mine", "--data", dir, "--out", out, "--config", "s3://bucket/mining.xml"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(args, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "an object-storage URL is read only by mine's --data, --out and --previous") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 saying which flags take URLs", args, code, stderr.String())
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("something was written: %v", entries)
+	}
+}

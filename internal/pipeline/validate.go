@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -16,9 +17,18 @@ import (
 // memory with goroutines and per-worker buffers.
 const maxWorkers = 1024
 
+// urlFlags are the flags that may name object storage (docs/scale-out.md#object-storage),
+// as "COMMAND --FLAG"; merge's shard directories are arguments, not flags.
+var urlFlags = map[string]bool{
+	"mine --data": true, "mine --out": true, "mine --previous": true,
+	"merge --data": true, "merge --out": true,
+}
+
 // CheckFlagValues refuses, before any work, flag values no command can use: a float flag
 // that is not a finite number (NaN and ±Inf pass every range check written as two
-// comparisons) and a --workers outside 0 (the default: one per CPU) to maxWorkers.
+// comparisons), a --workers outside 0 (the default: one per CPU) to maxWorkers, and an
+// object-storage URL given to a flag that reads only local files (it was taken for a local
+// path that does not exist: "rules.json is missing", "stat s3://...").
 func CheckFlagValues(fs *flag.FlagSet) error {
 	var err error
 	fs.Visit(func(f *flag.Flag) {
@@ -30,6 +40,10 @@ func CheckFlagValues(fs *flag.FlagSet) error {
 		case float64:
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				err = uerr.New("%s: --%s %s: expected a finite number", cmdName(fs), f.Name, f.Value)
+			}
+		case string:
+			if outdir.IsURL(v) && !urlFlags[cmdName(fs)+" --"+f.Name] {
+				err = uerr.New("%s: --%s %s: an object-storage URL is read only by mine's --data, --out and --previous and merge's --data, --out and shard directories (docs/scale-out.md); expected a local path (copy the files there first)", cmdName(fs), f.Name, v)
 			}
 		case int:
 			if f.Name == "workers" && (v < 0 || v > maxWorkers) {
