@@ -150,6 +150,30 @@ func TestFlagsCheckedBeforeLoading(t *testing.T) {
 	}
 }
 
+// TestTruthCheckedBeforeLoading: a --truth folder without the files the command scores
+// against is refused (exit 2) before any input is read, so no output is written; it was
+// found only after the outputs were committed, and the run then exited 2 over them. The
+// data and model directories do not exist, so a check made later would report those.
+func TestTruthCheckedBeforeLoading(t *testing.T) {
+	dir := t.TempDir()
+	missing, out, truth := filepath.Join(dir, "no-data"), filepath.Join(dir, "out"), t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mine", "--data", missing, "--out", out, "--truth", truth}, "--truth " + truth + ": no rules.json there"},
+		{[]string{"drift", "--model", missing, "--data", missing, "--out", out, "--truth", truth}, "--truth " + truth + ": no changes/access.csv there"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %q", tc.args, code, stderr.String(), tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: the output directory was created", tc.args)
+		}
+	}
+}
+
 // TestPluginReferencesCheckedBeforeLoading: a plugin a run would load, named by the
 // configuration's <CriterionPlugin/> or by --plugin, is checked with the other
 // configuration checks before any data is read: a missing .wasm, a file that is not

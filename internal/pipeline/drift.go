@@ -31,6 +31,9 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	if err := uf.check("drift"); err != nil {
 		return err
 	}
+	if err := checkTruthDir("drift", truthDir, "rolemine gen --evolve", filepath.Join("changes", "access.csv")); err != nil {
+		return err
+	}
 	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
 	if err := checkDriftDirs(&o); err != nil {
 		return err

@@ -183,6 +183,9 @@ func (f *MineFlags) check(fs *flag.FlagSet) (spec shard.Spec, sharded bool, err 
 	if f.data == "" || f.out == "" {
 		return spec, false, uerr.New("mine: --data and --out are required")
 	}
+	if err := checkTruthDir("mine", f.truthDir, "rolemine gen", truthFiles...); err != nil {
+		return spec, false, err
+	}
 	return spec, sharded, f.usage.check("mine")
 }
 

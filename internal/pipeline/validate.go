@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -129,3 +130,20 @@ func checkDriftDirs(o *drift.RunOptions) error {
 
 // cmdName is the subcommand of a flag set made by NewFlags ("mine" for "rolemine mine").
 func cmdName(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "rolemine ") }
+
+// truthFiles are the files of a generated truth/ folder that mine --truth always reads.
+var truthFiles = []string{model.TruthRulesFile, model.NoiseFile}
+
+// checkTruthDir refuses, before any work, a --truth directory that lacks the files the
+// command scores against (the run would otherwise write its outputs and then fail).
+func checkTruthDir(cmd, dir, made string, files ...string) error {
+	if dir == "" {
+		return nil
+	}
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return uerr.New("%s: --truth %s: no %s there; expected the truth/ folder of a `%s` output", cmd, dir, f, made)
+		}
+	}
+	return nil
+}
