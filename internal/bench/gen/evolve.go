@@ -225,6 +225,9 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := clearOutput(opts.Out); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(opts.Out, "truth", ChangesDir), 0o755); err != nil {
 		return nil, fmt.Errorf("gen --evolve: create %s: %w", opts.Out, err)
 	}

@@ -114,6 +114,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := clearOutput(opts.Out); err != nil {
+		return nil, err
+	}
 	truthDir := filepath.Join(opts.Out, "truth")
 	if err := os.MkdirAll(truthDir, 0o755); err != nil {
 		return nil, fmt.Errorf("gen: create %s: %w", truthDir, err)

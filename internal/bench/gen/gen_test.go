@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -158,6 +159,57 @@ func TestDeterministic(t *testing.T) {
 	if len(left)+len(left2) > 0 {
 		t.Errorf("temporary files left: %v %v", left, left2)
 	}
+}
+
+// TestReplacesEarlierDataSet: gen into a directory that holds an earlier gen's data set
+// leaves exactly the new one (found by the audit: a flat CSV run over a universe with
+// usage kept accounts, role_grants and attributes .parquet, the universe and usage truth,
+// and the Parquet tables beside the new CSV, so mine refused the directory or read another
+// seed's accounts with the new identities). A file gen never writes is left alone, and so
+// is everything when the options are refused.
+func TestReplacesEarlierDataSet(t *testing.T) {
+	dir, fresh := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	if _, err := Generate(ctx, Options{Out: dir, Identities: 500, Seed: 7, Universe: true, Usage: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := listFiles(t, dir)
+	if _, err := Generate(ctx, Options{Out: dir, Identities: 99}); err == nil {
+		t.Fatal("99 identities accepted")
+	}
+	if got := listFiles(t, dir); !slices.Equal(got, before) {
+		t.Fatalf("a refused run changed the directory: %v, was %v", got, before)
+	}
+	for _, d := range []string{dir, fresh} {
+		if _, err := Generate(ctx, Options{Out: d, Identities: 500, Seed: 8, Format: "csv"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, want := listFiles(t, dir), append(listFiles(t, fresh), "notes.txt")
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("files after the second run: %v, want %v", got, want)
+	}
+}
+
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func between(t *testing.T, what string, got, lo, hi float64) {

@@ -3,13 +3,17 @@ package gen
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // Row types of the three data files. Column names follow docs/inputs.md.
@@ -181,6 +185,34 @@ func atomicFile(path string, fill func(w io.Writer) error) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// dataTables are the tables a generated data directory may hold, each in either format.
+var dataTables = []string{"identities", "roles", "assignments", "accounts", "role_grants", "attributes"}
+
+// clearOutput removes from out every file an earlier gen or gen --evolve may have written
+// there (both formats of every table, every truth file): a run writes only some of them
+// (a flat run no accounts, a CSV run no .parquet, a run without --usage no usage truth),
+// and one left behind would be read with the new data (a universe's accounts beside flat
+// identities of another seed; a .parquet beside the new .csv, which the loader refuses).
+// Other files are left alone. It runs after the options are checked, before writing.
+func clearOutput(out string) error {
+	var paths []string
+	for _, t := range dataTables {
+		paths = append(paths, filepath.Join(out, t+".parquet"), filepath.Join(out, t+".csv"))
+	}
+	truth := filepath.Join(out, model.TruthDir)
+	for _, f := range []string{model.TruthRulesFile, model.NoiseFile, model.UniverseTruthFile, model.HiddenFile,
+		model.UsageTruthFile, model.UnusedFile, model.OwnersFile, model.OverPrivilegedFile, model.UnlabelledFile,
+		model.OrgTreeFile, filepath.Join(ChangesDir, "events.csv"), filepath.Join(ChangesDir, "access.csv")} {
+		paths = append(paths, filepath.Join(truth, f))
+	}
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("gen: remove %s, left by an earlier run: %w", p, err)
+		}
 	}
 	return nil
 }
