@@ -272,3 +272,45 @@ func TestSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGTERMDriftDiscover: drift and discover, sent SIGTERM while their output set is
+// being written, exit 1 saying so and leave the previous set byte for byte (found by the
+// audit: both committed the new set and exited 0).
+func TestSIGTERMDriftDiscover(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, model := small(t), t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", model); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr)
+	}
+	for _, tc := range []struct {
+		name      string
+		ref, next []string // the previous run, and the interrupted one (different outputs)
+	}{
+		{"drift", []string{"drift", "--model", model, "--data", data}, []string{"drift", "--model", model, "--data", data, "--previous-data", data}},
+		{"discover", []string{"discover", "--data", data, "--min-members", "3", "--coverage", "50"}, []string{"discover", "--data", data, "--min-members", "3", "--coverage", "60"}},
+	} {
+		ref, out := t.TempDir(), t.TempDir()
+		if _, stderr, code := runBin(t, append(tc.ref, "--out", ref)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.name, code, stderr)
+		}
+		prev := oneSet(t, ref)
+		if b, err := exec.Command("cp", "-a", ref+"/.", out).CombinedOutput(); err != nil {
+			t.Fatalf("copy the previous set: %v: %s", err, b)
+		}
+		cmd := exec.Command(bin, append(tc.next, "--out", out)...)
+		cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.TermPrefix+"outdir:begin")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted (terminated signal received)") {
+			t.Errorf("%s: SIGTERM while writing: %v, stderr %q; want exit 1, interrupted", tc.name, err, stderr.String())
+		}
+		if got := oneSet(t, out); !equalMaps(got, prev) {
+			t.Errorf("%s: SIGTERM while writing changed the previous output set", tc.name)
+		}
+	}
+}

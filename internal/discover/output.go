@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -64,7 +65,7 @@ func NewDocument(mode string, m *Matrix, roles []Role, descs []Description) *Doc
 }
 
 // Write writes doc as DIR/discovered.json, atomically (columnar.OutputSet).
-func Write(dir string, doc *Document) error {
+func Write(ctx context.Context, dir string, doc *Document) error {
 	set, err := columnar.NewOutputSet(dir)
 	if err != nil {
 		return err
@@ -77,6 +78,9 @@ func Write(dir string, doc *Document) error {
 	enc := json.NewEncoder(f)
 	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("encode %s: %w", FileName, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: dir is left as it was
 	}
 	return set.Commit()
 }

@@ -21,7 +21,7 @@ func TestWriteFormat(t *testing.T) {
 	lb := res.LowerBound
 	doc.Stats.LowerBound, doc.Stats.Optimal = &lb, res.Optimal()
 	dir := t.TempDir()
-	if err := Write(dir, doc); err != nil {
+	if err := Write(context.Background(), dir, doc); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, FileName))

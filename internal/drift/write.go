@@ -50,8 +50,8 @@ func WriteRemediation(w io.Writer, actions []Action) error {
 }
 
 // Write writes remediation.csv, rules-health.json and summary.json into dir, all or
-// nothing.
-func Write(dir string, res *Result) error {
+// nothing: a run interrupted (ctx cancelled) before the commit leaves dir as it was.
+func Write(ctx context.Context, dir string, res *Result) error {
 	set, err := columnar.NewOutputSet(dir)
 	if err != nil {
 		return err
@@ -79,6 +79,9 @@ func Write(dir string, res *Result) error {
 		if err := f.write(of); err != nil {
 			return fmt.Errorf("write %s: %w", filepath.Join(dir, f.name), err)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return set.Commit()
 }
@@ -154,7 +157,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	res.Summary.BoundsSource = source
 	res.Summary.Phases = append([]Phase{{Name: "load", Seconds: tLoad.Seconds()}}, res.Summary.Phases...)
 	tw := time.Now()
-	if err := Write(o.Out, res); err != nil {
+	if err := Write(ctx, o.Out, res); err != nil {
 		return nil, err
 	}
 	res.Summary.Phases = append(res.Summary.Phases, Phase{Name: "write", Seconds: time.Since(tw).Seconds()})

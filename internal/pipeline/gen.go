@@ -92,7 +92,7 @@ func Discover(ctx context.Context, o discover.RunOptions, out string, env Env) e
 	if res.Snap != nil {
 		res.Doc.DataFingerprint = report.DataFingerprint(res.Snap.Inputs)
 	}
-	if err := discover.Write(out, res.Doc); err != nil {
+	if err := discover.Write(ctx, out, res.Doc); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
 	abs, _ := filepath.Abs(filepath.Join(out, discover.FileName))

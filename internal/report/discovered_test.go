@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ func TestDiscoveredSection(t *testing.T) {
 			Criterion: []discover.Term{{Attribute: "dept", Value: "Sales & Ops"}}, CriterionPrecision: &p, CriterionRecall: &r},
 		{RoleID: "DR0002", Identities: []string{"u4"}, Entitlements: []string{"B"}, Criterion: []discover.Term{}, Flag: discover.NoMeaningFlag},
 	}, Stats: discover.Stats{Roles: 2, WSC: 8, LowerBound: &lb, Assignments: 4, CoveredAssignments: 4}, DataFingerprint: "f1"}
-	if err := discover.Write(dir, doc); err != nil {
+	if err := discover.Write(context.Background(), dir, doc); err != nil {
 		t.Fatal(err)
 	}
 	got, err := LoadDiscovered(dir, "f1", nil)
