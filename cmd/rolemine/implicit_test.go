@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,6 +171,35 @@ func TestTruthCheckedBeforeLoading(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%v: the output directory was created", tc.args)
+		}
+	}
+}
+
+// TestCategoryMatchingNoRoleWarns: a mining rule's Category is compared byte for byte with
+// the roles' categories (config.md config-values; spaces are kept, as in data values); one
+// that no role has selects nothing, which the run now says on stderr instead of silently
+// mining no rule for it. A Category some role has gives no warning.
+func TestCategoryMatchingNoRoleWarns(t *testing.T) {
+	data, dir := small(t), t.TempDir()
+	for _, tc := range []struct {
+		category string
+		warn     bool
+	}{{" finance", true}, {"Finance", true}, {"finance", false}} {
+		cfg := filepath.Join(dir, "mining.xml")
+		xml := `<MiningRules><MiningRule Identifier="fin" Category="` + tc.category + `" PrecisionMinPercentage="95" FalsePositiveMaxPercentage="5"/></MiningRules>`
+		if err := os.WriteFile(cfg, []byte(xml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"mine", "--data", data, "--out", filepath.Join(dir, "out"), "--config", cfg}, &stdout, &stderr); code != 0 {
+			t.Fatalf("Category %q: exit %d: %s", tc.category, code, stderr.String())
+		}
+		want := `matches no role, so it selects none" rule="MiningRule#1 fin (line 1, priority 0)" category=` + strconv.Quote(tc.category)
+		if !strings.Contains(tc.category, " ") {
+			want = strings.TrimSuffix(want, strconv.Quote(tc.category)) + tc.category + "\n"
+		}
+		if got := strings.Contains(stderr.String(), want); got != tc.warn {
+			t.Errorf("Category %q: warned %v, want %v; stderr %q", tc.category, got, tc.warn, stderr.String())
 		}
 	}
 }

@@ -329,6 +329,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 		inputsAt(snap, f.data)
 	}
 	in.snap = snap
+	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}

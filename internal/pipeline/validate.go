@@ -3,12 +3,16 @@ package pipeline
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -146,4 +150,17 @@ func checkTruthDir(cmd, dir, made string, files ...string) error {
 		}
 	}
 	return nil
+}
+
+// warnUnmatchedCategories warns of each mining rule whose Category no role of the data
+// has: it selects no role, most often for a typo or surrounding spaces (a Category is
+// compared byte for byte, as every data value is; config.md config-values). A run with
+// such a rule still completes: a category may be empty in one snapshot.
+func warnUnmatchedCategories(cfg *mining.Config, roles *columnar.Roles, log *slog.Logger) {
+	for i := range cfg.MiningRules {
+		mr := &cfg.MiningRules[i]
+		if mr.Category != nil && !slices.Contains(roles.Category, *mr.Category) {
+			log.Warn("the mining rule's Category matches no role, so it selects none", "rule", mr.Name(), "category", *mr.Category)
+		}
+	}
 }
