@@ -48,6 +48,7 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs.IntVar(&o.Workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	fs.StringVar(&do.Truth, "truth", "", "score the plan against truth/changes of rolemine gen --evolve (the new snapshot's truth/ folder)")
 	do.Usage = pipeline.RegisterUsageFlags(fs)
+	do.Plugins = pipeline.RegisterPluginFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,10 +63,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")
 	fs.StringVar(&model, "model", "", "output directory of rolemine mine (report.html is written there)")
 	fs.StringVar(&driftDir, "drift", "", "output directory of rolemine drift: adds a drift section")
+	pf := pipeline.RegisterPluginFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return pipeline.Report(ctx, data, model, driftDir, pipeline.Env{Stdout: stdout, Stderr: stderr, Logger: logger})
+	return pipeline.Report(ctx, data, model, driftDir, pf, pipeline.Env{Stdout: stdout, Stderr: stderr, Logger: logger})
 }
 
 // cmdExplain prints, for one identity, every role it holds with the rule that explains it
@@ -79,8 +81,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	fs.StringVar(&model, "model", "", "output directory of rolemine mine (rules.json, roles.json, summary.json)")
 	fs.StringVar(&id, "identity", "", "identity_id to explain")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of text")
+	pf := pipeline.RegisterPluginFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return pipeline.Explain(ctx, data, model, id, asJSON, pipeline.Env{Stdout: stdout, Stderr: stderr, Logger: logger})
+	return pipeline.Explain(ctx, data, model, id, asJSON, pf, pipeline.Env{Stdout: stdout, Stderr: stderr, Logger: logger})
 }

@@ -101,6 +101,9 @@ type RunOptions struct {
 	// Usage returns the usage parameters for the new snapshot (nil: no revoke-unused
 	// actions); nil means none.
 	Usage func(*columnar.Snapshot) (*usage.Params, error)
+	// Derive, when set, adds the attributes of the criterion plugins the model was mined
+	// with to each snapshot loaded (the new one, then the previous one).
+	Derive func(context.Context, *columnar.Snapshot) error
 }
 
 // Run loads the model and the snapshots, holds the model against the new snapshot and
@@ -128,6 +131,16 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	wg.Wait()
 	if err := errors.Join(errNext, errPrev); err != nil {
 		return nil, err
+	}
+	if o.Derive != nil {
+		for _, snap := range []*columnar.Snapshot{next, prev} {
+			if snap == nil {
+				continue
+			}
+			if err := o.Derive(ctx, snap); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if prev != nil {
 		// The previous snapshot must be the model's own data; the new one may differ.

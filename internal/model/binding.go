@@ -65,7 +65,7 @@ func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 		for _, t := range rec.Criteria {
 			d := snap.DimIndex(t.Attribute)
 			if d < 0 {
-				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which the identities lack; was the model mined from this kind of data?",
+				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which the identities lack; was the model mined from this kind of data? (an attribute a criterion plugin derived needs the same --plugin flags as mine)",
 					RulesJSONFile, rec.RuleID, rec.RoleID, t.Attribute)
 			}
 			code := int32(-1)

@@ -19,6 +19,8 @@ type DriftOptions struct {
 	// Truth is --truth: the new snapshot's truth/ folder of `rolemine gen --evolve`.
 	Truth string
 	Usage *UsageFlags
+	// Plugins are the criterion plugins the model was mined with (--plugin).
+	Plugins *PluginFlags
 }
 
 // Drift runs `rolemine drift`: the model in --model held against the snapshot in --data
@@ -38,6 +40,12 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	if err := checkDriftDirs(&o); err != nil {
 		return err
 	}
+	derive, cleanup, err := do.Plugins.Deriver(ctx, env.Logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	o.Derive = derive
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}

@@ -112,6 +112,41 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 	return ps, nil
 }
 
+// PluginFlags are the criterion-plugin flags (--plugin, --plugin-memory, --plugin-timeout)
+// of the commands that answer from a model without mining (explain, report, drift): a
+// model mined with plugins has rules on their derived attributes, which the data alone
+// lacks, so those commands run the same plugins over the data (docs/plugins.md).
+type PluginFlags = pluginFlags
+
+// RegisterPluginFlags declares the plugin flags on fs.
+func RegisterPluginFlags(fs *flag.FlagSet) *PluginFlags { return registerPluginFlags(fs) }
+
+// Deriver checks the flags and compiles the plugins they name (before any data is read,
+// as mine does) and returns derive, which runs them over a loaded snapshot and adds their
+// attributes, and cleanup, which releases them. Without --plugin, derive does nothing.
+func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive func(context.Context, *columnar.Snapshot) error, cleanup func(), err error) {
+	st := &staging{}
+	none := func(context.Context, *columnar.Snapshot) error { return nil }
+	if pf == nil {
+		return none, st.cleanup, nil
+	}
+	if err := pf.check(0); err != nil {
+		return nil, nil, err
+	}
+	ps, err := pf.compile(ctx, &mining.Config{}, st, logger)
+	if err != nil {
+		st.cleanup()
+		return nil, nil, err
+	}
+	if len(ps) == 0 {
+		return none, st.cleanup, nil
+	}
+	return func(ctx context.Context, snap *columnar.Snapshot) error {
+		_, err := applyPlugins(ctx, snap, ps)
+		return err
+	}, st.cleanup, nil
+}
+
 // applyPlugins starts the compiled plugins (compile) and runs them over snap, adding
 // their derived attributes as dimensions. It reports whether any plugin ran.
 func applyPlugins(ctx context.Context, snap *columnar.Snapshot, ps []*plugins.Plugin) (bool, error) {

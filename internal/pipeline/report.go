@@ -13,14 +13,24 @@ import (
 )
 
 // loadBound loads the data directory and the model files of `rolemine mine` and binds
-// them, for the commands that answer from a model without mining again.
-func loadBound(ctx context.Context, data, model string, logger *slog.Logger) (*report.Bound, error) {
+// them, for the commands that answer from a model without mining again. The plugins of pf
+// (compiled first, before any data is read) derive their attributes on the data before
+// the model's rules are bound.
+func loadBound(ctx context.Context, data, model string, pf *PluginFlags, logger *slog.Logger) (*report.Bound, error) {
+	derive, cleanup, err := pf.Deriver(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
 	mf, err := report.ReadModel(model)
 	if err != nil {
 		return nil, err
 	}
 	snap, err := columnar.Load(ctx, data, columnar.LoadOptions{Logger: logger})
 	if err != nil {
+		return nil, err
+	}
+	if err := derive(ctx, snap); err != nil {
 		return nil, err
 	}
 	if err := mf.CheckMinedFrom(snap, model, data); err != nil {
@@ -32,7 +42,7 @@ func loadBound(ctx context.Context, data, model string, logger *slog.Logger) (*r
 // Report regenerates report.html in the model directory model from the data and the
 // model files (rules.json, roles.json, summary.json), without mining again; driftDir, when
 // set, is the output directory of `rolemine drift`, whose section the report adds.
-func Report(ctx context.Context, data, model, driftDir string, env Env) error {
+func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, env Env) error {
 	logger, stdout := env.Logger, env.Stdout
 	if data == "" || model == "" {
 		return uerr.New("report: --data and --model are required")
@@ -40,7 +50,7 @@ func Report(ctx context.Context, data, model, driftDir string, env Env) error {
 	if err := CheckOutDir("report", "model", model, "data", data); err != nil {
 		return err
 	}
-	b, err := loadBound(ctx, data, model, logger)
+	b, err := loadBound(ctx, data, model, pf, logger)
 	if err != nil {
 		return err
 	}
@@ -83,11 +93,11 @@ func Report(ctx context.Context, data, model, driftDir string, env Env) error {
 // or the nearest rule and the attributes that fail it, the roles the model would grant it,
 // and its orphan status, as text or JSON. It answers from the model files in model and the
 // data in data, without mining.
-func Explain(ctx context.Context, data, model, id string, asJSON bool, env Env) error {
+func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *PluginFlags, env Env) error {
 	if data == "" || model == "" || id == "" {
 		return uerr.New("explain: --data, --model and --identity are required")
 	}
-	b, err := loadBound(ctx, data, model, env.Logger)
+	b, err := loadBound(ctx, data, model, pf, env.Logger)
 	if err != nil {
 		return err
 	}
