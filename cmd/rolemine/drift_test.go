@@ -97,3 +97,34 @@ func TestDriftEndToEnd(t *testing.T) {
 		t.Fatalf("drift without --out: exit %d, want 2", code)
 	}
 }
+
+// TestReportRefusesAnotherModelsDrift: report --drift adds a drift output's figures to the
+// model's report; one made from another model (other rules) is refused with exit 2 and the
+// report left as it was (found by the audit: it was shown as this model's drift).
+func TestReportRefusesAnotherModelsDrift(t *testing.T) {
+	data, dir := small(t), t.TempDir()
+	a, b, d := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "drift")
+	for _, args := range [][]string{
+		{"mine", "--data", data, "--out", a},
+		{"mine", "--data", data, "--out", b, "--precision", "60", "--fp-max", "40"},
+		{"drift", "--model", a, "--data", data, "--out", d},
+	} {
+		if _, stderr, code := runBin(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	before, err := os.ReadFile(filepath.Join(b, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runBin(t, "report", "--data", data, "--model", b, "--drift", d)
+	if code != 2 || !strings.Contains(stderr, "was not made from the model in "+b) {
+		t.Errorf("report of b with a's drift: exit %d, stderr %q; want exit 2", code, stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(b, "report.html")); !bytes.Equal(after, before) {
+		t.Errorf("the refused report changed report.html")
+	}
+	if _, stderr, code := runBin(t, "report", "--data", data, "--model", a, "--drift", d); code != 0 {
+		t.Errorf("report of a with its own drift: exit %d: %s", code, stderr)
+	}
+}

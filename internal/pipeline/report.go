@@ -61,6 +61,9 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 		if b.Drift, err = report.LoadDrift(driftDir); err != nil {
 			return err
 		}
+		if err := checkDriftOfModel(b.Drift, b.Model.Rules, driftDir, model); err != nil {
+			return err
+		}
 	}
 	ruleOf, err := b.Classify(ctx)
 	if err != nil {
@@ -112,4 +115,24 @@ func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *Plugi
 		return enc.Encode(ex)
 	}
 	return ex.WriteText(env.Stdout)
+}
+
+// checkDriftOfModel refuses a drift output made from another model, whose figures the
+// report would show as this model's: rules-health.json lists, by id, every rule of the
+// model drift held.
+func checkDriftOfModel(d *report.Drift, rules []report.RuleRecord, driftDir, model string) error {
+	held := make(map[string]bool, len(d.Health.Rules))
+	for _, r := range d.Health.Rules {
+		held[r.RuleID] = true
+	}
+	common := 0
+	for _, r := range rules {
+		if held[r.RuleID] {
+			common++
+		}
+	}
+	if common != len(rules) || len(held) != len(rules) {
+		return uerr.New("report: --drift %s was not made from the model in %s: its rules-health.json lists %d rules, %d of them this model's %d; give the output of `rolemine drift --model %s`", driftDir, model, len(held), common, len(rules), model)
+	}
+	return nil
 }
