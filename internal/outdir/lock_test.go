@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // TestLockNamesHolder: while one Dir holds an output directory, a second Open fails with
@@ -64,6 +66,25 @@ func TestUnusedCreatedDirRemoved(t *testing.T) {
 	d.Close()
 	if _, err := os.Stat(existing); err != nil {
 		t.Fatalf("an existing directory was removed: %v", err)
+	}
+}
+
+// TestOutputDirIsAFile: an output directory that names an existing file, or a path
+// through one, is the user's mistake (exit 2, uerr), not a runtime failure (exit 1, as
+// before the audit), and the file is left as it was.
+func TestOutputDirIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "upa.txt")
+	if err := os.WriteFile(file, []byte("u1 p1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{file, filepath.Join(file, "out")} {
+		_, err := Open(path, Options{})
+		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), "expected a directory") {
+			t.Errorf("Open(%s) = %v, want a usage error", path, err)
+		}
+	}
+	if b, _ := os.ReadFile(file); string(b) != "u1 p1\n" {
+		t.Errorf("the file changed: %q", b)
 	}
 }
 

@@ -29,8 +29,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/rolemine/rolemine/internal/crashpoint"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 const (
@@ -95,6 +97,10 @@ func Open(path string, opts Options) (*Dir, error) {
 		d.created = true
 	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			// The user named a file (or a path through one): bad usage, exit 2.
+			return nil, uerr.New("output directory %s: %v; expected a directory, or a path where one can be created", path, err)
+		}
 		return nil, fmt.Errorf("create output directory %s: %w", path, err)
 	}
 	lf, err := lock(d.fsys, path, newHolder(opts.Command))
