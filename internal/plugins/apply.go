@@ -273,6 +273,9 @@ func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
 				s, ok := intern[string(v)]
 				if !ok {
 					s = string(v)
+					if r, bad := controlChar(s); bad {
+						return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value %q holds the control character U+%04X, which rules.xml cannot represent (data values may not hold it either)", i+1, name, s, r)
+					}
 					intern[s] = s
 				}
 				out.vals[k] = append(out.vals[k], s)
@@ -284,6 +287,18 @@ func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
 		return batchOut{}, fmt.Errorf("%d bytes after the last row", len(b))
 	}
 	return out, nil
+}
+
+// controlChar finds a character XML 1.0 cannot hold (below U+0020 but tab, line feed and
+// carriage return; U+FFFE, U+FFFF), which the loader refuses in data values too
+// (columnar's textOK): a derived value ends up in rules.xml like any other.
+func controlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // distinctInputs numbers the distinct input tuples of the identities in order of first

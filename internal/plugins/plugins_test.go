@@ -493,6 +493,8 @@ func TestDecodeOutputRejects(t *testing.T) {
 		{"empty value", le(1, 1, 1, 0), "empty value"},
 		{"too many values", le(1, 1, 5000), "at most 1024"},
 		{"trailing", append(le(1, 1, 0), 9), "after the last row"},
+		{"control character", append(le(1, 1, 1, 4), "a\x01bc"...), "holds the control character U+0001, which rules.xml cannot represent"},
+		{"escape sequence", append(le(1, 1, 1, 5), "\x1b[31m"...), "holds the control character U+001B"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := decodeOutput(tc.b, 1, []string{"x"})
