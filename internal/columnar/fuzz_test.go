@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/rolemine/rolemine/internal/legacyparquet"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -50,6 +53,29 @@ func FuzzLoadParquet(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(seed)
+	// The forms read through wideText and TIME, then the same with only legacy
+	// converted types (legacyparquet).
+	wide := tbl{header: []string{"identity_id:req", "at:int96", "seen:dictint96", "amount:decflba16s2", "rate:decbytes", "start:timems", "day:date"}}
+	for i := range 12 {
+		wide.rows = append(wide.rows, []string{"u" + string(rune('a'+i)), "2461131:29700000000000", []string{"2440588:0", nullValue}[i%2],
+			[]string{"-170141183460469231731687303715884105728", "12345", nullValue}[i%3], []string{"-129", "99999999999999999999"}[i%2], "29700500", "20543"})
+	}
+	for _, legacy := range []map[string]legacyparquet.Column{nil, {
+		"amount": {Converted: deprecated.Decimal, Scale: 2, Precision: 38}, "rate": {Converted: deprecated.Decimal, Scale: 2, Precision: 20},
+		"start": {Converted: deprecated.TimeMillis}, "day": {Converted: deprecated.Date},
+	}} {
+		p := writeParquet(f, dir, "identities", wide)
+		if legacy != nil {
+			if err := legacyparquet.Rewrite(p, legacy); err != nil {
+				f.Fatal(err)
+			}
+		}
+		seed, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})

@@ -2,7 +2,9 @@ package columnar
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/csv"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 )
 
 // nullValue in a test table cell writes a Parquet null (CSV: an empty field).
@@ -23,7 +26,13 @@ const nullValue = "\x00null"
 // date, dictdate (DATE, INT32 days), tsms, tsus, tsns (TIMESTAMP adjusted to UTC, INT64 in
 // that unit), tslocalus (TIMESTAMP not adjusted to UTC), dec32s2, dec64s4, dec64s0,
 // dictdec64s2 (DECIMAL of that scale on INT32 or INT64; cells hold the stored integer),
-// decbytes (DECIMAL on BYTE_ARRAY), int96 (only nulls), double, bool.
+// timems, timeus, timens (TIME in that unit), int8 (INT32 with an 8-bit signed integer
+// type), enum, json (strings), double, bool; and the forms read through wideText, whose
+// cells are not the stored bytes but what the test means them to hold: int96, dictint96
+// (cells "julianday:nanoseconds", int96Cell), decflba4s3, decflba16s2, dictdecflba16s2,
+// decbytes (scale 2), decbytess0, decbytes307s10 (DECIMAL of that scale on
+// FIXED_LEN_BYTE_ARRAY of 4 or 16 bytes or on BYTE_ARRAY; cells hold the unscaled integer
+// in decimal, stored as big-endian two's complement, decimalCell).
 type tbl struct {
 	header []string
 	rows   [][]string
@@ -122,8 +131,32 @@ func parquetNode(typ string) parquet.Node {
 		return parquet.Optional(parquet.Encoded(parquet.Decimal(2, 18, parquet.Int64Type), &parquet.RLEDictionary))
 	case "decbytes":
 		return parquet.Optional(parquet.Decimal(2, 20, parquet.ByteArrayType))
+	case "decbytess0":
+		return parquet.Optional(parquet.Decimal(0, 38, parquet.ByteArrayType))
+	case "decbytes307s10":
+		return parquet.Optional(parquet.Decimal(10, 307, parquet.ByteArrayType))
+	case "decflba4s3":
+		return parquet.Optional(parquet.Decimal(3, 9, parquet.FixedLenByteArrayType(4)))
+	case "decflba16s2":
+		return parquet.Optional(parquet.Decimal(2, 38, parquet.FixedLenByteArrayType(16)))
+	case "dictdecflba16s2":
+		return parquet.Optional(parquet.Encoded(parquet.Decimal(2, 38, parquet.FixedLenByteArrayType(16)), &parquet.RLEDictionary))
 	case "int96":
 		return parquet.Optional(parquet.Leaf(parquet.Int96Type))
+	case "dictint96":
+		return parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.Int96Type), &parquet.RLEDictionary))
+	case "timems":
+		return parquet.Optional(parquet.Time(parquet.Millisecond))
+	case "timeus":
+		return parquet.Optional(parquet.Time(parquet.Microsecond))
+	case "timens":
+		return parquet.Optional(parquet.Time(parquet.Nanosecond))
+	case "int8":
+		return parquet.Optional(parquet.Int(8))
+	case "enum":
+		return parquet.Optional(parquet.Enum())
+	case "json":
+		return parquet.Optional(parquet.JSON())
 	case "double":
 		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
 	case "bool":
@@ -175,13 +208,13 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 					t.Fatal(err)
 				}
 				pv = parquet.Int32Value(int32(n))
-			case "date", "dictdate", "dec32s2":
+			case "date", "dictdate", "dec32s2", "timems", "int8":
 				n, err := strconv.ParseInt(v, 10, 32)
 				if err != nil {
 					t.Fatal(err)
 				}
 				pv = parquet.Int32Value(int32(n))
-			case "int64", "reqint64", "dictint64", "tsms", "tsus", "tsns", "tslocalus", "dec64s4", "dec64s0", "dictdec64s2":
+			case "int64", "reqint64", "dictint64", "tsms", "tsus", "tsns", "tslocalus", "dec64s4", "dec64s0", "dictdec64s2", "timeus", "timens":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
 					t.Fatal(err)
@@ -205,6 +238,14 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 				pv = parquet.DoubleValue(n)
 			case "bool":
 				pv = parquet.BooleanValue(v == "true")
+			case "int96", "dictint96":
+				pv = parquet.Int96Value(int96Cell(t, v))
+			case "decflba4s3":
+				pv = parquet.FixedLenByteArrayValue(decimalCell(t, v, 4))
+			case "decflba16s2", "dictdecflba16s2":
+				pv = parquet.FixedLenByteArrayValue(decimalCell(t, v, 16))
+			case "decbytes", "decbytess0", "decbytes307s10":
+				pv = parquet.ByteArrayValue(decimalCell(t, v, 0))
 			default:
 				pv = parquet.ByteArrayValue([]byte(v))
 			}
@@ -223,6 +264,50 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 		t.Fatal(err)
 	}
 	return p
+}
+
+// int96Bytes returns the 12 bytes of an INT96 timestamp as Spark and Impala write them:
+// nanoseconds in the day (8 bytes, little-endian), then the Julian day (4 bytes).
+func int96Bytes(day int32, nanos int64) []byte {
+	b := binary.LittleEndian.AppendUint64(nil, uint64(nanos))
+	return binary.LittleEndian.AppendUint32(b, uint32(day))
+}
+
+// int96Cell turns a cell "julianday:nanoseconds" into the INT96 value of int96Bytes.
+// parquet-go holds an INT96 as three little-endian 32-bit words of the 12 bytes.
+func int96Cell(t testing.TB, v string) deprecated.Int96 {
+	t.Helper()
+	ds, ns, _ := strings.Cut(v, ":")
+	day, err1 := strconv.ParseInt(ds, 10, 32)
+	nanos, err2 := strconv.ParseInt(ns, 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("int96 cell %q", v)
+	}
+	b := int96Bytes(int32(day), nanos)
+	return deprecated.Int96{binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:])}
+}
+
+// decimalCell returns the big-endian two's complement bytes of the integer v (decimal
+// text): width bytes, or as few as hold it when width is 0.
+func decimalCell(t testing.TB, v string, width int) []byte {
+	t.Helper()
+	n, ok := new(big.Int).SetString(v, 10)
+	if !ok {
+		t.Fatalf("decimal cell %q", v)
+	}
+	size := width
+	if size == 0 {
+		size = n.BitLen()/8 + 1 // room for the sign bit
+	}
+	x := new(big.Int).Set(n)
+	if n.Sign() < 0 {
+		x.Add(x, new(big.Int).Lsh(big.NewInt(1), uint(8*size)))
+	}
+	b := x.FillBytes(make([]byte, size))
+	if back := new(big.Int).SetBytes(b); n.Sign() < 0 != (b[0]&0x80 != 0) || (n.Sign() >= 0 && back.Cmp(n) != 0) {
+		t.Fatalf("decimal cell %q does not fit %d bytes", v, size)
+	}
+	return b
 }
 
 // checkInvariants verifies every invariant documented on Snapshot.

@@ -180,7 +180,7 @@ func TestLoadErrors(t *testing.T) {
 			name:    "wrong column type",
 			files:   map[string]tbl{"identities": tbl{header: []string{"identity_id", "score:double"}, rows: [][]string{{"u1", "1.5"}}}, "assignments": asg},
 			formats: []string{"parquet"},
-			want:    []string{"identities.parquet column score: has type DOUBLE; expected a string (BYTE_ARRAY) or integer (INT32, INT64) column"},
+			want:    []string{"identities.parquet column score: has type DOUBLE; expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column"},
 		},
 		{
 			name:    "boolean role_id",

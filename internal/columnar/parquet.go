@@ -254,8 +254,9 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 	)
 }
 
-// checkParquetColumn accepts flat, non-repeated string (BYTE_ARRAY) and integer (INT32,
-// INT64) columns, required or optional.
+// checkParquetColumn accepts flat, non-repeated string (BYTE_ARRAY), integer (INT32,
+// INT64) and INT96 columns and DECIMALs (on those or on FIXED_LEN_BYTE_ARRAY), required or
+// optional.
 func checkParquetColumn(file string, c *parquet.Column) error {
 	if !c.Leaf() {
 		return fmt.Errorf("%s column %s: is a nested group; expected a flat string or integer column", file, c.Name())
@@ -267,12 +268,15 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 		return err
 	}
 	switch k := c.Type().Kind(); k {
-	case parquet.ByteArray, parquet.Int32, parquet.Int64:
+	case parquet.ByteArray, parquet.Int32, parquet.Int64, parquet.Int96:
 		return nil
-	case parquet.Int96:
-		return fmt.Errorf("%s column %s: has type INT96 (a legacy Spark timestamp); rolemine reads timestamps stored as INT64 (TIMESTAMP), or the value as a string: write it with Spark's spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS", file, c.Name())
+	case parquet.FixedLenByteArray:
+		if _, ok := wideTextOf(c.Type()); ok {
+			return nil
+		}
+		return fmt.Errorf("%s column %s: has type FIXED_LEN_BYTE_ARRAY(%d) (%s); rolemine reads it only as a DECIMAL: expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column", file, c.Name(), c.Type().Length(), c.Type())
 	default:
-		return fmt.Errorf("%s column %s: has type %s; expected a string (BYTE_ARRAY) or integer (INT32, INT64) column", file, c.Name(), k)
+		return fmt.Errorf("%s column %s: has type %s; expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column", file, c.Name(), k)
 	}
 }
 
@@ -285,6 +289,9 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 		}
 	}()
 	d := pageDecoder{c: c, kind: leaf.Type().Kind(), ints: intTextOf(leaf.Type()), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}
+	if w, ok := wideTextOf(leaf.Type()); ok {
+		d.kind, d.wide = kindWide, w
+	}
 	idx := leaf.Index()
 	for g, rg := range pf.RowGroups() {
 		start := d.pos
@@ -413,7 +420,10 @@ type pageDecoder struct {
 	kind parquet.Kind
 	// ints says how an integer column's values are written as text: chosen once per
 	// column from its logical type (intTextOf).
-	ints   intText
+	ints intText
+	// wide says how the values of a kindWide column (INT96, DECIMAL stored as bytes) are
+	// written as text.
+	wide   wideText
 	maxDef byte
 	pos    int64
 	groups int // row groups in the file
@@ -504,6 +514,15 @@ func (d *pageDecoder) page(p parquet.Page) error {
 		v := data.Int64()
 		return d.values(len(v), levels, p.NumRows(), func(i int) int32 {
 			d.scratch = d.appendInt64(v[i])
+			return d.c.intern(d.scratch)
+		}, nil)
+	case kindWide:
+		n, text, err := d.wide.texts(&data)
+		if err != nil {
+			return err
+		}
+		return d.values(n, levels, p.NumRows(), func(i int) int32 {
+			d.scratch = text(d.scratch[:0], i)
 			return d.c.intern(d.scratch)
 		}, nil)
 	}
@@ -608,6 +627,18 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 			d.scratch = d.appendInt64(v[x])
 			return d.scratch
 		}
+	case kindWide:
+		m, text, err := d.wide.texts(&data)
+		if err != nil {
+			return err
+		}
+		if m != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, m)
+		}
+		entry = func(x int32) []byte {
+			d.scratch = text(d.scratch[:0], int(x))
+			return d.scratch
+		}
 	default:
 		return fmt.Errorf("unsupported dictionary type %s", d.kind)
 	}
@@ -672,6 +703,18 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 		}
 		for j := range n {
 			d.scratch = d.appendInt64(v[j])
+			note(j, d.c.intern(d.scratch), nil)
+		}
+	case kindWide:
+		m, text, err := d.wide.texts(&data)
+		if err != nil {
+			return err
+		}
+		if m != n {
+			return fmt.Errorf("dictionary of %d entries has %d values", n, m)
+		}
+		for j := range n {
+			d.scratch = text(d.scratch[:0], j)
 			note(j, d.c.intern(d.scratch), nil)
 		}
 	default:

@@ -20,6 +20,7 @@ const (
 	intDate                     // DATE (days since 1970-01-01): 2026-03-31
 	intTimestamp                // TIMESTAMP: RFC 3339 in UTC, 2026-03-31T08:15:00.5Z
 	intDecimal                  // DECIMAL(p, s): the exact decimal text, 123.45
+	intTime                     // TIME (of day): 08:15:00, 08:15:00.5
 )
 
 // intText is the choice made once per integer column: its kind, and for a timestamp the
@@ -29,14 +30,16 @@ const (
 // Parquet local timestamp stores its wall clock counted as UTC from 1970.
 type intText struct {
 	kind   intKind
-	perSec int64 // a TIMESTAMP's units per second
-	nsUnit int64 // a TIMESTAMP's nanoseconds per unit
+	perSec int64 // a TIMESTAMP's or TIME's units per second
+	nsUnit int64 // a TIMESTAMP's or TIME's nanoseconds per unit
 	scale  int   // a DECIMAL's digits after the point
 }
 
 // intTextOf chooses how the integer values of a column of type t are written, from its
-// logical type (or, for the unsigned types only, the legacy converted type when there is
-// none).
+// logical type. parquet-go gives a column with only a legacy converted type (DATE,
+// TIMESTAMP_MILLIS, TIME_MICROS, DECIMAL, INT_8, UINT_64, ...) the logical type it stands
+// for, so such a column reads as its logical counterpart; the unsigned converted types are
+// also checked here in case a type reports one without the other.
 func intTextOf(t parquet.Type) intText {
 	if lt := t.LogicalType(); lt != nil && lt.Value != nil {
 		switch v := lt.Value.(type) {
@@ -53,6 +56,11 @@ func intTextOf(t parquet.Type) intText {
 			}
 		case *format.DecimalType:
 			return intText{kind: intDecimal, scale: int(v.Scale)}
+		case *format.TimeType:
+			if v.Unit.Value != nil {
+				ns := int64(v.Unit.Value.Duration())
+				return intText{kind: intTime, perSec: int64(time.Second) / ns, nsUnit: ns}
+			}
 		}
 		return intText{}
 	}
@@ -65,7 +73,7 @@ func intTextOf(t parquet.Type) intText {
 	return intText{}
 }
 
-// appendLogical appends v's text for a DATE, TIMESTAMP or DECIMAL column to b.
+// appendLogical appends v's text for a DATE, TIMESTAMP, DECIMAL or TIME column to b.
 func (x intText) appendLogical(b []byte, v int64) []byte {
 	switch x.kind {
 	case intDate:
@@ -74,6 +82,8 @@ func (x intText) appendLogical(b []byte, v int64) []byte {
 		return time.Unix(v/x.perSec, (v%x.perSec)*x.nsUnit).UTC().AppendFormat(b, time.RFC3339Nano)
 	case intDecimal:
 		return appendDecimal(b, v, x.scale)
+	case intTime:
+		return appendTimeOfDay(b, v, x.perSec, x.nsUnit)
 	}
 	return strconv.AppendInt(b, v, 10)
 }
@@ -86,6 +96,12 @@ func appendDecimal(b []byte, v int64, scale int) []byte {
 	if scale == 0 {
 		return b
 	}
+	return placePoint(b, start, scale)
+}
+
+// placePoint puts the decimal point scale digits from the right into the integer text
+// b[start:] (a sign, then digits), with a 0 before the point when no digit is left there.
+func placePoint(b []byte, start, scale int) []byte {
 	digits := b[start:]
 	neg := digits[0] == '-'
 	if neg {
@@ -109,8 +125,8 @@ func appendDecimal(b []byte, v int64, scale int) []byte {
 	return append(b, d[len(d)-scale:]...)
 }
 
-// checkDecimal refuses a DECIMAL column that is not stored as INT32 or INT64 (the byte
-// array forms) or whose scale is out of range.
+// checkDecimal checks a DECIMAL column: on INT32 or INT64 a scale from 0 to 18; stored as
+// bytes, what checkWideDecimal asks.
 func checkDecimal(file string, c *parquet.Column) error {
 	lt := c.Type().LogicalType()
 	if lt == nil {
@@ -120,11 +136,49 @@ func checkDecimal(file string, c *parquet.Column) error {
 	if !ok {
 		return nil
 	}
-	if k := c.Type().Kind(); k != parquet.Int32 && k != parquet.Int64 {
-		return fmt.Errorf("%s column %s: is a DECIMAL stored as %s; rolemine reads DECIMAL columns stored as INT32 or INT64 (precision up to 18), or the value as a string", file, c.Name(), k)
+	switch k := c.Type().Kind(); k {
+	case parquet.Int32, parquet.Int64:
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return checkWideDecimal(file, c, dt)
+	default:
+		return fmt.Errorf("%s column %s: is a DECIMAL stored as %s; expected INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY", file, c.Name(), k)
 	}
 	if dt.Scale < 0 || dt.Scale > 18 {
 		return fmt.Errorf("%s column %s: is a DECIMAL with scale %d; expected a scale from 0 to 18", file, c.Name(), dt.Scale)
 	}
 	return nil
+}
+
+// appendTimeOfDay appends the text of a TIME value v (units since midnight, perSec a
+// second, nsUnit nanoseconds each): 08:15:00, with a fraction only when it is not zero
+// and no trailing zeros (08:15:00.5), as RFC 3339 writes a timestamp's time. A value
+// outside the day, which the format does not allow, is written the same way: 24:00:00 or
+// more hours, or a minus sign before a negative one.
+func appendTimeOfDay(b []byte, v, perSec, nsUnit int64) []byte {
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	sec, frac := u/uint64(perSec), (u%uint64(perSec))*uint64(nsUnit)
+	if h := sec / 3600; h < 10 {
+		b = append(b, '0', byte('0'+h))
+	} else {
+		b = strconv.AppendUint(b, h, 10)
+	}
+	b = append(b, ':', byte('0'+sec/600%6), byte('0'+sec/60%10), ':', byte('0'+sec%60/10), byte('0'+sec%10))
+	if frac == 0 {
+		return b
+	}
+	var ns [10]byte
+	ns[0] = '.'
+	for i := 9; i >= 1; i-- {
+		ns[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := 10
+	for ns[end-1] == '0' {
+		end--
+	}
+	return append(b, ns[:end]...)
 }
