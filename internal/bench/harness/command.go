@@ -224,18 +224,19 @@ func RunPeersCommand(ctx context.Context, c PeersCommand, stdout, stderr io.Writ
 	}
 	rep, err := PeerBench(ctx, PeerOptions{Rolemine: bin, Peer: c.Peer, PeerName: "duckdb", Tiers: tl, Depths: dl,
 		Runs: c.Runs, Dir: c.Dir, Logger: logger, Progress: func(tier string, r CooccurResult) {
-			fmt.Fprintf(stderr, "tier %s: %s\n", tier, r.Line())
+			fmt.Fprintf(stderr, "tier %s: %s (cpu %.2fs)\n", tier, r.Line(), r.CPUSeconds)
 		}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%-4s %5s %12s %8s %10s %10s %7s\n", "tier", "depth", "rows", "equal", "rolemine", "duckdb", "ratio")
+	fmt.Fprintf(stdout, "%-4s %5s %12s %8s %10s %10s %7s %10s %10s %7s\n", "tier", "depth", "rows", "equal", "rolemine", "duckdb", "ratio", "cpu", "duckdb cpu", "ratio")
 	bad := false
 	for _, pc := range rep.Cases {
-		fmt.Fprintf(stdout, "%-4s %5d %12d %8v %9.2fs %9.2fs %6.1fx\n", pc.Tier, pc.Depth, pc.Rows, pc.Equal, pc.RolemineSeconds, pc.PeerSeconds, pc.Ratio)
+		fmt.Fprintf(stdout, "%-4s %5d %12d %8v %9.2fs %9.2fs %6.1fx %9.2fs %9.2fs %6.1fx\n", pc.Tier, pc.Depth, pc.Rows, pc.Equal,
+			pc.RolemineSeconds, pc.PeerSeconds, pc.Ratio, pc.RolemineCPUSeconds, pc.PeerCPUSeconds, pc.CPURatio)
 		bad = bad || !pc.Equal
 	}
-	fmt.Fprintf(stdout, "medians of %d alternated runs; ratio = duckdb / rolemine\n", c.Runs)
+	fmt.Fprintf(stdout, "medians of %d alternated runs; ratio = duckdb / rolemine, of wall seconds, then of CPU seconds (user+sys)\n", c.Runs)
 	if c.JSON != "" {
 		f, err := os.Create(c.JSON)
 		if err != nil {

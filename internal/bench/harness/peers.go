@@ -34,10 +34,15 @@ type PeerCase struct {
 	RolemineSeconds float64 `json:"rolemine_median_seconds"`
 	PeerSeconds     float64 `json:"peer_median_seconds"`
 	Ratio           float64 `json:"ratio"`
-	RoleminePeakRSS int64   `json:"rolemine_peak_rss_bytes"`
-	PeerPeakRSS     int64   `json:"peer_peak_rss_bytes"`
-	Rows            int64   `json:"rows"`
-	Checksum        string  `json:"checksum"`
+	// Medians of each program's CPU seconds (user and system, whole process) and their
+	// ratio, peer / rolemine: the same comparison with the wall time others take away.
+	RolemineCPUSeconds float64 `json:"rolemine_median_cpu_seconds,omitempty"`
+	PeerCPUSeconds     float64 `json:"peer_median_cpu_seconds,omitempty"`
+	CPURatio           float64 `json:"cpu_ratio,omitempty"`
+	RoleminePeakRSS    int64   `json:"rolemine_peak_rss_bytes"`
+	PeerPeakRSS        int64   `json:"peer_peak_rss_bytes"`
+	Rows               int64   `json:"rows"`
+	Checksum           string  `json:"checksum"`
 	// Equal is true when every run of both programs gave the same rows and checksum.
 	Equal bool `json:"equal"`
 }
@@ -84,6 +89,7 @@ func PeerBench(ctx context.Context, o PeerOptions) (*PeerReport, error) {
 					if ch.peakRSS > 0 {
 						r.PeakRSS = ch.peakRSS
 					}
+					r.CPUSeconds = ch.cpu
 					if prog == "rolemine" {
 						c.Rolemine = append(c.Rolemine, r)
 					} else {
@@ -99,10 +105,13 @@ func PeerBench(ctx context.Context, o PeerOptions) (*PeerReport, error) {
 					}
 				}
 			}
-			c.RolemineSeconds, c.RoleminePeakRSS = summarize(c.Rolemine)
-			c.PeerSeconds, c.PeerPeakRSS = summarize(c.Peer)
+			c.RolemineSeconds, c.RolemineCPUSeconds, c.RoleminePeakRSS = summarize(c.Rolemine)
+			c.PeerSeconds, c.PeerCPUSeconds, c.PeerPeakRSS = summarize(c.Peer)
 			if c.RolemineSeconds > 0 {
 				c.Ratio = c.PeerSeconds / c.RolemineSeconds
+			}
+			if c.RolemineCPUSeconds > 0 {
+				c.CPURatio = c.PeerCPUSeconds / c.RolemineCPUSeconds
 			}
 			rep.Cases = append(rep.Cases, c)
 		}
@@ -110,18 +119,23 @@ func PeerBench(ctx context.Context, o PeerOptions) (*PeerReport, error) {
 	return rep, nil
 }
 
-func summarize(rs []CooccurResult) (median float64, peak int64) {
-	var xs []float64
+// summarize returns the medians of the runs' seconds and CPU seconds and their largest
+// peak RSS.
+func summarize(rs []CooccurResult) (median, cpu float64, peak int64) {
+	var xs, cs []float64
 	for _, r := range rs {
 		xs = append(xs, r.Seconds)
+		cs = append(cs, r.CPUSeconds)
 		peak = max(peak, r.PeakRSS)
 	}
-	return Median(xs), peak
+	return Median(xs), Median(cs), peak
 }
 
 type childResult struct {
 	stdout  string
 	peakRSS int64
+	// cpu is the child's user and system seconds.
+	cpu float64
 }
 
 func runChild(ctx context.Context, bin string, args ...string) (childResult, error) {
@@ -131,5 +145,6 @@ func runChild(ctx context.Context, bin string, args ...string) (childResult, err
 	if err := cmd.Run(); err != nil {
 		return childResult{}, fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, tail(stderr.String()))
 	}
-	return childResult{stdout: stdout.String(), peakRSS: PeakRSS(cmd.ProcessState)}, nil
+	ps := cmd.ProcessState
+	return childResult{stdout: stdout.String(), peakRSS: PeakRSS(ps), cpu: (ps.UserTime() + ps.SystemTime()).Seconds()}, nil
 }

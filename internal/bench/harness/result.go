@@ -24,6 +24,10 @@ type CooccurResult struct {
 	Checksum string  `json:"checksum"`
 	Seconds  float64 `json:"seconds"`
 	PeakRSS  int64   `json:"peak_rss_bytes"`
+	// CPUSeconds is the user and system time of the whole process (the parent's view, set
+	// by PeerBench; not on the result line). On a shared host a run's wall time moves
+	// with whatever else runs beside it, its CPU time much less.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
 
 // Line renders the result line.
