@@ -744,29 +744,33 @@ func (e *Encoder) addStrings(col *Column, d *Data, codes []int32, dict *chunkDic
 }
 
 // addRequired is addStrings for a required column. A row with the code of the row
-// before it takes the same dictionary index, already seen on this page.
+// before it takes the same dictionary index, already seen on this page. The page's
+// indexes are grown once for all of codes and stored by position, not appended row by row.
 func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDict, page int32) error {
-	idx, local, n, top := e.idx, dict.local, uint32(len(d.Values)), e.pageMax
+	local, n, top := dict.local, uint32(len(d.Values)), e.pageMax
 	prev, pl := int32(-1), int32(-1)
-	if len(idx) > 0 {
+	at := len(e.idx)
+	if at > 0 {
 		// The page's last row: its index is seen on this page.
-		pl = idx[len(idx)-1]
+		pl = e.idx[at-1]
 		prev = dict.order[pl]
 	}
-	for _, code := range codes {
+	idx := slices.Grow(e.idx, len(codes))[:at+len(codes)]
+	out := idx[at:]
+	for j, code := range codes {
 		if code == prev && prev >= 0 {
-			idx = append(idx, pl)
+			out[j] = pl
 			continue
 		}
 		if uint32(code) >= n {
-			e.idx, e.pageMax = idx, top
+			e.idx, e.pageMax = idx[:at+j], top
 			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
 		if l < 0 {
 			l = e.newLocal(dict, code)
 		}
-		idx = append(idx, l)
+		out[j] = l
 		top = max(top, l)
 		if e.seen[l] != page {
 			e.seen[l] = page

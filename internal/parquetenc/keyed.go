@@ -141,26 +141,30 @@ func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
 }
 
 // addRequiredKeyed adds the rows of a required column's page. A row with the code of the
-// row before it takes the same dictionary index, and changes no bound.
+// row before it takes the same dictionary index, and changes no bound. The indexes are
+// grown once for the page's rows, as in addRequired.
 func (e *Encoder) addRequiredKeyed(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder) error {
-	idx, local, n, top := e.idx, dict.local, uint32(len(d.Values)), e.pageMax
+	local, n, top := dict.local, uint32(len(d.Values)), e.pageMax
 	track := !col.NoBounds
 	b := &e.bounds
 	prev, pl := int32(-1), int32(-1)
-	for _, code := range codes {
+	at := len(e.idx)
+	idx := slices.Grow(e.idx, len(codes))[:at+len(codes)]
+	out := idx[at:]
+	for j, code := range codes {
 		if code == prev && prev >= 0 {
-			idx = append(idx, pl)
+			out[j] = pl
 			continue
 		}
 		if uint32(code) >= n {
-			e.idx, e.pageMax = idx, top
+			e.idx, e.pageMax = idx[:at+j], top
 			return requiredCodeError(col, code, n)
 		}
 		l := local[code]
 		if l < 0 {
 			l = e.addLocal(dict, keys, code)
 		}
-		idx = append(idx, l)
+		out[j] = l
 		top = max(top, l)
 		if track {
 			b.see(l, e.lkey[l])
