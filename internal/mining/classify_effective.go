@@ -154,49 +154,84 @@ type effClassifier struct {
 // pairs (both ascending); an inherited pair of a role with rules takes the first rule
 // matching i; one of a role without rules takes the status of its source's assignment,
 // found through pos (scratch by role: pos[r] is set to the position of each of i's
-// direct roles r, and a source is always one of them). It returns how many of the
-// identity's pairs are explained and how many hidden.
+// direct roles r, and a source is always one of them; set only for an identity with such
+// a pair). It returns how many of the identity's pairs are explained and how many hidden.
+// The pairs' unused marks, when the direct classification has any, are set apart
+// (unused), so that the loop over the pairs reads no more than it needs.
 func (x *effClassifier) identity(i int, pos []int32) (explained, hidden int64) {
-	snap, cr, p, ec := x.snap, x.cr, x.p, x.ec
+	snap, cr, p := x.snap, x.cr, x.p
 	kind := snap.Dims[snap.KindDim].Codes[i]
 	direct, base := snap.RolesOf(i), snap.IdentOff[i]
-	for d := len(direct) - 1; d >= 0; d-- { // a role listed twice: its first position
-		pos[direct[d]] = int32(d)
-	}
-	d := 0
+	held := x.cls.RuleOf[base : base+int64(len(direct))]
 	lo, hi := p.Of(i)
-	for k := lo; k < hi; k++ {
-		r := p.Role[k]
-		rule, at := int32(-1), int64(-1)
-		switch {
-		case p.KindAt(k) != effective.Inherited:
+	roles := p.Role[lo:hi]
+	steps, out := p.Step[lo:hi], x.ec.RuleOf[lo:hi]
+	steps, out = steps[:len(roles)], out[:len(roles)]
+	ruled := x.ec.ruled
+	placed := false // pos holds i's direct roles
+	d := 0
+	for k, r := range roles {
+		var rule int32
+		switch st := steps[k]; {
+		case st < 0: // direct or redundant
 			for direct[d] < r {
 				d++
 			}
-			at = base + int64(d)
-		case cr.off[r] < cr.off[r+1]:
+			rule = held[d]
+		case ruled[r]:
+			rule = -1
 			for j := cr.off[r]; j < cr.off[r+1]; j++ {
 				if cr.matches(snap, j, i, kind) {
 					rule = j
 					break
 				}
 			}
-			if rule < 0 {
-				hidden++
-			}
+			hidden += int64(uint32(rule) >> 31)
 		default:
-			at = base + int64(pos[p.SourceAt(k)])
-		}
-		if at >= 0 {
-			rule = x.cls.RuleOf[at]
-			if x.cls.UnusedAt(int(at)) {
-				ec.Unused[k] = true
+			if !placed {
+				for d := len(direct) - 1; d >= 0; d-- { // a role listed twice: its first position
+					pos[direct[d]] = int32(d)
+				}
+				placed = true
 			}
+			rule = held[pos[p.SourceOfStep(st)]]
 		}
-		ec.RuleOf[k] = rule
-		if rule >= 0 {
-			explained++
-		}
+		out[k] = rule
+		explained += int64(^uint32(rule) >> 31)
+	}
+	if x.cls.Unused != nil {
+		x.unused(i, pos, placed)
 	}
 	return explained, hidden
+}
+
+// unused marks identity i's pairs whose status is that of an unused direct assignment:
+// its direct (or redundant) pairs and its inherited pairs of roles without rules whose
+// source's assignment is marked (pos as in identity, placed when identity set it).
+func (x *effClassifier) unused(i int, pos []int32, placed bool) {
+	snap, p := x.snap, x.p
+	direct, base := snap.RolesOf(i), snap.IdentOff[i]
+	if !placed {
+		for d := len(direct) - 1; d >= 0; d-- {
+			pos[direct[d]] = int32(d)
+		}
+	}
+	d := 0
+	lo, hi := p.Of(i)
+	for k := lo; k < hi; k++ {
+		r := p.Role[k]
+		at := int64(-1)
+		switch st := p.Step[k]; {
+		case st < 0:
+			for direct[d] < r {
+				d++
+			}
+			at = base + int64(d)
+		case !x.ec.ruled[r]:
+			at = base + int64(pos[p.SourceOfStep(st)])
+		}
+		if at >= 0 && x.cls.UnusedAt(int(at)) {
+			x.ec.Unused[k] = true
+		}
+	}
 }
