@@ -132,6 +132,12 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err := errors.Join(errNext, errPrev); err != nil {
 		return nil, err
 	}
+	if prev != nil {
+		// The previous snapshot must be the model's own data; the new one may differ.
+		if err := model.CheckMinedFrom(prev, o.Model, o.PreviousData); err != nil {
+			return nil, err
+		}
+	}
 	if o.Derive != nil {
 		for _, snap := range []*columnar.Snapshot{next, prev} {
 			if snap == nil {
@@ -140,12 +146,6 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 			if err := o.Derive(ctx, snap); err != nil {
 				return nil, err
 			}
-		}
-	}
-	if prev != nil {
-		// The previous snapshot must be the model's own data; the new one may differ.
-		if err := model.CheckMinedFrom(prev, o.Model, o.PreviousData); err != nil {
-			return nil, err
 		}
 	}
 	tLoad := time.Since(t0)

@@ -30,10 +30,10 @@ func loadBound(ctx context.Context, data, model string, pf *PluginFlags, logger 
 	if err != nil {
 		return nil, err
 	}
-	if err := derive(ctx, snap); err != nil {
+	if err := mf.CheckMinedFrom(snap, model, data); err != nil {
 		return nil, err
 	}
-	if err := mf.CheckMinedFrom(snap, model, data); err != nil {
+	if err := derive(ctx, snap); err != nil {
 		return nil, err
 	}
 	return report.Bind(snap, mf)
