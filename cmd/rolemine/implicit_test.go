@@ -204,6 +204,33 @@ func TestCategoryMatchingNoRoleWarns(t *testing.T) {
 	}
 }
 
+// TestGenNamesRemovedFiles: gen over an earlier data set removes the files of it that
+// this run does not write (a universe's tables and truth under a flat run) and names them
+// on stderr; a rerun with the same flags rewrites every file and names none.
+func TestGenNamesRemovedFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "data")
+	for _, tc := range []struct {
+		args []string
+		want string // "" : no warning
+	}{
+		{[]string{"--universe"}, ""},
+		{nil, "files=accounts.parquet,role_grants.parquet,attributes.parquet,truth/universe.json,truth/hidden.csv"},
+		{nil, ""},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"gen", "--out", out, "--identities", "300"}, tc.args...)
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+		if got := stderr.String(); tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%v: stderr %q, want %q", args, got, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "accounts.parquet")); err == nil {
+		t.Errorf("accounts.parquet of the universe run left beside the flat data")
+	}
+}
+
 // TestPluginReferencesCheckedBeforeLoading: a plugin a run would load, named by the
 // configuration's <CriterionPlugin/> or by --plugin, is checked with the other
 // configuration checks before any data is read: a missing .wasm, a file that is not

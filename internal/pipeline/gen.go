@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rolemine/rolemine/internal/bench/gen"
 	"github.com/rolemine/rolemine/internal/discover"
@@ -26,6 +28,7 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 	if o.Gen.Out == "" {
 		return uerr.New("gen: --out is required")
 	}
+	defer warnRemoved(o.Gen.Out, gen.OwnedFiles(o.Gen.Out), env)
 	if o.Evolve.From == "" {
 		for _, name := range []string{"movers", "joiners", "leavers", "nhi-repurposed", "nhi-retired"} {
 			if o.Given[name] {
@@ -73,6 +76,22 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 		fmt.Fprintf(env.Stdout, "usage: %+v\n", *us)
 	}
 	return nil
+}
+
+// warnRemoved names, on stderr, the files of an earlier data set in out that gen removed
+// and did not write again (before: gen.OwnedFiles when the run started), so that no file
+// of the user's disappears without a word (docs/cli.md#rolemine-gen).
+func warnRemoved(out string, before []string, env Env) {
+	var gone []string
+	for _, p := range before {
+		if _, err := os.Lstat(p); err != nil {
+			rel, _ := filepath.Rel(out, p)
+			gone = append(gone, rel)
+		}
+	}
+	if len(gone) > 0 {
+		env.Logger.Warn("gen: removed files of an earlier data set that this run does not write", "dir", out, "files", strings.Join(gone, ","))
+	}
 }
 
 // Discover runs `rolemine discover`: bottom-up roles from access patterns

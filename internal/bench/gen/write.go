@@ -192,13 +192,9 @@ func atomicFile(path string, fill func(w io.Writer) error) error {
 // dataTables are the tables a generated data directory may hold, each in either format.
 var dataTables = []string{"identities", "roles", "assignments", "accounts", "role_grants", "attributes"}
 
-// clearOutput removes from out every file an earlier gen or gen --evolve may have written
-// there (both formats of every table, every truth file): a run writes only some of them
-// (a flat run no accounts, a CSV run no .parquet, a run without --usage no usage truth),
-// and one left behind would be read with the new data (a universe's accounts beside flat
-// identities of another seed; a .parquet beside the new .csv, which the loader refuses).
-// Other files are left alone. It runs after the options are checked, before writing.
-func clearOutput(out string) error {
+// OwnedFiles lists the files of out that gen or gen --evolve may write (both formats of
+// every table, every truth file) and that exist now.
+func OwnedFiles(out string) []string {
 	var paths []string
 	for _, t := range dataTables {
 		paths = append(paths, filepath.Join(out, t+".parquet"), filepath.Join(out, t+".csv"))
@@ -209,7 +205,23 @@ func clearOutput(out string) error {
 		model.OrgTreeFile, filepath.Join(ChangesDir, "events.csv"), filepath.Join(ChangesDir, "access.csv")} {
 		paths = append(paths, filepath.Join(truth, f))
 	}
+	var have []string
 	for _, p := range paths {
+		if _, err := os.Lstat(p); err == nil {
+			have = append(have, p)
+		}
+	}
+	return have
+}
+
+// clearOutput removes from out every file an earlier gen or gen --evolve may have written
+// there (OwnedFiles): a run writes only some of them (a flat run no accounts, a CSV run no
+// .parquet, a run without --usage no usage truth), and one left behind would be read with
+// the new data (a universe's accounts beside flat identities of another seed; a .parquet
+// beside the new .csv, which the loader refuses). Other files are left alone. It runs
+// after the options are checked, before writing.
+func clearOutput(out string) error {
+	for _, p := range OwnedFiles(out) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("gen: remove %s, left by an earlier run: %w", p, err)
 		}
