@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -89,7 +90,8 @@ type wfunc struct {
 // handPlugin is a module shaped like a rolemine plugin: the five ABI exports answering a
 // manifest with one output ("hx") and, per batch, one row count with no values. Entries
 // of over replace the export of the same name. pages is the initial memory; imports are
-// "module.name" functions of type () -> ().
+// "module.name" functions of type () -> (), or "module.name(iiii)" with an i32 parameter
+// for each i.
 func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	manifest := `{"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}`
 	const moff, out = 1024, 8192
@@ -115,7 +117,9 @@ func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	var types, imps, funcs, exps, bodies [][]byte
 	for _, imp := range imports {
 		mod, name, _ := strings.Cut(imp, ".")
-		types = append(types, cat([]byte{0x60}, wtypes(), wtypes()))
+		name, sig, _ := strings.Cut(name, "(")
+		params := bytes.Repeat([]byte{wI32}, strings.Count(sig, "i"))
+		types = append(types, cat([]byte{0x60}, wtypes(params...), wtypes()))
 		imps = append(imps, cat(wname(mod), wname(name), []byte{0x00}, uleb(uint64(len(types)-1))))
 	}
 	for k, f := range fns {
@@ -156,26 +160,36 @@ func TestHandMadeModules(t *testing.T) {
 	loop := []byte{0x03, 0x40, 0x0c, 0x00, 0x0b}
 	// The result: the manifest's 65 bytes at 1024 and 15 zero bytes after them.
 	result := wcat(wi64(1024<<32|80), setResult)
+	// AssemblyScript strings "bad" at 2052 and "a.ts" at 2064 (UTF-16LE, byte length in the
+	// 4 bytes before), then abort("bad", "a.ts", 12, 5) as its runtime calls it.
+	store := func(addr, v int64) []byte { return wcat(wi32(addr), wi32(v), []byte{0x36, 0x02, 0x00}) }
+	abort := wcat(store(2048, 6), store(2052, 0x00610062), store(2056, 0x64),
+		store(2060, 8), store(2064, 0x002e0061), store(2068, 0x00730074),
+		wi32(2052), wi32(2064), wi32(12), wi32(5), []byte{0x10, 0x00, 0x00})
 	for _, tc := range []struct {
-		name  string
-		over  []wfunc
-		cause string
+		name    string
+		imports []string
+		over    []wfunc
+		cause   string
 	}{
-		{"sound", nil, ""},
-		{"endless loop in init", []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
+		{"sound", nil, nil, ""},
+		{"sound, importing env.abort", []string{"env.abort(iiii)"}, nil, ""},
+		{"AssemblyScript abort in a batch", []string{"env.abort(iiii)"}, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, abort}},
+			"plugin aborted in rolemine_batch: bad (at a.ts:12:5)"},
+		{"endless loop in init", nil, []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
 			"time limit of 1s per call exceeded in rolemine_init"},
-		{"endless loop in a batch", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
+		{"endless loop in a batch", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
 			"time limit of 1s per call exceeded in rolemine_batch"},
-		{"unreachable in a batch", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, []byte{0x00}}},
+		{"unreachable in a batch", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, []byte{0x00}}},
 			"trap in rolemine_batch: wasm error: unreachable"},
-		{"status 7", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(7))}},
+		{"status 7", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(7))}},
 			"rolemine_batch returned status 7; expected 0 (success) or 1 (error"},
-		{"error with control bytes", []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(1))}},
+		{"error with control bytes", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(1))}},
 			`plugin reported an error: {"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}\x00\x00`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := testHost(t, Options{Timeout: time.Second, BatchRows: 4, Workers: 1})
-			p, err := h.Load(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, nil, tc.over...)), Origin: "test"})
+			p, err := h.Load(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, tc.imports, tc.over...)), Origin: "test"})
 			if err == nil {
 				err = Apply(context.Background(), faultSnapshot(), []*Plugin{p})
 			}
@@ -198,7 +212,8 @@ func TestHandMadeModules(t *testing.T) {
 // a usage error naming the import, rather than the run failing after loading with a "trap".
 func TestForeignImportsRefusedAtCompile(t *testing.T) {
 	for imp, want := range map[string]string{
-		"env.foo":                           "imports env.foo; a plugin may import only wasi_snapshot_preview1",
+		"env.foo":                           "imports env.foo; a plugin may import only wasi_snapshot_preview1 and env.abort",
+		"env.abort":                         "imports env.abort with signature () -> (); the host's (AssemblyScript's) is (i32, i32, i32, i32) -> ()",
 		"wasi_snapshot_preview1.no_such_fn": "imports wasi_snapshot_preview1.no_such_fn, which WASI preview 1 does not define",
 		"wasi_snapshot_preview1.fd_write":   "imports wasi_snapshot_preview1.fd_write with signature () -> (); WASI preview 1 defines (i32, i32, i32, i32) -> (i32)",
 	} {

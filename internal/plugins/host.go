@@ -118,6 +118,10 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 		h.Close(ctx)
 		return nil, fmt.Errorf("plugins: instantiate WASI: %w", err)
 	}
+	if err := instantiateAbort(ctx, h.rt); err != nil {
+		h.Close(ctx)
+		return nil, fmt.Errorf("plugins: instantiate env.abort: %w", err)
+	}
 	return h, nil
 }
 
@@ -330,13 +334,21 @@ func checkExports(m wazero.CompiledModule) error {
 }
 
 // checkImports verifies that the module imports only functions of the sandbox's
-// wasi_snapshot_preview1, with their signatures (ABI.md, Sandbox), and no memory.
+// wasi_snapshot_preview1 and env.abort, with their signatures (ABI.md, Sandbox), and no
+// memory.
 func (h *Host) checkImports(m wazero.CompiledModule) error {
 	wasi := h.rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
 	for _, f := range m.ImportedFunctions() {
 		mod, name, _ := f.Import()
+		if mod == abortModule && name == abortName {
+			if !sameTypes(f.ParamTypes(), abortParams) || len(f.ResultTypes()) > 0 {
+				return fmt.Errorf("imports %s.%s with signature %s -> %s; the host's (AssemblyScript's) is %s -> ()",
+					mod, name, typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), typeNames(abortParams))
+			}
+			continue
+		}
 		if mod != wasi_snapshot_preview1.ModuleName {
-			return fmt.Errorf("imports %s.%s; a plugin may import only %s (see plugins/ABI.md)", mod, name, wasi_snapshot_preview1.ModuleName)
+			return fmt.Errorf("imports %s.%s; a plugin may import only %s and %s.%s (see plugins/ABI.md)", mod, name, wasi_snapshot_preview1.ModuleName, abortModule, abortName)
 		}
 		w, ok := wasi[name]
 		if !ok {

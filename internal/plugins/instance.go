@@ -26,7 +26,8 @@ type instance struct {
 	batchFn, result        api.Function
 	stderr                 tailBuffer
 	violation              string
-	lo, hi, count          int // rows of the current call and its distinct inputs, for fault messages
+	aborted                string // the message and place of an env.abort call
+	lo, hi, count          int    // rows of the current call and its distinct inputs, for fault messages
 	ids                    []string
 }
 
@@ -129,6 +130,8 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) *Error
 	switch {
 	case in.violation != "":
 		cause = "sandbox violation: " + in.violation
+	case in.aborted != "":
+		cause = fmt.Sprintf("plugin aborted in %s: %s", call, in.aborted)
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		cause = fmt.Sprintf("time limit of %s per call exceeded in %s", in.p.h.opts.Timeout, call)
 	case strings.Contains(printed, "out of memory") || memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
