@@ -45,7 +45,7 @@ func RunMineCommand(ctx context.Context, c MineCommand, stdout, stderr io.Writer
 		return uerr.New("bench: --runs %d: expected at least 1", c.Runs)
 	}
 	if c.Baseline != "" {
-		if st, err := os.Stat(c.Baseline); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		if !isExecutable(c.Baseline) {
 			return uerr.New("bench: --baseline %s: expected an executable rolemine binary", c.Baseline)
 		}
 	}
@@ -199,6 +199,9 @@ type PeersCommand struct {
 func RunPeersCommand(ctx context.Context, c PeersCommand, stdout, stderr io.Writer, logger *slog.Logger) error {
 	if c.Peer == "" {
 		return uerr.New("bench peers: --duckdb is required")
+	}
+	if !isExecutable(c.Peer) {
+		return uerr.New("bench peers: --duckdb %s: expected an executable peer binary (make bin/duckdb-peer)", c.Peer)
 	}
 	tl, err := tierList(c.Tiers)
 	if err != nil {
@@ -516,4 +519,11 @@ func loadHoldings(ctx context.Context, c CooccurCommand, logger *slog.Logger,
 		}
 	}
 	return h, false, nil
+}
+
+// isExecutable reports whether path is a file with an execute bit, so that a wrong binary
+// is a usage error before any run rather than a failure after the first side's runs.
+func isExecutable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }

@@ -4,9 +4,14 @@ package harness
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // fakeProgram writes a shell script that prints --print-dims' line when asked, else
@@ -68,5 +73,27 @@ func TestSummarize(t *testing.T) {
 	sec, cpu, peak := summarize([]CooccurResult{{Seconds: 1, CPUSeconds: 3, PeakRSS: 5}, {Seconds: 3, CPUSeconds: 1, PeakRSS: 9}, {Seconds: 2, CPUSeconds: 2, PeakRSS: 7}})
 	if sec != 2 || cpu != 2 || peak != 9 {
 		t.Fatalf("summarize: %v s, %v cpu s, peak %v; expected 2, 2, 9", sec, cpu, peak)
+	}
+}
+
+// TestCommandsRefuseMissingBinaries: a --baseline or --duckdb that is not an executable
+// file is a usage error before any run (bench peers ran rolemine's side first and then
+// failed with exit 1 on the peer).
+func TestCommandsRefuseMissingBinaries(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "peer")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, path := range []string{filepath.Join(dir, "missing"), dir, notExec} {
+		err := RunPeersCommand(ctx, PeersCommand{Peer: path, Tiers: "S", Depths: "1", Runs: 1, Dir: dir}, io.Discard, io.Discard, slog.New(slog.DiscardHandler))
+		if !uerr.Is(err) || !strings.Contains(err.Error(), "--duckdb "+path+": expected an executable peer binary") {
+			t.Errorf("bench peers --duckdb %s: err = %v, want a usage error naming it", path, err)
+		}
+		err = RunMineCommand(ctx, MineCommand{Tiers: "S", Runs: 1, Dir: dir, Baseline: path}, io.Discard, io.Discard, slog.New(slog.DiscardHandler))
+		if !uerr.Is(err) || !strings.Contains(err.Error(), "--baseline "+path+": expected an executable rolemine binary") {
+			t.Errorf("bench --baseline %s: err = %v, want a usage error naming it", path, err)
+		}
 	}
 }
