@@ -52,3 +52,16 @@ func TestUsageNamesEveryBackend(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionTakesNoArguments: `rolemine version` prints the version; anything after it
+// is a usage error (it was ignored).
+func TestVersionTakesNoArguments(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"version"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "rolemine ") {
+		t.Fatalf("rolemine version: exit %d, stdout %q", code, stdout.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"version", "x"}, &stdout, &stderr); code != 2 || stdout.Len() != 0 || !strings.Contains(stderr.String(), `unexpected argument "x"`) {
+		t.Fatalf("rolemine version x: exit %d, stdout %q, stderr %q; want exit 2 naming the argument", code, stdout.String(), stderr.String())
+	}
+}

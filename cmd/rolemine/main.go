@@ -69,7 +69,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "report":
 		err = cmdReport(ctx, args[1:], stdout, stderr, logger)
 	case "version":
-		fmt.Fprintln(stdout, "rolemine", pipeline.Version)
+		err = parseFlags(newFlags("version", stderr), args[1:])
+		if err == nil {
+			fmt.Fprintln(stdout, "rolemine", pipeline.Version)
+		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
