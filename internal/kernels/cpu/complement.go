@@ -1,11 +1,13 @@
 package cpu
 
 import (
+	"cmp"
 	"context"
 	"math/bits"
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // A role held by most of a query's scope is counted through its complement: the in-scope
@@ -19,8 +21,10 @@ import (
 // identities in their complements against 4.37M holders).
 //
 // The scope is counted as the call's first item (with q.MinTP: a count below it cannot
-// give one that reaches it), and the roles counted this way are taken last, so that no
-// worker waits for it. Only queries without a multi-valued dimension go this way.
+// give one that reaches it), and the roles counted this way are taken once the roles
+// before them hold as many identities as the scope (complementOrder), so that a worker
+// seldom waits for it and none is left finishing one alone at the call's end. Only queries
+// without a multi-valued dimension go this way.
 
 // complementShare is the share of its scope's identities, in quarters, a role must hold
 // at least to be counted through its complement: the complement is then at most a third
@@ -48,10 +52,11 @@ type complements struct {
 }
 
 // planComplements returns the roles of a two-term call that are counted through their
-// complements, or nil where none is (force > 0: every role; force < 0: none).
-func planComplements(m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, force int) *complements {
+// complements, or nil where none is (force > 0: every role; force < 0: none). The
+// candidates' in-scope holders are counted on workers goroutines.
+func planComplements(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, roles []int32, force, workers int) (*complements, error) {
 	if force < 0 || lay.w != len(q.Dims) || len(roles) == 0 {
-		return nil
+		return nil, nil
 	}
 	size := m.N
 	if q.InScope != nil {
@@ -61,46 +66,122 @@ func planComplements(m *kernels.Matrix, q *kernels.Query, lay *layout, roles []i
 		}
 	}
 	if size == 0 && force == 0 {
-		return nil
+		return nil, nil
 	}
 	least := int64((complementShare*size + 3) / 4)
 	if force > 0 {
 		least = 0
 	}
-	var via []int32
-	saved := int64(0)
+	var cand []int32
 	for _, r := range roles {
-		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
-		if int64(len(holders)) < least {
-			continue
+		if m.RoleOff[r+1]-m.RoleOff[r] >= least {
+			cand = append(cand, r)
 		}
-		h := inScopeCount(q.InScope, holders)
-		if h < least {
-			continue
+	}
+	in, err := inScopeCounts(ctx, m, q.InScope, cand, workers)
+	if err != nil {
+		return nil, err
+	}
+	var via []int32
+	var held []int64
+	saved := int64(0)
+	for k, r := range cand {
+		if h := in[k]; h >= least {
+			via, held = append(via, r), append(held, h)
+			saved += h - (int64(size) - h)
 		}
-		via = append(via, r)
-		saved += h - (int64(size) - h)
 	}
 	if len(via) == 0 || force == 0 && saved < complementPays*int64(size) {
-		return nil
+		return nil, nil
 	}
-	c := &complements{via: make([]bool, len(m.RoleOff)-1), order: make([]int32, 0, len(roles)), ready: make(chan struct{})}
+	c := &complements{via: make([]bool, len(m.RoleOff)-1), ready: make(chan struct{})}
 	for _, r := range via {
 		c.via[r] = true
 	}
-	for _, r := range roles {
-		if !c.via[r] {
-			c.order = append(c.order, r)
-		}
-	}
-	c.order = append(c.order, via...)
+	c.order = complementOrder(m, roles, c.via, via, held, int64(size))
 	c.scope = make([]int32, 0, size)
-	for i := range int32(m.N) {
-		if inScope(q.InScope, i) {
+	if q.InScope == nil {
+		for i := range int32(m.N) {
 			c.scope = append(c.scope, i)
 		}
+		return c, nil
 	}
-	return c
+	for w, word := range q.InScope {
+		for ; word != 0; word &= word - 1 {
+			c.scope = append(c.scope, int32(w<<6|bits.TrailingZeros64(word)))
+		}
+	}
+	return c, nil
+}
+
+// complementOrder returns the order of a two-term call's roles, those counted through
+// their complements (via, with held their in-scope holders) among them: the others in their
+// given order, and the via roles, the one of the largest complement first, placed where
+// the others before them hold at least the scope's size in all (the scope's own count,
+// the call's first item, is then likely done when a worker takes one), or last. Placed
+// last, they would be the call's last items, some of the dearest, and leave a worker idle
+// at its end while the other finishes one.
+func complementOrder(m *kernels.Matrix, roles []int32, isVia []bool, via []int32, held []int64, size int64) []int32 {
+	byComp := make([]int, len(via))
+	for k := range byComp {
+		byComp[k] = k
+	}
+	slices.SortStableFunc(byComp, func(x, y int) int { return cmp.Compare(held[x], held[y]) })
+	order := make([]int32, 0, len(roles))
+	before, placed := int64(0), false
+	for _, r := range roles {
+		if isVia[r] {
+			continue
+		}
+		if !placed && before >= size {
+			for _, k := range byComp {
+				order = append(order, via[k])
+			}
+			placed = true
+		}
+		order = append(order, r)
+		before += m.RoleOff[r+1] - m.RoleOff[r]
+	}
+	if !placed {
+		for _, k := range byComp {
+			order = append(order, via[k])
+		}
+	}
+	return order
+}
+
+// inScopeCounts returns how many of each role's holders are in scope (nil: all), the
+// holders split in blocks counted on workers goroutines.
+func inScopeCounts(ctx context.Context, m *kernels.Matrix, in []uint64, roles []int32, workers int) ([]int64, error) {
+	counts := make([]int64, len(roles))
+	if in == nil {
+		for k, r := range roles {
+			counts[k] = m.RoleOff[r+1] - m.RoleOff[r]
+		}
+		return counts, nil
+	}
+	const block = 1 << 16
+	type item struct {
+		k      int
+		lo, hi int64
+	}
+	var items []item
+	for k, r := range roles {
+		for lo := m.RoleOff[r]; lo < m.RoleOff[r+1]; lo += block {
+			items = append(items, item{k, lo, min(lo+block, m.RoleOff[r+1])})
+		}
+	}
+	part := make([]int64, len(items))
+	if err := parallel.Each(ctx, len(items), workers, func(_, x int) error {
+		part[x] = inScopeCount(in, m.RoleIdx[items[x].lo:items[x].hi])
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for x, it := range items {
+		counts[it.k] += part[x]
+	}
+	return counts, nil
 }
 
 // inScopeCount returns how many of holders are in scope (nil: all).

@@ -155,7 +155,7 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 	var pat *patterns
 	if b.patterns > 0 || b.patterns == 0 && patternsPay(m, roles) {
 		var err error
-		if pat, err = newPatterns(ctx, lay, m.N, w, b.patterns > 0, !b.noOrder); err != nil {
+		if pat, err = newPatterns(ctx, lay, m.N, q.InScope, w, b.patterns > 0, !b.noOrder); err != nil {
 			return err
 		}
 	}
@@ -166,7 +166,10 @@ func (b *Backend) cooccurPairs(ctx context.Context, m *kernels.Matrix, q *kernel
 // pat is set.
 func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, roles []int32, w int,
 	emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
-	cs := planComplements(m, q, lay, roles, b.complement)
+	cs, err := planComplements(ctx, m, q, lay, roles, b.complement, w)
+	if err != nil {
+		return err
+	}
 	if pat != nil && pat.sub != nil && b.noSub {
 		without := *pat
 		without.sub, pat = nil, &without

@@ -41,11 +41,12 @@ type patterns struct {
 	sub *subPatterns
 }
 
-// newPatterns numbers the rows of lay's table (n identities) on workers goroutines. It
-// returns nil, unless always is set, where the patterns are more than half the
-// identities: roles then share too few for counting by pattern to pay; and, with a
-// multi-valued dimension, where its values do not pack (entryTable).
-func newPatterns(ctx context.Context, lay *layout, n, workers int, always, order bool) (*patterns, error) {
+// newPatterns numbers the rows of lay's table (n identities) that in names (nil: all) on
+// workers goroutines; an identity out of scope gets no pattern (of -1): no role's count
+// reads it. It returns nil, unless always is set, where the patterns are more than half
+// the identities (in scope or not): roles then share too few for counting by pattern to
+// pay; and, with a multi-valued dimension, where its values do not pack (entryTable).
+func newPatterns(ctx context.Context, lay *layout, n int, in []uint64, workers int, always, order bool) (*patterns, error) {
 	// A pattern is a row's first lay.w values, its single-valued dimensions' codes; the
 	// values of one multi-valued dimension at most go beside it (entryTable). A second one
 	// would be in neither, and its holders' values would be lost.
@@ -58,11 +59,11 @@ func newPatterns(ctx context.Context, lay *layout, n, workers int, always, order
 	}
 	if lay.tab16 != nil {
 		pt.stride = rowStride(lay.w)
-		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.stride, lay.w, pt.stride, n, most, workers)
+		pt.of, pt.tab16, err = numberRows(ctx, lay.tab16, lay.stride, lay.w, pt.stride, n, in, most, workers)
 		pt.count = len(pt.tab16) / pt.stride
 	} else {
 		pt.stride = lay.w
-		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.stride, lay.w, pt.stride, n, most, workers)
+		pt.of, pt.tab, err = numberRows(ctx, lay.tab, lay.stride, lay.w, pt.stride, n, in, most, workers)
 		pt.count = len(pt.tab) / pt.stride
 	}
 	if err != nil || pt.of == nil {
@@ -97,46 +98,90 @@ func rowStride(w int) int {
 // rowChunk is how many rows one item of numberRows' parallel passes takes.
 const rowChunk = 1 << 16
 
-// numberRows numbers the distinct rows of tab (n rows of w > 0 values, row i at
-// tab[i*stride:], stride >= w): of[i] is row i's number, rows the distinct rows by number
-// (w values each, ow >= w apart). Rows are hashed on every worker, then split
-// among them by hash, each numbering its share in a table of its own; a worker's numbers
-// follow those of the workers before it. It gives up (of nil) once a share has more
-// distinct rows than most/n of its rows.
-func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, ow, n, most, workers int) (of []int32, rows []E, err error) {
-	hs := make([]uint64, n)
+// rowShares is how many shares numberRows splits the rows into by hash: several per
+// worker, so that the workers' loads even out (a share's cost follows its distinct rows and
+// cache misses, not its row count alone), and the same whatever the worker count.
+const rowShares = 8
+
+// numberRows numbers the distinct rows of tab that in names (nil: all; tab holds n rows
+// of w > 0 values, row i at tab[i*stride:], stride >= w): of[i] is row i's number (-1 out
+// of scope), rows the distinct rows by number (w values each, ow >= w apart). Rows are
+// hashed on every worker and listed by share (rowShares, by hash), in row order; each
+// share is numbered in a table of its own, its numbers following those of the shares
+// before it. It gives up (of nil) once the distinct rows are more than most, each share
+// held to its part of most by its rows.
+func numberRows[E uint16 | int32](ctx context.Context, tab []E, stride, w, ow, n int, in []uint64, most, workers int) (of []int32, rows []E, err error) {
+	hs, of := make([]uint64, n), make([]int32, n)
 	chunks := (n + rowChunk - 1) / rowChunk
+	at := make([][rowShares]int32, chunks) // by chunk: its rows in each share, then where they go in idx
 	if err := parallel.Each(ctx, chunks, workers, func(_, k int) error {
 		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
-			hs[i] = hashRow(tab[i*stride : i*stride+w])
+			if !inScope(in, int32(i)) {
+				of[i] = -1
+				continue
+			}
+			h := hashRow(tab[i*stride : i*stride+w])
+			hs[i] = h
+			at[k][share(h)]++
 		}
 		return nil
 	}); err != nil {
 		return nil, nil, err
 	}
-	of = make([]int32, n)
-	firsts := make([][]int32, workers) // by share: the first row of each of its numbers
-	if err := parallel.Each(ctx, workers, workers, func(_, g int) error {
-		firsts[g] = numberShare(tab, stride, w, hs, of, g, workers, most, n)
+	var bounds [rowShares + 1]int32 // share g's rows are idx[bounds[g]:bounds[g+1]]
+	for g := range rowShares {
+		bounds[g+1] = bounds[g]
+		for k := range at {
+			size := at[k][g]
+			at[k][g] = bounds[g+1]
+			bounds[g+1] += size
+		}
+	}
+	idx := make([]int32, bounds[rowShares])
+	if err := parallel.Each(ctx, chunks, workers, func(_, k int) error {
+		next := &at[k]
+		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
+			if of[i] == 0 { // in scope (-1 otherwise)
+				g := share(hs[i])
+				idx[next[g]] = int32(i)
+				next[g]++
+			}
+		}
 		return nil
-	}); err != nil || slices.ContainsFunc(firsts, func(f []int32) bool { return f == nil }) {
+	}); err != nil {
 		return nil, nil, err
 	}
-	start := make([]int32, workers+1)
+	return numberShares(ctx, tab, stride, w, ow, n, hs, idx, bounds, most, workers, of)
+}
+
+// numberShares is numberRows once its rows are listed by share: it numbers each share,
+// then offsets each share's numbers and copies its distinct rows out.
+func numberShares[E uint16 | int32](ctx context.Context, tab []E, stride, w, ow, n int, hs []uint64, idx []int32,
+	bounds [rowShares + 1]int32, most, workers int, of []int32) ([]int32, []E, error) {
+	total := max(int64(bounds[rowShares]), 1)
+	var firsts [rowShares][]int32 // by share: the first row of each of its numbers
+	if err := parallel.Each(ctx, rowShares, workers, func(_, g int) error {
+		rows := idx[bounds[g]:bounds[g+1]]
+		firsts[g] = numberShare(tab, stride, w, hs, rows, of, int(int64(len(rows))*int64(most)/total))
+		return nil
+	}); err != nil || slices.ContainsFunc(firsts[:], func(f []int32) bool { return f == nil }) {
+		return nil, nil, err
+	}
+	var start [rowShares + 1]int32
 	for g, f := range firsts {
 		start[g+1] = start[g] + int32(len(f))
 	}
-	rows = make([]E, int(start[workers])*ow)
-	err = parallel.Each(ctx, chunks+workers, workers, func(_, k int) error {
-		if k >= chunks { // share k-chunks's rows
-			g := k - chunks
+	rows := make([]E, int(start[rowShares])*ow)
+	err := parallel.Each(ctx, 2*rowShares, workers, func(_, k int) error {
+		g := k % rowShares
+		if k >= rowShares { // share g's rows
 			for l, i := range firsts[g] {
 				copy(rows[(int(start[g])+l)*ow:], tab[int(i)*stride:int(i)*stride+w])
 			}
 			return nil
 		}
-		for i := k * rowChunk; i < min(n, (k+1)*rowChunk); i++ {
-			of[i] += start[share(hs[i], workers)]
+		for _, i := range idx[bounds[g]:bounds[g+1]] {
+			of[i] += start[g]
 		}
 		return nil
 	})
@@ -152,30 +197,21 @@ func hashRow[E uint16 | int32](row []E) uint64 {
 	return h ^ h>>32
 }
 
-// share is the worker of numberRows that numbers rows of hash h.
-func share(h uint64, workers int) int { return int((h >> 32) * uint64(workers) >> 32) }
+// share is the share of numberRows that numbers rows of hash h.
+func share(h uint64) int { return int((h >> 32) * rowShares >> 32) }
 
-// numberShare numbers, in order of first appearance, the distinct rows (numberRows' rows
-// of tab) whose hash falls in share g (of workers): of[i] is set to row i's number within the share, and the first row
-// of each number is returned, or nil once they are more than most/n of the share's rows.
-// The table holds, per slot, the high half of a row's hash and its number+1 (0: empty),
-// probed linearly.
-func numberShare[E uint16 | int32](tab []E, stride, w int, hs []uint64, of []int32, g, workers, most, n int) []int32 {
-	size := 0
-	for _, h := range hs {
-		if share(h, workers) == g {
-			size++
-		}
-	}
-	limit := int(int64(size) * int64(most) / int64(max(n, 1)))
+// numberShare numbers, in order of first appearance, the distinct rows of tab (numberRows'
+// rows) listed in rows (ascending; hs holds their hashes): of[i] is set to row i's number
+// within the share, and the first row of each number is returned (non-nil), or nil once
+// they are more than limit. The table holds, per slot, the high half of a row's hash and
+// its number+1 (0: empty), probed linearly.
+func numberShare[E uint16 | int32](tab []E, stride, w int, hs []uint64, rows []int32, of []int32, limit int) []int32 {
 	slots := make([]uint64, 1<<bits.Len(uint(2*limit))) // at most half full
 	mask := uint64(len(slots) - 1)
 	firsts := []int32{}
-	for i, h := range hs {
-		if share(h, workers) != g {
-			continue
-		}
-		row, lo := tab[i*stride:i*stride+w], h>>32
+	for _, i := range rows {
+		h := hs[i]
+		row, lo := tab[int(i)*stride:int(i)*stride+w], h>>32
 		for s := h & mask; ; s = (s + 1) & mask {
 			x := slots[s]
 			if x == 0 {
@@ -184,7 +220,7 @@ func numberShare[E uint16 | int32](tab []E, stride, w int, hs []uint64, of []int
 				}
 				slots[s] = lo<<32 | uint64(len(firsts)+1)
 				of[i] = int32(len(firsts))
-				firsts = append(firsts, int32(i))
+				firsts = append(firsts, i)
 				break
 			}
 			if id := int32(x) - 1; x>>32 == lo && slices.Equal(tab[int(firsts[id])*stride:int(firsts[id])*stride+w], row) {
@@ -223,7 +259,9 @@ func (pt *patterns) orderByWide(ctx context.Context, lay *layout, workers int) e
 	const chunk = 1 << 16
 	return parallel.Each(ctx, (len(of)+chunk-1)/chunk, workers, func(_, k int) error {
 		for i := k * chunk; i < min(len(of), (k+1)*chunk); i++ {
-			of[i] = next[of[i]]
+			if x := of[i]; x >= 0 {
+				of[i] = next[x]
+			}
 		}
 		return nil
 	})

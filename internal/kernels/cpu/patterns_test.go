@@ -12,10 +12,11 @@ import (
 )
 
 // TestNumberRows checks the numbering of a table's rows against a map of the rows, on
-// tables of narrow and wide values, with one to three workers: rows with the same values
-// get the same number, others different ones, and each number's row is the rows'. It also
-// checks that the numbering gives up, unless told not to, where the rows are mostly
-// distinct.
+// tables of narrow and wide values, with one to three workers, over every row and over
+// a scope of every third: rows in scope with the same values get the same number, others
+// different ones, each number's row is the rows', no number is given to a row out of
+// scope (-1) and none is left without a row in scope. It also checks that the numbering
+// gives up, unless told not to, where the rows are mostly distinct.
 func TestNumberRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
 	for _, n := range []int{0, 1, 7, 5000, 40_000} {
@@ -33,8 +34,10 @@ func TestNumberRows(t *testing.T) {
 				narrow[k] = uint16(v)
 			}
 			for workers := 1; workers <= 3; workers++ {
-				checkNumbering(t, tab, w, n, workers)
-				checkNumbering(t, narrow, w, n, workers)
+				for _, in := range [][]uint64{nil, everyKth(n, 3)} {
+					checkNumbering(t, tab, w, n, in, workers)
+					checkNumbering(t, narrow, w, n, in, workers)
+				}
 			}
 		}
 	}
@@ -43,8 +46,11 @@ func TestNumberRows(t *testing.T) {
 	for i := range tab {
 		tab[i] = uint16(i % 300)
 	}
-	hs, of := make([]uint64, 500), make([]int32, 500)
-	firsts := numberShare(tab, 2, 2, hs, of, 0, 1, 500, 500)
+	hs, of, rows := make([]uint64, 500), make([]int32, 500), make([]int32, 500)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	firsts := numberShare(tab, 2, 2, hs, rows, of, 500)
 	for i := range 500 {
 		if want := int32(i % 150); of[i] != want || firsts[want] != want {
 			t.Fatalf("rows of one hash: row %d numbered %d (first row %d), want %d", i, of[i], firsts[of[i]], want)
@@ -53,19 +59,33 @@ func TestNumberRows(t *testing.T) {
 	for i := range tab {
 		tab[i] = uint16(i)
 	}
-	if of, _, err := numberRows(context.Background(), tab, 2, 2, 2, 500, 250, 2); err != nil || of != nil {
+	if of, _, err := numberRows(context.Background(), tab, 2, 2, 2, 500, nil, 250, 2); err != nil || of != nil {
 		t.Fatalf("500 distinct rows of 500, at most 250: numbered anyway (err %v)", err)
+	}
+	// The limit counts distinct rows in scope against all rows: 250 of 500 in scope, all
+	// distinct, fit a limit of 250 but not one of 249.
+	if of, _, err := numberRows(context.Background(), tab, 2, 2, 2, 500, everyKth(500, 2), 250, 2); err != nil || of == nil {
+		t.Fatalf("250 distinct rows in scope, at most 250: not numbered (err %v)", err)
+	}
+	if of, _, err := numberRows(context.Background(), tab, 2, 2, 2, 500, everyKth(500, 2), 249, 2); err != nil || of != nil {
+		t.Fatalf("250 distinct rows in scope, at most 249: numbered anyway (err %v)", err)
 	}
 }
 
-func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n, workers int) {
+func checkNumbering[E uint16 | int32](t *testing.T, tab []E, w, n int, in []uint64, workers int) {
 	t.Helper()
-	of, rows, err := numberRows(context.Background(), tab, w, w, w, n, n, workers)
+	of, rows, err := numberRows(context.Background(), tab, w, w, w, n, in, n, workers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]int32{}
 	for i := range n {
+		if !inScope(in, int32(i)) {
+			if of[i] != -1 {
+				t.Fatalf("n %d w %d workers %d: row %d out of scope numbered %d", n, w, workers, i, of[i])
+			}
+			continue
+		}
 		key := fmt.Sprint(tab[i*w : i*w+w])
 		id, ok := seen[key]
 		if !ok {
@@ -116,7 +136,7 @@ func TestPairsByPattern(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := newPatterns(context.Background(), lay, m.N, 2, false, true); err != nil || pt == nil {
+	if pt, err := newPatterns(context.Background(), lay, m.N, nil, 2, false, true); err != nil || pt == nil {
 		t.Fatalf("the rule does not count this matrix by pattern (err %v)", err)
 	}
 	for _, in := range [][]uint64{nil, everyKth(n, 3)} {
@@ -157,10 +177,10 @@ func TestOrderByWide(t *testing.T) {
 		if err := lay.buildTable(context.Background(), m, &q, 2, wide); err != nil {
 			t.Fatal(err)
 		}
-		if pt, err := newPatterns(context.Background(), lay, n, 2, true, false); err != nil || pt.ordered {
+		if pt, err := newPatterns(context.Background(), lay, n, nil, 2, true, false); err != nil || pt.ordered {
 			t.Fatalf("wide %v: patterns not to order marked ordered (err %v)", wide, err)
 		}
-		pt, err := newPatterns(context.Background(), lay, n, 2, true, true)
+		pt, err := newPatterns(context.Background(), lay, n, nil, 2, true, true)
 		if err != nil || !pt.ordered {
 			t.Fatalf("wide %v: patterns not ordered (err %v)", wide, err)
 		}
@@ -208,7 +228,7 @@ func TestPatternsRowWidth(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true)
+	pt, err := newPatterns(context.Background(), lay, m.N, nil, 2, true, true)
 	if err != nil || pt == nil {
 		t.Fatalf("one multi-valued dimension: no patterns (err %v)", err)
 	}
@@ -224,7 +244,7 @@ func TestPatternsRowWidth(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true); err == nil {
+	if pt, err := newPatterns(context.Background(), lay, m.N, nil, 2, true, true); err == nil {
 		t.Fatalf("two multi-valued dimensions: %d patterns, want an error", pt.count)
 	}
 }
@@ -280,7 +300,7 @@ func TestPairsByProjection(t *testing.T) {
 	if err := lay.buildTable(context.Background(), m, &q, 2, false); err != nil {
 		t.Fatal(err)
 	}
-	pt, err := newPatterns(context.Background(), lay, m.N, 2, true, true)
+	pt, err := newPatterns(context.Background(), lay, m.N, nil, 2, true, true)
 	if err != nil || pt.sub == nil {
 		t.Fatalf("no projection (err %v)", err)
 	}

@@ -40,7 +40,7 @@ func (b *Backend) PreparePairs(ctx context.Context, m *kernels.Matrix, q kernels
 	}
 	pl.lay = lay
 	if b.patterns >= 0 {
-		pat, err := newPatterns(ctx, lay, m.N, w, b.patterns > 0, !b.noOrder)
+		pat, err := newPatterns(ctx, lay, m.N, pl.q.InScope, w, b.patterns > 0, !b.noOrder)
 		if err != nil {
 			return nil, err
 		}

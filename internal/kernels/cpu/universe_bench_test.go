@@ -112,7 +112,7 @@ func BenchmarkUniverseStats(b *testing.B) {
 			a.pat2 += p2
 		}
 		pc := newPairCounter[uint16](c.m, &c.q, lay, nil, 0)
-		pat, err := newPatterns(context.Background(), lay, c.m.N, 2, true, true)
+		pat, err := newPatterns(context.Background(), lay, c.m.N, nil, 2, true, true)
 		if err != nil || pat == nil {
 			t.Fatalf("patterns: %v (none: the project values do not pack)", err)
 		}
