@@ -888,12 +888,25 @@ func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 	return lo, hi
 }
 
-// presentCodes returns which of up to 64 codes are values (bit k: codes[k] >= 0), four
-// codes a step: the sign bits of a pair of codes read as one little-endian word are its
-// bits 31 and 63.
+// presentCodes returns which of up to 64 codes are values (bit k: codes[k] >= 0). The
+// sign bits of a pair of codes read as one little-endian word are its bits 31 and 63. A
+// full write of 64 codes is read eight codes a step: four words' sign bits are gathered
+// into one word, the even codes' in its low half and the odd codes' in its high half,
+// which are interleaved once at the end (evenOdd). Shorter writes take four codes a step.
 func presentCodes(codes []int32) uint64 {
 	var w uint64
 	k := 0
+	if len(codes) == 64 {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&codes[0])), 4*64)
+		var signs uint64 // bit m: code 2m's sign; bit 32+m: code 2m+1's
+		for ; k < 64; k += 8 {
+			b := raw[4*k : 4*k+32]
+			s := binary.LittleEndian.Uint64(b)>>31&0x100000001 | binary.LittleEndian.Uint64(b[8:])>>30&0x200000002 |
+				binary.LittleEndian.Uint64(b[16:])>>29&0x400000004 | binary.LittleEndian.Uint64(b[24:])>>28&0x800000008
+			signs |= s << (k >> 1)
+		}
+		return ^(evenOdd(uint32(signs)) | evenOdd(uint32(signs>>32))<<1)
+	}
 	if len(codes) >= 4 {
 		raw := unsafe.Slice((*byte)(unsafe.Pointer(&codes[0])), 4*len(codes))
 		for ; k+3 < len(codes); k += 4 {
@@ -906,6 +919,16 @@ func presentCodes(codes []int32) uint64 {
 		w |= uint64(uint32(^codes[k])>>31) << k // 1 when codes[k] >= 0
 	}
 	return w
+}
+
+// evenOdd spreads the 32 bits of x to the even bits of the result (bit m to bit 2m).
+func evenOdd(x uint32) uint64 {
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	return (v | v<<1) & 0x5555555555555555
 }
 
 // emptyCode stands for the empty string written as a value where the row is null (see

@@ -551,6 +551,30 @@ func presentRowsLoop(codes []int32) uint64 {
 	return out
 }
 
+// TestPresentCodes: presentCodes marks exactly the codes >= 0, for writes of every length
+// up to 64 (the full write takes its own eight-code path) and codes of any magnitude.
+func TestPresentCodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 64; n++ {
+		for range 2000 {
+			codes := make([]int32, n)
+			var want uint64
+			for k := range codes {
+				codes[k] = int32(rng.Uint32())
+				if rng.IntN(4) == 0 {
+					codes[k] = int32(rng.IntN(3)) - 1
+				}
+				if codes[k] >= 0 {
+					want |= 1 << k
+				}
+			}
+			if got := presentCodes(codes); got != want {
+				t.Fatalf("%d codes %v: got %b, want %b", n, codes, got, want)
+			}
+		}
+	}
+}
+
 // TestPresentRowsMatchesLoop: presentRows's one test of the last run gives what
 // parquet-go's loop over the runs gives, for every pattern of up to 14 rows and for
 // random and structured patterns of 15 to 64 rows.
