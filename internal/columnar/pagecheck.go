@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -48,10 +49,7 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				var hlen int64
 				for window := int64(1 << 10); ; window *= 16 {
 					n := min(window, end-off, maxHeaderBytes)
-					if int64(cap(buf)) < n {
-						buf = make([]byte, n)
-					}
-					buf = buf[:n]
+					buf = slices.Grow(buf[:0], int(n))[:n]
 					if _, err := r.ReadAt(buf, off); err != nil {
 						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, leaf.Name(), off, err)
 					}
@@ -143,21 +141,13 @@ func checkLZ4Page(r io.ReaderAt, off int64, h *format.PageHeader, body, out *[]b
 	if size < 0 {
 		return fmt.Errorf("uncompressed size %d is smaller than the page's levels", h.UncompressedPageSize)
 	}
-	*body = growBytes(*body, src)
+	*body = slices.Grow((*body)[:0], int(src))[:src]
 	if _, err := r.ReadAt(*body, off); err != nil {
 		return fmt.Errorf("reading LZ4_RAW page: %w", err)
 	}
-	*out = growBytes(*out, size)
+	*out = slices.Grow((*out)[:0], int(size))[:size]
 	if _, err := lz4.UncompressBlock(*body, *out); err != nil {
 		return fmt.Errorf("corrupt LZ4_RAW data: it does not decompress into the %d bytes its header declares", size)
 	}
 	return nil
-}
-
-// growBytes returns b resized to n bytes, reallocated only when its capacity is short.
-func growBytes(b []byte, n int64) []byte {
-	if int64(cap(b)) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
 }
