@@ -136,13 +136,22 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Rules are bound before the closure, so that a rule the data cannot hold is refused
+	// first; binding is timed with match. The phases cover the whole of Compute.
 	b, err := bind(next, model.Rules)
 	if err != nil {
 		return nil, err
 	}
+	var phases []Phase
+	matching := time.Since(t0)
+	t := time.Now()
 	eff, err := effectiveHeld(ctx, next) // nil without role grants
 	if err != nil {
 		return nil, err
+	}
+	if eff != nil {
+		phases = append(phases, Phase{Name: "effective", Seconds: time.Since(t).Seconds()})
+		t = time.Now()
 	}
 	states := directUsage(next, opts.Usage)
 	in := &tallyInput{model: model, next: next, b: b, eff: eff, unused: unusedOnlyPairs(model, next, states)}
@@ -150,8 +159,14 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	tMatch := time.Since(t0)
-	log.Info("drift: rules matched", "identities", next.NumIdentities(), "rules", len(model.Rules), "elapsed", tMatch)
+	matching += time.Since(t)
+	phases = append(phases, Phase{Name: "match", Seconds: matching.Seconds()})
+	t = time.Now()
+	phase := func(name string) {
+		phases = append(phases, Phase{Name: name, Seconds: time.Since(t).Seconds()})
+		t = time.Now()
+	}
+	log.Info("drift: rules matched", "identities", next.NumIdentities(), "rules", len(model.Rules), "elapsed", matching)
 
 	var unexpl []pair
 	for _, ch := range chunks {
@@ -162,10 +177,12 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 		return nil, err
 	}
 	res := &Result{Actions: actions(model, next, base, eff, chunks, cls, unusedActions(next, opts.Usage, states))}
+	phase("classify")
 	res.Health = health(model, next, b, total, opts, eff)
 	res.Summary = summarize(model, next, base, res, total, cls, len(unexpl))
 	res.Summary.BoundsSource = opts.BoundsSource
-	res.Summary.Phases = []Phase{{Name: "match", Seconds: tMatch.Seconds()}, {Name: "total", Seconds: time.Since(t0).Seconds()}}
+	phase("health")
+	res.Summary.Phases = phases
 	return res, nil
 }
 

@@ -138,7 +138,11 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	// load and plugin, as mine's phases; the usage parameters and the baseline are timed
+	// with load.
+	phases := []Phase{{Name: "load", Seconds: time.Since(t0).Seconds()}}
 	if o.Derive != nil {
+		tp := time.Now()
 		for _, snap := range []*columnar.Snapshot{next, prev} {
 			if snap == nil {
 				continue
@@ -147,8 +151,9 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 				return nil, err
 			}
 		}
+		phases = append(phases, Phase{Name: "plugin", Seconds: time.Since(tp).Seconds()})
 	}
-	tLoad := time.Since(t0)
+	tb := time.Now()
 	base := Baseline{Previous: prev}
 	if prev == nil {
 		p := filepath.Join(o.Model, report.AssignmentsParquetFile)
@@ -162,13 +167,14 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	phases[0].Seconds += time.Since(tb).Seconds()
 	res, err := Compute(ctx, model, next, base, opts)
 	if err != nil {
 		return nil, err
 	}
 	res.Summary.Model, res.Summary.Data, res.Summary.PreviousData = o.Model, o.Data, o.PreviousData
 	res.Summary.BoundsSource = source
-	res.Summary.Phases = append([]Phase{{Name: "load", Seconds: tLoad.Seconds()}}, res.Summary.Phases...)
+	res.Summary.Phases = append(phases, res.Summary.Phases...)
 	tw := time.Now()
 	if err := Write(ctx, o.Out, res); err != nil {
 		return nil, err
