@@ -175,6 +175,49 @@ func TestTruthCheckedBeforeLoading(t *testing.T) {
 	}
 }
 
+// TestTruthOfOtherDataRefused: mine --truth with the truth of another generated data set
+// scored it silently (the audit's leftover); gen now records the data's fingerprint in
+// truth/data.json and mine refuses a mismatch, exit 2 before anything is written. Its
+// own truth scores; truth without data.json (data sets generated before it) still does;
+// a malformed data.json is refused before the data is read.
+func TestTruthOfOtherDataRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, g := range [][]string{{"--seed", "1", "--out", a}, {"--seed", "2", "--format", "csv", "--out", b}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"gen", "--identities", "300"}, g...), &stdout, &stderr); code != 0 {
+			t.Fatalf("gen %v: exit %d: %s", g, code, stderr.String())
+		}
+	}
+	mine := func(truthDir string) (int, string, bool) {
+		out := filepath.Join(dir, "out")
+		os.RemoveAll(out)
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"mine", "--data", a, "--out", out, "--truth", truthDir}, &stdout, &stderr)
+		_, err := os.Stat(out)
+		return code, stderr.String() + stdout.String(), err == nil
+	}
+	if code, msg, _ := mine(filepath.Join(a, "truth")); code != 0 || !strings.Contains(msg, "quality against") {
+		t.Fatalf("own truth: exit %d: %s", code, msg)
+	}
+	code, msg, wrote := mine(filepath.Join(b, "truth"))
+	if code != 2 || !strings.Contains(msg, "was generated with other data") || wrote {
+		t.Errorf("other data's truth: exit %d, wrote %v: %s; want exit 2 naming the mismatch, nothing written", code, wrote, msg)
+	}
+	if err := os.Remove(filepath.Join(b, "truth", "data.json")); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg, _ := mine(filepath.Join(b, "truth")); code != 0 || !strings.Contains(msg, "quality against") {
+		t.Errorf("truth without data.json: exit %d: %s", code, msg)
+	}
+	if err := os.WriteFile(filepath.Join(b, "truth", "data.json"), []byte(`{"format":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg, wrote := mine(filepath.Join(b, "truth")); code != 2 || !strings.Contains(msg, "data.json") || wrote {
+		t.Errorf("malformed data.json: exit %d, wrote %v: %s", code, wrote, msg)
+	}
+}
+
 // TestCategoryMatchingNoRoleWarns: a mining rule's Category is compared byte for byte with
 // the roles' categories (config.md config-values; spaces are kept, as in data values); one
 // that no role has selects nothing, which the run now says on stderr instead of silently

@@ -32,6 +32,8 @@ const (
 	UnlabelledFile = "unlabelled.csv"
 	// OrgTreeFile is the orgtree plugin's configuration for the planted divisions.
 	OrgTreeFile = "orgtree.json"
+	// TruthDataFile names the data the truth was generated with (TruthData).
+	TruthDataFile = "data.json"
 )
 
 // Headers of truth/'s CSV files.
@@ -46,6 +48,19 @@ var (
 
 // TruthFormat is the format tag of truth/rules.json.
 const TruthFormat = "rolemine.truth/v1"
+
+// TruthDataFormat is the format tag of truth/data.json.
+const TruthDataFormat = "rolemine.truth-data/v1"
+
+// TruthData is truth/data.json: the fingerprint of the tables gen wrote beside truth/,
+// the same SHA-256 as a model's summary.json data_fingerprint (docs/outputs.md), so that
+// mine --truth refuses the truth of other data (docs/cli.md#quality). It is its own file,
+// not a field of rules.json, whose reader refuses unknown fields: builds from before it
+// read the truth of newer data sets still. Data sets generated before it have none.
+type TruthData struct {
+	Format          string `json:"format"`
+	DataFingerprint string `json:"data_fingerprint"`
+}
 
 // Types of a planted role (TruthRole.Type).
 const (

@@ -36,8 +36,11 @@ import (
 // MineFlags are the flags of `rolemine mine`.
 type MineFlags struct {
 	data, out, config, backend, truthDir string
-	workers                              int
-	exclude                              MultiFlag
+	// truthData is the fingerprint of the data --truth was generated with ("" when its
+	// truth/ folder does not record one).
+	truthData string
+	workers   int
+	exclude   MultiFlag
 	// Overrides of the implicit mining rule (no --config).
 	precision, fpMax                 float64
 	minIdentities, maxDims, ruleType int
@@ -186,6 +189,11 @@ func (f *MineFlags) check(fs *flag.FlagSet) (spec shard.Spec, sharded bool, err 
 	if err := checkTruthDir("mine", f.truthDir, "rolemine gen", truthFiles...); err != nil {
 		return spec, false, err
 	}
+	if f.truthDir != "" {
+		if f.truthData, err = truth.DataFingerprint(f.truthDir); err != nil {
+			return spec, false, err
+		}
+	}
 	return spec, sharded, f.usage.check("mine")
 }
 
@@ -329,6 +337,9 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 		inputsAt(snap, f.data)
 	}
 	in.snap = snap
+	if err := checkTruthData("mine", f.truthDir, f.truthData, f.data, snap); err != nil {
+		return err
+	}
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err

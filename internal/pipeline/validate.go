@@ -15,6 +15,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -148,6 +149,22 @@ func checkTruthDir(cmd, dir, made string, files ...string) error {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			return uerr.New("%s: --truth %s: no %s there; expected the truth/ folder of a `%s` output", cmd, dir, f, made)
 		}
+	}
+	return nil
+}
+
+// checkTruthData refuses, once the data is loaded and before anything is mined or
+// written, a --truth folder generated with other data: its data.json records a
+// fingerprint (want) that is not the loaded data's, and scoring would print figures of
+// neither data set (docs/cli.md#quality). Truth without a data.json (generated before gen
+// wrote one) is accepted as before.
+func checkTruthData(cmd, dir, want, dataDir string, snap *columnar.Snapshot) error {
+	if want == "" {
+		return nil
+	}
+	if got := report.DataFingerprint(snap.Inputs); got != want {
+		return uerr.New("%s: --truth %s was generated with other data: its %s names data %.12s, the data in %s is %.12s; give the truth/ folder of the data mined",
+			cmd, dir, model.TruthDataFile, want, dataDir, got)
 	}
 	return nil
 }

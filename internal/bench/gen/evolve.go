@@ -237,6 +237,9 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if st.Usage, err = evolveUsage(ctx, opts, snap, format); err != nil {
 		return nil, err
 	}
+	if err := writeDataFingerprint(opts.Out); err != nil {
+		return nil, err
+	}
 	st.Elapsed = time.Since(start)
 	log.Info("evolve: done", "identities", st.Identities, "assignments", st.Assignments, "elapsed", st.Elapsed)
 	return st, nil

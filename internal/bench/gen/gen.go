@@ -155,6 +155,9 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if err := plantExtras(ctx, opts, format, st, log, start); err != nil {
 		return nil, err
 	}
+	if err := writeDataFingerprint(opts.Out); err != nil {
+		return nil, err
+	}
 	st.Elapsed = time.Since(start)
 	log.Info("gen: done", "assignments", st.Assignments, "missing", st.Missing, "extra", st.Extra, "stale", st.Stale, "elapsed", st.Elapsed)
 	return st, nil

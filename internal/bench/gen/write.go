@@ -202,7 +202,7 @@ func OwnedFiles(out string) []string {
 	truth := filepath.Join(out, model.TruthDir)
 	for _, f := range []string{model.TruthRulesFile, model.NoiseFile, model.UniverseTruthFile, model.HiddenFile,
 		model.UsageTruthFile, model.UnusedFile, model.OwnersFile, model.OverPrivilegedFile, model.UnlabelledFile,
-		model.OrgTreeFile, filepath.Join(ChangesDir, "events.csv"), filepath.Join(ChangesDir, "access.csv")} {
+		model.OrgTreeFile, model.TruthDataFile, filepath.Join(ChangesDir, "events.csv"), filepath.Join(ChangesDir, "access.csv")} {
 		paths = append(paths, filepath.Join(truth, f))
 	}
 	var have []string

@@ -150,3 +150,27 @@ func loadNoise(path string) ([]Noise, error) {
 		out = append(out, Noise{IdentityID: rec[0], RoleID: rec[1], Type: typ})
 	}
 }
+
+// DataFingerprint returns the fingerprint of the data the truth in dir was generated with
+// (truth/data.json, model.TruthData), or "" when dir has none: truth written before gen
+// recorded it.
+func DataFingerprint(dir string) (string, error) {
+	path := filepath.Join(dir, model.TruthDataFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", uerr.WrapInput(fmt.Errorf("load truth %s: %w", path, err))
+	}
+	var d model.TruthData
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return "", uerr.New("load truth %s: %w", path, err)
+	}
+	if d.Format != model.TruthDataFormat || d.DataFingerprint == "" {
+		return "", uerr.New("load truth %s: format %q with data_fingerprint %q: expected format %q and a fingerprint", path, d.Format, d.DataFingerprint, model.TruthDataFormat)
+	}
+	return d.DataFingerprint, nil
+}
