@@ -179,7 +179,7 @@ func TestTruthCheckedBeforeLoading(t *testing.T) {
 // scored it silently (the audit's leftover); gen now records the data's fingerprint in
 // truth/data.json and mine refuses a mismatch, exit 2 before anything is written. Its
 // own truth scores; truth without data.json (data sets generated before it) still does;
-// a malformed data.json is refused before the data is read.
+// a malformed data.json is refused before the data is read. drift --truth likewise.
 func TestTruthOfOtherDataRefused(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
@@ -203,6 +203,29 @@ func TestTruthOfOtherDataRefused(t *testing.T) {
 	code, msg, wrote := mine(filepath.Join(b, "truth"))
 	if code != 2 || !strings.Contains(msg, "was generated with other data") || wrote {
 		t.Errorf("other data's truth: exit %d, wrote %v: %s; want exit 2 naming the mismatch, nothing written", code, wrote, msg)
+	}
+	// drift --truth: gen --evolve's truth of the new snapshot, checked the same way.
+	model := filepath.Join(dir, "model")
+	for _, args := range [][]string{{"mine", "--data", a, "--out", model},
+		{"gen", "--evolve", a, "--seed", "3", "--out", filepath.Join(dir, "an")},
+		{"gen", "--evolve", b, "--seed", "3", "--out", filepath.Join(dir, "bn")}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	for _, tc := range []struct {
+		truth string
+		code  int
+	}{{"an", 0}, {"bn", 2}} {
+		var stdout, stderr bytes.Buffer
+		out := filepath.Join(dir, "drift-"+tc.truth)
+		code := run([]string{"drift", "--model", model, "--data", filepath.Join(dir, "an"), "--out", out,
+			"--truth", filepath.Join(dir, tc.truth, "truth")}, &stdout, &stderr)
+		_, err := os.Stat(out)
+		if code != tc.code || (code == 2) != (err != nil) || (code == 2 && !strings.Contains(stderr.String(), "was generated with other data")) {
+			t.Errorf("drift --truth %s: exit %d, output written %v: %s", tc.truth, code, err == nil, stderr.String())
+		}
 	}
 	if err := os.Remove(filepath.Join(b, "truth", "data.json")); err != nil {
 		t.Fatal(err)

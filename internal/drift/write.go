@@ -104,6 +104,9 @@ type RunOptions struct {
 	// Derive, when set, adds the attributes of the criterion plugins the model was mined
 	// with to each snapshot loaded (the new one, then the previous one).
 	Derive func(context.Context, *columnar.Snapshot) error
+	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
+	// work on it: an error stops the run with nothing written (drift --truth's data check).
+	CheckNext func(*columnar.Snapshot) error
 }
 
 // Run loads the model and the snapshots, holds the model against the new snapshot and
@@ -131,6 +134,11 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	wg.Wait()
 	if err := errors.Join(errNext, errPrev); err != nil {
 		return nil, err
+	}
+	if o.CheckNext != nil {
+		if err := o.CheckNext(next); err != nil {
+			return nil, err
+		}
 	}
 	if prev != nil {
 		// The previous snapshot must be the model's own data; the new one may differ.

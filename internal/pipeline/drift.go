@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -35,6 +36,13 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	}
 	if err := checkTruthDir("drift", truthDir, "rolemine gen --evolve", filepath.Join("changes", "access.csv")); err != nil {
 		return err
+	}
+	if truthDir != "" {
+		want, err := truth.DataFingerprint(truthDir)
+		if err != nil {
+			return err
+		}
+		o.CheckNext = func(next *columnar.Snapshot) error { return checkTruthData("drift", truthDir, want, o.Data, next) }
 	}
 	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
 	if err := checkDriftDirs(&o); err != nil {
