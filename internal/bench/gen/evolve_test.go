@@ -57,7 +57,7 @@ func TestEvolveDeterministic(t *testing.T) {
 	}
 	a, b, c := run(1), run(1), run(2)
 	want := []string{"assignments.parquet", "identities.parquet", "roles.parquet", "truth/changes/access.csv",
-		"truth/changes/events.csv", "truth/noise.csv", "truth/rules.json"}
+		"truth/changes/events.csv", "truth/data.json", "truth/noise.csv", "truth/rules.json"}
 	var names []string
 	for n := range a {
 		names = append(names, filepath.ToSlash(n))
