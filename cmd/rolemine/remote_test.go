@@ -295,25 +295,23 @@ func TestShardsOnObjectStorage(t *testing.T) {
 	}
 }
 
-// TestURLRefusedWhereOnlyPathsWork: only mine's --data, --out and --previous and merge's
-// --data, --out and shard directories read object storage (scale-out.md). A URL given to
-// another command's directory flag, or to mine's --config, was taken for a local path that
-// does not exist ("rules.json is missing", "stat file:///..."); it is a usage error saying
-// which flags take URLs, before anything is read.
+// TestURLRefusedWhereOnlyPathsWork: only the data, model and output directories of mine,
+// merge, drift, explain and report read object storage (scale-out.md). A URL given to
+// another flag (discover's directories, mine's --config, drift's --truth) was taken for a
+// local path that does not exist ("rules.json is missing", "stat file:///..."); it is a
+// usage error saying which flags take URLs, before anything is read.
 func TestURLRefusedWhereOnlyPathsWork(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	for _, args := range [][]string{
-		{"explain", "--data", dir, "--model", "s3://bucket/model", "--identity", "u1"},
-		{"report", "--data", "file:///tmp/data", "--model", dir},
-		{"drift", "--model", "gs://bucket/model", "--data", dir, "--out", out},
-		{"drift", "--model", dir, "--data", dir, "--out", "azblob://c/drift"},
+		{"drift", "--model", dir, "--data", dir, "--out", out, "--truth", "gs://bucket/truth"},
 		{"discover", "--data", "file:///tmp/data", "--out", out},
+		{"discover", "--upa", "s3://bucket/upa.txt", "--out", out},
 		{"mine", "--data", dir, "--out", out, "--config", "s3://bucket/mining.xml"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(args, &stdout, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), "an object-storage URL is read only by mine's --data, --out and --previous") {
+		if code != 2 || !strings.Contains(stderr.String(), "an object-storage URL is read only by the data, model and output directories of mine, merge, drift, explain and report") {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 saying which flags take URLs", args, code, stderr.String())
 		}
 	}

@@ -104,9 +104,24 @@ type RunOptions struct {
 	// Derive, when set, adds the attributes of the criterion plugins the model was mined
 	// with to each snapshot loaded (the new one, then the previous one).
 	Derive func(context.Context, *columnar.Snapshot) error
+	// Given, when set, holds the locations as given on the command line (object-storage
+	// URLs) of Model, Data and PreviousData, which are then local copies of them:
+	// summary.json names the given ones.
+	Given *Locations
 	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
 	// work on it: an error stops the run with nothing written (drift --truth's data check).
 	CheckNext func(*columnar.Snapshot) error
+}
+
+// Locations are the model and data directories of a drift run as given.
+type Locations struct{ Model, Data, PreviousData string }
+
+// named returns how summary.json names the model and the snapshots.
+func (o *RunOptions) named() (model, data, previous string) {
+	if g := o.Given; g != nil {
+		return g.Model, g.Data, g.PreviousData
+	}
+	return o.Model, o.Data, o.PreviousData
 }
 
 // Run loads the model and the snapshots, holds the model against the new snapshot and
@@ -180,7 +195,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Summary.Model, res.Summary.Data, res.Summary.PreviousData = o.Model, o.Data, o.PreviousData
+	res.Summary.Model, res.Summary.Data, res.Summary.PreviousData = o.named()
 	res.Summary.BoundsSource = source
 	res.Summary.Phases = append(phases, res.Summary.Phases...)
 	tw := time.Now()

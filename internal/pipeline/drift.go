@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -24,6 +25,30 @@ type DriftOptions struct {
 	Plugins *PluginFlags
 }
 
+// printDrift prints the counts of a drift summary and its phases.
+func printDrift(w io.Writer, s *drift.Summary) {
+	for _, t := range drift.ActionTypes {
+		fmt.Fprintf(w, "  %-17s %d\n", t, s.Actions[t].Total)
+	}
+	for _, t := range []string{drift.ActionRemoveRedundant, drift.ActionRevokeUnused, drift.ActionReassignOwner} {
+		if ac := s.Actions[t]; ac != nil {
+			fmt.Fprintf(w, "  %-17s %d\n", t, ac.Total)
+		}
+	}
+	a := &s.Assignments
+	fmt.Fprintf(w, "  assignments: %d, %d explained (no action %.2f%%), %d unexplained, %d orphan\n", a.Total, a.Explained, a.NoActionPct, a.Unexplained, a.Orphans)
+	if s.NewUnexplained != nil {
+		fmt.Fprintf(w, "  new unexplained access: %d\n", s.NewUnexplained.Total)
+	}
+	fmt.Fprintf(w, "  rules: %d, %d degraded\n", s.Rules.Total, s.Rules.Degraded)
+	if s.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", s.Note)
+	}
+	for _, p := range s.Phases {
+		fmt.Fprintf(w, "  %-9s %6.2fs\n", p.Name, p.Seconds)
+	}
+}
+
 // Drift runs `rolemine drift`: the model in --model held against the snapshot in --data
 // (docs/cli.md#rolemine-drift), with a summary printed to env.Stdout.
 func Drift(ctx context.Context, do DriftOptions, env Env) error {
@@ -42,7 +67,8 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 		if err != nil {
 			return err
 		}
-		o.CheckNext = func(next *columnar.Snapshot) error { return checkTruthData("drift", truthDir, want, o.Data, next) }
+		data := o.Data
+		o.CheckNext = func(next *columnar.Snapshot) error { return checkTruthData("drift", truthDir, want, data, next) }
 	}
 	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
 	if err := checkDriftDirs(&o); err != nil {
@@ -59,34 +85,22 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	}
 	o.Logger = env.Logger
 	start := time.Now()
+	model, data, out := o.Model, o.Data, o.Out
+	st := &staging{}
+	defer st.cleanup()
+	if o.Given, err = st.stageDrift(ctx, &o); err != nil {
+		return err
+	}
 	res, err := drift.Run(ctx, o)
 	if err != nil {
 		return err
 	}
-	s := &res.Summary
-	fmt.Fprintf(env.Stdout, "drift of %s against %s in %.1fs\n", o.Model, o.Data, time.Since(start).Seconds())
-	for _, t := range drift.ActionTypes {
-		fmt.Fprintf(env.Stdout, "  %-17s %d\n", t, s.Actions[t].Total)
+	if err := st.publish(ctx); err != nil {
+		return err
 	}
-	for _, t := range []string{drift.ActionRemoveRedundant, drift.ActionRevokeUnused, drift.ActionReassignOwner} {
-		if ac := s.Actions[t]; ac != nil {
-			fmt.Fprintf(env.Stdout, "  %-17s %d\n", t, ac.Total)
-		}
-	}
-	a := &s.Assignments
-	fmt.Fprintf(env.Stdout, "  assignments: %d, %d explained (no action %.2f%%), %d unexplained, %d orphan\n", a.Total, a.Explained, a.NoActionPct, a.Unexplained, a.Orphans)
-	if s.NewUnexplained != nil {
-		fmt.Fprintf(env.Stdout, "  new unexplained access: %d\n", s.NewUnexplained.Total)
-	}
-	fmt.Fprintf(env.Stdout, "  rules: %d, %d degraded\n", s.Rules.Total, s.Rules.Degraded)
-	if s.Note != "" {
-		fmt.Fprintf(env.Stdout, "  note: %s\n", s.Note)
-	}
-	for _, p := range s.Phases {
-		fmt.Fprintf(env.Stdout, "  %-9s %6.2fs\n", p.Name, p.Seconds)
-	}
-	abs, _ := filepath.Abs(o.Out)
-	fmt.Fprintf(env.Stdout, "outputs: %s (%s, %s, %s)\n", abs, drift.RemediationFile, drift.HealthFile, drift.SummaryFile)
+	fmt.Fprintf(env.Stdout, "drift of %s against %s in %.1fs\n", model, data, time.Since(start).Seconds())
+	printDrift(env.Stdout, &res.Summary)
+	fmt.Fprintf(env.Stdout, "outputs: %s (%s, %s, %s)\n", displayPath(out), drift.RemediationFile, drift.HealthFile, drift.SummaryFile)
 	if truthDir != "" {
 		sc, err := drift.ScoreAgainst(res.Actions, truthDir)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -42,6 +43,8 @@ func loadBound(ctx context.Context, data, model string, pf *PluginFlags, logger 
 // Report regenerates report.html in the model directory model from the data and the
 // model files (rules.json, roles.json, summary.json), without mining again; driftDir, when
 // set, is the output directory of `rolemine drift`, whose section the report adds.
+// Each of the three may be an object-storage URL (docs/scale-out.md#object-storage): the
+// model's published set is then fetched, and published again with the new report.html.
 func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, env Env) error {
 	logger, stdout := env.Logger, env.Stdout
 	if data == "" || model == "" {
@@ -50,6 +53,14 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	if err := CheckOutDir("report", "model", model, "data", data); err != nil {
 		return err
 	}
+	given := model
+	st := &staging{}
+	defer st.cleanup()
+	m := &modelRun{data: data, model: model, drift: driftDir}
+	if err := st.stageModel(ctx, m, true); err != nil {
+		return err
+	}
+	data, model, driftDir = m.dataDir, m.modelDir, m.driftDir
 	b, err := loadBound(ctx, data, model, pf, logger)
 	if err != nil {
 		return err
@@ -61,6 +72,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 		if b.Drift, err = report.LoadDrift(driftDir); err != nil {
 			return err
 		}
+		b.Drift.Dir = locationName(m.drift) // the report names the location given
 		if err := checkDriftOfModel(b.Drift, b.Model.Rules, driftDir, model); err != nil {
 			return err
 		}
@@ -87,8 +99,14 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	if err := set.Commit(); err != nil {
 		return err
 	}
-	abs, _ := filepath.Abs(filepath.Join(model, report.ReportHTMLFile))
-	fmt.Fprintf(stdout, "wrote %s\n", abs)
+	if err := st.publish(ctx); err != nil {
+		return err
+	}
+	if outdir.IsURL(given) {
+		fmt.Fprintf(stdout, "wrote %s, published with the model's other files to %s\n", report.ReportHTMLFile, given)
+		return nil
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", displayPath(filepath.Join(given, report.ReportHTMLFile)))
 	return nil
 }
 
@@ -100,7 +118,13 @@ func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *Plugi
 	if data == "" || model == "" || id == "" {
 		return uerr.New("explain: --data, --model and --identity are required")
 	}
-	b, err := loadBound(ctx, data, model, pf, env.Logger)
+	st := &staging{}
+	defer st.cleanup()
+	m := &modelRun{data: data, model: model}
+	if err := st.stageModel(ctx, m, false); err != nil {
+		return err
+	}
+	b, err := loadBound(ctx, m.dataDir, m.modelDir, pf, env.Logger)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -64,8 +65,8 @@ func (s *staging) download(ctx context.Context, u, what string, fetch func(*outd
 	return dir, ok, err
 }
 
-// data returns a local directory holding the input files under u.
-func (s *staging) data(ctx context.Context, u string) (string, error) {
+// data returns a local directory holding the input files under u (given to flagName).
+func (s *staging) data(ctx context.Context, flagName, u string) (string, error) {
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
@@ -74,7 +75,7 @@ func (s *staging) data(ctx context.Context, u string) (string, error) {
 		return len(names) > 0, err
 	})
 	if err == nil && !ok {
-		err = uerr.New("--data %s: no input files there", u)
+		err = uerr.New("%s %s: no input files there", flagName, u)
 	}
 	return d, err
 }
@@ -126,7 +127,69 @@ func (s *staging) stage(ctx context.Context, f *MineFlags) error {
 			return err
 		}
 	}
-	f.dataDir, err = s.data(ctx, f.data)
+	f.dataDir, err = s.data(ctx, "--data", f.data)
+	return err
+}
+
+// stageDrift resolves drift's --out, --model, --previous-data and --data to local
+// directories, the output first as mine's; it returns the locations as given, or nil
+// when none was a URL.
+func (s *staging) stageDrift(ctx context.Context, o *drift.RunOptions) (*drift.Locations, error) {
+	given := drift.Locations{Model: locationName(o.Model), Data: locationName(o.Data), PreviousData: locationName(o.PreviousData)}
+	var err error
+	if o.Out, err = s.output(ctx, o.Out); err != nil {
+		return nil, err
+	}
+	if o.Model, err = s.model(ctx, "--model", o.Model); err != nil {
+		return nil, err
+	}
+	if o.PreviousData != "" {
+		if o.PreviousData, err = s.data(ctx, "--previous-data", o.PreviousData); err != nil {
+			return nil, err
+		}
+	}
+	if o.Data, err = s.data(ctx, "--data", o.Data); err != nil {
+		return nil, err
+	}
+	if given == (drift.Locations{Model: o.Model, Data: o.Data, PreviousData: o.PreviousData}) {
+		return nil, nil
+	}
+	return &given, nil
+}
+
+// modelRun is the model and data of explain and report, and report's --drift: the
+// locations as given and the local directories they were staged to.
+type modelRun struct {
+	data, model, drift          string
+	dataDir, modelDir, driftDir string
+}
+
+// stageModel resolves the locations of m to local directories. With write, the model is
+// also the output (report writes report.html into it): a URL is staged as mine's --out
+// is, and publish uploads the whole set again with the new file.
+func (s *staging) stageModel(ctx context.Context, m *modelRun, write bool) error {
+	var err error
+	if write && outdir.IsURL(m.model) {
+		if _, err = s.output(ctx, m.model); err != nil {
+			return err
+		}
+		ok, err := s.out.Fetch(ctx, s.outLocal)
+		if err == nil && !ok {
+			err = uerr.New("--model %s: no published output there (no %s manifest: nothing written, or a run that did not finish)", m.model, outdir.ManifestName)
+		}
+		if err != nil {
+			return err
+		}
+		m.modelDir = s.outLocal
+	} else if m.modelDir, err = s.model(ctx, "--model", m.model); err != nil {
+		return err
+	}
+	if m.drift != "" {
+		if m.driftDir, err = s.model(ctx, "--drift", m.drift); err != nil {
+			return err
+		}
+	}
+	m.dataDir, err = s.data(ctx, "--data", m.data)
 	return err
 }
 
@@ -136,6 +199,16 @@ func (s *staging) publish(ctx context.Context) error {
 		return nil
 	}
 	return s.out.Publish(ctx, s.outLocal)
+}
+
+// locationName is how outputs name a location: a URL without its query (endpoint,
+// region and the like, as inputsAt names inputs), a path as given.
+func locationName(u string) string {
+	if !outdir.IsURL(u) {
+		return u
+	}
+	base, _, _ := strings.Cut(u, "?")
+	return base
 }
 
 // inputsAt names the inputs of a snapshot downloaded from u by their URLs, as

@@ -28,6 +28,9 @@ const maxWorkers = 1024
 var urlFlags = map[string]bool{
 	"mine --data": true, "mine --out": true, "mine --previous": true,
 	"merge --data": true, "merge --out": true,
+	"drift --model": true, "drift --data": true, "drift --previous-data": true, "drift --out": true,
+	"explain --data": true, "explain --model": true,
+	"report --data": true, "report --model": true, "report --drift": true,
 }
 
 // CheckFlagValues refuses, before any work, flag values no command can use: a float flag
@@ -49,7 +52,7 @@ func CheckFlagValues(fs *flag.FlagSet) error {
 			}
 		case string:
 			if outdir.IsURL(v) && !urlFlags[cmdName(fs)+" --"+f.Name] {
-				err = uerr.New("%s: --%s %s: an object-storage URL is read only by mine's --data, --out and --previous and merge's --data, --out and shard directories (docs/scale-out.md); expected a local path (copy the files there first)", cmdName(fs), f.Name, v)
+				err = uerr.New("%s: --%s %s: an object-storage URL is read only by the data, model and output directories of mine, merge, drift, explain and report (docs/scale-out.md); expected a local path (copy the files there first)", cmdName(fs), f.Name, v)
 			}
 		case int:
 			if f.Name == "workers" && (v < 0 || v > maxWorkers) {
