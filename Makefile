@@ -94,8 +94,8 @@ bench-doc: build
 	@[ -f $(BENCH_DIR)/peers.json ] || $(MAKE) bench-peers
 	$(BIN) bench doc --mine $(BENCH_DIR)/mine.json --peers $(BENCH_DIR)/peers.json --file BENCHMARKS.md
 
-# Headless Chromium for the report's end-to-end test (internal/report/chromium_test.go skips without
-# it). Debian's package; run as root or with sudo.
+# Headless Chromium for the report's browser tests (those of internal/report/html_test.go
+# skip without it). Debian's package; run as root or with sudo.
 chromium:
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
 	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
