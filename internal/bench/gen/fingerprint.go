@@ -13,11 +13,10 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/model"
-	"github.com/rolemine/rolemine/internal/report"
 )
 
 // writeDataFingerprint writes truth/data.json: the fingerprint of the tables in out, as
-// a run loading out records it (report.DataFingerprint over each table's name and the
+// a run loading out records it (model.DataFingerprint over each table's name and the
 // SHA-256 of its file). It runs last, once every table is written.
 func writeDataFingerprint(out string) error {
 	fp, err := tablesFingerprint(out)
@@ -47,7 +46,7 @@ func tablesFingerprint(dir string) (string, error) {
 			inputs = append(inputs, columnar.Input{Name: t, SHA256: sum})
 		}
 	}
-	return report.DataFingerprint(inputs), nil
+	return model.DataFingerprint(inputs), nil
 }
 
 // fileSHA256 returns the hex SHA-256 of the file at path.

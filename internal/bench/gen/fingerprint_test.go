@@ -7,7 +7,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
-	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // TestTruthNamesItsData: every data set gen and gen --evolve write records in
@@ -35,7 +35,7 @@ func TestTruthNamesItsData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := report.DataFingerprint(snap.Inputs); fp == "" || fp != want {
+		if want := model.DataFingerprint(snap.Inputs); fp == "" || fp != want {
 			t.Errorf("%s: truth/data.json names %q, the loaded data is %q", name, fp, want)
 		}
 		got[name] = fp
