@@ -128,3 +128,26 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestPluginsCheckedBeforeDownloads: explain and report compile --plugin before anything
+// is read, URLs included (cli.md model-plugins): a bad plugin is refused with exit 2
+// before an unreachable bucket is ever contacted (which would fail with exit 1).
+func TestPluginsCheckedBeforeDownloads(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.wasm")
+	if err := os.WriteFile(bad, []byte("not wasm"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dead := func(p string) string {
+		return "s3://rolemine/" + p + "?endpoint=http://127.0.0.1:1&use_path_style=true&disable_https=true&region=us-east-1"
+	}
+	for _, args := range [][]string{
+		{"explain", "--data", dead("data"), "--model", dead("model"), "--identity", "u1", "--plugin", bad},
+		{"report", "--data", dead("data"), "--model", dead("model"), "--plugin", bad},
+		{"drift", "--data", dead("next"), "--model", dead("model"), "--out", dead("drift"), "--plugin", bad},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "not a valid WebAssembly module") {
+			t.Errorf("%s: exit %d, want 2 naming the plugin first\n%s", args[0], code, stderr.String())
+		}
+	}
+}

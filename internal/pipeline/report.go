@@ -15,23 +15,27 @@ import (
 
 // loadBound loads the data directory and the model files of `rolemine mine` and binds
 // them, for the commands that answer from a model without mining again. The plugins of pf
-// (compiled first, before any data is read) derive their attributes on the data before
-// the model's rules are bound.
-func loadBound(ctx context.Context, data, model string, pf *PluginFlags, logger *slog.Logger) (*report.Bound, error) {
+// are compiled first, before any data is read or downloaded; then the locations of m are
+// staged (st.stageModel; write as there), and the plugins derive their attributes on the
+// data before the model's rules are bound.
+func loadBound(ctx context.Context, st *staging, m *modelRun, write bool, pf *PluginFlags, logger *slog.Logger) (*report.Bound, error) {
 	derive, cleanup, err := pf.Deriver(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	mf, err := report.ReadModel(model)
+	if err := st.stageModel(ctx, m, write); err != nil {
+		return nil, err
+	}
+	mf, err := report.ReadModel(m.modelDir)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := columnar.Load(ctx, data, columnar.LoadOptions{Logger: logger})
+	snap, err := columnar.Load(ctx, m.dataDir, columnar.LoadOptions{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	if err := mf.CheckMinedFrom(snap, model, data); err != nil {
+	if err := mf.CheckMinedFrom(snap, locationName(m.model), locationName(m.data)); err != nil {
 		return nil, err
 	}
 	if err := derive(ctx, snap); err != nil {
@@ -57,14 +61,11 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	st := &staging{}
 	defer st.cleanup()
 	m := &modelRun{data: data, model: model, drift: driftDir}
-	if err := st.stageModel(ctx, m, true); err != nil {
-		return err
-	}
-	data, model, driftDir = m.dataDir, m.modelDir, m.driftDir
-	b, err := loadBound(ctx, data, model, pf, logger)
+	b, err := loadBound(ctx, st, m, true, pf, logger)
 	if err != nil {
 		return err
 	}
+	model, driftDir = m.modelDir, m.driftDir
 	if b.Discovered, err = report.LoadDiscovered(model, report.DataFingerprint(b.Snap.Inputs), logger); err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 			return err
 		}
 		b.Drift.Dir = locationName(m.drift) // the report names the location given
-		if err := checkDriftOfModel(b.Drift, b.Model.Rules, driftDir, model); err != nil {
+		if err := checkDriftOfModel(b.Drift, b.Model.Rules, b.Drift.Dir, locationName(m.model)); err != nil {
 			return err
 		}
 	}
@@ -120,11 +121,7 @@ func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *Plugi
 	}
 	st := &staging{}
 	defer st.cleanup()
-	m := &modelRun{data: data, model: model}
-	if err := st.stageModel(ctx, m, false); err != nil {
-		return err
-	}
-	b, err := loadBound(ctx, m.dataDir, m.modelDir, pf, env.Logger)
+	b, err := loadBound(ctx, st, &modelRun{data: data, model: model}, false, pf, env.Logger)
 	if err != nil {
 		return err
 	}
