@@ -27,10 +27,22 @@ func TestModelCommandsOnObjectStorage(t *testing.T) {
 		})
 	})
 	t.Run("s3", func(t *testing.T) {
-		q, _ := s3Server(t, "rolemine")
-		modelCommandsAt(t, func(p string) string { return "s3://rolemine/" + p + q }, func(prefix, dir string) {
-			upload(t, "s3://rolemine"+q, prefix, dir)
-		})
+		q, checksCredentials := s3Server(t, "rolemine")
+		url := func(p string) string { return "s3://rolemine/" + p + q }
+		modelCommandsAt(t, url, func(prefix, dir string) { upload(t, "s3://rolemine"+q, prefix, dir) })
+		if !checksCredentials {
+			return
+		}
+		// Wrong credentials (SeaweedFS checks signatures): exit 1, nothing published.
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+		_, stderr, code := runBin(t, "drift", "--model", url("model"), "--data", url("next"), "--out", url("denied"))
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "rolemine-test")
+		if code != 1 {
+			t.Errorf("drift with wrong credentials: exit %d, want 1\n%s", code, stderr)
+		}
+		if _, ok := fetch(t, url("denied")); ok {
+			t.Error("drift with wrong credentials published an output")
+		}
 	})
 }
 
