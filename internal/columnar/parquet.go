@@ -48,7 +48,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	}
 	size := st.Size()
 	withSum := !spec.noSum
-	pf, spec, rows, err := openParquetTable(file, f, size, spec)
+	pf, pages, pagesSize, spec, rows, err := openParquetTable(file, f, size, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPageHeaders(f, size, pf, leaves); err != nil {
+	if err := checkPageHeaders(pages, pagesSize, pf, leaves); err != nil {
 		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
 	}
 	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum)
@@ -77,11 +77,17 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 }
 
 // openParquetTable opens the Parquet file f, adapts spec to its columns, checks the
-// header and that the footer's row count agrees with the row groups.
-func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*parquet.File, *tableSpec, int64, error) {
+// header and that the footer's row count agrees with the row groups. It also returns the
+// reader the pages are read from and its size: f, or f rewritten with its LZ4 pages
+// decompressed (openInflated).
+func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*parquet.File, io.ReaderAt, int64, *tableSpec, int64, error) {
 	pf, err := openParquet(f, size)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
+		return nil, nil, 0, nil, 0, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
+	}
+	pf, pages, pagesSize, err := openInflated(f, size, pf)
+	if err != nil {
+		return nil, nil, 0, nil, 0, fmt.Errorf("%s: corrupt Parquet file: %v", file, err)
 	}
 	fields := pf.Root().Columns()
 	names := make([]string, len(fields))
@@ -90,7 +96,7 @@ func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*pa
 	}
 	spec = adaptSpec(spec, names)
 	if err := checkHeader(file, spec, names); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, 0, err
 	}
 	rows := pf.NumRows()
 	var groupRows int64
@@ -98,9 +104,9 @@ func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*pa
 		groupRows += rg.NumRows()
 	}
 	if rows < 0 || groupRows != rows || rows > maxRows {
-		return nil, nil, 0, fmt.Errorf("%s: corrupt Parquet metadata: %d rows in the footer, %d in the row groups", file, rows, groupRows)
+		return nil, nil, 0, nil, 0, fmt.Errorf("%s: corrupt Parquet metadata: %d rows in the footer, %d in the row groups", file, rows, groupRows)
 	}
-	return pf, spec, rows, nil
+	return pf, pages, pagesSize, spec, rows, nil
 }
 
 // addParquetColumns adds to t a column for each field spec wants (multi-valued
