@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -161,6 +162,12 @@ func parquetNode(typ string) parquet.Node {
 		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
 	case "bool":
 		return parquet.Optional(parquet.Leaf(parquet.BooleanType))
+	case "reqbool":
+		return parquet.Leaf(parquet.BooleanType)
+	case "uuid":
+		return parquet.Optional(parquet.UUID())
+	case "dictuuid":
+		return parquet.Optional(parquet.Encoded(parquet.UUID(), &parquet.RLEDictionary))
 	case "list":
 		return parquet.Repeated(parquet.String())
 	}
@@ -236,8 +243,10 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 					t.Fatal(err)
 				}
 				pv = parquet.DoubleValue(n)
-			case "bool":
+			case "bool", "reqbool":
 				pv = parquet.BooleanValue(v == "true")
+			case "uuid", "dictuuid":
+				pv = parquet.FixedLenByteArrayValue(uuidCell(t, v))
 			case "int96", "dictint96":
 				pv = parquet.Int96Value(int96Cell(t, v))
 			case "decflba4s3":
@@ -264,6 +273,16 @@ func writeParquet(t testing.TB, dir, name string, tb tbl, opts ...parquet.Writer
 		t.Fatal(err)
 	}
 	return p
+}
+
+// uuidCell returns the 16 bytes of the UUID text v (hex digits and hyphens).
+func uuidCell(t testing.TB, v string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(v, "-", ""))
+	if err != nil || len(b) != 16 {
+		t.Fatalf("bad UUID cell %q", v)
+	}
+	return b
 }
 
 // int96Bytes returns the 12 bytes of an INT96 timestamp as Spark and Impala write them:

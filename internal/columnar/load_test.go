@@ -180,13 +180,13 @@ func TestLoadErrors(t *testing.T) {
 			name:    "wrong column type",
 			files:   map[string]tbl{"identities": tbl{header: []string{"identity_id", "score:double"}, rows: [][]string{{"u1", "1.5"}}}, "assignments": asg},
 			formats: []string{"parquet"},
-			want:    []string{"identities.parquet column score: has type DOUBLE; expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column"},
+			want:    []string{"identities.parquet column score: has type DOUBLE; expected a string (BYTE_ARRAY), integer (INT32, INT64), BOOLEAN, INT96 timestamp, DECIMAL or UUID column"},
 		},
 		{
-			name:    "boolean role_id",
-			files:   map[string]tbl{"identities": ids, "assignments": tbl{header: []string{"identity_id", "role_id:bool"}, rows: [][]string{{"u1", "true"}}}},
+			name:    "double role_id",
+			files:   map[string]tbl{"identities": ids, "assignments": tbl{header: []string{"identity_id", "role_id:double"}, rows: [][]string{{"u1", "1.5"}}}},
 			formats: []string{"parquet"},
-			want:    []string{"assignments.parquet column role_id: has type BOOLEAN"},
+			want:    []string{"assignments.parquet column role_id: has type DOUBLE"},
 		},
 		{
 			name:    "repeated column",

@@ -261,8 +261,8 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 }
 
 // checkParquetColumn accepts flat, non-repeated string (BYTE_ARRAY), integer (INT32,
-// INT64) and INT96 columns and DECIMALs (on those or on FIXED_LEN_BYTE_ARRAY), required or
-// optional.
+// INT64), BOOLEAN and INT96 columns, DECIMALs (on those or on FIXED_LEN_BYTE_ARRAY) and
+// UUIDs, required or optional.
 func checkParquetColumn(file string, c *parquet.Column) error {
 	if !c.Leaf() {
 		return fmt.Errorf("%s column %s: is a nested group; expected a flat string or integer column", file, c.Name())
@@ -274,15 +274,15 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 		return err
 	}
 	switch k := c.Type().Kind(); k {
-	case parquet.ByteArray, parquet.Int32, parquet.Int64, parquet.Int96:
+	case parquet.ByteArray, parquet.Int32, parquet.Int64, parquet.Int96, parquet.Boolean:
 		return nil
 	case parquet.FixedLenByteArray:
 		if _, ok := wideTextOf(c.Type()); ok {
 			return nil
 		}
-		return fmt.Errorf("%s column %s: has type FIXED_LEN_BYTE_ARRAY(%d) (%s); rolemine reads it only as a DECIMAL: expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column", file, c.Name(), c.Type().Length(), c.Type())
+		return fmt.Errorf("%s column %s: has type FIXED_LEN_BYTE_ARRAY(%d) (%s); rolemine reads it only as a DECIMAL or a UUID: %s", file, c.Name(), c.Type().Length(), c.Type(), expectedTypes)
 	default:
-		return fmt.Errorf("%s column %s: has type %s; expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column", file, c.Name(), k)
+		return fmt.Errorf("%s column %s: has type %s; %s", file, c.Name(), k, expectedTypes)
 	}
 }
 
@@ -523,7 +523,7 @@ func (d *pageDecoder) page(p parquet.Page) error {
 			return d.c.intern(d.scratch)
 		}, nil)
 	case kindWide:
-		n, text, err := d.wide.texts(&data)
+		n, text, err := d.wide.texts(&data, int(p.NumValues()-p.NumNulls()))
 		if err != nil {
 			return err
 		}
@@ -634,7 +634,7 @@ func (d *pageDecoder) rawIndexed(dict parquet.Dictionary, idx []int32, levels []
 			return d.scratch
 		}
 	case kindWide:
-		m, text, err := d.wide.texts(&data)
+		m, text, err := d.wide.texts(&data, n)
 		if err != nil {
 			return err
 		}
@@ -712,7 +712,7 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 			note(j, d.c.intern(d.scratch), nil)
 		}
 	case kindWide:
-		m, text, err := d.wide.texts(&data)
+		m, text, err := d.wide.texts(&data, n)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -97,7 +98,7 @@ func inflateLZ4(r io.ReaderAt, size int64, md *format.FileMetaData) ([]byte, err
 			if isLZ4(m.Codec) {
 				var err error
 				if out, err = inflateChunk(out, chunk, m, rg.NumRows); err != nil {
-					return nil, fmt.Errorf("row group %d column %s: %w", g, m.PathInSchema, err)
+					return nil, fmt.Errorf("row group %d column %s: %w", g, strings.Join(m.PathInSchema, "."), err)
 				}
 			} else {
 				out = append(out, chunk...)

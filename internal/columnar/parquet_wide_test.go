@@ -47,6 +47,16 @@ var wideCases = []logicalCase{
 		[]string{"08:15:00.000001", "00:00:00", "-00:00:00.000001", "24:00:00", "10:00:00"}},
 	{"tns:timens", []string{"29700123456789", nullValue, "45296000000000"},
 		[]string{"08:15:00.123456789", "", "12:34:56"}},
+	// BOOLEAN, optional and required, over more than one byte of packed bits.
+	{"active:bool", []string{"true", "false", nullValue, "true", "true", "false", "false", "true", nullValue, "false", "true"},
+		[]string{"true", "false", "", "true", "true", "false", "false", "true", "", "false", "true"}},
+	{"admin:reqbool", []string{"false", "true", "false", "false", "false", "false", "false", "false", "true", "true"},
+		[]string{"false", "true", "false", "false", "false", "false", "false", "false", "true", "true"}},
+	// UUID (FIXED_LEN_BYTE_ARRAY(16)), plain and dictionary: lowercase canonical text.
+	{"guid:uuid", []string{"0189F6A2-3C4D-7E8F-9A0B-1C2D3E4F5A6B", nullValue, "ffffffff-ffff-ffff-ffff-ffffffffffff", "00000000-0000-0000-0000-000000000000"},
+		[]string{"0189f6a2-3c4d-7e8f-9a0b-1c2d3e4f5a6b", "", "ffffffff-ffff-ffff-ffff-ffffffffffff", "00000000-0000-0000-0000-000000000000"}},
+	{"dguid:dictuuid", []string{"123e4567-e89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-426614174000", nullValue, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		[]string{"123e4567-e89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-426614174000", "", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}},
 }
 
 // legacyCases are columns whose legacy converted type is all older writers set; the
@@ -130,15 +140,19 @@ func TestInt96Layout(t *testing.T) {
 // (the identities' raw column: plain pages and dictionary pages go through their own
 // paths there) and join the assignments that name them as text.
 func TestLoadParquetWideIdentityIDs(t *testing.T) {
-	for _, typ := range []string{"int96", "dictint96", "decflba16s2", "dictdecflba16s2"} {
+	for _, typ := range []string{"int96", "dictint96", "decflba16s2", "dictdecflba16s2", "uuid", "dictuuid"} {
 		ids := tbl{header: []string{"identity_id:" + typ, "team"}}
 		asg := tbl{header: []string{"identity_id:req", "role_id:req"}}
 		var want []string
 		for i := range 5000 { // beyond minSizingRows: the plain column turns raw too
 			stored, text := fmt.Sprintf("2461131:%d", int64(i)*1000), ""
-			if strings.Contains(typ, "int96") {
+			switch {
+			case strings.Contains(typ, "int96"):
 				text = time.Date(2026, 3, 31, 0, 0, 0, i*1000, time.UTC).Format(time.RFC3339Nano)
-			} else {
+			case strings.Contains(typ, "uuid"):
+				stored = fmt.Sprintf("0189F6A2-0000-7000-8000-%012X", i*7919)
+				text = strings.ToLower(stored)
+			default:
 				stored = fmt.Sprint(100000 + i)
 				text = fmt.Sprintf("%d.%02d", (100000+i)/100, (100000+i)%100)
 			}
@@ -163,8 +177,9 @@ func TestLoadParquetRefusedForms(t *testing.T) {
 		node parquet.Node
 		want string
 	}{
-		{parquet.Leaf(parquet.DoubleType), "identities.parquet column x: has type DOUBLE; expected a string (BYTE_ARRAY), integer (INT32, INT64), INT96 timestamp or DECIMAL column"},
-		{parquet.UUID(), "identities.parquet column x: has type FIXED_LEN_BYTE_ARRAY(16) (UUID); rolemine reads it only as a DECIMAL"},
+		{parquet.Leaf(parquet.DoubleType), "identities.parquet column x: has type DOUBLE; expected a string (BYTE_ARRAY), integer (INT32, INT64), BOOLEAN, INT96 timestamp, DECIMAL or UUID column"},
+		{parquet.Leaf(parquet.FloatType), "identities.parquet column x: has type FLOAT; expected a string"},
+		{parquet.Leaf(parquet.FixedLenByteArrayType(12)), "identities.parquet column x: has type FIXED_LEN_BYTE_ARRAY(12) (FIXED_LEN_BYTE_ARRAY(12)); rolemine reads it only as a DECIMAL or a UUID: expected"},
 		{parquet.Decimal(5, 4, parquet.ByteArrayType), "identities.parquet column x: is a DECIMAL(4, 5) stored as BYTE_ARRAY; expected a precision from 1 to 307 and a scale from 0 to the precision"},
 		{parquet.Decimal(0, 308, parquet.ByteArrayType), "identities.parquet column x: is a DECIMAL(308, 0) stored as BYTE_ARRAY; expected a precision from 1 to 307"},
 		{parquet.Decimal(2, 300, parquet.FixedLenByteArrayType(200)), "identities.parquet column x: is a DECIMAL stored as FIXED_LEN_BYTE_ARRAY(200); expected 1 to 128 bytes"},
