@@ -79,13 +79,13 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 // openParquetTable opens the Parquet file f, adapts spec to its columns, checks the
 // header and that the footer's row count agrees with the row groups. It also returns the
 // reader the pages are read from and its size: f, or f rewritten with its LZ4 pages
-// decompressed (openInflated).
+// decompressed and RLE booleans re-encoded (openRewritten).
 func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*parquet.File, io.ReaderAt, int64, *tableSpec, int64, error) {
 	pf, err := openParquet(f, size)
 	if err != nil {
 		return nil, nil, 0, nil, 0, fmt.Errorf("%s: not a readable Parquet file: %v", file, err)
 	}
-	pf, pages, pagesSize, err := openInflated(f, size, pf)
+	pf, pages, pagesSize, err := openRewritten(f, size, pf)
 	if err != nil {
 		return nil, nil, 0, nil, 0, fmt.Errorf("%s: corrupt Parquet file: %v", file, err)
 	}
