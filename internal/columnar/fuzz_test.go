@@ -76,6 +76,26 @@ func FuzzLoadParquet(f *testing.F) {
 		}
 		f.Add(seed)
 	}
+	// BOOLEAN and UUID columns (wideText), then third-party files through the rewrite of
+	// parquet_rewrite.go: LZ4_RAW (DuckDB), Hadoop LZ4 in version 1 pages and RLE booleans
+	// in version 2 pages, one of them stored uncompressed in an LZ4 chunk (the Rust Arrow
+	// writer), RLE booleans and DELTA encodings uncompressed (hyparquet-writer).
+	flags := tbl{header: []string{"identity_id:req", "on:bool", "must:reqbool", "guid:uuid", "dguid:dictuuid"}}
+	for i := range 12 {
+		flags.rows = append(flags.rows, []string{"u" + string(rune('a'+i)), []string{"true", nullValue, "false"}[i%3], []string{"true", "false"}[i/5%2],
+			"0189f6a2-3c4d-7e8f-9a0b-1c2d3e4f5a6b", []string{"123e4567-e89b-12d3-a456-426614174000", nullValue}[i%2]})
+	}
+	seeds := []string{writeParquet(f, dir, "flags", flags)}
+	for _, name := range []string{"duckdb-lz4", "arrow-v1-lz4", "arrow-v2-lz4-delta", "hyparquet-delta"} {
+		seeds = append(seeds, filepath.Join(thirdPartyDir, name+".parquet"))
+	}
+	for _, p := range seeds {
+		seed, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})
