@@ -9,7 +9,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
-	"github.com/pierrec/lz4/v4"
 )
 
 // Bounds on what one page header may claim. parquet-go allocates what a page header says
@@ -24,11 +23,12 @@ const (
 
 // checkPageHeaders walks the page headers of the column chunks about to be decoded and
 // rejects sizes and counts that cannot be right (beyond the chunk, the row group, or the
-// bounds above). It reads only the headers, a few hundred bytes per page, except in
-// LZ4_RAW chunks, whose pages it also decompresses once (checkLZ4Page).
+// bounds above). It reads only the headers, a few hundred bytes per page. (LZ4 chunks
+// never reach it: openRewritten has decompressed them, refusing a page that does not
+// decompress into the size its header declares.)
 func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column) error {
 	var proto thrift.CompactProtocol
-	var buf, body, out []byte
+	var buf []byte
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, leaf := range leaves {
 			idx := leaf.Index()
@@ -68,11 +68,6 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				}
 				if err := checkPageHeader(&h, end-off-hlen, rg.NumRows); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, leaf.Name(), off, err)
-				}
-				if md.Codec == format.Lz4Raw {
-					if err := checkLZ4Page(r, off+hlen, &h, &body, &out); err != nil {
-						return fmt.Errorf("row group %d column %s: page at %d: %w", g, leaf.Name(), off, err)
-					}
 				}
 				off += hlen + int64(h.CompressedPageSize)
 			}
@@ -116,38 +111,6 @@ func checkPageHeader(h *format.PageHeader, room, rows int64) error {
 	case h.DictionaryPageHeader.Valid:
 		// Every plain-encoded dictionary entry takes at least 4 bytes.
 		return values("dictionary size", h.DictionaryPageHeader.V.NumValues, int64(h.UncompressedPageSize)/4)
-	}
-	return nil
-}
-
-// checkLZ4Page decompresses the LZ4_RAW page whose body starts at off into a buffer of
-// the size its header declares, and refuses the page when it does not fit. parquet-go's
-// LZ4 codec takes every decompression error for a short buffer and doubles the buffer
-// without end, so a corrupt page would otherwise end the process out of memory, where no
-// error naming the file can be given. body and out are scratch reused across pages.
-func checkLZ4Page(r io.ReaderAt, off int64, h *format.PageHeader, body, out *[]byte) error {
-	src, size := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
-	if v := &h.DataPageHeaderV2; v.Valid {
-		if v.V.IsCompressed.Valid && !v.V.IsCompressed.V {
-			return nil
-		}
-		// A version 2 page keeps its levels uncompressed in front of the data.
-		levels := int64(v.V.RepetitionLevelsByteLength) + int64(v.V.DefinitionLevelsByteLength)
-		off, src, size = off+levels, src-levels, size-levels
-	}
-	if src == 0 {
-		return nil
-	}
-	if size < 0 {
-		return fmt.Errorf("uncompressed size %d is smaller than the page's levels", h.UncompressedPageSize)
-	}
-	*body = slices.Grow((*body)[:0], int(src))[:src]
-	if _, err := r.ReadAt(*body, off); err != nil {
-		return fmt.Errorf("reading LZ4_RAW page: %w", err)
-	}
-	*out = slices.Grow((*out)[:0], int(size))[:size]
-	if _, err := lz4.UncompressBlock(*body, *out); err != nil {
-		return fmt.Errorf("corrupt LZ4_RAW data: it does not decompress into the %d bytes its header declares", size)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ cp "$here/arrow.js" "$here/hyparquet.mjs" "$WORK/"
 (cd "$WORK" && npm init -y >/dev/null && npm install --no-audit --no-fund \
 	parquet-wasm@0.8.0 apache-arrow@21.2.0 hyparquet@1.31.5 hyparquet-writer@0.17.0 >/dev/null)
 duck() { "$WORK/duckw"; }
-rm -rf "$out" && mkdir -p "$out"
+mkdir -p "$out" && rm -f "$out"/*.parquet "$out"/*.csv "$out"/README.md
 
 # The rows: 120 identities with every type the loader reads. identity_id is a UUID in
 # the DuckDB files; login is hex (it compresses less than three times, the LZ4_RAW case);
@@ -85,4 +85,24 @@ hyp() { (cd "$WORK" && node hyparquet.mjs "$1" "$out/$2.parquet" "$3"); }
 hyp "$WORK/hyparquet-source.parquet" hyparquet-snappy '{}'
 hyp "$WORK/hyparquet-source.parquet" hyparquet-delta '{"rg":50,"codec":"UNCOMPRESSED","enc":{"STRING":"DELTA_BYTE_ARRAY","INT32":"DELTA_BINARY_PACKED","BOOLEAN":"RLE"}}'
 
-echo "DuckDB $(echo | "$WORK/duckw" -version), parquet-wasm 0.8.0, hyparquet-writer 0.17.0: $(ls "$out" | wc -l) files in $out"
+version() { node -p "require('$WORK/node_modules/$1/package.json').version"; }
+duckdb=$(echo | "$WORK/duckw" -version)
+rs=$(grep -ao 'parquet-rs version [0-9.]*' "$out/arrow-v2-snappy.parquet" | head -1)
+cat >"$out/README.md" <<EOF
+# Parquet files of third-party writers
+
+Written by scripts/thirdparty/fixtures.sh (do not edit by hand); read by
+TestThirdPartyParquet and TestThirdPartyParquetRefused, and FuzzLoadParquet's seeds.
+Every file holds the same 120 identities; expected.csv gives the text each value must
+read as, expected-attributes.csv the values of the list column tags.
+
+| files | writer and version | what they hold |
+|---|---|---|
+| duckdb-{snappy,zstd,gzip,brotli,lz4,uncompressed}.parquet | DuckDB $duckdb (go-duckdb v1.8.5), COPY ... (FORMAT parquet, COMPRESSION codec) | UUID identity_id, VARCHAR, BOOLEAN, DATE, TIMESTAMP, DECIMAL(9,2), DECIMAL(38,4), INTEGER, UBIGINT, ENUM, NULLs; lz4 is LZ4_RAW |
+| duckdb-nodict-rg.parquet | DuckDB $duckdb | the same without dictionaries, in row groups of 50 |
+| duckdb-list.parquet | DuckDB $duckdb | a VARCHAR[] (LIST) column with NULL and empty lists and NULL elements, LZ4_RAW |
+| arrow-*.parquet | $rs (the Rust Arrow writer) through the npm package parquet-wasm $(version parquet-wasm) | identity_id as text, the types above (ENUM as text) and the list: v2-lz4raw; v1-lz4 (Hadoop LZ4, row groups of 50); v2-lz4-delta (DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED, pages stored uncompressed in an LZ4 chunk); v2-zstd-dlba (DELTA_LENGTH_BYTE_ARRAY, small pages); v1-bss (BYTE_STREAM_SPLIT integers, GZIP); v2-snappy. Version 2 pages hold RLE booleans |
+| hyparquet-{snappy,delta}.parquet | hyparquet-writer $(version hyparquet-writer) (npm) | strings, BOOLEAN and INTEGER in version 2 pages; delta: DELTA_BYTE_ARRAY, DELTA_BINARY_PACKED, RLE booleans, uncompressed, row groups of 50 |
+| refused-arrow-flba16.parquet | $rs through parquet-wasm $(version parquet-wasm) | a DuckDB UUID column after Arrow: FIXED_LEN_BYTE_ARRAY(16) with no logical type (refused) |
+EOF
+echo "DuckDB $duckdb, $rs (parquet-wasm $(version parquet-wasm)), hyparquet-writer $(version hyparquet-writer): $(ls "$out" | wc -l) files in $out"
