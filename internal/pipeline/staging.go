@@ -14,9 +14,10 @@ import (
 )
 
 // staging maps the object-storage URLs of a run's flags (--data, --previous, --out,
-// merge's shard directories) to local directories: inputs are downloaded before the run,
-// and the output directory, committed locally as usual, is published after it
-// (outdir.Remote: staged set, manifest last). Local paths pass through unchanged.
+// merge's shard directories; drift's, explain's and report's model, data and output
+// directories) to local directories: inputs are downloaded before the run, and the
+// output directory, committed locally as usual, is published after it (outdir.Remote:
+// staged set, manifest last). Local paths pass through unchanged.
 type staging struct {
 	tmp []string
 	out *outdir.Remote
