@@ -265,6 +265,9 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 // UUIDs, required or optional.
 func checkParquetColumn(file string, c *parquet.Column) error {
 	if !c.Leaf() {
+		if e := listElement(c); e != nil {
+			return fmt.Errorf("%s column %s: is a list of %s (%s); expected one value per row (a list is read only as an attribute of identities, and only a list of strings)", file, c.Name(), e.Type().Kind(), e.Type())
+		}
 		return fmt.Errorf("%s column %s: is a nested group; expected a flat string or integer column", file, c.Name())
 	}
 	if c.Repeated() {

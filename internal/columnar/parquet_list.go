@@ -34,6 +34,25 @@ func listLeaf(c *parquet.Column) *parquet.Column {
 	return nil
 }
 
+// listElement returns the leaf of a list column c (a repeated leaf, or a LIST group
+// holding one, at most two levels down, as listLeaf walks it) whatever its type, or nil
+// when c is not a list.
+func listElement(c *parquet.Column) *parquet.Column {
+	for range 3 {
+		if c.Leaf() {
+			if c.MaxRepetitionLevel() == 1 {
+				return c
+			}
+			return nil
+		}
+		if len(c.Columns()) != 1 {
+			return nil
+		}
+		c = c.Columns()[0]
+	}
+	return nil
+}
+
 // readListColumn decodes the values of a list column's leaf into one list per row: a
 // value with repetition level 0 starts a row; a null or empty list, or an empty or null
 // element, adds nothing. Invalid UTF-8 is a data error naming the row.

@@ -94,3 +94,52 @@ func dimNamesOf(s *Snapshot) []string {
 	}
 	return out
 }
+
+// TestParquetListOfNonStrings: a list column whose elements are not strings (DuckDB's
+// INTEGER[]) is refused naming the file, the column and the element type; so is a list
+// of strings where one value per row is read (an identity_id).
+func TestParquetListOfNonStrings(t *testing.T) {
+	type intList struct {
+		ID   string  `parquet:"identity_id"`
+		Tags []int32 `parquet:"tags,list"`
+	}
+	type idList struct {
+		ID []string `parquet:"identity_id,list"`
+	}
+	for _, c := range []struct {
+		write func(f *os.File) error
+		want  string
+	}{
+		{func(f *os.File) error {
+			w := parquet.NewGenericWriter[intList](f)
+			if _, err := w.Write([]intList{{ID: "u1", Tags: []int32{1, 2}}}); err != nil {
+				return err
+			}
+			return w.Close()
+		}, "identities.parquet column tags: is a list of INT32 (INT(32,true)); expected one value per row"},
+		{func(f *os.File) error {
+			w := parquet.NewGenericWriter[idList](f)
+			if _, err := w.Write([]idList{{ID: []string{"u1"}}}); err != nil {
+				return err
+			}
+			return w.Close()
+		}, "identities.parquet column identity_id: is a list of BYTE_ARRAY (STRING); expected one value per row"},
+	} {
+		dir := t.TempDir()
+		f, err := os.Create(filepath.Join(dir, "identities.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.write(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.WriteFile(filepath.Join(dir, "assignments.csv"), []byte("identity_id,role_id\nu1,R\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(context.Background(), dir, LoadOptions{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want one containing %q", err, c.want)
+		}
+	}
+}
