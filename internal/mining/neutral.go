@@ -27,14 +27,21 @@ type neutralTally struct {
 	// byValue[p] lists the rows by value of position p (built[p] for the current role):
 	// value v's rows are byValue[p].rows[end[v]-n[v]:end[v]].
 	byValue []rowsByValue
-	want    [][]int32 // by position: 1 + the index of a wanted second term's criterion
-	wanted  []int32   // the positions with marks in want, for the current first term
+	// want[q][v+1] is 1 + the index of the criterion wanted with value v of position q
+	// as its second term, else 0 (want[q][0], for no value, stays 0).
+	want [][]int32
+	// wanted and wantedMulti are the single- and multi-valued positions with marks in
+	// want for the current first term, wants the marks of wanted.
+	wanted, wantedMulti []int32
+	wants               [][]int32
 	// packed holds, by position, a multi-valued dimension's values by identity as the
 	// support table packs them (packValues), or nil; words[p] then holds the rows' words,
 	// so that a row's other values are read beside it rather than through the dimension's
 	// offsets and extra codes at scattered places.
 	packed [][]uint64
 	words  [][]uint64
+	// ahead keeps what walk reads ahead (walkAhead).
+	ahead int32
 }
 
 // rowsByValue lists a role's neutral rows by the value they hold on one dimension.
@@ -113,29 +120,42 @@ func (t *neutralTally) load(neutral []int32, scope []uint64, probe bool) bool {
 		}
 	}
 	some := false
+	if probe {
+		for _, i := range neutral {
+			if scope[i>>6]&(1<<(uint32(i)&63)) != 0 {
+				for _, codes := range t.codes {
+					if codes[i] >= 0 {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	// The rows are written in place (sized for every identity of neutral), not appended
+	// code by code.
+	nd := len(t.codes)
+	rows := slices.Grow(t.rows, len(neutral)*nd)[:len(neutral)*nd]
+	n := 0
 	for _, i := range neutral {
 		if scope[i>>6]&(1<<(uint32(i)&63)) == 0 {
 			continue
 		}
-		for _, codes := range t.codes {
-			some = some || codes[i] >= 0
+		row := rows[n*nd : n*nd+nd]
+		for p, codes := range t.codes {
+			c := codes[i]
+			row[p] = c
+			some = some || c >= 0
 		}
-		if probe {
-			if some {
-				return true
-			}
-			continue
-		}
+		n++
 		t.ids = append(t.ids, i)
-		for _, codes := range t.codes {
-			t.rows = append(t.rows, codes[i])
-		}
 		for p, pk := range t.packed {
 			if pk != nil {
 				t.words[p] = append(t.words[p], pk[i])
 			}
 		}
 	}
+	t.rows = rows[:n*nd]
 	return some
 }
 
@@ -150,7 +170,7 @@ func (t *neutralTally) firstTerm(cs []kernels.Count, out []int32) {
 	if len(rows) == 0 {
 		return // out is zero
 	}
-	t.wanted = t.wanted[:0]
+	t.wanted, t.wantedMulti, t.wants = t.wanted[:0], t.wantedMulti[:0], t.wants[:0]
 	for k := 0; k < len(cs); {
 		c := &cs[k].C
 		if c.N == 1 {
@@ -169,59 +189,81 @@ func (t *neutralTally) firstTerm(cs []kernels.Count, out []int32) {
 		} else {
 			q := t.pos[c.T[1].Dim]
 			if t.want[q] == nil {
-				t.want[q] = make([]int32, t.card[q])
+				t.want[q] = make([]int32, t.card[q]+1)
 			}
 			for j := k; j < e; j++ {
-				t.want[q][cs[j].C.T[1].Val] = int32(j + 1)
+				t.want[q][cs[j].C.T[1].Val+1] = int32(j + 1)
 			}
-			t.wanted = append(t.wanted, q)
+			if t.multi[q] != nil {
+				t.wantedMulti = append(t.wantedMulti, q)
+			} else {
+				t.wanted, t.wants = append(t.wanted, q), append(t.wants, t.want[q])
+			}
 		}
 		k = e
 	}
-	if len(t.wanted) == 0 {
+	if len(t.wanted) == 0 && len(t.wantedMulti) == 0 {
 		return
 	}
 	t.walk(rows, out)
 	for k := range cs {
 		if c := &cs[k].C; c.N == 2 {
 			if want := t.want[t.pos[c.T[1].Dim]]; want != nil {
-				want[c.T[1].Val] = 0 // marked or already zero
+				want[c.T[1].Val+1] = 0 // marked or already zero
 			}
 		}
 	}
 }
 
+// walkAhead is how many rows ahead walk reads a row's first code: the rows of a first
+// term are scattered over the role's rows, and the read brings a row's line in before
+// its turn.
+const walkAhead = 8
+
 // walk adds to out[k-1] each of rows holding a second term marked k in want, on the
-// dimensions of t.wanted.
+// positions of t.wanted and t.wantedMulti.
 func (t *neutralTally) walk(rows []int32, out []int32) {
 	nd := len(t.codes)
-	for _, row := range rows {
+	ahead := int32(0)
+	for j, row := range rows {
+		if j+walkAhead < len(rows) {
+			ahead += t.rows[int(rows[j+walkAhead])*nd]
+		}
 		codes := t.rows[int(row)*nd : int(row+1)*nd]
-		for _, q := range t.wanted {
-			c := codes[q]
-			if c < 0 {
-				continue // no first value, no other either
-			}
-			want := t.want[q]
-			if k := want[c]; k > 0 {
+		for x, q := range t.wanted {
+			if k := t.wants[x][codes[q]+1]; k > 0 { // codes[q] -1 (none) reads the 0 at want[0]
 				out[k-1]++
 			}
-			if d := t.multi[q]; d != nil {
-				if e, ok := t.extras(int(q), row); ok {
-					for ; e != 0; e >>= packedBits {
-						if k := want[int32(e&packedSlot)-1]; k > 0 {
-							out[k-1]++
-						}
-					}
-					continue
-				}
-				i := t.ids[row]
-				for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
-					if k := want[c]; k > 0 {
-						out[k-1]++
-					}
-				}
+		}
+		for _, q := range t.wantedMulti {
+			t.walkMulti(q, row, codes[q], out)
+		}
+	}
+	t.ahead = ahead
+}
+
+// walkMulti adds to out[k-1] for each value of row at multi-valued position q (c its
+// first code) marked k in want.
+func (t *neutralTally) walkMulti(q, row, c int32, out []int32) {
+	if c < 0 {
+		return // no first value, no other either
+	}
+	want := t.want[q]
+	if k := want[c+1]; k > 0 {
+		out[k-1]++
+	}
+	if e, ok := t.extras(int(q), row); ok {
+		for ; e != 0; e >>= packedBits {
+			if k := want[e&packedSlot]; k > 0 { // a slot holds code+1
+				out[k-1]++
 			}
+		}
+		return
+	}
+	d, i := t.multi[q], t.ids[row]
+	for _, c := range d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]] {
+		if k := want[c+1]; k > 0 {
+			out[k-1]++
 		}
 	}
 }
