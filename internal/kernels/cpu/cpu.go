@@ -30,6 +30,7 @@ type Backend struct {
 	complement int
 	noOrder    bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
 	noSub      bool // tests: no pairs counted over the patterns' projections (patterns.go, subPatterns)
+	firstSeen  bool // tests: a multi-valued query's patterns in order of first appearance (multi.go, dedupEntries)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

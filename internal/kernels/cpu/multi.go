@@ -616,14 +616,17 @@ func (pt *patterns) entryTable(ctx context.Context, lay *layout, n, workers int)
 }
 
 // dedupEntries is dedup and gatherEntries over the holders' entries of the patterns'
-// table (entryTable): it replaces the holders in base by their distinct patterns (in
-// order of first appearance), sets wt to each one's number of holders, and sets the
-// multi-valued dimension's column to the holders' values (code+1), holder by holder, rowOf
-// naming each entry's pattern's local row. It goes in passes, each a loop of one kind: the
-// entries are read (independent loads, many in flight), the values written out (no random
-// load), and each pattern's holders counted without a branch on its first sight (rowOf
-// naming patterns) as in dedup, the patterns' local rows set afterwards. One loop doing all
-// three waits on each pattern's counter behind the values' unpredictable branches.
+// table (entryTable): it replaces the holders in base by their distinct patterns, sets wt
+// to each one's number of holders, and sets the multi-valued dimension's column to the
+// holders' values (code+1), holder by holder, rowOf naming each entry's pattern's local
+// row. The patterns are listed in order of first appearance, or, for a large role where
+// they are ordered (orderByWide), in pattern order, as dedupDirect lists them; it then
+// sets ordered, and the role's pairs inside the projection are counted over its runs
+// (subRuns). It goes in passes, each a loop of one kind: the entries are read
+// (independent loads, many in flight), the values written out (no random load), and each
+// pattern's holders counted without a branch on its first sight (rowOf naming patterns)
+// as in dedup, the patterns' local rows set afterwards. One loop doing all three waits on
+// each pattern's counter behind the values' unpredictable branches.
 func (p *pairCounter[T]) dedupEntries() {
 	pt, st := p.pat, p.lay.slots[p.mj]
 	ents, b, cnt, base := pt.ents, pt.entBits, p.cnt, p.base
@@ -660,8 +663,19 @@ func (p *pairCounter[T]) dedupEntries() {
 		}
 	}
 	wt := slices.Grow(p.wbuf[:0], d)[:d]
-	for k, x := range base[:d] {
-		wt[k], cnt[x] = cnt[x], int32(k)
+	if p.ordered = !p.firstSeen && pt.ordered && d*patternOrderShare >= len(cnt); p.ordered {
+		// A large role's patterns in pattern order, by one pass over every counter.
+		k := int32(0)
+		for x, c := range cnt {
+			if c != 0 {
+				base[k], wt[k], cnt[x] = int32(x), c, k
+				k++
+			}
+		}
+	} else {
+		for k, x := range base[:d] {
+			wt[k], cnt[x] = cnt[x], int32(k)
+		}
 	}
 	for e, x := range rows[:n] {
 		rows[e] = cnt[x]

@@ -219,3 +219,71 @@ func pairsMultiMatrix(rng *rand.Rand, n int, cards []int32, mcard int32, at int,
 	randomRoles(rng, m, 25, 1)
 	return m
 }
+
+// TestPairsMultiByProjection checks a query with a multi-valued dimension counted by
+// pattern where large roles list their patterns in pattern order (dedupEntries) and count
+// the pairs inside their projections over its runs (subRuns): the data of
+// TestPairsByProjection with a multi-valued dimension among its single-valued ones. Some
+// role must take the runs, and every role's counts must equal the projector's and those of
+// patterns kept in order of first appearance, with and without a scope, at MinTP 1 to 3,
+// densely and bucketed, and through complements.
+func TestPairsMultiByProjection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 29))
+	const n = 40_000
+	flat := projectionMatrix(rng, n)
+	m := &kernels.Matrix{N: n, Cards: slices.Insert(slices.Clone(flat.Cards), 3, 40),
+		Codes:    slices.Insert(slices.Clone(flat.Codes), 3, make([]int32, n)),
+		MultiOff: make([][]int32, 7), MultiCodes: make([][]int32, 7)}
+	off := make([]int32, n+1)
+	var extra []int32
+	for i := range n {
+		var vals []int32
+		for k := rng.IntN(4); len(vals) < k; {
+			if v := int32(rng.IntN(40)); !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		m.Codes[3][i] = -1
+		if len(vals) > 0 && rng.IntN(2) == 0 {
+			m.Codes[3][i], vals = vals[0], vals[1:]
+		}
+		extra = append(extra, vals...)
+		off[i+1] = int32(len(extra))
+	}
+	m.MultiOff[3], m.MultiCodes[3] = off, extra
+	roles := randomRoles(rng, m, 12, 1)
+	q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: 1}
+	lay := newLayout(m, &q)
+	if err := lay.buildTable(context.Background(), m, &q, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := newPatterns(context.Background(), lay, m.N, nil, 2, true, true)
+	if err != nil || pt == nil || pt.sub == nil {
+		t.Fatalf("no projection (err %v)", err)
+	}
+	taken := 0
+	p := newPairCounter[uint16](m, &q, lay, pt, 0)
+	for _, r := range roles {
+		if p.role(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]); p.ordered && p.subOn {
+			taken++
+		}
+	}
+	if taken == 0 {
+		t.Fatalf("no role of %d counted in pattern order over its projections", len(roles))
+	}
+	for _, in := range [][]uint64{nil, everyKth(n, 3)} {
+		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
+			q.InScope = in
+			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+			for _, b := range []*Backend{{workers: 2, patterns: 1}, {workers: 2, patterns: 1, firstSeen: true}, {workers: 2, patterns: 1, dense: 1},
+				{workers: 2, patterns: 1, noSub: true}, {workers: 2, patterns: 1, complement: 1}} {
+				got := collectCounts(t, b, m, q, roles)
+				for _, r := range roles {
+					if !slices.Equal(got[r], want[r]) {
+						t.Fatalf("scope %v minTP %d backend %+v role %d:\n got %v\nwant %v", in != nil, q.MinTP, *b, r, got[r], want[r])
+					}
+				}
+			}
+		}
+	}
+}

@@ -88,6 +88,10 @@ type pairCounter[T uint16 | uint32] struct {
 	mperm, mat []int32
 	mgrouped   bool
 	mfound     []Pair // bucketEntries' pairs, by ranks
+	// ordered is set where dedupEntries listed a large role's patterns in pattern order
+	// (their runs are then counted as dedupDirect's are, subRuns); firstSeen (tests,
+	// benchmarks) keeps every role's in order of first appearance.
+	ordered, firstSeen bool
 	// comp is the complement of a role counted through it, msels and mpairs spare sels
 	// and pairs (complement.go).
 	comp   []int32
@@ -175,9 +179,9 @@ func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.
 		without.sub, pat = nil, &without
 	}
 	if lay.tab16 != nil {
-		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
+		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b, emit, pairs)
 	}
-	return runPairs[uint32](ctx, m, q, lay, pat, cs, roles, w, b.dense, emit, pairs)
+	return runPairs[uint32](ctx, m, q, lay, pat, cs, roles, w, b, emit, pairs)
 }
 
 // patternsPay reports whether roles have at least patternHolders holders per identity of
@@ -198,11 +202,11 @@ const patternHolders = 4
 // their complements for the roles cs names (nil: none); the scope's count is then the
 // first item, and those roles the last.
 func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, cs *complements,
-	roles []int32, w, dense int, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+	roles []int32, w int, b *Backend, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
-		pcs[g] = newPairCounter[T](m, q, lay, pat, dense)
-		pcs[g].only = pairs != nil
+		pcs[g] = newPairCounter[T](m, q, lay, pat, b.dense)
+		pcs[g].only, pcs[g].firstSeen = pairs != nil, b.firstSeen
 	}
 	items, first := len(roles), 0
 	var q1 kernels.Query // q with MinTP 1, for complements
@@ -283,7 +287,7 @@ func comparePairs(x, y Pair) int {
 // in CooccurPairs' order, with p.only).
 func (p *pairCounter[T]) role(holders []int32) {
 	p.out, p.pairs = p.out[:0], p.pairs[:0]
-	p.wt, p.mgrouped, p.subOn = nil, false, false
+	p.wt, p.mgrouped, p.subOn, p.ordered = nil, false, false, false
 	direct := p.pat != nil && p.mj < 0 && len(holders)*directShare >= len(p.cnt)
 	if direct {
 		if p.dedupDirect(holders); p.n < int(p.q.MinTP) {
@@ -321,7 +325,7 @@ func (p *pairCounter[T]) role(holders []int32) {
 	if p.mj >= 0 {
 		p.dropUnranked()
 	}
-	if direct && p.sub != nil {
+	if (direct || p.ordered) && p.sub != nil {
 		p.subRuns()
 	}
 	for a := range p.col {

@@ -73,9 +73,7 @@ func newPatterns(ctx context.Context, lay *layout, n int, in []uint64, workers i
 		if err := pt.orderByWide(ctx, lay, workers); err != nil {
 			return nil, err
 		}
-		if lay.lastMulti < 0 {
-			pt.sub = newSubPatterns(lay, pt)
-		}
+		pt.sub = newSubPatterns(lay, pt)
 	}
 	if lay.lastMulti >= 0 {
 		if ok, err := pt.entryTable(ctx, lay, n, workers); !ok || err != nil {

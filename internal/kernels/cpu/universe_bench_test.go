@@ -276,3 +276,117 @@ func cpuSeconds() float64 {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
+
+// BenchmarkUniverseOrder counts the two-term calls that mining the tier in
+// ROLEMINE_BENCH_DATA makes, on one worker, three ways in each iteration, ABCCBA: every
+// role's patterns in order of first appearance (firstSeen, the way before the seventeenth
+// session), a large role's in pattern order without runs (noSub), and in pattern order
+// with the pairs inside the projection counted over its runs (the product's way). It
+// reports each way's process CPU seconds and fails where their counts differ.
+func BenchmarkUniverseOrder(b *testing.B) {
+	calls, _ := tierCalls(b)
+	ways := []*Backend{{workers: 1, firstSeen: true}, {workers: 1, noSub: true}, {workers: 1}}
+	names := []string{"firstseen", "ordered-nosub", "ordered"}
+	var cpuSum [3]float64
+	var sums [3]uint64
+	for b.Loop() {
+		for _, w := range []int{0, 1, 2, 2, 1, 0} {
+			runtime.GC()
+			c0 := cpuSeconds()
+			sums[w] = countDigest(b, ways[w], calls)
+			cpuSum[w] += cpuSeconds() - c0
+		}
+		if sums[0] != sums[1] || sums[0] != sums[2] {
+			b.Fatalf("counts differ: %x, %x, %x", sums[0], sums[1], sums[2])
+		}
+	}
+	for w := range ways {
+		b.ReportMetric(cpuSum[w]/float64(2*b.N), names[w]+"-cpu-s/op")
+	}
+}
+
+// countDigest counts calls with be and returns a digest of every role's counts.
+func countDigest(tb testing.TB, be *Backend, calls []kernelCall) uint64 {
+	var sum uint64
+	for _, c := range calls {
+		var mu sync.Mutex
+		err := be.Cooccur(context.Background(), c.m, c.q, c.roles, func(r int32, cs []kernels.Count) error {
+			h := uint64(r) * 0x9E3779B97F4A7C15
+			for _, x := range cs {
+				h = (h ^ uint64(x.TP) ^ uint64(x.C.T[0].Val)<<20 ^ uint64(x.C.T[1].Val)<<40 ^ uint64(x.C.T[1].Dim)<<60) * 0xff51afd7ed558ccd
+				h ^= uint64(x.C.T[0].Dim)<<8 | uint64(x.C.N)
+			}
+			mu.Lock()
+			sum += h
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return sum
+}
+
+// BenchmarkUniverseOrderRoles counts the large roles (at least 1/patternOrderShare as
+// many holders as the query has patterns) of the two-term calls with a multi-valued
+// dimension that mining the tier in ROLEMINE_BENCH_DATA makes, role by role on one locked
+// thread, the three ways of BenchmarkUniverseOrder in turn for each role (the first way
+// rotating from role to role, so that each way finds the role's rows cold as often), and
+// reports each way's thread CPU seconds a pass over those roles. It fails where a role's
+// counts differ.
+func BenchmarkUniverseOrderRoles(b *testing.B) {
+	calls, _ := tierCalls(b)
+	names := []string{"firstseen", "ordered-nosub", "ordered"}
+	var took [3]time.Duration
+	passes := 0
+	for _, c := range calls {
+		lay := newLayout(c.m, &c.q)
+		if lay.w == len(c.q.Dims) || !usePairs(c.m, &c.q, lay) {
+			continue
+		}
+		if err := lay.buildTable(context.Background(), c.m, &c.q, 2, false); err != nil {
+			b.Fatal(err)
+		}
+		pat, err := newPatterns(context.Background(), lay, c.m.N, c.q.InScope, 2, false, true)
+		if err != nil || pat == nil {
+			b.Fatalf("patterns: %v", err)
+		}
+		nosub := *pat
+		nosub.sub = nil
+		pcs := []*pairCounter[uint16]{newPairCounter[uint16](c.m, &c.q, lay, pat, 0),
+			newPairCounter[uint16](c.m, &c.q, lay, &nosub, 0), newPairCounter[uint16](c.m, &c.q, lay, pat, 0)}
+		pcs[0].firstSeen = true
+		var large []int32
+		for _, r := range c.roles {
+			if int(c.m.RoleOff[r+1]-c.m.RoleOff[r])*patternOrderShare >= pat.count {
+				large = append(large, r)
+			}
+		}
+		b.Logf("%d large roles of %d, %d patterns", len(large), len(c.roles), pat.count)
+		runtime.LockOSThread()
+		for b.Loop() {
+			passes++
+			for k, r := range large {
+				holders := c.m.RoleIdx[c.m.RoleOff[r]:c.m.RoleOff[r+1]]
+				var digest [3]uint64
+				for i := range 3 {
+					w := (k + i) % 3
+					t0 := threadCPU()
+					pcs[w].role(holders)
+					took[w] += threadCPU() - t0
+					for _, x := range pcs[w].out {
+						digest[w] = (digest[w] ^ uint64(x.TP) ^ uint64(x.C.T[0].Val)<<20 ^ uint64(x.C.T[1].Val)<<40 ^ uint64(x.C.T[1].Dim)<<60) * 0xff51afd7ed558ccd
+					}
+				}
+				if digest[0] != digest[1] || digest[0] != digest[2] {
+					b.Fatalf("role %d: counts differ", r)
+				}
+			}
+		}
+		runtime.UnlockOSThread()
+	}
+	for w := range took {
+		b.ReportMetric(took[w].Seconds()/float64(max(passes, 1)), names[w]+"-cpu-s/pass")
+	}
+}
