@@ -19,17 +19,8 @@ type listColumn struct {
 // listLeaf returns the string leaf of a list column of identities (a repeated string
 // column, or a LIST group holding one, at most two levels down), or nil when c is not one.
 func listLeaf(c *parquet.Column) *parquet.Column {
-	for range 3 {
-		if c.Leaf() {
-			if c.MaxRepetitionLevel() == 1 && c.Type().Kind() == parquet.ByteArray {
-				return c
-			}
-			return nil
-		}
-		if len(c.Columns()) != 1 {
-			return nil
-		}
-		c = c.Columns()[0]
+	if e := listElement(c); e != nil && e.Type().Kind() == parquet.ByteArray {
+		return e
 	}
 	return nil
 }
