@@ -3,7 +3,6 @@ package drift
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,23 +27,11 @@ import (
 // at all (its system is the role's application, EXCH): unknown, no action.
 func TestExcessActions(t *testing.T) {
 	dir := t.TempDir()
-	write := func(sub string, files map[string]string) string {
-		d := filepath.Join(dir, sub)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for n, body := range files {
-			if err := os.WriteFile(filepath.Join(d, n), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return d
-	}
 	roles := "role_id,application\nDB,SQL\nMAIL,EXCH\n"
-	old := write("old", map[string]string{"roles.csv": roles,
+	old := writeDataDir(t, dir, "old", map[string]string{"roles.csv": roles,
 		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\nh2,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
 		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-03-01\ns2,DB,\nh1,MAIL,\nh2,MAIL,\n"})
-	next := write("new", map[string]string{"roles.csv": roles,
+	next := writeDataDir(t, dir, "new", map[string]string{"roles.csv": roles,
 		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
 		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-06-30\ns2,DB,\nh1,MAIL,\n"})
 	ctx := context.Background()

@@ -20,24 +20,12 @@ import (
 // no phase spans others (an earlier "total" covered match to health only).
 func TestPhasesNameTheRun(t *testing.T) {
 	dir := t.TempDir()
-	write := func(sub string, files map[string]string) string {
-		d := filepath.Join(dir, sub)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for n, body := range files {
-			if err := os.WriteFile(filepath.Join(d, n), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return d
-	}
 	flat := map[string]string{"roles.csv": "role_id\nDB\nMAIL\n",
 		"identities.csv":  "identity_id,kind,department\nh1,human,IT\nh2,human,IT\nh3,human,HR\n",
 		"assignments.csv": "identity_id,role_id\nh1,DB\nh2,DB\nh3,MAIL\n"}
-	data := write("flat", flat)
+	data := writeDataDir(t, dir, "flat", flat)
 	flat["role_grants.csv"] = "role_id,grants_role_id\nDB,MAIL\n"
-	grants := write("grants", flat)
+	grants := writeDataDir(t, dir, "grants", flat)
 	ctx := context.Background()
 	snap, err := columnar.Load(ctx, data, columnar.LoadOptions{})
 	if err != nil {
@@ -91,4 +79,20 @@ func TestPhasesNameTheRun(t *testing.T) {
 			t.Errorf("%s: summary.json phases name total or write:\n%s", c.name, b)
 		}
 	}
+}
+
+// writeDataDir writes files (name -> contents) into the directory sub of dir, made when
+// missing, and returns its path.
+func writeDataDir(t *testing.T, dir, sub string, files map[string]string) string {
+	t.Helper()
+	d := filepath.Join(dir, sub)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(d, n), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
 }
