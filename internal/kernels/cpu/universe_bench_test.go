@@ -230,24 +230,7 @@ func BenchmarkUniverseKernel(b *testing.B) {
 	for b.Loop() {
 		for w, be := range ways {
 			c0 := cpuSeconds()
-			sums[w] = 0
-			for _, c := range calls {
-				var mu sync.Mutex
-				err := be.Cooccur(context.Background(), c.m, c.q, c.roles, func(r int32, cs []kernels.Count) error {
-					h := uint64(r) * 0x9E3779B97F4A7C15
-					for _, x := range cs {
-						h = (h ^ uint64(x.TP) ^ uint64(x.C.T[0].Val)<<20 ^ uint64(x.C.T[1].Val)<<40 ^ uint64(x.C.T[1].Dim)<<60) * 0xff51afd7ed558ccd
-						h ^= uint64(x.C.T[0].Dim)<<8 | uint64(x.C.N)
-					}
-					mu.Lock()
-					sums[w] += h
-					mu.Unlock()
-					return nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
+			sums[w] = countDigest(b, be, calls)
 			cpuSum[w] += cpuSeconds() - c0
 		}
 		if sums[0] != sums[1] {
