@@ -6,11 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
-	"github.com/rolemine/rolemine/internal/kernels/cpu"
-	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/usage"
 )
@@ -35,20 +32,7 @@ func TestExcessActions(t *testing.T) {
 		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
 		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-06-30\ns2,DB,\nh1,MAIL,\n"})
 	ctx := context.Background()
-	snap, err := columnar.Load(ctx, old, columnar.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "model")
-	info := report.RunInfo{Version: "test", Backend: "cpu", Workers: 1, Config: "implicit", Started: time.Unix(0, 0).UTC()}
-	if err := report.WriteModel(ctx, model, snap, m, mining.Classify(snap, m), info); err != nil {
-		t.Fatal(err)
-	}
+	model := writeImplicitModel(t, ctx, old, filepath.Join(dir, "model"))
 	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
 		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
 			asOf, _ := report.DefaultAsOf(s)

@@ -27,20 +27,7 @@ func TestPhasesNameTheRun(t *testing.T) {
 	flat["role_grants.csv"] = "role_id,grants_role_id\nDB,MAIL\n"
 	grants := writeDataDir(t, dir, "grants", flat)
 	ctx := context.Background()
-	snap, err := columnar.Load(ctx, data, columnar.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "model")
-	info := report.RunInfo{Version: "test", Backend: "cpu", Workers: 1, Config: "implicit", Started: time.Unix(0, 0).UTC()}
-	if err := report.WriteModel(ctx, model, snap, m, mining.Classify(snap, m), info); err != nil {
-		t.Fatal(err)
-	}
+	model := writeImplicitModel(t, ctx, data, filepath.Join(dir, "model"))
 	derive := func(context.Context, *columnar.Snapshot) error { return nil }
 	for _, c := range []struct {
 		name, data string
@@ -95,4 +82,24 @@ func writeDataDir(t *testing.T, dir, sub string, files map[string]string) string
 		}
 	}
 	return d
+}
+
+// writeImplicitModel mines the data set in data with the implicit mining rule on one
+// worker and writes the model to model, which it returns.
+func writeImplicitModel(t *testing.T, ctx context.Context, data, model string) string {
+	t.Helper()
+	snap, err := columnar.Load(ctx, data, columnar.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &mining.Config{MiningRules: []mining.MiningRule{mining.DefaultMiningRule()}}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := report.RunInfo{Version: "test", Backend: "cpu", Workers: 1, Config: "implicit", Started: time.Unix(0, 0).UTC()}
+	if err := report.WriteModel(ctx, model, snap, m, mining.Classify(snap, m), info); err != nil {
+		t.Fatal(err)
+	}
+	return model
 }
