@@ -2,9 +2,13 @@ package columnar
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 
@@ -42,6 +46,9 @@ func FuzzLoadCSV(f *testing.F) {
 // FuzzLoadParquet feeds corrupted Parquet files as identities.parquet: Load must return a
 // valid snapshot or a user error, and never panic.
 func FuzzLoadParquet(f *testing.F) {
+	if err := noFuzzMinimize(flag.CommandLine, f.Name()); err != nil {
+		f.Fatal(err)
+	}
 	dir := f.TempDir()
 	ids := tbl{header: []string{"identity_id:req", "kind:dict", "department:str", "cost:int64"}}
 	for i := range 12 {
@@ -101,6 +108,32 @@ func FuzzLoadParquet(f *testing.F) {
 	})
 }
 
+// noFuzzMinimize turns off the fuzzer's minimizing of new inputs, in the testing flags
+// fs, when the target named is the one being fuzzed and -fuzzminimizetime was not given.
+// Go minimizes every input that adds coverage for up to 60 s, removing bytes and byte
+// ranges (quadratic in the input's length); on inputs of kilobytes, as Parquet files are,
+// that fills the minute, and FuzzLoadParquet's two workers spent the run minimizing (14
+// executions in 60 s, against about 800/s without). A crashing input is still reported,
+// unminimized.
+func noFuzzMinimize(fs *flag.FlagSet, name string) error {
+	target, minimize := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzminimizetime")
+	if target == nil || minimize == nil {
+		return errors.New("no -test.fuzz or -test.fuzzminimizetime flag")
+	}
+	if target.Value.String() == "" {
+		return nil
+	}
+	if ok, err := regexp.MatchString(target.Value.String(), name); err != nil || !ok {
+		return err
+	}
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl == minimize })
+	if given {
+		return nil
+	}
+	return minimize.Value.Set("0")
+}
+
 // fuzzLoad writes data as the identities file name beside a fixed assignments.csv and
 // loads the directory: it returns the snapshot (checked against the invariants), or nil
 // after checking that the error is a user error.
@@ -122,4 +155,38 @@ func fuzzLoad(t *testing.T, name string, data []byte, assignments string) *Snaps
 	}
 	checkInvariants(t, s)
 	return s
+}
+
+// TestNoFuzzMinimize: minimizing is turned off only for the target being fuzzed and only
+// when -fuzzminimizetime was not given; without the two flags it is an error.
+func TestNoFuzzMinimize(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-test.fuzz", "FuzzLoadParquet"}, "0s"},
+		{[]string{"-test.fuzz", "^FuzzLoadParquet$"}, "0s"},
+		{[]string{"-test.fuzz", "FuzzLoadParquet", "-test.fuzzminimizetime", "5s"}, "5s"},
+		{[]string{"-test.fuzz", "FuzzLoadCSV"}, "1m0s"},
+		{nil, "1m0s"},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.String("test.fuzz", "", "")
+		minimize := fs.Duration("test.fuzzminimizetime", time.Minute, "")
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := noFuzzMinimize(fs, "FuzzLoadParquet"); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if got := minimize.String(); got != c.want {
+			t.Errorf("%v: minimize time %s, want %s", c.args, got, c.want)
+		}
+	}
+	if noFuzzMinimize(flag.NewFlagSet("test", flag.ContinueOnError), "FuzzLoadParquet") == nil {
+		t.Error("no error without the testing flags")
+	}
+	if flag.Lookup("test.fuzz") == nil || flag.Lookup("test.fuzzminimizetime") == nil {
+		t.Error("the testing package's fuzz flags are gone: FuzzLoadParquet would stall minimizing")
+	}
 }
