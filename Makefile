@@ -52,6 +52,7 @@ fmt-check:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzLoadUniverse -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz FuzzLoadParquet -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
 	$(GO) test -run '^$$' -fuzz FuzzEncoder -fuzztime $(FUZZTIME) ./internal/parquetenc
 
