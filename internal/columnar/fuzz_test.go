@@ -54,12 +54,18 @@ func FuzzLoadParquet(f *testing.F) {
 	for i := range 12 {
 		ids.rows = append(ids.rows, []string{"u" + string(rune('a'+i)), []string{"", "bot"}[i%2], []string{"Sales", nullValue, "Eng"}[i%3], "7"})
 	}
-	p := writeParquet(f, dir, "identities", ids)
-	seed, err := os.ReadFile(p)
-	if err != nil {
-		f.Fatal(err)
+	// Each file parquet-go writes is a seed twice: as written, with a CRC on every page
+	// (a changed page byte fails the checksum), and without (withoutPageCRC), so that
+	// mutations of page data reach the value decoders.
+	addWritten := func(p string) {
+		seed, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
+		f.Add(withoutPageCRC(f, seed))
 	}
-	f.Add(seed)
+	addWritten(writeParquet(f, dir, "identities", ids))
 	// The forms read through wideText and TIME, then the same with only legacy
 	// converted types (legacyparquet).
 	wide := tbl{header: []string{"identity_id:req", "at:int96", "seen:dictint96", "amount:decflba16s2", "rate:decbytes", "start:timems", "day:date"}}
@@ -77,27 +83,21 @@ func FuzzLoadParquet(f *testing.F) {
 				f.Fatal(err)
 			}
 		}
-		seed, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(seed)
+		addWritten(p)
 	}
 	// BOOLEAN and UUID columns (wideText), then third-party files through the rewrite of
 	// parquet_rewrite.go: LZ4_RAW (DuckDB), Hadoop LZ4 in version 1 pages and RLE booleans
 	// in version 2 pages, one of them stored uncompressed in an LZ4 chunk (the Rust Arrow
-	// writer), RLE booleans and DELTA encodings uncompressed (hyparquet-writer).
+	// writer), RLE booleans and DELTA encodings uncompressed (hyparquet-writer), and
+	// DuckDB's uncompressed pages. The third-party files carry no page CRCs.
 	flags := tbl{header: []string{"identity_id:req", "on:bool", "must:reqbool", "guid:uuid", "dguid:dictuuid"}}
 	for i := range 12 {
 		flags.rows = append(flags.rows, []string{"u" + string(rune('a'+i)), []string{"true", nullValue, "false"}[i%3], []string{"true", "false"}[i/5%2],
 			"0189f6a2-3c4d-7e8f-9a0b-1c2d3e4f5a6b", []string{"123e4567-e89b-12d3-a456-426614174000", nullValue}[i%2]})
 	}
-	seeds := []string{writeParquet(f, dir, "flags", flags)}
-	for _, name := range []string{"duckdb-lz4", "arrow-v1-lz4", "arrow-v2-lz4-delta", "hyparquet-delta"} {
-		seeds = append(seeds, filepath.Join(thirdPartyDir, name+".parquet"))
-	}
-	for _, p := range seeds {
-		seed, err := os.ReadFile(p)
+	addWritten(writeParquet(f, dir, "flags", flags))
+	for _, name := range []string{"duckdb-lz4", "arrow-v1-lz4", "arrow-v2-lz4-delta", "hyparquet-delta", "duckdb-uncompressed"} {
+		seed, err := os.ReadFile(filepath.Join(thirdPartyDir, name+".parquet"))
 		if err != nil {
 			f.Fatal(err)
 		}
