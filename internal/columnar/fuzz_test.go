@@ -44,11 +44,15 @@ func FuzzLoadCSV(f *testing.F) {
 }
 
 // FuzzLoadParquet feeds corrupted Parquet files as identities.parquet: Load must return a
-// valid snapshot or a user error, and never panic.
+// valid snapshot or a user error, and never panic. A panic raised in parquet-go is
+// recovered as a user error (it panics on some corrupt metadata); one raised in this
+// package's code fails the target (repanicOwn).
 func FuzzLoadParquet(f *testing.F) {
 	if err := noFuzzMinimize(flag.CommandLine, f.Name()); err != nil {
 		f.Fatal(err)
 	}
+	repanicOwn = true
+	f.Cleanup(func() { repanicOwn = false })
 	dir := f.TempDir()
 	ids := tbl{header: []string{"identity_id:req", "kind:dict", "department:str", "cost:int64"}}
 	for i := range 12 {

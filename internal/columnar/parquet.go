@@ -34,6 +34,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	// The column decoders recover on their own goroutines; this covers the rest.
 	defer func() {
 		if p := recover(); p != nil {
+			recovered(p)
 			t, err = nil, fmt.Errorf("%s: corrupt Parquet file: %v", file, p)
 		}
 	}()
@@ -250,6 +251,7 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
+			recovered(p)
 			pf, err = nil, fmt.Errorf("corrupt footer: %v", p)
 		}
 	}()
@@ -294,6 +296,7 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			recovered(p)
 			err = fmt.Errorf("corrupt data: %v", p)
 		}
 	}()
