@@ -107,6 +107,7 @@ func FuzzLoadParquet(f *testing.F) {
 		}
 		f.Add(seed)
 	}
+	f.Add(corruptDeltaFixture(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -31,18 +32,24 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 	var buf []byte
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, leaf := range leaves {
+			name := strings.Join(leaf.Path(), ".")
 			idx := leaf.Index()
 			if idx < 0 || idx >= len(rg.Columns) {
-				return fmt.Errorf("row group %d has no chunk for column %s", g, leaf.Name())
+				return fmt.Errorf("row group %d has no chunk for column %s", g, name)
 			}
 			md := &rg.Columns[idx].MetaData
+			// A repeated leaf (a list's elements) holds any number of values per row.
+			limit := rg.NumRows
+			if leaf.MaxRepetitionLevel() > 0 {
+				limit = maxPageValues
+			}
 			start := md.DataPageOffset
 			if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
 				start = md.DictionaryPageOffset
 			}
 			end := start + md.TotalCompressedSize
 			if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
-				return fmt.Errorf("row group %d column %s: chunk [%d,%d) lies outside the file (%d bytes)", g, leaf.Name(), start, end, size)
+				return fmt.Errorf("row group %d column %s: chunk [%d,%d) lies outside the file (%d bytes)", g, name, start, end, size)
 			}
 			for off := start; off < end; {
 				var h format.PageHeader
@@ -51,7 +58,7 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 					n := min(window, end-off, maxHeaderBytes)
 					buf = slices.Grow(buf[:0], int(n))[:n]
 					if _, err := r.ReadAt(buf, off); err != nil {
-						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, leaf.Name(), off, err)
+						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, name, off, err)
 					}
 					// A bytes reader checks every length against the bytes it has, where a
 					// stream reader would allocate whatever a corrupt length says.
@@ -63,11 +70,16 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 						break
 					}
 					if n == end-off || n == maxHeaderBytes {
-						return fmt.Errorf("row group %d column %s: corrupt page header at %d: %v", g, leaf.Name(), off, err)
+						return fmt.Errorf("row group %d column %s: corrupt page header at %d: %v", g, name, off, err)
 					}
 				}
-				if err := checkPageHeader(&h, end-off-hlen, rg.NumRows); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, leaf.Name(), off, err)
+				if err := checkPageHeader(&h, end-off-hlen, limit); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
+				}
+				if isDelta(pageEncoding(&h)) {
+					if err := checkDeltaPage(r, off+hlen, &h, md.Codec, leaf); err != nil {
+						return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
+					}
 				}
 				off += hlen + int64(h.CompressedPageSize)
 			}
@@ -113,4 +125,15 @@ func checkPageHeader(h *format.PageHeader, room, rows int64) error {
 		return values("dictionary size", h.DictionaryPageHeader.V.NumValues, int64(h.UncompressedPageSize)/4)
 	}
 	return nil
+}
+
+// pageEncoding is the encoding of a data page's values (0, PLAIN, for other pages).
+func pageEncoding(h *format.PageHeader) format.Encoding {
+	switch {
+	case h.DataPageHeader.Valid:
+		return h.DataPageHeader.V.Encoding
+	case h.DataPageHeaderV2.Valid:
+		return h.DataPageHeaderV2.V.Encoding
+	}
+	return format.Plain
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -41,5 +42,45 @@ func TestLoadParquetRefusesCorruptLZ4(t *testing.T) {
 				t.Errorf("lean=%v: error %q does not name %q", lean, err, want)
 			}
 		}
+	}
+}
+
+// corruptDeltaFixture is arrow-v2-lz4-delta.parquet with one byte of its tags column's
+// first DELTA_BYTE_ARRAY page changed: a miniblock bit width of the prefix lengths, so
+// that parquet-go, unguarded, sizes a buffer of about 2.8 GB from the lengths.
+func corruptDeltaFixture(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(thirdPartyDir, "arrow-v2-lz4-delta.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[4372] = 0x3f
+	return data
+}
+
+// TestLoadParquetRefusesCorruptDelta: a DELTA page whose lengths cannot fit the page is
+// refused before parquet-go decodes it, with the file, the column and the encoding named,
+// and without allocating what the lengths ask for (unguarded: about 2.8 GB).
+func TestLoadParquetRefusesCorruptDelta(t *testing.T) {
+	_, asg := loadThirdPartyExpected(t)
+	dir := thirdPartyCase(t, "arrow-v2-lz4-delta", asg)
+	if err := os.WriteFile(filepath.Join(dir, "identities.parquet"), corruptDeltaFixture(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Load(context.Background(), dir, LoadOptions{})
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("the corrupt DELTA page was accepted")
+	}
+	for _, want := range []string{"identities.parquet", "corrupt Parquet file", "column tags.list.element", "DELTA_BYTE_ARRAY prefix lengths"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("refusing the page allocated %d MB", got>>20)
 	}
 }

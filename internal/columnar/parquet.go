@@ -55,12 +55,18 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	}
 	probs := newProblems(file)
 	t = &table{file: file, rows: int(rows)}
-	leaves, err := t.addParquetColumns(pf, spec, probs, size)
+	check := func(leaves ...*parquet.Column) error {
+		if err := checkPageHeaders(pages, pagesSize, pf, leaves); err != nil {
+			return fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
+		}
+		return nil
+	}
+	leaves, err := t.addParquetColumns(pf, spec, probs, size, check)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPageHeaders(pages, pagesSize, pf, leaves); err != nil {
-		return nil, fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
+	if err := check(leaves...); err != nil {
+		return nil, err
 	}
 	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum)
 	if err != nil {
@@ -112,8 +118,10 @@ func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*pa
 
 // addParquetColumns adds to t a column for each field spec wants (multi-valued
 // attributes of identities decoded at once into t.lists) and returns the leaves whose
-// pages are still to decode, in t.cols order.
-func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *problems, size int64) ([]*parquet.Column, error) {
+// pages are still to decode, in t.cols order. check checks a list leaf's pages before
+// they are decoded (checkPageHeaders).
+func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *problems, size int64,
+	check func(...*parquet.Column) error) ([]*parquet.Column, error) {
 	rows := int64(t.rows)
 	var leaves []*parquet.Column
 	for _, c := range pf.Root().Columns() {
@@ -123,6 +131,9 @@ func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *prob
 		}
 		if leaf := listLeaf(c); leaf != nil && spec.name == "identities" && mode == modeValue && c.Name() != KindDimension {
 			// A multi-valued attribute (effective privilege): decoded on its own.
+			if err := check(leaf); err != nil {
+				return nil, err
+			}
 			lc, err := readListColumn(t.file, c.Name(), leaf, rows)
 			if err != nil {
 				return nil, err

@@ -1,0 +1,220 @@
+package columnar
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// isDelta reports whether enc is one of the DELTA encodings whose lengths parquet-go
+// trusts when it sizes its buffers (checkDeltaPage bounds them first).
+func isDelta(enc format.Encoding) bool {
+	return enc == format.DeltaBinaryPacked || enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray
+}
+
+// checkDeltaPage reads one DELTA-encoded data page (at off, its header h already checked)
+// and refuses counts and lengths the page cannot hold. parquet-go sizes a buffer from the
+// DELTA_BINARY_PACKED header's value count and from the sum of the encoded lengths before
+// it decodes them, so one corrupt byte can ask for gigabytes. Only DELTA pages come here.
+func checkDeltaPage(r io.ReaderAt, off int64, h *format.PageHeader, codec format.CompressionCodec, leaf *parquet.Column) error {
+	raw := make([]byte, h.CompressedPageSize)
+	if _, err := r.ReadAt(raw, off); err != nil {
+		return fmt.Errorf("reading page: %w", err)
+	}
+	var values []byte
+	var enc format.Encoding
+	var n int32
+	if h.DataPageHeaderV2.Valid {
+		v := &h.DataPageHeaderV2.V
+		enc, n = v.Encoding, v.NumValues-v.NumNulls
+		levels := int(v.RepetitionLevelsByteLength + v.DefinitionLevelsByteLength)
+		if levels > int(h.UncompressedPageSize) {
+			return fmt.Errorf("level lengths %d exceed the page's uncompressed %d bytes", levels, h.UncompressedPageSize)
+		}
+		values = raw[levels:]
+		if !v.IsCompressed.Valid || v.IsCompressed.V {
+			var err error
+			if values, err = decompressPage(nil, codec, values, int(h.UncompressedPageSize)-levels); err != nil {
+				return err
+			}
+		}
+	} else {
+		enc, n = h.DataPageHeader.V.Encoding, h.DataPageHeader.V.NumValues
+		page, err := decompressPage(nil, codec, raw, int(h.UncompressedPageSize))
+		if err != nil {
+			return err
+		}
+		if values, err = skipV1Levels(page, leaf); err != nil {
+			return err
+		}
+	}
+	return checkDeltaValues(enc, values, int64(n))
+}
+
+// skipV1Levels returns what follows a version 1 page's repetition and definition levels
+// (each an RLE run with a 4-byte length, present when the column's level can exceed 0).
+func skipV1Levels(page []byte, leaf *parquet.Column) ([]byte, error) {
+	for _, max := range []int{leaf.MaxRepetitionLevel(), leaf.MaxDefinitionLevel()} {
+		if max == 0 {
+			continue
+		}
+		if len(page) < 4 {
+			return nil, errors.New("page too short for its levels")
+		}
+		n := binary.LittleEndian.Uint32(page)
+		if uint64(n) > uint64(len(page)-4) {
+			return nil, fmt.Errorf("levels length %d exceeds the page's %d bytes", n, len(page)-4)
+		}
+		page = page[4+n:]
+	}
+	return page, nil
+}
+
+// checkDeltaValues checks a DELTA page's values section holding at most n values.
+func checkDeltaValues(enc format.Encoding, src []byte, n int64) error {
+	switch enc {
+	case format.DeltaBinaryPacked:
+		_, _, err := deltaInts(src, n, false)
+		return err
+	case format.DeltaLengthByteArray:
+		lengths, rest, err := deltaInts(src, n, true)
+		if err != nil {
+			return fmt.Errorf("DELTA_LENGTH_BYTE_ARRAY lengths: %w", err)
+		}
+		if sum := sumInts(lengths); sum > int64(len(rest)) {
+			return fmt.Errorf("DELTA_LENGTH_BYTE_ARRAY lengths add up to %d bytes, but %d remain in the page", sum, len(rest))
+		}
+		return nil
+	case format.DeltaByteArray:
+		return checkDeltaByteArray(src, n)
+	}
+	return nil
+}
+
+// checkDeltaByteArray checks the prefix and suffix lengths of a DELTA_BYTE_ARRAY page:
+// the suffixes must fit the page, each prefix within the value before it, and the values
+// together within maxPageBytes.
+func checkDeltaByteArray(src []byte, n int64) error {
+	prefixes, rest, err := deltaInts(src, n, true)
+	if err != nil {
+		return fmt.Errorf("DELTA_BYTE_ARRAY prefix lengths: %w", err)
+	}
+	suffixes, rest, err := deltaInts(rest, n, true)
+	if err != nil {
+		return fmt.Errorf("DELTA_BYTE_ARRAY suffix lengths: %w", err)
+	}
+	if len(prefixes) != len(suffixes) {
+		return fmt.Errorf("DELTA_BYTE_ARRAY has %d prefix lengths and %d suffix lengths", len(prefixes), len(suffixes))
+	}
+	if sum := sumInts(suffixes); sum > int64(len(rest)) {
+		return fmt.Errorf("DELTA_BYTE_ARRAY suffix lengths add up to %d bytes, but %d remain in the page", sum, len(rest))
+	}
+	var prev, total int64
+	for i, p := range prefixes {
+		if p > prev {
+			return fmt.Errorf("DELTA_BYTE_ARRAY value %d has prefix length %d, longer than the value before it (%d)", i, p, prev)
+		}
+		prev = p + suffixes[i]
+		if total += prev; total > maxPageBytes {
+			return fmt.Errorf("DELTA_BYTE_ARRAY values add up to more than %d bytes", maxPageBytes)
+		}
+	}
+	return nil
+}
+
+func sumInts(v []int64) (sum int64) {
+	for _, x := range v {
+		sum += x
+	}
+	return sum
+}
+
+// deltaHeader is the header of a DELTA_BINARY_PACKED run.
+type deltaHeader struct {
+	blockSize, miniBlocks, total uint64
+	first                        int64
+}
+
+// readDeltaHeader reads a DELTA_BINARY_PACKED header, refusing a value count above n
+// (the values the page holds) and block shapes the format does not allow.
+func readDeltaHeader(src []byte, n int64) (deltaHeader, []byte, error) {
+	var h deltaHeader
+	for _, p := range []*uint64{&h.blockSize, &h.miniBlocks, &h.total} {
+		v, k := binary.Uvarint(src)
+		if k <= 0 {
+			return h, nil, errors.New("truncated DELTA_BINARY_PACKED header")
+		}
+		*p, src = v, src[k:]
+	}
+	first, k := binary.Varint(src)
+	if k <= 0 {
+		return h, nil, errors.New("truncated DELTA_BINARY_PACKED header")
+	}
+	h.first, src = first, src[k:]
+	if h.total > uint64(n) {
+		return h, nil, fmt.Errorf("DELTA_BINARY_PACKED header declares %d values, but the page holds %d", h.total, n)
+	}
+	if h.blockSize == 0 || h.blockSize%128 != 0 || h.blockSize > 1<<20 || h.miniBlocks == 0 ||
+		h.blockSize%h.miniBlocks != 0 || (h.blockSize/h.miniBlocks)%32 != 0 {
+		return h, nil, fmt.Errorf("DELTA_BINARY_PACKED block size %d with %d miniblocks is not allowed", h.blockSize, h.miniBlocks)
+	}
+	return h, src, nil
+}
+
+// deltaInts decodes a DELTA_BINARY_PACKED run of at most n lengths (each in [0, 2^31))
+// and returns them with the bytes after the run. For an integer page (lengths false) it
+// only checks the header, which is all parquet-go sizes its buffer from.
+func deltaInts(src []byte, n int64, lengths bool) ([]int64, []byte, error) {
+	h, src, err := readDeltaHeader(src, n)
+	if err != nil || !lengths || h.total == 0 {
+		return nil, src, err
+	}
+	out := make([]int64, 0, min(h.total, 1<<12))
+	out = append(out, h.first)
+	per := h.blockSize / h.miniBlocks
+	for uint64(len(out)) < h.total {
+		minDelta, k := binary.Varint(src)
+		if k <= 0 || uint64(len(src)-k) < h.miniBlocks {
+			return nil, nil, errors.New("truncated DELTA_BINARY_PACKED block")
+		}
+		widths := src[k : k+int(h.miniBlocks)]
+		src = src[k+int(h.miniBlocks):]
+		for _, w := range widths {
+			if uint64(len(out)) >= h.total {
+				break
+			}
+			if w > 64 {
+				return nil, nil, fmt.Errorf("DELTA_BINARY_PACKED bit width %d", w)
+			}
+			size := per * uint64(w) / 8
+			if size > uint64(len(src)) {
+				return nil, nil, errors.New("truncated DELTA_BINARY_PACKED miniblock")
+			}
+			for i := uint64(0); i < per && uint64(len(out)) < h.total; i++ {
+				out = append(out, out[len(out)-1]+minDelta+int64(unpackBits(src, i*uint64(w), uint(w))))
+			}
+			src = src[size:]
+		}
+	}
+	for i, v := range out {
+		if v < 0 || v > math.MaxInt32 {
+			return nil, nil, fmt.Errorf("length %d of value %d out of range", v, i)
+		}
+	}
+	return out, src, nil
+}
+
+// unpackBits reads w bits at bit offset pos of src, least significant bit first.
+func unpackBits(src []byte, pos uint64, w uint) uint64 {
+	var v uint64
+	for b := uint(0); b < w; b++ {
+		bit := pos + uint64(b)
+		v |= uint64(src[bit/8]>>(bit%8)&1) << b
+	}
+	return v
+}
