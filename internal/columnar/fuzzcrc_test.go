@@ -2,7 +2,6 @@ package columnar
 
 import (
 	"bytes"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,19 +41,15 @@ func withoutPageCRC(tb testing.TB, data []byte) []byte {
 			}
 			cc.FileOffset = int64(len(out))
 			out = appendPagesWithoutCRC(tb, out, data[start:start+m.TotalCompressedSize], m)
-			cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0
-			cc.ColumnIndexOffset, cc.ColumnIndexLength = 0, 0
-			m.BloomFilterOffset = 0
+			dropIndexes(cc)
 		}
 		rg.TotalCompressedSize = int64(len(out)) - rg.FileOffset
 	}
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
+	out, err = appendFooter(out, &md)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out = append(out, footer...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
-	return append(out, "PAR1"...)
+	return out
 }
 
 // appendPagesWithoutCRC appends the pages of chunk (a column chunk of m) to out, each

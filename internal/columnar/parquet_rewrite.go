@@ -150,13 +150,24 @@ func rewriteFile(r io.ReaderAt, size int64, md *format.FileMetaData, lv map[stri
 				}
 			}
 			cc.FileOffset = at
-			cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0
-			cc.ColumnIndexOffset, cc.ColumnIndexLength = 0, 0
-			m.BloomFilterOffset = 0
+			dropIndexes(cc)
 		}
 		rg.TotalCompressedSize = int64(len(out)) - rg.FileOffset
 	}
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &nm)
+	return appendFooter(out, &nm)
+}
+
+// dropIndexes clears a rewritten column chunk's references to its page index and bloom
+// filter, which point into the original file.
+func dropIndexes(cc *format.ColumnChunk) {
+	cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0
+	cc.ColumnIndexOffset, cc.ColumnIndexLength = 0, 0
+	cc.MetaData.BloomFilterOffset = 0
+}
+
+// appendFooter appends md, its length and the closing magic to out, ending a Parquet file.
+func appendFooter(out []byte, md *format.FileMetaData) ([]byte, error) {
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), md)
 	if err != nil {
 		return nil, fmt.Errorf("writing the footer: %v", err)
 	}
