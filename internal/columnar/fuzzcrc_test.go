@@ -35,10 +35,7 @@ func withoutPageCRC(tb testing.TB, data []byte) []byte {
 		for i := range rg.Columns {
 			cc := &rg.Columns[i]
 			m := &cc.MetaData
-			start := m.DataPageOffset
-			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-				start = m.DictionaryPageOffset
-			}
+			start := chunkStart(m)
 			cc.FileOffset = int64(len(out))
 			out = appendPagesWithoutCRC(tb, out, data[start:start+m.TotalCompressedSize], m)
 			dropIndexes(cc)
@@ -98,10 +95,7 @@ func pageCRCs(tb testing.TB, data []byte) int {
 	for _, rg := range pf.Metadata().RowGroups {
 		for _, cc := range rg.Columns {
 			m := cc.MetaData
-			start := m.DataPageOffset
-			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-				start = m.DictionaryPageOffset
-			}
+			start := chunkStart(&m)
 			chunk := data[start : start+m.TotalCompressedSize]
 			for off := 0; off < len(chunk); {
 				pr := new(thrift.CompactProtocol).NewReaderFromBytes(chunk[off:])

@@ -121,10 +121,7 @@ func rewriteFile(r io.ReaderAt, size int64, md *format.FileMetaData, lv map[stri
 			cc := &rg.Columns[i]
 			m := &cc.MetaData
 			path := strings.Join(m.PathInSchema, ".")
-			start := m.DataPageOffset
-			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-				start = m.DictionaryPageOffset
-			}
+			start := chunkStart(m)
 			end := start + m.TotalCompressedSize
 			if start < 4 || m.TotalCompressedSize < 0 || end > size-8 || end < start {
 				return nil, fmt.Errorf("row group %d column %s: chunk [%d,%d) lies outside the file (%d bytes)", g, path, start, end, size)
@@ -155,6 +152,15 @@ func rewriteFile(r io.ReaderAt, size int64, md *format.FileMetaData, lv map[stri
 		rg.TotalCompressedSize = int64(len(out)) - rg.FileOffset
 	}
 	return appendFooter(out, &nm)
+}
+
+// chunkStart is the file offset of a column chunk's first page: its dictionary page when
+// it has one before the data pages.
+func chunkStart(m *format.ColumnMetaData) int64 {
+	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < m.DataPageOffset {
+		return m.DictionaryPageOffset
+	}
+	return m.DataPageOffset
 }
 
 // dropIndexes clears a rewritten column chunk's references to its page index and bloom
