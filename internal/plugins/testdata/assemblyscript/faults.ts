@@ -1,0 +1,50 @@
+// fault-as is a test plugin built with the AssemblyScript compiler
+// (scripts/assemblyscript/build.sh): it copies its input "title" to "title_copy", and on
+// the title "Boom" fails the way its configuration (a JSON string) names:
+//
+//   "assert": a failed assertion, which calls env.abort with a message and place;
+//   "index":  an array index out of range, which AssemblyScript's runtime aborts on;
+//   "loop":   an endless loop, for the time limit;
+//   "grow":   allocates until memory.grow fails, for the memory cap;
+//   "error":  returns status 1 with a message.
+//
+// Any other configuration is refused by rolemine_init (status 1).
+import { Input, Output, runBatch, setError, setResult } from "../../../../plugins/examples/assemblyscript/assembly/rolemine";
+export { rolemine_abi_version, rolemine_alloc, rolemine_result } from "../../../../plugins/examples/assemblyscript/assembly/rolemine";
+
+let mode = "";
+let kept = new Array<ArrayBuffer>();
+
+export function rolemine_init(ptr: usize, len: i32): i32 {
+  mode = String.UTF8.decodeUnsafe(ptr, <usize>len).trim();
+  if (mode != '"assert"' && mode != '"index"' && mode != '"loop"' && mode != '"grow"' && mode != '"error"') {
+    return setError(`unknown fault mode ${mode}`);
+  }
+  return setResult('{"name":"fault-as","version":"1.0.0","inputs":["title"],"outputs":["title_copy"]}');
+}
+
+export function rolemine_batch(ptr: usize, len: i32): i32 {
+  return runBatch(ptr, len, 1, 1, derive);
+}
+
+function derive(inp: Input, out: Output): void {
+  const title = inp.value(0);
+  if (title == "Boom") fail(out);
+  out.add(0, title);
+}
+
+function fail(out: Output): void {
+  if (mode == '"assert"') {
+    assert(false, "the title Boom is refused");
+  } else if (mode == '"index"') {
+    const a = [1, 2, 3];
+    out.add(0, a[a.length + 4].toString());
+  } else if (mode == '"loop"') {
+    let n = 0;
+    while (n >= 0) n = (n + 1) & 0xffff;
+  } else if (mode == '"grow"') {
+    for (;;) kept.push(new ArrayBuffer(1 << 20));
+  } else {
+    out.fail("the title Boom is refused");
+  }
+}
