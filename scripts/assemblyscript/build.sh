@@ -4,7 +4,8 @@
 #
 #   internal/plugins/testdata/assemblyscript/titlefamily.wasm  the example plugin
 #                                  (plugins/examples/assemblyscript/assembly/titlefamily.ts)
-#   internal/plugins/testdata/assemblyscript/faults.wasm       the fault plugin of the tests
+#   internal/plugins/testdata/assemblyscript/faults.wasm       the fault plugin of the tests,
+#                                  built with the minimal runtime
 #                                  (internal/plugins/testdata/assemblyscript/faults.ts)
 #
 # Needs Node and npm (npm ci installs the pinned assemblyscript into a temporary copy of
@@ -36,10 +37,10 @@ $check && out="$WORK/out" && mkdir -p "$out"
 # there (internal/plugins/testdata/assemblyscript/faults.ts:47:5). The options are those
 # of asconfig.json's release target, given here so that both modules share them.
 build() {
-	(cd "$root" && "$asc" "$1" --config "$example/asconfig.json" --target release -o "$out/$2")
+	(cd "$root" && "$asc" "$1" --config "$example/asconfig.json" --target release "${@:3}" -o "$out/$2")
 }
 build plugins/examples/assemblyscript/assembly/titlefamily.ts titlefamily.wasm
-build internal/plugins/testdata/assemblyscript/faults.ts faults.wasm
+build internal/plugins/testdata/assemblyscript/faults.ts faults.wasm --runtime minimal
 
 if $check; then
 	status=0

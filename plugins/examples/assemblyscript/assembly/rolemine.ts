@@ -127,7 +127,13 @@ class Reader {
 
 // runBatch decodes the input batch at ptr, calls derive on every row and encodes the
 // output batch with outputs attributes per row. Returns the status of rolemine_batch.
+//
+// Under asc's minimal runtime (--runtime minimal) nothing is freed unless __collect is
+// called, so the rows of every batch would pile up until the memory cap; it is called
+// here, first, while only globals hold objects (the minimal collector does not see
+// locals). The default, incremental runtime collects by itself.
 export function runBatch(ptr: usize, len: i32, inputs: i32, outputs: i32, derive: (input: Input, output: Output) => void): i32 {
+  if (ASC_RUNTIME == 1) __collect(); // 1: Runtime.Minimal
   const r = new Reader(ptr, ptr + <usize>len);
   const rows = r.u32();
   const attrs = r.u32();
