@@ -91,7 +91,8 @@ type wfunc struct {
 // manifest with one output ("hx") and, per batch, one row count with no values. Entries
 // of over replace the export of the same name. pages is the initial memory; imports are
 // "module.name" functions of type () -> (), or "module.name(iiii)" with an i32 parameter
-// for each i.
+// for each i. An entry of over named "(start)" is not exported but is the module's start
+// function, and one named "_initialize" is exported besides the five.
 func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	manifest := `{"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}`
 	const moff, out = 1024, 8192
@@ -108,12 +109,16 @@ func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 		{"rolemine_result", nil, []byte{wI64}, []byte{0x23, 0x00}},
 	}
 	for _, o := range over {
+		if o.name == "(start)" || o.name == "_initialize" {
+			fns = append(fns, o)
+		}
 		for k := range fns {
 			if fns[k].name == o.name {
 				fns[k] = o
 			}
 		}
 	}
+	var start []byte
 	var types, imps, funcs, exps, bodies [][]byte
 	for _, imp := range imports {
 		mod, name, _ := strings.Cut(imp, ".")
@@ -125,7 +130,11 @@ func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	for k, f := range fns {
 		types = append(types, cat([]byte{0x60}, wtypes(f.params...), wtypes(f.res...)))
 		funcs = append(funcs, uleb(uint64(len(types)-1)))
-		exps = append(exps, cat(wname(f.name), []byte{0x00}, uleb(uint64(len(imports)+k))))
+		if f.name == "(start)" {
+			start = uleb(uint64(len(imports) + k))
+		} else {
+			exps = append(exps, cat(wname(f.name), []byte{0x00}, uleb(uint64(len(imports)+k))))
+		}
 		body := cat([]byte{0x00}, f.code, []byte{0x0b})
 		bodies = append(bodies, cat(uleb(uint64(len(body))), body))
 	}
@@ -140,6 +149,9 @@ func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	m = append(m, wsection(5, wvec(cat([]byte{0x00}, uleb(uint64(pages)))))...)
 	m = append(m, wsection(6, wvec(cat([]byte{wI64, 0x01}, i64(0), []byte{0x0b})))...)
 	m = append(m, wsection(7, wvec(exps...))...)
+	if start != nil {
+		m = append(m, wsection(8, start)...)
+	}
 	m = append(m, wsection(10, wvec(bodies...))...)
 	return append(m, wsection(11, wvec(data))...)
 }
@@ -176,6 +188,12 @@ func TestHandMadeModules(t *testing.T) {
 		{"sound, importing env.abort", []string{"env.abort(iiii)"}, nil, ""},
 		{"AssemblyScript abort in a batch", []string{"env.abort(iiii)"}, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, abort}},
 			"plugin aborted in rolemine_batch: bad (at a.ts:12:5)"},
+		{"endless loop in the start function", nil, []wfunc{{"(start)", nil, nil, loop}},
+			"time limit of 1s per call exceeded in start-up (start function)"},
+		{"unreachable in _initialize", nil, []wfunc{{"_initialize", nil, nil, []byte{0x00}}},
+			"trap in start-up (_initialize): module[] function[_initialize] failed: wasm error: unreachable"},
+		{"start function and _initialize", nil, []wfunc{{"(start)", nil, nil, nil}, {"_initialize", nil, nil, []byte{0x00}}},
+			"trap in start-up (start function, _initialize): module[] function[_initialize] failed"},
 		{"endless loop in init", nil, []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},
 			"time limit of 1s per call exceeded in rolemine_init"},
 		{"endless loop in a batch", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, append(loop, 0x41, 0x00)}},

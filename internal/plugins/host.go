@@ -11,6 +11,7 @@ package plugins
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -217,6 +218,10 @@ type Plugin struct {
 	spec     Spec
 	name     string
 	compiled wazero.CompiledModule
+	// startup names what instantiation runs, for fault messages: the module's start
+	// function (asc emits one for top-level code), its _initialize export (Go and WASI
+	// reactors), or both.
+	startup  string
 	manifest Manifest
 	// first is the instance Start created to read the manifest; Apply reuses it.
 	first *instance
@@ -265,7 +270,34 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 		// It could never be instantiated: found here, before any data is read.
 		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, err.Error()))
 	}
+	_, initialize := p.compiled.ExportedFunctions()["_initialize"]
+	switch start := hasStartSection(wasm); {
+	case start && initialize:
+		p.startup = "start-up (start function, _initialize)"
+	case start:
+		p.startup = "start-up (start function)"
+	default:
+		p.startup = "start-up (_initialize)"
+	}
 	return p, nil
+}
+
+// hasStartSection reports whether a module that compiled has a start section, the
+// function WebAssembly runs when the module is instantiated.
+func hasStartSection(wasm []byte) bool {
+	b := wasm[min(8, len(wasm)):] // after the magic number and version
+	for len(b) > 0 {
+		id := b[0]
+		size, n := binary.Uvarint(b[1:])
+		if n <= 0 || size > uint64(len(b)-1-n) {
+			return false
+		}
+		if id == 8 {
+			return true
+		}
+		b = b[1+n+int(size):]
+	}
+	return false
 }
 
 // Start instantiates a compiled plugin once, checks its ABI version and calls its init

@@ -31,8 +31,8 @@ type instance struct {
 	ids                    []string
 }
 
-// instantiate creates an instance, runs its start-up (_initialize) under the time limit
-// and checks its ABI version.
+// instantiate creates an instance, runs its start-up (start function, _initialize) under
+// the time limit and checks its ABI version.
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	in := &instance{p: p}
 	cfg := wazero.NewModuleConfig().
@@ -47,7 +47,7 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, in.faultOf(cctx, err, "start-up (_initialize)")
+		return nil, in.faultOf(cctx, err, p.startup)
 	}
 	in.mod = mod
 	in.mem = mod.Memory()
