@@ -29,13 +29,13 @@ export function rolemine_batch(ptr: usize, len: i32): i32 {
 
 function derive(inp: Input, out: Output): void {
   const title = inp.value(0);
-  if (title == "Boom") fail(out);
+  if (title == "Boom") fail(title, out);
   out.add(0, title);
 }
 
-function fail(out: Output): void {
+function fail(title: string, out: Output): void {
   if (mode == '"assert"') {
-    assert(false, "the title Boom is refused");
+    assert(false, "the title " + title + " is refused"); // a string on the heap
   } else if (mode == '"index"') {
     const a = [1, 2, 3];
     out.add(0, a[a.length + 4].toString());
