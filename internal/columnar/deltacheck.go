@@ -4,75 +4,18 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 )
 
 // isDelta reports whether enc is one of the DELTA encodings whose lengths parquet-go
-// trusts when it sizes its buffers (checkDeltaPage bounds them first).
+// trusts when it sizes its buffers (pageChecker.check bounds them first, with
+// checkDeltaValues: parquet-go sizes a buffer from the DELTA_BINARY_PACKED header's value
+// count and from the sum of the encoded lengths before it decodes them, so one corrupt
+// byte could ask for gigabytes).
 func isDelta(enc format.Encoding) bool {
 	return enc == format.DeltaBinaryPacked || enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray
-}
-
-// checkDeltaPage reads one DELTA-encoded data page (at off, its header h already checked)
-// and refuses counts and lengths the page cannot hold. parquet-go sizes a buffer from the
-// DELTA_BINARY_PACKED header's value count and from the sum of the encoded lengths before
-// it decodes them, so one corrupt byte can ask for gigabytes. Only DELTA pages come here.
-func checkDeltaPage(r io.ReaderAt, off int64, h *format.PageHeader, codec format.CompressionCodec, leaf *parquet.Column) error {
-	raw := make([]byte, h.CompressedPageSize)
-	if _, err := r.ReadAt(raw, off); err != nil {
-		return fmt.Errorf("reading page: %w", err)
-	}
-	var values []byte
-	var enc format.Encoding
-	var n int32
-	if h.DataPageHeaderV2.Valid {
-		v := &h.DataPageHeaderV2.V
-		enc, n = v.Encoding, v.NumValues-v.NumNulls
-		levels := int(v.RepetitionLevelsByteLength + v.DefinitionLevelsByteLength)
-		if levels > int(h.UncompressedPageSize) {
-			return fmt.Errorf("level lengths %d exceed the page's uncompressed %d bytes", levels, h.UncompressedPageSize)
-		}
-		values = raw[levels:]
-		if !v.IsCompressed.Valid || v.IsCompressed.V {
-			var err error
-			if values, err = decompressPage(nil, codec, values, int(h.UncompressedPageSize)-levels); err != nil {
-				return err
-			}
-		}
-	} else {
-		enc, n = h.DataPageHeader.V.Encoding, h.DataPageHeader.V.NumValues
-		page, err := decompressPage(nil, codec, raw, int(h.UncompressedPageSize))
-		if err != nil {
-			return err
-		}
-		if values, err = skipV1Levels(page, leaf); err != nil {
-			return err
-		}
-	}
-	return checkDeltaValues(enc, values, int64(n))
-}
-
-// skipV1Levels returns what follows a version 1 page's repetition and definition levels
-// (each an RLE run with a 4-byte length, present when the column's level can exceed 0).
-func skipV1Levels(page []byte, leaf *parquet.Column) ([]byte, error) {
-	for _, max := range []int{leaf.MaxRepetitionLevel(), leaf.MaxDefinitionLevel()} {
-		if max == 0 {
-			continue
-		}
-		if len(page) < 4 {
-			return nil, errors.New("page too short for its levels")
-		}
-		n := binary.LittleEndian.Uint32(page)
-		if uint64(n) > uint64(len(page)-4) {
-			return nil, fmt.Errorf("levels length %d exceeds the page's %d bytes", n, len(page)-4)
-		}
-		page = page[4+n:]
-	}
-	return page, nil
 }
 
 // checkDeltaValues checks a DELTA page's values section holding at most n values.

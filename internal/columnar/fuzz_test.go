@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/rolemine/rolemine/internal/legacyparquet"
@@ -108,6 +109,13 @@ func FuzzLoadParquet(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Add(corruptDeltaFixture(f))
+	// Lists, repeated and nullable columns and nullable DELTA_BYTE_ARRAY values, in
+	// version 1 and 2 pages, uncompressed and with Snappy, without CRCs: pages whose level
+	// and dictionary index runs the run checks read (runcheck.go).
+	for _, v := range []int{1, 2} {
+		f.Add(runsFixture(f, v))
+		f.Add(runsFixture(f, v, parquet.Compression(&parquet.Snappy)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})

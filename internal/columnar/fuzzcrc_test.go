@@ -21,6 +21,18 @@ import (
 // dropped (rolemine reads neither).
 func withoutPageCRC(tb testing.TB, data []byte) []byte {
 	tb.Helper()
+	return editPages(tb, data, "", nil)
+}
+
+// pageEdit changes a data page: its header h (CRC already dropped) and its body, returned
+// (the header's sizes are set from it afterwards unless the edit changed them).
+type pageEdit func(h *format.PageHeader, body []byte) []byte
+
+// editPages returns a copy of the Parquet file data with every page header written again
+// without its CRC, and each data page of the column at the dotted path col changed by
+// edit (none when edit is nil), the footer's offsets and sizes following.
+func editPages(tb testing.TB, data []byte, col string, edit pageEdit) []byte {
+	tb.Helper()
 	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		tb.Fatal(err)
@@ -37,7 +49,11 @@ func withoutPageCRC(tb testing.TB, data []byte) []byte {
 			m := &cc.MetaData
 			start := chunkStart(m)
 			cc.FileOffset = int64(len(out))
-			out = appendPagesWithoutCRC(tb, out, data[start:start+m.TotalCompressedSize], m)
+			var e pageEdit
+			if strings.Join(m.PathInSchema, ".") == col {
+				e = edit
+			}
+			out = appendPagesWithoutCRC(tb, out, data[start:start+m.TotalCompressedSize], m, e)
 			dropIndexes(cc)
 		}
 		rg.TotalCompressedSize = int64(len(out)) - rg.FileOffset
@@ -50,9 +66,9 @@ func withoutPageCRC(tb testing.TB, data []byte) []byte {
 }
 
 // appendPagesWithoutCRC appends the pages of chunk (a column chunk of m) to out, each
-// header written again without its CRC, and sets m's page offsets and sizes to the
-// appended chunk's.
-func appendPagesWithoutCRC(tb testing.TB, out, chunk []byte, m *format.ColumnMetaData) []byte {
+// header written again without its CRC and each data page changed by edit (when not
+// nil), and sets m's page offsets and sizes to the appended chunk's.
+func appendPagesWithoutCRC(tb testing.TB, out, chunk []byte, m *format.ColumnMetaData, edit pageEdit) []byte {
 	tb.Helper()
 	at, grew := int64(len(out)), 0
 	m.DictionaryPageOffset, m.IndexPageOffset = 0, 0
@@ -71,13 +87,23 @@ func appendPagesWithoutCRC(tb testing.TB, out, chunk []byte, m *format.ColumnMet
 			m.DataPageOffset, data = int64(len(out)), true
 		}
 		h.CRC = 0
+		body := chunk[off+hlen : off+hlen+int(h.CompressedPageSize)]
+		off += hlen + int(h.CompressedPageSize)
+		if edit != nil && !h.DictionaryPageHeader.Valid {
+			size := h.CompressedPageSize
+			body = edit(&h, slices.Clone(body))
+			if h.CompressedPageSize == size {
+				grew += len(body) - int(size)
+				h.UncompressedPageSize += int32(len(body)) - size
+				h.CompressedPageSize = int32(len(body))
+			}
+		}
 		head, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		grew += len(head) - hlen
-		out = append(append(out, head...), chunk[off+hlen:off+hlen+int(h.CompressedPageSize)]...)
-		off += hlen + int(h.CompressedPageSize)
+		out = append(append(out, head...), body...)
 	}
 	m.TotalCompressedSize = int64(len(out)) - at
 	m.TotalUncompressedSize += int64(grew)

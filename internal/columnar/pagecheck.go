@@ -30,6 +30,7 @@ const (
 func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column) error {
 	var proto thrift.CompactProtocol
 	var buf []byte
+	var pc pageChecker
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, leaf := range leaves {
 			name := strings.Join(leaf.Path(), ".")
@@ -76,10 +77,8 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				if err := checkPageHeader(&h, end-off-hlen, limit); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
-				if isDelta(pageEncoding(&h)) {
-					if err := checkDeltaPage(r, off+hlen, &h, md.Codec, leaf); err != nil {
-						return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-					}
+				if err := pc.check(r, off+hlen, &h, md.Codec, leaf); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
 				off += hlen + int64(h.CompressedPageSize)
 			}

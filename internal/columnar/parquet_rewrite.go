@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/klauspost/compress/snappy"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -285,9 +286,19 @@ func decompressPage(page []byte, codec format.CompressionCodec, src []byte, n in
 		}
 		return page, nil
 	}
-	dec, err := parquet.LookupCompressionCodec(codec).Decode(nil, src)
+	bad := fmt.Errorf("corrupt %s data: it does not decompress into the %d bytes its header declares", codec, n)
+	if codec == format.Snappy {
+		// A Snappy block states its decompressed size first; the decoder would allocate it
+		// whatever it is.
+		if size, err := snappy.DecodedLen(src); err != nil || size != n {
+			return page, bad
+		}
+	}
+	// The codecs decode into the room after page's bytes when there is enough of it.
+	page = slices.Grow(page, n)
+	dec, err := parquet.LookupCompressionCodec(codec).Decode(page[base:base], src)
 	if err != nil || len(dec) != n {
-		return page, fmt.Errorf("corrupt %s data: it does not decompress into the %d bytes its header declares", codec, n)
+		return page, bad
 	}
 	return append(page, dec...), nil
 }
