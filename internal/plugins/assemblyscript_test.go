@@ -257,3 +257,22 @@ func TestAssemblyScriptMinimalRuntimeFreesBatches(t *testing.T) {
 		t.Fatalf("title_copy: %d values, want the %d titles copied", len(d.Values), n)
 	}
 }
+
+// TestAssemblyScriptStringsRoundTrip: values cross the ABI as UTF-8 and live in the
+// plugin as UTF-16; the fault plugin's copy of each title (accents, CJK, emoji as
+// surrogate pairs, the Kelvin sign, tabs and line breaks) comes back byte for byte.
+func TestAssemblyScriptStringsRoundTrip(t *testing.T) {
+	titles := asTitles()
+	ctx := context.Background()
+	p, err := testHost(t, Options{Workers: 1, BatchRows: 64}).Load(ctx, Spec{Path: asFaults, Config: []byte(`"error"`), Origin: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims, err := p.Derive(ctx, asSnapshot(titles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dims[0].Values, titles) {
+		t.Fatalf("title_copy values differ from the titles:\n got %q\nwant %q", dims[0].Values, titles)
+	}
+}
