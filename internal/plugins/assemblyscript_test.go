@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -274,5 +275,35 @@ func TestAssemblyScriptStringsRoundTrip(t *testing.T) {
 	}
 	if !slices.Equal(dims[0].Values, titles) {
 		t.Fatalf("title_copy values differ from the titles:\n got %q\nwant %q", dims[0].Values, titles)
+	}
+}
+
+// TestAssemblyScriptFixturesFresh: the committed .wasm files were built from the sources
+// as they are. scripts/assemblyscript/build.sh records the SHA-256 of every file it
+// builds from; a source edited (or added) without running it fails here, not later as a
+// test passing against an old module.
+func TestAssemblyScriptFixturesFresh(t *testing.T) {
+	root := filepath.Join("..", "..")
+	recorded := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(mustRead(t, "testdata/assemblyscript/sources.sha256"))), "\n") {
+		sum, path, ok := strings.Cut(line, "  ")
+		if !ok {
+			t.Fatalf("sources.sha256: malformed line %q", line)
+		}
+		recorded[path] = true
+		if got := fmt.Sprintf("%x", sha256.Sum256(mustRead(t, filepath.Join(root, path)))); got != sum {
+			t.Errorf("%s changed since the AssemblyScript fixtures were built: run scripts/assemblyscript/build.sh", path)
+		}
+	}
+	for _, dir := range []string{"plugins/examples/assemblyscript/assembly", "internal/plugins/testdata/assemblyscript"} {
+		ts, _ := filepath.Glob(filepath.Join(root, dir, "*.ts"))
+		for _, p := range ts {
+			if rel := filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator))); !recorded[rel] {
+				t.Errorf("%s is not among the sources the fixtures were built from: run scripts/assemblyscript/build.sh", rel)
+			}
+		}
+	}
+	if len(recorded) < 6 {
+		t.Errorf("sources.sha256 names %d files, want the build script, asconfig.json, package-lock.json and the .ts sources", len(recorded))
 	}
 }

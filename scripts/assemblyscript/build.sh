@@ -7,6 +7,7 @@
 #   internal/plugins/testdata/assemblyscript/faults.wasm       the fault plugin of the tests,
 #                                  built with the minimal runtime
 #                                  (internal/plugins/testdata/assemblyscript/faults.ts)
+#   internal/plugins/testdata/assemblyscript/sources.sha256    the files they were built from
 #
 # Needs Node and npm (npm ci installs the pinned assemblyscript into a temporary copy of
 # plugins/examples/assemblyscript, never into the repository). The tests need none of
@@ -41,14 +42,19 @@ build() {
 }
 build plugins/examples/assemblyscript/assembly/titlefamily.ts titlefamily.wasm
 build internal/plugins/testdata/assemblyscript/faults.ts faults.wasm --runtime minimal
+# What the modules were built from: TestAssemblyScriptFixturesFresh fails when one of these
+# files changes and the modules are not rebuilt.
+(cd "$root" && sha256sum scripts/assemblyscript/build.sh plugins/examples/assemblyscript/asconfig.json \
+	plugins/examples/assemblyscript/package-lock.json plugins/examples/assemblyscript/assembly/*.ts \
+	internal/plugins/testdata/assemblyscript/*.ts) >"$out/sources.sha256"
 
 if $check; then
 	status=0
-	for f in titlefamily.wasm faults.wasm; do
+	for f in titlefamily.wasm faults.wasm sources.sha256; do
 		if cmp -s "$out/$f" "$fixtures/$f"; then echo "$f: identical"; else
 			echo "$f: differs from the committed file"; status=1
 		fi
 	done
 	exit $status
 fi
-ls -l "$fixtures"/*.wasm
+ls -l "$fixtures"/*.wasm "$fixtures/sources.sha256"
