@@ -231,6 +231,9 @@ func TestHandMadeModules(t *testing.T) {
 func TestForeignImportsRefusedAtCompile(t *testing.T) {
 	for imp, want := range map[string]string{
 		"env.foo":                           "imports env.foo; a plugin may import only wasi_snapshot_preview1 and env.abort",
+		"env.console.log":                   "imports env.console.log, which asc adds for AssemblyScript's console.log (docs/plugins.md#writing-a-plugin-in-assemblyscript); a plugin may import only",
+		"env.seed":                          "imports env.seed, which asc adds for AssemblyScript's Math.random (docs/plugins.md",
+		"other.trace":                       "imports other.trace; a plugin may import only",
 		"env.abort":                         "imports env.abort with signature () -> (); the host's (AssemblyScript's) is (i32, i32, i32, i32) -> ()",
 		"wasi_snapshot_preview1.no_such_fn": "imports wasi_snapshot_preview1.no_such_fn, which WASI preview 1 does not define",
 		"wasi_snapshot_preview1.fd_write":   "imports wasi_snapshot_preview1.fd_write with signature () -> (); WASI preview 1 defines (i32, i32, i32, i32) -> (i32)",

@@ -380,7 +380,7 @@ func (h *Host) checkImports(m wazero.CompiledModule) error {
 			continue
 		}
 		if mod != wasi_snapshot_preview1.ModuleName {
-			return fmt.Errorf("imports %s.%s; a plugin may import only %s and %s.%s (see plugins/ABI.md)", mod, name, wasi_snapshot_preview1.ModuleName, abortModule, abortName)
+			return fmt.Errorf("imports %s.%s%s; a plugin may import only %s and %s.%s (see plugins/ABI.md)", mod, name, ascImportHint(mod, name), wasi_snapshot_preview1.ModuleName, abortModule, abortName)
 		}
 		w, ok := wasi[name]
 		if !ok {
@@ -396,6 +396,24 @@ func (h *Host) checkImports(m wazero.CompiledModule) error {
 		return fmt.Errorf("imports memory %s.%s; a plugin must define and export its own memory (see plugins/ABI.md)", mod, name)
 	}
 	return nil
+}
+
+// ascImportHint names the AssemblyScript function for which asc adds an env import the
+// sandbox refuses (console.log, trace, Math.random, Date.now), so that the first
+// AssemblyScript user to call one learns why the plugin is refused; "" for other imports.
+func ascImportHint(mod, name string) string {
+	what := ""
+	switch {
+	case mod != abortModule:
+	case strings.HasPrefix(name, "console."), name == "trace", name == "Date.now", name == "performance.now":
+		what = name
+	case name == "seed":
+		what = "Math.random"
+	}
+	if what == "" {
+		return ""
+	}
+	return fmt.Sprintf(", which asc adds for AssemblyScript's %s (docs/plugins.md#writing-a-plugin-in-assemblyscript)", what)
 }
 
 func sameTypes(a, b []api.ValueType) bool {
