@@ -129,6 +129,7 @@ func TestAssemblyScriptConfig(t *testing.T) {
 func TestAssemblyScriptFaults(t *testing.T) {
 	for _, tc := range []struct{ mode, cause string }{
 		{"assert", "plugin aborted in rolemine_batch: the title Boom is refused (at internal/plugins/testdata/assemblyscript/faults.ts:"},
+		{"assert", "; plugin printed: checking Boom"},
 		{"index", "plugin aborted in rolemine_batch: Index out of range (at ~lib/array.ts:"},
 		{"loop", "time limit of 1s per call exceeded in rolemine_batch"},
 		{"grow", "memory cap of 32 MiB reached in rolemine_batch"},

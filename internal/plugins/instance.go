@@ -111,6 +111,9 @@ func callName(fn api.Function) string {
 // panicLine finds the most telling line a Go (or other) guest printed before dying.
 var panicLine = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: out of memory.*)$`)
 
+// wazeroPrefix is what wazero puts before the error of a function it ran itself.
+var wazeroPrefix = regexp.MustCompile(`^module\[[^\]]*\] function\[[^\]]*\] failed: `)
+
 // faultOf explains why a call failed: sandbox violation, time limit, memory cap, exit or
 // trap, with what the plugin printed on stderr.
 func (in *instance) faultOf(cctx context.Context, err error, call string) *Error {
@@ -132,6 +135,9 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) *Error
 		cause = "sandbox violation: " + in.violation
 	case in.aborted != "":
 		cause = fmt.Sprintf("plugin aborted in %s: %s", call, in.aborted)
+		if printed != "" {
+			cause += "; plugin printed: " + printed
+		}
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		cause = fmt.Sprintf("time limit of %s per call exceeded in %s", in.p.h.opts.Timeout, call)
 	case strings.Contains(printed, "out of memory") || memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
@@ -146,6 +152,9 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) *Error
 		}
 	default:
 		first, _, _ := strings.Cut(err.Error(), "\n")
+		// Instantiation's errors begin "module[] function[_initialize] failed: ", which
+		// call already names.
+		first = wazeroPrefix.ReplaceAllString(first, "")
 		cause = fmt.Sprintf("trap in %s: %s", call, first)
 		if printed != "" {
 			cause += "; plugin printed: " + printed
