@@ -173,8 +173,9 @@ func TestAssemblyScriptFaults(t *testing.T) {
 }
 
 // TestAssemblyScriptCLI: `rolemine mine --plugin` with the AssemblyScript titlefamily
-// writes the very files the Go example's run writes, and an abort inside a plugin fails
-// the run with exit code 1, the message and place quoted, and no outputs.
+// writes the very files the Go example's run writes; an abort inside a plugin, an endless
+// loop under --plugin-timeout and allocation past --plugin-memory fail the run with exit
+// code 1, the cause (an abort's message and place) quoted, and no outputs.
 func TestAssemblyScriptCLI(t *testing.T) {
 	goPath := buildPlugins(t, "../../plugins/examples/titlefamily")[0]
 	data := t.TempDir()
@@ -210,22 +211,32 @@ func TestAssemblyScriptCLI(t *testing.T) {
 		assign[id] = []string{"BASE"}
 	}
 	small := enterprise(t, []string{"identity_id", "title"}, rows, assign)
-	cfg := filepath.Join(t.TempDir(), "assert.json")
-	os.WriteFile(cfg, []byte("\"assert\"\n"), 0o644)
 	faults, _ := filepath.Abs(asFaults)
-	out := filepath.Join(t.TempDir(), "out")
-	_, stderr, code := runRolemine(t, "mine", "--data", small, "--plugin", faults+"="+cfg, "--out", out)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1: %s", code, stderr)
-	}
-	for _, w := range []string{"plugin fault-as", "identity rows 1-3 (u000 .. u002; 3 distinct inputs)",
-		"plugin aborted in rolemine_batch: the title Boom is refused (at internal/plugins/testdata/assemblyscript/faults.ts:"} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+	for _, tc := range []struct {
+		mode  string
+		flags []string
+		cause string
+	}{
+		{"assert", nil, "plugin aborted in rolemine_batch: the title Boom is refused (at internal/plugins/testdata/assemblyscript/faults.ts:"},
+		{"loop", []string{"--plugin-timeout", "1s"}, "time limit of 1s per call exceeded in rolemine_batch"},
+		{"grow", []string{"--plugin-memory", "16"}, "memory cap of 16 MiB reached in rolemine_batch"},
+	} {
+		cfg := filepath.Join(t.TempDir(), tc.mode+".json")
+		os.WriteFile(cfg, []byte(`"`+tc.mode+"\"\n"), 0o644)
+		out := filepath.Join(t.TempDir(), "out")
+		args := append([]string{"mine", "--data", small, "--plugin", faults + "=" + cfg, "--out", out}, tc.flags...)
+		_, stderr, code := runRolemine(t, args...)
+		if code != 1 {
+			t.Fatalf("%s: exit %d, want 1: %s", tc.mode, code, stderr)
 		}
-	}
-	if entries, _ := os.ReadDir(out); len(entries) != 0 {
-		t.Errorf("outputs written despite the fault: %v", entries)
+		for _, w := range []string{"plugin fault-as", "identity rows 1-3 (u000 .. u002; 3 distinct inputs)", tc.cause} {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tc.mode, w, stderr)
+			}
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("%s: outputs written despite the fault: %v", tc.mode, entries)
+		}
 	}
 }
 
