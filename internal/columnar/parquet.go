@@ -257,8 +257,17 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
 		return nil, errors.New(`missing the "PAR1" magic bytes at the start or end (encrypted Parquet is not supported)`)
 	}
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n > size-12 {
 		return nil, fmt.Errorf("footer length %d exceeds the file size %d (truncated file?)", n, size)
+	}
+	// parquet-go allocates the element count a list in the footer declares (checkThrift).
+	footer := make([]byte, n)
+	if _, err := r.ReadAt(footer, size-8-n); err != nil {
+		return nil, err
+	}
+	if err := checkThrift(footer); err != nil {
+		return nil, fmt.Errorf("corrupt footer: %v", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
