@@ -136,3 +136,30 @@ func pageEncoding(h *format.PageHeader) format.Encoding {
 	}
 	return format.Plain
 }
+
+// OpenParquet opens the Parquet file r (size bytes) for a reader outside this package
+// (drift reads a model's assignments.parquet with parquet-go's row reader): the footer's
+// framing and encoding are checked before parquet-go decodes it, a panic of its decoder
+// is an error, and the pages of every column are checked as Load checks them
+// (checkPageHeaders). The caller still recovers panics while it reads rows.
+func OpenParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
+	pf, err := openParquet(r, size)
+	if err != nil {
+		return nil, err
+	}
+	var leaves []*parquet.Column
+	var walk func(c *parquet.Column)
+	walk = func(c *parquet.Column) {
+		if c.Leaf() {
+			leaves = append(leaves, c)
+		}
+		for _, k := range c.Columns() {
+			walk(k)
+		}
+	}
+	walk(pf.Root())
+	if err := checkPageHeaders(r, size, pf, leaves); err != nil {
+		return nil, err
+	}
+	return pf, nil
+}

@@ -25,7 +25,7 @@ type prevAssignmentRow struct {
 // classifyFromAssignments uses the statuses the model recorded at mining time: an
 // assignment unexplained now that was "explained" then is a revoke candidate (its change
 // cannot be named); one absent then is new.
-func classifyFromAssignments(ctx context.Context, model *report.Model, next *columnar.Snapshot, path string, unexpl []pair, out *unexplainedClasses) error {
+func classifyFromAssignments(ctx context.Context, model *report.Model, next *columnar.Snapshot, path string, unexpl []pair, out *unexplainedClasses) (err error) {
 	type key struct{ id, role string }
 	want := make(map[key]int, len(unexpl))
 	for n, p := range unexpl {
@@ -44,10 +44,17 @@ func classifyFromAssignments(ctx context.Context, model *report.Model, next *col
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	// The footer and pages are checked before parquet-go decodes them (it sizes buffers
+	// from what a corrupt file claims); a panic of its decoder is a corrupt file too.
+	pf, err := columnar.OpenParquet(f, st.Size())
 	if err != nil {
 		return uerr.New("%s: not a readable Parquet file: %v", path, err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = uerr.New("%s: corrupt Parquet file: %v", path, p)
+		}
+	}()
 	r := parquet.NewGenericReader[prevAssignmentRow](pf)
 	defer r.Close()
 	held := make([]bool, len(unexpl))

@@ -1,0 +1,73 @@
+package drift
+
+import (
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rolemine/rolemine/internal/report"
+	"github.com/rolemine/rolemine/internal/uerr"
+)
+
+// TestCorruptPrevAssignments: a corrupt model assignments.parquet is a user error naming
+// it, within bounded memory, not a crash: its footer's schema list declaring 2^27
+// elements (parquet-go made the list first: about 13 GB, fatal under a memory limit), or
+// a page header cut short.
+func TestCorruptPrevAssignments(t *testing.T) {
+	model, err := report.ReadModel(filepath.Join("testdata", "pair", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := load(t, filepath.Join("testdata", "pair", "next"))
+	for _, c := range []struct {
+		name, want string
+		corrupt    func(data []byte) []byte
+	}{
+		{"footer list", "corrupt footer", func(data []byte) []byte {
+			n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+			footer := data[len(data)-8-n : len(data)-8]
+			if footer[0] != 0x15 || footer[2] != 0x19 || footer[3]>>4 == 15 {
+				t.Fatalf("footer does not start with the version and a short schema list: % x", footer[:4])
+			}
+			// The schema list's size nibble 15: its size follows as a varint, 2^27.
+			out := append(append([]byte(nil), data[:len(data)-8-n+3]...), footer[3]|0xf0, 0x80, 0x80, 0x80, 0x40)
+			out = append(out, footer[4:]...)
+			return append(binary.LittleEndian.AppendUint32(out, uint32(n+4)), "PAR1"...)
+		}},
+		{"page header", "corrupt", func(data []byte) []byte {
+			data[4] = 0xff // the first page header's first field
+			return data
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := writePrevAssignments(t, t.TempDir())
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, c.corrupt(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err = Compute(context.Background(), model, next, Baseline{PreviousAssignments: path}, Options{})
+			runtime.ReadMemStats(&after)
+			if err == nil || !uerr.Is(err) {
+				t.Fatalf("got %v, want a user error", err)
+			}
+			for _, want := range []string{path, c.want} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+				t.Errorf("refusing the file allocated %d MB", got>>20)
+			}
+		})
+	}
+}
