@@ -2,21 +2,14 @@ package columnar
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
+	"github.com/rolemine/rolemine/internal/fuzzmin"
 	"github.com/rolemine/rolemine/internal/legacyparquet"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -24,9 +17,7 @@ import (
 // FuzzLoadCSV feeds arbitrary bytes as identities.csv: Load must either return a snapshot
 // satisfying every invariant or a user error, and never panic.
 func FuzzLoadCSV(f *testing.F) {
-	if err := noFuzzMinimize(flag.CommandLine, f.Name()); err != nil {
-		f.Fatal(err)
-	}
+	fuzzmin.Off(f)
 	for _, seed := range []string{
 		"identity_id,kind,department\nu1,,Sales\nu2,bot,Eng\nu3,,\n",
 		"\xef\xbb\xbfidentity_id,title\r\nu1,\"a,b\"\r\nu2,\"x\"\"y\"\r\n",
@@ -56,9 +47,7 @@ func FuzzLoadCSV(f *testing.F) {
 // recovered as a user error (it panics on some corrupt metadata); one raised in this
 // package's code fails the target (repanicOwn).
 func FuzzLoadParquet(f *testing.F) {
-	if err := noFuzzMinimize(flag.CommandLine, f.Name()); err != nil {
-		f.Fatal(err)
-	}
+	fuzzmin.Off(f)
 	repanicOwn = true
 	f.Cleanup(func() { repanicOwn = false })
 	dir := f.TempDir()
@@ -128,32 +117,6 @@ func FuzzLoadParquet(f *testing.F) {
 	})
 }
 
-// noFuzzMinimize turns off the fuzzer's minimizing of new inputs, in the testing flags
-// fs, when the target named is the one being fuzzed and -fuzzminimizetime was not given.
-// Go minimizes every input that adds coverage for up to 60 s, removing bytes and byte
-// ranges (quadratic in the input's length); on inputs of kilobytes, as Parquet files are,
-// that fills the minute, and FuzzLoadParquet's two workers spent the run minimizing (14
-// executions in 60 s, against about 800/s without). A crashing input is still reported,
-// unminimized.
-func noFuzzMinimize(fs *flag.FlagSet, name string) error {
-	target, minimize := fs.Lookup("test.fuzz"), fs.Lookup("test.fuzzminimizetime")
-	if target == nil || minimize == nil {
-		return errors.New("no -test.fuzz or -test.fuzzminimizetime flag")
-	}
-	if target.Value.String() == "" {
-		return nil
-	}
-	if ok, err := regexp.MatchString(target.Value.String(), name); err != nil || !ok {
-		return err
-	}
-	given := false
-	fs.Visit(func(fl *flag.Flag) { given = given || fl == minimize })
-	if given {
-		return nil
-	}
-	return minimize.Value.Set("0")
-}
-
 // fuzzLoad writes data as the identities file name beside a fixed assignments.csv and
 // loads the directory: it returns the snapshot (checked against the invariants), or nil
 // after checking that the error is a user error.
@@ -175,80 +138,4 @@ func fuzzLoad(t *testing.T, name string, data []byte, assignments string) *Snaps
 	}
 	checkInvariants(t, s)
 	return s
-}
-
-// TestNoFuzzMinimize: minimizing is turned off only for the target being fuzzed and only
-// when -fuzzminimizetime was not given; without the two flags it is an error.
-func TestNoFuzzMinimize(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-test.fuzz", "FuzzLoadParquet"}, "0s"},
-		{[]string{"-test.fuzz", "^FuzzLoadParquet$"}, "0s"},
-		{[]string{"-test.fuzz", "FuzzLoadParquet", "-test.fuzzminimizetime", "5s"}, "5s"},
-		{[]string{"-test.fuzz", "FuzzLoadCSV"}, "1m0s"},
-		{nil, "1m0s"},
-	} {
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		fs.String("test.fuzz", "", "")
-		minimize := fs.Duration("test.fuzzminimizetime", time.Minute, "")
-		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
-		}
-		if err := noFuzzMinimize(fs, "FuzzLoadParquet"); err != nil {
-			t.Fatalf("%v: %v", c.args, err)
-		}
-		if got := minimize.String(); got != c.want {
-			t.Errorf("%v: minimize time %s, want %s", c.args, got, c.want)
-		}
-	}
-	if noFuzzMinimize(flag.NewFlagSet("test", flag.ContinueOnError), "FuzzLoadParquet") == nil {
-		t.Error("no error without the testing flags")
-	}
-	if flag.Lookup("test.fuzz") == nil || flag.Lookup("test.fuzzminimizetime") == nil {
-		t.Error("the testing package's fuzz flags are gone: FuzzLoadParquet would stall minimizing")
-	}
-}
-
-// TestFuzzTargetsSkipMinimize: every fuzz target of this package calls noFuzzMinimize.
-// Minimizing stalled each one whose inputs take a temporary directory and a Load to run:
-// FuzzLoadParquet (14 executions in 60 s), and in the eighteenth session FuzzLoadUniverse
-// (8 executions in its first 24 s, 1 new input in 30 s; 204 without minimizing) and
-// FuzzLoadCSV (36 new inputs in 30 s; 176 without).
-func TestFuzzTargetsSkipMinimize(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets := 0
-	for _, name := range files {
-		file, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range file.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || !strings.HasPrefix(fn.Name.Name, "Fuzz") || fn.Body == nil {
-				continue
-			}
-			targets++
-			calls := false
-			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				if c, ok := n.(*ast.CallExpr); ok {
-					if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "noFuzzMinimize" {
-						calls = true
-					}
-				}
-				return !calls
-			})
-			if !calls {
-				t.Errorf("%s (%s) does not call noFuzzMinimize", fn.Name.Name, name)
-			}
-		}
-	}
-	if targets < 3 {
-		t.Errorf("found %d fuzz targets, want at least FuzzLoadCSV, FuzzLoadUniverse and FuzzLoadParquet", targets)
-	}
 }

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/fuzzmin"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // FuzzParseConfig checks that no input makes the parser panic, that every failure is a
 // user error naming the file, and that every mining rule it accepts passes validateRule.
 func FuzzParseConfig(f *testing.F) {
+	fuzzmin.Off(f)
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "config", "*.xml"))
 	seeds = append(seeds, filepath.Join("..", "..", "examples", "mining.xml"))
 	for _, path := range seeds {

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/fuzzmin"
 )
 
 // testRow has every kind of column the encoder writes.
@@ -459,6 +461,7 @@ func TestPresentRows(t *testing.T) {
 // FuzzEncoder decodes the input into rows (each byte picks the next row's values from a
 // small vocabulary, nulls included) and compares the encoder's file with parquet-go's.
 func FuzzEncoder(f *testing.F) {
+	fuzzmin.Off(f)
 	f.Add([]byte{0, 1, 2, 3}, uint16(64))
 	f.Add(bytes.Repeat([]byte{0x13, 0x80, 0x07}, 100), uint16(100))
 	f.Fuzz(func(t *testing.T, in []byte, group uint16) {

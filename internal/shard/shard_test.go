@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/fuzzmin"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -90,6 +91,7 @@ func TestDecodeRefusesOtherDocuments(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
+	fuzzmin.Off(f)
 	var buf bytes.Buffer
 	p := &Partial{Format: Format, Version: "0.1.0", Shard: Spec{1, 2}, Roles: []Outcome{{RoleID: "a", Attempts: []Attempt{{Reason: "x"}}}},
 		Rules: []Rule{{ID: "r1", RoleID: "a", Criteria: []Term{{"dept", "x"}}}}}
