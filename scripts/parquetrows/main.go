@@ -9,10 +9,18 @@
 //
 // It prints what differs and exits 1, or prints a line and exits 0 when the files hold
 // the same rows.
+//
+//	go run ./scripts/parquetrows -dump FILE
+//
+// prints each row of FILE as a JSON object, one a line, keyed by the top-level column
+// names (a null value as null): for scripts that read assignments.parquet without a
+// Parquet library (the reference readers of scripts/ref).
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -27,9 +35,17 @@ import (
 
 func main() {
 	mayDiffer := flag.String("may-differ", "", "comma-separated columns whose chunks' bytes may differ")
+	dump := flag.Bool("dump", false, "print the rows of one file as JSON lines")
 	flag.Parse()
+	if *dump && flag.NArg() == 1 {
+		if err := dumpFile(flag.Arg(0), os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "parquetrows:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: parquetrows [-may-differ a,b] OLD NEW")
+		fmt.Fprintln(os.Stderr, "usage: parquetrows [-may-differ a,b] OLD NEW | -dump FILE")
 		os.Exit(2)
 	}
 	old, err := os.ReadFile(flag.Arg(0))
@@ -155,4 +171,57 @@ func chunkBytes(file []byte, m *format.ColumnMetaData) []byte {
 		start = m.DictionaryPageOffset
 	}
 	return file[start : start+m.TotalCompressedSize]
+}
+
+// dumpFile writes the rows of the Parquet file at path to w as JSON objects, one a line,
+// keyed by the top-level column names in schema order; a null value is null and a
+// repeated column a list.
+func dumpFile(path string, w io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	names := make([]string, 0, len(f.Schema().Fields()))
+	for _, field := range f.Schema().Fields() {
+		names = append(names, field.Name())
+	}
+	r := parquet.NewReader(bytes.NewReader(data), f.Schema())
+	defer r.Close()
+	for {
+		row := map[string]any{}
+		if err := r.Read(&row); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if err := writeRow(bw, names, row); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// writeRow writes one row as a JSON object with its keys in the order of names.
+func writeRow(w *bufio.Writer, names []string, row map[string]any) error {
+	w.WriteByte('{')
+	for k, name := range names {
+		if k > 0 {
+			w.WriteByte(',')
+		}
+		key, _ := json.Marshal(name)
+		val, err := json.Marshal(row[name])
+		if err != nil {
+			return err
+		}
+		w.Write(key)
+		w.WriteByte(':')
+		w.Write(val)
+	}
+	_, err := w.WriteString("}\n")
+	return err
 }
