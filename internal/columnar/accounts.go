@@ -567,8 +567,11 @@ func sharedPrefix(p, v string, ok bool) string {
 // system and an account_id, or both:
 //   - neither, or only one of system and account_id: a data error;
 //   - both, where the account is correlated to another identity: a data error;
-//   - an account absent from accounts, uncorrelated, or correlated to an identity absent
-//     from identities: the access is orphan, with the account named.
+//   - a row naming no identity, whose account is absent from accounts, uncorrelated, or
+//     correlated to an identity absent from identities: the access is orphan, with the
+//     account named;
+//   - a row naming an identity, whose account is uncorrelated or absent from accounts:
+//     the row's identity holds the access (docs/effective-privilege.md#absent-account).
 //
 // It replaces the table's identity_id column so that buildAssignments sees one identity
 // key per row: the identity id, or for orphan access a key naming the account (which
