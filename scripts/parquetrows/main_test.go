@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
@@ -64,5 +65,23 @@ func TestCompare(t *testing.T) {
 	}
 	if _, err := Compare(base, write(t, rows, parquet.NewSchema("other", parquet.SchemaOf(row{}))), []string{"a", "b"}); err == nil {
 		t.Fatal("another schema name: no error")
+	}
+}
+
+// TestDump: -dump prints every row as a JSON object keyed by column name, in schema
+// order, with null for a missing optional value.
+func TestDump(t *testing.T) {
+	rows := []row{{A: "x", B: "y"}, {A: "", B: ""}, {A: "q\"r", B: "z"}}
+	path := t.TempDir() + "/f.parquet"
+	if err := os.WriteFile(path, write(t, rows, parquet.NewSchema("row", parquet.SchemaOf(row{}))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := dumpFile(path, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":"x","b":"y"}` + "\n" + `{"a":"","b":null}` + "\n" + `{"a":"q\"r","b":"z"}` + "\n"
+	if out.String() != want {
+		t.Fatalf("dump:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
