@@ -80,9 +80,11 @@ def systems(u):
         groups.setdefault(peer_key(u, i), []).append(i)
     for sy in sorted({r['system'] for r in u.account_rows}):
         has = {r['identity_id'] for r in u.account_rows if r['system'] == sy and r['identity_id'] in u.kind}
+        with_acct = {k: sum(1 for j in g if j in has) for k, g in groups.items()}
         for i in u.order:
-            g = groups[peer_key(u, i)]
-            if i not in has and len(g) >= 5 and 100 * sum(1 for j in g if j in has) > 80 * len(g):
+            k = peer_key(u, i)
+            g = groups[k]
+            if i not in has and len(g) >= 5 and 100 * with_acct[k] > 80 * len(g):
                 s(sy)['missing_accounts'] += 1
     for name, x in S.items():
         pred = x['direct_explained'] + x['suggestions']
@@ -141,7 +143,7 @@ def ownership(u):
             f = 'owned_by_human'
         c[f] += 1
         if f != 'owned_by_human':
-            ps = [(r, p) for (j, r), p in u.pairs.items() if j == i]
+            ps = u.by_ident.get(i, [])
             rows.append([i, u.kind[i], o, f, str(len(ps)), str(sum(p['status'] == 'unexplained' for r, p in ps)),
                          str(sum(u.roles[r]['validations'] >= 2 for r, p in ps))])
     return c, rows
@@ -150,7 +152,7 @@ def ownership(u):
 def excess(u):
     rows = []
     for i in u.order:
-        ps = [(r, p) for (j, r), p in u.pairs.items() if j == i]
+        ps = u.by_ident.get(i, [])
         w = lambda r: 1 + u.roles[r]['validations']
         uw = sum(w(r) for r, p in ps if p['status'] == 'unexplained')
         nw = sum(w(r) for r, p in ps if p['usage'] == 'unused')
@@ -234,7 +236,8 @@ def rule_usage(u, rid):
         for p in u.pairs.values():
             if p['rule'] == (r, c):
                 n[p['usage']] += 1
-        pct = None if n['used'] + n['unused'] == 0 else round(100 * n['unused'] / (n['used'] + n['unused']), 4)
+        # 4 decimals, halves away from zero (as the product's JSON figures)
+        pct = None if n['used'] + n['unused'] == 0 else math.floor(100 * n['unused'] / (n['used'] + n['unused']) * 10000 + 0.5) / 10000
         out[rid[(r, c)]] = {'usage': n, 'unused_pct': pct, 'over_broad': pct is not None and pct > 50}
     return out
 
@@ -263,11 +266,11 @@ def owns(u, x):
             out['owner_id'] = o
         out['owner_finding'] = ('no_owner' if not o else 'owner_unknown' if o not in u.kind else
                                 'owner_not_human' if u.kind[o] != 'human' else 'owned')
-    mine = {r for (j, r) in u.pairs if j == x}
+    mine = {r for r, p in u.by_ident.get(x, [])}
     owned, through = [], set()
     for i in u.order:
         if u.has_owner_col and i != x and u.kind[i] != 'human' and u.owner[i] == x:
-            roles = sorted(r for (j, r) in u.pairs if j == i)
+            roles = sorted(r for r, p in u.by_ident.get(i, []))
             owned.append({'identity_id': i, 'kind': u.kind[i], 'roles': roles,
                           'unexplained': sum(1 for r in roles if u.pairs[(i, r)]['status'] == 'unexplained')})
             through |= set(roles) - mine

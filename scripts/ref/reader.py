@@ -282,17 +282,23 @@ class Universe:
         for r in sorted(found):
             for c in found[r]:
                 self.rules.append((r, c, self.covered[r]))
+        self.rules_of = None
         return True
 
     def rule_matches(self, r, i):
         """The first rule of r (rule order) that matches identity i, or None."""
-        for rr, c, k in self.rules:
+        if getattr(self, 'rules_of', None) is None:
+            self.rules_of = {}
+            for x in self.rules:
+                self.rules_of.setdefault(x[0], []).append(x)
+        for rr, c, k in self.rules_of.get(r, []):
             if rr == r and in_scope(self.kind[i], self.config[k].get('EntityType', '*')) and self.match(i, c):
                 return (rr, c)
         return None
 
     def has_rules(self, r):
-        return any(rr == r for rr, _, _ in self.rules)
+        self.rule_matches(r, self.order[0]) if self.order else None  # builds rules_of
+        return bool(self.rules_of.get(r)) if self.order else False
 
     def used_only_role(self, r):
         return r in self.covered and self.config[self.covered[r]].get('UsedOnly') == 'true'
@@ -317,6 +323,9 @@ class Universe:
                 p['usage'] = sp['usage']
                 p['system'] = self.pair_system(i, r)
                 p['account'] = None
+        self.by_ident = {}
+        for (i, r), p in self.pairs.items():
+            self.by_ident.setdefault(i, []).append((r, p))
         self.suggestions = []
         for r in sorted(self.roles):
             for i in self.order:

@@ -1,5 +1,6 @@
 # Runs the product on random universes and compares it with the reader (scripts/ref).
 #   ROLEMINE=BIN PQROWS=BIN REF_TMP=DIR python3 run.py FIRST LAST   (seeds FIRST..LAST-1; README.md)
+#   ... python3 run.py --dir DATA [CONFIG.xml] [FLAGS]   (an existing data directory, e.g. from rolemine gen)
 import csv, json, os, shutil, subprocess, sys
 import gen, reader, expect
 
@@ -15,6 +16,7 @@ def adopt_rules(u, out):
         k = roles[r['role_id']]['mining_rule']['index']
         u.covered[r['role_id']] = k
         u.rules.append((r['role_id'], crit_of(r), k))
+    u.rules_of = None
 
 
 def crit_of(rule):
@@ -78,7 +80,8 @@ def strip_run(b):
 def drift(errs, u, d, out):
     """rolemine drift of the model against its own data: section 16's drift actions."""
     dd = out + '-drift'
-    p = subprocess.run([BIN, 'drift', '--model', out, '--data', d, '--out', dd] + u.flags, capture_output=True, text=True)
+    flags = [f for k, f in enumerate(u.flags) if f in ('--as-of', '--unused-days') or (k and u.flags[k - 1] in ('--as-of', '--unused-days'))]
+    p = subprocess.run([BIN, 'drift', '--model', out, '--data', d, '--out', dd] + flags, capture_output=True, text=True)
     if p.returncode != 0:
         errs.append('drift rc %d %s' % (p.returncode, p.stderr[:300]))
         return
@@ -87,7 +90,11 @@ def drift(errs, u, d, out):
     got = {}
     for r in rows:
         got.setdefault(r['action'], []).append((r['identity_id'], r['role_id']))
-    want = {'grant': [(i, r) for i, r, m in u.suggestions],
+    rtype = {}
+    for r in json.load(open(out + '/rules.json'))['rules']:
+        rtype[(r['role_id'], crit_of(r))] = r['rule_type']
+    want = {'grant': [(i, r) for i, r, m in u.suggestions if rtype[m] == 'required'],
+            'suggest': [(i, r) for i, r, m in u.suggestions if rtype[m] != 'required'],
             'remove-redundant': [k for k, p in u.pairs.items() if p['redundant']],
             'revoke-unused': [k for k, p in u.pairs.items() if not p['inherited'] and p['usage'] == 'unused'],
             'reassign-owner': [(i, '') for i in u.order if u.has_owner_col and u.kind[i] != 'human'
@@ -273,6 +280,41 @@ def compare(u, out, d):
     return errs
 
 
+def check_dir(d, config, flags):
+    """An existing data directory (e.g. `rolemine gen --universe --usage --format csv`),
+    classified with the product's rules: too large for the exhaustive search."""
+    import xml.etree.ElementTree as ET
+    mrs = [{'EntityType': '*', 'PrecisionMinPercentage': 95, 'FalsePositiveMaxPercentage': 5, 'MaxDimensions': 2,
+            'MinIdentitiesCount': 3}]
+    args = []
+    if '--used-only' in flags:
+        mrs[0]['UsedOnly'] = 'true'
+    if config:
+        mrs = [dict(e.attrib) for e in ET.parse(config).iter() if e.tag.split('}')[-1] == 'MiningRule']
+        args = ['--config', config]
+    u = reader.Universe(d, mrs, flags)
+    u.expand()
+    u.usage_setup()
+    u.skipped = {}
+    for k, mr in enumerate(mrs):
+        U = [i for i in u.order if reader.in_scope(u.kind[i], mr.get('EntityType', '*'))]
+        u.skipped[k] = [a for a in u.dims if 2 * len({v for i in U for v in u.val[i].get(a, set())}) > len(U)]
+    u.exact = False
+    out = d.rstrip('/') + '-out'
+    subprocess.run([BIN, 'mine', '--data', d, '--out', out] + args + flags, capture_output=True, check=True)
+    adopt_rules(u, out)
+    u.classify()
+    return compare(u, out, d)
+
+
+if __name__ == '__main__' and sys.argv[1] == '--dir':
+    config = sys.argv[3] if len(sys.argv) > 3 and not sys.argv[3].startswith('--') else None
+    flags = [a for a in sys.argv[3 + (config is not None):]]
+    e = check_dir(sys.argv[2], config, flags)
+    for x in e[:20]:
+        print('   ', x[:700])
+    print('disagreements', len(e))
+    sys.exit(0)
 if __name__ == '__main__':
     bad = skip = ok = 0
     for seed in range(int(sys.argv[1]), int(sys.argv[2])):
