@@ -1,9 +1,13 @@
 package columnar
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -82,5 +86,37 @@ func TestCheckThrift(t *testing.T) {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("% x: %v, want an error saying %q", c.in, err, c.err)
 		}
+	}
+}
+
+// TestLoadParquetRefusesRowsClaim: a footer claiming 2^30 rows (the file and its row
+// group alike) over a list column is refused when the pages hold fewer, without sizing
+// the list column's rows by the claim first (unguarded: 24 GB asked for, fatal out of
+// memory).
+func TestLoadParquetRefusesRowsClaim(t *testing.T) {
+	data := runsFixture(t, 2)
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := *pf.Metadata()
+	md.RowGroups = slices.Clone(md.RowGroups)
+	md.NumRows, md.RowGroups[0].NumRows = 1<<30, 1<<30
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	out, err := appendFooter(slices.Clone(data[:len(data)-8-n]), &md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err, alloc := loadIdentities(t, out)
+	if err == nil || !uerr.Is(err) {
+		t.Fatalf("got %v, want a user error", err)
+	}
+	for _, want := range []string{"identities.parquet", "column project", "corrupt list: 40 rows, the file has 1073741824"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if alloc > 32<<20 {
+		t.Errorf("refusing the file allocated %d MB", alloc>>20)
 	}
 }

@@ -134,7 +134,7 @@ func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *prob
 			if err := check(leaf); err != nil {
 				return nil, err
 			}
-			lc, err := readListColumn(t.file, c.Name(), leaf, rows)
+			lc, err := readListColumn(t.file, c.Name(), leaf, rows, 16*size+1024)
 			if err != nil {
 				return nil, err
 			}

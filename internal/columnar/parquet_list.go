@@ -46,9 +46,11 @@ func listElement(c *parquet.Column) *parquet.Column {
 
 // readListColumn decodes the values of a list column's leaf into one list per row: a
 // value with repetition level 0 starts a row; a null or empty list, or an empty or null
-// element, adds nothing. Invalid UTF-8 is a data error naming the row.
-func readListColumn(file, name string, leaf *parquet.Column, rows int64) (*listColumn, error) {
-	lc := &listColumn{name: name, vals: make([][]string, 0, rows)}
+// element, adds nothing. Invalid UTF-8 is a data error naming the row. hint sizes the
+// rows up front: the footer's row count bounded by the file's size, since a corrupt
+// footer could claim two billion rows (48 GB of row slices before a page was read).
+func readListColumn(file, name string, leaf *parquet.Column, rows, hint int64) (*listColumn, error) {
+	lc := &listColumn{name: name, vals: make([][]string, 0, min(rows, hint))}
 	pages := leaf.Pages()
 	defer pages.Close()
 	maxDef := leaf.MaxDefinitionLevel()
