@@ -44,6 +44,11 @@ def check(seed, keep=False):
     errs = compare(u, out, d)
     if seed % 4 == 0:
         workers(errs, d, out, U['flags'])
+    if seed % 4 == 1:
+        before = open(out + '/report.html', 'rb').read()
+        p = subprocess.run([BIN, 'report', '--data', d, '--model', out], capture_output=True, text=True)
+        if p.returncode != 0 or open(out + '/report.html', 'rb').read() != before:
+            errs.append('rolemine report: rc %d, report.html %s' % (p.returncode, 'differs' if p.returncode == 0 else p.stderr[:200]))
     features(u, out)
     if not errs and not keep:
         shutil.rmtree(d)
