@@ -216,18 +216,28 @@ func complementOf(buf, scope, holders []int32) []int32 {
 // q.MinTP (no role holds more of the scope than the scope), and marks them ready.
 func countScope[T uint16 | uint32](cs *complements, p *pairCounter[T]) {
 	defer close(cs.ready)
-	cs.sels = make([][]valCount, len(p.sels))
-	if len(cs.scope) == 0 {
-		return
+	cs.sels, cs.pairs = countBase(p, cs.scope)
+}
+
+// countBase counts the identities ids (ascending, in scope) with p, pairs alone, and
+// returns copies of their counts reaching q.MinTP: the values of each dimension position,
+// ascending, and the pairs in CooccurPairs' order.
+func countBase[T uint16 | uint32](p *pairCounter[T], ids []int32) ([][]valCount, []Pair) {
+	sels := make([][]valCount, len(p.sels))
+	if len(ids) == 0 {
+		return sels, nil
+	}
+	for j := range p.sels {
+		p.sels[j] = p.sels[j][:0] // role leaves them as they were under q.MinTP holders
 	}
 	only := p.only
 	p.only = true
-	p.role(cs.scope)
+	p.role(ids)
 	p.only = only
 	for j := range p.sels {
-		cs.sels[j] = slices.Clone(p.sels[j])
+		sels[j] = slices.Clone(p.sels[j])
 	}
-	cs.pairs = slices.Clone(p.pairs)
+	return sels, slices.Clone(p.pairs)
 }
 
 // wait returns once the scope's counts are ready, or with the context's error.
@@ -241,11 +251,13 @@ func (cs *complements) wait(ctx context.Context) error {
 }
 
 // fromComplement sets p's counts (out, or pairs with only) to those of the role held by
-// holders: the scope's counts less its complement's, counted by p with q1 (q with MinTP
-// 1) into its own buffers, the differences written to its spare ones (msels, mpairs),
-// which it then swaps in.
-func (p *pairCounter[T]) fromComplement(cs *complements, q1 *kernels.Query, holders []int32) {
-	p.comp = complementOf(p.comp[:0], cs.scope, holders)
+// holders, among the identities base (the scope, or a union of roles, ascending) that
+// hold all of the role's in-scope holders and whose counts reaching q.MinTP are sels and
+// pairs (countBase): base's counts less those of its identities not among holders,
+// counted by p with q1 (q with MinTP 1) into its own buffers, the differences written to
+// its spare ones (msels, mpairs), which it then swaps in.
+func (p *pairCounter[T]) fromComplement(base []int32, sels [][]valCount, pairs []Pair, q1 *kernels.Query, holders []int32) {
+	p.comp = complementOf(p.comp[:0], base, holders)
 	q, only := p.q, p.only
 	var less [][]valCount
 	var lessPairs []Pair
@@ -263,12 +275,12 @@ func (p *pairCounter[T]) fromComplement(cs *complements, q1 *kernels.Query, hold
 		if less != nil {
 			lj = less[j]
 		}
-		p.msels[j] = subtractCounts(p.msels[j][:0], cs.sels[j], lj, q.MinTP)
+		p.msels[j] = subtractCounts(p.msels[j][:0], sels[j], lj, q.MinTP)
 	}
-	if cap(p.mpairs) < len(cs.pairs) { // the most there can be: sized once, not grown in fresh pages
-		p.mpairs = make([]Pair, 0, len(cs.pairs))
+	if cap(p.mpairs) < len(pairs) { // the most there can be: sized once per base, not grown in fresh pages
+		p.mpairs = make([]Pair, 0, len(pairs))
 	}
-	p.mpairs = subtractPairs(p.mpairs[:0], cs.pairs, lessPairs, q.MinTP)
+	p.mpairs = subtractPairs(p.mpairs[:0], pairs, lessPairs, q.MinTP)
 	p.sels, p.msels, p.pairs, p.mpairs, p.out = p.msels, p.sels, p.mpairs, p.pairs, p.out[:0]
 	if only {
 		return

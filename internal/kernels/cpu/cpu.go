@@ -28,9 +28,12 @@ type Backend struct {
 	// complement (tests): 1 counts every role of a two-term call through its complement
 	// (complement.go), -1 none; 0 those its rule picks.
 	complement int
-	noOrder    bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
-	noSub      bool // tests: no pairs counted over the patterns' projections (patterns.go, subPatterns)
-	firstSeen  bool // tests: a multi-valued query's patterns in order of first appearance (multi.go, dedupEntries)
+	// union (tests): 1 counts every role of a two-term call not counted through the scope's
+	// complement through one union (union.go), -1 none; 0 those its rule groups.
+	union     int
+	noOrder   bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
+	noSub     bool // tests: no pairs counted over the patterns' projections (patterns.go, subPatterns)
+	firstSeen bool // tests: a multi-valued query's patterns in order of first appearance (multi.go, dedupEntries)
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

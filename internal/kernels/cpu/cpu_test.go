@@ -126,11 +126,11 @@ func TestAgainstBruteForce(t *testing.T) {
 			// two count every pair of dimensions by buckets (no dense pair table). One
 			// counts two-term queries by holder, two by pattern (patterns.go). Four count
 			// every role of a two-term query through its complement (complement.go), by
-			// pattern on odd seeds.
+			// pattern on odd seeds; two through one union of them all (union.go).
 			b := &Backend{workers: workers, wide: workers == 3, rows: workers == 3, patterns: -1, complement: -1}
 			switch workers {
 			case 2:
-				b.split, b.dense, b.patterns = 1, 1, 1
+				b.split, b.dense, b.patterns, b.union = 1, 1, 1, 1
 			case 4:
 				b.complement, b.patterns = 1, int(seed%2)*2-1
 			}
@@ -257,7 +257,7 @@ func TestPairsByColumn(t *testing.T) {
 		for minTP := int32(1); minTP <= 3; minTP++ {
 			q := kernels.Query{Dims: []int32{0, 1, 2, 3, 4, 5, 6}, MaxTerms: 2, MinTP: minTP, InScope: in}
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 2, wide: true}, {workers: 2, complement: 1}} {
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 2, wide: true}, {workers: 2, complement: 1}, {workers: 2, union: 1}} {
 				for _, b.patterns = range []int{-1, 1} {
 					got := collectCounts(t, b, m, q, roles)
 					for _, r := range roles {
@@ -305,7 +305,7 @@ func TestCooccurPairs(t *testing.T) {
 			roles[r] = int32(r)
 		}
 		counts := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-		for _, b := range []*Backend{{workers: 2}, {workers: 2, wide: true, patterns: 1}, {workers: 2, rows: true}, {workers: 3, complement: 1}} {
+		for _, b := range []*Backend{{workers: 2}, {workers: 2, wide: true, patterns: 1}, {workers: 2, rows: true}, {workers: 3, complement: 1}, {workers: 3, union: 1}} {
 			var mu sync.Mutex
 			got := map[int32][]Pair{}
 			err := b.CooccurPairs(context.Background(), m, q, roles, func(r int32, ps []Pair) error {

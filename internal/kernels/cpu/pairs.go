@@ -97,6 +97,8 @@ type pairCounter[T uint16 | uint32] struct {
 	comp   []int32
 	msels  [][]valCount
 	mpairs []Pair
+	// ubits is a bitset of the identities, all zero between unions (union.go, countUnion).
+	ubits []uint64
 	// sub, where set, names the dimensions of the patterns' projection (patterns.go,
 	// subPatterns); with subOn a role's pairs of two of them are counted over the runs of
 	// its patterns with equal ranks on them (subRuns): sbase holds each run's first local
@@ -174,14 +176,27 @@ func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.
 	if err != nil {
 		return err
 	}
+	var via []bool
+	order := roles
+	if cs != nil {
+		via, order = cs.via, cs.order
+	}
+	us, err := planUnions(ctx, m, q, lay, roles, via, b.union, w)
+	if err != nil {
+		return err
+	}
+	if us != nil {
+		order = unionOrder(m, order, us)
+	}
 	if pat != nil && pat.sub != nil && b.noSub {
 		without := *pat
 		without.sub, pat = nil, &without
 	}
+	c := &pairsCall{m: m, q: q, cs: cs, us: us, order: order, emit: emit, pairs: pairs}
 	if lay.tab16 != nil {
-		return runPairs[uint16](ctx, m, q, lay, pat, cs, roles, w, b, emit, pairs)
+		return runPairs[uint16](ctx, c, lay, pat, w, b)
 	}
-	return runPairs[uint32](ctx, m, q, lay, pat, cs, roles, w, b, emit, pairs)
+	return runPairs[uint32](ctx, c, lay, pat, w, b)
 }
 
 // patternsPay reports whether roles have at least patternHolders holders per identity of
@@ -198,44 +213,76 @@ func patternsPay(m *kernels.Matrix, roles []int32) bool {
 // patternHolders is patternsPay's holders per identity.
 const patternHolders = 4
 
-// runPairs is cooccurPairs with columns of T, by pattern where pat is set, and through
-// their complements for the roles cs names (nil: none); the scope's count is then the
-// first item, and those roles the last.
-func runPairs[T uint16 | uint32](ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *layout, pat *patterns, cs *complements,
-	roles []int32, w int, b *Backend, emit func(role int32, counts []kernels.Count) error, pairs func(role int32, pairs []Pair) error) error {
+// pairsCall is one call of the two-term path: its items (order: roles, and ^g for the
+// union of group g of us), the roles among them counted through the scope's complement
+// (cs; nil: none) or through their group's union (us; nil: none), and where the counts go.
+type pairsCall struct {
+	m     *kernels.Matrix
+	q     *kernels.Query
+	cs    *complements
+	us    *unions
+	order []int32
+	emit  func(role int32, counts []kernels.Count) error
+	pairs func(role int32, pairs []Pair) error
+	q1    kernels.Query // q with MinTP 1, for complements
+}
+
+// runPairs is cooccurPairs with columns of T, by pattern where pat is set; where roles are
+// counted through the scope's complement (c.cs), the scope's count is the first item.
+func runPairs[T uint16 | uint32](ctx context.Context, c *pairsCall, lay *layout, pat *patterns, w int, b *Backend) error {
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
-		pcs[g] = newPairCounter[T](m, q, lay, pat, b.dense)
-		pcs[g].only, pcs[g].firstSeen = pairs != nil, b.firstSeen
+		pcs[g] = newPairCounter[T](c.m, c.q, lay, pat, b.dense)
+		pcs[g].only, pcs[g].firstSeen = c.pairs != nil, b.firstSeen
 	}
-	items, first := len(roles), 0
-	var q1 kernels.Query // q with MinTP 1, for complements
-	if cs != nil {
-		roles, items, first = cs.order, len(roles)+1, 1
-		q1 = *q
-		q1.MinTP = 1
+	first := 0
+	c.q1 = *c.q
+	c.q1.MinTP = 1
+	if c.cs != nil {
+		first = 1
 	}
-	return parallel.Each(ctx, items, w, func(g, k int) error {
+	return parallel.Each(ctx, len(c.order)+first, w, func(g, k int) error {
 		p := pcs[g]
 		if k < first {
-			countScope(cs, p)
+			countScope(c.cs, p)
 			return nil
 		}
-		r := roles[k-first]
-		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
-		if cs != nil && cs.via[r] {
-			if err := cs.wait(ctx); err != nil {
-				return err
-			}
-			p.fromComplement(cs, &q1, holders)
-		} else {
-			p.role(holders)
+		x := c.order[k-first]
+		if x < 0 {
+			countUnion(c.us.groups[^x], p)
+			return nil
 		}
-		if pairs != nil {
-			return pairs(r, p.pairs)
+		if err := countRole(ctx, c, p, x); err != nil {
+			return err
 		}
-		return emit(r, p.out)
+		if c.pairs != nil {
+			return c.pairs(x, p.pairs)
+		}
+		return c.emit(x, p.out)
 	})
+}
+
+// countRole counts role r of call c with p: directly, or from the scope's or its group's
+// counts once they are ready.
+func countRole[T uint16 | uint32](ctx context.Context, c *pairsCall, p *pairCounter[T], r int32) error {
+	holders := c.m.RoleIdx[c.m.RoleOff[r]:c.m.RoleOff[r+1]]
+	switch {
+	case c.cs != nil && c.cs.via[r]:
+		if err := c.cs.wait(ctx); err != nil {
+			return err
+		}
+		p.fromComplement(c.cs.scope, c.cs.sels, c.cs.pairs, &c.q1, holders)
+	case c.us != nil && c.us.of[r] != 0:
+		g := c.us.groups[c.us.of[r]-1]
+		if err := g.wait(ctx); err != nil {
+			return err
+		}
+		p.fromComplement(g.ids, g.sels, g.pairs, &c.q1, holders)
+		g.merged()
+	default:
+		p.role(holders)
+	}
+	return nil
 }
 
 // Pair is one two-term criterion of a role (terms A and B, A.Dim < B.Dim) and how many of

@@ -143,7 +143,7 @@ func TestPairsByPattern(t *testing.T) {
 		for q.MinTP = 1; q.MinTP <= 3; q.MinTP++ {
 			q.InScope = in
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}, {workers: 2, patterns: 1, complement: 1}, {workers: 2, noOrder: true}} {
+			for _, b := range []*Backend{{workers: 2}, {workers: 2, dense: 1}, {workers: 3, wide: true, patterns: 1}, {workers: 2, patterns: 1, complement: 1}, {workers: 2, noOrder: true}, {workers: 2, patterns: 1, union: 1}} {
 				got := collectCounts(t, b, m, q, roles)
 				for _, r := range roles {
 					if !slices.Equal(got[r], want[r]) {
@@ -322,7 +322,7 @@ func TestPairsByProjection(t *testing.T) {
 			q.InScope = in
 			want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
 			for _, b := range []*Backend{{workers: 2, patterns: 1}, {workers: 2, patterns: 1, noSub: true}, {workers: 2, patterns: 1, dense: 1},
-				{workers: 3, patterns: 1, wide: true}, {workers: 2, patterns: 1, complement: 1}} {
+				{workers: 3, patterns: 1, wide: true}, {workers: 2, patterns: 1, complement: 1}, {workers: 2, patterns: 1, union: 1}} {
 				got := collectCounts(t, b, m, q, roles)
 				for _, r := range roles {
 					if !slices.Equal(got[r], want[r]) {

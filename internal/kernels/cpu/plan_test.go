@@ -33,7 +33,7 @@ func TestPlannedPairs(t *testing.T) {
 		want := collectPairs(t, &Backend{workers: 2, rows: true}, func(b *Backend, emit func(int32, []Pair) error) error {
 			return b.CooccurPairs(ctx, m, q, roles, emit)
 		})
-		for _, b := range []*Backend{{workers: 2}, {workers: 2, patterns: 1}, {workers: 3, patterns: -1, wide: true}, {workers: 2, rows: true}, {workers: 2, complement: 1}} {
+		for _, b := range []*Backend{{workers: 2}, {workers: 2, patterns: 1}, {workers: 3, patterns: -1, wide: true}, {workers: 2, rows: true}, {workers: 2, complement: 1}, {workers: 2, union: 1}} {
 			bare := *m
 			bare.RoleOff, bare.RoleIdx = nil, nil
 			plan, err := b.PreparePairs(ctx, &bare, q)
