@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -101,13 +102,58 @@ func BenchmarkPairsTier(b *testing.B) {
 }
 
 // BenchmarkSubTier counts a flat tier's roles at depth 2 as bench cooccur does (plans
-// prepared once), with and without counting pairs over the patterns' projections
-// (subPatterns), the two ways alternated round by round (which goes first alternating too)
-// in one process: process CPU seconds of each way's rounds, and their ratio (new/old) per
-// round, median.
+// prepared once), without and with counting pairs over the patterns' projections
+// (subPatterns), alternated (alternateTier).
 func BenchmarkSubTier(b *testing.B) {
 	m, roles, qs := tierScopes(b)
-	ways := []*Backend{{noSub: true}, {}}
+	alternateTier(b, m, roles, qs, &Backend{noSub: true}, &Backend{})
+}
+
+// BenchmarkUnionTier is BenchmarkSubTier without and with near-equal roles counted through
+// their group's union (union.go); it logs the groups of each scope and the time taken to
+// find them.
+func BenchmarkUnionTier(b *testing.B) {
+	m, roles, qs := tierScopes(b)
+	for _, q := range qs {
+		lay := newLayout(m, &q)
+		cs, err := planComplements(context.Background(), m, &q, lay, roles, 0, 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var via []bool
+		if cs != nil {
+			via = cs.via
+		}
+		start, cpu0 := time.Now(), cpuSeconds()
+		us, err := planUnions(context.Background(), m, &q, lay, roles, via, 0, 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall, cpu := time.Since(start), cpuSeconds()-cpu0
+		if us == nil {
+			b.Logf("scope of %d dimensions: no group (%v, %.3f cpu s)", len(q.Dims), wall, cpu)
+			continue
+		}
+		var members, direct, held int64
+		for _, g := range us.groups {
+			members += int64(len(g.members))
+			held += g.held
+			for _, r := range g.members {
+				direct += m.RoleOff[r+1] - m.RoleOff[r]
+			}
+		}
+		b.Logf("scope of %d dimensions: %d groups of %d roles, %d holders, unions about %d; found in %v (%.3f cpu s)",
+			len(q.Dims), len(us.groups), members, direct, held, wall, cpu)
+	}
+	alternateTier(b, m, roles, qs, &Backend{union: -1}, &Backend{})
+}
+
+// alternateTier counts a flat tier's roles (tierScopes) at depth 2 as bench cooccur does (plans
+// prepared once) the old way and the new, alternated round by round (which goes first
+// alternating too) in one process: process CPU seconds of each way's rounds, and their
+// ratio (new/old) per round, median.
+func alternateTier(b *testing.B, m *kernels.Matrix, roles []int32, qs []kernels.Query, old, new *Backend) {
+	ways := []*Backend{old, new}
 	plans := make([]*PairsPlan, len(qs))
 	for s, q := range qs {
 		var err error
@@ -132,6 +178,7 @@ func BenchmarkSubTier(b *testing.B) {
 	var secs [2][]float64
 	var ratios []float64
 	round := 0
+	b.ResetTimer()
 	for b.Loop() {
 		var got [2]float64
 		var rows [2]int64
@@ -141,7 +188,7 @@ func BenchmarkSubTier(b *testing.B) {
 			secs[w] = append(secs[w], got[w])
 		}
 		if rows[0] != rows[1] {
-			b.Fatalf("rows %d without projections, %d with", rows[0], rows[1])
+			b.Fatalf("rows %d the old way, %d the new", rows[0], rows[1])
 		}
 		ratios = append(ratios, got[1]/got[0])
 		round++
