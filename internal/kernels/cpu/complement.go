@@ -319,21 +319,28 @@ func subtractCounts(out, all, less []valCount, minTP int32) []valCount {
 }
 
 // subtractPairs appends to out each pair of all whose count less its count in less (both
-// in CooccurPairs' order) reaches minTP, with that difference.
+// in CooccurPairs' order) reaches minTP, with that difference. Every count of all reaches
+// minTP (the base's, countBase), so the pairs between two of less are copied as they are,
+// in one move.
 func subtractPairs(out, all, less []Pair, minTP int32) []Pair {
-	k := 0
-	for _, x := range all {
-		for k < len(less) && pairBefore(&less[k], &x) {
-			k++
+	for k := range less {
+		l := &less[k]
+		n := 0
+		for n < len(all) && pairBefore(&all[n], l) {
+			n++
 		}
-		if k < len(less) && less[k].A == x.A && less[k].B == x.B {
-			x.TP -= less[k].TP
+		out = append(out, all[:n]...)
+		if all = all[n:]; len(all) == 0 {
+			return out
 		}
-		if x.TP >= minTP {
-			out = append(out, x)
+		if x := all[0]; x.A == l.A && x.B == l.B {
+			if x.TP -= l.TP; x.TP >= minTP {
+				out = append(out, x)
+			}
+			all = all[1:]
 		}
 	}
-	return out
+	return append(out, all...)
 }
 
 // pairBefore reports whether x comes before y in CooccurPairs' order.
