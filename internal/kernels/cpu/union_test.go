@@ -206,3 +206,24 @@ func TestUnionCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestSubtractPairs checks the merge of a base's pairs (every count at least MinTP) with a
+// complement's: a pair of both less its complement's count, kept where that reaches MinTP;
+// the base's other pairs as they are; the complement's pairs the base lacks ignored.
+func TestSubtractPairs(t *testing.T) {
+	pair := func(a, va, b, vb, tp int32) Pair {
+		return Pair{A: kernels.Term{Dim: a, Val: va}, B: kernels.Term{Dim: b, Val: vb}, TP: tp}
+	}
+	all := []Pair{pair(0, 1, 1, 0, 5), pair(0, 1, 1, 2, 3), pair(0, 2, 1, 0, 9), pair(0, 1, 2, 4, 4), pair(1, 0, 2, 0, 7), pair(1, 3, 2, 1, 3)}
+	less := []Pair{pair(0, 0, 1, 0, 1), pair(0, 1, 1, 2, 1), pair(0, 2, 1, 0, 6), pair(0, 1, 2, 3, 2), pair(0, 1, 2, 4, 1), pair(1, 3, 2, 2, 5)}
+	want := []Pair{pair(0, 1, 1, 0, 5), pair(0, 2, 1, 0, 3), pair(0, 1, 2, 4, 3), pair(1, 0, 2, 0, 7), pair(1, 3, 2, 1, 3)}
+	if got := subtractPairs(nil, all, less, 3); !slices.Equal(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	if got := subtractPairs(nil, all, nil, 3); !slices.Equal(got, all) {
+		t.Errorf("nothing less: got %v", got)
+	}
+	if got := subtractPairs(nil, nil, less, 3); len(got) != 0 {
+		t.Errorf("no base pairs: got %v", got)
+	}
+}
