@@ -186,7 +186,7 @@ func (b *Backend) countPairs(ctx context.Context, m *kernels.Matrix, q *kernels.
 		return err
 	}
 	if us != nil {
-		order = unionOrder(m, order, us)
+		order = unionOrder(m, order, via, us)
 	}
 	if pat != nil && pat.sub != nil && b.noSub {
 		without := *pat

@@ -151,7 +151,7 @@ func BenchmarkUnionTier(b *testing.B) {
 // alternateTier counts a flat tier's roles (tierScopes) at depth 2 as bench cooccur does (plans
 // prepared once) the old way and the new, alternated round by round (which goes first
 // alternating too) in one process: process CPU seconds of each way's rounds, and their
-// ratio (new/old) per round, median.
+// ratio (new/old) per round, median; and each way's wall seconds, median.
 func alternateTier(b *testing.B, m *kernels.Matrix, roles []int32, qs []kernels.Query, old, new *Backend) {
 	ways := []*Backend{old, new}
 	plans := make([]*PairsPlan, len(qs))
@@ -161,9 +161,11 @@ func alternateTier(b *testing.B, m *kernels.Matrix, roles []int32, qs []kernels.
 			b.Fatal(err)
 		}
 	}
+	var walls [2][]float64
 	count := func(be *Backend) (float64, int64) {
 		var rows atomic.Int64
-		cpu0 := cpuSeconds()
+		cpu0, start := cpuSeconds(), time.Now()
+		defer func() { walls[slices.Index(ways, be)] = append(walls[slices.Index(ways, be)], time.Since(start).Seconds()) }()
 		for _, pl := range plans {
 			err := be.CooccurPlanned(context.Background(), m, pl, roles, func(_ int32, ps []Pair) error {
 				rows.Add(int64(len(ps)))
@@ -195,6 +197,8 @@ func alternateTier(b *testing.B, m *kernels.Matrix, roles []int32, qs []kernels.
 	}
 	b.ReportMetric(median(secs[0]), "old-cpu-s")
 	b.ReportMetric(median(secs[1]), "new-cpu-s")
+	b.ReportMetric(median(walls[0]), "old-wall-s")
+	b.ReportMetric(median(walls[1]), "new-wall-s")
 	b.ReportMetric(median(ratios), "new/old")
 	b.ReportMetric(slices.Min(ratios), "min-new/old")
 	b.ReportMetric(slices.Max(ratios), "max-new/old")

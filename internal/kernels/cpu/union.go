@@ -180,9 +180,11 @@ func near(a, c *sketch) bool {
 // unionOrder returns the items of a call: order's roles less the groups' members, each
 // group's union (^g for group g) and its members. The first union comes first; a group's
 // members come once the other roles placed after its union hold as many identities as it
-// is estimated to, followed at once by the next group's union. The unions and members not
-// placed by the end come last, the unions first.
-func unionOrder(m *kernels.Matrix, order []int32, us *unions) []int32 {
+// is estimated to, followed at once by the next group's union. Roles counted through the
+// scope's complement (via, where set) are not counted among those identities: they cost
+// their complement, not their holders. The unions and members not placed by the end come
+// last, the unions first.
+func unionOrder(m *kernels.Matrix, order []int32, via []bool, us *unions) []int32 {
 	out := make([]int32, 0, len(order)+len(us.groups))
 	next, placed := 0, 0 // the next group whose union, whose members, is to be placed
 	var wait int64
@@ -200,7 +202,10 @@ func unionOrder(m *kernels.Matrix, order []int32, us *unions) []int32 {
 		if placed == next {
 			continue
 		}
-		if wait -= m.RoleOff[r+1] - m.RoleOff[r]; wait <= 0 {
+		if via == nil || !via[r] {
+			wait -= m.RoleOff[r+1] - m.RoleOff[r]
+		}
+		if wait <= 0 {
 			out = append(out, us.groups[placed].members...)
 			placed++
 			if next < len(us.groups) {
