@@ -165,7 +165,9 @@ func alternateTier(b *testing.B, m *kernels.Matrix, roles []int32, qs []kernels.
 	count := func(be *Backend) (float64, int64) {
 		var rows atomic.Int64
 		cpu0, start := cpuSeconds(), time.Now()
-		defer func() { walls[slices.Index(ways, be)] = append(walls[slices.Index(ways, be)], time.Since(start).Seconds()) }()
+		defer func() {
+			walls[slices.Index(ways, be)] = append(walls[slices.Index(ways, be)], time.Since(start).Seconds())
+		}()
 		for _, pl := range plans {
 			err := be.CooccurPlanned(context.Background(), m, pl, roles, func(_ int32, ps []Pair) error {
 				rows.Add(int64(len(ps)))

@@ -141,28 +141,28 @@ func TestUnionRule(t *testing.T) {
 
 // TestUnionOrder checks the items of a call with groups: the first union first, a group's
 // members once the roles after its union (not counting those through the scope's
-// complement) hold its estimated holders, then the next union; what is left at the end,
-// the unions first.
+// complement) hold unionLead times its estimated holders, then the next union; what is
+// left at the end, the unions first.
 func TestUnionOrder(t *testing.T) {
 	sizes := []int64{10, 40, 30, 95, 90, 5, 90, 20}
 	m := &kernels.Matrix{RoleOff: []int64{0}}
 	for _, s := range sizes {
 		m.RoleOff = append(m.RoleOff, m.RoleOff[len(m.RoleOff)-1]+s)
 	}
-	us := &unions{of: []int32{3: 1, 4: 1, 6: 2, 7: 2}, groups: []*unionGroup{{members: []int32{4, 3}, held: 50}, {members: []int32{6, 7}, held: 30}}}
+	us := &unions{of: []int32{3: 1, 4: 1, 6: 2, 7: 2}, groups: []*unionGroup{{members: []int32{4, 3}, held: 50 / unionLead}, {members: []int32{6, 7}, held: 30 / unionLead}}}
 	order := []int32{0, 1, 3, 2, 6, 4, 5, 7}
 	if got, want := unionOrder(m, order, nil, us), []int32{^0, 0, 1, 4, 3, ^1, 2, 6, 7, 5}; !slices.Equal(got, want) {
 		t.Errorf("order %v, want %v", got, want)
 	}
-	us.groups[1].held = 40
+	us.groups[1].held = 40 / unionLead
 	if got, want := unionOrder(m, order, nil, us), []int32{^0, 0, 1, 4, 3, ^1, 2, 5, 6, 7}; !slices.Equal(got, want) {
 		t.Errorf("second union of 40: order %v, want %v", got, want)
 	}
-	us.groups[0].held = 100
+	us.groups[0].held = 100 / unionLead
 	if got, want := unionOrder(m, order, nil, us), []int32{^0, 0, 1, 2, 5, ^1, 4, 3, 6, 7}; !slices.Equal(got, want) {
 		t.Errorf("first union of 100: order %v, want %v", got, want)
 	}
-	us.groups[0].held = 50
+	us.groups[0].held = 50 / unionLead
 	if got, want := unionOrder(m, order, []bool{1: true, 7: false}, us), []int32{^0, 0, 1, 2, 5, ^1, 4, 3, 6, 7}; !slices.Equal(got, want) {
 		t.Errorf("role 1 through the scope's complement: order %v, want %v", got, want)
 	}
