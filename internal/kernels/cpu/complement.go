@@ -237,7 +237,11 @@ func countBase[T uint16 | uint32](p *pairCounter[T], ids []int32) ([][]valCount,
 	for j := range p.sels {
 		sels[j] = slices.Clone(p.sels[j])
 	}
-	return sels, slices.Clone(p.pairs)
+	pairs := slices.Clone(p.pairs)
+	if !only {
+		p.pairs = nil // counting roles, p holds no pairs otherwise: the base's would stay held
+	}
+	return sels, pairs
 }
 
 // wait returns once the scope's counts are ready, or with the context's error.
@@ -255,7 +259,8 @@ func (cs *complements) wait(ctx context.Context) error {
 // hold all of the role's in-scope holders and whose counts reaching q.MinTP are sels and
 // pairs (countBase): base's counts less those of its identities not among holders,
 // counted by p with q1 (q with MinTP 1) into its own buffers, the differences written to
-// its spare ones (msels, mpairs), which it then swaps in.
+// its spare ones (msels, and mpairs with only), which it then swaps in; counting roles,
+// the pairs' differences go straight to pc (emitDifference).
 func (p *pairCounter[T]) fromComplement(base []int32, sels [][]valCount, pairs []Pair, q1 *kernels.Query, holders []int32) {
 	p.comp = complementOf(p.comp[:0], base, holders)
 	q, only := p.q, p.only
@@ -277,23 +282,35 @@ func (p *pairCounter[T]) fromComplement(base []int32, sels [][]valCount, pairs [
 		}
 		p.msels[j] = subtractCounts(p.msels[j][:0], sels[j], lj, q.MinTP)
 	}
+	p.sels, p.msels, p.out = p.msels, p.sels, p.out[:0]
+	if !only {
+		p.emitDifference(pairs, lessPairs)
+		return
+	}
 	if cap(p.mpairs) < len(pairs) { // the most there can be: sized once per base, not grown in fresh pages
 		p.mpairs = make([]Pair, 0, len(pairs))
 	}
 	p.mpairs = subtractPairs(p.mpairs[:0], pairs, lessPairs, q.MinTP)
-	p.sels, p.msels, p.pairs, p.mpairs, p.out = p.msels, p.sels, p.mpairs, p.pairs, p.out[:0]
-	if only {
-		return
-	}
-	rest := p.pairs // in CooccurPairs' order: cut into pc by dimension pair for emitFirst
+	p.pairs, p.mpairs = p.mpairs, p.pairs
+}
+
+// emitDifference sets out to the counts whose pairs are those of all less those of less
+// (both in CooccurPairs' order; see subtractPairs) and whose one-term counts are sels:
+// the differences are written dimension pair by dimension pair straight into pc, which
+// emitFirst reads.
+func (p *pairCounter[T]) emitDifference(all, less []Pair) {
 	for a := range p.col {
 		for b := a + 1; b < len(p.col); b++ {
-			n := 0
-			for n < len(rest) && rest[n].A.Dim == p.dims[a] && rest[n].B.Dim == p.dims[b] {
+			da, db := p.dims[a], p.dims[b]
+			n, l := 0, 0
+			for n < len(all) && all[n].A.Dim == da && all[n].B.Dim == db {
 				n++
 			}
-			p.pc[b] = append(p.pc[b][:0], rest[:n]...)
-			rest = rest[n:]
+			for l < len(less) && less[l].A.Dim == da && less[l].B.Dim == db {
+				l++
+			}
+			p.pc[b] = subtractPairs(p.pc[b][:0], all[:n], less[:l], p.q.MinTP)
+			all, less = all[n:], less[l:]
 		}
 		p.emitFirst(a)
 	}
