@@ -77,6 +77,9 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				if err := checkPageHeader(&h, end-off-hlen, limit); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
+				if err := checkRatio(&h, md.Codec); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
+				}
 				if err := pc.check(r, off+hlen, &h, md.Codec, leaf); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
@@ -122,6 +125,35 @@ func checkPageHeader(h *format.PageHeader, room, rows int64) error {
 	case h.DictionaryPageHeader.Valid:
 		// Every plain-encoded dictionary entry takes at least 4 bytes.
 		return values("dictionary size", h.DictionaryPageHeader.V.NumValues, int64(h.UncompressedPageSize)/4)
+	}
+	return nil
+}
+
+// maxRatio bounds how much a page of each codec can inflate, by the format: a Snappy
+// copy element of 3 bytes writes at most 64, and DEFLATE (GZIP) at most 1032 bytes per
+// byte. parquet-go allocates a page's declared uncompressed size before it decompresses,
+// so a page of a few bytes declaring 512 MiB was 512 MiB allocated (and read as the
+// smaller page it decompressed to). ZSTD and BROTLI can inflate a run of one byte by
+// tens of thousands, so no bound short of maxPageBytes holds for them.
+var maxRatio = map[format.CompressionCodec]int64{format.Snappy: 22, format.Gzip: 1040}
+
+// checkRatio refuses a compressed page that declares more bytes than its codec can
+// inflate its compressed bytes into (a version 2 page's levels are not compressed).
+func checkRatio(h *format.PageHeader, codec format.CompressionCodec) error {
+	ratio, ok := maxRatio[codec]
+	if !ok {
+		return nil
+	}
+	levels := int64(0)
+	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
+		if v.IsCompressed.Valid && !v.IsCompressed.V {
+			return nil
+		}
+		levels = int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
+	}
+	in, out := int64(h.CompressedPageSize)-levels, int64(h.UncompressedPageSize)-levels
+	if out > ratio*max(in, 0)+64 {
+		return fmt.Errorf("%s page of %d compressed bytes declares %d uncompressed, more than %s can inflate to", codec, in, out, codec)
 	}
 	return nil
 }

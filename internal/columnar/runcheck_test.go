@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/gzip"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -254,6 +256,50 @@ func TestHybridRuns(t *testing.T) {
 			t.Errorf("% x at width %d: %d, %v; want %d", c.src, c.w, n, err, c.want)
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("% x at width %d: %v, want an error saying %q", c.src, c.w, err, c.err)
+		}
+	}
+}
+
+// TestLoadParquetRefusesInflatedPage: a compressed page declaring more uncompressed bytes
+// than its codec can inflate its bytes into is refused (unguarded, parquet-go allocated
+// the 64 MiB declared for each such page and read the file as if nothing were wrong).
+func TestLoadParquetRefusesInflatedPage(t *testing.T) {
+	for _, codec := range []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.Compression(&parquet.Gzip)} {
+		data := editPages(t, runsFixture(t, 2, codec), "kind", func(h *format.PageHeader, body []byte) []byte {
+			h.UncompressedPageSize = 1 << 26
+			return body
+		})
+		_, err, alloc := loadIdentities(t, data)
+		if err == nil || !uerr.Is(err) {
+			t.Fatalf("got %v, want a user error", err)
+		}
+		for _, want := range []string{"identities.parquet", "column kind:", "declares 67108", "can inflate to"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+		if alloc > 32<<20 {
+			t.Errorf("refusing the page allocated %d MB", alloc>>20)
+		}
+	}
+}
+
+// TestMaxRatioHolds: the codecs' own encoders, on the data they compress best (a run of
+// one byte, 4 MiB), stay within maxRatio, so no real page is refused.
+func TestMaxRatioHolds(t *testing.T) {
+	src := make([]byte, 4<<20)
+	for codec, c := range map[format.CompressionCodec]compress.Codec{format.Snappy: &parquet.Snappy, format.Gzip: &gzip.Codec{Level: gzip.BestCompression}} {
+		dst, err := c.Encode(nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &format.PageHeader{CompressedPageSize: int32(len(dst)), UncompressedPageSize: int32(len(src))}
+		if err := checkRatio(h, codec); err != nil {
+			t.Errorf("%s: %d bytes into %d: %v", codec, len(src), len(dst), err)
+		}
+		h.UncompressedPageSize = int32(maxRatio[codec]*int64(len(dst)) + 65)
+		if checkRatio(h, codec) == nil {
+			t.Errorf("%s: one byte past the bound accepted", codec)
 		}
 	}
 }
