@@ -457,6 +457,13 @@ func (p *problems) add(pos int64, column, msg string) {
 	}
 }
 
+// any reports whether a problem was added.
+func (p *problems) any() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count > 0
+}
+
 // err returns nil when nothing was added, else a message listing the first offenders.
 func (p *problems) err() error {
 	p.mu.Lock()

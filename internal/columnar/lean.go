@@ -135,19 +135,27 @@ var leanAssignmentsSpec = tableSpec{
 }
 
 // leanRead is what readHoldings read: the holdings' identities and dimensions, the
-// identities' join index and the decoded assignments.
+// identities' join index and the decoded assignments, and what the early join did of
+// joining them.
 type leanRead struct {
 	h     *Holdings
 	index *identityIndex
 	asg   *table
 	log   *slog.Logger
+	early *earlyJoin
 }
 
 // readHoldings reads the identities and assignments files at the same time. As soon as
 // the identities are read, their goroutine codes the dimensions and calls
-// opts.OnIdentities, while the assignments are still being decoded.
-func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger) (*leanRead, error) {
-	r := &leanRead{log: log}
+// opts.OnIdentities, while the assignments are still being decoded; the early join
+// starts joining the assignments as they are decoded.
+func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger) (_ *leanRead, err error) {
+	r := &leanRead{log: log, early: startEarlyJoin(runtime.GOMAXPROCS(0))}
+	defer func() {
+		if err != nil {
+			r.early.stop()
+		}
+	}()
 	var readErrs [2]error
 	var notFlat, buildErr, cbErr error
 	var wg sync.WaitGroup
@@ -160,11 +168,16 @@ func readHoldings(ctx context.Context, dir string, paths [3]string, opts Holding
 			notFlat = fmt.Errorf("load %s: %s column %s is multi-valued: %w", dir, ids.file, ids.lists[0].name, ErrNotFlat)
 			return
 		}
-		if r.h, r.index, buildErr = leanIdentities(ids, opts, log); buildErr == nil && opts.OnIdentities != nil {
-			cbErr = opts.OnIdentities(ctx, &Holdings{Identities: r.h.Identities, Dims: r.h.Dims})
+		if r.h, r.index, buildErr = leanIdentities(ids, opts, log); buildErr == nil {
+			r.early.identities(r.index)
+			if opts.OnIdentities != nil {
+				cbErr = opts.OnIdentities(ctx, &Holdings{Identities: r.h.Identities, Dims: r.h.Dims})
+			}
 		}
 	})
-	r.asg, readErrs[1] = readTable(ctx, paths[2], &leanAssignmentsSpec)
+	spec := leanAssignmentsSpec
+	spec.decoded = r.early.decoded
+	r.asg, readErrs[1] = readTable(ctx, paths[2], &spec)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -210,17 +223,21 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 	return h, newIdentityIndexOf(ids.col("identity_id")), nil
 }
 
-// join completes the holdings with the role view of the assignments.
+// join completes the holdings with the role view of the assignments, from what the early
+// join did.
 func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	h, asg, log := r.h, r.asg, r.log
-	identOf := findInOrder(r.index, asg.col("identity_id").vals)
+	ids := asg.col("identity_id")
+	identOf, counter := r.early.take(r.index, ids.vals, len(ids.codes))
 	// The roles keep the codes of the role_id column (distinct values, first-seen order):
 	// no sort, since counting does not depend on the roles' order.
 	rc := asg.col("role_id")
 	roles := rc.vals
 	h.Roles = roles
-	ai, ar := asg.col("identity_id").codes, rc.codes
-	if v, ok := roleViewInOrder(ai, ar, identOf, nil, len(roles)); ok {
+	ai, ar := ids.codes, rc.codes
+	counter.countRest(ai, ar, identOf, nil, len(roles))
+	r.early.stop() // its last block counted
+	if v, ok := counter.view(ai, ar, identOf, nil, len(roles)); ok {
 		h.RoleOff, h.RoleIdx = v.roleOff, v.roleIdx
 		log.Debug("joined assignments", "orphan_rows", v.orphans, "duplicate_rows", v.dups, "in_order", true)
 		return h, ctx.Err()
@@ -240,6 +257,148 @@ func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	h.RoleIdx = roleIdx
 	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", known-w)
 	return h, nil
+}
+
+// earlyJoin does what it can of the join while the assignments are being decoded, on a
+// goroutine of its own: once the identities are built and the assignments' identity_id
+// column decoded, it finds their identities (findInOrder), then counts by role each block
+// of rows whose role codes are decoded (roleCounter), and with nothing to count makes the
+// role view's array and touches its pages. The load's last row groups of role_id, whose
+// dictionaries go through one map in row-group order, are otherwise decoded on one
+// processor while the other idles.
+type earlyJoin struct {
+	mu   sync.Mutex
+	cond sync.Cond // broadcast on every change of in or over
+	in   joinInputs
+	// over: the join has taken what was done (take) or the load failed: nothing more
+	// starts. finding: findInOrder is running.
+	over, finding bool
+	done          sync.WaitGroup
+	// identOf and counter are what the goroutine made, counted the blocks it has counted
+	// (set under mu).
+	identOf []int32
+	counter *roleCounter
+	counted int
+}
+
+// joinInputs are what the early join is told of, as it is decoded.
+type joinInputs struct {
+	index  *identityIndex // the identities' join index, once built
+	idVals []string       // the assignments' identity_id values and codes, once decoded
+	ai     []int32
+	ar     []int32 // role_id's codes decoded so far, and its values then
+	nr     int
+	rows   int  // the file's rows
+	bad    bool // the assignments hold a problem: the load fails, nothing is counted
+}
+
+// startEarlyJoin starts the early join's goroutine, for workers workers.
+func startEarlyJoin(workers int) *earlyJoin {
+	j := &earlyJoin{}
+	j.cond.L = &j.mu
+	j.done.Go(func() { j.run(workers) })
+	return j
+}
+
+// identities tells the early join of the identities' index.
+func (j *earlyJoin) identities(index *identityIndex) {
+	j.mu.Lock()
+	j.in.index = index
+	j.mu.Unlock()
+	j.cond.Broadcast()
+}
+
+// decoded is the assignments' tableSpec.decoded: it takes the identity_id column once
+// whole, and role_id's codes and values so far.
+func (j *earlyJoin) decoded(c *column, rows int64) {
+	bad := c.errs.any()
+	j.mu.Lock()
+	switch c.name {
+	case "identity_id":
+		if int64(len(c.codes)) == rows {
+			j.in.ai, j.in.idVals = c.codes, c.vals
+		}
+	case "role_id":
+		j.in.ar, j.in.nr = c.codes, len(c.vals)
+	}
+	j.in.rows, j.in.bad = int(rows), j.in.bad || bad
+	j.mu.Unlock()
+	j.cond.Broadcast()
+}
+
+// run is the early join's goroutine.
+func (j *earlyJoin) run(workers int) {
+	in, ok := j.await(func(in *joinInputs) bool { return in.index != nil && in.idVals != nil })
+	if !ok {
+		return
+	}
+	identOf := findInOrder(in.index, in.idVals)
+	rc := newRoleCounter(in.rows, workers)
+	j.mu.Lock()
+	j.identOf, j.counter, j.finding = identOf, rc, false
+	j.mu.Unlock()
+	touching := true
+	for {
+		in, ok := j.await(func(in *joinInputs) bool { return touching || rc.ready(len(in.ar)) })
+		if !ok {
+			return
+		}
+		if b, lo, hi, ok := rc.claim(len(in.ar)); ok {
+			rc.blocks[b] = countRoleBlock(in.ai[lo:hi], in.ar[lo:hi], identOf, nil, in.nr)
+			j.mu.Lock()
+			j.counted++
+			j.mu.Unlock()
+			j.cond.Broadcast()
+			continue
+		}
+		touching = rc.touch()
+	}
+}
+
+// await waits until ready holds of the inputs, and returns them; false once over or bad.
+// The first time it returns them, findInOrder is about to run (finding).
+func (j *earlyJoin) await(ready func(*joinInputs) bool) (joinInputs, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for !j.over && !j.in.bad && !ready(&j.in) {
+		j.cond.Wait()
+	}
+	ok := !j.over && !j.in.bad
+	j.finding = ok && j.identOf == nil
+	return j.in, ok
+}
+
+// take ends the early join's work and returns the identities of the assignments'
+// identity codes vals (from index) and the role counter of their rows, made by it or
+// here. Its last block may still be counting: stop waits for it.
+func (j *earlyJoin) take(index *identityIndex, vals []string, rows int) ([]int32, *roleCounter) {
+	j.mu.Lock()
+	j.over = true
+	finding := j.finding
+	j.mu.Unlock()
+	j.cond.Broadcast()
+	if finding {
+		j.done.Wait()
+	}
+	j.mu.Lock()
+	identOf, rc := j.identOf, j.counter
+	j.mu.Unlock()
+	if identOf == nil {
+		identOf = findInOrder(index, vals)
+	}
+	if rc == nil {
+		rc = newRoleCounter(rows, runtime.GOMAXPROCS(0))
+	}
+	return identOf, rc
+}
+
+// stop ends the early join and waits for its goroutine.
+func (j *earlyJoin) stop() {
+	j.mu.Lock()
+	j.over = true
+	j.mu.Unlock()
+	j.cond.Broadcast()
+	j.done.Wait()
 }
 
 // findInOrder returns the identity index of each of vals (-1 for a value naming no
@@ -330,11 +489,111 @@ type roleCount struct {
 // through the identity view (bucketByIdentity), which sorts. rank maps ar's codes to
 // roles; nil means they are the roles.
 func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
-	bounds := splitEven(len(ai), runtime.GOMAXPROCS(0))
-	blocks := make([]roleBlock, len(bounds)-1)
-	forEach(len(blocks), func(b int) {
-		blocks[b] = countRoleBlock(ai[bounds[b]:bounds[b+1]], ar[bounds[b]:bounds[b+1]], identOf, rank, nr)
+	rc := newRoleCounter(len(ai), runtime.GOMAXPROCS(0))
+	rc.countRest(ai, ar, identOf, rank, nr)
+	return rc.view(ai, ar, identOf, rank, nr)
+}
+
+// roleCounter builds roleViewInOrder's view from blocks of rows, each counted by role
+// (countRoleBlock) by whoever claims it, in row order: the early join claims blocks of
+// step rows as their role codes are decoded, then the join splits the rows left among its
+// workers (countRest). A block counted early knows only the roles decoded by then: its
+// counts stop at the roles it saw.
+type roleCounter struct {
+	rows, step, parts int
+
+	mu     sync.Mutex
+	bounds []int       // block b is rows bounds[b]:bounds[b+1]; the last bound: rows claimed
+	blocks []roleBlock // room for every block, each written by its claimer alone
+
+	// room is the view's array made ahead by the early join (a value for every row), its
+	// pages touched up to touched; nil: made by view. Only the early join writes them,
+	// and view reads them once it has stopped.
+	room    []int32
+	touched int
+}
+
+const (
+	// earlyBlocks is how many blocks per processor the early join splits the rows into:
+	// those it counts while role_id is being decoded, the rest split at the end.
+	earlyBlocks = 4
+	// minRoleBlock is the fewest rows of an early block.
+	minRoleBlock = 1 << 16
+	// touchChunk is how many values of the view's array the early join touches at a time
+	// between looks for rows to count; pageValues is a page's values.
+	touchChunk = 1 << 18
+	pageValues = 4096 / 4
+)
+
+// newRoleCounter returns the counter of rows rows for workers workers.
+func newRoleCounter(rows, workers int) *roleCounter {
+	step := max(minRoleBlock, (rows+earlyBlocks*workers-1)/(earlyBlocks*workers))
+	most := (rows+step-1)/step + workers
+	return &roleCounter{rows: rows, step: step, parts: workers,
+		bounds: make([]int, 1, most+1), blocks: make([]roleBlock, most)}
+}
+
+// claim claims the next block of step rows (or the last rows) when its rows are among
+// the first avail; ok is false otherwise.
+func (rc *roleCounter) claim(avail int) (b, lo, hi int, ok bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	lo = rc.bounds[len(rc.bounds)-1]
+	hi = min(lo+rc.step, rc.rows)
+	if lo >= hi || hi > avail {
+		return 0, 0, 0, false
+	}
+	rc.bounds = append(rc.bounds, hi)
+	return len(rc.bounds) - 2, lo, hi, true
+}
+
+// ready reports whether a block can be claimed with avail rows decoded.
+func (rc *roleCounter) ready(avail int) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	lo := rc.bounds[len(rc.bounds)-1]
+	return lo < rc.rows && min(lo+rc.step, rc.rows) <= avail
+}
+
+// countRest counts the rows no block holds yet, split into a block per worker, on the
+// workers; the blocks claimed before are counted by their claimers.
+func (rc *roleCounter) countRest(ai, ar, identOf, rank []int32, nr int) {
+	rc.mu.Lock()
+	first, lo := len(rc.bounds)-1, rc.bounds[len(rc.bounds)-1]
+	if lo < rc.rows {
+		for _, end := range splitEven(rc.rows-lo, rc.parts)[1:] {
+			rc.bounds = append(rc.bounds, lo+end)
+		}
+	}
+	bounds := rc.bounds
+	rc.mu.Unlock()
+	forEach(len(bounds)-1-first, func(k int) {
+		b := first + k
+		lo, hi := bounds[b], bounds[b+1]
+		rc.blocks[b] = countRoleBlock(ai[lo:hi], ar[lo:hi], identOf, rank, nr)
 	})
+}
+
+// touch makes the view's array ahead if it is not made yet, else touches the pages of
+// its next chunk; false once every page is touched.
+func (rc *roleCounter) touch() bool {
+	if rc.room == nil {
+		rc.room = make([]int32, rc.rows)
+		return true
+	}
+	end := min(rc.touched+touchChunk, len(rc.room))
+	for i := rc.touched; i < end; i += pageValues {
+		rc.room[i] = 0
+	}
+	rc.touched = end
+	return end < len(rc.room)
+}
+
+// view builds the role view once every block is counted, or returns false where a
+// block's rows are out of order.
+func (rc *roleCounter) view(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
+	bounds := rc.bounds
+	blocks := rc.blocks[:len(bounds)-1]
 	v := &roleView{roleOff: make([]int64, nr+1)}
 	for b := range blocks {
 		if blocks[b].unordered {
@@ -342,12 +601,15 @@ func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 		}
 		v.orphans += blocks[b].orphans
 		v.dups += blocks[b].dups
-		blocks[b].next = make([]int64, nr)
+		blocks[b].next = make([]int64, len(blocks[b].roles))
 	}
 	for r := range nr {
 		pos, last := v.roleOff[r], int32(-1)
 		for b := range blocks {
 			blk := &blocks[b]
+			if r >= len(blk.roles) {
+				continue
+			}
 			rc := &blk.roles[r]
 			if rc.cnt > 0 {
 				switch {
@@ -363,7 +625,7 @@ func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 		}
 		v.roleOff[r+1] = pos
 	}
-	v.roleIdx = make([]int32, v.roleOff[nr])
+	v.roleIdx = rc.roomFor(v.roleOff[nr])
 	forEach(len(blocks), func(b int) {
 		scatterRoleBlock(ai[bounds[b]:bounds[b+1]], ar[bounds[b]:bounds[b+1]], identOf, rank, blocks[b].next, v.roleIdx)
 	})
@@ -371,6 +633,15 @@ func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 		v.dropRepeats()
 	}
 	return v, true
+}
+
+// roomFor returns the view's array of n values: the one made ahead, unless it would
+// leave more than an eighth of itself unused (rows of unknown identities).
+func (rc *roleCounter) roomFor(n int64) []int32 {
+	if rc.room != nil && 8*n >= 7*int64(len(rc.room)) {
+		return rc.room[:n:n]
+	}
+	return make([]int32, n)
 }
 
 // scatterRoleBlock writes the identity of each of a block's rows of known identities to

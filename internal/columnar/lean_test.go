@@ -422,3 +422,123 @@ func TestRoleViewInOrder(t *testing.T) {
 		}
 	}
 }
+
+// inOrderRows returns the codes of rows assignments grouped by identity, in ascending
+// identity order (with repeats and unknown identities), naming nr roles, whose identity
+// codes are those of ids in order: the rows the early join counts by role.
+func inOrderRows(rng *rand.Rand, rows, nr int) (ids []string, ai, ar []int32) {
+	n := rows/3 + 1
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("u%07d", i))
+	}
+	ids = append(ids, "nobody") // code n: no identity
+	for k := range rows {
+		i := int32(k * n / rows)
+		if rng.IntN(50) == 0 {
+			i = int32(n)
+		}
+		ai = append(ai, i)
+		ar = append(ar, int32(rng.IntN(nr)))
+		if rng.IntN(40) == 0 && k+1 < rows { // a repeat
+			ai = append(ai, i)
+			ar = append(ar, ar[len(ar)-1])
+			k++
+		}
+	}
+	return ids, ai[:rows], ar[:rows]
+}
+
+// TestRoleCounterEarlyBlocks: a role view whose first blocks were counted while only some
+// roles were known (role codes first seen later, as the early join counts them), with its
+// array made ahead or not, is the view of counting every block at the end.
+func TestRoleCounterEarlyBlocks(t *testing.T) {
+	for seed := uint64(1); seed <= 12; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 23))
+		rows, nr := 1+rng.IntN(5*minRoleBlock), 1+rng.IntN(300)
+		ids, ai, ar := inOrderRows(rng, rows, nr)
+		// Codes in first-seen order, as a column's dictionary gives them.
+		seen := map[int32]int32{}
+		for k, r := range ar {
+			if _, ok := seen[r]; !ok {
+				seen[r] = int32(len(seen))
+			}
+			ar[k] = seen[r]
+		}
+		identOf := newIdentityIndex(ids[:len(ids)-1]).find(ids)
+		want, ok := roleViewInOrder(ai, ar, identOf, nil, len(seen))
+		if !ok {
+			t.Fatalf("seed %d: rows in order refused", seed)
+		}
+		rc := newRoleCounter(rows, 1+rng.IntN(3))
+		for avail := 0; avail < rows; avail += rng.IntN(2 * minRoleBlock) {
+			known := int32(0) // the roles seen in the first avail rows
+			for _, r := range ar[:avail] {
+				known = max(known, r+1)
+			}
+			for {
+				b, lo, hi, ok := rc.claim(avail)
+				if !ok {
+					break
+				}
+				rc.blocks[b] = countRoleBlock(ai[lo:hi], ar[lo:hi], identOf, nil, int(known))
+			}
+			if rng.IntN(2) == 0 {
+				rc.touch()
+			}
+		}
+		rc.countRest(ai, ar, identOf, nil, len(seen))
+		got, ok := rc.view(ai, ar, identOf, nil, len(seen))
+		if !ok || !slices.Equal(got.roleOff, want.roleOff) || !slices.Equal(got.roleIdx, want.roleIdx) ||
+			got.orphans != want.orphans || got.dups != want.dups {
+			t.Fatalf("seed %d: %d blocks: view differs (ok %v, orphans %d/%d, dups %d/%d)", seed, len(rc.bounds)-1, ok,
+				got.orphans, want.orphans, got.dups, want.dups)
+		}
+	}
+}
+
+// TestEarlyJoin: told of the identities, of the assignments' identity_id column and of
+// role_id's row groups as they are decoded, the early join counts the blocks decoded so
+// far and makes the view's array; the join then gives the view of joining at the end.
+// A problem in the assignments stops it, and so does the end of the load.
+func TestEarlyJoin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 29))
+	const rows, nr = 3*minRoleBlock + 17, 40
+	ids, ai, ar := inOrderRows(rng, rows, nr)
+	for k := range ar {
+		ar[k] = min(ar[k], int32(k*nr/rows)) // roles first seen row group by row group
+	}
+	index := newIdentityIndex(ids[:len(ids)-1])
+	identOf := index.find(ids)
+	want, _ := roleViewInOrder(ai, ar, identOf, nil, nr)
+	for _, fail := range []bool{false, true} {
+		j := startEarlyJoin(2)
+		errs := newProblems("assignments.parquet")
+		j.identities(index)
+		j.decoded(&column{name: "identity_id", codes: ai, vals: ids, errs: errs}, rows)
+		avail := rows - minRoleBlock/2 // all but the last row groups
+		if fail {
+			errs.add(5, "role_id", "empty or null, expected a value")
+		}
+		j.decoded(&column{name: "role_id", codes: ar[:avail], vals: make([]string, slices.Max(ar[:avail])+1), errs: errs}, rows)
+		j.mu.Lock()
+		for !fail && j.counted < 2 {
+			j.cond.Wait()
+		}
+		j.mu.Unlock()
+		got, rc := j.take(index, ids, rows)
+		if !slices.Equal(got, identOf) {
+			t.Fatalf("fail %v: identities %v, want %v", fail, got[:10], identOf[:10])
+		}
+		rc.countRest(ai, ar, identOf, nil, nr)
+		j.stop()
+		if early := len(rc.bounds) - 1 - rc.parts; fail != (early == 0) {
+			t.Fatalf("fail %v: %d blocks counted early", fail, early)
+		}
+		v, ok := rc.view(ai, ar, identOf, nil, nr)
+		if !ok || !slices.Equal(v.roleOff, want.roleOff) || !slices.Equal(v.roleIdx, want.roleIdx) {
+			t.Fatalf("fail %v: the view differs", fail)
+		}
+	}
+	j := startEarlyJoin(2) // a load that fails before anything is decoded
+	j.stop()
+}

@@ -66,7 +66,7 @@ func TestDecodeRepanicsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := pf.Root().Column("identity_id")
-	if err := decodeParquetColumn(context.Background(), pf, leaf, nil); err == nil || !strings.Contains(err.Error(), "corrupt data") {
+	if err := decodeParquetColumn(context.Background(), pf, leaf, nil, nil); err == nil || !strings.Contains(err.Error(), "corrupt data") {
 		t.Fatalf("error %v, want corrupt data", err)
 	}
 	repanicOwn = true
@@ -75,5 +75,5 @@ func TestDecodeRepanicsOwn(t *testing.T) {
 			t.Error("repanicOwn: decodeParquetColumn's own panic was not raised again")
 		}
 	}()
-	_ = decodeParquetColumn(context.Background(), pf, leaf, nil)
+	_ = decodeParquetColumn(context.Background(), pf, leaf, nil, nil)
 }

@@ -68,7 +68,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	if err := check(leaves...); err != nil {
 		return nil, err
 	}
-	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum)
+	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum, spec.decoded)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +153,12 @@ func (t *table) addParquetColumns(pf *parquet.File, spec *tableSpec, probs *prob
 }
 
 // decodeParquetColumns decodes leaves into cols, one goroutine per column (at most
-// GOMAXPROCS at a time), while another fingerprints the file (withSum). It returns the
+// GOMAXPROCS at a time), while another fingerprints the file (withSum), calling decoded
+// (unless nil) after each row group of a column (tableSpec.decoded). It returns the
 // file's SHA-256 ("" without withSum), the fingerprint's own error, and the first
 // decoding error (or the context's).
 func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int64, pf *parquet.File,
-	leaves []*parquet.Column, cols []*column, withSum bool) (sum string, sumErr, err error) {
+	leaves []*parquet.Column, cols []*column, withSum bool, decoded func(*column, int64)) (sum string, sumErr, err error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -179,7 +180,7 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, k int) error {
 		i := order[k]
 		presizeArena(pf, leaves[i].Index(), size, cols[i])
-		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i]); err != nil {
+		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i], decoded); err != nil {
 			errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
 			cancel()
 		}
@@ -312,8 +313,8 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 }
 
 // decodeParquetColumn codes every row of leaf into c, row group by row group, page by
-// page.
-func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column) (err error) {
+// page, calling decoded (unless nil) after each row group.
+func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column, decoded func(*column, int64)) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			recovered(p)
@@ -366,6 +367,9 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 			return fmt.Errorf("row group %d: %d values, expected %d (one per row)", g, got, want)
 		}
 		c.judgeChunkDicts(d.pos)
+		if decoded != nil {
+			decoded(c, pf.NumRows())
+		}
 	}
 	return nil
 }

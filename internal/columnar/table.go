@@ -30,6 +30,12 @@ type tableSpec struct {
 	// noSum: a Parquet file's SHA-256 is not computed (its Input.SHA256 stays empty), for
 	// readers that report no inputs (the lean load).
 	noSum bool
+	// decoded, when set, is called on a Parquet column's decoding goroutine after each of
+	// its row groups, with the column and the file's rows. The column's codes and values so
+	// far are final: the slices as they are then may be read on another goroutine while the
+	// rest of the file is decoded (the lean load joins the assignments that way). Not
+	// called for CSV.
+	decoded func(c *column, rows int64)
 }
 
 var (
