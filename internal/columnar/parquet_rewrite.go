@@ -294,8 +294,14 @@ func decompressPage(page []byte, codec format.CompressionCodec, src []byte, n in
 			return page, bad
 		}
 	}
-	// The codecs decode into the room after page's bytes when there is enough of it.
-	page = slices.Grow(page, n)
+	// The codecs decode into the room after page's bytes when there is enough of it. A
+	// codec without a bound on its ratio (checkRatio) gets room for a likely size, not for
+	// what the header declares, and grows it as it decodes.
+	room := n
+	if _, bounded := maxRatio[codec]; !bounded {
+		room = min(n, 64*len(src)+64<<10)
+	}
+	page = slices.Grow(page, room)
 	dec, err := parquet.LookupCompressionCodec(codec).Decode(page[base:base], src)
 	if err != nil || len(dec) != n {
 		return page, bad

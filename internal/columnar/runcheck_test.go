@@ -303,3 +303,26 @@ func TestMaxRatioHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadParquetInflatedZstdPage: a ZSTD or BROTLI page (no bound on their ratio) that
+// declares 64 MiB but decompresses into less is refused without making room for the 64
+// MiB first (before: 65 MB allocated by the page check's own decompression).
+func TestLoadParquetInflatedZstdPage(t *testing.T) {
+	for _, name := range []string{"duckdb-zstd", "duckdb-brotli"} {
+		data, err := os.ReadFile(filepath.Join(thirdPartyDir, name+".parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = editPages(t, data, "identity_id", func(h *format.PageHeader, body []byte) []byte {
+			h.UncompressedPageSize = 1 << 26
+			return body
+		})
+		_, err, alloc := loadIdentities(t, data)
+		if err == nil || !strings.Contains(err.Error(), "does not decompress into the 67108864 bytes its header declares") {
+			t.Errorf("%s: got %v, want the page refused", name, err)
+		}
+		if alloc > 32<<20 {
+			t.Errorf("%s: refusing the page allocated %d MB", name, alloc>>20)
+		}
+	}
+}
