@@ -80,6 +80,9 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				if err := checkRatio(&h, md.Codec); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
+				if err := checkPlainCount(&h, leaf); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
+				}
 				if err := pc.check(r, off+hlen, &h, md.Codec, leaf); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
@@ -154,6 +157,45 @@ func checkRatio(h *format.PageHeader, codec format.CompressionCodec) error {
 	in, out := int64(h.CompressedPageSize)-levels, int64(h.UncompressedPageSize)-levels
 	if out > ratio*max(in, 0)+64 {
 		return fmt.Errorf("%s page of %d compressed bytes declares %d uncompressed, more than %s can inflate to", codec, in, out, codec)
+	}
+	return nil
+}
+
+// checkPlainCount refuses a PLAIN or BYTE_STREAM_SPLIT data page whose values, each of a
+// fixed least size (a BYTE_ARRAY's 4-byte length, 8 bytes of an INT64, a bit of a
+// BOOLEAN), cannot fit its uncompressed bytes: parquet-go sizes a byte array page's
+// offsets (4 bytes a value) from the count before it decodes. The values counted are
+// those known present: a version 2 page's values less its nulls, a version 1 page's
+// values when the column has no nulls (other pages are bounded by their level runs).
+func checkPlainCount(h *format.PageHeader, leaf *parquet.Column) error {
+	enc := pageEncoding(h)
+	if enc != format.Plain && enc != format.ByteStreamSplit {
+		return nil
+	}
+	var present, room int64
+	switch {
+	case h.DataPageHeaderV2.Valid:
+		v := &h.DataPageHeaderV2.V
+		present = int64(v.NumValues) - int64(v.NumNulls)
+		room = int64(h.UncompressedPageSize) - int64(v.RepetitionLevelsByteLength) - int64(v.DefinitionLevelsByteLength)
+	case h.DataPageHeader.Valid && leaf.MaxDefinitionLevel() == 0:
+		present, room = int64(h.DataPageHeader.V.NumValues), int64(h.UncompressedPageSize)
+	default:
+		return nil
+	}
+	bits := int64(8 * 4) // BYTE_ARRAY, INT32, FLOAT
+	switch leaf.Type().Kind() {
+	case parquet.Boolean:
+		bits = 1
+	case parquet.Int64, parquet.Double:
+		bits = 64
+	case parquet.Int96:
+		bits = 96
+	case parquet.FixedLenByteArray:
+		bits = 8 * int64(max(leaf.Type().Length(), 1))
+	}
+	if present*bits > 8*room {
+		return fmt.Errorf("%d %s values declared, but the page's %d bytes hold at most %d", present, enc, room, 8*room/bits)
 	}
 	return nil
 }

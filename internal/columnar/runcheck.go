@@ -83,7 +83,18 @@ func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, cod
 	case !withValues:
 		return nil
 	case isDelta(enc):
-		return checkDeltaValues(enc, b.values, b.present)
+		if err := checkDeltaValues(enc, b.values, b.present); err != nil {
+			return err
+		}
+		// Where the page says exactly how many values it holds (a version 2 page, or a
+		// column without nulls), the DELTA header must hold as many: parquet-go sizes
+		// the values' offsets by the page's count.
+		if exact := h.DataPageHeaderV2.Valid || leaf.MaxDefinitionLevel() == 0; exact {
+			if d, _, err := readDeltaHeader(b.values, b.present); err == nil && d.total != uint64(b.present) {
+				return fmt.Errorf("the header declares %d values, but the %s values hold %d", b.present, enc, d.total)
+			}
+		}
+		return nil
 	}
 	return checkIndexRuns(b.values, b.present)
 }

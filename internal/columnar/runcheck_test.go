@@ -1,12 +1,14 @@
 package columnar
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -323,6 +325,53 @@ func TestLoadParquetInflatedZstdPage(t *testing.T) {
 		}
 		if alloc > 32<<20 {
 			t.Errorf("%s: refusing the page allocated %d MB", name, alloc>>20)
+		}
+	}
+}
+
+// TestLoadParquetRefusesCountClaims: a required column's page declaring 2^26 values in a
+// file whose footer claims as many rows (so the row bound passes) is refused by what its
+// bytes hold: PLAIN values by their least size, DELTA values by their own header's count
+// (unguarded: 371 MB allocated for the DELTA_LENGTH_BYTE_ARRAY ids before the refusal).
+func TestLoadParquetRefusesCountClaims(t *testing.T) {
+	ids := tbl{header: []string{"identity_id:req", "kind:dict", "cost:reqint64", "must:reqbool"}}
+	for i := range 12 {
+		ids.rows = append(ids.rows, []string{"u" + string(rune('a'+i)), []string{"", "bot"}[i%2], "7", "true"})
+	}
+	for _, v := range []int{1, 2} {
+		p := writeParquet(t, t.TempDir(), "identities", ids, parquet.DataPageVersion(v))
+		written, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ col, want string }{
+			{"identity_id", "the header declares 67108864 values, but the DELTA_LENGTH_BYTE_ARRAY values hold 12"},
+			{"cost", "67108864 PLAIN values declared, but the page's 96 bytes hold at most 12"},
+			{"must", "67108864 PLAIN values declared, but the page's 2 bytes hold at most 16"},
+		} {
+			data := editPages(t, withoutPageCRC(t, written), c.col, func(h *format.PageHeader, body []byte) []byte {
+				h.DataPageHeader.V.NumValues = 1 << 26
+				h.DataPageHeaderV2.V.NumValues, h.DataPageHeaderV2.V.NumRows = 1<<26, 1<<26
+				return body
+			})
+			pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := *pf.Metadata()
+			md.RowGroups = slices.Clone(md.RowGroups)
+			md.NumRows, md.RowGroups[0].NumRows = 1<<26, 1<<26
+			n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+			if data, err = appendFooter(slices.Clone(data[:len(data)-8-n]), &md); err != nil {
+				t.Fatal(err)
+			}
+			_, err, alloc := loadIdentities(t, data)
+			if err == nil || !strings.Contains(err.Error(), "column "+c.col+":") || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("v%d %s: got %v, want %q", v, c.col, err, c.want)
+			}
+			if alloc > 32<<20 {
+				t.Errorf("v%d %s: refusing the page allocated %d MB", v, c.col, alloc>>20)
+			}
 		}
 	}
 }
