@@ -32,6 +32,10 @@ type Effective struct {
 	// tally counts the run's pairs by usage state once for every output that needs it.
 	tallyMu sync.Mutex
 	tally   *usageTally
+	// ruleUsage counts the rules' matched holders by usage state once for rules.json and
+	// report.html.
+	ruleUsageMu sync.Mutex
+	ruleUsage   *ruleUsageCounts
 	// walk is the run's one walk over its pairs for the summary, review.csv and the
 	// excess ranking (walkPairs).
 	walkMu sync.Mutex

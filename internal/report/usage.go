@@ -1,6 +1,8 @@
 package report
 
 import (
+	"slices"
+
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
@@ -80,15 +82,14 @@ func withUsage(r effectiveRow, v *pairView) effectiveUsageRow {
 }
 
 // usageTally is the usage state of every effective pair of a run counted once: overall,
-// by kind code, by system (index s+1, 0 for pairs without one) and by rule. The usage
-// summary and the rules' usage both read it, so one walk over the pairs serves them all.
+// by kind code and by system (index s+1, 0 for pairs without one), for the usage summary
+// and report.html.
 type usageTally struct {
 	snap     *columnar.Snapshot
 	cls      *mining.Classification
 	total    usage.Counts
 	byKind   []usage.Counts
 	bySystem []usage.Counts
-	byRule   []usage.Counts
 	systems  []string
 }
 
@@ -116,12 +117,6 @@ func usageTallyOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Effe
 			t.total.Add(v.usage)
 			kind.Add(v.usage)
 			t.bySystem[v.system+1].Add(v.usage)
-			if v.rule >= 0 {
-				for int(v.rule) >= len(t.byRule) {
-					t.byRule = append(t.byRule, usage.Counts{})
-				}
-				t.byRule[v.rule].Add(v.usage)
-			}
 		})
 	}
 	eff.tally = t
@@ -194,27 +189,61 @@ func UsageCounts(snap *columnar.Snapshot, cls *mining.Classification, eff *Effec
 const overBroadPct = 50
 
 // ruleUsageRecord is a rules.json record, for data with usage, with the usage states of
-// the effective pairs the rule explains (docs/excess-privilege.md#rule-usage).
+// the rule's matched holders (docs/excess-privilege.md#rule-usage).
 type ruleUsageRecord struct {
 	ruleRecord
 	Usage usage.Counts `json:"usage"`
-	// UnusedPct is 100*unused/(used+unused); null when no pair it explains has known usage.
+	// UnusedPct is 100*unused/(used+unused); null when no matched holder has known usage.
 	UnusedPct *float64 `json:"unused_pct"`
 	OverBroad bool     `json:"over_broad"`
 }
 
-// ruleUsage counts, per rule, the effective pairs it explains by usage state; nil without
+// ruleUsageCounts is the rules' usage of one model over one snapshot, counted once for
+// rules.json and report.html.
+type ruleUsageCounts struct {
+	snap   *columnar.Snapshot
+	m      *mining.Model
+	counts []usage.Counts
+}
+
+// ruleUsage counts, per rule, the usage states of its matched holders
+// (docs/excess-privilege.md#rule-usage): every effective pair (i, r) of the rule's role r,
+// direct or inherited, whose identity i the rule matches (scope and terms), each rule on
+// its own, whether the pair is explained, by this rule or another, or not. nil without
 // usage data.
 func ruleUsage(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective) []usage.Counts {
 	if eff == nil || eff.Usage == nil || snap.Universe == nil || snap.Universe.LastUsed == nil {
 		return nil
 	}
+	eff.ruleUsageMu.Lock()
+	defer eff.ruleUsageMu.Unlock()
+	if c := eff.ruleUsage; c != nil && c.snap == snap && c.m == m {
+		return slices.Clone(c.counts)
+	}
+	// The rules of role r are m.Rules[first[r]:first[r+1]] (m.Rules is sorted by role).
+	first := make([]int, len(snap.Roles.IDs)+1)
+	for k := range m.Rules {
+		first[m.Rules[k].Role+1]++
+	}
+	for r := range len(snap.Roles.IDs) {
+		first[r+1] += first[r]
+	}
 	counts := make([]usage.Counts, len(m.Rules))
-	copy(counts, usageTallyOf(snap, cls, eff).byRule)
-	return counts
+	w := newPairWalker(snap, cls, eff)
+	for i := range snap.IdentityIDs {
+		w.each(i, func(v *pairView) {
+			for k := first[v.role]; k < first[v.role+1]; k++ {
+				if m.Rules[k].Matches(snap, i) {
+					counts[k].Add(v.usage)
+				}
+			}
+		})
+	}
+	eff.ruleUsage = &ruleUsageCounts{snap: snap, m: m, counts: counts}
+	return slices.Clone(counts)
 }
 
-// withRuleUsage makes the rules.json record of a rule whose explained pairs count c.
+// withRuleUsage makes the rules.json record of a rule whose matched holders count c.
 func withRuleUsage(rec ruleRecord, c usage.Counts) ruleUsageRecord {
 	r := ruleUsageRecord{ruleRecord: rec, Usage: c}
 	if known := c.Used + c.Unused; known > 0 {

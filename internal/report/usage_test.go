@@ -258,7 +258,8 @@ func mineExcess(t *testing.T, td *datadriven.TestData, snap *columnar.Snapshot) 
 	literalRules := make([]usage.Counts, len(m.Rules))
 	for i := range snap.IdentityIDs {
 		w.each(i, func(v *pairView) {
-			recountUsage(literal, literalRules, snap.Kind(i), w, v)
+			recountUsage(literal, snap.Kind(i), w, v)
+			recountRuleUsage(literalRules, snap, m, i, v)
 			status, sys := "unexplained", noSystem
 			if v.rule >= 0 {
 				status = "explained"
@@ -325,9 +326,8 @@ func writeCaseFiles(t *testing.T, dir, input string) {
 }
 
 // recountUsage counts pair v of an identity of kind kind into the literal tallies, the
-// way the specification states them: one count per effective pair, by kind, by system
-// and by the rule that explains it.
-func recountUsage(us *usageSummary, rules []usage.Counts, kind string, w *pairWalker, v *pairView) {
+// way the specification states them: one count per effective pair, by kind and by system.
+func recountUsage(us *usageSummary, kind string, w *pairWalker, v *pairView) {
 	add := func(m map[string]*usage.Counts, key string) {
 		if m[key] == nil {
 			m[key] = &usage.Counts{}
@@ -341,13 +341,22 @@ func recountUsage(us *usageSummary, rules []usage.Counts, kind string, w *pairWa
 		sys = w.systemNames[v.system]
 	}
 	add(us.BySystem, sys)
-	if v.rule >= 0 && int(v.rule) < len(rules) {
-		rules[v.rule].Add(v.usage)
+}
+
+// recountRuleUsage counts pair v of identity i into the literal rules' usage as the
+// specification states it: for every rule of the model, in turn, whose role is the
+// pair's and that matches the identity (a matched holder, explained or not, direct or
+// inherited).
+func recountRuleUsage(rules []usage.Counts, snap *columnar.Snapshot, m *mining.Model, i int, v *pairView) {
+	for k := range m.Rules {
+		if m.Rules[k].Role == v.role && m.Rules[k].Matches(snap, i) {
+			rules[k].Add(v.usage)
+		}
 	}
 }
 
-// checkUsageTally fails unless the shared usage tally (the summary us and the rules'
-// usage ru) equals the literal per-pair recount.
+// checkUsageTally fails unless the usage summary us and the rules' usage ru equal the
+// literal per-pair recounts.
 func checkUsageTally(t *testing.T, us, literal *usageSummary, ru, literalRules []usage.Counts) {
 	t.Helper()
 	if us == nil {
