@@ -258,13 +258,13 @@ func usageTable(h *htmlWriter, what, prefix string, m map[string]*usage.Counts, 
 }
 
 // writeOverBroad writes the over-broad rules (rules.json over_broad): rules most of
-// whose explained holders, among those with known usage, do not use the role.
+// whose matched holders, among those with known usage, do not use the role.
 func writeOverBroad(h *htmlWriter, m *Model, x *excessPage) {
 	h.WriteString(`<section id="overbroad"><h2>Over-broad rules</h2><p class="note">`)
 	h.num("rules:over_broad", int64(x.nOverBroad))
 	h.f(` of the `)
 	h.num("rules.total", int64(len(m.Rules)))
-	h.f(` rules grant mostly unused access: above %d%% of the holders they explain (with known usage) do not use the role. The attribute such a rule keys on predicts who has the access, not who needs it. The %d with the most unused holders:</p>`, overBroadPct, len(x.overBroad))
+	h.f(` rules grant mostly unused access: above %d%% of the holders they match (with known usage) do not use the role. The attribute such a rule keys on predicts who has the access, not who needs it. The %d with the most unused holders:</p>`, overBroadPct, len(x.overBroad))
 	if len(x.overBroad) == 0 {
 		h.WriteString(`<p>None.</p></section>`)
 		return

@@ -41,7 +41,7 @@ type Model struct {
 	Rules   []RuleRecord
 	Roles   []RoleRecord
 	Summary *Summary
-	// RuleUsage holds, aligned with Rules, the usage of the pairs each rule explains
+	// RuleUsage holds, aligned with Rules, the usage of each rule's matched holders
 	// (rules.json "usage"); nil for data without usage.
 	RuleUsage []usage.Counts
 }

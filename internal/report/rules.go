@@ -48,7 +48,7 @@ func newRuleRecord(snap *columnar.Snapshot, r *mining.Rule, terms []termRecord) 
 // writeRulesJSON writes rules.json in Model.Rules order.
 //
 // With usage data (ru non-nil, docs/excess-privilege.md#rule-usage) each rule also
-// carries the usage of the pairs it explains.
+// carries the usage of its matched holders.
 func writeRulesJSON(w io.Writer, snap *columnar.Snapshot, m *mining.Model, ru []usage.Counts) error {
 	return writeJSONList(w, model.RulesFormat, "rules", len(m.Rules), func(k int) any {
 		if ru != nil {

@@ -34,7 +34,7 @@ import (
 //	----
 //	with outcomes, each role's counts and reason (roles.json); every effective pair:
 //	IDENTITY ROLE STATUS SYSTEM USAGE [inherited] [reason=unused], summary.json's usage
-//	object, then each rule with its counts and the usage of the pairs it explains
+//	object, then each rule with its counts and the usage of its matched holders
 //	(rules.json)
 //
 //	review

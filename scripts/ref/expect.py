@@ -229,12 +229,17 @@ def findings(u, d):
 
 
 def rule_usage(u, rid):
-    """rules.json's usage fields by rule id, for data with a last_used column."""
+    """rules.json's usage fields by rule id, for data with a last_used column: the usage of
+    the rule's matched holders, every effective pair (direct or inherited) of its role
+    whose identity is in the rule's scope and has its terms, explained or not; each rule
+    on its own, so a holder two rules match counts for both."""
+    from reader import in_scope
     out = {}
     for r, c, k in u.rules:
         n = {'used': 0, 'unused': 0, 'unknown': 0}
-        for p in u.pairs.values():
-            if p['rule'] == (r, c):
+        et = u.config[k].get('EntityType', '*')
+        for (i, role), p in u.pairs.items():
+            if role == r and i in u.kind and in_scope(u.kind[i], et) and u.match(i, c):
                 n[p['usage']] += 1
         # 4 decimals, halves away from zero (as the product's JSON figures)
         pct = None if n['used'] + n['unused'] == 0 else math.floor(100 * n['unused'] / (n['used'] + n['unused']) * 10000 + 0.5) / 10000
