@@ -232,8 +232,9 @@ func ruleUsage(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificat
 	w := newPairWalker(snap, cls, eff)
 	for i := range snap.IdentityIDs {
 		w.each(i, func(v *pairView) {
-			for k := first[v.role]; k < first[v.role+1]; k++ {
-				if m.Rules[k].Matches(snap, i) {
+			lo, hi := matchCandidates(v, first[v.role], first[v.role+1])
+			for k := lo; k < hi; k++ {
+				if k == int(v.rule) || m.Rules[k].Matches(snap, i) {
 					counts[k].Add(v.usage)
 				}
 			}
@@ -241,6 +242,22 @@ func ruleUsage(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificat
 	}
 	eff.ruleUsage = &ruleUsageCounts{snap: snap, m: m, counts: counts}
 	return slices.Clone(counts)
+}
+
+// matchCandidates narrows the rules [lo, hi) of pair v's role to those that may match
+// its identity, from what the classification found: the rule that explains the pair is
+// the first of its role that matches (the earlier ones do not); a pair that is neither
+// explained nor unexplained for being unused under UsedOnly matches none. The role's
+// rules are [lo, hi) of the model (an inherited pair of a role without rules carries its
+// source's rule, which is not one of them); any other pair has them all checked.
+func matchCandidates(v *pairView, lo, hi int) (int, int) {
+	switch {
+	case int(v.rule) >= lo && int(v.rule) < hi:
+		return int(v.rule), hi
+	case v.rule < 0 && !v.unusedOnly:
+		return lo, lo
+	}
+	return lo, hi
 }
 
 // withRuleUsage makes the rules.json record of a rule whose matched holders count c.

@@ -108,6 +108,11 @@ def drift(errs, u, d, out):
         diff(errs, 'drift ' + a, sorted(got.get(a, [])), sorted(w))
 
 
+def matched_by_two(u, i, r):
+    """Whether two or more rules of role r match identity i (scope and terms)."""
+    return i in u.kind and sum(1 for rr, c, k in u.rules if rr == r and reader.in_scope(u.kind[i], u.config[k].get('EntityType', '*')) and u.match(i, c)) >= 2
+
+
 def features(u, out):
     """Counts the cases that exercised each point of sections 15 and 16."""
     s = json.load(open(out + '/summary.json'))
@@ -119,6 +124,7 @@ def features(u, out):
          'equal-length chains (lexical tie)': tie_seen(u),
          'UsedOnly rule': any(u.used_only_role(r) for r, c, k in u.rules),
          'unexplained for being unused': any(p['reason'] == 'unused' for p in ps),
+         'holder matched by two rules of its role, with usage': u.has_last_used and any(matched_by_two(u, i, r) for (i, r) in u.pairs),
          'usage used/unused/unknown all present': u.has_last_used and all(any(p['usage'] == x for p in ps) for x in ('used', 'unused', 'unknown')),
          'last_used without any date': u.has_last_used and u.asof is None,
          'missing accounts': any(x['missing_accounts'] for x in s.get('systems', {}).values()),
