@@ -199,7 +199,7 @@ def compare(u, out, d):
     # assignments.parquet
     dump = subprocess.run([PQ, '-dump', out + '/assignments.parquet'], capture_output=True, text=True, check=True).stdout
     rows = [json.loads(x) for x in dump.splitlines()]
-    for x in rows:  # outputs.md: the writer's known defect writes some nulls as ""; read "" as null
+    for x in rows:  # builds before the eighteenth session wrote some nulls as ""; read "" as null
         for k in ('rule_id', 'system', 'account_id', 'via', 'usage'):
             if x.get(k) == '':
                 x[k] = None
