@@ -28,6 +28,11 @@ def check(seed, keep=False):
     d = '%s/c%d' % (TMP, seed)
     shutil.rmtree(d, ignore_errors=True)
     gen.write(d, U)
+    if flat_inputs(d):
+        # The generator rarely draws none of the universe's inputs (seed 783); such data
+        # is read flat, which sections 15-16 and this reader do not cover.
+        shutil.rmtree(d)
+        return 'skip'
     u = reader.Universe(d, U['config'], U['flags'])
     exact = u.exact = u.run()
     out = d + 'o'
@@ -111,6 +116,16 @@ def drift(errs, u, d, out):
 def matched_by_two(u, i, r):
     """Whether two or more rules of role r match identity i (scope and terms)."""
     return i in u.kind and sum(1 for rr, c, k in u.rules if rr == r and reader.in_scope(u.kind[i], u.config[k].get('EntityType', '*')) and u.match(i, c)) >= 2
+
+
+def flat_inputs(d):
+    """Whether data directory d is read flat, not as a universe (effective-privilege.md
+    #outputs: no accounts, role_grants or attributes file, no owner_id or last_used
+    column)."""
+    if any(os.path.exists('%s/%s.csv' % (d, f)) for f in ('accounts', 'role_grants', 'attributes')):
+        return False
+    cols = lambda f: next(csv.reader(open('%s/%s.csv' % (d, f))), [])
+    return 'owner_id' not in cols('identities') and 'last_used' not in cols('assignments')
 
 
 def features(u, out):
