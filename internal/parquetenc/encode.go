@@ -1,7 +1,10 @@
 // Package parquetenc writes Parquet files of flat string and boolean columns from the
 // integer codes a caller already holds (identity index, role index, ...), without
 // hashing strings. Its files are byte for byte those parquet-go (the version in go.mod)
-// writes for the same rows with rolemine's writer options: Snappy (or, per column,
+// writes for the same rows with rolemine's writer options, an optional column's nulls
+// given to parquet-go as nil pointers (its writer of a plain string column writes some
+// nulls as "", a defect reproduced here until the eighteenth session and no longer):
+// Snappy (or, per column,
 // another codec: Column.Codec, which parquet-go writes with ParquetCodec's codec), data
 // pages v2 cut where parquet-go cuts them, a dictionary per column chunk in
 // first-appearance order, no page header statistics, column and offset indexes, and the
@@ -14,7 +17,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -35,7 +37,8 @@ type Column struct {
 	// Bool makes a required BOOLEAN column (PLAIN); otherwise the column is a UTF-8
 	// BYTE_ARRAY with a dictionary.
 	Bool bool
-	// Optional makes a string column nullable: code -1 is null.
+	// Optional makes a string column nullable: a negative code is null, always written
+	// as null.
 	Optional bool
 	// NoBounds leaves min/max out of the page index and statistics (parquet-go's
 	// SkipPageBounds).
@@ -653,9 +656,8 @@ type strPage struct {
 
 // chunkDict is the dictionary of the string column chunk being built.
 type chunkDict struct {
-	local      []int32 // global code -> index in order, -1 none (the encoder's, reset after)
-	order      []int32 // global codes (emptyCode: "") in first-appearance order
-	emptyLocal int32   // index of emptyCode in order, -1 none
+	local []int32 // global code -> index in order, -1 none (the encoder's, reset after)
+	order []int32 // global codes in first-appearance order
 }
 
 // encodeStrings writes a string column chunk: a PLAIN dictionary page of the chunk's
@@ -680,7 +682,7 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 			e.local[c][k] = -1
 		}
 	}
-	dict := chunkDict{local: e.local[c], order: e.order[:0], emptyLocal: -1}
+	dict := chunkDict{local: e.local[c], order: e.order[:0]}
 	e.idx, e.defs, e.distinct, e.pageMax = e.idx[:0], e.defs[:0], e.distinct[:0], 0
 	e.lkey, e.bounds = e.lkey[:0], keyBounds{}
 	var err error
@@ -690,9 +692,7 @@ func (e *Encoder) encodeStrings(g *Group, c int, d *Data) error {
 		err = e.encodeCompared(s, d, &dict)
 	}
 	for _, code := range dict.order {
-		if code >= 0 {
-			dict.local[code] = -1
-		}
+		dict.local[code] = -1
 	}
 	e.seen, e.order = e.seen[:0], dict.order[:0]
 	if err != nil {
@@ -782,14 +782,10 @@ func (e *Encoder) addRequired(col *Column, d *Data, codes []int32, dict *chunkDi
 	return nil
 }
 
-// newLocal adds code (emptyCode: "") to the chunk's dictionary and returns its index.
+// newLocal adds code to the chunk's dictionary and returns its index.
 func (e *Encoder) newLocal(dict *chunkDict, code int32) int32 {
 	l := int32(len(dict.order))
-	if code >= 0 {
-		dict.local[code] = l
-	} else {
-		dict.emptyLocal = l
-	}
+	dict.local[code] = l
 	dict.order = append(dict.order, code)
 	e.seen = append(e.seen, 0)
 	return l
@@ -847,7 +843,7 @@ func (e *Encoder) stringPage(s *chunkState, pg *strPage) (page, error) {
 // into dict.order).
 func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 	if d.Ascending {
-		// Codes are in the order of their values, and emptyCode ("") below them all.
+		// Codes are in the order of their values.
 		lc := dict.order[distinct[0]]
 		hc := lc
 		for _, l := range distinct[1:] {
@@ -857,17 +853,11 @@ func pageBounds(d *Data, dict *chunkDict, distinct []int32) (lo, hi string) {
 		return valueOf(d, lc), valueOf(d, hc)
 	}
 	if d.Rank != nil {
-		rank := func(c int32) int32 {
-			if c == emptyCode {
-				return -1 // "" is below every value
-			}
-			return d.Rank[c]
-		}
 		lc := dict.order[distinct[0]]
-		hc, lr, hr := lc, rank(lc), rank(lc)
+		hc, lr, hr := lc, d.Rank[lc], d.Rank[lc]
 		for _, l := range distinct[1:] {
 			c := dict.order[l]
-			if r := rank(c); r < lr {
+			if r := d.Rank[c]; r < lr {
 				lc, lr = c, r
 			} else if r > hr {
 				hc, hr = c, r
@@ -931,41 +921,8 @@ func evenOdd(x uint32) uint64 {
 	return (v | v<<1) & 0x5555555555555555
 }
 
-// emptyCode stands for the empty string written as a value where the row is null (see
-// presentRows).
-const emptyCode = -2
-
 func valueOf(d *Data, code int32) string {
-	if code == emptyCode {
-		return ""
-	}
 	return d.Values[code]
-}
-
-// presentRows returns which of up to 64 rows of an optional column parquet-go writes as
-// values (bit k: row k). It reproduces parquet-go's split of a write into runs of nulls
-// and values (writeRowsFuncOfOptional), including its test for the end of a run of
-// values: after a run of values that starts at bit y of the null bitmap, it takes the
-// rest of the word for values when the remaining bits equal (1<<y)-1, which holds when
-// the run is y values long and is followed only by nulls. Those nulls are then written as
-// empty strings. Reproducing it keeps the files byte-identical to parquet-go's.
-//
-// Only the last run of values can be followed by nulls alone, so the test is made once:
-// the rows present are the values, and when the last run starts at y > 0 and is y long,
-// every row from y on.
-func presentRows(codes []int32) uint64 {
-	n := len(codes)
-	w := presentCodes(codes)
-	if w == 0 {
-		return 0
-	}
-	h := 63 - bits.LeadingZeros64(w)     // the last value
-	below := ^w & (uint64(1)<<h - 1)     // the nulls before it
-	y := 64 - bits.LeadingZeros64(below) // where its run starts (0: below is 0)
-	if y > 0 && w>>y == uint64(1)<<y-1 {
-		return w | (uint64(1)<<n-1)&^(uint64(1)<<y-1) // (1<<64 is 0)
-	}
-	return w
 }
 
 // snappyEncode compresses src into dst's storage.

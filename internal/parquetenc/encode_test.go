@@ -3,7 +3,6 @@ package parquetenc
 import (
 	"bytes"
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -45,13 +44,43 @@ func testOptions(groupRows int) []parquet.WriterOption {
 	}
 }
 
+// refRow is testRow with its optional columns as pointers, nil for null: parquet-go
+// writes a pointer column row by row, so every null as null. (A string column's ""
+// would go through its writer of runs of nulls and values, which writes some nulls as
+// "": see TestEncoderOptionalNulls.)
+type refRow struct {
+	A    string  `parquet:"a,dict"`
+	B    string  `parquet:"b,dict"`
+	C    *string `parquet:"c,optional,dict"`
+	Flag bool    `parquet:"flag"`
+	D    *string `parquet:"d,optional,dict"`
+	E    bool    `parquet:"e"`
+}
+
+// refRows returns rows as refRows, "" in an optional column as nil.
+func refRows(rows []testRow) []refRow {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	out := make([]refRow, len(rows))
+	for k, r := range rows {
+		out[k] = refRow{A: r.A, B: r.B, C: opt(r.C), Flag: r.Flag, D: opt(r.D), E: r.E}
+	}
+	return out
+}
+
 // reference writes rows with parquet-go the way rolemine's writers do: chunks of
-// chunk rows per Write call.
+// chunk rows per Write call, each null as null (refRow).
 func reference(t testing.TB, rows []testRow, groupRows, chunk int) []byte {
 	var buf bytes.Buffer
-	pw := parquet.NewGenericWriter[testRow](&buf, testOptions(groupRows)...)
-	for lo := 0; lo < len(rows); lo += chunk {
-		if _, err := pw.Write(rows[lo:min(lo+chunk, len(rows))]); err != nil {
+	schema := parquet.NewSchema("testRow", parquet.SchemaOf(refRow{})) // testRow's name
+	pw := parquet.NewGenericWriter[refRow](&buf, append(testOptions(groupRows), schema)...)
+	all := refRows(rows)
+	for lo := 0; lo < len(all); lo += chunk {
+		if _, err := pw.Write(all[lo:min(lo+chunk, len(all))]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -325,15 +354,15 @@ func TestEncoderMatchesParquetGo(t *testing.T) {
 	}
 }
 
-// codecRow is testRow with a codec for each column: a and d parquet-go's Snappy (the
+// codecRow is refRow with a codec for each column: a and d parquet-go's Snappy (the
 // tag), c and e none, b and flag the writer's codec.
 type codecRow struct {
-	A    string `parquet:"a,dict,snappy"`
-	B    string `parquet:"b,dict"`
-	C    string `parquet:"c,optional,dict,uncompressed"`
-	Flag bool   `parquet:"flag"`
-	D    string `parquet:"d,optional,dict,snappy"`
-	E    bool   `parquet:"e,uncompressed"`
+	A    string  `parquet:"a,dict,snappy"`
+	B    string  `parquet:"b,dict"`
+	C    *string `parquet:"c,optional,dict,uncompressed"`
+	Flag bool    `parquet:"flag"`
+	D    *string `parquet:"d,optional,dict,snappy"`
+	E    bool    `parquet:"e,uncompressed"`
 }
 
 // TestEncoderCodecsMatchParquetGo: columns of each codec (Column.Codec) are the bytes
@@ -348,9 +377,10 @@ func TestEncoderCodecsMatchParquetGo(t *testing.T) {
 				parquet.NewSchema("testRow", parquet.SchemaOf(codecRow{})))
 			var buf bytes.Buffer
 			pw := parquet.NewGenericWriter[codecRow](&buf, opts...)
-			for lo := 0; lo < len(rows); lo += 1 << 16 {
+			all := refRows(rows)
+			for lo := 0; lo < len(all); lo += 1 << 16 {
 				chunk := make([]codecRow, 0, 1<<16)
-				for _, r := range rows[lo:min(lo+1<<16, len(rows))] {
+				for _, r := range all[lo:min(lo+1<<16, len(all))] {
 					chunk = append(chunk, codecRow(r))
 				}
 				if _, err := pw.Write(chunk); err != nil {
@@ -388,10 +418,10 @@ func firstDiff(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-// TestEncoderOptionalRuns covers parquet-go's split of 64-row writes of optional values
-// into runs (presentRows): each chunk holds one run of values at a random place and of a
-// random length, among them runs as long as their offset followed by nulls only, which
-// parquet-go writes as empty strings.
+// TestEncoderOptionalRuns covers 64-row writes of optional values: each chunk holds one
+// run of values at a random place and of a random length, among them runs as long as
+// their offset followed by nulls only (the pattern whose nulls parquet-go's string writer
+// writes as "", see TestEncoderOptionalNulls), all written as the reference's nulls.
 func TestEncoderOptionalRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	rows := make([]testRow, 64*3000+17)
@@ -399,7 +429,7 @@ func TestEncoderOptionalRuns(t *testing.T) {
 		y := rng.IntN(64)
 		n := rng.IntN(64 - y + 1)
 		if c%3 == 0 && 2*y <= 64 {
-			n = y // a run of y values at y, then nulls: parquet-go's quirk
+			n = y // a run of y values at y, then nulls: parquet-go's string writer's ""
 		}
 		for k := y; k < y+n && c*64+k < len(rows); k++ {
 			rows[c*64+k].C = fmt.Sprintf("c%d", k)
@@ -417,43 +447,6 @@ func TestEncoderOptionalRuns(t *testing.T) {
 		got := encodeRows(t, rows, group)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("group %d: encoder wrote %d bytes, parquet-go %d; first difference at %d", group, len(got), len(want), firstDiff(got, want))
-		}
-	}
-}
-
-// TestPresentRows checks the reproduction of parquet-go's runs on single words: a run of
-// values at y of length y followed by nulls is written up to the end of the chunk.
-func TestPresentRows(t *testing.T) {
-	codes := func(s string) []int32 {
-		out := make([]int32, len(s))
-		for k := range s {
-			out[k] = -1
-			if s[k] == 'x' {
-				out[k] = 0
-			}
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		in   string
-		want uint64
-	}{
-		{"", 0},
-		{"....", 0},
-		{"xx..", 0b11},
-		{"..xx....", 0b11111100}, // the quirk: 2 values at 2, then nulls
-		{"..xxx...", 0b11100},
-		{".x..", 0b1110},         // 1 value at 1
-		{".x.x", 0b1010},         // remaining bits 0b101 != 1
-		{"x.x.", 0b101},          // a run at 0 is never extended
-		{"...xxx..", 0b11111000}, // 3 values at 3: extended
-		{"xxxx", 0b1111},
-		{strings.Repeat("x", 64), ^uint64(0)},
-		{strings.Repeat(".", 64), 0},
-		{strings.Repeat("x", 63) + ".", 1<<63 - 1},
-	} {
-		if got := presentRows(codes(tc.in)); got != tc.want {
-			t.Errorf("presentRows(%q) = %b, want %b", tc.in, got, tc.want)
 		}
 	}
 }
@@ -484,76 +477,6 @@ func FuzzEncoder(f *testing.F) {
 	})
 }
 
-// presentRowsLoop is presentRows as first written: parquet-go's loop over runs of nulls
-// and values (writeRowsFuncOfOptional), step by step.
-func presentRowsLoop(codes []int32) uint64 {
-	n := len(codes)
-	var w uint64
-	for k, c := range codes {
-		if c >= 0 {
-			w |= 1 << k
-		}
-	}
-	var out uint64
-	span := func(i, j int) { // rows [i, j) are values
-		for k := i; k < j; k++ {
-			out |= 1 << k
-		}
-	}
-	word := func(x int) uint64 { // the bitmap has one word for up to 64 rows
-		if x == 0 {
-			return w
-		}
-		return 0
-	}
-	const words = 1
-	for i := 0; i < n; {
-		x, y := i/64, i%64
-		nulls := true
-		if y != 0 {
-			if b := word(x) >> uint(y); b == 0 {
-				x, y = x+1, 0
-			} else {
-				y += bits.TrailingZeros64(b)
-				nulls = false
-			}
-		}
-		if nulls {
-			for x < words && word(x) == 0 {
-				x++
-			}
-			if x < words {
-				y = bits.TrailingZeros64(word(x)) % 64
-			}
-		}
-		if j := min(x*64+y, n); i < j {
-			i = j
-		}
-		values := true
-		if y != 0 {
-			if b := word(x) >> uint(y); b == (1<<uint64(y))-1 {
-				x, y = x+1, 0
-			} else {
-				y += bits.TrailingZeros64(^b)
-				values = false
-			}
-		}
-		if values {
-			for x < words && word(x) == ^uint64(0) {
-				x++
-			}
-			if x < words {
-				y = bits.TrailingZeros64(^word(x)) % 64
-			}
-		}
-		if j := min(x*64+y, n); i < j {
-			span(i, j)
-			i = j
-		}
-	}
-	return out
-}
-
 // TestPresentCodes: presentCodes marks exactly the codes >= 0, for writes of every length
 // up to 64 (the full write takes its own eight-code path) and codes of any magnitude.
 func TestPresentCodes(t *testing.T) {
@@ -575,50 +498,6 @@ func TestPresentCodes(t *testing.T) {
 				t.Fatalf("%d codes %v: got %b, want %b", n, codes, got, want)
 			}
 		}
-	}
-}
-
-// TestPresentRowsMatchesLoop: presentRows's one test of the last run gives what
-// parquet-go's loop over the runs gives, for every pattern of up to 14 rows and for
-// random and structured patterns of 15 to 64 rows.
-func TestPresentRowsMatchesLoop(t *testing.T) {
-	check := func(n int, w uint64) {
-		codes := make([]int32, n)
-		for k := range codes {
-			codes[k] = -1
-			if w&(1<<k) != 0 {
-				codes[k] = int32(k)
-			}
-		}
-		if got, want := presentRows(codes), presentRowsLoop(codes); got != want {
-			t.Fatalf("%d rows, values %0*b: got %b, want %b", n, n, w, got, want)
-		}
-	}
-	for n := 0; n <= 14; n++ {
-		for w := uint64(0); w < 1<<n; w++ {
-			check(n, w)
-		}
-	}
-	rng := rand.New(rand.NewPCG(5, 6))
-	for range 200000 {
-		n := 15 + rng.IntN(50)
-		var w uint64
-		switch rng.IntN(3) {
-		case 0: // random
-			w = rng.Uint64()
-		case 1: // one run of values
-			lo := rng.IntN(n)
-			hi := lo + rng.IntN(n-lo+1)
-			w = (uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1)
-		default: // a run of values y long starting at y, maybe after other values
-			y := 1 + rng.IntN(n/2)
-			w = (uint64(1)<<(2*y) - 1) &^ (uint64(1)<<y - 1)
-			w |= rng.Uint64() & (uint64(1)<<max(0, y-1) - 1)
-		}
-		if n < 64 {
-			w &= uint64(1)<<n - 1
-		}
-		check(n, w)
 	}
 }
 

@@ -2,7 +2,6 @@ package parquetenc
 
 import (
 	"fmt"
-	"math"
 	"math/bits"
 	"slices"
 	"unsafe"
@@ -16,10 +15,6 @@ const requiredPageRows = (pageBytes + 4*chunkRows - 1) / (4 * chunkRows) * chunk
 // smallDict is the most values the encoder ranks itself (by sorting them) for a column
 // that gives no order (Data.Ascending, Data.Rank).
 const smallDict = 1 << 12
-
-// emptyKey is the key of the empty string written for a null (emptyCode): below every
-// value's.
-const emptyKey = math.MinInt32
 
 // keyOrder gives each code of a column an integer key that orders the codes as their
 // values: the code itself (rank nil) or rank[code].
@@ -127,13 +122,11 @@ func (e *Encoder) encodeKeyed(s *chunkState, d *Data, dict *chunkDict, keys keyO
 }
 
 // addLocal adds code to the chunk's dictionary (newLocal) and records its key in e.lkey:
-// emptyKey for emptyCode, else the code itself (keys.rank nil) or keys.rank[code].
+// the code itself (keys.rank nil) or keys.rank[code].
 func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
 	l := e.newLocal(dict, code)
 	k := code
-	if code < 0 {
-		k = emptyKey
-	} else if keys.rank != nil {
+	if keys.rank != nil {
 		k = keys.rank[code]
 	}
 	e.lkey = append(e.lkey, k)
@@ -183,28 +176,24 @@ const (
 )
 
 // addOptional adds one write of up to chunkRows rows of an optional column to the page
-// being built (the rows parquet-go writes as values: see presentRows), tracking the page
-// bounds as bounds says; page is the page's number (boundsDistinct). The rows' definition
-// levels go into e.defs as bits (appendMask); only the rows written as values are
-// visited.
+// being built, tracking the page bounds as bounds says; page is the page's number
+// (boundsDistinct). A row with a code >= 0 is a value and every other row a null: the
+// rows' definition levels go into e.defs as bits (appendMask), and only the values are
+// visited. (Until the eighteenth session some nulls were written as "", reproducing
+// parquet-go v0.32.0's writer: docs/outputs.md, "assignments.parquet".)
 func (e *Encoder) addOptional(col *Column, d *Data, codes []int32, dict *chunkDict, keys keyOrder, bounds int, page int32) error {
-	present := presentRows(codes)
+	present := presentCodes(codes)
 	e.defs = appendMask(e.defs, present, len(codes))
 	b := &e.bounds
 	n := uint32(len(d.Values))
 	idx, top := e.idx, e.pageMax
 	for m := present; m != 0; m &= m - 1 {
 		code := codes[bits.TrailingZeros64(m)]
-		var l int32
-		switch {
-		case code < 0:
-			code, l = emptyCode, dict.emptyLocal
-		case uint32(code) >= n:
+		if uint32(code) >= n {
 			e.idx, e.pageMax = idx, top
 			return fmt.Errorf("parquetenc: column %s: code %d, want 0..%d", col.Name, code, len(d.Values)-1)
-		default:
-			l = dict.local[code]
 		}
+		l := dict.local[code]
 		if l < 0 {
 			l = e.addLocal(dict, keys, code)
 		}

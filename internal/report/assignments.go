@@ -216,7 +216,8 @@ func assignmentsOptions(version string) []parquet.WriterOption {
 }
 
 // writeAssignmentsParquet writes assignments.parquet (see assignmentCursor for the row
-// order) with parquetenc, byte for byte what parquet-go writes when each row group is
+// order) with parquetenc, byte for byte what parquet-go writes (rule_id's nulls given as
+// nil pointers: every null written as null) when each row group is
 // written by its own writer and the groups are spliced in order. Row groups of groupRows
 // rows (rowGroupRows in outputs) are encoded in parallel by up to workers goroutines and
 // written in order; the output does not depend on workers. At most workers encoded

@@ -23,46 +23,107 @@ import (
 
 // refWriteEffectiveAssignments writes assignments.parquet with one row per effective pair,
 // then the orphans (with their accounts), every column compressed by parquet-go's Snappy
-// (the bytes before the universe-only columns took universeCodec).
+// (the bytes before the universe-only columns took universeCodec), each null as null
+// (refEffectiveRow).
 // With usage data (eff.Usage), each row also carries its usage state.
 func refWriteEffectiveAssignments(ctx context.Context, out io.Writer, snap *columnar.Snapshot, m *mining.Model, cls *mining.Classification, eff *Effective, version string, groupRows int64) error {
 	if eff.Usage != nil {
-		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, withUsage)
+		schema := parquet.NewSchema("effectiveUsageRow", parquet.SchemaOf(refEffectiveUsageRow{}))
+		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, v *pairView) refEffectiveUsageRow {
+			return refUsageRowOf(withUsage(r, v))
+		}, schema)
 	}
-	return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, _ *pairView) effectiveRow { return r })
+	schema := parquet.NewSchema("effectiveRow", parquet.SchemaOf(refEffectiveRow{}))
+	return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, _ *pairView) refEffectiveRow {
+		return refRowOf(r)
+	}, schema)
 }
 
-// effectiveCodecRow is effectiveRow with the codecs of effectiveColumns: the tag keeps
+// refEffectiveRow is effectiveRow with its optional columns as pointers, nil for null:
+// parquet-go writes a pointer column row by row, every null as null, where its writer of
+// a string column writes some nulls as "" (the defect parquetenc reproduced until the
+// eighteenth session: parquetenc's TestEncoderOptionalNulls).
+type refEffectiveRow struct {
+	IdentityID string  `parquet:"identity_id,dict"`
+	RoleID     string  `parquet:"role_id,dict"`
+	Kind       string  `parquet:"kind,dict"`
+	Status     string  `parquet:"status,dict"`
+	RuleID     *string `parquet:"rule_id,optional,dict"`
+	System     *string `parquet:"system,optional,dict"`
+	AccountID  *string `parquet:"account_id,optional,dict"`
+	Inherited  bool    `parquet:"inherited"`
+	Via        *string `parquet:"via,optional,dict"`
+	Redundant  bool    `parquet:"redundant"`
+	Hidden     bool    `parquet:"hidden"`
+}
+
+// refEffectiveUsageRow is effectiveUsageRow as refEffectiveRow is effectiveRow.
+type refEffectiveUsageRow struct {
+	IdentityID string  `parquet:"identity_id,dict"`
+	RoleID     string  `parquet:"role_id,dict"`
+	Kind       string  `parquet:"kind,dict"`
+	Status     string  `parquet:"status,dict"`
+	RuleID     *string `parquet:"rule_id,optional,dict"`
+	System     *string `parquet:"system,optional,dict"`
+	AccountID  *string `parquet:"account_id,optional,dict"`
+	Inherited  bool    `parquet:"inherited"`
+	Via        *string `parquet:"via,optional,dict"`
+	Redundant  bool    `parquet:"redundant"`
+	Hidden     bool    `parquet:"hidden"`
+	Usage      *string `parquet:"usage,optional,dict"`
+}
+
+// optional returns s as an optional value: nil for "" (null).
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func refRowOf(r effectiveRow) refEffectiveRow {
+	return refEffectiveRow{IdentityID: r.IdentityID, RoleID: r.RoleID, Kind: r.Kind, Status: r.Status,
+		RuleID: optional(r.RuleID), System: optional(r.System), AccountID: optional(r.AccountID),
+		Inherited: r.Inherited, Via: optional(r.Via), Redundant: r.Redundant, Hidden: r.Hidden}
+}
+
+func refUsageRowOf(r effectiveUsageRow) refEffectiveUsageRow {
+	return refEffectiveUsageRow{IdentityID: r.IdentityID, RoleID: r.RoleID, Kind: r.Kind, Status: r.Status,
+		RuleID: optional(r.RuleID), System: optional(r.System), AccountID: optional(r.AccountID),
+		Inherited: r.Inherited, Via: optional(r.Via), Redundant: r.Redundant, Hidden: r.Hidden, Usage: optional(r.Usage)}
+}
+
+// effectiveCodecRow is refEffectiveRow with the codecs of effectiveColumns: the tag keeps
 // parquet-go's Snappy on identity_id, kind and status, the others take the writer's
 // codec (universeCodec).
 type effectiveCodecRow struct {
-	IdentityID string `parquet:"identity_id,dict,snappy"`
-	RoleID     string `parquet:"role_id,dict"`
-	Kind       string `parquet:"kind,dict,snappy"`
-	Status     string `parquet:"status,dict,snappy"`
-	RuleID     string `parquet:"rule_id,optional,dict"`
-	System     string `parquet:"system,optional,dict"`
-	AccountID  string `parquet:"account_id,optional,dict"`
-	Inherited  bool   `parquet:"inherited"`
-	Via        string `parquet:"via,optional,dict"`
-	Redundant  bool   `parquet:"redundant"`
-	Hidden     bool   `parquet:"hidden"`
+	IdentityID string  `parquet:"identity_id,dict,snappy"`
+	RoleID     string  `parquet:"role_id,dict"`
+	Kind       string  `parquet:"kind,dict,snappy"`
+	Status     string  `parquet:"status,dict,snappy"`
+	RuleID     *string `parquet:"rule_id,optional,dict"`
+	System     *string `parquet:"system,optional,dict"`
+	AccountID  *string `parquet:"account_id,optional,dict"`
+	Inherited  bool    `parquet:"inherited"`
+	Via        *string `parquet:"via,optional,dict"`
+	Redundant  bool    `parquet:"redundant"`
+	Hidden     bool    `parquet:"hidden"`
 }
 
-// effectiveUsageCodecRow is effectiveUsageRow with the codecs of effectiveColumns.
+// effectiveUsageCodecRow is refEffectiveUsageRow with the codecs of effectiveColumns.
 type effectiveUsageCodecRow struct {
-	IdentityID string `parquet:"identity_id,dict,snappy"`
-	RoleID     string `parquet:"role_id,dict"`
-	Kind       string `parquet:"kind,dict,snappy"`
-	Status     string `parquet:"status,dict,snappy"`
-	RuleID     string `parquet:"rule_id,optional,dict"`
-	System     string `parquet:"system,optional,dict"`
-	AccountID  string `parquet:"account_id,optional,dict"`
-	Inherited  bool   `parquet:"inherited"`
-	Via        string `parquet:"via,optional,dict"`
-	Redundant  bool   `parquet:"redundant"`
-	Hidden     bool   `parquet:"hidden"`
-	Usage      string `parquet:"usage,optional,dict"`
+	IdentityID string  `parquet:"identity_id,dict,snappy"`
+	RoleID     string  `parquet:"role_id,dict"`
+	Kind       string  `parquet:"kind,dict,snappy"`
+	Status     string  `parquet:"status,dict,snappy"`
+	RuleID     *string `parquet:"rule_id,optional,dict"`
+	System     *string `parquet:"system,optional,dict"`
+	AccountID  *string `parquet:"account_id,optional,dict"`
+	Inherited  bool    `parquet:"inherited"`
+	Via        *string `parquet:"via,optional,dict"`
+	Redundant  bool    `parquet:"redundant"`
+	Hidden     bool    `parquet:"hidden"`
+	Usage      *string `parquet:"usage,optional,dict"`
 }
 
 // refWriteEffectiveCodecs is refWriteEffectiveAssignments with the codecs of
@@ -72,12 +133,12 @@ func refWriteEffectiveCodecs(ctx context.Context, out io.Writer, snap *columnar.
 	if eff.Usage != nil {
 		schema := parquet.NewSchema("effectiveUsageRow", parquet.SchemaOf(effectiveUsageCodecRow{}))
 		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, v *pairView) effectiveUsageCodecRow {
-			return effectiveUsageCodecRow(withUsage(r, v))
+			return effectiveUsageCodecRow(refUsageRowOf(withUsage(r, v)))
 		}, codec, schema)
 	}
 	schema := parquet.NewSchema("effectiveRow", parquet.SchemaOf(effectiveCodecRow{}))
 	return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, _ *pairView) effectiveCodecRow {
-		return effectiveCodecRow(r)
+		return effectiveCodecRow(refRowOf(r))
 	}, codec, schema)
 }
 
