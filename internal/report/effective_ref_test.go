@@ -30,7 +30,7 @@ func refWriteEffectiveAssignments(ctx context.Context, out io.Writer, snap *colu
 	if eff.Usage != nil {
 		schema := parquet.NewSchema("effectiveUsageRow", parquet.SchemaOf(refEffectiveUsageRow{}))
 		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, v *pairView) refEffectiveUsageRow {
-			return refUsageRowOf(withUsage(r, v))
+			return refUsageRowOf(r, v)
 		}, schema)
 	}
 	schema := parquet.NewSchema("effectiveRow", parquet.SchemaOf(refEffectiveRow{}))
@@ -57,20 +57,11 @@ type refEffectiveRow struct {
 	Hidden     bool    `parquet:"hidden"`
 }
 
-// refEffectiveUsageRow is effectiveUsageRow as refEffectiveRow is effectiveRow.
+// refEffectiveUsageRow is effectiveUsageRow as refEffectiveRow is effectiveRow: its
+// columns and then usage (parquet-go flattens an embedded struct into its columns).
 type refEffectiveUsageRow struct {
-	IdentityID string  `parquet:"identity_id,dict"`
-	RoleID     string  `parquet:"role_id,dict"`
-	Kind       string  `parquet:"kind,dict"`
-	Status     string  `parquet:"status,dict"`
-	RuleID     *string `parquet:"rule_id,optional,dict"`
-	System     *string `parquet:"system,optional,dict"`
-	AccountID  *string `parquet:"account_id,optional,dict"`
-	Inherited  bool    `parquet:"inherited"`
-	Via        *string `parquet:"via,optional,dict"`
-	Redundant  bool    `parquet:"redundant"`
-	Hidden     bool    `parquet:"hidden"`
-	Usage      *string `parquet:"usage,optional,dict"`
+	refEffectiveRow
+	Usage *string `parquet:"usage,optional,dict"`
 }
 
 // optional returns s as an optional value: nil for "" (null).
@@ -87,10 +78,9 @@ func refRowOf(r effectiveRow) refEffectiveRow {
 		Inherited: r.Inherited, Via: optional(r.Via), Redundant: r.Redundant, Hidden: r.Hidden}
 }
 
-func refUsageRowOf(r effectiveUsageRow) refEffectiveUsageRow {
-	return refEffectiveUsageRow{IdentityID: r.IdentityID, RoleID: r.RoleID, Kind: r.Kind, Status: r.Status,
-		RuleID: optional(r.RuleID), System: optional(r.System), AccountID: optional(r.AccountID),
-		Inherited: r.Inherited, Via: optional(r.Via), Redundant: r.Redundant, Hidden: r.Hidden, Usage: optional(r.Usage)}
+// refUsageRowOf is refRowOf of r with the usage withUsage gives it.
+func refUsageRowOf(r effectiveRow, v *pairView) refEffectiveUsageRow {
+	return refEffectiveUsageRow{refRowOf(r), optional(withUsage(r, v).Usage)}
 }
 
 // effectiveCodecRow is refEffectiveRow with the codecs of effectiveColumns: the tag keeps
@@ -112,18 +102,8 @@ type effectiveCodecRow struct {
 
 // effectiveUsageCodecRow is refEffectiveUsageRow with the codecs of effectiveColumns.
 type effectiveUsageCodecRow struct {
-	IdentityID string  `parquet:"identity_id,dict,snappy"`
-	RoleID     string  `parquet:"role_id,dict"`
-	Kind       string  `parquet:"kind,dict,snappy"`
-	Status     string  `parquet:"status,dict,snappy"`
-	RuleID     *string `parquet:"rule_id,optional,dict"`
-	System     *string `parquet:"system,optional,dict"`
-	AccountID  *string `parquet:"account_id,optional,dict"`
-	Inherited  bool    `parquet:"inherited"`
-	Via        *string `parquet:"via,optional,dict"`
-	Redundant  bool    `parquet:"redundant"`
-	Hidden     bool    `parquet:"hidden"`
-	Usage      *string `parquet:"usage,optional,dict"`
+	effectiveCodecRow
+	Usage *string `parquet:"usage,optional,dict"`
 }
 
 // refWriteEffectiveCodecs is refWriteEffectiveAssignments with the codecs of
@@ -133,7 +113,8 @@ func refWriteEffectiveCodecs(ctx context.Context, out io.Writer, snap *columnar.
 	if eff.Usage != nil {
 		schema := parquet.NewSchema("effectiveUsageRow", parquet.SchemaOf(effectiveUsageCodecRow{}))
 		return refWriteEffectiveRows(ctx, out, snap, m, cls, eff, version, groupRows, func(r effectiveRow, v *pairView) effectiveUsageCodecRow {
-			return effectiveUsageCodecRow(refUsageRowOf(withUsage(r, v)))
+			u := refUsageRowOf(r, v)
+			return effectiveUsageCodecRow{effectiveCodecRow(u.refEffectiveRow), u.Usage}
 		}, codec, schema)
 	}
 	schema := parquet.NewSchema("effectiveRow", parquet.SchemaOf(effectiveCodecRow{}))
