@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -194,4 +195,132 @@ func FirstShape(text string) Shape {
 		}
 	}
 	return nil
+}
+
+// InputFile is what the pages say of one input file's columns.
+type InputFile struct {
+	// Columns are the columns read, Required those that must exist.
+	Columns, Required []string
+	// Others: every other column is read (an attribute of identities); otherwise the
+	// other columns are ignored, of which Ignored are examples.
+	Others  bool
+	Ignored []string
+	// AccountColumns are the further columns of assignments that name accounts, and
+	// AccountRequired the columns required when it has them.
+	AccountColumns, AccountRequired []string
+}
+
+// Inputs reads docs/inputs.md's table of files and columns and the input parts of
+// docs/effective-privilege.md and docs/excess-privilege.md: each file's columns, and
+// the names the attributes file may not use (reserved).
+func Inputs(root string) (files map[string]*InputFile, reserved []string, err error) {
+	var docs [3]string
+	for i, n := range []string{"inputs.md", "effective-privilege.md", "excess-privilege.md"} {
+		if docs[i], err = ReadDoc(root, n); err != nil {
+			return nil, nil, err
+		}
+	}
+	files = map[string]*InputFile{}
+	sec, err := Section(docs[0], "## Files and columns")
+	if err != nil {
+		return nil, nil, err
+	}
+	tables := Tables(sec)
+	if len(tables) == 0 || len(tables[0][0]) != 3 || tables[0][0][1] != "columns read" {
+		return nil, nil, fmt.Errorf("docs/inputs.md: no table of files and columns read")
+	}
+	for _, r := range tables[0][1:] {
+		f := &InputFile{Others: strings.HasPrefix(r[2], "every other column")}
+		f.Columns, f.Required = ColumnList(r[1])
+		if !f.Others {
+			f.Ignored = Names(r[2])
+		}
+		files[Ticks(r[0])[0]] = f
+	}
+	if reserved, err = universeInputs(docs[1], files); err != nil {
+		return nil, nil, err
+	}
+	for _, m := range boldRE.FindAllStringSubmatch(docs[2], -1) {
+		if file, col, ok := strings.Cut(m[1], "."); ok && files[file] != nil && strings.HasPrefix(m[2], "(optional column)") &&
+			!slices.Contains(files[file].Columns, col) {
+			files[file].Columns = append(files[file].Columns, col)
+		}
+	}
+	return files, reserved, nil
+}
+
+var boldRE = regexp.MustCompile("(?m)^\\*\\*`([a-z_.]+)`\\*\\*:? ([^\\n]*(?:\\n[^\\n]+)*)")
+
+// universeInputs reads effective-privilege.md's "Inputs": a paragraph per file
+// (**`accounts`**: its columns.), the account columns assignments may carry, the
+// reserved identities columns (**`identities.owner_id`** (reserved ...)), and the names
+// the sentence "... cannot be attributes" of the attributes paragraph gives.
+func universeInputs(doc string, files map[string]*InputFile) (reserved []string, err error) {
+	sec, err := Section(doc, "## Inputs")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range boldRE.FindAllStringSubmatch(sec, -1) {
+		name, text := m[1], strings.Join(strings.Fields(m[2]), " ")
+		first, _, _ := strings.Cut(text, ". ")
+		switch {
+		case strings.HasPrefix(text, "may carry "):
+			files[name].AccountColumns, _ = ColumnList(strings.SplitN(first, " (", 2)[0])
+			_, after, _ := strings.Cut(first, "then only ")
+			files[name].AccountRequired = Names(strings.SplitN(after, " is required", 2)[0])
+		case strings.Contains(name, "."):
+			file, col, _ := strings.Cut(name, ".")
+			if files[file] != nil && strings.HasPrefix(text, "(reserved") {
+				files[file].Columns = append(files[file].Columns, col)
+			}
+		case strings.HasPrefix(name, "identities"):
+		default:
+			f := &InputFile{}
+			f.Columns, f.Required = ColumnList(first)
+			files[name] = f
+			for _, s := range strings.Split(text, ". ") {
+				if i := strings.Index(s, "cannot be attributes"); i >= 0 {
+					head := s[:i]
+					if j := strings.LastIndex(head, "; "); j >= 0 {
+						head = head[j+2:]
+					}
+					reserved = Names(head)
+				}
+			}
+		}
+	}
+	if len(reserved) == 0 || files["accounts"] == nil {
+		return nil, fmt.Errorf("docs/effective-privilege.md: no accounts paragraph or reserved attribute names")
+	}
+	return reserved, nil
+}
+
+var requiredRE = regexp.MustCompile(`^\s*\((?:both |all )?required`)
+
+// ColumnList reads a list of columns written as prose: every backticked name, and as
+// required those followed by "(required" (or a group of them, joined by ", " or " and ",
+// followed by "(both required" or "(all required").
+func ColumnList(text string) (cols, required []string) {
+	locs := tickRE.FindAllStringSubmatchIndex(text, -1)
+	var group []string
+	for i, l := range locs {
+		name := text[l[2]:l[3]]
+		if !nameRE.MatchString(name) {
+			group = nil
+			continue
+		}
+		cols = append(cols, name)
+		group = append(group, name)
+		end := len(text)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		switch gap := text[l[1]:end]; {
+		case requiredRE.MatchString(gap):
+			required, group = append(required, group...), nil
+		case gap != ", " && gap != " and " && gap != ", and ":
+			group = nil
+		}
+	}
+	return cols, required
 }

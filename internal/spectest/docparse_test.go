@@ -49,3 +49,30 @@ func TestSectionsAndTables(t *testing.T) {
 		t.Error("Section of a missing heading: no error")
 	}
 }
+
+func TestColumnList(t *testing.T) {
+	cols, req := ColumnList("`identity_id`, `role_id` (both required, non-empty); `last_used` (optional), `a` (required), `b`, `c`")
+	if want := []string{"identity_id", "role_id", "last_used", "a", "b", "c"}; !reflect.DeepEqual(cols, want) {
+		t.Errorf("columns %q, want %q", cols, want)
+	}
+	if want := []string{"identity_id", "role_id", "a"}; !reflect.DeepEqual(req, want) {
+		t.Errorf("required %q, want %q", req, want)
+	}
+}
+
+// TestInputsRead reads the repository's own pages: every file the loaders read is there.
+func TestInputsRead(t *testing.T) {
+	files, reserved, err := Inputs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"identities", "roles", "assignments", "accounts", "role_grants", "attributes"} {
+		if files[f] == nil || len(files[f].Required) == 0 {
+			t.Errorf("%s: %+v", f, files[f])
+		}
+	}
+	t.Logf("reserved %q", reserved)
+	for _, k := range []string{"identities", "roles", "assignments", "accounts", "role_grants", "attributes"} {
+		t.Logf("%s: %+v", k, *files[k])
+	}
+}
