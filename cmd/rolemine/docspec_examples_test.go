@@ -278,3 +278,62 @@ func TestDocsNameRealTests(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIFlagTablesMatchHelp holds docs/cli.md's command sections to the commands' flags:
+// every flag a section's flag tables list is a flag of the command, and every flag of the
+// command is in the flag tables of its sections, or named in one of its sections without
+// a flag table (`rolemine gen --evolve`, and the commands described in prose).
+func TestCLIFlagTablesMatchHelp(t *testing.T) {
+	cli := readDoc(t, "cli.md")
+	documented, mentioned := map[string]map[string]bool{}, map[string]map[string]bool{}
+	add := func(m map[string]map[string]bool, cmd, text string) {
+		if m[cmd] == nil {
+			m[cmd] = map[string]bool{}
+		}
+		for _, f := range flagRE.FindAllStringSubmatch(text, -1) {
+			m[cmd][f[1]] = true
+		}
+	}
+	for _, m := range regexp.MustCompile("(?m)^## `rolemine ([a-z]+)( --[a-z]+)?`$").FindAllStringSubmatch(cli, -1) {
+		sec, tables := docSection(t, cli, m[0]), 0
+		for _, tb := range docTables(sec) {
+			if tb[0][0] != "flag" {
+				continue
+			}
+			for _, r := range tb[1:] {
+				add(documented, m[1], r[0])
+			}
+			tables++
+		}
+		if tables == 0 {
+			add(mentioned, m[1], sec) // a section in prose
+		}
+	}
+	cmds := keysOf(documented)
+	for _, c := range keysOf(mentioned) {
+		if !slices.Contains(cmds, c) {
+			cmds = append(cmds, c)
+		}
+	}
+	if len(documented) < 3 || len(cmds) < 8 {
+		t.Fatalf("cli.md: flag tables for only %v, sections for %v", keysOf(documented), cmds)
+	}
+	for _, cmd := range cmds {
+		var o, e bytes.Buffer
+		run([]string{cmd, "-h"}, &o, &e)
+		have := map[string]bool{}
+		for _, f := range regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(o.String()+e.String(), -1) {
+			have[f[1]] = true
+		}
+		for _, f := range keysOf(documented[cmd]) {
+			if !have[f] {
+				t.Errorf("cli.md lists --%s for rolemine %s, which does not have it", f, cmd)
+			}
+		}
+		for _, f := range keysOf(have) {
+			if !documented[cmd][f] && !mentioned[cmd][f] {
+				t.Errorf("rolemine %s has --%s, which cli.md's sections on it do not name", cmd, f)
+			}
+		}
+	}
+}
