@@ -7,7 +7,9 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +25,7 @@ import (
 type specOut struct {
 	root                                string
 	flatData, uniData, useData, flatUse string
+	nextData                            string
 	flat, uni, use, used, next          string
 	drift, disc, merge                  string
 }
@@ -77,13 +80,13 @@ func specOutputs(t *testing.T) *specOut {
 	p := func(n string) string { return filepath.Join(root, n) }
 	s := &specOut{root: root, flatData: p("flat"), uniData: p("uni"), useData: p("use"), flatUse: p("flat-use"),
 		flat: p("flat-out"), uni: p("uni-out"), use: p("use-out"), used: p("flat-use-out"), next: p("next-out"),
-		drift: p("drift-out"), disc: p("disc-out"), merge: p("merged")}
+		drift: p("drift-out"), disc: p("disc-out"), merge: p("merged"), nextData: p("next")}
 	usedOnly := p("usedonly.xml")
 	if err := os.WriteFile(p("usedonly.xml"), []byte(usedOnlyConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	gen := []string{"gen", "--identities", "2000", "--seed", "1"}
-	mustBin(t, append(gen, "--out", s.flatData)...)
+	mustBin(t, append(gen, "--nhi-unlabelled", "5", "--division-roles", "--out", s.flatData)...)
 	mustBin(t, append(gen, "--universe", "--out", s.uniData)...)
 	mustBin(t, append(gen, "--universe", "--usage", "--out", s.useData)...)
 	mustBin(t, append(gen, "--usage", "--out", s.flatUse)...)
@@ -113,6 +116,8 @@ func TestOutputsMatchDocs(t *testing.T) {
 	t.Run("summary", func(t *testing.T) { checkMineSummary(t, s, outputs) })
 	t.Run("parquet", func(t *testing.T) { checkParquetDocs(t, s, outputs) })
 	t.Run("csv", func(t *testing.T) { checkCSVDocs(t, s, outputs) })
+	t.Run("rules.xml", func(t *testing.T) { checkRulesXML(t, s, outputs) })
+	t.Run("gen", func(t *testing.T) { checkGenerated(t, s, outputs) })
 }
 
 // written lists the output files of dir (the set's links; dot files left out).
@@ -657,6 +662,103 @@ func checkCSVDocs(t *testing.T, s *specOut, outputs string) {
 			if !used[f][i] {
 				t.Errorf("docs give %s the header %v, which no run wrote", f, v)
 			}
+		}
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z_]*$`)
+
+var xmlElemRE = regexp.MustCompile(`<([A-Za-z]+)((?: [A-Za-z]+="[^"]*")*)`)
+
+// checkRulesXML holds rules.xml to #out-rules-xml: its root element and namespace, the
+// elements it holds and their attributes (`DK` standing for D0, D1, ...), and the Type
+// values the page names.
+func checkRulesXML(t *testing.T, s *specOut, outputs string) {
+	sec := docSection(t, outputs, "#out-rules-xml")
+	doc := map[string][]string{}
+	for _, span := range ticks(sec) {
+		span = strings.Join(strings.Fields(span), " ")
+		for _, m := range xmlElemRE.FindAllStringSubmatch(span, -1) {
+			for _, a := range regexp.MustCompile(`([A-Za-z]+)="([^"]*)"`).FindAllStringSubmatch(m[2], -1) {
+				doc[m[1]] = append(doc[m[1]], a[1])
+			}
+		}
+	}
+	if !slices.Contains(doc["ConfigurationFile"], "xmlns") {
+		t.Fatalf("docs: rules.xml's root element and namespace not found: %v", doc)
+	}
+	types := ticks(sec[strings.Index(sec, "`Type` is"):])[1:]
+	said := map[string]bool{}
+	for _, r := range s.mineRuns() {
+		b, err := os.ReadFile(filepath.Join(r.dir, "rules.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(strings.NewReader(string(b)))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			el, ok := tok.(xml.StartElement)
+			if !ok {
+				continue
+			}
+			attrs, known := doc[el.Name.Local]
+			if !known {
+				t.Errorf("%s rules.xml: element %s, which the page does not name", r.name, el.Name.Local)
+				continue
+			}
+			for _, a := range el.Attr {
+				name := regexp.MustCompile(`^D[0-9]+$`).ReplaceAllString(a.Name.Local, "DK")
+				if a.Name.Space == "" && !slices.Contains(attrs, name) && !said[el.Name.Local+name] {
+					said[el.Name.Local+name] = true
+					t.Errorf("%s rules.xml: %s has %s, which the page does not name", r.name, el.Name.Local, a.Name.Local)
+				}
+				if el.Name.Local == "SingleRoleRule" && name == "Type" && !slices.Contains(types, a.Value) {
+					t.Errorf("%s rules.xml: Type %q is none of %v", r.name, a.Value, types)
+				}
+			}
+		}
+	}
+}
+
+// checkGenerated holds what gen writes to the page's "Generated data": every data file
+// and truth file written is named there, and every truth file named is written by some
+// run (plain with --nhi-unlabelled and --division-roles, --universe, --usage, both,
+// --evolve).
+func checkGenerated(t *testing.T, s *specOut, outputs string) {
+	sec := docSection(t, outputs, "#generated-data")
+	named := map[string]bool{}
+	for _, n := range ticks(sec) {
+		if strings.HasPrefix(n, "truth/") && !strings.HasSuffix(n, "/") || nameRE.MatchString(n) {
+			named[n] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, dir := range []string{s.flatData, s.uniData, s.useData, s.flatUse, s.nextData} {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if !strings.HasPrefix(rel, "truth") {
+				rel = strings.TrimSuffix(rel, filepath.Ext(rel))
+			}
+			rel = filepath.ToSlash(rel)
+			seen[rel] = true
+			if !named[rel] {
+				t.Errorf("gen writes %s (%s), which the page does not name", rel, filepath.Base(dir))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range keysOf(named) {
+		if strings.Contains(n, "/") && !seen[n] {
+			t.Errorf("the page names %s among gen's files, which no run wrote", n)
 		}
 	}
 }
