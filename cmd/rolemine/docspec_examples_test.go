@@ -222,11 +222,15 @@ func TestSynopsesNameRealFlags(t *testing.T) {
 	}
 }
 
+// repoPathRE finds a path of the repository in a page's text (not one under bin/).
+var repoPathRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9_./-])((?:scripts|internal|cmd|plugins|examples|deploy|tools|bench)/[A-Za-z0-9_./*-]*[A-Za-z0-9_*])`)
+
 var wordRE = regexp.MustCompile(`^[a-z]+$`)
 
-// TestDocsNameRealTests checks that every test or fuzz target the specification and
-// README name exists (the benchmarks log, a history, is left out), and every make target
-// of docs/development.md's table is a target of the Makefile.
+// TestDocsNameRealTests checks that every test or fuzz target and every path of the
+// repository the specification, README and RATIONALE name exist (the benchmarks log, a
+// history, is left out), and every make target of docs/development.md's table is a
+// target of the Makefile.
 func TestDocsNameRealTests(t *testing.T) {
 	root := filepath.Join("..", "..")
 	declared := map[string]bool{}
@@ -256,6 +260,14 @@ func TestDocsNameRealTests(t *testing.T) {
 		for _, n := range regexp.MustCompile(`\b(?:Test|Fuzz)[A-Z]\w*`).FindAllString(string(b), -1) {
 			if !declared[n] {
 				t.Errorf("%s names %s, which no test file declares", filepath.Base(p), n)
+			}
+		}
+		for _, m := range repoPathRE.FindAllStringSubmatch(string(b), -1) {
+			if regexp.MustCompile(`\.[A-Z]`).MatchString(m[1]) {
+				continue // a Go identifier (internal/hugepage.Make)
+			}
+			if found, _ := filepath.Glob(filepath.Join(root, m[1])); len(found) == 0 {
+				t.Errorf("%s names %s, which the repository does not hold", filepath.Base(p), m[1])
 			}
 		}
 	}
