@@ -724,9 +724,9 @@ func checkRulesXML(t *testing.T, s *specOut, outputs string) {
 }
 
 // checkGenerated holds what gen writes to the page's "Generated data": every data file
-// and truth file written is named there, and every truth file named is written by some
-// run (plain with --nhi-unlabelled and --division-roles, --universe, --usage, both,
-// --evolve).
+// and truth file written is named there, every truth file named is written by some run
+// (plain with --nhi-unlabelled and --division-roles, --universe, --usage, both,
+// --evolve), and each truth CSV file has the columns the pages give it.
 func checkGenerated(t *testing.T, s *specOut, outputs string) {
 	sec := docSection(t, outputs, "#generated-data")
 	named := map[string]bool{}
@@ -735,6 +735,7 @@ func checkGenerated(t *testing.T, s *specOut, outputs string) {
 			named[n] = true
 		}
 	}
+	headers := truthHeaders(t, sec+"\n"+docSection(t, readDoc(t, "excess-privilege.md"), "## Generated usage and owners (`gen --usage`)"))
 	seen := map[string]bool{}
 	for _, dir := range []string{s.flatData, s.uniData, s.useData, s.flatUse, s.nextData} {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -750,6 +751,11 @@ func checkGenerated(t *testing.T, s *specOut, outputs string) {
 			if !named[rel] {
 				t.Errorf("gen writes %s (%s), which the page does not name", rel, filepath.Base(dir))
 			}
+			if strings.HasSuffix(rel, ".csv") {
+				if got := csvHeader(t, dir, rel); !slices.Equal(got, headers[rel]) {
+					t.Errorf("gen's %s (%s) has the header %v, the pages give %v", rel, filepath.Base(dir), got, headers[rel])
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -761,4 +767,20 @@ func checkGenerated(t *testing.T, s *specOut, outputs string) {
 			t.Errorf("the page names %s among gen's files, which no run wrote", n)
 		}
 	}
+}
+
+var truthHeaderRE = regexp.MustCompile("`(truth/[a-z/_]+\\.csv)`(?::| \\()\\s*`([a-z_, ]+)`")
+
+// truthHeaders reads the columns the pages give each truth CSV file: "`truth/X.csv`:
+// `a, b`" or "`truth/X.csv` (`a, b`: ...".
+func truthHeaders(t *testing.T, text string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, m := range truthHeaderRE.FindAllStringSubmatch(strings.Join(strings.Fields(text), " "), -1) {
+		out[m[1]] = strings.Split(strings.ReplaceAll(m[2], " ", ""), ",")
+	}
+	if len(out) == 0 {
+		t.Fatal("docs: no truth file's columns")
+	}
+	return out
 }
