@@ -27,7 +27,7 @@ type specOut struct {
 	flatData, uniData, useData, flatUse string
 	nextData                            string
 	flat, uni, use, used, next          string
-	drift, disc, merge                  string
+	drift, disc, merge, shard           string
 }
 
 // mineRuns names the three mine runs and what their data has.
@@ -80,7 +80,7 @@ func specOutputs(t *testing.T) *specOut {
 	p := func(n string) string { return filepath.Join(root, n) }
 	s := &specOut{root: root, flatData: p("flat"), uniData: p("uni"), useData: p("use"), flatUse: p("flat-use"),
 		flat: p("flat-out"), uni: p("uni-out"), use: p("use-out"), used: p("flat-use-out"), next: p("next-out"),
-		drift: p("drift-out"), disc: p("disc-out"), merge: p("merged"), nextData: p("next")}
+		drift: p("drift-out"), disc: p("disc-out"), merge: p("merged"), nextData: p("next"), shard: p("s0")}
 	usedOnly := p("usedonly.xml")
 	if err := os.WriteFile(p("usedonly.xml"), []byte(usedOnlyConfig), 0o644); err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func written(t *testing.T, dir string) []string {
 	return out
 }
 
-// checkOutputFiles holds the files of mine, drift and discover to their pages' tables:
+// checkOutputFiles holds the files of mine, mine --shard, drift and discover to their pages:
 // each run writes every unconditional file, conditional ones only where its data has
 // what they need, and nothing the page does not name.
 func checkOutputFiles(t *testing.T, s *specOut, outputs string) {
@@ -163,6 +163,15 @@ func checkOutputFiles(t *testing.T, s *specOut, outputs string) {
 	}
 	if f := written(t, s.flat); slices.Contains(f, "excess.csv") || slices.Contains(f, "ownership.csv") {
 		t.Errorf("mine on flat data writes %v: excess.csv and ownership.csv are only for universe data", f)
+	}
+	var shardDoc []string
+	for _, l := range strings.Split(docSection(t, readDoc(t, "scale-out.md"), "#shard-mine"), "\n") {
+		if strings.HasPrefix(l, "- `") && strings.HasSuffix(ticks(l)[0], ".json") {
+			shardDoc = append(shardDoc, ticks(l)[0]) // "A shard commits two files": one item each
+		}
+	}
+	if slices.Sort(shardDoc); !slices.Equal(written(t, s.shard), shardDoc) {
+		t.Errorf("mine --shard writes %v, docs/scale-out.md lists %v", written(t, s.shard), shardDoc)
 	}
 	driftDoc := fileTable(t, docSection(t, outputs, "## `rolemine drift`"))
 	if got, want := written(t, s.drift), keysOf(driftDoc); !slices.Equal(got, want) {
