@@ -9,13 +9,28 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// compile compiles a plugin through the runtime and its compilation cache. The cache is
+// compile compiles a plugin: instrumented (fuel.go) on h.rt, or, when instrument cannot
+// rewrite it or the rewritten module does not compile, as it is on h.rtChecked, whose
+// error then speaks of the user's module. fueled tells which.
+func (h *Host) compile(ctx context.Context, wasm []byte, path string) (cm wazero.CompiledModule, fueled bool, err error) {
+	iw, err := instrument(wasm)
+	if err == nil {
+		if cm, err = h.compileOn(ctx, h.rt, iw, path); err == nil {
+			return cm, true, nil
+		}
+	}
+	h.log.Debug("plugin not instrumented; wazero checks its time limit", "plugin", path, "err", err)
+	cm, err = h.compileOn(ctx, h.rtChecked, wasm, path)
+	return cm, false, err
+}
+
+// compileOn compiles a plugin through rt and its compilation cache. The cache is
 // never trusted blindly: wazero checks each entry (header, version, checksum) but fails
 // the compilation when one is damaged, for good. When compiling through the cache fails
 // and compiling without any cache succeeds, the cache is at fault: its entries are
 // removed and the plugin compiled again, which writes a sound entry.
-func (h *Host) compile(ctx context.Context, wasm []byte, path string) (wazero.CompiledModule, error) {
-	cm, err := h.rt.CompileModule(ctx, wasm)
+func (h *Host) compileOn(ctx context.Context, rt wazero.Runtime, wasm []byte, path string) (wazero.CompiledModule, error) {
+	cm, err := rt.CompileModule(ctx, wasm)
 	if err == nil || h.cacheDir == "" {
 		return cm, err
 	}
@@ -26,7 +41,7 @@ func (h *Host) compile(ctx context.Context, wasm []byte, path string) (wazero.Co
 	if perr := purgeCache(h.cacheDir); perr != nil {
 		h.log.Warn("could not clear the plugin compilation cache; compiling without it", "dir", h.cacheDir, "err", perr)
 	}
-	return h.rt.CompileModule(ctx, wasm)
+	return rt.CompileModule(ctx, wasm)
 }
 
 // compilesWithoutCache reports whether wasm compiles in a throwaway runtime that has no

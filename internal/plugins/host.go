@@ -59,9 +59,10 @@ type Options struct {
 // Host compiles and runs plugins. It is safe for one goroutine at a time; Apply runs its
 // own workers. Close releases every compiled module and instance.
 type Host struct {
-	opts  Options
-	rt    wazero.Runtime
-	cache wazero.CompilationCache
+	opts Options
+	// rt runs instrumented modules (fuel.go), rtChecked the others with wazero's checks.
+	rt, rtChecked wazero.Runtime
+	cache         wazero.CompilationCache
 	// cacheDir is the on-disk compilation cache's directory, "" when in memory only.
 	cacheDir string
 	log      *slog.Logger
@@ -110,20 +111,42 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 	if h.cache == nil {
 		h.cache = wazero.NewCompilationCache()
 	}
-	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(h.memoryPages()).
-		WithCompilationCache(h.cache)
-	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
-	if err := instantiateSandboxWASI(ctx, h.rt); err != nil {
-		h.Close(ctx)
-		return nil, fmt.Errorf("plugins: instantiate WASI: %w", err)
-	}
-	if err := instantiateAbort(ctx, h.rt); err != nil {
-		h.Close(ctx)
-		return nil, fmt.Errorf("plugins: instantiate env.abort: %w", err)
+	for _, closeOnDone := range []bool{false, true} {
+		rt, err := h.newRuntime(ctx, closeOnDone)
+		if err != nil {
+			h.Close(ctx)
+			return nil, err
+		}
+		if closeOnDone {
+			h.rtChecked = rt
+		} else {
+			h.rt = rt
+		}
 	}
 	return h, nil
+}
+
+// newRuntime creates a runtime with the sandbox's host modules and the memory cap, sharing
+// the host's compilation cache. With closeOnDone wazero stops a call whose context is done
+// by checking at every loop header (for modules instrument could not rewrite); without,
+// only instrumented modules run on it (fuel.go). wazero's cache keys do not include that
+// setting, so the two runtimes must never compile the same bytes: one gets instrumented
+// modules, the other the modules instrument refused.
+func (h *Host) newRuntime(ctx context.Context, closeOnDone bool) (wazero.Runtime, error) {
+	rc := wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(closeOnDone).
+		WithMemoryLimitPages(h.memoryPages()).
+		WithCompilationCache(h.cache)
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if err := instantiateSandboxWASI(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("plugins: instantiate WASI: %w", err)
+	}
+	if err := instantiateAbort(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("plugins: instantiate env.abort: %w", err)
+	}
+	return rt, nil
 }
 
 // memoryPages is the memory cap in 64 KiB WebAssembly pages.
@@ -131,7 +154,14 @@ func (h *Host) memoryPages() uint32 { return uint32(h.opts.MemoryMiB) * 16 }
 
 // Close releases the runtime and the compilation cache handle.
 func (h *Host) Close(ctx context.Context) error {
-	err := h.rt.Close(ctx)
+	var err error
+	for _, rt := range []wazero.Runtime{h.rt, h.rtChecked} {
+		if rt != nil {
+			if cerr := rt.Close(ctx); err == nil {
+				err = cerr
+			}
+		}
+	}
 	if cerr := h.cache.Close(ctx); err == nil {
 		err = cerr
 	}
@@ -218,6 +248,8 @@ type Plugin struct {
 	spec     Spec
 	name     string
 	compiled wazero.CompiledModule
+	// fueled: compiled from instrumented bytes (fuel.go), run on h.rt; else on h.rtChecked.
+	fueled bool
 	// startup names what instantiation runs, for fault messages: the module's start
 	// function (asc emits one for top-level code), its _initialize export (Go and WASI
 	// reactors), or both.
@@ -257,7 +289,7 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 	}
 	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")}
 	t := time.Now()
-	p.compiled, err = h.compile(ctx, wasm, spec.Path)
+	p.compiled, p.fueled, err = h.compile(ctx, wasm, spec.Path)
 	if err != nil {
 		return nil, uerr.New("%s: plugin %s: not a valid WebAssembly module: %w", spec.Origin, spec.Path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/tetratelabs/wazero"
@@ -29,6 +30,11 @@ type instance struct {
 	aborted                string // the message and place of an env.abort call
 	lo, hi, count          int    // rows of the current call and its distinct inputs, for fault messages
 	ids                    []string
+	// stop is an instrumented module's stop flag (fuel.go), nil for the others; armed
+	// says a call is running, whose time limit may raise it.
+	stop   api.MutableGlobal
+	stopMu sync.Mutex
+	armed  bool
 }
 
 // instantiate creates an instance, runs its start-up (start function, _initialize) under
@@ -37,17 +43,25 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	in := &instance{p: p}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
-		WithStartFunctions("_initialize").
 		WithStdout(&in.stderr).
 		WithStderr(&in.stderr)
-	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), p.h.opts.Timeout)
-	mod, err := p.h.rt.InstantiateModule(cctx, p.compiled, cfg)
-	cancel()
+	var mod api.Module
+	var err error
+	if p.fueled {
+		mod, err = in.startFueled(ctx, cfg)
+	} else {
+		cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), p.h.opts.Timeout)
+		mod, err = p.h.rtChecked.InstantiateModule(cctx, p.compiled, cfg.WithStartFunctions("_initialize"))
+		if err != nil && ctx.Err() == nil {
+			err = in.faultOf(cctx, err, p.startup)
+		}
+		cancel()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, in.faultOf(cctx, err, p.startup)
+		return nil, err
 	}
 	in.mod = mod
 	in.mem = mod.Memory()
@@ -78,11 +92,35 @@ func (in *instance) close(ctx context.Context) {
 	}
 }
 
+// startFueled instantiates an instrumented module, which runs no code then (instrument
+// removed its start section), and calls its start function and _initialize under one time
+// limit.
+func (in *instance) startFueled(ctx context.Context, cfg wazero.ModuleConfig) (api.Module, error) {
+	mod, err := in.p.h.rt.InstantiateModule(ctx, in.p.compiled, cfg.WithStartFunctions())
+	if err != nil {
+		return nil, in.faultOf(ctx, err, in.p.startup)
+	}
+	in.mod = mod
+	in.stop, _ = mod.ExportedGlobal(stopExport).(api.MutableGlobal)
+	in.mem = mod.Memory()
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), in.p.h.opts.Timeout)
+	defer cancel()
+	for _, name := range []string{startExport, "_initialize"} {
+		if fn := mod.ExportedFunction(name); fn != nil {
+			if _, err := in.run(cctx, fn); err != nil {
+				in.close(ctx)
+				return nil, in.faultOf(cctx, err, in.p.startup)
+			}
+		}
+	}
+	return mod, nil
+}
+
 // call calls fn under the time limit and turns any failure into an *Error.
 func (in *instance) call(ctx context.Context, fn api.Function, params ...uint64) (uint64, error) {
 	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instCtxKey{}, in), in.p.h.opts.Timeout)
 	defer cancel()
-	res, err := fn.Call(cctx, params...)
+	res, err := in.run(cctx, fn, params...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -93,6 +131,31 @@ func (in *instance) call(ctx context.Context, fn api.Function, params ...uint64)
 		return 0, nil
 	}
 	return res[0], nil
+}
+
+// run calls fn until cctx is done: an instrumented module's stop flag is raised then
+// (fuel.go), and wazero stops the others itself.
+func (in *instance) run(cctx context.Context, fn api.Function, params ...uint64) ([]uint64, error) {
+	if in.stop == nil {
+		return fn.Call(cctx, params...)
+	}
+	in.stopMu.Lock()
+	in.armed = true
+	in.stopMu.Unlock()
+	unregister := context.AfterFunc(cctx, func() {
+		in.stopMu.Lock()
+		if in.armed {
+			in.stop.Set(1)
+		}
+		in.stopMu.Unlock()
+	})
+	res, err := fn.Call(cctx, params...)
+	unregister()
+	in.stopMu.Lock()
+	in.armed = false
+	in.stop.Set(0)
+	in.stopMu.Unlock()
+	return res, err
 }
 
 // callName names fn in fault messages by its export (a module without a name section,

@@ -402,11 +402,9 @@ func TestFaults(t *testing.T) {
 			}
 			// Compilation is paid once per process and not under the time limit; the
 			// start-up and every batch are.
-			compiled, err := h.rt.CompileModule(ctx, mustRead(t, wasm[tc.plugin]))
-			if err != nil {
+			if _, err := h.Compile(ctx, Spec{Path: wasm[tc.plugin], Origin: "test"}); err != nil {
 				t.Fatal(err)
 			}
-			compiled.Close(ctx)
 			// Time the failing phase: start-up for a start-up fault, else the batches.
 			start := time.Now()
 			p, err := h.Load(ctx, Spec{Path: wasm[tc.plugin], Config: cfg, Origin: "test"})
