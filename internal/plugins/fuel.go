@@ -146,11 +146,10 @@ func splitSections(wasm []byte) ([]section, error) {
 
 // moduleFacts are what instrument needs to know of a module besides its code.
 type moduleFacts struct {
-	globals  uint64 // imported and defined globals: the index of the first added one
-	memory   bool
-	exports  map[string]bool
-	start    int64 // the start function's index, -1 when none
-	tailCall bool  // return_call or return_call_indirect occurs (set by the code walk)
+	globals uint64 // imported and defined globals: the index of the first added one
+	memory  bool
+	exports map[string]bool
+	start   int64 // the start function's index, -1 when none
 }
 
 // readFacts reads the imports, memories, globals, exports and start function of secs.
@@ -246,7 +245,7 @@ func instrument(wasm []byte) ([]byte, error) {
 		case 8:
 			continue // the host calls it (startExport)
 		case 10:
-			if data, err = instrumentCode(s.data, check, &f); err != nil {
+			if data, err = instrumentCode(s.data, check); err != nil {
 				return nil, err
 			}
 		}
@@ -334,44 +333,37 @@ func fuelCheck(fuel, stop uint64) []byte {
 	return append(b, 0x04, 0x40, 0x00, 0x0B, 0x0B)
 }
 
-// instrumentCode rewrites the code section: check after every loop header and, when the
-// module makes tail calls (which can loop without a loop instruction), at every function
-// entry too.
-func instrumentCode(code, check []byte, f *moduleFacts) ([]byte, error) {
-	for _, entry := range []bool{false, true} {
-		r := &wasmReader{b: code}
-		n := r.uleb()
-		out := appendULEB(nil, n)
-		for k := uint64(0); k < n && r.err == nil; k++ {
-			size := r.uleb()
-			start := r.i
-			r.skip(size)
-			if r.err != nil {
-				break
-			}
-			body, err := instrumentBody(r.b[start:r.i], check, entry, f)
-			if err != nil {
-				return nil, fmt.Errorf("function body %d: %w", k, err)
-			}
-			out = appendULEB(out, uint64(len(body)))
-			out = append(out, body...)
-		}
-		if r.err == nil && r.i != len(code) {
-			r.err = errors.New("bytes after the last function body")
-		}
+// instrumentCode rewrites the code section: check after every loop header.
+func instrumentCode(code, check []byte) ([]byte, error) {
+	r := &wasmReader{b: code}
+	n := r.uleb()
+	out := appendULEB(nil, n)
+	for k := uint64(0); k < n && r.err == nil; k++ {
+		size := r.uleb()
+		start := r.i
+		r.skip(size)
 		if r.err != nil {
-			return nil, fmt.Errorf("code section: %w", r.err)
+			break
 		}
-		if !f.tailCall || entry {
-			return out, nil
+		body, err := instrumentBody(r.b[start:r.i], check)
+		if err != nil {
+			return nil, fmt.Errorf("function body %d: %w", k, err)
 		}
+		out = appendULEB(out, uint64(len(body)))
+		out = append(out, body...)
 	}
-	panic("unreachable")
+	if r.err == nil && r.i != len(code) {
+		r.err = errors.New("bytes after the last function body")
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("code section: %w", r.err)
+	}
+	return out, nil
 }
 
 // instrumentBody copies one function body (locals, then instructions) with check after
-// every loop instruction, and at the entry when entry is set.
-func instrumentBody(body, check []byte, entry bool, f *moduleFacts) ([]byte, error) {
+// every loop instruction.
+func instrumentBody(body, check []byte) ([]byte, error) {
 	r := &wasmReader{b: body}
 	for n := r.uleb(); n > 0 && r.err == nil; n-- {
 		r.uleb()
@@ -379,13 +371,10 @@ func instrumentBody(body, check []byte, entry bool, f *moduleFacts) ([]byte, err
 	}
 	out := make([]byte, 0, len(body)+len(body)/4)
 	out = append(out, body[:r.i]...)
-	if entry {
-		out = append(out, check...)
-	}
 	for r.i < len(body) && r.err == nil {
 		start := r.i
 		op := r.byte()
-		if err := r.immediates(op, f); err != nil {
+		if err := r.immediates(op); err != nil {
 			return nil, err
 		}
 		out = append(out, body[start:r.i]...)
@@ -397,21 +386,20 @@ func instrumentBody(body, check []byte, entry bool, f *moduleFacts) ([]byte, err
 }
 
 // immediates skips the immediates of instruction op, or fails on an instruction it does
-// not know (WebAssembly 2.0, tail calls, exceptions, typed function references, threads).
-func (r *wasmReader) immediates(op byte, f *moduleFacts) error {
+// not know: it knows WebAssembly 2.0, exceptions, typed function references and threads,
+// but not tail calls (return_call loops without a loop instruction; wazero enables them
+// only on request) nor garbage collection.
+func (r *wasmReader) immediates(op byte) error {
 	switch {
 	case op <= 0x01, op == 0x05, op == 0x0A, op == 0x0B, op == 0x0F, op == 0x19, op == 0x1A, op == 0x1B,
 		op >= 0x45 && op <= 0xC4, op == 0xD1, op == 0xD3, op == 0xD4:
 		// no immediates
 	case op >= 0x02 && op <= 0x04, op == 0x06: // block, loop, if, try: block type
 		r.valType()
-	case op == 0x07, op == 0x08, op == 0x09, op >= 0x0C && op <= 0x0D, op == 0x10, op == 0x12,
-		op == 0x14, op == 0x15, op == 0x18, op >= 0x20 && op <= 0x26, op == 0x3F, op == 0x40,
-		op >= 0xD2 && op <= 0xD6 && op != 0xD3 && op != 0xD4:
-		f.tailCall = f.tailCall || op == 0x12 || op == 0x15
+	case op == 0x07, op == 0x08, op == 0x09, op == 0x0C, op == 0x0D, op == 0x10, op == 0x14,
+		op == 0x18, op >= 0x20 && op <= 0x26, op == 0x3F, op == 0x40, op == 0xD2, op == 0xD5, op == 0xD6:
 		r.uleb()
-	case op == 0x11, op == 0x13: // call_indirect, return_call_indirect: type, table
-		f.tailCall = f.tailCall || op == 0x13
+	case op == 0x11: // call_indirect: type, table
 		r.uleb()
 		r.uleb()
 	case op == 0x0E: // br_table: labels, default

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,10 +90,10 @@ type wfunc struct {
 
 // handPlugin is a module shaped like a rolemine plugin: the five ABI exports answering a
 // manifest with one output ("hx") and, per batch, one row count with no values. Entries
-// of over replace the export of the same name. pages is the initial memory; imports are
-// "module.name" functions of type () -> (), or "module.name(iiii)" with an i32 parameter
-// for each i. An entry of over named "(start)" is not exported but is the module's start
-// function, and one named "_initialize" is exported besides the five.
+// of over replace the export of the same name, or are exported besides the five (such as
+// "_initialize"). pages is the initial memory; imports are "module.name" functions of
+// type () -> (), or "module.name(iiii)" with an i32 parameter for each i. An entry of over
+// named "(start)" is not exported but is the module's start function.
 func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 	manifest := `{"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}`
 	const moff, out = 1024, 8192
@@ -109,13 +110,11 @@ func handPlugin(pages int, imports []string, over ...wfunc) []byte {
 		{"rolemine_result", nil, []byte{wI64}, []byte{0x23, 0x00}},
 	}
 	for _, o := range over {
-		if o.name == "(start)" || o.name == "_initialize" {
+		k := slices.IndexFunc(fns, func(f wfunc) bool { return f.name == o.name })
+		if k < 0 {
 			fns = append(fns, o)
-		}
-		for k := range fns {
-			if fns[k].name == o.name {
-				fns[k] = o
-			}
+		} else {
+			fns[k] = o
 		}
 	}
 	var start []byte
