@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -219,21 +220,14 @@ func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count in
 // decodeOutput parses and validates an output batch of rows rows. Values are copied out of
 // guest memory; repeated values share one string.
 func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
-	u32 := func(what string) (uint32, error) {
-		if len(b) < 4 {
-			return 0, fmt.Errorf("batch ends early, expected %s", what)
-		}
-		v := binary.LittleEndian.Uint32(b)
-		b = b[4:]
-		return v, nil
+	d := outDecoder{b: b, intern: map[string]string{}}
+	r, ok := d.u32()
+	if !ok {
+		return batchOut{}, errors.New("batch ends early, expected the row count")
 	}
-	r, err := u32("the row count")
-	if err != nil {
-		return batchOut{}, err
-	}
-	a, err := u32("the attribute count")
-	if err != nil {
-		return batchOut{}, err
+	a, ok := d.u32()
+	if !ok {
+		return batchOut{}, errors.New("batch ends early, expected the attribute count")
 	}
 	if int(r) != rows || int(a) != len(outputs) {
 		return batchOut{}, fmt.Errorf("header says %d rows x %d attributes, expected %d x %d", r, a, rows, len(outputs))
@@ -242,51 +236,82 @@ func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
 	for k := range outputs {
 		out.off[k] = make([]int32, 1, rows+1)
 	}
-	intern := map[string]string{}
 	for i := 0; i < rows; i++ {
 		for k, name := range outputs {
-			cnt, err := u32(fmt.Sprintf("the value count of row %d, attribute %s", i+1, name))
+			vals, err := d.values(out.vals[k])
 			if err != nil {
-				return batchOut{}, err
+				if err.early != "" {
+					return batchOut{}, fmt.Errorf("batch ends early, expected %s row %d, attribute %s", err.early, i+1, name)
+				}
+				return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: %s", i+1, name, err.msg)
 			}
-			if cnt > maxValuesPerAttr {
-				return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: %d values, at most %d allowed", i+1, name, cnt, maxValuesPerAttr)
-			}
-			for j := uint32(0); j < cnt; j++ {
-				n, err := u32(fmt.Sprintf("a value length in row %d, attribute %s", i+1, name))
-				if err != nil {
-					return batchOut{}, err
-				}
-				switch {
-				case n == 0:
-					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: empty value (send no value instead)", i+1, name)
-				case n > maxValueBytes:
-					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value of %d bytes, at most %d allowed", i+1, name, n, maxValueBytes)
-				case int(n) > len(b):
-					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value of %d bytes runs past the end of the batch", i+1, name, n)
-				}
-				v := b[:n]
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value %q is not valid UTF-8", i+1, name, v)
-				}
-				s, ok := intern[string(v)]
-				if !ok {
-					s = string(v)
-					if r, bad := controlChar(s); bad {
-						return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: value %q holds the control character U+%04X, which rules.xml cannot represent (data values may not hold it either)", i+1, name, s, r)
-					}
-					intern[s] = s
-				}
-				out.vals[k] = append(out.vals[k], s)
-			}
+			out.vals[k] = vals
 			out.off[k] = append(out.off[k], int32(len(out.vals[k])))
 		}
 	}
-	if len(b) != 0 {
-		return batchOut{}, fmt.Errorf("%d bytes after the last row", len(b))
+	if len(d.b) != 0 {
+		return batchOut{}, fmt.Errorf("%d bytes after the last row", len(d.b))
 	}
 	return out, nil
+}
+
+// outDecoder reads an output batch.
+type outDecoder struct {
+	b      []byte
+	intern map[string]string
+}
+
+func (d *outDecoder) u32() (uint32, bool) {
+	if len(d.b) < 4 {
+		return 0, false
+	}
+	v := binary.LittleEndian.Uint32(d.b)
+	d.b = d.b[4:]
+	return v, true
+}
+
+// valueErr is what is wrong with the values of a row and attribute, which the caller
+// names: the batch ended before what early says, or msg. Nothing is formatted for the
+// rows that are well formed.
+type valueErr struct{ early, msg string }
+
+// values appends the values of one row and attribute to vals.
+func (d *outDecoder) values(vals []string) ([]string, *valueErr) {
+	cnt, ok := d.u32()
+	if !ok {
+		return nil, &valueErr{early: "the value count of"}
+	}
+	if cnt > maxValuesPerAttr {
+		return nil, &valueErr{msg: fmt.Sprintf("%d values, at most %d allowed", cnt, maxValuesPerAttr)}
+	}
+	for j := uint32(0); j < cnt; j++ {
+		n, ok := d.u32()
+		switch {
+		case !ok:
+			return nil, &valueErr{early: "a value length in"}
+		case n == 0:
+			return nil, &valueErr{msg: "empty value (send no value instead)"}
+		case n > maxValueBytes:
+			return nil, &valueErr{msg: fmt.Sprintf("value of %d bytes, at most %d allowed", n, maxValueBytes)}
+		case int(n) > len(d.b):
+			return nil, &valueErr{msg: fmt.Sprintf("value of %d bytes runs past the end of the batch", n)}
+		}
+		v := d.b[:n]
+		d.b = d.b[n:]
+		s, ok := d.intern[string(v)]
+		if !ok {
+			if !utf8.Valid(v) {
+				return nil, &valueErr{msg: fmt.Sprintf("value %q is not valid UTF-8", v)}
+			}
+			s = string(v)
+			if r, bad := controlChar(s); bad {
+				return nil, &valueErr{msg: fmt.Sprintf("value %q holds the control character U+%04X, which rules.xml cannot represent (data values may not hold it either)", s, r)}
+			}
+			d.intern[s] = s
+		}
+		vals = append(vals, s)
+	}
+	return vals, nil
 }
 
 // controlChar finds a character XML 1.0 cannot hold (below U+0020 but tab, line feed and
