@@ -40,7 +40,10 @@ func distinctSnapshot(n int, shape string) *columnar.Snapshot {
 }
 
 // BenchmarkPerRow derives n distinct inputs (n from PERROW_N, default 100000) with each
-// example plugin on one worker; the per-row cost is ns/op divided by n.
+// example plugin on one worker, each plugin both as it is on wazero's checks ("checked",
+// the host before fuel.go) and instrumented ("fuel"); ns/row and cpu-ns/row (the
+// process's CPU time) are per distinct input, instantiation included. PERROW_BATCH sets
+// the batch rows, PERROW_CACHE the compilation cache directory ("-": none).
 func BenchmarkPerRow(b *testing.B) {
 	n := 100_000
 	if s := os.Getenv("PERROW_N"); s != "" {
@@ -64,6 +67,7 @@ func BenchmarkPerRow(b *testing.B) {
 	}
 	h := testHost(b, Options{Workers: 1, BatchRows: rows, CacheDir: os.Getenv("PERROW_CACHE")})
 	snaps := map[string]*columnar.Snapshot{}
+	var ps [][2]*Plugin
 	for _, c := range cases {
 		if snaps[c.shape] == nil {
 			snaps[c.shape] = distinctSnapshot(n, c.shape)
@@ -76,21 +80,29 @@ func BenchmarkPerRow(b *testing.B) {
 		if !fueled.fueled {
 			b.Fatalf("%s: not instrumented", c.name)
 		}
-		checked := loadChecked(b, h, spec)
-		// The same plugin with wazero's checks (as before fuel.go) and instrumented,
-		// alternating.
-		for _, p := range []*Plugin{checked, fueled} {
-			mode := map[bool]string{false: "checked", true: "fuel"}[p.fueled]
-			b.Run(c.name+"/"+mode, func(b *testing.B) {
-				cpu0 := cpuTime()
-				for b.Loop() {
-					if _, err := p.Derive(ctx, snaps[c.shape]); err != nil {
-						b.Fatal(err)
+		ps = append(ps, [2]*Plugin{loadChecked(b, h, spec), fueled})
+	}
+	// The same plugin with wazero's checks (as before fuel.go) and instrumented,
+	// alternating, PERROW_ROUNDS times (default 1).
+	rounds := 1
+	if s := os.Getenv("PERROW_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
+	for range rounds {
+		for i, c := range cases {
+			for _, p := range ps[i] {
+				mode := map[bool]string{false: "checked", true: "fuel"}[p.fueled]
+				b.Run(c.name+"/"+mode, func(b *testing.B) {
+					cpu0 := cpuTime()
+					for b.Loop() {
+						if _, err := p.Derive(ctx, snaps[c.shape]); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/row")
-				b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/row")
-			})
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/row")
+					b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/row")
+				})
+			}
 		}
 	}
 }
