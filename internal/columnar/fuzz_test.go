@@ -112,6 +112,17 @@ func FuzzLoadParquet(f *testing.F) {
 		f.Add(runsFixture(f, v))
 		f.Add(runsFixture(f, v, parquet.Compression(&parquet.Snappy)))
 	}
+	// Pages whose compressed data states or decodes into more than their headers declare
+	// (codeccheck.go), and the same files' pages as written, in ZSTD and BROTLI.
+	for _, c := range hostileCodecCases {
+		seed, err := os.ReadFile(filepath.Join(hostileDir, c.name+".parquet"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
+	}
+	f.Add(runsFixture(f, 2, parquet.Compression(&parquet.Zstd)))
+	f.Add(runsFixture(f, 1, parquet.Compression(&parquet.Brotli)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, "identities.parquet", data, "identity_id,role_id\nua,R1\nghost,R2\n")
 	})

@@ -83,7 +83,11 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 				if err := checkPlainCount(&h, leaf); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
+				pc.inflated = false
 				if err := pc.check(r, off+hlen, &h, md.Codec, leaf); err != nil {
+					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
+				}
+				if err := pc.checkCodec(r, off+hlen, &h, md.Codec, buf[hlen:]); err != nil {
 					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
 				}
 				off += hlen + int64(h.CompressedPageSize)
@@ -133,12 +137,13 @@ func checkPageHeader(h *format.PageHeader, room, rows int64) error {
 }
 
 // maxRatio bounds how much a page of each codec can inflate, by the format: a Snappy
-// copy element of 3 bytes writes at most 64, and DEFLATE (GZIP) at most 1032 bytes per
-// byte. parquet-go allocates a page's declared uncompressed size before it decompresses,
-// so a page of a few bytes declaring 512 MiB was 512 MiB allocated (and read as the
-// smaller page it decompressed to). ZSTD and BROTLI can inflate a run of one byte by
-// tens of thousands, so no bound short of maxPageBytes holds for them.
-var maxRatio = map[format.CompressionCodec]int64{format.Snappy: 22, format.Gzip: 1040}
+// copy element of 3 bytes writes at most 64, DEFLATE (GZIP) at most 1032 bytes per byte,
+// a ZSTD RLE block of 4 bytes 128 KiB, a BROTLI meta-block of 8 bytes 16 MiB
+// (codeccheck.go). parquet-go allocates a page's declared uncompressed size before it
+// decompresses, so a page of a few bytes declaring 512 MiB was 512 MiB allocated (and
+// read as the smaller page it decompressed to). That the page then decompresses into no
+// more than it declares is checkCodec's part.
+var maxRatio = map[format.CompressionCodec]int64{format.Snappy: 22, format.Gzip: 1040, format.Zstd: zstdMaxRatio, format.Brotli: brotliMaxRatio}
 
 // checkRatio refuses a compressed page that declares more bytes than its codec can
 // inflate its compressed bytes into (a version 2 page's levels are not compressed).

@@ -285,6 +285,8 @@ func decompressPage(page []byte, codec format.CompressionCodec, src []byte, n in
 			return page, fmt.Errorf("corrupt %s data: it does not decompress into the %d bytes its header declares", codec, n)
 		}
 		return page, nil
+	case codec == format.Zstd || codec == format.Brotli:
+		return decompressBounded(page, codec, src, n)
 	}
 	bad := fmt.Errorf("corrupt %s data: it does not decompress into the %d bytes its header declares", codec, n)
 	if codec == format.Snappy {

@@ -40,6 +40,9 @@ func isDictIndexes(enc format.Encoding) bool {
 // from page to page.
 type pageChecker struct {
 	raw, page []byte
+	// inflated says that the last page checked was decompressed (into exactly its
+	// declared size) by the run checks, so checkCodec need not look at it again.
+	inflated bool
 }
 
 // check checks the data page with header h at off (in a chunk of codec, of leaf's
@@ -150,6 +153,7 @@ func (pc *pageChecker) read(r io.ReaderAt, off int64, h *format.PageHeader, code
 			if err != nil {
 				return b, err
 			}
+			pc.inflated = true
 			b.values = pc.page
 		}
 		return b, nil
@@ -164,7 +168,7 @@ func (pc *pageChecker) read(r io.ReaderAt, off int64, h *format.PageHeader, code
 	if err != nil {
 		return b, err
 	}
-	pc.page = page
+	pc.page, pc.inflated = page, true
 	if b.rep, page, err = v1Levels(page, leaf.MaxRepetitionLevel(), v.RepetitionLevelEncoding, b.levels); err != nil {
 		return b, err
 	}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	pqbrotli "github.com/parquet-go/parquet-go/compress/brotli"
 	"github.com/parquet-go/parquet-go/compress/gzip"
+	pqzstd "github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -287,10 +289,15 @@ func TestLoadParquetRefusesInflatedPage(t *testing.T) {
 }
 
 // TestMaxRatioHolds: the codecs' own encoders, on the data they compress best (a run of
-// one byte, 4 MiB), stay within maxRatio, so no real page is refused.
+// one byte, 4 MiB), at their strongest settings, stay within maxRatio, so no real page is
+// refused.
 func TestMaxRatioHolds(t *testing.T) {
 	src := make([]byte, 4<<20)
-	for codec, c := range map[format.CompressionCodec]compress.Codec{format.Snappy: &parquet.Snappy, format.Gzip: &gzip.Codec{Level: gzip.BestCompression}} {
+	for codec, c := range map[format.CompressionCodec]compress.Codec{
+		format.Snappy: &parquet.Snappy, format.Gzip: &gzip.Codec{Level: gzip.BestCompression},
+		format.Zstd:   &pqzstd.Codec{Level: pqzstd.SpeedBestCompression},
+		format.Brotli: &pqbrotli.Codec{Quality: 11, LGWin: 24},
+	} {
 		dst, err := c.Encode(nil, src)
 		if err != nil {
 			t.Fatal(err)
@@ -299,18 +306,22 @@ func TestMaxRatioHolds(t *testing.T) {
 		if err := checkRatio(h, codec); err != nil {
 			t.Errorf("%s: %d bytes into %d: %v", codec, len(src), len(dst), err)
 		}
-		h.UncompressedPageSize = int32(maxRatio[codec]*int64(len(dst)) + 65)
+		h.UncompressedPageSize = int32(min(maxRatio[codec]*int64(len(dst))+65, maxPageBytes))
 		if checkRatio(h, codec) == nil {
 			t.Errorf("%s: one byte past the bound accepted", codec)
 		}
 	}
 }
 
-// TestLoadParquetInflatedZstdPage: a ZSTD or BROTLI page (no bound on their ratio) that
-// declares 64 MiB but decompresses into less is refused without making room for the 64
-// MiB first (before: 65 MB allocated by the page check's own decompression).
+// TestLoadParquetInflatedZstdPage: a ZSTD or BROTLI page that declares 64 MiB but
+// decompresses into less is refused without making room for the 64 MiB first (before:
+// 65 MB allocated by the page check's own decompression): the ZSTD page by its ratio
+// (its 1,937 bytes cannot inflate past 63 MB), the BROTLI one by decompressing it.
 func TestLoadParquetInflatedZstdPage(t *testing.T) {
-	for _, name := range []string{"duckdb-zstd", "duckdb-brotli"} {
+	for name, want := range map[string]string{
+		"duckdb-zstd":   "declares 67108864 uncompressed, more than ZSTD can inflate to",
+		"duckdb-brotli": "does not decompress into the 67108864 bytes its header declares",
+	} {
 		data, err := os.ReadFile(filepath.Join(thirdPartyDir, name+".parquet"))
 		if err != nil {
 			t.Fatal(err)
@@ -320,7 +331,7 @@ func TestLoadParquetInflatedZstdPage(t *testing.T) {
 			return body
 		})
 		_, err, alloc := loadIdentities(t, data)
-		if err == nil || !strings.Contains(err.Error(), "does not decompress into the 67108864 bytes its header declares") {
+		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want the page refused", name, err)
 		}
 		if alloc > 32<<20 {
