@@ -26,14 +26,14 @@ var abortParams = []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueT
 // instantiateAbort instantiates the env module with abort.
 func instantiateAbort(ctx context.Context, rt wazero.Runtime) error {
 	_, err := rt.NewHostModuleBuilder(abortModule).
-		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+		NewFunctionBuilder().WithGoModuleFunction(guardHost(abortModule+"."+abortName, func(ctx context.Context, m api.Module, stack []uint64) {
 		msg := asString(m.Memory(), uint32(stack[0]))
 		file := asString(m.Memory(), uint32(stack[1]))
 		what := fmt.Sprintf("%s (at %s:%d:%d)", msg, file, uint32(stack[2]), uint32(stack[3]))
 		if in, ok := ctx.Value(instCtxKey{}).(*instance); ok {
 			in.aborted = what
 		}
-		panic(fmt.Errorf("abort: %s", what))
+		panic(&abortFault{what})
 	}), abortParams, nil).
 		WithParameterNames("message", "file_name", "line", "column").
 		Export(abortName).

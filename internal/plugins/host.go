@@ -180,7 +180,7 @@ type sandboxViolation struct{ what string }
 func instantiateSandboxWASI(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+	b.NewFunctionBuilder().WithGoModuleFunction(guardHost(wasi_snapshot_preview1.ModuleName+".path_open", func(ctx context.Context, m api.Module, stack []uint64) {
 		// path_open(fd, dirflags, path, path_len, oflags, rights, rights_inh, fdflags, result_fd)
 		path := "?"
 		if buf, ok := m.Memory().Read(uint32(stack[2]), min(uint32(stack[3]), 256)); ok {

@@ -178,8 +178,12 @@ var panicLine = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: out
 var wazeroPrefix = regexp.MustCompile(`^module\[[^\]]*\] function\[[^\]]*\] failed: `)
 
 // faultOf explains why a call failed: sandbox violation, time limit, memory cap, exit or
-// trap, with what the plugin printed on stderr.
-func (in *instance) faultOf(cctx context.Context, err error, call string) *Error {
+// trap, with what the plugin printed on stderr; or it is a panic in one of rolemine's host
+// functions (an *InternalError, returned as it is: not the plugin's fault).
+func (in *instance) faultOf(cctx context.Context, err error, call string) error {
+	if ie := internalError(err); ie != nil {
+		return ie
+	}
 	var cause string
 	memMiB := 0.0
 	if in.mem != nil {

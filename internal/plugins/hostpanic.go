@@ -1,0 +1,71 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// wazero recovers a panic in a host function and returns it from the plugin's call as
+// an error, which faultOf would report as the plugin's trap. rolemine's own host
+// functions panic on purpose only to end a plugin (sandboxViolation, abortFault); any
+// other panic in them is a bug in rolemine, and guardHost makes it an InternalError that
+// no one reads as the plugin's fault.
+
+// InternalError is an unexpected panic in one of rolemine's host functions while a
+// plugin called it: a bug in rolemine, not in the plugin. The run fails with exit code 1.
+type InternalError struct {
+	// Function is the host function, as the plugin imports it ("env.abort").
+	Function string
+	// Value is what it panicked with; Stack, the Go stack where it did.
+	Value any
+	Stack []byte
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error: rolemine's host function %s panicked while a plugin called it: %v "+
+		"(a bug in rolemine, not in the plugin; please report it with this message)\n%s", e.Function, e.Value, e.Stack)
+}
+
+// abortFault is env.abort's panic value: the plugin aborted.
+type abortFault struct{ what string }
+
+func (a *abortFault) Error() string { return "abort: " + a.what }
+
+// hostFault, set only by tests, is called first by every guarded host function: a
+// stand-in for a bug in one.
+var hostFault func(function string)
+
+// guardHost wraps fn, the host function imported as function, so that a panic other than
+// the deliberate ones (sandboxViolation, abortFault) panics again as an *InternalError,
+// which faultOf passes on as it is.
+func guardHost(function string, fn api.GoModuleFunc) api.GoModuleFunc {
+	return func(ctx context.Context, m api.Module, stack []uint64) {
+		defer func() {
+			switch p := recover().(type) {
+			case nil:
+			case *sandboxViolation, *abortFault, *InternalError:
+				panic(p)
+			default:
+				panic(&InternalError{Function: function, Value: p, Stack: debug.Stack()})
+			}
+		}()
+		if hostFault != nil {
+			hostFault(function)
+		}
+		fn(ctx, m, stack)
+	}
+}
+
+// internalError returns the *InternalError err carries (wazero wraps a panic's error
+// value), or nil.
+func internalError(err error) *InternalError {
+	var ie *InternalError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return nil
+}
