@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -35,6 +36,10 @@ const (
 type column struct {
 	name string
 	mode colMode
+	// own holds the Parquet chunks of this column the load decodes itself, by row group
+	// (ownpages.go), and ownR the reader their pages come from.
+	own  map[int]*ownChunk
+	ownR io.ReaderAt
 
 	ids  map[string]int32 // value -> code
 	vals []string         // code -> value, first-seen order

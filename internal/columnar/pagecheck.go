@@ -24,12 +24,12 @@ const (
 
 // checkPageHeaders walks the page headers of the column chunks about to be decoded and
 // rejects sizes and counts that cannot be right (beyond the chunk, the row group, or the
-// bounds above). It reads only the headers, a few hundred bytes per page. (LZ4 chunks
-// never reach it: openRewritten has decompressed them, refusing a page that does not
-// decompress into the size its header declares.)
-func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column) error {
-	var proto thrift.CompactProtocol
-	var buf []byte
+// bounds above). It reads only the headers, a few hundred bytes per page, and the pages
+// the run, DELTA and codec checks need. (LZ4 chunks never reach it: openRewritten has
+// decompressed them, refusing a page that does not decompress into the size its header
+// declares.) Chunks the load will decode itself are recorded in own (ownpages.go; nil:
+// none, as for a reader outside the load).
+func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*parquet.Column, own *ownPlan) error {
 	var pc pageChecker
 	for g, rg := range pf.Metadata().RowGroups {
 		for _, leaf := range leaves {
@@ -52,49 +52,100 @@ func checkPageHeaders(r io.ReaderAt, size int64, pf *parquet.File, leaves []*par
 			if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
 				return fmt.Errorf("row group %d column %s: chunk [%d,%d) lies outside the file (%d bytes)", g, name, start, end, size)
 			}
-			for off := start; off < end; {
-				var h format.PageHeader
-				var hlen int64
-				for window := int64(1 << 10); ; window *= 16 {
-					n := min(window, end-off, maxHeaderBytes)
-					buf = slices.Grow(buf[:0], int(n))[:n]
-					if _, err := r.ReadAt(buf, off); err != nil {
-						return fmt.Errorf("row group %d column %s: reading page header at %d: %w", g, name, off, err)
-					}
-					// A bytes reader checks every length against the bytes it has, where a
-					// stream reader would allocate whatever a corrupt length says.
-					pr := proto.NewReaderFromBytes(buf)
-					h = format.PageHeader{}
-					err := thrift.NewDecoder(pr).Decode(&h)
-					if err == nil {
-						hlen = n - int64(pr.Reader().(*bytes.Reader).Len())
-						break
-					}
-					if n == end-off || n == maxHeaderBytes {
-						return fmt.Errorf("row group %d column %s: corrupt page header at %d: %v", g, name, off, err)
-					}
-				}
-				if err := checkPageHeader(&h, end-off-hlen, limit); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-				}
-				if err := checkRatio(&h, md.Codec); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-				}
-				if err := checkPlainCount(&h, leaf); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-				}
-				pc.inflated = false
-				if err := pc.check(r, off+hlen, &h, md.Codec, leaf); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-				}
-				if err := pc.checkCodec(r, off+hlen, &h, md.Codec, buf[hlen:]); err != nil {
-					return fmt.Errorf("row group %d column %s: page at %d: %w", g, name, off, err)
-				}
-				off += hlen + int64(h.CompressedPageSize)
+			if err := pc.checkChunk(r, start, end, md, leaf, limit, own, g); err != nil {
+				return fmt.Errorf("row group %d column %s: %w", g, name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// checkChunk checks the pages of the chunk [start, end) of leaf (metadata md, row group
+// g, at most limit values a page) and records it in own when decodeOwn can read it.
+func (pc *pageChecker) checkChunk(r io.ReaderAt, start, end int64, md *format.ColumnMetaData, leaf *parquet.Column, limit int64, own *ownPlan, g int) error {
+	// The indexes of a candidate's compressed version 2 pages are left to decodeOwn, or
+	// checked at the end should the chunk turn out not to be one.
+	pc.deferV2 = own.ownCandidate(leaf)
+	var offs, heads []int64
+	var hs []format.PageHeader
+	for off := start; off < end; {
+		h, hlen, err := pc.readHeader(r, off, end)
+		if err != nil {
+			return err
+		}
+		if err := pc.checkPage(r, off, hlen, &h, md.Codec, leaf, end, limit); err != nil {
+			return fmt.Errorf("page at %d: %w", off, err)
+		}
+		if pc.deferV2 {
+			offs, heads, hs = append(offs, off+hlen), append(heads, hlen), append(hs, h)
+		}
+		off += hlen + int64(h.CompressedPageSize)
+	}
+	if !pc.deferV2 {
+		return nil
+	}
+	pc.deferV2 = false
+	if ch := ownChunkOf(leaf, md, start, end, offs, heads, hs); ch != nil {
+		if own.chunks == nil {
+			own.chunks = map[int]map[int]*ownChunk{}
+		}
+		if own.chunks[leaf.Index()] == nil {
+			own.chunks[leaf.Index()] = map[int]*ownChunk{}
+		}
+		own.chunks[leaf.Index()][g] = ch
+		return nil
+	}
+	for i := range hs {
+		if h := &hs[i]; h.DataPageHeaderV2.Valid && isDictIndexes(h.DataPageHeaderV2.V.Encoding) {
+			if err := pc.check(r, offs[i], h, md.Codec, leaf); err != nil {
+				return fmt.Errorf("page at %d: %w", offs[i]-heads[i], err)
+			}
+		}
+	}
+	return nil
+}
+
+// readHeader reads the page header at off (in a chunk ending at end) and returns it with
+// its length; pc.head keeps the bytes read, the page's first bytes after the header.
+func (pc *pageChecker) readHeader(r io.ReaderAt, off, end int64) (format.PageHeader, int64, error) {
+	var h format.PageHeader
+	for window := int64(1 << 10); ; window *= 16 {
+		n := min(window, end-off, maxHeaderBytes)
+		pc.head = slices.Grow(pc.head[:0], int(n))[:n]
+		if _, err := r.ReadAt(pc.head, off); err != nil {
+			return h, 0, fmt.Errorf("reading page header at %d: %w", off, err)
+		}
+		// A bytes reader checks every length against the bytes it has, where a stream
+		// reader would allocate whatever a corrupt length says.
+		pr := pc.proto.NewReaderFromBytes(pc.head)
+		h = format.PageHeader{}
+		err := thrift.NewDecoder(pr).Decode(&h)
+		if err == nil {
+			return h, n - int64(pr.Reader().(*bytes.Reader).Len()), nil
+		}
+		if n == end-off || n == maxHeaderBytes {
+			return h, 0, fmt.Errorf("corrupt page header at %d: %v", off, err)
+		}
+	}
+}
+
+// checkPage checks the page at off with header h (hlen bytes) in a chunk of codec ending
+// at end, of leaf's column, at most limit values.
+func (pc *pageChecker) checkPage(r io.ReaderAt, off, hlen int64, h *format.PageHeader, codec format.CompressionCodec, leaf *parquet.Column, end, limit int64) error {
+	if err := checkPageHeader(h, end-off-hlen, limit); err != nil {
+		return err
+	}
+	if err := checkRatio(h, codec); err != nil {
+		return err
+	}
+	if err := checkPlainCount(h, leaf); err != nil {
+		return err
+	}
+	pc.inflated = false
+	if err := pc.check(r, off+hlen, h, codec, leaf); err != nil {
+		return err
+	}
+	return pc.checkCodec(r, off+hlen, h, codec, pc.head[hlen:])
 }
 
 func checkPageHeader(h *format.PageHeader, room, rows int64) error {
@@ -237,7 +288,7 @@ func OpenParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
 		}
 	}
 	walk(pf.Root())
-	if err := checkPageHeaders(r, size, pf, leaves); err != nil {
+	if err := checkPageHeaders(r, size, pf, leaves, nil); err != nil {
 		return nil, err
 	}
 	return pf, nil

@@ -55,8 +55,9 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	}
 	probs := newProblems(file)
 	t = &table{file: file, rows: int(rows)}
+	own := &ownPlan{r: pages}
 	check := func(leaves ...*parquet.Column) error {
-		if err := checkPageHeaders(pages, pagesSize, pf, leaves); err != nil {
+		if err := checkPageHeaders(pages, pagesSize, pf, leaves, own); err != nil {
 			return fmt.Errorf("%s: corrupt Parquet file: %w", file, err)
 		}
 		return nil
@@ -67,6 +68,9 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	}
 	if err := check(leaves...); err != nil {
 		return nil, err
+	}
+	for i, leaf := range leaves {
+		t.cols[i].own, t.cols[i].ownR = own.column(leaf.Index()), pages
 	}
 	sum, sumErr, err := decodeParquetColumns(ctx, file, f, size, pf, leaves, t.cols, withSum, spec.decoded)
 	if err != nil {
@@ -339,8 +343,12 @@ func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Co
 				d.sizeAfter = pf.NumRows() // plain pages: sized once the first pages show how distinct they are
 			}
 		}
+		own, err := d.decodeOwn(ctx, g, chunks[idx])
+		if err != nil {
+			return fmt.Errorf("row group %d: %w", g, err)
+		}
 		pages := chunks[idx].Pages()
-		for {
+		for !own {
 			if err := ctx.Err(); err != nil {
 				pages.Close()
 				return err

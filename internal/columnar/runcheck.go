@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -40,17 +41,22 @@ func isDictIndexes(enc format.Encoding) bool {
 // from page to page.
 type pageChecker struct {
 	raw, page []byte
+	// head holds the bytes read with the last page header; proto decodes headers.
+	head  []byte
+	proto thrift.CompactProtocol
+	// deferV2 leaves the dictionary indexes of compressed version 2 pages unchecked: the
+	// chunk is a candidate for decodeOwn, which checks them (checkChunk).
+	deferV2 bool
 	// inflated says that the last page checked was decompressed (into exactly its
 	// declared size) by the run checks, so checkCodec need not look at it again.
 	inflated bool
 }
 
 // check checks the data page with header h at off (in a chunk of codec, of leaf's
-// column): its level runs, its DELTA lengths, and its dictionary index runs when the page
-// is read anyway or stored uncompressed. The indexes of a compressed version 2 page
-// without DELTA values are not checked: that would decompress every page of a typical
-// file twice (once here, once by parquet-go), about 5% more load CPU. Pages with none of
-// these (flat required columns of PLAIN values) are not read.
+// column): its level runs, its DELTA lengths, and its dictionary index runs, which in a
+// compressed version 2 page means decompressing it (parquet-go then decompresses it
+// again) unless deferV2 leaves them to decodeOwn, which decompresses it once. Pages with
+// none of these (flat required columns of PLAIN values) are not read.
 func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, codec format.CompressionCodec, leaf *parquet.Column) error {
 	if !h.DataPageHeader.Valid && !h.DataPageHeaderV2.Valid {
 		return nil
@@ -58,7 +64,7 @@ func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, cod
 	enc := pageEncoding(h)
 	withLevels := leaf.MaxRepetitionLevel() > 0 || leaf.MaxDefinitionLevel() > 0
 	stored := codec == format.Uncompressed || h.DataPageHeaderV2.Valid && h.DataPageHeaderV2.V.IsCompressed.Valid && !h.DataPageHeaderV2.V.IsCompressed.V
-	withValues := isDelta(enc) || isDictIndexes(enc) && (stored || h.DataPageHeader.Valid && withLevels)
+	withValues := isDelta(enc) || isDictIndexes(enc) && (stored || h.DataPageHeader.Valid && withLevels || h.DataPageHeaderV2.Valid && !pc.deferV2)
 	if !withLevels && !withValues {
 		return nil
 	}

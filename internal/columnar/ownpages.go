@@ -1,0 +1,198 @@
+package columnar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// The dictionary indexes of a version 2 data page are runs that parquet-go writes out
+// whole before it compares their count with the page's (runcheck.go), and in a compressed
+// page they can only be read decompressed: checking them before parquet-go reads the page
+// decompressed every page twice (1.05x tier M load CPU). So the chunks rolemine writes
+// itself, and any like them (a flat column; a dictionary page, then only version 2 data
+// pages of dictionary indexes), are not handed to parquet-go's page reader at all: the
+// load reads each chunk in one piece, decompresses each page once, checks the level and
+// index runs against the header's counts, and only then has parquet-go's RLE decoder
+// expand them (decodeOwn). parquet-go still decodes the dictionary page. The page checks
+// record such chunks in an ownPlan (ownChunkOf); a chunk that turns out otherwise has its
+// pages' indexes checked the old way, decompressed twice (third-party files only).
+
+// ownPlan holds the column chunks the load decodes itself, by leaf column index and row
+// group, and the reader their pages are read from.
+type ownPlan struct {
+	r      io.ReaderAt
+	chunks map[int]map[int]*ownChunk
+}
+
+// ownChunk is one column chunk decodeOwn reads: its bytes [start, end) in a codec, its
+// dictionary page at start (header length dictHead, body dictSize bytes, CRC dictCRC)
+// and its data pages.
+type ownChunk struct {
+	start, end int64
+	codec      format.CompressionCodec
+	dictHead   int64
+	dictSize   int32
+	dictCRC    int32
+	pages      []ownPage
+}
+
+// ownPage is a data page of an ownChunk: its body at off (in the file) and its header.
+type ownPage struct {
+	off int64
+	h   format.PageHeader
+}
+
+// column returns the plan's chunks of leaf column idx (nil without a plan or any).
+func (p *ownPlan) column(idx int) map[int]*ownChunk {
+	if p == nil {
+		return nil
+	}
+	return p.chunks[idx]
+}
+
+// ownCandidate says whether the chunks of leaf may be decoded by decodeOwn: a flat leaf,
+// required or optional, in a load that has a plan.
+func (p *ownPlan) ownCandidate(leaf *parquet.Column) bool {
+	return p != nil && leaf.MaxRepetitionLevel() == 0 && leaf.MaxDefinitionLevel() <= 1
+}
+
+// ownChunkOf returns the ownChunk of the chunk [start, end) of leaf in a codec whose
+// pages are at offs with headers hs (body at offs[i]), or nil when they are not a
+// dictionary page at start followed by version 2 data pages of dictionary indexes with
+// no repetition levels and, exactly where the column is optional, definition levels.
+func ownChunkOf(leaf *parquet.Column, md *format.ColumnMetaData, start, end int64, offs, heads []int64, hs []format.PageHeader) *ownChunk {
+	if len(hs) < 2 || !hs[0].DictionaryPageHeader.Valid || md.DictionaryPageOffset != start {
+		return nil
+	}
+	ch := &ownChunk{start: start, end: end, codec: md.Codec, dictHead: heads[0], dictSize: hs[0].CompressedPageSize, dictCRC: hs[0].CRC}
+	for i := 1; i < len(hs); i++ {
+		v := &hs[i].DataPageHeaderV2.V
+		if !hs[i].DataPageHeaderV2.Valid || !isDictIndexes(v.Encoding) || v.RepetitionLevelsByteLength != 0 ||
+			(v.DefinitionLevelsByteLength > 0) != (leaf.MaxDefinitionLevel() > 0) {
+			return nil
+		}
+		ch.pages = append(ch.pages, ownPage{off: offs[i], h: hs[i]})
+	}
+	return ch
+}
+
+// ownScratch holds decodeOwn's buffers from chunk to chunk.
+type ownScratch struct {
+	chunk, page []byte
+	levels      []byte
+	idx         []int32
+}
+
+var ownScratchPool = sync.Pool{New: func() any { return new(ownScratch) }}
+
+// decodeOwn decodes row group g's chunk of the column into d when the plan holds it and
+// says so; otherwise it returns false and the caller reads the chunk through parquet-go.
+func (d *pageDecoder) decodeOwn(ctx context.Context, g int, cc parquet.ColumnChunk) (bool, error) {
+	ch := d.c.own[g]
+	if ch == nil {
+		return false, nil
+	}
+	pages := cc.Pages()
+	dp, ok := pages.(interface {
+		ReadDictionary() (parquet.Dictionary, error)
+	})
+	if !ok {
+		pages.Close()
+		return false, nil
+	}
+	s := ownScratchPool.Get().(*ownScratch)
+	defer ownScratchPool.Put(s)
+	s.chunk = slices.Grow(s.chunk[:0], int(ch.end-ch.start))[:ch.end-ch.start]
+	if _, err := d.c.ownR.ReadAt(s.chunk, ch.start); err != nil {
+		pages.Close()
+		return true, fmt.Errorf("reading column chunk: %w", err)
+	}
+	if body := s.chunk[ch.dictHead : ch.dictHead+int64(ch.dictSize)]; ch.dictCRC != 0 && crc32.ChecksumIEEE(body) != uint32(ch.dictCRC) {
+		pages.Close()
+		return true, errors.New("dictionary page: CRC32 checksum mismatch")
+	}
+	dict, err := dp.ReadDictionary()
+	pages.Close()
+	if err != nil {
+		return true, fmt.Errorf("dictionary page: %w", err)
+	}
+	if dict == nil {
+		return true, errors.New("dictionary page: none where the footer says")
+	}
+	for _, p := range ch.pages {
+		if err := ctx.Err(); err != nil {
+			return true, err
+		}
+		if err := d.ownPage(s, ch, &p, dict); err != nil {
+			return true, fmt.Errorf("page at %d: %w", p.off, err)
+		}
+	}
+	return true, nil
+}
+
+// ownPage decodes one data page of an ownChunk (its chunk's bytes in s.chunk).
+func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parquet.Dictionary) error {
+	v := &p.h.DataPageHeaderV2.V
+	body := s.chunk[p.off-ch.start : p.off-ch.start+int64(p.h.CompressedPageSize)]
+	if p.h.CRC != 0 && crc32.ChecksumIEEE(body) != uint32(p.h.CRC) {
+		return errors.New("CRC32 checksum mismatch")
+	}
+	levels := int64(v.DefinitionLevelsByteLength)
+	n, present := int64(v.NumValues), int64(v.NumValues)-int64(v.NumNulls)
+	values := body[levels:]
+	if ch.codec != format.Uncompressed && (!v.IsCompressed.Valid || v.IsCompressed.V) {
+		var err error
+		if s.page, err = decompressPage(s.page[:0], ch.codec, values, int(int64(p.h.UncompressedPageSize)-levels)); err != nil {
+			return err
+		}
+		values = s.page
+	}
+	var def []byte
+	rows := present
+	if d.maxDef > 0 {
+		w := uint(bits.Len(uint(d.maxDef)))
+		if got, err := hybridRuns(body[:levels], w, n); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		} else if got < n {
+			return fmt.Errorf("the header declares %d values, but its definition levels hold %d", n, got)
+		}
+		var err error
+		if s.levels, err = (&rle.Encoding{BitWidth: int(w)}).DecodeLevels(s.levels[:0], body[:levels]); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
+		def, rows = s.levels[:n], n
+	}
+	if err := checkIndexRuns(values, present); err != nil {
+		return err
+	}
+	idx, err := new(rle.DictionaryEncoding).DecodeInt32(s.idx[:0], values)
+	if err != nil {
+		return fmt.Errorf("dictionary indexes: %w", err)
+	}
+	// As parquet-go: indexes past the values present are dropped, missing ones are 0 (a
+	// writer may cut a run of zeros short).
+	if int64(len(idx)) < present {
+		idx = append(idx, make([]int32, present-int64(len(idx)))...)
+	}
+	s.idx = idx
+	idx = idx[:present]
+	if d.c.raw {
+		return d.rawIndexed(dict, idx, def, rows)
+	}
+	if dict != d.dict {
+		if err := d.mapDictionary(dict); err != nil {
+			return err
+		}
+	}
+	return d.indexed(idx, def, rows)
+}
