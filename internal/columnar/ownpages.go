@@ -21,11 +21,16 @@ import (
 // decompressed every page twice (1.05x tier M load CPU). So the chunks rolemine writes
 // itself, and any like them (a flat column; a dictionary page, then only version 2 data
 // pages of dictionary indexes), are not handed to parquet-go's page reader at all: the
-// load reads each chunk in one piece, decompresses each page once, checks the level and
+// load reads each page, decompresses it once, checks the level and
 // index runs against the header's counts, and only then has parquet-go's RLE decoder
 // expand them (decodeOwn). parquet-go still decodes the dictionary page. The page checks
 // record such chunks in an ownPlan (ownChunkOf); a chunk that turns out otherwise has its
 // pages' indexes checked the old way, decompressed twice (third-party files only).
+
+// startPath, set only by BenchmarkLoadDirOwn, loads as the nineteenth session's start
+// did, for in-process alternation: every chunk through parquet-go's page reader and the
+// indexes of compressed version 2 pages unchecked.
+var startPath bool
 
 // ownPlan holds the column chunks the load decodes itself, by leaf column index and row
 // group, and the reader their pages are read from.
@@ -36,7 +41,7 @@ type ownPlan struct {
 
 // ownChunk is one column chunk decodeOwn reads: its bytes [start, end) in a codec, its
 // dictionary page at start (header length dictHead, body dictSize bytes, CRC dictCRC)
-// and its data pages.
+// and its data pages, each read on its own.
 type ownChunk struct {
 	start, end int64
 	codec      format.CompressionCodec
@@ -86,11 +91,13 @@ func ownChunkOf(leaf *parquet.Column, md *format.ColumnMetaData, start, end int6
 	return ch
 }
 
-// ownScratch holds decodeOwn's buffers from chunk to chunk.
+// ownScratch holds decodeOwn's buffers from page to page, and from column to column
+// through ownScratchPool: a file's columns are decoded one after another on a few
+// goroutines, and buffers of each column's own would be fresh memory each time.
 type ownScratch struct {
-	chunk, page []byte
-	levels      []byte
-	idx         []int32
+	raw, page []byte
+	levels    []byte
+	idx       []int32
 }
 
 var ownScratchPool = sync.Pool{New: func() any { return new(ownScratch) }}
@@ -112,14 +119,16 @@ func (d *pageDecoder) decodeOwn(ctx context.Context, g int, cc parquet.ColumnChu
 	}
 	s := ownScratchPool.Get().(*ownScratch)
 	defer ownScratchPool.Put(s)
-	s.chunk = slices.Grow(s.chunk[:0], int(ch.end-ch.start))[:ch.end-ch.start]
-	if _, err := d.c.ownR.ReadAt(s.chunk, ch.start); err != nil {
-		pages.Close()
-		return true, fmt.Errorf("reading column chunk: %w", err)
-	}
-	if body := s.chunk[ch.dictHead : ch.dictHead+int64(ch.dictSize)]; ch.dictCRC != 0 && crc32.ChecksumIEEE(body) != uint32(ch.dictCRC) {
-		pages.Close()
-		return true, errors.New("dictionary page: CRC32 checksum mismatch")
+	if ch.dictCRC != 0 {
+		s.raw = slices.Grow(s.raw[:0], int(ch.dictSize))[:ch.dictSize]
+		if _, err := d.c.ownR.ReadAt(s.raw, ch.start+ch.dictHead); err != nil {
+			pages.Close()
+			return true, fmt.Errorf("reading dictionary page: %w", err)
+		}
+		if crc32.ChecksumIEEE(s.raw) != uint32(ch.dictCRC) {
+			pages.Close()
+			return true, errors.New("dictionary page: CRC32 checksum mismatch")
+		}
 	}
 	dict, err := dp.ReadDictionary()
 	pages.Close()
@@ -134,16 +143,20 @@ func (d *pageDecoder) decodeOwn(ctx context.Context, g int, cc parquet.ColumnChu
 			return true, err
 		}
 		if err := d.ownPage(s, ch, &p, dict); err != nil {
-			return true, fmt.Errorf("page at %d: %w", p.off, err)
+			return true, fmt.Errorf("corrupt Parquet file: page at %d: %w", p.off, err)
 		}
 	}
 	return true, nil
 }
 
-// ownPage decodes one data page of an ownChunk (its chunk's bytes in s.chunk).
+// ownPage decodes one data page of an ownChunk.
 func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parquet.Dictionary) error {
 	v := &p.h.DataPageHeaderV2.V
-	body := s.chunk[p.off-ch.start : p.off-ch.start+int64(p.h.CompressedPageSize)]
+	s.raw = slices.Grow(s.raw[:0], int(p.h.CompressedPageSize))[:p.h.CompressedPageSize]
+	if _, err := d.c.ownR.ReadAt(s.raw, p.off); err != nil {
+		return fmt.Errorf("reading page: %w", err)
+	}
+	body := s.raw
 	if p.h.CRC != 0 && crc32.ChecksumIEEE(body) != uint32(p.h.CRC) {
 		return errors.New("CRC32 checksum mismatch")
 	}
@@ -167,7 +180,8 @@ func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parq
 			return fmt.Errorf("the header declares %d values, but its definition levels hold %d", n, got)
 		}
 		var err error
-		if s.levels, err = (&rle.Encoding{BitWidth: int(w)}).DecodeLevels(s.levels[:0], body[:levels]); err != nil {
+		s.levels = slices.Grow(s.levels[:0], int(n)+8)
+		if s.levels, err = (&rle.Encoding{BitWidth: int(w)}).DecodeLevels(s.levels, body[:levels]); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 		def, rows = s.levels[:n], n
@@ -175,7 +189,10 @@ func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parq
 	if err := checkIndexRuns(values, present); err != nil {
 		return err
 	}
-	idx, err := new(rle.DictionaryEncoding).DecodeInt32(s.idx[:0], values)
+	// Room for every index (and a last bit-packed group) up front: the decoder would
+	// otherwise grow its buffer run by run.
+	s.idx = slices.Grow(s.idx[:0], int(present)+8)
+	idx, err := new(rle.DictionaryEncoding).DecodeInt32(s.idx, values)
 	if err != nil {
 		return fmt.Errorf("dictionary indexes: %w", err)
 	}

@@ -44,8 +44,8 @@ type pageChecker struct {
 	// head holds the bytes read with the last page header; proto decodes headers.
 	head  []byte
 	proto thrift.CompactProtocol
-	// deferV2 leaves the dictionary indexes of compressed version 2 pages unchecked: the
-	// chunk is a candidate for decodeOwn, which checks them (checkChunk).
+	// deferV2 leaves version 2 pages of dictionary indexes unchecked: the chunk is a
+	// candidate for decodeOwn, which checks them (checkChunk).
 	deferV2 bool
 	// inflated says that the last page checked was decompressed (into exactly its
 	// declared size) by the run checks, so checkCodec need not look at it again.
@@ -54,17 +54,22 @@ type pageChecker struct {
 
 // check checks the data page with header h at off (in a chunk of codec, of leaf's
 // column): its level runs, its DELTA lengths, and its dictionary index runs, which in a
-// compressed version 2 page means decompressing it (parquet-go then decompresses it
-// again) unless deferV2 leaves them to decodeOwn, which decompresses it once. Pages with
+// compressed page means decompressing it (parquet-go then decompresses it again) unless
+// deferV2 leaves a version 2 page to decodeOwn, which decompresses it once. Pages with
 // none of these (flat required columns of PLAIN values) are not read.
 func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, codec format.CompressionCodec, leaf *parquet.Column) error {
 	if !h.DataPageHeader.Valid && !h.DataPageHeaderV2.Valid {
 		return nil
 	}
 	enc := pageEncoding(h)
+	if pc.deferV2 && h.DataPageHeaderV2.Valid && isDictIndexes(enc) {
+		return nil // decodeOwn checks its levels and indexes, or checkChunk calls again
+	}
 	withLevels := leaf.MaxRepetitionLevel() > 0 || leaf.MaxDefinitionLevel() > 0
-	stored := codec == format.Uncompressed || h.DataPageHeaderV2.Valid && h.DataPageHeaderV2.V.IsCompressed.Valid && !h.DataPageHeaderV2.V.IsCompressed.V
-	withValues := isDelta(enc) || isDictIndexes(enc) && (stored || h.DataPageHeader.Valid && withLevels || h.DataPageHeaderV2.Valid && !pc.deferV2)
+	withValues := isDelta(enc) || isDictIndexes(enc)
+	if startPath && isDictIndexes(enc) && codec != format.Uncompressed && !(h.DataPageHeader.Valid && withLevels) {
+		withValues = h.DataPageHeaderV2.Valid && h.DataPageHeaderV2.V.IsCompressed.Valid && !h.DataPageHeaderV2.V.IsCompressed.V
+	}
 	if !withLevels && !withValues {
 		return nil
 	}
