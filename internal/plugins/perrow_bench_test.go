@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,6 +60,13 @@ func BenchmarkPerRow(b *testing.B) {
 		{"titlefamily-as", asTitleFamily, "title", `{"input":"name"}`},
 		{"nhiname-go", built[1], "account", `{"input":"name"}`},
 		{"orgtree-go", built[2], "org", `{"input":"name","parents":{"OU-0000001":"ROOT"}}`},
+	}
+	// PERROW_EXTRA adds plugins built elsewhere (say an older build of an example), as
+	// NAME=PATH=SHAPE=CONFIG entries separated by ";".
+	for _, e := range strings.Split(os.Getenv("PERROW_EXTRA"), ";") {
+		if f := strings.SplitN(e, "=", 4); len(f) == 4 {
+			cases = append(cases, struct{ name, path, shape, config string }{f[0], f[1], f[2], f[3]})
+		}
 	}
 	ctx := context.Background()
 	rows := 0
