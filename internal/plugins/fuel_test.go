@@ -195,3 +195,20 @@ func TestEndlessLoopLetsCollectorRun(t *testing.T) {
 		t.Errorf("err = %v, want the cancellation", err)
 	}
 }
+
+// TestGoGuestCollects: a Go plugin making 64 KiB of garbage per row runs through 16,384
+// distinct inputs under a 64 MiB cap. Under wazero's fake monotonic clock its collector
+// stopped after about 5,000 rows and the heap grew by 64 KiB a row to the cap.
+func TestGoGuestCollects(t *testing.T) {
+	path := buildPlugins(t, "testdata/garbage")[0]
+	snap := distinctSnapshot(16384, "title")
+	snap.Dims[1].Name = "title"
+	h := testHost(t, Options{Workers: 1, MemoryMiB: 64, BatchRows: 1024})
+	p, err := h.Load(context.Background(), Spec{Path: path, Origin: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(context.Background(), snap, []*Plugin{p}); err != nil {
+		t.Fatal(err)
+	}
+}

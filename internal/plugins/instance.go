@@ -44,7 +44,12 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStdout(&in.stderr).
-		WithStderr(&in.stderr)
+		WithStderr(&in.stderr).
+		// The monotonic clock is the host's: Go's collector paces itself by it, and under
+		// wazero's fake one (1 ms more at every reading, most of them the collector's) its
+		// CPU limiter soon takes it to be using all the time and stops its assists, so a
+		// Go guest stopped collecting and grew to the memory cap (TestGoGuestCollects).
+		WithSysNanotime()
 	var mod api.Module
 	var err error
 	if p.fueled {
