@@ -109,17 +109,22 @@ func fillMissing(c *column, v string) {
 	}
 }
 
-// sortedDimension sorts a column's dictionary (byte order) and remaps its codes in place.
+// sortedDimension sorts a column's dictionary (byte order) and remaps its codes: in place
+// while they are in the table they were decoded into (tableSpec.dimensions), else into a
+// new one.
 func sortedDimension(c *column) Dimension {
 	vals, rank := sortDict(c.vals)
-	codes := hugepage.Make[int32](len(c.codes)) // read at random by identity while mining
+	codes := c.codes
+	if !c.inDimTable() {
+		codes = hugepage.Make[int32](len(c.codes)) // read at random by identity while mining
+	}
 	for i, x := range c.codes {
 		if x >= 0 {
 			x = rank[x]
 		}
 		codes[i] = x
 	}
-	c.ids, c.codes = nil, codes // ids no longer needed; let the GC have them
+	c.ids, c.codes, c.dimTable = nil, codes, nil // ids no longer needed; let the GC have them
 	return Dimension{Name: c.name, Values: vals, Codes: codes}
 }
 

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/rolemine/rolemine/internal/hugepage"
 )
 
 // colMode says how a column's values are validated while they are coded.
@@ -95,6 +98,19 @@ type column struct {
 	// before, or for another column).
 	index *joinIndex
 
+	// runCodes columns (tableSpec.runCodes) keep their codes as runs: run k holds the
+	// code runCode[k] for rows runEnd[k-1] (0 for the first) to runEnd[k], and codes is
+	// nil. Only the dictionary pages whose every entry is a code a row may take as it is
+	// are coded that way; any other page first expands the runs into codes (expandRuns).
+	// codeRoom is about how many rows the column will hold.
+	runCodes        bool
+	runCode, runEnd []int32
+	codeRoom        int
+
+	// dimTable is the table a dimension's codes were made in (dimCodes): sortedDimension
+	// remaps them in place while they are still in it. Nil otherwise.
+	dimTable []int32
+
 	// identityPrefix says that vals starts with the identities' ids in index order, that
 	// many of them, so that the identity of such a code is the code itself
 	// (resolveAccounts's identity keys).
@@ -123,6 +139,19 @@ func newCodes(name string, mode colMode, errs *problems, sizeHint int) *column {
 		lastCode: -1,
 		errs:     errs,
 	}
+}
+
+// dimCodes gives an empty column room for n codes in a table made as a dimension's
+// codes are (hugepage.Make), for sortedDimension to remap in place.
+func (c *column) dimCodes(n int) {
+	c.dimTable = hugepage.Make[int32](n)
+	c.codes = c.dimTable[:0]
+}
+
+// inDimTable reports whether the column's codes are still in its dimCodes table (not
+// grown past it into an array of their own).
+func (c *column) inDimTable() bool {
+	return c.dimTable != nil && len(c.codes) > 0 && unsafe.SliceData(c.codes) == unsafe.SliceData(c.dimTable)
 }
 
 // setRaw makes an empty column raw (see column.raw), sized for about n values.

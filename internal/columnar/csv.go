@@ -64,6 +64,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	for i, n := range names {
 		if mode, ok := spec.wants(n); ok {
 			c := spec.newColumn(n, mode, probs, 1024)
+			c.expandRuns() // CSV rows are coded one at a time
 			sinks[i] = c
 			t.cols = append(t.cols, c)
 		}

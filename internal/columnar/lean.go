@@ -114,7 +114,8 @@ func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (*Holdi
 func leanIdentitiesSpec(dims []string) *tableSpec {
 	spec := &tableSpec{name: "identities", required: []string{"identity_id"},
 		known: map[string]colMode{"identity_id": modeUnique}, others: dims == nil,
-		raw: []string{"identity_id"}, keepLines: true, rawIfDistinct: dims == nil, noSum: true}
+		raw: []string{"identity_id"}, keepLines: true, rawIfDistinct: dims == nil, noSum: true,
+		dimensions: true}
 	for _, d := range dims {
 		spec.known[d] = modeValue
 		if d != KindDimension {
@@ -125,12 +126,14 @@ func leanIdentitiesSpec(dims []string) *tableSpec {
 }
 
 // leanAssignmentsSpec reads the assignments' identity ids through their column chunks'
-// dictionaries (they are joined by value anyway) and their role ids.
+// dictionaries (they are joined by value anyway), kept as runs while their rows come
+// identity by identity, and their role ids.
 var leanAssignmentsSpec = tableSpec{
 	name:       "assignments",
 	required:   []string{"identity_id", "role_id"},
 	known:      map[string]colMode{"identity_id": modeRequired, "role_id": modeRequired},
 	chunkDicts: []string{"identity_id"},
+	runCodes:   []string{"identity_id"},
 	noSum:      true,
 }
 
@@ -228,13 +231,13 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	h, asg, log := r.h, r.asg, r.log
 	ids := asg.col("identity_id")
-	identOf, counter := r.early.take(r.index, ids.vals, len(ids.codes))
+	identOf, counter := r.early.take(r.index, ids.vals, ids.rowsCoded())
 	// The roles keep the codes of the role_id column (distinct values, first-seen order):
 	// no sort, since counting does not depend on the roles' order.
 	rc := asg.col("role_id")
 	roles := rc.vals
 	h.Roles = roles
-	ai, ar := ids.codes, rc.codes
+	ai, ar := ids.runIdents(), rc.codes
 	counter.countRest(ai, ar, identOf, nil, len(roles))
 	r.early.stop() // its last block counted
 	if v, ok := counter.view(ai, ar, identOf, nil, len(roles)); ok {
@@ -246,13 +249,14 @@ func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	for r := range rank {
 		rank[r] = int32(r)
 	}
-	identOff, byIdent, _, orphans := bucketByIdentity(ai, ar, identOf, rank, h.Identities, false)
+	perRow := ai.perRow()
+	identOff, byIdent, _, orphans := bucketByIdentity(perRow, ar, identOf, rank, h.Identities, false)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	known := identOff[h.Identities]
 	w := dedupeByIdentity(identOff, byIdent)
-	roleIdx := ai[:w:w] // ai is dead once bucketed: its buffer becomes the role view
+	roleIdx := perRow[:w:w] // dead once bucketed: its buffer becomes the role view
 	h.RoleOff = bucketByRole(byIdent[:w:w], identOff, roleIdx, len(roles))
 	h.RoleIdx = roleIdx
 	log.Debug("joined assignments", "orphan_rows", len(orphans), "duplicate_rows", known-w)
@@ -285,7 +289,7 @@ type earlyJoin struct {
 type joinInputs struct {
 	index  *identityIndex // the identities' join index, once built
 	idVals []string       // the assignments' identity_id values and codes, once decoded
-	ai     []int32
+	ai     rowCodes
 	ar     []int32 // role_id's codes decoded so far, and its values then
 	nr     int
 	rows   int  // the file's rows
@@ -315,8 +319,8 @@ func (j *earlyJoin) decoded(c *column, rows int64) {
 	j.mu.Lock()
 	switch c.name {
 	case "identity_id":
-		if int64(len(c.codes)) == rows {
-			j.in.ai, j.in.idVals = c.codes, c.vals
+		if int64(c.rowsCoded()) == rows {
+			j.in.ai, j.in.idVals = c.runIdents(), c.vals
 		}
 	case "role_id":
 		j.in.ar, j.in.nr = c.codes, len(c.vals)
@@ -344,7 +348,7 @@ func (j *earlyJoin) run(workers int) {
 			return
 		}
 		if b, lo, hi, ok := rc.claim(len(in.ar)); ok {
-			rc.blocks[b] = countRoleBlock(in.ai[lo:hi], in.ar[lo:hi], identOf, nil, in.nr)
+			rc.blocks[b] = countRoleBlock(in.ai, lo, hi, in.ar, identOf, nil, in.nr)
 			j.mu.Lock()
 			j.counted++
 			j.mu.Unlock()
@@ -488,8 +492,8 @@ type roleCount struct {
 // occurrence. Otherwise it returns false, having built nothing, and the caller goes
 // through the identity view (bucketByIdentity), which sorts. rank maps ar's codes to
 // roles; nil means they are the roles.
-func roleViewInOrder(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
-	rc := newRoleCounter(len(ai), runtime.GOMAXPROCS(0))
+func roleViewInOrder(ai rowCodes, ar, identOf, rank []int32, nr int) (*roleView, bool) {
+	rc := newRoleCounter(ai.rows(), runtime.GOMAXPROCS(0))
 	rc.countRest(ai, ar, identOf, rank, nr)
 	return rc.view(ai, ar, identOf, rank, nr)
 }
@@ -557,7 +561,7 @@ func (rc *roleCounter) ready(avail int) bool {
 
 // countRest counts the rows no block holds yet, split into a block per worker, on the
 // workers; the blocks claimed before are counted by their claimers.
-func (rc *roleCounter) countRest(ai, ar, identOf, rank []int32, nr int) {
+func (rc *roleCounter) countRest(ai rowCodes, ar, identOf, rank []int32, nr int) {
 	rc.mu.Lock()
 	first, lo := len(rc.bounds)-1, rc.bounds[len(rc.bounds)-1]
 	if lo < rc.rows {
@@ -570,7 +574,7 @@ func (rc *roleCounter) countRest(ai, ar, identOf, rank []int32, nr int) {
 	forEach(len(bounds)-1-first, func(k int) {
 		b := first + k
 		lo, hi := bounds[b], bounds[b+1]
-		rc.blocks[b] = countRoleBlock(ai[lo:hi], ar[lo:hi], identOf, rank, nr)
+		rc.blocks[b] = countRoleBlock(ai, lo, hi, ar, identOf, rank, nr)
 	})
 }
 
@@ -591,7 +595,7 @@ func (rc *roleCounter) touch() bool {
 
 // view builds the role view once every block is counted, or returns false where a
 // block's rows are out of order.
-func (rc *roleCounter) view(ai, ar, identOf, rank []int32, nr int) (*roleView, bool) {
+func (rc *roleCounter) view(ai rowCodes, ar, identOf, rank []int32, nr int) (*roleView, bool) {
 	bounds := rc.bounds
 	blocks := rc.blocks[:len(bounds)-1]
 	v := &roleView{roleOff: make([]int64, nr+1)}
@@ -627,7 +631,7 @@ func (rc *roleCounter) view(ai, ar, identOf, rank []int32, nr int) (*roleView, b
 	}
 	v.roleIdx = rc.roomFor(v.roleOff[nr])
 	forEach(len(blocks), func(b int) {
-		scatterRoleBlock(ai[bounds[b]:bounds[b+1]], ar[bounds[b]:bounds[b+1]], identOf, rank, blocks[b].next, v.roleIdx)
+		scatterRoleBlock(ai, bounds[b], bounds[b+1], ar, identOf, rank, blocks[b].next, v.roleIdx)
 	})
 	if v.dups > 0 {
 		v.dropRepeats()
@@ -644,9 +648,36 @@ func (rc *roleCounter) roomFor(n int64) []int32 {
 	return make([]int32, n)
 }
 
-// scatterRoleBlock writes the identity of each of a block's rows of known identities to
+// scatterRoleBlock writes the identity of each of the rows lo:hi of known identities to
 // its role's next slot in roleIdx.
-func scatterRoleBlock(ai, ar, identOf, rank []int32, next []int64, roleIdx []int32) {
+func scatterRoleBlock(ai rowCodes, lo, hi int, ar, identOf, rank []int32, next []int64, roleIdx []int32) {
+	if ai.runEnd == nil {
+		scatterRows(ai.codes[lo:hi], ar[lo:hi], identOf, rank, next, roleIdx)
+		return
+	}
+	for k := ai.runAt(lo); k < len(ai.runEnd) && lo < hi; k++ {
+		end := min(int(ai.runEnd[k]), hi)
+		if i := identOf[ai.runCode[k]]; i >= 0 {
+			scatterRun(i, ar[lo:end], rank, next, roleIdx)
+		}
+		lo = end
+	}
+}
+
+// scatterRun writes identity i to the next slot of each role of rs (through rank unless
+// nil) in roleIdx.
+func scatterRun(i int32, rs, rank []int32, next []int64, roleIdx []int32) {
+	for _, r := range rs {
+		if rank != nil {
+			r = rank[r]
+		}
+		roleIdx[next[r]] = i
+		next[r]++
+	}
+}
+
+// scatterRows is scatterRoleBlock for a code per row.
+func scatterRows(ai, ar, identOf, rank []int32, next []int64, roleIdx []int32) {
 	ar = ar[:len(ai)]
 	if rank == nil {
 		for k, c := range ai {
@@ -667,14 +698,56 @@ func scatterRoleBlock(ai, ar, identOf, rank []int32, next []int64, roleIdx []int
 	}
 }
 
-// countRoleBlock counts one block of rows by role, checking that each role's identities
-// do not descend.
-func countRoleBlock(ai, ar, identOf, rank []int32, nr int) roleBlock {
+// countRoleBlock counts the rows lo:hi by role, checking that each role's identities do
+// not descend.
+func countRoleBlock(ai rowCodes, lo, hi int, ar, identOf, rank []int32, nr int) roleBlock {
 	blk := roleBlock{roles: make([]roleCount, nr)}
-	roles := blk.roles
-	for r := range roles {
-		roles[r].last = -1
+	for r := range blk.roles {
+		blk.roles[r].last = -1
 	}
+	if ai.runEnd == nil {
+		blk.countRows(ai.codes[lo:hi], ar[lo:hi], identOf, rank)
+		return blk
+	}
+	for k := ai.runAt(lo); k < len(ai.runEnd) && lo < hi; k++ {
+		end := min(int(ai.runEnd[k]), hi)
+		if i := identOf[ai.runCode[k]]; i < 0 {
+			blk.orphans += int64(end - lo)
+		} else if !blk.countRun(i, ar[lo:end], rank) {
+			return blk
+		}
+		lo = end
+	}
+	return blk
+}
+
+// countRun counts the rows of identity i whose roles are rs (through rank unless nil);
+// false once a role's identities descend (blk.unordered).
+func (blk *roleBlock) countRun(i int32, rs, rank []int32) bool {
+	roles := blk.roles
+	for _, r := range rs {
+		if rank != nil {
+			r = rank[r]
+		}
+		rc := &roles[r]
+		switch last := rc.last; {
+		case i < last:
+			blk.unordered = true
+			return false
+		case i == last:
+			blk.dups++
+		case last < 0:
+			rc.first = i
+		}
+		rc.last = i
+		rc.cnt++
+	}
+	return true
+}
+
+// countRows is countRoleBlock's count for a code per row.
+func (blk *roleBlock) countRows(ai, ar, identOf, rank []int32) {
+	roles := blk.roles
 	ar = ar[:len(ai)]
 	for k, c := range ai {
 		i := identOf[c]
@@ -690,7 +763,7 @@ func countRoleBlock(ai, ar, identOf, rank []int32, nr int) roleBlock {
 		switch last := rc.last; {
 		case i < last:
 			blk.unordered = true
-			return blk
+			return
 		case i == last:
 			blk.dups++
 		case last < 0:
@@ -699,7 +772,6 @@ func countRoleBlock(ai, ar, identOf, rank []int32, nr int) roleBlock {
 		rc.last = i
 		rc.cnt++
 	}
-	return blk
 }
 
 // dropRepeats removes, in place, each identity listed again right after itself in its

@@ -407,7 +407,11 @@ func TestRoleViewInOrder(t *testing.T) {
 		}
 		for procs := 1; procs <= 7; procs += 3 {
 			runtime.GOMAXPROCS(procs)
-			v, ok := roleViewInOrder(ai, ar, identOf, passRank, nr)
+			codes := perRowCodes(ai)
+			if procs > 1 {
+				codes = runsOf(ai)
+			}
+			v, ok := roleViewInOrder(codes, ar, identOf, passRank, nr)
 			if ok != inOrder {
 				t.Fatalf("seed %d order %d procs %d: accepted %v, rows in order %v", seed, order, procs, ok, inOrder)
 			}
@@ -465,9 +469,13 @@ func TestRoleCounterEarlyBlocks(t *testing.T) {
 			ar[k] = seen[r]
 		}
 		identOf := newIdentityIndex(ids[:len(ids)-1]).find(ids)
-		want, ok := roleViewInOrder(ai, ar, identOf, nil, len(seen))
+		want, ok := roleViewInOrder(perRowCodes(ai), ar, identOf, nil, len(seen))
 		if !ok {
 			t.Fatalf("seed %d: rows in order refused", seed)
+		}
+		codes := perRowCodes(ai)
+		if seed%2 == 0 {
+			codes = runsOf(ai)
 		}
 		rc := newRoleCounter(rows, 1+rng.IntN(3))
 		for avail := 0; avail < rows; avail += rng.IntN(2 * minRoleBlock) {
@@ -480,14 +488,14 @@ func TestRoleCounterEarlyBlocks(t *testing.T) {
 				if !ok {
 					break
 				}
-				rc.blocks[b] = countRoleBlock(ai[lo:hi], ar[lo:hi], identOf, nil, int(known))
+				rc.blocks[b] = countRoleBlock(codes, lo, hi, ar, identOf, nil, int(known))
 			}
 			if rng.IntN(2) == 0 {
 				rc.touch()
 			}
 		}
-		rc.countRest(ai, ar, identOf, nil, len(seen))
-		got, ok := rc.view(ai, ar, identOf, nil, len(seen))
+		rc.countRest(codes, ar, identOf, nil, len(seen))
+		got, ok := rc.view(codes, ar, identOf, nil, len(seen))
 		if !ok || !slices.Equal(got.roleOff, want.roleOff) || !slices.Equal(got.roleIdx, want.roleIdx) ||
 			got.orphans != want.orphans || got.dups != want.dups {
 			t.Fatalf("seed %d: %d blocks: view differs (ok %v, orphans %d/%d, dups %d/%d)", seed, len(rc.bounds)-1, ok,
@@ -509,12 +517,13 @@ func TestEarlyJoin(t *testing.T) {
 	}
 	index := newIdentityIndex(ids[:len(ids)-1])
 	identOf := index.find(ids)
-	want, _ := roleViewInOrder(ai, ar, identOf, nil, nr)
+	want, _ := roleViewInOrder(perRowCodes(ai), ar, identOf, nil, nr)
+	runs := runsOf(ai)
 	for _, fail := range []bool{false, true} {
 		j := startEarlyJoin(2)
 		errs := newProblems("assignments.parquet")
 		j.identities(index)
-		j.decoded(&column{name: "identity_id", codes: ai, vals: ids, errs: errs}, rows)
+		j.decoded(&column{name: "identity_id", runCodes: true, runCode: runs.runCode, runEnd: runs.runEnd, vals: ids, errs: errs}, rows)
 		avail := rows - minRoleBlock/2 // all but the last row groups
 		if fail {
 			errs.add(5, "role_id", "empty or null, expected a value")
@@ -529,16 +538,33 @@ func TestEarlyJoin(t *testing.T) {
 		if !slices.Equal(got, identOf) {
 			t.Fatalf("fail %v: identities %v, want %v", fail, got[:10], identOf[:10])
 		}
-		rc.countRest(ai, ar, identOf, nil, nr)
+		rc.countRest(runs, ar, identOf, nil, nr)
 		j.stop()
 		if early := len(rc.bounds) - 1 - rc.parts; fail != (early == 0) {
 			t.Fatalf("fail %v: %d blocks counted early", fail, early)
 		}
-		v, ok := rc.view(ai, ar, identOf, nil, nr)
+		v, ok := rc.view(runs, ar, identOf, nil, nr)
 		if !ok || !slices.Equal(v.roleOff, want.roleOff) || !slices.Equal(v.roleIdx, want.roleIdx) {
 			t.Fatalf("fail %v: the view differs", fail)
 		}
 	}
 	j := startEarlyJoin(2) // a load that fails before anything is decoded
 	j.stop()
+}
+
+// runsOf returns codes as runs of rows with one code.
+func runsOf(codes []int32) rowCodes {
+	var a rowCodes
+	for k, c := range codes {
+		if n := len(a.runCode); n > 0 && a.runCode[n-1] == c {
+			a.runEnd[n-1] = int32(k + 1)
+			continue
+		}
+		a.runCode = append(a.runCode, c)
+		a.runEnd = append(a.runEnd, int32(k+1))
+	}
+	if a.runEnd == nil {
+		a.runEnd = []int32{} // no rows, as runs
+	}
+	return a
 }

@@ -503,7 +503,7 @@ func (d *pageDecoder) sizeDictionary() {
 	}
 	// The codes were sized by the footer's rows bounded by the file's size: a corrupt
 	// footer cannot ask for more.
-	n := int(min(d.sizeAfter, int64(cap(c.codes))))
+	n := int(min(d.sizeAfter, int64(c.codesRoom())))
 	if c.judgeRaw(d.pos, n-int(d.pos)) {
 		d.sizeAfter = 0
 		return
@@ -539,6 +539,7 @@ func (d *pageDecoder) page(p parquet.Page) error {
 		}
 		return d.indexed(data.Int32(), levels, p.NumRows())
 	}
+	d.c.expandRuns()
 	defer d.sizeDictionary()
 	switch d.kind {
 	case parquet.ByteArray:
@@ -721,7 +722,7 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 		}
 		if d.c.chunkDicts {
 			if len(d.c.vals) == 0 {
-				d.c.vals = slices.Grow(d.c.vals, chunkDictsRoom(n, d.groups, cap(d.c.codes)))
+				d.c.vals = slices.Grow(d.c.vals, chunkDictsRoom(n, d.groups, d.c.codesRoom()))
 			}
 			all := string(vals) // one allocation for the chunk's entries
 			checked := printableASCII(vals[offs[0]:offs[n]])
@@ -799,6 +800,14 @@ func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
 		if int64(len(idx)) != rows {
 			return fmt.Errorf("page has %d values for %d rows", len(idx), rows)
 		}
+		if d.clean && c.runCodes {
+			if i := c.appendRuns(idx, remap, d.pos); i >= 0 {
+				return fmt.Errorf("row %d: dictionary index %d out of range [0,%d)", d.pos+int64(i)+1, idx[i], nd)
+			}
+			d.pos += rows
+			return nil
+		}
+		c.expandRuns()
 		if d.clean {
 			base := len(c.codes)
 			c.codes = slices.Grow(c.codes, len(idx))[:base+len(idx)]
@@ -827,6 +836,7 @@ func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
 		d.pos += rows
 		return nil
 	}
+	c.expandRuns()
 	k := 0
 	for i, l := range levels {
 		pos := d.pos + int64(i) + 1

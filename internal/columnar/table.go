@@ -27,6 +27,15 @@ type tableSpec struct {
 	// rawIfDistinct: the other columns of values (but kind) turn raw when their first
 	// rows are nearly all distinct (column.rawIfDistinct).
 	rawIfDistinct bool
+	// dimensions: the columns of values (modeValue, with a dictionary) are the
+	// identities' dimensions: their codes are decoded straight into the table
+	// sortedDimension keeps (hugepage.Make), which it then remaps in place, rather than
+	// into an array of their own that is copied there and dropped (44 MB of memory touched
+	// for the first time at tier L).
+	dimensions bool
+	// runCodes names the columns that keep their codes as runs of rows with one code
+	// (column.runCodes).
+	runCodes []string
 	// noSum: a Parquet file's SHA-256 is not computed (its Input.SHA256 stays empty), for
 	// readers that report no inputs (the lean load).
 	noSum bool
@@ -53,6 +62,7 @@ var (
 		raw:           []string{"identity_id"},
 		chunkDicts:    []string{OwnerColumn},
 		rawIfDistinct: true,
+		dimensions:    true,
 	}
 	rolesSpec = tableSpec{
 		name:     "roles",
@@ -91,12 +101,24 @@ func (s *tableSpec) newColumn(name string, mode colMode, errs *problems, rows in
 		c.unsealed = raw && slices.Contains(s.unsealed, name)
 		return c
 	}
-	c := newColumn(name, mode, errs, rows)
+	dim := s.dimensions && mode == modeValue && !slices.Contains(s.chunkDicts, name)
+	runCoded := slices.Contains(s.runCodes, name)
+	room := rows
+	if dim || runCoded {
+		room = 0 // the codes go in the dimension's table (dimCodes), or in runs
+	}
+	c := newColumn(name, mode, errs, room)
 	switch {
 	case slices.Contains(s.chunkDicts, name) && mode != modeUnique:
 		c.chunkDicts = true
 	case s.rawIfDistinct && mode == modeValue && name != KindDimension:
 		c.rawIfDistinct = true
+	}
+	if dim {
+		c.dimCodes(rows)
+	}
+	if runCoded {
+		c.setRunCodes(rows)
 	}
 	return c
 }
