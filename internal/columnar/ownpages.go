@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +20,8 @@ import (
 // whole before it compares their count with the page's (runcheck.go), and in a compressed
 // page they can only be read decompressed: checking them before parquet-go reads the page
 // decompressed every page twice (1.05x tier M load CPU). So the chunks rolemine writes
-// itself, and any like them (a flat column; a dictionary page, then only version 2 data
-// pages of dictionary indexes), are not handed to parquet-go's page reader at all: the
+// itself, and any like them (a flat column; a dictionary page, then only data pages of
+// dictionary indexes, of version 2 or, as DuckDB writes them, 1), are not handed to parquet-go's page reader at all: the
 // load reads each page, decompresses it once, checks the level and
 // index runs against the header's counts, and only then has parquet-go's RLE decoder
 // expand them (decodeOwn). parquet-go still decodes the dictionary page. The page checks
@@ -81,14 +82,24 @@ func ownChunkOf(leaf *parquet.Column, md *format.ColumnMetaData, start, end int6
 	}
 	ch := &ownChunk{start: start, end: end, codec: md.Codec, dictHead: heads[0], dictSize: hs[0].CompressedPageSize, dictCRC: hs[0].CRC}
 	for i := 1; i < len(hs); i++ {
-		v := &hs[i].DataPageHeaderV2.V
-		if !hs[i].DataPageHeaderV2.Valid || !isDictIndexes(v.Encoding) || v.RepetitionLevelsByteLength != 0 ||
-			(v.DefinitionLevelsByteLength > 0) != (leaf.MaxDefinitionLevel() > 0) {
+		if !ownable(&hs[i], leaf) {
 			return nil
 		}
 		ch.pages = append(ch.pages, ownPage{off: offs[i], h: hs[i]})
 	}
 	return ch
+}
+
+// ownable says whether decodeOwn reads the data page with header h of leaf's column: one
+// of dictionary indexes, version 2 with no repetition levels and definition levels
+// exactly where the column is optional, or version 1 with RLE definition levels there.
+func ownable(h *format.PageHeader, leaf *parquet.Column) bool {
+	optional := leaf.MaxDefinitionLevel() > 0
+	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
+		return isDictIndexes(v.Encoding) && v.RepetitionLevelsByteLength == 0 && (v.DefinitionLevelsByteLength > 0) == optional
+	}
+	v := &h.DataPageHeader.V
+	return h.DataPageHeader.Valid && isDictIndexes(v.Encoding) && (!optional || v.DefinitionLevelEncoding == format.RLE)
 }
 
 // ownScratch holds decodeOwn's buffers from page to page, and from column to column
@@ -151,47 +162,44 @@ func (d *pageDecoder) decodeOwn(ctx context.Context, g int, cc parquet.ColumnChu
 
 // ownPage decodes one data page of an ownChunk.
 func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parquet.Dictionary) error {
-	v := &p.h.DataPageHeaderV2.V
 	s.raw = slices.Grow(s.raw[:0], int(p.h.CompressedPageSize))[:p.h.CompressedPageSize]
 	if _, err := d.c.ownR.ReadAt(s.raw, p.off); err != nil {
 		return fmt.Errorf("reading page: %w", err)
 	}
-	body := s.raw
-	if p.h.CRC != 0 && crc32.ChecksumIEEE(body) != uint32(p.h.CRC) {
+	if p.h.CRC != 0 && crc32.ChecksumIEEE(s.raw) != uint32(p.h.CRC) {
 		return errors.New("CRC32 checksum mismatch")
 	}
-	levels := int64(v.DefinitionLevelsByteLength)
-	n, present := int64(v.NumValues), int64(v.NumValues)-int64(v.NumNulls)
-	values := body[levels:]
-	if ch.codec != format.Uncompressed && (!v.IsCompressed.Valid || v.IsCompressed.V) {
-		var err error
-		if s.page, err = decompressPage(s.page[:0], ch.codec, values, int(int64(p.h.UncompressedPageSize)-levels)); err != nil {
-			return err
-		}
-		values = s.page
+	levels, values, n, err := ownSections(s, ch.codec, &p.h, int(d.maxDef))
+	if err != nil {
+		return err
 	}
 	var def []byte
-	rows := present
+	present, rows := n, n
+	if v := &p.h.DataPageHeaderV2.V; p.h.DataPageHeaderV2.Valid {
+		present, rows = n-int64(v.NumNulls), n-int64(v.NumNulls)
+	}
 	if d.maxDef > 0 {
 		w := uint(bits.Len(uint(d.maxDef)))
-		if got, err := hybridRuns(body[:levels], w, n); err != nil {
+		if got, err := hybridRuns(levels, w, n); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		} else if got < n {
 			return fmt.Errorf("the header declares %d values, but its definition levels hold %d", n, got)
 		}
-		var err error
 		s.levels = slices.Grow(s.levels[:0], int(n)+8)
-		if s.levels, err = (&rle.Encoding{BitWidth: int(w)}).DecodeLevels(s.levels, body[:levels]); err != nil {
+		if s.levels, err = (&rle.Encoding{BitWidth: int(w)}).DecodeLevels(s.levels, levels); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 		def, rows = s.levels[:n], n
+		if p.h.DataPageHeader.Valid { // a version 1 page's values present, by its levels
+			present = int64(bytes.Count(def, []byte{d.maxDef}))
+		}
 	}
-	if err := checkIndexRuns(values, present); err != nil {
+	if err := checkIndexRuns(values, n); err != nil {
 		return err
 	}
 	// Room for every index (and a last bit-packed group) up front: the decoder would
 	// otherwise grow its buffer run by run.
-	s.idx = slices.Grow(s.idx[:0], int(present)+8)
+	s.idx = slices.Grow(s.idx[:0], int(n)+8)
 	idx, err := new(rle.DictionaryEncoding).DecodeInt32(s.idx, values)
 	if err != nil {
 		return fmt.Errorf("dictionary indexes: %w", err)
@@ -212,4 +220,32 @@ func (d *pageDecoder) ownPage(s *ownScratch, ch *ownChunk, p *ownPage, dict parq
 		}
 	}
 	return d.indexed(idx, def, rows)
+}
+
+// ownSections returns the definition level runs and the dictionary indexes of a page
+// (read into s.raw, header h, in a chunk of codec, column's maximum definition level
+// maxDef), decompressing what is compressed into s.page, and its value count.
+func ownSections(s *ownScratch, codec format.CompressionCodec, h *format.PageHeader, maxDef int) (levels, values []byte, n int64, err error) {
+	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
+		k := int64(v.DefinitionLevelsByteLength)
+		levels, values = s.raw[:k], s.raw[k:]
+		if codec != format.Uncompressed && (!v.IsCompressed.Valid || v.IsCompressed.V) {
+			if s.page, err = decompressPage(s.page[:0], codec, values, int(int64(h.UncompressedPageSize)-k)); err != nil {
+				return nil, nil, 0, err
+			}
+			values = s.page
+		}
+		return levels, values, int64(v.NumValues), nil
+	}
+	v := &h.DataPageHeader.V
+	page := s.raw
+	if codec != format.Uncompressed {
+		if s.page, err = decompressPage(s.page[:0], codec, page, int(h.UncompressedPageSize)); err != nil {
+			return nil, nil, 0, err
+		}
+		page = s.page
+	}
+	n = int64(v.NumValues)
+	levels, values, err = v1Levels(page, maxDef, v.DefinitionLevelEncoding, n)
+	return levels, values, n, err
 }

@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,9 +16,24 @@ import (
 // indexRunPage replaces the values of a version 2 page of a flat dictionary column (h,
 // body) in a chunk of codec with indexes of bit width 1 holding run, compressed.
 func indexRunPage(tb testing.TB, codec format.CompressionCodec, h *format.PageHeader, body, run []byte) []byte {
-	levels := int(h.DataPageHeaderV2.V.RepetitionLevelsByteLength + h.DataPageHeaderV2.V.DefinitionLevelsByteLength)
+	c := parquet.LookupCompressionCodec(codec)
 	values := append([]byte{1}, run...)
-	enc, err := parquet.LookupCompressionCodec(codec).Encode(nil, values)
+	if h.DataPageHeader.Valid { // version 1: the levels (a length, then runs) are compressed too
+		page, err := c.Decode(nil, body)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n := 4 + int(binary.LittleEndian.Uint32(page))
+		values = append(page[:n:n], values...)
+		out, err := c.Encode(nil, values)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		h.CompressedPageSize, h.UncompressedPageSize = int32(len(out)), int32(len(values))
+		return out
+	}
+	levels := int(h.DataPageHeaderV2.V.RepetitionLevelsByteLength + h.DataPageHeaderV2.V.DefinitionLevelsByteLength)
+	enc, err := c.Encode(nil, values)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -27,40 +43,48 @@ func indexRunPage(tb testing.TB, codec format.CompressionCodec, h *format.PageHe
 }
 
 // TestLoadParquetRefusesCompressedIndexRuns: a dictionary index run claiming 2^30 values
-// in a compressed version 2 page (rolemine's own format) is refused without allocating
+// in a compressed version 2 page (rolemine's own format) or version 1 page is refused without allocating
 // what it claims: the chunk is decoded by decodeOwn, which checks the runs of the page it
 // decompressed once. Unguarded, parquet-go allocated 4 bytes per claimed index and the
 // load succeeded (4,196 MB for an uncompressed page in the eighteenth session).
 func TestLoadParquetRefusesCompressedIndexRuns(t *testing.T) {
-	for codec, opt := range map[format.CompressionCodec]parquet.WriterOption{
-		format.Snappy: parquet.Compression(&parquet.Snappy), format.Zstd: parquet.Compression(&parquet.Zstd),
-	} {
-		data := editPages(t, runsFixture(t, 2, opt), "kind", func(h *format.PageHeader, body []byte) []byte {
-			return indexRunPage(t, codec, h, body, append(bigRun(1<<30), 0))
-		})
-		_, err, alloc := loadIdentities(t, data)
-		if err == nil || !uerr.Is(err) {
-			t.Fatalf("%s: got %v, want a user error", codec, err)
-		}
-		for _, want := range []string{"identities.parquet", "column kind:", "dictionary indexes: runs hold more than the"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("%s: error %q does not say %q", codec, err, want)
-			}
-		}
-		if alloc > 32<<20 {
-			t.Errorf("%s: refusing the page allocated %d MB", codec, alloc>>20)
+	for _, v := range []int{1, 2} {
+		for codec, opt := range map[format.CompressionCodec]parquet.WriterOption{
+			format.Snappy: parquet.Compression(&parquet.Snappy), format.Zstd: parquet.Compression(&parquet.Zstd),
+		} {
+			testIndexRun(t, v, codec, opt)
 		}
 	}
 }
 
+// testIndexRun loads runsFixture in version v pages of codec with a 2^30-index run in
+// kind's pages and checks the refusal.
+func testIndexRun(t *testing.T, v int, codec format.CompressionCodec, opt parquet.WriterOption) {
+	data := editPages(t, runsFixture(t, v, opt), "kind", func(h *format.PageHeader, body []byte) []byte {
+		return indexRunPage(t, codec, h, body, append(bigRun(1<<30), 0))
+	})
+	_, err, alloc := loadIdentities(t, data)
+	if err == nil || !uerr.Is(err) {
+		t.Fatalf("v%d %s: got %v, want a user error", v, codec, err)
+	}
+	for _, want := range []string{"identities.parquet", "column kind:", "dictionary indexes: runs hold more than the"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("v%d %s: error %q does not say %q", v, codec, err, want)
+		}
+	}
+	if alloc > 32<<20 {
+		t.Errorf("v%d %s: refusing the page allocated %d MB", v, codec, alloc>>20)
+	}
+}
+
 // TestOwnPlanTakesRolemineChunks: the page checks give decodeOwn the chunks of flat
-// dictionary columns in version 2 pages (rolemine's own files) and no others: not a list
-// or repeated column, not version 1 pages, not a column without a dictionary.
+// dictionary columns, in version 2 pages (rolemine's own files) or 1, and no others: not
+// a list or repeated column, not a column without a dictionary.
 func TestOwnPlanTakesRolemineChunks(t *testing.T) {
 	for _, c := range []struct {
 		v    int
 		want []string
-	}{{2, []string{"kind"}}, {1, nil}} {
+	}{{2, []string{"kind"}}, {1, []string{"kind"}}} {
 		data := runsFixture(t, c.v, parquet.Compression(&parquet.Snappy))
 		pf, err := openParquet(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -96,7 +96,7 @@ func (pc *pageChecker) checkChunk(r io.ReaderAt, start, end int64, md *format.Co
 		return nil
 	}
 	for i := range hs {
-		if h := &hs[i]; h.DataPageHeaderV2.Valid && isDictIndexes(h.DataPageHeaderV2.V.Encoding) {
+		if h := &hs[i]; ownable(h, leaf) {
 			if err := pc.check(r, offs[i], h, md.Codec, leaf); err != nil {
 				return fmt.Errorf("page at %d: %w", offs[i]-heads[i], err)
 			}

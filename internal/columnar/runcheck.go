@@ -62,7 +62,7 @@ func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, cod
 		return nil
 	}
 	enc := pageEncoding(h)
-	if pc.deferV2 && h.DataPageHeaderV2.Valid && isDictIndexes(enc) {
+	if pc.deferV2 && ownable(h, leaf) {
 		return nil // decodeOwn checks its levels and indexes, or checkChunk calls again
 	}
 	withLevels := leaf.MaxRepetitionLevel() > 0 || leaf.MaxDefinitionLevel() > 0
