@@ -38,29 +38,3 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
-
-// BenchmarkLoadDirOwn loads ROLEMINE_BENCH_DATA alternately as the nineteenth session's
-// start did (startPath) and as now, and reports each one's CPU time per load and their
-// ratio: in one process, so that the host's drift cancels.
-func BenchmarkLoadDirOwn(b *testing.B) {
-	dir := os.Getenv("ROLEMINE_BENCH_DATA")
-	if dir == "" {
-		b.Skip("set ROLEMINE_BENCH_DATA to a data directory")
-	}
-	defer func() { startPath = false }()
-	var cpu [2]time.Duration
-	i := 0
-	for b.Loop() {
-		startPath = i%2 == 0
-		c0 := cpuTime(b)
-		if _, err := Load(context.Background(), dir, LoadOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		cpu[i%2] += cpuTime(b) - c0
-		i++
-	}
-	n := float64(max(i/2, 1))
-	b.ReportMetric(cpu[0].Seconds()/n, "start-cpu-s/op")
-	b.ReportMetric(cpu[1].Seconds()/n, "now-cpu-s/op")
-	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "now/start")
-}

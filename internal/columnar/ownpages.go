@@ -28,11 +28,6 @@ import (
 // record such chunks in an ownPlan (ownChunkOf); a chunk that turns out otherwise has its
 // pages' indexes checked the old way, decompressed twice (third-party files only).
 
-// startPath, set only by BenchmarkLoadDirOwn, loads as the nineteenth session's start
-// did, for in-process alternation: every chunk through parquet-go's page reader and the
-// indexes of compressed version 2 pages unchecked.
-var startPath bool
-
 // ownPlan holds the column chunks the load decodes itself, by leaf column index and row
 // group, and the reader their pages are read from.
 type ownPlan struct {

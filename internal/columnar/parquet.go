@@ -56,9 +56,6 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	probs := newProblems(file)
 	t = &table{file: file, rows: int(rows)}
 	own := &ownPlan{r: pages}
-	if startPath {
-		own = nil
-	}
 	check := func(leaves ...*parquet.Column) error {
 		if err := checkPageHeaders(pages, pagesSize, pf, leaves, own); err != nil {
 			return fmt.Errorf("%s: corrupt Parquet file: %w", file, err)

@@ -67,9 +67,6 @@ func (pc *pageChecker) check(r io.ReaderAt, off int64, h *format.PageHeader, cod
 	}
 	withLevels := leaf.MaxRepetitionLevel() > 0 || leaf.MaxDefinitionLevel() > 0
 	withValues := isDelta(enc) || isDictIndexes(enc)
-	if startPath && isDictIndexes(enc) && codec != format.Uncompressed && !(h.DataPageHeader.Valid && withLevels) {
-		withValues = h.DataPageHeaderV2.Valid && h.DataPageHeaderV2.V.IsCompressed.Valid && !h.DataPageHeaderV2.V.IsCompressed.V
-	}
 	if !withLevels && !withValues {
 		return nil
 	}
