@@ -35,9 +35,10 @@ type abortFault struct{ what string }
 
 func (a *abortFault) Error() string { return "abort: " + a.what }
 
-// hostFault, set only by tests, is called first by every guarded host function: a
-// stand-in for a bug in one.
-var hostFault func(function string)
+// hostFaultKey is the context key of a test's stand-in for a bug in a host function: a
+// func(function string) every guarded host function calls first when the plugin's call
+// carries one (tests only).
+type hostFaultKey struct{}
 
 // guardHost wraps fn, the host function imported as function, so that a panic other than
 // the deliberate ones (sandboxViolation, abortFault) panics again as an *InternalError,
@@ -53,8 +54,8 @@ func guardHost(function string, fn api.GoModuleFunc) api.GoModuleFunc {
 				panic(&InternalError{Function: function, Value: p, Stack: debug.Stack()})
 			}
 		}()
-		if hostFault != nil {
-			hostFault(function)
+		if fault, ok := ctx.Value(hostFaultKey{}).(func(string)); ok {
+			fault(function)
 		}
 		fn(ctx, m, stack)
 	}

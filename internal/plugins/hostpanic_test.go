@@ -11,7 +11,7 @@ import (
 )
 
 // TestHostPanicIsInternal: a panic in one of rolemine's host functions while a plugin
-// calls it (a bug, stood in for by hostFault) fails the run as rolemine's internal error
+// calls it (a bug, stood in for by the call context's hostFaultKey) fails the run as rolemine's internal error
 // naming the function and the panic, not as a fault of the plugin; the deliberate panics
 // (env.abort's, path_open's) stay plugin faults (TestHandMadeModules, TestFaults).
 // Unguarded, wazero turned it into the plugin's "trap in rolemine_batch".
@@ -32,19 +32,18 @@ func TestHostPanicIsInternal(t *testing.T) {
 		{"panic with an error", func() { panic(errors.New("host bug as an error")) }, "host bug as an error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			hostFault = func(function string) {
+			ctx := context.WithValue(context.Background(), hostFaultKey{}, func(function string) {
 				if function == "env.abort" {
 					tc.fault()
 				}
-			}
-			t.Cleanup(func() { hostFault = nil })
+			})
 			h := testHost(t, Options{Timeout: time.Second, BatchRows: 4, Workers: 1})
 			p, err := h.Load(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, []string{"env.abort(iiii)"},
 				wfunc{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, abort})), Origin: "test"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = Apply(context.Background(), faultSnapshot(), []*Plugin{p})
+			err = Apply(ctx, faultSnapshot(), []*Plugin{p})
 			var ie *InternalError
 			var pe *Error
 			if !errors.As(err, &ie) || errors.As(err, &pe) || uerr.Is(err) {
