@@ -302,7 +302,8 @@ func TestGenNamesRemovedFiles(t *testing.T) {
 // configuration checks before any data is read: a missing .wasm, a file that is not
 // WebAssembly, a module without the plugin exports and a missing or malformed plugin
 // configuration are refused with exit 2, naming the element (file:line) or the flag and
-// the file; so is a plugin memory cap no module can address. The data directory does not exist, so a run that reads data first reports
+// the file, and so are the malformed modules that crashed wazero (internal/plugins
+// testdata/malformed); so is a plugin memory cap no module can address. The data directory does not exist, so a run that reads data first reports
 // that instead (the old behaviour).
 func TestPluginReferencesCheckedBeforeLoading(t *testing.T) {
 	dir := t.TempDir()
@@ -339,6 +340,10 @@ func TestPluginReferencesCheckedBeforeLoading(t *testing.T) {
 			[]string{"--plugin " + filepath.Join(dir, "absent.wasm"), "absent.wasm"}},
 		{"flag wasm not WebAssembly", []string{"--plugin", filepath.Join(dir, "text.wasm")},
 			[]string{"--plugin", "text.wasm", "not a valid WebAssembly module"}},
+		{"flag wasm claiming 2^28 parameters", []string{"--plugin", "../../internal/plugins/testdata/malformed/types-2gb.wasm"},
+			[]string{"--plugin", "types-2gb.wasm", "not a valid WebAssembly module", "function type parameters"}},
+		{"flag wasm panicking wazero's validator", []string{"--plugin", "../../internal/plugins/testdata/malformed/validate-panic.wasm"},
+			[]string{"--plugin", "validate-panic.wasm", "not a valid WebAssembly module", "index out of range"}},
 		{"memory cap above what a module can address", []string{"--plugin", filepath.Join(dir, "empty.wasm"), "--plugin-memory", "5000"},
 			[]string{"memory cap 5000 MiB", "4096"}},
 	} {

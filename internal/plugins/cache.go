@@ -11,8 +11,12 @@ import (
 
 // compile compiles a plugin: instrumented (fuel.go) on h.rt, or, when instrument cannot
 // rewrite it or the rewritten module does not compile, as it is on h.rtChecked, whose
-// error then speaks of the user's module. fueled tells which.
+// error then speaks of the user's module. fueled tells which. A module whose counts
+// claim more than its bytes hold is refused before wazero reads it (guard.go).
 func (h *Host) compile(ctx context.Context, wasm []byte, path string) (cm wazero.CompiledModule, fueled bool, err error) {
+	if err := checkBounds(wasm); err != nil {
+		return nil, false, err
+	}
 	iw, err := instrument(wasm)
 	if err == nil {
 		if cm, err = h.compileOn(ctx, h.rt, iw, path); err == nil {
@@ -30,7 +34,7 @@ func (h *Host) compile(ctx context.Context, wasm []byte, path string) (cm wazero
 // and compiling without any cache succeeds, the cache is at fault: its entries are
 // removed and the plugin compiled again, which writes a sound entry.
 func (h *Host) compileOn(ctx context.Context, rt wazero.Runtime, wasm []byte, path string) (wazero.CompiledModule, error) {
-	cm, err := rt.CompileModule(ctx, wasm)
+	cm, err := compileGuarded(ctx, rt, wasm)
 	if err == nil || h.cacheDir == "" {
 		return cm, err
 	}
@@ -41,7 +45,7 @@ func (h *Host) compileOn(ctx context.Context, rt wazero.Runtime, wasm []byte, pa
 	if perr := purgeCache(h.cacheDir); perr != nil {
 		h.log.Warn("could not clear the plugin compilation cache; compiling without it", "dir", h.cacheDir, "err", perr)
 	}
-	return rt.CompileModule(ctx, wasm)
+	return compileGuarded(ctx, rt, wasm)
 }
 
 // compilesWithoutCache reports whether wasm compiles in a throwaway runtime that has no
@@ -50,7 +54,7 @@ func (h *Host) compileOn(ctx context.Context, rt wazero.Runtime, wasm []byte, pa
 func (h *Host) compilesWithoutCache(ctx context.Context, wasm []byte) bool {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithMemoryLimitPages(h.memoryPages()))
 	defer rt.Close(ctx)
-	cm, err := rt.CompileModule(ctx, wasm)
+	cm, err := compileGuarded(ctx, rt, wasm)
 	if err != nil {
 		return false
 	}

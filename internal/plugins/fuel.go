@@ -42,7 +42,10 @@ type wasmReader struct {
 var errTruncated = errors.New("truncated module")
 
 func (r *wasmReader) byte() byte {
-	if r.err != nil || r.i >= len(r.b) {
+	if r.err != nil {
+		return 0
+	}
+	if r.i >= len(r.b) {
 		r.err = errTruncated
 		return 0
 	}
