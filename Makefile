@@ -55,6 +55,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadParquet -fuzztime $(FUZZTIME) ./internal/columnar
 	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
 	$(GO) test -run '^$$' -fuzz FuzzEncoder -fuzztime $(FUZZTIME) ./internal/parquetenc
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/shard
+	$(GO) test -run '^$$' -fuzz FuzzReadUPA -fuzztime $(FUZZTIME) ./internal/discover
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/usage
+	$(GO) test -run '^$$' -fuzz FuzzAppendIndented -fuzztime $(FUZZTIME) ./internal/report
+	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime $(FUZZTIME) ./internal/plugins
 
 # Go micro-benchmarks of the kernel, loader and miner.
 bench-micro:
