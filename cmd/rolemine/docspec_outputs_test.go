@@ -540,19 +540,7 @@ func columnLine(name, typ string, optional bool) string {
 // the vocabulary of docs/outputs.md's column tables.
 func parquetColumns(t *testing.T, path string) []string {
 	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(fh, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pf := openParquetFile(t, path)
 	var out []string
 	for _, f := range pf.Schema().Fields() {
 		out = append(out, columnLine(f.Name(), parquetType(f), f.Optional()))

@@ -43,19 +43,7 @@ func TestUniverseNullsReadAsNull(t *testing.T) {
 // cells and its cells that hold "", from the values of every page.
 func optionalCells(t *testing.T, path string) (nulls, empty map[string]int) {
 	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := parquet.OpenFile(fh, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openParquetFile(t, path)
 	nulls, empty = map[string]int{}, map[string]int{}
 	fields := f.Schema().Fields()
 	for _, rg := range f.RowGroups() {
@@ -90,4 +78,23 @@ func optionalCells(t *testing.T, path string) (nulls, empty map[string]int) {
 		}
 	}
 	return nulls, empty
+}
+
+// openParquetFile opens the Parquet file at path for the test, closing it at the test's end.
+func openParquetFile(t *testing.T, path string) *parquet.File {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fh.Close() })
+	st, err := fh.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(fh, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
