@@ -151,7 +151,9 @@ ptx ptxas-check gpu-check emu-check toolkit libcuda1:
 # binaries, then tiers GPU_BENCH_TIERS (default L,XL) mined with --backend cpu and cuda
 # alternated, outputs compared. gpu-build makes bin/rolemine and bin/gpu/*.test; where Go
 # is missing (a GPU node's image) it keeps the prebuilt ones carried with the tree.
-.PHONY: gpu-build gpu-bench
+# gpu-pack leaves the three xz-compressed in gpu-pack/ (small enough to travel to a node without
+# Go; gpu-bench.sh unpacks them there).
+.PHONY: gpu-build gpu-bench gpu-pack
 gpu-build:
 	@if command -v $(GO) >/dev/null; then \
 	  mkdir -p bin/gpu && \
@@ -162,3 +164,8 @@ gpu-build:
 
 gpu-bench: gpu-build
 	bash scripts/gpu-bench.sh
+
+gpu-pack: gpu-build
+	mkdir -p gpu-pack
+	for f in $(BIN) bin/gpu/cuda.test bin/gpu/cmd.test; do xz -T0 -6 -c $$f > gpu-pack/$$(basename $$f).xz; done
+	@du -ch gpu-pack/*.xz | tail -1
