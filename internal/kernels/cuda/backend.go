@@ -115,6 +115,10 @@ func newBackend(dev device, cfg config) (*Backend, error) {
 // Name returns "cuda".
 func (b *Backend) Name() string { return "cuda" }
 
+// EmitsConcurrently reports true: Cooccur calls emit from its sorting workers
+// (kernels.ConcurrentEmitter), so a caller may select inside emit.
+func (b *Backend) EmitsConcurrently() bool { return true }
+
 // Device describes the device in use.
 func (b *Backend) Device() DeviceInfo { return b.info }
 
@@ -140,7 +144,8 @@ func (b *Backend) lock() error {
 
 // Cooccur implements kernels.Backend with the semantics of internal/kernels/cpu: per role, every
 // criterion on q.Dims of 1..q.MaxTerms terms matched by at least q.MinTP in-scope
-// holders, sorted by Criterion.Compare. emit is called from the calling goroutine.
+// holders, sorted by Criterion.Compare. emit is called from worker goroutines (one per CPU),
+// which sort each role's criteria while the calling goroutine drives the device.
 func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Query, roles []int32, emit func(role int32, counts []kernels.Count) error) error {
 	if err := b.lock(); err != nil {
 		return err
@@ -162,7 +167,7 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 	if err != nil {
 		return err
 	}
-	j := newCooccurJobs(m, dm, q, hoff, roles, emit)
+	j := newCooccurJobs(m, dm, q, hoff, roles)
 	// Roles that cannot have a criterion are answered first, without the device.
 	for _, r := range roles {
 		if j.empty(r) {
@@ -171,7 +176,12 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 			}
 		}
 	}
-	return e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, j.next, j.done)
+	j.out = newEmitter(ctx, newCriterionKeys(q.Dims, hoff), emit)
+	err = e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, j.next, j.done)
+	if eerr := j.out.close(); err == nil {
+		err = eerr
+	}
+	return err
 }
 
 // cooccurJobs are the device jobs of one Cooccur call: a job extends one criterion (the
@@ -184,11 +194,13 @@ type cooccurJobs struct {
 	nd   int
 	// suffixVals[p]: most values one identity has on q.Dims[p:].
 	suffixVals []int64
-	roles      []int32
-	emit       func(role int32, counts []kernels.Count) error
-	states     []cooccurRole
-	stack      []task
-	nextRole   int
+	// dimAt[g] is the position p of the dimension with hoff[p] <= g < hoff[p+1].
+	dimAt    []uint16
+	roles    []int32
+	out      *emitter
+	states   []cooccurRole
+	stack    []task
+	nextRole int
 }
 
 // cooccurRole is a role's criteria found so far and its jobs not yet done.
@@ -197,14 +209,35 @@ type cooccurRole struct {
 	out     []kernels.Count
 }
 
-func newCooccurJobs(m *kernels.Matrix, dm *devMatrix, q kernels.Query, hoff []int64, roles []int32, emit func(int32, []kernels.Count) error) *cooccurJobs {
+func newCooccurJobs(m *kernels.Matrix, dm *devMatrix, q kernels.Query, hoff []int64, roles []int32) *cooccurJobs {
 	nd := len(q.Dims)
-	j := &cooccurJobs{m: m, q: q, hoff: hoff, nd: nd, suffixVals: make([]int64, nd+1), roles: roles, emit: emit,
+	j := &cooccurJobs{m: m, q: q, hoff: hoff, nd: nd, suffixVals: make([]int64, nd+1), roles: roles,
 		states: make([]cooccurRole, len(roles))}
 	for p := nd - 1; p >= 0; p-- {
 		j.suffixVals[p] = j.suffixVals[p+1] + int64(dm.maxVals[q.Dims[p]])
 	}
+	if nd <= 1<<16 && hoff[nd] <= maxDimAt {
+		j.dimAt = make([]uint16, hoff[nd])
+		for p := range nd {
+			for g := hoff[p]; g < hoff[p+1]; g++ {
+				j.dimAt[g] = uint16(p)
+			}
+		}
+	}
 	return j
+}
+
+// maxDimAt bounds the dimension lookup table (2 bytes per value); past it, a value's
+// dimension is found by binary search.
+const maxDimAt = 1 << 26
+
+// dimOf returns the position p of the dimension holding global value position g, searching
+// from position from on.
+func (j *cooccurJobs) dimOf(g int64, from int) int {
+	if j.dimAt != nil {
+		return int(j.dimAt[g])
+	}
+	return from + sort.Search(j.nd-from, func(i int) bool { return j.hoff[from+i+1] > g })
 }
 
 // empty reports whether role r can have no criterion: too few holders, no terms allowed or
@@ -260,8 +293,7 @@ func (j *cooccurJobs) done(t *task, ents []entry) error {
 			continue
 		}
 		g := hoff[from] + int64(en.idx)
-		// The dimension position p with hoff[p] <= g < hoff[p+1].
-		p := from + sort.Search(nd-from, func(i int) bool { return hoff[from+i+1] > g })
+		p := j.dimOf(g, from)
 		c := t.prefix
 		c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: int32(g - hoff[p])}
 		c.N++
@@ -273,10 +305,9 @@ func (j *cooccurJobs) done(t *task, ents []entry) error {
 	}
 	st.pending--
 	if st.pending == 0 {
-		slices.SortFunc(st.out, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
-		err := j.emit(j.roles[t.tag], st.out)
+		out := st.out
 		st.out = nil
-		return err
+		return j.out.submit(j.roles[t.tag], out)
 	}
 	return nil
 }

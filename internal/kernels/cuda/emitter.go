@@ -1,0 +1,160 @@
+package cuda
+
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/rolemine/rolemine/internal/kernels"
+)
+
+// emitter sorts each finished role's criteria and emits them on worker goroutines, so that
+// the goroutine driving the device only reads entries back. A profile of tier L on an H200
+// showed that goroutine spending 12.8 of 18.5 s sorting roles' criteria one after the other
+// while the device and the other cores waited.
+type emitter struct {
+	emit   func(role int32, counts []kernels.Count) error
+	keys   criterionKeys
+	queue  chan finished
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu  sync.Mutex
+	err error // the first error of emit, or the context's
+}
+
+// finished is one role's criteria, unsorted, handed from the device loop to a worker.
+type finished struct {
+	role   int32
+	counts []kernels.Count
+}
+
+// newEmitter starts one worker per CPU. Call close once the device loop has ended.
+func newEmitter(ctx context.Context, keys criterionKeys, emit func(int32, []kernels.Count) error) *emitter {
+	ctx, cancel := context.WithCancel(ctx)
+	n := runtime.GOMAXPROCS(0)
+	e := &emitter{emit: emit, keys: keys, queue: make(chan finished, n), cancel: cancel}
+	for range n {
+		e.wg.Go(func() { e.work(ctx) })
+	}
+	return e
+}
+
+// work sorts and emits roles until the queue closes; after a failure it only drains it.
+func (e *emitter) work(ctx context.Context) {
+	var scratch sortScratch
+	for f := range e.queue {
+		if e.failed() != nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			e.fail(err)
+			continue
+		}
+		if err := e.emit(f.role, scratch.sort(f.counts, e.keys)); err != nil {
+			e.fail(err)
+		}
+	}
+}
+
+// submit queues a role's criteria (the emitter owns the slice from here on). It returns
+// the first error a worker met, so that the device loop stops at the next job.
+func (e *emitter) submit(role int32, counts []kernels.Count) error {
+	if err := e.failed(); err != nil {
+		return err
+	}
+	e.queue <- finished{role, counts}
+	return nil
+}
+
+// close waits for the queued roles and returns the first error of any emit.
+func (e *emitter) close() error {
+	close(e.queue)
+	e.wg.Wait()
+	e.cancel()
+	return e.failed()
+}
+
+func (e *emitter) fail(err error) {
+	e.mu.Lock()
+	if e.err == nil {
+		e.err = err
+	}
+	e.mu.Unlock()
+}
+
+func (e *emitter) failed() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// criterionKeys turns a criterion into a 128-bit key ordered as Criterion.Compare orders
+// criteria: term k takes 32 bits, most significant first, holding its value's position
+// among all values of the query's dimensions plus one (0: no term, so a prefix sorts
+// first). Positions follow (dimension, value) order because the query's dimensions are
+// ascending. base[d] is the position of dimension d's value 0; ok is false when the
+// positions do not fit 32 bits, and criteria are then compared directly.
+type criterionKeys struct {
+	base []int64
+	ok   bool
+}
+
+func newCriterionKeys(dims []int32, hoff []int64) criterionKeys {
+	if len(dims) == 0 {
+		return criterionKeys{}
+	}
+	base := make([]int64, slices.Max(dims)+1)
+	for p, d := range dims {
+		base[d] = hoff[p]
+	}
+	return criterionKeys{base: base, ok: hoff[len(dims)] < 1<<32-1}
+}
+
+// key is c's sort key.
+func (k criterionKeys) key(c *kernels.Criterion) (hi, lo uint64) {
+	var w [kernels.MaxTerms]uint64
+	for i, t := range c.Terms() {
+		w[i] = uint64(k.base[t.Dim]+int64(t.Val)) + 1
+	}
+	return w[0]<<32 | w[1], w[2]<<32 | w[3]
+}
+
+// sortScratch is one worker's reusable buffers.
+type sortScratch struct {
+	keyed []keyedCount
+	out   []kernels.Count
+}
+
+type keyedCount struct {
+	hi, lo uint64
+	at     int32
+}
+
+// sort returns counts ordered by Criterion.Compare: the keys are sorted, then the counts
+// gathered in their order into the scratch buffer (valid until the next call).
+func (s *sortScratch) sort(counts []kernels.Count, keys criterionKeys) []kernels.Count {
+	if !keys.ok {
+		slices.SortFunc(counts, func(a, b kernels.Count) int { return a.C.Compare(b.C) })
+		return counts
+	}
+	s.keyed = s.keyed[:0]
+	for i := range counts {
+		hi, lo := keys.key(&counts[i].C)
+		s.keyed = append(s.keyed, keyedCount{hi, lo, int32(i)})
+	}
+	// Keys are distinct (a role's criteria are), so the order does not depend on the sort.
+	slices.SortFunc(s.keyed, func(a, b keyedCount) int {
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		return cmp.Compare(a.lo, b.lo)
+	})
+	s.out = s.out[:0]
+	for _, k := range s.keyed {
+		s.out = append(s.out, counts[k.at])
+	}
+	return s.out
+}
