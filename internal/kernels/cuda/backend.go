@@ -176,7 +176,7 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 			}
 		}
 	}
-	j.out = newEmitter(ctx, newCriterionKeys(q.Dims, hoff), emit)
+	j.out = newEmitter(ctx, q.Dims, newCriterionKeys(q.Dims, hoff), emit)
 	err = e.run(ctx, launchArgs{list: dm.roles, scope: e.scopeDev, hdims: hdims, hoff: hoffDev}, j.next, j.done)
 	if eerr := j.out.close(); err == nil {
 		err = eerr
@@ -206,7 +206,7 @@ type cooccurJobs struct {
 // cooccurRole is a role's criteria found so far and its jobs not yet done.
 type cooccurRole struct {
 	pending int
-	out     []kernels.Count
+	found   foundList
 }
 
 func newCooccurJobs(m *kernels.Matrix, dm *devMatrix, q kernels.Query, hoff []int64, roles []int32) *cooccurJobs {
@@ -288,26 +288,31 @@ func (j *cooccurJobs) done(t *task, ents []entry) error {
 	q, hoff, nd := &j.q, j.hoff, j.nd
 	st := &j.states[t.tag]
 	from := int(t.desc.HdFrom)
+	prefix := int32(-1) // t.prefix's index in st.found, once recorded
 	for _, en := range ents {
 		if en.count < q.MinTP {
 			continue
 		}
 		g := hoff[from] + int64(en.idx)
 		p := j.dimOf(g, from)
-		c := t.prefix
-		c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: int32(g - hoff[p])}
-		c.N++
-		st.out = append(st.out, kernels.Count{C: c, TP: en.count})
-		if int(c.N) < q.MaxTerms && p+1 < nd && hoff[nd] > hoff[p+1] {
+		val := int32(g - hoff[p])
+		if prefix < 0 {
+			prefix = st.found.addPrefix(t.prefix)
+		}
+		st.found.add(found{prefix: prefix, p: int32(p), val: val, tp: en.count})
+		if int(t.prefix.N)+1 < q.MaxTerms && p+1 < nd && hoff[nd] > hoff[p+1] {
+			c := t.prefix
+			c.T[c.N] = kernels.Term{Dim: q.Dims[p], Val: val}
+			c.N++
 			j.stack = append(j.stack, j.job(t.tag, j.roles[t.tag], c, p+1, en.count))
 			st.pending++
 		}
 	}
 	st.pending--
 	if st.pending == 0 {
-		out := st.out
-		st.out = nil
-		return j.out.submit(j.roles[t.tag], out)
+		f := st.found
+		st.found = foundList{}
+		return j.out.submit(j.roles[t.tag], f)
 	}
 	return nil
 }

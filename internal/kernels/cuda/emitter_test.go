@@ -70,6 +70,37 @@ func TestSortMatchesCompare(t *testing.T) {
 	}
 }
 
+// listOf records counts as the device loop would: each criterion's prefix, then its last term.
+func listOf(cs []kernels.Count, dims []int32) foundList {
+	var l foundList
+	for _, c := range cs {
+		pre := c.C
+		pre.N--
+		last := pre.T[pre.N]
+		pre.T[pre.N] = kernels.Term{}
+		l.add(found{prefix: l.addPrefix(pre), p: int32(slices.Index(dims, last.Dim)), val: last.Val, tp: c.TP})
+	}
+	return l
+}
+
+// TestFoundListRoundTrip checks that a role's recorded criteria come back as recorded,
+// across chunk boundaries (the chunks double from 64 entries to maxChunk).
+func TestFoundListRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	dims := []int32{1, 4, 6, 7, 9}
+	cards := map[int32]int32{1: 30, 4: 20, 6: 25, 7: 10, 9: 40}
+	for _, n := range []int{1, 64, 65, 3*maxChunk + 17} {
+		want := randomCriteria(rng, dims, cards, n)
+		l := listOf(want, dims)
+		if got := l.counts(nil, dims); !slices.Equal(got, want) {
+			t.Fatalf("%d criteria: the list gives back different criteria", n)
+		}
+		if n > 2*maxChunk && cap(l.chunks[len(l.chunks)-1]) != maxChunk {
+			t.Errorf("%d criteria: last chunk holds %d, want %d", n, cap(l.chunks[len(l.chunks)-1]), maxChunk)
+		}
+	}
+}
+
 // TestEmitterSortsAndStopsOnError checks that every submitted role is emitted once, sorted,
 // and that the first error of emit is returned by close and refuses later submissions.
 func TestEmitterSortsAndStopsOnError(t *testing.T) {
@@ -79,7 +110,7 @@ func TestEmitterSortsAndStopsOnError(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var mu sync.Mutex
 	got := map[int32][]kernels.Count{}
-	e := newEmitter(context.Background(), keys, func(r int32, cs []kernels.Count) error {
+	e := newEmitter(context.Background(), dims, keys, func(r int32, cs []kernels.Count) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if _, dup := got[r]; dup {
@@ -89,7 +120,8 @@ func TestEmitterSortsAndStopsOnError(t *testing.T) {
 		return nil
 	})
 	for r := range int32(50) {
-		if err := e.submit(r, randomCriteria(rng, dims, map[int32]int32{0: 5, 1: 4}, 1+rng.IntN(20))); err != nil {
+		cs := randomCriteria(rng, dims, map[int32]int32{0: 5, 1: 4}, 1+rng.IntN(20))
+		if err := e.submit(r, listOf(cs, dims)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,11 +138,11 @@ func TestEmitterSortsAndStopsOnError(t *testing.T) {
 	}
 
 	boom := errors.New("selection failed")
-	e = newEmitter(context.Background(), keys, func(int32, []kernels.Count) error { return boom })
-	_ = e.submit(1, nil)
+	e = newEmitter(context.Background(), dims, keys, func(int32, []kernels.Count) error { return boom })
+	_ = e.submit(1, foundList{})
 	var err error
 	for r := int32(2); r < 1000 && err == nil; r++ {
-		err = e.submit(r, nil)
+		err = e.submit(r, foundList{})
 	}
 	if !errors.Is(err, boom) {
 		t.Errorf("submit after a failed emit: %v, want %v", err, boom)
