@@ -4,8 +4,32 @@ package parallel
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
+
+// PanicError is a panic recovered on one of rolemine's goroutines: a bug in rolemine,
+// never a fault of the input (RATIONALE.md, "A bug is not bad input"). The command
+// reports it with exit code 1 and its stack.
+type PanicError struct {
+	// Value is what the code panicked with; Stack, the panicking goroutine's stack.
+	Value any
+	Stack []byte
+}
+
+// NewPanicError returns the PanicError of p, recovered by the caller's deferred function:
+// the stack is taken there, so it still holds the frames that panicked.
+func NewPanicError(p any) *PanicError {
+	return &PanicError{Value: p, Stack: debug.Stack()}
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// InternalBug marks a PanicError as a bug in rolemine: uerr never counts it as a user
+// error, whatever wraps it.
+func (e *PanicError) InternalBug() {}
 
 // Each calls fn(w, k) once for every item k in [0, n), on min(workers, n) goroutines (at
 // least one). w, in [0, workers), names the goroutine making the call, so state kept per
@@ -15,37 +39,60 @@ import (
 // Each waits for the calls in progress and returns the error of the lowest failed item,
 // the same whatever the number of workers. When ctx is done, no item starts any more and
 // Each returns ctx.Err().
+//
+// A panic in fn is recovered on its goroutine: no item starts any more, and once the calls
+// in progress return, Each returns a *PanicError (the first recovered), before any other
+// error. An error of fn that wraps a PanicError (a nested pool's) stops the items the same way.
 func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 	workers = max(1, min(workers, n))
 	var mu sync.Mutex
 	next, failed := 0, n
-	var firstErr error
+	var firstErr, bug error // bug: the first error holding a *PanicError
 	take := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		if next >= failed || ctx.Err() != nil {
+		if next >= failed || bug != nil || ctx.Err() != nil {
 			return -1
 		}
 		next++
 		return next - 1
 	}
+	fail := func(k int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if bug == nil && errors.As(err, new(*PanicError)) {
+			bug = err
+		}
+		if k < failed {
+			failed, firstErr = k, err
+		}
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for k := take(); k >= 0; k = take() {
-				if err := fn(w, k); err != nil {
-					mu.Lock()
-					if k < failed {
-						failed, firstErr = k, err
-					}
-					mu.Unlock()
+				if err := call(fn, w, k); err != nil {
+					fail(k, err)
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if bug != nil {
+		return bug
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return firstErr
+}
+
+// call is fn(w, k), with a panic in it returned as a *PanicError.
+func call(fn func(w, k int) error, w, k int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = NewPanicError(p)
+		}
+	}()
+	return fn(w, k)
 }

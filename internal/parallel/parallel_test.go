@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -72,5 +74,79 @@ func TestEachCancelled(t *testing.T) {
 	}
 	if n := ran.Load(); n >= 1000 {
 		t.Fatalf("%d items ran after cancellation", n)
+	}
+}
+
+// TestEachPanic: a panic in a worker comes back from Each as a *PanicError holding the
+// value and the panicking frames, before an ordinary error of another item; no item
+// starts after it, and every worker goroutine has ended when Each returns.
+func TestEachPanic(t *testing.T) {
+	for _, workers := range []int{1, 2, 8} {
+		before := runtime.NumGoroutine()
+		var ran atomic.Int32
+		err := Each(context.Background(), 1000, workers, func(w, k int) error {
+			ran.Add(1)
+			switch k {
+			case 12:
+				return errors.New("item 12")
+			case 10:
+				panicHere(k)
+			}
+			return nil
+		})
+		var pe *PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("workers %d: error %v, want a *PanicError", workers, err)
+		}
+		if pe.Value != "bug at item 10" || !strings.Contains(string(pe.Stack), "parallel.panicHere") {
+			t.Fatalf("workers %d: value %v, stack\n%s", workers, pe.Value, pe.Stack)
+		}
+		if n := ran.Load(); n > int32(11+workers) {
+			t.Fatalf("workers %d: %d items ran; the pool went on after the panic", workers, n)
+		}
+		if after := runtime.NumGoroutine(); after > before {
+			t.Fatalf("workers %d: %d goroutines before Each, %d after", workers, before, after)
+		}
+	}
+}
+
+//go:noinline
+func panicHere(k int) { panic(fmt.Sprintf("bug at item %d", k)) }
+
+// TestEachNestedPanic: a worker returning an inner pool's PanicError, wrapped, stops the
+// outer pool too, and Each returns that error, its context kept.
+func TestEachNestedPanic(t *testing.T) {
+	var ran atomic.Int32
+	err := Each(context.Background(), 1000, 1, func(_, k int) error {
+		ran.Add(1)
+		if k == 5 {
+			inner := Each(context.Background(), 4, 2, func(_, j int) error {
+				if j == 2 {
+					panic("inner")
+				}
+				return nil
+			})
+			return fmt.Errorf("part %d: %w", k, inner)
+		}
+		return nil
+	})
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "inner" || !strings.HasPrefix(err.Error(), "part 5: ") {
+		t.Fatalf("error %v, want part 5's PanicError", err)
+	}
+	if n := ran.Load(); n != 6 {
+		t.Fatalf("%d items ran, want 6", n)
+	}
+}
+
+// BenchmarkEach is the pool's own cost per item (taking an item, the call with its
+// recover): items that do almost nothing, on two workers.
+func BenchmarkEach(b *testing.B) {
+	sums := make([]int64, 2*8) // one cache line per worker
+	for b.Loop() {
+		_ = Each(context.Background(), 1024, 2, func(w, k int) error {
+			sums[w*8] += int64(k)
+			return nil
+		})
 	}
 }
