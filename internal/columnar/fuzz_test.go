@@ -44,12 +44,11 @@ func FuzzLoadCSV(f *testing.F) {
 
 // FuzzLoadParquet feeds corrupted Parquet files as identities.parquet: Load must return a
 // valid snapshot or a user error, and never panic. A panic raised in parquet-go is
-// recovered as a user error (it panics on some corrupt metadata); one raised in this
-// package's code fails the target (repanicOwn).
+// recovered as a user error (it panics on some corrupt metadata); one raised in
+// rolemine's code comes back as a *parallel.PanicError, no user error, and fails the
+// target (fuzzLoad).
 func FuzzLoadParquet(f *testing.F) {
 	fuzzmin.Off(f)
-	repanicOwn = true
-	f.Cleanup(func() { repanicOwn = false })
 	dir := f.TempDir()
 	ids := tbl{header: []string{"identity_id:req", "kind:dict", "department:str", "cost:int64"}}
 	for i := range 12 {

@@ -152,7 +152,7 @@ func (ix *joinIndex) join(probe []string, next []int32, exact bool) (head []int3
 	p := partitionHashes(probe, ix.hash, ix.shift)
 	workers := runtime.GOMAXPROCS(0)
 	tables := make([]joinTable, workers)
-	_ = parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
+	reraise(parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
 		t := &tables[w]
 		t.reset(int(b.off[q+1] - b.off[q]))
 		t.build, t.exact = ix.build, exact
@@ -161,7 +161,7 @@ func (ix *joinIndex) join(probe []string, next []int32, exact bool) (head []int3
 		}
 		t.probe(p.entries[p.off[q]:p.off[q+1]], probe, head)
 		return nil
-	})
+	}))
 	return head
 }
 

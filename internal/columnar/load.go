@@ -42,7 +42,8 @@ type LoadOptions struct {
 // CSV.
 //
 // The three files are read concurrently, and Parquet columns in parallel.
-func Load(ctx context.Context, dir string, opts LoadOptions) (*Snapshot, error) {
+func Load(ctx context.Context, dir string, opts LoadOptions) (_ *Snapshot, err error) {
+	defer recoverBug(dir, &err)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

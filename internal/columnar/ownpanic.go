@@ -3,31 +3,33 @@ package columnar
 import (
 	"runtime"
 	"strings"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
-// repanicOwn is set only by the fuzz tests. The Parquet reader recovers every panic as a
-// "corrupt Parquet" user error, since parquet-go panics on some corrupt metadata; that
-// also hides a panic in rolemine's own decoding from the fuzzer. With repanicOwn set,
-// the recovers re-panic a panic raised in this package's code.
-var repanicOwn bool
+// The Parquet reader recovers panics, since parquet-go panics on some corrupt metadata:
+// such a panic is the file's fault, reported as a corrupt file (a user error). A panic
+// raised in rolemine's own code is a bug, whatever the file holds (RATIONALE.md, "A bug
+// is not bad input"): the recovers return it as a *parallel.PanicError (exit code 1),
+// which also fails the fuzz targets, as any error that is not a user error does.
 
-// recovered is called by a deferred function with what it recovered, p (not nil): when
-// repanicOwn is set and the panic was raised in this package, it panics with p again.
-func recovered(p any) {
-	if !repanicOwn {
-		return
+// ownBug returns the *parallel.PanicError of p, recovered by the caller's deferred
+// function, when the panic was raised in rolemine's code (ownPanic), else nil.
+func ownBug(p any) *parallel.PanicError {
+	if !ownPanic() {
+		return nil
 	}
-	pc, _, _, _ := runtime.Caller(0)
-	self := runtime.FuncForPC(pc).Name() // the package's path, then ".recovered"
-	if panickedIn(strings.TrimSuffix(self, "recovered")) {
-		panic(p)
-	}
+	return parallel.NewPanicError(p)
 }
 
-// panickedIn says whether the function that raised the panic in progress (the first
-// frame below runtime.gopanic that is not the runtime's own: an index check or a nil
-// dereference panics through runtime frames) has a name beginning with prefix.
-func panickedIn(prefix string) bool {
+// rolemineCode is the start of the names of rolemine's functions.
+const rolemineCode = "github.com/rolemine/rolemine/"
+
+// ownPanic says whether the panic in progress was raised in rolemine's code: the first
+// frame below runtime.gopanic outside the standard library (whose package paths have no
+// dot in their first element: an index check or a nil dereference panics through runtime
+// frames, strings.Repeat through its own) is one of rolemine's functions.
+func ownPanic() bool {
 	pcs := make([]uintptr, 64)
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
 	below := false
@@ -36,11 +38,20 @@ func panickedIn(prefix string) bool {
 		switch {
 		case f.Function == "runtime.gopanic":
 			below = true
-		case below && !strings.HasPrefix(f.Function, "runtime."):
-			return strings.HasPrefix(f.Function, prefix)
+		case below && !standardLibrary(f.Function):
+			return strings.HasPrefix(f.Function, rolemineCode)
 		}
 		if !more {
 			return false
 		}
 	}
+}
+
+// standardLibrary says whether function, a frame's full name, belongs to the standard
+// library (or to a package main): its path, before any type arguments, has one element,
+// or a first element without a dot.
+func standardLibrary(function string) bool {
+	function, _, _ = strings.Cut(function, "[")
+	first, _, nested := strings.Cut(function, "/")
+	return !nested || !strings.Contains(first, ".")
 }

@@ -2,56 +2,53 @@ package columnar
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// TestRecoveredRepanicsOwn: with repanicOwn set, a recovered panic raised in this
-// package (explicit, an index out of range, a nil dereference) is raised again and one
-// raised elsewhere (package strings) is not; without it none is.
-func TestRecoveredRepanicsOwn(t *testing.T) {
-	t.Cleanup(func() { repanicOwn = false })
-	escapes := func(f func()) (escaped bool) {
-		defer func() { escaped = recover() != nil }()
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					recovered(p)
-				}
-			}()
-			f()
+// TestOwnBug: a recovered panic raised in rolemine's code (explicit, an index out of
+// range, a nil dereference, the standard library called by it) is a bug, a
+// *parallel.PanicError; one raised in parquet-go is not.
+func TestOwnBug(t *testing.T) {
+	bugOf := func(f func()) (bug *parallel.PanicError) {
+		defer func() {
+			if p := recover(); p != nil {
+				bug = ownBug(p)
+			}
 		}()
-		return false
+		f()
+		return nil
 	}
 	var nilCol *column
 	i := len(os.Args) + 1
-	own := map[string]func(){
+	for name, f := range map[string]func(){
 		"explicit": func() { panic("own") },
 		"index":    func() { _ = []int{1}[i] },
 		"nil":      func() { _ = nilCol.vals },
+		"strings":  func() { _ = strings.Repeat("x", -i) },
+	} {
+		if bug := bugOf(f); bug == nil || !strings.Contains(string(bug.Stack), "TestOwnBug") {
+			t.Errorf("own panic %s: bug %v", name, bug)
+		}
 	}
-	foreign := func() { _ = strings.Repeat("x", -i) }
-	for _, on := range []bool{false, true} {
-		repanicOwn = on
-		for name, f := range own {
-			if got := escapes(f); got != on {
-				t.Errorf("repanicOwn %v, own panic %s: raised again %v", on, name, got)
-			}
-		}
-		if escapes(foreign) {
-			t.Errorf("repanicOwn %v: a panic in package strings was raised again", on)
-		}
+	if bug := bugOf(func() { _ = parquet.Int(i) }); bug != nil {
+		t.Errorf("a panic raised in parquet-go: a bug %v", bug)
 	}
 }
 
-// TestDecodeRepanicsOwn: decodeParquetColumn's recover reports a panic of its own code
-// (here a nil column) as corrupt data, and raises it again when repanicOwn is set.
-func TestDecodeRepanicsOwn(t *testing.T) {
-	t.Cleanup(func() { repanicOwn = false })
-	p := writeParquet(t, t.TempDir(), "identities", tbl{header: []string{"identity_id:req"}, rows: [][]string{{"u1"}}})
+// TestDecodeOwnPanicIsBug: decodeParquetColumn's recover reports a panic of its own code
+// (here a nil column) as a bug, not as corrupt data, and Load returns a panic of a column's
+// worker (WithDecodeFault) as a bug naming the directory, never a user error.
+func TestDecodeOwnPanicIsBug(t *testing.T) {
+	dir := t.TempDir()
+	p := writeParquet(t, dir, "identities", tbl{header: []string{"identity_id:req"}, rows: [][]string{{"u1"}}})
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -66,14 +63,35 @@ func TestDecodeRepanicsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := pf.Root().Column("identity_id")
-	if err := decodeParquetColumn(context.Background(), pf, leaf, nil, nil); err == nil || !strings.Contains(err.Error(), "corrupt data") {
-		t.Fatalf("error %v, want corrupt data", err)
+	err = decodeParquetColumn(context.Background(), pf, leaf, nil, nil)
+	if !errors.As(err, new(*parallel.PanicError)) || strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("error %v, want a PanicError", err)
 	}
-	repanicOwn = true
-	defer func() {
-		if recover() == nil {
-			t.Error("repanicOwn: decodeParquetColumn's own panic was not raised again")
-		}
+	if err := os.WriteFile(dir+"/assignments.csv", []byte("identity_id,role_id\nu1,R1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithDecodeFault(context.Background(), func(file, column string) { panic("fault in " + file + " " + column) })
+	_, err = Load(ctx, dir, LoadOptions{})
+	var bug *parallel.PanicError
+	if !errors.As(err, &bug) || bug.Value != "fault in identities.parquet identity_id" || uerr.Is(err) || !strings.HasPrefix(err.Error(), "load "+dir) {
+		t.Fatalf("error %v, want the fault's PanicError", err)
+	}
+}
+
+// TestForEachBug: a panic in forEach's worker comes back from Load's recover as the
+// worker's PanicError, its stack the worker's.
+func TestForEachBug(t *testing.T) {
+	var err error
+	func() {
+		defer recoverBug("d", &err)
+		forEach(4, func(i int) {
+			if i == 2 {
+				panic("item 2")
+			}
+		})
 	}()
-	_ = decodeParquetColumn(context.Background(), pf, leaf, nil, nil)
+	var bug *parallel.PanicError
+	if !errors.As(err, &bug) || bug.Value != "item 2" || !strings.Contains(string(bug.Stack), "TestForEachBug.func") || err.Error() != "load d: panic: item 2" {
+		t.Fatalf("error %v", err)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // readParquet decodes the columns spec wants from a Parquet file into dictionary-coded
@@ -34,8 +35,10 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	// The column decoders recover on their own goroutines; this covers the rest.
 	defer func() {
 		if p := recover(); p != nil {
-			recovered(p)
 			t, err = nil, fmt.Errorf("%s: corrupt Parquet file: %v", file, p)
+			if bug := ownBug(p); bug != nil {
+				err = fmt.Errorf("%s: %w", file, bug)
+			}
 		}
 	}()
 	f, err := os.Open(path)
@@ -180,17 +183,31 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	})
 	errs := make([]error, len(leaves))
 	order := largestFirst(pf, leaves)
-	// Each failure is kept in errs (the pool's own error would be the cancellation).
-	_ = parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, k int) error {
+	fault, _ := ctx.Value(decodeFaultKey{}).(func(file, column string))
+	// Each failure is kept in errs (the pool's own error would be the cancellation); a
+	// bug (a panic) stops the pool and is returned before anything else.
+	bug := parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, k int) error {
 		i := order[k]
+		if fault != nil {
+			fault(file, leaves[i].Name())
+		}
 		presizeArena(pf, leaves[i].Index(), size, cols[i])
 		if err := decodeParquetColumn(ctx, pf, leaves[i], cols[i], decoded); err != nil {
 			errs[i] = fmt.Errorf("%s column %s: %w", file, leaves[i].Name(), err)
 			cancel()
+			if uerr.IsInternal(err) {
+				return errs[i]
+			}
 		}
 		return nil
 	})
 	hashWG.Wait()
+	if uerr.IsInternal(bug) {
+		if _, bare := bug.(*parallel.PanicError); bare {
+			bug = fmt.Errorf("%s: decoding its columns: %w", file, bug)
+		}
+		return "", nil, bug
+	}
 	if err := parent.Err(); err != nil {
 		return "", nil, err
 	}
@@ -201,6 +218,17 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		}
 	}
 	return sum, sumErr, nil
+}
+
+// decodeFaultKey is the context key of a test's stand-in for a bug in the decoding of
+// Parquet columns: a func(file, column string) that each column's worker calls first.
+type decodeFaultKey struct{}
+
+// WithDecodeFault returns ctx carrying fault, which the decoding of each Parquet column
+// then calls first, on the column's worker goroutine, with the file's and the column's
+// names (tests only: a fault that panics stands in for a bug in rolemine).
+func WithDecodeFault(ctx context.Context, fault func(file, column string)) context.Context {
+	return context.WithValue(ctx, decodeFaultKey{}, fault)
 }
 
 // largestFirst returns the indices of leaves ordered by their compressed size in the
@@ -276,8 +304,10 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			recovered(p)
 			pf, err = nil, fmt.Errorf("corrupt footer: %v", p)
+			if bug := ownBug(p); bug != nil {
+				err = fmt.Errorf("reading the footer: %w", bug)
+			}
 		}
 	}()
 	return parquet.OpenFile(r, size,
@@ -321,8 +351,10 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column, decoded func(*column, int64)) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			recovered(p)
 			err = fmt.Errorf("corrupt data: %v", p)
+			if bug := ownBug(p); bug != nil {
+				err = bug
+			}
 		}
 	}()
 	d := pageDecoder{c: c, kind: leaf.Type().Kind(), ints: intTextOf(leaf.Type()), maxDef: byte(leaf.MaxDefinitionLevel()), groups: len(pf.RowGroups())}

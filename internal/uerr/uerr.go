@@ -29,10 +29,24 @@ func Wrap(err error) error {
 	return &Error{Err: err}
 }
 
-// Is reports whether err, or any error it wraps, is a user error.
+// Is reports whether err, or any error it wraps, is a user error, and err holds no
+// internal error (Internal): a bug met while reading the input is still a bug.
 func Is(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	return errors.As(err, &e) && !IsInternal(err)
+}
+
+// Internal is an error that reports a bug in rolemine (parallel.PanicError): never the
+// user's to fix, whatever wraps it, so never a user error (exit code 1, not 2).
+type Internal interface {
+	error
+	InternalBug()
+}
+
+// IsInternal reports whether err, or any error it wraps, is an Internal error.
+func IsInternal(err error) bool {
+	var b Internal
+	return errors.As(err, &b)
 }
 
 // WrapInput marks err, met while reading the user's input, as a user error unless it is
@@ -40,7 +54,7 @@ func Is(err error) bool {
 // malformed is the user's to fix; a disk that fails under a file that exists is not, and
 // exits 1 like any runtime failure. nil stays nil.
 func WrapInput(err error) error {
-	if err == nil || IOFailure(err) {
+	if err == nil || IOFailure(err) || IsInternal(err) {
 		return err
 	}
 	return &Error{Err: err}

@@ -35,3 +35,25 @@ func TestWrapInput(t *testing.T) {
 		t.Error("WrapInput(nil) != nil")
 	}
 }
+
+type bug struct{}
+
+func (bug) Error() string { return "panic: bug" }
+func (bug) InternalBug()  {}
+
+// TestInternalNeverUserError: an Internal error is not a user error, whether WrapInput,
+// Wrap or fmt.Errorf wraps it.
+func TestInternalNeverUserError(t *testing.T) {
+	for _, err := range []error{
+		WrapInput(fmt.Errorf("load d: %w", bug{})),
+		Wrap(fmt.Errorf("x.parquet column a: %w", bug{})),
+		fmt.Errorf("mine: %w", &Error{Err: bug{}}),
+	} {
+		if Is(err) || !IsInternal(err) {
+			t.Errorf("%v: user error %v, internal %v", err, Is(err), IsInternal(err))
+		}
+	}
+	if _, ok := WrapInput(bug{}).(*Error); ok {
+		t.Error("WrapInput marked an internal error as the user's")
+	}
+}
