@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/pipeline"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -43,14 +44,35 @@ func main() {
 
 // run executes one command line and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run under ctx (a test's hooks travel in it).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	var err error
+	if !known(args[0]) {
+		fmt.Fprintf(stderr, "rolemine: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return exitCode(ctx, command(ctx, args, stdout, stderr, logger), stderr, logger)
+}
+
+// command runs the command args name. A panic on this goroutine (a bug) is recovered
+// after the command's deferred functions have run (the output directory's lock released,
+// nothing committed) and returned as a *parallel.PanicError, as the worker pools return
+// theirs.
+func command(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = parallel.NewPanicError(p)
+		}
+	}()
 	switch args[0] {
 	case "gen":
 		err = cmdGen(ctx, args[1:], stdout, stderr, logger)
@@ -75,13 +97,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-	default:
-		fmt.Fprintf(stderr, "rolemine: unknown command %q\n\n%s", args[0], usage)
-		return 2
 	}
+	return err
+}
+
+// known says whether name is one of the commands (command's cases).
+func known(name string) bool {
+	switch name {
+	case "gen", "mine", "merge", "discover", "bench", "drift", "explain", "report", "version", "help", "-h", "--help":
+		return true
+	}
+	return false
+}
+
+// exitCode reports err, the command's failure, on stderr and returns the exit code
+// (docs/cli.md#exit-codes): 0 success, 2 a user error, 1 anything else. A bug (a panic: a
+// *parallel.PanicError) is 1 whatever wraps it, with one line saying so and its stack in
+// the log at error level.
+func exitCode(ctx context.Context, err error, stderr io.Writer, logger *slog.Logger) int {
+	var bug *parallel.PanicError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &bug):
+		fmt.Fprintf(stderr, "rolemine: internal error (a bug in rolemine, not in your data): %v; please report it with the log\n", err)
+		logger.Error("internal error", "panic", fmt.Sprint(bug.Value), "stack", string(bug.Stack))
+		return 1
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case uerr.Is(err):

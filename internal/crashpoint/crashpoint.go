@@ -17,10 +17,14 @@ const Env = "ROLEMINE_CRASH_AT"
 // TermPrefix before a point's name in Env asks for SIGTERM at that point instead of SIGKILL.
 const TermPrefix = "term:"
 
+// PanicPrefix before a point's name in Env asks for a panic at that point instead, a
+// stand-in for a bug in rolemine (its exit code and message, docs/cli.md#exit-codes).
+const PanicPrefix = "panic:"
+
 // Hit kills the process with SIGKILL (no deferred function runs, no file is closed
 // cleanly) when ROLEMINE_CRASH_AT equals point. When it equals TermPrefix+point, Hit sends
 // the process SIGTERM, gives the signal handler a moment to cancel the run's context, and
-// returns: the run goes on until it notices.
+// returns: the run goes on until it notices. When it equals PanicPrefix+point, Hit panics.
 func Hit(point string) {
 	v := os.Getenv(Env)
 	if v == "" {
@@ -32,6 +36,8 @@ func Hit(point string) {
 			_ = p.Kill()
 		}
 		time.Sleep(time.Hour) // the signal is on its way
+	case PanicPrefix + point:
+		panic("crashpoint " + point)
 	case TermPrefix + point:
 		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		time.Sleep(200 * time.Millisecond)
