@@ -70,7 +70,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func command(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = parallel.NewPanicError(p)
+			err = parallel.Recovered(p)
 		}
 	}()
 	switch args[0] {

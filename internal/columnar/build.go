@@ -3,7 +3,6 @@ package columnar
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -738,35 +737,20 @@ func (s *Snapshot) setOrphans(orphans []orphanCode, ids []string, rows, known in
 
 // forEach runs f(0..n-1) on up to GOMAXPROCS goroutines (parallel.Each; f cannot fail
 // and the work is not cancelled). A panic in f (a bug) is raised again on the caller's
-// goroutine as the worker's *parallel.PanicError (reraise), for Load to return.
+// goroutine (parallel.Must): the functions that build a snapshot from its tables return
+// no errors, and it travels up to Load's or LoadHoldings' recover (recoverBug).
 func forEach(n int, f func(int)) {
-	reraise(parallel.Each(context.Background(), n, runtime.GOMAXPROCS(0), func(_, i int) error {
+	parallel.Must(parallel.Each(context.Background(), n, runtime.GOMAXPROCS(0), func(_, i int) error {
 		f(i)
 		return nil
 	}))
 }
 
-// reraise panics with err, the error of a pool whose items cannot fail: only a worker's
-// panic (a *parallel.PanicError) comes back from it. The functions that build a snapshot
-// from its tables return no errors; a bug in one of them travels up as this panic to
-// Load's or LoadHoldings' recover (recoverBug), which returns it, stack and all.
-func reraise(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
-
 // recoverBug is deferred by Load and LoadHoldings: a panic on their goroutine, a worker's
-// raised again (reraise) or one of the goroutine's own, becomes their error, a
+// raised again (parallel.Must) or one of the goroutine's own, becomes their error, a
 // *parallel.PanicError wrapped with the input directory: a bug in rolemine, exit code 1.
 func recoverBug(dir string, err *error) {
-	p := recover()
-	if p == nil {
-		return
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("load %s: %w", dir, parallel.Recovered(p))
 	}
-	bug, ok := p.(error)
-	if !ok || !errors.As(bug, new(*parallel.PanicError)) {
-		bug = parallel.NewPanicError(p)
-	}
-	*err = fmt.Errorf("load %s: %w", dir, bug)
 }

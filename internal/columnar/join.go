@@ -152,7 +152,7 @@ func (ix *joinIndex) join(probe []string, next []int32, exact bool) (head []int3
 	p := partitionHashes(probe, ix.hash, ix.shift)
 	workers := runtime.GOMAXPROCS(0)
 	tables := make([]joinTable, workers)
-	reraise(parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
+	parallel.Must(parallel.Each(context.Background(), len(b.off)-1, workers, func(w, q int) error {
 		t := &tables[w]
 		t.reset(int(b.off[q+1] - b.off[q]))
 		t.build, t.exact = ix.build, exact

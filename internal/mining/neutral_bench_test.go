@@ -59,7 +59,7 @@ func BenchmarkNeutralTally(b *testing.B) {
 	packed := make([][]uint64, len(q.Dims))
 	for p, d := range q.Dims {
 		if snap.Dims[d].MultiOff != nil {
-			packed[p] = packValues(&snap.Dims[d], 2)
+			packed[p] = mustPack(b, &snap.Dims[d])
 		}
 	}
 	tally.usePacked(packed)

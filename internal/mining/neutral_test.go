@@ -30,7 +30,7 @@ func TestNeutralTally(t *testing.T) {
 			packed := make([][]uint64, len(dims))
 			for p, d := range dims {
 				if snap.Dims[d].MultiOff != nil {
-					packed[p] = packValues(&snap.Dims[d], 2)
+					packed[p] = mustPack(t, &snap.Dims[d])
 				}
 			}
 			tally.usePacked(packed)

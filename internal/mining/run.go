@@ -418,7 +418,11 @@ func (e *engine) mineRule(ctx context.Context, mr *MiningRule, roles []int32) ([
 	}
 	sc.ix = buildIndex(e.snap, sc.bits, sc.dims)
 	q := kernels.Query{InScope: sc.bits, Dims: sc.dims, MaxTerms: min(mr.MaxDimensions, kernels.MaxTerms), MinTP: sc.minTP}
-	sup := &supports{table: newSupportTable(e.snap, sc.ix, sc.dims, e.opts.Workers), cache: newSupportCache()}
+	table, err := newSupportTable(e.snap, sc.ix, sc.dims, e.opts.Workers)
+	if err != nil {
+		return nil, fmt.Errorf("supports (%s): %w", mr.Name(), err)
+	}
+	sup := &supports{table: table, cache: newSupportCache()}
 	workers := make([]*selector, e.opts.Workers)
 	for w := range workers {
 		workers[w] = newSelector(e.snap, sc)
@@ -647,8 +651,7 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 		if err := rm.longSupports(ctx, counts); err != nil {
 			return err
 		}
-		rm.selectBatch(ctx, start, batch, counts, neutral)
-		if err := ctx.Err(); err != nil {
+		if err := rm.selectBatch(ctx, start, batch, counts, neutral); err != nil {
 			return err
 		}
 		start = end
@@ -689,7 +692,8 @@ func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count
 
 // selectBatch selects the rules of the batch's roles (batch[k] is roles[start+k]) on
 // every worker, largest roles first so that no worker is left with a big role at the end.
-func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts [][]kernels.Count, neutral []neutralOf) {
+// Its error is the context's or a worker's panic.
+func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts [][]kernels.Count, neutral []neutralOf) error {
 	sched := make([]int, len(batch))
 	for k := range sched {
 		sched[k] = k
@@ -698,11 +702,15 @@ func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32,
 		return len(counts[b]) - len(counts[a])
 	})
 	// Each worker selects with its own selector; a cancelled run stops taking roles.
-	_ = parallel.Each(ctx, len(batch), len(rm.workers), func(w, n int) error {
+	err := parallel.Each(ctx, len(batch), len(rm.workers), func(w, n int) error {
 		k := sched[n]
 		rm.finish(rm.workers[w], start+k, batch[k], counts[k], neutral[k])
 		return nil
 	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("select rules (%s): %w", rm.mr.Name(), err)
+	}
+	return err
 }
 
 // selector is one worker's scratch for selecting a role's rules. Invariant: loc is -1 for

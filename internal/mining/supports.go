@@ -3,6 +3,7 @@ package mining
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -98,8 +99,9 @@ type pairSupports struct {
 type pairEnt struct{ val, cnt int32 }
 
 // newSupportTable counts the supports over the scope index ix of the dimensions dims
-// (ascending), the pairs of dimensions in parallel on up to workers goroutines.
-func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers int) *supportTable {
+// (ascending), the pairs of dimensions in parallel on up to workers goroutines. Its error
+// is a worker's panic.
+func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers int) (*supportTable, error) {
 	t := &supportTable{pos: make([]int, len(snap.Dims)), one: make([][]int32, len(dims)), nd: len(dims)}
 	for d := range t.pos {
 		t.pos[d] = -1
@@ -117,7 +119,10 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 	packed := make([][]uint64, len(dims)) // by position: a multi-valued dimension's values
 	for b, d := range dims {
 		if snap.Dims[d].MultiOff != nil {
-			packed[b] = packValues(&snap.Dims[d], workers)
+			var err error
+			if packed[b], err = packValues(&snap.Dims[d], workers); err != nil {
+				return nil, fmt.Errorf("pack the values of dimension %s: %w", snap.Dims[d].Name, err)
+			}
 		}
 	}
 	t.packed = packed
@@ -127,17 +132,21 @@ func newSupportTable(snap *columnar.Snapshot, ix *index, dims []int32, workers i
 			todo = append(todo, struct{ a, b int }{a, b})
 		}
 	}
-	forEach(len(todo), workers, func(k int) {
+	if err := forEach(len(todo), workers, func(k int) {
 		p := todo[k]
 		t.pairs[p.a*t.nd+p.b] = countPairs(snap, ix, dims[p.a], dims[p.b], packed[p.b])
-	})
+	}); err != nil {
+		return nil, fmt.Errorf("count the supports of pairs: %w", err)
+	}
 	dense := t.denseBudget(todo, denseCells)
 	tables := t.denseTables(todo, dense)
-	forEach(len(todo), workers, func(k int) {
+	if err := forEach(len(todo), workers, func(k int) {
 		p := todo[k]
 		t.pairs[p.a*t.nd+p.b].compact(t.one[p.b], tables[k])
-	})
-	return t
+	}); err != nil {
+		return nil, fmt.Errorf("compact the supports of pairs: %w", err)
+	}
+	return t, nil
 }
 
 // denseTables cuts the dense pair tables (dense[k] for todo[k]) out of one zeroed arena
@@ -280,12 +289,12 @@ const (
 // packedBits bits each, its single code first, 0 after the last. An identity with more
 // values than fit, or a code of packedSlot-1 or more, gets packedSlot in the low bits:
 // its values are then read from dim.
-func packValues(dim *columnar.Dimension, workers int) []uint64 {
+func packValues(dim *columnar.Dimension, workers int) ([]uint64, error) {
 	n := len(dim.Codes)
 	// countPairs reads it at random: huge pages spare most of those reads a TLB miss.
 	out := hugepage.Make[uint64](n)
 	const chunk = 1 << 16
-	forEach((n+chunk-1)/chunk, workers, func(c int) {
+	err := forEach((n+chunk-1)/chunk, workers, func(c int) {
 		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
 			e, shift := uint64(0), 0
 			add := func(c int32) {
@@ -305,7 +314,7 @@ func packValues(dim *columnar.Dimension, workers int) []uint64 {
 			out[i] = e
 		}
 	})
-	return out
+	return out, err
 }
 
 // appendTouched appends the values touched counts (cnt[c] > 0 exactly for the values in
@@ -380,9 +389,9 @@ func (s *supports) get(c *kernels.Criterion) int32 {
 }
 
 // forEach runs f(0..n-1) on up to workers goroutines (parallel.Each; f cannot fail and
-// the work is not cancelled).
-func forEach(n, workers int, f func(int)) {
-	_ = parallel.Each(context.Background(), n, workers, func(_, k int) error {
+// the work is not cancelled): the error is a worker's panic, a *parallel.PanicError.
+func forEach(n, workers int, f func(int)) error {
+	return parallel.Each(context.Background(), n, workers, func(_, k int) error {
 		f(k)
 		return nil
 	})

@@ -266,7 +266,7 @@ func TestCountPairs(t *testing.T) {
 				ps := countPairs(snap, ix, int32(a), int32(b), nil)
 				if db.MultiOff != nil {
 					if seed%2 == 0 { // the values packed by identity, or else read from the dimension
-						ps = countPairs(snap, ix, int32(a), int32(b), packValues(db, 2))
+						ps = countPairs(snap, ix, int32(a), int32(b), mustPack(t, db))
 					}
 				}
 				for va := range int32(len(da.Values)) {
@@ -311,10 +311,20 @@ func TestPackValues(t *testing.T) {
 		uint64(big),               // big - 1 alone
 		2,
 	}
-	got := packValues(dim, 2)
+	got := mustPack(t, dim)
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("identity %d: %#x, want %#x", i, got[i], want[i])
 		}
 	}
+}
+
+// mustPack is packValues on two workers, failing tb on its error (a worker's panic).
+func mustPack(tb testing.TB, dim *columnar.Dimension) []uint64 {
+	tb.Helper()
+	packed, err := packValues(dim, 2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return packed
 }

@@ -25,6 +25,26 @@ func NewPanicError(p any) *PanicError {
 	return &PanicError{Value: p, Stack: debug.Stack()}
 }
 
+// Recovered is the error of p, a panic recovered by the caller's deferred function: p
+// itself when it is an error holding a *PanicError (a worker's, raised again by Must, its
+// stack the worker's), else a new PanicError.
+func Recovered(p any) error {
+	if err, ok := p.(error); ok && errors.As(err, new(*PanicError)) {
+		return err
+	}
+	return NewPanicError(p)
+}
+
+// Must panics with err unless it is nil. It is for a pool whose items cannot fail (only a
+// worker's panic comes back from it) called where there is no error to return: the
+// panic travels up to the nearest recover that returns it (an enclosing pool's worker,
+// Load's, the command's: Recovered), with the worker's value and stack.
+func Must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // InternalBug marks a PanicError as a bug in rolemine: uerr never counts it as a user
@@ -91,7 +111,7 @@ func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 func call(fn func(w, k int) error, w, k int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = NewPanicError(p)
+			err = Recovered(p)
 		}
 	}()
 	return fn(w, k)

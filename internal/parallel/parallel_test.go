@@ -150,3 +150,30 @@ func BenchmarkEach(b *testing.B) {
 		})
 	}
 }
+
+// TestMustRecovered: a pool's PanicError raised again by Must and recovered (Recovered)
+// is the worker's, its stack the worker's; another recovered value becomes a new one.
+func TestMustRecovered(t *testing.T) {
+	recoverOf := func(f func()) (err error) {
+		defer func() { err = Recovered(recover()) }()
+		f()
+		return nil
+	}
+	err := recoverOf(func() {
+		Must(Each(context.Background(), 3, 2, func(_, k int) error {
+			if k == 1 {
+				panicHere(k)
+			}
+			return nil
+		}))
+	})
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "bug at item 1" || !strings.Contains(string(pe.Stack), "parallel.panicHere") {
+		t.Fatalf("Must's panic recovered as %v", err)
+	}
+	err = recoverOf(func() { panic(errors.New("plain")) })
+	if !errors.As(err, &pe) || pe.Value.(error).Error() != "plain" || !strings.Contains(string(pe.Stack), "TestMustRecovered") {
+		t.Fatalf("a plain panic recovered as %v", err)
+	}
+	Must(nil)
+}

@@ -266,7 +266,8 @@ func reviewGroup(r *effectiveReviewRow) uint16 {
 // time: each part counts its rows by group, then places their indices after those of
 // the groups before and of the same group in earlier parts, so that ties stay in walk
 // order. It reports false, with no order, when a row's validations are outside int8's
-// range or the rows are too many for int32 indices.
+// range or the rows are too many for int32 indices. A worker's panic (a bug) is raised
+// again on the caller's goroutine (parallel.Must).
 func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
 	if len(rows) > math.MaxInt32 {
 		return nil, false
@@ -275,7 +276,7 @@ func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
 	next := make([][reviewGroups]int, parts)
 	bound := func(p int) int { return p * len(rows) / parts }
 	var bad atomic.Bool
-	_ = parallel.Each(context.Background(), parts, parts, func(_, p int) error {
+	parallel.Must(parallel.Each(context.Background(), parts, parts, func(_, p int) error {
 		count := &next[p]
 		for k := bound(p); k < bound(p+1); k++ {
 			r := &rows[k]
@@ -287,7 +288,7 @@ func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
 			count[group[k]]++
 		}
 		return nil
-	})
+	}))
 	if bad.Load() {
 		return nil, false
 	}
@@ -300,14 +301,14 @@ func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
 		}
 	}
 	order := make([]int32, len(rows))
-	_ = parallel.Each(context.Background(), parts, parts, func(_, p int) error {
+	parallel.Must(parallel.Each(context.Background(), parts, parts, func(_, p int) error {
 		place := &next[p]
 		for k := bound(p); k < bound(p+1); k++ {
 			order[place[group[k]]] = int32(k)
 			place[group[k]]++
 		}
 		return nil
-	})
+	}))
 	return order, true
 }
 

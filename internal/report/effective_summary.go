@@ -315,7 +315,8 @@ const missingBatch = 1 << 26
 // review, the walk's review rows: a hidden pair is unexplained, so it has a row, and the
 // 2.27M rows of the tier L universe are read instead of its 54M pairs. Parts of the rows
 // are counted on every core, each by edge and kind code, and added up; the result's
-// order is the sort's (a total order: each grant's string is its own).
+// order is the sort's (a total order: each grant's string is its own). A worker's panic
+// (a bug) is raised again on the caller's goroutine (parallel.Must).
 func hiddenByGrant(snap *columnar.Snapshot, eff *Effective, review []effectiveReviewRow) []hiddenGrant {
 	out := []hiddenGrant{}
 	if eff.Eff == nil {
@@ -325,10 +326,10 @@ func hiddenByGrant(snap *columnar.Snapshot, eff *Effective, review []effectiveRe
 	kinds := len(kd.Values)
 	const block = 1 << 18 // rows
 	parts := make([]edgeKinds, (len(review)+block-1)/block)
-	_ = parallel.Each(context.Background(), len(parts), runtime.GOMAXPROCS(0), func(_, b int) error {
+	parallel.Must(parallel.Each(context.Background(), len(parts), runtime.GOMAXPROCS(0), func(_, b int) error {
 		parts[b] = hiddenEdges(snap, eff, review[b*block:min(len(review), (b+1)*block)], kinds)
 		return nil
-	})
+	}))
 	at := map[[2]int32]int{}
 	var counts [][]int64 // per grant of out: hidden pairs by kind code
 	for _, part := range parts {
