@@ -90,8 +90,16 @@ func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for k := take(); k >= 0; k = take() {
-				if err := call(fn, w, k); err != nil {
+			k := take()
+			// One recover for the goroutine, not one an item: a panic ends the worker,
+			// and the pool, whose items all stop (bug).
+			defer func() {
+				if p := recover(); p != nil {
+					fail(k, Recovered(p))
+				}
+			}()
+			for ; k >= 0; k = take() {
+				if err := fn(w, k); err != nil {
 					fail(k, err)
 				}
 			}
@@ -105,14 +113,4 @@ func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 		return err
 	}
 	return firstErr
-}
-
-// call is fn(w, k), with a panic in it returned as a *PanicError.
-func call(fn func(w, k int) error, w, k int) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = Recovered(p)
-		}
-	}()
-	return fn(w, k)
 }
