@@ -746,11 +746,20 @@ func forEach(n int, f func(int)) {
 	}))
 }
 
-// recoverBug is deferred by Load and LoadHoldings: a panic on their goroutine, a worker's
-// raised again (parallel.Must) or one of the goroutine's own, becomes their error, a
-// *parallel.PanicError wrapped with the input directory: a bug in rolemine, exit code 1.
-func recoverBug(dir string, err *error) {
-	if p := recover(); p != nil {
-		*err = fmt.Errorf("load %s: %w", dir, parallel.Recovered(p))
+// recoverBug is the error of Load or LoadHoldings (on dir) when one of their goroutines
+// panicked (a bug): p, the panic their deferred function recovered (nil: none), a
+// worker's raised again (parallel.Must) or one of the goroutine's own, or the first one of
+// bugs (unless nil), the goroutines started outside the pool, which comes first: a
+// goroutine's panic leaves its results missing, and the panic that follows is only a
+// consequence. The error is a *parallel.PanicError wrapped with dir: exit code 1.
+func recoverBug(dir string, bugs *parallel.Bugs, p any) error {
+	if bugs != nil {
+		if bug := bugs.Err(); bug != nil {
+			return fmt.Errorf("load %s: %w", dir, bug)
+		}
 	}
+	if p != nil {
+		return fmt.Errorf("load %s: %w", dir, parallel.Recovered(p))
+	}
+	return nil
 }

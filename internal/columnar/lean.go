@@ -74,8 +74,12 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 // assignments name, in the order they first appear.
 //
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
-func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (_ *Holdings, err error) {
-	defer recoverBug(dir, &err)
+func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (held *Holdings, err error) {
+	defer func() {
+		if bug := recoverBug(dir, nil, recover()); bug != nil {
+			held, err = nil, bug
+		}
+	}()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

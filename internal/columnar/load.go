@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -42,8 +43,14 @@ type LoadOptions struct {
 // CSV.
 //
 // The three files are read concurrently, and Parquet columns in parallel.
-func Load(ctx context.Context, dir string, opts LoadOptions) (_ *Snapshot, err error) {
-	defer recoverBug(dir, &err)
+func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, err error) {
+	// A bug (a panic) on any of the load's goroutines is its error (recoverBug).
+	var bugs parallel.Bugs
+	defer func() {
+		if bug := recoverBug(dir, &bugs, recover()); bug != nil {
+			snap, err = nil, bug
+		}
+	}()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -56,8 +63,8 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (_ *Snapshot, err e
 	}
 
 	s := &Snapshot{}
-	var early earlyWork
-	tables, opt, err := readAll(ctx, dir, paths, log, early.hooks(s, opts, log))
+	early := earlyWork{bugs: &bugs}
+	tables, opt, err := readAll(ctx, dir, paths, log, early.hooks(s, opts, log), &bugs)
 	if err != nil {
 		early.built.Wait()
 		early.owned.Wait()
@@ -98,9 +105,9 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (_ *Snapshot, err e
 	var dimErr error
 	var merged sync.WaitGroup
 	if ub != nil {
-		merged.Go(func() { dimErr = ub.dimensions(s, identIdx, opts) })
+		bugs.Go(&merged, func() { dimErr = ub.dimensions(s, identIdx, opts) })
 		roleCode := asg.col("role_id").ids
-		merged.Go(func() { ub.roleGrants(roleCode, asgRole) })
+		bugs.Go(&merged, func() { ub.roleGrants(roleCode, asgRole) })
 	}
 	err = buildAssignments(ctx, s, asg, identIdx, asgRole, ub.pairRows())
 	merged.Wait()
@@ -141,13 +148,15 @@ type earlyWork struct {
 	// failed file never counts); accountsTable is the latter.
 	toRead        atomic.Int32
 	accountsTable *table
+	// bugs keeps a panic of the goroutines started here (Load's).
+	bugs *parallel.Bugs
 }
 
 // read counts one of the identities and accounts files read; the second starts the
 // accounts' identities.
 func (e *earlyWork) read() {
 	if e.toRead.Add(-1) == 0 {
-		e.owned.Go(func() { e.accounts.lookOwners(e.accountsTable, e.identIdx) })
+		e.bugs.Go(&e.owned, func() { e.accounts.lookOwners(e.accountsTable, e.identIdx) })
 	}
 }
 
@@ -159,8 +168,8 @@ func (e *earlyWork) hooks(s *Snapshot, opts LoadOptions, log *slog.Logger) readH
 	h.required[0] = func(t *table) {
 		e.owners = takeOwners(t)
 		e.identIdx = newIdentityIndexOf(t.col("identity_id"))
-		e.built.Go(e.identIdx.prepare)
-		e.built.Go(func() { e.idErr = buildIdentities(s, t, opts, log) })
+		e.bugs.Go(&e.built, e.identIdx.prepare)
+		e.bugs.Go(&e.built, func() { e.idErr = buildIdentities(s, t, opts, log) })
 		e.read()
 	}
 	h.optional = func(spec *tableSpec, t *table) {
@@ -182,12 +191,12 @@ type readHooks struct {
 // readAll reads the required files (identities, roles, assignments: paths) and the
 // optional ones of dir, running h on each once read. The optional files are read while
 // the required ones are: the accounts of a universe are as much work as its assignments.
-// The required files' errors come first.
-func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger, h readHooks) (tables, opt []*table, err error) {
+// The required files' errors come first; a panic on its goroutines goes to bugs.
+func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger, h readHooks, bugs *parallel.Bugs) (tables, opt []*table, err error) {
 	var optErr error
 	var optional sync.WaitGroup
-	optional.Go(func() { opt, optErr = readOptional(ctx, dir, h.optional) })
-	tables, err = readRequired(ctx, dir, paths, log, h.required)
+	bugs.Go(&optional, func() { opt, optErr = readOptional(ctx, dir, h.optional) })
+	tables, err = readRequired(ctx, dir, paths, log, h.required, bugs)
 	optional.Wait()
 	if err != nil {
 		return nil, nil, err
@@ -200,8 +209,8 @@ func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger,
 
 // readRequired reads the identities, roles and assignments files (paths, "" for an absent
 // one) at the same time, running after[i] (unless nil) on file i once read; read errors
-// of every file are reported together.
-func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Logger, after [3]func(*table)) ([]*table, error) {
+// of every file are reported together; a panic on its goroutines goes to bugs.
+func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Logger, after [3]func(*table), bugs *parallel.Bugs) ([]*table, error) {
 	specs := []*tableSpec{&identitiesSpec, &rolesSpec, &assignmentsSpec}
 	tables := make([]*table, len(specs))
 	errs := make([]error, len(specs))
@@ -210,7 +219,7 @@ func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Lo
 		if paths[i] == "" {
 			continue
 		}
-		wg.Go(func() {
+		bugs.Go(&wg, func() {
 			t0 := time.Now()
 			tables[i], errs[i] = readTable(ctx, paths[i], spec)
 			if errs[i] != nil {
@@ -235,6 +244,9 @@ func readRequired(ctx context.Context, dir string, paths [3]string, log *slog.Lo
 
 // readTable reads one input file by its extension.
 func readTable(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+	if fault, ok := ctx.Value(decodeFaultKey{}).(func(file, column string)); ok {
+		fault(filepath.Base(path), "")
+	}
 	if filepath.Ext(path) == ".csv" {
 		return readCSV(ctx, path, spec)
 	}

@@ -70,7 +70,11 @@ func TestDecodeOwnPanicIsBug(t *testing.T) {
 	if err := os.WriteFile(dir+"/assignments.csv", []byte("identity_id,role_id\nu1,R1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithDecodeFault(context.Background(), func(file, column string) { panic("fault in " + file + " " + column) })
+	ctx := WithDecodeFault(context.Background(), func(file, column string) {
+		if column != "" {
+			panic("fault in " + file + " " + column)
+		}
+	})
 	_, err = Load(ctx, dir, LoadOptions{})
 	var bug *parallel.PanicError
 	if !errors.As(err, &bug) || bug.Value != "fault in identities.parquet identity_id" || uerr.Is(err) || !strings.HasPrefix(err.Error(), "load "+dir) {
@@ -83,7 +87,7 @@ func TestDecodeOwnPanicIsBug(t *testing.T) {
 func TestForEachBug(t *testing.T) {
 	var err error
 	func() {
-		defer recoverBug("d", &err)
+		defer func() { err = recoverBug("d", nil, recover()) }()
 		forEach(4, func(i int) {
 			if i == 2 {
 				panic("item 2")
@@ -93,5 +97,33 @@ func TestForEachBug(t *testing.T) {
 	var bug *parallel.PanicError
 	if !errors.As(err, &bug) || bug.Value != "item 2" || !strings.Contains(string(bug.Stack), "TestForEachBug.func") || err.Error() != "load d: panic: item 2" {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestLoadGoroutineBug: a panic on the goroutine reading a file (a CSV file here, which has
+// no recover of its own) makes Load return it, a PanicError naming the directory, and not
+// a later panic its missing table leads to; every file's goroutine and the load end.
+func TestLoadGoroutineBug(t *testing.T) {
+	for _, file := range []string{"identities.csv", "assignments.csv", "roles.csv"} {
+		dir := t.TempDir()
+		for name, body := range map[string]string{
+			"identities.csv":  "identity_id,department\nu1,Sales\nu2,Eng\n",
+			"assignments.csv": "identity_id,role_id\nu1,R1\nu2,R2\n",
+			"roles.csv":       "role_id\nR1\nR2\n",
+		} {
+			if err := os.WriteFile(dir+"/"+name, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx := WithDecodeFault(context.Background(), func(f, column string) {
+			if f == file && column == "" {
+				panic("reader bug in " + f)
+			}
+		})
+		_, err := Load(ctx, dir, LoadOptions{})
+		var bug *parallel.PanicError
+		if !errors.As(err, &bug) || bug.Value != "reader bug in "+file || uerr.Is(err) || !strings.HasPrefix(err.Error(), "load "+dir) {
+			t.Fatalf("%s: error %v, want the reader's PanicError", file, err)
+		}
 	}
 }

@@ -220,13 +220,14 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	return sum, sumErr, nil
 }
 
-// decodeFaultKey is the context key of a test's stand-in for a bug in the decoding of
-// Parquet columns: a func(file, column string) that each column's worker calls first.
+// decodeFaultKey is the context key of a test's stand-in for a bug in the reading of the
+// input files: a func(file, column string) (WithDecodeFault).
 type decodeFaultKey struct{}
 
-// WithDecodeFault returns ctx carrying fault, which the decoding of each Parquet column
-// then calls first, on the column's worker goroutine, with the file's and the column's
-// names (tests only: a fault that panics stands in for a bug in rolemine).
+// WithDecodeFault returns ctx carrying fault, which the load then calls on the goroutine
+// reading each input file, before it is read, with the file's name and column "", and on
+// the worker of each Parquet column, before it is decoded, with the column's name too
+// (tests only: a fault that panics stands in for a bug in rolemine).
 func WithDecodeFault(ctx context.Context, fault func(file, column string)) context.Context {
 	return context.WithValue(ctx, decodeFaultKey{}, fault)
 }

@@ -114,3 +114,37 @@ func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 	}
 	return firstErr
 }
+
+// Bugs keeps the first panic of the goroutines started with Go, outside the pool, as a
+// *PanicError (Recovered): their starter checks Err once they are done, as it would
+// their errors. The zero value is ready; its methods may be called concurrently.
+type Bugs struct {
+	mu    sync.Mutex
+	first error
+}
+
+// Go runs f on a new goroutine of wg (wg.Go), a panic in f recovered into b.
+func (b *Bugs) Go(wg *sync.WaitGroup, f func()) {
+	wg.Go(func() {
+		defer b.recover()
+		f()
+	})
+}
+
+// recover is deferred by the goroutines of Go.
+func (b *Bugs) recover() {
+	if p := recover(); p != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.first == nil {
+			b.first = Recovered(p)
+		}
+	}
+}
+
+// Err is the first panic recovered, nil if none.
+func (b *Bugs) Err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.first
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -176,4 +177,24 @@ func TestMustRecovered(t *testing.T) {
 		t.Fatalf("a plain panic recovered as %v", err)
 	}
 	Must(nil)
+}
+
+// TestBugs: a panic on a goroutine of Bugs.Go is kept, the first of them, and the
+// goroutine ends (the WaitGroup's wait returns); without one, Err is nil.
+func TestBugs(t *testing.T) {
+	var b Bugs
+	var wg sync.WaitGroup
+	b.Go(&wg, func() {})
+	wg.Wait()
+	if b.Err() != nil {
+		t.Fatalf("no panic: %v", b.Err())
+	}
+	b.Go(&wg, func() { panicHere(1) })
+	wg.Wait()
+	b.Go(&wg, func() { panicHere(2) })
+	wg.Wait()
+	var pe *PanicError
+	if !errors.As(b.Err(), &pe) || pe.Value != "bug at item 1" || !strings.Contains(string(pe.Stack), "parallel.panicHere") {
+		t.Fatalf("Err %v", b.Err())
+	}
 }
