@@ -763,3 +763,12 @@ func recoverBug(dir string, bugs *parallel.Bugs, p any) error {
 	}
 	return nil
 }
+
+// orBug is the results of Load or LoadHoldings on dir, v and err, or nil and the bug
+// (recoverBug of bugs and p) when there is one.
+func orBug[T any](dir string, bugs *parallel.Bugs, p any, v *T, err error) (*T, error) {
+	if bug := recoverBug(dir, bugs, p); bug != nil {
+		return nil, bug
+	}
+	return v, err
+}

@@ -75,11 +75,7 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 //
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
 func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (held *Holdings, err error) {
-	defer func() {
-		if bug := recoverBug(dir, nil, recover()); bug != nil {
-			held, err = nil, bug
-		}
-	}()
+	defer func() { held, err = orBug(dir, nil, recover(), held, err) }()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -44,13 +44,8 @@ type LoadOptions struct {
 //
 // The three files are read concurrently, and Parquet columns in parallel.
 func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, err error) {
-	// A bug (a panic) on any of the load's goroutines is its error (recoverBug).
-	var bugs parallel.Bugs
-	defer func() {
-		if bug := recoverBug(dir, &bugs, recover()); bug != nil {
-			snap, err = nil, bug
-		}
-	}()
+	var bugs parallel.Bugs // a bug (a panic) on any of the load's goroutines is its error
+	defer func() { snap, err = orBug(dir, &bugs, recover(), snap, err) }()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -121,6 +116,12 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 	if ub != nil {
 		ub.finish(s)
 	}
+	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
+	return s, nil
+}
+
+// logLoaded logs what Load loaded from dir and its phases' times since start.
+func logLoaded(log *slog.Logger, dir string, s *Snapshot, start time.Time, tRead, tPrepared, tAssigned time.Duration) {
 	f := &s.Findings
 	log.Info("loaded data", "dir", dir,
 		"identities", len(s.IdentityIDs), "dimensions", len(s.Dims), "roles", len(s.Roles.IDs),
@@ -128,7 +129,6 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 		"duplicate_assignments", f.DuplicateAssignments, "implicit_roles", f.ImplicitRoles,
 		"skipped_dimensions", len(f.SkippedDimensions),
 		"read", tRead, "identities_and_accounts", tPrepared, "assignments", tAssigned, "elapsed", time.Since(start))
-	return s, nil
 }
 
 // earlyWork is what Load starts on a file as soon as it is read, while the other files
