@@ -43,8 +43,9 @@ type Options struct {
 	// (cpu.PreparePairs) in Prepare, while the assignments are still being read, instead
 	// of in each call's count after the load, as `mine` does.
 	EarlyPlan bool
-	// sparse (tests): every depth-2 support table sparse, however small.
-	sparse bool
+	// sparse (tests): every depth-2 support table sparse (packed where it packs), however
+	// small; noPack (tests): sparse tables never packed; wide (tests): cells never narrow.
+	sparse, noPack, wide bool
 }
 
 // Phase is one timed step of Compute.

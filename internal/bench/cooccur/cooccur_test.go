@@ -260,8 +260,8 @@ type countsOnly struct{ kernels.Backend }
 // enterprises, the kernel's complete depth-1 and depth-2 tables (rows and digest) equal
 // a brute-force reference over the raw files, whatever the worker count, from Load's
 // snapshot (1 worker) and from the lean load of the same dimensions (more workers; with 3,
-// prepared from the identities while the assignments are read), with sparse support
-// tables and with a backend that hands out counts only.
+// prepared from the identities while the assignments are read), with packed and with
+// sparse support tables, cells of 32 bits as well as 16, and with a backend that hands out counts only.
 func TestComputeMatchesReference(t *testing.T) {
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 60; seed++ {
@@ -288,7 +288,7 @@ func TestComputeMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d: lean load: %v", seed, err)
 			}
-			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, EarlyPlan: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}}} {
+			for _, o := range []Options{{Workers: 1}, {Workers: 3}, {Workers: 2, sparse: true}, {Workers: 2, sparse: true, noPack: true}, {Workers: 2, wide: true}, {Workers: 2, sparse: true, wide: true}, {Workers: 2, EarlyPlan: true}, {Workers: 2, Backend: countsOnly{cpu.NewWorkers(2)}}} {
 				workers := o.Workers
 				h := full
 				if workers > 1 {
@@ -306,7 +306,7 @@ func TestComputeMatchesReference(t *testing.T) {
 					t.Fatalf("seed %d depth %d: %v", seed, depth, err)
 				}
 				if g, w := rowStrings(got), rowStrings(ref); !slices.Equal(g, w) {
-					t.Fatalf("seed %d depth %d workers %d sparse %v: rows differ\ngot:  %s\nwant: %s", seed, depth, workers, o.sparse,
+					t.Fatalf("seed %d depth %d workers %d sparse %v packed %v: rows differ\ngot:  %s\nwant: %s", seed, depth, workers, o.sparse, !o.noPack,
 						strings.Join(g, "; "), strings.Join(w, "; "))
 				}
 				if res.Digest != want {
@@ -519,7 +519,8 @@ func multiReference(h *columnar.Holdings, depth int) []Row {
 }
 
 // TestComputeMultiValued: with a multi-valued dimension (a universe's projects), the
-// tables equal the brute-force reference, with dense and with sparse support tables, also
+// tables equal the brute-force reference, with dense, packed and sparse support tables (cells
+// of 16 and of 32 bits), also
 // when the identities valued on projects alone are counted in a kernel call of their own.
 func TestComputeMultiValued(t *testing.T) {
 	ctx := context.Background()
@@ -530,9 +531,11 @@ func TestComputeMultiValued(t *testing.T) {
 		}
 		for _, depth := range []int{1, 2} {
 			ref := multiReference(h, depth)
-			for _, sparse := range []bool{false, true} {
+			for way := range 6 { // dense, packed, sparse; cells of 16 bits, then of 32
+				sparse := way%3 > 0
 				var got []Row
-				res, err := Compute(ctx, h, Options{Depth: depth, Workers: 2, sparse: sparse, Each: func(r Row) { got = append(got, r) }})
+				res, err := Compute(ctx, h, Options{Depth: depth, Workers: 2, sparse: sparse, noPack: way%3 == 2, wide: way >= 3,
+					Each: func(r Row) { got = append(got, r) }})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -548,6 +551,81 @@ func TestComputeMultiValued(t *testing.T) {
 					t.Fatalf("seed %d depth %d sparse %v: digest %v, reference %v", seed, depth, sparse, res.Digest, want)
 				}
 			}
+		}
+	}
+}
+
+// TestPackRows: a packed table reads every pair's support from a cell of its own (rows
+// of random values, some disjoint, some crowded); rows of many values that cannot pack
+// within the budget leave the table sparse.
+func TestPackRows(t *testing.T) {
+	for seed := uint64(1); seed <= 200; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		nd, ne := 1+rng.IntN(40), 1+rng.IntN(300)
+		tb := &pairTable{stride: int32(ne), off: make([]int32, nd+1)}
+		want := map[[2]int32]int32{}
+		for va := range nd {
+			for vb := range ne {
+				if rng.IntN(100) < 3+int(seed%40) {
+					sup := int32(1 + rng.IntN(1<<20))
+					tb.ent = append(tb.ent, uint64(vb)<<32|uint64(sup))
+					want[[2]int32{int32(va), int32(vb)}] = sup
+				}
+			}
+			tb.off[va+1] = int32(len(tb.ent))
+		}
+		pairs := len(tb.ent)
+		tb.packRows()
+		if tb.base == nil {
+			t.Fatalf("seed %d: %d pairs of %dx%d not packed", seed, pairs, nd, ne)
+		}
+		if len(tb.cells) > 2*pairs+1<<16 {
+			t.Fatalf("seed %d: %d cells for %d pairs", seed, len(tb.cells), pairs)
+		}
+		for p, sup := range want {
+			if got := tb.cells[tb.base[p[0]]+p[1]]; got != sup {
+				t.Fatalf("seed %d: pair %v reads %d, want %d", seed, p, got, sup)
+			}
+		}
+	}
+	// Rows that cannot pack tightly stay sparse: two values 200,000 apart (the cells would
+	// pass twice the pairs plus 64Ki), and rows half full of 4,096 random values (a row fits
+	// nowhere before the taken cells' end: the search's work passes its budget).
+	wide := &pairTable{stride: 200000, off: make([]int32, 11)}
+	for va := range 10 {
+		wide.ent = append(wide.ent, 0<<32|1, 199999<<32|1)
+		wide.off[va+1] = int32(len(wide.ent))
+	}
+	rng := rand.New(rand.NewPCG(1, 5))
+	half := &pairTable{stride: 4096, off: make([]int32, 301)}
+	for va := range 300 {
+		for vb := range 4096 {
+			if rng.IntN(2) == 0 {
+				half.ent = append(half.ent, uint64(vb)<<32|1)
+			}
+		}
+		half.off[va+1] = int32(len(half.ent))
+	}
+	for _, tb := range []*pairTable{wide, half} {
+		if tb.packRows(); tb.base != nil || tb.ent == nil {
+			t.Fatalf("rows of %d values packed into %d cells", tb.stride, len(tb.cells))
+		}
+	}
+}
+
+// TestNarrowCells: cells are kept in 16 bits when every support is below 2^16, in 32
+// otherwise, and read back the same either way.
+func TestNarrowCells(t *testing.T) {
+	c := &computer{}
+	pairs := []cpu.Pair{{A: kernels.Term{Val: 0}, B: kernels.Term{Val: 1}}, {A: kernels.Term{Val: 1}, B: kernels.Term{Val: 0}}}
+	for _, top := range []int32{1<<16 - 1, 1 << 16} {
+		tb := &pairTable{stride: 2, cells: []int32{7, top, 65535, 3}}
+		c.narrowCells(tb)
+		if narrow := tb.narrow != nil && tb.cells == nil; narrow != (top < 1<<16) {
+			t.Fatalf("largest support %d: narrow %v", top, narrow)
+		}
+		if got := tb.of(pairs, nil); !slices.Equal(got, []int32{top, 65535}) {
+			t.Fatalf("largest support %d: read %v", top, got)
 		}
 	}
 }
