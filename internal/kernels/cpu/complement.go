@@ -73,12 +73,13 @@ func planComplements(ctx context.Context, m *kernels.Matrix, q *kernels.Query, l
 		least = 0
 	}
 	var cand []int32
+	sp := scopeSpan(q.InScope, m.N)
 	for _, r := range roles {
-		if m.RoleOff[r+1]-m.RoleOff[r] >= least {
+		if int64(len(sp.roleIn(m, r))) >= least {
 			cand = append(cand, r)
 		}
 	}
-	in, err := inScopeCounts(ctx, m, q.InScope, cand, workers)
+	in, err := inScopeCounts(ctx, m, q.InScope, sp, cand, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +151,9 @@ func complementOrder(m *kernels.Matrix, roles []int32, isVia []bool, via []int32
 	return order
 }
 
-// inScopeCounts returns how many of each role's holders are in scope (nil: all), the
-// holders split in blocks counted on workers goroutines.
-func inScopeCounts(ctx context.Context, m *kernels.Matrix, in []uint64, roles []int32, workers int) ([]int64, error) {
+// inScopeCounts returns how many of each role's holders are in scope (nil: all; sp its
+// span), the holders split in blocks counted on workers goroutines.
+func inScopeCounts(ctx context.Context, m *kernels.Matrix, in []uint64, sp span, roles []int32, workers int) ([]int64, error) {
 	counts := make([]int64, len(roles))
 	if in == nil {
 		for k, r := range roles {
@@ -162,18 +163,19 @@ func inScopeCounts(ctx context.Context, m *kernels.Matrix, in []uint64, roles []
 	}
 	const block = 1 << 16
 	type item struct {
-		k      int
-		lo, hi int64
+		k       int
+		holders []int32
 	}
 	var items []item
 	for k, r := range roles {
-		for lo := m.RoleOff[r]; lo < m.RoleOff[r+1]; lo += block {
-			items = append(items, item{k, lo, min(lo+block, m.RoleOff[r+1])})
+		hs := sp.roleIn(m, r)
+		for lo := 0; lo < len(hs); lo += block {
+			items = append(items, item{k, hs[lo:min(lo+block, len(hs))]})
 		}
 	}
 	part := make([]int64, len(items))
 	if err := parallel.Each(ctx, len(items), workers, func(_, x int) error {
-		part[x] = inScopeCount(in, m.RoleIdx[items[x].lo:items[x].hi])
+		part[x] = inScopeCount(in, items[x].holders)
 		return nil
 	}); err != nil {
 		return nil, err

@@ -9,7 +9,9 @@ package cpu
 
 import (
 	"context"
+	"math/bits"
 	"runtime"
+	"slices"
 
 	"github.com/rolemine/rolemine/internal/kernels"
 	"github.com/rolemine/rolemine/internal/parallel"
@@ -121,4 +123,47 @@ func (b *Backend) Cooccur(ctx context.Context, m *kernels.Matrix, q kernels.Quer
 		}
 		return emit(r, p.out)
 	})
+}
+
+// span is the range of identities a query's scope lies in, from its first identity (lo)
+// to one past its last (hi); every identity where the scope is nil. A role's holders
+// (ascending) outside it are out of scope, and two binary searches leave them out where
+// testing each one's bit would read them all: where a scope's identities are numbered
+// together (as a loader reading one kind's rows after another's numbers them), a call over
+// it reads no holder of the roles of the other identities. The holders inside are still
+// tested one by one.
+type span struct{ lo, hi int32 }
+
+// scopeSpan returns the span of the bitset in over n identities (nil: all of them).
+func scopeSpan(in []uint64, n int) span {
+	if in == nil {
+		return span{0, int32(n)}
+	}
+	var s span
+	first := true
+	for w, word := range in {
+		if word == 0 {
+			continue
+		}
+		if first {
+			s.lo, first = int32(w<<6|bits.TrailingZeros64(word)), false
+		}
+		s.hi = int32(w<<6|(63-bits.LeadingZeros64(word))) + 1
+	}
+	return s
+}
+
+// of returns the holders (ascending) within the span.
+func (s span) of(holders []int32) []int32 {
+	if len(holders) == 0 || holders[0] >= s.lo && holders[len(holders)-1] < s.hi {
+		return holders
+	}
+	lo, _ := slices.BinarySearch(holders, s.lo)
+	hi, _ := slices.BinarySearch(holders[lo:], s.hi)
+	return holders[lo : lo+hi]
+}
+
+// roleIn returns role r's holders within the span.
+func (s span) roleIn(m *kernels.Matrix, r int32) []int32 {
+	return s.of(m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]])
 }

@@ -99,6 +99,8 @@ type pairCounter[T uint16 | uint32] struct {
 	mpairs []Pair
 	// ubits is a bitset of the identities, all zero between unions (union.go, countUnion).
 	ubits []uint64
+	// sp is the span of the query's scope: only the holders within it are read.
+	sp span
 	// sub, where set, names the dimensions of the patterns' projection (patterns.go,
 	// subPatterns); with subOn a role's pairs of two of them are counted over the runs of
 	// its patterns with equal ranks on them (subRuns): sbase holds each run's first local
@@ -124,7 +126,7 @@ func newPairCounter[T uint16 | uint32](m *kernels.Matrix, q *kernels.Query, lay 
 	w := len(q.Dims)
 	p := &pairCounter[T]{m: m, q: q, lay: lay, dims: q.Dims, col: make([][]T, w), sels: make([][]valCount, w),
 		pc: make([][]Pair, w), dense: dense, hist: make([][]int32, w), tab: new([denseTerms]int32), mj: -1,
-		src16: lay.tab16, src: lay.tab, stride: lay.stride, width: lay.stride}
+		src16: lay.tab16, src: lay.tab, stride: lay.stride, width: lay.stride, sp: scopeSpan(q.InScope, m.N)}
 	if lay.w < w {
 		p.mj = lay.lastMulti
 	}
@@ -265,7 +267,7 @@ func runPairs[T uint16 | uint32](ctx context.Context, c *pairsCall, lay *layout,
 // countRole counts role r of call c with p: directly, or from the scope's or its group's
 // counts once they are ready.
 func countRole[T uint16 | uint32](ctx context.Context, c *pairsCall, p *pairCounter[T], r int32) error {
-	holders := c.m.RoleIdx[c.m.RoleOff[r]:c.m.RoleOff[r+1]]
+	holders := p.sp.roleIn(c.m, r)
 	switch {
 	case c.cs != nil && c.cs.via[r]:
 		if err := c.cs.wait(ctx); err != nil {

@@ -92,13 +92,14 @@ func planUnions(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *l
 		least = 0
 	}
 	var sks []sketch
+	sp := scopeSpan(q.InScope, m.N)
 	for _, r := range roles {
-		if n := m.RoleOff[r+1] - m.RoleOff[r]; n >= least && (via == nil || !via[r]) {
+		if n := int64(len(sp.roleIn(m, r))); n >= least && (via == nil || !via[r]) {
 			sks = append(sks, sketch{r: r, shift: max(0, bits.Len64(uint64(n/unionSample))-1)})
 		}
 	}
 	if err := parallel.Each(ctx, len(sks), workers, func(_, k int) error {
-		sampleRole(m, q.InScope, &sks[k])
+		sampleRole(m, q.InScope, sp, &sks[k])
 		return nil
 	}); err != nil {
 		return nil, err
@@ -137,9 +138,9 @@ func planUnions(ctx context.Context, m *kernels.Matrix, q *kernels.Query, lay *l
 }
 
 // sampleRole fills s.ids and s.held from the role's holders.
-func sampleRole(m *kernels.Matrix, in []uint64, s *sketch) {
+func sampleRole(m *kernels.Matrix, in []uint64, sp span, s *sketch) {
 	limit := uint64(1) << (32 - s.shift)
-	for _, i := range m.RoleIdx[m.RoleOff[s.r]:m.RoleOff[s.r+1]] {
+	for _, i := range sp.roleIn(m, s.r) {
 		if uint64(sampleHash(i)) < limit && inScope(in, i) {
 			s.ids = append(s.ids, i)
 		}
@@ -241,7 +242,7 @@ func countUnion[T uint16 | uint32](g *unionGroup, p *pairCounter[T]) {
 	set := p.ubits[:words]
 	lo, hi := words, 0
 	for _, r := range g.members {
-		holders := m.RoleIdx[m.RoleOff[r]:m.RoleOff[r+1]]
+		holders := p.sp.roleIn(m, r)
 		if len(holders) == 0 {
 			continue
 		}
