@@ -251,8 +251,7 @@ func runPairs[T uint16 | uint32](ctx context.Context, c *pairsCall, lay *layout,
 		}
 		x := c.order[k-first]
 		if x < 0 {
-			countUnion(c.us.groups[^x], p)
-			return nil
+			return countUnion(ctx, c, c.us.groups[^x], p)
 		}
 		if err := countRole(ctx, c, p, x); err != nil {
 			return err
@@ -269,11 +268,6 @@ func runPairs[T uint16 | uint32](ctx context.Context, c *pairsCall, lay *layout,
 func countRole[T uint16 | uint32](ctx context.Context, c *pairsCall, p *pairCounter[T], r int32) error {
 	holders := p.sp.roleIn(c.m, r)
 	switch {
-	case c.cs != nil && c.cs.via[r]:
-		if err := c.cs.wait(ctx); err != nil {
-			return err
-		}
-		p.fromComplement(c.cs.scope, c.cs.sels, c.cs.pairs, &c.q1, holders)
 	case c.us != nil && c.us.of[r] != 0:
 		g := c.us.groups[c.us.of[r]-1]
 		if err := g.wait(ctx); err != nil {
@@ -281,6 +275,11 @@ func countRole[T uint16 | uint32](ctx context.Context, c *pairsCall, p *pairCoun
 		}
 		p.fromComplement(g.ids, g.sels, g.pairs, &c.q1, holders)
 		g.merged()
+	case c.cs != nil && c.cs.via[r]:
+		if err := c.cs.wait(ctx); err != nil {
+			return err
+		}
+		p.fromComplement(c.cs.scope, c.cs.sels, c.cs.pairs, &c.q1, holders)
 	default:
 		p.role(holders)
 	}

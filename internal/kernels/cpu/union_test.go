@@ -80,7 +80,8 @@ func allRoles(m *kernels.Matrix) []int32 {
 
 // TestUnionRule checks which roles are grouped: the groups planted near-equal (1% noise:
 // members about 3% apart), of at least unionMin holders, not those planted further apart
-// (10% noise) nor the lone roles, nor the roles counted through the scope's complement;
+// (10% noise) nor the lone roles, nor a role counted through the scope's complement with
+// one that is not;
 // none with a multi-valued dimension, below unionMin, or forced off; forced on, every role
 // not counted through the scope's complement, in one group.
 func TestUnionRule(t *testing.T) {
@@ -165,6 +166,80 @@ func TestUnionOrder(t *testing.T) {
 	us.groups[0].held = 50 / unionLead
 	if got, want := unionOrder(m, order, []bool{1: true, 7: false}, us), []int32{^0, 0, 1, 2, 5, ^1, 4, 3, 6, 7}; !slices.Equal(got, want) {
 		t.Errorf("role 1 through the scope's complement: order %v, want %v", got, want)
+	}
+	// A union counted through the scope's complement: where its first member was, its
+	// members last of all; the other groups as before.
+	us.groups[1].held = 30 / unionLead
+	us.of[2], us.of[5] = 3, 3
+	us.groups = append(us.groups, &unionGroup{members: []int32{5, 2}, held: 1000, scope: true})
+	if got, want := unionOrder(m, order, nil, us), []int32{^0, 0, 1, 4, 3, ^1, ^2, 6, 7, 5, 2}; !slices.Equal(got, want) {
+		t.Errorf("roles 2 and 5 through the scope's complement, in one group: order %v, want %v", got, want)
+	}
+}
+
+// TestUnionOfScopeRoles checks near-equal roles held by most of the scope, each counted
+// through the scope's complement otherwise: the rule groups them with one another alone,
+// and their union, counted through the scope's complement, gives each member the counts
+// of its holders (against the projector, which counts every holder), with Cooccur and
+// CooccurPairs, with and without a scope (nine tenths of the identities, with holes), at MinTP 1 and 3, by pattern and not, on one
+// to three workers.
+func TestUnionOfScopeRoles(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(0); seed < 3; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 23))
+		m := unionMatrix(rng, 5000+rng.IntN(2000))
+		groups := plantRoles(rng, m, m.N*17/20, []planted{{3, 0.02}}, 1)
+		roles := allRoles(m)
+		rng.Shuffle(len(roles), func(a, b int) { roles[a], roles[b] = roles[b], roles[a] })
+		for _, in := range [][]uint64{nil, rangeScope(m.N, m.N/10, m.N, 11)} {
+			for _, minTP := range []int32{1, 3} {
+				q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 2, MinTP: minTP, InScope: in}
+				cs, err := planComplements(ctx, m, &q, newLayout(m, &q), roles, 0, 2)
+				if err != nil || cs == nil {
+					t.Fatalf("seed %d: no role through the scope's complement (err %v)", seed, err)
+				}
+				us, err := planUnions(ctx, m, &q, newLayout(m, &q), roles, cs.via, 0, 2)
+				if err != nil || us == nil {
+					t.Fatalf("seed %d: no group (err %v)", seed, err)
+				}
+				var scoped [][]int32
+				for _, g := range us.groups {
+					for _, r := range g.members {
+						if cs.via[r] != g.scope {
+							t.Fatalf("seed %d: role %d (through the scope's complement: %v) in a group of scope %v", seed, r, cs.via[r], g.scope)
+						}
+					}
+					if g.scope {
+						scoped = append(scoped, slices.Sorted(slices.Values(g.members)))
+					}
+				}
+				if len(scoped) != 1 || !slices.Equal(scoped[0], groups[0]) {
+					t.Fatalf("seed %d: groups through the scope's complement %v, want %v", seed, scoped, groups[0])
+				}
+				want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+				for _, b := range []*Backend{{workers: 2}, {workers: 1, patterns: 1}, {workers: 3, patterns: -1}} {
+					got := collectCounts(t, b, m, q, roles)
+					gotPairs := collectPairs(t, b, func(b *Backend, emit func(int32, []Pair) error) error {
+						return b.CooccurPairs(ctx, m, q, roles, emit)
+					})
+					for _, r := range roles {
+						if !slices.Equal(got[r], want[r]) {
+							t.Fatalf("seed %d minTP %d %+v role %d: Cooccur\n got %v\nwant %v", seed, minTP, *b, r, got[r], want[r])
+						}
+						var wantPairs []Pair
+						for _, c := range want[r] {
+							if c.C.N == 2 {
+								wantPairs = append(wantPairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
+							}
+						}
+						slices.SortFunc(wantPairs, comparePairs)
+						if !slices.Equal(gotPairs[r], wantPairs) {
+							t.Fatalf("seed %d minTP %d %+v role %d: CooccurPairs\n got %v\nwant %v", seed, minTP, *b, r, gotPairs[r], wantPairs)
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
