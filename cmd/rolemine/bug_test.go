@@ -83,7 +83,9 @@ func TestExitCodesEndToEnd(t *testing.T) {
 		t.Errorf("bad input: exit %d, want 2; stderr: %s", code, stderr)
 	}
 
-	for _, point := range []string{"mine:loaded", "outdir:create:rules.json"} {
+	// After the load, on the command's goroutine; while the model's files are staged, on
+	// it too; while the report's are, on the goroutine writing them beside the model's.
+	for _, point := range []string{"mine:loaded", "outdir:create:rules.json", "outdir:create:report.html"} {
 		out := copySet(t, ref)
 		cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
 		cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.PanicPrefix+point)

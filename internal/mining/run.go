@@ -560,12 +560,20 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	var bug error // the first selection's panic (a bug), which cancels the rest
+	var bugOnce sync.Once
 	for _, s := range rm.workers {
 		wg.Go(func() {
 			for j := range jobs {
 				if ctx.Err() == nil {
-					k := int(at[j.r])
-					rm.finish(s, k, j.r, j.counts, s.neutralOf(j.r, j.counts))
+					err := parallel.Call(func() error {
+						rm.finish(s, int(at[j.r]), j.r, j.counts, s.neutralOf(j.r, j.counts))
+						return nil
+					})
+					if err != nil {
+						bugOnce.Do(func() { bug = err })
+						cancel()
+					}
 				}
 				held.release(j.held)
 			}
@@ -583,6 +591,9 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	})
 	close(jobs)
 	wg.Wait()
+	if bug != nil {
+		return fmt.Errorf("select rules (%s): %w", rm.mr.Name(), bug)
+	}
 	if err != nil {
 		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 	}

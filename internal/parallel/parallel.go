@@ -115,6 +115,17 @@ func Each(ctx context.Context, n, workers int, fn func(w, k int) error) error {
 	return firstErr
 }
 
+// Call returns f's error, or a panic in f as a *PanicError (Recovered): for work run on a
+// goroutine that keeps going, or reports its failure, after a bug in one call.
+func Call(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = Recovered(p)
+		}
+	}()
+	return f()
+}
+
 // Bugs keeps the first panic of the goroutines started with Go, outside the pool, as a
 // *PanicError (Recovered): their starter checks Err once they are done, as it would
 // their errors. The zero value is ready; its methods may be called concurrently.

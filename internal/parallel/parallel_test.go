@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestEachRunsEveryItemOnce(t *testing.T) {
@@ -105,7 +106,14 @@ func TestEachPanic(t *testing.T) {
 		if n := ran.Load(); n > int32(11+workers) {
 			t.Fatalf("workers %d: %d items ran; the pool went on after the panic", workers, n)
 		}
-		if after := runtime.NumGoroutine(); after > before {
+		// A worker has called Done just before it exits: give the exits a moment.
+		after := runtime.NumGoroutine()
+		for try := 0; after > before && try < 1000; try++ {
+			runtime.Gosched()
+			time.Sleep(time.Millisecond)
+			after = runtime.NumGoroutine()
+		}
+		if after > before {
 			t.Fatalf("workers %d: %d goroutines before Each, %d after", workers, before, after)
 		}
 	}
@@ -196,5 +204,17 @@ func TestBugs(t *testing.T) {
 	var pe *PanicError
 	if !errors.As(b.Err(), &pe) || pe.Value != "bug at item 1" || !strings.Contains(string(pe.Stack), "parallel.panicHere") {
 		t.Fatalf("Err %v", b.Err())
+	}
+}
+
+// TestCall: Call returns f's error, or its panic as a PanicError with f's frames.
+func TestCall(t *testing.T) {
+	if err := Call(func() error { return errors.New("plain") }); err == nil || err.Error() != "plain" {
+		t.Fatalf("error %v", err)
+	}
+	err := Call(func() error { panicHere(3); return nil })
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "bug at item 3" || !strings.Contains(string(pe.Stack), "parallel.panicHere") {
+		t.Fatalf("error %v", err)
 	}
 }

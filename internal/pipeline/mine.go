@@ -26,6 +26,7 @@ import (
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
@@ -472,7 +473,9 @@ func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in
 	var extrasErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if extrasErr = timed(ctx, &reporting, extras); extrasErr != nil {
+		// A panic here (a bug) is the report's error, as on the command's goroutine.
+		extrasErr = parallel.Call(func() error { return timed(ctx, &reporting, extras) })
+		if extrasErr != nil {
 			cancel()
 		}
 	})
