@@ -195,7 +195,7 @@ type readHooks struct {
 func readAll(ctx context.Context, dir string, paths [3]string, log *slog.Logger, h readHooks, bugs *parallel.Bugs) (tables, opt []*table, err error) {
 	var optErr error
 	var optional sync.WaitGroup
-	bugs.Go(&optional, func() { opt, optErr = readOptional(ctx, dir, h.optional) })
+	bugs.Go(&optional, func() { opt, optErr = readOptional(ctx, dir, h.optional, bugs) })
 	tables, err = readRequired(ctx, dir, paths, log, h.required, bugs)
 	optional.Wait()
 	if err != nil {

@@ -104,12 +104,13 @@ func TestForEachBug(t *testing.T) {
 // no recover of its own) makes Load return it, a PanicError naming the directory, and not
 // a later panic its missing table leads to; every file's goroutine and the load end.
 func TestLoadGoroutineBug(t *testing.T) {
-	for _, file := range []string{"identities.csv", "assignments.csv", "roles.csv"} {
+	for _, file := range []string{"identities.csv", "assignments.csv", "roles.csv", "accounts.csv"} {
 		dir := t.TempDir()
 		for name, body := range map[string]string{
 			"identities.csv":  "identity_id,department\nu1,Sales\nu2,Eng\n",
 			"assignments.csv": "identity_id,role_id\nu1,R1\nu2,R2\n",
 			"roles.csv":       "role_id\nR1\nR2\n",
+			"accounts.csv":    "account_id,system,identity_id\na1,S,u1\n",
 		} {
 			if err := os.WriteFile(dir+"/"+name, []byte(body), 0o644); err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/usage"
 )
 
@@ -218,8 +219,8 @@ const LastUsedColumn = "last_used"
 var optionalInputs = []*tableSpec{&accountsSpec, &grantsSpec, &attributesSpec}
 
 // readOptional reads the optional inputs present in dir (nil for those absent), running
-// after (unless nil) on each once read.
-func readOptional(ctx context.Context, dir string, after func(*tableSpec, *table)) ([]*table, error) {
+// after (unless nil) on each once read; a panic on its goroutines goes to bugs.
+func readOptional(ctx context.Context, dir string, after func(*tableSpec, *table), bugs *parallel.Bugs) ([]*table, error) {
 	tables := make([]*table, len(optionalInputs))
 	errs := make([]error, len(optionalInputs))
 	var wg sync.WaitGroup
@@ -231,7 +232,7 @@ func readOptional(ctx context.Context, dir string, after func(*tableSpec, *table
 		if path == "" {
 			continue
 		}
-		wg.Go(func() {
+		bugs.Go(&wg, func() {
 			tables[k], errs[k] = readTable(ctx, path, spec)
 			if errs[k] == nil && after != nil {
 				after(spec, tables[k])
