@@ -13,6 +13,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/parquetenc"
 )
 
@@ -298,7 +299,12 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 				var r encoded
 				if r.err = ctx.Err(); r.err == nil {
 					spare.lend(st.enc)
-					r.group, r.err = encode(g, st.enc, st.data)
+					// A panic in encode (a bug) is the group's error: the worker still
+					// hands the result and its token back.
+					r.err = parallel.Call(func() (err error) {
+						r.group, err = encode(g, st.enc, st.data)
+						return err
+					})
 				}
 				results[g] <- r
 				tokens <- st

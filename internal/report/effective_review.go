@@ -355,7 +355,8 @@ func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes
 					return
 				}
 				buf.Reset()
-				err := format(buf, c*chunk, min((c+1)*chunk, n))
+				// A panic in format (a bug) is the chunk's error (parallel.Call).
+				err := parallel.Call(func() error { return format(buf, c*chunk, min((c+1)*chunk, n)) })
 				results[c] <- formatted{buf, err}
 				if err != nil {
 					return

@@ -14,6 +14,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // RunInfo describes the run that produced a model, for summary.json.
@@ -207,7 +208,8 @@ func runModelJobs(ctx context.Context, small []modelJob, big modelJob, files []*
 				errs[i] = err
 				return
 			}
-			if err := j.write(ctx, files[i]); err != nil {
+			// parallel.Call: a panic (a bug) is this job's error, not a crash.
+			if err := parallel.Call(func() error { return j.write(ctx, files[i]) }); err != nil {
 				errs[i] = namedError(j.name, err)
 				cancel()
 				return

@@ -155,11 +155,15 @@ func sortParts[T any](rows []T, compare func(a, b T) int, workers int, sortPart 
 	for p := range bounds {
 		bounds[p] = p * len(rows) / parts
 	}
+	// A panic in a part's goroutine (a bug) is raised again here, on the caller's
+	// goroutine, for the nearest recover (parallel.Must), once every goroutine is done.
 	var wg sync.WaitGroup
+	var bugs parallel.Bugs
 	for p := range parts {
-		wg.Go(func() { sortPart(rows[bounds[p]:bounds[p+1]]) })
+		bugs.Go(&wg, func() { sortPart(rows[bounds[p]:bounds[p+1]]) })
 	}
 	wg.Wait()
+	parallel.Must(bugs.Err())
 	// Each round merges pairs of neighbouring parts at the same time; an odd part out
 	// (p+1 the last bound) stays as it is.
 	for len(bounds) > 2 {
@@ -167,11 +171,12 @@ func sortParts[T any](rows []T, compare func(a, b T) int, workers int, sortPart 
 		for p := 0; p+1 < len(bounds); p += 2 {
 			lo, mid, hi := bounds[p], bounds[p+1], bounds[min(p+2, len(bounds)-1)]
 			if mid < hi {
-				wg.Go(func() { mergeSorted(rows[lo:hi], slices.Clone(rows[lo:mid]), rows[mid:hi], compare) })
+				bugs.Go(&wg, func() { mergeSorted(rows[lo:hi], slices.Clone(rows[lo:mid]), rows[mid:hi], compare) })
 			}
 			next = append(next, hi)
 		}
 		wg.Wait()
+		parallel.Must(bugs.Err())
 		bounds = next
 	}
 	return rows
