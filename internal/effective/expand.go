@@ -370,12 +370,16 @@ func (pl *placer) done(b int, buf *pairBuf) {
 
 // allocate makes p's arrays for total pairs, each on a goroutine of its own: memory the
 // heap reuses is cleared by the goroutine that allocates it (about 435 MB for the tier L
-// universe's 54 million pairs), which would otherwise run alone on one processor.
+// universe's 54 million pairs), which would otherwise run alone on one processor. A
+// panic on either goroutine (a bug) is raised again on the caller's, once both are done
+// (parallel.Must), for the nearest recover.
 func (p *Pairs) allocate(total int64) {
 	var wg sync.WaitGroup
-	wg.Go(func() { p.Role = make([]int32, total) })
-	p.Step = make([]int32, total)
+	var bugs parallel.Bugs
+	bugs.Go(&wg, func() { p.Role = make([]int32, total) })
+	bugs.Go(&wg, func() { p.Step = make([]int32, total) })
 	wg.Wait()
+	parallel.Must(bugs.Err())
 }
 
 // expand appends the effective pairs of one identity holding direct (ascending) to buf.

@@ -2,11 +2,14 @@ package effective
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // TestExpandPlacesBlocksInOrder holds the first block's expansion until a later block has
@@ -64,5 +67,20 @@ func TestExpandPlacesBlocksInOrder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("blocks expanded out of order: pairs differ from one worker's")
+	}
+}
+
+// TestAllocateBugIsError: a panic on allocate's goroutines (injected through a negative
+// total, which make rejects) is raised again on the caller's goroutine as a
+// *parallel.PanicError once they are done, for a recover above it (the command's). On
+// the old code a goroutine's panic kills the test binary.
+func TestAllocateBugIsError(t *testing.T) {
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		new(Pairs).allocate(-1)
+		return nil
+	}()
+	if err, ok := got.(error); !ok || !errors.As(err, new(*parallel.PanicError)) {
+		t.Fatalf("allocate(-1) panicked with %v, want a *parallel.PanicError", got)
 	}
 }
