@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // sortedAccounts is what buildAccounts needs of the accounts table alone, which Load
@@ -122,14 +124,18 @@ func buildAccounts(t *table, sa *sortedAccounts, identIdx *identityIndex, asgIDs
 	}
 	ic := t.col("identity_id")
 	var looked sync.WaitGroup
+	var bugs parallel.Bugs // a panic looking the owners up (a bug) is the error
 	if !sa.owned {
-		looked.Go(func() { sa.lookOwners(t, identIdx) })
+		bugs.Go(&looked, func() { sa.lookOwners(t, identIdx) })
 	}
 	var head, next []int32
 	if asgIDs != nil {
 		head, next = sa.ids.joinChains(asgIDs)
 	}
 	looked.Wait()
+	if err := bugs.Err(); err != nil {
+		return nil, err
+	}
 
 	if sa.dupErr != nil {
 		return nil, sa.dupErr

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -75,7 +77,8 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 //
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
 func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (held *Holdings, err error) {
-	defer func() { held, err = orBug(dir, nil, recover(), held, err) }()
+	var bugs parallel.Bugs // a bug (a panic) on any of the load's goroutines is its error
+	defer func() { held, err = orBug(dir, &bugs, recover(), held, err) }()
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -95,7 +98,7 @@ func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (held *
 			return nil, uerr.New("load %s: %s is not an attribute; expected attribute columns of identities", dir, reserved)
 		}
 	}
-	r, err := readHoldings(ctx, dir, paths, opts, log)
+	r, err := readHoldings(ctx, dir, paths, opts, log, &bugs)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +155,15 @@ type leanRead struct {
 // readHoldings reads the identities and assignments files at the same time. As soon as
 // the identities are read, their goroutine codes the dimensions and calls
 // opts.OnIdentities, while the assignments are still being decoded; the early join
-// starts joining the assignments as they are decoded.
-func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger) (_ *leanRead, err error) {
-	r := &leanRead{log: log, early: startEarlyJoin(runtime.GOMAXPROCS(0))}
+// starts joining the assignments as they are decoded. Both goroutines start through
+// bugs: a panic there fails the load (LoadHoldings' orBug).
+func readHoldings(ctx context.Context, dir string, paths [3]string, opts HoldingsOptions, log *slog.Logger, bugs *parallel.Bugs) (_ *leanRead, err error) {
+	fault, _ := ctx.Value(decodeFaultKey{}).(func(file, column string))
+	r := &leanRead{log: log, early: startEarlyJoin(runtime.GOMAXPROCS(0), bugs, func() {
+		if fault != nil {
+			fault(filepath.Base(paths[2]), EarlyJoinFaultColumn)
+		}
+	})}
 	defer func() {
 		if err != nil {
 			r.early.stop()
@@ -163,7 +172,7 @@ func readHoldings(ctx context.Context, dir string, paths [3]string, opts Holding
 	var readErrs [2]error
 	var notFlat, buildErr, cbErr error
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	bugs.Go(&wg, func() {
 		ids, err := readTable(ctx, paths[0], leanIdentitiesSpec(opts.Dims))
 		if readErrs[0] = err; err != nil {
 			return
@@ -183,6 +192,9 @@ func readHoldings(ctx context.Context, dir string, paths [3]string, opts Holding
 	spec.decoded = r.early.decoded
 	r.asg, readErrs[1] = readTable(ctx, paths[2], &spec)
 	wg.Wait()
+	if err := bugs.Err(); err != nil {
+		return nil, err // the identities' results are missing
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -241,6 +253,9 @@ func (r *leanRead) join(ctx context.Context) (*Holdings, error) {
 	ai, ar := ids.runIdents(), rc.codes
 	counter.countRest(ai, ar, identOf, nil, len(roles))
 	r.early.stop() // its last block counted
+	if err := r.early.bugs.Err(); err != nil {
+		return nil, err // a block it claimed may be missing
+	}
 	if v, ok := counter.view(ai, ar, identOf, nil, len(roles)); ok {
 		h.RoleOff, h.RoleIdx = v.roleOff, v.roleIdx
 		log.Debug("joined assignments", "orphan_rows", v.orphans, "duplicate_rows", v.dups, "in_order", true)
@@ -279,6 +294,7 @@ type earlyJoin struct {
 	// starts. finding: findInOrder is running.
 	over, finding bool
 	done          sync.WaitGroup
+	bugs          *parallel.Bugs // the goroutine's panic, once done
 	// identOf and counter are what the goroutine made, counted the blocks it has counted
 	// (set under mu).
 	identOf []int32
@@ -297,11 +313,15 @@ type joinInputs struct {
 	bad    bool // the assignments hold a problem: the load fails, nothing is counted
 }
 
-// startEarlyJoin starts the early join's goroutine, for workers workers.
-func startEarlyJoin(workers int) *earlyJoin {
-	j := &earlyJoin{}
+// startEarlyJoin starts the early join's goroutine, for workers workers, through bugs (a
+// panic there is the load's error); it calls fault first (a test's stand-in for a bug).
+func startEarlyJoin(workers int, bugs *parallel.Bugs, fault func()) *earlyJoin {
+	j := &earlyJoin{bugs: bugs}
 	j.cond.L = &j.mu
-	j.done.Go(func() { j.run(workers) })
+	bugs.Go(&j.done, func() {
+		fault()
+		j.run(workers)
+	})
 	return j
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // randomFlat returns random identities and assignments tables: ids ordered or shuffled,
@@ -520,7 +521,7 @@ func TestEarlyJoin(t *testing.T) {
 	want, _ := roleViewInOrder(perRowCodes(ai), ar, identOf, nil, nr)
 	runs := runsOf(ai)
 	for _, fail := range []bool{false, true} {
-		j := startEarlyJoin(2)
+		j := startEarlyJoin(2, new(parallel.Bugs), func() {})
 		errs := newProblems("assignments.parquet")
 		j.identities(index)
 		j.decoded(&column{name: "identity_id", runCodes: true, runCode: runs.runCode, runEnd: runs.runEnd, vals: ids, errs: errs}, rows)
@@ -548,7 +549,7 @@ func TestEarlyJoin(t *testing.T) {
 			t.Fatalf("fail %v: the view differs", fail)
 		}
 	}
-	j := startEarlyJoin(2) // a load that fails before anything is decoded
+	j := startEarlyJoin(2, new(parallel.Bugs), func() {}) // a load that fails before anything is decoded
 	j.stop()
 }
 

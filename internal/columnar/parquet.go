@@ -169,10 +169,15 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	fault, _ := ctx.Value(decodeFaultKey{}).(func(file, column string))
 	var hashWG sync.WaitGroup
-	hashWG.Go(func() {
+	var hashBug parallel.Bugs // a panic fingerprinting the file (a bug) fails the load
+	hashBug.Go(&hashWG, func() {
 		if !withSum {
 			return
+		}
+		if fault != nil {
+			fault(file, SumFaultColumn)
 		}
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
@@ -183,7 +188,6 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	})
 	errs := make([]error, len(leaves))
 	order := largestFirst(pf, leaves)
-	fault, _ := ctx.Value(decodeFaultKey{}).(func(file, column string))
 	// Each failure is kept in errs (the pool's own error would be the cancellation); a
 	// bug (a panic) stops the pool and is returned before anything else.
 	bug := parallel.Each(ctx, len(leaves), runtime.GOMAXPROCS(0), func(_, k int) error {
@@ -202,6 +206,9 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 		return nil
 	})
 	hashWG.Wait()
+	if hb := hashBug.Err(); hb != nil && !uerr.IsInternal(bug) {
+		return "", nil, fmt.Errorf("%s: computing its SHA-256: %w", file, hb)
+	}
 	if uerr.IsInternal(bug) {
 		if _, bare := bug.(*parallel.PanicError); bare {
 			bug = fmt.Errorf("%s: decoding its columns: %w", file, bug)
@@ -220,13 +227,23 @@ func decodeParquetColumns(ctx context.Context, file string, f *os.File, size int
 	return sum, sumErr, nil
 }
 
+// The column names WithDecodeFault's fault is given on goroutines that decode no column:
+// SumFaultColumn on the one fingerprinting a Parquet file (SHA-256), EarlyJoinFaultColumn
+// on LoadHoldings' early join (with the assignments file's name). No test file has a
+// column of either name.
+const (
+	SumFaultColumn       = "(sha256)"
+	EarlyJoinFaultColumn = "(early join)"
+)
+
 // decodeFaultKey is the context key of a test's stand-in for a bug in the reading of the
 // input files: a func(file, column string) (WithDecodeFault).
 type decodeFaultKey struct{}
 
 // WithDecodeFault returns ctx carrying fault, which the load then calls on the goroutine
-// reading each input file, before it is read, with the file's name and column "", and on
-// the worker of each Parquet column, before it is decoded, with the column's name too
+// reading each input file, before it is read, with the file's name and column "", on
+// the worker of each Parquet column, before it is decoded, with the column's name too,
+// and on the goroutines of SumFaultColumn and EarlyJoinFaultColumn with those names
 // (tests only: a fault that panics stands in for a bug in rolemine).
 func WithDecodeFault(ctx context.Context, fault func(file, column string)) context.Context {
 	return context.WithValue(ctx, decodeFaultKey{}, fault)
