@@ -8,6 +8,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -83,22 +84,26 @@ type closingFigures struct {
 // startClosing makes the closing figures of a run of model and cls on a goroutine of its
 // own, while the outputs are written (they depend on neither), and returns the wait for
 // them: made after the outputs, they were the run's last half second or so on one core
-// at the tier L universe (churn.json's indentation by json.Encoder most of it).
+// at the tier L universe (churn.json's indentation by json.Encoder most of it). A panic
+// on the goroutine (a bug) is the wait's error (parallel.Call).
 func startClosing(f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification) func() (*closingFigures, error) {
 	c := &closingFigures{}
 	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.churn = drift.ComputeChurn(f.previous, in.prevChurn, churnRules(in.snap, model), f.grace)
-		if f.previous == "" {
-			c.churn.Grace = 0
-		}
-		c.churnJSON, err = report.IndentedJSON(c.churn, " ")
-		for _, r := range cls.RuleOf {
-			c.unexplained += int(uint32(r) >> 31)
-		}
-		c.explained = len(cls.RuleOf) - c.unexplained
+		err = parallel.Call(func() (err error) {
+			c.churn = drift.ComputeChurn(f.previous, in.prevChurn, churnRules(in.snap, model), f.grace)
+			if f.previous == "" {
+				c.churn.Grace = 0
+			}
+			c.churnJSON, err = report.IndentedJSON(c.churn, " ")
+			for _, r := range cls.RuleOf {
+				c.unexplained += int(uint32(r) >> 31)
+			}
+			c.explained = len(cls.RuleOf) - c.unexplained
+			return err
+		})
 	}()
 	return func() (*closingFigures, error) {
 		<-done
