@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/rolemine/rolemine/internal/kernels"
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // emitter builds, sorts and emits each finished role's criteria on worker goroutines, so
@@ -109,8 +110,13 @@ func (e *emitter) work(ctx context.Context) {
 			e.fail(err)
 			continue
 		}
-		scratch.built = f.found.counts(scratch.built[:0], e.dims)
-		if err := e.emit(f.role, scratch.sort(scratch.built, e.keys)); err != nil {
+		// A panic sorting or emitting (a bug) is the role's error (parallel.Call): the
+		// worker goes on draining the queue, and close returns it.
+		err := parallel.Call(func() error {
+			scratch.built = f.found.counts(scratch.built[:0], e.dims)
+			return e.emit(f.role, scratch.sort(scratch.built, e.keys))
+		})
+		if err != nil {
 			e.fail(err)
 		}
 	}

@@ -3,6 +3,8 @@ package cuda
 import (
 	"errors"
 	"runtime"
+
+	"github.com/rolemine/rolemine/internal/parallel"
 )
 
 // owner runs every driver call on one goroutine locked to its OS thread, so that the CUDA
@@ -28,7 +30,8 @@ func newOwner() *owner {
 	return o
 }
 
-// do runs fn on the owner thread and returns its error.
+// do runs fn on the owner thread and returns its error; a panic in fn (a bug) is returned
+// as a *parallel.PanicError (parallel.Call), and the owner goes on.
 func (o *owner) do(fn func() error) (err error) {
 	errc := make(chan error, 1)
 	select {
@@ -36,7 +39,7 @@ func (o *owner) do(fn func() error) (err error) {
 		return errOwnerClosed
 	default:
 	}
-	o.calls <- func() { errc <- fn() }
+	o.calls <- func() { errc <- parallel.Call(fn) }
 	return <-errc
 }
 
