@@ -16,6 +16,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/pipeline"
+	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -112,16 +113,22 @@ func known(name string) bool {
 
 // exitCode reports err, the command's failure, on stderr and returns the exit code
 // (docs/cli.md#exit-codes): 0 success, 2 a user error, 1 anything else. A bug (a panic: a
-// *parallel.PanicError) is 1 whatever wraps it, with one line saying so and its stack in
-// the log at error level.
+// *parallel.PanicError, or a *plugins.InternalError of a host function) is 1 whatever
+// wraps it, with one line saying so and its stack in the log at error level.
 func exitCode(ctx context.Context, err error, stderr io.Writer, logger *slog.Logger) int {
 	var bug *parallel.PanicError
+	var hostBug *plugins.InternalError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &bug):
-		fmt.Fprintf(stderr, "rolemine: internal error (a bug in rolemine, not in your data): %v; please report it with the log\n", err)
+		writeInternalLine(stderr, err)
 		logger.Error("internal error", "panic", fmt.Sprint(bug.Value), "stack", string(bug.Stack))
+		return 1
+	case errors.As(err, &hostBug):
+		writeInternalLine(stderr, err)
+		logger.Error("internal error", "host_function", hostBug.Function, "panic", fmt.Sprint(hostBug.Value),
+			"stack", string(hostBug.Stack))
 		return 1
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -136,6 +143,11 @@ func exitCode(ctx context.Context, err error, stderr io.Writer, logger *slog.Log
 		fmt.Fprintln(stderr, "rolemine:", err)
 		return 1
 	}
+}
+
+// writeInternalLine writes the one line on stderr of a run failed by a bug, err.
+func writeInternalLine(stderr io.Writer, err error) {
+	fmt.Fprintf(stderr, "rolemine: internal error (a bug in rolemine, not in your data): %v; please report it with the log\n", err)
 }
 
 // newFlags returns the flag set of `rolemine NAME`.

@@ -16,7 +16,9 @@ import (
 // no one reads as the plugin's fault.
 
 // InternalError is an unexpected panic in one of rolemine's host functions while a
-// plugin called it: a bug in rolemine, not in the plugin. The run fails with exit code 1.
+// plugin called it: a bug in rolemine, not in the plugin. It is a uerr.Internal: the run
+// fails with exit code 1 and the internal-error line, as for any panic
+// (parallel.PanicError), its stack in the log.
 type InternalError struct {
 	// Function is the host function, as the plugin imports it ("env.abort").
 	Function string
@@ -25,10 +27,16 @@ type InternalError struct {
 	Stack []byte
 }
 
+// Error names the host function and the panic's value; the stack is Stack (the command
+// logs it).
 func (e *InternalError) Error() string {
-	return fmt.Sprintf("internal error: rolemine's host function %s panicked while a plugin called it: %v "+
-		"(a bug in rolemine, not in the plugin; please report it with this message)\n%s", e.Function, e.Value, e.Stack)
+	return fmt.Sprintf("rolemine's host function %s panicked while a plugin called it (not the plugin's fault): panic: %v",
+		e.Function, e.Value)
 }
+
+// InternalBug marks the error as a bug in rolemine (uerr.Internal): never a user error,
+// whatever wraps it.
+func (e *InternalError) InternalBug() {}
 
 // abortFault is env.abort's panic value: the plugin aborted.
 type abortFault struct{ what string }

@@ -46,13 +46,16 @@ func TestHostPanicIsInternal(t *testing.T) {
 			err = Apply(ctx, faultSnapshot(), []*Plugin{p})
 			var ie *InternalError
 			var pe *Error
-			if !errors.As(err, &ie) || errors.As(err, &pe) || uerr.Is(err) {
-				t.Fatalf("err = %v (%T), want an *InternalError, neither a plugin fault nor a user error", err, err)
+			if !errors.As(err, &ie) || errors.As(err, &pe) || uerr.Is(err) || uerr.Is(uerr.WrapInput(err)) || !uerr.IsInternal(err) {
+				t.Fatalf("err = %v (%T), want an *InternalError, an internal error, neither a plugin fault nor a user error", err, err)
 			}
-			for _, want := range []string{"internal error: rolemine's host function env.abort panicked", tc.want, "not in the plugin", "hostpanic_test.go"} {
+			for _, want := range []string{"rolemine's host function env.abort panicked", tc.want, "not the plugin's fault"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}
+			}
+			if !strings.Contains(string(ie.Stack), "hostpanic_test.go") || strings.Contains(err.Error(), "hostpanic_test.go") {
+				t.Errorf("the stack belongs in Stack, not in the message: %q", err)
 			}
 		})
 	}
