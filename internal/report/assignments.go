@@ -299,12 +299,8 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 				var r encoded
 				if r.err = ctx.Err(); r.err == nil {
 					spare.lend(st.enc)
-					// A panic in encode (a bug) is the group's error: the worker still
-					// hands the result and its token back.
-					r.err = parallel.Call(func() (err error) {
-						r.group, err = encode(g, st.enc, st.data)
-						return err
-					})
+					// A bug (a panic) in encode is the group's error (parallel.Call).
+					r.err = parallel.Call(func() (err error) { r.group, err = encode(g, st.enc, st.data); return })
 				}
 				results[g] <- r
 				tokens <- st
