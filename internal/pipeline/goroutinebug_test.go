@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/parallel"
@@ -14,5 +16,34 @@ func TestClosingBugIsError(t *testing.T) {
 	_, err := startClosing(&MineFlags{}, nil, nil, nil)()
 	if !errors.As(err, new(*parallel.PanicError)) {
 		t.Fatalf("error %v, want a *parallel.PanicError", err)
+	}
+}
+
+// TestHeapSamplerBugIsError: a panic on the --memprofile sampler's goroutine (injected
+// through the context, heapFaultKey) is the profile's stop error, a *parallel.PanicError
+// (exit 1), instead of crashing the process (exit 2) as on the old code.
+func TestHeapSamplerBugIsError(t *testing.T) {
+	ctx := context.WithValue(context.Background(), heapFaultKey{}, func() { panic("sampler bug") })
+	stop, err := startPeakHeapProfile(ctx, t.TempDir()+"/heap.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); !errors.As(err, new(*parallel.PanicError)) {
+		t.Fatalf("stop: %v, want a *parallel.PanicError", err)
+	}
+}
+
+// TestHeapProfileWritten: without a fault the sampler's profile is written on stop.
+func TestHeapProfileWritten(t *testing.T) {
+	path := t.TempDir() + "/heap.pprof"
+	stop, err := startPeakHeapProfile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Fatalf("profile %s: %v, %v", path, st, err)
 	}
 }

@@ -104,7 +104,7 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err err
 		return err
 	}
 	defer stopProfile()
-	stopHeap, err := startPeakHeapProfile(f.memProfile)
+	stopHeap, err := startPeakHeapProfile(ctx, f.memProfile)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -34,8 +35,10 @@ const peakSample = 250 * time.Millisecond
 // startPeakHeapProfile keeps, while the run lasts, the heap profile of the largest live
 // heap seen (the heap marked live by the last collection, checked every peakSample), and
 // writes it into path when stopped ("" for none). A profile taken at the end of a run
-// shows what is left, not what set the peak resident memory.
-func startPeakHeapProfile(path string) (stop func() error, err error) {
+// shows what is left, not what set the peak resident memory. A panic on the sampling
+// goroutine (a bug) is stop's error (parallel.Call); ctx only carries a test's fault
+// (heapFaultKey).
+func startPeakHeapProfile(ctx context.Context, path string) (stop func() error, err error) {
 	if path == "" {
 		return func() error { return nil }, nil
 	}
@@ -43,32 +46,29 @@ func startPeakHeapProfile(path string) (stop func() error, err error) {
 	if err != nil {
 		return nil, uerr.New("mine: --memprofile: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan []byte)
+	fault, _ := ctx.Value(heapFaultKey{}).(func())
+	sctx, cancel := context.WithCancel(context.Background())
+	type sampled struct {
+		prof []byte
+		err  error
+	}
+	done := make(chan sampled, 1)
 	go func() {
-		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		var best uint64
-		var prof bytes.Buffer
-		tick := time.NewTicker(peakSample)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			if live := sample[0].Value.Uint64(); live > best+best/20 || prof.Len() == 0 {
-				best = live
-				prof.Reset()
-				_ = pprof.Lookup("heap").WriteTo(&prof, 0)
-			}
-			select {
-			case <-ctx.Done():
-				done <- prof.Bytes()
-				return
-			case <-tick.C:
-			}
-		}
+		var s sampled
+		s.err = parallel.Call(func() error {
+			s.prof = samplePeakHeap(sctx, fault)
+			return nil
+		})
+		done <- s
 	}()
 	return func() error {
 		cancel()
-		_, werr := pf.Write(<-done)
+		s := <-done
+		if s.err != nil {
+			pf.Close()
+			return fmt.Errorf("heap profile %s: %w", path, s.err)
+		}
+		_, werr := pf.Write(s.prof)
 		if cerr := pf.Close(); werr == nil {
 			werr = cerr
 		}
@@ -77,4 +77,34 @@ func startPeakHeapProfile(path string) (stop func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// heapFaultKey is the context key of a test's stand-in for a bug in the heap sampler: a
+// func() it calls before each sample.
+type heapFaultKey struct{}
+
+// samplePeakHeap samples the live heap every peakSample until ctx is done, and returns
+// the heap profile taken at the largest seen (fault, unless nil, is called first each time).
+func samplePeakHeap(ctx context.Context, fault func()) []byte {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var best uint64
+	var prof bytes.Buffer
+	tick := time.NewTicker(peakSample)
+	defer tick.Stop()
+	for {
+		if fault != nil {
+			fault()
+		}
+		metrics.Read(sample)
+		if live := sample[0].Value.Uint64(); live > best+best/20 || prof.Len() == 0 {
+			best = live
+			prof.Reset()
+			_ = pprof.Lookup("heap").WriteTo(&prof, 0)
+		}
+		select {
+		case <-ctx.Done():
+			return prof.Bytes()
+		case <-tick.C:
+		}
+	}
 }
