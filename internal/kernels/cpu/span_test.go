@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -62,29 +63,9 @@ func TestSpanCounts(t *testing.T) {
 		for _, in := range [][]uint64{rangeScope(n, 0, n*4/5, 0), rangeScope(n, n*4/5, n, 0), rangeScope(n, n/5, n*3/5+1, 9)} {
 			for _, minTP := range []int32{1, 3} {
 				q := kernels.Query{Dims: []int32{0, 1, 2}, MaxTerms: 2, MinTP: minTP, InScope: in}
-				want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-				for _, b := range []*Backend{{workers: 2}, {workers: 1, patterns: 1}, {workers: 2, patterns: -1}, {workers: 2, union: 1},
-					{workers: 2, complement: 1}, {workers: 3, complement: 1, patterns: 1}} {
-					got := collectCounts(t, b, m, q, roles)
-					gotPairs := collectPairs(t, b, func(b *Backend, emit func(int32, []Pair) error) error {
-						return b.CooccurPairs(ctx, m, q, roles, emit)
-					})
-					for _, r := range roles {
-						if !slices.Equal(got[r], want[r]) {
-							t.Fatalf("seed %d minTP %d %+v role %d: Cooccur\n got %v\nwant %v", seed, minTP, *b, r, got[r], want[r])
-						}
-						var wantPairs []Pair
-						for _, c := range want[r] {
-							if c.C.N == 2 {
-								wantPairs = append(wantPairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
-							}
-						}
-						slices.SortFunc(wantPairs, comparePairs)
-						if !slices.Equal(gotPairs[r], wantPairs) {
-							t.Fatalf("seed %d minTP %d %+v role %d: CooccurPairs\n got %v\nwant %v", seed, minTP, *b, r, gotPairs[r], wantPairs)
-						}
-					}
-				}
+				label := fmt.Sprintf("seed %d minTP %d", seed, minTP)
+				checkAgainstRows(t, ctx, label, m, q, roles, []*Backend{{workers: 2}, {workers: 1, patterns: 1}, {workers: 2, patterns: -1},
+					{workers: 2, union: 1}, {workers: 2, complement: 1}, {workers: 3, complement: 1, patterns: 1}})
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -216,28 +217,8 @@ func TestUnionOfScopeRoles(t *testing.T) {
 				if len(scoped) != 1 || !slices.Equal(scoped[0], groups[0]) {
 					t.Fatalf("seed %d: groups through the scope's complement %v, want %v", seed, scoped, groups[0])
 				}
-				want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
-				for _, b := range []*Backend{{workers: 2}, {workers: 1, patterns: 1}, {workers: 3, patterns: -1}} {
-					got := collectCounts(t, b, m, q, roles)
-					gotPairs := collectPairs(t, b, func(b *Backend, emit func(int32, []Pair) error) error {
-						return b.CooccurPairs(ctx, m, q, roles, emit)
-					})
-					for _, r := range roles {
-						if !slices.Equal(got[r], want[r]) {
-							t.Fatalf("seed %d minTP %d %+v role %d: Cooccur\n got %v\nwant %v", seed, minTP, *b, r, got[r], want[r])
-						}
-						var wantPairs []Pair
-						for _, c := range want[r] {
-							if c.C.N == 2 {
-								wantPairs = append(wantPairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
-							}
-						}
-						slices.SortFunc(wantPairs, comparePairs)
-						if !slices.Equal(gotPairs[r], wantPairs) {
-							t.Fatalf("seed %d minTP %d %+v role %d: CooccurPairs\n got %v\nwant %v", seed, minTP, *b, r, gotPairs[r], wantPairs)
-						}
-					}
-				}
+				label := fmt.Sprintf("seed %d minTP %d", seed, minTP)
+				checkAgainstRows(t, ctx, label, m, q, roles, []*Backend{{workers: 2}, {workers: 1, patterns: 1}, {workers: 3, patterns: -1}})
 			}
 		}
 	}
@@ -305,5 +286,33 @@ func TestSubtractPairs(t *testing.T) {
 	}
 	if got := subtractPairs(nil, nil, less, 3); len(got) != 0 {
 		t.Errorf("no base pairs: got %v", got)
+	}
+}
+
+// checkAgainstRows compares each backend's Cooccur and CooccurPairs with the row-by-row
+// counting (rows: true) on every role, failing with label, the backend and the role.
+func checkAgainstRows(t *testing.T, ctx context.Context, label string, m *kernels.Matrix, q kernels.Query, roles []int32, backends []*Backend) {
+	t.Helper()
+	want := collectCounts(t, &Backend{workers: 2, rows: true}, m, q, roles)
+	for _, b := range backends {
+		got := collectCounts(t, b, m, q, roles)
+		gotPairs := collectPairs(t, b, func(b *Backend, emit func(int32, []Pair) error) error {
+			return b.CooccurPairs(ctx, m, q, roles, emit)
+		})
+		for _, r := range roles {
+			if !slices.Equal(got[r], want[r]) {
+				t.Fatalf("%s %+v role %d: Cooccur\n got %v\nwant %v", label, *b, r, got[r], want[r])
+			}
+			var wantPairs []Pair
+			for _, c := range want[r] {
+				if c.C.N == 2 {
+					wantPairs = append(wantPairs, Pair{A: c.C.T[0], B: c.C.T[1], TP: c.TP})
+				}
+			}
+			slices.SortFunc(wantPairs, comparePairs)
+			if !slices.Equal(gotPairs[r], wantPairs) {
+				t.Fatalf("%s %+v role %d: CooccurPairs\n got %v\nwant %v", label, *b, r, gotPairs[r], wantPairs)
+			}
+		}
 	}
 }
