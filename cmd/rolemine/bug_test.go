@@ -32,11 +32,7 @@ func copySet(t *testing.T, ref string) string {
 // in the log, and leaves the previous output set as it was.
 func TestDecodePanicExits1(t *testing.T) {
 	data := small(t)
-	ref := t.TempDir()
-	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", ref); code != 0 {
-		t.Fatalf("previous run: exit %d: %s", code, stderr)
-	}
-	prev := oneSet(t, ref)
+	ref, prev := previousSet(t, data)
 	out := copySet(t, ref)
 	ctx := columnar.WithDecodeFault(context.Background(), func(file, column string) {
 		if file == "assignments.parquet" && column == "role_id" {
@@ -70,11 +66,7 @@ func TestExitCodesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := small(t)
-	ref := t.TempDir()
-	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", ref); code != 0 {
-		t.Fatalf("exit %d, want 0: %s", code, stderr)
-	}
-	prev := oneSet(t, ref)
+	ref, prev := previousSet(t, data)
 
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "identities.csv"), []byte("identity_id,department\nu1,Sales,extra\n"), 0o644)

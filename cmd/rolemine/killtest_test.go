@@ -44,6 +44,17 @@ func killData(t *testing.T) string {
 	return dir
 }
 
+// previousSet runs mine on data into a new directory (a run that must succeed) and returns
+// the directory with its output set, the set a failed run must leave whole.
+func previousSet(t *testing.T, data string) (string, map[string]string) {
+	t.Helper()
+	ref := t.TempDir()
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", ref); code != 0 {
+		t.Fatalf("the previous run: exit %d, want 0: %s", code, stderr)
+	}
+	return ref, oneSet(t, ref)
+}
+
 // oneSet asserts that out holds exactly one complete, clean set (the lock, .current, one
 // set, and a link per file) and returns the hashes of its files.
 func oneSet(t *testing.T, out string) map[string]string {
@@ -245,11 +256,7 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := small(t)
-	ref := t.TempDir()
-	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", ref); code != 0 {
-		t.Fatalf("previous run: exit %d: %s", code, stderr)
-	}
-	prev := oneSet(t, ref)
+	ref, prev := previousSet(t, data)
 	for _, point := range []string{"mine:loaded", "outdir:create:rules.json"} {
 		out := t.TempDir()
 		if b, err := exec.Command("cp", "-a", ref+"/.", out).CombinedOutput(); err != nil {
