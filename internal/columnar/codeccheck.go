@@ -41,14 +41,10 @@ func (pc *pageChecker) checkCodec(r io.ReaderAt, off int64, h *format.PageHeader
 	if pc.inflated || codec != format.Snappy && codec != format.Zstd && codec != format.Brotli {
 		return nil // a page the run checks decompressed has been checked by decompressPage
 	}
-	levels := int64(0)
-	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
-		if v.IsCompressed.Valid && !v.IsCompressed.V {
-			return nil
-		}
-		levels = int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
+	levels, in, out, compressed := compressedSpan(h)
+	if !compressed {
+		return nil
 	}
-	in, out := int64(h.CompressedPageSize)-levels, int64(h.UncompressedPageSize)-levels
 	if in <= 0 || out < 0 {
 		return nil // nothing for a decoder to inflate; parquet-go refuses what does not add up
 	}

@@ -203,14 +203,10 @@ func checkRatio(h *format.PageHeader, codec format.CompressionCodec) error {
 	if !ok {
 		return nil
 	}
-	levels := int64(0)
-	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
-		if v.IsCompressed.Valid && !v.IsCompressed.V {
-			return nil
-		}
-		levels = int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
+	_, in, out, compressed := compressedSpan(h)
+	if !compressed {
+		return nil
 	}
-	in, out := int64(h.CompressedPageSize)-levels, int64(h.UncompressedPageSize)-levels
 	if out > ratio*max(in, 0)+64 {
 		return fmt.Errorf("%s page of %d compressed bytes declares %d uncompressed, more than %s can inflate to", codec, in, out, codec)
 	}
@@ -292,4 +288,17 @@ func OpenParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
 		return nil, err
 	}
 	return pf, nil
+}
+
+// compressedSpan returns the bytes of page h a codec inflates (in, after the first levels
+// bytes) and what they must inflate to: the page's sizes less a version 2 page's levels,
+// which are never compressed. compressed is false for a version 2 page stored uncompressed.
+func compressedSpan(h *format.PageHeader) (levels, in, out int64, compressed bool) {
+	if v := &h.DataPageHeaderV2.V; h.DataPageHeaderV2.Valid {
+		if v.IsCompressed.Valid && !v.IsCompressed.V {
+			return 0, 0, 0, false
+		}
+		levels = int64(v.RepetitionLevelsByteLength) + int64(v.DefinitionLevelsByteLength)
+	}
+	return levels, int64(h.CompressedPageSize) - levels, int64(h.UncompressedPageSize) - levels, true
 }
