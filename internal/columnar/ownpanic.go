@@ -22,6 +22,10 @@ func ownBug(p any) *parallel.PanicError {
 	return parallel.NewPanicError(p)
 }
 
+// OwnBug is ownBug for the other readers that recover parquet-go's panics (drift's read
+// of a model's assignments.parquet): called by the deferred function that recovered p.
+func OwnBug(p any) *parallel.PanicError { return ownBug(p) }
+
 // rolemineCode is the start of the names of rolemine's functions.
 const rolemineCode = "github.com/rolemine/rolemine/"
 

@@ -45,14 +45,19 @@ func classifyFromAssignments(ctx context.Context, model *report.Model, next *col
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	// The footer and pages are checked before parquet-go decodes them (it sizes buffers
-	// from what a corrupt file claims); a panic of its decoder is a corrupt file too.
+	// from what a corrupt file claims); a panic of its decoder is a corrupt file too, but
+	// a panic in rolemine's own code here is a bug (exit 1), not the file's fault.
 	pf, err := columnar.OpenParquet(f, st.Size())
 	if err != nil {
 		return uerr.New("%s: not a readable Parquet file: %v", path, err)
 	}
 	defer func() {
+		// recover: parquet-go's panic is a corrupt file; one in rolemine's code a bug (columnar.OwnBug)
 		if p := recover(); p != nil {
 			err = uerr.New("%s: corrupt Parquet file: %v", path, p)
+			if bug := columnar.OwnBug(p); bug != nil {
+				err = fmt.Errorf("%s: %w", path, bug)
+			}
 		}
 	}()
 	r := parquet.NewGenericReader[prevAssignmentRow](pf)

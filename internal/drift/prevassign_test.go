@@ -3,12 +3,15 @@ package drift
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -69,5 +72,26 @@ func TestCorruptPrevAssignments(t *testing.T) {
 				t.Errorf("refusing the file allocated %d MB", got>>20)
 			}
 		})
+	}
+}
+
+// TestPrevAssignmentsBugIsNotCorrupt: a panic in rolemine's own code while it reads the
+// model's assignments.parquet (here a nil map given for the counts by kind) is a bug, a
+// *parallel.PanicError (exit 1), not a corrupt file (a user error, exit 2).
+func TestPrevAssignmentsBugIsNotCorrupt(t *testing.T) {
+	model, err := report.ReadModel(filepath.Join("testdata", "pair", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := load(t, filepath.Join("testdata", "pair", "next"))
+	i, r := slices.Index(next.IdentityIDs, "a4"), slices.Index(next.Roles.IDs, "CRM")
+	if i < 0 || r < 0 {
+		t.Fatal("no identity a4 or role CRM in testdata/pair/next")
+	}
+	path := writePrevAssignments(t, t.TempDir()) // (a4, CRM) is new access: not in it
+	out := &unexplainedClasses{}                 // newByKind nil: counting the new access panics
+	err = classifyFromAssignments(context.Background(), model, next, path, []pair{{int32(i), int32(r)}}, out)
+	if !errors.As(err, new(*parallel.PanicError)) || uerr.Is(err) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("got %v, want a *parallel.PanicError naming %s, not a user error", err, path)
 	}
 }
