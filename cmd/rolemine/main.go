@@ -70,6 +70,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // theirs.
 func command(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) (err error) {
 	defer func() {
+		// recover: the command's panic is a bug, returned as a *parallel.PanicError
 		if p := recover(); p != nil {
 			err = parallel.Recovered(p)
 		}

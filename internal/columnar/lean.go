@@ -78,6 +78,7 @@ var ErrNotFlat = errors.New("the lean load reads flat inputs only (identities an
 // It serves `rolemine bench cooccur` and any counting that needs no identity's id.
 func LoadHoldings(ctx context.Context, dir string, opts HoldingsOptions) (held *Holdings, err error) {
 	var bugs parallel.Bugs // a bug (a panic) on any of the load's goroutines is its error
+	// recover: orBug returns a panic as a bug (a *parallel.PanicError)
 	defer func() { held, err = orBug(dir, &bugs, recover(), held, err) }()
 	log := opts.Logger
 	if log == nil {

@@ -45,6 +45,7 @@ type LoadOptions struct {
 // The three files are read concurrently, and Parquet columns in parallel.
 func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, err error) {
 	var bugs parallel.Bugs // a bug (a panic) on any of the load's goroutines is its error
+	// recover: orBug returns a panic as a bug (a *parallel.PanicError)
 	defer func() { snap, err = orBug(dir, &bugs, recover(), snap, err) }()
 	log := opts.Logger
 	if log == nil {

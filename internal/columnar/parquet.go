@@ -34,6 +34,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 	// parquet-go trusts the file's metadata in places; a corrupt file may make it panic.
 	// The column decoders recover on their own goroutines; this covers the rest.
 	defer func() {
+		// recover: parquet-go's panic is a corrupt file; one in rolemine's code a bug (ownBug)
 		if p := recover(); p != nil {
 			t, err = nil, fmt.Errorf("%s: corrupt Parquet file: %v", file, p)
 			if bug := ownBug(p); bug != nil {
@@ -321,6 +322,7 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 		return nil, fmt.Errorf("corrupt footer: %v", err)
 	}
 	defer func() {
+		// recover: parquet-go's panic is a corrupt footer; one in rolemine's code a bug (ownBug)
 		if p := recover(); p != nil {
 			pf, err = nil, fmt.Errorf("corrupt footer: %v", p)
 			if bug := ownBug(p); bug != nil {
@@ -368,6 +370,7 @@ func checkParquetColumn(file string, c *parquet.Column) error {
 // page, calling decoded (unless nil) after each row group.
 func decodeParquetColumn(ctx context.Context, pf *parquet.File, leaf *parquet.Column, c *column, decoded func(*column, int64)) (err error) {
 	defer func() {
+		// recover: parquet-go's panic is corrupt data; one in rolemine's code a bug (ownBug)
 		if p := recover(); p != nil {
 			err = fmt.Errorf("corrupt data: %v", p)
 			if bug := ownBug(p); bug != nil {

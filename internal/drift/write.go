@@ -139,15 +139,8 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var next, prev *columnar.Snapshot
-	var errNext, errPrev error
-	var wg sync.WaitGroup
-	wg.Go(func() { next, errNext = columnar.Load(ctx, o.Data, columnar.LoadOptions{Logger: o.Logger}) })
-	if o.PreviousData != "" {
-		wg.Go(func() { prev, errPrev = columnar.Load(ctx, o.PreviousData, columnar.LoadOptions{Logger: o.Logger}) })
-	}
-	wg.Wait()
-	if err := errors.Join(errNext, errPrev); err != nil {
+	next, prev, err := o.loadSnapshots(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if o.CheckNext != nil {
@@ -204,6 +197,20 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	}
 	res.Summary.Phases = append(res.Summary.Phases, Phase{Name: "write", Seconds: time.Since(tw).Seconds()})
 	return res, nil
+}
+
+// loadSnapshots loads the new snapshot and, when named, the previous one, concurrently.
+func (o *RunOptions) loadSnapshots(ctx context.Context) (next, prev *columnar.Snapshot, err error) {
+	var errNext, errPrev error
+	var wg sync.WaitGroup
+	// goroutine: only columnar.Load, whose own recover returns a panic as its error
+	wg.Go(func() { next, errNext = columnar.Load(ctx, o.Data, columnar.LoadOptions{Logger: o.Logger}) })
+	if o.PreviousData != "" {
+		// goroutine: only columnar.Load, whose own recover returns a panic as its error
+		wg.Go(func() { prev, errPrev = columnar.Load(ctx, o.PreviousData, columnar.LoadOptions{Logger: o.Logger}) })
+	}
+	wg.Wait()
+	return next, prev, errors.Join(errNext, errPrev)
 }
 
 // boundsConfig finds the mining configuration whose bounds rules are held to.

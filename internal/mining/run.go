@@ -563,6 +563,7 @@ func (rm *ruleMining) streaming(ctx context.Context) error {
 	var bug error // the first selection's panic (a bug), which cancels the rest
 	var bugOnce sync.Once
 	for _, s := range rm.workers {
+		// goroutine: each role's selection runs through parallel.Call
 		wg.Go(func() {
 			for j := range jobs {
 				if ctx.Err() == nil {

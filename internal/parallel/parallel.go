@@ -1,5 +1,14 @@
 // Package parallel is rolemine's one worker pool: it runs independent items on a fixed
 // number of goroutines, with per-worker state, cancellation and a deterministic error.
+//
+// Every goroutine of rolemine's own code starts here (Each, Bugs.Go) or runs its work
+// through Call, and recovers live here, so that a panic (a bug) comes back as a
+// *PanicError and exit code 1, never as a crash that exits 2 like bad input. The
+// package's TestGoroutinesGoThroughParallel holds the module to it: it fails, naming
+// file:line, on each go statement, one-argument X.Go (sync.WaitGroup's), AfterFunc or
+// recover() of a non-test file outside this package that carries no reviewed exemption,
+// a "// goroutine: why" or "// recover: why" comment on its line or the line above,
+// listed in guard_test.go.
 package parallel
 
 import (

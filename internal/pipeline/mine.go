@@ -472,6 +472,7 @@ func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in
 	defer cancel()
 	var extrasErr error
 	var wg sync.WaitGroup
+	// goroutine: the report runs through parallel.Call
 	wg.Go(func() {
 		// A panic here (a bug) is the report's error, as on the command's goroutine.
 		extrasErr = parallel.Call(func() error { return timed(ctx, &reporting, extras) })

@@ -53,6 +53,7 @@ func startPeakHeapProfile(ctx context.Context, path string) (stop func() error, 
 		err  error
 	}
 	done := make(chan sampled, 1)
+	// goroutine: samplePeakHeap runs through parallel.Call
 	go func() {
 		var s sampled
 		s.err = parallel.Call(func() error {

@@ -90,6 +90,7 @@ func startClosing(f *MineFlags, in *prepared, model *mining.Model, cls *mining.C
 	c := &closingFigures{}
 	var err error
 	done := make(chan struct{})
+	// goroutine: the figures are computed through parallel.Call
 	go func() {
 		defer close(done)
 		err = parallel.Call(func() (err error) {

@@ -259,6 +259,7 @@ func (r *wasmReader) nameSection() {
 // panics on some malformed modules (the module is refused, not rolemine ended).
 func compileGuarded(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.CompiledModule, err error) {
 	defer func() {
+		// recover: wazero's validator panics on some malformed modules: the plugin is refused
 		if p := recover(); p != nil {
 			cm, err = nil, fmt.Errorf("the WebAssembly runtime failed on it (%v)", p)
 		}

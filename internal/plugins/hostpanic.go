@@ -54,6 +54,7 @@ type hostFaultKey struct{}
 func guardHost(function string, fn api.GoModuleFunc) api.GoModuleFunc {
 	return func(ctx context.Context, m api.Module, stack []uint64) {
 		defer func() {
+			// recover: a host function's bug is raised again as an *InternalError (exit 1)
 			switch p := recover().(type) {
 			case nil:
 			case *sandboxViolation, *abortFault, *InternalError:

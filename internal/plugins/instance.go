@@ -147,6 +147,7 @@ func (in *instance) run(cctx context.Context, fn api.Function, params ...uint64)
 	in.stopMu.Lock()
 	in.armed = true
 	in.stopMu.Unlock()
+	// goroutine: the function only raises the stop flag under a mutex
 	unregister := context.AfterFunc(cctx, func() {
 		in.stopMu.Lock()
 		if in.armed {

@@ -282,6 +282,7 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the launcher and the encoders on error
+	// goroutine: the launcher only passes tokens; the encoders run encode through parallel.Call
 	wg.Go(func() {
 		for g := range groups {
 			var st *state
@@ -295,6 +296,7 @@ func encodeGroupsInOrder(ctx context.Context, pw *parquetenc.Writer, cols []parq
 			case <-ctx.Done():
 				return
 			}
+			// goroutine: encode runs through parallel.Call
 			wg.Go(func() {
 				var r encoded
 				if r.err = ctx.Err(); r.err == nil {

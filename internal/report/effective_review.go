@@ -342,6 +342,7 @@ func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes
 	defer wg.Wait()
 	defer cancel() // runs before wg.Wait: stops the workers on error
 	for range workers {
+		// goroutine: each chunk is formatted through parallel.Call
 		wg.Go(func() {
 			for {
 				var buf *bytes.Buffer

@@ -200,6 +200,7 @@ func runModelJobs(ctx context.Context, small []modelJob, big modelJob, files []*
 	defer cancel()
 	errs := make([]error, len(small)+1)
 	var wg sync.WaitGroup
+	// goroutine: each small file is written through parallel.Call
 	wg.Go(func() {
 		// The small files one after the other: together they are a fraction of the
 		// assignments.

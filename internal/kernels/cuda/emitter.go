@@ -94,6 +94,7 @@ func newEmitter(ctx context.Context, dims []int32, keys criterionKeys, emit func
 	n := runtime.GOMAXPROCS(0)
 	e := &emitter{emit: emit, dims: dims, keys: keys, queue: make(chan finished, n), cancel: cancel}
 	for range n {
+		// goroutine: work sorts and emits each role through parallel.Call
 		e.wg.Go(func() { e.work(ctx) })
 	}
 	return e

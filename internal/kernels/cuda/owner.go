@@ -20,6 +20,7 @@ var errOwnerClosed = errors.New("cuda: backend is closed")
 
 func newOwner() *owner {
 	o := &owner{calls: make(chan func()), done: make(chan struct{})}
+	// goroutine: runs only do's closures, each through parallel.Call
 	go func() {
 		runtime.LockOSThread()
 		defer close(o.done)
