@@ -377,6 +377,11 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 	snap := in.snap
 	t := time.Now()
 	prog.update(true, "classifying assignments ...")
+	// Mining's tables are garbage now: without a collection here classification and the
+	// outputs would grow the heap into fresh pages (RATIONALE.md, "A collection between
+	// mining and classification").
+	release := collectKeepingGoal()
+	defer release()
 	cls, err := mining.ClassifyContext(ctx, snap, model, f.workers)
 	if err != nil {
 		return err
