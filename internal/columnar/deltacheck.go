@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -18,14 +19,24 @@ func isDelta(enc format.Encoding) bool {
 	return enc == format.DeltaBinaryPacked || enc == format.DeltaLengthByteArray || enc == format.DeltaByteArray
 }
 
+// deltaScratch holds the lengths checkDeltaValues decodes, from page to page through
+// deltaScratchPool: the pages of a column of unique text (identity ids) would otherwise
+// each decode into fresh arrays, 27 MB in all at tier L.
+type deltaScratch struct{ a, b []int64 }
+
+var deltaScratchPool = sync.Pool{New: func() any { return new(deltaScratch) }}
+
 // checkDeltaValues checks a DELTA page's values section holding at most n values.
 func checkDeltaValues(enc format.Encoding, src []byte, n int64) error {
+	s := deltaScratchPool.Get().(*deltaScratch)
+	defer deltaScratchPool.Put(s)
 	switch enc {
 	case format.DeltaBinaryPacked:
-		_, _, err := deltaInts(src, n, false)
+		_, _, err := deltaInts(nil, src, n, false)
 		return err
 	case format.DeltaLengthByteArray:
-		lengths, rest, err := deltaInts(src, n, true)
+		lengths, rest, err := deltaInts(s.a[:0], src, n, true)
+		s.a = lengths[:0]
 		if err != nil {
 			return fmt.Errorf("DELTA_LENGTH_BYTE_ARRAY lengths: %w", err)
 		}
@@ -34,7 +45,7 @@ func checkDeltaValues(enc format.Encoding, src []byte, n int64) error {
 		}
 		return nil
 	case format.DeltaByteArray:
-		return checkDeltaByteArray(src, n)
+		return s.checkDeltaByteArray(src, n)
 	}
 	return nil
 }
@@ -42,12 +53,14 @@ func checkDeltaValues(enc format.Encoding, src []byte, n int64) error {
 // checkDeltaByteArray checks the prefix and suffix lengths of a DELTA_BYTE_ARRAY page:
 // the suffixes must fit the page, each prefix within the value before it, and the values
 // together within maxPageBytes.
-func checkDeltaByteArray(src []byte, n int64) error {
-	prefixes, rest, err := deltaInts(src, n, true)
+func (s *deltaScratch) checkDeltaByteArray(src []byte, n int64) error {
+	prefixes, rest, err := deltaInts(s.a[:0], src, n, true)
+	s.a = prefixes[:0]
 	if err != nil {
 		return fmt.Errorf("DELTA_BYTE_ARRAY prefix lengths: %w", err)
 	}
-	suffixes, rest, err := deltaInts(rest, n, true)
+	suffixes, rest, err := deltaInts(s.b[:0], rest, n, true)
+	s.b = suffixes[:0]
 	if err != nil {
 		return fmt.Errorf("DELTA_BYTE_ARRAY suffix lengths: %w", err)
 	}
@@ -109,15 +122,18 @@ func readDeltaHeader(src []byte, n int64) (deltaHeader, []byte, error) {
 	return h, src, nil
 }
 
-// deltaInts decodes a DELTA_BINARY_PACKED run of at most n lengths (each in [0, 2^31))
-// and returns them with the bytes after the run. For an integer page (lengths false) it
-// only checks the header, which is all parquet-go sizes its buffer from.
-func deltaInts(src []byte, n int64, lengths bool) ([]int64, []byte, error) {
+// deltaInts decodes a DELTA_BINARY_PACKED run of at most n lengths (each in [0, 2^31)),
+// appended to out (empty; its room is reused), and returns them with the bytes after the
+// run. For an integer page (lengths false) it only checks the header, which is all
+// parquet-go sizes its buffer from.
+func deltaInts(out []int64, src []byte, n int64, lengths bool) ([]int64, []byte, error) {
 	h, src, err := readDeltaHeader(src, n)
 	if err != nil || !lengths || h.total == 0 {
-		return nil, src, err
+		return out, src, err
 	}
-	out := make([]int64, 0, min(h.total, 1<<12))
+	if cap(out) == 0 {
+		out = make([]int64, 0, min(h.total, 1<<12))
+	}
 	out = append(out, h.first)
 	per := h.blockSize / h.miniBlocks
 	for uint64(len(out)) < h.total {
