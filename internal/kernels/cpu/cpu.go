@@ -36,6 +36,8 @@ type Backend struct {
 	noOrder   bool // tests: patterns in order of first appearance (patterns.go, orderByWide)
 	noSub     bool // tests: no pairs counted over the patterns' projections (patterns.go, subPatterns)
 	firstSeen bool // tests: a multi-valued query's patterns in order of first appearance (multi.go, dedupEntries)
+	// quarterGrowth (tests, benchmarks): CooccurPairs' pairs grown by append alone (pairs.go, pairsOf)
+	quarterGrowth bool
 }
 
 // New returns a CPU backend using GOMAXPROCS workers.

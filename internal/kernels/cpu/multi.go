@@ -560,7 +560,7 @@ func (p *pairCounter[T]) bucketEntries(a int) {
 		h[ra] = next
 		next += c
 	}
-	out := p.pairsOf(m)
+	out := p.pairsOf(a, m)
 	o := len(out)
 	out = slices.Grow(out, len(found))[:o+len(found)]
 	ta, tb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[m]}

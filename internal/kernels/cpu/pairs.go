@@ -92,6 +92,9 @@ type pairCounter[T uint16 | uint32] struct {
 	// (their runs are then counted as dedupDirect's are, subRuns); firstSeen (tests,
 	// benchmarks) keeps every role's in order of first appearance.
 	ordered, firstSeen bool
+	// quarterGrowth (tests, benchmarks): pairs grown by append alone, not given room
+	// first (pairsOf).
+	quarterGrowth bool
 	// comp is the complement of a role counted through it, msels and mpairs spare sels
 	// and pairs (complement.go).
 	comp   []int32
@@ -235,7 +238,7 @@ func runPairs[T uint16 | uint32](ctx context.Context, c *pairsCall, lay *layout,
 	pcs := make([]*pairCounter[T], w)
 	for g := range pcs {
 		pcs[g] = newPairCounter[T](c.m, c.q, lay, pat, b.dense)
-		pcs[g].only, pcs[g].firstSeen = c.pairs != nil, b.firstSeen
+		pcs[g].only, pcs[g].firstSeen, pcs[g].quarterGrowth = c.pairs != nil, b.firstSeen, b.quarterGrowth
 	}
 	first := 0
 	c.q1 = *c.q
@@ -647,16 +650,32 @@ func (p *pairCounter[T]) swapSub() {
 	p.at, p.sat = p.sat, p.at
 }
 
-// pairsOf returns the slice the pairs of dimension position b are appended to: pairs with
-// only, else pc[b] (emptied by firstDim); setPairs stores it back.
-func (p *pairCounter[T]) pairsOf(b int) []Pair {
-	if p.only {
+// pairsOf returns the slice the pairs of dimension positions a and b are appended to:
+// pairs with only, else pc[b] (emptied by firstDim); setPairs stores it back. With only,
+// where one slice takes every pair of a role (up to hundreds of thousands at tier L),
+// it first has room for as many pairs as a and b can have: no more than their selected
+// values' products, nor than the role's holders over q.MinTP (the pairs of two
+// dimensions share them). Appending grew it a quarter at a time instead, into fresh
+// memory each time and copying it all (bench cooccur at tier L: about 170 MB
+// allocated, the count's heap grown past the load's).
+func (p *pairCounter[T]) pairsOf(a, b int) []Pair {
+	if !p.only {
+		return p.pc[b]
+	}
+	if p.quarterGrowth {
 		return p.pairs
 	}
-	return p.pc[b]
+	most := len(p.sels[a]) * len(p.sels[b])
+	if p.q.MinTP > 0 {
+		most = min(most, p.n/int(p.q.MinTP)+1)
+	}
+	if cap(p.pairs)-len(p.pairs) < most {
+		p.pairs = slices.Grow(p.pairs, max(most, cap(p.pairs)))
+	}
+	return p.pairs
 }
 
-// setPairs stores out, appended to since pairsOf(b).
+// setPairs stores out, appended to since pairsOf(a, b).
 func (p *pairCounter[T]) setPairs(b int, out []Pair) {
 	if p.only {
 		p.pairs = out
@@ -693,7 +712,7 @@ func (p *pairCounter[T]) whole(j int) bool {
 // wholePairs appends to pc[b] the pairs of dimensions a and b where one of them is whole:
 // every selected value of the other, with its own count.
 func (p *pairCounter[T]) wholePairs(a, b int) {
-	out := p.pairsOf(b)
+	out := p.pairsOf(a, b)
 	ta, tb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}
 	if p.whole(a) {
 		ta.Val = p.sels[a][0].val
@@ -753,7 +772,7 @@ func (p *pairCounter[T]) densePairs(a, b, shift int, ca, cb []T) {
 // table all zero.
 func (p *pairCounter[T]) denseOut(a, b, shift int) {
 	na, nb, tab := len(p.sels[a]), len(p.sels[b]), p.tab
-	out, minTP := p.pairsOf(b), p.q.MinTP
+	out, minTP := p.pairsOf(a, b), p.q.MinTP
 	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	clear(tab[:nb+1])
 	for ra := 1; ra <= na; ra++ {
@@ -819,7 +838,7 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 	}
 	hp := p.hist[b]
 	h := hp[:nb+1]
-	out := p.pairsOf(b)
+	out := p.pairsOf(a, b)
 	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
 		ta.Val = p.sels[a][ra-1].val
@@ -870,7 +889,7 @@ func (p *pairCounter[T]) bucketPairs(a, b int, cb []T) {
 func (p *pairCounter[T]) bucketPairsNarrow(a, b int, cb []T) {
 	nb, minTP := len(p.sels[b]), p.q.MinTP
 	h := &p.narrow
-	out, wt := p.pairsOf(b), p.weights(a, b)
+	out, wt := p.pairsOf(a, b), p.weights(a, b)
 	ta, tb, sb := kernels.Term{Dim: p.dims[a]}, kernels.Term{Dim: p.dims[b]}, p.sels[b][:nb]
 	for ra := 1; ra <= len(p.sels[a]); ra++ {
 		ta.Val = p.sels[a][ra-1].val

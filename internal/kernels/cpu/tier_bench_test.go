@@ -215,3 +215,10 @@ func median(xs []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkPairsRoomTier is BenchmarkSubTier with CooccurPairs' pairs grown by append
+// alone (quarterGrowth) and given room first (pairsOf), alternated.
+func BenchmarkPairsRoomTier(b *testing.B) {
+	m, roles, qs := tierScopes(b)
+	alternateTier(b, m, roles, qs, &Backend{quarterGrowth: true}, &Backend{})
+}
