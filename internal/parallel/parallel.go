@@ -1,8 +1,8 @@
 // Package parallel is rolemine's one worker pool: it runs independent items on a fixed
 // number of goroutines, with per-worker state, cancellation and a deterministic error.
 //
-// Every goroutine of rolemine's own code starts here (Each, Bugs.Go) or runs its work
-// through Call, and recovers live here, so that a panic (a bug) comes back as a
+// Every goroutine of rolemine's own code starts here (Each, Start, Bugs.Go) or runs its
+// work through Call, and recovers live here, so that a panic (a bug) comes back as a
 // *PanicError and exit code 1, never as a crash that exits 2 like bad input. The
 // package's TestGoroutinesGoThroughParallel holds the module to it: it fails, naming
 // file:line, on each go statement, one-argument X.Go (sync.WaitGroup's), AfterFunc or
@@ -133,6 +133,32 @@ func Call(f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+// Start runs f on a goroutine of its own through Call and returns the wait for it: wait
+// returns f's error, or a panic in f as a *PanicError, once f has returned and nothing of
+// the goroutine runs any more but its exit; what f wrote is then visible to the caller.
+// wait may be called any number of times, from any goroutine; the goroutine ends whether
+// or not it is called. When f fails (an error or a panic), cancel, unless nil, is called
+// at once on f's goroutine, before wait returns, so that the work running beside f stops
+// without waiting for the caller to ask.
+//
+// It is for the one task a function runs beside its own work (the report beside the
+// model files, the closing figures beside the outputs); a pool of workers taking items
+// from a queue runs each item through Call instead, or is Each.
+func Start(cancel context.CancelFunc, f func() error) (wait func() error) {
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err = Call(f); err != nil && cancel != nil {
+			cancel()
+		}
+	}()
+	return func() error {
+		<-done
+		return err
+	}
 }
 
 // Bugs keeps the first panic of the goroutines started with Go, outside the pool, as a

@@ -218,3 +218,80 @@ func TestCall(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestStartWaitsForF: Start's wait returns f's error only once f has returned (f is held
+// until after Start returns), what f wrote is visible then (-race checks it), and a
+// second wait returns the same error.
+func TestStartWaitsForF(t *testing.T) {
+	release := make(chan struct{})
+	var wrote int
+	fErr := errors.New("f failed")
+	wait := Start(nil, func() error {
+		<-release
+		wrote = 42
+		return fErr
+	})
+	close(release)
+	if err := wait(); err != fErr {
+		t.Fatalf("wait: %v, want f's error", err)
+	}
+	if wrote != 42 {
+		t.Fatalf("f's write not seen after wait: %d", wrote)
+	}
+	if err := wait(); err != fErr {
+		t.Fatalf("second wait: %v, want f's error", err)
+	}
+	if err := Start(nil, func() error { return nil })(); err != nil {
+		t.Fatalf("wait of a nil f: %v", err)
+	}
+}
+
+// TestStartPanic: a panic in f comes back from the wait as a *PanicError with f's frames,
+// and cancel has been called by then, as it has for an error; when f succeeds, cancel is
+// not called.
+func TestStartPanic(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		f          func() error
+		wantCancel bool
+	}{
+		{"panic", func() error { panicHere(4); return nil }, true},
+		{"error", func() error { return errors.New("plain") }, true},
+		{"success", func() error { return nil }, false},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		err := Start(cancel, c.f)()
+		if cancelled := ctx.Err() != nil; cancelled != c.wantCancel {
+			t.Errorf("%s: cancelled %v when wait returned, want %v", c.name, cancelled, c.wantCancel)
+		}
+		cancel()
+		var pe *PanicError
+		if isPanic := errors.As(err, &pe); isPanic != (c.name == "panic") {
+			t.Errorf("%s: error %v", c.name, err)
+		} else if isPanic && (pe.Value != "bug at item 4" || !strings.Contains(string(pe.Stack), "parallel.panicHere")) {
+			t.Errorf("%s: value %v, stack\n%s", c.name, pe.Value, pe.Stack)
+		}
+	}
+}
+
+// TestStartGoroutineEnds: Start's goroutine has ended once its wait has returned (given
+// the moment its exit takes), after an error, a panic or a success, and also when no
+// one waits for it.
+func TestStartGoroutineEnds(t *testing.T) {
+	before := runtime.NumGoroutine()
+	_ = Start(nil, func() error { return errors.New("plain") })()
+	_ = Start(nil, func() error { panicHere(5); return nil })()
+	_ = Start(nil, func() error { return nil })()
+	ran := make(chan struct{})
+	_ = Start(nil, func() error { defer close(ran); return nil }) // never waited for
+	<-ran
+	after := runtime.NumGoroutine()
+	for try := 0; after > before && try < 1000; try++ {
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
+		after = runtime.NumGoroutine()
+	}
+	if after > before {
+		t.Fatalf("%d goroutines before Start, %d after its waits", before, after)
+	}
+}
