@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
 	ondisk "github.com/rolemine/rolemine/internal/model"
+	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/safecsv"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -199,17 +199,18 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	return res, nil
 }
 
-// loadSnapshots loads the new snapshot and, when named, the previous one, concurrently.
+// loadSnapshots loads the new snapshot and, when named, the previous one, concurrently:
+// the new one on a goroutine of its own (parallel.Start), the previous one on the caller's.
 func (o *RunOptions) loadSnapshots(ctx context.Context) (next, prev *columnar.Snapshot, err error) {
-	var errNext, errPrev error
-	var wg sync.WaitGroup
-	// goroutine: only columnar.Load, whose own recover returns a panic as its error
-	wg.Go(func() { next, errNext = columnar.Load(ctx, o.Data, columnar.LoadOptions{Logger: o.Logger}) })
+	waitNext := parallel.Start(nil, func() (err error) {
+		next, err = columnar.Load(ctx, o.Data, columnar.LoadOptions{Logger: o.Logger})
+		return err
+	})
+	var errPrev error
 	if o.PreviousData != "" {
-		// goroutine: only columnar.Load, whose own recover returns a panic as its error
-		wg.Go(func() { prev, errPrev = columnar.Load(ctx, o.PreviousData, columnar.LoadOptions{Logger: o.Logger}) })
+		prev, errPrev = columnar.Load(ctx, o.PreviousData, columnar.LoadOptions{Logger: o.Logger})
 	}
-	wg.Wait()
+	errNext := waitNext() // before next is read
 	return next, prev, errors.Join(errNext, errPrev)
 }
 

@@ -38,22 +38,18 @@ type exemption struct {
 }
 
 // reviewed lists every exempted site, each reviewed. A new entry needs the same review:
-// a goroutine's body must be unable to panic, or run all of its work through Call (or
+// a goroutine whose one error (or none) a caller waits for starts through Start, not
+// here; another's body must be unable to panic, or run all of its work through Call (or
 // only call a function whose own recover returns a panic as a bug); a recover must
 // return a panic in rolemine's own code as a bug (a *PanicError, exit 1), never as the
 // input's fault.
 var reviewed = map[exemptKey]exemption{
-	{goroutineMark, "internal/drift/write.go", "RunOptions.loadSnapshots"}:   {2, "each goroutine only calls columnar.Load, whose deferred recover (orBug) returns any panic on it as its error, a bug as a *PanicError"},
-	{goroutineMark, "internal/kernels/cuda/emitter.go", "newEmitter"}:        {1, "work only takes roles from the queue; it sorts and emits each through Call and keeps draining after a failure"},
-	{goroutineMark, "internal/kernels/cuda/owner.go", "newOwner"}:            {1, "the driver thread only runs do's closures, each of which runs its call through Call"},
-	{goroutineMark, "internal/mining/run.go", "ruleMining.streaming"}:        {1, "a selector only takes jobs from the queue and releases their budget; each role's selection runs through Call"},
-	{goroutineMark, "internal/pipeline/mine.go", "writeOutputs"}:             {1, "the report's goroutine runs the report through Call, then only cancels"},
-	{goroutineMark, "internal/pipeline/profile.go", "startPeakHeapProfile"}:  {1, "the sampler runs samplePeakHeap through Call, then only sends the result"},
-	{goroutineMark, "internal/pipeline/stability.go", "startClosing"}:        {1, "the closing figures are computed through Call; the rest only closes done"},
-	{goroutineMark, "internal/plugins/instance.go", "instance.run"}:          {1, "context.AfterFunc's function only raises the stop flag under a mutex"},
-	{goroutineMark, "internal/report/assignments.go", "encodeGroupsInOrder"}: {2, "the launcher only passes channel tokens; each encoder runs encode through Call"},
-	{goroutineMark, "internal/report/effective_review.go", "writeChunks"}:    {1, "a worker only passes buffers and counts chunks; each chunk is formatted through Call"},
-	{goroutineMark, "internal/report/outputs.go", "runModelJobs"}:            {1, "each small file is written through Call; the rest only checks the context"},
+	{goroutineMark, "internal/kernels/cuda/emitter.go", "newEmitter"}:        {1, "a pool draining a queue: each role is sorted and emitted through Call, and a worker keeps draining after a failure, which Start (one call, one error) cannot do"},
+	{goroutineMark, "internal/kernels/cuda/owner.go", "newOwner"}:            {1, "the driver thread, locked to its OS thread for the backend's life, only runs do's closures, each of which runs its call through Call and hands its error to its own caller: no one error to wait for (Start)"},
+	{goroutineMark, "internal/mining/run.go", "ruleMining.streaming"}:        {1, "a selector only takes jobs from the queue and releases their budget; each role's selection runs through Call, and after a bug the selectors go on draining the queue (so the backend never blocks), which Start (one call, one error) cannot do"},
+	{goroutineMark, "internal/plugins/instance.go", "instance.run"}:          {1, "context.AfterFunc's function only raises the stop flag under a mutex: a callback of the context, not a task to wait for (Start)"},
+	{goroutineMark, "internal/report/assignments.go", "encodeGroupsInOrder"}: {2, "the launcher only passes channel tokens; each encoder runs encode through Call and hands its group, or its error, to that group's channel, read in order by the writer; the launcher starts the encoders into the WaitGroup it is counted in, which Start's wait would not cover"},
+	{goroutineMark, "internal/report/effective_review.go", "writeChunks"}:    {1, "a worker only passes buffers and counts chunks; each chunk is formatted through Call and its error goes to that chunk's channel, read in order by the writer, not to a wait (Start)"},
 
 	{recoverMark, "cmd/rolemine/main.go", "command"}:                         {1, "the command goroutine's panic, returned as a *PanicError (Recovered): exit 1"},
 	{recoverMark, "internal/columnar/load.go", "Load"}:                       {1, "orBug: a panic on Load's goroutine is a *PanicError, Bugs' first"},
@@ -115,7 +111,7 @@ func advice(mark string) string {
 	if mark == recoverMark {
 		return "recover through parallel.Call or Recovered, or return a panic in rolemine's own code as a *parallel.PanicError and mark the line `// " + mark + " why` (listed in internal/parallel/guard_test.go)"
 	}
-	return "start it with parallel.Each or Bugs.Go, or run its body through parallel.Call and mark the line `// " + mark + " why` (listed in internal/parallel/guard_test.go)"
+	return "start it with parallel.Start, Each or Bugs.Go, or run its body through parallel.Call and mark the line `// " + mark + " why` (listed in internal/parallel/guard_test.go)"
 }
 
 // moduleRoot is the directory of the module's go.mod, above the test's directory.

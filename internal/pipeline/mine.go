@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -475,20 +474,13 @@ func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var extrasErr error
-	var wg sync.WaitGroup
-	// goroutine: the report runs through parallel.Call
-	wg.Go(func() {
-		// A panic here (a bug) is the report's error, as on the command's goroutine.
-		extrasErr = parallel.Call(func() error { return timed(ctx, &reporting, extras) })
-		if extrasErr != nil {
-			cancel()
-		}
-	})
+	// The report beside the model files; its failure, a panic (a bug) included, is its
+	// error, as on the command's goroutine, and stops them.
+	waitExtras := parallel.Start(cancel, func() error { return timed(ctx, &reporting, extras) })
 	if err = timed(ctx, &writing, writeModel); err != nil {
 		cancel()
 	}
-	wg.Wait()
+	extrasErr := waitExtras()
 	if err == nil || (extrasErr != nil && errors.Is(err, context.Canceled)) {
 		err = extrasErr // the model files stopped for the report's failure
 	}

@@ -36,7 +36,7 @@ const peakSample = 250 * time.Millisecond
 // heap seen (the heap marked live by the last collection, checked every peakSample), and
 // writes it into path when stopped ("" for none). A profile taken at the end of a run
 // shows what is left, not what set the peak resident memory. A panic on the sampling
-// goroutine (a bug) is stop's error (parallel.Call); ctx only carries a test's fault
+// goroutine (a bug) is stop's error (parallel.Start); ctx only carries a test's fault
 // (heapFaultKey).
 func startPeakHeapProfile(ctx context.Context, path string) (stop func() error, err error) {
 	if path == "" {
@@ -48,28 +48,18 @@ func startPeakHeapProfile(ctx context.Context, path string) (stop func() error, 
 	}
 	fault, _ := ctx.Value(heapFaultKey{}).(func())
 	sctx, cancel := context.WithCancel(context.Background())
-	type sampled struct {
-		prof []byte
-		err  error
-	}
-	done := make(chan sampled, 1)
-	// goroutine: samplePeakHeap runs through parallel.Call
-	go func() {
-		var s sampled
-		s.err = parallel.Call(func() error {
-			s.prof = samplePeakHeap(sctx, fault)
-			return nil
-		})
-		done <- s
-	}()
+	var prof []byte
+	wait := parallel.Start(nil, func() error {
+		prof = samplePeakHeap(sctx, fault)
+		return nil
+	})
 	return func() error {
 		cancel()
-		s := <-done
-		if s.err != nil {
+		if err := wait(); err != nil {
 			pf.Close()
-			return fmt.Errorf("heap profile %s: %w", path, s.err)
+			return fmt.Errorf("heap profile %s: %w", path, err)
 		}
-		_, werr := pf.Write(s.prof)
+		_, werr := pf.Write(prof)
 		if cerr := pf.Close(); werr == nil {
 			werr = cerr
 		}

@@ -85,29 +85,23 @@ type closingFigures struct {
 // own, while the outputs are written (they depend on neither), and returns the wait for
 // them: made after the outputs, they were the run's last half second or so on one core
 // at the tier L universe (churn.json's indentation by json.Encoder most of it). A panic
-// on the goroutine (a bug) is the wait's error (parallel.Call).
+// on the goroutine (a bug) is the wait's error (parallel.Start).
 func startClosing(f *MineFlags, in *prepared, model *mining.Model, cls *mining.Classification) func() (*closingFigures, error) {
 	c := &closingFigures{}
-	var err error
-	done := make(chan struct{})
-	// goroutine: the figures are computed through parallel.Call
-	go func() {
-		defer close(done)
-		err = parallel.Call(func() (err error) {
-			c.churn = drift.ComputeChurn(f.previous, in.prevChurn, churnRules(in.snap, model), f.grace)
-			if f.previous == "" {
-				c.churn.Grace = 0
-			}
-			c.churnJSON, err = report.IndentedJSON(c.churn, " ")
-			for _, r := range cls.RuleOf {
-				c.unexplained += int(uint32(r) >> 31)
-			}
-			c.explained = len(cls.RuleOf) - c.unexplained
-			return err
-		})
-	}()
+	wait := parallel.Start(nil, func() (err error) {
+		c.churn = drift.ComputeChurn(f.previous, in.prevChurn, churnRules(in.snap, model), f.grace)
+		if f.previous == "" {
+			c.churn.Grace = 0
+		}
+		c.churnJSON, err = report.IndentedJSON(c.churn, " ")
+		for _, r := range cls.RuleOf {
+			c.unexplained += int(uint32(r) >> 31)
+		}
+		c.explained = len(cls.RuleOf) - c.unexplained
+		return err
+	})
 	return func() (*closingFigures, error) {
-		<-done
+		err := wait()
 		return c, err
 	}
 }

@@ -198,32 +198,27 @@ type modelJob struct {
 func runModelJobs(ctx context.Context, small []modelJob, big modelJob, files []*columnar.OutputFile) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make([]error, len(small)+1)
-	var wg sync.WaitGroup
-	// goroutine: each small file is written through parallel.Call
-	wg.Go(func() {
-		// The small files one after the other: together they are a fraction of the
-		// assignments.
+	// The small files one after the other (together they are a fraction of the
+	// assignments); their failure stops the big one (parallel.Start).
+	waitSmall := parallel.Start(cancel, func() error {
 		for i, j := range small {
 			if err := ctx.Err(); err != nil {
-				errs[i] = err
-				return
+				return err
 			}
-			// parallel.Call: a panic (a bug) is this job's error, not a crash.
+			// parallel.Call: a panic (a bug) is this job's error, named, not a crash.
 			if err := parallel.Call(func() error { return j.write(ctx, files[i]) }); err != nil {
-				errs[i] = namedError(j.name, err)
-				cancel()
-				return
+				return namedError(j.name, err)
 			}
 		}
+		return nil
 	})
+	var errBig error
 	if err := big.write(ctx, files[len(small)]); err != nil {
-		errs[len(small)] = namedError(big.name, err)
+		errBig = namedError(big.name, err)
 		cancel()
 	}
-	wg.Wait()
 	var first error
-	for _, e := range errs {
+	for _, e := range []error{waitSmall(), errBig} {
 		if e != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(e, context.Canceled)) {
 			first = e
 		}
