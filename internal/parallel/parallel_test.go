@@ -107,12 +107,7 @@ func TestEachPanic(t *testing.T) {
 			t.Fatalf("workers %d: %d items ran; the pool went on after the panic", workers, n)
 		}
 		// A worker has called Done just before it exits: give the exits a moment.
-		after := runtime.NumGoroutine()
-		for try := 0; after > before && try < 1000; try++ {
-			runtime.Gosched()
-			time.Sleep(time.Millisecond)
-			after = runtime.NumGoroutine()
-		}
+		after := settledGoroutines(before)
 		if after > before {
 			t.Fatalf("workers %d: %d goroutines before Each, %d after", workers, before, after)
 		}
@@ -285,13 +280,20 @@ func TestStartGoroutineEnds(t *testing.T) {
 	ran := make(chan struct{})
 	_ = Start(nil, func() error { defer close(ran); return nil }) // never waited for
 	<-ran
+	after := settledGoroutines(before)
+	if after > before {
+		t.Fatalf("%d goroutines before Start, %d after its waits", before, after)
+	}
+}
+
+// settledGoroutines returns the number of goroutines once it is at most before, or after
+// about a second of waiting: a goroutine that has signalled its end may still be exiting.
+func settledGoroutines(before int) int {
 	after := runtime.NumGoroutine()
 	for try := 0; after > before && try < 1000; try++ {
 		runtime.Gosched()
 		time.Sleep(time.Millisecond)
 		after = runtime.NumGoroutine()
 	}
-	if after > before {
-		t.Fatalf("%d goroutines before Start, %d after its waits", before, after)
-	}
+	return after
 }
