@@ -27,6 +27,22 @@ func copySet(t *testing.T, ref string) string {
 	return out
 }
 
+// mineExits1 runs the built binary's mine on data into out with the crashpoint spec set
+// (crashpoint.Env), fails the test unless it exits 1, and returns its stderr.
+func mineExits1(t *testing.T, bin, data, out, spec string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
+	cmd.Env = append(os.Environ(), crashpoint.Env+"="+spec)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("crashpoint %s: %v, want exit 1; stderr: %s", spec, err, stderr.String())
+	}
+	return stderr.String()
+}
+
 // TestDecodePanicExits1: a panic in a Parquet column's decoding worker (a bug, injected
 // through the run's context) makes mine exit 1 with the internal-error line and the stack
 // in the log, and leaves the previous output set as it was.
@@ -79,18 +95,10 @@ func TestExitCodesEndToEnd(t *testing.T) {
 	// it too; while the report's are, on the goroutine writing them beside the model's.
 	for _, point := range []string{"mine:loaded", "outdir:create:rules.json", "outdir:create:report.html"} {
 		out := copySet(t, ref)
-		cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
-		cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.PanicPrefix+point)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Fatalf("panic at %s: %v, want exit 1; stderr: %s", point, err, stderr.String())
-		}
+		stderr := mineExits1(t, bin, data, out, crashpoint.PanicPrefix+point)
 		want := internalLine + "panic: crashpoint " + point + "; please report it with the log\n"
-		if !strings.HasPrefix(stderr.String(), want) || !strings.Contains(stderr.String(), "crashpoint.Hit") {
-			t.Errorf("panic at %s: stderr %q, want %q then the stack", point, stderr.String(), want)
+		if !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "crashpoint.Hit") {
+			t.Errorf("panic at %s: stderr %q, want %q then the stack", point, stderr, want)
 		}
 		if got := oneSet(t, out); !sameSet(t, got, prev, out, ref) {
 			t.Errorf("panic at %s changed the previous output set", point)

@@ -258,21 +258,10 @@ func TestSIGTERM(t *testing.T) {
 	data := small(t)
 	ref, prev := previousSet(t, data)
 	for _, point := range []string{"mine:loaded", "outdir:create:rules.json"} {
-		out := t.TempDir()
-		if b, err := exec.Command("cp", "-a", ref+"/.", out).CombinedOutput(); err != nil {
-			t.Fatalf("copy the previous set: %v: %s", err, b)
-		}
-		cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
-		cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.TermPrefix+point)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Fatalf("SIGTERM at %s: %v, want exit 1; stderr: %s", point, err, stderr.String())
-		}
-		if want := "rolemine: interrupted (terminated signal received)\n"; stderr.String() != want {
-			t.Errorf("SIGTERM at %s: stderr %q, want %q", point, stderr.String(), want)
+		out := copySet(t, ref)
+		stderr := mineExits1(t, bin, data, out, crashpoint.TermPrefix+point)
+		if want := "rolemine: interrupted (terminated signal received)\n"; stderr != want {
+			t.Errorf("SIGTERM at %s: stderr %q, want %q", point, stderr, want)
 		}
 		if got := oneSet(t, out); !sameSet(t, got, prev, out, ref) {
 			t.Errorf("SIGTERM at %s changed the previous output set", point)
