@@ -229,6 +229,7 @@ func mineModel(ctx context.Context, f *MineFlags, in *prepared, counter kernels.
 		neutral = cpu.New()
 	}
 	t := time.Now()
+	phaseLabel(ctx, "mine")
 	model, err := mining.Run(ctx, in.snap, in.cfg, mining.Options{
 		Effective:      in.eff,
 		NeutralBackend: neutral,
@@ -326,6 +327,7 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 // loadSnapshot loads --data and applies the criterion plugins.
 func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
+	phaseLabel(ctx, "load")
 	prog.update(true, "loading %s ...", f.data)
 	// --exclude-dimension and the configuration's IsExcludedFromRoleMining dimensions.
 	exclude := append(slices.Clone([]string(f.exclude)), in.cfg.ExcludedDimensions...)
@@ -348,6 +350,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	crashpoint.Hit("mine:loaded")
 
 	t = time.Now()
+	phaseLabel(ctx, "plugin")
 	ran, err := applyPlugins(ctx, snap, in.plugins)
 	if err != nil {
 		return err
@@ -360,6 +363,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 
 	// Effective privilege: the closure of role grants (nil without grants).
 	t = time.Now()
+	phaseLabel(ctx, "effective")
 	if in.eff, err = mining.EffectiveOfWorkers(ctx, snap, f.workers); err != nil {
 		return err
 	}
@@ -375,6 +379,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepared, model *mining.Model, info report.RunInfo, env Env, prog *progress) error {
 	snap := in.snap
 	t := time.Now()
+	phaseLabel(ctx, "classify")
 	prog.update(true, "classifying assignments ...")
 	// Mining's tables are garbage now: without a collection here classification and the
 	// outputs would grow the heap into fresh pages (RATIONALE.md, "A collection between
@@ -398,6 +403,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 	crashpoint.Hit("mine:classified")
 
 	t = time.Now()
+	phaseLabel(ctx, "write")
 	prog.update(true, "writing %s ...", f.out)
 	// summary.json records the phases before writing; the write itself is printed below.
 	info.Phases = in.phases
@@ -452,6 +458,7 @@ func writeOutputs(ctx context.Context, set *columnar.OutputSet, f *MineFlags, in
 		return nil
 	}
 	extras := func(ctx context.Context) error {
+		phaseLabel(ctx, "report")
 		if err := writeExtras(ctx, set, in.snap, model, cls, info, logger); err != nil {
 			return fmt.Errorf("write report to %s: %w", f.out, err)
 		}

@@ -29,6 +29,14 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
+// phaseLabel labels the calling goroutine, and every goroutine it starts from here on,
+// with the run's phase ("phase" in a --cpuprofile's samples: `go tool pprof -tagfocus
+// phase=write`), so that a profile splits by phase although the phases' work runs on
+// worker goroutines. The labels cost nothing while no profile runs.
+func phaseLabel(ctx context.Context, name string) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("phase", name)))
+}
+
 // peakSample is how often the heap profiler looks at the live heap.
 const peakSample = 250 * time.Millisecond
 
