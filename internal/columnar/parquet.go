@@ -274,10 +274,11 @@ func largestFirst(pf *parquet.File, leaves []*parquet.Column) []int {
 // presizeArena sizes a raw column's arena once for the values of column idx in every row
 // group, by the footer's uncompressed sizes (which count some page overhead as well),
 // rather than let it double as it fills: at five million account ids the copies of
-// growing cost more than the writes. The hint is bounded by 16 times the file's size so
-// that a corrupt footer cannot demand more.
+// growing cost more than the writes. A column that may turn raw while read
+// (rawIfDistinct) keeps the size for then (column.rawBytes). The hint is bounded by 16
+// times the file's size so that a corrupt footer cannot demand more.
 func presizeArena(pf *parquet.File, idx int, size int64, c *column) {
-	if !c.raw || c.arena.Len() > 0 {
+	if (!c.raw && !c.rawIfDistinct) || c.arena.Len() > 0 {
 		return
 	}
 	var total int64
@@ -285,6 +286,10 @@ func presizeArena(pf *parquet.File, idx int, size int64, c *column) {
 		if idx >= 0 && idx < len(rg.Columns) {
 			total += max(rg.Columns[idx].MetaData.TotalUncompressedSize, 0)
 		}
+	}
+	if !c.raw {
+		c.rawBytes = int(min(total, 16*size))
+		return
 	}
 	c.arena.Grow(int(min(total, 16*size)))
 }
