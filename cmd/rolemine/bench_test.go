@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,6 +133,39 @@ func TestBenchMine(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && tr.PeakRSS < 1<<20 {
 		t.Errorf("peak RSS %d bytes: not measured", tr.PeakRSS)
+	}
+}
+
+// TestBenchUniverseAgainstFlat benchmarks tier S and its universe SU together: the runs
+// take turns (S, SU, S, SU), the universe reports its effective phase, and the report and
+// the table compare it with flat S.
+func TestBenchUniverseAgainstFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary, generates the tier S universe and mines four times")
+	}
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	rep, err := harness.MineBench(context.Background(), harness.MineOptions{Bin: bin, Tiers: []string{"S", "SU"}, Runs: 2, Dir: t.TempDir(), Logger: quiet,
+		Progress: func(tier, _ string, _ int, _ bool, _ harness.MineRun) { order = append(order, tier) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"S", "SU", "S", "SU"}; !slices.Equal(order, want) {
+		t.Errorf("runs in order %v, want %v (the tiers taking turns)", order, want)
+	}
+	if len(rep.Tiers) != 2 || rep.Tiers[1].Tier != "SU" || rep.Tiers[1].Median["effective"] <= 0 || rep.Tiers[0].Median["effective"] != 0 {
+		t.Fatalf("tiers %+v: want S without and SU with an effective phase", rep.Tiers)
+	}
+	if len(rep.Universes) != 1 || rep.Universes[0].Universe != "SU" || rep.Universes[0].Flat != "S" || rep.Universes[0].Wall <= 0 || rep.Universes[0].CPU <= 0 {
+		t.Fatalf("universes %+v: want SU against S", rep.Universes)
+	}
+	var out bytes.Buffer
+	harness.PrintMineBench(&out, rep, 2)
+	if line := fmt.Sprintf("SU against S, same run: wall %.2fx", rep.Universes[0].Wall); !strings.Contains(out.String(), line) {
+		t.Errorf("table lacks %q:\n%s", line, out.String())
 	}
 }
 

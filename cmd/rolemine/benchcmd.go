@@ -24,7 +24,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	}
 	fs := newFlags("bench", stderr)
 	var c harness.MineCommand
-	fs.StringVar(&c.Tiers, "tiers", "S,M,L", "comma list of tiers (S, M, L, XL)")
+	fs.StringVar(&c.Tiers, "tiers", "S,M,L", "comma list of tiers: S, M, L, XL, or the universes SU, MU and LU750 (issue 12's tier L universe), each compared with its flat tier when both are listed")
 	fs.IntVar(&c.Runs, "runs", 3, "runs per tier (each a fresh rolemine mine process)")
 	fs.StringVar(&c.Dir, "dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
 	fs.StringVar(&c.Baseline, "baseline", "", "a previous rolemine binary: its runs alternate with this one's, ratios new/baseline are reported and the outputs compared byte for byte")

@@ -111,11 +111,11 @@ func backendSuffix(b string) string {
 // PrintMineBench prints the table of `rolemine bench`: per tier a row of medians, and with
 // a baseline the baseline's row, the ratios new/baseline and the output comparison.
 func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
-	fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "mine", "classify", "write", "report", "wall", "cpu", "peak MiB", "assignments/s")
+	fmt.Fprintf(w, "%-5s %-8s %12s %6s %6s %6s %6s %8s %6s %6s %7s %7s %9s %14s\n", "tier", "binary", "assignments", "load", "plugin", "eff", "mine", "classify", "write", "report", "wall", "cpu", "peak MiB", "assignments/s")
 	row := func(t *MineTier, who string) {
 		m := t.Median
-		fmt.Fprintf(w, "%-4s %-8s %12d %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
-			m["load"], m["plugin"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.MedianCPU, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
+		fmt.Fprintf(w, "%-5s %-8s %12d %6.2f %6.2f %6.2f %6.2f %8.2f %6.2f %6.2f %7.2f %7.2f %9d %14.0f%s\n", t.Tier, who, t.Assignments,
+			m["load"], m["plugin"], m["effective"], m["mine"], m["classify"], m["write"], m["report"], t.MedianWall, t.MedianCPU, t.PeakRSS>>20, t.PerSecond, backendSuffix(t.Backend))
 	}
 	ratio := func(t *MineTier, k string) string {
 		if v, ok := t.Ratio[k]; ok {
@@ -130,8 +130,8 @@ func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 			continue
 		}
 		row(t.Baseline, "baseline")
-		fmt.Fprintf(w, "%-4s %-8s %12s %6s %6s %6s %8s %6s %6s %7s %7s %9s\n", t.Tier, "new/base", "",
-			ratio(t, "load"), ratio(t, "plugin"), ratio(t, "mine"), ratio(t, "classify"), ratio(t, "write"), ratio(t, "report"),
+		fmt.Fprintf(w, "%-5s %-8s %12s %6s %6s %6s %6s %8s %6s %6s %7s %7s %9s\n", t.Tier, "new/base", "",
+			ratio(t, "load"), ratio(t, "plugin"), ratio(t, "effective"), ratio(t, "mine"), ratio(t, "classify"), ratio(t, "write"), ratio(t, "report"),
 			ratio(t, "wall"), ratio(t, "cpu"), ratio(t, "peak_rss"))
 		var same, diff []string
 		for _, c := range t.Outputs {
@@ -146,24 +146,28 @@ func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 			fmt.Fprintf(w, "     outputs DIFFERENT: %s\n", strings.Join(diff, ", "))
 		}
 	}
-	fmt.Fprintf(w, "medians of %d runs; seconds; peak RSS is the largest of the runs", runs)
+	for _, u := range rep.Universes {
+		fmt.Fprintf(w, "%s against %s%s, same run: wall %.2fx, cpu %.2fx\n", u.Universe, u.Flat, backendSuffix(u.Backend), u.Wall, u.CPU)
+	}
+	fmt.Fprintf(w, "medians of %d runs, the tiers taking turns; seconds; peak RSS is the largest of the runs", runs)
 	if rep.Baseline != "" {
 		fmt.Fprintf(w, "; new and baseline alternated, ratio = new / baseline (below 1: new is faster)")
 	}
 	fmt.Fprintf(w, "; load average %.1f at start, %.1f at end\n", rep.Load[0], rep.Load[1])
 }
 
-// tierList parses a comma list of tiers.
+// tierList parses a comma list of tiers (Tiers' names, any case), each at most once.
 func tierList(s string) ([]string, error) {
 	var out []string
 	for _, t := range strings.Split(s, ",") {
 		t = strings.ToUpper(strings.TrimSpace(t))
-		switch t {
-		case "S", "M", "L", "XL":
-			out = append(out, t)
-		default:
-			return nil, uerr.New("bench: tier %q: expected S, M, L or XL", t)
+		if _, ok := Tiers[t]; !ok {
+			return nil, uerr.New("bench: tier %q: expected one of %s", t, strings.Join(TierNames, ", "))
 		}
+		if slices.Contains(out, t) {
+			return nil, uerr.New("bench: tier %s given twice", t)
+		}
+		out = append(out, t)
 	}
 	return out, nil
 }
@@ -206,6 +210,13 @@ func RunPeersCommand(ctx context.Context, c PeersCommand, stdout, stderr io.Writ
 	tl, err := tierList(c.Tiers)
 	if err != nil {
 		return err
+	}
+	for _, t := range tl {
+		if FlatOf(t) != "" {
+			// The peer reads identity_id and role_id from assignments.parquet; a
+			// universe's rows may name an account instead.
+			return uerr.New("bench peers: tier %s is a universe: the DuckDB peer counts flat tiers only (S, M, L, XL)", t)
+		}
 	}
 	var dl []int
 	for _, d := range strings.Split(c.Depths, ",") {

@@ -4,9 +4,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -113,5 +117,38 @@ func TestCollectorSince(t *testing.T) {
 	got := collector{cycles: 7, allocated: 300 << 20, cpu: 1.5}.since(collector{cycles: 4, allocated: 100 << 20, cpu: 1.25})
 	if want := "collector 3 cycles, 0.250s cpu, 200 MiB allocated"; got != want {
 		t.Errorf("since = %q, want %q", got, want)
+	}
+}
+
+// TestTierList: tiers are read in any case, universes included; an unknown tier or one
+// given twice is a usage error naming it.
+func TestTierList(t *testing.T) {
+	got, err := tierList("l, lu750,SU")
+	if err != nil || !slices.Equal(got, []string{"L", "LU750", "SU"}) {
+		t.Errorf("tierList(l, lu750,SU) = %v, %v; want [L LU750 SU]", got, err)
+	}
+	for _, bad := range []string{"XXL", "L,l", ""} {
+		if _, err := tierList(bad); err == nil || !uerr.Is(err) {
+			t.Errorf("tierList(%q): error %v, want a usage error", bad, err)
+		}
+	}
+}
+
+// TestUniverseRatios: a universe is compared with its flat tier of the same backend when
+// both were measured, and with nothing else.
+func TestUniverseRatios(t *testing.T) {
+	if FlatOf("LU750") != "L" || FlatOf("SU") != "S" || FlatOf("L") != "" || FlatOf("nosuch") != "" {
+		t.Fatalf("FlatOf: LU750 %q, SU %q, L %q", FlatOf("LU750"), FlatOf("SU"), FlatOf("L"))
+	}
+	tiers := []MineTier{
+		{Tier: "L", MedianWall: 6, MedianCPU: 10},
+		{Tier: "L", Backend: "cuda", MedianWall: 3, MedianCPU: 5},
+		{Tier: "LU750", MedianWall: 9, MedianCPU: 16},
+		{Tier: "MU", MedianWall: 2, MedianCPU: 3}, // its flat tier M was not measured
+	}
+	got := universeRatios(tiers)
+	want := []UniverseRatio{{Universe: "LU750", Flat: "L", Wall: 1.5, CPU: 1.6}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("universeRatios = %+v, want %+v", got, want)
 	}
 }

@@ -19,8 +19,9 @@ import (
 )
 
 // MinePhases are the phases of `rolemine mine` the benchmark reports, in order. "mine" is
-// mining.Run (counting and selection); "plugin" is 0 when no plugin ran.
-var MinePhases = []string{"load", "plugin", "mine", "classify", "write", "report"}
+// mining.Run (counting and selection); "plugin" is 0 when no plugin ran, "effective" (the
+// closure of role grants and the effective pairs) 0 on flat data.
+var MinePhases = []string{"load", "plugin", "effective", "mine", "classify", "write", "report"}
 
 // MineRun is one `rolemine mine` child process.
 type MineRun struct {
@@ -64,6 +65,38 @@ type MineReport struct {
 	Baseline string `json:"baseline,omitempty"`
 	// Load is the machine's 1-minute load average when the benchmark started and ended.
 	Load [2]float64 `json:"load_average"`
+	// Universes compares each universe tier with its flat tier (FlatOf), where both were
+	// measured in this run on the same backend.
+	Universes []UniverseRatio `json:"universes,omitempty"`
+}
+
+// UniverseRatio is a universe tier's medians over its flat tier's, from one benchmark
+// run whose runs took turns (MineBench).
+type UniverseRatio struct {
+	Universe string  `json:"universe"`
+	Flat     string  `json:"flat"`
+	Backend  string  `json:"backend,omitempty"`
+	Wall     float64 `json:"wall_ratio"`
+	CPU      float64 `json:"cpu_ratio"`
+}
+
+// universeRatios returns, for each universe tier of tiers whose flat tier was measured
+// too on the same backend, its median wall and CPU times over the flat tier's.
+func universeRatios(tiers []MineTier) []UniverseRatio {
+	var out []UniverseRatio
+	for _, u := range tiers {
+		flat := FlatOf(u.Tier)
+		if flat == "" {
+			continue
+		}
+		for _, f := range tiers {
+			if f.Tier == flat && f.Backend == u.Backend && f.MedianWall > 0 && f.MedianCPU > 0 {
+				out = append(out, UniverseRatio{Universe: u.Tier, Flat: flat, Backend: u.Backend,
+					Wall: u.MedianWall / f.MedianWall, CPU: u.MedianCPU / f.MedianCPU})
+			}
+		}
+	}
+	return out
 }
 
 // MineOptions configure MineBench.
@@ -87,70 +120,120 @@ type MineOptions struct {
 	Progress func(tier, backend string, run int, baseline bool, r MineRun)
 }
 
-// EnsureData returns dir/<tier>, generating the tier there (seed 1) unless its
-// assignments file already exists.
+// Tiers are the data sets `rolemine bench` knows, by name: the generated tiers S, M, L and
+// XL, and universes (effective privilege: accounts, nested grants, multi-valued
+// attributes) made by `rolemine gen --universe`. LU750 is the tier L universe at the size
+// issue 12's cost target names (about 20M direct grants and as many inherited: 750,000
+// identities and the tier's 50,000 roles; the generator's own tier L universe has 1M
+// identities and 26.8M direct grants).
+var Tiers = map[string]gen.Options{
+	"S": {Tier: "S"}, "M": {Tier: "M"}, "L": {Tier: "L"}, "XL": {Tier: "XL"},
+	"SU": {Tier: "S", Universe: true}, "MU": {Tier: "M", Universe: true},
+	"LU750": {Tier: "L", Identities: 750000, Roles: 50000, Universe: true},
+}
+
+// TierNames lists Tiers' names in the order help and errors give them.
+var TierNames = []string{"S", "M", "L", "XL", "SU", "MU", "LU750"}
+
+// FlatOf names the flat tier a universe tier is compared with ("" for a flat tier): a
+// universe is judged by its time against the flat tier of its size, in the same run.
+func FlatOf(tier string) string {
+	if o, ok := Tiers[tier]; ok && o.Universe {
+		return o.Tier
+	}
+	return ""
+}
+
+// EnsureData returns dir/<tier>, generating the tier there (seed 1, Tiers' options)
+// unless its assignments file already exists.
 func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (string, error) {
 	d := filepath.Join(dir, tier)
 	if _, err := os.Stat(filepath.Join(d, "assignments.parquet")); err == nil {
 		return d, nil
 	}
-	if _, err := gen.Generate(ctx, gen.Options{Out: d, Tier: tier, Seed: 1, Logger: logger}); err != nil {
+	o, ok := Tiers[tier]
+	if !ok {
+		return "", fmt.Errorf("generate tier %s: unknown tier (expected one of %s)", tier, strings.Join(TierNames, ", "))
+	}
+	o.Out, o.Seed, o.Logger = d, 1, logger
+	if _, err := gen.Generate(ctx, o); err != nil {
 		return "", fmt.Errorf("generate tier %s in %s: %w", tier, d, err)
 	}
 	return d, nil
 }
 
 // MineBench times `rolemine mine` on each tier (and each backend of o.Backends), each
-// run alternating with the baseline binary's when one is given.
+// run alternating with the baseline binary's when one is given. The tiers take turns run
+// by run (run 1 of every tier, then run 2, ...), so that a universe and its flat tier
+// are measured side by side, the machine's drift hitting them alike.
 func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 	rep := &MineReport{Machine: ThisMachine(), Baseline: o.Baseline}
-	rep.Load[0] = LoadAverage()
 	backends := o.Backends
 	if len(backends) == 0 {
 		backends = []string{""}
 	}
-	for _, tier := range o.Tiers {
-		data, err := EnsureData(ctx, o.Dir, tier, o.Logger)
-		if err != nil {
+	data := make([]string, len(o.Tiers))
+	for i, tier := range o.Tiers {
+		var err error
+		if data[i], err = EnsureData(ctx, o.Dir, tier, o.Logger); err != nil {
 			return nil, err
 		}
-		mts := make([]MineTier, len(backends))
-		bts := make([]MineTier, len(backends))
-		for k := 0; k < o.Runs; k++ {
+	}
+	rep.Load[0] = LoadAverage()
+	mts := make([][]MineTier, len(o.Tiers)) // by tier, by backend
+	bts := make([][]MineTier, len(o.Tiers))
+	for i := range o.Tiers {
+		mts[i], bts[i] = make([]MineTier, len(backends)), make([]MineTier, len(backends))
+	}
+	for k := 0; k < o.Runs; k++ {
+		for i, tier := range o.Tiers {
 			for b, be := range backends {
-				for _, base := range runOrder(k, o.Baseline != "") {
-					bin, t := o.Bin, &mts[b]
-					if base {
-						bin, t = o.Baseline, &bts[b]
-					}
-					r, counts, err := RunMine(ctx, bin, data, outDir(o.Dir, tier, be, base), backendArgs(be)...)
-					if err != nil {
-						return nil, err
-					}
-					t.Tier, t.Backend = tier, be
-					t.Identities, t.Roles, t.Assignments = counts[0], counts[1], counts[2]
-					t.Runs = append(t.Runs, r)
-					if o.Progress != nil {
-						o.Progress(tier, be, k, base, r)
-					}
+				if err := mineRuns(ctx, o, k, tier, data[i], be, &mts[i][b], &bts[i][b]); err != nil {
+					return nil, err
 				}
 			}
 		}
+	}
+	for i, tier := range o.Tiers {
 		for b, be := range backends {
-			summarizeTier(&mts[b])
+			summarizeTier(&mts[i][b])
 			if o.Baseline == "" {
 				continue
 			}
-			summarizeTier(&bts[b])
-			mts[b].Baseline, mts[b].Ratio = &bts[b], ratios(&mts[b], &bts[b])
-			if mts[b].Outputs, err = CompareOutputs(outDir(o.Dir, tier, be, false), outDir(o.Dir, tier, be, true)); err != nil {
+			summarizeTier(&bts[i][b])
+			mts[i][b].Baseline, mts[i][b].Ratio = &bts[i][b], ratios(&mts[i][b], &bts[i][b])
+			var err error
+			if mts[i][b].Outputs, err = CompareOutputs(outDir(o.Dir, tier, be, false), outDir(o.Dir, tier, be, true)); err != nil {
 				return nil, err
 			}
 		}
-		rep.Tiers = append(rep.Tiers, mts...)
+		rep.Tiers = append(rep.Tiers, mts[i]...)
 	}
+	rep.Universes = universeRatios(rep.Tiers)
 	rep.Load[1] = LoadAverage()
 	return rep, nil
+}
+
+// mineRuns makes run k of one tier and backend: this binary's into mt and, with a
+// baseline, the baseline's into bt, in runOrder.
+func mineRuns(ctx context.Context, o MineOptions, k int, tier, data, be string, mt, bt *MineTier) error {
+	for _, base := range runOrder(k, o.Baseline != "") {
+		bin, t := o.Bin, mt
+		if base {
+			bin, t = o.Baseline, bt
+		}
+		r, counts, err := RunMine(ctx, bin, data, outDir(o.Dir, tier, be, base), backendArgs(be)...)
+		if err != nil {
+			return err
+		}
+		t.Tier, t.Backend = tier, be
+		t.Identities, t.Roles, t.Assignments = counts[0], counts[1], counts[2]
+		t.Runs = append(t.Runs, r)
+		if o.Progress != nil {
+			o.Progress(tier, be, k, base, r)
+		}
+	}
+	return nil
 }
 
 // runOrder says which binaries run k runs, in order (true: the baseline). With a baseline
