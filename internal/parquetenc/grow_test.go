@@ -21,6 +21,7 @@ func TestAppendDoubling(t *testing.T) {
 		{"empty", 0, 0, [][]byte{part(5, 'a')}},
 		{"just over", 90, 100, [][]byte{part(6, 'a'), part(5, 'b')}},
 		{"far over", 10, 16, [][]byte{part(1000, 'a'), nil, part(3, 'c')}},
+		{"large, full", 1 << 20, 1 << 20, [][]byte{part(1, 'a')}}, // append: a quarter more
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := append(make([]byte, 0, tc.cap), part(tc.len, 'x')...)
@@ -75,6 +76,40 @@ func TestLargeDictionaryAllocations(t *testing.T) {
 		}
 		if got := after.TotalAlloc - before.TotalAlloc; got > uint64(15*raw/2) {
 			t.Errorf("optional %v: encoding a %d-byte dictionary allocated %d bytes (%.1f times)", col.Optional, raw, got, float64(got)/float64(raw))
+		}
+	}
+}
+
+// TestPushDoubling: a value is appended; a full slice's capacity at least doubles, where
+// append would add a quarter to a large one.
+func TestPushDoubling(t *testing.T) {
+	for _, n := range []int{0, 1, 300, 1 << 20} {
+		s := make([]int32, n)
+		for k := range s {
+			s[k] = int32(k)
+		}
+		got := pushDoubling(s, -1)
+		if len(got) != n+1 || got[n] != -1 || (n > 0 && got[n-1] != int32(n-1)) {
+			t.Fatalf("n=%d: pushed into %d values, last %d", n, len(got), got[len(got)-1])
+		}
+		if cap(got) < max(2*n, 256) {
+			t.Fatalf("n=%d: capacity %d after pushing into a full slice", n, cap(got))
+		}
+	}
+}
+
+// TestCompRoom: the compressed pages' storage is kept while it has room and at least
+// doubled when it has not.
+func TestCompRoom(t *testing.T) {
+	e := NewEncoder([]Column{{Name: "a"}})
+	for _, tc := range []struct{ n, min int }{{100, 100}, {150, 200}, {120, 200}, {1000, 1000}, {1001, 2000}} {
+		before := e.comp
+		got := e.compRoom(tc.n)
+		if len(got) != 0 || cap(got) < tc.min {
+			t.Fatalf("room for %d: length %d, capacity %d, want 0 and at least %d", tc.n, len(got), cap(got), tc.min)
+		}
+		if kept := cap(before) > 0 && unsafe.SliceData(got) == unsafe.SliceData(before); kept != (tc.n <= cap(before)) {
+			t.Fatalf("room for %d in %d bytes: storage kept %v", tc.n, cap(before), kept)
 		}
 	}
 }
