@@ -80,17 +80,32 @@ func (e *Encoder) encodeCodeOrder(g *Group, c int, s *chunkState, d *Data, keys 
 	if err != nil {
 		return err
 	}
-	e.dict = e.dict[:0]
-	for k, x := range e.used {
+	e.dict = slices.Grow(e.dict[:0], usedBytes(w, e.used))
+	eachUsedRun(e.used, func(lo, run int) {
+		e.dict = append(e.dict, w.plain[w.off[lo]:w.off[lo+run]]...)
+	})
+	return e.finish(g, c, s, e.dict, int(e.usedBase[len(e.usedBase)-1]))
+}
+
+// usedBytes returns the bytes of w's plain values of the codes marked in used: the size
+// of their dictionary page, which is then grown once, not a quarter at a time.
+func usedBytes(w *wholeDict, used []uint64) int {
+	n := 0
+	eachUsedRun(used, func(lo, run int) { n += w.off[lo+run] - w.off[lo] })
+	return n
+}
+
+// eachUsedRun calls fn for each run of consecutive codes marked in used, ascending: its
+// first code and its length.
+func eachUsedRun(used []uint64, fn func(lo, run int)) {
+	for k, x := range used {
 		for x != 0 {
 			a := bits.TrailingZeros64(x)
 			run := bits.TrailingZeros64(^(x >> a)) // the set bits from a on
-			lo := k<<6 | a
-			e.dict = append(e.dict, w.plain[w.off[lo]:w.off[lo+run]]...)
+			fn(k<<6|a, run)
 			x &^= (1<<run - 1) << a // (1<<64 is 0: 1<<64-1 is every bit)
 		}
 	}
-	return e.finish(g, c, s, e.dict, int(e.usedBase[len(e.usedBase)-1]))
 }
 
 // markUsed checks that codes are codes of n values and marks those they use in e.used, a
@@ -162,13 +177,17 @@ func (e *Encoder) plainOf(c int, d *Data) (*wholeDict, error) {
 	if w.off != nil && len(w.values) == len(d.Values) && unsafe.SliceData(w.values) == unsafe.SliceData(d.Values) {
 		return w, nil
 	}
-	*w = wholeDict{values: d.Values, plain: w.plain[:0], off: slices.Grow(w.off[:0], len(d.Values)+1)}
 	total := 0 // bytes of the values
 	for _, v := range d.Values {
 		if total += len(v); total > maxDictBytes {
 			*w = wholeDict{}
 			return nil, fmt.Errorf("parquetenc: column %s: dictionary over %d bytes", e.cols[c].Name, maxDictBytes)
 		}
+	}
+	// The plain values are grown once to their size, not a quarter at a time.
+	*w = wholeDict{values: d.Values, plain: slices.Grow(w.plain[:0], 4*len(d.Values)+total),
+		off: slices.Grow(w.off[:0], len(d.Values)+1)}
+	for _, v := range d.Values {
 		w.off = append(w.off, len(w.plain))
 		w.plain = binary.LittleEndian.AppendUint32(w.plain, uint32(len(v)))
 		w.plain = append(w.plain, v...)

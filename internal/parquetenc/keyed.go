@@ -129,7 +129,7 @@ func (e *Encoder) addLocal(dict *chunkDict, keys keyOrder, code int32) int32 {
 	if keys.rank != nil {
 		k = keys.rank[code]
 	}
-	e.lkey = append(e.lkey, k)
+	e.lkey = pushDoubling(e.lkey, k)
 	return l
 }
 
