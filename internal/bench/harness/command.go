@@ -161,8 +161,8 @@ func tierList(s string) ([]string, error) {
 	var out []string
 	for _, t := range strings.Split(s, ",") {
 		t = strings.ToUpper(strings.TrimSpace(t))
-		if _, ok := Tiers[t]; !ok {
-			return nil, uerr.New("bench: tier %q: expected one of %s", t, strings.Join(TierNames, ", "))
+		if _, ok := Tiers(t); !ok {
+			return nil, uerr.New("bench: tier %q: expected one of %s", t, tierNames)
 		}
 		if slices.Contains(out, t) {
 			return nil, uerr.New("bench: tier %s given twice", t)

@@ -120,25 +120,31 @@ type MineOptions struct {
 	Progress func(tier, backend string, run int, baseline bool, r MineRun)
 }
 
-// Tiers are the data sets `rolemine bench` knows, by name: the generated tiers S, M, L and
-// XL, and universes (effective privilege: accounts, nested grants, multi-valued
+// Tiers returns the generator's options of a data set `rolemine bench` knows by name: the
+// generated tiers S, M, L and XL, and universes (effective privilege: accounts, nested grants, multi-valued
 // attributes) made by `rolemine gen --universe`. LU750 is the tier L universe at the size
 // issue 12's cost target names (about 20M direct grants and as many inherited: 750,000
 // identities and the tier's 50,000 roles; the generator's own tier L universe has 1M
 // identities and 26.8M direct grants).
-var Tiers = map[string]gen.Options{
-	"S": {Tier: "S"}, "M": {Tier: "M"}, "L": {Tier: "L"}, "XL": {Tier: "XL"},
-	"SU": {Tier: "S", Universe: true}, "MU": {Tier: "M", Universe: true},
-	"LU750": {Tier: "L", Identities: 750000, Roles: 50000, Universe: true},
+func Tiers(name string) (gen.Options, bool) {
+	switch name {
+	case "S", "M", "L", "XL":
+		return gen.Options{Tier: name}, true
+	case "SU", "MU":
+		return gen.Options{Tier: name[:1], Universe: true}, true
+	case "LU750":
+		return gen.Options{Tier: "L", Identities: 750000, Roles: 50000, Universe: true}, true
+	}
+	return gen.Options{}, false
 }
 
-// TierNames lists Tiers' names in the order help and errors give them.
-var TierNames = []string{"S", "M", "L", "XL", "SU", "MU", "LU750"}
+// tierNames are Tiers' names, in the order help and errors give them.
+const tierNames = "S, M, L, XL, SU, MU, LU750"
 
 // FlatOf names the flat tier a universe tier is compared with ("" for a flat tier): a
 // universe is judged by its time against the flat tier of its size, in the same run.
 func FlatOf(tier string) string {
-	if o, ok := Tiers[tier]; ok && o.Universe {
+	if o, ok := Tiers(tier); ok && o.Universe {
 		return o.Tier
 	}
 	return ""
@@ -151,9 +157,9 @@ func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (str
 	if _, err := os.Stat(filepath.Join(d, "assignments.parquet")); err == nil {
 		return d, nil
 	}
-	o, ok := Tiers[tier]
+	o, ok := Tiers(tier)
 	if !ok {
-		return "", fmt.Errorf("generate tier %s: unknown tier (expected one of %s)", tier, strings.Join(TierNames, ", "))
+		return "", fmt.Errorf("generate tier %s: unknown tier (expected one of %s)", tier, tierNames)
 	}
 	o.Out, o.Seed, o.Logger = d, 1, logger
 	if _, err := gen.Generate(ctx, o); err != nil {
