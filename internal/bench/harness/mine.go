@@ -120,9 +120,9 @@ type MineOptions struct {
 	Progress func(tier, backend string, run int, baseline bool, r MineRun)
 }
 
-// Tiers returns the generator's options of a data set `rolemine bench` knows by name: the
-// generated tiers S, M, L and XL, and universes (effective privilege: accounts, nested grants, multi-valued
-// attributes) made by `rolemine gen --universe`. LU750 is the tier L universe at the size
+// Tiers returns the generator's options of a data set `rolemine bench` knows by name:
+// the generated tiers S, M, L and XL, and universes (effective privilege: accounts,
+// nested grants, multi-valued attributes) made by `rolemine gen --universe`. LU750 is the tier L universe at the size
 // issue 12's cost target names (about 20M direct grants and as many inherited: 750,000
 // identities and the tier's 50,000 roles; the generator's own tier L universe has 1M
 // identities and 26.8M direct grants).
