@@ -5,12 +5,17 @@ DEMO    ?= demo
 TIER    ?= S
 FUZZTIME ?= 20s
 
-.PHONY: s3-server all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins
+.PHONY: s3-server all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins pgo
 
 all: build
 
+# cmd/rolemine/default.pgo is the CPU profile Go's profile-guided optimisation reads
+# (-pgo=auto); `make pgo` rewrites it (scripts/pgo.sh).
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/rolemine
+
+pgo:
+	BENCH_DIR=$(BENCH_DIR) bash scripts/pgo.sh
 
 # Generates a synthetic tier-S enterprise, mines it with the shipped example configuration
 # and scores the model against the planted truth.
