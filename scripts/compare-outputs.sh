@@ -10,13 +10,13 @@
 #
 # Cases: the generated tier (with the example configuration and truth; the implicit rule
 # with flag overrides; --previous over an evolved snapshot; with usage: without UsedOnly,
-# with it in a file and with --used-only; the universe with its truth; the next snapshot
-# of the universe and of the usage data), the demo tier-S enterprise with
-# the three example plugins, every `mine` block of the worked examples under
+# with it in a file and with --used-only; the universe with its truth and drift on it;
+# the next snapshot of the universe and of the usage data), the demo tier-S enterprise
+# with the three example plugins, every `mine` block of the worked examples under
 # internal/mining/testdata, the explain test enterprise (mine, explain, report), drift on a
-# model and its evolved snapshot, and discover. Only wall-clock fields are normalised
-# (report.html's start time, the `seconds` of phases and of discovered.json); the worker
-# count is the same for both builds (--workers $WORKERS).
+# model and its evolved snapshot (with and without --previous-data), and discover. Only
+# wall-clock fields are normalised (report.html's start time, the `seconds` of phases and
+# of discovered.json); the worker count is the same for both builds (--workers $WORKERS).
 #
 # Environment: TIER (M), WORKERS (2), WORK (a temporary directory, kept when set).
 set -euo pipefail
@@ -125,6 +125,9 @@ run tier-previous mine --data "$next" --config "$root/examples/mining.xml" --pre
 	--workers "$WORKERS" --backend cpu --out @OUT@
 run tier-drift drift --model "$model" --data "$next" --previous-data "$data" --truth "$next/truth" \
 	--workers "$WORKERS" --out @OUT@
+# Without --previous-data, drift reads the model's assignments.parquet instead.
+run tier-drift-noprev drift --model "$model" --data "$next" --truth "$next/truth" \
+	--workers "$WORKERS" --out @OUT@
 SEED_MODEL=$model run tier-report report --data "$data" --model @OUT@ --drift "$WORK/out/old/tier-drift/files"
 run tier-explain explain --data "$data" --model "$model" --identity "$(sed -n 2p "$model/review.csv" | cut -d, -f2)"
 
@@ -149,6 +152,9 @@ run universe-gen gen --tier "$TIER" --seed 1 --universe --out @OUT@
 vdata="$WORK/out/old/universe-gen/files"
 run universe mine --data "$vdata" --config "$root/examples/mining.xml" --truth "$vdata/truth" \
 	--workers "$WORKERS" --backend cpu --out @OUT@
+# Drift of the universe's model on its own snapshot: the effective pairs of its
+# assignments.parquet are read back.
+run universe-drift drift --model "$WORK/out/old/universe/files" --data "$vdata" --workers "$WORKERS" --out @OUT@
 run universe-evolve gen --evolve "$vdata" --seed 2 --out @OUT@
 run usage-evolve gen --evolve "$udata" --seed 2 --out @OUT@
 

@@ -42,6 +42,15 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// prevAssignmentRow is the part of a model's assignments.parquet drift reads, as tests
+// write it with parquet-go.
+type prevAssignmentRow struct {
+	IdentityID string  `parquet:"identity_id"`
+	RoleID     string  `parquet:"role_id"`
+	Status     string  `parquet:"status"`
+	RuleID     *string `parquet:"rule_id,optional"`
+}
+
 // writePrevAssignments writes the model's assignments.parquet as `rolemine mine` would
 // have for the prev snapshot.
 func writePrevAssignments(t *testing.T, dir string) string {

@@ -51,15 +51,14 @@ var reviewed = map[exemptKey]exemption{
 	{goroutineMark, "internal/report/assignments.go", "encodeGroupsInOrder"}: {2, "the launcher only passes channel tokens; each encoder runs encode through Call and hands its group, or its error, to that group's channel, read in order by the writer; the launcher starts the encoders into the WaitGroup it is counted in, which Start's wait would not cover"},
 	{goroutineMark, "internal/report/effective_review.go", "writeChunks"}:    {1, "a worker only passes buffers and counts chunks; each chunk is formatted through Call and its error goes to that chunk's channel, read in order by the writer, not to a wait (Start)"},
 
-	{recoverMark, "cmd/rolemine/main.go", "command"}:                         {1, "the command goroutine's panic, returned as a *PanicError (Recovered): exit 1"},
-	{recoverMark, "internal/columnar/load.go", "Load"}:                       {1, "orBug: a panic on Load's goroutine is a *PanicError, Bugs' first"},
-	{recoverMark, "internal/columnar/lean.go", "LoadHoldings"}:               {1, "orBug, as in Load"},
-	{recoverMark, "internal/columnar/parquet.go", "readParquet"}:             {1, "parquet-go's panic is a corrupt file; one in rolemine's code a *PanicError (ownBug)"},
-	{recoverMark, "internal/columnar/parquet.go", "openParquet"}:             {1, "the footer: parquet-go's panic is a corrupt file; rolemine's a *PanicError (ownBug)"},
-	{recoverMark, "internal/columnar/parquet.go", "decodeParquetColumn"}:     {1, "a column's decoding: parquet-go's panic is corrupt data; rolemine's a *PanicError (ownBug)"},
-	{recoverMark, "internal/drift/prevassign.go", "classifyFromAssignments"}: {1, "the model's assignments.parquet: parquet-go's panic is a corrupt file; rolemine's a *PanicError (columnar.OwnBug)"},
-	{recoverMark, "internal/plugins/guard.go", "compileGuarded"}:             {1, "wazero's validator panics on some malformed modules: the plugin is refused"},
-	{recoverMark, "internal/plugins/hostpanic.go", "guardHost"}:              {1, "a host function's bug is raised again as an *InternalError (exit 1)"},
+	{recoverMark, "cmd/rolemine/main.go", "command"}:                     {1, "the command goroutine's panic, returned as a *PanicError (Recovered): exit 1"},
+	{recoverMark, "internal/columnar/load.go", "Load"}:                   {1, "orBug: a panic on Load's goroutine is a *PanicError, Bugs' first"},
+	{recoverMark, "internal/columnar/lean.go", "LoadHoldings"}:           {1, "orBug, as in Load"},
+	{recoverMark, "internal/columnar/parquet.go", "readParquet"}:         {1, "parquet-go's panic is a corrupt file; one in rolemine's code a *PanicError (ownBug)"},
+	{recoverMark, "internal/columnar/parquet.go", "openParquet"}:         {1, "the footer: parquet-go's panic is a corrupt file; rolemine's a *PanicError (ownBug)"},
+	{recoverMark, "internal/columnar/parquet.go", "decodeParquetColumn"}: {1, "a column's decoding: parquet-go's panic is corrupt data; rolemine's a *PanicError (ownBug)"},
+	{recoverMark, "internal/plugins/guard.go", "compileGuarded"}:         {1, "wazero's validator panics on some malformed modules: the plugin is refused"},
+	{recoverMark, "internal/plugins/hostpanic.go", "guardHost"}:          {1, "a host function's bug is raised again as an *InternalError (exit 1)"},
 }
 
 // site is one goroutine start or recover() of a file.
