@@ -44,4 +44,8 @@ type DiscoveredStats struct {
 	Assignments          int     `json:"assignments"`
 	CoveredAssignments   int     `json:"covered_assignments"`
 	Exceptions           int     `json:"exceptions"`
+	// Stopped, in exact mode, says where the --budget cut the search short beyond the
+	// improvement it bounds and how the cover was finished (still exact, not minimal);
+	// absent when it did not.
+	Stopped string `json:"stopped,omitempty"`
 }
