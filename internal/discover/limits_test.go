@@ -150,3 +150,43 @@ func bicliqueRoles(bs []biclique) []Role {
 	}
 	return roles
 }
+
+// TestCoveredCountsEachPairOnce: overlapping roles, and roles granting pairs m does not
+// hold, count each held pair once (the bit-per-assignment marking against a set of pairs).
+func TestCoveredCountsEachPairOnce(t *testing.T) {
+	m := plantedMatrix(9, 120, 90, 12)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var roles []Role
+	for range 30 {
+		var r Role
+		for u := range m.Users {
+			if rng.IntN(4) == 0 {
+				r.Users = append(r.Users, int32(u))
+			}
+		}
+		for p := range m.Perms {
+			if rng.IntN(3) == 0 {
+				r.Perms = append(r.Perms, int32(p))
+			}
+		}
+		roles = append(roles, r)
+	}
+	held := func(roles []Role) int {
+		pairs := map[[2]int32]bool{}
+		for _, r := range roles {
+			for _, u := range r.Users {
+				for _, p := range r.Perms {
+					if slices.Contains(m.Rows[u], p) {
+						pairs[[2]int32{u, p}] = true
+					}
+				}
+			}
+		}
+		return len(pairs)
+	}
+	for _, rs := range [][]Role{roles, roles[:1], roles[:2]} {
+		if got, want := Covered(m, rs), held(rs); got != want || want == 0 {
+			t.Errorf("Covered of %d roles = %d, want %d (> 0)", len(rs), got, want)
+		}
+	}
+}

@@ -87,8 +87,17 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if snap != nil {
 			// Business validation splits roles that mix groups before coverage is counted.
-			if roles, _, err = Refine(ctx, snap, roles, o.MaxDimensions, o.MinMembers); err != nil {
+			progress(fmt.Sprintf("discover: validating %d candidate roles", len(roles)))
+			bctx, cancel := context.WithTimeout(ctx, o.Budget)
+			var cut bool
+			roles, _, cut, err = RefineWithin(ctx, bctx, snap, roles, o.MaxDimensions, o.MinMembers)
+			cancel()
+			if err != nil {
 				return nil, err
+			}
+			if cut {
+				res.Stopped = fmt.Sprintf("the %v budget ran out validating candidate roles against the attributes; "+
+					"the roles not reached are kept whole, not split by business function", o.Budget)
 			}
 		}
 		roles = TakeCoverage(m, roles, o.MinMembers, o.Coverage)
