@@ -105,7 +105,7 @@ func Discover(ctx context.Context, o discover.RunOptions, out string, env Env) e
 	}
 	o.Logger = env.Logger
 	prog := newProgress(env.Stderr)
-	o.Progress = func(phase string) { prog.update(true, "%s", phase) }
+	o.Progress = func(phase string) { prog.update(false, "%s", phase) }
 	defer prog.done()
 	res, err := discover.Run(ctx, o)
 	if err != nil {
