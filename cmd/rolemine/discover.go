@@ -23,7 +23,7 @@ func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	fs.IntVar(&o.MinMembers, "min-members", 0, "approximate mode: fewest identities per role (with --coverage)")
 	fs.Float64Var(&o.Coverage, "coverage", 0, "approximate mode: percentage of assignments to cover (with --min-members)")
 	fs.IntVar(&o.MaxDimensions, "max-dimensions", 2, "most terms in a role's describing criterion (1 or 2)")
-	fs.DurationVar(&o.Budget, "budget", 20*time.Second, "exact mode: time spent improving the cover")
+	fs.DurationVar(&o.Budget, "budget", 20*time.Second, "time bound of the exact search, or of the validation of candidate roles in approximate mode with --data")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of the exact search's tie-breaks")
 	fs.Var(&exclude, "exclude-dimension", "attribute never used in criteria (repeatable)")
 	if err := parseFlags(fs, args); err != nil {

@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 )
@@ -29,16 +30,21 @@ func (pr *prob) compatible(a, b edge) bool {
 // lowerBound returns the size of a set of pairwise incompatible uncovered edges of pr,
 // found greedily: each needs its own role, so a cover needs at least that many. Edges
 // with the fewest compatible uncovered edges are tried first; tries-1 further passes
-// break ties at random, and the largest set wins.
-func (pr *prob) lowerBound(tries int, rng *rand.Rand) int {
+// break ties at random, and the largest set wins. Its cost grows with the edges times
+// their neighbourhoods, so it stops when ctx is done, returning the largest set found so
+// far (any set of pairwise incompatible edges is a valid bound) and true.
+func (pr *prob) lowerBound(ctx context.Context, tries int, rng *rand.Rand) (int, bool) {
 	edges := pr.uncoveredEdges()
 	if len(edges) == 0 {
-		return 0
+		return 0, false
 	}
 	// deg: compatible uncovered edges of each edge (an estimate from E when large).
 	deg := make([]int, len(edges))
 	tmp := newBitset(pr.np)
 	for k, e := range edges {
+		if expired(ctx, k) {
+			return 0, true
+		}
 		n := 0
 		pr.col[e.p].forEach(func(u int32) {
 			andInto(tmp, pr.row[u], pr.row[e.u])
@@ -70,7 +76,10 @@ func (pr *prob) lowerBound(tries int, rng *rand.Rand) int {
 			return 0
 		})
 		chosen = chosen[:0]
-		for _, k := range order {
+		for i, k := range order {
+			if expired(ctx, i) {
+				return max(best, len(chosen)), true
+			}
 			e := edges[k]
 			ok := true
 			for _, c := range chosen {
@@ -85,5 +94,5 @@ func (pr *prob) lowerBound(tries int, rng *rand.Rand) int {
 		}
 		best = max(best, len(chosen))
 	}
-	return best
+	return best, false
 }

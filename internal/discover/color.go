@@ -25,8 +25,8 @@ const maxColorEdges = 60000
 const maxCompatPairs = 40_000_000
 
 // newCGraph builds the compatibility graph of pr's uncovered edges, or returns nil when
-// it would exceed the limits above.
-func (pr *prob) newCGraph() *cgraph {
+// it would exceed the limits above or ctx is done first.
+func (pr *prob) newCGraph(ctx context.Context) *cgraph {
 	edges := pr.uncoveredEdges()
 	if len(edges) > maxColorEdges {
 		return nil
@@ -41,6 +41,9 @@ func (pr *prob) newCGraph() *cgraph {
 	tmp := newBitset(pr.np)
 	holders := newBitset(pr.nu)
 	for k, e := range edges {
+		if expired(ctx, k) {
+			return nil
+		}
 		// Compatible edges (u', p') with u' ∈ holders(p), p' ∈ row(u) ∩ uncR(u').
 		var list []int32
 		andInto(holders, pr.col[e.p], pr.aliveU)

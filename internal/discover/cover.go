@@ -20,8 +20,8 @@ const maxPairUsers = 600
 // candidates returns the maximal bicliques the greedy cover chooses from: the closure of
 // every alive permission and every alive user, and of the intersection of every pair of
 // alive user rows that shares an uncovered edge, each with gain > 0. Duplicates are
-// removed.
-func (pr *prob) candidates(rng *rand.Rand) []candidate {
+// removed. It returns nil when ctx is done first (a pass costs a closure per alive vertex).
+func (pr *prob) candidates(ctx context.Context, rng *rand.Rand) []candidate {
 	var out []candidate
 	seen := map[uint64][]int{}
 	add := func(users, perms bitset) {
@@ -44,12 +44,18 @@ func (pr *prob) candidates(rng *rand.Rand) []candidate {
 	}
 	users := newBitset(pr.nu)
 	perms := newBitset(pr.np)
-	pr.aliveP.forEach(func(p int32) {
+	for i, p := range pr.aliveP.members() {
+		if expired(ctx, i) {
+			return nil
+		}
 		pr.permClosure(p, users, perms)
 		add(users, perms)
-	})
+	}
 	alive := pr.aliveU.members()
-	for _, u := range alive {
+	for i, u := range alive {
+		if expired(ctx, i) {
+			return nil
+		}
 		pr.userClosure(u, users, perms)
 		add(users, perms)
 	}
@@ -84,16 +90,19 @@ func hashBits(b bitset) uint64 {
 // greedy covers pr (a clone is worked on) by taking, again and again, the candidate with
 // the largest gain (ties by rng's keys, or by candidate order when rng is nil), each time
 // followed by the forced-biclique reduction. Redundant roles are removed at the end. It
-// returns the roles chosen beyond those pr already has.
-func (pr *prob) greedy(ctx context.Context, rng *rand.Rand) ([]biclique, error) {
+// returns the roles chosen beyond those pr already has. When ctx is done first, the edges
+// still uncovered get one role per permission (finishByPermission) and it reports true:
+// the cover is exact, only larger.
+func (pr *prob) greedy(ctx context.Context, rng *rand.Rand) ([]biclique, bool) {
 	w := pr.clone()
 	base := len(w.roles)
-	w.reduce()
-	for w.left > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	_, cut := w.reduce(ctx)
+	for w.left > 0 && !cut {
+		cs := w.candidates(ctx, rng)
+		if cs == nil {
+			cut = true
+			break
 		}
-		cs := w.candidates(rng)
 		best := -1
 		for k := range cs {
 			if best < 0 || cs[k].gain > cs[best].gain || (cs[k].gain == cs[best].gain && cs[k].key < cs[best].key) {
@@ -102,14 +111,40 @@ func (pr *prob) greedy(ctx context.Context, rng *rand.Rand) ([]biclique, error) 
 		}
 		w.take(cs[best].b.users, cs[best].b.perms)
 		w.prune()
-		w.reduce()
+		_, cut = w.reduce(ctx)
 	}
-	return pr.removeRedundant(w.roles[base:]), nil
+	if cut {
+		w.finishByPermission()
+	}
+	return pr.removeRedundant(w.roles[base:]), cut
+}
+
+// finishByPermission covers every uncovered edge with one role per permission: its
+// uncovered holders x {p}, which lies within E. It is the fallback once the budget is
+// spent, in time linear in the matrix's words.
+func (pr *prob) finishByPermission() {
+	for p := range pr.uncC {
+		if pr.uncC[p].empty() {
+			continue
+		}
+		users := pr.uncC[p].clone()
+		perms := newBitset(pr.np)
+		perms.set(int32(p))
+		users.forEach(func(u int32) { pr.uncR[u].clear(int32(p)) })
+		pr.left -= users.count()
+		clear(pr.uncC[p])
+		pr.roles = append(pr.roles, biclique{users: users, perms: perms})
+	}
+	pr.prune()
 }
 
 // removeRedundant drops roles whose uncovered edges (those of pr) are all covered by the
-// other roles, trying the roles that cover the fewest first.
+// other roles, trying the roles that cover the fewest first. It keeps a dense count per
+// (user, permission), so above maxLowerCells it returns roles unchanged (still a cover).
 func (pr *prob) removeRedundant(roles []biclique) []biclique {
+	if pr.nu*pr.np > maxLowerCells {
+		return roles
+	}
 	cnt := make([][]int32, pr.nu) // cover count of uncovered edges
 	for u := range cnt {
 		cnt[u] = make([]int32, pr.np)

@@ -95,7 +95,7 @@ func TestForcedReduction(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rd := reduceMatrix(tc.m)
 			pr := newProb(rd.row, rd.col)
-			if got := pr.reduce(); got != tc.wantForced || pr.left != tc.wantLeft {
+			if got, _ := pr.reduce(context.Background()); got != tc.wantForced || pr.left != tc.wantLeft {
 				t.Fatalf("forced %d, left %d; want %d and %d", got, pr.left, tc.wantForced, tc.wantLeft)
 			}
 		})
@@ -106,7 +106,7 @@ func TestDominate(t *testing.T) {
 	// Crown: no domination between the six edges (each row and column differs).
 	rd := reduceMatrix(mat("011", "101", "110"))
 	pr := newProb(rd.row, rd.col)
-	if n := pr.clone().dominate(); n != 0 {
+	if n, _ := pr.clone().dominate(context.Background()); n != 0 {
 		t.Errorf("crown: %d dominated, want 0", n)
 	}
 	// A has {a,b}, B has {a,b,c}, C has {b,c}: edge (A,a) is dominated by nothing, but
@@ -114,12 +114,12 @@ func TestDominate(t *testing.T) {
 	rd = reduceMatrix(mat("110", "111", "011"))
 	pr = newProb(rd.row, rd.col)
 	d := pr.clone()
-	n := d.dominate()
+	n, _ := d.dominate(context.Background())
 	if n == 0 {
 		t.Fatalf("want some dominated edges")
 	}
 	// The cover of the rest, extended to maximal bicliques, must cover everything.
-	g := d.newCGraph()
+	g := d.newCGraph(context.Background())
 	color, k := dsatur(g, nil)
 	w := pr.clone()
 	for _, b := range d.classesToBicliques(g, color, k) {

@@ -104,8 +104,9 @@ func TestHPFirewall1LowerBound(t *testing.T) {
 	m := loadHP(t, "fire1.txt")
 	rd := reduceMatrix(m)
 	pr := newProb(rd.row, rd.col)
-	g := pr.newCGraph()
-	lb, _ := cliqueBound(context.Background(), g, pr.lowerBound(5, nil), 2_000_000)
+	g := pr.newCGraph(context.Background())
+	lb0, _ := pr.lowerBound(context.Background(), 5, nil)
+	lb, _ := cliqueBound(context.Background(), g, lb0, 2_000_000)
 	res, err := Solve(context.Background(), m, Options{Budget: time.Second})
 	if err != nil {
 		t.Fatal(err)

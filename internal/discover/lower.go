@@ -1,5 +1,7 @@
 package discover
 
+import "context"
+
 // maxLowerCells bounds user classes x permission classes for the permission-lowering
 // pass (it keeps a dense count per cell).
 const maxLowerCells = 64 << 20
@@ -12,8 +14,9 @@ const maxLowerCells = 64 << 20
 //   - a permission is dropped from a role when each of the role's users gets it from
 //     another of its roles.
 //
-// Links count original users and permissions (class sizes).
-func (rd *reduced) lower(roles []biclique) []biclique {
+// Links count original users and permissions (class sizes). Once ctx is done, the user
+// classes not yet visited keep every role they may hold, which stays exact.
+func (rd *reduced) lower(ctx context.Context, roles []biclique) []biclique {
 	nu, np := len(rd.row), len(rd.col)
 	pw := make([]int, np)
 	for p, c := range rd.permClass {
@@ -30,7 +33,11 @@ func (rd *reduced) lower(roles []biclique) []biclique {
 	}
 	need, got := newBitset(np), newBitset(np)
 	for u := range nu {
-		for _, k := range rd.minimalRoles(u, roles, mayHold[u], pw, need, got) {
+		sel := mayHold[u]
+		if ctx.Err() == nil {
+			sel = rd.minimalRoles(u, roles, mayHold[u], pw, need, got)
+		}
+		for _, k := range sel {
 			newUsers[k].set(int32(u))
 		}
 	}

@@ -1,5 +1,7 @@
 package discover
 
+import "context"
+
 // prob is a biclique edge cover problem with "don't care" edges: every edge of E may be
 // used by a role, but only the uncovered ones still need one. Users and permissions with
 // no uncovered edge left are dead: no role needs them, so they are left out of every
@@ -121,8 +123,10 @@ func (pr *prob) userClosure(u int32, users, perms bitset) {
 // reduce takes forced bicliques until none is left: for an uncovered edge (u,p) with
 // row(u) equal to the intersection of the rows of p's holders (alive vertices only), the
 // biclique holders(p) x row(u) is the only maximal biclique containing the edge, so some
-// minimum cover contains it. It returns how many roles it added.
-func (pr *prob) reduce() int {
+// minimum cover contains it. It returns how many roles it added, and whether ctx ended it
+// early (each pass costs a closure per alive permission, and passes repeat while roles
+// are forced); the roles taken so far stay valid, and forced, either way.
+func (pr *prob) reduce(ctx context.Context) (int, bool) {
 	added := 0
 	users := newBitset(pr.nu)
 	perms := newBitset(pr.np)
@@ -131,6 +135,10 @@ func (pr *prob) reduce() int {
 		for p := int32(0); int(p) < pr.np; p++ {
 			if !pr.aliveP.has(p) {
 				continue
+			}
+			if expired(ctx, int(p)) {
+				pr.prune()
+				return added, true
 			}
 			pr.permClosure(p, users, perms)
 			cnt := perms.count()
@@ -148,7 +156,7 @@ func (pr *prob) reduce() int {
 			changed = true
 		}
 		if !changed {
-			return added
+			return added, false
 		}
 		pr.prune()
 	}

@@ -18,8 +18,16 @@ type reduced struct {
 	col       []bitset // per permission class, over user classes
 }
 
-// reduceMatrix merges identical users and identical permissions of m.
+// reduceMatrix merges identical users and identical permissions of m, whatever its size.
 func reduceMatrix(m *Matrix) *reduced {
+	rd, _ := reduceMatrixLimit(m, int(^uint(0)>>1))
+	return rd
+}
+
+// reduceMatrixLimit is reduceMatrix, refusing (checkExactSize) before allocating the
+// dense rows and columns when there are more than maxCells class pairs (0: MaxExactCells).
+// The classes themselves are found on the sparse rows, in time linear in the assignments.
+func reduceMatrixLimit(m *Matrix, maxCells int) (*reduced, error) {
 	seed := maphash.MakeSeed()
 	users := newListClasses(seed) // user classes: users with the same permission list
 	for u, r := range m.Rows {
@@ -45,6 +53,9 @@ func reduceMatrix(m *Matrix) *reduced {
 	uClass, pClass, uRows := users.members, perms.members, users.lists
 	rd := &reduced{userClass: uClass, permClass: pClass}
 	nu, np := len(uClass), len(pClass)
+	if err := checkExactSize(nu, np, maxCells); err != nil {
+		return nil, err
+	}
 	rd.row = make([]bitset, nu)
 	rd.col = make([]bitset, np)
 	for c := range rd.row {
@@ -60,7 +71,7 @@ func reduceMatrix(m *Matrix) *reduced {
 			rd.col[pc].set(int32(c))
 		}
 	}
-	return rd
+	return rd, nil
 }
 
 func hashInts(seed maphash.Seed, v []int32) uint64 {

@@ -19,7 +19,22 @@ const refineRounds = 3
 // dropped: its assignments become exceptions. It returns the roles with their
 // descriptions, in a deterministic order (split parts follow their origin's position).
 func Refine(ctx context.Context, s *columnar.Snapshot, roles []Role, maxDims, minMembers int) ([]Role, []Description, error) {
+	r, d, _, err := RefineWithin(ctx, context.Background(), s, roles, maxDims, minMembers)
+	return r, d, err
+}
+
+// refineChunk is how many roles are described between two looks at the budget.
+const refineChunk = 64
+
+// RefineWithin is Refine stopping when budget is done (ctx done is an error, as for
+// Refine): describing a role costs walks over attribute postings, and noisy data at scale
+// yields tens of thousands of candidate roles. Roles not described by then are kept whole
+// (their descriptions zero) and it reports true. Roles come in Approximate's order, the
+// entitlements with the most holders first, so the roles most likely to be kept are
+// validated first.
+func RefineWithin(ctx, budget context.Context, s *columnar.Snapshot, roles []Role, maxDims, minMembers int) ([]Role, []Description, bool, error) {
 	cur := slices.Clone(roles)
+	cut := false
 	final := make([]bool, len(cur))
 	descs := make([]Description, len(cur))
 	for round := 0; round <= refineRounds; round++ {
@@ -31,15 +46,16 @@ func Refine(ctx context.Context, s *columnar.Snapshot, roles []Role, maxDims, mi
 				members = append(members, cur[k].Users)
 			}
 		}
-		if len(idx) == 0 {
+		if len(idx) == 0 || cut {
 			break
 		}
-		ds, err := Describe(ctx, s, members, maxDims)
+		ds, n, err := describeWithin(ctx, budget, s, members, maxDims)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
+		cut = n < len(members)
 		var next []Role
-		for j, k := range idx {
+		for j, k := range idx[:n] {
 			d := ds[j]
 			descs[k], final[k] = d, true
 			if round == refineRounds || d.Meaningful() || d.Precise == nil {
@@ -59,7 +75,30 @@ func Refine(ctx context.Context, s *columnar.Snapshot, roles []Role, maxDims, mi
 		final = append(final, make([]bool, len(next))...)
 		descs = append(descs, make([]Description, len(next))...)
 	}
-	return cur, descs, nil
+	return cur, descs, cut, nil
+}
+
+// describeWithin describes members[:n] (as Describe), n < len(members) only when budget
+// ended it; budget is looked at every refineChunk roles.
+func describeWithin(ctx, budget context.Context, s *columnar.Snapshot, members [][]int32, maxDims int) ([]Description, int, error) {
+	ds := newDescriber(s)
+	out := make([]Description, 0, len(members))
+	for k, mem := range members {
+		if k%refineChunk == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
+			if budget.Err() != nil {
+				return out, k, nil
+			}
+		}
+		var d Description
+		if len(mem) > 0 {
+			d = ds.describe(mem, maxDims)
+		}
+		out = append(out, d)
+	}
+	return out, len(members), nil
 }
 
 // splitBy partitions users (ascending identity indices) into those matching every term of

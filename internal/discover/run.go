@@ -25,6 +25,8 @@ type RunOptions struct {
 	Budget            time.Duration
 	Seed              uint64
 	Logger            *slog.Logger
+	// Progress, when set, is told each phase as it starts (a terminal's status line).
+	Progress func(phase string)
 }
 
 // RunResult is a discovery run: the document to write, the snapshot it was read from (nil
@@ -36,6 +38,7 @@ type RunResult struct {
 	Users, Perms int
 	LowerBound   *int
 	Optimal      bool
+	Stopped      string
 	Descriptions []Description
 }
 
@@ -66,6 +69,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return nil, err
 	}
 	start := time.Now()
+	progress := o.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	progress("discover: reading the input")
 	m, snap, err := readInput(ctx, &o)
 	if err != nil {
 		return nil, err
@@ -79,21 +87,31 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if snap != nil {
 			// Business validation splits roles that mix groups before coverage is counted.
-			if roles, _, err = Refine(ctx, snap, roles, o.MaxDimensions, o.MinMembers); err != nil {
+			progress(fmt.Sprintf("discover: validating %d candidate roles", len(roles)))
+			bctx, cancel := context.WithTimeout(ctx, o.Budget)
+			var cut bool
+			roles, _, cut, err = RefineWithin(ctx, bctx, snap, roles, o.MaxDimensions, o.MinMembers)
+			cancel()
+			if err != nil {
 				return nil, err
+			}
+			if cut {
+				res.Stopped = fmt.Sprintf("the %v budget ran out validating candidate roles against the attributes; "+
+					"the roles not reached are kept whole, not split by business function", o.Budget)
 			}
 		}
 		roles = TakeCoverage(m, roles, o.MinMembers, o.Coverage)
 	} else {
-		sol, err := Solve(ctx, m, Options{Budget: o.Budget, Seed: o.Seed, Logger: o.Logger})
+		sol, err := Solve(ctx, m, Options{Budget: o.Budget, Seed: o.Seed, Logger: o.Logger, Progress: progress})
 		if err != nil {
 			return nil, err
 		}
 		roles = sol.Roles
-		res.LowerBound, res.Optimal = &sol.LowerBound, sol.Optimal()
+		res.LowerBound, res.Optimal, res.Stopped = &sol.LowerBound, sol.Optimal(), sol.Stopped
 	}
 	SortRoles(roles)
 	if snap != nil {
+		progress(fmt.Sprintf("discover: describing %d roles", len(roles)))
 		members := make([][]int32, len(roles))
 		for k, r := range roles {
 			members[k] = r.Users
@@ -103,7 +121,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 	}
 	res.Doc = NewDocument(res.Mode, m, roles, res.Descriptions)
-	res.Doc.Stats.LowerBound, res.Doc.Stats.Optimal = res.LowerBound, res.Optimal
+	res.Doc.Stats.LowerBound, res.Doc.Stats.Optimal, res.Doc.Stats.Stopped = res.LowerBound, res.Optimal, res.Stopped
 	res.Doc.Stats.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -134,6 +152,9 @@ func (r *RunResult) Print(w io.Writer, path string) {
 	fmt.Fprintf(w, "  user-role links %d, role-entitlement links %d, WSC %d\n", st.UserRoleLinks, st.RoleEntitlementLinks, st.WSC)
 	if r.LowerBound != nil {
 		fmt.Fprintf(w, "  lower bound %d%s\n", *r.LowerBound, map[bool]string{true: " (optimal)", false: ""}[r.Optimal])
+	}
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "  stopped early: %s\n", r.Stopped)
 	}
 	fmt.Fprintf(w, "  covered %d of %d assignments (%.1f%%), %d exceptions\n", st.CoveredAssignments, st.Assignments,
 		100*float64(st.CoveredAssignments)/float64(max(st.Assignments, 1)), st.Exceptions)

@@ -65,11 +65,25 @@ type describer struct {
 	postings [][][]int32
 	// isMember marks the members of the set being described (cleared after each).
 	isMember []bool
+	// pairSup caches the identities matching two terms (support of a pair), which does
+	// not depend on the members: most roles try the same popular values, and counting a
+	// pair walks a posting list that can hold a large share of all identities. At most
+	// maxPairCache entries are kept.
+	pairSup map[pairKey]int
 }
+
+// pairKey is a pair of terms, the lesser support first (considerPair's x and y).
+type pairKey struct {
+	xd, yd int
+	xc, yc int32
+}
+
+// maxPairCache bounds describer.pairSup (about 40 bytes an entry).
+const maxPairCache = 1 << 20
 
 func newDescriber(s *columnar.Snapshot) *describer {
 	ds := &describer{s: s, support: make([][]int, len(s.Dims)), postings: make([][][]int32, len(s.Dims)),
-		isMember: make([]bool, s.NumIdentities())}
+		isMember: make([]bool, s.NumIdentities()), pairSup: map[pairKey]int{}}
 	for d := range s.Dims {
 		if !s.Dims[d].Skipped {
 			ds.dims = append(ds.dims, d)
@@ -124,7 +138,7 @@ func (ds *describer) describe(mem []int32, maxDims int) Description {
 		for i, a := range terms {
 			for _, b := range terms[i+1:] {
 				if a.d != b.d {
-					ds.considerPair(c, a, b)
+					ds.considerPair(c, mem, a, b)
 				}
 			}
 		}
@@ -153,23 +167,37 @@ func (ds *describer) memberTerms(mem []int32) []valueTerm {
 	return terms
 }
 
-// considerPair counts the identities matching both terms (walking the smaller value's
-// postings) and the members among them, and offers the pair, its terms in attribute
-// order, to c.
-func (ds *describer) considerPair(c *candidates, a, b valueTerm) {
+// considerPair counts the identities matching both terms and the members mem among
+// them, and offers the pair, its terms in attribute order, to c. The count walks the
+// smaller value's postings, or, when the members are fewer and the pair's support is
+// cached, the members: the same counts either way.
+func (ds *describer) considerPair(c *candidates, mem []int32, a, b valueTerm) {
 	s := ds.s
-	tp, sup := 0, 0
 	x, y := a, b
 	if ds.support[x.d][x.code] > ds.support[y.d][y.code] {
 		x, y = y, x
 	}
-	dy := &s.Dims[y.d]
-	for _, id := range ds.postings[x.d][x.code] {
-		if dy.Codes[id] == y.code {
-			sup++
-			if ds.isMember[id] {
+	key := pairKey{xd: x.d, xc: x.code, yd: y.d, yc: y.code}
+	tp, sup := 0, 0
+	dx, dy := &s.Dims[x.d], &s.Dims[y.d]
+	if cached, ok := ds.pairSup[key]; ok && len(mem) < ds.support[x.d][x.code] {
+		sup = cached
+		for _, id := range mem {
+			if dx.Codes[id] == x.code && dy.Codes[id] == y.code {
 				tp++
 			}
+		}
+	} else {
+		for _, id := range ds.postings[x.d][x.code] {
+			if dy.Codes[id] == y.code {
+				sup++
+				if ds.isMember[id] {
+					tp++
+				}
+			}
+		}
+		if len(ds.pairSup) < maxPairCache {
+			ds.pairSup[key] = sup
 		}
 	}
 	x, y = a, b

@@ -16,8 +16,12 @@ type Role struct {
 // permissions of the roles it is assigned equals its permissions in m. It also checks
 // that indices are in range and that no role is empty. The first few differences are
 // named in the error.
+//
+// It works one user at a time over two scratch sets, so its memory is the user-role
+// links, not a permission set per user (which at a million identities and 50k
+// entitlements would be gigabytes).
 func Verify(m *Matrix, roles []Role) error {
-	have := make([]bitset, len(m.Users))
+	rolesOf := make([][]int32, len(m.Users))
 	for k, r := range roles {
 		if len(r.Users) == 0 || len(r.Perms) == 0 {
 			return fmt.Errorf("role %d: empty (%d users, %d permissions)", k, len(r.Users), len(r.Perms))
@@ -31,36 +35,39 @@ func Verify(m *Matrix, roles []Role) error {
 			if u < 0 || int(u) >= len(m.Users) {
 				return fmt.Errorf("role %d: user index %d out of range", k, u)
 			}
-			if have[u] == nil {
-				have[u] = newBitset(len(m.Perms))
-			}
-			for _, p := range r.Perms {
-				have[u].set(p)
-			}
+			rolesOf[u] = append(rolesOf[u], int32(k))
 		}
 	}
 	var errs []string
-	want := newBitset(len(m.Perms))
+	want, got := newBitset(len(m.Perms)), newBitset(len(m.Perms))
 	for u, row := range m.Rows {
-		clear(want)
 		for _, p := range row {
 			want.set(p)
 		}
-		got := have[u]
-		if got == nil {
-			got = newBitset(len(m.Perms))
+		for _, k := range rolesOf[u] {
+			for _, p := range roles[k].Perms {
+				got.set(p)
+			}
 		}
-		if got.equal(want) {
-			continue
+		if !got.equal(want) {
+			extra := got.clone()
+			extra.andNotWith(want)
+			missing := want.clone()
+			missing.andNotWith(got)
+			errs = append(errs, fmt.Sprintf("user %q: %d permissions granted by its roles but not held %v, %d held but not granted %v",
+				m.Users[u], extra.count(), names(m.Perms, extra.members(), 5), missing.count(), names(m.Perms, missing.members(), 5)))
+			if len(errs) == 5 {
+				break
+			}
 		}
-		extra := got.clone()
-		extra.andNotWith(want)
-		missing := want.clone()
-		missing.andNotWith(got)
-		errs = append(errs, fmt.Sprintf("user %q: %d permissions granted by its roles but not held %v, %d held but not granted %v",
-			m.Users[u], extra.count(), names(m.Perms, extra.members(), 5), missing.count(), names(m.Perms, missing.members(), 5)))
-		if len(errs) == 5 {
-			break
+		// Clear only what was set: a user holds few of the permissions.
+		for _, p := range row {
+			want.clear(p)
+		}
+		for _, k := range rolesOf[u] {
+			for _, p := range roles[k].Perms {
+				got.clear(p)
+			}
 		}
 	}
 	if len(errs) > 0 {

@@ -44,4 +44,9 @@ type DiscoveredStats struct {
 	Assignments          int     `json:"assignments"`
 	CoveredAssignments   int     `json:"covered_assignments"`
 	Exceptions           int     `json:"exceptions"`
+	// Stopped says where the --budget cut the work short: in exact mode the search beyond
+	// the improvement it bounds, and how the cover was finished (still exact, not
+	// minimal); in approximate mode the validation of candidate roles. Absent when it did
+	// not.
+	Stopped string `json:"stopped,omitempty"`
 }

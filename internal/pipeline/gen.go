@@ -104,6 +104,9 @@ func Discover(ctx context.Context, o discover.RunOptions, out string, env Env) e
 		return err
 	}
 	o.Logger = env.Logger
+	prog := newProgress(env.Stderr)
+	o.Progress = func(phase string) { prog.update(false, "%s", phase) }
+	defer prog.done()
 	res, err := discover.Run(ctx, o)
 	if err != nil {
 		return err
@@ -111,8 +114,14 @@ func Discover(ctx context.Context, o discover.RunOptions, out string, env Env) e
 	if res.Snap != nil {
 		res.Doc.DataFingerprint = report.DataFingerprint(res.Snap.Inputs)
 	}
+	o.Progress("discover: writing " + discover.FileName)
 	if err := discover.Write(ctx, out, res.Doc); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
+	}
+	prog.done()
+	if res.Stopped != "" {
+		// Also in the document's stats and the summary; stderr says it where logs go.
+		env.Logger.Warn("discover: search stopped early", "reason", res.Stopped)
 	}
 	abs, _ := filepath.Abs(filepath.Join(out, discover.FileName))
 	res.Print(env.Stdout, abs)
