@@ -65,7 +65,10 @@ func (s *stopLog) reason(budget time.Duration, components int) string {
 	}
 	r := fmt.Sprintf("the %v budget ran out in: %s", budget, strings.Join(s.phases, ", "))
 	if s.trivial > 0 {
+		// Such a cover mostly hands the access back as it is: say what gives roles instead.
 		r += fmt.Sprintf("; %d of %d components finished with one role per entitlement class", s.trivial, components)
+		return r + "; the cover is exact but not minimal: give a larger --budget, or use approximate mode " +
+			"(--min-members 10 --coverage 80) for data of this size"
 	}
 	return r + "; the cover is exact but not minimal"
 }
