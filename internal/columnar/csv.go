@@ -30,7 +30,7 @@ const ctxCheckRows = 1 << 16
 // (readCSVSeq) that smaller files keep.
 func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) {
 	if st, err := os.Stat(path); err == nil && st.Size() >= csvParallelMin {
-		return readCSVChunked(ctx, path, spec, csvChunkBytes)
+		return readCSVChunked(ctx, path, spec, csvChunkSize(st.Size()))
 	}
 	return readCSVSeq(ctx, path, spec)
 }

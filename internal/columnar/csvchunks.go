@@ -22,9 +22,19 @@ import (
 // below it, the scan for chunk ends and the merge cost more than they save.
 const csvParallelMin = 32 << 20
 
-// csvChunkBytes is about how many bytes of a file one chunk holds: a few MiB per worker in
-// flight, and enough chunks to keep every core busy.
+// csvChunkBytes is the least number of bytes of a file one chunk holds (csvChunkSize).
 const csvChunkBytes = 4 << 20
+
+// csvChunkSize returns the chunk size for a file of size bytes: about four chunks per
+// core, at least csvChunkBytes. The merge looks up each chunk's distinct values of a
+// column in the file's dictionary, on one goroutine per column: a column of values
+// spread over the whole file (the assignments' role_id, not sorted) brings most of its
+// values again in every chunk, so more chunks than the cores need cost merge time.
+// A chunk's bytes are never held whole (each is read through a small buffer), so a
+// large chunk costs no more memory than its rows' codes, which the table keeps anyway.
+func csvChunkSize(size int64) int64 {
+	return max(csvChunkBytes, size/int64(4*runtime.GOMAXPROCS(0)))
+}
 
 // errCSVFallback says that the chunked reading cannot give what the sequential reading
 // gives (a format or data error, a value repeated across chunks in a column of unique
