@@ -35,6 +35,9 @@ func csvCases() []csvCase {
 		{"roles.csv", &rolesSpec, []string{"role_id", "category", "description"}, 300},
 		{"accounts.csv", &accountsSpec, []string{"system", "account_id", "identity_id"}, 400},
 		{"attributes.csv", &attributesSpec, []string{"identity_id", "attribute", "value"}, 400},
+		{"assignments.csv", &leanAssignmentsSpec, []string{"identity_id", "role_id"}, 400},
+		{"identities.csv", leanIdentitiesSpec([]string{"department", KindDimension}), []string{"identity_id", "kind", "department", "note"}, 1500},
+		{"identities.csv", leanIdentitiesSpec(nil), []string{"identity_id", "kind", "email", "department"}, minRawRows + 900},
 	}
 }
 
@@ -259,11 +262,12 @@ func diffColumn(g, w *column) string {
 		name                                                         string
 		mode                                                         colMode
 		raw, runs, unsealed, sealed, rawIfDistinct, chunkDicts, keys bool
+		runCodes, inDimTable                                         bool
 		rawBase, lastCode, index                                     int
 	}
 	f := func(c *column) flags {
 		return flags{c.name, c.mode, c.raw, c.runs, c.unsealed, c.sealed, c.rawIfDistinct, c.chunkDicts, c.keys,
-			c.rawBase, int(c.lastCode), len(c.text().vals) * boolInt(c.index != nil)}
+			c.runCodes, c.inDimTable(), c.rawBase, int(c.lastCode), len(c.text().vals) * boolInt(c.index != nil)}
 	}
 	switch {
 	case f(g) != f(w):
