@@ -213,62 +213,57 @@ type csvChunk struct {
 }
 
 // splitCSV cuts bytes [from, size) of f, starting at line line, into chunks of about
-// chunk bytes, each ending after a line feed with an even number of quotes since from
-// (outside quotes in a well-formed file; in a malformed one a cut in a quoted field makes
-// the chunk before end in an open quote, an error of that chunk).
+// chunk bytes, each ending at the first line feed past chunk bytes that follows an even
+// number of quotes since from: outside quotes in a well-formed file; in a malformed one a
+// cut in a quoted field leaves the chunk before it ending in an open quote, an error of
+// that chunk, which sends the file to readCSVSeq. It reads the file once, a MiB at a
+// time, counting quotes and line feeds (bytes.Count) up to each cut and byte by byte
+// only from there to the line feed.
 func splitCSV(ctx context.Context, f io.ReaderAt, from, size, chunk, line int64) ([]csvChunk, error) {
 	var out []csvChunk
-	buf := make([]byte, min(chunk, size-from))
-	for start := from; start < size; {
+	buf := make([]byte, min(1<<20, size-from))
+	start, startLine, next := from, line, from+chunk
+	quotes := 0
+	for off := from; off < size; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for n := chunk; ; n *= 2 {
-			end := min(start+n, size)
-			if end == size {
-				return append(out, csvChunk{start, size, line}), nil
-			}
-			if int64(len(buf)) < end-start {
-				buf = make([]byte, end-start)
-			}
-			b := buf[:end-start]
-			if _, err := f.ReadAt(b, start); err != nil {
-				return nil, err
-			}
-			if cut := lastRecordEnd(b); cut > 0 {
-				out = append(out, csvChunk{start, start + int64(cut), line})
-				line += int64(bytes.Count(b[:cut], []byte{'\n'}))
-				start += int64(cut)
-				break
-			}
+		b := buf[:min(int64(len(buf)), size-off)]
+		if _, err := f.ReadAt(b, off); err != nil {
+			return nil, fmt.Errorf("scanning for record ends: %w", err)
 		}
+		for i := 0; i < len(b); {
+			if j := int(min(int64(len(b)), next-off)); i < j {
+				quotes += bytes.Count(b[i:j], []byte{'"'})
+				line += int64(bytes.Count(b[i:j], []byte{'\n'}))
+				i = j
+				continue
+			}
+			switch b[i] {
+			case '"':
+				quotes++
+			case '\n':
+				line++
+				if quotes%2 == 0 {
+					end := off + int64(i) + 1
+					out = append(out, csvChunk{start, end, startLine})
+					start, startLine, next = end, line, end+chunk
+				}
+			}
+			i++
+		}
+		off += int64(len(b))
+	}
+	if start < size {
+		out = append(out, csvChunk{start, size, startLine})
 	}
 	return out, nil
-}
-
-// lastRecordEnd returns the offset after the last line feed of b preceded by an even
-// number of quotes in b; 0 when there is none.
-func lastRecordEnd(b []byte) int {
-	i := bytes.LastIndexByte(b, '\n')
-	if i < 0 {
-		return 0
-	}
-	quotes := bytes.Count(b[:i], []byte{'"'})
-	for quotes%2 != 0 {
-		j := bytes.LastIndexByte(b[:i], '\n')
-		if j < 0 {
-			return 0
-		}
-		quotes -= bytes.Count(b[j:i], []byte{'"'})
-		i = j
-	}
-	return i + 1
 }
 
 // hashFile returns the SHA-256 of f's size bytes and how many were read.
 func hashFile(f io.ReaderAt, size int64) ([]byte, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(f, 0, size))
+	n, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, size), make([]byte, 1<<20))
 	if err != nil {
 		return nil, 0, err
 	}

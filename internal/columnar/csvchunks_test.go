@@ -222,22 +222,6 @@ func TestCSVChunkedUnique(t *testing.T) {
 	}
 }
 
-// TestLastRecordEnd pins the cut: after the last line feed outside quotes.
-func TestLastRecordEnd(t *testing.T) {
-	for in, want := range map[string]int{
-		"a\nb":          2,
-		"a\n\"b\nc":     2,
-		"a\n\"b\nc\"\n": 8,
-		"\"a\nb":        0,
-		"ab":            0,
-		"a\"\"\nb\n":    6,
-	} {
-		if got := lastRecordEnd([]byte(in)); got != want {
-			t.Errorf("lastRecordEnd(%q) = %d, want %d", in, got, want)
-		}
-	}
-}
-
 // diffTables fails the test unless got and want hold the same rows, lines, Input and
 // columns, compared field by field.
 func diffTables(t *testing.T, name string, got, want *table) {
