@@ -116,7 +116,6 @@ func readCSVParallel(ctx context.Context, path string, spec *tableSpec, chunk in
 	parts := make([]*csvPart, len(chunks))
 	var sum []byte
 	var read int64
-	rowsPerByte := float64(head.rows+1) / float64(max(head.off, 1))
 	err = parallel.Each(ctx, len(chunks)+1, runtime.GOMAXPROCS(0), func(_, k int) error {
 		if k == 0 { // the longest item: handed out first
 			var herr error
@@ -125,7 +124,7 @@ func readCSVParallel(ctx context.Context, path string, spec *tableSpec, chunk in
 		}
 		ch := chunks[k-1]
 		var cerr error
-		parts[k-1], cerr = readCSVChunk(ctx, f, ch, head, int(rowsPerByte*float64(ch.end-ch.off)))
+		parts[k-1], cerr = readCSVChunk(ctx, f, ch, head)
 		return cerr
 	})
 	if err != nil {
@@ -207,9 +206,10 @@ func countLines(f io.ReaderAt, n int64) (int64, error) {
 	return lines, nil
 }
 
-// csvChunk is a run of whole records of a file: bytes [off, end), its first line line.
+// csvChunk is a run of whole records of a file: bytes [off, end), its first line line,
+// and lines lines (at least its rows: room for their codes).
 type csvChunk struct {
-	off, end, line int64
+	off, end, line, lines int64
 }
 
 // splitCSV cuts bytes [from, size) of f, starting at line line, into chunks of about
@@ -246,7 +246,7 @@ func splitCSV(ctx context.Context, f io.ReaderAt, from, size, chunk, line int64)
 				line++
 				if quotes%2 == 0 {
 					end := off + int64(i) + 1
-					out = append(out, csvChunk{start, end, startLine})
+					out = append(out, csvChunk{start, end, startLine, line - startLine})
 					start, startLine, next = end, line, end+chunk
 				}
 			}
@@ -255,7 +255,7 @@ func splitCSV(ctx context.Context, f io.ReaderAt, from, size, chunk, line int64)
 		off += int64(len(b))
 	}
 	if start < size {
-		out = append(out, csvChunk{start, size, startLine})
+		out = append(out, csvChunk{start, size, startLine, line - startLine + 1})
 	}
 	return out, nil
 }
@@ -277,14 +277,17 @@ type csvPart struct {
 	rows  int
 }
 
-// readCSVChunk reads chunk ch of f into columns like head's (of their final modes), about
-// rows rows; errCSVFallback on any error or data problem.
-func readCSVChunk(ctx context.Context, f io.ReaderAt, ch csvChunk, head *csvHead, rows int) (*csvPart, error) {
+// readCSVChunk reads chunk ch of f into columns like head's (of their final modes);
+// errCSVFallback on any error or data problem.
+func readCSVChunk(ctx context.Context, f io.ReaderAt, ch csvChunk, head *csvHead) (*csvPart, error) {
 	probs := newProblems(head.t.file)
 	p := &csvPart{cols: make([]*column, len(head.sinks))}
+	if head.spec.keepLines {
+		p.lines = make([]int64, 0, ch.lines)
+	}
 	for i, c := range head.sinks {
 		if c != nil {
-			p.cols[i] = c.chunkColumn(probs, rows)
+			p.cols[i] = c.chunkColumn(probs, int(ch.lines))
 		}
 	}
 	r := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(f, ch.off, ch.end-ch.off), 1<<16))
