@@ -24,7 +24,20 @@ const ctxCheckRows = 1 << 16
 // LF line ends) into dictionary-coded columns as spec says. Data errors (empty required
 // values, duplicates, invalid UTF-8) are collected and returned together; format errors
 // (bad quoting, ragged rows) stop reading at once.
+//
+// A file of csvParallelMin bytes or more is read in chunks on every core
+// (readCSVChunked), with the same table, Input and errors as the sequential reading
+// (readCSVSeq) that smaller files keep.
 func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) {
+	if st, err := os.Stat(path); err == nil && st.Size() >= csvParallelMin {
+		return readCSVChunked(ctx, path, spec, csvChunkSize(st.Size()))
+	}
+	return readCSVSeq(ctx, path, spec)
+}
+
+// readCSVSeq is readCSV reading the file on one goroutine, with one encoding/csv reader:
+// the reference readCSVChunked must match, and its fallback.
+func readCSVSeq(ctx context.Context, path string, spec *tableSpec) (*table, error) {
 	file := filepath.Base(path)
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,16 +72,7 @@ func readCSV(ctx context.Context, path string, spec *tableSpec) (*table, error) 
 	}
 
 	probs := newProblems(file)
-	t := &table{file: file}
-	sinks := make([]*column, len(names)) // nil: column not read
-	for i, n := range names {
-		if mode, ok := spec.wants(n); ok {
-			c := spec.newColumn(n, mode, probs, 1024)
-			c.expandRuns() // CSV rows are coded one at a time
-			sinks[i] = c
-			t.cols = append(t.cols, c)
-		}
-	}
+	t, sinks := newCSVTable(file, spec, names, probs)
 	rows, err := readCSVRows(ctx, path, r, sinks, t, spec.keepLines)
 	if err != nil {
 		return nil, err
@@ -102,12 +106,7 @@ func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*colum
 		}
 		line, _ := r.FieldPos(0)
 		pos := int64(line)
-		for i, c := range sinks {
-			if c != nil {
-				v := rec[i]
-				c.put(c.internString(v), pos, v)
-			}
-		}
+		putCSVRow(rec, sinks, pos)
 		if keepLines {
 			t.lines = append(t.lines, pos)
 		}
@@ -123,6 +122,32 @@ func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*colum
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+		}
+	}
+}
+
+// newCSVTable returns the table of a CSV file with header names, read as spec says, and
+// its columns by field (nil: field not read).
+func newCSVTable(file string, spec *tableSpec, names []string, probs *problems) (*table, []*column) {
+	t := &table{file: file}
+	sinks := make([]*column, len(names))
+	for i, n := range names {
+		if mode, ok := spec.wants(n); ok {
+			c := spec.newColumn(n, mode, probs, 1024)
+			c.expandRuns() // CSV rows are coded one at a time
+			sinks[i] = c
+			t.cols = append(t.cols, c)
+		}
+	}
+	return t, sinks
+}
+
+// putCSVRow codes the fields of one record, at line pos, into the columns sinks.
+func putCSVRow(rec []string, sinks []*column, pos int64) {
+	for i, c := range sinks {
+		if c != nil {
+			v := rec[i]
+			c.put(c.internString(v), pos, v)
 		}
 	}
 }

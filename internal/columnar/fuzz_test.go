@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,8 @@ import (
 )
 
 // FuzzLoadCSV feeds arbitrary bytes as identities.csv: Load must either return a snapshot
-// satisfying every invariant or a user error, and never panic.
+// satisfying every invariant or a user error, and never panic; and the chunked reading
+// with tiny chunks must give what the sequential one gives (fuzzChunked).
 func FuzzLoadCSV(f *testing.F) {
 	fuzzmin.Off(f)
 	for _, seed := range []string{
@@ -32,6 +34,7 @@ func FuzzLoadCSV(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzChunked(t, data)
 		s := fuzzLoad(t, "identities.csv", data, "identity_id,role_id\nu1,R1\nghost,R2\nu2,R1\nu1,R1\n")
 		if s == nil {
 			return
@@ -148,4 +151,36 @@ func fuzzLoad(t *testing.T, name string, data []byte, assignments string) *Snaps
 	}
 	checkInvariants(t, s)
 	return s
+}
+
+// fuzzChunked reads data as identities.csv with readCSVSeq and with readCSVChunked at
+// tiny chunk sizes, by identitiesSpec and by specs of the other column kinds that read any
+// identities file (identity_id as a modeUnique dictionary, as a raw column with runs;
+// identitiesSpec without rawIfDistinct, whose files are read in chunks whatever their
+// length): the same table or the same error.
+func fuzzChunked(t *testing.T, data []byte) {
+	path := filepath.Join(t.TempDir(), "identities.csv")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noJudge := identitiesSpec
+	noJudge.rawIfDistinct = false
+	unique := tableSpec{name: "identities", required: []string{"identity_id"},
+		known: map[string]colMode{"identity_id": modeUnique}, others: true, keepLines: true}
+	runs := tableSpec{name: "identities", required: []string{"identity_id"},
+		known: map[string]colMode{"identity_id": modeRequired}, others: true, runs: []string{"identity_id"}}
+	ctx := context.Background()
+	for _, spec := range []*tableSpec{&identitiesSpec, &noJudge, &unique, &runs} {
+		want, werr := readCSVSeq(ctx, path, spec)
+		for _, chunk := range []int64{1, 5, 64} {
+			got, err := readCSVChunked(ctx, path, spec, chunk)
+			name := fmt.Sprintf("spec %+v, chunk %d", spec.known, chunk)
+			if fmt.Sprint(err) != fmt.Sprint(werr) {
+				t.Fatalf("%s: error\n%v\nwant\n%v", name, err, werr)
+			}
+			if err == nil {
+				diffTables(t, name, got, want)
+			}
+		}
+	}
 }
