@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,7 +42,7 @@ func BenchmarkCSVReadDir(b *testing.B) {
 	}
 	for _, r := range readers {
 		b.Run(r.name, func(b *testing.B) {
-			c0 := processCPU(b)
+			c0 := cpuTime(b)
 			for b.Loop() {
 				err := parallel.Each(context.Background(), len(specs), len(specs), func(_, k int) error {
 					_, err := r.read(context.Background(), filepath.Join(dir, specs[k].name+".csv"), specs[k])
@@ -53,18 +52,9 @@ func BenchmarkCSVReadDir(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(processCPU(b)-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(cpuTime(b)-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-// processCPU returns the process's CPU time so far (user + system).
-func processCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func fileSize(tb testing.TB, p string) int64 {

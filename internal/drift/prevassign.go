@@ -120,14 +120,7 @@ func (x *unexplainedIndex) identities(values []string) []int32 {
 			byID[x.next.IdentityIDs[i]] = int32(i)
 		}
 	}
-	out := make([]int32, len(values))
-	for v, id := range values {
-		out[v] = -1
-		if i, ok := byID[id]; ok {
-			out[v] = i
-		}
-	}
-	return out
+	return lookupAll(values, byID)
 }
 
 // find returns the index of the unexplained pair (i, r), or -1.
@@ -146,6 +139,11 @@ func valueIndex(values, ids []string) []int32 {
 	for k, id := range ids {
 		pos[id] = int32(k)
 	}
+	return lookupAll(values, pos)
+}
+
+// lookupAll maps each of values to what pos gives it (-1: absent).
+func lookupAll(values []string, pos map[string]int32) []int32 {
 	out := make([]int32, len(values))
 	for v, s := range values {
 		out[v] = -1
