@@ -68,6 +68,14 @@ func matchAssignments(ctx context.Context, model *report.Model, next *columnar.S
 			}
 		}
 	}
+	tallyHeld(next, unexpl, held, rule, out)
+	return nil
+}
+
+// tallyHeld adds the unexplained pairs unexpl to out by what the model's file said of
+// each (held[j]: the pair was there; rule[j] >= 0: a rule explained it then): new access,
+// a revoke candidate of that rule, or still unexplained.
+func tallyHeld(next *columnar.Snapshot, unexpl []pair, held []bool, rule []int32, out *unexplainedClasses) {
 	for j, p := range unexpl {
 		switch {
 		case !held[j]:
@@ -79,7 +87,6 @@ func matchAssignments(ctx context.Context, model *report.Model, next *columnar.S
 			out.still++
 		}
 	}
-	return nil
 }
 
 // unexplainedIndex finds an unexplained pair (an index into the list it was made from)

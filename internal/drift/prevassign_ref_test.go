@@ -21,7 +21,8 @@ import (
 // names an unexplained pair when its identity and role ids are that pair's; the pair was
 // held; a row of it whose status is "explained" with a rule id of the model's rules
 // (the last of equal ids) makes it a revoke candidate of that rule, a later such row
-// overriding an earlier one.
+// overriding an earlier one. The pairs are then tallied as classifyFromAssignments
+// tallies them (tallyHeld): what it checks is the reading and the matching.
 func referenceFromAssignments(t *testing.T, model *report.Model, next *columnar.Snapshot, path string, unexpl []pair) *unexplainedClasses {
 	t.Helper()
 	type key struct{ id, role string }
@@ -67,17 +68,7 @@ func referenceFromAssignments(t *testing.T, model *report.Model, next *columnar.
 		}
 	}
 	out := &unexplainedClasses{newByKind: map[string]int64{}}
-	for j, p := range unexpl {
-		switch {
-		case !held[j]:
-			out.newAccess++
-			out.newByKind[next.Kind(int(p.i))]++
-		case rule[j] >= 0:
-			out.revokes = append(out.revokes, rawAction{i: p.i, r: p.r, rule: rule[j], typ: tRevoke, change: ChangeUnknown})
-		default:
-			out.still++
-		}
-	}
+	tallyHeld(next, unexpl, held, rule, out)
 	return out
 }
 
