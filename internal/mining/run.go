@@ -821,31 +821,16 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		res.reason = reason
 		return res
 	}
-	greedyPruned := nc > materializeLimit
-	cs := s.collect(counts, greedyPruned)
 	defer clear(s.cs) // no candidate keeps a previous role's match sets reachable
-	bds := mr.Bounds()
-	bd := &bounds{n: n, holders: hn, Bounds: bds}
-	var ch choice
-	if nc == 1 {
-		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
-		ch = choice{exact: true, bestPrec: prec}
-		if ok {
-			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
-		}
-	} else {
-		if greedyPruned {
-			cs = capCandidates(cs, len(s.hs))
-		}
-		s.materialize(cs, s.eff.Neutral(r))
-		cs = prune(cs)
-		if len(cs) <= exactLimit {
-			ch = selectExact(cs, bd)
-			// The search was exhaustive, but over a set pruned for the greedy: not a proof.
-			ch.exact = !greedyPruned
-		} else {
-			ch = selectGreedy(cs, bd)
-		}
+	bd := &bounds{n: n, holders: hn, Bounds: mr.Bounds()}
+	greedyPruned := nc > materializeLimit
+	cs, ch := s.choose(r, counts, nc, bd, greedyPruned)
+	if ch.idx == nil && greedyPruned && nc <= pruneLimit {
+		// The greedy's pruning drops specializations that explain fewer holders than
+		// their generalization, which can be the only valid sets (a narrower rule with
+		// no false positive where the broader one breaks the role's bounds). Before the
+		// role is said to have no valid set, every useful candidate is looked at.
+		cs, ch = s.choose(r, counts, nc, bd, false)
 	}
 	res.exact = ch.exact
 	if ch.idx == nil {
@@ -873,6 +858,34 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		})
 	}
 	return res
+}
+
+// choose collects role r's useful candidates from its counts (nc of them), pruned for
+// the greedy search when forGreedy, and selects among them: every subset when at most
+// exactLimit are left after dominance pruning, else greedily. The choice is exact when
+// the search was exhaustive over candidates pruned only of those that cannot be optimal.
+func (s *selector) choose(r int32, counts []kernels.Count, nc int, bd *bounds, forGreedy bool) ([]cand, choice) {
+	cs := s.collect(counts, forGreedy)
+	if nc == 1 {
+		ok, prec := bd.valid(cs[0].tp, cs[0].fp())
+		ch := choice{exact: true, bestPrec: prec}
+		if ok {
+			ch.idx, ch.tp, ch.fp = []int{0}, cs[0].tp, cs[0].fp()
+		}
+		return cs, ch
+	}
+	if forGreedy {
+		cs = capCandidates(cs, len(s.hs))
+	}
+	s.materialize(cs, s.eff.Neutral(r))
+	cs = prune(cs)
+	if len(cs) > exactLimit {
+		return cs, selectGreedy(cs, bd)
+	}
+	ch := selectExact(cs, bd)
+	// The search was exhaustive, but over a set pruned for the greedy: not a proof.
+	ch.exact = !forGreedy
+	return cs, ch
 }
 
 // neutralOf holds, for one role, the neutral identities each criterion matches (all)
