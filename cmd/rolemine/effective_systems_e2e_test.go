@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -16,8 +17,8 @@ import (
 //
 //	h1-h4 Sales, h5 Eng. SAPR (application SAP) and NOAPP (none) are held by h1-h3,
 //	named by identity. Orphans: qq holds SAPR by identity (SAP: the role's application),
-//	the uncorrelated account AD/x holds SAPR (AD: its account's system), zz holds NOAPP
-//	by identity (no system). Mining (support >= 3, fp <= 50%): dept=Sales for both roles
+//	the uncorrelated account AD/x and AD/g, the account of gone (not an identity), hold
+//	SAPR (AD: their account's system), zz holds NOAPP by identity (no system). Mining (support >= 3, fp <= 50%): dept=Sales for both roles
 //	(tp 3, fp 1, beating kind=human's fp 2), each suggesting its role to h4: one in SAP,
 //	one without a system.
 func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
@@ -25,9 +26,9 @@ func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
 	files := map[string]string{
 		"identities.csv": "identity_id,kind,dept\nh1,human,Sales\nh2,human,Sales\nh3,human,Sales\nh4,human,Sales\nh5,human,Eng\n",
 		"roles.csv":      "role_id,application\nSAPR,SAP\nNOAPP,\n",
-		"accounts.csv":   "system,account_id,identity_id\nAD,x,\n",
+		"accounts.csv":   "system,account_id,identity_id\nAD,x,\nAD,g,gone\n",
 		"assignments.csv": "identity_id,role_id,system,account_id\n" +
-			"h1,SAPR,,\nh2,SAPR,,\nh3,SAPR,,\nqq,SAPR,,\n,SAPR,AD,x\n" +
+			"h1,SAPR,,\nh2,SAPR,,\nh3,SAPR,,\nqq,SAPR,,\n,SAPR,AD,x\n,SAPR,AD,g\n" +
 			"h1,NOAPP,,\nh2,NOAPP,,\nh3,NOAPP,,\nzz,NOAPP,,\n",
 		"m.xml": `<MiningRule MinIdentitiesCount="3" PrecisionMinPercentage="0" FalsePositiveMaxPercentage="50" MaxDimensions="1"/>`,
 	}
@@ -47,7 +48,7 @@ func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][2]int64{"SAP": {1, 1}, "AD": {1, 0}, "(no system)": {1, 1}}
+	want := map[string][2]int64{"SAP": {1, 1}, "AD": {2, 0}, "(no system)": {1, 1}}
 	var orphans, suggestions int64
 	for name, sys := range s.Systems {
 		orphans += sys.Orphans
@@ -56,8 +57,8 @@ func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
 			t.Errorf("system %q: %d orphans, %d suggestions; want %d and %d", name, sys.Orphans, sys.Suggestions, w[0], w[1])
 		}
 	}
-	if orphans != s.Assignments.Orphans || suggestions != s.Suggestions || orphans != 3 || suggestions != 2 {
-		t.Errorf("systems hold %d orphans and %d suggestions, the totals %d and %d (want 3 and 2)",
+	if orphans != s.Assignments.Orphans || suggestions != s.Suggestions || orphans != 4 || suggestions != 2 {
+		t.Errorf("systems hold %d orphans and %d suggestions, the totals %d and %d (want 4 and 2)",
 			orphans, suggestions, s.Assignments.Orphans, s.Suggestions)
 	}
 	// assignments.parquet names the same system for each orphan.
@@ -80,9 +81,14 @@ func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
 			}
 		}
 	}
-	for k, w := range map[string]string{"qq SAPR": "SAP", " SAPR": "AD", "zz NOAPP": "<null>"} {
+	for k, w := range map[string]string{"qq SAPR": "SAP", " SAPR": "AD", "gone SAPR": "AD", "zz NOAPP": "<null>"} {
 		if got[k] != w {
 			t.Errorf("orphan %q: system %q, want %q (all: %v)", k, got[k], w, got)
 		}
+	}
+	// explain names the account of orphan access.
+	ex, stderr, code := runBin(t, "explain", "--data", data, "--model", out, "--identity", "gone")
+	if code != 0 || !strings.Contains(ex, "SAPR  orphan  identity unknown: not mined; granted to account AD/g") {
+		t.Errorf("explain gone (exit %d, %s):\n%s", code, stderr, ex)
 	}
 }

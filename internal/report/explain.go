@@ -64,6 +64,9 @@ type HeldRole struct {
 	Via       string `json:"via,omitempty"`
 	Hidden    bool   `json:"hidden_inherited,omitempty"`
 	Redundant bool   `json:"redundant,omitempty"`
+	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
+	// its assignment named one.
+	Account string `json:"account,omitempty"`
 }
 
 // SuggestedRole is a role the model would grant the identity, which it does not hold.
@@ -234,7 +237,11 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 		for k := lo; k < len(snap.Orphans) && snap.Orphans[k].IdentityID == id; k++ {
 			ex.Orphan = true
 			ex.Orphans++
-			ex.Roles = append(ex.Roles, b.heldRole(snap.Orphans[k].Role, "orphan"))
+			h := b.heldRole(snap.Orphans[k].Role, "orphan")
+			if o := &snap.Orphans[k]; o.System != "" {
+				h.Account = o.System + "/" + o.AccountID
+			}
+			ex.Roles = append(ex.Roles, h)
 		}
 		if !ex.Orphan {
 			return nil, uerr.New("explain: identity %q is not in identities and holds no assignment", id)
@@ -345,6 +352,9 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 				h.Nearest.Rule.RuleID, h.Nearest.Rule.Criterion, h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
 		case h.Status == "orphan":
 			why = "identity unknown: not mined"
+			if h.Account != "" {
+				why += "; granted to account " + h.Account
+			}
 		case h.Inherited:
 			why = "as the direct holding its chain starts at (the role has no rule)"
 		default:
