@@ -92,3 +92,27 @@ func TestSystemsCountEveryOrphanAndSuggestion(t *testing.T) {
 		t.Errorf("explain gone (exit %d, %s):\n%s", code, stderr, ex)
 	}
 }
+
+// TestExplainRedundantChain: explain names the chain that also hands out a redundant
+// direct grant, chosen as via is: u1 holds A, C, B and R directly; A > X > R, C > R and
+// B > R also hand out R. The shortest chains are B > R and C > R; B > R is lexically
+// smaller.
+func TestExplainRedundantChain(t *testing.T) {
+	data, out := t.TempDir(), t.TempDir()
+	writeFiles(t, data, map[string]string{
+		"identities.csv":  "identity_id,kind\nu1,human\n",
+		"role_grants.csv": "role_id,grants_role_id\nA,X\nX,R\nC,R\nB,R\n",
+		"assignments.csv": "identity_id,role_id\nu1,A\nu1,C\nu1,B\nu1,R\n",
+	})
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ex, stderr, code := runBin(t, "explain", "--data", data, "--model", out, "--identity", "u1")
+	if code != 0 || !strings.Contains(ex, "R  unexplained  redundant (also inherited via B > R);") {
+		t.Errorf("explain u1 (exit %d, %s):\n%s", code, stderr, ex)
+	}
+	js, _, _ := runBin(t, "explain", "--data", data, "--model", out, "--identity", "u1", "--json")
+	if !strings.Contains(js, `"redundant_via": "B > R"`) {
+		t.Errorf("explain --json lacks redundant_via:\n%s", js)
+	}
+}

@@ -64,6 +64,9 @@ type HeldRole struct {
 	Via       string `json:"via,omitempty"`
 	Hidden    bool   `json:"hidden_inherited,omitempty"`
 	Redundant bool   `json:"redundant,omitempty"`
+	// RedundantVia is the chain that also hands out a redundant direct grant (the
+	// shortest from another directly held role, ties lexical, as via).
+	RedundantVia string `json:"redundant_via,omitempty"`
 	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
 	// its assignment named one.
 	Account string `json:"account,omitempty"`
@@ -366,7 +369,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		case h.Inherited:
 			why = "inherited via " + h.Via + "; " + why
 		case h.Redundant:
-			why = "redundant (also inherited); " + why
+			why = "redundant (also inherited via " + h.RedundantVia + "); " + why
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
 	}
