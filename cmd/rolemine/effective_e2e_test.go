@@ -174,7 +174,7 @@ func TestEffectiveEndToEnd(t *testing.T) {
 		t.Errorf("explain u1 (exit %d, %s):\n%s", code, stderr, ex)
 	}
 	ex, _, _ = runBin(t, "explain", "--data", data, "--model", out, "--identity", "u5")
-	if !strings.Contains(ex, "explained  redundant (also inherited); by rule") {
+	if !strings.Contains(ex, "explained  redundant (also inherited via STAFF > DBA); by rule") {
 		t.Errorf("explain u5 does not show its redundant DBA grant:\n%s", ex)
 	}
 }

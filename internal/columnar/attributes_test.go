@@ -3,6 +3,7 @@ package columnar
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -197,4 +198,32 @@ func refMergeAttributes(s *Snapshot, t *table, identIdx *identityIndex, excluded
 	}
 	rebuildSkipped(s)
 	return nil
+}
+
+// TestExcludedAttributeNotWarned: --exclude-dimension of an attribute that only the
+// attributes file defines excludes it without the warning meant for names that are no
+// dimension; a name that is none still gets it.
+func TestExcludedAttributeNotWarned(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"identities.csv":  "identity_id,dept\nu1,Eng\nu2,Eng\n",
+		"attributes.csv":  "identity_id,attribute,value\nu1,project,apollo\nu2,project,apollo\n",
+		"assignments.csv": "identity_id,role_id\nu1,R\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := Load(context.Background(), dir, LoadOptions{ExcludeDimensions: []string{"project", "nosuch"}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.DimIndex("project"); d < 0 || !s.Dims[d].Skipped || s.Dims[d].SkipReason != "excluded by user" {
+		t.Fatalf("project not excluded: %+v", s.Dims)
+	}
+	if got := logged.String(); strings.Contains(got, "dimension=project") || !strings.Contains(got, "dimension=nosuch") {
+		t.Errorf("warnings:\n%s\nwant one for nosuch and none for project", got)
+	}
 }

@@ -63,14 +63,12 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 			if excluded[d.Name] {
 				log.Warn("the kind dimension cannot be excluded; keeping it", "dimension", d.Name)
 			}
-			delete(excluded, d.Name)
 			continue
 		}
 		distinct := len(d.Values)
 		switch {
 		case excluded[d.Name]:
 			d.Skipped, d.SkipReason = true, "excluded by user"
-			delete(excluded, d.Name)
 		case 2*distinct > n:
 			d.Skipped, d.ScopeRecount = true, true
 			d.SkipReason = fmt.Sprintf("%d distinct values > half of %d identities", distinct, n)
@@ -80,13 +78,20 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 				SkippedDimension{Name: d.Name, Distinct: distinct, Reason: d.SkipReason})
 		}
 	}
-	for name := range excluded {
-		if name != "identity_id" {
-			log.Warn("excluded dimension not found in identities", "dimension", name, "file", t.file)
-		}
-	}
 	s.Dims = dims
 	return nil
+}
+
+// warnUnknownExcluded warns about each --exclude-dimension name that is no dimension of s,
+// once every source of dimensions is in: the identities' columns (file), and in a
+// universe their list columns and the attributes file. identity_id and kind are no
+// dimension to exclude, and buildIdentities says so for kind.
+func warnUnknownExcluded(s *Snapshot, names []string, file string, log *slog.Logger) {
+	for _, name := range names {
+		if name != "identity_id" && name != KindDimension && s.DimIndex(name) < 0 {
+			log.Warn("excluded dimension not found in identities", "dimension", name, "file", file)
+		}
+	}
 }
 
 // fillMissing gives every row without a value the value v.

@@ -227,6 +227,7 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 	if err := buildIdentities(&s, ids, LoadOptions{ExcludeDimensions: opts.ExcludeDimensions}, log); err != nil {
 		return nil, nil, err
 	}
+	warnUnknownExcluded(&s, opts.ExcludeDimensions, ids.file, log)
 	h := &Holdings{Identities: ids.rows, Dims: s.Dims}
 	if opts.Dims != nil {
 		h.Dims = h.Dims[:0]

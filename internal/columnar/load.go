@@ -117,6 +117,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 	if ub != nil {
 		ub.finish(s)
 	}
+	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
 	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
 	return s, nil
 }

@@ -165,7 +165,9 @@ type KindPairs struct {
 
 // SystemSummary is one entry of summary.json's "systems", keyed by system name. Pairs
 // count the effective pairs attributed to the system (docs/effective-privilege.md#decisions,
-// "The system of a pair"); Orphans count orphan access through the system's accounts.
+// "The system of a pair"); Orphans count orphan access on the system: through its
+// accounts, or named by an unknown identity on one of its roles. Orphans and suggestions
+// without a system are counted under "(no system)", as pairs are.
 type SystemSummary struct {
 	Accounts             int64 `json:"accounts"`
 	UncorrelatedAccounts int64 `json:"uncorrelated_accounts"`

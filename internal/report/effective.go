@@ -155,6 +155,16 @@ type pairWalker struct {
 	chainSystem []int32
 }
 
+// orphanSystem returns the system of orphan access o, as for a direct pair: the system of
+// the account it names, else (access named by an identity alone) its role's
+// application; "" when neither.
+func orphanSystem(snap *columnar.Snapshot, o *columnar.Orphan) string {
+	if o.System != "" {
+		return o.System
+	}
+	return snap.Roles.Application[o.Role]
+}
+
 func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) *pairWalker {
 	w := &pairWalker{snap: snap, cls: cls, eff: eff, systemOf: map[string]int32{}}
 	add := func(s string) {
@@ -171,8 +181,8 @@ func newPairWalker(snap *columnar.Snapshot, cls *mining.Classification, eff *Eff
 	for _, a := range snap.Roles.Application {
 		add(a)
 	}
-	for _, o := range snap.Orphans {
-		add(o.System)
+	for j := range snap.Orphans {
+		add(orphanSystem(snap, &snap.Orphans[j]))
 	}
 	index := func(names []string) []int32 {
 		out := make([]int32, len(names))

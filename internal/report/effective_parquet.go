@@ -97,10 +97,10 @@ func newEffectiveDicts(snap *columnar.Snapshot, m *mining.Model, w *pairWalker, 
 	}
 	d.accounts, d.acctCode, d.orphanAcct, d.acctRank = accountDict(a, snap.Orphans)
 	d.orphanSystem = make([]int32, len(snap.Orphans))
-	for j, o := range snap.Orphans {
+	for j := range snap.Orphans {
 		d.orphanSystem[j] = -1
-		if o.System != "" {
-			d.orphanSystem[j] = w.systemOf[o.System]
+		if name := orphanSystem(snap, &snap.Orphans[j]); name != "" {
+			d.orphanSystem[j] = w.systemOf[name]
 		}
 	}
 	if eff != nil && eff.Eff != nil {

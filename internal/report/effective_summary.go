@@ -110,15 +110,13 @@ func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, e
 		s.Inherited += c.inherited
 		s.Hidden += c.hidden
 	}
-	for _, o := range snap.Orphans {
-		if o.System != "" {
-			sys(o.System).Orphans++
-		}
+	// Orphans and suggestions without a system are counted under noSystem, as pairs
+	// are, so that the systems add up to the totals.
+	for j := range snap.Orphans {
+		sys(orphanSystem(snap, &snap.Orphans[j])).Orphans++
 	}
 	for _, sg := range cls.Suggestions {
-		if app := snap.Roles.Application[sg.Role]; app != "" {
-			sys(app).Suggestions++
-		}
+		sys(snap.Roles.Application[sg.Role]).Suggestions++
 	}
 	missingAccounts(snap, sys)
 	flagIncomplete(systems)
@@ -170,6 +168,9 @@ func flagIncomplete(systems map[string]*systemSummary) {
 		}
 	}
 	for name, s := range systems {
+		if name == noSystem {
+			continue // not a system: nothing to flag
+		}
 		var why []string
 		if med, ok := medianOfOthers(systems, name); ok && s.Suggestions >= gapMinSuggestions &&
 			s.SuggestedPercent > gapMinPercent && s.SuggestedPercent > gapMedianFactor*med {

@@ -115,6 +115,9 @@ func TestSuggestedGrantsFlag(t *testing.T) {
 		{"few", map[string]sys{"A": {91, 9}, "B": {1000, 10}}, "", 9},
 		// The pairs without a system are no system to compare with.
 		{"no system", map[string]sys{"A": {960, 40}, noSystem: {1000, 0}}, "", 4},
+		// Nor are they flagged themselves: suggestions on roles without an application
+		// (4% here, against 1% on A and B) point at no system.
+		{"no system not flagged", map[string]sys{"A": {990, 10}, "B": {990, 10}, noSystem: {960, 40}}, "", 1},
 	} {
 		systems := map[string]*systemSummary{}
 		for name, s := range c.systems {

@@ -64,6 +64,12 @@ type HeldRole struct {
 	Via       string `json:"via,omitempty"`
 	Hidden    bool   `json:"hidden_inherited,omitempty"`
 	Redundant bool   `json:"redundant,omitempty"`
+	// RedundantVia is the chain that also hands out a redundant direct grant (the
+	// shortest from another directly held role, ties lexical, as via).
+	RedundantVia string `json:"redundant_via,omitempty"`
+	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
+	// its assignment named one.
+	Account string `json:"account,omitempty"`
 }
 
 // SuggestedRole is a role the model would grant the identity, which it does not hold.
@@ -234,7 +240,11 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 		for k := lo; k < len(snap.Orphans) && snap.Orphans[k].IdentityID == id; k++ {
 			ex.Orphan = true
 			ex.Orphans++
-			ex.Roles = append(ex.Roles, b.heldRole(snap.Orphans[k].Role, "orphan"))
+			h := b.heldRole(snap.Orphans[k].Role, "orphan")
+			if o := &snap.Orphans[k]; o.System != "" {
+				h.Account = o.System + "/" + o.AccountID
+			}
+			ex.Roles = append(ex.Roles, h)
 		}
 		if !ex.Orphan {
 			return nil, uerr.New("explain: identity %q is not in identities and holds no assignment", id)
@@ -345,6 +355,9 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 				h.Nearest.Rule.RuleID, h.Nearest.Rule.Criterion, h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
 		case h.Status == "orphan":
 			why = "identity unknown: not mined"
+			if h.Account != "" {
+				why += "; granted to account " + h.Account
+			}
 		case h.Inherited:
 			why = "as the direct holding its chain starts at (the role has no rule)"
 		default:
@@ -356,7 +369,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		case h.Inherited:
 			why = "inherited via " + h.Via + "; " + why
 		case h.Redundant:
-			why = "redundant (also inherited); " + why
+			why = "redundant (also inherited via " + h.RedundantVia + "); " + why
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
 	}

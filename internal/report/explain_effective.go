@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/rolemine/rolemine/internal/effective"
 )
@@ -37,7 +38,8 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		all = append(all, r)
 		switch p.KindAt(int64(k)) {
 		case effective.Redundant:
-			ex.Roles[direct[r]].Redundant = true
+			h := &ex.Roles[direct[r]]
+			h.Redundant, h.RedundantVia = true, b.redundantChain(c, held, r)
 			continue
 		case effective.Direct:
 			continue
@@ -76,4 +78,25 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		return 0
 	})
 	return all
+}
+
+// redundantChain returns the chain by which another of the directly held roles held also
+// hands out the directly held role r, as via names one: the shortest, ties to the
+// lexically smallest list of role ids.
+func (b *Bound) redundantChain(c *effective.Closure, held []int32, r int32) string {
+	var best []string
+	for _, s := range held {
+		ch := c.Via(s, r)
+		if s == r || ch == nil {
+			continue
+		}
+		names := make([]string, len(ch))
+		for k, x := range ch {
+			names[k] = b.Snap.Roles.IDs[x]
+		}
+		if best == nil || len(names) < len(best) || len(names) == len(best) && slices.Compare(names, best) < 0 {
+			best = names
+		}
+	}
+	return strings.Join(best, " > ")
 }
