@@ -160,7 +160,7 @@ func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Ef
 
 // DefaultAsOf returns the default --as-of: the newest last_used of a direct pair, or
 // usage.Never and false when none has one (every pair's usage is then unknown).
-func DefaultAsOf(snap *columnar.Snapshot) (int64, bool) {
+func DefaultAsOf(snap *columnar.Snapshot) (usage.Instant, bool) {
 	u := snap.Universe
 	if u == nil {
 		return usage.Never, false
