@@ -125,9 +125,10 @@ func (p Params) Of(lastUsed Instant, known bool) State {
 }
 
 // olderThanThreshold reports whether t is more than UnusedDays days (of 24 hours) before
-// AsOf, to the nanosecond.
+// AsOf, to the nanosecond. A threshold longer than any span of int64 seconds holds every
+// date (no product that would overflow is formed).
 func (p Params) olderThanThreshold(t Instant) bool {
-	if p.AsOf == Never {
+	if p.AsOf == Never || int64(p.UnusedDays) > math.MaxInt64/daySeconds {
 		return false
 	}
 	d, limit := p.AsOf.Sec-t.Sec, int64(p.UnusedDays)*daySeconds

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -66,7 +67,8 @@ func TestOf(t *testing.T) {
 	}
 }
 
-// TestOfExact: the threshold to the nanosecond. As of 2026-06-30T00:00:00.5Z, 2026-04-01 (midnight) is half a second more
+// TestOfExact: the threshold to the nanosecond, and thresholds too long to count in
+// seconds. As of 2026-06-30T00:00:00.5Z, 2026-04-01 (midnight) is half a second more
 // than 90 days back, and 2026-04-01T00:00:00.5Z exactly 90 days.
 func TestOfExact(t *testing.T) {
 	d := func(s string) Instant { v, _ := Parse(s); return v }
@@ -83,6 +85,14 @@ func TestOfExact(t *testing.T) {
 	} {
 		if got := p.Of(d(c.last), true); got != c.want {
 			t.Errorf("as of %s: Of(%s) = %v, want %v", Format(p.AsOf), c.last, got, c.want)
+		}
+	}
+	// A threshold of more days than int64 seconds can count holds every date: nothing
+	// is unused by age, however old (the product in seconds would overflow).
+	for _, days := range []int{math.MaxInt64 / 86400, math.MaxInt64/86400 + 1, math.MaxInt64} {
+		p := Params{AsOf: d("9999-12-31T23:59:59Z"), UnusedDays: days}
+		if got := p.Of(d("0000-01-01"), true); got != Used {
+			t.Errorf("--unused-days %d: Of(0000-01-01) = %v, want used", days, got)
 		}
 	}
 }
