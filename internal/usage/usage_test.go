@@ -26,6 +26,11 @@ func TestParse(t *testing.T) {
 		{"2026-03-31T08:15:00", ""},
 		{"yesterday", ""},
 		{" 2026-03-31", ""},
+		// Refused on purpose (docs/excess-privilege.md#usage): lower-case t and z, which
+		// RFC 3339 lets a specification rule out, and a leap second.
+		{"2026-03-31t08:15:00Z", ""},
+		{"2026-03-31T08:15:00z", ""},
+		{"2016-12-31T23:59:60Z", ""},
 	} {
 		got, err := Parse(c.in)
 		if c.want == "" {
