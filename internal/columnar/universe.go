@@ -37,6 +37,13 @@ type Universe struct {
 	// without a last_used column (docs/excess-privilege.md). Four bytes a pair rather
 	// than sixteen: Dates holds each distinct date once.
 	LastUsed []int32
+	// DatedSystems and DatedRoles say where the assignments rows of known identities carry
+	// a last_used date, each row in its own system: by account system (an index into
+	// Accounts.Systems) for a row through an account, by role for a row on the identity
+	// alone (its system is the role's application). A pair folds rows of several systems
+	// when an identity holds a role through accounts in several, so which systems have
+	// usage data is read here, not from the pairs. Nil without a last_used column.
+	DatedSystems, DatedRoles []bool
 	// Dates are the distinct last_used instants of the assignments (exact to the
 	// nanosecond), ascending (so a larger index is a later date).
 	Dates []usage.Instant

@@ -97,6 +97,9 @@ func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners [
 	}
 	if accountCols || lastUsed != nil {
 		b.pairs = &pairRows{acct: b.rows, used: b.rowUsed, spare: spare}
+		if a := b.u.Accounts; a != nil {
+			b.pairs.acctSystem, b.pairs.systems = a.System, len(a.Systems)
+		}
 	}
 	if b.grants != nil {
 		rc := asg.col("role_id")
@@ -151,6 +154,7 @@ func (b *universeBuild) finish(s *Snapshot) {
 	}
 	if b.rowUsed != nil {
 		b.u.LastUsed = b.pairs.pairUsed
+		b.u.DatedSystems, b.u.DatedRoles = b.pairs.datedSystems, b.pairs.datedRoles
 	}
 	b.rows, b.rowUsed, b.pairs = nil, nil, nil
 	if b.grants != nil {
