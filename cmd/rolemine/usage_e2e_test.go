@@ -193,7 +193,7 @@ func TestOwnershipEndToEnd(t *testing.T) {
 		t.Fatalf("explain exit %d: %s", code, stderr)
 	}
 	for _, w := range []string{"owns 1 non-human identities:", "s1 (kind service_account): 1 roles, 1 unexplained: DEPLOY",
-		"not held directly: 1 roles: DEPLOY"} {
+		"not held (directly or through grants): 1 roles: DEPLOY"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("explain h1 lacks %q:\n%s", w, stdout)
 		}

@@ -351,6 +351,9 @@ func buildAssignments(ctx context.Context, s *Snapshot, asg *table, identIdx *id
 	}
 	identOff, byIdent, rowOf, orphans := bucketIdentities(ai, ar, identOf, asgRole, n, pr != nil, spare)
 	known := identOff[n]
+	if pr != nil {
+		pr.markDated(ai, ar, identOf, asgRole, nr)
+	}
 	rows := len(ai)
 	// The raw codes are dead now: ai's buffer becomes roleIdx, ar's the pairs' accounts
 	// (fresh memory is costly).
@@ -547,6 +550,38 @@ type pairRows struct {
 	// pairAcct and pairUsed are the results, aligned with the pairs kept (nil when the
 	// matching input is).
 	pairAcct, pairUsed []int32
+	// acctSystem is each account's system code (Accounts.System) and systems the number
+	// of systems of the accounts (nil and 0 without accounts).
+	acctSystem []int32
+	systems    int
+	// datedSystems and datedRoles say where a row of a known identity has a date
+	// (markDated): by account system code for a row through an account, by role for a
+	// row on the identity alone. Nil without a last_used column.
+	datedSystems, datedRoles []bool
+}
+
+// markDated records the systems and roles of the dated rows of known identities in
+// datedSystems and datedRoles, from which the report decides which systems have usage
+// data (docs/excess-privilege.md#usage): a row is in its account's system, else in its
+// role's application. identOf and asgRole resolve the rows' identity and role codes ai
+// and ar; roles is the number of roles.
+func (p *pairRows) markDated(ai, ar, identOf, asgRole []int32, roles int) {
+	if p.used == nil {
+		return
+	}
+	p.datedSystems, p.datedRoles = make([]bool, p.systems), make([]bool, roles)
+	for row, d := range p.used {
+		if d < 0 || identOf[ai[row]] < 0 {
+			continue
+		}
+		if p.acct != nil {
+			if a := p.acct[row]; a >= 0 {
+				p.datedSystems[p.acctSystem[a]] = true
+				continue
+			}
+		}
+		p.datedRoles[asgRole[ar[row]]] = true
+	}
 }
 
 // fold deduplicates the roles byIdent[lo:hi] of one identity with their rows (rowOf),

@@ -39,7 +39,9 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		// times): a pair keeps the smallest account and the latest use of its rows.
 		var pr *pairRows
 		if iter%2 == 1 {
-			pr = &pairRows{acct: make([]int32, rows), used: make([]int32, rows)}
+			// Accounts 0 to 6 are in systems 0, 1 and 2, in turn.
+			pr = &pairRows{acct: make([]int32, rows), used: make([]int32, rows),
+				acctSystem: []int32{0, 1, 2, 0, 1, 2, 0}, systems: 3}
 			if iter%6 == 1 {
 				pr.used = nil
 			}
@@ -52,6 +54,8 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 			}
 		}
 		wantAcct, wantUsed := map[[2]int32]int32{}, map[[2]int32]int32{}
+		// Where a known identity's row has a date: by account system, else by role.
+		wantSystems, wantDatedRoles := make([]bool, 3), make([]bool, nr)
 		for row := range rows {
 			i := rng.IntN(len(codes))
 			if rng.IntN(3) > 0 {
@@ -76,6 +80,12 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 					if pr.used != nil {
 						pr.used[row] = u
 						wantUsed[p] = max(wantUsed[p], u)
+						switch {
+						case u >= 0 && a >= 0:
+							wantSystems[pr.acctSystem[a]] = true
+						case u >= 0:
+							wantDatedRoles[asgRole[r]] = true
+						}
 					}
 				}
 			} else {
@@ -109,6 +119,9 @@ func TestBuildAssignmentsParallel(t *testing.T) {
 		}
 		if pr != nil {
 			checkPairRows(t, s, pr, wantAcct, wantUsed)
+			if pr.used != nil && (!slices.Equal(pr.datedSystems, wantSystems) || !slices.Equal(pr.datedRoles, wantDatedRoles)) {
+				t.Fatalf("iteration %d: dated systems %v and roles %v, want %v and %v", iter, pr.datedSystems, pr.datedRoles, wantSystems, wantDatedRoles)
+			}
 		}
 		if len(s.Orphans) != len(wantOrphans) {
 			t.Fatalf("iteration %d: %d orphans, want %d", iter, len(s.Orphans), len(wantOrphans))

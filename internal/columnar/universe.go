@@ -35,18 +35,25 @@ type Universe struct {
 	// LastUsed is aligned with Snapshot.IdentIdx: the latest assignments.last_used of the
 	// direct pair's rows as an index into Dates, or -1 when none of them has a date. Nil
 	// without a last_used column (docs/excess-privilege.md). Four bytes a pair rather
-	// than eight: Dates holds each distinct date once.
+	// than sixteen: Dates holds each distinct date once.
 	LastUsed []int32
-	// Dates are the distinct last_used values of the assignments, in Unix seconds,
-	// ascending (so a larger index is a later date).
-	Dates []int64
+	// DatedSystems and DatedRoles say where the assignments rows of known identities carry
+	// a last_used date, each row in its own system: by account system (an index into
+	// Accounts.Systems) for a row through an account, by role for a row on the identity
+	// alone (its system is the role's application). A pair folds rows of several systems
+	// when an identity holds a role through accounts in several, so which systems have
+	// usage data is read here, not from the pairs. Nil without a last_used column.
+	DatedSystems, DatedRoles []bool
+	// Dates are the distinct last_used instants of the assignments (exact to the
+	// nanosecond), ascending (so a larger index is a later date).
+	Dates []usage.Instant
 	// Findings are the non-fatal observations of the optional inputs.
 	Findings UniverseFindings
 }
 
-// LastUsedAt returns the last use of the direct pair at CSR position k in Unix seconds,
-// or usage.Never when it has none.
-func (u *Universe) LastUsedAt(k int64) int64 {
+// LastUsedAt returns the last use of the direct pair at CSR position k, or usage.Never
+// when it has none.
+func (u *Universe) LastUsedAt(k int64) usage.Instant {
 	if d := u.LastUsed[k]; d >= 0 {
 		return u.Dates[d]
 	}

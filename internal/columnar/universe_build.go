@@ -97,6 +97,9 @@ func prepareUniverse(ids, asg *table, opt []*table, sa *sortedAccounts, owners [
 	}
 	if accountCols || lastUsed != nil {
 		b.pairs = &pairRows{acct: b.rows, used: b.rowUsed, spare: spare}
+		if a := b.u.Accounts; a != nil {
+			b.pairs.acctSystem, b.pairs.systems = a.System, len(a.Systems)
+		}
 	}
 	if b.grants != nil {
 		rc := asg.col("role_id")
@@ -151,6 +154,7 @@ func (b *universeBuild) finish(s *Snapshot) {
 	}
 	if b.rowUsed != nil {
 		b.u.LastUsed = b.pairs.pairUsed
+		b.u.DatedSystems, b.u.DatedRoles = b.pairs.datedSystems, b.pairs.datedRoles
 	}
 	b.rows, b.rowUsed, b.pairs = nil, nil, nil
 	if b.grants != nil {
@@ -181,25 +185,25 @@ func nameOrphans(s *Snapshot) {
 }
 
 // parseLastUsed parses each distinct last_used value once and returns each row's date as
-// an index into the distinct dates (ascending Unix seconds; -1 for an empty value).
+// an index into the distinct dates (ascending instants; -1 for an empty value).
 // Malformed dates are data errors naming their rows.
-func parseLastUsed(t *table, c *column) ([]int32, []int64, error) {
-	parsed := make([]int64, len(c.vals))
+func parseLastUsed(t *table, c *column) ([]int32, []usage.Instant, error) {
+	parsed := make([]usage.Instant, len(c.vals))
 	bad := make([]error, len(c.vals))
 	for code, v := range c.vals {
 		parsed[code], bad[code] = usage.Parse(v)
 	}
-	dates := make([]int64, 0, len(parsed))
+	dates := make([]usage.Instant, 0, len(parsed))
 	for code, d := range parsed {
 		if bad[code] == nil {
 			dates = append(dates, d)
 		}
 	}
-	slices.Sort(dates)
+	slices.SortFunc(dates, usage.Instant.Compare)
 	dates = slices.Compact(dates)
 	index := make([]int32, len(parsed))
 	for code, d := range parsed {
-		k, _ := slices.BinarySearch(dates, d)
+		k, _ := slices.BinarySearchFunc(dates, d, usage.Instant.Compare)
 		index[code] = int32(k)
 	}
 	probs := newProblems(t.file)

@@ -89,7 +89,7 @@ func unusedActions(next *columnar.Snapshot, p *usage.Params, states []usage.Stat
 			}
 			change := "never used"
 			if t := next.Universe.LastUsedAt(k); t != usage.Never {
-				change = fmt.Sprintf("last used %s, %d days before %s", usage.Format(t), (p.AsOf-t)/86400, usage.Format(p.AsOf))
+				change = fmt.Sprintf("last used %s, %d days before %s", usage.Format(t), p.AsOf.DaysBefore(t), usage.Format(p.AsOf))
 			}
 			out = append(out, Action{Type: ActionRevokeUnused, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
 				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change})

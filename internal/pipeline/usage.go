@@ -67,10 +67,14 @@ func (u *UsageFlags) params(cmd string, snap *columnar.Snapshot) (*lastused.Para
 	return p, nil
 }
 
-// printUsage prints the usage line of the mine summary.
+// printUsage prints the usage line of the mine summary; data whose last_used column
+// holds no date, judged without --as-of, has no as-of to name.
 func printUsage(w io.Writer, p *lastused.Params, c lastused.Counts) {
-	fmt.Fprintf(w, "  usage: %d used, %d unused, %d unknown (as of %s, unused after %d days)\n",
-		c.Used, c.Unused, c.Unknown, lastused.Format(p.AsOf), p.UnusedDays)
+	judged := fmt.Sprintf("as of %s, unused after %d days", lastused.Format(p.AsOf), p.UnusedDays)
+	if p.AsOf == lastused.Never {
+		judged = "no last_used date in the data: no as-of"
+	}
+	fmt.Fprintf(w, "  usage: %d used, %d unused, %d unknown (%s)\n", c.Used, c.Unused, c.Unknown, judged)
 }
 
 // printUsageQuality scores usage, ownership and the excess ranking against the usage

@@ -329,7 +329,7 @@ func (ex *Explanation) writeOwnership(b *strings.Builder) {
 		fmt.Fprintf(b, "  %s (kind %s): %d roles, %d unexplained: %s\n", oi.IdentityID, oi.Kind,
 			len(oi.Roles), oi.Unexplained, strings.Join(oi.Roles, " "))
 	}
-	fmt.Fprintf(b, "privilege through owned non-human identities, not held directly: %d roles: %s\n",
+	fmt.Fprintf(b, "privilege through owned non-human identities, not held (directly or through grants): %d roles: %s\n",
 		len(ex.ThroughOwned), strings.Join(ex.ThroughOwned, " "))
 }
 

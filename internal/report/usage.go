@@ -30,17 +30,12 @@ func (w *pairWalker) initUsage() {
 }
 
 // directStates returns the usage state under p of every direct pair, aligned with
-// snap.IdentIdx (docs/excess-privilege.md). A system has usage data when one of its direct
-// pairs has a last_used date; the pairs of the other systems are of unknown usage. Each
-// distinct date is judged once.
+// snap.IdentIdx (docs/excess-privilege.md). A pair with a last_used date is judged by
+// it; a pair without one is unused in a system with usage data (datedSystems) and of
+// unknown usage in any other. Each distinct date is judged once.
 func (w *pairWalker) directStates(p *usage.Params) []usage.State {
 	u := w.snap.Universe
-	known := make([]bool, len(w.systemNames)+1)
-	for k, d := range u.LastUsed {
-		if d >= 0 {
-			known[w.systemAt(int64(k))+1] = true
-		}
-	}
+	known := w.datedSystems()
 	byDate := make([]usage.State, len(u.Dates))
 	for d, t := range u.Dates {
 		byDate[d] = p.Of(t, true)
@@ -49,15 +44,45 @@ func (w *pairWalker) directStates(p *usage.Params) []usage.State {
 	states := make([]usage.State, len(u.LastUsed))
 	for k, d := range u.LastUsed {
 		switch {
-		case !known[w.systemAt(int64(k))+1]:
-			// usage.Unknown, the zero State
 		case d >= 0:
 			states[k] = byDate[d]
-		default:
+		case known[w.systemAt(int64(k))+1]:
 			states[k] = never
 		}
+		// otherwise usage.Unknown, the zero State
 	}
 	return states
+}
+
+// datedSystems returns, by system index + 1 (0 for no system), whether the system has
+// usage data: an assignments row of a known identity in it has a last_used date, a
+// row being in its account's system, else in its role's application. The rows decide,
+// not the pairs: a pair held through accounts in two systems is in the system of the
+// smaller account but takes the latest date of all its rows, which must not give that
+// system usage data it never sent. A universe loaded without the rows' dates
+// (DatedRoles nil) is read from its pairs.
+func (w *pairWalker) datedSystems() []bool {
+	u := w.snap.Universe
+	known := make([]bool, len(w.systemNames)+1)
+	if u.DatedRoles == nil {
+		for k, d := range u.LastUsed {
+			if d >= 0 {
+				known[w.systemAt(int64(k))+1] = true
+			}
+		}
+		return known
+	}
+	for c, dated := range u.DatedSystems {
+		if dated {
+			known[w.acctSystem[c]+1] = true
+		}
+	}
+	for r, dated := range u.DatedRoles {
+		if dated {
+			known[w.roleSystem[r]+1] = true
+		}
+	}
+	return known
 }
 
 // usageOf returns the usage state of the direct pair at CSR position k.
@@ -160,7 +185,7 @@ func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Ef
 
 // DefaultAsOf returns the default --as-of: the newest last_used of a direct pair, or
 // usage.Never and false when none has one (every pair's usage is then unknown).
-func DefaultAsOf(snap *columnar.Snapshot) (int64, bool) {
+func DefaultAsOf(snap *columnar.Snapshot) (usage.Instant, bool) {
 	u := snap.Universe
 	if u == nil {
 		return usage.Never, false

@@ -4,14 +4,44 @@
 package usage
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
 )
 
+// Instant is a point in time exact to the nanosecond: Unix seconds and the nanoseconds
+// within the second (0 to 999,999,999). Nanoseconds since 1970 in one int64 would only
+// reach the years 1678 to 2262, and a last_used may be any RFC 3339 year (AD writes
+// 1601-01-01 for never), so the two parts are kept apart.
+type Instant struct {
+	Sec  int64
+	Nsec int32
+}
+
 // Never is the last use of access never used (an empty last_used), or of a pair no row
 // gives a date.
-const Never int64 = math.MinInt64
+var Never = Instant{Sec: math.MinInt64}
+
+// Compare returns -1, 0 or +1 as a is before, at or after b.
+func (a Instant) Compare(b Instant) int {
+	if c := cmp.Compare(a.Sec, b.Sec); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Nsec, b.Nsec)
+}
+
+// DaysBefore returns the whole days (of 24 hours) from t to a, rounded down.
+func (a Instant) DaysBefore(t Instant) int64 {
+	d := a.Sec - t.Sec
+	if a.Nsec < t.Nsec {
+		d--
+	}
+	return d / daySeconds
+}
+
+// daySeconds is the length of a day of the threshold: 24 hours.
+const daySeconds = 86400
 
 // DefaultUnusedDays is the default of --unused-days.
 const DefaultUnusedDays = 90
@@ -42,52 +72,70 @@ func (s State) String() string {
 // Parse reads an RFC 3339 date (2026-03-31, taken as 00:00 UTC) or date-time
 // (2026-03-31T08:15:00Z, 2026-03-31T10:15:00+02:00, fractions of a second allowed,
 // an upper-case T) and
-// returns it as Unix seconds. The error says what was expected.
-func Parse(s string) (int64, error) {
+// returns the instant, exact to the nanosecond. The error says what was expected.
+func Parse(s string) (Instant, error) {
 	layout := time.DateOnly
 	if len(s) > len(time.DateOnly) {
 		layout = time.RFC3339Nano
 	}
 	t, err := time.Parse(layout, s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z)", s)
+		return Instant{}, fmt.Errorf("%q is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z)", s)
 	}
-	return t.Unix(), nil
+	return Instant{Sec: t.Unix(), Nsec: int32(t.Nanosecond())}, nil
 }
 
-// Format writes Unix seconds as an RFC 3339 date-time in UTC (a date alone at midnight);
-// Never as "".
-func Format(sec int64) string {
-	if sec == Never {
+// Unix returns the instant sec Unix seconds, with no fraction.
+func Unix(sec int64) Instant { return Instant{Sec: sec} }
+
+// Format writes an instant as an RFC 3339 date-time in UTC (a date alone at midnight),
+// with its fraction of a second when it has one (without trailing zeros), so that Parse
+// reads back the same instant; Never as "".
+func Format(t Instant) string {
+	if t == Never {
 		return ""
 	}
-	t := time.Unix(sec, 0).UTC()
-	if sec%86400 == 0 {
-		return t.Format(time.DateOnly)
+	u := time.Unix(t.Sec, int64(t.Nsec)).UTC()
+	if t.Nsec == 0 && t.Sec%daySeconds == 0 {
+		return u.Format(time.DateOnly)
 	}
-	return t.Format(time.RFC3339)
+	return u.Format(time.RFC3339Nano)
 }
 
 // Params say when access counts as unused: last used more than UnusedDays days before
-// AsOf (Unix seconds).
+// AsOf.
 type Params struct {
-	AsOf       int64
+	AsOf       Instant
 	UnusedDays int
 }
 
 // Of returns the state of a pair last used at lastUsed (Never for never), in a system
 // that has (known) or lacks usage data. Access last used exactly UnusedDays days before
 // AsOf is still used.
-func (p Params) Of(lastUsed int64, known bool) State {
+func (p Params) Of(lastUsed Instant, known bool) State {
 	switch {
 	case !known:
 		return Unknown
 	case lastUsed == Never:
 		return Unused
-	case p.AsOf-lastUsed > int64(p.UnusedDays)*86400:
+	case p.olderThanThreshold(lastUsed):
 		return Unused
 	}
 	return Used
+}
+
+// olderThanThreshold reports whether t is more than UnusedDays days (of 24 hours) before
+// AsOf, to the nanosecond. A threshold longer than any span of int64 seconds holds every
+// date (no product that would overflow is formed).
+func (p Params) olderThanThreshold(t Instant) bool {
+	if p.AsOf == Never || int64(p.UnusedDays) > math.MaxInt64/daySeconds {
+		return false
+	}
+	d, limit := p.AsOf.Sec-t.Sec, int64(p.UnusedDays)*daySeconds
+	if d != limit {
+		return d > limit
+	}
+	return p.AsOf.Nsec > t.Nsec
 }
 
 // Counts tallies pairs by usage state.

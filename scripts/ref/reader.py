@@ -158,19 +158,22 @@ class Universe:
             self.asof = parse_time(f[f.index('--as-of') + 1])
         elif dates:
             self.asof = max(dates)
+        # the rows decide which systems have usage data, each row in its own system (its
+        # account's, else its role's application), not the pairs they fold into
+        # (excess-privilege.md#usage)
         self.systems_with_dates = set()
         for (i, r), rows in self.direct.items():
-            if any(lu for (_, _, lu) in rows):
-                self.systems_with_dates.add(self.direct_system(i, r))
+            for (s, a, lu) in rows:
+                if lu:
+                    self.systems_with_dates.add(s if a else self.roles[r]['application'] or NOSYS)
 
     def direct_usage(self, i, r):
         if not self.has_last_used or self.asof is None:
             return 'unknown'
-        if self.direct_system(i, r) not in self.systems_with_dates:
-            return 'unknown'
         ds = [parse_time(lu) for (_, _, lu) in self.direct[(i, r)] if lu]
         if not ds:
-            return 'unused'
+            # no date: unused where the pair's system has usage data, else unknown
+            return 'unused' if self.direct_system(i, r) in self.systems_with_dates else 'unknown'
         last = max(ds)
         return 'used' if self.asof - last <= datetime.timedelta(days=self.unused_days) else 'unused'
 

@@ -271,7 +271,7 @@ func plantExtras(ctx context.Context, opts Options, format string, st *Stats, lo
 	if opts.Usage {
 		asOf, _ := usage.Parse(usageAsOf)
 		var err error
-		if st.Usage, err = plantUsage(ctx, opts.Out, format, opts.Seed, asOf, nil); err != nil {
+		if st.Usage, err = plantUsage(ctx, opts.Out, format, opts.Seed, asOf.Sec, nil); err != nil {
 			return err
 		}
 		log.Info("gen: usage planted", "used", st.Usage.Used, "unused", st.Usage.Unused, "unknown", st.Usage.Unknown,

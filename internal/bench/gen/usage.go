@@ -129,7 +129,7 @@ func plantUsage(ctx context.Context, dir, format string, seed uint64, asOf int64
 			p.ruleGranted[k] = true
 		}
 	}
-	p.tu = truth.Usage{AsOf: usage.Format(asOf), UnusedDays: usage.DefaultUnusedDays,
+	p.tu = truth.Usage{AsOf: usage.Format(usage.Unix(asOf)), UnusedDays: usage.DefaultUnusedDays,
 		ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{}, OverPrivileged: map[string]int{}}
 	p.unknownSystem = unknownUsageSystem
 	if u := snap.Universe; u != nil && (u.Accounts != nil || u.Grants != nil) {
@@ -364,5 +364,5 @@ func evolveUsage(ctx context.Context, opts EvolveOptions, snap *columnar.Snapsho
 			prev.owner[id] = snap.Universe.Owners[i]
 		}
 	}
-	return plantUsage(ctx, opts.Out, format, opts.Seed, asOf+evolveStepDays*daySeconds, prev)
+	return plantUsage(ctx, opts.Out, format, opts.Seed, asOf.Sec+evolveStepDays*daySeconds, prev)
 }

@@ -113,7 +113,7 @@ func TestUsagePlanted(t *testing.T) {
 	}
 	a, _ := usage.Parse(from.AsOf)
 	b, _ := usage.Parse(to.AsOf)
-	if from.AsOf != usageAsOf || b-a != evolveStepDays*daySeconds {
+	if from.AsOf != usageAsOf || b.Sec-a.Sec != evolveStepDays*daySeconds {
 		t.Errorf("as of %s, then %s: want %s and %d days later", from.AsOf, to.AsOf, usageAsOf, evolveStepDays)
 	}
 	if to.OwnersLeft == 0 || from.OwnersLeft != 0 {
@@ -149,14 +149,14 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 	for _, n := range planted.Noise {
 		noise[[2]string{n.IdentityID, n.RoleID}] = n.Type != truth.NoiseMissing
 	}
-	asOf, dated := usage.Never, map[string]bool{}
+	asOf, dated := usage.Never.Sec, map[string]bool{}
 	for _, r := range asg {
 		if d := r["last_used"]; d != "" && kind[r["identity_id"]] != "" {
-			sec, err := usage.Parse(d)
+			at, err := usage.Parse(d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			asOf, dated[app[r["role_id"]]] = max(asOf, sec), true
+			asOf, dated[app[r["role_id"]]] = max(asOf, at.Sec), true
 		}
 	}
 	want := truth.Usage{ByKind: map[string]*usage.Counts{}, BySystem: map[string]*usage.Counts{}}
@@ -175,7 +175,7 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 		s := usage.Unknown
 		if dated[sys] {
 			s = usage.Used
-			if sec, _ := usage.Parse(r["last_used"]); r["last_used"] == "" || asOf-sec > usage.DefaultUnusedDays*daySeconds {
+			if at, _ := usage.Parse(r["last_used"]); r["last_used"] == "" || asOf-at.Sec > usage.DefaultUnusedDays*daySeconds {
 				s = usage.Unused
 				wantUnused[[2]string{id, r["role_id"]}] = true
 				if ruleRole[r["role_id"]] && !noise[[2]string{id, r["role_id"]}] {
@@ -194,8 +194,8 @@ func checkUsageFiles(t *testing.T, dir string, prev []map[string]string) {
 	if got.UnusedRuleGranted != want.UnusedRuleGranted || got.UnusedRuleGranted == 0 {
 		t.Errorf("%s: %d unused pairs granted by planted rules in the truth, %d recomputed", dir, got.UnusedRuleGranted, want.UnusedRuleGranted)
 	}
-	if got.AsOf != usage.Format(asOf) || got.Counts != want.Counts || !reflect.DeepEqual(got.ByKind, want.ByKind) || !reflect.DeepEqual(got.BySystem, want.BySystem) {
-		t.Errorf("%s: usage truth %s %+v %v, recomputed %s %+v %v", dir, got.AsOf, got.Counts, got.ByKind, usage.Format(asOf), want.Counts, want.ByKind)
+	if got.AsOf != usage.Format(usage.Unix(asOf)) || got.Counts != want.Counts || !reflect.DeepEqual(got.ByKind, want.ByKind) || !reflect.DeepEqual(got.BySystem, want.BySystem) {
+		t.Errorf("%s: usage truth %s %+v %v, recomputed %s %+v %v", dir, got.AsOf, got.Counts, got.ByKind, usage.Format(usage.Unix(asOf)), want.Counts, want.ByKind)
 	}
 	if !reflect.DeepEqual(got.UnusedPairs, wantUnused) {
 		t.Errorf("%s: %d unused pairs in the truth, %d recomputed", dir, len(got.UnusedPairs), len(wantUnused))

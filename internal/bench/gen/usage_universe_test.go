@@ -14,7 +14,7 @@ import (
 
 // universePair is one direct pair of a universe recomputed from its CSV files.
 type universePair struct {
-	last    int64 // usage.Never: no date
+	last    int64 // Unix seconds; usage.Never.Sec: no date
 	account [2]string
 	system  string
 }
@@ -62,27 +62,27 @@ func TestUsageUniversePlanted(t *testing.T) {
 		key := [2]string{id, r["role_id"]}
 		p := pairs[key]
 		if p == nil {
-			p = &universePair{last: usage.Never}
+			p = &universePair{last: usage.Never.Sec}
 			pairs[key] = p
 			held[id] = append(held[id], r["role_id"])
 		}
 		if r["last_used"] != "" {
-			sec, err := usage.Parse(r["last_used"])
+			at, err := usage.Parse(r["last_used"])
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.last = max(p.last, sec)
+			p.last = max(p.last, at.Sec)
 		}
 		if r["account_id"] != "" && (p.account == [2]string{} || cmp.Or(cmp.Compare(acct[0], p.account[0]), cmp.Compare(acct[1], p.account[1])) < 0) {
 			p.account = acct
 		}
 	}
-	asOf, dated := usage.Never, map[string]bool{}
+	asOf, dated := usage.Never.Sec, map[string]bool{}
 	for key, p := range pairs {
 		if p.system = app[key[1]]; p.account != [2]string{} {
 			p.system = p.account[0]
 		}
-		if p.last != usage.Never {
+		if p.last != usage.Never.Sec {
 			asOf, dated[p.system] = max(asOf, p.last), true
 		}
 	}
@@ -90,7 +90,7 @@ func TestUsageUniversePlanted(t *testing.T) {
 		switch {
 		case !dated[p.system]:
 			return usage.Unknown
-		case p.last == usage.Never || asOf-p.last > usage.DefaultUnusedDays*daySeconds:
+		case p.last == usage.Never.Sec || asOf-p.last > usage.DefaultUnusedDays*daySeconds:
 			return usage.Unused
 		}
 		return usage.Used
@@ -148,10 +148,10 @@ func TestUsageUniversePlanted(t *testing.T) {
 	if inherited == 0 {
 		t.Fatal("no inherited pair planted")
 	}
-	if got.AsOf != usage.Format(asOf) || got.Counts != want.Counts || !reflect.DeepEqual(got.ByKind, want.ByKind) || !reflect.DeepEqual(got.BySystem, want.BySystem) {
+	if got.AsOf != usage.Format(usage.Unix(asOf)) || got.Counts != want.Counts || !reflect.DeepEqual(got.ByKind, want.ByKind) || !reflect.DeepEqual(got.BySystem, want.BySystem) {
 		js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 		t.Errorf("usage truth %s %+v %s %s\nrecomputed %s %+v %s %s", got.AsOf, got.Counts, js(got.ByKind), js(got.BySystem),
-			usage.Format(asOf), want.Counts, js(want.ByKind), js(want.BySystem))
+			usage.Format(usage.Unix(asOf)), want.Counts, js(want.ByKind), js(want.BySystem))
 	}
 	if !reflect.DeepEqual(got.UnusedPairs, wantUnused) {
 		t.Errorf("%d unused direct pairs in the truth, %d recomputed", len(got.UnusedPairs), len(wantUnused))
