@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 
@@ -190,12 +191,49 @@ func selectExact(cs []cand, bd *bounds) choice {
 //  3. swaps: replace a rule by an unused candidate that explains every holder only that rule
 //     explains while adding fewer false positives (or as many with fewer terms), until no
 //     swap helps (at most a few passes).
+//
+// When that set misses the precision bound, the three steps run again with the set's
+// false positives held to what the precision bound leaves even a set explaining every
+// holder (precisionSlack): the first broad candidate, whose false positives alone break
+// the bound, no longer shuts out narrower ones that together would meet it. A role the
+// first pass covers is never looked at again, so its rules do not change.
 func selectGreedy(cs []cand, bd *bounds) choice {
+	ch := greedySet(cs, bd, math.MaxInt64)
+	if ch.idx != nil {
+		return ch
+	}
+	alt := greedySet(cs, bd, bd.precisionSlack())
+	if alt.idx != nil {
+		return alt
+	}
+	ch.bestPrec = max(ch.bestPrec, alt.bestPrec)
+	return ch
+}
+
+// precisionSlack returns the most false positives a rule set can have and still meet the
+// precision bound, were it to explain every holder: precision only falls as false
+// positives or missed holders are added, so no valid set has more.
+func (b *bounds) precisionSlack() int64 {
+	lo, hi := int64(0), b.n-b.holders // precision is 100% at 0
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if metrics.Of(b.n, b.holders, b.holders, mid).Precision() >= b.PrecisionMin {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// greedySet is the three steps of selectGreedy with the set's false positives held to at
+// most fpCap.
+func greedySet(cs []cand, bd *bounds, fpCap int64) choice {
 	hw, fw := holdWords(cs), len(cs[0].fpb)
 	covH := make([]uint64, hw)
 	covF := make([]uint64, fw)
 	used := make([]bool, len(cs))
-	chosen, tp, fp := greedyCover(cs, bd, covH, covF, used)
+	chosen, tp, fp := greedyCover(cs, bd, fpCap, covH, covF, used)
 	if len(chosen) == 0 {
 		return choice{bestPrec: -1}
 	}
@@ -269,14 +307,15 @@ func selectGreedy(cs []cand, bd *bounds) choice {
 
 // greedyCover is the coverage step of selectGreedy: it repeatedly adds the candidate
 // explaining the most holders not yet explained (ties: fewest new false positives, fewest
-// terms, lowest index) while the role's false-positive share stays within bound, marking
-// chosen candidates in used and their matches in covH and covF.
+// terms, lowest index) while the role's false-positive share stays within bound and its
+// false positives at most fpCap, marking chosen candidates in used and their matches in
+// covH and covF.
 //
 // It is lazy: a candidate's gain only falls as covH grows, so the gain last computed
 // (at first, its holder count nhold) bounds it from above, and a round recomputes candidates in order of that bound until
 // the bound falls below the best fresh gain found (an equal bound is recomputed, since it
 // may win a tie). The choice is the one a scan of every candidate makes.
-func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chosen []int, tp, fp int64) {
+func greedyCover(cs []cand, bd *bounds, fpCap int64, covH, covF []uint64, used []bool) (chosen []int, tp, fp int64) {
 	// Before anything is covered a candidate's gain is its holder count: the first round
 	// recomputes only the candidates that can tie with the largest.
 	h := make(gainHeap, len(cs))
@@ -297,7 +336,7 @@ func greedyCover(cs []cand, bd *bounds, covH, covF []uint64, used []bool) (chose
 			}
 			back = append(back, gainEntry{ub: gain, j: j})
 			newFP := andNotCount(cs[j].fpb, covF)
-			if metrics.Pct(fp+newFP, tp+gain+fp+newFP) > bd.FalsePositiveMax {
+			if fp+newFP > fpCap || metrics.Pct(fp+newFP, tp+gain+fp+newFP) > bd.FalsePositiveMax {
 				continue
 			}
 			if best < 0 || gain > bGain || (gain == bGain && (newFP < bNewFP ||
