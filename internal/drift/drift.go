@@ -316,7 +316,8 @@ func criterionString(rec *report.RuleRecord) string {
 }
 
 // orphanActions lists the orphan assignments of next, naming what the previous snapshot
-// knew of the identity when it is given.
+// knew of the identity when it is given, and the account of access granted to one
+// (docs/effective-privilege.md: orphan access names its account).
 func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
 	var prevIdx map[string]int32
 	if base.Previous != nil {
@@ -326,13 +327,19 @@ func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
 	for _, o := range next.Orphans {
 		a := Action{Type: ActionOrphan, IdentityID: o.IdentityID, RoleID: next.Roles.IDs[o.Role],
 			Change: "identity absent from identities"}
-		if prevIdx != nil {
+		switch {
+		case o.IdentityID == "":
+			a.Change = "uncorrelated account: no identity"
+		case prevIdx != nil:
 			if pi, ok := prevIdx[o.IdentityID]; ok {
 				a.Kind = base.Previous.Kind(int(pi))
 				a.Change = "identity removed since the previous snapshot"
 			} else {
 				a.Change = "identity absent from identities, already in the previous snapshot"
 			}
+		}
+		if o.AccountID != "" {
+			a.Change += "; account " + o.System + "/" + o.AccountID
 		}
 		out = append(out, a)
 	}
