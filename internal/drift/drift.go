@@ -377,6 +377,12 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 		if err != nil {
 			return nil, fmt.Errorf("previous snapshot: %w", err)
 		}
+		// Roles held through grants then count as held then (semantics.md section 8), as
+		// the inherited rows of the model's assignments.parquet do without --previous-data.
+		peff, err := effectiveHeld(ctx, prev)
+		if err != nil {
+			return nil, err
+		}
 		prevIdx := identityIndex(prev)
 		roleMap := make([]int32, next.NumRoles())
 		for r, id := range next.Roles.IDs {
@@ -398,6 +404,7 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 			held := false
 			if ok && pr >= 0 {
 				_, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+				held = held || peff.inherits(int(pi), pr)
 			}
 			if !held {
 				out.newAccess++
