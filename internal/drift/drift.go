@@ -383,6 +383,10 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 		if err != nil {
 			return nil, err
 		}
+		minedUnused, err := minedUnusedPairs(model, prev)
+		if err != nil {
+			return nil, err
+		}
 		prevIdx := identityIndex(prev)
 		roleMap := make([]int32, next.NumRoles())
 		for r, id := range next.Roles.IDs {
@@ -401,9 +405,11 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 			}
 			pi, ok := prevIdx[next.IdentityIDs[p.i]]
 			pr := roleMap[p.r]
-			held := false
+			held, unusedThen := false, false
 			if ok && pr >= 0 {
-				_, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+				var at int
+				at, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+				unusedThen = held && minedUnused != nil && minedUnused[prev.IdentOff[pi]+int64(at)]
 				held = held || peff.inherits(int(pi), pr)
 			}
 			if !held {
@@ -412,7 +418,8 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 				continue
 			}
 			k := pb.firstMatch(pr, int(pi))
-			if k < 0 {
+			if k < 0 || unusedThen {
+				// No rule explained it then: unexplained then, or unused under UsedOnly.
 				out.still++
 				continue
 			}
