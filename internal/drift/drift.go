@@ -316,7 +316,8 @@ func criterionString(rec *report.RuleRecord) string {
 }
 
 // orphanActions lists the orphan assignments of next, naming what the previous snapshot
-// knew of the identity when it is given.
+// knew of the identity when it is given, and the account of access granted to one
+// (docs/effective-privilege.md: orphan access names its account).
 func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
 	var prevIdx map[string]int32
 	if base.Previous != nil {
@@ -326,13 +327,19 @@ func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
 	for _, o := range next.Orphans {
 		a := Action{Type: ActionOrphan, IdentityID: o.IdentityID, RoleID: next.Roles.IDs[o.Role],
 			Change: "identity absent from identities"}
-		if prevIdx != nil {
+		switch {
+		case o.IdentityID == "":
+			a.Change = "uncorrelated account: no identity"
+		case prevIdx != nil:
 			if pi, ok := prevIdx[o.IdentityID]; ok {
 				a.Kind = base.Previous.Kind(int(pi))
 				a.Change = "identity removed since the previous snapshot"
 			} else {
 				a.Change = "identity absent from identities, already in the previous snapshot"
 			}
+		}
+		if o.AccountID != "" {
+			a.Change += "; account " + o.System + "/" + o.AccountID
 		}
 		out = append(out, a)
 	}
@@ -370,6 +377,16 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 		if err != nil {
 			return nil, fmt.Errorf("previous snapshot: %w", err)
 		}
+		// Roles held through grants then count as held then (semantics.md section 8), as
+		// the inherited rows of the model's assignments.parquet do without --previous-data.
+		peff, err := effectiveHeld(ctx, prev)
+		if err != nil {
+			return nil, err
+		}
+		minedUnused, err := minedUnusedPairs(model, prev)
+		if err != nil {
+			return nil, err
+		}
 		prevIdx := identityIndex(prev)
 		roleMap := make([]int32, next.NumRoles())
 		for r, id := range next.Roles.IDs {
@@ -388,9 +405,12 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 			}
 			pi, ok := prevIdx[next.IdentityIDs[p.i]]
 			pr := roleMap[p.r]
-			held := false
+			held, unusedThen := false, false
 			if ok && pr >= 0 {
-				_, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+				var at int
+				at, held = slices.BinarySearch(prev.RolesOf(int(pi)), pr)
+				unusedThen = held && minedUnused != nil && minedUnused[prev.IdentOff[pi]+int64(at)]
+				held = held || peff.inherits(int(pi), pr)
 			}
 			if !held {
 				out.newAccess++
@@ -398,7 +418,8 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 				continue
 			}
 			k := pb.firstMatch(pr, int(pi))
-			if k < 0 {
+			if k < 0 || unusedThen {
+				// No rule explained it then: unexplained then, or unused under UsedOnly.
 				out.still++
 				continue
 			}

@@ -3,6 +3,8 @@ package drift
 import (
 	"fmt"
 
+	"github.com/rolemine/rolemine/internal/uerr"
+
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/usage"
@@ -96,4 +98,20 @@ func unusedActions(next *columnar.Snapshot, p *usage.Params, states []usage.Stat
 		}
 	}
 	return out
+}
+
+// minedUnusedPairs marks the direct pairs of the previous snapshot prev that mine left
+// unexplained for being unused under UsedOnly, judged with the usage parameters of the
+// model's summary.json (docs/excess-privilege.md#drift-used-only): no rule explained them
+// then. Nil when the model has no UsedOnly mining rule or prev has no usage data.
+func minedUnusedPairs(model *report.Model, prev *columnar.Snapshot) ([]bool, error) {
+	s := model.Summary
+	if s == nil || s.Usage == nil || s.Usage.AsOf == "" || prev.Universe == nil || prev.Universe.LastUsed == nil {
+		return nil, nil
+	}
+	asOf, err := usage.Parse(s.Usage.AsOf)
+	if err != nil {
+		return nil, uerr.New("%s usage.as_of: %v", report.SummaryJSONFile, err)
+	}
+	return unusedOnlyPairs(model, prev, report.DirectUsage(prev, &usage.Params{AsOf: asOf, UnusedDays: s.Usage.UnusedDays})), nil
 }

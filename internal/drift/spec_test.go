@@ -129,7 +129,13 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 	if p != nil && cfg.UsedOnlyApplies() {
 		states = report.DirectUsage(snap, p)
 	}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2, Usage: states})
+	// With role grants, mine as `rolemine mine` does: neutral inherited holders, and the
+	// inherited pairs in assignments.parquet.
+	eff, err := mining.EffectiveOfWorkers(ctx, snap, 2)
+	if err != nil {
+		return "", err
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2, Usage: states, Effective: eff})
 	if err != nil {
 		return "", err
 	}
@@ -137,7 +143,12 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 	mining.ApplyUsedOnly(snap, m, cls, states)
 	info := report.RunInfo{Version: "spec", Backend: "cpu", Workers: 2, Config: cfgName, Started: time.Unix(0, 0).UTC()}
 	if snap.Universe != nil {
-		info.Effective = &report.Effective{Usage: p, UsedOnly: states != nil, States: states}
+		info.Effective = &report.Effective{Eff: eff, Usage: p, UsedOnly: states != nil, States: states}
+		if eff != nil {
+			if info.Effective.Class, err = mining.ClassifyEffectiveWorkers(ctx, snap, m, cls, eff, 2); err != nil {
+				return "", err
+			}
+		}
 	}
 	if err := report.WriteModel(ctx, filepath.Join(dir, arg(t, td, "as", "model")), snap, m, cls, info); err != nil {
 		return "", err

@@ -123,12 +123,12 @@ func RegisterPluginFlags(fs *flag.FlagSet) *PluginFlags { return registerPluginF
 
 // Deriver checks the flags and compiles the plugins they name (before any data is read,
 // as mine does) and returns derive, which runs them over a loaded snapshot and adds their
-// attributes, and cleanup, which releases them. Without --plugin, derive does nothing.
+// attributes, and cleanup, which releases them. Without --plugin, derive is nil, so that
+// drift's summary.json has no plugin phase when no plugin ran (docs/outputs.md).
 func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive func(context.Context, *columnar.Snapshot) error, cleanup func(), err error) {
 	st := &staging{}
-	none := func(context.Context, *columnar.Snapshot) error { return nil }
 	if pf == nil {
-		return none, st.cleanup, nil
+		return nil, st.cleanup, nil
 	}
 	if err := pf.check(0); err != nil {
 		return nil, nil, err
@@ -139,7 +139,7 @@ func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive
 		return nil, nil, err
 	}
 	if len(ps) == 0 {
-		return none, st.cleanup, nil
+		return nil, st.cleanup, nil
 	}
 	return func(ctx context.Context, snap *columnar.Snapshot) error {
 		_, err := applyPlugins(ctx, snap, ps)

@@ -38,8 +38,10 @@ func loadBound(ctx context.Context, st *staging, m *modelRun, write bool, pf *Pl
 	if err := mf.CheckMinedFrom(snap, locationName(m.model), locationName(m.data)); err != nil {
 		return nil, err
 	}
-	if err := derive(ctx, snap); err != nil {
-		return nil, err
+	if derive != nil {
+		if err := derive(ctx, snap); err != nil {
+			return nil, err
+		}
 	}
 	return report.Bind(snap, mf)
 }
