@@ -702,13 +702,14 @@ func (p *pageData) writeTopRoles(h *htmlWriter) {
 	for j, a := range idx {
 		idx[j] = some[a]
 	}
+	if len(idx) == 0 {
+		h.WriteString(`<section id="unexplained"><h2>Top unexplained entitlements</h2><p>None: every holder of every role is explained (holders − tp is 0 for each role of roles.json).</p></section>`)
+		return
+	}
 	h.f(`<section id="unexplained"><h2>Top unexplained entitlements</h2><p class="note">The %d roles with the most unexplained holders (holders − tp, from roles.json). review.csv lists every unexplained assignment, ranked by risk. Bars are to the scale of the largest role listed: <span class="sw ex"></span> explained <span class="sw un"></span> unexplained.</p>`, len(idx))
 	var mx int64
-	if len(idx) > 0 {
-		mx = roles[idx[0]].Holders
-		for _, k := range idx {
-			mx = max(mx, roles[k].Holders)
-		}
+	for _, k := range idx {
+		mx = max(mx, roles[k].Holders)
 	}
 	h.WriteString(`<div class="tw"><table class="sortable"><thead><tr><th>role</th><th>category</th><th>application</th><th class="r">validations</th><th class="r">holders</th><th class="r">explained</th><th class="r">unexplained</th><th class="bc">explained / unexplained</th><th>outcome</th></tr></thead><tbody>`)
 	for _, k := range idx {
