@@ -586,6 +586,12 @@ func (p *pageData) writeOutcomes(h *htmlWriter) {
 func (p *pageData) writeRules(h *htmlWriter) {
 	rules := p.b.Model.Rules
 	h.WriteString(`<section id="rules"><h2>Rule precision against the holders each rule explains</h2>`)
+	if len(rules) == 0 {
+		h.WriteString(`<p>`)
+		h.num("rules.total", p.sum.Rules.Total)
+		h.WriteString(` rules: no role got one (roles by outcome says why).</p></section>`)
+		return
+	}
 	h.f(`<p class="note">Each of the `)
 	h.num("rules.total", p.sum.Rules.Total)
 	h.f(` rules: holders it explains (<code>tp</code>, log scale) against its precision <code>tp / support</code>. Points on the same spot are merged (hover for counts).</p>`)
