@@ -116,3 +116,48 @@ func TestExplainRedundantChain(t *testing.T) {
 		t.Errorf("explain --json lacks redundant_via:\n%s", js)
 	}
 }
+
+// TestOrphanIdentitiesOfUncorrelatedAccounts: summary.json's orphan_identities counts the
+// unknown identity ids that orphan access names; an uncorrelated account names none
+// (docs/outputs.md, summary.json). Found by the semantic audit: with every orphan on an
+// uncorrelated account, the empty identity id counted as one orphan identity. Worked by
+// hand: h1-h3 hold R; the uncorrelated account AD/x holds R and S: 2 orphans, 0 orphan
+// identities. Adding qq's R by identity and the account AD/g of gone makes 4 orphans of
+// 2 orphan identities (qq, gone).
+func TestOrphanIdentitiesOfUncorrelatedAccounts(t *testing.T) {
+	for _, c := range []struct {
+		extra           string
+		orphans, idents int64
+	}{
+		{"", 2, 0},
+		{"qq,R,,\n,R,AD,g\n", 4, 2},
+	} {
+		data, out := t.TempDir(), t.TempDir()
+		writeFiles(t, data, map[string]string{
+			"identities.csv": "identity_id,kind,dept\nh1,human,Sales\nh2,human,Sales\nh3,human,Sales\n",
+			"accounts.csv":   "system,account_id,identity_id\nAD,x,\nAD,g,gone\n",
+			"assignments.csv": "identity_id,role_id,system,account_id\n" +
+				"h1,R,,\nh2,R,,\nh3,R,,\n,R,AD,x\n,S,AD,x\n" + c.extra,
+		})
+		if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct {
+			Assignments struct {
+				Orphans          int64
+				OrphanIdentities int64 `json:"orphan_identities"`
+			}
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Assignments.Orphans != c.orphans || s.Assignments.OrphanIdentities != c.idents {
+			t.Errorf("extra rows %q: %d orphans of %d orphan identities; want %d of %d",
+				c.extra, s.Assignments.Orphans, s.Assignments.OrphanIdentities, c.orphans, c.idents)
+		}
+	}
+}

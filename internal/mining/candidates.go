@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
 )
 
@@ -47,9 +48,12 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 				u.maxN = max(u.maxN, c.C.N)
 				continue
 			}
+			// It meets the bounds: the reason counts it apart and never names it as
+			// the best of the criteria that fail them.
 			grantOnly++
+			continue
 		}
-		// Best rejected criterion, for the reason: highest tp/support, then tp.
+		// Best criterion failing the bounds, for the reason: highest tp/support, then tp.
 		if best == nil || int64(c.TP)*int64(bestSup) > int64(best.TP)*int64(sup) ||
 			(int64(c.TP)*int64(bestSup) == int64(best.TP)*int64(sup) && c.TP > best.TP) {
 			best, bestSup = c, sup
@@ -58,16 +62,34 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 	if len(u.idx) > 0 {
 		return len(u.idx), ""
 	}
-	reason := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
-	if best != nil {
-		reason += fmt.Sprintf(" (best %s %d/%d)", CriterionString(s.snap, best.C), best.TP, bestSup)
-	} else {
-		reason += fmt.Sprintf(" (no criterion matches %d or more holders)", s.sc.minTP)
+	head := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
+	return 0, noCandidateReason(head, s.snap, best, bestSup, grantOnly, s.sc.minTP)
+}
+
+// noCandidateReason completes the reason of a role without useful criteria (head says
+// which bounds): the best criterion failing them (best, support bestSup), and how many
+// criteria meet them but rest on grants rather than direct holders (grantOnly). A
+// parenthesis always follows head, so that report.html's outcome label (head alone)
+// carries no role-specific figure.
+func noCandidateReason(head string, snap *columnar.Snapshot, best *kernels.Count, bestSup int32, grantOnly int, minTP int32) string {
+	switch {
+	case best != nil && grantOnly > 0:
+		return fmt.Sprintf("%s (best %s %d/%d); %d more %s", head, CriterionString(snap, best.C), best.TP, bestSup, grantOnly, restOnGrants(grantOnly))
+	case best != nil:
+		return fmt.Sprintf("%s (best %s %d/%d)", head, CriterionString(snap, best.C), best.TP, bestSup)
+	case grantOnly > 0:
+		return fmt.Sprintf("%s (%d %s)", head, grantOnly, restOnGrants(grantOnly))
 	}
-	if grantOnly > 0 {
-		reason += fmt.Sprintf("; %d more match more grant-only holders than direct ones", grantOnly)
+	return fmt.Sprintf("%s (no criterion matches %d or more holders)", head, minTP)
+}
+
+// restOnGrants says of n criteria that they meet the bounds but fail the
+// direct-evidence condition.
+func restOnGrants(n int) string {
+	if n == 1 {
+		return "meets them but matches more grant-only holders than direct ones"
 	}
-	return 0, reason
+	return "meet them but match more grant-only holders than direct ones"
 }
 
 // supportsOf returns the support of each count's criterion in the scope without the

@@ -194,7 +194,7 @@ func writeUsage(h *htmlWriter, s *Summary) {
 	h.num("usage.unused", u.Unused)
 	h.WriteString(` unused, `)
 	h.num("usage.unknown", u.Unknown)
-	h.WriteString(` unknown (their system reports no usage). Stale share: `)
+	h.WriteString(` unknown (their system reports no usage; an inherited pair takes the state of the grant it comes through). Stale share: `)
 	h.pctf("usage:unused_pct", unusedShare(u.Counts))
 	h.WriteString(` of the pairs whose usage is known are unused.</p>`)
 	h.WriteString(`<p class="legend">Each bar is 100% of the row's effective pairs: <span class="sw ex"></span> used <span class="sw un"></span> unused <span class="sw uk"></span> unknown</p>`)

@@ -586,6 +586,12 @@ func (p *pageData) writeOutcomes(h *htmlWriter) {
 func (p *pageData) writeRules(h *htmlWriter) {
 	rules := p.b.Model.Rules
 	h.WriteString(`<section id="rules"><h2>Rule precision against the holders each rule explains</h2>`)
+	if len(rules) == 0 {
+		h.WriteString(`<p>`)
+		h.num("rules.total", p.sum.Rules.Total)
+		h.WriteString(` rules: no role got one (roles by outcome says why).</p></section>`)
+		return
+	}
 	h.f(`<p class="note">Each of the `)
 	h.num("rules.total", p.sum.Rules.Total)
 	h.f(` rules: holders it explains (<code>tp</code>, log scale) against its precision <code>tp / support</code>. Points on the same spot are merged (hover for counts).</p>`)
@@ -702,13 +708,14 @@ func (p *pageData) writeTopRoles(h *htmlWriter) {
 	for j, a := range idx {
 		idx[j] = some[a]
 	}
+	if len(idx) == 0 {
+		h.WriteString(`<section id="unexplained"><h2>Top unexplained entitlements</h2><p>None: every holder of every role is explained (holders − tp is 0 for each role of roles.json).</p></section>`)
+		return
+	}
 	h.f(`<section id="unexplained"><h2>Top unexplained entitlements</h2><p class="note">The %d roles with the most unexplained holders (holders − tp, from roles.json). review.csv lists every unexplained assignment, ranked by risk. Bars are to the scale of the largest role listed: <span class="sw ex"></span> explained <span class="sw un"></span> unexplained.</p>`, len(idx))
 	var mx int64
-	if len(idx) > 0 {
-		mx = roles[idx[0]].Holders
-		for _, k := range idx {
-			mx = max(mx, roles[k].Holders)
-		}
+	for _, k := range idx {
+		mx = max(mx, roles[k].Holders)
 	}
 	h.WriteString(`<div class="tw"><table class="sortable"><thead><tr><th>role</th><th>category</th><th>application</th><th class="r">validations</th><th class="r">holders</th><th class="r">explained</th><th class="r">unexplained</th><th class="bc">explained / unexplained</th><th>outcome</th></tr></thead><tbody>`)
 	for _, k := range idx {

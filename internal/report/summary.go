@@ -80,10 +80,11 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 }
 
 // countOrphanIdentities counts distinct identity ids among orphans (sorted by identity).
+// The access of an uncorrelated account names no identity (an empty id): it counts none.
 func countOrphanIdentities(orphans []columnar.Orphan) int64 {
 	var n int64
 	for k := range orphans {
-		if k == 0 || orphans[k].IdentityID != orphans[k-1].IdentityID {
+		if orphans[k].IdentityID != "" && (k == 0 || orphans[k].IdentityID != orphans[k-1].IdentityID) {
 			n++
 		}
 	}
