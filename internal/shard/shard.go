@@ -48,7 +48,9 @@ func ParseSpec(flagValue string, getenv func(string) string) (spec Spec, ok bool
 		if !found {
 			return Spec{}, false, uerr.New("--shard %q: expected I/N (shard I of N, I from 0), /N or I/", flagValue)
 		}
-		idx, idxFrom = i, "--shard"
+		if i != "" {
+			idx, idxFrom = i, "--shard"
+		}
 		if n != "" {
 			cnt, cntFrom = n, "--shard"
 		}

@@ -34,6 +34,10 @@ func TestParseSpec(t *testing.T) {
 		{flag: "1/", err: "ROLEMINE_SHARDS is not set"},
 		{flag: "", count: "3", err: "JOB_COMPLETION_INDEX is not set"},
 		{flag: "", index: "3", count: "3", err: "($JOB_COMPLETION_INDEX) is not below"},
+		// With "/N" the index comes from the environment, and its errors name it there.
+		{flag: "/3", index: "x", err: `shard index "x" ($JOB_COMPLETION_INDEX): expected a whole number`},
+		{flag: "/3", index: "3", err: "shard index 3 ($JOB_COMPLETION_INDEX) is not below"},
+		{flag: "/3", index: "-1", err: "($JOB_COMPLETION_INDEX): expected a whole number from 0"},
 	}
 	for _, c := range cases {
 		env := map[string]string{IndexEnv: c.index, CountEnv: c.count}
