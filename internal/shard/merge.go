@@ -18,8 +18,8 @@ type Named struct {
 }
 
 // Check verifies that parts are every shard of one run, each once: the same rolemine
-// version, shard count, data, configuration and previous model. It returns them sorted
-// by shard index. Every error is a user error naming the shards concerned.
+// version, shard count, data, configuration, previous model and other flags (usage's
+// --as-of and --unused-days). It returns them sorted by shard index. Every error is a user error naming the shards concerned.
 func Check(parts []Named) ([]Named, error) {
 	if len(parts) == 0 {
 		return nil, uerr.New("merge: no shard directories given")
@@ -46,6 +46,9 @@ func Check(parts []Named) ([]Named, error) {
 		case p.Fingerprint.Previous != rp.Fingerprint.Previous:
 			return nil, uerr.New("merge: %s and %s were mined against different --previous models or --grace (%s and %s)",
 				ref.Name, x.Name, orNone(rp.Fingerprint.Previous), orNone(p.Fingerprint.Previous))
+		case !slices.Equal(checkedArgs(p.Args), checkedArgs(rp.Args)):
+			return nil, uerr.New("merge: %s and %s were mined with different flags (%s and %s)",
+				ref.Name, x.Name, argsOrNone(checkedArgs(rp.Args)), argsOrNone(checkedArgs(p.Args)))
 		case !slices.Equal(p.ScopeSizes, rp.ScopeSizes) || !slices.EqualFunc(p.SkippedDimensions, rp.SkippedDimensions, slices.Equal):
 			return nil, uerr.New("merge: %s and %s disagree on the mining rules' scopes or skipped dimensions although their fingerprints agree",
 				ref.Name, x.Name)
@@ -73,6 +76,34 @@ func Check(parts []Named) ([]Named, error) {
 			strings.Join(missing, ", "), n, len(sorted), n)
 	}
 	return sorted, nil
+}
+
+// fingerprintedFlags are recorded flags of `rolemine mine` whose effect a fingerprint
+// already compares (where the data, configuration, previous model and plugins are, the
+// implicit rule, the exclusions and the grace) or that change no result (the plugins'
+// limits): shards may spell them differently.
+var fingerprintedFlags = []string{"data", "config", "previous", "grace", "plugin", "plugin-memory", "plugin-timeout",
+	"exclude-dimension", "precision", "fp-max", "min-identities", "max-dimensions", "rule-type", "entity-type", "used-only"}
+
+// checkedArgs returns the recorded flags (--name=value) that no fingerprint covers, such
+// as usage's --as-of and --unused-days: the shards of one run must have given the same.
+func checkedArgs(args []string) []string {
+	var out []string
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		if !slices.Contains(fingerprintedFlags, name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// argsOrNone renders flags for a message.
+func argsOrNone(args []string) string {
+	if len(args) == 0 {
+		return "none"
+	}
+	return strings.Join(args, " ")
 }
 
 func orNone(s string) string {

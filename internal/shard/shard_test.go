@@ -2,6 +2,8 @@ package shard
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,4 +128,33 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("encode is not stable across a round trip")
 		}
 	})
+}
+
+// TestCheckRefusesOtherFlags checks that the merge refuses shards mined with different
+// flags that no fingerprint covers (usage's --as-of decides what --used-only mines), and
+// accepts shards that spell fingerprinted flags or the plugins' limits differently.
+func TestCheckRefusesOtherFlags(t *testing.T) {
+	part := func(i int, args ...string) Named {
+		return Named{Name: fmt.Sprintf("s%d", i), Partial: &Partial{Shard: Spec{Index: i, Count: 2}, Args: args}}
+	}
+	base := []string{"--as-of=2026-06-30", "--data=/d", "--used-only=true"}
+	for _, c := range []struct {
+		name  string
+		other []string
+		err   string
+	}{
+		{"same", base, ""},
+		{"data elsewhere, longer time limit", []string{"--as-of=2026-06-30", "--data=/mnt/d", "--plugin-timeout=20s", "--used-only=true"}, ""},
+		{"as-of", []string{"--as-of=2026-01-01", "--data=/d", "--used-only=true"}, "(--as-of=2026-06-30 and --as-of=2026-01-01)"},
+		{"unused-days", append(slices.Clone(base), "--unused-days=30"), "(--as-of=2026-06-30 and --as-of=2026-06-30 --unused-days=30)"},
+		{"as-of left out", []string{"--data=/d", "--used-only=true"}, "(--as-of=2026-06-30 and none)"},
+	} {
+		_, err := Check([]Named{part(0, base...), part(1, c.other...)})
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.err != "" && (err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), "different flags "+c.err)):
+			t.Errorf("%s: err %v, want a user error with %q", c.name, err, c.err)
+		}
+	}
 }
