@@ -19,7 +19,8 @@ type Named struct {
 
 // Check verifies that parts are every shard of one run, each once: the same rolemine
 // version, shard count, data, configuration, previous model and other flags (usage's
-// --as-of and --unused-days). It returns them sorted by shard index. Every error is a user error naming the shards concerned.
+// --as-of and --unused-days). It returns them sorted by shard index. Every error is a
+// user error naming the shards concerned.
 func Check(parts []Named) ([]Named, error) {
 	if len(parts) == 0 {
 		return nil, uerr.New("merge: no shard directories given")
