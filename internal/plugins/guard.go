@@ -266,3 +266,25 @@ func compileGuarded(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm waz
 	}()
 	return rt.CompileModule(ctx, wasm)
 }
+
+// initialMemoryPages returns the initial size, in 64 KiB pages, of the memory the module
+// defines, and false when it defines none or the memory section cannot be read.
+func initialMemoryPages(wasm []byte) (uint64, bool) {
+	secs, err := splitSections(wasm)
+	if err != nil {
+		return 0, false
+	}
+	for _, s := range secs {
+		if s.id != 5 {
+			continue
+		}
+		r := &wasmReader{b: s.data}
+		if r.uleb() == 0 {
+			return 0, false
+		}
+		r.byte() // limits flags
+		min := r.uleb()
+		return min, r.err == nil
+	}
+	return 0, false
+}

@@ -257,7 +257,7 @@ func TestMemoryAboveCapKeepsCache(t *testing.T) {
 	var logged strings.Builder
 	h := testHost(t, Options{CacheDir: cache, MemoryMiB: 64, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	_, err := h.Compile(context.Background(), Spec{Path: writeWasm(t, handPlugin(4096, nil)), Origin: "test"})
-	if err == nil || !strings.Contains(err.Error(), "over limit of 1024 pages") {
+	if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), "its initial memory, 4096 pages (256.0 MiB), is above the memory cap of 64 MiB (--plugin-memory)") {
 		t.Fatalf("err = %v, want the memory over the cap", err)
 	}
 	if _, err := os.Stat(sentinel); err != nil {

@@ -291,6 +291,11 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 	t := time.Now()
 	p.compiled, p.fueled, err = h.compile(ctx, wasm, spec.Path)
 	if err != nil {
+		if pages, ok := initialMemoryPages(wasm); ok && pages > uint64(h.memoryPages()) {
+			// A valid module, too large for the cap: say so rather than "not valid".
+			return nil, uerr.New("%s: plugin %s: its initial memory, %d pages (%.1f MiB), is above the memory cap of %d MiB (--plugin-memory)",
+				spec.Origin, spec.Path, pages, float64(pages)/16, h.opts.MemoryMiB)
+		}
 		return nil, uerr.New("%s: plugin %s: not a valid WebAssembly module: %w", spec.Origin, spec.Path, err)
 	}
 	h.log.Debug("plugin compiled", "path", spec.Path, "seconds", time.Since(t).Seconds())
