@@ -190,3 +190,50 @@ func TestModelCommandsTakePlugins(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIFaultKeepsEarlierOutput: a plugin fault fails a run (exit 1, naming the plugin and
+// the row range) into a directory that holds an earlier model or an earlier shard, and
+// leaves every file there as it was: no partial model replaces a whole one.
+func TestCLIFaultKeepsEarlierOutput(t *testing.T) {
+	openfile := buildPlugins(t, "testdata/faults/openfile")[0]
+	data := smallOrg(t)
+	for _, shard := range [][]string{nil, {"--shard", "0/2"}} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := append([]string{"mine", "--data", data, "--out", out}, shard...)
+		if _, stderr, code := runRolemine(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		before := fileDigests(t, out)
+		_, stderr, code := runRolemine(t, append(args, "--plugin", openfile)...)
+		if code != 1 || !strings.Contains(stderr, "plugin fault-openfile") || !strings.Contains(stderr, "identity rows 1-") {
+			t.Fatalf("%v with a faulting plugin: exit %d, want 1 naming the plugin and the rows: %s", shard, code, stderr)
+		}
+		if after := fileDigests(t, out); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%v: the failed run changed the earlier output:\n%v\n%v", shard, before, after)
+		}
+	}
+}
+
+// fileDigests maps every file under dir (but the output lock) to its contents, and every
+// link to its target.
+func fileDigests(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == ".rolemine.lock" {
+			return err
+		}
+		if d.Type()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			m[p] = "-> " + target
+			return err
+		}
+		b, err := os.ReadFile(p)
+		m[p] = string(b)
+		return err
+	})
+	if err != nil || len(m) == 0 {
+		t.Fatalf("read %s: %v (%d files)", dir, err, len(m))
+	}
+	return m
+}
