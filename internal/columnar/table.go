@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -190,9 +191,30 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		have := append([]string(nil), names...)
-		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q", file, missing, have)
+		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q; %s", file, missing, have, missingHint(missing, names))
 	}
 	return nil
+}
+
+// missingHint says how to fix the header names that lack the missing required columns: a
+// name that differs from one only in letter case or surrounding spaces, a header that is
+// one name holding another separator than the comma, or else the general fix.
+func missingHint(missing, names []string) string {
+	for _, m := range missing {
+		for _, n := range names {
+			if n != m && strings.EqualFold(strings.TrimSpace(n), m) {
+				return fmt.Sprintf("column names are exact (letter case and spaces count): rename %q to %q", n, m)
+			}
+		}
+	}
+	if len(names) == 1 {
+		for _, sep := range []string{";", "\t", "|"} {
+			if strings.Contains(names[0], sep) {
+				return fmt.Sprintf("the header is one column holding %q: fields must be separated by commas (save the file as comma-separated CSV)", sep)
+			}
+		}
+	}
+	return "add the column, or rename the one that holds these values"
 }
 
 // nameOK reports whether a column name is text rules.xml can state: valid UTF-8 without
