@@ -135,7 +135,7 @@ func readCSVRows(ctx context.Context, path string, r *csv.Reader, names []string
 // newCSVTable returns the table of a CSV file with header names, read as spec says, and
 // its columns by field (nil: field not read).
 func newCSVTable(file string, spec *tableSpec, names []string, probs *problems) (*table, []*column) {
-	t := &table{file: file}
+	t := &table{file: file, header: names}
 	sinks := make([]*column, len(names))
 	for i, n := range names {
 		if mode, ok := spec.wants(n); ok {

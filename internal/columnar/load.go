@@ -118,6 +118,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 		ub.finish(s)
 	}
 	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
+	warnNearMisses(log, append(tables, opt...)...)
 	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
 	return s, nil
 }

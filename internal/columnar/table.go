@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -135,6 +136,8 @@ type table struct {
 	lines []int64
 	// lists are the Parquet list columns of identities (multi-valued attributes).
 	lists []*listColumn
+	// header holds the file's column names, in file order.
+	header []string
 }
 
 // col returns the column named name, or nil.
@@ -229,4 +232,43 @@ func nameOK(n string) bool {
 		}
 	}
 	return true
+}
+
+// columnsOf lists the column names rolemine gives a meaning to in each input file.
+var columnsOf = map[string][]string{
+	"identities":  {"identity_id", "kind", "owner_id"},
+	"roles":       {"role_id", "category", "validations", "application", "description"},
+	"assignments": {"identity_id", "role_id", "system", "account_id", LastUsedColumn},
+	"accounts":    {"system", "account_id", "identity_id"},
+	"role_grants": {"role_id", "grants_role_id"},
+	"attributes":  {"identity_id", "attribute", "value"},
+}
+
+// nearMisses returns, for each column of t named like one of its file's columns but for
+// letter case or surrounding spaces (and not that column exactly), the name and the
+// column it misses: "Kind" is read as an attribute, "Last_Used " is ignored.
+func nearMisses(t *table) [][2]string {
+	var out [][2]string
+	for _, n := range t.header {
+		for _, k := range columnsOf[t.input.Name] {
+			if n != k && strings.EqualFold(strings.TrimSpace(n), k) && !slices.Contains(t.header, k) {
+				out = append(out, [2]string{n, k})
+			}
+		}
+	}
+	return out
+}
+
+// warnNearMisses warns about each column of the tables that nearMisses finds: column
+// names are exact, so such a column is not read as the one it resembles.
+func warnNearMisses(log *slog.Logger, tables ...*table) {
+	for _, t := range tables {
+		if t == nil {
+			continue
+		}
+		for _, m := range nearMisses(t) {
+			log.Warn("column names are exact (letter case and spaces count): this column is not read as the one it resembles; rename it",
+				"file", t.file, "column", m[0], "expected", m[1])
+		}
+	}
 }

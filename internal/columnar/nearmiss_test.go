@@ -1,0 +1,53 @@
+package columnar
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+// TestNearMissColumnsWarned loads files whose optional columns are named like rolemine's
+// but for letter case or spaces, in CSV and Parquet: such a column is not the one it
+// resembles ("Kind" is an attribute, every identity human), and each gets a warning
+// naming the file, the column and the expected name; exact names get none.
+func TestNearMissColumnsWarned(t *testing.T) {
+	for _, format := range []string{"csv", "parquet"} {
+		dir := t.TempDir()
+		writeTable(t, dir, "identities", format, tbl{
+			header: []string{"identity_id", "Kind", " owner_id", "department"},
+			rows:   [][]string{{"u1", "bot", "", "Eng"}, {"u2", "", "", "Eng"}},
+		})
+		writeTable(t, dir, "roles", format, tbl{
+			header: []string{"role_id", "Validations", "category"},
+			rows:   [][]string{{"R1", "2", "c"}},
+		})
+		writeTable(t, dir, "assignments", format, tbl{
+			header: []string{"identity_id", "role_id", "LAST_USED"},
+			rows:   [][]string{{"u1", "R1", "2026-01-01"}},
+		})
+		var logged strings.Builder
+		log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		s, err := Load(context.Background(), dir, LoadOptions{Logger: log})
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if s.DimIndex("Kind") < 0 {
+			t.Errorf("%s: Kind is not an attribute: %+v", format, s.Dims)
+		}
+		got := logged.String()
+		for _, want := range []string{
+			"file=identities." + format + " column=Kind expected=kind",
+			`file=identities.` + format + ` column=" owner_id" expected=owner_id`,
+			"file=roles." + format + " column=Validations expected=validations",
+			"file=assignments." + format + " column=LAST_USED expected=last_used",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: warnings lack %q:\n%s", format, want, got)
+			}
+		}
+		if n := strings.Count(got, "level=WARN"); n != 4 {
+			t.Errorf("%s: %d warnings, want 4:\n%s", format, n, got)
+		}
+	}
+}
