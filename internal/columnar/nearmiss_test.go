@@ -51,3 +51,31 @@ func TestNearMissColumnsWarned(t *testing.T) {
 		}
 	}
 }
+
+// TestHumanLikeKindsWarned: kinds are exact, so "Human" and "human " are non-human kinds;
+// each gets a warning, while human and an empty kind (human) get none.
+func TestHumanLikeKindsWarned(t *testing.T) {
+	dir := t.TempDir()
+	writeTable(t, dir, "identities", "csv", tbl{
+		header: []string{"identity_id", "kind"},
+		rows:   [][]string{{"u1", "Human"}, {"u2", "human "}, {"u3", "human"}, {"u4", ""}, {"s1", "bot"}},
+	})
+	writeTable(t, dir, "assignments", "csv", tbl{
+		header: []string{"identity_id", "role_id"},
+		rows:   [][]string{{"u1", "R1"}},
+	})
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if _, err := Load(context.Background(), dir, LoadOptions{Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	got := logged.String()
+	for _, want := range []string{"kind=Human", `kind="human "`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "level=WARN"); n != 2 {
+		t.Errorf("%d warnings, want 2:\n%s", n, got)
+	}
+}
