@@ -3,6 +3,7 @@ package columnar
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,42 @@ func TestHumanLikeKindsWarned(t *testing.T) {
 	}
 	if n := strings.Count(got, "level=WARN"); n != 2 {
 		t.Errorf("%d warnings, want 2:\n%s", n, got)
+	}
+}
+
+// TestNearFileNames: input file names are exact. A required file named otherwise
+// (Identities.csv) is missing, and the message names the file found; an optional one
+// (Roles.csv, attributes.CSV) is not read, with a warning naming it; an exact name
+// gets none, and neither does a near name beside an exact one.
+func TestNearFileNames(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "Identities.csv"), "identity_id\nu1\n")
+	mustWrite(t, filepath.Join(dir, "assignments.csv"), "identity_id,role_id\nu1,R1\n")
+	_, err := Load(context.Background(), dir, LoadOptions{})
+	if want := `missing identities: expected identities.parquet or identities.csv; found ["Identities.csv"], not read`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+
+	mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id\nu1\n")
+	mustWrite(t, filepath.Join(dir, "Roles.csv"), "role_id,validations\nR1,2\n")
+	mustWrite(t, filepath.Join(dir, "attributes.CSV"), "identity_id,attribute,value\nu1,p,x\n")
+	mustWrite(t, filepath.Join(dir, "Assignments.csv"), "identity_id,role_id\nu1,R2\n")
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := Load(context.Background(), dir, LoadOptions{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Findings.ImplicitRoles != 1 {
+		t.Errorf("Roles.csv was read: %d implicit roles, want 1", s.Findings.ImplicitRoles)
+	}
+	got := logged.String()
+	for _, want := range []string{"file=Roles.csv", "file=attributes.CSV"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "level=WARN"); n != 2 {
+		t.Errorf("%d warnings, want 2 (none for Identities.csv or Assignments.csv beside the exact files):\n%s", n, got)
 	}
 }
