@@ -715,6 +715,15 @@ func reuseCodes(c *column, rows int) []int32 {
 	return make([]int32, rows)
 }
 
+// halfAccountMessage says what is wrong with a row of t that names an account without its
+// missing column (system or account_id), which t may lack altogether.
+func halfAccountMessage(t *table, missing string) string {
+	if t.col(missing) == nil {
+		return fmt.Sprintf("the file has no %s column; an account is named by both system and account_id: add the column, or leave the other empty", missing)
+	}
+	return fmt.Sprintf("empty %s; an account is named by both system and account_id", missing)
+}
+
 // orphanRow is a row of orphan access with its codes in the identity_id, system and
 // account_id columns, from which its key is made once every row is resolved.
 type orphanRow struct{ row, icode, scode, acode int32 }
@@ -745,7 +754,7 @@ func (r *accountResolver) resolve(row int, icode, scode, acode int32, last []las
 		if acode < 0 {
 			missing = "account_id"
 		}
-		r.probs.add(r.t.pos(row), missing, fmt.Sprintf("empty %s; an account is named by both system and account_id", missing))
+		r.probs.add(r.t.pos(row), missing, halfAccountMessage(r.t, missing))
 		return rowResolved
 	}
 	f := &last[scode]

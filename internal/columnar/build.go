@@ -63,6 +63,7 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 			if excluded[d.Name] {
 				log.Warn("the kind dimension cannot be excluded; keeping it", "dimension", d.Name)
 			}
+			warnHumanLike(d, t.file, log)
 			continue
 		}
 		distinct := len(d.Values)
@@ -80,6 +81,17 @@ func buildIdentities(s *Snapshot, t *table, opts LoadOptions, log *slog.Logger) 
 	}
 	s.Dims = dims
 	return nil
+}
+
+// warnHumanLike warns about each kind of d written like human but for letter case or
+// spaces ("Human", "HUMAN", "human "): kinds are exact, so such identities are non-human.
+func warnHumanLike(d *Dimension, file string, log *slog.Logger) {
+	for _, v := range d.Values {
+		if v != HumanKind && strings.EqualFold(strings.TrimSpace(v), HumanKind) {
+			log.Warn("kinds are exact: this kind is non-human; write human for human identities",
+				"file", file, "column", KindDimension, "kind", v)
+		}
+	}
 }
 
 // warnUnknownExcluded warns about each --exclude-dimension name that is no dimension of s,

@@ -73,7 +73,7 @@ func readCSVSeq(ctx context.Context, path string, spec *tableSpec) (*table, erro
 
 	probs := newProblems(file)
 	t, sinks := newCSVTable(file, spec, names, probs)
-	rows, err := readCSVRows(ctx, path, r, sinks, t, spec.keepLines)
+	rows, err := readCSVRows(ctx, path, r, names, sinks, t, spec.keepLines, probs)
 	if err != nil {
 		return nil, err
 	}
@@ -92,19 +92,25 @@ func readCSVSeq(ctx context.Context, path string, spec *tableSpec) (*table, erro
 	return t, nil
 }
 
-// readCSVRows decodes the rows after the header into the columns sinks (nil: column not
-// read), with each row's line in t.lines when keepLines, and returns the number of rows.
-func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*column, t *table, keepLines bool) (int, error) {
+// readCSVRows decodes the rows after the header (names) into the columns sinks (nil:
+// column not read), with each row's line in t.lines when keepLines, and returns the number
+// of rows. A ragged row is reported to probs and reading goes on, so that the message
+// lists the first few of them; other format errors stop reading at once.
+func readCSVRows(ctx context.Context, path string, r *csv.Reader, names []string, sinks []*column, t *table, keepLines bool, probs *problems) (int, error) {
 	rows := 0
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return rows, nil
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
 			return 0, csvError(path, r, err, len(sinks))
 		}
 		line, _ := r.FieldPos(0)
+		if err != nil {
+			raggedRow(probs, int64(line), names, len(rec))
+			continue
+		}
 		pos := int64(line)
 		putCSVRow(rec, sinks, pos)
 		if keepLines {
@@ -129,7 +135,7 @@ func readCSVRows(ctx context.Context, path string, r *csv.Reader, sinks []*colum
 // newCSVTable returns the table of a CSV file with header names, read as spec says, and
 // its columns by field (nil: field not read).
 func newCSVTable(file string, spec *tableSpec, names []string, probs *problems) (*table, []*column) {
-	t := &table{file: file}
+	t := &table{file: file, header: names}
 	sinks := make([]*column, len(names))
 	for i, n := range names {
 		if mode, ok := spec.wants(n); ok {
@@ -150,6 +156,24 @@ func putCSVRow(rec []string, sinks []*column, pos int64) {
 			c.put(c.internString(v), pos, v)
 		}
 	}
+}
+
+// raggedRow reports a row at line with n fields where the header has len(names): at the
+// first missing column when it is short, else at the last column.
+func raggedRow(probs *problems, line int64, names []string, n int) {
+	if n < len(names) {
+		probs.add(line, names[n], fmt.Sprintf("the row has %s, expected %d like the header; %s and the columns after it are missing", fieldCount(n), len(names), names[n]))
+		return
+	}
+	probs.add(line, names[len(names)-1], fmt.Sprintf("the row has %s, expected %d like the header; quote values that contain commas", fieldCount(n), len(names)))
+}
+
+// fieldCount says "1 field" or "n fields".
+func fieldCount(n int) string {
+	if n == 1 {
+		return "1 field"
+	}
+	return fmt.Sprintf("%d fields", n)
 }
 
 // csvError turns an encoding/csv error into a message naming the file, line and what was

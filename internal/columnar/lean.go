@@ -228,6 +228,7 @@ func leanIdentities(ids *table, opts HoldingsOptions, log *slog.Logger) (*Holdin
 		return nil, nil, err
 	}
 	warnUnknownExcluded(&s, opts.ExcludeDimensions, ids.file, log)
+	warnNearMisses(log, ids)
 	h := &Holdings{Identities: ids.rows, Dims: s.Dims}
 	if opts.Dims != nil {
 		h.Dims = h.Dims[:0]

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,6 +119,8 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 		ub.finish(s)
 	}
 	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
+	warnNearMisses(log, append(tables, opt...)...)
+	warnNearFiles(dir, paths[1], opt, log)
 	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
 	return s, nil
 }
@@ -286,8 +289,58 @@ func findInputs(dir string) ([3]string, error) {
 		case len(found) == 1:
 			paths[i] = found[0]
 		case name != "roles":
-			return paths, fmt.Errorf("missing %s: expected %s.parquet or %s.csv", name, name, name)
+			return paths, fmt.Errorf("missing %s: expected %s.parquet or %s.csv%s", name, name, name, nearFilesHint(dir, name))
 		}
 	}
 	return paths, nil
+}
+
+// nearFiles returns the names of the entries of dir named like input name but for letter
+// case, or with another extension than .parquet and .csv (Roles.csv, identities.CSV,
+// accounts.txt): input file names are exact, so such a file is not read.
+func nearFiles(dir, name string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if n == name+".parquet" || n == name+".csv" {
+			continue
+		}
+		if base, _, ok := strings.Cut(n, "."); ok && strings.EqualFold(base, name) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// nearFilesHint is "" or, when dir holds files nearFiles finds for name, a sentence
+// naming them for the message about a missing file.
+func nearFilesHint(dir, name string) string {
+	near := nearFiles(dir, name)
+	if len(near) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; found %q, not read: file names are exact (lower case, .parquet or .csv), rename it", near)
+}
+
+// warnNearFiles warns about the files of dir named like an optional input that was not
+// found (rolesPath "" for roles; opt as readOptional returns it): without the warning a
+// Roles.csv would leave every role implicit in silence.
+func warnNearFiles(dir, rolesPath string, opt []*table, log *slog.Logger) {
+	absent := map[string]bool{"roles": rolesPath == ""}
+	for k, spec := range optionalInputs {
+		absent[spec.name] = k >= len(opt) || opt[k] == nil
+	}
+	for _, name := range []string{"roles", "accounts", "role_grants", "attributes"} {
+		if !absent[name] {
+			continue
+		}
+		for _, n := range nearFiles(dir, name) {
+			log.Warn("input file names are exact (lower case, .parquet or .csv): this file is not read; rename it",
+				"dir", dir, "file", n, "expected", name+".parquet or "+name+".csv")
+		}
+	}
 }

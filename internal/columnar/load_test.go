@@ -264,7 +264,7 @@ func TestLoadFileErrors(t *testing.T) {
 				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,department\nu1,Sales\nu2,Eng,extra\n")
 				writeTable(t, dir, "assignments", "csv", baseAssignments)
 			},
-			want: "identities.csv row 3: wrong number of fields, expected 2 like the header",
+			want: "identities.csv row 3, column department: the row has 3 fields, expected 2 like the header",
 		},
 		{
 			name: "bad quoting",

@@ -58,7 +58,7 @@ func readParquet(ctx context.Context, path string, spec *tableSpec) (t *table, e
 		return nil, err
 	}
 	probs := newProblems(file)
-	t = &table{file: file, rows: int(rows)}
+	t = &table{file: file, rows: int(rows), header: columnNames(pf)}
 	own := &ownPlan{r: pages}
 	check := func(leaves ...*parquet.Column) error {
 		if err := checkPageHeaders(pages, pagesSize, pf, leaves, own); err != nil {
@@ -104,11 +104,7 @@ func openParquetTable(file string, f *os.File, size int64, spec *tableSpec) (*pa
 	if err != nil {
 		return nil, nil, 0, nil, 0, fmt.Errorf("%s: corrupt Parquet file: %v", file, err)
 	}
-	fields := pf.Root().Columns()
-	names := make([]string, len(fields))
-	for i, c := range fields {
-		names[i] = c.Name()
-	}
+	names := columnNames(pf)
 	spec = adaptSpec(spec, names)
 	if err := checkHeader(file, spec, names); err != nil {
 		return nil, nil, 0, nil, 0, err
@@ -958,4 +954,14 @@ func (d *pageDecoder) values(n int, levels []byte, rows int64, code func(int) in
 	}
 	d.pos += rows
 	return nil
+}
+
+// columnNames returns the names of the top-level columns of pf, in file order.
+func columnNames(pf *parquet.File) []string {
+	fields := pf.Root().Columns()
+	names := make([]string, len(fields))
+	for i, c := range fields {
+		names[i] = c.Name()
+	}
+	return names
 }

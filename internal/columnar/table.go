@@ -2,8 +2,10 @@ package columnar
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -134,6 +136,8 @@ type table struct {
 	lines []int64
 	// lists are the Parquet list columns of identities (multi-valued attributes).
 	lists []*listColumn
+	// header holds the file's column names, in file order.
+	header []string
 }
 
 // col returns the column named name, or nil.
@@ -190,9 +194,30 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		have := append([]string(nil), names...)
-		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q", file, missing, have)
+		return fmt.Errorf("%s: missing required column(s) %q; the file has columns %q; %s", file, missing, have, missingHint(missing, names))
 	}
 	return nil
+}
+
+// missingHint says how to fix the header names that lack the missing required columns: a
+// name that differs from one only in letter case or surrounding spaces, a header that is
+// one name holding another separator than the comma, or else the general fix.
+func missingHint(missing, names []string) string {
+	for _, m := range missing {
+		for _, n := range names {
+			if n != m && strings.EqualFold(strings.TrimSpace(n), m) {
+				return fmt.Sprintf("column names are exact (letter case and spaces count): rename %q to %q", n, m)
+			}
+		}
+	}
+	if len(names) == 1 {
+		for _, sep := range []string{";", "\t", "|"} {
+			if strings.Contains(names[0], sep) {
+				return fmt.Sprintf("the header is one column holding %q: fields must be separated by commas (save the file as comma-separated CSV)", sep)
+			}
+		}
+	}
+	return "add the column, or rename the one that holds these values"
 }
 
 // nameOK reports whether a column name is text rules.xml can state: valid UTF-8 without
@@ -207,4 +232,43 @@ func nameOK(n string) bool {
 		}
 	}
 	return true
+}
+
+// columnsOf lists the column names rolemine gives a meaning to in each input file.
+var columnsOf = map[string][]string{
+	"identities":  {"identity_id", "kind", "owner_id"},
+	"roles":       {"role_id", "category", "validations", "application", "description"},
+	"assignments": {"identity_id", "role_id", "system", "account_id", LastUsedColumn},
+	"accounts":    {"system", "account_id", "identity_id"},
+	"role_grants": {"role_id", "grants_role_id"},
+	"attributes":  {"identity_id", "attribute", "value"},
+}
+
+// nearMisses returns, for each column of t named like one of its file's columns but for
+// letter case or surrounding spaces (and not that column exactly), the name and the
+// column it misses: "Kind" is read as an attribute, "Last_Used " is ignored.
+func nearMisses(t *table) [][2]string {
+	var out [][2]string
+	for _, n := range t.header {
+		for _, k := range columnsOf[t.input.Name] {
+			if n != k && strings.EqualFold(strings.TrimSpace(n), k) && !slices.Contains(t.header, k) {
+				out = append(out, [2]string{n, k})
+			}
+		}
+	}
+	return out
+}
+
+// warnNearMisses warns about each column of the tables that nearMisses finds: column
+// names are exact, so such a column is not read as the one it resembles.
+func warnNearMisses(log *slog.Logger, tables ...*table) {
+	for _, t := range tables {
+		if t == nil {
+			continue
+		}
+		for _, m := range nearMisses(t) {
+			log.Warn("column names are exact (letter case and spaces count): this column is not read as the one it resembles; rename it",
+				"file", t.file, "column", m[0], "expected", m[1])
+		}
+	}
 }
