@@ -309,19 +309,7 @@ func TestDiscoverEndToEnd(t *testing.T) {
 // unexplained holders" over an empty table (found by the semantic audit). Worked by
 // hand: h1-h3 (Sales) hold CRM, h4 (Eng) nothing: dept=Sales explains all three.
 func TestReportWithoutUnexplainedRoles(t *testing.T) {
-	data, out := t.TempDir(), t.TempDir()
-	writeFiles(t, data, map[string]string{
-		"identities.csv":  "identity_id,kind,dept\nh1,human,Sales\nh2,human,Sales\nh3,human,Sales\nh4,human,Eng\n",
-		"assignments.csv": "identity_id,role_id\nh1,CRM\nh2,CRM\nh3,CRM\n",
-	})
-	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	page, err := os.ReadFile(filepath.Join(out, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := string(page); !strings.Contains(s, "None: every holder of every role is explained") || strings.Contains(s, "The 0 roles") {
+	if s := crmReportPage(t); !strings.Contains(s, "None: every holder of every role is explained") || strings.Contains(s, "The 0 roles") {
 		t.Errorf("report.html's top unexplained entitlements on data without unexplained access: want the words, not an empty table")
 	}
 }
@@ -330,19 +318,27 @@ func TestReportWithoutUnexplainedRoles(t *testing.T) {
 // says so instead of an empty chart over "The 0 least precise rules" (found by the
 // semantic audit). Worked by hand: three holders of CRM, MinIdentitiesCount 100.
 func TestReportWithoutRules(t *testing.T) {
+	if s := crmReportPage(t, "--min-identities", "100"); !strings.Contains(s, "rules: no role got one") || strings.Contains(s, "The 0 least precise rules") {
+		t.Errorf("report.html's rule precision section without rules: want the words, not an empty chart and table")
+	}
+}
+
+// crmReportPage mines h1-h3 (Sales) holding CRM and h4 (Eng) holding nothing, with the
+// extra mine flags args, and returns report.html.
+func crmReportPage(t *testing.T, args ...string) string {
+	t.Helper()
 	data, out := t.TempDir(), t.TempDir()
 	writeFiles(t, data, map[string]string{
 		"identities.csv":  "identity_id,kind,dept\nh1,human,Sales\nh2,human,Sales\nh3,human,Sales\nh4,human,Eng\n",
 		"assignments.csv": "identity_id,role_id\nh1,CRM\nh2,CRM\nh3,CRM\n",
 	})
-	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out, "--min-identities", "100"); code != 0 {
+	flags := append([]string{"mine", "--data", data, "--out", out}, args...)
+	if _, stderr, code := runBin(t, flags...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(out, "report.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := string(page); !strings.Contains(s, "rules: no role got one") || strings.Contains(s, "The 0 least precise rules") {
-		t.Errorf("report.html's rule precision section without rules: want the words, not an empty chart and table")
-	}
+	return string(page)
 }
