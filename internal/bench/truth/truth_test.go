@@ -326,3 +326,13 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUniverseQualityString checks that the hidden-access line states the denominator of
+// each figure, the found pairs included for the count that names the planted chain.
+func TestUniverseQualityString(t *testing.T) {
+	q := &UniverseQuality{HiddenPlanted: 4, HiddenFound: 3, ViaNamed: 2, HiddenReported: 5, Recall: 0.75, Precision: 0.6}
+	want := "hidden inherited: 4 planted, 3 found (recall 75.0%), 5 reported (precision 60.0%), planted chain named in via for 2 of the 3 found\n"
+	if got := q.String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}

@@ -102,8 +102,8 @@ type SystemScore struct {
 // String renders the score for the mine command's output.
 func (q *UniverseQuality) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "hidden inherited: %d planted, %d found (recall %.1f%%), %d reported (precision %.1f%%), planted chain named in via for %d\n",
-		q.HiddenPlanted, q.HiddenFound, 100*q.Recall, q.HiddenReported, 100*q.Precision, q.ViaNamed)
+	fmt.Fprintf(&b, "hidden inherited: %d planted, %d found (recall %.1f%%), %d reported (precision %.1f%%), planted chain named in via for %d of the %d found\n",
+		q.HiddenPlanted, q.HiddenFound, 100*q.Recall, q.HiddenReported, 100*q.Precision, q.ViaNamed, q.HiddenFound)
 	for _, s := range q.Systems {
 		fmt.Fprintf(&b, "system %-10s uncorrelated accounts %d planted, %d loaded; orphan access %d planted, %d loaded\n",
 			s.System, s.PlantedUncorrelated, s.Loaded, s.PlantedOrphans, s.LoadedOrphans)
