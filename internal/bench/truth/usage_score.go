@@ -201,6 +201,6 @@ func (q *ActionQuality) String() string {
 	}
 	line("revoke-unused:", q.RevokeUnused, "unused")
 	line("reassign-owner:", q.ReassignOwner, "owner unknown")
-	fmt.Fprintf(&b, "                %7d owners left in this step, %d of their identities reassigned\n", q.OwnersLeft, q.LeftReassigned)
+	fmt.Fprintf(&b, "                %7d non-human identities whose owner left in this step, %d of them reassigned\n", q.OwnersLeft, q.LeftReassigned)
 	return b.String()
 }

@@ -137,6 +137,11 @@ func TestScoreActions(t *testing.T) {
 	if o.Listed != 2 || o.Truth != 2 || o.Hits != 1 || o.Precision != 0.5 || o.Recall != 0.5 || q.OwnersLeft != 1 || q.LeftReassigned != 1 {
 		t.Errorf("reassign-owner: %+v, %d left, %d reassigned", o, q.OwnersLeft, q.LeftReassigned)
 	}
+	// OwnersLeft counts non-human identities (owners.csv rows with owner_left), not
+	// owners: the printed line names what it counts.
+	if got, want := q.String(), "1 non-human identities whose owner left in this step, 1 of them reassigned\n"; !strings.Contains(got, want) {
+		t.Errorf("String() = %q, want it to contain %q", got, want)
+	}
 	if q := ScoreActions(u, nil, nil); q.RevokeUnused.Precision != 1 || q.RevokeUnused.Recall != 0 {
 		t.Errorf("no actions: %+v", q.RevokeUnused)
 	}
