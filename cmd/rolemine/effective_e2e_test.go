@@ -284,3 +284,31 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// TestUniverseTruthOrphansOfUncorrelatedOnly: the loaded orphan access scored per system
+// is that of the uncorrelated accounts, as the truth counts it; access of an account
+// absent from the accounts file is orphan too, but not of an uncorrelated account.
+func TestUniverseTruthOrphansOfUncorrelatedOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"identities.csv":  "identity_id,kind,department\nu1,human,Eng\nu2,human,Eng\nu3,human,Ops\n",
+		"roles.csv":       "role_id,category,validations,application\nR1,app,1,AD\nG1,group,1,AD\n",
+		"accounts.csv":    "system,account_id,identity_id\nAD,a1,u1\nAD,a2,u2\nAD,x1,\n",
+		"assignments.csv": "identity_id,role_id,system,account_id\n,R1,AD,a1\n,R1,AD,a2\n,R1,AD,x1\n,R1,AD,x9\n,G1,AD,a1\n",
+		"role_grants.csv": "role_id,grants_role_id\nG1,R1\n",
+	})
+	writeFiles(t, filepath.Join(dir, "truth"), map[string]string{
+		"rules.json":    `{"format":"rolemine.truth/v1","roles":[{"role_id":"R1","type":"rule","rules":[{"entity_type":"*","criteria":[{"attribute":"department","value":"Eng"}]}]}]}`,
+		"noise.csv":     "identity_id,role_id,type\n",
+		"hidden.csv":    "identity_id,role_id,via\n",
+		"universe.json": `{"systems":{"AD":{"accounts":3,"uncorrelated_accounts":1,"orphan_assignments":1}}}`,
+	})
+	stdout, stderr, code := runBin(t, "mine", "--data", dir, "--out", filepath.Join(t.TempDir(), "out"), "--truth", filepath.Join(dir, "truth"))
+	if code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr)
+	}
+	want := "system AD         uncorrelated accounts 1 planted, 1 loaded; orphan access 1 planted, 1 loaded"
+	if got := lineWith(stdout, "system AD"); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -173,15 +173,20 @@ func ScoreUniverse(snap *columnar.Snapshot, eff *mining.Effective, ec *mining.Ef
 		}
 		return loaded[s]
 	}
+	// Orphan access is counted on the uncorrelated accounts only, as the truth counts
+	// it: an account absent from the accounts file is orphan too, but not uncorrelated.
+	uncorrelated := map[[2]string]bool{}
 	if a := snap.Universe.Accounts; a != nil {
 		for k := range a.ID {
 			if a.IdentityID(k) == "" {
-				get(a.Systems[a.System[k]]).Loaded++
+				s := a.Systems[a.System[k]]
+				get(s).Loaded++
+				uncorrelated[[2]string{s, a.ID[k]}] = true
 			}
 		}
 	}
 	for _, o := range snap.Orphans {
-		if o.System != "" && o.IdentityID == "" {
+		if uncorrelated[[2]string{o.System, o.AccountID}] {
 			get(o.System).LoadedOrphans++
 		}
 	}
