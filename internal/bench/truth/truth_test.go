@@ -336,3 +336,30 @@ func TestUniverseQualityString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// TestLoadUniverseHidden: hidden.csv must carry its header, and a pair listed twice is
+// refused (it would count twice among the planted pairs), naming the rows.
+func TestLoadUniverseHidden(t *testing.T) {
+	cases := []struct{ hidden, err string }{
+		{"identity_id,role_id,via\nu1,R1,G > R1\nu2,R1,G > R1\n", ""},
+		{"identity_id,role_id,via\nu1,R1,G > R1\nu1,R1,H > R1\n", "row 3: pair (u1, R1) already listed on row 2"},
+		{"identity,role,via\nu1,R1,G > R1\n", "header: expected identity_id,role_id,via"},
+		{"identity_id,role_id,via\n,R1,G > R1\n", "row 2: want identity_id,role_id,via"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "universe.json"), []byte(`{"systems":{}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "hidden.csv"), []byte(c.hidden), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		u, err := LoadUniverse(dir)
+		switch {
+		case c.err == "" && (err != nil || len(u.Hidden) != 2):
+			t.Errorf("%q: %v, %+v", c.hidden, err, u)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want %q", c.hidden, err, c.err)
+		}
+	}
+}

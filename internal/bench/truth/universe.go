@@ -49,25 +49,43 @@ func LoadUniverse(dir string) (*Universe, error) {
 	if err := json.Unmarshal(b, u); err != nil {
 		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", filepath.Join(dir, "universe.json"), err))
 	}
-	f, err := os.Open(filepath.Join(dir, "hidden.csv"))
+	if u.Hidden, err = loadHidden(filepath.Join(dir, "hidden.csv")); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// loadHidden reads truth/hidden.csv: its header, then one row per planted pair. A pair
+// listed twice is refused: it would count twice among the planted pairs and lower the
+// recall of a model that finds it.
+func loadHidden(path string) ([]HiddenPair, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, uerr.Wrap(fmt.Errorf("load truth: %w", err))
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", f.Name(), err))
+		return nil, uerr.Wrap(fmt.Errorf("load truth %s: %w", path, err))
 	}
-	for k, row := range rows {
-		if k == 0 {
-			continue
-		}
-		if len(row) != 3 {
-			return nil, uerr.New("load truth %s row %d: want identity_id,role_id,via", f.Name(), k+1)
-		}
-		u.Hidden = append(u.Hidden, HiddenPair{IdentityID: row[0], RoleID: row[1], Via: row[2]})
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "identity_id,role_id,via" {
+		return nil, uerr.New("load truth %s: header: expected identity_id,role_id,via", path)
 	}
-	return u, nil
+	var out []HiddenPair
+	seen := map[[2]string]int{}
+	for k, row := range rows[1:] {
+		line := k + 2
+		if len(row) != 3 || row[0] == "" || row[1] == "" {
+			return nil, uerr.New("load truth %s row %d: want identity_id,role_id,via, ids non-empty", path, line)
+		}
+		key := [2]string{row[0], row[1]}
+		if first, dup := seen[key]; dup {
+			return nil, uerr.New("load truth %s row %d: pair (%s, %s) already listed on row %d", path, line, row[0], row[1], first)
+		}
+		seen[key] = line
+		out = append(out, HiddenPair{IdentityID: row[0], RoleID: row[1], Via: row[2]})
+	}
+	return out, nil
 }
 
 // UniverseQuality scores effective privilege against a planted universe.
