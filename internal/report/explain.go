@@ -70,6 +70,9 @@ type HeldRole struct {
 	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
 	// its assignment named one.
 	Account string `json:"account,omitempty"`
+	// chainRule: Rule is the rule of the direct holding an inherited role without rules
+	// takes its status from, as assignments.parquet's rule_id records it.
+	chainRule bool
 }
 
 // SuggestedRole is a role the model would grant the identity, which it does not hold.
@@ -342,6 +345,8 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 	for _, h := range ex.Roles {
 		var why string
 		switch {
+		case h.chainRule:
+			why = "as the direct holding its chain starts at (the role has no rule): by rule " + h.Rule.describe()
 		case h.Rule != nil:
 			why = "by rule " + h.Rule.describe()
 		case h.Unused != nil:

@@ -59,7 +59,8 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 			h.Hidden = true
 			h.Nearest = b.nearest(r, i)
 		default:
-			h.Status = ex.Roles[direct[p.SourceAt(int64(k))]].Status
+			src := ex.Roles[direct[p.SourceAt(int64(k))]]
+			h.Status, h.Rule, h.chainRule = src.Status, src.Rule, src.Rule != nil
 		}
 		if h.Status == "explained" {
 			ex.Explained++
