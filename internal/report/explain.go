@@ -70,6 +70,10 @@ type HeldRole struct {
 	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
 	// its assignment named one.
 	Account string `json:"account,omitempty"`
+	// Usage is the pair's usage state (used, unused, unknown) when the data has a
+	// last_used column; an inherited role takes the usage of the direct holding its chain
+	// starts at (docs/excess-privilege.md#usage-inherited).
+	Usage string `json:"usage,omitempty"`
 	// chainRule: Rule is the rule of the direct holding an inherited role without rules
 	// takes its status from, as assignments.parquet's rule_id records it.
 	chainRule bool
@@ -260,9 +264,16 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 			ex.Attributes = append(ex.Attributes, TermRecord{Attribute: snap.Dims[d].Name, Value: v})
 		}
 	}
+	states, err := b.directUsage()
+	if err != nil {
+		return nil, err
+	}
 	held := snap.RolesOf(i)
 	for n, r := range held {
 		h := b.heldRole(r, "unexplained")
+		if states != nil {
+			h.Usage = states[snap.IdentOff[i]+int64(n)].String()
+		}
 		for _, k := range b.RulesOf(r) {
 			if b.Matches(k, i) {
 				ref := b.ruleRef(int(k))
@@ -375,6 +386,9 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 			why = "inherited via " + h.Via + "; " + why
 		case h.Redundant:
 			why = "redundant (also inherited via " + h.RedundantVia + "); " + why
+		}
+		if h.Usage != "" {
+			why += "; usage " + h.Usage
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
 	}

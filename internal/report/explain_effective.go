@@ -46,6 +46,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		}
 		h := b.heldRole(r, "unexplained")
 		h.Inherited, h.Via = true, c.ViaString(p.SourceAt(int64(k)), r, b.Snap.Roles.IDs)
+		h.Usage = ex.Roles[direct[p.SourceAt(int64(k))]].Usage
 		for _, j := range b.RulesOf(r) {
 			if b.Matches(j, i) {
 				ref := b.ruleRef(int(j))
