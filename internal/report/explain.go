@@ -290,9 +290,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 			ex.Unexplained++
 			h.Nearest = b.nearest(r, i)
 			if h.Nearest == nil {
-				if rec := b.roleRecord(r); rec != nil {
-					h.RoleReason = rec.Reason
-				}
+				h.RoleReason = b.roleReason(r, ex.Kind)
 			}
 		}
 		ex.Roles = append(ex.Roles, h)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
 )
 
 // explainInherited adds identity i's inherited roles to ex (with role grants; nothing
@@ -101,4 +102,29 @@ func (b *Bound) redundantChain(c *effective.Closure, held []int32, r int32) stri
 		}
 	}
 	return strings.Join(best, " > ")
+}
+
+// roleReason says why role r has no rule, for an identity of kind kind: the reason of the
+// last mining rule that considered r with kind in its scope (roles.json's attempts), so
+// that a holder is not told "no holders in scope" by a later mining rule over other
+// kinds. A role withheld by ExcludeRole, or one no mining rule of its kind considered,
+// keeps roles.json's reason (the last mining rule's verdict).
+func (b *Bound) roleReason(r int32, kind string) string {
+	rec := b.roleRecord(r)
+	if rec == nil {
+		return ""
+	}
+	s := b.Model.Summary
+	if rec.ExcludedBy != nil || s == nil {
+		return rec.Reason
+	}
+	for k := len(rec.Attempts) - 1; k >= 0; k-- {
+		a := rec.Attempts[k]
+		for _, mr := range s.MiningRules {
+			if mr.Index == a.MiningRule && mining.KindInScope(mr.EntityType, kind) {
+				return a.Reason
+			}
+		}
+	}
+	return rec.Reason
 }
