@@ -70,6 +70,13 @@ type HeldRole struct {
 	// Account names the account ("SYSTEM/account_id") orphan access was granted to, when
 	// its assignment named one.
 	Account string `json:"account,omitempty"`
+	// Usage is the pair's usage state (used, unused, unknown) when the data has a
+	// last_used column; an inherited role takes the usage of the direct holding its chain
+	// starts at (docs/excess-privilege.md#usage-inherited).
+	Usage string `json:"usage,omitempty"`
+	// chainRule: Rule is the rule of the direct holding an inherited role without rules
+	// takes its status from, as assignments.parquet's rule_id records it.
+	chainRule bool
 }
 
 // SuggestedRole is a role the model would grant the identity, which it does not hold.
@@ -257,9 +264,16 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 			ex.Attributes = append(ex.Attributes, TermRecord{Attribute: snap.Dims[d].Name, Value: v})
 		}
 	}
+	states, err := b.directUsage()
+	if err != nil {
+		return nil, err
+	}
 	held := snap.RolesOf(i)
 	for n, r := range held {
 		h := b.heldRole(r, "unexplained")
+		if states != nil {
+			h.Usage = states[snap.IdentOff[i]+int64(n)].String()
+		}
 		for _, k := range b.RulesOf(r) {
 			if b.Matches(k, i) {
 				ref := b.ruleRef(int(k))
@@ -276,9 +290,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 			ex.Unexplained++
 			h.Nearest = b.nearest(r, i)
 			if h.Nearest == nil {
-				if rec := b.roleRecord(r); rec != nil {
-					h.RoleReason = rec.Reason
-				}
+				h.RoleReason = b.roleReason(r, ex.Kind)
 			}
 		}
 		ex.Roles = append(ex.Roles, h)
@@ -342,6 +354,8 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 	for _, h := range ex.Roles {
 		var why string
 		switch {
+		case h.chainRule:
+			why = "as the direct holding its chain starts at (the role has no rule): by rule " + h.Rule.describe()
 		case h.Rule != nil:
 			why = "by rule " + h.Rule.describe()
 		case h.Unused != nil:
@@ -370,6 +384,9 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 			why = "inherited via " + h.Via + "; " + why
 		case h.Redundant:
 			why = "redundant (also inherited via " + h.RedundantVia + "); " + why
+		}
+		if h.Usage != "" {
+			why += "; usage " + h.Usage
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
 	}

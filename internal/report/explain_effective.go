@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/effective"
+	"github.com/rolemine/rolemine/internal/mining"
 )
 
 // explainInherited adds identity i's inherited roles to ex (with role grants; nothing
@@ -46,6 +47,7 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 		}
 		h := b.heldRole(r, "unexplained")
 		h.Inherited, h.Via = true, c.ViaString(p.SourceAt(int64(k)), r, b.Snap.Roles.IDs)
+		h.Usage = ex.Roles[direct[p.SourceAt(int64(k))]].Usage
 		for _, j := range b.RulesOf(r) {
 			if b.Matches(j, i) {
 				ref := b.ruleRef(int(j))
@@ -59,7 +61,8 @@ func (b *Bound) explainInherited(ex *Explanation, i int, held []int32) []int32 {
 			h.Hidden = true
 			h.Nearest = b.nearest(r, i)
 		default:
-			h.Status = ex.Roles[direct[p.SourceAt(int64(k))]].Status
+			src := ex.Roles[direct[p.SourceAt(int64(k))]]
+			h.Status, h.Rule, h.chainRule = src.Status, src.Rule, src.Rule != nil
 		}
 		if h.Status == "explained" {
 			ex.Explained++
@@ -99,4 +102,29 @@ func (b *Bound) redundantChain(c *effective.Closure, held []int32, r int32) stri
 		}
 	}
 	return strings.Join(best, " > ")
+}
+
+// roleReason says why role r has no rule, for an identity of kind kind: the reason of the
+// last mining rule that considered r with kind in its scope (roles.json's attempts), so
+// that a holder is not told "no holders in scope" by a later mining rule over other
+// kinds. A role withheld by ExcludeRole, or one no mining rule of its kind considered,
+// keeps roles.json's reason (the last mining rule's verdict).
+func (b *Bound) roleReason(r int32, kind string) string {
+	rec := b.roleRecord(r)
+	if rec == nil {
+		return ""
+	}
+	s := b.Model.Summary
+	if rec.ExcludedBy != nil || s == nil {
+		return rec.Reason
+	}
+	for k := len(rec.Attempts) - 1; k >= 0; k-- {
+		a := rec.Attempts[k]
+		for _, mr := range s.MiningRules {
+			if mr.Index == a.MiningRule && mining.KindInScope(mr.EntityType, kind) {
+				return a.Reason
+			}
+		}
+	}
+	return rec.Reason
 }
