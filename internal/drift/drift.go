@@ -275,6 +275,7 @@ func actions(model *report.Model, next *columnar.Snapshot, base Baseline, eff *h
 		}
 		return int(a.r - b.r)
 	})
+	raw = eff.withoutHandedOut(raw, next.Roles.IDs)
 	typeName := [...]string{ActionGrant, ActionSuggest, ActionRevoke}
 	out := make([]Action, 0, len(raw)+len(next.Orphans))
 	for _, a := range raw {
