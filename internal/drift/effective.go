@@ -103,7 +103,7 @@ func (h *held) redundantActions(next *columnar.Snapshot) []Action {
 				names[x] = next.Roles.IDs[role]
 			}
 			out = append(out, Action{Type: ActionRemoveRedundant, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
-				RoleID: next.Roles.IDs[r], Change: "also granted through " + strings.Join(names, " > ")})
+				RoleID: next.Roles.IDs[r], Change: "also granted through " + strings.Join(names, " > ") + accountNote(next, int32(i), r)})
 		}
 	}
 	return out

@@ -94,7 +94,7 @@ func unusedActions(next *columnar.Snapshot, p *usage.Params, states []usage.Stat
 				change = fmt.Sprintf("last used %s, %s before %s", usage.Format(t), daysBefore(p.AsOf, t), usage.Format(p.AsOf))
 			}
 			out = append(out, Action{Type: ActionRevokeUnused, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
-				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change})
+				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change + accountNoteAt(next, k)})
 		}
 	}
 	return out
