@@ -37,7 +37,8 @@ const depth1Keep = 24
 
 // Describe finds, for each set of members (identity indices of s), the criterion of 1 to
 // maxDims terms (docs/semantics.md#criterion; at most 2 are searched) on the snapshot's
-// usable dimensions that maximises the F1 score of precision and recall against the
+// usable dimensions (a term matches any value of a multi-valued dimension) that maximises
+// the F1 score of precision and recall against the
 // members; ties go to fewer terms, then to the lexically smaller criterion. Skipped
 // dimensions (high cardinality, excluded) are not used. A role nothing describes gets an
 // empty criterion.
@@ -89,17 +90,33 @@ func newDescriber(s *columnar.Snapshot) *describer {
 			ds.dims = append(ds.dims, d)
 		}
 	}
+	var buf []int32
 	for _, d := range ds.dims {
 		ds.support[d] = make([]int, len(s.Dims[d].Values))
 		ds.postings[d] = make([][]int32, len(s.Dims[d].Values))
-		for i, c := range s.Dims[d].Codes {
-			if c >= 0 {
+		for i := range s.Dims[d].Codes {
+			buf = valuesOf(&s.Dims[d], i, buf)
+			for _, c := range buf {
 				ds.support[d][c]++
 				ds.postings[d][c] = append(ds.postings[d][c], int32(i))
 			}
 		}
 	}
 	return ds
+}
+
+// valuesOf returns in buf (reused) the value codes identity i holds on d: none, one, or,
+// on a multi-valued dimension, several, any of which a term matches
+// (docs/effective-privilege.md#matching).
+func valuesOf(d *columnar.Dimension, i int, buf []int32) []int32 {
+	buf = buf[:0]
+	if c := d.Codes[i]; c >= 0 {
+		buf = append(buf, c)
+		if d.MultiOff != nil {
+			buf = append(buf, d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]]...)
+		}
+	}
+	return buf
 }
 
 // valueTerm is one attribute value held by tp members of the set being described.
@@ -150,13 +167,16 @@ func (ds *describer) describe(mem []int32, maxDims int) Description {
 	return c.best
 }
 
-// memberTerms counts, for every dimension, the members holding each of its values.
+// memberTerms counts, for every dimension, the members holding each of its values (every
+// value of a multi-valued dimension).
 func (ds *describer) memberTerms(mem []int32) []valueTerm {
 	var terms []valueTerm
+	var buf []int32
 	for _, d := range ds.dims {
 		h := map[int32]int{}
 		for _, i := range mem {
-			if c := ds.s.Dims[d].Codes[i]; c >= 0 {
+			buf = valuesOf(&ds.s.Dims[d], int(i), buf)
+			for _, c := range buf {
 				h[c]++
 			}
 		}
@@ -183,13 +203,13 @@ func (ds *describer) considerPair(c *candidates, mem []int32, a, b valueTerm) {
 	if cached, ok := ds.pairSup[key]; ok && len(mem) < ds.support[x.d][x.code] {
 		sup = cached
 		for _, id := range mem {
-			if dx.Codes[id] == x.code && dy.Codes[id] == y.code {
+			if dx.Has(int(id), x.code) && dy.Has(int(id), y.code) {
 				tp++
 			}
 		}
 	} else {
 		for _, id := range ds.postings[x.d][x.code] {
-			if dy.Codes[id] == y.code {
+			if dy.Has(int(id), y.code) {
 				sup++
 				if ds.isMember[id] {
 					tp++
