@@ -74,3 +74,38 @@ func descString(d Description) string {
 	}
 	return fmt.Sprintf("%s] p=%.4g r=%.4g", s, d.Precision, d.Recall)
 }
+
+// TestDescribeMeaningfulFirst: a criterion with precision and recall both >= 0.9 is
+// preferred to one of higher F1 below 0.9 in either, so a role is flagged only when no
+// criterion reaches the threshold; found by the semantic audit: department=D (0.9, 0.9,
+// F1 0.9) lost to site=S (0.83, 1, F1 0.91) and the role was flagged as without business
+// meaning. Exactly 0.9 counts as reaching it.
+func TestDescribeMeaningfulFirst(t *testing.T) {
+	// Members 0-9: 0-8 in department D, 9 in E, all at site S. Non-members: 10 (D, S),
+	// 11 (F, S), 12-17 (F, T).
+	dept := []int32{0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 2, 2, 2, 2, 2, 2}
+	site := []int32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}
+	snap := &columnar.Snapshot{
+		IdentityIDs: make([]string, 18),
+		Dims: []columnar.Dimension{
+			{Name: "department", Values: []string{"D", "E", "F"}, Codes: dept},
+			{Name: "kind", Values: []string{"human"}, Codes: make([]int32, 18)},
+			{Name: "site", Values: []string{"S", "T"}, Codes: site},
+		},
+		KindDim: 1,
+	}
+	members := [][]int32{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {9, 10, 11}}
+	d, err := Describe(context.Background(), snap, members, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second set has no meaningful criterion: the best F1 (department=E, 1 and 1/3) stands.
+	for k, want := range []string{"[department=D] p=0.9 r=0.9", "[department=E] p=1 r=0.3333"} {
+		if got := descString(d[k]); got != want {
+			t.Errorf("members %v: got %s, want %s", members[k], got, want)
+		}
+	}
+	if !d[0].Meaningful() || d[1].Meaningful() {
+		t.Errorf("meaningful: %v and %v, want true and false", d[0].Meaningful(), d[1].Meaningful())
+	}
+}
