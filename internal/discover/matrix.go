@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -51,9 +52,9 @@ func (m *Matrix) Check() error {
 
 // ReadUPA reads the "user permission" pair format of the HP Labs data sets: one pair of
 // whitespace-separated tokens per line. Blank lines and lines starting with '#' are
-// ignored; duplicate pairs are merged. Ids are kept as written. Users and permissions are
-// ordered numerically when every id is an integer, and by byte order otherwise. name
-// appears in error messages, which are user errors naming the line.
+// ignored; duplicate pairs are merged. Ids are kept as written and must be UTF-8. Users
+// and permissions are ordered numerically when every id is an integer, and by byte order
+// otherwise. name appears in error messages, which are user errors naming the line.
 func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
@@ -80,6 +81,9 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		f := strings.Fields(text)
 		if len(f) != 2 {
 			return nil, uerr.New("%s line %d: want 2 fields \"user permission\", got %d: %q", name, line, len(f), truncate(text, 60))
+		}
+		if err := checkUTF8(f, name, line); err != nil {
+			return nil, err
 		}
 		u, ok := userIdx[f[0]]
 		if !ok {
@@ -116,6 +120,17 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		m.Rows[u] = slices.Compact(m.Rows[u])
 	}
 	return m, nil
+}
+
+// checkUTF8 refuses a pair whose user or permission is not valid UTF-8: the output is
+// JSON, where such ids would all be written alike (U+FFFD).
+func checkUTF8(pair []string, name string, line int) error {
+	for k, id := range pair {
+		if !utf8.ValidString(id) {
+			return uerr.New("%s line %d: %s %q is not valid UTF-8; expected UTF-8 text", name, line, [2]string{"user", "permission"}[k], truncate(id, 60))
+		}
+	}
+	return nil
 }
 
 // idOrder returns, for each id in first-seen order, its position in the sorted order:
