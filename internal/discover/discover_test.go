@@ -283,13 +283,15 @@ func TestReadUPA(t *testing.T) {
 	}
 }
 
-// TestReadUPARefusesInvalidUTF8: an id that is not UTF-8 is exit 2 naming the file, line
-// and field; found by the semantic audit: two such permissions were both written as
+// TestReadUPARefusesBadLines: an id that is not UTF-8 is exit 2 naming the file, line
+// and field, and so is a line too long to read; found by the semantic audit: two such permissions were both written as
 // "\ufffd" in discovered.json, so the output could not tell them apart.
-func TestReadUPARefusesInvalidUTF8(t *testing.T) {
+func TestReadUPARefusesBadLines(t *testing.T) {
 	for text, want := range map[string]string{
 		"1 a\n2 \xff\n": `x.txt line 2: permission "\xff" is not valid UTF-8`,
 		"\xfe1 a\n":     `x.txt line 1: user "\xfe1" is not valid UTF-8`,
+		// Found by the same audit: "read after line 0: bufio.Scanner: token too long".
+		"1 a\n2 " + strings.Repeat("b", maxUPALine) + "\n": "x.txt line 2: longer than 1048576 bytes",
 	} {
 		_, err := ReadUPA(context.Background(), strings.NewReader(text), "x.txt")
 		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), want) {

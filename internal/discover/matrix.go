@@ -3,6 +3,7 @@ package discover
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -50,6 +51,9 @@ func (m *Matrix) Check() error {
 	return nil
 }
 
+// maxUPALine is the longest line ReadUPA reads.
+const maxUPALine = 1 << 20
+
 // ReadUPA reads the "user permission" pair format of the HP Labs data sets: one pair of
 // whitespace-separated tokens per line. Blank lines and lines starting with '#' are
 // ignored; duplicate pairs are merged. Ids are kept as written and must be UTF-8. Users
@@ -57,7 +61,7 @@ func (m *Matrix) Check() error {
 // otherwise. name appears in error messages, which are user errors naming the line.
 func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 64*1024), maxUPALine)
 	userIdx := map[string]int32{}
 	permIdx := map[string]int32{}
 	var users, perms []string
@@ -99,7 +103,9 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		}
 		pairs = append(pairs, pair{u, p})
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, uerr.New("%s line %d: longer than %d bytes; expected one \"user permission\" pair per line", name, line+1, maxUPALine)
+	} else if err != nil {
 		return nil, uerr.WrapInput(fmt.Errorf("%s: read after line %d: %w", name, line, err))
 	}
 	uOrder := idOrder(users)
