@@ -13,8 +13,8 @@ import (
 // TestApproximateFindsPlantedStructure runs approximate mode (--min-members 10 --coverage
 // 80) with business validation on generated enterprises and scores it against the
 // planted truth: the roles must cover at least 80% of the assignments planted rules
-// produce (noise excluded), and at least 80% of them must have a criterion with
-// precision and recall >= 0.9 against their members.
+// produce (noise excluded), and all of them but at most one must have a criterion with
+// precision and recall >= 0.9 against their members, as docs/cli.md says.
 func TestApproximateFindsPlantedStructure(t *testing.T) {
 	tiers := []string{"S", "M"}
 	if testing.Short() {
@@ -99,8 +99,9 @@ func TestApproximateFindsPlantedStructure(t *testing.T) {
 			if share < 0.8 {
 				t.Errorf("planted assignments covered %.3f < 0.8", share)
 			}
-			if good < 0.8 {
-				t.Errorf("roles with a meaningful criterion %.3f < 0.8", good)
+			// docs/cli.md: every discovered role but at most one is meaningful.
+			if len(roles)-meaningful > 1 {
+				t.Errorf("%d of %d roles without a meaningful criterion, want at most 1", len(roles)-meaningful, len(roles))
 			}
 		})
 	}
