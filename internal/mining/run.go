@@ -69,6 +69,9 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	}
 	perRole := make([][]Rule, nr)
 	order := SortedForRun(cfg.MiningRules)
+	if err := checkDimensions(snap, cfg.Path, order); err != nil {
+		return nil, err
+	}
 	for k := range order {
 		mr := &order[k]
 		if err := ctx.Err(); err != nil {
@@ -345,6 +348,22 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 	return sc, nil
 }
 
+// checkDimensions refuses, before any mining rule runs, a Dimensions entry of any of
+// rules that names no attribute of the identities (docs/semantics.md#dims-allowed): a
+// typo in a late mining rule would otherwise stop the run only after the earlier ones
+// were mined. path, the configuration file, prefixes the message when known.
+func checkDimensions(snap *columnar.Snapshot, path string, rules []MiningRule) error {
+	for k := range rules {
+		if _, err := allowedDims(snap, &rules[k]); err != nil {
+			if path != "" {
+				return uerr.Wrap(fmt.Errorf("%s: %w", path, err))
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // allowedDims marks the dimensions mr's Dimensions lists (all when it lists none); a name
 // that is not an attribute of the identities is a user error.
 func allowedDims(snap *columnar.Snapshot, mr *MiningRule) ([]bool, error) {
@@ -358,8 +377,8 @@ func allowedDims(snap *columnar.Snapshot, mr *MiningRule) ([]bool, error) {
 	for _, name := range mr.Dimensions {
 		d := snap.DimIndex(name)
 		if d < 0 {
-			return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
-				mr.Name(), name, strings.Join(dimNames(snap), ", "))
+			return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)%s",
+				mr.Name(), name, strings.Join(dimNames(snap), ", "), dimHint(snap, name))
 		}
 		allowed[d] = true
 	}
@@ -393,6 +412,17 @@ func (sc *ruleScope) distinct(dim *columnar.Dimension, seen *[]bool) int64 {
 		}
 	}
 	return distinct
+}
+
+// dimHint suggests the attribute of snap that name differs from only in letter case
+// ("Dept" for dept), as an unknown <MiningRule> attribute gets; "" when none does.
+func dimHint(snap *columnar.Snapshot, name string) string {
+	for _, d := range snap.Dims {
+		if strings.EqualFold(d.Name, name) {
+			return fmt.Sprintf("; names are case-sensitive: did you mean %s?", d.Name)
+		}
+	}
+	return ""
 }
 
 func dimNames(snap *columnar.Snapshot) []string {
