@@ -343,6 +343,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 		return err
 	}
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
+	warnUnmatchedKinds(in.cfg, snap, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}

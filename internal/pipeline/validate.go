@@ -184,3 +184,38 @@ func warnUnmatchedCategories(cfg *mining.Config, roles *columnar.Roles, log *slo
 		}
 	}
 }
+
+// warnUnmatchedKinds warns of each EntityType entry of a mining rule that names a kind no
+// identity of the data has: it adds no identity to the scope, most often for a typo or a
+// letter case ("Human", "NHI", "service-account"; kinds are exact, semantics.md
+// scope-list), and a scope left empty gives its roles no rule. The keywords "*" and "nhi"
+// are not kinds. A run with such an entry still completes: a kind may be absent from one
+// snapshot.
+func warnUnmatchedKinds(cfg *mining.Config, snap *columnar.Snapshot, log *slog.Logger) {
+	kinds := snap.Dims[snap.KindDim].Values
+	for i := range cfg.MiningRules {
+		mr := &cfg.MiningRules[i]
+		for part := range strings.SplitSeq(mr.EntityType, ",") {
+			kind := strings.TrimSpace(part)
+			if kind == "*" || kind == "nhi" || slices.Contains(kinds, kind) {
+				continue
+			}
+			args := []any{"rule", mr.Name(), "kind", kind, "kinds", strings.Join(kinds, ",")}
+			if like := kindLike(kinds, kind); like != "" {
+				args = append(args, "did_you_mean", like)
+			}
+			log.Warn("the mining rule's EntityType names a kind no identity has, so it adds no one to the scope", args...)
+		}
+	}
+}
+
+// kindLike returns the kind of kinds, or the keyword nhi, that kind differs from only in
+// letter case, or "".
+func kindLike(kinds []string, kind string) string {
+	for _, k := range append([]string{"nhi"}, kinds...) {
+		if strings.EqualFold(k, kind) {
+			return k
+		}
+	}
+	return ""
+}
