@@ -633,7 +633,16 @@ func parseDecimal(s string) (float64, error) {
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, errors.New("expected a decimal number (e.g. 95 or 99.5)")
 	}
-	return v, nil
+	return PositiveZero(v), nil
+}
+
+// PositiveZero returns v, with a negative zero ("-0", "-0.0") made 0, so that a bound
+// read as negative zero is not written "-0" in reasons and fingerprints.
+func PositiveZero(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return v
 }
 
 func isPlainDecimal(s string) bool {

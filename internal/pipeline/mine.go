@@ -586,7 +586,7 @@ func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) 
 		return cfg, text, err
 	}
 	mr := mining.DefaultMiningRule()
-	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
+	mr.PrecisionMin, mr.FalsePositiveMax = mining.PositiveZero(f.precision), mining.PositiveZero(f.fpMax)
 	mr.MinIdentities, mr.MaxDimensions = f.minIdentities, f.maxDims
 	mr.RuleType, mr.EntityType = mining.RuleType(f.ruleType), f.entityType
 	mr.UsedOnly = f.usedOnly
