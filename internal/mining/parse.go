@@ -171,13 +171,24 @@ func (p *parser) errorAt(off int, format string, args ...any) error {
 	return fmt.Errorf("%s:%d:%d: %s", p.name, line, col, fmt.Sprintf(format, args...))
 }
 
+// utf16Prefixes are the starts of a file saved as UTF-16 (Windows' "Unicode"): a byte
+// order mark, or "<" as a 16-bit unit, little- or big-endian.
+var utf16Prefixes = [][]byte{{0xff, 0xfe}, {0xfe, 0xff}, {'<', 0}, {0, '<'}}
+
 func (p *parser) parse() (*Config, error) {
+	for _, pre := range utf16Prefixes {
+		if bytes.HasPrefix(p.data, pre) {
+			return nil, p.errorAt(0, "invalid XML: the file is encoded in UTF-16: save the file as UTF-8")
+		}
+	}
 	dec := xml.NewDecoder(bytes.NewReader(p.data))
 	dec.Strict = true
 	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
 		case "us-ascii", "ascii":
 			return r, nil // a subset of UTF-8
+		case "utf8":
+			return r, nil // a common spelling of UTF-8, which the decoder reads itself
 		}
 		return nil, fmt.Errorf("encoding %q is not supported: save the file as UTF-8", label)
 	}

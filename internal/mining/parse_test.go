@@ -219,6 +219,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad entity", "<C>\n\n<MiningRule Category=\"a&nbsp;b\"/></C>", []string{"e.xml:3:", "invalid XML"}},
 		{"other encoding", `<?xml version="1.0" encoding="iso-8859-1"?><MiningRule/>`,
 			[]string{"e.xml:1:", "invalid XML", `"iso-8859-1" is not supported: save the file as UTF-8`}},
+		// Found by the semantic audit: a file saved as UTF-16 (Windows' "Unicode") was
+		// refused as "invalid UTF-8", without saying what to do.
+		{"utf-16 with a byte order mark", "\xff\xfe<\x00M\x00i\x00/\x00>\x00",
+			[]string{"e.xml:1:1: invalid XML: the file is encoded in UTF-16: save the file as UTF-8"}},
+		{"utf-16 big-endian without one", "\x00<\x00M\x00/\x00>",
+			[]string{"e.xml:1:1:", "UTF-16", "save the file as UTF-8"}},
 		{"plugin without path", "<C><MiningRule/>\n<CriterionPlugin Config=\"x\"/></C>",
 			[]string{"e.xml:2:1:", "CriterionPlugin", "missing attribute Path"}},
 		{"plugin empty path", "<C><MiningRule/>\n<CriterionPlugin Path=\"\"/></C>",
