@@ -490,7 +490,14 @@ func (p *parser) parsePlugin(t tag) (PluginRef, error) {
 func (p *parser) parseDimension(t tag) (string, error) {
 	var id string
 	excluded := false
+	seen := make(map[string]bool, 2)
 	for _, a := range t.attrs {
+		if a.name == "Identifier" || a.name == "IsExcludedFromRoleMining" {
+			if seen[a.name] {
+				return "", p.attrError(elemDimension, a, "attribute given twice")
+			}
+			seen[a.name] = true
+		}
 		switch a.name {
 		case "Identifier":
 			id = strings.TrimSpace(a.value)

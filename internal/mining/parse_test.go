@@ -454,6 +454,9 @@ func TestParseExcludedDimensions(t *testing.T) {
 	for _, c := range []struct{ doc, want string }{
 		{`<Dimension Identifier="email" IsExcludedFromRoleMining="yes"/><MiningRule/>`, `bad.xml:1:31: Dimension attribute IsExcludedFromRoleMining="yes": expected true, false, 1 or 0`},
 		{`<Dimension IsExcludedFromRoleMining="true"/><MiningRule/>`, `bad.xml:1:1: Dimension: IsExcludedFromRoleMining="true" without an Identifier: expected the attribute to exclude`},
+		// Found by the semantic audit: the last of two flags (or Identifiers) silently won.
+		{`<Dimension Identifier="email" IsExcludedFromRoleMining="true" IsExcludedFromRoleMining="false"/><MiningRule/>`, `bad.xml:1:63: Dimension attribute IsExcludedFromRoleMining="false": attribute given twice`},
+		{`<Dimension Identifier="email" Identifier="title" IsExcludedFromRoleMining="1"/><MiningRule/>`, `bad.xml:1:31: Dimension attribute Identifier="title": attribute given twice`},
 	} {
 		if _, err := ParseConfig("bad.xml", []byte(c.doc)); err == nil || err.Error() != c.want {
 			t.Errorf("%s: error %v, want %s", c.doc, err, c.want)
