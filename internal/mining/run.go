@@ -342,10 +342,17 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		sc.dims = append(sc.dims, int32(d))
 	}
 	e.model.SkippedDims[mr.Index] = skipped
-	// The smallest tp a useful candidate can have: support >= Min and fp <= F% of support.
-	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
-	sc.minTP = int32(max(1, minTP))
+	// No identity count reaches MaxInt32, so the clamp changes no outcome; it keeps a
+	// MinIdentitiesCount beyond it from wrapping around (4294967300 became 4).
+	sc.minTP = int32(min(minTPOf(mr), math.MaxInt32))
 	return sc, nil
+}
+
+// minTPOf is the smallest tp a useful candidate of mr can have: support >= Min and fp <=
+// F% of support; at least 1.
+func minTPOf(mr *MiningRule) int64 {
+	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
+	return max(1, minTP)
 }
 
 // checkDimensions refuses, before any mining rule runs, a Dimensions entry of any of
