@@ -57,6 +57,11 @@ func readNetwrixRules(t *testing.T, path string) []netwrixRule {
 			if prev, dup := dims[col]; dup {
 				t.Fatalf("ColumnMapping %s declared for %s and %s", col, prev, id)
 			}
+			for c, other := range dims {
+				if other == id {
+					t.Fatalf("dimension %s declared with ColumnMapping %s and %s", id, c, col)
+				}
+			}
 			dims[col] = id
 		case "SingleRoleRule":
 			var r netwrixRule
