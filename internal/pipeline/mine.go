@@ -70,7 +70,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	def := mining.DefaultMiningRule()
 	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
 	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
-	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule")
+	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule, which the flags marked \"implicit rule\" change (they are refused with --config)")
 	fs.StringVar(&f.backend, "backend", "auto", "counting backend: auto (CUDA when a usable GPU is present, else CPU), cpu or cuda")
 	fs.IntVar(&f.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	fs.Var(&f.exclude, "exclude-dimension", "attribute never used in criteria (repeatable)")
