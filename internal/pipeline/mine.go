@@ -344,6 +344,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	}
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
 	warnUnmatchedKinds(in.cfg, snap, logger)
+	warnUnmatchedValidations(in.cfg, &snap.Roles, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}

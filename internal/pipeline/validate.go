@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -181,6 +182,39 @@ func warnUnmatchedCategories(cfg *mining.Config, roles *columnar.Roles, log *slo
 		mr := &cfg.MiningRules[i]
 		if mr.Category != nil && !slices.Contains(roles.Category, *mr.Category) {
 			log.Warn("the mining rule's Category matches no role, so it selects none", "rule", mr.Name(), "category", *mr.Category)
+		}
+	}
+}
+
+// warnUnmatchedValidations warns of each mining rule whose four Include...Validation
+// flags keep no role of the data, whatever its category: it selects none, most often
+// because the roles file has no validations column (every role then needs 0) while the
+// entry keeps only roles needing approvals. The run still completes.
+func warnUnmatchedValidations(cfg *mining.Config, roles *columnar.Roles, log *slog.Logger) {
+	var held [4]bool
+	for _, v := range roles.Validations {
+		if v >= 0 && int(v) < len(held) {
+			held[v] = true
+		}
+	}
+	var counts []string
+	for v, ok := range held {
+		if ok {
+			counts = append(counts, strconv.Itoa(v))
+		}
+	}
+	if len(counts) == 0 {
+		return // no role at all
+	}
+	for i := range cfg.MiningRules {
+		mr := &cfg.MiningRules[i]
+		keeps := false
+		for v := range held {
+			keeps = keeps || held[v] && mr.IncludeValidations[v]
+		}
+		if !keeps {
+			log.Warn("the mining rule's Include...Validation flags keep no role of the data, so it selects none",
+				"rule", mr.Name(), "validations_held", strings.Join(counts, ","))
 		}
 	}
 }
