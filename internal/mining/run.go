@@ -133,7 +133,8 @@ func newEngine(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts O
 
 // withhold records the roles an ExcludeRole mining rule withholds. They are measured as
 // the empty rule set over this entry's scope, without the identities holding the role
-// only through grants.
+// only through grants; the entry weighs no candidate, so an earlier attempt's candidates
+// and exactness are cleared with its counts.
 func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error {
 	sc, err := e.scope(mr)
 	if err != nil {
@@ -144,6 +145,7 @@ func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error 
 		hn := e.inScope(sc, r)
 		n := sc.n - sc.neutral(r)
 		o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
+		o.Candidates, o.Exact = 0, false
 		lastScope[r] = mr.Index
 		o.ExcludedBy = mr.Index
 		o.Reason = "excluded by " + mr.Name()
