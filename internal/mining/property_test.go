@@ -195,7 +195,7 @@ func randomConfig(rng *rand.Rand, e tEnterprise) *Config {
 		mr.FalsePositiveMax = pct(0, 30)
 		mr.RuleType = RuleType(rng.IntN(3))
 		mr.MinIdentities = 1 + rng.IntN(5)
-		mr.MaxDimensions = 1 + rng.IntN(3)
+		mr.MaxDimensions = 1 + rng.IntN(4)
 		if rng.IntN(4) == 0 {
 			for _, a := range names {
 				if rng.IntN(2) == 0 {
@@ -440,6 +440,9 @@ func compareRole(snap *columnar.Snapshot, cfg *Config, rr *refRole, m *Model, r 
 		}
 	} else if out.Rules != 0 || out.Reason == "" {
 		return fmt.Errorf("uncovered outcome: rules=%d reason=%q; want 0 rules and a reason", out.Rules, out.Reason)
+	} else if out.ExcludedBy >= 0 && (out.Candidates != 0 || out.Exact) {
+		return fmt.Errorf("withheld outcome: candidates=%d exact=%v; want 0 and false (the ExcludeRole entry weighs none)",
+			out.Candidates, out.Exact)
 	}
 	gotM := [5]int64{out.N, out.TP, out.FP, out.FN, out.TN}
 	wantM := [5]int64{int64(rr.N), int64(rr.TP), int64(rr.FP), int64(rr.FN), int64(rr.TN)}

@@ -136,7 +136,8 @@ func newEngine(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts O
 
 // withhold records the roles an ExcludeRole mining rule withholds. They are measured as
 // the empty rule set over this entry's scope, without the identities holding the role
-// only through grants.
+// only through grants; the entry weighs no candidate, so an earlier attempt's candidates
+// and exactness are cleared with its counts.
 func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error {
 	sc, err := e.scope(mr)
 	if err != nil {
@@ -147,6 +148,7 @@ func (e *engine) withhold(mr *MiningRule, roles []int32, lastScope []int) error 
 		hn := e.inScope(sc, r)
 		n := sc.n - sc.neutral(r)
 		o.N, o.TP, o.FP, o.FN, o.TN = n, 0, 0, hn, n-hn
+		o.Candidates, o.Exact = 0, false
 		lastScope[r] = mr.Index
 		o.ExcludedBy = mr.Index
 		o.Reason = "excluded by " + mr.Name()
@@ -869,6 +871,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		// role is said to have no valid set, every useful candidate is looked at.
 		cs, ch = s.choose(r, counts, nc, bd, false)
 	}
+	if ch.idx == nil && nc <= pruneLimit {
+		cs, ch = s.chooseShallower(r, counts, bd, mr.MaxDimensions, cs, ch)
+	}
 	res.exact = ch.exact
 	if ch.idx == nil {
 		res.reason = fmt.Sprintf("best set reaches precision %.2f%% < %s%%", ch.bestPrec, pct(mr.PrecisionMin))
@@ -922,6 +927,42 @@ func (s *selector) choose(r int32, counts []kernels.Count, nc int, bd *bounds, f
 	ch := selectExact(cs, bd)
 	// The search was exhaustive, but over a set pruned for the greedy: not a proof.
 	ch.exact = !forGreedy
+	return cs, ch
+}
+
+// chooseShallower looks again, when the search found no valid set, among the useful
+// candidates of at most d terms, for d from maxDims-1 down to 1, and returns the first
+// valid choice (not proven optimal). Each such search is the one a lower MaxDimensions
+// makes, so a role that mining rule would cover is not left without rules by a deeper
+// one whose larger candidate list the search handles greedily. Without a valid choice it
+// returns cs and ch, with the best precision any search reached.
+func (s *selector) chooseShallower(r int32, counts []kernels.Count, bd *bounds, maxDims int, cs []cand, ch choice) ([]cand, choice) {
+	for d := maxDims - 1; d >= 1; d-- {
+		ds := slices.DeleteFunc(s.collect(counts, false), func(c cand) bool { return int(c.c.N) > d })
+		var dch choice
+		switch {
+		case len(ds) == 0:
+			continue
+		case len(ds) == 1:
+			ok, prec := bd.valid(ds[0].tp, ds[0].fp())
+			dch.bestPrec = prec
+			if ok {
+				dch.idx, dch.tp, dch.fp = []int{0}, ds[0].tp, ds[0].fp()
+			}
+		default:
+			s.materialize(ds, s.eff.Neutral(r))
+			if ds = prune(ds); len(ds) > exactLimit {
+				dch = selectGreedy(ds, bd)
+			} else {
+				dch = selectExact(ds, bd)
+			}
+		}
+		if dch.idx != nil {
+			dch.exact = false
+			return ds, dch
+		}
+		ch.bestPrec = max(ch.bestPrec, dch.bestPrec)
+	}
 	return cs, ch
 }
 
