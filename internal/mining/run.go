@@ -871,7 +871,9 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 		// role is said to have no valid set, every useful candidate is looked at.
 		cs, ch = s.choose(r, counts, nc, bd, false)
 	}
-	if ch.idx == nil && nc <= pruneLimit {
+	if ch.idx == nil && !ch.exact && nc <= pruneLimit {
+		// An exhaustive search that found no valid set proves there is none; only a
+		// greedy one can have missed a set a shallower search finds.
 		cs, ch = s.chooseShallower(r, counts, bd, mr.MaxDimensions, cs, ch)
 	}
 	res.exact = ch.exact
