@@ -22,7 +22,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 			return benchDoc(args[1:], stdout, stderr)
 		}
 	}
-	fs := newFlags("bench", stderr)
+	fs := newFlags("bench", stdout)
 	var c harness.MineCommand
 	fs.StringVar(&c.Tiers, "tiers", "S,M,L", "comma list of tiers: S, M, L, XL, or the universes SU, MU and LU750 (issue 12's tier L universe), each compared with its flat tier when both are listed")
 	fs.IntVar(&c.Runs, "runs", 3, "runs per tier (each a fresh rolemine mine process)")
@@ -38,7 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 
 // benchPeers runs `rolemine bench peers`.
 func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench peers", stderr)
+	fs := newFlags("bench peers", stdout)
 	var c harness.PeersCommand
 	fs.StringVar(&c.Peer, "duckdb", "", "the DuckDB peer binary (built from bench/peers/duckdb)")
 	fs.StringVar(&c.Tiers, "tiers", "M,L", "comma list of tiers")
@@ -54,7 +54,7 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 
 // benchDoc runs `rolemine bench doc`.
 func benchDoc(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench doc", stderr)
+	fs := newFlags("bench doc", stdout)
 	var c harness.DocCommand
 	fs.StringVar(&c.Mine, "mine", "", "JSON of rolemine bench --json")
 	fs.StringVar(&c.Peers, "peers", "", "JSON of rolemine bench peers --json (a comma list is merged)")
@@ -67,7 +67,7 @@ func benchDoc(args []string, stdout, stderr io.Writer) error {
 
 // benchCooccur runs `rolemine bench cooccur`.
 func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench cooccur", stderr)
+	fs := newFlags("bench cooccur", stdout)
 	var c harness.CooccurCommand
 	fs.StringVar(&c.Data, "data", "", "data directory (as for mine)")
 	fs.IntVar(&c.Depth, "depth", 1, "table depth: 1 (single terms) or 2 (two-term criteria with tp >= 3)")
