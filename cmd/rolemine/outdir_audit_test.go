@@ -52,3 +52,48 @@ func TestOutInDirectoryOfOtherFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestDriftRefusesSnapshotMissingModelInput: a new snapshot that lacks an input file the
+// model was mined with (accounts, roles) is refused, exit 2 naming the file, and no drift
+// output is written. Found by the semantic audit: drift of a universe model against a
+// snapshot without accounts exited 0 with every grant to an account an orphan and every
+// rule degraded, and no word of the missing file.
+func TestDriftRefusesSnapshotMissingModelInput(t *testing.T) {
+	tmp := t.TempDir()
+	files := map[string]string{
+		"identities.csv":  "identity_id,kind,department\na1,human,Eng\na2,human,Eng\na3,human,Eng\nb1,human,Sales\n",
+		"accounts.csv":    "system,account_id,identity_id\nAD,x1,a1\nAD,x2,a2\nAD,x3,a3\nAD,y1,b1\n",
+		"assignments.csv": "role_id,system,account_id\nGIT,AD,x1\nGIT,AD,x2\nGIT,AD,x3\nCRM,AD,y1\n",
+		"roles.csv":       "role_id,category\nGIT,app\nCRM,app\n",
+	}
+	data := filepath.Join(tmp, "data")
+	writeFiles(t, data, files)
+	model := filepath.Join(tmp, "model")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr.String())
+	}
+	for _, drop := range []string{"accounts", "roles"} {
+		next := filepath.Join(tmp, "next-"+drop)
+		writeFiles(t, next, files)
+		if err := os.Remove(filepath.Join(next, drop+".csv")); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(tmp, "drift-"+drop)
+		stdout.Reset()
+		stderr.Reset()
+		code := run([]string{"drift", "--model", model, "--data", next, "--out", out}, &stdout, &stderr)
+		want := drop + " (expected " + drop + ".parquet or " + drop + ".csv)"
+		if code != 2 || !bytes.Contains(stderr.Bytes(), []byte(want)) {
+			t.Errorf("drift against data without %s: exit %d, stderr %q; want exit 2 naming %q", drop, code, stderr.String(), want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("drift against data without %s created %s", drop, out)
+		}
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"drift", "--model", model, "--data", data, "--out", filepath.Join(tmp, "drift")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("drift against the same files: exit %d: %s", code, stderr.String())
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -143,6 +145,9 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkInputsKept(model, next, o.Model, o.Data); err != nil {
+		return nil, err
+	}
 	if o.CheckNext != nil {
 		if err := o.CheckNext(next); err != nil {
 			return nil, err
@@ -197,6 +202,35 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	}
 	res.Summary.Phases = append(res.Summary.Phases, Phase{Name: "write", Seconds: time.Since(tw).Seconds()})
 	return res, nil
+}
+
+// checkInputsKept returns a user error naming every input file the model was mined with
+// (summary.json's inputs) that the new snapshot in dataDir lacks. Without its accounts,
+// every grant to an account would be orphan; without its role grants or attributes, rules
+// would read as degraded; without its roles, every role would be implicit: a snapshot
+// that lost a file is an export gone wrong, not drift (docs/cli.md#rolemine-drift).
+func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dataDir string) error {
+	if model.Summary == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, in := range next.Inputs {
+		have[in.Name] = true
+	}
+	var missing []string
+	for _, in := range model.Summary.Inputs {
+		if !have[in.Name] && !slices.Contains(missing, in.Name) {
+			missing = append(missing, in.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	for i, name := range missing {
+		missing[i] = fmt.Sprintf("%s (expected %s.parquet or %s.csv)", name, name, name)
+	}
+	return uerr.New("drift: the model in %s was mined with input files the data in %s lacks: %s; give the new snapshot the same input files",
+		modelDir, dataDir, strings.Join(missing, ", "))
 }
 
 // loadSnapshots loads the new snapshot and, when named, the previous one, concurrently:
