@@ -113,6 +113,16 @@ type RunOptions struct {
 	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
 	// work on it: an error stops the run with nothing written (drift --truth's data check).
 	CheckNext func(*columnar.Snapshot) error
+	// Progress, when set, is told each step as it starts (the progress line on a
+	// terminal).
+	Progress func(step string)
+}
+
+// step tells o.Progress that step starts.
+func (o *RunOptions) step(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
 }
 
 // Locations are the model and data directories of a drift run as given.
@@ -141,6 +151,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.step("loading %s ...", o.Data)
 	next, prev, err := o.loadSnapshots(ctx)
 	if err != nil {
 		return nil, err
@@ -189,6 +200,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 		}
 	}
 	phases[0].Seconds += time.Since(tb).Seconds()
+	o.step("holding the model against %s ...", o.Data)
 	res, err := Compute(ctx, model, next, base, opts)
 	if err != nil {
 		return nil, err
@@ -197,6 +209,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	res.Summary.BoundsSource = source
 	res.Summary.Phases = append(phases, res.Summary.Phases...)
 	tw := time.Now()
+	o.step("writing %s ...", o.Out)
 	if err := Write(ctx, o.Out, res); err != nil {
 		return nil, err
 	}

@@ -91,7 +91,10 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	if o.Given, err = st.stageDrift(ctx, &o); err != nil {
 		return err
 	}
+	prog := newProgress(env.Stderr)
+	o.Progress = func(step string) { prog.update(true, "%s", step) }
 	res, err := drift.Run(ctx, o)
+	prog.done()
 	if err != nil {
 		return err
 	}
