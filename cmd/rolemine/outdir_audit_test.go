@@ -97,3 +97,48 @@ func TestDriftRefusesSnapshotMissingModelInput(t *testing.T) {
 		t.Fatalf("drift against the same files: exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestNewModelDropsEarlierModelsFiles: a mine run into a directory holding the model of
+// other data keeps none of that model's files it does not write itself (the excess.csv
+// and ownership.csv of an earlier universe with owners), nor a shard's files; a shard run
+// keeps none of a whole model's; another command's file (discovered.json) stays
+// (docs/outputs.md#out-atomic). Found by the semantic audit: a flat model mined over a
+// universe model was committed with the universe's excess.csv and ownership.csv, a set
+// mixing two runs.
+func TestNewModelDropsEarlierModelsFiles(t *testing.T) {
+	tmp := t.TempDir()
+	universe := filepath.Join(tmp, "universe")
+	writeFiles(t, universe, map[string]string{
+		"identities.csv":  "identity_id,kind,department,owner_id\na1,human,Eng,\na2,human,Eng,\na3,human,Eng,\ns1,service_account,Eng,gone\n",
+		"accounts.csv":    "system,account_id,identity_id\nAD,x1,a1\nAD,x2,a2\nAD,x3,a3\nAD,x4,s1\n",
+		"assignments.csv": "role_id,system,account_id\nGIT,AD,x1\nGIT,AD,x2\nGIT,AD,x3\nGIT,AD,x4\n",
+	})
+	flat := tinyData(t, filepath.Join(tmp, "flat"))
+	out := filepath.Join(tmp, "out")
+	steps := []struct {
+		args       []string
+		have, lack []string
+	}{
+		{[]string{"discover", "--data", universe, "--out", out}, []string{"discovered.json"}, nil},
+		{[]string{"mine", "--data", universe, "--out", out}, []string{"excess.csv", "ownership.csv", "discovered.json"}, nil},
+		{[]string{"mine", "--data", flat, "--out", out}, []string{"rules.json", "discovered.json"}, []string{"excess.csv", "ownership.csv"}},
+		{[]string{"mine", "--data", flat, "--out", out, "--shard", "0/2"}, []string{"shard.json", "discovered.json"}, []string{"rules.json", "summary.json", "report.html"}},
+		{[]string{"mine", "--data", flat, "--out", out}, []string{"rules.json"}, []string{"shard.json", "shard-run.json"}},
+	}
+	for i, s := range steps {
+		var stdout, stderr bytes.Buffer
+		if code := run(s.args, &stdout, &stderr); code != 0 {
+			t.Fatalf("step %d: exit %d: %s", i+1, code, stderr.String())
+		}
+		for _, name := range s.have {
+			if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+				t.Errorf("step %d (%v): %s missing: %v", i+1, s.args[1:], name, err)
+			}
+		}
+		for _, name := range s.lack {
+			if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
+				t.Errorf("step %d (%v): %s of an earlier run is still there", i+1, s.args[1:], name)
+			}
+		}
+	}
+}

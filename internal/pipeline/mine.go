@@ -374,6 +374,17 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	return err
 }
 
+// modelFiles are every file a mine run may write, the optional ones included, and a
+// shard's two: a mine, shard or merge run stands for all of them, so one it does not
+// write this time (the excess.csv of an earlier universe, the shard.json of an earlier
+// shard) is not carried over beside the new model (docs/outputs.md#out-atomic).
+var modelFiles = []string{
+	report.RulesJSONFile, report.RulesParquetFile, report.RulesXMLFile, report.RolesJSONFile,
+	report.AssignmentsParquetFile, report.SuggestionsParquetFile, report.SummaryJSONFile,
+	drift.ChurnFile, report.ReviewCSVFile, report.SuggestionsCSVFile, report.ExcessCSVFile,
+	report.OwnershipCSVFile, report.ReportHTMLFile, shard.File, shard.RunFile,
+}
+
 // finishRun classifies every assignment under model and commits every output file into
 // outDir as one set, then prints what was mined (and, with --truth, its quality).
 func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepared, model *mining.Model, info report.RunInfo, env Env, prog *progress) error {
@@ -414,6 +425,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		return err
 	}
 	defer set.Abort()
+	set.Replace(modelFiles...)
 	closing := startClosing(f, in, model, cls)
 	writing, reporting, err := writeOutputs(ctx, set, f, in, model, cls, info, env.Logger)
 	if err != nil {
