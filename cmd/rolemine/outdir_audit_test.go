@@ -142,3 +142,29 @@ func TestNewModelDropsEarlierModelsFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestShardGivenAsModel: a shard's output given where a model is read (explain --model,
+// drift --model, mine --previous) exits 2 saying it is one shard and that the merge is
+// what to give. Found by the semantic audit: the message said only that rules.json was
+// missing from "the output directory of `rolemine mine`", which a shard directory is.
+func TestShardGivenAsModel(t *testing.T) {
+	tmp := t.TempDir()
+	data := tinyData(t, filepath.Join(tmp, "data"))
+	sh := filepath.Join(tmp, "shard")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", sh, "--shard", "0/1"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("mine --shard: exit %d: %s", code, stderr.String())
+	}
+	for _, args := range [][]string{
+		{"explain", "--data", data, "--model", sh, "--identity", "a1"},
+		{"drift", "--data", data, "--model", sh, "--out", filepath.Join(tmp, "drift")},
+		{"mine", "--data", data, "--previous", sh, "--out", filepath.Join(tmp, "again")},
+	} {
+		stdout.Reset()
+		stderr.Reset()
+		code := run(args, &stdout, &stderr)
+		if code != 2 || !bytes.Contains(stderr.Bytes(), []byte("holds one shard")) || !bytes.Contains(stderr.Bytes(), []byte("rolemine merge")) {
+			t.Errorf("rolemine %s with a shard as model: exit %d, stderr %q; want exit 2 naming the shard and merge", args[0], code, stderr.String())
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/internal/usage"
 )
@@ -97,6 +98,9 @@ func ReadModel(dir string) (*Model, error) {
 		path := filepath.Join(dir, f.name)
 		data, err := os.ReadFile(filepath.Join(set, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(set, shard.File)); serr == nil {
+				return nil, uerr.New("model %s: %s is missing: the directory holds one shard of a `rolemine mine --shard` run (%s), not a model; give the output of `rolemine merge` of every shard", dir, f.name, shard.File)
+			}
 			return nil, uerr.New("model %s: %s is missing (expected the output directory of `rolemine mine`)", dir, f.name)
 		}
 		if err != nil {
