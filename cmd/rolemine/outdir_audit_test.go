@@ -168,3 +168,37 @@ func TestShardGivenAsModel(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainAccountNamed: explain --identity given an account's id (as account_id or
+// SYSTEM/ACCOUNT_ID) exits 2 saying it is an account: a correlated one names its
+// identity, an uncorrelated one (or one absent from accounts) says where its access is
+// (docs/cli.md#rolemine-explain). Found by the semantic audit: both were "not in
+// identities and holds no assignment", though the account holds access.
+func TestExplainAccountNamed(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "data")
+	writeFiles(t, data, map[string]string{
+		"identities.csv":  "identity_id,kind,department\na1,human,Eng\na2,human,Eng\na3,human,Eng\n",
+		"accounts.csv":    "system,account_id,identity_id\nAD,x1,a1\nAD,x2,a2\nAD,x3,a3\nAD,svc9,\n",
+		"assignments.csv": "role_id,system,account_id\nGIT,AD,x1\nGIT,AD,x2\nGIT,AD,x3\nGIT,AD,svc9\nGIT,SAP,lost7\n",
+	})
+	model := filepath.Join(tmp, "model")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr.String())
+	}
+	for id, want := range map[string]string{
+		"x1":        `"x1" is not an identity but an account: AD/x1 (identity a1)`,
+		"AD/x1":     `"AD/x1" is not an identity but an account: AD/x1 (identity a1)`,
+		"svc9":      `"svc9" is not an identity but an account no known identity holds (AD/svc9:`,
+		"SAP/lost7": `account no known identity holds (SAP/lost7:`,
+		"nobody":    `identity "nobody" is not in identities and holds no assignment`,
+	} {
+		stdout.Reset()
+		stderr.Reset()
+		code := run([]string{"explain", "--data", data, "--model", model, "--identity", id}, &stdout, &stderr)
+		if code != 2 || !bytes.Contains(stderr.Bytes(), []byte(want)) {
+			t.Errorf("explain --identity %s: exit %d, stderr %q; want exit 2 and %q", id, code, stderr.String(), want)
+		}
+	}
+}
