@@ -202,3 +202,26 @@ func TestExplainAccountNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestModelNotADirectory: a --model or --previous naming nothing, or a file, says so.
+// Found by the semantic audit: both read "rules.json is missing", as for a directory
+// holding other files.
+func TestModelNotADirectory(t *testing.T) {
+	tmp := t.TempDir()
+	data := tinyData(t, filepath.Join(tmp, "data"))
+	file := filepath.Join(tmp, "file")
+	writeFiles(t, tmp, map[string]string{"file": "x\n"})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explain", "--data", data, "--model", filepath.Join(tmp, "nowhere"), "--identity", "a1"}, "nowhere: no such directory"},
+		{[]string{"explain", "--data", data, "--model", file, "--identity", "a1"}, "file: a file, not a directory"},
+		{[]string{"mine", "--data", data, "--previous", filepath.Join(tmp, "nowhere"), "--out", filepath.Join(tmp, "o")}, "nowhere: no such directory"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, &stdout, &stderr); code != 2 || !bytes.Contains(stderr.Bytes(), []byte(c.want)) {
+			t.Errorf("rolemine %s: exit %d, stderr %q; want exit 2 and %q", c.args[0], code, stderr.String(), c.want)
+		}
+	}
+}

@@ -73,6 +73,11 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 // `rolemine mine`, all three from its committed set even while another run commits a new
 // one (outdir.Resolve). A missing or malformed file is a user error naming the file.
 func ReadModel(dir string) (*Model, error) {
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, uerr.New("model %s: no such directory (expected the output directory of `rolemine mine`)", dir)
+	} else if err == nil && !fi.IsDir() {
+		return nil, uerr.New("model %s: a file, not a directory (expected the output directory of `rolemine mine`)", dir)
+	}
 	set := outdir.Resolve(dir)
 	var rules struct {
 		Format string `json:"format"`
