@@ -58,11 +58,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "rolemine: no command given: expected %s\n", commandList)
 		return 2
 	}
 	if !known(args[0]) {
-		fmt.Fprintf(stderr, "rolemine: unknown command %q: expected gen, mine, merge, drift, explain, report, discover, bench or version (rolemine -h describes them)\n", args[0])
+		fmt.Fprintf(stderr, "rolemine: unknown command %q: expected %s\n", args[0], commandList)
 		return 2
 	}
 	return exitCode(ctx, command(ctx, args, stdout, stderr, logger), stderr, logger)
@@ -106,6 +106,9 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	return err
 }
+
+// commandList names the commands for a usage error.
+const commandList = "gen, mine, merge, drift, explain, report, discover, bench or version (rolemine -h describes them)"
 
 // known says whether name is one of the commands (command's cases).
 func known(name string) bool {

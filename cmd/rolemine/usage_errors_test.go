@@ -18,6 +18,7 @@ func TestUsageErrorsOneLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"bogus"}, `unknown command "bogus": expected gen, mine,`},
+		{nil, "no command given: expected gen, mine,"},
 		{[]string{"mine", "--bogus"}, "mine: unknown flag --bogus (rolemine mine -h lists its flags)"},
 		{[]string{"mine", "--data", "d", "--out", "o", "--workers", "x"}, `mine: --workers "x": expected a whole number`},
 		{[]string{"mine", "--workers", "99999999999999999999"}, "expected a whole number (this one is out of range)"},
