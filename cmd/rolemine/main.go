@@ -256,6 +256,9 @@ func expected(f *flag.Flag, setErr string) string {
 	case time.Duration:
 		return "a duration such as 500ms, 10s, 1m30s or 2h"
 	}
+	if rest, ok := strings.CutPrefix(setErr, "expected "); ok {
+		return rest
+	}
 	if setErr != "" {
 		return "a valid value: " + setErr
 	}

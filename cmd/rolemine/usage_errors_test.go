@@ -23,6 +23,7 @@ func TestUsageErrorsOneLine(t *testing.T) {
 		{[]string{"mine", "--data", "d", "--out", "o", "--workers", "x"}, `mine: --workers "x": expected a whole number`},
 		{[]string{"mine", "--workers", "99999999999999999999"}, "expected a whole number (this one is out of range)"},
 		{[]string{"mine", "--precision", "abc"}, `mine: --precision "abc": expected a number`},
+		{[]string{"mine", "--rule-type", "Foo"}, `mine: --rule-type "Foo": expected 0 (Required), 1`},
 		{[]string{"mine", "--used-only=maybe"}, `mine: --used-only "maybe": expected true or false`},
 		{[]string{"mine", "--plugin-timeout", "3"}, `mine: --plugin-timeout "3": expected a duration`},
 		{[]string{"mine", "--data", "d", "--out"}, "mine: --out needs a value"},
