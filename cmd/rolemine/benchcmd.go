@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/rolemine/rolemine/internal/bench/harness"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // cmdBench runs `rolemine bench`: end-to-end mine timings by default, or one of the
@@ -20,6 +22,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 			return benchPeers(ctx, args[1:], stdout, stderr, logger)
 		case "doc":
 			return benchDoc(args[1:], stdout, stderr)
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			return uerr.New("bench: unknown subcommand %q: expected cooccur, peers or doc, or the flags of bench itself (rolemine bench -h lists them)", args[0])
 		}
 	}
 	fs := newFlags("bench", stdout)

@@ -38,6 +38,7 @@ func TestUsageErrorsOneLine(t *testing.T) {
 		{[]string{"merge", "--workers", "two", "s0"}, `merge: --workers "two": expected a whole number`},
 		{[]string{"report", "--nope"}, "report: unknown flag --nope"},
 		{[]string{"bench", "cooccur", "--depth", "x"}, `bench cooccur: --depth "x": expected a whole number`},
+		{[]string{"bench", "foo"}, `bench: unknown subcommand "foo": expected cooccur, peers or doc`},
 		{[]string{"version", "x"}, `version: unexpected argument "x"`},
 	}
 	for _, c := range cases {
