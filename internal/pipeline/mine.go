@@ -343,6 +343,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 		return err
 	}
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
+	warnAccountsWithoutFile(snap, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}
@@ -372,6 +373,20 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	}
 	in.usage, err = usedOnlyStates(in.cfg, snap, f.params)
 	return err
+}
+
+// warnAccountsWithoutFile warns when assignments name accounts (system, account_id) and
+// the data has no accounts file: every such account is then absent from accounts, so its
+// access is orphan unless the row also names an identity
+// (docs/effective-privilege.md#inputs), which more likely means a lost export than data
+// meant that way.
+func warnAccountsWithoutFile(snap *columnar.Snapshot, logger *slog.Logger) {
+	u := snap.Universe
+	if u == nil || u.Accounts != nil || u.Findings.UnknownAccountAssignments == 0 {
+		return
+	}
+	logger.Warn("assignments name accounts (system, account_id) but the data has no accounts file (accounts.parquet or accounts.csv): access granted to those accounts is orphan unless the row also names an identity",
+		"rows", u.Findings.UnknownAccountAssignments)
 }
 
 // modelFiles are every file a mine run may write, the optional ones included, and a
