@@ -260,3 +260,35 @@ func TestAccountsWithoutFileWarned(t *testing.T) {
 		}
 	}
 }
+
+// TestOutIsNotTheTruth: the --truth folder is an input like --data: --out may be neither
+// it nor inside it, for mine and drift (docs/cli.md#cli-checks). Found by the semantic
+// audit: mine --truth T --out T replaced the truth's rules.json by the model's, then failed
+// reading it as truth, the planted rules lost.
+func TestOutIsNotTheTruth(t *testing.T) {
+	tmp := t.TempDir()
+	data := tinyData(t, filepath.Join(tmp, "data"))
+	truth := filepath.Join(tmp, "truth")
+	writeFiles(t, truth, map[string]string{"rules.json": "planted\n", "noise.csv": "identity_id,role_id,type\n"})
+	writeFiles(t, filepath.Join(truth, "changes"), map[string]string{"access.csv": "identity_id,role_id,type,event\n"})
+	model := filepath.Join(tmp, "model")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr.String())
+	}
+	for _, args := range [][]string{
+		{"mine", "--data", data, "--truth", truth, "--out", truth},
+		{"mine", "--data", data, "--truth", truth, "--out", filepath.Join(truth, "model")},
+		{"drift", "--model", model, "--data", data, "--truth", truth, "--out", truth},
+	} {
+		stdout.Reset()
+		stderr.Reset()
+		code := run(args, &stdout, &stderr)
+		if code != 2 || !bytes.Contains(stderr.Bytes(), []byte("--truth directory")) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming the --truth directory", args, code, stderr.String())
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(truth, "rules.json")); err != nil || string(b) != "planted\n" {
+		t.Errorf("the truth's rules.json is now %q (%v)", b, err)
+	}
+}

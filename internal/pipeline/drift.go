@@ -11,6 +11,7 @@ import (
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 	lastused "github.com/rolemine/rolemine/internal/usage"
 )
@@ -73,6 +74,11 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	o.Usage = func(next *columnar.Snapshot) (*lastused.Params, error) { return uf.params("drift", next) }
 	if err := checkDriftDirs(&o); err != nil {
 		return err
+	}
+	if !outdir.IsURL(o.Out) {
+		if err := CheckOutDir("drift", "out", o.Out, "truth", truthDir); err != nil {
+			return err
+		}
 	}
 	derive, cleanup, err := do.Plugins.Deriver(ctx, env.Logger)
 	if err != nil {

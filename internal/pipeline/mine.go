@@ -311,6 +311,12 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 	} else if err := CheckOutDir(cmd, "out", f.out, "data", f.data); err != nil {
 		return nil, err
 	}
+	if !outdir.IsURL(f.out) {
+		// The truth's rules.json would be replaced by the model's before it is scored.
+		if err := CheckOutDir(cmd, "out", f.out, "truth", f.truthDir); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.stage(ctx, f); err != nil {
 		return nil, err
 	}
