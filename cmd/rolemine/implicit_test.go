@@ -270,6 +270,78 @@ func TestCategoryMatchingNoRoleWarns(t *testing.T) {
 	}
 }
 
+// TestEntityTypeKindNoIdentityHasWarns: kinds are exact (semantics.md scope-list), so an
+// EntityType entry no identity's kind equals ("Human", "NHI", "service-account") adds no
+// one to the scope and the mining rule's roles get no rule; found by the semantic audit:
+// such a run said nothing of it (a Category no role has is warned of). The run still
+// completes; the keywords "*" and "nhi" and the data's kinds give no warning.
+func TestEntityTypeKindNoIdentityHasWarns(t *testing.T) {
+	data, dir := "../../internal/report/testdata/explain/data", t.TempDir()
+	const msg = `msg="the mining rule's EntityType names a kind no identity has, so it adds no one to the scope"`
+	for _, tc := range []struct {
+		entityType string
+		flag       bool   // --entity-type instead of a configuration file
+		want       string // in the warning; "" : no warning
+	}{
+		{"Human, service_account", false, `rule="MiningRule#1 k (line 1, priority 0)" kind=Human kinds=api_key,human,service_account did_you_mean=human`},
+		{"NHI", false, `kind=NHI kinds=api_key,human,service_account did_you_mean=nhi`},
+		{"service-account", true, `rule="implicit mining rule" kind=service-account kinds=api_key,human,service_account` + "\n"},
+		{" human , nhi,*,api_key", false, ""},
+	} {
+		args := []string{"mine", "--data", data, "--out", filepath.Join(dir, "out"), "--workers", "1"}
+		if tc.flag {
+			args = append(args, "--entity-type", tc.entityType)
+		} else {
+			cfg := filepath.Join(dir, "mining.xml")
+			xml := `<MiningRule Identifier="k" EntityType="` + tc.entityType + `"/>`
+			if err := os.WriteFile(cfg, []byte(xml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, "--config", cfg)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("EntityType %q: exit %d: %s", tc.entityType, code, stderr.String())
+		}
+		got := stderr.String()
+		warned := strings.Contains(got, msg)
+		if warned != (tc.want != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("EntityType %q: stderr %q, want the warning %q", tc.entityType, got, tc.want)
+		}
+	}
+}
+
+// TestValidationFlagsKeepingNoRoleWarn: a mining rule whose Include...Validation flags
+// keep none of the validation counts the data's roles need selects no role; found by the
+// semantic audit: an entry for sensitive roles (2 or 3 approvals) over a roles file with
+// no validations column, where every role needs 0, mined nothing without a word. Flags
+// keeping some role give no warning; the run completes either way.
+func TestValidationFlagsKeepingNoRoleWarn(t *testing.T) {
+	data, dir := "../../internal/report/testdata/explain/data", t.TempDir() // validations 0 and 1
+	const msg = `msg="the mining rule's Include...Validation flags keep no role of the data, so it selects none" rule="MiningRule#1 (line 1, priority 0)" validations_held=0,1`
+	for _, tc := range []struct {
+		flags string
+		warn  bool
+	}{
+		{`IncludeNoValidation="false" IncludeSimpleValidation="0"`, true},
+		{`IncludeNoValidation="false"`, false},
+		{`IncludeSimpleValidation="false" IncludeDoubleValidation="false" IncludeTripleValidation="false"`, false},
+	} {
+		cfg := filepath.Join(dir, "mining.xml")
+		if err := os.WriteFile(cfg, []byte(`<MiningRule `+tc.flags+`/>`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		args := []string{"mine", "--data", data, "--out", filepath.Join(dir, "out"), "--workers", "1", "--config", cfg}
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.flags, code, stderr.String())
+		}
+		if got := strings.Contains(stderr.String(), msg); got != tc.warn {
+			t.Errorf("%s: warned %v, want %v; stderr %q", tc.flags, got, tc.warn, stderr.String())
+		}
+	}
+}
+
 // TestGenNamesRemovedFiles: gen over an earlier data set removes the files of it that
 // this run does not write (a universe's tables and truth under a flat run) and names them
 // on stderr; a rerun with the same flags rewrites every file and names none.

@@ -433,6 +433,32 @@ func TestPluginMistakesExitTwo(t *testing.T) {
 	}
 }
 
+// TestPluginRefusedConfigExitTwo: a configuration the plugin itself refuses (its
+// rolemine_init returns status 1) is the user's mistake, found before any data is read:
+// exit 2 with the plugin's own message, even when the data directory is missing (it
+// used to be found after the load, exit 1). A configuration it accepts mines as before.
+func TestPluginRefusedConfigExitTwo(t *testing.T) {
+	wasm, err := filepath.Abs("../../internal/plugins/testdata/assemblyscript/titlefamily.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"input": 3}`), 0o644)
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"input": "title"}`), 0o644)
+	_, stderr, code := runBin(t, "mine", "--data", filepath.Join(dir, "no-such-data"), "--out", filepath.Join(dir, "out"), "--plugin", wasm+"="+bad)
+	if code != 2 || !strings.Contains(stderr, `init failed: configure: config: field "input": expected a string`) {
+		t.Fatalf("exit %d, %q; want exit 2 with the plugin's message", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("a refused configuration left %s/out (%v)", dir, err)
+	}
+	if _, stderr, code := runBin(t, "mine", "--data", small(t), "--out", filepath.Join(dir, "out"), "--plugin", wasm+"="+good); code != 0 {
+		t.Fatalf("accepted configuration: exit %d: %s", code, stderr)
+	}
+}
+
 // TestEveryOutputIdentical: every file of a mine run but summary.json is byte-identical
 // across reruns and worker counts, report.html, the CSV exports and churn.json included,
 // and `rolemine report` rewrites report.html with the same bytes (issue 16, defect 4).

@@ -128,8 +128,8 @@ func clusterMembers(holders [][]int32, cluster []int32, count []int32) []int32 {
 }
 
 // TakeCoverage keeps the roles with at least minMembers members that cover the most
-// assignments of m, largest first (ties in the given order), until coverage percent of
-// the assignments are covered. Roles must be disjoint in entitlements or in members (as
+// assignments of m, largest first (ties in the given order), until at least coverage
+// percent of the assignments are covered. Roles must be disjoint in entitlements or in members (as
 // Approximate and Refine make them), so that their coverage adds up.
 func TakeCoverage(m *Matrix, roles []Role, minMembers int, coverage float64) []Role {
 	type scored struct {
@@ -144,11 +144,13 @@ func TakeCoverage(m *Matrix, roles []Role, minMembers int, coverage float64) []R
 		rs = append(rs, scored{r, Covered(m, []Role{r})})
 	}
 	slices.SortStableFunc(rs, func(a, b scored) int { return b.cover - a.cover })
-	target := int(float64(m.Pairs()) * coverage / 100)
+	// At least coverage percent: covered/pairs >= coverage/100, compared without
+	// dividing, so that the target is never rounded down (8.5 of 10 needs 9).
+	target := coverage * float64(m.Pairs())
 	covered := 0
 	var out []Role
 	for _, r := range rs {
-		if covered >= target {
+		if float64(covered)*100 >= target {
 			break
 		}
 		out = append(out, r.role)

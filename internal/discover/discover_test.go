@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rolemine/rolemine/internal/fuzzmin"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // mat builds a matrix from rows of '1'/'0' characters (users x permissions).
@@ -278,6 +279,23 @@ func TestReadUPA(t *testing.T) {
 		_, err := ReadUPA(context.Background(), strings.NewReader(bad), "x.txt")
 		if err == nil || !strings.Contains(err.Error(), "x.txt line 1") {
 			t.Errorf("%q: got %v, want an error naming x.txt line 1", bad, err)
+		}
+	}
+}
+
+// TestReadUPARefusesBadLines: an id that is not UTF-8 is exit 2 naming the file, line
+// and field, and so is a line too long to read; found by the semantic audit: two such permissions were both written as
+// "\ufffd" in discovered.json, so the output could not tell them apart.
+func TestReadUPARefusesBadLines(t *testing.T) {
+	for text, want := range map[string]string{
+		"1 a\n2 \xff\n": `x.txt line 2: permission "\xff" is not valid UTF-8`,
+		"\xfe1 a\n":     `x.txt line 1: user "\xfe1" is not valid UTF-8`,
+		// Found by the same audit: "read after line 0: bufio.Scanner: token too long".
+		"1 a\n2 " + strings.Repeat("b", maxUPALine) + "\n": "x.txt line 2: longer than 1048576 bytes",
+	} {
+		_, err := ReadUPA(context.Background(), strings.NewReader(text), "x.txt")
+		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want a user error with %s", text, err, want)
 		}
 	}
 }

@@ -3,11 +3,13 @@ package discover
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -49,14 +51,17 @@ func (m *Matrix) Check() error {
 	return nil
 }
 
+// maxUPALine is the longest line ReadUPA reads.
+const maxUPALine = 1 << 20
+
 // ReadUPA reads the "user permission" pair format of the HP Labs data sets: one pair of
 // whitespace-separated tokens per line. Blank lines and lines starting with '#' are
-// ignored; duplicate pairs are merged. Ids are kept as written. Users and permissions are
-// ordered numerically when every id is an integer, and by byte order otherwise. name
-// appears in error messages, which are user errors naming the line.
+// ignored; duplicate pairs are merged. Ids are kept as written and must be UTF-8. Users
+// and permissions are ordered numerically when every id is an integer, and by byte order
+// otherwise. name appears in error messages, which are user errors naming the line.
 func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 64*1024), maxUPALine)
 	userIdx := map[string]int32{}
 	permIdx := map[string]int32{}
 	var users, perms []string
@@ -81,6 +86,9 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		if len(f) != 2 {
 			return nil, uerr.New("%s line %d: want 2 fields \"user permission\", got %d: %q", name, line, len(f), truncate(text, 60))
 		}
+		if err := checkUTF8(f, name, line); err != nil {
+			return nil, err
+		}
 		u, ok := userIdx[f[0]]
 		if !ok {
 			u = int32(len(users))
@@ -95,7 +103,9 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		}
 		pairs = append(pairs, pair{u, p})
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, uerr.New("%s line %d: longer than %d bytes; expected one \"user permission\" pair per line", name, line+1, maxUPALine)
+	} else if err != nil {
 		return nil, uerr.WrapInput(fmt.Errorf("%s: read after line %d: %w", name, line, err))
 	}
 	uOrder := idOrder(users)
@@ -116,6 +126,17 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		m.Rows[u] = slices.Compact(m.Rows[u])
 	}
 	return m, nil
+}
+
+// checkUTF8 refuses a pair whose user or permission is not valid UTF-8: the output is
+// JSON, where such ids would all be written alike (U+FFFD).
+func checkUTF8(pair []string, name string, line int) error {
+	for k, id := range pair {
+		if !utf8.ValidString(id) {
+			return uerr.New("%s line %d: %s %q is not valid UTF-8; expected UTF-8 text", name, line, [2]string{"user", "permission"}[k], truncate(id, 60))
+		}
+	}
+	return nil
 }
 
 // idOrder returns, for each id in first-seen order, its position in the sorted order:

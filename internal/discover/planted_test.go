@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rolemine/rolemine/internal/bench/gen"
 	"github.com/rolemine/rolemine/internal/bench/truth"
@@ -13,8 +14,8 @@ import (
 // TestApproximateFindsPlantedStructure runs approximate mode (--min-members 10 --coverage
 // 80) with business validation on generated enterprises and scores it against the
 // planted truth: the roles must cover at least 80% of the assignments planted rules
-// produce (noise excluded), and at least 80% of them must have a criterion with
-// precision and recall >= 0.9 against their members.
+// produce (noise excluded), and all of them but at most one must have a criterion with
+// precision and recall >= 0.9 against their members, as docs/cli.md says.
 func TestApproximateFindsPlantedStructure(t *testing.T) {
 	tiers := []string{"S", "M"}
 	if testing.Short() {
@@ -99,9 +100,43 @@ func TestApproximateFindsPlantedStructure(t *testing.T) {
 			if share < 0.8 {
 				t.Errorf("planted assignments covered %.3f < 0.8", share)
 			}
-			if good < 0.8 {
-				t.Errorf("roles with a meaningful criterion %.3f < 0.8", good)
+			// docs/cli.md: every discovered role but at most one is meaningful.
+			if len(roles)-meaningful > 1 {
+				t.Errorf("%d of %d roles without a meaningful criterion, want at most 1", len(roles)-meaningful, len(roles))
 			}
 		})
+	}
+}
+
+// TestApproximateDescribesProjects: on a generated universe (tier S, seed 1) the roles of
+// projects, whose membership is the multi-valued attribute project of the attributes
+// file, are described by it. Found by the semantic audit: criteria saw only an identity's
+// first project, so four of the 70 roles were described with recall 0.34 to 0.72, or by
+// kind=human at precision 0.3, and flagged; now 69 of 70 are meaningful.
+func TestApproximateDescribesProjects(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := gen.Generate(ctx, gen.Options{Out: dir, Tier: "S", Seed: 1, Universe: true}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, RunOptions{Data: dir, MinMembers: 10, Coverage: 80, MaxDimensions: 2, Budget: time.Minute, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects, meaningful := 0, 0
+	for k, r := range res.Doc.Roles {
+		if r.Flag == "" {
+			meaningful++
+		}
+		if len(r.Criterion) == 1 && r.Criterion[0].Attribute == "project" {
+			projects++
+			if !res.Descriptions[k].Meaningful() {
+				t.Errorf("%s: %v with precision %.3f and recall %.3f", r.RoleID, r.Criterion, *r.CriterionPrecision, *r.CriterionRecall)
+			}
+		}
+	}
+	t.Logf("%d roles, %d meaningful, %d described by a project", len(res.Doc.Roles), meaningful, projects)
+	if meaningful < 69 || projects < 5 {
+		t.Errorf("%d of %d roles meaningful and %d described by a project, want at least 69 and 5", meaningful, len(res.Doc.Roles), projects)
 	}
 }

@@ -37,7 +37,9 @@ const depth1Keep = 24
 
 // Describe finds, for each set of members (identity indices of s), the criterion of 1 to
 // maxDims terms (docs/semantics.md#criterion; at most 2 are searched) on the snapshot's
-// usable dimensions that maximises the F1 score of precision and recall against the
+// usable dimensions (a term matches any value of a multi-valued dimension) that best
+// describes the members: one with precision and recall both at least MeaningThreshold
+// before any other, then the highest F1 score of precision and recall against the
 // members; ties go to fewer terms, then to the lexically smaller criterion. Skipped
 // dimensions (high cardinality, excluded) are not used. A role nothing describes gets an
 // empty criterion.
@@ -89,17 +91,33 @@ func newDescriber(s *columnar.Snapshot) *describer {
 			ds.dims = append(ds.dims, d)
 		}
 	}
+	var buf []int32
 	for _, d := range ds.dims {
 		ds.support[d] = make([]int, len(s.Dims[d].Values))
 		ds.postings[d] = make([][]int32, len(s.Dims[d].Values))
-		for i, c := range s.Dims[d].Codes {
-			if c >= 0 {
+		for i := range s.Dims[d].Codes {
+			buf = valuesOf(&s.Dims[d], i, buf)
+			for _, c := range buf {
 				ds.support[d][c]++
 				ds.postings[d][c] = append(ds.postings[d][c], int32(i))
 			}
 		}
 	}
 	return ds
+}
+
+// valuesOf returns in buf (reused) the value codes identity i holds on d: none, one, or,
+// on a multi-valued dimension, several, any of which a term matches
+// (docs/effective-privilege.md#matching).
+func valuesOf(d *columnar.Dimension, i int, buf []int32) []int32 {
+	buf = buf[:0]
+	if c := d.Codes[i]; c >= 0 {
+		buf = append(buf, c)
+		if d.MultiOff != nil {
+			buf = append(buf, d.MultiCodes[d.MultiOff[i]:d.MultiOff[i+1]]...)
+		}
+	}
+	return buf
 }
 
 // valueTerm is one attribute value held by tp members of the set being described.
@@ -150,13 +168,16 @@ func (ds *describer) describe(mem []int32, maxDims int) Description {
 	return c.best
 }
 
-// memberTerms counts, for every dimension, the members holding each of its values.
+// memberTerms counts, for every dimension, the members holding each of its values (every
+// value of a multi-valued dimension).
 func (ds *describer) memberTerms(mem []int32) []valueTerm {
 	var terms []valueTerm
+	var buf []int32
 	for _, d := range ds.dims {
 		h := map[int32]int{}
 		for _, i := range mem {
-			if c := ds.s.Dims[d].Codes[i]; c >= 0 {
+			buf = valuesOf(&ds.s.Dims[d], int(i), buf)
+			for _, c := range buf {
 				h[c]++
 			}
 		}
@@ -183,13 +204,13 @@ func (ds *describer) considerPair(c *candidates, mem []int32, a, b valueTerm) {
 	if cached, ok := ds.pairSup[key]; ok && len(mem) < ds.support[x.d][x.code] {
 		sup = cached
 		for _, id := range mem {
-			if dx.Codes[id] == x.code && dy.Codes[id] == y.code {
+			if dx.Has(int(id), x.code) && dy.Has(int(id), y.code) {
 				tp++
 			}
 		}
 	} else {
 		for _, id := range ds.postings[x.d][x.code] {
-			if dy.Codes[id] == y.code {
+			if dy.Has(int(id), y.code) {
 				sup++
 				if ds.isMember[id] {
 					tp++
@@ -207,16 +228,18 @@ func (ds *describer) considerPair(c *candidates, mem []int32, a, b valueTerm) {
 	c.consider([]Term{{Attribute: s.Dims[x.d].Name, Value: s.Dims[x.d].Values[x.code]}, {Attribute: s.Dims[y.d].Name, Value: s.Dims[y.d].Values[y.code]}}, tp, sup)
 }
 
-// candidates keeps the best criterion offered so far for one set of members: by F1
-// (ties: fewer terms, then the lesser terms), and the precise one (precision at least
+// candidates keeps the best criterion offered so far for one set of members: one with
+// precision and recall both at least MeaningThreshold before any other, then by F1 (ties:
+// fewer terms, then the lesser terms), and the precise one (precision at least
 // MeaningThreshold) of highest recall (ties the same way).
 type candidates struct {
-	members   int
-	best      Description
-	bestF     float64
-	bestTerms int
-	bestKey   []Term
-	precise   *Description
+	members     int
+	best        Description
+	bestF       float64
+	bestMeaning bool
+	bestTerms   int
+	bestKey     []Term
+	precise     *Description
 }
 
 // consider offers criterion crit, matched by sup identities of which tp are members.
@@ -232,10 +255,31 @@ func (c *candidates) consider(crit []Term, tp, sup int) {
 		c.precise = &Description{Criterion: crit, Precision: p, Recall: r}
 	}
 	f := 2 * p * r / (p + r)
-	if f > c.bestF+1e-12 || (f > c.bestF-1e-12 && (len(crit) < c.bestTerms || (len(crit) == c.bestTerms && lessTerms(crit, c.bestKey)))) {
-		c.bestF, c.bestTerms, c.bestKey = f, len(crit), crit
+	meaning := p >= MeaningThreshold && r >= MeaningThreshold
+	if c.better(crit, f, meaning) {
+		c.bestF, c.bestMeaning, c.bestTerms, c.bestKey = f, meaning, len(crit), crit
 		c.best = Description{Criterion: crit, Precision: p, Recall: r}
 	}
+}
+
+// better reports whether crit, of F1 f, meaningful or not, beats the best so far: a
+// meaningful criterion beats any other (so a role is flagged only when no criterion
+// offered reaches MeaningThreshold in both), then the higher F1, fewer terms, the lesser
+// terms.
+func (c *candidates) better(crit []Term, f float64, meaning bool) bool {
+	switch {
+	case c.bestF < 0:
+		return true
+	case meaning != c.bestMeaning:
+		return meaning
+	case f > c.bestF+1e-12:
+		return true
+	case f <= c.bestF-1e-12:
+		return false
+	case len(crit) != c.bestTerms:
+		return len(crit) < c.bestTerms
+	}
+	return lessTerms(crit, c.bestKey)
 }
 
 func lessTerms(a, b []Term) bool {

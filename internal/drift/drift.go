@@ -275,14 +275,19 @@ func actions(model *report.Model, next *columnar.Snapshot, base Baseline, eff *h
 		}
 		return int(a.r - b.r)
 	})
+	raw = eff.withoutHandedOut(raw, next.Roles.IDs)
 	typeName := [...]string{ActionGrant, ActionSuggest, ActionRevoke}
 	out := make([]Action, 0, len(raw)+len(next.Orphans))
 	for _, a := range raw {
 		rec := &model.Rules[a.rule]
+		change := a.change
+		if a.typ == tRevoke {
+			change += accountNote(next, a.i, a.r)
+		}
 		out = append(out, Action{
 			Type: typeName[a.typ], IdentityID: next.IdentityIDs[a.i], Kind: next.Kind(int(a.i)),
 			RoleID: next.Roles.IDs[a.r], RuleID: rec.RuleID, RuleType: rec.RuleType,
-			Criterion: criterionString(rec), Change: a.change,
+			Criterion: criterionString(rec), Change: change,
 		})
 	}
 	out = append(out, eff.redundantActions(next)...)
@@ -344,6 +349,36 @@ func orphanActions(next *columnar.Snapshot, base Baseline) []Action {
 		out = append(out, a)
 	}
 	return out
+}
+
+// accountNote names the account through which identity i directly holds role r in next
+// ("; account SYSTEM/ID", as orphan actions name theirs), so that a reviewer knows where
+// to revoke the grant; "" for a grant on the identity alone or a role not held directly.
+func accountNote(next *columnar.Snapshot, i, r int32) string {
+	u := next.Universe
+	if u == nil || u.PairAccount == nil || u.Accounts == nil {
+		return ""
+	}
+	roles := next.RolesOf(int(i))
+	j, ok := slices.BinarySearch(roles, r)
+	if !ok {
+		return ""
+	}
+	return accountNoteAt(next, next.IdentOff[i]+int64(j))
+}
+
+// accountNoteAt is accountNote for the direct pair at CSR position k.
+func accountNoteAt(next *columnar.Snapshot, k int64) string {
+	u := next.Universe
+	if u == nil || u.PairAccount == nil || u.Accounts == nil {
+		return ""
+	}
+	x := u.PairAccount[k]
+	if x < 0 {
+		return ""
+	}
+	a := u.Accounts
+	return "; account " + a.Systems[a.System[x]] + "/" + a.ID[x]
 }
 
 func identityIndex(s *columnar.Snapshot) map[string]int32 {

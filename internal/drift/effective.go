@@ -103,8 +103,63 @@ func (h *held) redundantActions(next *columnar.Snapshot) []Action {
 				names[x] = next.Roles.IDs[role]
 			}
 			out = append(out, Action{Type: ActionRemoveRedundant, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
-				RoleID: next.Roles.IDs[r], Change: "also granted through " + strings.Join(names, " > ")})
+				RoleID: next.Roles.IDs[r], Change: "also granted through " + strings.Join(names, " > ") + accountNote(next, int32(i), r)})
 		}
 	}
 	return out
+}
+
+// withoutHandedOut drops from raw (sorted by identity, then role) each grant or suggest
+// action whose role another grant or suggest action of the same identity hands out
+// through role grants (docs/semantics.md#drift-grant): granting both would make the
+// direct grant redundant at once. The kept action's change names the roles it hands out
+// ("also hands out CRM"). Revoke actions are kept as they are; nil-safe.
+func (h *held) withoutHandedOut(raw []rawAction, roleIDs []string) []rawAction {
+	if h == nil {
+		return raw
+	}
+	out := make([]rawAction, 0, len(raw))
+	for lo := 0; lo < len(raw); {
+		hi := lo + 1
+		for hi < len(raw) && raw[hi].i == raw[lo].i {
+			hi++
+		}
+		group := raw[lo:hi]
+		for x, a := range group {
+			var hands []string
+			covered := false
+			for y, b := range group {
+				if y == x {
+					continue
+				}
+				covered = covered || h.covers(b, a)
+				if h.covers(a, b) {
+					hands = append(hands, roleIDs[b.r])
+				}
+			}
+			if covered {
+				continue
+			}
+			if len(hands) > 0 {
+				a.change = "also hands out " + strings.Join(hands, ", ")
+			}
+			out = append(out, a)
+		}
+		lo = hi
+	}
+	return out
+}
+
+// covers reports whether proposing g to an identity makes proposing r to it needless: both
+// grant or suggest a role, g's role hands out r's through role grants, and g is at least
+// as strong (a grant covers a suggestion, not the reverse). Of two equal actions whose
+// roles hand out each other (a cycle), the one of the smaller role covers the other.
+func (h *held) covers(g, r rawAction) bool {
+	if g.typ == tRevoke || r.typ == tRevoke || g.r == r.r || h.c.StepIndex(g.r, r.r) < 0 {
+		return false
+	}
+	if g.typ != r.typ {
+		return g.typ == tGrant
+	}
+	return g.r < r.r || h.c.StepIndex(r.r, g.r) < 0
 }

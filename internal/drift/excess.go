@@ -91,13 +91,24 @@ func unusedActions(next *columnar.Snapshot, p *usage.Params, states []usage.Stat
 			}
 			change := "never used"
 			if t := next.Universe.LastUsedAt(k); t != usage.Never {
-				change = fmt.Sprintf("last used %s, %d days before %s", usage.Format(t), p.AsOf.DaysBefore(t), usage.Format(p.AsOf))
+				change = fmt.Sprintf("last used %s, %s before %s", usage.Format(t), daysBefore(p.AsOf, t), usage.Format(p.AsOf))
 			}
 			out = append(out, Action{Type: ActionRevokeUnused, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i),
-				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change})
+				RoleID: next.Roles.IDs[next.IdentIdx[k]], Change: change + accountNoteAt(next, k)})
 		}
 	}
 	return out
+}
+
+// daysBefore says how long before asOf access last used at t was: "N days" for a whole
+// number of days (of 24 hours), else "more than N days", N rounded down, so that access
+// past the threshold by less than a day does not read as at it.
+func daysBefore(asOf, t usage.Instant) string {
+	d := asOf.DaysBefore(t)
+	if asOf.Sec-t.Sec == d*86400 && asOf.Nsec == t.Nsec {
+		return fmt.Sprintf("%d days", d)
+	}
+	return fmt.Sprintf("more than %d days", d)
 }
 
 // minedUnusedPairs marks the direct pairs of the previous snapshot prev that mine left

@@ -63,3 +63,50 @@ func TestExcessActions(t *testing.T) {
 		t.Errorf("summary reassign-owner %+v, want 2", c)
 	}
 }
+
+// TestRevokeActionsNameAccount: a revoke-candidate, revoke-unused or remove-redundant
+// action on a direct grant made to an account names that account, as orphan actions do,
+// so that a reviewer knows where to revoke it; a grant on the identity alone names none.
+//
+// CRM is held by the four Sales people, mined as dept=Sales. In the new snapshot h4 moved
+// to Eng keeping CRM through AD/ad-h4 (revoke-candidate); h2 last used CRM 180 days
+// before the newest date (revoke-unused, through AD/ad-h2); h1 also holds CRM through
+// the group GRP (remove-redundant, through AD/ad-h1); h3's grant is on the identity alone.
+func TestRevokeActionsNameAccount(t *testing.T) {
+	dir := t.TempDir()
+	files := func(h4dept string) map[string]string {
+		return map[string]string{
+			"identities.csv":  "identity_id,kind,dept\nh1,human,Sales\nh2,human,Sales\nh3,human,Sales\nh4,human," + h4dept + "\ne1,human,Eng\n",
+			"accounts.csv":    "system,account_id,identity_id\nAD,ad-h1,h1\nAD,ad-h2,h2\nAD,ad-h4,h4\n",
+			"role_grants.csv": "role_id,grants_role_id\nGRP,CRM\n",
+			"assignments.csv": "identity_id,system,account_id,role_id,last_used\n" +
+				",AD,ad-h1,CRM,2026-06-30\n,AD,ad-h2,CRM,2026-01-01\nh3,,,CRM,2026-06-30\n,AD,ad-h4,CRM,2026-06-30\n,AD,ad-h1,GRP,2026-06-30\n",
+		}
+	}
+	old := writeDataDir(t, dir, "old", files("Sales"))
+	next := writeDataDir(t, dir, "new", files("Eng"))
+	ctx := context.Background()
+	model := writeImplicitModel(t, ctx, old, filepath.Join(dir, "model"))
+	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
+		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
+			asOf, _ := report.DefaultAsOf(s)
+			return &usage.Params{AsOf: asOf, UnusedDays: 90}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Actions {
+		if a.Type == ActionRevoke || a.Type == ActionRevokeUnused || a.Type == ActionRemoveRedundant {
+			got = append(got, fmt.Sprintf("%s %s %s | %s", a.Type, a.IdentityID, a.RoleID, a.Change))
+		}
+	}
+	want := []string{
+		"revoke-candidate h4 CRM | dept: Sales -> Eng; account AD/ad-h4",
+		"remove-redundant h1 CRM | also granted through GRP > CRM; account AD/ad-h1",
+		"revoke-unused h2 CRM | last used 2026-01-01, 180 days before 2026-06-30; account AD/ad-h2",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("actions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

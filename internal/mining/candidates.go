@@ -63,7 +63,7 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 		return len(u.idx), ""
 	}
 	head := fmt.Sprintf("no criterion with support>=%d and fp%%<=%s", mr.MinIdentities, pct(mr.FalsePositiveMax))
-	return 0, noCandidateReason(head, s.snap, best, bestSup, grantOnly, s.sc.minTP)
+	return 0, noCandidateReason(head, s.snap, best, bestSup, grantOnly, minTPOf(mr))
 }
 
 // noCandidateReason completes the reason of a role without useful criteria (head says
@@ -71,7 +71,7 @@ func (s *selector) useful(counts []kernels.Count, neutral neutralOf, supports *s
 // criteria meet them but rest on grants rather than direct holders (grantOnly). A
 // parenthesis always follows head, so that report.html's outcome label (head alone)
 // carries no role-specific figure.
-func noCandidateReason(head string, snap *columnar.Snapshot, best *kernels.Count, bestSup int32, grantOnly int, minTP int32) string {
+func noCandidateReason(head string, snap *columnar.Snapshot, best *kernels.Count, bestSup int32, grantOnly int, minTP int64) string {
 	switch {
 	case best != nil && grantOnly > 0:
 		return fmt.Sprintf("%s (best %s %d/%d); %d more %s", head, CriterionString(snap, best.C), best.TP, bestSup, grantOnly, restOnGrants(grantOnly))

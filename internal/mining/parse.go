@@ -171,13 +171,24 @@ func (p *parser) errorAt(off int, format string, args ...any) error {
 	return fmt.Errorf("%s:%d:%d: %s", p.name, line, col, fmt.Sprintf(format, args...))
 }
 
+// utf16Prefixes are the starts of a file saved as UTF-16 (Windows' "Unicode"): a byte
+// order mark, or "<" as a 16-bit unit, little- or big-endian.
+var utf16Prefixes = [][]byte{{0xff, 0xfe}, {0xfe, 0xff}, {'<', 0}, {0, '<'}}
+
 func (p *parser) parse() (*Config, error) {
+	for _, pre := range utf16Prefixes {
+		if bytes.HasPrefix(p.data, pre) {
+			return nil, p.errorAt(0, "invalid XML: the file is encoded in UTF-16: save the file as UTF-8")
+		}
+	}
 	dec := xml.NewDecoder(bytes.NewReader(p.data))
 	dec.Strict = true
 	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
 		case "us-ascii", "ascii":
 			return r, nil // a subset of UTF-8
+		case "utf8":
+			return r, nil // a common spelling of UTF-8, which the decoder reads itself
 		}
 		return nil, fmt.Errorf("encoding %q is not supported: save the file as UTF-8", label)
 	}
@@ -479,7 +490,14 @@ func (p *parser) parsePlugin(t tag) (PluginRef, error) {
 func (p *parser) parseDimension(t tag) (string, error) {
 	var id string
 	excluded := false
+	seen := make(map[string]bool, 2)
 	for _, a := range t.attrs {
+		if a.name == "Identifier" || a.name == "IsExcludedFromRoleMining" {
+			if seen[a.name] {
+				return "", p.attrError(elemDimension, a, "attribute given twice")
+			}
+			seen[a.name] = true
+		}
 		switch a.name {
 		case "Identifier":
 			id = strings.TrimSpace(a.value)
@@ -633,7 +651,16 @@ func parseDecimal(s string) (float64, error) {
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, errors.New("expected a decimal number (e.g. 95 or 99.5)")
 	}
-	return v, nil
+	return PositiveZero(v), nil
+}
+
+// PositiveZero returns v, with a negative zero ("-0", "-0.0") made 0, so that a bound
+// read as negative zero is not written "-0" in reasons and fingerprints.
+func PositiveZero(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return v
 }
 
 func isPlainDecimal(s string) bool {

@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,8 @@ import (
 )
 
 // FuzzParseConfig checks that no input makes the parser panic, that every failure is a
-// user error naming the file, and that every mining rule it accepts passes validateRule.
+// user error naming the file, and that every mining rule it accepts passes validateRule
+// and holds no negative zero percentage.
 func FuzzParseConfig(f *testing.F) {
 	fuzzmin.Off(f)
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "config", "*.xml"))
@@ -33,6 +35,9 @@ func FuzzParseConfig(f *testing.F) {
 		`<C><CriterionPlugin Path="a" Config="b"/><MiningRule Category=""/></C>`,
 		"\xef\xbb\xbf<MiningRule Priority='-2'/>",
 		`<MiningRule UsedOnly="true"/><MiningRule ExcludeRole="1" UsedOnly="0"/>`,
+		`<?xml version="1.0" encoding="utf8"?><MiningRule Priority="+5" FalsePositiveMaxPercentage="-0.0" PrecisionMinPercentage="97."/>`,
+		"\xff\xfe<\x00M\x00/\x00>\x00",
+		`<!-- c --><C><![CDATA[<MiningRule/>]]><MiningRule Category="R&amp;D" Policy="a&#233;"/></C>`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -55,6 +60,9 @@ func FuzzParseConfig(f *testing.F) {
 			r := &cfg.MiningRules[i]
 			if p := validateRule(r); p != nil {
 				t.Fatalf("accepted rule %d fails validation: %+v (%+v)", i, p, r)
+			}
+			if math.Signbit(r.PrecisionMin) || math.Signbit(r.FalsePositiveMax) {
+				t.Fatalf("rule %d keeps a negative zero percentage: %+v", i, r)
 			}
 			if r.Index != i || r.Line < 1 || r.Line < prevLine {
 				t.Fatalf("rule %d: Index %d, Line %d after line %d", i, r.Index, r.Line, prevLine)

@@ -219,6 +219,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad entity", "<C>\n\n<MiningRule Category=\"a&nbsp;b\"/></C>", []string{"e.xml:3:", "invalid XML"}},
 		{"other encoding", `<?xml version="1.0" encoding="iso-8859-1"?><MiningRule/>`,
 			[]string{"e.xml:1:", "invalid XML", `"iso-8859-1" is not supported: save the file as UTF-8`}},
+		// Found by the semantic audit: a file saved as UTF-16 (Windows' "Unicode") was
+		// refused as "invalid UTF-8", without saying what to do.
+		{"utf-16 with a byte order mark", "\xff\xfe<\x00M\x00i\x00/\x00>\x00",
+			[]string{"e.xml:1:1: invalid XML: the file is encoded in UTF-16: save the file as UTF-8"}},
+		{"utf-16 big-endian without one", "\x00<\x00M\x00/\x00>",
+			[]string{"e.xml:1:1:", "UTF-16", "save the file as UTF-8"}},
 		{"plugin without path", "<C><MiningRule/>\n<CriterionPlugin Config=\"x\"/></C>",
 			[]string{"e.xml:2:1:", "CriterionPlugin", "missing attribute Path"}},
 		{"plugin empty path", "<C><MiningRule/>\n<CriterionPlugin Path=\"\"/></C>",
@@ -448,6 +454,9 @@ func TestParseExcludedDimensions(t *testing.T) {
 	for _, c := range []struct{ doc, want string }{
 		{`<Dimension Identifier="email" IsExcludedFromRoleMining="yes"/><MiningRule/>`, `bad.xml:1:31: Dimension attribute IsExcludedFromRoleMining="yes": expected true, false, 1 or 0`},
 		{`<Dimension IsExcludedFromRoleMining="true"/><MiningRule/>`, `bad.xml:1:1: Dimension: IsExcludedFromRoleMining="true" without an Identifier: expected the attribute to exclude`},
+		// Found by the semantic audit: the last of two flags (or Identifiers) silently won.
+		{`<Dimension Identifier="email" IsExcludedFromRoleMining="true" IsExcludedFromRoleMining="false"/><MiningRule/>`, `bad.xml:1:63: Dimension attribute IsExcludedFromRoleMining="false": attribute given twice`},
+		{`<Dimension Identifier="email" Identifier="title" IsExcludedFromRoleMining="1"/><MiningRule/>`, `bad.xml:1:31: Dimension attribute Identifier="title": attribute given twice`},
 	} {
 		if _, err := ParseConfig("bad.xml", []byte(c.doc)); err == nil || err.Error() != c.want {
 			t.Errorf("%s: error %v, want %s", c.doc, err, c.want)

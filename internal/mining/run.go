@@ -69,6 +69,9 @@ func Run(ctx context.Context, snap *columnar.Snapshot, cfg *Config, opts Options
 	}
 	perRole := make([][]Rule, nr)
 	order := SortedForRun(cfg.MiningRules)
+	if err := checkDimensions(snap, cfg.Path, order); err != nil {
+		return nil, err
+	}
 	for k := range order {
 		mr := &order[k]
 		if err := ctx.Err(); err != nil {
@@ -339,10 +342,33 @@ func (e *engine) scope(mr *MiningRule) (*ruleScope, error) {
 		sc.dims = append(sc.dims, int32(d))
 	}
 	e.model.SkippedDims[mr.Index] = skipped
-	// The smallest tp a useful candidate can have: support >= Min and fp <= F% of support.
-	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
-	sc.minTP = int32(max(1, minTP))
+	// No identity count reaches MaxInt32, so the clamp changes no outcome; it keeps a
+	// MinIdentitiesCount beyond it from wrapping around (4294967300 became 4).
+	sc.minTP = int32(min(minTPOf(mr), math.MaxInt32))
 	return sc, nil
+}
+
+// minTPOf is the smallest tp a useful candidate of mr can have: support >= Min and fp <=
+// F% of support; at least 1.
+func minTPOf(mr *MiningRule) int64 {
+	minTP := int64(mr.MinIdentities) - int64(math.Floor(mr.FalsePositiveMax*float64(mr.MinIdentities)/100+1e-9))
+	return max(1, minTP)
+}
+
+// checkDimensions refuses, before any mining rule runs, a Dimensions entry of any of
+// rules that names no attribute of the identities (docs/semantics.md#dims-allowed): a
+// typo in a late mining rule would otherwise stop the run only after the earlier ones
+// were mined. path, the configuration file, prefixes the message when known.
+func checkDimensions(snap *columnar.Snapshot, path string, rules []MiningRule) error {
+	for k := range rules {
+		if _, err := allowedDims(snap, &rules[k]); err != nil {
+			if path != "" {
+				return uerr.Wrap(fmt.Errorf("%s: %w", path, err))
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // allowedDims marks the dimensions mr's Dimensions lists (all when it lists none); a name
@@ -358,8 +384,8 @@ func allowedDims(snap *columnar.Snapshot, mr *MiningRule) ([]bool, error) {
 	for _, name := range mr.Dimensions {
 		d := snap.DimIndex(name)
 		if d < 0 {
-			return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)",
-				mr.Name(), name, strings.Join(dimNames(snap), ", "))
+			return nil, uerr.New("%s: Dimensions lists %q, which is not an attribute of the identities (have: %s)%s",
+				mr.Name(), name, strings.Join(dimNames(snap), ", "), dimHint(snap, name))
 		}
 		allowed[d] = true
 	}
@@ -393,6 +419,17 @@ func (sc *ruleScope) distinct(dim *columnar.Dimension, seen *[]bool) int64 {
 		}
 	}
 	return distinct
+}
+
+// dimHint suggests the attribute of snap that name differs from only in letter case
+// ("Dept" for dept), as an unknown <MiningRule> attribute gets; "" when none does.
+func dimHint(snap *columnar.Snapshot, name string) string {
+	for _, d := range snap.Dims {
+		if strings.EqualFold(d.Name, name) {
+			return fmt.Sprintf("; names are case-sensitive: did you mean %s?", d.Name)
+		}
+	}
+	return ""
 }
 
 func dimNames(snap *columnar.Snapshot) []string {

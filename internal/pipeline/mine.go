@@ -70,7 +70,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	def := mining.DefaultMiningRule()
 	fs.StringVar(&f.data, "data", "", "data directory with identities, assignments and optionally roles (.parquet or .csv)")
 	fs.StringVar(&f.out, "out", "", "output directory (files are replaced atomically)")
-	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule")
+	fs.StringVar(&f.config, "config", "", "mining configuration (Netwrix <MiningRule> XML); default: one implicit mining rule, which the flags marked \"implicit rule\" change (they are refused with --config)")
 	fs.StringVar(&f.backend, "backend", "auto", "counting backend: auto (CUDA when a usable GPU is present, else CPU), cpu or cuda")
 	fs.IntVar(&f.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	fs.Var(&f.exclude, "exclude-dimension", "attribute never used in criteria (repeatable)")
@@ -349,6 +349,8 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 		return err
 	}
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
+	warnUnmatchedKinds(in.cfg, snap, logger)
+	warnUnmatchedValidations(in.cfg, &snap.Roles, logger)
 	warnAccountsWithoutFile(snap, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
@@ -618,7 +620,7 @@ func mineConfig(fs *flag.FlagSet, f *MineFlags) (*mining.Config, []byte, error) 
 		return cfg, text, err
 	}
 	mr := mining.DefaultMiningRule()
-	mr.PrecisionMin, mr.FalsePositiveMax = f.precision, f.fpMax
+	mr.PrecisionMin, mr.FalsePositiveMax = mining.PositiveZero(f.precision), mining.PositiveZero(f.fpMax)
 	mr.MinIdentities, mr.MaxDimensions = f.minIdentities, f.maxDims
 	mr.RuleType, mr.EntityType = mining.RuleType(f.ruleType), f.entityType
 	mr.UsedOnly = f.usedOnly

@@ -56,11 +56,12 @@ func (pf *pluginFlags) check(configured int) error {
 	return nil
 }
 
-// compile reads and compiles the plugins a run loads, in order: the configuration's
-// <CriterionPlugin/> elements (paths relative to the configuration file, in document
-// order), then the --plugin flags. Each plugin's configuration file is read and must be
-// JSON, and each module must compile and be a rolemine plugin, so that a bad reference
-// is refused, naming the element or flag, before any data is read
+// compile reads, compiles and starts the plugins a run loads, in order: the
+// configuration's <CriterionPlugin/> elements (paths relative to the configuration file,
+// in document order), then the --plugin flags. Each plugin's configuration file is read
+// and must be JSON, each module must compile and be a rolemine plugin, and each plugin
+// must accept its configuration, so that a bad reference is refused, naming the element
+// or flag, before any data is read
 // (docs/cli.md#cli-checks). The host, nil when no plugin runs, is closed by st's cleanup.
 func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *staging, logger *slog.Logger) ([]*plugins.Plugin, error) {
 	var specs []plugins.Spec
@@ -109,6 +110,13 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 			return nil, err
 		}
 	}
+	// Started here, before any data is read, so that a configuration a plugin refuses
+	// stops the run at once (exit 2), as a configuration that is not JSON does.
+	for _, p := range ps {
+		if err := p.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return ps, nil
 }
 
@@ -147,16 +155,11 @@ func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive
 	}, st.cleanup, nil
 }
 
-// applyPlugins starts the compiled plugins (compile) and runs them over snap, adding
-// their derived attributes as dimensions. It reports whether any plugin ran.
+// applyPlugins runs the started plugins (compile) over snap, adding their derived
+// attributes as dimensions. It reports whether any plugin ran.
 func applyPlugins(ctx context.Context, snap *columnar.Snapshot, ps []*plugins.Plugin) (bool, error) {
 	if len(ps) == 0 {
 		return false, nil
-	}
-	for _, p := range ps {
-		if err := p.Start(ctx); err != nil {
-			return false, err
-		}
 	}
 	if err := plugins.Apply(ctx, snap, ps); err != nil {
 		return false, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -183,4 +184,72 @@ func warnUnmatchedCategories(cfg *mining.Config, roles *columnar.Roles, log *slo
 			log.Warn("the mining rule's Category matches no role, so it selects none", "rule", mr.Name(), "category", *mr.Category)
 		}
 	}
+}
+
+// warnUnmatchedValidations warns of each mining rule whose four Include...Validation
+// flags keep no role of the data, whatever its category: it selects none, most often
+// because the roles file has no validations column (every role then needs 0) while the
+// entry keeps only roles needing approvals. The run still completes.
+func warnUnmatchedValidations(cfg *mining.Config, roles *columnar.Roles, log *slog.Logger) {
+	var held [4]bool
+	for _, v := range roles.Validations {
+		if v >= 0 && int(v) < len(held) {
+			held[v] = true
+		}
+	}
+	var counts []string
+	for v, ok := range held {
+		if ok {
+			counts = append(counts, strconv.Itoa(v))
+		}
+	}
+	if len(counts) == 0 {
+		return // no role at all
+	}
+	for i := range cfg.MiningRules {
+		mr := &cfg.MiningRules[i]
+		keeps := false
+		for v := range held {
+			keeps = keeps || held[v] && mr.IncludeValidations[v]
+		}
+		if !keeps {
+			log.Warn("the mining rule's Include...Validation flags keep no role of the data, so it selects none",
+				"rule", mr.Name(), "validations_held", strings.Join(counts, ","))
+		}
+	}
+}
+
+// warnUnmatchedKinds warns of each EntityType entry of a mining rule that names a kind no
+// identity of the data has: it adds no identity to the scope, most often for a typo or a
+// letter case ("Human", "NHI", "service-account"; kinds are exact, semantics.md
+// scope-list), and a scope left empty gives its roles no rule. The keywords "*" and "nhi"
+// are not kinds. A run with such an entry still completes: a kind may be absent from one
+// snapshot.
+func warnUnmatchedKinds(cfg *mining.Config, snap *columnar.Snapshot, log *slog.Logger) {
+	kinds := snap.Dims[snap.KindDim].Values
+	for i := range cfg.MiningRules {
+		mr := &cfg.MiningRules[i]
+		for part := range strings.SplitSeq(mr.EntityType, ",") {
+			kind := strings.TrimSpace(part)
+			if kind == "*" || kind == "nhi" || slices.Contains(kinds, kind) {
+				continue
+			}
+			args := []any{"rule", mr.Name(), "kind", kind, "kinds", strings.Join(kinds, ",")}
+			if like := kindLike(kinds, kind); like != "" {
+				args = append(args, "did_you_mean", like)
+			}
+			log.Warn("the mining rule's EntityType names a kind no identity has, so it adds no one to the scope", args...)
+		}
+	}
+}
+
+// kindLike returns the kind of kinds, or the keyword nhi, that kind differs from only in
+// letter case, or "".
+func kindLike(kinds []string, kind string) string {
+	for _, k := range append([]string{"nhi"}, kinds...) {
+		if strings.EqualFold(k, kind) {
+			return k
+		}
+	}
+	return ""
 }

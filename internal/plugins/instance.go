@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
@@ -287,7 +288,9 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 		return nil, in.p.fault(0, 0, 0, nil, f)
 	}
 	if int32(st) != 0 {
-		return nil, in.p.fault(0, 0, 0, nil, "init failed: "+printable(res))
+		// The plugin refused its configuration: the user's to fix, like a configuration
+		// that is not JSON (exit 2).
+		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+printable(res)))
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(res))

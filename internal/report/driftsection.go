@@ -56,6 +56,36 @@ func LoadDrift(dir string) (*Drift, error) {
 	return d, nil
 }
 
+// driftBaseActions are the action types the drift section always lists, and
+// driftExtraActions those it lists when the drift run wrote some (remediation.csv's
+// remove-redundant, revoke-unused and reassign-owner: docs/excess-privilege.md#drift),
+// in the order `rolemine drift` prints them. The names are drift's (package drift
+// imports this one, so they are spelled here).
+var (
+	driftBaseActions  = []string{"grant", "suggest", "revoke-candidate", "orphan"}
+	driftExtraActions = []string{"remove-redundant", "revoke-unused", "reassign-owner"}
+)
+
+// driftActionRows returns the action types of the section's table: the base ones, then
+// the extra ones counted in the summary, then any other type it counts, by name, so that
+// every action of remediation.csv has its row.
+func driftActionRows(counts map[string]*ondisk.ActionCount) []string {
+	rows := slices.Clone(driftBaseActions)
+	for _, name := range driftExtraActions {
+		if counts[name] != nil {
+			rows = append(rows, name)
+		}
+	}
+	var other []string
+	for name := range counts {
+		if !slices.Contains(rows, name) {
+			other = append(other, name)
+		}
+	}
+	slices.Sort(other)
+	return append(rows, other...)
+}
+
 // writeDrift writes the drift section: remediation actions by identity kind, the share
 // of access needing no action, and the rules whose bounds now fail.
 func writeDrift(h *htmlWriter, d *Drift) {
@@ -79,7 +109,7 @@ func writeDrift(h *htmlWriter, d *Drift) {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
-	actions := []string{"grant", "suggest", "revoke-candidate", "orphan"}
+	actions := driftActionRows(s.Actions)
 	h.WriteString(`<div class="tw"><table><thead><tr><th>action</th><th class="r">total</th>`)
 	for _, k := range kinds {
 		h.f(`<th class="r">%s</th>`, esc(k))

@@ -3,6 +3,8 @@ package report
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,6 +42,32 @@ func TestDriftSection(t *testing.T) {
 	}
 	if strings.Contains(page, "dept=Ops") {
 		t.Error("a healthy rule is listed as degraded")
+	}
+	// The actions of excess privilege and of role grants have their rows too (found by
+	// the semantic audit: the table listed grant, suggest, revoke-candidate and orphan
+	// only, so report.html hid every revoke-unused and reassign-owner action).
+	write("summary.json", `{"format":"rolemine.drift/v1","data":"next","attribute_changes_named":true,
+	 "actions":{"grant":{"total":1,"by_kind":{"human":1}},"revoke-unused":{"total":7,"by_kind":{"human":2,"service_account":5}},
+	 "reassign-owner":{"total":3,"by_kind":{"service_account":3}},"remove-redundant":{"total":4,"by_kind":{"human":4}}},
+	 "assignments":{"total":100,"no_action":90,"no_action_pct":90},"rules":{"total":4,"degraded":1}}`)
+	if d, err = LoadDrift(dir); err != nil {
+		t.Fatal(err)
+	}
+	h = htmlWriter{}
+	writeDrift(&h, d)
+	page = h.String()
+	rows := regexp.MustCompile(`<tr><td>([a-z-]+)</td>`).FindAllStringSubmatch(page, -1)
+	var names []string
+	for _, r := range rows {
+		names = append(names, r[1])
+	}
+	if want := []string{"grant", "suggest", "revoke-candidate", "orphan", "remove-redundant", "revoke-unused", "reassign-owner"}; !slices.Equal(names, want) {
+		t.Errorf("action rows %v, want %v", names, want)
+	}
+	for _, want := range []string{`<td class="r" data-v="7">7</td><td class="r" data-v="2">2</td><td class="r" data-v="5">5</td>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("section lacks revoke-unused's counts %q:\n%s", want, page)
+		}
 	}
 	write("summary.json", `{"format":"rolemine.summary/v1"}`)
 	if _, err := LoadDrift(dir); err == nil {

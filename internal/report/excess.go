@@ -31,12 +31,18 @@ type excessRow struct {
 	unexplainedWeight, unusedWeight int64
 }
 
-// score is the ranking key: weighted unexplained plus weighted unused pairs.
-func (r *excessRow) score() int64 { return r.unexplainedWeight + r.unusedWeight }
+// score is the ranking key, the identity's excess privilege: its unexplained pairs plus
+// its unused pairs (a pair both unexplained and unused counts twice).
+func (r *excessRow) score() int64 { return int64(r.unexplained) + int64(r.unused) }
+
+// weighted is the first tie-break: score with each pair weighing 1 + its role's
+// validations, so that of two identities with as much excess the one whose excess is
+// on privileged roles ranks first.
+func (r *excessRow) weighted() int64 { return r.unexplainedWeight + r.unusedWeight }
 
 // excessRows returns the identities with excess privilege (shared: read only), ranked: humans first, then
-// non-human identities, each by score (highest first), then weighted unexplained, then
-// identities-file order.
+// non-human identities, each by score (highest first), then weighted score, then weighted
+// unexplained, then identities-file order.
 func excessRows(ctx context.Context, snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) ([]excessRow, error) {
 	walk, err := walkPairsFor(ctx, snap, cls, eff, true) // excess rows ignore Unused
 	if err != nil {
@@ -86,39 +92,52 @@ func rankExcess(rows []excessRow, workers int) {
 }
 
 // excessKeys returns one key a row whose ascending order is excessOrder's: from the top,
-// the group (humans first), the score's distance below the highest, the weighted
-// unexplained's distance below the highest, then the row's index, which orders ties as
-// the identity does because the rows are in identity order. It reports false, with no
-// keys, for rows out of identity order or figures too wide for the key.
+// the group (humans first), the score's distance below the highest, the weighted score's
+// and the weighted unexplained's, then the row's index, which orders ties as the identity
+// does because the rows are in identity order. It reports false, with no keys, for rows
+// out of identity order or figures too wide for the key.
 func excessKeys(rows []excessRow) ([]uint64, bool) {
 	if len(rows) == 0 {
 		return nil, true
 	}
-	minS, maxS := rows[0].score(), rows[0].score()
-	minU, maxU := rows[0].unexplainedWeight, rows[0].unexplainedWeight
+	figs := [3]func(*excessRow) int64{(*excessRow).score, (*excessRow).weighted,
+		func(r *excessRow) int64 { return r.unexplainedWeight }}
+	var lo, hi [3]int64
+	for f, fig := range figs {
+		lo[f], hi[f] = fig(&rows[0]), fig(&rows[0])
+	}
 	for k := range rows {
 		r := &rows[k]
 		if k > 0 && r.ident <= rows[k-1].ident {
 			return nil, false
 		}
-		s := r.score()
-		minS, maxS = min(minS, s), max(maxS, s)
-		minU, maxU = min(minU, r.unexplainedWeight), max(maxU, r.unexplainedWeight)
+		for f, fig := range figs {
+			v := fig(r)
+			lo[f], hi[f] = min(lo[f], v), max(hi[f], v)
+		}
 	}
-	if maxS-minS < 0 || maxU-minU < 0 { // overflowed
-		return nil, false
+	// shift[f] is where figure f's field starts; the index takes the lowest bits.
+	var shift [3]int
+	at := bits.Len(uint(len(rows)))
+	for f := len(figs) - 1; f >= 0; f-- {
+		if hi[f]-lo[f] < 0 { // overflowed
+			return nil, false
+		}
+		shift[f] = at
+		at += bits.Len64(uint64(hi[f] - lo[f]))
 	}
-	posBits := bits.Len(uint(len(rows)))
-	uBits, sBits := bits.Len64(uint64(maxU-minU)), bits.Len64(uint64(maxS-minS))
-	if 1+sBits+uBits+posBits > 64 {
+	if at+1 > 64 {
 		return nil, false
 	}
 	keys := make([]uint64, len(rows))
 	for k := range rows {
 		r := &rows[k]
-		key := uint64(maxS-r.score())<<(uBits+posBits) | uint64(maxU-r.unexplainedWeight)<<posBits | uint64(k)
+		key := uint64(k)
+		for f, fig := range figs {
+			key |= uint64(hi[f]-fig(r)) << shift[f]
+		}
 		if r.nonHuman {
-			key |= 1 << (sBits + uBits + posBits)
+			key |= 1 << at
 		}
 		keys[k] = key
 	}
@@ -129,15 +148,18 @@ func excessKeys(rows []excessRow) ([]uint64, bool) {
 const excessHeader = "group,rank,identity_id,kind,excess_score,unexplained_weight,unused_weight," +
 	"effective_roles,unexplained,unused,unknown_usage\n"
 
-// excessOrder is excess.csv's rank order: humans first, then by score (highest first),
-// weighted unexplained (highest first) and identity. Each key is compared only when the
-// ones before are equal (cmp.Or compared all four for every pair).
+// excessOrder is excess.csv's rank order: humans first, then by score, weighted score
+// and weighted unexplained (each highest first), then identity. Each key is compared only
+// when the ones before are equal (cmp.Or compared all of them for every pair).
 func excessOrder(a, b excessRow) int {
 	if a.nonHuman != b.nonHuman {
 		return boolCmp(a.nonHuman, b.nonHuman)
 	}
 	if sa, sb := a.score(), b.score(); sa != sb {
 		return cmp.Compare(sb, sa)
+	}
+	if wa, wb := a.weighted(), b.weighted(); wa != wb {
+		return cmp.Compare(wb, wa)
 	}
 	if a.unexplainedWeight != b.unexplainedWeight {
 		return cmp.Compare(b.unexplainedWeight, a.unexplainedWeight)

@@ -68,7 +68,9 @@ func TestExcessCSVMatchesReference(t *testing.T) {
 		rng.Shuffle(len(rows), func(a, b int) { rows[a], rows[b] = rows[b], rows[a] })
 		want := slices.Clone(rows)
 		slices.SortStableFunc(want, func(a, b excessRow) int {
-			return cmp.Or(boolCmp(a.nonHuman, b.nonHuman), cmp.Compare(b.score(), a.score()),
+			return cmp.Or(boolCmp(a.nonHuman, b.nonHuman),
+				cmp.Compare(int64(b.unexplained)+int64(b.unused), int64(a.unexplained)+int64(a.unused)),
+				cmp.Compare(b.unexplainedWeight+b.unusedWeight, a.unexplainedWeight+a.unusedWeight),
 				cmp.Compare(b.unexplainedWeight, a.unexplainedWeight), cmp.Compare(a.ident, b.ident))
 		})
 		slices.SortFunc(rows, excessOrder)
@@ -106,6 +108,7 @@ func TestRankExcessMatchesOrder(t *testing.T) {
 			ident += 1 + rng.IntN(3)
 			uw := int64(rng.IntN(6) - 1)
 			rows[k] = excessRow{ident: int32(ident), nonHuman: rng.IntN(4) == 0, roles: int32(k),
+				unexplained: int32(rng.IntN(4)), unused: int32(rng.IntN(3)),
 				unexplainedWeight: uw, unusedWeight: int64(rng.IntN(6)) - uw}
 		}
 		if c.wide {
@@ -125,6 +128,35 @@ func TestRankExcessMatchesOrder(t *testing.T) {
 			if rankExcess(got, workers); !slices.Equal(got, want) {
 				t.Fatalf("n=%d wide=%v shuffled=%v workers=%d: order differs from excessOrder's", c.n, c.wide, c.shuffle, workers)
 			}
+		}
+	}
+}
+
+// TestExcessScoreCountsPairs: identities are ranked by excess privilege, unexplained
+// plus unused pairs (docs/excess-privilege.md#excess), and only ties go to the weighted
+// score: a human with three plain unexplained pairs ranks above those with two pairs on
+// privileged roles (weights 7 and 6 against 3), who rank by weight, above one with two
+// plain pairs (weight 2). It fails when the weight decides before the count.
+func TestExcessScoreCountsPairs(t *testing.T) {
+	rows := []excessRow{
+		{ident: 0, unexplained: 2, unexplainedWeight: 2},
+		{ident: 1, unexplained: 2, unexplainedWeight: 6},
+		{ident: 2, unexplained: 3, unexplainedWeight: 3},
+		{ident: 3, unexplained: 1, unused: 1, unexplainedWeight: 3, unusedWeight: 4},
+	}
+	for _, keyed := range []bool{true, false} {
+		got := slices.Clone(rows)
+		if keyed {
+			rankExcess(got, 1)
+		} else {
+			slices.SortFunc(got, excessOrder)
+		}
+		var order []int32
+		for _, r := range got {
+			order = append(order, r.ident)
+		}
+		if want := []int32{2, 3, 1, 0}; !slices.Equal(order, want) {
+			t.Errorf("keyed %v: ranked %v, want %v", keyed, order, want)
 		}
 	}
 }

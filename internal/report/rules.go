@@ -119,8 +119,9 @@ func xmlRuleType(t mining.RuleType) string {
 }
 
 // writeRulesXML writes rules.xml in the Netwrix Identity Manager dialect: a leading
-// <Dimension> list declaring the D-index of every attribute used by a rule (numbered in
-// attribute name order), then one <SingleRoleRule> per rule in Model.Rules order.
+// <Dimension> list declaring, as its ColumnMapping, the D-index of every attribute used by
+// a rule (numbered in attribute name order), then one <SingleRoleRule> per rule in
+// Model.Rules order.
 func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error {
 	// Dims are sorted by name, so numbering used dimensions in index order numbers them
 	// in attribute name order.
@@ -147,7 +148,7 @@ func writeRulesXML(w io.Writer, snap *columnar.Snapshot, m *mining.Model) error 
 		}
 		buf.WriteString("  <Dimension Identifier=\"")
 		escapeAttr(&buf, snap.Dims[d].Name)
-		buf.WriteString("\" ColumnIndex=\"")
+		buf.WriteString("\" ColumnMapping=\"")
 		buf.WriteString(strconv.Itoa(next))
 		buf.WriteString("\" />\n")
 		next++

@@ -183,21 +183,15 @@ func usageSummaryOf(snap *columnar.Snapshot, cls *mining.Classification, eff *Ef
 	return us
 }
 
-// DefaultAsOf returns the default --as-of: the newest last_used of a direct pair, or
-// usage.Never and false when none has one (every pair's usage is then unknown).
+// DefaultAsOf returns the default --as-of: the newest last_used of any assignments row,
+// orphan rows included (a date says how recent the export is, whoever's access it is on),
+// or usage.Never and false when no row has one (every pair's usage is then unknown).
 func DefaultAsOf(snap *columnar.Snapshot) (usage.Instant, bool) {
 	u := snap.Universe
-	if u == nil {
+	if u == nil || len(u.Dates) == 0 {
 		return usage.Never, false
 	}
-	newest := int32(-1)
-	for _, d := range u.LastUsed {
-		newest = max(newest, d)
-	}
-	if newest < 0 {
-		return usage.Never, false
-	}
-	return u.Dates[newest], true
+	return u.Dates[len(u.Dates)-1], true
 }
 
 // UsageCounts counts the effective pairs of known identities by usage state (all

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -54,6 +55,11 @@ import (
 //	----
 //	summary.json's nhi_ownership, ownership.csv, then `rolemine explain`'s ownership
 //	lines for each ID (after the last mine)
+//
+//	systems
+//	----
+//	summary.json's systems of the last mine, one line each, by name: the accounts and
+//	pairs, the figures of the possibly incomplete flag, and the flag with its reason
 func TestExcessWorked(t *testing.T) {
 	datadriven.Walk(t, "testdata/excess", func(t *testing.T, path string) {
 		var snap *columnar.Snapshot
@@ -88,6 +94,11 @@ func TestExcessWorked(t *testing.T) {
 					td.Fatalf(t, "ownership before mine")
 				}
 				return ownershipCase(t, td, last)
+			case "systems":
+				if last == nil {
+					td.Fatalf(t, "systems before mine")
+				}
+				return systemsCase(last)
 			case "load":
 				dir := t.TempDir()
 				writeCaseFiles(t, dir, td.Input)
@@ -195,6 +206,24 @@ func ownershipCase(t *testing.T, td *datadriven.TestData, r *excessRun) string {
 			// Blank lines (between explain's sections) would end the case's expected output.
 			b.WriteString(strings.ReplaceAll(sb.String(), "\n\n", "\n"))
 		}
+	}
+	return b.String()
+}
+
+// systemsCase prints summary.json's systems of r, by name: accounts, uncorrelated
+// accounts, effective pairs, orphans, the figures of the possibly incomplete flag
+// (docs/effective-privilege.md#incomplete), the flag and its reason.
+func systemsCase(r *excessRun) string {
+	_, systems := effectiveSummaryOf(r.snap, r.cls, r.info)
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(systems)) {
+		s := systems[name]
+		fmt.Fprintf(&b, "%s accounts=%d uncorrelated=%d pairs=%d orphans=%d direct_explained=%d suggestions=%d suggested_pct=%v missing_accounts=%d",
+			name, s.Accounts, s.UncorrelatedAccounts, s.Assignments, s.Orphans, s.DirectExplained, s.Suggestions, s.SuggestedPercent, s.MissingAccounts)
+		if s.PossiblyIncomplete {
+			fmt.Fprintf(&b, " POSSIBLY INCOMPLETE: %s", s.Reason)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }
