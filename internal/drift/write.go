@@ -217,11 +217,15 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	return res, nil
 }
 
-// checkInputsKept returns a user error naming every input file the model was mined with
-// (summary.json's inputs) that the new snapshot in dataDir lacks. Without its accounts,
-// every grant to an account would be orphan; without its role grants or attributes, rules
-// would read as degraded; without its roles, every role would be implicit: a snapshot
-// that lost a file is an export gone wrong, not drift (docs/cli.md#rolemine-drift).
+// inputsKept are the optional inputs a new snapshot must have when the model had them.
+var inputsKept = []string{"accounts", "attributes"}
+
+// checkInputsKept returns a user error naming each input file the model was mined with
+// (summary.json's inputs) that the new snapshot in dataDir lacks, among those the model
+// cannot be held without (inputsKept): without its accounts, every grant to an account
+// would be orphan; without its attributes, rules on them match nobody. A snapshot that
+// lost such a file is an export gone wrong, not drift. roles and role_grants may come and
+// go: a nesting removed is a business change (docs/cli.md#rolemine-drift).
 func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dataDir string) error {
 	if model.Summary == nil {
 		return nil
@@ -232,7 +236,7 @@ func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dat
 	}
 	var missing []string
 	for _, in := range model.Summary.Inputs {
-		if !have[in.Name] && !slices.Contains(missing, in.Name) {
+		if slices.Contains(inputsKept, in.Name) && !have[in.Name] && !slices.Contains(missing, in.Name) {
 			missing = append(missing, in.Name)
 		}
 	}
