@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/rolemine/rolemine/internal/bench/harness"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // cmdBench runs `rolemine bench`: end-to-end mine timings by default, or one of the
@@ -21,8 +23,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 		case "doc":
 			return benchDoc(args[1:], stdout, stderr)
 		}
+		if !strings.HasPrefix(args[0], "-") {
+			return uerr.New("bench: unknown subcommand %q: expected cooccur, peers or doc, or the flags of bench itself (rolemine bench -h lists them)", args[0])
+		}
 	}
-	fs := newFlags("bench", stderr)
+	fs := newFlags("bench", stdout)
 	var c harness.MineCommand
 	fs.StringVar(&c.Tiers, "tiers", "S,M,L", "comma list of tiers: S, M, L, XL, or the universes SU, MU and LU750 (issue 12's tier L universe), each compared with its flat tier when both are listed")
 	fs.IntVar(&c.Runs, "runs", 3, "runs per tier (each a fresh rolemine mine process)")
@@ -38,7 +43,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 
 // benchPeers runs `rolemine bench peers`.
 func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench peers", stderr)
+	fs := newFlags("bench peers", stdout)
 	var c harness.PeersCommand
 	fs.StringVar(&c.Peer, "duckdb", "", "the DuckDB peer binary (built from bench/peers/duckdb)")
 	fs.StringVar(&c.Tiers, "tiers", "M,L", "comma list of tiers")
@@ -54,7 +59,7 @@ func benchPeers(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 
 // benchDoc runs `rolemine bench doc`.
 func benchDoc(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench doc", stderr)
+	fs := newFlags("bench doc", stdout)
 	var c harness.DocCommand
 	fs.StringVar(&c.Mine, "mine", "", "JSON of rolemine bench --json")
 	fs.StringVar(&c.Peers, "peers", "", "JSON of rolemine bench peers --json (a comma list is merged)")
@@ -67,7 +72,7 @@ func benchDoc(args []string, stdout, stderr io.Writer) error {
 
 // benchCooccur runs `rolemine bench cooccur`.
 func benchCooccur(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("bench cooccur", stderr)
+	fs := newFlags("bench cooccur", stdout)
 	var c harness.CooccurCommand
 	fs.StringVar(&c.Data, "data", "", "data directory (as for mine)")
 	fs.IntVar(&c.Depth, "depth", 1, "table depth: 1 (single terms) or 2 (two-term criteria with tp >= 3)")

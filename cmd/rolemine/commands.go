@@ -10,7 +10,7 @@ import (
 
 // cmdMine runs `rolemine mine` (docs/cli.md#rolemine-mine).
 func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("mine", stderr)
+	fs := newFlags("mine", stdout)
 	f := pipeline.NewMineFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -21,7 +21,7 @@ func cmdMine(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 // cmdMerge runs `rolemine merge`: the partial models of every shard of a run into the
 // outputs a single run writes (docs/scale-out.md).
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("merge", stderr)
+	fs := newFlags("merge", stdout)
 	var o pipeline.MergeOptions
 	fs.StringVar(&o.Out, "out", "", "output directory of the merged model (files are replaced atomically)")
 	fs.StringVar(&o.Data, "data", "", "data directory (default: the --data the shards were mined from)")
@@ -37,7 +37,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 // cmdDrift runs `rolemine drift`: the model in --model held against the snapshot in
 // --data (docs/cli.md#rolemine-drift).
 func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("drift", stderr)
+	fs := newFlags("drift", stdout)
 	var do pipeline.DriftOptions
 	o := &do.Run
 	fs.StringVar(&o.Model, "model", "", "output directory of rolemine mine (rules.json, roles.json, summary.json)")
@@ -58,7 +58,7 @@ func cmdDrift(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 // cmdReport regenerates report.html in a model directory from the data and the model
 // files, without mining again.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("report", stderr)
+	fs := newFlags("report", stdout)
 	var data, model, driftDir string
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")
 	fs.StringVar(&model, "model", "", "output directory of rolemine mine (report.html is written there)")
@@ -74,7 +74,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, log
 // or the nearest rule and the attributes that fail it, the roles the model would grant it,
 // and its orphan status. It answers from the model files and the data, without mining.
 func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("explain", stderr)
+	fs := newFlags("explain", stdout)
 	var data, model, id string
 	var asJSON bool
 	fs.StringVar(&data, "data", "", "data directory the model was mined from")

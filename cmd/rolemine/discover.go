@@ -13,7 +13,7 @@ import (
 // cmdDiscover runs `rolemine discover`: bottom-up roles from access patterns
 // (docs/semantics.md), written to OUT/discovered.json.
 func cmdDiscover(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("discover", stderr)
+	fs := newFlags("discover", stdout)
 	var out string
 	var exclude multiFlag
 	var o discover.RunOptions

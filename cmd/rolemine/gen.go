@@ -13,7 +13,7 @@ import (
 // cmdGen runs `rolemine gen`: a synthetic enterprise with planted truth, or the next
 // snapshot of one (--evolve).
 func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	fs := newFlags("gen", stderr)
+	fs := newFlags("gen", stdout)
 	var g gen.Options
 	fs.StringVar(&g.Out, "out", "", "output directory for identities, roles, assignments and truth/")
 	fs.StringVar(&g.Tier, "tier", "S", "size tier: S (10k identities), M (100k), L (1M), XL (5M)")

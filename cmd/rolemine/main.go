@@ -12,7 +12,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/pipeline"
@@ -54,11 +58,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "rolemine: no command given: expected %s\n", commandList)
 		return 2
 	}
 	if !known(args[0]) {
-		fmt.Fprintf(stderr, "rolemine: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "rolemine: unknown command %q: expected %s\n", args[0], commandList)
 		return 2
 	}
 	return exitCode(ctx, command(ctx, args, stdout, stderr, logger), stderr, logger)
@@ -93,7 +97,7 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	case "report":
 		err = cmdReport(ctx, args[1:], stdout, stderr, logger)
 	case "version":
-		err = parseFlags(newFlags("version", stderr), args[1:])
+		err = parseFlags(newFlags("version", stdout), args[1:])
 		if err == nil {
 			fmt.Fprintln(stdout, "rolemine", pipeline.Version)
 		}
@@ -102,6 +106,9 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	}
 	return err
 }
+
+// commandList names the commands for a usage error.
+const commandList = "gen, mine, merge, drift, explain, report, discover, bench or version (rolemine -h describes them)"
 
 // known says whether name is one of the commands (command's cases).
 func known(name string) bool {
@@ -151,8 +158,9 @@ func writeInternalLine(stderr io.Writer, err error) {
 	fmt.Fprintf(stderr, "rolemine: internal error (a bug in rolemine, not in your data): %v; please report it with the log\n", err)
 }
 
-// newFlags returns the flag set of `rolemine NAME`.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet { return pipeline.NewFlags(name, stderr) }
+// newFlags returns the flag set of `rolemine NAME`; its -h help goes to help (the
+// command's stdout: the help was asked for).
+func newFlags(name string, help io.Writer) *flag.FlagSet { return pipeline.NewFlags(name, help) }
 
 // parseFlags parses args, turning flag errors into user errors and rejecting stray
 // positional arguments and flag values no command can use (pipeline.CheckFlagValues).
@@ -165,17 +173,96 @@ func parseFlagsWithArgs(fs *flag.FlagSet, args []string) error {
 	return parse(fs, args, true)
 }
 
+// parse parses args into fs. The flag package's own messages are silenced: -h prints
+// the flags to fs's output, and a bad flag becomes one line (flagError) rather than the
+// package's message followed by every flag (docs/cli.md#cli-usage-errors).
 func parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return uerr.Wrap(err)
+	help := fs.Output()
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(help)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(help, "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	cmd := strings.TrimPrefix(fs.Name(), "rolemine ")
+	if err != nil {
+		return flagError(fs, cmd, err)
 	}
 	if !positional && fs.NArg() > 0 {
-		return uerr.New("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return uerr.New("%s: unexpected argument %q: expected flags only (rolemine %s -h lists them)", cmd, fs.Arg(0), cmd)
 	}
 	return pipeline.CheckFlagValues(fs)
+}
+
+// Messages of the flag package's Parse, which returns no structured error.
+var (
+	unknownFlagRe  = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	needsValueRe   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	invalidValueRe = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:]+): (.*)$`)
+)
+
+// flagError rewrites err, an error of fs.Parse for the command cmd, as one user error
+// naming the flag and what it expects.
+func flagError(fs *flag.FlagSet, cmd string, err error) error {
+	msg := err.Error()
+	if m := unknownFlagRe.FindStringSubmatch(msg); m != nil {
+		return uerr.New("%s: unknown flag --%s (rolemine %s -h lists its flags)", cmd, m[1], cmd)
+	}
+	if m := needsValueRe.FindStringSubmatch(msg); m != nil {
+		if want := expected(fs.Lookup(m[1]), ""); want != "" {
+			return uerr.New("%s: --%s needs a value: expected %s", cmd, m[1], want)
+		}
+		return uerr.New("%s: --%s needs a value (rolemine %s -h describes it)", cmd, m[1], cmd)
+	}
+	if m := invalidValueRe.FindStringSubmatch(msg); m != nil {
+		value, qerr := strconv.Unquote(m[1])
+		if qerr != nil {
+			value = m[1]
+		}
+		return uerr.New("%s: --%s %q: expected %s", cmd, m[2], value, expected(fs.Lookup(m[2]), m[3]))
+	}
+	return uerr.New("%s: %v (rolemine %s -h lists its flags)", cmd, err, cmd)
+}
+
+// expected names what flag f takes, from the type of its value; setErr is the reason its
+// value was refused, kept for the flags whose type says nothing ("" for a string flag
+// refused for no reason).
+func expected(f *flag.Flag, setErr string) string {
+	var v any
+	if f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			v = g.Get()
+		}
+	}
+	outOfRange := strings.Contains(setErr, "out of range")
+	switch v.(type) {
+	case bool:
+		return "true or false"
+	case int, int64:
+		if outOfRange {
+			return "a whole number (this one is out of range)"
+		}
+		return "a whole number"
+	case uint, uint64:
+		if outOfRange {
+			return "a whole number from 0 (this one is out of range)"
+		}
+		return "a whole number from 0"
+	case float64:
+		return "a number"
+	case time.Duration:
+		return "a duration such as 500ms, 10s, 1m30s or 2h"
+	}
+	if rest, ok := strings.CutPrefix(setErr, "expected "); ok {
+		return rest
+	}
+	if setErr != "" {
+		return "a valid value: " + setErr
+	}
+	return ""
 }
 
 // multiFlag collects a repeatable string flag.

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
@@ -111,6 +113,16 @@ type RunOptions struct {
 	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
 	// work on it: an error stops the run with nothing written (drift --truth's data check).
 	CheckNext func(*columnar.Snapshot) error
+	// Progress, when set, is told each step as it starts (the progress line on a
+	// terminal).
+	Progress func(step string)
+}
+
+// step tells o.Progress that step starts.
+func (o *RunOptions) step(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
 }
 
 // Locations are the model and data directories of a drift run as given.
@@ -139,8 +151,12 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.step("loading %s ...", o.Data)
 	next, prev, err := o.loadSnapshots(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkInputsKept(model, next, o.Model, o.Data); err != nil {
 		return nil, err
 	}
 	if o.CheckNext != nil {
@@ -184,6 +200,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 		}
 	}
 	phases[0].Seconds += time.Since(tb).Seconds()
+	o.step("holding the model against %s ...", o.Data)
 	res, err := Compute(ctx, model, next, base, opts)
 	if err != nil {
 		return nil, err
@@ -192,11 +209,45 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	res.Summary.BoundsSource = source
 	res.Summary.Phases = append(phases, res.Summary.Phases...)
 	tw := time.Now()
+	o.step("writing %s ...", o.Out)
 	if err := Write(ctx, o.Out, res); err != nil {
 		return nil, err
 	}
 	res.Summary.Phases = append(res.Summary.Phases, Phase{Name: "write", Seconds: time.Since(tw).Seconds()})
 	return res, nil
+}
+
+// inputsKept are the optional inputs a new snapshot must have when the model had them.
+var inputsKept = []string{"accounts", "attributes"}
+
+// checkInputsKept returns a user error naming each input file the model was mined with
+// (summary.json's inputs) that the new snapshot in dataDir lacks, among those the model
+// cannot be held without (inputsKept): without its accounts, every grant to an account
+// would be orphan; without its attributes, rules on them match nobody. A snapshot that
+// lost such a file is an export gone wrong, not drift. roles and role_grants may come and
+// go: a nesting removed is a business change (docs/cli.md#rolemine-drift).
+func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dataDir string) error {
+	if model.Summary == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, in := range next.Inputs {
+		have[in.Name] = true
+	}
+	var missing []string
+	for _, in := range model.Summary.Inputs {
+		if slices.Contains(inputsKept, in.Name) && !have[in.Name] && !slices.Contains(missing, in.Name) {
+			missing = append(missing, in.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	for i, name := range missing {
+		missing[i] = fmt.Sprintf("%s (expected %s.parquet or %s.csv)", name, name, name)
+	}
+	return uerr.New("drift: the model in %s was mined with input files the data in %s lacks: %s; give the new snapshot the same input files",
+		modelDir, dataDir, strings.Join(missing, ", "))
 }
 
 // loadSnapshots loads the new snapshot and, when named, the previous one, concurrently:

@@ -54,10 +54,20 @@ func (d *Dir) relinkAdopted(cur, name string) error {
 	return d.placeLink(name)
 }
 
-// adopt turns the plain output files of a directory written before sets existed into a
-// first set, without any reader seeing a change: the files are hard-linked into the set,
-// the set is committed, and only then is each plain file replaced by its link (which
-// resolves to the same content). It returns the set's ID, "" when there was nothing.
+// legacyOutputs are the files rolemine wrote as plain files before output sets existed:
+// the only files a first set adopts. Any other file of a directory without a set is not
+// rolemine's (the output directory was given as a directory of other things) and stays a
+// plain file, outside every set.
+var legacyOutputs = []string{
+	"assignments.parquet", "churn.json", "discovered.json", "remediation.csv", "report.html",
+	"review.csv", "roles.json", "rules-health.json", "rules.json", "rules.parquet", "rules.xml",
+	"suggestions.csv", "suggestions.parquet", "summary.json",
+}
+
+// adopt turns the plain output files (legacyOutputs) of a directory written before sets
+// existed into a first set, without any reader seeing a change: the files are hard-linked
+// into the set, the set is committed, and only then is each plain file replaced by its
+// link (which resolves to the same content). It returns the set's ID, "" when there was nothing.
 func (d *Dir) adopt() (string, error) {
 	ents, err := d.fsys.ReadDir(d.path)
 	if err != nil {
@@ -65,7 +75,7 @@ func (d *Dir) adopt() (string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if validName(e.Name()) && e.Type().IsRegular() {
+		if slices.Contains(legacyOutputs, e.Name()) && e.Type().IsRegular() {
 			names = append(names, e.Name())
 		}
 	}

@@ -22,7 +22,9 @@ type Set struct {
 	mu    sync.Mutex
 	files []*File
 	names map[string]bool
-	done  bool
+	// replaced are names the set stands for whether it creates them or not (Replace).
+	replaced map[string]bool
+	done     bool
 }
 
 // File is one file of a Set, buffered. It implements io.Writer.
@@ -75,6 +77,20 @@ func (d *Dir) Begin() (*Set, error) {
 
 // Dir returns the output directory's path.
 func (s *Set) Dir() string { return s.d.path }
+
+// Replace declares names as the set's own whether or not it creates them: a file of the
+// committed set with one of these names that the set does not create is not carried over
+// (a run writing a whole model drops what an earlier model had and this one has not).
+func (s *Set) Replace(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.replaced == nil {
+		s.replaced = make(map[string]bool, len(names))
+	}
+	for _, n := range names {
+		s.replaced[n] = true
+	}
+}
 
 // Create starts the file name, a plain file name that does not start with a dot.
 // Creating the same name twice, or after Commit or Abort, is an error.
@@ -195,7 +211,7 @@ func (s *Set) publish() error {
 		}
 	})
 	for _, n := range old {
-		if !s.names[n] {
+		if !s.names[n] && !s.replaced[n] {
 			if err := d.linkOrCopy(d.join(setsDir+"/"+cur+"/"+n), d.join(setsDir+"/"+s.id+"/"+n)); err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
+	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/uerr"
 	lastused "github.com/rolemine/rolemine/internal/usage"
 )
@@ -74,6 +75,11 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	if err := checkDriftDirs(&o); err != nil {
 		return err
 	}
+	if !outdir.IsURL(o.Out) {
+		if err := CheckOutDir("drift", "out", o.Out, "truth", truthDir); err != nil {
+			return err
+		}
+	}
 	derive, cleanup, err := do.Plugins.Deriver(ctx, env.Logger)
 	if err != nil {
 		return err
@@ -91,7 +97,10 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	if o.Given, err = st.stageDrift(ctx, &o); err != nil {
 		return err
 	}
+	prog := newProgress(env.Stderr)
+	o.Progress = func(step string) { prog.update(true, "%s", step) }
 	res, err := drift.Run(ctx, o)
+	prog.done()
 	if err != nil {
 		return err
 	}

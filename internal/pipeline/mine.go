@@ -311,6 +311,12 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 	} else if err := CheckOutDir(cmd, "out", f.out, "data", f.data); err != nil {
 		return nil, err
 	}
+	if !outdir.IsURL(f.out) {
+		// The truth's rules.json would be replaced by the model's before it is scored.
+		if err := CheckOutDir(cmd, "out", f.out, "truth", f.truthDir); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.stage(ctx, f); err != nil {
 		return nil, err
 	}
@@ -345,6 +351,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	warnUnmatchedCategories(in.cfg, &snap.Roles, logger)
 	warnUnmatchedKinds(in.cfg, snap, logger)
 	warnUnmatchedValidations(in.cfg, &snap.Roles, logger)
+	warnAccountsWithoutFile(snap, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}
@@ -374,6 +381,31 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	}
 	in.usage, err = usedOnlyStates(in.cfg, snap, f.params)
 	return err
+}
+
+// warnAccountsWithoutFile warns when assignments name accounts (system, account_id) and
+// the data has no accounts file: every such account is then absent from accounts, so its
+// access is orphan unless the row also names an identity
+// (docs/effective-privilege.md#inputs), which more likely means a lost export than data
+// meant that way.
+func warnAccountsWithoutFile(snap *columnar.Snapshot, logger *slog.Logger) {
+	u := snap.Universe
+	if u == nil || u.Accounts != nil || u.Findings.UnknownAccountAssignments == 0 {
+		return
+	}
+	logger.Warn("assignments name accounts (system, account_id) but the data has no accounts file (accounts.parquet or accounts.csv): access granted to those accounts is orphan unless the row also names an identity",
+		"rows", u.Findings.UnknownAccountAssignments)
+}
+
+// modelFiles are every file a mine run may write, the optional ones included, and a
+// shard's two: a mine, shard or merge run stands for all of them, so one it does not
+// write this time (the excess.csv of an earlier universe, the shard.json of an earlier
+// shard) is not carried over beside the new model (docs/outputs.md#out-atomic).
+var modelFiles = []string{
+	report.RulesJSONFile, report.RulesParquetFile, report.RulesXMLFile, report.RolesJSONFile,
+	report.AssignmentsParquetFile, report.SuggestionsParquetFile, report.SummaryJSONFile,
+	drift.ChurnFile, report.ReviewCSVFile, report.SuggestionsCSVFile, report.ExcessCSVFile,
+	report.OwnershipCSVFile, report.ReportHTMLFile, shard.File, shard.RunFile,
 }
 
 // finishRun classifies every assignment under model and commits every output file into
@@ -416,6 +448,7 @@ func finishRun(ctx context.Context, outDir *outdir.Dir, f *MineFlags, in *prepar
 		return err
 	}
 	defer set.Abort()
+	set.Replace(modelFiles...)
 	closing := startClosing(f, in, model, cls)
 	writing, reporting, err := writeOutputs(ctx, set, f, in, model, cls, info, env.Logger)
 	if err != nil {

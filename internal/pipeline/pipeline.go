@@ -28,11 +28,11 @@ type Env struct {
 	Logger         *slog.Logger
 }
 
-// NewFlags returns the flag set of `rolemine NAME`, which prints its usage to stderr and
+// NewFlags returns the flag set of `rolemine NAME`, which prints its usage to out and
 // leaves parse errors to the caller.
-func NewFlags(name string, stderr io.Writer) *flag.FlagSet {
+func NewFlags(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("rolemine "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(out)
 	return fs
 }
 

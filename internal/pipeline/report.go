@@ -63,6 +63,9 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	st := &staging{}
 	defer st.cleanup()
 	m := &modelRun{data: data, model: model, drift: driftDir}
+	prog := newProgress(env.Stderr)
+	defer prog.done()
+	prog.update(true, "loading %s ...", data)
 	b, err := loadBound(ctx, st, m, true, pf, logger)
 	if err != nil {
 		return err
@@ -80,6 +83,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 			return err
 		}
 	}
+	prog.update(true, "classifying assignments ...")
 	ruleOf, err := b.Classify(ctx)
 	if err != nil {
 		return err
@@ -87,6 +91,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	if err := b.LoadEffective(ctx, ruleOf); err != nil {
 		return err
 	}
+	prog.update(true, "writing %s ...", report.ReportHTMLFile)
 	set, err := columnar.NewOutputSet(model)
 	if err != nil {
 		return err
@@ -105,6 +110,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	if err := st.publish(ctx); err != nil {
 		return err
 	}
+	prog.done()
 	if outdir.IsURL(given) {
 		fmt.Fprintf(stdout, "wrote %s, published with the model's other files to %s\n", report.ReportHTMLFile, given)
 		return nil
@@ -123,11 +129,16 @@ func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *Plugi
 	}
 	st := &staging{}
 	defer st.cleanup()
+	prog := newProgress(env.Stderr)
+	defer prog.done()
+	prog.update(true, "loading %s ...", data)
 	b, err := loadBound(ctx, st, &modelRun{data: data, model: model}, false, pf, env.Logger)
 	if err != nil {
 		return err
 	}
+	prog.update(true, "explaining %s ...", id)
 	ex, err := b.Explain(id)
+	prog.done()
 	if err != nil {
 		return err
 	}

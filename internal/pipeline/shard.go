@@ -63,6 +63,7 @@ func writeShard(ctx context.Context, outDir *outdir.Dir, fs *flag.FlagSet, f *Mi
 		return err
 	}
 	defer set.Abort()
+	set.Replace(modelFiles...)
 	pf, err := set.Create(shard.File)
 	if err != nil {
 		return err

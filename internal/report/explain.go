@@ -237,6 +237,47 @@ func (b *Bound) Explain(id string) (*Explanation, error) {
 	return ex, nil
 }
 
+// unknownIdentity is the error for id, neither an identity nor the id of an orphan's
+// holder. When id names an account (by its account_id, or as SYSTEM/ACCOUNT_ID) it says
+// so: a correlated account's identity is what to explain, an uncorrelated account's
+// access is read from assignments.parquet (docs/cli.md#rolemine-explain).
+func unknownIdentity(snap *columnar.Snapshot, id string) error {
+	var correlated, uncorrelated []string
+	seen := map[string]bool{}
+	add := func(system, account, identity string) {
+		name := system + "/" + account
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		if identity != "" {
+			correlated = append(correlated, fmt.Sprintf("%s (identity %s)", name, identity))
+		} else {
+			uncorrelated = append(uncorrelated, name)
+		}
+	}
+	if u := snap.Universe; u != nil && u.Accounts != nil {
+		a := u.Accounts
+		for x := range a.Len() {
+			if a.ID[x] == id || a.Systems[a.System[x]]+"/"+a.ID[x] == id {
+				add(a.Systems[a.System[x]], a.ID[x], a.IdentityID(x))
+			}
+		}
+	}
+	for _, o := range snap.Orphans {
+		if o.System != "" && (o.AccountID == id || o.System+"/"+o.AccountID == id) {
+			add(o.System, o.AccountID, o.IdentityID)
+		}
+	}
+	switch {
+	case len(correlated) > 0:
+		return uerr.New("explain: %q is not an identity but an account: %s; --identity takes the identity_id the account belongs to", id, strings.Join(correlated, ", "))
+	case len(uncorrelated) > 0:
+		return uerr.New("explain: %q is not an identity but an account no known identity holds (%s: uncorrelated, or absent from accounts): --identity cannot reach it; its access is in assignments.parquet, status orphan, with its system and account_id", id, strings.Join(uncorrelated, ", "))
+	}
+	return uerr.New("explain: identity %q is not in identities and holds no assignment", id)
+}
+
 // explain is Explain without ownership.
 func (b *Bound) explain(id string) (*Explanation, error) {
 	snap := b.Snap
@@ -254,7 +295,7 @@ func (b *Bound) explain(id string) (*Explanation, error) {
 			ex.Roles = append(ex.Roles, h)
 		}
 		if !ex.Orphan {
-			return nil, uerr.New("explain: identity %q is not in identities and holds no assignment", id)
+			return nil, unknownIdentity(snap, id)
 		}
 		return ex, nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/shard"
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/rolemine/rolemine/internal/usage"
 )
@@ -72,6 +73,11 @@ func NewModel(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classificati
 // `rolemine mine`, all three from its committed set even while another run commits a new
 // one (outdir.Resolve). A missing or malformed file is a user error naming the file.
 func ReadModel(dir string) (*Model, error) {
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, uerr.New("model %s: no such directory (expected the output directory of `rolemine mine`)", dir)
+	} else if err == nil && !fi.IsDir() {
+		return nil, uerr.New("model %s: a file, not a directory (expected the output directory of `rolemine mine`)", dir)
+	}
 	set := outdir.Resolve(dir)
 	var rules struct {
 		Format string `json:"format"`
@@ -97,6 +103,9 @@ func ReadModel(dir string) (*Model, error) {
 		path := filepath.Join(dir, f.name)
 		data, err := os.ReadFile(filepath.Join(set, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(set, shard.File)); serr == nil {
+				return nil, uerr.New("model %s: %s is missing: the directory holds one shard of a `rolemine mine --shard` run (%s), not a model; give the output of `rolemine merge` of every shard", dir, f.name, shard.File)
+			}
 			return nil, uerr.New("model %s: %s is missing (expected the output directory of `rolemine mine`)", dir, f.name)
 		}
 		if err != nil {
