@@ -75,7 +75,7 @@ func parseBytes(v string) (int64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f <= 0 || f*float64(int64(1)<<shift) >= 1<<62 {
+	if err != nil || !(f > 0) || f*float64(int64(1)<<shift) >= 1<<62 { // !(f > 0): NaN too
 		return 0, fmt.Errorf("not a positive amount of memory")
 	}
 	n := int64(f * float64(int64(1)<<shift))

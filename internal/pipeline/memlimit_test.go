@@ -2,7 +2,14 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/rolemine/rolemine/internal/fuzzmin"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // fakeFiles answers reads of the system files memoryLimit looks at.
@@ -49,4 +56,54 @@ func TestMemoryLimit(t *testing.T) {
 			t.Errorf("memoryLimit(%q) = %d, want an error", bad, got)
 		}
 	}
+}
+
+// FuzzParseMemoryLimit feeds arbitrary --memory-limit values: memoryLimit never panics;
+// an error is a user error quoting the value and saying what is expected; an accepted
+// amount is at least 64MiB, below 2^62 bytes, and reads back from its number of bytes; and
+// a value refused as below 64MiB is a number below it.
+func FuzzParseMemoryLimit(f *testing.F) {
+	fuzzmin.Off(f)
+	for _, s := range []string{"auto", "off", "", "6GiB", "6000MiB", "1.5GB", "1073741824", " 2 TiB ", "64MiB", "63.9MiB",
+		"0", "-1GiB", "NaN", "nan GiB", "Inf", "1e300", "0x1p30", "1KB", "GiB", "4611686018427387904", "4095.99TiB", "B"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		n, err := memoryLimit(v, "", fakeFiles(nil))
+		if err != nil {
+			msg := err.Error()
+			if !uerr.Is(err) || !strings.Contains(msg, fmt.Sprintf("--memory-limit %q", v)) || !strings.Contains(msg, "expected auto, off, or an amount") {
+				t.Fatalf("memoryLimit(%q): %v", v, err)
+			}
+			if strings.Contains(msg, "below 64MiB") {
+				if x, ok := amountNumber(v); !ok || math.IsNaN(x) || math.IsInf(x, 0) || x <= 0 {
+					t.Fatalf("memoryLimit(%q): %v, but it is not a positive number", v, err)
+				}
+			}
+			return
+		}
+		if v == "off" || v == "" || v == "auto" {
+			return
+		}
+		if n < 64<<20 || n >= 1<<62 {
+			t.Fatalf("memoryLimit(%q) = %d", v, n)
+		}
+		again, err := memoryLimit(strconv.FormatInt(n, 10), "", fakeFiles(nil))
+		if err != nil || again != n {
+			t.Fatalf("memoryLimit(%q) = %d, which reads back as %d, %v", v, n, again, err)
+		}
+	})
+}
+
+// amountNumber is the number of an amount of memory, its unit cut off.
+func amountNumber(v string) (float64, bool) {
+	num := strings.TrimSpace(v)
+	for _, u := range []string{"TiB", "GiB", "MiB", "KiB", "TB", "GB", "MB", "KB", "B"} {
+		if s, ok := strings.CutSuffix(num, u); ok {
+			num = strings.TrimSpace(s)
+			break
+		}
+	}
+	x, err := strconv.ParseFloat(num, 64)
+	return x, err == nil
 }
