@@ -158,3 +158,42 @@ func TestCheckRefusesOtherFlags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSpec feeds arbitrary --shard values and environment values: ParseSpec never
+// panics; an error is a user error naming where the bad value came from (--shard or the
+// variable); an accepted spec has 0 <= I < N and reads back from its own I/N.
+func FuzzParseSpec(f *testing.F) {
+	fuzzmin.Off(f)
+	for _, c := range [][3]string{
+		{"0/1", "", ""}, {"2/3", "", ""}, {"/3", "1", ""}, {"", "6", "7"}, {"1/", "", "4"},
+		{"3/3", "", ""}, {"-1/3", "", ""}, {"x/3", "", ""}, {"3", "", ""}, {"/3", "", ""},
+		{" 1 / 2 ", "", ""}, {"+1/2", "", ""}, {"1/99999999999999999999", "", ""}, {"/", "0", "1"},
+	} {
+		f.Add(c[0], c[1], c[2])
+	}
+	f.Fuzz(func(t *testing.T, flagValue, index, count string) {
+		env := map[string]string{IndexEnv: index, CountEnv: count}
+		spec, ok, err := ParseSpec(flagValue, func(k string) string { return env[k] })
+		if err != nil {
+			msg := err.Error()
+			if !uerr.Is(err) || !strings.Contains(msg, "--shard") && !strings.Contains(msg, "$"+IndexEnv) &&
+				!strings.Contains(msg, IndexEnv) && !strings.Contains(msg, "$"+CountEnv) && !strings.Contains(msg, CountEnv) {
+				t.Fatalf("ParseSpec(%q, %q, %q): %v, want a user error naming the source", flagValue, index, count, err)
+			}
+			return
+		}
+		if !ok {
+			if flagValue != "" || count != "" {
+				t.Fatalf("ParseSpec(%q, %q, %q): not sharded", flagValue, index, count)
+			}
+			return
+		}
+		if spec.Index < 0 || spec.Index >= spec.Count {
+			t.Fatalf("ParseSpec(%q, %q, %q) = %v", flagValue, index, count, spec)
+		}
+		again, ok, err := ParseSpec(spec.String(), func(string) string { return "" })
+		if err != nil || !ok || again != spec {
+			t.Fatalf("%v reads back as %v, %v, %v", spec, again, ok, err)
+		}
+	})
+}
