@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/uerr"
 	"github.com/tetratelabs/wazero"
@@ -292,14 +293,31 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 		// that is not JSON (exit 2).
 		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+printable(res)))
 	}
+	m, err := parseManifest(res)
+	if err != nil {
+		return nil, in.p.fault(0, 0, 0, nil, err.Error())
+	}
+	return m, nil
+}
+
+// parseManifest reads and validates the manifest rolemine_init answers (plugins/ABI.md);
+// the error is the fault's cause.
+func parseManifest(res []byte) (*Manifest, error) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(res))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, in.p.fault(0, 0, 0, nil, fmt.Sprintf("malformed manifest \"%s\": %v", printable(res), err))
+	err := dec.Decode(&m)
+	if err == nil && len(bytes.TrimSpace(res[dec.InputOffset():])) > 0 {
+		err = fmt.Errorf("bytes after the JSON object at offset %d", dec.InputOffset())
+	}
+	if err == nil && !utf8.Valid(res) {
+		err = errors.New("not valid UTF-8")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("malformed manifest \"%s\": %v", printable(res), err)
 	}
 	if err := m.validate(); err != nil {
-		return nil, in.p.fault(0, 0, 0, nil, "invalid manifest: "+err.Error())
+		return nil, errors.New("invalid manifest: " + err.Error())
 	}
 	return &m, nil
 }
