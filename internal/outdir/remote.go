@@ -114,7 +114,30 @@ func (r *Remote) Manifest(ctx context.Context) (m *Manifest, ok bool, err error)
 	if err := json.Unmarshal(data, m); err != nil || m.Format != ManifestFormat || m.Set == "" {
 		return nil, false, uerr.New("%s/%s: not a %s document", r.URL, ManifestName, ManifestFormat)
 	}
+	if err := m.check(); err != nil {
+		return nil, false, uerr.New("%s/%s: %v", r.URL, ManifestName, err)
+	}
 	return m, true, nil
+}
+
+// check refuses a manifest whose set is not one name under the sets' prefix (such as
+// "../x", which would read objects beside the sets), or that names a file that is not an
+// output file, or one file twice.
+func (m *Manifest) check() error {
+	if !validName(m.Set) {
+		return fmt.Errorf("set %q: expected the name of a set under %s/", m.Set, setsDir)
+	}
+	seen := map[string]bool{}
+	for _, f := range m.Files {
+		if !validName(f.Name) {
+			return fmt.Errorf("file name %q", f.Name)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("file %q listed twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
 }
 
 // Publish uploads the files of the local output directory dir (as its readers see
@@ -200,9 +223,6 @@ func (r *Remote) Fetch(ctx context.Context, dir string) (ok bool, err error) {
 		return false, err
 	}
 	for _, f := range m.Files {
-		if !validName(f.Name) {
-			return false, uerr.New("%s/%s: file name %q", r.URL, ManifestName, f.Name)
-		}
 		if err := r.download(ctx, path.Join(setsDir, m.Set, f.Name), filepath.Join(dir, f.Name), &f); err != nil {
 			return false, err
 		}
