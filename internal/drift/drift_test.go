@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func load(t *testing.T, dir string) *columnar.Snapshot {
+func load(t testing.TB, dir string) *columnar.Snapshot {
 	t.Helper()
 	s, err := columnar.Load(context.Background(), dir, columnar.LoadOptions{})
 	if err != nil {
