@@ -38,7 +38,8 @@ type boundRule struct {
 const MaxRuleTerms = 32
 
 // BindRules resolves rules against snap. A rule naming an attribute the identities lack,
-// without any term, or with more than MaxRuleTerms terms, is a user error: the model was
+// without any term, with more than MaxRuleTerms terms, or of an unknown rule_type, is a
+// user error: the model was
 // mined from other data or written by hand.
 func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 	b := &RuleBinding{snap: snap, rules: make([]boundRule, len(rules)), byRole: make([][]int32, snap.NumRoles())}
@@ -78,9 +79,25 @@ func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 		if len(rec.Criteria) == 0 {
 			return nil, uerr.New("%s: rule %s (role %s) has no criteria", RulesJSONFile, rec.RuleID, rec.RoleID)
 		}
+		if !knownRuleType(rec.RuleType) {
+			return nil, uerr.New("%s: rule %s (role %s) has rule_type %q; expected %s, %s or %s", RulesJSONFile, rec.RuleID, rec.RoleID,
+				rec.RuleType, mining.Required, mining.RequestedAutomatically, mining.Suggested)
+		}
 		b.rules[k] = br
 	}
 	return b, nil
+}
+
+// knownRuleType says whether s is a rule type as rules.json writes it (docs/outputs.md):
+// drift grants the role of a required rule and suggests the others', so another word,
+// such as the configuration's "Required", would silently turn grants into suggestions.
+func knownRuleType(s string) bool {
+	for _, t := range []mining.RuleType{mining.Required, mining.RequestedAutomatically, mining.Suggested} {
+		if s == t.String() {
+			return true
+		}
+	}
+	return false
 }
 
 // Matches reports whether rule k matches identity i: its role is in the snapshot, its

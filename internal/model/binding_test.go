@@ -39,7 +39,7 @@ func TestBindRulesTermLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rule := func(n int) Rule {
-		r := Rule{RuleID: fmt.Sprintf("r%d", n), RoleID: "R", EntityType: "*"}
+		r := Rule{RuleID: fmt.Sprintf("r%d", n), RoleID: "R", RuleType: "required", EntityType: "*"}
 		for d := 0; d < n; d++ {
 			r.Criteria = append(r.Criteria, Term{Attribute: fmt.Sprintf("d%02d", d), Value: "v"})
 		}
@@ -63,5 +63,33 @@ func write(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBindRulesUnknownType: a rules.json rule whose rule_type is none of the three
+// rules.json writes (here the configuration's spelling, "Required", and an empty one) is a
+// user error naming the file, the rule and the expected values; drift would otherwise
+// suggest, not grant, the role of such a rule.
+func TestBindRulesUnknownType(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "identities.csv"), "identity_id,dept\na1,x\n")
+	write(t, filepath.Join(dir, "assignments.csv"), "identity_id,role_id\na1,R\n")
+	snap, err := columnar.Load(context.Background(), dir, columnar.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"required", "requested_automatically", "suggested", "Required", ""} {
+		r := Rule{RuleID: "r1", RoleID: "R", RuleType: typ, EntityType: "*", Criteria: []Term{{Attribute: "dept", Value: "x"}}}
+		_, err := BindRules(snap, []Rule{r})
+		if typ == strings.ToLower(typ) && typ != "" {
+			if err != nil {
+				t.Errorf("rule_type %q: %v", typ, err)
+			}
+			continue
+		}
+		want := fmt.Sprintf(`rules.json: rule r1 (role R) has rule_type %q; expected required, requested_automatically or suggested`, typ)
+		if err == nil || err.Error() != want || !uerr.Is(err) {
+			t.Errorf("rule_type %q: got %v, want user error %q", typ, err, want)
+		}
 	}
 }
