@@ -100,6 +100,9 @@ func writeDrift(h *htmlWriter, d *Drift) {
 	h.WriteString(`</p>`)
 	kindSet := map[string]bool{}
 	for _, a := range s.Actions {
+		if a == nil {
+			continue // null in the file: no actions, as below
+		}
 		for k := range a.ByKind {
 			kindSet[k] = true
 		}
