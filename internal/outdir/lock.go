@@ -7,7 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // LockFile is the name of the lock file in an output directory. It is never removed: the
@@ -37,7 +41,18 @@ func (e *BusyError) Error() string {
 	}
 	h := e.Holder
 	return fmt.Sprintf("output directory %s is in use by another run: %s, pid %d on host %s, started %s (lock %s); wait for it to finish or choose another --out",
-		e.Dir, h.Command, h.PID, h.Host, h.Started.UTC().Format(time.RFC3339), lock)
+		e.Dir, graphic(h.Command), h.PID, graphic(h.Host), h.Started.UTC().Format(time.RFC3339), lock)
+}
+
+// graphic escapes, as Go quotes them, the characters of s a terminal would not show as
+// they are (newlines, escape sequences, invalid UTF-8): the lock file is anyone's to
+// write, and its text ends up in an error message.
+func graphic(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 // errLocked is what tryLock returns when another open file description holds the lock.
