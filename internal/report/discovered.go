@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -31,7 +30,7 @@ func LoadDiscovered(dir, fingerprint string, logger *slog.Logger) (*discover.Doc
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, readError(path, err)
 	}
 	doc := &discover.Document{}
 	if err := json.Unmarshal(b, doc); err != nil {

@@ -261,3 +261,41 @@ func TestNearestFewestFailures(t *testing.T) {
 		t.Fatalf("%d unexplained assignments checked, %d nearest not the role's first rule: the case is not exercised", checked, notFirst)
 	}
 }
+
+// TestReadModelUnreadable: a model file that is a directory or a link loop is a user
+// error (exit 2) naming the file once and saying a file was expected, as for the inputs.
+func TestReadModelUnreadable(t *testing.T) {
+	x := mineInto(t, "testdata/explain/data", "testdata/explain/mining.xml")
+	for _, tc := range []struct{ name, file, want string }{
+		{"directory", RulesJSONFile, "is a directory; expected a file"},
+		{"link loop", SummaryJSONFile, "too many levels of symbolic links; expected a file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range []string{RulesJSONFile, RolesJSONFile, SummaryJSONFile} {
+				data, err := os.ReadFile(filepath.Join(x.out, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(dir, tc.file)
+			os.Remove(path)
+			var err error
+			if tc.name == "directory" {
+				err = os.Mkdir(path, 0o755)
+			} else {
+				err = os.Symlink(tc.file, path)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadModel(dir)
+			if err == nil || !uerr.Is(err) || err.Error() != path+": "+tc.want {
+				t.Fatalf("ReadModel = %v, want the user error %q", err, path+": "+tc.want)
+			}
+		})
+	}
+}

@@ -109,7 +109,7 @@ func ReadModel(dir string) (*Model, error) {
 			return nil, uerr.New("model %s: %s is missing (expected the output directory of `rolemine mine`)", dir, f.name)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
+			return nil, readError(path, err)
 		}
 		if err := json.Unmarshal(data, f.v); err != nil {
 			return nil, uerr.New("%s: not a valid %s document: %v", path, f.format, err)
@@ -129,6 +129,18 @@ func ReadModel(dir string) (*Model, error) {
 		}
 	}
 	return mf, nil
+}
+
+// readError is the error of reading the file at path, which exists: a user error (exit 2)
+// when the path is the user's to fix (a directory, a link loop, no permission), saying a
+// file was expected, and a runtime failure otherwise (uerr.WrapInput). It names path once
+// (os.ReadFile's error names it too).
+func readError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return uerr.WrapInput(fmt.Errorf("%s: %w; expected a file", path, err))
 }
 
 // Bound is a Model resolved against a snapshot: rule terms as dimension codes, roles as
