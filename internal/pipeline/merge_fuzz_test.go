@@ -79,3 +79,23 @@ func FuzzMergeShard(f *testing.F) {
 func quietEnv() Env {
 	return Env{Stdout: io.Discard, Stderr: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
+
+// TestMergeUnreadableShard: a shard directory that is a file, or whose shard.json is a
+// directory, is a user error (exit 2) naming shard.json once, not a runtime failure.
+func TestMergeUnreadableShard(t *testing.T) {
+	dir := t.TempDir()
+	file, sub := filepath.Join(dir, "file"), filepath.Join(dir, "sub")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(sub, shard.File), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for shardDir, why := range map[string]string{file: "not a directory", sub: "is a directory"} {
+		err := Merge(context.Background(), MergeOptions{Out: filepath.Join(dir, "out"), Shards: []string{shardDir}}, quietEnv())
+		want := "merge: " + filepath.Join(shardDir, shard.File) + ": " + why + "; expected the output directory of a finished `rolemine mine --shard` run"
+		if err == nil || !uerr.Is(err) || err.Error() != want {
+			t.Errorf("merge %s: %v, want the user error %q", shardDir, err, want)
+		}
+	}
+}

@@ -226,7 +226,11 @@ func readShards(ctx context.Context, st *staging, out string, dirs []string) ([]
 			return nil, nil, uerr.New("merge: %s has no %s: not the output directory of a finished `rolemine mine --shard` run", dir, shard.File)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("merge: read %s: %w", path, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // os.ReadFile's error names path too
+			}
+			return nil, nil, uerr.WrapInput(fmt.Errorf("merge: %s: %w; expected the output directory of a finished `rolemine mine --shard` run", path, err))
 		}
 		p, err := shard.Decode(filepath.Join(dir, shard.File), data)
 		if err != nil {

@@ -263,7 +263,8 @@ func TestNearestFewestFailures(t *testing.T) {
 }
 
 // TestReadModelUnreadable: a model file that is a directory or a link loop is a user
-// error (exit 2) naming the file once and saying a file was expected, as for the inputs.
+// error (exit 2) naming the file once and saying a file was expected, as for the inputs;
+// a model "directory" that is a file says so.
 func TestReadModelUnreadable(t *testing.T) {
 	x := mineInto(t, "testdata/explain/data", "testdata/explain/mining.xml")
 	for _, tc := range []struct{ name, file, want string }{
@@ -297,5 +298,13 @@ func TestReadModelUnreadable(t *testing.T) {
 				t.Fatalf("ReadModel = %v, want the user error %q", err, path+": "+tc.want)
 			}
 		})
+	}
+	file := filepath.Join(t.TempDir(), "model")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "model " + file + ": a file, not a directory (expected the output directory of `rolemine mine`)"
+	if _, err := ReadModel(file); err == nil || !uerr.Is(err) || err.Error() != want {
+		t.Fatalf("ReadModel of a file = %v, want the user error %q", err, want)
 	}
 }
