@@ -277,7 +277,11 @@ func findInputs(dir string) ([3]string, error) {
 			case errors.Is(err, fs.ErrNotExist):
 				continue
 			case err != nil:
-				return paths, fmt.Errorf("%s%s: %w", name, ext, err)
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err // the path is named already
+				}
+				return paths, fmt.Errorf("%s%s: %w; expected a file", name, ext, err)
 			case st.IsDir():
 				return paths, fmt.Errorf("%s%s is a directory; expected a file", name, ext)
 			}

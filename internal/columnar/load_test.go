@@ -241,6 +241,18 @@ func TestLoadFileErrors(t *testing.T) {
 			want: "both identities.parquet and identities.csv exist; keep only one",
 		},
 		{
+			// A link loop, like a directory, is named once and said not to be a file.
+			name: "link loop",
+			setup: func(t *testing.T, dir string) {
+				writeTable(t, dir, "identities", "csv", baseIdentities)
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+				if err := os.Symlink("roles.csv", filepath.Join(dir, "roles.csv")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "roles.csv: too many levels of symbolic links; expected a file",
+		},
+		{
 			name: "corrupt parquet",
 			setup: func(t *testing.T, dir string) {
 				writeTable(t, dir, "identities", "csv", baseIdentities)
