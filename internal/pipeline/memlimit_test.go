@@ -58,7 +58,8 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
-// FuzzParseMemoryLimit feeds arbitrary --memory-limit values: memoryLimit never panics;
+// FuzzParseMemoryLimit feeds arbitrary --memory-limit values, and for auto arbitrary
+// cgroup and /proc/meminfo contents: memoryLimit never panics; auto is never negative;
 // an error is a user error quoting the value and saying what is expected; an accepted
 // amount is at least 64MiB, below 2^62 bytes, and reads back from its number of bytes; and
 // a value refused as below 64MiB is a number below it.
@@ -66,9 +67,22 @@ func FuzzParseMemoryLimit(f *testing.F) {
 	fuzzmin.Off(f)
 	for _, s := range []string{"auto", "off", "", "6GiB", "6000MiB", "1.5GB", "1073741824", " 2 TiB ", "64MiB", "63.9MiB",
 		"0", "-1GiB", "NaN", "nan GiB", "Inf", "1e300", "0x1p30", "1KB", "GiB", "4611686018427387904", "4095.99TiB", "B"} {
-		f.Add(s)
+		f.Add(s, "8589934592\n", meminfo)
 	}
-	f.Fuzz(func(t *testing.T, v string) {
+	f.Add("auto", "max\n", meminfo)
+	f.Add("auto", "-1", "MemTotal: -5 kB\n")
+	f.Add("auto", "9223372036854771712", "MemTotal: 99999999999999999 kB\nMemTotal: 1 kB\n")
+	f.Add("auto", "", "MemTotal:\t24683656 kB")
+	f.Fuzz(func(t *testing.T, v, cgroup, mem string) {
+		if v == "" || v == "auto" {
+			// auto reads the cgroup's limit, else the machine's memory: never more than
+			// either says, never negative.
+			n, err := memoryLimit(v, "", fakeFiles(map[string]string{"/sys/fs/cgroup/memory.max": cgroup, "/proc/meminfo": mem}))
+			if err != nil || n < 0 {
+				t.Fatalf("memoryLimit(%q) with cgroup %q, meminfo %q = %d, %v", v, cgroup, mem, n, err)
+			}
+			return
+		}
 		n, err := memoryLimit(v, "", fakeFiles(nil))
 		if err != nil {
 			msg := err.Error()
