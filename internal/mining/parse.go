@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -175,6 +176,17 @@ func (p *parser) errorAt(off int, format string, args ...any) error {
 // order mark, or "<" as a 16-bit unit, little- or big-endian.
 var utf16Prefixes = [][]byte{{0xff, 0xfe}, {0xfe, 0xff}, {'<', 0}, {0, '<'}}
 
+// graphic escapes, as Go quotes them, the characters of s a terminal would not show as
+// they are (invalid UTF-8, control characters): encoding/xml's messages quote the
+// document's bytes as they are.
+func graphic(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
 func (p *parser) parse() (*Config, error) {
 	for _, pre := range utf16Prefixes {
 		if bytes.HasPrefix(p.data, pre) {
@@ -202,7 +214,7 @@ func (p *parser) parse() (*Config, error) {
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				return nil, fmt.Errorf("%s:%d: invalid XML: %s", p.name, se.Line, se.Msg)
+				return nil, fmt.Errorf("%s:%d: invalid XML: %s", p.name, se.Line, graphic(se.Msg))
 			}
 			return nil, p.errorAt(start, "invalid XML: %v", err)
 		}

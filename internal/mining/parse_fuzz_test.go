@@ -12,8 +12,8 @@ import (
 )
 
 // FuzzParseConfig checks that no input makes the parser panic, that every failure is a
-// user error naming the file, and that every mining rule it accepts passes validateRule
-// and holds no negative zero percentage.
+// user error naming the file in printable text (the document's bytes escaped), and that
+// every mining rule it accepts passes validateRule and holds no negative zero percentage.
 func FuzzParseConfig(f *testing.F) {
 	fuzzmin.Off(f)
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "config", "*.xml"))
@@ -38,6 +38,7 @@ func FuzzParseConfig(f *testing.F) {
 		`<?xml version="1.0" encoding="utf8"?><MiningRule Priority="+5" FalsePositiveMaxPercentage="-0.0" PrecisionMinPercentage="97."/>`,
 		"\xff\xfe<\x00M\x00/\x00>\x00",
 		`<!-- c --><C><![CDATA[<MiningRule/>]]><MiningRule Category="R&amp;D" Policy="a&#233;"/></C>`,
+		"<C>\n<Min\xffing\x1bRule/></C>",
 	} {
 		f.Add([]byte(s))
 	}
@@ -49,6 +50,9 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			if !strings.HasPrefix(err.Error(), "fuzz.xml:") {
 				t.Fatalf("error %q does not start with the file name", err)
+			}
+			if msg := err.Error(); graphic(msg) != msg {
+				t.Fatalf("error %q holds characters a terminal would not show", msg)
 			}
 			return
 		}

@@ -217,6 +217,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"mismatched end", "<C>\n<MiningRule/>\n</D>", []string{"e.xml:3:", "invalid XML"}},
 		{"unquoted attribute", "<C>\n<MiningRule Priority=3/></C>", []string{"e.xml:2:", "invalid XML"}},
 		{"bad entity", "<C>\n\n<MiningRule Category=\"a&nbsp;b\"/></C>", []string{"e.xml:3:", "invalid XML"}},
+		// The parser's message quotes the name as it is: its bytes are escaped, not sent
+		// to the terminal.
+		{"name not UTF-8", "<C>\n<Min\xffing\x1bRule/></C>", []string{"e.xml:2:", `invalid XML: invalid XML name: Min\xffing`}},
 		{"other encoding", `<?xml version="1.0" encoding="iso-8859-1"?><MiningRule/>`,
 			[]string{"e.xml:1:", "invalid XML", `"iso-8859-1" is not supported: save the file as UTF-8`}},
 		// Found by the semantic audit: a file saved as UTF-16 (Windows' "Unicode") was
