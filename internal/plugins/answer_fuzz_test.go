@@ -55,7 +55,7 @@ func FuzzDecodeOutput(f *testing.F) {
 				cells[i][a] = vals
 			}
 		}
-		if again := encodeOutput(n, cells); string(again) != string(b) {
+		if again := encodeOutput(k, cells); string(again) != string(b) {
 			t.Fatalf("accepted batch does not encode back:\n%q\n%q", b, again)
 		}
 	})
@@ -70,14 +70,10 @@ func le32(vs ...uint32) []byte {
 	return b
 }
 
-// encodeOutput writes an output batch as plugins/ABI.md describes it: cells[row][attr] are
-// the values of one row and attribute.
-func encodeOutput(rows int, cells [][][]string) []byte {
-	attrs := 0
-	if rows > 0 {
-		attrs = len(cells[0])
-	}
-	b := le32(uint32(rows), uint32(attrs))
+// encodeOutput writes an output batch of attrs attributes as plugins/ABI.md describes it:
+// cells[row][attr] are the values of one row and attribute.
+func encodeOutput(attrs int, cells [][][]string) []byte {
+	b := le32(uint32(len(cells)), uint32(attrs))
 	for _, row := range cells {
 		for _, vals := range row {
 			b = append(b, le32(uint32(len(vals)))...)
