@@ -130,7 +130,7 @@ func Merge(ctx context.Context, o MergeOptions, env Env) error {
 	prog := newProgress(env.Stderr)
 	defer prog.done()
 	if err := loadSnapshot(ctx, f, in, prog, env.Logger); err != nil {
-		return err
+		return recorded(err, first)
 	}
 	if err := checkSnapshot(in, f, first); err != nil {
 		return err
@@ -168,7 +168,7 @@ func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *st
 	}
 	in, err := prepareConfig(ctx, "merge", fs, f, st, logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, recorded(err, first)
 	}
 	if err := checkPrepared(in, f, first); err != nil {
 		return nil, nil, err
@@ -249,6 +249,18 @@ func readShards(ctx context.Context, st *staging, out string, dirs []string) ([]
 	}
 	slices.SortStableFunc(runs, func(a, b report.ShardRun) int { return a.Index - b.Index })
 	return parts, runs, nil
+}
+
+// recorded says that err, met reading the data or configuration a shard's arguments name
+// (shard.json's args, read through prepareMerge), came from them: without it a missing
+// configuration read as "read mining configuration X: ... no such file", with no word of
+// where X came from. Errors that already name the merge are left as they are.
+func recorded(err error, first shard.Named) error {
+	if strings.HasPrefix(err.Error(), "merge:") {
+		return err
+	}
+	return fmt.Errorf("merge: reading what %s records (the shards' --config and --data; merge --data gives the data's location): %w",
+		filepath.Join(first.Name, shard.File), err)
 }
 
 // readRun reads a shard directory's run record.
