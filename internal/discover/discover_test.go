@@ -3,9 +3,11 @@ package discover
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rolemine/rolemine/internal/fuzzmin"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -300,17 +302,30 @@ func TestReadUPARefusesBadLines(t *testing.T) {
 	}
 }
 
+// FuzzReadUPA: ReadUPA never panics; it refuses with a user error naming the file, or
+// reads a matrix whose ids are valid UTF-8 (they go to discovered.json as they are) that a
+// solution covers exactly.
 func FuzzReadUPA(f *testing.F) {
 	fuzzmin.Off(f)
 	f.Add("1 1\n2 1\n2 2\n")
 	f.Add("a b\n#x\n\n")
+	f.Add("\xef\xbb\xbf1 2\r\n\xff 3\n")
+	f.Add("1 " + strings.Repeat("x", 1<<20) + "\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		m, err := ReadUPA(context.Background(), strings.NewReader(s), "f")
 		if err != nil {
+			if !uerr.Is(err) || !strings.HasPrefix(err.Error(), "f line ") && !strings.HasPrefix(err.Error(), "f: ") {
+				t.Fatalf("got %v, want a user error naming f", err)
+			}
 			return
 		}
 		if err := m.Check(); err != nil {
 			t.Fatal(err)
+		}
+		for _, id := range append(slices.Clone(m.Users), m.Perms...) {
+			if !utf8.ValidString(id) {
+				t.Fatalf("id %q is not valid UTF-8", id)
+			}
 		}
 		if len(m.Users) <= 8 && len(m.Perms) <= 8 {
 			res, err := Solve(context.Background(), m, Options{Budget: 100 * time.Millisecond})
