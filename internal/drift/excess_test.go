@@ -31,16 +31,7 @@ func TestExcessActions(t *testing.T) {
 	next := writeDataDir(t, dir, "new", map[string]string{"roles.csv": roles,
 		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns1,service_account,h1\ns2,service_account,h2\ns3,service_account,x9\ns4,service_account,\n",
 		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-01-01\ns1,DB,2026-06-30\ns2,DB,\nh1,MAIL,\n"})
-	ctx := context.Background()
-	model := writeImplicitModel(t, ctx, old, filepath.Join(dir, "model"))
-	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
-		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
-			asOf, _ := report.DefaultAsOf(s)
-			return &usage.Params{AsOf: asOf, UnusedDays: 90}, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := driftWithUsage(t, dir, old, next)
 	var got []string
 	for _, a := range res.Actions {
 		if a.Type == ActionReassignOwner || a.Type == ActionRevokeUnused {
@@ -85,16 +76,7 @@ func TestRevokeActionsNameAccount(t *testing.T) {
 	}
 	old := writeDataDir(t, dir, "old", files("Sales"))
 	next := writeDataDir(t, dir, "new", files("Eng"))
-	ctx := context.Background()
-	model := writeImplicitModel(t, ctx, old, filepath.Join(dir, "model"))
-	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
-		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
-			asOf, _ := report.DefaultAsOf(s)
-			return &usage.Params{AsOf: asOf, UnusedDays: 90}, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := driftWithUsage(t, dir, old, next)
 	var got []string
 	for _, a := range res.Actions {
 		if a.Type == ActionRevoke || a.Type == ActionRevokeUnused || a.Type == ActionRemoveRedundant {
@@ -109,4 +91,21 @@ func TestRevokeActionsNameAccount(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("actions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// driftWithUsage mines the implicit model of old under dir and holds it against next
+// with old as the previous data, judging usage as of next's newest date with 90 days.
+func driftWithUsage(t *testing.T, dir, old, next string) *Result {
+	t.Helper()
+	ctx := context.Background()
+	model := writeImplicitModel(t, ctx, old, filepath.Join(dir, "model"))
+	res, err := Run(ctx, RunOptions{Model: model, Data: next, PreviousData: old, Out: filepath.Join(dir, "out"), Workers: 1,
+		Usage: func(s *columnar.Snapshot) (*usage.Params, error) {
+			asOf, _ := report.DefaultAsOf(s)
+			return &usage.Params{AsOf: asOf, UnusedDays: 90}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
