@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -195,6 +196,33 @@ func TestReadModelErrors(t *testing.T) {
 				t.Fatalf("ReadModel = %v, want a user error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadModelSkipsByteOrderMark: model files saved by an editor with a UTF-8 byte
+// order mark read as the same model (the mark used to be refused as "invalid character").
+func TestReadModelSkipsByteOrderMark(t *testing.T) {
+	x := mineInto(t, "testdata/explain/data", "testdata/explain/mining.xml")
+	want, err := ReadModel(x.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{RulesJSONFile, RolesJSONFile, SummaryJSONFile} {
+		data, err := os.ReadFile(filepath.Join(x.out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), append([]byte("\xef\xbb\xbf"), data...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadModel(dir)
+	if err != nil {
+		t.Fatalf("ReadModel with byte order marks: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("the model read with byte order marks differs from the model read without")
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -111,6 +112,9 @@ func ReadModel(dir string) (*Model, error) {
 		if err != nil {
 			return nil, readError(path, err)
 		}
+		// An editor on Windows may save a hand-edited file with a UTF-8 byte order mark,
+		// which JSON does not allow; it says nothing about the document, so it is skipped.
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		if err := json.Unmarshal(data, f.v); err != nil {
 			return nil, uerr.New("%s: not a valid %s document: %v", path, f.format, err)
 		}
