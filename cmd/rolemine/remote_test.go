@@ -227,7 +227,7 @@ func TestShardsOnObjectStorage(t *testing.T) {
 	mustBin(t, "mine", "--data", data, "--out", single)
 	var shards []string
 	for _, i := range []int{2, 0, 1} {
-		u := url(fmt.Sprintf("nightly/shards/%d", i))
+		u := url(fmt.Sprintf("nightly/the shards/%d", i)) // a prefix with a space
 		mustBin(t, "mine", "--data", url("nightly/data"), "--out", u, "--shard", fmt.Sprintf("%d/3", i))
 		shards = append(shards, u)
 	}
@@ -276,6 +276,30 @@ func TestShardsOnObjectStorage(t *testing.T) {
 		}
 		if _, ok := fetch(t, url("nightly/denied")); ok {
 			t.Fatal("a run with wrong credentials published an output")
+		}
+		// Shards the merge cannot read for want of credentials (or a store that fails
+		// for a while) are a runtime failure, exit 1, which the merge Job retries; it
+		// was exit 2, a usage error, which merge.yaml fails the Job on at once.
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+		_, stderr, code = runBin(t, append([]string{"merge", "--out", filepath.Join(dir, "denied")}, shards...)...)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "rolemine-test")
+		if code != 1 {
+			t.Fatalf("merge with wrong credentials: exit %d, want 1\n%s", code, stderr)
+		}
+	}
+
+	// A bucket that does not exist fails where it is opened, exit 1, before any work:
+	// as --out it was found missing only once the mined outputs were uploaded, and as
+	// --data it read as an empty export (exit 2, "no input files there").
+	missing := "s3://no-such-bucket/nightly/x" + q
+	for _, args := range [][]string{
+		{"mine", "--data", url("nightly/data"), "--out", missing, "--shard", "0/3"},
+		{"mine", "--data", missing, "--out", filepath.Join(dir, "never")},
+		{"merge", "--out", filepath.Join(dir, "never"), shards[0], missing, shards[2]},
+	} {
+		stdout, stderr, code := runBin(t, args...)
+		if code != 1 || !strings.Contains(stderr, `bucket "no-such-bucket" does not exist`) || strings.Contains(stdout, "mined") {
+			t.Errorf("%v: exit %d, want 1 before any work naming the missing bucket\nstdout: %s\nstderr: %s", args, code, stdout, stderr)
 		}
 	}
 

@@ -84,18 +84,43 @@ func OpenRemote(ctx context.Context, u string) (*Remote, error) {
 	prefix := strings.Trim(pu.Path, "/")
 	if pu.Scheme == "file" {
 		// file:///abs/dir: the directory is the bucket.
+		if pu.Host != "" {
+			return nil, uerr.New("%s: a file URL names a directory after three slashes (file:///DIR); %q would be taken as a host and dropped", u, pu.Host)
+		}
 		prefix = ""
 	} else {
 		pu.Path = ""
 	}
 	b, err := blob.OpenBucket(ctx, pu.String())
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", u, err)
+		return nil, fmt.Errorf("%s: cannot open the bucket: %w", u, err)
 	}
 	if prefix != "" {
 		b = blob.PrefixedBucket(b, prefix+"/")
 	}
+	if pu.Scheme != "file" {
+		if err := bucketExists(ctx, b, u, pu.Host); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	return &Remote{URL: u, bucket: b}, nil
+}
+
+// bucketExists lists one object under the prefix of b, so that a bucket that does not
+// exist fails where it is opened, before any work: read, it would look like a prefix
+// without files or manifest, and written, it would fail only once the run's outputs are
+// uploaded. Listing under the prefix, not the whole bucket, needs no permission beyond
+// what reading the prefix needs.
+func bucketExists(ctx context.Context, b *blob.Bucket, u, name string) error {
+	ok, err := b.IsAccessible(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: cannot reach the bucket: %w", u, err)
+	}
+	if !ok {
+		return fmt.Errorf("%s: bucket %q does not exist", u, name)
+	}
+	return nil
 }
 
 // Close releases the bucket.

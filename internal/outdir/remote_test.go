@@ -69,6 +69,11 @@ func TestRemotePublishFetch(t *testing.T) {
 	if _, err := OpenRemote(ctx, "ftp://x/y"); !uerr.Is(err) || !strings.Contains(err.Error(), "unsupported scheme") {
 		t.Fatalf("ftp: %v", err)
 	}
+	// file://tmp/x: "tmp" is the URL's host, which fileblob drops; the run then failed on
+	// "stat /x: no such file or directory", naming neither the slip nor the flag.
+	if _, err := OpenRemote(ctx, "file:/"+bucket); !uerr.Is(err) || !strings.Contains(err.Error(), "file:///DIR") {
+		t.Fatalf("file URL with a host: %v, want a user error showing file:///DIR", err)
+	}
 }
 
 func TestIsURL(t *testing.T) {

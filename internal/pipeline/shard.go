@@ -218,7 +218,7 @@ func readShards(ctx context.Context, st *staging, out string, dirs []string) ([]
 		}
 		local, err := st.model(ctx, "shard directory", dir)
 		if err != nil {
-			return nil, nil, uerr.New("merge: %w", err)
+			return nil, nil, mergeErr(err)
 		}
 		path := filepath.Join(local, shard.File)
 		data, err := os.ReadFile(path)
@@ -261,6 +261,17 @@ func recorded(err error, first shard.Named) error {
 	}
 	return fmt.Errorf("merge: reading what %s records (the shards' --config and --data; merge --data gives the data's location): %w",
 		filepath.Join(first.Name, shard.File), err)
+}
+
+// mergeErr prefixes err, met staging a shard directory, with the command's name. A
+// user error (no manifest there, a malformed one) stays one; a failure to reach the
+// store (a network error, a throttled or refused request, a bucket that does not exist)
+// stays a runtime failure, exit 1, which the merge Job retries as it would a shard.
+func mergeErr(err error) error {
+	if uerr.Is(err) {
+		return uerr.New("merge: %w", err)
+	}
+	return fmt.Errorf("merge: %w", err)
 }
 
 // readRun reads a shard directory's run record.

@@ -53,10 +53,10 @@ func (s *staging) cleanup() {
 
 // download copies what fetch reads from the location u into a new temporary
 // directory; ok reports whether fetch found anything.
-func (s *staging) download(ctx context.Context, u, what string, fetch func(*outdir.Remote, string) (bool, error)) (dir string, ok bool, err error) {
+func (s *staging) download(ctx context.Context, flagName, u, what string, fetch func(*outdir.Remote, string) (bool, error)) (dir string, ok bool, err error) {
 	r, err := outdir.OpenRemote(ctx, u)
 	if err != nil {
-		return "", false, err
+		return "", false, fmt.Errorf("%s %w", flagName, err)
 	}
 	defer r.Close()
 	if dir, err = s.tempDir(what); err != nil {
@@ -71,7 +71,7 @@ func (s *staging) data(ctx context.Context, flagName, u string) (string, error) 
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
-	d, ok, err := s.download(ctx, u, "data", func(r *outdir.Remote, dir string) (bool, error) {
+	d, ok, err := s.download(ctx, flagName, u, "data", func(r *outdir.Remote, dir string) (bool, error) {
 		names, err := r.FetchPlain(ctx, dir)
 		return len(names) > 0, err
 	})
@@ -87,7 +87,7 @@ func (s *staging) model(ctx context.Context, flagName, u string) (string, error)
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
-	d, ok, err := s.download(ctx, u, "model", func(r *outdir.Remote, dir string) (bool, error) {
+	d, ok, err := s.download(ctx, flagName, u, "model", func(r *outdir.Remote, dir string) (bool, error) {
 		return r.Fetch(ctx, dir)
 	})
 	if err == nil && !ok {
@@ -96,19 +96,20 @@ func (s *staging) model(ctx context.Context, flagName, u string) (string, error)
 	return d, err
 }
 
-// output returns the local directory a run commits into for --out u. For a URL the
-// bucket is reached before any work (an unreachable one fails the run at once).
-func (s *staging) output(ctx context.Context, u string) (string, error) {
+// output returns the local directory a run commits into for u, given to flagName (--out,
+// or report's --model). For a URL the bucket is reached before any work (an unreachable
+// or missing one fails the run at once).
+func (s *staging) output(ctx context.Context, flagName, u string) (string, error) {
 	if !outdir.IsURL(u) {
 		return u, nil
 	}
 	r, err := outdir.OpenRemote(ctx, u)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s %w", flagName, err)
 	}
 	s.out = r
 	if _, _, err := r.Manifest(ctx); err != nil {
-		return "", fmt.Errorf("--out %s: %w", u, err)
+		return "", fmt.Errorf("%s %s: %w", flagName, u, err)
 	}
 	if s.outLocal, err = s.tempDir("out"); err != nil {
 		return "", err
@@ -120,7 +121,7 @@ func (s *staging) output(ctx context.Context, u string) (string, error) {
 // an unreachable output bucket fails the run before any download).
 func (s *staging) stage(ctx context.Context, f *MineFlags) error {
 	var err error
-	if f.outDir, err = s.output(ctx, f.out); err != nil {
+	if f.outDir, err = s.output(ctx, "--out", f.out); err != nil {
 		return err
 	}
 	if f.previous != "" {
@@ -138,7 +139,7 @@ func (s *staging) stage(ctx context.Context, f *MineFlags) error {
 func (s *staging) stageDrift(ctx context.Context, o *drift.RunOptions) (*drift.Locations, error) {
 	given := drift.Locations{Model: locationName(o.Model), Data: locationName(o.Data), PreviousData: locationName(o.PreviousData)}
 	var err error
-	if o.Out, err = s.output(ctx, o.Out); err != nil {
+	if o.Out, err = s.output(ctx, "--out", o.Out); err != nil {
 		return nil, err
 	}
 	if o.Model, err = s.model(ctx, "--model", o.Model); err != nil {
@@ -171,7 +172,7 @@ type modelRun struct {
 func (s *staging) stageModel(ctx context.Context, m *modelRun, write bool) error {
 	var err error
 	if write && outdir.IsURL(m.model) {
-		if _, err = s.output(ctx, m.model); err != nil {
+		if _, err = s.output(ctx, "--model", m.model); err != nil {
 			return err
 		}
 		ok, err := s.out.Fetch(ctx, s.outLocal)
