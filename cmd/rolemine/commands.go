@@ -26,6 +26,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs.StringVar(&o.Out, "out", "", "output directory of the merged model (files are replaced atomically)")
 	fs.StringVar(&o.Data, "data", "", "data directory (default: the --data the shards were mined from)")
 	fs.IntVar(&o.Workers, "workers", 0, "parallel workers (default: number of CPUs)")
+	fs.StringVar(&o.Truth, "truth", "", "score the merged model against planted truth in this directory (rolemine gen's DIR/truth), as mine --truth scores a single run's")
 	// Shard directories are positional: parseFlags would refuse them.
 	if err := parseFlagsWithArgs(fs, args); err != nil {
 		return err

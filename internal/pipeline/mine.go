@@ -181,7 +181,7 @@ func (f *MineFlags) check(fs *flag.FlagSet) (spec shard.Spec, sharded bool, err 
 		return spec, false, uerr.New("mine: %w", err)
 	}
 	if sharded && f.truthDir != "" {
-		return spec, false, uerr.New("mine: --truth scores a whole model: give it to a run without --shard")
+		return spec, false, uerr.New("mine: --truth scores a whole model: give it to `rolemine merge` of the shards, or to a run without --shard")
 	}
 	if f.data == "" || f.out == "" {
 		return spec, false, uerr.New("mine: --data and --out are required")

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolemine/rolemine/internal/bench/truth"
 	"github.com/rolemine/rolemine/internal/mining"
 	"github.com/rolemine/rolemine/internal/outdir"
 	"github.com/rolemine/rolemine/internal/report"
@@ -97,6 +98,9 @@ type MergeOptions struct {
 	Workers   int
 	// Shards are the shard directories (or URLs), in any order.
 	Shards []string
+	// Truth is --truth: the planted truth the merged model is scored against, as a
+	// single run's is by mine --truth (shards refuse it: each holds part of a model).
+	Truth string
 }
 
 // Merge joins the partial models of every shard of a run into the outputs a single run
@@ -104,6 +108,9 @@ type MergeOptions struct {
 func Merge(ctx context.Context, o MergeOptions, env Env) error {
 	if o.Out == "" || len(o.Shards) == 0 {
 		return uerr.New("merge: --out and at least one shard directory are required (rolemine merge --out OUT SHARD_DIR...)")
+	}
+	if err := checkTruthDir("merge", o.Truth, "rolemine gen", truthFiles...); err != nil {
+		return err
 	}
 	st := &staging{}
 	defer st.cleanup()
@@ -133,6 +140,9 @@ func Merge(ctx context.Context, o MergeOptions, env Env) error {
 		return recorded(err, first)
 	}
 	if err := checkSnapshot(in, f, first); err != nil {
+		return err
+	}
+	if err := checkMergeTruth(in, f); err != nil {
 		return err
 	}
 	t := time.Now()
@@ -166,6 +176,7 @@ func prepareMerge(ctx context.Context, o MergeOptions, first shard.Named, st *st
 	if o.Data != "" {
 		f.data = o.Data
 	}
+	f.truthDir = o.Truth
 	in, err := prepareConfig(ctx, "merge", fs, f, st, logger)
 	if err != nil {
 		return nil, nil, recorded(err, first)
@@ -188,6 +199,20 @@ func checkSnapshot(in *prepared, f *MineFlags, first shard.Named) error {
 			f.data, got, first.Partial.Fingerprint.Dimensions)
 	}
 	return nil
+}
+
+// checkMergeTruth refuses a --truth generated with other data than the data loaded, as
+// mine --truth does; it is checked here, not while loading, so that the refusal is not
+// taken for one of the shards' recorded arguments.
+func checkMergeTruth(in *prepared, f *MineFlags) error {
+	if f.truthDir == "" {
+		return nil
+	}
+	want, err := truth.DataFingerprint(f.truthDir)
+	if err != nil {
+		return err
+	}
+	return checkTruthData("merge", f.truthDir, want, f.data, in.snap)
 }
 
 // checkPrepared compares the configuration and previous model merge read with the ones
