@@ -275,3 +275,70 @@ func TestDockerfile(t *testing.T) {
 		t.Error("the final stage does not set a non-root user")
 	}
 }
+
+// varRef matches a $(NAME) reference in a container's arguments, which Kubernetes expands
+// only from the variables the container declares and otherwise passes on as written.
+var varRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// TestShardAndMergeWiring checks what ties the two rolemine Jobs together, which the
+// semantic audit found nothing held: both run one image (merge refuses shards of another
+// rolemine version); every $(NAME) in their arguments is declared in the container's env
+// (JOB_COMPLETION_INDEX, set by the Job controller, only in the Indexed Job): a --previous
+// of $(MODEL) added to the shards without MODEL reached rolemine as the text "$(MODEL)";
+// the merge mounts the shards' --config at the same path, since it reads the path the
+// shards recorded; and each index is retried on its own.
+func TestShardAndMergeWiring(t *testing.T) {
+	objs := load(t)
+	shards := find[*batchv1.CronJob](t, objs, "rolemine-shards").Spec.JobTemplate.Spec
+	merge := find[*batchv1.CronJob](t, objs, "rolemine-merge").Spec.JobTemplate.Spec
+	mine, mrg := shards.Template.Spec.Containers[0], merge.Template.Spec.Containers[0]
+	if mine.Image != mrg.Image || mine.Image == "" {
+		t.Errorf("shards run %q, the merge %q: one image, so one rolemine version", mine.Image, mrg.Image)
+	}
+	for _, c := range []struct {
+		c     corev1.Container
+		extra []string
+	}{{mine, []string{"JOB_COMPLETION_INDEX"}}, {mrg, nil}} {
+		declared := slices.Clone(c.extra)
+		for _, e := range c.c.Env {
+			declared = append(declared, e.Name)
+		}
+		for _, a := range c.c.Args {
+			for _, m := range varRef.FindAllStringSubmatch(a, -1) {
+				if !slices.Contains(declared, m[1]) {
+					t.Errorf("%s: argument %q uses $(%s), which the container does not declare", c.c.Name, a, m[1])
+				}
+			}
+		}
+	}
+	for _, a := range mine.Args {
+		cfg, ok := strings.CutPrefix(a, "--config=")
+		if !ok {
+			continue
+		}
+		for _, p := range []corev1.PodSpec{shards.Template.Spec, merge.Template.Spec} {
+			if !mounts(p, p.Containers[0], cfg) {
+				t.Errorf("%s does not mount the shards' --config %s", p.Containers[0].Name, cfg)
+			}
+		}
+	}
+	if shards.BackoffLimitPerIndex == nil || shards.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Error("the shard Job must retry each index on its own (backoffLimitPerIndex, restartPolicy Never)")
+	}
+}
+
+// mounts reports whether container c of pod p sees the ConfigMap file at path.
+func mounts(p corev1.PodSpec, c corev1.Container, path string) bool {
+	for _, m := range c.VolumeMounts {
+		rel, ok := strings.CutPrefix(path, strings.TrimSuffix(m.MountPath, "/")+"/")
+		if !ok {
+			continue
+		}
+		for _, v := range p.Volumes {
+			if v.Name == m.Name && v.ConfigMap != nil && slices.ContainsFunc(v.ConfigMap.Items, func(k corev1.KeyToPath) bool { return k.Path == rel }) {
+				return true
+			}
+		}
+	}
+	return false
+}
