@@ -84,3 +84,38 @@ func TestIsURL(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteFailedPublishKeepsPrevious: an upload that fails part way (here a file that
+// cannot be read, after another was uploaded) returns the error and leaves the previous
+// manifest, and so the previous set, what readers get (scale-out.md, object storage).
+func TestRemoteFailedPublishKeepsPrevious(t *testing.T) {
+	ctx := context.Background()
+	r, err := OpenRemote(ctx, "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	good := t.TempDir()
+	os.WriteFile(filepath.Join(good, "rules.json"), []byte("old"), 0o644)
+	if err := r.Publish(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := r.Manifest(ctx)
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "a.json"), []byte("new"), 0o644)
+	os.Mkdir(filepath.Join(bad, "rules.json"), 0o755) // read fails after a.json is uploaded
+	if err := r.Publish(ctx, bad); err == nil {
+		t.Fatal("publishing an unreadable file succeeded")
+	}
+	after, ok, err := r.Manifest(ctx)
+	if !ok || err != nil || after.Set != before.Set {
+		t.Fatalf("manifest after a failed publish: %+v (%v), want the previous %+v", after, err, before)
+	}
+	got := t.TempDir()
+	if ok, err := r.Fetch(ctx, got); !ok || err != nil {
+		t.Fatalf("fetch after a failed publish: %v, %v", ok, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got, "rules.json")); string(b) != "old" {
+		t.Fatalf("rules.json %q after a failed publish, want the previous set's", b)
+	}
+}
