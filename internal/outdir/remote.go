@@ -123,6 +123,18 @@ func bucketExists(ctx context.Context, b *blob.Bucket, u, name string) error {
 	return nil
 }
 
+// at names the object key under the remote directory for messages: the key joins the
+// URL's path, before its query string, which would otherwise end in the key
+// ("...&region=eu-west-1/.current").
+func (r *Remote) at(key string) string {
+	base, query, found := strings.Cut(r.URL, "?")
+	name := strings.TrimSuffix(base, "/") + "/" + key
+	if found {
+		name += "?" + query
+	}
+	return name
+}
+
 // Close releases the bucket.
 func (r *Remote) Close() error { return r.bucket.Close() }
 
@@ -133,14 +145,14 @@ func (r *Remote) Manifest(ctx context.Context) (m *Manifest, ok bool, err error)
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s/%s: %w", r.URL, ManifestName, err)
+		return nil, false, fmt.Errorf("read %s: %w", r.at(ManifestName), err)
 	}
 	m = &Manifest{}
 	if err := json.Unmarshal(data, m); err != nil || m.Format != ManifestFormat || m.Set == "" {
-		return nil, false, uerr.New("%s/%s: not a %s document", r.URL, ManifestName, ManifestFormat)
+		return nil, false, uerr.New("%s: not a %s document", r.at(ManifestName), ManifestFormat)
 	}
 	if err := m.check(); err != nil {
-		return nil, false, uerr.New("%s/%s: %v", r.URL, ManifestName, err)
+		return nil, false, uerr.New("%s: %v", r.at(ManifestName), err)
 	}
 	return m, true, nil
 }
@@ -195,7 +207,7 @@ func (r *Remote) Publish(ctx context.Context, dir string) error {
 		return err
 	}
 	if err := r.bucket.WriteAll(ctx, ManifestName, body, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
-		return fmt.Errorf("publish %s/%s: %w", r.URL, ManifestName, err)
+		return fmt.Errorf("publish %s: %w", r.at(ManifestName), err)
 	}
 	crashpoint.Hit("outdir:remote:published")
 	if hadOld && old.Set != m.Set {
@@ -225,17 +237,17 @@ func (r *Remote) upload(ctx context.Context, local, key string) (ManifestFile, e
 	defer cancel()
 	w, err := r.bucket.NewWriter(wctx, key, nil)
 	if err != nil {
-		return ManifestFile{}, fmt.Errorf("upload %s/%s: %w", r.URL, key, err)
+		return ManifestFile{}, fmt.Errorf("upload %s: %w", r.at(key), err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(w, h), f)
 	if err != nil {
 		cancel()
 		w.Close()
-		return ManifestFile{}, fmt.Errorf("upload %s/%s: %w", r.URL, key, err)
+		return ManifestFile{}, fmt.Errorf("upload %s: %w", r.at(key), err)
 	}
 	if err := w.Close(); err != nil {
-		return ManifestFile{}, fmt.Errorf("upload %s/%s: %w", r.URL, key, err)
+		return ManifestFile{}, fmt.Errorf("upload %s: %w", r.at(key), err)
 	}
 	return ManifestFile{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
@@ -284,12 +296,12 @@ func (r *Remote) FetchPlain(ctx context.Context, dir string) ([]string, error) {
 func (r *Remote) download(ctx context.Context, key, local string, want *ManifestFile) error {
 	rd, err := r.bucket.NewReader(ctx, key, nil)
 	if err != nil {
-		return fmt.Errorf("read %s/%s: %w", r.URL, key, err)
+		return fmt.Errorf("read %s: %w", r.at(key), err)
 	}
 	defer rd.Close()
 	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("download %s/%s: %w", r.URL, key, err)
+		return fmt.Errorf("download %s: %w", r.at(key), err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), rd)
@@ -297,10 +309,10 @@ func (r *Remote) download(ctx context.Context, key, local string, want *Manifest
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("download %s/%s: %w", r.URL, key, err)
+		return fmt.Errorf("download %s: %w", r.at(key), err)
 	}
 	if want != nil && (n != want.Bytes || hex.EncodeToString(h.Sum(nil)) != want.SHA256) {
-		return fmt.Errorf("%s/%s: %d bytes that do not match the manifest (%d bytes, sha256 %.12s)", r.URL, key, n, want.Bytes, want.SHA256)
+		return fmt.Errorf("%s: %d bytes that do not match the manifest (%d bytes, sha256 %.12s)", r.at(key), n, want.Bytes, want.SHA256)
 	}
 	return nil
 }

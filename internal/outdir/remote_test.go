@@ -119,3 +119,17 @@ func TestRemoteFailedPublishKeepsPrevious(t *testing.T) {
 		t.Fatalf("rules.json %q after a failed publish, want the previous set's", b)
 	}
 }
+
+// TestRemoteAt: an object named in a message joins the URL's path, not its query string
+// (found by the semantic audit: "upload s3://b/x?endpoint=...&region=us-east-1/.sets/...").
+func TestRemoteAt(t *testing.T) {
+	for u, want := range map[string]string{
+		"s3://b/night ly?endpoint=http://h:9000&region=us-east-1": "s3://b/night ly/.current?endpoint=http://h:9000&region=us-east-1",
+		"s3://b/p/":        "s3://b/p/.current",
+		"file:///tmp/data": "file:///tmp/data/.current",
+	} {
+		if got := (&Remote{URL: u}).at(ManifestName); got != want {
+			t.Errorf("%s: at(.current) = %q, want %q", u, got, want)
+		}
+	}
+}
