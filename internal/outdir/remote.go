@@ -295,6 +295,10 @@ func (r *Remote) FetchPlain(ctx context.Context, dir string) ([]string, error) {
 // download copies key into the local file local; with want, it checks size and digest.
 func (r *Remote) download(ctx context.Context, key, local string, want *ManifestFile) error {
 	rd, err := r.bucket.NewReader(ctx, key, nil)
+	if want != nil && gcerrors.Code(err) == gcerrors.NotFound {
+		return uerr.New("%s: the published set is incomplete: %s names %s, which is not there (removed behind the manifest, by a lifecycle rule on %s/ for one); publish the output again",
+			r.URL, ManifestName, r.at(key), setsDir)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.at(key), err)
 	}

@@ -133,3 +133,27 @@ func TestRemoteAt(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteSetFileMissing: a file the manifest names that is gone (a lifecycle rule on
+// .sets/ expired the current set of a model no run replaced for that long) is a user
+// error saying the published set is incomplete; it was a bare "read ...: NotFound", exit 1.
+func TestRemoteSetFileMissing(t *testing.T) {
+	ctx := context.Background()
+	bucket := t.TempDir()
+	r, err := OpenRemote(ctx, "file://"+bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	local := t.TempDir()
+	os.WriteFile(filepath.Join(local, "rules.json"), []byte("rules"), 0o644)
+	if err := r.Publish(ctx, local); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _ := r.Manifest(ctx)
+	os.Remove(filepath.Join(bucket, setsDir, m.Set, "rules.json"))
+	_, err = r.Fetch(ctx, t.TempDir())
+	if !uerr.Is(err) || !strings.Contains(err.Error(), "the published set is incomplete") {
+		t.Fatalf("fetch of a set missing a file: %v, want a user error saying the set is incomplete", err)
+	}
+}

@@ -62,8 +62,19 @@ func (s *staging) download(ctx context.Context, flagName, u, what string, fetch 
 	if dir, err = s.tempDir(what); err != nil {
 		return "", false, err
 	}
-	ok, err = fetch(r, dir)
+	if ok, err = fetch(r, dir); err != nil {
+		err = prefixFlag(flagName, err)
+	}
 	return dir, ok, err
+}
+
+// prefixFlag names the flag an error staging a location came from, keeping a user
+// error one.
+func prefixFlag(flagName string, err error) error {
+	if uerr.Is(err) {
+		return uerr.New("%s %w", flagName, err)
+	}
+	return fmt.Errorf("%s: %w", flagName, err)
 }
 
 // data returns a local directory holding the input files under u (given to flagName).
