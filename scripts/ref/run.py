@@ -119,7 +119,12 @@ def handed_out_dropped(u, acts):
     action of the same identity hands out through role grants and that action is at least
     as strong (a grant covers a suggest; of two equal actions on roles granting each
     other, the smaller role id is kept): semantics.md#drift-grant."""
-    reach = lambda a, b: b in u.chains_from(a)
+    cache = {}
+
+    def reach(a, b):
+        if a not in cache:
+            cache[a] = u.chains_from(a)
+        return b in cache[a]
 
     def covers(g, r):
         if g[1] == r[1] or not reach(g[1], r[1]):
@@ -127,7 +132,10 @@ def handed_out_dropped(u, acts):
         if g[2] != r[2]:
             return g[2]
         return g[1] < r[1] or not reach(r[1], g[1])
-    return [a for a in acts if not any(b[0] == a[0] and b is not a and covers(b, a) for b in acts)]
+    by_ident = {}
+    for a in acts:
+        by_ident.setdefault(a[0], []).append(a)
+    return [a for a in acts if not any(b is not a and covers(b, a) for b in by_ident[a[0]])]
 
 
 def matched_by_two(u, i, r):
