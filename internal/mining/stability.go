@@ -208,12 +208,14 @@ func (s *selector) hysteresis(r int32, res roleResult, set previousSet) roleResu
 	if ok, _ := bd.valid(set.tp, set.fp); !ok {
 		return res
 	}
-	prevPrec := metrics.Of(sc.n, set.hn, set.tp, set.fp).Precision()
-	bestPrec := metrics.Pct(res.tp+res.tn, sc.n)
+	prev := metrics.Of(sc.n, set.hn, set.tp, set.fp)
+	// The precisions differ by 100*(correct decisions gained)/n: computed from the count
+	// in one division, so that exactly G points is not G plus a rounding error.
+	gain := res.tp + res.tn - (prev.TP + prev.TN)
 	if res.tp == 0 && len(res.rules) == 0 {
-		bestPrec = prevPrec // no alternative at all
+		gain = 0 // no alternative at all
 	}
-	if bestPrec-prevPrec > s.prev.Grace {
+	if metrics.Pct(gain, sc.n) > s.prev.Grace {
 		return res
 	}
 	kept := roleResult{n: sc.n, tp: set.tp, fp: set.fp, fn: set.hn - set.tp, tn: sc.n - set.hn - set.fp,
