@@ -55,16 +55,29 @@ fmt-check:
 
 # Short coverage-guided fuzzing of every parser, and of the Parquet encoder against parquet-go.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz FuzzLoadUniverse -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz FuzzLoadParquet -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./internal/mining
-	$(GO) test -run '^$$' -fuzz FuzzEncoder -fuzztime $(FUZZTIME) ./internal/parquetenc
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/shard
-	$(GO) test -run '^$$' -fuzz FuzzReadUPA -fuzztime $(FUZZTIME) ./internal/discover
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/usage
-	$(GO) test -run '^$$' -fuzz FuzzAppendIndented -fuzztime $(FUZZTIME) ./internal/report
-	$(GO) test -run '^$$' -fuzz FuzzInstrument -fuzztime $(FUZZTIME) ./internal/plugins
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadCSV$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadUniverse$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadParquet$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadRolesUsage$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./internal/mining
+	$(GO) test -run '^$$' -fuzz '^FuzzEncoder$$' -fuzztime $(FUZZTIME) ./internal/parquetenc
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/shard
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./internal/shard
+	$(GO) test -run '^$$' -fuzz '^FuzzReadUPA$$' -fuzztime $(FUZZTIME) ./internal/discover
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/usage
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendIndented$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(GO) test -run '^$$' -fuzz '^FuzzModelFiles$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(GO) test -run '^$$' -fuzz '^FuzzReportSections$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(GO) test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutput$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(GO) test -run '^$$' -fuzz '^FuzzMergeShard$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMemoryLimit$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPluginConfig$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(GO) test -run '^$$' -fuzz '^FuzzReadHolder$$' -fuzztime $(FUZZTIME) ./internal/outdir
+	$(GO) test -run '^$$' -fuzz '^FuzzRemoteManifest$$' -fuzztime $(FUZZTIME) ./internal/outdir
+	$(GO) test -run '^$$' -fuzz '^FuzzPrevAssignments$$' -fuzztime $(FUZZTIME) ./internal/drift
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadTruth$$' -fuzztime $(FUZZTIME) ./internal/bench/truth
 
 # Go micro-benchmarks of the kernel, loader and miner.
 bench-micro:

@@ -269,6 +269,42 @@ func TestSIGTERM(t *testing.T) {
 	}
 }
 
+// TestSecondSignalEndsRun: a run that has not yet noticed a first SIGTERM (here one kept
+// busy in writing) ends at once on a second, killed by the signal as a crash would be;
+// the previous output set is left whole and the next run starts clean.
+func TestSecondSignalEndsRun(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := small(t)
+	ref, prev := previousSet(t, data)
+	out := copySet(t, ref)
+	cmd := exec.Command(bin, "mine", "--data", data, "--out", out, "--precision", "60")
+	cmd.Env = append(os.Environ(), crashpoint.Env+"="+crashpoint.Term2Prefix+"outdir:create:rules.json")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	ws, ok := syscall.WaitStatus(0), false
+	if errors.As(err, &ee) {
+		ws, ok = ee.Sys().(syscall.WaitStatus)
+	}
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Fatalf("second SIGTERM: the run ended with %v, want killed by SIGTERM", err)
+	}
+	if got := dirHashes(t, out); !equalMaps(got, prev) {
+		t.Error("second SIGTERM: the previous outputs changed")
+	}
+	if _, stderr, code := runBin(t, "mine", "--data", data, "--out", out); code != 0 {
+		t.Fatalf("the run after: exit %d: %s", code, stderr)
+	}
+	oneSet(t, out)
+}
+
 // TestSIGTERMDriftDiscover: drift and discover, sent SIGTERM while their output set is
 // being written, exit 1 saying so and leave the previous set byte for byte (found by the
 // audit: both committed the new set and exited 0).

@@ -56,6 +56,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first SIGINT or SIGTERM cancels ctx and the run stops at its next check; the
+	// signals then get their default action back, so that a second one (a second Ctrl-C)
+	// ends the process at once, as a crash would: the output directory is still only
+	// ever replaced whole (docs/cli.md#exit-codes).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "rolemine: no command given: expected %s\n", commandList)

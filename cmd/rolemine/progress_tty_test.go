@@ -56,10 +56,11 @@ func onTTY(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), <-shown
 }
 
-// TestProgressOnTerminalOnly: mine, drift, report and explain show their steps on a
+// TestProgressOnTerminalOnly: gen, mine, drift, report and explain show their steps on a
 // terminal (stderr), clear the line before they end, and write nothing of it when stderr
 // is not a terminal; stdout never carries it. Found by the semantic audit: drift, report
-// and explain showed nothing on a terminal while they loaded and worked.
+// and explain showed nothing on a terminal while they loaded and worked; gen neither, for a
+// minute or more at tier L.
 func TestProgressOnTerminalOnly(t *testing.T) {
 	tmp := t.TempDir()
 	data := tinyData(t, filepath.Join(tmp, "data"))
@@ -68,6 +69,7 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 		args []string
 		step string
 	}{
+		{[]string{"gen", "--tier", "S", "--identities", "500", "--out", filepath.Join(tmp, "gen")}, "gen: writing assignments ..."},
 		{[]string{"mine", "--data", data, "--out", model}, "loading " + data},
 		{[]string{"drift", "--model", model, "--data", data, "--out", drift}, "holding the model against"},
 		{[]string{"report", "--data", data, "--model", model}, "classifying assignments"},

@@ -1,7 +1,8 @@
 // Package columnar loads identities, roles and assignments from Parquet or CSV into
 // dictionary-coded columns (held as Apache Arrow arrays), builds the in-memory snapshot the
 // miner works on (identity x dimension int32 codes, assignments as CSR by role and by
-// identity), and writes output files atomically.
+// identity), and names package outdir's output set (OutputSet), through which the
+// commands write their files all or nothing.
 package columnar
 
 // KindDimension is the name of the identity kind column, which is also a dimension.

@@ -17,6 +17,11 @@ const Env = "ROLEMINE_CRASH_AT"
 // TermPrefix before a point's name in Env asks for SIGTERM at that point instead of SIGKILL.
 const TermPrefix = "term:"
 
+// Term2Prefix before a point's name in Env asks for SIGTERM at that point, then a second
+// SIGTERM while the run is kept from noticing the first: a second signal must end the
+// process at once.
+const Term2Prefix = "term2:"
+
 // PanicPrefix before a point's name in Env asks for a panic at that point instead, a
 // stand-in for a bug in rolemine (its exit code and message, docs/cli.md#exit-codes).
 const PanicPrefix = "panic:"
@@ -24,7 +29,8 @@ const PanicPrefix = "panic:"
 // Hit kills the process with SIGKILL (no deferred function runs, no file is closed
 // cleanly) when ROLEMINE_CRASH_AT equals point. When it equals TermPrefix+point, Hit sends
 // the process SIGTERM, gives the signal handler a moment to cancel the run's context, and
-// returns: the run goes on until it notices. When it equals PanicPrefix+point, Hit panics.
+// returns: the run goes on until it notices. When it equals Term2Prefix+point, Hit sends
+// SIGTERM twice and never returns. When it equals PanicPrefix+point, Hit panics.
 func Hit(point string) {
 	v := os.Getenv(Env)
 	if v == "" {
@@ -38,6 +44,11 @@ func Hit(point string) {
 		time.Sleep(time.Hour) // the signal is on its way
 	case PanicPrefix + point:
 		panic("crashpoint " + point)
+	case Term2Prefix + point:
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		time.Sleep(200 * time.Millisecond)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		time.Sleep(time.Hour) // only the second signal can end the run now
 	case TermPrefix + point:
 		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		time.Sleep(200 * time.Millisecond)

@@ -6,23 +6,27 @@
 // entitlements) as possible and give every identity a subset of them, so that the union of
 // its roles' entitlements is exactly its entitlements. Seen as a bipartite graph of
 // identities and entitlements, a role is a biclique and a solution is a biclique edge
-// cover. The solver
+// cover. The solver (Solve)
 //
-//   - merges identical identities and identical entitlements (Reduce),
+//   - merges identical identities and identical entitlements,
 //   - repeatedly takes every biclique that is forced: an uncovered edge (u,p) whose only
 //     maximal biclique is holders(p) x entitlements(u) belongs to some minimum cover,
 //     after which identities and entitlements left with nothing to cover are dropped,
-//   - splits what is left into connected components,
-//   - covers each component with a greedy heuristic that re-applies the forced-biclique
-//     reduction after every choice, removes redundant roles, and retries with other
-//     tie-breaks while time allows, and
-//   - proves small components optimal by branch and bound over their maximal bicliques.
+//   - splits what is left into connected components, and in each
+//   - covers the edges greedily with maximal bicliques, marks the edges other edges
+//     dominate, and colours the conflict graph of the rest (edges that cannot share a
+//     role are joined; DSATUR, then tabu search for fewer colours down to the lower
+//     bound), keeping the smaller cover,
+//   - bounds the fewest roles from below by pairwise incompatible edges found greedily
+//     and a maximum clique of the conflict graph (branch and bound), and
+//   - lowers the user-role and role-entitlement links of the cover it keeps.
 //
-// A lower bound comes from a set of pairwise incompatible edges (no biclique holds two of
-// them) found greedily in each component, plus the forced bicliques.
+// Every phase whose cost grows faster than the input stops at the budget's deadline; the
+// cover is then finished with one role per entitlement class, still exact (Result.Stopped).
 //
-// Approximate mode keeps only roles with at least a minimum number of members until a
-// share of the assignments is covered; the rest is left as exceptions. Every discovered
-// role can be described by the attribute criterion that best matches its members
-// (Validate).
+// Approximate mode (Approximate, TakeCoverage) keeps only roles with at least a minimum
+// number of members until a share of the assignments is covered; the rest is left as
+// exceptions. Every discovered role can be described by the attribute criterion that best
+// matches its members (Describe), and with data a role no criterion describes is split
+// (Refine).
 package discover

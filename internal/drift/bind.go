@@ -20,8 +20,10 @@ type binding struct {
 	byTerm [][][]int32
 }
 
-func bind(snap *columnar.Snapshot, rules []report.RuleRecord) (*binding, error) {
-	rb, err := model.BindRules(snap, rules)
+// bind binds m's rules to snap and indexes them by their rarest term.
+func bind(snap *columnar.Snapshot, m *report.Model) (*binding, error) {
+	rules := m.Rules
+	rb, err := model.BindRules(snap, rules, m.RulesFile())
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	}
 	// Rules are bound before the closure, so that a rule the data cannot hold is refused
 	// first; binding is timed with match. The phases cover the whole of Compute.
-	b, err := bind(next, model.Rules)
+	b, err := bind(next, model)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +408,7 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 	case base.Previous != nil:
 		out.basis = "previous snapshot (--previous-data)"
 		prev := base.Previous
-		pb, err := bind(prev, model.Rules)
+		pb, err := bind(prev, model)
 		if err != nil {
 			return nil, fmt.Errorf("previous snapshot: %w", err)
 		}

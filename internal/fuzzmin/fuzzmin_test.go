@@ -6,7 +6,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,9 +50,58 @@ func TestOff(t *testing.T) {
 
 // TestTargetsCallOff: every fuzz target in the module's test files calls fuzzmin.Off.
 func TestTargetsCallOff(t *testing.T) {
+	targets := fuzzTargets(t)
+	for _, f := range targets {
+		if !f.callsOff {
+			t.Errorf("%s (%s) does not call fuzzmin.Off", f.name, f.dir)
+		}
+	}
+	if len(targets) < 9 {
+		t.Errorf("found %d fuzz targets (%v), want at least the nine of the eighteenth session", len(targets), targets)
+	}
+}
+
+// TestMakeFuzzRunsEveryTarget: the Makefile's fuzz recipe runs every fuzz target of the
+// module, each in its own package, as docs/development.md says of `make fuzz`.
+func TestMakeFuzzRunsEveryTarget(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, recipe, ok := strings.Cut(string(mk), "\nfuzz:\n")
+	if !ok {
+		t.Fatal("Makefile: no fuzz target")
+	}
+	recipe, _, _ = strings.Cut(recipe, "\n\n")
+	run := map[string]bool{}
+	for _, m := range regexp.MustCompile(`-fuzz '?\^?(Fuzz\w+)\$*'? .* \./(\S+)`).FindAllStringSubmatch(recipe, -1) {
+		run[m[2]+" "+m[1]] = true
+	}
+	for _, f := range fuzzTargets(t) {
+		if key := filepath.ToSlash(f.dir) + " " + f.name; !run[key] {
+			t.Errorf("make fuzz does not run %s in ./%s", f.name, filepath.ToSlash(f.dir))
+		}
+		delete(run, filepath.ToSlash(f.dir)+" "+f.name)
+	}
+	for k := range run {
+		t.Errorf("make fuzz runs %s, which is no fuzz target", k)
+	}
+}
+
+// fuzzTarget is a fuzz test function: its name, its package's directory relative to the
+// module root, and whether it calls fuzzmin.Off.
+type fuzzTarget struct {
+	name, dir string
+	callsOff  bool
+}
+
+// fuzzTargets parses every test file of the module (but testdata, node_modules and
+// hidden directories) and returns its fuzz targets.
+func fuzzTargets(t *testing.T) []fuzzTarget {
+	t.Helper()
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
-	var targets []string
+	var targets []fuzzTarget
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -65,24 +116,20 @@ func TestTargetsCallOff(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		dir, _ := filepath.Rel(root, filepath.Dir(path))
 		for _, decl := range file.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || !strings.HasPrefix(fn.Name.Name, "Fuzz") || fn.Body == nil {
 				continue
 			}
-			targets = append(targets, fn.Name.Name)
-			if !callsOff(fn.Body) {
-				t.Errorf("%s (%s) does not call fuzzmin.Off", fn.Name.Name, path)
-			}
+			targets = append(targets, fuzzTarget{fn.Name.Name, dir, callsOff(fn.Body)})
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(targets) < 9 {
-		t.Errorf("found %d fuzz targets (%v), want at least the nine of the eighteenth session", len(targets), targets)
-	}
+	return targets
 }
 
 // callsOff says whether body calls fuzzmin.Off.

@@ -344,7 +344,7 @@ func (s *specState) previous(t *testing.T, td *datadriven.TestData) (string, err
 		s.prev = nil
 		return "no previous model\n", nil
 	}
-	grace := 1.0
+	grace := 5.0 // --grace's default
 	if td.HasArg("grace") {
 		var g string
 		td.ScanArgs(t, "grace", &g)

@@ -22,7 +22,8 @@ import (
 type Previous struct {
 	// Rules holds each role's previous rules, by role id.
 	Rules map[string][]PreviousRule
-	// Grace is G, in percentage points of precision (>= 0).
+	// Grace is G, a percentage of a role's in-scope holders (>= 0): the correct
+	// decisions the miner's choice must gain to replace a valid previous set.
 	Grace float64
 }
 
@@ -199,23 +200,38 @@ func (s *selector) everyRuleAdds(crits []kernels.Criterion, cover []uint8) bool 
 	return true
 }
 
-// hysteresis keeps the previous set when it is valid and the best alternative res is at
-// most Grace points more precise (docs/semantics.md#stability-grace; correct decisions
-// over the scope); otherwise it returns res.
+// hysteresis keeps the previous set when it is valid and the best alternative res makes
+// at most Grace percent of the role's in-scope holders more correct decisions
+// (docs/semantics.md#stability-grace); otherwise, or when res is as precise with fewer
+// rules and no more false positives, it returns res.
 func (s *selector) hysteresis(r int32, res roleResult, set previousSet) roleResult {
 	sc, mr := s.sc, s.sc.mr
 	bd := &bounds{n: sc.n, holders: set.hn, Bounds: mr.Bounds()}
 	if ok, _ := bd.valid(set.tp, set.fp); !ok {
 		return res
 	}
-	prevPrec := metrics.Of(sc.n, set.hn, set.tp, set.fp).Precision()
-	bestPrec := metrics.Pct(res.tp+res.tn, sc.n)
+	prev := metrics.Of(sc.n, set.hn, set.tp, set.fp)
+	// Correct decisions gained (holders explained, non-holders left alone), against the
+	// role's own holders: a share of the whole scope would let a previous set of a small
+	// role stand whatever the miner's choice explains beyond it. One division, so that
+	// exactly G percent is not G plus a rounding error.
+	gain := res.tp + res.tn - (prev.TP + prev.TN)
 	if res.tp == 0 && len(res.rules) == 0 {
-		bestPrec = prevPrec // no alternative at all
+		return s.keep(r, res, set) // no alternative at all
 	}
-	if bestPrec-prevPrec > s.prev.Grace {
+	if metrics.Pct(gain, set.hn) > s.prev.Grace {
 		return res
 	}
+	if gain == 0 && res.fp <= set.fp && len(res.rules) < len(set.crits) {
+		return res // as precise with fewer rules: consolidate, never keep a fragment
+	}
+	return s.keep(r, res, set)
+}
+
+// keep returns the previous set as role r's result, with res's candidate count and
+// exactness.
+func (s *selector) keep(r int32, res roleResult, set previousSet) roleResult {
+	sc, mr := s.sc, s.sc.mr
 	kept := roleResult{n: sc.n, tp: set.tp, fp: set.fp, fn: set.hn - set.tp, tn: sc.n - set.hn - set.fp,
 		candidates: res.candidates, exact: res.exact}
 	roleID := s.snap.Roles.IDs[r]

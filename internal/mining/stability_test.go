@@ -93,9 +93,9 @@ func TestStabilityHysteresis(t *testing.T) {
 		tp    int64
 	}{
 		{"no previous rule for the role", map[string][]PreviousRule{"OTHER": {{EntityType: "*", Terms: []PreviousTerm{{"title", "Y"}}}}}, 50, "title=Y", 11},
-		// Precision over the 30 in scope: department=X (10+19)/30 = 96.67%, title=Y 100%: 3.33 points.
-		{"within grace: kept (3.33 precision points)", prevRule("department", "X"), 3.4, "department=X", 10},
-		{"beyond grace: best alternative", prevRule("department", "X"), 3.3, "title=Y", 11},
+		// title=Y makes one more correct decision than department=X (i11), 9.09% of R's 11 holders.
+		{"within grace: kept (9.09% of the holders)", prevRule("department", "X"), 9.1, "department=X", 10},
+		{"beyond grace: best alternative", prevRule("department", "X"), 9.0, "title=Y", 11},
 		{"zero grace", prevRule("department", "X"), 0, "title=Y", 11},
 		{"bound fails (no holder matched): replaced", prevRule("department", "Q"), 100, "title=Y", 11},
 		{"value gone from the data: replaced", prevRule("department", "GONE"), 100, "title=Y", 11},

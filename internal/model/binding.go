@@ -37,11 +37,13 @@ type boundRule struct {
 // have its later terms silently ignored there.
 const MaxRuleTerms = 32
 
-// BindRules resolves rules against snap. A rule naming an attribute the identities lack,
+// BindRules resolves rules against snap; file names the rules' file in messages (the
+// model directory's rules.json, or just "rules.json" for a model not read from disk). A
+// rule naming an attribute the identities lack,
 // without any term, with more than MaxRuleTerms terms, or of an unknown rule_type, is a
 // user error: the model was
 // mined from other data or written by hand.
-func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
+func BindRules(snap *columnar.Snapshot, rules []Rule, file string) (*RuleBinding, error) {
 	b := &RuleBinding{snap: snap, rules: make([]boundRule, len(rules)), byRole: make([][]int32, snap.NumRoles())}
 	kd := &snap.Dims[snap.KindDim]
 	kinds := map[string][]bool{} // entity type -> admitted kind codes
@@ -61,13 +63,13 @@ func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 		}
 		if len(rec.Criteria) > MaxRuleTerms {
 			return nil, uerr.New("%s: rule %s (role %s) has %d criteria; expected at most %d",
-				RulesJSONFile, rec.RuleID, rec.RoleID, len(rec.Criteria), MaxRuleTerms)
+				file, rec.RuleID, rec.RoleID, len(rec.Criteria), MaxRuleTerms)
 		}
 		for _, t := range rec.Criteria {
 			d := snap.DimIndex(t.Attribute)
 			if d < 0 {
 				return nil, uerr.New("%s: rule %s (role %s) uses attribute %q, which the identities lack; was the model mined from this kind of data? (an attribute a criterion plugin derived needs the same --plugin flags as mine)",
-					RulesJSONFile, rec.RuleID, rec.RoleID, t.Attribute)
+					file, rec.RuleID, rec.RoleID, t.Attribute)
 			}
 			code := int32(-1)
 			if c, ok := slices.BinarySearch(snap.Dims[d].Values, t.Value); ok {
@@ -77,10 +79,10 @@ func BindRules(snap *columnar.Snapshot, rules []Rule) (*RuleBinding, error) {
 			br.codes = append(br.codes, code)
 		}
 		if len(rec.Criteria) == 0 {
-			return nil, uerr.New("%s: rule %s (role %s) has no criteria", RulesJSONFile, rec.RuleID, rec.RoleID)
+			return nil, uerr.New("%s: rule %s (role %s) has no criteria", file, rec.RuleID, rec.RoleID)
 		}
 		if !knownRuleType(rec.RuleType) {
-			return nil, uerr.New("%s: rule %s (role %s) has rule_type %q; expected %s, %s or %s", RulesJSONFile, rec.RuleID, rec.RoleID,
+			return nil, uerr.New("%s: rule %s (role %s) has rule_type %q; expected %s, %s or %s", file, rec.RuleID, rec.RoleID,
 				rec.RuleType, mining.Required, mining.RequestedAutomatically, mining.Suggested)
 		}
 		b.rules[k] = br

@@ -45,14 +45,14 @@ func TestBindRulesTermLimit(t *testing.T) {
 		}
 		return r
 	}
-	b, err := BindRules(snap, []Rule{rule(MaxRuleTerms)})
+	b, err := BindRules(snap, []Rule{rule(MaxRuleTerms)}, RulesJSONFile)
 	if err != nil {
 		t.Fatalf("a rule of %d terms: %v", MaxRuleTerms, err)
 	}
 	if !b.Matches(0, 0) || !b.Matches(0, 1) {
 		t.Errorf("a rule of %d terms: a1 and a2 have all its values, want both matched", MaxRuleTerms)
 	}
-	_, err = BindRules(snap, []Rule{rule(MaxRuleTerms + 1)})
+	_, err = BindRules(snap, []Rule{rule(MaxRuleTerms + 1)}, RulesJSONFile)
 	want := `rules.json: rule r33 (role R) has 33 criteria; expected at most 32`
 	if err == nil || err.Error() != want || !uerr.Is(err) {
 		t.Fatalf("a rule of 33 terms: got %v, want user error %q", err, want)
@@ -80,7 +80,7 @@ func TestBindRulesUnknownType(t *testing.T) {
 	}
 	for _, typ := range []string{"required", "requested_automatically", "suggested", "Required", ""} {
 		r := Rule{RuleID: "r1", RoleID: "R", RuleType: typ, EntityType: "*", Criteria: []Term{{Attribute: "dept", Value: "x"}}}
-		_, err := BindRules(snap, []Rule{r})
+		_, err := BindRules(snap, []Rule{r}, RulesJSONFile)
 		if typ == strings.ToLower(typ) && typ != "" {
 			if err != nil {
 				t.Errorf("rule_type %q: %v", typ, err)

@@ -1,5 +1,6 @@
 // Package outdir commits the output files of a run into an output directory all or
-// nothing, one writer at a time (docs/outputs.md#out-atomic; RATIONALE.md, "Output commit").
+// nothing, one writer at a time (docs/outputs.md#out-atomic; RATIONALE.md, section 15,
+// "An atomic set of outputs").
 //
 // A committed output directory OUT looks like this:
 //

@@ -36,7 +36,10 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 			}
 		}
 		o.Gen.Logger = env.Logger
+		prog := newProgress(env.Stderr)
+		o.Gen.Progress = prog.step("gen")
 		st, err := gen.Generate(ctx, o.Gen)
+		prog.done()
 		if err != nil {
 			return err
 		}
@@ -64,7 +67,10 @@ func Gen(ctx context.Context, o GenOptions, env Env) error {
 	}
 	ev := o.Evolve
 	ev.Out, ev.Seed, ev.Logger = o.Gen.Out, o.Gen.Seed, env.Logger
+	prog := newProgress(env.Stderr)
+	ev.Progress = prog.step("gen --evolve")
 	st, err := gen.Evolve(ctx, ev)
+	prog.done()
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) of the largest live heap of the run to this file")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "auto", "soft limit of the Go heap: auto (85% of the container's or machine's memory, unless $GOMEMLIMIT is set), off, or an amount such as 6GiB")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
-	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: percentage points of precision (100*(TP+TN)/n over the scope) a valid previous rule set may lose to the best alternative and still be kept")
+	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: a valid previous rule set of a role is kept unless the best alternative makes more correct decisions (holders explained, non-holders left alone) than this percentage of the role's holders in scope, or is as precise with fewer rules")
 	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for rolemine merge")
 	return f
 }
@@ -212,7 +212,7 @@ func given(fs *flag.FlagSet, name string) bool {
 // checks of mine's flags and configuration before any data is read.
 func (f *MineFlags) checkConfigured(ctx context.Context, cfg *mining.Config, st *staging, logger *slog.Logger) ([]*plugins.Plugin, error) {
 	if f.previous != "" && (f.grace < 0 || f.grace > 100) {
-		return nil, uerr.New("mine: --grace %v: expected percentage points from 0 to 100", f.grace)
+		return nil, uerr.New("mine: --grace %v: expected a percentage from 0 to 100", f.grace)
 	}
 	if err := f.plugins.check(len(cfg.Plugins)); err != nil {
 		return nil, err

@@ -43,6 +43,12 @@ func (p *progress) update(force bool, format string, args ...any) {
 	p.dirty = true
 }
 
+// step returns a function that shows "COMMAND: STEP ..." on the status line, for a
+// long step that reports only its start (gen's).
+func (p *progress) step(command string) func(string) {
+	return func(name string) { p.update(true, "%s: %s ...", command, name) }
+}
+
 // done clears the status line.
 func (p *progress) done() {
 	if !p.on {

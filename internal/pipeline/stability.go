@@ -14,8 +14,10 @@ import (
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
-// defaultGrace is --grace's default, in percentage points of precision.
-const defaultGrace = 1.0
+// defaultGrace is --grace's default: a percentage of a role's in-scope holders
+// (docs/semantics.md#stability-grace). A month of nights at tier S kept every rule from
+// flapping at 5 and let two flap at 1 (RATIONALE.md).
+const defaultGrace = 5.0
 
 // loadPrevious reads the previous output directory's rules.json into the miner's
 // stability input and the churn baseline, with a fingerprint of both and of grace (which

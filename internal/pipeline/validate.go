@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -107,7 +109,7 @@ func realPath(path string) (string, error) {
 		if _, err := os.Lstat(p); err == nil {
 			r, err := filepath.EvalSymlinks(p)
 			if err != nil {
-				return "", fmt.Errorf("resolve %s: %w", p, err)
+				return "", linkError(p, err)
 			}
 			return filepath.Join(r, rest), nil
 		}
@@ -115,6 +117,20 @@ func realPath(path string) (string, error) {
 			return abs, nil
 		}
 		rest = filepath.Join(filepath.Base(p), rest)
+	}
+}
+
+// linkError says why path, which exists, could not be resolved: a symbolic link to a
+// path that does not exist, or one that cannot be followed (a loop).
+func linkError(path string, err error) error {
+	target, lerr := os.Readlink(path)
+	switch {
+	case lerr != nil:
+		return fmt.Errorf("resolve %s: %w", path, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s is a symbolic link to %s, which does not exist (expected a directory, or a link to one)", path, target)
+	default:
+		return fmt.Errorf("%s is a symbolic link to %s that cannot be followed (%v; a loop of links?): expected a directory, or a link to one", path, target, err)
 	}
 }
 

@@ -46,6 +46,18 @@ type Model struct {
 	// RuleUsage holds, aligned with Rules, the usage of each rule's matched holders
 	// (rules.json "usage"); nil for data without usage.
 	RuleUsage []usage.Counts
+	// Dir is the output directory ReadModel read the model from; empty for a model
+	// built in memory (NewModel). Messages about its rules name Dir's rules.json.
+	Dir string
+}
+
+// RulesFile is the name messages give the model's rules: its rules.json, with the
+// directory when the model was read from one.
+func (m *Model) RulesFile() string {
+	if m.Dir == "" {
+		return RulesJSONFile
+	}
+	return filepath.Join(m.Dir, RulesJSONFile)
 }
 
 // NewModel builds the records WriteModel writes for snap, m and cls.
@@ -122,7 +134,7 @@ func ReadModel(dir string) (*Model, error) {
 			return nil, uerr.New("%s: format %q, expected %q", path, *f.got, f.format)
 		}
 	}
-	mf := &Model{Rules: make([]RuleRecord, len(rules.Rules)), Roles: roles.Roles, Summary: sum}
+	mf := &Model{Rules: make([]RuleRecord, len(rules.Rules)), Roles: roles.Roles, Summary: sum, Dir: dir}
 	for k, r := range rules.Rules {
 		mf.Rules[k] = r.ruleRecord
 		if r.Usage != nil {
@@ -172,7 +184,7 @@ type Bound struct {
 // Bind resolves m against snap. A rule naming an attribute that identities lack is a user
 // error: the model was mined from other data.
 func Bind(snap *columnar.Snapshot, m *Model) (*Bound, error) {
-	rb, err := model.BindRules(snap, m.Rules)
+	rb, err := model.BindRules(snap, m.Rules, m.RulesFile())
 	if err != nil {
 		return nil, err
 	}

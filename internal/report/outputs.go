@@ -1,6 +1,9 @@
-// Package report turns a mined model into what people read and other tools consume:
-// explanations, drift, remediation and the HTML report. For now it writes the model
-// outputs of docs/outputs.md (rules, roles, assignments, suggestions, summary).
+// Package report turns a mined model into what people read and other tools consume: the
+// model outputs of docs/outputs.md (rules.json, rules.parquet, rules.xml, roles.json,
+// assignments.parquet, suggestions.parquet, summary.json), the review exports
+// (review.csv, suggestions.csv, excess.csv, ownership.csv), report.html with its drift and
+// discovery sections, and the answers of `rolemine explain`. Drift's plan itself
+// (remediation.csv, rules-health.json) is package drift's.
 package report
 
 import (

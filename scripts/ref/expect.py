@@ -69,12 +69,12 @@ def systems(u):
         x['hidden_inherited'] += p['hidden']
         if not p['inherited'] and p['status'] == 'explained':
             x['direct_explained'] += 1
+    # orphans and suggestions without a system count under NOSYS, so that the systems add
+    # up to the totals; NOSYS is never flagged
     for (i, r, sy, a) in u.orphans:
-        if sy:
-            s(sy)['orphans'] += 1
+        s(sy)['orphans'] += 1
     for (i, r, m) in u.suggestions:
-        if u.roles[r]['application']:
-            s(u.roles[r]['application'])['suggestions'] += 1
+        s(u.roles[r]['application'])['suggestions'] += 1
     groups = {}
     for i in u.order:
         groups.setdefault(peer_key(u, i), []).append(i)
@@ -99,7 +99,7 @@ def systems(u):
             flag = x['suggestions'] >= 10 and x['suggested_pct'] > 2 and x['suggested_pct'] > 2 * med
         corr = x['accounts'] - x['uncorrelated_accounts']
         flag = flag or (x['missing_accounts'] > 0 and x['missing_accounts'] * 20 > corr)
-        x['possibly_incomplete'] = flag
+        x['possibly_incomplete'] = flag and name != NOSYS
     return S
 
 
@@ -156,18 +156,21 @@ def excess(u):
         w = lambda r: 1 + u.roles[r]['validations']
         uw = sum(w(r) for r, p in ps if p['status'] == 'unexplained')
         nw = sum(w(r) for r, p in ps if p['usage'] == 'unused')
-        if uw + nw > 0:
+        uc = sum(p['status'] == 'unexplained' for r, p in ps)
+        nc = sum(p['usage'] == 'unused' for r, p in ps)
+        # The score counts pairs; the weighted score (1 + validations a pair), then its
+        # unexplained part, break ties (excess-privilege.md#excess).
+        if uc + nc > 0:
             grp = 'human' if u.kind[i] == 'human' else 'non_human'
-            rows.append((grp != 'human', -(uw + nw), -uw, u.pos[i], [grp, i, u.kind[i], str(uw + nw), str(uw), str(nw),
-                         str(len(ps)), str(sum(p['status'] == 'unexplained' for r, p in ps)),
-                         str(sum(p['usage'] == 'unused' for r, p in ps)),
-                         str(sum(p['usage'] == 'unknown' for r, p in ps))]))
-    rows.sort(key=lambda x: x[:4])
+            rows.append((grp != 'human', -(uc + nc), -(uw + nw), -uw, u.pos[i],
+                         [grp, i, u.kind[i], str(uc + nc), str(uw), str(nw), str(len(ps)), str(uc), str(nc),
+                          str(sum(p['usage'] == 'unknown' for r, p in ps))]))
+    rows.sort(key=lambda x: x[:5])
     out, rank, last = [], 0, None
     for x in rows:
-        rank = rank + 1 if x[4][0] == last else 1
-        last = x[4][0]
-        out.append([x[4][0], str(rank)] + x[4][1:])
+        rank = rank + 1 if x[5][0] == last else 1
+        last = x[5][0]
+        out.append([x[5][0], str(rank)] + x[5][1:])
     return out
 
 

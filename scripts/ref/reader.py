@@ -67,6 +67,9 @@ class Universe:
             self.grants.add((r['role_id'], r['grants_role_id']))
         rows = read_csv(d + '/assignments.csv')
         self.has_last_used = bool(rows) and 'last_used' in rows[0]
+        # every row's date, orphan rows included: the default --as-of is the newest
+        # (excess-privilege.md#usage)
+        self.row_dates = [r['last_used'] for r in rows if r.get('last_used')]
         self.direct = {}  # (i, r) -> list of (system, account, last_used)
         self.orphans = set()  # (identity or '', role, system, account)
         for r in rows:
@@ -90,7 +93,9 @@ class Universe:
                 self.direct.setdefault((who, role), []).append((s, a, lu))
             else:
                 if iid not in self.kind:
-                    self.orphans.add((iid, role, '', ''))
+                    # an orphan named by identity alone takes its role's application, as a
+                    # direct pair does (effective-privilege.md#decisions)
+                    self.orphans.add((iid, role, self.roles[role]['application'], ''))
                     continue
                 self.direct.setdefault((iid, role), []).append(('', '', lu))
         for a, b in sorted(self.grants):
@@ -151,7 +156,7 @@ class Universe:
         self.asof = None
         if not self.has_last_used:
             return
-        dates = [parse_time(lu) for rows in self.direct.values() for (_, _, lu) in rows if lu]
+        dates = [parse_time(lu) for lu in self.row_dates]
         f = self.flags
         self.unused_days = int(f[f.index('--unused-days') + 1]) if '--unused-days' in f else 90
         if '--as-of' in f:

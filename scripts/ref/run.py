@@ -103,14 +103,39 @@ def drift(errs, u, d, out):
     rtype = {}
     for r in json.load(open(out + '/rules.json'))['rules']:
         rtype[(r['role_id'], crit_of(r))] = r['rule_type']
-    want = {'grant': [(i, r) for i, r, m in u.suggestions if rtype[m] == 'required'],
-            'suggest': [(i, r) for i, r, m in u.suggestions if rtype[m] != 'required'],
+    acts = handed_out_dropped(u, [(i, r, rtype[m] == 'required') for i, r, m in u.suggestions])
+    want = {'grant': [(i, r) for i, r, g in acts if g],
+            'suggest': [(i, r) for i, r, g in acts if not g],
             'remove-redundant': [k for k, p in u.pairs.items() if p['redundant']],
             'revoke-unused': [k for k, p in u.pairs.items() if not p['inherited'] and p['usage'] == 'unused'],
             'reassign-owner': [(i, '') for i in u.order if u.has_owner_col and u.kind[i] != 'human'
                                and u.owner[i] and u.owner[i] not in u.kind]}
     for a, w in want.items():
         diff(errs, 'drift ' + a, sorted(got.get(a, [])), sorted(w))
+
+
+def handed_out_dropped(u, acts):
+    """acts: (identity, role, is_grant) of the plan; drops each one whose role another
+    action of the same identity hands out through role grants and that action is at least
+    as strong (a grant covers a suggest; of two equal actions on roles granting each
+    other, the smaller role id is kept): semantics.md#drift-grant."""
+    cache = {}
+
+    def reach(a, b):
+        if a not in cache:
+            cache[a] = u.chains_from(a)
+        return b in cache[a]
+
+    def covers(g, r):
+        if g[1] == r[1] or not reach(g[1], r[1]):
+            return False
+        if g[2] != r[2]:
+            return g[2]
+        return g[1] < r[1] or not reach(r[1], g[1])
+    by_ident = {}
+    for a in acts:
+        by_ident.setdefault(a[0], []).append(a)
+    return [a for a in acts if not any(b is not a and covers(b, a) for b in by_ident[a[0]])]
 
 
 def matched_by_two(u, i, r):

@@ -82,6 +82,15 @@ type EvolveOptions struct {
 	Movers, Joiners, Leavers, Repurposed, Retired float64
 	Seed                                          uint64
 	Logger                                        *slog.Logger
+	// Progress, when set, is told each step as it starts, as Options.Progress is.
+	Progress func(step string)
+}
+
+// step tells opts.Progress, if set, that step starts.
+func (opts *EvolveOptions) step(name string) {
+	if opts.Progress != nil {
+		opts.Progress(name)
+	}
 }
 
 // DefaultEvolveOptions returns the default rates: 3% movers, 2% joiners, 2%
@@ -196,6 +205,7 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if _, err := os.Stat(filepath.Join(fromTruth, model.UniverseTruthFile)); err == nil {
 		return nil, uerr.New("gen --evolve: FROM %s is a universe (gen --universe); --evolve writes the next snapshot of flat data only (with or without --usage)", opts.From)
 	}
+	opts.step("loading " + opts.From)
 	snap, err := columnar.Load(ctx, opts.From, columnar.LoadOptions{Logger: log})
 	if err != nil {
 		return nil, err
@@ -231,6 +241,7 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Out, "truth", ChangesDir), 0o755); err != nil {
 		return nil, fmt.Errorf("gen --evolve: create %s: %w", opts.Out, err)
 	}
+	opts.step("writing the next snapshot")
 	if err := e.write(ctx, opts, format, tr, plan, st); err != nil {
 		return nil, err
 	}

@@ -65,6 +65,16 @@ type Options struct {
 	// combined with Universe. false (the default) changes nothing.
 	Usage  bool
 	Logger *slog.Logger
+	// Progress, when set, is told each step as it starts ("writing assignments"), for a
+	// status line on a terminal.
+	Progress func(step string)
+}
+
+// step tells opts.Progress, if set, that step starts.
+func (opts *Options) step(name string) {
+	if opts.Progress != nil {
+		opts.Progress(name)
+	}
 }
 
 // Stats counts what was written.
@@ -122,6 +132,7 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 		return nil, fmt.Errorf("gen: create %s: %w", truthDir, err)
 	}
 
+	opts.step("building the population")
 	o := buildOrg(n, opts.Seed)
 	c := countCells(o)
 	roles, err := roleCatalog(o, c, nRoles, opts, truthDir)
@@ -134,6 +145,7 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 		return nil, err
 	}
 
+	opts.step("writing identities")
 	gaps := unlabelled(o, opts)
 	if err := writeUnlabelled(o, gaps, truthDir); err != nil {
 		return nil, err
@@ -145,10 +157,12 @@ func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if err := writeRoles(roles, opts.Out, format); err != nil {
 		return nil, err
 	}
+	opts.step("writing assignments")
 	if err := writeAssignments(ctx, o, c, roles, opts.Seed, opts.Out, format, st); err != nil {
 		return nil, err
 	}
 	log.Info("gen: assignments written", "assignments", st.Assignments, "elapsed", time.Since(start))
+	opts.step("writing truth")
 	if err := writeTruth(o, roles, opts.Seed, tier, filepath.Join(truthDir, model.TruthRulesFile)); err != nil {
 		return nil, err
 	}
@@ -260,6 +274,7 @@ func writeAssignments(ctx context.Context, o *org, c *counts, roles []role, seed
 // universe, or usage and owners.
 func plantExtras(ctx context.Context, opts Options, format string, st *Stats, log *slog.Logger, start time.Time) error {
 	if opts.Universe {
+		opts.step("planting the universe (accounts, nested groups, projects)")
 		us, err := plantUniverse(ctx, opts.Out, format, opts.Seed)
 		if err != nil {
 			return err
@@ -269,6 +284,7 @@ func plantExtras(ctx context.Context, opts Options, format string, st *Stats, lo
 			"broad_nestings", us.BroadNestings, "entitlements", us.Entitlements, "hidden_inherited", us.Hidden, "elapsed", time.Since(start))
 	}
 	if opts.Usage {
+		opts.step("planting usage and owners")
 		asOf, _ := usage.Parse(usageAsOf)
 		var err error
 		if st.Usage, err = plantUsage(ctx, opts.Out, format, opts.Seed, asOf.Sec, nil); err != nil {

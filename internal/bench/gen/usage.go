@@ -352,6 +352,7 @@ func evolveUsage(ctx context.Context, opts EvolveOptions, snap *columnar.Snapsho
 	if err != nil || tu == nil {
 		return nil, err
 	}
+	opts.step("planting usage")
 	asOf, err := usage.Parse(tu.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("gen --evolve: %s as_of: %w", filepath.Join(opts.From, "truth", truth.UsageFile), err)

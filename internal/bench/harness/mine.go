@@ -332,6 +332,7 @@ func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineR
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ResetPeakRSS()
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start).Seconds()

@@ -142,6 +142,7 @@ func runChild(ctx context.Context, bin string, args ...string) (childResult, err
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ResetPeakRSS()
 	if err := cmd.Run(); err != nil {
 		return childResult{}, fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, tail(stderr.String()))
 	}

@@ -12,3 +12,6 @@ func PeakRSS(*os.ProcessState) int64 { return 0 }
 
 // UsageSelf returns zeros: CPU time and page faults are only measured on Linux.
 func UsageSelf() (user, sys float64, faults int64) { return 0, 0, 0 }
+
+// ResetPeakRSS does nothing: peak RSS is only measured on Linux.
+func ResetPeakRSS() {}
