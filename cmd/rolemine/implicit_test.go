@@ -133,7 +133,7 @@ func TestFlagsCheckedBeforeLoading(t *testing.T) {
 		{[]string{"--plugin", "x.wasm", "--plugin-memory", "0"}, "--plugin-memory 0: expected at least 1 MiB"},
 		{[]string{"--plugin", "x.wasm", "--plugin-timeout", "-1s"}, "--plugin-timeout -1s: expected a positive duration"},
 		{[]string{"--plugin", "=c.json"}, `--plugin "=c.json": expected PATH.wasm`},
-		{[]string{"--previous", t.TempDir(), "--grace", "101"}, "--grace 101: expected percentage points"},
+		{[]string{"--previous", t.TempDir(), "--grace", "101"}, "--grace 101: expected a percentage from 0 to 100"},
 		// --grace only weighs previous rules: without --previous it would change nothing.
 		{[]string{"--grace", "2"}, "--grace given without --previous"},
 	} {
