@@ -200,7 +200,7 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) error 
 	capMiB := in.p.h.opts.MemoryMiB
 	printed := ""
 	if m := panicLine.FindString(in.stderr.String()); m != "" {
-		printed = m
+		printed = printable([]byte(m)) // a panic's value is the plugin's bytes, as they come
 	} else if last := in.stderr.lastLine(); last != "" {
 		printed = last
 	}

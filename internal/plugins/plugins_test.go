@@ -381,6 +381,7 @@ func TestFaults(t *testing.T) {
 		{"endless loop", "loop", "", "fault-loop", "time limit of 1.5s per call exceeded in rolemine_batch", true, 1500 * time.Millisecond},
 		{"memory past the cap", "oom", "", "fault-oom", "memory cap of 32 MiB reached", true, 0},
 		{"trap", "trap", "", "fault-trap", "integer divide by zero", true, 0},
+		{"panic printing an escape sequence", "trap", "escape", "fault-trap", `plugin printed: panic: boom \x1b[2J\x1b]0;title\a`, true, 0},
 		{"out-of-range result", "badout", "", "fault-badout", "outside the module's", true, 0},
 		{"wrong row count", "badout", "rows", "fault-badout", "header says 3 rows x 1 attributes, expected 4 x 1", true, 0},
 		{"invalid UTF-8", "badout", "utf8", "fault-badout", "not valid UTF-8", true, 0},
@@ -421,6 +422,9 @@ func TestFaults(t *testing.T) {
 			t.Log(msg)
 			if !strings.Contains(pe.Plugin, tc.wantPlugin) || !strings.Contains(msg, tc.wantPlugin) || !strings.Contains(pe.Cause, tc.cause) {
 				t.Errorf("error %q: want plugin %s and cause containing %q", msg, tc.wantPlugin, tc.cause)
+			}
+			if strings.ContainsAny(msg, "\x1b\x07\x00") {
+				t.Errorf("error %q holds the plugin's control bytes as they are", msg)
 			}
 			if tc.rows && (pe.FirstRow < 1 || pe.LastRow < pe.FirstRow || !strings.Contains(msg, fmt.Sprintf("identity rows %d-%d", pe.FirstRow, pe.LastRow))) {
 				t.Errorf("error %q names no row range", msg)
