@@ -88,7 +88,9 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	}
 	if v := int32(res); v != ABIVersion {
 		in.close(ctx)
-		return nil, p.fault(0, 0, 0, nil, fmt.Sprintf("plugin implements ABI version %d; this rolemine implements version %d (see plugins/ABI.md)", v, ABIVersion))
+		// A plugin built for another ABI is the wrong file for this rolemine: the user's to
+		// fix, like a module without the ABI's exports (exit 2).
+		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, fmt.Sprintf("plugin implements ABI version %d; this rolemine implements version %d (see plugins/ABI.md)", v, ABIVersion)))
 	}
 	return in, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels/cpu"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // enterprise writes a hand-built data directory: identities with the given columns and
@@ -425,6 +426,9 @@ func TestFaults(t *testing.T) {
 			}
 			if strings.ContainsAny(msg, "\x1b\x07\x00") {
 				t.Errorf("error %q holds the plugin's control bytes as they are", msg)
+			}
+			if uerr.Is(err) != (tc.plugin == "abiversion") {
+				t.Errorf("error %q: usage error %v, want one only for another ABI version (exit 2)", msg, uerr.Is(err))
 			}
 			if tc.rows && (pe.FirstRow < 1 || pe.LastRow < pe.FirstRow || !strings.Contains(msg, fmt.Sprintf("identity rows %d-%d", pe.FirstRow, pe.LastRow))) {
 				t.Errorf("error %q names no row range", msg)
