@@ -2,6 +2,8 @@ package plugins
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -74,4 +76,35 @@ func purgeCache(dir string) error {
 		}
 		return os.Remove(p)
 	})
+}
+
+// cacheWritable checks that entries can be added to the compilation cache in dir: in it
+// and in each directory wazero keeps there (one per wazero version and platform). wazero
+// fails the compilation of a module it cannot write to its cache, which compileOn took
+// for a damaged cache (a false warning, a compilation more, and a plugin that lost its
+// instrumentation when an entry could be neither read nor removed); a cache rolemine
+// cannot write is not used.
+func cacheWritable(dir string) error {
+	subs, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	dirs := []string{dir}
+	for _, s := range subs {
+		if s.IsDir() {
+			dirs = append(dirs, filepath.Join(dir, s.Name()))
+		}
+	}
+	for _, d := range dirs {
+		f, err := os.CreateTemp(d, ".rolemine-probe-*")
+		if err != nil {
+			return fmt.Errorf("not writable: %w", err)
+		}
+		f.Close()
+		// (another process clearing a damaged cache may have removed it already)
+		if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("not writable: %w", err)
+		}
+	}
+	return nil
 }

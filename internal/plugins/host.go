@@ -101,6 +101,11 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 		}
 		if dir != "" {
 			c, err := wazero.NewCompilationCacheWithDir(dir)
+			if err == nil {
+				if err = cacheWritable(dir); err != nil {
+					c.Close(ctx)
+				}
+			}
 			if err != nil {
 				log.Warn("plugin compilation cache unavailable; compiling in memory", "dir", dir, "err", err)
 			} else {
