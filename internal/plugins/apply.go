@@ -101,6 +101,12 @@ func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
 		if o == "identity_id" || snap.DimIndex(o) >= 0 {
 			return nil, uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
 		}
+		if o == "owner_id" {
+			// Reserved like identity_id: an identity's owner, never an attribute in
+			// criteria, whether or not the data has the column (the attributes file
+			// refuses it too).
+			return nil, uerr.New("%s: plugin %s produces attribute %q, a reserved column of identities that is never an attribute", p.spec.Origin, p.name, o)
+		}
 	}
 	return cols, nil
 }

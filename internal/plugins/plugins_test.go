@@ -523,3 +523,31 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestReservedOutputNames: a plugin may not produce identity_id, owner_id or an attribute
+// the identities have (kind, a column, an earlier plugin's output): a usage error (exit 2)
+// naming the plugin and the attribute. owner_id, reserved and never an attribute in
+// criteria (docs/effective-privilege.md), was taken as a new dimension and mined into
+// rules such as owner_id=Manager (found by the semantic audit).
+func TestReservedOutputNames(t *testing.T) {
+	snap := titleSnapshot(10)
+	for out, want := range map[string]string{
+		"identity_id": `produces attribute "identity_id", which already exists`,
+		"kind":        `produces attribute "kind", which already exists`,
+		"title":       `produces attribute "title", which already exists`,
+		"owner_id":    `produces attribute "owner_id", a reserved column of identities that is never an attribute`,
+		"title_x":     "",
+	} {
+		p := &Plugin{name: "names", spec: Spec{Origin: "test"}, manifest: Manifest{Inputs: []string{"title"}, Outputs: []string{"x", out}}}
+		_, err := p.inputColumns(snap)
+		if want == "" {
+			if err != nil {
+				t.Errorf("output %s: %v", out, err)
+			}
+			continue
+		}
+		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), "plugin names "+want) {
+			t.Errorf("output %s: err = %v, want a usage error with %q", out, err, want)
+		}
+	}
+}
