@@ -58,7 +58,8 @@ type Input struct {
 	vals [][]string
 }
 
-// Value returns the first value of input k, or "" when the identity has none.
+// Value returns the first value of input k (of a multi-valued input, the smallest in byte
+// order: rolemine sends an identity's values sorted), or "" when the identity has none.
 func (in *Input) Value(k int) string {
 	if k < len(in.vals) && len(in.vals[k]) > 0 {
 		return in.vals[k][0]
