@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExcludedPluginOutputNotWarned: --exclude-dimension may name a plugin's output
+// (docs/cli.md), which is excluded once the plugin has run; the load no longer warns that
+// it is "not found in identities" (found by the semantic audit: the warning said the
+// exclusion failed while summary.json listed it as excluded). A name neither the data nor
+// a plugin has is still warned about.
+func TestExcludedPluginOutputNotWarned(t *testing.T) {
+	wasm, err := filepath.Abs("../../internal/plugins/testdata/assemblyscript/titlefamily.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"mine", "--data", small(t), "--out", out, "--plugin", wasm,
+		"--exclude-dimension", "title_family", "--exclude-dimension", "no_such_attribute"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	log := stderr.String()
+	if strings.Contains(log, "dimension=title_family") || !strings.Contains(log, "dimension=no_such_attribute") {
+		t.Errorf("log %q: want the unknown name warned about, and title_family not", log)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Skipped []struct{ Name, Reason string } `json:"skipped_dimensions"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	excluded := false
+	for _, d := range sum.Skipped {
+		excluded = excluded || d.Name == "title_family" && d.Reason == "excluded by user"
+	}
+	if !excluded {
+		t.Errorf("summary.json skipped_dimensions %+v: want title_family excluded by user", sum.Skipped)
+	}
+}
