@@ -165,6 +165,8 @@ func (g *guest) batch(data []byte) (ok bool) {
 	enc.u32(uint32(nout))
 	if cap(g.in.vals) < int(attrs) {
 		g.in.vals = make([][]string, attrs)
+	}
+	if cap(g.out.vals) < nout {
 		g.out.vals = make([][]string, nout)
 	}
 	g.in.vals = g.in.vals[:attrs]
