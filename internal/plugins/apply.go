@@ -214,7 +214,7 @@ func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count in
 		return batchOut{}, in.p.fault(lo, hi, count, ids, f)
 	}
 	if int32(st) != 0 {
-		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+printable(res))
+		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+guestMessage(res))
 	}
 	out, err := decodeOutput(res, count, in.p.manifest.Outputs)
 	if err != nil {

@@ -201,6 +201,10 @@ func TestHandMadeModules(t *testing.T) {
 			"trap in rolemine_batch: wasm error: unreachable"},
 		{"status 7", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(7))}},
 			"rolemine_batch returned status 7; expected 0 (success) or 1 (error"},
+		{"error without a message", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(wi64(0), setResult, wi32(1))}},
+			"plugin reported an error: (the plugin gave no message)"},
+		{"init error without a message", nil, []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, wi32(1)}},
+			"init failed: (the plugin gave no message)"},
 		{"error with control bytes", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(1))}},
 			`plugin reported an error: {"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}\x00\x00`},
 	} {

@@ -293,7 +293,7 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 	if int32(st) != 0 {
 		// The plugin refused its configuration: the user's to fix, like a configuration
 		// that is not JSON (exit 2).
-		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+printable(res)))
+		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+guestMessage(res)))
 	}
 	m, err := parseManifest(res)
 	if err != nil {
@@ -342,6 +342,15 @@ func printable(b []byte) string {
 		out.WriteString(q[1 : len(q)-1])
 	}
 	return out.String()
+}
+
+// guestMessage is the error message a plugin returned with status 1, made printable, or
+// says it gave none.
+func guestMessage(res []byte) string {
+	if len(bytes.TrimSpace(res)) == 0 {
+		return "(the plugin gave no message)"
+	}
+	return printable(res)
 }
 
 // statusFault explains a status other than 0 (success) and 1 (error, the result is the
