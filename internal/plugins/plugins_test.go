@@ -386,6 +386,7 @@ func TestFaults(t *testing.T) {
 		{"out-of-range result", "badout", "", "fault-badout", "outside the module's", true, 0},
 		{"wrong row count", "badout", "rows", "fault-badout", "header says 3 rows x 1 attributes, expected 4 x 1", true, 0},
 		{"invalid UTF-8", "badout", "utf8", "fault-badout", "not valid UTF-8", true, 0},
+		{"invalid UTF-8 in the last row", "badout", "utf8last", "fault-badout", `row 3 of the batch, attribute x: value "\xff\xfe" is not valid UTF-8 (the inputs of identity u0012344, row 12345 of the identities)`, true, 0},
 		{"wrong ABI version", "abiversion", "", "abiversion", "ABI version 2; this rolemine implements version 1", false, 0},
 		{"open a file", "openfile", "", "fault-openfile", `sandbox violation: attempted to open file "etc/passwd"`, true, 0},
 	} {
@@ -432,6 +433,9 @@ func TestFaults(t *testing.T) {
 			}
 			if tc.rows && (pe.FirstRow < 1 || pe.LastRow < pe.FirstRow || !strings.Contains(msg, fmt.Sprintf("identity rows %d-%d", pe.FirstRow, pe.LastRow))) {
 				t.Errorf("error %q names no row range", msg)
+			}
+			if tc.config == "utf8last" && !strings.HasSuffix(pe.Cause, fmt.Sprintf("(the inputs of identity %s, row %d of the identities)", pe.LastID, pe.LastRow)) {
+				t.Errorf("cause %q does not name the last row's identity %s, row %d", pe.Cause, pe.LastID, pe.LastRow)
 			}
 			if tc.plugin == "trap" && (pe.FirstRow > 12_345 || pe.LastRow < 12_345) {
 				t.Errorf("trap at identity row 12345 reported in rows %d-%d", pe.FirstRow, pe.LastRow)
