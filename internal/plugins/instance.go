@@ -201,8 +201,10 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) error 
 	}
 	capMiB := in.p.h.opts.MemoryMiB
 	printed := ""
+	panicked := false // the guest's runtime said why it died
 	if m := panicLine.FindString(in.stderr.String()); m != "" {
 		printed = printable([]byte(m)) // a panic's value is the plugin's bytes, as they come
+		panicked = true
 	} else if last := in.stderr.lastLine(); last != "" {
 		printed = last
 	}
@@ -217,7 +219,10 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) error 
 		}
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		cause = fmt.Sprintf("time limit of %s per call exceeded in %s", in.p.h.opts.Timeout, call)
-	case strings.Contains(printed, "out of memory") || memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
+	// Out of memory as the guest says, or, when it said nothing, a trap (not an exit) with
+	// most of the cap in use: a guest whose memory.grow failed. A panic for another cause
+	// (an index out of range) is a trap however much memory the plugin holds.
+	case strings.Contains(printed, "out of memory") || !panicked && memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
 		cause = fmt.Sprintf("memory cap of %d MiB reached in %s (instance memory %.0f MiB)", capMiB, call, memMiB)
 		if printed != "" {
 			cause += ": " + printed

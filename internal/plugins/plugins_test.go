@@ -382,6 +382,7 @@ func TestFaults(t *testing.T) {
 		{"endless loop", "loop", "", "fault-loop", "time limit of 1.5s per call exceeded in rolemine_batch", true, 1500 * time.Millisecond},
 		{"memory past the cap", "oom", "", "fault-oom", "memory cap of 32 MiB reached", true, 0},
 		{"trap", "trap", "", "fault-trap", "integer divide by zero", true, 0},
+		{"trap holding most of the memory", "trap", "big", "fault-trap", "trap in rolemine_batch: wasm error: unreachable; plugin printed: panic: runtime error: integer divide by zero", true, 0},
 		{"panic printing an escape sequence", "trap", "escape", "fault-trap", `plugin printed: panic: boom \x1b[2J\x1b]0;title\a`, true, 0},
 		{"out-of-range result", "badout", "", "fault-badout", "outside the module's", true, 0},
 		{"wrong row count", "badout", "rows", "fault-badout", "header says 3 rows x 1 attributes, expected 4 x 1", true, 0},
