@@ -48,3 +48,34 @@ func TestExcludedPluginOutputNotWarned(t *testing.T) {
 		t.Errorf("summary.json skipped_dimensions %+v: want title_family excluded by user", sum.Skipped)
 	}
 }
+
+// TestPluginOutputClashBeforeLoading: two plugins producing the same attribute, or a
+// plugin producing kind, identity_id or owner_id, are refused (exit 2) before any data is
+// read, here a data directory that does not exist: the manifests show it at start-up,
+// and the load of a large data set took minutes before the refusal (found by the
+// semantic audit).
+func TestPluginOutputClashBeforeLoading(t *testing.T) {
+	wasm, err := filepath.Abs("../../internal/plugins/testdata/assemblyscript/titlefamily.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kind := filepath.Join(dir, "kind.json")
+	os.WriteFile(kind, []byte(`{"input": "title", "family": "kind"}`), 0o644)
+	for _, tc := range []struct {
+		plugins []string
+		want    string
+	}{
+		{[]string{wasm, wasm}, `produces attribute "title_family", which plugin titlefamily-as (--plugin ` + wasm + `) produces already`},
+		{[]string{wasm + "=" + kind}, `plugin titlefamily-as produces attribute "kind", which already exists`},
+	} {
+		args := []string{"mine", "--data", filepath.Join(dir, "no-such-data"), "--out", filepath.Join(dir, "out")}
+		for _, p := range tc.plugins {
+			args = append(args, "--plugin", p)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 with %q", tc.plugins, code, stderr.String(), tc.want)
+		}
+	}
+}

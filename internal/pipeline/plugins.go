@@ -117,6 +117,9 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 			return nil, err
 		}
 	}
+	if err := plugins.CheckOutputs(ps); err != nil {
+		return nil, err
+	}
 	return ps, nil
 }
 

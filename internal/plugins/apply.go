@@ -78,6 +78,28 @@ func (p *Plugin) Derive(ctx context.Context, snap *columnar.Snapshot) ([]columna
 	return dims, nil
 }
 
+// CheckOutputs refuses, before any data is read, what the started plugins' manifests
+// already show to clash: an output named identity_id, owner_id or kind (attributes every
+// data set has or reserves), or one that an earlier plugin produces. A clash with a data
+// column is found once the data is loaded (inputColumns).
+func CheckOutputs(ps []*Plugin) error {
+	by := map[string]*Plugin{}
+	for _, p := range ps {
+		for _, o := range p.manifest.Outputs {
+			switch {
+			case o == "identity_id" || o == columnar.KindDimension:
+				return uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
+			case o == columnar.OwnerColumn:
+				return uerr.New("%s: plugin %s produces attribute %q, a reserved column of identities that is never an attribute", p.spec.Origin, p.name, o)
+			case by[o] != nil:
+				return uerr.New("%s: plugin %s produces attribute %q, which plugin %s (%s) produces already", p.spec.Origin, p.name, o, by[o].name, by[o].spec.Origin)
+			}
+			by[o] = p
+		}
+	}
+	return nil
+}
+
 // inputColumns finds the columns of snap the plugin reads, and refuses a plugin that reads
 // an attribute the identities lack or produces one they have.
 func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
@@ -101,7 +123,7 @@ func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
 		if o == "identity_id" || snap.DimIndex(o) >= 0 {
 			return nil, uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
 		}
-		if o == "owner_id" {
+		if o == columnar.OwnerColumn {
 			// Reserved like identity_id: an identity's owner, never an attribute in
 			// criteria, whether or not the data has the column (the attributes file
 			// refuses it too).

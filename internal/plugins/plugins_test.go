@@ -554,5 +554,16 @@ func TestReservedOutputNames(t *testing.T) {
 		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), "plugin names "+want) {
 			t.Errorf("output %s: err = %v, want a usage error with %q", out, err, want)
 		}
+		// CheckOutputs finds the names every data set has or reserves before the data is read.
+		err = CheckOutputs([]*Plugin{p})
+		if early := out != "title"; early != (err != nil) || early && (!uerr.Is(err) || !strings.Contains(err.Error(), "plugin names "+want)) {
+			t.Errorf("output %s: CheckOutputs: err = %v, want a usage error with %q: %v", out, err, want, early)
+		}
+	}
+	a := &Plugin{name: "a", spec: Spec{Origin: "--plugin a.wasm"}, manifest: Manifest{Outputs: []string{"x", "y"}}}
+	b := &Plugin{name: "b", spec: Spec{Origin: "--plugin b.wasm"}, manifest: Manifest{Outputs: []string{"y"}}}
+	want := `--plugin b.wasm: plugin b produces attribute "y", which plugin a (--plugin a.wasm) produces already`
+	if err := CheckOutputs([]*Plugin{a, b}); err == nil || !uerr.Is(err) || err.Error() != want {
+		t.Errorf("two plugins producing y: err = %v, want %q", err, want)
 	}
 }
