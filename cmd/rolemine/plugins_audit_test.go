@@ -79,3 +79,35 @@ func TestPluginOutputClashBeforeLoading(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeNamesRecordedPlugin: a plugin the shards were mined with that the merge cannot
+// find where they recorded it is exit 2 saying the path comes from the shards' --plugin,
+// relative to the merge's working directory (the message named only --config and --data;
+// found by the semantic audit).
+func TestMergeNamesRecordedPlugin(t *testing.T) {
+	dir := t.TempDir()
+	wasm := filepath.Join(dir, "tf.wasm")
+	b, err := os.ReadFile("../../internal/plugins/testdata/assemblyscript/titlefamily.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wasm, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := small(t)
+	var stdout, stderr bytes.Buffer
+	var shards []string
+	for _, s := range []string{"0/2", "1/2"} {
+		out := filepath.Join(dir, "s"+s[:1])
+		if code := run([]string{"mine", "--data", data, "--plugin", wasm, "--shard", s, "--out", out}, &stdout, &stderr); code != 0 {
+			t.Fatalf("shard %s: exit %d: %s", s, code, stderr.String())
+		}
+		shards = append(shards, out)
+	}
+	os.Remove(wasm)
+	stderr.Reset()
+	code := run(append([]string{"merge", "--out", filepath.Join(dir, "m")}, shards...), &stdout, &stderr)
+	if want := "the shards' --config, --data and --plugin, relative to the merge's working directory"; code != 2 || !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "tf.wasm") {
+		t.Fatalf("exit %d, %q; want exit 2 naming tf.wasm and %q", code, stderr.String(), want)
+	}
+}
