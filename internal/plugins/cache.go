@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -64,17 +65,25 @@ func (h *Host) compilesWithoutCache(ctx context.Context, wasm []byte) bool {
 	return true
 }
 
-// purgeCache removes every file under the cache directory, keeping the directories
-// wazero writes into.
+// purgeCache removes every entry of the cache directory, keeping the directories wazero
+// writes into: dir and its subdirectories (one per wazero version and platform). Anything
+// deeper is no entry wazero wrote; a directory there, in an entry's place, is removed with
+// what it holds (kept, it failed every compilation of that plugin for good).
 func purgeCache(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
+		if !d.IsDir() {
+			return os.Remove(p)
 		}
-		return os.Remove(p)
+		if rel, _ := filepath.Rel(dir, p); rel != "." && strings.ContainsRune(rel, filepath.Separator) {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+			return filepath.SkipDir
+		}
+		return nil
 	})
 }
 

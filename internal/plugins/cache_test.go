@@ -113,3 +113,34 @@ func TestReadOnlyCacheNotUsed(t *testing.T) {
 		t.Errorf("log %q: want one warning that the cache is unavailable", l)
 	}
 }
+
+// TestPurgeCacheRemovesDirectoryEntries: clearing a damaged cache removes every entry,
+// a directory in an entry's place included, and keeps the directories wazero writes
+// into. A directory entry was kept, so the plugin's compilation failed in every run and
+// it ran uninstrumented (found by the semantic audit).
+func TestPurgeCacheRemovesDirectoryEntries(t *testing.T) {
+	dir := t.TempDir()
+	ver := filepath.Join(dir, "wazero-v1-amd64-linux")
+	for _, p := range []string{filepath.Join(ver, "entrydir", "sub"), filepath.Join(dir, "other")} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(ver, "entry"), filepath.Join(ver, "entrydir", "sub", "x"), filepath.Join(dir, "stray")} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := purgeCache(dir); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(dir, p)
+		left = append(left, rel)
+		return nil
+	})
+	if want := []string{".", "other", "wazero-v1-amd64-linux"}; strings.Join(left, " ") != strings.Join(want, " ") {
+		t.Errorf("left %v, want %v", left, want)
+	}
+}
