@@ -330,6 +330,19 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 	return in, nil
 }
 
+// notProduced returns the names no plugin declares as an output: the exclusions Load can
+// apply, and warn about when the data lacks them. An exclusion of a plugin's output is
+// applied once the plugins have run.
+func notProduced(names []string, ps []*plugins.Plugin) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.ContainsFunc(ps, func(p *plugins.Plugin) bool { return slices.Contains(p.Manifest().Outputs, n) }) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // loadSnapshot loads --data and applies the criterion plugins.
 func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progress, logger *slog.Logger) error {
 	t := time.Now()
@@ -337,7 +350,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	prog.update(true, "loading %s ...", f.data)
 	// --exclude-dimension and the configuration's IsExcludedFromRoleMining dimensions.
 	exclude := append(slices.Clone([]string(f.exclude)), in.cfg.ExcludedDimensions...)
-	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: exclude, Logger: logger, KeepRole: in.keepRole})
+	snap, err := columnar.Load(ctx, f.dataDir, columnar.LoadOptions{ExcludeDimensions: notProduced(exclude, in.plugins), Logger: logger, KeepRole: in.keepRole})
 	if err != nil {
 		return err
 	}

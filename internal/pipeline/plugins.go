@@ -39,7 +39,7 @@ func registerPluginFlags(fs *flag.FlagSet) *pluginFlags {
 // configuration's), a memory cap or time limit no plugin can run under.
 func (pf *pluginFlags) check(configured int) error {
 	for _, v := range pf.specs {
-		path, conf, hasConf := strings.Cut(v, "=")
+		path, conf, hasConf := splitPluginFlag(v)
 		if path == "" || hasConf && conf == "" {
 			return uerr.New("mine: --plugin %q: expected PATH.wasm or PATH.wasm=CONFIG.json", v)
 		}
@@ -81,7 +81,7 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 		specs = append(specs, s)
 	}
 	for _, v := range pf.specs {
-		path, conf, hasConf := strings.Cut(v, "=")
+		path, conf, hasConf := splitPluginFlag(v)
 		s := plugins.Spec{Path: path, Origin: "--plugin " + v}
 		if hasConf {
 			c, err := readPluginConfig(conf, s.Origin)
@@ -116,6 +116,9 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 		if err := p.Start(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := plugins.CheckOutputs(ps); err != nil {
+		return nil, err
 	}
 	return ps, nil
 }
@@ -165,6 +168,19 @@ func applyPlugins(ctx context.Context, snap *columnar.Snapshot, ps []*plugins.Pl
 		return false, err
 	}
 	return true, nil
+}
+
+// splitPluginFlag splits a --plugin value, PATH.wasm[=CONFIG.json], at the "=" after
+// ".wasm" when there is one, so that a path whose directories hold "=" (dt=2026-12-01/,
+// as partitioned storage names them) is not cut there; else at the first "=".
+func splitPluginFlag(v string) (path, conf string, hasConf bool) {
+	if i := strings.Index(v, ".wasm="); i >= 0 {
+		return v[:i+len(".wasm")], v[i+len(".wasm="):], true
+	}
+	if strings.HasSuffix(v, ".wasm") {
+		return v, "", false
+	}
+	return strings.Cut(v, "=")
 }
 
 // relTo resolves a path of the configuration file relative to its directory.

@@ -276,15 +276,15 @@ func readShards(ctx context.Context, st *staging, out string, dirs []string) ([]
 	return parts, runs, nil
 }
 
-// recorded says that err, met reading the data or configuration a shard's arguments name
-// (shard.json's args, read through prepareMerge), came from them: without it a missing
-// configuration read as "read mining configuration X: ... no such file", with no word of
+// recorded says that err, met reading the data, configuration or plugins a shard's
+// arguments name (shard.json's args, read through prepareMerge), came from them: without it
+// a missing configuration read as "read mining configuration X: ... no such file", with no word of
 // where X came from. Errors that already name the merge are left as they are.
 func recorded(err error, first shard.Named) error {
 	if strings.HasPrefix(err.Error(), "merge:") {
 		return err
 	}
-	return fmt.Errorf("merge: reading what %s records (the shards' --config and --data; merge --data gives the data's location): %w",
+	return fmt.Errorf("merge: reading what %s records (the shards' --config, --data and --plugin, relative to the merge's working directory; merge --data gives the data's location): %w",
 		filepath.Join(first.Name, shard.File), err)
 }
 

@@ -78,6 +78,28 @@ func (p *Plugin) Derive(ctx context.Context, snap *columnar.Snapshot) ([]columna
 	return dims, nil
 }
 
+// CheckOutputs refuses, before any data is read, what the started plugins' manifests
+// already show to clash: an output named identity_id, owner_id or kind (attributes every
+// data set has or reserves), or one that an earlier plugin produces. A clash with a data
+// column is found once the data is loaded (inputColumns).
+func CheckOutputs(ps []*Plugin) error {
+	by := map[string]*Plugin{}
+	for _, p := range ps {
+		for _, o := range p.manifest.Outputs {
+			switch {
+			case o == "identity_id" || o == columnar.KindDimension:
+				return uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
+			case o == columnar.OwnerColumn:
+				return uerr.New("%s: plugin %s produces attribute %q, a reserved column of identities that is never an attribute", p.spec.Origin, p.name, o)
+			case by[o] != nil:
+				return uerr.New("%s: plugin %s produces attribute %q, which plugin %s (%s) produces already", p.spec.Origin, p.name, o, by[o].name, by[o].spec.Origin)
+			}
+			by[o] = p
+		}
+	}
+	return nil
+}
+
 // inputColumns finds the columns of snap the plugin reads, and refuses a plugin that reads
 // an attribute the identities lack or produces one they have.
 func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
@@ -100,6 +122,12 @@ func (p *Plugin) inputColumns(snap *columnar.Snapshot) ([]inputCol, error) {
 	for _, o := range p.manifest.Outputs {
 		if o == "identity_id" || snap.DimIndex(o) >= 0 {
 			return nil, uerr.New("%s: plugin %s produces attribute %q, which already exists", p.spec.Origin, p.name, o)
+		}
+		if o == columnar.OwnerColumn {
+			// Reserved like identity_id: an identity's owner, never an attribute in
+			// criteria, whether or not the data has the column (the attributes file
+			// refuses it too).
+			return nil, uerr.New("%s: plugin %s produces attribute %q, a reserved column of identities that is never an attribute", p.spec.Origin, p.name, o)
 		}
 	}
 	return cols, nil
@@ -141,7 +169,7 @@ func (p *Plugin) runBatches(ctx context.Context, snap *columnar.Snapshot, cols [
 		}
 		lo, hi := b*rows, min(nt, (b+1)*rows)
 		bufs[w] = encodeBatch(bufs[w][:0], snap, cols, tupleRow[lo:hi])
-		out, err := ins[w].runBatch(ctx, bufs[w], int(tupleRow[lo]), int(tupleRow[hi-1])+1, hi-lo, snap.IdentityIDs)
+		out, err := ins[w].runBatch(ctx, bufs[w], tupleRow[lo:hi], snap.IdentityIDs)
 		if err != nil {
 			ins[w].close(context.Background())
 			ins[w] = nil
@@ -187,9 +215,11 @@ func encodeBatch(b []byte, snap *columnar.Snapshot, cols []inputCol, rows []int3
 	return b
 }
 
-// runBatch sends one batch of count rows, whose identities span rows [lo, hi), and decodes
-// and validates the plugin's answer.
-func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count int, ids []string) (batchOut, error) {
+// runBatch sends one batch, the inputs of the identity rows rows (ascending), and decodes
+// and validates the plugin's answer. A malformed row is named by the identity it was sent
+// for, as well as by its place in the batch.
+func (in *instance) runBatch(ctx context.Context, batch []byte, rows []int32, ids []string) (batchOut, error) {
+	lo, hi, count := int(rows[0]), int(rows[len(rows)-1])+1, len(rows)
 	in.lo, in.hi, in.count, in.ids = lo, hi, count, ids
 	defer func() { in.lo, in.hi, in.count, in.ids = 0, 0, 0, nil }()
 	ptr, err := in.put(ctx, batch)
@@ -208,11 +238,17 @@ func (in *instance) runBatch(ctx context.Context, batch []byte, lo, hi, count in
 		return batchOut{}, in.p.fault(lo, hi, count, ids, f)
 	}
 	if int32(st) != 0 {
-		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+printable(res))
+		return batchOut{}, in.p.fault(lo, hi, count, ids, "plugin reported an error: "+guestMessage(res))
 	}
 	out, err := decodeOutput(res, count, in.p.manifest.Outputs)
 	if err != nil {
-		return batchOut{}, in.p.fault(lo, hi, count, ids, "malformed output: "+err.Error())
+		cause := "malformed output: " + err.Error()
+		var re *rowError
+		if errors.As(err, &re) && re.row >= 1 && re.row <= len(rows) {
+			i := rows[re.row-1]
+			cause += fmt.Sprintf(" (the inputs of identity %s, row %d of the identities)", ids[i], i+1)
+		}
+		return batchOut{}, in.p.fault(lo, hi, count, ids, cause)
 	}
 	return out, nil
 }
@@ -243,7 +279,7 @@ func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
 				if err.early != "" {
 					return batchOut{}, fmt.Errorf("batch ends early, expected %s row %d, attribute %s", err.early, i+1, name)
 				}
-				return batchOut{}, fmt.Errorf("row %d of the batch, attribute %s: %s", i+1, name, err.msg)
+				return batchOut{}, &rowError{row: i + 1, msg: fmt.Sprintf("row %d of the batch, attribute %s: %s", i+1, name, err.msg)}
 			}
 			out.vals[k] = vals
 			out.off[k] = append(out.off[k], int32(len(out.vals[k])))
@@ -254,6 +290,14 @@ func decodeOutput(b []byte, rows int, outputs []string) (batchOut, error) {
 	}
 	return out, nil
 }
+
+// rowError is a malformed value of an output batch: row is the batch's 1-based row.
+type rowError struct {
+	row int
+	msg string
+}
+
+func (e *rowError) Error() string { return e.msg }
 
 // outDecoder reads an output batch.
 type outDecoder struct {

@@ -2,9 +2,12 @@ package plugins
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -62,16 +65,55 @@ func (h *Host) compilesWithoutCache(ctx context.Context, wasm []byte) bool {
 	return true
 }
 
-// purgeCache removes every file under the cache directory, keeping the directories
-// wazero writes into.
+// purgeCache removes every entry of the cache directory, keeping the directories wazero
+// writes into: dir and its subdirectories (one per wazero version and platform). Anything
+// deeper is no entry wazero wrote; a directory there, in an entry's place, is removed with
+// what it holds (kept, it failed every compilation of that plugin for good).
 func purgeCache(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
+		if !d.IsDir() {
+			return os.Remove(p)
 		}
-		return os.Remove(p)
+		if rel, _ := filepath.Rel(dir, p); rel != "." && strings.ContainsRune(rel, filepath.Separator) {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+			return filepath.SkipDir
+		}
+		return nil
 	})
+}
+
+// cacheWritable checks that entries can be added to the compilation cache in dir: in it
+// and in each directory wazero keeps there (one per wazero version and platform). wazero
+// fails the compilation of a module it cannot write to its cache, which compileOn took
+// for a damaged cache (a false warning, a compilation more, and a plugin that lost its
+// instrumentation when an entry could be neither read nor removed); a cache rolemine
+// cannot write is not used.
+func cacheWritable(dir string) error {
+	subs, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	dirs := []string{dir}
+	for _, s := range subs {
+		if s.IsDir() {
+			dirs = append(dirs, filepath.Join(dir, s.Name()))
+		}
+	}
+	for _, d := range dirs {
+		f, err := os.CreateTemp(d, ".rolemine-probe-*")
+		if err != nil {
+			return fmt.Errorf("not writable: %w", err)
+		}
+		f.Close()
+		// (another process clearing a damaged cache may have removed it already)
+		if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("not writable: %w", err)
+		}
+	}
+	return nil
 }

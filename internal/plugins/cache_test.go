@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,4 +71,76 @@ func cacheFiles(t *testing.T, dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// TestReadOnlyCacheNotUsed: a compilation cache rolemine cannot write, holding a damaged
+// entry, is not used: the plugin compiles in memory, instrumented (fuel.go), with one
+// warning that the cache is unavailable. Before, wazero failed every compilation it could
+// not write, which was taken for a damaged cache ("rebuilding it", then "could not clear"),
+// and the plugin ran uninstrumented, with wazero's slower time-limit check. Root writes
+// anyway, so the test needs another user.
+func TestReadOnlyCacheNotUsed(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into a read-only directory")
+	}
+	wasm := buildPlugins(t, "testdata/echo")[0]
+	cache := t.TempDir()
+	if _, err := testHost(t, Options{CacheDir: cache}).Load(context.Background(), Spec{Path: wasm, Origin: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cacheFiles(t, cache) {
+		if err := os.WriteFile(e, []byte("WAZEVO damaged"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o555)
+			t.Cleanup(func() { os.Chmod(p, 0o755) })
+		}
+		return nil
+	})
+	var logged strings.Builder
+	h := testHost(t, Options{CacheDir: cache, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	p, err := h.Load(context.Background(), Spec{Path: wasm, Origin: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.fueled {
+		t.Error("the plugin runs uninstrumented")
+	}
+	if l := logged.String(); strings.Contains(l, "damaged") || !strings.Contains(l, "plugin compilation cache unavailable; compiling in memory") {
+		t.Errorf("log %q: want one warning that the cache is unavailable", l)
+	}
+}
+
+// TestPurgeCacheRemovesDirectoryEntries: clearing a damaged cache removes every entry,
+// a directory in an entry's place included, and keeps the directories wazero writes
+// into. A directory entry was kept, so the plugin's compilation failed in every run and
+// it ran uninstrumented (found by the semantic audit).
+func TestPurgeCacheRemovesDirectoryEntries(t *testing.T) {
+	dir := t.TempDir()
+	ver := filepath.Join(dir, "wazero-v1-amd64-linux")
+	for _, p := range []string{filepath.Join(ver, "entrydir", "sub"), filepath.Join(dir, "other")} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(ver, "entry"), filepath.Join(ver, "entrydir", "sub", "x"), filepath.Join(dir, "stray")} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := purgeCache(dir); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(dir, p)
+		left = append(left, rel)
+		return nil
+	})
+	if want := []string{".", "other", "wazero-v1-amd64-linux"}; strings.Join(left, " ") != strings.Join(want, " ") {
+		t.Errorf("left %v, want %v", left, want)
+	}
 }

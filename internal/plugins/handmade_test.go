@@ -201,6 +201,10 @@ func TestHandMadeModules(t *testing.T) {
 			"trap in rolemine_batch: wasm error: unreachable"},
 		{"status 7", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(7))}},
 			"rolemine_batch returned status 7; expected 0 (success) or 1 (error"},
+		{"error without a message", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(wi64(0), setResult, wi32(1))}},
+			"plugin reported an error: (the plugin gave no message)"},
+		{"init error without a message", nil, []wfunc{{"rolemine_init", []byte{wI32, wI32}, []byte{wI32}, wi32(1)}},
+			"init failed: (the plugin gave no message)"},
 		{"error with control bytes", nil, []wfunc{{"rolemine_batch", []byte{wI32, wI32}, []byte{wI32}, wcat(result, wi32(1))}},
 			`plugin reported an error: {"name":"hand","version":"1","inputs":["title"],"outputs":["hx"]}\x00\x00`},
 	} {
@@ -265,5 +269,32 @@ func TestMemoryAboveCapKeepsCache(t *testing.T) {
 	}
 	if strings.Contains(logged.String(), "damaged") {
 		t.Errorf("warned of a damaged cache: %s", logged.String())
+	}
+}
+
+// TestWrongBuildsExitTwo: a module built for another ABI version, and a WASI command
+// (exporting _start, as a Go plugin built without -buildmode=c-shared does), are the wrong
+// file for this rolemine, found before any data is read: usage errors (exit 2) saying so.
+// The first exited 1 as a plugin fault; the second trapped in rolemine_abi_version ("call
+// _start first" from a Go guest), exit 1.
+func TestWrongBuildsExitTwo(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		over wfunc
+		want string
+	}{
+		{"ABI version 2", wfunc{"rolemine_abi_version", nil, []byte{wI32}, wi32(2)},
+			"at start-up: plugin implements ABI version 2; this rolemine implements version 1 (see plugins/ABI.md)"},
+		{"command module", wfunc{"_start", nil, nil, []byte{0x00}},
+			"at start-up: a WASI command module (it exports _start); a plugin must be a WASI reactor (see plugins/ABI.md): with Go, build it with -buildmode=c-shared"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(t, Options{Timeout: time.Second})
+			_, err := h.Load(context.Background(), Spec{Path: writeWasm(t, handPlugin(1, nil, tc.over)), Origin: "test"})
+			var pe *Error
+			if err == nil || !uerr.Is(err) || !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a usage error (exit 2) naming the plugin, with %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -101,6 +101,11 @@ func NewHost(ctx context.Context, opts Options) (*Host, error) {
 		}
 		if dir != "" {
 			c, err := wazero.NewCompilationCacheWithDir(dir)
+			if err == nil {
+				if err = cacheWritable(dir); err != nil {
+					c.Close(ctx)
+				}
+			}
 			if err != nil {
 				log.Warn("plugin compilation cache unavailable; compiling in memory", "dir", dir, "err", err)
 			} else {
@@ -369,7 +374,8 @@ func (p *Plugin) fault(lo, hi, count int, ids []string, cause string) *Error {
 	return e
 }
 
-// checkExports verifies the exports and signatures ABI.md requires.
+// checkExports verifies the exports and signatures ABI.md requires, and that the module
+// is a WASI reactor, not a command.
 func checkExports(m wazero.CompiledModule) error {
 	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
 	want := []struct {
@@ -395,6 +401,11 @@ func checkExports(m wazero.CompiledModule) error {
 			return fmt.Errorf("export %s has signature %s -> %s; ABI version %d expects %s -> %s",
 				w.name, typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), ABIVersion, typeNames(w.params), typeNames(w.res))
 		}
+	}
+	if _, ok := fns["_start"]; ok {
+		// A WASI command: its exports may not be called before _start, which runs its
+		// main and exits (a Go guest traps with "call _start first").
+		return errors.New("a WASI command module (it exports _start); a plugin must be a WASI reactor (see plugins/ABI.md): with Go, build it with -buildmode=c-shared")
 	}
 	if len(m.ExportedMemories()) == 0 {
 		return errors.New("the module exports no memory")

@@ -88,7 +88,9 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	}
 	if v := int32(res); v != ABIVersion {
 		in.close(ctx)
-		return nil, p.fault(0, 0, 0, nil, fmt.Sprintf("plugin implements ABI version %d; this rolemine implements version %d (see plugins/ABI.md)", v, ABIVersion))
+		// A plugin built for another ABI is the wrong file for this rolemine: the user's to
+		// fix, like a module without the ABI's exports (exit 2).
+		return nil, uerr.Wrap(p.fault(0, 0, 0, nil, fmt.Sprintf("plugin implements ABI version %d; this rolemine implements version %d (see plugins/ABI.md)", v, ABIVersion)))
 	}
 	return in, nil
 }
@@ -199,8 +201,10 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) error 
 	}
 	capMiB := in.p.h.opts.MemoryMiB
 	printed := ""
+	panicked := false // the guest's runtime said why it died
 	if m := panicLine.FindString(in.stderr.String()); m != "" {
-		printed = m
+		printed = printable([]byte(m)) // a panic's value is the plugin's bytes, as they come
+		panicked = true
 	} else if last := in.stderr.lastLine(); last != "" {
 		printed = last
 	}
@@ -215,7 +219,10 @@ func (in *instance) faultOf(cctx context.Context, err error, call string) error 
 		}
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		cause = fmt.Sprintf("time limit of %s per call exceeded in %s", in.p.h.opts.Timeout, call)
-	case strings.Contains(printed, "out of memory") || memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
+	// Out of memory as the guest says, or, when it said nothing, a trap (not an exit) with
+	// most of the cap in use: a guest whose memory.grow failed. A panic for another cause
+	// (an index out of range) is a trap however much memory the plugin holds.
+	case strings.Contains(printed, "out of memory") || !panicked && memMiB > float64(capMiB)*0.75 && !errors.As(err, &exit):
 		cause = fmt.Sprintf("memory cap of %d MiB reached in %s (instance memory %.0f MiB)", capMiB, call, memMiB)
 		if printed != "" {
 			cause += ": " + printed
@@ -291,7 +298,7 @@ func (in *instance) init(ctx context.Context, config []byte) (*Manifest, error) 
 	if int32(st) != 0 {
 		// The plugin refused its configuration: the user's to fix, like a configuration
 		// that is not JSON (exit 2).
-		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+printable(res)))
+		return nil, uerr.Wrap(in.p.fault(0, 0, 0, nil, "init failed: "+guestMessage(res)))
 	}
 	m, err := parseManifest(res)
 	if err != nil {
@@ -340,6 +347,15 @@ func printable(b []byte) string {
 		out.WriteString(q[1 : len(q)-1])
 	}
 	return out.String()
+}
+
+// guestMessage is the error message a plugin returned with status 1, made printable, or
+// says it gave none.
+func guestMessage(res []byte) string {
+	if len(bytes.TrimSpace(res)) == 0 {
+		return "(the plugin gave no message)"
+	}
+	return printable(res)
 }
 
 // statusFault explains a status other than 0 (success) and 1 (error, the result is the

@@ -58,7 +58,8 @@ type Input struct {
 	vals [][]string
 }
 
-// Value returns the first value of input k, or "" when the identity has none.
+// Value returns the first value of input k (of a multi-valued input, the smallest in byte
+// order: rolemine sends an identity's values sorted), or "" when the identity has none.
 func (in *Input) Value(k int) string {
 	if k < len(in.vals) && len(in.vals[k]) > 0 {
 		return in.vals[k][0]
@@ -164,6 +165,8 @@ func (g *guest) batch(data []byte) (ok bool) {
 	enc.u32(uint32(nout))
 	if cap(g.in.vals) < int(attrs) {
 		g.in.vals = make([][]string, attrs)
+	}
+	if cap(g.out.vals) < nout {
 		g.out.vals = make([][]string, nout)
 	}
 	g.in.vals = g.in.vals[:attrs]
