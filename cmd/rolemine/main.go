@@ -60,10 +60,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	// signals then get their default action back, so that a second one (a second Ctrl-C)
 	// ends the process at once, as a crash would: the output directory is still only
 	// ever replaced whole (docs/cli.md#exit-codes).
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	// goroutine: context.AfterFunc's function only calls stop, which cannot panic
+	context.AfterFunc(ctx, stop)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "rolemine: no command given: expected %s\n", commandList)

@@ -180,22 +180,8 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if opts.From == "" || opts.Out == "" {
-		return nil, uerr.New("gen --evolve: both FROM and --out are required")
-	}
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"movers", opts.Movers}, {"joiners", opts.Joiners}, {"leavers", opts.Leavers}, {"nhi-repurposed", opts.Repurposed}, {"nhi-retired", opts.Retired}} {
-		if math.IsNaN(p.v) || p.v < 0 || p.v > 100 {
-			return nil, uerr.New("gen --evolve: --%s %v: expected a percentage from 0 to 100", p.name, p.v)
-		}
-	}
-	if opts.Movers+opts.Leavers > 100 || opts.Repurposed+opts.Retired > 100 {
-		return nil, uerr.New("gen --evolve: movers + leavers and nhi-repurposed + nhi-retired must each be at most 100%%")
-	}
-	if a, b := absPath(opts.From), absPath(opts.Out); a == b {
-		return nil, uerr.New("gen --evolve: --out %s is FROM itself; write the next snapshot to another directory", opts.Out)
+	if err := checkEvolveOptions(opts); err != nil {
+		return nil, err
 	}
 	fromTruth := filepath.Join(opts.From, "truth")
 	tr, err := truth.Load(fromTruth)
@@ -254,6 +240,29 @@ func Evolve(ctx context.Context, opts EvolveOptions) (*EvolveStats, error) {
 	st.Elapsed = time.Since(start)
 	log.Info("evolve: done", "identities", st.Identities, "assignments", st.Assignments, "elapsed", st.Elapsed)
 	return st, nil
+}
+
+// checkEvolveOptions refuses options Evolve cannot honour: a missing FROM or --out, a
+// rate outside 0-100%, rates that add up past everyone, or --out equal to FROM.
+func checkEvolveOptions(opts EvolveOptions) error {
+	if opts.From == "" || opts.Out == "" {
+		return uerr.New("gen --evolve: both FROM and --out are required")
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"movers", opts.Movers}, {"joiners", opts.Joiners}, {"leavers", opts.Leavers}, {"nhi-repurposed", opts.Repurposed}, {"nhi-retired", opts.Retired}} {
+		if math.IsNaN(p.v) || p.v < 0 || p.v > 100 {
+			return uerr.New("gen --evolve: --%s %v: expected a percentage from 0 to 100", p.name, p.v)
+		}
+	}
+	if opts.Movers+opts.Leavers > 100 || opts.Repurposed+opts.Retired > 100 {
+		return uerr.New("gen --evolve: movers + leavers and nhi-repurposed + nhi-retired must each be at most 100%%")
+	}
+	if a, b := absPath(opts.From), absPath(opts.Out); a == b {
+		return uerr.New("gen --evolve: --out %s is FROM itself; write the next snapshot to another directory", opts.Out)
+	}
+	return nil
 }
 
 func absPath(p string) string {
