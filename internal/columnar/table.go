@@ -151,6 +151,15 @@ func (t *table) col(name string) *column {
 	return nil
 }
 
+// fileName returns the name of t's file, or "" for a table not read (a nil t: an
+// optional file that is not there).
+func (t *table) fileName() string {
+	if t == nil {
+		return ""
+	}
+	return t.file
+}
+
 // seal completes the raw columns once the file is read (t.rows set), and checks those
 // of unique values; the problems it finds go to the columns' problems, so it comes before
 // they are reported.

@@ -1,0 +1,108 @@
+package columnar
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+// loadWarnings loads dir and returns what Load warned.
+func loadWarnings(t *testing.T, dir string) (*Snapshot, string) {
+	t.Helper()
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := Load(context.Background(), dir, LoadOptions{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, logged.String()
+}
+
+// TestLookalikesWarned: ids and values are exact, so a padded id, ids differing only in
+// letter case, and a number that lost its leading zeros are other ids. Loading keeps
+// them as written (the orphans, implicit roles and attribute values below) and says so
+// on stderr, naming the file, the column and examples; before, such an export's access
+// turned into orphans and implicit roles without a word.
+func TestLookalikesWarned(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id,department,Department\n"+
+		"u1,Sales ,x\n\"u2 \",Sales,x\nu3,IT,x\nU3,IT,x\n00123,IT,x\nu0000009,IT,x\n")
+	mustWrite(t, dir+"/roles.csv", "role_id\nVPN\nCRM\n")
+	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\n"+
+		" u1,VPN\n123,VPN\nu2,VPN\nU1,CRM\nu1,vpn\nu3,\"CRM \"\nghost,VPN\nu0000009,CRM\n")
+	s, got := loadWarnings(t, dir)
+	if s.Findings.OrphanAssignments != 5 || s.Findings.ImplicitRoles != 2 {
+		t.Errorf("ids were not kept as written: %+v", s.Findings)
+	}
+	for _, want := range []string{
+		`msg="an identity id starts or ends with white space, kept as written (ids and values are exact)" file=identities.csv column=identity_id count=1 examples="\"u2 \""`,
+		`attribute=department count=1 examples="\"Sales \""`,
+		`msg="a role id starts or ends with white space, kept as written (ids and values are exact)" column=role_id count=1 examples="\"CRM \""`,
+		`examples="\"department\" for \"Department\""`,
+		`file=identities.csv column=identity_id count=1 examples="\"U3\" for \"u3\""`,
+		`file=assignments.csv column=identity_id count=4 examples="\" u1\" for \"u1\", \"123\" for \"00123\", \"U1\" for \"u1\""`,
+		`file=roles.csv column=role_id count=2 examples="\"CRM \" for \"CRM\", \"vpn\" for \"VPN\""`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %s:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "level=WARN"); n != 7 {
+		t.Errorf("%d warnings, want 7:\n%s", n, got)
+	}
+}
+
+// TestLookalikeAccountsWarned: an assignment naming an account absent from accounts but
+// for letter case or padding ("CN=U3" for "cn=u3", a system "AD " in accounts) is orphan
+// access, with a warning; a padded system is named too.
+func TestLookalikeAccountsWarned(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id\nu1\nu2\nu3\n")
+	mustWrite(t, dir+"/accounts.csv", "system,account_id,identity_id\nAD,cn=u1,u1\nAD ,cn=u2,u2\nAD,cn=u3,u3\n")
+	mustWrite(t, dir+"/assignments.csv", "system,account_id,role_id\nAD,CN=U1,R\nAD,cn=u2,R\nAD,cn=u3,R\nAD,cn=zz,R\n")
+	s, got := loadWarnings(t, dir)
+	if s.Findings.OrphanAssignments != 3 {
+		t.Errorf("orphans %d, want 3", s.Findings.OrphanAssignments)
+	}
+	for _, want := range []string{
+		`msg="a system starts or ends with white space, kept as written (ids and values are exact)" column=system count=1 examples="\"AD \""`,
+		`file=accounts.csv columns="system, account_id" count=2 examples="\"AD/CN=U1\" for \"AD/cn=u1\", \"AD/cn=u2\" for \"AD /cn=u2\""`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %s:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "level=WARN"); n != 2 {
+		t.Errorf("%d warnings, want 2:\n%s", n, got)
+	}
+}
+
+// TestLookalikesQuietOnCleanData: data with none of these respellings (ids of one case,
+// padded numbers of one width, orphans unlike any identity) gets no lookalike warning.
+func TestLookalikesQuietOnCleanData(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id,department\nU0001,Sales\nU0002,IT\n00017,IT\nsvc-A,IT\n")
+	mustWrite(t, dir+"/roles.csv", "role_id\nVPN\nvpn-admin\n")
+	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\nU0001,VPN\nU0003,VPN\n00017,vpn-admin\nsvc-A,GIT\n")
+	if _, got := loadWarnings(t, dir); got != "" {
+		t.Errorf("warnings on clean data:\n%s", got)
+	}
+}
+
+// TestLookalikeKey pins the folding (padding, letter case and a number's leading zeros)
+// and that keyHash hashes the key, saying whether the id is in its key's form.
+func TestLookalikeKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"u1": "u1", " U1\t": "u1", "00123": "123", "0": "0", "000": "0", "0x1F": "0x1f",
+		"\u00a0id": "id", "u0000001": "u0000001", "": "", "Émile ": "émile", "ID\t": "id",
+	} {
+		if got := lookalikeKey(in); got != want {
+			t.Errorf("lookalikeKey(%q) = %q, want %q", in, got, want)
+		}
+		h, keyForm := keyHash(in)
+		if wantH, _ := keyHash(want); h != wantH || keyForm != (in == want) {
+			t.Errorf("keyHash(%q) = %x, %v; want %x (the hash of %q), %v", in, h, keyForm, wantH, want, in == want)
+		}
+	}
+}
