@@ -184,7 +184,11 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 	seen := make(map[string]int, len(names))
 	for i, n := range names {
 		if n == "" {
-			return fmt.Errorf("%s: column %d has an empty name; every column needs a name", file, i+1)
+			hint := ""
+			if i == len(names)-1 && i > 0 {
+				hint = " (the header ends in a separator, as exports that end every line with one write it: remove it from the end of every line)"
+			}
+			return fmt.Errorf("%s: column %d has an empty name; every column needs a name%s", file, i+1, hint)
 		}
 		if !nameOK(n) {
 			// A name is written in rules.json and rules.xml as a value is.
