@@ -352,3 +352,15 @@ func accountLookalikes(s *Snapshot) (out examples) {
 	}
 	return out
 }
+
+// Lookalike returns the first of ids that is id but for letter case, surrounding white
+// space or a number's leading zeros (lookalikeKey), for a message about an id not found.
+func Lookalike(ids []string, id string) (string, bool) {
+	k := lookalikeKey(id)
+	for _, x := range ids {
+		if x != id && lookalikeKey(x) == k {
+			return x, true
+		}
+	}
+	return "", false
+}
