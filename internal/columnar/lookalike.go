@@ -113,8 +113,9 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 	}
 }
 
-// warnPadded warns about identity ids, role ids and attribute values (kind aside, which
-// has its own warning) that start or end with white space: they are kept as written.
+// warnPadded warns about identity ids, role ids and attribute values (the kinds written
+// like human aside, which have their own warning) that start or end with white space:
+// they are kept as written ("service_account " is another kind than service_account).
 func warnPadded(log *slog.Logger, s *Snapshot, identitiesFile string) {
 	warn := func(what string, e *examples, args ...any) {
 		if e.n > 0 {
@@ -151,11 +152,11 @@ func warnPadded(log *slog.Logger, s *Snapshot, identitiesFile string) {
 		warn("an account id", &acc, "column", "account_id")
 	}
 	for d := range s.Dims {
-		if d == s.KindDim {
-			continue
-		}
 		var vals examples
 		for _, v := range s.Dims[d].Values {
+			if d == s.KindDim && strings.EqualFold(strings.TrimSpace(v), "human") {
+				continue // the human-like kinds have their own warning
+			}
 			if padded(v) {
 				vals.add(strconv.Quote(v))
 			}

@@ -26,8 +26,8 @@ func loadWarnings(t *testing.T, dir string) (*Snapshot, string) {
 // turned into orphans and implicit roles without a word.
 func TestLookalikesWarned(t *testing.T) {
 	dir := t.TempDir()
-	mustWrite(t, dir+"/identities.csv", "identity_id,department,Department\n"+
-		"u1,Sales ,x\n\"u2 \",Sales,x\nu3,IT,x\nU3,IT,x\n00123,IT,x\nu0000009,IT,x\n")
+	mustWrite(t, dir+"/identities.csv", "identity_id,department,Department,kind\n"+
+		"u1,Sales ,x,\n\"u2 \",Sales,x,human \nu3,IT,x,\nU3,IT,x,\n00123,IT,x,bot\nu0000009,IT,x,\"bot \"\n")
 	mustWrite(t, dir+"/roles.csv", "role_id\nVPN\nCRM\n")
 	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\n"+
 		" u1,VPN\n123,VPN\nu2,VPN\nU1,CRM\nu1,vpn\nu3,\"CRM \"\nghost,VPN\nu0000009,CRM\n")
@@ -38,6 +38,8 @@ func TestLookalikesWarned(t *testing.T) {
 	for _, want := range []string{
 		`msg="an identity id starts or ends with white space, kept as written (ids and values are exact)" file=identities.csv column=identity_id count=1 examples="\"u2 \""`,
 		`attribute=department count=1 examples="\"Sales \""`,
+		`attribute=kind count=1 examples="\"bot \""`,
+		`kind="human "`,
 		`msg="a role id starts or ends with white space, kept as written (ids and values are exact)" column=role_id count=1 examples="\"CRM \""`,
 		`examples="\"department\" for \"Department\""`,
 		`file=identities.csv column=identity_id count=1 examples="\"U3\" for \"u3\""`,
@@ -48,8 +50,8 @@ func TestLookalikesWarned(t *testing.T) {
 			t.Errorf("warnings lack %s:\n%s", want, got)
 		}
 	}
-	if n := strings.Count(got, "level=WARN"); n != 7 {
-		t.Errorf("%d warnings, want 7:\n%s", n, got)
+	if n := strings.Count(got, "level=WARN"); n != 9 {
+		t.Errorf("%d warnings, want 9:\n%s", n, got)
 	}
 }
 
