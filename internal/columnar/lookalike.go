@@ -95,7 +95,15 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 	if accountsFile != "" {
 		assignmentsFile += ", " + accountsFile
 	}
-	same, orphans := identityLookalikes(s.IdentityIDs, s.Findings.OrphanIdentities)
+	var owners []string
+	if s.Universe != nil {
+		owners = s.Universe.Owners
+	}
+	same, orphans, ownersLike := identityLookalikes(s.IdentityIDs, s.Findings.OrphanIdentities, owners)
+	if ownersLike.n > 0 {
+		log.Warn("ids are exact: these owners are no identity's id but name an identity but for letter case, surrounding white space or leading zeros; the identities they own have an owner absent from identities",
+			"file", identitiesFile, "column", "owner_id", "count", ownersLike.n, "examples", ownersLike.String())
+	}
 	if same.n > 0 {
 		log.Warn("ids are exact: these identities differ only in letter case, surrounding white space or leading zeros, and are distinct identities",
 			"file", identitiesFile, "column", "identity_id", "count", same.n, "examples", same.String())
@@ -212,22 +220,27 @@ func keyHash(id string) (h uint64, keyForm bool) {
 }
 
 // identityLookalikes returns the identities whose ids share a lookalikeKey with an
-// earlier identity, and the orphan ids that share one with an identity. It hashes the
-// keys (keyHash) and compares the keys themselves only where hashes meet, so that
-// millions of ids cost one pass and no allocation when they are in their key's form.
-func identityLookalikes(ids, orphanIDs []string) (same, orphans examples) {
-	orphanAt := make(map[uint64][]int, len(orphanIDs)) // key hash -> orphans
-	for o, id := range orphanIDs {
+// earlier identity, the orphan ids that share one with an identity, and the owner ids
+// (identities.owner_id) that are no identity's id but share one with an identity. It
+// hashes the keys (keyHash) and compares the keys themselves only where hashes meet, so
+// that millions of ids cost one pass and no allocation when they are in their key's form.
+func identityLookalikes(ids, orphanIDs, owners []string) (same, orphans, ownersLike examples) {
+	wanted := append(slices.Clip(orphanIDs), distinctOwners(owners)...)
+	at := make(map[uint64][]int, len(wanted)) // key hash -> wanted ids
+	for w, id := range wanted {
 		h, _ := keyHash(id)
-		orphanAt[h] = append(orphanAt[h], o)
+		at[h] = append(at[h], w)
 	}
-	match := make([]int, len(orphanIDs)) // orphan -> 1 + the identity it names
-	var respelt []hashed                 // the identities not in their key's form
+	match := make([]int, len(wanted)) // wanted id -> 1 + the identity it names
+	exact := make([]bool, len(wanted))
+	var respelt []hashed // the identities not in their key's form
 	for i, id := range ids {
 		h, keyForm := keyHash(id)
-		for _, o := range orphanAt[h] {
-			if match[o] == 0 && lookalikeKey(orphanIDs[o]) == lookalikeKey(id) {
-				match[o] = i + 1
+		for _, w := range at[h] {
+			if wanted[w] == id {
+				exact[w] = true
+			} else if match[w] == 0 && lookalikeKey(wanted[w]) == lookalikeKey(id) {
+				match[w] = i + 1
 			}
 		}
 		if !keyForm {
@@ -237,12 +250,29 @@ func identityLookalikes(ids, orphanIDs []string) (same, orphans examples) {
 	if len(respelt) > 0 {
 		sameIdentities(ids, respelt, &same)
 	}
-	for o, m := range match {
-		if m > 0 {
-			orphans.add(pair(orphanIDs[o], ids[m-1]))
+	for w, m := range match {
+		switch {
+		case m == 0 || exact[w]:
+		case w < len(orphanIDs):
+			orphans.add(pair(wanted[w], ids[m-1]))
+		default:
+			ownersLike.add(pair(wanted[w], ids[m-1]))
 		}
 	}
-	return same, orphans
+	return same, orphans, ownersLike
+}
+
+// distinctOwners returns the non-empty owner ids, each once, in first-seen order.
+func distinctOwners(owners []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range owners {
+		if o != "" && !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // hashed is an identity and the keyHash of its id.

@@ -55,6 +55,20 @@ func TestLookalikesWarned(t *testing.T) {
 	}
 }
 
+// TestLookalikeOwnersWarned: an owner_id that is an identity's id but for letter case or
+// padding names no identity (the non-human identity's owner is absent), with a warning;
+// an exact owner gets none.
+func TestLookalikeOwnersWarned(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id,kind,owner_id\nalice,,\nbob,,\nsvc1,bot,Alice\nsvc2,bot,bob\nsvc3,bot,carol\n")
+	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\nsvc1,R\n")
+	_, got := loadWarnings(t, dir)
+	want := `file=identities.csv column=owner_id count=1 examples="\"Alice\" for \"alice\""`
+	if !strings.Contains(got, want) || strings.Count(got, "level=WARN") != 1 {
+		t.Errorf("warnings, want one with %s:\n%s", want, got)
+	}
+}
+
 // TestLookalikeAccountsWarned: an assignment naming an account absent from accounts but
 // for letter case or padding ("CN=U3" for "cn=u3", a system "AD " in accounts) is orphan
 // access, with a warning; a padded system is named too.
