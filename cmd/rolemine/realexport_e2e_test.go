@@ -90,3 +90,26 @@ func TestRealExportQuirksEndToEnd(t *testing.T) {
 		t.Errorf("';'-separated export: exit %d, want 2 naming the separator: %s", code, stderr)
 	}
 }
+
+// TestDriftRespeltIdsWarned: a next snapshot whose export upper-cased the ids makes every
+// unexplained pair of the respelt identities new access (ids are exact); drift says why on
+// stderr, with the model's assignments.parquet as baseline and with --previous-data.
+func TestDriftRespeltIdsWarned(t *testing.T) {
+	root := t.TempDir()
+	prev, next, model := filepath.Join(root, "prev"), filepath.Join(root, "next"), filepath.Join(root, "model")
+	ids := "identity_id,dept\nu1,Sales\nu2,Sales\nu3,Sales\nu4,IT\n"
+	asg := "identity_id,role_id\nu1,CRM\nu2,CRM\nu3,CRM\nu4,CRM\nu4,GIT\n"
+	writeFiles(t, prev, map[string]string{"identities.csv": ids, "assignments.csv": asg})
+	writeFiles(t, next, map[string]string{"identities.csv": strings.ReplaceAll(ids, "u", "U"), "assignments.csv": strings.ReplaceAll(asg, "u", "U")})
+	if _, stderr, code := runBin(t, "mine", "--data", prev, "--out", model); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr)
+	}
+	for _, extra := range [][]string{nil, {"--previous-data", prev}} {
+		args := append([]string{"drift", "--model", model, "--data", next, "--out", filepath.Join(root, "drift"+strings.Join(extra, ""))}, extra...)
+		_, stderr, code := runBin(t, args...)
+		want := `count=1 examples="\"U4\" for \"u4\""`
+		if code != 0 || !strings.Contains(stderr, "whose unexplained access counts as new") || !strings.Contains(stderr, want) {
+			t.Errorf("drift %v: exit %d, want 0 and a warning with %s: %s", extra, code, want, stderr)
+		}
+	}
+}

@@ -226,27 +226,8 @@ func keyHash(id string) (h uint64, keyForm bool) {
 // that millions of ids cost one pass and no allocation when they are in their key's form.
 func identityLookalikes(ids, orphanIDs, owners []string) (same, orphans, ownersLike examples) {
 	wanted := append(slices.Clip(orphanIDs), distinctOwners(owners)...)
-	at := make(map[uint64][]int, len(wanted)) // key hash -> wanted ids
-	for w, id := range wanted {
-		h, _ := keyHash(id)
-		at[h] = append(at[h], w)
-	}
-	match := make([]int, len(wanted)) // wanted id -> 1 + the identity it names
-	exact := make([]bool, len(wanted))
 	var respelt []hashed // the identities not in their key's form
-	for i, id := range ids {
-		h, keyForm := keyHash(id)
-		for _, w := range at[h] {
-			if wanted[w] == id {
-				exact[w] = true
-			} else if match[w] == 0 && lookalikeKey(wanted[w]) == lookalikeKey(id) {
-				match[w] = i + 1
-			}
-		}
-		if !keyForm {
-			respelt = append(respelt, hashed{h, int32(i)})
-		}
-	}
+	match, exact := matchWanted(ids, wanted, &respelt)
 	if len(respelt) > 0 {
 		sameIdentities(ids, respelt, &same)
 	}
@@ -260,6 +241,48 @@ func identityLookalikes(ids, orphanIDs, owners []string) (same, orphans, ownersL
 		}
 	}
 	return same, orphans, ownersLike
+}
+
+// matchWanted finds, for each of wanted, whether it is one of ids (exact) and else the
+// first of ids that shares its lookalikeKey (match: 1 + its index, 0 for none). With
+// respelt set, it also collects the ids not in their key's form, with their hashes. One
+// pass over ids, without allocation for ids in their key's form.
+func matchWanted(ids, wanted []string, respelt *[]hashed) (match []int, exact []bool) {
+	at := make(map[uint64][]int, len(wanted)) // key hash -> wanted ids
+	for w, id := range wanted {
+		h, _ := keyHash(id)
+		at[h] = append(at[h], w)
+	}
+	match = make([]int, len(wanted))
+	exact = make([]bool, len(wanted))
+	for i, id := range ids {
+		h, keyForm := keyHash(id)
+		for _, w := range at[h] {
+			if wanted[w] == id {
+				exact[w] = true
+			} else if match[w] == 0 && lookalikeKey(wanted[w]) == lookalikeKey(id) {
+				match[w] = i + 1
+			}
+		}
+		if !keyForm && respelt != nil {
+			*respelt = append(*respelt, hashed{h, int32(i)})
+		}
+	}
+	return match, exact
+}
+
+// LookalikesOf counts the ids of wanted that are none of ids but name one of them but
+// for letter case, surrounding white space or a number's leading zeros
+// (docs/inputs.md#input-ids), and quotes a few as "WANTED" for "ID".
+func LookalikesOf(ids, wanted []string) (n int, quoted string) {
+	var out examples
+	match, exact := matchWanted(ids, wanted, nil)
+	for w, m := range match {
+		if m > 0 && !exact[w] {
+			out.add(pair(wanted[w], ids[m-1]))
+		}
+	}
+	return out.n, out.String()
 }
 
 // distinctOwners returns the non-empty owner ids, each once, in first-seen order.
