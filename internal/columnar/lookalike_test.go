@@ -3,6 +3,7 @@ package columnar
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -119,6 +120,26 @@ func TestLookalikeKey(t *testing.T) {
 		h, keyForm := keyHash(in)
 		if wantH, _ := keyHash(want); h != wantH || keyForm != (in == want) {
 			t.Errorf("keyHash(%q) = %x, %v; want %x (the hash of %q), %v", in, h, keyForm, wantH, want, in == want)
+		}
+	}
+}
+
+// TestKeyHashAgreesWithKey: on random ids of spaces, digits, letters of both cases and a
+// few non-ASCII runes, keyHash is the hash of lookalikeKey, says whether the id is in its
+// key's form, and lookalikeKey is idempotent.
+func TestKeyHashAgreesWithKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune{' ', '\t', '0', '0', '1', '9', 'a', 'A', 'z', 'Z', '-', '\u00a0', 'É', 'é'}
+	for range 20000 {
+		r := make([]rune, rng.IntN(6))
+		for k := range r {
+			r[k] = alphabet[rng.IntN(len(alphabet))]
+		}
+		id := string(r)
+		k := lookalikeKey(id)
+		h, keyForm := keyHash(id)
+		if wantH, _ := keyHash(k); h != wantH || keyForm != (k == id) || lookalikeKey(k) != k {
+			t.Fatalf("%q: key %q, keyHash %x %v; the key's hash %x, its key %q", id, k, h, keyForm, wantH, lookalikeKey(k))
 		}
 	}
 }
