@@ -138,6 +138,13 @@ func warnPadded(log *slog.Logger, s *Snapshot, identitiesFile string) {
 		}
 	}
 	warn("an identity id", &ids, "file", identitiesFile, "column", "identity_id")
+	var orphans examples // " " for an empty cell, or a padded id no identity has
+	for _, id := range s.Findings.OrphanIdentities {
+		if padded(id) {
+			orphans.add(strconv.Quote(id))
+		}
+	}
+	warn("an orphan identity id", &orphans, "column", "identity_id")
 	for _, id := range s.Roles.IDs {
 		if padded(id) {
 			roles.add(strconv.Quote(id))

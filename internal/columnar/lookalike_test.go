@@ -31,15 +31,16 @@ func TestLookalikesWarned(t *testing.T) {
 		"u1,Sales ,x,\n\"u2 \",Sales,x,human \nu3,IT,x,\nU3,IT,x,\n00123,IT,x,bot\nu0000009,IT,x,\"bot \"\n")
 	mustWrite(t, dir+"/roles.csv", "role_id\nVPN\nCRM\n")
 	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\n"+
-		" u1,VPN\n123,VPN\nu2,VPN\nU1,CRM\nu1,vpn\nu3,\"CRM \"\nghost,VPN\nu0000009,CRM\n")
+		" u1,VPN\n123,VPN\nu2,VPN\nU1,CRM\nu1,vpn\nu3,\"CRM \"\nghost,VPN\nu0000009,CRM\n\" \",VPN\n")
 	s, got := loadWarnings(t, dir)
-	if s.Findings.OrphanAssignments != 5 || s.Findings.ImplicitRoles != 2 {
+	if s.Findings.OrphanAssignments != 6 || s.Findings.ImplicitRoles != 2 {
 		t.Errorf("ids were not kept as written: %+v", s.Findings)
 	}
 	for _, want := range []string{
 		`msg="an identity id starts or ends with white space, kept as written (ids and values are exact)" file=identities.csv column=identity_id count=1 examples="\"u2 \""`,
 		`attribute=department count=1 examples="\"Sales \""`,
 		`attribute=kind count=1 examples="\"bot \""`,
+		`msg="an orphan identity id starts or ends with white space, kept as written (ids and values are exact)" column=identity_id count=2 examples="\" \", \" u1\""`,
 		`kind="human "`,
 		`msg="a role id starts or ends with white space, kept as written (ids and values are exact)" column=role_id count=1 examples="\"CRM \""`,
 		`examples="\"department\" for \"Department\""`,
@@ -51,8 +52,8 @@ func TestLookalikesWarned(t *testing.T) {
 			t.Errorf("warnings lack %s:\n%s", want, got)
 		}
 	}
-	if n := strings.Count(got, "level=WARN"); n != 9 {
-		t.Errorf("%d warnings, want 9:\n%s", n, got)
+	if n := strings.Count(got, "level=WARN"); n != 10 {
+		t.Errorf("%d warnings, want 10:\n%s", n, got)
 	}
 }
 
