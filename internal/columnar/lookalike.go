@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,6 +112,13 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 	if orphans.n > 0 {
 		log.Warn("ids are exact: these orphan identity ids name an identity of identities but for letter case, surrounding white space or leading zeros; their access is orphan",
 			"file", assignmentsFile, "column", "identity_id", "count", orphans.n, "examples", orphans.String())
+	}
+	if u := s.Universe; u != nil && len(u.Findings.UnknownAttributeIdentities) > 0 {
+		// the first few unknown identities of the attributes file, as the finding lists them
+		if n, ex := LookalikesOf(s.IdentityIDs, u.Findings.UnknownAttributeIdentities); n > 0 {
+			log.Warn("ids are exact: these identities of the attributes file are absent from identities but name one of its identities but for letter case, surrounding white space or leading zeros; their rows are ignored",
+				"file", inputFile(s, "attributes"), "column", "identity_id", "count", n, "examples", ex)
+		}
 	}
 	if rolesFile == "" {
 		return
@@ -424,4 +432,14 @@ func Lookalike(ids []string, id string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// inputFile returns the file name of the input read as name ("attributes.csv").
+func inputFile(s *Snapshot, name string) string {
+	for _, in := range s.Inputs {
+		if in.Name == name {
+			return filepath.Base(in.Path)
+		}
+	}
+	return name
 }

@@ -71,6 +71,23 @@ func TestLookalikeOwnersWarned(t *testing.T) {
 	}
 }
 
+// TestLookalikeAttributeIdentitiesWarned: rows of the attributes file for "U1" or "u2 "
+// are ignored (no such identity), with a warning naming the identity they resemble.
+func TestLookalikeAttributeIdentitiesWarned(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id\nu1\nu2\n")
+	mustWrite(t, dir+"/assignments.csv", "identity_id,role_id\nu1,R\n")
+	mustWrite(t, dir+"/attributes.csv", "identity_id,attribute,value\nU1,project,a\nu2 ,project,b\nzz,project,c\nu1,project,d\n")
+	s, got := loadWarnings(t, dir)
+	if s.Universe.Findings.AttributeRowsOfUnknownIdentities != 3 {
+		t.Errorf("rows of unknown identities %d, want 3", s.Universe.Findings.AttributeRowsOfUnknownIdentities)
+	}
+	want := `file=attributes.csv column=identity_id count=2 examples="\"U1\" for \"u1\", \"u2 \" for \"u2\""`
+	if !strings.Contains(got, "these identities of the attributes file") || !strings.Contains(got, want) {
+		t.Errorf("warnings lack %s:\n%s", want, got)
+	}
+}
+
 // TestLookalikeAccountsWarned: an assignment naming an account absent from accounts but
 // for letter case or padding ("CN=U3" for "cn=u3", a system "AD " in accounts) is orphan
 // access, with a warning; a padded system is named too.
