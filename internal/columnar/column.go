@@ -518,7 +518,11 @@ func (p *problems) err() error {
 		fmt.Fprintf(&b, "%s %s %d, column %s: %s", p.file, p.posWord, pr.pos, pr.column, pr.msg)
 	}
 	if more := p.count - len(p.list); more > 0 {
-		fmt.Fprintf(&b, "\n%s: and %d more such problems", p.file, more)
+		plural := "s"
+		if more == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(&b, "\n%s: and %d more such problem%s", p.file, more, plural)
 	}
 	return errors.New(b.String())
 }

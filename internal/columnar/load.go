@@ -121,6 +121,7 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
 	warnNearMisses(log, append(tables, opt...)...)
 	warnNearFiles(dir, paths[1], opt, log)
+	warnLookalikes(log, s, ids.file, roles.fileName(), asg.file, optional(opt, "accounts").fileName())
 	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
 	return s, nil
 }
@@ -347,4 +348,14 @@ func warnNearFiles(dir, rolesPath string, opt []*table, log *slog.Logger) {
 				"dir", dir, "file", n, "expected", name+".parquet or "+name+".csv")
 		}
 	}
+}
+
+// optional returns the optional table of that input name, or nil when it was not read.
+func optional(opt []*table, name string) *table {
+	for _, t := range opt {
+		if t != nil && t.input.Name == name {
+			return t
+		}
+	}
+	return nil
 }

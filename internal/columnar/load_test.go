@@ -373,6 +373,16 @@ func TestLoadFileErrors(t *testing.T) {
 			want: "identities.csv: column 2 has an empty name",
 		},
 		{
+			// A separator at the end of every line, as some exports write them: the
+			// message says where the unnamed column comes from.
+			name: "trailing separator",
+			setup: func(t *testing.T, dir string) {
+				mustWrite(t, filepath.Join(dir, "identities.csv"), "identity_id,title,\r\nu1,a,\r\n")
+				writeTable(t, dir, "assignments", "csv", baseAssignments)
+			},
+			want: "identities.csv: column 3 has an empty name; every column needs a name (the header ends in a separator, as exports that end every line with one write it: remove it from the end of every line)",
+		},
+		{
 			name:  "not a directory",
 			setup: func(t *testing.T, dir string) { mustWrite(t, filepath.Join(dir, "x"), "") },
 			want:  "is not a directory",

@@ -9,7 +9,8 @@ import (
 )
 
 // TestNearMissColumnsWarned loads files whose optional columns are named like rolemine's
-// but for letter case or spaces, in CSV and Parquet: such a column is not the one it
+// but for letter case, spaces, hyphens or underscores ("Last Used", as a spreadsheet
+// heads it, was ignored without a word), in CSV and Parquet: such a column is not the one it
 // resembles ("Kind" is an attribute, every identity human), and each gets a warning
 // naming the file, the column and the expected name; exact names get none.
 func TestNearMissColumnsWarned(t *testing.T) {
@@ -24,8 +25,8 @@ func TestNearMissColumnsWarned(t *testing.T) {
 			rows:   [][]string{{"R1", "2", "c"}},
 		})
 		writeTable(t, dir, "assignments", format, tbl{
-			header: []string{"identity_id", "role_id", "LAST_USED"},
-			rows:   [][]string{{"u1", "R1", "2026-01-01"}},
+			header: []string{"identity_id", "role_id", "LAST_USED", "Last Used", "Account-ID", "granted_at"},
+			rows:   [][]string{{"u1", "R1", "2026-01-01", "2026-01-01", "a1", "2025-01-01"}},
 		})
 		var logged strings.Builder
 		log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -42,13 +43,15 @@ func TestNearMissColumnsWarned(t *testing.T) {
 			`file=identities.` + format + ` column=" owner_id" expected=owner_id`,
 			"file=roles." + format + " column=Validations expected=validations",
 			"file=assignments." + format + " column=LAST_USED expected=last_used",
+			`file=assignments.` + format + ` column="Last Used" expected=last_used`,
+			"file=assignments." + format + " column=Account-ID expected=account_id",
 		} {
 			if !strings.Contains(got, want) {
 				t.Errorf("%s: warnings lack %q:\n%s", format, want, got)
 			}
 		}
-		if n := strings.Count(got, "level=WARN"); n != 4 {
-			t.Errorf("%s: %d warnings, want 4:\n%s", format, n, got)
+		if n := strings.Count(got, "level=WARN"); n != 6 {
+			t.Errorf("%s: %d warnings, want 6:\n%s", format, n, got)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -150,6 +151,15 @@ func (t *table) col(name string) *column {
 	return nil
 }
 
+// fileName returns the name of t's file, or "" for a table not read (a nil t: an
+// optional file that is not there).
+func (t *table) fileName() string {
+	if t == nil {
+		return ""
+	}
+	return t.file
+}
+
 // seal completes the raw columns once the file is read (t.rows set), and checks those
 // of unique values; the problems it finds go to the columns' problems, so it comes before
 // they are reported.
@@ -174,7 +184,11 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 	seen := make(map[string]int, len(names))
 	for i, n := range names {
 		if n == "" {
-			return fmt.Errorf("%s: column %d has an empty name; every column needs a name", file, i+1)
+			hint := ""
+			if i == len(names)-1 && i > 0 {
+				hint = " (the header ends in a separator, as exports that end every line with one write it: remove it from the end of every line)"
+			}
+			return fmt.Errorf("%s: column %d has an empty name; every column needs a name%s", file, i+1, hint)
 		}
 		if !nameOK(n) {
 			// A name is written in rules.json and rules.xml as a value is.
@@ -200,13 +214,13 @@ func checkHeader(file string, spec *tableSpec, names []string) error {
 }
 
 // missingHint says how to fix the header names that lack the missing required columns: a
-// name that differs from one only in letter case or surrounding spaces, a header that is
-// one name holding another separator than the comma, or else the general fix.
+// name that resembles one (looksLike), a header that is one name holding another
+// separator than the comma, or else the general fix.
 func missingHint(missing, names []string) string {
 	for _, m := range missing {
 		for _, n := range names {
-			if n != m && strings.EqualFold(strings.TrimSpace(n), m) {
-				return fmt.Sprintf("column names are exact (letter case and spaces count): rename %q to %q", n, m)
+			if looksLike(n, m) {
+				return fmt.Sprintf("column names are exact (letter case, spaces and underscores count): rename %q to %q", n, m)
 			}
 		}
 	}
@@ -244,14 +258,14 @@ var columnsOf = map[string][]string{
 	"attributes":  {"identity_id", "attribute", "value"},
 }
 
-// nearMisses returns, for each column of t named like one of its file's columns but for
-// letter case or surrounding spaces (and not that column exactly), the name and the
-// column it misses: "Kind" is read as an attribute, "Last_Used " is ignored.
+// nearMisses returns, for each column of t that resembles one of its file's columns
+// (looksLike) and is not that column exactly, the name and the column it misses: "Kind"
+// is read as an attribute, "Last Used" is ignored.
 func nearMisses(t *table) [][2]string {
 	var out [][2]string
 	for _, n := range t.header {
 		for _, k := range columnsOf[t.input.Name] {
-			if n != k && strings.EqualFold(strings.TrimSpace(n), k) && !slices.Contains(t.header, k) {
+			if looksLike(n, k) && !slices.Contains(t.header, k) {
 				out = append(out, [2]string{n, k})
 			}
 		}
@@ -267,8 +281,27 @@ func warnNearMisses(log *slog.Logger, tables ...*table) {
 			continue
 		}
 		for _, m := range nearMisses(t) {
-			log.Warn("column names are exact (letter case and spaces count): this column is not read as the one it resembles; rename it",
+			log.Warn("column names are exact (letter case, spaces and underscores count): this column is not read as the one it resembles; rename it",
 				"file", t.file, "column", m[0], "expected", m[1])
 		}
 	}
+}
+
+// looksLike reports whether the column name n is not rolemine's column name k but would be
+// if letter case, spaces, hyphens, dots and underscores did not count: how exports and
+// spreadsheets respell a name ("Identity ID", "IDENTITY_ID", "identity_id ", "Last-Used",
+// "lastUsed").
+func looksLike(n, k string) bool {
+	return n != k && columnKey(n) == columnKey(k)
+}
+
+// columnKey is name n in lower case without spaces, tabs, hyphens, dots and underscores.
+func columnKey(n string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '-', '.', '_', '\u00a0':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, n)
 }

@@ -294,6 +294,8 @@ func TestReadUPARefusesBadLines(t *testing.T) {
 		"\xfe1 a\n":     `x.txt line 1: user "\xfe1" is not valid UTF-8`,
 		// Found by the same audit: "read after line 0: bufio.Scanner: token too long".
 		"1 a\n2 " + strings.Repeat("b", maxUPALine) + "\n": "x.txt line 2: longer than 1048576 bytes",
+		// A CSV export given to --upa (semantic audit, real-data exports) is pointed to --data.
+		"identity_id,role_id\nu1,r1\n": `x.txt line 1: want 2 fields "user permission", got 1: "identity_id,role_id"; the fields are separated by spaces or tabs (a CSV file of identity_id,role_id is read with --data DIR`,
 	} {
 		_, err := ReadUPA(context.Background(), strings.NewReader(text), "x.txt")
 		if err == nil || !uerr.Is(err) || !strings.Contains(err.Error(), want) {

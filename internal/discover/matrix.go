@@ -84,7 +84,7 @@ func ReadUPA(ctx context.Context, r io.Reader, name string) (*Matrix, error) {
 		}
 		f := strings.Fields(text)
 		if len(f) != 2 {
-			return nil, uerr.New("%s line %d: want 2 fields \"user permission\", got %d: %q", name, line, len(f), truncate(text, 60))
+			return nil, uerr.New("%s line %d: want 2 fields \"user permission\", got %d: %q%s", name, line, len(f), truncate(text, 60), upaHint(f))
 		}
 		if err := checkUTF8(f, name, line); err != nil {
 			return nil, err
@@ -189,4 +189,13 @@ func FromSnapshot(s *columnar.Snapshot) *Matrix {
 		m.Rows[i] = s.RolesOf(i)
 	}
 	return m
+}
+
+// upaHint says, after the error about a line of fields f, what a comma-separated line
+// is: a CSV file, which --data reads as the assignments of a data directory.
+func upaHint(f []string) string {
+	if len(f) == 1 && strings.Contains(f[0], ",") {
+		return "; the fields are separated by spaces or tabs (a CSV file of identity_id,role_id is read with --data DIR as assignments.csv, with identities.csv beside it)"
+	}
+	return ""
 }

@@ -176,6 +176,7 @@ func Compute(ctx context.Context, model *report.Model, next *columnar.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
+	warnRespeltNew(log, cls)
 	res := &Result{Actions: actions(model, next, base, eff, chunks, cls, unusedActions(next, opts.Usage, states))}
 	phase("classify")
 	res.Health = health(model, next, b, total, opts, eff)
@@ -397,6 +398,38 @@ type unexplainedClasses struct {
 	newAccess, still, unknown int64
 	newByKind                 map[string]int64
 	basis                     string
+	// baseIDs are the identity ids of the baseline (the previous snapshot's, or those of
+	// the model's assignments.parquet) and newIDs those of the identities of next with
+	// new access, once each: respeltNew compares them.
+	baseIDs, newIDs []string
+	newSeen         map[int32]bool
+}
+
+// countNew counts the unexplained pair p as new access.
+func (c *unexplainedClasses) countNew(next *columnar.Snapshot, p pair) {
+	c.newAccess++
+	c.newByKind[next.Kind(int(p.i))]++
+	if c.newSeen == nil {
+		c.newSeen = map[int32]bool{}
+	}
+	if !c.newSeen[p.i] {
+		c.newSeen[p.i] = true
+		c.newIDs = append(c.newIDs, next.IdentityIDs[p.i])
+	}
+}
+
+// warnRespeltNew warns when identities with new access are absent from the baseline but
+// name one of its identities but for letter case, padding or leading zeros: ids are
+// exact, so their access counts as new, while an export that respelt the ids is the
+// likelier cause (docs/inputs.md#input-ids).
+func warnRespeltNew(log *slog.Logger, c *unexplainedClasses) {
+	if len(c.newIDs) == 0 || len(c.baseIDs) == 0 {
+		return
+	}
+	if n, ex := columnar.LookalikesOf(c.baseIDs, c.newIDs); n > 0 {
+		log.Warn("ids are exact: these identities of the data, whose unexplained access counts as new, are absent from the baseline but name one of its identities but for letter case, surrounding white space or leading zeros",
+			"baseline", c.basis, "count", n, "examples", ex)
+	}
 }
 
 // classifyUnexplained decides, for every assignment no rule explains now, whether the
@@ -408,6 +441,7 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 	case base.Previous != nil:
 		out.basis = "previous snapshot (--previous-data)"
 		prev := base.Previous
+		out.baseIDs = prev.IdentityIDs
 		pb, err := bind(prev, model)
 		if err != nil {
 			return nil, fmt.Errorf("previous snapshot: %w", err)
@@ -448,8 +482,7 @@ func classifyUnexplained(ctx context.Context, model *report.Model, next *columna
 				held = held || peff.inherits(int(pi), pr)
 			}
 			if !held {
-				out.newAccess++
-				out.newByKind[next.Kind(int(p.i))]++
+				out.countNew(next, p)
 				continue
 			}
 			k := pb.firstMatch(pr, int(pi))

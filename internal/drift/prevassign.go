@@ -68,6 +68,7 @@ func matchAssignments(ctx context.Context, model *report.Model, next *columnar.S
 			}
 		}
 	}
+	out.baseIDs = cols.Values[0]
 	tallyHeld(next, unexpl, held, rule, out)
 	return nil
 }
@@ -79,8 +80,7 @@ func tallyHeld(next *columnar.Snapshot, unexpl []pair, held []bool, rule []int32
 	for j, p := range unexpl {
 		switch {
 		case !held[j]:
-			out.newAccess++
-			out.newByKind[next.Kind(int(p.i))]++
+			out.countNew(next, p)
 		case rule[j] >= 0:
 			out.revokes = append(out.revokes, rawAction{i: p.i, r: p.r, rule: rule[j], typ: tRevoke, change: ChangeUnknown})
 		default:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/uerr"
@@ -240,7 +241,8 @@ func (b *Bound) Explain(id string) (*Explanation, error) {
 // unknownIdentity is the error for id, neither an identity nor the id of an orphan's
 // holder. When id names an account (by its account_id, or as SYSTEM/ACCOUNT_ID) it says
 // so: a correlated account's identity is what to explain, an uncorrelated account's
-// access is read from assignments.parquet (docs/cli.md#rolemine-explain).
+// access is read from assignments.parquet (docs/cli.md#rolemine-explain). An id that
+// names an identity but for letter case, padding or leading zeros gets that identity's.
 func unknownIdentity(snap *columnar.Snapshot, id string) error {
 	var correlated, uncorrelated []string
 	seen := map[string]bool{}
@@ -274,6 +276,9 @@ func unknownIdentity(snap *columnar.Snapshot, id string) error {
 		return uerr.New("explain: %q is not an identity but an account: %s; --identity takes the identity_id the account belongs to", id, strings.Join(correlated, ", "))
 	case len(uncorrelated) > 0:
 		return uerr.New("explain: %q is not an identity but an account no known identity holds (%s: uncorrelated, or absent from accounts): --identity cannot reach it; its access is in assignments.parquet, status orphan, with its system and account_id", id, strings.Join(uncorrelated, ", "))
+	}
+	if like, ok := columnar.Lookalike(snap.IdentityIDs, id); ok {
+		return uerr.New("explain: identity %q is not in identities and holds no assignment; identities has %q (ids are exact: letter case, spaces and leading zeros count)", id, like)
 	}
 	return uerr.New("explain: identity %q is not in identities and holds no assignment", id)
 }
@@ -372,8 +377,26 @@ func pctString(v float64) string {
 }
 
 func (r RuleRef) describe() string {
+	crit := r.Criterion
+	if len(r.Criteria) > 0 {
+		parts := make([]string, len(r.Criteria))
+		for k, t := range r.Criteria {
+			parts[k] = t.Attribute + "=" + plainOrQuoted(t.Value)
+		}
+		crit = strings.Join(parts, " & ")
+	}
 	return fmt.Sprintf("%s %s [%s, policy %s, scope %s, rule precision %s = tp %d / support %d]",
-		r.RuleID, r.Criterion, r.RuleType, r.Policy, r.EntityType, pctString(r.HitRatePct), r.TP, r.Support)
+		r.RuleID, crit, r.RuleType, r.Policy, r.EntityType, pctString(r.HitRatePct), r.TP, r.Support)
+}
+
+// plainOrQuoted returns an attribute value as it is, or Go-quoted when the text form
+// would hide or misplace it: white space at either end ("Sales " is not "Sales"), a line
+// break or another control character (a quoted CSV value may hold one), or a quote.
+func plainOrQuoted(v string) string {
+	if strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '"' }) {
+		return strconv.Quote(v)
+	}
+	return v
 }
 
 // WriteText writes the explanation for a reader.
@@ -385,7 +408,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "identity %s (kind %s)\n", ex.IdentityID, ex.Kind)
 		attrs := make([]string, len(ex.Attributes))
 		for k, a := range ex.Attributes {
-			attrs[k] = a.Attribute + "=" + a.Value
+			attrs[k] = a.Attribute + "=" + plainOrQuoted(a.Value)
 		}
 		fmt.Fprintf(&b, "attributes: %s\n", strings.Join(attrs, " "))
 		fmt.Fprintf(&b, "orphan: no\n")

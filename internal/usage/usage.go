@@ -7,6 +7,8 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -71,18 +73,49 @@ func (s State) String() string {
 
 // Parse reads an RFC 3339 date (2026-03-31, taken as 00:00 UTC) or date-time
 // (2026-03-31T08:15:00Z, 2026-03-31T10:15:00+02:00, fractions of a second allowed,
-// an upper-case T) and
-// returns the instant, exact to the nanosecond. The error says what was expected.
+// an upper-case T), with surrounding spaces or tabs ignored as in any typed value of the
+// data, and returns the instant, exact to the nanosecond. The error says what was
+// expected and, for the forms exports write instead (a date-time without a zone or with a
+// space before the time, a number, a word for never), what to write.
 func Parse(s string) (Instant, error) {
+	v := strings.Trim(s, " \t")
 	layout := time.DateOnly
-	if len(s) > len(time.DateOnly) {
+	if len(v) > len(time.DateOnly) {
 		layout = time.RFC3339Nano
 	}
-	t, err := time.Parse(layout, s)
-	if err != nil {
-		return Instant{}, fmt.Errorf("%q is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z)", s)
+	t, err := time.Parse(layout, v)
+	if err != nil || v == "" {
+		return Instant{}, fmt.Errorf("%q is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z)%s", s, parseHint(v))
 	}
 	return Instant{Sec: t.Unix(), Nsec: int32(t.Nanosecond())}, nil
+}
+
+// parseHint says, after Parse's error, how to write v when it is one of the forms exports
+// write in place of RFC 3339; "" for anything else.
+func parseHint(v string) string {
+	switch {
+	case v == "":
+		return ": a value of spaces alone is not empty; leave it empty for access never used"
+	case slices.Contains([]string{"never", "none", "n/a", "na", "null", "nil", "-", "0"}, strings.ToLower(v)):
+		return ": leave it empty for access never used"
+	case len(v) > 8 && strings.Trim(v, "0123456789") == "":
+		return ": a number (Unix time, Windows FILETIME) is not a date; convert it to RFC 3339"
+	}
+	const zone = "its zone, Z for UTC or an offset such as +02:00"
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if _, err := time.Parse(layout, v); err == nil {
+			return ": a date-time needs " + zone
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if _, err := time.Parse(layout, v); err == nil {
+			return ": write T between the date and the time, and " + zone
+		}
+	}
+	if _, err := time.Parse("2006-01-02 15:04:05Z07:00", v); err == nil {
+		return ": write T between the date and the time"
+	}
+	return ""
 }
 
 // Unix returns the instant sec Unix seconds, with no fraction.

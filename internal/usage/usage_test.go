@@ -2,6 +2,7 @@ package usage
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,13 @@ func TestParse(t *testing.T) {
 		{"2026-3-31", ""},
 		{"2026-03-31T08:15:00", ""},
 		{"yesterday", ""},
-		{" 2026-03-31", ""},
+		// Surrounding spaces and tabs are ignored, as in validations: a typed value means
+		// the same whatever its spacing (RATIONALE.md, text values); spaces alone are not
+		// empty.
+		{" 2026-03-31", "2026-03-31T00:00:00Z"},
+		{"2026-03-31T08:15:00Z\t", "2026-03-31T08:15:00Z"},
+		{"   ", ""},
+		{"2026-03-31\n", ""},
 		// Refused on purpose (docs/excess-privilege.md#usage): lower-case t and z, which
 		// RFC 3339 lets a specification rule out, and a leap second.
 		{"2026-03-31t08:15:00Z", ""},
@@ -119,6 +126,31 @@ func TestFormat(t *testing.T) {
 	}
 	if got := Format(Never); got != "" {
 		t.Errorf("Format(Never) = %q, want empty", got)
+	}
+}
+
+// TestParseHints: the forms exports write in place of RFC 3339 are refused with what to
+// write instead; other values get the plain message.
+func TestParseHints(t *testing.T) {
+	for in, want := range map[string]string{
+		"never":                   `"never" is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z): leave it empty for access never used`,
+		"N/A":                     "leave it empty for access never used",
+		"0":                       "leave it empty for access never used",
+		"  ":                      "a value of spaces alone is not empty",
+		"133552800000000000":      "a number (Unix time, Windows FILETIME) is not a date",
+		"1711872900":              "a number (Unix time, Windows FILETIME) is not a date",
+		"2026-03-31T08:15:00":     "a date-time needs its zone, Z for UTC or an offset such as +02:00",
+		"2026-03-31 08:15:00.123": "write T between the date and the time, and its zone",
+		"2026-03-31 08:15:00Z":    "write T between the date and the time",
+		"31/03/2026":              `"31/03/2026" is not an RFC 3339 date (2006-01-02) or date-time (2006-01-02T15:04:05Z)`,
+	} {
+		_, err := Parse(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q): %v, want %q", in, err, want)
+		}
+		if in == "31/03/2026" && strings.Contains(err.Error(), ": ") {
+			t.Errorf("Parse(%q): %v, want no hint", in, err)
+		}
 	}
 }
 
