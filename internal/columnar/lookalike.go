@@ -51,9 +51,17 @@ func padded(s string) bool {
 	if s == "" {
 		return false
 	}
+	if a, z := s[0], s[len(s)-1]; a < utf8.RuneSelf && z < utf8.RuneSelf {
+		return asciiSpace(a) || asciiSpace(z) // the common case, without decoding
+	}
 	first, _ := utf8.DecodeRuneInString(s)
 	last, _ := utf8.DecodeLastRuneInString(s)
 	return unicode.IsSpace(first) || unicode.IsSpace(last)
+}
+
+// asciiSpace reports whether c is an ASCII white-space byte, as unicode.IsSpace says.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // examples collects up to maxLookalikeExamples quoted examples and counts them all.
@@ -240,7 +248,7 @@ func keyHash(id string) (h uint64, keyForm bool) {
 // hashes the keys (keyHash) and compares the keys themselves only where hashes meet, so
 // that millions of ids cost one pass and no allocation when they are in their key's form.
 func identityLookalikes(ids, orphanIDs, owners []string) (same, orphans, ownersLike examples) {
-	wanted := append(slices.Clip(orphanIDs), distinctOwners(owners)...)
+	wanted := append(slices.Clip(orphanIDs), absentOwners(ids, owners)...)
 	var respelt []hashed // the identities not in their key's form
 	match, exact := matchWanted(ids, wanted, &respelt)
 	if len(respelt) > 0 {
@@ -311,6 +319,29 @@ func distinctOwners(owners []string) []string {
 		}
 	}
 	return out
+}
+
+// absentOwners returns the distinct non-empty owner ids that are no identity's id (a
+// partitioned hash join, as assignments are resolved: most owners are identities, and
+// only the others can be lookalikes).
+func absentOwners(ids, owners []string) []string {
+	var named []string
+	for _, o := range owners {
+		if o != "" {
+			named = append(named, o)
+		}
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	head, _ := stringJoin(ids, named)
+	var absent []string
+	for k, o := range named {
+		if head[k] < 0 {
+			absent = append(absent, o)
+		}
+	}
+	return distinctOwners(absent)
 }
 
 // hashed is an identity and the keyHash of its id.
@@ -398,8 +429,8 @@ func accountLookalikeKey(system, id string) string {
 // that share an accountLookalikeKey with an account of it ("CN=U3" for "cn=u3").
 func accountLookalikes(s *Snapshot) (out examples) {
 	u := s.Universe
-	if u == nil || u.Accounts == nil {
-		return out
+	if u == nil || u.Accounts == nil || u.Findings.UnknownAccountAssignments == 0 {
+		return out // no assignment names an account the accounts file lacks
 	}
 	absent := map[string][2]string{}
 	for _, o := range s.Orphans {

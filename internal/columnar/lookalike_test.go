@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // loadWarnings loads dir and returns what Load warned.
@@ -158,6 +160,25 @@ func TestKeyHashAgreesWithKey(t *testing.T) {
 		h, keyForm := keyHash(id)
 		if wantH, _ := keyHash(k); h != wantH || keyForm != (k == id) || lookalikeKey(k) != k {
 			t.Fatalf("%q: key %q, keyHash %x %v; the key's hash %x, its key %q", id, k, h, keyForm, wantH, lookalikeKey(k))
+		}
+	}
+}
+
+// TestPaddedAgreesWithUnicode: padded's ASCII shortcut says what unicode.IsSpace says of
+// the first and last runes, for every pair of ASCII bytes and a few non-ASCII spaces.
+func TestPaddedAgreesWithUnicode(t *testing.T) {
+	for a := 0; a < utf8.RuneSelf; a++ {
+		for _, s := range []string{string(rune(a)), string(rune(a)) + "x", "x" + string(rune(a)), string(rune(a)) + "é"} {
+			first, _ := utf8.DecodeRuneInString(s)
+			last, _ := utf8.DecodeLastRuneInString(s)
+			if want := unicode.IsSpace(first) || unicode.IsSpace(last); padded(s) != want {
+				t.Errorf("padded(%q) = %v, want %v", s, padded(s), want)
+			}
+		}
+	}
+	for _, s := range []string{"\u00a0u1", "u1\u00a0", "\u2003", "u1\u3000"} {
+		if !padded(s) {
+			t.Errorf("padded(%q) = false, want true", s)
 		}
 	}
 }
