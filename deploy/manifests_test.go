@@ -286,7 +286,8 @@ var varRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 // (JOB_COMPLETION_INDEX, set by the Job controller, only in the Indexed Job): a --previous
 // of $(MODEL) added to the shards without MODEL reached rolemine as the text "$(MODEL)";
 // the merge mounts the shards' --config at the same path, since it reads the path the
-// shards recorded; and each index is retried on its own.
+// shards recorded; each index is retried on its own; and exit code 2 (bad input) is not
+// retried.
 func TestShardAndMergeWiring(t *testing.T) {
 	objs := load(t)
 	shards := find[*batchv1.CronJob](t, objs, "rolemine-shards").Spec.JobTemplate.Spec
@@ -325,6 +326,27 @@ func TestShardAndMergeWiring(t *testing.T) {
 	if shards.BackoffLimitPerIndex == nil || shards.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
 		t.Error("the shard Job must retry each index on its own (backoffLimitPerIndex, restartPolicy Never)")
 	}
+	if !failsOnExit2(shards.PodFailurePolicy, mine.Name, batchv1.PodFailurePolicyActionFailIndex) {
+		t.Error("the shard Job must fail an index at once on exit code 2 (bad input: a retry refuses it again)")
+	}
+	if !failsOnExit2(merge.PodFailurePolicy, mrg.Name, batchv1.PodFailurePolicyActionFailJob) {
+		t.Error("the merge Job must fail at once on exit code 2")
+	}
+}
+
+// failsOnExit2 reports whether policy takes action on container's exit code 2.
+func failsOnExit2(policy *batchv1.PodFailurePolicy, container string, action batchv1.PodFailurePolicyAction) bool {
+	if policy == nil {
+		return false
+	}
+	for _, r := range policy.Rules {
+		e := r.OnExitCodes
+		if r.Action == action && e != nil && e.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn &&
+			(e.ContainerName == nil || *e.ContainerName == container) && slices.Contains(e.Values, 2) {
+			return true
+		}
+	}
+	return false
 }
 
 // mounts reports whether container c of pod p sees the ConfigMap file at path.
