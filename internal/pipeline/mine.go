@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -365,6 +366,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	warnUnmatchedKinds(in.cfg, snap, logger)
 	warnUnmatchedValidations(in.cfg, &snap.Roles, logger)
 	warnAccountsWithoutFile(snap, logger)
+	warnSystemsWithoutAccounts(snap, logger)
 	if f.params, err = f.usage.params("mine", snap); err != nil {
 		return err
 	}
@@ -408,6 +410,36 @@ func warnAccountsWithoutFile(snap *columnar.Snapshot, logger *slog.Logger) {
 	}
 	logger.Warn("assignments name accounts (system, account_id) but the data has no accounts file (accounts.parquet or accounts.csv): access granted to those accounts is orphan unless the row also names an identity",
 		"rows", u.Findings.UnknownAccountAssignments)
+}
+
+// warnSystemsWithoutAccounts warns when orphan access is granted to accounts of systems
+// the accounts file has no account of: each such system's access is then all orphan,
+// which more likely means its accounts export was lost, or the system is spelt otherwise
+// in the two files, than data meant that way (as warnAccountsWithoutFile says for the
+// whole file). Accounts absent from a system the file has are left to the findings.
+func warnSystemsWithoutAccounts(snap *columnar.Snapshot, logger *slog.Logger) {
+	u := snap.Universe
+	if u == nil || u.Accounts == nil || u.Findings.UnknownAccountAssignments == 0 {
+		return
+	}
+	rows := map[string]int{}
+	for k := range snap.Orphans {
+		s := snap.Orphans[k].System
+		if _, ok := slices.BinarySearch(u.Accounts.Systems, s); s != "" && !ok {
+			rows[s]++
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	names := slices.Sorted(maps.Keys(rows))
+	list := make([]string, 0, min(len(names), 5))
+	for _, s := range names[:cap(list)] {
+		list = append(list, fmt.Sprintf("%s (%d assignments)", s, rows[s]))
+	}
+	known := u.Accounts.Systems[:min(len(u.Accounts.Systems), 10)]
+	logger.Warn("assignments name accounts of systems the accounts file has no account of: their access is orphan unless the row also names an identity; the system may be spelt otherwise in the two files, or its accounts export lost",
+		"count", len(names), "systems", strings.Join(list, ", "), "accounts_systems", strings.Join(known, ", "))
 }
 
 // modelFiles are every file a mine run may write, the optional ones included, and a
