@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -100,6 +101,10 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 	if accounts := accountLookalikes(s); accounts.n > 0 {
 		log.Warn("ids are exact: these accounts named by assignments are absent from accounts but name one of its accounts but for letter case, surrounding white space or leading zeros; their access is orphan",
 			"file", accountsFile, "columns", "system, account_id", "count", accounts.n, "examples", accounts.String())
+	}
+	if apps := applicationLookalikes(s); apps.n > 0 {
+		log.Warn("ids are exact: these applications of roles are no system of accounts but name one of its systems but for letter case or surrounding white space; a role's application is its system, so its pairs granted on the identity alone or inherited, and its suggestions, count under another system than its accounts' grants",
+			"file", rolesFile, "column", "application", "count", apps.n, "examples", apps.String())
 	}
 	if accountsFile != "" {
 		assignmentsFile += ", " + accountsFile
@@ -448,6 +453,33 @@ func accountLookalikes(s *Snapshot) (out examples) {
 		if ok && (o[0] != sys || o[1] != id) {
 			out.add(strconv.Quote(o[0]+"/"+o[1]) + " for " + strconv.Quote(sys+"/"+id))
 			delete(absent, accountLookalikeKey(sys, id))
+		}
+	}
+	return out
+}
+
+// applicationLookalikes returns the roles' applications, in byte order, that are no
+// system of the accounts file but share a lookalikeKey with one of its systems ("aws"
+// for "AWS").
+func applicationLookalikes(s *Snapshot) (out examples) {
+	u := s.Universe
+	if u == nil || u.Accounts == nil {
+		return out
+	}
+	systems := make(map[string]string, len(u.Accounts.Systems))
+	for _, sys := range u.Accounts.Systems {
+		systems[lookalikeKey(sys)] = sys
+	}
+	apps := map[string]bool{}
+	for _, app := range s.Roles.Application {
+		apps[app] = true
+	}
+	for _, app := range slices.Sorted(maps.Keys(apps)) {
+		if _, exact := slices.BinarySearch(u.Accounts.Systems, app); app == "" || exact {
+			continue
+		}
+		if sys, ok := systems[lookalikeKey(app)]; ok {
+			out.add(pair(app, sys))
 		}
 	}
 	return out

@@ -182,3 +182,23 @@ func TestPaddedAgreesWithUnicode(t *testing.T) {
 		}
 	}
 }
+
+// TestLookalikeApplicationsWarned: a role's application is its system
+// (docs/effective-privilege.md), so one spelt like a system of accounts but for letter
+// case or padding ("aws" for "AWS") is another system: the role's pairs granted on the
+// identity alone, its inherited pairs and its suggestions go under it, apart from the
+// grants made through its accounts, with a warning; an application no account's system
+// resembles ("DB") and one spelt exactly get none. Found by the semantic audit (a cloud
+// export whose roles file wrote aws): summary.json split AWS in two without a word.
+func TestLookalikeApplicationsWarned(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir+"/identities.csv", "identity_id\nu1\nu2\n")
+	mustWrite(t, dir+"/roles.csv", "role_id,application\nR,aws\nS,AWS\nT,DB\nU, Sap\nV,aws\n")
+	mustWrite(t, dir+"/accounts.csv", "system,account_id,identity_id\nAWS,1,u1\nSAP,u2,u2\n")
+	mustWrite(t, dir+"/assignments.csv", "system,account_id,role_id\nAWS,1,R\nSAP,u2,U\n")
+	_, got := loadWarnings(t, dir)
+	want := `file=roles.csv column=application count=2 examples="\" Sap\" for \"SAP\", \"aws\" for \"AWS\""`
+	if !strings.Contains(got, "these applications of roles are no system of accounts") || !strings.Contains(got, want) {
+		t.Errorf("warnings lack %s:\n%s", want, got)
+	}
+}
