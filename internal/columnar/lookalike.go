@@ -102,6 +102,12 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 		log.Warn("ids are exact: these accounts named by assignments are absent from accounts but name one of its accounts but for letter case, surrounding white space or leading zeros; their access is orphan",
 			"file", accountsFile, "columns", "system, account_id", "count", accounts.n, "examples", accounts.String())
 	}
+	if s.Universe != nil && s.Universe.Accounts != nil {
+		if systems := systemLookalikes(s.Universe.Accounts.Systems); systems.n > 0 {
+			log.Warn("ids are exact: these systems of accounts differ only in letter case, and are distinct systems",
+				"file", accountsFile, "column", "system", "count", systems.n, "examples", systems.String())
+		}
+	}
 	if apps := applicationLookalikes(s); apps.n > 0 {
 		log.Warn("ids are exact: these applications of roles are no system of accounts but name one of its systems but for letter case or surrounding white space; a role's application is its system, so its pairs granted on the identity alone or inherited, and its suggestions, count under another system than its accounts' grants",
 			"file", rolesFile, "column", "application", "count", apps.n, "examples", apps.String())
@@ -453,6 +459,25 @@ func accountLookalikes(s *Snapshot) (out examples) {
 		if ok && (o[0] != sys || o[1] != id) {
 			out.add(strconv.Quote(o[0]+"/"+o[1]) + " for " + strconv.Quote(sys+"/"+id))
 			delete(absent, accountLookalikeKey(sys, id))
+		}
+	}
+	return out
+}
+
+// systemLookalikes returns the systems (sorted, as Accounts.Systems) that share a
+// lookalikeKey with an earlier one in byte order ("azure" for "AZURE"). A padded system
+// has a warning of its own (warnPadded) and is left out.
+func systemLookalikes(systems []string) (out examples) {
+	seen := make(map[string]string, len(systems))
+	for _, sys := range systems {
+		if padded(sys) {
+			continue
+		}
+		k := lookalikeKey(sys)
+		if first, ok := seen[k]; ok {
+			out.add(pair(sys, first))
+		} else {
+			seen[k] = sys
 		}
 	}
 	return out
