@@ -292,6 +292,16 @@ func (o *owners) directlyOwned() map[int][]int {
 // once and i itself aside (ownership may loop): those it owns directly in
 // identities-file order, then the ones they own, and so on.
 func ownedFrom(direct map[int][]int, i int) []int {
+	deeper := false
+	for _, j := range direct[i] {
+		if _, owns := direct[j]; owns {
+			deeper = true
+			break
+		}
+	}
+	if !deeper {
+		return direct[i] // most owners: nothing they own owns anything
+	}
 	seen := map[int]bool{i: true}
 	var out []int
 	for next := []int{i}; len(next) > 0; {
