@@ -118,12 +118,20 @@ func Load(ctx context.Context, dir string, opts LoadOptions) (snap *Snapshot, er
 	if ub != nil {
 		ub.finish(s)
 	}
-	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
-	warnNearMisses(log, append(tables, opt...)...)
-	warnNearFiles(dir, paths[1], opt, log)
-	warnLookalikes(log, s, ids.file, roles.fileName(), asg.file, optional(opt, "accounts").fileName())
+	warnLoaded(log, dir, s, opts, tables, opt, paths[1])
 	logLoaded(log, dir, s, start, tRead, tPrepared, tAssigned)
 	return s, nil
+}
+
+// warnLoaded warns about what loading found but kept: excluded dimensions that do not
+// exist, columns and files named nearly as rolemine's, and ids or values an export
+// probably respelt.
+func warnLoaded(log *slog.Logger, dir string, s *Snapshot, opts LoadOptions, tables, opt []*table, asgPath string) {
+	ids, roles, asg := tables[0], tables[1], tables[2]
+	warnUnknownExcluded(s, opts.ExcludeDimensions, ids.file, log)
+	warnNearMisses(log, append(tables, opt...)...)
+	warnNearFiles(dir, asgPath, opt, log)
+	warnLookalikes(log, s, ids.file, roles.fileName(), asg.file, optional(opt, "accounts").fileName())
 }
 
 // logLoaded logs what Load loaded from dir and its phases' times since start.

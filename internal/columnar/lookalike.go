@@ -152,59 +152,40 @@ func warnLookalikes(log *slog.Logger, s *Snapshot, identitiesFile, rolesFile, as
 // like human aside, which have their own warning) that start or end with white space:
 // they are kept as written ("service_account " is another kind than service_account).
 func warnPadded(log *slog.Logger, s *Snapshot, identitiesFile string) {
-	warn := func(what string, e *examples, args ...any) {
-		if e.n > 0 {
+	warnSkipping := func(what string, list []string, skip func(string) bool, args ...any) {
+		if e := paddedOf(list, skip); e.n > 0 {
 			log.Warn(what+" starts or ends with white space, kept as written (ids and values are exact)",
 				append(args, "count", e.n, "examples", e.String())...)
 		}
 	}
-	var ids, roles examples
-	for _, id := range s.IdentityIDs {
-		if padded(id) {
-			ids.add(strconv.Quote(id))
-		}
-	}
-	warn("an identity id", &ids, "file", identitiesFile, "column", "identity_id")
-	var orphans examples // " " for an empty cell, or a padded id no identity has
-	for _, id := range s.Findings.OrphanIdentities {
-		if padded(id) {
-			orphans.add(strconv.Quote(id))
-		}
-	}
-	warn("an orphan identity id", &orphans, "column", "identity_id")
-	for _, id := range s.Roles.IDs {
-		if padded(id) {
-			roles.add(strconv.Quote(id))
-		}
-	}
-	warn("a role id", &roles, "column", "role_id")
+	warn := func(what string, list []string, args ...any) { warnSkipping(what, list, nil, args...) }
+	warn("an identity id", s.IdentityIDs, "file", identitiesFile, "column", "identity_id")
+	// " " for an empty cell, or a padded id no identity has
+	warn("an orphan identity id", s.Findings.OrphanIdentities, "column", "identity_id")
+	warn("a role id", s.Roles.IDs, "column", "role_id")
 	if u := s.Universe; u != nil && u.Accounts != nil {
-		var sys, acc examples
-		for _, v := range u.Accounts.Systems {
-			if padded(v) {
-				sys.add(strconv.Quote(v))
-			}
-		}
-		warn("a system", &sys, "column", "system")
-		for _, v := range u.Accounts.ID {
-			if padded(v) {
-				acc.add(strconv.Quote(v))
-			}
-		}
-		warn("an account id", &acc, "column", "account_id")
+		warn("a system", u.Accounts.Systems, "column", "system")
+		warn("an account id", u.Accounts.ID, "column", "account_id")
 	}
+	human := func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "human") }
 	for d := range s.Dims {
-		var vals examples
-		for _, v := range s.Dims[d].Values {
-			if d == s.KindDim && strings.EqualFold(strings.TrimSpace(v), "human") {
-				continue // the human-like kinds have their own warning
-			}
-			if padded(v) {
-				vals.add(strconv.Quote(v))
-			}
+		var skip func(string) bool
+		if d == s.KindDim {
+			skip = human // the human-like kinds have their own warning
 		}
-		warn("an attribute value", &vals, "attribute", s.Dims[d].Name)
+		warnSkipping("an attribute value", s.Dims[d].Values, skip, "attribute", s.Dims[d].Name)
 	}
+}
+
+// paddedOf returns the strings of list that start or end with white space, quoted,
+// leaving out those skip (if set) accepts.
+func paddedOf(list []string, skip func(string) bool) (out examples) {
+	for _, v := range list {
+		if padded(v) && (skip == nil || !skip(v)) {
+			out.add(strconv.Quote(v))
+		}
+	}
+	return out
 }
 
 // keyHash returns a hash of lookalikeKey(id) and whether id is in its key's form,

@@ -13,7 +13,8 @@ import (
 // Remediation actions of excess privilege (docs/excess-privilege.md#drift).
 const (
 	// ActionReassignOwner: a non-human identity whose owner_id names no identity of the
-	// new snapshot (its owner left, or was never known). It names no role.
+	// new snapshot (its owner left, or was never known), or is empty where the previous
+	// snapshot named an owner who left. It names no role.
 	ActionReassignOwner = "reassign-owner"
 	// ActionRevokeUnused: a direct grant unused past the threshold (never used, or last
 	// used more than --unused-days before --as-of), in a system with usage data.
@@ -22,7 +23,8 @@ const (
 
 // ownerActions lists a reassign-owner action for every non-human identity of next whose
 // owner is not in next; with the previous snapshot, it says whether the owner left
-// since then.
+// since then, and it lists those whose owner_id is empty now but named an owner of the
+// previous snapshot who left.
 func ownerActions(next *columnar.Snapshot, base Baseline) []Action {
 	u := next.Universe
 	if u == nil || u.Owners == nil {
@@ -35,19 +37,49 @@ func ownerActions(next *columnar.Snapshot, base Baseline) []Action {
 	}
 	var out []Action
 	for i, owner := range u.Owners {
-		if owner == "" || next.Kind(i) == columnar.HumanKind {
+		if next.Kind(i) == columnar.HumanKind {
 			continue
 		}
-		if _, ok := idx[owner]; ok {
+		var change string
+		switch _, known := idx[owner]; {
+		case owner == "":
+			left := leftOwner(next.IdentityIDs[i], base.Previous, prevIdx, idx)
+			if left == "" {
+				continue
+			}
+			change = fmt.Sprintf("owner %s left since the previous snapshot; owner_id now empty", left)
+		case known:
 			continue
-		}
-		change := fmt.Sprintf("owner %s is not in identities", owner)
-		if _, was := prevIdx[owner]; was {
-			change = fmt.Sprintf("owner %s left since the previous snapshot", owner)
+		default:
+			change = fmt.Sprintf("owner %s is not in identities", owner)
+			if _, was := prevIdx[owner]; was {
+				change = fmt.Sprintf("owner %s left since the previous snapshot", owner)
+			}
 		}
 		out = append(out, Action{Type: ActionReassignOwner, IdentityID: next.IdentityIDs[i], Kind: next.Kind(i), Change: change})
 	}
 	return out
+}
+
+// leftOwner returns the owner that the previous snapshot (prev, its identity index
+// prevIdx) gave the identity id when that owner was an identity of prev and is absent
+// from the new snapshot (idx): an export that empties owner_id when the owner leaves
+// still leaves an identity to reassign. "" otherwise, and without a previous snapshot.
+func leftOwner(id string, prev *columnar.Snapshot, prevIdx, idx map[string]int32) string {
+	if prev == nil || prev.Universe == nil || prev.Universe.Owners == nil {
+		return ""
+	}
+	j, ok := prevIdx[id]
+	if !ok {
+		return ""
+	}
+	owner := prev.Universe.Owners[j]
+	_, was := prevIdx[owner]
+	_, is := idx[owner]
+	if owner == "" || !was || is {
+		return ""
+	}
+	return owner
 }
 
 // directUsage returns the usage state under p of every direct pair of next (nil when p is

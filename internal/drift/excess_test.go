@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,31 @@ func TestExcessActions(t *testing.T) {
 	}
 	if c := res.Summary.Actions[ActionReassignOwner]; c == nil || c.Total != 2 {
 		t.Errorf("summary reassign-owner %+v, want 2", c)
+	}
+}
+
+// TestReassignOwnerEmptiedOnLeave: an export that empties owner_id when the owner leaves
+// (s2's owner h2 left; s2 now names no one) still gets reassign-owner with
+// --previous-data, saying so. s4 had no owner before either, s5's owner h1 stays though
+// its owner_id was emptied, and s6 is new: none of them gets the action.
+func TestReassignOwnerEmptiedOnLeave(t *testing.T) {
+	dir := t.TempDir()
+	old := writeDataDir(t, dir, "old", map[string]string{
+		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\nh2,human,\ns2,service_account,h2\ns4,service_account,\ns5,service_account,h1\n",
+		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-06-30\nh2,DB,2026-06-30\ns2,DB,2026-06-30\n"})
+	next := writeDataDir(t, dir, "new", map[string]string{
+		"identities.csv":  "identity_id,kind,owner_id\nh1,human,\ns2,service_account,\ns4,service_account,\ns5,service_account,\ns6,service_account,\n",
+		"assignments.csv": "identity_id,role_id,last_used\nh1,DB,2026-06-30\ns2,DB,2026-06-30\n"})
+	res := driftWithUsage(t, dir, old, next)
+	var got []string
+	for _, a := range res.Actions {
+		if a.Type == ActionReassignOwner {
+			got = append(got, a.IdentityID+" | "+a.Change)
+		}
+	}
+	want := []string{"s2 | owner h2 left since the previous snapshot; owner_id now empty"}
+	if !slices.Equal(got, want) {
+		t.Errorf("reassign-owner actions %q, want %q", got, want)
 	}
 }
 

@@ -69,9 +69,13 @@ func critString(terms []refTerm) string {
 
 // Reason kinds of a failed attempt (the miner words them; the reference only classifies).
 const (
-	reasonNoHolders    = "no holders in scope"
-	reasonNoCandidates = "no criterion with"
-	reasonBounds       = "bounds" // useful candidates exist, no set meets every bound
+	reasonNoHolders = "no holders in scope"
+	// reasonNoUsedHolders (a format: the number of unused direct holders in scope) is
+	// reasonNoHolders under UsedOnly when the role's direct holders in scope are all
+	// unused.
+	reasonNoUsedHolders = "no used holders in scope (%d direct holders, all unused: UsedOnly)"
+	reasonNoCandidates  = "no criterion with"
+	reasonBounds        = "bounds" // useful candidates exist, no set meets every bound
 )
 
 // refAttempt is one (non-ExcludeRole) mining rule's verdict on a role.
@@ -382,6 +386,16 @@ func referenceMineUsage(snap *columnar.Snapshot, cfg *Config, states []usage.Sta
 			att := refAttempt{MiningRule: k}
 			if len(holders) == 0 {
 				att.Reason = reasonNoHolders
+				// UsedOnly with direct holders in scope, every one unused.
+				idle := 0
+				for i := range unused[r] {
+					if refInScope(mr.EntityType, snap.Kind(i)) {
+						idle++
+					}
+				}
+				if mr.UsedOnly && idle > 0 {
+					att.Reason = fmt.Sprintf(reasonNoUsedHolders, idle)
+				}
 				rr.Attempts = append(rr.Attempts, att)
 				rr.Candidates = 0
 				continue

@@ -836,6 +836,26 @@ func (s *selector) neutralOf(r int32, counts []kernels.Count) neutralOf {
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// noHoldersReason is the reason of a role without holders in the mining rule's scope.
+// Under UsedOnly, a role whose direct holders in scope all leave it unused
+// (docs/excess-privilege.md#used-only-counting) says so, and how many they are, rather
+// than that nobody holds it.
+func (s *selector) noHoldersReason(r int32) string {
+	if !s.sc.mr.UsedOnly {
+		return "no holders in scope"
+	}
+	idle := 0
+	for _, i := range s.snap.Holders(int(r)) {
+		if s.sc.bits[i>>6]&(1<<(uint32(i)&63)) != 0 {
+			idle++
+		}
+	}
+	if idle == 0 {
+		return "no holders in scope"
+	}
+	return fmt.Sprintf("no used holders in scope (%d direct holders, all unused: UsedOnly)", idle)
+}
+
 // mine selects role r's rules from its counts. neutral holds, sorted like counts, the
 // number of r's neutral identities that each criterion matches: they are out of r's scope
 // for counting, so they leave n and every support.
@@ -851,7 +871,7 @@ func (s *selector) mine(r int32, counts []kernels.Count, neutral neutralOf, supp
 	n := sc.n - sc.neutral(r)
 	res := roleResult{n: n, fn: hn, tn: n - hn}
 	if hn == 0 {
-		res.reason = "no holders in scope"
+		res.reason = s.noHoldersReason(r)
 		return res
 	}
 	nc, reason := s.useful(counts, neutral, supports)

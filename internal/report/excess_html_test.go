@@ -490,13 +490,28 @@ func TestUsageSystemsListed(t *testing.T) {
 }
 
 // refOwnerReaches is ownerReaches as first written: the owned identities gathered in a
-// map by owner, the owners walked one after the other.
+// map by owner (grown with what they own until nothing changes), the owners walked one
+// after the other.
 func refOwnerReaches(snap *columnar.Snapshot, cls *mining.Classification, eff *Effective) []ownerReach {
 	o := ownersOf(snap, eff)
 	owned := map[int][]int{}
 	for j, owner := range snap.Universe.Owners {
 		if i, ok := o.index[owner]; ok && i != j && snap.Kind(j) != columnar.HumanKind {
 			owned[i] = append(owned[i], j)
+		}
+	}
+	// What the owned identities own, to a fixed point, the owner itself aside.
+	for grown := true; grown; {
+		grown = false
+		for i, js := range owned {
+			for _, j := range js {
+				for _, k := range owned[j] {
+					if k != i && !slices.Contains(owned[i], k) {
+						owned[i] = append(owned[i], k)
+						grown = true
+					}
+				}
+			}
 		}
 	}
 	var rows []ownerReach

@@ -267,6 +267,57 @@ type OwnedIdentity struct {
 	Kind        string   `json:"kind"`
 	Roles       []string `json:"roles"`
 	Unexplained int      `json:"unexplained"`
+	// Through is the owned non-human identity that owns this one, when ex owns it only
+	// through the non-human identities it owns.
+	Through string `json:"through,omitempty"`
+}
+
+// directlyOwned returns, for each identity that owns non-human identities (itself
+// aside), the ones it owns, in identities-file order.
+func (o *owners) directlyOwned() map[int][]int {
+	direct := map[int][]int{}
+	for j, owner := range o.snap.Universe.Owners {
+		if owner == "" || o.snap.Kind(j) == columnar.HumanKind {
+			continue
+		}
+		if i, ok := o.index[owner]; ok && i != j {
+			direct[i] = append(direct[i], j)
+		}
+	}
+	return direct
+}
+
+// ownedFrom returns the non-human identities identity i owns directly or through the
+// non-human identities it owns, at any depth (docs/excess-privilege.md#ownership), each
+// once and i itself aside (ownership may loop): those it owns directly in
+// identities-file order, then the ones they own, and so on.
+func ownedFrom(direct map[int][]int, i int) []int {
+	deeper := false
+	for _, j := range direct[i] {
+		if _, owns := direct[j]; owns {
+			deeper = true
+			break
+		}
+	}
+	if !deeper {
+		return direct[i] // most owners: nothing they own owns anything
+	}
+	seen := map[int]bool{i: true}
+	var out []int
+	for next := []int{i}; len(next) > 0; {
+		var level []int
+		for _, k := range next {
+			for _, j := range direct[k] {
+				if !seen[j] {
+					seen[j] = true
+					level = append(level, j)
+				}
+			}
+		}
+		out = append(out, level...)
+		next = level
+	}
+	return out
 }
 
 // explainOwnership adds ex's owner and finding (a non-human identity), and the non-human
@@ -289,15 +340,19 @@ func (b *Bound) explainOwnership(ex *Explanation) {
 		held[h.RoleID] = true
 	}
 	through := map[string]bool{}
-	for j, owner := range b.Snap.Universe.Owners {
-		if owner != ex.IdentityID || j == i || b.Snap.Kind(j) == columnar.HumanKind {
-			continue
-		}
+	at, known := o.index[ex.IdentityID]
+	if !known {
+		return
+	}
+	for _, j := range ownedFrom(o.directlyOwned(), at) {
 		sub, err := b.explain(b.Snap.IdentityIDs[j])
 		if err != nil {
 			continue
 		}
 		oi := OwnedIdentity{IdentityID: sub.IdentityID, Kind: sub.Kind, Roles: []string{}, Unexplained: sub.Unexplained}
+		if owner := b.Snap.Universe.Owners[j]; owner != ex.IdentityID {
+			oi.Through = owner
+		}
 		for _, h := range sub.Roles {
 			oi.Roles = append(oi.Roles, h.RoleID)
 			if !held[h.RoleID] {
@@ -326,7 +381,11 @@ func (ex *Explanation) writeOwnership(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\nowns %d non-human identities:\n", len(ex.Owns))
 	for _, oi := range ex.Owns {
-		fmt.Fprintf(b, "  %s (kind %s): %d roles, %d unexplained: %s\n", oi.IdentityID, oi.Kind,
+		through := ""
+		if oi.Through != "" {
+			through = ", through " + oi.Through
+		}
+		fmt.Fprintf(b, "  %s (kind %s%s): %d roles, %d unexplained: %s\n", oi.IdentityID, oi.Kind, through,
 			len(oi.Roles), oi.Unexplained, strings.Join(oi.Roles, " "))
 	}
 	fmt.Fprintf(b, "privilege through owned non-human identities, not held (directly or through grants): %d roles: %s\n",
@@ -364,14 +423,13 @@ func ownerReachesOn(ctx context.Context, snap *columnar.Snapshot, cls *mining.Cl
 	if o == nil {
 		return nil, nil
 	}
-	// The non-human identities owned by another known identity, as owner<<32 | owned:
-	// sorted, each owner's in identity order.
+	// The non-human identities each known identity owns, directly or through the
+	// non-human identities it owns (ownedFrom), as owner<<32 | owned: sorted, each
+	// owner's in identity order.
 	var owned []uint64
-	for j, owner := range snap.Universe.Owners {
-		if owner == "" || snap.Kind(j) == columnar.HumanKind {
-			continue
-		}
-		if i, ok := o.index[owner]; ok && i != j {
+	direct := o.directlyOwned()
+	for i := range direct {
+		for _, j := range ownedFrom(direct, i) {
 			owned = append(owned, uint64(i)<<32|uint64(j))
 		}
 	}
