@@ -564,3 +564,24 @@ func TestOwnerReachesMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestExcessNoteSaysWhatTheScoreCounts holds the excess section's note to the ranking of
+// docs/excess-privilege.md#excess: the score counts unexplained plus unused roles, and the
+// weights (1 + validations) only break ties. Found by the semantic audit: the note said
+// the score added the weights, while every row's score was the plain count.
+func TestExcessNoteSaysWhatTheScoreCounts(t *testing.T) {
+	x := usageUniverseRun(t)
+	mine, _ := x.pages(t)
+	page := string(mine)
+	for _, s := range []string{
+		"score counts its effective roles that are unexplained plus those that are unused",
+		"ties on the score go to the higher sum of the two weights, then to the higher unexplained weight",
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the excess note lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "score adds, over its effective roles, 1 + the role's validations") {
+		t.Error("the excess note says the score adds the weights")
+	}
+}
