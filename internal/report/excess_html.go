@@ -170,7 +170,7 @@ func (h *htmlWriter) usageBar(c usage.Counts, max int64, keyPrefix string) {
 		n           int64
 	}{{"ex", "used", c.Used}, {"un", "unused", c.Unused}, {"uk", "unknown", c.Unknown}} {
 		w := 1000 * float64(part.n) / float64(max)
-		h.f(`<rect class="%s" x="%.1f" y="0" width="%.1f" height="16" data-k="%s.%s" data-v="%d"></rect>`, part.class, x, w, esc(keyPrefix), part.name, part.n)
+		h.f(`<rect class="%s" x="%.1f" y="0" width="%.1f" height="16" data-k="%s.%s" data-v="%d"></rect>`, part.class, x, w, escKey(keyPrefix), part.name, part.n)
 		x += w
 	}
 	h.WriteString(`</svg>`)

@@ -391,9 +391,10 @@ func (r RuleRef) describe() string {
 
 // plainOrQuoted returns an attribute value as it is, or Go-quoted when the text form
 // would hide or misplace it: white space at either end ("Sales " is not "Sales"), a line
-// break or another control character (a quoted CSV value may hold one), or a quote.
+// break or another control character (a quoted CSV value may hold one), a quote, or a
+// bidirectional control (U+202E would make "\u202eevil" read "live" on a terminal).
 func plainOrQuoted(v string) string {
-	if strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '"' }) {
+	if strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '"' || isBidiControl(r) }) {
 		return strconv.Quote(v)
 	}
 	return v

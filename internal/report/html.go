@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Limits of the report's tables; charts and aggregate tables show everything.
@@ -263,8 +264,30 @@ type htmlWriter struct{ strings.Builder }
 
 func (h *htmlWriter) f(format string, args ...any) { fmt.Fprintf(&h.Builder, format, args...) }
 
-// esc escapes text and attribute values.
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes text and attribute values, and shows each Unicode bidirectional control
+// (U+202E and the like, [unicode.Bidi_Control]) as its Go escape, \u202e: left in, one
+// would reorder the text after it, so that a value "\u202eevil" would read "live".
+func esc(s string) string {
+	if strings.ContainsFunc(s, isBidiControl) {
+		var b strings.Builder
+		for _, r := range s {
+			if isBidiControl(r) {
+				fmt.Fprintf(&b, `\u%04x`, r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		s = b.String()
+	}
+	return html.EscapeString(s)
+}
+
+// isBidiControl reports whether r is a Unicode bidirectional control character.
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
+
+// escKey escapes a data-k key as it is: keys name the model files' entries, so the
+// tests that hold each figure against those files find the ids unchanged.
+func escKey(s string) string { return html.EscapeString(s) }
 
 // fmtInt renders n with thousands separators.
 func fmtInt(n int64) string {
@@ -289,12 +312,12 @@ func fmtPct(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + "%" 
 
 // num writes an integer figure with its source key and exact value.
 func (h *htmlWriter) num(key string, n int64) {
-	h.f(`<span class="n" data-k="%s" data-v="%d">%s</span>`, esc(key), n, fmtInt(n))
+	h.f(`<span class="n" data-k="%s" data-v="%d">%s</span>`, escKey(key), n, fmtInt(n))
 }
 
 // pctf writes a percentage figure with its source key and exact value.
 func (h *htmlWriter) pctf(key string, v float64) {
-	h.f(`<span class="n" data-k="%s" data-v="%s">%s</span>`, esc(key), strconv.FormatFloat(v, 'f', -1, 64), fmtPct(v))
+	h.f(`<span class="n" data-k="%s" data-v="%s">%s</span>`, escKey(key), strconv.FormatFloat(v, 'f', -1, 64), fmtPct(v))
 }
 
 // tdNum and tdPct are table cells holding a figure (sortable by data-v).
@@ -329,8 +352,8 @@ func (h *htmlWriter) splitBar(explained, unexplained, max int64, keyPrefix strin
 	wu := w * float64(unexplained) / float64(max)
 	h.f(`<svg class="bar" viewBox="0 0 1000 16" preserveAspectRatio="none" role="img" aria-label="%s explained, %s unexplained">`,
 		fmtInt(explained), fmtInt(unexplained))
-	h.f(`<rect class="ex" x="0" y="0" width="%.1f" height="16" data-k="%s:explained" data-v="%d"></rect>`, we, esc(keyPrefix), explained)
-	h.f(`<rect class="un" x="%.1f" y="0" width="%.1f" height="16" data-k="%s:unexplained" data-v="%d"></rect></svg>`, we, wu, esc(keyPrefix), unexplained)
+	h.f(`<rect class="ex" x="0" y="0" width="%.1f" height="16" data-k="%s:explained" data-v="%d"></rect>`, we, escKey(keyPrefix), explained)
+	h.f(`<rect class="un" x="%.1f" y="0" width="%.1f" height="16" data-k="%s:unexplained" data-v="%d"></rect></svg>`, we, wu, escKey(keyPrefix), unexplained)
 }
 
 // oneBar writes an inline SVG bar of n out of max.
@@ -339,7 +362,7 @@ func (h *htmlWriter) oneBar(class string, n, max int64, key string) {
 		max = 1
 	}
 	h.f(`<svg class="bar" viewBox="0 0 1000 16" preserveAspectRatio="none" role="img" aria-label="%s"><rect class="%s" x="0" y="0" width="%.1f" height="16" data-k="%s" data-v="%d"></rect></svg>`,
-		fmtInt(n), class, 1000*float64(n)/float64(max), esc(key), n)
+		fmtInt(n), class, 1000*float64(n)/float64(max), escKey(key), n)
 }
 
 func (p *pageData) write(h *htmlWriter) {
@@ -781,6 +804,7 @@ line.grid{stroke:var(--line);stroke-width:1}text.ax{fill:var(--mut);font-size:11
 .tw{overflow-x:auto;margin:6px 0 10px}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+td code{white-space:normal;overflow-wrap:anywhere}
 th{position:sticky;top:0;background:var(--bg)}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \2195";color:var(--mut);font-size:.8em}
 th[aria-sort=ascending]:after{content:" \2191"}th[aria-sort=descending]:after{content:" \2193"}
