@@ -569,15 +569,21 @@ func TestOwnerReachesMatchReference(t *testing.T) {
 	}
 }
 
-// TestExcessNoteSaysWhatTheScoreCounts holds the excess section's note to the ranking of
-// docs/excess-privilege.md#excess: the score counts unexplained plus unused roles, and the
-// weights (1 + validations) only break ties. Found by the semantic audit: the note said
-// the score added the weights, while every row's score was the plain count.
+// TestExcessNoteSaysWhatTheScoreCounts holds the universe page's notes to the docs: the
+// headline counts direct assignments, and, after docs/excess-privilege.md#excess, the
+// score counts unexplained plus unused roles, the weights (1 + validations) only
+// breaking ties. Found by the semantic audit: the note said the score added the
+// weights, while every row's score was the plain count.
 func TestExcessNoteSaysWhatTheScoreCounts(t *testing.T) {
 	x := usageUniverseRun(t)
 	mine, _ := x.pages(t)
 	page := string(mine)
 	for _, s := range []string{
+		// docs/outputs.md#out-report-html-universe: the direct counts say so (found by
+		// the semantic audit: the headline's 5,573 unexplained stood beside the
+		// effective section's 11,824 and review.csv's 11,824 rows without a word).
+		"count direct assignments (granted to the identity or to one of its accounts)",
+		"review.csv (unexplained effective pairs ranked by risk)",
 		"score counts its effective roles that are unexplained plus those that are unused",
 		"ties on the score go to the higher sum of the two weights, then to the higher unexplained weight",
 	} {
