@@ -584,6 +584,7 @@ func TestExcessNoteSaysWhatTheScoreCounts(t *testing.T) {
 		// effective section's 11,824 and review.csv's 11,824 rows without a word).
 		"count direct assignments (granted to the identity or to one of its accounts)",
 		"review.csv (unexplained effective pairs ranked by risk)",
+		"a role held only through nested grants has no holders in scope",
 		"score counts its effective roles that are unexplained plus those that are unused",
 		"ties on the score go to the higher sum of the two weights, then to the higher unexplained weight",
 	} {

@@ -593,7 +593,11 @@ func (p *pageData) writeGroup(h *htmlWriter, id, title, what string, rows []coun
 // writeOutcomes writes the roles by outcome.
 func (p *pageData) writeOutcomes(h *htmlWriter) {
 	// Roles by outcome.
-	h.WriteString(`<section id="outcome"><h2>Roles by outcome</h2><p class="note">Covered roles by the mining rule that covered them; the others by the reason they got no rule (roles.json <code>reason</code>, role-specific figures removed).</p><div class="bars">`)
+	h.WriteString(`<section id="outcome"><h2>Roles by outcome</h2><p class="note">Covered roles by the mining rule that covered them; the others by the reason they got no rule (roles.json <code>reason</code>, role-specific figures removed).`)
+	if p.x != nil {
+		h.WriteString(` Mining counts direct holders: a role held only through nested grants has no holders in scope, and its inherited pairs take the status of the grant they come through.`)
+	}
+	h.WriteString(`</p><div class="bars">`)
 	var mxo int64
 	for _, o := range p.outcomes {
 		mxo = max(mxo, o.n)
