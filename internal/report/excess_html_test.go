@@ -585,6 +585,7 @@ func TestExcessNoteSaysWhatTheScoreCounts(t *testing.T) {
 		"count direct assignments (granted to the identity or to one of its accounts)",
 		"review.csv (unexplained effective pairs ranked by risk)",
 		"a role held only through nested grants has no holders in scope",
+		"of known direct assignments: exceptional access no rule explains",
 		"score counts its effective roles that are unexplained plus those that are unused",
 		"ties on the score go to the higher sum of the two weights, then to the higher unexplained weight",
 	} {

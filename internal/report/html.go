@@ -481,7 +481,12 @@ func (p *pageData) writeHeadline(h *htmlWriter) {
 	})
 	card("Unexplained assignments", func() { h.num("assignments.unexplained", a.Unexplained) }, func() {
 		h.pctf("assignments.unexplained_pct", a.UnexplainedPct)
-		text(" of known: hidden or exceptional access")
+		if p.x != nil {
+			// Hidden names inherited access on this data; these are direct grants.
+			text(" of known direct assignments: exceptional access no rule explains")
+		} else {
+			text(" of known: hidden or exceptional access")
+		}
 	})
 	card("Identities", func() { h.num("identities.total", s.Identities.Total) }, nil)
 	card("Roles covered", func() { h.num("roles.covered", s.Roles.Covered) }, func() {
