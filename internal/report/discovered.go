@@ -53,11 +53,11 @@ func LoadDiscovered(dir, fingerprint string, logger *slog.Logger) (*discover.Doc
 func writeDiscovered(h *htmlWriter, d *discover.Document) {
 	st := d.Stats
 	h.WriteString(`<section id="discovered"><h2>Discovered roles</h2>`)
-	h.f(`<p>From <code>discovered.json</code> (%s mode): %s roles proposed bottom-up from actual access, covering %s of %s assignments (%s); WSC %s`,
+	h.f(`<p>From <code>discovered.json</code> (%s mode): %s roles proposed bottom-up from actual access, covering %s of %s assignments (%s); weighted structural complexity (WSC: roles + user-role links + role-entitlement links) %s`,
 		esc(d.Mode), fmtInt(int64(st.Roles)), fmtInt(int64(st.CoveredAssignments)), fmtInt(int64(st.Assignments)),
 		fmtPct(100*float64(st.CoveredAssignments)/float64(max(st.Assignments, 1))), fmtInt(int64(st.WSC)))
 	if st.LowerBound != nil {
-		h.f(`, lower bound %s roles`, fmtInt(int64(*st.LowerBound)))
+		h.f(`; no exact cover has fewer than %s roles (lower bound)`, fmtInt(int64(*st.LowerBound)))
 	}
 	flagged := 0
 	for _, r := range d.Roles {

@@ -38,7 +38,7 @@ func TestDiscoveredSection(t *testing.T) {
 	var h htmlWriter
 	writeDiscovered(&h, got)
 	page := h.String()
-	for _, want := range []string{`id="discovered"`, "DR0001", "DR0002", "dept=Sales &amp; Ops", "95.00%", "lower bound 2", "1 flagged", discover.NoMeaningFlag} {
+	for _, want := range []string{`id="discovered"`, "DR0001", "DR0002", "dept=Sales &amp; Ops", "95.00%", "no exact cover has fewer than 2 roles (lower bound)", "WSC: roles + user-role links + role-entitlement links", "1 flagged", discover.NoMeaningFlag} {
 		if !strings.Contains(page, want) {
 			t.Errorf("section lacks %q:\n%s", want, page)
 		}

@@ -66,6 +66,14 @@ var (
 	driftExtraActions = []string{"remove-redundant", "revoke-unused", "reassign-owner"}
 )
 
+// actionTotal returns the total of one action type, 0 when the summary has none (or null).
+func actionTotal(counts map[string]*ondisk.ActionCount, name string) int64 {
+	if a := counts[name]; a != nil {
+		return int64(a.Total)
+	}
+	return 0
+}
+
 // driftActionRows returns the action types of the section's table: the base ones, then
 // the extra ones counted in the summary, then any other type it counts, by name, so that
 // every action of remediation.csv has its row.
@@ -91,8 +99,12 @@ func driftActionRows(counts map[string]*ondisk.ActionCount) []string {
 func writeDrift(h *htmlWriter, d *Drift) {
 	s := &d.Summary
 	h.WriteString(`<section id="drift"><h2>Drift against a new snapshot</h2>`)
-	h.f(`<p>From <code>%s</code> (data <code>%s</code>): %s of %s assignments (%s) need no action; %s assignments are newly unexplained; %s of %s rules are degraded (a bound fails on the new data).`,
-		esc(d.Dir), esc(s.Data), fmtInt(s.Assignments.NoAction), fmtInt(s.Assignments.Total), fmtPct(s.Assignments.NoActionPct),
+	h.f(`<p>From <code>%s</code> (data <code>%s</code>): %s of %s assignments (%s, orphans included in the total) need no action: the model explains them`,
+		esc(d.Dir), esc(s.Data), fmtInt(s.Assignments.NoAction), fmtInt(s.Assignments.Total), fmtPct(s.Assignments.NoActionPct))
+	if actionTotal(s.Actions, "remove-redundant")+actionTotal(s.Actions, "revoke-unused") > 0 {
+		h.WriteString(` (a <code>remove-redundant</code> or <code>revoke-unused</code> action below may still concern one of them: it is held twice, or unused)`)
+	}
+	h.f(`; %s assignments are newly unexplained; %s of %s rules are degraded (a bound fails on the new data).`,
 		fmtInt(s.Assignments.New), fmtInt(int64(s.Rules.Degraded)), fmtInt(int64(s.Rules.Total)))
 	if !s.ChangesNamed {
 		h.WriteString(` Attribute changes behind revoke candidates are not named: the drift run had no previous snapshot.`)

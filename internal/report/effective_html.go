@@ -37,7 +37,7 @@ func writeEffective(h *htmlWriter, s *Summary) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	h.WriteString(`<h3>Coverage per system</h3><p class="note">A system is flagged possibly incomplete when the grants the rules suggest on its roles (grants the data lacks) number at least 10 and are over 2% of all the grants the rules make there and over twice the median share of the other systems, or when more than 5% of its correlated accounts are missing: identities without an account in it although over 80% of their peers (5 or more of the same kind, department and title) have one. Its mined roles may then reflect reporting gaps rather than access.</p><div class="tw"><table class="hw"><thead><tr><th>system</th><th class="r">accounts</th><th class="r">uncorrelated</th><th class="r">pairs</th><th class="r">explained</th><th class="r">unexplained</th><th class="r">inherited</th><th class="r">hidden</th><th class="r">orphan access</th><th class="r">suggested grants</th><th class="r">suggested %</th><th class="r">missing accounts</th><th>possibly incomplete</th></tr></thead><tbody>`)
+	h.WriteString(`<h3>Coverage per system</h3><p class="note">A system is flagged possibly incomplete when the grants the rules suggest on its roles (grants the data lacks) number at least 10 and are over 2% of all the grants the rules make there and over twice the median share of the other systems, or when more than 5% of its correlated accounts are missing: identities without an account in it although over 80% of their peers (5 or more of the same kind, department and title) have one. Its mined roles may then reflect reporting gaps rather than access. Pairs are the effective (identity, role) pairs on the system's roles, orphan access apart; explained % is the system's coverage, explained of those pairs.</p><div class="tw"><table class="hw"><thead><tr><th>system</th><th class="r">accounts</th><th class="r">uncorrelated</th><th class="r">pairs</th><th class="r">explained</th><th class="r">unexplained</th><th class="r">explained %</th><th class="r">inherited</th><th class="r">hidden</th><th class="r">orphan access</th><th class="r">suggested grants</th><th class="r">suggested %</th><th class="r">missing accounts</th><th>possibly incomplete</th></tr></thead><tbody>`)
 	for _, name := range names {
 		st := s.Systems[name]
 		k := "systems." + name + "."
@@ -47,6 +47,7 @@ func writeEffective(h *htmlWriter, s *Summary) {
 		h.tdNum(k+"assignments", st.Assignments)
 		h.tdNum(k+"explained", st.Explained)
 		h.tdNum(k+"unexplained", st.Unexplained)
+		h.tdPct("systems."+name+":explained_pct", pct(st.Explained, st.Assignments))
 		h.tdNum(k+"inherited", st.Inherited)
 		h.tdNum(k+"hidden_inherited", st.Hidden)
 		h.tdNum(k+"orphans", st.Orphans)

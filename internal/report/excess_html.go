@@ -111,7 +111,7 @@ const excessCSS = `.sw.uk,rect.uk{background:var(--mut);fill:var(--mut);fill-opa
 // non-human identities apart, in place of the unexplained-only identities section.
 func writeExcessRanking(h *htmlWriter, b *Bound, x *excessPage) {
 	snap := b.Snap
-	h.f(`<section id="identities"><h2>Excess privilege</h2><p class="note">The top %d of each group of excess.csv. An identity's score adds, over its effective roles, 1 + the role's validations once for each unexplained role and once for each unused one (an unexplained, unused role counts twice); ties go to the higher unexplained weight.`, topExcess)
+	h.f(`<section id="identities"><h2>Excess privilege</h2><p class="note">The top %d of each group of excess.csv. An identity's score counts its effective roles that are unexplained plus those that are unused (an unexplained, unused role counts twice). Each role also weighs 1 + its validations: the unexplained and unused weights add those weights the same way, and ties on the score go to the higher sum of the two weights, then to the higher unexplained weight.`, topExcess)
 	if b.Effective.Usage == nil {
 		h.WriteString(` The data has no <code>last_used</code> column: the scores count unexplained access only.`)
 	}
@@ -170,7 +170,7 @@ func (h *htmlWriter) usageBar(c usage.Counts, max int64, keyPrefix string) {
 		n           int64
 	}{{"ex", "used", c.Used}, {"un", "unused", c.Unused}, {"uk", "unknown", c.Unknown}} {
 		w := 1000 * float64(part.n) / float64(max)
-		h.f(`<rect class="%s" x="%.1f" y="0" width="%.1f" height="16" data-k="%s.%s" data-v="%d"></rect>`, part.class, x, w, esc(keyPrefix), part.name, part.n)
+		h.f(`<rect class="%s" x="%.1f" y="0" width="%.1f" height="16" data-k="%s.%s" data-v="%d"></rect>`, part.class, x, w, escKey(keyPrefix), part.name, part.n)
 		x += w
 	}
 	h.WriteString(`</svg>`)

@@ -310,6 +310,9 @@ func TestUniverseReportFigures(t *testing.T) {
 		if strings.HasPrefix(f.key, "rule:") && (strings.Contains(f.key, ":usage.") || strings.HasSuffix(f.key, ":unused_pct")) {
 			counts["rule usage"]++
 		}
+		if strings.HasPrefix(f.key, "systems.") && strings.HasSuffix(f.key, ":explained_pct") {
+			counts["system coverage"]++
+		}
 		for _, p := range []string{"usage", "nhi_ownership.", "ownership:", "owner:", "owners:", "excess:", "rules:over_broad"} {
 			if strings.HasPrefix(f.key, p) {
 				counts[p]++
@@ -322,8 +325,9 @@ func TestUniverseReportFigures(t *testing.T) {
 	// table, 3 in the bar and the stale share. The five ownership
 	// counts; 25 identities with a finding x 3; 25 owners x 5 and their number; 25 x 8
 	// excess figures per group and the two group sizes; the over-broad count and 25
-	// over-broad rules x 4.
-	want := map[string]int{"usage": 3 + 1 + 1 + (4+6)*7, "nhi_ownership.": 5, "ownership:": 25 * 3,
+	// over-broad rules x 4. Each of the 6 systems has its coverage, explained of its
+	// effective pairs (found by the semantic audit: the table had counts only).
+	want := map[string]int{"system coverage": 6, "usage": 3 + 1 + 1 + (4+6)*7, "nhi_ownership.": 5, "ownership:": 25 * 3,
 		"owner:": 25 * 5, "owners:": 1, "excess:": 2*25*8 + 2, "rules:over_broad": 1, "rule usage": 25 * 4}
 	for k, n := range want {
 		if counts[k] != n {
@@ -562,5 +566,34 @@ func TestOwnerReachesMatchReference(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("%d workers: %d owners %v, want %d %v", workers, len(got), got[:min(5, len(got))], len(want), want[:min(5, len(want))])
 		}
+	}
+}
+
+// TestExcessNoteSaysWhatTheScoreCounts holds the universe page's notes to the docs: the
+// headline counts direct assignments, and, after docs/excess-privilege.md#excess, the
+// score counts unexplained plus unused roles, the weights (1 + validations) only
+// breaking ties. Found by the semantic audit: the note said the score added the
+// weights, while every row's score was the plain count.
+func TestExcessNoteSaysWhatTheScoreCounts(t *testing.T) {
+	x := usageUniverseRun(t)
+	mine, _ := x.pages(t)
+	page := string(mine)
+	for _, s := range []string{
+		// docs/outputs.md#out-report-html-universe: the direct counts say so (found by
+		// the semantic audit: the headline's 5,573 unexplained stood beside the
+		// effective section's 11,824 and review.csv's 11,824 rows without a word).
+		"count direct assignments (granted to the identity or to one of its accounts)",
+		"review.csv (unexplained effective pairs ranked by risk)",
+		"a role held only through nested grants has no holders in scope",
+		"of known direct assignments: exceptional access no rule explains",
+		"score counts its effective roles that are unexplained plus those that are unused",
+		"ties on the score go to the higher sum of the two weights, then to the higher unexplained weight",
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the excess note lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "score adds, over its effective roles, 1 + the role's validations") {
+		t.Error("the excess note says the score adds the weights")
 	}
 }

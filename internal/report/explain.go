@@ -377,23 +377,38 @@ func pctString(v float64) string {
 }
 
 func (r RuleRef) describe() string {
-	crit := r.Criterion
-	if len(r.Criteria) > 0 {
-		parts := make([]string, len(r.Criteria))
-		for k, t := range r.Criteria {
-			parts[k] = t.Attribute + "=" + plainOrQuoted(t.Value)
-		}
-		crit = strings.Join(parts, " & ")
-	}
 	return fmt.Sprintf("%s %s [%s, policy %s, scope %s, rule precision %s = tp %d / support %d]",
-		r.RuleID, crit, r.RuleType, r.Policy, r.EntityType, pctString(r.HitRatePct), r.TP, r.Support)
+		r.RuleID, r.criterionText(), r.RuleType, r.Policy, r.EntityType, pctString(r.HitRatePct), r.TP, r.Support)
+}
+
+// criterionText returns the rule's criterion for the text form, each value as
+// plainOrQuoted writes it.
+func (r RuleRef) criterionText() string {
+	if len(r.Criteria) == 0 {
+		return r.Criterion
+	}
+	parts := make([]string, len(r.Criteria))
+	for k, t := range r.Criteria {
+		parts[k] = t.Attribute + "=" + plainOrQuoted(t.Value)
+	}
+	return strings.Join(parts, " & ")
+}
+
+// text returns f for explain's text form: as String, the value the identity has
+// written as plainOrQuoted writes it (review.csv keeps String's exact value).
+func (f Failure) text() string {
+	if f.Scope || f.Has == "" {
+		return f.String()
+	}
+	return f.Attribute + "=" + plainOrQuoted(f.Has)
 }
 
 // plainOrQuoted returns an attribute value as it is, or Go-quoted when the text form
 // would hide or misplace it: white space at either end ("Sales " is not "Sales"), a line
-// break or another control character (a quoted CSV value may hold one), or a quote.
+// break or another control character (a quoted CSV value may hold one), a quote, or a
+// bidirectional control (U+202E would make "\u202eevil" read "live" on a terminal).
 func plainOrQuoted(v string) string {
-	if strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '"' }) {
+	if strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '"' || isBidiControl(r) }) {
 		return strconv.Quote(v)
 	}
 	return v
@@ -427,10 +442,10 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		case h.Nearest != nil:
 			fails := make([]string, len(h.Nearest.Fails))
 			for k, f := range h.Nearest.Fails {
-				fails[k] = f.String()
+				fails[k] = f.text()
 			}
 			why = fmt.Sprintf("nearest rule %s %s (scope %s): this identity has %s",
-				h.Nearest.Rule.RuleID, h.Nearest.Rule.Criterion, h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
+				h.Nearest.Rule.RuleID, h.Nearest.Rule.criterionText(), h.Nearest.Rule.EntityType, strings.Join(fails, ", "))
 		case h.Status == "orphan":
 			why = "identity unknown: not mined"
 			if h.Account != "" {
@@ -452,7 +467,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 		if h.Usage != "" {
 			why += "; usage " + h.Usage
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.RoleID, h.Status, why)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", plainOrQuoted(h.RoleID), h.Status, why)
 	}
 	tw.Flush()
 	if !ex.Orphan {

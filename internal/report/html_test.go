@@ -156,6 +156,11 @@ func (e *expected) value(key string) (float64, bool) {
 		used, ok1 := path(e.summary, parts[0]+".used")
 		unused, ok2 := path(e.summary, parts[0]+".unused")
 		return pct100(unused, used+unused), ok1 && ok2
+	case len(parts) == 2 && strings.HasPrefix(parts[0], "systems.") && parts[1] == "explained_pct":
+		// A system's coverage: explained of its effective pairs.
+		explained, ok1 := path(e.summary, parts[0]+".explained")
+		pairs, ok2 := path(e.summary, parts[0]+".assignments")
+		return pct100(explained, pairs), ok1 && ok2
 	case key == "rules:over_broad":
 		n := 0.0
 		for _, r := range e.rules {
