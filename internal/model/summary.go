@@ -134,6 +134,21 @@ type EffectiveSummary struct {
 	// HiddenByGrant groups the hidden inherited pairs by the grant that hands the role
 	// out (the last link of their via chain), most identities first.
 	HiddenByGrant []HiddenGrant `json:"hidden_by_grant"`
+	// PrivilegedOnlyInherited lists the privileged roles (2 or more validations) that no
+	// identity holds directly and some hold through grants: no holder to learn a rule
+	// from, so their pairs take the status of the grant's source and no rule of theirs
+	// can call one hidden. Most identities first.
+	PrivilegedOnlyInherited []InheritedOnlyRole `json:"privileged_only_inherited"`
+}
+
+// InheritedOnlyRole is a privileged role held only through grants.
+type InheritedOnlyRole struct {
+	Role        string `json:"role_id"`
+	Validations int    `json:"validations"`
+	// Identities hold the role, each only through grants.
+	Identities int64 `json:"identities"`
+	// GrantedBy are the roles that grant it directly (role_grants), in byte order.
+	GrantedBy []string `json:"granted_by"`
 }
 
 // HiddenGrant is one grant edge handing out access its role's rules do not explain.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/rolemine/rolemine/internal/model"
 )
 
 // hiddenGrantsShown is how many grant edges the hidden-inherited-access table lists.
@@ -63,8 +65,15 @@ func writeEffective(h *htmlWriter, s *Summary) {
 	h.WriteString(`</tbody></table></div>`)
 
 	h.WriteString(`<h3>Hidden inherited access</h3>`)
+	writeHiddenByGrant(h, e)
+	writePrivilegedOnlyInherited(h, e)
+	h.WriteString(`</section>`)
+}
+
+// writeHiddenByGrant writes the grant edges that hand out hidden inherited access.
+func writeHiddenByGrant(h *htmlWriter, e *model.EffectiveSummary) {
 	if len(e.HiddenByGrant) == 0 {
-		h.WriteString(`<p>None: every inherited pair on a role with rules is matched by one of them.</p></section>`)
+		h.WriteString(`<p>None: every inherited pair on a role with rules is matched by one of them.</p>`)
 		return
 	}
 	h.f(`<p class="note">Grants that hand out a role to identities its own rules do not match, most identities first (%d of %d grants shown). A broad group nested into a privileged role shows here.</p>`,
@@ -81,5 +90,34 @@ func writeEffective(h *htmlWriter, s *Summary) {
 		h.tdNum(fmt.Sprintf("effective.hidden_by_grant.%d.identities", k), g.Identities)
 		h.f(`<td>%s</td></tr>`, esc(strings.Join(kinds, ", ")))
 	}
-	h.WriteString(`</tbody></table></div></section>`)
+	h.WriteString(`</tbody></table></div>`)
+}
+
+// writePrivilegedOnlyInherited lists the privileged roles nobody holds directly and some
+// hold through grants: they have no rule, so none of their pairs can be hidden, and the
+// table above cannot show a broad group nested into them.
+func writePrivilegedOnlyInherited(h *htmlWriter, e *model.EffectiveSummary) {
+	if len(e.PrivilegedOnlyInherited) == 0 {
+		return
+	}
+	h.WriteString(`<h3>Privileged roles held only through grants</h3>`)
+	h.f(`<p class="note">Roles of 2 or more validations that no identity holds directly, held through nested grants in %d pairs (%d roles, most identities first). With no direct holder there is no rule to learn, so each pair takes the status of the grant it comes from and none is counted hidden above: review whom the granting roles hand them to.</p>`,
+		sumIdentities(e.PrivilegedOnlyInherited), len(e.PrivilegedOnlyInherited))
+	h.WriteString(`<div class="tw"><table><thead><tr><th>role</th><th class="r">validations</th><th class="r">identities</th><th>granted by</th></tr></thead><tbody>`)
+	for k, r := range e.PrivilegedOnlyInherited[:min(hiddenGrantsShown, len(e.PrivilegedOnlyInherited))] {
+		h.f(`<tr><td>%s</td>`, esc(r.Role))
+		h.tdNum(fmt.Sprintf("effective.privileged_only_inherited.%d.validations", k), int64(r.Validations))
+		h.tdNum(fmt.Sprintf("effective.privileged_only_inherited.%d.identities", k), r.Identities)
+		h.f(`<td>%s</td></tr>`, esc(strings.Join(r.GrantedBy, ", ")))
+	}
+	h.WriteString(`</tbody></table></div>`)
+}
+
+// sumIdentities adds up the identities of roles (an identity holding two counts twice).
+func sumIdentities(roles []model.InheritedOnlyRole) int64 {
+	var n int64
+	for _, r := range roles {
+		n += r.Identities
+	}
+	return n
 }

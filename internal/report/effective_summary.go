@@ -121,7 +121,41 @@ func effectiveSummaryFrom(snap *columnar.Snapshot, cls *mining.Classification, e
 	missingAccounts(snap, sys)
 	flagIncomplete(systems)
 	es.HiddenByGrant = hiddenByGrant(snap, eff, pw.review)
+	es.PrivilegedOnlyInherited = privilegedOnlyInherited(snap, eff)
 	return es, systems
+}
+
+// privilegedOnlyInherited lists the roles of 2 or more validations that nobody holds
+// directly and some identities hold through grants (docs/effective-privilege.md, a broad
+// group nested into a privileged role with no direct member), most identities first,
+// ties by role id.
+func privilegedOnlyInherited(snap *columnar.Snapshot, eff *Effective) []model.InheritedOnlyRole {
+	out := []model.InheritedOnlyRole{}
+	if eff.Eff == nil || snap.Universe == nil || len(eff.Eff.NeutralCount) != snap.NumRoles() {
+		return out
+	}
+	byRole := map[int32]int{}
+	for r := range snap.NumRoles() {
+		n := eff.Eff.NeutralCount[r]
+		if snap.Roles.Validations[r] < 2 || n == 0 || len(snap.Holders(r)) > 0 {
+			continue
+		}
+		byRole[int32(r)] = len(out)
+		out = append(out, model.InheritedOnlyRole{Role: snap.Roles.IDs[r], Validations: int(snap.Roles.Validations[r]),
+			Identities: n, GrantedBy: []string{}})
+	}
+	for _, g := range snap.Universe.Grants {
+		if x, ok := byRole[g.To]; ok && g.From != g.To {
+			out[x].GrantedBy = append(out[x].GrantedBy, snap.Roles.IDs[g.From])
+		}
+	}
+	for x := range out {
+		slices.Sort(out[x].GrantedBy)
+	}
+	slices.SortFunc(out, func(a, b model.InheritedOnlyRole) int {
+		return cmp.Or(cmp.Compare(b.Identities, a.Identities), strings.Compare(a.Role, b.Role))
+	})
+	return out
 }
 
 // effectiveInputs starts the "effective" object with what the inputs say before any pair
