@@ -38,7 +38,7 @@ func TestLookalikesWarned(t *testing.T) {
 	if s.Findings.OrphanAssignments != 6 || s.Findings.ImplicitRoles != 2 {
 		t.Errorf("ids were not kept as written: %+v", s.Findings)
 	}
-	for _, want := range []string{
+	wantWarnings(t, got, 10,
 		`msg="an identity id starts or ends with white space, kept as written (ids and values are exact)" file=identities.csv column=identity_id count=1 examples="\"u2 \""`,
 		`attribute=department count=1 examples="\"Sales \""`,
 		`attribute=kind count=1 examples="\"bot \""`,
@@ -48,15 +48,7 @@ func TestLookalikesWarned(t *testing.T) {
 		`examples="\"department\" for \"Department\""`,
 		`file=identities.csv column=identity_id count=1 examples="\"U3\" for \"u3\""`,
 		`file=assignments.csv column=identity_id count=4 examples="\" u1\" for \"u1\", \"123\" for \"00123\", \"U1\" for \"u1\""`,
-		`file=roles.csv column=role_id count=2 examples="\"CRM \" for \"CRM\", \"vpn\" for \"VPN\""`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("warnings lack %s:\n%s", want, got)
-		}
-	}
-	if n := strings.Count(got, "level=WARN"); n != 10 {
-		t.Errorf("%d warnings, want 10:\n%s", n, got)
-	}
+		`file=roles.csv column=role_id count=2 examples="\"CRM \" for \"CRM\", \"vpn\" for \"VPN\""`)
 }
 
 // TestLookalikeOwnersWarned: an owner_id that is an identity's id but for letter case or
@@ -102,17 +94,9 @@ func TestLookalikeAccountsWarned(t *testing.T) {
 	if s.Findings.OrphanAssignments != 3 {
 		t.Errorf("orphans %d, want 3", s.Findings.OrphanAssignments)
 	}
-	for _, want := range []string{
+	wantWarnings(t, got, 2,
 		`msg="a system starts or ends with white space, kept as written (ids and values are exact)" column=system count=1 examples="\"AD \""`,
-		`file=accounts.csv columns="system, account_id" count=2 examples="\"AD/CN=U1\" for \"AD/cn=u1\", \"AD/cn=u2\" for \"AD /cn=u2\""`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("warnings lack %s:\n%s", want, got)
-		}
-	}
-	if n := strings.Count(got, "level=WARN"); n != 2 {
-		t.Errorf("%d warnings, want 2:\n%s", n, got)
-	}
+		`file=accounts.csv columns="system, account_id" count=2 examples="\"AD/CN=U1\" for \"AD/cn=u1\", \"AD/cn=u2\" for \"AD /cn=u2\""`)
 }
 
 // TestLookalikesQuietOnCleanData: data with none of these respellings (ids of one case,
@@ -216,5 +200,18 @@ func TestLookalikeSystemsWarned(t *testing.T) {
 	want := `file=accounts.csv column=system count=1 examples="\"azure\" for \"AZURE\""`
 	if !strings.Contains(got, "these systems of accounts differ only in letter case") || !strings.Contains(got, want) {
 		t.Errorf("warnings lack %s:\n%s", want, got)
+	}
+}
+
+// wantWarnings fails t unless the log got holds every one of wants and n warnings.
+func wantWarnings(t *testing.T, got string, n int, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %s:\n%s", want, got)
+		}
+	}
+	if c := strings.Count(got, "level=WARN"); c != n {
+		t.Errorf("%d warnings, want %d:\n%s", c, n, got)
 	}
 }
