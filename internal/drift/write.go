@@ -110,6 +110,9 @@ type RunOptions struct {
 	// URLs) of Model, Data and PreviousData, which are then local copies of them:
 	// summary.json names the given ones.
 	Given *Locations
+	// CheckModel, when set, is called with the model once it is read, before any data is
+	// loaded: an error stops the run with nothing written (the plugins' check).
+	CheckModel func(*report.Model) error
 	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
 	// work on it: an error stops the run with nothing written (drift --truth's data check).
 	CheckNext func(*columnar.Snapshot) error
@@ -146,6 +149,11 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	model, err := report.ReadModel(o.Model)
 	if err != nil {
 		return nil, err
+	}
+	if o.CheckModel != nil {
+		if err := o.CheckModel(model); err != nil {
+			return nil, err
+		}
 	}
 	cfg, source, err := boundsConfig(o.ConfigPath, model)
 	if err != nil {

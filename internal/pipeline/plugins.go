@@ -15,6 +15,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -25,6 +26,18 @@ type pluginFlags struct {
 	memoryMiB int
 	timeout   time.Duration
 	fs        *flag.FlagSet
+	// given records the plugins Deriver compiled (summary.json's form), nil before.
+	given []model.PluginRecord
+}
+
+// CheckModel compares the plugins Deriver compiled with those the model recorded in its
+// summary.json, named summaryFile (checkModelPlugins); cmd names the command.
+func (pf *pluginFlags) CheckModel(cmd, summaryFile string, sum *model.Summary, rules []model.Rule, logger *slog.Logger) error {
+	var given []model.PluginRecord
+	if pf != nil {
+		given = pf.given
+	}
+	return checkModelPlugins(cmd, summaryFile, sum.Plugins, given, rules, logger)
 }
 
 func registerPluginFlags(fs *flag.FlagSet) *pluginFlags {
@@ -135,7 +148,8 @@ func RegisterPluginFlags(fs *flag.FlagSet) *PluginFlags { return registerPluginF
 // Deriver checks the flags and compiles the plugins they name (before any data is read,
 // as mine does) and returns derive, which runs them over a loaded snapshot and adds their
 // attributes, and cleanup, which releases them. Without --plugin, derive is nil, so that
-// drift's summary.json has no plugin phase when no plugin ran (docs/outputs.md).
+// drift's summary.json has no plugin phase when no plugin ran (docs/outputs.md). The
+// plugins' records (Given) are kept, to compare with a model's.
 func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive func(context.Context, *columnar.Snapshot) error, cleanup func(), err error) {
 	st := &staging{}
 	if pf == nil {
@@ -152,6 +166,7 @@ func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive
 	if len(ps) == 0 {
 		return nil, st.cleanup, nil
 	}
+	pf.given = pluginRecords(ps)
 	return func(ctx context.Context, snap *columnar.Snapshot) error {
 		_, err := applyPlugins(ctx, snap, ps)
 		return err

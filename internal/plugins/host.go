@@ -11,7 +11,9 @@ package plugins
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -260,6 +262,8 @@ type Plugin struct {
 	// reactors), or both.
 	startup  string
 	manifest Manifest
+	// digest is the SHA-256 of the module's bytes as read, hex-encoded.
+	digest string
 	// first is the instance Start created to read the manifest; Apply reuses it.
 	first *instance
 }
@@ -269,6 +273,13 @@ func (p *Plugin) Manifest() Manifest { return p.manifest }
 
 // Name returns the plugin's declared name.
 func (p *Plugin) Name() string { return p.name }
+
+// Digest returns the hex SHA-256 of the module file's bytes: what identifies a build of
+// the plugin in a model's summary.json (docs/plugins.md#model-record).
+func (p *Plugin) Digest() string { return p.digest }
+
+// Spec returns what the plugin was loaded from.
+func (p *Plugin) Spec() Spec { return p.spec }
 
 // Load reads and compiles a plugin (Compile) and starts it (Start).
 func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
@@ -292,7 +303,8 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 	if err != nil {
 		return nil, uerr.New("%s: plugin: %w", spec.Origin, err)
 	}
-	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")}
+	sum := sha256.Sum256(wasm)
+	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm"), digest: hex.EncodeToString(sum[:])}
 	t := time.Now()
 	p.compiled, p.fueled, err = h.compile(ctx, wasm, spec.Path)
 	if err != nil {
