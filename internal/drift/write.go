@@ -139,13 +139,8 @@ func (o *RunOptions) named() (model, data, previous string) {
 	return o.Model, o.Data, o.PreviousData
 }
 
-// Run loads the model and the snapshots, holds the model against the new snapshot and
-// writes the results.
-func Run(ctx context.Context, o RunOptions) (*Result, error) {
-	t0 := time.Now()
-	if o.Model == "" || o.Data == "" || o.Out == "" {
-		return nil, uerr.New("drift: --model, --data and --out are required")
-	}
+// readModel reads the model files of o.Model and runs o.CheckModel on them.
+func (o *RunOptions) readModel() (*report.Model, error) {
 	model, err := report.ReadModel(o.Model)
 	if err != nil {
 		return nil, err
@@ -154,6 +149,20 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 		if err := o.CheckModel(model); err != nil {
 			return nil, err
 		}
+	}
+	return model, nil
+}
+
+// Run loads the model and the snapshots, holds the model against the new snapshot and
+// writes the results.
+func Run(ctx context.Context, o RunOptions) (*Result, error) {
+	t0 := time.Now()
+	if o.Model == "" || o.Data == "" || o.Out == "" {
+		return nil, uerr.New("drift: --model, --data and --out are required")
+	}
+	model, err := o.readModel()
+	if err != nil {
+		return nil, err
 	}
 	cfg, source, err := boundsConfig(o.ConfigPath, model)
 	if err != nil {
