@@ -262,3 +262,25 @@ func TestPreviousStalePluginRules(t *testing.T) {
 		t.Errorf("rules.json %s: want ENG mined afresh with the other build's values", b)
 	}
 }
+
+// TestPluginMemoryBudgetSameOutputs: under a memory limit that lets one plugin instance
+// run at a time (64 MiB, 16 MiB instances; docs/plugins.md#host-memory), mine writes the
+// same model as with none, where each of 4 workers runs one: 20,000 identities, each its
+// own input to the plugin, make 3 batches. Run by the binary, so that the limit is not
+// left on the test process.
+func TestPluginMemoryBudgetSameOutputs(t *testing.T) {
+	dir := t.TempDir()
+	wasm, _, _ := titleFamilyBuilds(t, dir)
+	conf := filepath.Join(dir, "ids.json")
+	if err := os.WriteFile(conf, []byte(`{"input": "identity_id", "family": "id_family", "level": "id_level"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	mustBin(t, "gen", "--identities", "20000", "--seed", "3", "--out", data)
+	outs := map[string]string{"off": filepath.Join(dir, "off"), "64MiB": filepath.Join(dir, "limited")}
+	for limit, out := range outs {
+		mustBin(t, "mine", "--data", data, "--out", out, "--workers", "4", "--plugin", wasm+"="+conf,
+			"--plugin-memory", "16", "--memory-limit", limit)
+	}
+	sameOutputs(t, outs["off"], outs["64MiB"])
+}

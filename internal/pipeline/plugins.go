@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -112,7 +114,8 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 	if fl := pf.fs.Lookup("workers"); fl != nil {
 		fmt.Sscan(fl.Value.String(), &workers)
 	}
-	h, err := plugins.NewHost(ctx, plugins.Options{MemoryMiB: pf.memoryMiB, Timeout: pf.timeout, Workers: workers, Logger: logger})
+	h, err := plugins.NewHost(ctx, plugins.Options{MemoryMiB: pf.memoryMiB, Timeout: pf.timeout, Workers: workers,
+		MemoryBudget: pluginMemoryBudget(), Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +137,21 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 		return nil, err
 	}
 	return ps, nil
+}
+
+// pluginMemoryShare is the part of the run's memory limit that the instances of a plugin
+// may hold together (docs/plugins.md#host-memory).
+const pluginMemoryShare = 0.5
+
+// pluginMemoryBudget is the memory the instances of a plugin may hold together: a share
+// of the Go runtime's memory limit, which mine's --memory-limit sets (or $GOMEMLIMIT);
+// 0, no bound, without a limit.
+func pluginMemoryBudget() int64 {
+	limit := debug.SetMemoryLimit(-1) // -1 reads the limit without changing it
+	if limit <= 0 || limit == math.MaxInt64 {
+		return 0
+	}
+	return int64(float64(limit) * pluginMemoryShare)
 }
 
 // PluginFlags are the criterion-plugin flags (--plugin, --plugin-memory, --plugin-timeout)
