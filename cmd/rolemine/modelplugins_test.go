@@ -130,7 +130,7 @@ func TestModelRecordsPlugins(t *testing.T) {
 	mustRun(t, append([]string{"merge", "--out", merged}, shards...)...)
 	var compact bytes.Buffer
 	json.Compact(&compact, []byte(pluginsRecord(t, single)))
-	want := `[{"file":"tf.wasm","sha256":"` + sha256File(t, wasm) + `","name":"titlefamily-as","version":"1.0.0","outputs":["title_family","title_level"]}]`
+	want := `[{"file":"tf.wasm","sha256":"` + sha256File(t, wasm) + `","name":"titlefamily-as","version":"1.0.0","inputs":["title"],"outputs":["title_family","title_level"]}]`
 	if compact.String() != want {
 		t.Errorf("summary.json plugins %s, want %s", compact.String(), want)
 	}
@@ -188,6 +188,32 @@ func TestModelPluginsCompared(t *testing.T) {
 	os.Link(wasm, renamed)
 	for _, c := range commands {
 		mustRun(t, append(c, "--plugin", renamed)...)
+	}
+}
+
+// TestModelPluginsChained: a plugin may read an attribute an earlier plugin derives; a
+// rule on its output depends on the earlier plugin's build too, although no rule uses
+// the earlier plugin's own outputs: given as another build, it is refused (exit 2)
+// naming both plugins and the attribute between them, not merely warned about.
+func TestModelPluginsChained(t *testing.T) {
+	dir := t.TempDir()
+	wasm, _, other := titleFamilyBuilds(t, dir)
+	data := titleData(t, dir)
+	conf := filepath.Join(dir, "chain.json")
+	if err := os.WriteFile(conf, []byte(`{"input": "title_family", "family": "fam2", "level": "lvl2"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model")
+	mustRun(t, "mine", "--data", data, "--out", model, "--plugin", wasm, "--plugin", wasm+"="+conf,
+		"--exclude-dimension", "title", "--exclude-dimension", "title_family", "--exclude-dimension", "title_level")
+	base := []string{"explain", "--data", data, "--model", model, "--identity", "u001"}
+	mustRun(t, append(base, "--plugin", wasm, "--plugin", wasm+"="+conf)...)
+	var stdout, stderr bytes.Buffer
+	code := run(append(base, "--plugin", other, "--plugin", wasm+"="+conf), &stdout, &stderr)
+	want := `uses attribute "fam2", which plugin titlefamily-as (tf.wasm, sha256 ` + sha256File(t, wasm) +
+		`) derived when the model was mined, from attribute "title_family" of plugin titlefamily-as`
+	if code != 2 || !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), sha256File(t, other)) {
+		t.Errorf("exit %d, %q; want exit 2 with %q and the other build's digest", code, stderr.String(), want)
 	}
 }
 

@@ -50,13 +50,14 @@ type Summary struct {
 
 // PluginRecord is one criterion plugin a model was mined with: the module's file name
 // (not its path, so that the model may move), the SHA-256 of its bytes, the name and
-// version its manifest declares, the attributes it derives (in byte order), and the
-// SHA-256 of its configuration file (omitted without one).
+// version its manifest declares, the attributes it reads and those it derives (each in
+// byte order), and the SHA-256 of its configuration file (omitted without one).
 type PluginRecord struct {
 	File         string   `json:"file"`
 	SHA256       string   `json:"sha256"`
 	Name         string   `json:"name"`
 	Version      string   `json:"version"`
+	Inputs       []string `json:"inputs"`
 	Outputs      []string `json:"outputs"`
 	ConfigSHA256 string   `json:"config_sha256,omitempty"`
 }

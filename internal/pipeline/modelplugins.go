@@ -23,7 +23,7 @@ func pluginRecords(ps []*plugins.Plugin) []model.PluginRecord {
 	for _, p := range ps {
 		m := p.Manifest()
 		rec := model.PluginRecord{File: filepath.Base(p.Spec().Path), SHA256: p.Digest(), Name: m.Name,
-			Version: m.Version, Outputs: slices.Sorted(slices.Values(m.Outputs))}
+			Version: m.Version, Inputs: slices.Sorted(slices.Values(m.Inputs)), Outputs: slices.Sorted(slices.Values(m.Outputs))}
 		if c := p.Spec().Config; c != nil {
 			sum := sha256.Sum256(c)
 			rec.ConfigSHA256 = hex.EncodeToString(sum[:])
@@ -51,6 +51,30 @@ type pluginUse struct {
 	given *model.PluginRecord
 	used  []string // outputs some rule uses, in byte order
 	rule  map[string]model.Rule
+	// upstream, when set, is an earlier recorded plugin that is changed (changed) and
+	// derives the attribute via, which this one reads: its values change with it.
+	upstream *pluginUse
+	via      string
+}
+
+// changed says whether the plugin's values may differ from the model's: it is not given,
+// is given as another build, or reads an attribute of a changed plugin.
+func (u *pluginUse) changed() bool {
+	return u.given == nil || u.given.SHA256 != u.rec.SHA256 || u.upstream != nil
+}
+
+// findUpstream sets each use's upstream: the first changed earlier plugin deriving one
+// of its inputs (plugins run in order, so a plugin reads only earlier ones' outputs).
+func findUpstream(uses []pluginUse) {
+	for k := range uses {
+		for _, in := range uses[k].rec.Inputs {
+			for j := range uses[:k] {
+				if uses[k].upstream == nil && uses[j].changed() && slices.Contains(uses[j].rec.Outputs, in) {
+					uses[k].upstream, uses[k].via = &uses[j], in
+				}
+			}
+		}
+	}
 }
 
 // modelPluginUses pairs every plugin the model recorded with the given plugin that
@@ -80,6 +104,7 @@ func modelPluginUses(recorded, given []model.PluginRecord, rules []model.Rule) [
 			}
 		}
 	}
+	findUpstream(uses)
 	return uses
 }
 
@@ -98,29 +123,46 @@ func checkModelPlugins(cmd, summaryFile string, recorded, given []model.PluginRe
 		}
 		return nil
 	}
-	for _, u := range modelPluginUses(recorded, given, rules) {
-		if err := u.check(cmd, summaryFile, logger); err != nil {
+	uses := modelPluginUses(recorded, given, rules)
+	for k := range uses {
+		if err := uses[k].refuse(cmd, summaryFile); err != nil {
 			return err
 		}
+	}
+	for k := range uses {
+		uses[k].warn(summaryFile, logger)
 	}
 	return nil
 }
 
-// check is checkModelPlugins for one recorded plugin.
-func (u *pluginUse) check(cmd, summaryFile string, logger *slog.Logger) error {
+// refuse is checkModelPlugins's error for one recorded plugin: one of its outputs that a
+// rule uses may have other values now (changed); nil otherwise.
+func (u *pluginUse) refuse(cmd, summaryFile string) error {
 	rec, g := u.rec, u.given
 	same := g != nil && g.SHA256 == rec.SHA256
-	if !same && len(u.used) > 0 {
+	if u.changed() && len(u.used) > 0 {
 		o := u.used[0]
 		r := u.rule[o]
 		mined := fmt.Sprintf("%s: rule %s (role %s) uses attribute %q, which plugin %s (%s, sha256 %s) derived when the model was mined",
 			summaryFile, r.RuleID, r.RoleID, o, rec.Name, rec.File, rec.SHA256)
-		if g == nil {
+		switch up := u.upstream; {
+		case g == nil:
 			return uerr.New("%s: %s; no plugin given derives it: give the same --plugin flags as mine, --plugin %s (sha256 %s)", cmd, mined, rec.File, rec.SHA256)
+		case same:
+			return uerr.New("%s: %s, from attribute %q of plugin %s (%s, sha256 %s), which %s: give --plugin %s with sha256 %s",
+				cmd, mined, u.via, up.rec.Name, up.rec.File, up.rec.SHA256, up.givenAs(), up.rec.File, up.rec.SHA256)
 		}
 		return uerr.New("%s: %s; the plugin given, %s (%s), is another build (sha256 %s), whose values the rules were not mined on: give --plugin %s with sha256 %s",
 			cmd, mined, g.Name, g.File, g.SHA256, rec.File, rec.SHA256)
 	}
+	return nil
+}
+
+// warn is checkModelPlugins's warning for one recorded plugin that refuse let pass: not
+// given, given as another build, or given with another configuration.
+func (u *pluginUse) warn(summaryFile string, logger *slog.Logger) {
+	rec, g := u.rec, u.given
+	same := g != nil && g.SHA256 == rec.SHA256
 	switch {
 	case g == nil:
 		logger.Warn("a plugin the model was mined with is not given; no rule uses its outputs", "summary", summaryFile,
@@ -132,7 +174,18 @@ func (u *pluginUse) check(cmd, summaryFile string, logger *slog.Logger) error {
 		logger.Warn("a plugin is given with another configuration than the model was mined with: its values may differ", "summary", summaryFile,
 			"plugin", rec.Name, "file", g.File, "config_sha256", configDigest(g.ConfigSHA256), "mined_config_sha256", configDigest(rec.ConfigSHA256))
 	}
-	return nil
+}
+
+// givenAs says how a changed plugin is given, for a message about a plugin reading its
+// attributes.
+func (u *pluginUse) givenAs() string {
+	switch {
+	case u.given == nil:
+		return "is not given"
+	case u.given.SHA256 != u.rec.SHA256:
+		return fmt.Sprintf("is given as another build (%s, sha256 %s)", u.given.File, u.given.SHA256)
+	}
+	return fmt.Sprintf("reads attribute %q of plugin %s, which %s", u.via, u.upstream.rec.Name, u.upstream.givenAs())
 }
 
 // configDigest names a configuration's digest in a warning, "none" without one.

@@ -64,7 +64,7 @@ func stalePluginOutputs(summaryFile string, m *report.Model, given []model.Plugi
 		return stale
 	}
 	for _, u := range modelPluginUses(m.Summary.Plugins, given, m.Rules) {
-		if len(u.used) == 0 || u.given != nil && u.given.SHA256 == u.rec.SHA256 {
+		if len(u.used) == 0 || !u.changed() {
 			continue
 		}
 		gotSum := "none"
