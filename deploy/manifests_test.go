@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -235,7 +236,8 @@ func TestNightlyLayout(t *testing.T) {
 		steps = append(steps, strings.Join(c.Args, " "))
 	}
 	all := strings.Join(steps, "\n")
-	for _, w := range []string{"--from=cronjob/rolemine-shards", "wait --for=condition=Complete --timeout=14400s job/$(RUN)-shards", "--from=cronjob/rolemine-merge"} {
+	// How it waits for each Job: TestNightlyFailsPromptly.
+	for _, w := range []string{"--from=cronjob/rolemine-shards", "--from=cronjob/rolemine-merge"} {
 		if !strings.Contains(all, w) {
 			t.Errorf("the nightly pod does not %q:\n%s", w, all)
 		}
@@ -363,4 +365,232 @@ func mounts(p corev1.PodSpec, c corev1.Container, path string) bool {
 		}
 	}
 	return false
+}
+
+// jobState is a Job's status conditions from a moment of its run on.
+type jobState struct {
+	at    time.Duration
+	conds []batchv1.JobConditionType
+}
+
+// jobRun is one way a Job the nightly pod created can end, as the Kubernetes 1.33 Job
+// documentation describes it ("Terminal Job conditions", "Termination of Job pods"): a
+// Job that is not suspended has no condition until its outcome is decided; since 1.31
+// (the JobManagedBy and JobPodReplacementPolicy feature gates, on by default) it then gets
+// FailureTarget or SuccessCriteriaMet, and Failed or Complete only once every pod has
+// terminated, which may be the same status update; with both gates off, Failed or
+// Complete at once.
+type jobRun struct {
+	name     string
+	complete bool
+	states   []jobState
+}
+
+// jobRuns returns the ways a Job can end whose outcome is decided at decided and whose
+// pods take drain to terminate after that.
+func jobRuns(decided, drain time.Duration) []jobRun {
+	const (
+		ft, failed = batchv1.JobFailureTarget, batchv1.JobFailed
+		scm, compl = batchv1.JobSuccessCriteriaMet, batchv1.JobComplete
+	)
+	type c = []batchv1.JobConditionType
+	start := jobState{0, nil}
+	return []jobRun{
+		{"completes (SuccessCriteriaMet, then Complete)", true, []jobState{start, {decided, c{scm}}, {decided + drain, c{scm, compl}}}},
+		{"completes (both conditions in one update)", true, []jobState{start, {decided, c{scm, compl}}}},
+		{"completes (feature gates off: Complete alone)", true, []jobState{start, {decided, c{compl}}}},
+		{"fails (FailureTarget, then Failed)", false, []jobState{start, {decided, c{ft}}, {decided + drain, c{ft, failed}}}},
+		{"fails (both conditions in one update)", false, []jobState{start, {decided, c{ft, failed}}}},
+		{"fails (feature gates off: Failed alone)", false, []jobState{start, {decided, c{failed}}}},
+	}
+}
+
+// kubectlWait is one `kubectl wait` step of the nightly pod.
+type kubectlWait struct {
+	container string
+	forCond   string // the value of --for
+	timeout   time.Duration
+	job       string // NAME of job/NAME
+}
+
+// conditionsIndex matches the one jsonpath form the model evaluates: a field of the Job's
+// condition at a fixed position.
+var conditionsIndex = regexp.MustCompile(`^\{\.status\.conditions\[(\d+)\]\.(type|status)\}$`)
+
+// eval reports whether w's --for holds for a Job with conditions conds (each True), as
+// kubectl v1.33 decides it: condition=NAME[=VALUE] looks at the first condition of type
+// NAME (VALUE defaults to true, both compared case-insensitively); jsonpath=EXPR[=VALUE]
+// holds when EXPR yields one value (equal to VALUE when given), is not met while the Job
+// has no conditions, and is an error, which ends the wait, when an index is out of range.
+func (w kubectlWait) eval(t *testing.T, conds []batchv1.JobConditionType) (bool, error) {
+	t.Helper()
+	if name, ok := strings.CutPrefix(w.forCond, "condition="); ok {
+		name, value, found := strings.Cut(name, "=")
+		if !found {
+			value = "true"
+		}
+		for _, c := range conds {
+			if strings.EqualFold(string(c), name) {
+				return strings.EqualFold(value, "True"), nil
+			}
+		}
+		return false, nil
+	}
+	if expr, ok := strings.CutPrefix(w.forCond, "jsonpath="); ok {
+		expr, value, _ := strings.Cut(expr, "=")
+		m := conditionsIndex.FindStringSubmatch(strings.Trim(expr, `'"`))
+		if m == nil {
+			t.Fatalf("%s: the test does not model --for=%s; extend kubectlWait.eval", w.container, w.forCond)
+		}
+		if len(conds) == 0 {
+			return false, nil
+		}
+		i, _ := strconv.Atoi(m[1])
+		if i >= len(conds) {
+			return false, fmt.Errorf("array index out of bounds: index %d, length %d", i, len(conds))
+		}
+		got := string(conds[i])
+		if m[2] == "status" {
+			got = "True"
+		}
+		return value == "" || got == strings.Trim(value, `'"`), nil
+	}
+	t.Fatalf("%s: the test does not model --for=%s; extend kubectlWait.eval", w.container, w.forCond)
+	return false, nil
+}
+
+// run plays w from start against the Job's states: it ends when its condition holds in
+// the state current at start or in a later one within its timeout (a zero timeout checks
+// once), fails at once on an error, and fails when the timeout runs out.
+func (w kubectlWait) run(t *testing.T, states []jobState, start time.Duration) (end time.Duration, ok bool, why string) {
+	t.Helper()
+	for i, s := range states {
+		if i+1 < len(states) && states[i+1].at <= start {
+			continue
+		}
+		at := max(s.at, start)
+		if at > start+w.timeout {
+			break
+		}
+		met, err := w.eval(t, s.conds)
+		if err != nil {
+			return at, false, err.Error()
+		}
+		if met {
+			return at, true, ""
+		}
+	}
+	return start + w.timeout, false, "timed out"
+}
+
+// nightlyWaits returns the nightly pod's steps: for each Job it creates (by the name
+// kubectl gives it), the template it is created from and the waits on it, in order.
+func nightlyWaits(t *testing.T, pod corev1.PodSpec) (templates map[string]string, waits map[string][]kubectlWait) {
+	t.Helper()
+	if len(pod.Containers) != 1 {
+		t.Fatalf("the nightly pod has %d main containers; the model plays its steps one after another, and main containers run at once", len(pod.Containers))
+	}
+	templates, waits = map[string]string{}, map[string][]kubectlWait{}
+	for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
+		args := slices.DeleteFunc(slices.Clone(c.Args), func(a string) bool { return strings.HasPrefix(a, "--namespace=") })
+		switch {
+		case len(args) >= 4 && args[0] == "create" && args[1] == "job":
+			for _, a := range args[3:] {
+				if from, ok := strings.CutPrefix(a, "--from=cronjob/"); ok {
+					templates[args[2]] = from
+				}
+			}
+		case len(args) > 0 && args[0] == "wait":
+			w := kubectlWait{container: c.Name, timeout: 30 * time.Second} // kubectl's default
+			for _, a := range args[1:] {
+				switch {
+				case strings.HasPrefix(a, "--for="):
+					w.forCond = strings.TrimPrefix(a, "--for=")
+				case strings.HasPrefix(a, "--timeout="):
+					d, err := time.ParseDuration(strings.TrimPrefix(a, "--timeout="))
+					if err != nil || d < 0 {
+						t.Fatalf("%s: %s (%v)", c.Name, a, err)
+					}
+					w.timeout = d
+				case strings.HasPrefix(a, "job/"):
+					w.job = strings.TrimPrefix(a, "job/")
+				default:
+					t.Fatalf("%s: the test does not model kubectl wait's %q", c.Name, a)
+				}
+			}
+			if _, ok := templates[w.job]; !ok || w.forCond == "" {
+				t.Fatalf("%s waits for %q, which no earlier step creates, or without --for", c.Name, w.job)
+			}
+			waits[w.job] = append(waits[w.job], w)
+		default:
+			t.Fatalf("%s: unexpected step %q", c.Name, c.Args)
+		}
+	}
+	return templates, waits
+}
+
+// TestNightlyFailsPromptly plays the nightly pod's waits against every way a Job it
+// creates can end (jobRuns), which the semantic audit found no test held: a single
+// `kubectl wait --for=condition=Complete` can only end on success, so a failed shard Job
+// left the night running to the wait's 4-hour timeout. A Job that completes must pass
+// every wait, and the next step must start only once Complete is there (every pod of the
+// Job gone); a Job that fails must fail a wait within failLatency of its Failed
+// condition. A wait must also not give up before the Job's own deadline, and the nightly
+// Job's deadline must leave room for every wait.
+func TestNightlyFailsPromptly(t *testing.T) {
+	const failLatency = 90 * time.Second
+	objs := load(t)
+	nightly := find[*batchv1.CronJob](t, objs, "rolemine-nightly").Spec.JobTemplate.Spec
+	templates, waits := nightlyWaits(t, nightly.Template.Spec)
+	var total time.Duration
+	for job, from := range templates {
+		spec := find[*batchv1.CronJob](t, objs, from).Spec.JobTemplate.Spec
+		if spec.Suspend != nil && *spec.Suspend {
+			t.Errorf("%s's Jobs start suspended: their first condition would be Suspended", from)
+		}
+		ws := waits[job]
+		if len(ws) == 0 {
+			t.Errorf("the nightly pod creates %s and never waits for it", job)
+			continue
+		}
+		if spec.ActiveDeadlineSeconds == nil || ws[0].timeout < time.Duration(*spec.ActiveDeadlineSeconds)*time.Second {
+			t.Errorf("%s gives up on %s after %v, before the Job's own deadline", ws[0].container, job, ws[0].timeout)
+		}
+		for _, w := range ws {
+			total += w.timeout
+		}
+		for _, decided := range []time.Duration{0, time.Hour} {
+			for _, r := range jobRuns(decided, 30*time.Second) {
+				playWaits(t, job, ws, r, failLatency)
+			}
+		}
+	}
+	if d := nightly.ActiveDeadlineSeconds; d == nil || time.Duration(*d)*time.Second < total {
+		t.Errorf("the nightly Job's deadline is shorter than its waits' timeouts (%v)", total)
+	}
+}
+
+// playWaits runs the waits on job one after another against r and checks the outcome.
+func playWaits(t *testing.T, job string, ws []kubectlWait, r jobRun, failLatency time.Duration) {
+	t.Helper()
+	now := time.Duration(0)
+	for _, w := range ws {
+		end, ok, why := w.run(t, r.states, now)
+		now = end
+		if !ok {
+			last := r.states[len(r.states)-1]
+			switch {
+			case r.complete:
+				t.Errorf("%s %s: %s fails (%s at %v)", job, r.name, w.container, why, end)
+			case end > last.at+failLatency:
+				t.Errorf("%s %s: %s fails only at %v, %v after Failed", job, r.name, w.container, end, end-last.at)
+			}
+			return
+		}
+	}
+	if !r.complete {
+		t.Errorf("%s %s: every wait passes, so the night goes on", job, r.name)
+	} else if last := r.states[len(r.states)-1]; now < last.at {
+		t.Errorf("%s %s: the waits end at %v, before Complete at %v (pods still running)", job, r.name, now, last.at)
+	}
 }
