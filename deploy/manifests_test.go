@@ -18,6 +18,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -593,4 +594,158 @@ func playWaits(t *testing.T, job string, ws []kubectlWait, r jobRun, failLatency
 	} else if last := r.states[len(r.states)-1]; now < last.at {
 		t.Errorf("%s %s: the waits end at %v, before Complete at %v (pods still running)", job, r.name, now, last.at)
 	}
+}
+
+// TestNamesResolve checks what an operator's first install needs to hold together, which
+// the semantic audit found no test held: every object lives in the namespace the nightly
+// pod's kubectl steps name; every pod's service account exists; the nightly service
+// account is bound to a Role allowing each API call its steps make (get of the CronJob a
+// Job is created from, create of Jobs, and get, list and watch of the Jobs kubectl wait
+// follows); every ConfigMap key and the Secret the pods read are those the manifests and
+// docs/kubernetes.md name.
+func TestNamesResolve(t *testing.T) {
+	objs := load(t)
+	const ns = "rolemine"
+	accounts := map[string]bool{}
+	for _, o := range objs {
+		meta := reflectMeta(o.obj)
+		if meta.Namespace != ns {
+			t.Errorf("%s %s is in namespace %q, not %q", o.kind, o.name, meta.Namespace, ns)
+		}
+		if sa, ok := o.obj.(*corev1.ServiceAccount); ok {
+			accounts[sa.Name] = true
+		}
+	}
+	cm := find[*corev1.ConfigMap](t, objs, ns)
+	docs, err := os.ReadFile("../docs/kubernetes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range cm.Data {
+		if !strings.Contains(string(docs), "`"+k+"`") {
+			t.Errorf("ConfigMap key %s is not in docs/kubernetes.md", k)
+		}
+	}
+	for _, o := range objs {
+		cj, ok := o.obj.(*batchv1.CronJob)
+		if !ok {
+			continue
+		}
+		pod := cj.Spec.JobTemplate.Spec.Template.Spec
+		if !accounts[pod.ServiceAccountName] {
+			t.Errorf("%s runs as service account %q, which the manifests do not declare", o.name, pod.ServiceAccountName)
+		}
+		checkConfigRefs(t, o.name, pod, cm, string(docs))
+	}
+	nightly := find[*batchv1.CronJob](t, objs, "rolemine-nightly").Spec.JobTemplate.Spec.Template.Spec
+	role := boundRole(t, objs, nightly.ServiceAccountName, ns)
+	for _, c := range slices.Concat(nightly.InitContainers, nightly.Containers) {
+		if !slices.Contains(c.Args, "--namespace="+ns) {
+			t.Errorf("%s: kubectl %q does not name namespace %s", c.Name, c.Args, ns)
+		}
+		for _, call := range apiCalls(c.Args) {
+			if !allows(role, call) {
+				t.Errorf("%s: role %s does not allow %v", c.Name, role.Name, call)
+			}
+		}
+	}
+}
+
+// reflectMeta returns the object metadata of one of the API types newObject makes.
+func reflectMeta(obj any) metav1.ObjectMeta {
+	switch o := obj.(type) {
+	case *corev1.ConfigMap:
+		return o.ObjectMeta
+	case *corev1.ServiceAccount:
+		return o.ObjectMeta
+	case *rbacv1.Role:
+		return o.ObjectMeta
+	case *rbacv1.RoleBinding:
+		return o.ObjectMeta
+	case *batchv1.CronJob:
+		return o.ObjectMeta
+	case *batchv1.Job:
+		return o.ObjectMeta
+	}
+	return metav1.ObjectMeta{}
+}
+
+// checkConfigRefs checks that the pod's ConfigMap references name cm and keys it has, and
+// that the Secret it reads is the optional one docs names.
+func checkConfigRefs(t *testing.T, name string, pod corev1.PodSpec, cm *corev1.ConfigMap, docs string) {
+	t.Helper()
+	for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
+		for _, e := range c.Env {
+			if r := e.ValueFrom; r != nil && r.ConfigMapKeyRef != nil {
+				if _, ok := cm.Data[r.ConfigMapKeyRef.Key]; !ok || r.ConfigMapKeyRef.Name != cm.Name {
+					t.Errorf("%s/%s: %s reads key %s of ConfigMap %s, which is not there", name, c.Name, e.Name, r.ConfigMapKeyRef.Key, r.ConfigMapKeyRef.Name)
+				}
+			}
+		}
+		for _, e := range c.EnvFrom {
+			if s := e.SecretRef; s != nil && (!strings.Contains(docs, "`"+s.Name+"`") || s.Optional == nil || !*s.Optional) {
+				t.Errorf("%s/%s: Secret %s is not the optional Secret docs/kubernetes.md names", name, c.Name, s.Name)
+			}
+		}
+	}
+	for _, v := range pod.Volumes {
+		if v.ConfigMap == nil {
+			continue
+		}
+		for _, it := range v.ConfigMap.Items {
+			if _, ok := cm.Data[it.Key]; !ok || v.ConfigMap.Name != cm.Name {
+				t.Errorf("%s: volume %s mounts key %s of ConfigMap %s, which is not there", name, v.Name, it.Key, v.ConfigMap.Name)
+			}
+		}
+	}
+}
+
+// boundRole returns the Role a RoleBinding grants to service account sa of namespace ns.
+func boundRole(t *testing.T, objs []object, sa, ns string) *rbacv1.Role {
+	t.Helper()
+	for _, o := range objs {
+		b, ok := o.obj.(*rbacv1.RoleBinding)
+		if !ok || b.RoleRef.Kind != "Role" || b.RoleRef.APIGroup != rbacv1.GroupName {
+			continue
+		}
+		for _, s := range b.Subjects {
+			if s.Kind == rbacv1.ServiceAccountKind && s.Name == sa && s.Namespace == ns {
+				return find[*rbacv1.Role](t, objs, b.RoleRef.Name)
+			}
+		}
+	}
+	t.Fatalf("no RoleBinding grants a Role to service account %s/%s", ns, sa)
+	return nil
+}
+
+// apiCall is one request a kubectl step makes: verb on resource (named, or "" for any).
+type apiCall struct{ verb, resource, name string }
+
+// apiCalls returns the requests of kubectl args: create job --from=cronjob/X gets X and
+// creates a Job; wait gets the Job, then lists and watches it (a zero timeout only gets).
+func apiCalls(args []string) []apiCall {
+	var calls []apiCall
+	switch {
+	case slices.Contains(args, "create"):
+		calls = append(calls, apiCall{"create", "jobs", ""})
+		for _, a := range args {
+			if from, ok := strings.CutPrefix(a, "--from=cronjob/"); ok {
+				calls = append(calls, apiCall{"get", "cronjobs", from})
+			}
+		}
+	case slices.Contains(args, "wait"):
+		calls = append(calls, apiCall{"get", "jobs", ""}, apiCall{"list", "jobs", ""}, apiCall{"watch", "jobs", ""})
+	}
+	return calls
+}
+
+// allows reports whether a rule of role allows call in the batch API group.
+func allows(role *rbacv1.Role, call apiCall) bool {
+	for _, r := range role.Rules {
+		if slices.Contains(r.APIGroups, batchv1.GroupName) && slices.Contains(r.Resources, call.resource) &&
+			slices.Contains(r.Verbs, call.verb) && (len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, call.name)) {
+			return true
+		}
+	}
+	return false
 }
