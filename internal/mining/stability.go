@@ -8,12 +8,13 @@ import (
 )
 
 // Stability (`rolemine mine --previous OUT_PREV --grace G`): a role's previous rules are
-// kept while they still meet every bound of the mining rule and their precision percentage
-// (100*(TP+TN)/n over the mining rule's scope, docs/semantics.md#metric-precision) is at
-// most G points below the best alternative's (docs/semantics.md#stability-grace). This
-// hysteresis stops rules flapping between near-equal criteria from run to run (Netwrix
-// documents rules that appear and disappear around a threshold). Rule ids depend only on
-// the role and the criterion (RuleID), so a kept rule keeps its id.
+// kept while they still meet every bound of the mining rule and the best alternative
+// makes at most G percent of the role's in-scope holders more correct decisions (TP+TN,
+// docs/semantics.md#metric-precision) than they do; an alternative as precise with fewer
+// rules and no more false positives replaces them (docs/semantics.md#stability-grace).
+// This hysteresis stops rules flapping between near-equal criteria from run to run
+// (Netwrix documents rules that appear and disappear around a threshold). Rule ids depend
+// only on the role and the criterion (RuleID), so a kept rule keeps its id.
 //
 // The previous model only ever replaces the choice the miner made with the previous rule
 // set; without Options.Previous nothing here runs and results are unchanged.
