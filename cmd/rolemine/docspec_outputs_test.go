@@ -65,7 +65,7 @@ const usedOnlyConfig = `<ConfigurationFile xmlns="urn:schemas-usercube-com:confi
 // and flat with usage, and mines each (the flat one with the example configuration, those
 // with usage with a UsedOnly mining rule); it evolves the flat data with usage, drifts
 // its model to the next snapshot and mines that with --previous; it discovers roles in
-// the flat data and merges two shards of it. About 6 s of CPU.
+// the flat data and merges two shards of it, mined with a plugin. About 6 s of CPU.
 func specOutputs(t *testing.T) *specOut {
 	t.Helper()
 	specOnce.Lock()
@@ -98,8 +98,18 @@ func specOutputs(t *testing.T) *specOut {
 	mustBin(t, "mine", "--data", p("next"), "--config", usedOnly, "--previous", s.used, "--out", s.next)
 	mustBin(t, "drift", "--model", s.used, "--data", p("next"), "--previous-data", s.flatUse, "--out", s.drift)
 	mustBin(t, "discover", "--data", s.flatData, "--min-members", "10", "--coverage", "80", "--out", s.disc)
-	mustBin(t, "mine", "--data", s.flatData, "--shard", "0/2", "--out", p("s0"))
-	mustBin(t, "mine", "--data", s.flatData, "--shard", "1/2", "--out", p("s1"))
+	// The shards run a plugin with a configuration, so that the merge's summary.json
+	// writes a plugin's whole record.
+	wasm, err := filepath.Abs(filepath.Join("..", "..", "internal", "plugins", "testdata", "assemblyscript", "titlefamily.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("tf.json"), []byte(`{"input": "title"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plugin := wasm + "=" + p("tf.json")
+	mustBin(t, "mine", "--data", s.flatData, "--plugin", plugin, "--shard", "0/2", "--out", p("s0"))
+	mustBin(t, "mine", "--data", s.flatData, "--plugin", plugin, "--shard", "1/2", "--out", p("s1"))
 	mustBin(t, "merge", "--out", s.merge, p("s0"), p("s1"))
 	specOnce.out = s
 	return s

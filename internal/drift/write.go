@@ -110,6 +110,9 @@ type RunOptions struct {
 	// URLs) of Model, Data and PreviousData, which are then local copies of them:
 	// summary.json names the given ones.
 	Given *Locations
+	// CheckModel, when set, is called with the model once it is read, before any data is
+	// loaded: an error stops the run with nothing written (the plugins' check).
+	CheckModel func(*report.Model) error
 	// CheckNext, when set, is called with the new snapshot once it is loaded, before any
 	// work on it: an error stops the run with nothing written (drift --truth's data check).
 	CheckNext func(*columnar.Snapshot) error
@@ -136,6 +139,20 @@ func (o *RunOptions) named() (model, data, previous string) {
 	return o.Model, o.Data, o.PreviousData
 }
 
+// readModel reads the model files of o.Model and runs o.CheckModel on them.
+func (o *RunOptions) readModel() (*report.Model, error) {
+	model, err := report.ReadModel(o.Model)
+	if err != nil {
+		return nil, err
+	}
+	if o.CheckModel != nil {
+		if err := o.CheckModel(model); err != nil {
+			return nil, err
+		}
+	}
+	return model, nil
+}
+
 // Run loads the model and the snapshots, holds the model against the new snapshot and
 // writes the results.
 func Run(ctx context.Context, o RunOptions) (*Result, error) {
@@ -143,7 +160,7 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if o.Model == "" || o.Data == "" || o.Out == "" {
 		return nil, uerr.New("drift: --model, --data and --out are required")
 	}
-	model, err := report.ReadModel(o.Model)
+	model, err := o.readModel()
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,10 @@ type PreviousRule struct {
 	// own EntityType are considered.
 	EntityType string
 	Terms      []PreviousTerm
+	// Stale marks a rule on an attribute derived by a plugin the run does not have as the
+	// previous model had it (another build, or none): it can no longer be expressed, as
+	// a rule on an attribute that is gone (docs/semantics.md#stability-candidates).
+	Stale bool
 }
 
 // PreviousTerm is one attribute = value term.
@@ -64,7 +68,7 @@ func (s *selector) previousCriteria(r int32, res roleResult) ([]kernels.Criterio
 			continue
 		}
 		c, ok := s.resolve(p.Terms)
-		if !ok {
+		if !ok || p.Stale {
 			return nil, false // a term no longer exists or may not be used: the bound fails
 		}
 		crits = append(crits, c)

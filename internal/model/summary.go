@@ -30,6 +30,11 @@ type Summary struct {
 	// DataFingerprint is DataFingerprint(Inputs): explain, report and drift check it.
 	DataFingerprint string           `json:"data_fingerprint"`
 	Inputs          []columnar.Input `json:"inputs"`
+	// Plugins are the criterion plugins the model was mined with, in the order they ran;
+	// [] when none ran, absent (nil when read back) in a model written before rolemine
+	// recorded them. The commands that bind the model to data compare them with the
+	// plugins they are given (docs/plugins.md#model-record).
+	Plugins []PluginRecord `json:"plugins"`
 	// Effective and Systems are present only for data with accounts, grants, multi-valued
 	// attributes or owners (docs/effective-privilege.md).
 	Effective *EffectiveSummary         `json:"effective,omitempty"`
@@ -41,6 +46,20 @@ type Summary struct {
 	NHIOwnership *OwnershipSummary `json:"nhi_ownership,omitempty"`
 	// Shards is the provenance of a merged model (`rolemine merge`): one record per shard.
 	Shards []ShardRun `json:"shards,omitempty"`
+}
+
+// PluginRecord is one criterion plugin a model was mined with: the module's file name
+// (not its path, so that the model may move), the SHA-256 of its bytes, the name and
+// version its manifest declares, the attributes it reads and those it derives (each in
+// byte order), and the SHA-256 of its configuration file (omitted without one).
+type PluginRecord struct {
+	File         string   `json:"file"`
+	SHA256       string   `json:"sha256"`
+	Name         string   `json:"name"`
+	Version      string   `json:"version"`
+	Inputs       []string `json:"inputs"`
+	Outputs      []string `json:"outputs"`
+	ConfigSHA256 string   `json:"config_sha256,omitempty"`
 }
 
 // ShardRun is one shard run of a merged model.

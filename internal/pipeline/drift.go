@@ -12,6 +12,7 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/outdir"
+	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/uerr"
 	lastused "github.com/rolemine/rolemine/internal/usage"
 )
@@ -86,6 +87,10 @@ func Drift(ctx context.Context, do DriftOptions, env Env) error {
 	}
 	defer cleanup()
 	o.Derive = derive
+	given := o.Model
+	o.CheckModel = func(m *report.Model) error {
+		return do.Plugins.CheckModel("drift", summaryFileOf(given), m.Summary, m.Rules, env.Logger)
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}

@@ -159,7 +159,8 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err err
 	if err != nil {
 		return err
 	}
-	info := report.RunInfo{Version: Version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started}
+	info := report.RunInfo{Version: Version, Backend: counter.Name(), Workers: f.workers, Config: in.cfgName(f), Started: in.started,
+		Plugins: pluginRecords(in.plugins)}
 	if sharded {
 		err = writeShard(ctx, outDir, fs, f, in, model, spec, info, env.Stdout)
 	} else {
@@ -324,7 +325,7 @@ func prepareConfig(ctx context.Context, cmd string, fs *flag.FlagSet, f *MineFla
 	// Stability: the previous model, read before anything is replaced (--previous may be
 	// --out itself).
 	if f.previous != "" {
-		if in.prevModel, in.prevChurn, in.prevFP, err = loadPrevious(f.prevDir, f.grace); err != nil {
+		if in.prevModel, in.prevChurn, in.prevFP, err = loadPrevious(f.prevDir, f.previous, f.grace, pluginRecords(in.plugins), logger); err != nil {
 			return nil, err
 		}
 	}

@@ -8,13 +8,16 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/plugins"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
@@ -25,6 +28,18 @@ type pluginFlags struct {
 	memoryMiB int
 	timeout   time.Duration
 	fs        *flag.FlagSet
+	// given records the plugins Deriver compiled (summary.json's form), nil before.
+	given []model.PluginRecord
+}
+
+// CheckModel compares the plugins Deriver compiled with those the model recorded in its
+// summary.json, named summaryFile (checkModelPlugins); cmd names the command.
+func (pf *pluginFlags) CheckModel(cmd, summaryFile string, sum *model.Summary, rules []model.Rule, logger *slog.Logger) error {
+	var given []model.PluginRecord
+	if pf != nil {
+		given = pf.given
+	}
+	return checkModelPlugins(cmd, summaryFile, sum.Plugins, given, rules, logger)
 }
 
 func registerPluginFlags(fs *flag.FlagSet) *pluginFlags {
@@ -99,7 +114,8 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 	if fl := pf.fs.Lookup("workers"); fl != nil {
 		fmt.Sscan(fl.Value.String(), &workers)
 	}
-	h, err := plugins.NewHost(ctx, plugins.Options{MemoryMiB: pf.memoryMiB, Timeout: pf.timeout, Workers: workers, Logger: logger})
+	h, err := plugins.NewHost(ctx, plugins.Options{MemoryMiB: pf.memoryMiB, Timeout: pf.timeout, Workers: workers,
+		MemoryBudget: pluginMemoryBudget(), Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +139,21 @@ func (pf *pluginFlags) compile(ctx context.Context, cfg *mining.Config, st *stag
 	return ps, nil
 }
 
+// pluginMemoryShare is the part of the run's memory limit that the instances of a plugin
+// may hold together (docs/plugins.md#host-memory).
+const pluginMemoryShare = 0.5
+
+// pluginMemoryBudget is the memory the instances of a plugin may hold together: a share
+// of the Go runtime's memory limit, which mine's --memory-limit sets (or $GOMEMLIMIT);
+// 0, no bound, without a limit.
+func pluginMemoryBudget() int64 {
+	limit := debug.SetMemoryLimit(-1) // -1 reads the limit without changing it
+	if limit <= 0 || limit == math.MaxInt64 {
+		return 0
+	}
+	return int64(float64(limit) * pluginMemoryShare)
+}
+
 // PluginFlags are the criterion-plugin flags (--plugin, --plugin-memory, --plugin-timeout)
 // of the commands that answer from a model without mining (explain, report, drift): a
 // model mined with plugins has rules on their derived attributes, which the data alone
@@ -135,7 +166,8 @@ func RegisterPluginFlags(fs *flag.FlagSet) *PluginFlags { return registerPluginF
 // Deriver checks the flags and compiles the plugins they name (before any data is read,
 // as mine does) and returns derive, which runs them over a loaded snapshot and adds their
 // attributes, and cleanup, which releases them. Without --plugin, derive is nil, so that
-// drift's summary.json has no plugin phase when no plugin ran (docs/outputs.md).
+// drift's summary.json has no plugin phase when no plugin ran (docs/outputs.md). The
+// plugins' records (Given) are kept, to compare with a model's.
 func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive func(context.Context, *columnar.Snapshot) error, cleanup func(), err error) {
 	st := &staging{}
 	if pf == nil {
@@ -152,6 +184,7 @@ func (pf *pluginFlags) Deriver(ctx context.Context, logger *slog.Logger) (derive
 	if len(ps) == 0 {
 		return nil, st.cleanup, nil
 	}
+	pf.given = pluginRecords(ps)
 	return func(ctx context.Context, snap *columnar.Snapshot) error {
 		_, err := applyPlugins(ctx, snap, ps)
 		return err

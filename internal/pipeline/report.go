@@ -17,8 +17,9 @@ import (
 // them, for the commands that answer from a model without mining again. The plugins of pf
 // are compiled first, before any data is read or downloaded; then the locations of m are
 // staged (st.stageModel; write as there), and the plugins derive their attributes on the
-// data before the model's rules are bound.
-func loadBound(ctx context.Context, st *staging, m *modelRun, write bool, pf *PluginFlags, logger *slog.Logger) (*report.Bound, error) {
+// data before the model's rules are bound. The plugins are compared with the ones the
+// model recorded (checkModelPlugins) before the data is read; cmd names the command.
+func loadBound(ctx context.Context, cmd string, st *staging, m *modelRun, write bool, pf *PluginFlags, logger *slog.Logger) (*report.Bound, error) {
 	derive, cleanup, err := pf.Deriver(ctx, logger)
 	if err != nil {
 		return nil, err
@@ -29,6 +30,9 @@ func loadBound(ctx context.Context, st *staging, m *modelRun, write bool, pf *Pl
 	}
 	mf, err := report.ReadModel(m.modelDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := pf.CheckModel(cmd, summaryFileOf(m.model), mf.Summary, mf.Rules, logger); err != nil {
 		return nil, err
 	}
 	snap, err := columnar.Load(ctx, m.dataDir, columnar.LoadOptions{Logger: logger})
@@ -66,7 +70,7 @@ func Report(ctx context.Context, data, model, driftDir string, pf *PluginFlags, 
 	prog := newProgress(env.Stderr)
 	defer prog.done()
 	prog.update(true, "loading %s ...", data)
-	b, err := loadBound(ctx, st, m, true, pf, logger)
+	b, err := loadBound(ctx, "report", st, m, true, pf, logger)
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,7 @@ func Explain(ctx context.Context, data, model, id string, asJSON bool, pf *Plugi
 	prog := newProgress(env.Stderr)
 	defer prog.done()
 	prog.update(true, "loading %s ...", data)
-	b, err := loadBound(ctx, st, &modelRun{data: data, model: model}, false, pf, env.Logger)
+	b, err := loadBound(ctx, "explain", st, &modelRun{data: data, model: model}, false, pf, env.Logger)
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,8 @@ func Merge(ctx context.Context, o MergeOptions, env Env) error {
 		return err
 	}
 	in.phase("merge", t)
-	info := report.RunInfo{Version: Version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs}
+	info := report.RunInfo{Version: Version, Workers: f.workers, Config: in.cfgName(f), Started: in.started, Shards: runs,
+		Plugins: pluginRecords(in.plugins)}
 	info.Backend = mergedBackend(runs)
 	model.Backend = info.Backend
 	if err := finishRun(ctx, outDir, f, in, model, info, env, prog); err != nil {

@@ -3,11 +3,13 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/drift"
 	"github.com/rolemine/rolemine/internal/mining"
+	"github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/parallel"
 	"github.com/rolemine/rolemine/internal/report"
 	"github.com/rolemine/rolemine/internal/shard"
@@ -22,11 +24,15 @@ const defaultGrace = 5.0
 // loadPrevious reads the previous output directory's rules.json into the miner's
 // stability input and the churn baseline, with a fingerprint of both and of grace (which
 // the shards of one run must share; checked by MineFlags.checkConfigured).
-func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRule, string, error) {
+//
+// A previous rule on an attribute derived by a plugin the run lacks, or has as another
+// build, is stale (stalePluginOutputs): it cannot be kept, and the role is mined afresh.
+func loadPrevious(dir, given string, grace float64, plugins []model.PluginRecord, logger *slog.Logger) (*mining.Previous, []drift.ChurnRule, string, error) {
 	m, err := report.ReadModel(dir)
 	if err != nil {
 		return nil, nil, "", uerr.New("mine: --previous: %w", err)
 	}
+	stale := stalePluginOutputs(summaryFileOf(given), m, plugins, logger)
 	prev := &mining.Previous{Rules: map[string][]mining.PreviousRule{}, Grace: grace}
 	churn := make([]drift.ChurnRule, 0, len(m.Rules))
 	for _, rec := range m.Rules {
@@ -35,6 +41,7 @@ func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRul
 		for k, t := range rec.Criteria {
 			pr.Terms = append(pr.Terms, mining.PreviousTerm{Attribute: t.Attribute, Value: t.Value})
 			parts[k] = t.Attribute + "=" + t.Value
+			pr.Stale = pr.Stale || stale[t.Attribute]
 		}
 		prev.Rules[rec.RoleID] = append(prev.Rules[rec.RoleID], pr)
 		churn = append(churn, drift.ChurnRule{RuleID: rec.RuleID, RoleID: rec.RoleID, Criterion: strings.Join(parts, " & ")})
@@ -45,6 +52,33 @@ func loadPrevious(dir string, grace float64) (*mining.Previous, []drift.ChurnRul
 	}
 	fp := shard.Digest(fmt.Appendf(rules, "\ngrace=%v", grace))
 	return prev, churn, fp, nil
+}
+
+// stalePluginOutputs returns the outputs of the plugins the previous model m recorded
+// that its rules use and that the run's plugins do not derive as that model's did (no
+// plugin derives them, or one of another SHA-256), warning once for each such plugin.
+// A model that records no plugins has none.
+func stalePluginOutputs(summaryFile string, m *report.Model, given []model.PluginRecord, logger *slog.Logger) map[string]bool {
+	stale := map[string]bool{}
+	if m.Summary.Plugins == nil {
+		return stale
+	}
+	for _, u := range modelPluginUses(m.Summary.Plugins, given, m.Rules) {
+		if len(u.used) == 0 || !u.changed() {
+			continue
+		}
+		gotSum := "none"
+		if u.given != nil {
+			gotSum = u.given.SHA256
+		}
+		for _, o := range u.used {
+			stale[o] = true
+		}
+		logger.Warn("--previous: rules of the previous model use attributes of a plugin this run does not have as that model had it; their roles are mined afresh, not kept",
+			"summary", summaryFile, "plugin", u.rec.Name, "file", u.rec.File, "attributes", strings.Join(u.used, ","),
+			"mined_sha256", u.rec.SHA256, "sha256", gotSum)
+	}
+	return stale
 }
 
 // churnRules names the rules of a freshly mined model for churn.json.

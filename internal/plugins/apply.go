@@ -38,7 +38,7 @@ func Apply(ctx context.Context, snap *columnar.Snapshot, ps []*Plugin) error {
 			}
 		}
 		p.h.log.Info("plugin applied", "plugin", p.name, "version", p.manifest.Version,
-			"identities", snap.NumIdentities(), "outputs", strings.Join(p.manifest.Outputs, ","),
+			"identities", snap.NumIdentities(), "outputs", strings.Join(p.manifest.Outputs, ","), "instances", p.instances,
 			"seconds", time.Since(t).Seconds())
 	}
 	return nil
@@ -143,7 +143,8 @@ func (p *Plugin) runBatches(ctx context.Context, snap *columnar.Snapshot, cols [
 	rows := p.h.opts.BatchRows
 	nb := (nt + rows - 1) / rows
 	results := make([]batchOut, nb)
-	workers := min(p.h.opts.Workers, max(nb, 1))
+	workers := p.h.instances(nb)
+	p.instances = workers
 	ins := make([]*instance, max(workers, 1))
 	ins[0], p.first = p.first, nil
 	bufs := make([][]byte, len(ins))

@@ -11,7 +11,9 @@ package plugins
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +51,10 @@ type Options struct {
 	Workers int
 	// BatchRows is the number of identities per batch (default 8192).
 	BatchRows int
+	// MemoryBudget is the memory, in bytes, that the instances of one plugin may hold
+	// together (0: no bound). It lowers the instances in flight to the number whose
+	// worst case, InstanceBound each, fits (at least one); docs/plugins.md#host-memory.
+	MemoryBudget int64
 	// CacheDir holds wazero's compilation cache, so that a new process does not compile a
 	// plugin again. "" means the user cache directory (rolemine/wazero); "-" disables the
 	// on-disk cache.
@@ -152,6 +158,24 @@ func (h *Host) newRuntime(ctx context.Context, closeOnDone bool) (wazero.Runtime
 		return nil, fmt.Errorf("plugins: instantiate env.abort: %w", err)
 	}
 	return rt, nil
+}
+
+// InstanceBound is the most host memory one instance of a plugin under a memory cap of
+// memoryMiB may hold while it runs a batch: its linear memory, which wazero keeps in a
+// Go byte slice grown by reallocation, so up to a quarter above the cap, and the input
+// batch sent to it (its answer is read in place, and decoded into values the run keeps
+// whatever the number of instances). The batch is counted at a MiB: 8,192 rows of a few
+// short values measured 0.13 to 0.23 MiB.
+func InstanceBound(memoryMiB int) int64 { return int64(memoryMiB)<<20*5/4 + 1<<20 }
+
+// instances is the number of instances that run a plugin's nb batches at once: the
+// workers, at most one per batch, and at most as many as MemoryBudget holds.
+func (h *Host) instances(nb int) int {
+	n := min(h.opts.Workers, max(nb, 1))
+	if b := h.opts.MemoryBudget; b > 0 {
+		n = min(n, max(1, int(b/InstanceBound(h.opts.MemoryMiB))))
+	}
+	return n
 }
 
 // memoryPages is the memory cap in 64 KiB WebAssembly pages.
@@ -260,8 +284,12 @@ type Plugin struct {
 	// reactors), or both.
 	startup  string
 	manifest Manifest
+	// digest is the SHA-256 of the module's bytes as read, hex-encoded.
+	digest string
 	// first is the instance Start created to read the manifest; Apply reuses it.
 	first *instance
+	// instances is the number of instances the last Derive ran at once.
+	instances int
 }
 
 // Manifest returns the manifest the plugin declared.
@@ -269,6 +297,13 @@ func (p *Plugin) Manifest() Manifest { return p.manifest }
 
 // Name returns the plugin's declared name.
 func (p *Plugin) Name() string { return p.name }
+
+// Digest returns the hex SHA-256 of the module file's bytes: what identifies a build of
+// the plugin in a model's summary.json (docs/plugins.md#model-record).
+func (p *Plugin) Digest() string { return p.digest }
+
+// Spec returns what the plugin was loaded from.
+func (p *Plugin) Spec() Spec { return p.spec }
 
 // Load reads and compiles a plugin (Compile) and starts it (Start).
 func (h *Host) Load(ctx context.Context, spec Spec) (*Plugin, error) {
@@ -292,7 +327,8 @@ func (h *Host) Compile(ctx context.Context, spec Spec) (*Plugin, error) {
 	if err != nil {
 		return nil, uerr.New("%s: plugin: %w", spec.Origin, err)
 	}
-	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")}
+	sum := sha256.Sum256(wasm)
+	p := &Plugin{h: h, spec: spec, name: strings.TrimSuffix(filepath.Base(spec.Path), ".wasm"), digest: hex.EncodeToString(sum[:])}
 	t := time.Now()
 	p.compiled, p.fueled, err = h.compile(ctx, wasm, spec.Path)
 	if err != nil {

@@ -33,6 +33,9 @@ type RunInfo struct {
 	Effective *Effective
 	// Shards, set by `rolemine merge`, records the shard runs the model was joined from.
 	Shards []ShardRun
+	// Plugins are the criterion plugins the model was mined with (summary.json
+	// "plugins"); nil when none ran.
+	Plugins []model.PluginRecord
 	// summary, set by ShareSummary, holds summary.json's figures once made.
 	summary *sharedSummary
 }

@@ -45,6 +45,10 @@ func newSummary(snap *columnar.Snapshot, m *mining.Model, cls *mining.Classifica
 		Phases:            make([]phaseRecord, len(info.Phases)),
 		Inputs:            snap.Inputs,
 		DataFingerprint:   DataFingerprint(snap.Inputs),
+		Plugins:           info.Plugins,
+	}
+	if s.Plugins == nil {
+		s.Plugins = []model.PluginRecord{}
 	}
 	if !info.Started.IsZero() {
 		s.Started = info.Started.UTC().Format(time.RFC3339Nano)
