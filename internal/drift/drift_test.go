@@ -6,11 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/columnar"
+	ondisk "github.com/rolemine/rolemine/internal/model"
 	"github.com/rolemine/rolemine/internal/report"
 )
 
@@ -185,5 +187,17 @@ func TestChurn(t *testing.T) {
 	ch := ComputeChurn("prev", prev, cur, 1)
 	if ch.Roles[0].RoleID != "R1" || ch.Roles[0].Jaccard != 0.3333 || len(ch.Roles[0].Kept) != 1 {
 		t.Fatalf("role R1 churn %+v", ch.Roles[0])
+	}
+}
+
+// TestImplicitBoundsOfOlderModel: a summary.json written before the mining rules' bounds
+// were recorded (no precision_min_pct, ...) holds the implicit mining rule's rules to its
+// defaults, and bounds_source asks for --config (docs/semantics.md#drift-bounds).
+func TestImplicitBoundsOfOlderModel(t *testing.T) {
+	for _, mrs := range [][]ondisk.MiningRuleSummary{nil, {{Index: 0, EntityType: "*"}}} {
+		cfg, source, err := implicitBounds(mrs)
+		if err != nil || cfg != nil || !strings.Contains(source, "PrecisionMinPercentage 95, FalsePositiveMaxPercentage 5, MinIdentitiesCount 3); pass --config") {
+			t.Errorf("%+v: config %+v, source %q, error %v; want the defaults, asking for --config", mrs, cfg, source, err)
+		}
 	}
 }

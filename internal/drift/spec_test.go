@@ -22,8 +22,10 @@ import (
 // (docs/README.md#case-files). Commands:
 //
 //	data name=NAME            a data block (internal/spectest) saved as snapshot NAME
-//	mine data=NAME [as=MODEL] a mining configuration (empty: the implicit rule); writes the
-//	                          model files of NAME into directory MODEL (default "model")
+//	mine data=NAME [as=MODEL] [previous=PREV]
+//	                          a mining configuration (empty: the implicit rule); writes the
+//	                          model files of NAME into directory MODEL (default "model");
+//	                          previous=PREV mines as `mine --previous PREV` does (grace 5)
 //	drift data=NAME [model=MODEL] [previous=NAME] [config=MODEL] [baseline=none]
 //	                          config=MODEL passes the configuration `mine as=MODEL` used
 //	                          as --config; baseline=none removes the model's
@@ -135,7 +137,11 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 	if err != nil {
 		return "", err
 	}
-	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2, Usage: states, Effective: eff})
+	prev, err := specPrevious(dir, arg(t, td, "previous", ""))
+	if err != nil {
+		return "", err
+	}
+	m, err := mining.Run(ctx, snap, cfg, mining.Options{Backend: cpu.New(), Workers: 2, Usage: states, Effective: eff, Previous: prev})
 	if err != nil {
 		return "", err
 	}
@@ -165,6 +171,27 @@ func specMine(ctx context.Context, t *testing.T, td *datadriven.TestData, dir st
 		}
 	}
 	return b.String(), nil
+}
+
+// specPrevious reads model directory name (under dir) as `mine --previous` does, with
+// the default grace of 5; nil when name is empty.
+func specPrevious(dir, name string) (*mining.Previous, error) {
+	if name == "" {
+		return nil, nil
+	}
+	m, err := report.ReadModel(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	prev := &mining.Previous{Rules: map[string][]mining.PreviousRule{}, Grace: 5}
+	for _, rec := range m.Rules {
+		pr := mining.PreviousRule{EntityType: rec.EntityType}
+		for _, c := range rec.Criteria {
+			pr.Terms = append(pr.Terms, mining.PreviousTerm{Attribute: c.Attribute, Value: c.Value})
+		}
+		prev.Rules[rec.RoleID] = append(prev.Rules[rec.RoleID], pr)
+	}
+	return prev, nil
 }
 
 // specUsage judges usage as mine and drift do by default: as of the newest last_used,

@@ -303,5 +303,21 @@ func boundsConfig(path string, model *report.Model) (*mining.Config, string, err
 		}
 		return nil, "", uerr.New("drift: the model was mined with %s, which no longer exists; pass --config", p)
 	}
-	return nil, "implicit mining rule (PrecisionMinPercentage 95, FalsePositiveMaxPercentage 5, MinIdentitiesCount 3); pass --config if the model was mined with other bounds", nil
+	return implicitBounds(model.Summary.MiningRules)
+}
+
+// implicitBounds returns the implicit mining rule with the bounds the model's summary.json
+// records for it (the implicit-rule flags of mine), or nil, meaning the implicit rule's
+// defaults, for a model written before they were recorded.
+func implicitBounds(mrs []ondisk.MiningRuleSummary) (*mining.Config, string, error) {
+	mr := mining.DefaultMiningRule()
+	source := "implicit mining rule (PrecisionMinPercentage %s, FalsePositiveMaxPercentage %s, MinIdentitiesCount %d)%s"
+	if len(mrs) != 1 || mrs[0].PrecisionMinPct == nil || mrs[0].FalsePositiveMaxPct == nil || mrs[0].MinIdentities == nil {
+		return nil, fmt.Sprintf(source, fmtPct(mr.PrecisionMin), fmtPct(mr.FalsePositiveMax), mr.MinIdentities,
+			"; pass --config if the model was mined with other bounds"), nil
+	}
+	mr.PrecisionMin, mr.FalsePositiveMax, mr.MinIdentities = *mrs[0].PrecisionMinPct, *mrs[0].FalsePositiveMaxPct, *mrs[0].MinIdentities
+	cfg := &mining.Config{MiningRules: []mining.MiningRule{mr}}
+	return cfg, fmt.Sprintf(source, fmtPct(mr.PrecisionMin), fmtPct(mr.FalsePositiveMax), mr.MinIdentities,
+		", as the model's summary.json records it"), nil
 }

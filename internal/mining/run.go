@@ -33,8 +33,9 @@ type Options struct {
 	// Roles, if set, restricts mining to the roles for which it returns true (sharding).
 	Roles func(role int32) bool
 	// Previous, if set, is an earlier run's model: a role keeps its previous rules while
-	// they meet every bound and stay within Previous.Grace percentage points of the best
-	// alternative (stability.go). Nil leaves every result unchanged.
+	// they meet every bound and the best alternative gains no more correct decisions than
+	// Previous.Grace percent of the role's holders in scope (stability.go). Nil leaves
+	// every result unchanged.
 	Previous *Previous
 	// Effective is the snapshot's effective privilege (EffectiveOf); nil: Run computes it.
 	// Identities holding a role only through grants are neutral for its counts.

@@ -8,12 +8,14 @@ import (
 )
 
 // Stability (`rolemine mine --previous OUT_PREV --grace G`): a role's previous rules are
-// kept while they still meet every bound of the mining rule and their precision percentage
-// (100*(TP+TN)/n over the mining rule's scope, docs/semantics.md#metric-precision) is at
-// most G points below the best alternative's (docs/semantics.md#stability-grace). This
-// hysteresis stops rules flapping between near-equal criteria from run to run (Netwrix
-// documents rules that appear and disappear around a threshold). Rule ids depend only on
-// the role and the criterion (RuleID), so a kept rule keeps its id.
+// kept while they still meet every bound of the mining rule and the best alternative
+// makes at most G percent of the role's in-scope holders more correct decisions (TP+TN,
+// docs/semantics.md#metric-precision) than they do; an alternative at least as precise
+// with fewer rules and no more false positives replaces them
+// (docs/semantics.md#stability-grace).
+// This hysteresis stops rules flapping between near-equal criteria from run to run
+// (Netwrix documents rules that appear and disappear around a threshold). Rule ids depend
+// only on the role and the criterion (RuleID), so a kept rule keeps its id.
 //
 // The previous model only ever replaces the choice the miner made with the previous rule
 // set; without Options.Previous nothing here runs and results are unchanged.
@@ -206,8 +208,8 @@ func (s *selector) everyRuleAdds(crits []kernels.Criterion, cover []uint8) bool 
 
 // hysteresis keeps the previous set when it is valid and the best alternative res makes
 // at most Grace percent of the role's in-scope holders more correct decisions
-// (docs/semantics.md#stability-grace); otherwise, or when res is as precise with fewer
-// rules and no more false positives, it returns res.
+// (docs/semantics.md#stability-grace); otherwise, or when res is at least as precise with
+// fewer rules and no more false positives, it returns res.
 func (s *selector) hysteresis(r int32, res roleResult, set previousSet) roleResult {
 	sc, mr := s.sc, s.sc.mr
 	bd := &bounds{n: sc.n, holders: set.hn, Bounds: mr.Bounds()}
@@ -226,8 +228,8 @@ func (s *selector) hysteresis(r int32, res roleResult, set previousSet) roleResu
 	if metrics.Pct(gain, set.hn) > s.prev.Grace {
 		return res
 	}
-	if gain == 0 && res.fp <= set.fp && len(res.rules) < len(set.crits) {
-		return res // as precise with fewer rules: consolidate, never keep a fragment
+	if gain >= 0 && res.fp <= set.fp && len(res.rules) < len(set.crits) {
+		return res // at least as precise with fewer rules: consolidate, never keep a fragment
 	}
 	return s.keep(r, res, set)
 }

@@ -124,17 +124,23 @@ type RuleCounts struct {
 
 // MiningRuleSummary is one mining rule of the configuration and what it produced.
 type MiningRuleSummary struct {
-	Index             int      `json:"index"`
-	Line              int      `json:"line"`
-	Priority          int      `json:"priority"`
-	EntityType        string   `json:"entity_type"`
-	Policy            string   `json:"policy"`
-	RulePolicy        string   `json:"rule_policy"`
-	ExcludeRole       bool     `json:"exclude_role"`
-	ScopeSize         int64    `json:"scope_size"`
-	RolesCovered      int64    `json:"roles_covered"`
-	Rules             int64    `json:"rules"`
-	SkippedDimensions []string `json:"skipped_dimensions"`
+	Index       int    `json:"index"`
+	Line        int    `json:"line"`
+	Priority    int    `json:"priority"`
+	EntityType  string `json:"entity_type"`
+	Policy      string `json:"policy"`
+	RulePolicy  string `json:"rule_policy"`
+	ExcludeRole bool   `json:"exclude_role"`
+	// PrecisionMinPct, FalsePositiveMaxPct and MinIdentities are the bounds the mining
+	// rule ran with, which drift holds an implicit mining rule's rules to
+	// (docs/semantics.md#drift-bounds); nil in a model written before they were recorded.
+	PrecisionMinPct     *float64 `json:"precision_min_pct,omitempty"`
+	FalsePositiveMaxPct *float64 `json:"false_positive_max_pct,omitempty"`
+	MinIdentities       *int     `json:"min_identities,omitempty"`
+	ScopeSize           int64    `json:"scope_size"`
+	RolesCovered        int64    `json:"roles_covered"`
+	Rules               int64    `json:"rules"`
+	SkippedDimensions   []string `json:"skipped_dimensions"`
 	// UsedOnly is written only when set (docs/excess-privilege.md#used-only).
 	UsedOnly bool `json:"used_only,omitempty"`
 }

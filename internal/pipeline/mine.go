@@ -90,7 +90,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) of the largest live heap of the run to this file")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "auto", "soft limit of the Go heap: auto (85% of the container's or machine's memory, unless $GOMEMLIMIT is set), off, or an amount such as 6GiB")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
-	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: a valid previous rule set of a role is kept unless the best alternative makes more correct decisions (holders explained, non-holders left alone) than this percentage of the role's holders in scope, or is as precise with fewer rules")
+	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: a valid previous rule set of a role is kept unless the best alternative makes more correct decisions (holders explained, non-holders left alone) than this percentage of the role's holders in scope, or is at least as precise with fewer rules and no more false positives")
 	fs.StringVar(&f.shard, "shard", "", "mine only shard I of N (I/N; /N takes I from $JOB_COMPLETION_INDEX; N may come from $ROLEMINE_SHARDS) and write its partial model for rolemine merge")
 	return f
 }

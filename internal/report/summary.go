@@ -199,17 +199,20 @@ func countModel(s *summary, snap *columnar.Snapshot, m *mining.Model) {
 	for k := 0; k < nmr; k++ {
 		mr := &m.Config.MiningRules[k]
 		ms := miningRuleSummary{
-			Index:             k,
-			Line:              mr.Line,
-			Priority:          mr.Priority,
-			EntityType:        mr.EntityType,
-			Policy:            mr.Policy,
-			RulePolicy:        mr.RulePolicy,
-			ExcludeRole:       mr.ExcludeRole,
-			UsedOnly:          mr.UsedOnly,
-			RolesCovered:      covered[k],
-			Rules:             rulesOf[k],
-			SkippedDimensions: []string{},
+			Index:               k,
+			Line:                mr.Line,
+			Priority:            mr.Priority,
+			EntityType:          mr.EntityType,
+			Policy:              mr.Policy,
+			RulePolicy:          mr.RulePolicy,
+			ExcludeRole:         mr.ExcludeRole,
+			PrecisionMinPct:     new(mr.PrecisionMin),
+			FalsePositiveMaxPct: new(mr.FalsePositiveMax),
+			MinIdentities:       new(mr.MinIdentities),
+			UsedOnly:            mr.UsedOnly,
+			RolesCovered:        covered[k],
+			Rules:               rulesOf[k],
+			SkippedDimensions:   []string{},
 		}
 		if k < len(m.ScopeSizes) {
 			ms.ScopeSize = m.ScopeSizes[k]
