@@ -186,6 +186,63 @@ func TestDriftAttributesAsListColumns(t *testing.T) {
 	}
 }
 
+// TestUniverseDataTriggers: each input that makes universe data
+// (docs/effective-privilege.md#universe-data) turns on its outputs (excess.csv,
+// review.csv of effective pairs), flat data gets neither, and the same multi-valued
+// attribute as an attributes file or as a list column of identities.parquet gives the
+// same bytes in every file but summary.json. Found by the semantic audit: the pages
+// listing what makes universe data left out list columns and assignments' system and
+// account_id columns, which turn it on too.
+func TestUniverseDataTriggers(t *testing.T) {
+	tmp := t.TempDir()
+	// REPO is explained by project=p1 alone, so the two forms must carry the project.
+	identities := "identity_id,kind,department\na1,human,Eng\na2,human,Eng\na3,human,Sales\nb1,human,Sales\n"
+	assignments := "identity_id,role_id\na1,REPO\na2,REPO\na3,REPO\nb1,CRM\n"
+	list := []listIdentity{{"a1", "human", "Eng", []string{"p1"}}, {"a2", "human", "Eng", []string{"p1", "p2"}},
+		{"a3", "human", "Sales", []string{"p1"}}, {"b1", "human", "Sales", nil}}
+	cases := map[string]map[string]string{
+		"flat":       {"identities.csv": identities, "assignments.csv": assignments},
+		"attributes": {"identities.csv": identities, "assignments.csv": assignments, "attributes.csv": "identity_id,attribute,value\na1,project,p1\na2,project,p1\na2,project,p2\na3,project,p1\n"},
+		"list":       {"assignments.csv": assignments},
+		"system":     {"identities.csv": identities, "assignments.csv": "identity_id,role_id,system\na1,REPO,\na2,REPO,\na3,REPO,\nb1,CRM,\n"},
+		"account_id": {"identities.csv": identities, "assignments.csv": "identity_id,role_id,account_id\na1,REPO,\na2,REPO,\na3,REPO,\nb1,CRM,\n"},
+	}
+	for name, files := range cases {
+		data := filepath.Join(tmp, name)
+		writeFiles(t, data, files)
+		if name == "list" {
+			if err := parquet.WriteFile(filepath.Join(data, "identities.parquet"), list); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"mine", "--data", data, "--out", filepath.Join(tmp, "out-"+name)}, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: mine exit %d: %s", name, code, stderr.String())
+		}
+		review, err := os.ReadFile(filepath.Join(tmp, "out-"+name, "review.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, excessErr := os.Stat(filepath.Join(tmp, "out-"+name, "excess.csv"))
+		universe := name != "flat"
+		if got := bytes.Contains(review, []byte(",inherited,via,")); got != universe || (excessErr == nil) != universe {
+			t.Errorf("%s: review.csv of effective pairs %v, excess.csv written %v; want both %v", name, got, excessErr == nil, universe)
+		}
+	}
+	if rules, err := os.ReadFile(filepath.Join(tmp, "out-list", "rules.json")); err != nil || !bytes.Contains(rules, []byte(`"value": "p1"`)) {
+		t.Errorf("no rule on project=p1 from the list column: %s (%v)", rules, err)
+	}
+	for _, file := range []string{"rules.json", "roles.json", "assignments.parquet", "review.csv", "excess.csv", "report.html", "suggestions.csv"} {
+		want, err := os.ReadFile(filepath.Join(tmp, "out-attributes", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(tmp, "out-list", file)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs between the attributes file and the list column (%v)", file, err)
+		}
+	}
+}
+
 // TestNewModelDropsEarlierModelsFiles: a mine run into a directory holding the model of
 // other data keeps none of that model's files it does not write itself (the excess.csv
 // and ownership.csv of an earlier universe with owners), nor a shard's files; a shard run
