@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // tinyData writes a small flat data set (two roles, each held by one department) under
@@ -92,6 +95,150 @@ func TestDriftRefusesSnapshotMissingModelInput(t *testing.T) {
 			t.Errorf("drift against data without %s: exit %d, stderr %q, output written %v; want exit 2 naming %q and nothing written", drop, code, stderr.String(), statErr == nil, want)
 		case !refused && code != 0:
 			t.Errorf("drift against data without %s: exit %d, stderr %q; want it drifted", drop, code, stderr.String())
+		}
+	}
+}
+
+// listIdentity is an identities.parquet row whose project is a LIST<string> column.
+type listIdentity struct {
+	ID         string   `parquet:"identity_id"`
+	Kind       string   `parquet:"kind"`
+	Department string   `parquet:"department"`
+	Project    []string `parquet:"project,list"`
+}
+
+// TestDriftAttributesAsListColumns: the multi-valued attributes of a model mined with an
+// attributes file may come, in the new snapshot, as list columns of identities.parquet
+// (the same data in another form, docs/inputs.md#input-parquet): drift holds the model to
+// them and writes what it writes with the attributes file; a snapshot with neither is
+// still refused, exit 2 naming the file. Found by the semantic audit (same data, every
+// form): drift refused the list columns as a lost attributes export, while mine
+// --previous and drift of a list-column model against an attributes file took them.
+func TestDriftAttributesAsListColumns(t *testing.T) {
+	tmp := t.TempDir()
+	ids := []listIdentity{
+		{"a1", "human", "Eng", []string{"p1"}}, {"a2", "human", "Eng", []string{"p1"}},
+		{"a3", "human", "Eng", []string{"p2", "p1"}}, {"c1", "human", "Eng", nil},
+		{"b1", "human", "Sales", []string{"p2"}}, {"b2", "human", "Sales", nil},
+	}
+	var identities, attributes bytes.Buffer
+	identities.WriteString("identity_id,kind,department\n")
+	attributes.WriteString("identity_id,attribute,value\n")
+	for _, id := range ids {
+		fmt.Fprintf(&identities, "%s,%s,%s\n", id.ID, id.Kind, id.Department)
+		for _, p := range id.Project {
+			fmt.Fprintf(&attributes, "%s,project,%s\n", id.ID, p)
+		}
+	}
+	assignments := "identity_id,role_id\na1,GIT\na2,GIT\na3,GIT\nc1,GIT\na1,REPO\na2,REPO\na3,REPO\n"
+	data := filepath.Join(tmp, "data")
+	writeFiles(t, data, map[string]string{"identities.csv": identities.String(),
+		"attributes.csv": attributes.String(), "assignments.csv": assignments})
+	model := filepath.Join(tmp, "model")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"mine", "--data", data, "--out", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("mine: exit %d: %s", code, stderr.String())
+	}
+	// The next snapshot: a4 joins Eng and project p1 without REPO (a grant, only through
+	// the project), as an attributes file and as a list column.
+	ids = append(ids, listIdentity{"a4", "human", "Eng", []string{"p1"}})
+	next := filepath.Join(tmp, "next")
+	writeFiles(t, next, map[string]string{"identities.csv": identities.String() + "a4,human,Eng\n",
+		"attributes.csv": attributes.String() + "a4,project,p1\n", "assignments.csv": assignments})
+	list := filepath.Join(tmp, "next-list")
+	writeFiles(t, list, map[string]string{"assignments.csv": assignments})
+	if err := parquet.WriteFile(filepath.Join(list, "identities.parquet"), ids); err != nil {
+		t.Fatal(err)
+	}
+	drift := func(dataDir, out string) (int, string) {
+		stdout.Reset()
+		stderr.Reset()
+		code := run([]string{"drift", "--model", model, "--data", dataDir, "--out", out}, &stdout, &stderr)
+		return code, stderr.String()
+	}
+	for _, dir := range []string{next, list} {
+		if code, msg := drift(dir, dir+"-drift"); code != 0 {
+			t.Fatalf("drift against %s: exit %d: %s", filepath.Base(dir), code, msg)
+		}
+	}
+	for _, name := range []string{"remediation.csv", "rules-health.json"} {
+		want, err := os.ReadFile(filepath.Join(next+"-drift", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(list+"-drift", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s with list columns:\n%s\nwith the attributes file:\n%s", name, got, want)
+		}
+		if name == "remediation.csv" && !bytes.Contains(want, []byte("grant,a4,human,REPO,")) {
+			t.Errorf("remediation.csv lacks the grant of REPO to a4:\n%s", want)
+		}
+	}
+	// Neither the file nor a list column: the attributes export is lost.
+	lost := filepath.Join(tmp, "next-lost")
+	writeFiles(t, lost, map[string]string{"identities.csv": identities.String(), "assignments.csv": assignments})
+	want := "attributes (expected attributes.parquet or attributes.csv)"
+	if code, msg := drift(lost, lost+"-drift"); code != 2 || !strings.Contains(msg, want) {
+		t.Errorf("drift against data without attributes: exit %d, stderr %q; want exit 2 naming %q", code, msg, want)
+	}
+}
+
+// TestUniverseDataTriggers: each input that makes universe data
+// (docs/effective-privilege.md#universe-data) turns on its outputs (excess.csv,
+// review.csv of effective pairs), flat data gets neither, and the same multi-valued
+// attribute as an attributes file or as a list column of identities.parquet gives the
+// same bytes in every file but summary.json. Found by the semantic audit: the pages
+// listing what makes universe data left out list columns and assignments' system and
+// account_id columns, which turn it on too.
+func TestUniverseDataTriggers(t *testing.T) {
+	tmp := t.TempDir()
+	// REPO is explained by project=p1 alone, so the two forms must carry the project.
+	identities := "identity_id,kind,department\na1,human,Eng\na2,human,Eng\na3,human,Sales\nb1,human,Sales\n"
+	assignments := "identity_id,role_id\na1,REPO\na2,REPO\na3,REPO\nb1,CRM\n"
+	list := []listIdentity{{"a1", "human", "Eng", []string{"p1"}}, {"a2", "human", "Eng", []string{"p1", "p2"}},
+		{"a3", "human", "Sales", []string{"p1"}}, {"b1", "human", "Sales", nil}}
+	cases := map[string]map[string]string{
+		"flat":       {"identities.csv": identities, "assignments.csv": assignments},
+		"attributes": {"identities.csv": identities, "assignments.csv": assignments, "attributes.csv": "identity_id,attribute,value\na1,project,p1\na2,project,p1\na2,project,p2\na3,project,p1\n"},
+		"list":       {"assignments.csv": assignments},
+		"system":     {"identities.csv": identities, "assignments.csv": "identity_id,role_id,system\na1,REPO,\na2,REPO,\na3,REPO,\nb1,CRM,\n"},
+		"account_id": {"identities.csv": identities, "assignments.csv": "identity_id,role_id,account_id\na1,REPO,\na2,REPO,\na3,REPO,\nb1,CRM,\n"},
+	}
+	for name, files := range cases {
+		data := filepath.Join(tmp, name)
+		writeFiles(t, data, files)
+		if name == "list" {
+			if err := parquet.WriteFile(filepath.Join(data, "identities.parquet"), list); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"mine", "--data", data, "--out", filepath.Join(tmp, "out-"+name)}, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: mine exit %d: %s", name, code, stderr.String())
+		}
+		review, err := os.ReadFile(filepath.Join(tmp, "out-"+name, "review.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, excessErr := os.Stat(filepath.Join(tmp, "out-"+name, "excess.csv"))
+		universe := name != "flat"
+		if got := bytes.Contains(review, []byte(",inherited,via,")); got != universe || (excessErr == nil) != universe {
+			t.Errorf("%s: review.csv of effective pairs %v, excess.csv written %v; want both %v", name, got, excessErr == nil, universe)
+		}
+	}
+	if rules, err := os.ReadFile(filepath.Join(tmp, "out-list", "rules.json")); err != nil || !bytes.Contains(rules, []byte(`"value": "p1"`)) {
+		t.Errorf("no rule on project=p1 from the list column: %s (%v)", rules, err)
+	}
+	for _, file := range []string{"rules.json", "roles.json", "assignments.parquet", "review.csv", "excess.csv", "report.html", "suggestions.csv"} {
+		want, err := os.ReadFile(filepath.Join(tmp, "out-attributes", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(tmp, "out-list", file)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs between the attributes file and the list column (%v)", file, err)
 		}
 	}
 }

@@ -242,7 +242,9 @@ var inputsKept = []string{"accounts", "attributes"}
 // cannot be held without (inputsKept): without its accounts, every grant to an account
 // would be orphan; without its attributes, rules on them match nobody. A snapshot that
 // lost such a file is an export gone wrong, not drift. roles and role_grants may come and
-// go: a nesting removed is a business change (docs/cli.md#rolemine-drift).
+// go: a nesting removed is a business change (docs/cli.md#rolemine-drift). The attributes
+// may also come as list columns of identities.parquet (hasListColumns): the same data in
+// another form.
 func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dataDir string) error {
 	if model.Summary == nil {
 		return nil
@@ -253,9 +255,13 @@ func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dat
 	}
 	var missing []string
 	for _, in := range model.Summary.Inputs {
-		if slices.Contains(inputsKept, in.Name) && !have[in.Name] && !slices.Contains(missing, in.Name) {
-			missing = append(missing, in.Name)
+		if !slices.Contains(inputsKept, in.Name) || have[in.Name] || slices.Contains(missing, in.Name) {
+			continue
 		}
+		if in.Name == "attributes" && hasListColumns(next) {
+			continue
+		}
+		missing = append(missing, in.Name)
 	}
 	if len(missing) == 0 {
 		return nil
@@ -265,6 +271,13 @@ func checkInputsKept(model *report.Model, next *columnar.Snapshot, modelDir, dat
 	}
 	return uerr.New("drift: the model in %s was mined with input files the data in %s lacks: %s; give the new snapshot the same input files",
 		modelDir, dataDir, strings.Join(missing, ", "))
+}
+
+// hasListColumns reports whether the identities of snap, as loaded and before any plugin
+// runs, have a multi-valued attribute: without an attributes file, only a list column of
+// identities.parquet makes one.
+func hasListColumns(snap *columnar.Snapshot) bool {
+	return slices.ContainsFunc(snap.Dims, func(d columnar.Dimension) bool { return d.MultiOff != nil })
 }
 
 // loadSnapshots loads the new snapshot and, when named, the previous one, concurrently:
