@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -221,6 +222,36 @@ func TestChainSystemsDeepChain(t *testing.T) {
 			if g := got[c.StepIndex(s, st.Role)]; g != want {
 				t.Fatalf("step %d > %d: system %d, want %d", s, st.Role, g, want)
 			}
+		}
+	}
+}
+
+// TestReviewChunkBounded: review.csv's chunks keep 2^14 rows while no via cell is over
+// 768 bytes, and otherwise hold at most 16 MiB of rows with the longest cell (at least 64
+// rows): a 2,000-role chain's cells of about 18 KB held 1.5 GB in four chunks of 2^14
+// rows. Chunks of any size write the same rows in the same order.
+func TestReviewChunkBounded(t *testing.T) {
+	for _, c := range []struct{ longest, want int }{{0, 1 << 14}, {768, 1 << 14}, {769, 16368}, {18000, 918}, {1 << 30, 64}} {
+		got := reviewChunk(c.longest)
+		if got != c.want {
+			t.Errorf("longest via %d bytes: chunks of %d rows, want %d", c.longest, got, c.want)
+		}
+		if got > 64 && got*(c.longest+256) > reviewChunkBytes {
+			t.Errorf("longest via %d bytes: %d rows can hold %d bytes", c.longest, got, got*(c.longest+256))
+		}
+	}
+	line := func(buf *bytes.Buffer, lo, hi int) error {
+		for k := lo; k < hi; k++ {
+			fmt.Fprintf(buf, "%d\n", k)
+		}
+		return nil
+	}
+	var want bytes.Buffer
+	line(&want, 0, 5000)
+	for _, chunk := range []int{64, 918, 1 << 14} {
+		var got bytes.Buffer
+		if err := writeChunksOf(context.Background(), &got, 5000, chunk, line); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("chunks of %d rows: err %v, %d bytes, want %d", chunk, err, got.Len(), want.Len())
 		}
 	}
 }
