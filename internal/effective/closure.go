@@ -25,6 +25,8 @@ type Closure struct {
 	steps []Step
 	// stepSource is the source of each step: s for every step of soff[s]:soff[s+1].
 	stepSource []int32
+	// scanned counts the grants the searches read (a test's measure of the work).
+	scanned int64
 }
 
 // NewClosure computes the closure of g with one breadth-first search per granting role.
@@ -32,11 +34,17 @@ type Closure struct {
 // Processing one layer's roles in chain order, and each role's grants in ascending order,
 // makes the first parent found for a role the one on the lexically smallest shortest chain,
 // so no sorting of chains is needed.
+//
+// Once a search has reached every role of a cycle (a strongly connected part), the grants
+// between them lead only to roles already reached, so its members' grants out of the
+// cycle are all it reads of them from then on. Reading every grant made a dense cycle of
+// n roles cost n times its n^2 grants (2,000 roles all granting each other: 8 billion
+// reads).
 func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
 	c := &Closure{g: g, soff: make([]int64, g.n+1)}
-	seen := make([]int32, g.n) // stamp: source+1 when reached from the current source
-	var layer, next []int32
-	var found []Step
+	b := &bfs{seen: make([]int32, g.n), cycles: newCycleIndex(g)}
+	b.cycleSeen = make([]int32, len(b.cycles.size))
+	b.cycleStamp = make([]int32, len(b.cycles.size))
 	for s := int32(0); s < int32(g.n); s++ {
 		c.soff[s] = int64(len(c.steps))
 		if g.off[s] == g.off[s+1] {
@@ -47,24 +55,7 @@ func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
 				return nil, err
 			}
 		}
-		stamp := s + 1
-		seen[s] = stamp
-		layer = append(layer[:0], s)
-		found = found[:0]
-		for dist := int32(1); len(layer) > 0; dist++ {
-			next = next[:0]
-			for _, u := range layer {
-				for _, w := range g.Grants(u) {
-					if seen[w] == stamp {
-						continue
-					}
-					seen[w] = stamp
-					next = append(next, w)
-					found = append(found, Step{Role: w, Dist: dist, Parent: u})
-				}
-			}
-			layer, next = next, layer
-		}
+		found := c.search(b, s)
 		start := len(c.steps)
 		if start+len(found) > math.MaxInt32 {
 			// Pairs number steps with int32; a closure this large would not fit in memory.
@@ -81,6 +72,99 @@ func NewClosure(ctx context.Context, g *Graph) (*Closure, error) {
 		}
 	}
 	return c, nil
+}
+
+// bfs is the scratch of the closure's searches.
+type bfs struct {
+	seen        []int32 // stamp: source+1 when reached from the current source
+	layer, next []int32
+	found       []Step
+	cycles      cycleIndex
+	// cycleSeen counts the roles of each cycle the current search has reached, valid
+	// where cycleStamp is the search's stamp.
+	cycleSeen, cycleStamp []int32
+}
+
+// search returns the roles reachable from s, in the order the breadth-first search
+// reaches them (in b's scratch, valid until the next search).
+func (c *Closure) search(b *bfs, s int32) []Step {
+	stamp := s + 1
+	b.mark(s, stamp)
+	b.layer = append(b.layer[:0], s)
+	b.found = b.found[:0]
+	for dist := int32(1); len(b.layer) > 0; dist++ {
+		b.next = b.next[:0]
+		for _, u := range b.layer {
+			grants := b.grantsOf(c.g, u, stamp)
+			c.scanned += int64(len(grants))
+			for _, w := range grants {
+				if b.seen[w] == stamp {
+					continue
+				}
+				b.mark(w, stamp)
+				b.next = append(b.next, w)
+				b.found = append(b.found, Step{Role: w, Dist: dist, Parent: u})
+			}
+		}
+		b.layer, b.next = b.next, b.layer
+	}
+	return b.found
+}
+
+// mark records that the search of stamp has reached r.
+func (b *bfs) mark(r, stamp int32) {
+	b.seen[r] = stamp
+	if cy := b.cycles.of[r]; cy >= 0 {
+		if b.cycleStamp[cy] != stamp {
+			b.cycleStamp[cy], b.cycleSeen[cy] = stamp, 0
+		}
+		b.cycleSeen[cy]++
+	}
+}
+
+// grantsOf returns the grants of u the search of stamp still has to read, ascending: its
+// grants out of its cycle once the search has reached the whole cycle, else all of them.
+func (b *bfs) grantsOf(g *Graph, u, stamp int32) []int32 {
+	if cy := b.cycles.of[u]; cy >= 0 && b.cycleStamp[cy] == stamp && b.cycleSeen[cy] == b.cycles.size[cy] {
+		return b.cycles.exits[b.cycles.exitOff[u]:b.cycles.exitOff[u+1]]
+	}
+	return g.Grants(u)
+}
+
+// cycleIndex gives each role its cycle (Graph.Cycles), and each role of a cycle its
+// grants to roles outside that cycle.
+type cycleIndex struct {
+	of   []int32 // cycle of each role, -1 for none
+	size []int32 // roles of each cycle
+	// The grants out of role r's cycle are exits[exitOff[r]:exitOff[r+1]], ascending;
+	// none for a role on no cycle.
+	exitOff []int64
+	exits   []int32
+}
+
+// newCycleIndex indexes the cycles of g.
+func newCycleIndex(g *Graph) cycleIndex {
+	x := cycleIndex{of: make([]int32, g.n), exitOff: make([]int64, g.n+1)}
+	for r := range x.of {
+		x.of[r] = -1
+	}
+	for k, cy := range g.Cycles() {
+		x.size = append(x.size, int32(len(cy)))
+		for _, r := range cy {
+			x.of[r] = int32(k)
+		}
+	}
+	for r := range int32(g.n) {
+		if cy := x.of[r]; cy >= 0 {
+			for _, w := range g.Grants(r) {
+				if x.of[w] != cy {
+					x.exits = append(x.exits, w)
+				}
+			}
+		}
+		x.exitOff[r+1] = int64(len(x.exits))
+	}
+	return x
 }
 
 // Graph returns the grant graph the closure was computed from.

@@ -42,6 +42,14 @@ func EffectiveOf(ctx context.Context, snap *columnar.Snapshot) (*Effective, erro
 // EffectiveOfWorkers is EffectiveOf expanding the identities' pairs on workers goroutines
 // (<= 0: GOMAXPROCS); the result does not depend on workers.
 func EffectiveOfWorkers(ctx context.Context, snap *columnar.Snapshot, workers int) (*Effective, error) {
+	return EffectiveOfEstimated(ctx, snap, workers, nil)
+}
+
+// EffectiveOfEstimated is EffectiveOfWorkers calling estimated, when not nil, with the
+// bounds of what the grants make of the direct assignments (EstimatePairs) once the
+// closure is known and before any pair is expanded, so that a run can say how large it
+// will be before it spends the memory.
+func EffectiveOfEstimated(ctx context.Context, snap *columnar.Snapshot, workers int, estimated func(PairsEstimate)) (*Effective, error) {
 	if snap.Universe == nil || len(snap.Universe.Grants) == 0 {
 		return nil, nil
 	}
@@ -53,6 +61,9 @@ func EffectiveOfWorkers(ctx context.Context, snap *columnar.Snapshot, workers in
 	c, err := effective.NewClosure(ctx, g)
 	if err != nil {
 		return nil, err
+	}
+	if estimated != nil {
+		estimated(EstimatePairs(snap, c))
 	}
 	p, err := effective.ExpandWorkers(ctx, c, snap.NumIdentities(), workers, snap.RolesOf)
 	if err != nil {
@@ -126,4 +137,68 @@ func (e *Effective) neutralInScope(bits []uint64) []int64 {
 		}
 	}
 	return out
+}
+
+// PairsEstimate bounds what role grants make of a snapshot's direct assignments
+// (docs/effective-privilege.md#size): every direct pair of a known identity, and for
+// each, one inherited pair a role its role reaches (a role reached twice, or also held
+// directly, is one pair, so these are upper bounds).
+type PairsEstimate struct {
+	// Direct is the direct pairs of known identities; Pairs the bound on the effective
+	// pairs, Direct included.
+	Direct, Pairs int64
+	// ViaBytes is the bound on the bytes of the via chains of the inherited pairs (role
+	// ids and separators, from the mean role id's length), which review.csv writes for
+	// each unexplained one.
+	ViaBytes int64
+	// Top is the role through which its direct holders get the most inherited pairs
+	// (-1: none), TopHolders its direct holders and TopReach the roles it reaches.
+	Top                  int32
+	TopHolders, TopReach int64
+}
+
+// Large-run thresholds of PairsEstimate.Large.
+const (
+	largePairs      = 100_000_000 // effective pairs (16 bytes each in memory, about)
+	largePairsRatio = 20          // times the direct pairs
+	largeViaBytes   = 1 << 30     // bytes of via chains
+)
+
+// Large reports whether the estimate is worth a warning: over 100 million effective
+// pairs and 20 times the direct ones, or via chains over 1 GiB.
+func (e PairsEstimate) Large() bool {
+	return (e.Pairs > largePairs && e.Pairs > largePairsRatio*e.Direct) || e.ViaBytes > largeViaBytes
+}
+
+// EstimatePairs returns the estimate of snap's effective pairs from the closure c of its
+// grants, in one pass over the roles and the closure's steps.
+func EstimatePairs(snap *columnar.Snapshot, c *effective.Closure) PairsEstimate {
+	ids := snap.Roles.IDs
+	var idBytes int64
+	for _, id := range ids {
+		idBytes += int64(len(id))
+	}
+	meanID := float64(idBytes) / float64(max(len(ids), 1))
+	e := PairsEstimate{Top: -1}
+	var topPairs int64
+	for r := range int32(snap.NumRoles()) {
+		holders := snap.RoleOff[r+1] - snap.RoleOff[r]
+		e.Direct += holders
+		e.Pairs += holders
+		reach := c.Reach(r)
+		if holders == 0 || len(reach) == 0 {
+			continue
+		}
+		var chainRoles int64 // the role ids of r's chains together
+		for _, st := range reach {
+			chainRoles += int64(st.Dist) + 1
+		}
+		chainBytes := float64(chainRoles)*meanID + 3*float64(chainRoles-int64(len(reach)))
+		e.Pairs += holders * int64(len(reach))
+		e.ViaBytes += int64(float64(holders) * chainBytes)
+		if x := holders * int64(len(reach)); x > topPairs {
+			topPairs, e.Top, e.TopHolders, e.TopReach = x, r, holders, int64(len(reach))
+		}
+	}
+	return e
 }

@@ -389,7 +389,7 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	// Effective privilege: the closure of role grants (nil without grants).
 	t = time.Now()
 	phaseLabel(ctx, "effective")
-	if in.eff, err = mining.EffectiveOfWorkers(ctx, snap, f.workers); err != nil {
+	if in.eff, err = mining.EffectiveOfEstimated(ctx, snap, f.workers, func(e mining.PairsEstimate) { warnLargeEffective(snap, e, logger) }); err != nil {
 		return err
 	}
 	if in.eff != nil {
@@ -397,6 +397,22 @@ func loadSnapshot(ctx context.Context, f *MineFlags, in *prepared, prog *progres
 	}
 	in.usage, err = usedOnlyStates(in.cfg, snap, f.params)
 	return err
+}
+
+// warnLargeEffective warns, before the pairs are expanded, when role grants make the run
+// much larger than its direct assignments (mining.PairsEstimate.Large): a broad group
+// nested into thousands of roles, or chains thousands of roles deep, can hold gigabytes
+// and write for hours, which the user should hear of at once rather than after
+// (docs/effective-privilege.md#size).
+func warnLargeEffective(snap *columnar.Snapshot, e mining.PairsEstimate, logger *slog.Logger) {
+	if !e.Large() {
+		return
+	}
+	args := []any{"direct_pairs", e.Direct, "effective_pairs_up_to", e.Pairs, "via_bytes_up_to", e.ViaBytes}
+	if e.Top >= 0 {
+		args = append(args, "largest_source", snap.Roles.IDs[e.Top], "its_direct_holders", e.TopHolders, "roles_it_reaches", e.TopReach)
+	}
+	logger.Warn("role grants make this run much larger than its direct assignments: every effective pair is held in memory (about 16 bytes each) and written (a row of assignments.parquet; review.csv a row with its via chain for each unexplained one); check the largest source's grants (docs/effective-privilege.md#size)", args...)
 }
 
 // warnAccountsWithoutFile warns when assignments name accounts (system, account_id) and

@@ -149,7 +149,7 @@ func WriteEffectiveReviewCSV(ctx context.Context, w io.Writer, snap *columnar.Sn
 		}
 		return nil
 	}
-	return writeChunks(ctx, w, len(order), format)
+	return writeChunksOf(ctx, w, len(order), reviewChunk(vias.longest()), format)
 }
 
 // reviewVias are review.csv's via cells, each chain's escaped once: by the rows' via codes
@@ -179,6 +179,30 @@ func newReviewVias(walk *pairWalk, snap *columnar.Snapshot, eff *Effective) *rev
 		}
 	}
 	return c
+}
+
+// longest returns the length of the longest via cell.
+func (c *reviewVias) longest() int {
+	n := 0
+	for _, v := range c.byCode {
+		n = max(n, len(v))
+	}
+	for _, v := range c.byStep {
+		n = max(n, len(v))
+	}
+	return n
+}
+
+// reviewChunkBytes bounds the bytes of one chunk of review.csv's rows (reviewChunk).
+const reviewChunkBytes = 16 << 20
+
+// reviewChunk returns how many rows of review.csv a chunk formats when no via cell is
+// longer than longest: writeChunks's 2^14, or fewer, so that a chunk of rows with the
+// longest cell (and 256 bytes for the others) stays within reviewChunkBytes. A chain
+// thousands of roles deep has a via cell of tens of kilobytes, and four buffers of 2^14
+// such rows held 1.5 GB (a 2,000-role chain); cells of up to 768 bytes keep 2^14.
+func reviewChunk(longest int) int {
+	return min(1<<14, max(64, reviewChunkBytes/(longest+256)))
 }
 
 // of returns row r's via cell ("" for a direct row).
@@ -317,7 +341,11 @@ func reviewOrderIn(rows []effectiveReviewRow, parts int) ([]int32, bool) {
 // while the caller writes the buffers already formatted, in order: formatting and
 // writing overlap.
 func writeChunks(ctx context.Context, w io.Writer, n int, format func(buf *bytes.Buffer, lo, hi int) error) error {
-	const chunk = 1 << 14
+	return writeChunksOf(ctx, w, n, 1<<14, format)
+}
+
+// writeChunksOf is writeChunks with chunks of chunk rows.
+func writeChunksOf(ctx context.Context, w io.Writer, n, chunk int, format func(buf *bytes.Buffer, lo, hi int) error) error {
 	chunks := (n + chunk - 1) / chunk
 	workers := min(runtime.GOMAXPROCS(0), chunks)
 	ctx, cancel := context.WithCancel(ctx)
