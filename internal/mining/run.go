@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/kernels"
@@ -663,10 +665,29 @@ func (rm *ruleMining) inline(ctx context.Context, order, at []int32) error {
 	return nil
 }
 
+// batchCounts returns the most counts (countBytes each) one batch holds from its count to
+// its selection: a sixteenth of the run's memory limit (mine --memory-limit), and at least
+// countsBudget. With criteria of three terms over many attributes, a role's holders can
+// match millions of criteria, and holding them for every role of a batch made memory grow
+// with the roles times the criteria (docs/config.md, "What a mining rule costs"). A role
+// whose counts would pass the bound is counted a second time once the batch's supports
+// are known, and selected as it is counted (recount): the same results, at the cost of a
+// second count of these roles alone. Smaller batches would cost far more, since each
+// batch counts the supports of its criteria again. A variable for tests.
+var batchCounts = func() int64 {
+	return max(countsBudget, debug.SetMemoryLimit(-1)/16/countBytes)
+}
+
+// countBytes is the size of a kernels.Count.
+const countBytes = int64(unsafe.Sizeof(kernels.Count{}))
+
+// heldHook, if set (tests), is told the counts each batch held and the roles it recounted.
+var heldHook func(held int64, recounted int)
+
 // batched mines the roles in batches of about batchHolders holders: the backend counts a
 // batch's co-occurrences (and its neutral holders' with effective privilege), supports of
 // longer criteria not seen before in the batch are counted once, then the batch's roles
-// are selected in parallel.
+// are selected in parallel. Counts beyond batchCounts are not held (recount).
 func (rm *ruleMining) batched(ctx context.Context) error {
 	e, roles := rm.e, rm.roles
 	pos := make(map[int32]int, len(roles))
@@ -682,28 +703,26 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 		}
 		batch := roles[start:end]
 		counts := make([][]kernels.Count, len(batch))
-		var mu sync.Mutex
+		rm.sup.cache.clear()
+		var later []int32
+		var crits []kernels.Criterion
 		if len(rm.q.Dims) > 0 {
-			order := largestFirst(batch, e.snap.RoleOff)
-			err := e.opts.Backend.Cooccur(ctx, e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
-				cp := slices.Clone(cs)
-				mu.Lock()
-				counts[pos[r]-start] = cp
-				mu.Unlock()
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+			var err error
+			if crits, later, err = rm.countBatch(ctx, batch, start, pos, counts); err != nil {
+				return err
 			}
 		}
 		neutral, err := e.neutralCounts(ctx, rm.q, batch)
 		if err != nil {
 			return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
 		}
-		if err := rm.longSupports(ctx, counts); err != nil {
+		if err := rm.longSupports(ctx, counts, crits); err != nil {
 			return err
 		}
-		if err := rm.selectBatch(ctx, start, batch, counts, neutral); err != nil {
+		if err := rm.selectBatch(ctx, start, batch, later, counts, neutral); err != nil {
+			return err
+		}
+		if err := rm.recount(ctx, later, start, pos, neutral); err != nil {
 			return err
 		}
 		start = end
@@ -711,23 +730,95 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 	return nil
 }
 
+// countBatch counts the co-occurrences of batch (batch[k] is roles[start+k]) into
+// counts while they fit batchCounts. The roles whose counts did not fit are returned
+// (later, their counts nil), with their criteria of three or more terms added to the
+// batch's support cache (marked -1) and returned (crits), so that longSupports counts
+// their supports with the others'.
+func (rm *ruleMining) countBatch(ctx context.Context, batch []int32, start int, pos map[int32]int, counts [][]kernels.Count) (crits []kernels.Criterion, later []int32, err error) {
+	e, cache := rm.e, rm.sup.cache
+	var mu sync.Mutex
+	held, bound := int64(0), batchCounts()
+	order := largestFirst(batch, e.snap.RoleOff)
+	err = e.opts.Backend.Cooccur(ctx, e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+		mu.Lock()
+		keep := held+int64(len(cs)) <= bound
+		if keep {
+			held += int64(len(cs))
+			mu.Unlock()
+			cp := slices.Clone(cs)
+			mu.Lock()
+			counts[pos[r]-start] = cp
+			mu.Unlock()
+			return nil
+		}
+		defer mu.Unlock()
+		later = append(later, r)
+		crits = addLong(cache, crits, cs)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+	}
+	slices.Sort(later)
+	if heldHook != nil {
+		heldHook(held, len(later))
+	}
+	return crits, later, nil
+}
+
+// addLong adds the criteria of three or more terms of cs not in cache to it (marked -1)
+// and to need, and returns need.
+func addLong(cache *supportCache, need []kernels.Criterion, cs []kernels.Count) []kernels.Criterion {
+	for k := range cs {
+		if cs[k].C.N <= 2 {
+			continue
+		}
+		if _, ok := cache.get(&cs[k].C); !ok {
+			cache.set(&cs[k].C, -1)
+			need = append(need, cs[k].C)
+		}
+	}
+	return need
+}
+
+// recount counts the roles of later (a batch's roles whose counts were not held; the
+// batch starts at roles[start]) again, and selects each as it is counted, with a selector
+// from a pool: the backend gives the same counts, and the batch's cache holds their
+// supports.
+func (rm *ruleMining) recount(ctx context.Context, later []int32, start int, pos map[int32]int, neutral []neutralOf) error {
+	if len(later) == 0 {
+		return nil
+	}
+	pool := make(chan *selector, len(rm.workers))
+	for _, s := range rm.workers {
+		pool <- s
+	}
+	order := largestFirst(later, rm.e.snap.RoleOff)
+	err := rm.e.opts.Backend.Cooccur(ctx, rm.e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := <-pool
+		defer func() { pool <- s }()
+		k := pos[r]
+		rm.finish(s, k, r, cs, neutral[k-start])
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+	}
+	return nil
+}
+
 // longSupports counts the supports of the batch's criteria of three or more terms into
 // the cache, which lives for one batch: across all roles of a large enterprise it would
-// hold tens of millions of criteria. -1 marks a criterion until the backend answers.
-func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count) error {
+// hold tens of millions of criteria. -1 marks a criterion until the backend answers; need
+// holds those countBatch already marked.
+func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count, need []kernels.Criterion) error {
 	cache := rm.sup.cache
-	cache.clear()
-	var need []kernels.Criterion
 	for _, cs := range counts {
-		for k := range cs {
-			if cs[k].C.N <= 2 {
-				continue
-			}
-			if _, ok := cache.get(&cs[k].C); !ok {
-				cache.set(&cs[k].C, -1)
-				need = append(need, cs[k].C)
-			}
-		}
+		need = addLong(cache, need, cs)
 	}
 	if len(need) == 0 {
 		return nil
@@ -743,18 +834,21 @@ func (rm *ruleMining) longSupports(ctx context.Context, counts [][]kernels.Count
 }
 
 // selectBatch selects the rules of the batch's roles (batch[k] is roles[start+k]) on
-// every worker, largest roles first so that no worker is left with a big role at the end.
+// every worker, largest roles first so that no worker is left with a big role at the end;
+// the roles of later (sorted) are left to recount.
 // Its error is the context's or a worker's panic.
-func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch []int32, counts [][]kernels.Count, neutral []neutralOf) error {
-	sched := make([]int, len(batch))
-	for k := range sched {
-		sched[k] = k
+func (rm *ruleMining) selectBatch(ctx context.Context, start int, batch, later []int32, counts [][]kernels.Count, neutral []neutralOf) error {
+	sched := make([]int, 0, len(batch))
+	for k, r := range batch {
+		if _, recounted := slices.BinarySearch(later, r); !recounted {
+			sched = append(sched, k)
+		}
 	}
 	slices.SortStableFunc(sched, func(a, b int) int {
 		return len(counts[b]) - len(counts[a])
 	})
 	// Each worker selects with its own selector; a cancelled run stops taking roles.
-	err := parallel.Each(ctx, len(batch), len(rm.workers), func(w, n int) error {
+	err := parallel.Each(ctx, len(sched), len(rm.workers), func(w, n int) error {
 		k := sched[n]
 		rm.finish(rm.workers[w], start+k, batch[k], counts[k], neutral[k])
 		return nil
