@@ -681,13 +681,16 @@ var batchCounts = func() int64 {
 // countBytes is the size of a kernels.Count.
 const countBytes = int64(unsafe.Sizeof(kernels.Count{}))
 
-// heldHook, if set (tests), is told the counts each batch held and the roles it recounted.
-var heldHook func(held int64, recounted int)
+// heldHook, if set (tests), is told the counts each batch held (its direct and neutral
+// counts together) and the roles it recounted; recountHook, the neutral counts held for
+// each group of recounted roles (recountNeutral) and the roles of the group.
+var heldHook, recountHook func(held int64, roles int)
 
 // batched mines the roles in batches of about batchHolders holders: the backend counts a
 // batch's co-occurrences (and its neutral holders' with effective privilege), supports of
 // longer criteria not seen before in the batch are counted once, then the batch's roles
-// are selected in parallel. Counts beyond batchCounts are not held (recount).
+// are selected in parallel. Counts beyond batchCounts, direct and neutral together, are
+// not held (recount).
 func (rm *ruleMining) batched(ctx context.Context) error {
 	e, roles := rm.e, rm.roles
 	pos := make(map[int32]int, len(roles))
@@ -706,23 +709,32 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 		rm.sup.cache.clear()
 		var later []int32
 		var crits []kernels.Criterion
+		held := int64(0)
 		if len(rm.q.Dims) > 0 {
 			var err error
-			if crits, later, err = rm.countBatch(ctx, batch, start, pos, counts); err != nil {
+			if crits, later, held, err = rm.countBatch(ctx, batch, start, pos, counts); err != nil {
 				return err
 			}
 		}
-		neutral, err := e.neutralCounts(ctx, rm.q, batch)
+		keep := newNeutralBudget(len(batch), batchCounts()-held)
+		neutral, err := e.neutralCounts(ctx, rm.q, batch, keep)
 		if err != nil {
 			return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
 		}
+		later = keep.later(batch, later)
+		if heldHook != nil {
+			heldHook(held+keep.held, len(later))
+		}
+		// A role recounted for its neutral counts has its direct counts here: they add
+		// its longer criteria to the batch's supports, and are not selected.
 		if err := rm.longSupports(ctx, counts, crits); err != nil {
 			return err
 		}
 		if err := rm.selectBatch(ctx, start, batch, later, counts, neutral); err != nil {
 			return err
 		}
-		if err := rm.recount(ctx, later, start, pos, neutral); err != nil {
+		clear(counts)
+		if err := rm.recount(ctx, later, start, pos, neutral, keep); err != nil {
 			return err
 		}
 		start = end
@@ -731,14 +743,14 @@ func (rm *ruleMining) batched(ctx context.Context) error {
 }
 
 // countBatch counts the co-occurrences of batch (batch[k] is roles[start+k]) into
-// counts while they fit batchCounts. The roles whose counts did not fit are returned
-// (later, their counts nil), with their criteria of three or more terms added to the
-// batch's support cache (marked -1) and returned (crits), so that longSupports counts
-// their supports with the others'.
-func (rm *ruleMining) countBatch(ctx context.Context, batch []int32, start int, pos map[int32]int, counts [][]kernels.Count) (crits []kernels.Criterion, later []int32, err error) {
+// counts while they fit batchCounts, and returns how many it holds. The roles whose
+// counts did not fit are returned (later, their counts nil), with their criteria of three
+// or more terms added to the batch's support cache (marked -1) and returned (crits), so
+// that longSupports counts their supports with the others'.
+func (rm *ruleMining) countBatch(ctx context.Context, batch []int32, start int, pos map[int32]int, counts [][]kernels.Count) (crits []kernels.Criterion, later []int32, held int64, err error) {
 	e, cache := rm.e, rm.sup.cache
 	var mu sync.Mutex
-	held, bound := int64(0), batchCounts()
+	bound := batchCounts()
 	order := largestFirst(batch, e.snap.RoleOff)
 	err = e.opts.Backend.Cooccur(ctx, e.mat, rm.q, order, func(r int32, cs []kernels.Count) error {
 		mu.Lock()
@@ -758,13 +770,10 @@ func (rm *ruleMining) countBatch(ctx context.Context, batch []int32, start int, 
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
+		return nil, nil, 0, fmt.Errorf("count co-occurrences (%s): %w", rm.mr.Name(), err)
 	}
 	slices.Sort(later)
-	if heldHook != nil {
-		heldHook(held, len(later))
-	}
-	return crits, later, nil
+	return crits, later, held, nil
 }
 
 // addLong adds the criteria of three or more terms of cs not in cache to it (marked -1)
@@ -783,10 +792,61 @@ func addLong(cache *supportCache, need []kernels.Criterion, cs []kernels.Count) 
 }
 
 // recount counts the roles of later (a batch's roles whose counts were not held; the
-// batch starts at roles[start]) again, and selects each as it is counted, with a selector
-// from a pool: the backend gives the same counts, and the batch's cache holds their
-// supports.
-func (rm *ruleMining) recount(ctx context.Context, later []int32, start int, pos map[int32]int, neutral []neutralOf) error {
+// batch starts at roles[start]) again, and selects each as it is counted: first those
+// whose neutral counts the batch holds (or that have none), then the others, whose
+// neutral counts are counted again in groups that fit batchCounts (recountNeutral).
+func (rm *ruleMining) recount(ctx context.Context, later []int32, start int, pos map[int32]int, neutral []neutralOf, keep *neutralBudget) error {
+	var ready, rest []int32
+	for _, r := range later {
+		if keep.drop[pos[r]-start] {
+			rest = append(rest, r)
+		} else {
+			ready = append(ready, r)
+		}
+	}
+	if err := rm.recountRoles(ctx, ready, start, pos, neutral); err != nil {
+		return err
+	}
+	clear(neutral) // every role held is selected
+	return rm.recountNeutral(ctx, rest, start, pos, neutral, keep)
+}
+
+// recountNeutral recounts the roles of rest (a batch's roles whose neutral counts were
+// not held) in groups whose neutral counts, known from the batch's count, fit
+// batchCounts together (a role whose counts alone do not is a group of its own): each
+// group's neutral counts are counted again and held while its roles are recounted.
+func (rm *ruleMining) recountNeutral(ctx context.Context, rest []int32, start int, pos map[int32]int, neutral []neutralOf, keep *neutralBudget) error {
+	bound := batchCounts()
+	for len(rest) > 0 {
+		end, n := 1, keep.n[pos[rest[0]]-start]
+		for end < len(rest) && n+keep.n[pos[rest[end]]-start] <= bound {
+			n += keep.n[pos[rest[end]]-start]
+			end++
+		}
+		group := rest[:end]
+		counted, err := rm.e.neutralCounts(ctx, rm.q, group, nil)
+		if err != nil {
+			return fmt.Errorf("count neutral holders (%s): %w", rm.mr.Name(), err)
+		}
+		for j, r := range group {
+			neutral[pos[r]-start] = counted[j]
+		}
+		if recountHook != nil {
+			recountHook(n, len(group))
+		}
+		if err := rm.recountRoles(ctx, group, start, pos, neutral); err != nil {
+			return err
+		}
+		clear(neutral)
+		rest = rest[end:]
+	}
+	return nil
+}
+
+// recountRoles counts the roles of later again and selects each as it is counted, with
+// a selector from a pool: the backend gives the same counts, the batch's cache holds
+// their supports, and neutral (by position in the batch) their neutral counts.
+func (rm *ruleMining) recountRoles(ctx context.Context, later []int32, start int, pos map[int32]int, neutral []neutralOf) error {
 	if len(later) == 0 {
 		return nil
 	}
@@ -1088,15 +1148,16 @@ func (s *selector) chooseShallower(r int32, counts []kernels.Count, bd *bounds, 
 // unless a UsedOnly view adds unused holders to the neutral ones).
 type neutralOf struct{ all, grants roleNeutral }
 
-// neutralCounts counts, for each role of batch (a batch, or every role of a streamed
-// mining rule) with neutral identities, the neutral identities each criterion matches
-// (and, under a UsedOnly view with grants, the grant-only ones apart).
-func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32) ([]neutralOf, error) {
+// neutralCounts counts, for each role of batch (a batch's roles, or a group of them
+// recounted) with neutral identities, the neutral identities each criterion matches (and,
+// under a UsedOnly view with grants, the grant-only ones apart). The counts of a role that
+// keep does not hold are left out (nil keep: every role's are held).
+func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int32, keep *neutralBudget) ([]neutralOf, error) {
 	out := make([]neutralOf, len(batch))
 	if e.eff == nil || len(q.Dims) == 0 {
 		return out, nil
 	}
-	all, err := e.countNeutral(ctx, e.eff, e.nmat, q, batch)
+	all, err := e.countNeutral(ctx, e.eff, e.nmat, q, batch, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -1104,20 +1165,70 @@ func (e *engine) neutralCounts(ctx context.Context, q kernels.Query, batch []int
 	if e.eff != e.base.eff {
 		grants = make([]roleNeutral, len(batch))
 		if e.base.eff != nil {
-			if grants, err = e.countNeutral(ctx, e.base.eff, e.base.nmat, q, batch); err != nil {
+			if grants, err = e.countNeutral(ctx, e.base.eff, e.base.nmat, q, batch, keep); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for k := range out {
-		out[k] = neutralOf{all: all[k], grants: grants[k]}
+		if keep == nil || !keep.drop[k] {
+			out[k] = neutralOf{all: all[k], grants: grants[k]}
+		}
 	}
 	return out, nil
 }
 
+// neutralBudget holds a batch's neutral counts within what its direct counts left of
+// batchCounts, a count each (40 bytes, as a criterion of three terms takes). A role
+// whose neutral counts do not fit is dropped: it is recounted with them (recount), and
+// how many they are is kept to group the recounted roles.
+type neutralBudget struct {
+	mu   sync.Mutex
+	left int64   // the counts the batch may still hold
+	held int64   // the neutral counts held (a role dropped after its first kind was held included)
+	n    []int64 // by batch position: the role's neutral counts, both kinds
+	drop []bool  // by batch position: the role's neutral counts are not held
+}
+
+func newNeutralBudget(roles int, left int64) *neutralBudget {
+	return &neutralBudget{left: max(left, 0), n: make([]int64, roles), drop: make([]bool, roles)}
+}
+
+// hold records n neutral counts of the role at batch position k and reports whether
+// they are held: while they fit and none of the role's was dropped (nil b: always).
+func (b *neutralBudget) hold(k int, n int64) bool {
+	if b == nil {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.n[k] += n
+	if !b.drop[k] && n <= b.left {
+		b.left -= n
+		b.held += n
+		return true
+	}
+	b.drop[k] = true
+	return false
+}
+
+// later returns the roles of later (sorted) and those of batch whose neutral counts were
+// dropped, sorted.
+func (b *neutralBudget) later(batch, later []int32) []int32 {
+	n := len(later)
+	for k, r := range batch {
+		if _, found := slices.BinarySearch(later[:n], r); b.drop[k] && !found {
+			later = append(later, r)
+		}
+	}
+	slices.Sort(later)
+	return later
+}
+
 // countNeutral counts, for each role of a batch with neutral identities in eff, the ones
-// each criterion matches (nmat is the matrix with eff's neutral CSR as its roles).
-func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels.Matrix, q kernels.Query, batch []int32) ([]roleNeutral, error) {
+// each criterion matches (nmat is the matrix with eff's neutral CSR as its roles), and
+// holds those keep holds.
+func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels.Matrix, q kernels.Query, batch []int32, keep *neutralBudget) ([]roleNeutral, error) {
 	pos := map[int32]int{}
 	var roles []int32
 	for k, r := range batch {
@@ -1140,6 +1251,9 @@ func (e *engine) countNeutral(ctx context.Context, eff *Effective, nmat *kernels
 		nb = e.opts.Backend
 	}
 	err := nb.Cooccur(ctx, nmat, q, largestFirst(roles, eff.NeutralOff), func(r int32, cs []kernels.Count) error {
+		if !keep.hold(pos[r], int64(len(cs))) {
+			return nil
+		}
 		cp := newRoleNeutral(cs)
 		mu.Lock()
 		out[pos[r]] = cp
