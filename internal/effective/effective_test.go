@@ -351,7 +351,7 @@ func TestExpandMatchesLiteral(t *testing.T) {
 		p, _ := Expand(context.Background(), c, len(held), rolesOf)
 		// Blocks of 1 to 4 identities on 1 to 3 workers join into the same pairs.
 		block, workers := 1+int(seed%4), 1+int(seed%3)
-		if q, err := expandBlocks(context.Background(), c, len(held), workers, block, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
+		if q, _, err := expandBlocks(context.Background(), c, len(held), workers, block, nil, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
 			t.Fatalf("seed %d: blocks of %d on %d workers: %v, %+v, want %+v", seed, block, workers, err, q, p)
 		}
 		var byKind [3]int64
@@ -488,7 +488,7 @@ func TestInheritedByRoleFromCounts(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("seed %d: %+v, want %+v", seed, got, want)
 		}
-		if _, ok, _ := p.listedFromCounts(n, 1, list, func(fn func(c, lo, hi int)) error {
+		if _, ok, _ := p.listedFromCounts(n, 1, list, nil, func(fn func(c, lo, hi int)) error {
 			fn(0, 0, len(held))
 			return nil
 		}); ok {
@@ -538,7 +538,7 @@ func TestExpandManyRoles(t *testing.T) {
 			t.Fatal(err)
 		}
 		block, workers := 1+int(seed%4), 1+int(seed%3)
-		if q, err := expandBlocks(context.Background(), c, len(held), workers, block, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
+		if q, _, err := expandBlocks(context.Background(), c, len(held), workers, block, nil, rolesOf); err != nil || !reflect.DeepEqual(p, q) {
 			t.Fatalf("seed %d: blocks of %d on %d workers differ (%v)", seed, block, workers, err)
 		}
 		for i, direct := range held {
@@ -590,4 +590,89 @@ func closureExpansion(c *Closure, n int, direct []int32) string {
 		}
 	}
 	return b.String()
+}
+
+// TestExpandListing checks the inherited pairs of listed roles as the expansion lists
+// them (expandBlocks with a list, ExpandListing) against a pass over the pairs (listedOf)
+// and against InheritedByRoleWorkers, on random grants, holdings and lists, blocks of 1
+// to 4 identities on 1 to 3 workers: the pairs are those expanded without a list, the
+// listed pairs come in identity order, and a block listing more than listedShare allows
+// drops them all.
+func TestExpandListing(t *testing.T) {
+	kept, dropped := 0, 0
+	for seed := uint64(0); seed < 300; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		n := 2 + rng.IntN(10)
+		c, _ := NewClosure(context.Background(), NewGraph(n, randomEdges(rng, n, rng.IntN(3*n))))
+		held := make([][]int32, 1+rng.IntN(20))
+		for i := range held {
+			for r := range int32(n) {
+				if rng.IntN(4) == 0 {
+					held[i] = append(held[i], r)
+				}
+			}
+		}
+		rolesOf := func(i int) []int32 { return held[i] }
+		list := make([]bool, n)
+		share := 2 + rng.IntN(6) // dense lists in some rounds, sparse in others
+		for r := range list {
+			list[r] = rng.IntN(share) == 0
+		}
+		workers, block := 1+int(seed%3), 1+rng.IntN(4)
+		p, listed, err := expandBlocks(context.Background(), c, len(held), workers, block, list, rolesOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, _ := expandBlocks(context.Background(), c, len(held), workers, block, nil, rolesOf)
+		if !reflect.DeepEqual(p, want) {
+			t.Fatalf("seed %d: the pairs differ with a list", seed)
+		}
+		scanned, _ := p.listedOf(1, list, 0, func(fn func(c, lo, hi int)) error {
+			fn(0, 0, len(held))
+			return nil
+		})
+		switch {
+		case listed == nil:
+			dropped++
+			if !tooManyListed(p, scanned[0], block) {
+				t.Fatalf("seed %d: listed pairs dropped, though no block has too many", seed)
+			}
+		case !slices.Equal(slices.Concat(listed...), scanned[0]):
+			t.Fatalf("seed %d: listed %v, want %v", seed, slices.Concat(listed...), scanned[0])
+		case tooManyListed(p, scanned[0], block):
+			t.Fatalf("seed %d: a block listed too many pairs, but they were kept", seed)
+		default:
+			kept++
+		}
+		_, b, err := ExpandListing(context.Background(), c, len(held), workers, n, list, rolesOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantB, _ := want.InheritedByRoleWorkers(context.Background(), n, workers, list)
+		if !reflect.DeepEqual(b, wantB) {
+			t.Fatalf("seed %d: by role %+v, want %+v", seed, b, wantB)
+		}
+	}
+	if kept < 100 || dropped == 0 {
+		t.Errorf("listed pairs kept in %d rounds and dropped in %d of 300, want both", kept, dropped)
+	}
+}
+
+// tooManyListed reports whether some block of block identities has more listed pairs
+// (all of them, in identity order) than listedShare allows for its pairs.
+func tooManyListed(p *Pairs, all []listedPair, block int) bool {
+	n := len(p.Off) - 1
+	for lo := 0; lo < n; lo += block {
+		hi := min(n, lo+block)
+		k := 0
+		for _, e := range all {
+			if int(e.ident) >= lo && int(e.ident) < hi {
+				k++
+			}
+		}
+		if int64(k)*listedShare > p.Off[hi]-p.Off[lo] {
+			return true
+		}
+	}
+	return false
 }

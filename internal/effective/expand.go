@@ -113,6 +113,16 @@ type targets struct {
 	role []int32
 	// step is, for each closure step, its target and distance.
 	step []targetStep
+	// listed marks the targets whose inherited pairs the expansion lists (nil: none).
+	listed []bool
+}
+
+// listTargets marks the targets of the roles with list[r] as listed.
+func (t *targets) listTargets(list []bool) {
+	t.listed = make([]bool, len(t.role))
+	for k, r := range t.role {
+		t.listed[k] = int(r) < len(list) && list[r]
+	}
 }
 
 // targetStep is a closure step as the expansion reads it: the target reached, and its
@@ -186,7 +196,28 @@ func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return expandBlocks(ctx, c, n, workers, expandBlock, rolesOf)
+	p, _, err := expandBlocks(ctx, c, n, workers, expandBlock, nil, rolesOf)
+	return p, err
+}
+
+// ExpandListing is ExpandWorkers followed by InheritedByRoleWorkers(ctx, nr, workers,
+// list), with the inherited pairs of the roles listed collected by the expansion as it
+// writes them: it knows each pair's role and identity then, while a pass over the pairs
+// afterwards reads them all (8 bytes a pair) to find those few (at the tier L universe
+// of 750,000 identities, 258,232 of 40.2 million). The results are the same either way.
+func ExpandListing(ctx context.Context, c *Closure, n, workers, nr int, list []bool, rolesOf func(i int) []int32) (*Pairs, *ByRole, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	p, listed, err := expandBlocks(ctx, c, n, workers, expandBlock, list, rolesOf)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := p.inheritedByRoleFrom(ctx, nr, workers, 4*workers, list, listed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, b, nil
 }
 
 // expandBlocks is ExpandWorkers with blocks of block identities, in one pass over the
@@ -194,14 +225,19 @@ func ExpandWorkers(ctx context.Context, c *Closure, n, workers int, rolesOf func
 // result once every earlier block is, which places it (placer). The result's arrays are
 // made for a bound on the pairs, each identity's direct roles and the steps of those
 // that grant (boundPairs, a pass over the direct roles alone), and cut to their number.
-func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesOf func(i int) []int32) (*Pairs, error) {
+// The inherited pairs of the roles with list[r] (nil: none) are listed, block by block
+// of identities, identities ascending (nil where a block's were too many, listedShare).
+func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, list []bool, rolesOf func(i int) []int32) (*Pairs, [][]listedPair, error) {
 	nb := (n + block - 1) / block
 	xs := make([]*expander, max(1, min(workers, nb)))
 	p := &Pairs{Off: make([]int64, n+1), stepSource: c.stepSource}
 	t := newTargets(c)
+	if list != nil {
+		t.listTargets(list)
+	}
 	bounds, err := boundPairs(ctx, c, n, block, len(xs), rolesOf)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var bound int64
 	for _, b := range bounds {
@@ -209,6 +245,9 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 	}
 	p.allocate(bound)
 	pl := newPlacer(p, bounds, 8*len(xs))
+	if list != nil {
+		pl.listed = make([][]listedPair, nb)
+	}
 	err = parallel.Each(ctx, nb, len(xs), func(w, b int) error {
 		if xs[w] == nil {
 			xs[w] = newExpander(c, t)
@@ -216,14 +255,14 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 		buf := pl.buffer(b)
 		for i := b * block; i < min(n, (b+1)*block); i++ {
 			from := len(buf.role)
-			xs[w].expand(rolesOf(i), buf)
+			xs[w].expand(int32(i), rolesOf(i), buf)
 			p.Off[i+1] = int64(len(buf.role) - from)
 		}
 		pl.done(b, buf)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := range n {
 		p.Off[i+1] += p.Off[i]
@@ -232,6 +271,9 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 		panic("effective: the expanded blocks do not add up to the pairs counted")
 	}
 	p.Role, p.Step = p.Role[:pl.at:pl.at], p.Step[:pl.at:pl.at]
+	if pl.unlisted {
+		pl.listed = nil
+	}
 	p.inherited = make([]int64, c.g.n)
 	for _, x := range xs {
 		if x != nil {
@@ -243,7 +285,7 @@ func expandBlocks(ctx context.Context, c *Closure, n, workers, block int, rolesO
 			}
 		}
 	}
-	return p, nil
+	return p, pl.listed, nil
 }
 
 // boundPairs returns, for each block of block identities, a bound on their effective
@@ -271,8 +313,12 @@ func boundPairs(ctx context.Context, c *Closure, n, block, workers int, rolesOf 
 	return sums, err
 }
 
-// pairBuf holds the pairs of one block while it is expanded (pairs in order, as Pairs).
-type pairBuf struct{ role, step []int32 }
+// pairBuf holds the pairs of one block while it is expanded (pairs in order, as Pairs),
+// and the inherited pairs of listed roles among them (targets.listed), in order.
+type pairBuf struct {
+	role, step []int32
+	listed     []listedPair
+}
 
 // add makes room for n more pairs after the buffer's, and returns where they start: the
 // caller writes them (set) and cuts the buffer to those it wrote (cut).
@@ -306,7 +352,18 @@ type placer struct {
 	free  []*pairBuf
 	// bounds is each block's bound on its pairs (boundPairs), which sizes its buffer.
 	bounds []int64
+	// listed holds, by block, the block's listed pairs once it is placed (nil: none are
+	// listed); unlisted is set where a block listed more than listedShare allows, and
+	// they are then dropped.
+	listed   [][]listedPair
+	unlisted bool
 }
+
+// listedShare is the share of a block's pairs, as a divisor, its listed pairs may be at
+// most (8 bytes each, beside the pairs' 8): with more, listedFromCounts would likely not
+// apply (it takes at most a quarter of the inherited pairs), so they are dropped rather
+// than held, and the roles' identities are found by passes over the pairs.
+const listedShare = 4
 
 func newPlacer(p *Pairs, bounds []int64, ahead int) *placer {
 	pl := &placer{p: p, ready: make([]*pairBuf, len(bounds)), ahead: ahead, bounds: bounds}
@@ -333,8 +390,9 @@ func (pl *placer) buffer(b int) *pairBuf {
 
 // placed is a block whose place in the pairs is known.
 type placed struct {
-	buf *pairBuf
-	at  int64
+	buf   *pairBuf
+	at    int64
+	block int
 }
 
 // done takes block b's expanded pairs, and copies into the pairs every block that is now
@@ -345,7 +403,7 @@ func (pl *placer) done(b int, buf *pairBuf) {
 	var mine []placed
 	for pl.next < len(pl.ready) && pl.ready[pl.next] != nil {
 		r := pl.ready[pl.next]
-		mine = append(mine, placed{r, pl.at})
+		mine = append(mine, placed{r, pl.at, pl.next})
 		pl.ready[pl.next] = nil
 		pl.at += int64(len(r.role))
 		pl.next++
@@ -354,13 +412,21 @@ func (pl *placer) done(b int, buf *pairBuf) {
 		pl.moved.Broadcast()
 	}
 	pl.mu.Unlock()
+	unlisted := false
 	for _, m := range mine {
 		copy(pl.p.Role[m.at:], m.buf.role)
 		copy(pl.p.Step[m.at:], m.buf.step)
+		if pl.listed != nil {
+			// The block's own list, taken over (its buffer starts another).
+			pl.listed[m.block] = m.buf.listed
+			unlisted = unlisted || len(m.buf.listed)*listedShare > len(m.buf.role)
+		}
+		m.buf.listed = nil
 		m.buf.cut(0)
 	}
 	if len(mine) > 0 {
 		pl.mu.Lock()
+		pl.unlisted = pl.unlisted || unlisted
 		for _, m := range mine {
 			pl.free = append(pl.free, m.buf)
 		}
@@ -382,11 +448,11 @@ func (p *Pairs) allocate(total int64) {
 	parallel.Must(bugs.Err())
 }
 
-// expand appends the effective pairs of one identity holding direct (ascending) to buf.
+// expand appends the effective pairs of identity i, holding direct (ascending), to buf.
 // The reached targets come out of the identity's target set ascending, which is role
 // order, and are merged with the direct roles: a role both direct and reached is
 // redundant.
-func (x *expander) expand(direct []int32, buf *pairBuf) {
+func (x *expander) expand(i int32, direct []int32, buf *pairBuf) {
 	t, soff := x.t, x.c.soff
 	reached := 0
 	for _, s := range direct {
@@ -408,7 +474,7 @@ func (x *expander) expand(direct []int32, buf *pairBuf) {
 	k := buf.add(len(direct) + reached)
 	d := 0
 	if reached > 0 {
-		k, d = x.merge(direct, buf, k)
+		k, d = x.merge(i, direct, buf, k)
 	}
 	for _, r := range direct[d:] {
 		buf.set(k, r, stepDirect)
@@ -418,11 +484,12 @@ func (x *expander) expand(direct []int32, buf *pairBuf) {
 	x.byKind[Direct] += int64(len(direct) - d)
 }
 
-// merge writes the identity's reached targets, in role order, with the direct roles
-// before each, into buf from position k on, and clears the target set; it returns the
-// next position and the number of direct roles written (the rest come after every
-// target).
-func (x *expander) merge(direct []int32, buf *pairBuf, k int) (int, int) {
+// merge writes identity i's reached targets, in role order, with the direct roles
+// before each, into buf from position k on (listing the inherited pairs of listed
+// targets), and clears the target set; it returns the next position and the number of
+// direct roles written (the rest come after every target).
+func (x *expander) merge(i int32, direct []int32, buf *pairBuf, k int) (int, int) {
+	listed := x.t.listed
 	d := 0
 	for sw, ws := range x.words {
 		for ; ws != 0; ws &= ws - 1 {
@@ -444,6 +511,9 @@ func (x *expander) merge(direct []int32, buf *pairBuf, k int) (int, int) {
 					buf.set(k, r, b.step)
 					x.byKind[Inherited]++
 					x.inherited[tg]++
+					if listed != nil && listed[tg] {
+						buf.listed = append(buf.listed, listedPair{r, i})
+					}
 				}
 				b.dist = 0
 				k++
@@ -487,6 +557,13 @@ func (p *Pairs) InheritedByRoleWorkers(ctx context.Context, nr, workers int, lis
 
 // inheritedByRole is InheritedByRoleWorkers with chunks chunks of identities.
 func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int, list []bool) (*ByRole, error) {
+	return p.inheritedByRoleFrom(ctx, nr, workers, chunks, list, nil)
+}
+
+// inheritedByRoleFrom is inheritedByRole where listed, when not nil, holds the
+// inherited pairs of the roles listed, in identity order, as the expansion listed them
+// (expandBlocks): listedFromCounts then reads no pair.
+func (p *Pairs) inheritedByRoleFrom(ctx context.Context, nr, workers, chunks int, list []bool, listed [][]listedPair) (*ByRole, error) {
 	n := len(p.Off) - 1
 	chunks = max(1, min(chunks, n))
 	size := (n + chunks - 1) / max(1, chunks)
@@ -498,7 +575,7 @@ func (p *Pairs) inheritedByRole(ctx context.Context, nr, workers, chunks int, li
 			return nil
 		})
 	}
-	if b, ok, err := p.listedFromCounts(nr, chunks, list, each); ok || err != nil {
+	if b, ok, err := p.listedFromCounts(nr, chunks, list, listed, each); ok || err != nil {
 		return b, err
 	}
 	err := each(func(c, lo, hi int) {
@@ -555,11 +632,12 @@ type listedPair struct{ role, ident int32 }
 // them (at the tier L universe 0.67 of 27.6 million: the roles with direct holders). The
 // counts are the result's and place every listed role's identities, so one pass over
 // the pairs is enough: each chunk of identities collects its listed pairs in identity
-// order, and they are put in place chunk by chunk. Counting by chunk first, as
+// order (listedOf), and they are put in place chunk by chunk; where the expansion
+// listed them (listed, not nil), no pass at all. Counting by chunk first, as
 // inheritedByRole does otherwise, takes a pass of its own. ok is false when it does not
 // apply (no counts, every role listed, many listed, or pairs that disagree with their
 // counts).
-func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, each func(fn func(c, lo, hi int)) error) (b *ByRole, ok bool, err error) {
+func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, listed [][]listedPair, each func(fn func(c, lo, hi int)) error) (b *ByRole, ok bool, err error) {
 	if p.inherited == nil || len(p.inherited) != nr || list == nil {
 		return nil, false, nil
 	}
@@ -578,23 +656,11 @@ func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, each func(fn func(
 	if b.Off[nr] == 0 {
 		return b, true, nil
 	}
-	found := make([][]listedPair, chunks)
-	pairs := max(1, p.Off[len(p.Off)-1])
-	err = each(func(c, lo, hi int) {
-		// Sized by the chunk's share of the pairs, so that it seldom grows.
-		est := b.Off[nr] * (p.Off[hi] - p.Off[lo]) / pairs
-		out := make([]listedPair, 0, est+est/8+64)
-		for i := lo; i < hi; i++ {
-			for k := p.Off[i]; k < p.Off[i+1]; k++ {
-				if r := p.Role[k]; p.Step[k] >= 0 && list[r] {
-					out = append(out, listedPair{r, int32(i)})
-				}
-			}
+	found := listed
+	if found == nil {
+		if found, err = p.listedOf(chunks, list, b.Off[nr], each); err != nil {
+			return nil, true, err
 		}
-		found[c] = out
-	})
-	if err != nil {
-		return nil, true, err
 	}
 	b.Idx = make([]int32, b.Off[nr])
 	fill := slices.Clone(b.Off[:nr])
@@ -613,4 +679,26 @@ func (p *Pairs) listedFromCounts(nr, chunks int, list []bool, each func(fn func(
 		}
 	}
 	return b, true, nil
+}
+
+// listedOf returns the inherited pairs of the roles with list[r] (listed of them), found
+// by a pass over the pairs: each of chunks chunks of identities (each) collects its own,
+// in identity order.
+func (p *Pairs) listedOf(chunks int, list []bool, listed int64, each func(fn func(c, lo, hi int)) error) ([][]listedPair, error) {
+	found := make([][]listedPair, chunks)
+	pairs := max(1, p.Off[len(p.Off)-1])
+	err := each(func(c, lo, hi int) {
+		// Sized by the chunk's share of the pairs, so that it seldom grows.
+		est := listed * (p.Off[hi] - p.Off[lo]) / pairs
+		out := make([]listedPair, 0, est+est/8+64)
+		for i := lo; i < hi; i++ {
+			for k := p.Off[i]; k < p.Off[i+1]; k++ {
+				if r := p.Role[k]; p.Step[k] >= 0 && list[r] {
+					out = append(out, listedPair{r, int32(i)})
+				}
+			}
+		}
+		found[c] = out
+	})
+	return found, err
 }

@@ -58,7 +58,7 @@ func TestExpandPlacesBlocksInOrder(t *testing.T) {
 		}
 		return held[i]
 	}
-	got, err := expandBlocks(context.Background(), c, n, workers, 1, rolesOf)
+	got, _, err := expandBlocks(context.Background(), c, n, workers, 1, nil, rolesOf)
 	if err != nil {
 		t.Fatal(err)
 	}

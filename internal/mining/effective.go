@@ -65,18 +65,16 @@ func EffectiveOfEstimated(ctx context.Context, snap *columnar.Snapshot, workers 
 	if estimated != nil {
 		estimated(EstimatePairs(snap, c))
 	}
-	p, err := effective.ExpandWorkers(ctx, c, snap.NumIdentities(), workers, snap.RolesOf)
+	listed := make([]bool, snap.NumRoles())
+	for r := range listed {
+		listed[r] = snap.RoleOff[r+1] > snap.RoleOff[r]
+	}
+	// The neutral identities of the listed roles are collected by the expansion itself.
+	p, b, err := effective.ExpandListing(ctx, c, snap.NumIdentities(), workers, snap.NumRoles(), listed, snap.RolesOf)
 	if err != nil {
 		return nil, err
 	}
-	e := &Effective{Closure: c, Pairs: p, Cycles: g.Cycles(), Listed: make([]bool, snap.NumRoles())}
-	for r := range e.Listed {
-		e.Listed[r] = snap.RoleOff[r+1] > snap.RoleOff[r]
-	}
-	b, err := p.InheritedByRoleWorkers(ctx, snap.NumRoles(), workers, e.Listed)
-	if err != nil {
-		return nil, err
-	}
+	e := &Effective{Closure: c, Pairs: p, Cycles: g.Cycles(), Listed: listed}
 	e.NeutralOff, e.NeutralIdx, e.NeutralCount = b.Off, b.Idx, b.Count
 	return e, nil
 }
