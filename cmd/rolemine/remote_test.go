@@ -75,6 +75,9 @@ func startSeaweedFS(t *testing.T, weed, bucket string) string {
 	cmd := exec.Command(weed, "server", "-dir="+t.TempDir(), "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port="+port(0), "-master.port.grpc="+port(1), "-master.volumeSizeLimitMB=64",
 		"-volume.port="+port(2), "-volume.port.grpc="+port(3), "-volume.max=4", "-volume.preStopSeconds=0",
+		// The test writes a few megabytes: a nearly full disk on the machine running it
+		// must not turn the volumes read-only (the default keeps 1% of the disk free).
+		"-volume.minFreeSpace=64MiB",
 		"-filer", "-filer.port="+port(4), "-filer.port.grpc="+port(5),
 		"-s3", "-s3.port="+port(6), "-s3.port.grpc="+port(7), "-s3.port.iceberg=0")
 	cmd.Env = os.Environ() // the gateway's admin identity: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
