@@ -5,7 +5,7 @@ DEMO    ?= demo
 TIER    ?= S
 FUZZTIME ?= 20s
 
-.PHONY: s3-server all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins pgo
+.PHONY: s3-server all build demo test vet fmt-check fuzz bench bench-micro bench-peers bench-doc docker clean bench-discover chromium plugins pgo seed-sweep
 
 all: build
 
@@ -45,6 +45,10 @@ $(S3_SERVER): tools/s3server/go.mod tools/s3server/go.sum
 test: fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+# Quality against planted truth over several seeds (scripts/seed-sweep.sh; TIER, SEEDS, FORMS).
+seed-sweep: build
+	BIN=$(CURDIR)/$(BIN) bash scripts/seed-sweep.sh
 
 vet:
 	$(GO) vet ./...
