@@ -58,30 +58,33 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Short coverage-guided fuzzing of every parser, and of the Parquet encoder against parquet-go.
+# Each target runs through scripts/fuzz-one.sh, which tells a finding from Go 1.26's
+# end-of-fuzztime race (go.dev/issue/75804).
+FUZZ_ONE = GO=$(GO) bash scripts/fuzz-one.sh
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadCSV$$' -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadUniverse$$' -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadParquet$$' -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadRolesUsage$$' -fuzztime $(FUZZTIME) ./internal/columnar
-	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./internal/mining
-	$(GO) test -run '^$$' -fuzz '^FuzzEncoder$$' -fuzztime $(FUZZTIME) ./internal/parquetenc
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/shard
-	$(GO) test -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./internal/shard
-	$(GO) test -run '^$$' -fuzz '^FuzzReadUPA$$' -fuzztime $(FUZZTIME) ./internal/discover
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/usage
-	$(GO) test -run '^$$' -fuzz '^FuzzAppendIndented$$' -fuzztime $(FUZZTIME) ./internal/report
-	$(GO) test -run '^$$' -fuzz '^FuzzModelFiles$$' -fuzztime $(FUZZTIME) ./internal/report
-	$(GO) test -run '^$$' -fuzz '^FuzzReportSections$$' -fuzztime $(FUZZTIME) ./internal/report
-	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime $(FUZZTIME) ./internal/plugins
-	$(GO) test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./internal/plugins
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOutput$$' -fuzztime $(FUZZTIME) ./internal/plugins
-	$(GO) test -run '^$$' -fuzz '^FuzzMergeShard$$' -fuzztime $(FUZZTIME) ./internal/pipeline
-	$(GO) test -run '^$$' -fuzz '^FuzzParseMemoryLimit$$' -fuzztime $(FUZZTIME) ./internal/pipeline
-	$(GO) test -run '^$$' -fuzz '^FuzzReadPluginConfig$$' -fuzztime $(FUZZTIME) ./internal/pipeline
-	$(GO) test -run '^$$' -fuzz '^FuzzReadHolder$$' -fuzztime $(FUZZTIME) ./internal/outdir
-	$(GO) test -run '^$$' -fuzz '^FuzzRemoteManifest$$' -fuzztime $(FUZZTIME) ./internal/outdir
-	$(GO) test -run '^$$' -fuzz '^FuzzPrevAssignments$$' -fuzztime $(FUZZTIME) ./internal/drift
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadTruth$$' -fuzztime $(FUZZTIME) ./internal/bench/truth
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzLoadCSV$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzLoadUniverse$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzLoadParquet$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzLoadRolesUsage$$' -fuzztime $(FUZZTIME) ./internal/columnar
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./internal/mining
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzEncoder$$' -fuzztime $(FUZZTIME) ./internal/parquetenc
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/shard
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./internal/shard
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzReadUPA$$' -fuzztime $(FUZZTIME) ./internal/discover
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/usage
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzAppendIndented$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzModelFiles$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzReportSections$$' -fuzztime $(FUZZTIME) ./internal/report
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzDecodeOutput$$' -fuzztime $(FUZZTIME) ./internal/plugins
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzMergeShard$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzParseMemoryLimit$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzReadPluginConfig$$' -fuzztime $(FUZZTIME) ./internal/pipeline
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzReadHolder$$' -fuzztime $(FUZZTIME) ./internal/outdir
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzRemoteManifest$$' -fuzztime $(FUZZTIME) ./internal/outdir
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzPrevAssignments$$' -fuzztime $(FUZZTIME) ./internal/drift
+	$(FUZZ_ONE) -run '^$$' -fuzz '^FuzzLoadTruth$$' -fuzztime $(FUZZTIME) ./internal/bench/truth
 
 # Go micro-benchmarks of the kernel, loader and miner.
 bench-micro:
