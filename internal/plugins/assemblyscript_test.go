@@ -125,7 +125,9 @@ func TestAssemblyScriptConfig(t *testing.T) {
 // TestAssemblyScriptFaults: a fault inside an AssemblyScript plugin (an assertion or an
 // index out of range, both env.abort; an endless loop; allocation past the memory cap; an
 // error status) fails with the message, and for an abort the place, AssemblyScript gives,
-// naming the batch that holds identity row 12345, the only "Boom".
+// naming the batch that holds identity row 12345, the only "Boom". Only the endless loop
+// runs under a 1 s time limit: the others get 5 s, so that on a loaded machine (a 2-core
+// `make test` beside other work) the time limit never fires before the fault they test.
 func TestAssemblyScriptFaults(t *testing.T) {
 	for _, tc := range []struct{ mode, cause string }{
 		{"assert", "plugin aborted in rolemine_batch: the title Boom is refused (at internal/plugins/testdata/assemblyscript/faults.ts:"},
@@ -137,7 +139,11 @@ func TestAssemblyScriptFaults(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			ctx := context.Background()
-			h := testHost(t, Options{Timeout: time.Second, MemoryMiB: 32, BatchRows: 4, Workers: 1})
+			timeout := 5 * time.Second
+			if tc.mode == "loop" {
+				timeout = time.Second
+			}
+			h := testHost(t, Options{Timeout: timeout, MemoryMiB: 32, BatchRows: 4, Workers: 1})
 			snap := faultSnapshot()
 			start := time.Now()
 			p, err := h.Load(ctx, Spec{Path: asFaults, Config: []byte(`"` + tc.mode + `"`), Origin: "test"})
@@ -157,8 +163,8 @@ func TestAssemblyScriptFaults(t *testing.T) {
 			if pe.FirstRow > 12_345 || pe.LastRow < 12_345 {
 				t.Errorf("fault at identity row 12345 reported in rows %d-%d", pe.FirstRow, pe.LastRow)
 			}
-			if elapsed > 3*time.Second {
-				t.Errorf("fault took %v, over the time limit 1s + 2s", elapsed)
+			if elapsed > timeout+2*time.Second {
+				t.Errorf("fault took %v, over the time limit %v + 2s", elapsed, timeout)
 			}
 			if len(snap.Dims) != 2 {
 				t.Errorf("snapshot gained dimensions despite the fault")
