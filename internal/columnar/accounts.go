@@ -3,6 +3,7 @@ package columnar
 import (
 	"cmp"
 	"fmt"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -38,7 +39,7 @@ type sortedAccounts struct {
 func (sa *sortedAccounts) lookOwners(t *table, identIdx *identityIndex) {
 	ic := t.col("identity_id")
 	identOf := identityCodes(ic, identIdx)
-	sa.owner, sa.identity = make([]int32, t.rows), make([]int32, t.rows)
+	sa.owner, sa.identity = prefault.Make[int32](t.rows), prefault.Make[int32](t.rows)
 	ranges := splitEven(len(sa.order), 4*runtime.GOMAXPROCS(0))
 	counts := make([]UniverseFindings, len(ranges)-1)
 	forEach(len(ranges)-1, func(b int) {
@@ -92,14 +93,14 @@ func sortAccounts(t *table) *sortedAccounts {
 // codes, ids its values, sc the system column.
 func (sa *sortedAccounts) fill(sc *column, acodes []int32, ids rawText, hash func(string) uint64) []uint64 {
 	rows := len(sa.order)
-	place := make([]int32, rows) // row -> its place in account order
+	place := prefault.Make[int32](rows) // row -> its place in account order
 	eachBlock(rows, func(lo, hi int) {
 		for n, k := range sa.order[lo:hi] {
 			place[k.row] = int32(lo + n)
 		}
 	})
-	sa.system, sa.id = make([]int32, rows), make([]string, rows)
-	hashes := make([]uint64, rows)
+	sa.system, sa.id = prefault.Make[int32](rows), prefault.Make[string](rows)
+	hashes := prefault.Make[uint64](rows)
 	eachBlock(rows, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			n, v := place[row], ids.at(acodes[row])
@@ -174,7 +175,7 @@ func checkAccountsUnique(t *table, order []accountKey, sc *column, acodes []int3
 // get each account's next of the same id, in parallel over blocks of accounts.
 func (a *Accounts) joinCodes(head, next []int32) {
 	a.codeAccount = head
-	a.links = make([]accountLink, len(next))
+	a.links = prefault.Make[accountLink](len(next))
 	eachBlock(len(next), func(lo, hi int) {
 		for x := lo; x < hi; x++ {
 			a.links[x] = accountLink{system: a.System[x], identity: a.Identity[x], sameID: next[x], named: a.owner[x] >= 0}
@@ -425,7 +426,7 @@ func accountOrder(rows int, sc *column, acodes []int32, ids rawText, sysRank []i
 		}
 		start[r+1] = pos
 	}
-	keys := make([]accountKey, rows)
+	keys := prefault.Make[accountKey](rows)
 	depth := make([]int, ns) // per system rank
 	for code, p := range lcp {
 		depth[sysRank[code]] = len(p)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -434,12 +435,12 @@ func bucketIdentities(ai, ar, identOf, asgRole []int32, n int, withRows bool, sp
 		}
 		identOff[i+1] = pos
 	}
-	byIdent = make([]int32, identOff[n])
+	byIdent = prefault.Make[int32](int(identOff[n]))
 	switch {
 	case withRows && int64(cap(spare)) >= identOff[n]:
 		rowOf = spare[:identOff[n]]
 	case withRows:
-		rowOf = make([]int32, identOff[n])
+		rowOf = prefault.Make[int32](int(identOff[n]))
 	}
 	forEach(len(blocks)-1, func(b int) {
 		st := starts[b]

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"io"
 	"strings"
 	"sync"
@@ -156,6 +157,14 @@ func (c *column) dimCodes(n int) {
 // grown past it into an array of their own).
 func (c *column) inDimTable() bool {
 	return c.dimTable != nil && len(c.codes) > 0 && unsafe.SliceData(c.codes) == unsafe.SliceData(c.dimTable)
+}
+
+// prefaultRoom maps in the memory of the next rows codes, where the codes' capacity
+// already holds them (a column sized for its table), before a page's decoding writes them:
+// one system call instead of a page fault every 1,024 codes (prefault).
+func (c *column) prefaultRoom(rows int64) {
+	n := len(c.codes)
+	prefault.Populate(c.codes[n:min(int64(cap(c.codes)), int64(n)+rows)])
 }
 
 // setRaw makes an empty column raw (see column.raw), sized for about n values.

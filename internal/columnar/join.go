@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"context"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"hash/maphash"
 	"math/bits"
 	"runtime"
@@ -291,7 +292,7 @@ type hashPartitions struct {
 // before it within each partition, and then scatters them there. A scatter of millions
 // of entries on one goroutine ran alone at the end of the accounts' sort.
 func partitionHashes(vals []string, hash func(string) uint64, shift uint) hashPartitions {
-	hashes := make([]uint64, len(vals))
+	hashes := prefault.Make[uint64](len(vals))
 	return partitionOf(hashes, shift, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			hashes[k] = hash(vals[k])
@@ -337,7 +338,7 @@ func partitionOf(hashes []uint64, shift uint, fill func(lo, hi int)) hashPartiti
 		}
 	}
 	off[parts] = pos
-	entries := make([]hashEntry, len(hashes))
+	entries := prefault.Make[hashEntry](len(hashes))
 	forEach(len(at), func(b int) {
 		fill := at[b]
 		for k := ranges[b]; k < ranges[b+1]; k++ {

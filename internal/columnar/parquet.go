@@ -859,6 +859,7 @@ func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
 			return nil
 		}
 		c.expandRuns()
+		c.prefaultRoom(rows)
 		if d.clean {
 			base := len(c.codes)
 			c.codes = slices.Grow(c.codes, len(idx))[:base+len(idx)]
@@ -888,6 +889,7 @@ func (d *pageDecoder) indexed(idx []int32, levels []byte, rows int64) error {
 		return nil
 	}
 	c.expandRuns()
+	c.prefaultRoom(rows)
 	k := 0
 	for i, l := range levels {
 		pos := d.pos + int64(i) + 1

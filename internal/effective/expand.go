@@ -2,6 +2,7 @@ package effective
 
 import (
 	"context"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -442,8 +443,8 @@ func (pl *placer) done(b int, buf *pairBuf) {
 func (p *Pairs) allocate(total int64) {
 	var wg sync.WaitGroup
 	var bugs parallel.Bugs
-	bugs.Go(&wg, func() { p.Role = make([]int32, total) })
-	bugs.Go(&wg, func() { p.Step = make([]int32, total) })
+	bugs.Go(&wg, func() { p.Role = prefault.Make[int32](int(total)) })
+	bugs.Go(&wg, func() { p.Step = prefault.Make[int32](int(total)) })
 	wg.Wait()
 	parallel.Must(bugs.Err())
 }
