@@ -3,7 +3,6 @@ package columnar
 import (
 	"cmp"
 	"fmt"
-	"github.com/rolemine/rolemine/internal/prefault"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // sortedAccounts is what buildAccounts needs of the accounts table alone, which Load

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/rolemine/rolemine/internal/prefault"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rolemine/rolemine/internal/hugepage"
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // buildIdentities turns the decoded identities table into identity ids and dimensions:

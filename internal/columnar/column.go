@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/rolemine/rolemine/internal/prefault"
 	"io"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/rolemine/rolemine/internal/hugepage"
+	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // colMode says how a column's values are validated while they are coded.

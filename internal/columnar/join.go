@@ -2,7 +2,6 @@ package columnar
 
 import (
 	"context"
-	"github.com/rolemine/rolemine/internal/prefault"
 	"hash/maphash"
 	"math/bits"
 	"runtime"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // joinPartition is about how many values of the build side one partition of stringJoin

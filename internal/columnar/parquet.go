@@ -14,11 +14,14 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/prefault"
 	"github.com/rolemine/rolemine/internal/uerr"
 )
 
@@ -288,6 +291,27 @@ func presizeArena(pf *parquet.File, idx int, size int64, c *column) {
 		return
 	}
 	c.arena.Grow(int(min(total, 16*size)))
+	prefault.Populate(arenaRoom(&c.arena))
+}
+
+// arenaRoom is the memory an arena has room for, written or not: the bytes from its
+// first on, as far as its capacity. Only for advice about that memory (prefault).
+func arenaRoom(b *strings.Builder) []byte {
+	if b.Cap() == 0 {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(b.String()), b.Cap())
+}
+
+// copyString returns a string holding a copy of b, whose memory, when large, is mapped
+// in before the copy writes it (prefault).
+func copyString(b []byte) string {
+	if len(b) < prefault.MinBytes {
+		return string(b)
+	}
+	buf := prefault.Make[byte](len(b))
+	copy(buf, b)
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
 }
 
 // maxRows bounds the rows of one file: codes and CSR offsets are int32 row indices.
@@ -775,7 +799,7 @@ func (d *pageDecoder) mapDictionary(dict parquet.Dictionary) error {
 			if len(d.c.vals) == 0 {
 				d.c.vals = slices.Grow(d.c.vals, chunkDictsRoom(n, d.groups, d.c.codesRoom()))
 			}
-			all := string(vals) // one allocation for the chunk's entries
+			all := copyString(vals) // one allocation for the chunk's entries
 			checked := printableASCII(vals[offs[0]:offs[n]])
 			for j := range n {
 				note(j, d.c.chunkValue(all[offs[j]:offs[j+1]], checked), vals[offs[j]:offs[j+1]])

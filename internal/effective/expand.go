@@ -2,13 +2,13 @@ package effective
 
 import (
 	"context"
-	"github.com/rolemine/rolemine/internal/prefault"
 	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // Pair kinds.
