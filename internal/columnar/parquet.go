@@ -291,6 +291,8 @@ func presizeArena(pf *parquet.File, idx int, size int64, c *column) {
 		return
 	}
 	c.arena.Grow(int(min(total, 16*size)))
+	// The values fill most of it (the uncompressed size also counts their lengths): map it
+	// in before they are copied there.
 	prefault.Populate(arenaRoom(&c.arena))
 }
 

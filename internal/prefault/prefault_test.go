@@ -2,8 +2,7 @@ package prefault
 
 import "testing"
 
-// TestMakeShapes checks Make and MakeCap's lengths, capacities and zeros on both sides of
-// MinBytes.
+// TestMakeShapes checks Make's length, capacity and zeros on both sides of MinBytes.
 func TestMakeShapes(t *testing.T) {
 	for _, n := range []int{0, 1, MinBytes/8 - 1, MinBytes / 8, 3 * MinBytes} {
 		s := Make[uint64](n)
@@ -14,10 +13,6 @@ func TestMakeShapes(t *testing.T) {
 			if v != 0 {
 				t.Fatalf("Make(%d)[%d] = %d, want 0", n, i, v)
 			}
-		}
-		c := MakeCap[int32](n/2, n)
-		if len(c) != n/2 || cap(c) != n {
-			t.Fatalf("MakeCap(%d, %d): len %d cap %d", n/2, n, len(c), cap(c))
 		}
 	}
 }
