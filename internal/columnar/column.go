@@ -164,6 +164,9 @@ func (c *column) inDimTable() bool {
 // one system call instead of a page fault every 1,024 codes (prefault).
 func (c *column) prefaultRoom(rows int64) {
 	n := len(c.codes)
+	if rows <= 0 {
+		return // a page of no rows, or a corrupt count that the decoding reports
+	}
 	prefault.Populate(c.codes[n:min(int64(cap(c.codes)), int64(n)+rows)])
 }
 
