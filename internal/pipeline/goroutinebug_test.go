@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rolemine/rolemine/internal/parallel"
+	"github.com/rolemine/rolemine/internal/uerr"
 )
 
 // TestClosingBugIsError: a panic on startClosing's goroutine (injected through a run
@@ -45,5 +47,25 @@ func TestHeapProfileWritten(t *testing.T) {
 	}
 	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
 		t.Fatalf("profile %s: %v, %v", path, st, err)
+	}
+}
+
+// TestTraceWritten: --trace writes a runtime execution trace of what ran between start
+// and stop (its file begins with the trace format's header), and a path that cannot be
+// created is a user error naming the flag.
+func TestTraceWritten(t *testing.T) {
+	path := t.TempDir() + "/run.trace"
+	stop, err := startTrace(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parallel.Must(parallel.Each(context.Background(), 4, 2, func(_, _ int) error { return nil }))
+	stop()
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "go 1.") || len(b) < 100 {
+		t.Fatalf("trace %s: %d bytes starting %q, %v; want a trace", path, len(b), b[:min(len(b), 16)], err)
+	}
+	if _, err := startTrace(t.TempDir() + "/no/such/dir/run.trace"); !uerr.Is(err) || !strings.Contains(err.Error(), "--trace") {
+		t.Errorf("trace into a missing directory: error %v, want a user error naming --trace", err)
 	}
 }

@@ -47,7 +47,7 @@ type MineFlags struct {
 	minIdentities, maxDims, ruleType int
 	entityType                       string
 	usedOnly                         bool
-	cpuProfile, memProfile           string
+	cpuProfile, memProfile, trace    string
 	memoryLimit                      string
 	plugins                          *pluginFlags
 	// Stability (stability.go): the previous output directory and the grace in
@@ -88,6 +88,7 @@ func NewMineFlags(fs *flag.FlagSet) *MineFlags {
 	f.usage = RegisterUsageFlags(fs)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) of the largest live heap of the run to this file")
+	fs.StringVar(&f.trace, "trace", "", "write a runtime execution trace of the run to this file (go tool trace; scripts/traceidle sums its idle processors)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "auto", "soft limit of the Go heap: auto (85% of the container's or machine's memory, unless $GOMEMLIMIT is set), off, or an amount such as 6GiB")
 	fs.StringVar(&f.previous, "previous", "", "previous output directory: keep its rules while they meet their bounds and stay within --grace of the best alternative; churn.json compares with it")
 	fs.Float64Var(&f.grace, "grace", defaultGrace, "with --previous: a valid previous rule set of a role is kept unless the best alternative makes more correct decisions (holders explained, non-holders left alone) than this percentage of the role's holders in scope, or is at least as precise with fewer rules and no more false positives")
@@ -104,6 +105,11 @@ func Mine(ctx context.Context, fs *flag.FlagSet, f *MineFlags, env Env) (err err
 		return err
 	}
 	defer stopProfile()
+	stopTrace, err := startTrace(f.trace)
+	if err != nil {
+		return err
+	}
+	defer stopTrace()
 	stopHeap, err := startPeakHeapProfile(ctx, f.memProfile)
 	if err != nil {
 		return err

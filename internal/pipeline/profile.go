@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/rolemine/rolemine/internal/parallel"
@@ -27,6 +28,24 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("start CPU profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// startTrace starts a runtime execution trace into path ("" for none) and returns what
+// stops it. A trace shows when each goroutine ran, waited or sat in a system call, and so
+// where a run leaves processors idle, which a CPU profile cannot show.
+func startTrace(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	tf, err := os.Create(path)
+	if err != nil {
+		return nil, uerr.New("mine: --trace: %w", err)
+	}
+	if err := trace.Start(tf); err != nil {
+		tf.Close()
+		return nil, fmt.Errorf("start execution trace: %w", err)
+	}
+	return func() { trace.Stop(); tf.Close() }, nil
 }
 
 // phaseLabel labels the calling goroutine, and every goroutine it starts from here on,

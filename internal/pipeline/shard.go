@@ -26,7 +26,7 @@ import (
 
 // runOnlyFlags are the flags of `rolemine mine` that do not change what is mined: a
 // shard does not record them, and shards of one run may differ in them.
-var runOnlyFlags = []string{"out", "workers", "backend", "cpuprofile", "memprofile", "memory-limit", "shard", "truth"}
+var runOnlyFlags = []string{"out", "workers", "backend", "cpuprofile", "memprofile", "trace", "memory-limit", "shard", "truth"}
 
 // resultArgs returns the flags set on fs that change what is mined, as --name=value in
 // flag-name order (repeated flags in the order given).
