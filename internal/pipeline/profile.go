@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -16,36 +17,32 @@ import (
 
 // startCPUProfile starts a CPU profile into path ("" for none) and returns what stops it.
 func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	pf, err := os.Create(path)
-	if err != nil {
-		return nil, uerr.New("mine: --cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(pf); err != nil {
-		pf.Close()
-		return nil, fmt.Errorf("start CPU profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+	return startRecording("cpuprofile", "CPU profile", path, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // startTrace starts a runtime execution trace into path ("" for none) and returns what
 // stops it. A trace shows when each goroutine ran, waited or sat in a system call, and so
 // where a run leaves processors idle, which a CPU profile cannot show.
 func startTrace(path string) (stop func(), err error) {
+	return startRecording("trace", "execution trace", path, trace.Start, trace.Stop)
+}
+
+// startRecording creates path ("" for none) and starts a recorder writing into it (start,
+// stop: a CPU profile or an execution trace, what it is named in an error, flag the flag
+// that gave path), and returns what stops the recorder and closes the file.
+func startRecording(flag, what, path string, start func(io.Writer) error, stop func()) (func(), error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	tf, err := os.Create(path)
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, uerr.New("mine: --trace: %w", err)
+		return nil, uerr.New("mine: --%s: %w", flag, err)
 	}
-	if err := trace.Start(tf); err != nil {
-		tf.Close()
-		return nil, fmt.Errorf("start execution trace: %w", err)
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
-	return func() { trace.Stop(); tf.Close() }, nil
+	return func() { stop(); f.Close() }, nil
 }
 
 // phaseLabel labels the calling goroutine, and every goroutine it starts from here on,
