@@ -8,7 +8,6 @@ import (
 	"github.com/rolemine/rolemine/internal/columnar"
 	"github.com/rolemine/rolemine/internal/effective"
 	"github.com/rolemine/rolemine/internal/parallel"
-	"github.com/rolemine/rolemine/internal/prefault"
 )
 
 // EffectiveClassification gives every effective pair (aligned with Effective.Pairs) its
@@ -38,10 +37,8 @@ type EffectiveClassification struct {
 
 // NewEffectiveClassification returns a classification of the pairs p with RuleOf made
 // (every entry 0, for the caller to set), where ruled[r] says whether role r has rules.
-// RuleOf, one entry a pair and written whole, is mapped in at once (prefault.Make): at the
-// tier L universe its first writes took most of the classification's time otherwise.
 func NewEffectiveClassification(p *effective.Pairs, ruled []bool) *EffectiveClassification {
-	return &EffectiveClassification{RuleOf: prefault.Make[int32](len(p.Role)), pairs: p, ruled: ruled}
+	return &EffectiveClassification{RuleOf: make([]int32, len(p.Role)), pairs: p, ruled: ruled}
 }
 
 // StatusAt returns effective pair k's status: explained when a rule explains it.
