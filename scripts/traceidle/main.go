@@ -17,6 +17,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -221,7 +222,7 @@ func (tl *timeline) print(w io.Writer, top int, below float64) {
 func (tl *timeline) topGroups(iv interval, n int) string {
 	byGroup := map[string]time.Duration{}
 	for id, d := range iv.run {
-		byGroup[cmpOr(tl.groups[id], "?")] += d
+		byGroup[cmp.Or(tl.groups[id], "?")] += d
 	}
 	names := make([]string, 0, len(byGroup))
 	for g := range byGroup {
@@ -238,14 +239,6 @@ func (tl *timeline) topGroups(iv interval, n int) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", g, float64(byGroup[g])/float64(tl.step)))
 	}
 	return strings.Join(parts, " | ")
-}
-
-// cmpOr returns a, or b when a is empty.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // totals returns the processor-seconds the run kept busy, and those left idle of procs
