@@ -260,6 +260,7 @@ func TestBenchUsageErrors(t *testing.T) {
 	tests := [][]string{
 		{"--tiers", "Q"},
 		{"--runs", "0"},
+		{"--warm-memory", "-1"},
 		{"--baseline", "/nonexistent/rolemine"},
 		{"--bogus"},
 		{"cooccur"},

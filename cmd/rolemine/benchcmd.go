@@ -34,6 +34,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, logg
 	fs.StringVar(&c.Dir, "dir", "bench-data", "directory of tier data (DIR/<tier>, generated when missing)")
 	fs.StringVar(&c.Baseline, "baseline", "", "a previous rolemine binary: its runs alternate with this one's, ratios new/baseline are reported and the outputs compared byte for byte")
 	fs.BoolVar(&c.JSON, "json", false, "print JSON instead of a table")
+	fs.IntVar(&c.WarmMiB, "warm-memory", 0, "MiB of memory written and released right before each run, so that every run starts on memory the machine has just backed (0: none; docs/cli.md)")
 	fs.StringVar(&c.Backends, "backends", "", "comma list of --backend values (auto, cpu, cuda), alternated run by run; default: mine's default")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -28,6 +28,7 @@ type MineCommand struct {
 	Runs            int
 	Dir, Baseline   string
 	JSON            bool
+	WarmMiB         int // MineOptions.WarmMiB
 }
 
 // RunMineCommand runs `rolemine bench`: end-to-end mine timings per tier, printed as a
@@ -44,6 +45,9 @@ func RunMineCommand(ctx context.Context, c MineCommand, stdout, stderr io.Writer
 	if c.Runs < 1 {
 		return uerr.New("bench: --runs %d: expected at least 1", c.Runs)
 	}
+	if c.WarmMiB < 0 {
+		return uerr.New("bench: --warm-memory %d: expected a number of MiB, 0 for none", c.WarmMiB)
+	}
 	if c.Baseline != "" {
 		if !isExecutable(c.Baseline) {
 			return uerr.New("bench: --baseline %s: expected an executable rolemine binary", c.Baseline)
@@ -54,7 +58,7 @@ func RunMineCommand(ctx context.Context, c MineCommand, stdout, stderr io.Writer
 		return fmt.Errorf("bench: find the rolemine binary: %w", err)
 	}
 	rep, err := MineBench(ctx, MineOptions{Bin: bin, Tiers: tl, Runs: c.Runs, Dir: c.Dir, Logger: logger, Backends: bl,
-		Baseline: c.Baseline,
+		Baseline: c.Baseline, WarmMiB: c.WarmMiB,
 		Progress: func(tier, backend string, k int, base bool, r MineRun) {
 			who := ""
 			if base {
@@ -152,6 +156,9 @@ func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 	fmt.Fprintf(w, "medians of %d runs, the tiers taking turns; seconds; peak RSS is the largest of the runs", runs)
 	if rep.Baseline != "" {
 		fmt.Fprintf(w, "; new and baseline alternated, ratio = new / baseline (below 1: new is faster)")
+	}
+	if rep.WarmMiB > 0 {
+		fmt.Fprintf(w, "; %d MiB of memory warmed before each run", rep.WarmMiB)
 	}
 	fmt.Fprintf(w, "; load average %.1f at start, %.1f at end\n", rep.Load[0], rep.Load[1])
 }

@@ -68,6 +68,8 @@ type MineReport struct {
 	// Universes compares each universe tier with its flat tier (FlatOf), where both were
 	// measured in this run on the same backend.
 	Universes []UniverseRatio `json:"universes,omitempty"`
+	// WarmMiB is MineOptions.WarmMiB: the memory warmed before each run (0: none).
+	WarmMiB int `json:"warm_mib,omitempty"`
 }
 
 // UniverseRatio is a universe tier's medians over its flat tier's, from one benchmark
@@ -115,6 +117,13 @@ type MineOptions struct {
 	// Baseline, when set, is a previous rolemine binary run alternately with Bin on the
 	// same data and backends (the order swapping from run to run).
 	Baseline string
+	// WarmMiB, when positive, is how much memory (MiB) is mapped, written and unmapped
+	// right before each run (WarmMemory), so that every run starts on memory just
+	// backed, whichever tier ran before it. On a virtual machine whose guest returns free
+	// memory to the hypervisor (free page reporting) a run's first touch of memory the
+	// host no longer backs costs several times a plain page fault, and without this a
+	// tier run after a larger one starts on more backed memory than the tier after it.
+	WarmMiB int
 	// Progress, when set, is told of each finished run; baseline is true for the
 	// baseline binary's runs.
 	Progress func(tier, backend string, run int, baseline bool, r MineRun)
@@ -173,7 +182,7 @@ func EnsureData(ctx context.Context, dir, tier string, logger *slog.Logger) (str
 // by run (run 1 of every tier, then run 2, ...), so that a universe and its flat tier
 // are measured side by side, the machine's drift hitting them alike.
 func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
-	rep := &MineReport{Machine: ThisMachine(), Baseline: o.Baseline}
+	rep := &MineReport{Machine: ThisMachine(), Baseline: o.Baseline, WarmMiB: o.WarmMiB}
 	backends := o.Backends
 	if len(backends) == 0 {
 		backends = []string{""}
@@ -227,6 +236,9 @@ func mineRuns(ctx context.Context, o MineOptions, k int, tier, data, be string, 
 		bin, t := o.Bin, mt
 		if base {
 			bin, t = o.Baseline, bt
+		}
+		if err := WarmMemory(o.WarmMiB); err != nil {
+			return err
 		}
 		r, counts, err := RunMine(ctx, bin, data, outDir(o.Dir, tier, be, base), backendArgs(be)...)
 		if err != nil {

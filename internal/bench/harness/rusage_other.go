@@ -15,3 +15,6 @@ func UsageSelf() (user, sys float64, faults int64) { return 0, 0, 0 }
 
 // ResetPeakRSS does nothing: peak RSS is only measured on Linux.
 func ResetPeakRSS() {}
+
+// WarmMemory does nothing: the memory is only warmed on Linux.
+func WarmMemory(int) error { return nil }
