@@ -5,16 +5,15 @@ package harness
 import (
 	"fmt"
 	"syscall"
-)
 
-// madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14), which the syscall package does
-// not name.
-const madvPopulateWrite = 23
+	"github.com/rolemine/rolemine/internal/prefault"
+)
 
 // WarmMemory maps mib MiB of fresh anonymous memory, writes every page of it and unmaps
 // it, so that the next process started finds that much memory the kernel (and, on a
 // virtual machine, the hypervisor) has just backed (see MineOptions.WarmMiB). The pages
-// are written by MADV_POPULATE_WRITE, or one by one where the kernel refuses it.
+// are mapped in by one call where the kernel supports it (prefault), and written one by
+// one after it, which costs no fault where that call mapped them.
 func WarmMemory(mib int) error {
 	if mib <= 0 {
 		return nil
@@ -23,10 +22,10 @@ func WarmMemory(mib int) error {
 	if err != nil {
 		return fmt.Errorf("warm %d MiB of memory: %w", mib, err)
 	}
-	if syscall.Madvise(b, madvPopulateWrite) != nil {
-		for k := 0; k < len(b); k += 4096 {
-			b[k] = 1
-		}
+	prefault.Populate(b)
+	page := syscall.Getpagesize()
+	for k := 0; k < len(b); k += page {
+		b[k] = 1
 	}
 	if err := syscall.Munmap(b); err != nil {
 		return fmt.Errorf("warm %d MiB of memory: %w", mib, err)
