@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +46,7 @@ func TestChildPeakRSSIsItsOwn(t *testing.T) {
 // or written page by page) and leaves nothing of it resident.
 func TestWarmMemoryTouchesEveryPage(t *testing.T) {
 	_, _, before := UsageSelf()
+	resident := residentPages(t)
 	if err := WarmMemory(64); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,27 @@ func TestWarmMemoryTouchesEveryPage(t *testing.T) {
 	if pages := after - before; pages < 16384*9/10 {
 		t.Errorf("WarmMemory(64) faulted %d pages, want about 16384", pages)
 	}
+	if grown := residentPages(t) - resident; grown > 16384/4 {
+		t.Errorf("WarmMemory(64) left %d more pages resident, want its memory unmapped", grown)
+	}
 	if err := WarmMemory(0); err != nil {
 		t.Errorf("WarmMemory(0): %v, want nothing done", err)
 	}
+}
+
+// residentPages returns this process's resident pages (/proc/self/statm's second field).
+func residentPages(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skipf("no /proc/self/statm: %v", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		t.Fatalf("/proc/self/statm: %q, expected at least two fields", b)
+	}
+	n, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		t.Fatalf("/proc/self/statm: %v", err)
+	}
+	return n
 }
