@@ -138,7 +138,7 @@ func TestBenchMine(t *testing.T) {
 
 // TestBenchUniverseAgainstFlat benchmarks tier S and its universe SU together: the runs
 // take turns (S, SU, S, SU), the universe reports its effective phase, and the report and
-// the table compare it with flat S.
+// the table compare it with flat S, also at flat S's cost per unit.
 func TestBenchUniverseAgainstFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary, generates the tier S universe and mines four times")
@@ -162,10 +162,22 @@ func TestBenchUniverseAgainstFlat(t *testing.T) {
 	if len(rep.Universes) != 1 || rep.Universes[0].Universe != "SU" || rep.Universes[0].Flat != "S" || rep.Universes[0].Wall <= 0 || rep.Universes[0].CPU <= 0 {
 		t.Fatalf("universes %+v: want SU against S", rep.Universes)
 	}
+	// Flat S writes its assignments; the universe its effective pairs, inherited ones too.
+	s, su := rep.Tiers[0], rep.Tiers[1]
+	if s.Pairs != s.Assignments || su.Pairs <= su.Assignments || s.InputBytes <= 0 || su.InputBytes <= s.InputBytes {
+		t.Errorf("S: %d pairs, %d assignments, %d input bytes; SU: %d, %d, %d: want flat pairs = assignments, more pairs than assignments and more input in the universe",
+			s.Pairs, s.Assignments, s.InputBytes, su.Pairs, su.Assignments, su.InputBytes)
+	}
+	if p := rep.Universes[0].Parity; p.Wall <= su.Median["effective"] || p.Ratio <= 0 || len(p.Over) != 4 {
+		t.Errorf("parity %+v: want a price above the expansion's %.3f s and four phases", p, su.Median["effective"])
+	}
 	var out bytes.Buffer
 	harness.PrintMineBench(&out, rep, 2)
-	if line := fmt.Sprintf("SU against S, same run: wall %.2fx", rep.Universes[0].Wall); !strings.Contains(out.String(), line) {
-		t.Errorf("table lacks %q:\n%s", line, out.String())
+	for _, line := range []string{fmt.Sprintf("SU against S, same run: wall %.2fx", rep.Universes[0].Wall),
+		fmt.Sprintf("SU at S's cost per unit (input bytes, assignments mined, pairs written): %.2f s, %.2fx", rep.Universes[0].Parity.Wall, rep.Universes[0].Parity.Ratio)} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("table lacks %q:\n%s", line, out.String())
+		}
 	}
 }
 

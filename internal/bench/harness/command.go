@@ -152,6 +152,9 @@ func PrintMineBench(w io.Writer, rep *MineReport, runs int) {
 	}
 	for _, u := range rep.Universes {
 		fmt.Fprintf(w, "%s against %s%s, same run: wall %.2fx, cpu %.2fx\n", u.Universe, u.Flat, backendSuffix(u.Backend), u.Wall, u.CPU)
+		p := u.Parity
+		fmt.Fprintf(w, "%s at %s's cost per unit (input bytes, assignments mined, pairs written): %.2f s, %.2fx; over that: load %+.2f s, mine %+.2f s, classify %+.2f s, output %+.2f s\n",
+			u.Universe, u.Flat, p.Wall, p.Ratio, p.Over["load"], p.Over["mine"], p.Over["classify"], p.Over["output"])
 	}
 	fmt.Fprintf(w, "medians of %d runs, the tiers taking turns; seconds; peak RSS is the largest of the runs", runs)
 	if rep.Baseline != "" {

@@ -140,14 +140,25 @@ func TestUniverseRatios(t *testing.T) {
 	if FlatOf("LU750") != "L" || FlatOf("SU") != "S" || FlatOf("L") != "" || FlatOf("nosuch") != "" {
 		t.Fatalf("FlatOf: LU750 %q, SU %q, L %q", FlatOf("LU750"), FlatOf("SU"), FlatOf("L"))
 	}
+	// Flat L: load 1 s for 100 input bytes, mine 4 s for 20 assignments, classify 0.5 s and
+	// its output (write 2 s, report 1.5 s: the longer counts) for 20 pairs, 0.5 s besides.
+	flat := MineTier{Tier: "L", MedianWall: 8, MedianCPU: 10, InputBytes: 100, Assignments: 20, Pairs: 20,
+		Median: map[string]float64{"load": 1, "mine": 4, "classify": 0.5, "write": 2, "report": 1.5}}
+	// The universe: twice the bytes, half the assignments, twice the pairs, 1 s expanding.
+	uni := MineTier{Tier: "LU750", MedianWall: 12, MedianCPU: 16, InputBytes: 200, Assignments: 10, Pairs: 40,
+		Median: map[string]float64{"load": 2.5, "effective": 1, "mine": 2.5, "classify": 1, "write": 3, "report": 4.5}}
 	tiers := []MineTier{
-		{Tier: "L", MedianWall: 6, MedianCPU: 10},
+		flat,
 		{Tier: "L", Backend: "cuda", MedianWall: 3, MedianCPU: 5},
-		{Tier: "LU750", MedianWall: 9, MedianCPU: 16},
+		uni,
 		{Tier: "MU", MedianWall: 2, MedianCPU: 3}, // its flat tier M was not measured
 	}
 	got := universeRatios(tiers)
-	want := []UniverseRatio{{Universe: "LU750", Flat: "L", Wall: 1.5, CPU: 1.6}}
+	// Priced at flat's cost per unit: load 2, mine 2, classify 1, output 4, the rest 0.5,
+	// the expansion 1: 10.5 s, 1.3125x flat's 8 s. Measured over that: load 0.5, mine 0.5,
+	// classify 0, output 4.5 - 4.
+	want := []UniverseRatio{{Universe: "LU750", Flat: "L", Wall: 1.5, CPU: 1.6,
+		Parity: Parity{Wall: 10.5, Ratio: 1.3125, Over: map[string]float64{"load": 0.5, "mine": 0.5, "classify": 0, "output": 0.5}}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("universeRatios = %+v, want %+v", got, want)
 	}

@@ -40,15 +40,21 @@ type MineRun struct {
 type MineTier struct {
 	Tier string `json:"tier"`
 	// Backend is the --backend the runs used; empty when none was given (the default).
-	Backend     string             `json:"backend,omitempty"`
-	Identities  int64              `json:"identities"`
-	Roles       int64              `json:"roles"`
-	Assignments int64              `json:"assignments"`
-	Runs        []MineRun          `json:"runs"`
-	Median      map[string]float64 `json:"median_phase_seconds"`
-	MedianWall  float64            `json:"median_wall_seconds"`
-	MedianCPU   float64            `json:"median_cpu_seconds"`
-	PeakRSS     int64              `json:"peak_rss_bytes"`
+	Backend     string `json:"backend,omitempty"`
+	Identities  int64  `json:"identities"`
+	Roles       int64  `json:"roles"`
+	Assignments int64  `json:"assignments"`
+	// Pairs is the number of (identity, role) pairs the runs wrote to
+	// assignments.parquet: the effective pairs of a universe, the assignments otherwise.
+	Pairs int64 `json:"pairs"`
+	// InputBytes is the size of the tier's input files (the data directory's files, not
+	// its truth).
+	InputBytes int64              `json:"input_bytes"`
+	Runs       []MineRun          `json:"runs"`
+	Median     map[string]float64 `json:"median_phase_seconds"`
+	MedianWall float64            `json:"median_wall_seconds"`
+	MedianCPU  float64            `json:"median_cpu_seconds"`
+	PeakRSS    int64              `json:"peak_rss_bytes"`
 	// PerSecond is assignments per second of median wall time.
 	PerSecond float64 `json:"assignments_per_second"`
 
@@ -80,6 +86,49 @@ type UniverseRatio struct {
 	Backend  string  `json:"backend,omitempty"`
 	Wall     float64 `json:"wall_ratio"`
 	CPU      float64 `json:"cpu_ratio"`
+	// Parity prices the universe's run at the flat tier's cost per unit of work.
+	Parity Parity `json:"parity"`
+}
+
+// Parity is what a universe's median run would take if each of its phases cost what its
+// flat tier's costs per unit of work: the flat tier's load scaled by input bytes, its
+// mining by assignments mined, its classification and its output (the longer of write and
+// report, which overlap) by pairs written, the rest of its run as it is, plus the
+// universe's effective phase as measured, which flat data has no counterpart of. The
+// universe costs no more per unit than its flat tier when its median wall is at most
+// Wall; Over says which phases cost more than their price, and by how much.
+type Parity struct {
+	Wall  float64 `json:"wall_seconds"`
+	Ratio float64 `json:"ratio"` // Wall over the flat tier's median wall
+	// Over is, by "load", "mine", "classify" and "output", the universe's median
+	// seconds minus the price of that phase (negative: cheaper per unit than flat).
+	Over map[string]float64 `json:"over_seconds"`
+}
+
+// parity prices universe u at flat tier f's cost per unit (Parity).
+func parity(u, f *MineTier) Parity {
+	scale := func(x float64, num, den int64) float64 {
+		if den <= 0 {
+			return 0
+		}
+		return x * float64(num) / float64(den)
+	}
+	fm, um := f.Median, u.Median
+	fOut, uOut := max(fm["write"], fm["report"]), max(um["write"], um["report"])
+	price := map[string]float64{
+		"load":     scale(fm["load"], u.InputBytes, f.InputBytes),
+		"mine":     scale(fm["mine"], u.Assignments, f.Assignments),
+		"classify": scale(fm["classify"], u.Pairs, f.Pairs),
+		"output":   scale(fOut, u.Pairs, f.Pairs),
+	}
+	rest := f.MedianWall - (fm["load"] + fm["mine"] + fm["classify"] + fOut)
+	p := Parity{Wall: price["load"] + price["mine"] + price["classify"] + price["output"] + rest + um["effective"],
+		Over: map[string]float64{"load": um["load"] - price["load"], "mine": um["mine"] - price["mine"],
+			"classify": um["classify"] - price["classify"], "output": uOut - price["output"]}}
+	if f.MedianWall > 0 {
+		p.Ratio = p.Wall / f.MedianWall
+	}
+	return p
 }
 
 // universeRatios returns, for each universe tier of tiers whose flat tier was measured
@@ -94,7 +143,7 @@ func universeRatios(tiers []MineTier) []UniverseRatio {
 		for _, f := range tiers {
 			if f.Tier == flat && f.Backend == u.Backend && f.MedianWall > 0 && f.MedianCPU > 0 {
 				out = append(out, UniverseRatio{Universe: u.Tier, Flat: flat, Backend: u.Backend,
-					Wall: u.MedianWall / f.MedianWall, CPU: u.MedianCPU / f.MedianCPU})
+					Wall: u.MedianWall / f.MedianWall, CPU: u.MedianCPU / f.MedianCPU, Parity: parity(&u, &f)})
 			}
 		}
 	}
@@ -188,9 +237,13 @@ func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 		backends = []string{""}
 	}
 	data := make([]string, len(o.Tiers))
+	size := make([]int64, len(o.Tiers))
 	for i, tier := range o.Tiers {
 		var err error
 		if data[i], err = EnsureData(ctx, o.Dir, tier, o.Logger); err != nil {
+			return nil, err
+		}
+		if size[i], err = inputBytes(data[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -211,6 +264,7 @@ func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 	}
 	for i, tier := range o.Tiers {
 		for b, be := range backends {
+			mts[i][b].InputBytes, bts[i][b].InputBytes = size[i], size[i]
 			summarizeTier(&mts[i][b])
 			if o.Baseline == "" {
 				continue
@@ -229,6 +283,27 @@ func MineBench(ctx context.Context, o MineOptions) (*MineReport, error) {
 	return rep, nil
 }
 
+// inputBytes returns the size of the files directly in data, a tier's input files (its
+// truth is in a directory below).
+func inputBytes(data string) (int64, error) {
+	entries, err := os.ReadDir(data)
+	if err != nil {
+		return 0, fmt.Errorf("size of the inputs in %s: %w", data, err)
+	}
+	var n int64
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return 0, fmt.Errorf("size of the inputs in %s: %w", data, err)
+		}
+		n += info.Size()
+	}
+	return n, nil
+}
+
 // mineRuns makes run k of one tier and backend: this binary's into mt and, with a
 // baseline, the baseline's into bt, in runOrder.
 func mineRuns(ctx context.Context, o MineOptions, k int, tier, data, be string, mt, bt *MineTier) error {
@@ -245,7 +320,7 @@ func mineRuns(ctx context.Context, o MineOptions, k int, tier, data, be string, 
 			return err
 		}
 		t.Tier, t.Backend = tier, be
-		t.Identities, t.Roles, t.Assignments = counts[0], counts[1], counts[2]
+		t.Identities, t.Roles, t.Assignments, t.Pairs = counts.Identities, counts.Roles, counts.Assignments, counts.Pairs
 		t.Runs = append(t.Runs, r)
 		if o.Progress != nil {
 			o.Progress(tier, be, k, base, r)
@@ -332,14 +407,22 @@ func ratios(mt, bt *MineTier) map[string]float64 {
 }
 
 var (
-	phaseLine = regexp.MustCompile(`^\s+([a-z]+)\s+([0-9.]+)s$`)
-	minedLine = regexp.MustCompile(`^mined (\d+) identities, (\d+) roles, (\d+) assignments`)
+	phaseLine     = regexp.MustCompile(`^\s+([a-z]+)\s+([0-9.]+)s$`)
+	minedLine     = regexp.MustCompile(`^mined (\d+) identities, (\d+) roles, (\d+) assignments`)
+	effectiveLine = regexp.MustCompile(`^\s+effective: (\d+) pairs`)
 )
 
+// MineCounts are what a run of `rolemine mine` says it read and wrote: identities, roles
+// and assignments read, and the pairs written to assignments.parquet (the effective pairs
+// with role grants, else the assignments).
+type MineCounts struct {
+	Identities, Roles, Assignments, Pairs int64
+}
+
 // RunMine runs `bin mine --data data --out out [extra...]` as a fresh process and parses
-// the phase times it prints; counts are identities, roles and assignments.
-func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineRun, [3]int64, error) {
-	var counts [3]int64
+// the phase times and the counts it prints.
+func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineRun, MineCounts, error) {
+	var counts MineCounts
 	args := append([]string{"mine", "--data", data, "--out", out}, extra...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
@@ -358,10 +441,15 @@ func RunMine(ctx context.Context, bin, data, out string, extra ...string) (MineR
 		if m := phaseLine.FindStringSubmatch(sc.Text()); m != nil {
 			r.Phases[m[1]], _ = strconv.ParseFloat(m[2], 64)
 		} else if m := minedLine.FindStringSubmatch(sc.Text()); m != nil {
-			for k := range counts {
-				counts[k], _ = strconv.ParseInt(m[k+1], 10, 64)
-			}
+			counts.Identities, _ = strconv.ParseInt(m[1], 10, 64)
+			counts.Roles, _ = strconv.ParseInt(m[2], 10, 64)
+			counts.Assignments, _ = strconv.ParseInt(m[3], 10, 64)
+		} else if m := effectiveLine.FindStringSubmatch(sc.Text()); m != nil {
+			counts.Pairs, _ = strconv.ParseInt(m[1], 10, 64)
 		}
+	}
+	if counts.Pairs == 0 {
+		counts.Pairs = counts.Assignments
 	}
 	for _, p := range []string{"load", "mine", "classify", "write"} {
 		if _, ok := r.Phases[p]; !ok {
